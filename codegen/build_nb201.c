@@ -1,0 +1,271 @@
+/* clnas — forward graph of the NAS-Bench-201 network, with 'none' and unreachable edges pruned and ops on
+ * all-zero nodes folded to the constants they compute. */
+#include "build_nb201.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define ZERO (-2) /* a tensor known to be all zeros: never materialised */
+
+typedef struct builder {
+    clnas_graph *g;
+    const clnas_net_config *cfg;
+    int training;
+    clnas_error *err;
+    int failed;
+} builder;
+
+static int checked(builder *b, int index)
+{
+    if (index < 0 && !b->failed) {
+        b->failed = 1;
+        clnas_error_set(b->err, CLNAS_ERR_NO_MEMORY, "out of memory building the network graph");
+    }
+    return index;
+}
+
+static int activation(builder *b, const char *name, int c, int h, int w)
+{
+    int shape[4] = {b->cfg->batch, c, h, w};
+    return checked(b, clnas_graph_tensor_add(b->g, name, CLNAS_ARENA_ACT, 4, shape));
+}
+
+static int node(builder *b, clnas_node_kind kind, const int *in, int nin, const int *out, int nout, const char *label)
+{
+    return checked(b, clnas_graph_node_add(b->g, kind, CLNAS_PHASE_FORWARD, in, nin, out, nout, label));
+}
+
+static int param(builder *b, const char *prefix, const char *suffix, clnas_arena arena, int ndim, const int *shape,
+                 clnas_param_init init, int fan_in, int live)
+{
+    char name[CLNAS_NAME_MAX];
+    snprintf(name, sizeof name, "%s%s", prefix, suffix);
+    return checked(b, clnas_graph_param_add(b->g, name, arena, ndim, shape, init, fan_in, live));
+}
+
+typedef struct bn_params {
+    int gamma, beta, rmean, rvar;
+} bn_params;
+
+static bn_params bn_register(builder *b, const char *prefix, int c, int live)
+{
+    bn_params p;
+    p.gamma = param(b, prefix, "weight", CLNAS_ARENA_PARAMS, 1, &c, CLNAS_INIT_ONES, 0, live);
+    p.beta = param(b, prefix, "bias", CLNAS_ARENA_PARAMS, 1, &c, CLNAS_INIT_ZEROS, 0, live);
+    p.rmean = param(b, prefix, "running_mean", CLNAS_ARENA_STATE, 1, &c, CLNAS_INIT_ZEROS, 0, live);
+    p.rvar = param(b, prefix, "running_var", CLNAS_ARENA_STATE, 1, &c, CLNAS_INIT_ONES, 0, live);
+    return p;
+}
+
+static int conv_register(builder *b, const char *prefix, int ci, int co, int k, int live)
+{
+    int shape[4] = {co, ci, k, k};
+    return param(b, prefix, "weight", CLNAS_ARENA_PARAMS, 4, shape, CLNAS_INIT_KAIMING_UNIFORM, ci * k * k, live);
+}
+
+/* BatchNorm of x; of ZERO it folds to BN's shift. */
+static int batchnorm(builder *b, int x, const bn_params *p, const char *label, int c, int h, int w)
+{
+    char name[CLNAS_NAME_MAX];
+    snprintf(name, sizeof name, "%s:out", label);
+    int y = activation(b, name, c, h, w);
+    if (x == ZERO) {
+        int in[4] = {p->gamma, p->beta, p->rmean, p->rvar};
+        int n = node(b, CLNAS_NODE_BN_CONST, in, 4, &y, 1, label);
+        if (n >= 0)
+            b->g->nodes[n].training = b->training;
+        return y;
+    }
+    int in[5] = {x, p->gamma, p->beta, p->rmean, p->rvar};
+    int out[3] = {y, -1, -1};
+    int nout = 1;
+    if (b->training) {
+        int cshape[1] = {c};
+        snprintf(name, sizeof name, "%s:mean", label);
+        out[1] = checked(b, clnas_graph_tensor_add(b->g, name, CLNAS_ARENA_ACT, 1, cshape));
+        snprintf(name, sizeof name, "%s:invstd", label);
+        out[2] = checked(b, clnas_graph_tensor_add(b->g, name, CLNAS_ARENA_ACT, 1, cshape));
+        nout = 3;
+    }
+    int n = node(b, CLNAS_NODE_BN, in, 5, out, nout, label);
+    if (n >= 0)
+        b->g->nodes[n].training = b->training;
+    return y;
+}
+
+static int conv(builder *b, int x, int w, const char *label, int co, int h, int wd, int k, int stride)
+{
+    if (x == ZERO) {
+        /* conv of zeros is zeros; its weight still takes part (its gradient is zero, weight decay applies) */
+        if (clnas_graph_zero_grad_add(b->g, w) < 0)
+            checked(b, -1);
+        return ZERO;
+    }
+    char name[CLNAS_NAME_MAX];
+    snprintf(name, sizeof name, "%s:out", label);
+    int y = activation(b, name, co, h, wd);
+    int in[2] = {x, w};
+    int n = node(b, CLNAS_NODE_CONV, in, 2, &y, 1, label);
+    if (n >= 0) {
+        b->g->nodes[n].ksize = k;
+        b->g->nodes[n].stride = stride;
+        b->g->nodes[n].pad = k / 2;
+    }
+    return y;
+}
+
+static int unary(builder *b, clnas_node_kind kind, int x, const char *label, int c, int h, int w)
+{
+    if (x == ZERO)
+        return ZERO;
+    char name[CLNAS_NAME_MAX];
+    snprintf(name, sizeof name, "%s:out", label);
+    int y = activation(b, name, c, h, w);
+    node(b, kind, &x, 1, &y, 1, label);
+    return y;
+}
+
+/* ReLU -> Conv(k, stride, no bias) -> BN, registering the parameters under `prefix`. */
+static int relu_conv_bn(builder *b, int x, const char *prefix, int ci, int co, int h, int w, int k, int stride,
+                        int live)
+{
+    char p_conv[CLNAS_NAME_MAX], p_bn[CLNAS_NAME_MAX], label[CLNAS_NAME_MAX];
+    snprintf(p_conv, sizeof p_conv, "%sconv.", prefix);
+    snprintf(p_bn, sizeof p_bn, "%sbn.", prefix);
+    int wt = conv_register(b, p_conv, ci, co, k, live);
+    bn_params bn = bn_register(b, p_bn, co, live);
+    if (!live)
+        return ZERO;
+    int ho = h / stride, wo = w / stride;
+    snprintf(label, sizeof label, "%srelu", prefix);
+    int r = unary(b, CLNAS_NODE_RELU, x, label, ci, h, w);
+    snprintf(label, sizeof label, "%sconv", prefix);
+    int c = conv(b, r, wt, label, co, ho, wo, k, stride);
+    snprintf(label, sizeof label, "%sbn", prefix);
+    return batchnorm(b, c, &bn, label, co, ho, wo);
+}
+
+/* Sum of terms, ZERO terms dropped; one term is returned as it is. */
+static int sum(builder *b, const int *terms, int nterms, const char *label, int c, int h, int w)
+{
+    int live[CLNAS_NODE_MAX_IN], n = 0;
+    for (int i = 0; i < nterms; i++)
+        if (terms[i] != ZERO)
+            live[n++] = terms[i];
+    if (n == 0)
+        return ZERO;
+    if (n == 1)
+        return live[0];
+    char name[CLNAS_NAME_MAX];
+    snprintf(name, sizeof name, "%s:out", label);
+    int y = activation(b, name, c, h, w);
+    node(b, CLNAS_NODE_SUM, live, n, &y, 1, label);
+    return y;
+}
+
+static int cell(builder *b, int x, int k, int c, int h, int w)
+{
+    int zero_node[4], edge_live[CLNAS_NB201_EDGES];
+    clnas_genotype_analyse(&b->cfg->genotype, zero_node, edge_live);
+    int nodes[4] = {x, ZERO, ZERO, ZERO};
+    for (int j = 1; j <= 3; j++) {
+        int terms[3], nterms = 0;
+        for (int e = 0; e < CLNAS_NB201_EDGES; e++) {
+            if (clnas_nb201_edge_to[e] != j)
+                continue;
+            int i = clnas_nb201_edge_from[e];
+            int op = b->cfg->genotype.ops[e];
+            char prefix[CLNAS_NAME_MAX];
+            snprintf(prefix, sizeof prefix, "cells.%d.edges.%d_%d.", k, j, i);
+            if (op == CLNAS_OP_NOR_CONV_1X1 || op == CLNAS_OP_NOR_CONV_3X3) {
+                int ks = op == CLNAS_OP_NOR_CONV_1X1 ? 1 : 3;
+                terms[nterms++] = relu_conv_bn(b, nodes[i], prefix, c, c, h, w, ks, 1, edge_live[e]);
+            } else if (!edge_live[e] || op == CLNAS_OP_NONE) {
+                continue;
+            } else if (op == CLNAS_OP_SKIP_CONNECT) {
+                terms[nterms++] = nodes[i];
+            } else {
+                char label[CLNAS_NAME_MAX];
+                snprintf(label, sizeof label, "%savg_pool", prefix);
+                terms[nterms++] = unary(b, CLNAS_NODE_AVGPOOL3, nodes[i], label, c, h, w);
+            }
+        }
+        char label[CLNAS_NAME_MAX];
+        snprintf(label, sizeof label, "cells.%d.node%d", k, j);
+        nodes[j] = sum(b, terms, nterms, label, c, h, w);
+    }
+    return nodes[3];
+}
+
+static int reduction(builder *b, int x, int k, int ci, int h, int w)
+{
+    char prefix[CLNAS_NAME_MAX], label[CLNAS_NAME_MAX];
+    int co = 2 * ci;
+    snprintf(prefix, sizeof prefix, "cells.%d.conv_a.", k);
+    int a = relu_conv_bn(b, x, prefix, ci, co, h, w, 3, 2, 1);
+    snprintf(prefix, sizeof prefix, "cells.%d.conv_b.", k);
+    int r = relu_conv_bn(b, a, prefix, co, co, h / 2, w / 2, 3, 1, 1);
+    snprintf(prefix, sizeof prefix, "cells.%d.shortcut.conv.", k);
+    int sw = conv_register(b, prefix, ci, co, 1, 1);
+    snprintf(label, sizeof label, "cells.%d.shortcut.pool", k);
+    int p = unary(b, CLNAS_NODE_AVGPOOL2, x, label, ci, h / 2, w / 2);
+    snprintf(label, sizeof label, "cells.%d.shortcut.conv", k);
+    int s = conv(b, p, sw, label, co, h / 2, w / 2, 1, 1);
+    int terms[2] = {r, s};
+    snprintf(label, sizeof label, "cells.%d.out", k);
+    return sum(b, terms, 2, label, co, h / 2, w / 2);
+}
+
+clnas_status clnas_build_nb201(const clnas_net_config *cfg, int training, clnas_graph *g, clnas_net_io *io,
+                               clnas_error *err)
+{
+    clnas_status st = clnas_net_config_check(cfg, err);
+    if (st != CLNAS_OK)
+        return st;
+    builder b = {g, cfg, training, err, 0};
+    g->fp64 = cfg->fp64;
+    memset(io, -1, sizeof *io);
+    int ishape[4] = {cfg->batch, cfg->in_channels, cfg->height, cfg->width};
+    io->input = checked(&b, clnas_graph_tensor_add(g, "input", CLNAS_ARENA_INPUT, 4, ishape));
+    io->labels = checked(&b, clnas_graph_tensor_add(g, "labels", CLNAS_ARENA_LABELS, 1, ishape));
+
+    int c = cfg->channels, h = cfg->height, w = cfg->width;
+    int stem_w = conv_register(&b, "stem.conv.", cfg->in_channels, c, 3, 1);
+    bn_params stem_bn = bn_register(&b, "stem.bn.", c, 1);
+    int x = conv(&b, io->input, stem_w, "stem.conv", c, h, w, 3, 1);
+    x = batchnorm(&b, x, &stem_bn, "stem.bn", c, h, w);
+
+    int k = 0;
+    for (int stage = 0; stage < 3; stage++) {
+        if (stage) {
+            x = reduction(&b, x, k++, c, h, w);
+            c *= 2;
+            h /= 2;
+            w /= 2;
+        }
+        for (int i = 0; i < cfg->cells; i++)
+            x = cell(&b, x, k++, c, h, w);
+    }
+    bn_params head_bn = bn_register(&b, "head.bn.", c, 1);
+    int z = batchnorm(&b, x, &head_bn, "head.bn", c, h, w);
+    int rz = unary(&b, CLNAS_NODE_RELU, z, "head.relu", c, h, w);
+    int gshape[2] = {cfg->batch, c};
+    int gp = checked(&b, clnas_graph_tensor_add(g, "head.pool:out", CLNAS_ARENA_ACT, 2, gshape));
+    node(&b, CLNAS_NODE_GAP, &rz, 1, &gp, 1, "head.pool");
+    int wshape[2] = {cfg->classes, c};
+    int cw = param(&b, "classifier.", "weight", CLNAS_ARENA_PARAMS, 2, wshape, CLNAS_INIT_KAIMING_UNIFORM, c, 1);
+    int cb = param(&b, "classifier.", "bias", CLNAS_ARENA_PARAMS, 1, &cfg->classes, CLNAS_INIT_FAN_IN_UNIFORM, c, 1);
+    int lshape[2] = {cfg->batch, cfg->classes};
+    io->logits = checked(&b, clnas_graph_tensor_add(g, "logits", CLNAS_ARENA_ACT, 2, lshape));
+    int lin[3] = {gp, cw, cb};
+    node(&b, CLNAS_NODE_LINEAR, lin, 3, &io->logits, 1, "classifier");
+    if (training) {
+        int one = 1;
+        io->loss = checked(&b, clnas_graph_tensor_add(g, "loss", CLNAS_ARENA_ACT, 1, &one));
+        io->dlogits = checked(&b, clnas_graph_tensor_add(g, "logits:grad", CLNAS_ARENA_ACT, 2, lshape));
+        int in[2] = {io->logits, io->labels};
+        int out[2] = {io->loss, io->dlogits};
+        node(&b, CLNAS_NODE_SOFTMAX_XENT, in, 2, out, 2, "loss");
+    }
+    return b.failed ? err->status : CLNAS_OK;
+}

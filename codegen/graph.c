@@ -1,0 +1,162 @@
+/* clnas — graph IR storage: growing tables of tensors, nodes and parameters. */
+#include "graph.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void clnas_graph_init(clnas_graph *g)
+{
+    memset(g, 0, sizeof *g);
+}
+
+void clnas_graph_free(clnas_graph *g)
+{
+    free(g->tensors);
+    free(g->nodes);
+    free(g->params);
+    free(g->zero_grad);
+    free(g->order);
+    memset(g, 0, sizeof *g);
+}
+
+static int grow(void **items, int *cap, int need, size_t size)
+{
+    if (need <= *cap)
+        return 0;
+    int ncap = *cap ? *cap * 2 : 64;
+    while (ncap < need)
+        ncap *= 2;
+    void *p = realloc(*items, (size_t)ncap * size);
+    if (!p)
+        return -1;
+    *items = p;
+    *cap = ncap;
+    return 0;
+}
+
+int clnas_graph_tensor_add(clnas_graph *g, const char *name, clnas_arena arena, int ndim, const int *shape)
+{
+    if (ndim < 1 || ndim > 4 || grow((void **)&g->tensors, &g->cap_tensors, g->ntensors + 1, sizeof *g->tensors))
+        return -1;
+    clnas_graph_tensor *t = &g->tensors[g->ntensors];
+    memset(t, 0, sizeof *t);
+    snprintf(t->name, sizeof t->name, "%s", name);
+    t->arena = arena;
+    t->ndim = ndim;
+    t->count = 1;
+    for (int i = 0; i < ndim; i++) {
+        t->shape[i] = shape[i];
+        t->count *= (size_t)shape[i];
+    }
+    t->param = -1;
+    t->alias = -1;
+    t->first = t->last = -1;
+    return g->ntensors++;
+}
+
+int clnas_graph_param_add(clnas_graph *g, const char *name, clnas_arena arena, int ndim, const int *shape,
+                          clnas_param_init init, int fan_in, int live)
+{
+    if (grow((void **)&g->params, &g->cap_params, g->nparams + 1, sizeof *g->params))
+        return -1;
+    int t = clnas_graph_tensor_add(g, name, arena, ndim, shape);
+    if (t < 0)
+        return -1;
+    clnas_param_info *p = &g->params[g->nparams];
+    memset(p, 0, sizeof *p);
+    snprintf(p->name, sizeof p->name, "%s", name);
+    p->arena = arena;
+    p->ndim = ndim;
+    memcpy(p->shape, shape, (size_t)ndim * sizeof *shape);
+    p->count = g->tensors[t].count;
+    p->init = init;
+    p->fan_in = fan_in;
+    p->live = live;
+    g->tensors[t].param = g->nparams++;
+    return t;
+}
+
+int clnas_graph_node_add(clnas_graph *g, clnas_node_kind kind, clnas_phase phase, const int *in, int nin,
+                         const int *out, int nout, const char *label)
+{
+    if (nin > CLNAS_NODE_MAX_IN || nout > CLNAS_NODE_MAX_OUT ||
+        grow((void **)&g->nodes, &g->cap_nodes, g->nnodes + 1, sizeof *g->nodes))
+        return -1;
+    clnas_graph_node *n = &g->nodes[g->nnodes];
+    memset(n, 0, sizeof *n);
+    n->kind = kind;
+    n->phase = phase;
+    n->nin = nin;
+    n->nout = nout;
+    for (int i = 0; i < nin; i++)
+        n->in[i] = in[i];
+    for (int i = 0; i < nout; i++)
+        n->out[i] = out[i];
+    n->training = 1;
+    snprintf(n->label, sizeof n->label, "%s", label ? label : clnas_node_kind_name(kind));
+    return g->nnodes++;
+}
+
+int clnas_graph_zero_grad_add(clnas_graph *g, int t)
+{
+    if (grow((void **)&g->zero_grad, &g->cap_zero_grad, g->nzero_grad + 1, sizeof *g->zero_grad))
+        return -1;
+    g->zero_grad[g->nzero_grad++] = t;
+    return 0;
+}
+
+int clnas_graph_storage(const clnas_graph *g, int t)
+{
+    while (t >= 0 && g->tensors[t].alias >= 0)
+        t = g->tensors[t].alias;
+    return t;
+}
+
+void clnas_graph_count_uses(clnas_graph *g)
+{
+    for (int t = 0; t < g->ntensors; t++)
+        g->tensors[t].producers = g->tensors[t].consumers = 0;
+    for (int i = 0; i < g->nnodes; i++) {
+        const clnas_graph_node *n = &g->nodes[i];
+        if (n->dead)
+            continue;
+        for (int k = 0; k < n->nin; k++)
+            g->tensors[n->in[k]].consumers++;
+        for (int k = 0; k < n->nout; k++)
+            g->tensors[n->out[k]].producers++;
+    }
+}
+
+const char *clnas_node_kind_name(clnas_node_kind kind)
+{
+    static const char *const names[CLNAS_NODE_KIND_COUNT] = {
+        [CLNAS_NODE_RELU] = "relu",
+        [CLNAS_NODE_CONV] = "conv",
+        [CLNAS_NODE_BN] = "batchnorm",
+        [CLNAS_NODE_BN_CONST] = "batchnorm_of_zeros",
+        [CLNAS_NODE_AVGPOOL3] = "avg_pool_3x3",
+        [CLNAS_NODE_AVGPOOL2] = "avg_pool_2x2",
+        [CLNAS_NODE_SUM] = "sum",
+        [CLNAS_NODE_GAP] = "global_avg_pool",
+        [CLNAS_NODE_LINEAR] = "linear",
+        [CLNAS_NODE_SOFTMAX_XENT] = "softmax_cross_entropy",
+        [CLNAS_NODE_RELU_BWD] = "relu_backward",
+        [CLNAS_NODE_CONV_BWD_DATA] = "conv_backward_data",
+        [CLNAS_NODE_CONV_BWD_FILTER] = "conv_backward_filter",
+        [CLNAS_NODE_BN_BWD] = "batchnorm_backward",
+        [CLNAS_NODE_BN_CONST_BWD] = "batchnorm_of_zeros_backward",
+        [CLNAS_NODE_AVGPOOL3_BWD] = "avg_pool_3x3_backward",
+        [CLNAS_NODE_AVGPOOL2_BWD] = "avg_pool_2x2_backward",
+        [CLNAS_NODE_GAP_BWD] = "global_avg_pool_backward",
+        [CLNAS_NODE_LINEAR_BWD_DATA] = "linear_backward_data",
+        [CLNAS_NODE_LINEAR_BWD_WEIGHT] = "linear_backward_weight",
+        [CLNAS_NODE_FILL_ZERO] = "fill_zero",
+        [CLNAS_NODE_SGD] = "sgd",
+        [CLNAS_NODE_GAP_RELU] = "relu_global_avg_pool",
+        [CLNAS_NODE_GAP_RELU_BWD] = "relu_global_avg_pool_backward",
+        [CLNAS_NODE_ADD] = "add",
+        [CLNAS_NODE_SGD_ARENA] = "sgd_arena",
+    };
+    return kind >= 0 && kind < CLNAS_NODE_KIND_COUNT && names[kind] ? names[kind] : "?";
+}

@@ -1,0 +1,142 @@
+/* clnas — the graph IR: tensors and op nodes of a training step, before and after fusion. */
+#ifndef CLNAS_GRAPH_H
+#define CLNAS_GRAPH_H
+
+#include <stddef.h>
+
+#include "clnas/status.h"
+
+/* Where a tensor lives. Parameters, their gradients and momenta share one layout so the optimizer updates the
+ * whole arena in one launch; activations (saved tensors and gradients included) share one arena by lifetime. */
+typedef enum clnas_arena {
+    CLNAS_ARENA_PARAMS = 0,
+    CLNAS_ARENA_GRADS,
+    CLNAS_ARENA_MOMENTUM,
+    CLNAS_ARENA_STATE, /* BatchNorm running statistics */
+    CLNAS_ARENA_ACT,
+    CLNAS_ARENA_INPUT,
+    CLNAS_ARENA_LABELS,
+    CLNAS_ARENA_COUNT
+} clnas_arena;
+
+typedef enum clnas_node_kind {
+    /* forward */
+    CLNAS_NODE_RELU,
+    CLNAS_NODE_CONV,
+    CLNAS_NODE_BN,       /* ins: x gamma beta rmean rvar; outs: y [smean sinvstd when training] */
+    CLNAS_NODE_BN_CONST, /* BatchNorm of an all-zero input; ins: gamma beta rmean rvar; outs: y */
+    CLNAS_NODE_AVGPOOL3,
+    CLNAS_NODE_AVGPOOL2,
+    CLNAS_NODE_SUM,      /* n-ary sum of same-shape tensors */
+    CLNAS_NODE_GAP,      /* global average pool */
+    CLNAS_NODE_LINEAR,   /* ins: x w b */
+    CLNAS_NODE_SOFTMAX_XENT, /* ins: logits labels; outs: loss dlogits (the loss gradient comes with it) */
+    /* backward */
+    CLNAS_NODE_RELU_BWD,        /* ins: dy x */
+    CLNAS_NODE_CONV_BWD_DATA,   /* ins: dy w [x when relu_in] */
+    CLNAS_NODE_CONV_BWD_FILTER, /* ins: dy x; outs: dw */
+    CLNAS_NODE_BN_BWD,          /* ins: dy x gamma smean sinvstd; outs: dx dgamma dbeta (dx may be absent) */
+    CLNAS_NODE_BN_CONST_BWD,    /* ins: dy; outs: dgamma dbeta */
+    CLNAS_NODE_AVGPOOL3_BWD,
+    CLNAS_NODE_AVGPOOL2_BWD,
+    CLNAS_NODE_GAP_BWD,
+    CLNAS_NODE_LINEAR_BWD_DATA,   /* ins: dy w */
+    CLNAS_NODE_LINEAR_BWD_WEIGHT, /* ins: dy x; outs: dw db */
+    CLNAS_NODE_FILL_ZERO,         /* outs: a gradient that is zero (a conv weight whose input is all zeros) */
+    /* update */
+    CLNAS_NODE_SGD, /* ins: p g v (one parameter) */
+    /* produced by fusion */
+    CLNAS_NODE_GAP_RELU,     /* ReLU folded into the global average pool */
+    CLNAS_NODE_GAP_RELU_BWD, /* ins: dy x */
+    CLNAS_NODE_ADD,          /* out (=/+=) in: a sum term that no producer could write in place */
+    CLNAS_NODE_SGD_ARENA,    /* every SGD node in one launch over the live parameter range */
+    CLNAS_NODE_KIND_COUNT
+} clnas_node_kind;
+
+typedef enum clnas_phase { CLNAS_PHASE_FORWARD = 0, CLNAS_PHASE_BACKWARD, CLNAS_PHASE_UPDATE } clnas_phase;
+
+#define CLNAS_NODE_MAX_IN 8
+#define CLNAS_NODE_MAX_OUT 3
+#define CLNAS_NAME_MAX 96
+
+typedef struct clnas_graph_tensor {
+    char name[CLNAS_NAME_MAX];
+    clnas_arena arena;
+    int ndim;
+    int shape[4];
+    size_t count;
+    int param;    /* index into the parameter table for PARAMS/GRADS/MOMENTUM/STATE tensors, else -1 */
+    int alias;    /* fusion: this tensor is stored in tensor `alias` (-1: its own storage) */
+    int producers; /* nodes writing it (for in-place sums) */
+    int consumers; /* nodes reading it */
+    size_t offset; /* memory plan: element offset in its arena */
+    int first, last; /* memory plan: live range in launch order */
+} clnas_graph_tensor;
+
+typedef struct clnas_graph_node {
+    clnas_node_kind kind;
+    clnas_phase phase;
+    int in[CLNAS_NODE_MAX_IN];
+    int nin;
+    int out[CLNAS_NODE_MAX_OUT];
+    int nout;
+    int accum[CLNAS_NODE_MAX_OUT]; /* set after fusion: the output adds to what its storage holds */
+    int ksize, stride, pad;        /* conv */
+    int relu_in;                   /* conv / conv backward: ReLU folded into the input load */
+    int training;                  /* BN: batch statistics (1) or running statistics (0) */
+    int dead;                      /* removed by fusion */
+    char label[CLNAS_NAME_MAX];
+} clnas_graph_node;
+
+typedef enum clnas_param_init {
+    CLNAS_INIT_KAIMING_UNIFORM, /* PyTorch's default for conv and linear weights: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) */
+    CLNAS_INIT_FAN_IN_UNIFORM,  /* linear bias: the same bound */
+    CLNAS_INIT_ONES,
+    CLNAS_INIT_ZEROS
+} clnas_param_init;
+
+typedef struct clnas_param_info {
+    char name[CLNAS_NAME_MAX]; /* the PyTorch module's name, e.g. cells.0.edges.1_0.conv.weight */
+    clnas_arena arena;         /* PARAMS (trained) or STATE (running statistics) */
+    int ndim;
+    int shape[4];
+    size_t count;
+    size_t offset;             /* in its arena; live PARAMS come first */
+    clnas_param_init init;
+    int fan_in;
+    int live;                  /* part of the computed network (unreachable edges are not) */
+} clnas_param_info;
+
+typedef struct clnas_graph {
+    clnas_graph_tensor *tensors;
+    int ntensors, cap_tensors;
+    clnas_graph_node *nodes;
+    int nnodes, cap_nodes;
+    clnas_param_info *params;
+    int nparams, cap_params;
+    int *zero_grad; /* parameter tensors whose gradient is identically zero (a conv whose input is all zeros) */
+    int nzero_grad, cap_zero_grad;
+    int *order; /* launch order of live nodes, set by fusion */
+    int norder;
+    int fp64;
+} clnas_graph;
+
+void clnas_graph_init(clnas_graph *g);
+void clnas_graph_free(clnas_graph *g);
+/* Adds a tensor of the given shape (ndim 1..4) and returns its index, or -1 when out of memory. */
+int clnas_graph_tensor_add(clnas_graph *g, const char *name, clnas_arena arena, int ndim, const int *shape);
+/* Adds a parameter (or running statistic) with its PyTorch name; returns the tensor index holding it. */
+int clnas_graph_param_add(clnas_graph *g, const char *name, clnas_arena arena, int ndim, const int *shape,
+                          clnas_param_init init, int fan_in, int live);
+/* Appends a node; returns its index or -1. */
+int clnas_graph_node_add(clnas_graph *g, clnas_node_kind kind, clnas_phase phase, const int *in, int nin,
+                         const int *out, int nout, const char *label);
+/* Records that parameter tensor t takes part in the network with a gradient of zero; returns 0 or -1. */
+int clnas_graph_zero_grad_add(clnas_graph *g, int t);
+/* The tensor that holds t's storage after fusion (follows aliases). */
+int clnas_graph_storage(const clnas_graph *g, int t);
+const char *clnas_node_kind_name(clnas_node_kind kind);
+/* Counts producers and consumers of every tensor over live nodes. */
+void clnas_graph_count_uses(clnas_graph *g);
+
+#endif

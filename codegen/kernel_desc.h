@@ -1,0 +1,60 @@
+/* clnas — the description of one kernel launch: template, baked-in #defines, geometry and argument slots. */
+#ifndef CLNAS_KERNEL_DESC_H
+#define CLNAS_KERNEL_DESC_H
+
+#include <stddef.h>
+
+#include "clnas/status.h"
+
+#define CLNAS_MAX_DEFINES 32
+#define CLNAS_MAX_KERNEL_ARGS 16
+
+typedef struct clnas_define {
+    char name[24];
+    char value[40];
+} clnas_define;
+
+/* Every tensor slot is passed to the kernel as two arguments: the buffer and an element offset into it
+ * (`__global real *x_buf, const uint x_off`), so one program serves a tensor wherever the arena holds it. */
+typedef enum clnas_arg_kind {
+    CLNAS_ARG_TENSOR,     /* real tensor */
+    CLNAS_ARG_TENSOR_INT, /* int tensor (labels) */
+    CLNAS_ARG_REAL,       /* real scalar set per launch (learning rate) */
+    CLNAS_ARG_INT         /* int scalar set per launch */
+} clnas_arg_kind;
+
+typedef struct clnas_kernel_desc {
+    char template_name[32]; /* kernels/<template_name>.cl */
+    char entry[48];         /* the __kernel function to launch */
+    clnas_define defines[CLNAS_MAX_DEFINES];
+    int ndefines;
+    int dims;
+    size_t global[3];
+    size_t local[3];
+    int nargs;
+    clnas_arg_kind arg_kind[CLNAS_MAX_KERNEL_ARGS];
+    char arg_name[CLNAS_MAX_KERNEL_ARGS][16];
+} clnas_kernel_desc;
+
+/* Starts a descriptor: template file, entry point, no defines, no args. */
+void clnas_kernel_desc_init(clnas_kernel_desc *desc, const char *template_name, const char *entry);
+/* Appends an integer / literal #define; returns CLNAS_ERR_INVALID_ARG when the table is full. */
+clnas_status clnas_kernel_desc_define_int(clnas_kernel_desc *desc, const char *name, long value);
+clnas_status clnas_kernel_desc_define_real(clnas_kernel_desc *desc, const char *name, double value);
+/* Appends an argument slot of the given kind. */
+clnas_status clnas_kernel_desc_arg(clnas_kernel_desc *desc, clnas_arg_kind kind, const char *name);
+/* Sets a 1-D geometry: `work` work-items rounded up to a multiple of `local`. */
+void clnas_kernel_desc_geometry_1d(clnas_kernel_desc *desc, size_t work, size_t local);
+void clnas_kernel_desc_geometry_2d(clnas_kernel_desc *desc, size_t work0, size_t work1, size_t local0, size_t local1);
+/* Index of the argument slot named `name`, or -1. */
+int clnas_kernel_desc_find_arg(const clnas_kernel_desc *desc, const char *name);
+
+/* Assembles the OpenCL C source of a descriptor: a banner, the element type (fp64 = 1 for double), the
+ * #defines, kernels/common.cl and kernels/<template>.cl. Canonical: the same descriptor always gives the same
+ * bytes, so equal kernels share a program. *out is malloc'ed; the caller frees it. */
+clnas_status clnas_kernel_source(const clnas_kernel_desc *desc, int fp64, char **out, clnas_error *err);
+
+/* The embedded text of kernels/<name>.cl, or NULL. */
+const char *clnas_kernel_template(const char *name);
+
+#endif

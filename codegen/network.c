@@ -1,0 +1,46 @@
+/* clnas — NAS-Bench-201 network configuration defaults and checks. */
+#include "clnas/network.h"
+
+#include <string.h>
+
+void clnas_net_config_default(clnas_net_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->channels = 16;
+    cfg->cells = 5;
+    cfg->in_channels = 1;
+    cfg->height = cfg->width = 28;
+    cfg->classes = 10;
+    cfg->batch = 256;
+    cfg->bn_eps = 1e-5;
+    cfg->bn_momentum = 0.1;
+    cfg->sgd_momentum = 0.9;
+    cfg->weight_decay = 5e-4;
+    cfg->nesterov = 1;
+}
+
+clnas_status clnas_net_config_check(const clnas_net_config *cfg, clnas_error *err)
+{
+    if (cfg->channels < 1 || cfg->channels > 4096)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "channels: expected 1 to 4096, got %d", cfg->channels);
+    if (cfg->cells < 1 || cfg->cells > 64)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "cells: expected 1 to 64 cells per stage, got %d",
+                               cfg->cells);
+    if (cfg->in_channels < 1 || cfg->classes < 2)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "input channels must be >= 1 and classes >= 2 (got %d and %d)", cfg->in_channels,
+                               cfg->classes);
+    if (cfg->height < 4 || cfg->width < 4 || cfg->height % 4 || cfg->width % 4)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "input %dx%d: height and width must be positive multiples of 4 (the residual "
+                               "reduction block adds a stride-2 3x3 convolution to a 2x2 average pool, twice)",
+                               cfg->height, cfg->width);
+    if (cfg->batch < 2)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "batch: expected at least 2 (BatchNorm needs batch statistics), got %d", cfg->batch);
+    for (int e = 0; e < CLNAS_NB201_EDGES; e++)
+        if (cfg->genotype.ops[e] >= CLNAS_NB201_OPS)
+            return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "genotype edge %d: op %d is not an NB201 op", e,
+                                   cfg->genotype.ops[e]);
+    return CLNAS_OK;
+}

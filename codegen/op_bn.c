@@ -1,0 +1,222 @@
+/* clnas — BatchNorm2d: parameter checks, kernel descriptors for kernels/batchnorm.cl and the references. */
+#include "op_bn.h"
+
+#include <limits.h>
+#include <math.h>
+
+#define BN_ELTWISE_LOCAL 256 /* element-wise kernels (evaluation, constant forms) */
+#define BN_REDUCE_LOCAL 256  /* upper bound of a per-channel work-group; a power of two */
+
+
+clnas_status clnas_op_bn_check(const clnas_bn_params *p, int training, clnas_error *err)
+{
+    if (!p)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "batchnorm: params must not be NULL");
+    if (p->n < 1 || p->c < 1 || p->hw < 1)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "batchnorm: n, c and hw must be >= 1, got n=%d c=%d hw=%d",
+                               p->n, p->c, p->hw);
+    long long total = (long long)p->n * p->c * p->hw;
+    if (total > INT_MAX)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "batchnorm: tensor of n*c*hw = %lld elements exceeds the kernel's limit of %d", total,
+                               INT_MAX);
+    if (!(p->eps > 0.0) || !isfinite(p->eps))
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "batchnorm: eps must be positive and finite, got %g",
+                               p->eps);
+    if (!(p->momentum >= 0.0 && p->momentum <= 1.0))
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "batchnorm: momentum must be in [0, 1], got %g",
+                               p->momentum);
+    if (p->accum != 0 && p->accum != 1)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "batchnorm: accum must be 0 or 1, got %d", p->accum);
+    if (training && (long long)p->n * p->hw < 2)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "batchnorm: training needs more than one value per channel, got n*hw = %lld",
+                               (long long)p->n * p->hw);
+    return CLNAS_OK;
+}
+
+/* Smallest power of two >= m, at most BN_REDUCE_LOCAL. */
+static int reduce_local(long m)
+{
+    int local = 1;
+    while (local < m && local < BN_REDUCE_LOCAL)
+        local *= 2;
+    return local;
+}
+
+/* Every kernel of the template sees every #define (they compile together); per_channel picks one work-group
+ * per channel instead of one work-item per element. */
+static clnas_status bn_desc(const clnas_bn_params *p, int training, int per_channel, const char *entry,
+                            const char *const *slots, int nslots, clnas_kernel_desc *d, clnas_error *err)
+{
+    clnas_status st = clnas_op_bn_check(p, training, err);
+    if (st != CLNAS_OK)
+        return st;
+    if (!d)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "batchnorm %s: descriptor must not be NULL", entry);
+    clnas_kernel_desc_init(d, "batchnorm", entry);
+    int local = per_channel ? reduce_local((long)p->n * p->hw) : BN_ELTWISE_LOCAL;
+    int bad = 0;
+    bad |= clnas_kernel_desc_define_int(d, "BATCH", p->n) != CLNAS_OK;
+    bad |= clnas_kernel_desc_define_int(d, "CHANNELS", p->c) != CLNAS_OK;
+    bad |= clnas_kernel_desc_define_int(d, "HW", p->hw) != CLNAS_OK;
+    bad |= clnas_kernel_desc_define_real(d, "EPS", p->eps) != CLNAS_OK;
+    bad |= clnas_kernel_desc_define_real(d, "MOMENTUM", p->momentum) != CLNAS_OK;
+    bad |= clnas_kernel_desc_define_int(d, "ACCUM", p->accum) != CLNAS_OK;
+    bad |= clnas_kernel_desc_define_int(d, "LOCAL", local) != CLNAS_OK;
+    for (int i = 0; i < nslots; i++)
+        bad |= clnas_kernel_desc_arg(d, CLNAS_ARG_TENSOR, slots[i]) != CLNAS_OK;
+    if (bad)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "batchnorm %s: descriptor table full", entry);
+    if (per_channel)
+        clnas_kernel_desc_geometry_1d(d, (size_t)p->c * (size_t)local, (size_t)local);
+    else
+        clnas_kernel_desc_geometry_1d(d, (size_t)p->n * (size_t)p->c * (size_t)p->hw, BN_ELTWISE_LOCAL);
+    return CLNAS_OK;
+}
+
+clnas_status clnas_op_bn_fwd_train_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err)
+{
+    static const char *const slots[] = {"x", "gamma", "beta", "rmean", "rvar", "smean", "sinvstd", "y"};
+    return bn_desc(p, 1, 1, "bn_fwd_train", slots, 8, d, err);
+}
+
+clnas_status clnas_op_bn_fwd_eval_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err)
+{
+    static const char *const slots[] = {"x", "gamma", "beta", "rmean", "rvar", "y"};
+    return bn_desc(p, 0, 0, "bn_fwd_eval", slots, 6, d, err);
+}
+
+clnas_status clnas_op_bn_bwd_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err)
+{
+    static const char *const slots[] = {"dy", "x", "gamma", "smean", "sinvstd", "dx", "dgamma", "dbeta"};
+    return bn_desc(p, 1, 1, "bn_bwd", slots, 8, d, err);
+}
+
+clnas_status clnas_op_bn_const_fwd_train_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err)
+{
+    static const char *const slots[] = {"beta", "rmean", "rvar", "y"};
+    return bn_desc(p, 1, 0, "bn_const_fwd_train", slots, 4, d, err);
+}
+
+clnas_status clnas_op_bn_const_fwd_eval_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err)
+{
+    static const char *const slots[] = {"gamma", "beta", "rmean", "rvar", "y"};
+    return bn_desc(p, 0, 0, "bn_const_fwd_eval", slots, 5, d, err);
+}
+
+clnas_status clnas_op_bn_const_bwd_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err)
+{
+    static const char *const slots[] = {"dy", "dgamma", "dbeta"};
+    return bn_desc(p, 0, 1, "bn_const_bwd", slots, 3, d, err);
+}
+
+/* Element i (0 <= i < n*hw) of channel c: sample i / hw, pixel i % hw. */
+static size_t bn_index(const clnas_bn_params *p, int c, long i)
+{
+    long n = i / p->hw;
+    return (size_t)((n * p->c + c) * p->hw + (i - n * p->hw));
+}
+
+static void store(int accum, double *out, double value)
+{
+    if (accum)
+        *out += value;
+    else
+        *out = value;
+}
+
+void clnas_ref_bn_fwd_train(const clnas_bn_params *p, const double *x, const double *gamma, const double *beta,
+                            double *rmean, double *rvar, double *smean, double *sinvstd, double *y)
+{
+    long m = (long)p->n * p->hw;
+    for (int c = 0; c < p->c; c++) {
+        double sum = 0.0;
+        for (long i = 0; i < m; i++)
+            sum += x[bn_index(p, c, i)];
+        double mean = sum / (double)m, sq = 0.0;
+        for (long i = 0; i < m; i++) {
+            double dev = x[bn_index(p, c, i)] - mean;
+            sq += dev * dev;
+        }
+        double var = sq / (double)m, invstd = 1.0 / sqrt(var + p->eps);
+        for (long i = 0; i < m; i++) {
+            size_t at = bn_index(p, c, i);
+            store(p->accum, &y[at], gamma[c] * (x[at] - mean) * invstd + beta[c]);
+        }
+        smean[c] = mean;
+        sinvstd[c] = invstd;
+        rmean[c] = (1.0 - p->momentum) * rmean[c] + p->momentum * mean;
+        rvar[c] = (1.0 - p->momentum) * rvar[c] + p->momentum * var * (double)m / (double)(m - 1);
+    }
+}
+
+void clnas_ref_bn_fwd_eval(const clnas_bn_params *p, const double *x, const double *gamma, const double *beta,
+                           const double *rmean, const double *rvar, double *y)
+{
+    long m = (long)p->n * p->hw;
+    for (int c = 0; c < p->c; c++) {
+        double invstd = 1.0 / sqrt(rvar[c] + p->eps);
+        for (long i = 0; i < m; i++) {
+            size_t at = bn_index(p, c, i);
+            store(p->accum, &y[at], gamma[c] * (x[at] - rmean[c]) * invstd + beta[c]);
+        }
+    }
+}
+
+void clnas_ref_bn_bwd(const clnas_bn_params *p, const double *dy, const double *x, const double *gamma,
+                      const double *smean, const double *sinvstd, double *dx, double *dgamma, double *dbeta)
+{
+    long m = (long)p->n * p->hw;
+    for (int c = 0; c < p->c; c++) {
+        double sum_dy = 0.0, sum_dy_xhat = 0.0;
+        for (long i = 0; i < m; i++) {
+            size_t at = bn_index(p, c, i);
+            sum_dy += dy[at];
+            sum_dy_xhat += dy[at] * (x[at] - smean[c]) * sinvstd[c];
+        }
+        double k = gamma[c] * sinvstd[c] / (double)m;
+        for (long i = 0; i < m; i++) {
+            size_t at = bn_index(p, c, i);
+            double xhat = (x[at] - smean[c]) * sinvstd[c];
+            store(p->accum, &dx[at], k * ((double)m * dy[at] - sum_dy - xhat * sum_dy_xhat));
+        }
+        dgamma[c] = sum_dy_xhat;
+        dbeta[c] = sum_dy;
+    }
+}
+
+void clnas_ref_bn_const_fwd_train(const clnas_bn_params *p, const double *beta, double *rmean, double *rvar,
+                                  double *y)
+{
+    long m = (long)p->n * p->hw;
+    for (int c = 0; c < p->c; c++) {
+        for (long i = 0; i < m; i++)
+            store(p->accum, &y[bn_index(p, c, i)], beta[c]);
+        rmean[c] *= 1.0 - p->momentum;
+        rvar[c] *= 1.0 - p->momentum;
+    }
+}
+
+void clnas_ref_bn_const_fwd_eval(const clnas_bn_params *p, const double *gamma, const double *beta,
+                                 const double *rmean, const double *rvar, double *y)
+{
+    long m = (long)p->n * p->hw;
+    for (int c = 0; c < p->c; c++) {
+        double shift = beta[c] - rmean[c] * gamma[c] / sqrt(rvar[c] + p->eps);
+        for (long i = 0; i < m; i++)
+            store(p->accum, &y[bn_index(p, c, i)], shift);
+    }
+}
+
+void clnas_ref_bn_const_bwd(const clnas_bn_params *p, const double *dy, double *dgamma, double *dbeta)
+{
+    long m = (long)p->n * p->hw;
+    for (int c = 0; c < p->c; c++) {
+        double sum = 0.0;
+        for (long i = 0; i < m; i++)
+            sum += dy[bn_index(p, c, i)];
+        dgamma[c] = 0.0;
+        dbeta[c] = sum;
+    }
+}

@@ -1,0 +1,51 @@
+/* clnas — BatchNorm2d (affine, PyTorch semantics): kernel descriptors and double-precision references. */
+#ifndef CLNAS_OP_BN_H
+#define CLNAS_OP_BN_H
+
+#include "kernel_desc.h"
+
+/* Layout NCHW with hw = h * w; every per-channel reduction runs over M = n * hw elements. */
+typedef struct clnas_bn_params {
+    int n, c, hw;
+    double eps;      /* PyTorch default 1e-5 */
+    double momentum; /* PyTorch default 0.1 */
+    int accum;       /* 1: y (forward) and dx (backward) accumulate into what is there */
+} clnas_bn_params;
+
+/* Checks the parameters; training forms also need M > 1 (PyTorch refuses one value per channel). */
+clnas_status clnas_op_bn_check(const clnas_bn_params *p, int training, clnas_error *err);
+
+/* Training forward: batch mean and biased variance per channel (two-pass), y (=/+=) gamma*(x-mean)*invstd + beta,
+ * smean = mean and sinvstd = 1/sqrt(var+eps) saved for backward, running statistics updated in place:
+ * rmean = (1-m) rmean + m mean, rvar = (1-m) rvar + m var*M/(M-1). One work-group per channel.
+ * Slots: x, gamma, beta, rmean, rvar, smean, sinvstd, y. */
+clnas_status clnas_op_bn_fwd_train_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err);
+/* Evaluation forward: y (=/+=) gamma*(x-rmean)/sqrt(rvar+eps) + beta. Slots: x, gamma, beta, rmean, rvar, y. */
+clnas_status clnas_op_bn_fwd_eval_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err);
+/* Backward with the saved training statistics: xhat = (x-smean)*sinvstd, dbeta = sum dy, dgamma = sum dy*xhat,
+ * dx (=/+=) gamma*sinvstd/M * (M*dy - dbeta - xhat*dgamma); dgamma and dbeta are overwritten.
+ * Slots: dy, x, gamma, smean, sinvstd, dx, dgamma, dbeta. */
+clnas_status clnas_op_bn_bwd_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err);
+
+/* BatchNorm of an all-zero input (ReLU-conv-BN of a zero node is BN's shift, not zero).
+ * Training: y (=/+=) beta[c]; rmean *= 1-m; rvar *= 1-m. Slots: beta, rmean, rvar, y.
+ * Evaluation: y (=/+=) beta - rmean*gamma/sqrt(rvar+eps). Slots: gamma, beta, rmean, rvar, y.
+ * Backward: dbeta = sum dy over n and hw, dgamma = 0 (both overwritten). Slots: dy, dgamma, dbeta. */
+clnas_status clnas_op_bn_const_fwd_train_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err);
+clnas_status clnas_op_bn_const_fwd_eval_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err);
+clnas_status clnas_op_bn_const_bwd_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err);
+
+/* References in double, arguments in slot order, doing exactly what the kernels do (accum, in-place stats). */
+void clnas_ref_bn_fwd_train(const clnas_bn_params *p, const double *x, const double *gamma, const double *beta,
+                            double *rmean, double *rvar, double *smean, double *sinvstd, double *y);
+void clnas_ref_bn_fwd_eval(const clnas_bn_params *p, const double *x, const double *gamma, const double *beta,
+                           const double *rmean, const double *rvar, double *y);
+void clnas_ref_bn_bwd(const clnas_bn_params *p, const double *dy, const double *x, const double *gamma,
+                      const double *smean, const double *sinvstd, double *dx, double *dgamma, double *dbeta);
+void clnas_ref_bn_const_fwd_train(const clnas_bn_params *p, const double *beta, double *rmean, double *rvar,
+                                  double *y);
+void clnas_ref_bn_const_fwd_eval(const clnas_bn_params *p, const double *gamma, const double *beta,
+                                 const double *rmean, const double *rvar, double *y);
+void clnas_ref_bn_const_bwd(const clnas_bn_params *p, const double *dy, double *dgamma, double *dbeta);
+
+#endif

@@ -1,0 +1,236 @@
+/* clnas — 2-D convolution: shape rule, checks, kernel descriptors for the three passes, double references. */
+#include "op_conv.h"
+
+#include <limits.h>
+
+int clnas_conv_out_dim(int in, int ksize, int stride, int pad)
+{
+    long span = (long)in + 2L * pad - ksize;
+    if (stride < 1 || span < 0)
+        return 0;
+    return (int)(span / stride + 1);
+}
+
+static int conv_ho(const clnas_conv_params *p)
+{
+    return clnas_conv_out_dim(p->h, p->ksize, p->stride, p->pad);
+}
+
+static int conv_wo(const clnas_conv_params *p)
+{
+    return clnas_conv_out_dim(p->w, p->ksize, p->stride, p->pad);
+}
+
+/* The kernels index tensors with int. */
+static int fits_int(long a, long b, long c, long d)
+{
+    return a * b <= INT_MAX && a * b * c <= INT_MAX && a * b * c * d <= INT_MAX;
+}
+
+static clnas_status conv_check(const clnas_conv_params *p, const char *pass, clnas_error *err)
+{
+    if (!p)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv %s: params is NULL", pass);
+    const struct {
+        const char *name;
+        int value, min;
+    } fields[] = {{"n", p->n, 1},       {"ci", p->ci, 1},         {"co", p->co, 1},   {"h", p->h, 1},
+                  {"w", p->w, 1},       {"ksize", p->ksize, 1},   {"stride", p->stride, 1},
+                  {"pad", p->pad, 0}};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (fields[i].value < fields[i].min)
+            return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv %s: %s = %d, expected at least %d", pass,
+                                   fields[i].name, fields[i].value, fields[i].min);
+    if (p->relu_in != 0 && p->relu_in != 1)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv %s: relu_in = %d, expected 0 or 1", pass,
+                               p->relu_in);
+    if (p->accum != 0 && p->accum != 1)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv %s: accum = %d, expected 0 or 1", pass, p->accum);
+    if (p->stride > 2)
+        return clnas_error_set(err, CLNAS_ERR_UNSUPPORTED, "conv %s: stride = %d, the kernels support 1 and 2", pass,
+                               p->stride);
+    if (conv_ho(p) < 1 || conv_wo(p) < 1)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "conv %s: input %dx%d with pad %d is smaller than the %dx%d kernel", pass, p->h,
+                               p->w, p->pad, p->ksize, p->ksize);
+    if (!fits_int(p->n, p->ci, p->h, p->w) || !fits_int(p->n, p->co, conv_ho(p), conv_wo(p)) ||
+        !fits_int(p->co, p->ci, p->ksize, p->ksize))
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "conv %s: n=%d ci=%d co=%d %dx%d k=%d gives a tensor of more than %d elements", pass,
+                               p->n, p->ci, p->co, p->h, p->w, p->ksize, INT_MAX);
+    return CLNAS_OK;
+}
+
+/* Work-group size of the row kernels (fwd, bwd_data): they have no barriers, so it only sets how many rows a
+ * device thread takes at a time. */
+#define ROW_LOCAL 16
+
+/* Work-group size of the weight-gradient reduction (a power of two). */
+#define BWD_FILTER_LOCAL 16
+
+/* Vector accumulators a weight-gradient work-item keeps in registers: CO_BLOCK * ksize^2. */
+#define BWD_FILTER_MAX_SUMS 18
+
+/* The largest of 8, 4, 2, 1 that divides c and keeps block * taps <= max_sums: channels a work-item takes. */
+static int channel_block(int c, int taps, int max_sums)
+{
+    for (int b = 8; b > 1; b /= 2)
+        if (c % b == 0 && b * taps <= max_sums)
+            return b;
+    return 1;
+}
+
+typedef struct conv_define {
+    const char *name;
+    long value;
+} conv_define;
+
+/* Starts the descriptor of template `name`: the shape #defines every conv template reads, the kernel's own
+ * #defines and its tensor slots. Fails only when the descriptor's tables are full. */
+static clnas_status conv_desc(clnas_kernel_desc *d, const char *name, const clnas_conv_params *p, int accum,
+                              const conv_define *own, int nown, const char *const *slots, int nslots,
+                              clnas_error *err)
+{
+    const conv_define shape[] = {{"N", p->n},           {"CI", p->ci},      {"CO", p->co},
+                                 {"H", p->h},           {"W", p->w},        {"HO", conv_ho(p)},
+                                 {"WO", conv_wo(p)},    {"KSIZE", p->ksize}, {"STRIDE", p->stride},
+                                 {"PAD", p->pad},       {"RELU_IN", p->relu_in}, {"ACCUM", accum}};
+    clnas_kernel_desc_init(d, name, name);
+    int bad = 0;
+    for (size_t i = 0; i < sizeof shape / sizeof shape[0]; i++)
+        bad |= clnas_kernel_desc_define_int(d, shape[i].name, shape[i].value) != CLNAS_OK;
+    for (int i = 0; i < nown; i++)
+        bad |= clnas_kernel_desc_define_int(d, own[i].name, own[i].value) != CLNAS_OK;
+    for (int i = 0; i < nslots; i++)
+        bad |= clnas_kernel_desc_arg(d, CLNAS_ARG_TENSOR, slots[i]) != CLNAS_OK;
+    if (bad)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: kernel descriptor table is full", name);
+    return CLNAS_OK;
+}
+
+clnas_status clnas_op_conv_fwd_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err)
+{
+    clnas_status st = conv_check(p, "fwd", err);
+    if (st != CLNAS_OK)
+        return st;
+    static const char *const slots[] = {"x", "w", "y"};
+    int co_block = channel_block(p->co, 1, 8);
+    const conv_define own[] = {{"CO_BLOCK", co_block}};
+    st = conv_desc(d, "conv2d_fwd", p, p->accum, own, 1, slots, 3, err);
+    /* One work-item per output row of CO_BLOCK channels. */
+    clnas_kernel_desc_geometry_1d(d, (size_t)p->n * (size_t)(p->co / co_block) * (size_t)conv_ho(p), ROW_LOCAL);
+    return st;
+}
+
+clnas_status clnas_op_conv_bwd_data_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err)
+{
+    clnas_status st = conv_check(p, "bwd_data", err);
+    if (st != CLNAS_OK)
+        return st;
+    /* x is read only for the ReLU mask. */
+    static const char *const slots_relu[] = {"dy", "w", "x", "dx"}, *const slots[] = {"dy", "w", "dx"};
+    int ci_block = channel_block(p->ci, 1, 8);
+    const conv_define own[] = {{"CI_BLOCK", ci_block}};
+    st = p->relu_in ? conv_desc(d, "conv2d_bwd_data", p, p->accum, own, 1, slots_relu, 4, err)
+                    : conv_desc(d, "conv2d_bwd_data", p, p->accum, own, 1, slots, 3, err);
+    /* One work-item per input row of CI_BLOCK channels. */
+    clnas_kernel_desc_geometry_1d(d, (size_t)p->n * (size_t)(p->ci / ci_block) * (size_t)p->h, ROW_LOCAL);
+    return st;
+}
+
+clnas_status clnas_op_conv_bwd_filter_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err)
+{
+    clnas_status st = conv_check(p, "bwd_filter", err);
+    if (st != CLNAS_OK)
+        return st;
+    static const char *const slots[] = {"dy", "x", "dw"};
+    int co_block = channel_block(p->co, p->ksize * p->ksize, BWD_FILTER_MAX_SUMS);
+    int ci_block = channel_block(p->ci, 1, 8);
+    const conv_define own[] = {{"CO_BLOCK", co_block}, {"CI_BLOCK", ci_block}, {"LOCAL", BWD_FILTER_LOCAL}};
+    /* ACCUM 0 whatever p->accum says: the weight gradient overwrites. */
+    st = conv_desc(d, "conv2d_bwd_filter", p, 0, own, 3, slots, 3, err);
+    /* One work-group per (block of CO_BLOCK output channels, block of CI_BLOCK input channels). */
+    clnas_kernel_desc_geometry_1d(d, (size_t)(p->co / co_block) * (size_t)(p->ci / ci_block) * BWD_FILTER_LOCAL,
+                                  BWD_FILTER_LOCAL);
+    return st;
+}
+
+/* ---- references ---- */
+
+static double relu_if(int relu, double v)
+{
+    return relu && v < 0 ? 0.0 : v;
+}
+
+void clnas_ref_conv_fwd(const clnas_conv_params *p, const double *x, const double *w, double *y)
+{
+    int ho_n = conv_ho(p), wo_n = conv_wo(p), k = p->ksize;
+    for (int n = 0; n < p->n; n++)
+        for (int co = 0; co < p->co; co++)
+            for (int ho = 0; ho < ho_n; ho++)
+                for (int wo = 0; wo < wo_n; wo++) {
+                    double s = 0.0;
+                    for (int ci = 0; ci < p->ci; ci++)
+                        for (int kh = 0; kh < k; kh++)
+                            for (int kw = 0; kw < k; kw++) {
+                                int hi = ho * p->stride - p->pad + kh, wi = wo * p->stride - p->pad + kw;
+                                if (hi < 0 || hi >= p->h || wi < 0 || wi >= p->w)
+                                    continue;
+                                double xv = x[(((size_t)n * p->ci + ci) * p->h + hi) * p->w + wi];
+                                s += w[(((size_t)co * p->ci + ci) * k + kh) * k + kw] * relu_if(p->relu_in, xv);
+                            }
+                    double *out = &y[(((size_t)n * p->co + co) * ho_n + ho) * wo_n + wo];
+                    *out = p->accum ? *out + s : s;
+                }
+}
+
+void clnas_ref_conv_bwd_data(const clnas_conv_params *p, const double *dy, const double *w, const double *x,
+                             double *dx)
+{
+    int ho_n = conv_ho(p), wo_n = conv_wo(p), k = p->ksize;
+    /* Gathers, like the kernel: every dx element is written once. */
+    for (int n = 0; n < p->n; n++)
+        for (int ci = 0; ci < p->ci; ci++)
+            for (int hi = 0; hi < p->h; hi++)
+                for (int wi = 0; wi < p->w; wi++) {
+                    double s = 0.0;
+                    for (int co = 0; co < p->co; co++)
+                        for (int kh = 0; kh < k; kh++)
+                            for (int kw = 0; kw < k; kw++) {
+                                int th = hi + p->pad - kh, tw = wi + p->pad - kw;
+                                if (th < 0 || tw < 0 || th % p->stride || tw % p->stride)
+                                    continue;
+                                int ho = th / p->stride, wo = tw / p->stride;
+                                if (ho >= ho_n || wo >= wo_n)
+                                    continue;
+                                s += w[(((size_t)co * p->ci + ci) * k + kh) * k + kw] *
+                                     dy[(((size_t)n * p->co + co) * ho_n + ho) * wo_n + wo];
+                            }
+                    size_t i = (((size_t)n * p->ci + ci) * p->h + hi) * p->w + wi;
+                    if (p->relu_in && !(x[i] > 0.0))
+                        s = 0.0;
+                    dx[i] = p->accum ? dx[i] + s : s;
+                }
+}
+
+void clnas_ref_conv_bwd_filter(const clnas_conv_params *p, const double *dy, const double *x, double *dw)
+{
+    int ho_n = conv_ho(p), wo_n = conv_wo(p), k = p->ksize;
+    for (int co = 0; co < p->co; co++)
+        for (int ci = 0; ci < p->ci; ci++)
+            for (int kh = 0; kh < k; kh++)
+                for (int kw = 0; kw < k; kw++) {
+                    double s = 0.0;
+                    for (int n = 0; n < p->n; n++)
+                        for (int ho = 0; ho < ho_n; ho++)
+                            for (int wo = 0; wo < wo_n; wo++) {
+                                int hi = ho * p->stride - p->pad + kh, wi = wo * p->stride - p->pad + kw;
+                                if (hi < 0 || hi >= p->h || wi < 0 || wi >= p->w)
+                                    continue;
+                                double xv = x[(((size_t)n * p->ci + ci) * p->h + hi) * p->w + wi];
+                                s += dy[(((size_t)n * p->co + co) * ho_n + ho) * wo_n + wo] *
+                                     relu_if(p->relu_in, xv);
+                            }
+                    dw[(((size_t)co * p->ci + ci) * k + kh) * k + kw] = s;
+                }
+}

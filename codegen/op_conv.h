@@ -1,0 +1,37 @@
+/* clnas — 2-D convolution (NCHW, no bias, optional ReLU on the input): shape rule, kernel descriptors, reference. */
+#ifndef CLNAS_OP_CONV_H
+#define CLNAS_OP_CONV_H
+
+#include "clnas/status.h"
+#include "kernel_desc.h"
+
+/* x [n][ci][h][w], w [co][ci][ksize][ksize], y [n][co][ho][wo]. relu_in: the conv reads ReLU(x) (the
+ * ReLU of ReLU-Conv-BN folded into the load). accum: the output is added to what is there instead of
+ * overwriting it (a node's sum of edges). */
+typedef struct clnas_conv_params {
+    int n, ci, co, h, w, ksize, stride, pad, relu_in, accum;
+} clnas_conv_params;
+
+/* (in + 2*pad - ksize) / stride + 1 */
+int clnas_conv_out_dim(int in, int ksize, int stride, int pad);
+
+/* y[n][co][ho][wo] (=/+=) sum_{ci,kh,kw} w[co][ci][kh][kw] * f(x[n][ci][ho*s-p+kh][wo*s-p+kw]), zero outside
+ * the image, f = ReLU when relu_in. Slots: x, w, y. accum applies to y. */
+clnas_status clnas_op_conv_fwd_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err);
+
+/* dx[n][ci][h][w] (=/+=) g(x) * sum over (co,kh,kw,ho,wo with ho*s-p+kh == h, wo*s-p+kw == w) of
+ * w[co][ci][kh][kw] * dy[n][co][ho][wo], g(x) = (x > 0) when relu_in, else 1.
+ * Slots: dy, w, x, dx when relu_in; dy, w, dx otherwise. accum applies to dx. */
+clnas_status clnas_op_conv_bwd_data_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err);
+
+/* dw[co][ci][kh][kw] = sum_{n,ho,wo} dy[n][co][ho][wo] * f(x[n][ci][ho*s-p+kh][wo*s-p+kw]); always overwrites
+ * (p->accum is ignored). Slots: dy, x, dw. */
+clnas_status clnas_op_conv_bwd_filter_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err);
+
+/* Plain C references in double, honouring relu_in and accum exactly as the kernels do. */
+void clnas_ref_conv_fwd(const clnas_conv_params *p, const double *x, const double *w, double *y);
+void clnas_ref_conv_bwd_data(const clnas_conv_params *p, const double *dy, const double *w, const double *x,
+                             double *dx);
+void clnas_ref_conv_bwd_filter(const clnas_conv_params *p, const double *dy, const double *x, double *dw);
+
+#endif

@@ -1,0 +1,67 @@
+/* clnas — element-wise ops: parameter checks, kernel descriptors for kernels/eltwise.cl and the references. */
+#include "op_eltwise.h"
+
+#include <math.h>
+
+#define ELTWISE_LOCAL 256
+
+static clnas_status eltwise_check(const clnas_eltwise_params *p, const char *op, clnas_kernel_desc *d,
+                                  clnas_error *err)
+{
+    if (!p || !d)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: params and descriptor must not be NULL", op);
+    if (p->count < 1)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: count must be >= 1, got %ld", op, p->count);
+    return CLNAS_OK;
+}
+
+clnas_status clnas_op_add_desc(const clnas_eltwise_params *p, clnas_kernel_desc *d, clnas_error *err)
+{
+    clnas_status st = eltwise_check(p, "add", d, err);
+    if (st != CLNAS_OK)
+        return st;
+    if (p->accum != 0 && p->accum != 1)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "add: accum must be 0 or 1, got %d", p->accum);
+    clnas_kernel_desc_init(d, "eltwise", "eltwise_add");
+    int bad = 0;
+    bad |= clnas_kernel_desc_define_int(d, "COUNT", p->count) != CLNAS_OK;
+    bad |= clnas_kernel_desc_define_int(d, "ACCUM", p->accum) != CLNAS_OK;
+    bad |= clnas_kernel_desc_define_int(d, "LOCAL", ELTWISE_LOCAL) != CLNAS_OK;
+    bad |= clnas_kernel_desc_arg(d, CLNAS_ARG_TENSOR, "x") != CLNAS_OK;
+    bad |= clnas_kernel_desc_arg(d, CLNAS_ARG_TENSOR, "y") != CLNAS_OK;
+    if (bad)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "add: descriptor table full");
+    clnas_kernel_desc_geometry_1d(d, (size_t)p->count, ELTWISE_LOCAL);
+    return CLNAS_OK;
+}
+
+clnas_status clnas_op_fill_desc(const clnas_eltwise_params *p, clnas_kernel_desc *d, clnas_error *err)
+{
+    clnas_status st = eltwise_check(p, "fill", d, err);
+    if (st != CLNAS_OK)
+        return st;
+    if (!isfinite(p->value))
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "fill: value must be finite, got %g", p->value);
+    clnas_kernel_desc_init(d, "eltwise", "eltwise_fill");
+    int bad = 0;
+    bad |= clnas_kernel_desc_define_int(d, "COUNT", p->count) != CLNAS_OK;
+    bad |= clnas_kernel_desc_define_real(d, "VALUE", p->value) != CLNAS_OK;
+    bad |= clnas_kernel_desc_define_int(d, "LOCAL", ELTWISE_LOCAL) != CLNAS_OK;
+    bad |= clnas_kernel_desc_arg(d, CLNAS_ARG_TENSOR, "y") != CLNAS_OK;
+    if (bad)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "fill: descriptor table full");
+    clnas_kernel_desc_geometry_1d(d, (size_t)p->count, ELTWISE_LOCAL);
+    return CLNAS_OK;
+}
+
+void clnas_ref_add(const clnas_eltwise_params *p, const double *x, double *y)
+{
+    for (long i = 0; i < p->count; i++)
+        y[i] = p->accum ? y[i] + x[i] : x[i];
+}
+
+void clnas_ref_fill(const clnas_eltwise_params *p, double *y)
+{
+    for (long i = 0; i < p->count; i++)
+        y[i] = p->value;
+}

@@ -1,0 +1,70 @@
+/* clnas — ReLU + global average pool head: parameter checks, descriptors for kernels/head.cl and the references. */
+#include "op_head.h"
+
+#include <limits.h>
+
+#define HEAD_FWD_LOCAL 64  /* one work-item per (n, c) */
+#define HEAD_BWD_LOCAL 256 /* one work-item per input element */
+
+/* per_element: one work-item per input element (backward), else one per (n, c) (forward). */
+static clnas_status head_desc(const clnas_head_params *p, const char *entry, const char *const *slots, int nslots,
+                              int per_element, clnas_kernel_desc *d, clnas_error *err)
+{
+    if (!p || !d)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: params and descriptor must not be NULL", entry);
+    if (p->n < 1 || p->c < 1 || p->hw < 1)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: n, c and hw must be >= 1, got n=%d c=%d hw=%d",
+                               entry, p->n, p->c, p->hw);
+    long long total = (long long)p->n * p->c * p->hw;
+    if (total > INT_MAX)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "%s: tensor of n*c*hw = %lld elements exceeds the kernel's limit of %d", entry, total,
+                               INT_MAX);
+    if (p->accum != 0 && p->accum != 1)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: accum must be 0 or 1, got %d", entry, p->accum);
+    int local = per_element ? HEAD_BWD_LOCAL : HEAD_FWD_LOCAL;
+    size_t work = (size_t)p->n * (size_t)p->c * (per_element ? (size_t)p->hw : 1);
+    clnas_kernel_desc_init(d, "head", entry);
+    int bad = 0;
+    bad |= clnas_kernel_desc_define_int(d, "BATCH", p->n) != CLNAS_OK;
+    bad |= clnas_kernel_desc_define_int(d, "CHANNELS", p->c) != CLNAS_OK;
+    bad |= clnas_kernel_desc_define_int(d, "HW", p->hw) != CLNAS_OK;
+    bad |= clnas_kernel_desc_define_int(d, "ACCUM", p->accum) != CLNAS_OK;
+    bad |= clnas_kernel_desc_define_int(d, "LOCAL", local) != CLNAS_OK;
+    for (int i = 0; i < nslots; i++)
+        bad |= clnas_kernel_desc_arg(d, CLNAS_ARG_TENSOR, slots[i]) != CLNAS_OK;
+    if (bad)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: descriptor table full", entry);
+    clnas_kernel_desc_geometry_1d(d, work, (size_t)local);
+    return CLNAS_OK;
+}
+
+clnas_status clnas_op_gap_relu_fwd_desc(const clnas_head_params *p, clnas_kernel_desc *d, clnas_error *err)
+{
+    static const char *const slots[] = {"x", "y"};
+    return head_desc(p, "gap_relu_fwd", slots, 2, 0, d, err);
+}
+
+clnas_status clnas_op_gap_relu_bwd_desc(const clnas_head_params *p, clnas_kernel_desc *d, clnas_error *err)
+{
+    static const char *const slots[] = {"dy", "x", "dx"};
+    return head_desc(p, "gap_relu_bwd", slots, 3, 1, d, err);
+}
+
+void clnas_ref_gap_relu_fwd(const clnas_head_params *p, const double *x, double *y)
+{
+    for (long nc = 0; nc < (long)p->n * p->c; nc++) {
+        double sum = 0.0;
+        for (int s = 0; s < p->hw; s++)
+            sum += x[nc * p->hw + s] < 0.0 ? 0.0 : x[nc * p->hw + s];
+        y[nc] = p->accum ? y[nc] + sum / p->hw : sum / p->hw;
+    }
+}
+
+void clnas_ref_gap_relu_bwd(const clnas_head_params *p, const double *dy, const double *x, double *dx)
+{
+    for (long i = 0; i < (long)p->n * p->c * p->hw; i++) {
+        double g = x[i] > 0.0 ? dy[i / p->hw] / p->hw : 0.0;
+        dx[i] = p->accum ? dx[i] + g : g;
+    }
+}

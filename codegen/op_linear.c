@@ -1,0 +1,119 @@
+/* clnas — fully connected layer: checks, kernel descriptors for the three passes, double references. */
+#include "op_linear.h"
+
+#include <limits.h>
+
+/* No barriers: the work-group size only sets how many outputs a device thread takes at a time. */
+#define LINEAR_LOCAL 32
+
+static clnas_status linear_check(const clnas_linear_params *p, const char *pass, clnas_error *err)
+{
+    if (!p)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "linear %s: params is NULL", pass);
+    const struct {
+        const char *name;
+        int value;
+    } fields[] = {{"n", p->n}, {"in", p->in}, {"out", p->out}};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (fields[i].value < 1)
+            return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "linear %s: %s = %d, expected at least 1", pass,
+                                   fields[i].name, fields[i].value);
+    if (p->accum != 0 && p->accum != 1)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "linear %s: accum = %d, expected 0 or 1", pass,
+                               p->accum);
+    /* Tensors are indexed with int inside the kernels. */
+    long in1 = (long)p->in + 1;
+    if ((long)p->n * p->in > INT_MAX || (long)p->n * p->out > INT_MAX || (long)p->out * in1 > INT_MAX)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "linear %s: n=%d in=%d out=%d gives a tensor of more than %d elements", pass, p->n,
+                               p->in, p->out, INT_MAX);
+    return CLNAS_OK;
+}
+
+/* Starts a linear descriptor: entry point, shape #defines, tensor slots and a 1-D geometry over `work`. */
+static clnas_status linear_desc(const clnas_linear_params *p, clnas_kernel_desc *d, const char *entry, int accum,
+                                const char *const *slots, int nslots, size_t work, clnas_error *err)
+{
+    clnas_kernel_desc_init(d, "linear", entry);
+    int bad = clnas_kernel_desc_define_int(d, "N", p->n) != CLNAS_OK ||
+              clnas_kernel_desc_define_int(d, "IN", p->in) != CLNAS_OK ||
+              clnas_kernel_desc_define_int(d, "OUT", p->out) != CLNAS_OK ||
+              clnas_kernel_desc_define_int(d, "ACCUM", accum) != CLNAS_OK;
+    for (int i = 0; i < nslots && !bad; i++)
+        bad = clnas_kernel_desc_arg(d, CLNAS_ARG_TENSOR, slots[i]) != CLNAS_OK;
+    if (bad)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: kernel descriptor table is full", entry);
+    clnas_kernel_desc_geometry_1d(d, work, LINEAR_LOCAL);
+    return CLNAS_OK;
+}
+
+clnas_status clnas_op_linear_fwd_desc(const clnas_linear_params *p, clnas_kernel_desc *d, clnas_error *err)
+{
+    clnas_status st = linear_check(p, "fwd", err);
+    if (st != CLNAS_OK)
+        return st;
+    static const char *const slots[] = {"x", "w", "b", "y"};
+    return linear_desc(p, d, "linear_fwd", p->accum, slots, 4, (size_t)p->n * (size_t)p->out, err);
+}
+
+clnas_status clnas_op_linear_bwd_data_desc(const clnas_linear_params *p, clnas_kernel_desc *d, clnas_error *err)
+{
+    clnas_status st = linear_check(p, "bwd_data", err);
+    if (st != CLNAS_OK)
+        return st;
+    static const char *const slots[] = {"dy", "w", "dx"};
+    return linear_desc(p, d, "linear_bwd_data", p->accum, slots, 3, (size_t)p->n * (size_t)p->in, err);
+}
+
+clnas_status clnas_op_linear_bwd_weight_desc(const clnas_linear_params *p, clnas_kernel_desc *d,
+                                             clnas_error *err)
+{
+    clnas_status st = linear_check(p, "bwd_weight", err);
+    if (st != CLNAS_OK)
+        return st;
+    static const char *const slots[] = {"dy", "x", "dw", "db"};
+    /* Overwrites: ACCUM is 0 whatever p->accum says. */
+    return linear_desc(p, d, "linear_bwd_weight", 0, slots, 4, (size_t)p->out * ((size_t)p->in + 1), err);
+}
+
+void clnas_ref_linear_fwd(const clnas_linear_params *p, const double *x, const double *w, const double *b,
+                          double *y)
+{
+    for (int n = 0; n < p->n; n++)
+        for (int o = 0; o < p->out; o++) {
+            double s = 0.0;
+            for (int i = 0; i < p->in; i++)
+                s += w[(size_t)o * p->in + i] * x[(size_t)n * p->in + i];
+            double *out = &y[(size_t)n * p->out + o];
+            *out = p->accum ? *out + (s + b[o]) : s + b[o];
+        }
+}
+
+void clnas_ref_linear_bwd_data(const clnas_linear_params *p, const double *dy, const double *w, double *dx)
+{
+    for (int n = 0; n < p->n; n++)
+        for (int i = 0; i < p->in; i++) {
+            double s = 0.0;
+            for (int o = 0; o < p->out; o++)
+                s += dy[(size_t)n * p->out + o] * w[(size_t)o * p->in + i];
+            double *out = &dx[(size_t)n * p->in + i];
+            *out = p->accum ? *out + s : s;
+        }
+}
+
+void clnas_ref_linear_bwd_weight(const clnas_linear_params *p, const double *dy, const double *x, double *dw,
+                                 double *db)
+{
+    for (int o = 0; o < p->out; o++) {
+        double sb = 0.0;
+        for (int i = 0; i < p->in; i++) {
+            double s = 0.0;
+            for (int n = 0; n < p->n; n++)
+                s += dy[(size_t)n * p->out + o] * x[(size_t)n * p->in + i];
+            dw[(size_t)o * p->in + i] = s;
+        }
+        for (int n = 0; n < p->n; n++)
+            sb += dy[(size_t)n * p->out + o];
+        db[o] = sb;
+    }
+}

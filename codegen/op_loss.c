@@ -1,0 +1,55 @@
+/* clnas — softmax cross-entropy: parameter checks, the descriptor for kernels/softmax_xent.cl and the reference. */
+#include "op_loss.h"
+
+#include <limits.h>
+#include <math.h>
+
+#define LOSS_LOCAL_MAX 256 /* a power of two */
+
+clnas_status clnas_op_softmax_xent_desc(const clnas_loss_params *p, clnas_kernel_desc *d, clnas_error *err)
+{
+    if (!p || !d)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "softmax_xent: params and descriptor must not be NULL");
+    if (p->n < 1 || p->classes < 1)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "softmax_xent: n and classes must be >= 1, got n=%d "
+                               "classes=%d", p->n, p->classes);
+    if ((long long)p->n * p->classes > INT_MAX)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "softmax_xent: logits of n*classes = %lld elements exceed the kernel's limit of %d",
+                               (long long)p->n * p->classes, INT_MAX);
+    int local = 1;
+    while (local < p->n && local < LOSS_LOCAL_MAX)
+        local *= 2;
+    clnas_kernel_desc_init(d, "softmax_xent", "softmax_xent");
+    int bad = 0;
+    bad |= clnas_kernel_desc_define_int(d, "BATCH", p->n) != CLNAS_OK;
+    bad |= clnas_kernel_desc_define_int(d, "CLASSES", p->classes) != CLNAS_OK;
+    bad |= clnas_kernel_desc_define_int(d, "LOCAL", local) != CLNAS_OK;
+    bad |= clnas_kernel_desc_arg(d, CLNAS_ARG_TENSOR, "logits") != CLNAS_OK;
+    bad |= clnas_kernel_desc_arg(d, CLNAS_ARG_TENSOR_INT, "labels") != CLNAS_OK;
+    bad |= clnas_kernel_desc_arg(d, CLNAS_ARG_TENSOR, "loss") != CLNAS_OK;
+    bad |= clnas_kernel_desc_arg(d, CLNAS_ARG_TENSOR, "dlogits") != CLNAS_OK;
+    if (bad)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "softmax_xent: descriptor table full");
+    clnas_kernel_desc_geometry_1d(d, (size_t)local, (size_t)local);
+    return CLNAS_OK;
+}
+
+void clnas_ref_softmax_xent(const clnas_loss_params *p, const double *logits, const int *labels, double *loss,
+                            double *dlogits)
+{
+    double total = 0.0;
+    for (int r = 0; r < p->n; r++) {
+        const double *z = logits + (size_t)r * p->classes;
+        double *dz = dlogits + (size_t)r * p->classes;
+        double zmax = z[0], sum = 0.0;
+        for (int k = 1; k < p->classes; k++)
+            zmax = z[k] > zmax ? z[k] : zmax;
+        for (int k = 0; k < p->classes; k++)
+            sum += exp(z[k] - zmax);
+        total += zmax + log(sum) - z[labels[r]];
+        for (int k = 0; k < p->classes; k++)
+            dz[k] = (exp(z[k] - zmax) / sum - (k == labels[r] ? 1.0 : 0.0)) / p->n;
+    }
+    loss[0] = total / p->n;
+}

@@ -1,0 +1,174 @@
+/* clnas — average pooling: parameter checks, kernel descriptors for kernels/pool.cl and the references. */
+#include "op_pool.h"
+
+#include <limits.h>
+
+#define POOL_LOCAL 256
+
+clnas_status clnas_op_avgpool3_check(const clnas_pool_params *p, clnas_error *err)
+{
+    if (!p)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "avg_pool: params must not be NULL");
+    if (p->n < 1 || p->c < 1 || p->h < 1 || p->w < 1)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "avg_pool: n, c, h and w must be >= 1, got n=%d c=%d h=%d w=%d", p->n, p->c, p->h,
+                               p->w);
+    long long total = (long long)p->n * p->c * p->h * p->w;
+    if (total > INT_MAX)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "avg_pool: tensor of n*c*h*w = %lld elements exceeds the kernel's limit of %d", total,
+                               INT_MAX);
+    if (p->accum != 0 && p->accum != 1)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "avg_pool: accum must be 0 or 1, got %d", p->accum);
+    return CLNAS_OK;
+}
+
+clnas_status clnas_op_avgpool2_out_shape(const clnas_pool_params *p, int *out_h, int *out_w, clnas_error *err)
+{
+    clnas_status st = clnas_op_avgpool3_check(p, err);
+    if (st != CLNAS_OK)
+        return st;
+    if (p->h % 2 != 0 || p->w % 2 != 0)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "avg_pool 2x2 stride 2: h and w must be even, got h=%d w=%d", p->h, p->w);
+    if (out_h)
+        *out_h = p->h / 2;
+    if (out_w)
+        *out_w = p->w / 2;
+    return CLNAS_OK;
+}
+
+/* One work-item per element of the `work`-element tensor the kernel writes. */
+static clnas_status pool_desc(const clnas_pool_params *p, const char *entry, const char *in, const char *out,
+                              size_t work, clnas_kernel_desc *d, clnas_error *err)
+{
+    if (!d)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: descriptor must not be NULL", entry);
+    clnas_kernel_desc_init(d, "pool", entry);
+    int bad = 0;
+    bad |= clnas_kernel_desc_define_int(d, "BATCH", p->n) != CLNAS_OK;
+    bad |= clnas_kernel_desc_define_int(d, "CHANNELS", p->c) != CLNAS_OK;
+    bad |= clnas_kernel_desc_define_int(d, "HEIGHT", p->h) != CLNAS_OK;
+    bad |= clnas_kernel_desc_define_int(d, "WIDTH", p->w) != CLNAS_OK;
+    bad |= clnas_kernel_desc_define_int(d, "ACCUM", p->accum) != CLNAS_OK;
+    bad |= clnas_kernel_desc_define_int(d, "LOCAL", POOL_LOCAL) != CLNAS_OK;
+    bad |= clnas_kernel_desc_arg(d, CLNAS_ARG_TENSOR, in) != CLNAS_OK;
+    bad |= clnas_kernel_desc_arg(d, CLNAS_ARG_TENSOR, out) != CLNAS_OK;
+    if (bad)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: descriptor table full", entry);
+    clnas_kernel_desc_geometry_1d(d, work, POOL_LOCAL);
+    return CLNAS_OK;
+}
+
+static size_t input_count(const clnas_pool_params *p)
+{
+    return (size_t)p->n * (size_t)p->c * (size_t)p->h * (size_t)p->w;
+}
+
+clnas_status clnas_op_avgpool3_fwd_desc(const clnas_pool_params *p, clnas_kernel_desc *d, clnas_error *err)
+{
+    clnas_status st = clnas_op_avgpool3_check(p, err);
+    return st != CLNAS_OK ? st : pool_desc(p, "avgpool3_fwd", "x", "y", input_count(p), d, err);
+}
+
+clnas_status clnas_op_avgpool3_bwd_desc(const clnas_pool_params *p, clnas_kernel_desc *d, clnas_error *err)
+{
+    clnas_status st = clnas_op_avgpool3_check(p, err);
+    return st != CLNAS_OK ? st : pool_desc(p, "avgpool3_bwd", "dy", "dx", input_count(p), d, err);
+}
+
+clnas_status clnas_op_avgpool2_fwd_desc(const clnas_pool_params *p, clnas_kernel_desc *d, clnas_error *err)
+{
+    clnas_status st = clnas_op_avgpool2_out_shape(p, NULL, NULL, err);
+    return st != CLNAS_OK ? st : pool_desc(p, "avgpool2_fwd", "x", "y", input_count(p) / 4, d, err);
+}
+
+clnas_status clnas_op_avgpool2_bwd_desc(const clnas_pool_params *p, clnas_kernel_desc *d, clnas_error *err)
+{
+    clnas_status st = clnas_op_avgpool2_out_shape(p, NULL, NULL, err);
+    return st != CLNAS_OK ? st : pool_desc(p, "avgpool2_bwd", "dy", "dx", input_count(p), d, err);
+}
+
+static void store(int accum, double *out, double value)
+{
+    if (accum)
+        *out += value;
+    else
+        *out = value;
+}
+
+static int min_int(int a, int b)
+{
+    return a < b ? a : b;
+}
+
+static int max_int(int a, int b)
+{
+    return a > b ? a : b;
+}
+
+/* In-image taps of the 3-wide window centred at position i of an axis of length len. */
+static int taps3(int i, int len)
+{
+    return min_int(i + 1, len - 1) - max_int(i - 1, 0) + 1;
+}
+
+void clnas_ref_avgpool3_fwd(const clnas_pool_params *p, const double *x, double *y)
+{
+    int h = p->h, w = p->w;
+    for (long plane = 0; plane < (long)p->n * p->c; plane++) {
+        const double *xp = x + plane * h * w;
+        double *yp = y + plane * h * w;
+        for (int oh = 0; oh < h; oh++)
+            for (int ow = 0; ow < w; ow++) {
+                double sum = 0.0;
+                for (int r = max_int(oh - 1, 0); r <= min_int(oh + 1, h - 1); r++)
+                    for (int q = max_int(ow - 1, 0); q <= min_int(ow + 1, w - 1); q++)
+                        sum += xp[r * w + q];
+                store(p->accum, &yp[oh * w + ow], sum / (double)(taps3(oh, h) * taps3(ow, w)));
+            }
+    }
+}
+
+void clnas_ref_avgpool3_bwd(const clnas_pool_params *p, const double *dy, double *dx)
+{
+    int h = p->h, w = p->w;
+    for (long plane = 0; plane < (long)p->n * p->c; plane++) {
+        const double *dyp = dy + plane * h * w;
+        double *dxp = dx + plane * h * w;
+        for (int ih = 0; ih < h; ih++)
+            for (int iw = 0; iw < w; iw++) {
+                double sum = 0.0;
+                for (int oh = max_int(ih - 1, 0); oh <= min_int(ih + 1, h - 1); oh++)
+                    for (int ow = max_int(iw - 1, 0); ow <= min_int(iw + 1, w - 1); ow++)
+                        sum += dyp[oh * w + ow] / (double)(taps3(oh, h) * taps3(ow, w));
+                store(p->accum, &dxp[ih * w + iw], sum);
+            }
+    }
+}
+
+void clnas_ref_avgpool2_fwd(const clnas_pool_params *p, const double *x, double *y)
+{
+    int h = p->h, w = p->w, oh_n = h / 2, ow_n = w / 2;
+    for (long plane = 0; plane < (long)p->n * p->c; plane++) {
+        const double *xp = x + plane * h * w;
+        double *yp = y + plane * oh_n * ow_n;
+        for (int oh = 0; oh < oh_n; oh++)
+            for (int ow = 0; ow < ow_n; ow++) {
+                const double *win = xp + 2 * oh * w + 2 * ow;
+                store(p->accum, &yp[oh * ow_n + ow], (win[0] + win[1] + win[w] + win[w + 1]) * 0.25);
+            }
+    }
+}
+
+void clnas_ref_avgpool2_bwd(const clnas_pool_params *p, const double *dy, double *dx)
+{
+    int h = p->h, w = p->w, ow_n = w / 2;
+    for (long plane = 0; plane < (long)p->n * p->c; plane++) {
+        const double *dyp = dy + plane * (h / 2) * ow_n;
+        double *dxp = dx + plane * h * w;
+        for (int ih = 0; ih < h; ih++)
+            for (int iw = 0; iw < w; iw++)
+                store(p->accum, &dxp[ih * w + iw], dyp[(ih / 2) * ow_n + iw / 2] * 0.25);
+    }
+}

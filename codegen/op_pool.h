@@ -1,0 +1,31 @@
+/* clnas — average pooling (3x3 stride 1 pad 1, padding not counted; 2x2 stride 2): descriptors, references. */
+#ifndef CLNAS_OP_POOL_H
+#define CLNAS_OP_POOL_H
+
+#include "kernel_desc.h"
+
+/* Input [n][c][h][w] (NCHW). */
+typedef struct clnas_pool_params {
+    int n, c, h, w;
+    int accum; /* 1: y (forward) and dx (backward) accumulate into what is there */
+} clnas_pool_params;
+
+/* avg_pool 3x3, stride 1, pad 1, count_include_pad = false: every output divides by its number of in-image taps.
+ * Output shape = input shape. Forward slots: x, y. Backward slots: dy, dx; each input pixel gathers dy[o]/count(o)
+ * over the outputs o whose window holds it. */
+clnas_status clnas_op_avgpool3_check(const clnas_pool_params *p, clnas_error *err);
+clnas_status clnas_op_avgpool3_fwd_desc(const clnas_pool_params *p, clnas_kernel_desc *d, clnas_error *err);
+clnas_status clnas_op_avgpool3_bwd_desc(const clnas_pool_params *p, clnas_kernel_desc *d, clnas_error *err);
+
+/* avg_pool 2x2, stride 2: h and w must be even; y is [n][c][h/2][w/2]. Forward slots: x, y. Backward: dy, dx. */
+clnas_status clnas_op_avgpool2_out_shape(const clnas_pool_params *p, int *out_h, int *out_w, clnas_error *err);
+clnas_status clnas_op_avgpool2_fwd_desc(const clnas_pool_params *p, clnas_kernel_desc *d, clnas_error *err);
+clnas_status clnas_op_avgpool2_bwd_desc(const clnas_pool_params *p, clnas_kernel_desc *d, clnas_error *err);
+
+/* References in double, arguments in slot order, honouring accum like the kernels. */
+void clnas_ref_avgpool3_fwd(const clnas_pool_params *p, const double *x, double *y);
+void clnas_ref_avgpool3_bwd(const clnas_pool_params *p, const double *dy, double *dx);
+void clnas_ref_avgpool2_fwd(const clnas_pool_params *p, const double *x, double *y);
+void clnas_ref_avgpool2_bwd(const clnas_pool_params *p, const double *dy, double *dx);
+
+#endif

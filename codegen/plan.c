@@ -1,0 +1,152 @@
+/* clnas — the compile pipeline: build the graph, differentiate, fuse, plan memory, emit; once for the
+ * training step and once for evaluation, over one parameter layout. */
+#include "plan.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "autodiff.h"
+#include "build_nb201.h"
+#include "emit.h"
+#include "fuse.h"
+#include "memplan.h"
+
+size_t clnas_plan_elem_size(const clnas_plan *plan)
+{
+    return plan->config.fp64 ? sizeof(double) : sizeof(float);
+}
+
+const char *clnas_arena_name(clnas_arena arena)
+{
+    static const char *const names[CLNAS_ARENA_COUNT] = {"params", "grads", "momentum", "state",
+                                                         "activations", "input", "labels"};
+    return arena >= 0 && arena < CLNAS_ARENA_COUNT ? names[arena] : "?";
+}
+
+int clnas_plan_find_param(const clnas_plan *plan, const char *name)
+{
+    for (int i = 0; i < plan->nparams; i++)
+        if (strcmp(plan->params[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+void clnas_plan_free(clnas_plan *plan)
+{
+    if (!plan)
+        return;
+    for (int i = 0; i < plan->nprograms; i++)
+        free(plan->program_sources[i]);
+    free(plan->program_sources);
+    free(plan->kernels);
+    free(plan->train);
+    free(plan->eval);
+    free(plan->buffers);
+    free(plan->eval_buffers);
+    free(plan->params);
+    free(plan);
+}
+
+static clnas_status collect_buffers(const clnas_graph *g, clnas_plan_buffer **out, int *nout, clnas_error *err)
+{
+    clnas_plan_buffer *buffers = calloc((size_t)g->ntensors + 1, sizeof *buffers);
+    if (!buffers)
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    for (int t = 0; t < g->ntensors; t++) {
+        const clnas_graph_tensor *x = &g->tensors[t];
+        clnas_plan_buffer *b = &buffers[t];
+        memcpy(b->name, x->name, sizeof b->name);
+        b->arena = x->arena;
+        b->offset = x->offset;
+        b->count = x->count;
+    }
+    *out = buffers;
+    *nout = g->ntensors;
+    return CLNAS_OK;
+}
+
+static clnas_status compile_training(clnas_plan *plan, clnas_error *err)
+{
+    clnas_graph g;
+    clnas_graph_init(&g);
+    clnas_net_io io;
+    int input_grad = -1;
+    clnas_fuse_stats fs;
+    clnas_status st = clnas_build_nb201(&plan->config, 1, &g, &io, err);
+    if (st == CLNAS_OK)
+        st = clnas_autodiff(&g, &io, plan->config.want_input_grad, &input_grad, err);
+    if (st == CLNAS_OK)
+        st = clnas_fuse(&g, &fs, err);
+    if (st == CLNAS_OK) {
+        int pinned[3] = {io.logits, io.loss, input_grad};
+        st = clnas_memplan(&g, pinned, 3, plan->arena_elems, &plan->live_params, err);
+    }
+    if (st == CLNAS_OK)
+        st = clnas_emit(&g, plan->live_params, plan, &plan->train, &plan->ntrain, err);
+    if (st == CLNAS_OK)
+        st = collect_buffers(&g, &plan->buffers, &plan->nbuffers, err);
+    if (st == CLNAS_OK) {
+        plan->ops = fs.ops_before;
+        plan->logits_offset = g.tensors[io.logits].offset;
+        plan->loss_offset = g.tensors[io.loss].offset;
+        plan->has_input_grad = input_grad >= 0;
+        plan->input_grad_offset = input_grad >= 0 ? g.tensors[input_grad].offset : 0;
+        plan->params = malloc((size_t)g.nparams * sizeof *plan->params);
+        if (!plan->params)
+            st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+        else
+            memcpy(plan->params, g.params, (size_t)g.nparams * sizeof *plan->params);
+        plan->nparams = g.nparams;
+    }
+    clnas_graph_free(&g);
+    return st;
+}
+
+static clnas_status compile_eval(clnas_plan *plan, clnas_error *err)
+{
+    clnas_graph g;
+    clnas_graph_init(&g);
+    clnas_net_io io;
+    clnas_fuse_stats fs;
+    size_t arenas[CLNAS_ARENA_COUNT], live = 0;
+    clnas_status st = clnas_build_nb201(&plan->config, 0, &g, &io, err);
+    if (st == CLNAS_OK)
+        st = clnas_fuse(&g, &fs, err);
+    if (st == CLNAS_OK)
+        st = clnas_memplan(&g, &io.logits, 1, arenas, &live, err);
+    if (st == CLNAS_OK && (live != plan->live_params || g.nparams != plan->nparams))
+        st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "internal: evaluation and training parameter layouts differ");
+    if (st == CLNAS_OK)
+        st = clnas_emit(&g, live, plan, &plan->eval, &plan->neval, err);
+    if (st == CLNAS_OK)
+        st = collect_buffers(&g, &plan->eval_buffers, &plan->neval_buffers, err);
+    if (st == CLNAS_OK) {
+        plan->eval_ops = fs.ops_before;
+        plan->eval_logits_offset = g.tensors[io.logits].offset;
+        if (arenas[CLNAS_ARENA_ACT] > plan->arena_elems[CLNAS_ARENA_ACT])
+            plan->arena_elems[CLNAS_ARENA_ACT] = arenas[CLNAS_ARENA_ACT];
+    }
+    clnas_graph_free(&g);
+    return st;
+}
+
+clnas_status clnas_plan_compile(const clnas_net_config *cfg, clnas_plan **out, clnas_error *err)
+{
+    *out = NULL;
+    clnas_status st = clnas_net_config_check(cfg, err);
+    if (st != CLNAS_OK)
+        return st;
+    clnas_plan *plan = calloc(1, sizeof *plan);
+    if (!plan)
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    plan->config = *cfg;
+    st = compile_training(plan, err);
+    if (st == CLNAS_OK)
+        st = compile_eval(plan, err);
+    if (st != CLNAS_OK) {
+        clnas_plan_free(plan);
+        return st;
+    }
+    *out = plan;
+    return CLNAS_OK;
+}

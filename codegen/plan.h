@@ -1,0 +1,82 @@
+/* clnas — a compiled network: the ordered kernel launches of a training step and of evaluation, the
+ * distinct kernels, the arenas and the parameter table. A plan is data: `clnas compile` writes it out. */
+#ifndef CLNAS_PLAN_H
+#define CLNAS_PLAN_H
+
+#include <stddef.h>
+
+#include "clnas/network.h"
+#include "clnas/status.h"
+
+
+#include "graph.h"
+#include "kernel_desc.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct clnas_plan_kernel {
+    clnas_kernel_desc desc;
+    int program; /* index of its distinct OpenCL program (equal sources share one) */
+} clnas_plan_kernel;
+
+typedef struct clnas_plan_binding {
+    clnas_arena arena;
+    size_t offset; /* elements */
+    size_t count;
+    int tensor;    /* index into the plan's buffers (for plan.json), -1 for scalars */
+} clnas_plan_binding;
+
+typedef struct clnas_plan_launch {
+    int kernel;
+    clnas_phase phase;
+    clnas_node_kind kind;
+    char label[CLNAS_NAME_MAX];
+    clnas_plan_binding arg[CLNAS_MAX_KERNEL_ARGS];
+} clnas_plan_launch;
+
+typedef struct clnas_plan_buffer {
+    char name[CLNAS_NAME_MAX];
+    clnas_arena arena;
+    size_t offset, count;
+} clnas_plan_buffer;
+
+typedef struct clnas_plan {
+    clnas_net_config config;
+    clnas_plan_kernel *kernels;
+    int nkernels;
+    char **program_sources; /* nprograms OpenCL C sources */
+    int nprograms;
+    clnas_plan_launch *train; /* forward, backward, update, in order */
+    int ntrain;
+    clnas_plan_launch *eval;  /* forward with running statistics */
+    int neval;
+    clnas_plan_buffer *buffers; /* the training step's tensors (bindings' `tensor` index these) */
+    int nbuffers;
+    clnas_plan_buffer *eval_buffers; /* evaluation's tensors */
+    int neval_buffers;
+    size_t arena_elems[CLNAS_ARENA_COUNT]; /* ACT: the larger of training and evaluation */
+    size_t live_params;                    /* the optimizer updates PARAMS[0, live_params) */
+    clnas_param_info *params;
+    int nparams;
+    size_t logits_offset, loss_offset, eval_logits_offset, input_grad_offset; /* ACT arena */
+    int has_input_grad;
+    int ops;           /* nodes of the training graph (forward + backward + update) before fusion */
+    int eval_ops;
+} clnas_plan;
+
+/* Compiles a network: graph IR -> autodiff -> fusion -> memory plan -> kernel descriptors and sources. */
+clnas_status clnas_plan_compile(const clnas_net_config *cfg, clnas_plan **out, clnas_error *err);
+void clnas_plan_free(clnas_plan *plan);
+
+/* Element size of the plan's element type. */
+size_t clnas_plan_elem_size(const clnas_plan *plan);
+const char *clnas_arena_name(clnas_arena arena);
+/* Index of a parameter by its PyTorch name, or -1. */
+int clnas_plan_find_param(const clnas_plan *plan, const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,68 @@
+/* clnas — a compiled network on a device: its parameters, one training step, evaluation, weights files. */
+#ifndef CLNAS_MODEL_H
+#define CLNAS_MODEL_H
+
+#include <stdint.h>
+
+#include "clnas/device.h"
+#include "clnas/network.h"
+#include "clnas/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct clnas_model clnas_model;
+struct clnas_program_cache;
+
+/* Compiles the network and prepares it on dev: kernels come from (and go into) the program cache. */
+clnas_status clnas_model_new(clnas_device *dev, struct clnas_program_cache *cache, const clnas_net_config *cfg,
+                             clnas_model **out, clnas_error *err);
+void clnas_model_free(clnas_model *model);
+
+/* PyTorch's default initialisation from a seed: conv and linear weights and the linear bias uniform in
+ * +-1/sqrt(fan_in); BatchNorm weight 1, bias 0, running mean 0, running variance 1. Momenta are zeroed. */
+clnas_status clnas_model_init(clnas_model *model, uint64_t seed, clnas_error *err);
+
+/* Weights as safetensors with the PyTorch module's names (BatchNorm running statistics included), so files
+ * move between clnas and PyTorch both ways. Loading checks every name and shape and says which is missing or
+ * wrong; tensors the network does not have are an error too (a file of another architecture). */
+clnas_status clnas_model_save(clnas_model *model, const char *path, clnas_error *err);
+clnas_status clnas_model_load(clnas_model *model, const char *path, clnas_error *err);
+
+/* One parameter or running statistic by name, in double. */
+clnas_status clnas_model_get(clnas_model *model, const char *name, double *out, size_t count, clnas_error *err);
+clnas_status clnas_model_set(clnas_model *model, const char *name, const double *in, size_t count, clnas_error *err);
+/* The gradient of a trained parameter after clnas_model_backward. */
+clnas_status clnas_model_get_grad(clnas_model *model, const char *name, double *out, size_t count, clnas_error *err);
+clnas_status clnas_model_set_grad(clnas_model *model, const char *name, const double *in, size_t count,
+                                  clnas_error *err);
+
+/* Uploads a batch: images already normalised, in the element type (float, or double for fp64 networks),
+ * batch * in_channels * height * width of them, and labels (ignored for evaluation). */
+clnas_status clnas_model_set_batch(clnas_model *model, const void *images, const int32_t *labels, clnas_error *err);
+
+/* Training forward (batch statistics; updates running statistics) and the loss; logits and loss readable after. */
+clnas_status clnas_model_forward(clnas_model *model, clnas_error *err);
+clnas_status clnas_model_backward(clnas_model *model, clnas_error *err);
+clnas_status clnas_model_update(clnas_model *model, double lr, clnas_error *err);
+/* forward + backward + update, then reads the loss and the logits of the step. */
+clnas_status clnas_model_step(clnas_model *model, double lr, double *loss, double *logits, clnas_error *err);
+/* Evaluation forward (running statistics) of the current batch; logits: batch * classes. */
+clnas_status clnas_model_eval(clnas_model *model, double *logits, clnas_error *err);
+/* After clnas_model_forward: the training logits, the loss, the input gradient (want_input_grad). */
+clnas_status clnas_model_read_logits(clnas_model *model, double *logits, clnas_error *err);
+clnas_status clnas_model_read_loss(clnas_model *model, double *loss, clnas_error *err);
+clnas_status clnas_model_read_input_grad(clnas_model *model, double *grad, clnas_error *err);
+
+const clnas_net_config *clnas_model_config(const clnas_model *model);
+/* Trained parameters (elements) and the network's forward multiply-adds per image. */
+long clnas_model_param_count(const clnas_model *model);
+/* The compiled plan and the executor behind the model (for tools: compile output, profiles). */
+const struct clnas_plan *clnas_model_plan(const clnas_model *model);
+struct clnas_executor *clnas_model_executor(clnas_model *model);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,37 @@
+/* clnas — a NAS-Bench-201 network to compile: genotype, macro skeleton sizes, batch and element type. */
+#ifndef CLNAS_NETWORK_H
+#define CLNAS_NETWORK_H
+
+#include "clnas/space.h"
+#include "clnas/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct clnas_net_config {
+    clnas_genotype genotype;
+    int channels;       /* C: channels of the first stage (16 for full size) */
+    int cells;          /* N: cells per stage (5 for full size) */
+    int in_channels;    /* 1 for Fashion-MNIST, 3 for CIFAR-10 */
+    int height, width;  /* must be divisible by 4 */
+    int classes;
+    int batch;
+    int fp64;           /* element type: 0 float32 (training), 1 float64 (gradient checks) */
+    int want_input_grad; /* also compute the gradient w.r.t. the input batch */
+    double bn_eps, bn_momentum;
+    double sgd_momentum, weight_decay;
+    int nesterov;
+} clnas_net_config;
+
+/* The NB201 defaults: C=16, N=5, 1x28x28 input, 10 classes, batch 256, float32, BN eps 1e-5 momentum 0.1,
+ * SGD Nesterov momentum 0.9 weight decay 5e-4. */
+void clnas_net_config_default(clnas_net_config *cfg);
+
+/* Checks sizes (positive, height and width divisible by 4, batch > 1 for batch statistics). */
+clnas_status clnas_net_config_check(const clnas_net_config *cfg, clnas_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

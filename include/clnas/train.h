@@ -1,0 +1,68 @@
+/* clnas — training with the NAS-Bench-201 recipe, and evaluation over a whole dataset. */
+#ifndef CLNAS_TRAIN_H
+#define CLNAS_TRAIN_H
+
+#include <stdint.h>
+
+#include "clnas/data.h"
+#include "clnas/model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct clnas_train_progress {
+    int step, steps;   /* steps done, steps in the run */
+    int epoch, epochs; /* 0-based epoch of `step`; epochs in the run (rounded up for --steps) */
+    double lr;
+    double loss;           /* mean loss over the steps since the last report */
+    double train_accuracy; /* fraction correct over the same steps */
+    double images_per_second;
+    double seconds, seconds_left;
+} clnas_train_progress;
+
+typedef void (*clnas_train_progress_fn)(const clnas_train_progress *progress, void *user);
+
+typedef struct clnas_train_options {
+    int epochs;     /* used when steps is 0 */
+    int steps;      /* > 0: exactly this many steps (epochs wrap around) */
+    double lr;      /* peak of the cosine schedule lr_t = 0.5 lr (1 + cos(pi t / T)), t = 0..T-1 */
+    uint64_t seed;  /* shuffling (initialisation is clnas_model_init's) */
+    double mean[CLNAS_BATCHER_MAX_CHANNELS], std[CLNAS_BATCHER_MAX_CHANNELS]; /* input normalisation */
+    int report_every; /* steps between progress calls (0: 20) */
+    clnas_train_progress_fn progress;
+    void *user;
+    volatile int *stop; /* set non-zero (from a signal handler) to stop after the current step */
+} clnas_train_options;
+
+typedef struct clnas_train_result {
+    int steps, epochs;
+    double final_loss;            /* mean loss of the last epoch's steps (or of the last 50 steps) */
+    double train_accuracy;        /* over the same steps */
+    double train_images_per_second;
+    double seconds;
+    int stopped;                  /* stopped early through options.stop */
+} clnas_train_result;
+
+/* Fashion-MNIST's training-set mean and std (of pixels / 255). */
+#define CLNAS_FASHION_MNIST_MEAN 0.2860
+#define CLNAS_FASHION_MNIST_STD 0.3530
+
+void clnas_train_options_default(clnas_train_options *opt);
+
+/* Trains with SGD (the model's config: Nesterov momentum, weight decay) on `data`, whole batches of the
+ * model's batch size per step (a short last batch of an epoch is skipped: batch statistics need the batch the
+ * kernels were generated for), shuffled per epoch from the seed. A non-finite loss stops training with
+ * CLNAS_ERR_DIVERGED. */
+clnas_status clnas_train(clnas_model *model, const clnas_dataset *data, const clnas_train_options *opt,
+                         clnas_train_result *result, clnas_error *err);
+
+/* Accuracy (and mean loss) of the model on every image of `data` with running statistics; the last short
+ * batch is padded and only its real images count. */
+clnas_status clnas_evaluate(clnas_model *model, const clnas_dataset *data, const double *mean, const double *std,
+                            double *accuracy, double *loss, clnas_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,16 @@
+/* clnas — prelude of every generated kernel: the element type and the tensor-argument convention. */
+#ifdef CLNAS_FP64
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+typedef double real;
+#else
+typedef float real;
+#endif
+
+/* A tensor argument is a buffer and an element offset into it; TENSOR_AT gives the tensor's first element. */
+#define TENSOR_IN(name) __global const real *name##_buf, const uint name##_off
+#define TENSOR_OUT(name) __global real *name##_buf, const uint name##_off
+#define TENSOR_INT_IN(name) __global const int *name##_buf, const uint name##_off
+#define TENSOR_AT(name) (name##_buf + name##_off)
+
+/* Output write honouring ACCUM_<slot>: accumulate into what is there (a node's sum of edges) or overwrite. */
+#define STORE(accum, ptr, value) do { if (accum) *(ptr) += (value); else *(ptr) = (value); } while (0)

@@ -1,0 +1,214 @@
+/* clnas — executor: allocates a plan's arenas, fetches its kernels from the program cache and enqueues its
+ * launches in order, binding each tensor slot as (arena buffer, element offset). */
+#include "executor.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cl_check.h"
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void clnas_executor_free(clnas_executor *ex)
+{
+    if (!ex)
+        return;
+    for (int a = 0; a < CLNAS_ARENA_COUNT; a++)
+        if (ex->arena[a])
+            clReleaseMemObject(ex->arena[a]);
+    free(ex->kernels);
+    free(ex->launch_seconds);
+    free(ex);
+}
+
+clnas_status clnas_executor_zero(clnas_executor *ex, clnas_arena arena, clnas_error *err)
+{
+    cl_uchar zero = 0;
+    CLNAS_CL_CALL(err, clEnqueueFillBuffer(ex->dev->queue, ex->arena[arena], &zero, 1, 0, ex->arena_bytes[arena], 0,
+                                           NULL, NULL));
+    return CLNAS_OK;
+}
+
+static clnas_status allocate(clnas_executor *ex, clnas_error *err)
+{
+    size_t es = clnas_plan_elem_size(ex->plan);
+    for (int a = 0; a < CLNAS_ARENA_COUNT; a++) {
+        size_t elems = ex->plan->arena_elems[a];
+        size_t bytes = (a == CLNAS_ARENA_LABELS ? sizeof(cl_int) : es) * (elems ? elems : 16);
+        if (bytes > ex->dev->info.max_alloc_bytes)
+            return clnas_error_set(err, CLNAS_ERR_UNSUPPORTED,
+                                   "the %s arena needs %.1f MiB but %s allows at most %.1f MiB in one buffer; use a "
+                                   "smaller batch, fewer channels or fewer cells",
+                                   clnas_arena_name((clnas_arena)a), (double)bytes / 1048576.0, ex->dev->info.name,
+                                   (double)ex->dev->info.max_alloc_bytes / 1048576.0);
+        cl_int rc;
+        ex->arena[a] = clCreateBuffer(ex->dev->context, CL_MEM_READ_WRITE, bytes, NULL, &rc);
+        char what[96];
+        snprintf(what, sizeof what, "clCreateBuffer(%s arena, %zu bytes)", clnas_arena_name((clnas_arena)a), bytes);
+        CLNAS_CL_CHECK(err, rc, what);
+        ex->arena_bytes[a] = bytes;
+        clnas_status st = clnas_executor_zero(ex, (clnas_arena)a, err);
+        if (st != CLNAS_OK)
+            return st;
+    }
+    return CLNAS_OK;
+}
+
+clnas_status clnas_executor_new(clnas_device *dev, clnas_program_cache *cache, const clnas_plan *plan,
+                                clnas_executor **out, clnas_error *err)
+{
+    *out = NULL;
+    clnas_executor *ex = calloc(1, sizeof *ex);
+    if (!ex)
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    ex->dev = dev;
+    ex->cache = cache;
+    ex->plan = plan;
+    ex->kernels = calloc((size_t)plan->nkernels + 1, sizeof *ex->kernels);
+    ex->launch_seconds = calloc((size_t)(plan->ntrain + plan->neval) + 1, sizeof *ex->launch_seconds);
+    clnas_status st = ex->kernels && ex->launch_seconds ? CLNAS_OK
+                                                         : clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    if (st == CLNAS_OK && plan->config.fp64 && !dev->info.has_fp64)
+        st = clnas_error_set(err, CLNAS_ERR_UNSUPPORTED, "%s does not support double precision (cl_khr_fp64)",
+                             dev->info.name);
+    if (st == CLNAS_OK)
+        st = allocate(ex, err);
+    double t0 = now_seconds();
+    for (int k = 0; k < plan->nkernels && st == CLNAS_OK; k++) {
+        const clnas_plan_kernel *pk = &plan->kernels[k];
+        st = clnas_program_cache_kernel(cache, plan->program_sources[pk->program], "", pk->desc.entry,
+                                        pk->desc.entry, &ex->kernels[k], err);
+    }
+    ex->prepare_seconds = now_seconds() - t0;
+    if (st != CLNAS_OK) {
+        clnas_executor_free(ex);
+        return st;
+    }
+    *out = ex;
+    return CLNAS_OK;
+}
+
+static clnas_status enqueue(clnas_executor *ex, const clnas_plan_launch *launch, double lr, double *seconds,
+                            clnas_error *err)
+{
+    const clnas_kernel_desc *d = &ex->plan->kernels[launch->kernel].desc;
+    cl_kernel k = ex->kernels[launch->kernel];
+    cl_uint ai = 0;
+    int fp64 = ex->plan->config.fp64;
+    for (int i = 0; i < d->nargs; i++) {
+        if (d->arg_kind[i] == CLNAS_ARG_TENSOR || d->arg_kind[i] == CLNAS_ARG_TENSOR_INT) {
+            const clnas_plan_binding *b = &launch->arg[i];
+            cl_uint off = (cl_uint)b->offset;
+            CLNAS_CL_CALL(err, clSetKernelArg(k, ai++, sizeof(cl_mem), &ex->arena[b->arena]));
+            CLNAS_CL_CALL(err, clSetKernelArg(k, ai++, sizeof off, &off));
+        } else if (d->arg_kind[i] == CLNAS_ARG_REAL) {
+            float f = (float)lr;
+            CLNAS_CL_CALL(err, clSetKernelArg(k, ai++, fp64 ? sizeof lr : sizeof f, fp64 ? (void *)&lr : (void *)&f));
+        } else {
+            return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "internal: int scalar slot %s of %s has no value",
+                                   d->arg_name[i], d->entry);
+        }
+    }
+    double t0 = seconds ? now_seconds() : 0.0;
+    cl_int rc = clEnqueueNDRangeKernel(ex->dev->queue, k, (cl_uint)d->dims, NULL, d->global, d->local, 0, NULL, NULL);
+    if (rc != CL_SUCCESS) {
+        char what[CLNAS_NAME_MAX + 96];
+        snprintf(what, sizeof what, "clEnqueueNDRangeKernel(%s for %s, global %zu local %zu)", d->entry,
+                 launch->label, d->global[0], d->local[0]);
+        return clnas_cl_error_set(rc, what, __FILE__, __LINE__, err);
+    }
+    if (seconds) {
+        CLNAS_CL_CALL(err, clFinish(ex->dev->queue));
+        *seconds += now_seconds() - t0;
+    }
+    return CLNAS_OK;
+}
+
+clnas_status clnas_executor_run(clnas_executor *ex, unsigned set, double lr, clnas_error *err)
+{
+    const clnas_plan *plan = ex->plan;
+    if (set & CLNAS_RUN_EVAL) {
+        for (int i = 0; i < plan->neval; i++) {
+            clnas_status st = enqueue(ex, &plan->eval[i], lr, ex->profile ? &ex->launch_seconds[plan->ntrain + i] : NULL,
+                                      err);
+            if (st != CLNAS_OK)
+                return st;
+        }
+    }
+    for (int i = 0; i < plan->ntrain; i++) {
+        unsigned bit = 1u << plan->train[i].phase; /* FORWARD=1, BACKWARD=2, UPDATE=4 */
+        if (!(set & bit))
+            continue;
+        clnas_status st = enqueue(ex, &plan->train[i], lr, ex->profile ? &ex->launch_seconds[i] : NULL, err);
+        if (st != CLNAS_OK)
+            return st;
+    }
+    return CLNAS_OK;
+}
+
+clnas_status clnas_executor_finish(clnas_executor *ex, clnas_error *err)
+{
+    CLNAS_CL_CALL(err, clFinish(ex->dev->queue));
+    return CLNAS_OK;
+}
+
+clnas_status clnas_executor_write_raw(clnas_executor *ex, clnas_arena arena, size_t offset, const void *src,
+                                      size_t bytes, clnas_error *err)
+{
+    size_t es = arena == CLNAS_ARENA_LABELS ? sizeof(cl_int) : clnas_plan_elem_size(ex->plan);
+    if (offset * es + bytes > ex->arena_bytes[arena])
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "write of %zu bytes at element %zu overruns the %s arena",
+                               bytes, offset, clnas_arena_name(arena));
+    CLNAS_CL_CALL(err, clEnqueueWriteBuffer(ex->dev->queue, ex->arena[arena], CL_TRUE, offset * es, bytes, src, 0,
+                                            NULL, NULL));
+    return CLNAS_OK;
+}
+
+clnas_status clnas_executor_write(clnas_executor *ex, clnas_arena arena, size_t offset, const double *src,
+                                  size_t count, clnas_error *err)
+{
+    if (ex->plan->config.fp64)
+        return clnas_executor_write_raw(ex, arena, offset, src, count * sizeof(double), err);
+    float *tmp = malloc((count ? count : 1) * sizeof *tmp);
+    if (!tmp)
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    for (size_t i = 0; i < count; i++)
+        tmp[i] = (float)src[i];
+    clnas_status st = clnas_executor_write_raw(ex, arena, offset, tmp, count * sizeof(float), err);
+    free(tmp);
+    return st;
+}
+
+clnas_status clnas_executor_read(clnas_executor *ex, clnas_arena arena, size_t offset, double *dst, size_t count,
+                                 clnas_error *err)
+{
+    size_t es = clnas_plan_elem_size(ex->plan);
+    if ((offset + count) * es > ex->arena_bytes[arena])
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "read of %zu elements at %zu overruns the %s arena", count,
+                               offset, clnas_arena_name(arena));
+    void *tmp = ex->plan->config.fp64 ? (void *)dst : malloc((count ? count : 1) * sizeof(float));
+    if (!tmp)
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    cl_int rc = clEnqueueReadBuffer(ex->dev->queue, ex->arena[arena], CL_TRUE, offset * es, count * es, tmp, 0, NULL,
+                                    NULL);
+    if (rc == CL_SUCCESS && !ex->plan->config.fp64)
+        for (size_t i = 0; i < count; i++)
+            dst[i] = ((float *)tmp)[i];
+    if (!ex->plan->config.fp64)
+        free(tmp);
+    if (rc != CL_SUCCESS)
+        return clnas_cl_error_set(rc, "clEnqueueReadBuffer", __FILE__, __LINE__, err);
+    return CLNAS_OK;
+}
+
+clnas_status clnas_executor_write_labels(clnas_executor *ex, const int32_t *labels, size_t count, clnas_error *err)
+{
+    return clnas_executor_write_raw(ex, CLNAS_ARENA_LABELS, 0, labels, count * sizeof(int32_t), err);
+}

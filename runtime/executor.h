@@ -1,0 +1,52 @@
+/* clnas — the executor: a plan's arenas on the device and its launches enqueued in order. */
+#ifndef CLNAS_EXECUTOR_H
+#define CLNAS_EXECUTOR_H
+
+#include <stdint.h>
+
+#include "clnas/device.h"
+#include "plan.h"
+#include "program_cache.h"
+
+typedef enum clnas_run_set {
+    CLNAS_RUN_FORWARD = 1,  /* training forward (batch statistics) and the loss with its gradient */
+    CLNAS_RUN_BACKWARD = 2,
+    CLNAS_RUN_UPDATE = 4,
+    CLNAS_RUN_STEP = 7,     /* all three: one training step */
+    CLNAS_RUN_EVAL = 8      /* evaluation forward (running statistics) */
+} clnas_run_set;
+
+typedef struct clnas_executor {
+    clnas_device *dev;            /* borrowed */
+    clnas_program_cache *cache;   /* borrowed */
+    const clnas_plan *plan;       /* borrowed */
+    cl_mem arena[CLNAS_ARENA_COUNT];
+    size_t arena_bytes[CLNAS_ARENA_COUNT];
+    cl_kernel *kernels;           /* per plan kernel, owned by the cache */
+    double prepare_seconds;       /* time to get every kernel (compile or cache) */
+    int profile;                  /* time every launch (clFinish after each) */
+    double *launch_seconds;       /* profile: accumulated per train launch, then per eval launch */
+} clnas_executor;
+
+/* Allocates the arenas (zero-filled) and gets every kernel of the plan from the program cache. */
+clnas_status clnas_executor_new(clnas_device *dev, clnas_program_cache *cache, const clnas_plan *plan,
+                                clnas_executor **out, clnas_error *err);
+void clnas_executor_free(clnas_executor *ex);
+
+/* Enqueues the launches of `set` in plan order; lr is the learning rate of the update. Does not wait. */
+clnas_status clnas_executor_run(clnas_executor *ex, unsigned set, double lr, clnas_error *err);
+clnas_status clnas_executor_finish(clnas_executor *ex, clnas_error *err);
+
+/* Host <-> arena copies in double, converted to the plan's element type; offsets and counts in elements. */
+clnas_status clnas_executor_write(clnas_executor *ex, clnas_arena arena, size_t offset, const double *src,
+                                  size_t count, clnas_error *err);
+clnas_status clnas_executor_read(clnas_executor *ex, clnas_arena arena, size_t offset, double *dst, size_t count,
+                                 clnas_error *err);
+/* Raw copy of host data already in the element type (the input batch). */
+clnas_status clnas_executor_write_raw(clnas_executor *ex, clnas_arena arena, size_t offset, const void *src,
+                                      size_t bytes, clnas_error *err);
+clnas_status clnas_executor_write_labels(clnas_executor *ex, const int32_t *labels, size_t count, clnas_error *err);
+/* Zeroes an arena (momentum before training). */
+clnas_status clnas_executor_zero(clnas_executor *ex, clnas_arena arena, clnas_error *err);
+
+#endif

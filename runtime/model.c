@@ -1,0 +1,318 @@
+/* clnas — model: a plan and its executor, with parameters addressed by their PyTorch names. */
+#include "clnas/model.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clnas/rng.h"
+#include "clnas/safetensors.h"
+#include "executor.h"
+#include "plan.h"
+
+struct clnas_model {
+    clnas_plan *plan;
+    clnas_executor *ex;
+};
+
+clnas_status clnas_model_new(clnas_device *dev, struct clnas_program_cache *cache, const clnas_net_config *cfg,
+                             clnas_model **out, clnas_error *err)
+{
+    *out = NULL;
+    clnas_model *m = calloc(1, sizeof *m);
+    if (!m)
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    clnas_status st = clnas_plan_compile(cfg, &m->plan, err);
+    if (st == CLNAS_OK)
+        st = clnas_executor_new(dev, cache, m->plan, &m->ex, err);
+    if (st != CLNAS_OK) {
+        clnas_model_free(m);
+        return st;
+    }
+    *out = m;
+    return CLNAS_OK;
+}
+
+void clnas_model_free(clnas_model *model)
+{
+    if (!model)
+        return;
+    clnas_executor_free(model->ex);
+    clnas_plan_free(model->plan);
+    free(model);
+}
+
+const clnas_net_config *clnas_model_config(const clnas_model *model)
+{
+    return &model->plan->config;
+}
+
+const struct clnas_plan *clnas_model_plan(const clnas_model *model)
+{
+    return model->plan;
+}
+
+struct clnas_executor *clnas_model_executor(clnas_model *model)
+{
+    return model->ex;
+}
+
+long clnas_model_param_count(const clnas_model *model)
+{
+    long n = 0;
+    for (int i = 0; i < model->plan->nparams; i++)
+        if (model->plan->params[i].arena == CLNAS_ARENA_PARAMS && model->plan->params[i].live)
+            n += (long)model->plan->params[i].count;
+    return n;
+}
+
+static const clnas_param_info *find(clnas_model *m, const char *name, size_t count, clnas_error *err)
+{
+    int i = clnas_plan_find_param(m->plan, name);
+    if (i < 0) {
+        clnas_error_set(err, CLNAS_ERR_NOT_FOUND, "the network has no parameter '%s'", name);
+        return NULL;
+    }
+    const clnas_param_info *p = &m->plan->params[i];
+    if (p->count != count) {
+        clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "parameter '%s' has %zu elements, not %zu", name, p->count,
+                        count);
+        return NULL;
+    }
+    return p;
+}
+
+clnas_status clnas_model_get(clnas_model *model, const char *name, double *out, size_t count, clnas_error *err)
+{
+    const clnas_param_info *p = find(model, name, count, err);
+    return p ? clnas_executor_read(model->ex, p->arena, p->offset, out, count, err) : err->status;
+}
+
+clnas_status clnas_model_set(clnas_model *model, const char *name, const double *in, size_t count, clnas_error *err)
+{
+    const clnas_param_info *p = find(model, name, count, err);
+    return p ? clnas_executor_write(model->ex, p->arena, p->offset, in, count, err) : err->status;
+}
+
+clnas_status clnas_model_get_grad(clnas_model *model, const char *name, double *out, size_t count, clnas_error *err)
+{
+    const clnas_param_info *p = find(model, name, count, err);
+    if (p && p->arena != CLNAS_ARENA_PARAMS)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "'%s' is a running statistic: it has no gradient", name);
+    return p ? clnas_executor_read(model->ex, CLNAS_ARENA_GRADS, p->offset, out, count, err) : err->status;
+}
+
+clnas_status clnas_model_set_grad(clnas_model *model, const char *name, const double *in, size_t count,
+                                  clnas_error *err)
+{
+    const clnas_param_info *p = find(model, name, count, err);
+    if (p && p->arena != CLNAS_ARENA_PARAMS)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "'%s' is a running statistic: it has no gradient", name);
+    return p ? clnas_executor_write(model->ex, CLNAS_ARENA_GRADS, p->offset, in, count, err) : err->status;
+}
+
+clnas_status clnas_model_init(clnas_model *model, uint64_t seed, clnas_error *err)
+{
+    const clnas_plan *plan = model->plan;
+    clnas_rng rng;
+    clnas_rng_seed(&rng, seed);
+    double *host[2] = {calloc(plan->arena_elems[CLNAS_ARENA_PARAMS] + 1, sizeof(double)),
+                       calloc(plan->arena_elems[CLNAS_ARENA_STATE] + 1, sizeof(double))};
+    clnas_status st = host[0] && host[1] ? CLNAS_OK : clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    for (int i = 0; i < plan->nparams && st == CLNAS_OK; i++) {
+        const clnas_param_info *p = &plan->params[i];
+        double *dst = host[p->arena == CLNAS_ARENA_STATE] + p->offset;
+        double bound = p->fan_in > 0 ? 1.0 / sqrt((double)p->fan_in) : 0.0;
+        for (size_t k = 0; k < p->count; k++) {
+            switch (p->init) {
+            case CLNAS_INIT_KAIMING_UNIFORM:
+            case CLNAS_INIT_FAN_IN_UNIFORM:
+                dst[k] = bound * (2.0 * clnas_rng_uniform(&rng) - 1.0);
+                break;
+            case CLNAS_INIT_ONES:
+                dst[k] = 1.0;
+                break;
+            case CLNAS_INIT_ZEROS:
+                dst[k] = 0.0;
+                break;
+            }
+        }
+    }
+    if (st == CLNAS_OK)
+        st = clnas_executor_write(model->ex, CLNAS_ARENA_PARAMS, 0, host[0], plan->arena_elems[CLNAS_ARENA_PARAMS],
+                                  err);
+    if (st == CLNAS_OK)
+        st = clnas_executor_write(model->ex, CLNAS_ARENA_STATE, 0, host[1], plan->arena_elems[CLNAS_ARENA_STATE], err);
+    if (st == CLNAS_OK)
+        st = clnas_executor_zero(model->ex, CLNAS_ARENA_MOMENTUM, err);
+    free(host[0]);
+    free(host[1]);
+    return st;
+}
+
+clnas_status clnas_model_save(clnas_model *model, const char *path, clnas_error *err)
+{
+    const clnas_plan *plan = model->plan;
+    clnas_tensor *t = calloc((size_t)plan->nparams + 1, sizeof *t);
+    double *buf = NULL;
+    clnas_status st = t ? CLNAS_OK : clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    for (int i = 0; i < plan->nparams && st == CLNAS_OK; i++) {
+        const clnas_param_info *p = &plan->params[i];
+        double *tmp = realloc(buf, p->count * sizeof *buf);
+        float *data = malloc(p->count * sizeof *data);
+        if (!tmp || !data) {
+            free(data);
+            buf = tmp ? tmp : buf;
+            st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+            break;
+        }
+        buf = tmp;
+        st = clnas_executor_read(model->ex, p->arena, p->offset, buf, p->count, err);
+        for (size_t k = 0; k < p->count; k++)
+            data[k] = (float)buf[k];
+        t[i].name = (char *)p->name;
+        t[i].dtype = CLNAS_DTYPE_F32;
+        t[i].ndim = p->ndim;
+        for (int d = 0; d < p->ndim; d++)
+            t[i].shape[d] = p->shape[d];
+        t[i].data = data;
+        t[i].nbytes = p->count * sizeof *data;
+    }
+    if (st == CLNAS_OK) {
+        char arch[CLNAS_GENOTYPE_STR_MAX], channels[16], cells[16];
+        clnas_genotype_format(&plan->config.genotype, arch, sizeof arch, NULL);
+        snprintf(channels, sizeof channels, "%d", plan->config.channels);
+        snprintf(cells, sizeof cells, "%d", plan->config.cells);
+        const char *meta[] = {"format", "clnas", "arch", arch, "channels", channels, "cells", cells, NULL};
+        st = clnas_safetensors_write(path, t, plan->nparams, meta, err);
+    }
+    for (int i = 0; t && i < plan->nparams; i++)
+        free(t[i].data);
+    free(t);
+    free(buf);
+    return st;
+}
+
+clnas_status clnas_model_load(clnas_model *model, const char *path, clnas_error *err)
+{
+    const clnas_plan *plan = model->plan;
+    clnas_safetensors st_file;
+    clnas_status st = clnas_safetensors_read(path, &st_file, err);
+    if (st != CLNAS_OK)
+        return st;
+    double *buf = NULL;
+    for (int i = 0; i < plan->nparams && st == CLNAS_OK; i++) {
+        const clnas_param_info *p = &plan->params[i];
+        const clnas_tensor *t = clnas_safetensors_find(&st_file, p->name);
+        if (!t) {
+            st = clnas_error_set(err, CLNAS_ERR_NOT_FOUND, "%s: tensor '%s' is missing (this network's weights "
+                                 "need it)", path, p->name);
+            break;
+        }
+        int same = t->ndim == p->ndim;
+        for (int d = 0; same && d < p->ndim; d++)
+            same = t->shape[d] == p->shape[d];
+        if (!same) {
+            char want[64] = "", got[64] = "";
+            for (int d = 0; d < p->ndim; d++)
+                snprintf(want + strlen(want), sizeof want - strlen(want), "%s%d", d ? "x" : "", p->shape[d]);
+            for (int d = 0; d < t->ndim; d++)
+                snprintf(got + strlen(got), sizeof got - strlen(got), "%s%lld", d ? "x" : "", (long long)t->shape[d]);
+            st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: tensor '%s' has shape [%s], expected [%s]", path,
+                                 p->name, got, want);
+            break;
+        }
+        double *tmp = realloc(buf, p->count * sizeof *buf);
+        if (!tmp) {
+            st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+            break;
+        }
+        buf = tmp;
+        st = clnas_tensor_to_double(t, buf, (int64_t)p->count, err);
+        if (st == CLNAS_OK)
+            st = clnas_executor_write(model->ex, p->arena, p->offset, buf, p->count, err);
+    }
+    for (int i = 0; i < st_file.count && st == CLNAS_OK; i++)
+        if (clnas_plan_find_param(plan, st_file.tensors[i].name) < 0)
+            st = clnas_error_set(err, CLNAS_ERR_FORMAT,
+                                 "%s: tensor '%s' is not a parameter of this network (weights of another "
+                                 "architecture or size?)", path, st_file.tensors[i].name);
+    if (st == CLNAS_OK)
+        st = clnas_executor_zero(model->ex, CLNAS_ARENA_MOMENTUM, err);
+    free(buf);
+    clnas_safetensors_free(&st_file);
+    return st;
+}
+
+clnas_status clnas_model_set_batch(clnas_model *model, const void *images, const int32_t *labels, clnas_error *err)
+{
+    const clnas_net_config *c = &model->plan->config;
+    size_t n = (size_t)c->batch * (size_t)c->in_channels * (size_t)c->height * (size_t)c->width;
+    clnas_status st =
+        clnas_executor_write_raw(model->ex, CLNAS_ARENA_INPUT, 0, images, n * clnas_plan_elem_size(model->plan), err);
+    if (st == CLNAS_OK && labels) {
+        for (int i = 0; i < c->batch; i++)
+            if (labels[i] < 0 || labels[i] >= c->classes)
+                return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "label %d of image %d is outside 0..%d",
+                                       labels[i], i, c->classes - 1);
+        st = clnas_executor_write_labels(model->ex, labels, (size_t)c->batch, err);
+    }
+    return st;
+}
+
+clnas_status clnas_model_forward(clnas_model *model, clnas_error *err)
+{
+    return clnas_executor_run(model->ex, CLNAS_RUN_FORWARD, 0.0, err);
+}
+
+clnas_status clnas_model_backward(clnas_model *model, clnas_error *err)
+{
+    return clnas_executor_run(model->ex, CLNAS_RUN_BACKWARD, 0.0, err);
+}
+
+clnas_status clnas_model_update(clnas_model *model, double lr, clnas_error *err)
+{
+    return clnas_executor_run(model->ex, CLNAS_RUN_UPDATE, lr, err);
+}
+
+clnas_status clnas_model_read_logits(clnas_model *model, double *logits, clnas_error *err)
+{
+    const clnas_net_config *c = &model->plan->config;
+    return clnas_executor_read(model->ex, CLNAS_ARENA_ACT, model->plan->logits_offset, logits,
+                               (size_t)c->batch * (size_t)c->classes, err);
+}
+
+clnas_status clnas_model_read_loss(clnas_model *model, double *loss, clnas_error *err)
+{
+    return clnas_executor_read(model->ex, CLNAS_ARENA_ACT, model->plan->loss_offset, loss, 1, err);
+}
+
+clnas_status clnas_model_read_input_grad(clnas_model *model, double *grad, clnas_error *err)
+{
+    const clnas_net_config *c = &model->plan->config;
+    if (!model->plan->has_input_grad)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "the network was compiled without want_input_grad");
+    size_t n = (size_t)c->batch * (size_t)c->in_channels * (size_t)c->height * (size_t)c->width;
+    return clnas_executor_read(model->ex, CLNAS_ARENA_ACT, model->plan->input_grad_offset, grad, n, err);
+}
+
+clnas_status clnas_model_step(clnas_model *model, double lr, double *loss, double *logits, clnas_error *err)
+{
+    clnas_status st = clnas_executor_run(model->ex, CLNAS_RUN_STEP, lr, err);
+    if (st == CLNAS_OK && loss)
+        st = clnas_model_read_loss(model, loss, err);
+    if (st == CLNAS_OK && logits)
+        st = clnas_model_read_logits(model, logits, err);
+    return st;
+}
+
+clnas_status clnas_model_eval(clnas_model *model, double *logits, clnas_error *err)
+{
+    const clnas_net_config *c = &model->plan->config;
+    clnas_status st = clnas_executor_run(model->ex, CLNAS_RUN_EVAL, 0.0, err);
+    if (st == CLNAS_OK)
+        st = clnas_executor_read(model->ex, CLNAS_ARENA_ACT, model->plan->eval_logits_offset, logits,
+                                 (size_t)c->batch * (size_t)c->classes, err);
+    return st;
+}

@@ -1,0 +1,489 @@
+/* clnas — the program cache: OpenCL source -> built cl_program, in memory and as on-disk binaries per device. */
+#include "program_cache.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cl_check.h"
+#include "hash.h"
+
+#define CACHE_PATH_MAX 4096
+/* Bump when the key or the file layout changes, so old entries are simply never found. */
+#define CACHE_FORMAT "clnas-program-cache-1"
+
+/* An on-disk entry is this header followed by the driver's binary. The checksum catches torn or corrupt files before
+ * the driver sees them (some drivers crash on garbage binaries). */
+typedef struct binary_header {
+    char magic[8];           /* "CLNASPB1" */
+    uint64_t key;
+    uint64_t size;
+    uint64_t checksum;       /* FNV-1a 64 of the binary */
+} binary_header;
+
+static const char BINARY_MAGIC[8] = {'C', 'L', 'N', 'A', 'S', 'P', 'B', '1'};
+
+typedef struct cached_program {
+    uint64_t key;
+    cl_program program;
+} cached_program;
+
+typedef struct cached_kernel {
+    cl_program program;
+    char *entry;
+    cl_kernel kernel;
+} cached_kernel;
+
+struct clnas_program_cache {
+    clnas_device *dev;
+    char root[CACHE_PATH_MAX];
+    char programs_dir[CACHE_PATH_MAX];
+    cached_program *programs;
+    int program_count, program_cap;
+    cached_kernel *kernels;
+    int kernel_count, kernel_cap;
+    clnas_program_cache_stats stats;
+};
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* mkdir -p: creates every missing component; an existing directory is fine. */
+static clnas_status make_dirs(const char *path, clnas_error *err)
+{
+    char buf[CACHE_PATH_MAX];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "cache directory path is too long: \"%.200s...\"", path);
+    for (char *p = buf + 1; ; p++) {
+        if (*p == '/' || *p == '\0') {
+            char saved = *p;
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return clnas_error_set(err, CLNAS_ERR_IO,
+                                       "cannot create cache directory \"%s\": %s (set CLNAS_CACHE_DIR to a writable "
+                                       "directory)", buf, strerror(errno));
+            *p = saved;
+            if (saved == '\0')
+                break;
+        }
+    }
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+        return clnas_error_set(err, CLNAS_ERR_IO, "cache directory \"%s\" exists but is not a directory", path);
+    return CLNAS_OK;
+}
+
+static clnas_status resolve_root(const char *dir, char *out, size_t cap, clnas_error *err)
+{
+    const char *env;
+    int n;
+    if (dir && *dir)
+        n = snprintf(out, cap, "%s", dir);
+    else if ((env = getenv("CLNAS_CACHE_DIR")) && *env)
+        n = snprintf(out, cap, "%s", env);
+    else if ((env = getenv("XDG_CACHE_HOME")) && *env)
+        n = snprintf(out, cap, "%s/clnas", env);
+    else if ((env = getenv("HOME")) && *env)
+        n = snprintf(out, cap, "%s/.cache/clnas", env);
+    else
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "no cache directory: pass one, or set CLNAS_CACHE_DIR, XDG_CACHE_HOME or HOME");
+    if (n < 0 || (size_t)n >= cap - 64)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "cache directory path is too long: \"%.200s...\"", out);
+    while (n > 1 && out[n - 1] == '/')
+        out[--n] = '\0';
+    return CLNAS_OK;
+}
+
+/* "<readable device name>-<hash of everything that makes binaries incompatible>". */
+static void device_key(const clnas_device_info *info, char *out, size_t cap)
+{
+    uint64_t h = clnas_fnv1a64_str(info->platform, CLNAS_FNV1A64_INIT);
+    h = clnas_fnv1a64_str(info->name, h);
+    h = clnas_fnv1a64_str(info->vendor, h);
+    h = clnas_fnv1a64_str(info->device_version, h);
+    h = clnas_fnv1a64_str(info->driver_version, h);
+    char name[41];
+    size_t n = 0;
+    int dash = 0;
+    for (const char *p = info->name; *p && n < sizeof name - 1; p++) {
+        int keep = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.';
+        if (keep) {
+            name[n++] = *p;
+            dash = 0;
+        } else if (!dash && n > 0) {
+            name[n++] = '-';
+            dash = 1;
+        }
+    }
+    while (n > 0 && name[n - 1] == '-')
+        n--;
+    name[n] = '\0';
+    snprintf(out, cap, "%s-%016" PRIx64, n ? name : "device", h);
+}
+
+clnas_status clnas_program_cache_new(clnas_device *dev, const char *dir, clnas_program_cache **out, clnas_error *err)
+{
+    if (!dev || !out)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "clnas_program_cache_new: dev and out must not be NULL");
+    *out = NULL;
+    clnas_program_cache *cache = calloc(1, sizeof *cache);
+    if (!cache)
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "program cache: out of host memory");
+    cache->dev = dev;
+    clnas_status st = resolve_root(dir, cache->root, sizeof cache->root, err);
+    if (st == CLNAS_OK) {
+        char key[96];
+        device_key(&dev->info, key, sizeof key);
+        if (snprintf(cache->programs_dir, sizeof cache->programs_dir, "%s/programs/%s", cache->root, key)
+            >= (int)sizeof cache->programs_dir)
+            st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "cache directory path is too long: \"%.200s...\"",
+                                 cache->root);
+    }
+    if (st == CLNAS_OK)
+        st = make_dirs(cache->programs_dir, err);
+    if (st != CLNAS_OK) {
+        free(cache);
+        return st;
+    }
+    *out = cache;
+    return CLNAS_OK;
+}
+
+/* The build options the driver sees: the device's -cl-std plus the caller's. Caller frees. */
+static char *full_options(const clnas_device *dev, const char *extra)
+{
+    const char *more = extra ? extra : "";
+    size_t n = strlen(dev->build_options) + 1 + strlen(more) + 1;
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, "%s%s%s", dev->build_options, dev->build_options[0] && more[0] ? " " : "", more);
+    return s;
+}
+
+static uint64_t program_key(const clnas_device *dev, const char *source, const char *options)
+{
+    uint64_t h = clnas_fnv1a64(source, strlen(source), CLNAS_FNV1A64_INIT);
+    h = clnas_fnv1a64("\n", 1, h);
+    h = clnas_fnv1a64_str(options, h);
+    h = clnas_fnv1a64_str(dev->info.name, h);
+    h = clnas_fnv1a64_str(dev->info.driver_version, h);
+    h = clnas_fnv1a64_str(dev->info.platform, h);
+    return clnas_fnv1a64_str(CACHE_FORMAT, h);
+}
+
+/* Writes header + payload to <path>.tmp.<pid>, then renames it over path, so readers never see a torn file. */
+static int write_atomically(const char *path, const void *header, size_t header_size, const void *payload,
+                            size_t payload_size)
+{
+    char tmp[CACHE_PATH_MAX + 128];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (!f)
+        return -1;
+    int ok = (header_size == 0 || fwrite(header, 1, header_size, f) == header_size)
+             && (payload_size == 0 || fwrite(payload, 1, payload_size, f) == payload_size) && fflush(f) == 0
+             && fsync(fileno(f)) == 0;
+    ok = fclose(f) == 0 && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        remove(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+static int add_program(clnas_program_cache *cache, uint64_t key, cl_program program)
+{
+    if (cache->program_count == cache->program_cap) {
+        int cap = cache->program_cap ? 2 * cache->program_cap : 16;
+        cached_program *grown = realloc(cache->programs, (size_t)cap * sizeof *grown);
+        if (!grown)
+            return -1;
+        cache->programs = grown;
+        cache->program_cap = cap;
+    }
+    cache->programs[cache->program_count].key = key;
+    cache->programs[cache->program_count].program = program;
+    cache->program_count++;
+    return 0;
+}
+
+/* Reads and verifies an entry; returns a malloc'ed binary or NULL when absent or unusable. */
+static unsigned char *read_binary(const char *path, uint64_t key, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    binary_header h;
+    unsigned char *bin = NULL;
+    long file_size = -1;
+    if (fread(&h, sizeof h, 1, f) == 1 && memcmp(h.magic, BINARY_MAGIC, sizeof h.magic) == 0 && h.key == key
+        && fseek(f, 0, SEEK_END) == 0 && (file_size = ftell(f)) >= 0
+        && (uint64_t)file_size >= sizeof h && h.size == (uint64_t)file_size - sizeof h && h.size > 0
+        && fseek(f, (long)sizeof h, SEEK_SET) == 0) {
+        bin = malloc((size_t)h.size);
+        if (bin && (fread(bin, 1, (size_t)h.size, f) != (size_t)h.size
+                    || clnas_fnv1a64(bin, (size_t)h.size, CLNAS_FNV1A64_INIT) != h.checksum)) {
+            free(bin);
+            bin = NULL;
+        }
+    }
+    fclose(f);
+    if (bin)
+        *size = (size_t)h.size;
+    return bin;
+}
+
+/* A program from the disk binary, or NULL (absent, corrupt, or refused by the driver: the caller rebuilds). */
+static cl_program load_from_disk(clnas_program_cache *cache, const char *path, uint64_t key, const char *options)
+{
+    size_t size = 0;
+    unsigned char *bin = read_binary(path, key, &size);
+    if (!bin)
+        return NULL;
+    const unsigned char *bins[1] = {bin};
+    cl_int binary_status = CL_SUCCESS, rc = CL_SUCCESS;
+    cl_program program =
+        clCreateProgramWithBinary(cache->dev->context, 1, &cache->dev->id, &size, bins, &binary_status, &rc);
+    free(bin);
+    if (rc != CL_SUCCESS || binary_status != CL_SUCCESS) {
+        if (program)
+            clReleaseProgram(program);
+        return NULL;
+    }
+    if (clBuildProgram(program, 1, &cache->dev->id, options, NULL, NULL) != CL_SUCCESS) {
+        clReleaseProgram(program);
+        return NULL;
+    }
+    return program;
+}
+
+/* Best effort: a binary that cannot be saved only costs a rebuild next run. */
+static void save_binary(const char *path, uint64_t key, cl_program program)
+{
+    size_t size = 0;
+    if (clGetProgramInfo(program, CL_PROGRAM_BINARY_SIZES, sizeof size, &size, NULL) != CL_SUCCESS || size == 0)
+        return;
+    unsigned char *bin = malloc(size);
+    if (!bin)
+        return;
+    unsigned char *bins[1] = {bin};
+    if (clGetProgramInfo(program, CL_PROGRAM_BINARIES, sizeof bins, bins, NULL) == CL_SUCCESS) {
+        binary_header h;
+        memcpy(h.magic, BINARY_MAGIC, sizeof h.magic);
+        h.key = key;
+        h.size = size;
+        h.checksum = clnas_fnv1a64(bin, size, CLNAS_FNV1A64_INIT);
+        write_atomically(path, &h, sizeof h, bin, size);
+    }
+    free(bin);
+}
+
+static char *build_log(const clnas_device *dev, cl_program program)
+{
+    size_t size = 0;
+    if (clGetProgramBuildInfo(program, dev->id, CL_PROGRAM_BUILD_LOG, 0, NULL, &size) != CL_SUCCESS)
+        size = 0;
+    char *log = calloc(size + 1, 1);
+    if (log && size > 0 && clGetProgramBuildInfo(program, dev->id, CL_PROGRAM_BUILD_LOG, size, log, NULL) != CL_SUCCESS)
+        log[0] = '\0';
+    if (log) {
+        size_t n = strlen(log);
+        while (n > 0 && (log[n - 1] == '\n' || log[n - 1] == ' ' || log[n - 1] == '\r'))
+            log[--n] = '\0';
+    }
+    return log;
+}
+
+/* Saves the source and full log under <root>/failed/ and fills err with the head of the log and the paths. */
+static clnas_status report_build_failure(clnas_program_cache *cache, const char *source, const char *options,
+                                         const char *label, uint64_t key, cl_int rc, cl_program program,
+                                         clnas_error *err)
+{
+    char failed_dir[CACHE_PATH_MAX + 16], source_path[CACHE_PATH_MAX + 64], log_path[CACHE_PATH_MAX + 64];
+    snprintf(failed_dir, sizeof failed_dir, "%s/failed", cache->root);
+    snprintf(source_path, sizeof source_path, "%s/%016" PRIx64 ".cl", failed_dir, key);
+    snprintf(log_path, sizeof log_path, "%s/%016" PRIx64 ".log", failed_dir, key);
+    char *log = build_log(cache->dev, program);
+    const char *log_text = log && log[0] ? log : "(the driver gave no build log)";
+
+    clnas_error dir_err;
+    int saved = make_dirs(failed_dir, &dir_err) == CLNAS_OK
+                && write_atomically(source_path, NULL, 0, source, strlen(source)) == 0;
+    int log_saved = saved && write_atomically(log_path, NULL, 0, log_text, strlen(log_text)) == 0;
+
+    char source_note[CACHE_PATH_MAX + 128];
+    if (saved)
+        snprintf(source_note, sizeof source_note, "%s", source_path);
+    else
+        snprintf(source_note, sizeof source_note, "not saved (cannot write %s)", failed_dir);
+    char msg[sizeof err->message];
+    int head = snprintf(msg, sizeof msg, "kernel %s failed to build on \"%s\": %s (%d); source: %s; options: \"%.300s\"; "
+                        "build log:\n", label, cache->dev->info.name, clnas_cl_error_name(rc), (int)rc, source_note,
+                        options);
+    if (head < 0)
+        head = 0;
+    size_t used = (size_t)head < sizeof msg ? (size_t)head : sizeof msg - 1;
+    char tail[CACHE_PATH_MAX + 128];
+    snprintf(tail, sizeof tail, "\n... (log truncated; full log: %s)", log_saved ? log_path : "not saved");
+    size_t room = sizeof msg - 1 - used;
+    size_t log_len = strlen(log_text);
+    if (log_len <= room) {
+        memcpy(msg + used, log_text, log_len + 1);
+    } else if (room > strlen(tail)) {
+        size_t keep = room - strlen(tail);
+        memcpy(msg + used, log_text, keep);
+        memcpy(msg + used + keep, tail, strlen(tail) + 1);
+    }
+    free(log);
+    return clnas_error_set(err, CLNAS_ERR_BUILD, "%s", msg);
+}
+
+static clnas_status build_from_source(clnas_program_cache *cache, const char *source, const char *options,
+                                      const char *label, uint64_t key, cl_program *out, clnas_error *err)
+{
+    cl_int rc = CL_SUCCESS;
+    size_t length = strlen(source);
+    cl_program program = clCreateProgramWithSource(cache->dev->context, 1, &source, &length, &rc);
+    if (rc != CL_SUCCESS) {
+        clnas_cl_error_set(rc, "clCreateProgramWithSource", __FILE__, __LINE__, err);
+        return clnas_error_prefix(err, "kernel %s", label);
+    }
+    double start = now_seconds();
+    rc = clBuildProgram(program, 1, &cache->dev->id, options, NULL, NULL);
+    double seconds = now_seconds() - start;
+    if (rc != CL_SUCCESS) {
+        clnas_status st = report_build_failure(cache, source, options, label, key, rc, program, err);
+        clReleaseProgram(program);
+        return st;
+    }
+    cache->stats.builds++;
+    cache->stats.build_seconds += seconds;
+    *out = program;
+    return CLNAS_OK;
+}
+
+clnas_status clnas_program_cache_get(clnas_program_cache *cache, const char *source, const char *extra_options,
+                                     const char *label, cl_program *out, clnas_error *err)
+{
+    if (!cache || !source || !out)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "clnas_program_cache_get: cache, source and out must not be "
+                               "NULL");
+    *out = NULL;
+    if (!label)
+        label = "(unnamed)";
+    char *options = full_options(cache->dev, extra_options);
+    if (!options)
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "kernel %s: out of host memory", label);
+    uint64_t key = program_key(cache->dev, source, options);
+
+    for (int i = 0; i < cache->program_count; i++) {
+        if (cache->programs[i].key == key) {
+            cache->stats.memory_hits++;
+            *out = cache->programs[i].program;
+            free(options);
+            return CLNAS_OK;
+        }
+    }
+
+    char path[CACHE_PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/%016" PRIx64 ".bin", cache->programs_dir, key);
+    clnas_status st = CLNAS_OK;
+    cl_program program = load_from_disk(cache, path, key, options);
+    if (program) {
+        cache->stats.disk_hits++;
+    } else {
+        st = build_from_source(cache, source, options, label, key, &program, err);
+        if (st == CLNAS_OK)
+            save_binary(path, key, program);
+    }
+    free(options);
+    if (st != CLNAS_OK)
+        return st;
+    if (add_program(cache, key, program) != 0) {
+        clReleaseProgram(program);
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "kernel %s: out of host memory", label);
+    }
+    *out = program;
+    return CLNAS_OK;
+}
+
+clnas_status clnas_program_cache_kernel(clnas_program_cache *cache, const char *source, const char *extra_options,
+                                        const char *label, const char *entry, cl_kernel *out, clnas_error *err)
+{
+    if (!entry || !out)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "clnas_program_cache_kernel: entry and out must not be NULL");
+    *out = NULL;
+    cl_program program;
+    clnas_status st = clnas_program_cache_get(cache, source, extra_options, label, &program, err);
+    if (st != CLNAS_OK)
+        return st;
+    for (int i = 0; i < cache->kernel_count; i++) {
+        if (cache->kernels[i].program == program && strcmp(cache->kernels[i].entry, entry) == 0) {
+            *out = cache->kernels[i].kernel;
+            return CLNAS_OK;
+        }
+    }
+    if (cache->kernel_count == cache->kernel_cap) {
+        int cap = cache->kernel_cap ? 2 * cache->kernel_cap : 16;
+        cached_kernel *grown = realloc(cache->kernels, (size_t)cap * sizeof *grown);
+        if (!grown)
+            return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "kernel %s: out of host memory", entry);
+        cache->kernels = grown;
+        cache->kernel_cap = cap;
+    }
+    char *name = malloc(strlen(entry) + 1);
+    if (!name)
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "kernel %s: out of host memory", entry);
+    strcpy(name, entry);
+    cl_int rc = CL_SUCCESS;
+    cl_kernel kernel = clCreateKernel(program, entry, &rc);
+    if (rc != CL_SUCCESS) {
+        free(name);
+        clnas_cl_error_set(rc, "clCreateKernel", __FILE__, __LINE__, err);
+        return clnas_error_prefix(err, "kernel %s (entry \"%s\")", label ? label : "(unnamed)", entry);
+    }
+    cache->kernels[cache->kernel_count++] = (cached_kernel){program, name, kernel};
+    *out = kernel;
+    return CLNAS_OK;
+}
+
+void clnas_program_cache_stats_get(const clnas_program_cache *cache, clnas_program_cache_stats *out)
+{
+    if (!out)
+        return;
+    if (cache)
+        *out = cache->stats;
+    else
+        memset(out, 0, sizeof *out);
+}
+
+const char *clnas_program_cache_dir(const clnas_program_cache *cache)
+{
+    return cache ? cache->root : NULL;
+}
+
+void clnas_program_cache_free(clnas_program_cache *cache)
+{
+    if (!cache)
+        return;
+    for (int i = 0; i < cache->kernel_count; i++) {
+        clReleaseKernel(cache->kernels[i].kernel);
+        free(cache->kernels[i].entry);
+    }
+    for (int i = 0; i < cache->program_count; i++)
+        clReleaseProgram(cache->programs[i].program);
+    free(cache->kernels);
+    free(cache->programs);
+    free(cache);
+}

@@ -1,0 +1,569 @@
+/* clnas — safetensors files: reading with full validation, writing atomically (temporary name, fsync, rename). */
+#include "clnas/safetensors.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define METADATA_KEY "__metadata__"
+#define MAX_EXACT_INTEGER 9007199254740992.0 /* 2^53: larger JSON numbers lose integer precision in a double */
+
+const char *clnas_dtype_name(clnas_dtype dtype)
+{
+    switch (dtype) {
+    case CLNAS_DTYPE_F32: return "F32";
+    case CLNAS_DTYPE_F64: return "F64";
+    case CLNAS_DTYPE_I32: return "I32";
+    case CLNAS_DTYPE_I64: return "I64";
+    }
+    return NULL;
+}
+
+size_t clnas_dtype_size(clnas_dtype dtype)
+{
+    switch (dtype) {
+    case CLNAS_DTYPE_F32: return 4;
+    case CLNAS_DTYPE_I32: return 4;
+    case CLNAS_DTYPE_F64: return 8;
+    case CLNAS_DTYPE_I64: return 8;
+    }
+    return 0;
+}
+
+static int dtype_from_name(const char *name, clnas_dtype *dtype)
+{
+    static const clnas_dtype all[] = {CLNAS_DTYPE_F32, CLNAS_DTYPE_F64, CLNAS_DTYPE_I32, CLNAS_DTYPE_I64};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        if (strcmp(name, clnas_dtype_name(all[i])) == 0) {
+            *dtype = all[i];
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int64_t clnas_tensor_numel(const clnas_tensor *t)
+{
+    int64_t n = 1;
+    for (int i = 0; i < t->ndim; i++)
+        n *= t->shape[i];
+    return n;
+}
+
+static const char *shape_text(const clnas_tensor *t, char *buf, size_t size)
+{
+    size_t at = 0;
+    at += (size_t)snprintf(buf, size, "[");
+    for (int i = 0; i < t->ndim && at < size; i++)
+        at += (size_t)snprintf(buf + at, size - at, "%s%lld", i ? ", " : "", (long long)t->shape[i]);
+    if (at < size)
+        snprintf(buf + at, size - at, "]");
+    return buf;
+}
+
+/* ---- byte order: the file is little-endian; convert in place on a big-endian host ---- */
+
+static int host_is_little_endian(void)
+{
+    const uint16_t one = 1;
+    unsigned char first;
+    memcpy(&first, &one, 1);
+    return first == 1;
+}
+
+static void swap_elements(void *data, size_t nbytes, size_t elem)
+{
+    unsigned char *p = data;
+    for (size_t at = 0; at + elem <= nbytes; at += elem)
+        for (size_t i = 0; i < elem / 2; i++) {
+            unsigned char t = p[at + i];
+            p[at + i] = p[at + elem - 1 - i];
+            p[at + elem - 1 - i] = t;
+        }
+}
+
+/* ---- reading ---- */
+
+void clnas_safetensors_free(clnas_safetensors *st)
+{
+    if (!st)
+        return;
+    for (int i = 0; i < st->count; i++) {
+        free(st->tensors[i].name);
+        free(st->tensors[i].data);
+    }
+    free(st->tensors);
+    if (st->metadata)
+        for (int i = 0; i < 2 * st->metadata_count; i++)
+            free(st->metadata[i]);
+    free(st->metadata);
+    memset(st, 0, sizeof *st);
+}
+
+static clnas_status read_whole_file(const char *path, unsigned char **buf, size_t *size, clnas_error *err)
+{
+    *buf = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        fclose(f);
+        return clnas_error_set(err, CLNAS_ERR_IO, "%s: not a regular file", path);
+    }
+    *size = (size_t)sb.st_size;
+    *buf = malloc(*size ? *size : 1);
+    if (!*buf) {
+        fclose(f);
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "%s: cannot allocate %zu bytes", path, *size);
+    }
+    size_t got = fread(*buf, 1, *size, f);
+    int io = ferror(f);
+    fclose(f);
+    if (got != *size) {
+        free(*buf);
+        *buf = NULL;
+        return clnas_error_set(err, CLNAS_ERR_IO, "%s: read %zu of %zu bytes%s", path, got, *size,
+                               io ? ": read error" : " (file shrank while being read)");
+    }
+    return CLNAS_OK;
+}
+
+/* A JSON number that is an exact non-negative integer no larger than max. */
+static int json_count(const cJSON *item, double max, uint64_t *value)
+{
+    if (!cJSON_IsNumber(item))
+        return 0;
+    double d = item->valuedouble;
+    if (!(d >= 0) || d > max || d != floor(d))
+        return 0;
+    *value = (uint64_t)d;
+    return 1;
+}
+
+/* Fills t from one header entry; data_size is the length of the data section after the header. */
+static clnas_status parse_entry(const char *path, const cJSON *entry, const unsigned char *data, size_t data_size,
+                                clnas_tensor *t, clnas_error *err)
+{
+    const char *name = entry->string;
+    if (!cJSON_IsObject(entry))
+        return clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: tensor '%s': header entry is not a JSON object", path,
+                               name);
+    const cJSON *dtype = cJSON_GetObjectItemCaseSensitive(entry, "dtype");
+    const cJSON *shape = cJSON_GetObjectItemCaseSensitive(entry, "shape");
+    const cJSON *offsets = cJSON_GetObjectItemCaseSensitive(entry, "data_offsets");
+    const char *missing = !dtype ? "dtype" : !shape ? "shape" : !offsets ? "data_offsets" : NULL;
+    if (missing)
+        return clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: tensor '%s': header entry has no \"%s\"", path, name,
+                               missing);
+    if (!cJSON_IsString(dtype))
+        return clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: tensor '%s': dtype is not a string", path, name);
+    if (!dtype_from_name(dtype->valuestring, &t->dtype))
+        return clnas_error_set(err, CLNAS_ERR_FORMAT,
+                               "%s: tensor '%s': dtype \"%s\" is not supported (expected F32, F64, I32 or I64)", path,
+                               name, dtype->valuestring);
+    if (!cJSON_IsArray(shape))
+        return clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: tensor '%s': shape is not an array", path, name);
+    int ndim = cJSON_GetArraySize(shape);
+    if (ndim > CLNAS_TENSOR_MAX_DIMS)
+        return clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: tensor '%s': shape has %d dimensions, at most %d supported",
+                               path, name, ndim, CLNAS_TENSOR_MAX_DIMS);
+    t->ndim = ndim;
+    uint64_t numel = 1;
+    for (int i = 0; i < ndim; i++) {
+        uint64_t dim;
+        if (!json_count(cJSON_GetArrayItem(shape, i), MAX_EXACT_INTEGER, &dim))
+            return clnas_error_set(err, CLNAS_ERR_FORMAT,
+                                   "%s: tensor '%s': shape[%d] is not a non-negative integer", path, name, i);
+        t->shape[i] = (int64_t)dim;
+        if (dim != 0 && numel > UINT64_MAX / 8 / dim)
+            return clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: tensor '%s': shape is impossibly large", path, name);
+        numel *= dim;
+    }
+    uint64_t begin, end;
+    if (!cJSON_IsArray(offsets) || cJSON_GetArraySize(offsets) != 2 ||
+        !json_count(cJSON_GetArrayItem(offsets, 0), MAX_EXACT_INTEGER, &begin) ||
+        !json_count(cJSON_GetArrayItem(offsets, 1), MAX_EXACT_INTEGER, &end))
+        return clnas_error_set(err, CLNAS_ERR_FORMAT,
+                               "%s: tensor '%s': data_offsets is not a pair of non-negative integers [begin, end]",
+                               path, name);
+    if (begin > end || end > data_size)
+        return clnas_error_set(err, CLNAS_ERR_FORMAT,
+                               "%s: tensor '%s': data_offsets [%llu, %llu] lie outside the %zu data bytes", path, name,
+                               (unsigned long long)begin, (unsigned long long)end, data_size);
+    uint64_t expected = numel * clnas_dtype_size(t->dtype);
+    if (end - begin != expected) {
+        char sb[256];
+        return clnas_error_set(err, CLNAS_ERR_FORMAT,
+                               "%s: tensor '%s': data_offsets [%llu, %llu] span %llu bytes, but shape %s of %s "
+                               "needs %llu",
+                               path, name, (unsigned long long)begin, (unsigned long long)end,
+                               (unsigned long long)(end - begin), shape_text(t, sb, sizeof sb),
+                               clnas_dtype_name(t->dtype), (unsigned long long)expected);
+    }
+    t->nbytes = (size_t)expected;
+    t->name = strdup(name);
+    t->data = expected ? malloc(t->nbytes) : NULL;
+    if (!t->name || (expected && !t->data))
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "%s: tensor '%s': out of memory", path, name);
+    if (expected) {
+        memcpy(t->data, data + begin, t->nbytes);
+        if (!host_is_little_endian())
+            swap_elements(t->data, t->nbytes, clnas_dtype_size(t->dtype));
+    }
+    return CLNAS_OK;
+}
+
+static clnas_status parse_metadata(const char *path, const cJSON *meta, clnas_safetensors *out, clnas_error *err)
+{
+    if (!cJSON_IsObject(meta))
+        return clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: \"%s\" is not a JSON object", path, METADATA_KEY);
+    int n = cJSON_GetArraySize(meta);
+    out->metadata = calloc(2 * (size_t)n + 1, sizeof *out->metadata);
+    if (!out->metadata)
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "%s: out of memory", path);
+    const cJSON *item;
+    cJSON_ArrayForEach(item, meta)
+    {
+        if (!cJSON_IsString(item))
+            return clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: %s[\"%s\"] is not a string", path, METADATA_KEY,
+                                   item->string);
+        int k = out->metadata_count;
+        out->metadata[2 * k] = strdup(item->string);
+        out->metadata[2 * k + 1] = strdup(item->valuestring);
+        out->metadata_count++;
+        if (!out->metadata[2 * k] || !out->metadata[2 * k + 1])
+            return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "%s: out of memory", path);
+    }
+    return CLNAS_OK;
+}
+
+static clnas_status parse_header(const char *path, const cJSON *root, const unsigned char *data, size_t data_size,
+                                 clnas_safetensors *out, clnas_error *err)
+{
+    int entries = cJSON_GetArraySize(root);
+    out->tensors = calloc((size_t)entries + 1, sizeof *out->tensors);
+    if (!out->tensors)
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "%s: out of memory for %d tensors", path, entries);
+    const cJSON *entry;
+    cJSON_ArrayForEach(entry, root)
+    {
+        clnas_status st;
+        if (strcmp(entry->string, METADATA_KEY) == 0) {
+            if (out->metadata)
+                return clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: \"%s\" appears twice", path, METADATA_KEY);
+            st = parse_metadata(path, entry, out, err);
+        } else {
+            if (clnas_safetensors_find(out, entry->string))
+                return clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: tensor '%s' appears twice in the header", path,
+                                       entry->string);
+            /* count grows first so that a partly filled tensor is freed with the rest */
+            st = parse_entry(path, entry, data, data_size, &out->tensors[out->count++], err);
+        }
+        if (st != CLNAS_OK)
+            return st;
+    }
+    return CLNAS_OK;
+}
+
+clnas_status clnas_safetensors_read(const char *path, clnas_safetensors *out, clnas_error *err)
+{
+    if (!path || !out)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "clnas_safetensors_read: NULL argument");
+    memset(out, 0, sizeof *out);
+    unsigned char *buf;
+    size_t size = 0;
+    clnas_status st = read_whole_file(path, &buf, &size, err);
+    if (st != CLNAS_OK)
+        return st;
+    cJSON *root = NULL;
+    if (size < 8) {
+        st = clnas_error_set(err, CLNAS_ERR_FORMAT,
+                             "%s: file is %zu bytes, shorter than the 8-byte header length that opens a safetensors "
+                             "file", path, size);
+        goto done;
+    }
+    uint64_t header_len = 0;
+    for (int i = 7; i >= 0; i--)
+        header_len = header_len << 8 | buf[i];
+    if (header_len > size - 8) {
+        st = clnas_error_set(err, CLNAS_ERR_FORMAT,
+                             "%s: header length %llu runs past the end of the file (%zu bytes after the length)", path,
+                             (unsigned long long)header_len, size - 8);
+        goto done;
+    }
+    const char *header = (const char *)buf + 8;
+    const char *parse_end = header;
+    root = cJSON_ParseWithLengthOpts(header, (size_t)header_len, &parse_end, 0);
+    if (!root) {
+        st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: header is not valid JSON (error at header byte %lld of %llu)",
+                             path, (long long)(parse_end - header), (unsigned long long)header_len);
+        goto done;
+    }
+    for (const char *p = parse_end; p < header + header_len; p++) {
+        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r' && *p != '\0') {
+            st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: header holds bytes after its JSON value (at byte %lld)",
+                                 path, (long long)(p - header));
+            goto done;
+        }
+    }
+    if (!cJSON_IsObject(root)) {
+        st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: header is JSON but not an object of tensors", path);
+        goto done;
+    }
+    st = parse_header(path, root, buf + 8 + header_len, size - 8 - (size_t)header_len, out, err);
+done:
+    cJSON_Delete(root);
+    free(buf);
+    if (st != CLNAS_OK)
+        clnas_safetensors_free(out);
+    return st;
+}
+
+const clnas_tensor *clnas_safetensors_find(const clnas_safetensors *st, const char *name)
+{
+    if (!st || !name)
+        return NULL;
+    for (int i = 0; i < st->count; i++)
+        if (st->tensors[i].name && strcmp(st->tensors[i].name, name) == 0)
+            return &st->tensors[i];
+    return NULL;
+}
+
+const char *clnas_safetensors_metadata(const clnas_safetensors *st, const char *key)
+{
+    if (!st || !key || !st->metadata)
+        return NULL;
+    for (int i = 0; i < st->metadata_count; i++)
+        if (strcmp(st->metadata[2 * i], key) == 0)
+            return st->metadata[2 * i + 1];
+    return NULL;
+}
+
+/* ---- conversion ---- */
+
+static clnas_status check_convertible(const clnas_tensor *t, int64_t count, clnas_error *err)
+{
+    if (!t)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "tensor conversion: tensor is NULL");
+    const char *name = t->name ? t->name : "(unnamed)";
+    if (!clnas_dtype_name(t->dtype) || t->ndim < 0 || t->ndim > CLNAS_TENSOR_MAX_DIMS)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "tensor '%s': dtype %d or ndim %d is invalid", name,
+                               (int)t->dtype, t->ndim);
+    int64_t numel = clnas_tensor_numel(t);
+    char sb[256];
+    if (numel != count)
+        return clnas_error_set(err, CLNAS_ERR_MISMATCH,
+                               "tensor '%s' has shape %s (%lld elements), but shape [%lld] (%lld elements) was "
+                               "expected",
+                               name, shape_text(t, sb, sizeof sb), (long long)numel, (long long)count,
+                               (long long)count);
+    if ((uint64_t)numel * clnas_dtype_size(t->dtype) != t->nbytes || (t->nbytes && !t->data))
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "tensor '%s': %zu data bytes do not hold shape %s of %s",
+                               name, t->nbytes, shape_text(t, sb, sizeof sb), clnas_dtype_name(t->dtype));
+    return CLNAS_OK;
+}
+
+#define CONVERT_ALL(OUT_TYPE)                                                                                          \
+    do {                                                                                                               \
+        for (int64_t i = 0; i < count; i++) {                                                                          \
+            switch (t->dtype) {                                                                                        \
+            case CLNAS_DTYPE_F32: out[i] = (OUT_TYPE)((const float *)t->data)[i]; break;                               \
+            case CLNAS_DTYPE_F64: out[i] = (OUT_TYPE)((const double *)t->data)[i]; break;                              \
+            case CLNAS_DTYPE_I32: out[i] = (OUT_TYPE)((const int32_t *)t->data)[i]; break;                             \
+            case CLNAS_DTYPE_I64: out[i] = (OUT_TYPE)((const int64_t *)t->data)[i]; break;                             \
+            }                                                                                                          \
+        }                                                                                                              \
+    } while (0)
+
+clnas_status clnas_tensor_to_double(const clnas_tensor *t, double *out, int64_t count, clnas_error *err)
+{
+    clnas_status st = check_convertible(t, count, err);
+    if (st != CLNAS_OK)
+        return st;
+    if (count > 0 && !out)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "tensor '%s': output is NULL", t->name);
+    CONVERT_ALL(double);
+    return CLNAS_OK;
+}
+
+clnas_status clnas_tensor_to_float(const clnas_tensor *t, float *out, int64_t count, clnas_error *err)
+{
+    clnas_status st = check_convertible(t, count, err);
+    if (st != CLNAS_OK)
+        return st;
+    if (count > 0 && !out)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "tensor '%s': output is NULL", t->name);
+    CONVERT_ALL(float);
+    return CLNAS_OK;
+}
+
+/* ---- writing ---- */
+
+static clnas_status check_for_write(const char *path, const clnas_tensor *tensors, int count, clnas_error *err)
+{
+    for (int i = 0; i < count; i++) {
+        const clnas_tensor *t = &tensors[i];
+        if (!t->name || !t->name[0] || strcmp(t->name, METADATA_KEY) == 0)
+            return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: tensor %d has no usable name (\"%s\")", path, i,
+                                   t->name ? t->name : "(null)");
+        for (int j = 0; j < i; j++)
+            if (strcmp(tensors[j].name, t->name) == 0)
+                return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: tensor '%s' is given twice (%d and %d)",
+                                       path, t->name, j, i);
+        if (t->ndim < 0 || t->ndim > CLNAS_TENSOR_MAX_DIMS)
+            return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: tensor '%s': ndim %d, expected 0 .. %d", path,
+                                   t->name, t->ndim, CLNAS_TENSOR_MAX_DIMS);
+        for (int d = 0; d < t->ndim; d++)
+            if (t->shape[d] < 0)
+                return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: tensor '%s': shape[%d] is %lld", path,
+                                       t->name, d, (long long)t->shape[d]);
+        clnas_status st = check_convertible(t, clnas_tensor_numel(t), err);
+        if (st != CLNAS_OK)
+            return clnas_error_prefix(err, "%s", path);
+    }
+    return CLNAS_OK;
+}
+
+/* The JSON header text, padded with spaces so the data starts 8-byte aligned. */
+static clnas_status build_header(const char *path, const clnas_tensor *tensors, int count,
+                                 const char *const *metadata, char **text, size_t *len, clnas_error *err)
+{
+    *text = NULL;
+    cJSON *root = cJSON_CreateObject();
+    int ok = root != NULL;
+    if (ok && metadata) {
+        cJSON *meta = cJSON_AddObjectToObject(root, METADATA_KEY);
+        ok = meta != NULL;
+        for (int i = 0; ok && metadata[i]; i += 2) {
+            if (!metadata[i + 1]) {
+                cJSON_Delete(root);
+                return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: metadata key \"%s\" has no value", path,
+                                       metadata[i]);
+            }
+            ok = cJSON_AddStringToObject(meta, metadata[i], metadata[i + 1]) != NULL;
+        }
+    }
+    size_t offset = 0;
+    for (int i = 0; ok && i < count; i++) {
+        const clnas_tensor *t = &tensors[i];
+        cJSON *entry = cJSON_AddObjectToObject(root, t->name);
+        cJSON *shape = entry ? cJSON_AddArrayToObject(entry, "shape") : NULL;
+        cJSON *offsets = entry ? cJSON_AddArrayToObject(entry, "data_offsets") : NULL;
+        ok = entry && shape && offsets && cJSON_AddStringToObject(entry, "dtype", clnas_dtype_name(t->dtype));
+        for (int d = 0; ok && d < t->ndim; d++)
+            ok = cJSON_AddItemToArray(shape, cJSON_CreateNumber((double)t->shape[d]));
+        if (ok)
+            ok = cJSON_AddItemToArray(offsets, cJSON_CreateNumber((double)offset)) &&
+                 cJSON_AddItemToArray(offsets, cJSON_CreateNumber((double)(offset + t->nbytes)));
+        offset += t->nbytes;
+    }
+    char *json = ok ? cJSON_PrintUnformatted(root) : NULL;
+    cJSON_Delete(root);
+    if (!json)
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "%s: out of memory building the header", path);
+    size_t n = strlen(json);
+    size_t padded = (n + 7) / 8 * 8;
+    *text = malloc(padded);
+    if (!*text) {
+        cJSON_free(json);
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "%s: out of memory building the header", path);
+    }
+    memcpy(*text, json, n);
+    memset(*text + n, ' ', padded - n);
+    cJSON_free(json);
+    *len = padded;
+    return CLNAS_OK;
+}
+
+/* Writes nbytes of host-endian elements as little-endian. */
+static int write_le(FILE *f, const void *data, size_t nbytes, size_t elem)
+{
+    if (nbytes == 0)
+        return 1;
+    if (host_is_little_endian())
+        return fwrite(data, 1, nbytes, f) == nbytes;
+    unsigned char *copy = malloc(nbytes);
+    if (!copy)
+        return 0;
+    memcpy(copy, data, nbytes);
+    swap_elements(copy, nbytes, elem);
+    int ok = fwrite(copy, 1, nbytes, f) == nbytes;
+    free(copy);
+    return ok;
+}
+
+/* Makes the rename durable: fsync the directory holding path (best effort). */
+static void sync_parent_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if ((size_t)(slash - path) < sizeof dir)
+        snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    else
+        return;
+    int fd = open(dir, O_RDONLY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+clnas_status clnas_safetensors_write(const char *path, const clnas_tensor *tensors, int count,
+                                     const char *const *metadata, clnas_error *err)
+{
+    if (!path || count < 0 || (count > 0 && !tensors))
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "clnas_safetensors_write: NULL path or tensors");
+    clnas_status st = check_for_write(path, tensors, count, err);
+    if (st != CLNAS_OK)
+        return st;
+    char *header;
+    size_t header_len = 0;
+    st = build_header(path, tensors, count, metadata, &header, &header_len, err);
+    if (st != CLNAS_OK)
+        return st;
+
+    char tmp[4200];
+    int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    if (n < 0 || (size_t)n >= sizeof tmp) {
+        free(header);
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: path too long", path);
+    }
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        free(header);
+        return clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
+    }
+    unsigned char len_bytes[8];
+    for (int i = 0; i < 8; i++)
+        len_bytes[i] = (unsigned char)((uint64_t)header_len >> (8 * i));
+    int ok = fwrite(len_bytes, 1, 8, f) == 8 && fwrite(header, 1, header_len, f) == header_len;
+    for (int i = 0; ok && i < count; i++)
+        ok = write_le(f, tensors[i].data, tensors[i].nbytes, clnas_dtype_size(tensors[i].dtype));
+    free(header);
+    ok = ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    int saved = errno;
+    if (fclose(f) != 0 && ok) {
+        ok = 0;
+        saved = errno;
+    }
+    if (!ok) {
+        remove(tmp);
+        return clnas_error_set(err, CLNAS_ERR_IO, "%s: write failed: %s", tmp, strerror(saved));
+    }
+    if (rename(tmp, path) != 0) {
+        saved = errno;
+        remove(tmp);
+        return clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot rename %s onto it: %s", path, tmp, strerror(saved));
+    }
+    sync_parent_dir(path);
+    return CLNAS_OK;
+}

@@ -1,0 +1,205 @@
+/* clnas — the training loop (per-step cosine schedule, progress, divergence check) and evaluation. */
+#include "clnas/train.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void clnas_train_options_default(clnas_train_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->epochs = 1;
+    opt->lr = 0.1;
+    for (int c = 0; c < CLNAS_BATCHER_MAX_CHANNELS; c++) {
+        opt->mean[c] = CLNAS_FASHION_MNIST_MEAN;
+        opt->std[c] = CLNAS_FASHION_MNIST_STD;
+    }
+    opt->report_every = 20;
+}
+
+static int argmax(const double *v, int n)
+{
+    int best = 0;
+    for (int i = 1; i < n; i++)
+        if (v[i] > v[best])
+            best = i;
+    return best;
+}
+
+static clnas_status check_data(const clnas_net_config *c, const clnas_dataset *data, clnas_error *err)
+{
+    if (data->channels != c->in_channels || data->height != c->height || data->width != c->width)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "the data has %dx%dx%d images but the network was generated for %dx%dx%d",
+                               data->channels, data->height, data->width, c->in_channels, c->height, c->width);
+    if (data->classes > c->classes)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "the data has %d classes, the network %d", data->classes,
+                               c->classes);
+    return CLNAS_OK;
+}
+
+clnas_status clnas_train(clnas_model *model, const clnas_dataset *data, const clnas_train_options *opt,
+                         clnas_train_result *result, clnas_error *err)
+{
+    const clnas_net_config *c = clnas_model_config(model);
+    memset(result, 0, sizeof *result);
+    clnas_status st = check_data(c, data, err);
+    if (st != CLNAS_OK)
+        return st;
+    int per_epoch = data->count / c->batch;
+    if (per_epoch < 1)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "the training data holds %d images, fewer than one batch of %d", data->count, c->batch);
+    int steps = opt->steps > 0 ? opt->steps : opt->epochs * per_epoch;
+    if (steps < 1)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "nothing to train: epochs and steps are 0");
+    int epochs = (steps + per_epoch - 1) / per_epoch;
+    size_t elem = c->fp64 ? sizeof(double) : sizeof(float);
+    size_t image = (size_t)c->in_channels * (size_t)c->height * (size_t)c->width;
+    void *images = malloc((size_t)c->batch * image * elem);
+    int32_t *labels = malloc((size_t)c->batch * sizeof *labels);
+    double *logits = malloc((size_t)c->batch * (size_t)c->classes * sizeof *logits);
+    clnas_batcher b;
+    memset(&b, 0, sizeof b);
+    if (!images || !labels || !logits)
+        st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    if (st == CLNAS_OK)
+        st = clnas_batcher_init(&b, data, c->batch, 1, opt->seed, opt->mean, opt->std, err);
+
+    int report = opt->report_every > 0 ? opt->report_every : 20;
+    double t0 = now_seconds(), window_loss = 0, epoch_loss = 0, t_window = t0;
+    long window_correct = 0, window_images = 0, epoch_correct = 0, epoch_images = 0;
+    int window_steps = 0, epoch_steps = 0, step = 0;
+    for (step = 0; step < steps && st == CLNAS_OK; step++) {
+        if (opt->stop && *opt->stop) {
+            result->stopped = 1;
+            break;
+        }
+        int got = 0;
+        st = clnas_batcher_next(&b, images, elem, labels, &got, err);
+        if (st == CLNAS_OK && got < c->batch) { /* end of epoch (or its short tail): next epoch */
+            if (got > 0)
+                st = clnas_batcher_next(&b, images, elem, labels, &got, err); /* returns 0: epoch boundary */
+            if (st == CLNAS_OK)
+                st = clnas_batcher_next(&b, images, elem, labels, &got, err);
+            epoch_loss = 0;
+            epoch_correct = epoch_images = 0;
+            epoch_steps = 0;
+        }
+        if (st != CLNAS_OK)
+            break;
+        double lr = 0.5 * opt->lr * (1.0 + cos(3.14159265358979323846 * (double)step / (double)steps));
+        double loss = 0;
+        st = clnas_model_set_batch(model, images, labels, err);
+        if (st == CLNAS_OK)
+            st = clnas_model_step(model, lr, &loss, logits, err);
+        if (st != CLNAS_OK)
+            break;
+        if (!isfinite(loss) || loss > 1e4) {
+            st = clnas_error_set(err, CLNAS_ERR_DIVERGED, "training diverged at step %d: loss %g (lr %g)", step, loss,
+                                 lr);
+            break;
+        }
+        long correct = 0;
+        for (int i = 0; i < c->batch; i++)
+            correct += argmax(logits + (size_t)i * (size_t)c->classes, c->classes) == labels[i];
+        window_loss += loss;
+        epoch_loss += loss;
+        window_correct += correct;
+        epoch_correct += correct;
+        window_images += c->batch;
+        epoch_images += c->batch;
+        window_steps++;
+        epoch_steps++;
+        if (opt->progress && ((step + 1) % report == 0 || step + 1 == steps)) {
+            double t = now_seconds();
+            clnas_train_progress p = {0};
+            p.step = step + 1;
+            p.steps = steps;
+            p.epoch = step / per_epoch;
+            p.epochs = epochs;
+            p.lr = lr;
+            p.loss = window_loss / window_steps;
+            p.train_accuracy = (double)window_correct / (double)window_images;
+            p.images_per_second = (double)window_images / (t - t_window);
+            p.seconds = t - t0;
+            p.seconds_left = p.seconds / (step + 1) * (steps - step - 1);
+            opt->progress(&p, opt->user);
+            window_loss = 0;
+            window_correct = window_images = 0;
+            window_steps = 0;
+            t_window = t;
+        }
+    }
+    result->steps = step;
+    result->epochs = epochs;
+    result->seconds = now_seconds() - t0;
+    result->train_images_per_second = result->seconds > 0 ? (double)step * c->batch / result->seconds : 0;
+    result->final_loss = epoch_steps ? epoch_loss / epoch_steps : 0;
+    result->train_accuracy = epoch_images ? (double)epoch_correct / (double)epoch_images : 0;
+    clnas_batcher_free(&b);
+    free(images);
+    free(labels);
+    free(logits);
+    return st;
+}
+
+clnas_status clnas_evaluate(clnas_model *model, const clnas_dataset *data, const double *mean, const double *std,
+                            double *accuracy, double *loss, clnas_error *err)
+{
+    const clnas_net_config *c = clnas_model_config(model);
+    clnas_status st = check_data(c, data, err);
+    if (st != CLNAS_OK)
+        return st;
+    size_t elem = c->fp64 ? sizeof(double) : sizeof(float);
+    size_t image = (size_t)c->in_channels * (size_t)c->height * (size_t)c->width;
+    void *images = calloc((size_t)c->batch * image, elem);
+    int32_t *labels = calloc((size_t)c->batch, sizeof *labels);
+    double *logits = malloc((size_t)c->batch * (size_t)c->classes * sizeof *logits);
+    clnas_batcher b;
+    memset(&b, 0, sizeof b);
+    if (!images || !labels || !logits)
+        st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    if (st == CLNAS_OK)
+        st = clnas_batcher_init(&b, data, c->batch, 0, 0, mean, std, err);
+    long correct = 0, seen = 0;
+    double loss_sum = 0;
+    while (st == CLNAS_OK) {
+        int got = 0;
+        st = clnas_batcher_next(&b, images, elem, labels, &got, err);
+        if (st != CLNAS_OK || got == 0)
+            break;
+        if (got < c->batch) /* pad the short last batch; with running statistics images do not interact */
+            memset((char *)images + (size_t)got * image * elem, 0, (size_t)(c->batch - got) * image * elem);
+        st = clnas_model_set_batch(model, images, NULL, err);
+        if (st == CLNAS_OK)
+            st = clnas_model_eval(model, logits, err);
+        for (int i = 0; i < got && st == CLNAS_OK; i++) {
+            const double *l = logits + (size_t)i * (size_t)c->classes;
+            correct += argmax(l, c->classes) == labels[i];
+            double mx = l[argmax(l, c->classes)], s = 0;
+            for (int k = 0; k < c->classes; k++)
+                s += exp(l[k] - mx);
+            loss_sum += mx + log(s) - l[labels[i]];
+        }
+        seen += got;
+    }
+    if (st == CLNAS_OK) {
+        *accuracy = seen ? (double)correct / (double)seen : 0;
+        if (loss)
+            *loss = seen ? loss_sum / (double)seen : 0;
+    }
+    clnas_batcher_free(&b);
+    free(images);
+    free(labels);
+    free(logits);
+    return st;
+}

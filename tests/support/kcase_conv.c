@@ -1,0 +1,203 @@
+/* clnas tests — kernel-test rows for convolution (forward, input and weight gradients) and linear layers. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "kernel_cases.h"
+#include "op_conv.h"
+#include "op_linear.h"
+
+/* Shape 0 is the smallest (it runs under oclgrind). Together they cover both strides and kernel sizes, ReLU on
+ * the input or not, accumulate or overwrite, odd sizes (rows of 3, 4, 5, 7, 9, 14, 20, 28: whole, half and
+ * partial vectors), ci = 1 and 3, and ci != co. */
+static const clnas_conv_params conv_shapes[] = {
+    /* n ci co  h   w  k  s  p relu accum */
+    {1, 1, 2, 5, 4, 3, 1, 1, 1, 0},
+    {3, 3, 16, 7, 5, 3, 2, 1, 0, 1},
+    {2, 16, 32, 9, 9, 3, 2, 1, 1, 0},
+    {2, 6, 12, 7, 20, 1, 1, 0, 1, 1},
+    {2, 16, 16, 6, 28, 3, 1, 1, 0, 1},
+    {4, 16, 16, 14, 14, 3, 1, 1, 1, 0},
+};
+#define CONV_SHAPES ((int)(sizeof conv_shapes / sizeof conv_shapes[0]))
+
+static const clnas_linear_params linear_shapes[] = {
+    /* n in out accum */
+    {1, 3, 2, 0},
+    {3, 7, 5, 1},
+    {16, 64, 10, 0},
+    {5, 33, 17, 1},
+};
+#define LINEAR_SHAPES ((int)(sizeof linear_shapes / sizeof linear_shapes[0]))
+
+/* The host tensors of one run, by slot name; outputs carry the reference to compare with. */
+typedef struct kc_tensor {
+    const char *slot;
+    double *host;
+    double *ref; /* NULL for inputs */
+    size_t count;
+    int poison;
+} kc_tensor;
+
+static kc_tensor kc_input(const char *slot, size_t count, uint64_t seed)
+{
+    return (kc_tensor){slot, kh_random(count, seed, -1.0, 1.0), NULL, count, 0};
+}
+
+/* An output: poisoned (overwrite) or holding random values the kernel must add to (accumulate). */
+static kc_tensor kc_output(const char *slot, size_t count, uint64_t seed, int accum)
+{
+    double *host = kh_random(count, seed, -1.0, 1.0);
+    return (kc_tensor){slot, host, kh_copy(host, count), count, !accum};
+}
+
+/* Binds the tensors to the descriptor's slots by name, runs it and compares every output. */
+static int kc_run(kh_ctx *k, const clnas_kernel_desc *d, int fp64, kc_tensor *t, int nt)
+{
+    kh_arg args[CLNAS_MAX_KERNEL_ARGS] = {{0}};
+    int ok = 1;
+    if (d->nargs != nt) {
+        printf("  %s: %d slots, the test binds %d\n", d->entry, d->nargs, nt);
+        ok = 0;
+    }
+    for (int i = 0; i < nt && ok; i++) {
+        int slot = clnas_kernel_desc_find_arg(d, t[i].slot);
+        if (slot < 0) {
+            printf("  %s: no slot named %s\n", d->entry, t[i].slot);
+            ok = 0;
+            break;
+        }
+        args[slot] = (kh_arg){t[i].host, t[i].count, t[i].poison, 0.0};
+    }
+    if (ok)
+        ok = kh_run(k, d, fp64, args) == 0;
+    for (int i = 0; i < nt && ok; i++)
+        if (t[i].ref) {
+            char what[64];
+            snprintf(what, sizeof what, "%s %s", d->entry, t[i].slot);
+            ok = kh_close_enough(what, t[i].host, t[i].ref, t[i].count, KH_TOL(fp64));
+        }
+    for (int i = 0; i < nt; i++) {
+        free(t[i].host);
+        free(t[i].ref);
+    }
+    return ok;
+}
+
+static int kc_desc_failed(const char *what, const clnas_error *err)
+{
+    printf("  %s: %s\n", what, err->message);
+    return 0;
+}
+
+/* ---- convolution ---- */
+
+typedef struct conv_counts {
+    size_t x, w, y;
+} conv_counts;
+
+static conv_counts conv_count(const clnas_conv_params *p)
+{
+    size_t ho = (size_t)clnas_conv_out_dim(p->h, p->ksize, p->stride, p->pad);
+    size_t wo = (size_t)clnas_conv_out_dim(p->w, p->ksize, p->stride, p->pad);
+    return (conv_counts){(size_t)p->n * p->ci * p->h * p->w, (size_t)p->co * p->ci * p->ksize * p->ksize,
+                         (size_t)p->n * p->co * ho * wo};
+}
+
+static int conv_fwd_case(kh_ctx *k, int fp64, int shape)
+{
+    const clnas_conv_params *p = &conv_shapes[shape];
+    clnas_kernel_desc d;
+    clnas_error err;
+    if (clnas_op_conv_fwd_desc(p, &d, &err) != CLNAS_OK)
+        return kc_desc_failed("conv fwd desc", &err);
+    conv_counts c = conv_count(p);
+    kc_tensor t[] = {kc_input("x", c.x, 101 + shape), kc_input("w", c.w, 201 + shape),
+                     kc_output("y", c.y, 301 + shape, p->accum)};
+    clnas_ref_conv_fwd(p, t[0].host, t[1].host, t[2].ref);
+    return kc_run(k, &d, fp64, t, 3);
+}
+
+static int conv_bwd_data_case(kh_ctx *k, int fp64, int shape)
+{
+    const clnas_conv_params *p = &conv_shapes[shape];
+    clnas_kernel_desc d;
+    clnas_error err;
+    if (clnas_op_conv_bwd_data_desc(p, &d, &err) != CLNAS_OK)
+        return kc_desc_failed("conv bwd_data desc", &err);
+    conv_counts c = conv_count(p);
+    kc_tensor t[] = {kc_input("dy", c.y, 401 + shape), kc_input("w", c.w, 501 + shape),
+                     kc_output("dx", c.x, 601 + shape, p->accum), kc_input("x", c.x, 701 + shape)};
+    clnas_ref_conv_bwd_data(p, t[0].host, t[1].host, t[3].host, t[2].ref);
+    if (!p->relu_in)
+        free(t[3].host);
+    return kc_run(k, &d, fp64, t, p->relu_in ? 4 : 3);
+}
+
+static int conv_bwd_filter_case(kh_ctx *k, int fp64, int shape)
+{
+    const clnas_conv_params *p = &conv_shapes[shape];
+    clnas_kernel_desc d;
+    clnas_error err;
+    if (clnas_op_conv_bwd_filter_desc(p, &d, &err) != CLNAS_OK)
+        return kc_desc_failed("conv bwd_filter desc", &err);
+    conv_counts c = conv_count(p);
+    /* Always overwrites, whatever p->accum says: the poison must be gone. */
+    kc_tensor t[] = {kc_input("dy", c.y, 801 + shape), kc_input("x", c.x, 901 + shape),
+                     kc_output("dw", c.w, 1001 + shape, 0)};
+    clnas_ref_conv_bwd_filter(p, t[0].host, t[1].host, t[2].ref);
+    return kc_run(k, &d, fp64, t, 3);
+}
+
+/* ---- linear ---- */
+
+static int linear_fwd_case(kh_ctx *k, int fp64, int shape)
+{
+    const clnas_linear_params *p = &linear_shapes[shape];
+    clnas_kernel_desc d;
+    clnas_error err;
+    if (clnas_op_linear_fwd_desc(p, &d, &err) != CLNAS_OK)
+        return kc_desc_failed("linear fwd desc", &err);
+    size_t n = (size_t)p->n, in = (size_t)p->in, out = (size_t)p->out;
+    kc_tensor t[] = {kc_input("x", n * in, 1101 + shape), kc_input("w", out * in, 1201 + shape),
+                     kc_input("b", out, 1301 + shape), kc_output("y", n * out, 1401 + shape, p->accum)};
+    clnas_ref_linear_fwd(p, t[0].host, t[1].host, t[2].host, t[3].ref);
+    return kc_run(k, &d, fp64, t, 4);
+}
+
+static int linear_bwd_data_case(kh_ctx *k, int fp64, int shape)
+{
+    const clnas_linear_params *p = &linear_shapes[shape];
+    clnas_kernel_desc d;
+    clnas_error err;
+    if (clnas_op_linear_bwd_data_desc(p, &d, &err) != CLNAS_OK)
+        return kc_desc_failed("linear bwd_data desc", &err);
+    size_t n = (size_t)p->n, in = (size_t)p->in, out = (size_t)p->out;
+    kc_tensor t[] = {kc_input("dy", n * out, 1501 + shape), kc_input("w", out * in, 1601 + shape),
+                     kc_output("dx", n * in, 1701 + shape, p->accum)};
+    clnas_ref_linear_bwd_data(p, t[0].host, t[1].host, t[2].ref);
+    return kc_run(k, &d, fp64, t, 3);
+}
+
+static int linear_bwd_weight_case(kh_ctx *k, int fp64, int shape)
+{
+    const clnas_linear_params *p = &linear_shapes[shape];
+    clnas_kernel_desc d;
+    clnas_error err;
+    if (clnas_op_linear_bwd_weight_desc(p, &d, &err) != CLNAS_OK)
+        return kc_desc_failed("linear bwd_weight desc", &err);
+    size_t n = (size_t)p->n, in = (size_t)p->in, out = (size_t)p->out;
+    kc_tensor t[] = {kc_input("dy", n * out, 1801 + shape), kc_input("x", n * in, 1901 + shape),
+                     kc_output("dw", out * in, 2001 + shape, 0), kc_output("db", out, 2101 + shape, 0)};
+    clnas_ref_linear_bwd_weight(p, t[0].host, t[1].host, t[2].ref, t[3].ref);
+    return kc_run(k, &d, fp64, t, 4);
+}
+
+const kh_case kh_cases_conv[] = {
+    {"conv2d_fwd", conv_fwd_case, CONV_SHAPES},
+    {"conv2d_bwd_data", conv_bwd_data_case, CONV_SHAPES},
+    {"conv2d_bwd_filter", conv_bwd_filter_case, CONV_SHAPES},
+    {"linear_fwd", linear_fwd_case, LINEAR_SHAPES},
+    {"linear_bwd_data", linear_bwd_data_case, LINEAR_SHAPES},
+    {"linear_bwd_weight", linear_bwd_weight_case, LINEAR_SHAPES},
+    {NULL, NULL, 0},
+};

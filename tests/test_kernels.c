@@ -1,0 +1,63 @@
+/* clnas — every generated kernel, forward and backward, against its double-precision C reference.
+ * Set CLNAS_KERNEL_TEST_SMALL=1 to run the smallest shape of each row only (for oclgrind). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "kernel_cases.h"
+
+static void run_table(void **state, const kh_case *table)
+{
+    kh_ctx *k = *state;
+    int small = getenv("CLNAS_KERNEL_TEST_SMALL") != NULL;
+    int failures = 0;
+    for (const kh_case *c = table; c->name; c++)
+        for (int fp64 = 0; fp64 <= (k->has_fp64 ? 1 : 0); fp64++)
+            for (int s = 0; s < (small ? 1 : c->nshapes); s++) {
+                printf("%s [%s, shape %d]\n", c->name, fp64 ? "float64" : "float32", s);
+                if (!c->run(k, fp64, s)) {
+                    printf("  FAILED: %s %s shape %d\n", c->name, fp64 ? "float64" : "float32", s);
+                    failures++;
+                }
+            }
+    assert_int_equal(failures, 0);
+}
+
+static void test_conv_kernels(void **state)
+{
+    run_table(state, kh_cases_conv);
+}
+
+static void test_misc_kernels(void **state)
+{
+    run_table(state, kh_cases_misc);
+}
+
+static int setup(void **state)
+{
+    static kh_ctx k;
+    if (kh_open(&k) != 0)
+        return -1;
+    *state = &k;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    kh_close(*state);
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_conv_kernels),
+        cmocka_unit_test(test_misc_kernels),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

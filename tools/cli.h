@@ -1,0 +1,51 @@
+/* clnas tool — shared pieces of the subcommands: the dispatch signature and option parsing helpers. */
+#ifndef CLNAS_CLI_H
+#define CLNAS_CLI_H
+
+#include "clnas/status.h"
+
+typedef int (*clnas_cmd_fn)(int argc, char **argv);
+
+int cmd_devices(int argc, char **argv);
+int cmd_space(int argc, char **argv);
+int cmd_compile(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+
+/* Prints "clnas: <message>" to stderr and returns exit status 1. */
+int cli_fail(const clnas_error *err);
+int cli_usage_error(const char *command, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Option parsing: returns 1 when argv[*i] is `name` (consuming its value into *value), 0 otherwise;
+ * -1 when the value is missing (message printed). */
+int cli_opt(int argc, char **argv, int *i, const char *name, const char **value);
+/* Strict number parsing: the whole string must be a number within [lo, hi]; prints a message naming the option. */
+int cli_int(const char *option, const char *text, long lo, long hi, int *out);
+int cli_double(const char *option, const char *text, double lo, double hi, double *out);
+
+#endif
+
+/* Network, device and data options shared by train, eval and bench. */
+#include "clnas/device.h"
+#include "clnas/network.h"
+
+struct clnas_program_cache;
+
+typedef struct cli_common {
+    clnas_net_config cfg;
+    int have_arch;
+    const char *device;   /* --device, else CLNAS_DEVICE, else the default */
+    const char *data_dir; /* --data */
+} cli_common;
+
+void cli_common_init(cli_common *c);
+/* Consumes argv[*i] when it is --arch, --channels, --cells, --batch, --device or --data; returns 1 when it
+ * did, 0 when the option is not one of them, -1 on a bad value (message printed). */
+int cli_common_option(int argc, char **argv, int *i, cli_common *c);
+/* Opens the device and its program cache, printing the error on failure (returns 0 on success). */
+int cli_open_device(const char *selector, clnas_device **dev, struct clnas_program_cache **cache);

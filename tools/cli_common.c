@@ -1,0 +1,60 @@
+/* clnas tool — options every network command shares (--arch, --channels, --cells, --batch, --device, --data)
+ * and opening the device with its program cache. */
+#include <stdio.h>
+#include <string.h>
+
+#include "clnas/data.h"
+#include "cli.h"
+#include "program_cache.h"
+
+void cli_common_init(cli_common *c)
+{
+    memset(c, 0, sizeof *c);
+    clnas_net_config_default(&c->cfg);
+    c->data_dir = CLNAS_DEFAULT_DATA_DIR;
+}
+
+int cli_common_option(int argc, char **argv, int *i, cli_common *c)
+{
+    const char *v = NULL;
+    int r;
+    if ((r = cli_opt(argc, argv, i, "--arch", &v)) != 0) {
+        if (r < 0)
+            return -1;
+        clnas_error err;
+        if (clnas_genotype_parse(v, &c->cfg.genotype, &err) != CLNAS_OK) {
+            fprintf(stderr, "clnas: --arch: %s\n", err.message);
+            return -1;
+        }
+        c->have_arch = 1;
+        return 1;
+    }
+    if ((r = cli_opt(argc, argv, i, "--channels", &v)) != 0)
+        return r < 0 || cli_int("--channels", v, 1, 4096, &c->cfg.channels) ? -1 : 1;
+    if ((r = cli_opt(argc, argv, i, "--cells", &v)) != 0)
+        return r < 0 || cli_int("--cells", v, 1, 64, &c->cfg.cells) ? -1 : 1;
+    if ((r = cli_opt(argc, argv, i, "--batch", &v)) != 0)
+        return r < 0 || cli_int("--batch", v, 2, 65536, &c->cfg.batch) ? -1 : 1;
+    if ((r = cli_opt(argc, argv, i, "--device", &v)) != 0) {
+        c->device = v;
+        return r < 0 ? -1 : 1;
+    }
+    if ((r = cli_opt(argc, argv, i, "--data", &v)) != 0) {
+        c->data_dir = v;
+        return r < 0 ? -1 : 1;
+    }
+    return 0;
+}
+
+int cli_open_device(const char *selector, clnas_device **dev, struct clnas_program_cache **cache)
+{
+    clnas_error err;
+    clnas_error_clear(&err);
+    if (clnas_device_open(selector, dev, &err) != CLNAS_OK)
+        return cli_fail(&err);
+    if (clnas_program_cache_new(*dev, NULL, cache, &err) != CLNAS_OK) {
+        clnas_device_free(*dev);
+        return cli_fail(&err);
+    }
+    return 0;
+}

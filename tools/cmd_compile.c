@@ -1,0 +1,140 @@
+/* clnas tool — `clnas compile`: compiles a network and writes its kernels, plan.json and pictures to a folder. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "clnas/network.h"
+#include "clnas/space.h"
+#include "plan.h"
+#include "plan_write.h"
+
+static const char compile_help[] =
+    "usage: clnas compile --arch ARCH --out DIR [options]\n"
+    "\n"
+    "Compiles the NAS-Bench-201 network of the cell ARCH (an arch string such as\n"
+    "'|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|')\n"
+    "into the OpenCL kernels of one training step and of evaluation, and writes into DIR:\n"
+    "  <entry>__<n>.cl   the exact source of every distinct OpenCL program\n"
+    "  plan.json         sizes, arenas, kernels, every launch with its buffer bindings, buffers, parameters\n"
+    "  cell.dot          the cell (Graphviz: dot -Tsvg cell.dot > cell.svg); dashed grey edges generate nothing\n"
+    "  graph.dot         the kernel graph of one training step\n"
+    "No OpenCL device is needed.\n"
+    "\n"
+    "options:\n"
+    "  --arch ARCH         the cell (required)\n"
+    "  --out DIR           where to write (created with its parents; required)\n"
+    "  --channels C        channels of the first stage (default 16)\n"
+    "  --cells N           cells per stage (default 5)\n"
+    "  --batch B           batch size (default 256)\n"
+    "  --height H          input height, a multiple of 4 (default 28)\n"
+    "  --width W           input width, a multiple of 4 (default 28)\n"
+    "  --in-channels K     input channels (default 1)\n"
+    "  --classes K         classes (default 10)\n"
+    "  --fp64              float64 elements instead of float32\n"
+    "  --json              print one JSON object {ops, kernels, launches_per_step, programs, arena_bytes}\n"
+    "                      instead of the summary\n"
+    "\n"
+    "exit status: 0 written, 1 the network or the files failed, 2 bad usage.\n";
+
+typedef struct int_option {
+    const char *name;
+    int *value;
+    long lo, hi;
+} int_option;
+
+static void print_summary(const clnas_plan_stats *s, const char *arch, const clnas_net_config *cfg,
+                          const char *dir)
+{
+    printf("compiled %s\n", arch);
+    printf("  network           C=%d N=%d, input %dx%dx%d, %d classes, batch %d, %s\n", cfg->channels, cfg->cells,
+           cfg->in_channels, cfg->height, cfg->width, cfg->classes, cfg->batch, cfg->fp64 ? "float64" : "float32");
+    printf("  ops before fusion %d\n", s->ops);
+    printf("  distinct kernels  %d (training and evaluation)\n", s->kernels);
+    printf("  launches per step %d\n", s->launches_per_step);
+    printf("  programs          %d (OpenCL programs to build)\n", s->programs);
+    printf("  arena bytes       %zu (%.1f MiB)\n", s->arena_bytes, (double)s->arena_bytes / (1024.0 * 1024.0));
+    printf("wrote %s/plan.json, cell.dot, graph.dot and %d .cl files\n", dir, s->programs);
+}
+
+int cmd_compile(int argc, char **argv)
+{
+    clnas_net_config cfg;
+    clnas_net_config_default(&cfg);
+    const char *arch = NULL, *out = NULL;
+    int json = 0;
+    const int_option ints[] = {
+        {"--channels", &cfg.channels, 1, 4096}, {"--cells", &cfg.cells, 1, 64},
+        {"--batch", &cfg.batch, 1, 1 << 20},    {"--height", &cfg.height, 1, 1 << 16},
+        {"--width", &cfg.width, 1, 1 << 16},    {"--in-channels", &cfg.in_channels, 1, 4096},
+        {"--classes", &cfg.classes, 1, 1 << 20},
+    };
+    for (int i = 1; i < argc; i++) {
+        const char *value;
+        int m;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(compile_help, stdout);
+            return 0;
+        }
+        if (strcmp(argv[i], "--json") == 0) {
+            json = 1;
+            continue;
+        }
+        if (strcmp(argv[i], "--fp64") == 0) {
+            cfg.fp64 = 1;
+            continue;
+        }
+        if ((m = cli_opt(argc, argv, &i, "--arch", &value)) != 0) {
+            if (m < 0)
+                return 2;
+            arch = value;
+            continue;
+        }
+        if ((m = cli_opt(argc, argv, &i, "--out", &value)) != 0) {
+            if (m < 0)
+                return 2;
+            out = value;
+            continue;
+        }
+        int matched = 0;
+        for (size_t k = 0; k < sizeof ints / sizeof ints[0] && !matched; k++) {
+            if ((m = cli_opt(argc, argv, &i, ints[k].name, &value)) == 0)
+                continue;
+            if (m < 0 || cli_int(ints[k].name, value, ints[k].lo, ints[k].hi, ints[k].value) != 0)
+                return 2;
+            matched = 1;
+        }
+        if (!matched)
+            return cli_usage_error("compile", "unexpected argument '%s'", argv[i]);
+    }
+    if (!arch)
+        return cli_usage_error("compile", "missing --arch ARCH (an NB201 arch string)");
+    if (!out)
+        return cli_usage_error("compile", "missing --out DIR (the folder to write the plan into)");
+
+    clnas_error err = {0};
+    if (clnas_genotype_parse(arch, &cfg.genotype, &err) != CLNAS_OK) {
+        clnas_error_prefix(&err, "--arch");
+        return cli_fail(&err);
+    }
+    if (clnas_net_config_check(&cfg, &err) != CLNAS_OK)
+        return cli_fail(&err);
+    clnas_plan *plan = NULL;
+    clnas_plan_stats stats;
+    if (clnas_plan_compile(&cfg, &plan, &err) != CLNAS_OK || clnas_plan_write_dir(plan, out, &err) != CLNAS_OK
+        || clnas_plan_stats_get(plan, &stats, &err) != CLNAS_OK) {
+        clnas_plan_free(plan);
+        return cli_fail(&err);
+    }
+    clnas_plan_free(plan);
+    if (json)
+        printf("{\"ops\": %d, \"kernels\": %d, \"launches_per_step\": %d, \"programs\": %d, \"arena_bytes\": %zu}\n",
+               stats.ops, stats.kernels, stats.launches_per_step, stats.programs, stats.arena_bytes);
+    else
+        print_summary(&stats, arch, &cfg, out);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "clnas: writing to standard output failed: %s\n", strerror(errno));
+        return 1;
+    }
+    return 0;
+}
