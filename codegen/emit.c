@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gemm_desc.h"
 #include "op_bn.h"
 #include "op_conv.h"
 #include "op_eltwise.h"
@@ -98,6 +99,7 @@ static clnas_status lower_node(lowering *l, const clnas_graph_node *n, size_t li
         clnas_conv_params p = conv_params(l, n, n->in[0], n->out[0]);
         p.accum = acc;
         TRY(clnas_op_conv_fwd_desc(&p, d, err));
+        TRY(clnas_gemm_desc_conv_fwd(&p, d, l->cfg->fp64, &l->launch->gemm, err));
         TRY(bind(l, "x", n->in[0]));
         TRY(bind(l, "w", n->in[1]));
         return bind(l, "y", n->out[0]);
@@ -106,6 +108,7 @@ static clnas_status lower_node(lowering *l, const clnas_graph_node *n, size_t li
         clnas_conv_params p = conv_params(l, n, n->out[0], n->in[0]);
         p.accum = acc;
         TRY(clnas_op_conv_bwd_data_desc(&p, d, err));
+        TRY(clnas_gemm_desc_conv_bwd_data(&p, d, l->cfg->fp64, &l->launch->gemm, err));
         TRY(bind(l, "dy", n->in[0]));
         TRY(bind(l, "w", n->in[1]));
         if (n->relu_in)
@@ -115,6 +118,7 @@ static clnas_status lower_node(lowering *l, const clnas_graph_node *n, size_t li
     case CLNAS_NODE_CONV_BWD_FILTER: {
         clnas_conv_params p = conv_params(l, n, n->in[1], n->in[0]);
         TRY(clnas_op_conv_bwd_filter_desc(&p, d, err));
+        TRY(clnas_gemm_desc_conv_bwd_filter(&p, d, l->cfg->fp64, &l->launch->gemm, err));
         TRY(bind(l, "dy", n->in[0]));
         TRY(bind(l, "x", n->in[1]));
         return bind(l, "dw", n->out[0]);
@@ -215,6 +219,7 @@ static clnas_status lower_node(lowering *l, const clnas_graph_node *n, size_t li
         p.accum = acc;
         if (n->kind == CLNAS_NODE_LINEAR) {
             TRY(clnas_op_linear_fwd_desc(&p, d, err));
+            TRY(clnas_gemm_desc_linear_fwd(&p, d, l->cfg->fp64, &l->launch->gemm, err));
             TRY(bind(l, "x", n->in[0]));
             TRY(bind(l, "w", n->in[1]));
             TRY(bind(l, "b", n->in[2]));
@@ -222,11 +227,13 @@ static clnas_status lower_node(lowering *l, const clnas_graph_node *n, size_t li
         }
         if (n->kind == CLNAS_NODE_LINEAR_BWD_DATA) {
             TRY(clnas_op_linear_bwd_data_desc(&p, d, err));
+            TRY(clnas_gemm_desc_linear_bwd_data(&p, d, l->cfg->fp64, &l->launch->gemm, err));
             TRY(bind(l, "dy", n->in[0]));
             TRY(bind(l, "w", n->in[1]));
             return bind(l, "dx", n->out[0]);
         }
         TRY(clnas_op_linear_bwd_weight_desc(&p, d, err));
+        TRY(clnas_gemm_desc_linear_bwd_weight(&p, d, l->cfg->fp64, &l->launch->gemm, err));
         TRY(bind(l, "dy", n->in[0]));
         TRY(bind(l, "x", n->in[1]));
         TRY(bind(l, "dw", n->out[0]));

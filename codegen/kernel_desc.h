@@ -50,7 +50,8 @@ void clnas_kernel_desc_geometry_2d(clnas_kernel_desc *desc, size_t work0, size_t
 int clnas_kernel_desc_find_arg(const clnas_kernel_desc *desc, const char *name);
 
 /* Assembles the OpenCL C source of a descriptor: a banner, the element type (fp64 = 1 for double), the
- * #defines, kernels/common.cl and kernels/<template>.cl. Canonical: the same descriptor always gives the same
+ * #defines, kernels/common.cl and kernels/<template>.cl, with each `#include "other.cl"` line of a template
+ * replaced by that template. Canonical: the same descriptor always gives the same
  * bytes, so equal kernels share a program. *out is malloc'ed; the caller frees it. */
 clnas_status clnas_kernel_source(const clnas_kernel_desc *desc, int fp64, char **out, clnas_error *err);
 

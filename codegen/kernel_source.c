@@ -93,25 +93,89 @@ int clnas_kernel_desc_find_arg(const clnas_kernel_desc *desc, const char *name)
     return -1;
 }
 
+/* A growing string. */
+typedef struct text {
+    char *data;
+    size_t len, cap;
+} text;
+
+static int text_append(text *t, const char *s, size_t n)
+{
+    if (t->len + n + 1 > t->cap) {
+        size_t cap = t->cap ? t->cap : 4096;
+        while (cap < t->len + n + 1)
+            cap *= 2;
+        char *p = realloc(t->data, cap);
+        if (!p)
+            return -1;
+        t->data = p;
+        t->cap = cap;
+    }
+    memcpy(t->data + t->len, s, n);
+    t->len += n;
+    t->data[t->len] = '\0';
+    return 0;
+}
+
+/* Appends template `name`, replacing each line `#include "other.cl"` by that template's text (templates share
+ * helpers this way; the OpenCL compiler never sees an include it would have to find on disk). */
+static clnas_status append_template(text *t, const char *name, int depth, clnas_error *err)
+{
+    const char *src = clnas_kernel_template(name);
+    if (!src)
+        return clnas_error_set(err, CLNAS_ERR_NOT_FOUND, "kernel template kernels/%s.cl is not embedded in this build",
+                               name);
+    if (depth > 4)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "kernels/%s.cl: includes nest too deep", name);
+    for (const char *line = src; *line;) {
+        const char *end = strchr(line, '\n');
+        size_t n = end ? (size_t)(end - line) + 1 : strlen(line);
+        static const char directive[] = "#include \"";
+        if (strncmp(line, directive, sizeof directive - 1) == 0) {
+            const char *q = line + sizeof directive - 1, *close = memchr(q, '"', n - (sizeof directive - 1));
+            char other[64];
+            size_t len = close ? (size_t)(close - q) : 0;
+            if (!close || len < 4 || len - 3 >= sizeof other || strncmp(close - 3, ".cl", 3) != 0)
+                return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "kernels/%s.cl: bad include line", name);
+            memcpy(other, q, len - 3);
+            other[len - 3] = '\0';
+            clnas_status st = append_template(t, other, depth + 1, err);
+            if (st != CLNAS_OK)
+                return st;
+        } else if (text_append(t, line, n)) {
+            return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory assembling kernel source");
+        }
+        line += n;
+    }
+    return CLNAS_OK;
+}
+
 clnas_status clnas_kernel_source(const clnas_kernel_desc *desc, int fp64, char **out, clnas_error *err)
 {
-    const char *common = clnas_kernel_template("common");
-    const char *body = clnas_kernel_template(desc->template_name);
-    if (!common || !body)
-        return clnas_error_set(err, CLNAS_ERR_NOT_FOUND, "kernel template kernels/%s.cl is not embedded in this build",
-                               body ? "common" : desc->template_name);
-    size_t cap = strlen(common) + strlen(body) + 256 + (size_t)desc->ndefines * 80;
-    char *src = malloc(cap);
-    if (!src)
-        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory assembling kernel %s", desc->entry);
-    size_t len = (size_t)snprintf(src, cap, "/* clnas kernel %s from kernels/%s.cl */\n", desc->entry,
-                                  desc->template_name);
+    text t = {NULL, 0, 0};
+    char line[160];
+    int failed = 0;
+    snprintf(line, sizeof line, "/* clnas kernel %s from kernels/%s.cl */\n", desc->entry, desc->template_name);
+    failed |= text_append(&t, line, strlen(line));
     if (fp64)
-        len += (size_t)snprintf(src + len, cap - len, "#define CLNAS_FP64 1\n");
-    for (int i = 0; i < desc->ndefines; i++)
-        len += (size_t)snprintf(src + len, cap - len, "#define %s %s\n", desc->defines[i].name,
-                                desc->defines[i].value);
-    snprintf(src + len, cap - len, "%s\n%s", common, body);
-    *out = src;
+        failed |= text_append(&t, "#define CLNAS_FP64 1\n", strlen("#define CLNAS_FP64 1\n"));
+    for (int i = 0; i < desc->ndefines; i++) {
+        snprintf(line, sizeof line, "#define %s %s\n", desc->defines[i].name, desc->defines[i].value);
+        failed |= text_append(&t, line, strlen(line));
+    }
+    if (failed) {
+        free(t.data);
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory assembling kernel %s", desc->entry);
+    }
+    clnas_status st = append_template(&t, "common", 0, err);
+    if (st == CLNAS_OK)
+        st = text_append(&t, "\n", 1) ? clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory") : CLNAS_OK;
+    if (st == CLNAS_OK)
+        st = append_template(&t, desc->template_name, 0, err);
+    if (st != CLNAS_OK) {
+        free(t.data);
+        return st;
+    }
+    *out = t.data;
     return CLNAS_OK;
 }

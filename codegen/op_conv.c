@@ -71,6 +71,13 @@ static clnas_status conv_check(const clnas_conv_params *p, const char *pass, cln
 /* Vector accumulators a weight-gradient work-item keeps in registers: CO_BLOCK * ksize^2. */
 #define BWD_FILTER_MAX_SUMS 18
 
+/* Results of one weight-gradient work-group (CO_GROUP * CI_BLOCK * ksize^2); each work-item keeps as many vector
+ * accumulators in private memory. */
+#define BWD_FILTER_GROUP_SUMS 576
+
+/* Bound on the local-memory tree (LOCAL * results, in elements: 32 KiB in double). */
+#define BWD_FILTER_LOCAL_SUMS 4096
+
 /* The largest of 8, 4, 2, 1 that divides c and keeps block * taps <= max_sums: channels a work-item takes. */
 static int channel_block(int c, int taps, int max_sums)
 {
@@ -144,14 +151,24 @@ clnas_status clnas_op_conv_bwd_filter_desc(const clnas_conv_params *p, clnas_ker
     if (st != CLNAS_OK)
         return st;
     static const char *const slots[] = {"dy", "x", "dw"};
-    int co_block = channel_block(p->co, p->ksize * p->ksize, BWD_FILTER_MAX_SUMS);
+    int taps = p->ksize * p->ksize;
+    int co_block = channel_block(p->co, taps, BWD_FILTER_MAX_SUMS);
     int ci_block = channel_block(p->ci, 1, 8);
-    const conv_define own[] = {{"CO_BLOCK", co_block}, {"CI_BLOCK", ci_block}, {"LOCAL", BWD_FILTER_LOCAL}};
+    /* Output channels per work-group: as many register blocks as keep the group's results within
+     * BWD_FILTER_GROUP_SUMS, so each image's input block is read once for all of them. */
+    int co_group = co_block;
+    while (p->co % (co_group * 2) == 0 && co_group * 2 * ci_block * taps <= BWD_FILTER_GROUP_SUMS)
+        co_group *= 2;
+    int local = BWD_FILTER_LOCAL;
+    while (local > 1 && local * co_group * ci_block * taps > BWD_FILTER_LOCAL_SUMS)
+        local /= 2;
+    const conv_define own[] = {
+        {"CO_BLOCK", co_block}, {"CO_GROUP", co_group}, {"CI_BLOCK", ci_block}, {"LOCAL", local}};
     /* ACCUM 0 whatever p->accum says: the weight gradient overwrites. */
-    st = conv_desc(d, "conv2d_bwd_filter", p, 0, own, 3, slots, 3, err);
-    /* One work-group per (block of CO_BLOCK output channels, block of CI_BLOCK input channels). */
-    clnas_kernel_desc_geometry_1d(d, (size_t)(p->co / co_block) * (size_t)(p->ci / ci_block) * BWD_FILTER_LOCAL,
-                                  BWD_FILTER_LOCAL);
+    st = conv_desc(d, "conv2d_bwd_filter", p, 0, own, 4, slots, 3, err);
+    /* One work-group per (CO_GROUP output channels, CI_BLOCK input channels). */
+    clnas_kernel_desc_geometry_1d(d, (size_t)(p->co / co_group) * (size_t)(p->ci / ci_block) * (size_t)local,
+                                  (size_t)local);
     return st;
 }
 

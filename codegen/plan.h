@@ -9,6 +9,7 @@
 #include "clnas/status.h"
 
 
+#include "gemm_desc.h"
 #include "graph.h"
 #include "kernel_desc.h"
 
@@ -34,6 +35,7 @@ typedef struct clnas_plan_launch {
     clnas_node_kind kind;
     char label[CLNAS_NAME_MAX];
     clnas_plan_binding arg[CLNAS_MAX_KERNEL_ARGS];
+    clnas_gemm_desc gemm; /* the CLBlast alternative to the kernel (gemm.nsteps == 0: none); the executor picks */
 } clnas_plan_launch;
 
 typedef struct clnas_plan_buffer {

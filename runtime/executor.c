@@ -8,6 +8,10 @@
 #include <time.h>
 
 #include "cl_check.h"
+#include "gemm_clblast.h"
+
+/* Timed runs of each algorithm when measuring a GEMM signature (the best counts). */
+#define ALGO_REPEATS 3
 
 static double now_seconds(void)
 {
@@ -23,6 +27,12 @@ void clnas_executor_free(clnas_executor *ex)
     for (int a = 0; a < CLNAS_ARENA_COUNT; a++)
         if (ex->arena[a])
             clReleaseMemObject(ex->arena[a]);
+    if (ex->gemm_scratch)
+        clReleaseMemObject(ex->gemm_scratch);
+    if (ex->gemm_ones)
+        clReleaseMemObject(ex->gemm_ones);
+    clnas_algo_choices_free(&ex->choices);
+    free(ex->use_gemm);
     free(ex->kernels);
     free(ex->launch_seconds);
     free(ex);
@@ -61,8 +71,120 @@ static clnas_status allocate(clnas_executor *ex, clnas_error *err)
     return CLNAS_OK;
 }
 
-clnas_status clnas_executor_new(clnas_device *dev, clnas_program_cache *cache, const clnas_plan *plan,
-                                clnas_executor **out, clnas_error *err)
+/* Launch number i over the training launches, then the evaluation launches. */
+static const clnas_plan_launch *launch_at(const clnas_plan *plan, int i)
+{
+    return i < plan->ntrain ? &plan->train[i] : &plan->eval[i - plan->ntrain];
+}
+
+/* The choice for one signature: forced, recorded, cached on disk or measured now (then added to the disk set). */
+static clnas_status choose(clnas_executor *ex, const clnas_plan_launch *launch, const clnas_algo_choices *recorded,
+                           clnas_algo_choices *disk, int *disk_loaded, int *disk_dirty, const char *disk_path,
+                           clnas_algo_record *out, clnas_error *err)
+{
+    const clnas_gemm_desc *g = &launch->gemm;
+    const clnas_algo_record *found = NULL;
+    if (ex->algo_mode == CLNAS_ALGO_MODE_CLBLAST) {
+        memset(out, 0, sizeof *out);
+        snprintf(out->sig, sizeof out->sig, "%s", g->sig);
+        out->algo = CLNAS_ALGO_CLBLAST;
+        out->kernel_ms = out->clblast_ms = -1.0;
+        out->clblast_ok = 1;
+        snprintf(out->note, sizeof out->note, "forced by CLNAS_ALGO=clblast");
+        return CLNAS_OK;
+    }
+    if ((found = clnas_algo_choices_find(recorded, g->sig)) != NULL) {
+        *out = *found;
+        return CLNAS_OK;
+    }
+    if (!*disk_loaded) {
+        *disk_loaded = 1;
+        clnas_error load_err;
+        /* an unreadable choice file only costs measuring again */
+        if (clnas_algo_choices_load(disk, disk_path, NULL, &load_err) != CLNAS_OK)
+            clnas_algo_choices_free(disk);
+    }
+    if ((found = clnas_algo_choices_find(disk, g->sig)) != NULL) {
+        *out = *found;
+        return CLNAS_OK;
+    }
+    size_t count[CLNAS_MAX_KERNEL_ARGS];
+    for (int a = 0; a < CLNAS_MAX_KERNEL_ARGS; a++)
+        count[a] = launch->arg[a].count;
+    const clnas_plan_kernel *pk = &ex->plan->kernels[launch->kernel];
+    clnas_status st = clnas_algo_measure(ex->dev, ex->kernels[launch->kernel], &pk->desc, count, g,
+                                         ex->plan->config.fp64, ALGO_REPEATS, out, err);
+    if (st != CLNAS_OK)
+        return clnas_error_prefix(err, "choosing the algorithm of %s (%s)", launch->label, g->sig);
+    ex->algo_measured++;
+    *disk_dirty = 1;
+    return clnas_algo_choices_put(disk, out, err);
+}
+
+static clnas_status create_gemm_buffer(clnas_executor *ex, size_t elems, cl_mem *out, clnas_error *err)
+{
+    size_t bytes = elems * clnas_plan_elem_size(ex->plan);
+    cl_int rc;
+    *out = clCreateBuffer(ex->dev->context, CL_MEM_READ_WRITE, bytes, NULL, &rc);
+    char what[96];
+    snprintf(what, sizeof what, "clCreateBuffer(GEMM scratch, %zu bytes)", bytes);
+    CLNAS_CL_CHECK(err, rc, what);
+    return CLNAS_OK;
+}
+
+/* Sets use_gemm for every launch with a GEMM alternative and allocates what the chosen alternatives share. */
+static clnas_status choose_algorithms(clnas_executor *ex, const clnas_algo_choices *recorded, clnas_error *err)
+{
+    const clnas_plan *plan = ex->plan;
+    int nlaunch = plan->ntrain + plan->neval;
+    clnas_status st = clnas_algo_mode_from_env(&ex->algo_mode, err);
+    if (st != CLNAS_OK || ex->algo_mode == CLNAS_ALGO_MODE_KERNEL)
+        return st;
+    char path[4200];
+    st = clnas_algo_choices_path(clnas_program_cache_dir(ex->cache), &ex->dev->info, path, sizeof path, err);
+    clnas_algo_choices disk;
+    clnas_algo_choices_init(&disk);
+    int disk_loaded = 0, disk_dirty = 0;
+    double t0 = now_seconds();
+    size_t scratch = 0, ones = 0;
+    for (int i = 0; i < nlaunch && st == CLNAS_OK; i++) {
+        const clnas_plan_launch *launch = launch_at(plan, i);
+        if (launch->gemm.nsteps == 0)
+            continue;
+        const clnas_algo_record *rec = clnas_algo_choices_find(&ex->choices, launch->gemm.sig);
+        if (!rec) {
+            clnas_algo_record r;
+            st = choose(ex, launch, recorded, &disk, &disk_loaded, &disk_dirty, path, &r, err);
+            if (st == CLNAS_OK)
+                st = clnas_algo_choices_put(&ex->choices, &r, err);
+            rec = st == CLNAS_OK ? clnas_algo_choices_find(&ex->choices, launch->gemm.sig) : NULL;
+        }
+        if (rec && rec->algo == CLNAS_ALGO_CLBLAST) {
+            ex->use_gemm[i] = 1;
+            scratch = launch->gemm.scratch_elems > scratch ? launch->gemm.scratch_elems : scratch;
+            ones = launch->gemm.ones_elems > ones ? launch->gemm.ones_elems : ones;
+        }
+    }
+    if (st == CLNAS_OK && disk_dirty) {
+        clnas_error save_err;
+        /* best effort, like the program cache: a choice that cannot be saved is measured again next time */
+        (void)clnas_algo_choices_save(&disk, path, &save_err);
+    }
+    clnas_algo_choices_free(&disk);
+    if (st == CLNAS_OK && scratch)
+        st = create_gemm_buffer(ex, scratch, &ex->gemm_scratch, err);
+    if (st == CLNAS_OK && ones) {
+        st = create_gemm_buffer(ex, ones, &ex->gemm_ones, err);
+        if (st == CLNAS_OK)
+            st = clnas_gemm_fill_ones(ex->dev->queue, ex->gemm_ones, ones, plan->config.fp64, err);
+    }
+    ex->algo_seconds = now_seconds() - t0;
+    return st;
+}
+
+clnas_status clnas_executor_new_with_choices(clnas_device *dev, clnas_program_cache *cache, const clnas_plan *plan,
+                                             const clnas_algo_choices *recorded, clnas_executor **out,
+                                             clnas_error *err)
 {
     *out = NULL;
     clnas_executor *ex = calloc(1, sizeof *ex);
@@ -73,8 +195,10 @@ clnas_status clnas_executor_new(clnas_device *dev, clnas_program_cache *cache, c
     ex->plan = plan;
     ex->kernels = calloc((size_t)plan->nkernels + 1, sizeof *ex->kernels);
     ex->launch_seconds = calloc((size_t)(plan->ntrain + plan->neval) + 1, sizeof *ex->launch_seconds);
-    clnas_status st = ex->kernels && ex->launch_seconds ? CLNAS_OK
-                                                         : clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    ex->use_gemm = calloc((size_t)(plan->ntrain + plan->neval) + 1, sizeof *ex->use_gemm);
+    clnas_status st = ex->kernels && ex->launch_seconds && ex->use_gemm
+                          ? CLNAS_OK
+                          : clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
     if (st == CLNAS_OK && plan->config.fp64 && !dev->info.has_fp64)
         st = clnas_error_set(err, CLNAS_ERR_UNSUPPORTED, "%s does not support double precision (cl_khr_fp64)",
                              dev->info.name);
@@ -87,6 +211,8 @@ clnas_status clnas_executor_new(clnas_device *dev, clnas_program_cache *cache, c
                                         pk->desc.entry, &ex->kernels[k], err);
     }
     ex->prepare_seconds = now_seconds() - t0;
+    if (st == CLNAS_OK)
+        st = choose_algorithms(ex, recorded, err);
     if (st != CLNAS_OK) {
         clnas_executor_free(ex);
         return st;
@@ -95,9 +221,43 @@ clnas_status clnas_executor_new(clnas_device *dev, clnas_program_cache *cache, c
     return CLNAS_OK;
 }
 
-static clnas_status enqueue(clnas_executor *ex, const clnas_plan_launch *launch, double lr, double *seconds,
-                            clnas_error *err)
+clnas_status clnas_executor_new(clnas_device *dev, clnas_program_cache *cache, const clnas_plan *plan,
+                                clnas_executor **out, clnas_error *err)
 {
+    return clnas_executor_new_with_choices(dev, cache, plan, NULL, out, err);
+}
+
+static clnas_status enqueue_gemm(clnas_executor *ex, const clnas_plan_launch *launch, clnas_error *err)
+{
+    const clnas_kernel_desc *d = &ex->plan->kernels[launch->kernel].desc;
+    clnas_gemm_buffers bufs;
+    memset(&bufs, 0, sizeof bufs);
+    for (int i = 0; i < d->nargs; i++) {
+        if (d->arg_kind[i] != CLNAS_ARG_TENSOR)
+            continue;
+        bufs.slot[i] = ex->arena[launch->arg[i].arena];
+        bufs.slot_offset[i] = launch->arg[i].offset;
+    }
+    bufs.scratch = ex->gemm_scratch;
+    bufs.ones = ex->gemm_ones;
+    clnas_status st = clnas_gemm_enqueue(ex->dev->queue, &launch->gemm, &bufs, ex->plan->config.fp64, err);
+    if (st != CLNAS_OK)
+        return clnas_error_prefix(err, "%s", launch->label);
+    return CLNAS_OK;
+}
+
+static clnas_status enqueue(clnas_executor *ex, const clnas_plan_launch *launch, int use_gemm, double lr,
+                            double *seconds, clnas_error *err)
+{
+    if (use_gemm) {
+        double t0 = seconds ? now_seconds() : 0.0;
+        clnas_status st = enqueue_gemm(ex, launch, err);
+        if (st == CLNAS_OK && seconds) {
+            CLNAS_CL_CALL(err, clFinish(ex->dev->queue));
+            *seconds += now_seconds() - t0;
+        }
+        return st;
+    }
     const clnas_kernel_desc *d = &ex->plan->kernels[launch->kernel].desc;
     cl_kernel k = ex->kernels[launch->kernel];
     cl_uint ai = 0;
@@ -136,8 +296,8 @@ clnas_status clnas_executor_run(clnas_executor *ex, unsigned set, double lr, cln
     const clnas_plan *plan = ex->plan;
     if (set & CLNAS_RUN_EVAL) {
         for (int i = 0; i < plan->neval; i++) {
-            clnas_status st = enqueue(ex, &plan->eval[i], lr, ex->profile ? &ex->launch_seconds[plan->ntrain + i] : NULL,
-                                      err);
+            clnas_status st = enqueue(ex, &plan->eval[i], ex->use_gemm[plan->ntrain + i], lr,
+                                      ex->profile ? &ex->launch_seconds[plan->ntrain + i] : NULL, err);
             if (st != CLNAS_OK)
                 return st;
         }
@@ -146,7 +306,8 @@ clnas_status clnas_executor_run(clnas_executor *ex, unsigned set, double lr, cln
         unsigned bit = 1u << plan->train[i].phase; /* FORWARD=1, BACKWARD=2, UPDATE=4 */
         if (!(set & bit))
             continue;
-        clnas_status st = enqueue(ex, &plan->train[i], lr, ex->profile ? &ex->launch_seconds[i] : NULL, err);
+        clnas_status st = enqueue(ex, &plan->train[i], ex->use_gemm[i], lr, ex->profile ? &ex->launch_seconds[i] : NULL,
+                                  err);
         if (st != CLNAS_OK)
             return st;
     }

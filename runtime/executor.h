@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "algo_choice.h"
 #include "clnas/device.h"
 #include "plan.h"
 #include "program_cache.h"
@@ -26,11 +27,26 @@ typedef struct clnas_executor {
     double prepare_seconds;       /* time to get every kernel (compile or cache) */
     int profile;                  /* time every launch (clFinish after each) */
     double *launch_seconds;       /* profile: accumulated per train launch, then per eval launch */
+    /* algorithm choice for launches with a GEMM alternative (CLNAS_ALGO, recorded, cached or measured) */
+    clnas_algo_mode algo_mode;
+    clnas_algo_choices choices;   /* the choice of every distinct GEMM signature of the plan (none in kernel mode) */
+    unsigned char *use_gemm;      /* per train launch, then per eval launch: 1 runs the CLBlast alternative */
+    int algo_measured;            /* signatures this executor measured (0 when every choice was recorded or cached) */
+    double algo_seconds;          /* time spent choosing (measurements, CLBlast's first compiles) */
+    cl_mem gemm_scratch, gemm_ones; /* shared by the chosen alternatives; NULL when none needs them */
 } clnas_executor;
 
-/* Allocates the arenas (zero-filled) and gets every kernel of the plan from the program cache. */
+/* Allocates the arenas (zero-filled), gets every kernel of the plan from the program cache and chooses, per
+ * distinct GEMM signature, the generated kernel or CLBlast: CLNAS_ALGO=kernel|clblast forces one; auto (the
+ * default) takes the choice from <cache dir>/algo/<device>.tsv, else measures both (results cross-checked) and
+ * adds the winner to that file. ex->choices holds the choices made, for a run to record. */
 clnas_status clnas_executor_new(clnas_device *dev, clnas_program_cache *cache, const clnas_plan *plan,
                                 clnas_executor **out, clnas_error *err);
+/* As clnas_executor_new, but in auto mode a signature found in `recorded` (may be NULL) uses that choice without
+ * looking at the cache file or measuring: a resumed run makes the choices its first part made. */
+clnas_status clnas_executor_new_with_choices(clnas_device *dev, clnas_program_cache *cache, const clnas_plan *plan,
+                                             const clnas_algo_choices *recorded, clnas_executor **out,
+                                             clnas_error *err);
 void clnas_executor_free(clnas_executor *ex);
 
 /* Enqueues the launches of `set` in plan order; lr is the learning rate of the update. Does not wait. */

@@ -1,0 +1,494 @@
+/* clnas — algorithm choices: the CLNAS_ALGO mode, the per-device choice file and the measurement of one launch
+ * both ways (generated kernel against its CLBlast alternative, results cross-checked before timing). */
+#include "algo_choice.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <clblast_c.h>
+
+#include "cl_check.h"
+#include "gemm_clblast.h"
+#include "hash.h"
+
+/* Bump when signatures or the alternatives they stand for change, so old files are simply not read. */
+#define CHOICES_FORMAT "clnas-algo-choices-1"
+#define LINE_MAX_CHARS 512
+/* A CLBlast run this many times slower than the kernel's best is not timed again. */
+#define HOPELESS 4.0
+
+const char *clnas_algo_name(clnas_algo algo)
+{
+    return algo == CLNAS_ALGO_CLBLAST ? "clblast" : "kernel";
+}
+
+clnas_status clnas_algo_mode_parse(const char *text, clnas_algo_mode *out, clnas_error *err)
+{
+    if (!text || !text[0] || strcmp(text, "auto") == 0)
+        *out = CLNAS_ALGO_MODE_AUTO;
+    else if (strcmp(text, "kernel") == 0)
+        *out = CLNAS_ALGO_MODE_KERNEL;
+    else if (strcmp(text, "clblast") == 0)
+        *out = CLNAS_ALGO_MODE_CLBLAST;
+    else
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "CLNAS_ALGO=\"%.64s\": expected kernel, clblast or auto (unset means auto)", text);
+    return CLNAS_OK;
+}
+
+clnas_status clnas_algo_mode_from_env(clnas_algo_mode *out, clnas_error *err)
+{
+    return clnas_algo_mode_parse(getenv("CLNAS_ALGO"), out, err);
+}
+
+void clnas_algo_choices_init(clnas_algo_choices *c)
+{
+    memset(c, 0, sizeof *c);
+}
+
+void clnas_algo_choices_free(clnas_algo_choices *c)
+{
+    if (!c)
+        return;
+    free(c->rec);
+    clnas_algo_choices_init(c);
+}
+
+const clnas_algo_record *clnas_algo_choices_find(const clnas_algo_choices *c, const char *sig)
+{
+    for (int i = 0; c && i < c->count; i++)
+        if (strcmp(c->rec[i].sig, sig) == 0)
+            return &c->rec[i];
+    return NULL;
+}
+
+clnas_status clnas_algo_choices_put(clnas_algo_choices *c, const clnas_algo_record *r, clnas_error *err)
+{
+    for (int i = 0; i < c->count; i++)
+        if (strcmp(c->rec[i].sig, r->sig) == 0) {
+            c->rec[i] = *r;
+            return CLNAS_OK;
+        }
+    if (c->count == c->cap) {
+        int cap = c->cap ? 2 * c->cap : 16;
+        clnas_algo_record *grown = realloc(c->rec, (size_t)cap * sizeof *grown);
+        if (!grown)
+            return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "algorithm choices: out of host memory");
+        c->rec = grown;
+        c->cap = cap;
+    }
+    c->rec[c->count++] = *r;
+    return CLNAS_OK;
+}
+
+/* ---- the choice file ---- */
+
+clnas_status clnas_algo_choices_path(const char *cache_root, const clnas_device_info *info, char *out, size_t cap,
+                                     clnas_error *err)
+{
+    uint64_t h = clnas_fnv1a64_str(info->platform, CLNAS_FNV1A64_INIT);
+    h = clnas_fnv1a64_str(info->name, h);
+    h = clnas_fnv1a64_str(info->vendor, h);
+    h = clnas_fnv1a64_str(info->device_version, h);
+    h = clnas_fnv1a64_str(info->driver_version, h);
+    char version[32];
+    snprintf(version, sizeof version, "clblast-%d.%d.%d", CLBLAST_VERSION_MAJOR, CLBLAST_VERSION_MINOR,
+             CLBLAST_VERSION_PATCH);
+    h = clnas_fnv1a64_str(version, h);
+    char name[41];
+    size_t n = 0;
+    for (const char *p = info->name; *p && n < sizeof name - 1; p++) {
+        int keep = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.';
+        if (keep)
+            name[n++] = *p;
+        else if (n > 0 && name[n - 1] != '-')
+            name[n++] = '-';
+    }
+    while (n > 0 && name[n - 1] == '-')
+        n--;
+    name[n] = '\0';
+    int len = snprintf(out, cap, "%s/algo/%s-%016" PRIx64 ".tsv", cache_root, n ? name : "device", h);
+    if (len < 0 || (size_t)len >= cap)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "algorithm choice file path is too long (cache root \"%.200s\")",
+                               cache_root);
+    return CLNAS_OK;
+}
+
+/* One line: sig \t algo \t kernel_ms \t clblast_ms \t clblast_ok \t note. Returns 1 when it parsed. */
+static int parse_line(char *line, clnas_algo_record *r)
+{
+    char *field[6];
+    int nf = 0;
+    field[nf++] = line;
+    for (char *p = line; *p && nf < 6; p++)
+        if (*p == '\t') {
+            *p = '\0';
+            field[nf++] = p + 1;
+        }
+    if (nf != 6)
+        return 0;
+    memset(r, 0, sizeof *r);
+    size_t siglen = strlen(field[0]);
+    if (siglen == 0 || siglen >= sizeof r->sig)
+        return 0;
+    memcpy(r->sig, field[0], siglen + 1);
+    if (strcmp(field[1], "kernel") == 0)
+        r->algo = CLNAS_ALGO_KERNEL;
+    else if (strcmp(field[1], "clblast") == 0)
+        r->algo = CLNAS_ALGO_CLBLAST;
+    else
+        return 0;
+    char *end;
+    r->kernel_ms = strtod(field[2], &end);
+    if (end == field[2] || *end)
+        return 0;
+    r->clblast_ms = strtod(field[3], &end);
+    if (end == field[3] || *end)
+        return 0;
+    if (strcmp(field[4], "0") != 0 && strcmp(field[4], "1") != 0)
+        return 0;
+    r->clblast_ok = field[4][0] == '1';
+    if (r->algo == CLNAS_ALGO_CLBLAST && !r->clblast_ok)
+        return 0;
+    snprintf(r->note, sizeof r->note, "%s", field[5]);
+    return 1;
+}
+
+clnas_status clnas_algo_choices_load(clnas_algo_choices *c, const char *path, int *ignored, clnas_error *err)
+{
+    if (ignored)
+        *ignored = 0;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        if (errno == ENOENT)
+            return CLNAS_OK;
+        return clnas_error_set(err, CLNAS_ERR_IO, "cannot read algorithm choices \"%s\": %s", path, strerror(errno));
+    }
+    char line[LINE_MAX_CHARS];
+    int bad = 0, header = 0;
+    clnas_status st = CLNAS_OK;
+    while (st == CLNAS_OK && fgets(line, sizeof line, f)) {
+        size_t n = strlen(line);
+        int whole = n > 0 && line[n - 1] == '\n';
+        if (!whole && !feof(f)) {
+            /* an over-long line: skip the rest of it */
+            int ch;
+            while ((ch = fgetc(f)) != EOF && ch != '\n')
+                ;
+            bad++;
+            continue;
+        }
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            line[--n] = '\0';
+        if (!header) {
+            header = 1;
+            if (strcmp(line, CHOICES_FORMAT) != 0) {
+                bad++;
+                break; /* another format or garbage: nothing in it is trusted */
+            }
+            continue;
+        }
+        if (line[0] == '#' || line[0] == '\0')
+            continue;
+        clnas_algo_record r;
+        if (parse_line(line, &r))
+            st = clnas_algo_choices_put(c, &r, err);
+        else
+            bad++;
+    }
+    fclose(f);
+    if (ignored)
+        *ignored = bad;
+    return st;
+}
+
+static clnas_status make_parent_dirs(const char *path, clnas_error *err)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "path is too long: \"%.200s...\"", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return clnas_error_set(err, CLNAS_ERR_IO, "cannot create directory \"%s\": %s (set CLNAS_CACHE_DIR to a "
+                                   "writable directory)", buf, strerror(errno));
+        *p = '/';
+    }
+    return CLNAS_OK;
+}
+
+clnas_status clnas_algo_choices_save(const clnas_algo_choices *c, const char *path, clnas_error *err)
+{
+    clnas_status st = make_parent_dirs(path, err);
+    if (st != CLNAS_OK)
+        return st;
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return clnas_error_set(err, CLNAS_ERR_IO, "cannot write algorithm choices \"%s\": %s", tmp, strerror(errno));
+    int ok = fprintf(f, "%s\n# signature\talgorithm\tkernel_ms\tclblast_ms\tclblast_ok\tnote\n", CHOICES_FORMAT) > 0;
+    for (int i = 0; ok && i < c->count; i++) {
+        const clnas_algo_record *r = &c->rec[i];
+        char note[CLNAS_ALGO_NOTE_MAX];
+        snprintf(note, sizeof note, "%s", r->note);
+        for (char *p = note; *p; p++)
+            if (*p == '\t' || *p == '\n' || *p == '\r')
+                *p = ' ';
+        ok = fprintf(f, "%s\t%s\t%.6g\t%.6g\t%d\t%s\n", r->sig, clnas_algo_name(r->algo), r->kernel_ms, r->clblast_ms,
+                     r->clblast_ok ? 1 : 0, note) > 0;
+    }
+    ok = fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
+    ok = fclose(f) == 0 && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        int e = errno;
+        remove(tmp);
+        return clnas_error_set(err, CLNAS_ERR_IO, "cannot write algorithm choices \"%s\": %s", path, strerror(e));
+    }
+    return CLNAS_OK;
+}
+
+/* ---- measurement ---- */
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+typedef struct probe {
+    const clnas_device *dev;
+    cl_kernel kernel;
+    const clnas_kernel_desc *kd;
+    const clnas_gemm_desc *g;
+    int fp64;
+    size_t es;
+    size_t count[CLNAS_MAX_KERNEL_ARGS];
+    void *host[CLNAS_MAX_KERNEL_ARGS]; /* the fixed initial contents of every tensor slot */
+    clnas_gemm_buffers bufs;
+} probe;
+
+static void probe_release(probe *p)
+{
+    for (int i = 0; i < CLNAS_MAX_KERNEL_ARGS; i++) {
+        if (p->bufs.slot[i])
+            clReleaseMemObject(p->bufs.slot[i]);
+        free(p->host[i]);
+    }
+    if (p->bufs.scratch)
+        clReleaseMemObject(p->bufs.scratch);
+    if (p->bufs.ones)
+        clReleaseMemObject(p->bufs.ones);
+}
+
+static clnas_status create_buffer(const probe *p, size_t elems, cl_mem *out, clnas_error *err)
+{
+    cl_int rc;
+    *out = clCreateBuffer(p->dev->context, CL_MEM_READ_WRITE, (elems ? elems : 1) * p->es, NULL, &rc);
+    CLNAS_CL_CHECK(err, rc, "clCreateBuffer(measurement scratch)");
+    return CLNAS_OK;
+}
+
+static clnas_status probe_setup(probe *p, const size_t *slot_count, clnas_error *err)
+{
+    uint64_t state = UINT64_C(0x9e3779b97f4a7c15);
+    for (int i = 0; i < p->kd->nargs; i++) {
+        if (p->kd->arg_kind[i] != CLNAS_ARG_TENSOR)
+            return clnas_error_set(err, CLNAS_ERR_UNSUPPORTED, "measuring %s: slot %s is not a real tensor",
+                                   p->kd->entry, p->kd->arg_name[i]);
+        p->count[i] = slot_count[i] ? slot_count[i] : 1;
+        p->host[i] = malloc(p->count[i] * p->es);
+        if (!p->host[i])
+            return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "measuring %s: out of host memory", p->kd->entry);
+        for (size_t k = 0; k < p->count[i]; k++) {
+            state = state * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
+            double v = (double)(state >> 11) * (2.0 / 9007199254740992.0) - 1.0; /* [-1, 1) */
+            if (p->fp64)
+                ((double *)p->host[i])[k] = v;
+            else
+                ((float *)p->host[i])[k] = (float)v;
+        }
+        clnas_status st = create_buffer(p, p->count[i], &p->bufs.slot[i], err);
+        if (st != CLNAS_OK)
+            return st;
+        p->bufs.slot_offset[i] = 0;
+    }
+    clnas_status st = CLNAS_OK;
+    if (p->g->scratch_elems)
+        st = create_buffer(p, p->g->scratch_elems, &p->bufs.scratch, err);
+    if (st == CLNAS_OK && p->g->ones_elems) {
+        st = create_buffer(p, p->g->ones_elems, &p->bufs.ones, err);
+        if (st == CLNAS_OK)
+            st = clnas_gemm_fill_ones(p->dev->queue, p->bufs.ones, p->g->ones_elems, p->fp64, err);
+    }
+    return st;
+}
+
+/* Every slot back to its initial contents (outputs included: accumulating outputs read them). */
+static clnas_status probe_reset(const probe *p, clnas_error *err)
+{
+    for (int i = 0; i < p->kd->nargs; i++)
+        CLNAS_CL_CALL(err, clEnqueueWriteBuffer(p->dev->queue, p->bufs.slot[i], CL_TRUE, 0, p->count[i] * p->es,
+                                                p->host[i], 0, NULL, NULL));
+    return CLNAS_OK;
+}
+
+static clnas_status run_kernel(const probe *p, clnas_error *err)
+{
+    cl_uint ai = 0;
+    for (int i = 0; i < p->kd->nargs; i++) {
+        cl_uint off = 0;
+        CLNAS_CL_CALL(err, clSetKernelArg(p->kernel, ai++, sizeof(cl_mem), &p->bufs.slot[i]));
+        CLNAS_CL_CALL(err, clSetKernelArg(p->kernel, ai++, sizeof off, &off));
+    }
+    CLNAS_CL_CALL(err, clEnqueueNDRangeKernel(p->dev->queue, p->kernel, (cl_uint)p->kd->dims, NULL, p->kd->global,
+                                              p->kd->local, 0, NULL, NULL));
+    return CLNAS_OK;
+}
+
+/* Runs one way and waits; adds its wall time to *seconds when not NULL. */
+static clnas_status run_timed(const probe *p, int clblast, double *seconds, clnas_error *err)
+{
+    CLNAS_CL_CALL(err, clFinish(p->dev->queue));
+    double t0 = now_seconds();
+    clnas_status st = clblast ? clnas_gemm_enqueue(p->dev->queue, p->g, &p->bufs, p->fp64, err) : run_kernel(p, err);
+    if (st != CLNAS_OK)
+        return st;
+    CLNAS_CL_CALL(err, clFinish(p->dev->queue));
+    if (seconds)
+        *seconds = now_seconds() - t0;
+    return CLNAS_OK;
+}
+
+static clnas_status read_outputs(const probe *p, double **out, clnas_error *err)
+{
+    for (int o = 0; o < p->g->nout; o++) {
+        int s = p->g->out_slot[o];
+        void *tmp = malloc(p->count[s] * p->es);
+        out[o] = malloc(p->count[s] * sizeof(double));
+        if (!tmp || !out[o]) {
+            free(tmp);
+            return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "measuring %s: out of host memory", p->g->sig);
+        }
+        cl_int rc = clEnqueueReadBuffer(p->dev->queue, p->bufs.slot[s], CL_TRUE, 0, p->count[s] * p->es, tmp, 0, NULL,
+                                        NULL);
+        for (size_t k = 0; rc == CL_SUCCESS && k < p->count[s]; k++)
+            out[o][k] = p->fp64 ? ((double *)tmp)[k] : (double)((float *)tmp)[k];
+        free(tmp);
+        CLNAS_CL_CHECK(err, rc, "clEnqueueReadBuffer(measurement output)");
+    }
+    return CLNAS_OK;
+}
+
+/* Compares CLBlast's outputs with the kernel's; fills note and returns 0 on a mismatch. */
+static int outputs_agree(const probe *p, double *const *want, double *const *got, char *note, size_t cap)
+{
+    double tol = p->fp64 ? 1e-10 : 1e-4;
+    for (int o = 0; o < p->g->nout; o++) {
+        int s = p->g->out_slot[o];
+        double scale = 0.01, maxerr = 0.0;
+        size_t worst = 0;
+        for (size_t k = 0; k < p->count[s]; k++)
+            scale = fmax(scale, fabs(want[o][k]));
+        for (size_t k = 0; k < p->count[s]; k++) {
+            double e = fabs(got[o][k] - want[o][k]);
+            if (!(e <= maxerr)) { /* NaN counts as the worst */
+                maxerr = isnan(e) ? INFINITY : e;
+                worst = k;
+            }
+        }
+        if (!(maxerr <= tol * scale)) {
+            snprintf(note, cap, "CLBlast result differs from the kernel's: %s[%zu] = %g, kernel %g (max err %.3g > %.3g)",
+                     p->kd->arg_name[s], worst, got[o][worst], want[o][worst], maxerr, tol * scale);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+clnas_status clnas_algo_measure(const clnas_device *dev, cl_kernel kernel, const clnas_kernel_desc *kd,
+                                const size_t *slot_count, const clnas_gemm_desc *g, int fp64, int repeats,
+                                clnas_algo_record *out, clnas_error *err)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->sig, sizeof out->sig, "%s", g->sig);
+    out->algo = CLNAS_ALGO_KERNEL;
+    out->kernel_ms = out->clblast_ms = -1.0;
+    if (g->nsteps == 0)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "measuring %s: the launch has no GEMM alternative", kd->entry);
+    probe p;
+    memset(&p, 0, sizeof p);
+    p.dev = dev;
+    p.kernel = kernel;
+    p.kd = kd;
+    p.g = g;
+    p.fp64 = fp64;
+    p.es = fp64 ? sizeof(double) : sizeof(float);
+    double *want[2] = {NULL, NULL}, *got[2] = {NULL, NULL};
+    clnas_status st = probe_setup(&p, slot_count, err);
+    /* the kernel's result from the initial contents (this run also warms the kernel up) */
+    if (st == CLNAS_OK)
+        st = probe_reset(&p, err);
+    if (st == CLNAS_OK)
+        st = run_timed(&p, 0, NULL, err);
+    if (st == CLNAS_OK)
+        st = read_outputs(&p, want, err);
+    /* CLBlast's from the same contents (its first call compiles); a CLBlast failure only rules it out */
+    if (st == CLNAS_OK)
+        st = probe_reset(&p, err);
+    if (st == CLNAS_OK) {
+        clnas_error cb_err;
+        clnas_error_clear(&cb_err);
+        clnas_status cb = run_timed(&p, 1, NULL, &cb_err);
+        if (cb == CLNAS_ERR_CLBLAST) {
+            snprintf(out->note, sizeof out->note, "%s", cb_err.message);
+        } else if (cb != CLNAS_OK) {
+            st = cb;
+            if (err)
+                *err = cb_err;
+        } else {
+            st = read_outputs(&p, got, err);
+            if (st == CLNAS_OK)
+                out->clblast_ok = outputs_agree(&p, want, got, out->note, sizeof out->note);
+        }
+    }
+    /* the timing: alternating, best of `repeats` each; a CLBlast run far slower than the kernel's is not
+     * repeated (it cannot win, and on some devices it takes seconds) */
+    double best_kernel = INFINITY, best_clblast = INFINITY;
+    int time_clblast = out->clblast_ok;
+    for (int r = 0; st == CLNAS_OK && r < (repeats > 0 ? repeats : 1); r++) {
+        double t;
+        st = run_timed(&p, 0, &t, err);
+        best_kernel = fmin(best_kernel, t);
+        if (st == CLNAS_OK && time_clblast) {
+            st = run_timed(&p, 1, &t, err);
+            best_clblast = fmin(best_clblast, t);
+            time_clblast = best_clblast < HOPELESS * best_kernel;
+        }
+    }
+    if (st == CLNAS_OK) {
+        out->kernel_ms = 1e3 * best_kernel;
+        if (out->clblast_ok) {
+            out->clblast_ms = 1e3 * best_clblast;
+            out->algo = best_clblast < best_kernel ? CLNAS_ALGO_CLBLAST : CLNAS_ALGO_KERNEL;
+        }
+    }
+    for (int o = 0; o < 2; o++) {
+        free(want[o]);
+        free(got[o]);
+    }
+    clFinish(dev->queue);
+    probe_release(&p);
+    return st;
+}

@@ -1,0 +1,78 @@
+/* clnas — algorithm choice per (op signature, device): generated kernel or CLBlast, measured once, then recorded
+ * in memory and on disk and reused, so a run never depends on how fast the machine was that minute. */
+#ifndef CLNAS_ALGO_CHOICE_H
+#define CLNAS_ALGO_CHOICE_H
+
+#include <CL/cl.h>
+#include <stddef.h>
+
+#include "clnas/device.h"
+#include "clnas/status.h"
+#include "gemm_desc.h"
+#include "kernel_desc.h"
+
+typedef enum clnas_algo {
+    CLNAS_ALGO_KERNEL = 0, /* the generated kernel */
+    CLNAS_ALGO_CLBLAST = 1 /* the launch's GEMM alternative */
+} clnas_algo;
+
+/* CLNAS_ALGO=kernel|clblast|auto; unset or empty is auto. */
+typedef enum clnas_algo_mode {
+    CLNAS_ALGO_MODE_AUTO = 0,   /* recorded choice, else the on-disk cache, else measure */
+    CLNAS_ALGO_MODE_KERNEL,     /* always the generated kernels; CLBlast is never called */
+    CLNAS_ALGO_MODE_CLBLAST     /* CLBlast wherever a launch has a GEMM alternative; nothing is measured */
+} clnas_algo_mode;
+
+#define CLNAS_ALGO_NOTE_MAX 160
+
+typedef struct clnas_algo_record {
+    char sig[CLNAS_GEMM_SIG_MAX];
+    clnas_algo algo;
+    double kernel_ms, clblast_ms; /* best of the timed runs; negative when not measured */
+    int clblast_ok;               /* 0: CLBlast failed or its result differed from the kernel's (never chosen) */
+    char note[CLNAS_ALGO_NOTE_MAX]; /* why CLBlast was rejected, else "" */
+} clnas_algo_record;
+
+/* A set of choices, one per signature. Zero-initialise (or clnas_algo_choices_init) before use. */
+typedef struct clnas_algo_choices {
+    clnas_algo_record *rec;
+    int count, cap;
+} clnas_algo_choices;
+
+const char *clnas_algo_name(clnas_algo algo); /* "kernel", "clblast" */
+
+/* Parses "kernel", "clblast" or "auto" (NULL or "" is auto); anything else is CLNAS_ERR_INVALID_ARG. */
+clnas_status clnas_algo_mode_parse(const char *text, clnas_algo_mode *out, clnas_error *err);
+/* The mode the environment variable CLNAS_ALGO asks for. */
+clnas_status clnas_algo_mode_from_env(clnas_algo_mode *out, clnas_error *err);
+
+void clnas_algo_choices_init(clnas_algo_choices *c);
+void clnas_algo_choices_free(clnas_algo_choices *c);
+/* The record of sig, or NULL. */
+const clnas_algo_record *clnas_algo_choices_find(const clnas_algo_choices *c, const char *sig);
+/* Adds r, replacing the record of the same signature. */
+clnas_status clnas_algo_choices_put(clnas_algo_choices *c, const clnas_algo_record *r, clnas_error *err);
+
+/* <cache_root>/algo/<device key>.tsv: the device key names the device and hashes everything that could change
+ * which algorithm wins (platform, device, driver, CLBlast version). */
+clnas_status clnas_algo_choices_path(const char *cache_root, const clnas_device_info *info, char *out, size_t cap,
+                                     clnas_error *err);
+
+/* Adds the records of the file at path to c. A missing file is no error; so is an unusable one (another format,
+ * garbage): its unreadable lines are skipped and counted in *ignored (may be NULL). */
+clnas_status clnas_algo_choices_load(clnas_algo_choices *c, const char *path, int *ignored, clnas_error *err);
+/* Writes c to path (creating its directory) by temporary name + rename, so a kill never leaves a torn file. */
+clnas_status clnas_algo_choices_save(const clnas_algo_choices *c, const char *path, clnas_error *err);
+
+/* Measures one launch both ways on scratch buffers of the slots' sizes filled with fixed pseudo-random values:
+ * runs the kernel and the GEMM alternative once each from the same contents and compares every output under
+ * max err <= tol * max(max |kernel|, 0.01) (tol 1e-4 for float, 1e-10 for double), then times `repeats` runs of
+ * each, alternating, and keeps the best of each (CLBlast stops being timed once it is 4 times slower than the
+ * kernel). CLBlast wins only when it was right and faster. A CLBlast
+ * failure or a wrong result is not an error: it is recorded (clblast_ok = 0, note) and the kernel is chosen.
+ * kernel is the launch's cl_kernel (its arguments are overwritten), slot_count the elements of each slot. */
+clnas_status clnas_algo_measure(const clnas_device *dev, cl_kernel kernel, const clnas_kernel_desc *kd,
+                                const size_t *slot_count, const clnas_gemm_desc *g, int fp64, int repeats,
+                                clnas_algo_record *out, clnas_error *err);
+
+#endif
