@@ -68,7 +68,7 @@ clnas_status clnas_algo_choices_save(const clnas_algo_choices *c, const char *pa
  * runs the kernel and the GEMM alternative once each from the same contents and compares every output under
  * max err <= tol * max(max |kernel|, 0.01) (tol 1e-4 for float, 1e-10 for double), then times `repeats` runs of
  * each, alternating, and keeps the best of each (CLBlast stops being timed once it is 4 times slower than the
- * kernel). CLBlast wins only when it was right and faster. A CLBlast
+ * kernel). CLBlast wins only when it was right and at least 5% faster. A CLBlast
  * failure or a wrong result is not an error: it is recorded (clblast_ok = 0, note) and the kernel is chosen.
  * kernel is the launch's cl_kernel (its arguments are overwritten), slot_count the elements of each slot. */
 clnas_status clnas_algo_measure(const clnas_device *dev, cl_kernel kernel, const clnas_kernel_desc *kd,

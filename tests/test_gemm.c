@@ -369,6 +369,67 @@ static void test_no_alternative(void **state)
     assert_string_equal(clnas_clblast_status_name(-54), "CL_INVALID_WORK_GROUP_SIZE");
 }
 
+/* The measurement checks CLBlast's result before timing it: a failing call or a wrong result rules CLBlast out
+ * (recorded with the reason), and the error of a failing call names the routine and CLBlast's status. */
+static void test_measure_rejects(void **state)
+{
+    fixture *f = *state;
+    clnas_error err;
+    clnas_program_cache *cache = NULL;
+    assert_int_equal(clnas_program_cache_new(f->dev, f->dir, &cache, &err), CLNAS_OK);
+    clnas_linear_params p = {9, 7, 5, 0};
+    clnas_kernel_desc kd;
+    clnas_gemm_desc good;
+    assert_int_equal(clnas_op_linear_bwd_data_desc(&p, &kd, &err), CLNAS_OK);
+    assert_int_equal(clnas_gemm_desc_linear_bwd_data(&p, &kd, 0, &good, &err), CLNAS_OK);
+    char *src = NULL;
+    cl_kernel kernel;
+    assert_int_equal(clnas_kernel_source(&kd, 0, &src, &err), CLNAS_OK);
+    assert_int_equal(clnas_program_cache_kernel(cache, src, "", kd.entry, kd.entry, &kernel, &err), CLNAS_OK);
+    free(src);
+    size_t count[3] = {(size_t)p.n * p.out, (size_t)p.out * p.in, (size_t)p.n * p.in};
+
+    clnas_algo_record r;
+    assert_int_equal(clnas_algo_measure(f->dev, kernel, &kd, count, &good, 0, 2, &r, &err), CLNAS_OK);
+    assert_true(r.clblast_ok);
+    assert_true(r.kernel_ms >= 0.0 && r.clblast_ms >= 0.0);
+    assert_string_equal(r.sig, good.sig);
+
+    clnas_gemm_desc wrong = good; /* computes 2 dY W: a plausible-looking wrong answer */
+    wrong.step[0].alpha = 2.0;
+    assert_int_equal(clnas_algo_measure(f->dev, kernel, &kd, count, &wrong, 0, 2, &r, &err), CLNAS_OK);
+    assert_false(r.clblast_ok);
+    assert_int_equal(r.algo, CLNAS_ALGO_KERNEL);
+    assert_true(r.clblast_ms < 0.0);
+    assert_non_null(strstr(r.note, "differs"));
+
+    clnas_gemm_desc failing = good; /* a leading dimension smaller than the rows */
+    failing.step[0].a.ld = 1;
+    assert_int_equal(clnas_algo_measure(f->dev, kernel, &kd, count, &failing, 0, 2, &r, &err), CLNAS_OK);
+    assert_false(r.clblast_ok);
+    assert_int_equal(r.algo, CLNAS_ALGO_KERNEL);
+    assert_non_null(strstr(r.note, "CLBlastInvalidLeadDimA"));
+
+    slot_data sl[3] = {{kh_random(count[0], 5, -1, 1), count[0], 0, NULL},
+                       {kh_random(count[1], 6, -1, 1), count[1], 0, NULL},
+                       {NULL, count[2], 1, NULL}};
+    clnas_gemm_buffers bufs;
+    memset(&bufs, 0, sizeof bufs);
+    for (int i = 0; i < 3; i++) {
+        cl_int rc;
+        bufs.slot[i] = clCreateBuffer(f->dev->context, CL_MEM_READ_WRITE, sl[i].count * sizeof(float), NULL, &rc);
+        assert_int_equal(rc, CL_SUCCESS);
+    }
+    assert_int_equal(clnas_gemm_enqueue(f->dev->queue, &failing, &bufs, 0, &err), CLNAS_ERR_CLBLAST);
+    assert_non_null(strstr(err.message, "CLBlastSgemm"));
+    assert_non_null(strstr(err.message, "CLBlastInvalidLeadDimA (-1016)"));
+    assert_non_null(strstr(err.message, failing.sig));
+    for (int i = 0; i < 3; i++)
+        clReleaseMemObject(bufs.slot[i]);
+    free_slots(sl, 3);
+    clnas_program_cache_free(cache);
+}
+
 /* ---- whole networks ---- */
 
 static const char *ARCH = "|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|none~2|";
@@ -669,6 +730,7 @@ int main(void)
         cmocka_unit_test(test_pointwise_conv_f32),
         cmocka_unit_test(test_convgemm_f32),
         cmocka_unit_test(test_f64),
+        cmocka_unit_test(test_measure_rejects),
         cmocka_unit_test(test_network_both_ways),
         cmocka_unit_test(test_choice_reused),
     };
