@@ -1,22 +1,15 @@
 /* clnas — kernel descriptors and the assembly of their canonical OpenCL C source from the embedded templates. */
 #include "kernel_desc.h"
 
+#include "embedded.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct clnas_embedded_kernel {
-    const char *name;
-    const char *source;
-};
-extern const struct clnas_embedded_kernel clnas_embedded_kernels[];
-
 const char *clnas_kernel_template(const char *name)
 {
-    for (const struct clnas_embedded_kernel *k = clnas_embedded_kernels; k->name; k++)
-        if (strcmp(k->name, name) == 0)
-            return k->source;
-    return NULL;
+    return clnas_embedded_find(clnas_embedded_kernels, name);
 }
 
 void clnas_kernel_desc_init(clnas_kernel_desc *desc, const char *template_name, const char *entry)

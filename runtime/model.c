@@ -19,13 +19,20 @@ struct clnas_model {
 clnas_status clnas_model_new(clnas_device *dev, struct clnas_program_cache *cache, const clnas_net_config *cfg,
                              clnas_model **out, clnas_error *err)
 {
+    return clnas_model_new_with_choices(dev, cache, cfg, NULL, out, err);
+}
+
+clnas_status clnas_model_new_with_choices(clnas_device *dev, struct clnas_program_cache *cache,
+                                          const clnas_net_config *cfg, const struct clnas_algo_choices *recorded,
+                                          clnas_model **out, clnas_error *err)
+{
     *out = NULL;
     clnas_model *m = calloc(1, sizeof *m);
     if (!m)
         return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
     clnas_status st = clnas_plan_compile(cfg, &m->plan, err);
     if (st == CLNAS_OK)
-        st = clnas_executor_new(dev, cache, m->plan, &m->ex, err);
+        st = clnas_executor_new_with_choices(dev, cache, m->plan, recorded, &m->ex, err);
     if (st != CLNAS_OK) {
         clnas_model_free(m);
         return st;
@@ -56,6 +63,35 @@ const struct clnas_plan *clnas_model_plan(const clnas_model *model)
 struct clnas_executor *clnas_model_executor(clnas_model *model)
 {
     return model->ex;
+}
+
+const struct clnas_algo_choices *clnas_model_algo_choices(const clnas_model *model)
+{
+    return &model->ex->choices;
+}
+
+/* The value of #define `name` in a kernel descriptor, or 0. */
+static long define_value(const clnas_kernel_desc *d, const char *name)
+{
+    for (int i = 0; i < d->ndefines; i++)
+        if (strcmp(d->defines[i].name, name) == 0)
+            return strtol(d->defines[i].value, NULL, 10);
+    return 0;
+}
+
+double clnas_model_forward_flops(const clnas_model *model)
+{
+    const clnas_plan *plan = model->plan;
+    double macs = 0;
+    for (int i = 0; i < plan->neval; i++) {
+        const clnas_kernel_desc *d = &plan->kernels[plan->eval[i].kernel].desc;
+        if (plan->eval[i].kind == CLNAS_NODE_CONV)
+            macs += (double)define_value(d, "CO") * define_value(d, "CI") * define_value(d, "KSIZE") *
+                    define_value(d, "KSIZE") * define_value(d, "HO") * define_value(d, "WO");
+        else if (plan->eval[i].kind == CLNAS_NODE_LINEAR)
+            macs += (double)plan->eval[i].arg[1].count; /* slot w: classes x features multiply-adds */
+    }
+    return 2.0 * macs;
 }
 
 long clnas_model_param_count(const clnas_model *model)

@@ -46,6 +46,20 @@ static clnas_status check_data(const clnas_net_config *c, const clnas_dataset *d
     return CLNAS_OK;
 }
 
+/* The next whole batch; an epoch's short tail is skipped and the next epoch (reshuffled) begins. */
+static clnas_status next_whole_batch(clnas_batcher *b, void *images, size_t elem, int32_t *labels, int batch,
+                                     int *new_epoch, clnas_error *err)
+{
+    for (int call = 0; call < 3; call++) { /* at worst: the tail, the epoch boundary, then a whole batch */
+        int got = 0;
+        clnas_status st = clnas_batcher_next(b, images, elem, labels, &got, err);
+        if (st != CLNAS_OK || got == batch)
+            return st;
+        *new_epoch = 1;
+    }
+    return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "internal: no whole batch of %d in the training data", batch);
+}
+
 clnas_status clnas_train(clnas_model *model, const clnas_dataset *data, const clnas_train_options *opt,
                          clnas_train_result *result, clnas_error *err)
 {
@@ -83,19 +97,15 @@ clnas_status clnas_train(clnas_model *model, const clnas_dataset *data, const cl
             result->stopped = 1;
             break;
         }
-        int got = 0;
-        st = clnas_batcher_next(&b, images, elem, labels, &got, err);
-        if (st == CLNAS_OK && got < c->batch) { /* end of epoch (or its short tail): next epoch */
-            if (got > 0)
-                st = clnas_batcher_next(&b, images, elem, labels, &got, err); /* returns 0: epoch boundary */
-            if (st == CLNAS_OK)
-                st = clnas_batcher_next(&b, images, elem, labels, &got, err);
+        int new_epoch = 0;
+        st = next_whole_batch(&b, images, elem, labels, c->batch, &new_epoch, err);
+        if (st != CLNAS_OK)
+            break;
+        if (new_epoch) {
             epoch_loss = 0;
             epoch_correct = epoch_images = 0;
             epoch_steps = 0;
         }
-        if (st != CLNAS_OK)
-            break;
         double lr = 0.5 * opt->lr * (1.0 + cos(3.14159265358979323846 * (double)step / (double)steps));
         double loss = 0;
         st = clnas_model_set_batch(model, images, labels, err);

@@ -7,14 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "clnas/model.h"
+#include "device_fixture.h"
 #include "plan.h"
 #include "program_cache.h"
-#include "ref_case.h"
 
 static int count_new(const clnas_plan *plan, const clnas_plan *const *before, int nbefore)
 {
@@ -31,14 +30,10 @@ static int count_new(const clnas_plan *plan, const clnas_plan *const *before, in
 
 static void test_second_arch_builds_only_new_programs(void **state)
 {
-    (void)state;
-    char dir[] = "/tmp/clnas-cache-reuse-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    clnas_device *dev;
+    device_fixture *f = *state;
     clnas_error err;
-    assert_int_equal(clnas_device_open(NULL, &dev, &err), CLNAS_OK);
     struct clnas_program_cache *cache;
-    assert_int_equal(clnas_program_cache_new(dev, dir, &cache, &err), CLNAS_OK);
+    assert_int_equal(clnas_program_cache_new(f->dev, f->dir, &cache, &err), CLNAS_OK);
     static const char *const archs[] = {
         "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|",
         "|nor_conv_3x3~0|+|avg_pool_3x3~0|nor_conv_1x1~1|+|skip_connect~0|nor_conv_3x3~1|none~2|",
@@ -55,7 +50,7 @@ static void test_second_arch_builds_only_new_programs(void **state)
         cfg.cells = 1;
         cfg.batch = 4;
         cfg.height = cfg.width = 8;
-        if (clnas_model_new(dev, cache, &cfg, &models[a], &err) != CLNAS_OK)
+        if (clnas_model_new(f->dev, cache, &cfg, &models[a], &err) != CLNAS_OK)
             fail_msg("%s", err.message);
         plans[a] = clnas_model_plan(models[a]);
         clnas_program_cache_stats st;
@@ -71,16 +66,12 @@ static void test_second_arch_builds_only_new_programs(void **state)
     for (int a = 0; a < 3; a++)
         clnas_model_free(models[a]);
     clnas_program_cache_free(cache);
-    clnas_device_free(dev);
-    char cmd[600];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_second_arch_builds_only_new_programs),
+        device_dir_unit_test(test_second_arch_builds_only_new_programs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 
 #include "clnas/rng.h"
 #include "clnas/space.h"
+#include "scratch_dir.h"
 
 #ifndef CLNAS_TOOL_PATH
 #error "define CLNAS_TOOL_PATH as the absolute path of the built clnas program"
@@ -38,18 +39,12 @@ static void tool_run_free(tool_run *r)
     free(r->err);
 }
 
-static const char *temp_dir(void)
-{
-    const char *dir = getenv("TMPDIR");
-    return dir && dir[0] == '/' ? dir : "/tmp";
-}
-
 /* A new file under the temporary directory holding content; the caller unlinks and frees the path. */
 static char *write_temp(const char *content)
 {
     char *path = malloc(4096);
     assert_non_null(path);
-    snprintf(path, 4096, "%s/clnas_cli_XXXXXX", temp_dir());
+    snprintf(path, 4096, "%s/clnas_cli_XXXXXX", scratch_dir_base());
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     FILE *f = fdopen(fd, "w");
@@ -408,14 +403,10 @@ static void test_devices_names_what_clnas_device_selects(void **state)
  * to install. A loader that ignores OCL_ICD_VENDORS still finds the real platforms; the test is skipped there. */
 static void test_devices_without_platform_says_what_to_install(void **state)
 {
-    (void)state;
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s/clnas_no_icd_XXXXXX", temp_dir());
-    assert_non_null(mkdtemp(dir));
+    const char *empty_dir = *state;
     char env[4200] = "env -u OCL_ICD_FILENAMES OCL_ICD_VENDORS=";
-    append_quoted(env, sizeof env, dir);
+    append_quoted(env, sizeof env, empty_dir);
     tool_run r = run_tool_env(env, NULL, "devices", (const char *)NULL);
-    rmdir(dir);
     if (r.status == 0) {
         tool_run_free(&r);
         skip();
@@ -441,7 +432,7 @@ int main(void)
         cmocka_unit_test(test_devices_marks_the_default),
         cmocka_unit_test(test_devices_json_is_one_array),
         cmocka_unit_test(test_devices_names_what_clnas_device_selects),
-        cmocka_unit_test(test_devices_without_platform_says_what_to_install),
+        scratch_dir_unit_test(test_devices_without_platform_says_what_to_install),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

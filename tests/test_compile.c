@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +19,7 @@
 #include "clnas/space.h"
 #include "plan.h"
 #include "plan_write.h"
+#include "scratch_dir.h"
 
 #define BEST_ARCH "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
 /* the best arch with the two convolutions into node 3 removed: nodes 1 and 2 no longer reach the output */
@@ -188,33 +188,11 @@ static void test_sampled_plans(void **state)
 
 /* ---- the written folder ---- */
 
-static void remove_tree(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    char path[4096];
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        struct stat st;
-        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-            remove_tree(path);
-        else
-            unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 static char *make_temp_dir(void)
 {
-    char tmpl[] = "/tmp/clnas-test-compile-XXXXXX";
-    char *dir = mkdtemp(tmpl);
+    char *dir = scratch_dir_new("clnas-test-compile");
     assert_non_null(dir);
-    return strdup(dir);
+    return dir;
 }
 
 static char *read_text(const char *path)
@@ -349,7 +327,7 @@ static void test_write_dir(void **state)
     assert_int_equal(clnas_plan_write_dir(plan, path, &err), CLNAS_ERR_IO);
     assert_non_null(strstr(err.message, "plan.json"));
 
-    remove_tree(root);
+    scratch_dir_remove(root);
     free(root);
     clnas_plan_free(plan);
 }
@@ -370,7 +348,7 @@ static void test_zero_node_marked(void **state)
     assert_null(strstr(text, "n2 [label=\"2\\n(zero)\""));
     assert_non_null(strstr(text, "BN shift"));
     free(text);
-    remove_tree(root);
+    scratch_dir_remove(root);
     free(root);
     clnas_plan_free(plan);
 }
@@ -426,7 +404,7 @@ static void test_tool_json(void **state)
     assert_non_null(strstr(out, "launches per step"));
     assert_non_null(strstr(out, root));
     clnas_plan_free(plan);
-    remove_tree(root);
+    scratch_dir_remove(root);
     free(root);
 }
 

@@ -5,7 +5,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,56 +12,10 @@
 #include <unistd.h>
 
 #include "clnas/data.h"
+#include "scratch_dir.h"
 
 #define RECORD 3073
 #define IMAGE 3072
-
-/* ---- a scratch directory per test ---- */
-
-static void remove_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d))) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            char child[4096];
-            snprintf(child, sizeof child, "%s/%s", path, e->d_name);
-            remove_tree(child);
-        }
-        closedir(d);
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
-
-static int setup_dir(void **state)
-{
-    const char *base = getenv("TMPDIR");
-    char *dir = malloc(4096);
-    snprintf(dir, 4096, "%s/clnas-cifar-XXXXXX", base && *base ? base : "/tmp");
-    if (!mkdtemp(dir)) {
-        free(dir);
-        return -1;
-    }
-    *state = dir;
-    return 0;
-}
-
-static int teardown_dir(void **state)
-{
-    remove_tree(*state);
-    free(*state);
-    return 0;
-}
-
-static const char *path_in(char *buf, size_t size, void **state, const char *name)
-{
-    snprintf(buf, size, "%s/%s", (const char *)*state, name);
-    return buf;
-}
 
 /* The pixel byte of image `id`, channel c, position k: distinct enough to catch misplaced planes or images. */
 static uint8_t pixel_of(int id, int c, int k)
@@ -110,8 +63,8 @@ static void check_images(const clnas_dataset *ds, int first_id, int n)
 static void test_loads_and_concatenates_batches(void **state)
 {
     char a[4200], b[4200];
-    write_batch(path_in(a, sizeof a, state, "a.bin"), 0, 3, 0);
-    write_batch(path_in(b, sizeof b, state, "b.bin"), 3, 2, 0);
+    write_batch(scratch_dir_path(a, sizeof a, *state, "a.bin"), 0, 3, 0);
+    write_batch(scratch_dir_path(b, sizeof b, *state, "b.bin"), 3, 2, 0);
     const char *paths[] = {a, b};
     clnas_dataset ds;
     clnas_error err;
@@ -147,10 +100,10 @@ static void expect_error(const char *const *paths, int n, clnas_status want, con
 static void test_rejects_bad_batches(void **state)
 {
     char good[4200], odd[4200], empty[4200], label[4200], missing[4200];
-    write_batch(path_in(good, sizeof good, state, "good.bin"), 0, 2, 0);
-    write_batch(path_in(odd, sizeof odd, state, "odd.bin"), 0, 2, 5);
-    write_batch(path_in(empty, sizeof empty, state, "empty.bin"), 0, 0, 0);
-    path_in(missing, sizeof missing, state, "missing.bin");
+    write_batch(scratch_dir_path(good, sizeof good, *state, "good.bin"), 0, 2, 0);
+    write_batch(scratch_dir_path(odd, sizeof odd, *state, "odd.bin"), 0, 2, 5);
+    write_batch(scratch_dir_path(empty, sizeof empty, *state, "empty.bin"), 0, 0, 0);
+    scratch_dir_path(missing, sizeof missing, *state, "missing.bin");
 
     const char *p1[] = {good, odd};
     expect_error(p1, 2, CLNAS_ERR_FORMAT, "size 6151 bytes is not a positive multiple of the 3073-byte", odd);
@@ -160,7 +113,7 @@ static void test_rejects_bad_batches(void **state)
     expect_error(p3, 2, CLNAS_ERR_IO, "cannot open", missing);
 
     /* a label of 10 in the second record */
-    write_batch(path_in(label, sizeof label, state, "label.bin"), 0, 3, 0);
+    write_batch(scratch_dir_path(label, sizeof label, *state, "label.bin"), 0, 3, 0);
     FILE *f = fopen(label, "r+b");
     assert_non_null(f);
     fseek(f, RECORD, SEEK_SET);
@@ -199,7 +152,7 @@ static void test_load_dir_cifar_layouts(void **state)
 
     /* as the CIFAR-10 tarball unpacks: inside cifar-10-batches-bin/ */
     char sub[1024], p[4200];
-    assert_int_equal(mkdir(path_in(sub, sizeof sub, state, "unpacked"), 0700), 0);
+    assert_int_equal(mkdir(scratch_dir_path(sub, sizeof sub, *state, "unpacked"), 0700), 0);
     snprintf(p, sizeof p, "%s/cifar-10-batches-bin", sub);
     assert_int_equal(mkdir(p, 0700), 0);
     write_cifar_layout(p);
@@ -228,9 +181,9 @@ static void test_load_dir_cifar_layouts(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_loads_and_concatenates_batches, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(test_rejects_bad_batches, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(test_load_dir_cifar_layouts, setup_dir, teardown_dir),
+        scratch_dir_unit_test(test_loads_and_concatenates_batches),
+        scratch_dir_unit_test(test_rejects_bad_batches),
+        scratch_dir_unit_test(test_load_dir_cifar_layouts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,6 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,53 +14,7 @@
 #include <zlib.h>
 
 #include "clnas/data.h"
-
-/* ---- a scratch directory per test ---- */
-
-static void remove_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d))) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            char child[4096];
-            snprintf(child, sizeof child, "%s/%s", path, e->d_name);
-            remove_tree(child);
-        }
-        closedir(d);
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
-
-static int setup_dir(void **state)
-{
-    const char *base = getenv("TMPDIR");
-    char *dir = malloc(4096);
-    snprintf(dir, 4096, "%s/clnas-idx-XXXXXX", base && *base ? base : "/tmp");
-    if (!mkdtemp(dir)) {
-        free(dir);
-        return -1;
-    }
-    *state = dir;
-    return 0;
-}
-
-static int teardown_dir(void **state)
-{
-    remove_tree(*state);
-    free(*state);
-    return 0;
-}
-
-static const char *path_in(char *buf, size_t size, void **state, const char *name)
-{
-    snprintf(buf, size, "%s/%s", (const char *)*state, name);
-    return buf;
-}
+#include "scratch_dir.h"
 
 /* ---- IDX writers ---- */
 
@@ -168,8 +121,8 @@ static void test_loads_plain_and_gzipped(void **state)
     clnas_dataset ds;
     clnas_error err;
     for (int gz = 0; gz <= 1; gz++) {
-        path_in(im, sizeof im, state, gz ? "images.gz" : "images");
-        path_in(lb, sizeof lb, state, gz ? "labels.gz" : "labels");
+        scratch_dir_path(im, sizeof im, *state, gz ? "images.gz" : "images");
+        scratch_dir_path(lb, sizeof lb, *state, gz ? "labels.gz" : "labels");
         write_images(im, 0, gz);
         write_labels(lb, 0, gz);
         clnas_status s = clnas_idx_load(im, lb, &ds, &err);
@@ -182,8 +135,8 @@ static void test_loads_plain_and_gzipped(void **state)
         assert_int_equal(ds.count, 0);
     }
     /* gzipped images with plain labels mix fine */
-    path_in(im, sizeof im, state, "images.gz");
-    path_in(lb, sizeof lb, state, "labels");
+    scratch_dir_path(im, sizeof im, *state, "images.gz");
+    scratch_dir_path(lb, sizeof lb, *state, "labels");
     assert_int_equal(clnas_idx_load(im, lb, &ds, &err), CLNAS_OK);
     check_good_dataset(&ds);
     clnas_dataset_free(&ds);
@@ -192,20 +145,20 @@ static void test_loads_plain_and_gzipped(void **state)
 static void test_rejects_truncated_and_trailing(void **state)
 {
     char im[4200], lb[4200];
-    path_in(lb, sizeof lb, state, "labels");
+    scratch_dir_path(lb, sizeof lb, *state, "labels");
     write_labels(lb, 0, 0);
     size_t total = 16 + sizeof test_pixels;
     char announce[128], holds[64];
     snprintf(announce, sizeof announce, "header announces %zu bytes", total);
 
     for (int gz = 0; gz <= 1; gz++) {
-        path_in(im, sizeof im, state, gz ? "short.gz" : "short");
+        scratch_dir_path(im, sizeof im, *state, gz ? "short.gz" : "short");
         write_images(im, -1, gz);
         snprintf(holds, sizeof holds, "file holds %zu", total - 1);
         expect_load_error(im, lb, CLNAS_ERR_FORMAT, "truncated", announce);
         expect_load_error(im, lb, CLNAS_ERR_FORMAT, holds, im);
 
-        path_in(im, sizeof im, state, gz ? "long.gz" : "long");
+        scratch_dir_path(im, sizeof im, *state, gz ? "long.gz" : "long");
         write_images(im, 3, gz);
         snprintf(holds, sizeof holds, "file holds %zu", total + 3);
         expect_load_error(im, lb, CLNAS_ERR_FORMAT, "trailing data", announce);
@@ -213,19 +166,19 @@ static void test_rejects_truncated_and_trailing(void **state)
     }
 
     /* header cut inside the dimensions */
-    path_in(im, sizeof im, state, "header_only");
+    scratch_dir_path(im, sizeof im, *state, "header_only");
     write_images(im, -(int)(sizeof test_pixels) - 5, 0);
     expect_load_error(im, lb, CLNAS_ERR_FORMAT, "truncated header", im);
 
     /* labels file one short */
-    path_in(im, sizeof im, state, "images");
+    scratch_dir_path(im, sizeof im, *state, "images");
     write_images(im, 0, 0);
-    path_in(lb, sizeof lb, state, "short_labels");
+    scratch_dir_path(lb, sizeof lb, *state, "short_labels");
     write_labels(lb, -1, 0);
     expect_load_error(im, lb, CLNAS_ERR_FORMAT, "truncated", lb);
 
     /* a gzip stream cut in the middle of its compressed data */
-    path_in(im, sizeof im, state, "big.gz");
+    scratch_dir_path(im, sizeof im, *state, "big.gz");
     enum { BIG = 64 * 1024 };
     uint8_t *noise = malloc(BIG);
     assert_non_null(noise);
@@ -240,29 +193,29 @@ static void test_rejects_truncated_and_trailing(void **state)
     struct stat sb;
     assert_int_equal(stat(im, &sb), 0);
     assert_int_equal(truncate(im, sb.st_size / 2), 0);
-    path_in(lb, sizeof lb, state, "labels");
+    scratch_dir_path(lb, sizeof lb, *state, "labels");
     expect_load_error(im, lb, CLNAS_ERR_FORMAT, "", im);
 }
 
 static void test_rejects_wrong_magic(void **state)
 {
     char im[4200], lb[4200];
-    path_in(im, sizeof im, state, "images");
-    path_in(lb, sizeof lb, state, "labels");
+    scratch_dir_path(im, sizeof im, *state, "images");
+    scratch_dir_path(lb, sizeof lb, *state, "labels");
     write_images(im, 0, 0);
     write_labels(lb, 0, 0);
     /* labels given as images and the reverse */
     expect_load_error(lb, im, CLNAS_ERR_FORMAT, "magic is 0x00000801, expected 0x00000803", lb);
 
     char bad[4200];
-    path_in(bad, sizeof bad, state, "float_images");
+    scratch_dir_path(bad, sizeof bad, *state, "float_images");
     uint32_t dims[3] = {N, H, W};
     fill_pixels();
     write_idx(bad, 0x00000D03, 3, dims, test_pixels, 0, 0);
     expect_load_error(bad, lb, CLNAS_ERR_FORMAT, "magic is 0x00000d03", bad);
 
     char empty[4200];
-    path_in(empty, sizeof empty, state, "empty");
+    scratch_dir_path(empty, sizeof empty, *state, "empty");
     write_bytes(empty, "", 0, 0);
     expect_load_error(empty, lb, CLNAS_ERR_FORMAT, "shorter than the 4-byte IDX magic", empty);
 }
@@ -270,26 +223,26 @@ static void test_rejects_wrong_magic(void **state)
 static void test_rejects_count_mismatch_and_bad_labels(void **state)
 {
     char im[4200], lb[4200];
-    path_in(im, sizeof im, state, "images");
+    scratch_dir_path(im, sizeof im, *state, "images");
     write_images(im, 0, 1);
-    path_in(lb, sizeof lb, state, "labels4");
+    scratch_dir_path(lb, sizeof lb, *state, "labels4");
     uint32_t four[1] = {4};
     write_idx(lb, 0x00000801, 1, four, test_labels, 0, 0);
     expect_load_error(im, lb, CLNAS_ERR_FORMAT, "holds 5 images but", "holds 4 labels");
 
-    path_in(lb, sizeof lb, state, "labels10");
+    scratch_dir_path(lb, sizeof lb, *state, "labels10");
     uint8_t bad[N] = {1, 2, 10, 3, 4};
     uint32_t n[1] = {N};
     write_idx(lb, 0x00000801, 1, n, bad, 0, 0);
     expect_load_error(im, lb, CLNAS_ERR_FORMAT, "label 2 (byte 10) is 10, expected 0 .. 9", lb);
 
-    path_in(lb, sizeof lb, state, "zero_images");
+    scratch_dir_path(lb, sizeof lb, *state, "zero_images");
     uint32_t zero_dims[3] = {0, H, W};
     write_idx(lb, 0x00000803, 3, zero_dims, test_pixels, 0, 0);
     expect_load_error(lb, im, CLNAS_ERR_FORMAT, "dimension 0 is 0", lb);
 
     char missing[4200];
-    path_in(missing, sizeof missing, state, "no-such-file.gz");
+    scratch_dir_path(missing, sizeof missing, *state, "no-such-file.gz");
     expect_load_error(missing, lb, CLNAS_ERR_IO, "cannot open", missing);
 }
 
@@ -297,10 +250,10 @@ static void test_load_dir_idx_layout(void **state)
 {
     char p[4200];
     /* train gzipped, test plain: the Debian package's layout and an unpacked one */
-    write_images(path_in(p, sizeof p, state, "train-images-idx3-ubyte.gz"), 0, 1);
-    write_labels(path_in(p, sizeof p, state, "train-labels-idx1-ubyte.gz"), 0, 1);
-    write_images(path_in(p, sizeof p, state, "t10k-images-idx3-ubyte"), 0, 0);
-    write_labels(path_in(p, sizeof p, state, "t10k-labels-idx1-ubyte"), 0, 0);
+    write_images(scratch_dir_path(p, sizeof p, *state, "train-images-idx3-ubyte.gz"), 0, 1);
+    write_labels(scratch_dir_path(p, sizeof p, *state, "train-labels-idx1-ubyte.gz"), 0, 1);
+    write_images(scratch_dir_path(p, sizeof p, *state, "t10k-images-idx3-ubyte"), 0, 0);
+    write_labels(scratch_dir_path(p, sizeof p, *state, "t10k-labels-idx1-ubyte"), 0, 0);
     clnas_dataset ds;
     clnas_error err;
     for (int split = CLNAS_SPLIT_TRAIN; split <= CLNAS_SPLIT_TEST; split++) {
@@ -312,7 +265,7 @@ static void test_load_dir_idx_layout(void **state)
         clnas_dataset_free(&ds);
     }
     /* a missing labels file is named */
-    unlink(path_in(p, sizeof p, state, "t10k-labels-idx1-ubyte"));
+    unlink(scratch_dir_path(p, sizeof p, *state, "t10k-labels-idx1-ubyte"));
     assert_int_equal(clnas_dataset_load_dir(*state, CLNAS_SPLIT_TEST, &ds, &err), CLNAS_ERR_NOT_FOUND);
     assert_non_null(strstr(err.message, "t10k-images-idx3-ubyte but not its labels file"));
     assert_non_null(strstr(err.message, "t10k-labels-idx1-ubyte[.gz]"));
@@ -334,8 +287,8 @@ static void test_load_dir_reports_what_it_looked_for(void **state)
     assert_non_null(strstr(err.message, "test_batch.bin"));
 
     char p[4200];
-    assert_int_equal(clnas_dataset_load_dir(path_in(p, sizeof p, state, "absent"), CLNAS_SPLIT_TEST, &ds, &err),
-                     CLNAS_ERR_NOT_FOUND);
+    scratch_dir_path(p, sizeof p, *state, "absent");
+    assert_int_equal(clnas_dataset_load_dir(p, CLNAS_SPLIT_TEST, &ds, &err), CLNAS_ERR_NOT_FOUND);
     assert_non_null(strstr(err.message, p));
 }
 
@@ -377,12 +330,12 @@ static void test_fashion_mnist(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_loads_plain_and_gzipped, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(test_rejects_truncated_and_trailing, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(test_rejects_wrong_magic, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(test_rejects_count_mismatch_and_bad_labels, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(test_load_dir_idx_layout, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(test_load_dir_reports_what_it_looked_for, setup_dir, teardown_dir),
+        scratch_dir_unit_test(test_loads_plain_and_gzipped),
+        scratch_dir_unit_test(test_rejects_truncated_and_trailing),
+        scratch_dir_unit_test(test_rejects_wrong_magic),
+        scratch_dir_unit_test(test_rejects_count_mismatch_and_bad_labels),
+        scratch_dir_unit_test(test_load_dir_idx_layout),
+        scratch_dir_unit_test(test_load_dir_reports_what_it_looked_for),
         cmocka_unit_test(test_fashion_mnist),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,6 +16,7 @@
 #include "algo_choice.h"
 #include "clnas/model.h"
 #include "clnas/rng.h"
+#include "device_fixture.h"
 #include "executor.h"
 #include "gemm_clblast.h"
 #include "gemm_desc.h"
@@ -25,42 +26,6 @@
 #include "program_cache.h"
 
 #define GUARD 29 /* poisoned elements before and after every tensor */
-
-typedef struct fixture {
-    clnas_device *dev;
-    char dir[64]; /* a private cache directory */
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    clnas_error err;
-    if (!f || clnas_device_open(NULL, &f->dev, &err) != CLNAS_OK) {
-        fprintf(stderr, "no device: %s\n", f ? err.message : "out of memory");
-        free(f);
-        return -1;
-    }
-    snprintf(f->dir, sizeof f->dir, "/tmp/clnas-test-gemm-XXXXXX");
-    if (!mkdtemp(f->dir)) {
-        clnas_device_free(f->dev);
-        free(f);
-        return -1;
-    }
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", f->dir);
-    clnas_device_free(f->dev);
-    free(f);
-    return 0;
-}
 
 /* ---- one alternative on device buffers against the reference ---- */
 
@@ -72,7 +37,7 @@ typedef struct slot_data {
 } slot_data;
 
 /* Runs g with slot i in its own buffer between poisoned guards; fills got; returns 1 when the guards held. */
-static int run_gemm(const fixture *f, const clnas_gemm_desc *g, const clnas_kernel_desc *kd, int fp64,
+static int run_gemm(const device_fixture *f, const clnas_gemm_desc *g, const clnas_kernel_desc *kd, int fp64,
                     slot_data *slots)
 {
     size_t es = fp64 ? sizeof(double) : sizeof(float);
@@ -158,7 +123,7 @@ static const linear_shape linear_shapes[] = {
     {256, 64, 10, 0}, {256, 64, 10, 1}, {64, 16, 10, 0}, {3, 5, 7, 1}, {17, 33, 9, 0}, {1, 1, 1, 1}, {5, 1, 3, 0},
 };
 
-static int check_linear(const fixture *f, const linear_shape *s, int fp64)
+static int check_linear(const device_fixture *f, const linear_shape *s, int fp64)
 {
     clnas_linear_params p = {s->n, s->in, s->out, s->accum};
     clnas_error err;
@@ -245,7 +210,7 @@ static clnas_conv_params conv_params(const conv_shape *s)
     return p;
 }
 
-static int check_conv(const fixture *f, const conv_shape *s, int fp64, int backward)
+static int check_conv(const device_fixture *f, const conv_shape *s, int fp64, int backward)
 {
     clnas_conv_params p = conv_params(s);
     int ho = clnas_conv_out_dim(p.h, p.ksize, p.stride, p.pad), wo = clnas_conv_out_dim(p.w, p.ksize, p.stride, p.pad);
@@ -330,7 +295,7 @@ static void test_convgemm_f32(void **state)
 /* float64 plans (gradient checks) use CLBlastD*: the small odd shapes */
 static void test_f64(void **state)
 {
-    fixture *f = *state;
+    device_fixture *f = *state;
     if (!f->dev->info.has_fp64)
         skip();
     int ok = check_linear(f, &linear_shapes[3], 1) & check_linear(f, &linear_shapes[4], 1);
@@ -373,7 +338,7 @@ static void test_no_alternative(void **state)
  * (recorded with the reason), and the error of a failing call names the routine and CLBlast's status. */
 static void test_measure_rejects(void **state)
 {
-    fixture *f = *state;
+    device_fixture *f = *state;
     clnas_error err;
     clnas_program_cache *cache = NULL;
     assert_int_equal(clnas_program_cache_new(f->dev, f->dir, &cache, &err), CLNAS_OK);
@@ -445,7 +410,7 @@ static void small_config(clnas_net_config *cfg)
     cfg->height = cfg->width = 8;
 }
 
-static clnas_model *model_with(fixture *f, clnas_program_cache *cache, const char *algo)
+static clnas_model *model_with(device_fixture *f, clnas_program_cache *cache, const char *algo)
 {
     clnas_net_config cfg;
     small_config(&cfg);
@@ -475,7 +440,7 @@ static int gemm_launches(const clnas_executor *ex)
 /* One training step's logits, loss and every gradient agree whichever way the GEMM launches run. */
 static void test_network_both_ways(void **state)
 {
-    fixture *f = *state;
+    device_fixture *f = *state;
     clnas_program_cache *cache = NULL;
     clnas_error err;
     assert_int_equal(clnas_program_cache_new(f->dev, f->dir, &cache, &err), CLNAS_OK);
@@ -519,7 +484,7 @@ static void test_network_both_ways(void **state)
 
 /* ---- the choice: measured once, then reused ---- */
 
-static clnas_executor *executor_for(fixture *f, clnas_program_cache *cache, const clnas_plan *plan,
+static clnas_executor *executor_for(device_fixture *f, clnas_program_cache *cache, const clnas_plan *plan,
                                     const clnas_algo_choices *recorded)
 {
     clnas_executor *ex = NULL;
@@ -555,7 +520,7 @@ static void print_choices(const clnas_algo_choices *c)
 
 static void test_choice_reused(void **state)
 {
-    fixture *f = *state;
+    device_fixture *f = *state;
     clnas_error err;
     clnas_net_config cfg;
     small_config(&cfg);
@@ -656,7 +621,7 @@ static void test_choice_reused(void **state)
 /* The file format on its own: round trip, bad lines skipped and counted, a foreign header ignored. */
 static void test_choice_file(void **state)
 {
-    fixture *f = *state;
+    device_fixture *f = *state;
     clnas_error err;
     char path[256];
     snprintf(path, sizeof path, "%s/algo/sub/choices.tsv", f->dir);
@@ -734,5 +699,5 @@ int main(void)
         cmocka_unit_test(test_network_both_ways),
         cmocka_unit_test(test_choice_reused),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, device_fixture_with_dir, device_fixture_teardown);
 }

@@ -13,17 +13,11 @@
 
 #include "clnas/model.h"
 #include "clnas/rng.h"
+#include "device_fixture.h"
 #include "plan.h"
-#include "program_cache.h"
-#include "ref_case.h"
 
 #define FD_STEP 1e-6
 #define PER_TENSOR 5 /* elements checked per tensor */
-
-typedef struct fixture {
-    clnas_device *dev;
-    struct clnas_program_cache *cache;
-} fixture;
 
 static double loss_of(clnas_model *m)
 {
@@ -45,7 +39,7 @@ static int check(const char *what, size_t index, double analytic, double numeric
 
 static void run(void **state, const char *arch, int channels, int in_channels, int hw)
 {
-    fixture *fx = *state;
+    device_fixture *fx = *state;
     clnas_net_config cfg;
     clnas_net_config_default(&cfg);
     clnas_error err;
@@ -145,28 +139,11 @@ static void test_zero_node_rgb(void **state)
     run(state, "|none~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|skip_connect~0|avg_pool_3x3~1|avg_pool_3x3~2|", 3, 3, 12);
 }
 
-static int setup(void **state)
-{
-    static fixture fx;
-    if (test_open_device(&fx.dev, &fx.cache))
-        return -1;
-    *state = &fx;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *fx = *state;
-    clnas_program_cache_free(fx->cache);
-    clnas_device_free(fx->dev);
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_best_arch),
         cmocka_unit_test(test_zero_node_rgb),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, device_fixture_with_cache, device_fixture_teardown);
 }

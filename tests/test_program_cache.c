@@ -13,8 +13,10 @@
 #include <unistd.h>
 
 #include "clnas/device.h"
+#include "device_fixture.h"
 #include "hash.h"
 #include "program_cache.h"
+#include "scratch_dir.h"
 
 static const char SCALE_SOURCE[] =
     "__kernel void scale(__global const float *x, __global float *y, const float a)\n"
@@ -28,58 +30,6 @@ static const char BROKEN_SOURCE[] =
     "{\n"
     "    y[get_global_id(0)] = undeclared_thing_zq;\n"
     "}\n";
-
-typedef struct fixture {
-    clnas_device *dev;
-    char dir[64];
-} fixture;
-
-static int fixture_setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    clnas_error err = {0};
-    if (!f || clnas_device_open(NULL, &f->dev, &err) != CLNAS_OK) {
-        fprintf(stderr, "cannot open a device: %s\n", err.message);
-        free(f);
-        return -1;
-    }
-    snprintf(f->dir, sizeof f->dir, "/tmp/clnas-test-cache-XXXXXX");
-    if (!mkdtemp(f->dir)) {
-        clnas_device_free(f->dev);
-        free(f);
-        return -1;
-    }
-    *state = f;
-    return 0;
-}
-
-static void remove_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d))) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            char child[1024];
-            snprintf(child, sizeof child, "%s/%s", path, e->d_name);
-            remove_tree(child);
-        }
-        closedir(d);
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
-
-static int fixture_teardown(void **state)
-{
-    fixture *f = *state;
-    remove_tree(f->dir);
-    clnas_device_free(f->dev);
-    free(f);
-    return 0;
-}
 
 /* Counts files under path whose name contains part; remembers the last one's path in found (if not NULL). */
 static int count_files(const char *path, const char *part, char *found, size_t cap)
@@ -147,7 +97,7 @@ static void test_hash(void **state)
 
 static void test_memory_then_disk_hit(void **state)
 {
-    fixture *f = *state;
+    device_fixture *f = *state;
     clnas_error err = {0};
     clnas_program_cache *cache = NULL;
     clnas_program_cache_stats stats;
@@ -216,7 +166,7 @@ static void test_memory_then_disk_hit(void **state)
 
 static void test_build_failure(void **state)
 {
-    fixture *f = *state;
+    device_fixture *f = *state;
     clnas_error err = {0};
     clnas_program_cache *cache = NULL;
     assert_int_equal(clnas_program_cache_new(f->dev, f->dir, &cache, &err), CLNAS_OK);
@@ -285,7 +235,8 @@ static void rewrite_file(const char *path, const void *data, size_t n)
     assert_int_equal(fclose(out), 0);
 }
 
-static void expect_rebuild(fixture *f)
+/* A fresh cache over f->dir gets the scale kernel with `builds` builds and `disk_hits` disk hits, and it works. */
+static void expect_load(device_fixture *f, int builds, int disk_hits)
 {
     clnas_error err = {0};
     clnas_program_cache *cache = NULL;
@@ -295,31 +246,25 @@ static void expect_rebuild(fixture *f)
     assert_int_equal(clnas_program_cache_kernel(cache, SCALE_SOURCE, "-DOFFSET=0.5f", "scale", "scale", &kernel, &err),
                      CLNAS_OK);
     clnas_program_cache_stats_get(cache, &stats);
-    assert_int_equal(stats.builds, 1);
-    assert_int_equal(stats.disk_hits, 0);
+    assert_int_equal(stats.builds, builds);
+    assert_int_equal(stats.disk_hits, disk_hits);
     check_scale_kernel(f->dev, kernel, 0.5f);
     clnas_program_cache_free(cache);
 }
 
-static void expect_disk_hit(fixture *f)
+static void expect_rebuild(device_fixture *f)
 {
-    clnas_error err = {0};
-    clnas_program_cache *cache = NULL;
-    clnas_program_cache_stats stats;
-    cl_kernel kernel = NULL;
-    assert_int_equal(clnas_program_cache_new(f->dev, f->dir, &cache, &err), CLNAS_OK);
-    assert_int_equal(clnas_program_cache_kernel(cache, SCALE_SOURCE, "-DOFFSET=0.5f", "scale", "scale", &kernel, &err),
-                     CLNAS_OK);
-    clnas_program_cache_stats_get(cache, &stats);
-    assert_int_equal(stats.builds, 0);
-    assert_int_equal(stats.disk_hits, 1);
-    check_scale_kernel(f->dev, kernel, 0.5f);
-    clnas_program_cache_free(cache);
+    expect_load(f, 1, 0);
+}
+
+static void expect_disk_hit(device_fixture *f)
+{
+    expect_load(f, 0, 1);
 }
 
 static void test_corrupt_binary_is_rebuilt(void **state)
 {
-    fixture *f = *state;
+    device_fixture *f = *state;
     expect_rebuild(f);
     char bin[1024];
     assert_int_equal(count_files(f->dir, ".bin", bin, sizeof bin), 1);
@@ -395,9 +340,23 @@ static void env_restore(const saved_env *s)
     }
 }
 
+/* With `variable` set to <f->dir>/<value>, a cache given no directory is created in <f->dir>/<expected>. */
+static void expect_default_dir(device_fixture *f, const char *variable, const char *value, const char *expected)
+{
+    clnas_error err = {0};
+    clnas_program_cache *cache = NULL;
+    char path[256];
+    setenv(variable, scratch_dir_path(path, sizeof path, f->dir, value), 1);
+    assert_int_equal(clnas_program_cache_new(f->dev, NULL, &cache, &err), CLNAS_OK);
+    assert_string_equal(clnas_program_cache_dir(cache), scratch_dir_path(path, sizeof path, f->dir, expected));
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    clnas_program_cache_free(cache);
+}
+
 static void test_cache_dir_from_environment(void **state)
 {
-    fixture *f = *state;
+    device_fixture *f = *state;
     clnas_error err = {0};
     clnas_program_cache *cache = NULL;
     char expected[256];
@@ -422,22 +381,9 @@ static void test_cache_dir_from_environment(void **state)
 
     /* Then $XDG_CACHE_HOME/clnas, then $HOME/.cache/clnas. */
     unsetenv("CLNAS_CACHE_DIR");
-    snprintf(expected, sizeof expected, "%s/xdg", f->dir);
-    setenv("XDG_CACHE_HOME", expected, 1);
-    assert_int_equal(clnas_program_cache_new(f->dev, NULL, &cache, &err), CLNAS_OK);
-    snprintf(expected, sizeof expected, "%s/xdg/clnas", f->dir);
-    assert_string_equal(clnas_program_cache_dir(cache), expected);
-    clnas_program_cache_free(cache);
-
+    expect_default_dir(f, "XDG_CACHE_HOME", "xdg", "xdg/clnas");
     unsetenv("XDG_CACHE_HOME");
-    snprintf(expected, sizeof expected, "%s/home", f->dir);
-    setenv("HOME", expected, 1);
-    assert_int_equal(clnas_program_cache_new(f->dev, NULL, &cache, &err), CLNAS_OK);
-    snprintf(expected, sizeof expected, "%s/home/.cache/clnas", f->dir);
-    assert_string_equal(clnas_program_cache_dir(cache), expected);
-    struct stat st;
-    assert_int_equal(stat(expected, &st), 0);
-    clnas_program_cache_free(cache);
+    expect_default_dir(f, "HOME", "home", "home/.cache/clnas");
 
     /* A path through a regular file cannot be created. */
     char blocker[256];
@@ -456,10 +402,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hash),
-        cmocka_unit_test_setup_teardown(test_memory_then_disk_hit, fixture_setup, fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_build_failure, fixture_setup, fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_corrupt_binary_is_rebuilt, fixture_setup, fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_cache_dir_from_environment, fixture_setup, fixture_teardown),
+        device_dir_unit_test(test_memory_then_disk_hit),
+        device_dir_unit_test(test_build_failure),
+        device_dir_unit_test(test_corrupt_binary_is_rebuilt),
+        device_dir_unit_test(test_cache_dir_from_environment),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

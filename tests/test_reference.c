@@ -12,15 +12,10 @@
 #include <cmocka.h>
 
 #include "clnas/model.h"
+#include "device_fixture.h"
 #include "kernel_harness.h"
 #include "plan.h"
-#include "program_cache.h"
 #include "ref_case.h"
-
-typedef struct fixture {
-    clnas_device *dev;
-    struct clnas_program_cache *cache;
-} fixture;
 
 static int compare_tensor(const ref_case *rc, const char *expected_name, const double *got, size_t n, double tol)
 {
@@ -52,7 +47,7 @@ static int compare_param(clnas_model *model, const ref_case *rc, const clnas_par
 
 static void run_case(void **state, const char *name)
 {
-    fixture *fx = *state;
+    device_fixture *fx = *state;
     ref_case rc;
     assert_int_equal(ref_case_load(&rc, name, 0), 0);
     clnas_model *model = NULL;
@@ -151,23 +146,6 @@ static void test_light_rgb_c3n1(void **state)
     run_case(state, "nb201-light-c3n1-rgb");
 }
 
-static int setup(void **state)
-{
-    static fixture fx;
-    if (test_open_device(&fx.dev, &fx.cache))
-        return -1;
-    *state = &fx;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *fx = *state;
-    clnas_program_cache_free(fx->cache);
-    clnas_device_free(fx->dev);
-    return 0;
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -180,5 +158,5 @@ int main(void)
     /* CLNAS_TEST_FILTER (a cmocka pattern) picks cases, e.g. the small ones under oclgrind */
     if (getenv("CLNAS_TEST_FILTER"))
         cmocka_set_test_filter(getenv("CLNAS_TEST_FILTER"));
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, device_fixture_with_cache, device_fixture_teardown);
 }

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "clnas/safetensors.h"
+#include "scratch_dir.h"
 
 #ifndef CLNAS_TEST_DATA
 #error "CLNAS_TEST_DATA must name tests/data"
@@ -21,52 +21,6 @@
 
 #define REF_BEST CLNAS_TEST_DATA "/reference/nb201-best-c4n1"
 #define REF_MIX CLNAS_TEST_DATA "/reference/nb201-mix-c4n2"
-
-/* ---- a scratch directory per test ---- */
-
-static void remove_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d))) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            char child[4096];
-            snprintf(child, sizeof child, "%s/%s", path, e->d_name);
-            remove_tree(child);
-        }
-        closedir(d);
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
-
-static int setup_dir(void **state)
-{
-    const char *base = getenv("TMPDIR");
-    char *dir = malloc(4096);
-    snprintf(dir, 4096, "%s/clnas-safetensors-XXXXXX", base && *base ? base : "/tmp");
-    if (!mkdtemp(dir)) {
-        free(dir);
-        return -1;
-    }
-    *state = dir;
-    return 0;
-}
-
-static int teardown_dir(void **state)
-{
-    remove_tree(*state);
-    free(*state);
-    return 0;
-}
-
-static void path_in(char *buf, size_t size, void **state, const char *name)
-{
-    snprintf(buf, size, "%s/%s", (const char *)*state, name);
-}
 
 static int count_entries(const char *dir)
 {
@@ -251,7 +205,7 @@ static void test_reads_second_reference(void **state)
 static void test_round_trip_all_dtypes(void **state)
 {
     char path[4200];
-    path_in(path, sizeof path, state, "rt.safetensors");
+    scratch_dir_path(path, sizeof path, *state, "rt.safetensors");
     float f32[6] = {1.5f, -2.25f, 3e-8f, 0.0f, -0.0f, 1e30f};
     double f64[3] = {0.1, -1e-300, 12345.678901234567};
     int32_t i32[4] = {0, -1, INT32_MAX, INT32_MIN};
@@ -331,7 +285,7 @@ static void test_round_trip_all_dtypes(void **state)
 static void test_round_trip_reference(void **state)
 {
     char path[4200];
-    path_in(path, sizeof path, state, "copy.safetensors");
+    scratch_dir_path(path, sizeof path, *state, "copy.safetensors");
     clnas_safetensors a, b;
     clnas_error err;
     assert_int_equal(clnas_safetensors_read(REF_BEST "/expected.safetensors", &a, &err), CLNAS_OK);
@@ -353,7 +307,7 @@ static void test_round_trip_reference(void **state)
 static void test_write_rejects_bad_tensors(void **state)
 {
     char path[4200];
-    path_in(path, sizeof path, state, "bad.safetensors");
+    scratch_dir_path(path, sizeof path, *state, "bad.safetensors");
     float v[4] = {0};
     clnas_error err;
     clnas_tensor dup[] = {
@@ -384,90 +338,67 @@ static void test_write_rejects_bad_tensors(void **state)
 
 /* ---- corrupt files ---- */
 
+/* Files of one JSON header (and 16 zero data bytes when with_data) that reading refuses as malformed. */
+static const struct {
+    const char *file, *header;
+    int with_data;
+    const char *fragment; /* the error message contains it */
+} malformed_headers[] = {
+    {"not_json.safetensors", "{\"a\": {\"dtype\": \"F32\",", 1, "not valid JSON"},
+    {"array.safetensors", "[1, 2]  ", 0, "not an object"},
+    {"garbage_after.safetensors", "{} xyz", 0, "after its JSON value"},
+    {"no_dtype.safetensors", "{\"w\": {\"shape\": [4], \"data_offsets\": [0, 16]}}", 1,
+     "tensor 'w': header entry has no \"dtype\""},
+    {"no_shape.safetensors", "{\"w\": {\"dtype\": \"F32\", \"data_offsets\": [0, 16]}}", 1, "no \"shape\""},
+    {"no_offsets.safetensors", "{\"w\": {\"dtype\": \"F32\", \"shape\": [4]}}", 1, "no \"data_offsets\""},
+    {"bf16.safetensors", "{\"w\": {\"dtype\": \"BF16\", \"shape\": [8], \"data_offsets\": [0, 16]}}", 1,
+     "dtype \"BF16\" is not supported"},
+    {"out_of_range.safetensors", "{\"w\": {\"dtype\": \"F32\", \"shape\": [4], \"data_offsets\": [8, 24]}}", 1,
+     "[8, 24] lie outside the 16 data bytes"},
+    {"reversed.safetensors", "{\"w\": {\"dtype\": \"F32\", \"shape\": [0], \"data_offsets\": [16, 0]}}", 1,
+     "lie outside"},
+    {"size_mismatch.safetensors", "{\"w\": {\"dtype\": \"F64\", \"shape\": [4], \"data_offsets\": [0, 16]}}", 1,
+     "shape [4] of F64 needs 32"},
+    {"negative_dim.safetensors", "{\"w\": {\"dtype\": \"F32\", \"shape\": [-4], \"data_offsets\": [0, 16]}}", 1,
+     "shape[0] is not a non-negative integer"},
+    {"fraction.safetensors", "{\"w\": {\"dtype\": \"F32\", \"shape\": [4], \"data_offsets\": [0.5, 16]}}", 1,
+     "data_offsets is not a pair"},
+    {"duplicate.safetensors",
+     "{\"w\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]},"
+     " \"w\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [8, 16]}}",
+     1, "'w' appears twice"},
+    {"bad_meta.safetensors", "{\"__metadata__\": {\"k\": 3}}", 0, "__metadata__[\"k\"] is not a string"},
+    /* a good tensor before a bad one is freed, not leaked (ASan would report it) */
+    {"second_bad.safetensors",
+     "{\"ok\": {\"dtype\": \"I32\", \"shape\": [2], \"data_offsets\": [0, 8]},"
+     " \"bad\": {\"dtype\": \"I32\", \"shape\": [3], \"data_offsets\": [8, 16]}}",
+     1, "tensor 'bad'"},
+};
+
 static void test_rejects_corrupt_files(void **state)
 {
     char p[4200];
     unsigned char data[16] = {0};
 
-    path_in(p, sizeof p, state, "short.safetensors");
+    scratch_dir_path(p, sizeof p, *state, "short.safetensors");
     FILE *f = fopen(p, "wb");
     assert_non_null(f);
     fwrite("abcde", 1, 5, f);
     fclose(f);
     expect_read_error(p, CLNAS_ERR_FORMAT, "shorter than the 8-byte");
 
-    path_in(p, sizeof p, state, "long_header.safetensors");
+    scratch_dir_path(p, sizeof p, *state, "long_header.safetensors");
     write_raw(p, 1000, "{}", NULL, 0);
     expect_read_error(p, CLNAS_ERR_FORMAT, "header length 1000 runs past the end");
 
-    path_in(p, sizeof p, state, "not_json.safetensors");
-    write_file(p, "{\"a\": {\"dtype\": \"F32\",", data, 16);
-    expect_read_error(p, CLNAS_ERR_FORMAT, "not valid JSON");
+    for (size_t i = 0; i < sizeof malformed_headers / sizeof malformed_headers[0]; i++) {
+        scratch_dir_path(p, sizeof p, *state, malformed_headers[i].file);
+        int with_data = malformed_headers[i].with_data;
+        write_file(p, malformed_headers[i].header, with_data ? data : NULL, with_data ? sizeof data : 0);
+        expect_read_error(p, CLNAS_ERR_FORMAT, malformed_headers[i].fragment);
+    }
 
-    path_in(p, sizeof p, state, "array.safetensors");
-    write_file(p, "[1, 2]  ", NULL, 0);
-    expect_read_error(p, CLNAS_ERR_FORMAT, "not an object");
-
-    path_in(p, sizeof p, state, "garbage_after.safetensors");
-    write_file(p, "{} xyz", NULL, 0);
-    expect_read_error(p, CLNAS_ERR_FORMAT, "after its JSON value");
-
-    path_in(p, sizeof p, state, "no_dtype.safetensors");
-    write_file(p, "{\"w\": {\"shape\": [4], \"data_offsets\": [0, 16]}}", data, 16);
-    expect_read_error(p, CLNAS_ERR_FORMAT, "tensor 'w': header entry has no \"dtype\"");
-
-    path_in(p, sizeof p, state, "no_shape.safetensors");
-    write_file(p, "{\"w\": {\"dtype\": \"F32\", \"data_offsets\": [0, 16]}}", data, 16);
-    expect_read_error(p, CLNAS_ERR_FORMAT, "no \"shape\"");
-
-    path_in(p, sizeof p, state, "no_offsets.safetensors");
-    write_file(p, "{\"w\": {\"dtype\": \"F32\", \"shape\": [4]}}", data, 16);
-    expect_read_error(p, CLNAS_ERR_FORMAT, "no \"data_offsets\"");
-
-    path_in(p, sizeof p, state, "bf16.safetensors");
-    write_file(p, "{\"w\": {\"dtype\": \"BF16\", \"shape\": [8], \"data_offsets\": [0, 16]}}", data, 16);
-    expect_read_error(p, CLNAS_ERR_FORMAT, "dtype \"BF16\" is not supported");
-
-    path_in(p, sizeof p, state, "out_of_range.safetensors");
-    write_file(p, "{\"w\": {\"dtype\": \"F32\", \"shape\": [4], \"data_offsets\": [8, 24]}}", data, 16);
-    expect_read_error(p, CLNAS_ERR_FORMAT, "[8, 24] lie outside the 16 data bytes");
-
-    path_in(p, sizeof p, state, "reversed.safetensors");
-    write_file(p, "{\"w\": {\"dtype\": \"F32\", \"shape\": [0], \"data_offsets\": [16, 0]}}", data, 16);
-    expect_read_error(p, CLNAS_ERR_FORMAT, "lie outside");
-
-    path_in(p, sizeof p, state, "size_mismatch.safetensors");
-    write_file(p, "{\"w\": {\"dtype\": \"F64\", \"shape\": [4], \"data_offsets\": [0, 16]}}", data, 16);
-    expect_read_error(p, CLNAS_ERR_FORMAT, "shape [4] of F64 needs 32");
-
-    path_in(p, sizeof p, state, "negative_dim.safetensors");
-    write_file(p, "{\"w\": {\"dtype\": \"F32\", \"shape\": [-4], \"data_offsets\": [0, 16]}}", data, 16);
-    expect_read_error(p, CLNAS_ERR_FORMAT, "shape[0] is not a non-negative integer");
-
-    path_in(p, sizeof p, state, "fraction.safetensors");
-    write_file(p, "{\"w\": {\"dtype\": \"F32\", \"shape\": [4], \"data_offsets\": [0.5, 16]}}", data, 16);
-    expect_read_error(p, CLNAS_ERR_FORMAT, "data_offsets is not a pair");
-
-    path_in(p, sizeof p, state, "duplicate.safetensors");
-    write_file(p,
-               "{\"w\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]},"
-               " \"w\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [8, 16]}}",
-               data, 16);
-    expect_read_error(p, CLNAS_ERR_FORMAT, "'w' appears twice");
-
-    path_in(p, sizeof p, state, "bad_meta.safetensors");
-    write_file(p, "{\"__metadata__\": {\"k\": 3}}", NULL, 0);
-    expect_read_error(p, CLNAS_ERR_FORMAT, "__metadata__[\"k\"] is not a string");
-
-    /* a good tensor before a bad one is freed, not leaked (ASan would report it) */
-    path_in(p, sizeof p, state, "second_bad.safetensors");
-    write_file(p,
-               "{\"ok\": {\"dtype\": \"I32\", \"shape\": [2], \"data_offsets\": [0, 8]},"
-               " \"bad\": {\"dtype\": \"I32\", \"shape\": [3], \"data_offsets\": [8, 16]}}",
-               data, 16);
-    expect_read_error(p, CLNAS_ERR_FORMAT, "tensor 'bad'");
-
-    path_in(p, sizeof p, state, "missing.safetensors");
+    scratch_dir_path(p, sizeof p, *state, "missing.safetensors");
     expect_read_error(p, CLNAS_ERR_IO, "cannot open");
 }
 
@@ -476,7 +407,7 @@ static void test_accepts_minimal_files(void **state)
     char p[4200];
     clnas_safetensors st;
     clnas_error err;
-    path_in(p, sizeof p, state, "empty_object.safetensors");
+    scratch_dir_path(p, sizeof p, *state, "empty_object.safetensors");
     write_file(p, "{}      ", NULL, 0);
     assert_int_equal(clnas_safetensors_read(p, &st, &err), CLNAS_OK);
     assert_int_equal(st.count, 0);
@@ -484,7 +415,7 @@ static void test_accepts_minimal_files(void **state)
 
     /* offsets need not be in order nor cover every byte */
     int32_t data[4] = {10, 20, 30, 40};
-    path_in(p, sizeof p, state, "unordered.safetensors");
+    scratch_dir_path(p, sizeof p, *state, "unordered.safetensors");
     write_file(p,
                "{\"late\": {\"dtype\": \"I32\", \"shape\": [1], \"data_offsets\": [12, 16]},"
                " \"early\": {\"dtype\": \"I32\", \"shape\": [1, 1], \"data_offsets\": [0, 4]}}",
@@ -502,11 +433,11 @@ int main(void)
         cmocka_unit_test(test_reads_reference_weights),
         cmocka_unit_test(test_reads_reference_expected),
         cmocka_unit_test(test_reads_second_reference),
-        cmocka_unit_test_setup_teardown(test_round_trip_all_dtypes, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(test_round_trip_reference, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(test_write_rejects_bad_tensors, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(test_rejects_corrupt_files, setup_dir, teardown_dir),
-        cmocka_unit_test_setup_teardown(test_accepts_minimal_files, setup_dir, teardown_dir),
+        scratch_dir_unit_test(test_round_trip_all_dtypes),
+        scratch_dir_unit_test(test_round_trip_reference),
+        scratch_dir_unit_test(test_write_rejects_bad_tensors),
+        scratch_dir_unit_test(test_rejects_corrupt_files),
+        scratch_dir_unit_test(test_accepts_minimal_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,4 @@
-/* clnas tool — option parsing helpers and error printing shared by the subcommands. */
+/* clnas tool — option parsing helpers, error printing and result files shared by the subcommands. */
 #include "cli.h"
 
 #include <errno.h>
@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cjson/cJSON.h>
 
 int cli_fail(const clnas_error *err)
 {
@@ -69,4 +71,20 @@ int cli_double(const char *option, const char *text, double lo, double hi, doubl
     }
     *out = v;
     return 0;
+}
+
+int cli_write_json(const char *path, const struct cJSON *json)
+{
+    char *text = cJSON_Print(json);
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = text ? fopen(tmp, "w") : NULL;
+    int ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
+    if (f)
+        ok = (fclose(f) == 0) && ok;
+    ok = ok && rename(tmp, path) == 0;
+    cJSON_free(text);
+    if (!ok)
+        fprintf(stderr, "clnas: cannot write %s\n", path);
+    return ok ? 0 : 1;
 }

@@ -12,6 +12,10 @@ int cmd_compile(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_search(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_proxy_check(int argc, char **argv);
+int cmd_table(int argc, char **argv);
 
 /* Prints "clnas: <message>" to stderr and returns exit status 1. */
 int cli_fail(const clnas_error *err);
@@ -27,6 +31,10 @@ int cli_opt(int argc, char **argv, int *i, const char *name, const char **value)
 /* Strict number parsing: the whole string must be a number within [lo, hi]; prints a message naming the option. */
 int cli_int(const char *option, const char *text, long lo, long hi, int *out);
 int cli_double(const char *option, const char *text, double lo, double hi, double *out);
+
+struct cJSON;
+/* Writes json and a newline to path through path.tmp renamed over it; returns 0, or 1 with a message printed. */
+int cli_write_json(const char *path, const struct cJSON *json);
 
 #endif
 

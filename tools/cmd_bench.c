@@ -33,6 +33,7 @@ static double now_seconds(void)
 
 typedef struct kernel_share {
     const char *entry;
+    const char *first_label; /* the first launch of this kernel, to tell shapes apart */
     double seconds;
     int launches;
 } kernel_share;
@@ -50,16 +51,18 @@ static void print_profile(const clnas_plan *plan, const clnas_executor *ex, int 
     for (int i = 0; i < plan->ntrain; i++) {
         kernel_share *s = &share[plan->train[i].kernel];
         s->entry = plan->kernels[plan->train[i].kernel].desc.entry;
+        if (!s->first_label)
+            s->first_label = plan->train[i].label;
         s->seconds += ex->launch_seconds[i];
         s->launches++;
         total += ex->launch_seconds[i];
     }
     qsort(share, (size_t)plan->nkernels, sizeof *share, by_seconds);
-    printf("%-28s %9s %7s %8s\n", "kernel (distinct shape)", "ms/step", "share", "launches");
+    printf("%-20s %9s %7s %8s  %s\n", "kernel", "ms/step", "share", "launches", "first launch (one shape each row)");
     for (int k = 0; k < plan->nkernels; k++)
         if (share[k].launches)
-            printf("%-28s %9.3f %6.1f%% %8d\n", share[k].entry, 1e3 * share[k].seconds / steps,
-                   100.0 * share[k].seconds / total, share[k].launches);
+            printf("%-20s %9.3f %6.1f%% %8d  %s\n", share[k].entry, 1e3 * share[k].seconds / steps,
+                   100.0 * share[k].seconds / total, share[k].launches, share[k].first_label);
     printf("total %.2f ms per step (launches timed one by one)\n", 1e3 * total / steps);
     free(share);
 }

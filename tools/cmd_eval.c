@@ -86,15 +86,7 @@ int cmd_eval(int argc, char **argv)
             cJSON_AddNumberToObject(j, "test_accuracy", acc);
             cJSON_AddNumberToObject(j, "test_loss", loss);
             cJSON_AddNumberToObject(j, "test_images", test.count);
-            char *text = cJSON_Print(j);
-            FILE *f = fopen(result_path, "w");
-            if (!f || fprintf(f, "%s\n", text) < 0) {
-                fprintf(stderr, "clnas: cannot write %s\n", result_path);
-                rc = 1;
-            }
-            if (f)
-                fclose(f);
-            cJSON_free(text);
+            rc = cli_write_json(result_path, j);
             cJSON_Delete(j);
         }
     } else {

@@ -26,6 +26,7 @@ static void usage(FILE *f)
             "usage: clnas train --arch STR [options]\n"
             "Trains a NAS-Bench-201 network with the NB201 recipe (SGD, Nesterov momentum 0.9, weight decay 5e-4,\n"
             "per-step cosine learning rate, PyTorch's default initialisation), then reports test accuracy.\n\n"
+            "  --from DIR          train the best architecture of the search in DIR (DIR/best.json)\n"
             "  --arch STR          NB201 arch string, e.g. '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+"
             "|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|'\n"
             "  --channels C        channels of the first stage (default 16)\n"
@@ -60,20 +61,35 @@ static void print_progress(const clnas_train_progress *p, void *user)
             left / 60, left % 60);
 }
 
-static int write_result(const char *path, cJSON *json)
+/* The architecture of DIR/best.json (written by clnas search). */
+static int read_best_arch(const char *dir, clnas_genotype *out)
 {
-    char *text = cJSON_Print(json);
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = text ? fopen(tmp, "w") : NULL;
-    int ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
+    char path[1100];
+    snprintf(path, sizeof path, "%s/best.json", dir);
+    FILE *f = fopen(path, "rb");
+    char text[4096];
+    size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
     if (f)
-        ok = (fclose(f) == 0) && ok;
-    ok = ok && rename(tmp, path) == 0;
-    free(text);
-    if (!ok)
-        fprintf(stderr, "clnas: cannot write %s\n", path);
-    return ok ? 0 : 1;
+        fclose(f);
+    text[n] = '\0';
+    cJSON *j = n ? cJSON_Parse(text) : NULL;
+    const cJSON *arch = cJSON_GetObjectItemCaseSensitive(j, "arch");
+    clnas_error err;
+    int rc = 0;
+    if (!f) {
+        fprintf(stderr, "clnas: %s: cannot read it (is %s a search run directory?)\n", path, dir);
+        rc = 1;
+    } else if (!cJSON_IsString(arch)) {
+        fprintf(stderr, "clnas: %s: expected a JSON object with a string \"arch\"\n", path);
+        rc = 1;
+    } else if (clnas_genotype_parse(arch->valuestring, out, &err) != CLNAS_OK) {
+        fprintf(stderr, "clnas: %s: arch: %s\n", path, err.message);
+        rc = 1;
+    } else {
+        fprintf(stderr, "clnas: retraining the best architecture of %s: %s\n", dir, arch->valuestring);
+    }
+    cJSON_Delete(j);
+    return rc;
 }
 
 int cmd_train(int argc, char **argv)
@@ -84,7 +100,7 @@ int cmd_train(int argc, char **argv)
     clnas_train_options_default(&opt);
     int val = 0, subset = 0, quiet = 0, seed = 0, have_mean = 0, have_std = 0;
     double mean = 0, std = 0;
-    const char *init = NULL, *save = NULL, *result_path = NULL, *v;
+    const char *init = NULL, *save = NULL, *result_path = NULL, *from = NULL, *v;
     for (int i = 1; i < argc; i++) {
         int r = cli_common_option(argc, argv, &i, &c);
         if (r < 0)
@@ -122,6 +138,9 @@ int cmd_train(int argc, char **argv)
             if (r < 0 || cli_double("--std", v, 1e-6, 1e3, &std))
                 return 2;
             have_std = 1;
+        } else if ((r = cli_opt(argc, argv, &i, "--from", &from)) != 0) {
+            if (r < 0)
+                return 2;
         } else if ((r = cli_opt(argc, argv, &i, "--init", &init)) != 0) {
             if (r < 0)
                 return 2;
@@ -135,8 +154,12 @@ int cmd_train(int argc, char **argv)
             return cli_usage_error("train", "unknown option '%s'", argv[i]);
         }
     }
-    if (!c.have_arch)
-        return cli_usage_error("train", "--arch is required");
+    if (from && c.have_arch)
+        return cli_usage_error("train", "--from DIR names the architecture: drop --arch");
+    if (from && read_best_arch(from, &c.cfg.genotype))
+        return 1;
+    if (!c.have_arch && !from)
+        return cli_usage_error("train", "--arch (or --from DIR) is required");
 
     clnas_error err;
     clnas_error_clear(&err);
@@ -239,7 +262,7 @@ int cmd_train(int argc, char **argv)
         cJSON_AddItemToObject(norm, "std", cJSON_CreateDoubleArray(opt.std, train.channels));
         cJSON_AddStringToObject(j, "data", c.data_dir);
         cJSON_AddStringToObject(j, "device", dev->info.name);
-        rc = write_result(result_path, j);
+        rc = cli_write_json(result_path, j);
         cJSON_Delete(j);
     }
 done:

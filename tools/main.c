@@ -9,6 +9,10 @@ static const struct {
     clnas_cmd_fn fn;
     const char *help;
 } commands[] = {
+    {"search", cmd_search, "search architectures (regularized evolution, random, REINFORCE), resumable"},
+    {"report", cmd_report, "the best architectures and progress.svg of a search directory"},
+    {"proxy-check", cmd_proxy_check, "does a training proxy rank architectures? (Kendall tau between seeds)"},
+    {"table", cmd_table, "generate the synthetic accuracy table for studying strategies"},
     {"devices", cmd_devices, "list OpenCL platforms and devices"},
     {"space", cmd_space, "NAS-Bench-201 arch strings: canon, enumerate, sample"},
     {"compile", cmd_compile, "generate a network's kernels, plan.json and pictures"},

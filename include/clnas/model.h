@@ -20,6 +20,17 @@ clnas_status clnas_model_new(clnas_device *dev, struct clnas_program_cache *cach
                              clnas_model **out, clnas_error *err);
 void clnas_model_free(clnas_model *model);
 
+struct clnas_algo_choices;
+/* As clnas_model_new, reusing `recorded` algorithm choices (made by timing in an earlier part of the same run)
+ * instead of timing again; NULL behaves as clnas_model_new. */
+clnas_status clnas_model_new_with_choices(clnas_device *dev, struct clnas_program_cache *cache,
+                                          const clnas_net_config *cfg, const struct clnas_algo_choices *recorded,
+                                          clnas_model **out, clnas_error *err);
+/* The algorithm choices this model's executor made (to record with a run). */
+const struct clnas_algo_choices *clnas_model_algo_choices(const clnas_model *model);
+/* Forward floating-point operations per image (2 x multiply-adds of the convolutions and the classifier). */
+double clnas_model_forward_flops(const clnas_model *model);
+
 /* PyTorch's default initialisation from a seed: conv and linear weights and the linear bias uniform in
  * +-1/sqrt(fan_in); BatchNorm weight 1, bias 0, running mean 0, running variance 1. Momenta are zeroed. */
 clnas_status clnas_model_init(clnas_model *model, uint64_t seed, clnas_error *err);

@@ -1,4 +1,4 @@
-/* clnas tests — loading the PyTorch reference cases and opening the test device. */
+/* clnas tests — loading the PyTorch reference cases. */
 #include "ref_case.h"
 
 #include <stdio.h>
@@ -6,8 +6,6 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
-
-#include "program_cache.h"
 
 static char *read_text(const char *path)
 {
@@ -118,19 +116,4 @@ int ref_case_set_batch(const ref_case *rc, clnas_model *model)
     free(labels);
     free(images);
     return ok ? 0 : -1;
-}
-
-int test_open_device(clnas_device **dev, struct clnas_program_cache **cache)
-{
-    clnas_error err;
-    if (clnas_device_open(NULL, dev, &err) != CLNAS_OK) {
-        fprintf(stderr, "%s\n", err.message);
-        return -1;
-    }
-    if (clnas_program_cache_new(*dev, NULL, cache, &err) != CLNAS_OK) {
-        fprintf(stderr, "%s\n", err.message);
-        clnas_device_free(*dev);
-        return -1;
-    }
-    return 0;
 }

@@ -19,7 +19,5 @@ void ref_case_free(ref_case *rc);
 double *ref_case_tensor(const ref_case *rc, const char *name, size_t *n);
 /* Uploads the case's input batch and labels into the model. */
 int ref_case_set_batch(const ref_case *rc, clnas_model *model);
-/* Opens the device (CLNAS_DEVICE or default) and a program cache ($CLNAS_CACHE_DIR). */
-int test_open_device(clnas_device **dev, struct clnas_program_cache **cache);
 
 #endif

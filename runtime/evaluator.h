@@ -1,0 +1,49 @@
+/* clnas — the evaluator interface: the fitness of one architecture (proxy training, or a table lookup). */
+#ifndef CLNAS_EVALUATOR_H
+#define CLNAS_EVALUATOR_H
+
+#include <cjson/cJSON.h>
+
+#include "clnas/space.h"
+#include "clnas/status.h"
+
+typedef enum clnas_trial_status {
+    CLNAS_TRIAL_OK = 0,
+    CLNAS_TRIAL_FAILED,   /* build error, out of memory, ... (error text says) */
+    CLNAS_TRIAL_DIVERGED, /* non-finite or exploding loss */
+    CLNAS_TRIAL_CACHED    /* an isomorphic architecture was evaluated before: its result reused */
+} clnas_trial_status;
+
+const char *clnas_trial_status_name(clnas_trial_status status);
+
+typedef struct clnas_eval_result {
+    clnas_trial_status status;
+    double fitness;   /* 0..1; NAN unless ok or cached */
+    long params;      /* trained parameters */
+    double flops;     /* forward multiply-adds x 2 per image (0 when unknown) */
+    double seconds;   /* wall time of the evaluation */
+    char error[512];  /* reason when failed or diverged */
+    cJSON *extra;     /* more journal keys (e.g. train_seconds, val_loss), owned by the result; may be NULL */
+} clnas_eval_result;
+
+typedef struct clnas_evaluator_ops {
+    const char *kind; /* "train" or "table" */
+    /* An evaluation that fails for the architecture (a kernel that does not build, divergence) is a result with
+     * that status, not an error; an error return means the evaluator itself cannot go on (a missing file). */
+    clnas_status (*evaluate)(void *state, const clnas_genotype *arch, clnas_eval_result *out, clnas_error *err);
+    void (*destroy)(void *state);
+} clnas_evaluator_ops;
+
+typedef struct clnas_evaluator {
+    const clnas_evaluator_ops *ops;
+    void *state;
+} clnas_evaluator;
+
+/* Table evaluator: `path` is CSV with the header `arch,accuracy` or a JSON object {arch: accuracy}, accuracy a
+ * fraction 0..1. Lookup by exact arch string, else by canonical hash (isomorphic cells share a row); an
+ * architecture the table lacks is a failed trial naming it. Errors name the file and the line or key. */
+clnas_status clnas_table_evaluator_new(const char *path, clnas_evaluator *out, clnas_error *err);
+
+void clnas_eval_result_clear(clnas_eval_result *r);
+
+#endif

@@ -1,0 +1,52 @@
+/* clnas — the search journal: one JSON line per trial, appended and fsync'ed; read back for resume and reports. */
+#ifndef CLNAS_JOURNAL_H
+#define CLNAS_JOURNAL_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "clnas/space.h"
+#include "clnas/status.h"
+#include "evaluator.h"
+
+typedef struct clnas_journal_entry {
+    int trial;            /* 0-based */
+    clnas_genotype arch;
+    uint64_t hash;        /* canonical hash */
+    double fitness;       /* NAN: null */
+    long params;
+    double flops;
+    double seconds;
+    clnas_trial_status status;
+    char error[512];      /* "" : null */
+    cJSON *extra;         /* further keys in order (owned; may be NULL) */
+} clnas_journal_entry;
+
+/* Writes one entry as a single line with exactly the keys trial, arch, hash (16 hex digits), fitness, params,
+ * flops, seconds, status ("ok", "failed", "diverged", "cached"), error, then the extra keys. No newline; the caller
+ * frees it with free(). Numbers are written so that they read back bit for bit; non-finite ones are null. NULL when
+ * an op is outside the enum, extra is not an object or repeats a fixed key, or memory runs out. */
+char *clnas_journal_format(const clnas_journal_entry *e);
+
+/* Reads a journal. A last line that is torn (no final newline, or not a complete JSON object) is dropped:
+ * *torn = 1 and *good_bytes is the length of the intact prefix (resume truncates the file there); a bad line
+ * elsewhere is an error naming the file and line. Entries must be numbered 0, 1, 2, ... A missing file is an
+ * empty journal. */
+clnas_status clnas_journal_read(const char *path, clnas_journal_entry **entries, int *count, int *torn,
+                                size_t *good_bytes, clnas_error *err);
+void clnas_journal_entries_free(clnas_journal_entry *entries, int count);
+
+typedef struct clnas_journal {
+    FILE *f;
+    char path[1024];
+} clnas_journal;
+
+/* Opens for appending after truncating the file to `keep_bytes` (SIZE_MAX: keep it all; creates it if absent). */
+clnas_status clnas_journal_open(const char *path, size_t keep_bytes, clnas_journal *j, clnas_error *err);
+/* Appends one line and fsyncs before returning. */
+clnas_status clnas_journal_append(clnas_journal *j, const clnas_journal_entry *e, clnas_error *err);
+void clnas_journal_close(clnas_journal *j);
+
+#endif

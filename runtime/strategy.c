@@ -1,0 +1,207 @@
+/* clnas — the strategy registry, and what the strategies share: parameter checks and the proposal order. */
+#include "strategy.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strategy_common.h"
+
+const clnas_strategy_ops *clnas_strategy_find(const char *name)
+{
+    static const clnas_strategy_ops *const all[] = {
+        &clnas_strategy_rea,
+        &clnas_strategy_random,
+        &clnas_strategy_reinforce,
+    };
+    if (!name)
+        return NULL;
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (strcmp(all[i]->name, name) == 0)
+            return all[i];
+    return NULL;
+}
+
+/* A value as the user wrote it, for "got ..." in messages. */
+static void value_text(const cJSON *item, char *buf, size_t cap)
+{
+    char *printed = cJSON_PrintUnformatted(item);
+    if (!printed) {
+        snprintf(buf, cap, "(unprintable)");
+        return;
+    }
+    if (strlen(printed) >= cap && cap > 4)
+        snprintf(buf, cap, "%.*s...", (int)(cap - 4), printed);
+    else
+        snprintf(buf, cap, "%s", printed);
+    free(printed);
+}
+
+clnas_status clnas_strategy_params_check(const cJSON *params, const char *strategy_name, const char *const *known,
+                                         int n_known, cJSON *resolved, clnas_error *err)
+{
+    if (params && !cJSON_IsObject(params)) {
+        char got[80];
+        value_text(params, got, sizeof got);
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy: expected an object, got %s", got);
+    }
+    for (const cJSON *item = params ? params->child : NULL; item; item = item->next) {
+        if (!item->string || strcmp(item->string, "name") == 0)
+            continue;
+        int found = 0;
+        for (int k = 0; k < n_known && !found; k++)
+            found = strcmp(item->string, known[k]) == 0;
+        if (found)
+            continue;
+        char list[256] = "";
+        size_t used = 0;
+        for (int k = 0; k < n_known; k++)
+            used += (size_t)snprintf(list + used, used < sizeof list ? sizeof list - used : 0, "%s%s",
+                                     k ? ", " : "", known[k]);
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.%.64s: unknown key (known: %s)", item->string,
+                               list);
+    }
+    if (resolved && !cJSON_GetObjectItemCaseSensitive(resolved, "name")
+        && !cJSON_AddStringToObject(resolved, "name", strategy_name))
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "strategy: out of memory");
+    return CLNAS_OK;
+}
+
+clnas_status clnas_strategy_param_int(const cJSON *params, const char *key, int def, int lo, int hi,
+                                      const char *hi_text, cJSON *resolved, int *out, clnas_error *err)
+{
+    const cJSON *item = params ? cJSON_GetObjectItemCaseSensitive(params, key) : NULL;
+    int value = def;
+    if (item) {
+        const double v = item->valuedouble;
+        if (!cJSON_IsNumber(item) || !isfinite(v) || v != floor(v) || v < lo || v > hi) {
+            char got[80], range_hi[96];
+            value_text(item, got, sizeof got);
+            if (hi_text)
+                snprintf(range_hi, sizeof range_hi, "%s", hi_text);
+            else
+                snprintf(range_hi, sizeof range_hi, "%d", hi);
+            return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.%s: expected an integer from %d to %s, got %s",
+                                   key, lo, range_hi, got);
+        }
+        value = (int)v;
+    }
+    if (resolved && !cJSON_AddNumberToObject(resolved, key, value))
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "strategy.%s: out of memory", key);
+    *out = value;
+    return CLNAS_OK;
+}
+
+clnas_status clnas_strategy_param_number(const cJSON *params, const char *key, double def, double lo, int lo_open,
+                                         double hi, int hi_open, cJSON *resolved, double *out, clnas_error *err)
+{
+    const cJSON *item = params ? cJSON_GetObjectItemCaseSensitive(params, key) : NULL;
+    double value = def;
+    if (item) {
+        const double v = item->valuedouble;
+        const int in_range = cJSON_IsNumber(item) && isfinite(v) && (lo_open ? v > lo : v >= lo)
+                             && (hi_open ? v < hi : v <= hi);
+        if (!in_range) {
+            char got[80];
+            value_text(item, got, sizeof got);
+            if (!lo_open && !hi_open)
+                return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.%s: expected a number from %g to %g, got %s",
+                                       key, lo, hi, got);
+            return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.%s: expected a number %s %g and %s %g, got %s",
+                                   key, lo_open ? "greater than" : "at least", lo, hi_open ? "below" : "at most", hi,
+                                   got);
+        }
+        value = v;
+    }
+    if (resolved && !cJSON_AddNumberToObject(resolved, key, value))
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "strategy.%s: out of memory", key);
+    *out = value;
+    return CLNAS_OK;
+}
+
+clnas_status clnas_strategy_param_choice(const cJSON *params, const char *key, int def, const char *const *choices,
+                                         int n_choices, cJSON *resolved, int *out, clnas_error *err)
+{
+    const cJSON *item = params ? cJSON_GetObjectItemCaseSensitive(params, key) : NULL;
+    int value = def;
+    if (item) {
+        value = -1;
+        for (int k = 0; k < n_choices && value < 0 && cJSON_IsString(item); k++)
+            if (strcmp(item->valuestring, choices[k]) == 0)
+                value = k;
+        if (value < 0) {
+            char got[80], list[256] = "";
+            size_t used = 0;
+            value_text(item, got, sizeof got);
+            for (int k = 0; k < n_choices; k++)
+                used += (size_t)snprintf(list + used, used < sizeof list ? sizeof list - used : 0, "%s\"%s\"",
+                                         k ? ", " : "", choices[k]);
+            return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.%s: expected one of %s, got %s", key, list,
+                                   got);
+        }
+    }
+    if (resolved && !cJSON_AddStringToObject(resolved, key, choices[value]))
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "strategy.%s: out of memory", key);
+    *out = value;
+    return CLNAS_OK;
+}
+
+clnas_status clnas_proposal_order_can_propose(const clnas_proposal_order *o, int budget, const char *strategy_name,
+                                              clnas_error *err)
+{
+    if (o->waiting)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "%s: trial %d was proposed but not observed; observe it before proposing again",
+                               strategy_name, o->proposed - 1);
+    if (o->proposed >= budget)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: all %d trials of the budget were proposed",
+                               strategy_name, budget);
+    return CLNAS_OK;
+}
+
+void clnas_proposal_order_proposed(clnas_proposal_order *o, const clnas_genotype *arch)
+{
+    o->pending = *arch;
+    o->waiting = 1;
+    o->proposed++;
+}
+
+clnas_status clnas_proposal_order_observe(clnas_proposal_order *o, const clnas_genotype *arch, double fitness,
+                                          const char *strategy_name, clnas_error *err)
+{
+    if (!o->waiting)
+        return clnas_error_set(err, CLNAS_ERR_MISMATCH, "%s: observe without a proposal (trial %d was not proposed)",
+                               strategy_name, o->proposed);
+    if (memcmp(arch->ops, o->pending.ops, sizeof arch->ops) != 0) {
+        char got[CLNAS_GENOTYPE_STR_MAX] = "(invalid)", expected[CLNAS_GENOTYPE_STR_MAX] = "(invalid)";
+        clnas_genotype_format(arch, got, sizeof got, NULL);
+        clnas_genotype_format(&o->pending, expected, sizeof expected, NULL);
+        return clnas_error_set(err, CLNAS_ERR_MISMATCH, "%s: trial %d: observed arch %s, but the strategy proposed %s",
+                               strategy_name, o->proposed - 1, got, expected);
+    }
+    if (!isnan(fitness) && !(fitness >= 0.0 && fitness <= 1.0))
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "%s: trial %d: fitness must be a fraction from 0 to 1 or NAN (failed), got %g",
+                               strategy_name, o->proposed - 1, fitness);
+    o->waiting = 0;
+    return CLNAS_OK;
+}
+
+cJSON *clnas_strategy_member_json(const clnas_genotype *arch, double fitness)
+{
+    char text[CLNAS_GENOTYPE_STR_MAX];
+    if (clnas_genotype_format(arch, text, sizeof text, NULL) != CLNAS_OK)
+        return NULL;
+    cJSON *member = cJSON_CreateObject();
+    if (!member)
+        return NULL;
+    cJSON *f = isnan(fitness) ? cJSON_CreateNull() : cJSON_CreateNumber(fitness);
+    if (!cJSON_AddStringToObject(member, "arch", text) || !f || !cJSON_AddItemToObject(member, "fitness", f)) {
+        if (f && !cJSON_GetObjectItemCaseSensitive(member, "fitness"))
+            cJSON_Delete(f);
+        cJSON_Delete(member);
+        return NULL;
+    }
+    return member;
+}

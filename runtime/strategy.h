@@ -1,0 +1,39 @@
+/* clnas — the search-strategy interface: propose an architecture, observe its fitness; one file per strategy. */
+#ifndef CLNAS_STRATEGY_H
+#define CLNAS_STRATEGY_H
+
+#include <cjson/cJSON.h>
+#include <stdint.h>
+
+#include "clnas/space.h"
+#include "clnas/status.h"
+
+/* A strategy is deterministic given its parameters, its seed and the fitnesses it observes: resuming a search
+ * replays the journal (propose, check it is the journal's arch, observe the journal's fitness), which rebuilds
+ * the exact state (RNG included) without a state file. */
+typedef struct clnas_strategy_ops {
+    const char *name; /* "rea", "random", "reinforce" (the config's strategy.name) */
+    /* Validates `params` (the config's "strategy" object; unknown keys are an error naming
+     * "strategy.<key>", a bad value names "strategy.<key>: expected ..., got ...") and fills the resolved
+     * parameters into `resolved` (a cJSON object the caller owns, written to the run directory). */
+    clnas_status (*create)(const cJSON *params, uint64_t seed, cJSON *resolved, void **state, clnas_error *err);
+    /* Total number of trials the strategy will propose (REA: population + cycles). */
+    int (*budget)(const void *state);
+    clnas_status (*propose)(void *state, clnas_genotype *out, clnas_error *err);
+    /* fitness in 0..1, or NAN for a failed trial (the strategy decides how to treat it: REA and random never pick
+     * a failed member as a parent or best; REINFORCE gives it reward 0). Observations arrive in proposal order. */
+    clnas_status (*observe)(void *state, const clnas_genotype *arch, double fitness, clnas_error *err);
+    /* A JSON snapshot for people and the journal's extra keys (REINFORCE's per-edge probabilities, REA's
+     * population); may return NULL. */
+    cJSON *(*describe)(const void *state);
+    void (*destroy)(void *state);
+} clnas_strategy_ops;
+
+extern const clnas_strategy_ops clnas_strategy_rea;
+extern const clnas_strategy_ops clnas_strategy_random;
+extern const clnas_strategy_ops clnas_strategy_reinforce;
+
+/* The strategy called `name`, or NULL. */
+const clnas_strategy_ops *clnas_strategy_find(const char *name);
+
+#endif

@@ -1,0 +1,80 @@
+/* clnas — random search: every trial a uniform sample of the 15,625 cells (repeats possible). */
+#include <stdlib.h>
+
+#include "clnas/rng.h"
+#include "strategy.h"
+#include "strategy_common.h"
+
+/* Parameters: trials (40). */
+
+#define RANDOM_MAX_TRIALS 10000000
+
+typedef struct random_state {
+    int trials;
+    clnas_rng rng;
+    clnas_proposal_order order;
+} random_state;
+
+static clnas_status random_create(const cJSON *params, uint64_t seed, cJSON *resolved, void **state,
+                                  clnas_error *err)
+{
+    static const char *const known[] = {"trials"};
+    *state = NULL;
+    clnas_status st = clnas_strategy_params_check(params, "random", known, 1, resolved, err);
+    if (st != CLNAS_OK)
+        return st;
+    int trials;
+    st = clnas_strategy_param_int(params, "trials", 40, 1, RANDOM_MAX_TRIALS, NULL, resolved, &trials, err);
+    if (st != CLNAS_OK)
+        return st;
+    random_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "random: out of memory");
+    s->trials = trials;
+    clnas_rng_seed(&s->rng, seed);
+    *state = s;
+    return CLNAS_OK;
+}
+
+static int random_budget(const void *state)
+{
+    return ((const random_state *)state)->trials;
+}
+
+static clnas_status random_propose(void *state, clnas_genotype *out, clnas_error *err)
+{
+    random_state *s = state;
+    clnas_status st = clnas_proposal_order_can_propose(&s->order, s->trials, "random", err);
+    if (st != CLNAS_OK)
+        return st;
+    clnas_genotype_sample(&s->rng, out);
+    clnas_proposal_order_proposed(&s->order, out);
+    return CLNAS_OK;
+}
+
+static clnas_status random_observe(void *state, const clnas_genotype *arch, double fitness, clnas_error *err)
+{
+    random_state *s = state;
+    return clnas_proposal_order_observe(&s->order, arch, fitness, "random", err);
+}
+
+static cJSON *random_describe(const void *state)
+{
+    (void)state;
+    return NULL;
+}
+
+static void random_destroy(void *state)
+{
+    free(state);
+}
+
+const clnas_strategy_ops clnas_strategy_random = {
+    .name = "random",
+    .create = random_create,
+    .budget = random_budget,
+    .propose = random_propose,
+    .observe = random_observe,
+    .describe = random_describe,
+    .destroy = random_destroy,
+};

@@ -1,0 +1,211 @@
+/* clnas — regularized (aging) evolution, Real et al. 2019, Algorithm 1. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clnas/rng.h"
+#include "strategy.h"
+#include "strategy_common.h"
+
+/* Parameters: population P (10), sample_size S (10 at most P; 3), cycles C (30). The first P proposals are
+ * uniform random cells; every later one is a cycle: S members drawn uniformly WITH replacement from the
+ * population (Algorithm 1: "the element stays in the population"), the one with the highest fitness is the
+ * parent (a failed member, fitness NAN, counts as -infinity; ties go to the earliest draw), the child is the
+ * parent with one edge set to a different op. The observed child joins the right of the population queue and
+ * the oldest member, on the left, dies. Budget P + C.
+ * A parent is never a failed member: when all S drawn members failed, the cycle proposes a uniform random cell
+ * instead of mutating one (the proposal's kind says "random_all_failed"). */
+
+#define REA_MAX_POPULATION 100000
+#define REA_MAX_CYCLES 10000000
+
+typedef struct rea_member {
+    clnas_genotype arch;
+    double fitness;
+} rea_member;
+
+typedef enum rea_kind { REA_INITIAL, REA_MUTATION, REA_RANDOM_ALL_FAILED } rea_kind;
+
+typedef struct rea_state {
+    int population_size, sample_size, cycles;
+    clnas_rng rng;
+    rea_member *queue; /* ring buffer: queue[(head + i) % population_size] is the i-th oldest member */
+    int head, count;
+    clnas_proposal_order order;
+    /* The last proposal, for describe(): how it was made; for a cycle, the drawn positions (0 = oldest) and the
+     * parent's position in the population as it stood when the child was proposed. */
+    rea_kind last_kind;
+    int *last_sample;
+    int last_parent;
+} rea_state;
+
+static const rea_member *member_at(const rea_state *s, int position)
+{
+    return &s->queue[(s->head + position) % s->population_size];
+}
+
+static double rank_fitness(double fitness)
+{
+    return isnan(fitness) ? -INFINITY : fitness;
+}
+
+static void rea_destroy(void *state)
+{
+    rea_state *s = state;
+    if (!s)
+        return;
+    free(s->queue);
+    free(s->last_sample);
+    free(s);
+}
+
+static clnas_status rea_create(const cJSON *params, uint64_t seed, cJSON *resolved, void **state, clnas_error *err)
+{
+    static const char *const known[] = {"population", "sample_size", "cycles"};
+    *state = NULL;
+    clnas_status st = clnas_strategy_params_check(params, "rea", known, 3, resolved, err);
+    if (st != CLNAS_OK)
+        return st;
+    int population, sample_size, cycles;
+    st = clnas_strategy_param_int(params, "population", 10, 1, REA_MAX_POPULATION, NULL, resolved, &population, err);
+    if (st != CLNAS_OK)
+        return st;
+    char hi_text[64];
+    snprintf(hi_text, sizeof hi_text, "population (%d)", population);
+    const int default_sample = population < 3 ? population : 3;
+    st = clnas_strategy_param_int(params, "sample_size", default_sample, 1, population, hi_text, resolved,
+                                  &sample_size, err);
+    if (st != CLNAS_OK)
+        return st;
+    st = clnas_strategy_param_int(params, "cycles", 30, 0, REA_MAX_CYCLES, NULL, resolved, &cycles, err);
+    if (st != CLNAS_OK)
+        return st;
+
+    rea_state *s = calloc(1, sizeof *s);
+    if (s) {
+        s->queue = calloc((size_t)population, sizeof *s->queue);
+        s->last_sample = calloc((size_t)sample_size, sizeof *s->last_sample);
+    }
+    if (!s || !s->queue || !s->last_sample) {
+        rea_destroy(s);
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "rea: out of memory for a population of %d", population);
+    }
+    s->population_size = population;
+    s->sample_size = sample_size;
+    s->cycles = cycles;
+    s->last_parent = -1;
+    clnas_rng_seed(&s->rng, seed);
+    *state = s;
+    return CLNAS_OK;
+}
+
+static int rea_budget(const void *state)
+{
+    const rea_state *s = state;
+    return s->population_size + s->cycles;
+}
+
+static clnas_status rea_propose(void *state, clnas_genotype *out, clnas_error *err)
+{
+    rea_state *s = state;
+    clnas_status st = clnas_proposal_order_can_propose(&s->order, rea_budget(s), "rea", err);
+    if (st != CLNAS_OK)
+        return st;
+    clnas_genotype child;
+    if (s->order.proposed < s->population_size) {
+        clnas_genotype_sample(&s->rng, &child);
+        s->last_kind = REA_INITIAL;
+        s->last_parent = -1;
+    } else {
+        int parent = -1;
+        for (int k = 0; k < s->sample_size; k++) {
+            const int drawn = (int)clnas_rng_below(&s->rng, (uint32_t)s->count);
+            s->last_sample[k] = drawn;
+            if (parent < 0 || rank_fitness(member_at(s, drawn)->fitness) > rank_fitness(member_at(s, parent)->fitness))
+                parent = drawn;
+        }
+        if (isnan(member_at(s, parent)->fitness)) {
+            clnas_genotype_sample(&s->rng, &child);
+            s->last_kind = REA_RANDOM_ALL_FAILED;
+            s->last_parent = -1;
+        } else {
+            clnas_genotype_mutate(&member_at(s, parent)->arch, &s->rng, &child);
+            s->last_kind = REA_MUTATION;
+            s->last_parent = parent;
+        }
+    }
+    clnas_proposal_order_proposed(&s->order, &child);
+    *out = child;
+    return CLNAS_OK;
+}
+
+static clnas_status rea_observe(void *state, const clnas_genotype *arch, double fitness, clnas_error *err)
+{
+    rea_state *s = state;
+    clnas_status st = clnas_proposal_order_observe(&s->order, arch, fitness, "rea", err);
+    if (st != CLNAS_OK)
+        return st;
+    const rea_member member = {*arch, fitness};
+    if (s->count < s->population_size) {
+        s->queue[(s->head + s->count) % s->population_size] = member;
+        s->count++;
+    } else {
+        /* The child takes the oldest member's slot: it joins on the right as the oldest leaves on the left. */
+        s->queue[s->head] = member;
+        s->head = (s->head + 1) % s->population_size;
+    }
+    return CLNAS_OK;
+}
+
+/* {"phase" (of the next proposal), "population": [{arch, fitness}, ... oldest first], "last_proposal": {"trial", "kind", "sample",
+ * "parent"}}; sample and parent are positions in the population as it was when that proposal was made. */
+static cJSON *rea_describe(const void *state)
+{
+    const rea_state *s = state;
+    static const char *const kind_names[] = {"initial", "mutation", "random_all_failed"};
+    cJSON *root = cJSON_CreateObject();
+    cJSON *population = cJSON_AddArrayToObject(root, "population");
+    if (!root || !population
+        || !cJSON_AddStringToObject(root, "phase", s->order.proposed < s->population_size ? "initial" : "evolving"))
+        goto fail;
+    for (int i = 0; i < s->count; i++) {
+        cJSON *m = clnas_strategy_member_json(&member_at(s, i)->arch, member_at(s, i)->fitness);
+        if (!m || !cJSON_AddItemToArray(population, m)) {
+            cJSON_Delete(m);
+            goto fail;
+        }
+    }
+    if (s->order.proposed > 0) {
+        cJSON *last = cJSON_AddObjectToObject(root, "last_proposal");
+        if (!last || !cJSON_AddNumberToObject(last, "trial", s->order.proposed - 1)
+            || !cJSON_AddStringToObject(last, "kind", kind_names[s->last_kind]))
+            goto fail;
+        if (s->last_kind != REA_INITIAL) {
+            cJSON *sample = cJSON_CreateIntArray(s->last_sample, s->sample_size);
+            if (!sample || !cJSON_AddItemToObject(last, "sample", sample)) {
+                cJSON_Delete(sample);
+                goto fail;
+            }
+            cJSON *parent = s->last_parent >= 0 ? cJSON_CreateNumber(s->last_parent) : cJSON_CreateNull();
+            if (!parent || !cJSON_AddItemToObject(last, "parent", parent)) {
+                cJSON_Delete(parent);
+                goto fail;
+            }
+        }
+    }
+    return root;
+fail:
+    cJSON_Delete(root);
+    return NULL;
+}
+
+const clnas_strategy_ops clnas_strategy_rea = {
+    .name = "rea",
+    .create = rea_create,
+    .budget = rea_budget,
+    .propose = rea_propose,
+    .observe = rea_observe,
+    .describe = rea_describe,
+    .destroy = rea_destroy,
+};

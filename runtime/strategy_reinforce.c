@@ -1,0 +1,285 @@
+/* clnas — REINFORCE as NAS-Bench-201's baseline (exps/algos/reinforce.py), with a per-edge or an LSTM policy. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clnas/rng.h"
+#include "rnn_controller.h"
+#include "strategy.h"
+#include "strategy_common.h"
+
+/* Policies (strategy.controller):
+ *   "per_edge" (default): NB201's policy, a 6 x 5 table of logits (edges x ops) starting at 0 (NB201 starts from
+ *     1e-3 * randn); each trial samples one op per edge from softmax(logits[edge]), one clnas_rng_uniform each.
+ *   "lstm": the controller of Zoph & Le 2017 with anchor points (rnn_controller.h), strategy.hidden units
+ *     (32), weights uniform in [-0.08, 0.08] drawn from the strategy's generator before the first proposal.
+ * After each trial, with reward r = fitness (0 for a failed trial), as NB201 does:
+ *   baseline: EMA with bias correction, updated with r first: num = m num + (1-m) r, den = m den + (1-m),
+ *             b = num / den (so the first advantage is 0);
+ *   loss = -(r - b) log P(arch); its exact gradient (per_edge: -(r - b) (onehot(a_e) - softmax_e) on each edge's
+ *   logits; lstm: backpropagation through time) takes one Adam step (PyTorch's Adam: betas 0.9 and 0.999,
+ *   eps 1e-8, bias-corrected).
+ * Parameters: trials (40), lr (0.01), ema_momentum (0.9), controller ("per_edge"), hidden (32, lstm only).
+ * NB201 ran lr 0.001 for hundreds of steps (a 12,000 s budget); NATS-Bench's reinforce.py uses 0.01, and a clnas
+ * search has tens of trials, so 0.01. Adam's step is nearly independent of the reward's scale, so fractions
+ * here and NB201's percentages behave alike. */
+
+#define REINFORCE_MAX_TRIALS 10000000
+#define ADAM_BETA1 0.9
+#define ADAM_BETA2 0.999
+#define ADAM_EPS 1e-8
+#define LSTM_INIT_RANGE 0.08
+
+enum { CONTROLLER_PER_EDGE, CONTROLLER_LSTM };
+
+typedef struct reinforce_state {
+    int trials, controller;
+    double lr, ema_momentum;
+    clnas_rng rng;
+    double logits[CLNAS_NB201_EDGES * CLNAS_NB201_OPS]; /* per_edge: [edge][op] */
+    clnas_rnn_controller lstm;                          /* lstm */
+    double *params, *grad, *adam_m, *adam_v;            /* params: logits or lstm.params */
+    size_t n_params;
+    int adam_steps;
+    double ema_num, ema_den;
+    double last_reward, last_baseline; /* NAN before the first observation */
+    clnas_proposal_order order;
+} reinforce_state;
+
+static void edge_probabilities(const double logits[CLNAS_NB201_OPS], double p[CLNAS_NB201_OPS])
+{
+    double max = logits[0], sum = 0.0;
+    for (int k = 1; k < CLNAS_NB201_OPS; k++)
+        max = logits[k] > max ? logits[k] : max;
+    for (int k = 0; k < CLNAS_NB201_OPS; k++)
+        sum += p[k] = exp(logits[k] - max);
+    for (int k = 0; k < CLNAS_NB201_OPS; k++)
+        p[k] /= sum;
+}
+
+static void reinforce_destroy(void *state)
+{
+    reinforce_state *s = state;
+    if (!s)
+        return;
+    clnas_rnn_controller_free(&s->lstm);
+    free(s->grad);
+    free(s->adam_m);
+    free(s->adam_v);
+    free(s);
+}
+
+static clnas_status reinforce_create(const cJSON *params, uint64_t seed, cJSON *resolved, void **state,
+                                     clnas_error *err)
+{
+    static const char *const known[] = {"trials", "lr", "ema_momentum", "controller", "hidden"};
+    static const char *const controllers[] = {"per_edge", "lstm"};
+    *state = NULL;
+    clnas_status st = clnas_strategy_params_check(params, "reinforce", known, 5, resolved, err);
+    if (st != CLNAS_OK)
+        return st;
+    int trials, controller, hidden = 0;
+    double lr, momentum;
+    if ((st = clnas_strategy_param_int(params, "trials", 40, 1, REINFORCE_MAX_TRIALS, NULL, resolved, &trials, err))
+            != CLNAS_OK
+        || (st = clnas_strategy_param_number(params, "lr", 0.01, 0.0, 1, 10.0, 0, resolved, &lr, err)) != CLNAS_OK
+        || (st = clnas_strategy_param_number(params, "ema_momentum", 0.9, 0.0, 0, 1.0, 1, resolved, &momentum, err))
+               != CLNAS_OK
+        || (st = clnas_strategy_param_choice(params, "controller", CONTROLLER_PER_EDGE, controllers, 2, resolved,
+                                             &controller, err)) != CLNAS_OK)
+        return st;
+    if (controller == CONTROLLER_LSTM) {
+        st = clnas_strategy_param_int(params, "hidden", 32, 1, CLNAS_RNN_MAX_HIDDEN, NULL, resolved, &hidden, err);
+        if (st != CLNAS_OK)
+            return st;
+    } else if (params && cJSON_GetObjectItemCaseSensitive(params, "hidden")) {
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "strategy.hidden: only used with strategy.controller \"lstm\"");
+    }
+
+    reinforce_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "reinforce: out of memory");
+    s->trials = trials;
+    s->controller = controller;
+    s->lr = lr;
+    s->ema_momentum = momentum;
+    s->last_reward = s->last_baseline = NAN;
+    clnas_rng_seed(&s->rng, seed);
+    if (controller == CONTROLLER_LSTM) {
+        st = clnas_rnn_controller_init(&s->lstm, hidden, LSTM_INIT_RANGE, &s->rng, err);
+        s->params = s->lstm.params;
+        s->n_params = s->lstm.n_params;
+    } else {
+        s->params = s->logits;
+        s->n_params = CLNAS_NB201_EDGES * CLNAS_NB201_OPS;
+    }
+    if (st == CLNAS_OK) {
+        s->grad = calloc(s->n_params, sizeof *s->grad);
+        s->adam_m = calloc(s->n_params, sizeof *s->adam_m);
+        s->adam_v = calloc(s->n_params, sizeof *s->adam_v);
+        if (!s->grad || !s->adam_m || !s->adam_v)
+            st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "reinforce: out of memory");
+    }
+    if (st != CLNAS_OK) {
+        reinforce_destroy(s);
+        return st;
+    }
+    *state = s;
+    return CLNAS_OK;
+}
+
+static int reinforce_budget(const void *state)
+{
+    return ((const reinforce_state *)state)->trials;
+}
+
+static void per_edge_sample(reinforce_state *s, clnas_genotype *out)
+{
+    for (int e = 0; e < CLNAS_NB201_EDGES; e++) {
+        double p[CLNAS_NB201_OPS];
+        edge_probabilities(s->logits + e * CLNAS_NB201_OPS, p);
+        /* Inverse CDF of one uniform draw; rounding can leave u above the last partial sum: take the last op. */
+        const double u = clnas_rng_uniform(&s->rng);
+        double cumulative = 0.0;
+        int op = CLNAS_NB201_OPS - 1;
+        for (int k = 0; k < CLNAS_NB201_OPS; k++) {
+            cumulative += p[k];
+            if (u < cumulative) {
+                op = k;
+                break;
+            }
+        }
+        out->ops[e] = (uint8_t)op;
+    }
+}
+
+static clnas_status reinforce_propose(void *state, clnas_genotype *out, clnas_error *err)
+{
+    reinforce_state *s = state;
+    clnas_status st = clnas_proposal_order_can_propose(&s->order, s->trials, "reinforce", err);
+    if (st != CLNAS_OK)
+        return st;
+    clnas_genotype g;
+    if (s->controller == CONTROLLER_LSTM) {
+        st = clnas_rnn_controller_sample(&s->lstm, &s->rng, &g, err);
+        if (st != CLNAS_OK)
+            return st;
+    } else {
+        per_edge_sample(s, &g);
+    }
+    clnas_proposal_order_proposed(&s->order, &g);
+    *out = g;
+    return CLNAS_OK;
+}
+
+/* s->grad = d log P(arch) / d params under the policy that proposed arch (params change only in observe). */
+static clnas_status log_prob_gradient(reinforce_state *s, const clnas_genotype *arch, clnas_error *err)
+{
+    memset(s->grad, 0, s->n_params * sizeof *s->grad);
+    if (s->controller == CONTROLLER_LSTM) {
+        double log_prob;
+        return clnas_rnn_controller_log_prob(&s->lstm, arch, &log_prob, s->grad, err);
+    }
+    for (int e = 0; e < CLNAS_NB201_EDGES; e++) {
+        double p[CLNAS_NB201_OPS];
+        edge_probabilities(s->logits + e * CLNAS_NB201_OPS, p);
+        for (int k = 0; k < CLNAS_NB201_OPS; k++)
+            s->grad[e * CLNAS_NB201_OPS + k] = (k == arch->ops[e]) - p[k];
+    }
+    return CLNAS_OK;
+}
+
+static clnas_status reinforce_observe(void *state, const clnas_genotype *arch, double fitness, clnas_error *err)
+{
+    reinforce_state *s = state;
+    clnas_status st = clnas_proposal_order_observe(&s->order, arch, fitness, "reinforce", err);
+    if (st != CLNAS_OK)
+        return st;
+    const double reward = isnan(fitness) ? 0.0 : fitness;
+    const double m = s->ema_momentum;
+    s->ema_num = m * s->ema_num + (1.0 - m) * reward;
+    s->ema_den = m * s->ema_den + (1.0 - m);
+    const double baseline = s->ema_num / s->ema_den;
+    const double advantage = reward - baseline;
+    st = log_prob_gradient(s, arch, err);
+    if (st != CLNAS_OK)
+        return st;
+
+    s->adam_steps++;
+    const double correction1 = 1.0 - pow(ADAM_BETA1, s->adam_steps);
+    const double correction2 = 1.0 - pow(ADAM_BETA2, s->adam_steps);
+    for (size_t i = 0; i < s->n_params; i++) {
+        const double grad = -advantage * s->grad[i]; /* of the loss -(r - b) log P */
+        s->adam_m[i] = ADAM_BETA1 * s->adam_m[i] + (1.0 - ADAM_BETA1) * grad;
+        s->adam_v[i] = ADAM_BETA2 * s->adam_v[i] + (1.0 - ADAM_BETA2) * grad * grad;
+        const double denom = sqrt(s->adam_v[i]) / sqrt(correction2) + ADAM_EPS;
+        s->params[i] -= s->lr / correction1 * s->adam_m[i] / denom;
+    }
+    s->last_reward = reward;
+    s->last_baseline = baseline;
+    return CLNAS_OK;
+}
+
+static int add_number_or_null(cJSON *obj, const char *key, double v)
+{
+    cJSON *item = isnan(v) ? cJSON_CreateNull() : cJSON_CreateNumber(v);
+    if (!item || !cJSON_AddItemToObject(obj, key, item)) {
+        cJSON_Delete(item);
+        return 0;
+    }
+    return 1;
+}
+
+/* per_edge: {"probabilities": [[p(none), p(skip_connect), p(nor_conv_1x1), p(nor_conv_3x3), p(avg_pool_3x3)] per
+ * edge in arch-string order], ...}; lstm: {"mode_arch": the likeliest decisions' cell, "mode_probability": its
+ * probability, ...}; both end with "baseline" and "reward" of the last observation (null before). */
+static cJSON *reinforce_describe(const void *state)
+{
+    const reinforce_state *s = state;
+    cJSON *root = cJSON_CreateObject();
+    if (!root)
+        return NULL;
+    if (s->controller == CONTROLLER_LSTM) {
+        clnas_genotype mode;
+        double log_prob;
+        char text[CLNAS_GENOTYPE_STR_MAX];
+        if (clnas_rnn_controller_mode(&s->lstm, &mode, NULL) != CLNAS_OK
+            || clnas_rnn_controller_log_prob(&s->lstm, &mode, &log_prob, NULL, NULL) != CLNAS_OK
+            || clnas_genotype_format(&mode, text, sizeof text, NULL) != CLNAS_OK
+            || !cJSON_AddStringToObject(root, "mode_arch", text)
+            || !cJSON_AddNumberToObject(root, "mode_probability", round(exp(log_prob) * 1e6) / 1e6))
+            goto fail;
+    } else {
+        cJSON *probabilities = cJSON_AddArrayToObject(root, "probabilities");
+        if (!probabilities)
+            goto fail;
+        for (int e = 0; e < CLNAS_NB201_EDGES; e++) {
+            double p[CLNAS_NB201_OPS];
+            edge_probabilities(s->logits + e * CLNAS_NB201_OPS, p);
+            for (int k = 0; k < CLNAS_NB201_OPS; k++)
+                p[k] = round(p[k] * 1e6) / 1e6; /* six decimals keep journal lines short */
+            cJSON *row = cJSON_CreateDoubleArray(p, CLNAS_NB201_OPS);
+            if (!row || !cJSON_AddItemToArray(probabilities, row)) {
+                cJSON_Delete(row);
+                goto fail;
+            }
+        }
+    }
+    if (!add_number_or_null(root, "baseline", s->last_baseline) || !add_number_or_null(root, "reward", s->last_reward))
+        goto fail;
+    return root;
+fail:
+    cJSON_Delete(root);
+    return NULL;
+}
+
+const clnas_strategy_ops clnas_strategy_reinforce = {
+    .name = "reinforce",
+    .create = reinforce_create,
+    .budget = reinforce_budget,
+    .propose = reinforce_propose,
+    .observe = reinforce_observe,
+    .describe = reinforce_describe,
+    .destroy = reinforce_destroy,
+};

@@ -1,0 +1,139 @@
+/* clnas — training evaluator: compile, initialise, train with the proxy recipe, score on the validation split.
+ * A network that fails to build or to fit, or whose loss diverges, is a failed trial, not an error. */
+#include "train_eval.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clnas/model.h"
+#include "clnas/train.h"
+
+typedef struct train_eval {
+    clnas_device *dev;
+    struct clnas_program_cache *cache;
+    clnas_train_eval_config cfg;
+    clnas_algo_choices choices; /* every choice made so far in this run */
+    char choices_path[1024];
+} train_eval;
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Adds the model's choices to the run's record and saves it when something was new. */
+static clnas_status record_choices(train_eval *te, const clnas_algo_choices *made, clnas_error *err)
+{
+    int added = 0;
+    for (int i = 0; i < made->count; i++)
+        if (!clnas_algo_choices_find(&te->choices, made->rec[i].sig)) {
+            clnas_status st = clnas_algo_choices_put(&te->choices, &made->rec[i], err);
+            if (st != CLNAS_OK)
+                return st;
+            added = 1;
+        }
+    if (added && te->choices_path[0])
+        return clnas_algo_choices_save(&te->choices, te->choices_path, err);
+    return CLNAS_OK;
+}
+
+static clnas_status evaluate(void *state, const clnas_genotype *arch, clnas_eval_result *out, clnas_error *err)
+{
+    train_eval *te = state;
+    memset(out, 0, sizeof *out);
+    out->fitness = NAN;
+    double t0 = now_seconds();
+    clnas_net_config nc;
+    clnas_net_config_default(&nc);
+    nc.genotype = *arch;
+    nc.channels = te->cfg.channels;
+    nc.cells = te->cfg.cells;
+    nc.batch = te->cfg.batch;
+    nc.in_channels = te->cfg.train->channels;
+    nc.height = te->cfg.train->height;
+    nc.width = te->cfg.train->width;
+    clnas_train_options opt;
+    clnas_train_options_default(&opt);
+    opt.epochs = te->cfg.epochs;
+    opt.lr = te->cfg.lr;
+    opt.seed = te->cfg.seed;
+    memcpy(opt.mean, te->cfg.mean, sizeof opt.mean);
+    memcpy(opt.std, te->cfg.std, sizeof opt.std);
+    clnas_model *model = NULL;
+    clnas_error trial_err;
+    clnas_error_clear(&trial_err);
+    clnas_train_result res;
+    memset(&res, 0, sizeof res);
+    double acc = NAN, loss = NAN, t_compile = 0;
+    clnas_status st = clnas_model_new_with_choices(te->dev, te->cache, &nc, &te->choices, &model, &trial_err);
+    if (st == CLNAS_OK) {
+        t_compile = now_seconds() - t0;
+        out->params = clnas_model_param_count(model);
+        out->flops = clnas_model_forward_flops(model);
+        st = clnas_model_init(model, te->cfg.seed, &trial_err);
+    }
+    if (st == CLNAS_OK)
+        st = clnas_train(model, te->cfg.train, &opt, &res, &trial_err);
+    if (st == CLNAS_OK)
+        st = clnas_evaluate(model, te->cfg.val, opt.mean, opt.std, &acc, &loss, &trial_err);
+    clnas_status rec = model ? record_choices(te, clnas_model_algo_choices(model), err) : CLNAS_OK;
+    clnas_model_free(model);
+    if (rec != CLNAS_OK)
+        return rec;
+    out->seconds = now_seconds() - t0;
+    if (st == CLNAS_OK) {
+        out->status = CLNAS_TRIAL_OK;
+        out->fitness = acc;
+        out->extra = cJSON_CreateObject();
+        cJSON_AddNumberToObject(out->extra, "val_loss", loss);
+        cJSON_AddNumberToObject(out->extra, "train_loss", res.final_loss);
+        cJSON_AddNumberToObject(out->extra, "compile_seconds", t_compile);
+        cJSON_AddNumberToObject(out->extra, "train_seconds", res.seconds);
+        cJSON_AddNumberToObject(out->extra, "train_images_per_second", res.train_images_per_second);
+    } else {
+        out->status = st == CLNAS_ERR_DIVERGED ? CLNAS_TRIAL_DIVERGED : CLNAS_TRIAL_FAILED;
+        snprintf(out->error, sizeof out->error, "%s", trial_err.message);
+    }
+    return CLNAS_OK;
+}
+
+static void destroy(void *state)
+{
+    train_eval *te = state;
+    clnas_algo_choices_free(&te->choices);
+    free(te);
+}
+
+static const clnas_evaluator_ops train_eval_ops = {"train", evaluate, destroy};
+
+clnas_status clnas_train_evaluator_new(clnas_device *dev, struct clnas_program_cache *cache,
+                                       const clnas_train_eval_config *cfg, clnas_evaluator *out, clnas_error *err)
+{
+    if (!cfg->train || !cfg->val || cfg->val->count == 0)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "the training evaluator needs a validation split (dataset.validation_size > 0)");
+    train_eval *te = calloc(1, sizeof *te);
+    if (!te)
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    te->dev = dev;
+    te->cache = cache;
+    te->cfg = *cfg;
+    clnas_algo_choices_init(&te->choices);
+    if (cfg->choices_path) {
+        snprintf(te->choices_path, sizeof te->choices_path, "%s", cfg->choices_path);
+        int ignored = 0;
+        clnas_status st = clnas_algo_choices_load(&te->choices, cfg->choices_path, &ignored, err);
+        if (st != CLNAS_OK) {
+            destroy(te);
+            return st;
+        }
+    }
+    out->ops = &train_eval_ops;
+    out->state = te;
+    return CLNAS_OK;
+}

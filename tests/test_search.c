@@ -1,0 +1,203 @@
+/* clnas — the search loop: the same config and seed give the same journal, and a search stopped at any point
+ * (between trials, or in the middle of writing a line) and resumed ends with the journal of an uninterrupted
+ * run; for every strategy, with the table evaluator. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "search.h"
+#include "table_gen.h"
+
+typedef struct fixture {
+    char dir[256];
+    char table[300];
+} fixture;
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    if (fread(s, 1, (size_t)n, f) != (size_t)n)
+        n = 0;
+    s[n] = '\0';
+    fclose(f);
+    if (len)
+        *len = (size_t)n;
+    return s;
+}
+
+static void spit(const char *path, const char *data, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, n, f), n);
+    fclose(f);
+}
+
+/* The journal with every timing field ("seconds" and keys ending in "_seconds") removed. */
+static char *without_timing(const char *journal)
+{
+    char *out = malloc(strlen(journal) + 1);
+    size_t o = 0;
+    for (const char *p = journal; *p;) {
+        const char *key = strstr(p, "seconds\":");
+        if (!key) {
+            strcpy(out + o, p);
+            return out;
+        }
+        const char *start = key; /* back to the key's opening quote */
+        while (start > p && start[-1] != '"')
+            start--;
+        start--;
+        memcpy(out + o, p, (size_t)(start - p));
+        o += (size_t)(start - p);
+        const char *end = key + strlen("seconds\":");
+        while (*end && *end != ',' && *end != '}')
+            end++;
+        p = *end == ',' ? end + 1 : end;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* Runs (or resumes) a search of `strategy` in run_dir with the table evaluator. */
+static void run(const fixture *fx, const char *strategy_json, const char *run_dir)
+{
+    cJSON *params = cJSON_Parse(strategy_json);
+    assert_non_null(params);
+    const clnas_strategy_ops *ops = clnas_strategy_find(cJSON_GetObjectItem(params, "name")->valuestring);
+    assert_non_null(ops);
+    cJSON *resolved = cJSON_CreateObject();
+    void *state = NULL;
+    clnas_error err;
+    if (ops->create(params, 7, resolved, &state, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    clnas_evaluator ev;
+    if (clnas_table_evaluator_new(fx->table, &ev, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    mkdir(run_dir, 0777);
+    volatile int stop = 0;
+    clnas_search_options opt;
+    memset(&opt, 0, sizeof opt);
+    opt.run_dir = run_dir;
+    opt.title = "test";
+    opt.stop = &stop;
+    clnas_search_summary sum;
+    if (clnas_search_run(ops, state, &ev, &opt, &sum, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    assert_int_equal(sum.trials_done, ops->budget(state));
+    ev.ops->destroy(ev.state);
+    ops->destroy(state);
+    cJSON_Delete(resolved);
+    cJSON_Delete(params);
+}
+
+static void check_strategy(void **state, const char *strategy_json, const char *tag)
+{
+    fixture *fx = *state;
+    char a[400], b[400], path[500];
+    snprintf(a, sizeof a, "%s/%s-a", fx->dir, tag);
+    snprintf(b, sizeof b, "%s/%s-b", fx->dir, tag);
+    run(fx, strategy_json, a);
+    run(fx, strategy_json, b);
+    snprintf(path, sizeof path, "%s/journal.jsonl", a);
+    size_t len = 0;
+    char *ja = slurp(path, &len);
+    snprintf(path, sizeof path, "%s/journal.jsonl", b);
+    char *jb = slurp(path, NULL);
+    char *ta = without_timing(ja), *tb = without_timing(jb);
+    assert_string_equal(ta, tb); /* same seed, same journal */
+
+    /* line starts of the complete journal */
+    size_t starts[1024];
+    int lines = 0;
+    for (size_t i = 0; i < len; i++)
+        if (i == 0 || ja[i - 1] == '\n')
+            starts[lines++] = i;
+    /* stop points: before any trial, between trials, and inside a line (a torn write) */
+    size_t cuts[] = {0, starts[1], starts[lines / 2], starts[lines / 2] + 7, starts[lines - 1],
+                     starts[lines - 1] + (len - starts[lines - 1]) / 2, len - 1, len};
+    for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++) {
+        char r[400];
+        snprintf(r, sizeof r, "%s/%s-cut%zu", fx->dir, tag, c);
+        mkdir(r, 0777);
+        snprintf(path, sizeof path, "%s/journal.jsonl", r);
+        spit(path, ja, cuts[c]);
+        run(fx, strategy_json, r); /* resumes from what the journal holds */
+        char *jr = slurp(path, NULL);
+        char *tr = without_timing(jr);
+        if (strcmp(tr, ta) != 0)
+            fail_msg("%s: resuming after %zu of %zu bytes gave another journal", tag, cuts[c], len);
+        free(tr);
+        free(jr);
+    }
+    printf("%s: %d trials; identical journals after resuming at %zu cut points\n", tag, lines,
+           sizeof cuts / sizeof cuts[0]);
+    free(ta);
+    free(tb);
+    free(ja);
+    free(jb);
+}
+
+static void test_rea_resume(void **state)
+{
+    check_strategy(state, "{\"name\": \"rea\", \"population\": 8, \"sample_size\": 3, \"cycles\": 30}", "rea");
+}
+
+static void test_random_resume(void **state)
+{
+    check_strategy(state, "{\"name\": \"random\", \"trials\": 25}", "random");
+}
+
+static void test_reinforce_resume(void **state)
+{
+    check_strategy(state, "{\"name\": \"reinforce\", \"trials\": 25}", "reinforce");
+}
+
+static int setup(void **state)
+{
+    static fixture fx;
+    snprintf(fx.dir, sizeof fx.dir, "%s/clnas-search-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (!mkdtemp(fx.dir))
+        return -1;
+    snprintf(fx.table, sizeof fx.table, "%s/table.csv", fx.dir);
+    clnas_table_model m;
+    clnas_error err;
+    if (clnas_table_model_init(&m, 3, CLNAS_TABLE_GEN_DEFAULT_NOISE, &err) != CLNAS_OK ||
+        clnas_table_model_write_csv(&m, fx.table, &err) != CLNAS_OK)
+        return -1;
+    *state = &fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *fx = *state;
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rea_resume),
+        cmocka_unit_test(test_random_resume),
+        cmocka_unit_test(test_reinforce_resume),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

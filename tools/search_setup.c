@@ -1,0 +1,101 @@
+/* clnas tool — search set-up shared by `clnas search` and `clnas proxy-check`. */
+#include "search_setup.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "clnas/train.h"
+#include "embedded.h"
+#include "program_cache.h"
+#include "train_eval.h"
+
+int search_setup_config(const char *path, const char *const *sets, int nsets, cJSON **root, clnas_search_config *cfg)
+{
+    clnas_error err;
+    clnas_error_clear(&err);
+    *root = NULL;
+    if (path) {
+        if (clnas_search_config_read(path, root, &err) != CLNAS_OK)
+            return cli_fail(&err);
+    } else {
+        *root = cJSON_Parse(clnas_embedded_find(clnas_embedded_configs, "default"));
+        if (!*root) {
+            fprintf(stderr, "clnas: the built-in configs/default.json does not parse\n");
+            return 1;
+        }
+    }
+    for (int i = 0; i < nsets; i++)
+        if (clnas_search_config_apply_set(*root, sets[i], &err) != CLNAS_OK) {
+            cJSON_Delete(*root);
+            *root = NULL;
+            return cli_fail(&err);
+        }
+    if (clnas_search_config_parse(*root, cfg, &err) != CLNAS_OK) {
+        if (path)
+            clnas_error_prefix(&err, "%s", path);
+        cJSON_Delete(*root);
+        *root = NULL;
+        return cli_fail(&err);
+    }
+    return 0;
+}
+
+int search_setup_evaluator(search_setup *s, const char *device_override, const char *choices_path)
+{
+    clnas_error err;
+    clnas_error_clear(&err);
+    if (strcmp(s->cfg.evaluator.kind, "table") == 0) {
+        if (clnas_table_evaluator_new(s->cfg.evaluator.table, &s->evaluator, &err) != CLNAS_OK)
+            return cli_fail(&err);
+        return 0;
+    }
+    const clnas_dataset *train = &s->train;
+    if (clnas_dataset_load_dir(s->cfg.dataset.dir, CLNAS_SPLIT_TRAIN, &s->full, &err) != CLNAS_OK ||
+        clnas_dataset_split(&s->full, s->cfg.dataset.validation_size, s->cfg.seed, &s->train, &s->val, &err) !=
+            CLNAS_OK)
+        return cli_fail(&err);
+    if (s->cfg.dataset.train_subset > 0 && s->cfg.dataset.train_subset < s->train.count) {
+        if (clnas_dataset_head(&s->train, s->cfg.dataset.train_subset, &s->subset, &err) != CLNAS_OK)
+            return cli_fail(&err);
+        train = &s->subset;
+    }
+    const char *selector = device_override ? device_override : s->cfg.device[0] ? s->cfg.device : NULL;
+    if (cli_open_device(selector, &s->dev, &s->cache))
+        return 1;
+    clnas_train_eval_config *tcp = &s->train_cfg, tc;
+    memset(&tc, 0, sizeof tc);
+    tc.channels = s->cfg.proxy.channels;
+    tc.cells = s->cfg.proxy.cells;
+    tc.epochs = s->cfg.proxy.epochs;
+    tc.batch = s->cfg.proxy.batch;
+    tc.lr = s->cfg.proxy.lr;
+    tc.seed = s->cfg.seed;
+    tc.train = train;
+    tc.val = &s->val;
+    tc.choices_path = choices_path;
+    if (train->channels == 1) {
+        tc.mean[0] = CLNAS_FASHION_MNIST_MEAN;
+        tc.std[0] = CLNAS_FASHION_MNIST_STD;
+    } else if (clnas_dataset_channel_stats(train, tc.mean, tc.std, &err) != CLNAS_OK) {
+        return cli_fail(&err);
+    }
+    *tcp = tc;
+    if (clnas_train_evaluator_new(s->dev, s->cache, &tc, &s->evaluator, &err) != CLNAS_OK)
+        return cli_fail(&err);
+    return 0;
+}
+
+void search_setup_free(search_setup *s)
+{
+    if (s->evaluator.ops)
+        s->evaluator.ops->destroy(s->evaluator.state);
+    clnas_program_cache_free(s->cache);
+    clnas_device_free(s->dev);
+    clnas_dataset_free(&s->full);
+    clnas_dataset_free(&s->train);
+    clnas_dataset_free(&s->val);
+    clnas_dataset_free(&s->subset);
+    clnas_search_config_free(&s->cfg);
+    memset(s, 0, sizeof *s);
+}

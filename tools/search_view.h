@@ -1,0 +1,12 @@
+/* clnas tool — what searches show people: the per-trial line and the table of the best architectures. */
+#ifndef CLNAS_SEARCH_VIEW_H
+#define CLNAS_SEARCH_VIEW_H
+
+#include "journal.h"
+#include "search.h"
+
+void search_view_trial(const clnas_search_progress *p, void *user);
+/* Prints the top `k` distinct architectures (by canonical hash) of a journal. */
+void search_view_top(const clnas_journal_entry *entries, int count, int k);
+
+#endif
