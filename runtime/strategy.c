@@ -106,8 +106,8 @@ clnas_status clnas_strategy_param_number(const cJSON *params, const char *key, d
             char got[80];
             value_text(item, got, sizeof got);
             if (!lo_open && !hi_open)
-                return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.%s: expected a number from %g to %g, got %s",
-                                       key, lo, hi, got);
+                return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                                       "strategy.%s: expected a number from %g to %g, got %s", key, lo, hi, got);
             return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.%s: expected a number %s %g and %s %g, got %s",
                                    key, lo_open ? "greater than" : "at least", lo, hi_open ? "below" : "at most", hi,
                                    got);

@@ -8,9 +8,9 @@
 #include "strategy.h"
 #include "strategy_common.h"
 
-/* Parameters: population P (10), sample_size S (10 at most P; 3), cycles C (30). The first P proposals are
- * uniform random cells; every later one is a cycle: S members drawn uniformly WITH replacement from the
- * population (Algorithm 1: "the element stays in the population"), the one with the highest fitness is the
+/* Parameters: population P (10), sample_size S (3, or P when P < 3; 1 to P), cycles C (30). The first P
+ * proposals are uniform random cells; every later one is a cycle: S members drawn uniformly WITH replacement from
+ * the population (Algorithm 1: "the element stays in the population"), the one with the highest fitness is the
  * parent (a failed member, fitness NAN, counts as -infinity; ties go to the earliest draw), the child is the
  * parent with one edge set to a different op. The observed child joins the right of the population queue and
  * the oldest member, on the left, dies. Budget P + C.
@@ -158,8 +158,9 @@ static clnas_status rea_observe(void *state, const clnas_genotype *arch, double 
     return CLNAS_OK;
 }
 
-/* {"phase" (of the next proposal), "population": [{arch, fitness}, ... oldest first], "last_proposal": {"trial", "kind", "sample",
- * "parent"}}; sample and parent are positions in the population as it was when that proposal was made. */
+/* {"phase" (of the next proposal), "population": [{arch, fitness}, ... oldest first],
+ *  "last_proposal": {"trial", "kind", "sample", "parent"}}: sample and parent are positions in the population as
+ * it was when that proposal was made (0 = oldest). */
 static cJSON *rea_describe(const void *state)
 {
     const rea_state *s = state;

@@ -1,4 +1,4 @@
-/* clnas — tests of the table evaluator (CSV and JSON tables, their errors, isomorphic lookup) and the table generator. */
+/* clnas — tests of the table evaluator (CSV and JSON tables, errors, isomorphic lookup) and the table generator. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
