@@ -1,6 +1,8 @@
 /* clnas — the search journal: formatting, appending with fsync, and reading back (torn last line dropped). */
 #include "journal.h"
 
+#include "file_io.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -321,43 +323,17 @@ static clnas_status entry_from_json(cJSON *root, int expected_trial, clnas_journ
     return CLNAS_OK;
 }
 
+/* A missing journal is an empty one. */
 static clnas_status read_file(const char *path, char **text, size_t *size, int *missing, clnas_error *err)
 {
-    *text = NULL;
-    *size = 0;
-    *missing = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        if (errno == ENOENT) {
-            *missing = 1;
-            return CLNAS_OK;
-        }
-        return clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n - 1, f);
-        if (n < cap - 1)
-            break;
-        char *bigger = realloc(buf, cap * 2);
-        if (!bigger)
-            free(buf);
-        buf = bigger;
-        cap *= 2;
-    }
-    int failed = ferror(f);
-    fclose(f);
-    if (!buf)
-        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "%s: out of memory reading it", path);
-    if (failed) {
-        free(buf);
-        return clnas_error_set(err, CLNAS_ERR_IO, "%s: read error", path);
-    }
-    buf[n] = '\0';
-    *text = buf;
-    *size = n;
-    return CLNAS_OK;
+    clnas_error local;
+    clnas_status st = clnas_file_read_all(path, text, size, &local);
+    *missing = st == CLNAS_ERR_NOT_FOUND;
+    if (st == CLNAS_OK || *missing)
+        return CLNAS_OK;
+    if (err)
+        *err = local;
+    return st;
 }
 
 clnas_status clnas_journal_read(const char *path, clnas_journal_entry **entries, int *count, int *torn,

@@ -1,6 +1,8 @@
 /* clnas — search configuration: reading the JSON file, --set overrides, validation with defaults, resolved JSON. */
 #include "search_config.h"
 
+#include "file_io.h"
+
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
@@ -202,37 +204,6 @@ static clnas_status check_exists(const char *field, const char *path, int want_d
 
 /* ---- read and --set ---- */
 
-static clnas_status read_text(const char *path, char **text, size_t *size, clnas_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return clnas_error_set(err, errno == ENOENT ? CLNAS_ERR_NOT_FOUND : CLNAS_ERR_IO, "%s: cannot open: %s", path,
-                               strerror(errno));
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n - 1, f);
-        if (n < cap - 1)
-            break;
-        char *bigger = realloc(buf, cap * 2);
-        if (!bigger)
-            free(buf);
-        buf = bigger;
-        cap *= 2;
-    }
-    int failed = ferror(f);
-    fclose(f);
-    if (!buf)
-        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "%s: out of memory reading it", path);
-    if (failed) {
-        free(buf);
-        return clnas_error_set(err, CLNAS_ERR_IO, "%s: read error", path);
-    }
-    buf[n] = '\0';
-    *text = buf;
-    *size = n;
-    return CLNAS_OK;
-}
 
 /* Relative path fields of a config file name files beside it: rewrite them against the file's directory. */
 static clnas_status resolve_file_paths(cJSON *root, const char *config_path, clnas_error *err)
@@ -280,7 +251,7 @@ clnas_status clnas_search_config_read(const char *path, cJSON **root, clnas_erro
     *root = NULL;
     char *text = NULL;
     size_t size = 0;
-    clnas_status st = read_text(path, &text, &size, err);
+    clnas_status st = clnas_file_read_all(path, &text, &size, err);
     if (st != CLNAS_OK)
         return st;
     if (strlen(text) != size) {

@@ -34,6 +34,33 @@ static int argmax(const double *v, int n)
     return best;
 }
 
+/* Host buffers for one batch in the network's element type, its labels and its logits. */
+typedef struct batch_buffers {
+    size_t elem, image;
+    void *images;
+    int32_t *labels;
+    double *logits;
+} batch_buffers;
+
+static clnas_status batch_buffers_new(const clnas_net_config *c, batch_buffers *bb, clnas_error *err)
+{
+    bb->elem = c->fp64 ? sizeof(double) : sizeof(float);
+    bb->image = (size_t)c->in_channels * (size_t)c->height * (size_t)c->width;
+    bb->images = calloc((size_t)c->batch * bb->image, bb->elem);
+    bb->labels = calloc((size_t)c->batch, sizeof *bb->labels);
+    bb->logits = malloc((size_t)c->batch * (size_t)c->classes * sizeof *bb->logits);
+    if (!bb->images || !bb->labels || !bb->logits)
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory for a batch of %d", c->batch);
+    return CLNAS_OK;
+}
+
+static void batch_buffers_free(batch_buffers *bb)
+{
+    free(bb->images);
+    free(bb->labels);
+    free(bb->logits);
+}
+
 static clnas_status check_data(const clnas_net_config *c, const clnas_dataset *data, clnas_error *err)
 {
     if (data->channels != c->in_channels || data->height != c->height || data->width != c->width)
@@ -76,15 +103,14 @@ clnas_status clnas_train(clnas_model *model, const clnas_dataset *data, const cl
     if (steps < 1)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "nothing to train: epochs and steps are 0");
     int epochs = (steps + per_epoch - 1) / per_epoch;
-    size_t elem = c->fp64 ? sizeof(double) : sizeof(float);
-    size_t image = (size_t)c->in_channels * (size_t)c->height * (size_t)c->width;
-    void *images = malloc((size_t)c->batch * image * elem);
-    int32_t *labels = malloc((size_t)c->batch * sizeof *labels);
-    double *logits = malloc((size_t)c->batch * (size_t)c->classes * sizeof *logits);
+    batch_buffers bb;
     clnas_batcher b;
     memset(&b, 0, sizeof b);
-    if (!images || !labels || !logits)
-        st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    st = batch_buffers_new(c, &bb, err);
+    size_t elem = bb.elem;
+    void *images = bb.images;
+    int32_t *labels = bb.labels;
+    double *logits = bb.logits;
     if (st == CLNAS_OK)
         st = clnas_batcher_init(&b, data, c->batch, 1, opt->seed, opt->mean, opt->std, err);
 
@@ -156,9 +182,7 @@ clnas_status clnas_train(clnas_model *model, const clnas_dataset *data, const cl
     result->final_loss = epoch_steps ? epoch_loss / epoch_steps : 0;
     result->train_accuracy = epoch_images ? (double)epoch_correct / (double)epoch_images : 0;
     clnas_batcher_free(&b);
-    free(images);
-    free(labels);
-    free(logits);
+    batch_buffers_free(&bb);
     return st;
 }
 
@@ -169,15 +193,14 @@ clnas_status clnas_evaluate(clnas_model *model, const clnas_dataset *data, const
     clnas_status st = check_data(c, data, err);
     if (st != CLNAS_OK)
         return st;
-    size_t elem = c->fp64 ? sizeof(double) : sizeof(float);
-    size_t image = (size_t)c->in_channels * (size_t)c->height * (size_t)c->width;
-    void *images = calloc((size_t)c->batch * image, elem);
-    int32_t *labels = calloc((size_t)c->batch, sizeof *labels);
-    double *logits = malloc((size_t)c->batch * (size_t)c->classes * sizeof *logits);
+    batch_buffers bb;
     clnas_batcher b;
     memset(&b, 0, sizeof b);
-    if (!images || !labels || !logits)
-        st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    st = batch_buffers_new(c, &bb, err);
+    size_t elem = bb.elem, image = bb.image;
+    void *images = bb.images;
+    int32_t *labels = bb.labels;
+    double *logits = bb.logits;
     if (st == CLNAS_OK)
         st = clnas_batcher_init(&b, data, c->batch, 0, 0, mean, std, err);
     long correct = 0, seen = 0;
@@ -208,8 +231,6 @@ clnas_status clnas_evaluate(clnas_model *model, const clnas_dataset *data, const
             *loss = seen ? loss_sum / (double)seen : 0;
     }
     clnas_batcher_free(&b);
-    free(images);
-    free(labels);
-    free(logits);
+    batch_buffers_free(&bb);
     return st;
 }

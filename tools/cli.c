@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,4 +88,27 @@ int cli_write_json(const char *path, const struct cJSON *json)
     if (!ok)
         fprintf(stderr, "clnas: cannot write %s\n", path);
     return ok ? 0 : 1;
+}
+
+/* The one piece of mutable global state in clnas: a signal handler can reach nothing else. */
+static volatile int interrupted;
+
+static void on_interrupt(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+volatile int *cli_catch_interrupt(void)
+{
+    interrupted = 0;
+    signal(SIGINT, on_interrupt);
+    signal(SIGTERM, on_interrupt);
+    return &interrupted;
+}
+
+void cli_release_interrupt(void)
+{
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
 }

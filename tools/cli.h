@@ -25,6 +25,11 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 #endif
     ;
 
+/* From now on Ctrl-C and SIGTERM set the returned flag (long commands poll it and stop after the step or trial
+ * in progress, keeping what is written) instead of killing the process; release restores the defaults. */
+volatile int *cli_catch_interrupt(void);
+void cli_release_interrupt(void);
+
 /* Option parsing: returns 1 when argv[*i] is `name` (consuming its value into *value), 0 otherwise;
  * -1 when the value is missing (message printed). */
 int cli_opt(int argc, char **argv, int *i, const char *name, const char **value);

@@ -1,7 +1,6 @@
 /* clnas tool — `clnas search`: a multi-trial architecture search, resumable, one journal line per trial. */
 #include <errno.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,14 +13,6 @@
 #include "search_view.h"
 
 #define MAX_SETS 64
-
-static volatile int stop_requested;
-
-static void on_interrupt(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
 
 static void usage(FILE *f)
 {
@@ -181,15 +172,12 @@ int cmd_search(int argc, char **argv)
     memset(&opt, 0, sizeof opt);
     opt.run_dir = run_dir;
     opt.title = s.cfg.name;
-    opt.stop = &stop_requested;
+    opt.stop = cli_catch_interrupt();
     opt.progress = search_view_trial;
     opt.warning = warn;
     clnas_search_summary sum;
-    signal(SIGINT, on_interrupt);
-    signal(SIGTERM, on_interrupt);
     clnas_status st = clnas_search_run(strategy, state, &s.evaluator, &opt, &sum, &err);
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
+    cli_release_interrupt();
     if (st != CLNAS_OK) {
         cli_fail(&err);
         goto done;
@@ -206,9 +194,11 @@ int cmd_search(int argc, char **argv)
         printf("\nstopped after %d of %d trials; continue with: clnas search --resume %s\n", sum.trials_done,
                strategy->budget(state), run_dir);
     if (sum.best_trial >= 0)
-        printf("\nbest: %s  fitness %.4f (trial %d; validation accuracy, in %s/journal.jsonl)\n"
+        printf("\nbest: %s  fitness %.4f (trial %d; %s, in %s/journal.jsonl)\n"
                "retrain it with the full recipe: clnas train --from %s\n",
-               sum.best_arch, sum.best_fitness, sum.best_trial, run_dir, run_dir);
+               sum.best_arch, sum.best_fitness, sum.best_trial,
+               strcmp(s.cfg.evaluator.kind, "train") == 0 ? "validation accuracy" : "table accuracy", run_dir,
+               run_dir);
     else
         printf("\nno trial succeeded\n");
     rc = 0;

@@ -1,5 +1,4 @@
 /* clnas tool — `clnas train`: trains an architecture with the NB201 recipe, shows progress, tests it. */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,14 +10,6 @@
 #include "clnas/model.h"
 #include "clnas/train.h"
 #include "program_cache.h"
-
-static volatile int stop_requested;
-
-static void on_interrupt(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
 
 static void usage(FILE *f)
 {
@@ -213,10 +204,9 @@ int cmd_train(int argc, char **argv)
             clnas_model_param_count(model), cs.builds, cs.disk_hits, cs.build_seconds);
     if (!quiet)
         opt.progress = print_progress;
-    opt.stop = &stop_requested;
-    signal(SIGINT, on_interrupt);
+    opt.stop = cli_catch_interrupt();
     clnas_status st = clnas_train(model, train_data, &opt, &res, &err);
-    signal(SIGINT, SIG_DFL);
+    cli_release_interrupt();
     if (st != CLNAS_OK)
         goto done;
     if (res.stopped)
