@@ -195,22 +195,6 @@ static char *make_temp_dir(void)
     return dir;
 }
 
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *text = malloc((size_t)n + 1);
-    assert_non_null(text);
-    assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
-    text[n] = '\0';
-    fclose(f);
-    return text;
-}
-
 static int count_suffix(const char *dir, const char *suffix)
 {
     DIR *d = opendir(dir);
@@ -256,13 +240,13 @@ static void test_write_dir(void **state)
         char file[128];
         assert_int_equal(clnas_plan_program_file(plan, p, file, sizeof file, &err), CLNAS_OK);
         snprintf(path, sizeof path, "%s/%s", dir, file);
-        char *text = read_text(path);
+        char *text = test_read_file(path, NULL);
         assert_string_equal(text, plan->program_sources[p]);
         free(text);
     }
 
     snprintf(path, sizeof path, "%s/plan.json", dir);
-    char *text = read_text(path);
+    char *text = test_read_file(path, NULL);
     cJSON *json = cJSON_Parse(text);
     free(text);
     assert_non_null(json);
@@ -305,14 +289,14 @@ static void test_write_dir(void **state)
     cJSON_Delete(json);
 
     snprintf(path, sizeof path, "%s/cell.dot", dir);
-    text = read_text(path);
+    text = test_read_file(path, NULL);
     assert_non_null(strstr(text, "digraph cell"));
     assert_non_null(strstr(text, "n0 -> n3 [label=\"skip_connect\"]"));
     assert_non_null(strstr(text, "n1 -> n2 [label=\"nor_conv_3x3\", style=dashed")); /* cannot reach node 3 */
     assert_null(strstr(text, "label=\"none"));
     free(text);
     snprintf(path, sizeof path, "%s/graph.dot", dir);
-    text = read_text(path);
+    text = test_read_file(path, NULL);
     assert_non_null(strstr(text, "digraph plan"));
     assert_non_null(strstr(text, "cluster_forward"));
     assert_non_null(strstr(text, "cluster_backward"));
@@ -343,7 +327,7 @@ static void test_zero_node_marked(void **state)
     assert_int_equal(clnas_plan_write_dir(plan, root, &err), CLNAS_OK);
     char path[1024];
     snprintf(path, sizeof path, "%s/cell.dot", root);
-    char *text = read_text(path);
+    char *text = test_read_file(path, NULL);
     assert_non_null(strstr(text, "n1 [label=\"1\\n(zero)\""));
     assert_null(strstr(text, "n2 [label=\"2\\n(zero)\""));
     assert_non_null(strstr(text, "BN shift"));

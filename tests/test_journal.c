@@ -18,22 +18,6 @@
 
 /* ---- helpers ---- */
 
-static char *slurp(const char *path, size_t *size)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    buf[n] = '\0';
-    fclose(f);
-    *size = (size_t)n;
-    return buf;
-}
-
 static void spill(const char *path, const char *bytes, size_t n)
 {
     FILE *f = fopen(path, "wb");
@@ -188,7 +172,7 @@ static void test_round_trip(void **state)
     assert_int_equal(count, N);
     assert_int_equal(torn, 0);
     size_t size;
-    char *text = slurp(path, &size);
+    char *text = test_read_file(path, &size);
     assert_int_equal(good, size);
 
     const char *line = text;
@@ -237,7 +221,7 @@ static void test_cut_at_every_offset(void **state)
     enum { N = 5 };
     write_journal(path, N);
     size_t size;
-    char *text = slurp(path, &size);
+    char *text = test_read_file(path, &size);
     size_t starts[N + 1];
     starts[0] = 0;
     for (int i = 0, k = 0; k < (int)size; k++)
@@ -289,7 +273,7 @@ static void test_cut_at_every_offset(void **state)
     free_entry(&e);
     clnas_journal_close(&j);
     size_t resumed_size;
-    char *resumed = slurp(cut, &resumed_size);
+    char *resumed = test_read_file(cut, &resumed_size);
     assert_int_equal(resumed_size, size);
     assert_memory_equal(resumed, text, size);
     free(resumed);
@@ -323,7 +307,7 @@ static void expect_corrupt(const char *dir, int line_no, const char *replacement
     scratch_dir_path(path, sizeof path, dir, "journal.jsonl");
     scratch_dir_path(bad, sizeof bad, dir, "bad.jsonl");
     size_t size;
-    char *text = slurp(path, &size);
+    char *text = test_read_file(path, &size);
     char *start = text;
     for (int i = 1; i < line_no; i++)
         start = strchr(start, '\n') + 1;
@@ -407,7 +391,7 @@ static void test_open_truncate_and_durable(void **state)
     scratch_dir_path(path, sizeof path, *state, "journal.jsonl");
     write_journal(path, 3);
     size_t size;
-    char *text = slurp(path, &size);
+    char *text = test_read_file(path, &size);
     size_t second = (size_t)(strchr(text, '\n') - text) + 1;
 
     clnas_journal j;
@@ -422,13 +406,13 @@ static void test_open_truncate_and_durable(void **state)
     assert_int_equal(clnas_journal_open(path, SIZE_MAX, &j, &err), CLNAS_OK);
     clnas_journal_close(&j);
     size_t n;
-    char *same = slurp(path, &n);
+    char *same = test_read_file(path, &n);
     assert_int_equal(n, size);
     free(same);
 
     /* keep the first line only, then append: the new line is on disk before close */
     assert_int_equal(clnas_journal_open(path, second, &j, &err), CLNAS_OK);
-    char *kept = slurp(path, &n);
+    char *kept = test_read_file(path, &n);
     assert_int_equal(n, second);
     assert_memory_equal(kept, text, second);
     free(kept);
@@ -456,7 +440,7 @@ static void test_open_truncate_and_durable(void **state)
     assert_null(j.f);
 
     /* re-read after close: the same bytes as the uninterrupted write */
-    char *again = slurp(path, &n);
+    char *again = test_read_file(path, &n);
     assert_int_equal(n, size);
     assert_memory_equal(again, text, size);
     free(again);

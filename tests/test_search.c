@@ -16,29 +16,12 @@
 
 #include "search.h"
 #include "table_gen.h"
+#include "scratch_dir.h"
 
 typedef struct fixture {
     char dir[256];
     char table[300];
 } fixture;
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (fread(s, 1, (size_t)n, f) != (size_t)n)
-        n = 0;
-    s[n] = '\0';
-    fclose(f);
-    if (len)
-        *len = (size_t)n;
-    return s;
-}
 
 static void spit(const char *path, const char *data, size_t n)
 {
@@ -116,9 +99,9 @@ static void check_strategy(void **state, const char *strategy_json, const char *
     run(fx, strategy_json, b);
     snprintf(path, sizeof path, "%s/journal.jsonl", a);
     size_t len = 0;
-    char *ja = slurp(path, &len);
+    char *ja = test_read_file(path, &len);
     snprintf(path, sizeof path, "%s/journal.jsonl", b);
-    char *jb = slurp(path, NULL);
+    char *jb = test_read_file(path, NULL);
     char *ta = without_timing(ja), *tb = without_timing(jb);
     assert_string_equal(ta, tb); /* same seed, same journal */
 
@@ -138,7 +121,7 @@ static void check_strategy(void **state, const char *strategy_json, const char *
         snprintf(path, sizeof path, "%s/journal.jsonl", r);
         spit(path, ja, cuts[c]);
         run(fx, strategy_json, r); /* resumes from what the journal holds */
-        char *jr = slurp(path, NULL);
+        char *jr = test_read_file(path, NULL);
         char *tr = without_timing(jr);
         if (strcmp(tr, ta) != 0)
             fail_msg("%s: resuming after %zu of %zu bytes gave another journal", tag, cuts[c], len);

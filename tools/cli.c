@@ -1,6 +1,7 @@
 /* clnas tool — option parsing helpers, error printing and result files shared by the subcommands. */
 #include "cli.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -111,4 +112,23 @@ void cli_release_interrupt(void)
 {
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
+}
+
+int cli_is_help(const char *arg)
+{
+    return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
+int cli_seed(const char *text, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = isdigit((unsigned char)text[0]) ? strtoull(text, &end, 10) : 0;
+    if (!isdigit((unsigned char)text[0]) || errno || *end) {
+        fprintf(stderr, "clnas: --seed: expected a decimal integer from 0 to 18446744073709551615, got \"%s\"\n",
+                text);
+        return -1;
+    }
+    *out = (uint64_t)v;
+    return 0;
 }

@@ -2,6 +2,8 @@
 #ifndef CLNAS_CLI_H
 #define CLNAS_CLI_H
 
+#include <stdint.h>
+
 #include "clnas/status.h"
 
 typedef int (*clnas_cmd_fn)(int argc, char **argv);
@@ -24,6 +26,11 @@ int cli_usage_error(const char *command, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
+
+/* "--help" or "-h". */
+int cli_is_help(const char *arg);
+/* A --seed value: a decimal integer from 0 to 2^64-1, digits only; prints the error and returns -1 otherwise. */
+int cli_seed(const char *text, uint64_t *out);
 
 /* From now on Ctrl-C and SIGTERM set the returned flag (long commands poll it and stop after the step or trial
  * in progress, keeping what is written) instead of killing the process; release restores the defaults. */

@@ -73,28 +73,6 @@ static const char classes_help[] =
     "  <n> NB201 classes ...\n"
     "  <m> clnas canonical classes ...\n";
 
-static int is_help(const char *arg)
-{
-    return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
-}
-
-/* Strict decimal uint64: digits only, no sign, no overflow. */
-static int parse_seed(const char *text, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    if (!isdigit((unsigned char)text[0]))
-        goto bad;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (errno || *end)
-        goto bad;
-    *out = (uint64_t)v;
-    return 0;
-bad:
-    fprintf(stderr, "clnas: --seed: expected a decimal integer from 0 to 18446744073709551615, got \"%s\"\n", text);
-    return -1;
-}
-
 /* Stdout may be a closed pipe or a full disk: report that instead of exiting 0. */
 static int finish_output(int status)
 {
@@ -148,7 +126,7 @@ static int space_canon(int argc, char **argv)
 {
     const char *path = NULL;
     for (int i = 1; i < argc; i++) {
-        if (is_help(argv[i])) {
+        if (cli_is_help(argv[i])) {
             fputs(canon_help, stdout);
             return 0;
         }
@@ -196,7 +174,7 @@ static int no_arguments(const char *command, const char *help, int argc, char **
 {
     *done = 1;
     for (int i = 1; i < argc; i++) {
-        if (is_help(argv[i])) {
+        if (cli_is_help(argv[i])) {
             fputs(help, stdout);
             return 0;
         }
@@ -228,7 +206,7 @@ static int space_sample(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *value;
         int m;
-        if (is_help(argv[i])) {
+        if (cli_is_help(argv[i])) {
             fputs(sample_help, stdout);
             return 0;
         }
@@ -236,7 +214,7 @@ static int space_sample(int argc, char **argv)
             if (m < 0 || cli_int("--count", value, 0, INT_MAX, &count) != 0)
                 return 2;
         } else if ((m = cli_opt(argc, argv, &i, "--seed", &value)) != 0) {
-            if (m < 0 || parse_seed(value, &seed) != 0)
+            if (m < 0 || cli_seed(value, &seed) != 0)
                 return 2;
         } else {
             return cli_usage_error("space sample", "unexpected argument '%s'", argv[i]);
@@ -260,12 +238,12 @@ static int space_mutate(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *value;
         int m;
-        if (is_help(argv[i])) {
+        if (cli_is_help(argv[i])) {
             fputs(mutate_help, stdout);
             return 0;
         }
         if ((m = cli_opt(argc, argv, &i, "--seed", &value)) != 0) {
-            if (m < 0 || parse_seed(value, &seed) != 0)
+            if (m < 0 || cli_seed(value, &seed) != 0)
                 return 2;
         } else if (argv[i][0] == '-') {
             return cli_usage_error("space mutate", "unknown option '%s'", argv[i]);
@@ -355,7 +333,7 @@ int cmd_space(int argc, char **argv)
         fputs(usage_text, stderr);
         return 2;
     }
-    if (is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
+    if (cli_is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
         fputs(usage_text, stdout);
         return 0;
     }

@@ -46,27 +46,6 @@ static const char generate_help[] =
     "  --noise X    noise standard deviation X, from 0 to 1 (default 0.005)\n"
     "  --out FILE   where to write the CSV (written to FILE.tmp, then renamed)\n";
 
-static int is_help(const char *arg)
-{
-    return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
-}
-
-static int parse_seed(const char *text, uint64_t *out)
-{
-    char *end;
-    errno = 0;
-    if (!isdigit((unsigned char)text[0]))
-        goto bad;
-    unsigned long long v = strtoull(text, &end, 10);
-    if (errno || *end)
-        goto bad;
-    *out = (uint64_t)v;
-    return 0;
-bad:
-    fprintf(stderr, "clnas: --seed: expected a decimal integer from 0 to 18446744073709551615, got \"%s\"\n", text);
-    return -1;
-}
-
 static int compare_doubles(const void *a, const void *b)
 {
     const double x = *(const double *)a, y = *(const double *)b;
@@ -112,12 +91,12 @@ static int table_generate(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *value;
         int m;
-        if (is_help(argv[i])) {
+        if (cli_is_help(argv[i])) {
             fputs(generate_help, stdout);
             return 0;
         }
         if ((m = cli_opt(argc, argv, &i, "--seed", &value)) != 0) {
-            if (m < 0 || parse_seed(value, &seed) != 0)
+            if (m < 0 || cli_seed(value, &seed) != 0)
                 return 2;
         } else if ((m = cli_opt(argc, argv, &i, "--noise", &value)) != 0) {
             if (m < 0 || cli_double("--noise", value, 0.0, 1.0, &noise) != 0)
@@ -146,7 +125,7 @@ int cmd_table(int argc, char **argv)
         fputs(usage_text, stderr);
         return 2;
     }
-    if (is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
+    if (cli_is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
         fputs(usage_text, stdout);
         return 0;
     }

@@ -1,30 +1,12 @@
 /* clnas tests — loading the PyTorch reference cases. */
 #include "ref_case.h"
+#include "scratch_dir.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
-
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
-        free(s);
-        s = NULL;
-    }
-    if (s)
-        s[n] = '\0';
-    fclose(f);
-    return s;
-}
 
 static int json_int(const cJSON *o, const char *key)
 {
@@ -38,7 +20,7 @@ int ref_case_load(ref_case *rc, const char *name, int fp64)
     snprintf(rc->dir, sizeof rc->dir, "%s/reference/%s", CLNAS_TEST_DATA, name);
     char path[600];
     snprintf(path, sizeof path, "%s/meta.json", rc->dir);
-    char *text = read_text(path);
+    char *text = test_read_file(path, NULL);
     cJSON *meta = text ? cJSON_Parse(text) : NULL;
     free(text);
     if (!meta) {

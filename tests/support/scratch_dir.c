@@ -1,6 +1,8 @@
 /* clnas tests — creating, naming files in and removing private scratch directories. */
 #include "scratch_dir.h"
 
+#include "file_io.h"
+
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,4 +74,16 @@ int scratch_dir_teardown(void **state)
     int rc = scratch_dir_remove(*state);
     free(*state);
     return rc;
+}
+
+char *test_read_file(const char *path, size_t *size)
+{
+    char *text = NULL;
+    size_t n = 0;
+    clnas_error err;
+    if (clnas_file_read_all(path, &text, &n, &err) != CLNAS_OK)
+        return NULL;
+    if (size)
+        *size = n;
+    return text;
 }

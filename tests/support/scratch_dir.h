@@ -19,4 +19,7 @@ int scratch_dir_teardown(void **state);
 /* A cmocka test run in its own scratch directory. */
 #define scratch_dir_unit_test(f) cmocka_unit_test_setup_teardown(f, scratch_dir_setup, scratch_dir_teardown)
 
+/* The whole file at path, NUL-terminated, malloc'ed (NULL when it cannot be read); its size in *size if not NULL. */
+char *test_read_file(const char *path, size_t *size);
+
 #endif
