@@ -96,28 +96,13 @@ clnas_status clnas_algo_choices_put(clnas_algo_choices *c, const clnas_algo_reco
 clnas_status clnas_algo_choices_path(const char *cache_root, const clnas_device_info *info, char *out, size_t cap,
                                      clnas_error *err)
 {
-    uint64_t h = clnas_fnv1a64_str(info->platform, CLNAS_FNV1A64_INIT);
-    h = clnas_fnv1a64_str(info->name, h);
-    h = clnas_fnv1a64_str(info->vendor, h);
-    h = clnas_fnv1a64_str(info->device_version, h);
-    h = clnas_fnv1a64_str(info->driver_version, h);
-    char version[32];
+    char version[32], key[96];
     snprintf(version, sizeof version, "clblast-%d.%d.%d", CLBLAST_VERSION_MAJOR, CLBLAST_VERSION_MINOR,
              CLBLAST_VERSION_PATCH);
-    h = clnas_fnv1a64_str(version, h);
-    char name[41];
-    size_t n = 0;
-    for (const char *p = info->name; *p && n < sizeof name - 1; p++) {
-        int keep = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.';
-        if (keep)
-            name[n++] = *p;
-        else if (n > 0 && name[n - 1] != '-')
-            name[n++] = '-';
-    }
-    while (n > 0 && name[n - 1] == '-')
-        n--;
-    name[n] = '\0';
-    int len = snprintf(out, cap, "%s/algo/%s-%016" PRIx64 ".tsv", cache_root, n ? name : "device", h);
+    clnas_status st = clnas_device_key(info, version, key, sizeof key, err);
+    if (st != CLNAS_OK)
+        return st;
+    int len = snprintf(out, cap, "%s/algo/%s.tsv", cache_root, key);
     if (len < 0 || (size_t)len >= cap)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "algorithm choice file path is too long (cache root \"%.200s\")",
                                cache_root);

@@ -2,11 +2,13 @@
 #include "clnas/device.h"
 
 #include <ctype.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cl_check.h"
+#include "hash.h"
 
 #define NO_PLATFORM_MESSAGE                                                                          \
     "no OpenCL platform found: install an OpenCL driver (on Debian: apt-get install pocl-opencl-icd " \
@@ -392,4 +394,32 @@ void clnas_device_free(clnas_device *dev)
     if (dev->context)
         clReleaseContext(dev->context);
     free(dev);
+}
+
+clnas_status clnas_device_key(const clnas_device_info *info, const char *extra, char *out, size_t cap,
+                              clnas_error *err)
+{
+    uint64_t h = clnas_fnv1a64_str(info->platform, CLNAS_FNV1A64_INIT);
+    h = clnas_fnv1a64_str(info->name, h);
+    h = clnas_fnv1a64_str(info->vendor, h);
+    h = clnas_fnv1a64_str(info->device_version, h);
+    h = clnas_fnv1a64_str(info->driver_version, h);
+    if (extra)
+        h = clnas_fnv1a64_str(extra, h);
+    char name[41];
+    size_t n = 0;
+    for (const char *p = info->name; *p && n < sizeof name - 1; p++) {
+        int keep = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.';
+        if (keep)
+            name[n++] = *p;
+        else if (n > 0 && name[n - 1] != '-')
+            name[n++] = '-';
+    }
+    while (n > 0 && name[n - 1] == '-')
+        n--;
+    name[n] = '\0';
+    int len = snprintf(out, cap, "%s-%016" PRIx64, n ? name : "device", h);
+    if (len < 0 || (size_t)len >= cap)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "device key buffer of %zu bytes is too small", cap);
+    return CLNAS_OK;
 }

@@ -105,33 +105,6 @@ static clnas_status resolve_root(const char *dir, char *out, size_t cap, clnas_e
     return CLNAS_OK;
 }
 
-/* "<readable device name>-<hash of everything that makes binaries incompatible>". */
-static void device_key(const clnas_device_info *info, char *out, size_t cap)
-{
-    uint64_t h = clnas_fnv1a64_str(info->platform, CLNAS_FNV1A64_INIT);
-    h = clnas_fnv1a64_str(info->name, h);
-    h = clnas_fnv1a64_str(info->vendor, h);
-    h = clnas_fnv1a64_str(info->device_version, h);
-    h = clnas_fnv1a64_str(info->driver_version, h);
-    char name[41];
-    size_t n = 0;
-    int dash = 0;
-    for (const char *p = info->name; *p && n < sizeof name - 1; p++) {
-        int keep = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '.';
-        if (keep) {
-            name[n++] = *p;
-            dash = 0;
-        } else if (!dash && n > 0) {
-            name[n++] = '-';
-            dash = 1;
-        }
-    }
-    while (n > 0 && name[n - 1] == '-')
-        n--;
-    name[n] = '\0';
-    snprintf(out, cap, "%s-%016" PRIx64, n ? name : "device", h);
-}
-
 clnas_status clnas_program_cache_new(clnas_device *dev, const char *dir, clnas_program_cache **out, clnas_error *err)
 {
     if (!dev || !out)
@@ -144,8 +117,8 @@ clnas_status clnas_program_cache_new(clnas_device *dev, const char *dir, clnas_p
     clnas_status st = resolve_root(dir, cache->root, sizeof cache->root, err);
     if (st == CLNAS_OK) {
         char key[96];
-        device_key(&dev->info, key, sizeof key);
-        if (snprintf(cache->programs_dir, sizeof cache->programs_dir, "%s/programs/%s", cache->root, key)
+        st = clnas_device_key(&dev->info, NULL, key, sizeof key, err);
+        if (st == CLNAS_OK && snprintf(cache->programs_dir, sizeof cache->programs_dir, "%s/programs/%s", cache->root, key)
             >= (int)sizeof cache->programs_dir)
             st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "cache directory path is too long: \"%.200s...\"",
                                  cache->root);

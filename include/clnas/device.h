@@ -48,6 +48,12 @@ clnas_status clnas_device_open(const char *selector, clnas_device **out, clnas_e
 /* Releases the queue and context and frees dev (NULL is fine). */
 void clnas_device_free(clnas_device *dev);
 
+/* A file-name-safe key for what is cached per device: "<device name, letters and digits>-<16 hex digits>", the
+ * hash over platform, name, vendor, device and driver versions, and `extra` (may be NULL: e.g. a library
+ * version that also decides what is valid). out needs at most 58 bytes. */
+clnas_status clnas_device_key(const clnas_device_info *info, const char *extra, char *out, size_t cap,
+                              clnas_error *err);
+
 #ifdef __cplusplus
 }
 #endif
