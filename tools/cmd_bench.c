@@ -1,5 +1,5 @@
 /* clnas tool — `clnas bench train`: training throughput of an architecture, and with --profile the time
- * share of every kernel in a training step. */
+ * share of every kernel in a training step; `clnas bench device` lives in cmd_bench_device.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "bench_report.h"
 #include "cli.h"
 #include "clnas/model.h"
 #include "clnas/rng.h"
@@ -18,9 +19,13 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: clnas bench train --arch STR [--channels C] [--cells N] [--batch B] [--steps S]\n"
                "                         [--warmup W] [--device D] [--json] [--profile]\n"
+               "       clnas bench device [options]   (clnas bench device --help)\n"
                "Times S training steps (default 20) after W warm-up steps (default 3) on random 1x28x28 inputs and\n"
                "prints training images/s (--json: one object with train_images_per_second). --profile finishes\n"
-               "after every launch and prints each kernel's share of a step (slower overall; for finding hot spots).\n"
+               "after every launch and prints each kernel's share of a step (forward, backward and update: every\n"
+               "launch of the step), then the same summed per kernel kind (e.g. every conv2d_bwd_filter launch\n"
+               "together; launches that ran CLBlast are their own kind) and per phase; with --json the profile is\n"
+               "in the object under \"profile\" (slower overall; for finding hot spots).\n"
                "Defaults: C=16 N=5 batch 256.\n");
 }
 
@@ -34,6 +39,7 @@ static double now_seconds(void)
 typedef struct kernel_share {
     const char *entry;
     const char *first_label; /* the first launch of this kernel, to tell shapes apart */
+    int clblast;             /* the launches ran the CLBlast alternative */
     double seconds;
     int launches;
 } kernel_share;
@@ -44,27 +50,119 @@ static int by_seconds(const void *a, const void *b)
     return x->seconds < y->seconds ? 1 : x->seconds > y->seconds ? -1 : 0;
 }
 
-static void print_profile(const clnas_plan *plan, const clnas_executor *ex, int steps)
+/* Shares per plan kernel and algorithm (2 * nkernels rows), per kind (entry and algorithm), and per phase. */
+typedef struct step_profile {
+    kernel_share *kernels, *kinds;
+    int nkinds;
+    double phase_seconds[3];
+    int phase_launches[3];
+    double total;
+} step_profile;
+
+static int profile_collect(const clnas_plan *plan, const clnas_executor *ex, step_profile *p)
 {
-    kernel_share *share = calloc((size_t)plan->nkernels, sizeof *share);
-    double total = 0;
+    memset(p, 0, sizeof *p);
+    p->kernels = calloc(2 * (size_t)plan->nkernels + 1, sizeof *p->kernels);
+    p->kinds = calloc(2 * (size_t)plan->nkernels + 1, sizeof *p->kinds);
+    if (!p->kernels || !p->kinds)
+        return -1;
     for (int i = 0; i < plan->ntrain; i++) {
-        kernel_share *s = &share[plan->train[i].kernel];
-        s->entry = plan->kernels[plan->train[i].kernel].desc.entry;
+        const clnas_plan_launch *l = &plan->train[i];
+        int gemm = ex->use_gemm[i] ? 1 : 0;
+        kernel_share *s = &p->kernels[2 * l->kernel + gemm];
+        s->entry = plan->kernels[l->kernel].desc.entry;
+        s->clblast = gemm;
         if (!s->first_label)
-            s->first_label = plan->train[i].label;
+            s->first_label = l->label;
         s->seconds += ex->launch_seconds[i];
         s->launches++;
-        total += ex->launch_seconds[i];
+        p->total += ex->launch_seconds[i];
+        p->phase_seconds[l->phase] += ex->launch_seconds[i];
+        p->phase_launches[l->phase]++;
+        int k = 0;
+        while (k < p->nkinds && (strcmp(p->kinds[k].entry, s->entry) != 0 || p->kinds[k].clblast != gemm))
+            k++;
+        if (k == p->nkinds) {
+            p->kinds[k].entry = s->entry;
+            p->kinds[k].clblast = gemm;
+            p->nkinds++;
+        }
+        p->kinds[k].seconds += ex->launch_seconds[i];
+        p->kinds[k].launches++;
     }
-    qsort(share, (size_t)plan->nkernels, sizeof *share, by_seconds);
-    printf("%-20s %9s %7s %8s  %s\n", "kernel", "ms/step", "share", "launches", "first launch (one shape each row)");
-    for (int k = 0; k < plan->nkernels; k++)
-        if (share[k].launches)
-            printf("%-20s %9.3f %6.1f%% %8d  %s\n", share[k].entry, 1e3 * share[k].seconds / steps,
-                   100.0 * share[k].seconds / total, share[k].launches, share[k].first_label);
-    printf("total %.2f ms per step (launches timed one by one)\n", 1e3 * total / steps);
-    free(share);
+    qsort(p->kernels, 2 * (size_t)plan->nkernels, sizeof *p->kernels, by_seconds);
+    qsort(p->kinds, (size_t)p->nkinds, sizeof *p->kinds, by_seconds);
+    return 0;
+}
+
+static void profile_free(step_profile *p)
+{
+    free(p->kernels);
+    free(p->kinds);
+}
+
+static const char *const phase_names[3] = {"forward", "backward", "update"};
+
+static void print_profile(const clnas_plan *plan, const step_profile *p, int steps)
+{
+    double total = p->total > 0 ? p->total : 1.0;
+    printf("%-26s %9s %7s %8s  %s\n", "kernel", "ms/step", "share", "launches", "first launch (one shape each row)");
+    for (int k = 0; k < 2 * plan->nkernels; k++)
+        if (p->kernels[k].launches)
+            printf("%-26s %9.3f %6.1f%% %8d  %s\n", p->kernels[k].entry, 1e3 * p->kernels[k].seconds / steps,
+                   100.0 * p->kernels[k].seconds / total, p->kernels[k].launches / steps,
+                   p->kernels[k].first_label);
+    printf("\n%-26s %9s %7s %8s\n", "kernel kind", "ms/step", "share", "launches");
+    for (int k = 0; k < p->nkinds; k++) {
+        char name[64];
+        snprintf(name, sizeof name, "%s%s", p->kinds[k].entry, p->kinds[k].clblast ? " (CLBlast)" : "");
+        printf("%-26s %9.3f %6.1f%% %8d\n", name, 1e3 * p->kinds[k].seconds / steps,
+               100.0 * p->kinds[k].seconds / total, p->kinds[k].launches / steps);
+    }
+    printf("\n");
+    for (int ph = 0; ph < 3; ph++)
+        printf("%-26s %9.3f %6.1f%% %8d\n", phase_names[ph], 1e3 * p->phase_seconds[ph] / steps,
+               100.0 * p->phase_seconds[ph] / total, p->phase_launches[ph] / steps);
+    printf("total %.2f ms per step (launches timed one by one)\n", 1e3 * p->total / steps);
+}
+
+static cJSON *profile_json(const clnas_plan *plan, const step_profile *p, int steps)
+{
+    double total = p->total > 0 ? p->total : 1.0;
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j, "ms_per_step", 1e3 * p->total / steps);
+    cJSON *list = cJSON_AddArrayToObject(j, "kernels");
+    for (int k = 0; k < 2 * plan->nkernels; k++) {
+        const kernel_share *s = &p->kernels[k];
+        if (!s->launches)
+            continue;
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "entry", s->entry);
+        cJSON_AddStringToObject(e, "algo", s->clblast ? "clblast" : "kernel");
+        cJSON_AddStringToObject(e, "first_label", s->first_label);
+        cJSON_AddNumberToObject(e, "ms_per_step", 1e3 * s->seconds / steps);
+        cJSON_AddNumberToObject(e, "share", s->seconds / total);
+        cJSON_AddNumberToObject(e, "launches_per_step", s->launches / steps);
+        cJSON_AddItemToArray(list, e);
+    }
+    list = cJSON_AddArrayToObject(j, "kinds");
+    for (int k = 0; k < p->nkinds; k++) {
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "entry", p->kinds[k].entry);
+        cJSON_AddStringToObject(e, "algo", p->kinds[k].clblast ? "clblast" : "kernel");
+        cJSON_AddNumberToObject(e, "ms_per_step", 1e3 * p->kinds[k].seconds / steps);
+        cJSON_AddNumberToObject(e, "share", p->kinds[k].seconds / total);
+        cJSON_AddNumberToObject(e, "launches_per_step", p->kinds[k].launches / steps);
+        cJSON_AddItemToArray(list, e);
+    }
+    cJSON *phases = cJSON_AddObjectToObject(j, "phases");
+    for (int ph = 0; ph < 3; ph++) {
+        cJSON *e = cJSON_AddObjectToObject(phases, phase_names[ph]);
+        cJSON_AddNumberToObject(e, "ms_per_step", 1e3 * p->phase_seconds[ph] / steps);
+        cJSON_AddNumberToObject(e, "share", p->phase_seconds[ph] / total);
+        cJSON_AddNumberToObject(e, "launches_per_step", p->phase_launches[ph] / steps);
+    }
+    return j;
 }
 
 int cmd_bench(int argc, char **argv)
@@ -73,8 +171,10 @@ int cmd_bench(int argc, char **argv)
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
+    if (strcmp(argv[1], "device") == 0)
+        return cmd_bench_device(argc, argv);
     if (strcmp(argv[1], "train") != 0)
-        return cli_usage_error("bench", "unknown benchmark '%s' (available: train)", argv[1]);
+        return cli_usage_error("bench", "unknown benchmark '%s' (available: train, device)", argv[1]);
     cli_common c;
     cli_common_init(&c);
     int steps = 20, warmup = 3, json = 0, profile = 0;
@@ -142,6 +242,12 @@ int cmd_bench(int argc, char **argv)
     double seconds = now_seconds() - t0;
     double ips = (double)steps * c.cfg.batch / seconds;
     const clnas_plan *plan = clnas_model_plan(model);
+    step_profile prof;
+    if (profile && profile_collect(plan, ex, &prof) != 0) {
+        profile_free(&prof);
+        clnas_error_set(&err, CLNAS_ERR_NO_MEMORY, "out of memory");
+        goto done;
+    }
     char arch[CLNAS_GENOTYPE_STR_MAX];
     clnas_genotype_format(&c.cfg.genotype, arch, sizeof arch, NULL);
     if (json) {
@@ -157,6 +263,8 @@ int cmd_bench(int argc, char **argv)
         cJSON_AddNumberToObject(j, "prepare_seconds", t_compile);
         cJSON_AddStringToObject(j, "device", dev->info.name);
         cJSON_AddBoolToObject(j, "profiled", profile);
+        if (profile)
+            cJSON_AddItemToObject(j, "profile", profile_json(plan, &prof, steps));
         char *text = cJSON_PrintUnformatted(j);
         printf("%s\n", text);
         cJSON_free(text);
@@ -167,8 +275,10 @@ int cmd_bench(int argc, char **argv)
         printf("train images/s: %.1f  (%.1f ms per step over %d steps%s)\n", ips, 1e3 * seconds / steps, steps,
                profile ? ", profiled: slower than unprofiled" : "");
         if (profile)
-            print_profile(plan, ex, steps);
+            print_profile(plan, &prof, steps);
     }
+    if (profile)
+        profile_free(&prof);
     rc = 0;
 done:
     if (rc)
