@@ -116,15 +116,19 @@ typedef struct clnas_bench_setup_result {
     double plan_seconds;       /* of which: the rest (plan compile, arena allocation) */
     double kernels_seconds;    /* of which: getting every kernel (memory, disk binary or build) */
     double algo_seconds;       /* of which: algorithm choices (cached, or measured) */
-    double first_step_seconds; /* init + batch upload + one training step, finished (first launches) */
-    double total_seconds;      /* model_seconds + first_step_seconds: "ready to train" */
+    double init_seconds;       /* clnas_model_init + the batch upload */
+    double first_step_seconds; /* the first training step, finished (includes the driver's first-launch work) */
+    double step_seconds;       /* the second step: the step's own compute */
+    double ready_seconds;      /* model + init + (first step - second step): until the network trains at speed */
+    double total_seconds;      /* model + init + first step, wall clock */
     clnas_program_cache_stats cache; /* the fresh cache object's counts: builds, disk hits */
     int algo_measured;         /* GEMM signatures timed (0 when every choice came from the choice file) */
 } clnas_bench_setup_result;
 
 /* Opens a fresh program cache object on cache_dir (nothing in memory; NULL: the default directory) and times
- * getting a model of cfg ready to train: clnas_model_new, then one training step to its end. Run it on an
- * empty directory for the cold figure, again on the same directory for the warm one. */
+ * getting a model of cfg ready to train: clnas_model_new, init and batch upload, then two training steps, each
+ * to its end (the first pays the driver's first launches). Run it on an empty directory for the cold figure,
+ * again on the same directory for the warm one. */
 clnas_status clnas_bench_setup(clnas_device *dev, const char *cache_dir, const clnas_net_config *cfg,
                                clnas_bench_setup_result *out, clnas_error *err);
 

@@ -18,7 +18,6 @@ static const char *const conv_entry[CONV_KINDS] = {"conv2d_fwd", "conv2d_bwd_dat
 
 typedef struct op_row {
     clnas_bench_op_result r;
-    int edge_seen[CLNAS_NB201_EDGES]; /* cell ops: which edges were counted as instances */
     int ksize, stride;                /* the op's convolution (0: none) */
     int pool;                         /* adds per output of its pool (9 for 3x3, 4 for the shortcut's 2x2), 0: none */
     int used[CONV_KINDS][2];          /* launches of each conv kind that ran the kernel [0] or CLBlast [1] */
@@ -127,12 +126,6 @@ static void collect(const clnas_plan *plan, const clnas_executor *ex, op_row *ro
         if (ri < 0)
             continue;
         op_row *row = &rows[ri];
-        if (edge >= 0 && !row->edge_seen[edge]) {
-            row->edge_seen[edge] = 1;
-            row->r.instances++;
-        } else if (edge < 0) {
-            row->r.instances = 1;
-        }
         double ms = 1e3 * ex->launch_seconds[i] / steps, flop = launch_flop(row, l->kind, batch);
         int fwd = l->phase == CLNAS_PHASE_FORWARD;
         *(fwd ? &row->r.forward_ms : &row->r.backward_ms) += ms;
@@ -174,7 +167,12 @@ clnas_status clnas_bench_ops(clnas_device *dev, clnas_program_cache *cache, cons
             row_init(&rows[12 + 3 * s], "conv_a", s + 2, ch, 2 * ch, h, w, 3, 2, 0);
             row_init(&rows[13 + 3 * s], "conv_b", s + 2, 2 * ch, 2 * ch, h / 2, w / 2, 3, 1, 0);
             row_init(&rows[14 + 3 * s], "shortcut", s + 2, ch, 2 * ch, h, w, 1, 2, 4);
+            for (int p = 12 + 3 * s; p < 15 + 3 * s; p++)
+                rows[p].r.instances = 1;
         }
+        for (int e = 0; e < CLNAS_NB201_EDGES; e++)
+            if (c.genotype.ops[e] != CLNAS_OP_NONE)
+                rows[4 * s + c.genotype.ops[e] - 1].r.instances++;
     }
     clnas_model *model = NULL;
     st = clnas_model_new(dev, cache, &c, &model, err);

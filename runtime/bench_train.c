@@ -78,24 +78,33 @@ clnas_status clnas_bench_setup(clnas_device *dev, const char *cache_dir, const c
     if (st != CLNAS_OK)
         return st;
     clnas_model *model = NULL;
-    double t0 = now_seconds();
+    double t[5] = {now_seconds()};
     st = clnas_model_new(dev, cache, cfg, &model, err);
-    double t1 = now_seconds();
+    t[1] = now_seconds();
     if (st == CLNAS_OK)
         st = clnas_model_init(model, 0, err);
     if (st == CLNAS_OK)
         st = clnas_bench_random_batch(model, err);
-    if (st == CLNAS_OK)
-        st = clnas_model_step(model, 0.01, NULL, NULL, err); /* reads the loss back: the step has finished */
-    double t2 = now_seconds();
+    t[2] = now_seconds();
+    for (int s = 0; s < 2; s++) {
+        if (st == CLNAS_OK)
+            st = clnas_model_step(model, 0.01, NULL, NULL, err);
+        if (st == CLNAS_OK)
+            st = clnas_executor_finish(clnas_model_executor(model), err);
+        t[3 + s] = now_seconds();
+    }
     if (st == CLNAS_OK) {
         const clnas_executor *ex = clnas_model_executor(model);
-        out->model_seconds = t1 - t0;
+        out->model_seconds = t[1] - t[0];
         out->kernels_seconds = ex->prepare_seconds;
         out->algo_seconds = ex->algo_seconds;
         out->plan_seconds = out->model_seconds - out->kernels_seconds - out->algo_seconds;
-        out->first_step_seconds = t2 - t1;
-        out->total_seconds = t2 - t0;
+        out->init_seconds = t[2] - t[1];
+        out->first_step_seconds = t[3] - t[2];
+        out->step_seconds = t[4] - t[3];
+        double extra = out->first_step_seconds - out->step_seconds;
+        out->ready_seconds = t[2] - t[0] + (extra > 0 ? extra : 0);
+        out->total_seconds = t[3] - t[0];
         out->algo_measured = ex->algo_measured;
         clnas_program_cache_stats_get(cache, &out->cache);
     }

@@ -125,10 +125,13 @@ static void print_setup(FILE *f, const char *what, const cJSON *s)
         fprintf(f, "  %-5s skipped\n", what);
         return;
     }
-    fprintf(f, "  %-5s ready to train in %.2f s: model %.2f s (kernels %.2f, algorithm choice %.2f, plan and arenas "
-               "%.2f), first step %.2f s; programs built %.0f, from disk %.0f, algorithms timed %.0f\n",
-            what, num(s, "total_seconds"), num(s, "model_seconds"), num(s, "kernels_seconds"), num(s, "algo_seconds"),
-            num(s, "plan_seconds"), num(s, "first_step_seconds"), num(s, "programs_built"), num(s, "disk_hits"),
+    fprintf(f, "  %-5s ready in %.2f s = model %.2f s (kernels %.2f, algorithm choice %.2f, plan and arenas %.2f) "
+               "+ init %.2f s + first step's extra %.2f s (first %.2f s, second %.2f s)\n"
+               "        programs built %.0f (%.2f s), from disk %.0f, algorithms timed %.0f\n",
+            what, num(s, "ready_seconds"), num(s, "model_seconds"), num(s, "kernels_seconds"), num(s, "algo_seconds"),
+            num(s, "plan_seconds"), num(s, "init_seconds"),
+            fmax(0.0, num(s, "first_step_seconds") - num(s, "step_seconds")), num(s, "first_step_seconds"),
+            num(s, "step_seconds"), num(s, "programs_built"), num(s, "build_seconds"), num(s, "disk_hits"),
             num(s, "algorithms_timed"));
 }
 

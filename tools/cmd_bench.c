@@ -110,19 +110,19 @@ static void print_profile(const clnas_plan *plan, const step_profile *p, int ste
     for (int k = 0; k < 2 * plan->nkernels; k++)
         if (p->kernels[k].launches)
             printf("%-26s %9.3f %6.1f%% %8d  %s\n", p->kernels[k].entry, 1e3 * p->kernels[k].seconds / steps,
-                   100.0 * p->kernels[k].seconds / total, p->kernels[k].launches / steps,
+                   100.0 * p->kernels[k].seconds / total, p->kernels[k].launches,
                    p->kernels[k].first_label);
     printf("\n%-26s %9s %7s %8s\n", "kernel kind", "ms/step", "share", "launches");
     for (int k = 0; k < p->nkinds; k++) {
         char name[64];
         snprintf(name, sizeof name, "%s%s", p->kinds[k].entry, p->kinds[k].clblast ? " (CLBlast)" : "");
         printf("%-26s %9.3f %6.1f%% %8d\n", name, 1e3 * p->kinds[k].seconds / steps,
-               100.0 * p->kinds[k].seconds / total, p->kinds[k].launches / steps);
+               100.0 * p->kinds[k].seconds / total, p->kinds[k].launches);
     }
     printf("\n");
     for (int ph = 0; ph < 3; ph++)
         printf("%-26s %9.3f %6.1f%% %8d\n", phase_names[ph], 1e3 * p->phase_seconds[ph] / steps,
-               100.0 * p->phase_seconds[ph] / total, p->phase_launches[ph] / steps);
+               100.0 * p->phase_seconds[ph] / total, p->phase_launches[ph]);
     printf("total %.2f ms per step (launches timed one by one)\n", 1e3 * p->total / steps);
 }
 
@@ -142,7 +142,7 @@ static cJSON *profile_json(const clnas_plan *plan, const step_profile *p, int st
         cJSON_AddStringToObject(e, "first_label", s->first_label);
         cJSON_AddNumberToObject(e, "ms_per_step", 1e3 * s->seconds / steps);
         cJSON_AddNumberToObject(e, "share", s->seconds / total);
-        cJSON_AddNumberToObject(e, "launches_per_step", s->launches / steps);
+        cJSON_AddNumberToObject(e, "launches_per_step", s->launches);
         cJSON_AddItemToArray(list, e);
     }
     list = cJSON_AddArrayToObject(j, "kinds");
@@ -152,7 +152,7 @@ static cJSON *profile_json(const clnas_plan *plan, const step_profile *p, int st
         cJSON_AddStringToObject(e, "algo", p->kinds[k].clblast ? "clblast" : "kernel");
         cJSON_AddNumberToObject(e, "ms_per_step", 1e3 * p->kinds[k].seconds / steps);
         cJSON_AddNumberToObject(e, "share", p->kinds[k].seconds / total);
-        cJSON_AddNumberToObject(e, "launches_per_step", p->kinds[k].launches / steps);
+        cJSON_AddNumberToObject(e, "launches_per_step", p->kinds[k].launches);
         cJSON_AddItemToArray(list, e);
     }
     cJSON *phases = cJSON_AddObjectToObject(j, "phases");
@@ -160,7 +160,7 @@ static cJSON *profile_json(const clnas_plan *plan, const step_profile *p, int st
         cJSON *e = cJSON_AddObjectToObject(phases, phase_names[ph]);
         cJSON_AddNumberToObject(e, "ms_per_step", 1e3 * p->phase_seconds[ph] / steps);
         cJSON_AddNumberToObject(e, "share", p->phase_seconds[ph] / total);
-        cJSON_AddNumberToObject(e, "launches_per_step", p->phase_launches[ph] / steps);
+        cJSON_AddNumberToObject(e, "launches_per_step", p->phase_launches[ph]);
     }
     return j;
 }

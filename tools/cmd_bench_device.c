@@ -206,12 +206,15 @@ static cJSON *setup_json(const clnas_bench_setup_result *r)
 {
     cJSON *s = cJSON_CreateObject();
     cJSON_AddBoolToObject(s, "skipped", 0);
+    cJSON_AddNumberToObject(s, "ready_seconds", r->ready_seconds);
     cJSON_AddNumberToObject(s, "total_seconds", r->total_seconds);
     cJSON_AddNumberToObject(s, "model_seconds", r->model_seconds);
     cJSON_AddNumberToObject(s, "kernels_seconds", r->kernels_seconds);
     cJSON_AddNumberToObject(s, "algo_seconds", r->algo_seconds);
     cJSON_AddNumberToObject(s, "plan_seconds", r->plan_seconds);
+    cJSON_AddNumberToObject(s, "init_seconds", r->init_seconds);
     cJSON_AddNumberToObject(s, "first_step_seconds", r->first_step_seconds);
+    cJSON_AddNumberToObject(s, "step_seconds", r->step_seconds);
     cJSON_AddNumberToObject(s, "programs_built", r->cache.builds);
     cJSON_AddNumberToObject(s, "build_seconds", r->cache.build_seconds);
     cJSON_AddNumberToObject(s, "disk_hits", r->cache.disk_hits);
