@@ -162,7 +162,27 @@ static void test_device_json_compare(void **state)
     write_text(broken, "[1, 2]");
     assert_int_equal(run_bench(dir, args, out, err), 1);
     assert_non_null(strstr(err, "not a JSON object"));
+    /* --only: the other sections are marked skipped, and such a file loads */
+    rc = run_bench(dir, "device --only compile --no-cold --channels 2 --batch 4 --json", out, err);
+    if (rc != 0)
+        fail_msg("bench device --only compile exited %d: %s", rc, err);
+    write_text(broken, out);
+    cJSON *only = cJSON_Parse(out);
+    assert_non_null(only);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(only, "peak"),
+                                                             "skipped")));
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(only, "ops")), 0);
+    comp = cJSON_GetObjectItemCaseSensitive(only, "compile");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(comp, "cold"),
+                                                             "skipped")));
+    check_setup(cJSON_GetObjectItemCaseSensitive(comp, "warm"), 0);
+    cJSON_Delete(only);
+    snprintf(args, sizeof args, "device --load '%s'", broken);
+    assert_int_equal(run_bench(dir, args, out, err), 0);
+    assert_non_null(strstr(out, "peak float32 and copy bandwidth: skipped"));
     /* usage errors */
+    assert_int_equal(run_bench(dir, "device --only peak,nothing", out, err), 2);
+    assert_non_null(strstr(err, "unknown section 'nothing'"));
     assert_int_equal(run_bench(dir, "device --json --compare x.json", out, err), 2);
     assert_int_equal(run_bench(dir, "device --arch '" BEST_ARCH "'", out, err), 2);
     assert_int_equal(run_bench(dir, "device --help", out, err), 0);

@@ -16,7 +16,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: clnas bench device [--device D] [--json] [--compare FILE] [--load FILE] [--channels C]\n"
             "                          [--batch B] [--cells N] [--steps S] [--warmup W] [--gemm-repeats R]\n"
-            "                          [--no-clblast] [--no-cold]\n"
+            "                          [--no-clblast] [--no-cold] [--only SECTIONS]\n"
             "Measures the device for training and prints tables (--json: one JSON object with the same data on\n"
             "standard output; progress goes to standard error). Sections:\n"
             "  peak       float32 FLOP/s of independent vector FMA chains (float4/8/16, several work-group sizes;\n"
@@ -36,6 +36,8 @@ static void usage(FILE *f)
             "--load FILE uses a saved result instead of measuring (with --compare: compare two files).\n"
             "--no-clblast skips the SGEMM section and runs the ops with the generated kernels only\n"
             "(CLNAS_ALGO=kernel); --no-cold skips the empty-cache setup (it builds every program: minutes).\n"
+            "--only SECTIONS runs only those (comma-separated: peak, clblast, ops, train, compile); the others are\n"
+            "marked skipped in the result.\n"
             "Defaults: C=16, batch 256, N=1, S=3 timed steps after W=1 warm-up; a few minutes on a 2-core CPU.\n"
             "Smaller --batch/--channels/--steps make it shorter.\n");
 }
@@ -43,8 +45,36 @@ static void usage(FILE *f)
 typedef struct device_options {
     cli_common c;
     int json, no_clblast, no_cold, steps, warmup, gemm_repeats;
+    unsigned sections; /* bits of section_names */
     const char *compare, *load;
 } device_options;
+
+static const char *const section_names[] = {"peak", "clblast", "ops", "train", "compile"};
+enum { SECTION_PEAK = 1, SECTION_CLBLAST = 2, SECTION_OPS = 4, SECTION_TRAIN = 8, SECTION_COMPILE = 16 };
+
+/* "ops,train" -> SECTION_OPS | SECTION_TRAIN; prints the error and returns -1 on an unknown name. */
+static int parse_sections(const char *text, unsigned *out)
+{
+    *out = 0;
+    for (const char *p = text; *p;) {
+        size_t n = strcspn(p, ",");
+        size_t k = 0;
+        while (k < 5 && !(strlen(section_names[k]) == n && strncmp(p, section_names[k], n) == 0))
+            k++;
+        if (k == 5) {
+            fprintf(stderr, "clnas: --only: unknown section '%.*s' (expected peak, clblast, ops, train or compile, "
+                            "comma-separated)\n", (int)n, p);
+            return -1;
+        }
+        *out |= 1u << k;
+        p += n + (p[n] == ',');
+    }
+    if (!*out) {
+        fprintf(stderr, "clnas: --only: no section named (expected peak, clblast, ops, train or compile)\n");
+        return -1;
+    }
+    return 0;
+}
 
 static void progress(const char *fmt, const char *what)
 {
@@ -107,9 +137,10 @@ static clnas_status bench_peak(clnas_device *dev, clnas_program_cache *cache, cJ
 static clnas_status bench_clblast(clnas_device *dev, const device_options *o, cJSON *out, clnas_error *err)
 {
     cJSON *cb = cJSON_AddObjectToObject(out, "clblast");
-    cJSON_AddBoolToObject(cb, "skipped", o->no_clblast);
+    int skip = o->no_clblast || !(o->sections & SECTION_CLBLAST);
+    cJSON_AddBoolToObject(cb, "skipped", skip);
     cJSON *list = cJSON_AddArrayToObject(cb, "shapes");
-    if (o->no_clblast)
+    if (skip)
         return CLNAS_OK;
     clnas_bench_gemm_shape shapes[64];
     int n = clnas_bench_conv_gemm_shapes(&o->c.cfg, shapes, 64);
@@ -272,6 +303,7 @@ static int parse_options(int argc, char **argv, device_options *o)
     cli_common_init(&o->c);
     o->c.cfg.cells = 1;
     o->steps = 3, o->warmup = 1, o->gemm_repeats = 2;
+    o->sections = SECTION_PEAK | SECTION_CLBLAST | SECTION_OPS | SECTION_TRAIN | SECTION_COMPILE;
     const char *v;
     for (int i = 2; i < argc; i++) {
         int r = cli_common_option(argc, argv, &i, &o->c);
@@ -290,6 +322,9 @@ static int parse_options(int argc, char **argv, device_options *o)
             o->no_cold = 1;
         } else if ((r = cli_opt(argc, argv, &i, "--compare", &o->compare)) != 0) {
             if (r < 0)
+                return 2;
+        } else if ((r = cli_opt(argc, argv, &i, "--only", &v)) != 0) {
+            if (r < 0 || parse_sections(v, &o->sections))
                 return 2;
         } else if ((r = cli_opt(argc, argv, &i, "--load", &o->load)) != 0) {
             if (r < 0)
@@ -335,16 +370,31 @@ static cJSON *measure(const device_options *o)
     cJSON_AddNumberToObject(set, "height", o->c.cfg.height);
     cJSON_AddNumberToObject(set, "width", o->c.cfg.width);
     clnas_status st = clnas_net_config_check(&o->c.cfg, &err);
-    if (st == CLNAS_OK)
+    if (st == CLNAS_OK && (o->sections & SECTION_PEAK)) {
         st = bench_peak(dev, cache, j, &err);
+    } else if (st == CLNAS_OK) {
+        cJSON *p = cJSON_AddObjectToObject(j, "peak");
+        cJSON_AddBoolToObject(p, "skipped", 1);
+        cJSON_AddArrayToObject(p, "configs");
+        cJSON_AddBoolToObject(cJSON_AddObjectToObject(j, "bandwidth"), "skipped", 1);
+    }
     if (st == CLNAS_OK)
         st = bench_clblast(dev, o, j, &err);
-    if (st == CLNAS_OK)
+    if (st == CLNAS_OK && (o->sections & SECTION_OPS))
         st = bench_ops(dev, cache, o, j, &err);
-    if (st == CLNAS_OK)
+    else if (st == CLNAS_OK)
+        cJSON_AddArrayToObject(j, "ops");
+    if (st == CLNAS_OK && (o->sections & SECTION_TRAIN))
         st = bench_train(dev, cache, o, j, &err);
-    if (st == CLNAS_OK)
+    else if (st == CLNAS_OK)
+        cJSON_AddArrayToObject(j, "train");
+    if (st == CLNAS_OK && (o->sections & SECTION_COMPILE)) {
         st = bench_compile(dev, o, j, &err);
+    } else if (st == CLNAS_OK) {
+        cJSON *c = cJSON_AddObjectToObject(j, "compile");
+        cJSON_AddBoolToObject(cJSON_AddObjectToObject(c, "cold"), "skipped", 1);
+        cJSON_AddBoolToObject(cJSON_AddObjectToObject(c, "warm"), "skipped", 1);
+    }
     clnas_program_cache_free(cache);
     clnas_device_free(dev);
     if (st != CLNAS_OK) {
