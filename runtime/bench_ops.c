@@ -13,6 +13,10 @@
  * two 1x1 convs (from the cell input and from inner nodes), a pool and a skip per stage. */
 #define OPS_CELL "|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
 
+/* Rows: per stage skip, 1x1, 3x3, pool (0..11), then per reduction block conv_a, conv_b, shortcut (12..17). */
+#define OP_ROWS 18
+_Static_assert(OP_ROWS <= CLNAS_BENCH_MAX_OPS, "the caller's array holds CLNAS_BENCH_MAX_OPS rows");
+
 enum { CONV_FWD, CONV_BWD_DATA, CONV_BWD_FILTER, CONV_KINDS };
 static const char *const conv_entry[CONV_KINDS] = {"conv2d_fwd", "conv2d_bwd_data", "conv2d_bwd_filter"};
 
@@ -54,18 +58,17 @@ static double launch_flop(const op_row *row, clnas_node_kind kind, int batch)
 }
 
 /* The row of a launch label ("cells.K.edges.J_I.conv:backward_data", "cells.K.conv_a.bn", ...), or -1. */
-static int row_of(const char *label, const clnas_genotype *g, int *edge, int *row_index_base)
+static int row_of(const char *label, const clnas_genotype *g, const int *row_index_base)
 {
-    int k = 0, j = 0, i = 0, used = 0;
-    *edge = -1;
+    int k = 0, j = 0, i = 0, used = 0, edge = -1;
     if (sscanf(label, "cells.%d.edges.%d_%d%n", &k, &j, &i, &used) == 3 && (label[used] == '.' || label[used] == ':' ||
                                                                             !label[used])) {
         for (int e = 0; e < CLNAS_NB201_EDGES; e++)
             if (clnas_nb201_edge_from[e] == i && clnas_nb201_edge_to[e] == j)
-                *edge = e;
-        if (*edge < 0 || k % 2)
+                edge = e;
+        if (edge < 0 || k % 2)
             return -1;
-        int op = g->ops[*edge]; /* rows 0..3 of a stage: skip, 1x1, 3x3, pool (enum order minus none) */
+        int op = g->ops[edge]; /* rows 0..3 of a stage: skip, 1x1, 3x3, pool (enum order minus none) */
         return op == CLNAS_OP_NONE ? -1 : row_index_base[k / 2] + op - 1;
     }
     if (sscanf(label, "cells.%d.%n", &k, &used) == 1 && used > 0 && k % 2 == 1) {
@@ -116,13 +119,13 @@ static int conv_kind(clnas_node_kind kind)
 /* Sums the profiled launches of the plan into rows. */
 static void collect(const clnas_plan *plan, const clnas_executor *ex, op_row *rows, int steps)
 {
-    int base[3] = {0, 4, 8};
+    static const int base[3] = {0, 4, 8};
     int batch = plan->config.batch;
     for (int i = 0; i < plan->ntrain; i++) {
         const clnas_plan_launch *l = &plan->train[i];
         if (l->phase == CLNAS_PHASE_UPDATE)
             continue;
-        int edge = -1, ri = row_of(l->label, &plan->config.genotype, &edge, base);
+        int ri = row_of(l->label, &plan->config.genotype, base);
         if (ri < 0)
             continue;
         op_row *row = &rows[ri];
@@ -135,7 +138,7 @@ static void collect(const clnas_plan *plan, const clnas_executor *ex, op_row *ro
         if (ck >= 0)
             row->used[ck][ex->use_gemm[i] ? 1 : 0]++;
     }
-    for (int r = 0; r < 18; r++) {
+    for (int r = 0; r < OP_ROWS; r++) {
         clnas_bench_op_result *o = &rows[r].r;
         int n = o->instances ? o->instances : 1;
         o->forward_ms /= n, o->backward_ms /= n, o->forward_flop /= n, o->backward_flop /= n;
@@ -157,7 +160,7 @@ clnas_status clnas_bench_ops(clnas_device *dev, clnas_program_cache *cache, cons
     clnas_status st = clnas_genotype_parse(OPS_CELL, &c.genotype, err);
     if (st != CLNAS_OK)
         return st;
-    op_row rows[18];
+    op_row rows[OP_ROWS];
     static const char *const cell_ops[4] = {"skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"};
     static const int cell_k[4] = {0, 1, 3, 0}, cell_pool[4] = {0, 0, 0, 9};
     for (int s = 0, ch = c.channels, h = c.height, w = c.width; s < 3; s++, ch *= 2, h /= 2, w /= 2) {
@@ -194,9 +197,9 @@ clnas_status clnas_bench_ops(clnas_device *dev, clnas_program_cache *cache, cons
         ex->profile = 0;
         if (st == CLNAS_OK) {
             collect(plan, ex, rows, steps);
-            for (int r = 0; r < 18; r++)
+            for (int r = 0; r < OP_ROWS; r++)
                 out[r] = rows[r].r;
-            *count = 18;
+            *count = OP_ROWS;
         }
     }
     clnas_model_free(model);
