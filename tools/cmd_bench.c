@@ -106,22 +106,22 @@ static const char *const phase_names[3] = {"forward", "backward", "update"};
 static void print_profile(const clnas_plan *plan, const step_profile *p, int steps)
 {
     double total = p->total > 0 ? p->total : 1.0;
-    printf("%-26s %9s %7s %8s  %s\n", "kernel", "ms/step", "share", "launches", "first launch (one shape each row)");
+    printf("%-28s %9s %7s %8s  %s\n", "kernel", "ms/step", "share", "launches", "first launch (one shape each row)");
     for (int k = 0; k < 2 * plan->nkernels; k++)
         if (p->kernels[k].launches)
-            printf("%-26s %9.3f %6.1f%% %8d  %s\n", p->kernels[k].entry, 1e3 * p->kernels[k].seconds / steps,
+            printf("%-28s %9.3f %6.1f%% %8d  %s\n", p->kernels[k].entry, 1e3 * p->kernels[k].seconds / steps,
                    100.0 * p->kernels[k].seconds / total, p->kernels[k].launches,
                    p->kernels[k].first_label);
-    printf("\n%-26s %9s %7s %8s\n", "kernel kind", "ms/step", "share", "launches");
+    printf("\n%-28s %9s %7s %8s\n", "kernel kind", "ms/step", "share", "launches");
     for (int k = 0; k < p->nkinds; k++) {
         char name[64];
         snprintf(name, sizeof name, "%s%s", p->kinds[k].entry, p->kinds[k].clblast ? " (CLBlast)" : "");
-        printf("%-26s %9.3f %6.1f%% %8d\n", name, 1e3 * p->kinds[k].seconds / steps,
+        printf("%-28s %9.3f %6.1f%% %8d\n", name, 1e3 * p->kinds[k].seconds / steps,
                100.0 * p->kinds[k].seconds / total, p->kinds[k].launches);
     }
     printf("\n");
     for (int ph = 0; ph < 3; ph++)
-        printf("%-26s %9.3f %6.1f%% %8d\n", phase_names[ph], 1e3 * p->phase_seconds[ph] / steps,
+        printf("%-28s %9.3f %6.1f%% %8d\n", phase_names[ph], 1e3 * p->phase_seconds[ph] / steps,
                100.0 * p->phase_seconds[ph] / total, p->phase_launches[ph]);
     printf("total %.2f ms per step (launches timed one by one)\n", 1e3 * p->total / steps);
 }
