@@ -84,9 +84,10 @@ static int launch(kh_ctx *k, clnas_status st, const clnas_kernel_desc *d, int fp
 
 /* ---- batchnorm ---- */
 
-/* Training shapes need n*hw > 1; evaluation shapes include a 1x1 image of batch 1. */
+/* Training shapes need n*hw > 1; evaluation shapes include a 1x1 image of batch 1. Rows shorter than a vector,
+ * rows with and without a tail after their vectors, and batches above the per-channel work-group size. */
 static const struct { int n, c, hw, accum; } bn_train_shapes[] = {
-    {2, 2, 3, 0}, {1, 3, 35, 1}, {4, 16, 196, 0},
+    {2, 2, 3, 0}, {1, 3, 35, 1}, {4, 16, 196, 0}, {37, 5, 49, 1}, {20, 3, 16, 0},
 };
 static const struct { int n, c, hw, accum; } bn_eval_shapes[] = {
     {1, 2, 1, 0}, {2, 3, 35, 1}, {4, 16, 196, 0},
