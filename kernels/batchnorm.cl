@@ -1,12 +1,11 @@
 /* clnas — BatchNorm2d kernels (NCHW): training forward, evaluation forward, backward, and the all-zero-input forms.
  * Defines: BATCH, CHANNELS, HW, LOCAL (work-group size), and where used EPS, MOMENTUM, ACCUM.
- * Per-channel kernels run one work-group per channel (LOCAL a power of two). A channel is BATCH rows of HW
+ * Every kernel runs one work-group per channel (LOCAL a power of two). A channel is BATCH rows of HW
  * contiguous elements; work-item l takes rows l, l + LOCAL, ... and walks each row in vectors of BN_VW lanes
  * (PoCL vectorises explicit vectors, not strided scalar loops), then a fixed tree in local memory adds the
  * work-items' partial sums: the order is fixed, so results are deterministic. */
 
 #define BN_M (BATCH * HW)
-#define BN_TOTAL (BATCH * CHANNELS * HW)
 
 #ifdef CLNAS_FP64
 #define BN_VW 8
@@ -91,22 +90,10 @@ real bn_part_sqdev(__global const real *xs, int c, real mean)
     return acc + bn_lanes_sum(vacc);
 }
 
-__kernel __attribute__((reqd_work_group_size(LOCAL, 1, 1)))
-void bn_fwd_train(TENSOR_IN(x), TENSOR_IN(gamma), TENSOR_IN(beta), TENSOR_OUT(rmean), TENSOR_OUT(rvar),
-                  TENSOR_OUT(smean), TENSOR_OUT(sinvstd), TENSOR_OUT(y))
+/* y (=/+=) x * scale + shift over this work-item's rows of channel c. */
+void bn_affine_rows(__global const real *xs, __global real *ys, int c, real scale, real shift)
 {
-    __local real scratch[LOCAL];
-    const int c = get_group_id(0), lid = get_local_id(0);
-    __global const real *xs = TENSOR_AT(x);
-    __global real *ys = TENSOR_AT(y);
-
-    /* two passes (mean, then squared deviations) for accuracy; the channel's data is cache-hot for the second */
-    const real mean = bn_group_sum(scratch, bn_part_sum(xs, c)) / BN_M;
-    const real var = bn_group_sum(scratch, bn_part_sqdev(xs, c, mean)) / BN_M;
-    const real invstd = (real)1 / sqrt(var + EPS);
-
-    const real scale = TENSOR_AT(gamma)[c] * invstd, shift = TENSOR_AT(beta)[c] - mean * scale;
-    for (int n = lid; n < BATCH; n += LOCAL) {
+    for (int n = get_local_id(0); n < BATCH; n += LOCAL) {
         __global const real *row = BN_ROW(xs, n, c);
         __global real *out = BN_ROW(ys, n, c);
         for (int v = 0; v < BN_VECS; v++) {
@@ -118,6 +105,39 @@ void bn_fwd_train(TENSOR_IN(x), TENSOR_IN(gamma), TENSOR_IN(beta), TENSOR_OUT(rm
         for (int p = BN_VECS * BN_VW; p < HW; p++)
             STORE(ACCUM, &out[p], row[p] * scale + shift);
     }
+}
+
+/* y (=/+=) value over this work-item's rows of channel c. */
+void bn_fill_rows(__global real *ys, int c, real value)
+{
+    for (int n = get_local_id(0); n < BATCH; n += LOCAL) {
+        __global real *out = BN_ROW(ys, n, c);
+        for (int v = 0; v < BN_VECS; v++) {
+            bn_realv r = value;
+            if (ACCUM)
+                r += BN_VLOAD(out + v * BN_VW);
+            BN_VSTORE(r, out + v * BN_VW);
+        }
+        for (int p = BN_VECS * BN_VW; p < HW; p++)
+            STORE(ACCUM, &out[p], value);
+    }
+}
+
+__kernel __attribute__((reqd_work_group_size(LOCAL, 1, 1)))
+void bn_fwd_train(TENSOR_IN(x), TENSOR_IN(gamma), TENSOR_IN(beta), TENSOR_OUT(rmean), TENSOR_OUT(rvar),
+                  TENSOR_OUT(smean), TENSOR_OUT(sinvstd), TENSOR_OUT(y))
+{
+    __local real scratch[LOCAL];
+    const int c = get_group_id(0), lid = get_local_id(0);
+    __global const real *xs = TENSOR_AT(x);
+
+    /* two passes (mean, then squared deviations) for accuracy; the channel's data is cache-hot for the second */
+    const real mean = bn_group_sum(scratch, bn_part_sum(xs, c)) / BN_M;
+    const real var = bn_group_sum(scratch, bn_part_sqdev(xs, c, mean)) / BN_M;
+    const real invstd = (real)1 / sqrt(var + EPS);
+
+    const real scale = TENSOR_AT(gamma)[c] * invstd;
+    bn_affine_rows(xs, TENSOR_AT(y), c, scale, TENSOR_AT(beta)[c] - mean * scale);
     if (lid == 0) {
         TENSOR_AT(smean)[c] = mean;
         TENSOR_AT(sinvstd)[c] = invstd;
@@ -129,13 +149,9 @@ void bn_fwd_train(TENSOR_IN(x), TENSOR_IN(gamma), TENSOR_IN(beta), TENSOR_OUT(rm
 __kernel __attribute__((reqd_work_group_size(LOCAL, 1, 1)))
 void bn_fwd_eval(TENSOR_IN(x), TENSOR_IN(gamma), TENSOR_IN(beta), TENSOR_IN(rmean), TENSOR_IN(rvar), TENSOR_OUT(y))
 {
-    const int i = get_global_id(0);
-    if (i < BN_TOTAL) {
-        const int c = (i / HW) % CHANNELS;
-        const real invstd = (real)1 / sqrt(TENSOR_AT(rvar)[c] + EPS);
-        const real v = TENSOR_AT(gamma)[c] * (TENSOR_AT(x)[i] - TENSOR_AT(rmean)[c]) * invstd + TENSOR_AT(beta)[c];
-        STORE(ACCUM, TENSOR_AT(y) + i, v);
-    }
+    const int c = get_group_id(0);
+    const real scale = TENSOR_AT(gamma)[c] / sqrt(TENSOR_AT(rvar)[c] + EPS);
+    bn_affine_rows(TENSOR_AT(x), TENSOR_AT(y), c, scale, TENSOR_AT(beta)[c] - TENSOR_AT(rmean)[c] * scale);
 }
 
 __kernel __attribute__((reqd_work_group_size(LOCAL, 1, 1)))
@@ -194,12 +210,11 @@ void bn_bwd(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_IN(gamma), TENSOR_IN(smean), TEN
 __kernel __attribute__((reqd_work_group_size(LOCAL, 1, 1)))
 void bn_const_fwd_train(TENSOR_IN(beta), TENSOR_OUT(rmean), TENSOR_OUT(rvar), TENSOR_OUT(y))
 {
-    const int i = get_global_id(0);
-    if (i < BN_TOTAL)
-        STORE(ACCUM, TENSOR_AT(y) + i, TENSOR_AT(beta)[(i / HW) % CHANNELS]);
-    if (i < CHANNELS) {
-        TENSOR_AT(rmean)[i] *= 1 - MOMENTUM;
-        TENSOR_AT(rvar)[i] *= 1 - MOMENTUM;
+    const int c = get_group_id(0);
+    bn_fill_rows(TENSOR_AT(y), c, TENSOR_AT(beta)[c]);
+    if (get_local_id(0) == 0) {
+        TENSOR_AT(rmean)[c] *= 1 - MOMENTUM;
+        TENSOR_AT(rvar)[c] *= 1 - MOMENTUM;
     }
 }
 
@@ -207,13 +222,9 @@ void bn_const_fwd_train(TENSOR_IN(beta), TENSOR_OUT(rmean), TENSOR_OUT(rvar), TE
 __kernel __attribute__((reqd_work_group_size(LOCAL, 1, 1)))
 void bn_const_fwd_eval(TENSOR_IN(gamma), TENSOR_IN(beta), TENSOR_IN(rmean), TENSOR_IN(rvar), TENSOR_OUT(y))
 {
-    const int i = get_global_id(0);
-    if (i < BN_TOTAL) {
-        const int c = (i / HW) % CHANNELS;
-        const real shift =
-            TENSOR_AT(beta)[c] - TENSOR_AT(rmean)[c] * TENSOR_AT(gamma)[c] / sqrt(TENSOR_AT(rvar)[c] + EPS);
-        STORE(ACCUM, TENSOR_AT(y) + i, shift);
-    }
+    const int c = get_group_id(0);
+    bn_fill_rows(TENSOR_AT(y), c,
+                 TENSOR_AT(beta)[c] - TENSOR_AT(rmean)[c] * TENSOR_AT(gamma)[c] / sqrt(TENSOR_AT(rvar)[c] + EPS));
 }
 
 /* All-zero input, backward: xhat is 0, so dgamma = 0 and dbeta = sum dy. */
