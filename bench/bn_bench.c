@@ -1,6 +1,7 @@
-/* clnas bench — BatchNorm training forward and backward at the NB201 shapes: median and best time of one launch
- * and the bandwidth the best reaches counting each tensor once (forward reads x and writes y; backward reads dy
- * and x and writes dx). Usage: clnas_bn_bench [REPEATS] (default 15); CLNAS_DEVICE picks the device by index. */
+/* clnas bench — BatchNorm training forward and backward and the 3x3 average pool at the NB201 shapes: median and
+ * best time of one launch and the bandwidth the best reaches counting each tensor once (BatchNorm forward reads
+ * x and writes y, backward reads dy and x and writes dx; the pool reads one tensor and writes one).
+ * Usage: clnas_bn_bench [REPEATS] (default 15); CLNAS_DEVICE picks the device by index. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <CL/cl.h>
 
 #include "op_bn.h"
+#include "op_pool.h"
 
 typedef struct bench_cl {
     cl_context context;
@@ -144,6 +146,24 @@ int main(int argc, char **argv)
         snprintf(name, sizeof name, "%dx%dx%d", p.n, p.c, p.hw);
         printf("%-14s %9.3f %9.3f %9.2f %9.3f %9.3f %9.2f\n", name, fmed, fbest, 2 * mb / fbest, bmed, bbest,
                3 * mb / bbest);
+    }
+    for (int s = 0; s < 3; s++) {
+        int side = s == 0 ? 28 : s == 1 ? 14 : 7;
+        clnas_pool_params p = {shapes[s][0], shapes[s][1], side, side, 0};
+        clnas_kernel_desc fwd, bwd;
+        clnas_error err;
+        if (clnas_op_avgpool3_fwd_desc(&p, &fwd, &err) != CLNAS_OK ||
+            clnas_op_avgpool3_bwd_desc(&p, &bwd, &err) != CLNAS_OK) {
+            fprintf(stderr, "%s\n", err.message);
+            return 1;
+        }
+        size_t total = (size_t)p.n * (size_t)p.c * (size_t)side * (size_t)side;
+        double mb = (double)total * sizeof(float) / 1e6;
+        double fmed = NAN, fbest = NAN, bmed = NAN, bbest = NAN;
+        time_desc(&b, &fwd, total, p.c, repeats, &fmed, &fbest);
+        time_desc(&b, &bwd, total, p.c, repeats, &bmed, &bbest);
+        printf("avgpool3 %-5d %9.3f %9.3f %9.2f %9.3f %9.3f %9.2f\n", side, fmed, fbest, 2 * mb / fbest, bmed, bbest,
+               2 * mb / bbest);
     }
     clReleaseCommandQueue(b.queue);
     clReleaseContext(b.context);

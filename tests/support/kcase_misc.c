@@ -288,7 +288,7 @@ static int case_bn_const_bwd(kh_ctx *k, int fp64, int shape)
 /* ---- pooling ---- */
 
 static const clnas_pool_params pool3_shapes[] = {
-    {1, 2, 3, 3, 0}, {3, 3, 7, 5, 1}, {4, 16, 1, 1, 0},
+    {1, 2, 3, 3, 0}, {3, 3, 7, 5, 1}, {4, 16, 1, 1, 0}, {2, 3, 2, 17, 1}, {3, 2, 11, 1, 0}, {2, 2, 3, 28, 0},
 };
 static const clnas_pool_params pool2_shapes[] = {
     {1, 2, 2, 2, 0}, {2, 3, 6, 4, 1}, {4, 16, 14, 14, 0},
