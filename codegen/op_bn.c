@@ -4,8 +4,9 @@
 #include <limits.h>
 #include <math.h>
 
-#define BN_ELTWISE_LOCAL 256 /* element-wise kernels (evaluation, constant forms) */
-#define BN_REDUCE_LOCAL 256  /* upper bound of a per-channel work-group; a power of two */
+/* Upper bound of the per-channel work-group, one work-item a row; a power of two. On PoCL 16 beat 64 and 256 (whose
+ * work-items run one after the other with a barrier tree of more steps) at the NB201 shapes. */
+#define BN_LOCAL 16
 
 
 clnas_status clnas_op_bn_check(const clnas_bn_params *p, int training, clnas_error *err)
@@ -35,18 +36,17 @@ clnas_status clnas_op_bn_check(const clnas_bn_params *p, int training, clnas_err
     return CLNAS_OK;
 }
 
-/* Smallest power of two >= m, at most BN_REDUCE_LOCAL. */
-static int reduce_local(long m)
+/* Smallest power of two >= m (the rows of a channel), at most BN_LOCAL. */
+static int channel_local(int m)
 {
     int local = 1;
-    while (local < m && local < BN_REDUCE_LOCAL)
+    while (local < m && local < BN_LOCAL)
         local *= 2;
     return local;
 }
 
-/* Every kernel of the template sees every #define (they compile together); per_channel picks one work-group
- * per channel instead of one work-item per element. */
-static clnas_status bn_desc(const clnas_bn_params *p, int training, int per_channel, const char *entry,
+/* Every kernel of the template sees every #define (they compile together) and runs one work-group per channel. */
+static clnas_status bn_desc(const clnas_bn_params *p, int training, const char *entry,
                             const char *const *slots, int nslots, clnas_kernel_desc *d, clnas_error *err)
 {
     clnas_status st = clnas_op_bn_check(p, training, err);
@@ -55,7 +55,7 @@ static clnas_status bn_desc(const clnas_bn_params *p, int training, int per_chan
     if (!d)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "batchnorm %s: descriptor must not be NULL", entry);
     clnas_kernel_desc_init(d, "batchnorm", entry);
-    int local = per_channel ? reduce_local((long)p->n * p->hw) : BN_ELTWISE_LOCAL;
+    int local = channel_local(p->n);
     int bad = 0;
     bad |= clnas_kernel_desc_define_int(d, "BATCH", p->n) != CLNAS_OK;
     bad |= clnas_kernel_desc_define_int(d, "CHANNELS", p->c) != CLNAS_OK;
@@ -68,47 +68,44 @@ static clnas_status bn_desc(const clnas_bn_params *p, int training, int per_chan
         bad |= clnas_kernel_desc_arg(d, CLNAS_ARG_TENSOR, slots[i]) != CLNAS_OK;
     if (bad)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "batchnorm %s: descriptor table full", entry);
-    if (per_channel)
-        clnas_kernel_desc_geometry_1d(d, (size_t)p->c * (size_t)local, (size_t)local);
-    else
-        clnas_kernel_desc_geometry_1d(d, (size_t)p->n * (size_t)p->c * (size_t)p->hw, BN_ELTWISE_LOCAL);
+    clnas_kernel_desc_geometry_1d(d, (size_t)p->c * (size_t)local, (size_t)local);
     return CLNAS_OK;
 }
 
 clnas_status clnas_op_bn_fwd_train_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
     static const char *const slots[] = {"x", "gamma", "beta", "rmean", "rvar", "smean", "sinvstd", "y"};
-    return bn_desc(p, 1, 1, "bn_fwd_train", slots, 8, d, err);
+    return bn_desc(p, 1, "bn_fwd_train", slots, 8, d, err);
 }
 
 clnas_status clnas_op_bn_fwd_eval_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
     static const char *const slots[] = {"x", "gamma", "beta", "rmean", "rvar", "y"};
-    return bn_desc(p, 0, 0, "bn_fwd_eval", slots, 6, d, err);
+    return bn_desc(p, 0, "bn_fwd_eval", slots, 6, d, err);
 }
 
 clnas_status clnas_op_bn_bwd_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
     static const char *const slots[] = {"dy", "x", "gamma", "smean", "sinvstd", "dx", "dgamma", "dbeta"};
-    return bn_desc(p, 1, 1, "bn_bwd", slots, 8, d, err);
+    return bn_desc(p, 1, "bn_bwd", slots, 8, d, err);
 }
 
 clnas_status clnas_op_bn_const_fwd_train_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
     static const char *const slots[] = {"beta", "rmean", "rvar", "y"};
-    return bn_desc(p, 1, 0, "bn_const_fwd_train", slots, 4, d, err);
+    return bn_desc(p, 1, "bn_const_fwd_train", slots, 4, d, err);
 }
 
 clnas_status clnas_op_bn_const_fwd_eval_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
     static const char *const slots[] = {"gamma", "beta", "rmean", "rvar", "y"};
-    return bn_desc(p, 0, 0, "bn_const_fwd_eval", slots, 5, d, err);
+    return bn_desc(p, 0, "bn_const_fwd_eval", slots, 5, d, err);
 }
 
 clnas_status clnas_op_bn_const_bwd_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
     static const char *const slots[] = {"dy", "dgamma", "dbeta"};
-    return bn_desc(p, 0, 1, "bn_const_bwd", slots, 3, d, err);
+    return bn_desc(p, 0, "bn_const_bwd", slots, 3, d, err);
 }
 
 /* Element i (0 <= i < n*hw) of channel c: sample i / hw, pixel i % hw. */

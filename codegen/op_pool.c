@@ -38,7 +38,7 @@ clnas_status clnas_op_avgpool2_out_shape(const clnas_pool_params *p, int *out_h,
     return CLNAS_OK;
 }
 
-/* One work-item per element of the `work`-element tensor the kernel writes. */
+/* `work` work-items: one per element the 2x2 kernels write, one per image row for the 3x3 ones. */
 static clnas_status pool_desc(const clnas_pool_params *p, const char *entry, const char *in, const char *out,
                               size_t work, clnas_kernel_desc *d, clnas_error *err)
 {
@@ -60,6 +60,12 @@ static clnas_status pool_desc(const clnas_pool_params *p, const char *entry, con
     return CLNAS_OK;
 }
 
+/* The 3x3 kernels run one work-item per image row. */
+static size_t input_rows(const clnas_pool_params *p)
+{
+    return (size_t)p->n * (size_t)p->c * (size_t)p->h;
+}
+
 static size_t input_count(const clnas_pool_params *p)
 {
     return (size_t)p->n * (size_t)p->c * (size_t)p->h * (size_t)p->w;
@@ -68,13 +74,13 @@ static size_t input_count(const clnas_pool_params *p)
 clnas_status clnas_op_avgpool3_fwd_desc(const clnas_pool_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
     clnas_status st = clnas_op_avgpool3_check(p, err);
-    return st != CLNAS_OK ? st : pool_desc(p, "avgpool3_fwd", "x", "y", input_count(p), d, err);
+    return st != CLNAS_OK ? st : pool_desc(p, "avgpool3_fwd", "x", "y", input_rows(p), d, err);
 }
 
 clnas_status clnas_op_avgpool3_bwd_desc(const clnas_pool_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
     clnas_status st = clnas_op_avgpool3_check(p, err);
-    return st != CLNAS_OK ? st : pool_desc(p, "avgpool3_bwd", "dy", "dx", input_count(p), d, err);
+    return st != CLNAS_OK ? st : pool_desc(p, "avgpool3_bwd", "dy", "dx", input_rows(p), d, err);
 }
 
 clnas_status clnas_op_avgpool2_fwd_desc(const clnas_pool_params *p, clnas_kernel_desc *d, clnas_error *err)

@@ -1,16 +1,45 @@
 /* clnas — BatchNorm2d kernels (NCHW): training forward, evaluation forward, backward, and the all-zero-input forms.
  * Defines: BATCH, CHANNELS, HW, LOCAL (work-group size), and where used EPS, MOMENTUM, ACCUM.
- * Per-channel kernels run one work-group per channel (LOCAL a power of two) and reduce over M = BATCH * HW
- * elements in a fixed order: a strided loop per work-item, then a fixed tree in local memory. */
+ * Every kernel runs one work-group per channel (LOCAL a power of two). A channel is BATCH rows of HW
+ * contiguous elements; work-item l takes rows l, l + LOCAL, ... and walks each row in vectors of BN_VW lanes
+ * (PoCL vectorises explicit vectors, not strided scalar loops), then a fixed tree in local memory adds the
+ * work-items' partial sums: the order is fixed, so results are deterministic. */
 
 #define BN_M (BATCH * HW)
-#define BN_TOTAL (BATCH * CHANNELS * HW)
 
-/* Element i (0 <= i < BN_M) of channel c: sample i / HW, pixel i % HW. */
-int bn_index(int c, int i)
+#ifdef CLNAS_FP64
+#define BN_VW 8
+typedef double8 bn_realv;
+#else
+#define BN_VW 16
+typedef float16 bn_realv;
+#endif
+#define BN_VECS (HW / BN_VW) /* whole vectors in a row; the HW % BN_VW elements after them go one by one */
+/* Unaligned vector access: clang-based compilers (PoCL, ROCm, Intel) make one unaligned load or store of a vector
+ * type with element alignment, where vloadn may become a chain of small loads. */
+#ifdef __clang__
+typedef bn_realv __attribute__((aligned(sizeof(real)))) bn_realv_u;
+#define BN_VLOAD(p) (*(__global const bn_realv_u *)(p))
+#define BN_VSTORE(v, p) (*(__global bn_realv_u *)(p) = (v))
+#elif BN_VW == 8
+#define BN_VLOAD(p) vload8(0, p)
+#define BN_VSTORE(v, p) vstore8(v, 0, p)
+#else
+#define BN_VLOAD(p) vload16(0, p)
+#define BN_VSTORE(v, p) vstore16(v, 0, p)
+#endif
+
+/* First element of row n (a sample) of channel c. */
+#define BN_ROW(base, n, c) ((base) + ((n) * CHANNELS + (c)) * HW)
+
+real bn_lanes_sum(bn_realv v)
 {
-    const int n = i / HW;
-    return (n * CHANNELS + c) * HW + (i - n * HW);
+#if BN_VW == 16
+    const float8 h = v.lo + v.hi;
+#else
+    const bn_realv h = v;
+#endif
+    return (h.s0 + h.s4) + (h.s1 + h.s5) + (h.s2 + h.s6) + (h.s3 + h.s7);
 }
 
 /* Sum of every work-item's v, the same for all work-items; every work-item must call it. */
@@ -29,6 +58,71 @@ real bn_group_sum(__local real *scratch, real v)
     return total;
 }
 
+/* This work-item's share of sum x over channel c. */
+real bn_part_sum(__global const real *xs, int c)
+{
+    bn_realv vacc = 0;
+    real acc = 0;
+    for (int n = get_local_id(0); n < BATCH; n += LOCAL) {
+        __global const real *row = BN_ROW(xs, n, c);
+        for (int v = 0; v < BN_VECS; v++)
+            vacc += BN_VLOAD(row + v * BN_VW);
+        for (int p = BN_VECS * BN_VW; p < HW; p++)
+            acc += row[p];
+    }
+    return acc + bn_lanes_sum(vacc);
+}
+
+/* This work-item's share of sum (x - mean)^2 over channel c. */
+real bn_part_sqdev(__global const real *xs, int c, real mean)
+{
+    bn_realv vacc = 0;
+    real acc = 0;
+    for (int n = get_local_id(0); n < BATCH; n += LOCAL) {
+        __global const real *row = BN_ROW(xs, n, c);
+        for (int v = 0; v < BN_VECS; v++) {
+            const bn_realv dev = BN_VLOAD(row + v * BN_VW) - mean;
+            vacc += dev * dev;
+        }
+        for (int p = BN_VECS * BN_VW; p < HW; p++)
+            acc += (row[p] - mean) * (row[p] - mean);
+    }
+    return acc + bn_lanes_sum(vacc);
+}
+
+/* y (=/+=) x * scale + shift over this work-item's rows of channel c. */
+void bn_affine_rows(__global const real *xs, __global real *ys, int c, real scale, real shift)
+{
+    for (int n = get_local_id(0); n < BATCH; n += LOCAL) {
+        __global const real *row = BN_ROW(xs, n, c);
+        __global real *out = BN_ROW(ys, n, c);
+        for (int v = 0; v < BN_VECS; v++) {
+            bn_realv r = BN_VLOAD(row + v * BN_VW) * scale + shift;
+            if (ACCUM)
+                r += BN_VLOAD(out + v * BN_VW);
+            BN_VSTORE(r, out + v * BN_VW);
+        }
+        for (int p = BN_VECS * BN_VW; p < HW; p++)
+            STORE(ACCUM, &out[p], row[p] * scale + shift);
+    }
+}
+
+/* y (=/+=) value over this work-item's rows of channel c. */
+void bn_fill_rows(__global real *ys, int c, real value)
+{
+    for (int n = get_local_id(0); n < BATCH; n += LOCAL) {
+        __global real *out = BN_ROW(ys, n, c);
+        for (int v = 0; v < BN_VECS; v++) {
+            bn_realv r = value;
+            if (ACCUM)
+                r += BN_VLOAD(out + v * BN_VW);
+            BN_VSTORE(r, out + v * BN_VW);
+        }
+        for (int p = BN_VECS * BN_VW; p < HW; p++)
+            STORE(ACCUM, &out[p], value);
+    }
+}
+
 __kernel __attribute__((reqd_work_group_size(LOCAL, 1, 1)))
 void bn_fwd_train(TENSOR_IN(x), TENSOR_IN(gamma), TENSOR_IN(beta), TENSOR_OUT(rmean), TENSOR_OUT(rvar),
                   TENSOR_OUT(smean), TENSOR_OUT(sinvstd), TENSOR_OUT(y))
@@ -36,26 +130,14 @@ void bn_fwd_train(TENSOR_IN(x), TENSOR_IN(gamma), TENSOR_IN(beta), TENSOR_OUT(rm
     __local real scratch[LOCAL];
     const int c = get_group_id(0), lid = get_local_id(0);
     __global const real *xs = TENSOR_AT(x);
-    __global real *ys = TENSOR_AT(y);
 
-    real acc = 0;
-    for (int i = lid; i < BN_M; i += LOCAL)
-        acc += xs[bn_index(c, i)];
-    const real mean = bn_group_sum(scratch, acc) / BN_M;
-
-    acc = 0;
-    for (int i = lid; i < BN_M; i += LOCAL) {
-        const real dev = xs[bn_index(c, i)] - mean;
-        acc += dev * dev;
-    }
-    const real var = bn_group_sum(scratch, acc) / BN_M;
+    /* two passes (mean, then squared deviations) for accuracy; the channel's data is cache-hot for the second */
+    const real mean = bn_group_sum(scratch, bn_part_sum(xs, c)) / BN_M;
+    const real var = bn_group_sum(scratch, bn_part_sqdev(xs, c, mean)) / BN_M;
     const real invstd = (real)1 / sqrt(var + EPS);
 
-    const real scale = TENSOR_AT(gamma)[c] * invstd, shift = TENSOR_AT(beta)[c];
-    for (int i = lid; i < BN_M; i += LOCAL) {
-        const int at = bn_index(c, i);
-        STORE(ACCUM, &ys[at], (xs[at] - mean) * scale + shift);
-    }
+    const real scale = TENSOR_AT(gamma)[c] * invstd;
+    bn_affine_rows(xs, TENSOR_AT(y), c, scale, TENSOR_AT(beta)[c] - mean * scale);
     if (lid == 0) {
         TENSOR_AT(smean)[c] = mean;
         TENSOR_AT(sinvstd)[c] = invstd;
@@ -67,13 +149,9 @@ void bn_fwd_train(TENSOR_IN(x), TENSOR_IN(gamma), TENSOR_IN(beta), TENSOR_OUT(rm
 __kernel __attribute__((reqd_work_group_size(LOCAL, 1, 1)))
 void bn_fwd_eval(TENSOR_IN(x), TENSOR_IN(gamma), TENSOR_IN(beta), TENSOR_IN(rmean), TENSOR_IN(rvar), TENSOR_OUT(y))
 {
-    const int i = get_global_id(0);
-    if (i < BN_TOTAL) {
-        const int c = (i / HW) % CHANNELS;
-        const real invstd = (real)1 / sqrt(TENSOR_AT(rvar)[c] + EPS);
-        const real v = TENSOR_AT(gamma)[c] * (TENSOR_AT(x)[i] - TENSOR_AT(rmean)[c]) * invstd + TENSOR_AT(beta)[c];
-        STORE(ACCUM, TENSOR_AT(y) + i, v);
-    }
+    const int c = get_group_id(0);
+    const real scale = TENSOR_AT(gamma)[c] / sqrt(TENSOR_AT(rvar)[c] + EPS);
+    bn_affine_rows(TENSOR_AT(x), TENSOR_AT(y), c, scale, TENSOR_AT(beta)[c] - TENSOR_AT(rmean)[c] * scale);
 }
 
 __kernel __attribute__((reqd_work_group_size(LOCAL, 1, 1)))
@@ -87,20 +165,40 @@ void bn_bwd(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_IN(gamma), TENSOR_IN(smean), TEN
     __global real *dxs = TENSOR_AT(dx);
     const real mean = TENSOR_AT(smean)[c], invstd = TENSOR_AT(sinvstd)[c];
 
-    real acc_dy = 0, acc_dy_xhat = 0;
-    for (int i = lid; i < BN_M; i += LOCAL) {
-        const int at = bn_index(c, i);
-        acc_dy += dys[at];
-        acc_dy_xhat += dys[at] * ((xs[at] - mean) * invstd);
+    /* sum dy and sum dy * (x - mean) in one pass */
+    bn_realv vacc_dy = 0, vacc_dy_dev = 0;
+    real acc_dy = 0, acc_dy_dev = 0;
+    for (int n = lid; n < BATCH; n += LOCAL) {
+        __global const real *dyrow = BN_ROW(dys, n, c);
+        __global const real *xrow = BN_ROW(xs, n, c);
+        for (int v = 0; v < BN_VECS; v++) {
+            const bn_realv g = BN_VLOAD(dyrow + v * BN_VW);
+            vacc_dy += g;
+            vacc_dy_dev += g * (BN_VLOAD(xrow + v * BN_VW) - mean);
+        }
+        for (int p = BN_VECS * BN_VW; p < HW; p++) {
+            acc_dy += dyrow[p];
+            acc_dy_dev += dyrow[p] * (xrow[p] - mean);
+        }
     }
-    const real sum_dy = bn_group_sum(scratch, acc_dy);
-    const real sum_dy_xhat = bn_group_sum(scratch, acc_dy_xhat);
+    const real sum_dy = bn_group_sum(scratch, acc_dy + bn_lanes_sum(vacc_dy));
+    const real sum_dy_xhat = bn_group_sum(scratch, acc_dy_dev + bn_lanes_sum(vacc_dy_dev)) * invstd;
 
+    /* dx = k (M dy - sum_dy - xhat sum_dy_xhat) = a dy + b x + d, with xhat = (x - mean) invstd */
     const real k = TENSOR_AT(gamma)[c] * invstd / BN_M;
-    for (int i = lid; i < BN_M; i += LOCAL) {
-        const int at = bn_index(c, i);
-        const real xhat = (xs[at] - mean) * invstd;
-        STORE(ACCUM, &dxs[at], k * (BN_M * dys[at] - sum_dy - xhat * sum_dy_xhat));
+    const real a = k * BN_M, b = -k * sum_dy_xhat * invstd, d = -k * sum_dy - b * mean;
+    for (int n = lid; n < BATCH; n += LOCAL) {
+        __global const real *dyrow = BN_ROW(dys, n, c);
+        __global const real *xrow = BN_ROW(xs, n, c);
+        __global real *out = BN_ROW(dxs, n, c);
+        for (int v = 0; v < BN_VECS; v++) {
+            bn_realv r = BN_VLOAD(dyrow + v * BN_VW) * a + BN_VLOAD(xrow + v * BN_VW) * b + d;
+            if (ACCUM)
+                r += BN_VLOAD(out + v * BN_VW);
+            BN_VSTORE(r, out + v * BN_VW);
+        }
+        for (int p = BN_VECS * BN_VW; p < HW; p++)
+            STORE(ACCUM, &out[p], dyrow[p] * a + xrow[p] * b + d);
     }
     if (lid == 0) {
         TENSOR_AT(dgamma)[c] = sum_dy_xhat;
@@ -112,12 +210,11 @@ void bn_bwd(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_IN(gamma), TENSOR_IN(smean), TEN
 __kernel __attribute__((reqd_work_group_size(LOCAL, 1, 1)))
 void bn_const_fwd_train(TENSOR_IN(beta), TENSOR_OUT(rmean), TENSOR_OUT(rvar), TENSOR_OUT(y))
 {
-    const int i = get_global_id(0);
-    if (i < BN_TOTAL)
-        STORE(ACCUM, TENSOR_AT(y) + i, TENSOR_AT(beta)[(i / HW) % CHANNELS]);
-    if (i < CHANNELS) {
-        TENSOR_AT(rmean)[i] *= 1 - MOMENTUM;
-        TENSOR_AT(rvar)[i] *= 1 - MOMENTUM;
+    const int c = get_group_id(0);
+    bn_fill_rows(TENSOR_AT(y), c, TENSOR_AT(beta)[c]);
+    if (get_local_id(0) == 0) {
+        TENSOR_AT(rmean)[c] *= 1 - MOMENTUM;
+        TENSOR_AT(rvar)[c] *= 1 - MOMENTUM;
     }
 }
 
@@ -125,13 +222,9 @@ void bn_const_fwd_train(TENSOR_IN(beta), TENSOR_OUT(rmean), TENSOR_OUT(rvar), TE
 __kernel __attribute__((reqd_work_group_size(LOCAL, 1, 1)))
 void bn_const_fwd_eval(TENSOR_IN(gamma), TENSOR_IN(beta), TENSOR_IN(rmean), TENSOR_IN(rvar), TENSOR_OUT(y))
 {
-    const int i = get_global_id(0);
-    if (i < BN_TOTAL) {
-        const int c = (i / HW) % CHANNELS;
-        const real shift =
-            TENSOR_AT(beta)[c] - TENSOR_AT(rmean)[c] * TENSOR_AT(gamma)[c] / sqrt(TENSOR_AT(rvar)[c] + EPS);
-        STORE(ACCUM, TENSOR_AT(y) + i, shift);
-    }
+    const int c = get_group_id(0);
+    bn_fill_rows(TENSOR_AT(y), c,
+                 TENSOR_AT(beta)[c] - TENSOR_AT(rmean)[c] * TENSOR_AT(gamma)[c] / sqrt(TENSOR_AT(rvar)[c] + EPS));
 }
 
 /* All-zero input, backward: xhat is 0, so dgamma = 0 and dbeta = sum dy. */
@@ -141,10 +234,7 @@ void bn_const_bwd(TENSOR_IN(dy), TENSOR_OUT(dgamma), TENSOR_OUT(dbeta))
     __local real scratch[LOCAL];
     const int c = get_group_id(0), lid = get_local_id(0);
     __global const real *dys = TENSOR_AT(dy);
-    real acc = 0;
-    for (int i = lid; i < BN_M; i += LOCAL)
-        acc += dys[bn_index(c, i)];
-    const real sum = bn_group_sum(scratch, acc);
+    const real sum = bn_group_sum(scratch, bn_part_sum(dys, c));
     if (lid == 0) {
         TENSOR_AT(dgamma)[c] = 0;
         TENSOR_AT(dbeta)[c] = sum;

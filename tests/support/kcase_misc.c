@@ -84,9 +84,10 @@ static int launch(kh_ctx *k, clnas_status st, const clnas_kernel_desc *d, int fp
 
 /* ---- batchnorm ---- */
 
-/* Training shapes need n*hw > 1; evaluation shapes include a 1x1 image of batch 1. */
+/* Training shapes need n*hw > 1; evaluation shapes include a 1x1 image of batch 1. Rows shorter than a vector,
+ * rows with and without a tail after their vectors, and batches above the per-channel work-group size. */
 static const struct { int n, c, hw, accum; } bn_train_shapes[] = {
-    {2, 2, 3, 0}, {1, 3, 35, 1}, {4, 16, 196, 0},
+    {2, 2, 3, 0}, {1, 3, 35, 1}, {4, 16, 196, 0}, {37, 5, 49, 1}, {20, 3, 16, 0},
 };
 static const struct { int n, c, hw, accum; } bn_eval_shapes[] = {
     {1, 2, 1, 0}, {2, 3, 35, 1}, {4, 16, 196, 0},
@@ -287,7 +288,7 @@ static int case_bn_const_bwd(kh_ctx *k, int fp64, int shape)
 /* ---- pooling ---- */
 
 static const clnas_pool_params pool3_shapes[] = {
-    {1, 2, 3, 3, 0}, {3, 3, 7, 5, 1}, {4, 16, 1, 1, 0},
+    {1, 2, 3, 3, 0}, {3, 3, 7, 5, 1}, {4, 16, 1, 1, 0}, {2, 3, 2, 17, 1}, {3, 2, 11, 1, 0}, {2, 2, 3, 28, 0},
 };
 static const clnas_pool_params pool2_shapes[] = {
     {1, 2, 2, 2, 0}, {2, 3, 6, 4, 1}, {4, 16, 14, 14, 0},
