@@ -49,6 +49,7 @@ void conv2d_bwd_filter(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dw))
     const int lid = get_local_id(0);
     const int ci0 = get_group_id(0) % (CI / CI_BLOCK) * CI_BLOCK;
     const int cg0 = get_group_id(0) / (CI / CI_BLOCK) * CO_GROUP;
+    __global const real *dy_end = TENSOR_AT(dy) + N * CO * HO * WO, *x_end = TENSOR_AT(x) + N * CI * H * W;
 
     realv acc[GROUP_BLOCKS][CI_BLOCK][CO_BLOCK][TAPS];
     for (int gb = 0; gb < GROUP_BLOCKS; gb++)
@@ -77,7 +78,7 @@ void conv2d_bwd_filter(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dw))
                     for (int cb = 0; cb < CO_BLOCK; cb++)
 #pragma unroll
                         for (int v = 0; v < NV; v++)
-                            g[cb][v] = row_load(dyn + (cb * HO + ho) * WO, v, WO);
+                            g[cb][v] = row_load(dyn + (cb * HO + ho) * WO, v, WO, dy_end);
 #pragma unroll
                     for (int kh = 0; kh < KSIZE; kh++) {
                         const int hi = ho * STRIDE - PAD + kh;
@@ -85,7 +86,7 @@ void conv2d_bwd_filter(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dw))
                             realv r[NR];
 #pragma unroll
                             for (int v = 0; v < NR; v++)
-                                r[v] = CONV_IN(row_load(xc + hi * W, v, W));
+                                r[v] = CONV_IN(row_load(xc + hi * W, v, W, x_end));
 #pragma unroll
                             for (int kw = 0; kw < KSIZE; kw++)
 #pragma unroll
