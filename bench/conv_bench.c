@@ -82,6 +82,8 @@ static double time_desc(cl_context ctx, cl_device_id dev, cl_command_queue q, co
         clSetKernelArg(k, (cl_uint)(2 * a + 1), sizeof off, &off);
     }
     double *ms = malloc((size_t)reps * sizeof *ms);
+    if (!ms)
+        return -1;
     double cpu0 = 0;
     for (int r = -1; r < reps; r++) { /* r = -1: warm-up */
         if (r == 0)

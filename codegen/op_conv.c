@@ -158,10 +158,11 @@ clnas_status clnas_op_conv_bwd_filter_desc(const clnas_conv_params *p, clnas_ker
         return st;
     static const char *const slots[] = {"dy", "x", "dw"};
     int taps = p->ksize * p->ksize;
-    /* Rows of one vector (16 lanes in float): a register block takes one row of taps (KH_BLOCK 1) of more output
-     * channels, so each dy row feeds ksize accumulators and each input row more channels. Longer rows: all taps
-     * of fewer channels (their dy rows take more registers). Measured with bench/conv_bench.c. */
-    int short_rows = conv_wo(p) <= 16;
+    /* Stride 1 with rows of one vector (16 lanes in float): a register block takes one row of taps (KH_BLOCK 1) of
+     * more output channels, so each dy row feeds ksize accumulators and each input row more channels. Longer rows
+     * and stride 2: all taps of fewer channels (dy rows of more vectors take more registers; at stride 2 the
+     * compiler leaves a loop of the short-row blocking rolled). Measured with bench/conv_bench.c. */
+    int short_rows = p->stride == 1 && conv_wo(p) <= 16;
     int kh_block = short_rows ? 1 : p->ksize;
     int co_block = short_rows ? channel_block(p->co, p->ksize + 1, BWD_FILTER_BLOCK_REGS)
                               : channel_block(p->co, taps, BWD_FILTER_MAX_SUMS);
