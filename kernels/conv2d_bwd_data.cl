@@ -29,6 +29,7 @@ __kernel void conv2d_bwd_data(TENSOR_IN(dy), TENSOR_IN(w), TENSOR_OUT(dx))
     const int ci0 = (id / H - n * CI_BLOCKS) * CI_BLOCK;
     __global const real *dyn = TENSOR_AT(dy) + n * (CO * HO * WO);
     __global const real *wb = TENSOR_AT(w) + ci0 * (KSIZE * KSIZE);
+    __global const real *dy_end = TENSOR_AT(dy) + N * CO * HO * WO;
 
     realv acc[CI_BLOCK][NV];
 #pragma unroll
@@ -45,7 +46,7 @@ __kernel void conv2d_bwd_data(TENSOR_IN(dy), TENSOR_IN(w), TENSOR_OUT(dx))
                 realv r[NR];
 #pragma unroll
                 for (int v = 0; v < NR; v++)
-                    r[v] = row_load(dyn + (co * HO + th / STRIDE) * WO, v, WO);
+                    r[v] = row_load(dyn + (co * HO + th / STRIDE) * WO, v, WO, dy_end);
 #pragma unroll
                 for (int kw = 0; kw < KSIZE; kw++) {
                     realv seg[NV];
@@ -75,7 +76,7 @@ __kernel void conv2d_bwd_data(TENSOR_IN(dy), TENSOR_IN(w), TENSOR_OUT(dx))
         for (int v = 0; v < NV; v++) {
             realv g = acc[cb][v];
 #if RELU_IN
-            g = select((realv)0, g, row_load(TENSOR_AT(x) + row + cb * (H * W), v, W) > (realv)0);
+            g = select((realv)0, g, row_load(TENSOR_AT(x) + row + cb * (H * W), v, W, TENSOR_AT(x) + N * CI * H * W) > (realv)0);
 #endif
             row_store(TENSOR_AT(dx) + row + cb * (H * W), v, W, g, ACCUM);
         }

@@ -30,6 +30,7 @@ __kernel void conv2d_fwd(TENSOR_IN(x), TENSOR_IN(w), TENSOR_OUT(y))
     const int co0 = (id / HO - n * CO_BLOCKS) * CO_BLOCK;
     __global const real *xn = TENSOR_AT(x) + n * (CI * H * W);
     __global const real *wb = TENSOR_AT(w) + co0 * (CI * KSIZE * KSIZE);
+    __global const real *x_end = TENSOR_AT(x) + N * CI * H * W;
 
     realv acc[CO_BLOCK][NV];
 #pragma unroll
@@ -46,7 +47,7 @@ __kernel void conv2d_fwd(TENSOR_IN(x), TENSOR_IN(w), TENSOR_OUT(y))
                 realv r[NR];
 #pragma unroll
                 for (int v = 0; v < NR; v++)
-                    r[v] = CONV_IN(row_load(xn + (ci * H + hi) * W, v, W));
+                    r[v] = CONV_IN(row_load(xn + (ci * H + hi) * W, v, W, x_end));
 #pragma unroll
                 for (int kw = 0; kw < KSIZE; kw++) {
                     realv seg[NV];

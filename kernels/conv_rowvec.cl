@@ -59,14 +59,18 @@ static inline int floor_div(int a, int b)
     return a >= 0 ? a / b : -((b - 1 - a) / b);
 }
 
-/* Vector v of the len-element row at p (elements v*VW ..), zero past the end; reads nothing outside the row. */
-static inline realv row_load(__global const real *p, int v, int len)
+/* Vector v of the len-element row at p (elements v*VW ..), zero past the end. end is the end of the tensor that
+ * holds the row: a short vector with a whole vector of the tensor left to read is one load and a lane mask (it
+ * reads the start of the next row), near the end it reads nothing past the row. */
+static inline realv row_load(__global const real *p, int v, int len, __global const real *end)
 {
     const int t = len - v * VW; /* elements of the row in this vector */
     if (t >= VW)
         return VLOAD(p + v * VW);
     if (t <= 0)
         return (realv)0;
+    if (end - (p + v * VW) >= VW)
+        return select((realv)0, VLOAD(p + v * VW), IOTA < t);
     if (t >= VW / 2) {
         /* Two half loads, the second ending at the row's end, merged by one permute. */
         const realh lo = HLOAD(p + v * VW), hi = HLOAD(p + len - VW / 2);

@@ -8,7 +8,8 @@
 
 /* Shape 0 is the smallest (it runs under oclgrind). Together they cover both strides and kernel sizes, ReLU on
  * the input or not, accumulate or overwrite, odd sizes (7x5 and 9x19 at stride 2: ho x wo = 4x3 and 5x10),
- * rows held in one or two vectors of 8 or 16 lanes, whole, half or partly filled, ci = 1 and 3, ci != co. */
+ * rows held in one or two vectors of 8 or 16 lanes, whole, half or partly filled, ci = 1 and 3, ci != co, co not a
+ * multiple of 8. */
 static const clnas_conv_params conv_shapes[] = {
     /* n ci co  h   w  k  s  p relu accum */
     {1, 1, 2, 5, 4, 3, 1, 1, 1, 0},
@@ -16,6 +17,10 @@ static const clnas_conv_params conv_shapes[] = {
     {2, 16, 32, 9, 19, 3, 2, 1, 1, 0},
     {2, 6, 12, 7, 20, 1, 1, 0, 1, 1},
     {3, 16, 16, 7, 28, 3, 1, 1, 0, 1},
+    /* weight gradient: short rows with output channels in blocks of 4 and 2, images per work-item a chunk and a
+     * remainder (90 = 16 work-items x 6, chunks of 4) */
+    {90, 5, 12, 7, 7, 3, 1, 1, 1, 0},
+    {4, 8, 6, 14, 14, 1, 1, 0, 0, 1},
 };
 #define CONV_SHAPES ((int)(sizeof conv_shapes / sizeof conv_shapes[0]))
 
