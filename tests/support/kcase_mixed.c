@@ -8,11 +8,11 @@
 
 #define SHAPES(table) ((int)(sizeof(table) / sizeof((table)[0])))
 
-/* Shape 0 (oclgrind's) has one full vector and a tail; later ones cover one element, every K, odd sizes and a
- * backward where each work-item visits several vectors (more than 128 groups x 64 items x 16 elements). */
+/* Shape 0 (oclgrind's) spans two work-groups and ends in a partial vector; later ones cover one element, every K,
+ * odd sizes and a backward where each work-item visits several vectors (over 128 groups x 64 items x 16). */
 static const clnas_mixed_params mixed_shapes[] = {
     /* count, k, accum, dy_mask, dy_accum, dw_accum */
-    {37, 3, 1, 5, 1, 1},      {1, 1, 0, 1, 0, 0},      {1000, 5, 0, 31, 0, 0},
+    {1100, 3, 1, 5, 1, 1},    {1, 1, 0, 1, 0, 0},      {37, 5, 0, 31, 0, 0},
     {4099, 4, 1, 6, 0, 1},    {50177, 2, 0, 2, 1, 0},  {300007, 5, 1, 19, 0, 1},
 };
 
