@@ -27,6 +27,7 @@
 #define VW 16
 #define CHUNKS ((COUNT + VW - 1) / VW)
 #define FULL_CHUNKS (COUNT / VW)
+#define BLOCK ((FULL_CHUNKS + GROUPS - 1) / GROUPS) /* full vectors per work-group in the backward */
 #ifdef CLNAS_FP64
 typedef double16 realv;
 typedef double8 realv8;
@@ -118,23 +119,32 @@ void mixed_fwd(TENSOR_IN(y0)
     }
 }
 
-/* One op's share of the backward at chunk `at` (full vector) or element i (tail): the dot product's part, and
- * dy_k = w[k] * g where DY_MASK asks for it. */
-#define BWD_VEC(k)                                                                                                   \
+/* Op k's whole share of the backward, one op at a time so only one accumulator is live (with all K at once PoCL
+ * ran 5x slower): over this work-group's block of g and y_k, dy_k = w[k] * g where DY_MASK asks for it and the
+ * group's part of <g, y_k> into partials. g is read once per op, from cache after the first. */
+#define BWD_OP(k)                                                                                                    \
     do {                                                                                                             \
-        const realv yv = VLOAD(TENSOR_AT(y##k) + at);                                                                \
-        acc##k += gv * yv;                                                                                           \
-        if (DY_MASK & (1 << k)) {                                                                                    \
-            __global real *dyp = DY_PTR(k) + at;                                                                     \
-            const realv d = ws[k] * gv;                                                                              \
-            VSTORE(DY_ACCUM ? VLOAD(dyp) + d : d, dyp);                                                              \
+        realv acc = 0;                                                                                               \
+        for (int c = begin + lid; c < end; c += LOCAL) {                                                             \
+            const int at = c * VW;                                                                                   \
+            const realv gv = VLOAD(gs_buf + at);                                                                     \
+            acc += gv * VLOAD(TENSOR_AT(y##k) + at);                                                                 \
+            if (DY_MASK & (1 << k)) {                                                                                \
+                __global real *dyp = DY_PTR(k) + at;                                                                 \
+                const realv d = ws[k] * gv;                                                                          \
+                VSTORE(DY_ACCUM ? VLOAD(dyp) + d : d, dyp);                                                          \
+            }                                                                                                        \
         }                                                                                                            \
-    } while (0)
-#define BWD_SCALAR(k)                                                                                                \
-    do {                                                                                                             \
-        tail##k += gs * TENSOR_AT(y##k)[i];                                                                          \
-        if (DY_MASK & (1 << k))                                                                                      \
-            STORE(DY_ACCUM, DY_PTR(k) + i, ws[k] * gs);                                                              \
+        real tail = 0;                                                                                               \
+        if (FULL_CHUNKS < CHUNKS && get_global_id(0) == 0) /* the partial last vector: the first work-item */       \
+            for (int i = FULL_CHUNKS * VW; i < COUNT; i++) {                                                         \
+                tail += gs_buf[i] * TENSOR_AT(y##k)[i];                                                              \
+                if (DY_MASK & (1 << k))                                                                              \
+                    STORE(DY_ACCUM, DY_PTR(k) + i, ws[k] * gs_buf[i]);                                               \
+            }                                                                                                        \
+        const real s = mixed_group_sum(scratch, mixed_hsum(acc) + tail);                                            \
+        if (lid == 0)                                                                                                \
+            parts[(k) * GROUPS + group] = s;                                                                         \
     } while (0)
 
 /* The dy slots exist only for the ops in DY_MASK; DY_PTR(k) names a real one for every k (unused ones fold away). */
@@ -181,13 +191,6 @@ real mixed_group_sum(__local real *scratch, real v)
     return total;
 }
 
-#define PARTIAL(k)                                                                                                   \
-    do {                                                                                                             \
-        const real s = mixed_group_sum(scratch, mixed_hsum(acc##k) + tail##k);                                       \
-        if (lid == 0)                                                                                                \
-            parts[(k) * GROUPS + group] = s;                                                                         \
-    } while (0)
-
 __kernel __attribute__((reqd_work_group_size(LOCAL, 1, 1)))
 void mixed_bwd(TENSOR_IN(g), TENSOR_IN(y0)
 #if K > 1
@@ -225,55 +228,21 @@ void mixed_bwd(TENSOR_IN(g), TENSOR_IN(y0)
     __global const real *ws = TENSOR_AT(w);
     __global const real *gs_buf = TENSOR_AT(g);
     __global real *parts = TENSOR_AT(partials);
-    realv acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0, acc4 = 0;
-    real tail0 = 0, tail1 = 0, tail2 = 0, tail3 = 0, tail4 = 0;
-    for (int c = get_global_id(0); c < FULL_CHUNKS; c += GROUPS * LOCAL) {
-        const int at = c * VW;
-        const realv gv = VLOAD(gs_buf + at);
-        BWD_VEC(0);
+    /* Each work-group owns a contiguous block of vectors, its work-items interleaved inside it (coalesced on GPUs,
+     * cache-friendly on CPUs, where a work-item runs its whole loop before the next). */
+    const int begin = group * BLOCK, end = min(begin + BLOCK, FULL_CHUNKS);
+    BWD_OP(0);
 #if K > 1
-        BWD_VEC(1);
+    BWD_OP(1);
 #endif
 #if K > 2
-        BWD_VEC(2);
+    BWD_OP(2);
 #endif
 #if K > 3
-        BWD_VEC(3);
+    BWD_OP(3);
 #endif
 #if K > 4
-        BWD_VEC(4);
-#endif
-    }
-    /* The partial last vector: the work-item whose turn it would be. */
-    if (FULL_CHUNKS < CHUNKS && get_global_id(0) == FULL_CHUNKS % (GROUPS * LOCAL))
-        for (int i = FULL_CHUNKS * VW; i < COUNT; i++) {
-            const real gs = gs_buf[i];
-            BWD_SCALAR(0);
-#if K > 1
-            BWD_SCALAR(1);
-#endif
-#if K > 2
-            BWD_SCALAR(2);
-#endif
-#if K > 3
-            BWD_SCALAR(3);
-#endif
-#if K > 4
-            BWD_SCALAR(4);
-#endif
-        }
-    PARTIAL(0);
-#if K > 1
-    PARTIAL(1);
-#endif
-#if K > 2
-    PARTIAL(2);
-#endif
-#if K > 3
-    PARTIAL(3);
-#endif
-#if K > 4
-    PARTIAL(4);
+    BWD_OP(4);
 #endif
 }
 
