@@ -343,7 +343,8 @@ clnas_status clnas_supernet_init(clnas_supernet *sn, uint64_t seed, clnas_error 
 
 /* ---- checkpoints ---- */
 
-clnas_status clnas_supernet_save(clnas_supernet *sn, const char *path, int with_momentum, clnas_error *err)
+clnas_status clnas_supernet_save(clnas_supernet *sn, const char *path, int with_momentum, long step,
+                                 clnas_error *err)
 {
     const clnas_supernet_layout *l = &sn->layout;
     int n = l->nparams * (with_momentum ? 2 : 1);
@@ -392,10 +393,12 @@ clnas_status clnas_supernet_save(clnas_supernet *sn, const char *path, int with_
             m++;
         }
     if (st == CLNAS_OK) {
-        char channels[16], cells[16];
+        char channels[16], cells[16], step_text[24];
         snprintf(channels, sizeof channels, "%d", sn->net.channels);
         snprintf(cells, sizeof cells, "%d", sn->net.cells);
-        const char *meta[] = {"format", "clnas-supernet", "channels", channels, "cells", cells, NULL};
+        snprintf(step_text, sizeof step_text, "%ld", step);
+        const char *meta[] = {"format", "clnas-supernet", "channels", channels, "cells", cells,
+                              step >= 0 ? "step" : NULL, step_text, NULL};
         st = clnas_safetensors_write(path, t, m, meta, err);
     }
     for (int i = 0; i < m; i++) {
@@ -409,7 +412,12 @@ clnas_status clnas_supernet_save(clnas_supernet *sn, const char *path, int with_
     return st;
 }
 
-clnas_status clnas_supernet_load(clnas_supernet *sn, const char *path, clnas_error *err)
+const clnas_algo_choices *clnas_supernet_algo_choices(const clnas_supernet *sn)
+{
+    return &sn->recorded;
+}
+
+clnas_status clnas_supernet_load(clnas_supernet *sn, const char *path, long *step, clnas_error *err)
 {
     const clnas_supernet_layout *l = &sn->layout;
     clnas_safetensors file;
@@ -447,6 +455,13 @@ clnas_status clnas_supernet_load(clnas_supernet *sn, const char *path, clnas_err
                 st = clnas_tensor_to_double(t, (pass ? arena[2] : arena[p->arena == CLNAS_ARENA_STATE]) + p->offset,
                                             (int64_t)p->count, err);
         }
+    if (step) {
+        const char *text = clnas_safetensors_metadata(&file, "step");
+        char *end = NULL;
+        *step = text ? strtol(text, &end, 10) : -1;
+        if (st == CLNAS_OK && text && (end == text || *end || *step < 0))
+            st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: metadata step \"%s\" is not a step count", path, text);
+    }
     if (st == CLNAS_OK && expected != file.count)
         st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: %d tensors are not parameters of this supernet (another "
                              "size or op set?)", path, file.count - expected);

@@ -51,9 +51,14 @@ clnas_status clnas_supernet_set(clnas_supernet *sn, const char *name, const doub
 clnas_status clnas_supernet_read_arena(clnas_supernet *sn, clnas_arena arena, double *out, clnas_error *err);
 
 /* Every weight and running statistic under its supernet name, with momenta as "<name>:momentum" when
- * with_momentum (a checkpoint to resume training from), as safetensors written to a temporary name and renamed.
- * Loading checks every name and shape; momenta are loaded when the file has them, else zeroed. */
-clnas_status clnas_supernet_save(clnas_supernet *sn, const char *path, int with_momentum, clnas_error *err);
-clnas_status clnas_supernet_load(clnas_supernet *sn, const char *path, clnas_error *err);
+ * with_momentum (a checkpoint to resume training from), as safetensors written to a temporary name and renamed;
+ * step >= 0 is stored in the metadata (the training step the checkpoint holds, in the same atomic file).
+ * Loading checks every name and shape; momenta are loaded when the file has them, else zeroed; *step (may be
+ * NULL) gets the stored step, -1 when there is none. */
+clnas_status clnas_supernet_save(clnas_supernet *sn, const char *path, int with_momentum, long step,
+                                 clnas_error *err);
+clnas_status clnas_supernet_load(clnas_supernet *sn, const char *path, long *step, clnas_error *err);
+/* The algorithm choices the supernet's paths have made (and the recorded ones it was given). */
+const clnas_algo_choices *clnas_supernet_algo_choices(const clnas_supernet *sn);
 
 #endif
