@@ -299,7 +299,7 @@ static int same_desc(const clnas_kernel_desc *a, const clnas_kernel_desc *b)
     return 1;
 }
 
-static clnas_status add_kernel(clnas_plan *plan, const clnas_kernel_desc *desc, int *index, clnas_error *err)
+clnas_status clnas_emit_add_kernel(clnas_plan *plan, const clnas_kernel_desc *desc, int *index, clnas_error *err)
 {
     for (int i = 0; i < plan->nkernels; i++)
         if (same_desc(&plan->kernels[i].desc, desc)) {
@@ -362,7 +362,7 @@ clnas_status clnas_emit(const clnas_graph *g, size_t live_params, clnas_plan *pl
         l.err = err;
         clnas_status st = lower_node(&l, n, live_params);
         if (st == CLNAS_OK)
-            st = add_kernel(plan, &l.desc, &launch->kernel, err);
+            st = clnas_emit_add_kernel(plan, &l.desc, &launch->kernel, err);
         if (st != CLNAS_OK) {
             free(launches);
             return st;

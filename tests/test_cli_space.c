@@ -275,7 +275,7 @@ static void test_mutate_changes_exactly_one_edge(void **state)
         snprintf(seed_text, sizeof seed_text, "%d", seed);
         tool_run r = run_tool(NULL, "space", "mutate", ISO_A, "--seed", seed_text);
         assert_int_equal(r.status, 0);
-        char *lines[2];
+        char *lines[2] = {NULL, NULL};
         assert_int_equal(split_lines(r.out, lines, 2), 1);
         clnas_genotype parent = parse_ok(ISO_A), child = parse_ok(lines[0]), want;
         int changed = 0;
