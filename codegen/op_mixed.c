@@ -25,8 +25,9 @@ static clnas_status mixed_check(const clnas_mixed_params *p, const char *op, cln
                                CLNAS_MIXED_MAX_OPS, p->k);
     if (p->accum != 0 && p->accum != 1)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: accum must be 0 or 1, got %d", op, p->accum);
-    if (p->dy_accum != 0 && p->dy_accum != 1)
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: dy_accum must be 0 or 1, got %d", op, p->dy_accum);
+    if (p->dy_accum < 0 || p->dy_accum >= (1 << p->k))
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: dy_accum must be 0..%d for k = %d, got %d", op,
+                               (1 << p->k) - 1, p->k, p->dy_accum);
     if (p->dw_accum != 0 && p->dw_accum != 1)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: dw_accum must be 0 or 1, got %d", op, p->dw_accum);
     if (p->dy_mask < 0 || p->dy_mask >= (1 << p->k))
@@ -141,6 +142,6 @@ void clnas_ref_mixed_bwd(const clnas_mixed_params *p, const double *g, const dou
         dw[k] = p->dw_accum ? dw[k] + dot : dot;
         if (p->dy_mask & (1 << k))
             for (long i = 0; i < p->count; i++)
-                dy[k][i] = p->dy_accum ? dy[k][i] + w[k] * g[i] : w[k] * g[i];
+                dy[k][i] = (p->dy_accum & (1 << k)) ? dy[k][i] + w[k] * g[i] : w[k] * g[i];
     }
 }

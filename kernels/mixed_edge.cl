@@ -1,6 +1,6 @@
 /* clnas — the mixed edge of differentiable search over K op outputs y_0 .. y_{K-1} of COUNT elements each.
- * Defines: COUNT, K (1..5), LOCAL, and ACCUM (forward), DY_MASK, DY_ACCUM, GROUPS (backward), DW_ACCUM, GROUPS
- * (weight gradient). The weights w are a tensor argument, never a define: alpha changes every step and the
+ * Defines: COUNT, K (1..5), LOCAL, and ACCUM (forward), DY_MASK, DY_ACCUM (bit k: dy_k accumulates), GROUPS
+ * (backward), DW_ACCUM, GROUPS (weight gradient). The weights w are a tensor argument, never a define: alpha changes every step and the
  * program stays the same. Each work-item handles 16 consecutive elements as one row vector (float16 or double16:
  * explicit vectors are what PoCL turns into AVX-512); the last, partial vector runs scalar. Every kernel of the file
  * compiles in each program, so the defines a kernel does not use have defaults. */
@@ -132,17 +132,17 @@ void mixed_fwd(TENSOR_IN(y0)
             if (DY_MASK & (1 << k)) {                                                                                \
                 __global real *dyp = DY_PTR(k) + at;                                                                 \
                 const realv d = ws[k] * gv;                                                                          \
-                VSTORE(DY_ACCUM ? VLOAD(dyp) + d : d, dyp);                                                          \
+                VSTORE((DY_ACCUM & (1 << k)) ? VLOAD(dyp) + d : d, dyp);                                             \
             }                                                                                                        \
         }                                                                                                            \
         real tail = 0;                                                                                               \
-        if (FULL_CHUNKS < CHUNKS && get_global_id(0) == 0) /* the partial last vector: the first work-item */       \
+        if (FULL_CHUNKS < CHUNKS && get_global_id(0) == 0) /* the partial last vector: the first work-item */        \
             for (int i = FULL_CHUNKS * VW; i < COUNT; i++) {                                                         \
                 tail += gs_buf[i] * TENSOR_AT(y##k)[i];                                                              \
                 if (DY_MASK & (1 << k))                                                                              \
-                    STORE(DY_ACCUM, DY_PTR(k) + i, ws[k] * gs_buf[i]);                                               \
+                    STORE(DY_ACCUM & (1 << k), DY_PTR(k) + i, ws[k] * gs_buf[i]);                                    \
             }                                                                                                        \
-        const real s = mixed_group_sum(scratch, mixed_hsum(acc) + tail);                                            \
+        const real s = mixed_group_sum(scratch, mixed_hsum(acc) + tail);                                             \
         if (lid == 0)                                                                                                \
             parts[(k) * GROUPS + group] = s;                                                                         \
     } while (0)

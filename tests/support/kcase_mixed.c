@@ -12,8 +12,8 @@
  * odd sizes and a backward where each work-item visits several vectors (over 128 groups x 64 items x 16). */
 static const clnas_mixed_params mixed_shapes[] = {
     /* count, k, accum, dy_mask, dy_accum, dw_accum */
-    {1100, 3, 1, 5, 1, 1},    {1, 1, 0, 1, 0, 0},      {37, 5, 0, 31, 0, 0},
-    {4099, 4, 1, 6, 0, 1},    {50177, 2, 0, 2, 1, 0},  {300007, 5, 1, 19, 0, 1},
+    {1100, 3, 1, 5, 4, 1},    {1, 1, 0, 1, 0, 0},      {37, 5, 0, 31, 10, 0},
+    {4099, 4, 1, 6, 0, 1},    {50177, 2, 0, 2, 3, 0},  {300007, 5, 1, 19, 16, 1},
 };
 
 typedef struct mixed_buffers {
@@ -145,7 +145,7 @@ static int case_mixed_bwd(kh_ctx *k, int fp64, int shape)
         dy[j] = tensor(&b, n, 141 + (uint64_t)j, -1.0, 1.0, fp64);
         dy_ref[j] = keep(&b, kh_copy(dy[j], n));
         if (p.dy_mask & (1 << j))
-            args[a++] = out(dy[j], n, p.dy_accum);
+            args[a++] = out(dy[j], n, (p.dy_accum >> j) & 1);
     }
     double *partials = tensor(&b, nparts, 151, 0.0, 1.0, fp64);
     args[a++] = out(partials, nparts, 0);
