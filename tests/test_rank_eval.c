@@ -263,7 +263,7 @@ static void write_text(const char *path, const char *text)
     fclose(f);
 }
 
-/* The tool refuses a multi-trial run directory, and says plainly when it has no supernet for a one-shot one. */
+/* The tool refuses a multi-trial run directory, and a one-shot one whose network is not a SPOS supernet. */
 static void test_cli_names_what_dir_is(void **state)
 {
     const char *dir = *state;
@@ -275,7 +275,7 @@ static void test_cli_names_what_dir_is(void **state)
     assert_non_null(strstr(out, "\"rea\""));
     write_text(path, "{\"strategy\": {\"name\": \"darts\"}}\n");
     assert_int_equal(run_cli(dir, out, sizeof out), 1);
-    assert_non_null(strstr(out, "darts"));
+    assert_non_null(strstr(out, "is a darts run"));
     scratch_dir_path(path, sizeof path, dir, "missing");
     assert_int_equal(run_cli(path, out, sizeof out), 1);
     assert_non_null(strstr(out, "config.json"));

@@ -9,6 +9,9 @@
 #include "journal.h"
 #include "rank_eval.h"
 #include "search_setup.h"
+#include "spos.h"
+#include "spos_params.h"
+#include "strategy.h"
 
 #define MAX_CACHES 8
 
@@ -30,14 +33,86 @@ static int run_strategy(const char *dir, char *name, size_t cap)
     return 0;
 }
 
-/* The supernet of a one-shot run directory, as the accuracy callback rank-eval calls. The one-shot strategies
- * (SPOS, DARTS, GDAS) provide it; this build has none of them yet, so it says so. */
-static int open_supernet(const char *dir, const char *strategy, clnas_supernet_accuracy_fn *fn, void **state)
+/* A SPOS run's trained supernet and the evaluator that scores its paths (as the search did). */
+typedef struct spos_supernet {
+    clnas_supernet *sn;
+    clnas_evaluator ev;
+} spos_supernet;
+
+static clnas_status spos_accuracy(void *state, const clnas_genotype *g, double *accuracy, clnas_error *err)
 {
-    (void)fn, (void)state;
-    fprintf(stderr, "clnas: %s is a %s run, but this build of clnas cannot load a %s supernet yet\n", dir, strategy,
-            strategy);
+    spos_supernet *p = state;
+    clnas_eval_result r;
+    memset(&r, 0, sizeof r);
+    clnas_status st = p->ev.ops->evaluate(p->ev.state, g, &r, err);
+    if (st == CLNAS_OK && r.status != CLNAS_TRIAL_OK)
+        st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "the supernet path failed: %s", r.error);
+    if (st == CLNAS_OK)
+        *accuracy = r.fitness;
+    clnas_eval_result_clear(&r);
+    return st;
+}
+
+static void spos_close(spos_supernet *p)
+{
+    if (p->ev.ops)
+        p->ev.ops->destroy(p->ev.state);
+    clnas_supernet_free(p->sn);
+    memset(p, 0, sizeof *p);
+}
+
+/* The supernet of a one-shot run directory as the accuracy callback rank-eval calls: SPOS's trained supernet
+ * (DIR/supernet.safetensors) with its search-time settings. DARTS and GDAS runs are refused by name. */
+static int refuse_non_spos(const char *dir, const char *strategy)
+{
+    if (strcmp(strategy, "spos") == 0)
+        return 0;
+    fprintf(stderr, "clnas: %s is a %s run; rank-eval scores the paths of a SPOS supernet (a %s run's network "
+                    "weights every op by alpha and is not trained to run single paths)\n", dir, strategy, strategy);
     return 1;
+}
+
+static int open_supernet(const char *dir, const char *strategy, search_setup *s, spos_supernet *p)
+{
+    if (refuse_non_spos(dir, strategy))
+        return 1;
+    clnas_error err;
+    clnas_error_clear(&err);
+    clnas_spos_params sp;
+    void *rea = NULL;
+    cJSON *resolved = cJSON_CreateObject();
+    clnas_status st = clnas_spos_params_parse(s->cfg.strategy, s->cfg.seed, resolved, &sp, &rea, &err);
+    cJSON_Delete(resolved);
+    if (rea)
+        clnas_strategy_rea.destroy(rea);
+    const clnas_dataset *train = s->subset.count ? &s->subset : &s->train;
+    clnas_net_config net;
+    clnas_net_config_default(&net);
+    net.channels = s->cfg.proxy.channels;
+    net.cells = s->cfg.proxy.cells;
+    net.batch = s->cfg.proxy.batch;
+    net.in_channels = train->channels;
+    net.height = train->height;
+    net.width = train->width;
+    clnas_supernet_ops ops;
+    clnas_supernet_ops_all(&ops);
+    if (st == CLNAS_OK)
+        st = clnas_supernet_new(s->dev, s->cache, &net, &ops, sp.max_paths, NULL, &p->sn, &err);
+    char path[1100];
+    snprintf(path, sizeof path, "%s/supernet.safetensors", dir);
+    long step = 0;
+    if (st == CLNAS_OK)
+        st = clnas_supernet_load(p->sn, path, &step, &err);
+    if (st == CLNAS_OK)
+        st = clnas_supernet_evaluator_new(p->sn, train, &s->val, sp.bn_batches, s->cfg.seed, s->train_cfg.mean,
+                                          s->train_cfg.std, &p->ev, &err);
+    if (st != CLNAS_OK) {
+        spos_close(p);
+        return cli_fail(&err);
+    }
+    printf("supernet: %s (trained %ld steps), paths scored on %d validation images after BatchNorm recalibration "
+           "over %d training batches\n", path, step, s->val.count, sp.bn_batches);
+    return 0;
 }
 
 /* 1 (message printed) when the cache run's proxy budget or data differ from the supernet run's. */
@@ -202,6 +277,8 @@ int cmd_rank_eval(int argc, char **argv)
                 dir, strategy[0] ? strategy : "rea");
         return 1;
     }
+    if (refuse_non_spos(dir, strategy))
+        return 1;
     int rc = 1;
     search_setup s0;
     memset(&s0, 0, sizeof s0);
@@ -210,10 +287,8 @@ int cmd_rank_eval(int argc, char **argv)
     int cache_count = 0;
     clnas_rank_eval_result result;
     memset(&result, 0, sizeof result);
-    clnas_supernet_accuracy_fn supernet = NULL;
-    void *supernet_state = NULL;
-    if (open_supernet(dir, strategy, &supernet, &supernet_state))
-        goto done;
+    spos_supernet sup;
+    memset(&sup, 0, sizeof sup);
     char path[1100];
     snprintf(path, sizeof path, "%s/config.json", dir);
     cJSON *root = NULL;
@@ -225,12 +300,14 @@ int cmd_rank_eval(int argc, char **argv)
             goto done;
     if (search_setup_evaluator(s, device, NULL))
         goto done;
+    if (open_supernet(dir, strategy, s, &sup))
+        goto done;
     clnas_rank_eval_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.archs = archs;
     cfg.seed = have_seed ? seed : s->cfg.seed;
-    cfg.supernet = supernet;
-    cfg.supernet_state = supernet_state;
+    cfg.supernet = spos_accuracy;
+    cfg.supernet_state = &sup;
     cfg.standalone = &s->evaluator;
     cfg.cache = cache;
     cfg.cache_count = cache_count;
@@ -252,6 +329,7 @@ int cmd_rank_eval(int argc, char **argv)
            result.kendall_tau, result.spearman_rho, result.usable, result.count, result.cached);
     rc = write_outputs(out_dir ? out_dir : dir, &result, strategy);
 done:
+    spos_close(&sup);
     clnas_rank_eval_result_free(&result);
     free(cache);
     search_setup_free(s);
