@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -15,6 +17,7 @@
 #include "device_fixture.h"
 #include "executor.h"
 #include "plan.h"
+#include "scratch_dir.h"
 
 #define IMAGES 24
 #define HW 8
@@ -168,10 +171,40 @@ static void test_search_and_resume(void **state)
     clnas_dataset_free(&val);
 }
 
+/* `clnas search` refuses a DARTS network that cannot fit the device, with the figure and what to shrink, before
+ * allocating anything (needs Debian's Fashion-MNIST for the config's data; skipped without it). */
+static void test_refuses_network_too_large(void **state)
+{
+    (void)state;
+    if (access(CLNAS_DEFAULT_DATA_DIR, R_OK) != 0)
+        skip();
+    char *dir = scratch_dir_new("darts-big");
+    assert_non_null(dir);
+    char cmd[2048], out[8192];
+    snprintf(cmd, sizeof cmd, "'%s' search --config '%s/../../configs/darts.json' --set proxy.channels=256 "
+             "--set proxy.batch=4096 --out '%s/run' 2>&1", CLNAS_TOOL_PATH, CLNAS_TEST_DATA, dir);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = 0;
+    int status = pclose(p);
+    printf("%s", out);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+    assert_non_null(strstr(out, "the DARTS search network needs"));
+    assert_non_null(strstr(out, "MiB"));
+    assert_non_null(strstr(out, "fewer channels (proxy.channels 256)"));
+    char path[1100];
+    snprintf(path, sizeof path, "%s/run/journal.jsonl", dir);
+    assert_int_not_equal(access(path, F_OK), 0);
+    scratch_dir_remove(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_search_and_resume),
+        cmocka_unit_test(test_refuses_network_too_large),
     };
     return cmocka_run_group_tests(tests, device_fixture_with_cache, device_fixture_teardown);
 }
