@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "op_mixed.h"
+
 typedef struct contribution {
     int tensor;
     int next;
@@ -51,7 +53,8 @@ static int grad_tensor(autodiff *ad, int t)
     return fail(ad, clnas_graph_tensor_add(ad->g, name, CLNAS_ARENA_ACT, src->ndim, shape));
 }
 
-/* The gradient of forward tensor t: its one contribution, or the SUM of several; -1 when none reached it. */
+/* The gradient of forward tensor t: its one contribution, or the SUM of several (more than a node takes are
+ * summed in groups first: a DARTS node feeds up to 12 op gradients); -1 when none reached it. */
 static int gradient_of(autodiff *ad, int t)
 {
     int first = ad->head[t];
@@ -59,9 +62,19 @@ static int gradient_of(autodiff *ad, int t)
         return -1;
     if (ad->list[first].next < 0)
         return ad->list[first].tensor;
-    int terms[CLNAS_NODE_MAX_IN], n = 0;
-    for (int c = first; c >= 0 && n < CLNAS_NODE_MAX_IN; c = ad->list[c].next)
+    int terms[CLNAS_NODE_MAX_IN], n = 0, c = first;
+    for (; c >= 0 && n < CLNAS_NODE_MAX_IN; c = ad->list[c].next)
         terms[n++] = ad->list[c].tensor;
+    if (c >= 0) { /* more remain: this group's sum becomes one contribution among them */
+        int part = grad_tensor(ad, t);
+        char label[CLNAS_NAME_MAX];
+        snprintf(label, sizeof label, "%s:grad_partial_sum", ad->g->tensors[t].name);
+        if (part >= 0)
+            fail(ad, clnas_graph_node_add(ad->g, CLNAS_NODE_SUM, CLNAS_PHASE_BACKWARD, terms, n, &part, 1, label));
+        ad->head[t] = c;
+        contribute(ad, t, part);
+        return gradient_of(ad, t);
+    }
     int sum = grad_tensor(ad, t);
     char label[CLNAS_NAME_MAX];
     snprintf(label, sizeof label, "%s:grad_sum", ad->g->tensors[t].name);
@@ -150,7 +163,11 @@ static void backward_node(autodiff *ad, int index, int dy, int input, int input_
     }
     case CLNAS_NODE_BN: {
         int gamma = fwd.in[1], beta = fwd.in[2];
-        int out[3] = {want_x ? grad_tensor(ad, x) : -1, param_grad(ad, gamma), param_grad(ad, beta)};
+        /* gamma and beta held constant (STATE, BatchNorm without affine parameters): their gradients go to
+         * scratch, never to the optimizer */
+        int fixed = ad->g->tensors[gamma].arena != CLNAS_ARENA_PARAMS;
+        int out[3] = {want_x ? grad_tensor(ad, x) : -1, fixed ? grad_tensor(ad, gamma) : param_grad(ad, gamma),
+                      fixed ? grad_tensor(ad, beta) : param_grad(ad, beta)};
         int in[5] = {dy, x, gamma, fwd.out[1], fwd.out[2]};
         if (want_x) {
             emit(ad, CLNAS_NODE_BN_BWD, in, 5, out, 3, &fwd, ":backward");
@@ -171,6 +188,31 @@ static void backward_node(autodiff *ad, int index, int dy, int input, int input_
             if (wants_grad(ad, fwd.in[i], input, input_grad))
                 contribute(ad, fwd.in[i], dy);
         return;
+    case CLNAS_NODE_MIXED: {
+        /* ins y_1..y_K w dw: dy_k = w[k] dy, and <dy, y_k> per work-group into partials, summed into dw */
+        const int k = fwd.nin - 2, w = fwd.in[k], dwt = fwd.in[k + 1];
+        const clnas_graph_tensor *yt = &ad->g->tensors[dy];
+        clnas_mixed_params p = {(long)yt->count, k, 0, (1 << k) - 1, 0, 0};
+        int pshape[1] = {(int)(k * clnas_op_mixed_bwd_groups(&p))};
+        char name[CLNAS_NAME_MAX];
+        snprintf(name, sizeof name, "%s:partials", fwd.label);
+        int partials = fail(ad, clnas_graph_tensor_add(ad->g, name, CLNAS_ARENA_ACT, 1, pshape));
+        int in[CLNAS_NODE_MAX_IN], out[CLNAS_NODE_MAX_OUT];
+        in[0] = dy;
+        out[0] = partials;
+        for (int i = 0; i < k; i++) {
+            in[1 + i] = fwd.in[i];
+            out[1 + i] = grad_tensor(ad, fwd.in[i]);
+        }
+        in[1 + k] = w;
+        emit(ad, CLNAS_NODE_MIXED_BWD, in, k + 2, out, k + 1, &fwd, ":backward");
+        int win[2] = {partials, dy};
+        emit(ad, CLNAS_NODE_MIXED_WGRAD, win, 2, &dwt, 1, &fwd, ":weight_grad");
+        for (int i = 0; i < k; i++)
+            if (wants_grad(ad, fwd.in[i], input, input_grad))
+                contribute(ad, fwd.in[i], out[1 + i]);
+        return;
+    }
     case CLNAS_NODE_LINEAR: {
         int w = fwd.in[1], b = fwd.in[2];
         int wout[2] = {param_grad(ad, w), param_grad(ad, b)};

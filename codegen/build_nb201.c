@@ -13,6 +13,9 @@ typedef struct builder {
     int training;
     clnas_error *err;
     int failed;
+    int affine;                             /* 0 while building DARTS search cells: BN gamma 1, beta 0 held fixed */
+    int mixed_w[CLNAS_NB201_EDGES];         /* DARTS: the edge weights (STATE), shared by every cell; -1 not yet */
+    int mixed_dw[CLNAS_NB201_EDGES];        /* and their gradients (STATE) */
 } builder;
 
 static int checked(builder *b, int index)
@@ -50,8 +53,11 @@ typedef struct bn_params {
 static bn_params bn_register(builder *b, const char *prefix, int c, int live)
 {
     bn_params p;
-    p.gamma = param(b, prefix, "weight", CLNAS_ARENA_PARAMS, 1, &c, CLNAS_INIT_ONES, 0, live);
-    p.beta = param(b, prefix, "bias", CLNAS_ARENA_PARAMS, 1, &c, CLNAS_INIT_ZEROS, 0, live);
+    /* Without affine parameters (DARTS search cells) gamma and beta are constants 1 and 0 in STATE: no gradient
+     * reaches them and the optimizer never sees them. */
+    const clnas_arena affine = b->affine ? CLNAS_ARENA_PARAMS : CLNAS_ARENA_STATE;
+    p.gamma = param(b, prefix, "weight", affine, 1, &c, CLNAS_INIT_ONES, 0, live);
+    p.beta = param(b, prefix, "bias", affine, 1, &c, CLNAS_INIT_ZEROS, 0, live);
     p.rmean = param(b, prefix, "running_mean", CLNAS_ARENA_STATE, 1, &c, CLNAS_INIT_ZEROS, 0, live);
     p.rvar = param(b, prefix, "running_var", CLNAS_ARENA_STATE, 1, &c, CLNAS_INIT_ONES, 0, live);
     return p;
@@ -197,6 +203,54 @@ static int cell(builder *b, int x, int k, int c, int h, int w)
     return nodes[3];
 }
 
+/* The DARTS mixed ops of edge e of cell k into node j from node x: skip_connect, nor_conv_1x1, nor_conv_3x3 and
+ * avg_pool_3x3 each computed, their weighted sum by one MIXED node (none adds w_none * 0 and is left out). The
+ * weights and their gradient are STATE tensors shared by every cell, so one alpha serves them all as in NB201. */
+static int mixed_edge(builder *b, int x, int k, int e, int c, int h, int w)
+{
+    const int i = clnas_nb201_edge_from[e], j = clnas_nb201_edge_to[e];
+    char prefix[CLNAS_NAME_MAX], label[CLNAS_NAME_MAX];
+    if (b->mixed_w[e] < 0) {
+        int four = CLNAS_NB201_OPS - 1;
+        snprintf(prefix, sizeof prefix, "darts.edges.%d_%d.", j, i);
+        b->mixed_w[e] = param(b, prefix, "weight", CLNAS_ARENA_STATE, 1, &four, CLNAS_INIT_ONES, 0, 1);
+        b->mixed_dw[e] = param(b, prefix, "weight_grad", CLNAS_ARENA_STATE, 1, &four, CLNAS_INIT_ZEROS, 0, 1);
+    }
+    int in[CLNAS_NB201_OPS + 1], n = 0;
+    in[n++] = x; /* skip_connect */
+    for (int ks = 1; ks <= 3; ks += 2) {
+        snprintf(prefix, sizeof prefix, "cells.%d.edges.%d_%d.%s.", k, j, i, ks == 1 ? "nor_conv_1x1" : "nor_conv_3x3");
+        in[n++] = relu_conv_bn(b, x, prefix, c, c, h, w, ks, 1, 1);
+    }
+    snprintf(label, sizeof label, "cells.%d.edges.%d_%d.avg_pool_3x3", k, j, i);
+    in[n++] = unary(b, CLNAS_NODE_AVGPOOL3, x, label, c, h, w);
+    in[n++] = b->mixed_w[e];
+    in[n++] = b->mixed_dw[e];
+    snprintf(label, sizeof label, "cells.%d.edges.%d_%d.mixed", k, j, i);
+    char name[CLNAS_NAME_MAX];
+    snprintf(name, sizeof name, "%s:out", label);
+    int y = activation(b, name, c, h, w);
+    node(b, CLNAS_NODE_MIXED, in, n, &y, 1, label);
+    return y;
+}
+
+static int mixed_cell(builder *b, int x, int k, int c, int h, int w)
+{
+    b->affine = 0;
+    int nodes[4] = {x, -1, -1, -1};
+    for (int j = 1; j <= 3; j++) {
+        int terms[3], nterms = 0;
+        for (int e = 0; e < CLNAS_NB201_EDGES; e++)
+            if (clnas_nb201_edge_to[e] == j)
+                terms[nterms++] = mixed_edge(b, nodes[clnas_nb201_edge_from[e]], k, e, c, h, w);
+        char label[CLNAS_NAME_MAX];
+        snprintf(label, sizeof label, "cells.%d.node%d", k, j);
+        nodes[j] = sum(b, terms, nterms, label, c, h, w);
+    }
+    b->affine = 1;
+    return nodes[3];
+}
+
 static int reduction(builder *b, int x, int k, int ci, int h, int w)
 {
     char prefix[CLNAS_NAME_MAX], label[CLNAS_NAME_MAX];
@@ -222,7 +276,7 @@ clnas_status clnas_build_nb201(const clnas_net_config *cfg, int training, clnas_
     clnas_status st = clnas_net_config_check(cfg, err);
     if (st != CLNAS_OK)
         return st;
-    builder b = {g, cfg, training, err, 0};
+    builder b = {g, cfg, training, err, 0, 1, {-1, -1, -1, -1, -1, -1}, {-1, -1, -1, -1, -1, -1}};
     g->fp64 = cfg->fp64;
     memset(io, -1, sizeof *io);
     int ishape[4] = {cfg->batch, cfg->in_channels, cfg->height, cfg->width};
@@ -244,7 +298,7 @@ clnas_status clnas_build_nb201(const clnas_net_config *cfg, int training, clnas_
             w /= 2;
         }
         for (int i = 0; i < cfg->cells; i++)
-            x = cell(&b, x, k++, c, h, w);
+            x = cfg->darts ? mixed_cell(&b, x, k++, c, h, w) : cell(&b, x, k++, c, h, w);
     }
     bn_params head_bn = bn_register(&b, "head.bn.", c, 1);
     int z = batchnorm(&b, x, &head_bn, "head.bn", c, h, w);

@@ -2,6 +2,7 @@
  * bindings, and collects the distinct kernels and OpenCL programs of the plan. */
 #include "emit.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 #include "op_head.h"
 #include "op_linear.h"
 #include "op_loss.h"
+#include "op_mixed.h"
 #include "op_pool.h"
 #include "op_sgd.h"
 
@@ -249,6 +251,46 @@ static clnas_status lower_node(lowering *l, const clnas_graph_node *n, size_t li
         TRY(bind(l, "loss", n->out[0]));
         return bind(l, "dlogits", n->out[1]);
     }
+    case CLNAS_NODE_MIXED:
+    case CLNAS_NODE_MIXED_BWD:
+    case CLNAS_NODE_MIXED_WGRAD: {
+        /* MIXED: ins y_1..y_K w dw; MIXED_BWD: ins dy y_1..y_K w, outs partials dy_1..dy_K; WGRAD: ins partials dy */
+        const int k = n->nin - 2; /* unused by the weight gradient */
+        const int g = n->kind == CLNAS_NODE_MIXED ? n->out[0] : n->in[n->kind == CLNAS_NODE_MIXED_BWD ? 0 : 1];
+        clnas_mixed_params p = {(long)T(l, g)->count, k, 0, 0, 0, 0};
+        char slot[8];
+        if (n->kind == CLNAS_NODE_MIXED) {
+            p.accum = acc;
+            TRY(clnas_op_mixed_fwd_desc(&p, d, err));
+            for (int i = 0; i < k; i++) {
+                snprintf(slot, sizeof slot, "y%d", i);
+                TRY(bind(l, slot, n->in[i]));
+            }
+            TRY(bind(l, "w", n->in[k]));
+            return bind(l, "out", n->out[0]);
+        }
+        if (n->kind == CLNAS_NODE_MIXED_BWD) {
+            p.dy_mask = (1 << k) - 1;
+            for (int i = 0; i < k; i++)
+                p.dy_accum |= n->accum[1 + i] << i;
+            TRY(clnas_op_mixed_bwd_desc(&p, d, err));
+            TRY(bind(l, "g", n->in[0]));
+            for (int i = 0; i < k; i++) {
+                snprintf(slot, sizeof slot, "y%d", i);
+                TRY(bind(l, slot, n->in[1 + i]));
+                snprintf(slot, sizeof slot, "dy%d", i);
+                TRY(bind(l, slot, n->out[1 + i]));
+            }
+            TRY(bind(l, "w", n->in[1 + k]));
+            return bind(l, "partials", n->out[0]);
+        }
+        /* the weight gradient: K from the partials' length, `groups` per op (groups depend on the count only) */
+        p.k = (int)(T(l, n->in[0])->count / (size_t)clnas_op_mixed_bwd_groups(&p));
+        p.dw_accum = acc;
+        TRY(clnas_op_mixed_wgrad_desc(&p, d, err));
+        TRY(bind(l, "partials", n->in[0]));
+        return bind(l, "dw", n->out[0]);
+    }
     case CLNAS_NODE_ADD:
     case CLNAS_NODE_FILL_ZERO: {
         clnas_eltwise_params p = {0};
@@ -299,7 +341,7 @@ static int same_desc(const clnas_kernel_desc *a, const clnas_kernel_desc *b)
     return 1;
 }
 
-static clnas_status add_kernel(clnas_plan *plan, const clnas_kernel_desc *desc, int *index, clnas_error *err)
+clnas_status clnas_emit_add_kernel(clnas_plan *plan, const clnas_kernel_desc *desc, int *index, clnas_error *err)
 {
     for (int i = 0; i < plan->nkernels; i++)
         if (same_desc(&plan->kernels[i].desc, desc)) {
@@ -362,7 +404,7 @@ clnas_status clnas_emit(const clnas_graph *g, size_t live_params, clnas_plan *pl
         l.err = err;
         clnas_status st = lower_node(&l, n, live_params);
         if (st == CLNAS_OK)
-            st = add_kernel(plan, &l.desc, &launch->kernel, err);
+            st = clnas_emit_add_kernel(plan, &l.desc, &launch->kernel, err);
         if (st != CLNAS_OK) {
             free(launches);
             return st;

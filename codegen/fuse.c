@@ -3,7 +3,8 @@
  *     so the ReLU and its backward disappear;
  *  2. ReLU -> global average pool (the head) likewise;
  *  3. a sum's terms are written by their producers straight into the sum's storage, the first overwriting
- *     and the rest accumulating; a term that cannot be (it has other readers) becomes one ADD launch;
+ *     and the rest accumulating; a term that cannot be (it has other readers) becomes one ADD launch (DARTS:
+ *     the mixed edges' weighted sums are their node's sum, and the gradient of alpha adds up over the cells);
  *  4. all SGD nodes become one launch over the parameter arena. */
 #include "fuse.h"
 
@@ -91,6 +92,8 @@ static void fold_relu(clnas_graph *g)
 /* Can this node's output `slot` add into existing storage instead of overwriting it? */
 static int accumulates(const clnas_graph_node *n, int slot)
 {
+    if (n->kind == CLNAS_NODE_MIXED_BWD) /* each dy_k (slots 1..K) by its own bit; the partials never */
+        return slot > 0;
     if (slot != 0)
         return 0;
     switch (n->kind) {
@@ -106,6 +109,8 @@ static int accumulates(const clnas_graph_node *n, int slot)
     case CLNAS_NODE_GAP_RELU_BWD:
     case CLNAS_NODE_LINEAR_BWD_DATA:
     case CLNAS_NODE_ADD:
+    case CLNAS_NODE_MIXED:       /* a node's sum of edges */
+    case CLNAS_NODE_MIXED_WGRAD: /* the cells sharing one alpha */
         return 1;
     default:
         return 0;

@@ -31,6 +31,7 @@ typedef enum clnas_node_kind {
     CLNAS_NODE_GAP,      /* global average pool */
     CLNAS_NODE_LINEAR,   /* ins: x w b */
     CLNAS_NODE_SOFTMAX_XENT, /* ins: logits labels; outs: loss dlogits (the loss gradient comes with it) */
+    CLNAS_NODE_MIXED,        /* DARTS edge: ins y_1..y_K w (K values); out = sum_k w[k] y_k */
     /* backward */
     CLNAS_NODE_RELU_BWD,        /* ins: dy x */
     CLNAS_NODE_CONV_BWD_DATA,   /* ins: dy w [x when relu_in] */
@@ -43,6 +44,8 @@ typedef enum clnas_node_kind {
     CLNAS_NODE_LINEAR_BWD_DATA,   /* ins: dy w */
     CLNAS_NODE_LINEAR_BWD_WEIGHT, /* ins: dy x; outs: dw db */
     CLNAS_NODE_FILL_ZERO,         /* outs: a gradient that is zero (a conv weight whose input is all zeros) */
+    CLNAS_NODE_MIXED_BWD,         /* ins: dy y_1..y_K w; outs: partials dy_1..dy_K (dy_k = w[k] dy) */
+    CLNAS_NODE_MIXED_WGRAD,       /* ins: partials; outs: dw (dL/dw_k = <dy, y_k>, cells sharing w accumulate) */
     /* update */
     CLNAS_NODE_SGD, /* ins: p g v (one parameter) */
     /* produced by fusion */
@@ -56,7 +59,7 @@ typedef enum clnas_node_kind {
 typedef enum clnas_phase { CLNAS_PHASE_FORWARD = 0, CLNAS_PHASE_BACKWARD, CLNAS_PHASE_UPDATE } clnas_phase;
 
 #define CLNAS_NODE_MAX_IN 8
-#define CLNAS_NODE_MAX_OUT 3
+#define CLNAS_NODE_MAX_OUT 6
 #define CLNAS_NAME_MAX 96
 
 typedef struct clnas_graph_tensor {

@@ -46,12 +46,21 @@ clnas_status clnas_executor_zero(clnas_executor *ex, clnas_arena arena, clnas_er
     return CLNAS_OK;
 }
 
-static clnas_status allocate(clnas_executor *ex, clnas_error *err)
+static clnas_status allocate(clnas_executor *ex, const clnas_shared_arenas *shared, clnas_error *err)
 {
     size_t es = clnas_plan_elem_size(ex->plan);
     for (int a = 0; a < CLNAS_ARENA_COUNT; a++) {
         size_t elems = ex->plan->arena_elems[a];
         size_t bytes = (a == CLNAS_ARENA_LABELS ? sizeof(cl_int) : es) * (elems ? elems : 16);
+        if (shared && shared->mem[a]) {
+            if (shared->bytes[a] < bytes)
+                return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "internal: the shared %s arena holds %zu bytes, "
+                                       "the plan needs %zu", clnas_arena_name((clnas_arena)a), shared->bytes[a], bytes);
+            CLNAS_CL_CALL(err, clRetainMemObject(shared->mem[a]));
+            ex->arena[a] = shared->mem[a];
+            ex->arena_bytes[a] = shared->bytes[a];
+            continue;
+        }
         if (bytes > ex->dev->info.max_alloc_bytes)
             return clnas_error_set(err, CLNAS_ERR_UNSUPPORTED,
                                    "the %s arena needs %.1f MiB but %s allows at most %.1f MiB in one buffer; use a "
@@ -186,6 +195,13 @@ clnas_status clnas_executor_new_with_choices(clnas_device *dev, clnas_program_ca
                                              const clnas_algo_choices *recorded, clnas_executor **out,
                                              clnas_error *err)
 {
+    return clnas_executor_new_shared(dev, cache, plan, recorded, NULL, out, err);
+}
+
+clnas_status clnas_executor_new_shared(clnas_device *dev, clnas_program_cache *cache, const clnas_plan *plan,
+                                       const clnas_algo_choices *recorded, const clnas_shared_arenas *shared,
+                                       clnas_executor **out, clnas_error *err)
+{
     *out = NULL;
     clnas_executor *ex = calloc(1, sizeof *ex);
     if (!ex)
@@ -203,7 +219,7 @@ clnas_status clnas_executor_new_with_choices(clnas_device *dev, clnas_program_ca
         st = clnas_error_set(err, CLNAS_ERR_UNSUPPORTED, "%s does not support double precision (cl_khr_fp64)",
                              dev->info.name);
     if (st == CLNAS_OK)
-        st = allocate(ex, err);
+        st = allocate(ex, shared, err);
     double t0 = now_seconds();
     for (int k = 0; k < plan->nkernels && st == CLNAS_OK; k++) {
         const clnas_plan_kernel *pk = &plan->kernels[k];

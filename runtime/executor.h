@@ -47,6 +47,17 @@ clnas_status clnas_executor_new(clnas_device *dev, clnas_program_cache *cache, c
 clnas_status clnas_executor_new_with_choices(clnas_device *dev, clnas_program_cache *cache, const clnas_plan *plan,
                                              const clnas_algo_choices *recorded, clnas_executor **out,
                                              clnas_error *err);
+/* Arenas an executor borrows instead of allocating its own (a supernet's weights and scratch, shared by the
+ * executors of its paths): a non-NULL mem[a] is retained by the executor (and released by clnas_executor_free),
+ * bytes[a] is its size, which must cover what the plan needs. */
+typedef struct clnas_shared_arenas {
+    cl_mem mem[CLNAS_ARENA_COUNT];
+    size_t bytes[CLNAS_ARENA_COUNT];
+} clnas_shared_arenas;
+/* As clnas_executor_new_with_choices, borrowing the arenas `shared` has (NULL: none). */
+clnas_status clnas_executor_new_shared(clnas_device *dev, clnas_program_cache *cache, const clnas_plan *plan,
+                                       const clnas_algo_choices *recorded, const clnas_shared_arenas *shared,
+                                       clnas_executor **out, clnas_error *err);
 void clnas_executor_free(clnas_executor *ex);
 
 /* Enqueues the launches of `set` in plan order; lr is the learning rate of the update. Does not wait. */

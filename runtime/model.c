@@ -41,6 +41,16 @@ clnas_status clnas_model_new_with_choices(clnas_device *dev, struct clnas_progra
     return CLNAS_OK;
 }
 
+clnas_status clnas_model_adopt(clnas_plan *plan, clnas_executor *ex, clnas_model **out, clnas_error *err)
+{
+    *out = calloc(1, sizeof **out);
+    if (!*out)
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    (*out)->plan = plan;
+    (*out)->ex = ex;
+    return CLNAS_OK;
+}
+
 void clnas_model_free(clnas_model *model)
 {
     if (!model)

@@ -38,6 +38,11 @@ static void test_misc_kernels(void **state)
     run_table(state, kh_cases_misc);
 }
 
+static void test_mixed_edge_kernels(void **state)
+{
+    run_table(state, kh_cases_mixed);
+}
+
 static int setup(void **state)
 {
     static kh_ctx k;
@@ -58,6 +63,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conv_kernels),
         cmocka_unit_test(test_misc_kernels),
+        cmocka_unit_test(test_mixed_edge_kernels),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -30,20 +30,6 @@ static void usage(FILE *f)
             "  --device D          OpenCL device index or name substring (overrides the config's)\n");
 }
 
-static int make_dirs(const char *path)
-{
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 static int write_json(const char *path, const cJSON *j)
 {
     char *text = cJSON_Print(j);
@@ -108,6 +94,12 @@ int cmd_search(int argc, char **argv)
     if (search_setup_config(config, sets, nsets, &root, &s.cfg))
         return 1;
     cJSON_Delete(root);
+    if (strcmp(s.cfg.strategy_name, "spos") == 0 || strcmp(s.cfg.strategy_name, "darts") == 0) { /* one-shot */
+        int rc = strcmp(s.cfg.strategy_name, "darts") == 0 ? search_darts(&s, out, resume ? run_dir : NULL, device)
+                                                           : search_oneshot(&s, out, resume ? run_dir : NULL, device);
+        search_setup_free(&s);
+        return rc;
+    }
     const clnas_strategy_ops *strategy = clnas_strategy_find(s.cfg.strategy_name);
     clnas_error err;
     clnas_error_clear(&err);
@@ -115,7 +107,7 @@ int cmd_search(int argc, char **argv)
     void *state = NULL;
     int rc = 1;
     if (!strategy) {
-        fprintf(stderr, "clnas: strategy.name: unknown strategy \"%s\" (known: rea, random, reinforce)\n",
+        fprintf(stderr, "clnas: strategy.name: unknown strategy \"%s\" (known: rea, random, reinforce, spos, darts)\n",
                 s.cfg.strategy_name);
         goto done;
     }
@@ -139,7 +131,7 @@ int cmd_search(int argc, char **argv)
                             "another --out\n", run_dir, run_dir);
             goto done;
         }
-        if (make_dirs(run_dir) != 0) {
+        if (search_setup_make_dirs(run_dir) != 0) {
             fprintf(stderr, "clnas: cannot create %s: %s\n", run_dir, strerror(errno));
             goto done;
         }

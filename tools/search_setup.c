@@ -1,8 +1,10 @@
 /* clnas tool — search set-up shared by `clnas search` and `clnas proxy-check`. */
 #include "search_setup.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "clnas/train.h"
@@ -84,6 +86,20 @@ int search_setup_evaluator(search_setup *s, const char *device_override, const c
     if (clnas_train_evaluator_new(s->dev, s->cache, &tc, &s->evaluator, &err) != CLNAS_OK)
         return cli_fail(&err);
     return 0;
+}
+
+int search_setup_make_dirs(const char *path)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
 }
 
 void search_setup_free(search_setup *s)

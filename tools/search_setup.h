@@ -25,6 +25,13 @@ typedef struct search_setup {
 int search_setup_config(const char *path, const char *const *sets, int nsets, cJSON **root, clnas_search_config *cfg);
 /* Loads the data and the device and builds the evaluator the config names; choices_path records timing choices. */
 int search_setup_evaluator(search_setup *s, const char *device_override, const char *choices_path);
+/* mkdir -p; 0 on success. */
+int search_setup_make_dirs(const char *path);
+/* `clnas search` for a one-shot config (strategy.name "spos"): out (may be NULL) or resume_dir (NULL for a new
+ * run) as for a multi-trial search; returns the exit status. */
+int search_oneshot(search_setup *s, const char *out, const char *resume_dir, const char *device);
+/* The same for strategy.name "darts" (tools/cmd_search_darts.c). */
+int search_darts(search_setup *s, const char *out, const char *resume_dir, const char *device);
 void search_setup_free(search_setup *s);
 
 #endif

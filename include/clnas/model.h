@@ -20,6 +20,12 @@ clnas_status clnas_model_new(clnas_device *dev, struct clnas_program_cache *cach
                              clnas_model **out, clnas_error *err);
 void clnas_model_free(clnas_model *model);
 
+struct clnas_plan;
+struct clnas_executor;
+/* A model over a plan and an executor built elsewhere (a supernet path); the model takes ownership of both. */
+clnas_status clnas_model_adopt(struct clnas_plan *plan, struct clnas_executor *ex, clnas_model **out,
+                               clnas_error *err);
+
 struct clnas_algo_choices;
 /* As clnas_model_new, reusing `recorded` algorithm choices (made by timing in an earlier part of the same run)
  * instead of timing again; NULL behaves as clnas_model_new. */

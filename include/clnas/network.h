@@ -22,6 +22,9 @@ typedef struct clnas_net_config {
     double bn_eps, bn_momentum;
     double sgd_momentum, weight_decay;
     int nesterov;
+    int darts;          /* 1: DARTS search network: every cell edge is the weighted sum of all five ops, weights in
+                         * darts.edges.J_I.weight (STATE, set per step), their gradient in darts.edges.J_I.weight_grad;
+                         * cell BatchNorms without affine parameters (gamma 1, beta 0 held as STATE); genotype ignored */
 } clnas_net_config;
 
 /* The NB201 defaults: C=16, N=5, 1x28x28 input, 10 classes, batch 256, float32, BN eps 1e-5 momentum 0.1,

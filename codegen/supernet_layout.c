@@ -1,0 +1,159 @@
+/* clnas — supernet layout: the parameters of the stand-alone networks whose edges all hold one op, renamed with
+ * the op and laid out module by module, so a path's parameters are slices of the supernet's arenas. */
+#include "supernet_layout.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build_nb201.h"
+#include "memplan.h"
+
+void clnas_supernet_ops_all(clnas_supernet_ops *ops)
+{
+    for (int e = 0; e < CLNAS_NB201_EDGES; e++)
+        ops->op_mask[e] = (uint8_t)((1u << CLNAS_NB201_OPS) - 1u);
+}
+
+int clnas_supernet_ops_has(const clnas_supernet_ops *ops, const clnas_genotype *g)
+{
+    for (int e = 0; e < CLNAS_NB201_EDGES; e++)
+        if (g->ops[e] >= CLNAS_NB201_OPS || !(ops->op_mask[e] & (1u << g->ops[e])))
+            return 0;
+    return 1;
+}
+
+void clnas_supernet_layout_free(clnas_supernet_layout *layout)
+{
+    if (!layout)
+        return;
+    free(layout->params);
+    memset(layout, 0, sizeof *layout);
+}
+
+int clnas_supernet_layout_find(const clnas_supernet_layout *layout, const char *name)
+{
+    for (int i = 0; i < layout->nparams; i++)
+        if (strcmp(layout->params[i].info.name, name) == 0)
+            return i;
+    return -1;
+}
+
+/* Cell, edge and the length of the "cells.K.edges.J_I." prefix of an edge parameter's name; 0 for others. */
+static int edge_of(const char *name, int *cell, int *edge, int *prefix_len)
+{
+    int k, j, i, n = 0;
+    if (sscanf(name, "cells.%d.edges.%d_%d.%n", &k, &j, &i, &n) != 3 || n == 0)
+        return 0;
+    for (int e = 0; e < CLNAS_NB201_EDGES; e++)
+        if (clnas_nb201_edge_to[e] == j && clnas_nb201_edge_from[e] == i) {
+            *cell = k;
+            *edge = e;
+            *prefix_len = n;
+            return 1;
+        }
+    return 0;
+}
+
+clnas_status clnas_supernet_param_name(const clnas_genotype *g, const char *path_name, char *out, size_t cap,
+                                       clnas_error *err)
+{
+    int cell, edge, n;
+    int len = edge_of(path_name, &cell, &edge, &n)
+                  ? snprintf(out, cap, "%.*s%s.%s", n, path_name, clnas_nb201_op_name(g->ops[edge]), path_name + n)
+                  : snprintf(out, cap, "%s", path_name);
+    if (len < 0 || (size_t)len >= cap)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "supernet name of '%s' is too long", path_name);
+    return CLNAS_OK;
+}
+
+static size_t align_up(size_t n)
+{
+    return (n + CLNAS_ARENA_ALIGN - 1) / CLNAS_ARENA_ALIGN * CLNAS_ARENA_ALIGN;
+}
+
+static int cmp_module(const void *a, const void *b)
+{
+    const clnas_supernet_param *x = a, *y = b;
+    if (x->module != y->module)
+        return x->module < y->module ? -1 : 1;
+    return x->info.offset < y->info.offset ? -1 : x->info.offset > y->info.offset; /* registration order */
+}
+
+/* Appends the parameters of the network whose every edge is `op`: module 0 only from the first network built. */
+static clnas_status add_network(const clnas_net_config *net, int op, int with_fixed, clnas_supernet_layout *l,
+                                clnas_error *err)
+{
+    clnas_net_config cfg = *net;
+    for (int e = 0; e < CLNAS_NB201_EDGES; e++)
+        cfg.genotype.ops[e] = (uint8_t)op;
+    clnas_graph g;
+    clnas_graph_init(&g);
+    clnas_net_io io;
+    clnas_status st = clnas_build_nb201(&cfg, 0, &g, &io, err);
+    clnas_supernet_param *p = st == CLNAS_OK ? realloc(l->params, (size_t)(l->nparams + g.nparams + 1) * sizeof *p)
+                                             : NULL;
+    if (st == CLNAS_OK && !p)
+        st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory laying out the supernet");
+    if (p)
+        l->params = p;
+    for (int i = 0; i < g.nparams && st == CLNAS_OK; i++) {
+        int cell, edge, n;
+        int is_edge = edge_of(g.params[i].name, &cell, &edge, &n);
+        if (is_edge ? 0 : !with_fixed)
+            continue;
+        clnas_supernet_param *sp = &l->params[l->nparams++];
+        sp->info = g.params[i];
+        sp->info.live = 1;
+        sp->info.offset = (size_t)i; /* registration order, for the sort */
+        sp->module = is_edge ? 1 + (cell * CLNAS_NB201_EDGES + edge) * CLNAS_NB201_OPS + op : 0;
+        if (is_edge)
+            st = clnas_supernet_param_name(&cfg.genotype, g.params[i].name, sp->info.name, sizeof sp->info.name, err);
+    }
+    clnas_graph_free(&g);
+    return st;
+}
+
+clnas_status clnas_supernet_layout_build(const clnas_net_config *net, const clnas_supernet_ops *ops,
+                                         clnas_supernet_layout *out, clnas_error *err)
+{
+    memset(out, 0, sizeof *out);
+    int with_fixed = 1;
+    clnas_status st = CLNAS_OK;
+    for (int op = 0; op < CLNAS_NB201_OPS && st == CLNAS_OK; op++) {
+        int used = 0;
+        for (int e = 0; e < CLNAS_NB201_EDGES; e++)
+            used |= (ops->op_mask[e] >> op) & 1;
+        /* the fixed modules come from the first network; ops without parameters add nothing else */
+        if (!used && !with_fixed)
+            continue;
+        st = add_network(net, op, with_fixed, out, err);
+        with_fixed = 0;
+    }
+    if (st != CLNAS_OK) {
+        clnas_supernet_layout_free(out);
+        return st;
+    }
+    /* drop the edge parameters of ops an edge does not hold */
+    int n = 0;
+    for (int i = 0; i < out->nparams; i++) {
+        int m = out->params[i].module - 1;
+        if (m >= 0 && !(ops->op_mask[(m / CLNAS_NB201_OPS) % CLNAS_NB201_EDGES] & (1u << (m % CLNAS_NB201_OPS))))
+            continue;
+        out->params[n++] = out->params[i];
+    }
+    out->nparams = n;
+    qsort(out->params, (size_t)n, sizeof *out->params, cmp_module);
+    size_t off[2] = {0, 0};
+    for (int i = 0; i < n; i++) {
+        clnas_param_info *p = &out->params[i].info;
+        int state = p->arena == CLNAS_ARENA_STATE;
+        p->offset = off[state];
+        off[state] = align_up(off[state] + p->count);
+        if (!state && out->params[i].module == 0)
+            out->fixed_elems = off[0];
+    }
+    out->param_elems = off[0];
+    out->state_elems = off[1];
+    return CLNAS_OK;
+}

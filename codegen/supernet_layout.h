@@ -1,0 +1,50 @@
+/* clnas — the weight-sharing supernet over NB201: every candidate op of every edge of every cell with its own
+ * parameters, laid out once in the supernet's PARAMS/GRADS/MOMENTUM/STATE arenas. */
+#ifndef CLNAS_SUPERNET_LAYOUT_H
+#define CLNAS_SUPERNET_LAYOUT_H
+
+#include <stdint.h>
+
+#include "clnas/network.h"
+#include "graph.h"
+
+/* Which ops each edge holds: bit k of op_mask[e] is op k (clnas_nb201_op); every cell alike. SPOS and GDAS use a
+ * path of one op per edge; DARTS combines the set by a weighted sum. */
+typedef struct clnas_supernet_ops {
+    uint8_t op_mask[CLNAS_NB201_EDGES];
+} clnas_supernet_ops;
+
+/* Every op on every edge. */
+void clnas_supernet_ops_all(clnas_supernet_ops *ops);
+/* 1 when every op of g is in the mask. */
+int clnas_supernet_ops_has(const clnas_supernet_ops *ops, const clnas_genotype *g);
+
+/* A parameter of the supernet. Names extend the stand-alone PyTorch names with the op on cell edges
+ * (cells.0.edges.1_0.nor_conv_3x3.conv.weight); the stem, reduction blocks, head and classifier keep theirs. */
+typedef struct clnas_supernet_param {
+    clnas_param_info info; /* info.offset: in the supernet arena of info.arena; info.live is 1 */
+    int module;            /* 0: stem, reduction blocks, head, classifier; else 1 + (cell * 6 + edge) * 5 + op */
+} clnas_supernet_param;
+
+typedef struct clnas_supernet_layout {
+    clnas_supernet_param *params;
+    int nparams;
+    /* PARAMS, GRADS and MOMENTUM share one layout; STATE holds the running statistics */
+    size_t param_elems, state_elems;
+    size_t fixed_elems; /* PARAMS[0, fixed_elems): the module-0 parameters, which every path trains */
+} clnas_supernet_layout;
+
+/* Lays out the supernet of net (its genotype is ignored): module 0 first, then cell by cell, edge by edge, op by
+ * op, each module's parameters contiguous (aligned as the memory planner aligns). */
+clnas_status clnas_supernet_layout_build(const clnas_net_config *net, const clnas_supernet_ops *ops,
+                                         clnas_supernet_layout *out, clnas_error *err);
+void clnas_supernet_layout_free(clnas_supernet_layout *layout);
+/* Index of a supernet parameter by name, or -1. */
+int clnas_supernet_layout_find(const clnas_supernet_layout *layout, const char *name);
+
+/* The supernet name of a stand-alone parameter of the path g: the op of its edge inserted after
+ * "cells.K.edges.J_I."; other names are unchanged. */
+clnas_status clnas_supernet_param_name(const clnas_genotype *g, const char *path_name, char *out, size_t cap,
+                                       clnas_error *err);
+
+#endif

@@ -1,0 +1,226 @@
+/* clnas — architecture parameters: initialisation, per-edge softmax and its backward, Adam, Gumbel-softmax
+ * (GDAS), the temperature schedule and the derivation of the final cell. */
+#include "arch_params.h"
+
+#include <math.h>
+#include <string.h>
+
+clnas_adam_config clnas_adam_config_darts(void)
+{
+    clnas_adam_config c = {3e-4, 0.5, 0.999, 1e-8, 1e-3};
+    return c;
+}
+
+static clnas_status check(const clnas_arch_params *p, const char *fn, clnas_error *err)
+{
+    if (!p)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: arch params must not be NULL", fn);
+    if (p->edges < 1 || p->edges > CLNAS_ARCH_MAX_EDGES || p->ops < 2 || p->ops > CLNAS_ARCH_MAX_OPS)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "%s: %d edges x %d ops outside 1..%d edges and 2..%d ops (not initialised?)", fn,
+                               p->edges, p->ops, CLNAS_ARCH_MAX_EDGES, CLNAS_ARCH_MAX_OPS);
+    return CLNAS_OK;
+}
+
+clnas_status clnas_arch_params_init(clnas_arch_params *p, int edges, int ops, uint64_t seed, clnas_error *err)
+{
+    if (!p)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "arch params init: p must not be NULL");
+    memset(p, 0, sizeof *p);
+    p->edges = edges;
+    p->ops = ops;
+    clnas_status st = check(p, "arch params init", err);
+    if (st != CLNAS_OK)
+        return st;
+    clnas_rng rng;
+    clnas_rng_seed(&rng, seed);
+    for (int e = 0; e < edges; e++)
+        for (int k = 0; k < ops; k++)
+            p->alpha[e][k] = 1e-3 * clnas_rng_normal(&rng);
+    return CLNAS_OK;
+}
+
+/* out = softmax(z) over n values, max-subtracted. */
+static void softmax_row(const double *z, int n, double *out)
+{
+    double top = z[0];
+    for (int k = 1; k < n; k++)
+        top = fmax(top, z[k]);
+    double sum = 0.0;
+    for (int k = 0; k < n; k++) {
+        out[k] = exp(z[k] - top);
+        sum += out[k];
+    }
+    for (int k = 0; k < n; k++)
+        out[k] /= sum;
+}
+
+/* dz = p * (dp - <p, dp>), scaled by `scale`. */
+static void softmax_row_backward(const double *prob, const double *dprob, int n, double scale, double *dz)
+{
+    double dot = 0.0;
+    for (int k = 0; k < n; k++)
+        dot += prob[k] * dprob[k];
+    for (int k = 0; k < n; k++)
+        dz[k] = scale * prob[k] * (dprob[k] - dot);
+}
+
+clnas_status clnas_arch_params_softmax(const clnas_arch_params *p, double *probs, clnas_error *err)
+{
+    clnas_status st = check(p, "arch params softmax", err);
+    if (st != CLNAS_OK)
+        return st;
+    if (!probs)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "arch params softmax: probs must not be NULL");
+    for (int e = 0; e < p->edges; e++)
+        softmax_row(p->alpha[e], p->ops, probs + e * p->ops);
+    return CLNAS_OK;
+}
+
+clnas_status clnas_arch_params_softmax_backward(const clnas_arch_params *p, const double *probs,
+                                                const double *dprobs, double *dalpha, clnas_error *err)
+{
+    clnas_status st = check(p, "arch params softmax backward", err);
+    if (st != CLNAS_OK)
+        return st;
+    if (!probs || !dprobs || !dalpha)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "arch params softmax backward: probs, dprobs and dalpha must not be NULL");
+    for (int e = 0; e < p->edges; e++) {
+        const int at = e * p->ops;
+        softmax_row_backward(probs + at, dprobs + at, p->ops, 1.0, dalpha + at);
+    }
+    return CLNAS_OK;
+}
+
+static int finite_positive(double v)
+{
+    return isfinite(v) && v > 0.0;
+}
+
+clnas_status clnas_arch_params_adam_step(clnas_arch_params *p, const clnas_adam_config *cfg, const double *grad,
+                                         clnas_error *err)
+{
+    clnas_status st = check(p, "arch params adam", err);
+    if (st != CLNAS_OK)
+        return st;
+    if (!cfg || !grad)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "arch params adam: config and grad must not be NULL");
+    if (!finite_positive(cfg->lr) || !(cfg->beta1 >= 0.0 && cfg->beta1 < 1.0) ||
+        !(cfg->beta2 >= 0.0 && cfg->beta2 < 1.0) || !finite_positive(cfg->eps) ||
+        !(cfg->weight_decay >= 0.0 && isfinite(cfg->weight_decay)))
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "arch params adam: need lr > 0, betas in [0, 1), eps > 0, weight decay >= 0; got lr "
+                               "%g, betas %g %g, eps %g, weight decay %g",
+                               cfg->lr, cfg->beta1, cfg->beta2, cfg->eps, cfg->weight_decay);
+    for (int i = 0; i < p->edges * p->ops; i++)
+        if (!isfinite(grad[i]))
+            return clnas_error_set(err, CLNAS_ERR_DIVERGED, "arch params adam: gradient of alpha[%d][%d] is %g",
+                                   i / p->ops, i % p->ops, grad[i]);
+    const long t = p->adam_step + 1;
+    const double bias1 = 1.0 - pow(cfg->beta1, (double)t), bias2 = 1.0 - pow(cfg->beta2, (double)t);
+    for (int e = 0; e < p->edges; e++)
+        for (int k = 0; k < p->ops; k++) {
+            const double g = grad[e * p->ops + k] + cfg->weight_decay * p->alpha[e][k];
+            p->adam_m[e][k] = cfg->beta1 * p->adam_m[e][k] + (1.0 - cfg->beta1) * g;
+            p->adam_v[e][k] = cfg->beta2 * p->adam_v[e][k] + (1.0 - cfg->beta2) * g * g;
+            const double denom = sqrt(p->adam_v[e][k] / bias2) + cfg->eps;
+            p->alpha[e][k] -= cfg->lr * (p->adam_m[e][k] / bias1) / denom;
+        }
+    p->adam_step = t;
+    return CLNAS_OK;
+}
+
+static clnas_status check_tau(double tau, const char *fn, clnas_error *err)
+{
+    if (!finite_positive(tau))
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: temperature must be > 0 and finite, got %g", fn, tau);
+    return CLNAS_OK;
+}
+
+clnas_status clnas_arch_params_gumbel_sample(const clnas_arch_params *p, clnas_rng *rng, double tau, int *chosen,
+                                             double *soft, clnas_error *err)
+{
+    clnas_status st = check(p, "arch params gumbel sample", err);
+    if (st == CLNAS_OK)
+        st = check_tau(tau, "arch params gumbel sample", err);
+    if (st != CLNAS_OK)
+        return st;
+    if (!rng || !chosen || !soft)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "arch params gumbel sample: rng, chosen and soft must not be NULL");
+    for (int e = 0; e < p->edges; e++) {
+        double logp[CLNAS_ARCH_MAX_OPS], z[CLNAS_ARCH_MAX_OPS];
+        softmax_row(p->alpha[e], p->ops, logp);
+        for (int k = 0; k < p->ops; k++) {
+            double u;
+            do
+                u = clnas_rng_uniform(rng);
+            while (u == 0.0);
+            z[k] = (log(logp[k]) - log(-log(u))) / tau;
+        }
+        double *row = soft + e * p->ops;
+        softmax_row(z, p->ops, row);
+        int best = 0;
+        for (int k = 1; k < p->ops; k++)
+            if (row[k] > row[best])
+                best = k;
+        chosen[e] = best;
+    }
+    return CLNAS_OK;
+}
+
+clnas_status clnas_arch_params_gumbel_backward(const clnas_arch_params *p, const double *soft, const double *dh,
+                                               double tau, double *dalpha, clnas_error *err)
+{
+    clnas_status st = check(p, "arch params gumbel backward", err);
+    if (st == CLNAS_OK)
+        st = check_tau(tau, "arch params gumbel backward", err);
+    if (st != CLNAS_OK)
+        return st;
+    if (!soft || !dh || !dalpha)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "arch params gumbel backward: soft, dh and dalpha must not be NULL");
+    for (int e = 0; e < p->edges; e++) {
+        const int at = e * p->ops;
+        softmax_row_backward(soft + at, dh + at, p->ops, 1.0 / tau, dalpha + at);
+    }
+    return CLNAS_OK;
+}
+
+clnas_status clnas_arch_params_tau(int epoch, int epochs, double tau_max, double tau_min, double *tau,
+                                   clnas_error *err)
+{
+    if (!tau)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "arch params tau: tau must not be NULL");
+    if (epochs < 1 || epoch < 0 || epoch >= epochs)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "arch params tau: epoch %d outside 0..%d", epoch,
+                               epochs - 1);
+    if (!finite_positive(tau_min) || !finite_positive(tau_max) || tau_min > tau_max)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "arch params tau: need 0 < tau_min <= tau_max, got tau_min %g, tau_max %g", tau_min,
+                               tau_max);
+    *tau = epochs == 1 ? tau_max : tau_max - (tau_max - tau_min) * (double)epoch / (double)(epochs - 1);
+    return CLNAS_OK;
+}
+
+clnas_status clnas_arch_params_derive(const clnas_arch_params *p, clnas_genotype *out, clnas_error *err)
+{
+    clnas_status st = check(p, "arch params derive", err);
+    if (st != CLNAS_OK)
+        return st;
+    if (!out)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "arch params derive: out must not be NULL");
+    if (p->edges != CLNAS_NB201_EDGES || p->ops != CLNAS_NB201_OPS)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "arch params derive: an NB201 cell needs %d edges x %d ops, got %d x %d",
+                               CLNAS_NB201_EDGES, CLNAS_NB201_OPS, p->edges, p->ops);
+    for (int e = 0; e < p->edges; e++) {
+        int best = 0;
+        for (int k = 1; k < p->ops; k++)
+            if (p->alpha[e][k] > p->alpha[e][best])
+                best = k;
+        out->ops[e] = (uint8_t)best;
+    }
+    return CLNAS_OK;
+}

@@ -1,0 +1,99 @@
+/* clnas — the alpha heat map: softmax(alpha) per edge as coloured cells with their numbers, plain SVG. */
+#include "arch_params.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CELL_W 110
+#define CELL_H 34
+#define MARGIN_L 80
+#define MARGIN_R 20
+#define MARGIN_T 70
+#define MARGIN_B 40
+
+static void put_escaped(FILE *f, const char *s)
+{
+    for (const char *c = s ? s : ""; *c; c++)
+        fputs(*c == '<' ? "&lt;" : *c == '>' ? "&gt;" : *c == '&' ? "&amp;" : (char[2]){*c, 0}, f);
+}
+
+/* White at 0 to the plot's blue (#1f77b4) at 1. */
+static void colour(double v, char out[8])
+{
+    const int blue[3] = {0x1f, 0x77, 0xb4};
+    int rgb[3];
+    for (int i = 0; i < 3; i++)
+        rgb[i] = (int)(255.0 + (blue[i] - 255.0) * (v < 0 ? 0 : v > 1 ? 1 : v) + 0.5);
+    snprintf(out, 8, "#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
+}
+
+static void op_label(const clnas_arch_params *p, int k, char *buf, size_t cap)
+{
+    if (p->ops == CLNAS_NB201_OPS)
+        snprintf(buf, cap, "%s", clnas_nb201_op_name((clnas_nb201_op)k));
+    else
+        snprintf(buf, cap, "op %d", k);
+}
+
+static void edge_label(const clnas_arch_params *p, int e, char *buf, size_t cap)
+{
+    if (p->edges == CLNAS_NB201_EDGES)
+        snprintf(buf, cap, "%d-&gt;%d", clnas_nb201_edge_from[e], clnas_nb201_edge_to[e]);
+    else
+        snprintf(buf, cap, "edge %d", e);
+}
+
+clnas_status clnas_arch_params_svg_write(const clnas_arch_params *p, const char *path, int epoch, const char *title,
+                                         clnas_error *err)
+{
+    if (!path)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "alpha heat map: path must not be NULL");
+    double probs[CLNAS_ARCH_MAX_EDGES * CLNAS_ARCH_MAX_OPS];
+    clnas_status st = clnas_arch_params_softmax(p, probs, err);
+    if (st != CLNAS_OK)
+        return st;
+    const int width = MARGIN_L + p->ops * CELL_W + MARGIN_R, height = MARGIN_T + p->edges * CELL_H + MARGIN_B;
+    char tmp[1100];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot write: %s", tmp, strerror(errno));
+    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
+               "font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+            width, height);
+    fprintf(f, "<text x=\"%d\" y=\"22\" font-size=\"14\">", MARGIN_L);
+    put_escaped(f, title);
+    fprintf(f, "%sepoch %d: softmax(alpha) per edge</text>\n", title && *title ? ", " : "", epoch);
+    char label[64];
+    for (int k = 0; k < p->ops; k++) {
+        op_label(p, k, label, sizeof label);
+        fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", MARGIN_L + k * CELL_W + CELL_W / 2,
+                MARGIN_T - 10, label);
+    }
+    for (int e = 0; e < p->edges; e++) {
+        const int y = MARGIN_T + e * CELL_H;
+        edge_label(p, e, label, sizeof label);
+        fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n", MARGIN_L - 8, y + CELL_H / 2 + 4, label);
+        for (int k = 0; k < p->ops; k++) {
+            const double v = probs[e * p->ops + k];
+            char fill[8];
+            colour(v, fill);
+            const int x = MARGIN_L + k * CELL_W;
+            fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\" stroke=\"#888\"/>"
+                       "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"%s\">%.3f</text>\n",
+                    x, y, CELL_W, CELL_H, fill, x + CELL_W / 2, y + CELL_H / 2 + 4, v > 0.6 ? "white" : "black", v);
+        }
+    }
+    fprintf(f, "<text x=\"%d\" y=\"%d\" fill=\"#555\">rows: edges (from-&gt;to node); colour: probability, white 0 "
+               "to blue 1</text>\n</svg>\n",
+            MARGIN_L, height - 14);
+    int ok = !ferror(f);
+    ok = (fclose(f) == 0) && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+    }
+    return CLNAS_OK;
+}

@@ -1,0 +1,54 @@
+/* clnas — DARTS, first order, on NB201: the search network's weights step on training batches with the NB201 recipe,
+ * alpha steps on validation batches with Adam, one shared alpha for every cell. */
+#ifndef CLNAS_DARTS_H
+#define CLNAS_DARTS_H
+
+#include "arch_params.h"
+#include "clnas/data.h"
+#include "clnas/model.h"
+
+typedef struct clnas_darts_epoch {
+    int epoch, epochs;             /* epoch just finished (0-based) */
+    const clnas_arch_params *alpha; /* after the epoch */
+    clnas_genotype derived;        /* strongest op per edge (clnas_arch_params_derive) */
+    double train_loss, train_accuracy; /* weight steps of the epoch (training-mode BatchNorm) */
+    double val_loss, val_accuracy;     /* alpha steps of the epoch: the search network on validation batches */
+    double skip_share_derived;     /* derived edges that are skip_connect, of 6 */
+    double skip_prob_mean;         /* softmax(alpha)[skip_connect] averaged over the edges */
+    double seconds;                /* the epoch's wall time */
+} clnas_darts_epoch;
+
+typedef struct clnas_darts_step {
+    int step, steps;               /* steps done in the run, of its total */
+    double lr, train_loss, val_loss, seconds, seconds_left;
+} clnas_darts_step;
+
+typedef struct clnas_darts_options {
+    int epochs;
+    int start_epoch;               /* resume: epochs done (weights, momenta and alpha restored by the caller) */
+    double lr;                     /* weights: per-step cosine from lr over the run, SGD as the model is built */
+    uint64_t seed;                 /* batch order of both splits */
+    clnas_adam_config adam;        /* alpha's optimizer */
+    double mean[CLNAS_BATCHER_MAX_CHANNELS], std[CLNAS_BATCHER_MAX_CHANNELS];
+    int report_every;              /* progress every this many steps (0: 20) */
+    void (*progress)(const clnas_darts_step *s, void *user);
+    /* after each epoch (journal, heat map, checkpoint); an error stops the search */
+    clnas_status (*epoch_done)(const clnas_darts_epoch *e, void *user, clnas_error *err);
+    void *user;
+    const volatile int *stop;      /* checked between epochs and steps; a stop mid-epoch loses that epoch's part */
+} clnas_darts_options;
+
+/* The edge weights of the search network: softmax(alpha) of skip_connect, nor_conv_1x1, nor_conv_3x3,
+ * avg_pool_3x3 per edge (none's output is zero, so it only enters through the softmax). */
+clnas_status clnas_darts_set_edge_weights(clnas_model *model, const clnas_arch_params *alpha, clnas_error *err);
+
+/* Runs epochs start_epoch .. epochs-1 over `model` (built with net.darts = 1): per step, in NB201's order, one SGD
+ * step of the weights on a training batch, then one Adam step of alpha on a validation batch with the gradient
+ * d loss / d alpha = softmax backward of (0, <dy, y_k> summed over cells) at the current weights (first order).
+ * Whole batches only; steps per epoch = train->count / batch; the validation batches cycle through val. *done
+ * is the number of epochs finished. */
+clnas_status clnas_darts_search(clnas_model *model, clnas_arch_params *alpha, const clnas_dataset *train,
+                                const clnas_dataset *val, const clnas_darts_options *opt, int *done,
+                                clnas_error *err);
+
+#endif

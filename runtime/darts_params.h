@@ -1,0 +1,20 @@
+/* clnas — the "strategy" section of a DARTS config: epochs of search and alpha's Adam. */
+#ifndef CLNAS_DARTS_PARAMS_H
+#define CLNAS_DARTS_PARAMS_H
+
+#include <cjson/cJSON.h>
+
+#include "arch_params.h"
+
+typedef struct clnas_darts_params {
+    int epochs;             /* "epochs": search epochs over the training split (default 1) */
+    clnas_adam_config adam; /* "arch_lr" 3e-4, "arch_beta1" 0.5, "arch_beta2" 0.999, "arch_weight_decay" 1e-3 */
+} clnas_darts_params;
+
+/* Checks strategy (name "darts"; keys epochs, arch_lr, arch_beta1, arch_beta2, arch_weight_decay). Errors name
+ * "strategy.<key>"; resolved gets every key with its value. The weights train with the config's proxy section
+ * (channels, cells, batch, lr). */
+clnas_status clnas_darts_params_parse(const cJSON *strategy, cJSON *resolved, clnas_darts_params *out,
+                                      clnas_error *err);
+
+#endif

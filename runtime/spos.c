@@ -1,0 +1,300 @@
+/* clnas — SPOS: the supernet trained one uniformly sampled path per step, then searched with paths scored on the
+ * validation split after BatchNorm recalibration. */
+#include "spos.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clnas/train.h"
+#include "plan.h"
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void clnas_spos_sample(const clnas_supernet_ops *ops, clnas_rng *rng, clnas_genotype *out)
+{
+    for (int e = 0; e < CLNAS_NB201_EDGES; e++) {
+        int held[CLNAS_NB201_OPS], n = 0;
+        for (int k = 0; k < CLNAS_NB201_OPS; k++)
+            if (ops->op_mask[e] & (1u << k))
+                held[n++] = k;
+        out->ops[e] = (uint8_t)(n ? held[clnas_rng_below(rng, (uint32_t)n)] : CLNAS_OP_NONE);
+    }
+}
+
+/* Host buffers and a batcher walking whole batches of a dataset for a network. */
+typedef struct batch_source {
+    clnas_batcher b;
+    size_t elem;
+    void *images;
+    int32_t *labels;
+    int batch;
+} batch_source;
+
+static void batch_source_free(batch_source *s)
+{
+    clnas_batcher_free(&s->b);
+    free(s->images);
+    free(s->labels);
+}
+
+static clnas_status batch_source_init(batch_source *s, const clnas_net_config *c, const clnas_dataset *data,
+                                      uint64_t seed, const double *mean, const double *std, clnas_error *err)
+{
+    memset(s, 0, sizeof *s);
+    if (data->count < c->batch)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "the training data holds %d images, fewer than one batch "
+                               "of %d", data->count, c->batch);
+    s->elem = c->fp64 ? sizeof(double) : sizeof(float);
+    s->batch = c->batch;
+    s->images = calloc((size_t)c->batch * (size_t)c->in_channels * (size_t)c->height * (size_t)c->width, s->elem);
+    s->labels = calloc((size_t)c->batch, sizeof *s->labels);
+    if (!s->images || !s->labels)
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory for a batch of %d", c->batch);
+    return clnas_batcher_init(&s->b, data, c->batch, 1, seed, mean, std, err);
+}
+
+/* The next whole batch (an epoch's short tail is skipped, as clnas_train does). */
+static clnas_status batch_source_next(batch_source *s, clnas_error *err)
+{
+    for (int call = 0; call < 3; call++) {
+        int got = 0;
+        clnas_status st = clnas_batcher_next(&s->b, s->images, s->elem, s->labels, &got, err);
+        if (st != CLNAS_OK || got == s->batch)
+            return st;
+    }
+    return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "internal: no whole batch of %d in the data", s->batch);
+}
+
+clnas_status clnas_path_bn_recalibrate(clnas_model *path, const clnas_dataset *data, int batches, uint64_t seed,
+                                       const double *mean, const double *std, clnas_error *err)
+{
+    const clnas_plan *plan = clnas_model_plan(path);
+    const clnas_net_config *c = clnas_model_config(path);
+    if (batches < 1)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "BatchNorm recalibration needs at least 1 batch, got %d",
+                               batches);
+    if (!(c->bn_momentum > 0.0))
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "BatchNorm recalibration needs a momentum > 0");
+    size_t total = 0;
+    for (int i = 0; i < plan->nparams; i++)
+        if (plan->params[i].arena == CLNAS_ARENA_STATE && plan->params[i].live)
+            total += plan->params[i].count;
+    double *sum = calloc(total + 1, sizeof *sum), *buf = calloc(total + 1, sizeof *buf);
+    batch_source src;
+    clnas_status st = sum && buf ? batch_source_init(&src, c, data, seed, mean, std, err)
+                                 : clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    /* with running statistics at 0 before a batch, the kernel leaves momentum * the batch statistic */
+    for (int k = 0; k < batches && st == CLNAS_OK; k++) {
+        size_t at = 0;
+        for (int i = 0; i < plan->nparams && st == CLNAS_OK; i++) {
+            const clnas_param_info *p = &plan->params[i];
+            if (p->arena == CLNAS_ARENA_STATE && p->live) {
+                st = clnas_model_set(path, p->name, buf + at, p->count, err);
+                at += p->count;
+            }
+        }
+        if (st == CLNAS_OK)
+            st = batch_source_next(&src, err);
+        if (st == CLNAS_OK)
+            st = clnas_model_set_batch(path, src.images, src.labels, err);
+        if (st == CLNAS_OK)
+            st = clnas_model_forward(path, err);
+        at = 0;
+        for (int i = 0; i < plan->nparams && st == CLNAS_OK; i++) {
+            const clnas_param_info *p = &plan->params[i];
+            if (p->arena != CLNAS_ARENA_STATE || !p->live)
+                continue;
+            double *got = malloc(p->count * sizeof *got);
+            st = got ? clnas_model_get(path, p->name, got, p->count, err)
+                     : clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+            for (size_t j = 0; st == CLNAS_OK && j < p->count; j++)
+                sum[at + j] += got[j] / c->bn_momentum;
+            free(got);
+            at += p->count;
+        }
+        memset(buf, 0, (total + 1) * sizeof *buf);
+    }
+    size_t at = 0;
+    for (int i = 0; i < plan->nparams && st == CLNAS_OK; i++) {
+        const clnas_param_info *p = &plan->params[i];
+        if (p->arena != CLNAS_ARENA_STATE || !p->live)
+            continue;
+        for (size_t j = 0; j < p->count; j++)
+            sum[at + j] /= batches;
+        st = clnas_model_set(path, p->name, sum + at, p->count, err);
+        at += p->count;
+    }
+    if (sum && buf)
+        batch_source_free(&src);
+    free(sum);
+    free(buf);
+    return st;
+}
+
+static int argmax(const double *v, int n)
+{
+    int best = 0;
+    for (int i = 1; i < n; i++)
+        if (v[i] > v[best])
+            best = i;
+    return best;
+}
+
+clnas_status clnas_spos_train(clnas_supernet *sn, const clnas_supernet_ops *ops, const clnas_dataset *train,
+                              const clnas_spos_train_options *opt, int *done, clnas_error *err)
+{
+    const clnas_net_config *c = clnas_supernet_config(sn);
+    *done = opt->start_step;
+    if (opt->steps < 1 || opt->start_step < 0 || opt->start_step > opt->steps)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "SPOS training: steps %d, start step %d", opt->steps,
+                               opt->start_step);
+    batch_source src;
+    clnas_status st = batch_source_init(&src, c, train, opt->seed, opt->mean, opt->std, err);
+    double *logits = malloc((size_t)c->batch * (size_t)c->classes * sizeof *logits);
+    if (st == CLNAS_OK && !logits)
+        st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    clnas_rng rng;
+    clnas_rng_seed(&rng, opt->seed);
+    clnas_genotype g;
+    /* resume: replay the path draws and the batch order of the steps already done */
+    for (int t = 0; t < opt->start_step && st == CLNAS_OK; t++) {
+        clnas_spos_sample(ops, &rng, &g);
+        st = batch_source_next(&src, err);
+    }
+    int report = opt->report_every > 0 ? opt->report_every : 20;
+    double t0 = now_seconds(), window_loss = 0;
+    long correct = 0, seen = 0;
+    int window = 0;
+    for (int t = opt->start_step; t < opt->steps && st == CLNAS_OK; t++) {
+        if (opt->stop && *opt->stop)
+            break;
+        clnas_spos_sample(ops, &rng, &g);
+        clnas_model *path = NULL;
+        st = clnas_supernet_path(sn, &g, &path, err);
+        if (st == CLNAS_OK)
+            st = batch_source_next(&src, err);
+        if (st == CLNAS_OK)
+            st = clnas_model_set_batch(path, src.images, src.labels, err);
+        double lr = 0.5 * opt->lr * (1.0 + cos(3.14159265358979323846 * (double)t / (double)opt->steps)), loss = 0;
+        if (st == CLNAS_OK)
+            st = clnas_model_step(path, lr, &loss, logits, err);
+        if (st != CLNAS_OK)
+            break;
+        if (!isfinite(loss) || loss > 1e4) {
+            char arch[CLNAS_GENOTYPE_STR_MAX];
+            clnas_genotype_format(&g, arch, sizeof arch, NULL);
+            st = clnas_error_set(err, CLNAS_ERR_DIVERGED, "supernet training diverged at step %d (path %s): loss %g",
+                                 t, arch, loss);
+            break;
+        }
+        for (int i = 0; i < c->batch; i++)
+            correct += argmax(logits + (size_t)i * (size_t)c->classes, c->classes) == src.labels[i];
+        seen += c->batch;
+        window_loss += loss;
+        window++;
+        *done = t + 1;
+        if ((t + 1) % report == 0 || t + 1 == opt->steps) {
+            if (opt->progress) {
+                clnas_spos_progress p = {0};
+                int reused = 0;
+                p.step = t + 1;
+                p.steps = opt->steps;
+                p.lr = lr;
+                p.loss = window_loss / window;
+                p.train_accuracy = (double)correct / (double)seen;
+                p.seconds = now_seconds() - t0;
+                p.seconds_left = p.seconds / (t + 1 - opt->start_step) * (opt->steps - t - 1);
+                clnas_supernet_path_stats(sn, &p.paths_compiled, &reused);
+                opt->progress(&p, opt->user);
+            }
+            if (opt->checkpoint)
+                st = opt->checkpoint(t + 1, window_loss / window, opt->user, err);
+            window_loss = 0;
+            window = 0;
+            correct = seen = 0;
+        }
+    }
+    batch_source_free(&src);
+    free(logits);
+    return st;
+}
+
+/* ---- the evaluator ---- */
+
+typedef struct supernet_eval {
+    clnas_supernet *sn;
+    const clnas_dataset *train, *val;
+    int bn_batches;
+    uint64_t seed;
+    double mean[CLNAS_BATCHER_MAX_CHANNELS], std[CLNAS_BATCHER_MAX_CHANNELS];
+} supernet_eval;
+
+static clnas_status evaluate(void *state, const clnas_genotype *arch, clnas_eval_result *out, clnas_error *err)
+{
+    (void)err;
+    supernet_eval *se = state;
+    memset(out, 0, sizeof *out);
+    out->fitness = NAN;
+    double t0 = now_seconds(), acc = NAN, loss = NAN, t_bn = 0;
+    clnas_error trial_err;
+    clnas_error_clear(&trial_err);
+    clnas_model *path = NULL;
+    clnas_status st = clnas_supernet_path(se->sn, arch, &path, &trial_err);
+    if (st == CLNAS_OK) {
+        out->params = clnas_model_param_count(path);
+        out->flops = clnas_model_forward_flops(path);
+        st = clnas_path_bn_recalibrate(path, se->train, se->bn_batches, se->seed, se->mean, se->std, &trial_err);
+        t_bn = now_seconds() - t0;
+    }
+    if (st == CLNAS_OK)
+        st = clnas_evaluate(path, se->val, se->mean, se->std, &acc, &loss, &trial_err);
+    out->seconds = now_seconds() - t0;
+    if (st == CLNAS_OK) {
+        out->status = CLNAS_TRIAL_OK;
+        out->fitness = acc;
+        out->extra = cJSON_CreateObject();
+        cJSON_AddNumberToObject(out->extra, "val_loss", loss);
+        cJSON_AddNumberToObject(out->extra, "bn_recalibration_seconds", t_bn);
+    } else {
+        out->status = CLNAS_TRIAL_FAILED;
+        snprintf(out->error, sizeof out->error, "%s", trial_err.message);
+    }
+    return CLNAS_OK;
+}
+
+static void destroy(void *state)
+{
+    free(state);
+}
+
+static const clnas_evaluator_ops supernet_eval_ops = {"supernet", evaluate, destroy};
+
+clnas_status clnas_supernet_evaluator_new(clnas_supernet *sn, const clnas_dataset *train, const clnas_dataset *val,
+                                          int bn_batches, uint64_t seed, const double *mean, const double *std,
+                                          clnas_evaluator *out, clnas_error *err)
+{
+    if (!val || val->count == 0)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "the supernet evaluator needs a validation split (dataset.validation_size > 0)");
+    supernet_eval *se = calloc(1, sizeof *se);
+    if (!se)
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    se->sn = sn;
+    se->train = train;
+    se->val = val;
+    se->bn_batches = bn_batches;
+    se->seed = seed;
+    memcpy(se->mean, mean, sizeof se->mean);
+    memcpy(se->std, std, sizeof se->std);
+    out->ops = &supernet_eval_ops;
+    out->state = se;
+    return CLNAS_OK;
+}

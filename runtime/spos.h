@@ -1,0 +1,53 @@
+/* clnas — single-path one-shot (SPOS): uniform path sampling, supernet training one path per step, BatchNorm
+ * recalibration of a path, and the supernet evaluator that regularized evolution searches with. */
+#ifndef CLNAS_SPOS_H
+#define CLNAS_SPOS_H
+
+#include "clnas/data.h"
+#include "clnas/rng.h"
+#include "evaluator.h"
+#include "supernet.h"
+
+/* One op per edge, uniform among the ops the edge holds (one clnas_rng_below draw per edge, edge order). */
+void clnas_spos_sample(const clnas_supernet_ops *ops, clnas_rng *rng, clnas_genotype *out);
+
+/* Sets the path's BatchNorm running statistics (every BatchNorm it computes) to the plain average of their
+ * batch statistics over `batches` training batches run forward in training mode (mean; variance unbiased, as
+ * PyTorch's running_var): the batches are the first of the data shuffled by `seed`, the same for every path. */
+clnas_status clnas_path_bn_recalibrate(clnas_model *path, const clnas_dataset *data, int batches, uint64_t seed,
+                                       const double *mean, const double *std, clnas_error *err);
+
+typedef struct clnas_spos_progress {
+    int step, steps;
+    double lr, loss, train_accuracy; /* over the steps since the last report */
+    double seconds, seconds_left;
+    int paths_compiled;
+} clnas_spos_progress;
+
+typedef struct clnas_spos_train_options {
+    int steps;         /* total steps of the schedule */
+    int start_step;    /* resume: steps already done (weights, momenta and statistics loaded by the caller) */
+    double lr;         /* cosine schedule over `steps`, as clnas_train's */
+    uint64_t seed;     /* path sampling and batch order */
+    double mean[CLNAS_BATCHER_MAX_CHANNELS], std[CLNAS_BATCHER_MAX_CHANNELS];
+    int report_every;  /* steps between progress calls and checkpoint calls (0: 20) */
+    void (*progress)(const clnas_spos_progress *p, void *user);
+    /* called after step `step` when step % report_every == 0 or at the end; an error stops training */
+    clnas_status (*checkpoint)(int step, double loss, void *user, clnas_error *err);
+    void *user;
+    volatile int *stop;
+} clnas_spos_train_options;
+
+/* Trains the supernet: step t samples a path (clnas_spos_sample from the seed's stream, t-th draw) and takes one
+ * SGD step of it on the t-th whole batch. Resuming at start_step replays the draws and the batch order, so a
+ * resumed run takes the same steps as an uninterrupted one. *done is the number of steps done (may stop early). */
+clnas_status clnas_spos_train(clnas_supernet *sn, const clnas_supernet_ops *ops, const clnas_dataset *train,
+                              const clnas_spos_train_options *opt, int *done, clnas_error *err);
+
+/* The evaluator a strategy searches the trained supernet with: fitness = validation accuracy of the path with
+ * inherited weights after clnas_path_bn_recalibrate over bn_batches training batches. Borrows everything. */
+clnas_status clnas_supernet_evaluator_new(clnas_supernet *sn, const clnas_dataset *train, const clnas_dataset *val,
+                                          int bn_batches, uint64_t seed, const double *mean, const double *std,
+                                          clnas_evaluator *out, clnas_error *err);
+
+#endif

@@ -1,0 +1,59 @@
+/* clnas — SPOS strategy section: own keys checked here, REA's handed to REA's own create. */
+#include "spos_params.h"
+
+#include <string.h>
+
+#include "strategy.h"
+#include "strategy_common.h"
+
+clnas_status clnas_spos_params_parse(const cJSON *strategy, uint64_t seed, cJSON *resolved, clnas_spos_params *out,
+                                     void **rea_state, clnas_error *err)
+{
+    static const char *const known[] = {"bn_batches", "max_paths", "checkpoint_every", "top_k",      "warm_up",
+                                        "population", "sample_size", "cycles"};
+    static const char *const rea_keys[] = {"population", "sample_size", "cycles"};
+    *rea_state = NULL;
+    memset(out, 0, sizeof *out);
+    clnas_status st = clnas_strategy_params_check(strategy, "spos", known, 8, resolved, err);
+    if (st == CLNAS_OK)
+        st = clnas_strategy_param_int(strategy, "bn_batches", 20, 1, 10000, NULL, resolved, &out->bn_batches, err);
+    if (st == CLNAS_OK)
+        st = clnas_strategy_param_int(strategy, "max_paths", 32, 1, 4096, NULL, resolved, &out->max_paths, err);
+    if (st == CLNAS_OK)
+        st = clnas_strategy_param_int(strategy, "checkpoint_every", 50, 1, 1000000, NULL, resolved,
+                                      &out->checkpoint_every, err);
+    if (st == CLNAS_OK)
+        st = clnas_strategy_param_int(strategy, "top_k", 5, 1, 100, NULL, resolved, &out->top_k, err);
+    if (st == CLNAS_OK) {
+        const cJSON *w = strategy ? cJSON_GetObjectItemCaseSensitive(strategy, "warm_up") : NULL;
+        if (w && !cJSON_IsBool(w)) {
+            char *text = cJSON_PrintUnformatted(w);
+            st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.warm_up: expected true or false, got %s",
+                                 text ? text : "(a value)");
+            cJSON_free(text);
+        }
+        out->warm_up = w && cJSON_IsTrue(w);
+        if (st == CLNAS_OK && !cJSON_AddBoolToObject(resolved, "warm_up", out->warm_up))
+            st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "strategy: out of memory");
+    }
+    if (st != CLNAS_OK)
+        return st;
+    cJSON *rea = cJSON_CreateObject(), *rea_resolved = cJSON_CreateObject();
+    if (!rea || !rea_resolved)
+        st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "strategy: out of memory");
+    for (int i = 0; i < 3 && st == CLNAS_OK; i++) {
+        const cJSON *v = strategy ? cJSON_GetObjectItemCaseSensitive(strategy, rea_keys[i]) : NULL;
+        if (v && !cJSON_AddItemToObject(rea, rea_keys[i], cJSON_Duplicate(v, 1)))
+            st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "strategy: out of memory");
+    }
+    if (st == CLNAS_OK)
+        st = clnas_strategy_rea.create(rea, seed, rea_resolved, rea_state, err);
+    for (int i = 0; i < 3 && st == CLNAS_OK; i++) {
+        cJSON *v = cJSON_GetObjectItemCaseSensitive(rea_resolved, rea_keys[i]);
+        if (v && !cJSON_AddItemToObject(resolved, rea_keys[i], cJSON_Duplicate(v, 1)))
+            st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "strategy: out of memory");
+    }
+    cJSON_Delete(rea);
+    cJSON_Delete(rea_resolved);
+    return st;
+}

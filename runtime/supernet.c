@@ -1,0 +1,542 @@
+/* clnas — supernet: one set of weight arenas on the device; each path is a stand-alone plan of its genotype
+ * rebound onto them (no copies of weights) with its own executor, kept in a least-recently-used cache. */
+#include "supernet.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cl_check.h"
+#include "clnas/rng.h"
+#include "clnas/safetensors.h"
+#include "hash.h"
+#include "path_plan.h"
+
+#define WEIGHT_ARENAS 4 /* PARAMS, GRADS, MOMENTUM, STATE */
+
+typedef struct path_entry {
+    clnas_genotype genotype;
+    clnas_model *model;
+    uint64_t used; /* tick of the last request */
+} path_entry;
+
+struct clnas_supernet {
+    clnas_device *dev;
+    clnas_program_cache *cache;
+    clnas_net_config net;
+    clnas_supernet_ops ops;
+    clnas_supernet_layout layout;
+    clnas_algo_choices recorded;
+    clnas_shared_arenas arenas; /* weights, input, labels and the activation scratch every path shares */
+    path_entry *paths;
+    int npaths, max_paths;
+    uint64_t tick;
+    int compiled, reused;
+};
+
+static size_t elem_size(const clnas_supernet *sn)
+{
+    return sn->net.fp64 ? sizeof(double) : sizeof(float);
+}
+
+size_t clnas_supernet_weight_bytes(const clnas_supernet_layout *layout, int fp64)
+{
+    return (3 * layout->param_elems + layout->state_elems) * (fp64 ? sizeof(double) : sizeof(float));
+}
+
+const clnas_supernet_layout *clnas_supernet_get_layout(const clnas_supernet *sn)
+{
+    return &sn->layout;
+}
+
+const clnas_net_config *clnas_supernet_config(const clnas_supernet *sn)
+{
+    return &sn->net;
+}
+
+void clnas_supernet_path_stats(const clnas_supernet *sn, int *compiled, int *reused)
+{
+    *compiled = sn->compiled;
+    *reused = sn->reused;
+}
+
+void clnas_supernet_free(clnas_supernet *sn)
+{
+    if (!sn)
+        return;
+    for (int i = 0; i < sn->npaths; i++)
+        clnas_model_free(sn->paths[i].model);
+    for (int a = 0; a < CLNAS_ARENA_COUNT; a++)
+        if (sn->arenas.mem[a])
+            clReleaseMemObject(sn->arenas.mem[a]);
+    clnas_algo_choices_free(&sn->recorded);
+    clnas_supernet_layout_free(&sn->layout);
+    free(sn->paths);
+    free(sn);
+}
+
+static clnas_status create_arena(clnas_supernet *sn, clnas_arena a, size_t bytes, clnas_error *err)
+{
+    cl_int rc;
+    bytes = bytes ? bytes : 64;
+    cl_mem m = clCreateBuffer(sn->dev->context, CL_MEM_READ_WRITE, bytes, NULL, &rc);
+    char what[96];
+    snprintf(what, sizeof what, "clCreateBuffer(supernet %s arena, %zu bytes)", clnas_arena_name(a), bytes);
+    CLNAS_CL_CHECK(err, rc, what);
+    cl_uchar zero = 0;
+    rc = clEnqueueFillBuffer(sn->dev->queue, m, &zero, 1, 0, bytes, 0, NULL, NULL);
+    if (rc != CL_SUCCESS) {
+        clReleaseMemObject(m);
+        return clnas_cl_error_set(rc, "clEnqueueFillBuffer", __FILE__, __LINE__, err);
+    }
+    if (sn->arenas.mem[a])
+        clReleaseMemObject(sn->arenas.mem[a]);
+    sn->arenas.mem[a] = m;
+    sn->arenas.bytes[a] = bytes;
+    return CLNAS_OK;
+}
+
+static clnas_status check_fits(const clnas_supernet *sn, clnas_error *err)
+{
+    const clnas_device_info *info = &sn->dev->info;
+    size_t es = elem_size(sn);
+    double total = (double)clnas_supernet_weight_bytes(&sn->layout, sn->net.fp64);
+    double largest = (double)(sn->layout.param_elems > sn->layout.state_elems ? sn->layout.param_elems
+                                                                              : sn->layout.state_elems) * (double)es;
+    if (total > (double)info->global_mem_bytes || largest > (double)info->max_alloc_bytes)
+        return clnas_error_set(err, CLNAS_ERR_UNSUPPORTED,
+                               "the supernet (C=%d, N=%d) needs %.1f MiB of weights (parameters, gradients, momenta, "
+                               "running statistics; %.1f MiB in its largest buffer) but %s has %.1f MiB of memory and "
+                               "allows %.1f MiB in one buffer: use fewer channels or cells, or a smaller batch",
+                               sn->net.channels, sn->net.cells, total / 1048576.0, largest / 1048576.0, info->name,
+                               (double)info->global_mem_bytes / 1048576.0, (double)info->max_alloc_bytes / 1048576.0);
+    return CLNAS_OK;
+}
+
+clnas_status clnas_supernet_new(clnas_device *dev, clnas_program_cache *cache, const clnas_net_config *net,
+                                const clnas_supernet_ops *ops, int max_paths, const clnas_algo_choices *recorded,
+                                clnas_supernet **out, clnas_error *err)
+{
+    *out = NULL;
+    if (max_paths < 1)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "the supernet's path cache must hold at least 1 path");
+    clnas_status st = clnas_net_config_check(net, err);
+    if (st != CLNAS_OK)
+        return st;
+    clnas_supernet *sn = calloc(1, sizeof *sn);
+    if (!sn)
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    sn->dev = dev;
+    sn->cache = cache;
+    sn->net = *net;
+    sn->ops = *ops;
+    sn->max_paths = max_paths;
+    clnas_algo_choices_init(&sn->recorded);
+    sn->paths = calloc((size_t)max_paths, sizeof *sn->paths);
+    if (!sn->paths)
+        st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    for (int i = 0; recorded && i < recorded->count && st == CLNAS_OK; i++)
+        st = clnas_algo_choices_put(&sn->recorded, &recorded->rec[i], err);
+    if (st == CLNAS_OK)
+        st = clnas_supernet_layout_build(net, ops, &sn->layout, err);
+    if (st == CLNAS_OK)
+        st = check_fits(sn, err);
+    size_t es = elem_size(sn);
+    for (int a = 0; a < WEIGHT_ARENAS && st == CLNAS_OK; a++)
+        st = create_arena(sn, (clnas_arena)a,
+                          (a == CLNAS_ARENA_STATE ? sn->layout.state_elems : sn->layout.param_elems) * es, err);
+    if (st != CLNAS_OK) {
+        clnas_supernet_free(sn);
+        return st;
+    }
+    *out = sn;
+    return CLNAS_OK;
+}
+
+/* Grows a shared per-path arena (activations, input, labels) to what `plan` needs, moving every cached path onto
+ * the new buffer (the content is scratch: each path writes it before reading it). */
+static clnas_status grow_scratch(clnas_supernet *sn, const clnas_plan *plan, clnas_error *err)
+{
+    static const clnas_arena scratch[] = {CLNAS_ARENA_ACT, CLNAS_ARENA_INPUT, CLNAS_ARENA_LABELS};
+    clnas_status st = CLNAS_OK;
+    for (int k = 0; k < 3 && st == CLNAS_OK; k++) {
+        clnas_arena a = scratch[k];
+        size_t elems = plan->arena_elems[a] ? plan->arena_elems[a] : 16;
+        size_t bytes = elems * (a == CLNAS_ARENA_LABELS ? sizeof(cl_int) : elem_size(sn));
+        if (bytes <= sn->arenas.bytes[a])
+            continue;
+        st = create_arena(sn, a, bytes, err);
+        for (int i = 0; i < sn->npaths && st == CLNAS_OK; i++) {
+            clnas_executor *ex = clnas_model_executor(sn->paths[i].model);
+            clReleaseMemObject(ex->arena[a]);
+            ex->arena[a] = sn->arenas.mem[a];
+            ex->arena_bytes[a] = sn->arenas.bytes[a];
+            CLNAS_CL_CALL(err, clRetainMemObject(ex->arena[a]));
+        }
+    }
+    return st;
+}
+
+static clnas_status compile_path(clnas_supernet *sn, const clnas_genotype *g, clnas_model **out, clnas_error *err)
+{
+    clnas_net_config cfg = sn->net;
+    cfg.genotype = *g;
+    clnas_plan *plan = NULL;
+    clnas_executor *ex = NULL;
+    clnas_status st = clnas_plan_compile(&cfg, &plan, err);
+    if (st == CLNAS_OK)
+        st = clnas_path_plan_bind(plan, &sn->layout, err);
+    if (st == CLNAS_OK)
+        st = grow_scratch(sn, plan, err);
+    if (st == CLNAS_OK)
+        st = clnas_executor_new_shared(sn->dev, sn->cache, plan, &sn->recorded, &sn->arenas, &ex, err);
+    if (st == CLNAS_OK) {
+        /* later paths reuse the choices this one made */
+        for (int i = 0; i < ex->choices.count && st == CLNAS_OK; i++)
+            if (!clnas_algo_choices_find(&sn->recorded, ex->choices.rec[i].sig))
+                st = clnas_algo_choices_put(&sn->recorded, &ex->choices.rec[i], err);
+    }
+    if (st == CLNAS_OK)
+        st = clnas_model_adopt(plan, ex, out, err);
+    if (st != CLNAS_OK) {
+        clnas_executor_free(ex);
+        clnas_plan_free(plan);
+    }
+    return st;
+}
+
+clnas_status clnas_supernet_path(clnas_supernet *sn, const clnas_genotype *g, clnas_model **out, clnas_error *err)
+{
+    *out = NULL;
+    if (!clnas_supernet_ops_has(&sn->ops, g)) {
+        char arch[CLNAS_GENOTYPE_STR_MAX];
+        clnas_genotype_format(g, arch, sizeof arch, NULL);
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "path %s uses an op its supernet edge does not hold", arch);
+    }
+    sn->tick++;
+    for (int i = 0; i < sn->npaths; i++)
+        if (memcmp(sn->paths[i].genotype.ops, g->ops, sizeof g->ops) == 0) {
+            sn->paths[i].used = sn->tick;
+            sn->reused++;
+            *out = sn->paths[i].model;
+            return CLNAS_OK;
+        }
+    clnas_model *m = NULL;
+    clnas_status st = compile_path(sn, g, &m, err);
+    if (st != CLNAS_OK) {
+        char arch[CLNAS_GENOTYPE_STR_MAX];
+        clnas_genotype_format(g, arch, sizeof arch, NULL);
+        return clnas_error_prefix(err, "supernet path %s", arch);
+    }
+    sn->compiled++;
+    int slot = sn->npaths;
+    if (sn->npaths == sn->max_paths) {
+        slot = 0;
+        for (int i = 1; i < sn->npaths; i++)
+            if (sn->paths[i].used < sn->paths[slot].used)
+                slot = i;
+        clnas_model_free(sn->paths[slot].model);
+    } else {
+        sn->npaths++;
+    }
+    sn->paths[slot].genotype = *g;
+    sn->paths[slot].model = m;
+    sn->paths[slot].used = sn->tick;
+    *out = m;
+    return CLNAS_OK;
+}
+
+/* ---- host access ---- */
+
+static clnas_status arena_io(clnas_supernet *sn, clnas_arena a, size_t offset, size_t count, double *host, int write,
+                             clnas_error *err)
+{
+    size_t es = elem_size(sn);
+    if ((offset + count) * es > sn->arenas.bytes[a])
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%zu elements at %zu overrun the supernet's %s arena",
+                               count, offset, clnas_arena_name(a));
+    void *tmp = sn->net.fp64 ? (void *)host : malloc((count ? count : 1) * sizeof(float));
+    if (!tmp)
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    if (write && !sn->net.fp64)
+        for (size_t i = 0; i < count; i++)
+            ((float *)tmp)[i] = (float)host[i];
+    cl_int rc = write ? clEnqueueWriteBuffer(sn->dev->queue, sn->arenas.mem[a], CL_TRUE, offset * es, count * es, tmp,
+                                             0, NULL, NULL)
+                      : clEnqueueReadBuffer(sn->dev->queue, sn->arenas.mem[a], CL_TRUE, offset * es, count * es, tmp,
+                                            0, NULL, NULL);
+    if (rc == CL_SUCCESS && !write && !sn->net.fp64)
+        for (size_t i = 0; i < count; i++)
+            host[i] = ((float *)tmp)[i];
+    if (!sn->net.fp64)
+        free(tmp);
+    if (rc != CL_SUCCESS)
+        return clnas_cl_error_set(rc, write ? "clEnqueueWriteBuffer" : "clEnqueueReadBuffer", __FILE__, __LINE__, err);
+    return CLNAS_OK;
+}
+
+clnas_status clnas_supernet_read_arena(clnas_supernet *sn, clnas_arena arena, double *out, clnas_error *err)
+{
+    if (arena > CLNAS_ARENA_STATE)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "the supernet's %s arena is per path",
+                               clnas_arena_name(arena));
+    return arena_io(sn, arena, 0, arena == CLNAS_ARENA_STATE ? sn->layout.state_elems : sn->layout.param_elems, out, 0,
+                    err);
+}
+
+static const clnas_param_info *find(const clnas_supernet *sn, const char *name, size_t count, clnas_error *err)
+{
+    int i = clnas_supernet_layout_find(&sn->layout, name);
+    if (i < 0) {
+        clnas_error_set(err, CLNAS_ERR_NOT_FOUND, "the supernet has no parameter '%s'", name);
+        return NULL;
+    }
+    if (sn->layout.params[i].info.count != count) {
+        clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "supernet parameter '%s' has %zu elements, not %zu", name,
+                        sn->layout.params[i].info.count, count);
+        return NULL;
+    }
+    return &sn->layout.params[i].info;
+}
+
+clnas_status clnas_supernet_get(clnas_supernet *sn, const char *name, double *out, size_t count, clnas_error *err)
+{
+    const clnas_param_info *p = find(sn, name, count, err);
+    return p ? arena_io(sn, p->arena, p->offset, count, out, 0, err) : err->status;
+}
+
+clnas_status clnas_supernet_set(clnas_supernet *sn, const char *name, const double *in, size_t count,
+                                clnas_error *err)
+{
+    const clnas_param_info *p = find(sn, name, count, err);
+    return p ? arena_io(sn, p->arena, p->offset, count, (double *)in, 1, err) : err->status;
+}
+
+clnas_status clnas_supernet_init(clnas_supernet *sn, uint64_t seed, clnas_error *err)
+{
+    clnas_rng rng;
+    clnas_rng_seed(&rng, seed);
+    double *host[2] = {calloc(sn->layout.param_elems + 1, sizeof(double)),
+                       calloc(sn->layout.state_elems + 1, sizeof(double))};
+    clnas_status st = host[0] && host[1] ? CLNAS_OK : clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    for (int i = 0; i < sn->layout.nparams && st == CLNAS_OK; i++) {
+        const clnas_param_info *p = &sn->layout.params[i].info;
+        double *dst = host[p->arena == CLNAS_ARENA_STATE] + p->offset;
+        double bound = p->fan_in > 0 ? 1.0 / sqrt((double)p->fan_in) : 0.0;
+        for (size_t k = 0; k < p->count; k++)
+            dst[k] = p->init == CLNAS_INIT_ONES    ? 1.0
+                     : p->init == CLNAS_INIT_ZEROS ? 0.0
+                                                   : bound * (2.0 * clnas_rng_uniform(&rng) - 1.0);
+    }
+    if (st == CLNAS_OK)
+        st = arena_io(sn, CLNAS_ARENA_PARAMS, 0, sn->layout.param_elems, host[0], 1, err);
+    if (st == CLNAS_OK)
+        st = arena_io(sn, CLNAS_ARENA_STATE, 0, sn->layout.state_elems, host[1], 1, err);
+    memset(host[0], 0, (sn->layout.param_elems + 1) * sizeof(double));
+    if (st == CLNAS_OK)
+        st = arena_io(sn, CLNAS_ARENA_MOMENTUM, 0, sn->layout.param_elems, host[0], 1, err);
+    free(host[0]);
+    free(host[1]);
+    return st;
+}
+
+/* ---- checkpoints ---- */
+
+clnas_status clnas_supernet_save(clnas_supernet *sn, const char *path, int with_momentum, long step,
+                                 clnas_error *err)
+{
+    const clnas_supernet_layout *l = &sn->layout;
+    int n = l->nparams * (with_momentum ? 2 : 1);
+    clnas_tensor *t = calloc((size_t)n + 1, sizeof *t);
+    char **names = calloc((size_t)n + 1, sizeof *names);
+    double *arena[3] = {malloc((l->param_elems + 1) * sizeof(double)), malloc((l->state_elems + 1) * sizeof(double)),
+                        malloc((l->param_elems + 1) * sizeof(double))};
+    size_t es = elem_size(sn);
+    clnas_status st = t && names && arena[0] && arena[1] && arena[2]
+                          ? CLNAS_OK
+                          : clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    if (st == CLNAS_OK)
+        st = clnas_supernet_read_arena(sn, CLNAS_ARENA_PARAMS, arena[0], err);
+    if (st == CLNAS_OK)
+        st = clnas_supernet_read_arena(sn, CLNAS_ARENA_STATE, arena[1], err);
+    if (st == CLNAS_OK && with_momentum)
+        st = clnas_supernet_read_arena(sn, CLNAS_ARENA_MOMENTUM, arena[2], err);
+    int m = 0;
+    for (int pass = 0; pass < (with_momentum ? 2 : 1) && st == CLNAS_OK; pass++)
+        for (int i = 0; i < l->nparams && st == CLNAS_OK; i++) {
+            const clnas_param_info *p = &l->params[i].info;
+            if (pass && p->arena == CLNAS_ARENA_STATE)
+                continue; /* running statistics have no momentum */
+            names[m] = malloc(CLNAS_NAME_MAX + 16);
+            t[m].data = malloc(p->count * es + 1);
+            if (!names[m] || !t[m].data) {
+                free(names[m]);
+                free(t[m].data);
+                st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+                break;
+            }
+            snprintf(names[m], CLNAS_NAME_MAX + 16, "%s%s", p->name, pass ? ":momentum" : "");
+            const double *src = (pass ? arena[2] : arena[p->arena == CLNAS_ARENA_STATE]) + p->offset;
+            for (size_t k = 0; k < p->count; k++) {
+                if (sn->net.fp64)
+                    ((double *)t[m].data)[k] = src[k];
+                else
+                    ((float *)t[m].data)[k] = (float)src[k];
+            }
+            t[m].name = names[m];
+            t[m].dtype = sn->net.fp64 ? CLNAS_DTYPE_F64 : CLNAS_DTYPE_F32;
+            t[m].ndim = p->ndim;
+            for (int d = 0; d < p->ndim; d++)
+                t[m].shape[d] = p->shape[d];
+            t[m].nbytes = p->count * es;
+            m++;
+        }
+    if (st == CLNAS_OK) {
+        char channels[16], cells[16], step_text[24];
+        snprintf(channels, sizeof channels, "%d", sn->net.channels);
+        snprintf(cells, sizeof cells, "%d", sn->net.cells);
+        snprintf(step_text, sizeof step_text, "%ld", step);
+        const char *meta[] = {"format", "clnas-supernet", "channels", channels, "cells", cells,
+                              step >= 0 ? "step" : NULL, step_text, NULL};
+        st = clnas_safetensors_write(path, t, m, meta, err);
+    }
+    for (int i = 0; i < m; i++) {
+        free(t[i].data);
+        free(names[i]);
+    }
+    free(names);
+    free(t);
+    for (int i = 0; i < 3; i++)
+        free(arena[i]);
+    return st;
+}
+
+const clnas_algo_choices *clnas_supernet_algo_choices(const clnas_supernet *sn)
+{
+    return &sn->recorded;
+}
+
+clnas_status clnas_supernet_load(clnas_supernet *sn, const char *path, long *step, clnas_error *err)
+{
+    const clnas_supernet_layout *l = &sn->layout;
+    clnas_safetensors file;
+    clnas_status st = clnas_safetensors_read(path, &file, err);
+    if (st != CLNAS_OK)
+        return st;
+    double *arena[3] = {calloc(l->param_elems + 1, sizeof(double)), calloc(l->state_elems + 1, sizeof(double)),
+                        calloc(l->param_elems + 1, sizeof(double))};
+    if (!arena[0] || !arena[1] || !arena[2])
+        st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    int expected = 0;
+    for (int pass = 0; pass < 2 && st == CLNAS_OK; pass++)
+        for (int i = 0; i < l->nparams && st == CLNAS_OK; i++) {
+            const clnas_param_info *p = &l->params[i].info;
+            if (pass && p->arena == CLNAS_ARENA_STATE)
+                continue;
+            char name[CLNAS_NAME_MAX + 16];
+            snprintf(name, sizeof name, "%s%s", p->name, pass ? ":momentum" : "");
+            const clnas_tensor *t = clnas_safetensors_find(&file, name);
+            if (!t && pass)
+                continue; /* weights without momenta: momenta start at zero */
+            if (!t) {
+                st = clnas_error_set(err, CLNAS_ERR_NOT_FOUND, "%s: tensor '%s' is missing (this supernet needs it)",
+                                     path, name);
+                break;
+            }
+            expected++;
+            int same = t->ndim == p->ndim;
+            for (int d = 0; same && d < p->ndim; d++)
+                same = t->shape[d] == p->shape[d];
+            if (!same)
+                st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: tensor '%s' has another shape than this supernet's "
+                                     "(C=%d, N=%d)", path, name, sn->net.channels, sn->net.cells);
+            else
+                st = clnas_tensor_to_double(t, (pass ? arena[2] : arena[p->arena == CLNAS_ARENA_STATE]) + p->offset,
+                                            (int64_t)p->count, err);
+        }
+    if (step) {
+        const char *text = clnas_safetensors_metadata(&file, "step");
+        char *end = NULL;
+        *step = text ? strtol(text, &end, 10) : -1;
+        if (st == CLNAS_OK && text && (end == text || *end || *step < 0))
+            st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: metadata step \"%s\" is not a step count", path, text);
+    }
+    if (st == CLNAS_OK && expected != file.count)
+        st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: %d tensors are not parameters of this supernet (another "
+                             "size or op set?)", path, file.count - expected);
+    if (st == CLNAS_OK)
+        st = arena_io(sn, CLNAS_ARENA_PARAMS, 0, l->param_elems, arena[0], 1, err);
+    if (st == CLNAS_OK)
+        st = arena_io(sn, CLNAS_ARENA_STATE, 0, l->state_elems, arena[1], 1, err);
+    if (st == CLNAS_OK)
+        st = arena_io(sn, CLNAS_ARENA_MOMENTUM, 0, l->param_elems, arena[2], 1, err);
+    for (int i = 0; i < 3; i++)
+        free(arena[i]);
+    clnas_safetensors_free(&file);
+    return st;
+}
+
+/* ---- warm-up ---- */
+
+typedef struct source_set {
+    uint64_t *hash;
+    char **src;
+    int n, cap;
+} source_set;
+
+static int source_set_add(source_set *s, const char *src)
+{
+    uint64_t h = clnas_fnv1a64_str(src, CLNAS_FNV1A64_INIT);
+    for (int i = 0; i < s->n; i++)
+        if (s->hash[i] == h && strcmp(s->src[i], src) == 0)
+            return 0;
+    if (s->n == s->cap) {
+        int cap = s->cap ? 2 * s->cap : 256;
+        uint64_t *hh = realloc(s->hash, (size_t)cap * sizeof *hh);
+        if (hh)
+            s->hash = hh;
+        char **ss = realloc(s->src, (size_t)cap * sizeof *ss);
+        if (ss)
+            s->src = ss;
+        if (!hh || !ss)
+            return -1;
+        s->cap = cap;
+    }
+    s->src[s->n] = malloc(strlen(src) + 1);
+    if (!s->src[s->n])
+        return -1;
+    strcpy(s->src[s->n], src);
+    s->hash[s->n++] = h;
+    return 0;
+}
+
+clnas_status clnas_supernet_warm_up(clnas_supernet *sn, int *programs, clnas_error *err)
+{
+    source_set set = {NULL, NULL, 0, 0};
+    clnas_status st = CLNAS_OK;
+    for (uint32_t index = 0; index < CLNAS_NB201_CELLS && st == CLNAS_OK; index++) {
+        clnas_net_config cfg = sn->net;
+        clnas_genotype_from_index(index, &cfg.genotype);
+        if (!clnas_supernet_ops_has(&sn->ops, &cfg.genotype))
+            continue;
+        clnas_plan *plan = NULL;
+        st = clnas_plan_compile(&cfg, &plan, err);
+        if (st == CLNAS_OK)
+            st = clnas_path_plan_bind(plan, &sn->layout, err);
+        for (int i = 0; st == CLNAS_OK && i < plan->nprograms; i++)
+            if (source_set_add(&set, plan->program_sources[i]))
+                st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+        clnas_plan_free(plan);
+    }
+    for (int i = 0; i < set.n && st == CLNAS_OK; i++) {
+        cl_program prog;
+        st = clnas_program_cache_get(sn->cache, set.src[i], "", "supernet warm-up", &prog, err);
+    }
+    *programs = set.n;
+    for (int i = 0; i < set.n; i++)
+        free(set.src[i]);
+    free(set.src);
+    free(set.hash);
+    return st;
+}

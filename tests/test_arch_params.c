@@ -1,0 +1,401 @@
+/* clnas — tests of the architecture parameters: softmax and Gumbel gradients against finite differences, Adam
+ * against a hand-computed step, the derivation rule, the JSON round trip and the heat map. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arch_params.h"
+#include "scratch_dir.h"
+
+/* Chi-square critical value at p = 0.001 with 4 degrees of freedom; the seeds are fixed. */
+#define CHI2_P001_DF4 18.467
+#define NE CLNAS_NB201_EDGES
+#define NO CLNAS_NB201_OPS
+
+static clnas_arch_params params_ok(int edges, int ops, uint64_t seed)
+{
+    clnas_arch_params p;
+    clnas_error err = {0};
+    if (clnas_arch_params_init(&p, edges, ops, seed, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    return p;
+}
+
+/* Alpha spread out so the softmax is far from uniform (the gradients are then not all alike). */
+static clnas_arch_params params_spread(uint64_t seed)
+{
+    clnas_arch_params p = params_ok(NE, NO, seed);
+    clnas_rng rng;
+    clnas_rng_seed(&rng, seed + 100);
+    for (int e = 0; e < NE; e++)
+        for (int k = 0; k < NO; k++)
+            p.alpha[e][k] = 2.0 * clnas_rng_normal(&rng);
+    return p;
+}
+
+static void test_init_is_small_and_seeded(void **unused)
+{
+    (void)unused;
+    clnas_arch_params a = params_ok(NE, NO, 7), b = params_ok(NE, NO, 7), c = params_ok(NE, NO, 8);
+    assert_memory_equal(a.alpha, b.alpha, sizeof a.alpha);
+    assert_memory_not_equal(a.alpha, c.alpha, sizeof a.alpha);
+    double sq = 0.0;
+    for (int e = 0; e < NE; e++)
+        for (int k = 0; k < NO; k++) {
+            assert_true(fabs(a.alpha[e][k]) < 5e-3);
+            sq += a.alpha[e][k] * a.alpha[e][k];
+        }
+    double rms = sqrt(sq / (NE * NO));
+    assert_true(rms > 3e-4 && rms < 3e-3); /* 1e-3 * N(0, 1) */
+    clnas_arch_params bad;
+    clnas_error err = {0};
+    assert_int_equal(clnas_arch_params_init(&bad, 0, NO, 1, &err), CLNAS_ERR_INVALID_ARG);
+    assert_int_equal(clnas_arch_params_init(&bad, NE, CLNAS_ARCH_MAX_OPS + 1, 1, &err), CLNAS_ERR_INVALID_ARG);
+}
+
+/* L = sum c * softmax(alpha) with random c; dL/dalpha by the backward against central differences. */
+static void test_softmax_backward_matches_finite_differences(void **unused)
+{
+    (void)unused;
+    clnas_arch_params p = params_spread(3);
+    clnas_error err = {0};
+    double c[NE * NO], probs[NE * NO], dalpha[NE * NO];
+    clnas_rng rng;
+    clnas_rng_seed(&rng, 5);
+    for (int i = 0; i < NE * NO; i++)
+        c[i] = clnas_rng_normal(&rng);
+    assert_int_equal(clnas_arch_params_softmax(&p, probs, &err), CLNAS_OK);
+    for (int e = 0; e < NE; e++) {
+        double s = 0.0;
+        for (int k = 0; k < NO; k++)
+            s += probs[e * NO + k];
+        assert_true(fabs(s - 1.0) < 1e-14);
+    }
+    assert_int_equal(clnas_arch_params_softmax_backward(&p, probs, c, dalpha, &err), CLNAS_OK);
+    const double h = 1e-6;
+    for (int e = 0; e < NE; e++)
+        for (int k = 0; k < NO; k++) {
+            double loss[2];
+            for (int s = 0; s < 2; s++) {
+                clnas_arch_params q = p;
+                q.alpha[e][k] += s ? -h : h;
+                double pr[NE * NO];
+                assert_int_equal(clnas_arch_params_softmax(&q, pr, &err), CLNAS_OK);
+                loss[s] = 0.0;
+                for (int i = 0; i < NE * NO; i++)
+                    loss[s] += c[i] * pr[i];
+            }
+            const double fd = (loss[0] - loss[1]) / (2 * h);
+            if (fabs(fd - dalpha[e * NO + k]) > 1e-8)
+                fail_msg("dalpha[%d][%d] = %.12g, finite difference %.12g", e, k, dalpha[e * NO + k], fd);
+        }
+}
+
+/* With the Gumbel noise held fixed (the same seed), L = sum c * soft is smooth in alpha: the backward at tau
+ * against central differences, at two temperatures. */
+static void test_gumbel_backward_matches_finite_differences(void **unused)
+{
+    (void)unused;
+    clnas_arch_params p = params_spread(11);
+    clnas_error err = {0};
+    const double taus[] = {10.0, 0.7};
+    for (int t = 0; t < 2; t++) {
+        const double tau = taus[t];
+        double c[NE * NO], soft[NE * NO], dalpha[NE * NO];
+        int chosen[NE];
+        clnas_rng rng;
+        clnas_rng_seed(&rng, 13);
+        for (int i = 0; i < NE * NO; i++)
+            c[i] = clnas_rng_normal(&rng);
+        clnas_rng_seed(&rng, 17);
+        assert_int_equal(clnas_arch_params_gumbel_sample(&p, &rng, tau, chosen, soft, &err), CLNAS_OK);
+        for (int e = 0; e < NE; e++)
+            for (int k = 0; k < NO; k++)
+                assert_true(soft[e * NO + k] <= soft[e * NO + chosen[e]]);
+        assert_int_equal(clnas_arch_params_gumbel_backward(&p, soft, c, tau, dalpha, &err), CLNAS_OK);
+        const double h = 1e-6;
+        for (int e = 0; e < NE; e++)
+            for (int k = 0; k < NO; k++) {
+                double loss[2];
+                for (int s = 0; s < 2; s++) {
+                    clnas_arch_params q = p;
+                    q.alpha[e][k] += s ? -h : h;
+                    double sf[NE * NO];
+                    int ch[NE];
+                    clnas_rng r2;
+                    clnas_rng_seed(&r2, 17);
+                    assert_int_equal(clnas_arch_params_gumbel_sample(&q, &r2, tau, ch, sf, &err), CLNAS_OK);
+                    loss[s] = 0.0;
+                    for (int i = 0; i < NE * NO; i++)
+                        loss[s] += c[i] * sf[i];
+                }
+                const double fd = (loss[0] - loss[1]) / (2 * h);
+                if (fabs(fd - dalpha[e * NO + k]) > 1e-7 * fmax(1.0, fabs(fd)))
+                    fail_msg("tau %g: dalpha[%d][%d] = %.12g, finite difference %.12g", tau, e, k,
+                             dalpha[e * NO + k], fd);
+            }
+    }
+    double soft[NE * NO], dalpha[NE * NO];
+    int chosen[NE];
+    clnas_rng rng;
+    clnas_rng_seed(&rng, 1);
+    assert_int_equal(clnas_arch_params_gumbel_sample(&p, &rng, 0.0, chosen, soft, &err), CLNAS_ERR_INVALID_ARG);
+    assert_int_equal(clnas_arch_params_gumbel_backward(&p, soft, soft, -1.0, dalpha, &err), CLNAS_ERR_INVALID_ARG);
+}
+
+/* The Gumbel-max trick: the hard choice follows softmax(alpha) whatever the temperature (chi-square, 10,000 draws
+ * per temperature on edge 2). */
+static void test_gumbel_choice_follows_softmax(void **unused)
+{
+    (void)unused;
+    clnas_arch_params p = params_ok(NE, NO, 1);
+    const double logits[NO] = {-1.0, 0.5, 0.0, 1.2, -0.3};
+    memcpy(p.alpha[2], logits, sizeof logits);
+    clnas_error err = {0};
+    double probs[NE * NO];
+    assert_int_equal(clnas_arch_params_softmax(&p, probs, &err), CLNAS_OK);
+    const double taus[] = {10.0, 0.1};
+    for (int t = 0; t < 2; t++) {
+        clnas_rng rng;
+        clnas_rng_seed(&rng, 21 + t);
+        int counts[NO] = {0};
+        const int draws = 10000;
+        for (int i = 0; i < draws; i++) {
+            double soft[NE * NO];
+            int chosen[NE];
+            assert_int_equal(clnas_arch_params_gumbel_sample(&p, &rng, taus[t], chosen, soft, &err), CLNAS_OK);
+            counts[chosen[2]]++;
+        }
+        double chi2 = 0.0;
+        for (int k = 0; k < NO; k++) {
+            const double expect = draws * probs[2 * NO + k];
+            chi2 += (counts[k] - expect) * (counts[k] - expect) / expect;
+        }
+        if (chi2 > CHI2_P001_DF4)
+            fail_msg("tau %g: chi-square %.2f over %d draws", taus[t], chi2, draws);
+    }
+}
+
+static void test_tau_schedule_is_linear_per_epoch(void **unused)
+{
+    (void)unused;
+    clnas_error err = {0};
+    double tau;
+    assert_int_equal(clnas_arch_params_tau(0, 5, 10.0, 0.1, &tau, &err), CLNAS_OK);
+    assert_true(tau == 10.0);
+    assert_int_equal(clnas_arch_params_tau(4, 5, 10.0, 0.1, &tau, &err), CLNAS_OK);
+    assert_true(fabs(tau - 0.1) < 1e-15);
+    assert_int_equal(clnas_arch_params_tau(1, 5, 10.0, 0.1, &tau, &err), CLNAS_OK);
+    assert_true(fabs(tau - 7.525) < 1e-12);
+    assert_int_equal(clnas_arch_params_tau(0, 1, 10.0, 0.1, &tau, &err), CLNAS_OK);
+    assert_true(tau == 10.0);
+    assert_int_equal(clnas_arch_params_tau(5, 5, 10.0, 0.1, &tau, &err), CLNAS_ERR_INVALID_ARG);
+    assert_int_equal(clnas_arch_params_tau(0, 5, 0.1, 10.0, &tau, &err), CLNAS_ERR_INVALID_ARG);
+}
+
+/* One alpha of 0.2, gradients 0.5 then -1.0, DARTS' Adam (lr 3e-4, betas 0.5/0.999, eps 1e-8, wd 1e-3):
+ * step 1: g = 0.5 + 1e-3*0.2 = 0.5002, m = 0.2501, v = 0.001*0.5002^2 = 2.5020004e-4,
+ *         alpha = 0.2 - 3e-4 * (0.2501/0.5) / (sqrt(2.5020004e-4/0.001) + 1e-8) = 0.1997000000059976
+ * step 2: g = -1 + 1e-3*alpha = -0.99980029999999, m = 0.5*0.2501 + 0.5*g = -0.37485015,
+ *         v = 0.999*2.5020004e-4 + 0.001*g^2 = 1.24955048e-3,
+ *         alpha -= 3e-4 * (m/0.75) / (sqrt(v/0.001999) + 1e-8)  ->  0.19988964752652147 */
+static void test_adam_matches_hand_computed_steps(void **unused)
+{
+    (void)unused;
+    clnas_arch_params p = params_ok(1, 2, 1);
+    p.alpha[0][0] = 0.2;
+    p.alpha[0][1] = -0.4;
+    const clnas_adam_config cfg = clnas_adam_config_darts();
+    assert_true(cfg.lr == 3e-4 && cfg.beta1 == 0.5 && cfg.beta2 == 0.999 && cfg.weight_decay == 1e-3);
+    clnas_error err = {0};
+    const double g1[2] = {0.5, 0.0}, g2[2] = {-1.0, 0.0};
+    assert_int_equal(clnas_arch_params_adam_step(&p, &cfg, g1, &err), CLNAS_OK);
+    assert_true(fabs(p.alpha[0][0] - 0.1997000000059976) < 1e-15);
+    assert_true(fabs(p.adam_m[0][0] - 0.2501) < 1e-15);
+    assert_true(fabs(p.adam_v[0][0] - 2.5020004e-4) < 1e-17);
+    assert_int_equal(clnas_arch_params_adam_step(&p, &cfg, g2, &err), CLNAS_OK);
+    assert_true(fabs(p.alpha[0][0] - 0.19988964752652147) < 1e-15);
+    assert_true(fabs(p.adam_m[0][0] - (-0.374850149999997)) < 1e-15);
+    assert_true(fabs(p.adam_v[0][0] - 0.001249550479840079) < 1e-17);
+    assert_int_equal(p.adam_step, 2);
+    /* A zero gradient still moves alpha by weight decay alone: toward 0. */
+    assert_true(p.alpha[0][1] > -0.4 && p.alpha[0][1] < -0.4 + 2 * 3e-4 + 1e-12);
+    const double bad[2] = {NAN, 0.0};
+    assert_int_equal(clnas_arch_params_adam_step(&p, &cfg, bad, &err), CLNAS_ERR_DIVERGED);
+    assert_non_null(strstr(err.message, "alpha[0][0]"));
+    clnas_adam_config wrong = cfg;
+    wrong.beta2 = 1.0;
+    assert_int_equal(clnas_arch_params_adam_step(&p, &wrong, g1, &err), CLNAS_ERR_INVALID_ARG);
+}
+
+static clnas_genotype derive_ok(const clnas_arch_params *p)
+{
+    clnas_genotype g;
+    clnas_error err = {0};
+    if (clnas_arch_params_derive(p, &g, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    return g;
+}
+
+/* Strongest op per edge over all five ops, none included; ties to the lowest op index. */
+static void test_derive_takes_strongest_op_none_included(void **unused)
+{
+    (void)unused;
+    clnas_arch_params p = params_ok(NE, NO, 1);
+    const double alpha[NE][NO] = {
+        {0.0, 0.1, 0.2, 0.9, 0.3},  /* nor_conv_3x3 */
+        {0.5, 0.1, 0.2, 0.3, 0.4},  /* none wins: kept, as NB201's DARTS genotype() does */
+        {0.0, 0.7, 0.7, 0.1, 0.0},  /* tie skip / conv1x1: the lower index, skip_connect */
+        {0.0, 0.0, 0.0, 0.0, 0.0},  /* all equal: none */
+        {-3., -2., -1., -0.5, -0.6}, /* nor_conv_3x3 */
+        {0.0, 0.1, 0.2, 0.3, 0.31}, /* avg_pool_3x3 */
+    };
+    for (int e = 0; e < NE; e++)
+        for (int k = 0; k < NO; k++)
+            p.alpha[e][k] = alpha[e][k];
+    clnas_genotype g = derive_ok(&p);
+    const uint8_t want[NE] = {CLNAS_OP_NOR_CONV_3X3, CLNAS_OP_NONE, CLNAS_OP_SKIP_CONNECT,
+                              CLNAS_OP_NONE, CLNAS_OP_NOR_CONV_3X3, CLNAS_OP_AVG_POOL_3X3};
+    assert_memory_equal(g.ops, want, sizeof want);
+    char s[CLNAS_GENOTYPE_STR_MAX];
+    clnas_error err = {0};
+    assert_int_equal(clnas_genotype_format(&g, s, sizeof s, &err), CLNAS_OK);
+    assert_string_equal(s, "|nor_conv_3x3~0|+|none~0|skip_connect~1|+|none~0|nor_conv_3x3~1|avg_pool_3x3~2|");
+    clnas_arch_params small = params_ok(NE, 4, 1);
+    clnas_genotype out;
+    assert_int_equal(clnas_arch_params_derive(&small, &out, &err), CLNAS_ERR_INVALID_ARG);
+}
+
+static void test_json_round_trip_is_exact(void **unused)
+{
+    (void)unused;
+    clnas_arch_params p = params_spread(23), q;
+    const clnas_adam_config cfg = clnas_adam_config_darts();
+    clnas_error err = {0};
+    double grad[NE * NO];
+    for (int i = 0; i < NE * NO; i++)
+        grad[i] = sin(i * 0.37) / 3.0;
+    for (int s = 0; s < 3; s++)
+        assert_int_equal(clnas_arch_params_adam_step(&p, &cfg, grad, &err), CLNAS_OK);
+    cJSON *json = NULL;
+    assert_int_equal(clnas_arch_params_to_json(&p, &json, &err), CLNAS_OK);
+    assert_int_equal(clnas_arch_params_from_json(json, &q, &err), CLNAS_OK);
+    assert_memory_equal(q.alpha, p.alpha, sizeof p.alpha);
+    char *text = cJSON_PrintUnformatted(json);
+    cJSON_Delete(json);
+    assert_non_null(text);
+    cJSON *back = cJSON_Parse(text);
+    free(text);
+    assert_non_null(back);
+    assert_int_equal(clnas_arch_params_from_json(back, &q, &err), CLNAS_OK);
+    assert_int_equal(q.edges, NE);
+    assert_int_equal(q.ops, NO);
+    assert_int_equal(q.adam_step, 3);
+    assert_memory_equal(q.alpha, p.alpha, sizeof p.alpha);
+    assert_memory_equal(q.adam_m, p.adam_m, sizeof p.adam_m);
+    assert_memory_equal(q.adam_v, p.adam_v, sizeof p.adam_v);
+    /* A resumed run steps exactly as the original. */
+    assert_int_equal(clnas_arch_params_adam_step(&p, &cfg, grad, &err), CLNAS_OK);
+    assert_int_equal(clnas_arch_params_adam_step(&q, &cfg, grad, &err), CLNAS_OK);
+    assert_memory_equal(q.alpha, p.alpha, sizeof p.alpha);
+
+    /* Errors name the field and position. */
+    cJSON *row = cJSON_GetArrayItem(cJSON_GetObjectItem(back, "alpha"), 2);
+    cJSON_ReplaceItemInArray(row, 4, cJSON_CreateString("x"));
+    assert_int_equal(clnas_arch_params_from_json(back, &q, &err), CLNAS_ERR_FORMAT);
+    assert_non_null(strstr(err.message, "alpha[2][4]"));
+    cJSON_DeleteItemFromArray(cJSON_GetObjectItem(back, "adam_m"), 0);
+    cJSON_ReplaceItemInArray(row, 4, cJSON_CreateNumber(0.5));
+    assert_int_equal(clnas_arch_params_from_json(back, &q, &err), CLNAS_ERR_FORMAT);
+    assert_non_null(strstr(err.message, "adam_m"));
+    cJSON_DeleteItemFromObject(back, "ops");
+    assert_int_equal(clnas_arch_params_from_json(back, &q, &err), CLNAS_ERR_FORMAT);
+    assert_non_null(strstr(err.message, "\"ops\""));
+    cJSON_Delete(back);
+}
+
+/* Every tag is closed in order (a small XML well-formedness check: elements nest, self-closing tags close). */
+static int svg_well_formed(const char *s)
+{
+    char stack[64][16];
+    int depth = 0, elements = 0;
+    for (const char *c = strchr(s, '<'); c; c = strchr(c + 1, '<')) {
+        const char *end = strchr(c, '>');
+        if (!end)
+            return 0;
+        int closing = c[1] == '/', self = end[-1] == '/';
+        char name[16] = {0};
+        const char *n = c + 1 + closing;
+        for (int i = 0; i < 15 && (n[i] >= 'a' && n[i] <= 'z'); i++)
+            name[i] = n[i];
+        if (!name[0])
+            return 0;
+        if (closing) {
+            if (depth == 0 || strcmp(stack[depth - 1], name) != 0)
+                return 0;
+            depth--;
+        } else if (!self) {
+            if (depth == 64)
+                return 0;
+            strcpy(stack[depth++], name);
+        }
+        elements++;
+        for (const char *t = end + 1; *t && *t != '<'; t++)
+            if (*t == '>' || (*t == '&' && strncmp(t, "&lt;", 4) && strncmp(t, "&gt;", 4) && strncmp(t, "&amp;", 5)))
+                return 0;
+    }
+    return depth == 0 && elements > 0;
+}
+
+static void test_heat_map_svg_is_written_and_well_formed(void **state)
+{
+    const char *dir = *state;
+    clnas_arch_params p = params_spread(29);
+    char path[1024];
+    scratch_dir_path(path, sizeof path, dir, "alpha_epoch_3.svg");
+    clnas_error err = {0};
+    assert_int_equal(clnas_arch_params_svg_write(&p, path, 3, "darts <seed 1> & co", &err), CLNAS_OK);
+    char *svg = test_read_file(path, NULL);
+    assert_non_null(svg);
+    assert_true(svg_well_formed(svg));
+    assert_non_null(strstr(svg, "epoch 3"));
+    assert_non_null(strstr(svg, "darts &lt;seed 1&gt; &amp; co"));
+    assert_non_null(strstr(svg, "nor_conv_3x3"));
+    assert_non_null(strstr(svg, "2-&gt;3"));
+    /* The background and one cell per (edge, op), each with its probability printed. */
+    int rects = 0;
+    for (const char *c = svg; (c = strstr(c, "<rect")); c++)
+        rects++;
+    assert_int_equal(rects, 1 + NE * NO);
+    double probs[NE * NO];
+    assert_int_equal(clnas_arch_params_softmax(&p, probs, &err), CLNAS_OK);
+    char number[32];
+    snprintf(number, sizeof number, ">%.3f<", probs[NE * NO - 1]);
+    assert_non_null(strstr(svg, number));
+    free(svg);
+    scratch_dir_path(path, sizeof path, dir, "missing/dir/alpha.svg");
+    assert_int_equal(clnas_arch_params_svg_write(&p, path, 0, NULL, &err), CLNAS_ERR_IO);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_init_is_small_and_seeded),
+        cmocka_unit_test(test_softmax_backward_matches_finite_differences),
+        cmocka_unit_test(test_gumbel_backward_matches_finite_differences),
+        cmocka_unit_test(test_gumbel_choice_follows_softmax),
+        cmocka_unit_test(test_tau_schedule_is_linear_per_epoch),
+        cmocka_unit_test(test_adam_matches_hand_computed_steps),
+        cmocka_unit_test(test_derive_takes_strongest_op_none_included),
+        cmocka_unit_test(test_json_round_trip_is_exact),
+        scratch_dir_unit_test(test_heat_map_svg_is_written_and_well_formed),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

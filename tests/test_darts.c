@@ -1,0 +1,210 @@
+/* clnas — the DARTS search loop on a tiny synthetic dataset: alpha moves, the epoch reports, and a run resumed after
+ * its first epoch (weights, momenta, statistics and alpha restored) ends where an uninterrupted one does. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "darts.h"
+#include "device_fixture.h"
+#include "executor.h"
+#include "plan.h"
+#include "scratch_dir.h"
+
+#define IMAGES 24
+#define HW 8
+#define BATCH 4
+
+static clnas_dataset synthetic(uint64_t seed)
+{
+    clnas_dataset d = {IMAGES, 1, HW, HW, 10, malloc(IMAGES * HW * HW), malloc(IMAGES)};
+    clnas_rng rng;
+    clnas_rng_seed(&rng, seed);
+    for (int i = 0; i < IMAGES; i++) {
+        d.labels[i] = (uint8_t)(i % 10);
+        for (int p = 0; p < HW * HW; p++) /* a label-dependent pattern plus noise, so there is something to learn */
+            d.pixels[i * HW * HW + p] = (uint8_t)((p % 10 == d.labels[i] ? 200 : 40) + clnas_rng_below(&rng, 50));
+    }
+    return d;
+}
+
+static clnas_model *model_ok(device_fixture *fx)
+{
+    clnas_net_config cfg;
+    clnas_net_config_default(&cfg);
+    cfg.channels = 2;
+    cfg.cells = 1;
+    cfg.batch = BATCH;
+    cfg.height = cfg.width = HW;
+    cfg.darts = 1;
+    clnas_model *m = NULL;
+    clnas_error err;
+    if (clnas_model_new(fx->dev, fx->cache, &cfg, &m, &err) != CLNAS_OK || clnas_model_init(m, 3, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    return m;
+}
+
+typedef struct epochs_seen {
+    int count;
+    int stop_after;    /* > 0: raise *stop once this many epochs are done */
+    volatile int stop;
+} epochs_seen;
+
+static clnas_status on_epoch(const clnas_darts_epoch *e, void *user, clnas_error *err)
+{
+    (void)err;
+    epochs_seen *s = user;
+    assert_int_equal(e->epoch, s->count);
+    assert_true(e->val_accuracy >= 0.0 && e->val_accuracy <= 1.0 && isfinite(e->train_loss));
+    assert_true(e->skip_share_derived >= 0.0 && e->skip_share_derived <= 1.0);
+    assert_true(e->skip_prob_mean > 0.0 && e->skip_prob_mean < 1.0);
+    s->count++;
+    if (s->stop_after > 0 && s->count >= s->stop_after)
+        s->stop = 1;
+    return CLNAS_OK;
+}
+
+/* Two epochs of the same schedule (the cosine lr and the batch order depend on the total), from `start`. */
+static clnas_darts_options options(int start, epochs_seen *seen)
+{
+    clnas_darts_options o;
+    memset(&o, 0, sizeof o);
+    o.epochs = 2;
+    o.start_epoch = start;
+    o.lr = 0.05;
+    o.seed = 9;
+    o.adam = clnas_adam_config_darts();
+    o.adam.lr = 0.05; /* large enough that alpha visibly moves in a few steps */
+    o.mean[0] = 0.3;
+    o.std[0] = 0.3;
+    o.epoch_done = on_epoch;
+    o.user = seen;
+    o.stop = &seen->stop;
+    seen->count = start;
+    return o;
+}
+
+static void copy_arenas(clnas_model *from, clnas_model *to)
+{
+    const clnas_plan *plan = clnas_model_plan(from);
+    const clnas_arena arenas[] = {CLNAS_ARENA_PARAMS, CLNAS_ARENA_MOMENTUM, CLNAS_ARENA_STATE};
+    clnas_error err;
+    for (int i = 0; i < 3; i++) {
+        size_t n = plan->arena_elems[arenas[i]];
+        double *v = malloc(n * sizeof *v + 1);
+        assert_int_equal(clnas_executor_read(clnas_model_executor(from), arenas[i], 0, v, n, &err), CLNAS_OK);
+        assert_int_equal(clnas_executor_write(clnas_model_executor(to), arenas[i], 0, v, n, &err), CLNAS_OK);
+        free(v);
+    }
+}
+
+static double *read_params(clnas_model *m, size_t *n)
+{
+    const clnas_plan *plan = clnas_model_plan(m);
+    *n = plan->arena_elems[CLNAS_ARENA_PARAMS];
+    double *v = malloc(*n * sizeof *v + 1);
+    clnas_error err;
+    assert_int_equal(clnas_executor_read(clnas_model_executor(m), CLNAS_ARENA_PARAMS, 0, v, *n, &err), CLNAS_OK);
+    return v;
+}
+
+static void test_search_and_resume(void **state)
+{
+    clnas_dataset train = synthetic(1), val = synthetic(2);
+    clnas_error err;
+    clnas_arch_params start;
+    assert_int_equal(clnas_arch_params_init(&start, CLNAS_NB201_EDGES, CLNAS_NB201_OPS, 4, &err), CLNAS_OK);
+
+    /* uninterrupted: 2 epochs */
+    clnas_model *a = model_ok(*state);
+    clnas_arch_params alpha_a = start;
+    epochs_seen seen_a = {0, 0, 0};
+    clnas_darts_options o = options(0, &seen_a);
+    int done = 0;
+    if (clnas_darts_search(a, &alpha_a, &train, &val, &o, &done, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    assert_int_equal(done, 2);
+    assert_int_equal(seen_a.count, 2);
+    assert_int_equal(alpha_a.adam_step, 2 * (IMAGES / BATCH));
+    double moved = 0;
+    for (int e = 0; e < CLNAS_NB201_EDGES; e++)
+        for (int k = 0; k < CLNAS_NB201_OPS; k++)
+            moved = fmax(moved, fabs(alpha_a.alpha[e][k] - start.alpha[e][k]));
+    printf("alpha moved by up to %.4f in %ld Adam steps\n", moved, alpha_a.adam_step);
+    assert_true(moved > 0.01);
+
+    /* stopped after epoch 1, then resumed on a fresh model with the arenas and alpha restored */
+    clnas_model *b = model_ok(*state);
+    clnas_arch_params alpha_b = start;
+    epochs_seen seen_b = {0, 1, 0};
+    o = options(0, &seen_b);
+    seen_b.stop_after = 1;
+    assert_int_equal(clnas_darts_search(b, &alpha_b, &train, &val, &o, &done, &err), CLNAS_OK);
+    assert_int_equal(done, 1);
+    assert_int_equal(alpha_b.adam_step, IMAGES / BATCH);
+    clnas_model *c = model_ok(*state);
+    copy_arenas(b, c);
+    epochs_seen seen_c = {0, 0, 0};
+    o = options(1, &seen_c);
+    assert_int_equal(clnas_darts_search(c, &alpha_b, &train, &val, &o, &done, &err), CLNAS_OK);
+    assert_int_equal(done, 2);
+    assert_memory_equal(alpha_b.alpha, alpha_a.alpha, sizeof alpha_a.alpha);
+    assert_memory_equal(alpha_b.adam_v, alpha_a.adam_v, sizeof alpha_a.adam_v);
+    size_t na, nc;
+    double *pa = read_params(a, &na), *pc = read_params(c, &nc);
+    assert_int_equal(na, nc);
+    assert_memory_equal(pa, pc, na * sizeof *pa);
+    free(pa);
+    free(pc);
+    clnas_model_free(a);
+    clnas_model_free(b);
+    clnas_model_free(c);
+    clnas_dataset_free(&train);
+    clnas_dataset_free(&val);
+}
+
+/* `clnas search` refuses a DARTS network that cannot fit the device, with the figure and what to shrink, before
+ * allocating anything (needs Debian's Fashion-MNIST for the config's data; skipped without it). */
+static void test_refuses_network_too_large(void **state)
+{
+    (void)state;
+    if (access(CLNAS_DEFAULT_DATA_DIR, R_OK) != 0)
+        skip();
+    char *dir = scratch_dir_new("darts-big");
+    assert_non_null(dir);
+    char cmd[2048], out[8192];
+    snprintf(cmd, sizeof cmd, "'%s' search --config '%s/../../configs/darts.json' --set proxy.channels=256 "
+             "--set proxy.batch=4096 --out '%s/run' 2>&1", CLNAS_TOOL_PATH, CLNAS_TEST_DATA, dir);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = 0;
+    int status = pclose(p);
+    printf("%s", out);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+    assert_non_null(strstr(out, "the DARTS search network needs"));
+    assert_non_null(strstr(out, "MiB"));
+    assert_non_null(strstr(out, "fewer channels (proxy.channels 256)"));
+    char path[1100];
+    snprintf(path, sizeof path, "%s/run/journal.jsonl", dir);
+    assert_int_not_equal(access(path, F_OK), 0);
+    scratch_dir_remove(dir);
+    free(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_search_and_resume),
+        cmocka_unit_test(test_refuses_network_too_large),
+    };
+    return cmocka_run_group_tests(tests, device_fixture_with_cache, device_fixture_teardown);
+}

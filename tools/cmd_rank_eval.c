@@ -1,0 +1,337 @@
+/* clnas tool — `clnas rank-eval --supernet DIR --archs K`: Kendall tau and Spearman rho between a one-shot
+ * supernet's accuracy of K architectures and their stand-alone proxy accuracy (trained from scratch). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "journal.h"
+#include "rank_eval.h"
+#include "search_setup.h"
+#include "spos.h"
+#include "spos_params.h"
+#include "strategy.h"
+
+#define MAX_CACHES 8
+
+static const char *const one_shot_strategies[] = {"spos", "darts", "gdas"};
+
+/* The run's strategy.name, "" when absent; 1 when DIR/config.json cannot be read (message printed). */
+static int run_strategy(const char *dir, char *name, size_t cap)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    cJSON *root = NULL;
+    clnas_error err;
+    clnas_error_clear(&err);
+    if (clnas_search_config_read(path, &root, &err) != CLNAS_OK)
+        return cli_fail(&err);
+    const cJSON *n = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "strategy"), "name");
+    snprintf(name, cap, "%s", cJSON_IsString(n) ? n->valuestring : "");
+    cJSON_Delete(root);
+    return 0;
+}
+
+/* A SPOS run's trained supernet and the evaluator that scores its paths (as the search did). */
+typedef struct spos_supernet {
+    clnas_supernet *sn;
+    clnas_evaluator ev;
+} spos_supernet;
+
+static clnas_status spos_accuracy(void *state, const clnas_genotype *g, double *accuracy, clnas_error *err)
+{
+    spos_supernet *p = state;
+    clnas_eval_result r;
+    memset(&r, 0, sizeof r);
+    clnas_status st = p->ev.ops->evaluate(p->ev.state, g, &r, err);
+    if (st == CLNAS_OK && r.status != CLNAS_TRIAL_OK)
+        st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "the supernet path failed: %s", r.error);
+    if (st == CLNAS_OK)
+        *accuracy = r.fitness;
+    clnas_eval_result_clear(&r);
+    return st;
+}
+
+static void spos_close(spos_supernet *p)
+{
+    if (p->ev.ops)
+        p->ev.ops->destroy(p->ev.state);
+    clnas_supernet_free(p->sn);
+    memset(p, 0, sizeof *p);
+}
+
+/* The supernet of a one-shot run directory as the accuracy callback rank-eval calls: SPOS's trained supernet
+ * (DIR/supernet.safetensors) with its search-time settings. DARTS and GDAS runs are refused by name. */
+static int refuse_non_spos(const char *dir, const char *strategy)
+{
+    if (strcmp(strategy, "spos") == 0)
+        return 0;
+    fprintf(stderr, "clnas: %s is a %s run; rank-eval scores the paths of a SPOS supernet (a %s run's network "
+                    "weights every op by alpha and is not trained to run single paths)\n", dir, strategy, strategy);
+    return 1;
+}
+
+static int open_supernet(const char *dir, const char *strategy, search_setup *s, spos_supernet *p)
+{
+    if (refuse_non_spos(dir, strategy))
+        return 1;
+    clnas_error err;
+    clnas_error_clear(&err);
+    clnas_spos_params sp;
+    void *rea = NULL;
+    cJSON *resolved = cJSON_CreateObject();
+    clnas_status st = clnas_spos_params_parse(s->cfg.strategy, s->cfg.seed, resolved, &sp, &rea, &err);
+    cJSON_Delete(resolved);
+    if (rea)
+        clnas_strategy_rea.destroy(rea);
+    const clnas_dataset *train = s->subset.count ? &s->subset : &s->train;
+    clnas_net_config net;
+    clnas_net_config_default(&net);
+    net.channels = s->cfg.proxy.channels;
+    net.cells = s->cfg.proxy.cells;
+    net.batch = s->cfg.proxy.batch;
+    net.in_channels = train->channels;
+    net.height = train->height;
+    net.width = train->width;
+    clnas_supernet_ops ops;
+    clnas_supernet_ops_all(&ops);
+    if (st == CLNAS_OK)
+        st = clnas_supernet_new(s->dev, s->cache, &net, &ops, sp.max_paths, NULL, &p->sn, &err);
+    char path[1100];
+    snprintf(path, sizeof path, "%s/supernet.safetensors", dir);
+    long step = 0;
+    if (st == CLNAS_OK)
+        st = clnas_supernet_load(p->sn, path, &step, &err);
+    if (st == CLNAS_OK)
+        st = clnas_supernet_evaluator_new(p->sn, train, &s->val, sp.bn_batches, s->cfg.seed, s->train_cfg.mean,
+                                          s->train_cfg.std, &p->ev, &err);
+    if (st != CLNAS_OK) {
+        spos_close(p);
+        return cli_fail(&err);
+    }
+    printf("supernet: %s (trained %ld steps), paths scored on %d validation images after BatchNorm recalibration "
+           "over %d training batches\n", path, step, s->val.count, sp.bn_batches);
+    return 0;
+}
+
+/* 1 (message printed) when the cache run's proxy budget or data differ from the supernet run's. */
+static int same_proxy(const char *cache_dir, const clnas_search_config *a, const clnas_search_config *b)
+{
+    const char *field = NULL;
+    if (a->proxy.channels != b->proxy.channels)
+        field = "proxy.channels";
+    else if (a->proxy.cells != b->proxy.cells)
+        field = "proxy.cells";
+    else if (a->proxy.epochs != b->proxy.epochs)
+        field = "proxy.epochs";
+    else if (a->proxy.batch != b->proxy.batch)
+        field = "proxy.batch";
+    else if (a->proxy.lr != b->proxy.lr)
+        field = "proxy.lr";
+    else if (strcmp(a->dataset.dir, b->dataset.dir) != 0)
+        field = "dataset.dir";
+    else if (a->dataset.validation_size != b->dataset.validation_size)
+        field = "dataset.validation_size";
+    else if (a->dataset.train_subset != b->dataset.train_subset)
+        field = "dataset.train_subset";
+    else if (strcmp(a->evaluator.kind, b->evaluator.kind) != 0)
+        field = "evaluator.kind";
+    if (!field)
+        return 0;
+    fprintf(stderr, "clnas: --cache %s: its %s differs from the supernet run's, so its accuracies are not the same "
+                    "proxy\n", cache_dir, field);
+    return 1;
+}
+
+/* Appends the ok trials of CACHE_DIR/journal.jsonl to *entries after checking its config matches. */
+static int load_cache(const char *cache_dir, const clnas_search_config *want, clnas_journal_entry **entries,
+                      int *count)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/config.json", cache_dir);
+    cJSON *root = NULL;
+    clnas_search_config cfg;
+    clnas_error err;
+    clnas_error_clear(&err);
+    if (clnas_search_config_read(path, &root, &err) != CLNAS_OK)
+        return cli_fail(&err);
+    clnas_status st = clnas_search_config_parse(root, &cfg, &err);
+    cJSON_Delete(root);
+    if (st != CLNAS_OK)
+        return cli_fail(&err);
+    int bad = same_proxy(cache_dir, &cfg, want);
+    if (!bad && cfg.seed != want->seed)
+        printf("note: --cache %s was trained with seed %llu, the supernet run's is %llu\n", cache_dir,
+               (unsigned long long)cfg.seed, (unsigned long long)want->seed);
+    clnas_search_config_free(&cfg);
+    if (bad)
+        return 1;
+    snprintf(path, sizeof path, "%s/journal.jsonl", cache_dir);
+    clnas_journal_entry *more = NULL;
+    int n = 0, torn = 0;
+    size_t good = 0;
+    if (clnas_journal_read(path, &more, &n, &torn, &good, &err) != CLNAS_OK)
+        return cli_fail(&err);
+    clnas_journal_entry *all = realloc(*entries, (size_t)(*count + n) * sizeof *all);
+    if (!all && *count + n > 0) {
+        clnas_journal_entries_free(more, n);
+        fprintf(stderr, "clnas: out of memory reading %s\n", path);
+        return 1;
+    }
+    for (int i = 0; i < n; i++) {
+        all[*count + i] = more[i];
+        all[*count + i].extra = NULL; /* the extra keys stay with `more` and are freed with it */
+    }
+    *entries = all;
+    *count += n;
+    clnas_journal_entries_free(more, n);
+    return 0;
+}
+
+static void print_row(void *state, int index, int count, const clnas_rank_eval_row *row)
+{
+    (void)state, (void)count;
+    char arch[CLNAS_GENOTYPE_STR_MAX];
+    clnas_genotype_format(&row->arch, arch, sizeof arch, NULL);
+    if (row->standalone_cached)
+        printf("%3d  %-92s  %.4f  %.4f  (journal)\n", index + 1, arch, row->supernet, row->standalone);
+    else
+        printf("%3d  %-92s  %.4f  %.4f  (%.0f s)\n", index + 1, arch, row->supernet, row->standalone, row->seconds);
+    fflush(stdout);
+}
+
+static int write_outputs(const char *out_dir, const clnas_rank_eval_result *r, const char *title)
+{
+    char path[1100];
+    cJSON *json = NULL;
+    clnas_error err;
+    clnas_error_clear(&err);
+    if (clnas_rank_eval_to_json(r, &json, &err) != CLNAS_OK)
+        return cli_fail(&err);
+    snprintf(path, sizeof path, "%s/rank_eval.json", out_dir);
+    int rc = cli_write_json(path, json);
+    cJSON_Delete(json);
+    if (rc)
+        return rc;
+    printf("json: %s\n", path);
+    snprintf(path, sizeof path, "%s/rank_eval.svg", out_dir);
+    if (clnas_rank_eval_svg_write(r, path, title, &err) != CLNAS_OK)
+        return cli_fail(&err);
+    printf("plot: %s\n", path);
+    return 0;
+}
+
+int cmd_rank_eval(int argc, char **argv)
+{
+    const char *dir = NULL, *device = NULL, *out_dir = NULL, *v;
+    const char *caches[MAX_CACHES];
+    int ncaches = 0, archs = 20, have_seed = 0;
+    uint64_t seed = 0;
+    for (int i = 1; i < argc; i++) {
+        int r;
+        if (cli_is_help(argv[i])) {
+            printf("usage: clnas rank-eval --supernet DIR [--archs K] [--seed S] [--cache RUN_DIR ...] [--out DIR]\n"
+                   "                        [--device D]\n"
+                   "Samples K architectures of distinct canonical classes (default 20, seed S, default the run's\n"
+                   "seed), evaluates each with the supernet of the one-shot run DIR (inherited weights) and trained\n"
+                   "from scratch with DIR's proxy budget, and prints Kendall tau and Spearman rho between the two.\n"
+                   "--cache RUN_DIR reuses the stand-alone accuracies a multi-trial search with the same proxy\n"
+                   "budget and data already measured (by canonical class; up to %d). Writes rank_eval.json and\n"
+                   "rank_eval.svg to --out DIR (default the run directory).\n",
+                   MAX_CACHES);
+            return 0;
+        } else if ((r = cli_opt(argc, argv, &i, "--supernet", &dir)) != 0 ||
+                   (r = cli_opt(argc, argv, &i, "--device", &device)) != 0 ||
+                   (r = cli_opt(argc, argv, &i, "--out", &out_dir)) != 0) {
+            if (r < 0)
+                return 2;
+        } else if ((r = cli_opt(argc, argv, &i, "--archs", &v)) != 0) {
+            if (r < 0 || cli_int("--archs", v, 3, 5390, &archs))
+                return 2;
+        } else if ((r = cli_opt(argc, argv, &i, "--seed", &v)) != 0) {
+            if (r < 0 || cli_seed(v, &seed))
+                return 2;
+            have_seed = 1;
+        } else if ((r = cli_opt(argc, argv, &i, "--cache", &v)) != 0) {
+            if (r < 0)
+                return 2;
+            if (ncaches == MAX_CACHES)
+                return cli_usage_error("rank-eval", "at most %d --cache options", MAX_CACHES);
+            caches[ncaches++] = v;
+        } else {
+            return cli_usage_error("rank-eval", "unknown option '%s'", argv[i]);
+        }
+    }
+    if (!dir)
+        return cli_usage_error("rank-eval", "--supernet DIR (a SPOS, DARTS or GDAS run directory) is required");
+    char strategy[32];
+    if (run_strategy(dir, strategy, sizeof strategy))
+        return 1;
+    int one_shot = 0;
+    for (size_t i = 0; i < sizeof one_shot_strategies / sizeof one_shot_strategies[0]; i++)
+        one_shot |= strcmp(strategy, one_shot_strategies[i]) == 0;
+    if (!one_shot) {
+        fprintf(stderr, "clnas: %s is not a one-shot run: its config.json has strategy.name \"%s\"; rank-eval needs "
+                        "the directory of a spos, darts or gdas search\n",
+                dir, strategy[0] ? strategy : "rea");
+        return 1;
+    }
+    if (refuse_non_spos(dir, strategy))
+        return 1;
+    int rc = 1;
+    search_setup s0;
+    memset(&s0, 0, sizeof s0);
+    search_setup *s = &s0;
+    clnas_journal_entry *cache = NULL;
+    int cache_count = 0;
+    clnas_rank_eval_result result;
+    memset(&result, 0, sizeof result);
+    spos_supernet sup;
+    memset(&sup, 0, sizeof sup);
+    char path[1100];
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    cJSON *root = NULL;
+    if (search_setup_config(path, NULL, 0, &root, &s->cfg))
+        goto done;
+    cJSON_Delete(root);
+    for (int i = 0; i < ncaches; i++)
+        if (load_cache(caches[i], &s->cfg, &cache, &cache_count))
+            goto done;
+    if (search_setup_evaluator(s, device, NULL))
+        goto done;
+    if (open_supernet(dir, strategy, s, &sup))
+        goto done;
+    clnas_rank_eval_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.archs = archs;
+    cfg.seed = have_seed ? seed : s->cfg.seed;
+    cfg.supernet = spos_accuracy;
+    cfg.supernet_state = &sup;
+    cfg.standalone = &s->evaluator;
+    cfg.cache = cache;
+    cfg.cache_count = cache_count;
+    cfg.progress = print_row;
+    cfg.stop = cli_catch_interrupt();
+    printf("rank-eval: %s (%s), %d architectures, seed %llu; stand-alone: C=%d N=%d, %d epoch(s), batch %d; %d "
+           "journal entries to reuse\n%3s  %-92s  %-6s  %s\n",
+           dir, strategy, archs, (unsigned long long)cfg.seed, s->cfg.proxy.channels, s->cfg.proxy.cells,
+           s->cfg.proxy.epochs, s->cfg.proxy.batch, cache_count, "#", "arch", "supernet", "stand-alone");
+    clnas_error err;
+    clnas_error_clear(&err);
+    clnas_status st = clnas_rank_eval_run(&cfg, &result, &err);
+    cli_release_interrupt();
+    if (st != CLNAS_OK) {
+        cli_fail(&err);
+        goto done;
+    }
+    printf("\nKendall tau: %.3f   Spearman rho: %.3f   (%d of %d architectures usable, %d from the journal)\n",
+           result.kendall_tau, result.spearman_rho, result.usable, result.count, result.cached);
+    rc = write_outputs(out_dir ? out_dir : dir, &result, strategy);
+done:
+    spos_close(&sup);
+    clnas_rank_eval_result_free(&result);
+    free(cache);
+    search_setup_free(s);
+    return rc;
+}
