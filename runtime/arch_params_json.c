@@ -123,7 +123,7 @@ clnas_status clnas_arch_params_from_json(const cJSON *json, clnas_arch_params *p
         return clnas_error_set(err, CLNAS_ERR_FORMAT, "arch params: expected a JSON object");
     clnas_arch_params r;
     memset(&r, 0, sizeof r);
-    long edges, ops, step;
+    long edges = 0, ops = 0, step = 0;
     clnas_status st = whole(json, "edges", 1, CLNAS_ARCH_MAX_EDGES, &edges, err);
     if (st == CLNAS_OK)
         st = whole(json, "ops", 2, CLNAS_ARCH_MAX_OPS, &ops, err);
