@@ -166,6 +166,17 @@ static clnas_status grow_scratch(clnas_supernet *sn, const clnas_plan *plan, cln
         size_t bytes = elems * (a == CLNAS_ARENA_LABELS ? sizeof(cl_int) : elem_size(sn));
         if (bytes <= sn->arenas.bytes[a])
             continue;
+        double total = (double)clnas_supernet_weight_bytes(&sn->layout, sn->net.fp64) + (double)bytes;
+        if (bytes > sn->dev->info.max_alloc_bytes || total > (double)sn->dev->info.global_mem_bytes)
+            return clnas_error_set(err, CLNAS_ERR_UNSUPPORTED,
+                                   "a path of the supernet (C=%d, N=%d, batch %d) needs a %.1f MiB %s arena besides "
+                                   "%.1f MiB of weights, but %s has %.1f MiB of memory and allows %.1f MiB in one "
+                                   "buffer: use a smaller batch, or fewer channels or cells",
+                                   sn->net.channels, sn->net.cells, sn->net.batch, (double)bytes / 1048576.0,
+                                   clnas_arena_name(a),
+                                   (double)clnas_supernet_weight_bytes(&sn->layout, sn->net.fp64) / 1048576.0,
+                                   sn->dev->info.name, (double)sn->dev->info.global_mem_bytes / 1048576.0,
+                                   (double)sn->dev->info.max_alloc_bytes / 1048576.0);
         st = create_arena(sn, a, bytes, err);
         for (int i = 0; i < sn->npaths && st == CLNAS_OK; i++) {
             clnas_executor *ex = clnas_model_executor(sn->paths[i].model);

@@ -213,6 +213,21 @@ static void test_too_large_refused(void **state)
     assert_null(sn);
     assert_non_null(strstr(err.message, "MiB of weights"));
     assert_non_null(strstr(err.message, "fewer channels or cells"));
+
+    /* weights that fit, but a path's activations that do not: refused when the path is asked for */
+    c.channels = 64;
+    c.cells = 1;
+    c.batch = 4096;
+    assert_int_equal(clnas_supernet_new(f->dev, f->cache, &c, &ops, 2, NULL, &sn, &err), CLNAS_OK);
+    clnas_genotype g;
+    clnas_error_clear(&err);
+    assert_int_equal(clnas_genotype_parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|"
+                                          "nor_conv_3x3~1|nor_conv_3x3~2|", &g, &err), CLNAS_OK);
+    clnas_model *path = NULL;
+    assert_int_equal(clnas_supernet_path(sn, &g, &path, &err), CLNAS_ERR_UNSUPPORTED);
+    assert_non_null(strstr(err.message, "activations arena"));
+    assert_non_null(strstr(err.message, "smaller batch"));
+    clnas_supernet_free(sn);
 }
 
 int main(void)
