@@ -348,19 +348,19 @@ clnas_status clnas_emit_add_kernel(clnas_plan *plan, const clnas_kernel_desc *de
             *index = i;
             return CLNAS_OK;
         }
+    int program = -1;
     char *src = NULL;
-    clnas_status st = clnas_kernel_source(desc, plan->config.fp64, &src, err);
+    clnas_status st = plan->descs_only ? CLNAS_OK : clnas_kernel_source(desc, plan->config.fp64, &src, err);
     if (st != CLNAS_OK)
         return st;
     /* kernels whose source differs only in the entry point share a program: compare without the banner */
-    int program = -1;
-    const char *body = strchr(src, '\n');
-    for (int i = 0; i < plan->nprograms && program < 0; i++) {
+    const char *body = src ? strchr(src, '\n') : NULL;
+    for (int i = 0; src && i < plan->nprograms && program < 0; i++) {
         const char *other = strchr(plan->program_sources[i], '\n');
         if (strcmp(body, other) == 0)
             program = i;
     }
-    if (program < 0) {
+    if (src && program < 0) {
         char **p = realloc(plan->program_sources, (size_t)(plan->nprograms + 1) * sizeof *p);
         if (!p) {
             free(src);

@@ -130,7 +130,7 @@ static clnas_status compile_eval(clnas_plan *plan, clnas_error *err)
     return st;
 }
 
-clnas_status clnas_plan_compile(const clnas_net_config *cfg, clnas_plan **out, clnas_error *err)
+static clnas_status compile(const clnas_net_config *cfg, int descs_only, clnas_plan **out, clnas_error *err)
 {
     *out = NULL;
     clnas_status st = clnas_net_config_check(cfg, err);
@@ -140,6 +140,7 @@ clnas_status clnas_plan_compile(const clnas_net_config *cfg, clnas_plan **out, c
     if (!plan)
         return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
     plan->config = *cfg;
+    plan->descs_only = descs_only;
     st = compile_training(plan, err);
     if (st == CLNAS_OK)
         st = compile_eval(plan, err);
@@ -149,4 +150,14 @@ clnas_status clnas_plan_compile(const clnas_net_config *cfg, clnas_plan **out, c
     }
     *out = plan;
     return CLNAS_OK;
+}
+
+clnas_status clnas_plan_compile(const clnas_net_config *cfg, clnas_plan **out, clnas_error *err)
+{
+    return compile(cfg, 0, out, err);
+}
+
+clnas_status clnas_plan_compile_descs(const clnas_net_config *cfg, clnas_plan **out, clnas_error *err)
+{
+    return compile(cfg, 1, out, err);
 }

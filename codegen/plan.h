@@ -64,12 +64,16 @@ typedef struct clnas_plan {
     int nparams;
     size_t logits_offset, loss_offset, eval_logits_offset, input_grad_offset; /* ACT arena */
     int has_input_grad;
+    int descs_only;    /* compiled by clnas_plan_compile_descs: kernels have descriptors, no sources or programs */
     int ops;           /* nodes of the training graph (forward + backward + update) before fusion */
     int eval_ops;
 } clnas_plan;
 
 /* Compiles a network: graph IR -> autodiff -> fusion -> memory plan -> kernel descriptors and sources. */
 clnas_status clnas_plan_compile(const clnas_net_config *cfg, clnas_plan **out, clnas_error *err);
+/* As clnas_plan_compile without generating kernel sources (program_sources empty, kernels[].program -1): the
+ * launches and distinct kernel descriptors only, for passes that enumerate what many networks need. */
+clnas_status clnas_plan_compile_descs(const clnas_net_config *cfg, clnas_plan **out, clnas_error *err);
 void clnas_plan_free(clnas_plan *plan);
 
 /* Element size of the plan's element type. */

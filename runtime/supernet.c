@@ -166,6 +166,17 @@ static clnas_status grow_scratch(clnas_supernet *sn, const clnas_plan *plan, cln
         size_t bytes = elems * (a == CLNAS_ARENA_LABELS ? sizeof(cl_int) : elem_size(sn));
         if (bytes <= sn->arenas.bytes[a])
             continue;
+        double total = (double)clnas_supernet_weight_bytes(&sn->layout, sn->net.fp64) + (double)bytes;
+        if (bytes > sn->dev->info.max_alloc_bytes || total > (double)sn->dev->info.global_mem_bytes)
+            return clnas_error_set(err, CLNAS_ERR_UNSUPPORTED,
+                                   "a path of the supernet (C=%d, N=%d, batch %d) needs a %.1f MiB %s arena besides "
+                                   "%.1f MiB of weights, but %s has %.1f MiB of memory and allows %.1f MiB in one "
+                                   "buffer: use a smaller batch, or fewer channels or cells",
+                                   sn->net.channels, sn->net.cells, sn->net.batch, (double)bytes / 1048576.0,
+                                   clnas_arena_name(a),
+                                   (double)clnas_supernet_weight_bytes(&sn->layout, sn->net.fp64) / 1048576.0,
+                                   sn->dev->info.name, (double)sn->dev->info.global_mem_bytes / 1048576.0,
+                                   (double)sn->dev->info.max_alloc_bytes / 1048576.0);
         st = create_arena(sn, a, bytes, err);
         for (int i = 0; i < sn->npaths && st == CLNAS_OK; i++) {
             clnas_executor *ex = clnas_model_executor(sn->paths[i].model);
@@ -479,41 +490,59 @@ clnas_status clnas_supernet_load(clnas_supernet *sn, const char *path, long *ste
 
 /* ---- warm-up ---- */
 
-typedef struct source_set {
+/* Distinct items by (hash, bytes): kernel descriptors first, then program sources. */
+typedef struct blob_set {
     uint64_t *hash;
-    char **src;
+    void **item;
+    size_t *size;
     int n, cap;
-} source_set;
+} blob_set;
 
-static int source_set_add(source_set *s, const char *src)
+static void blob_set_free(blob_set *s)
 {
-    uint64_t h = clnas_fnv1a64_str(src, CLNAS_FNV1A64_INIT);
     for (int i = 0; i < s->n; i++)
-        if (s->hash[i] == h && strcmp(s->src[i], src) == 0)
+        free(s->item[i]);
+    free(s->item);
+    free(s->hash);
+    free(s->size);
+}
+
+/* 1 when added, 0 when present, -1 when out of memory. */
+static int blob_set_add(blob_set *s, const void *item, size_t size)
+{
+    uint64_t h = clnas_fnv1a64(item, size, CLNAS_FNV1A64_INIT);
+    for (int i = 0; i < s->n; i++)
+        if (s->hash[i] == h && s->size[i] == size && memcmp(s->item[i], item, size) == 0)
             return 0;
     if (s->n == s->cap) {
         int cap = s->cap ? 2 * s->cap : 256;
         uint64_t *hh = realloc(s->hash, (size_t)cap * sizeof *hh);
         if (hh)
             s->hash = hh;
-        char **ss = realloc(s->src, (size_t)cap * sizeof *ss);
+        void **ii = realloc(s->item, (size_t)cap * sizeof *ii);
+        if (ii)
+            s->item = ii;
+        size_t *ss = realloc(s->size, (size_t)cap * sizeof *ss);
         if (ss)
-            s->src = ss;
-        if (!hh || !ss)
+            s->size = ss;
+        if (!hh || !ii || !ss)
             return -1;
         s->cap = cap;
     }
-    s->src[s->n] = malloc(strlen(src) + 1);
-    if (!s->src[s->n])
+    if (!(s->item[s->n] = malloc(size)))
         return -1;
-    strcpy(s->src[s->n], src);
-    s->hash[s->n++] = h;
-    return 0;
+    memcpy(s->item[s->n], item, size);
+    s->hash[s->n] = h;
+    s->size[s->n++] = size;
+    return 1;
 }
 
 clnas_status clnas_supernet_warm_up(clnas_supernet *sn, int *programs, clnas_error *err)
 {
-    source_set set = {NULL, NULL, 0, 0};
+    /* descriptors of every path (sources are a function of the descriptor: generating them per path would cost
+     * most of the time), then one source per distinct descriptor; a plan's program is the source of the first of
+     * its kernels with that body, which is one of these */
+    blob_set descs = {0}, sources = {0};
     clnas_status st = CLNAS_OK;
     for (uint32_t index = 0; index < CLNAS_NB201_CELLS && st == CLNAS_OK; index++) {
         clnas_net_config cfg = sn->net;
@@ -521,22 +550,27 @@ clnas_status clnas_supernet_warm_up(clnas_supernet *sn, int *programs, clnas_err
         if (!clnas_supernet_ops_has(&sn->ops, &cfg.genotype))
             continue;
         clnas_plan *plan = NULL;
-        st = clnas_plan_compile(&cfg, &plan, err);
+        st = clnas_plan_compile_descs(&cfg, &plan, err);
         if (st == CLNAS_OK)
             st = clnas_path_plan_bind(plan, &sn->layout, err);
-        for (int i = 0; st == CLNAS_OK && i < plan->nprograms; i++)
-            if (source_set_add(&set, plan->program_sources[i]))
+        for (int i = 0; st == CLNAS_OK && i < plan->nkernels; i++)
+            if (blob_set_add(&descs, &plan->kernels[i].desc, sizeof plan->kernels[i].desc) < 0)
                 st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
         clnas_plan_free(plan);
     }
-    for (int i = 0; i < set.n && st == CLNAS_OK; i++) {
-        cl_program prog;
-        st = clnas_program_cache_get(sn->cache, set.src[i], "", "supernet warm-up", &prog, err);
+    for (int i = 0; i < descs.n && st == CLNAS_OK; i++) {
+        char *src = NULL;
+        st = clnas_kernel_source(descs.item[i], sn->net.fp64, &src, err);
+        if (st == CLNAS_OK && blob_set_add(&sources, src, strlen(src) + 1) < 0)
+            st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+        free(src);
     }
-    *programs = set.n;
-    for (int i = 0; i < set.n; i++)
-        free(set.src[i]);
-    free(set.src);
-    free(set.hash);
+    for (int i = 0; i < sources.n && st == CLNAS_OK; i++) {
+        cl_program prog;
+        st = clnas_program_cache_get(sn->cache, sources.item[i], "", "supernet warm-up", &prog, err);
+    }
+    *programs = sources.n;
+    blob_set_free(&descs);
+    blob_set_free(&sources);
     return st;
 }

@@ -555,9 +555,9 @@ static void test_shipped_configs(void **state)
 {
     (void)state;
     static const char *const files[] = {"default.json", "rea.json", "random.json", "reinforce.json", "gpu-full.json",
-                                        "table-rea.json"};
-    static const char *const strategies[] = {"rea", "rea", "random", "reinforce", "rea", "rea"};
-    for (int i = 0; i < 6; i++) {
+                                        "table-rea.json", "spos.json"};
+    static const char *const strategies[] = {"rea", "rea", "random", "reinforce", "rea", "rea", "spos"};
+    for (int i = 0; i < 7; i++) {
         char path[1024];
         snprintf(path, sizeof path, "%s/../../configs/%s", CLNAS_TEST_DATA, files[i]);
         cJSON *root;
