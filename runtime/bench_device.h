@@ -97,6 +97,7 @@ clnas_status clnas_bench_ops(clnas_device *dev, clnas_program_cache *cache, cons
 /* ---- training throughput and setup time (bench_train.c) ---- */
 
 struct clnas_model;
+struct clnas_workspace;
 /* Uploads normal images and uniform labels from a fixed seed as the model's batch. */
 clnas_status clnas_bench_random_batch(struct clnas_model *model, clnas_error *err);
 
@@ -112,7 +113,7 @@ clnas_status clnas_bench_train(clnas_device *dev, clnas_program_cache *cache, co
                                int steps, clnas_bench_train_result *out, clnas_error *err);
 
 typedef struct clnas_bench_setup_result {
-    double model_seconds;      /* clnas_model_new: plan compile, kernels from the cache, algorithm choices */
+    double model_seconds;      /* clnas_model_new_in: plan compile, kernels from the cache, algorithm choices */
     double plan_seconds;       /* of which: the rest (plan compile, arena allocation) */
     double kernels_seconds;    /* of which: getting every kernel (memory, disk binary or build) */
     double algo_seconds;       /* of which: algorithm choices (cached, or measured) */
@@ -126,10 +127,10 @@ typedef struct clnas_bench_setup_result {
 } clnas_bench_setup_result;
 
 /* Opens a fresh program cache object on cache_dir (nothing in memory; NULL: the default directory) and times
- * getting a model of cfg ready to train: clnas_model_new, init and batch upload, then two training steps, each
- * to its end (the first pays the driver's first launches). Run it on an empty directory for the cold figure,
- * again on the same directory for the warm one. */
+ * getting a model of cfg ready to train: clnas_model_new_in ws, init and batch upload, then two training steps,
+ * each to its end (the first pays the driver's first launches). Run it on an empty directory for the cold figure,
+ * again on the same directory and workspace for the warm one (a new architecture in a running search). */
 clnas_status clnas_bench_setup(clnas_device *dev, const char *cache_dir, const clnas_net_config *cfg,
-                               clnas_bench_setup_result *out, clnas_error *err);
+                               struct clnas_workspace *ws, clnas_bench_setup_result *out, clnas_error *err);
 
 #endif

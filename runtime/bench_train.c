@@ -71,7 +71,7 @@ clnas_status clnas_bench_train(clnas_device *dev, clnas_program_cache *cache, co
 }
 
 clnas_status clnas_bench_setup(clnas_device *dev, const char *cache_dir, const clnas_net_config *cfg,
-                               clnas_bench_setup_result *out, clnas_error *err)
+                               clnas_workspace *ws, clnas_bench_setup_result *out, clnas_error *err)
 {
     clnas_program_cache *cache = NULL;
     clnas_status st = clnas_program_cache_new(dev, cache_dir, &cache, err);
@@ -79,7 +79,7 @@ clnas_status clnas_bench_setup(clnas_device *dev, const char *cache_dir, const c
         return st;
     clnas_model *model = NULL;
     double t[5] = {now_seconds()};
-    st = clnas_model_new(dev, cache, cfg, &model, err);
+    st = clnas_model_new_in(dev, cache, cfg, NULL, ws, &model, err);
     t[1] = now_seconds();
     if (st == CLNAS_OK)
         st = clnas_model_init(model, 0, err);

@@ -16,6 +16,7 @@ typedef struct train_eval {
     struct clnas_program_cache *cache;
     clnas_train_eval_config cfg;
     clnas_algo_choices choices; /* every choice made so far in this run */
+    clnas_workspace *workspace; /* activation memory every trial's model reuses */
     char choices_path[1024];
 } train_eval;
 
@@ -70,7 +71,7 @@ static clnas_status evaluate(void *state, const clnas_genotype *arch, clnas_eval
     clnas_train_result res;
     memset(&res, 0, sizeof res);
     double acc = NAN, loss = NAN, t_compile = 0;
-    clnas_status st = clnas_model_new_with_choices(te->dev, te->cache, &nc, &te->choices, &model, &trial_err);
+    clnas_status st = clnas_model_new_in(te->dev, te->cache, &nc, &te->choices, te->workspace, &model, &trial_err);
     if (st == CLNAS_OK) {
         t_compile = now_seconds() - t0;
         out->params = clnas_model_param_count(model);
@@ -106,6 +107,7 @@ static void destroy(void *state)
 {
     train_eval *te = state;
     clnas_algo_choices_free(&te->choices);
+    clnas_workspace_free(te->workspace);
     free(te);
 }
 
@@ -124,6 +126,11 @@ clnas_status clnas_train_evaluator_new(clnas_device *dev, struct clnas_program_c
     te->cache = cache;
     te->cfg = *cfg;
     clnas_algo_choices_init(&te->choices);
+    clnas_status made = clnas_workspace_new(dev, &te->workspace, err);
+    if (made != CLNAS_OK) {
+        destroy(te);
+        return made;
+    }
     if (cfg->choices_path) {
         snprintf(te->choices_path, sizeof te->choices_path, "%s", cfg->choices_path);
         int ignored = 0;

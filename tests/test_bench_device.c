@@ -157,11 +157,11 @@ static void test_warm_setup_hits_the_cache(void **state)
     tiny_config(&cfg);
     clnas_bench_setup_result cold, warm;
     clnas_error err;
-    if (clnas_bench_setup(f->dev, f->dir, &cfg, &cold, &err) != CLNAS_OK)
+    if (clnas_bench_setup(f->dev, f->dir, &cfg, NULL, &cold, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
     assert_true(cold.cache.builds > 0);
     assert_int_equal(cold.cache.disk_hits, 0);
-    if (clnas_bench_setup(f->dev, f->dir, &cfg, &warm, &err) != CLNAS_OK)
+    if (clnas_bench_setup(f->dev, f->dir, &cfg, NULL, &warm, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
     assert_int_equal(warm.cache.builds, 0);
     assert_int_equal(warm.cache.disk_hits, cold.cache.builds);

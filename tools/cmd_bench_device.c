@@ -10,6 +10,7 @@
 #include "bench_device.h"
 #include "bench_report.h"
 #include "cli.h"
+#include "clnas/model.h"
 
 static void usage(FILE *f)
 {
@@ -259,7 +260,8 @@ static int remove_entry(const char *path, const struct stat *sb, int flag, struc
     return remove(path);
 }
 
-/* Cold: a fresh temporary cache directory (removed after); warm: the same directory again, filled by cold. Without
+/* Cold: a fresh temporary cache directory (removed after); warm: the same directory again, filled by cold, and the
+ * activation memory the cold model left in the workspace, as the next architecture of a search gets it. Without
  * cold, warm uses the user's cache after one run there has filled it. */
 static clnas_status bench_compile(clnas_device *dev, const device_options *o, cJSON *out, clnas_error *err)
 {
@@ -272,26 +274,32 @@ static clnas_status bench_compile(clnas_device *dev, const device_options *o, cJ
     snprintf(dir, sizeof dir, "%s/clnas-bench-cache-XXXXXX", tmp && tmp[0] == '/' ? tmp : "/tmp");
     const char *cache_dir = NULL;
     clnas_bench_setup_result r;
+    clnas_workspace *ws = NULL;
+    if (st == CLNAS_OK)
+        st = clnas_workspace_new(dev, &ws, err);
     if (st == CLNAS_OK && !o->no_cold) {
-        if (!mkdtemp(dir))
+        if (!mkdtemp(dir)) {
+            clnas_workspace_free(ws);
             return clnas_error_set(err, CLNAS_ERR_IO, "cannot create a temporary cache directory %s", dir);
+        }
         cache_dir = dir;
         progress("bench device: %s\n", "setup with an empty program cache (builds every program)");
-        st = clnas_bench_setup(dev, cache_dir, &cfg, &r, err);
+        st = clnas_bench_setup(dev, cache_dir, &cfg, ws, &r, err);
         if (st == CLNAS_OK)
             cJSON_AddItemToObject(comp, "cold", setup_json(&r));
     } else if (st == CLNAS_OK) {
         cJSON *s = cJSON_AddObjectToObject(comp, "cold");
         cJSON_AddBoolToObject(s, "skipped", 1);
         progress("bench device: %s\n", "filling the program cache for the warm setup");
-        st = clnas_bench_setup(dev, NULL, &cfg, &r, err);
+        st = clnas_bench_setup(dev, NULL, &cfg, ws, &r, err);
     }
     if (st == CLNAS_OK) {
         progress("bench device: %s\n", "setup with the program cache filled");
-        st = clnas_bench_setup(dev, cache_dir, &cfg, &r, err);
+        st = clnas_bench_setup(dev, cache_dir, &cfg, ws, &r, err);
         if (st == CLNAS_OK)
             cJSON_AddItemToObject(comp, "warm", setup_json(&r));
     }
+    clnas_workspace_free(ws);
     if (cache_dir)
         nftw(cache_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
     return st;

@@ -2,6 +2,7 @@
 #ifndef CLNAS_MODEL_H
 #define CLNAS_MODEL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "clnas/device.h"
@@ -32,6 +33,20 @@ struct clnas_algo_choices;
 clnas_status clnas_model_new_with_choices(clnas_device *dev, struct clnas_program_cache *cache,
                                           const clnas_net_config *cfg, const struct clnas_algo_choices *recorded,
                                           clnas_model **out, clnas_error *err);
+/* Device memory that models made one after another reuse: the activation arena, kept at the largest size asked
+ * for (a step writes every activation before reading it). A search makes each trial's model in one workspace, so a
+ * new architecture whose kernels are cached starts without allocating and first-touching its activations. Models
+ * made in one workspace must not run interleaved: finish with one before stepping another. */
+typedef struct clnas_workspace clnas_workspace;
+clnas_status clnas_workspace_new(clnas_device *dev, clnas_workspace **out, clnas_error *err);
+/* Models made in the workspace may outlive it (they hold their own reference to the buffer). */
+void clnas_workspace_free(clnas_workspace *ws);
+/* Bytes of the activation buffer the workspace holds now. */
+size_t clnas_workspace_bytes(const clnas_workspace *ws);
+/* As clnas_model_new_with_choices, with the activation arena taken from `ws` (NULL: a fresh one). */
+clnas_status clnas_model_new_in(clnas_device *dev, struct clnas_program_cache *cache, const clnas_net_config *cfg,
+                                const struct clnas_algo_choices *recorded, clnas_workspace *ws, clnas_model **out,
+                                clnas_error *err);
 /* The algorithm choices this model's executor made (to record with a run). */
 const struct clnas_algo_choices *clnas_model_algo_choices(const clnas_model *model);
 /* Forward floating-point operations per image (2 x multiply-adds of the convolutions and the classifier). */
