@@ -161,7 +161,8 @@ int main(int argc, char **argv)
             status = 1;
             continue;
         }
-        printf("%-10s %9.3f ms  %7.1f GFLOP/s  (median %.1f GFLOP/s; %.1f GFLOP per CPU second; global %zu local %zu)\n",
+        printf("%-10s %9.3f ms  %7.1f GFLOP/s  (median %.1f GFLOP/s; %.1f GFLOP per CPU second; "
+               "global %zu local %zu)\n",
                pass[i], ms, gflop / (ms * 1e-3), gflop / (median * 1e-3), gflop / (cpu_ms * 1e-3), d.global[0],
                d.local[0]);
     }

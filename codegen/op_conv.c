@@ -68,14 +68,8 @@ static clnas_status conv_check(const clnas_conv_params *p, const char *pass, cln
 /* Work-group size of the weight-gradient reduction (a power of two). */
 #define BWD_FILTER_LOCAL 16
 
-/* Vector accumulators a long-row weight-gradient work-item keeps in registers: CO_BLOCK * ksize^2. */
+/* Vector accumulators a weight-gradient work-item keeps in registers: CO_BLOCK * ksize^2. */
 #define BWD_FILTER_MAX_SUMS 18
-
-/* Vector registers of a short-row weight-gradient register block: CO_BLOCK * (ksize accumulators + a dy vector). */
-#define BWD_FILTER_BLOCK_REGS 20
-
-/* Images a weight-gradient work-item takes before it moves to the next register block. */
-#define BWD_FILTER_IMAGE_CHUNK 4
 
 /* Results of one weight-gradient work-group (CO_GROUP * CI_BLOCK * ksize^2); each work-item keeps as many vector
  * accumulators in private memory. */
@@ -158,14 +152,7 @@ clnas_status clnas_op_conv_bwd_filter_desc(const clnas_conv_params *p, clnas_ker
         return st;
     static const char *const slots[] = {"dy", "x", "dw"};
     int taps = p->ksize * p->ksize;
-    /* Stride 1 with rows of one vector (16 lanes in float): a register block takes one row of taps (KH_BLOCK 1) of
-     * more output channels, so each dy row feeds ksize accumulators and each input row more channels. Longer rows
-     * and stride 2: all taps of fewer channels (dy rows of more vectors take more registers; at stride 2 the
-     * compiler leaves a loop of the short-row blocking rolled). Measured with bench/conv_bench.c. */
-    int short_rows = p->stride == 1 && conv_wo(p) <= 16;
-    int kh_block = short_rows ? 1 : p->ksize;
-    int co_block = short_rows ? channel_block(p->co, p->ksize + 1, BWD_FILTER_BLOCK_REGS)
-                              : channel_block(p->co, taps, BWD_FILTER_MAX_SUMS);
+    int co_block = channel_block(p->co, taps, BWD_FILTER_MAX_SUMS);
     int ci_block = channel_block(p->ci, 1, 8);
     /* Output channels per work-group: as many register blocks as keep the group's results within
      * BWD_FILTER_GROUP_SUMS, so each image's input block is read once for all of them. */
@@ -175,11 +162,10 @@ clnas_status clnas_op_conv_bwd_filter_desc(const clnas_conv_params *p, clnas_ker
     int local = BWD_FILTER_LOCAL;
     while (local > 1 && local * co_group * ci_block * taps > BWD_FILTER_LOCAL_SUMS)
         local /= 2;
-    const conv_define own[] = {{"CO_BLOCK", co_block}, {"CO_GROUP", co_group},
-                               {"CI_BLOCK", ci_block}, {"LOCAL", local},
-                               {"KH_BLOCK", kh_block}, {"IMAGE_CHUNK", BWD_FILTER_IMAGE_CHUNK}};
+    const conv_define own[] = {
+        {"CO_BLOCK", co_block}, {"CO_GROUP", co_group}, {"CI_BLOCK", ci_block}, {"LOCAL", local}};
     /* ACCUM 0 whatever p->accum says: the weight gradient overwrites. */
-    st = conv_desc(d, "conv2d_bwd_filter", p, 0, own, 6, slots, 3, err);
+    st = conv_desc(d, "conv2d_bwd_filter", p, 0, own, 4, slots, 3, err);
     /* One work-group per (CO_GROUP output channels, CI_BLOCK input channels). */
     clnas_kernel_desc_geometry_1d(d, (size_t)(p->co / co_group) * (size_t)(p->ci / ci_block) * (size_t)local,
                                   (size_t)local);

@@ -76,7 +76,8 @@ __kernel void conv2d_bwd_data(TENSOR_IN(dy), TENSOR_IN(w), TENSOR_OUT(dx))
         for (int v = 0; v < NV; v++) {
             realv g = acc[cb][v];
 #if RELU_IN
-            g = select((realv)0, g, row_load(TENSOR_AT(x) + row + cb * (H * W), v, W, TENSOR_AT(x) + N * CI * H * W) > (realv)0);
+            const realv xv = row_load(TENSOR_AT(x) + row + cb * (H * W), v, W, TENSOR_AT(x) + N * CI * H * W);
+            g = select((realv)0, g, xv > (realv)0);
 #endif
             row_store(TENSOR_AT(dx) + row + cb * (H * W), v, W, g, ACCUM);
         }

@@ -17,8 +17,8 @@ static const clnas_conv_params conv_shapes[] = {
     {2, 16, 32, 9, 19, 3, 2, 1, 1, 0},
     {2, 6, 12, 7, 20, 1, 1, 0, 1, 1},
     {3, 16, 16, 7, 28, 3, 1, 1, 0, 1},
-    /* weight gradient: short rows with output channels in blocks of 4 and 2, images per work-item a chunk and a
-     * remainder (90 = 16 work-items x 6, chunks of 4) */
+    /* 7x7 with co 12 (not a multiple of 8) and 90 images (6 per work-item of the weight gradient); 1x1 14x14 with
+     * co 6 */
     {90, 5, 12, 7, 7, 3, 1, 1, 1, 0},
     {4, 8, 6, 14, 14, 1, 1, 0, 0, 1},
 };
