@@ -1,6 +1,7 @@
 /* clnas tool — `clnas search` with a DARTS config: first-order DARTS over the NB201 search network (every edge the
  * softmax(alpha)-weighted sum of its ops), one journal line, alpha heat map and checkpoint per epoch, resumable;
- * the derived cell is the run's best architecture. */
+ * the derived cell is the run's best architecture. A GDAS config runs the same loop with GDAS' sampled one-hot
+ * edge weights and straight-through alpha gradient (gdas.h). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "clnas/safetensors.h"
 #include "darts.h"
 #include "darts_params.h"
+#include "gdas_params.h"
 #include "executor.h"
 #include "journal.h"
 #include "plan.h"
@@ -25,6 +27,7 @@ typedef struct darts_run {
     clnas_journal journal;
     char checkpoint[1100];
     long params;
+    const char *method; /* "DARTS" or "GDAS" */
 } darts_run;
 
 static const clnas_arena saved_arenas[] = {CLNAS_ARENA_PARAMS, CLNAS_ARENA_MOMENTUM, CLNAS_ARENA_STATE};
@@ -123,7 +126,7 @@ static clnas_status write_outputs(darts_run *r, const clnas_darts_epoch *e, clna
 {
     char path[1100], title[128];
     snprintf(path, sizeof path, "%s/alpha_epoch_%03d.svg", r->dir, e->epoch);
-    snprintf(title, sizeof title, "DARTS, %s", r->dir);
+    snprintf(title, sizeof title, "%s, %s", r->method, r->dir);
     clnas_status st = clnas_arch_params_svg_write(e->alpha, path, e->epoch, title, err);
     if (st != CLNAS_OK)
         return st;
@@ -151,8 +154,9 @@ static clnas_status write_outputs(darts_run *r, const clnas_darts_epoch *e, clna
     st = clnas_journal_read(path, &entries, &n, &torn, &good, err);
     if (st == CLNAS_OK) {
         snprintf(path, sizeof path, "%s/progress.svg", r->dir);
-        st = clnas_progress_svg_write(path, entries, n, "DARTS: validation accuracy of the search network per epoch",
-                                      err);
+        char what[96];
+        snprintf(what, sizeof what, "%s: validation accuracy of the search network per epoch", r->method);
+        st = clnas_progress_svg_write(path, entries, n, what, err);
         clnas_journal_entries_free(entries, n);
     }
     return st;
@@ -203,8 +207,8 @@ static clnas_status epoch_done(const clnas_darts_epoch *e, void *user, clnas_err
 
 static void show_step(const clnas_darts_step *s, void *user)
 {
-    (void)user;
-    fprintf(stderr, "DARTS step %5d/%d  lr %.4f  train loss %.4f  val loss %.4f  %.0f s, %.0f s left\n", s->step,
+    const darts_run *r = user;
+    fprintf(stderr, "%s step %5d/%d  lr %.4f  train loss %.4f  val loss %.4f  %.0f s, %.0f s left\n", r->method, s->step,
             s->steps, s->lr, s->train_loss, s->val_loss, s->seconds, s->seconds_left);
 }
 
@@ -286,7 +290,18 @@ int search_darts(search_setup *s, const char *out, const char *resume_dir, const
                         "\"%s\"\n", s->cfg.evaluator.kind);
         goto done;
     }
-    if (clnas_darts_params_parse(s->cfg.strategy, resolved, &dp, &err) != CLNAS_OK) {
+    const int is_gdas = strcmp(s->cfg.strategy_name, "gdas") == 0;
+    clnas_gdas_params gp;
+    clnas_gdas gdas;
+    memset(&gdas, 0, sizeof gdas);
+    r.method = is_gdas ? "GDAS" : "DARTS";
+    if (is_gdas && clnas_gdas_params_parse(s->cfg.strategy, resolved, &gp, &err) == CLNAS_OK) {
+        dp.epochs = gp.epochs;
+        dp.adam = gp.adam;
+        gdas.tau_max = gp.tau_max;
+        gdas.tau_min = gp.tau_min;
+        gdas.seed = s->cfg.seed;
+    } else if (is_gdas || clnas_darts_params_parse(s->cfg.strategy, resolved, &dp, &err) != CLNAS_OK) {
         cli_fail(&err);
         goto done;
     }
@@ -295,7 +310,7 @@ int search_darts(search_setup *s, const char *out, const char *resume_dir, const
     else if (new_run_dir(s, out, resolved, run_dir, sizeof run_dir))
         goto done;
     r.dir = run_dir;
-    snprintf(r.checkpoint, sizeof r.checkpoint, "%s/darts_checkpoint.safetensors", run_dir);
+    snprintf(r.checkpoint, sizeof r.checkpoint, "%s/%s_checkpoint.safetensors", run_dir, is_gdas ? "gdas" : "darts");
     snprintf(path, sizeof path, "%s/algo_choices.tsv", run_dir);
     if (search_setup_evaluator(s, device, path))
         goto done;
@@ -347,9 +362,13 @@ int search_darts(search_setup *s, const char *out, const char *resume_dir, const
     opt.epoch_done = epoch_done;
     opt.user = &r;
     opt.stop = cli_catch_interrupt();
-    printf("clnas search: %s, DARTS first order (search network C=%d N=%d, batch %d), %d epoch(s) of %d steps%s: "
+    opt.gdas = is_gdas ? &gdas : NULL;
+    if (is_gdas)
+        printf("clnas search: %s, GDAS: one op per edge sampled by hard Gumbel-softmax, tau %g -> %g linear per "
+               "epoch\n", run_dir, gp.tau_max, gp.tau_min);
+    printf("clnas search: %s, %s first order (search network C=%d N=%d, batch %d), %d epoch(s) of %d steps%s: "
            "weights SGD lr %g on %d training images, alpha Adam lr %g on %d validation images\n",
-           run_dir, net.channels, net.cells, net.batch, dp.epochs, train->count / net.batch,
+           run_dir, r.method, net.channels, net.cells, net.batch, dp.epochs, train->count / net.batch,
            epochs_done ? ", resumed" : "", opt.lr, train->count, dp.adam.lr, s->val.count);
     fflush(stdout);
     int finished = 0;
