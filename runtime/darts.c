@@ -235,6 +235,7 @@ clnas_status clnas_darts_search(clnas_model *model, clnas_arch_params *alpha, co
         e.alpha = alpha;
         epoch_summary(alpha, &e);
         e.seconds = now_seconds() - t0;
+        e.tau = opt->gdas ? opt->gdas->tau : 0.0;
         if (opt->epoch_done)
             st = opt->epoch_done(&e, opt->user, err);
         if (st == CLNAS_OK)

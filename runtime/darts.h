@@ -17,6 +17,7 @@ typedef struct clnas_darts_epoch {
     double skip_share_derived;     /* derived edges that are skip_connect, of 6 */
     double skip_prob_mean;         /* softmax(alpha)[skip_connect] averaged over the edges */
     double seconds;                /* the epoch's wall time */
+    double tau;                    /* GDAS: the epoch's Gumbel-softmax temperature (0 for DARTS) */
 } clnas_darts_epoch;
 
 typedef struct clnas_darts_step {

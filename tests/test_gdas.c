@@ -18,6 +18,7 @@
 #include "device_fixture.h"
 #include "executor.h"
 #include "gdas.h"
+#include "gdas_params.h"
 #include "plan.h"
 
 #define FD_STEP 1e-6
@@ -275,9 +276,41 @@ static void test_search_and_resume(void **state)
     clnas_dataset_free(&val);
 }
 
+static clnas_status parse(const char *text, clnas_gdas_params *p, clnas_error *err)
+{
+    cJSON *j = cJSON_Parse(text), *resolved = cJSON_CreateObject();
+    assert_non_null(j);
+    clnas_status st = clnas_gdas_params_parse(j, resolved, p, err);
+    cJSON_Delete(j);
+    cJSON_Delete(resolved);
+    return st;
+}
+
+/* The strategy section: defaults as NB201's GDAS, and errors naming the field and what was expected. */
+static void test_params(void **state)
+{
+    (void)state;
+    clnas_gdas_params p;
+    clnas_error err;
+    assert_int_equal(parse("{\"name\": \"gdas\"}", &p, &err), CLNAS_OK);
+    assert_int_equal(p.epochs, 1);
+    assert_true(p.tau_max == 10.0 && p.tau_min == 0.1);
+    assert_true(p.adam.lr == 3e-4 && p.adam.beta1 == 0.5 && p.adam.beta2 == 0.999 && p.adam.weight_decay == 1e-3);
+    assert_int_equal(parse("{\"name\": \"gdas\", \"epochs\": 3, \"tau_max\": 5, \"tau_min\": 1}", &p, &err),
+                     CLNAS_OK);
+    assert_true(p.epochs == 3 && p.tau_max == 5.0 && p.tau_min == 1.0);
+    assert_int_not_equal(parse("{\"name\": \"gdas\", \"tau_max\": 1, \"tau_min\": 2}", &p, &err), CLNAS_OK);
+    assert_non_null(strstr(err.message, "strategy.tau_min"));
+    assert_int_not_equal(parse("{\"name\": \"gdas\", \"tau_min\": 0}", &p, &err), CLNAS_OK);
+    assert_non_null(strstr(err.message, "strategy.tau_min"));
+    assert_int_not_equal(parse("{\"name\": \"gdas\", \"temperature\": 1}", &p, &err), CLNAS_OK);
+    assert_non_null(strstr(err.message, "temperature"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_params),
         cmocka_unit_test(test_straight_through_gradient),
         cmocka_unit_test(test_search_and_resume),
     };

@@ -185,6 +185,8 @@ static clnas_status epoch_done(const clnas_darts_epoch *e, void *user, clnas_err
     cJSON_AddNumberToObject(j.extra, "val_loss", e->val_loss);
     cJSON_AddNumberToObject(j.extra, "skip_share_derived", e->skip_share_derived);
     cJSON_AddNumberToObject(j.extra, "skip_prob_mean", e->skip_prob_mean);
+    if (e->tau > 0)
+        cJSON_AddNumberToObject(j.extra, "tau", e->tau);
     cJSON_AddItemToObject(j.extra, "alpha", alpha);
     /* journal first, then the checkpoint: a kill between them redoes this epoch, and resume drops its line */
     st = clnas_journal_append(&r->journal, &j, err);
@@ -213,7 +215,7 @@ static void show_step(const clnas_darts_step *s, void *user)
 }
 
 /* Refuses a search network whose arenas do not fit the device, naming the figure and what to shrink. */
-static int check_memory(const clnas_net_config *net, const clnas_device *dev)
+static int check_memory(const clnas_net_config *net, const clnas_device *dev, const char *method)
 {
     clnas_plan *plan = NULL;
     clnas_error err;
@@ -231,17 +233,17 @@ static int check_memory(const clnas_net_config *net, const clnas_device *dev)
     }
     long nparam = (long)plan->live_params;
     clnas_plan_free(plan);
-    printf("DARTS search network: %ld parameters; arenas %.1f MiB (weights, gradients, momenta, statistics %.1f MiB; "
+    printf("%s search network: %ld parameters; arenas %.1f MiB (weights, gradients, momenta, statistics %.1f MiB; "
            "activations %.1f MiB) on %s (%.0f MiB of memory)\n",
-           nparam, total / 1048576.0, weights / 1048576.0, (total - weights) / 1048576.0, dev->info.name,
+           method, nparam, total / 1048576.0, weights / 1048576.0, (total - weights) / 1048576.0, dev->info.name,
            (double)dev->info.global_mem_bytes / 1048576.0);
     if (total > 0.9 * (double)dev->info.global_mem_bytes || largest > (double)dev->info.max_alloc_bytes) {
         fprintf(stderr,
-                "clnas: the DARTS search network needs %.1f MiB of device memory (largest buffer %.1f MiB) but %s "
+                "clnas: the %s search network needs %.1f MiB of device memory (largest buffer %.1f MiB) but %s "
                 "has %.0f MiB (largest buffer %.0f MiB): every edge computes all of its ops, so use fewer channels "
                 "(proxy.channels %d), fewer cells (proxy.cells %d) or a smaller batch (proxy.batch %d)\n",
-                total / 1048576.0, largest / 1048576.0, dev->info.name, (double)dev->info.global_mem_bytes / 1048576.0,
-                (double)dev->info.max_alloc_bytes / 1048576.0, net->channels, net->cells, net->batch);
+                method, total / 1048576.0, largest / 1048576.0, dev->info.name,
+                (double)dev->info.global_mem_bytes / 1048576.0, (double)dev->info.max_alloc_bytes / 1048576.0, net->channels, net->cells, net->batch);
         return 1;
     }
     return 0;
@@ -286,8 +288,8 @@ int search_darts(search_setup *s, const char *out, const char *resume_dir, const
     char run_dir[1024], path[1100];
     int rc = 1;
     if (strcmp(s->cfg.evaluator.kind, "train") != 0) {
-        fprintf(stderr, "clnas: evaluator.kind: DARTS trains its search network on the data; expected \"train\", got "
-                        "\"%s\"\n", s->cfg.evaluator.kind);
+        fprintf(stderr, "clnas: evaluator.kind: %s trains its search network on the data; expected \"train\", got "
+                        "\"%s\"\n", s->cfg.strategy_name, s->cfg.evaluator.kind);
         goto done;
     }
     const int is_gdas = strcmp(s->cfg.strategy_name, "gdas") == 0;
@@ -324,7 +326,7 @@ int search_darts(search_setup *s, const char *out, const char *resume_dir, const
     net.height = train->height;
     net.width = train->width;
     net.darts = 1;
-    if (check_memory(&net, s->dev))
+    if (check_memory(&net, s->dev, r.method))
         goto done;
     if (clnas_model_new(s->dev, s->cache, &net, &r.model, &err) != CLNAS_OK ||
         clnas_model_init(r.model, s->cfg.seed, &err) != CLNAS_OK) {
