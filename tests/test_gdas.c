@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -20,6 +22,7 @@
 #include "gdas.h"
 #include "gdas_params.h"
 #include "plan.h"
+#include "scratch_dir.h"
 
 #define FD_STEP 1e-6
 #define HW 8
@@ -307,12 +310,50 @@ static void test_params(void **state)
     assert_non_null(strstr(err.message, "temperature"));
 }
 
+/* `clnas search` with configs/gdas.json and `sets`: exit status and output. */
+static int run_search(const char *dir, const char *sets, char *out, size_t cap)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "'%s' search --config '%s/../../configs/gdas.json' %s --out '%s/run' 2>&1",
+             CLNAS_TOOL_PATH, CLNAS_TEST_DATA, sets, dir);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = 0;
+    int status = pclose(p);
+    printf("%s", out);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The CLI: a bad temperature schedule is refused naming the field; a network too large for the device is refused
+ * with the figure and what to shrink, before anything is written (needs Debian's Fashion-MNIST; skipped
+ * without it). */
+static void test_cli_refusals(void **state)
+{
+    (void)state;
+    if (access(CLNAS_DEFAULT_DATA_DIR, R_OK) != 0)
+        skip();
+    char *dir = scratch_dir_new("gdas-cli");
+    assert_non_null(dir);
+    char out[8192], path[1100];
+    assert_int_equal(run_search(dir, "--set strategy.tau_min=20", out, sizeof out), 1);
+    assert_non_null(strstr(out, "strategy.tau_min: expected at most tau_max (10)"));
+    assert_int_equal(run_search(dir, "--set proxy.channels=256 --set proxy.batch=4096", out, sizeof out), 1);
+    assert_non_null(strstr(out, "the GDAS search network needs"));
+    assert_non_null(strstr(out, "fewer channels (proxy.channels 256)"));
+    snprintf(path, sizeof path, "%s/run/journal.jsonl", dir);
+    assert_int_not_equal(access(path, F_OK), 0);
+    scratch_dir_remove(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_params),
         cmocka_unit_test(test_straight_through_gradient),
         cmocka_unit_test(test_search_and_resume),
+        cmocka_unit_test(test_cli_refusals),
     };
     return cmocka_run_group_tests(tests, device_fixture_with_cache, device_fixture_teardown);
 }
