@@ -10,7 +10,7 @@
 
 typedef struct clnas_gdas {
     double tau_max, tau_min; /* annealed linearly per epoch (clnas_arch_params_tau) */
-    uint64_t seed;           /* Gumbel noise: one stream per epoch, so a resumed epoch samples as an uninterrupted one */
+    uint64_t seed;           /* Gumbel noise: one stream per epoch, so a resumed epoch samples as uninterrupted */
     double tau;              /* of the current epoch */
     clnas_rng rng;
     int chosen[CLNAS_NB201_EDGES];                        /* the last sample */

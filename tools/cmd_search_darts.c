@@ -210,8 +210,8 @@ static clnas_status epoch_done(const clnas_darts_epoch *e, void *user, clnas_err
 static void show_step(const clnas_darts_step *s, void *user)
 {
     const darts_run *r = user;
-    fprintf(stderr, "%s step %5d/%d  lr %.4f  train loss %.4f  val loss %.4f  %.0f s, %.0f s left\n", r->method, s->step,
-            s->steps, s->lr, s->train_loss, s->val_loss, s->seconds, s->seconds_left);
+    fprintf(stderr, "%s step %5d/%d  lr %.4f  train loss %.4f  val loss %.4f  %.0f s, %.0f s left\n", r->method,
+            s->step, s->steps, s->lr, s->train_loss, s->val_loss, s->seconds, s->seconds_left);
 }
 
 /* Refuses a search network whose arenas do not fit the device, naming the figure and what to shrink. */
@@ -243,7 +243,8 @@ static int check_memory(const clnas_net_config *net, const clnas_device *dev, co
                 "has %.0f MiB (largest buffer %.0f MiB): every edge computes all of its ops, so use fewer channels "
                 "(proxy.channels %d), fewer cells (proxy.cells %d) or a smaller batch (proxy.batch %d)\n",
                 method, total / 1048576.0, largest / 1048576.0, dev->info.name,
-                (double)dev->info.global_mem_bytes / 1048576.0, (double)dev->info.max_alloc_bytes / 1048576.0, net->channels, net->cells, net->batch);
+                (double)dev->info.global_mem_bytes / 1048576.0, (double)dev->info.max_alloc_bytes / 1048576.0,
+                net->channels, net->cells, net->batch);
         return 1;
     }
     return 0;
