@@ -160,6 +160,8 @@ clnas_status clnas_darts_search(clnas_model *model, clnas_arch_params *alpha, co
         e.epoch = ep;
         e.epochs = opt->epochs;
         const double t0 = now_seconds();
+        if (opt->gdas)
+            st = clnas_gdas_epoch_begin(opt->gdas, ep, opt->epochs, err);
         long train_hits = 0, val_hits = 0;
         double window_train = 0, window_val = 0;
         int window = 0;
@@ -170,7 +172,8 @@ clnas_status clnas_darts_search(clnas_model *model, clnas_arch_params *alpha, co
             const double lr = 0.5 * opt->lr * (1.0 + cos(PI * (double)t / (double)steps));
             double train_loss = 0, val_loss = 0;
             /* weights, on a training batch */
-            st = clnas_darts_set_edge_weights(model, alpha, err);
+            st = opt->gdas ? clnas_gdas_sample(model, alpha, opt->gdas, err)
+                           : clnas_darts_set_edge_weights(model, alpha, err);
             if (st == CLNAS_OK)
                 st = stream_next(&tr, err);
             if (st == CLNAS_OK)
@@ -181,7 +184,9 @@ clnas_status clnas_darts_search(clnas_model *model, clnas_arch_params *alpha, co
                 break;
             train_hits += correct(logits, tr.labels, c->batch, c->classes);
             /* alpha, on a validation batch, at the weights just stepped (first order) */
-            st = stream_next(&va, err);
+            st = opt->gdas ? clnas_gdas_sample(model, alpha, opt->gdas, err) : CLNAS_OK;
+            if (st == CLNAS_OK)
+                st = stream_next(&va, err);
             if (st == CLNAS_OK)
                 st = clnas_model_set_batch(model, va.images, va.labels, err);
             if (st == CLNAS_OK)
@@ -194,7 +199,8 @@ clnas_status clnas_darts_search(clnas_model *model, clnas_arch_params *alpha, co
                 st = clnas_model_read_logits(model, logits, err);
             double dalpha[CLNAS_NB201_EDGES * CLNAS_NB201_OPS];
             if (st == CLNAS_OK)
-                st = alpha_gradient(model, alpha, dalpha, err);
+                st = opt->gdas ? clnas_gdas_alpha_gradient(model, alpha, opt->gdas, dalpha, err)
+                               : alpha_gradient(model, alpha, dalpha, err);
             if (st == CLNAS_OK)
                 st = clnas_arch_params_adam_step(alpha, &opt->adam, dalpha, err);
             if (st != CLNAS_OK)
@@ -229,6 +235,7 @@ clnas_status clnas_darts_search(clnas_model *model, clnas_arch_params *alpha, co
         e.alpha = alpha;
         epoch_summary(alpha, &e);
         e.seconds = now_seconds() - t0;
+        e.tau = opt->gdas ? opt->gdas->tau : 0.0;
         if (opt->epoch_done)
             st = opt->epoch_done(&e, opt->user, err);
         if (st == CLNAS_OK)

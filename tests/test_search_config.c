@@ -209,8 +209,9 @@ static const bad_case bad_cases[] = {
     /* strategy: only its name is checked here */
     {"{\"strategy\": 5}", "strategy: expected an object, got 5"},
     {"{\"strategy\": {\"name\": \"evolution\"}}",
-     "strategy.name: expected one of \"rea\", \"random\", \"reinforce\", \"spos\", \"darts\", got \"evolution\""},
-    {"{\"strategy\": {\"name\": 1}}", "strategy.name: expected one of \"rea\", \"random\", \"reinforce\", \"spos\", \"darts\", got 1"},
+     "strategy.name: expected one of \"rea\", \"random\", \"reinforce\", \"spos\", \"darts\", \"gdas\", got \"evolution\""},
+    {"{\"strategy\": {\"name\": 1}}",
+     "strategy.name: expected one of \"rea\", \"random\", \"reinforce\", \"spos\", \"darts\", \"gdas\", got 1"},
     /* a typo is reported before a missing file */
     {"{\"dataset\": {\"dir\": \"/nonexistent-clnas\"}, \"proxy\": {\"cels\": 1}}",
      "proxy.cels: unknown key (known: channels, cells, epochs, batch, lr, measured_kendall_tau, measured_note)"},
@@ -555,9 +556,9 @@ static void test_shipped_configs(void **state)
 {
     (void)state;
     static const char *const files[] = {"default.json", "rea.json", "random.json", "reinforce.json", "gpu-full.json",
-                                        "table-rea.json", "spos.json"};
-    static const char *const strategies[] = {"rea", "rea", "random", "reinforce", "rea", "rea", "spos"};
-    for (int i = 0; i < 7; i++) {
+                                        "table-rea.json", "spos.json",   "gdas.json"};
+    static const char *const strategies[] = {"rea", "rea", "random", "reinforce", "rea", "rea", "spos", "gdas"};
+    for (int i = 0; i < 8; i++) {
         char path[1024];
         snprintf(path, sizeof path, "%s/../../configs/%s", CLNAS_TEST_DATA, files[i]);
         cJSON *root;

@@ -94,9 +94,10 @@ int cmd_search(int argc, char **argv)
     if (search_setup_config(config, sets, nsets, &root, &s.cfg))
         return 1;
     cJSON_Delete(root);
-    if (strcmp(s.cfg.strategy_name, "spos") == 0 || strcmp(s.cfg.strategy_name, "darts") == 0) { /* one-shot */
-        int rc = strcmp(s.cfg.strategy_name, "darts") == 0 ? search_darts(&s, out, resume ? run_dir : NULL, device)
-                                                           : search_oneshot(&s, out, resume ? run_dir : NULL, device);
+    if (strcmp(s.cfg.strategy_name, "spos") == 0 || strcmp(s.cfg.strategy_name, "darts") == 0 ||
+        strcmp(s.cfg.strategy_name, "gdas") == 0) { /* one-shot */
+        int rc = strcmp(s.cfg.strategy_name, "spos") != 0 ? search_darts(&s, out, resume ? run_dir : NULL, device)
+                                                          : search_oneshot(&s, out, resume ? run_dir : NULL, device);
         search_setup_free(&s);
         return rc;
     }
@@ -107,7 +108,7 @@ int cmd_search(int argc, char **argv)
     void *state = NULL;
     int rc = 1;
     if (!strategy) {
-        fprintf(stderr, "clnas: strategy.name: unknown strategy \"%s\" (known: rea, random, reinforce, spos, darts)\n",
+        fprintf(stderr, "clnas: strategy.name: unknown strategy \"%s\" (known: rea, random, reinforce, spos, darts, gdas)\n",
                 s.cfg.strategy_name);
         goto done;
     }

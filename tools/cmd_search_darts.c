@@ -1,6 +1,7 @@
 /* clnas tool — `clnas search` with a DARTS config: first-order DARTS over the NB201 search network (every edge the
  * softmax(alpha)-weighted sum of its ops), one journal line, alpha heat map and checkpoint per epoch, resumable;
- * the derived cell is the run's best architecture. */
+ * the derived cell is the run's best architecture. A GDAS config runs the same loop with GDAS' sampled one-hot
+ * edge weights and straight-through alpha gradient (gdas.h). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "clnas/safetensors.h"
 #include "darts.h"
 #include "darts_params.h"
+#include "gdas_params.h"
 #include "executor.h"
 #include "journal.h"
 #include "plan.h"
@@ -25,6 +27,7 @@ typedef struct darts_run {
     clnas_journal journal;
     char checkpoint[1100];
     long params;
+    const char *method; /* "DARTS" or "GDAS" */
 } darts_run;
 
 static const clnas_arena saved_arenas[] = {CLNAS_ARENA_PARAMS, CLNAS_ARENA_MOMENTUM, CLNAS_ARENA_STATE};
@@ -123,7 +126,7 @@ static clnas_status write_outputs(darts_run *r, const clnas_darts_epoch *e, clna
 {
     char path[1100], title[128];
     snprintf(path, sizeof path, "%s/alpha_epoch_%03d.svg", r->dir, e->epoch);
-    snprintf(title, sizeof title, "DARTS, %s", r->dir);
+    snprintf(title, sizeof title, "%s, %s", r->method, r->dir);
     clnas_status st = clnas_arch_params_svg_write(e->alpha, path, e->epoch, title, err);
     if (st != CLNAS_OK)
         return st;
@@ -151,8 +154,9 @@ static clnas_status write_outputs(darts_run *r, const clnas_darts_epoch *e, clna
     st = clnas_journal_read(path, &entries, &n, &torn, &good, err);
     if (st == CLNAS_OK) {
         snprintf(path, sizeof path, "%s/progress.svg", r->dir);
-        st = clnas_progress_svg_write(path, entries, n, "DARTS: validation accuracy of the search network per epoch",
-                                      err);
+        char what[96];
+        snprintf(what, sizeof what, "%s: validation accuracy of the search network per epoch", r->method);
+        st = clnas_progress_svg_write(path, entries, n, what, err);
         clnas_journal_entries_free(entries, n);
     }
     return st;
@@ -181,6 +185,8 @@ static clnas_status epoch_done(const clnas_darts_epoch *e, void *user, clnas_err
     cJSON_AddNumberToObject(j.extra, "val_loss", e->val_loss);
     cJSON_AddNumberToObject(j.extra, "skip_share_derived", e->skip_share_derived);
     cJSON_AddNumberToObject(j.extra, "skip_prob_mean", e->skip_prob_mean);
+    if (e->tau > 0)
+        cJSON_AddNumberToObject(j.extra, "tau", e->tau);
     cJSON_AddItemToObject(j.extra, "alpha", alpha);
     /* journal first, then the checkpoint: a kill between them redoes this epoch, and resume drops its line */
     st = clnas_journal_append(&r->journal, &j, err);
@@ -203,13 +209,13 @@ static clnas_status epoch_done(const clnas_darts_epoch *e, void *user, clnas_err
 
 static void show_step(const clnas_darts_step *s, void *user)
 {
-    (void)user;
-    fprintf(stderr, "DARTS step %5d/%d  lr %.4f  train loss %.4f  val loss %.4f  %.0f s, %.0f s left\n", s->step,
-            s->steps, s->lr, s->train_loss, s->val_loss, s->seconds, s->seconds_left);
+    const darts_run *r = user;
+    fprintf(stderr, "%s step %5d/%d  lr %.4f  train loss %.4f  val loss %.4f  %.0f s, %.0f s left\n", r->method,
+            s->step, s->steps, s->lr, s->train_loss, s->val_loss, s->seconds, s->seconds_left);
 }
 
 /* Refuses a search network whose arenas do not fit the device, naming the figure and what to shrink. */
-static int check_memory(const clnas_net_config *net, const clnas_device *dev)
+static int check_memory(const clnas_net_config *net, const clnas_device *dev, const char *method)
 {
     clnas_plan *plan = NULL;
     clnas_error err;
@@ -227,17 +233,18 @@ static int check_memory(const clnas_net_config *net, const clnas_device *dev)
     }
     long nparam = (long)plan->live_params;
     clnas_plan_free(plan);
-    printf("DARTS search network: %ld parameters; arenas %.1f MiB (weights, gradients, momenta, statistics %.1f MiB; "
+    printf("%s search network: %ld parameters; arenas %.1f MiB (weights, gradients, momenta, statistics %.1f MiB; "
            "activations %.1f MiB) on %s (%.0f MiB of memory)\n",
-           nparam, total / 1048576.0, weights / 1048576.0, (total - weights) / 1048576.0, dev->info.name,
+           method, nparam, total / 1048576.0, weights / 1048576.0, (total - weights) / 1048576.0, dev->info.name,
            (double)dev->info.global_mem_bytes / 1048576.0);
     if (total > 0.9 * (double)dev->info.global_mem_bytes || largest > (double)dev->info.max_alloc_bytes) {
         fprintf(stderr,
-                "clnas: the DARTS search network needs %.1f MiB of device memory (largest buffer %.1f MiB) but %s "
+                "clnas: the %s search network needs %.1f MiB of device memory (largest buffer %.1f MiB) but %s "
                 "has %.0f MiB (largest buffer %.0f MiB): every edge computes all of its ops, so use fewer channels "
                 "(proxy.channels %d), fewer cells (proxy.cells %d) or a smaller batch (proxy.batch %d)\n",
-                total / 1048576.0, largest / 1048576.0, dev->info.name, (double)dev->info.global_mem_bytes / 1048576.0,
-                (double)dev->info.max_alloc_bytes / 1048576.0, net->channels, net->cells, net->batch);
+                method, total / 1048576.0, largest / 1048576.0, dev->info.name,
+                (double)dev->info.global_mem_bytes / 1048576.0, (double)dev->info.max_alloc_bytes / 1048576.0,
+                net->channels, net->cells, net->batch);
         return 1;
     }
     return 0;
@@ -282,11 +289,22 @@ int search_darts(search_setup *s, const char *out, const char *resume_dir, const
     char run_dir[1024], path[1100];
     int rc = 1;
     if (strcmp(s->cfg.evaluator.kind, "train") != 0) {
-        fprintf(stderr, "clnas: evaluator.kind: DARTS trains its search network on the data; expected \"train\", got "
-                        "\"%s\"\n", s->cfg.evaluator.kind);
+        fprintf(stderr, "clnas: evaluator.kind: %s trains its search network on the data; expected \"train\", got "
+                        "\"%s\"\n", s->cfg.strategy_name, s->cfg.evaluator.kind);
         goto done;
     }
-    if (clnas_darts_params_parse(s->cfg.strategy, resolved, &dp, &err) != CLNAS_OK) {
+    const int is_gdas = strcmp(s->cfg.strategy_name, "gdas") == 0;
+    clnas_gdas_params gp;
+    clnas_gdas gdas;
+    memset(&gdas, 0, sizeof gdas);
+    r.method = is_gdas ? "GDAS" : "DARTS";
+    if (is_gdas && clnas_gdas_params_parse(s->cfg.strategy, resolved, &gp, &err) == CLNAS_OK) {
+        dp.epochs = gp.epochs;
+        dp.adam = gp.adam;
+        gdas.tau_max = gp.tau_max;
+        gdas.tau_min = gp.tau_min;
+        gdas.seed = s->cfg.seed;
+    } else if (is_gdas || clnas_darts_params_parse(s->cfg.strategy, resolved, &dp, &err) != CLNAS_OK) {
         cli_fail(&err);
         goto done;
     }
@@ -295,7 +313,7 @@ int search_darts(search_setup *s, const char *out, const char *resume_dir, const
     else if (new_run_dir(s, out, resolved, run_dir, sizeof run_dir))
         goto done;
     r.dir = run_dir;
-    snprintf(r.checkpoint, sizeof r.checkpoint, "%s/darts_checkpoint.safetensors", run_dir);
+    snprintf(r.checkpoint, sizeof r.checkpoint, "%s/%s_checkpoint.safetensors", run_dir, is_gdas ? "gdas" : "darts");
     snprintf(path, sizeof path, "%s/algo_choices.tsv", run_dir);
     if (search_setup_evaluator(s, device, path))
         goto done;
@@ -309,7 +327,7 @@ int search_darts(search_setup *s, const char *out, const char *resume_dir, const
     net.height = train->height;
     net.width = train->width;
     net.darts = 1;
-    if (check_memory(&net, s->dev))
+    if (check_memory(&net, s->dev, r.method))
         goto done;
     if (clnas_model_new(s->dev, s->cache, &net, &r.model, &err) != CLNAS_OK ||
         clnas_model_init(r.model, s->cfg.seed, &err) != CLNAS_OK) {
@@ -347,9 +365,13 @@ int search_darts(search_setup *s, const char *out, const char *resume_dir, const
     opt.epoch_done = epoch_done;
     opt.user = &r;
     opt.stop = cli_catch_interrupt();
-    printf("clnas search: %s, DARTS first order (search network C=%d N=%d, batch %d), %d epoch(s) of %d steps%s: "
+    opt.gdas = is_gdas ? &gdas : NULL;
+    if (is_gdas)
+        printf("clnas search: %s, GDAS: one op per edge sampled by hard Gumbel-softmax, tau %g -> %g linear per "
+               "epoch\n", run_dir, gp.tau_max, gp.tau_min);
+    printf("clnas search: %s, %s first order (search network C=%d N=%d, batch %d), %d epoch(s) of %d steps%s: "
            "weights SGD lr %g on %d training images, alpha Adam lr %g on %d validation images\n",
-           run_dir, net.channels, net.cells, net.batch, dp.epochs, train->count / net.batch,
+           run_dir, r.method, net.channels, net.cells, net.batch, dp.epochs, train->count / net.batch,
            epochs_done ? ", resumed" : "", opt.lr, train->count, dp.adam.lr, s->val.count);
     fflush(stdout);
     int finished = 0;

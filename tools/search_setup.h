@@ -30,7 +30,7 @@ int search_setup_make_dirs(const char *path);
 /* `clnas search` for a one-shot config (strategy.name "spos"): out (may be NULL) or resume_dir (NULL for a new
  * run) as for a multi-trial search; returns the exit status. */
 int search_oneshot(search_setup *s, const char *out, const char *resume_dir, const char *device);
-/* The same for strategy.name "darts" (tools/cmd_search_darts.c). */
+/* The same for strategy.name "darts" or "gdas" (tools/cmd_search_darts.c). */
 int search_darts(search_setup *s, const char *out, const char *resume_dir, const char *device);
 void search_setup_free(search_setup *s);
 

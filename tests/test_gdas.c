@@ -1,0 +1,359 @@
+/* clnas — GDAS on the NB201 search network: alpha's straight-through gradient against central differences in
+ * float64 with the Gumbel noise fixed, the sampled one-hot edge weights, and a search stopped after its first epoch
+ * and resumed ending where an uninterrupted one does. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "clnas/model.h"
+#include "clnas/rng.h"
+#include "darts.h"
+#include "device_fixture.h"
+#include "executor.h"
+#include "gdas.h"
+#include "gdas_params.h"
+#include "plan.h"
+#include "scratch_dir.h"
+
+#define FD_STEP 1e-6
+#define HW 8
+#define IMAGES 24
+#define BATCH 4
+
+static clnas_model *model_ok(device_fixture *fx, int fp64)
+{
+    clnas_net_config cfg;
+    clnas_net_config_default(&cfg);
+    cfg.channels = fp64 ? 3 : 2;
+    cfg.cells = 1;
+    cfg.batch = BATCH;
+    cfg.height = cfg.width = HW;
+    cfg.fp64 = fp64;
+    cfg.darts = 1;
+    clnas_model *m = NULL;
+    clnas_error err;
+    if (clnas_model_new(fx->dev, fx->cache, &cfg, &m, &err) != CLNAS_OK || clnas_model_init(m, 5, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    return m;
+}
+
+static double loss_of(clnas_model *m)
+{
+    clnas_error err;
+    double loss = NAN;
+    if (clnas_model_forward(m, &err) != CLNAS_OK || clnas_model_read_loss(m, &loss, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    return loss;
+}
+
+/* The edge weights as GDAS' forward sees them with alpha moved to `alpha` and the noise fixed: the sampled op's
+ * weight is h + soft(alpha) - soft(alpha0), 1 in value at alpha0 with soft's derivative; the others stay 0. */
+static void set_straight_through(clnas_model *m, const clnas_gdas *g0, const clnas_arch_params *alpha,
+                                 const clnas_rng *noise)
+{
+    clnas_gdas g = *g0;
+    g.rng = *noise;
+    int chosen[CLNAS_NB201_EDGES];
+    double soft[CLNAS_NB201_EDGES * CLNAS_NB201_OPS];
+    clnas_error err;
+    assert_int_equal(clnas_arch_params_gumbel_sample(alpha, &g.rng, g.tau, chosen, soft, &err), CLNAS_OK);
+    for (int e = 0; e < CLNAS_NB201_EDGES; e++) {
+        const int k = g0->chosen[e];
+        double w[4] = {0, 0, 0, 0};
+        if (k != CLNAS_OP_NONE)
+            w[k - 1] = 1.0 + soft[e * CLNAS_NB201_OPS + k] - g0->soft[e * CLNAS_NB201_OPS + k];
+        char name[64];
+        snprintf(name, sizeof name, "darts.edges.%d_%d.weight", clnas_nb201_edge_to[e], clnas_nb201_edge_from[e]);
+        assert_int_equal(clnas_model_set(m, name, w, 4, &err), CLNAS_OK);
+    }
+}
+
+static void test_straight_through_gradient(void **state)
+{
+    clnas_model *m = model_ok(*state, 1);
+    clnas_error err;
+    clnas_rng rng;
+    clnas_rng_seed(&rng, 11);
+    double x[BATCH * HW * HW];
+    int32_t labels[BATCH] = {1, 7, 4, 0};
+    for (size_t i = 0; i < sizeof x / sizeof x[0]; i++)
+        x[i] = clnas_rng_normal(&rng);
+    assert_int_equal(clnas_model_set_batch(m, x, labels, &err), CLNAS_OK);
+    clnas_arch_params alpha;
+    assert_int_equal(clnas_arch_params_init(&alpha, CLNAS_NB201_EDGES, CLNAS_NB201_OPS, 3, &err), CLNAS_OK);
+    for (int e = 0; e < CLNAS_NB201_EDGES; e++)
+        for (int k = 0; k < CLNAS_NB201_OPS; k++)
+            alpha.alpha[e][k] = clnas_rng_normal(&rng);
+    clnas_gdas g;
+    memset(&g, 0, sizeof g);
+    g.tau_max = 2.0;
+    g.tau_min = 0.5;
+    g.seed = 21;
+    assert_int_equal(clnas_gdas_epoch_begin(&g, 0, 3, &err), CLNAS_OK);
+    assert_true(g.tau == 2.0);
+    /* a sample that runs convolutions and at least one none, so both paths of the gradient are exercised */
+    clnas_rng noise;
+    int conv = 0, none = 0;
+    for (int tries = 0; tries < 200 && !(conv && none); tries++) {
+        noise = g.rng;
+        assert_int_equal(clnas_gdas_sample(m, &alpha, &g, &err), CLNAS_OK);
+        conv = none = 0;
+        for (int e = 0; e < CLNAS_NB201_EDGES; e++) {
+            conv += g.chosen[e] == CLNAS_OP_NOR_CONV_3X3 || g.chosen[e] == CLNAS_OP_NOR_CONV_1X1;
+            none += g.chosen[e] == CLNAS_OP_NONE;
+        }
+    }
+    assert_true(conv && none);
+    /* the one-hot weights GDAS set: value 1 on the sampled op, 0 elsewhere */
+    for (int e = 0; e < CLNAS_NB201_EDGES; e++) {
+        double w[4];
+        char name[64];
+        snprintf(name, sizeof name, "darts.edges.%d_%d.weight", clnas_nb201_edge_to[e], clnas_nb201_edge_from[e]);
+        assert_int_equal(clnas_model_get(m, name, w, 4, &err), CLNAS_OK);
+        for (int k = 0; k < 4; k++)
+            assert_true(w[k] == (g.chosen[e] == k + 1 ? 1.0 : 0.0));
+    }
+    loss_of(m);
+    assert_int_equal(clnas_model_backward(m, &err), CLNAS_OK);
+    double dalpha[CLNAS_NB201_EDGES * CLNAS_NB201_OPS];
+    assert_int_equal(clnas_gdas_alpha_gradient(m, &alpha, &g, dalpha, &err), CLNAS_OK);
+    int bad = 0;
+    double largest = 0;
+    for (int e = 0; e < CLNAS_NB201_EDGES; e++) {
+        for (int k = 0; k < CLNAS_NB201_OPS; k++) {
+            clnas_arch_params a = alpha;
+            a.alpha[e][k] = alpha.alpha[e][k] + FD_STEP;
+            set_straight_through(m, &g, &a, &noise);
+            const double up = loss_of(m);
+            a.alpha[e][k] = alpha.alpha[e][k] - FD_STEP;
+            set_straight_through(m, &g, &a, &noise);
+            const double down = loss_of(m);
+            const double numeric = (up - down) / (2 * FD_STEP), analytic = dalpha[e * CLNAS_NB201_OPS + k];
+            largest = fmax(largest, fabs(numeric));
+            if (fabs(analytic - numeric) > 1e-6 * fmax(1.0, fmax(fabs(analytic), fabs(numeric)))) {
+                printf("  dalpha[%d][%d]: analytic %.10g, finite difference %.10g\n", e, k, analytic, numeric);
+                bad++;
+            }
+        }
+        if (g.chosen[e] == CLNAS_OP_NONE) /* none's output is zero: no gradient reaches its edge's alpha */
+            for (int k = 0; k < CLNAS_NB201_OPS; k++)
+                assert_true(dalpha[e * CLNAS_NB201_OPS + k] == 0.0);
+    }
+    printf("GDAS dalpha: 30 entries against central differences, largest |dalpha| %.3g\n", largest);
+    assert_int_equal(bad, 0);
+    assert_true(largest > 1e-4);
+    clnas_model_free(m);
+}
+
+static clnas_dataset synthetic(uint64_t seed)
+{
+    clnas_dataset d = {IMAGES, 1, HW, HW, 10, malloc(IMAGES * HW * HW), malloc(IMAGES)};
+    clnas_rng rng;
+    clnas_rng_seed(&rng, seed);
+    for (int i = 0; i < IMAGES; i++) {
+        d.labels[i] = (uint8_t)(i % 10);
+        for (int p = 0; p < HW * HW; p++)
+            d.pixels[i * HW * HW + p] = (uint8_t)((p % 10 == d.labels[i] ? 200 : 40) + clnas_rng_below(&rng, 50));
+    }
+    return d;
+}
+
+typedef struct epochs_seen {
+    int count, stop_after;
+    volatile int stop;
+} epochs_seen;
+
+static clnas_status on_epoch(const clnas_darts_epoch *e, void *user, clnas_error *err)
+{
+    (void)err;
+    epochs_seen *s = user;
+    assert_int_equal(e->epoch, s->count);
+    assert_true(isfinite(e->train_loss) && isfinite(e->val_loss));
+    s->count++;
+    if (s->stop_after > 0 && s->count >= s->stop_after)
+        s->stop = 1;
+    return CLNAS_OK;
+}
+
+static clnas_darts_options options(int start, epochs_seen *seen, clnas_gdas *g)
+{
+    clnas_darts_options o;
+    memset(&o, 0, sizeof o);
+    o.epochs = 2;
+    o.start_epoch = start;
+    o.lr = 0.05;
+    o.seed = 9;
+    o.adam = clnas_adam_config_darts();
+    o.adam.lr = 0.05;
+    o.mean[0] = 0.3;
+    o.std[0] = 0.3;
+    o.epoch_done = on_epoch;
+    o.user = seen;
+    o.stop = &seen->stop;
+    memset(g, 0, sizeof *g);
+    g->tau_max = 10.0;
+    g->tau_min = 0.1;
+    g->seed = 9;
+    o.gdas = g;
+    seen->count = start;
+    return o;
+}
+
+static double *read_arena(clnas_model *m, clnas_arena arena, size_t *n)
+{
+    *n = clnas_model_plan(m)->arena_elems[arena];
+    double *v = malloc(*n * sizeof *v + 1);
+    clnas_error err;
+    assert_int_equal(clnas_executor_read(clnas_model_executor(m), arena, 0, v, *n, &err), CLNAS_OK);
+    return v;
+}
+
+static void test_search_and_resume(void **state)
+{
+    clnas_dataset train = synthetic(1), val = synthetic(2);
+    clnas_error err;
+    clnas_arch_params start;
+    assert_int_equal(clnas_arch_params_init(&start, CLNAS_NB201_EDGES, CLNAS_NB201_OPS, 4, &err), CLNAS_OK);
+    clnas_gdas g;
+    int done = 0;
+
+    clnas_model *a = model_ok(*state, 0);
+    clnas_arch_params alpha_a = start;
+    epochs_seen seen_a = {0, 0, 0};
+    clnas_darts_options o = options(0, &seen_a, &g);
+    if (clnas_darts_search(a, &alpha_a, &train, &val, &o, &done, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    assert_int_equal(done, 2);
+    assert_true(fabs(g.tau - 0.1) < 1e-12); /* the last epoch ran at tau_min */
+    assert_int_equal(alpha_a.adam_step, 2 * (IMAGES / BATCH));
+    double moved = 0;
+    for (int e = 0; e < CLNAS_NB201_EDGES; e++)
+        for (int k = 0; k < CLNAS_NB201_OPS; k++)
+            moved = fmax(moved, fabs(alpha_a.alpha[e][k] - start.alpha[e][k]));
+    printf("alpha moved by up to %.4f in %ld Adam steps\n", moved, alpha_a.adam_step);
+    assert_true(moved > 0.01);
+
+    /* stopped after epoch 1, resumed on a fresh model with the arenas and alpha restored */
+    clnas_model *b = model_ok(*state, 0);
+    clnas_arch_params alpha_b = start;
+    epochs_seen seen_b = {0, 1, 0};
+    o = options(0, &seen_b, &g);
+    seen_b.stop_after = 1;
+    assert_int_equal(clnas_darts_search(b, &alpha_b, &train, &val, &o, &done, &err), CLNAS_OK);
+    assert_int_equal(done, 1);
+    clnas_model *c = model_ok(*state, 0);
+    const clnas_arena arenas[] = {CLNAS_ARENA_PARAMS, CLNAS_ARENA_MOMENTUM, CLNAS_ARENA_STATE};
+    for (int i = 0; i < 3; i++) {
+        size_t n;
+        double *v = read_arena(b, arenas[i], &n);
+        assert_int_equal(clnas_executor_write(clnas_model_executor(c), arenas[i], 0, v, n, &err), CLNAS_OK);
+        free(v);
+    }
+    epochs_seen seen_c = {0, 0, 0};
+    o = options(1, &seen_c, &g);
+    assert_int_equal(clnas_darts_search(c, &alpha_b, &train, &val, &o, &done, &err), CLNAS_OK);
+    assert_int_equal(done, 2);
+    assert_memory_equal(alpha_b.alpha, alpha_a.alpha, sizeof alpha_a.alpha);
+    assert_memory_equal(alpha_b.adam_m, alpha_a.adam_m, sizeof alpha_a.adam_m);
+    for (int i = 0; i < 3; i++) {
+        size_t na, nc;
+        double *pa = read_arena(a, arenas[i], &na), *pc = read_arena(c, arenas[i], &nc);
+        assert_int_equal(na, nc);
+        assert_memory_equal(pa, pc, na * sizeof *pa);
+        free(pa);
+        free(pc);
+    }
+    clnas_model_free(a);
+    clnas_model_free(b);
+    clnas_model_free(c);
+    clnas_dataset_free(&train);
+    clnas_dataset_free(&val);
+}
+
+static clnas_status parse(const char *text, clnas_gdas_params *p, clnas_error *err)
+{
+    cJSON *j = cJSON_Parse(text), *resolved = cJSON_CreateObject();
+    assert_non_null(j);
+    clnas_status st = clnas_gdas_params_parse(j, resolved, p, err);
+    cJSON_Delete(j);
+    cJSON_Delete(resolved);
+    return st;
+}
+
+/* The strategy section: defaults as NB201's GDAS, and errors naming the field and what was expected. */
+static void test_params(void **state)
+{
+    (void)state;
+    clnas_gdas_params p;
+    clnas_error err;
+    assert_int_equal(parse("{\"name\": \"gdas\"}", &p, &err), CLNAS_OK);
+    assert_int_equal(p.epochs, 1);
+    assert_true(p.tau_max == 10.0 && p.tau_min == 0.1);
+    assert_true(p.adam.lr == 3e-4 && p.adam.beta1 == 0.5 && p.adam.beta2 == 0.999 && p.adam.weight_decay == 1e-3);
+    assert_int_equal(parse("{\"name\": \"gdas\", \"epochs\": 3, \"tau_max\": 5, \"tau_min\": 1}", &p, &err),
+                     CLNAS_OK);
+    assert_true(p.epochs == 3 && p.tau_max == 5.0 && p.tau_min == 1.0);
+    assert_int_not_equal(parse("{\"name\": \"gdas\", \"tau_max\": 1, \"tau_min\": 2}", &p, &err), CLNAS_OK);
+    assert_non_null(strstr(err.message, "strategy.tau_min"));
+    assert_int_not_equal(parse("{\"name\": \"gdas\", \"tau_min\": 0}", &p, &err), CLNAS_OK);
+    assert_non_null(strstr(err.message, "strategy.tau_min"));
+    assert_int_not_equal(parse("{\"name\": \"gdas\", \"temperature\": 1}", &p, &err), CLNAS_OK);
+    assert_non_null(strstr(err.message, "temperature"));
+}
+
+/* `clnas search` with configs/gdas.json and `sets`: exit status and output. */
+static int run_search(const char *dir, const char *sets, char *out, size_t cap)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "'%s' search --config '%s/../../configs/gdas.json' %s --out '%s/run' 2>&1",
+             CLNAS_TOOL_PATH, CLNAS_TEST_DATA, sets, dir);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = 0;
+    int status = pclose(p);
+    printf("%s", out);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The CLI: a bad temperature schedule is refused naming the field; a network too large for the device is refused
+ * with the figure and what to shrink, before anything is written (needs Debian's Fashion-MNIST; skipped
+ * without it). */
+static void test_cli_refusals(void **state)
+{
+    (void)state;
+    if (access(CLNAS_DEFAULT_DATA_DIR, R_OK) != 0)
+        skip();
+    char *dir = scratch_dir_new("gdas-cli");
+    assert_non_null(dir);
+    char out[8192], path[1100];
+    assert_int_equal(run_search(dir, "--set strategy.tau_min=20", out, sizeof out), 1);
+    assert_non_null(strstr(out, "strategy.tau_min: expected at most tau_max (10)"));
+    assert_int_equal(run_search(dir, "--set proxy.channels=256 --set proxy.batch=4096", out, sizeof out), 1);
+    assert_non_null(strstr(out, "the GDAS search network needs"));
+    assert_non_null(strstr(out, "fewer channels (proxy.channels 256)"));
+    snprintf(path, sizeof path, "%s/run/journal.jsonl", dir);
+    assert_int_not_equal(access(path, F_OK), 0);
+    scratch_dir_remove(dir);
+    free(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_params),
+        cmocka_unit_test(test_straight_through_gradient),
+        cmocka_unit_test(test_search_and_resume),
+        cmocka_unit_test(test_cli_refusals),
+    };
+    return cmocka_run_group_tests(tests, device_fixture_with_cache, device_fixture_teardown);
+}
