@@ -250,34 +250,6 @@ static int check_memory(const clnas_net_config *net, const clnas_device *dev, co
     return 0;
 }
 
-static int new_run_dir(search_setup *s, const char *out, cJSON *resolved_strategy, char *run_dir, size_t cap)
-{
-    if (out) {
-        snprintf(run_dir, cap, "%s", out);
-    } else {
-        char stamp[32];
-        time_t t = time(NULL);
-        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&t));
-        snprintf(run_dir, cap, "runs/%s-%s", s->cfg.name, stamp);
-    }
-    char path[1100];
-    struct stat sb;
-    snprintf(path, sizeof path, "%s/config.json", run_dir);
-    if (stat(path, &sb) == 0) {
-        fprintf(stderr, "clnas: %s already holds a search; continue it with --resume %s or choose another --out\n",
-                run_dir, run_dir);
-        return 1;
-    }
-    if (search_setup_make_dirs(run_dir) != 0) {
-        fprintf(stderr, "clnas: cannot create %s: %s\n", run_dir, strerror(errno));
-        return 1;
-    }
-    cJSON *resolved = clnas_search_config_to_json(&s->cfg, resolved_strategy);
-    int bad = cli_write_json(path, resolved);
-    cJSON_Delete(resolved);
-    return bad;
-}
-
 int search_darts(search_setup *s, const char *out, const char *resume_dir, const char *device)
 {
     clnas_error err;
@@ -310,7 +282,7 @@ int search_darts(search_setup *s, const char *out, const char *resume_dir, const
     }
     if (resume_dir)
         snprintf(run_dir, sizeof run_dir, "%s", resume_dir);
-    else if (new_run_dir(s, out, resolved, run_dir, sizeof run_dir))
+    else if (search_setup_new_run_dir(s, out, resolved, run_dir, sizeof run_dir))
         goto done;
     r.dir = run_dir;
     snprintf(r.checkpoint, sizeof r.checkpoint, "%s/%s_checkpoint.safetensors", run_dir, is_gdas ? "gdas" : "darts");

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "cli.h"
 #include "clnas/train.h"
@@ -114,4 +115,32 @@ void search_setup_free(search_setup *s)
     clnas_dataset_free(&s->subset);
     clnas_search_config_free(&s->cfg);
     memset(s, 0, sizeof *s);
+}
+
+int search_setup_new_run_dir(search_setup *s, const char *out, cJSON *resolved_strategy, char *run_dir, size_t cap)
+{
+    if (out) {
+        snprintf(run_dir, cap, "%s", out);
+    } else {
+        char stamp[32];
+        time_t t = time(NULL);
+        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&t));
+        snprintf(run_dir, cap, "runs/%s-%s", s->cfg.name, stamp);
+    }
+    char path[1100];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/config.json", run_dir);
+    if (stat(path, &sb) == 0) {
+        fprintf(stderr, "clnas: %s already holds a search; continue it with --resume %s or choose another --out\n",
+                run_dir, run_dir);
+        return 1;
+    }
+    if (search_setup_make_dirs(run_dir) != 0) {
+        fprintf(stderr, "clnas: cannot create %s: %s\n", run_dir, strerror(errno));
+        return 1;
+    }
+    cJSON *resolved = clnas_search_config_to_json(&s->cfg, resolved_strategy);
+    int bad = cli_write_json(path, resolved);
+    cJSON_Delete(resolved);
+    return bad;
 }

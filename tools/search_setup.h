@@ -27,6 +27,10 @@ int search_setup_config(const char *path, const char *const *sets, int nsets, cJ
 int search_setup_evaluator(search_setup *s, const char *device_override, const char *choices_path);
 /* mkdir -p; 0 on success. */
 int search_setup_make_dirs(const char *path);
+/* A one-shot run's new directory: out, else runs/<name>-<timestamp>; refuses one that already holds a search,
+ * creates it and writes the resolved config (with resolved_strategy) as config.json. Prints the error and
+ * returns non-zero on failure. */
+int search_setup_new_run_dir(search_setup *s, const char *out, cJSON *resolved_strategy, char *run_dir, size_t cap);
 /* `clnas search` for a one-shot config (strategy.name "spos"): out (may be NULL) or resume_dir (NULL for a new
  * run) as for a multi-trial search; returns the exit status. */
 int search_oneshot(search_setup *s, const char *out, const char *resume_dir, const char *device);
