@@ -5,26 +5,33 @@
 
 #include "strategy_common.h"
 
+clnas_status clnas_arch_adam_params_parse(const cJSON *strategy, cJSON *resolved, clnas_adam_config *adam,
+                                          clnas_error *err)
+{
+    *adam = clnas_adam_config_darts();
+    clnas_status st = clnas_strategy_param_number(strategy, "arch_lr", adam->lr, 0.0, 1, 1.0, 0, resolved,
+                                                  &adam->lr, err);
+    if (st == CLNAS_OK)
+        st = clnas_strategy_param_number(strategy, "arch_beta1", adam->beta1, 0.0, 0, 1.0, 1, resolved,
+                                         &adam->beta1, err);
+    if (st == CLNAS_OK)
+        st = clnas_strategy_param_number(strategy, "arch_beta2", adam->beta2, 0.0, 0, 1.0, 1, resolved,
+                                         &adam->beta2, err);
+    if (st == CLNAS_OK)
+        st = clnas_strategy_param_number(strategy, "arch_weight_decay", adam->weight_decay, 0.0, 0, 1.0, 0,
+                                         resolved, &adam->weight_decay, err);
+    return st;
+}
+
 clnas_status clnas_darts_params_parse(const cJSON *strategy, cJSON *resolved, clnas_darts_params *out,
                                       clnas_error *err)
 {
     static const char *const known[] = {"epochs", "arch_lr", "arch_beta1", "arch_beta2", "arch_weight_decay"};
     memset(out, 0, sizeof *out);
-    out->adam = clnas_adam_config_darts();
     clnas_status st = clnas_strategy_params_check(strategy, "darts", known, 5, resolved, err);
     if (st == CLNAS_OK)
         st = clnas_strategy_param_int(strategy, "epochs", 1, 1, 1000, NULL, resolved, &out->epochs, err);
     if (st == CLNAS_OK)
-        st = clnas_strategy_param_number(strategy, "arch_lr", out->adam.lr, 0.0, 1, 1.0, 0, resolved, &out->adam.lr,
-                                         err);
-    if (st == CLNAS_OK)
-        st = clnas_strategy_param_number(strategy, "arch_beta1", out->adam.beta1, 0.0, 0, 1.0, 1, resolved,
-                                         &out->adam.beta1, err);
-    if (st == CLNAS_OK)
-        st = clnas_strategy_param_number(strategy, "arch_beta2", out->adam.beta2, 0.0, 0, 1.0, 1, resolved,
-                                         &out->adam.beta2, err);
-    if (st == CLNAS_OK)
-        st = clnas_strategy_param_number(strategy, "arch_weight_decay", out->adam.weight_decay, 0.0, 0, 1.0, 0,
-                                         resolved, &out->adam.weight_decay, err);
+        st = clnas_arch_adam_params_parse(strategy, resolved, &out->adam, err);
     return st;
 }

@@ -11,6 +11,11 @@ typedef struct clnas_darts_params {
     clnas_adam_config adam; /* "arch_lr" 3e-4, "arch_beta1" 0.5, "arch_beta2" 0.999, "arch_weight_decay" 1e-3 */
 } clnas_darts_params;
 
+/* alpha's Adam from a strategy section (DARTS and GDAS): "arch_lr" in (0, 1], "arch_beta1" and "arch_beta2" in
+ * [0, 1), "arch_weight_decay" in [0, 1], each defaulting to DARTS' value; resolved gets every key. */
+clnas_status clnas_arch_adam_params_parse(const cJSON *strategy, cJSON *resolved, clnas_adam_config *adam,
+                                          clnas_error *err);
+
 /* Checks strategy (name "darts"; keys epochs, arch_lr, arch_beta1, arch_beta2, arch_weight_decay). Errors name
  * "strategy.<key>"; resolved gets every key with its value. The weights train with the config's proxy section
  * (channels, cells, batch, lr). */

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "darts_params.h"
 #include "strategy_common.h"
 
 clnas_status clnas_gdas_params_parse(const cJSON *strategy, cJSON *resolved, clnas_gdas_params *out,
@@ -11,7 +12,6 @@ clnas_status clnas_gdas_params_parse(const cJSON *strategy, cJSON *resolved, cln
     static const char *const known[] = {"epochs",     "tau_max",    "tau_min",          "arch_lr",
                                         "arch_beta1", "arch_beta2", "arch_weight_decay"};
     memset(out, 0, sizeof *out);
-    out->adam = clnas_adam_config_darts();
     clnas_status st = clnas_strategy_params_check(strategy, "gdas", known, 7, resolved, err);
     if (st == CLNAS_OK)
         st = clnas_strategy_param_int(strategy, "epochs", 1, 1, 1000, NULL, resolved, &out->epochs, err);
@@ -23,16 +23,6 @@ clnas_status clnas_gdas_params_parse(const cJSON *strategy, cJSON *resolved, cln
         st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.tau_min: expected at most tau_max (%g), got %g",
                              out->tau_max, out->tau_min);
     if (st == CLNAS_OK)
-        st = clnas_strategy_param_number(strategy, "arch_lr", out->adam.lr, 0.0, 1, 1.0, 0, resolved, &out->adam.lr,
-                                         err);
-    if (st == CLNAS_OK)
-        st = clnas_strategy_param_number(strategy, "arch_beta1", out->adam.beta1, 0.0, 0, 1.0, 1, resolved,
-                                         &out->adam.beta1, err);
-    if (st == CLNAS_OK)
-        st = clnas_strategy_param_number(strategy, "arch_beta2", out->adam.beta2, 0.0, 0, 1.0, 1, resolved,
-                                         &out->adam.beta2, err);
-    if (st == CLNAS_OK)
-        st = clnas_strategy_param_number(strategy, "arch_weight_decay", out->adam.weight_decay, 0.0, 0, 1.0, 0,
-                                         resolved, &out->adam.weight_decay, err);
+        st = clnas_arch_adam_params_parse(strategy, resolved, &out->adam, err);
     return st;
 }
