@@ -75,6 +75,12 @@ static clnas_status conv_check(const clnas_conv_params *p, const char *pass, cln
  * accumulators in private memory. */
 #define BWD_FILTER_GROUP_SUMS 576
 
+/* Vector accumulators of the flat weight-gradient kernel: CO_BLOCK * ksize (one row of taps at a time). */
+#define BWD_FILTER_FLAT_REGS 12
+
+/* Bytes of x and dy the flat weight-gradient kernel walks per accumulator load: about half an L1 cache. */
+#define BWD_FILTER_CHUNK_BYTES 16384
+
 /* Bound on the local-memory tree (LOCAL * results, in elements: 32 KiB in double). */
 #define BWD_FILTER_LOCAL_SUMS 4096
 
@@ -94,15 +100,15 @@ typedef struct conv_define {
 
 /* Starts the descriptor of template `name`: the shape #defines every conv template reads, the kernel's own
  * #defines and its tensor slots. Fails only when the descriptor's tables are full. */
-static clnas_status conv_desc(clnas_kernel_desc *d, const char *name, const clnas_conv_params *p, int accum,
-                              const conv_define *own, int nown, const char *const *slots, int nslots,
-                              clnas_error *err)
+static clnas_status conv_desc(clnas_kernel_desc *d, const char *template_name, const char *name,
+                              const clnas_conv_params *p, int accum, const conv_define *own, int nown,
+                              const char *const *slots, int nslots, clnas_error *err)
 {
     const conv_define shape[] = {{"N", p->n},           {"CI", p->ci},      {"CO", p->co},
                                  {"H", p->h},           {"W", p->w},        {"HO", conv_ho(p)},
                                  {"WO", conv_wo(p)},    {"KSIZE", p->ksize}, {"STRIDE", p->stride},
                                  {"PAD", p->pad},       {"RELU_IN", p->relu_in}, {"ACCUM", accum}};
-    clnas_kernel_desc_init(d, name, name);
+    clnas_kernel_desc_init(d, template_name, name);
     int bad = 0;
     for (size_t i = 0; i < sizeof shape / sizeof shape[0]; i++)
         bad |= clnas_kernel_desc_define_int(d, shape[i].name, shape[i].value) != CLNAS_OK;
@@ -123,7 +129,7 @@ clnas_status clnas_op_conv_fwd_desc(const clnas_conv_params *p, clnas_kernel_des
     static const char *const slots[] = {"x", "w", "y"};
     int co_block = channel_block(p->co, 1, 8);
     const conv_define own[] = {{"CO_BLOCK", co_block}};
-    st = conv_desc(d, "conv2d_fwd", p, p->accum, own, 1, slots, 3, err);
+    st = conv_desc(d, "conv2d_fwd", "conv2d_fwd", p, p->accum, own, 1, slots, 3, err);
     /* One work-item per output row of CO_BLOCK channels. */
     clnas_kernel_desc_geometry_1d(d, (size_t)p->n * (size_t)(p->co / co_block) * (size_t)conv_ho(p), ROW_LOCAL);
     return st;
@@ -138,10 +144,49 @@ clnas_status clnas_op_conv_bwd_data_desc(const clnas_conv_params *p, clnas_kerne
     static const char *const slots_relu[] = {"dy", "w", "x", "dx"}, *const slots[] = {"dy", "w", "dx"};
     int ci_block = channel_block(p->ci, 1, 8);
     const conv_define own[] = {{"CI_BLOCK", ci_block}};
-    st = p->relu_in ? conv_desc(d, "conv2d_bwd_data", p, p->accum, own, 1, slots_relu, 4, err)
-                    : conv_desc(d, "conv2d_bwd_data", p, p->accum, own, 1, slots, 3, err);
+    st = p->relu_in ? conv_desc(d, "conv2d_bwd_data", "conv2d_bwd_data", p, p->accum, own, 1, slots_relu, 4, err)
+                    : conv_desc(d, "conv2d_bwd_data", "conv2d_bwd_data", p, p->accum, own, 1, slots, 3, err);
     /* One work-item per input row of CI_BLOCK channels. */
     clnas_kernel_desc_geometry_1d(d, (size_t)p->n * (size_t)(p->ci / ci_block) * (size_t)p->h, ROW_LOCAL);
+    return st;
+}
+
+/* Output channels per weight-gradient work-group: as many register blocks as keep the group's results within
+ * BWD_FILTER_GROUP_SUMS, so each image's input block is read once for all of them. */
+static int bwd_filter_co_group(const clnas_conv_params *p, int co_block, int ci_block, int taps)
+{
+    int co_group = co_block;
+    while (p->co % (co_group * 2) == 0 && co_group * 2 * ci_block * taps <= BWD_FILTER_GROUP_SUMS)
+        co_group *= 2;
+    return co_group;
+}
+
+static int bwd_filter_local(int co_group, int ci_block, int taps)
+{
+    int local = BWD_FILTER_LOCAL;
+    while (local > 1 && local * co_group * ci_block * taps > BWD_FILTER_LOCAL_SUMS)
+        local /= 2;
+    return local;
+}
+
+/* Stride 1 with "same" padding: the flat kernel (conv2d_bwd_filter_flat.cl), whose taps are loads at fixed
+ * offsets of a channel walked as one run. */
+static clnas_status bwd_filter_flat_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err)
+{
+    static const char *const slots[] = {"dy", "x", "dw"};
+    const int taps = p->ksize * p->ksize, hw = p->h * p->w;
+    const int co_block = channel_block(p->co, p->ksize, BWD_FILTER_FLAT_REGS);
+    const int ci_block = channel_block(p->ci, 1, 8);
+    const int co_group = bwd_filter_co_group(p, co_block, ci_block, taps);
+    const int local = bwd_filter_local(co_group, ci_block, taps);
+    int chunk = BWD_FILTER_CHUNK_BYTES / ((co_group + ci_block) * hw * (int)sizeof(float));
+    chunk = chunk < 1 ? 1 : chunk;
+    /* The vector width follows the channel's length, not a row's. */
+    const conv_define own[] = {{"CO_BLOCK", co_block}, {"CO_GROUP", co_group}, {"CI_BLOCK", ci_block},
+                               {"LOCAL", local},       {"IMG_CHUNK", chunk},   {"ROW_HINT", hw}};
+    clnas_status st = conv_desc(d, "conv2d_bwd_filter_flat", "conv2d_bwd_filter", p, 0, own, 6, slots, 3, err);
+    clnas_kernel_desc_geometry_1d(d, (size_t)(p->co / co_group) * (size_t)(p->ci / ci_block) * (size_t)local,
+                                  (size_t)local);
     return st;
 }
 
@@ -150,22 +195,18 @@ clnas_status clnas_op_conv_bwd_filter_desc(const clnas_conv_params *p, clnas_ker
     clnas_status st = conv_check(p, "bwd_filter", err);
     if (st != CLNAS_OK)
         return st;
+    if (p->stride == 1 && 2 * p->pad == p->ksize - 1)
+        return bwd_filter_flat_desc(p, d, err);
     static const char *const slots[] = {"dy", "x", "dw"};
     int taps = p->ksize * p->ksize;
     int co_block = channel_block(p->co, taps, BWD_FILTER_MAX_SUMS);
     int ci_block = channel_block(p->ci, 1, 8);
-    /* Output channels per work-group: as many register blocks as keep the group's results within
-     * BWD_FILTER_GROUP_SUMS, so each image's input block is read once for all of them. */
-    int co_group = co_block;
-    while (p->co % (co_group * 2) == 0 && co_group * 2 * ci_block * taps <= BWD_FILTER_GROUP_SUMS)
-        co_group *= 2;
-    int local = BWD_FILTER_LOCAL;
-    while (local > 1 && local * co_group * ci_block * taps > BWD_FILTER_LOCAL_SUMS)
-        local /= 2;
+    int co_group = bwd_filter_co_group(p, co_block, ci_block, taps);
+    int local = bwd_filter_local(co_group, ci_block, taps);
     const conv_define own[] = {
         {"CO_BLOCK", co_block}, {"CO_GROUP", co_group}, {"CI_BLOCK", ci_block}, {"LOCAL", local}};
     /* ACCUM 0 whatever p->accum says: the weight gradient overwrites. */
-    st = conv_desc(d, "conv2d_bwd_filter", p, 0, own, 4, slots, 3, err);
+    st = conv_desc(d, "conv2d_bwd_filter", "conv2d_bwd_filter", p, 0, own, 4, slots, 3, err);
     /* One work-group per (CO_GROUP output channels, CI_BLOCK input channels). */
     clnas_kernel_desc_geometry_1d(d, (size_t)(p->co / co_group) * (size_t)(p->ci / ci_block) * (size_t)local,
                                   (size_t)local);

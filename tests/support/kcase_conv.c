@@ -21,6 +21,11 @@ static const clnas_conv_params conv_shapes[] = {
      * co 6 */
     {90, 5, 12, 7, 7, 3, 1, 1, 1, 0},
     {4, 8, 6, 14, 14, 1, 1, 0, 0, 1},
+    /* the flat weight gradient (stride 1, same padding): 40 images make two chunks per work-item, the second
+     * short; W = 17 has a column period too long to unroll; a 5x5 kernel reaches two rows and columns out */
+    {40, 8, 8, 6, 6, 3, 1, 1, 1, 0},
+    {2, 3, 4, 5, 17, 3, 1, 1, 1, 1},
+    {3, 2, 4, 9, 9, 5, 1, 2, 0, 0},
 };
 #define CONV_SHAPES ((int)(sizeof conv_shapes / sizeof conv_shapes[0]))
 
