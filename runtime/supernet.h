@@ -49,6 +49,7 @@ clnas_status clnas_supernet_set(clnas_supernet *sn, const char *name, const doub
                                 clnas_error *err);
 /* The whole PARAMS (or GRADS, MOMENTUM, STATE) arena, param_elems (state_elems) values. */
 clnas_status clnas_supernet_read_arena(clnas_supernet *sn, clnas_arena arena, double *out, clnas_error *err);
+clnas_status clnas_supernet_write_arena(clnas_supernet *sn, clnas_arena arena, const double *in, clnas_error *err);
 
 /* Every weight and running statistic under its supernet name, with momenta as "<name>:momentum" when
  * with_momentum (a checkpoint to resume training from), as safetensors written to a temporary name and renamed;
