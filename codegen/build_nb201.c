@@ -13,7 +13,7 @@ typedef struct builder {
     int training;
     clnas_error *err;
     int failed;
-    int affine;                             /* 0 while building DARTS search cells: BN gamma 1, beta 0 held fixed */
+    int affine;                             /* 0 while building DARTS or GDAS cells: BN gamma 1, beta 0 held fixed */
     int mixed_w[CLNAS_NB201_EDGES];         /* DARTS: the edge weights (STATE), shared by every cell; -1 not yet */
     int mixed_dw[CLNAS_NB201_EDGES];        /* and their gradients (STATE) */
     int gdas_h[CLNAS_NB201_EDGES];          /* GDAS path: h of each edge (STATE, 1 value, 1 in value) */

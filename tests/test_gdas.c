@@ -73,7 +73,8 @@ static void set_straight_through(clnas_supernet *sn, const clnas_gdas *g0, const
     assert_int_equal(clnas_arch_params_gumbel_sample(alpha, &g.rng, g.tau, chosen, soft, &err), CLNAS_OK);
     for (int e = 0; e < CLNAS_NB201_EDGES; e++) {
         const int k = g0->chosen[e];
-        const double h = k == CLNAS_OP_NONE ? 1.0 : 1.0 + soft[e * CLNAS_NB201_OPS + k] - g0->soft[e * CLNAS_NB201_OPS + k];
+        const double h = k == CLNAS_OP_NONE ? 1.0
+                                            : 1.0 + soft[e * CLNAS_NB201_OPS + k] - g0->soft[e * CLNAS_NB201_OPS + k];
         char name[64];
         snprintf(name, sizeof name, "gdas.edges.%d_%d.h", clnas_nb201_edge_to[e], clnas_nb201_edge_from[e]);
         assert_int_equal(clnas_supernet_set(sn, name, &h, 1, &err), CLNAS_OK);
@@ -260,6 +261,7 @@ static void test_search_and_resume(void **state)
     assert_int_equal(clnas_darts_search(NULL, &alpha_b, &train, &val, &o, &done, &err), CLNAS_OK);
     assert_int_equal(done, 1);
     clnas_supernet *c = supernet_ok(*state, 0);
+    assert_int_equal(clnas_supernet_init(c, 12345, &err), CLNAS_OK); /* the restored arenas must replace these */
     const clnas_arena arenas[] = {CLNAS_ARENA_PARAMS, CLNAS_ARENA_MOMENTUM, CLNAS_ARENA_STATE};
     for (int i = 0; i < 3; i++) {
         size_t n;
@@ -308,6 +310,13 @@ static void test_params(void **state)
     assert_int_equal(p.epochs, 1);
     assert_true(p.tau_max == 10.0 && p.tau_min == 0.1);
     assert_true(p.adam.lr == 3e-4 && p.adam.beta1 == 0.5 && p.adam.beta2 == 0.999 && p.adam.weight_decay == 1e-3);
+    assert_true(p.max_paths == 64 && p.warm_up == 1);
+    assert_int_equal(parse("{\"name\": \"gdas\", \"max_paths\": 8, \"warm_up\": false}", &p, &err), CLNAS_OK);
+    assert_true(p.max_paths == 8 && p.warm_up == 0);
+    assert_int_not_equal(parse("{\"name\": \"gdas\", \"warm_up\": 1}", &p, &err), CLNAS_OK);
+    assert_non_null(strstr(err.message, "strategy.warm_up: expected true or false, got 1"));
+    assert_int_not_equal(parse("{\"name\": \"gdas\", \"max_paths\": 0}", &p, &err), CLNAS_OK);
+    assert_non_null(strstr(err.message, "strategy.max_paths"));
     assert_int_equal(parse("{\"name\": \"gdas\", \"epochs\": 3, \"tau_max\": 5, \"tau_min\": 1}", &p, &err),
                      CLNAS_OK);
     assert_true(p.epochs == 3 && p.tau_max == 5.0 && p.tau_min == 1.0);

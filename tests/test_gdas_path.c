@@ -24,7 +24,8 @@
 #define BATCH 4
 
 /* Edge 1_0 cannot reach the output (2_1 and 3_1 are none); 2_0, 3_0 and 3_2 are live. */
-static const char *const PARTLY_DEAD = "|nor_conv_3x3~0|+|nor_conv_1x1~0|none~1|+|skip_connect~0|none~1|avg_pool_3x3~2|";
+static const char *const PARTLY_DEAD = "|nor_conv_3x3~0|+|nor_conv_1x1~0|none~1|+|skip_connect~0|none~1|"
+                                       "avg_pool_3x3~2|";
 static const char *const ALL_LIVE = "|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|"
                                     "skip_connect~2|";
 

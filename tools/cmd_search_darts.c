@@ -22,8 +22,6 @@
 #include "supernet.h"
 #include "svg_plot.h"
 
-#define GDAS_MAX_PATHS 64 /* compiled paths kept (least recently used out): a path costs a plan and an executor */
-
 typedef struct darts_run {
     const char *dir;
     clnas_model *model;   /* DARTS: the search network */
@@ -340,9 +338,10 @@ static int check_memory_gdas(const clnas_net_config *net, const clnas_device *de
     return 0;
 }
 
-/* GDAS: the supernet (recorded algorithm choices reused), every program its paths can need built, weights
- * initialised. */
-static int gdas_supernet(search_setup *s, const clnas_net_config *net, const char *choices_path, darts_run *r)
+/* GDAS: the supernet (recorded algorithm choices reused), with warm_up every program its paths can need built,
+ * weights initialised. */
+static int gdas_supernet(search_setup *s, const clnas_net_config *net, const clnas_gdas_params *gp,
+                         const char *choices_path, darts_run *r)
 {
     clnas_error err;
     clnas_error_clear(&err);
@@ -355,9 +354,9 @@ static int gdas_supernet(search_setup *s, const clnas_net_config *net, const cha
     clock_gettime(CLOCK_MONOTONIC, &t0);
     clnas_status st = clnas_algo_choices_load(&recorded, choices_path, &ignored, &err);
     if (st == CLNAS_OK)
-        st = clnas_supernet_new(s->dev, s->cache, net, &ops, GDAS_MAX_PATHS, &recorded, &r->sn, &err);
+        st = clnas_supernet_new(s->dev, s->cache, net, &ops, gp->max_paths, &recorded, &r->sn, &err);
     clnas_algo_choices_free(&recorded);
-    if (st == CLNAS_OK)
+    if (st == CLNAS_OK && gp->warm_up)
         st = clnas_supernet_warm_up(r->sn, &programs, &err);
     if (st == CLNAS_OK)
         st = clnas_supernet_init(r->sn, s->cfg.seed, &err);
@@ -367,8 +366,12 @@ static int gdas_supernet(search_setup *s, const clnas_net_config *net, const cha
     const clnas_supernet_layout *l = clnas_supernet_get_layout(r->sn);
     for (int i = 0; i < l->nparams; i++)
         r->params += l->params[i].info.arena == CLNAS_ARENA_PARAMS ? (long)l->params[i].info.count : 0;
-    printf("warm-up: GDAS paths need %d distinct programs; all built (%.1f s); up to %d compiled paths cached\n",
-           programs, (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec), GDAS_MAX_PATHS);
+    if (gp->warm_up)
+        printf("warm-up: GDAS paths need %d distinct programs; all built (%.1f s)\n", programs,
+               (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
+    else
+        printf("no warm-up (strategy.warm_up false): programs are built as sampled paths first need them\n");
+    printf("up to %d compiled paths cached (strategy.max_paths)\n", gp->max_paths);
     return 0;
 }
 
@@ -425,7 +428,7 @@ int search_darts(search_setup *s, const char *out, const char *resume_dir, const
     if (is_gdas ? check_memory_gdas(&net, s->dev) : check_memory(&net, s->dev, r.method))
         goto done;
     if (is_gdas) {
-        if (gdas_supernet(s, &net, path, &r))
+        if (gdas_supernet(s, &net, &gp, path, &r))
             goto done;
         gdas.supernet = r.sn;
         r.gdas = &gdas;
