@@ -178,6 +178,8 @@ static void backward_node(autodiff *ad, int index, int dy, int input, int input_
         return;
     }
     case CLNAS_NODE_BN_CONST: {
+        if (ad->g->tensors[fwd.in[0]].arena != CLNAS_ARENA_PARAMS)
+            return; /* BatchNorm without affine parameters (GDAS paths): a constant, no gradient to anyone */
         int out[2] = {param_grad(ad, fwd.in[0]), param_grad(ad, fwd.in[1])};
         emit(ad, CLNAS_NODE_BN_CONST_BWD, &dy, 1, out, 2, &fwd, ":backward");
         return;

@@ -13,9 +13,11 @@ typedef struct builder {
     int training;
     clnas_error *err;
     int failed;
-    int affine;                             /* 0 while building DARTS search cells: BN gamma 1, beta 0 held fixed */
+    int affine;                             /* 0 while building DARTS or GDAS cells: BN gamma 1, beta 0 held fixed */
     int mixed_w[CLNAS_NB201_EDGES];         /* DARTS: the edge weights (STATE), shared by every cell; -1 not yet */
     int mixed_dw[CLNAS_NB201_EDGES];        /* and their gradients (STATE) */
+    int gdas_h[CLNAS_NB201_EDGES];          /* GDAS path: h of each edge (STATE, 1 value, 1 in value) */
+    int gdas_dh[CLNAS_NB201_EDGES];         /* and dL/dh summed over the cells (STATE) */
 } builder;
 
 static int checked(builder *b, int index)
@@ -169,8 +171,24 @@ static int sum(builder *b, const int *terms, int nterms, const char *label, int 
     return y;
 }
 
+/* GDAS: the sampled op's output y scaled by the edge's h (a mixed node of one op), so the backward leaves
+ * dL/dh = <dL/d out, y> summed over the cells; an edge whose output is zero contributes nothing. */
+static int gdas_edge(builder *b, int y, int k, int e, int c, int h, int w)
+{
+    if (y == ZERO)
+        return ZERO;
+    char label[CLNAS_NAME_MAX], name[CLNAS_NAME_MAX];
+    snprintf(label, sizeof label, "cells.%d.edges.%d_%d.gdas", k, clnas_nb201_edge_to[e], clnas_nb201_edge_from[e]);
+    snprintf(name, sizeof name, "%s:out", label);
+    int out = activation(b, name, c, h, w);
+    int in[3] = {y, b->gdas_h[e], b->gdas_dh[e]};
+    node(b, CLNAS_NODE_MIXED, in, 3, &out, 1, label);
+    return out;
+}
+
 static int cell(builder *b, int x, int k, int c, int h, int w)
 {
+    b->affine = !b->cfg->gdas;
     int zero_node[4], edge_live[CLNAS_NB201_EDGES];
     clnas_genotype_analyse(&b->cfg->genotype, zero_node, edge_live);
     int nodes[4] = {x, ZERO, ZERO, ZERO};
@@ -185,21 +203,25 @@ static int cell(builder *b, int x, int k, int c, int h, int w)
             snprintf(prefix, sizeof prefix, "cells.%d.edges.%d_%d.", k, j, i);
             if (op == CLNAS_OP_NOR_CONV_1X1 || op == CLNAS_OP_NOR_CONV_3X3) {
                 int ks = op == CLNAS_OP_NOR_CONV_1X1 ? 1 : 3;
-                terms[nterms++] = relu_conv_bn(b, nodes[i], prefix, c, c, h, w, ks, 1, edge_live[e]);
+                terms[nterms] = relu_conv_bn(b, nodes[i], prefix, c, c, h, w, ks, 1, edge_live[e]);
             } else if (!edge_live[e] || op == CLNAS_OP_NONE) {
                 continue;
             } else if (op == CLNAS_OP_SKIP_CONNECT) {
-                terms[nterms++] = nodes[i];
+                terms[nterms] = nodes[i];
             } else {
                 char label[CLNAS_NAME_MAX];
                 snprintf(label, sizeof label, "%savg_pool", prefix);
-                terms[nterms++] = unary(b, CLNAS_NODE_AVGPOOL3, nodes[i], label, c, h, w);
+                terms[nterms] = unary(b, CLNAS_NODE_AVGPOOL3, nodes[i], label, c, h, w);
             }
+            if (b->cfg->gdas)
+                terms[nterms] = gdas_edge(b, terms[nterms], k, e, c, h, w);
+            nterms++;
         }
         char label[CLNAS_NAME_MAX];
         snprintf(label, sizeof label, "cells.%d.node%d", k, j);
         nodes[j] = sum(b, terms, nterms, label, c, h, w);
     }
+    b->affine = 1;
     return nodes[3];
 }
 
@@ -276,13 +298,22 @@ clnas_status clnas_build_nb201(const clnas_net_config *cfg, int training, clnas_
     clnas_status st = clnas_net_config_check(cfg, err);
     if (st != CLNAS_OK)
         return st;
-    builder b = {g, cfg, training, err, 0, 1, {-1, -1, -1, -1, -1, -1}, {-1, -1, -1, -1, -1, -1}};
+    builder b = {g, cfg, training, err, 0, 1, {-1, -1, -1, -1, -1, -1}, {-1, -1, -1, -1, -1, -1},
+                 {-1, -1, -1, -1, -1, -1}, {-1, -1, -1, -1, -1, -1}};
     g->fp64 = cfg->fp64;
     memset(io, -1, sizeof *io);
     int ishape[4] = {cfg->batch, cfg->in_channels, cfg->height, cfg->width};
     io->input = checked(&b, clnas_graph_tensor_add(g, "input", CLNAS_ARENA_INPUT, 4, ishape));
     io->labels = checked(&b, clnas_graph_tensor_add(g, "labels", CLNAS_ARENA_LABELS, 1, ishape));
 
+    /* GDAS: every edge's h, whether or not this path computes the edge, so all paths share one parameter table */
+    for (int e = 0; e < CLNAS_NB201_EDGES && cfg->gdas; e++) {
+        char prefix[CLNAS_NAME_MAX];
+        int one = 1;
+        snprintf(prefix, sizeof prefix, "gdas.edges.%d_%d.", clnas_nb201_edge_to[e], clnas_nb201_edge_from[e]);
+        b.gdas_h[e] = param(&b, prefix, "h", CLNAS_ARENA_STATE, 1, &one, CLNAS_INIT_ONES, 0, 1);
+        b.gdas_dh[e] = param(&b, prefix, "h_grad", CLNAS_ARENA_STATE, 1, &one, CLNAS_INIT_ZEROS, 0, 1);
+    }
     int c = cfg->channels, h = cfg->height, w = cfg->width;
     int stem_w = conv_register(&b, "stem.conv.", cfg->in_channels, c, 3, 1);
     bn_params stem_bn = bn_register(&b, "stem.bn.", c, 1);

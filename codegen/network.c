@@ -38,6 +38,8 @@ clnas_status clnas_net_config_check(const clnas_net_config *cfg, clnas_error *er
     if (cfg->batch < 2)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
                                "batch: expected at least 2 (BatchNorm needs batch statistics), got %d", cfg->batch);
+    if (cfg->darts && cfg->gdas)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "darts and gdas: a network is one or the other, not both");
     for (int e = 0; e < CLNAS_NB201_EDGES; e++)
         if (cfg->genotype.ops[e] >= CLNAS_NB201_OPS)
             return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "genotype edge %d: op %d is not an NB201 op", e,

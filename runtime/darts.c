@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "plan.h"
+
 #define PI 3.14159265358979323846
 #define MIXED_OPS (CLNAS_NB201_OPS - 1) /* the ops a mixed edge computes: all but none */
 
@@ -130,10 +132,13 @@ clnas_status clnas_darts_search(clnas_model *model, clnas_arch_params *alpha, co
                                 const clnas_dataset *val, const clnas_darts_options *opt, int *done,
                                 clnas_error *err)
 {
-    const clnas_net_config *c = clnas_model_config(model);
     *done = opt->start_epoch;
-    if (!c->darts)
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "DARTS: the model is not a DARTS search network");
+    if (opt->gdas ? !opt->gdas->supernet : !model)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "DARTS: no search network (GDAS: no supernet)");
+    const clnas_net_config *c = opt->gdas ? clnas_supernet_config(opt->gdas->supernet) : clnas_model_config(model);
+    if (opt->gdas ? !c->gdas : !c->darts)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: the network is not a %s", opt->gdas ? "GDAS" : "DARTS",
+                               opt->gdas ? "GDAS supernet (net.gdas)" : "DARTS search network (net.darts)");
     if (opt->epochs < 1 || opt->start_epoch < 0 || opt->start_epoch > opt->epochs)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "DARTS: epochs %d, start epoch %d", opt->epochs,
                                opt->start_epoch);
@@ -171,35 +176,40 @@ clnas_status clnas_darts_search(clnas_model *model, clnas_arch_params *alpha, co
             const int t = ep * per_epoch + i;
             const double lr = 0.5 * opt->lr * (1.0 + cos(PI * (double)t / (double)steps));
             double train_loss = 0, val_loss = 0;
-            /* weights, on a training batch */
-            st = opt->gdas ? clnas_gdas_sample(model, alpha, opt->gdas, err)
+            /* weights, on a training batch (GDAS: of the sampled path only) */
+            clnas_model *m = model;
+            st = opt->gdas ? clnas_gdas_sample(opt->gdas, alpha, &m, err)
                            : clnas_darts_set_edge_weights(model, alpha, err);
+            if (st == CLNAS_OK && opt->gdas) {
+                opt->gdas->train_launches += clnas_model_plan(m)->ntrain;
+                opt->gdas->train_paths++;
+            }
             if (st == CLNAS_OK)
                 st = stream_next(&tr, err);
             if (st == CLNAS_OK)
-                st = clnas_model_set_batch(model, tr.images, tr.labels, err);
+                st = clnas_model_set_batch(m, tr.images, tr.labels, err);
             if (st == CLNAS_OK)
-                st = clnas_model_step(model, lr, &train_loss, logits, err);
+                st = clnas_model_step(m, lr, &train_loss, logits, err);
             if (st != CLNAS_OK)
                 break;
             train_hits += correct(logits, tr.labels, c->batch, c->classes);
             /* alpha, on a validation batch, at the weights just stepped (first order) */
-            st = opt->gdas ? clnas_gdas_sample(model, alpha, opt->gdas, err) : CLNAS_OK;
+            st = opt->gdas ? clnas_gdas_sample(opt->gdas, alpha, &m, err) : CLNAS_OK;
             if (st == CLNAS_OK)
                 st = stream_next(&va, err);
             if (st == CLNAS_OK)
-                st = clnas_model_set_batch(model, va.images, va.labels, err);
+                st = clnas_model_set_batch(m, va.images, va.labels, err);
             if (st == CLNAS_OK)
-                st = clnas_model_forward(model, err);
+                st = clnas_model_forward(m, err);
             if (st == CLNAS_OK)
-                st = clnas_model_backward(model, err);
+                st = clnas_model_backward(m, err);
             if (st == CLNAS_OK)
-                st = clnas_model_read_loss(model, &val_loss, err);
+                st = clnas_model_read_loss(m, &val_loss, err);
             if (st == CLNAS_OK)
-                st = clnas_model_read_logits(model, logits, err);
+                st = clnas_model_read_logits(m, logits, err);
             double dalpha[CLNAS_NB201_EDGES * CLNAS_NB201_OPS];
             if (st == CLNAS_OK)
-                st = opt->gdas ? clnas_gdas_alpha_gradient(model, alpha, opt->gdas, dalpha, err)
+                st = opt->gdas ? clnas_gdas_alpha_gradient(opt->gdas, alpha, dalpha, err)
                                : alpha_gradient(model, alpha, dalpha, err);
             if (st == CLNAS_OK)
                 st = clnas_arch_params_adam_step(alpha, &opt->adam, dalpha, err);

@@ -38,18 +38,20 @@ typedef struct clnas_darts_options {
     clnas_status (*epoch_done)(const clnas_darts_epoch *e, void *user, clnas_error *err);
     void *user;
     const volatile int *stop;      /* checked between epochs and steps; a stop mid-epoch loses that epoch's part */
-    clnas_gdas *gdas;              /* NULL: DARTS; else GDAS: each forward samples its edge weights (gdas.h) */
+    clnas_gdas *gdas;              /* NULL: DARTS; else GDAS: each forward runs a sampled path (gdas.h) */
 } clnas_darts_options;
 
 /* The edge weights of the search network: softmax(alpha) of skip_connect, nor_conv_1x1, nor_conv_3x3,
  * avg_pool_3x3 per edge (none's output is zero, so it only enters through the softmax). */
 clnas_status clnas_darts_set_edge_weights(clnas_model *model, const clnas_arch_params *alpha, clnas_error *err);
 
-/* Runs epochs start_epoch .. epochs-1 over `model` (built with net.darts = 1): per step, in NB201's order, one SGD
- * step of the weights on a training batch, then one Adam step of alpha on a validation batch with the gradient
- * d loss / d alpha = softmax backward of (0, <dy, y_k> summed over cells) at the current weights (first order).
+/* Runs epochs start_epoch .. epochs-1 over `model` (built with net.darts = 1; NULL with opt->gdas): per step, in
+ * NB201's order, one SGD step of the weights on a training batch, then one Adam step of alpha on a validation batch
+ * with the gradient d loss / d alpha = softmax backward of (0, <dy, y_k> summed over cells) at the current weights
+ * (first order).
  * With opt->gdas, each of the two forwards of a step samples one op per edge (hard one-hot at the epoch's tau)
- * and alpha's gradient is GDAS' straight-through one (clnas_gdas_alpha_gradient).
+ * and runs that path of opt->gdas->supernet, whose weights, momenta and BatchNorm statistics alone it moves, and
+ * alpha's gradient is GDAS' straight-through one (clnas_gdas_alpha_gradient).
  * Whole batches only; steps per epoch = train->count / batch; the validation batches cycle through val. *done
  * is the number of epochs finished. */
 clnas_status clnas_darts_search(clnas_model *model, clnas_arch_params *alpha, const clnas_dataset *train,

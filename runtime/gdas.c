@@ -1,14 +1,12 @@
-/* clnas — GDAS's hard Gumbel-softmax edge weights and alpha's straight-through gradient. */
+/* clnas — GDAS's sampled paths over the supernet and alpha's straight-through gradient. */
 #include "gdas.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#define MIXED_OPS (CLNAS_NB201_OPS - 1) /* the ops a mixed edge holds: all but none */
-
-static void edge_name(int e, const char *suffix, char *out, size_t cap)
+static void h_grad_name(int e, char *out, size_t cap)
 {
-    snprintf(out, cap, "darts.edges.%d_%d.%s", clnas_nb201_edge_to[e], clnas_nb201_edge_from[e], suffix);
+    snprintf(out, cap, "gdas.edges.%d_%d.h_grad", clnas_nb201_edge_to[e], clnas_nb201_edge_from[e]);
 }
 
 clnas_status clnas_gdas_epoch_begin(clnas_gdas *g, int epoch, int epochs, clnas_error *err)
@@ -19,37 +17,42 @@ clnas_status clnas_gdas_epoch_begin(clnas_gdas *g, int epoch, int epochs, clnas_
     return st;
 }
 
-clnas_status clnas_gdas_sample(clnas_model *model, const clnas_arch_params *alpha, clnas_gdas *g, clnas_error *err)
+clnas_status clnas_gdas_sample(clnas_gdas *g, const clnas_arch_params *alpha, clnas_model **path, clnas_error *err)
 {
+    *path = NULL;
     if (alpha->edges != CLNAS_NB201_EDGES || alpha->ops != CLNAS_NB201_OPS)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "GDAS: alpha must be %d edges x %d ops, got %d x %d",
                                CLNAS_NB201_EDGES, CLNAS_NB201_OPS, alpha->edges, alpha->ops);
+    if (!g->supernet || !clnas_supernet_config(g->supernet)->gdas)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "GDAS: needs a supernet built with net.gdas = 1");
     clnas_status st = clnas_arch_params_gumbel_sample(alpha, &g->rng, g->tau, g->chosen, g->soft, err);
+    clnas_genotype cell;
+    memset(&cell, 0, sizeof cell);
     for (int e = 0; e < CLNAS_NB201_EDGES && st == CLNAS_OK; e++) {
-        double h[MIXED_OPS] = {0};
-        if (g->chosen[e] != CLNAS_OP_NONE)
-            h[g->chosen[e] - 1] = 1.0;
+        cell.ops[e] = (uint8_t)g->chosen[e];
+        const double zero = 0.0;
         char name[64];
-        edge_name(e, "weight", name, sizeof name);
-        st = clnas_model_set(model, name, h, MIXED_OPS, err);
+        h_grad_name(e, name, sizeof name);
+        if (g->chosen[e] != CLNAS_OP_NONE)
+            st = clnas_supernet_set(g->supernet, name, &zero, 1, err);
     }
+    if (st == CLNAS_OK)
+        st = clnas_supernet_path(g->supernet, &cell, path, err);
     return st;
 }
 
-clnas_status clnas_gdas_alpha_gradient(clnas_model *model, const clnas_arch_params *alpha, const clnas_gdas *g,
-                                       double *dalpha, clnas_error *err)
+clnas_status clnas_gdas_alpha_gradient(const clnas_gdas *g, const clnas_arch_params *alpha, double *dalpha,
+                                       clnas_error *err)
 {
     double dh[CLNAS_NB201_EDGES * CLNAS_NB201_OPS];
     memset(dh, 0, sizeof dh);
     clnas_status st = CLNAS_OK;
     for (int e = 0; e < CLNAS_NB201_EDGES && st == CLNAS_OK; e++) {
         if (g->chosen[e] == CLNAS_OP_NONE)
-            continue;
-        double dw[MIXED_OPS];
+            continue; /* none's output is zero: so is its dL/dh */
         char name[64];
-        edge_name(e, "weight_grad", name, sizeof name);
-        st = clnas_model_get(model, name, dw, MIXED_OPS, err);
-        dh[e * CLNAS_NB201_OPS + g->chosen[e]] = dw[g->chosen[e] - 1];
+        h_grad_name(e, name, sizeof name);
+        st = clnas_supernet_get(g->supernet, name, &dh[e * CLNAS_NB201_OPS + g->chosen[e]], 1, err);
     }
     if (st == CLNAS_OK)
         st = clnas_arch_params_gumbel_backward(alpha, g->soft, dh, g->tau, dalpha, err);

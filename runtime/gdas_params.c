@@ -9,10 +9,10 @@
 clnas_status clnas_gdas_params_parse(const cJSON *strategy, cJSON *resolved, clnas_gdas_params *out,
                                      clnas_error *err)
 {
-    static const char *const known[] = {"epochs",     "tau_max",    "tau_min",          "arch_lr",
-                                        "arch_beta1", "arch_beta2", "arch_weight_decay"};
+    static const char *const known[] = {"epochs",     "tau_max",    "tau_min",           "arch_lr", "arch_beta1",
+                                        "arch_beta2", "arch_weight_decay", "max_paths", "warm_up"};
     memset(out, 0, sizeof *out);
-    clnas_status st = clnas_strategy_params_check(strategy, "gdas", known, 7, resolved, err);
+    clnas_status st = clnas_strategy_params_check(strategy, "gdas", known, 9, resolved, err);
     if (st == CLNAS_OK)
         st = clnas_strategy_param_int(strategy, "epochs", 1, 1, 1000, NULL, resolved, &out->epochs, err);
     if (st == CLNAS_OK)
@@ -24,5 +24,9 @@ clnas_status clnas_gdas_params_parse(const cJSON *strategy, cJSON *resolved, cln
                              out->tau_max, out->tau_min);
     if (st == CLNAS_OK)
         st = clnas_arch_adam_params_parse(strategy, resolved, &out->adam, err);
+    if (st == CLNAS_OK)
+        st = clnas_strategy_param_int(strategy, "max_paths", 64, 1, 4096, NULL, resolved, &out->max_paths, err);
+    if (st == CLNAS_OK)
+        st = clnas_strategy_param_bool(strategy, "warm_up", 1, resolved, &out->warm_up, err);
     return st;
 }

@@ -24,18 +24,8 @@ clnas_status clnas_spos_params_parse(const cJSON *strategy, uint64_t seed, cJSON
                                       &out->checkpoint_every, err);
     if (st == CLNAS_OK)
         st = clnas_strategy_param_int(strategy, "top_k", 5, 1, 100, NULL, resolved, &out->top_k, err);
-    if (st == CLNAS_OK) {
-        const cJSON *w = strategy ? cJSON_GetObjectItemCaseSensitive(strategy, "warm_up") : NULL;
-        if (w && !cJSON_IsBool(w)) {
-            char *text = cJSON_PrintUnformatted(w);
-            st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.warm_up: expected true or false, got %s",
-                                 text ? text : "(a value)");
-            cJSON_free(text);
-        }
-        out->warm_up = w && cJSON_IsTrue(w);
-        if (st == CLNAS_OK && !cJSON_AddBoolToObject(resolved, "warm_up", out->warm_up))
-            st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "strategy: out of memory");
-    }
+    if (st == CLNAS_OK)
+        st = clnas_strategy_param_bool(strategy, "warm_up", 0, resolved, &out->warm_up, err);
     if (st != CLNAS_OK)
         return st;
     cJSON *rea = cJSON_CreateObject(), *rea_resolved = cJSON_CreateObject();

@@ -147,6 +147,21 @@ clnas_status clnas_strategy_param_choice(const cJSON *params, const char *key, i
     return CLNAS_OK;
 }
 
+clnas_status clnas_strategy_param_bool(const cJSON *params, const char *key, int def, cJSON *resolved, int *out,
+                                       clnas_error *err)
+{
+    const cJSON *item = params ? cJSON_GetObjectItemCaseSensitive(params, key) : NULL;
+    if (item && !cJSON_IsBool(item)) {
+        char got[80];
+        value_text(item, got, sizeof got);
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.%s: expected true or false, got %s", key, got);
+    }
+    *out = item ? cJSON_IsTrue(item) : def;
+    if (resolved && !cJSON_AddBoolToObject(resolved, key, *out))
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "strategy.%s: out of memory", key);
+    return CLNAS_OK;
+}
+
 clnas_status clnas_proposal_order_can_propose(const clnas_proposal_order *o, int budget, const char *strategy_name,
                                               clnas_error *err)
 {

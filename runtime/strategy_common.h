@@ -29,6 +29,11 @@ clnas_status clnas_strategy_param_number(const cJSON *params, const char *key, d
 clnas_status clnas_strategy_param_choice(const cJSON *params, const char *key, int def, const char *const *choices,
                                          int n_choices, cJSON *resolved, int *out, clnas_error *err);
 
+/* strategy.<key> as true or false (def when absent); the error reads `strategy.<key>: expected true or false, got
+ * <value>`. Adds key: value to resolved. */
+clnas_status clnas_strategy_param_bool(const cJSON *params, const char *key, int def, cJSON *resolved, int *out,
+                                       clnas_error *err);
+
 /* The propose / observe handshake: one proposal at a time, each observed with the arch that was proposed (a
  * resumed search replays its journal through this check). */
 typedef struct clnas_proposal_order {

@@ -296,6 +296,15 @@ clnas_status clnas_supernet_read_arena(clnas_supernet *sn, clnas_arena arena, do
                     err);
 }
 
+clnas_status clnas_supernet_write_arena(clnas_supernet *sn, clnas_arena arena, const double *in, clnas_error *err)
+{
+    if (arena > CLNAS_ARENA_STATE)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "the supernet's %s arena is per path",
+                               clnas_arena_name(arena));
+    return arena_io(sn, arena, 0, arena == CLNAS_ARENA_STATE ? sn->layout.state_elems : sn->layout.param_elems,
+                    (double *)in, 1, err);
+}
+
 static const clnas_param_info *find(const clnas_supernet *sn, const char *name, size_t count, clnas_error *err)
 {
     int i = clnas_supernet_layout_find(&sn->layout, name);

@@ -17,9 +17,10 @@ typedef struct clnas_supernet clnas_supernet;
 /* Bytes of the supernet's weights on the device: parameters, gradients, momenta and running statistics. */
 size_t clnas_supernet_weight_bytes(const clnas_supernet_layout *layout, int fp64);
 
-/* Lays out the supernet of net (genotype ignored) holding `ops`, checks that it fits dev (CLNAS_ERR_UNSUPPORTED
- * naming the figure and what to shrink otherwise) and allocates its arenas. Paths are cached up to max_paths
- * (least recently used first out); recorded algorithm choices (may be NULL) are reused by every path. */
+/* Lays out the supernet of net (genotype ignored; with net.gdas its paths are GDAS paths) holding `ops`, checks
+ * that it fits dev (CLNAS_ERR_UNSUPPORTED naming the figure and what to shrink otherwise) and allocates its arenas.
+ * Paths are cached up to max_paths (least recently used first out); recorded algorithm choices (may be NULL) are
+ * reused by every path. */
 clnas_status clnas_supernet_new(clnas_device *dev, clnas_program_cache *cache, const clnas_net_config *net,
                                 const clnas_supernet_ops *ops, int max_paths, const clnas_algo_choices *recorded,
                                 clnas_supernet **out, clnas_error *err);
@@ -49,6 +50,7 @@ clnas_status clnas_supernet_set(clnas_supernet *sn, const char *name, const doub
                                 clnas_error *err);
 /* The whole PARAMS (or GRADS, MOMENTUM, STATE) arena, param_elems (state_elems) values. */
 clnas_status clnas_supernet_read_arena(clnas_supernet *sn, clnas_arena arena, double *out, clnas_error *err);
+clnas_status clnas_supernet_write_arena(clnas_supernet *sn, clnas_arena arena, const double *in, clnas_error *err);
 
 /* Every weight and running statistic under its supernet name, with momenta as "<name>:momentum" when
  * with_momentum (a checkpoint to resume training from), as safetensors written to a temporary name and renamed;

@@ -1,5 +1,5 @@
-/* clnas — GDAS on the NB201 search network: alpha's straight-through gradient against central differences in
- * float64 with the Gumbel noise fixed, the sampled one-hot edge weights, and a search stopped after its first epoch
+/* clnas — GDAS over a supernet of which each forward runs only the sampled path: alpha's straight-through gradient
+ * against central differences in float64 with the Gumbel noise fixed, and a search stopped after its first epoch
  * and resumed ending where an uninterrupted one does. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,13 +23,14 @@
 #include "gdas_params.h"
 #include "plan.h"
 #include "scratch_dir.h"
+#include "supernet.h"
 
 #define FD_STEP 1e-6
 #define HW 8
 #define IMAGES 24
 #define BATCH 4
 
-static clnas_model *model_ok(device_fixture *fx, int fp64)
+static clnas_supernet *supernet_ok(device_fixture *fx, int fp64)
 {
     clnas_net_config cfg;
     clnas_net_config_default(&cfg);
@@ -38,12 +39,15 @@ static clnas_model *model_ok(device_fixture *fx, int fp64)
     cfg.batch = BATCH;
     cfg.height = cfg.width = HW;
     cfg.fp64 = fp64;
-    cfg.darts = 1;
-    clnas_model *m = NULL;
+    cfg.gdas = 1;
+    clnas_supernet_ops ops;
+    clnas_supernet_ops_all(&ops);
+    clnas_supernet *sn = NULL;
     clnas_error err;
-    if (clnas_model_new(fx->dev, fx->cache, &cfg, &m, &err) != CLNAS_OK || clnas_model_init(m, 5, &err) != CLNAS_OK)
+    if (clnas_supernet_new(fx->dev, fx->cache, &cfg, &ops, 8, NULL, &sn, &err) != CLNAS_OK ||
+        clnas_supernet_init(sn, 5, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
-    return m;
+    return sn;
 }
 
 static double loss_of(clnas_model *m)
@@ -56,8 +60,9 @@ static double loss_of(clnas_model *m)
 }
 
 /* The edge weights as GDAS' forward sees them with alpha moved to `alpha` and the noise fixed: the sampled op's
- * weight is h + soft(alpha) - soft(alpha0), 1 in value at alpha0 with soft's derivative; the others stay 0. */
-static void set_straight_through(clnas_model *m, const clnas_gdas *g0, const clnas_arch_params *alpha,
+ * h is 1 + soft(alpha) - soft(alpha0), 1 in value at alpha0 with soft's derivative; the other ops are not in the
+ * path at all. */
+static void set_straight_through(clnas_supernet *sn, const clnas_gdas *g0, const clnas_arch_params *alpha,
                                  const clnas_rng *noise)
 {
     clnas_gdas g = *g0;
@@ -68,18 +73,18 @@ static void set_straight_through(clnas_model *m, const clnas_gdas *g0, const cln
     assert_int_equal(clnas_arch_params_gumbel_sample(alpha, &g.rng, g.tau, chosen, soft, &err), CLNAS_OK);
     for (int e = 0; e < CLNAS_NB201_EDGES; e++) {
         const int k = g0->chosen[e];
-        double w[4] = {0, 0, 0, 0};
-        if (k != CLNAS_OP_NONE)
-            w[k - 1] = 1.0 + soft[e * CLNAS_NB201_OPS + k] - g0->soft[e * CLNAS_NB201_OPS + k];
+        const double h = k == CLNAS_OP_NONE ? 1.0
+                                            : 1.0 + soft[e * CLNAS_NB201_OPS + k] - g0->soft[e * CLNAS_NB201_OPS + k];
         char name[64];
-        snprintf(name, sizeof name, "darts.edges.%d_%d.weight", clnas_nb201_edge_to[e], clnas_nb201_edge_from[e]);
-        assert_int_equal(clnas_model_set(m, name, w, 4, &err), CLNAS_OK);
+        snprintf(name, sizeof name, "gdas.edges.%d_%d.h", clnas_nb201_edge_to[e], clnas_nb201_edge_from[e]);
+        assert_int_equal(clnas_supernet_set(sn, name, &h, 1, &err), CLNAS_OK);
     }
 }
 
 static void test_straight_through_gradient(void **state)
 {
-    clnas_model *m = model_ok(*state, 1);
+    clnas_supernet *sn = supernet_ok(*state, 1);
+    clnas_model *m = NULL;
     clnas_error err;
     clnas_rng rng;
     clnas_rng_seed(&rng, 11);
@@ -87,7 +92,6 @@ static void test_straight_through_gradient(void **state)
     int32_t labels[BATCH] = {1, 7, 4, 0};
     for (size_t i = 0; i < sizeof x / sizeof x[0]; i++)
         x[i] = clnas_rng_normal(&rng);
-    assert_int_equal(clnas_model_set_batch(m, x, labels, &err), CLNAS_OK);
     clnas_arch_params alpha;
     assert_int_equal(clnas_arch_params_init(&alpha, CLNAS_NB201_EDGES, CLNAS_NB201_OPS, 3, &err), CLNAS_OK);
     for (int e = 0; e < CLNAS_NB201_EDGES; e++)
@@ -98,44 +102,47 @@ static void test_straight_through_gradient(void **state)
     g.tau_max = 2.0;
     g.tau_min = 0.5;
     g.seed = 21;
+    g.supernet = sn;
     assert_int_equal(clnas_gdas_epoch_begin(&g, 0, 3, &err), CLNAS_OK);
     assert_true(g.tau == 2.0);
-    /* a sample that runs convolutions and at least one none, so both paths of the gradient are exercised */
+    /* a sample that runs convolutions and at least one none, so both paths of the gradient are exercised, and
+     * whose output depends on the input (edge 3_0 or 3_2 live) */
     clnas_rng noise;
     int conv = 0, none = 0;
-    for (int tries = 0; tries < 200 && !(conv && none); tries++) {
+    for (int tries = 0; tries < 400 && !(conv && none); tries++) {
         noise = g.rng;
-        assert_int_equal(clnas_gdas_sample(m, &alpha, &g, &err), CLNAS_OK);
+        assert_int_equal(clnas_gdas_sample(&g, &alpha, &m, &err), CLNAS_OK);
         conv = none = 0;
         for (int e = 0; e < CLNAS_NB201_EDGES; e++) {
             conv += g.chosen[e] == CLNAS_OP_NOR_CONV_3X3 || g.chosen[e] == CLNAS_OP_NOR_CONV_1X1;
             none += g.chosen[e] == CLNAS_OP_NONE;
         }
+        conv = conv && g.chosen[3] != CLNAS_OP_NONE && g.chosen[5] != CLNAS_OP_NONE;
     }
     assert_true(conv && none);
-    /* the one-hot weights GDAS set: value 1 on the sampled op, 0 elsewhere */
+    assert_int_equal(clnas_model_set_batch(m, x, labels, &err), CLNAS_OK);
+    /* h is 1 in value on every edge */
     for (int e = 0; e < CLNAS_NB201_EDGES; e++) {
-        double w[4];
+        double h;
         char name[64];
-        snprintf(name, sizeof name, "darts.edges.%d_%d.weight", clnas_nb201_edge_to[e], clnas_nb201_edge_from[e]);
-        assert_int_equal(clnas_model_get(m, name, w, 4, &err), CLNAS_OK);
-        for (int k = 0; k < 4; k++)
-            assert_true(w[k] == (g.chosen[e] == k + 1 ? 1.0 : 0.0));
+        snprintf(name, sizeof name, "gdas.edges.%d_%d.h", clnas_nb201_edge_to[e], clnas_nb201_edge_from[e]);
+        assert_int_equal(clnas_supernet_get(sn, name, &h, 1, &err), CLNAS_OK);
+        assert_true(h == 1.0);
     }
     loss_of(m);
     assert_int_equal(clnas_model_backward(m, &err), CLNAS_OK);
     double dalpha[CLNAS_NB201_EDGES * CLNAS_NB201_OPS];
-    assert_int_equal(clnas_gdas_alpha_gradient(m, &alpha, &g, dalpha, &err), CLNAS_OK);
+    assert_int_equal(clnas_gdas_alpha_gradient(&g, &alpha, dalpha, &err), CLNAS_OK);
     int bad = 0;
     double largest = 0;
     for (int e = 0; e < CLNAS_NB201_EDGES; e++) {
         for (int k = 0; k < CLNAS_NB201_OPS; k++) {
             clnas_arch_params a = alpha;
             a.alpha[e][k] = alpha.alpha[e][k] + FD_STEP;
-            set_straight_through(m, &g, &a, &noise);
+            set_straight_through(sn, &g, &a, &noise);
             const double up = loss_of(m);
             a.alpha[e][k] = alpha.alpha[e][k] - FD_STEP;
-            set_straight_through(m, &g, &a, &noise);
+            set_straight_through(sn, &g, &a, &noise);
             const double down = loss_of(m);
             const double numeric = (up - down) / (2 * FD_STEP), analytic = dalpha[e * CLNAS_NB201_OPS + k];
             largest = fmax(largest, fabs(numeric));
@@ -151,7 +158,7 @@ static void test_straight_through_gradient(void **state)
     printf("GDAS dalpha: 30 entries against central differences, largest |dalpha| %.3g\n", largest);
     assert_int_equal(bad, 0);
     assert_true(largest > 1e-4);
-    clnas_model_free(m);
+    clnas_supernet_free(sn);
 }
 
 static clnas_dataset synthetic(uint64_t seed)
@@ -184,7 +191,7 @@ static clnas_status on_epoch(const clnas_darts_epoch *e, void *user, clnas_error
     return CLNAS_OK;
 }
 
-static clnas_darts_options options(int start, epochs_seen *seen, clnas_gdas *g)
+static clnas_darts_options options(int start, epochs_seen *seen, clnas_gdas *g, clnas_supernet *sn)
 {
     clnas_darts_options o;
     memset(&o, 0, sizeof o);
@@ -203,17 +210,19 @@ static clnas_darts_options options(int start, epochs_seen *seen, clnas_gdas *g)
     g->tau_max = 10.0;
     g->tau_min = 0.1;
     g->seed = 9;
+    g->supernet = sn;
     o.gdas = g;
     seen->count = start;
     return o;
 }
 
-static double *read_arena(clnas_model *m, clnas_arena arena, size_t *n)
+static double *read_arena(clnas_supernet *sn, clnas_arena arena, size_t *n)
 {
-    *n = clnas_model_plan(m)->arena_elems[arena];
+    const clnas_supernet_layout *l = clnas_supernet_get_layout(sn);
+    *n = arena == CLNAS_ARENA_STATE ? l->state_elems : l->param_elems;
     double *v = malloc(*n * sizeof *v + 1);
     clnas_error err;
-    assert_int_equal(clnas_executor_read(clnas_model_executor(m), arena, 0, v, *n, &err), CLNAS_OK);
+    assert_int_equal(clnas_supernet_read_arena(sn, arena, v, &err), CLNAS_OK);
     return v;
 }
 
@@ -226,11 +235,11 @@ static void test_search_and_resume(void **state)
     clnas_gdas g;
     int done = 0;
 
-    clnas_model *a = model_ok(*state, 0);
+    clnas_supernet *a = supernet_ok(*state, 0);
     clnas_arch_params alpha_a = start;
     epochs_seen seen_a = {0, 0, 0};
-    clnas_darts_options o = options(0, &seen_a, &g);
-    if (clnas_darts_search(a, &alpha_a, &train, &val, &o, &done, &err) != CLNAS_OK)
+    clnas_darts_options o = options(0, &seen_a, &g, a);
+    if (clnas_darts_search(NULL, &alpha_a, &train, &val, &o, &done, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
     assert_int_equal(done, 2);
     assert_true(fabs(g.tau - 0.1) < 1e-12); /* the last epoch ran at tau_min */
@@ -241,26 +250,28 @@ static void test_search_and_resume(void **state)
             moved = fmax(moved, fabs(alpha_a.alpha[e][k] - start.alpha[e][k]));
     printf("alpha moved by up to %.4f in %ld Adam steps\n", moved, alpha_a.adam_step);
     assert_true(moved > 0.01);
+    assert_int_equal(g.train_paths, 2 * (IMAGES / BATCH));
 
     /* stopped after epoch 1, resumed on a fresh model with the arenas and alpha restored */
-    clnas_model *b = model_ok(*state, 0);
+    clnas_supernet *b = supernet_ok(*state, 0);
     clnas_arch_params alpha_b = start;
     epochs_seen seen_b = {0, 1, 0};
-    o = options(0, &seen_b, &g);
+    o = options(0, &seen_b, &g, b);
     seen_b.stop_after = 1;
-    assert_int_equal(clnas_darts_search(b, &alpha_b, &train, &val, &o, &done, &err), CLNAS_OK);
+    assert_int_equal(clnas_darts_search(NULL, &alpha_b, &train, &val, &o, &done, &err), CLNAS_OK);
     assert_int_equal(done, 1);
-    clnas_model *c = model_ok(*state, 0);
+    clnas_supernet *c = supernet_ok(*state, 0);
+    assert_int_equal(clnas_supernet_init(c, 12345, &err), CLNAS_OK); /* the restored arenas must replace these */
     const clnas_arena arenas[] = {CLNAS_ARENA_PARAMS, CLNAS_ARENA_MOMENTUM, CLNAS_ARENA_STATE};
     for (int i = 0; i < 3; i++) {
         size_t n;
         double *v = read_arena(b, arenas[i], &n);
-        assert_int_equal(clnas_executor_write(clnas_model_executor(c), arenas[i], 0, v, n, &err), CLNAS_OK);
+        assert_int_equal(clnas_supernet_write_arena(c, arenas[i], v, &err), CLNAS_OK);
         free(v);
     }
     epochs_seen seen_c = {0, 0, 0};
-    o = options(1, &seen_c, &g);
-    assert_int_equal(clnas_darts_search(c, &alpha_b, &train, &val, &o, &done, &err), CLNAS_OK);
+    o = options(1, &seen_c, &g, c);
+    assert_int_equal(clnas_darts_search(NULL, &alpha_b, &train, &val, &o, &done, &err), CLNAS_OK);
     assert_int_equal(done, 2);
     assert_memory_equal(alpha_b.alpha, alpha_a.alpha, sizeof alpha_a.alpha);
     assert_memory_equal(alpha_b.adam_m, alpha_a.adam_m, sizeof alpha_a.adam_m);
@@ -272,9 +283,9 @@ static void test_search_and_resume(void **state)
         free(pa);
         free(pc);
     }
-    clnas_model_free(a);
-    clnas_model_free(b);
-    clnas_model_free(c);
+    clnas_supernet_free(a);
+    clnas_supernet_free(b);
+    clnas_supernet_free(c);
     clnas_dataset_free(&train);
     clnas_dataset_free(&val);
 }
@@ -299,6 +310,13 @@ static void test_params(void **state)
     assert_int_equal(p.epochs, 1);
     assert_true(p.tau_max == 10.0 && p.tau_min == 0.1);
     assert_true(p.adam.lr == 3e-4 && p.adam.beta1 == 0.5 && p.adam.beta2 == 0.999 && p.adam.weight_decay == 1e-3);
+    assert_true(p.max_paths == 64 && p.warm_up == 1);
+    assert_int_equal(parse("{\"name\": \"gdas\", \"max_paths\": 8, \"warm_up\": false}", &p, &err), CLNAS_OK);
+    assert_true(p.max_paths == 8 && p.warm_up == 0);
+    assert_int_not_equal(parse("{\"name\": \"gdas\", \"warm_up\": 1}", &p, &err), CLNAS_OK);
+    assert_non_null(strstr(err.message, "strategy.warm_up: expected true or false, got 1"));
+    assert_int_not_equal(parse("{\"name\": \"gdas\", \"max_paths\": 0}", &p, &err), CLNAS_OK);
+    assert_non_null(strstr(err.message, "strategy.max_paths"));
     assert_int_equal(parse("{\"name\": \"gdas\", \"epochs\": 3, \"tau_max\": 5, \"tau_min\": 1}", &p, &err),
                      CLNAS_OK);
     assert_true(p.epochs == 3 && p.tau_max == 5.0 && p.tau_min == 1.0);

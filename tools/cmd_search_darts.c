@@ -1,7 +1,7 @@
 /* clnas tool — `clnas search` with a DARTS config: first-order DARTS over the NB201 search network (every edge the
  * softmax(alpha)-weighted sum of its ops), one journal line, alpha heat map and checkpoint per epoch, resumable;
- * the derived cell is the run's best architecture. A GDAS config runs the same loop with GDAS' sampled one-hot
- * edge weights and straight-through alpha gradient (gdas.h). */
+ * the derived cell is the run's best architecture. A GDAS config runs the same loop over a supernet of which each
+ * step computes only the sampled path, with GDAS' straight-through alpha gradient (gdas.h). */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -19,36 +19,60 @@
 #include "journal.h"
 #include "plan.h"
 #include "search_setup.h"
+#include "supernet.h"
 #include "svg_plot.h"
 
 typedef struct darts_run {
     const char *dir;
-    clnas_model *model;
+    clnas_model *model;   /* DARTS: the search network */
+    clnas_supernet *sn;   /* GDAS: the weights its sampled paths share */
     clnas_journal journal;
     char checkpoint[1100];
     long params;
     const char *method; /* "DARTS" or "GDAS" */
+    clnas_gdas *gdas;   /* GDAS: its sampler, with the launches of the training paths so far */
+    long launches_before, paths_before; /* at the start of the epoch */
 } darts_run;
 
 static const clnas_arena saved_arenas[] = {CLNAS_ARENA_PARAMS, CLNAS_ARENA_MOMENTUM, CLNAS_ARENA_STATE};
 static const char *const saved_names[] = {"arena.params", "arena.momentum", "arena.state"};
 
+/* Elements of a saved arena: the search network's, or the supernet's. */
+static size_t arena_elems(const darts_run *r, clnas_arena a)
+{
+    if (!r->sn)
+        return clnas_model_plan(r->model)->arena_elems[a];
+    const clnas_supernet_layout *l = clnas_supernet_get_layout(r->sn);
+    return a == CLNAS_ARENA_STATE ? l->state_elems : l->param_elems;
+}
+
+static clnas_status arena_read(darts_run *r, clnas_arena a, double *out, clnas_error *err)
+{
+    return r->sn ? clnas_supernet_read_arena(r->sn, a, out, err)
+                 : clnas_executor_read(clnas_model_executor(r->model), a, 0, out, arena_elems(r, a), err);
+}
+
+static clnas_status arena_write(darts_run *r, clnas_arena a, const double *in, clnas_error *err)
+{
+    return r->sn ? clnas_supernet_write_arena(r->sn, a, in, err)
+                 : clnas_executor_write(clnas_model_executor(r->model), a, 0, in, arena_elems(r, a), err);
+}
+
 /* Weights, momenta, running statistics and alpha (with Adam's moments) after `epochs` epochs, in one atomic file. */
 static clnas_status save_checkpoint(darts_run *r, const clnas_arch_params *alpha, int epochs, clnas_error *err)
 {
-    const clnas_plan *plan = clnas_model_plan(r->model);
     clnas_tensor t[3];
     memset(t, 0, sizeof t);
     clnas_status st = CLNAS_OK;
     for (int i = 0; i < 3 && st == CLNAS_OK; i++) {
-        size_t n = plan->arena_elems[saved_arenas[i]];
+        size_t n = arena_elems(r, saved_arenas[i]);
         t[i].name = (char *)saved_names[i];
         t[i].dtype = CLNAS_DTYPE_F64;
         t[i].ndim = 1;
         t[i].shape[0] = (int64_t)n;
         t[i].nbytes = n * sizeof(double);
         t[i].data = malloc(n * sizeof(double) + 1);
-        st = t[i].data ? clnas_executor_read(clnas_model_executor(r->model), saved_arenas[i], 0, t[i].data, n, err)
+        st = t[i].data ? arena_read(r, saved_arenas[i], t[i].data, err)
                        : clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory for the checkpoint");
     }
     cJSON *a = NULL;
@@ -71,22 +95,24 @@ static clnas_status save_checkpoint(darts_run *r, const clnas_arch_params *alpha
 
 static clnas_status load_checkpoint(darts_run *r, clnas_arch_params *alpha, int *epochs, clnas_error *err)
 {
-    const clnas_plan *plan = clnas_model_plan(r->model);
     clnas_safetensors f;
     clnas_status st = clnas_safetensors_read(r->checkpoint, &f, err);
     if (st != CLNAS_OK)
         return st;
     for (int i = 0; i < 3 && st == CLNAS_OK; i++) {
-        size_t n = plan->arena_elems[saved_arenas[i]];
+        size_t n = arena_elems(r, saved_arenas[i]);
         const clnas_tensor *t = clnas_safetensors_find(&f, saved_names[i]);
         double *v = malloc(n * sizeof(double) + 1);
         if (!t || !v)
-            st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: no tensor %s (not a DARTS checkpoint?)", r->checkpoint,
-                                 saved_names[i]);
+            st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: no tensor %s (not a %s checkpoint?)", r->checkpoint,
+                                 saved_names[i], r->method);
+        if (st == CLNAS_OK && t->shape[0] != (int64_t)n)
+            st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: tensor %s has %lld elements, this %s network %zu (another "
+                                 "size?)", r->checkpoint, saved_names[i], (long long)t->shape[0], r->method, n);
         if (st == CLNAS_OK)
             st = clnas_tensor_to_double(t, v, (int64_t)n, err);
         if (st == CLNAS_OK)
-            st = clnas_executor_write(clnas_model_executor(r->model), saved_arenas[i], 0, v, n, err);
+            st = arena_write(r, saved_arenas[i], v, err);
         free(v);
     }
     const char *done = clnas_safetensors_metadata(&f, "epochs_done"), *a = clnas_safetensors_metadata(&f, "alpha");
@@ -187,6 +213,14 @@ static clnas_status epoch_done(const clnas_darts_epoch *e, void *user, clnas_err
     cJSON_AddNumberToObject(j.extra, "skip_prob_mean", e->skip_prob_mean);
     if (e->tau > 0)
         cJSON_AddNumberToObject(j.extra, "tau", e->tau);
+    double launches = 0;
+    if (r->gdas && r->gdas->train_paths > r->paths_before) {
+        launches = (double)(r->gdas->train_launches - r->launches_before) /
+                   (double)(r->gdas->train_paths - r->paths_before);
+        cJSON_AddNumberToObject(j.extra, "launches_per_step", launches);
+        r->launches_before = r->gdas->train_launches;
+        r->paths_before = r->gdas->train_paths;
+    }
     cJSON_AddItemToObject(j.extra, "alpha", alpha);
     /* journal first, then the checkpoint: a kill between them redoes this epoch, and resume drops its line */
     st = clnas_journal_append(&r->journal, &j, err);
@@ -203,6 +237,12 @@ static clnas_status epoch_done(const clnas_darts_epoch *e, void *user, clnas_err
            "%.0f%% of derived edges, mean softmax %.3f; heat map %s/alpha_epoch_%03d.svg\n",
            e->epoch + 1, e->epochs, e->train_loss, e->train_accuracy, e->val_loss, e->val_accuracy, e->seconds, arch,
            100.0 * e->skip_share_derived, e->skip_prob_mean, r->dir, e->epoch);
+    if (launches > 0) {
+        int compiled = 0, reused = 0;
+        clnas_supernet_path_stats(r->sn, &compiled, &reused);
+        printf("  sampled paths: %.1f launches per training step on average; paths compiled %d, from cache %d\n",
+               launches, compiled, reused);
+    }
     fflush(stdout);
     return CLNAS_OK;
 }
@@ -247,6 +287,91 @@ static int check_memory(const clnas_net_config *net, const clnas_device *dev, co
                 net->channels, net->cells, net->batch);
         return 1;
     }
+    return 0;
+}
+
+/* GDAS: the supernet's weights and the largest path's activations (every edge nor_conv_3x3) must fit the
+ * device; refused otherwise with the figure and what to shrink. */
+static int check_memory_gdas(const clnas_net_config *net, const clnas_device *dev)
+{
+    clnas_error err;
+    clnas_error_clear(&err);
+    clnas_supernet_ops ops;
+    clnas_supernet_ops_all(&ops);
+    clnas_supernet_layout l;
+    if (clnas_supernet_layout_build(net, &ops, &l, &err) != CLNAS_OK)
+        return cli_fail(&err);
+    const double weights = (double)clnas_supernet_weight_bytes(&l, net->fp64);
+    const size_t es = net->fp64 ? sizeof(double) : sizeof(float);
+    double largest = (double)(l.param_elems > l.state_elems ? l.param_elems : l.state_elems) * (double)es;
+    long nparam = 0;
+    for (int i = 0; i < l.nparams; i++)
+        nparam += l.params[i].info.arena == CLNAS_ARENA_PARAMS ? (long)l.params[i].info.count : 0;
+    clnas_supernet_layout_free(&l);
+    clnas_net_config worst = *net;
+    for (int e = 0; e < CLNAS_NB201_EDGES; e++)
+        worst.genotype.ops[e] = CLNAS_OP_NOR_CONV_3X3;
+    clnas_plan *plan = NULL;
+    if (clnas_plan_compile(&worst, &plan, &err) != CLNAS_OK)
+        return cli_fail(&err);
+    double scratch = 0;
+    static const clnas_arena per_path[] = {CLNAS_ARENA_ACT, CLNAS_ARENA_INPUT, CLNAS_ARENA_LABELS};
+    for (int k = 0; k < 3; k++) {
+        const double bytes = (double)plan->arena_elems[per_path[k]] * (double)es;
+        scratch += bytes;
+        largest = fmax(largest, bytes);
+    }
+    clnas_plan_free(plan);
+    const double total = weights + scratch;
+    printf("GDAS supernet: %ld parameters; weights, gradients, momenta, statistics %.1f MiB; a path's activations "
+           "up to %.1f MiB on %s (%.0f MiB of memory)\n", nparam, weights / 1048576.0, scratch / 1048576.0,
+           dev->info.name, (double)dev->info.global_mem_bytes / 1048576.0);
+    if (total > 0.9 * (double)dev->info.global_mem_bytes || largest > (double)dev->info.max_alloc_bytes) {
+        fprintf(stderr,
+                "clnas: the GDAS search network needs %.1f MiB of device memory (largest buffer %.1f MiB) but %s "
+                "has %.0f MiB (largest buffer %.0f MiB): use fewer channels (proxy.channels %d), fewer cells "
+                "(proxy.cells %d) or a smaller batch (proxy.batch %d)\n",
+                total / 1048576.0, largest / 1048576.0, dev->info.name, (double)dev->info.global_mem_bytes / 1048576.0,
+                (double)dev->info.max_alloc_bytes / 1048576.0, net->channels, net->cells, net->batch);
+        return 1;
+    }
+    return 0;
+}
+
+/* GDAS: the supernet (recorded algorithm choices reused), with warm_up every program its paths can need built,
+ * weights initialised. */
+static int gdas_supernet(search_setup *s, const clnas_net_config *net, const clnas_gdas_params *gp,
+                         const char *choices_path, darts_run *r)
+{
+    clnas_error err;
+    clnas_error_clear(&err);
+    clnas_algo_choices recorded;
+    clnas_algo_choices_init(&recorded);
+    int ignored = 0, programs = 0;
+    clnas_supernet_ops ops;
+    clnas_supernet_ops_all(&ops);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    clnas_status st = clnas_algo_choices_load(&recorded, choices_path, &ignored, &err);
+    if (st == CLNAS_OK)
+        st = clnas_supernet_new(s->dev, s->cache, net, &ops, gp->max_paths, &recorded, &r->sn, &err);
+    clnas_algo_choices_free(&recorded);
+    if (st == CLNAS_OK && gp->warm_up)
+        st = clnas_supernet_warm_up(r->sn, &programs, &err);
+    if (st == CLNAS_OK)
+        st = clnas_supernet_init(r->sn, s->cfg.seed, &err);
+    if (st != CLNAS_OK)
+        return cli_fail(&err);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    const clnas_supernet_layout *l = clnas_supernet_get_layout(r->sn);
+    for (int i = 0; i < l->nparams; i++)
+        r->params += l->params[i].info.arena == CLNAS_ARENA_PARAMS ? (long)l->params[i].info.count : 0;
+    if (gp->warm_up)
+        printf("warm-up: GDAS paths need %d distinct programs; all built (%.1f s)\n", programs,
+               (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
+    else
+        printf("no warm-up (strategy.warm_up false): programs are built as sampled paths first need them\n");
+    printf("up to %d compiled paths cached (strategy.max_paths)\n", gp->max_paths);
     return 0;
 }
 
@@ -298,15 +423,22 @@ int search_darts(search_setup *s, const char *out, const char *resume_dir, const
     net.in_channels = train->channels;
     net.height = train->height;
     net.width = train->width;
-    net.darts = 1;
-    if (check_memory(&net, s->dev, r.method))
+    net.darts = !is_gdas;
+    net.gdas = is_gdas;
+    if (is_gdas ? check_memory_gdas(&net, s->dev) : check_memory(&net, s->dev, r.method))
         goto done;
-    if (clnas_model_new(s->dev, s->cache, &net, &r.model, &err) != CLNAS_OK ||
-        clnas_model_init(r.model, s->cfg.seed, &err) != CLNAS_OK) {
+    if (is_gdas) {
+        if (gdas_supernet(s, &net, &gp, path, &r))
+            goto done;
+        gdas.supernet = r.sn;
+        r.gdas = &gdas;
+    } else if (clnas_model_new(s->dev, s->cache, &net, &r.model, &err) != CLNAS_OK ||
+               clnas_model_init(r.model, s->cfg.seed, &err) != CLNAS_OK) {
         cli_fail(&err);
         goto done;
+    } else {
+        r.params = clnas_model_param_count(r.model);
     }
-    r.params = clnas_model_param_count(r.model);
     clnas_arch_params alpha;
     int epochs_done = 0;
     struct stat sb;
@@ -352,7 +484,8 @@ int search_darts(search_setup *s, const char *out, const char *resume_dir, const
     cli_release_interrupt();
     snprintf(path, sizeof path, "%s/algo_choices.tsv", run_dir);
     clnas_error save_err;
-    if (clnas_algo_choices_save(clnas_model_algo_choices(r.model), path, &save_err) != CLNAS_OK)
+    if (clnas_algo_choices_save(r.sn ? clnas_supernet_algo_choices(r.sn) : clnas_model_algo_choices(r.model), path,
+                                &save_err) != CLNAS_OK)
         cli_fail(&save_err);
     if (st != CLNAS_OK) {
         cli_fail(&err);
@@ -376,6 +509,7 @@ done:
     if (r.journal.f)
         clnas_journal_close(&r.journal);
     clnas_model_free(r.model);
+    clnas_supernet_free(r.sn);
     cJSON_Delete(resolved);
     return rc;
 }

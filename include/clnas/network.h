@@ -25,6 +25,9 @@ typedef struct clnas_net_config {
     int darts;          /* 1: DARTS search network: every cell edge is the weighted sum of all five ops, weights in
                          * darts.edges.J_I.weight (STATE, set per step), their gradient in darts.edges.J_I.weight_grad;
                          * cell BatchNorms without affine parameters (gamma 1, beta 0 held as STATE); genotype ignored */
+    int gdas;           /* 1: a GDAS path: the genotype's cells with cell BatchNorms as DARTS', each computed edge's
+                         * output scaled by its h (1 value, gdas.edges.J_I.h, STATE) with dL/dh in
+                         * gdas.edges.J_I.h_grad, so alpha gets GDAS' gradient through the sampled op only */
 } clnas_net_config;
 
 /* The NB201 defaults: C=16, N=5, 1x28x28 input, 10 classes, batch 256, float32, BN eps 1e-5 momentum 0.1,

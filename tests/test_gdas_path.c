@@ -1,0 +1,311 @@
+/* clnas — a GDAS path of the supernet: only the sampled ops run (no launch binds an unsampled op's weights, whose
+ * weights, momenta and BatchNorm statistics stay bit-unchanged through training steps), the path's loss equals the
+ * stand-alone cell's in float64, and after the warm-up GDAS' paths build no program. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "clnas/model.h"
+#include "clnas/rng.h"
+#include "device_fixture.h"
+#include "gdas.h"
+#include "plan.h"
+#include "program_cache.h"
+#include "supernet.h"
+
+#define HW 8
+#define BATCH 4
+
+/* Edge 1_0 cannot reach the output (2_1 and 3_1 are none); 2_0, 3_0 and 3_2 are live. */
+static const char *const PARTLY_DEAD = "|nor_conv_3x3~0|+|nor_conv_1x1~0|none~1|+|skip_connect~0|none~1|"
+                                       "avg_pool_3x3~2|";
+static const char *const ALL_LIVE = "|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|"
+                                    "skip_connect~2|";
+
+static clnas_net_config small_net(int fp64)
+{
+    clnas_net_config cfg;
+    clnas_net_config_default(&cfg);
+    cfg.channels = fp64 ? 3 : 2;
+    cfg.cells = 1;
+    cfg.batch = BATCH;
+    cfg.height = cfg.width = HW;
+    cfg.fp64 = fp64;
+    cfg.gdas = 1;
+    return cfg;
+}
+
+static clnas_supernet *supernet_ok(device_fixture *fx, int fp64, int max_paths)
+{
+    clnas_net_config cfg = small_net(fp64);
+    clnas_supernet_ops ops;
+    clnas_supernet_ops_all(&ops);
+    clnas_supernet *sn = NULL;
+    clnas_error err;
+    if (clnas_supernet_new(fx->dev, fx->cache, &cfg, &ops, max_paths, NULL, &sn, &err) != CLNAS_OK ||
+        clnas_supernet_init(sn, 5, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    return sn;
+}
+
+static clnas_genotype parse(const char *text)
+{
+    clnas_genotype g;
+    clnas_error err;
+    if (clnas_genotype_parse(text, &g, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    return g;
+}
+
+static void set_batch(clnas_model *m, int fp64, uint64_t seed)
+{
+    clnas_rng rng;
+    clnas_rng_seed(&rng, seed);
+    double xd[BATCH * HW * HW];
+    float xf[BATCH * HW * HW];
+    for (int i = 0; i < BATCH * HW * HW; i++)
+        xf[i] = (float)(xd[i] = clnas_rng_normal(&rng));
+    int32_t labels[BATCH] = {3, 1, 4, 1};
+    clnas_error err;
+    assert_int_equal(clnas_model_set_batch(m, fp64 ? (void *)xd : (void *)xf, labels, &err), CLNAS_OK);
+}
+
+/* May the path of g touch supernet parameter p: the fixed modules, or the op g puts on a live edge. */
+static int in_path(const clnas_supernet_param *p, const clnas_genotype *g)
+{
+    if (p->module == 0)
+        return 1;
+    int zero[CLNAS_NB201_NODES], live[CLNAS_NB201_EDGES];
+    clnas_genotype_analyse(g, zero, live);
+    const int m = p->module - 1, op = m % CLNAS_NB201_OPS, edge = (m / CLNAS_NB201_OPS) % CLNAS_NB201_EDGES;
+    return live[edge] && g->ops[edge] == op;
+}
+
+/* Every parameter-arena binding of every launch overlaps only parameters of the path; returns launches checked. */
+static int check_bindings(const clnas_plan *plan, const clnas_plan_launch *launches, int n,
+                          const clnas_supernet_layout *l, const clnas_genotype *g)
+{
+    int bound = 0;
+    for (int i = 0; i < n; i++) {
+        const clnas_kernel_desc *d = &plan->kernels[launches[i].kernel].desc;
+        for (int a = 0; a < d->nargs; a++) {
+            const clnas_plan_binding *x = &launches[i].arg[a];
+            if (d->arg_kind[a] != CLNAS_ARG_TENSOR || x->arena > CLNAS_ARENA_STATE)
+                continue;
+            const clnas_arena owner = x->arena == CLNAS_ARENA_STATE ? CLNAS_ARENA_STATE : CLNAS_ARENA_PARAMS;
+            int overlaps = 0;
+            for (int p = 0; p < l->nparams; p++) {
+                const clnas_param_info *q = &l->params[p].info;
+                if (q->arena != owner || q->offset >= x->offset + x->count || x->offset >= q->offset + q->count)
+                    continue;
+                overlaps++;
+                if (!in_path(&l->params[p], g))
+                    fail_msg("launch %s binds %s of %s, an op the path does not compute", launches[i].label,
+                             clnas_arena_name(x->arena), q->name);
+            }
+            assert_true(overlaps > 0);
+            bound++;
+        }
+    }
+    return bound;
+}
+
+static double *arena_of(clnas_supernet *sn, clnas_arena a, size_t *n)
+{
+    const clnas_supernet_layout *l = clnas_supernet_get_layout(sn);
+    *n = a == CLNAS_ARENA_STATE ? l->state_elems : l->param_elems;
+    double *v = malloc(*n * sizeof *v + 1);
+    clnas_error err;
+    assert_int_equal(clnas_supernet_read_arena(sn, a, v, &err), CLNAS_OK);
+    return v;
+}
+
+static void test_only_sampled_ops_run(void **state)
+{
+    device_fixture *fx = *state;
+    clnas_supernet *sn = supernet_ok(fx, 0, 4);
+    const clnas_supernet_layout *l = clnas_supernet_get_layout(sn);
+    clnas_error err;
+    const clnas_genotype g = parse(PARTLY_DEAD);
+    clnas_model *m = NULL;
+    assert_int_equal(clnas_supernet_path(sn, &g, &m, &err), CLNAS_OK);
+    const clnas_plan *plan = clnas_model_plan(m);
+    int bound = check_bindings(plan, plan->train, plan->ntrain, l, &g) +
+                check_bindings(plan, plan->eval, plan->neval, l, &g);
+
+    /* the DARTS search network of the same size computes every op of every edge */
+    clnas_net_config dc = small_net(0);
+    dc.gdas = 0;
+    dc.darts = 1;
+    clnas_plan *darts = NULL;
+    assert_int_equal(clnas_plan_compile(&dc, &darts, &err), CLNAS_OK);
+    printf("launches of a training step: GDAS path %s %d, DARTS search network %d; %d weight bindings checked\n",
+           PARTLY_DEAD, plan->ntrain, darts->ntrain, bound);
+    assert_true(plan->ntrain < darts->ntrain / 2);
+    clnas_plan_free(darts);
+
+    static const clnas_arena arenas[] = {CLNAS_ARENA_PARAMS, CLNAS_ARENA_GRADS, CLNAS_ARENA_MOMENTUM,
+                                         CLNAS_ARENA_STATE};
+    double *before[4];
+    size_t n[4];
+    for (int a = 0; a < 4; a++)
+        before[a] = arena_of(sn, arenas[a], &n[a]);
+    for (int step = 0; step < 2; step++) {
+        double loss;
+        set_batch(m, 0, 7 + (uint64_t)step);
+        assert_int_equal(clnas_model_step(m, 0.1, &loss, NULL, &err), CLNAS_OK);
+        assert_true(isfinite(loss));
+    }
+    int unchanged = 0, moved = 0;
+    for (int a = 0; a < 4; a++) {
+        size_t k;
+        double *after = arena_of(sn, arenas[a], &k);
+        for (int p = 0; p < l->nparams; p++) {
+            const clnas_param_info *q = &l->params[p].info;
+            if ((q->arena == CLNAS_ARENA_STATE) != (arenas[a] == CLNAS_ARENA_STATE))
+                continue;
+            const int same = memcmp(before[a] + q->offset, after + q->offset, q->count * sizeof(double)) == 0;
+            if (!in_path(&l->params[p], &g)) {
+                if (!same)
+                    fail_msg("%s of %s moved, an op the path does not compute", clnas_arena_name(arenas[a]), q->name);
+                unchanged++;
+            } else if (l->params[p].module != 0 && arenas[a] != CLNAS_ARENA_GRADS) {
+                /* the path's own conv weights, momenta and running statistics do move (the test can fail) */
+                if (strstr(q->name, "conv.weight") || strstr(q->name, "running_")) {
+                    if (same)
+                        fail_msg("%s of %s did not move", clnas_arena_name(arenas[a]), q->name);
+                    moved++;
+                }
+            }
+        }
+        free(after);
+        free(before[a]);
+    }
+    printf("after 2 steps: %d tensors of unsampled ops bit-unchanged, %d of the sampled path moved\n", unchanged,
+           moved);
+    assert_true(moved >= 3 && unchanged > 50);
+
+    /* GDAS' sampler hands out exactly the sampled cell's path */
+    clnas_gdas gd;
+    memset(&gd, 0, sizeof gd);
+    gd.tau_max = gd.tau_min = 1.0;
+    gd.seed = 3;
+    gd.supernet = sn;
+    clnas_arch_params alpha;
+    assert_int_equal(clnas_arch_params_init(&alpha, CLNAS_NB201_EDGES, CLNAS_NB201_OPS, 2, &err), CLNAS_OK);
+    assert_int_equal(clnas_gdas_epoch_begin(&gd, 0, 1, &err), CLNAS_OK);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(clnas_gdas_sample(&gd, &alpha, &m, &err), CLNAS_OK);
+        for (int e = 0; e < CLNAS_NB201_EDGES; e++)
+            assert_int_equal(clnas_model_config(m)->genotype.ops[e], gd.chosen[e]);
+    }
+    clnas_supernet_free(sn);
+}
+
+/* With h = 1 a GDAS path is the stand-alone network of its cell (BatchNorm affine at its initial gamma 1, beta 0):
+ * the same weights give the same loss and logits to rounding in float64. */
+static void test_path_matches_standalone(void **state)
+{
+    device_fixture *fx = *state;
+    clnas_supernet *sn = supernet_ok(fx, 1, 4);
+    clnas_error err;
+    const char *const archs[] = {ALL_LIVE, PARTLY_DEAD};
+    for (int t = 0; t < 2; t++) {
+        const clnas_genotype g = parse(archs[t]);
+        clnas_model *path = NULL, *alone = NULL;
+        assert_int_equal(clnas_supernet_path(sn, &g, &path, &err), CLNAS_OK);
+        clnas_net_config cfg = small_net(1);
+        cfg.gdas = 0;
+        cfg.genotype = g;
+        if (clnas_model_new(fx->dev, fx->cache, &cfg, &alone, &err) != CLNAS_OK ||
+            clnas_model_init(alone, 99, &err) != CLNAS_OK)
+            fail_msg("%s", err.message);
+        const clnas_plan *plan = clnas_model_plan(alone);
+        int copied = 0;
+        for (int i = 0; i < plan->nparams; i++) {
+            const clnas_param_info *p = &plan->params[i];
+            char name[CLNAS_NAME_MAX];
+            double *v = malloc(p->count * sizeof *v);
+            assert_int_equal(clnas_supernet_param_name(&g, p->name, name, sizeof name, &err), CLNAS_OK);
+            assert_int_equal(clnas_supernet_get(sn, name, v, p->count, &err), CLNAS_OK);
+            assert_int_equal(clnas_model_set(alone, p->name, v, p->count, &err), CLNAS_OK);
+            free(v);
+            copied++;
+        }
+        double loss[2], logits[2][BATCH * 10];
+        clnas_model *models[2] = {path, alone};
+        for (int k = 0; k < 2; k++) {
+            set_batch(models[k], 1, 17);
+            assert_int_equal(clnas_model_forward(models[k], &err), CLNAS_OK);
+            assert_int_equal(clnas_model_read_loss(models[k], &loss[k], &err), CLNAS_OK);
+            assert_int_equal(clnas_model_read_logits(models[k], logits[k], &err), CLNAS_OK);
+        }
+        double worst = 0;
+        for (int i = 0; i < BATCH * 10; i++)
+            worst = fmax(worst, fabs(logits[0][i] - logits[1][i]));
+        printf("%s: %d tensors copied; loss path %.15f, stand-alone %.15f; logits differ by %.2g\n", archs[t], copied,
+               loss[0], loss[1], worst);
+        assert_true(fabs(loss[0] - loss[1]) <= 1e-12 * fmax(1.0, fabs(loss[1])));
+        assert_true(worst <= 1e-12);
+        clnas_model_free(alone);
+    }
+    clnas_supernet_free(sn);
+}
+
+static int program_loads(device_fixture *f)
+{
+    clnas_program_cache_stats s;
+    clnas_program_cache_stats_get(f->cache, &s);
+    return s.builds + s.disk_hits;
+}
+
+/* After the warm-up, GDAS steps over 40 sampled paths at the hottest temperature load no program. */
+static void test_no_new_programs_after_warm_up(void **state)
+{
+    device_fixture *fx = *state;
+    clnas_supernet *sn = supernet_ok(fx, 0, 2);
+    clnas_error err;
+    int programs = 0;
+    if (clnas_supernet_warm_up(sn, &programs, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    const int warm = program_loads(fx);
+    clnas_gdas gd;
+    memset(&gd, 0, sizeof gd);
+    gd.tau_max = gd.tau_min = 10.0;
+    gd.seed = 4;
+    gd.supernet = sn;
+    clnas_arch_params alpha;
+    assert_int_equal(clnas_arch_params_init(&alpha, CLNAS_NB201_EDGES, CLNAS_NB201_OPS, 1, &err), CLNAS_OK);
+    assert_int_equal(clnas_gdas_epoch_begin(&gd, 0, 1, &err), CLNAS_OK);
+    for (int i = 0; i < 40; i++) {
+        clnas_model *m = NULL;
+        double loss;
+        assert_int_equal(clnas_gdas_sample(&gd, &alpha, &m, &err), CLNAS_OK);
+        set_batch(m, 0, (uint64_t)i);
+        assert_int_equal(clnas_model_step(m, 0.05, &loss, NULL, &err), CLNAS_OK);
+    }
+    int compiled = 0, reused = 0;
+    clnas_supernet_path_stats(sn, &compiled, &reused);
+    printf("warm-up: %d programs; then 40 GDAS steps compiled %d paths and loaded %d programs\n", programs, compiled,
+           program_loads(fx) - warm);
+    assert_true(compiled >= 30);
+    assert_int_equal(program_loads(fx), warm);
+    clnas_supernet_free(sn);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_only_sampled_ops_run),
+        cmocka_unit_test(test_path_matches_standalone),
+        cmocka_unit_test(test_no_new_programs_after_warm_up),
+    };
+    return cmocka_run_group_tests(tests, device_fixture_with_cache, device_fixture_teardown);
+}
