@@ -65,6 +65,18 @@ static clnas_status conv_check(const clnas_conv_params *p, const char *pass, cln
  * device thread takes at a time. */
 #define ROW_LOCAL 16
 
+/* Vector accumulators of a row kernel work-item (channels x rows x vectors per row): two rows per work-item
+ * where they fit, since each weight loaded then serves both (more spills: measured slower). */
+#define ROW_ACCUMULATORS 16
+
+/* Rows a stride-1 row kernel work-item computes for `block` channels of rows `len` long: 2 when their
+ * accumulators fit in ROW_ACCUMULATORS vectors (of 8 lanes for rows up to 8, else 16, as conv_rowvec.cl). */
+static int rows_per_item(int block, int len)
+{
+    const int vw = len <= 8 ? 8 : 16, vecs = (len + vw - 1) / vw;
+    return block * 2 * vecs <= ROW_ACCUMULATORS ? 2 : 1;
+}
+
 /* Work-group size of the weight-gradient reduction (a power of two). */
 #define BWD_FILTER_LOCAL 16
 
@@ -132,10 +144,12 @@ clnas_status clnas_op_conv_fwd_desc(const clnas_conv_params *p, clnas_kernel_des
         return st;
     static const char *const slots[] = {"x", "w", "y"};
     int co_block = channel_block(p->co, 1, 8);
-    const conv_define own[] = {{"CO_BLOCK", co_block}};
-    st = conv_desc(d, "conv2d_fwd", "conv2d_fwd", p, p->accum, own, 1, slots, 3, err);
-    /* One work-item per output row of CO_BLOCK channels. */
-    clnas_kernel_desc_geometry_1d(d, (size_t)p->n * (size_t)(p->co / co_block) * (size_t)conv_ho(p), ROW_LOCAL);
+    const int rows = p->stride == 1 ? rows_per_item(co_block, conv_wo(p)) : 1;
+    const conv_define own[] = {{"CO_BLOCK", co_block}, {"ROWS", rows}};
+    st = conv_desc(d, "conv2d_fwd", "conv2d_fwd", p, p->accum, own, 2, slots, 3, err);
+    /* One work-item per block of `rows` output rows of CO_BLOCK channels. */
+    clnas_kernel_desc_geometry_1d(d, (size_t)p->n * (size_t)(p->co / co_block) *
+                                         (size_t)((conv_ho(p) + rows - 1) / rows), ROW_LOCAL);
     return st;
 }
 
@@ -147,11 +161,13 @@ clnas_status clnas_op_conv_bwd_data_desc(const clnas_conv_params *p, clnas_kerne
     /* x is read only for the ReLU mask. */
     static const char *const slots_relu[] = {"dy", "w", "x", "dx"}, *const slots[] = {"dy", "w", "dx"};
     int ci_block = channel_block(p->ci, 1, 8);
-    const conv_define own[] = {{"CI_BLOCK", ci_block}};
-    st = p->relu_in ? conv_desc(d, "conv2d_bwd_data", "conv2d_bwd_data", p, p->accum, own, 1, slots_relu, 4, err)
-                    : conv_desc(d, "conv2d_bwd_data", "conv2d_bwd_data", p, p->accum, own, 1, slots, 3, err);
-    /* One work-item per input row of CI_BLOCK channels. */
-    clnas_kernel_desc_geometry_1d(d, (size_t)p->n * (size_t)(p->ci / ci_block) * (size_t)p->h, ROW_LOCAL);
+    const int rows = p->stride == 1 ? rows_per_item(ci_block, p->w) : 1;
+    const conv_define own[] = {{"CI_BLOCK", ci_block}, {"ROWS", rows}};
+    st = p->relu_in ? conv_desc(d, "conv2d_bwd_data", "conv2d_bwd_data", p, p->accum, own, 2, slots_relu, 4, err)
+                    : conv_desc(d, "conv2d_bwd_data", "conv2d_bwd_data", p, p->accum, own, 2, slots, 3, err);
+    /* One work-item per block of `rows` input rows of CI_BLOCK channels. */
+    clnas_kernel_desc_geometry_1d(d, (size_t)p->n * (size_t)(p->ci / ci_block) * (size_t)((p->h + rows - 1) / rows),
+                                  ROW_LOCAL);
     return st;
 }
 

@@ -1,9 +1,10 @@
 /* clnas — direct 2-D convolution, forward: NCHW, no bias, optional ReLU folded into the input load.
- * Defines: N CI CO H W HO WO KSIZE STRIDE (1 or 2) PAD RELU_IN ACCUM CO_BLOCK.
+ * Defines: N CI CO H W HO WO KSIZE STRIDE (1 or 2) PAD RELU_IN ACCUM CO_BLOCK ROWS (1 for stride 2).
  * y[n][co][ho][wo] (=/+=) sum_{ci,kh,kw} w[co][ci][kh][kw] * f(x[n][ci][ho*STRIDE-PAD+kh][wo*STRIDE-PAD+kw]).
- * A work-item computes one output row (image n, channels co0 .. co0+CO_BLOCK-1, row ho) in vectors of VW
- * lanes. Each input row it reads is loaded once into registers; its KSIZE taps are lane shifts of it, so one
- * input row serves KSIZE taps and CO_BLOCK channels, and one weight serves the whole output row. */
+ * A work-item computes ROWS output rows (image n, channels co0 .. co0+CO_BLOCK-1, rows ho0 .. ho0+ROWS-1) in
+ * vectors of VW lanes. Each input row it reads is loaded once into registers; its KSIZE taps are lane shifts of
+ * it, so one input row serves KSIZE taps, CO_BLOCK channels and every output row it reaches, and one weight
+ * serves whole output rows. */
 
 #define ROW_LEN WO
 
@@ -18,31 +19,35 @@
 #define NR VECS(W)  /* vectors of an input row */
 #define NV VECS(WO) /* vectors of an output row */
 #define CO_BLOCKS (CO / CO_BLOCK)
-#define ROWS (N * CO_BLOCKS * HO)
+#define ROW_BLOCKS ((HO + ROWS - 1) / ROWS)
+#define ITEMS (N * CO_BLOCKS * ROW_BLOCKS)
 
 __kernel void conv2d_fwd(TENSOR_IN(x), TENSOR_IN(w), TENSOR_OUT(y))
 {
-    const int id = get_global_id(0); /* (n * CO_BLOCKS + channel block) * HO + ho */
-    if (id >= ROWS)
+    const int id = get_global_id(0); /* (n * CO_BLOCKS + channel block) * ROW_BLOCKS + row block */
+    if (id >= ITEMS)
         return;
-    const int ho = id % HO;
-    const int n = id / HO / CO_BLOCKS;
-    const int co0 = (id / HO - n * CO_BLOCKS) * CO_BLOCK;
+    const int ho0 = id % ROW_BLOCKS * ROWS;
+    const int n = id / ROW_BLOCKS / CO_BLOCKS;
+    const int co0 = (id / ROW_BLOCKS - n * CO_BLOCKS) * CO_BLOCK;
     __global const real *xn = TENSOR_AT(x) + n * (CI * H * W);
     __global const real *wb = TENSOR_AT(w) + co0 * (CI * KSIZE * KSIZE);
     __global const real *x_end = TENSOR_AT(x) + N * CI * H * W;
 
-    realv acc[CO_BLOCK][NV];
+    realv acc[ROWS][CO_BLOCK][NV];
 #pragma unroll
-    for (int cb = 0; cb < CO_BLOCK; cb++)
+    for (int row = 0; row < ROWS; row++)
 #pragma unroll
-        for (int v = 0; v < NV; v++)
-            acc[cb][v] = (realv)0;
+        for (int cb = 0; cb < CO_BLOCK; cb++)
+#pragma unroll
+            for (int v = 0; v < NV; v++)
+                acc[row][cb][v] = (realv)0;
 
     for (int ci = 0; ci < CI; ci++) {
+        /* input row ho0*STRIDE - PAD + dd reaches output row `row` through tap row kh = dd - row*STRIDE */
 #pragma unroll
-        for (int kh = 0; kh < KSIZE; kh++) {
-            const int hi = ho * STRIDE - PAD + kh;
+        for (int dd = 0; dd < (ROWS - 1) * STRIDE + KSIZE; dd++) {
+            const int hi = ho0 * STRIDE - PAD + dd;
             if (hi >= 0 && hi < H) {
                 realv r[NR];
 #pragma unroll
@@ -60,21 +65,30 @@ __kernel void conv2d_fwd(TENSOR_IN(x), TENSOR_IN(w), TENSOR_OUT(y))
                                               kw - PAD - 2 * floor_div(kw - PAD, 2));
 #endif
 #pragma unroll
-                    for (int cb = 0; cb < CO_BLOCK; cb++) {
-                        const realv wv = (realv)wb[(cb * CI + ci) * (KSIZE * KSIZE) + kh * KSIZE + kw];
+                    for (int row = 0; row < ROWS; row++) {
+                        const int kh = dd - row * STRIDE;
+                        if (kh >= 0 && kh < KSIZE)
 #pragma unroll
-                        for (int v = 0; v < NV; v++)
-                            acc[cb][v] = fma(wv, seg[v], acc[cb][v]);
+                            for (int cb = 0; cb < CO_BLOCK; cb++) {
+                                const realv wv = (realv)wb[(cb * CI + ci) * (KSIZE * KSIZE) + kh * KSIZE + kw];
+#pragma unroll
+                                for (int v = 0; v < NV; v++)
+                                    acc[row][cb][v] = fma(wv, seg[v], acc[row][cb][v]);
+                            }
                     }
                 }
             }
         }
     }
 
-    __global real *yr = TENSOR_AT(y) + ((n * CO + co0) * HO + ho) * WO;
 #pragma unroll
-    for (int cb = 0; cb < CO_BLOCK; cb++)
+    for (int row = 0; row < ROWS; row++)
+        if (ho0 + row < HO) {
+            __global real *yr = TENSOR_AT(y) + ((n * CO + co0) * HO + ho0 + row) * WO;
 #pragma unroll
-        for (int v = 0; v < NV; v++)
-            row_store(yr + cb * (HO * WO), v, WO, acc[cb][v], ACCUM);
+            for (int cb = 0; cb < CO_BLOCK; cb++)
+#pragma unroll
+                for (int v = 0; v < NV; v++)
+                    row_store(yr + cb * (HO * WO), v, WO, acc[row][cb][v], ACCUM);
+        }
 }
