@@ -14,33 +14,10 @@
 #define ROW_LEN WO
 
 #include "conv_rowvec.cl"
-
-#if RELU_IN
-#define CONV_IN(v) select((v), (realv)0, (v) < (realv)0)
-#else
-#define CONV_IN(v) (v)
-#endif
+#include "conv_dw_group.cl"
 
 #define NR VECS(W)  /* vectors of an input row */
 #define NV VECS(WO) /* vectors of a dy row */
-#define TAPS (KSIZE * KSIZE)
-#define GROUP_BLOCKS (CO_GROUP / CO_BLOCK) /* register blocks of output channels in a work-group */
-#define SUMS (CO_GROUP * CI_BLOCK * TAPS) /* results of one work-group */
-#define IMAGES_PER_ITEM ((N + LOCAL - 1) / LOCAL)
-
-static inline real lane_sum(realv a)
-{
-    union {
-        realv v;
-        real s[VW];
-    } u;
-    u.v = a;
-    real s = 0;
-#pragma unroll
-    for (int j = 0; j < VW; j++)
-        s += u.s[j];
-    return s;
-}
 
 __kernel __attribute__((reqd_work_group_size(LOCAL, 1, 1)))
 void conv2d_bwd_filter(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dw))
@@ -113,7 +90,6 @@ void conv2d_bwd_filter(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dw))
         }
     }
 
-    /* part[((gb * CI_BLOCK + cib) * CO_BLOCK + cb) * TAPS + t] is dw[cg0 + gb*CO_BLOCK + cb][ci0 + cib][t]. */
     for (int gb = 0; gb < GROUP_BLOCKS; gb++)
         for (int cib = 0; cib < CI_BLOCK; cib++)
 #pragma unroll
@@ -121,16 +97,5 @@ void conv2d_bwd_filter(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dw))
 #pragma unroll
                 for (int t = 0; t < TAPS; t++)
                     part[((gb * CI_BLOCK + cib) * CO_BLOCK + cb) * TAPS + t][lid] = lane_sum(acc[gb][cib][cb][t]);
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int s = LOCAL / 2; s > 0; s /= 2) {
-        if (lid < s)
-            for (int k = 0; k < SUMS; k++)
-                part[k][lid] += part[k][lid + s];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    for (int k = lid; k < SUMS; k += LOCAL) {
-        const int t = k % TAPS, cb = k / TAPS % CO_BLOCK, cib = k / TAPS / CO_BLOCK % CI_BLOCK;
-        const int gb = k / TAPS / CO_BLOCK / CI_BLOCK;
-        TENSOR_AT(dw)[((cg0 + gb * CO_BLOCK + cb) * CI + ci0 + cib) * TAPS + t] = part[k][0];
-    }
+    dw_group_store(part, lid, TENSOR_AT(dw), cg0, ci0);
 }

@@ -17,12 +17,7 @@
 #define ROW_LEN ROW_HINT
 
 #include "conv_rowvec.cl"
-
-#if RELU_IN
-#define CONV_IN(v) select((v), (realv)0, (v) < (realv)0)
-#else
-#define CONV_IN(v) (v)
-#endif
+#include "conv_dw_group.cl"
 
 #define HW (H * W)
 /* VW is a power of two, so gcd(W, VW) is W's lowest set bit capped at VW: the column of lane j of vector k of a
@@ -44,24 +39,6 @@
 #define RUN_P0(kh) ((kh) < PAD ? (PAD - (kh)) * W : 0)
 #define RUN_X0(kh) ((kh) > PAD ? ((kh) - PAD) * W : 0)
 #define RUN_VECS(kh) ((RUN_LEN(kh) + VW - 1) / VW)
-#define TAPS (KSIZE * KSIZE)
-#define GROUP_BLOCKS (CO_GROUP / CO_BLOCK)
-#define SUMS (CO_GROUP * CI_BLOCK * TAPS)
-#define IMAGES_PER_ITEM ((N + LOCAL - 1) / LOCAL)
-
-static inline real lane_sum(realv a)
-{
-    union {
-        realv v;
-        real s[VW];
-    } u;
-    u.v = a;
-    real s = 0;
-#pragma unroll
-    for (int j = 0; j < VW; j++)
-        s += u.s[j];
-    return s;
-}
 
 /* a[cb][kw] += g[cb] * xs, xs being tap kw's view of the input with the lanes whose tap column falls off the
  * image zeroed (col: the lanes' columns). */
@@ -189,7 +166,6 @@ void conv2d_bwd_filter(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dw))
                 }
     }
 
-    /* part[((gb * CI_BLOCK + cib) * CO_BLOCK + cb) * TAPS + t] is dw[cg0 + gb*CO_BLOCK + cb][ci0 + cib][t]. */
     for (int gb = 0; gb < GROUP_BLOCKS; gb++)
         for (int cib = 0; cib < CI_BLOCK; cib++)
             for (int kh = 0; kh < KSIZE; kh++)
@@ -199,16 +175,5 @@ void conv2d_bwd_filter(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dw))
                     for (int kw = 0; kw < KSIZE; kw++)
                         part[((gb * CI_BLOCK + cib) * CO_BLOCK + cb) * TAPS + kh * KSIZE + kw][lid] =
                             lane_sum(acc[gb][cib][kh][cb][kw]);
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int s = LOCAL / 2; s > 0; s /= 2) {
-        if (lid < s)
-            for (int k = 0; k < SUMS; k++)
-                part[k][lid] += part[k][lid + s];
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    for (int k = lid; k < SUMS; k += LOCAL) {
-        const int t = k % TAPS, cb = k / TAPS % CO_BLOCK, cib = k / TAPS / CO_BLOCK % CI_BLOCK;
-        const int gb = k / TAPS / CO_BLOCK / CI_BLOCK;
-        TENSOR_AT(dw)[((cg0 + gb * CO_BLOCK + cb) * CI + ci0 + cib) * TAPS + t] = part[k][0];
-    }
+    dw_group_store(part, lid, TENSOR_AT(dw), cg0, ci0);
 }
