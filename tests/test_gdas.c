@@ -24,6 +24,7 @@
 #include "plan.h"
 #include "scratch_dir.h"
 #include "supernet.h"
+#include "supernet_arena.h"
 
 #define FD_STEP 1e-6
 #define HW 8
@@ -216,16 +217,6 @@ static clnas_darts_options options(int start, epochs_seen *seen, clnas_gdas *g, 
     return o;
 }
 
-static double *read_arena(clnas_supernet *sn, clnas_arena arena, size_t *n)
-{
-    const clnas_supernet_layout *l = clnas_supernet_get_layout(sn);
-    *n = arena == CLNAS_ARENA_STATE ? l->state_elems : l->param_elems;
-    double *v = malloc(*n * sizeof *v + 1);
-    clnas_error err;
-    assert_int_equal(clnas_supernet_read_arena(sn, arena, v, &err), CLNAS_OK);
-    return v;
-}
-
 static void test_search_and_resume(void **state)
 {
     clnas_dataset train = synthetic(1), val = synthetic(2);
@@ -265,7 +256,7 @@ static void test_search_and_resume(void **state)
     const clnas_arena arenas[] = {CLNAS_ARENA_PARAMS, CLNAS_ARENA_MOMENTUM, CLNAS_ARENA_STATE};
     for (int i = 0; i < 3; i++) {
         size_t n;
-        double *v = read_arena(b, arenas[i], &n);
+        double *v = supernet_arena_copy(b, arenas[i], &n);
         assert_int_equal(clnas_supernet_write_arena(c, arenas[i], v, &err), CLNAS_OK);
         free(v);
     }
@@ -277,7 +268,7 @@ static void test_search_and_resume(void **state)
     assert_memory_equal(alpha_b.adam_m, alpha_a.adam_m, sizeof alpha_a.adam_m);
     for (int i = 0; i < 3; i++) {
         size_t na, nc;
-        double *pa = read_arena(a, arenas[i], &na), *pc = read_arena(c, arenas[i], &nc);
+        double *pa = supernet_arena_copy(a, arenas[i], &na), *pc = supernet_arena_copy(c, arenas[i], &nc);
         assert_int_equal(na, nc);
         assert_memory_equal(pa, pc, na * sizeof *pa);
         free(pa);

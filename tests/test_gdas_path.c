@@ -19,6 +19,7 @@
 #include "plan.h"
 #include "program_cache.h"
 #include "supernet.h"
+#include "supernet_arena.h"
 
 #define HW 8
 #define BATCH 4
@@ -117,16 +118,6 @@ static int check_bindings(const clnas_plan *plan, const clnas_plan_launch *launc
     return bound;
 }
 
-static double *arena_of(clnas_supernet *sn, clnas_arena a, size_t *n)
-{
-    const clnas_supernet_layout *l = clnas_supernet_get_layout(sn);
-    *n = a == CLNAS_ARENA_STATE ? l->state_elems : l->param_elems;
-    double *v = malloc(*n * sizeof *v + 1);
-    clnas_error err;
-    assert_int_equal(clnas_supernet_read_arena(sn, a, v, &err), CLNAS_OK);
-    return v;
-}
-
 static void test_only_sampled_ops_run(void **state)
 {
     device_fixture *fx = *state;
@@ -156,7 +147,7 @@ static void test_only_sampled_ops_run(void **state)
     double *before[4];
     size_t n[4];
     for (int a = 0; a < 4; a++)
-        before[a] = arena_of(sn, arenas[a], &n[a]);
+        before[a] = supernet_arena_copy(sn, arenas[a], &n[a]);
     for (int step = 0; step < 2; step++) {
         double loss;
         set_batch(m, 0, 7 + (uint64_t)step);
@@ -166,7 +157,7 @@ static void test_only_sampled_ops_run(void **state)
     int unchanged = 0, moved = 0;
     for (int a = 0; a < 4; a++) {
         size_t k;
-        double *after = arena_of(sn, arenas[a], &k);
+        double *after = supernet_arena_copy(sn, arenas[a], &k);
         for (int p = 0; p < l->nparams; p++) {
             const clnas_param_info *q = &l->params[p].info;
             if ((q->arena == CLNAS_ARENA_STATE) != (arenas[a] == CLNAS_ARENA_STATE))
