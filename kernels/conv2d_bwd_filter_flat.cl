@@ -56,6 +56,9 @@ static inline void taps_fma(realv a[CO_BLOCK][KSIZE], const realv g[CO_BLOCK], r
 static inline void run_inside(realv a[CO_BLOCK][KSIZE], __global const real *dyc, __global const real *xc,
                               const int kh)
 {
+    /* an image of at most PAD rows: tap row kh meets no output pixel (and `last` below would be -1) */
+    if (RUN_LEN(kh) <= 0)
+        return;
     __global const real *dp = dyc + RUN_P0(kh), *xp = xc + RUN_X0(kh) - PAD;
     const int last = RUN_VECS(kh) - 1;
     for (int kb = 0; kb < last; kb += BODY_UNROLL)

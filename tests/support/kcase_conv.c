@@ -26,6 +26,8 @@ static const clnas_conv_params conv_shapes[] = {
     {40, 8, 8, 6, 6, 3, 1, 1, 1, 0},
     {2, 3, 4, 5, 17, 3, 1, 1, 1, 1},
     {3, 2, 4, 9, 9, 5, 1, 2, 0, 0},
+    /* one row with a 5x5 kernel: tap rows 0, 1, 3 and 4 meet no output pixel */
+    {2, 3, 4, 1, 6, 5, 1, 2, 1, 0},
 };
 #define CONV_SHAPES ((int)(sizeof conv_shapes / sizeof conv_shapes[0]))
 
