@@ -62,13 +62,18 @@ static void spos_close(spos_supernet *p)
 }
 
 /* The supernet of a one-shot run directory as the accuracy callback rank-eval calls: SPOS's trained supernet
- * (DIR/supernet.safetensors) with its search-time settings. DARTS and GDAS runs are refused by name. */
+ * (DIR/supernet.safetensors) with its search-time settings. DARTS and GDAS runs are refused, each saying why. */
 static int refuse_non_spos(const char *dir, const char *strategy)
 {
     if (strcmp(strategy, "spos") == 0)
         return 0;
-    fprintf(stderr, "clnas: %s is a %s run; rank-eval scores the paths of a SPOS supernet (a %s run's network "
-                    "weights every op by alpha and is not trained to run single paths)\n", dir, strategy, strategy);
+    if (strcmp(strategy, "darts") == 0)
+        fprintf(stderr, "clnas: %s is a darts run; rank-eval scores the paths of a SPOS supernet (a darts run's "
+                        "network weights every op by alpha and is not trained to run single paths)\n", dir);
+    else
+        fprintf(stderr, "clnas: %s is a %s run; rank-eval scores the paths of a SPOS supernet (a gdas run trains "
+                        "single paths, but with non-affine BatchNorm and edge weights that rank-eval does not build "
+                        "yet)\n", dir, strategy);
     return 1;
 }
 
