@@ -78,6 +78,8 @@ void clnas_plan_free(clnas_plan *plan);
 
 /* Element size of the plan's element type. */
 size_t clnas_plan_elem_size(const clnas_plan *plan);
+/* Forward floating-point operations per image (2 x multiply-adds of the convolutions and the classifier). */
+double clnas_plan_forward_flops(const clnas_plan *plan);
 const char *clnas_arena_name(clnas_arena arena);
 /* Index of a parameter by its PyTorch name, or -1. */
 int clnas_plan_find_param(const clnas_plan *plan, const char *name);

@@ -80,28 +80,9 @@ const struct clnas_algo_choices *clnas_model_algo_choices(const clnas_model *mod
     return &model->ex->choices;
 }
 
-/* The value of #define `name` in a kernel descriptor, or 0. */
-static long define_value(const clnas_kernel_desc *d, const char *name)
-{
-    for (int i = 0; i < d->ndefines; i++)
-        if (strcmp(d->defines[i].name, name) == 0)
-            return strtol(d->defines[i].value, NULL, 10);
-    return 0;
-}
-
 double clnas_model_forward_flops(const clnas_model *model)
 {
-    const clnas_plan *plan = model->plan;
-    double macs = 0;
-    for (int i = 0; i < plan->neval; i++) {
-        const clnas_kernel_desc *d = &plan->kernels[plan->eval[i].kernel].desc;
-        if (plan->eval[i].kind == CLNAS_NODE_CONV)
-            macs += (double)define_value(d, "CO") * define_value(d, "CI") * define_value(d, "KSIZE") *
-                    define_value(d, "KSIZE") * define_value(d, "HO") * define_value(d, "WO");
-        else if (plan->eval[i].kind == CLNAS_NODE_LINEAR)
-            macs += (double)plan->eval[i].arg[1].count; /* slot w: classes x features multiply-adds */
-    }
-    return 2.0 * macs;
+    return clnas_plan_forward_flops(model->plan);
 }
 
 long clnas_model_param_count(const clnas_model *model)

@@ -28,7 +28,7 @@ typedef struct darts_run {
     clnas_supernet *sn;   /* GDAS: the weights its sampled paths share */
     clnas_journal journal;
     char checkpoint[1100];
-    long params;
+    clnas_net_config net; /* the search network's; a derived cell's stand-alone network differs in genotype only */
     const char *method; /* "DARTS" or "GDAS" */
     clnas_gdas *gdas;   /* GDAS: its sampler, with the launches of the training paths so far */
     long launches_before, paths_before; /* at the start of the epoch */
@@ -148,6 +148,25 @@ static size_t prefix_bytes(const char *path, int lines)
     return bytes;
 }
 
+/* Parameters and forward FLOPs per image of cell g as a stand-alone network with the proxy's size (what `clnas
+ * train --from` trains); -1 and 0 when its plan does not compile. */
+static void derived_size(const darts_run *r, const clnas_genotype *g, long *params, double *flops)
+{
+    clnas_net_config cfg = r->net;
+    cfg.genotype = *g;
+    cfg.darts = 0;
+    cfg.gdas = 0;
+    clnas_plan *plan = NULL;
+    clnas_error err;
+    *params = -1;
+    *flops = 0;
+    if (clnas_plan_compile(&cfg, &plan, &err) != CLNAS_OK)
+        return;
+    *params = (long)plan->live_params;
+    *flops = clnas_plan_forward_flops(plan);
+    clnas_plan_free(plan);
+}
+
 static clnas_status write_outputs(darts_run *r, const clnas_darts_epoch *e, clnas_error *err)
 {
     char path[1100], title[128];
@@ -166,7 +185,10 @@ static clnas_status write_outputs(darts_run *r, const clnas_darts_epoch *e, clna
     cJSON_AddNumberToObject(best, "fitness", e->val_accuracy);
     cJSON_AddNumberToObject(best, "trial", e->epoch);
     cJSON_AddStringToObject(best, "hash", hex);
-    cJSON_AddNumberToObject(best, "params", (double)r->params);
+    long params;
+    double flops;
+    derived_size(r, &e->derived, &params, &flops);
+    cJSON_AddNumberToObject(best, "params", (double)params);
     cJSON_AddStringToObject(best, "rule", "strongest op per edge of the last epoch's alpha, none included");
     snprintf(path, sizeof path, "%s/best.json", r->dir);
     int bad = cli_write_json(path, best);
@@ -197,7 +219,7 @@ static clnas_status epoch_done(const clnas_darts_epoch *e, void *user, clnas_err
     j.arch = e->derived;
     clnas_genotype_canonical(&e->derived, NULL, 0, &j.hash, NULL);
     j.fitness = e->val_accuracy;
-    j.params = r->params;
+    derived_size(r, &e->derived, &j.params, &j.flops);
     j.seconds = e->seconds;
     j.status = CLNAS_TRIAL_OK;
     cJSON *alpha = NULL;
@@ -363,9 +385,6 @@ static int gdas_supernet(search_setup *s, const clnas_net_config *net, const cln
     if (st != CLNAS_OK)
         return cli_fail(&err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    const clnas_supernet_layout *l = clnas_supernet_get_layout(r->sn);
-    for (int i = 0; i < l->nparams; i++)
-        r->params += l->params[i].info.arena == CLNAS_ARENA_PARAMS ? (long)l->params[i].info.count : 0;
     if (gp->warm_up)
         printf("warm-up: GDAS paths need %d distinct programs; all built (%.1f s)\n", programs,
                (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
@@ -425,6 +444,7 @@ int search_darts(search_setup *s, const char *out, const char *resume_dir, const
     net.width = train->width;
     net.darts = !is_gdas;
     net.gdas = is_gdas;
+    r.net = net;
     if (is_gdas ? check_memory_gdas(&net, s->dev) : check_memory(&net, s->dev, r.method))
         goto done;
     if (is_gdas) {
@@ -436,8 +456,6 @@ int search_darts(search_setup *s, const char *out, const char *resume_dir, const
                clnas_model_init(r.model, s->cfg.seed, &err) != CLNAS_OK) {
         cli_fail(&err);
         goto done;
-    } else {
-        r.params = clnas_model_param_count(r.model);
     }
     clnas_arch_params alpha;
     int epochs_done = 0;
