@@ -27,27 +27,28 @@ clnas_status clnas_model_new_with_choices(clnas_device *dev, struct clnas_progra
                                           clnas_model **out, clnas_error *err)
 {
     *out = NULL;
+    clnas_plan *plan = NULL;
+    clnas_status st = clnas_plan_compile(cfg, &plan, err);
+    return st == CLNAS_OK ? clnas_model_new_shared(dev, cache, plan, recorded, NULL, out, err) : st;
+}
+
+clnas_status clnas_model_new_shared(clnas_device *dev, struct clnas_program_cache *cache, clnas_plan *plan,
+                                    const struct clnas_algo_choices *recorded, const clnas_shared_arenas *shared,
+                                    clnas_model **out, clnas_error *err)
+{
+    *out = NULL;
     clnas_model *m = calloc(1, sizeof *m);
-    if (!m)
+    if (!m) {
+        clnas_plan_free(plan);
         return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
-    clnas_status st = clnas_plan_compile(cfg, &m->plan, err);
-    if (st == CLNAS_OK)
-        st = clnas_executor_new_with_choices(dev, cache, m->plan, recorded, &m->ex, err);
+    }
+    m->plan = plan;
+    clnas_status st = clnas_executor_new_shared(dev, cache, plan, recorded, shared, &m->ex, err);
     if (st != CLNAS_OK) {
         clnas_model_free(m);
         return st;
     }
     *out = m;
-    return CLNAS_OK;
-}
-
-clnas_status clnas_model_adopt(clnas_plan *plan, clnas_executor *ex, clnas_model **out, clnas_error *err)
-{
-    *out = calloc(1, sizeof **out);
-    if (!*out)
-        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
-    (*out)->plan = plan;
-    (*out)->ex = ex;
     return CLNAS_OK;
 }
 

@@ -194,25 +194,24 @@ static clnas_status compile_path(clnas_supernet *sn, const clnas_genotype *g, cl
     clnas_net_config cfg = sn->net;
     cfg.genotype = *g;
     clnas_plan *plan = NULL;
-    clnas_executor *ex = NULL;
     clnas_status st = clnas_plan_compile(&cfg, &plan, err);
     if (st == CLNAS_OK)
         st = clnas_path_plan_bind(plan, &sn->layout, err);
     if (st == CLNAS_OK)
         st = grow_scratch(sn, plan, err);
-    if (st == CLNAS_OK)
-        st = clnas_executor_new_shared(sn->dev, sn->cache, plan, &sn->recorded, &sn->arenas, &ex, err);
-    if (st == CLNAS_OK) {
-        /* later paths reuse the choices this one made */
-        for (int i = 0; i < ex->choices.count && st == CLNAS_OK; i++)
-            if (!clnas_algo_choices_find(&sn->recorded, ex->choices.rec[i].sig))
-                st = clnas_algo_choices_put(&sn->recorded, &ex->choices.rec[i], err);
-    }
-    if (st == CLNAS_OK)
-        st = clnas_model_adopt(plan, ex, out, err);
     if (st != CLNAS_OK) {
-        clnas_executor_free(ex);
         clnas_plan_free(plan);
+        return st;
+    }
+    st = clnas_model_new_shared(sn->dev, sn->cache, plan, &sn->recorded, &sn->arenas, out, err);
+    /* later paths reuse the choices this one made */
+    const clnas_algo_choices *made = st == CLNAS_OK ? clnas_model_algo_choices(*out) : NULL;
+    for (int i = 0; made && i < made->count && st == CLNAS_OK; i++)
+        if (!clnas_algo_choices_find(&sn->recorded, made->rec[i].sig))
+            st = clnas_algo_choices_put(&sn->recorded, &made->rec[i], err);
+    if (st != CLNAS_OK) {
+        clnas_model_free(*out);
+        *out = NULL;
     }
     return st;
 }

@@ -82,14 +82,9 @@ clnas_status clnas_model_new_in(clnas_device *dev, struct clnas_program_cache *c
         shared.mem[CLNAS_ARENA_ACT] = ws->act;
         shared.bytes[CLNAS_ARENA_ACT] = ws->act_bytes;
     }
-    clnas_executor *ex = NULL;
-    if (st == CLNAS_OK)
-        st = clnas_executor_new_shared(dev, cache, plan, recorded, &shared, &ex, err);
-    if (st == CLNAS_OK)
-        st = clnas_model_adopt(plan, ex, out, err);
     if (st != CLNAS_OK) {
-        clnas_executor_free(ex);
         clnas_plan_free(plan);
+        return st;
     }
-    return st;
+    return clnas_model_new_shared(dev, cache, plan, recorded, &shared, out, err);
 }

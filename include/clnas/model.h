@@ -22,12 +22,15 @@ clnas_status clnas_model_new(clnas_device *dev, struct clnas_program_cache *cach
 void clnas_model_free(clnas_model *model);
 
 struct clnas_plan;
-struct clnas_executor;
-/* A model over a plan and an executor built elsewhere (a supernet path); the model takes ownership of both. */
-clnas_status clnas_model_adopt(struct clnas_plan *plan, struct clnas_executor *ex, clnas_model **out,
-                               clnas_error *err);
-
 struct clnas_algo_choices;
+struct clnas_shared_arenas;
+/* A model over a plan compiled elsewhere (a supernet path, a workspace's network) whose executor borrows the
+ * arenas `shared` has (NULL: none) and takes recorded algorithm choices (may be NULL). The model owns plan from
+ * the call on: on failure it is freed. */
+clnas_status clnas_model_new_shared(clnas_device *dev, struct clnas_program_cache *cache, struct clnas_plan *plan,
+                                    const struct clnas_algo_choices *recorded,
+                                    const struct clnas_shared_arenas *shared, clnas_model **out, clnas_error *err);
+
 /* As clnas_model_new, reusing `recorded` algorithm choices (made by timing in an earlier part of the same run)
  * instead of timing again; NULL behaves as clnas_model_new. */
 clnas_status clnas_model_new_with_choices(clnas_device *dev, struct clnas_program_cache *cache,
