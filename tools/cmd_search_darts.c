@@ -167,7 +167,9 @@ static void derived_size(const darts_run *r, const clnas_genotype *g, long *para
     clnas_plan_free(plan);
 }
 
-static clnas_status write_outputs(darts_run *r, const clnas_darts_epoch *e, clnas_error *err)
+/* The epoch's heat map, best.json (from its journal line j: the derived cell, its hash and size) and progress plot. */
+static clnas_status write_outputs(darts_run *r, const clnas_darts_epoch *e, const clnas_journal_entry *j,
+                                  clnas_error *err)
 {
     char path[1100], title[128];
     snprintf(path, sizeof path, "%s/alpha_epoch_%03d.svg", r->dir, e->epoch);
@@ -176,19 +178,14 @@ static clnas_status write_outputs(darts_run *r, const clnas_darts_epoch *e, clna
     if (st != CLNAS_OK)
         return st;
     char arch[CLNAS_GENOTYPE_STR_MAX], hex[17];
-    clnas_genotype_format(&e->derived, arch, sizeof arch, NULL);
-    uint64_t hash;
-    clnas_genotype_canonical(&e->derived, NULL, 0, &hash, NULL);
-    clnas_hash_to_hex(hash, hex);
+    clnas_genotype_format(&j->arch, arch, sizeof arch, NULL);
+    clnas_hash_to_hex(j->hash, hex);
     cJSON *best = cJSON_CreateObject();
     cJSON_AddStringToObject(best, "arch", arch);
-    cJSON_AddNumberToObject(best, "fitness", e->val_accuracy);
-    cJSON_AddNumberToObject(best, "trial", e->epoch);
+    cJSON_AddNumberToObject(best, "fitness", j->fitness);
+    cJSON_AddNumberToObject(best, "trial", j->trial);
     cJSON_AddStringToObject(best, "hash", hex);
-    long params;
-    double flops;
-    derived_size(r, &e->derived, &params, &flops);
-    cJSON_AddNumberToObject(best, "params", (double)params);
+    cJSON_AddNumberToObject(best, "params", (double)j->params);
     cJSON_AddStringToObject(best, "rule", "strongest op per edge of the last epoch's alpha, none included");
     snprintf(path, sizeof path, "%s/best.json", r->dir);
     int bad = cli_write_json(path, best);
@@ -250,7 +247,7 @@ static clnas_status epoch_done(const clnas_darts_epoch *e, void *user, clnas_err
     if (st == CLNAS_OK)
         st = save_checkpoint(r, e->alpha, e->epoch + 1, err);
     if (st == CLNAS_OK)
-        st = write_outputs(r, e, err);
+        st = write_outputs(r, e, &j, err);
     if (st != CLNAS_OK)
         return st;
     char arch[CLNAS_GENOTYPE_STR_MAX];
