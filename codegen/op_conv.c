@@ -138,11 +138,88 @@ static clnas_status conv_desc(clnas_kernel_desc *d, const char *template_name, c
     return CLNAS_OK;
 }
 
+/* ---- channel-vectorised kernels (conv2d_cvec.cl) ---- */
+
+/* Lanes of a channel vector in conv2d_cvec.cl. */
+#define CVEC_LANES 16
+
+/* Vector accumulators of a channel-vectorised work-item (rows x columns x channel vectors; measured: 28 spill,
+ * 14 leave room for the taps' weight vectors). */
+#define CVEC_ACCUMULATORS 14
+
+/* Work-items of a channel-vectorised work-group: the group stages its channels' weights once for all of them
+ * (measured: 16 per group spent most of the time staging). */
+#define CVEC_LOCAL 128
+
+/* Local memory the staged weights may take, in bytes (within the 32 KiB OpenCL 1.2 guarantees). */
+#define CVEC_LOCAL_BYTES 24576
+
+/* The largest divisor of c not above limit (at least 1). */
+static int largest_divisor_upto(int c, int limit)
+{
+    for (int d = limit < c ? limit : c; d > 1; d--)
+        if (c % d == 0)
+            return d;
+    return 1;
+}
+
+typedef struct cvec_blocking {
+    int cov, rows;
+} cvec_blocking;
+
+/* Blocking of the channel-vectorised kernel for a stride-1 pass convolving into oc channels of oh x ow: as many
+ * channel vectors as oc allows with a row's accumulators within the budget, then two rows if they still fit. */
+static cvec_blocking cvec_block(int oc, int oh, int ow)
+{
+    cvec_blocking b = {1, 1};
+    while (oc % (2 * b.cov * CVEC_LANES) == 0 && 2 * b.cov * ow <= CVEC_ACCUMULATORS)
+        b.cov *= 2;
+    if (2 * b.cov * ow <= CVEC_ACCUMULATORS && oh > 1)
+        b.rows = 2;
+    return b;
+}
+
+/* Whether the channel-vectorised kernel takes a pass convolving into oc channels of rows ow long: stride 1,
+ * padding below the kernel size, oc a multiple of 16 and a whole output row within the accumulators. */
+static int cvec_applies(const clnas_conv_params *p, int oc, int ow)
+{
+    return p->stride == 1 && p->pad < p->ksize && oc % CVEC_LANES == 0 && ow <= CVEC_ACCUMULATORS;
+}
+
+static clnas_status cvec_desc(const clnas_conv_params *p, clnas_kernel_desc *d, int bwd_data, clnas_error *err)
+{
+    const int ic = bwd_data ? p->co : p->ci, oc = bwd_data ? p->ci : p->co;
+    const int oh = bwd_data ? p->h : conv_ho(p), ow = bwd_data ? p->w : conv_wo(p);
+    const cvec_blocking b = cvec_block(oc, oh, ow);
+    const int taps = p->ksize * p->ksize, ocv = b.cov * CVEC_LANES;
+    const int chunk_f32 = largest_divisor_upto(ic, CVEC_LOCAL_BYTES / 4 / (taps * ocv));
+    const int chunk_f64 = largest_divisor_upto(ic, CVEC_LOCAL_BYTES / 8 / (taps * ocv));
+    const size_t items = (size_t)p->n * (size_t)((oh + b.rows - 1) / b.rows);
+    const int local = CVEC_LOCAL;
+    const conv_define own[] = {{"BWD_DATA", bwd_data}, {"COV", b.cov},   {"ROWS", b.rows},
+                               {"LOCAL", local},       {"CI_CHUNK_F32", chunk_f32}, {"CI_CHUNK_F64", chunk_f64}};
+    static const char *const fwd_slots[] = {"x", "w", "y"};
+    static const char *const bwd_slots_relu[] = {"dy", "w", "x", "dx"}, *const bwd_slots[] = {"dy", "w", "dx"};
+    clnas_status st;
+    if (!bwd_data)
+        st = conv_desc(d, "conv2d_cvec", "conv2d_fwd", p, p->accum, own, 6, fwd_slots, 3, err);
+    else if (p->relu_in)
+        st = conv_desc(d, "conv2d_cvec", "conv2d_bwd_data", p, p->accum, own, 6, bwd_slots_relu, 4, err);
+    else
+        st = conv_desc(d, "conv2d_cvec", "conv2d_bwd_data", p, p->accum, own, 6, bwd_slots, 3, err);
+    /* One group of `local` work-items per (channel block, run of (image, row block)). */
+    const size_t groups = (items + (size_t)local - 1) / (size_t)local;
+    clnas_kernel_desc_geometry_1d(d, (size_t)(oc / ocv) * groups * (size_t)local, (size_t)local);
+    return st;
+}
+
 clnas_status clnas_op_conv_fwd_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
     clnas_status st = conv_check(p, "fwd", err);
     if (st != CLNAS_OK)
         return st;
+    if (cvec_applies(p, p->co, conv_wo(p)))
+        return cvec_desc(p, d, 0, err);
     static const char *const slots[] = {"x", "w", "y"};
     int co_block = channel_block(p->co, 1, 8);
     const int rows = p->stride == 1 ? rows_per_item(co_block, conv_wo(p)) : 1;
@@ -159,6 +236,8 @@ clnas_status clnas_op_conv_bwd_data_desc(const clnas_conv_params *p, clnas_kerne
     clnas_status st = conv_check(p, "bwd_data", err);
     if (st != CLNAS_OK)
         return st;
+    if (cvec_applies(p, p->ci, p->w))
+        return cvec_desc(p, d, 1, err);
     /* x is read only for the ReLU mask. */
     static const char *const slots_relu[] = {"dy", "w", "x", "dx"}, *const slots[] = {"dy", "w", "dx"};
     int ci_block = channel_block(p->ci, 1, 8);

@@ -1,5 +1,5 @@
 /* clnas — every generated kernel, forward and backward, against its double-precision C reference.
- * Set CLNAS_KERNEL_TEST_SMALL=1 to run the smallest shape of each row only (for oclgrind). */
+ * Set CLNAS_KERNEL_TEST_SMALL=1 to run the smallest shapes of each row only (for oclgrind). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,7 +18,7 @@ static void run_table(void **state, const kh_case *table)
     int failures = 0;
     for (const kh_case *c = table; c->name; c++)
         for (int fp64 = 0; fp64 <= (k->has_fp64 ? 1 : 0); fp64++)
-            for (int s = 0; s < (small ? 1 : c->nshapes); s++) {
+            for (int s = 0; s < (small ? (c->nsmall > 0 ? c->nsmall : 1) : c->nshapes); s++) {
                 printf("%s [%s, shape %d]\n", c->name, fp64 ? "float64" : "float32", s);
                 if (!c->run(k, fp64, s)) {
                     printf("  FAILED: %s %s shape %d\n", c->name, fp64 ? "float64" : "float32", s);

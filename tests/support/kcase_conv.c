@@ -6,13 +6,17 @@
 #include "op_conv.h"
 #include "op_linear.h"
 
-/* Shape 0 is the smallest (it runs under oclgrind). Together they cover both strides and kernel sizes, ReLU on
+/* Shapes 0 and 1 are the smallest (they run under oclgrind). Together they cover both strides and kernel sizes, ReLU on
  * the input or not, accumulate or overwrite, odd sizes (7x5 and 9x19 at stride 2: ho x wo = 4x3 and 5x10),
  * rows held in one or two vectors of 8 or 16 lanes, whole, half or partly filled, ci = 1 and 3, ci != co, co not a
  * multiple of 8. */
 static const clnas_conv_params conv_shapes[] = {
     /* n ci co  h   w  k  s  p relu accum */
     {1, 1, 2, 5, 4, 3, 1, 1, 1, 0},
+    /* shape 1, also under oclgrind: the channel-vectorised kernels (stride 1, 16 | co for the forward pass,
+     * 16 | ci for the input gradient): two channel vectors forward, two rows per work-item backward, one and two
+     * chunks of input channels, a work-group of mostly idle work-items */
+    {2, 16, 32, 4, 5, 3, 1, 1, 1, 1},
     {3, 3, 16, 7, 5, 3, 2, 1, 0, 1},
     {2, 16, 32, 9, 19, 3, 2, 1, 1, 0},
     {2, 6, 12, 7, 20, 1, 1, 0, 1, 1},
@@ -28,6 +32,14 @@ static const clnas_conv_params conv_shapes[] = {
     {3, 2, 4, 9, 9, 5, 1, 2, 0, 0},
     /* one row with a 5x5 kernel: tap rows 0, 1, 3 and 4 meet no output pixel */
     {2, 3, 4, 1, 6, 5, 1, 2, 1, 0},
+    /* channel-vectorised: the 7x7 stage of NB201 (two chunks of input channels); a 5x5 kernel over 48 channels
+     * (chunks of 12) with a short last row block; "valid" padding, so the input gradient pads by 2; 1x1 at
+     * 14x13; 40 images make two work-groups per channel block, the second partly idle */
+    {3, 32, 32, 7, 7, 3, 1, 1, 1, 0},
+    {2, 48, 16, 5, 6, 5, 1, 2, 0, 1},
+    {2, 16, 16, 8, 9, 3, 1, 0, 1, 0},
+    {2, 16, 16, 14, 13, 1, 1, 0, 1, 1},
+    {40, 16, 16, 7, 7, 3, 1, 1, 1, 0},
 };
 #define CONV_SHAPES ((int)(sizeof conv_shapes / sizeof conv_shapes[0]))
 
@@ -203,11 +215,11 @@ static int linear_bwd_weight_case(kh_ctx *k, int fp64, int shape)
 }
 
 const kh_case kh_cases_conv[] = {
-    {"conv2d_fwd", conv_fwd_case, CONV_SHAPES},
-    {"conv2d_bwd_data", conv_bwd_data_case, CONV_SHAPES},
-    {"conv2d_bwd_filter", conv_bwd_filter_case, CONV_SHAPES},
-    {"linear_fwd", linear_fwd_case, LINEAR_SHAPES},
-    {"linear_bwd_data", linear_bwd_data_case, LINEAR_SHAPES},
-    {"linear_bwd_weight", linear_bwd_weight_case, LINEAR_SHAPES},
-    {NULL, NULL, 0},
+    {"conv2d_fwd", conv_fwd_case, CONV_SHAPES, 2},
+    {"conv2d_bwd_data", conv_bwd_data_case, CONV_SHAPES, 2},
+    {"conv2d_bwd_filter", conv_bwd_filter_case, CONV_SHAPES, 2},
+    {"linear_fwd", linear_fwd_case, LINEAR_SHAPES, 1},
+    {"linear_bwd_data", linear_bwd_data_case, LINEAR_SHAPES, 1},
+    {"linear_bwd_weight", linear_bwd_weight_case, LINEAR_SHAPES, 1},
+    {NULL, NULL, 0, 0},
 };

@@ -171,7 +171,7 @@ static int case_mixed_bwd(kh_ctx *k, int fp64, int shape)
 }
 
 const kh_case kh_cases_mixed[] = {
-    {"mixed_fwd", case_mixed_fwd, SHAPES(mixed_shapes)},
-    {"mixed_bwd", case_mixed_bwd, SHAPES(mixed_shapes)},
-    {NULL, NULL, 0},
+    {"mixed_fwd", case_mixed_fwd, SHAPES(mixed_shapes), 1},
+    {"mixed_bwd", case_mixed_bwd, SHAPES(mixed_shapes), 1},
+    {NULL, NULL, 0, 0},
 };

@@ -4,7 +4,7 @@
 
 #include "kernel_harness.h"
 
-/* Runs one kernel on shape number `shape` (0 .. nshapes-1; shape 0 is the smallest, used under oclgrind)
+/* Runs one kernel on shape number `shape` (0 .. nshapes-1; the first nsmall are the smallest, used under oclgrind)
  * in float32 (fp64 = 0) or float64, against the double-precision C reference with the output poisoned
  * first. Returns 1 when every output tensor is within tolerance. */
 typedef int (*kh_case_fn)(kh_ctx *k, int fp64, int shape);
@@ -13,6 +13,7 @@ typedef struct kh_case {
     const char *name; /* e.g. "conv2d_fwd" */
     kh_case_fn run;
     int nshapes;
+    int nsmall; /* shapes 0 .. nsmall-1 are small enough for oclgrind (0 means 1) */
 } kh_case;
 
 /* Tolerance of the rule: max err <= tol * max(max |ref|, 0.01). */

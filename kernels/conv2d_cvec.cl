@@ -1,0 +1,224 @@
+/* clnas — direct 2-D convolution, stride 1, vectorised along the output channels: the forward pass and the
+ * input gradient (a convolution of dy with the flipped, transposed weights).
+ * Defines: N CI CO H W HO WO KSIZE STRIDE (1) PAD RELU_IN ACCUM BWD_DATA COV ROWS LOCAL CI_CHUNK_F32
+ * CI_CHUNK_F64.
+ * Forward (BWD_DATA 0): y[n][co][ho][wo] (=/+=) sum_{ci,kh,kw} w[co][ci][kh][kw] * f(x[n][ci][ho-PAD+kh][wo-PAD+kw]),
+ * f = ReLU when RELU_IN.
+ * Input gradient (BWD_DATA 1): dx[n][ci][h][w] (=/+=) g(x) * sum_{co,kh,kw} w[co][ci][kh][kw] * dy[n][co][h+PAD-kh][w+PAD-kw],
+ * g(x) = (x > 0) when RELU_IN.
+ * In both, "in" (IC channels, IH x IW) is convolved into "out" (OC channels, OH x OW), taps tap[oc][ic][kh][kw].
+ * A work-item computes ROWS whole rows of COV*16 output channels of one image, each output pixel a vector of 16
+ * channels: an input element is broadcast from memory and multiplies a vector of weights for every tap that
+ * reaches the work-item's pixels. So at 7x7 and 14x14, where rows fill the lanes of a row vector badly, every
+ * lane works. Whole rows make every padding test a compile-time constant. With the forward ReLU, a work-item
+ * first copies its input rows of a chunk of input channels, after the ReLU, into private memory in a loop of
+ * their own, so that the loop of multiply-adds reads each as a broadcast load, which costs no vector ALU
+ * operation (a ReLU per use would cost one, and the compiler forwards a copy made in the same loop). A work-group shares its
+ * channels: it stages their weights for CI_CHUNK input channels in local memory, laid out tap-major with the
+ * output channel innermost, so a weight vector is one aligned load. Outputs are stored element by element
+ * (16 stores per vector, against IC*KSIZE^2 multiply-adds). */
+
+#ifdef CLNAS_FP64
+typedef double16 cvec;
+#define CI_CHUNK CI_CHUNK_F64
+#else
+typedef float16 cvec;
+#define CI_CHUNK CI_CHUNK_F32
+#endif
+#define LANES 16
+
+#if BWD_DATA
+#define IC CO
+#define OC CI
+#define IH HO
+#define IW WO
+#define OH H
+#define OW W
+#define TPAD (KSIZE - 1 - PAD)
+#else
+#define IC CI
+#define OC CO
+#define IH H
+#define IW W
+#define OH HO
+#define OW WO
+#define TPAD PAD
+#endif
+
+#define STAGE_ROWS (RELU_IN && !BWD_DATA)
+#if STAGE_ROWS
+#define ROW_LEN IW
+#include "conv_rowvec.cl"
+#define XS_STRIDE (VECS(IW) * VW) /* a staged row */
+#endif
+
+#define OCV (COV * LANES) /* output channels of a work-item (and of its group) */
+#define OC_BLOCKS (OC / OCV)
+#define ROW_BLOCKS ((OH + ROWS - 1) / ROWS)
+#define ITEMS_PER_BLOCK (N * ROW_BLOCKS) /* work-items sharing one channel block */
+#define GROUPS_PER_BLOCK ((ITEMS_PER_BLOCK + LOCAL - 1) / LOCAL)
+#define TAPS (KSIZE * KSIZE)
+#define IN_ROWS (ROWS + KSIZE - 1) /* input rows a work-item reads per input channel */
+
+/* Stages tap[oc0 .. oc0+OCV-1][ic0 .. ic0+CI_CHUNK-1][..] as wl[ic][t][oc] (t = kh*KSIZE+kw, flipped for the
+ * input gradient), each work-item of the group taking every LOCAL-th (oc, ic) pair. */
+static void stage_weights(__global const real *w, __local real *wl, int oc0, int ic0, int lid)
+{
+    for (int r = lid; r < OCV * CI_CHUNK; r += LOCAL) {
+        const int ocl = r / CI_CHUNK, icl = r - ocl * CI_CHUNK;
+#if BWD_DATA
+        /* w[co][ci][kh][kw] with co = ic, ci = oc, taps flipped */
+        __global const real *src = w + ((ic0 + icl) * CI + oc0 + ocl) * TAPS;
+#pragma unroll
+        for (int t = 0; t < TAPS; t++)
+            wl[(icl * TAPS + t) * OCV + ocl] = src[TAPS - 1 - t];
+#else
+        __global const real *src = w + ((oc0 + ocl) * CI + ic0 + icl) * TAPS;
+#pragma unroll
+        for (int t = 0; t < TAPS; t++)
+            wl[(icl * TAPS + t) * OCV + ocl] = src[t];
+#endif
+    }
+}
+
+#if BWD_DATA
+#if RELU_IN
+__kernel void conv2d_bwd_data(TENSOR_IN(dy), TENSOR_IN(w), TENSOR_IN(x), TENSOR_OUT(dx))
+#else
+__kernel void conv2d_bwd_data(TENSOR_IN(dy), TENSOR_IN(w), TENSOR_OUT(dx))
+#endif
+#else
+__kernel void conv2d_fwd(TENSOR_IN(x), TENSOR_IN(w), TENSOR_OUT(y))
+#endif
+{
+    __local real wl[CI_CHUNK * TAPS * OCV];
+    const int lid = get_local_id(0);
+    const int block = get_group_id(0) / GROUPS_PER_BLOCK;
+    const int item = get_group_id(0) % GROUPS_PER_BLOCK * LOCAL + lid; /* (n, row block) */
+    const int live = item < ITEMS_PER_BLOCK;
+    const int n = live ? item / ROW_BLOCKS : 0;
+    const int oh0 = live ? item % ROW_BLOCKS * ROWS : 0;
+    const int oc0 = block * OCV;
+    /* Input channels a work-item takes per chunk: none past the end. Depending on the work-item, the loops over
+     * them do not get PoCL's implicit barriers (added to uniform loops for vectorising across work-items), which
+     * would make the loop over work-items the innermost and keep the sums in memory; and no branch jumps over a
+     * barrier (where PoCL 3's region builder failed an assertion). */
+    const int chunk = live ? CI_CHUNK : 0;
+#if BWD_DATA
+    __global const real *in = TENSOR_AT(dy) + n * (IC * IH * IW);
+#else
+    __global const real *in = TENSOR_AT(x) + n * (IC * IH * IW);
+#endif
+#if STAGE_ROWS
+    __global const real *in_end = TENSOR_AT(x) + N * IC * IH * IW;
+    union {
+        realv v[CI_CHUNK * IN_ROWS * VECS(IW)];
+        real s[CI_CHUNK * IN_ROWS * XS_STRIDE];
+    } xs;
+#endif
+
+    /* The sums live in memory across the barriers, loaded into registers per chunk: left to the compiler, values
+     * live across a barrier may be read from and written to memory at every multiply-add (PoCL). */
+    volatile cvec kept[ROWS * OW * COV];
+    cvec acc[ROWS][OW][COV];
+#pragma unroll
+    for (int i = 0; i < ROWS * OW * COV; i++)
+        kept[i] = (cvec)0;
+
+    for (int ic0 = 0; ic0 < IC; ic0 += CI_CHUNK) {
+        barrier(CLK_LOCAL_MEM_FENCE);
+        stage_weights(TENSOR_AT(w), wl, oc0, ic0, lid);
+        barrier(CLK_LOCAL_MEM_FENCE);
+#pragma unroll
+        for (int r = 0; r < ROWS; r++)
+#pragma unroll
+            for (int p = 0; p < OW; p++)
+#pragma unroll
+                for (int v = 0; v < COV; v++)
+                    acc[r][p][v] = kept[(r * OW + p) * COV + v];
+        /* input row oh0 - TPAD + dd reaches output row r through tap row kh = dd - r */
+#if STAGE_ROWS
+        for (int icl = 0; icl < chunk; icl++)
+#pragma unroll
+            for (int dd = 0; dd < IN_ROWS; dd++) {
+                const int hi = oh0 - TPAD + dd;
+                if (hi >= 0 && hi < IH)
+#pragma unroll
+                    for (int v = 0; v < VECS(IW); v++)
+                        xs.v[(icl * IN_ROWS + dd) * VECS(IW) + v] =
+                            fmax(row_load(in + ((ic0 + icl) * IH + hi) * IW, v, IW, in_end), (realv)0);
+            }
+#endif
+        for (int icl = 0; icl < chunk; icl++) {
+            __local const cvec *wv = (__local const cvec *)wl + icl * TAPS * COV;
+#pragma unroll
+            for (int dd = 0; dd < IN_ROWS; dd++) {
+                const int hi = oh0 - TPAD + dd;
+                if (hi >= 0 && hi < IH) {
+#if STAGE_ROWS
+                    const real *xrow = xs.s + (icl * IN_ROWS + dd) * XS_STRIDE;
+#else
+                    __global const real *xrow = in + ((ic0 + icl) * IH + hi) * IW;
+#endif
+#pragma unroll
+                    for (int c = 0; c < IW; c++) {
+                        const cvec xb = (cvec)xrow[c];
+#pragma unroll
+                        for (int r = 0; r < ROWS; r++) {
+                            const int kh = dd - r;
+                            if (kh >= 0 && kh < KSIZE)
+#pragma unroll
+                                for (int kw = 0; kw < KSIZE; kw++) {
+                                    const int p = c + TPAD - kw; /* the output column this tap reaches */
+                                    if (p >= 0 && p < OW)
+#pragma unroll
+                                        for (int v = 0; v < COV; v++)
+                                            acc[r][p][v] = fma(xb, wv[(kh * KSIZE + kw) * COV + v], acc[r][p][v]);
+                                }
+                        }
+                    }
+                }
+            }
+        }
+#pragma unroll
+        for (int r = 0; r < ROWS; r++)
+#pragma unroll
+            for (int p = 0; p < OW; p++)
+#pragma unroll
+                for (int v = 0; v < COV; v++)
+                    kept[(r * OW + p) * COV + v] = acc[r][p][v];
+    }
+    if (!live)
+        return;
+
+#if BWD_DATA
+    __global real *out = TENSOR_AT(dx) + (n * OC + oc0) * (OH * OW);
+#if RELU_IN
+    __global const real *xg = TENSOR_AT(x) + (n * OC + oc0) * (OH * OW);
+#endif
+#else
+    __global real *out = TENSOR_AT(y) + (n * OC + oc0) * (OH * OW);
+#endif
+#pragma unroll
+    for (int r = 0; r < ROWS; r++)
+        if (oh0 + r < OH)
+#pragma unroll
+            for (int p = 0; p < OW; p++)
+#pragma unroll
+                for (int v = 0; v < COV; v++) {
+                    union {
+                        cvec v;
+                        real s[LANES];
+                    } a;
+                    a.v = kept[(r * OW + p) * COV + v];
+#pragma unroll
+                    for (int l = 0; l < LANES; l++) {
+                        const int at = (v * LANES + l) * (OH * OW) + (oh0 + r) * OW + p;
+#if BWD_DATA && RELU_IN
+                        STORE(ACCUM, out + at, xg[at] > (real)0 ? a.s[l] : (real)0);
+#else
+                        STORE(ACCUM, out + at, a.s[l]);
+#endif
+                    }
+                }
+}
