@@ -9,13 +9,7 @@
 #include "cl_check.h"
 #include "clnas/rng.h"
 #include "gemm_clblast.h"
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "clock.h"
 
 /* One convolution's three GEMMs: forward W[co][ci k k] x col[ci k k][b ho wo], backward data
  * W^T x dY[co][b ho wo], backward filter dY x col^T. */
@@ -77,7 +71,7 @@ static clnas_status sgemm_once(clnas_device *dev, const clnas_bench_gemm_shape *
 {
     size_t lda = s->trans_a ? s->m : s->k, ldb = s->trans_b ? s->k : s->n, ldc = s->n;
     cl_command_queue queue = dev->queue;
-    double t0 = now_seconds();
+    double t0 = clnas_clock_seconds();
     CLBlastStatusCode rc = CLBlastSgemm(CLBlastLayoutRowMajor, s->trans_a ? CLBlastTransposeYes : CLBlastTransposeNo,
                                         s->trans_b ? CLBlastTransposeYes : CLBlastTransposeNo, s->m, s->n, s->k, 1.0f,
                                         a, 0, lda, b, 0, ldb, 0.0f, c, 0, ldc, &queue, NULL);
@@ -85,7 +79,7 @@ static clnas_status sgemm_once(clnas_device *dev, const clnas_bench_gemm_shape *
         return clnas_error_set(err, CLNAS_ERR_CLBLAST, "CLBlastSgemm at %s (m %zu n %zu k %zu) failed: %s (%d)",
                                s->name, s->m, s->n, s->k, clnas_clblast_status_name(rc), (int)rc);
     CLNAS_CL_CALL(err, clFinish(queue));
-    *seconds = now_seconds() - t0;
+    *seconds = clnas_clock_seconds() - t0;
     return CLNAS_OK;
 }
 

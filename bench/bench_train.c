@@ -8,13 +8,7 @@
 #include "clnas/rng.h"
 #include "executor.h"
 #include "plan.h"
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "clock.h"
 
 clnas_status clnas_bench_random_batch(clnas_model *model, clnas_error *err)
 {
@@ -43,25 +37,25 @@ clnas_status clnas_bench_train(clnas_device *dev, clnas_program_cache *cache, co
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "training benchmark: %d steps, %d warm-up (expected at "
                                "least 1 step)", steps, warmup);
     clnas_model *model = NULL;
-    double t0 = now_seconds();
+    double t0 = clnas_clock_seconds();
     clnas_status st = clnas_model_new(dev, cache, cfg, &model, err);
     if (st == CLNAS_OK)
         st = clnas_model_init(model, 0, err);
     if (st == CLNAS_OK)
         st = clnas_bench_random_batch(model, err);
-    out->setup_seconds = now_seconds() - t0;
+    out->setup_seconds = clnas_clock_seconds() - t0;
     clnas_executor *ex = st == CLNAS_OK ? clnas_model_executor(model) : NULL;
     for (int s = 0; s < warmup && st == CLNAS_OK; s++)
         st = clnas_model_step(model, 0.01, NULL, NULL, err);
     if (st == CLNAS_OK)
         st = clnas_executor_finish(ex, err);
-    double t1 = now_seconds();
+    double t1 = clnas_clock_seconds();
     for (int s = 0; s < steps && st == CLNAS_OK; s++)
         st = clnas_model_step(model, 0.01, NULL, NULL, err);
     if (st == CLNAS_OK)
         st = clnas_executor_finish(ex, err);
     if (st == CLNAS_OK) {
-        double seconds = now_seconds() - t1;
+        double seconds = clnas_clock_seconds() - t1;
         out->seconds_per_step = seconds / steps;
         out->images_per_second = (double)steps * cfg->batch / seconds;
         out->launches_per_step = clnas_model_plan(model)->ntrain;
@@ -78,20 +72,20 @@ clnas_status clnas_bench_setup(clnas_device *dev, const char *cache_dir, const c
     if (st != CLNAS_OK)
         return st;
     clnas_model *model = NULL;
-    double t[5] = {now_seconds()};
+    double t[5] = {clnas_clock_seconds()};
     st = clnas_model_new_in(dev, cache, cfg, NULL, ws, &model, err);
-    t[1] = now_seconds();
+    t[1] = clnas_clock_seconds();
     if (st == CLNAS_OK)
         st = clnas_model_init(model, 0, err);
     if (st == CLNAS_OK)
         st = clnas_bench_random_batch(model, err);
-    t[2] = now_seconds();
+    t[2] = clnas_clock_seconds();
     for (int s = 0; s < 2; s++) {
         if (st == CLNAS_OK)
             st = clnas_model_step(model, 0.01, NULL, NULL, err);
         if (st == CLNAS_OK)
             st = clnas_executor_finish(clnas_model_executor(model), err);
-        t[3 + s] = now_seconds();
+        t[3 + s] = clnas_clock_seconds();
     }
     if (st == CLNAS_OK) {
         const clnas_executor *ex = clnas_model_executor(model);

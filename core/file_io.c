@@ -1,10 +1,12 @@
-/* clnas — whole-file reads for configs and journals. */
+/* clnas — file I/O: whole-file reads, atomic replacement, mkdir -p. */
 #include "file_io.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 clnas_status clnas_file_read_all(const char *path, char **text, size_t *size, clnas_error *err)
 {
@@ -38,4 +40,73 @@ clnas_status clnas_file_read_all(const char *path, char **text, size_t *size, cl
     *text = buf;
     *size = n;
     return CLNAS_OK;
+}
+
+clnas_status clnas_file_write_atomic(const char *path, clnas_file_writer write, void *ctx, clnas_error *err)
+{
+    size_t n = strlen(path) + 32;
+    char *tmp = malloc(n);
+    if (!tmp)
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "%s: out of memory", path);
+    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        clnas_status st = clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+        free(tmp);
+        return st;
+    }
+    errno = 0;
+    int ok = write(f, ctx) == 0 && fflush(f) == 0 && !ferror(f) && fsync(fileno(f)) == 0;
+    int saved = errno;
+    ok = fclose(f) == 0 && ok;
+    if (ok && rename(tmp, path) == 0) {
+        free(tmp);
+        return CLNAS_OK;
+    }
+    saved = saved ? saved : errno;
+    remove(tmp);
+    free(tmp);
+    return clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot write: %s", path, saved ? strerror(saved) : "write failed");
+}
+
+typedef struct byte_range {
+    const void *data;
+    size_t size;
+} byte_range;
+
+static int write_range(FILE *f, void *ctx)
+{
+    const byte_range *r = ctx;
+    return r->size == 0 || fwrite(r->data, 1, r->size, f) == r->size ? 0 : -1;
+}
+
+clnas_status clnas_file_write_bytes_atomic(const char *path, const void *data, size_t size, clnas_error *err)
+{
+    byte_range r = {data, size};
+    return clnas_file_write_atomic(path, write_range, &r, err);
+}
+
+clnas_status clnas_dirs_make(const char *path, clnas_error *err)
+{
+    size_t n = strlen(path);
+    char *buf = malloc(n + 1);
+    if (!buf)
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "%s: out of memory", path);
+    memcpy(buf, path, n + 1);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
+            clnas_status st = clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot create: %s", buf, strerror(errno));
+            free(buf);
+            return st;
+        }
+        *p = '/';
+    }
+    clnas_status st = CLNAS_OK;
+    if (n > 0 && mkdir(buf, 0777) != 0 && errno != EEXIST)
+        st = clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot create: %s", buf, strerror(errno));
+    free(buf);
+    return st;
 }

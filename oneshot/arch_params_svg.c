@@ -1,5 +1,6 @@
 /* clnas — the alpha heat map: softmax(alpha) per edge as coloured cells with their numbers, plain SVG. */
 #include "arch_params.h"
+#include "svg_text.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -12,12 +13,6 @@
 #define MARGIN_R 20
 #define MARGIN_T 70
 #define MARGIN_B 40
-
-static void put_escaped(FILE *f, const char *s)
-{
-    for (const char *c = s ? s : ""; *c; c++)
-        fputs(*c == '<' ? "&lt;" : *c == '>' ? "&gt;" : *c == '&' ? "&amp;" : (char[2]){*c, 0}, f);
-}
 
 /* White at 0 to the plot's blue (#1f77b4) at 1. */
 static void colour(double v, char out[8])
@@ -64,7 +59,7 @@ clnas_status clnas_arch_params_svg_write(const clnas_arch_params *p, const char 
                "font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
             width, height);
     fprintf(f, "<text x=\"%d\" y=\"22\" font-size=\"14\">", MARGIN_L);
-    put_escaped(f, title);
+    clnas_svg_put_escaped(f, title);
     fprintf(f, "%sepoch %d: softmax(alpha) per edge</text>\n", title && *title ? ", " : "", epoch);
     char label[64];
     for (int k = 0; k < p->ops; k++) {

@@ -8,16 +8,10 @@
 #include <time.h>
 
 #include "plan.h"
+#include "clock.h"
+#include "schedule.h"
 
-#define PI 3.14159265358979323846
 #define MIXED_OPS (CLNAS_NB201_OPS - 1) /* the ops a mixed edge computes: all but none */
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static void edge_name(int e, const char *suffix, char *out, size_t cap)
 {
@@ -158,13 +152,13 @@ clnas_status clnas_darts_search(clnas_model *model, clnas_arch_params *alpha, co
             st = stream_next(&va, err);
     }
     const int report = opt->report_every > 0 ? opt->report_every : 20;
-    const double t_run = now_seconds();
+    const double t_run = clnas_clock_seconds();
     for (int ep = opt->start_epoch; ep < opt->epochs && st == CLNAS_OK; ep++) {
         clnas_darts_epoch e;
         memset(&e, 0, sizeof e);
         e.epoch = ep;
         e.epochs = opt->epochs;
-        const double t0 = now_seconds();
+        const double t0 = clnas_clock_seconds();
         if (opt->gdas)
             st = clnas_gdas_epoch_begin(opt->gdas, ep, opt->epochs, err);
         long train_hits = 0, val_hits = 0;
@@ -174,7 +168,7 @@ clnas_status clnas_darts_search(clnas_model *model, clnas_arch_params *alpha, co
             if (opt->stop && *opt->stop)
                 break;
             const int t = ep * per_epoch + i;
-            const double lr = 0.5 * opt->lr * (1.0 + cos(PI * (double)t / (double)steps));
+            const double lr = clnas_schedule_cosine(opt->lr, t, steps);
             double train_loss = 0, val_loss = 0;
             /* weights, on a training batch (GDAS: of the sampled path only) */
             clnas_model *m = model;
@@ -228,7 +222,7 @@ clnas_status clnas_darts_search(clnas_model *model, clnas_arch_params *alpha, co
             window++;
             if (opt->progress && ((t + 1) % report == 0 || i + 1 == per_epoch)) {
                 clnas_darts_step s = {t + 1, steps, lr, window_train / window, window_val / window, 0, 0};
-                s.seconds = now_seconds() - t_run;
+                s.seconds = clnas_clock_seconds() - t_run;
                 s.seconds_left = s.seconds / (t + 1 - opt->start_epoch * per_epoch) * (steps - t - 1);
                 opt->progress(&s, opt->user);
                 window_train = window_val = 0;
@@ -244,7 +238,7 @@ clnas_status clnas_darts_search(clnas_model *model, clnas_arch_params *alpha, co
         e.val_accuracy = val_hits / seen;
         e.alpha = alpha;
         epoch_summary(alpha, &e);
-        e.seconds = now_seconds() - t0;
+        e.seconds = clnas_clock_seconds() - t0;
         e.tau = opt->gdas ? opt->gdas->tau : 0.0;
         if (opt->epoch_done)
             st = opt->epoch_done(&e, opt->user, err);

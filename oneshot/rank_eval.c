@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "rank_stats.h"
+#include "clock.h"
 
 #define CANONICAL_CLASSES 5390
 
@@ -48,18 +49,11 @@ static const clnas_journal_entry *cached_standalone(const clnas_rank_eval_config
     return NULL;
 }
 
-static double now_seconds(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 static clnas_status evaluate_row(const clnas_rank_eval_config *cfg, clnas_rank_eval_row *row, clnas_error *err)
 {
     char arch[CLNAS_GENOTYPE_STR_MAX];
     clnas_genotype_format(&row->arch, arch, sizeof arch, NULL);
-    const double start = now_seconds();
+    const double start = clnas_clock_seconds();
     clnas_status st = cfg->supernet(cfg->supernet_state, &row->arch, &row->supernet, err);
     if (st != CLNAS_OK)
         return clnas_error_prefix(err, "rank-eval: supernet accuracy of %s", arch);
@@ -79,7 +73,7 @@ static clnas_status evaluate_row(const clnas_rank_eval_config *cfg, clnas_rank_e
         row->standalone = r.status == CLNAS_TRIAL_OK || r.status == CLNAS_TRIAL_CACHED ? r.fitness : NAN;
         clnas_eval_result_clear(&r);
     }
-    row->seconds = now_seconds() - start;
+    row->seconds = clnas_clock_seconds() - start;
     return CLNAS_OK;
 }
 

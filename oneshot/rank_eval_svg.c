@@ -1,5 +1,6 @@
 /* clnas — rank_eval.svg: supernet accuracy against stand-alone accuracy, one point per architecture. */
 #include "rank_eval.h"
+#include "svg_text.h"
 
 #include <errno.h>
 #include <math.h>
@@ -13,12 +14,6 @@
 #define MARGIN_R 20
 #define MARGIN_T 50
 #define MARGIN_B 60
-
-static void put_escaped(FILE *f, const char *s)
-{
-    for (const char *c = s ? s : ""; *c; c++)
-        fputs(*c == '<' ? "&lt;" : *c == '>' ? "&gt;" : *c == '&' ? "&amp;" : (char[2]){*c, 0}, f);
-}
 
 /* The range of v over the usable rows, padded; [0, 1] when there are none. */
 static void range(const clnas_rank_eval_result *r, int supernet, double *lo, double *hi)
@@ -59,7 +54,7 @@ clnas_status clnas_rank_eval_svg_write(const clnas_rank_eval_result *r, const ch
                "font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
             PLOT_W, PLOT_H);
     fprintf(f, "<text x=\"%d\" y=\"22\" font-size=\"14\">", MARGIN_L);
-    put_escaped(f, title);
+    clnas_svg_put_escaped(f, title);
     fprintf(f, "%sKendall tau %.3f, Spearman rho %.3f (%d architectures)</text>\n", title && *title ? ": " : "",
             r->kendall_tau, r->spearman_rho, r->usable);
     for (int t = 0; t <= 5; t++) {

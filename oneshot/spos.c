@@ -10,13 +10,9 @@
 
 #include "clnas/train.h"
 #include "plan.h"
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "clock.h"
+#include "schedule.h"
+#include "argmax.h"
 
 void clnas_spos_sample(const clnas_supernet_ops *ops, clnas_rng *rng, clnas_genotype *out)
 {
@@ -139,15 +135,6 @@ clnas_status clnas_path_bn_recalibrate(clnas_model *path, const clnas_dataset *d
     return st;
 }
 
-static int argmax(const double *v, int n)
-{
-    int best = 0;
-    for (int i = 1; i < n; i++)
-        if (v[i] > v[best])
-            best = i;
-    return best;
-}
-
 clnas_status clnas_spos_train(clnas_supernet *sn, const clnas_supernet_ops *ops, const clnas_dataset *train,
                               const clnas_spos_train_options *opt, int *done, clnas_error *err)
 {
@@ -170,7 +157,7 @@ clnas_status clnas_spos_train(clnas_supernet *sn, const clnas_supernet_ops *ops,
         st = batch_source_next(&src, err);
     }
     int report = opt->report_every > 0 ? opt->report_every : 20;
-    double t0 = now_seconds(), window_loss = 0;
+    double t0 = clnas_clock_seconds(), window_loss = 0;
     long correct = 0, seen = 0;
     int window = 0;
     for (int t = opt->start_step; t < opt->steps && st == CLNAS_OK; t++) {
@@ -183,7 +170,7 @@ clnas_status clnas_spos_train(clnas_supernet *sn, const clnas_supernet_ops *ops,
             st = batch_source_next(&src, err);
         if (st == CLNAS_OK)
             st = clnas_model_set_batch(path, src.images, src.labels, err);
-        double lr = 0.5 * opt->lr * (1.0 + cos(3.14159265358979323846 * (double)t / (double)opt->steps)), loss = 0;
+        double lr = clnas_schedule_cosine(opt->lr, t, opt->steps), loss = 0;
         if (st == CLNAS_OK)
             st = clnas_model_step(path, lr, &loss, logits, err);
         if (st != CLNAS_OK)
@@ -196,7 +183,7 @@ clnas_status clnas_spos_train(clnas_supernet *sn, const clnas_supernet_ops *ops,
             break;
         }
         for (int i = 0; i < c->batch; i++)
-            correct += argmax(logits + (size_t)i * (size_t)c->classes, c->classes) == src.labels[i];
+            correct += clnas_argmax(logits + (size_t)i * (size_t)c->classes, c->classes) == src.labels[i];
         seen += c->batch;
         window_loss += loss;
         window++;
@@ -210,7 +197,7 @@ clnas_status clnas_spos_train(clnas_supernet *sn, const clnas_supernet_ops *ops,
                 p.lr = lr;
                 p.loss = window_loss / window;
                 p.train_accuracy = (double)correct / (double)seen;
-                p.seconds = now_seconds() - t0;
+                p.seconds = clnas_clock_seconds() - t0;
                 p.seconds_left = p.seconds / (t + 1 - opt->start_step) * (opt->steps - t - 1);
                 clnas_supernet_path_stats(sn, &p.paths_compiled, &reused);
                 opt->progress(&p, opt->user);
@@ -243,7 +230,7 @@ static clnas_status evaluate(void *state, const clnas_genotype *arch, clnas_eval
     supernet_eval *se = state;
     memset(out, 0, sizeof *out);
     out->fitness = NAN;
-    double t0 = now_seconds(), acc = NAN, loss = NAN, t_bn = 0;
+    double t0 = clnas_clock_seconds(), acc = NAN, loss = NAN, t_bn = 0;
     clnas_error trial_err;
     clnas_error_clear(&trial_err);
     clnas_model *path = NULL;
@@ -252,11 +239,11 @@ static clnas_status evaluate(void *state, const clnas_genotype *arch, clnas_eval
         out->params = clnas_model_param_count(path);
         out->flops = clnas_model_forward_flops(path);
         st = clnas_path_bn_recalibrate(path, se->train, se->bn_batches, se->seed, se->mean, se->std, &trial_err);
-        t_bn = now_seconds() - t0;
+        t_bn = clnas_clock_seconds() - t0;
     }
     if (st == CLNAS_OK)
         st = clnas_evaluate(path, se->val, se->mean, se->std, &acc, &loss, &trial_err);
-    out->seconds = now_seconds() - t0;
+    out->seconds = clnas_clock_seconds() - t0;
     if (st == CLNAS_OK) {
         out->status = CLNAS_TRIAL_OK;
         out->fitness = acc;

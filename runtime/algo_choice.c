@@ -18,6 +18,7 @@
 #include "cl_check.h"
 #include "gemm_clblast.h"
 #include "hash.h"
+#include "clock.h"
 
 /* Bump when signatures or the alternatives they stand for change, so old files are simply not read. */
 #define CHOICES_FORMAT "clnas-algo-choices-1"
@@ -247,13 +248,6 @@ clnas_status clnas_algo_choices_save(const clnas_algo_choices *c, const char *pa
 
 /* ---- measurement ---- */
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 typedef struct probe {
     const clnas_device *dev;
     cl_kernel kernel;
@@ -348,13 +342,13 @@ static clnas_status run_kernel(const probe *p, clnas_error *err)
 static clnas_status run_timed(const probe *p, int clblast, double *seconds, clnas_error *err)
 {
     CLNAS_CL_CALL(err, clFinish(p->dev->queue));
-    double t0 = now_seconds();
+    double t0 = clnas_clock_seconds();
     clnas_status st = clblast ? clnas_gemm_enqueue(p->dev->queue, p->g, &p->bufs, p->fp64, err) : run_kernel(p, err);
     if (st != CLNAS_OK)
         return st;
     CLNAS_CL_CALL(err, clFinish(p->dev->queue));
     if (seconds)
-        *seconds = now_seconds() - t0;
+        *seconds = clnas_clock_seconds() - t0;
     return CLNAS_OK;
 }
 

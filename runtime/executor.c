@@ -9,16 +9,10 @@
 
 #include "cl_check.h"
 #include "gemm_clblast.h"
+#include "clock.h"
 
 /* Timed runs of each algorithm when measuring a GEMM signature (the best counts). */
 #define ALGO_REPEATS 3
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 void clnas_executor_free(clnas_executor *ex)
 {
@@ -154,7 +148,7 @@ static clnas_status choose_algorithms(clnas_executor *ex, const clnas_algo_choic
     clnas_algo_choices disk;
     clnas_algo_choices_init(&disk);
     int disk_loaded = 0, disk_dirty = 0;
-    double t0 = now_seconds();
+    double t0 = clnas_clock_seconds();
     size_t scratch = 0, ones = 0;
     for (int i = 0; i < nlaunch && st == CLNAS_OK; i++) {
         const clnas_plan_launch *launch = launch_at(plan, i);
@@ -187,7 +181,7 @@ static clnas_status choose_algorithms(clnas_executor *ex, const clnas_algo_choic
         if (st == CLNAS_OK)
             st = clnas_gemm_fill_ones(ex->dev->queue, ex->gemm_ones, ones, plan->config.fp64, err);
     }
-    ex->algo_seconds = now_seconds() - t0;
+    ex->algo_seconds = clnas_clock_seconds() - t0;
     return st;
 }
 
@@ -220,13 +214,13 @@ clnas_status clnas_executor_new_shared(clnas_device *dev, clnas_program_cache *c
                              dev->info.name);
     if (st == CLNAS_OK)
         st = allocate(ex, shared, err);
-    double t0 = now_seconds();
+    double t0 = clnas_clock_seconds();
     for (int k = 0; k < plan->nkernels && st == CLNAS_OK; k++) {
         const clnas_plan_kernel *pk = &plan->kernels[k];
         st = clnas_program_cache_kernel(cache, plan->program_sources[pk->program], "", pk->desc.entry,
                                         pk->desc.entry, &ex->kernels[k], err);
     }
-    ex->prepare_seconds = now_seconds() - t0;
+    ex->prepare_seconds = clnas_clock_seconds() - t0;
     if (st == CLNAS_OK)
         st = choose_algorithms(ex, recorded, err);
     if (st != CLNAS_OK) {
@@ -266,11 +260,11 @@ static clnas_status enqueue(clnas_executor *ex, const clnas_plan_launch *launch,
                             double *seconds, clnas_error *err)
 {
     if (use_gemm) {
-        double t0 = seconds ? now_seconds() : 0.0;
+        double t0 = seconds ? clnas_clock_seconds() : 0.0;
         clnas_status st = enqueue_gemm(ex, launch, err);
         if (st == CLNAS_OK && seconds) {
             CLNAS_CL_CALL(err, clFinish(ex->dev->queue));
-            *seconds += now_seconds() - t0;
+            *seconds += clnas_clock_seconds() - t0;
         }
         return st;
     }
@@ -292,7 +286,7 @@ static clnas_status enqueue(clnas_executor *ex, const clnas_plan_launch *launch,
                                    d->arg_name[i], d->entry);
         }
     }
-    double t0 = seconds ? now_seconds() : 0.0;
+    double t0 = seconds ? clnas_clock_seconds() : 0.0;
     cl_int rc = clEnqueueNDRangeKernel(ex->dev->queue, k, (cl_uint)d->dims, NULL, d->global, d->local, 0, NULL, NULL);
     if (rc != CL_SUCCESS) {
         char what[CLNAS_NAME_MAX + 96];
@@ -302,7 +296,7 @@ static clnas_status enqueue(clnas_executor *ex, const clnas_plan_launch *launch,
     }
     if (seconds) {
         CLNAS_CL_CALL(err, clFinish(ex->dev->queue));
-        *seconds += now_seconds() - t0;
+        *seconds += clnas_clock_seconds() - t0;
     }
     return CLNAS_OK;
 }

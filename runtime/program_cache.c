@@ -13,6 +13,7 @@
 
 #include "cl_check.h"
 #include "hash.h"
+#include "clock.h"
 
 #define CACHE_PATH_MAX 4096
 /* Bump when the key or the file layout changes, so old entries are simply never found. */
@@ -50,13 +51,6 @@ struct clnas_program_cache {
     int kernel_count, kernel_cap;
     clnas_program_cache_stats stats;
 };
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* mkdir -p: creates every missing component; an existing directory is fine. */
 static clnas_status make_dirs(const char *path, clnas_error *err)
@@ -332,9 +326,9 @@ static clnas_status build_from_source(clnas_program_cache *cache, const char *so
         clnas_cl_error_set(rc, "clCreateProgramWithSource", __FILE__, __LINE__, err);
         return clnas_error_prefix(err, "kernel %s", label);
     }
-    double start = now_seconds();
+    double start = clnas_clock_seconds();
     rc = clBuildProgram(program, 1, &cache->dev->id, options, NULL, NULL);
-    double seconds = now_seconds() - start;
+    double seconds = clnas_clock_seconds() - start;
     if (rc != CL_SUCCESS) {
         clnas_status st = report_build_failure(cache, source, options, label, key, rc, program, err);
         clReleaseProgram(program);

@@ -13,13 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "svg_plot.h"
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "clock.h"
 
 static int succeeded(const clnas_journal_entry *e)
 {
@@ -139,7 +133,7 @@ clnas_status clnas_search_run(const clnas_strategy_ops *strategy, void *state, c
     if (st == CLNAS_OK)
         st = clnas_journal_open(journal_path, torn ? good : (size_t)-1, &journal, err);
 
-    double t_start = now_seconds();
+    double t_start = clnas_clock_seconds();
     int fresh = 0;
     while (st == CLNAS_OK && h.n < budget) {
         if (opt->stop && *opt->stop) {
@@ -197,7 +191,7 @@ clnas_status clnas_search_run(const clnas_strategy_ops *strategy, void *state, c
             p.trials = budget;
             p.best_trial = best;
             p.best_fitness = best >= 0 ? h.e[best].fitness : NAN;
-            p.seconds_per_trial = (now_seconds() - t_start) / (h.n - summary->resumed_from);
+            p.seconds_per_trial = (clnas_clock_seconds() - t_start) / (h.n - summary->resumed_from);
             p.seconds_left = p.seconds_per_trial * (budget - h.n);
             opt->progress(&p, opt->user);
         }

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "evaluator.h"
+#include "clock.h"
 
 const char *clnas_trial_status_name(clnas_trial_status status)
 {
@@ -249,19 +250,12 @@ static const class_row *find_class(const table_state *t, uint64_t hash)
     return NULL;
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* result.extra: {"table_match": "exact" | "isomorphic" | "none"}: whether the accuracy is the arch's own row or
  * that of an isomorphic cell (same canonical hash). */
 static clnas_status table_evaluate(void *state, const clnas_genotype *arch, clnas_eval_result *out, clnas_error *err)
 {
     const table_state *t = state;
-    const double start = now_seconds();
+    const double start = clnas_clock_seconds();
     clnas_eval_result_clear(out);
     const uint32_t index = clnas_genotype_to_index(arch);
     if (index == UINT32_MAX)
@@ -292,7 +286,7 @@ static clnas_status table_evaluate(void *state, const clnas_genotype *arch, clna
         clnas_eval_result_clear(out);
         return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "table evaluator: out of memory");
     }
-    out->seconds = now_seconds() - start;
+    out->seconds = clnas_clock_seconds() - start;
     return CLNAS_OK;
 }
 

@@ -10,6 +10,7 @@
 
 #include "clnas/model.h"
 #include "clnas/train.h"
+#include "clock.h"
 
 typedef struct train_eval {
     clnas_device *dev;
@@ -19,13 +20,6 @@ typedef struct train_eval {
     clnas_workspace *workspace; /* activation memory every trial's model reuses */
     char choices_path[1024];
 } train_eval;
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Adds the model's choices to the run's record and saves it when something was new. */
 static clnas_status record_choices(train_eval *te, const clnas_algo_choices *made, clnas_error *err)
@@ -48,7 +42,7 @@ static clnas_status evaluate(void *state, const clnas_genotype *arch, clnas_eval
     train_eval *te = state;
     memset(out, 0, sizeof *out);
     out->fitness = NAN;
-    double t0 = now_seconds();
+    double t0 = clnas_clock_seconds();
     clnas_net_config nc;
     clnas_net_config_default(&nc);
     nc.genotype = *arch;
@@ -73,7 +67,7 @@ static clnas_status evaluate(void *state, const clnas_genotype *arch, clnas_eval
     double acc = NAN, loss = NAN, t_compile = 0;
     clnas_status st = clnas_model_new_in(te->dev, te->cache, &nc, &te->choices, te->workspace, &model, &trial_err);
     if (st == CLNAS_OK) {
-        t_compile = now_seconds() - t0;
+        t_compile = clnas_clock_seconds() - t0;
         out->params = clnas_model_param_count(model);
         out->flops = clnas_model_forward_flops(model);
         st = clnas_model_init(model, te->cfg.seed, &trial_err);
@@ -86,7 +80,7 @@ static clnas_status evaluate(void *state, const clnas_genotype *arch, clnas_eval
     clnas_model_free(model);
     if (rec != CLNAS_OK)
         return rec;
-    out->seconds = now_seconds() - t0;
+    out->seconds = clnas_clock_seconds() - t0;
     if (st == CLNAS_OK) {
         out->status = CLNAS_TRIAL_OK;
         out->fitness = acc;

@@ -14,6 +14,7 @@
 #include "executor.h"
 #include "plan.h"
 #include "program_cache.h"
+#include "clock.h"
 
 static void usage(FILE *f)
 {
@@ -27,13 +28,6 @@ static void usage(FILE *f)
                "together; launches that ran CLBlast are their own kind) and per phase; with --json the profile is\n"
                "in the object under \"profile\" (slower overall; for finding hot spots).\n"
                "Defaults: C=16 N=5 batch 256.\n");
-}
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 typedef struct kernel_share {
@@ -221,11 +215,11 @@ int cmd_bench(int argc, char **argv)
         images[i] = (float)clnas_rng_normal(&rng);
     for (int i = 0; i < c.cfg.batch; i++)
         labels[i] = (int32_t)clnas_rng_below(&rng, 10);
-    double t_compile = now_seconds();
+    double t_compile = clnas_clock_seconds();
     if (clnas_model_new(dev, cache, &c.cfg, &model, &err) != CLNAS_OK || clnas_model_init(model, 0, &err) != CLNAS_OK ||
         clnas_model_set_batch(model, images, labels, &err) != CLNAS_OK)
         goto done;
-    t_compile = now_seconds() - t_compile;
+    t_compile = clnas_clock_seconds() - t_compile;
     clnas_executor *ex = clnas_model_executor(model);
     for (int s = 0; s < warmup; s++)
         if (clnas_model_step(model, 0.01, NULL, NULL, &err) != CLNAS_OK)
@@ -233,13 +227,13 @@ int cmd_bench(int argc, char **argv)
     if (clnas_executor_finish(ex, &err) != CLNAS_OK)
         goto done;
     ex->profile = profile;
-    double t0 = now_seconds();
+    double t0 = clnas_clock_seconds();
     for (int s = 0; s < steps; s++)
         if (clnas_model_step(model, 0.01, NULL, NULL, &err) != CLNAS_OK)
             goto done;
     if (clnas_executor_finish(ex, &err) != CLNAS_OK)
         goto done;
-    double seconds = now_seconds() - t0;
+    double seconds = clnas_clock_seconds() - t0;
     double ips = (double)steps * c.cfg.batch / seconds;
     const clnas_plan *plan = clnas_model_plan(model);
     step_profile prof;

@@ -18,13 +18,7 @@
 #include "spos.h"
 #include "spos_params.h"
 #include "strategy.h"
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+#include "clock.h"
 
 typedef struct oneshot_run {
     const char *dir;
@@ -49,7 +43,7 @@ static clnas_status checkpoint(int step, double loss, void *user, clnas_error *e
     char loss_text[32];
     snprintf(loss_text, sizeof loss_text, isfinite(loss) ? "%.17g" : "null", loss);
     int ok = f && fprintf(f, "{\"step\":%d,\"loss\":%s,\"seconds\":%.3f}\n", step, loss_text,
-                          now_seconds() - r->t0) > 0;
+                          clnas_clock_seconds() - r->t0) > 0;
     ok = f && fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
     if (f)
         ok = fclose(f) == 0 && ok;
@@ -175,7 +169,7 @@ int search_oneshot(search_setup *s, const char *out, const char *resume_dir, con
     else if (search_setup_new_run_dir(s, out, resolved, run_dir, sizeof run_dir))
         goto done;
     r.dir = run_dir;
-    r.t0 = now_seconds();
+    r.t0 = clnas_clock_seconds();
     snprintf(r.checkpoint, sizeof r.checkpoint, "%s/supernet.safetensors", run_dir);
     snprintf(r.train_log, sizeof r.train_log, "%s/supernet.jsonl", run_dir);
     char path[1100];

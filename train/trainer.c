@@ -1,17 +1,13 @@
 /* clnas — the training loop (per-step cosine schedule, progress, divergence check) and evaluation. */
 #include "clnas/train.h"
+#include "clock.h"
+#include "schedule.h"
+#include "argmax.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 void clnas_train_options_default(clnas_train_options *opt)
 {
@@ -23,15 +19,6 @@ void clnas_train_options_default(clnas_train_options *opt)
         opt->std[c] = CLNAS_FASHION_MNIST_STD;
     }
     opt->report_every = 20;
-}
-
-static int argmax(const double *v, int n)
-{
-    int best = 0;
-    for (int i = 1; i < n; i++)
-        if (v[i] > v[best])
-            best = i;
-    return best;
 }
 
 /* Host buffers for one batch in the network's element type, its labels and its logits. */
@@ -115,7 +102,7 @@ clnas_status clnas_train(clnas_model *model, const clnas_dataset *data, const cl
         st = clnas_batcher_init(&b, data, c->batch, 1, opt->seed, opt->mean, opt->std, err);
 
     int report = opt->report_every > 0 ? opt->report_every : 20;
-    double t0 = now_seconds(), window_loss = 0, epoch_loss = 0, t_window = t0;
+    double t0 = clnas_clock_seconds(), window_loss = 0, epoch_loss = 0, t_window = t0;
     long window_correct = 0, window_images = 0, epoch_correct = 0, epoch_images = 0;
     int window_steps = 0, epoch_steps = 0, step = 0;
     for (step = 0; step < steps && st == CLNAS_OK; step++) {
@@ -132,7 +119,7 @@ clnas_status clnas_train(clnas_model *model, const clnas_dataset *data, const cl
             epoch_correct = epoch_images = 0;
             epoch_steps = 0;
         }
-        double lr = 0.5 * opt->lr * (1.0 + cos(3.14159265358979323846 * (double)step / (double)steps));
+        double lr = clnas_schedule_cosine(opt->lr, step, steps);
         double loss = 0;
         st = clnas_model_set_batch(model, images, labels, err);
         if (st == CLNAS_OK)
@@ -146,7 +133,7 @@ clnas_status clnas_train(clnas_model *model, const clnas_dataset *data, const cl
         }
         long correct = 0;
         for (int i = 0; i < c->batch; i++)
-            correct += argmax(logits + (size_t)i * (size_t)c->classes, c->classes) == labels[i];
+            correct += clnas_argmax(logits + (size_t)i * (size_t)c->classes, c->classes) == labels[i];
         window_loss += loss;
         epoch_loss += loss;
         window_correct += correct;
@@ -156,7 +143,7 @@ clnas_status clnas_train(clnas_model *model, const clnas_dataset *data, const cl
         window_steps++;
         epoch_steps++;
         if (opt->progress && ((step + 1) % report == 0 || step + 1 == steps)) {
-            double t = now_seconds();
+            double t = clnas_clock_seconds();
             clnas_train_progress p = {0};
             p.step = step + 1;
             p.steps = steps;
@@ -177,7 +164,7 @@ clnas_status clnas_train(clnas_model *model, const clnas_dataset *data, const cl
     }
     result->steps = step;
     result->epochs = epochs;
-    result->seconds = now_seconds() - t0;
+    result->seconds = clnas_clock_seconds() - t0;
     result->train_images_per_second = result->seconds > 0 ? (double)step * c->batch / result->seconds : 0;
     result->final_loss = epoch_steps ? epoch_loss / epoch_steps : 0;
     result->train_accuracy = epoch_images ? (double)epoch_correct / (double)epoch_images : 0;
@@ -217,8 +204,8 @@ clnas_status clnas_evaluate(clnas_model *model, const clnas_dataset *data, const
             st = clnas_model_eval(model, logits, err);
         for (int i = 0; i < got && st == CLNAS_OK; i++) {
             const double *l = logits + (size_t)i * (size_t)c->classes;
-            correct += argmax(l, c->classes) == labels[i];
-            double mx = l[argmax(l, c->classes)], s = 0;
+            correct += clnas_argmax(l, c->classes) == labels[i];
+            double mx = l[clnas_argmax(l, c->classes)], s = 0;
             for (int k = 0; k < c->classes; k++)
                 s += exp(l[k] - mx);
             loss_sum += mx + log(s) - l[labels[i]];
