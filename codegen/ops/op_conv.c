@@ -3,6 +3,8 @@
 
 #include <limits.h>
 
+#include "op.h"
+
 int clnas_conv_out_dim(int in, int ksize, int stride, int pad)
 {
     long span = (long)in + 2L * pad - ksize;
@@ -392,3 +394,97 @@ void clnas_ref_conv_bwd_filter(const clnas_conv_params *p, const double *dy, con
                     dw[(((size_t)co * p->ci + ci) * k + kh) * k + kw] = s;
                 }
 }
+
+/* ---- the graph ops: conv, its input gradient and its weight gradient ---- */
+
+/* The node's convolution: x [n][ci][h][w] (the forward's input), y [n][co][..] (its output). */
+static clnas_conv_params node_params(const clnas_lowering *l, const clnas_graph_node *n, int x, int y)
+{
+    const clnas_graph_tensor *tx = clnas_lower_tensor(l, x), *ty = clnas_lower_tensor(l, y);
+    clnas_conv_params p = {0};
+    p.n = tx->shape[0];
+    p.ci = tx->shape[1];
+    p.h = tx->shape[2];
+    p.w = tx->shape[3];
+    p.co = ty->shape[1];
+    p.ksize = n->ksize;
+    p.stride = n->stride;
+    p.pad = n->pad;
+    p.relu_in = n->relu_in;
+    return p;
+}
+
+static clnas_conv_params fwd_params(const clnas_lowering *l, const clnas_graph_node *n)
+{
+    clnas_conv_params p = node_params(l, n, n->in[0], n->out[0]);
+    p.accum = n->accum[0];
+    return p;
+}
+
+static clnas_conv_params bwd_data_params(const clnas_lowering *l, const clnas_graph_node *n)
+{
+    clnas_conv_params p = node_params(l, n, n->out[0], n->in[0]);
+    p.accum = n->accum[0];
+    return p;
+}
+
+static clnas_conv_params bwd_filter_params(const clnas_lowering *l, const clnas_graph_node *n)
+{
+    return node_params(l, n, n->in[1], n->in[0]);
+}
+
+static clnas_status lower_fwd(clnas_lowering *l, const clnas_graph_node *n)
+{
+    clnas_conv_params p = fwd_params(l, n);
+    CLNAS_TRY(clnas_op_conv_fwd_desc(&p, &l->desc, l->err));
+    CLNAS_TRY(clnas_lower_bind(l, "x", n->in[0]));
+    CLNAS_TRY(clnas_lower_bind(l, "w", n->in[1]));
+    return clnas_lower_bind(l, "y", n->out[0]);
+}
+
+static clnas_status lower_bwd_data(clnas_lowering *l, const clnas_graph_node *n)
+{
+    clnas_conv_params p = bwd_data_params(l, n);
+    CLNAS_TRY(clnas_op_conv_bwd_data_desc(&p, &l->desc, l->err));
+    CLNAS_TRY(clnas_lower_bind(l, "dy", n->in[0]));
+    CLNAS_TRY(clnas_lower_bind(l, "w", n->in[1]));
+    if (n->relu_in)
+        CLNAS_TRY(clnas_lower_bind(l, "x", n->in[2]));
+    return clnas_lower_bind(l, "dx", n->out[0]);
+}
+
+static clnas_status lower_bwd_filter(clnas_lowering *l, const clnas_graph_node *n)
+{
+    clnas_conv_params p = bwd_filter_params(l, n);
+    CLNAS_TRY(clnas_op_conv_bwd_filter_desc(&p, &l->desc, l->err));
+    CLNAS_TRY(clnas_lower_bind(l, "dy", n->in[0]));
+    CLNAS_TRY(clnas_lower_bind(l, "x", n->in[1]));
+    return clnas_lower_bind(l, "dw", n->out[0]);
+}
+
+static clnas_status gemm_fwd(const clnas_lowering *l, const clnas_graph_node *n, clnas_gemm_desc *g)
+{
+    clnas_conv_params p = fwd_params(l, n);
+    return clnas_gemm_desc_conv_fwd(&p, &l->desc, l->cfg->fp64, g, l->err);
+}
+
+static clnas_status gemm_bwd_data(const clnas_lowering *l, const clnas_graph_node *n, clnas_gemm_desc *g)
+{
+    clnas_conv_params p = bwd_data_params(l, n);
+    return clnas_gemm_desc_conv_bwd_data(&p, &l->desc, l->cfg->fp64, g, l->err);
+}
+
+static clnas_status gemm_bwd_filter(const clnas_lowering *l, const clnas_graph_node *n, clnas_gemm_desc *g)
+{
+    clnas_conv_params p = bwd_filter_params(l, n);
+    return clnas_gemm_desc_conv_bwd_filter(&p, &l->desc, l->cfg->fp64, g, l->err);
+}
+
+const clnas_op_def clnas_op_def_conv = {
+    .kind = CLNAS_NODE_CONV, .name = "conv", .accum_mask = 1, .relu_slot = -1, .lower = lower_fwd, .gemm = gemm_fwd};
+const clnas_op_def clnas_op_def_conv_bwd_data = {.kind = CLNAS_NODE_CONV_BWD_DATA, .name = "conv_backward_data",
+                                                 .accum_mask = 1, .relu_slot = -1, .lower = lower_bwd_data,
+                                                 .gemm = gemm_bwd_data};
+const clnas_op_def clnas_op_def_conv_bwd_filter = {.kind = CLNAS_NODE_CONV_BWD_FILTER, .name = "conv_backward_filter",
+                                                   .relu_slot = -1, .lower = lower_bwd_filter,
+                                                   .gemm = gemm_bwd_filter};

@@ -3,6 +3,8 @@
 
 #include <math.h>
 
+#include "op.h"
+
 #define ELTWISE_LOCAL 256
 
 static clnas_status eltwise_check(const clnas_eltwise_params *p, const char *op, clnas_kernel_desc *d,
@@ -65,3 +67,27 @@ void clnas_ref_fill(const clnas_eltwise_params *p, double *y)
     for (long i = 0; i < p->count; i++)
         y[i] = p->value;
 }
+
+/* ---- the graph ops: ReLU and sums (folded away by fusion), the ADD launches fusion leaves, zero fills ---- */
+
+static clnas_status lower_add_fill(clnas_lowering *l, const clnas_graph_node *n)
+{
+    clnas_eltwise_params p = {0};
+    p.count = (long)clnas_lower_tensor(l, n->out[0])->count;
+    p.accum = n->accum[0];
+    if (n->kind == CLNAS_NODE_ADD) {
+        CLNAS_TRY(clnas_op_add_desc(&p, &l->desc, l->err));
+        CLNAS_TRY(clnas_lower_bind(l, "x", n->in[0]));
+    } else {
+        CLNAS_TRY(clnas_op_fill_desc(&p, &l->desc, l->err));
+    }
+    return clnas_lower_bind(l, "y", n->out[0]);
+}
+
+const clnas_op_def clnas_op_def_relu = {.kind = CLNAS_NODE_RELU, .name = "relu", .relu_slot = -1};
+const clnas_op_def clnas_op_def_relu_bwd = {.kind = CLNAS_NODE_RELU_BWD, .name = "relu_backward", .relu_slot = -1};
+const clnas_op_def clnas_op_def_sum = {.kind = CLNAS_NODE_SUM, .name = "sum", .relu_slot = -1};
+const clnas_op_def clnas_op_def_add = {
+    .kind = CLNAS_NODE_ADD, .name = "add", .accum_mask = 1, .relu_slot = -1, .lower = lower_add_fill};
+const clnas_op_def clnas_op_def_fill_zero = {
+    .kind = CLNAS_NODE_FILL_ZERO, .name = "fill_zero", .relu_slot = -1, .lower = lower_add_fill};

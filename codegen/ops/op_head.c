@@ -3,6 +3,8 @@
 
 #include <limits.h>
 
+#include "op.h"
+
 #define HEAD_FWD_LOCAL 64  /* one work-item per (n, c) */
 #define HEAD_BWD_LOCAL 256 /* one work-item per input element */
 
@@ -68,3 +70,34 @@ void clnas_ref_gap_relu_bwd(const clnas_head_params *p, const double *dy, const 
         dx[i] = p->accum ? dx[i] + g : g;
     }
 }
+
+/* ---- the graph ops: global average pool (with the head's ReLU folded in by fusion) and its backward ---- */
+
+static clnas_status lower_gap_relu(clnas_lowering *l, const clnas_graph_node *n)
+{
+    int fwd = n->kind == CLNAS_NODE_GAP_RELU, x = fwd ? n->in[0] : n->in[1];
+    const clnas_graph_tensor *t = clnas_lower_tensor(l, x);
+    clnas_head_params p = {0};
+    p.n = t->shape[0];
+    p.c = t->shape[1];
+    p.hw = t->shape[2] * t->shape[3];
+    p.accum = n->accum[0];
+    if (fwd) {
+        CLNAS_TRY(clnas_op_gap_relu_fwd_desc(&p, &l->desc, l->err));
+        CLNAS_TRY(clnas_lower_bind(l, "x", x));
+        return clnas_lower_bind(l, "y", n->out[0]);
+    }
+    CLNAS_TRY(clnas_op_gap_relu_bwd_desc(&p, &l->desc, l->err));
+    CLNAS_TRY(clnas_lower_bind(l, "dy", n->in[0]));
+    CLNAS_TRY(clnas_lower_bind(l, "x", x));
+    return clnas_lower_bind(l, "dx", n->out[0]);
+}
+
+/* GAP and its backward have no kernel of their own: the head's ReLU always folds into them. */
+const clnas_op_def clnas_op_def_gap = {.kind = CLNAS_NODE_GAP, .name = "global_avg_pool", .relu_slot = -1};
+const clnas_op_def clnas_op_def_gap_bwd = {.kind = CLNAS_NODE_GAP_BWD, .name = "global_avg_pool_backward",
+                                           .relu_slot = -1};
+const clnas_op_def clnas_op_def_gap_relu = {
+    .kind = CLNAS_NODE_GAP_RELU, .name = "relu_global_avg_pool", .relu_slot = -1, .lower = lower_gap_relu};
+const clnas_op_def clnas_op_def_gap_relu_bwd = {.kind = CLNAS_NODE_GAP_RELU_BWD, .name = "relu_global_avg_pool_backward",
+                                                .accum_mask = 1, .relu_slot = -1, .lower = lower_gap_relu};

@@ -3,6 +3,8 @@
 
 #include <limits.h>
 
+#include "op.h"
+
 /* No barriers: the work-group size only sets how many outputs a device thread takes at a time. */
 #define LINEAR_LOCAL 32
 
@@ -117,3 +119,72 @@ void clnas_ref_linear_bwd_weight(const clnas_linear_params *p, const double *dy,
         db[o] = sb;
     }
 }
+
+/* ---- the graph ops: the classifier, its input gradient and its weight gradient ---- */
+
+static clnas_linear_params node_params(const clnas_lowering *l, const clnas_graph_node *n)
+{
+    int w = n->kind == CLNAS_NODE_LINEAR_BWD_WEIGHT ? n->out[0] : n->in[1];
+    clnas_linear_params p = {0};
+    p.n = l->cfg->batch;
+    p.out = clnas_lower_tensor(l, w)->shape[0];
+    p.in = clnas_lower_tensor(l, w)->shape[1];
+    p.accum = n->accum[0];
+    return p;
+}
+
+static clnas_status lower_fwd(clnas_lowering *l, const clnas_graph_node *n)
+{
+    clnas_linear_params p = node_params(l, n);
+    CLNAS_TRY(clnas_op_linear_fwd_desc(&p, &l->desc, l->err));
+    CLNAS_TRY(clnas_lower_bind(l, "x", n->in[0]));
+    CLNAS_TRY(clnas_lower_bind(l, "w", n->in[1]));
+    CLNAS_TRY(clnas_lower_bind(l, "b", n->in[2]));
+    return clnas_lower_bind(l, "y", n->out[0]);
+}
+
+static clnas_status lower_bwd_data(clnas_lowering *l, const clnas_graph_node *n)
+{
+    clnas_linear_params p = node_params(l, n);
+    CLNAS_TRY(clnas_op_linear_bwd_data_desc(&p, &l->desc, l->err));
+    CLNAS_TRY(clnas_lower_bind(l, "dy", n->in[0]));
+    CLNAS_TRY(clnas_lower_bind(l, "w", n->in[1]));
+    return clnas_lower_bind(l, "dx", n->out[0]);
+}
+
+static clnas_status lower_bwd_weight(clnas_lowering *l, const clnas_graph_node *n)
+{
+    clnas_linear_params p = node_params(l, n);
+    CLNAS_TRY(clnas_op_linear_bwd_weight_desc(&p, &l->desc, l->err));
+    CLNAS_TRY(clnas_lower_bind(l, "dy", n->in[0]));
+    CLNAS_TRY(clnas_lower_bind(l, "x", n->in[1]));
+    CLNAS_TRY(clnas_lower_bind(l, "dw", n->out[0]));
+    return clnas_lower_bind(l, "db", n->out[1]);
+}
+
+static clnas_status gemm_fwd(const clnas_lowering *l, const clnas_graph_node *n, clnas_gemm_desc *g)
+{
+    clnas_linear_params p = node_params(l, n);
+    return clnas_gemm_desc_linear_fwd(&p, &l->desc, l->cfg->fp64, g, l->err);
+}
+
+static clnas_status gemm_bwd_data(const clnas_lowering *l, const clnas_graph_node *n, clnas_gemm_desc *g)
+{
+    clnas_linear_params p = node_params(l, n);
+    return clnas_gemm_desc_linear_bwd_data(&p, &l->desc, l->cfg->fp64, g, l->err);
+}
+
+static clnas_status gemm_bwd_weight(const clnas_lowering *l, const clnas_graph_node *n, clnas_gemm_desc *g)
+{
+    clnas_linear_params p = node_params(l, n);
+    return clnas_gemm_desc_linear_bwd_weight(&p, &l->desc, l->cfg->fp64, g, l->err);
+}
+
+const clnas_op_def clnas_op_def_linear = {
+    .kind = CLNAS_NODE_LINEAR, .name = "linear", .relu_slot = -1, .lower = lower_fwd, .gemm = gemm_fwd};
+const clnas_op_def clnas_op_def_linear_bwd_data = {.kind = CLNAS_NODE_LINEAR_BWD_DATA, .name = "linear_backward_data",
+                                                   .accum_mask = 1, .relu_slot = -1, .lower = lower_bwd_data,
+                                                   .gemm = gemm_bwd_data};
+const clnas_op_def clnas_op_def_linear_bwd_weight = {.kind = CLNAS_NODE_LINEAR_BWD_WEIGHT,
+                                                     .name = "linear_backward_weight", .relu_slot = -1,
+                                                     .lower = lower_bwd_weight, .gemm = gemm_bwd_weight};

@@ -4,6 +4,8 @@
 #include <limits.h>
 #include <math.h>
 
+#include "op.h"
+
 #define LOSS_LOCAL_MAX 256 /* a power of two */
 
 clnas_status clnas_op_softmax_xent_desc(const clnas_loss_params *p, clnas_kernel_desc *d, clnas_error *err)
@@ -53,3 +55,21 @@ void clnas_ref_softmax_xent(const clnas_loss_params *p, const double *logits, co
     }
     loss[0] = total / p->n;
 }
+
+/* ---- the graph op: the loss node (its gradient comes with it, so autodiff starts from its output) ---- */
+
+static clnas_status lower_softmax_xent(clnas_lowering *l, const clnas_graph_node *n)
+{
+    const clnas_graph_tensor *logits = clnas_lower_tensor(l, n->in[0]);
+    clnas_loss_params p = {0};
+    p.n = logits->shape[0];
+    p.classes = logits->shape[1];
+    CLNAS_TRY(clnas_op_softmax_xent_desc(&p, &l->desc, l->err));
+    CLNAS_TRY(clnas_lower_bind(l, "logits", n->in[0]));
+    CLNAS_TRY(clnas_lower_bind(l, "labels", n->in[1]));
+    CLNAS_TRY(clnas_lower_bind(l, "loss", n->out[0]));
+    return clnas_lower_bind(l, "dlogits", n->out[1]);
+}
+
+const clnas_op_def clnas_op_def_softmax_xent = {.kind = CLNAS_NODE_SOFTMAX_XENT, .name = "softmax_cross_entropy",
+                                                .relu_slot = -1, .lower = lower_softmax_xent};

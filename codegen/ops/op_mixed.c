@@ -3,6 +3,8 @@
 
 #include <stdio.h>
 
+#include "op.h"
+
 #define MIXED_LOCAL 64
 #define MIXED_MAX_GROUPS 128
 /* Elements per work-item step: one float16 (float32) or double8 (float64) row vector; the kernels define the same
@@ -145,3 +147,59 @@ void clnas_ref_mixed_bwd(const clnas_mixed_params *p, const double *g, const dou
                 dy[k][i] = (p->dy_accum & (1 << k)) ? dy[k][i] + w[k] * g[i] : w[k] * g[i];
     }
 }
+
+/* ---- the graph ops: the mixed edge, its backward (dy_k and per-group partials of <dy, y_k>) and dw ---- */
+
+/* ins y_1..y_K w dw; out = sum_k w[k] y_k. */
+static clnas_status lower_fwd(clnas_lowering *l, const clnas_graph_node *n)
+{
+    const int k = n->nin - 2;
+    clnas_mixed_params p = {(long)clnas_lower_tensor(l, n->out[0])->count, k, n->accum[0], 0, 0, 0};
+    char slot[8];
+    CLNAS_TRY(clnas_op_mixed_fwd_desc(&p, &l->desc, l->err));
+    for (int i = 0; i < k; i++) {
+        snprintf(slot, sizeof slot, "y%d", i);
+        CLNAS_TRY(clnas_lower_bind(l, slot, n->in[i]));
+    }
+    CLNAS_TRY(clnas_lower_bind(l, "w", n->in[k]));
+    return clnas_lower_bind(l, "out", n->out[0]);
+}
+
+/* ins dy y_1..y_K w; outs partials dy_1..dy_K. */
+static clnas_status lower_bwd(clnas_lowering *l, const clnas_graph_node *n)
+{
+    const int k = n->nin - 2;
+    clnas_mixed_params p = {(long)clnas_lower_tensor(l, n->in[0])->count, k, 0, (1 << k) - 1, 0, 0};
+    char slot[8];
+    for (int i = 0; i < k; i++)
+        p.dy_accum |= n->accum[1 + i] << i;
+    CLNAS_TRY(clnas_op_mixed_bwd_desc(&p, &l->desc, l->err));
+    CLNAS_TRY(clnas_lower_bind(l, "g", n->in[0]));
+    for (int i = 0; i < k; i++) {
+        snprintf(slot, sizeof slot, "y%d", i);
+        CLNAS_TRY(clnas_lower_bind(l, slot, n->in[1 + i]));
+        snprintf(slot, sizeof slot, "dy%d", i);
+        CLNAS_TRY(clnas_lower_bind(l, slot, n->out[1 + i]));
+    }
+    CLNAS_TRY(clnas_lower_bind(l, "w", n->in[1 + k]));
+    return clnas_lower_bind(l, "partials", n->out[0]);
+}
+
+/* ins partials dy; out dw. K from the partials' length, `groups` per op (groups depend on the count only). */
+static clnas_status lower_wgrad(clnas_lowering *l, const clnas_graph_node *n)
+{
+    clnas_mixed_params p = {(long)clnas_lower_tensor(l, n->in[1])->count, 0, 0, 0, 0, n->accum[0]};
+    p.k = (int)(clnas_lower_tensor(l, n->in[0])->count / (size_t)clnas_op_mixed_bwd_groups(&p));
+    CLNAS_TRY(clnas_op_mixed_wgrad_desc(&p, &l->desc, l->err));
+    CLNAS_TRY(clnas_lower_bind(l, "partials", n->in[0]));
+    return clnas_lower_bind(l, "dw", n->out[0]);
+}
+
+/* the forward is a node's sum of edges, the weight gradient the sum over the cells sharing one alpha; the
+ * backward's dy_k (outputs 1..K) each by their own bit, the partials (output 0) never */
+const clnas_op_def clnas_op_def_mixed = {
+    .kind = CLNAS_NODE_MIXED, .name = "mixed_edge", .accum_mask = 1, .relu_slot = -1, .lower = lower_fwd};
+const clnas_op_def clnas_op_def_mixed_bwd = {.kind = CLNAS_NODE_MIXED_BWD, .name = "mixed_edge_backward",
+                                             .accum_mask = ~1u, .relu_slot = -1, .lower = lower_bwd};
+const clnas_op_def clnas_op_def_mixed_wgrad = {.kind = CLNAS_NODE_MIXED_WGRAD, .name = "mixed_edge_weight_grad",
+                                               .accum_mask = 1, .relu_slot = -1, .lower = lower_wgrad};

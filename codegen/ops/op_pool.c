@@ -3,6 +3,8 @@
 
 #include <limits.h>
 
+#include "op.h"
+
 #define POOL_LOCAL 256
 
 clnas_status clnas_op_avgpool3_check(const clnas_pool_params *p, clnas_error *err)
@@ -178,3 +180,49 @@ void clnas_ref_avgpool2_bwd(const clnas_pool_params *p, const double *dy, double
                 store(p->accum, &dxp[ih * w + iw], dyp[(ih / 2) * ow_n + iw / 2] * 0.25);
     }
 }
+
+/* ---- the graph ops: the two poolings and their backwards ---- */
+
+/* Over the input [n][c][h][w] (tensor x: the forward's input, the backward's output). */
+static clnas_pool_params node_params(const clnas_lowering *l, int x, int accum)
+{
+    const clnas_graph_tensor *t = clnas_lower_tensor(l, x);
+    clnas_pool_params p = {0};
+    p.n = t->shape[0];
+    p.c = t->shape[1];
+    p.h = t->shape[2];
+    p.w = t->shape[3];
+    p.accum = accum;
+    return p;
+}
+
+static clnas_status lower_fwd(clnas_lowering *l, const clnas_graph_node *n)
+{
+    clnas_pool_params p = node_params(l, n->in[0], n->accum[0]);
+    if (n->kind == CLNAS_NODE_AVGPOOL3)
+        CLNAS_TRY(clnas_op_avgpool3_fwd_desc(&p, &l->desc, l->err));
+    else
+        CLNAS_TRY(clnas_op_avgpool2_fwd_desc(&p, &l->desc, l->err));
+    CLNAS_TRY(clnas_lower_bind(l, "x", n->in[0]));
+    return clnas_lower_bind(l, "y", n->out[0]);
+}
+
+static clnas_status lower_bwd(clnas_lowering *l, const clnas_graph_node *n)
+{
+    clnas_pool_params p = node_params(l, n->out[0], n->accum[0]);
+    if (n->kind == CLNAS_NODE_AVGPOOL3_BWD)
+        CLNAS_TRY(clnas_op_avgpool3_bwd_desc(&p, &l->desc, l->err));
+    else
+        CLNAS_TRY(clnas_op_avgpool2_bwd_desc(&p, &l->desc, l->err));
+    CLNAS_TRY(clnas_lower_bind(l, "dy", n->in[0]));
+    return clnas_lower_bind(l, "dx", n->out[0]);
+}
+
+const clnas_op_def clnas_op_def_avgpool3 = {
+    .kind = CLNAS_NODE_AVGPOOL3, .name = "avg_pool_3x3", .accum_mask = 1, .relu_slot = -1, .lower = lower_fwd};
+const clnas_op_def clnas_op_def_avgpool2 = {
+    .kind = CLNAS_NODE_AVGPOOL2, .name = "avg_pool_2x2", .accum_mask = 1, .relu_slot = -1, .lower = lower_fwd};
+const clnas_op_def clnas_op_def_avgpool3_bwd = {.kind = CLNAS_NODE_AVGPOOL3_BWD, .name = "avg_pool_3x3_backward",
+                                                .accum_mask = 1, .relu_slot = -1, .lower = lower_bwd};
+const clnas_op_def clnas_op_def_avgpool2_bwd = {.kind = CLNAS_NODE_AVGPOOL2_BWD, .name = "avg_pool_2x2_backward",
+                                                .accum_mask = 1, .relu_slot = -1, .lower = lower_bwd};
