@@ -291,10 +291,37 @@ static clnas_status lower_const_bwd(clnas_lowering *l, const clnas_graph_node *n
     return clnas_lower_bind(l, "dbeta", n->out[1]);
 }
 
+static void backward(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
+{
+    int x = fwd->in[0], gamma = fwd->in[1], beta = fwd->in[2];
+    int want_x = clnas_backward_wants(c, x);
+    /* gamma and beta held constant (STATE, BatchNorm without affine parameters): their gradients go to
+     * scratch, never to the optimizer */
+    int fixed = clnas_backward_graph(c)->tensors[gamma].arena != CLNAS_ARENA_PARAMS;
+    int out[3] = {want_x ? clnas_backward_grad(c, x) : -1,
+                  fixed ? clnas_backward_grad(c, gamma) : clnas_backward_param_grad(c, gamma),
+                  fixed ? clnas_backward_grad(c, beta) : clnas_backward_param_grad(c, beta)};
+    int in[5] = {dy, x, gamma, fwd->out[1], fwd->out[2]};
+    if (want_x) {
+        clnas_backward_emit(c, CLNAS_NODE_BN_BWD, in, 5, out, 3, fwd, ":backward");
+        clnas_backward_contribute(c, x, out[0]);
+    } else {
+        clnas_backward_emit(c, CLNAS_NODE_BN_BWD, in, 5, out + 1, 2, fwd, ":backward");
+    }
+}
+
+static void backward_const(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
+{
+    if (clnas_backward_graph(c)->tensors[fwd->in[0]].arena != CLNAS_ARENA_PARAMS)
+        return; /* BatchNorm without affine parameters (GDAS paths): a constant, no gradient to anyone */
+    int out[2] = {clnas_backward_param_grad(c, fwd->in[0]), clnas_backward_param_grad(c, fwd->in[1])};
+    clnas_backward_emit(c, CLNAS_NODE_BN_CONST_BWD, &dy, 1, out, 2, fwd, ":backward");
+}
+
 const clnas_op_def clnas_op_def_bn = {
-    .kind = CLNAS_NODE_BN, .name = "batchnorm", .accum_mask = 1, .relu_slot = -1, .lower = lower_fwd};
+    .kind = CLNAS_NODE_BN, .name = "batchnorm", .accum_mask = 1, .relu_slot = -1, .lower = lower_fwd, .backward = backward};
 const clnas_op_def clnas_op_def_bn_const = {.kind = CLNAS_NODE_BN_CONST, .name = "batchnorm_of_zeros",
-                                            .accum_mask = 1, .relu_slot = -1, .lower = lower_const_fwd};
+                                            .accum_mask = 1, .relu_slot = -1, .lower = lower_const_fwd, .backward = backward_const};
 const clnas_op_def clnas_op_def_bn_bwd = {
     .kind = CLNAS_NODE_BN_BWD, .name = "batchnorm_backward", .accum_mask = 1, .relu_slot = -1, .lower = lower_bwd};
 const clnas_op_def clnas_op_def_bn_const_bwd = {.kind = CLNAS_NODE_BN_CONST_BWD, .name = "batchnorm_of_zeros_backward",

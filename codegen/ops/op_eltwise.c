@@ -84,9 +84,28 @@ static clnas_status lower_add_fill(clnas_lowering *l, const clnas_graph_node *n)
     return clnas_lower_bind(l, "y", n->out[0]);
 }
 
-const clnas_op_def clnas_op_def_relu = {.kind = CLNAS_NODE_RELU, .name = "relu", .relu_slot = -1};
+static void backward_relu(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
+{
+    int x = fwd->in[0];
+    if (!clnas_backward_wants(c, x))
+        return;
+    int dx = clnas_backward_grad(c, x);
+    int in[2] = {dy, x};
+    clnas_backward_emit(c, CLNAS_NODE_RELU_BWD, in, 2, &dx, 1, fwd, ":backward");
+    clnas_backward_contribute(c, x, dx);
+}
+
+/* the gradient of a sum reaches each term unchanged */
+static void backward_sum(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
+{
+    for (int i = 0; i < fwd->nin; i++)
+        if (clnas_backward_wants(c, fwd->in[i]))
+            clnas_backward_contribute(c, fwd->in[i], dy);
+}
+
+const clnas_op_def clnas_op_def_relu = {.kind = CLNAS_NODE_RELU, .name = "relu", .relu_slot = -1, .backward = backward_relu};
 const clnas_op_def clnas_op_def_relu_bwd = {.kind = CLNAS_NODE_RELU_BWD, .name = "relu_backward", .relu_slot = -1};
-const clnas_op_def clnas_op_def_sum = {.kind = CLNAS_NODE_SUM, .name = "sum", .relu_slot = -1};
+const clnas_op_def clnas_op_def_sum = {.kind = CLNAS_NODE_SUM, .name = "sum", .relu_slot = -1, .backward = backward_sum};
 const clnas_op_def clnas_op_def_add = {
     .kind = CLNAS_NODE_ADD, .name = "add", .accum_mask = 1, .relu_slot = -1, .lower = lower_add_fill};
 const clnas_op_def clnas_op_def_fill_zero = {

@@ -93,8 +93,18 @@ static clnas_status lower_gap_relu(clnas_lowering *l, const clnas_graph_node *n)
     return clnas_lower_bind(l, "dx", n->out[0]);
 }
 
+static void backward_gap(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
+{
+    int x = fwd->in[0];
+    if (!clnas_backward_wants(c, x))
+        return;
+    int dx = clnas_backward_grad(c, x);
+    clnas_backward_emit(c, CLNAS_NODE_GAP_BWD, &dy, 1, &dx, 1, fwd, ":backward");
+    clnas_backward_contribute(c, x, dx);
+}
+
 /* GAP and its backward have no kernel of their own: the head's ReLU always folds into them. */
-const clnas_op_def clnas_op_def_gap = {.kind = CLNAS_NODE_GAP, .name = "global_avg_pool", .relu_slot = -1};
+const clnas_op_def clnas_op_def_gap = {.kind = CLNAS_NODE_GAP, .name = "global_avg_pool", .relu_slot = -1, .backward = backward_gap};
 const clnas_op_def clnas_op_def_gap_bwd = {.kind = CLNAS_NODE_GAP_BWD, .name = "global_avg_pool_backward",
                                            .relu_slot = -1};
 const clnas_op_def clnas_op_def_gap_relu = {

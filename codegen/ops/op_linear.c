@@ -180,8 +180,23 @@ static clnas_status gemm_bwd_weight(const clnas_lowering *l, const clnas_graph_n
     return clnas_gemm_desc_linear_bwd_weight(&p, &l->desc, l->cfg->fp64, g, l->err);
 }
 
+/* dw and db always, dx when the input wants a gradient. */
+static void backward(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
+{
+    int x = fwd->in[0], w = fwd->in[1], b = fwd->in[2];
+    int wout[2] = {clnas_backward_param_grad(c, w), clnas_backward_param_grad(c, b)};
+    int win[2] = {dy, x};
+    clnas_backward_emit(c, CLNAS_NODE_LINEAR_BWD_WEIGHT, win, 2, wout, 2, fwd, ":backward_weight");
+    if (clnas_backward_wants(c, x)) {
+        int dx = clnas_backward_grad(c, x);
+        int din[2] = {dy, w};
+        clnas_backward_emit(c, CLNAS_NODE_LINEAR_BWD_DATA, din, 2, &dx, 1, fwd, ":backward_data");
+        clnas_backward_contribute(c, x, dx);
+    }
+}
+
 const clnas_op_def clnas_op_def_linear = {
-    .kind = CLNAS_NODE_LINEAR, .name = "linear", .relu_slot = -1, .lower = lower_fwd, .gemm = gemm_fwd};
+    .kind = CLNAS_NODE_LINEAR, .name = "linear", .relu_slot = -1, .lower = lower_fwd, .gemm = gemm_fwd, .backward = backward};
 const clnas_op_def clnas_op_def_linear_bwd_data = {.kind = CLNAS_NODE_LINEAR_BWD_DATA, .name = "linear_backward_data",
                                                    .accum_mask = 1, .relu_slot = -1, .lower = lower_bwd_data,
                                                    .gemm = gemm_bwd_data};

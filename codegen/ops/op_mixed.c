@@ -195,10 +195,36 @@ static clnas_status lower_wgrad(clnas_lowering *l, const clnas_graph_node *n)
     return clnas_lower_bind(l, "dw", n->out[0]);
 }
 
+/* ins y_1..y_K w dw: dy_k = w[k] dy, and <dy, y_k> per work-group into partials, summed into dw */
+static void backward(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
+{
+    const int k = fwd->nin - 2, w = fwd->in[k], dwt = fwd->in[k + 1];
+    const clnas_graph_tensor *yt = &clnas_backward_graph(c)->tensors[dy];
+    clnas_mixed_params p = {(long)yt->count, k, 0, (1 << k) - 1, 0, 0};
+    int pshape[1] = {(int)(k * clnas_op_mixed_bwd_groups(&p))};
+    char name[CLNAS_NAME_MAX];
+    snprintf(name, sizeof name, "%s:partials", fwd->label);
+    int partials = clnas_backward_tensor(c, name, 1, pshape);
+    int in[CLNAS_NODE_MAX_IN], out[CLNAS_NODE_MAX_OUT];
+    in[0] = dy;
+    out[0] = partials;
+    for (int i = 0; i < k; i++) {
+        in[1 + i] = fwd->in[i];
+        out[1 + i] = clnas_backward_grad(c, fwd->in[i]);
+    }
+    in[1 + k] = w;
+    clnas_backward_emit(c, CLNAS_NODE_MIXED_BWD, in, k + 2, out, k + 1, fwd, ":backward");
+    int win[2] = {partials, dy};
+    clnas_backward_emit(c, CLNAS_NODE_MIXED_WGRAD, win, 2, &dwt, 1, fwd, ":weight_grad");
+    for (int i = 0; i < k; i++)
+        if (clnas_backward_wants(c, fwd->in[i]))
+            clnas_backward_contribute(c, fwd->in[i], out[1 + i]);
+}
+
 /* the forward is a node's sum of edges, the weight gradient the sum over the cells sharing one alpha; the
  * backward's dy_k (outputs 1..K) each by their own bit, the partials (output 0) never */
 const clnas_op_def clnas_op_def_mixed = {
-    .kind = CLNAS_NODE_MIXED, .name = "mixed_edge", .accum_mask = 1, .relu_slot = -1, .lower = lower_fwd};
+    .kind = CLNAS_NODE_MIXED, .name = "mixed_edge", .accum_mask = 1, .relu_slot = -1, .lower = lower_fwd, .backward = backward};
 const clnas_op_def clnas_op_def_mixed_bwd = {.kind = CLNAS_NODE_MIXED_BWD, .name = "mixed_edge_backward",
                                              .accum_mask = ~1u, .relu_slot = -1, .lower = lower_bwd};
 const clnas_op_def clnas_op_def_mixed_wgrad = {.kind = CLNAS_NODE_MIXED_WGRAD, .name = "mixed_edge_weight_grad",

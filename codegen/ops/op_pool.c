@@ -218,10 +218,21 @@ static clnas_status lower_bwd(clnas_lowering *l, const clnas_graph_node *n)
     return clnas_lower_bind(l, "dx", n->out[0]);
 }
 
+static void backward(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
+{
+    int x = fwd->in[0];
+    if (!clnas_backward_wants(c, x))
+        return;
+    int dx = clnas_backward_grad(c, x);
+    clnas_node_kind kind = fwd->kind == CLNAS_NODE_AVGPOOL3 ? CLNAS_NODE_AVGPOOL3_BWD : CLNAS_NODE_AVGPOOL2_BWD;
+    clnas_backward_emit(c, kind, &dy, 1, &dx, 1, fwd, ":backward");
+    clnas_backward_contribute(c, x, dx);
+}
+
 const clnas_op_def clnas_op_def_avgpool3 = {
-    .kind = CLNAS_NODE_AVGPOOL3, .name = "avg_pool_3x3", .accum_mask = 1, .relu_slot = -1, .lower = lower_fwd};
+    .kind = CLNAS_NODE_AVGPOOL3, .name = "avg_pool_3x3", .accum_mask = 1, .relu_slot = -1, .lower = lower_fwd, .backward = backward};
 const clnas_op_def clnas_op_def_avgpool2 = {
-    .kind = CLNAS_NODE_AVGPOOL2, .name = "avg_pool_2x2", .accum_mask = 1, .relu_slot = -1, .lower = lower_fwd};
+    .kind = CLNAS_NODE_AVGPOOL2, .name = "avg_pool_2x2", .accum_mask = 1, .relu_slot = -1, .lower = lower_fwd, .backward = backward};
 const clnas_op_def clnas_op_def_avgpool3_bwd = {.kind = CLNAS_NODE_AVGPOOL3_BWD, .name = "avg_pool_3x3_backward",
                                                 .accum_mask = 1, .relu_slot = -1, .lower = lower_bwd};
 const clnas_op_def clnas_op_def_avgpool2_bwd = {.kind = CLNAS_NODE_AVGPOOL2_BWD, .name = "avg_pool_2x2_backward",
