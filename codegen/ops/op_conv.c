@@ -495,11 +495,31 @@ static void backward(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
     }
 }
 
+/* Fusion: ReLU-conv reads max(x, 0) in the forward and the weight gradient, and masks the input gradient. */
+static void fold_relu_fwd(clnas_graph_node *n, int x)
+{
+    n->in[0] = x;
+    n->relu_in = 1;
+}
+
+static void fold_relu_filter(clnas_graph_node *n, int x)
+{
+    n->in[1] = x;
+    n->relu_in = 1;
+}
+
+static void fold_relu_data(clnas_graph_node *n, int dx, int x)
+{
+    n->out[0] = dx;
+    n->in[n->nin++] = x;
+    n->relu_in = 1;
+}
+
 const clnas_op_def clnas_op_def_conv = {
-    .kind = CLNAS_NODE_CONV, .name = "conv", .accum_mask = 1, .relu_slot = -1, .lower = lower_fwd, .gemm = gemm_fwd, .backward = backward};
+    .kind = CLNAS_NODE_CONV, .name = "conv", .accum_mask = 1, .relu_slot = 0, .fold_relu = fold_relu_fwd, .lower = lower_fwd, .gemm = gemm_fwd, .backward = backward};
 const clnas_op_def clnas_op_def_conv_bwd_data = {.kind = CLNAS_NODE_CONV_BWD_DATA, .name = "conv_backward_data",
                                                  .accum_mask = 1, .relu_slot = -1, .lower = lower_bwd_data,
-                                                 .gemm = gemm_bwd_data};
+                                                 .gemm = gemm_bwd_data, .fold_relu_bwd = fold_relu_data};
 const clnas_op_def clnas_op_def_conv_bwd_filter = {.kind = CLNAS_NODE_CONV_BWD_FILTER, .name = "conv_backward_filter",
-                                                   .relu_slot = -1, .lower = lower_bwd_filter,
+                                                   .relu_slot = 1, .fold_relu = fold_relu_filter, .lower = lower_bwd_filter,
                                                    .gemm = gemm_bwd_filter};

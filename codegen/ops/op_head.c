@@ -103,10 +103,24 @@ static void backward_gap(clnas_backward_ctx *c, const clnas_graph_node *fwd, int
     clnas_backward_contribute(c, x, dx);
 }
 
+/* Fusion: the head's ReLU folds into the pool (GAP becomes GAP_RELU) and its backward (GAP_RELU_BWD). */
+static void fold_relu_fwd(clnas_graph_node *n, int x)
+{
+    n->kind = CLNAS_NODE_GAP_RELU;
+    n->in[0] = x;
+}
+
+static void fold_relu_bwd(clnas_graph_node *n, int dx, int x)
+{
+    n->kind = CLNAS_NODE_GAP_RELU_BWD;
+    n->out[0] = dx;
+    n->in[n->nin++] = x;
+}
+
 /* GAP and its backward have no kernel of their own: the head's ReLU always folds into them. */
-const clnas_op_def clnas_op_def_gap = {.kind = CLNAS_NODE_GAP, .name = "global_avg_pool", .relu_slot = -1, .backward = backward_gap};
+const clnas_op_def clnas_op_def_gap = {.kind = CLNAS_NODE_GAP, .name = "global_avg_pool", .relu_slot = 0, .fold_relu = fold_relu_fwd, .backward = backward_gap};
 const clnas_op_def clnas_op_def_gap_bwd = {.kind = CLNAS_NODE_GAP_BWD, .name = "global_avg_pool_backward",
-                                           .relu_slot = -1};
+                                           .relu_slot = -1, .fold_relu_bwd = fold_relu_bwd};
 const clnas_op_def clnas_op_def_gap_relu = {
     .kind = CLNAS_NODE_GAP_RELU, .name = "relu_global_avg_pool", .relu_slot = -1, .lower = lower_gap_relu};
 const clnas_op_def clnas_op_def_gap_relu_bwd = {.kind = CLNAS_NODE_GAP_RELU_BWD, .name = "relu_global_avg_pool_backward",
