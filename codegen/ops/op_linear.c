@@ -2,6 +2,8 @@
 #include "op_linear.h"
 
 #include <limits.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "op.h"
 
@@ -118,6 +120,97 @@ void clnas_ref_linear_bwd_weight(const clnas_linear_params *p, const double *dy,
             sb += dy[(size_t)n * p->out + o];
         db[o] = sb;
     }
+}
+
+/* ---- the GEMM alternatives ---- */
+
+clnas_status clnas_gemm_desc_linear_fwd(const clnas_linear_params *p, const clnas_kernel_desc *kd, int fp64,
+                                        clnas_gemm_desc *g, clnas_error *err)
+{
+    memset(g, 0, sizeof *g);
+    static const char *const names[] = {"x", "w", "b", "y"};
+    int s[4];
+    clnas_status st = clnas_gemm_find_slots(kd, names, 4, s, err);
+    if (st != CLNAS_OK)
+        return st;
+    size_t n = (size_t)p->n, in = (size_t)p->in, out = (size_t)p->out;
+    /* Y (=/+=) ones[n x 1] * b[1 x out]: the bias broadcast (a rank-1 product keeps every call a GEMM) */
+    clnas_gemm_step *bias = &g->step[0];
+    *bias = clnas_gemm_step_make(CLNAS_GEMM_ROUTINE_GEMM, n, out, 1, 1, p->accum ? 1.0 : 0.0);
+    bias->a = clnas_gemm_buffer_operand(CLNAS_GEMM_SRC_ONES, 1, 0);
+    bias->b = clnas_gemm_slot_operand(s[2], out, 0);
+    bias->c = clnas_gemm_slot_operand(s[3], out, 0);
+    /* Y += X[n x in] * W^T (W is stored [out][in]) */
+    clnas_gemm_step *mm = &g->step[1];
+    *mm = clnas_gemm_step_make(CLNAS_GEMM_ROUTINE_GEMM, n, out, in, 1, 1.0);
+    mm->trans_b = 1;
+    mm->a = clnas_gemm_slot_operand(s[0], in, 0);
+    mm->b = clnas_gemm_slot_operand(s[1], in, 0);
+    mm->c = clnas_gemm_slot_operand(s[3], out, 0);
+    g->nsteps = 2;
+    g->ones_elems = n;
+    g->nout = 1;
+    g->out_slot[0] = s[3];
+    snprintf(g->sig, sizeof g->sig, "linear_fwd %s n%d in%d out%d acc%d", clnas_gemm_type_name(fp64), p->n, p->in, p->out,
+             p->accum);
+    return CLNAS_OK;
+}
+
+clnas_status clnas_gemm_desc_linear_bwd_data(const clnas_linear_params *p, const clnas_kernel_desc *kd, int fp64,
+                                             clnas_gemm_desc *g, clnas_error *err)
+{
+    memset(g, 0, sizeof *g);
+    static const char *const names[] = {"dy", "w", "dx"};
+    int s[3];
+    clnas_status st = clnas_gemm_find_slots(kd, names, 3, s, err);
+    if (st != CLNAS_OK)
+        return st;
+    size_t n = (size_t)p->n, in = (size_t)p->in, out = (size_t)p->out;
+    /* dX[n x in] (=/+=) dY[n x out] * W[out x in] */
+    clnas_gemm_step *mm = &g->step[0];
+    *mm = clnas_gemm_step_make(CLNAS_GEMM_ROUTINE_GEMM, n, in, out, 1, p->accum ? 1.0 : 0.0);
+    mm->a = clnas_gemm_slot_operand(s[0], out, 0);
+    mm->b = clnas_gemm_slot_operand(s[1], in, 0);
+    mm->c = clnas_gemm_slot_operand(s[2], in, 0);
+    g->nsteps = 1;
+    g->nout = 1;
+    g->out_slot[0] = s[2];
+    snprintf(g->sig, sizeof g->sig, "linear_bwd_data %s n%d in%d out%d acc%d", clnas_gemm_type_name(fp64), p->n, p->in,
+             p->out, p->accum);
+    return CLNAS_OK;
+}
+
+clnas_status clnas_gemm_desc_linear_bwd_weight(const clnas_linear_params *p, const clnas_kernel_desc *kd, int fp64,
+                                               clnas_gemm_desc *g, clnas_error *err)
+{
+    memset(g, 0, sizeof *g);
+    static const char *const names[] = {"dy", "x", "dw", "db"};
+    int s[4];
+    clnas_status st = clnas_gemm_find_slots(kd, names, 4, s, err);
+    if (st != CLNAS_OK)
+        return st;
+    size_t n = (size_t)p->n, in = (size_t)p->in, out = (size_t)p->out;
+    /* dW[out x in] = dY^T (dY is stored [n][out]) * X[n x in] */
+    clnas_gemm_step *mm = &g->step[0];
+    *mm = clnas_gemm_step_make(CLNAS_GEMM_ROUTINE_GEMM, out, in, n, 1, 0.0);
+    mm->trans_a = 1;
+    mm->a = clnas_gemm_slot_operand(s[0], out, 0);
+    mm->b = clnas_gemm_slot_operand(s[1], in, 0);
+    mm->c = clnas_gemm_slot_operand(s[2], in, 0);
+    /* db[out x 1] = dY^T * ones[n x 1] */
+    clnas_gemm_step *sum = &g->step[1];
+    *sum = clnas_gemm_step_make(CLNAS_GEMM_ROUTINE_GEMM, out, 1, n, 1, 0.0);
+    sum->trans_a = 1;
+    sum->a = clnas_gemm_slot_operand(s[0], out, 0);
+    sum->b = clnas_gemm_buffer_operand(CLNAS_GEMM_SRC_ONES, 1, 0);
+    sum->c = clnas_gemm_slot_operand(s[3], 1, 0);
+    g->nsteps = 2;
+    g->ones_elems = n;
+    g->nout = 2;
+    g->out_slot[0] = s[2];
+    g->out_slot[1] = s[3];
+    snprintf(g->sig, sizeof g->sig, "linear_bwd_weight %s n%d in%d out%d", clnas_gemm_type_name(fp64), p->n, p->in, p->out);
+    return CLNAS_OK;
 }
 
 /* ---- the graph ops: the classifier, its input gradient and its weight gradient ---- */
