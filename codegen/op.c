@@ -39,3 +39,33 @@ const clnas_op_def *clnas_op_def_of(clnas_node_kind kind)
 {
     return kind >= 0 && kind < CLNAS_NODE_KIND_COUNT && table[kind] ? table[kind] : &unknown;
 }
+
+int clnas_op_shape_of_input(const clnas_graph *g, const clnas_graph_node *n, int shape[4])
+{
+    const clnas_graph_tensor *x = &g->tensors[n->in[0]];
+    for (int i = 0; i < 4; i++)
+        shape[i] = x->shape[i];
+    return x->ndim;
+}
+
+clnas_status clnas_op_check_shapes(const clnas_graph *g, clnas_error *err)
+{
+    for (int i = 0; i < g->nnodes; i++) {
+        const clnas_graph_node *n = &g->nodes[i];
+        const clnas_op_def *def = clnas_op_def_of(n->kind);
+        if (n->dead || n->phase != CLNAS_PHASE_FORWARD || !def->shape || n->nout < 1)
+            continue;
+        int shape[4] = {0, 0, 0, 0}, ndim = def->shape(g, n, shape);
+        const clnas_graph_tensor *y = &g->tensors[n->out[0]];
+        int same = ndim == y->ndim;
+        for (int d = 0; d < ndim && same; d++)
+            same = shape[d] == y->shape[d];
+        if (!same)
+            return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                                   "internal: %s (%s) has an output of %dx%dx%dx%d (ndim %d), its shape rule says "
+                                   "%dx%dx%dx%d (ndim %d)",
+                                   n->label, def->name, y->shape[0], y->shape[1], y->shape[2], y->shape[3], y->ndim,
+                                   shape[0], shape[1], shape[2], shape[3], ndim);
+    }
+    return CLNAS_OK;
+}

@@ -75,6 +75,8 @@ typedef struct clnas_op_def {
 /* The row of kind (a row with every hook NULL and name "?" for a kind out of range). */
 const clnas_op_def *clnas_op_def_of(clnas_node_kind kind);
 
+/* The shape rule of ops whose output is shaped like their first input. */
+int clnas_op_shape_of_input(const clnas_graph *g, const clnas_graph_node *n, int shape[4]);
 /* Checks every live forward node's out[0] against its shape rule; an internal error names the first mismatch. */
 clnas_status clnas_op_check_shapes(const clnas_graph *g, clnas_error *err);
 

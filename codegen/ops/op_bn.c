@@ -319,7 +319,7 @@ static void backward_const(clnas_backward_ctx *c, const clnas_graph_node *fwd, i
 }
 
 const clnas_op_def clnas_op_def_bn = {
-    .kind = CLNAS_NODE_BN, .name = "batchnorm", .accum_mask = 1, .relu_slot = -1, .lower = lower_fwd, .backward = backward};
+    .kind = CLNAS_NODE_BN, .name = "batchnorm", .accum_mask = 1, .relu_slot = -1, .lower = lower_fwd, .backward = backward, .shape = clnas_op_shape_of_input};
 const clnas_op_def clnas_op_def_bn_const = {.kind = CLNAS_NODE_BN_CONST, .name = "batchnorm_of_zeros",
                                             .accum_mask = 1, .relu_slot = -1, .lower = lower_const_fwd, .backward = backward_const};
 const clnas_op_def clnas_op_def_bn_bwd = {

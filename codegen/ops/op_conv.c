@@ -480,6 +480,17 @@ static clnas_status gemm_bwd_filter(const clnas_lowering *l, const clnas_graph_n
     return clnas_gemm_desc_conv_bwd_filter(&p, &l->desc, l->cfg->fp64, g, l->err);
 }
 
+/* y [n][co][ho][wo]: co from the weight [co][ci][k][k], ho and wo from the node's ksize, stride and pad. */
+static int shape(const clnas_graph *g, const clnas_graph_node *n, int out[4])
+{
+    const clnas_graph_tensor *x = &g->tensors[n->in[0]], *w = &g->tensors[n->in[1]];
+    out[0] = x->shape[0];
+    out[1] = w->shape[0];
+    out[2] = clnas_conv_out_dim(x->shape[2], n->ksize, n->stride, n->pad);
+    out[3] = clnas_conv_out_dim(x->shape[3], n->ksize, n->stride, n->pad);
+    return 4;
+}
+
 /* dw always (the optimizer wants it), dx when the input wants a gradient. */
 static void backward(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
 {
@@ -516,7 +527,7 @@ static void fold_relu_data(clnas_graph_node *n, int dx, int x)
 }
 
 const clnas_op_def clnas_op_def_conv = {
-    .kind = CLNAS_NODE_CONV, .name = "conv", .accum_mask = 1, .relu_slot = 0, .fold_relu = fold_relu_fwd, .lower = lower_fwd, .gemm = gemm_fwd, .backward = backward};
+    .kind = CLNAS_NODE_CONV, .name = "conv", .accum_mask = 1, .relu_slot = 0, .fold_relu = fold_relu_fwd, .lower = lower_fwd, .gemm = gemm_fwd, .backward = backward, .shape = shape};
 const clnas_op_def clnas_op_def_conv_bwd_data = {.kind = CLNAS_NODE_CONV_BWD_DATA, .name = "conv_backward_data",
                                                  .accum_mask = 1, .relu_slot = -1, .lower = lower_bwd_data,
                                                  .gemm = gemm_bwd_data, .fold_relu_bwd = fold_relu_data};

@@ -93,6 +93,15 @@ static clnas_status lower_gap_relu(clnas_lowering *l, const clnas_graph_node *n)
     return clnas_lower_bind(l, "dx", n->out[0]);
 }
 
+/* [n][c][h][w] -> [n][c] */
+static int shape_gap(const clnas_graph *g, const clnas_graph_node *n, int out[4])
+{
+    const clnas_graph_tensor *x = &g->tensors[n->in[0]];
+    out[0] = x->shape[0];
+    out[1] = x->shape[1];
+    return 2;
+}
+
 static void backward_gap(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
 {
     int x = fwd->in[0];
@@ -118,7 +127,7 @@ static void fold_relu_bwd(clnas_graph_node *n, int dx, int x)
 }
 
 /* GAP and its backward have no kernel of their own: the head's ReLU always folds into them. */
-const clnas_op_def clnas_op_def_gap = {.kind = CLNAS_NODE_GAP, .name = "global_avg_pool", .relu_slot = 0, .fold_relu = fold_relu_fwd, .backward = backward_gap};
+const clnas_op_def clnas_op_def_gap = {.kind = CLNAS_NODE_GAP, .name = "global_avg_pool", .relu_slot = 0, .fold_relu = fold_relu_fwd, .backward = backward_gap, .shape = shape_gap};
 const clnas_op_def clnas_op_def_gap_bwd = {.kind = CLNAS_NODE_GAP_BWD, .name = "global_avg_pool_backward",
                                            .relu_slot = -1, .fold_relu_bwd = fold_relu_bwd};
 const clnas_op_def clnas_op_def_gap_relu = {

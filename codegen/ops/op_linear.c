@@ -273,6 +273,14 @@ static clnas_status gemm_bwd_weight(const clnas_lowering *l, const clnas_graph_n
     return clnas_gemm_desc_linear_bwd_weight(&p, &l->desc, l->cfg->fp64, g, l->err);
 }
 
+/* x [n][in], w [out][in] -> y [n][out] */
+static int shape(const clnas_graph *g, const clnas_graph_node *n, int out[4])
+{
+    out[0] = g->tensors[n->in[0]].shape[0];
+    out[1] = g->tensors[n->in[1]].shape[0];
+    return 2;
+}
+
 /* dw and db always, dx when the input wants a gradient. */
 static void backward(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
 {
@@ -289,7 +297,7 @@ static void backward(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
 }
 
 const clnas_op_def clnas_op_def_linear = {
-    .kind = CLNAS_NODE_LINEAR, .name = "linear", .relu_slot = -1, .lower = lower_fwd, .gemm = gemm_fwd, .backward = backward};
+    .kind = CLNAS_NODE_LINEAR, .name = "linear", .relu_slot = -1, .lower = lower_fwd, .gemm = gemm_fwd, .backward = backward, .shape = shape};
 const clnas_op_def clnas_op_def_linear_bwd_data = {.kind = CLNAS_NODE_LINEAR_BWD_DATA, .name = "linear_backward_data",
                                                    .accum_mask = 1, .relu_slot = -1, .lower = lower_bwd_data,
                                                    .gemm = gemm_bwd_data};

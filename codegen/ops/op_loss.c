@@ -71,5 +71,14 @@ static clnas_status lower_softmax_xent(clnas_lowering *l, const clnas_graph_node
     return clnas_lower_bind(l, "dlogits", n->out[1]);
 }
 
+/* the loss: one value (the second output, dlogits, is shaped like the logits) */
+static int shape(const clnas_graph *g, const clnas_graph_node *n, int out[4])
+{
+    (void)g;
+    (void)n;
+    out[0] = 1;
+    return 1;
+}
+
 const clnas_op_def clnas_op_def_softmax_xent = {.kind = CLNAS_NODE_SOFTMAX_XENT, .name = "softmax_cross_entropy",
-                                                .relu_slot = -1, .lower = lower_softmax_xent};
+                                                .relu_slot = -1, .lower = lower_softmax_xent, .shape = shape};

@@ -218,6 +218,15 @@ static clnas_status lower_bwd(clnas_lowering *l, const clnas_graph_node *n)
     return clnas_lower_bind(l, "dx", n->out[0]);
 }
 
+/* 2x2 stride 2 halves h and w; 3x3 stride 1 keeps the shape. */
+static int shape2(const clnas_graph *g, const clnas_graph_node *n, int out[4])
+{
+    int ndim = clnas_op_shape_of_input(g, n, out);
+    out[2] /= 2;
+    out[3] /= 2;
+    return ndim;
+}
+
 static void backward(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
 {
     int x = fwd->in[0];
@@ -230,9 +239,9 @@ static void backward(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
 }
 
 const clnas_op_def clnas_op_def_avgpool3 = {
-    .kind = CLNAS_NODE_AVGPOOL3, .name = "avg_pool_3x3", .accum_mask = 1, .relu_slot = -1, .lower = lower_fwd, .backward = backward};
+    .kind = CLNAS_NODE_AVGPOOL3, .name = "avg_pool_3x3", .accum_mask = 1, .relu_slot = -1, .lower = lower_fwd, .backward = backward, .shape = clnas_op_shape_of_input};
 const clnas_op_def clnas_op_def_avgpool2 = {
-    .kind = CLNAS_NODE_AVGPOOL2, .name = "avg_pool_2x2", .accum_mask = 1, .relu_slot = -1, .lower = lower_fwd, .backward = backward};
+    .kind = CLNAS_NODE_AVGPOOL2, .name = "avg_pool_2x2", .accum_mask = 1, .relu_slot = -1, .lower = lower_fwd, .backward = backward, .shape = shape2};
 const clnas_op_def clnas_op_def_avgpool3_bwd = {.kind = CLNAS_NODE_AVGPOOL3_BWD, .name = "avg_pool_3x3_backward",
                                                 .accum_mask = 1, .relu_slot = -1, .lower = lower_bwd};
 const clnas_op_def clnas_op_def_avgpool2_bwd = {.kind = CLNAS_NODE_AVGPOOL2_BWD, .name = "avg_pool_2x2_backward",
