@@ -1,8 +1,7 @@
-/* clnas — emission: lowers each launch of a fused, planned graph to a kernel descriptor with its buffer
- * bindings, and collects the distinct kernels and OpenCL programs of the plan. */
+/* clnas — emission: lowers each launch of a fused, planned graph (through its op table row) to a kernel descriptor
+ * with its buffer bindings, and collects the distinct kernels and OpenCL programs of the plan. */
 #include "emit.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,4 +1,4 @@
-/* clnas — BatchNorm2d: parameter checks, kernel descriptors for kernels/batchnorm.cl and the references. */
+/* clnas — BatchNorm2d (and of zeros): checks, descriptors for kernels/batchnorm.cl, references, op table rows. */
 #include "op_bn.h"
 
 #include <limits.h>
@@ -319,10 +319,12 @@ static void backward_const(clnas_backward_ctx *c, const clnas_graph_node *fwd, i
 }
 
 const clnas_op_def clnas_op_def_bn = {
-    .kind = CLNAS_NODE_BN, .name = "batchnorm", .accum_mask = 1, .relu_slot = -1, .lower = lower_fwd, .backward = backward, .shape = clnas_op_shape_of_input};
-const clnas_op_def clnas_op_def_bn_const = {.kind = CLNAS_NODE_BN_CONST, .name = "batchnorm_of_zeros",
-                                            .accum_mask = 1, .relu_slot = -1, .lower = lower_const_fwd, .backward = backward_const};
+    .kind = CLNAS_NODE_BN, .name = "batchnorm", .shape = clnas_op_shape_of_input, .backward = backward, .accum_mask = 1,
+    .relu_slot = -1, .lower = lower_fwd};
+const clnas_op_def clnas_op_def_bn_const = {
+    .kind = CLNAS_NODE_BN_CONST, .name = "batchnorm_of_zeros", .backward = backward_const, .accum_mask = 1,
+    .relu_slot = -1, .lower = lower_const_fwd};
 const clnas_op_def clnas_op_def_bn_bwd = {
     .kind = CLNAS_NODE_BN_BWD, .name = "batchnorm_backward", .accum_mask = 1, .relu_slot = -1, .lower = lower_bwd};
-const clnas_op_def clnas_op_def_bn_const_bwd = {.kind = CLNAS_NODE_BN_CONST_BWD, .name = "batchnorm_of_zeros_backward",
-                                                .relu_slot = -1, .lower = lower_const_bwd};
+const clnas_op_def clnas_op_def_bn_const_bwd = {
+    .kind = CLNAS_NODE_BN_CONST_BWD, .name = "batchnorm_of_zeros_backward", .relu_slot = -1, .lower = lower_const_bwd};

@@ -1,4 +1,4 @@
-/* clnas — 2-D convolution: shape rule, checks, kernel descriptors for the three passes, double references. */
+/* clnas — 2-D convolution: shape rule, checks, descriptors for the three passes, references, op table rows. */
 #include "op_conv.h"
 
 #include <limits.h>
@@ -527,10 +527,11 @@ static void fold_relu_data(clnas_graph_node *n, int dx, int x)
 }
 
 const clnas_op_def clnas_op_def_conv = {
-    .kind = CLNAS_NODE_CONV, .name = "conv", .accum_mask = 1, .relu_slot = 0, .fold_relu = fold_relu_fwd, .lower = lower_fwd, .gemm = gemm_fwd, .backward = backward, .shape = shape};
-const clnas_op_def clnas_op_def_conv_bwd_data = {.kind = CLNAS_NODE_CONV_BWD_DATA, .name = "conv_backward_data",
-                                                 .accum_mask = 1, .relu_slot = -1, .lower = lower_bwd_data,
-                                                 .gemm = gemm_bwd_data, .fold_relu_bwd = fold_relu_data};
-const clnas_op_def clnas_op_def_conv_bwd_filter = {.kind = CLNAS_NODE_CONV_BWD_FILTER, .name = "conv_backward_filter",
-                                                   .relu_slot = 1, .fold_relu = fold_relu_filter, .lower = lower_bwd_filter,
-                                                   .gemm = gemm_bwd_filter};
+    .kind = CLNAS_NODE_CONV, .name = "conv", .shape = shape, .backward = backward, .accum_mask = 1, .relu_slot = 0,
+    .fold_relu = fold_relu_fwd, .lower = lower_fwd, .gemm = gemm_fwd};
+const clnas_op_def clnas_op_def_conv_bwd_data = {
+    .kind = CLNAS_NODE_CONV_BWD_DATA, .name = "conv_backward_data", .accum_mask = 1, .relu_slot = -1,
+    .fold_relu_bwd = fold_relu_data, .lower = lower_bwd_data, .gemm = gemm_bwd_data};
+const clnas_op_def clnas_op_def_conv_bwd_filter = {
+    .kind = CLNAS_NODE_CONV_BWD_FILTER, .name = "conv_backward_filter", .relu_slot = 1, .fold_relu = fold_relu_filter,
+    .lower = lower_bwd_filter, .gemm = gemm_bwd_filter};

@@ -13,8 +13,9 @@ static int pointwise(const clnas_conv_params *p)
 
 static void conv_sig(clnas_gemm_desc *g, const char *op, const clnas_conv_params *p, int fp64, int accum)
 {
-    snprintf(g->sig, sizeof g->sig, "%s %s n%d ci%d co%d %dx%d k%d s%d p%d relu%d acc%d", op, clnas_gemm_type_name(fp64), p->n,
-             p->ci, p->co, p->h, p->w, p->ksize, p->stride, p->pad, p->relu_in, accum);
+    snprintf(g->sig, sizeof g->sig, "%s %s n%d ci%d co%d %dx%d k%d s%d p%d relu%d acc%d", op,
+             clnas_gemm_type_name(fp64), p->n, p->ci, p->co, p->h, p->w, p->ksize, p->stride, p->pad, p->relu_in,
+             accum);
 }
 
 clnas_status clnas_gemm_desc_conv_fwd(const clnas_conv_params *p, const clnas_kernel_desc *kd, int fp64,

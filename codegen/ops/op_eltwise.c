@@ -1,4 +1,4 @@
-/* clnas — element-wise ops: parameter checks, kernel descriptors for kernels/eltwise.cl and the references. */
+/* clnas — element-wise ops (relu, sum, add, fill): checks, descriptors for kernels/eltwise.cl, references, rows. */
 #include "op_eltwise.h"
 
 #include <math.h>
@@ -103,9 +103,13 @@ static void backward_sum(clnas_backward_ctx *c, const clnas_graph_node *fwd, int
             clnas_backward_contribute(c, fwd->in[i], dy);
 }
 
-const clnas_op_def clnas_op_def_relu = {.kind = CLNAS_NODE_RELU, .name = "relu", .relu_slot = -1, .backward = backward_relu, .shape = clnas_op_shape_of_input};
-const clnas_op_def clnas_op_def_relu_bwd = {.kind = CLNAS_NODE_RELU_BWD, .name = "relu_backward", .relu_slot = -1};
-const clnas_op_def clnas_op_def_sum = {.kind = CLNAS_NODE_SUM, .name = "sum", .relu_slot = -1, .backward = backward_sum, .shape = clnas_op_shape_of_input};
+const clnas_op_def clnas_op_def_relu = {
+    .kind = CLNAS_NODE_RELU, .name = "relu", .shape = clnas_op_shape_of_input, .backward = backward_relu,
+    .relu_slot = -1};
+const clnas_op_def clnas_op_def_relu_bwd = {
+    .kind = CLNAS_NODE_RELU_BWD, .name = "relu_backward", .relu_slot = -1};
+const clnas_op_def clnas_op_def_sum = {
+    .kind = CLNAS_NODE_SUM, .name = "sum", .shape = clnas_op_shape_of_input, .backward = backward_sum, .relu_slot = -1};
 const clnas_op_def clnas_op_def_add = {
     .kind = CLNAS_NODE_ADD, .name = "add", .accum_mask = 1, .relu_slot = -1, .lower = lower_add_fill};
 const clnas_op_def clnas_op_def_fill_zero = {

@@ -1,4 +1,4 @@
-/* clnas — ReLU + global average pool head: parameter checks, descriptors for kernels/head.cl and the references. */
+/* clnas — ReLU + global average pool head: checks, descriptors for kernels/head.cl, references, op table rows. */
 #include "op_head.h"
 
 #include <limits.h>
@@ -127,10 +127,13 @@ static void fold_relu_bwd(clnas_graph_node *n, int dx, int x)
 }
 
 /* GAP and its backward have no kernel of their own: the head's ReLU always folds into them. */
-const clnas_op_def clnas_op_def_gap = {.kind = CLNAS_NODE_GAP, .name = "global_avg_pool", .relu_slot = 0, .fold_relu = fold_relu_fwd, .backward = backward_gap, .shape = shape_gap};
-const clnas_op_def clnas_op_def_gap_bwd = {.kind = CLNAS_NODE_GAP_BWD, .name = "global_avg_pool_backward",
-                                           .relu_slot = -1, .fold_relu_bwd = fold_relu_bwd};
+const clnas_op_def clnas_op_def_gap = {
+    .kind = CLNAS_NODE_GAP, .name = "global_avg_pool", .shape = shape_gap, .backward = backward_gap, .relu_slot = 0,
+    .fold_relu = fold_relu_fwd};
+const clnas_op_def clnas_op_def_gap_bwd = {
+    .kind = CLNAS_NODE_GAP_BWD, .name = "global_avg_pool_backward", .relu_slot = -1, .fold_relu_bwd = fold_relu_bwd};
 const clnas_op_def clnas_op_def_gap_relu = {
     .kind = CLNAS_NODE_GAP_RELU, .name = "relu_global_avg_pool", .relu_slot = -1, .lower = lower_gap_relu};
-const clnas_op_def clnas_op_def_gap_relu_bwd = {.kind = CLNAS_NODE_GAP_RELU_BWD, .name = "relu_global_avg_pool_backward",
-                                                .accum_mask = 1, .relu_slot = -1, .lower = lower_gap_relu};
+const clnas_op_def clnas_op_def_gap_relu_bwd = {
+    .kind = CLNAS_NODE_GAP_RELU_BWD, .name = "relu_global_avg_pool_backward", .accum_mask = 1, .relu_slot = -1,
+    .lower = lower_gap_relu};

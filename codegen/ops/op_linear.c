@@ -1,4 +1,4 @@
-/* clnas — fully connected layer: checks, kernel descriptors for the three passes, double references. */
+/* clnas — fully connected layer: checks, descriptors, GEMM alternatives, references, op table rows. */
 #include "op_linear.h"
 
 #include <limits.h>
@@ -151,8 +151,8 @@ clnas_status clnas_gemm_desc_linear_fwd(const clnas_linear_params *p, const clna
     g->ones_elems = n;
     g->nout = 1;
     g->out_slot[0] = s[3];
-    snprintf(g->sig, sizeof g->sig, "linear_fwd %s n%d in%d out%d acc%d", clnas_gemm_type_name(fp64), p->n, p->in, p->out,
-             p->accum);
+    snprintf(g->sig, sizeof g->sig, "linear_fwd %s n%d in%d out%d acc%d", clnas_gemm_type_name(fp64), p->n, p->in,
+             p->out, p->accum);
     return CLNAS_OK;
 }
 
@@ -209,7 +209,8 @@ clnas_status clnas_gemm_desc_linear_bwd_weight(const clnas_linear_params *p, con
     g->nout = 2;
     g->out_slot[0] = s[2];
     g->out_slot[1] = s[3];
-    snprintf(g->sig, sizeof g->sig, "linear_bwd_weight %s n%d in%d out%d", clnas_gemm_type_name(fp64), p->n, p->in, p->out);
+    snprintf(g->sig, sizeof g->sig, "linear_bwd_weight %s n%d in%d out%d", clnas_gemm_type_name(fp64), p->n, p->in,
+             p->out);
     return CLNAS_OK;
 }
 
@@ -297,10 +298,11 @@ static void backward(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
 }
 
 const clnas_op_def clnas_op_def_linear = {
-    .kind = CLNAS_NODE_LINEAR, .name = "linear", .relu_slot = -1, .lower = lower_fwd, .gemm = gemm_fwd, .backward = backward, .shape = shape};
-const clnas_op_def clnas_op_def_linear_bwd_data = {.kind = CLNAS_NODE_LINEAR_BWD_DATA, .name = "linear_backward_data",
-                                                   .accum_mask = 1, .relu_slot = -1, .lower = lower_bwd_data,
-                                                   .gemm = gemm_bwd_data};
-const clnas_op_def clnas_op_def_linear_bwd_weight = {.kind = CLNAS_NODE_LINEAR_BWD_WEIGHT,
-                                                     .name = "linear_backward_weight", .relu_slot = -1,
-                                                     .lower = lower_bwd_weight, .gemm = gemm_bwd_weight};
+    .kind = CLNAS_NODE_LINEAR, .name = "linear", .shape = shape, .backward = backward, .relu_slot = -1,
+    .lower = lower_fwd, .gemm = gemm_fwd};
+const clnas_op_def clnas_op_def_linear_bwd_data = {
+    .kind = CLNAS_NODE_LINEAR_BWD_DATA, .name = "linear_backward_data", .accum_mask = 1, .relu_slot = -1,
+    .lower = lower_bwd_data, .gemm = gemm_bwd_data};
+const clnas_op_def clnas_op_def_linear_bwd_weight = {
+    .kind = CLNAS_NODE_LINEAR_BWD_WEIGHT, .name = "linear_backward_weight", .relu_slot = -1, .lower = lower_bwd_weight,
+    .gemm = gemm_bwd_weight};

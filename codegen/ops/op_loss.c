@@ -1,4 +1,4 @@
-/* clnas — softmax cross-entropy: parameter checks, the descriptor for kernels/softmax_xent.cl and the reference. */
+/* clnas — softmax cross-entropy: checks, the descriptor for kernels/softmax_xent.cl, reference, op table row. */
 #include "op_loss.h"
 
 #include <limits.h>
@@ -80,5 +80,6 @@ static int shape(const clnas_graph *g, const clnas_graph_node *n, int out[4])
     return 1;
 }
 
-const clnas_op_def clnas_op_def_softmax_xent = {.kind = CLNAS_NODE_SOFTMAX_XENT, .name = "softmax_cross_entropy",
-                                                .relu_slot = -1, .lower = lower_softmax_xent, .shape = shape};
+const clnas_op_def clnas_op_def_softmax_xent = {
+    .kind = CLNAS_NODE_SOFTMAX_XENT, .name = "softmax_cross_entropy", .shape = shape, .relu_slot = -1,
+    .lower = lower_softmax_xent};

@@ -1,4 +1,4 @@
-/* clnas — the mixed edge: parameter checks, descriptors for kernels/mixed_edge.cl and the double references. */
+/* clnas — the mixed edge: checks, descriptors for kernels/mixed_edge.cl, references, op table rows. */
 #include "op_mixed.h"
 
 #include <stdio.h>
@@ -224,8 +224,11 @@ static void backward(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
 /* the forward is a node's sum of edges, the weight gradient the sum over the cells sharing one alpha; the
  * backward's dy_k (outputs 1..K) each by their own bit, the partials (output 0) never */
 const clnas_op_def clnas_op_def_mixed = {
-    .kind = CLNAS_NODE_MIXED, .name = "mixed_edge", .accum_mask = 1, .relu_slot = -1, .lower = lower_fwd, .backward = backward, .shape = clnas_op_shape_of_input};
-const clnas_op_def clnas_op_def_mixed_bwd = {.kind = CLNAS_NODE_MIXED_BWD, .name = "mixed_edge_backward",
-                                             .accum_mask = ~1u, .relu_slot = -1, .lower = lower_bwd};
-const clnas_op_def clnas_op_def_mixed_wgrad = {.kind = CLNAS_NODE_MIXED_WGRAD, .name = "mixed_edge_weight_grad",
-                                               .accum_mask = 1, .relu_slot = -1, .lower = lower_wgrad};
+    .kind = CLNAS_NODE_MIXED, .name = "mixed_edge", .shape = clnas_op_shape_of_input, .backward = backward,
+    .accum_mask = 1, .relu_slot = -1, .lower = lower_fwd};
+const clnas_op_def clnas_op_def_mixed_bwd = {
+    .kind = CLNAS_NODE_MIXED_BWD, .name = "mixed_edge_backward", .accum_mask = ~1u, .relu_slot = -1,
+    .lower = lower_bwd};
+const clnas_op_def clnas_op_def_mixed_wgrad = {
+    .kind = CLNAS_NODE_MIXED_WGRAD, .name = "mixed_edge_weight_grad", .accum_mask = 1, .relu_slot = -1,
+    .lower = lower_wgrad};

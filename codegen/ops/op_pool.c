@@ -1,4 +1,4 @@
-/* clnas — average pooling: parameter checks, kernel descriptors for kernels/pool.cl and the references. */
+/* clnas — average pooling: checks, descriptors for kernels/pool.cl, references, op table rows. */
 #include "op_pool.h"
 
 #include <limits.h>
@@ -239,10 +239,14 @@ static void backward(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
 }
 
 const clnas_op_def clnas_op_def_avgpool3 = {
-    .kind = CLNAS_NODE_AVGPOOL3, .name = "avg_pool_3x3", .accum_mask = 1, .relu_slot = -1, .lower = lower_fwd, .backward = backward, .shape = clnas_op_shape_of_input};
+    .kind = CLNAS_NODE_AVGPOOL3, .name = "avg_pool_3x3", .shape = clnas_op_shape_of_input, .backward = backward,
+    .accum_mask = 1, .relu_slot = -1, .lower = lower_fwd};
 const clnas_op_def clnas_op_def_avgpool2 = {
-    .kind = CLNAS_NODE_AVGPOOL2, .name = "avg_pool_2x2", .accum_mask = 1, .relu_slot = -1, .lower = lower_fwd, .backward = backward, .shape = shape2};
-const clnas_op_def clnas_op_def_avgpool3_bwd = {.kind = CLNAS_NODE_AVGPOOL3_BWD, .name = "avg_pool_3x3_backward",
-                                                .accum_mask = 1, .relu_slot = -1, .lower = lower_bwd};
-const clnas_op_def clnas_op_def_avgpool2_bwd = {.kind = CLNAS_NODE_AVGPOOL2_BWD, .name = "avg_pool_2x2_backward",
-                                                .accum_mask = 1, .relu_slot = -1, .lower = lower_bwd};
+    .kind = CLNAS_NODE_AVGPOOL2, .name = "avg_pool_2x2", .shape = shape2, .backward = backward, .accum_mask = 1,
+    .relu_slot = -1, .lower = lower_fwd};
+const clnas_op_def clnas_op_def_avgpool3_bwd = {
+    .kind = CLNAS_NODE_AVGPOOL3_BWD, .name = "avg_pool_3x3_backward", .accum_mask = 1, .relu_slot = -1,
+    .lower = lower_bwd};
+const clnas_op_def clnas_op_def_avgpool2_bwd = {
+    .kind = CLNAS_NODE_AVGPOOL2_BWD, .name = "avg_pool_2x2_backward", .accum_mask = 1, .relu_slot = -1,
+    .lower = lower_bwd};

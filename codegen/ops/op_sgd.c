@@ -1,4 +1,4 @@
-/* clnas — SGD: parameter checks, the descriptor for kernels/sgd.cl and the reference. */
+/* clnas — SGD: checks, the descriptor for kernels/sgd.cl, the reference, op table rows. */
 #include "op_sgd.h"
 
 #include <math.h>
@@ -71,6 +71,7 @@ static clnas_status lower_sgd_arena(clnas_lowering *l, const clnas_graph_node *n
     return CLNAS_OK;
 }
 
-const clnas_op_def clnas_op_def_sgd = {.kind = CLNAS_NODE_SGD, .name = "sgd", .relu_slot = -1};
+const clnas_op_def clnas_op_def_sgd = {
+    .kind = CLNAS_NODE_SGD, .name = "sgd", .relu_slot = -1};
 const clnas_op_def clnas_op_def_sgd_arena = {
     .kind = CLNAS_NODE_SGD_ARENA, .name = "sgd_arena", .relu_slot = -1, .lower = lower_sgd_arena};
