@@ -14,10 +14,10 @@ typedef struct contribution {
 
 struct clnas_backward_ctx {
     clnas_graph *g;
-    int *head;          /* per forward tensor: first contribution, -1 none */
+    int *head;             /* per forward tensor: first contribution, -1 none */
     contribution *list;
     int nlist, cap;
-    int *param_grad;    /* per tensor: its GRADS tensor for parameters, else -1 */
+    int *param_grad;       /* per tensor: its GRADS tensor for parameters, else -1 */
     int input, input_grad; /* the network's input tensor, and whether it wants a gradient */
     int failed;
 };
