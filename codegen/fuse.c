@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "op.h"
+
 static int producer_of(const clnas_graph *g, int t)
 {
     for (int i = 0; i < g->nnodes; i++) {
@@ -24,15 +26,15 @@ static int producer_of(const clnas_graph *g, int t)
     return -1;
 }
 
-/* Nodes reading tensor t through input slot `slot` of the given kind, or any other reader. */
-static int only_read_by(const clnas_graph *g, int t, clnas_node_kind a, int slot_a, clnas_node_kind b, int slot_b)
+/* Does every live reader of tensor t read it in the slot where its op can fold a ReLU in? */
+static int only_read_by_relu_folders(const clnas_graph *g, int t)
 {
     for (int i = 0; i < g->nnodes; i++) {
         const clnas_graph_node *n = &g->nodes[i];
         if (n->dead)
             continue;
         for (int k = 0; k < n->nin; k++)
-            if (n->in[k] == t && !((n->kind == a && k == slot_a) || (n->kind == b && k == slot_b)))
+            if (n->in[k] == t && clnas_op_def_of(n->kind)->relu_slot != k)
                 return 0;
     }
     return 1;
@@ -45,45 +47,25 @@ static void fold_relu(clnas_graph *g)
         if (relu->dead || relu->kind != CLNAS_NODE_RELU)
             continue;
         int x = relu->in[0], y = relu->out[0];
-        int to_conv = only_read_by(g, y, CLNAS_NODE_CONV, 0, CLNAS_NODE_CONV_BWD_FILTER, 1);
-        int to_gap = only_read_by(g, y, CLNAS_NODE_GAP, 0, CLNAS_NODE_GAP, 0);
-        if (!to_conv && !to_gap)
+        if (!only_read_by_relu_folders(g, y))
             continue;
         /* the ReLU's backward: its gradient input comes from the consumer's backward-data node */
         for (int i = 0; i < g->nnodes; i++) {
             clnas_graph_node *n = &g->nodes[i];
-            if (n->dead)
+            if (n->dead || n->kind != CLNAS_NODE_RELU_BWD || n->in[1] != x)
                 continue;
-            if (n->kind == CLNAS_NODE_RELU_BWD && n->in[1] == x) {
-                int p = producer_of(g, n->in[0]);
-                clnas_graph_node *src = p >= 0 ? &g->nodes[p] : NULL;
-                if (src && src->kind == CLNAS_NODE_CONV_BWD_DATA) {
-                    src->out[0] = n->out[0];
-                    src->in[src->nin++] = x;
-                    src->relu_in = 1;
-                    n->dead = 1;
-                } else if (src && src->kind == CLNAS_NODE_GAP_BWD) {
-                    src->kind = CLNAS_NODE_GAP_RELU_BWD;
-                    src->out[0] = n->out[0];
-                    src->in[src->nin++] = x;
-                    n->dead = 1;
-                }
+            int p = producer_of(g, n->in[0]);
+            const clnas_op_def *src = p >= 0 ? clnas_op_def_of(g->nodes[p].kind) : NULL;
+            if (src && src->fold_relu_bwd) {
+                src->fold_relu_bwd(&g->nodes[p], n->out[0], x);
+                n->dead = 1;
             }
         }
         for (int i = 0; i < g->nnodes; i++) {
             clnas_graph_node *n = &g->nodes[i];
-            if (n->dead)
-                continue;
-            if (n->kind == CLNAS_NODE_CONV && n->in[0] == y) {
-                n->in[0] = x;
-                n->relu_in = 1;
-            } else if (n->kind == CLNAS_NODE_CONV_BWD_FILTER && n->in[1] == y) {
-                n->in[1] = x;
-                n->relu_in = 1;
-            } else if (n->kind == CLNAS_NODE_GAP && n->in[0] == y) {
-                n->kind = CLNAS_NODE_GAP_RELU;
-                n->in[0] = x;
-            }
+            const clnas_op_def *def = clnas_op_def_of(n->kind);
+            if (!n->dead && def->fold_relu && n->in[def->relu_slot] == y)
+                def->fold_relu(n, x);
         }
         relu->dead = 1;
     }
@@ -92,29 +74,7 @@ static void fold_relu(clnas_graph *g)
 /* Can this node's output `slot` add into existing storage instead of overwriting it? */
 static int accumulates(const clnas_graph_node *n, int slot)
 {
-    if (n->kind == CLNAS_NODE_MIXED_BWD) /* each dy_k (slots 1..K) by its own bit; the partials never */
-        return slot > 0;
-    if (slot != 0)
-        return 0;
-    switch (n->kind) {
-    case CLNAS_NODE_CONV:
-    case CLNAS_NODE_BN:
-    case CLNAS_NODE_BN_CONST:
-    case CLNAS_NODE_AVGPOOL3:
-    case CLNAS_NODE_AVGPOOL2:
-    case CLNAS_NODE_CONV_BWD_DATA:
-    case CLNAS_NODE_BN_BWD:
-    case CLNAS_NODE_AVGPOOL3_BWD:
-    case CLNAS_NODE_AVGPOOL2_BWD:
-    case CLNAS_NODE_GAP_RELU_BWD:
-    case CLNAS_NODE_LINEAR_BWD_DATA:
-    case CLNAS_NODE_ADD:
-    case CLNAS_NODE_MIXED:       /* a node's sum of edges */
-    case CLNAS_NODE_MIXED_WGRAD: /* the cells sharing one alpha */
-        return 1;
-    default:
-        return 0;
-    }
+    return slot < 32 && (clnas_op_def_of(n->kind)->accum_mask >> slot & 1u);
 }
 
 static int append(int **order, int *n, int *cap, int value)

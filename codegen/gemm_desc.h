@@ -6,8 +6,6 @@
 
 #include "clnas/status.h"
 #include "kernel_desc.h"
-#include "op_conv.h"
-#include "op_linear.h"
 
 #define CLNAS_GEMM_MAX_STEPS 2
 #define CLNAS_GEMM_SIG_MAX 96
@@ -63,28 +61,20 @@ typedef struct clnas_gemm_desc {
     int out_slot[2];      /* the slots the alternative writes (every output of the kernel) */
 } clnas_gemm_desc;
 
-/* Each builder fills g for a launch whose kernel descriptor is kd (the slots are found in it by name), or sets
- * g->nsteps = 0 when the op has no GEMM form here. fp64 selects the element type named in the signature.
- *
- * linear forward: Y = ones * b^T (+ Y when accum), then Y += X W^T.
- * linear input gradient: dX (=/+=) dY W.
- * linear weight gradient: dW = dY^T X, db = dY^T ones.
- * conv forward, 1x1 stride 1 pad 0 without relu_in: Y_n (=/+=) W X_n per image (strided batched);
- *   3x3 (any stride and pad) without relu_in and accum: convgemm.
- * conv input gradient, 1x1 stride 1 pad 0 without relu_in: dX_n (=/+=) W^T dY_n.
- * conv weight gradient, 1x1 stride 1 pad 0 without relu_in: S_n = dY_n X_n^T into scratch, dW = ones^T S. */
-clnas_status clnas_gemm_desc_linear_fwd(const clnas_linear_params *p, const clnas_kernel_desc *kd, int fp64,
-                                        clnas_gemm_desc *g, clnas_error *err);
-clnas_status clnas_gemm_desc_linear_bwd_data(const clnas_linear_params *p, const clnas_kernel_desc *kd, int fp64,
-                                             clnas_gemm_desc *g, clnas_error *err);
-clnas_status clnas_gemm_desc_linear_bwd_weight(const clnas_linear_params *p, const clnas_kernel_desc *kd, int fp64,
-                                               clnas_gemm_desc *g, clnas_error *err);
-clnas_status clnas_gemm_desc_conv_fwd(const clnas_conv_params *p, const clnas_kernel_desc *kd, int fp64,
-                                      clnas_gemm_desc *g, clnas_error *err);
-clnas_status clnas_gemm_desc_conv_bwd_data(const clnas_conv_params *p, const clnas_kernel_desc *kd, int fp64,
-                                           clnas_gemm_desc *g, clnas_error *err);
-clnas_status clnas_gemm_desc_conv_bwd_filter(const clnas_conv_params *p, const clnas_kernel_desc *kd, int fp64,
-                                             clnas_gemm_desc *g, clnas_error *err);
+/* The ops own their alternatives (clnas_gemm_desc_linear_* in codegen/ops/op_linear.h, clnas_gemm_desc_conv_* in
+ * codegen/ops/op_conv.h, reached through the op table's `gemm` hook); what they share is below. */
+
+/* A tensor slot of the launch (its binding's arena and offset) / the executor's scratch or ones buffer. */
+clnas_gemm_operand clnas_gemm_slot_operand(int slot, size_t ld, size_t stride);
+clnas_gemm_operand clnas_gemm_buffer_operand(clnas_gemm_source src, size_t ld, size_t stride);
+/* Looks up the kernel descriptor's slots by name; fails (an internal error) when one is missing. */
+clnas_status clnas_gemm_find_slots(const clnas_kernel_desc *kd, const char *const *names, int count, int *slots,
+                                   clnas_error *err);
+/* A step of the routine with alpha 1, no transposes and zeroed operands. */
+clnas_gemm_step clnas_gemm_step_make(clnas_gemm_routine routine, size_t m, size_t n, size_t k, size_t batch,
+                                     double beta);
+/* "f64" or "f32": the element type in a signature. */
+const char *clnas_gemm_type_name(int fp64);
 
 /* "gemm", "gemm_strided_batched", "convgemm". */
 const char *clnas_gemm_routine_name(clnas_gemm_routine routine);

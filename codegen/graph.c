@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "op.h"
+
 void clnas_graph_init(clnas_graph *g)
 {
     memset(g, 0, sizeof *g);
@@ -130,36 +132,5 @@ void clnas_graph_count_uses(clnas_graph *g)
 
 const char *clnas_node_kind_name(clnas_node_kind kind)
 {
-    static const char *const names[CLNAS_NODE_KIND_COUNT] = {
-        [CLNAS_NODE_RELU] = "relu",
-        [CLNAS_NODE_CONV] = "conv",
-        [CLNAS_NODE_BN] = "batchnorm",
-        [CLNAS_NODE_BN_CONST] = "batchnorm_of_zeros",
-        [CLNAS_NODE_AVGPOOL3] = "avg_pool_3x3",
-        [CLNAS_NODE_AVGPOOL2] = "avg_pool_2x2",
-        [CLNAS_NODE_SUM] = "sum",
-        [CLNAS_NODE_GAP] = "global_avg_pool",
-        [CLNAS_NODE_LINEAR] = "linear",
-        [CLNAS_NODE_SOFTMAX_XENT] = "softmax_cross_entropy",
-        [CLNAS_NODE_MIXED] = "mixed_edge",
-        [CLNAS_NODE_MIXED_BWD] = "mixed_edge_backward",
-        [CLNAS_NODE_MIXED_WGRAD] = "mixed_edge_weight_grad",
-        [CLNAS_NODE_RELU_BWD] = "relu_backward",
-        [CLNAS_NODE_CONV_BWD_DATA] = "conv_backward_data",
-        [CLNAS_NODE_CONV_BWD_FILTER] = "conv_backward_filter",
-        [CLNAS_NODE_BN_BWD] = "batchnorm_backward",
-        [CLNAS_NODE_BN_CONST_BWD] = "batchnorm_of_zeros_backward",
-        [CLNAS_NODE_AVGPOOL3_BWD] = "avg_pool_3x3_backward",
-        [CLNAS_NODE_AVGPOOL2_BWD] = "avg_pool_2x2_backward",
-        [CLNAS_NODE_GAP_BWD] = "global_avg_pool_backward",
-        [CLNAS_NODE_LINEAR_BWD_DATA] = "linear_backward_data",
-        [CLNAS_NODE_LINEAR_BWD_WEIGHT] = "linear_backward_weight",
-        [CLNAS_NODE_FILL_ZERO] = "fill_zero",
-        [CLNAS_NODE_SGD] = "sgd",
-        [CLNAS_NODE_GAP_RELU] = "relu_global_avg_pool",
-        [CLNAS_NODE_GAP_RELU_BWD] = "relu_global_avg_pool_backward",
-        [CLNAS_NODE_ADD] = "add",
-        [CLNAS_NODE_SGD_ARENA] = "sgd_arena",
-    };
-    return kind >= 0 && kind < CLNAS_NODE_KIND_COUNT && names[kind] ? names[kind] : "?";
+    return clnas_op_def_of(kind)->name;
 }

@@ -10,6 +10,7 @@
 #include "emit.h"
 #include "fuse.h"
 #include "memplan.h"
+#include "op.h"
 
 size_t clnas_plan_elem_size(const clnas_plan *plan)
 {
@@ -97,6 +98,8 @@ static clnas_status compile_training(clnas_plan *plan, clnas_error *err)
     clnas_fuse_stats fs;
     clnas_status st = clnas_build_nb201(&plan->config, 1, &g, &io, err);
     if (st == CLNAS_OK)
+        st = clnas_op_check_shapes(&g, err);
+    if (st == CLNAS_OK)
         st = clnas_autodiff(&g, &io, plan->config.want_input_grad, &input_grad, err);
     if (st == CLNAS_OK)
         st = clnas_fuse(&g, &fs, err);
@@ -133,6 +136,8 @@ static clnas_status compile_eval(clnas_plan *plan, clnas_error *err)
     clnas_fuse_stats fs;
     size_t arenas[CLNAS_ARENA_COUNT], live = 0;
     clnas_status st = clnas_build_nb201(&plan->config, 0, &g, &io, err);
+    if (st == CLNAS_OK)
+        st = clnas_op_check_shapes(&g, err);
     if (st == CLNAS_OK)
         st = clnas_fuse(&g, &fs, err);
     if (st == CLNAS_OK)

@@ -14,9 +14,13 @@
 
 #include <cjson/cJSON.h>
 
+#include "autodiff.h"
+#include "build_nb201.h"
 #include "clnas/network.h"
 #include "clnas/rng.h"
 #include "clnas/space.h"
+#include "fuse.h"
+#include "op.h"
 #include "plan.h"
 #include "plan_write.h"
 #include "scratch_dir.h"
@@ -84,10 +88,32 @@ static void check_launches(const clnas_plan *plan, const clnas_plan_launch *laun
     }
 }
 
+/* The launches of one training step and the ops before fusion, counted apart from the plan and its stats: the
+ * plan's network built, differentiated and fused again, its launch order's length. */
+static int fused_launches(const clnas_net_config *cfg, int *ops)
+{
+    clnas_graph g;
+    clnas_graph_init(&g);
+    clnas_net_io io;
+    clnas_fuse_stats fs = {0, 0};
+    clnas_error err = {0};
+    int input_grad = -1;
+    assert_int_equal(clnas_build_nb201(cfg, 1, &g, &io, &err), CLNAS_OK);
+    assert_int_equal(clnas_autodiff(&g, &io, cfg->want_input_grad, &input_grad, &err), CLNAS_OK);
+    assert_int_equal(clnas_fuse(&g, &fs, &err), CLNAS_OK);
+    assert_int_equal(fs.launches, g.norder);
+    clnas_graph_free(&g);
+    *ops = fs.ops_before;
+    return fs.launches;
+}
+
 static void check_plan(const clnas_plan *plan)
 {
     clnas_plan_stats s = stats_of(plan);
-    assert_int_equal(s.launches_per_step, plan->ntrain);
+    int ops = 0, launches = fused_launches(&plan->config, &ops);
+    if (s.launches_per_step != launches || plan->ntrain != launches || s.ops != ops)
+        fail_msg("launches per step %d (stats) %d (plan), ops %d: the fused graph has %d launches, %d ops",
+                 s.launches_per_step, plan->ntrain, s.ops, launches, ops);
     assert_true(s.launches_per_step > 0);
     assert_true(s.launches_per_step < s.ops);
     assert_true(s.kernels <= s.launches_per_step + plan->neval);
@@ -99,21 +125,52 @@ static void check_plan(const clnas_plan *plan)
     check_launches(plan, plan->eval, plan->neval, "evaluation");
 }
 
+/* Two kernel descriptors generate the same kernel: template, entry, #defines, geometry and slots. */
+static int same_desc(const clnas_kernel_desc *a, const clnas_kernel_desc *b)
+{
+    if (strcmp(a->template_name, b->template_name) || strcmp(a->entry, b->entry) || a->ndefines != b->ndefines ||
+        a->dims != b->dims || a->nargs != b->nargs)
+        return 0;
+    for (int i = 0; i < a->ndefines; i++)
+        if (strcmp(a->defines[i].name, b->defines[i].name) || strcmp(a->defines[i].value, b->defines[i].value))
+            return 0;
+    for (int i = 0; i < 3; i++)
+        if (a->global[i] != b->global[i] || a->local[i] != b->local[i])
+            return 0;
+    for (int i = 0; i < a->nargs; i++)
+        if (a->arg_kind[i] != b->arg_kind[i] || strcmp(a->arg_name[i], b->arg_name[i]))
+            return 0;
+    return 1;
+}
+
 static void test_best_arch_stats(void **state)
 {
     (void)state;
     clnas_plan *plan = compile_arch(BEST_ARCH, 16, 1);
     check_plan(plan);
     clnas_plan_stats s = stats_of(plan);
-    /* every kernel of the training step is launched at least once */
-    int distinct_train = 0;
-    for (int k = 0; k < plan->nkernels; k++)
+    /* every kernel of the plan is launched at least once, and the training step's distinct kernels (by index)
+     * are its distinct descriptors (by content): equal descriptors share one kernel, different ones do not */
+    int distinct_train = 0, distinct_descs = 0;
+    for (int k = 0; k < plan->nkernels; k++) {
+        int used = 0, in_train = 0;
         for (int i = 0; i < plan->ntrain; i++)
-            if (plan->train[i].kernel == k) {
-                distinct_train++;
-                break;
-            }
-    assert_true(distinct_train <= s.launches_per_step);
+            in_train |= plan->train[i].kernel == k;
+        for (int i = 0; i < plan->neval; i++)
+            used |= plan->eval[i].kernel == k;
+        if (!used && !in_train)
+            fail_msg("kernel %d (%s) is in the plan but no launch uses it", k, plan->kernels[k].desc.entry);
+        distinct_train += in_train;
+    }
+    for (int i = 0; i < plan->ntrain; i++) {
+        int seen = 0;
+        for (int j = 0; j < i && !seen; j++)
+            seen = same_desc(&plan->kernels[plan->train[j].kernel].desc, &plan->kernels[plan->train[i].kernel].desc);
+        distinct_descs += !seen;
+    }
+    if (distinct_train != distinct_descs)
+        fail_msg("the training step launches %d distinct kernels for %d distinct descriptors", distinct_train,
+                 distinct_descs);
     assert_int_equal(plan->train[plan->ntrain - 1].phase, CLNAS_PHASE_UPDATE);
     size_t expected = 0;
     for (int a = 0; a < CLNAS_ARENA_COUNT; a++)
@@ -420,6 +477,34 @@ static void test_tool_errors(void **state)
 }
 #endif
 
+/* One row per node kind, each naming its kind; a kind that fusion leaves in the launch order has a kernel
+ * (lower), the ones it always removes have none; a forward kind with a gradient has a backward rule. */
+static void test_op_table(void **state)
+{
+    (void)state;
+    static const clnas_node_kind fused_away[] = {CLNAS_NODE_RELU, CLNAS_NODE_SUM, CLNAS_NODE_GAP,
+                                                 CLNAS_NODE_RELU_BWD, CLNAS_NODE_GAP_BWD, CLNAS_NODE_SGD};
+    for (int k = 0; k < CLNAS_NODE_KIND_COUNT; k++) {
+        const clnas_op_def *def = clnas_op_def_of((clnas_node_kind)k);
+        assert_int_equal(def->kind, k);
+        assert_string_not_equal(def->name, "?");
+        int away = 0;
+        for (size_t i = 0; i < sizeof fused_away / sizeof fused_away[0]; i++)
+            away |= (int)fused_away[i] == k;
+        if (away == (def->lower != NULL))
+            fail_msg("%s: lower is %s", def->name, def->lower ? "set" : "missing");
+        if ((def->relu_slot >= 0) != (def->fold_relu != NULL))
+            fail_msg("%s: relu_slot %d without fold_relu, or the reverse", def->name, def->relu_slot);
+    }
+    static const clnas_node_kind differentiable[] = {
+        CLNAS_NODE_RELU, CLNAS_NODE_CONV, CLNAS_NODE_BN, CLNAS_NODE_BN_CONST, CLNAS_NODE_AVGPOOL3,
+        CLNAS_NODE_AVGPOOL2, CLNAS_NODE_SUM, CLNAS_NODE_GAP, CLNAS_NODE_LINEAR, CLNAS_NODE_MIXED};
+    for (size_t i = 0; i < sizeof differentiable / sizeof differentiable[0]; i++)
+        assert_non_null(clnas_op_def_of(differentiable[i])->backward);
+    assert_string_equal(clnas_op_def_of(CLNAS_NODE_KIND_COUNT)->name, "?");
+    assert_string_equal(clnas_node_kind_name(CLNAS_NODE_CONV_BWD_FILTER), "conv_backward_filter");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -429,6 +514,7 @@ int main(void)
         cmocka_unit_test(test_sampled_plans),
         cmocka_unit_test(test_write_dir),
         cmocka_unit_test(test_zero_node_marked),
+        cmocka_unit_test(test_op_table),
 #ifdef CLNAS_TOOL_PATH
         cmocka_unit_test(test_tool_json),
         cmocka_unit_test(test_tool_errors),

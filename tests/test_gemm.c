@@ -22,6 +22,8 @@
 #include "gemm_desc.h"
 #include "kernel_cases.h"
 #include "kernel_harness.h"
+#include "op_conv.h"
+#include "op_linear.h"
 #include "plan.h"
 #include "program_cache.h"
 

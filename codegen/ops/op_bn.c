@@ -1,8 +1,10 @@
-/* clnas — BatchNorm2d: parameter checks, kernel descriptors for kernels/batchnorm.cl and the references. */
+/* clnas — BatchNorm2d (and of zeros): checks, descriptors for kernels/batchnorm.cl, references, op table rows. */
 #include "op_bn.h"
 
 #include <limits.h>
 #include <math.h>
+
+#include "op.h"
 
 /* Upper bound of the per-channel work-group, one work-item a row; a power of two. On PoCL 16 beat 64 and 256 (whose
  * work-items run one after the other with a barrier tree of more steps) at the NB201 shapes. */
@@ -217,3 +219,112 @@ void clnas_ref_bn_const_bwd(const clnas_bn_params *p, const double *dy, double *
         dbeta[c] = sum;
     }
 }
+
+/* ---- the graph ops: BatchNorm, BatchNorm of zeros, and their backwards ---- */
+
+/* Over tensor t's [n][c][h][w]. */
+static clnas_bn_params node_params(const clnas_lowering *l, int t, int accum)
+{
+    const clnas_graph_tensor *x = clnas_lower_tensor(l, t);
+    clnas_bn_params p = {0};
+    p.n = x->shape[0];
+    p.c = x->shape[1];
+    p.hw = x->shape[2] * x->shape[3];
+    p.eps = l->cfg->bn_eps;
+    p.momentum = l->cfg->bn_momentum;
+    p.accum = accum;
+    return p;
+}
+
+static clnas_status lower_fwd(clnas_lowering *l, const clnas_graph_node *n)
+{
+    clnas_bn_params p = node_params(l, n->in[0], n->accum[0]);
+    static const char *const slots[] = {"x", "gamma", "beta", "rmean", "rvar"};
+    if (n->training)
+        CLNAS_TRY(clnas_op_bn_fwd_train_desc(&p, &l->desc, l->err));
+    else
+        CLNAS_TRY(clnas_op_bn_fwd_eval_desc(&p, &l->desc, l->err));
+    for (int i = 0; i < 5; i++)
+        CLNAS_TRY(clnas_lower_bind(l, slots[i], n->in[i]));
+    if (n->training) {
+        CLNAS_TRY(clnas_lower_bind(l, "smean", n->out[1]));
+        CLNAS_TRY(clnas_lower_bind(l, "sinvstd", n->out[2]));
+    }
+    return clnas_lower_bind(l, "y", n->out[0]);
+}
+
+static clnas_status lower_const_fwd(clnas_lowering *l, const clnas_graph_node *n)
+{
+    clnas_bn_params p = node_params(l, n->out[0], n->accum[0]);
+    if (n->training) {
+        CLNAS_TRY(clnas_op_bn_const_fwd_train_desc(&p, &l->desc, l->err));
+    } else {
+        CLNAS_TRY(clnas_op_bn_const_fwd_eval_desc(&p, &l->desc, l->err));
+        CLNAS_TRY(clnas_lower_bind(l, "gamma", n->in[0]));
+    }
+    CLNAS_TRY(clnas_lower_bind(l, "beta", n->in[1]));
+    CLNAS_TRY(clnas_lower_bind(l, "rmean", n->in[2]));
+    CLNAS_TRY(clnas_lower_bind(l, "rvar", n->in[3]));
+    return clnas_lower_bind(l, "y", n->out[0]);
+}
+
+static clnas_status lower_bwd(clnas_lowering *l, const clnas_graph_node *n)
+{
+    if (n->nout != 3)
+        return clnas_error_set(l->err, CLNAS_ERR_INVALID_ARG, "internal: %s has no input gradient", n->label);
+    clnas_bn_params p = node_params(l, n->in[1], n->accum[0]);
+    CLNAS_TRY(clnas_op_bn_bwd_desc(&p, &l->desc, l->err));
+    static const char *const in[] = {"dy", "x", "gamma", "smean", "sinvstd"};
+    for (int i = 0; i < 5; i++)
+        CLNAS_TRY(clnas_lower_bind(l, in[i], n->in[i]));
+    CLNAS_TRY(clnas_lower_bind(l, "dx", n->out[0]));
+    CLNAS_TRY(clnas_lower_bind(l, "dgamma", n->out[1]));
+    return clnas_lower_bind(l, "dbeta", n->out[2]);
+}
+
+static clnas_status lower_const_bwd(clnas_lowering *l, const clnas_graph_node *n)
+{
+    clnas_bn_params p = node_params(l, n->in[0], 0);
+    CLNAS_TRY(clnas_op_bn_const_bwd_desc(&p, &l->desc, l->err));
+    CLNAS_TRY(clnas_lower_bind(l, "dy", n->in[0]));
+    CLNAS_TRY(clnas_lower_bind(l, "dgamma", n->out[0]));
+    return clnas_lower_bind(l, "dbeta", n->out[1]);
+}
+
+static void backward(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
+{
+    int x = fwd->in[0], gamma = fwd->in[1], beta = fwd->in[2];
+    int want_x = clnas_backward_wants(c, x);
+    /* gamma and beta held constant (STATE, BatchNorm without affine parameters): their gradients go to
+     * scratch, never to the optimizer */
+    int fixed = clnas_backward_graph(c)->tensors[gamma].arena != CLNAS_ARENA_PARAMS;
+    int out[3] = {want_x ? clnas_backward_grad(c, x) : -1,
+                  fixed ? clnas_backward_grad(c, gamma) : clnas_backward_param_grad(c, gamma),
+                  fixed ? clnas_backward_grad(c, beta) : clnas_backward_param_grad(c, beta)};
+    int in[5] = {dy, x, gamma, fwd->out[1], fwd->out[2]};
+    if (want_x) {
+        clnas_backward_emit(c, CLNAS_NODE_BN_BWD, in, 5, out, 3, fwd, ":backward");
+        clnas_backward_contribute(c, x, out[0]);
+    } else {
+        clnas_backward_emit(c, CLNAS_NODE_BN_BWD, in, 5, out + 1, 2, fwd, ":backward");
+    }
+}
+
+static void backward_const(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
+{
+    if (clnas_backward_graph(c)->tensors[fwd->in[0]].arena != CLNAS_ARENA_PARAMS)
+        return; /* BatchNorm without affine parameters (GDAS paths): a constant, no gradient to anyone */
+    int out[2] = {clnas_backward_param_grad(c, fwd->in[0]), clnas_backward_param_grad(c, fwd->in[1])};
+    clnas_backward_emit(c, CLNAS_NODE_BN_CONST_BWD, &dy, 1, out, 2, fwd, ":backward");
+}
+
+const clnas_op_def clnas_op_def_bn = {
+    .kind = CLNAS_NODE_BN, .name = "batchnorm", .shape = clnas_op_shape_of_input, .backward = backward, .accum_mask = 1,
+    .relu_slot = -1, .lower = lower_fwd};
+const clnas_op_def clnas_op_def_bn_const = {
+    .kind = CLNAS_NODE_BN_CONST, .name = "batchnorm_of_zeros", .backward = backward_const, .accum_mask = 1,
+    .relu_slot = -1, .lower = lower_const_fwd};
+const clnas_op_def clnas_op_def_bn_bwd = {
+    .kind = CLNAS_NODE_BN_BWD, .name = "batchnorm_backward", .accum_mask = 1, .relu_slot = -1, .lower = lower_bwd};
+const clnas_op_def clnas_op_def_bn_const_bwd = {
+    .kind = CLNAS_NODE_BN_CONST_BWD, .name = "batchnorm_of_zeros_backward", .relu_slot = -1, .lower = lower_const_bwd};

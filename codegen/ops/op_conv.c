@@ -1,7 +1,9 @@
-/* clnas — 2-D convolution: shape rule, checks, kernel descriptors for the three passes, double references. */
+/* clnas — 2-D convolution: shape rule, checks, descriptors for the three passes, references, op table rows. */
 #include "op_conv.h"
 
 #include <limits.h>
+
+#include "op.h"
 
 int clnas_conv_out_dim(int in, int ksize, int stride, int pad)
 {
@@ -392,3 +394,144 @@ void clnas_ref_conv_bwd_filter(const clnas_conv_params *p, const double *dy, con
                     dw[(((size_t)co * p->ci + ci) * k + kh) * k + kw] = s;
                 }
 }
+
+/* ---- the graph ops: conv, its input gradient and its weight gradient ---- */
+
+/* The node's convolution: x [n][ci][h][w] (the forward's input), y [n][co][..] (its output). */
+static clnas_conv_params node_params(const clnas_lowering *l, const clnas_graph_node *n, int x, int y)
+{
+    const clnas_graph_tensor *tx = clnas_lower_tensor(l, x), *ty = clnas_lower_tensor(l, y);
+    clnas_conv_params p = {0};
+    p.n = tx->shape[0];
+    p.ci = tx->shape[1];
+    p.h = tx->shape[2];
+    p.w = tx->shape[3];
+    p.co = ty->shape[1];
+    p.ksize = n->ksize;
+    p.stride = n->stride;
+    p.pad = n->pad;
+    p.relu_in = n->relu_in;
+    return p;
+}
+
+static clnas_conv_params fwd_params(const clnas_lowering *l, const clnas_graph_node *n)
+{
+    clnas_conv_params p = node_params(l, n, n->in[0], n->out[0]);
+    p.accum = n->accum[0];
+    return p;
+}
+
+static clnas_conv_params bwd_data_params(const clnas_lowering *l, const clnas_graph_node *n)
+{
+    clnas_conv_params p = node_params(l, n, n->out[0], n->in[0]);
+    p.accum = n->accum[0];
+    return p;
+}
+
+static clnas_conv_params bwd_filter_params(const clnas_lowering *l, const clnas_graph_node *n)
+{
+    return node_params(l, n, n->in[1], n->in[0]);
+}
+
+static clnas_status lower_fwd(clnas_lowering *l, const clnas_graph_node *n)
+{
+    clnas_conv_params p = fwd_params(l, n);
+    CLNAS_TRY(clnas_op_conv_fwd_desc(&p, &l->desc, l->err));
+    CLNAS_TRY(clnas_lower_bind(l, "x", n->in[0]));
+    CLNAS_TRY(clnas_lower_bind(l, "w", n->in[1]));
+    return clnas_lower_bind(l, "y", n->out[0]);
+}
+
+static clnas_status lower_bwd_data(clnas_lowering *l, const clnas_graph_node *n)
+{
+    clnas_conv_params p = bwd_data_params(l, n);
+    CLNAS_TRY(clnas_op_conv_bwd_data_desc(&p, &l->desc, l->err));
+    CLNAS_TRY(clnas_lower_bind(l, "dy", n->in[0]));
+    CLNAS_TRY(clnas_lower_bind(l, "w", n->in[1]));
+    if (n->relu_in)
+        CLNAS_TRY(clnas_lower_bind(l, "x", n->in[2]));
+    return clnas_lower_bind(l, "dx", n->out[0]);
+}
+
+static clnas_status lower_bwd_filter(clnas_lowering *l, const clnas_graph_node *n)
+{
+    clnas_conv_params p = bwd_filter_params(l, n);
+    CLNAS_TRY(clnas_op_conv_bwd_filter_desc(&p, &l->desc, l->err));
+    CLNAS_TRY(clnas_lower_bind(l, "dy", n->in[0]));
+    CLNAS_TRY(clnas_lower_bind(l, "x", n->in[1]));
+    return clnas_lower_bind(l, "dw", n->out[0]);
+}
+
+static clnas_status gemm_fwd(const clnas_lowering *l, const clnas_graph_node *n, clnas_gemm_desc *g)
+{
+    clnas_conv_params p = fwd_params(l, n);
+    return clnas_gemm_desc_conv_fwd(&p, &l->desc, l->cfg->fp64, g, l->err);
+}
+
+static clnas_status gemm_bwd_data(const clnas_lowering *l, const clnas_graph_node *n, clnas_gemm_desc *g)
+{
+    clnas_conv_params p = bwd_data_params(l, n);
+    return clnas_gemm_desc_conv_bwd_data(&p, &l->desc, l->cfg->fp64, g, l->err);
+}
+
+static clnas_status gemm_bwd_filter(const clnas_lowering *l, const clnas_graph_node *n, clnas_gemm_desc *g)
+{
+    clnas_conv_params p = bwd_filter_params(l, n);
+    return clnas_gemm_desc_conv_bwd_filter(&p, &l->desc, l->cfg->fp64, g, l->err);
+}
+
+/* y [n][co][ho][wo]: co from the weight [co][ci][k][k], ho and wo from the node's ksize, stride and pad. */
+static int shape(const clnas_graph *g, const clnas_graph_node *n, int out[4])
+{
+    const clnas_graph_tensor *x = &g->tensors[n->in[0]], *w = &g->tensors[n->in[1]];
+    out[0] = x->shape[0];
+    out[1] = w->shape[0];
+    out[2] = clnas_conv_out_dim(x->shape[2], n->ksize, n->stride, n->pad);
+    out[3] = clnas_conv_out_dim(x->shape[3], n->ksize, n->stride, n->pad);
+    return 4;
+}
+
+/* dw always (the optimizer wants it), dx when the input wants a gradient. */
+static void backward(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
+{
+    int x = fwd->in[0], w = fwd->in[1];
+    int dw = clnas_backward_param_grad(c, w);
+    int fin[2] = {dy, x};
+    clnas_backward_emit(c, CLNAS_NODE_CONV_BWD_FILTER, fin, 2, &dw, 1, fwd, ":backward_filter");
+    if (clnas_backward_wants(c, x)) {
+        int dx = clnas_backward_grad(c, x);
+        int din[2] = {dy, w};
+        clnas_backward_emit(c, CLNAS_NODE_CONV_BWD_DATA, din, 2, &dx, 1, fwd, ":backward_data");
+        clnas_backward_contribute(c, x, dx);
+    }
+}
+
+/* Fusion: ReLU-conv reads max(x, 0) in the forward and the weight gradient, and masks the input gradient. */
+static void fold_relu_fwd(clnas_graph_node *n, int x)
+{
+    n->in[0] = x;
+    n->relu_in = 1;
+}
+
+static void fold_relu_filter(clnas_graph_node *n, int x)
+{
+    n->in[1] = x;
+    n->relu_in = 1;
+}
+
+static void fold_relu_data(clnas_graph_node *n, int dx, int x)
+{
+    n->out[0] = dx;
+    n->in[n->nin++] = x;
+    n->relu_in = 1;
+}
+
+const clnas_op_def clnas_op_def_conv = {
+    .kind = CLNAS_NODE_CONV, .name = "conv", .shape = shape, .backward = backward, .accum_mask = 1, .relu_slot = 0,
+    .fold_relu = fold_relu_fwd, .lower = lower_fwd, .gemm = gemm_fwd};
+const clnas_op_def clnas_op_def_conv_bwd_data = {
+    .kind = CLNAS_NODE_CONV_BWD_DATA, .name = "conv_backward_data", .accum_mask = 1, .relu_slot = -1,
+    .fold_relu_bwd = fold_relu_data, .lower = lower_bwd_data, .gemm = gemm_bwd_data};
+const clnas_op_def clnas_op_def_conv_bwd_filter = {
+    .kind = CLNAS_NODE_CONV_BWD_FILTER, .name = "conv_backward_filter", .relu_slot = 1, .fold_relu = fold_relu_filter,
+    .lower = lower_bwd_filter, .gemm = gemm_bwd_filter};

@@ -3,6 +3,7 @@
 #define CLNAS_OP_CONV_H
 
 #include "clnas/status.h"
+#include "gemm_desc.h"
 #include "kernel_desc.h"
 
 /* x [n][ci][h][w], w [co][ci][ksize][ksize], y [n][co][ho][wo]. relu_in: the conv reads ReLU(x) (the
@@ -33,5 +34,18 @@ void clnas_ref_conv_fwd(const clnas_conv_params *p, const double *x, const doubl
 void clnas_ref_conv_bwd_data(const clnas_conv_params *p, const double *dy, const double *w, const double *x,
                              double *dx);
 void clnas_ref_conv_bwd_filter(const clnas_conv_params *p, const double *dy, const double *x, double *dw);
+
+/* GEMM alternatives (codegen/ops/op_conv_gemm.c; see gemm_desc.h): fill g for a launch whose kernel descriptor is
+ * kd, or set g->nsteps = 0 when the convolution has no GEMM form.
+ * forward, 1x1 stride 1 pad 0 without relu_in: Y_n (=/+=) W X_n per image (strided batched);
+ *   3x3 (any stride and pad) without relu_in and accum: convgemm.
+ * input gradient, 1x1 stride 1 pad 0 without relu_in: dX_n (=/+=) W^T dY_n.
+ * weight gradient, 1x1 stride 1 pad 0 without relu_in: S_n = dY_n X_n^T into scratch, dW = ones^T S. */
+clnas_status clnas_gemm_desc_conv_fwd(const clnas_conv_params *p, const clnas_kernel_desc *kd, int fp64,
+                                      clnas_gemm_desc *g, clnas_error *err);
+clnas_status clnas_gemm_desc_conv_bwd_data(const clnas_conv_params *p, const clnas_kernel_desc *kd, int fp64,
+                                           clnas_gemm_desc *g, clnas_error *err);
+clnas_status clnas_gemm_desc_conv_bwd_filter(const clnas_conv_params *p, const clnas_kernel_desc *kd, int fp64,
+                                             clnas_gemm_desc *g, clnas_error *err);
 
 #endif

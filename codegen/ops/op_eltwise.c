@@ -1,7 +1,9 @@
-/* clnas — element-wise ops: parameter checks, kernel descriptors for kernels/eltwise.cl and the references. */
+/* clnas — element-wise ops (relu, sum, add, fill): checks, descriptors for kernels/eltwise.cl, references, rows. */
 #include "op_eltwise.h"
 
 #include <math.h>
+
+#include "op.h"
 
 #define ELTWISE_LOCAL 256
 
@@ -65,3 +67,50 @@ void clnas_ref_fill(const clnas_eltwise_params *p, double *y)
     for (long i = 0; i < p->count; i++)
         y[i] = p->value;
 }
+
+/* ---- the graph ops: ReLU and sums (folded away by fusion), the ADD launches fusion leaves, zero fills ---- */
+
+static clnas_status lower_add_fill(clnas_lowering *l, const clnas_graph_node *n)
+{
+    clnas_eltwise_params p = {0};
+    p.count = (long)clnas_lower_tensor(l, n->out[0])->count;
+    p.accum = n->accum[0];
+    if (n->kind == CLNAS_NODE_ADD) {
+        CLNAS_TRY(clnas_op_add_desc(&p, &l->desc, l->err));
+        CLNAS_TRY(clnas_lower_bind(l, "x", n->in[0]));
+    } else {
+        CLNAS_TRY(clnas_op_fill_desc(&p, &l->desc, l->err));
+    }
+    return clnas_lower_bind(l, "y", n->out[0]);
+}
+
+static void backward_relu(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
+{
+    int x = fwd->in[0];
+    if (!clnas_backward_wants(c, x))
+        return;
+    int dx = clnas_backward_grad(c, x);
+    int in[2] = {dy, x};
+    clnas_backward_emit(c, CLNAS_NODE_RELU_BWD, in, 2, &dx, 1, fwd, ":backward");
+    clnas_backward_contribute(c, x, dx);
+}
+
+/* the gradient of a sum reaches each term unchanged */
+static void backward_sum(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
+{
+    for (int i = 0; i < fwd->nin; i++)
+        if (clnas_backward_wants(c, fwd->in[i]))
+            clnas_backward_contribute(c, fwd->in[i], dy);
+}
+
+const clnas_op_def clnas_op_def_relu = {
+    .kind = CLNAS_NODE_RELU, .name = "relu", .shape = clnas_op_shape_of_input, .backward = backward_relu,
+    .relu_slot = -1};
+const clnas_op_def clnas_op_def_relu_bwd = {
+    .kind = CLNAS_NODE_RELU_BWD, .name = "relu_backward", .relu_slot = -1};
+const clnas_op_def clnas_op_def_sum = {
+    .kind = CLNAS_NODE_SUM, .name = "sum", .shape = clnas_op_shape_of_input, .backward = backward_sum, .relu_slot = -1};
+const clnas_op_def clnas_op_def_add = {
+    .kind = CLNAS_NODE_ADD, .name = "add", .accum_mask = 1, .relu_slot = -1, .lower = lower_add_fill};
+const clnas_op_def clnas_op_def_fill_zero = {
+    .kind = CLNAS_NODE_FILL_ZERO, .name = "fill_zero", .relu_slot = -1, .lower = lower_add_fill};

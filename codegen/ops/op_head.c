@@ -1,7 +1,9 @@
-/* clnas — ReLU + global average pool head: parameter checks, descriptors for kernels/head.cl and the references. */
+/* clnas — ReLU + global average pool head: checks, descriptors for kernels/head.cl, references, op table rows. */
 #include "op_head.h"
 
 #include <limits.h>
+
+#include "op.h"
 
 #define HEAD_FWD_LOCAL 64  /* one work-item per (n, c) */
 #define HEAD_BWD_LOCAL 256 /* one work-item per input element */
@@ -68,3 +70,70 @@ void clnas_ref_gap_relu_bwd(const clnas_head_params *p, const double *dy, const 
         dx[i] = p->accum ? dx[i] + g : g;
     }
 }
+
+/* ---- the graph ops: global average pool (with the head's ReLU folded in by fusion) and its backward ---- */
+
+static clnas_status lower_gap_relu(clnas_lowering *l, const clnas_graph_node *n)
+{
+    int fwd = n->kind == CLNAS_NODE_GAP_RELU, x = fwd ? n->in[0] : n->in[1];
+    const clnas_graph_tensor *t = clnas_lower_tensor(l, x);
+    clnas_head_params p = {0};
+    p.n = t->shape[0];
+    p.c = t->shape[1];
+    p.hw = t->shape[2] * t->shape[3];
+    p.accum = n->accum[0];
+    if (fwd) {
+        CLNAS_TRY(clnas_op_gap_relu_fwd_desc(&p, &l->desc, l->err));
+        CLNAS_TRY(clnas_lower_bind(l, "x", x));
+        return clnas_lower_bind(l, "y", n->out[0]);
+    }
+    CLNAS_TRY(clnas_op_gap_relu_bwd_desc(&p, &l->desc, l->err));
+    CLNAS_TRY(clnas_lower_bind(l, "dy", n->in[0]));
+    CLNAS_TRY(clnas_lower_bind(l, "x", x));
+    return clnas_lower_bind(l, "dx", n->out[0]);
+}
+
+/* [n][c][h][w] -> [n][c] */
+static int shape_gap(const clnas_graph *g, const clnas_graph_node *n, int out[4])
+{
+    const clnas_graph_tensor *x = &g->tensors[n->in[0]];
+    out[0] = x->shape[0];
+    out[1] = x->shape[1];
+    return 2;
+}
+
+static void backward_gap(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
+{
+    int x = fwd->in[0];
+    if (!clnas_backward_wants(c, x))
+        return;
+    int dx = clnas_backward_grad(c, x);
+    clnas_backward_emit(c, CLNAS_NODE_GAP_BWD, &dy, 1, &dx, 1, fwd, ":backward");
+    clnas_backward_contribute(c, x, dx);
+}
+
+/* Fusion: the head's ReLU folds into the pool (GAP becomes GAP_RELU) and its backward (GAP_RELU_BWD). */
+static void fold_relu_fwd(clnas_graph_node *n, int x)
+{
+    n->kind = CLNAS_NODE_GAP_RELU;
+    n->in[0] = x;
+}
+
+static void fold_relu_bwd(clnas_graph_node *n, int dx, int x)
+{
+    n->kind = CLNAS_NODE_GAP_RELU_BWD;
+    n->out[0] = dx;
+    n->in[n->nin++] = x;
+}
+
+/* GAP and its backward have no kernel of their own: the head's ReLU always folds into them. */
+const clnas_op_def clnas_op_def_gap = {
+    .kind = CLNAS_NODE_GAP, .name = "global_avg_pool", .shape = shape_gap, .backward = backward_gap, .relu_slot = 0,
+    .fold_relu = fold_relu_fwd};
+const clnas_op_def clnas_op_def_gap_bwd = {
+    .kind = CLNAS_NODE_GAP_BWD, .name = "global_avg_pool_backward", .relu_slot = -1, .fold_relu_bwd = fold_relu_bwd};
+const clnas_op_def clnas_op_def_gap_relu = {
+    .kind = CLNAS_NODE_GAP_RELU, .name = "relu_global_avg_pool", .relu_slot = -1, .lower = lower_gap_relu};
+const clnas_op_def clnas_op_def_gap_relu_bwd = {
+    .kind = CLNAS_NODE_GAP_RELU_BWD, .name = "relu_global_avg_pool_backward", .accum_mask = 1, .relu_slot = -1,
+    .lower = lower_gap_relu};

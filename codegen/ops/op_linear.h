@@ -3,6 +3,7 @@
 #define CLNAS_OP_LINEAR_H
 
 #include "clnas/status.h"
+#include "gemm_desc.h"
 #include "kernel_desc.h"
 
 /* x [n][in], w [out][in], b [out], y [n][out]. accum: add to the output instead of overwriting it. */
@@ -26,5 +27,17 @@ void clnas_ref_linear_fwd(const clnas_linear_params *p, const double *x, const d
 void clnas_ref_linear_bwd_data(const clnas_linear_params *p, const double *dy, const double *w, double *dx);
 void clnas_ref_linear_bwd_weight(const clnas_linear_params *p, const double *dy, const double *x, double *dw,
                                  double *db);
+
+/* GEMM alternatives (see gemm_desc.h): fill g for a launch whose kernel descriptor is kd (slots found by name);
+ * fp64 selects the element type named in the signature.
+ * forward: Y = ones * b^T (+ Y when accum), then Y += X W^T.
+ * input gradient: dX (=/+=) dY W.
+ * weight gradient: dW = dY^T X, db = dY^T ones. */
+clnas_status clnas_gemm_desc_linear_fwd(const clnas_linear_params *p, const clnas_kernel_desc *kd, int fp64,
+                                        clnas_gemm_desc *g, clnas_error *err);
+clnas_status clnas_gemm_desc_linear_bwd_data(const clnas_linear_params *p, const clnas_kernel_desc *kd, int fp64,
+                                             clnas_gemm_desc *g, clnas_error *err);
+clnas_status clnas_gemm_desc_linear_bwd_weight(const clnas_linear_params *p, const clnas_kernel_desc *kd, int fp64,
+                                               clnas_gemm_desc *g, clnas_error *err);
 
 #endif

@@ -1,8 +1,10 @@
-/* clnas — softmax cross-entropy: parameter checks, the descriptor for kernels/softmax_xent.cl and the reference. */
+/* clnas — softmax cross-entropy: checks, the descriptor for kernels/softmax_xent.cl, reference, op table row. */
 #include "op_loss.h"
 
 #include <limits.h>
 #include <math.h>
+
+#include "op.h"
 
 #define LOSS_LOCAL_MAX 256 /* a power of two */
 
@@ -53,3 +55,31 @@ void clnas_ref_softmax_xent(const clnas_loss_params *p, const double *logits, co
     }
     loss[0] = total / p->n;
 }
+
+/* ---- the graph op: the loss node (its gradient comes with it, so autodiff starts from its output) ---- */
+
+static clnas_status lower_softmax_xent(clnas_lowering *l, const clnas_graph_node *n)
+{
+    const clnas_graph_tensor *logits = clnas_lower_tensor(l, n->in[0]);
+    clnas_loss_params p = {0};
+    p.n = logits->shape[0];
+    p.classes = logits->shape[1];
+    CLNAS_TRY(clnas_op_softmax_xent_desc(&p, &l->desc, l->err));
+    CLNAS_TRY(clnas_lower_bind(l, "logits", n->in[0]));
+    CLNAS_TRY(clnas_lower_bind(l, "labels", n->in[1]));
+    CLNAS_TRY(clnas_lower_bind(l, "loss", n->out[0]));
+    return clnas_lower_bind(l, "dlogits", n->out[1]);
+}
+
+/* the loss: one value (the second output, dlogits, is shaped like the logits) */
+static int shape(const clnas_graph *g, const clnas_graph_node *n, int out[4])
+{
+    (void)g;
+    (void)n;
+    out[0] = 1;
+    return 1;
+}
+
+const clnas_op_def clnas_op_def_softmax_xent = {
+    .kind = CLNAS_NODE_SOFTMAX_XENT, .name = "softmax_cross_entropy", .shape = shape, .relu_slot = -1,
+    .lower = lower_softmax_xent};

@@ -1,7 +1,9 @@
-/* clnas — the mixed edge: parameter checks, descriptors for kernels/mixed_edge.cl and the double references. */
+/* clnas — the mixed edge: checks, descriptors for kernels/mixed_edge.cl, references, op table rows. */
 #include "op_mixed.h"
 
 #include <stdio.h>
+
+#include "op.h"
 
 #define MIXED_LOCAL 64
 #define MIXED_MAX_GROUPS 128
@@ -145,3 +147,88 @@ void clnas_ref_mixed_bwd(const clnas_mixed_params *p, const double *g, const dou
                 dy[k][i] = (p->dy_accum & (1 << k)) ? dy[k][i] + w[k] * g[i] : w[k] * g[i];
     }
 }
+
+/* ---- the graph ops: the mixed edge, its backward (dy_k and per-group partials of <dy, y_k>) and dw ---- */
+
+/* ins y_1..y_K w dw; out = sum_k w[k] y_k. */
+static clnas_status lower_fwd(clnas_lowering *l, const clnas_graph_node *n)
+{
+    const int k = n->nin - 2;
+    clnas_mixed_params p = {(long)clnas_lower_tensor(l, n->out[0])->count, k, n->accum[0], 0, 0, 0};
+    char slot[8];
+    CLNAS_TRY(clnas_op_mixed_fwd_desc(&p, &l->desc, l->err));
+    for (int i = 0; i < k; i++) {
+        snprintf(slot, sizeof slot, "y%d", i);
+        CLNAS_TRY(clnas_lower_bind(l, slot, n->in[i]));
+    }
+    CLNAS_TRY(clnas_lower_bind(l, "w", n->in[k]));
+    return clnas_lower_bind(l, "out", n->out[0]);
+}
+
+/* ins dy y_1..y_K w; outs partials dy_1..dy_K. */
+static clnas_status lower_bwd(clnas_lowering *l, const clnas_graph_node *n)
+{
+    const int k = n->nin - 2;
+    clnas_mixed_params p = {(long)clnas_lower_tensor(l, n->in[0])->count, k, 0, (1 << k) - 1, 0, 0};
+    char slot[8];
+    for (int i = 0; i < k; i++)
+        p.dy_accum |= n->accum[1 + i] << i;
+    CLNAS_TRY(clnas_op_mixed_bwd_desc(&p, &l->desc, l->err));
+    CLNAS_TRY(clnas_lower_bind(l, "g", n->in[0]));
+    for (int i = 0; i < k; i++) {
+        snprintf(slot, sizeof slot, "y%d", i);
+        CLNAS_TRY(clnas_lower_bind(l, slot, n->in[1 + i]));
+        snprintf(slot, sizeof slot, "dy%d", i);
+        CLNAS_TRY(clnas_lower_bind(l, slot, n->out[1 + i]));
+    }
+    CLNAS_TRY(clnas_lower_bind(l, "w", n->in[1 + k]));
+    return clnas_lower_bind(l, "partials", n->out[0]);
+}
+
+/* ins partials dy; out dw. K from the partials' length, `groups` per op (groups depend on the count only). */
+static clnas_status lower_wgrad(clnas_lowering *l, const clnas_graph_node *n)
+{
+    clnas_mixed_params p = {(long)clnas_lower_tensor(l, n->in[1])->count, 0, 0, 0, 0, n->accum[0]};
+    p.k = (int)(clnas_lower_tensor(l, n->in[0])->count / (size_t)clnas_op_mixed_bwd_groups(&p));
+    CLNAS_TRY(clnas_op_mixed_wgrad_desc(&p, &l->desc, l->err));
+    CLNAS_TRY(clnas_lower_bind(l, "partials", n->in[0]));
+    return clnas_lower_bind(l, "dw", n->out[0]);
+}
+
+/* ins y_1..y_K w dw: dy_k = w[k] dy, and <dy, y_k> per work-group into partials, summed into dw */
+static void backward(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
+{
+    const int k = fwd->nin - 2, w = fwd->in[k], dwt = fwd->in[k + 1];
+    const clnas_graph_tensor *yt = &clnas_backward_graph(c)->tensors[dy];
+    clnas_mixed_params p = {(long)yt->count, k, 0, (1 << k) - 1, 0, 0};
+    int pshape[1] = {(int)(k * clnas_op_mixed_bwd_groups(&p))};
+    char name[CLNAS_NAME_MAX];
+    snprintf(name, sizeof name, "%s:partials", fwd->label);
+    int partials = clnas_backward_tensor(c, name, 1, pshape);
+    int in[CLNAS_NODE_MAX_IN], out[CLNAS_NODE_MAX_OUT];
+    in[0] = dy;
+    out[0] = partials;
+    for (int i = 0; i < k; i++) {
+        in[1 + i] = fwd->in[i];
+        out[1 + i] = clnas_backward_grad(c, fwd->in[i]);
+    }
+    in[1 + k] = w;
+    clnas_backward_emit(c, CLNAS_NODE_MIXED_BWD, in, k + 2, out, k + 1, fwd, ":backward");
+    int win[2] = {partials, dy};
+    clnas_backward_emit(c, CLNAS_NODE_MIXED_WGRAD, win, 2, &dwt, 1, fwd, ":weight_grad");
+    for (int i = 0; i < k; i++)
+        if (clnas_backward_wants(c, fwd->in[i]))
+            clnas_backward_contribute(c, fwd->in[i], out[1 + i]);
+}
+
+/* the forward is a node's sum of edges, the weight gradient the sum over the cells sharing one alpha; the
+ * backward's dy_k (outputs 1..K) each by their own bit, the partials (output 0) never */
+const clnas_op_def clnas_op_def_mixed = {
+    .kind = CLNAS_NODE_MIXED, .name = "mixed_edge", .shape = clnas_op_shape_of_input, .backward = backward,
+    .accum_mask = 1, .relu_slot = -1, .lower = lower_fwd};
+const clnas_op_def clnas_op_def_mixed_bwd = {
+    .kind = CLNAS_NODE_MIXED_BWD, .name = "mixed_edge_backward", .accum_mask = ~1u, .relu_slot = -1,
+    .lower = lower_bwd};
+const clnas_op_def clnas_op_def_mixed_wgrad = {
+    .kind = CLNAS_NODE_MIXED_WGRAD, .name = "mixed_edge_weight_grad", .accum_mask = 1, .relu_slot = -1,
+    .lower = lower_wgrad};

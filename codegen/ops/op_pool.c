@@ -1,7 +1,9 @@
-/* clnas — average pooling: parameter checks, kernel descriptors for kernels/pool.cl and the references. */
+/* clnas — average pooling: checks, descriptors for kernels/pool.cl, references, op table rows. */
 #include "op_pool.h"
 
 #include <limits.h>
+
+#include "op.h"
 
 #define POOL_LOCAL 256
 
@@ -178,3 +180,73 @@ void clnas_ref_avgpool2_bwd(const clnas_pool_params *p, const double *dy, double
                 store(p->accum, &dxp[ih * w + iw], dyp[(ih / 2) * ow_n + iw / 2] * 0.25);
     }
 }
+
+/* ---- the graph ops: the two poolings and their backwards ---- */
+
+/* Over the input [n][c][h][w] (tensor x: the forward's input, the backward's output). */
+static clnas_pool_params node_params(const clnas_lowering *l, int x, int accum)
+{
+    const clnas_graph_tensor *t = clnas_lower_tensor(l, x);
+    clnas_pool_params p = {0};
+    p.n = t->shape[0];
+    p.c = t->shape[1];
+    p.h = t->shape[2];
+    p.w = t->shape[3];
+    p.accum = accum;
+    return p;
+}
+
+static clnas_status lower_fwd(clnas_lowering *l, const clnas_graph_node *n)
+{
+    clnas_pool_params p = node_params(l, n->in[0], n->accum[0]);
+    if (n->kind == CLNAS_NODE_AVGPOOL3)
+        CLNAS_TRY(clnas_op_avgpool3_fwd_desc(&p, &l->desc, l->err));
+    else
+        CLNAS_TRY(clnas_op_avgpool2_fwd_desc(&p, &l->desc, l->err));
+    CLNAS_TRY(clnas_lower_bind(l, "x", n->in[0]));
+    return clnas_lower_bind(l, "y", n->out[0]);
+}
+
+static clnas_status lower_bwd(clnas_lowering *l, const clnas_graph_node *n)
+{
+    clnas_pool_params p = node_params(l, n->out[0], n->accum[0]);
+    if (n->kind == CLNAS_NODE_AVGPOOL3_BWD)
+        CLNAS_TRY(clnas_op_avgpool3_bwd_desc(&p, &l->desc, l->err));
+    else
+        CLNAS_TRY(clnas_op_avgpool2_bwd_desc(&p, &l->desc, l->err));
+    CLNAS_TRY(clnas_lower_bind(l, "dy", n->in[0]));
+    return clnas_lower_bind(l, "dx", n->out[0]);
+}
+
+/* 2x2 stride 2 halves h and w; 3x3 stride 1 keeps the shape. */
+static int shape2(const clnas_graph *g, const clnas_graph_node *n, int out[4])
+{
+    int ndim = clnas_op_shape_of_input(g, n, out);
+    out[2] /= 2;
+    out[3] /= 2;
+    return ndim;
+}
+
+static void backward(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
+{
+    int x = fwd->in[0];
+    if (!clnas_backward_wants(c, x))
+        return;
+    int dx = clnas_backward_grad(c, x);
+    clnas_node_kind kind = fwd->kind == CLNAS_NODE_AVGPOOL3 ? CLNAS_NODE_AVGPOOL3_BWD : CLNAS_NODE_AVGPOOL2_BWD;
+    clnas_backward_emit(c, kind, &dy, 1, &dx, 1, fwd, ":backward");
+    clnas_backward_contribute(c, x, dx);
+}
+
+const clnas_op_def clnas_op_def_avgpool3 = {
+    .kind = CLNAS_NODE_AVGPOOL3, .name = "avg_pool_3x3", .shape = clnas_op_shape_of_input, .backward = backward,
+    .accum_mask = 1, .relu_slot = -1, .lower = lower_fwd};
+const clnas_op_def clnas_op_def_avgpool2 = {
+    .kind = CLNAS_NODE_AVGPOOL2, .name = "avg_pool_2x2", .shape = shape2, .backward = backward, .accum_mask = 1,
+    .relu_slot = -1, .lower = lower_fwd};
+const clnas_op_def clnas_op_def_avgpool3_bwd = {
+    .kind = CLNAS_NODE_AVGPOOL3_BWD, .name = "avg_pool_3x3_backward", .accum_mask = 1, .relu_slot = -1,
+    .lower = lower_bwd};
+const clnas_op_def clnas_op_def_avgpool2_bwd = {
+    .kind = CLNAS_NODE_AVGPOOL2_BWD, .name = "avg_pool_2x2_backward", .accum_mask = 1, .relu_slot = -1,
+    .lower = lower_bwd};

@@ -1,7 +1,9 @@
-/* clnas — SGD: parameter checks, the descriptor for kernels/sgd.cl and the reference. */
+/* clnas — SGD: checks, the descriptor for kernels/sgd.cl, the reference, op table rows. */
 #include "op_sgd.h"
 
 #include <math.h>
+
+#include "op.h"
 
 #define SGD_LOCAL 256
 
@@ -46,3 +48,30 @@ void clnas_ref_sgd(const clnas_sgd_params *p, double *param, const double *g, do
         param[i] -= lr * (p->nesterov ? grad + p->momentum * v[i] : v[i]);
     }
 }
+
+/* ---- the graph ops: one SGD node per parameter, fused into one launch over the live parameter range ---- */
+
+static clnas_status lower_sgd_arena(clnas_lowering *l, const clnas_graph_node *n)
+{
+    (void)n;
+    clnas_sgd_params p = {0};
+    p.count = (long)l->live_params;
+    p.momentum = l->cfg->sgd_momentum;
+    p.weight_decay = l->cfg->weight_decay;
+    p.nesterov = l->cfg->nesterov;
+    CLNAS_TRY(clnas_op_sgd_desc(&p, &l->desc, l->err));
+    static const char *const slots[] = {"p", "g", "v"};
+    static const clnas_arena arenas[] = {CLNAS_ARENA_PARAMS, CLNAS_ARENA_GRADS, CLNAS_ARENA_MOMENTUM};
+    for (int i = 0; i < 3; i++) {
+        int a = clnas_kernel_desc_find_arg(&l->desc, slots[i]);
+        if (a < 0)
+            return clnas_error_set(l->err, CLNAS_ERR_INVALID_ARG, "internal: sgd kernel has no slot %s", slots[i]);
+        l->launch->arg[a] = (clnas_plan_binding){arenas[i], 0, l->live_params, -1};
+    }
+    return CLNAS_OK;
+}
+
+const clnas_op_def clnas_op_def_sgd = {
+    .kind = CLNAS_NODE_SGD, .name = "sgd", .relu_slot = -1};
+const clnas_op_def clnas_op_def_sgd_arena = {
+    .kind = CLNAS_NODE_SGD_ARENA, .name = "sgd_arena", .relu_slot = -1, .lower = lower_sgd_arena};

@@ -1,0 +1,71 @@
+/* clnas — the op table: node kind -> its row, defined in the op files (codegen/ops/op_<family>.c). */
+#include "op.h"
+
+static const clnas_op_def *const table[CLNAS_NODE_KIND_COUNT] = {
+    [CLNAS_NODE_RELU] = &clnas_op_def_relu,
+    [CLNAS_NODE_CONV] = &clnas_op_def_conv,
+    [CLNAS_NODE_BN] = &clnas_op_def_bn,
+    [CLNAS_NODE_BN_CONST] = &clnas_op_def_bn_const,
+    [CLNAS_NODE_AVGPOOL3] = &clnas_op_def_avgpool3,
+    [CLNAS_NODE_AVGPOOL2] = &clnas_op_def_avgpool2,
+    [CLNAS_NODE_SUM] = &clnas_op_def_sum,
+    [CLNAS_NODE_GAP] = &clnas_op_def_gap,
+    [CLNAS_NODE_LINEAR] = &clnas_op_def_linear,
+    [CLNAS_NODE_SOFTMAX_XENT] = &clnas_op_def_softmax_xent,
+    [CLNAS_NODE_MIXED] = &clnas_op_def_mixed,
+    [CLNAS_NODE_RELU_BWD] = &clnas_op_def_relu_bwd,
+    [CLNAS_NODE_CONV_BWD_DATA] = &clnas_op_def_conv_bwd_data,
+    [CLNAS_NODE_CONV_BWD_FILTER] = &clnas_op_def_conv_bwd_filter,
+    [CLNAS_NODE_BN_BWD] = &clnas_op_def_bn_bwd,
+    [CLNAS_NODE_BN_CONST_BWD] = &clnas_op_def_bn_const_bwd,
+    [CLNAS_NODE_AVGPOOL3_BWD] = &clnas_op_def_avgpool3_bwd,
+    [CLNAS_NODE_AVGPOOL2_BWD] = &clnas_op_def_avgpool2_bwd,
+    [CLNAS_NODE_GAP_BWD] = &clnas_op_def_gap_bwd,
+    [CLNAS_NODE_LINEAR_BWD_DATA] = &clnas_op_def_linear_bwd_data,
+    [CLNAS_NODE_LINEAR_BWD_WEIGHT] = &clnas_op_def_linear_bwd_weight,
+    [CLNAS_NODE_FILL_ZERO] = &clnas_op_def_fill_zero,
+    [CLNAS_NODE_MIXED_BWD] = &clnas_op_def_mixed_bwd,
+    [CLNAS_NODE_MIXED_WGRAD] = &clnas_op_def_mixed_wgrad,
+    [CLNAS_NODE_SGD] = &clnas_op_def_sgd,
+    [CLNAS_NODE_GAP_RELU] = &clnas_op_def_gap_relu,
+    [CLNAS_NODE_GAP_RELU_BWD] = &clnas_op_def_gap_relu_bwd,
+    [CLNAS_NODE_ADD] = &clnas_op_def_add,
+    [CLNAS_NODE_SGD_ARENA] = &clnas_op_def_sgd_arena,
+};
+
+static const clnas_op_def unknown = {.kind = CLNAS_NODE_KIND_COUNT, .name = "?", .relu_slot = -1};
+
+const clnas_op_def *clnas_op_def_of(clnas_node_kind kind)
+{
+    return kind >= 0 && kind < CLNAS_NODE_KIND_COUNT && table[kind] ? table[kind] : &unknown;
+}
+
+int clnas_op_shape_of_input(const clnas_graph *g, const clnas_graph_node *n, int shape[4])
+{
+    const clnas_graph_tensor *x = &g->tensors[n->in[0]];
+    for (int i = 0; i < 4; i++)
+        shape[i] = x->shape[i];
+    return x->ndim;
+}
+
+clnas_status clnas_op_check_shapes(const clnas_graph *g, clnas_error *err)
+{
+    for (int i = 0; i < g->nnodes; i++) {
+        const clnas_graph_node *n = &g->nodes[i];
+        const clnas_op_def *def = clnas_op_def_of(n->kind);
+        if (n->dead || n->phase != CLNAS_PHASE_FORWARD || !def->shape || n->nout < 1)
+            continue;
+        int shape[4] = {0, 0, 0, 0}, ndim = def->shape(g, n, shape);
+        const clnas_graph_tensor *y = &g->tensors[n->out[0]];
+        int same = ndim == y->ndim;
+        for (int d = 0; d < ndim && same; d++)
+            same = shape[d] == y->shape[d];
+        if (!same)
+            return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                                   "internal: %s (%s) has an output of %dx%dx%dx%d (ndim %d), its shape rule says "
+                                   "%dx%dx%dx%d (ndim %d)",
+                                   n->label, def->name, y->shape[0], y->shape[1], y->shape[2], y->shape[3], y->ndim,
+                                   shape[0], shape[1], shape[2], shape[3], ndim);
+    }
+    return CLNAS_OK;
+}

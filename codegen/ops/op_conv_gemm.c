@@ -1,0 +1,113 @@
+/* clnas — the convolution's GEMM alternatives: which CLBlast calls compute what its kernels compute. */
+#include <stdio.h>
+#include <string.h>
+
+#include "op_conv.h"
+
+/* A 1x1 convolution with stride 1 and no padding is a matrix product per image: [co x ci] * [ci x h*w]. The ReLU
+ * folded into the input load has no GEMM form (it would need the rectified input materialised). */
+static int pointwise(const clnas_conv_params *p)
+{
+    return p->ksize == 1 && p->stride == 1 && p->pad == 0 && !p->relu_in;
+}
+
+static void conv_sig(clnas_gemm_desc *g, const char *op, const clnas_conv_params *p, int fp64, int accum)
+{
+    snprintf(g->sig, sizeof g->sig, "%s %s n%d ci%d co%d %dx%d k%d s%d p%d relu%d acc%d", op,
+             clnas_gemm_type_name(fp64), p->n, p->ci, p->co, p->h, p->w, p->ksize, p->stride, p->pad, p->relu_in,
+             accum);
+}
+
+clnas_status clnas_gemm_desc_conv_fwd(const clnas_conv_params *p, const clnas_kernel_desc *kd, int fp64,
+                                      clnas_gemm_desc *g, clnas_error *err)
+{
+    memset(g, 0, sizeof *g);
+    static const char *const names[] = {"x", "w", "y"};
+    int s[3];
+    if (p->relu_in || (!pointwise(p) && p->accum))
+        return CLNAS_OK; /* no GEMM form: convgemm overwrites its result */
+    clnas_status st = clnas_gemm_find_slots(kd, names, 3, s, err);
+    if (st != CLNAS_OK)
+        return st;
+    size_t n = (size_t)p->n, ci = (size_t)p->ci, co = (size_t)p->co, hw = (size_t)p->h * (size_t)p->w;
+    clnas_gemm_step *mm = &g->step[0];
+    if (pointwise(p)) {
+        /* Y_n[co x hw] (=/+=) W[co x ci] * X_n[ci x hw], the same W for every image */
+        *mm = clnas_gemm_step_make(CLNAS_GEMM_ROUTINE_GEMM_STRIDED_BATCHED, co, hw, ci, n, p->accum ? 1.0 : 0.0);
+        mm->a = clnas_gemm_slot_operand(s[1], ci, 0);
+        mm->b = clnas_gemm_slot_operand(s[0], hw, ci * hw);
+        mm->c = clnas_gemm_slot_operand(s[2], hw, co * hw);
+    } else {
+        *mm = clnas_gemm_step_make(CLNAS_GEMM_ROUTINE_CONVGEMM, 0, 0, 0, n, 0.0);
+        mm->conv = (clnas_gemm_conv){ci, (size_t)p->h, (size_t)p->w, (size_t)p->ksize, (size_t)p->pad,
+                                     (size_t)p->stride, co};
+        mm->a = clnas_gemm_slot_operand(s[0], 0, 0);
+        mm->b = clnas_gemm_slot_operand(s[1], 0, 0);
+        mm->c = clnas_gemm_slot_operand(s[2], 0, 0);
+    }
+    g->nsteps = 1;
+    g->nout = 1;
+    g->out_slot[0] = s[2];
+    conv_sig(g, "conv_fwd", p, fp64, p->accum);
+    return CLNAS_OK;
+}
+
+clnas_status clnas_gemm_desc_conv_bwd_data(const clnas_conv_params *p, const clnas_kernel_desc *kd, int fp64,
+                                           clnas_gemm_desc *g, clnas_error *err)
+{
+    memset(g, 0, sizeof *g);
+    static const char *const names[] = {"dy", "w", "dx"};
+    int s[3];
+    if (!pointwise(p))
+        return CLNAS_OK;
+    clnas_status st = clnas_gemm_find_slots(kd, names, 3, s, err);
+    if (st != CLNAS_OK)
+        return st;
+    size_t n = (size_t)p->n, ci = (size_t)p->ci, co = (size_t)p->co, hw = (size_t)p->h * (size_t)p->w;
+    /* dX_n[ci x hw] (=/+=) W^T (W is stored [co][ci]) * dY_n[co x hw] */
+    clnas_gemm_step *mm = &g->step[0];
+    *mm = clnas_gemm_step_make(CLNAS_GEMM_ROUTINE_GEMM_STRIDED_BATCHED, ci, hw, co, n, p->accum ? 1.0 : 0.0);
+    mm->trans_a = 1;
+    mm->a = clnas_gemm_slot_operand(s[1], ci, 0);
+    mm->b = clnas_gemm_slot_operand(s[0], hw, co * hw);
+    mm->c = clnas_gemm_slot_operand(s[2], hw, ci * hw);
+    g->nsteps = 1;
+    g->nout = 1;
+    g->out_slot[0] = s[2];
+    conv_sig(g, "conv_bwd_data", p, fp64, p->accum);
+    return CLNAS_OK;
+}
+
+clnas_status clnas_gemm_desc_conv_bwd_filter(const clnas_conv_params *p, const clnas_kernel_desc *kd, int fp64,
+                                             clnas_gemm_desc *g, clnas_error *err)
+{
+    memset(g, 0, sizeof *g);
+    static const char *const names[] = {"dy", "x", "dw"};
+    int s[3];
+    if (!pointwise(p))
+        return CLNAS_OK;
+    clnas_status st = clnas_gemm_find_slots(kd, names, 3, s, err);
+    if (st != CLNAS_OK)
+        return st;
+    size_t n = (size_t)p->n, ci = (size_t)p->ci, co = (size_t)p->co, hw = (size_t)p->h * (size_t)p->w;
+    /* S_n[co x ci] = dY_n[co x hw] * X_n^T (X_n is stored [ci][hw]), one matrix per image in scratch ... */
+    clnas_gemm_step *mm = &g->step[0];
+    *mm = clnas_gemm_step_make(CLNAS_GEMM_ROUTINE_GEMM_STRIDED_BATCHED, co, ci, hw, n, 0.0);
+    mm->trans_b = 1;
+    mm->a = clnas_gemm_slot_operand(s[0], hw, co * hw);
+    mm->b = clnas_gemm_slot_operand(s[1], hw, ci * hw);
+    mm->c = clnas_gemm_buffer_operand(CLNAS_GEMM_SRC_SCRATCH, ci, co * ci);
+    /* ... then dW[1 x co*ci] = ones[1 x n] * S[n x co*ci]: a fixed-order sum over the batch (no atomics) */
+    clnas_gemm_step *sum = &g->step[1];
+    *sum = clnas_gemm_step_make(CLNAS_GEMM_ROUTINE_GEMM, 1, co * ci, n, 1, 0.0);
+    sum->a = clnas_gemm_buffer_operand(CLNAS_GEMM_SRC_ONES, n, 0);
+    sum->b = clnas_gemm_buffer_operand(CLNAS_GEMM_SRC_SCRATCH, co * ci, 0);
+    sum->c = clnas_gemm_slot_operand(s[2], co * ci, 0);
+    g->nsteps = 2;
+    g->scratch_elems = n * co * ci;
+    g->ones_elems = n;
+    g->nout = 1;
+    g->out_slot[0] = s[2];
+    conv_sig(g, "conv_bwd_filter", p, fp64, 0);
+    return CLNAS_OK;
+}
