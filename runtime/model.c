@@ -9,6 +9,7 @@
 #include "clnas/rng.h"
 #include "clnas/safetensors.h"
 #include "executor.h"
+#include "model_build.h"
 #include "plan.h"
 
 struct clnas_model {
@@ -16,23 +17,23 @@ struct clnas_model {
     clnas_executor *ex;
 };
 
-clnas_status clnas_model_new(clnas_device *dev, struct clnas_program_cache *cache, const clnas_net_config *cfg,
+clnas_status clnas_model_build(clnas_device *dev, struct clnas_program_cache *cache, const clnas_net_config *cfg,
                              clnas_model **out, clnas_error *err)
 {
-    return clnas_model_new_with_choices(dev, cache, cfg, NULL, out, err);
+    return clnas_model_build_with_choices(dev, cache, cfg, NULL, out, err);
 }
 
-clnas_status clnas_model_new_with_choices(clnas_device *dev, struct clnas_program_cache *cache,
+clnas_status clnas_model_build_with_choices(clnas_device *dev, struct clnas_program_cache *cache,
                                           const clnas_net_config *cfg, const struct clnas_algo_choices *recorded,
                                           clnas_model **out, clnas_error *err)
 {
     *out = NULL;
     clnas_plan *plan = NULL;
     clnas_status st = clnas_plan_compile(cfg, &plan, err);
-    return st == CLNAS_OK ? clnas_model_new_shared(dev, cache, plan, recorded, NULL, out, err) : st;
+    return st == CLNAS_OK ? clnas_model_build_shared(dev, cache, plan, recorded, NULL, out, err) : st;
 }
 
-clnas_status clnas_model_new_shared(clnas_device *dev, struct clnas_program_cache *cache, clnas_plan *plan,
+clnas_status clnas_model_build_shared(clnas_device *dev, struct clnas_program_cache *cache, clnas_plan *plan,
                                     const struct clnas_algo_choices *recorded, const clnas_shared_arenas *shared,
                                     clnas_model **out, clnas_error *err)
 {

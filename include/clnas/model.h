@@ -14,28 +14,8 @@ extern "C" {
 #endif
 
 typedef struct clnas_model clnas_model;
-struct clnas_program_cache;
-
-/* Compiles the network and prepares it on dev: kernels come from (and go into) the program cache. */
-clnas_status clnas_model_new(clnas_device *dev, struct clnas_program_cache *cache, const clnas_net_config *cfg,
-                             clnas_model **out, clnas_error *err);
 void clnas_model_free(clnas_model *model);
 
-struct clnas_plan;
-struct clnas_algo_choices;
-struct clnas_shared_arenas;
-/* A model over a plan compiled elsewhere (a supernet path, a workspace's network) whose executor borrows the
- * arenas `shared` has (NULL: none) and takes recorded algorithm choices (may be NULL). The model owns plan from
- * the call on: on failure it is freed. */
-clnas_status clnas_model_new_shared(clnas_device *dev, struct clnas_program_cache *cache, struct clnas_plan *plan,
-                                    const struct clnas_algo_choices *recorded,
-                                    const struct clnas_shared_arenas *shared, clnas_model **out, clnas_error *err);
-
-/* As clnas_model_new, reusing `recorded` algorithm choices (made by timing in an earlier part of the same run)
- * instead of timing again; NULL behaves as clnas_model_new. */
-clnas_status clnas_model_new_with_choices(clnas_device *dev, struct clnas_program_cache *cache,
-                                          const clnas_net_config *cfg, const struct clnas_algo_choices *recorded,
-                                          clnas_model **out, clnas_error *err);
 /* Device memory that models made one after another reuse: the activation arena, kept at the largest size asked
  * for (a step writes every activation before reading it). A search makes each trial's model in one workspace, so a
  * new architecture whose kernels are cached starts without allocating and first-touching its activations. Models
@@ -46,12 +26,7 @@ clnas_status clnas_workspace_new(clnas_device *dev, clnas_workspace **out, clnas
 void clnas_workspace_free(clnas_workspace *ws);
 /* Bytes of the activation buffer the workspace holds now. */
 size_t clnas_workspace_bytes(const clnas_workspace *ws);
-/* As clnas_model_new_with_choices, with the activation arena taken from `ws` (NULL: a fresh one). */
-clnas_status clnas_model_new_in(clnas_device *dev, struct clnas_program_cache *cache, const clnas_net_config *cfg,
-                                const struct clnas_algo_choices *recorded, clnas_workspace *ws, clnas_model **out,
-                                clnas_error *err);
-/* The algorithm choices this model's executor made (to record with a run). */
-const struct clnas_algo_choices *clnas_model_algo_choices(const clnas_model *model);
+
 /* Forward floating-point operations per image (2 x multiply-adds of the convolutions and the classifier). */
 double clnas_model_forward_flops(const clnas_model *model);
 
@@ -93,9 +68,6 @@ clnas_status clnas_model_read_input_grad(clnas_model *model, double *grad, clnas
 const clnas_net_config *clnas_model_config(const clnas_model *model);
 /* Trained parameters (elements) and the network's forward multiply-adds per image. */
 long clnas_model_param_count(const clnas_model *model);
-/* The compiled plan and the executor behind the model (for tools: compile output, profiles). */
-const struct clnas_plan *clnas_model_plan(const clnas_model *model);
-struct clnas_executor *clnas_model_executor(clnas_model *model);
 
 #ifdef __cplusplus
 }
