@@ -12,12 +12,12 @@
 #include "plan.h"
 
 struct clnas_workspace {
-    clnas_device *dev; /* borrowed */
-    cl_mem act;        /* NULL until a model asks */
+    const clnas_device *dev; /* borrowed */
+    cl_mem act;              /* NULL until a model asks */
     size_t act_bytes;
 };
 
-clnas_status clnas_workspace_new(clnas_device *dev, clnas_workspace **out, clnas_error *err)
+clnas_status clnas_workspace_new(const clnas_device *dev, clnas_workspace **out, clnas_error *err)
 {
     *out = calloc(1, sizeof **out);
     if (!*out)

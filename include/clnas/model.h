@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clnas/context.h"
 #include "clnas/device.h"
 #include "clnas/network.h"
 #include "clnas/status.h"
@@ -14,14 +15,42 @@ extern "C" {
 #endif
 
 typedef struct clnas_model clnas_model;
-void clnas_model_free(clnas_model *model);
 
 /* Device memory that models made one after another reuse: the activation arena, kept at the largest size asked
  * for (a step writes every activation before reading it). A search makes each trial's model in one workspace, so a
  * new architecture whose kernels are cached starts without allocating and first-touching its activations. Models
  * made in one workspace must not run interleaved: finish with one before stepping another. */
 typedef struct clnas_workspace clnas_workspace;
-clnas_status clnas_workspace_new(clnas_device *dev, clnas_workspace **out, clnas_error *err);
+
+/* What clnas_model_new builds: an NB201 network (the cell from `arch`, repeated in the macro skeleton) and its
+ * training settings. clnas_model_default_params gives clnas_net_config_default's values with no arch. */
+typedef struct clnas_model_params {
+    const char *arch;           /* required: an NB201 arch string, as clnas_genotype_parse reads it */
+    int channels;               /* C: channels of the first stage (16) */
+    int cells;                  /* N: cells per stage (5) */
+    int in_channels;            /* image channels: 1 for Fashion-MNIST (the default), 3 for CIFAR-10 */
+    int height, width;          /* image size, each divisible by 4 (28 x 28) */
+    int classes;                /* 10 */
+    int batch;                  /* images per step, at least 2 (256); kernels are generated for this size */
+    int fp64;                   /* 0: float32 (the default); 1: float64 (clnas_model_set_batch takes double) */
+    int want_input_grad;        /* 1: also compute the gradient w.r.t. the input (clnas_model_read_input_grad) */
+    double bn_eps, bn_momentum; /* BatchNorm (1e-5, 0.1) */
+    double sgd_momentum, weight_decay; /* SGD (0.9, 5e-4) */
+    int nesterov;               /* Nesterov momentum (1) */
+    uint64_t seed;              /* the model is initialised as clnas_model_init(model, seed) does (0) */
+    clnas_workspace *workspace; /* NULL (the default): activation memory of the model's own */
+} clnas_model_params;
+
+clnas_model_params clnas_model_default_params(void);
+
+/* Compiles the network of params on the context's device (kernels from and into its program cache) and
+ * initialises its parameters from params->seed. A malformed arch is CLNAS_ERR_PARSE naming the position. */
+clnas_status clnas_model_new(clnas_context *ctx, const clnas_model_params *params, clnas_model **out,
+                             clnas_error *err);
+void clnas_model_free(clnas_model *model);
+
+/* A workspace on a device: clnas_context_device(ctx). */
+clnas_status clnas_workspace_new(const clnas_device *dev, clnas_workspace **out, clnas_error *err);
 /* Models made in the workspace may outlive it (they hold their own reference to the buffer). */
 void clnas_workspace_free(clnas_workspace *ws);
 /* Bytes of the activation buffer the workspace holds now. */
