@@ -113,7 +113,7 @@ clnas_status clnas_bench_train(clnas_device *dev, clnas_program_cache *cache, co
                                int steps, clnas_bench_train_result *out, clnas_error *err);
 
 typedef struct clnas_bench_setup_result {
-    double model_seconds;      /* clnas_model_new_in: plan compile, kernels from the cache, algorithm choices */
+    double model_seconds;      /* clnas_model_build_in: plan compile, kernels from the cache, algorithm choices */
     double plan_seconds;       /* of which: the rest (plan compile, arena allocation) */
     double kernels_seconds;    /* of which: getting every kernel (memory, disk binary or build) */
     double algo_seconds;       /* of which: algorithm choices (cached, or measured) */
@@ -127,7 +127,7 @@ typedef struct clnas_bench_setup_result {
 } clnas_bench_setup_result;
 
 /* Opens a fresh program cache object on cache_dir (nothing in memory; NULL: the default directory) and times
- * getting a model of cfg ready to train: clnas_model_new_in ws, init and batch upload, then two training steps,
+ * getting a model of cfg ready to train: clnas_model_build_in ws, init and batch upload, then two training steps,
  * each to its end (the first pays the driver's first launches). Run it on an empty directory for the cold figure,
  * again on the same directory and workspace for the warm one (a new architecture in a running search). */
 clnas_status clnas_bench_setup(clnas_device *dev, const char *cache_dir, const clnas_net_config *cfg,

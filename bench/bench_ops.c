@@ -7,6 +7,7 @@
 #include "bench_device.h"
 #include "clnas/model.h"
 #include "executor.h"
+#include "model_build.h"
 #include "plan.h"
 
 /* Node 1 = conv3x3(x0); node 2 = conv1x1(x0) + pool(n1); node 3 = x0 + conv3x3(n1) + conv1x1(n2): two 3x3 and
@@ -178,7 +179,7 @@ clnas_status clnas_bench_ops(clnas_device *dev, clnas_program_cache *cache, cons
                 rows[4 * s + c.genotype.ops[e] - 1].r.instances++;
     }
     clnas_model *model = NULL;
-    st = clnas_model_new(dev, cache, &c, &model, err);
+    st = clnas_model_build(dev, cache, &c, &model, err);
     if (st == CLNAS_OK)
         st = clnas_model_init(model, 0, err);
     if (st == CLNAS_OK)

@@ -7,6 +7,7 @@
 #include "clnas/model.h"
 #include "clnas/rng.h"
 #include "executor.h"
+#include "model_build.h"
 #include "plan.h"
 #include "clock.h"
 
@@ -38,7 +39,7 @@ clnas_status clnas_bench_train(clnas_device *dev, clnas_program_cache *cache, co
                                "least 1 step)", steps, warmup);
     clnas_model *model = NULL;
     double t0 = clnas_clock_seconds();
-    clnas_status st = clnas_model_new(dev, cache, cfg, &model, err);
+    clnas_status st = clnas_model_build(dev, cache, cfg, &model, err);
     if (st == CLNAS_OK)
         st = clnas_model_init(model, 0, err);
     if (st == CLNAS_OK)
@@ -73,7 +74,7 @@ clnas_status clnas_bench_setup(clnas_device *dev, const char *cache_dir, const c
         return st;
     clnas_model *model = NULL;
     double t[5] = {clnas_clock_seconds()};
-    st = clnas_model_new_in(dev, cache, cfg, NULL, ws, &model, err);
+    st = clnas_model_build_in(dev, cache, cfg, NULL, ws, &model, err);
     t[1] = clnas_clock_seconds();
     if (st == CLNAS_OK)
         st = clnas_model_init(model, 0, err);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "model_build.h"
 #include "plan.h"
 #include "clock.h"
 #include "schedule.h"

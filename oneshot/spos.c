@@ -1,5 +1,6 @@
 /* clnas — SPOS: the supernet trained one uniformly sampled path per step, then searched with paths scored on the
  * validation split after BatchNorm recalibration. */
+#include "model_build.h"
 #include "spos.h"
 
 #include <math.h>

@@ -1,5 +1,6 @@
 /* clnas — supernet: one set of weight arenas on the device; each path is a stand-alone plan of its genotype
  * rebound onto them (no copies of weights) with its own executor, kept in a least-recently-used cache. */
+#include "model_build.h"
 #include "supernet.h"
 
 #include <math.h>
@@ -203,7 +204,7 @@ static clnas_status compile_path(clnas_supernet *sn, const clnas_genotype *g, cl
         clnas_plan_free(plan);
         return st;
     }
-    st = clnas_model_new_shared(sn->dev, sn->cache, plan, &sn->recorded, &sn->arenas, out, err);
+    st = clnas_model_build_shared(sn->dev, sn->cache, plan, &sn->recorded, &sn->arenas, out, err);
     /* later paths reuse the choices this one made */
     const clnas_algo_choices *made = st == CLNAS_OK ? clnas_model_algo_choices(*out) : NULL;
     for (int i = 0; made && i < made->count && st == CLNAS_OK; i++)

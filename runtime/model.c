@@ -8,7 +8,9 @@
 
 #include "clnas/rng.h"
 #include "clnas/safetensors.h"
+#include "context_internal.h"
 #include "executor.h"
+#include "model_build.h"
 #include "plan.h"
 
 struct clnas_model {
@@ -16,23 +18,23 @@ struct clnas_model {
     clnas_executor *ex;
 };
 
-clnas_status clnas_model_new(clnas_device *dev, struct clnas_program_cache *cache, const clnas_net_config *cfg,
+clnas_status clnas_model_build(clnas_device *dev, struct clnas_program_cache *cache, const clnas_net_config *cfg,
                              clnas_model **out, clnas_error *err)
 {
-    return clnas_model_new_with_choices(dev, cache, cfg, NULL, out, err);
+    return clnas_model_build_with_choices(dev, cache, cfg, NULL, out, err);
 }
 
-clnas_status clnas_model_new_with_choices(clnas_device *dev, struct clnas_program_cache *cache,
+clnas_status clnas_model_build_with_choices(clnas_device *dev, struct clnas_program_cache *cache,
                                           const clnas_net_config *cfg, const struct clnas_algo_choices *recorded,
                                           clnas_model **out, clnas_error *err)
 {
     *out = NULL;
     clnas_plan *plan = NULL;
     clnas_status st = clnas_plan_compile(cfg, &plan, err);
-    return st == CLNAS_OK ? clnas_model_new_shared(dev, cache, plan, recorded, NULL, out, err) : st;
+    return st == CLNAS_OK ? clnas_model_build_shared(dev, cache, plan, recorded, NULL, out, err) : st;
 }
 
-clnas_status clnas_model_new_shared(clnas_device *dev, struct clnas_program_cache *cache, clnas_plan *plan,
+clnas_status clnas_model_build_shared(clnas_device *dev, struct clnas_program_cache *cache, clnas_plan *plan,
                                     const struct clnas_algo_choices *recorded, const clnas_shared_arenas *shared,
                                     clnas_model **out, clnas_error *err)
 {
@@ -44,6 +46,81 @@ clnas_status clnas_model_new_shared(clnas_device *dev, struct clnas_program_cach
     }
     m->plan = plan;
     clnas_status st = clnas_executor_new_shared(dev, cache, plan, recorded, shared, &m->ex, err);
+    if (st != CLNAS_OK) {
+        clnas_model_free(m);
+        return st;
+    }
+    *out = m;
+    return CLNAS_OK;
+}
+
+clnas_model_params clnas_model_default_params(void)
+{
+    clnas_net_config cfg;
+    clnas_net_config_default(&cfg);
+    clnas_model_params p;
+    memset(&p, 0, sizeof p);
+    p.channels = cfg.channels;
+    p.cells = cfg.cells;
+    p.in_channels = cfg.in_channels;
+    p.height = cfg.height;
+    p.width = cfg.width;
+    p.classes = cfg.classes;
+    p.batch = cfg.batch;
+    p.fp64 = cfg.fp64;
+    p.want_input_grad = cfg.want_input_grad;
+    p.bn_eps = cfg.bn_eps;
+    p.bn_momentum = cfg.bn_momentum;
+    p.sgd_momentum = cfg.sgd_momentum;
+    p.weight_decay = cfg.weight_decay;
+    p.nesterov = cfg.nesterov;
+    return p;
+}
+
+/* The network config the params describe (the search-only darts and gdas networks stay off). */
+static clnas_status params_config(const clnas_model_params *p, clnas_net_config *cfg, clnas_error *err)
+{
+    clnas_net_config_default(cfg);
+    if (!p->arch)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "clnas_model_new: params.arch (an NB201 arch string) is "
+                               "required");
+    if (clnas_genotype_parse(p->arch, &cfg->genotype, err) != CLNAS_OK)
+        return clnas_error_prefix(err, "clnas_model_new: params.arch");
+    cfg->channels = p->channels;
+    cfg->cells = p->cells;
+    cfg->in_channels = p->in_channels;
+    cfg->height = p->height;
+    cfg->width = p->width;
+    cfg->classes = p->classes;
+    cfg->batch = p->batch;
+    cfg->fp64 = p->fp64;
+    cfg->want_input_grad = p->want_input_grad;
+    cfg->bn_eps = p->bn_eps;
+    cfg->bn_momentum = p->bn_momentum;
+    cfg->sgd_momentum = p->sgd_momentum;
+    cfg->weight_decay = p->weight_decay;
+    cfg->nesterov = p->nesterov;
+    if (clnas_net_config_check(cfg, err) != CLNAS_OK)
+        return clnas_error_prefix(err, "clnas_model_new");
+    return CLNAS_OK;
+}
+
+clnas_status clnas_model_new(clnas_context *ctx, const clnas_model_params *params, clnas_model **out,
+                             clnas_error *err)
+{
+    if (!out)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "clnas_model_new: out must not be NULL");
+    *out = NULL;
+    if (!ctx || !params)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "clnas_model_new: ctx and params must not be NULL");
+    clnas_net_config cfg;
+    clnas_status st = params_config(params, &cfg, err);
+    clnas_model *m = NULL;
+    if (st == CLNAS_OK)
+        st = clnas_model_build_in(clnas_context_device_mut(ctx), clnas_context_program_cache(ctx), &cfg, NULL,
+                                  params->workspace, &m, err);
+    if (st == CLNAS_OK)
+        st = clnas_model_init(m, params->seed, err);
     if (st != CLNAS_OK) {
         clnas_model_free(m);
         return st;

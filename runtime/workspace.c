@@ -8,15 +8,16 @@
 
 #include "cl_check.h"
 #include "executor.h"
+#include "model_build.h"
 #include "plan.h"
 
 struct clnas_workspace {
-    clnas_device *dev; /* borrowed */
-    cl_mem act;        /* NULL until a model asks */
+    const clnas_device *dev; /* borrowed */
+    cl_mem act;              /* NULL until a model asks */
     size_t act_bytes;
 };
 
-clnas_status clnas_workspace_new(clnas_device *dev, clnas_workspace **out, clnas_error *err)
+clnas_status clnas_workspace_new(const clnas_device *dev, clnas_workspace **out, clnas_error *err)
 {
     *out = calloc(1, sizeof **out);
     if (!*out)
@@ -64,13 +65,13 @@ static clnas_status act_buffer(clnas_workspace *ws, size_t bytes, clnas_error *e
     return CLNAS_OK;
 }
 
-clnas_status clnas_model_new_in(clnas_device *dev, struct clnas_program_cache *cache, const clnas_net_config *cfg,
+clnas_status clnas_model_build_in(clnas_device *dev, struct clnas_program_cache *cache, const clnas_net_config *cfg,
                                 const struct clnas_algo_choices *recorded, clnas_workspace *ws, clnas_model **out,
                                 clnas_error *err)
 {
     *out = NULL;
     if (!ws)
-        return clnas_model_new_with_choices(dev, cache, cfg, recorded, out, err);
+        return clnas_model_build_with_choices(dev, cache, cfg, recorded, out, err);
     if (ws->dev != dev)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "the workspace belongs to another device");
     clnas_plan *plan = NULL;
@@ -86,5 +87,5 @@ clnas_status clnas_model_new_in(clnas_device *dev, struct clnas_program_cache *c
         clnas_plan_free(plan);
         return st;
     }
-    return clnas_model_new_shared(dev, cache, plan, recorded, &shared, out, err);
+    return clnas_model_build_shared(dev, cache, plan, recorded, &shared, out, err);
 }

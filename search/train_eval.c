@@ -1,5 +1,6 @@
 /* clnas — training evaluator: compile, initialise, train with the proxy recipe, score on the validation split.
  * A network that fails to build or to fit, or whose loss diverges, is a failed trial, not an error. */
+#include "model_build.h"
 #include "train_eval.h"
 
 #include <math.h>
@@ -65,7 +66,7 @@ static clnas_status evaluate(void *state, const clnas_genotype *arch, clnas_eval
     clnas_train_result res;
     memset(&res, 0, sizeof res);
     double acc = NAN, loss = NAN, t_compile = 0;
-    clnas_status st = clnas_model_new_in(te->dev, te->cache, &nc, &te->choices, te->workspace, &model, &trial_err);
+    clnas_status st = clnas_model_build_in(te->dev, te->cache, &nc, &te->choices, te->workspace, &model, &trial_err);
     if (st == CLNAS_OK) {
         t_compile = clnas_clock_seconds() - t0;
         out->params = clnas_model_param_count(model);

@@ -12,6 +12,7 @@
 
 #include "clnas/model.h"
 #include "device_fixture.h"
+#include "model_build.h"
 #include "plan.h"
 #include "program_cache.h"
 
@@ -50,7 +51,7 @@ static void test_second_arch_builds_only_new_programs(void **state)
         cfg.cells = 1;
         cfg.batch = 4;
         cfg.height = cfg.width = 8;
-        if (clnas_model_new(f->dev, cache, &cfg, &models[a], &err) != CLNAS_OK)
+        if (clnas_model_build(f->dev, cache, &cfg, &models[a], &err) != CLNAS_OK)
             fail_msg("%s", err.message);
         plans[a] = clnas_model_plan(models[a]);
         clnas_program_cache_stats st;

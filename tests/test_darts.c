@@ -16,6 +16,7 @@
 #include "darts.h"
 #include "device_fixture.h"
 #include "executor.h"
+#include "model_build.h"
 #include "plan.h"
 #include "scratch_dir.h"
 
@@ -47,7 +48,7 @@ static clnas_model *model_ok(device_fixture *fx)
     cfg.darts = 1;
     clnas_model *m = NULL;
     clnas_error err;
-    if (clnas_model_new(fx->dev, fx->cache, &cfg, &m, &err) != CLNAS_OK || clnas_model_init(m, 3, &err) != CLNAS_OK)
+    if (clnas_model_build(fx->dev, fx->cache, &cfg, &m, &err) != CLNAS_OK || clnas_model_init(m, 3, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
     return m;
 }

@@ -15,6 +15,7 @@
 #include "clnas/model.h"
 #include "clnas/rng.h"
 #include "device_fixture.h"
+#include "model_build.h"
 #include "plan.h"
 
 #define FD_STEP 1e-6
@@ -56,7 +57,7 @@ static clnas_model *model_ok(device_fixture *fx, int darts, const char *arch)
     cfg.fp64 = 1;
     cfg.darts = darts;
     clnas_model *m = NULL;
-    if (clnas_model_new(fx->dev, fx->cache, &cfg, &m, &err) != CLNAS_OK || clnas_model_init(m, 5, &err) != CLNAS_OK)
+    if (clnas_model_build(fx->dev, fx->cache, &cfg, &m, &err) != CLNAS_OK || clnas_model_init(m, 5, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
     return m;
 }

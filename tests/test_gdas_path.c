@@ -16,6 +16,7 @@
 #include "clnas/rng.h"
 #include "device_fixture.h"
 #include "gdas.h"
+#include "model_build.h"
 #include "plan.h"
 #include "program_cache.h"
 #include "supernet.h"
@@ -215,7 +216,7 @@ static void test_path_matches_standalone(void **state)
         clnas_net_config cfg = small_net(1);
         cfg.gdas = 0;
         cfg.genotype = g;
-        if (clnas_model_new(fx->dev, fx->cache, &cfg, &alone, &err) != CLNAS_OK ||
+        if (clnas_model_build(fx->dev, fx->cache, &cfg, &alone, &err) != CLNAS_OK ||
             clnas_model_init(alone, 99, &err) != CLNAS_OK)
             fail_msg("%s", err.message);
         const clnas_plan *plan = clnas_model_plan(alone);

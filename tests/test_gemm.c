@@ -22,6 +22,7 @@
 #include "gemm_desc.h"
 #include "kernel_cases.h"
 #include "kernel_harness.h"
+#include "model_build.h"
 #include "op_conv.h"
 #include "op_linear.h"
 #include "plan.h"
@@ -419,7 +420,7 @@ static clnas_model *model_with(device_fixture *f, clnas_program_cache *cache, co
     setenv("CLNAS_ALGO", algo, 1);
     clnas_model *m = NULL;
     clnas_error err;
-    if (clnas_model_new(f->dev, cache, &cfg, &m, &err) != CLNAS_OK || clnas_model_init(m, 11, &err) != CLNAS_OK)
+    if (clnas_model_build(f->dev, cache, &cfg, &m, &err) != CLNAS_OK || clnas_model_init(m, 11, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
     float x[6 * 64];
     clnas_rng rng;

@@ -14,6 +14,7 @@
 #include "clnas/model.h"
 #include "clnas/rng.h"
 #include "device_fixture.h"
+#include "model_build.h"
 #include "plan.h"
 
 #define FD_STEP 1e-6
@@ -52,7 +53,7 @@ static void run(void **state, const char *arch, int channels, int in_channels, i
     cfg.fp64 = 1;
     cfg.want_input_grad = 1;
     clnas_model *m = NULL;
-    if (clnas_model_new(fx->dev, fx->cache, &cfg, &m, &err) != CLNAS_OK || clnas_model_init(m, 5, &err) != CLNAS_OK)
+    if (clnas_model_build(fx->dev, fx->cache, &cfg, &m, &err) != CLNAS_OK || clnas_model_init(m, 5, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
     const clnas_plan *plan = clnas_model_plan(m);
     /* BN parameters away from 1 and 0 so nothing is checked at a trivial point */

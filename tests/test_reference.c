@@ -14,6 +14,7 @@
 #include "clnas/model.h"
 #include "device_fixture.h"
 #include "kernel_harness.h"
+#include "model_build.h"
 #include "plan.h"
 #include "ref_case.h"
 
@@ -55,7 +56,7 @@ static void run_case(void **state, const char *name)
     clnas_error_clear(&err);
     char path[700];
     snprintf(path, sizeof path, "%s/weights.safetensors", rc.dir);
-    if (clnas_model_new(fx->dev, fx->cache, &rc.cfg, &model, &err) != CLNAS_OK ||
+    if (clnas_model_build(fx->dev, fx->cache, &rc.cfg, &model, &err) != CLNAS_OK ||
         clnas_model_load(model, path, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
     assert_int_equal(ref_case_set_batch(&rc, model), 0);

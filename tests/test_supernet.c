@@ -16,6 +16,7 @@
 #include "clnas/rng.h"
 #include "clnas/train.h"
 #include "device_fixture.h"
+#include "model_build.h"
 #include "plan.h"
 #include "program_cache.h"
 #include "spos.h"
@@ -125,7 +126,7 @@ static void test_path_equals_standalone(void **state)
         c.genotype = parse(PATHS[p]);
         clnas_model *path = NULL, *alone = NULL;
         get_path(sn, &c.genotype, &path);
-        if (clnas_model_new(f->dev, f->cache, &c, &alone, &err) != CLNAS_OK)
+        if (clnas_model_build(f->dev, f->cache, &c, &alone, &err) != CLNAS_OK)
             fail_msg("%s", err.message);
         const clnas_plan *plan = clnas_model_plan(alone);
         for (int i = 0; i < plan->nparams; i++) {

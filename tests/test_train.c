@@ -17,6 +17,7 @@
 #include "clnas/safetensors.h"
 #include "clnas/train.h"
 #include "device_fixture.h"
+#include "model_build.h"
 
 #define SIDE 12
 
@@ -76,7 +77,7 @@ static void test_loss_falls_and_weights_round_trip(void **state)
     make_task(&train, 1024, 1);
     make_task(&test, 300, 2);
     clnas_model *m = NULL;
-    if (clnas_model_new(dev, cache, &cfg, &m, &err) != CLNAS_OK || clnas_model_init(m, 3, &err) != CLNAS_OK)
+    if (clnas_model_build(dev, cache, &cfg, &m, &err) != CLNAS_OK || clnas_model_init(m, 3, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
     clnas_train_options opt;
     clnas_train_options_default(&opt);
@@ -104,7 +105,7 @@ static void test_loss_falls_and_weights_round_trip(void **state)
     close(fd);
     assert_int_equal(clnas_model_save(m, path, &err), CLNAS_OK);
     clnas_model *m2 = NULL;
-    assert_int_equal(clnas_model_new(dev, cache, &cfg, &m2, &err), CLNAS_OK);
+    assert_int_equal(clnas_model_build(dev, cache, &cfg, &m2, &err), CLNAS_OK);
     assert_int_equal(clnas_model_load(m2, path, &err), CLNAS_OK);
     double acc2 = 0, loss2 = 0;
     assert_int_equal(clnas_evaluate(m2, &test, opt.mean, opt.std, &acc2, &loss2, &err), CLNAS_OK);

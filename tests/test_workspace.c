@@ -13,6 +13,7 @@
 #include "clnas/model.h"
 #include "clnas/rng.h"
 #include "device_fixture.h"
+#include "model_build.h"
 #include "plan.h"
 #include "program_cache.h"
 
@@ -72,8 +73,8 @@ static void test_models_in_a_workspace_match_fresh_ones(void **state)
         clnas_net_config cfg;
         config(seq[s].arch, seq[s].channels, &cfg);
         clnas_model *fresh, *shared;
-        if (clnas_model_new(f->dev, cache, &cfg, &fresh, &err) != CLNAS_OK ||
-            clnas_model_new_in(f->dev, cache, &cfg, NULL, ws, &shared, &err) != CLNAS_OK)
+        if (clnas_model_build(f->dev, cache, &cfg, &fresh, &err) != CLNAS_OK ||
+            clnas_model_build_in(f->dev, cache, &cfg, NULL, ws, &shared, &err) != CLNAS_OK)
             fail_msg("%s", err.message);
         size_t need = clnas_plan_elem_size(clnas_model_plan(shared)) *
                       clnas_model_plan(shared)->arena_elems[CLNAS_ARENA_ACT];
@@ -106,7 +107,7 @@ static void test_workspace_of_another_device_is_refused(void **state)
     clnas_net_config cfg;
     config("|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|skip_connect~1|skip_connect~2|", 2, &cfg);
     clnas_model *m = NULL;
-    assert_int_equal(clnas_model_new_in(&other, NULL, &cfg, NULL, ws, &m, &err), CLNAS_ERR_INVALID_ARG);
+    assert_int_equal(clnas_model_build_in(&other, NULL, &cfg, NULL, ws, &m, &err), CLNAS_ERR_INVALID_ARG);
     assert_null(m);
     assert_non_null(strstr(err.message, "another device"));
     clnas_workspace_free(ws);

@@ -5,7 +5,7 @@
 
 #include "clnas/data.h"
 #include "cli.h"
-#include "program_cache.h"
+#include "context_internal.h"
 
 void cli_common_init(cli_common *c)
 {
@@ -50,11 +50,5 @@ int cli_open_device(const char *selector, clnas_device **dev, struct clnas_progr
 {
     clnas_error err;
     clnas_error_clear(&err);
-    if (clnas_device_open(selector, dev, &err) != CLNAS_OK)
-        return cli_fail(&err);
-    if (clnas_program_cache_new(*dev, NULL, cache, &err) != CLNAS_OK) {
-        clnas_device_free(*dev);
-        return cli_fail(&err);
-    }
-    return 0;
+    return clnas_context_open_device(selector, NULL, dev, cache, &err) != CLNAS_OK ? cli_fail(&err) : 0;
 }

@@ -12,6 +12,7 @@
 #include "clnas/model.h"
 #include "clnas/rng.h"
 #include "executor.h"
+#include "model_build.h"
 #include "plan.h"
 #include "program_cache.h"
 #include "clock.h"
@@ -216,8 +217,8 @@ int cmd_bench(int argc, char **argv)
     for (int i = 0; i < c.cfg.batch; i++)
         labels[i] = (int32_t)clnas_rng_below(&rng, 10);
     double t_compile = clnas_clock_seconds();
-    if (clnas_model_new(dev, cache, &c.cfg, &model, &err) != CLNAS_OK || clnas_model_init(model, 0, &err) != CLNAS_OK ||
-        clnas_model_set_batch(model, images, labels, &err) != CLNAS_OK)
+    if (clnas_model_build(dev, cache, &c.cfg, &model, &err) != CLNAS_OK ||
+        clnas_model_init(model, 0, &err) != CLNAS_OK || clnas_model_set_batch(model, images, labels, &err) != CLNAS_OK)
         goto done;
     t_compile = clnas_clock_seconds() - t_compile;
     clnas_executor *ex = clnas_model_executor(model);

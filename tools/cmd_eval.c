@@ -8,6 +8,7 @@
 #include "clnas/data.h"
 #include "clnas/model.h"
 #include "clnas/train.h"
+#include "model_build.h"
 #include "program_cache.h"
 
 static void usage(FILE *f)
@@ -70,7 +71,7 @@ int cmd_eval(int argc, char **argv)
     clnas_model *model = NULL;
     double acc = 0, loss = 0;
     int rc = 1;
-    if (clnas_model_new(dev, cache, &c.cfg, &model, &err) == CLNAS_OK &&
+    if (clnas_model_build(dev, cache, &c.cfg, &model, &err) == CLNAS_OK &&
         clnas_model_load(model, weights, &err) == CLNAS_OK &&
         clnas_evaluate(model, &test, mean, std, &acc, &loss, &err) == CLNAS_OK) {
         printf("test accuracy %.4f (%d images)  test loss %.4f\n", acc, test.count, loss);

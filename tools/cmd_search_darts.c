@@ -17,6 +17,7 @@
 #include "gdas_params.h"
 #include "executor.h"
 #include "journal.h"
+#include "model_build.h"
 #include "plan.h"
 #include "search_setup.h"
 #include "supernet.h"
@@ -449,7 +450,7 @@ int search_darts(search_setup *s, const char *out, const char *resume_dir, const
             goto done;
         gdas.supernet = r.sn;
         r.gdas = &gdas;
-    } else if (clnas_model_new(s->dev, s->cache, &net, &r.model, &err) != CLNAS_OK ||
+    } else if (clnas_model_build(s->dev, s->cache, &net, &r.model, &err) != CLNAS_OK ||
                clnas_model_init(r.model, s->cfg.seed, &err) != CLNAS_OK) {
         cli_fail(&err);
         goto done;

@@ -9,6 +9,7 @@
 #include "clnas/data.h"
 #include "clnas/model.h"
 #include "clnas/train.h"
+#include "model_build.h"
 #include "program_cache.h"
 
 static void usage(FILE *f)
@@ -195,7 +196,7 @@ int cmd_train(int argc, char **argv)
     int rc = 1;
     clnas_train_result res = {0};
     double test_acc = 0, test_loss = 0, val_acc = -1, val_loss = 0;
-    if (clnas_model_new(dev, cache, &c.cfg, &model, &err) != CLNAS_OK ||
+    if (clnas_model_build(dev, cache, &c.cfg, &model, &err) != CLNAS_OK ||
         (init ? clnas_model_load(model, init, &err) : clnas_model_init(model, (uint64_t)seed, &err)) != CLNAS_OK)
         goto done;
     clnas_program_cache_stats cs;

@@ -2,6 +2,10 @@
 #ifndef CLNAS_DEVICE_H
 #define CLNAS_DEVICE_H
 
+/* The OpenCL API level clnas is built against, unless the including program chose one. */
+#ifndef CL_TARGET_OPENCL_VERSION
+#define CL_TARGET_OPENCL_VERSION 120
+#endif
 #include <CL/cl.h>
 #include <stddef.h>
 

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clnas/context.h"
 #include "clnas/device.h"
 #include "clnas/network.h"
 #include "clnas/status.h"
@@ -14,44 +15,47 @@ extern "C" {
 #endif
 
 typedef struct clnas_model clnas_model;
-struct clnas_program_cache;
 
-/* Compiles the network and prepares it on dev: kernels come from (and go into) the program cache. */
-clnas_status clnas_model_new(clnas_device *dev, struct clnas_program_cache *cache, const clnas_net_config *cfg,
-                             clnas_model **out, clnas_error *err);
-void clnas_model_free(clnas_model *model);
-
-struct clnas_plan;
-struct clnas_algo_choices;
-struct clnas_shared_arenas;
-/* A model over a plan compiled elsewhere (a supernet path, a workspace's network) whose executor borrows the
- * arenas `shared` has (NULL: none) and takes recorded algorithm choices (may be NULL). The model owns plan from
- * the call on: on failure it is freed. */
-clnas_status clnas_model_new_shared(clnas_device *dev, struct clnas_program_cache *cache, struct clnas_plan *plan,
-                                    const struct clnas_algo_choices *recorded,
-                                    const struct clnas_shared_arenas *shared, clnas_model **out, clnas_error *err);
-
-/* As clnas_model_new, reusing `recorded` algorithm choices (made by timing in an earlier part of the same run)
- * instead of timing again; NULL behaves as clnas_model_new. */
-clnas_status clnas_model_new_with_choices(clnas_device *dev, struct clnas_program_cache *cache,
-                                          const clnas_net_config *cfg, const struct clnas_algo_choices *recorded,
-                                          clnas_model **out, clnas_error *err);
 /* Device memory that models made one after another reuse: the activation arena, kept at the largest size asked
  * for (a step writes every activation before reading it). A search makes each trial's model in one workspace, so a
  * new architecture whose kernels are cached starts without allocating and first-touching its activations. Models
  * made in one workspace must not run interleaved: finish with one before stepping another. */
 typedef struct clnas_workspace clnas_workspace;
-clnas_status clnas_workspace_new(clnas_device *dev, clnas_workspace **out, clnas_error *err);
+
+/* What clnas_model_new builds: an NB201 network (the cell from `arch`, repeated in the macro skeleton) and its
+ * training settings. clnas_model_default_params gives clnas_net_config_default's values with no arch. */
+typedef struct clnas_model_params {
+    const char *arch;           /* required: an NB201 arch string, as clnas_genotype_parse reads it */
+    int channels;               /* C: channels of the first stage (16) */
+    int cells;                  /* N: cells per stage (5) */
+    int in_channels;            /* image channels: 1 for Fashion-MNIST (the default), 3 for CIFAR-10 */
+    int height, width;          /* image size, each divisible by 4 (28 x 28) */
+    int classes;                /* 10 */
+    int batch;                  /* images per step, at least 2 (256); kernels are generated for this size */
+    int fp64;                   /* 0: float32 (the default); 1: float64 (clnas_model_set_batch takes double) */
+    int want_input_grad;        /* 1: also compute the gradient w.r.t. the input (clnas_model_read_input_grad) */
+    double bn_eps, bn_momentum; /* BatchNorm (1e-5, 0.1) */
+    double sgd_momentum, weight_decay; /* SGD (0.9, 5e-4) */
+    int nesterov;               /* Nesterov momentum (1) */
+    uint64_t seed;              /* the model is initialised as clnas_model_init(model, seed) does (0) */
+    clnas_workspace *workspace; /* NULL (the default): activation memory of the model's own */
+} clnas_model_params;
+
+clnas_model_params clnas_model_default_params(void);
+
+/* Compiles the network of params on the context's device (kernels from and into its program cache) and
+ * initialises its parameters from params->seed. A malformed arch is CLNAS_ERR_PARSE naming the position. */
+clnas_status clnas_model_new(clnas_context *ctx, const clnas_model_params *params, clnas_model **out,
+                             clnas_error *err);
+void clnas_model_free(clnas_model *model);
+
+/* A workspace on a device: clnas_context_device(ctx). */
+clnas_status clnas_workspace_new(const clnas_device *dev, clnas_workspace **out, clnas_error *err);
 /* Models made in the workspace may outlive it (they hold their own reference to the buffer). */
 void clnas_workspace_free(clnas_workspace *ws);
 /* Bytes of the activation buffer the workspace holds now. */
 size_t clnas_workspace_bytes(const clnas_workspace *ws);
-/* As clnas_model_new_with_choices, with the activation arena taken from `ws` (NULL: a fresh one). */
-clnas_status clnas_model_new_in(clnas_device *dev, struct clnas_program_cache *cache, const clnas_net_config *cfg,
-                                const struct clnas_algo_choices *recorded, clnas_workspace *ws, clnas_model **out,
-                                clnas_error *err);
-/* The algorithm choices this model's executor made (to record with a run). */
-const struct clnas_algo_choices *clnas_model_algo_choices(const clnas_model *model);
+
 /* Forward floating-point operations per image (2 x multiply-adds of the convolutions and the classifier). */
 double clnas_model_forward_flops(const clnas_model *model);
 
@@ -93,9 +97,6 @@ clnas_status clnas_model_read_input_grad(clnas_model *model, double *grad, clnas
 const clnas_net_config *clnas_model_config(const clnas_model *model);
 /* Trained parameters (elements) and the network's forward multiply-adds per image. */
 long clnas_model_param_count(const clnas_model *model);
-/* The compiled plan and the executor behind the model (for tools: compile output, profiles). */
-const struct clnas_plan *clnas_model_plan(const clnas_model *model);
-struct clnas_executor *clnas_model_executor(clnas_model *model);
 
 #ifdef __cplusplus
 }
