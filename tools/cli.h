@@ -46,7 +46,7 @@ int cli_int(const char *option, const char *text, long lo, long hi, int *out);
 int cli_double(const char *option, const char *text, double lo, double hi, double *out);
 
 struct cJSON;
-/* Writes json and a newline to path through path.tmp renamed over it; returns 0, or 1 with a message printed. */
+/* Writes json and a newline to path atomically (clnas_file_write_atomic); returns 0, or 1 with the message printed. */
 int cli_write_json(const char *path, const struct cJSON *json);
 
 #endif
