@@ -112,6 +112,12 @@ typedef struct clnas_bench_train_result {
 clnas_status clnas_bench_train(clnas_device *dev, clnas_program_cache *cache, const clnas_net_config *cfg, int warmup,
                                int steps, clnas_bench_train_result *out, clnas_error *err);
 
+/* The steps of clnas_bench_train on a model whose batch is set: `warmup` steps, then `steps` timed steps, each run
+ * finished; fills all of out but setup_seconds. profile != 0 leaves the executor timing every launch from the
+ * timed steps on (its launch_seconds, for a per-kernel profile). */
+clnas_status clnas_bench_train_steps(struct clnas_model *model, int warmup, int steps, int profile,
+                                     clnas_bench_train_result *out, clnas_error *err);
+
 typedef struct clnas_bench_setup_result {
     double model_seconds;      /* clnas_model_new_in: plan compile, kernels from the cache, algorithm choices */
     double plan_seconds;       /* of which: the rest (plan compile, arena allocation) */

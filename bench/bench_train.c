@@ -30,6 +30,33 @@ clnas_status clnas_bench_random_batch(clnas_model *model, clnas_error *err)
     return st;
 }
 
+clnas_status clnas_bench_train_steps(clnas_model *model, int warmup, int steps, int profile,
+                                     clnas_bench_train_result *out, clnas_error *err)
+{
+    if (steps < 1 || warmup < 0)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "training benchmark: %d steps, %d warm-up (expected at "
+                               "least 1 step)", steps, warmup);
+    clnas_executor *ex = clnas_model_executor(model);
+    clnas_status st = CLNAS_OK;
+    for (int s = 0; s < warmup && st == CLNAS_OK; s++)
+        st = clnas_model_step(model, 0.01, NULL, NULL, err);
+    if (st == CLNAS_OK)
+        st = clnas_executor_finish(ex, err);
+    ex->profile = profile;
+    double t1 = clnas_clock_seconds();
+    for (int s = 0; s < steps && st == CLNAS_OK; s++)
+        st = clnas_model_step(model, 0.01, NULL, NULL, err);
+    if (st == CLNAS_OK)
+        st = clnas_executor_finish(ex, err);
+    if (st == CLNAS_OK) {
+        double seconds = clnas_clock_seconds() - t1;
+        out->seconds_per_step = seconds / steps;
+        out->images_per_second = (double)steps * clnas_model_config(model)->batch / seconds;
+        out->launches_per_step = clnas_model_plan(model)->ntrain;
+    }
+    return st;
+}
+
 clnas_status clnas_bench_train(clnas_device *dev, clnas_program_cache *cache, const clnas_net_config *cfg, int warmup,
                                int steps, clnas_bench_train_result *out, clnas_error *err)
 {
@@ -44,22 +71,8 @@ clnas_status clnas_bench_train(clnas_device *dev, clnas_program_cache *cache, co
     if (st == CLNAS_OK)
         st = clnas_bench_random_batch(model, err);
     out->setup_seconds = clnas_clock_seconds() - t0;
-    clnas_executor *ex = st == CLNAS_OK ? clnas_model_executor(model) : NULL;
-    for (int s = 0; s < warmup && st == CLNAS_OK; s++)
-        st = clnas_model_step(model, 0.01, NULL, NULL, err);
     if (st == CLNAS_OK)
-        st = clnas_executor_finish(ex, err);
-    double t1 = clnas_clock_seconds();
-    for (int s = 0; s < steps && st == CLNAS_OK; s++)
-        st = clnas_model_step(model, 0.01, NULL, NULL, err);
-    if (st == CLNAS_OK)
-        st = clnas_executor_finish(ex, err);
-    if (st == CLNAS_OK) {
-        double seconds = clnas_clock_seconds() - t1;
-        out->seconds_per_step = seconds / steps;
-        out->images_per_second = (double)steps * cfg->batch / seconds;
-        out->launches_per_step = clnas_model_plan(model)->ntrain;
-    }
+        st = clnas_bench_train_steps(model, warmup, steps, 0, out, err);
     clnas_model_free(model);
     return st;
 }
