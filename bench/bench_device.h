@@ -19,6 +19,10 @@ typedef struct clnas_bench_fma_config {
     size_t local; /* work-group size */
 } clnas_bench_fma_config;
 
+/* Loop trips of the FMA kernel (fixed, so every configuration is one program per width and chains): a work-item
+ * does 2 * width * chains * CLNAS_BENCH_FMA_ITERS flops. */
+#define CLNAS_BENCH_FMA_ITERS 256
+
 typedef struct clnas_bench_fma_result {
     clnas_bench_fma_config config;
     size_t global;  /* work-items of the timed launch */
