@@ -167,26 +167,24 @@ static int add_program(clnas_program_cache *cache, uint64_t key, cl_program prog
 /* Reads and verifies an entry; returns a malloc'ed binary or NULL when absent or unusable. */
 static unsigned char *read_binary(const char *path, uint64_t key, size_t *size)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    char *text = NULL;
+    size_t n = 0;
+    clnas_error ignored;
+    if (clnas_file_read_all(path, &text, &n, &ignored) != CLNAS_OK)
         return NULL;
+    unsigned char *bin = (unsigned char *)text;
     binary_header h;
-    unsigned char *bin = NULL;
-    long file_size = -1;
-    if (fread(&h, sizeof h, 1, f) == 1 && memcmp(h.magic, BINARY_MAGIC, sizeof h.magic) == 0 && h.key == key
-        && fseek(f, 0, SEEK_END) == 0 && (file_size = ftell(f)) >= 0
-        && (uint64_t)file_size >= sizeof h && h.size == (uint64_t)file_size - sizeof h && h.size > 0
-        && fseek(f, (long)sizeof h, SEEK_SET) == 0) {
-        bin = malloc((size_t)h.size);
-        if (bin && (fread(bin, 1, (size_t)h.size, f) != (size_t)h.size
-                    || clnas_fnv1a64(bin, (size_t)h.size, CLNAS_FNV1A64_INIT) != h.checksum)) {
-            free(bin);
-            bin = NULL;
-        }
+    int ok = n > sizeof h;
+    if (ok)
+        memcpy(&h, bin, sizeof h);
+    ok = ok && memcmp(h.magic, BINARY_MAGIC, sizeof h.magic) == 0 && h.key == key && h.size == n - sizeof h
+         && clnas_fnv1a64(bin + sizeof h, (size_t)h.size, CLNAS_FNV1A64_INIT) == h.checksum;
+    if (!ok) {
+        free(bin);
+        return NULL;
     }
-    fclose(f);
-    if (bin)
-        *size = (size_t)h.size;
+    memmove(bin, bin + sizeof h, (size_t)h.size);
+    *size = (size_t)h.size;
     return bin;
 }
 
