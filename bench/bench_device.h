@@ -104,6 +104,10 @@ struct clnas_model;
 struct clnas_workspace;
 /* Uploads normal images and uniform labels from a fixed seed as the model's batch. */
 clnas_status clnas_bench_random_batch(struct clnas_model *model, clnas_error *err);
+/* A model of cfg ready to train for a benchmark: clnas_model_new, init from seed 0, the random batch. On failure
+ * *out may hold a model to free. */
+clnas_status clnas_bench_model_new(clnas_device *dev, clnas_program_cache *cache, const clnas_net_config *cfg,
+                                   struct clnas_model **out, clnas_error *err);
 
 typedef struct clnas_bench_train_result {
     double images_per_second;

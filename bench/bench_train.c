@@ -30,6 +30,17 @@ clnas_status clnas_bench_random_batch(clnas_model *model, clnas_error *err)
     return st;
 }
 
+clnas_status clnas_bench_model_new(clnas_device *dev, clnas_program_cache *cache, const clnas_net_config *cfg,
+                                   clnas_model **out, clnas_error *err)
+{
+    clnas_status st = clnas_model_new(dev, cache, cfg, out, err);
+    if (st == CLNAS_OK)
+        st = clnas_model_init(*out, 0, err);
+    if (st == CLNAS_OK)
+        st = clnas_bench_random_batch(*out, err);
+    return st;
+}
+
 clnas_status clnas_bench_train_steps(clnas_model *model, int warmup, int steps, int profile,
                                      clnas_bench_train_result *out, clnas_error *err)
 {
@@ -65,11 +76,7 @@ clnas_status clnas_bench_train(clnas_device *dev, clnas_program_cache *cache, co
                                "least 1 step)", steps, warmup);
     clnas_model *model = NULL;
     double t0 = clnas_clock_seconds();
-    clnas_status st = clnas_model_new(dev, cache, cfg, &model, err);
-    if (st == CLNAS_OK)
-        st = clnas_model_init(model, 0, err);
-    if (st == CLNAS_OK)
-        st = clnas_bench_random_batch(model, err);
+    clnas_status st = clnas_bench_model_new(dev, cache, cfg, &model, err);
     out->setup_seconds = clnas_clock_seconds() - t0;
     if (st == CLNAS_OK)
         st = clnas_bench_train_steps(model, warmup, steps, 0, out, err);

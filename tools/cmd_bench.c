@@ -209,8 +209,7 @@ static clnas_status run_bench(const bench_args *a, clnas_device *dev, struct cln
                               clnas_model **model, bench_outcome *o, clnas_error *err)
 {
     double t0 = clnas_clock_seconds();
-    if (clnas_model_new(dev, cache, &a->c.cfg, model, err) != CLNAS_OK || clnas_model_init(*model, 0, err) != CLNAS_OK
-        || clnas_bench_random_batch(*model, err) != CLNAS_OK)
+    if (clnas_bench_model_new(dev, cache, &a->c.cfg, model, err) != CLNAS_OK)
         return err->status;
     o->prepare_seconds = clnas_clock_seconds() - t0;
     if (clnas_bench_train_steps(*model, a->warmup, a->steps, a->profile, &o->r, err) != CLNAS_OK)
