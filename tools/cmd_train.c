@@ -128,16 +128,13 @@ static int parse_args(int argc, char **argv, train_args *a)
     cli_common_init(&a->c);
     clnas_train_options_default(&a->opt);
     for (int i = 1; i < argc; i++) {
-        int r = cli_common_option(argc, argv, &i, &a->c);
-        if (r < 0)
-            return 2;
-        if (r > 0)
+        cli_step step = cli_common_or_help(argc, argv, &i, &a->c, usage);
+        if (step == CLI_HELP || step == CLI_BAD)
+            return step == CLI_HELP ? 0 : 2;
+        if (step == CLI_TAKEN)
             continue;
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            usage(stdout);
-            return 0;
-        }
-        if ((r = train_option(argc, argv, &i, a)) < 0)
+        int r = train_option(argc, argv, &i, a);
+        if (r < 0)
             return 2;
         if (r == 0)
             return cli_usage_error("train", "unknown option '%s'", argv[i]);
