@@ -19,6 +19,10 @@ typedef struct clnas_bench_fma_config {
     size_t local; /* work-group size */
 } clnas_bench_fma_config;
 
+/* Loop trips of the FMA kernel (fixed, so every configuration is one program per width and chains): a work-item
+ * does 2 * width * chains * CLNAS_BENCH_FMA_ITERS flops. */
+#define CLNAS_BENCH_FMA_ITERS 256
+
 typedef struct clnas_bench_fma_result {
     clnas_bench_fma_config config;
     size_t global;  /* work-items of the timed launch */
@@ -100,6 +104,10 @@ struct clnas_model;
 struct clnas_workspace;
 /* Uploads normal images and uniform labels from a fixed seed as the model's batch. */
 clnas_status clnas_bench_random_batch(struct clnas_model *model, clnas_error *err);
+/* A model of cfg ready to train for a benchmark: clnas_model_new, init from seed 0, the random batch. On failure
+ * *out may hold a model to free. */
+clnas_status clnas_bench_model_new(clnas_device *dev, clnas_program_cache *cache, const clnas_net_config *cfg,
+                                   struct clnas_model **out, clnas_error *err);
 
 typedef struct clnas_bench_train_result {
     double images_per_second;
@@ -111,6 +119,12 @@ typedef struct clnas_bench_train_result {
 /* Trains cfg on random inputs: `warmup` steps, then `steps` timed steps (wall clock, no per-launch waits). */
 clnas_status clnas_bench_train(clnas_device *dev, clnas_program_cache *cache, const clnas_net_config *cfg, int warmup,
                                int steps, clnas_bench_train_result *out, clnas_error *err);
+
+/* The steps of clnas_bench_train on a model whose batch is set: `warmup` steps, then `steps` timed steps, each run
+ * finished; fills all of out but setup_seconds. profile != 0 leaves the executor timing every launch from the
+ * timed steps on (its launch_seconds, for a per-kernel profile). */
+clnas_status clnas_bench_train_steps(struct clnas_model *model, int warmup, int steps, int profile,
+                                     clnas_bench_train_result *out, clnas_error *err);
 
 typedef struct clnas_bench_setup_result {
     double model_seconds;      /* clnas_model_build_in: plan compile, kernels from the cache, algorithm choices */

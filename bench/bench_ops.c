@@ -6,8 +6,8 @@
 
 #include "bench_device.h"
 #include "clnas/model.h"
-#include "executor.h"
 #include "model_build.h"
+#include "executor.h"
 #include "plan.h"
 
 /* Node 1 = conv3x3(x0); node 2 = conv1x1(x0) + pool(n1); node 3 = x0 + conv3x3(n1) + conv1x1(n2): two 3x3 and
@@ -179,29 +179,18 @@ clnas_status clnas_bench_ops(clnas_device *dev, clnas_program_cache *cache, cons
                 rows[4 * s + c.genotype.ops[e] - 1].r.instances++;
     }
     clnas_model *model = NULL;
-    st = clnas_model_build(dev, cache, &c, &model, err);
+    clnas_bench_train_result timed;
+    st = clnas_bench_model_new(dev, cache, &c, &model, err);
+    /* the warm-up runs unprofiled, so launch_seconds holds the timed steps alone */
     if (st == CLNAS_OK)
-        st = clnas_model_init(model, 0, err);
-    if (st == CLNAS_OK)
-        st = clnas_bench_random_batch(model, err);
-    clnas_executor *ex = st == CLNAS_OK ? clnas_model_executor(model) : NULL;
-    for (int s = 0; s < warmup && st == CLNAS_OK; s++)
-        st = clnas_model_step(model, 0.01, NULL, NULL, err);
-    if (st == CLNAS_OK)
-        st = clnas_executor_finish(ex, err);
+        st = clnas_bench_train_steps(model, warmup, steps, 1, &timed, err);
     if (st == CLNAS_OK) {
-        const clnas_plan *plan = clnas_model_plan(model);
-        memset(ex->launch_seconds, 0, (size_t)(plan->ntrain + plan->neval) * sizeof *ex->launch_seconds);
-        ex->profile = 1;
-        for (int s = 0; s < steps && st == CLNAS_OK; s++)
-            st = clnas_model_step(model, 0.01, NULL, NULL, err);
+        clnas_executor *ex = clnas_model_executor(model);
         ex->profile = 0;
-        if (st == CLNAS_OK) {
-            collect(plan, ex, rows, steps);
-            for (int r = 0; r < OP_ROWS; r++)
-                out[r] = rows[r].r;
-            *count = OP_ROWS;
-        }
+        collect(clnas_model_plan(model), ex, rows, steps);
+        for (int r = 0; r < OP_ROWS; r++)
+            out[r] = rows[r].r;
+        *count = OP_ROWS;
     }
     clnas_model_free(model);
     return st;

@@ -6,8 +6,6 @@
 #include "cl_check.h"
 #include "embedded.h"
 
-/* Loop trips of the FMA kernel: fixed, so every configuration is one program per (width, chains). */
-#define FMA_ITERS 256
 #define TIMED_LAUNCHES 3
 
 /* Device time of one finished launch, from the event's profiling counters. */
@@ -58,7 +56,7 @@ clnas_status clnas_bench_fma(clnas_device *dev, clnas_program_cache *cache, cons
                                "FMA benchmark: width %d chains %d local %zu (expected width 4, 8 or 16, chains 1 to "
                                "16, local 1 to %zu)", c->width, c->chains, c->local, dev->info.max_work_group_size);
     char options[96];
-    snprintf(options, sizeof options, "-DWIDTH=%d -DCHAINS=%d -DITERS=%d", c->width, c->chains, FMA_ITERS);
+    snprintf(options, sizeof options, "-DWIDTH=%d -DCHAINS=%d -DITERS=%d", c->width, c->chains, CLNAS_BENCH_FMA_ITERS);
     cl_kernel k = NULL;
     clnas_status st = bench_kernel(cache, options, "bench_fma", &k, err);
     if (st != CLNAS_OK)
@@ -93,7 +91,7 @@ clnas_status clnas_bench_fma(clnas_device *dev, clnas_program_cache *cache, cons
     out->config = *c;
     out->global = global;
     out->seconds = best;
-    out->gflops = 2.0 * c->width * c->chains * (double)FMA_ITERS * (double)global / best * 1e-9;
+    out->gflops = 2.0 * c->width * c->chains * (double)CLNAS_BENCH_FMA_ITERS * (double)global / best * 1e-9;
     return CLNAS_OK;
 }
 

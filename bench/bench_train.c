@@ -5,9 +5,9 @@
 
 #include "bench_device.h"
 #include "clnas/model.h"
+#include "model_build.h"
 #include "clnas/rng.h"
 #include "executor.h"
-#include "model_build.h"
 #include "plan.h"
 #include "clock.h"
 
@@ -31,25 +31,30 @@ clnas_status clnas_bench_random_batch(clnas_model *model, clnas_error *err)
     return st;
 }
 
-clnas_status clnas_bench_train(clnas_device *dev, clnas_program_cache *cache, const clnas_net_config *cfg, int warmup,
-                               int steps, clnas_bench_train_result *out, clnas_error *err)
+clnas_status clnas_bench_model_new(clnas_device *dev, clnas_program_cache *cache, const clnas_net_config *cfg,
+                                   clnas_model **out, clnas_error *err)
+{
+    clnas_status st = clnas_model_build(dev, cache, cfg, out, err);
+    if (st == CLNAS_OK)
+        st = clnas_model_init(*out, 0, err);
+    if (st == CLNAS_OK)
+        st = clnas_bench_random_batch(*out, err);
+    return st;
+}
+
+clnas_status clnas_bench_train_steps(clnas_model *model, int warmup, int steps, int profile,
+                                     clnas_bench_train_result *out, clnas_error *err)
 {
     if (steps < 1 || warmup < 0)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "training benchmark: %d steps, %d warm-up (expected at "
                                "least 1 step)", steps, warmup);
-    clnas_model *model = NULL;
-    double t0 = clnas_clock_seconds();
-    clnas_status st = clnas_model_build(dev, cache, cfg, &model, err);
-    if (st == CLNAS_OK)
-        st = clnas_model_init(model, 0, err);
-    if (st == CLNAS_OK)
-        st = clnas_bench_random_batch(model, err);
-    out->setup_seconds = clnas_clock_seconds() - t0;
-    clnas_executor *ex = st == CLNAS_OK ? clnas_model_executor(model) : NULL;
+    clnas_executor *ex = clnas_model_executor(model);
+    clnas_status st = CLNAS_OK;
     for (int s = 0; s < warmup && st == CLNAS_OK; s++)
         st = clnas_model_step(model, 0.01, NULL, NULL, err);
     if (st == CLNAS_OK)
         st = clnas_executor_finish(ex, err);
+    ex->profile = profile;
     double t1 = clnas_clock_seconds();
     for (int s = 0; s < steps && st == CLNAS_OK; s++)
         st = clnas_model_step(model, 0.01, NULL, NULL, err);
@@ -58,9 +63,24 @@ clnas_status clnas_bench_train(clnas_device *dev, clnas_program_cache *cache, co
     if (st == CLNAS_OK) {
         double seconds = clnas_clock_seconds() - t1;
         out->seconds_per_step = seconds / steps;
-        out->images_per_second = (double)steps * cfg->batch / seconds;
+        out->images_per_second = (double)steps * clnas_model_config(model)->batch / seconds;
         out->launches_per_step = clnas_model_plan(model)->ntrain;
     }
+    return st;
+}
+
+clnas_status clnas_bench_train(clnas_device *dev, clnas_program_cache *cache, const clnas_net_config *cfg, int warmup,
+                               int steps, clnas_bench_train_result *out, clnas_error *err)
+{
+    if (steps < 1 || warmup < 0)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "training benchmark: %d steps, %d warm-up (expected at "
+                               "least 1 step)", steps, warmup);
+    clnas_model *model = NULL;
+    double t0 = clnas_clock_seconds();
+    clnas_status st = clnas_bench_model_new(dev, cache, cfg, &model, err);
+    out->setup_seconds = clnas_clock_seconds() - t0;
+    if (st == CLNAS_OK)
+        st = clnas_bench_train_steps(model, warmup, steps, 0, out, err);
     clnas_model_free(model);
     return st;
 }

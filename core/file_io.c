@@ -2,6 +2,7 @@
 #include "file_io.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,18 +29,39 @@ clnas_status clnas_file_read_all(const char *path, char **text, size_t *size, cl
         buf = bigger;
         cap *= 2;
     }
-    int failed = ferror(f);
+    int failed = ferror(f), saved = errno;
     fclose(f);
     if (!buf)
         return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "%s: out of memory reading it", path);
     if (failed) {
         free(buf);
-        return clnas_error_set(err, CLNAS_ERR_IO, "%s: read error", path);
+        return clnas_error_set(err, CLNAS_ERR_IO, "%s: read error: %s", path, strerror(saved));
     }
     buf[n] = '\0';
     *text = buf;
     *size = n;
     return CLNAS_OK;
+}
+
+/* Makes a rename durable: fsyncs the directory holding path (best effort: a failure only loses durability). */
+static void sync_parent_dir(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    size_t n = !slash ? 1 : slash == path ? 1 : (size_t)(slash - path);
+    char *dir = malloc(n + 1);
+    if (!dir)
+        return;
+    if (slash)
+        memcpy(dir, path, n);
+    else
+        dir[0] = '.';
+    dir[n] = '\0';
+    int fd = open(dir, O_RDONLY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    free(dir);
 }
 
 clnas_status clnas_file_write_atomic(const char *path, clnas_file_writer write, void *ctx, clnas_error *err)
@@ -51,7 +73,9 @@ clnas_status clnas_file_write_atomic(const char *path, clnas_file_writer write, 
     snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "wb");
     if (!f) {
-        clnas_status st = clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
+        /* the temporary is what could not be made: name it (a missing or read-only directory shows there) */
+        clnas_status st = clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot write (temporary %s): %s", path, tmp,
+                                          strerror(errno));
         free(tmp);
         return st;
     }
@@ -61,6 +85,7 @@ clnas_status clnas_file_write_atomic(const char *path, clnas_file_writer write, 
     ok = fclose(f) == 0 && ok;
     if (ok && rename(tmp, path) == 0) {
         free(tmp);
+        sync_parent_dir(path);
         return CLNAS_OK;
     }
     saved = saved ? saved : errno;

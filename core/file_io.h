@@ -15,8 +15,9 @@ clnas_status clnas_file_read_all(const char *path, char **text, size_t *size, cl
 typedef int (*clnas_file_writer)(FILE *f, void *ctx);
 
 /* Replaces path atomically: write(f, ctx) fills <path>.tmp.<pid>, which is flushed, fsync'ed, closed and renamed
- * over path, so a reader (or a kill at any point) never sees a torn file. On failure the temporary is removed, path
- * keeps its old content and err names the file and the reason (errno text). */
+ * over path (the directory then fsync'ed, best effort), so a reader (or a kill at any point) never sees a torn file.
+ * On failure the temporary is removed, path keeps its old content and err names the file and the reason (errno
+ * text; the temporary too when it could not be created). */
 clnas_status clnas_file_write_atomic(const char *path, clnas_file_writer write, void *ctx, clnas_error *err);
 
 /* clnas_file_write_atomic of a byte range. */

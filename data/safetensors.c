@@ -2,14 +2,12 @@
 #include "clnas/safetensors.h"
 
 #include <cjson/cJSON.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
+
+#include "file_io.h"
 
 #define METADATA_KEY "__metadata__"
 #define MAX_EXACT_INTEGER 9007199254740992.0 /* 2^53: larger JSON numbers lose integer precision in a double */
@@ -106,33 +104,18 @@ void clnas_safetensors_free(clnas_safetensors *st)
     memset(st, 0, sizeof *st);
 }
 
+/* The whole file; a missing one is CLNAS_ERR_IO here, as callers of clnas_safetensors_read have always seen it. */
 static clnas_status read_whole_file(const char *path, unsigned char **buf, size_t *size, clnas_error *err)
 {
-    *buf = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    struct stat sb;
-    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        fclose(f);
-        return clnas_error_set(err, CLNAS_ERR_IO, "%s: not a regular file", path);
+    char *text = NULL;
+    clnas_status st = clnas_file_read_all(path, &text, size, err);
+    if (st == CLNAS_ERR_NOT_FOUND) {
+        st = CLNAS_ERR_IO;
+        if (err)
+            err->status = st;
     }
-    *size = (size_t)sb.st_size;
-    *buf = malloc(*size ? *size : 1);
-    if (!*buf) {
-        fclose(f);
-        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "%s: cannot allocate %zu bytes", path, *size);
-    }
-    size_t got = fread(*buf, 1, *size, f);
-    int io = ferror(f);
-    fclose(f);
-    if (got != *size) {
-        free(*buf);
-        *buf = NULL;
-        return clnas_error_set(err, CLNAS_ERR_IO, "%s: read %zu of %zu bytes%s", path, got, *size,
-                               io ? ": read error" : " (file shrank while being read)");
-    }
-    return CLNAS_OK;
+    *buf = (unsigned char *)text;
+    return st;
 }
 
 /* A JSON number that is an exact non-negative integer no larger than max. */
@@ -499,22 +482,24 @@ static int write_le(FILE *f, const void *data, size_t nbytes, size_t elem)
     return ok;
 }
 
-/* Makes the rename durable: fsync the directory holding path (best effort). */
-static void sync_parent_dir(const char *path)
+/* What clnas_safetensors_write puts in the file: the header's length, the header, every tensor's bytes. */
+typedef struct file_parts {
+    const char *header;
+    size_t header_len;
+    const clnas_tensor *tensors;
+    int count;
+} file_parts;
+
+static int write_parts(FILE *f, void *ctx)
 {
-    const char *slash = strrchr(path, '/');
-    char dir[4096];
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else if ((size_t)(slash - path) < sizeof dir)
-        snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
-    else
-        return;
-    int fd = open(dir, O_RDONLY);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
+    const file_parts *p = ctx;
+    unsigned char len_bytes[8];
+    for (int i = 0; i < 8; i++)
+        len_bytes[i] = (unsigned char)((uint64_t)p->header_len >> (8 * i));
+    int ok = fwrite(len_bytes, 1, 8, f) == 8 && fwrite(p->header, 1, p->header_len, f) == p->header_len;
+    for (int i = 0; ok && i < p->count; i++)
+        ok = write_le(f, p->tensors[i].data, p->tensors[i].nbytes, clnas_dtype_size(p->tensors[i].dtype));
+    return ok ? 0 : -1;
 }
 
 clnas_status clnas_safetensors_write(const char *path, const clnas_tensor *tensors, int count,
@@ -531,39 +516,8 @@ clnas_status clnas_safetensors_write(const char *path, const clnas_tensor *tenso
     if (st != CLNAS_OK)
         return st;
 
-    char tmp[4200];
-    int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    if (n < 0 || (size_t)n >= sizeof tmp) {
-        free(header);
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: path too long", path);
-    }
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        free(header);
-        return clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
-    }
-    unsigned char len_bytes[8];
-    for (int i = 0; i < 8; i++)
-        len_bytes[i] = (unsigned char)((uint64_t)header_len >> (8 * i));
-    int ok = fwrite(len_bytes, 1, 8, f) == 8 && fwrite(header, 1, header_len, f) == header_len;
-    for (int i = 0; ok && i < count; i++)
-        ok = write_le(f, tensors[i].data, tensors[i].nbytes, clnas_dtype_size(tensors[i].dtype));
+    file_parts parts = {header, header_len, tensors, count};
+    st = clnas_file_write_atomic(path, write_parts, &parts, err);
     free(header);
-    ok = ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
-    int saved = errno;
-    if (fclose(f) != 0 && ok) {
-        ok = 0;
-        saved = errno;
-    }
-    if (!ok) {
-        remove(tmp);
-        return clnas_error_set(err, CLNAS_ERR_IO, "%s: write failed: %s", tmp, strerror(saved));
-    }
-    if (rename(tmp, path) != 0) {
-        saved = errno;
-        remove(tmp);
-        return clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot rename %s onto it: %s", path, tmp, strerror(saved));
-    }
-    sync_parent_dir(path);
-    return CLNAS_OK;
+    return st;
 }

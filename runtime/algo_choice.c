@@ -9,16 +9,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <clblast_c.h>
 
 #include "cl_check.h"
+#include "clock.h"
+#include "file_io.h"
 #include "gemm_clblast.h"
 #include "hash.h"
-#include "clock.h"
 
 /* Bump when signatures or the alternatives they stand for change, so old files are simply not read. */
 #define CHOICES_FORMAT "clnas-algo-choices-1"
@@ -198,33 +197,29 @@ clnas_status clnas_algo_choices_load(clnas_algo_choices *c, const char *path, in
     return st;
 }
 
+/* mkdir -p of the directory holding path; a failure says how to choose another. */
 static clnas_status make_parent_dirs(const char *path, clnas_error *err)
 {
-    char buf[4096];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "path is too long: \"%.200s...\"", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            return clnas_error_set(err, CLNAS_ERR_IO, "cannot create directory \"%s\": %s (set CLNAS_CACHE_DIR to a "
-                                   "writable directory)", buf, strerror(errno));
-        *p = '/';
-    }
+    const char *slash = strrchr(path, '/');
+    if (!slash || slash == path)
+        return CLNAS_OK;
+    size_t n = (size_t)(slash - path);
+    char *dir = malloc(n + 1);
+    if (!dir)
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "%s: out of memory", path);
+    memcpy(dir, path, n);
+    dir[n] = '\0';
+    clnas_error made;
+    clnas_status st = clnas_dirs_make(dir, &made);
+    free(dir);
+    if (st != CLNAS_OK)
+        return clnas_error_set(err, st, "%s (set CLNAS_CACHE_DIR to a writable directory)", made.message);
     return CLNAS_OK;
 }
 
-clnas_status clnas_algo_choices_save(const clnas_algo_choices *c, const char *path, clnas_error *err)
+static int write_choices(FILE *f, void *ctx)
 {
-    clnas_status st = make_parent_dirs(path, err);
-    if (st != CLNAS_OK)
-        return st;
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return clnas_error_set(err, CLNAS_ERR_IO, "cannot write algorithm choices \"%s\": %s", tmp, strerror(errno));
+    const clnas_algo_choices *c = ctx;
     int ok = fprintf(f, "%s\n# signature\talgorithm\tkernel_ms\tclblast_ms\tclblast_ok\tnote\n", CHOICES_FORMAT) > 0;
     for (int i = 0; ok && i < c->count; i++) {
         const clnas_algo_record *r = &c->rec[i];
@@ -236,14 +231,17 @@ clnas_status clnas_algo_choices_save(const clnas_algo_choices *c, const char *pa
         ok = fprintf(f, "%s\t%s\t%.6g\t%.6g\t%d\t%s\n", r->sig, clnas_algo_name(r->algo), r->kernel_ms, r->clblast_ms,
                      r->clblast_ok ? 1 : 0, note) > 0;
     }
-    ok = fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        int e = errno;
-        remove(tmp);
-        return clnas_error_set(err, CLNAS_ERR_IO, "cannot write algorithm choices \"%s\": %s", path, strerror(e));
-    }
-    return CLNAS_OK;
+    return ok ? 0 : -1;
+}
+
+clnas_status clnas_algo_choices_save(const clnas_algo_choices *c, const char *path, clnas_error *err)
+{
+    clnas_status st = make_parent_dirs(path, err);
+    if (st == CLNAS_OK)
+        st = clnas_file_write_atomic(path, write_choices, (void *)c, err);
+    if (st != CLNAS_OK)
+        clnas_error_prefix(err, "algorithm choices");
+    return st;
 }
 
 /* ---- measurement ---- */

@@ -39,39 +39,34 @@ static void copy_trimmed(char *dst, size_t cap, const char *src)
         dst[--n] = '\0';
 }
 
-/* Strings may be longer than our fields: ask the size first, then truncate. */
-static cl_int platform_string(cl_platform_id platform, cl_platform_info param, char *dst, size_t cap)
+/* Strings may be longer than our fields: ask the size first, then truncate. Asks the device, or the platform when
+ * device is NULL. */
+static cl_int info_string(cl_platform_id platform, cl_device_id device, cl_uint param, char *dst, size_t cap)
 {
     size_t size = 0;
     dst[0] = '\0';
-    cl_int rc = clGetPlatformInfo(platform, param, 0, NULL, &size);
+    cl_int rc = device ? clGetDeviceInfo(device, param, 0, NULL, &size)
+                       : clGetPlatformInfo(platform, param, 0, NULL, &size);
     if (rc != CL_SUCCESS)
         return rc;
     char *buf = calloc(size + 1, 1);
     if (!buf)
         return CL_OUT_OF_HOST_MEMORY;
-    rc = clGetPlatformInfo(platform, param, size, buf, NULL);
+    rc = device ? clGetDeviceInfo(device, param, size, buf, NULL) : clGetPlatformInfo(platform, param, size, buf, NULL);
     if (rc == CL_SUCCESS)
         copy_trimmed(dst, cap, buf);
     free(buf);
     return rc;
 }
 
+static cl_int platform_string(cl_platform_id platform, cl_platform_info param, char *dst, size_t cap)
+{
+    return info_string(platform, NULL, param, dst, cap);
+}
+
 static cl_int device_string(cl_device_id device, cl_device_info param, char *dst, size_t cap)
 {
-    size_t size = 0;
-    dst[0] = '\0';
-    cl_int rc = clGetDeviceInfo(device, param, 0, NULL, &size);
-    if (rc != CL_SUCCESS)
-        return rc;
-    char *buf = calloc(size + 1, 1);
-    if (!buf)
-        return CL_OUT_OF_HOST_MEMORY;
-    rc = clGetDeviceInfo(device, param, size, buf, NULL);
-    if (rc == CL_SUCCESS)
-        copy_trimmed(dst, cap, buf);
-    free(buf);
-    return rc;
+    return info_string(NULL, device, param, dst, cap);
 }
 
 static const char *type_name(cl_device_type type)

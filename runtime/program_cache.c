@@ -1,19 +1,17 @@
 /* clnas — the program cache: OpenCL source -> built cl_program, in memory and as on-disk binaries per device. */
 #include "program_cache.h"
 
-#include <errno.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "cl_check.h"
-#include "hash.h"
 #include "clock.h"
+#include "file_io.h"
+#include "hash.h"
 
 #define CACHE_PATH_MAX 4096
 /* Bump when the key or the file layout changes, so old entries are simply never found. */
@@ -52,25 +50,13 @@ struct clnas_program_cache {
     clnas_program_cache_stats stats;
 };
 
-/* mkdir -p: creates every missing component; an existing directory is fine. */
+/* mkdir -p of a cache directory; a failure says how to choose another. */
 static clnas_status make_dirs(const char *path, clnas_error *err)
 {
-    char buf[CACHE_PATH_MAX];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "cache directory path is too long: \"%.200s...\"", path);
-    for (char *p = buf + 1; ; p++) {
-        if (*p == '/' || *p == '\0') {
-            char saved = *p;
-            *p = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-                return clnas_error_set(err, CLNAS_ERR_IO,
-                                       "cannot create cache directory \"%s\": %s (set CLNAS_CACHE_DIR to a writable "
-                                       "directory)", buf, strerror(errno));
-            *p = saved;
-            if (saved == '\0')
-                break;
-        }
-    }
+    clnas_error made;
+    if (clnas_dirs_make(path, &made) != CLNAS_OK)
+        return clnas_error_set(err, made.status, "cache directory %s (set CLNAS_CACHE_DIR to a writable directory)",
+                               made.message);
     struct stat st;
     if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
         return clnas_error_set(err, CLNAS_ERR_IO, "cache directory \"%s\" exists but is not a directory", path);
@@ -149,24 +135,17 @@ static uint64_t program_key(const clnas_device *dev, const char *source, const c
     return clnas_fnv1a64_str(CACHE_FORMAT, h);
 }
 
-/* Writes header + payload to <path>.tmp.<pid>, then renames it over path, so readers never see a torn file. */
-static int write_atomically(const char *path, const void *header, size_t header_size, const void *payload,
-                            size_t payload_size)
+/* An on-disk entry's content: its header, then the driver's binary. */
+typedef struct entry_parts {
+    const binary_header *header;
+    const unsigned char *binary;
+} entry_parts;
+
+static int write_entry(FILE *f, void *ctx)
 {
-    char tmp[CACHE_PATH_MAX + 128];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
-        return -1;
-    int ok = (header_size == 0 || fwrite(header, 1, header_size, f) == header_size)
-             && (payload_size == 0 || fwrite(payload, 1, payload_size, f) == payload_size) && fflush(f) == 0
-             && fsync(fileno(f)) == 0;
-    ok = fclose(f) == 0 && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        remove(tmp);
-        return -1;
-    }
-    return 0;
+    const entry_parts *e = ctx;
+    size_t size = (size_t)e->header->size;
+    return fwrite(e->header, sizeof *e->header, 1, f) == 1 && fwrite(e->binary, 1, size, f) == size ? 0 : -1;
 }
 
 static int add_program(clnas_program_cache *cache, uint64_t key, cl_program program)
@@ -188,26 +167,24 @@ static int add_program(clnas_program_cache *cache, uint64_t key, cl_program prog
 /* Reads and verifies an entry; returns a malloc'ed binary or NULL when absent or unusable. */
 static unsigned char *read_binary(const char *path, uint64_t key, size_t *size)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    char *text = NULL;
+    size_t n = 0;
+    clnas_error ignored;
+    if (clnas_file_read_all(path, &text, &n, &ignored) != CLNAS_OK)
         return NULL;
+    unsigned char *bin = (unsigned char *)text;
     binary_header h;
-    unsigned char *bin = NULL;
-    long file_size = -1;
-    if (fread(&h, sizeof h, 1, f) == 1 && memcmp(h.magic, BINARY_MAGIC, sizeof h.magic) == 0 && h.key == key
-        && fseek(f, 0, SEEK_END) == 0 && (file_size = ftell(f)) >= 0
-        && (uint64_t)file_size >= sizeof h && h.size == (uint64_t)file_size - sizeof h && h.size > 0
-        && fseek(f, (long)sizeof h, SEEK_SET) == 0) {
-        bin = malloc((size_t)h.size);
-        if (bin && (fread(bin, 1, (size_t)h.size, f) != (size_t)h.size
-                    || clnas_fnv1a64(bin, (size_t)h.size, CLNAS_FNV1A64_INIT) != h.checksum)) {
-            free(bin);
-            bin = NULL;
-        }
+    int ok = n > sizeof h;
+    if (ok)
+        memcpy(&h, bin, sizeof h);
+    ok = ok && memcmp(h.magic, BINARY_MAGIC, sizeof h.magic) == 0 && h.key == key && h.size == n - sizeof h
+         && clnas_fnv1a64(bin + sizeof h, (size_t)h.size, CLNAS_FNV1A64_INIT) == h.checksum;
+    if (!ok) {
+        free(bin);
+        return NULL;
     }
-    fclose(f);
-    if (bin)
-        *size = (size_t)h.size;
+    memmove(bin, bin + sizeof h, (size_t)h.size);
+    *size = (size_t)h.size;
     return bin;
 }
 
@@ -251,7 +228,9 @@ static void save_binary(const char *path, uint64_t key, cl_program program)
         h.key = key;
         h.size = size;
         h.checksum = clnas_fnv1a64(bin, size, CLNAS_FNV1A64_INIT);
-        write_atomically(path, &h, sizeof h, bin, size);
+        entry_parts parts = {&h, bin};
+        clnas_error ignored;
+        (void)clnas_file_write_atomic(path, write_entry, &parts, &ignored);
     }
     free(bin);
 }
@@ -284,10 +263,10 @@ static clnas_status report_build_failure(clnas_program_cache *cache, const char 
     char *log = build_log(cache->dev, program);
     const char *log_text = log && log[0] ? log : "(the driver gave no build log)";
 
-    clnas_error dir_err;
-    int saved = make_dirs(failed_dir, &dir_err) == CLNAS_OK
-                && write_atomically(source_path, NULL, 0, source, strlen(source)) == 0;
-    int log_saved = saved && write_atomically(log_path, NULL, 0, log_text, strlen(log_text)) == 0;
+    clnas_error save_err;
+    int saved = make_dirs(failed_dir, &save_err) == CLNAS_OK
+                && clnas_file_write_bytes_atomic(source_path, source, strlen(source), &save_err) == CLNAS_OK;
+    int log_saved = saved && clnas_file_write_bytes_atomic(log_path, log_text, strlen(log_text), &save_err) == CLNAS_OK;
 
     char source_note[CACHE_PATH_MAX + 128];
     if (saved)

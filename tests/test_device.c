@@ -44,13 +44,21 @@ static int find_pocl(const clnas_device_info *list, int n)
     return -1;
 }
 
+/* Every device the library lists; the caller free()s it. */
+static clnas_device_info *list_devices(int *n)
+{
+    clnas_error err = {0};
+    clnas_device_info *list = NULL;
+    *n = 0;
+    assert_int_equal(clnas_device_list(&list, n, &err), CLNAS_OK);
+    return list;
+}
+
 static void test_list_has_one_default(void **state)
 {
     (void)state;
-    clnas_error err = {0};
-    clnas_device_info *list = NULL;
     int n = 0;
-    assert_int_equal(clnas_device_list(&list, &n, &err), CLNAS_OK);
+    clnas_device_info *list = list_devices(&n);
     assert_true(n >= 1);
     int defaults = 0, first_gpu = -1;
     for (int i = 0; i < n; i++) {
@@ -108,9 +116,8 @@ static void test_open_by_index(void **state)
 {
     (void)state;
     clnas_error err = {0};
-    clnas_device_info *list = NULL;
     int n = 0;
-    assert_int_equal(clnas_device_list(&list, &n, &err), CLNAS_OK);
+    clnas_device_info *list = list_devices(&n);
     char selector[16];
     snprintf(selector, sizeof selector, "%d", n - 1);
     clnas_device *dev = NULL;
@@ -130,9 +137,8 @@ static void test_open_by_substring(void **state)
 {
     (void)state;
     clnas_error err = {0};
-    clnas_device_info *list = NULL;
     int n = 0;
-    assert_int_equal(clnas_device_list(&list, &n, &err), CLNAS_OK);
+    clnas_device_info *list = list_devices(&n);
     int pocl = find_pocl(list, n);
     free(list);
     if (pocl < 0)
@@ -150,9 +156,8 @@ static void test_no_match_lists_devices(void **state)
 {
     (void)state;
     clnas_error err = {0};
-    clnas_device_info *list = NULL;
     int n = 0;
-    assert_int_equal(clnas_device_list(&list, &n, &err), CLNAS_OK);
+    clnas_device_info *list = list_devices(&n);
     clnas_device *dev = NULL;
     assert_int_equal(clnas_device_open("no-such-device-zq", &dev, &err), CLNAS_ERR_NO_DEVICE);
     assert_int_equal(err.status, CLNAS_ERR_NO_DEVICE);

@@ -307,36 +307,6 @@ static void test_f64(void **state)
     assert_true(ok);
 }
 
-/* What has no GEMM form gets no alternative: ReLU folded into the input, convgemm with accum. */
-static void test_no_alternative(void **state)
-{
-    (void)state;
-    clnas_error err;
-    clnas_kernel_desc kd;
-    clnas_gemm_desc g;
-    clnas_conv_params relu = {4, 3, 5, 6, 6, 1, 1, 0, 1, 0};
-    assert_int_equal(clnas_op_conv_fwd_desc(&relu, &kd, &err), CLNAS_OK);
-    assert_int_equal(clnas_gemm_desc_conv_fwd(&relu, &kd, 0, &g, &err), CLNAS_OK);
-    assert_int_equal(g.nsteps, 0);
-    assert_int_equal(clnas_op_conv_bwd_data_desc(&relu, &kd, &err), CLNAS_OK);
-    assert_int_equal(clnas_gemm_desc_conv_bwd_data(&relu, &kd, 0, &g, &err), CLNAS_OK);
-    assert_int_equal(g.nsteps, 0);
-    clnas_conv_params acc3 = {4, 3, 5, 6, 6, 3, 1, 1, 0, 1};
-    assert_int_equal(clnas_op_conv_fwd_desc(&acc3, &kd, &err), CLNAS_OK);
-    assert_int_equal(clnas_gemm_desc_conv_fwd(&acc3, &kd, 0, &g, &err), CLNAS_OK);
-    assert_int_equal(g.nsteps, 0);
-    assert_int_equal(clnas_op_conv_bwd_filter_desc(&acc3, &kd, &err), CLNAS_OK);
-    assert_int_equal(clnas_gemm_desc_conv_bwd_filter(&acc3, &kd, 0, &g, &err), CLNAS_OK);
-    assert_int_equal(g.nsteps, 0);
-    /* a signature names the element type and the accumulation */
-    clnas_conv_params pw = {4, 3, 5, 6, 6, 1, 1, 0, 0, 1};
-    assert_int_equal(clnas_op_conv_fwd_desc(&pw, &kd, &err), CLNAS_OK);
-    assert_int_equal(clnas_gemm_desc_conv_fwd(&pw, &kd, 1, &g, &err), CLNAS_OK);
-    assert_string_equal(g.sig, "conv_fwd f64 n4 ci3 co5 6x6 k1 s1 p0 relu0 acc1");
-    assert_string_equal(clnas_clblast_status_name(-1016), "CLBlastInvalidLeadDimA");
-    assert_string_equal(clnas_clblast_status_name(-54), "CL_INVALID_WORK_GROUP_SIZE");
-}
-
 /* The measurement checks CLBlast's result before timing it: a failing call or a wrong result rules CLBlast out
  * (recorded with the reason), and the error of a failing call names the routine and CLBlast's status. */
 static void test_measure_rejects(void **state)
@@ -519,6 +489,80 @@ static void print_choices(const clnas_algo_choices *c)
     for (int i = 0; i < c->count; i++)
         printf("  %-58s kernel %8.3f ms  clblast %8.3f ms  -> %s%s%s\n", c->rec[i].sig, c->rec[i].kernel_ms,
                c->rec[i].clblast_ms, clnas_algo_name(c->rec[i].algo), c->rec[i].note[0] ? "; " : "", c->rec[i].note);
+}
+
+/* What has no GEMM form gets no alternative: ReLU folded into the input, convgemm with accum. */
+static void check_no_alternative_descs(void)
+{
+    clnas_error err;
+    clnas_kernel_desc kd;
+    clnas_gemm_desc g;
+    clnas_conv_params relu = {4, 3, 5, 6, 6, 1, 1, 0, 1, 0};
+    assert_int_equal(clnas_op_conv_fwd_desc(&relu, &kd, &err), CLNAS_OK);
+    assert_int_equal(clnas_gemm_desc_conv_fwd(&relu, &kd, 0, &g, &err), CLNAS_OK);
+    assert_int_equal(g.nsteps, 0);
+    assert_int_equal(clnas_op_conv_bwd_data_desc(&relu, &kd, &err), CLNAS_OK);
+    assert_int_equal(clnas_gemm_desc_conv_bwd_data(&relu, &kd, 0, &g, &err), CLNAS_OK);
+    assert_int_equal(g.nsteps, 0);
+    clnas_conv_params acc3 = {4, 3, 5, 6, 6, 3, 1, 1, 0, 1};
+    assert_int_equal(clnas_op_conv_fwd_desc(&acc3, &kd, &err), CLNAS_OK);
+    assert_int_equal(clnas_gemm_desc_conv_fwd(&acc3, &kd, 0, &g, &err), CLNAS_OK);
+    assert_int_equal(g.nsteps, 0);
+    assert_int_equal(clnas_op_conv_bwd_filter_desc(&acc3, &kd, &err), CLNAS_OK);
+    assert_int_equal(clnas_gemm_desc_conv_bwd_filter(&acc3, &kd, 0, &g, &err), CLNAS_OK);
+    assert_int_equal(g.nsteps, 0);
+    /* a signature names the element type and the accumulation */
+    clnas_conv_params pw = {4, 3, 5, 6, 6, 1, 1, 0, 0, 1};
+    assert_int_equal(clnas_op_conv_fwd_desc(&pw, &kd, &err), CLNAS_OK);
+    assert_int_equal(clnas_gemm_desc_conv_fwd(&pw, &kd, 1, &g, &err), CLNAS_OK);
+    assert_string_equal(g.sig, "conv_fwd f64 n4 ci3 co5 6x6 k1 s1 p0 relu0 acc1");
+    assert_string_equal(clnas_clblast_status_name(-1016), "CLBlastInvalidLeadDimA");
+    assert_string_equal(clnas_clblast_status_name(-54), "CL_INVALID_WORK_GROUP_SIZE");
+}
+
+/* A launch without a GEMM form runs the generated kernel even with CLBlast forced: no choice is made for it, it is
+ * not routed to CLBlast, and its kernel is ready; launches with a form do go to CLBlast. */
+static void test_no_alternative(void **state)
+{
+    device_fixture *f = *state;
+    check_no_alternative_descs();
+    clnas_error err;
+    clnas_net_config cfg;
+    small_config(&cfg);
+    clnas_plan *plan = NULL;
+    assert_int_equal(clnas_plan_compile(&cfg, &plan, &err), CLNAS_OK);
+    setenv("CLNAS_ALGO", "clblast", 1);
+    clnas_program_cache *cache = NULL;
+    assert_int_equal(clnas_program_cache_new(f->dev, f->dir, &cache, &err), CLNAS_OK);
+    clnas_executor *ex = executor_for(f, cache, plan, NULL);
+    int relu_convs = 0, with_form = 0;
+    for (int i = 0; i < plan->ntrain + plan->neval; i++) {
+        const clnas_plan_launch *l = i < plan->ntrain ? &plan->train[i] : &plan->eval[i - plan->ntrain];
+        if (l->gemm.nsteps > 0) {
+            with_form++;
+            if (!ex->use_gemm[i])
+                fail_msg("%s (%s) has a GEMM form but was not sent to CLBlast under CLNAS_ALGO=clblast", l->label,
+                         l->gemm.sig);
+            continue;
+        }
+        relu_convs += l->kind == CLNAS_NODE_CONV; /* nor_conv_*: the ReLU is folded into the conv's input */
+        if (ex->use_gemm[i])
+            fail_msg("%s has no GEMM form but is routed to CLBlast", l->label);
+        assert_non_null(ex->kernels[l->kernel]);
+    }
+    assert_true(relu_convs > 0);
+    assert_true(with_form > 0);
+    /* one choice per signature with a form, nothing recorded for the others */
+    assert_int_equal(ex->choices.count, distinct_sigs(plan));
+    for (int i = 0; i < ex->choices.count; i++)
+        assert_true(ex->choices.rec[i].sig[0] != '\0');
+    /* and the step runs: the kernels of the launches without a form are enqueued */
+    assert_int_equal(clnas_executor_run(ex, CLNAS_RUN_FORWARD, 0.0, &err), CLNAS_OK);
+    assert_int_equal(clnas_executor_finish(ex, &err), CLNAS_OK);
+    clnas_executor_free(ex);
+    clnas_program_cache_free(cache);
+    clnas_plan_free(plan);
+    unsetenv("CLNAS_ALGO");
 }
 
 static void test_choice_reused(void **state)

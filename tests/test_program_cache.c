@@ -188,13 +188,12 @@ static void test_build_failure(void **state)
     memcpy(path, at, n);
     path[n] = '\0';
     assert_non_null(strstr(path, "/failed/"));
-    FILE *saved = fopen(path, "rb");
-    assert_non_null(saved);
-    char text[sizeof BROKEN_SOURCE + 16];
-    size_t got = fread(text, 1, sizeof text, saved);
-    fclose(saved);
+    size_t got = 0;
+    char *text = test_read_file(path, &got);
+    assert_non_null(text);
     assert_int_equal(got, strlen(BROKEN_SOURCE));
     assert_memory_equal(text, BROKEN_SOURCE, got);
+    free(text);
 
     /* A long log is cut to fit the message, which then names the file holding all of it. */
     enum { LINES = 300 };
@@ -276,35 +275,32 @@ static void test_corrupt_binary_is_rebuilt(void **state)
     expect_disk_hit(f);
 
     /* Truncated: the first half of a valid entry. */
-    FILE *in = fopen(bin, "rb");
-    assert_non_null(in);
-    static unsigned char data[1 << 22];
-    size_t n = fread(data, 1, sizeof data, in);
-    fclose(in);
-    assert_true(n > 64 && n < sizeof data);
+    size_t n = 0;
+    unsigned char *data = (unsigned char *)test_read_file(bin, &n);
+    assert_non_null(data);
+    assert_true(n > 64);
     rewrite_file(bin, data, n / 2);
+    free(data);
     expect_rebuild(f);
 
     /* One flipped byte in the payload. */
-    in = fopen(bin, "rb");
-    assert_non_null(in);
-    n = fread(data, 1, sizeof data, in);
-    fclose(in);
+    data = (unsigned char *)test_read_file(bin, &n);
+    assert_non_null(data);
     data[n - 100] ^= 0x5a;
     rewrite_file(bin, data, n);
+    free(data);
     expect_rebuild(f);
 
     /* A well-formed entry (magic, key, size, checksum all right) whose payload the driver refuses. The header is
      * 8 bytes of magic, then key, size and checksum as native uint64. */
-    in = fopen(bin, "rb");
-    assert_non_null(in);
-    n = fread(data, 1, sizeof data, in);
-    fclose(in);
+    data = (unsigned char *)test_read_file(bin, &n);
+    assert_non_null(data);
     for (size_t i = 32; i < n; i++)
         data[i] = (unsigned char)(i * 37 + 11);
     uint64_t checksum = clnas_fnv1a64(data + 32, n - 32, CLNAS_FNV1A64_INIT);
     memcpy(data + 24, &checksum, sizeof checksum);
     rewrite_file(bin, data, n);
+    free(data);
     expect_rebuild(f);
 
     /* Empty. */

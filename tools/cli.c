@@ -12,6 +12,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "file_io.h"
+
 int cli_fail(const clnas_error *err)
 {
     fprintf(stderr, "clnas: %s\n", err->message[0] ? err->message : clnas_status_to_string(err->status));
@@ -75,20 +77,19 @@ int cli_double(const char *option, const char *text, double lo, double hi, doubl
     return 0;
 }
 
+static int write_text_line(FILE *f, void *text)
+{
+    return fputs(text, f) >= 0 && fputc('\n', f) != EOF ? 0 : -1;
+}
+
 int cli_write_json(const char *path, const struct cJSON *json)
 {
     char *text = cJSON_Print(json);
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = text ? fopen(tmp, "w") : NULL;
-    int ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
-    if (f)
-        ok = (fclose(f) == 0) && ok;
-    ok = ok && rename(tmp, path) == 0;
+    clnas_error err;
+    clnas_status st = text ? clnas_file_write_atomic(path, write_text_line, text, &err)
+                           : clnas_error_set(&err, CLNAS_ERR_NO_MEMORY, "%s: cannot write: out of memory", path);
     cJSON_free(text);
-    if (!ok)
-        fprintf(stderr, "clnas: cannot write %s\n", path);
-    return ok ? 0 : 1;
+    return st == CLNAS_OK ? 0 : cli_fail(&err);
 }
 
 /* The one piece of mutable global state in clnas: a signal handler can reach nothing else. */

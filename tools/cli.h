@@ -3,6 +3,7 @@
 #define CLNAS_CLI_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "clnas/status.h"
 
@@ -46,7 +47,7 @@ int cli_int(const char *option, const char *text, long lo, long hi, int *out);
 int cli_double(const char *option, const char *text, double lo, double hi, double *out);
 
 struct cJSON;
-/* Writes json and a newline to path through path.tmp renamed over it; returns 0, or 1 with a message printed. */
+/* Writes json and a newline to path atomically (clnas_file_write_atomic); returns 0, or 1 with the message printed. */
 int cli_write_json(const char *path, const struct cJSON *json);
 
 #endif
@@ -68,5 +69,9 @@ void cli_common_init(cli_common *c);
 /* Consumes argv[*i] when it is --arch, --channels, --cells, --batch, --device or --data; returns 1 when it
  * did, 0 when the option is not one of them, -1 on a bad value (message printed). */
 int cli_common_option(int argc, char **argv, int *i, cli_common *c);
+/* The head of a network command's option loop: argv[*i] is a shared option (cli_common_option: CLI_TAKEN, or
+ * CLI_BAD with the message printed), --help/-h (CLI_HELP, usage(stdout) printed) or the command's own (CLI_OWN). */
+typedef enum cli_step { CLI_OWN, CLI_TAKEN, CLI_HELP, CLI_BAD } cli_step;
+cli_step cli_common_or_help(int argc, char **argv, int *i, cli_common *c, void (*usage)(FILE *));
 /* Opens the device and its program cache, printing the error on failure (returns 0 on success). */
 int cli_open_device(const char *selector, clnas_device **dev, struct clnas_program_cache **cache);

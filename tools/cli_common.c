@@ -46,6 +46,17 @@ int cli_common_option(int argc, char **argv, int *i, cli_common *c)
     return 0;
 }
 
+cli_step cli_common_or_help(int argc, char **argv, int *i, cli_common *c, void (*usage)(FILE *))
+{
+    int r = cli_common_option(argc, argv, i, c);
+    if (r != 0)
+        return r < 0 ? CLI_BAD : CLI_TAKEN;
+    if (!cli_is_help(argv[*i]))
+        return CLI_OWN;
+    usage(stdout);
+    return CLI_HELP;
+}
+
 int cli_open_device(const char *selector, clnas_device **dev, struct clnas_program_cache **cache)
 {
     clnas_error err;

@@ -3,19 +3,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cjson/cJSON.h>
 
+#include "bench_device.h"
 #include "bench_report.h"
 #include "cli.h"
 #include "clnas/model.h"
-#include "clnas/rng.h"
-#include "executor.h"
 #include "model_build.h"
+#include "executor.h"
 #include "plan.h"
-#include "program_cache.h"
 #include "clock.h"
+#include "program_cache.h"
 
 static void usage(FILE *f)
 {
@@ -160,6 +159,101 @@ static cJSON *profile_json(const clnas_plan *plan, const step_profile *p, int st
     return j;
 }
 
+/* What `clnas bench train` takes from the command line. */
+typedef struct bench_args {
+    cli_common c;
+    int steps, warmup, json, profile;
+} bench_args;
+
+/* Parses argv[2..]; returns -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, bench_args *a)
+{
+    cli_common_init(&a->c);
+    a->steps = 20, a->warmup = 3, a->json = 0, a->profile = 0;
+    const char *v;
+    for (int i = 2; i < argc; i++) {
+        int r = cli_common_option(argc, argv, &i, &a->c);
+        if (r < 0)
+            return 2;
+        if (r > 0)
+            continue;
+        if (strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return 0;
+        } else if (strcmp(argv[i], "--json") == 0) {
+            a->json = 1;
+        } else if (strcmp(argv[i], "--profile") == 0) {
+            a->profile = 1;
+        } else if ((r = cli_opt(argc, argv, &i, "--steps", &v)) != 0) {
+            if (r < 0 || cli_int("--steps", v, 1, 1000000, &a->steps))
+                return 2;
+        } else if ((r = cli_opt(argc, argv, &i, "--warmup", &v)) != 0) {
+            if (r < 0 || cli_int("--warmup", v, 0, 1000000, &a->warmup))
+                return 2;
+        } else {
+            return cli_usage_error("bench", "unknown option '%s'", argv[i]);
+        }
+    }
+    if (!a->c.have_arch)
+        return cli_usage_error("bench", "--arch is required");
+    return -1;
+}
+
+/* What one run measured. */
+typedef struct bench_outcome {
+    double prepare_seconds; /* model + init + first batch */
+    clnas_bench_train_result r;
+    step_profile prof;      /* with --profile */
+} bench_outcome;
+
+static clnas_status run_bench(const bench_args *a, clnas_device *dev, struct clnas_program_cache *cache,
+                              clnas_model **model, bench_outcome *o, clnas_error *err)
+{
+    double t0 = clnas_clock_seconds();
+    if (clnas_bench_model_new(dev, cache, &a->c.cfg, model, err) != CLNAS_OK)
+        return err->status;
+    o->prepare_seconds = clnas_clock_seconds() - t0;
+    if (clnas_bench_train_steps(*model, a->warmup, a->steps, a->profile, &o->r, err) != CLNAS_OK)
+        return err->status;
+    if (a->profile && profile_collect(clnas_model_plan(*model), clnas_model_executor(*model), &o->prof) != 0)
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    return CLNAS_OK;
+}
+
+static void print_json(const bench_args *a, const char *arch, const char *device, const clnas_plan *plan,
+                       const bench_outcome *o)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "arch", arch);
+    cJSON_AddNumberToObject(j, "channels", a->c.cfg.channels);
+    cJSON_AddNumberToObject(j, "cells", a->c.cfg.cells);
+    cJSON_AddNumberToObject(j, "batch", a->c.cfg.batch);
+    cJSON_AddNumberToObject(j, "steps", a->steps);
+    cJSON_AddNumberToObject(j, "train_images_per_second", o->r.images_per_second);
+    cJSON_AddNumberToObject(j, "seconds_per_step", o->r.seconds_per_step);
+    cJSON_AddNumberToObject(j, "launches_per_step", plan->ntrain);
+    cJSON_AddNumberToObject(j, "prepare_seconds", o->prepare_seconds);
+    cJSON_AddStringToObject(j, "device", device);
+    cJSON_AddBoolToObject(j, "profiled", a->profile);
+    if (a->profile)
+        cJSON_AddItemToObject(j, "profile", profile_json(plan, &o->prof, a->steps));
+    char *text = cJSON_PrintUnformatted(j);
+    printf("%s\n", text);
+    cJSON_free(text);
+    cJSON_Delete(j);
+}
+
+static void print_text(const bench_args *a, const char *arch, const char *device, const clnas_plan *plan,
+                       const bench_outcome *o)
+{
+    printf("%s C=%d N=%d batch %d on %s\n", arch, a->c.cfg.channels, a->c.cfg.cells, a->c.cfg.batch, device);
+    printf("compile + kernels ready: %.2f s; %d launches per step\n", o->prepare_seconds, plan->ntrain);
+    printf("train images/s: %.1f  (%.1f ms per step over %d steps%s)\n", o->r.images_per_second,
+           1e3 * o->r.seconds_per_step, a->steps, a->profile ? ", profiled: slower than unprofiled" : "");
+    if (a->profile)
+        print_profile(plan, &o->prof, a->steps);
+}
+
 int cmd_bench(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -170,116 +264,26 @@ int cmd_bench(int argc, char **argv)
         return cmd_bench_device(argc, argv);
     if (strcmp(argv[1], "train") != 0)
         return cli_usage_error("bench", "unknown benchmark '%s' (available: train, device)", argv[1]);
-    cli_common c;
-    cli_common_init(&c);
-    int steps = 20, warmup = 3, json = 0, profile = 0;
-    const char *v;
-    for (int i = 2; i < argc; i++) {
-        int r = cli_common_option(argc, argv, &i, &c);
-        if (r < 0)
-            return 2;
-        if (r > 0)
-            continue;
-        if (strcmp(argv[i], "--help") == 0) {
-            usage(stdout);
-            return 0;
-        } else if (strcmp(argv[i], "--json") == 0) {
-            json = 1;
-        } else if (strcmp(argv[i], "--profile") == 0) {
-            profile = 1;
-        } else if ((r = cli_opt(argc, argv, &i, "--steps", &v)) != 0) {
-            if (r < 0 || cli_int("--steps", v, 1, 1000000, &steps))
-                return 2;
-        } else if ((r = cli_opt(argc, argv, &i, "--warmup", &v)) != 0) {
-            if (r < 0 || cli_int("--warmup", v, 0, 1000000, &warmup))
-                return 2;
-        } else {
-            return cli_usage_error("bench", "unknown option '%s'", argv[i]);
-        }
-    }
-    if (!c.have_arch)
-        return cli_usage_error("bench", "--arch is required");
+    bench_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc >= 0)
+        return rc;
     clnas_device *dev = NULL;
     struct clnas_program_cache *cache = NULL;
-    if (cli_open_device(c.device, &dev, &cache))
+    if (cli_open_device(a.c.device, &dev, &cache))
         return 1;
     clnas_error err;
     clnas_error_clear(&err);
     clnas_model *model = NULL;
-    int rc = 1;
-    size_t n = (size_t)c.cfg.batch * (size_t)c.cfg.in_channels * (size_t)c.cfg.height * (size_t)c.cfg.width;
-    float *images = malloc(n * sizeof *images);
-    int32_t *labels = malloc((size_t)c.cfg.batch * sizeof *labels);
-    clnas_rng rng;
-    clnas_rng_seed(&rng, 1);
-    for (size_t i = 0; i < n; i++)
-        images[i] = (float)clnas_rng_normal(&rng);
-    for (int i = 0; i < c.cfg.batch; i++)
-        labels[i] = (int32_t)clnas_rng_below(&rng, 10);
-    double t_compile = clnas_clock_seconds();
-    if (clnas_model_build(dev, cache, &c.cfg, &model, &err) != CLNAS_OK ||
-        clnas_model_init(model, 0, &err) != CLNAS_OK || clnas_model_set_batch(model, images, labels, &err) != CLNAS_OK)
-        goto done;
-    t_compile = clnas_clock_seconds() - t_compile;
-    clnas_executor *ex = clnas_model_executor(model);
-    for (int s = 0; s < warmup; s++)
-        if (clnas_model_step(model, 0.01, NULL, NULL, &err) != CLNAS_OK)
-            goto done;
-    if (clnas_executor_finish(ex, &err) != CLNAS_OK)
-        goto done;
-    ex->profile = profile;
-    double t0 = clnas_clock_seconds();
-    for (int s = 0; s < steps; s++)
-        if (clnas_model_step(model, 0.01, NULL, NULL, &err) != CLNAS_OK)
-            goto done;
-    if (clnas_executor_finish(ex, &err) != CLNAS_OK)
-        goto done;
-    double seconds = clnas_clock_seconds() - t0;
-    double ips = (double)steps * c.cfg.batch / seconds;
-    const clnas_plan *plan = clnas_model_plan(model);
-    step_profile prof;
-    if (profile && profile_collect(plan, ex, &prof) != 0) {
-        profile_free(&prof);
-        clnas_error_set(&err, CLNAS_ERR_NO_MEMORY, "out of memory");
-        goto done;
+    bench_outcome o;
+    memset(&o, 0, sizeof o);
+    rc = run_bench(&a, dev, cache, &model, &o, &err) == CLNAS_OK ? 0 : cli_fail(&err);
+    if (rc == 0) {
+        char arch[CLNAS_GENOTYPE_STR_MAX];
+        clnas_genotype_format(&a.c.cfg.genotype, arch, sizeof arch, NULL);
+        (a.json ? print_json : print_text)(&a, arch, dev->info.name, clnas_model_plan(model), &o);
     }
-    char arch[CLNAS_GENOTYPE_STR_MAX];
-    clnas_genotype_format(&c.cfg.genotype, arch, sizeof arch, NULL);
-    if (json) {
-        cJSON *j = cJSON_CreateObject();
-        cJSON_AddStringToObject(j, "arch", arch);
-        cJSON_AddNumberToObject(j, "channels", c.cfg.channels);
-        cJSON_AddNumberToObject(j, "cells", c.cfg.cells);
-        cJSON_AddNumberToObject(j, "batch", c.cfg.batch);
-        cJSON_AddNumberToObject(j, "steps", steps);
-        cJSON_AddNumberToObject(j, "train_images_per_second", ips);
-        cJSON_AddNumberToObject(j, "seconds_per_step", seconds / steps);
-        cJSON_AddNumberToObject(j, "launches_per_step", plan->ntrain);
-        cJSON_AddNumberToObject(j, "prepare_seconds", t_compile);
-        cJSON_AddStringToObject(j, "device", dev->info.name);
-        cJSON_AddBoolToObject(j, "profiled", profile);
-        if (profile)
-            cJSON_AddItemToObject(j, "profile", profile_json(plan, &prof, steps));
-        char *text = cJSON_PrintUnformatted(j);
-        printf("%s\n", text);
-        cJSON_free(text);
-        cJSON_Delete(j);
-    } else {
-        printf("%s C=%d N=%d batch %d on %s\n", arch, c.cfg.channels, c.cfg.cells, c.cfg.batch, dev->info.name);
-        printf("compile + kernels ready: %.2f s; %d launches per step\n", t_compile, plan->ntrain);
-        printf("train images/s: %.1f  (%.1f ms per step over %d steps%s)\n", ips, 1e3 * seconds / steps, steps,
-               profile ? ", profiled: slower than unprofiled" : "");
-        if (profile)
-            print_profile(plan, &prof, steps);
-    }
-    if (profile)
-        profile_free(&prof);
-    rc = 0;
-done:
-    if (rc)
-        cli_fail(&err);
-    free(images);
-    free(labels);
+    profile_free(&o.prof);
     clnas_model_free(model);
     clnas_program_cache_free(cache);
     clnas_device_free(dev);

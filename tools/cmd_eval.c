@@ -26,15 +26,13 @@ int cmd_eval(int argc, char **argv)
     cli_common_init(&c);
     const char *weights = NULL, *result_path = NULL;
     for (int i = 1; i < argc; i++) {
-        int r = cli_common_option(argc, argv, &i, &c);
-        if (r < 0)
-            return 2;
-        if (r > 0)
+        cli_step step = cli_common_or_help(argc, argv, &i, &c, usage);
+        if (step == CLI_HELP || step == CLI_BAD)
+            return step == CLI_HELP ? 0 : 2;
+        if (step == CLI_TAKEN)
             continue;
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            usage(stdout);
-            return 0;
-        } else if ((r = cli_opt(argc, argv, &i, "--weights", &weights)) != 0) {
+        int r;
+        if ((r = cli_opt(argc, argv, &i, "--weights", &weights)) != 0) {
             if (r < 0)
                 return 2;
         } else if ((r = cli_opt(argc, argv, &i, "--result", &result_path)) != 0) {

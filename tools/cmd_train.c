@@ -8,8 +8,9 @@
 #include "cli.h"
 #include "clnas/data.h"
 #include "clnas/model.h"
-#include "clnas/train.h"
 #include "model_build.h"
+#include "clnas/train.h"
+#include "file_io.h"
 #include "program_cache.h"
 
 static void usage(FILE *f)
@@ -58,17 +59,15 @@ static int read_best_arch(const char *dir, clnas_genotype *out)
 {
     char path[1100];
     snprintf(path, sizeof path, "%s/best.json", dir);
-    FILE *f = fopen(path, "rb");
-    char text[4096];
-    size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
-    if (f)
-        fclose(f);
-    text[n] = '\0';
-    cJSON *j = n ? cJSON_Parse(text) : NULL;
-    const cJSON *arch = cJSON_GetObjectItemCaseSensitive(j, "arch");
+    char *text = NULL;
+    size_t n = 0;
     clnas_error err;
+    int readable = clnas_file_read_all(path, &text, &n, &err) == CLNAS_OK;
+    cJSON *j = n ? cJSON_Parse(text) : NULL;
+    free(text);
+    const cJSON *arch = cJSON_GetObjectItemCaseSensitive(j, "arch");
     int rc = 0;
-    if (!f) {
+    if (!readable) {
         fprintf(stderr, "clnas: %s: cannot read it (is %s a search run directory?)\n", path, dir);
         rc = 1;
     } else if (!cJSON_IsString(arch)) {
@@ -84,188 +83,243 @@ static int read_best_arch(const char *dir, clnas_genotype *out)
     return rc;
 }
 
-int cmd_train(int argc, char **argv)
-{
+/* Everything `clnas train` takes from the command line. */
+typedef struct train_args {
     cli_common c;
-    cli_common_init(&c);
     clnas_train_options opt;
-    clnas_train_options_default(&opt);
-    int val = 0, subset = 0, quiet = 0, seed = 0, have_mean = 0, have_std = 0;
-    double mean = 0, std = 0;
-    const char *init = NULL, *save = NULL, *result_path = NULL, *from = NULL, *v;
+    int val, subset, quiet, seed, have_mean, have_std;
+    double mean, std;
+    const char *init, *save, *result_path, *from;
+} train_args;
+
+/* One option of train's own at argv[*i]: 1 when taken, 0 when unknown, -1 on a bad value (message printed). */
+static int train_option(int argc, char **argv, int *i, train_args *a)
+{
+    const char *v;
+    int r;
+    if (strcmp(argv[*i], "--quiet") == 0)
+        return a->quiet = 1;
+    if ((r = cli_opt(argc, argv, i, "--epochs", &v)) != 0)
+        return r < 0 || cli_int("--epochs", v, 1, 100000, &a->opt.epochs) ? -1 : 1;
+    if ((r = cli_opt(argc, argv, i, "--steps", &v)) != 0)
+        return r < 0 || cli_int("--steps", v, 1, 100000000, &a->opt.steps) ? -1 : 1;
+    if ((r = cli_opt(argc, argv, i, "--lr", &v)) != 0)
+        return r < 0 || cli_double("--lr", v, 0, 100, &a->opt.lr) ? -1 : 1;
+    if ((r = cli_opt(argc, argv, i, "--seed", &v)) != 0)
+        return r < 0 || cli_int("--seed", v, 0, 2147483647, &a->seed) ? -1 : 1;
+    if ((r = cli_opt(argc, argv, i, "--val", &v)) != 0)
+        return r < 0 || cli_int("--val", v, 0, 100000000, &a->val) ? -1 : 1;
+    if ((r = cli_opt(argc, argv, i, "--train-subset", &v)) != 0)
+        return r < 0 || cli_int("--train-subset", v, 1, 100000000, &a->subset) ? -1 : 1;
+    if ((r = cli_opt(argc, argv, i, "--mean", &v)) != 0)
+        return r < 0 || cli_double("--mean", v, -1e3, 1e3, &a->mean) ? -1 : (a->have_mean = 1);
+    if ((r = cli_opt(argc, argv, i, "--std", &v)) != 0)
+        return r < 0 || cli_double("--std", v, 1e-6, 1e3, &a->std) ? -1 : (a->have_std = 1);
+    if ((r = cli_opt(argc, argv, i, "--from", &a->from)) != 0 || (r = cli_opt(argc, argv, i, "--init", &a->init)) != 0
+        || (r = cli_opt(argc, argv, i, "--save", &a->save)) != 0
+        || (r = cli_opt(argc, argv, i, "--result", &a->result_path)) != 0)
+        return r;
+    return 0;
+}
+
+/* Parses the command line and resolves --from; returns -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, train_args *a)
+{
+    memset(a, 0, sizeof *a);
+    cli_common_init(&a->c);
+    clnas_train_options_default(&a->opt);
     for (int i = 1; i < argc; i++) {
-        int r = cli_common_option(argc, argv, &i, &c);
+        cli_step step = cli_common_or_help(argc, argv, &i, &a->c, usage);
+        if (step == CLI_HELP || step == CLI_BAD)
+            return step == CLI_HELP ? 0 : 2;
+        if (step == CLI_TAKEN)
+            continue;
+        int r = train_option(argc, argv, &i, a);
         if (r < 0)
             return 2;
-        if (r > 0)
-            continue;
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            usage(stdout);
-            return 0;
-        } else if (strcmp(argv[i], "--quiet") == 0) {
-            quiet = 1;
-        } else if ((r = cli_opt(argc, argv, &i, "--epochs", &v)) != 0) {
-            if (r < 0 || cli_int("--epochs", v, 1, 100000, &opt.epochs))
-                return 2;
-        } else if ((r = cli_opt(argc, argv, &i, "--steps", &v)) != 0) {
-            if (r < 0 || cli_int("--steps", v, 1, 100000000, &opt.steps))
-                return 2;
-        } else if ((r = cli_opt(argc, argv, &i, "--lr", &v)) != 0) {
-            if (r < 0 || cli_double("--lr", v, 0, 100, &opt.lr))
-                return 2;
-        } else if ((r = cli_opt(argc, argv, &i, "--seed", &v)) != 0) {
-            if (r < 0 || cli_int("--seed", v, 0, 2147483647, &seed))
-                return 2;
-        } else if ((r = cli_opt(argc, argv, &i, "--val", &v)) != 0) {
-            if (r < 0 || cli_int("--val", v, 0, 100000000, &val))
-                return 2;
-        } else if ((r = cli_opt(argc, argv, &i, "--train-subset", &v)) != 0) {
-            if (r < 0 || cli_int("--train-subset", v, 1, 100000000, &subset))
-                return 2;
-        } else if ((r = cli_opt(argc, argv, &i, "--mean", &v)) != 0) {
-            if (r < 0 || cli_double("--mean", v, -1e3, 1e3, &mean))
-                return 2;
-            have_mean = 1;
-        } else if ((r = cli_opt(argc, argv, &i, "--std", &v)) != 0) {
-            if (r < 0 || cli_double("--std", v, 1e-6, 1e3, &std))
-                return 2;
-            have_std = 1;
-        } else if ((r = cli_opt(argc, argv, &i, "--from", &from)) != 0) {
-            if (r < 0)
-                return 2;
-        } else if ((r = cli_opt(argc, argv, &i, "--init", &init)) != 0) {
-            if (r < 0)
-                return 2;
-        } else if ((r = cli_opt(argc, argv, &i, "--save", &save)) != 0) {
-            if (r < 0)
-                return 2;
-        } else if ((r = cli_opt(argc, argv, &i, "--result", &result_path)) != 0) {
-            if (r < 0)
-                return 2;
-        } else {
+        if (r == 0)
             return cli_usage_error("train", "unknown option '%s'", argv[i]);
-        }
     }
-    if (from && c.have_arch)
+    if (a->from && a->c.have_arch)
         return cli_usage_error("train", "--from DIR names the architecture: drop --arch");
-    if (from && read_best_arch(from, &c.cfg.genotype))
+    if (a->from && read_best_arch(a->from, &a->c.cfg.genotype))
         return 1;
-    if (!c.have_arch && !from)
+    if (!a->c.have_arch && !a->from)
         return cli_usage_error("train", "--arch (or --from DIR) is required");
+    return -1;
+}
 
-    clnas_error err;
-    clnas_error_clear(&err);
-    clnas_dataset full = {0}, train = {0}, valset = {0}, test = {0}, sub = {0};
-    if (clnas_dataset_load_dir(c.data_dir, CLNAS_SPLIT_TRAIN, &full, &err) != CLNAS_OK ||
-        clnas_dataset_load_dir(c.data_dir, CLNAS_SPLIT_TEST, &test, &err) != CLNAS_OK ||
-        clnas_dataset_split(&full, val, (uint64_t)seed, &train, &valset, &err) != CLNAS_OK)
-        return cli_fail(&err);
-    const clnas_dataset *train_data = &train;
-    if (subset && subset < train.count) {
-        if (clnas_dataset_head(&train, subset, &sub, &err) != CLNAS_OK)
-            return cli_fail(&err);
-        train_data = &sub;
-    }
-    if (train.channels == 1) {
-        opt.mean[0] = CLNAS_FASHION_MNIST_MEAN;
-        opt.std[0] = CLNAS_FASHION_MNIST_STD;
-    } else if (clnas_dataset_channel_stats(&train, opt.mean, opt.std, &err) != CLNAS_OK) {
-        return cli_fail(&err);
-    }
-    for (int ch = 0; ch < train.channels && ch < CLNAS_BATCHER_MAX_CHANNELS; ch++) {
-        if (have_mean)
-            opt.mean[ch] = mean;
-        if (have_std)
-            opt.std[ch] = std;
-    }
-    c.cfg.in_channels = train.channels;
-    c.cfg.height = train.height;
-    c.cfg.width = train.width;
-    c.cfg.classes = train.classes > 10 ? train.classes : 10;
-    opt.seed = (uint64_t)seed;
+/* The splits of the data directory: the training set (after the hold-out, maybe cut), validation and test. */
+typedef struct train_data {
+    clnas_dataset full, train, valset, test, sub;
+    const clnas_dataset *train_data; /* train, or sub with --train-subset */
+} train_data;
 
-    clnas_device *dev = NULL;
-    struct clnas_program_cache *cache = NULL;
-    if (cli_open_device(c.device, &dev, &cache))
-        return 1;
+static void train_data_free(train_data *d)
+{
+    clnas_dataset_free(&d->full);
+    clnas_dataset_free(&d->train);
+    clnas_dataset_free(&d->valset);
+    clnas_dataset_free(&d->test);
+    clnas_dataset_free(&d->sub);
+}
+
+/* Loads the splits, sets the normalisation and the network's input shape from them. */
+static clnas_status load_data(train_args *a, train_data *d, clnas_error *err)
+{
+    memset(d, 0, sizeof *d);
+    if (clnas_dataset_load_dir(a->c.data_dir, CLNAS_SPLIT_TRAIN, &d->full, err) != CLNAS_OK ||
+        clnas_dataset_load_dir(a->c.data_dir, CLNAS_SPLIT_TEST, &d->test, err) != CLNAS_OK ||
+        clnas_dataset_split(&d->full, a->val, (uint64_t)a->seed, &d->train, &d->valset, err) != CLNAS_OK)
+        return err->status;
+    d->train_data = &d->train;
+    if (a->subset && a->subset < d->train.count) {
+        if (clnas_dataset_head(&d->train, a->subset, &d->sub, err) != CLNAS_OK)
+            return err->status;
+        d->train_data = &d->sub;
+    }
+    clnas_train_options *opt = &a->opt;
+    if (d->train.channels == 1) {
+        opt->mean[0] = CLNAS_FASHION_MNIST_MEAN;
+        opt->std[0] = CLNAS_FASHION_MNIST_STD;
+    } else if (clnas_dataset_channel_stats(&d->train, opt->mean, opt->std, err) != CLNAS_OK) {
+        return err->status;
+    }
+    for (int ch = 0; ch < d->train.channels && ch < CLNAS_BATCHER_MAX_CHANNELS; ch++) {
+        if (a->have_mean)
+            opt->mean[ch] = a->mean;
+        if (a->have_std)
+            opt->std[ch] = a->std;
+    }
+    a->c.cfg.in_channels = d->train.channels;
+    a->c.cfg.height = d->train.height;
+    a->c.cfg.width = d->train.width;
+    a->c.cfg.classes = d->train.classes > 10 ? d->train.classes : 10;
+    opt->seed = (uint64_t)a->seed;
+    return CLNAS_OK;
+}
+
+/* What a finished run measured. */
+typedef struct train_outcome {
     char arch[CLNAS_GENOTYPE_STR_MAX];
-    clnas_genotype_format(&c.cfg.genotype, arch, sizeof arch, NULL);
-    fprintf(stderr, "clnas: training %s  C=%d N=%d batch %d on %s\n", arch, c.cfg.channels, c.cfg.cells,
-            c.cfg.batch, dev->info.name);
-    clnas_model *model = NULL;
-    int rc = 1;
-    clnas_train_result res = {0};
-    double test_acc = 0, test_loss = 0, val_acc = -1, val_loss = 0;
-    if (clnas_model_build(dev, cache, &c.cfg, &model, &err) != CLNAS_OK ||
-        (init ? clnas_model_load(model, init, &err) : clnas_model_init(model, (uint64_t)seed, &err)) != CLNAS_OK)
-        goto done;
+    clnas_train_result res;
+    double test_acc, test_loss, val_acc, val_loss;
+} train_outcome;
+
+/* Builds the model, trains it, evaluates it on validation and test, saves the weights. */
+static clnas_status train_and_test(const train_args *a, const train_data *d, clnas_device *dev,
+                                   struct clnas_program_cache *cache, clnas_model **model, train_outcome *o,
+                                   clnas_error *err)
+{
+    clnas_train_options opt = a->opt;
+    if (clnas_model_build(dev, cache, &a->c.cfg, model, err) != CLNAS_OK ||
+        (a->init ? clnas_model_load(*model, a->init, err) : clnas_model_init(*model, (uint64_t)a->seed, err))
+            != CLNAS_OK)
+        return err->status;
     clnas_program_cache_stats cs;
     clnas_program_cache_stats_get(cache, &cs);
     fprintf(stderr, "clnas: %ld parameters; kernels ready (%d built, %d from disk, %.1f s)\n",
-            clnas_model_param_count(model), cs.builds, cs.disk_hits, cs.build_seconds);
-    if (!quiet)
+            clnas_model_param_count(*model), cs.builds, cs.disk_hits, cs.build_seconds);
+    if (!a->quiet)
         opt.progress = print_progress;
     opt.stop = cli_catch_interrupt();
-    clnas_status st = clnas_train(model, train_data, &opt, &res, &err);
+    clnas_status st = clnas_train(*model, d->train_data, &opt, &o->res, err);
     cli_release_interrupt();
     if (st != CLNAS_OK)
-        goto done;
-    if (res.stopped)
-        fprintf(stderr, "clnas: stopped after %d steps (Ctrl-C)\n", res.steps);
-    if (valset.count > 0 && clnas_evaluate(model, &valset, opt.mean, opt.std, &val_acc, &val_loss, &err) != CLNAS_OK)
-        goto done;
-    if (clnas_evaluate(model, &test, opt.mean, opt.std, &test_acc, &test_loss, &err) != CLNAS_OK)
-        goto done;
-    if (save && clnas_model_save(model, save, &err) != CLNAS_OK)
-        goto done;
-    printf("arch %s\n", arch);
-    printf("steps %d  train loss %.4f  train acc %.4f  %.1f images/s  %.1f s\n", res.steps, res.final_loss,
-           res.train_accuracy, res.train_images_per_second, res.seconds);
-    if (valset.count > 0)
-        printf("validation accuracy %.4f (%d images)\n", val_acc, valset.count);
-    printf("test accuracy %.4f (%d images)  test loss %.4f\n", test_acc, test.count, test_loss);
-    rc = 0;
-    if (result_path) {
-        cJSON *j = cJSON_CreateObject();
-        cJSON_AddStringToObject(j, "arch", arch);
-        cJSON_AddNumberToObject(j, "channels", c.cfg.channels);
-        cJSON_AddNumberToObject(j, "cells", c.cfg.cells);
-        cJSON_AddNumberToObject(j, "epochs", res.epochs);
-        cJSON_AddNumberToObject(j, "steps", res.steps);
-        cJSON_AddNumberToObject(j, "batch", c.cfg.batch);
-        cJSON_AddNumberToObject(j, "lr", opt.lr);
-        cJSON_AddNumberToObject(j, "seed", seed);
-        cJSON_AddNumberToObject(j, "params", (double)clnas_model_param_count(model));
-        cJSON_AddNumberToObject(j, "test_accuracy", test_acc);
-        cJSON_AddNumberToObject(j, "test_loss", test_loss);
-        if (valset.count > 0) {
-            cJSON_AddNumberToObject(j, "val_accuracy", val_acc);
-            cJSON_AddNumberToObject(j, "val_images", valset.count);
-        }
-        cJSON_AddNumberToObject(j, "train_loss", res.final_loss);
-        cJSON_AddNumberToObject(j, "train_accuracy", res.train_accuracy);
-        cJSON_AddNumberToObject(j, "train_images", train_data->count);
-        cJSON_AddNumberToObject(j, "train_images_per_second", res.train_images_per_second);
-        cJSON_AddNumberToObject(j, "seconds", res.seconds);
-        cJSON_AddBoolToObject(j, "stopped", res.stopped);
-        cJSON *norm = cJSON_AddObjectToObject(j, "normalization");
-        cJSON_AddItemToObject(norm, "mean", cJSON_CreateDoubleArray(opt.mean, train.channels));
-        cJSON_AddItemToObject(norm, "std", cJSON_CreateDoubleArray(opt.std, train.channels));
-        cJSON_AddStringToObject(j, "data", c.data_dir);
-        cJSON_AddStringToObject(j, "device", dev->info.name);
-        rc = cli_write_json(result_path, j);
-        cJSON_Delete(j);
+        return st;
+    if (o->res.stopped)
+        fprintf(stderr, "clnas: stopped after %d steps (Ctrl-C)\n", o->res.steps);
+    if (d->valset.count > 0 &&
+        clnas_evaluate(*model, &d->valset, opt.mean, opt.std, &o->val_acc, &o->val_loss, err) != CLNAS_OK)
+        return err->status;
+    if (clnas_evaluate(*model, &d->test, opt.mean, opt.std, &o->test_acc, &o->test_loss, err) != CLNAS_OK)
+        return err->status;
+    if (a->save && clnas_model_save(*model, a->save, err) != CLNAS_OK)
+        return err->status;
+    return CLNAS_OK;
+}
+
+static void print_outcome(const train_data *d, const train_outcome *o)
+{
+    printf("arch %s\n", o->arch);
+    printf("steps %d  train loss %.4f  train acc %.4f  %.1f images/s  %.1f s\n", o->res.steps, o->res.final_loss,
+           o->res.train_accuracy, o->res.train_images_per_second, o->res.seconds);
+    if (d->valset.count > 0)
+        printf("validation accuracy %.4f (%d images)\n", o->val_acc, d->valset.count);
+    printf("test accuracy %.4f (%d images)  test loss %.4f\n", o->test_acc, d->test.count, o->test_loss);
+}
+
+/* The --result summary. */
+static int write_result(const train_args *a, const train_data *d, const train_outcome *o, const clnas_model *model,
+                        const char *device_name)
+{
+    const clnas_train_result *res = &o->res;
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "arch", o->arch);
+    cJSON_AddNumberToObject(j, "channels", a->c.cfg.channels);
+    cJSON_AddNumberToObject(j, "cells", a->c.cfg.cells);
+    cJSON_AddNumberToObject(j, "epochs", res->epochs);
+    cJSON_AddNumberToObject(j, "steps", res->steps);
+    cJSON_AddNumberToObject(j, "batch", a->c.cfg.batch);
+    cJSON_AddNumberToObject(j, "lr", a->opt.lr);
+    cJSON_AddNumberToObject(j, "seed", a->seed);
+    cJSON_AddNumberToObject(j, "params", (double)clnas_model_param_count(model));
+    cJSON_AddNumberToObject(j, "test_accuracy", o->test_acc);
+    cJSON_AddNumberToObject(j, "test_loss", o->test_loss);
+    if (d->valset.count > 0) {
+        cJSON_AddNumberToObject(j, "val_accuracy", o->val_acc);
+        cJSON_AddNumberToObject(j, "val_images", d->valset.count);
     }
-done:
-    if (rc && err.message[0])
+    cJSON_AddNumberToObject(j, "train_loss", res->final_loss);
+    cJSON_AddNumberToObject(j, "train_accuracy", res->train_accuracy);
+    cJSON_AddNumberToObject(j, "train_images", d->train_data->count);
+    cJSON_AddNumberToObject(j, "train_images_per_second", res->train_images_per_second);
+    cJSON_AddNumberToObject(j, "seconds", res->seconds);
+    cJSON_AddBoolToObject(j, "stopped", res->stopped);
+    cJSON *norm = cJSON_AddObjectToObject(j, "normalization");
+    cJSON_AddItemToObject(norm, "mean", cJSON_CreateDoubleArray(a->opt.mean, d->train.channels));
+    cJSON_AddItemToObject(norm, "std", cJSON_CreateDoubleArray(a->opt.std, d->train.channels));
+    cJSON_AddStringToObject(j, "data", a->c.data_dir);
+    cJSON_AddStringToObject(j, "device", device_name);
+    int rc = cli_write_json(a->result_path, j);
+    cJSON_Delete(j);
+    return rc;
+}
+
+int cmd_train(int argc, char **argv)
+{
+    train_args a;
+    int rc = parse_args(argc, argv, &a);
+    if (rc >= 0)
+        return rc;
+    clnas_error err;
+    clnas_error_clear(&err);
+    train_data d;
+    if (load_data(&a, &d, &err) != CLNAS_OK) {
+        train_data_free(&d);
+        return cli_fail(&err);
+    }
+    clnas_device *dev = NULL;
+    struct clnas_program_cache *cache = NULL;
+    if (cli_open_device(a.c.device, &dev, &cache)) {
+        train_data_free(&d);
+        return 1;
+    }
+    train_outcome o = {.val_acc = -1};
+    clnas_genotype_format(&a.c.cfg.genotype, o.arch, sizeof o.arch, NULL);
+    fprintf(stderr, "clnas: training %s  C=%d N=%d batch %d on %s\n", o.arch, a.c.cfg.channels, a.c.cfg.cells,
+            a.c.cfg.batch, dev->info.name);
+    clnas_model *model = NULL;
+    rc = 1;
+    if (train_and_test(&a, &d, dev, cache, &model, &o, &err) == CLNAS_OK) {
+        print_outcome(&d, &o);
+        rc = a.result_path ? write_result(&a, &d, &o, model, dev->info.name) : 0;
+    } else if (err.message[0]) {
         cli_fail(&err);
+    }
     clnas_model_free(model);
     clnas_program_cache_free(cache);
     clnas_device_free(dev);
-    clnas_dataset_free(&full);
-    clnas_dataset_free(&train);
-    clnas_dataset_free(&valset);
-    clnas_dataset_free(&test);
-    clnas_dataset_free(&sub);
+    train_data_free(&d);
     return rc;
 }

@@ -6,33 +6,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clnas/device.h"
+
 #define KH_GUARD 37 /* poisoned elements before and after every tensor */
 
 int kh_open(kh_ctx *k)
 {
     memset(k, 0, sizeof *k);
-    cl_platform_id platforms[8];
-    cl_uint np = 0;
-    if (clGetPlatformIDs(8, platforms, &np) != CL_SUCCESS || np == 0) {
-        fprintf(stderr, "kh_open: no OpenCL platform\n");
+    /* the library's selection: CLNAS_DEVICE as an index or a name, else the default device */
+    clnas_device *dev = NULL;
+    clnas_error err;
+    if (clnas_device_open(NULL, &dev, &err) != CLNAS_OK) {
+        fprintf(stderr, "kh_open: %s\n", err.message);
         return -1;
     }
-    int want = getenv("CLNAS_DEVICE") ? atoi(getenv("CLNAS_DEVICE")) : 0, seen = 0, found = 0;
-    for (cl_uint p = 0; p < np && !found; p++) {
-        cl_device_id devs[16];
-        cl_uint nd = 0;
-        if (clGetDeviceIDs(platforms[p], CL_DEVICE_TYPE_ALL, 16, devs, &nd) != CL_SUCCESS)
-            continue;
-        for (cl_uint d = 0; d < nd && !found; d++, seen++)
-            if (seen == want) {
-                k->device = devs[d];
-                found = 1;
-            }
-    }
-    if (!found) {
-        fprintf(stderr, "kh_open: no device %d\n", want);
-        return -1;
-    }
+    k->device = dev->id; /* a root device: valid after its context is gone */
+    clnas_device_free(dev);
     cl_int rc;
     k->context = clCreateContext(NULL, 1, &k->device, NULL, NULL, &rc);
     if (rc != CL_SUCCESS)

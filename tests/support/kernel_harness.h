@@ -17,7 +17,7 @@ typedef struct kh_ctx {
     int has_fp64;
 } kh_ctx;
 
-/* Opens the first OpenCL device (or the one CLNAS_DEVICE names by index). Returns 0 on success. */
+/* Opens the device clnas_device_open(NULL) picks (CLNAS_DEVICE, else the default). Returns 0 on success. */
 int kh_open(kh_ctx *k);
 void kh_close(kh_ctx *k);
 
