@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "search.h"
+#include "trials.h"
 #include "table_gen.h"
 #include "scratch_dir.h"
 

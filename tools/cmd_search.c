@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "cli.h"
-#include "search.h"
+#include "trials.h"
 #include "search_setup.h"
 #include "search_view.h"
 

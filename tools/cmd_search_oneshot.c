@@ -12,7 +12,7 @@
 
 #include "cli.h"
 #include "clnas/train.h"
-#include "search.h"
+#include "trials.h"
 #include "search_setup.h"
 #include "search_view.h"
 #include "spos.h"

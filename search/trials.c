@@ -1,6 +1,6 @@
 /* clnas — the search loop. Resuming replays the journal through the strategy (which checks each proposal
  * against the journal), so a resumed search continues exactly where the stopped one was. */
-#include "search.h"
+#include "trials.h"
 
 #include <errno.h>
 #include <math.h>
