@@ -81,8 +81,8 @@ static clnas_status observe(const clnas_strategy_ops *s, void *state, const clna
     return s->observe(state, &e->arch, succeeded(e) ? e->fitness : NAN, err);
 }
 
-clnas_status clnas_search_run(const clnas_strategy_ops *strategy, void *state, clnas_evaluator *evaluator,
-                              const clnas_search_options *opt, clnas_search_summary *summary, clnas_error *err)
+clnas_status clnas_trials_run(const clnas_strategy_ops *strategy, void *state, clnas_evaluator *evaluator,
+                              const clnas_trials_options *opt, clnas_trials_summary *summary, clnas_error *err)
 {
     memset(summary, 0, sizeof *summary);
     summary->best_trial = -1;
@@ -186,7 +186,7 @@ clnas_status clnas_search_run(const clnas_strategy_ops *strategy, void *state, c
         if (st == CLNAS_OK)
             st = clnas_progress_svg_write(svg_path, h.e, h.n, opt->title, err);
         if (st == CLNAS_OK && opt->progress) {
-            clnas_search_progress p;
+            clnas_trials_progress p;
             p.entry = &h.e[h.n - 1];
             p.trials = budget;
             p.best_trial = best;

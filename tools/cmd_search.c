@@ -161,15 +161,15 @@ int cmd_search(int argc, char **argv)
             printf("proxy rank quality: not measured for this config (clnas proxy-check measures it)\n");
     }
     fflush(stdout);
-    clnas_search_options opt;
+    clnas_trials_options opt;
     memset(&opt, 0, sizeof opt);
     opt.run_dir = run_dir;
     opt.title = s.cfg.name;
     opt.stop = cli_catch_interrupt();
     opt.progress = search_view_trial;
     opt.warning = warn;
-    clnas_search_summary sum;
-    clnas_status st = clnas_search_run(strategy, state, &s.evaluator, &opt, &sum, &err);
+    clnas_trials_summary sum;
+    clnas_status st = clnas_trials_run(strategy, state, &s.evaluator, &opt, &sum, &err);
     cli_release_interrupt();
     if (st != CLNAS_OK) {
         cli_fail(&err);

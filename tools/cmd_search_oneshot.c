@@ -229,15 +229,15 @@ int search_oneshot(search_setup *s, const char *out, const char *resume_dir, con
     printf("search: fitness = accuracy on %d validation images of each path with the supernet's weights, after "
            "BatchNorm recalibration over %d training batches\n", s->val.count, sp.bn_batches);
     fflush(stdout);
-    clnas_search_options opt;
+    clnas_trials_options opt;
     memset(&opt, 0, sizeof opt);
     opt.run_dir = run_dir;
     opt.title = s->cfg.name;
     opt.stop = cli_catch_interrupt();
     opt.progress = search_view_trial;
     opt.warning = warn;
-    clnas_search_summary sum;
-    clnas_status st = clnas_search_run(&clnas_strategy_rea, rea, &ev, &opt, &sum, &err);
+    clnas_trials_summary sum;
+    clnas_status st = clnas_trials_run(&clnas_strategy_rea, rea, &ev, &opt, &sum, &err);
     cli_release_interrupt();
     ev.ops->destroy(ev.state);
     if (st != CLNAS_OK) {
