@@ -2,16 +2,15 @@
  * against the journal), so a resumed search continues exactly where the stopped one was. */
 #include "trials.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
+#include "run_dir.h"
 #include "svg_plot.h"
 #include "clock.h"
 
@@ -47,33 +46,6 @@ static int find_cached(const history *h, uint64_t hash)
         if (h->e[i].hash == hash && h->e[i].status == CLNAS_TRIAL_OK)
             return i;
     return -1;
-}
-
-static clnas_status write_best(const char *dir, const history *h, int best, clnas_error *err)
-{
-    char path[1100], tmp[1200];
-    snprintf(path, sizeof path, "%s/best.json", dir);
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    const clnas_journal_entry *e = &h->e[best];
-    char arch[CLNAS_GENOTYPE_STR_MAX], hex[17];
-    clnas_genotype_format(&e->arch, arch, sizeof arch, NULL);
-    clnas_hash_to_hex(e->hash, hex);
-    cJSON *j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "arch", arch);
-    cJSON_AddNumberToObject(j, "fitness", e->fitness);
-    cJSON_AddNumberToObject(j, "trial", e->trial);
-    cJSON_AddStringToObject(j, "hash", hex);
-    cJSON_AddNumberToObject(j, "params", (double)e->params);
-    char *text = cJSON_Print(j);
-    cJSON_Delete(j);
-    FILE *f = text ? fopen(tmp, "w") : NULL;
-    int ok = f && fprintf(f, "%s\n", text) > 0;
-    if (f)
-        ok = (fclose(f) == 0) && ok;
-    cJSON_free(text);
-    if (!ok || rename(tmp, path) != 0)
-        return clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
-    return CLNAS_OK;
 }
 
 static clnas_status observe(const clnas_strategy_ops *s, void *state, const clnas_journal_entry *e, clnas_error *err)
@@ -181,7 +153,7 @@ clnas_status clnas_trials_run(const clnas_strategy_ops *strategy, void *state, c
         }
         if (succeeded(&e) && (best < 0 || e.fitness > h.e[best].fitness)) {
             best = h.n - 1;
-            st = write_best(opt->run_dir, &h, best, err);
+            st = clnas_run_best_write(opt->run_dir, &h.e[best], NULL, err);
         }
         if (st == CLNAS_OK)
             st = clnas_progress_svg_write(svg_path, h.e, h.n, opt->title, err);
@@ -191,6 +163,7 @@ clnas_status clnas_trials_run(const clnas_strategy_ops *strategy, void *state, c
             p.trials = budget;
             p.best_trial = best;
             p.best_fitness = best >= 0 ? h.e[best].fitness : NAN;
+            p.best_arch = best >= 0 ? &h.e[best].arch : NULL;
             p.seconds_per_trial = (clnas_clock_seconds() - t_start) / (h.n - summary->resumed_from);
             p.seconds_left = p.seconds_per_trial * (budget - h.n);
             opt->progress(&p, opt->user);
@@ -203,7 +176,7 @@ clnas_status clnas_trials_run(const clnas_strategy_ops *strategy, void *state, c
     if (best >= 0)
         clnas_genotype_format(&h.e[best].arch, summary->best_arch, sizeof summary->best_arch, NULL);
     if (st == CLNAS_OK && best >= 0 && fresh == 0 && summary->resumed_from == h.n)
-        st = write_best(opt->run_dir, &h, best, err); /* a resume with nothing left still leaves best.json */
+        st = clnas_run_best_write(opt->run_dir, &h.e[best], NULL, err); /* a resume with nothing left: best.json */
     for (int i = 0; i < h.n; i++)
         cJSON_Delete(h.e[i].extra);
     free(h.e);

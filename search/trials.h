@@ -11,6 +11,7 @@ typedef struct clnas_trials_progress {
     int trials;                       /* the strategy's budget */
     int best_trial;                   /* -1 while nothing succeeded */
     double best_fitness;
+    const clnas_genotype *best_arch;  /* NULL while nothing succeeded */
     double seconds_per_trial, seconds_left;
 } clnas_trials_progress;
 

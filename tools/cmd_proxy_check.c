@@ -63,14 +63,14 @@ int cmd_proxy_check(int argc, char **argv)
     if (search_setup_evaluator(s, device, NULL))
         goto done;
     /* the same data, split and proxy; initialisation and shuffling from the next seed */
-    clnas_train_eval_config tc = s->train_cfg;
+    clnas_train_eval_config tc = s->run.train_cfg;
     tc.seed = s->cfg.seed + 1;
     clnas_error err0;
-    if (clnas_train_evaluator_new(s->dev, s->cache, &tc, &second, &err0) != CLNAS_OK) {
+    if (clnas_train_evaluator_new(s->run.dev, s->run.cache, &tc, &second, &err0) != CLNAS_OK) {
         cli_fail(&err0);
         goto done;
     }
-    const clnas_evaluator *evaluators[2] = {&s->evaluator, &second};
+    const clnas_evaluator *evaluators[2] = {&s->run.evaluator, &second};
     clnas_rng rng;
     clnas_rng_seed(&rng, s->cfg.seed ^ 0x70726f7879ull);
     for (int i = 0; i < archs;) { /* distinct classes only */
@@ -88,7 +88,7 @@ int cmd_proxy_check(int argc, char **argv)
     }
     printf("proxy: C=%d N=%d, %d epoch(s) on %d images, batch %d; %d architectures, seeds %llu and %llu\n",
            s->cfg.proxy.channels, s->cfg.proxy.cells, s->cfg.proxy.epochs,
-           s->subset.count ? s->subset.count : s->train.count, s->cfg.proxy.batch, archs,
+           s->run.subset.count ? s->run.subset.count : s->run.train.count, s->cfg.proxy.batch, archs,
            (unsigned long long)s->cfg.seed, (unsigned long long)tc.seed);
     int usable = 0;
     for (int i = 0; i < archs; i++) {

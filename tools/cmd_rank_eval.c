@@ -90,7 +90,7 @@ static int open_supernet(const char *dir, const char *strategy, search_setup *s,
     cJSON_Delete(resolved);
     if (rea)
         clnas_strategy_rea.destroy(rea);
-    const clnas_dataset *train = s->subset.count ? &s->subset : &s->train;
+    const clnas_dataset *train = s->run.subset.count ? &s->run.subset : &s->run.train;
     clnas_net_config net;
     clnas_net_config_default(&net);
     net.channels = s->cfg.proxy.channels;
@@ -102,21 +102,21 @@ static int open_supernet(const char *dir, const char *strategy, search_setup *s,
     clnas_supernet_ops ops;
     clnas_supernet_ops_all(&ops);
     if (st == CLNAS_OK)
-        st = clnas_supernet_new(s->dev, s->cache, &net, &ops, sp.max_paths, NULL, &p->sn, &err);
+        st = clnas_supernet_new(s->run.dev, s->run.cache, &net, &ops, sp.max_paths, NULL, &p->sn, &err);
     char path[1100];
     snprintf(path, sizeof path, "%s/supernet.safetensors", dir);
     long step = 0;
     if (st == CLNAS_OK)
         st = clnas_supernet_load(p->sn, path, &step, &err);
     if (st == CLNAS_OK)
-        st = clnas_supernet_evaluator_new(p->sn, train, &s->val, sp.bn_batches, s->cfg.seed, s->train_cfg.mean,
-                                          s->train_cfg.std, &p->ev, &err);
+        st = clnas_supernet_evaluator_new(p->sn, train, &s->run.val, sp.bn_batches, s->cfg.seed, s->run.train_cfg.mean,
+                                          s->run.train_cfg.std, &p->ev, &err);
     if (st != CLNAS_OK) {
         spos_close(p);
         return cli_fail(&err);
     }
     printf("supernet: %s (trained %ld steps), paths scored on %d validation images after BatchNorm recalibration "
-           "over %d training batches\n", path, step, s->val.count, sp.bn_batches);
+           "over %d training batches\n", path, step, s->run.val.count, sp.bn_batches);
     return 0;
 }
 
@@ -313,7 +313,7 @@ int cmd_rank_eval(int argc, char **argv)
     cfg.seed = have_seed ? seed : s->cfg.seed;
     cfg.supernet = spos_accuracy;
     cfg.supernet_state = &sup;
-    cfg.standalone = &s->evaluator;
+    cfg.standalone = &s->run.evaluator;
     cfg.cache = cache;
     cfg.cache_count = cache_count;
     cfg.progress = print_row;
