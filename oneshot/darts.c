@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "batch_stream.h"
 #include "plan.h"
 #include "clock.h"
 #include "schedule.h"
@@ -78,47 +79,14 @@ static clnas_status darts_gradient(void *state, const clnas_arch_params *alpha, 
 
 const clnas_arch_rule_ops clnas_arch_rule_darts = {"DARTS", darts_config, NULL, darts_network, darts_gradient, NULL};
 
-typedef struct batch_stream {
-    clnas_batcher b;
-    size_t elem;
-    void *images;
-    int32_t *labels;
-    int batch;
-} batch_stream;
-
-static void stream_free(batch_stream *s)
-{
-    clnas_batcher_free(&s->b);
-    free(s->images);
-    free(s->labels);
-}
-
-static clnas_status stream_init(batch_stream *s, const clnas_net_config *c, const clnas_dataset *data,
+/* A stream of the search's batches: DARTS' error names the split. */
+static clnas_status stream_init(clnas_batch_stream *s, const clnas_net_config *c, const clnas_dataset *data,
                                 const char *what, uint64_t seed, const clnas_darts_options *opt, clnas_error *err)
 {
-    memset(s, 0, sizeof *s);
-    if (data->count < c->batch)
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "DARTS: the %s data holds %d images, fewer than one batch "
-                                                          "of %d", what, data->count, c->batch);
-    s->elem = c->fp64 ? sizeof(double) : sizeof(float);
-    s->batch = c->batch;
-    s->images = calloc((size_t)c->batch * (size_t)c->in_channels * (size_t)c->height * (size_t)c->width, s->elem);
-    s->labels = calloc((size_t)c->batch, sizeof *s->labels);
-    if (!s->images || !s->labels)
-        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory for a batch of %d", c->batch);
-    return clnas_batcher_init(&s->b, data, c->batch, 1, seed, opt->mean, opt->std, err);
-}
-
-/* The next whole batch (an epoch's short tail is skipped). */
-static clnas_status stream_next(batch_stream *s, clnas_error *err)
-{
-    for (int call = 0; call < 3; call++) {
-        int got = 0;
-        clnas_status st = clnas_batcher_next(&s->b, s->images, s->elem, s->labels, &got, err);
-        if (st != CLNAS_OK || got == s->batch)
-            return st;
-    }
-    return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "internal: no whole batch of %d in the data", s->batch);
+    clnas_status st = clnas_batch_stream_init(s, c, data, what, 1, seed, opt->mean, opt->std, err);
+    if (st == CLNAS_ERR_INVALID_ARG)
+        clnas_error_prefix(err, "DARTS");
+    return st;
 }
 
 static int correct(const double *logits, const int32_t *labels, int batch, int classes)
@@ -156,7 +124,7 @@ typedef struct darts_loop {
     const clnas_net_config *c;
     const clnas_darts_options *opt;
     clnas_arch_params *alpha;
-    batch_stream tr, va;
+    clnas_batch_stream tr, va;
     double *logits;
     int per_epoch, steps;
     double t_run;
@@ -171,7 +139,7 @@ static clnas_status search_step(darts_loop *L, int t, double lr, double loss[2],
     clnas_model *m = NULL;
     clnas_status st = r->ops->network(r->state, L->alpha, 1, &m, err);
     if (st == CLNAS_OK)
-        st = stream_next(&L->tr, err);
+        st = clnas_batch_stream_next(&L->tr, NULL, err);
     if (st == CLNAS_OK)
         st = clnas_model_set_batch(m, L->tr.images, L->tr.labels, err);
     if (st == CLNAS_OK)
@@ -181,7 +149,7 @@ static clnas_status search_step(darts_loop *L, int t, double lr, double loss[2],
     hits[0] += correct(L->logits, L->tr.labels, batch, classes);
     st = r->ops->network(r->state, L->alpha, 0, &m, err);
     if (st == CLNAS_OK)
-        st = stream_next(&L->va, err);
+        st = clnas_batch_stream_next(&L->va, NULL, err);
     if (st == CLNAS_OK)
         st = clnas_model_set_batch(m, L->va.images, L->va.labels, err);
     if (st == CLNAS_OK)
@@ -302,15 +270,15 @@ clnas_status clnas_darts_search(clnas_model *model, clnas_arch_params *alpha, co
         st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
     /* resume: the batch order of the epochs already done */
     for (int t = 0; t < opt->start_epoch * L.per_epoch && st == CLNAS_OK; t++) {
-        st = stream_next(&L.tr, err);
+        st = clnas_batch_stream_next(&L.tr, NULL, err);
         if (st == CLNAS_OK)
-            st = stream_next(&L.va, err);
+            st = clnas_batch_stream_next(&L.va, NULL, err);
     }
     L.t_run = clnas_clock_seconds();
     if (st == CLNAS_OK)
         st = search_epochs(&L, done, err);
-    stream_free(&L.tr);
-    stream_free(&L.va);
+    clnas_batch_stream_free(&L.tr);
+    clnas_batch_stream_free(&L.va);
     free(L.logits);
     return st;
 }
