@@ -53,6 +53,68 @@ static clnas_status observe(const clnas_strategy_ops *s, void *state, const clna
     return s->observe(state, &e->arch, succeeded(e) ? e->fitness : NAN, err);
 }
 
+/* Replays the journal's entries: the strategy proposes again (each proposal must be the journal's) and observes
+ * the recorded result; the entries move into h; *best is the best successful one. */
+static clnas_status replay(const clnas_strategy_ops *strategy, void *state, const char *journal_path,
+                           clnas_journal_entry *old, int nold, history *h, int *best, clnas_error *err)
+{
+    clnas_status st = CLNAS_OK;
+    for (int i = 0; i < nold && st == CLNAS_OK; i++) {
+        clnas_genotype proposed;
+        st = strategy->propose(state, &proposed, err);
+        if (st == CLNAS_OK && memcmp(&proposed, &old[i].arch, sizeof proposed) != 0) {
+            char a[CLNAS_GENOTYPE_STR_MAX], b[CLNAS_GENOTYPE_STR_MAX];
+            clnas_genotype_format(&proposed, a, sizeof a, NULL);
+            clnas_genotype_format(&old[i].arch, b, sizeof b, NULL);
+            st = clnas_error_set(err, CLNAS_ERR_FORMAT,
+                                 "%s line %d: the journal has %s where this config and seed propose %s; resume with "
+                                 "the run's own config.json",
+                                 journal_path, i + 1, b, a);
+        }
+        if (st == CLNAS_OK)
+            st = observe(strategy, state, &old[i], err);
+        if (st == CLNAS_OK && history_push(h, &old[i]))
+            st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+        if (st == CLNAS_OK) {
+            old[i].extra = NULL; /* now owned by h */
+            if (succeeded(&h->e[i]) && (*best < 0 || h->e[i].fitness > h->e[*best].fitness))
+                *best = i;
+        }
+    }
+    return st;
+}
+
+/* Trial e->trial's result: an isomorphic earlier success's (cached), else the evaluator's (*fresh counts those). */
+static clnas_status trial_result(clnas_evaluator *evaluator, const history *h, clnas_journal_entry *e, int *fresh,
+                                 clnas_error *err)
+{
+    clnas_genotype_canonical(&e->arch, NULL, 0, &e->hash, NULL);
+    int prior = find_cached(h, e->hash);
+    if (prior >= 0) {
+        e->status = CLNAS_TRIAL_CACHED;
+        e->fitness = h->e[prior].fitness;
+        e->params = h->e[prior].params;
+        e->flops = h->e[prior].flops;
+        e->extra = cJSON_CreateObject();
+        cJSON_AddNumberToObject(e->extra, "cached_from", prior);
+        return CLNAS_OK;
+    }
+    clnas_eval_result r;
+    memset(&r, 0, sizeof r);
+    clnas_status st = evaluator->ops->evaluate(evaluator->state, &e->arch, &r, err);
+    if (st != CLNAS_OK)
+        return st;
+    e->status = r.status;
+    e->fitness = r.status == CLNAS_TRIAL_OK ? r.fitness : NAN;
+    e->params = r.params;
+    e->flops = r.flops;
+    e->seconds = r.seconds;
+    snprintf(e->error, sizeof e->error, "%s", r.error);
+    e->extra = r.extra;
+    (*fresh)++;
+    return CLNAS_OK;
+}
+
 clnas_status clnas_trials_run(const clnas_strategy_ops *strategy, void *state, clnas_evaluator *evaluator,
                               const clnas_trials_options *opt, clnas_trials_summary *summary, clnas_error *err)
 {
@@ -76,29 +138,7 @@ clnas_status clnas_trials_run(const clnas_strategy_ops *strategy, void *state, c
     }
     history h = {NULL, 0, 0};
     int budget = strategy->budget(state), best = -1;
-    /* replay: the strategy proposes again; each proposal must be the journal's */
-    for (int i = 0; i < nold && st == CLNAS_OK; i++) {
-        clnas_genotype proposed;
-        st = strategy->propose(state, &proposed, err);
-        if (st == CLNAS_OK && memcmp(&proposed, &old[i].arch, sizeof proposed) != 0) {
-            char a[CLNAS_GENOTYPE_STR_MAX], b[CLNAS_GENOTYPE_STR_MAX];
-            clnas_genotype_format(&proposed, a, sizeof a, NULL);
-            clnas_genotype_format(&old[i].arch, b, sizeof b, NULL);
-            st = clnas_error_set(err, CLNAS_ERR_FORMAT,
-                                 "%s line %d: the journal has %s where this config and seed propose %s; resume with the "
-                                 "run's own config.json",
-                                 journal_path, i + 1, b, a);
-        }
-        if (st == CLNAS_OK)
-            st = observe(strategy, state, &old[i], err);
-        if (st == CLNAS_OK && history_push(&h, &old[i]))
-            st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
-        if (st == CLNAS_OK) {
-            old[i].extra = NULL; /* now owned by h */
-            if (succeeded(&h.e[i]) && (best < 0 || h.e[i].fitness > h.e[best].fitness))
-                best = i;
-        }
-    }
+    st = replay(strategy, state, journal_path, old, nold, &h, &best, err);
     clnas_journal_entries_free(old, nold);
     summary->resumed_from = h.n;
     clnas_journal journal = {0};
@@ -116,32 +156,10 @@ clnas_status clnas_trials_run(const clnas_strategy_ops *strategy, void *state, c
         memset(&e, 0, sizeof e);
         e.trial = h.n;
         st = strategy->propose(state, &e.arch, err);
+        if (st == CLNAS_OK)
+            st = trial_result(evaluator, &h, &e, &fresh, err);
         if (st != CLNAS_OK)
             break;
-        clnas_genotype_canonical(&e.arch, NULL, 0, &e.hash, NULL);
-        int prior = find_cached(&h, e.hash);
-        if (prior >= 0) {
-            e.status = CLNAS_TRIAL_CACHED;
-            e.fitness = h.e[prior].fitness;
-            e.params = h.e[prior].params;
-            e.flops = h.e[prior].flops;
-            e.extra = cJSON_CreateObject();
-            cJSON_AddNumberToObject(e.extra, "cached_from", prior);
-        } else {
-            clnas_eval_result r;
-            memset(&r, 0, sizeof r);
-            st = evaluator->ops->evaluate(evaluator->state, &e.arch, &r, err);
-            if (st != CLNAS_OK)
-                break;
-            e.status = r.status;
-            e.fitness = r.status == CLNAS_TRIAL_OK ? r.fitness : NAN;
-            e.params = r.params;
-            e.flops = r.flops;
-            e.seconds = r.seconds;
-            snprintf(e.error, sizeof e.error, "%s", r.error);
-            e.extra = r.extra;
-            fresh++;
-        }
         st = clnas_journal_append(&journal, &e, err);
         if (st == CLNAS_OK)
             st = observe(strategy, state, &e, err);

@@ -13,11 +13,16 @@
 
 #define MAX_SETS 64
 
-int cmd_proxy_check(int argc, char **argv)
-{
-    const char *config = NULL, *device = NULL, *v;
+typedef struct proxy_args {
+    const char *config, *device;
     const char *sets[MAX_SETS];
-    int nsets = 0, archs = 12;
+    int nsets, archs;
+} proxy_args;
+
+/* Parses the options into a; returns -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, proxy_args *a)
+{
+    const char *v;
     for (int i = 1; i < argc; i++) {
         int r;
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -27,23 +32,35 @@ int cmd_proxy_check(int argc, char **argv)
                    "validation accuracies: near 0, the proxy ranks no better than chance. Put the figure in the config\n"
                    "as proxy.measured_kendall_tau.\n");
             return 0;
-        } else if ((r = cli_opt(argc, argv, &i, "--config", &config)) != 0 ||
-                   (r = cli_opt(argc, argv, &i, "--device", &device)) != 0) {
+        } else if ((r = cli_opt(argc, argv, &i, "--config", &a->config)) != 0 ||
+                   (r = cli_opt(argc, argv, &i, "--device", &a->device)) != 0) {
             if (r < 0)
                 return 2;
         } else if ((r = cli_opt(argc, argv, &i, "--archs", &v)) != 0) {
-            if (r < 0 || cli_int("--archs", v, 3, 10000, &archs))
+            if (r < 0 || cli_int("--archs", v, 3, 10000, &a->archs))
                 return 2;
         } else if ((r = cli_opt(argc, argv, &i, "--set", &v)) != 0) {
             if (r < 0)
                 return 2;
-            if (nsets == MAX_SETS)
+            if (a->nsets == MAX_SETS)
                 return cli_usage_error("proxy-check", "at most %d --set options", MAX_SETS);
-            sets[nsets++] = v;
+            a->sets[a->nsets++] = v;
         } else {
             return cli_usage_error("proxy-check", "unknown option '%s'", argv[i]);
         }
     }
+    return -1;
+}
+
+int cmd_proxy_check(int argc, char **argv)
+{
+    proxy_args args = {NULL, NULL, {NULL}, 0, 12};
+    int parsed = parse_args(argc, argv, &args);
+    if (parsed >= 0)
+        return parsed;
+    const char *config = args.config, *device = args.device;
+    const char *const *sets = args.sets;
+    const int nsets = args.nsets, archs = args.archs;
     int rc = 1;
     double *fit[2] = {calloc((size_t)archs, sizeof(double)), calloc((size_t)archs, sizeof(double))};
     clnas_genotype *picked = calloc((size_t)archs, sizeof *picked);

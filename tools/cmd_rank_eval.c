@@ -227,12 +227,17 @@ static int write_outputs(const char *out_dir, const clnas_rank_eval_result *r, c
     return 0;
 }
 
-int cmd_rank_eval(int argc, char **argv)
-{
-    const char *dir = NULL, *device = NULL, *out_dir = NULL, *v;
+typedef struct rank_args {
+    const char *dir, *device, *out_dir;
     const char *caches[MAX_CACHES];
-    int ncaches = 0, archs = 20, have_seed = 0;
-    uint64_t seed = 0;
+    int ncaches, archs, have_seed;
+    uint64_t seed;
+} rank_args;
+
+/* Parses the options into a; returns -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, rank_args *a)
+{
+    const char *v;
     for (int i = 1; i < argc; i++) {
         int r;
         if (cli_is_help(argv[i])) {
@@ -246,28 +251,43 @@ int cmd_rank_eval(int argc, char **argv)
                    "rank_eval.svg to --out DIR (default the run directory).\n",
                    MAX_CACHES);
             return 0;
-        } else if ((r = cli_opt(argc, argv, &i, "--supernet", &dir)) != 0 ||
-                   (r = cli_opt(argc, argv, &i, "--device", &device)) != 0 ||
-                   (r = cli_opt(argc, argv, &i, "--out", &out_dir)) != 0) {
+        } else if ((r = cli_opt(argc, argv, &i, "--supernet", &a->dir)) != 0 ||
+                   (r = cli_opt(argc, argv, &i, "--device", &a->device)) != 0 ||
+                   (r = cli_opt(argc, argv, &i, "--out", &a->out_dir)) != 0) {
             if (r < 0)
                 return 2;
         } else if ((r = cli_opt(argc, argv, &i, "--archs", &v)) != 0) {
-            if (r < 0 || cli_int("--archs", v, 3, 5390, &archs))
+            if (r < 0 || cli_int("--archs", v, 3, 5390, &a->archs))
                 return 2;
         } else if ((r = cli_opt(argc, argv, &i, "--seed", &v)) != 0) {
-            if (r < 0 || cli_seed(v, &seed))
+            if (r < 0 || cli_seed(v, &a->seed))
                 return 2;
-            have_seed = 1;
+            a->have_seed = 1;
         } else if ((r = cli_opt(argc, argv, &i, "--cache", &v)) != 0) {
             if (r < 0)
                 return 2;
-            if (ncaches == MAX_CACHES)
+            if (a->ncaches == MAX_CACHES)
                 return cli_usage_error("rank-eval", "at most %d --cache options", MAX_CACHES);
-            caches[ncaches++] = v;
+            a->caches[a->ncaches++] = v;
         } else {
             return cli_usage_error("rank-eval", "unknown option '%s'", argv[i]);
         }
     }
+    return -1;
+}
+
+int cmd_rank_eval(int argc, char **argv)
+{
+    rank_args args;
+    memset(&args, 0, sizeof args);
+    args.archs = 20;
+    int parsed = parse_args(argc, argv, &args);
+    if (parsed >= 0)
+        return parsed;
+    const char *dir = args.dir, *device = args.device, *out_dir = args.out_dir;
+    const char *const *caches = args.caches;
+    const int ncaches = args.ncaches, archs = args.archs, have_seed = args.have_seed;
+    const uint64_t seed = args.seed;
     if (!dir)
         return cli_usage_error("rank-eval", "--supernet DIR (a SPOS, DARTS or GDAS run directory) is required");
     char strategy[32];
