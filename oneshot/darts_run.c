@@ -28,6 +28,7 @@ typedef struct darts_run {
     clnas_net_config cfg; /* the search network's; a derived cell's stand-alone network differs in genotype only */
     clnas_gdas *gdas;     /* GDAS: its sampler, with the launches of the training paths so far */
     long launches_before, paths_before; /* at the start of the epoch */
+    double last_accuracy; /* the last finished epoch's validation accuracy */
 } darts_run;
 
 /* Parameters and forward FLOPs per image of cell g as a stand-alone network with the proxy's size (what `clnas
@@ -159,6 +160,7 @@ static clnas_status epoch_done(const clnas_darts_epoch *e, void *user, clnas_err
         return st;
     char arch[CLNAS_GENOTYPE_STR_MAX];
     clnas_genotype_format(&e->derived, arch, sizeof arch, NULL);
+    r->last_accuracy = e->val_accuracy;
     report_epoch(r, e, arch, launches);
     return CLNAS_OK;
 }
@@ -299,6 +301,7 @@ static clnas_status search(darts_run *r, const clnas_run_setup *s, const clnas_d
     clnas_arch_params_derive(&alpha, &g, NULL);
     clnas_genotype_format(&g, out->best_arch, sizeof out->best_arch, NULL);
     out->best_index = finished - 1;
+    out->best_fitness = finished > epochs_done ? r->last_accuracy : NAN;
     return st;
 }
 
