@@ -20,6 +20,13 @@ clnas_status clnas_search_dispatch(const clnas_run_request *req, clnas_run_outco
     return clnas_run_trials(req, out, err);
 }
 
+clnas_search_params clnas_search_default_params(void)
+{
+    clnas_search_params p;
+    memset(&p, 0, sizeof p);
+    return p;
+}
+
 typedef struct public_events {
     const clnas_search_params *params;
 } public_events;

@@ -1,17 +1,8 @@
 /* clnas — the public search entry: clnas_search_run over the context's device and program cache. */
 #include "clnas/search.h"
 
-#include <string.h>
-
 #include "context_internal.h"
 #include "search_entry.h"
-
-clnas_search_params clnas_search_default_params(void)
-{
-    clnas_search_params p;
-    memset(&p, 0, sizeof p);
-    return p;
-}
 
 clnas_status clnas_search_run(clnas_context *ctx, const clnas_search_params *params, clnas_search_result *result,
                               clnas_error *err)
