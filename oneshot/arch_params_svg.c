@@ -1,11 +1,10 @@
 /* clnas — the alpha heat map: softmax(alpha) per edge as coloured cells with their numbers, plain SVG. */
 #include "arch_params.h"
+#include "file_io.h"
 #include "svg_text.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #define CELL_W 110
 #define CELL_H 34
@@ -40,21 +39,21 @@ static void edge_label(const clnas_arch_params *p, int e, char *buf, size_t cap)
         snprintf(buf, cap, "edge %d", e);
 }
 
-clnas_status clnas_arch_params_svg_write(const clnas_arch_params *p, const char *path, int epoch, const char *title,
-                                         clnas_error *err)
+typedef struct heat_map {
+    const clnas_arch_params *p;
+    const double *probs;
+    int epoch;
+    const char *title;
+} heat_map;
+
+static int write_heat_map(FILE *f, void *ctx)
 {
-    if (!path)
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "alpha heat map: path must not be NULL");
-    double probs[CLNAS_ARCH_MAX_EDGES * CLNAS_ARCH_MAX_OPS];
-    clnas_status st = clnas_arch_params_softmax(p, probs, err);
-    if (st != CLNAS_OK)
-        return st;
+    const heat_map *h = ctx;
+    const clnas_arch_params *p = h->p;
+    const double *probs = h->probs;
+    const int epoch = h->epoch;
+    const char *title = h->title;
     const int width = MARGIN_L + p->ops * CELL_W + MARGIN_R, height = MARGIN_T + p->edges * CELL_H + MARGIN_B;
-    char tmp[1100];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot write: %s", tmp, strerror(errno));
     fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
                "font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
             width, height);
@@ -84,11 +83,18 @@ clnas_status clnas_arch_params_svg_write(const clnas_arch_params *p, const char 
     fprintf(f, "<text x=\"%d\" y=\"%d\" fill=\"#555\">rows: edges (from-&gt;to node); colour: probability, white 0 "
                "to blue 1</text>\n</svg>\n",
             MARGIN_L, height - 14);
-    int ok = !ferror(f);
-    ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
-    }
-    return CLNAS_OK;
+    return ferror(f);
+}
+
+clnas_status clnas_arch_params_svg_write(const clnas_arch_params *p, const char *path, int epoch, const char *title,
+                                         clnas_error *err)
+{
+    if (!path)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "alpha heat map: path must not be NULL");
+    double probs[CLNAS_ARCH_MAX_EDGES * CLNAS_ARCH_MAX_OPS];
+    clnas_status st = clnas_arch_params_softmax(p, probs, err);
+    if (st != CLNAS_OK)
+        return st;
+    heat_map h = {p, probs, epoch, title};
+    return clnas_file_write_atomic(path, write_heat_map, &h, err);
 }

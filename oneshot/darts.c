@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "batch_stream.h"
 #include "model_build.h"
 #include "plan.h"
 #include "clock.h"
@@ -51,47 +52,42 @@ static clnas_status alpha_gradient(clnas_model *model, const clnas_arch_params *
     return st;
 }
 
-typedef struct batch_stream {
-    clnas_batcher b;
-    size_t elem;
-    void *images;
-    int32_t *labels;
-    int batch;
-} batch_stream;
-
-static void stream_free(batch_stream *s)
+/* The DARTS rule: every forward runs the search network, its edges weighted by softmax(alpha). */
+static clnas_status darts_config(void *state, const clnas_net_config **cfg, clnas_error *err)
 {
-    clnas_batcher_free(&s->b);
-    free(s->images);
-    free(s->labels);
+    clnas_model *model = state;
+    if (!model)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "DARTS: no search network (GDAS: no supernet)");
+    *cfg = clnas_model_config(model);
+    if (!(*cfg)->darts)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "DARTS: the network is not a DARTS search network "
+                                                           "(net.darts)");
+    return CLNAS_OK;
 }
 
-static clnas_status stream_init(batch_stream *s, const clnas_net_config *c, const clnas_dataset *data,
+static clnas_status darts_network(void *state, const clnas_arch_params *alpha, int training, clnas_model **net,
+                                  clnas_error *err)
+{
+    *net = state;
+    /* alpha changes only in its own step, after the weight step's forward: set once per step */
+    return training ? clnas_darts_set_edge_weights(state, alpha, err) : CLNAS_OK;
+}
+
+static clnas_status darts_gradient(void *state, const clnas_arch_params *alpha, double *dalpha, clnas_error *err)
+{
+    return alpha_gradient(state, alpha, dalpha, err);
+}
+
+const clnas_arch_rule_ops clnas_arch_rule_darts = {"DARTS", darts_config, NULL, darts_network, darts_gradient, NULL};
+
+/* A stream of the search's batches: DARTS' error names the split. */
+static clnas_status stream_init(clnas_batch_stream *s, const clnas_net_config *c, const clnas_dataset *data,
                                 const char *what, uint64_t seed, const clnas_darts_options *opt, clnas_error *err)
 {
-    memset(s, 0, sizeof *s);
-    if (data->count < c->batch)
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "DARTS: the %s data holds %d images, fewer than one batch "
-                                                          "of %d", what, data->count, c->batch);
-    s->elem = c->fp64 ? sizeof(double) : sizeof(float);
-    s->batch = c->batch;
-    s->images = calloc((size_t)c->batch * (size_t)c->in_channels * (size_t)c->height * (size_t)c->width, s->elem);
-    s->labels = calloc((size_t)c->batch, sizeof *s->labels);
-    if (!s->images || !s->labels)
-        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory for a batch of %d", c->batch);
-    return clnas_batcher_init(&s->b, data, c->batch, 1, seed, opt->mean, opt->std, err);
-}
-
-/* The next whole batch (an epoch's short tail is skipped). */
-static clnas_status stream_next(batch_stream *s, clnas_error *err)
-{
-    for (int call = 0; call < 3; call++) {
-        int got = 0;
-        clnas_status st = clnas_batcher_next(&s->b, s->images, s->elem, s->labels, &got, err);
-        if (st != CLNAS_OK || got == s->batch)
-            return st;
-    }
-    return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "internal: no whole batch of %d in the data", s->batch);
+    clnas_status st = clnas_batch_stream_init(s, c, data, what, 1, seed, opt->mean, opt->std, err);
+    if (st == CLNAS_ERR_INVALID_ARG)
+        clnas_error_prefix(err, "DARTS");
+    return st;
 }
 
 static int correct(const double *logits, const int32_t *labels, int batch, int classes)
@@ -123,131 +119,167 @@ static void epoch_summary(const clnas_arch_params *alpha, clnas_darts_epoch *e)
     e->skip_prob_mean = p / CLNAS_NB201_EDGES;
 }
 
-clnas_status clnas_darts_search(clnas_model *model, clnas_arch_params *alpha, const clnas_dataset *train,
-                                const clnas_dataset *val, const clnas_darts_options *opt, int *done,
-                                clnas_error *err)
+/* One search: the rule, its network's config, the two batch streams and the schedule. */
+typedef struct darts_loop {
+    clnas_arch_rule rule;
+    const clnas_net_config *c;
+    const clnas_darts_options *opt;
+    clnas_arch_params *alpha;
+    clnas_batch_stream tr, va;
+    double *logits;
+    int per_epoch, steps;
+    double t_run;
+} darts_loop;
+
+/* Step t, in NB201's order: the weights on a training batch, then alpha on a validation batch at the weights just
+ * stepped (first order). */
+static clnas_status search_step(darts_loop *L, int t, double lr, double loss[2], long hits[2], clnas_error *err)
 {
-    *done = opt->start_epoch;
-    if (opt->gdas ? !opt->gdas->supernet : !model)
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "DARTS: no search network (GDAS: no supernet)");
-    const clnas_net_config *c = opt->gdas ? clnas_supernet_config(opt->gdas->supernet) : clnas_model_config(model);
-    if (opt->gdas ? !c->gdas : !c->darts)
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: the network is not a %s", opt->gdas ? "GDAS" : "DARTS",
-                               opt->gdas ? "GDAS supernet (net.gdas)" : "DARTS search network (net.darts)");
-    if (opt->epochs < 1 || opt->start_epoch < 0 || opt->start_epoch > opt->epochs)
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "DARTS: epochs %d, start epoch %d", opt->epochs,
-                               opt->start_epoch);
-    batch_stream tr, va;
-    memset(&va, 0, sizeof va);
-    clnas_status st = stream_init(&tr, c, train, "training", opt->seed, opt, err);
+    const clnas_arch_rule *r = &L->rule;
+    const int batch = L->c->batch, classes = L->c->classes;
+    clnas_model *m = NULL;
+    clnas_status st = r->ops->network(r->state, L->alpha, 1, &m, err);
     if (st == CLNAS_OK)
-        st = stream_init(&va, c, val, "validation", opt->seed ^ 0x76616cull, opt, err);
-    const int per_epoch = train->count / c->batch, steps = per_epoch * opt->epochs;
-    double *logits = malloc((size_t)c->batch * (size_t)c->classes * sizeof *logits);
-    if (st == CLNAS_OK && !logits)
-        st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
-    /* resume: the batch order of the epochs already done */
-    for (int t = 0; t < opt->start_epoch * per_epoch && st == CLNAS_OK; t++) {
-        st = stream_next(&tr, err);
-        if (st == CLNAS_OK)
-            st = stream_next(&va, err);
-    }
+        st = clnas_batch_stream_next(&L->tr, NULL, err);
+    if (st == CLNAS_OK)
+        st = clnas_model_set_batch(m, L->tr.images, L->tr.labels, err);
+    if (st == CLNAS_OK)
+        st = clnas_model_step(m, lr, &loss[0], L->logits, err);
+    if (st != CLNAS_OK)
+        return st;
+    hits[0] += correct(L->logits, L->tr.labels, batch, classes);
+    st = r->ops->network(r->state, L->alpha, 0, &m, err);
+    if (st == CLNAS_OK)
+        st = clnas_batch_stream_next(&L->va, NULL, err);
+    if (st == CLNAS_OK)
+        st = clnas_model_set_batch(m, L->va.images, L->va.labels, err);
+    if (st == CLNAS_OK)
+        st = clnas_model_forward(m, err);
+    if (st == CLNAS_OK)
+        st = clnas_model_backward(m, err);
+    if (st == CLNAS_OK)
+        st = clnas_model_read_loss(m, &loss[1], err);
+    if (st == CLNAS_OK)
+        st = clnas_model_read_logits(m, L->logits, err);
+    double dalpha[CLNAS_NB201_EDGES * CLNAS_NB201_OPS];
+    if (st == CLNAS_OK)
+        st = r->ops->gradient(r->state, L->alpha, dalpha, err);
+    if (st == CLNAS_OK)
+        st = clnas_arch_params_adam_step(L->alpha, &L->opt->adam, dalpha, err);
+    if (st != CLNAS_OK)
+        return st;
+    if (!isfinite(loss[0]) || !isfinite(loss[1]) || loss[0] > 1e4)
+        return clnas_error_set(err, CLNAS_ERR_DIVERGED, "DARTS diverged at step %d: training loss %g, validation "
+                                                       "loss %g", t, loss[0], loss[1]);
+    hits[1] += correct(L->logits, L->va.labels, batch, classes);
+    return CLNAS_OK;
+}
+
+/* The steps of epoch ep into e (losses summed, hits counted); progress every report steps. */
+static clnas_status search_epoch(darts_loop *L, int ep, clnas_darts_epoch *e, long hits[2], clnas_error *err)
+{
+    const clnas_darts_options *opt = L->opt;
     const int report = opt->report_every > 0 ? opt->report_every : 20;
-    const double t_run = clnas_clock_seconds();
+    double window_train = 0, window_val = 0;
+    int window = 0;
+    clnas_status st = CLNAS_OK;
+    for (int i = 0; i < L->per_epoch && st == CLNAS_OK; i++) {
+        if (opt->stop && *opt->stop)
+            break;
+        const int t = ep * L->per_epoch + i;
+        const double lr = clnas_schedule_cosine(opt->lr, t, L->steps);
+        double loss[2] = {0, 0};
+        st = search_step(L, t, lr, loss, hits, err);
+        if (st != CLNAS_OK)
+            break;
+        e->train_loss += loss[0];
+        e->val_loss += loss[1];
+        window_train += loss[0];
+        window_val += loss[1];
+        window++;
+        if (opt->progress && ((t + 1) % report == 0 || i + 1 == L->per_epoch)) {
+            clnas_darts_step s = {t + 1, L->steps, lr, window_train / window, window_val / window, 0, 0};
+            s.seconds = clnas_clock_seconds() - L->t_run;
+            s.seconds_left = s.seconds / (t + 1 - opt->start_epoch * L->per_epoch) * (L->steps - t - 1);
+            opt->progress(&s, opt->user);
+            window_train = window_val = 0;
+            window = 0;
+        }
+    }
+    return st;
+}
+
+/* Epochs start_epoch .. epochs-1 of the rule's search; *done counts those finished. */
+static clnas_status search_epochs(darts_loop *L, int *done, clnas_error *err)
+{
+    const clnas_darts_options *opt = L->opt;
+    clnas_status st = CLNAS_OK;
     for (int ep = opt->start_epoch; ep < opt->epochs && st == CLNAS_OK; ep++) {
         clnas_darts_epoch e;
         memset(&e, 0, sizeof e);
         e.epoch = ep;
         e.epochs = opt->epochs;
         const double t0 = clnas_clock_seconds();
-        if (opt->gdas)
-            st = clnas_gdas_epoch_begin(opt->gdas, ep, opt->epochs, err);
-        long train_hits = 0, val_hits = 0;
-        double window_train = 0, window_val = 0;
-        int window = 0;
-        for (int i = 0; i < per_epoch && st == CLNAS_OK; i++) {
-            if (opt->stop && *opt->stop)
-                break;
-            const int t = ep * per_epoch + i;
-            const double lr = clnas_schedule_cosine(opt->lr, t, steps);
-            double train_loss = 0, val_loss = 0;
-            /* weights, on a training batch (GDAS: of the sampled path only) */
-            clnas_model *m = model;
-            st = opt->gdas ? clnas_gdas_sample(opt->gdas, alpha, &m, err)
-                           : clnas_darts_set_edge_weights(model, alpha, err);
-            if (st == CLNAS_OK && opt->gdas) {
-                opt->gdas->train_launches += clnas_model_plan(m)->ntrain;
-                opt->gdas->train_paths++;
-            }
-            if (st == CLNAS_OK)
-                st = stream_next(&tr, err);
-            if (st == CLNAS_OK)
-                st = clnas_model_set_batch(m, tr.images, tr.labels, err);
-            if (st == CLNAS_OK)
-                st = clnas_model_step(m, lr, &train_loss, logits, err);
-            if (st != CLNAS_OK)
-                break;
-            train_hits += correct(logits, tr.labels, c->batch, c->classes);
-            /* alpha, on a validation batch, at the weights just stepped (first order) */
-            st = opt->gdas ? clnas_gdas_sample(opt->gdas, alpha, &m, err) : CLNAS_OK;
-            if (st == CLNAS_OK)
-                st = stream_next(&va, err);
-            if (st == CLNAS_OK)
-                st = clnas_model_set_batch(m, va.images, va.labels, err);
-            if (st == CLNAS_OK)
-                st = clnas_model_forward(m, err);
-            if (st == CLNAS_OK)
-                st = clnas_model_backward(m, err);
-            if (st == CLNAS_OK)
-                st = clnas_model_read_loss(m, &val_loss, err);
-            if (st == CLNAS_OK)
-                st = clnas_model_read_logits(m, logits, err);
-            double dalpha[CLNAS_NB201_EDGES * CLNAS_NB201_OPS];
-            if (st == CLNAS_OK)
-                st = opt->gdas ? clnas_gdas_alpha_gradient(opt->gdas, alpha, dalpha, err)
-                               : alpha_gradient(model, alpha, dalpha, err);
-            if (st == CLNAS_OK)
-                st = clnas_arch_params_adam_step(alpha, &opt->adam, dalpha, err);
-            if (st != CLNAS_OK)
-                break;
-            if (!isfinite(train_loss) || !isfinite(val_loss) || train_loss > 1e4) {
-                st = clnas_error_set(err, CLNAS_ERR_DIVERGED, "DARTS diverged at step %d: training loss %g, validation "
-                                                             "loss %g", t, train_loss, val_loss);
-                break;
-            }
-            val_hits += correct(logits, va.labels, c->batch, c->classes);
-            e.train_loss += train_loss;
-            e.val_loss += val_loss;
-            window_train += train_loss;
-            window_val += val_loss;
-            window++;
-            if (opt->progress && ((t + 1) % report == 0 || i + 1 == per_epoch)) {
-                clnas_darts_step s = {t + 1, steps, lr, window_train / window, window_val / window, 0, 0};
-                s.seconds = clnas_clock_seconds() - t_run;
-                s.seconds_left = s.seconds / (t + 1 - opt->start_epoch * per_epoch) * (steps - t - 1);
-                opt->progress(&s, opt->user);
-                window_train = window_val = 0;
-                window = 0;
-            }
-        }
+        if (L->rule.ops->epoch_begin)
+            st = L->rule.ops->epoch_begin(L->rule.state, ep, opt->epochs, err);
+        long hits[2] = {0, 0};
+        if (st == CLNAS_OK)
+            st = search_epoch(L, ep, &e, hits, err);
         if (st != CLNAS_OK || (opt->stop && *opt->stop))
             break;
-        const double seen = (double)per_epoch * c->batch;
-        e.train_loss /= per_epoch;
-        e.val_loss /= per_epoch;
-        e.train_accuracy = train_hits / seen;
-        e.val_accuracy = val_hits / seen;
-        e.alpha = alpha;
-        epoch_summary(alpha, &e);
+        const double seen = (double)L->per_epoch * L->c->batch;
+        e.train_loss /= L->per_epoch;
+        e.val_loss /= L->per_epoch;
+        e.train_accuracy = hits[0] / seen;
+        e.val_accuracy = hits[1] / seen;
+        e.alpha = L->alpha;
+        epoch_summary(L->alpha, &e);
         e.seconds = clnas_clock_seconds() - t0;
-        e.tau = opt->gdas ? opt->gdas->tau : 0.0;
+        e.tau = L->rule.ops->tau ? L->rule.ops->tau(L->rule.state) : 0.0;
         if (opt->epoch_done)
             st = opt->epoch_done(&e, opt->user, err);
         if (st == CLNAS_OK)
             *done = ep + 1;
     }
-    stream_free(&tr);
-    stream_free(&va);
-    free(logits);
+    return st;
+}
+
+clnas_status clnas_darts_search(clnas_model *model, clnas_arch_params *alpha, const clnas_dataset *train,
+                                const clnas_dataset *val, const clnas_darts_options *opt, int *done,
+                                clnas_error *err)
+{
+    *done = opt->start_epoch;
+    darts_loop L;
+    memset(&L, 0, sizeof L);
+    L.rule.ops = opt->gdas ? &clnas_arch_rule_gdas : &clnas_arch_rule_darts;
+    L.rule.state = opt->gdas ? (void *)opt->gdas : (void *)model;
+    L.opt = opt;
+    L.alpha = alpha;
+    clnas_status st = L.rule.ops->config(L.rule.state, &L.c, err);
+    if (st != CLNAS_OK)
+        return st;
+    if (opt->epochs < 1 || opt->start_epoch < 0 || opt->start_epoch > opt->epochs)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "DARTS: epochs %d, start epoch %d", opt->epochs,
+                               opt->start_epoch);
+    st = stream_init(&L.tr, L.c, train, "training", opt->seed, opt, err);
+    if (st == CLNAS_OK)
+        st = stream_init(&L.va, L.c, val, "validation", opt->seed ^ 0x76616cull, opt, err);
+    L.per_epoch = train->count / L.c->batch;
+    L.steps = L.per_epoch * opt->epochs;
+    L.logits = malloc((size_t)L.c->batch * (size_t)L.c->classes * sizeof *L.logits);
+    if (st == CLNAS_OK && !L.logits)
+        st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    /* resume: the batch order of the epochs already done */
+    for (int t = 0; t < opt->start_epoch * L.per_epoch && st == CLNAS_OK; t++) {
+        st = clnas_batch_stream_next(&L.tr, NULL, err);
+        if (st == CLNAS_OK)
+            st = clnas_batch_stream_next(&L.va, NULL, err);
+    }
+    L.t_run = clnas_clock_seconds();
+    if (st == CLNAS_OK)
+        st = search_epochs(&L, done, err);
+    clnas_batch_stream_free(&L.tr);
+    clnas_batch_stream_free(&L.va);
+    free(L.logits);
     return st;
 }

@@ -45,10 +45,11 @@ typedef struct clnas_darts_options {
  * avg_pool_3x3 per edge (none's output is zero, so it only enters through the softmax). */
 clnas_status clnas_darts_set_edge_weights(clnas_model *model, const clnas_arch_params *alpha, clnas_error *err);
 
-/* Runs epochs start_epoch .. epochs-1 over `model` (built with net.darts = 1; NULL with opt->gdas): per step, in
- * NB201's order, one SGD step of the weights on a training batch, then one Adam step of alpha on a validation batch
- * with the gradient d loss / d alpha = softmax backward of (0, <dy, y_k> summed over cells) at the current weights
- * (first order).
+/* The one loop of the differentiable searches, its architecture-gradient rule (arch_rule.h) DARTS' over `model`
+ * or GDAS' with opt->gdas. Runs epochs start_epoch .. epochs-1 over `model` (built with net.darts = 1; NULL with
+ * opt->gdas): per step, in NB201's order, one SGD step of the weights on a training batch, then one Adam step of
+ * alpha on a validation batch with the gradient d loss / d alpha = softmax backward of (0, <dy, y_k> summed over
+ * cells) at the current weights (first order).
  * With opt->gdas, each of the two forwards of a step samples one op per edge (hard one-hot at the epoch's tau)
  * and runs that path of opt->gdas->supernet, whose weights, momenta and BatchNorm statistics alone it moves, and
  * alpha's gradient is GDAS' straight-through one (clnas_gdas_alpha_gradient).

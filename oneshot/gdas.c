@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "plan.h"
+#include "model_build.h"
+
 static void h_grad_name(int e, char *out, size_t cap)
 {
     snprintf(out, cap, "gdas.edges.%d_%d.h_grad", clnas_nb201_edge_to[e], clnas_nb201_edge_from[e]);
@@ -58,3 +61,45 @@ clnas_status clnas_gdas_alpha_gradient(const clnas_gdas *g, const clnas_arch_par
         st = clnas_arch_params_gumbel_backward(alpha, g->soft, dh, g->tau, dalpha, err);
     return st;
 }
+
+/* The GDAS rule: each forward runs a freshly sampled path; the training paths' launches are counted. */
+static clnas_status gdas_config(void *state, const clnas_net_config **cfg, clnas_error *err)
+{
+    const clnas_gdas *g = state;
+    if (!g->supernet)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "DARTS: no search network (GDAS: no supernet)");
+    *cfg = clnas_supernet_config(g->supernet);
+    if (!(*cfg)->gdas)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "GDAS: the network is not a GDAS supernet (net.gdas)");
+    return CLNAS_OK;
+}
+
+static clnas_status gdas_epoch_begin(void *state, int epoch, int epochs, clnas_error *err)
+{
+    return clnas_gdas_epoch_begin(state, epoch, epochs, err);
+}
+
+static clnas_status gdas_network(void *state, const clnas_arch_params *alpha, int training, clnas_model **net,
+                                 clnas_error *err)
+{
+    clnas_gdas *g = state;
+    clnas_status st = clnas_gdas_sample(g, alpha, net, err);
+    if (st == CLNAS_OK && training) {
+        g->train_launches += clnas_model_plan(*net)->ntrain;
+        g->train_paths++;
+    }
+    return st;
+}
+
+static clnas_status gdas_gradient(void *state, const clnas_arch_params *alpha, double *dalpha, clnas_error *err)
+{
+    return clnas_gdas_alpha_gradient(state, alpha, dalpha, err);
+}
+
+static double gdas_tau(const void *state)
+{
+    return ((const clnas_gdas *)state)->tau;
+}
+
+const clnas_arch_rule_ops clnas_arch_rule_gdas = {"GDAS", gdas_config, gdas_epoch_begin, gdas_network, gdas_gradient,
+                                                  gdas_tau};

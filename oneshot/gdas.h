@@ -7,6 +7,7 @@
 #define CLNAS_GDAS_H
 
 #include "arch_params.h"
+#include "arch_rule.h"
 #include "clnas/model.h"
 #include "clnas/rng.h"
 #include "supernet.h"

@@ -1,12 +1,11 @@
 /* clnas — rank_eval.svg: supernet accuracy against stand-alone accuracy, one point per architecture. */
 #include "rank_eval.h"
+#include "file_io.h"
 #include "svg_text.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #define PLOT_W 560
 #define PLOT_H 520
@@ -34,22 +33,21 @@ static void range(const clnas_rank_eval_result *r, int supernet, double *lo, dou
     *hi = fmin(1.0, *hi + pad);
 }
 
-clnas_status clnas_rank_eval_svg_write(const clnas_rank_eval_result *r, const char *path, const char *title,
-                                       clnas_error *err)
+typedef struct scatter {
+    const clnas_rank_eval_result *r;
+    const char *title;
+} scatter;
+
+static int write_scatter(FILE *f, void *ctx)
 {
-    if (!r || !path)
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "rank-eval svg: result and path must not be NULL");
+    const clnas_rank_eval_result *r = ((const scatter *)ctx)->r;
+    const char *title = ((const scatter *)ctx)->title;
     double xlo, xhi, ylo, yhi;
     range(r, 0, &xlo, &xhi);
     range(r, 1, &ylo, &yhi);
     const double pw = PLOT_W - MARGIN_L - MARGIN_R, ph = PLOT_H - MARGIN_T - MARGIN_B;
 #define X(v) (MARGIN_L + pw * ((v)-xlo) / (xhi - xlo))
 #define Y(v) (MARGIN_T + ph * (1.0 - ((v)-ylo) / (yhi - ylo)))
-    char tmp[1100];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot write: %s", tmp, strerror(errno));
     fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
                "font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
             PLOT_W, PLOT_H);
@@ -87,11 +85,14 @@ clnas_status clnas_rank_eval_svg_write(const clnas_rank_eval_result *r, const ch
             MARGIN_L, MARGIN_T - 8);
 #undef X
 #undef Y
-    int ok = !ferror(f);
-    ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
-    }
-    return CLNAS_OK;
+    return ferror(f);
+}
+
+clnas_status clnas_rank_eval_svg_write(const clnas_rank_eval_result *r, const char *path, const char *title,
+                                       clnas_error *err)
+{
+    if (!r || !path)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "rank-eval svg: result and path must not be NULL");
+    scatter sc = {r, title};
+    return clnas_file_write_atomic(path, write_scatter, &sc, err);
 }

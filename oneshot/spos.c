@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "clnas/train.h"
+#include "batch_stream.h"
 #include "plan.h"
 #include "clock.h"
 #include "schedule.h"
@@ -24,50 +25,6 @@ void clnas_spos_sample(const clnas_supernet_ops *ops, clnas_rng *rng, clnas_geno
                 held[n++] = k;
         out->ops[e] = (uint8_t)(n ? held[clnas_rng_below(rng, (uint32_t)n)] : CLNAS_OP_NONE);
     }
-}
-
-/* Host buffers and a batcher walking whole batches of a dataset for a network. */
-typedef struct batch_source {
-    clnas_batcher b;
-    size_t elem;
-    void *images;
-    int32_t *labels;
-    int batch;
-} batch_source;
-
-static void batch_source_free(batch_source *s)
-{
-    clnas_batcher_free(&s->b);
-    free(s->images);
-    free(s->labels);
-}
-
-static clnas_status batch_source_init(batch_source *s, const clnas_net_config *c, const clnas_dataset *data,
-                                      uint64_t seed, const double *mean, const double *std, clnas_error *err)
-{
-    memset(s, 0, sizeof *s);
-    if (data->count < c->batch)
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "the training data holds %d images, fewer than one batch "
-                               "of %d", data->count, c->batch);
-    s->elem = c->fp64 ? sizeof(double) : sizeof(float);
-    s->batch = c->batch;
-    s->images = calloc((size_t)c->batch * (size_t)c->in_channels * (size_t)c->height * (size_t)c->width, s->elem);
-    s->labels = calloc((size_t)c->batch, sizeof *s->labels);
-    if (!s->images || !s->labels)
-        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory for a batch of %d", c->batch);
-    return clnas_batcher_init(&s->b, data, c->batch, 1, seed, mean, std, err);
-}
-
-/* The next whole batch (an epoch's short tail is skipped, as clnas_train does). */
-static clnas_status batch_source_next(batch_source *s, clnas_error *err)
-{
-    for (int call = 0; call < 3; call++) {
-        int got = 0;
-        clnas_status st = clnas_batcher_next(&s->b, s->images, s->elem, s->labels, &got, err);
-        if (st != CLNAS_OK || got == s->batch)
-            return st;
-    }
-    return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "internal: no whole batch of %d in the data", s->batch);
 }
 
 clnas_status clnas_path_bn_recalibrate(clnas_model *path, const clnas_dataset *data, int batches, uint64_t seed,
@@ -85,8 +42,8 @@ clnas_status clnas_path_bn_recalibrate(clnas_model *path, const clnas_dataset *d
         if (plan->params[i].arena == CLNAS_ARENA_STATE && plan->params[i].live)
             total += plan->params[i].count;
     double *sum = calloc(total + 1, sizeof *sum), *buf = calloc(total + 1, sizeof *buf);
-    batch_source src;
-    clnas_status st = sum && buf ? batch_source_init(&src, c, data, seed, mean, std, err)
+    clnas_batch_stream src;
+    clnas_status st = sum && buf ? clnas_batch_stream_init(&src, c, data, "training", 1, seed, mean, std, err)
                                  : clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
     /* with running statistics at 0 before a batch, the kernel leaves momentum * the batch statistic */
     for (int k = 0; k < batches && st == CLNAS_OK; k++) {
@@ -99,7 +56,7 @@ clnas_status clnas_path_bn_recalibrate(clnas_model *path, const clnas_dataset *d
             }
         }
         if (st == CLNAS_OK)
-            st = batch_source_next(&src, err);
+            st = clnas_batch_stream_next(&src, NULL, err);
         if (st == CLNAS_OK)
             st = clnas_model_set_batch(path, src.images, src.labels, err);
         if (st == CLNAS_OK)
@@ -130,7 +87,7 @@ clnas_status clnas_path_bn_recalibrate(clnas_model *path, const clnas_dataset *d
         at += p->count;
     }
     if (sum && buf)
-        batch_source_free(&src);
+        clnas_batch_stream_free(&src);
     free(sum);
     free(buf);
     return st;
@@ -144,8 +101,8 @@ clnas_status clnas_spos_train(clnas_supernet *sn, const clnas_supernet_ops *ops,
     if (opt->steps < 1 || opt->start_step < 0 || opt->start_step > opt->steps)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "SPOS training: steps %d, start step %d", opt->steps,
                                opt->start_step);
-    batch_source src;
-    clnas_status st = batch_source_init(&src, c, train, opt->seed, opt->mean, opt->std, err);
+    clnas_batch_stream src;
+    clnas_status st = clnas_batch_stream_init(&src, c, train, "training", 1, opt->seed, opt->mean, opt->std, err);
     double *logits = malloc((size_t)c->batch * (size_t)c->classes * sizeof *logits);
     if (st == CLNAS_OK && !logits)
         st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
@@ -155,7 +112,7 @@ clnas_status clnas_spos_train(clnas_supernet *sn, const clnas_supernet_ops *ops,
     /* resume: replay the path draws and the batch order of the steps already done */
     for (int t = 0; t < opt->start_step && st == CLNAS_OK; t++) {
         clnas_spos_sample(ops, &rng, &g);
-        st = batch_source_next(&src, err);
+        st = clnas_batch_stream_next(&src, NULL, err);
     }
     int report = opt->report_every > 0 ? opt->report_every : 20;
     double t0 = clnas_clock_seconds(), window_loss = 0;
@@ -168,7 +125,7 @@ clnas_status clnas_spos_train(clnas_supernet *sn, const clnas_supernet_ops *ops,
         clnas_model *path = NULL;
         st = clnas_supernet_path(sn, &g, &path, err);
         if (st == CLNAS_OK)
-            st = batch_source_next(&src, err);
+            st = clnas_batch_stream_next(&src, NULL, err);
         if (st == CLNAS_OK)
             st = clnas_model_set_batch(path, src.images, src.labels, err);
         double lr = clnas_schedule_cosine(opt->lr, t, opt->steps), loss = 0;
@@ -210,7 +167,7 @@ clnas_status clnas_spos_train(clnas_supernet *sn, const clnas_supernet_ops *ops,
             correct = seen = 0;
         }
     }
-    batch_source_free(&src);
+    clnas_batch_stream_free(&src);
     free(logits);
     return st;
 }

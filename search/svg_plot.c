@@ -1,11 +1,11 @@
 /* clnas — the search progress picture as plain SVG. */
 #include "svg_plot.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
-#include <string.h>
-#include <unistd.h>
+
+#include "file_io.h"
+#include "svg_text.h"
 
 #define PLOT_W 720
 #define PLOT_H 420
@@ -19,9 +19,18 @@ static int usable(const clnas_journal_entry *e)
     return (e->status == CLNAS_TRIAL_OK || e->status == CLNAS_TRIAL_CACHED) && isfinite(e->fitness);
 }
 
-clnas_status clnas_progress_svg_write(const char *path, const clnas_journal_entry *entries, int count,
-                                      const char *title, clnas_error *err)
+typedef struct plot {
+    const clnas_journal_entry *entries;
+    int count;
+    const char *title;
+} plot;
+
+static int write_plot(FILE *f, void *ctx)
 {
+    const plot *pl = ctx;
+    const clnas_journal_entry *entries = pl->entries;
+    const int count = pl->count;
+    const char *title = pl->title;
     double lo = 1.0, hi = 0.0;
     for (int i = 0; i < count; i++)
         if (usable(&entries[i])) {
@@ -39,17 +48,11 @@ clnas_status clnas_progress_svg_write(const char *path, const clnas_journal_entr
     double pw = PLOT_W - MARGIN_L - MARGIN_R, ph = PLOT_H - MARGIN_T - MARGIN_B;
 #define X(i) (MARGIN_L + pw * (double)(i) / (double)(n - 1))
 #define Y(v) (MARGIN_T + ph * (1.0 - ((v)-lo) / (hi - lo)))
-    char tmp[1100];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot write: %s", tmp, strerror(errno));
     fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
                "font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
             PLOT_W, PLOT_H);
     fprintf(f, "<text x=\"%d\" y=\"22\" font-size=\"14\">", MARGIN_L);
-    for (const char *c = title ? title : ""; *c; c++) /* escape for XML */
-        fputs(*c == '<' ? "&lt;" : *c == '>' ? "&gt;" : *c == '&' ? "&amp;" : (char[2]){*c, 0}, f);
+    clnas_svg_put_escaped(f, title);
     fprintf(f, "</text>\n");
     for (int t = 0; t <= 5; t++) {
         double v = lo + (hi - lo) * t / 5.0;
@@ -90,11 +93,12 @@ clnas_status clnas_progress_svg_write(const char *path, const clnas_journal_entr
             PLOT_W - 420, MARGIN_T - 8, PLOT_W - 330, MARGIN_T - 8);
 #undef X
 #undef Y
-    int ok = !ferror(f);
-    ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
-    }
-    return CLNAS_OK;
+    return ferror(f);
+}
+
+clnas_status clnas_progress_svg_write(const char *path, const clnas_journal_entry *entries, int count,
+                                      const char *title, clnas_error *err)
+{
+    plot pl = {entries, count, title};
+    return clnas_file_write_atomic(path, write_plot, &pl, err);
 }

@@ -1,12 +1,12 @@
 /* clnas — the synthetic accuracy table: per-edge op scores, pairwise interactions, noise (formula in table_gen.h). */
 #include "table_gen.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "clnas/rng.h"
+#include "file_io.h"
 #include "hash.h"
 
 static const double op_mean[CLNAS_NB201_OPS] = {
@@ -94,14 +94,9 @@ double clnas_table_model_accuracy(const clnas_table_model *m, const clnas_genoty
     return acc < 0.0 ? 0.0 : acc > 1.0 ? 1.0 : acc;
 }
 
-clnas_status clnas_table_model_write_csv(const clnas_table_model *m, const char *path, clnas_error *err)
+static int write_csv(FILE *f, void *ctx)
 {
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "table path too long: %.200s...", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return clnas_error_set(err, CLNAS_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
+    const clnas_table_model *m = ctx;
     int ok = fputs("arch,accuracy\n", f) >= 0;
     for (uint32_t index = 0; ok && index < CLNAS_NB201_CELLS; index++) {
         clnas_genotype g;
@@ -110,15 +105,10 @@ clnas_status clnas_table_model_write_csv(const clnas_table_model *m, const char 
         ok = clnas_genotype_format(&g, arch, sizeof arch, NULL) == CLNAS_OK
              && fprintf(f, "%s,%.6f\n", arch, clnas_table_model_accuracy(m, &g)) > 0;
     }
-    const int write_errno = errno;
-    if (fclose(f) != 0 || !ok) {
-        remove(tmp);
-        return clnas_error_set(err, CLNAS_ERR_IO, "writing %s failed: %s", tmp, strerror(ok ? errno : write_errno));
-    }
-    if (rename(tmp, path) != 0) {
-        const int rename_errno = errno;
-        remove(tmp);
-        return clnas_error_set(err, CLNAS_ERR_IO, "cannot rename %s to %s: %s", tmp, path, strerror(rename_errno));
-    }
-    return CLNAS_OK;
+    return !ok;
+}
+
+clnas_status clnas_table_model_write_csv(const clnas_table_model *m, const char *path, clnas_error *err)
+{
+    return clnas_file_write_atomic(path, write_csv, (void *)m, err);
 }

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "darts.h"
+#include "darts_checkpoint.h"
 #include "device_fixture.h"
 #include "executor.h"
 #include "model_build.h"
@@ -93,18 +94,25 @@ static clnas_darts_options options(int start, epochs_seen *seen)
     return o;
 }
 
-static void copy_arenas(clnas_model *from, clnas_model *to)
+/* Resume as a run does: the stopped model's arenas and alpha through the checkpoint file (darts_checkpoint.h) into
+ * a fresh model and alpha; the epochs done come back with them. */
+static void restore_through_checkpoint(clnas_model *from, clnas_model *to, clnas_arch_params *alpha)
 {
-    const clnas_plan *plan = clnas_model_plan(from);
-    const clnas_arena arenas[] = {CLNAS_ARENA_PARAMS, CLNAS_ARENA_MOMENTUM, CLNAS_ARENA_STATE};
+    char *dir = scratch_dir_new("darts-checkpoint");
+    assert_non_null(dir);
+    char path[1100];
+    scratch_dir_path(path, sizeof path, dir, "darts_checkpoint.safetensors");
+    clnas_darts_net saved = {from, NULL, "DARTS"}, fresh = {to, NULL, "DARTS"};
     clnas_error err;
-    for (int i = 0; i < 3; i++) {
-        size_t n = plan->arena_elems[arenas[i]];
-        double *v = malloc(n * sizeof *v + 1);
-        assert_int_equal(clnas_executor_read(clnas_model_executor(from), arenas[i], 0, v, n, &err), CLNAS_OK);
-        assert_int_equal(clnas_executor_write(clnas_model_executor(to), arenas[i], 0, v, n, &err), CLNAS_OK);
-        free(v);
-    }
+    int epochs = 0;
+    if (clnas_darts_checkpoint_save(path, &saved, alpha, 1, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    memset(alpha, 0, sizeof *alpha);
+    if (clnas_darts_checkpoint_load(path, &fresh, alpha, &epochs, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    assert_int_equal(epochs, 1);
+    scratch_dir_remove(dir);
+    free(dir);
 }
 
 static double *read_params(clnas_model *m, size_t *n)
@@ -142,7 +150,7 @@ static void test_search_and_resume(void **state)
     printf("alpha moved by up to %.4f in %ld Adam steps\n", moved, alpha_a.adam_step);
     assert_true(moved > 0.01);
 
-    /* stopped after epoch 1, then resumed on a fresh model with the arenas and alpha restored */
+    /* stopped after epoch 1, then resumed on a fresh model with the arenas and alpha restored from its checkpoint */
     clnas_model *b = model_ok(*state);
     clnas_arch_params alpha_b = start;
     epochs_seen seen_b = {0, 1, 0};
@@ -152,7 +160,7 @@ static void test_search_and_resume(void **state)
     assert_int_equal(done, 1);
     assert_int_equal(alpha_b.adam_step, IMAGES / BATCH);
     clnas_model *c = model_ok(*state);
-    copy_arenas(b, c);
+    restore_through_checkpoint(b, c, &alpha_b);
     epochs_seen seen_c = {0, 0, 0};
     o = options(1, &seen_c);
     assert_int_equal(clnas_darts_search(c, &alpha_b, &train, &val, &o, &done, &err), CLNAS_OK);

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "search.h"
+#include "trials.h"
 #include "table_gen.h"
 #include "scratch_dir.h"
 
@@ -74,13 +74,13 @@ static void run(const fixture *fx, const char *strategy_json, const char *run_di
         fail_msg("%s", err.message);
     mkdir(run_dir, 0777);
     volatile int stop = 0;
-    clnas_search_options opt;
+    clnas_trials_options opt;
     memset(&opt, 0, sizeof opt);
     opt.run_dir = run_dir;
     opt.title = "test";
     opt.stop = &stop;
-    clnas_search_summary sum;
-    if (clnas_search_run(ops, state, &ev, &opt, &sum, &err) != CLNAS_OK)
+    clnas_trials_summary sum;
+    if (clnas_trials_run(ops, state, &ev, &opt, &sum, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
     assert_int_equal(sum.trials_done, ops->budget(state));
     ev.ops->destroy(ev.state);

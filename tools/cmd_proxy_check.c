@@ -13,11 +13,16 @@
 
 #define MAX_SETS 64
 
-int cmd_proxy_check(int argc, char **argv)
-{
-    const char *config = NULL, *device = NULL, *v;
+typedef struct proxy_args {
+    const char *config, *device;
     const char *sets[MAX_SETS];
-    int nsets = 0, archs = 12;
+    int nsets, archs;
+} proxy_args;
+
+/* Parses the options into a; returns -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, proxy_args *a)
+{
+    const char *v;
     for (int i = 1; i < argc; i++) {
         int r;
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -27,23 +32,35 @@ int cmd_proxy_check(int argc, char **argv)
                    "validation accuracies: near 0, the proxy ranks no better than chance. Put the figure in the config\n"
                    "as proxy.measured_kendall_tau.\n");
             return 0;
-        } else if ((r = cli_opt(argc, argv, &i, "--config", &config)) != 0 ||
-                   (r = cli_opt(argc, argv, &i, "--device", &device)) != 0) {
+        } else if ((r = cli_opt(argc, argv, &i, "--config", &a->config)) != 0 ||
+                   (r = cli_opt(argc, argv, &i, "--device", &a->device)) != 0) {
             if (r < 0)
                 return 2;
         } else if ((r = cli_opt(argc, argv, &i, "--archs", &v)) != 0) {
-            if (r < 0 || cli_int("--archs", v, 3, 10000, &archs))
+            if (r < 0 || cli_int("--archs", v, 3, 10000, &a->archs))
                 return 2;
         } else if ((r = cli_opt(argc, argv, &i, "--set", &v)) != 0) {
             if (r < 0)
                 return 2;
-            if (nsets == MAX_SETS)
+            if (a->nsets == MAX_SETS)
                 return cli_usage_error("proxy-check", "at most %d --set options", MAX_SETS);
-            sets[nsets++] = v;
+            a->sets[a->nsets++] = v;
         } else {
             return cli_usage_error("proxy-check", "unknown option '%s'", argv[i]);
         }
     }
+    return -1;
+}
+
+int cmd_proxy_check(int argc, char **argv)
+{
+    proxy_args args = {NULL, NULL, {NULL}, 0, 12};
+    int parsed = parse_args(argc, argv, &args);
+    if (parsed >= 0)
+        return parsed;
+    const char *config = args.config, *device = args.device;
+    const char *const *sets = args.sets;
+    const int nsets = args.nsets, archs = args.archs;
     int rc = 1;
     double *fit[2] = {calloc((size_t)archs, sizeof(double)), calloc((size_t)archs, sizeof(double))};
     clnas_genotype *picked = calloc((size_t)archs, sizeof *picked);
@@ -63,14 +80,14 @@ int cmd_proxy_check(int argc, char **argv)
     if (search_setup_evaluator(s, device, NULL))
         goto done;
     /* the same data, split and proxy; initialisation and shuffling from the next seed */
-    clnas_train_eval_config tc = s->train_cfg;
+    clnas_train_eval_config tc = s->run.train_cfg;
     tc.seed = s->cfg.seed + 1;
     clnas_error err0;
-    if (clnas_train_evaluator_new(s->dev, s->cache, &tc, &second, &err0) != CLNAS_OK) {
+    if (clnas_train_evaluator_new(s->run.dev, s->run.cache, &tc, &second, &err0) != CLNAS_OK) {
         cli_fail(&err0);
         goto done;
     }
-    const clnas_evaluator *evaluators[2] = {&s->evaluator, &second};
+    const clnas_evaluator *evaluators[2] = {&s->run.evaluator, &second};
     clnas_rng rng;
     clnas_rng_seed(&rng, s->cfg.seed ^ 0x70726f7879ull);
     for (int i = 0; i < archs;) { /* distinct classes only */
@@ -88,7 +105,7 @@ int cmd_proxy_check(int argc, char **argv)
     }
     printf("proxy: C=%d N=%d, %d epoch(s) on %d images, batch %d; %d architectures, seeds %llu and %llu\n",
            s->cfg.proxy.channels, s->cfg.proxy.cells, s->cfg.proxy.epochs,
-           s->subset.count ? s->subset.count : s->train.count, s->cfg.proxy.batch, archs,
+           s->run.subset.count ? s->run.subset.count : s->run.train.count, s->cfg.proxy.batch, archs,
            (unsigned long long)s->cfg.seed, (unsigned long long)tc.seed);
     int usable = 0;
     for (int i = 0; i < archs; i++) {

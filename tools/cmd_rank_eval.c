@@ -90,7 +90,7 @@ static int open_supernet(const char *dir, const char *strategy, search_setup *s,
     cJSON_Delete(resolved);
     if (rea)
         clnas_strategy_rea.destroy(rea);
-    const clnas_dataset *train = s->subset.count ? &s->subset : &s->train;
+    const clnas_dataset *train = s->run.subset.count ? &s->run.subset : &s->run.train;
     clnas_net_config net;
     clnas_net_config_default(&net);
     net.channels = s->cfg.proxy.channels;
@@ -102,21 +102,21 @@ static int open_supernet(const char *dir, const char *strategy, search_setup *s,
     clnas_supernet_ops ops;
     clnas_supernet_ops_all(&ops);
     if (st == CLNAS_OK)
-        st = clnas_supernet_new(s->dev, s->cache, &net, &ops, sp.max_paths, NULL, &p->sn, &err);
+        st = clnas_supernet_new(s->run.dev, s->run.cache, &net, &ops, sp.max_paths, NULL, &p->sn, &err);
     char path[1100];
     snprintf(path, sizeof path, "%s/supernet.safetensors", dir);
     long step = 0;
     if (st == CLNAS_OK)
         st = clnas_supernet_load(p->sn, path, &step, &err);
     if (st == CLNAS_OK)
-        st = clnas_supernet_evaluator_new(p->sn, train, &s->val, sp.bn_batches, s->cfg.seed, s->train_cfg.mean,
-                                          s->train_cfg.std, &p->ev, &err);
+        st = clnas_supernet_evaluator_new(p->sn, train, &s->run.val, sp.bn_batches, s->cfg.seed, s->run.train_cfg.mean,
+                                          s->run.train_cfg.std, &p->ev, &err);
     if (st != CLNAS_OK) {
         spos_close(p);
         return cli_fail(&err);
     }
     printf("supernet: %s (trained %ld steps), paths scored on %d validation images after BatchNorm recalibration "
-           "over %d training batches\n", path, step, s->val.count, sp.bn_batches);
+           "over %d training batches\n", path, step, s->run.val.count, sp.bn_batches);
     return 0;
 }
 
@@ -227,12 +227,17 @@ static int write_outputs(const char *out_dir, const clnas_rank_eval_result *r, c
     return 0;
 }
 
-int cmd_rank_eval(int argc, char **argv)
-{
-    const char *dir = NULL, *device = NULL, *out_dir = NULL, *v;
+typedef struct rank_args {
+    const char *dir, *device, *out_dir;
     const char *caches[MAX_CACHES];
-    int ncaches = 0, archs = 20, have_seed = 0;
-    uint64_t seed = 0;
+    int ncaches, archs, have_seed;
+    uint64_t seed;
+} rank_args;
+
+/* Parses the options into a; returns -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, rank_args *a)
+{
+    const char *v;
     for (int i = 1; i < argc; i++) {
         int r;
         if (cli_is_help(argv[i])) {
@@ -246,28 +251,43 @@ int cmd_rank_eval(int argc, char **argv)
                    "rank_eval.svg to --out DIR (default the run directory).\n",
                    MAX_CACHES);
             return 0;
-        } else if ((r = cli_opt(argc, argv, &i, "--supernet", &dir)) != 0 ||
-                   (r = cli_opt(argc, argv, &i, "--device", &device)) != 0 ||
-                   (r = cli_opt(argc, argv, &i, "--out", &out_dir)) != 0) {
+        } else if ((r = cli_opt(argc, argv, &i, "--supernet", &a->dir)) != 0 ||
+                   (r = cli_opt(argc, argv, &i, "--device", &a->device)) != 0 ||
+                   (r = cli_opt(argc, argv, &i, "--out", &a->out_dir)) != 0) {
             if (r < 0)
                 return 2;
         } else if ((r = cli_opt(argc, argv, &i, "--archs", &v)) != 0) {
-            if (r < 0 || cli_int("--archs", v, 3, 5390, &archs))
+            if (r < 0 || cli_int("--archs", v, 3, 5390, &a->archs))
                 return 2;
         } else if ((r = cli_opt(argc, argv, &i, "--seed", &v)) != 0) {
-            if (r < 0 || cli_seed(v, &seed))
+            if (r < 0 || cli_seed(v, &a->seed))
                 return 2;
-            have_seed = 1;
+            a->have_seed = 1;
         } else if ((r = cli_opt(argc, argv, &i, "--cache", &v)) != 0) {
             if (r < 0)
                 return 2;
-            if (ncaches == MAX_CACHES)
+            if (a->ncaches == MAX_CACHES)
                 return cli_usage_error("rank-eval", "at most %d --cache options", MAX_CACHES);
-            caches[ncaches++] = v;
+            a->caches[a->ncaches++] = v;
         } else {
             return cli_usage_error("rank-eval", "unknown option '%s'", argv[i]);
         }
     }
+    return -1;
+}
+
+int cmd_rank_eval(int argc, char **argv)
+{
+    rank_args args;
+    memset(&args, 0, sizeof args);
+    args.archs = 20;
+    int parsed = parse_args(argc, argv, &args);
+    if (parsed >= 0)
+        return parsed;
+    const char *dir = args.dir, *device = args.device, *out_dir = args.out_dir;
+    const char *const *caches = args.caches;
+    const int ncaches = args.ncaches, archs = args.archs, have_seed = args.have_seed;
+    const uint64_t seed = args.seed;
     if (!dir)
         return cli_usage_error("rank-eval", "--supernet DIR (a SPOS, DARTS or GDAS run directory) is required");
     char strategy[32];
@@ -313,7 +333,7 @@ int cmd_rank_eval(int argc, char **argv)
     cfg.seed = have_seed ? seed : s->cfg.seed;
     cfg.supernet = spos_accuracy;
     cfg.supernet_state = &sup;
-    cfg.standalone = &s->evaluator;
+    cfg.standalone = &s->run.evaluator;
     cfg.cache = cache;
     cfg.cache_count = cache_count;
     cfg.progress = print_row;

@@ -1,15 +1,9 @@
 /* clnas tool — `clnas search`: a multi-trial architecture search, resumable, one journal line per trial. */
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 
 #include "cli.h"
-#include "search.h"
-#include "search_setup.h"
+#include "search_entry.h"
 #include "search_view.h"
 
 #define MAX_SETS 64
@@ -30,175 +24,143 @@ static void usage(FILE *f)
             "  --device D          OpenCL device index or name substring (overrides the config's)\n");
 }
 
-static int write_json(const char *path, const cJSON *j)
-{
-    char *text = cJSON_Print(j);
-    char tmp[1200];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = text ? fopen(tmp, "w") : NULL;
-    int ok = f && fprintf(f, "%s\n", text) > 0;
-    if (f)
-        ok = (fclose(f) == 0) && ok;
-    cJSON_free(text);
-    if (!ok || rename(tmp, path) != 0) {
-        fprintf(stderr, "clnas: cannot write %s: %s\n", path, strerror(errno));
-        return 1;
-    }
-    return 0;
-}
-
 static void warn(const char *message, void *user)
 {
     (void)user;
     fprintf(stderr, "clnas: warning: %s\n", message);
 }
 
-int cmd_search(int argc, char **argv)
+static void info(const char *line, void *user)
 {
-    const char *config = NULL, *out = NULL, *resume = NULL, *device = NULL, *v;
-    const char *sets[MAX_SETS];
-    int nsets = 0;
+    (void)user;
+    printf("%s\n", line);
+    fflush(stdout);
+}
+
+static void failure(const clnas_error *err, void *user)
+{
+    (void)user;
+    cli_fail(err);
+}
+
+static void step(const char *line, void *user)
+{
+    (void)user;
+    fprintf(stderr, "%s\n", line);
+}
+
+/* The run's closing lines: the best architectures, how to continue a stopped run, how to retrain the best. */
+static void closing(const clnas_run_outcome *o, const clnas_search_config *cfg)
+{
+    const char *dir = o->run_dir;
+    if (o->kind == CLNAS_RUN_DIFFERENTIABLE) {
+        if (o->stopped)
+            printf("\nstopped after %d of %d epochs; continue with: clnas search --resume %s\n", o->done, o->total,
+                   dir);
+        else
+            printf("\nbest: %s  (strongest op per edge of alpha after %d epochs; in %s/best.json)\n"
+                   "retrain it with the full recipe: clnas train --from %s\n", o->best_arch, o->total, dir, dir);
+        return;
+    }
+    if (o->stopped_training) {
+        printf("\nstopped after %d of %d supernet steps; continue with: clnas search --resume %s\n", o->done, o->total,
+               dir);
+        return;
+    }
+    char path[1100];
+    snprintf(path, sizeof path, "%s/journal.jsonl", dir);
+    clnas_journal_entry *entries = NULL;
+    int n = 0, torn = 0;
+    size_t good = 0;
+    clnas_error err;
+    if (clnas_journal_read(path, &entries, &n, &torn, &good, &err) == CLNAS_OK) {
+        if (o->kind == CLNAS_RUN_SPOS)
+            printf("\ntop %d architectures by supernet fitness (retrain them: clnas train --arch ARCH):\n", o->top_k);
+        search_view_top(entries, n, o->kind == CLNAS_RUN_SPOS ? o->top_k : 10);
+        clnas_journal_entries_free(entries, n);
+    }
+    if (o->stopped)
+        printf("\nstopped after %d of %d trials; continue with: clnas search --resume %s\n", o->done, o->total, dir);
+    const char *what = o->kind == CLNAS_RUN_SPOS                     ? "supernet validation accuracy"
+                       : strcmp(cfg->evaluator.kind, "train") == 0 ? "validation accuracy"
+                                                                   : "table accuracy";
+    if (o->best_index >= 0)
+        printf("\nbest: %s  fitness %.4f (trial %d; %s, in %s/journal.jsonl)\n"
+               "retrain it with the full recipe: clnas train --from %s\n",
+               o->best_arch, o->best_fitness, o->best_index, what, dir, dir);
+    else if (o->kind == CLNAS_RUN_TRIALS)
+        printf("\nno trial succeeded\n");
+}
+
+/* Parses the options; returns -1 to go on, else the exit status. */
+static int parse(int argc, char **argv, const char **config, const char **out, const char **resume,
+                 const char **device, const char **sets, int *nsets)
+{
+    const char *v;
     for (int i = 1; i < argc; i++) {
         int r;
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             return 0;
-        } else if ((r = cli_opt(argc, argv, &i, "--config", &config)) != 0 ||
-                   (r = cli_opt(argc, argv, &i, "--out", &out)) != 0 ||
-                   (r = cli_opt(argc, argv, &i, "--resume", &resume)) != 0 ||
-                   (r = cli_opt(argc, argv, &i, "--device", &device)) != 0) {
+        } else if ((r = cli_opt(argc, argv, &i, "--config", config)) != 0 ||
+                   (r = cli_opt(argc, argv, &i, "--out", out)) != 0 ||
+                   (r = cli_opt(argc, argv, &i, "--resume", resume)) != 0 ||
+                   (r = cli_opt(argc, argv, &i, "--device", device)) != 0) {
             if (r < 0)
                 return 2;
         } else if ((r = cli_opt(argc, argv, &i, "--set", &v)) != 0) {
             if (r < 0)
                 return 2;
-            if (nsets == MAX_SETS)
+            if (*nsets == MAX_SETS)
                 return cli_usage_error("search", "at most %d --set options", MAX_SETS);
-            sets[nsets++] = v;
+            sets[(*nsets)++] = v;
         } else {
             return cli_usage_error("search", "unknown option '%s'", argv[i]);
         }
     }
-    if (resume && (config || nsets || out))
+    if (*resume && (*config || *nsets || *out))
         return cli_usage_error("search", "--resume DIR continues with DIR/config.json: it takes no --config, --set "
                                          "or --out");
-    char run_dir[1024], path[1100];
+    return -1;
+}
+
+int cmd_search(int argc, char **argv)
+{
+    const char *config = NULL, *out = NULL, *resume = NULL, *device = NULL;
+    const char *sets[MAX_SETS];
+    int nsets = 0;
+    int rc = parse(argc, argv, &config, &out, &resume, &device, sets, &nsets);
+    if (rc >= 0)
+        return rc;
+    char path[1100];
     if (resume) {
-        snprintf(run_dir, sizeof run_dir, "%s", resume);
-        snprintf(path, sizeof path, "%s/config.json", run_dir);
+        snprintf(path, sizeof path, "%s/config.json", resume);
         config = path;
     }
-    search_setup s;
-    memset(&s, 0, sizeof s);
-    cJSON *root = NULL;
-    if (search_setup_config(config, sets, nsets, &root, &s.cfg))
-        return 1;
-    cJSON_Delete(root);
-    if (strcmp(s.cfg.strategy_name, "spos") == 0 || strcmp(s.cfg.strategy_name, "darts") == 0 ||
-        strcmp(s.cfg.strategy_name, "gdas") == 0) { /* one-shot */
-        int rc = strcmp(s.cfg.strategy_name, "spos") != 0 ? search_darts(&s, out, resume ? run_dir : NULL, device)
-                                                          : search_oneshot(&s, out, resume ? run_dir : NULL, device);
-        search_setup_free(&s);
-        return rc;
-    }
-    const clnas_strategy_ops *strategy = clnas_strategy_find(s.cfg.strategy_name);
     clnas_error err;
     clnas_error_clear(&err);
-    cJSON *resolved_strategy = cJSON_CreateObject();
-    void *state = NULL;
-    int rc = 1;
-    if (!strategy) {
-        fprintf(stderr, "clnas: strategy.name: unknown strategy \"%s\" (known: rea, random, reinforce, spos, darts, gdas)\n",
-                s.cfg.strategy_name);
-        goto done;
-    }
-    if (strategy->create(s.cfg.strategy, s.cfg.seed, resolved_strategy, &state, &err) != CLNAS_OK) {
-        cli_fail(&err);
-        goto done;
-    }
-    if (!resume) {
-        if (out) {
-            snprintf(run_dir, sizeof run_dir, "%s", out);
-        } else {
-            char stamp[32];
-            time_t t = time(NULL);
-            strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", localtime(&t));
-            snprintf(run_dir, sizeof run_dir, "runs/%s-%s", s.cfg.name, stamp);
-        }
-        snprintf(path, sizeof path, "%s/journal.jsonl", run_dir);
-        struct stat sb;
-        if (stat(path, &sb) == 0) {
-            fprintf(stderr, "clnas: %s already holds a search (journal.jsonl); continue it with --resume %s or choose "
-                            "another --out\n", run_dir, run_dir);
-            goto done;
-        }
-        if (search_setup_make_dirs(run_dir) != 0) {
-            fprintf(stderr, "clnas: cannot create %s: %s\n", run_dir, strerror(errno));
-            goto done;
-        }
-        cJSON *resolved = clnas_search_config_to_json(&s.cfg, resolved_strategy);
-        snprintf(path, sizeof path, "%s/config.json", run_dir);
-        int bad = write_json(path, resolved);
-        cJSON_Delete(resolved);
-        if (bad)
-            goto done;
-    }
-    snprintf(path, sizeof path, "%s/algo_choices.tsv", run_dir);
-    if (search_setup_evaluator(&s, device, path))
-        goto done;
-    printf("clnas search: %s, strategy %s (%d trials), evaluator %s\n", run_dir, strategy->name,
-           strategy->budget(state), s.cfg.evaluator.kind);
-    if (strcmp(s.cfg.evaluator.kind, "train") == 0) {
-        printf("proxy: C=%d N=%d, %d epoch(s) on %d images at batch %d, lr %g; fitness = accuracy on %d held-out "
-               "validation images; device %s\n",
-               s.cfg.proxy.channels, s.cfg.proxy.cells, s.cfg.proxy.epochs,
-               s.subset.count ? s.subset.count : s.train.count, s.cfg.proxy.batch, s.cfg.proxy.lr, s.val.count,
-               s.dev->info.name);
-        if (isfinite(s.cfg.proxy.measured_kendall_tau))
-            printf("proxy rank quality: seed-to-seed Kendall tau %.2f (%s)\n", s.cfg.proxy.measured_kendall_tau,
-                   s.cfg.proxy.measured_note[0] ? s.cfg.proxy.measured_note : "measured with clnas proxy-check");
-        else
-            printf("proxy rank quality: not measured for this config (clnas proxy-check measures it)\n");
-    }
-    fflush(stdout);
-    clnas_search_options opt;
-    memset(&opt, 0, sizeof opt);
-    opt.run_dir = run_dir;
-    opt.title = s.cfg.name;
-    opt.stop = cli_catch_interrupt();
-    opt.progress = search_view_trial;
-    opt.warning = warn;
-    clnas_search_summary sum;
-    clnas_status st = clnas_search_run(strategy, state, &s.evaluator, &opt, &sum, &err);
+    clnas_config *cfg = NULL;
+    if (clnas_config_load_sets(config, sets, nsets, &cfg, &err) != CLNAS_OK)
+        return cli_fail(&err);
+    clnas_run_request req;
+    memset(&req, 0, sizeof req);
+    req.cfg = clnas_config_settings(cfg);
+    req.out = out;
+    req.resume_dir = resume;
+    req.device = device;
+    req.stop = cli_catch_interrupt();
+    req.ev.info = info;
+    req.ev.warning = warn;
+    req.ev.failure = failure;
+    req.ev.step = step;
+    req.ev.trial = search_view_trial;
+    clnas_run_outcome o;
+    clnas_status st = clnas_search_dispatch(&req, &o, &err);
     cli_release_interrupt();
-    if (st != CLNAS_OK) {
-        cli_fail(&err);
-        goto done;
-    }
-    snprintf(path, sizeof path, "%s/journal.jsonl", run_dir);
-    clnas_journal_entry *entries = NULL;
-    int n = 0, torn = 0;
-    size_t good = 0;
-    if (clnas_journal_read(path, &entries, &n, &torn, &good, &err) == CLNAS_OK) {
-        search_view_top(entries, n, 10);
-        clnas_journal_entries_free(entries, n);
-    }
-    if (sum.stopped)
-        printf("\nstopped after %d of %d trials; continue with: clnas search --resume %s\n", sum.trials_done,
-               strategy->budget(state), run_dir);
-    if (sum.best_trial >= 0)
-        printf("\nbest: %s  fitness %.4f (trial %d; %s, in %s/journal.jsonl)\n"
-               "retrain it with the full recipe: clnas train --from %s\n",
-               sum.best_arch, sum.best_fitness, sum.best_trial,
-               strcmp(s.cfg.evaluator.kind, "train") == 0 ? "validation accuracy" : "table accuracy", run_dir,
-               run_dir);
+    if (st == CLNAS_OK)
+        closing(&o, req.cfg);
     else
-        printf("\nno trial succeeded\n");
-    rc = 0;
-done:
-    if (state)
-        strategy->destroy(state);
-    cJSON_Delete(resolved_strategy);
-    search_setup_free(&s);
-    return rc;
+        cli_fail(&err);
+    clnas_config_free(cfg);
+    return st == CLNAS_OK ? 0 : 1;
 }

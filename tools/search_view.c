@@ -14,7 +14,7 @@ static void duration(double s, char *buf, size_t cap)
         snprintf(buf, cap, "%ldm%02lds", t / 60, t % 60);
 }
 
-void search_view_trial(const clnas_search_progress *p, void *user)
+void search_view_trial(const clnas_trials_progress *p, void *user)
 {
     (void)user;
     const clnas_journal_entry *e = p->entry;

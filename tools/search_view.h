@@ -3,9 +3,9 @@
 #define CLNAS_SEARCH_VIEW_H
 
 #include "journal.h"
-#include "search.h"
+#include "trials.h"
 
-void search_view_trial(const clnas_search_progress *p, void *user);
+void search_view_trial(const clnas_trials_progress *p, void *user);
 /* Prints the top `k` distinct architectures (by canonical hash) of a journal. */
 void search_view_top(const clnas_journal_entry *entries, int count, int k);
 

@@ -1,6 +1,7 @@
 /* clnas — the training loop (per-step cosine schedule, progress, divergence check) and evaluation. */
 #include "clnas/train.h"
 #include "clock.h"
+#include "batch_stream.h"
 #include "schedule.h"
 #include "argmax.h"
 
@@ -60,20 +61,6 @@ static clnas_status check_data(const clnas_net_config *c, const clnas_dataset *d
     return CLNAS_OK;
 }
 
-/* The next whole batch; an epoch's short tail is skipped and the next epoch (reshuffled) begins. */
-static clnas_status next_whole_batch(clnas_batcher *b, void *images, size_t elem, int32_t *labels, int batch,
-                                     int *new_epoch, clnas_error *err)
-{
-    for (int call = 0; call < 3; call++) { /* at worst: the tail, the epoch boundary, then a whole batch */
-        int got = 0;
-        clnas_status st = clnas_batcher_next(b, images, elem, labels, &got, err);
-        if (st != CLNAS_OK || got == batch)
-            return st;
-        *new_epoch = 1;
-    }
-    return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "internal: no whole batch of %d in the training data", batch);
-}
-
 clnas_status clnas_train(clnas_model *model, const clnas_dataset *data, const clnas_train_options *opt,
                          clnas_train_result *result, clnas_error *err)
 {
@@ -90,16 +77,12 @@ clnas_status clnas_train(clnas_model *model, const clnas_dataset *data, const cl
     if (steps < 1)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "nothing to train: epochs and steps are 0");
     int epochs = (steps + per_epoch - 1) / per_epoch;
-    batch_buffers bb;
-    clnas_batcher b;
-    memset(&b, 0, sizeof b);
-    st = batch_buffers_new(c, &bb, err);
-    size_t elem = bb.elem;
-    void *images = bb.images;
-    int32_t *labels = bb.labels;
-    double *logits = bb.logits;
-    if (st == CLNAS_OK)
-        st = clnas_batcher_init(&b, data, c->batch, 1, opt->seed, opt->mean, opt->std, err);
+    clnas_batch_stream src;
+    st = clnas_batch_stream_init(&src, c, data, "training", 1, opt->seed, opt->mean, opt->std, err);
+    const int32_t *labels = src.labels;
+    double *logits = malloc((size_t)c->batch * (size_t)c->classes * sizeof *logits);
+    if (st == CLNAS_OK && !logits)
+        st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory for a batch of %d", c->batch);
 
     int report = opt->report_every > 0 ? opt->report_every : 20;
     double t0 = clnas_clock_seconds(), window_loss = 0, epoch_loss = 0, t_window = t0;
@@ -111,7 +94,7 @@ clnas_status clnas_train(clnas_model *model, const clnas_dataset *data, const cl
             break;
         }
         int new_epoch = 0;
-        st = next_whole_batch(&b, images, elem, labels, c->batch, &new_epoch, err);
+        st = clnas_batch_stream_next(&src, &new_epoch, err);
         if (st != CLNAS_OK)
             break;
         if (new_epoch) {
@@ -121,7 +104,7 @@ clnas_status clnas_train(clnas_model *model, const clnas_dataset *data, const cl
         }
         double lr = clnas_schedule_cosine(opt->lr, step, steps);
         double loss = 0;
-        st = clnas_model_set_batch(model, images, labels, err);
+        st = clnas_model_set_batch(model, src.images, src.labels, err);
         if (st == CLNAS_OK)
             st = clnas_model_step(model, lr, &loss, logits, err);
         if (st != CLNAS_OK)
@@ -168,8 +151,8 @@ clnas_status clnas_train(clnas_model *model, const clnas_dataset *data, const cl
     result->train_images_per_second = result->seconds > 0 ? (double)step * c->batch / result->seconds : 0;
     result->final_loss = epoch_steps ? epoch_loss / epoch_steps : 0;
     result->train_accuracy = epoch_images ? (double)epoch_correct / (double)epoch_images : 0;
-    clnas_batcher_free(&b);
-    batch_buffers_free(&bb);
+    clnas_batch_stream_free(&src);
+    free(logits);
     return st;
 }
 

@@ -1,17 +1,16 @@
 /* clnas — the search loop. Resuming replays the journal through the strategy (which checks each proposal
  * against the journal), so a resumed search continues exactly where the stopped one was. */
-#include "search.h"
+#include "trials.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
+#include "run_dir.h"
 #include "svg_plot.h"
 #include "clock.h"
 
@@ -49,40 +48,75 @@ static int find_cached(const history *h, uint64_t hash)
     return -1;
 }
 
-static clnas_status write_best(const char *dir, const history *h, int best, clnas_error *err)
-{
-    char path[1100], tmp[1200];
-    snprintf(path, sizeof path, "%s/best.json", dir);
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    const clnas_journal_entry *e = &h->e[best];
-    char arch[CLNAS_GENOTYPE_STR_MAX], hex[17];
-    clnas_genotype_format(&e->arch, arch, sizeof arch, NULL);
-    clnas_hash_to_hex(e->hash, hex);
-    cJSON *j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "arch", arch);
-    cJSON_AddNumberToObject(j, "fitness", e->fitness);
-    cJSON_AddNumberToObject(j, "trial", e->trial);
-    cJSON_AddStringToObject(j, "hash", hex);
-    cJSON_AddNumberToObject(j, "params", (double)e->params);
-    char *text = cJSON_Print(j);
-    cJSON_Delete(j);
-    FILE *f = text ? fopen(tmp, "w") : NULL;
-    int ok = f && fprintf(f, "%s\n", text) > 0;
-    if (f)
-        ok = (fclose(f) == 0) && ok;
-    cJSON_free(text);
-    if (!ok || rename(tmp, path) != 0)
-        return clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
-    return CLNAS_OK;
-}
-
 static clnas_status observe(const clnas_strategy_ops *s, void *state, const clnas_journal_entry *e, clnas_error *err)
 {
     return s->observe(state, &e->arch, succeeded(e) ? e->fitness : NAN, err);
 }
 
-clnas_status clnas_search_run(const clnas_strategy_ops *strategy, void *state, clnas_evaluator *evaluator,
-                              const clnas_search_options *opt, clnas_search_summary *summary, clnas_error *err)
+/* Replays the journal's entries: the strategy proposes again (each proposal must be the journal's) and observes
+ * the recorded result; the entries move into h; *best is the best successful one. */
+static clnas_status replay(const clnas_strategy_ops *strategy, void *state, const char *journal_path,
+                           clnas_journal_entry *old, int nold, history *h, int *best, clnas_error *err)
+{
+    clnas_status st = CLNAS_OK;
+    for (int i = 0; i < nold && st == CLNAS_OK; i++) {
+        clnas_genotype proposed;
+        st = strategy->propose(state, &proposed, err);
+        if (st == CLNAS_OK && memcmp(&proposed, &old[i].arch, sizeof proposed) != 0) {
+            char a[CLNAS_GENOTYPE_STR_MAX], b[CLNAS_GENOTYPE_STR_MAX];
+            clnas_genotype_format(&proposed, a, sizeof a, NULL);
+            clnas_genotype_format(&old[i].arch, b, sizeof b, NULL);
+            st = clnas_error_set(err, CLNAS_ERR_FORMAT,
+                                 "%s line %d: the journal has %s where this config and seed propose %s; resume with "
+                                 "the run's own config.json",
+                                 journal_path, i + 1, b, a);
+        }
+        if (st == CLNAS_OK)
+            st = observe(strategy, state, &old[i], err);
+        if (st == CLNAS_OK && history_push(h, &old[i]))
+            st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+        if (st == CLNAS_OK) {
+            old[i].extra = NULL; /* now owned by h */
+            if (succeeded(&h->e[i]) && (*best < 0 || h->e[i].fitness > h->e[*best].fitness))
+                *best = i;
+        }
+    }
+    return st;
+}
+
+/* Trial e->trial's result: an isomorphic earlier success's (cached), else the evaluator's (*fresh counts those). */
+static clnas_status trial_result(clnas_evaluator *evaluator, const history *h, clnas_journal_entry *e, int *fresh,
+                                 clnas_error *err)
+{
+    clnas_genotype_canonical(&e->arch, NULL, 0, &e->hash, NULL);
+    int prior = find_cached(h, e->hash);
+    if (prior >= 0) {
+        e->status = CLNAS_TRIAL_CACHED;
+        e->fitness = h->e[prior].fitness;
+        e->params = h->e[prior].params;
+        e->flops = h->e[prior].flops;
+        e->extra = cJSON_CreateObject();
+        cJSON_AddNumberToObject(e->extra, "cached_from", prior);
+        return CLNAS_OK;
+    }
+    clnas_eval_result r;
+    memset(&r, 0, sizeof r);
+    clnas_status st = evaluator->ops->evaluate(evaluator->state, &e->arch, &r, err);
+    if (st != CLNAS_OK)
+        return st;
+    e->status = r.status;
+    e->fitness = r.status == CLNAS_TRIAL_OK ? r.fitness : NAN;
+    e->params = r.params;
+    e->flops = r.flops;
+    e->seconds = r.seconds;
+    snprintf(e->error, sizeof e->error, "%s", r.error);
+    e->extra = r.extra;
+    (*fresh)++;
+    return CLNAS_OK;
+}
+
+clnas_status clnas_trials_run(const clnas_strategy_ops *strategy, void *state, clnas_evaluator *evaluator,
+                              const clnas_trials_options *opt, clnas_trials_summary *summary, clnas_error *err)
 {
     memset(summary, 0, sizeof *summary);
     summary->best_trial = -1;
@@ -104,29 +138,7 @@ clnas_status clnas_search_run(const clnas_strategy_ops *strategy, void *state, c
     }
     history h = {NULL, 0, 0};
     int budget = strategy->budget(state), best = -1;
-    /* replay: the strategy proposes again; each proposal must be the journal's */
-    for (int i = 0; i < nold && st == CLNAS_OK; i++) {
-        clnas_genotype proposed;
-        st = strategy->propose(state, &proposed, err);
-        if (st == CLNAS_OK && memcmp(&proposed, &old[i].arch, sizeof proposed) != 0) {
-            char a[CLNAS_GENOTYPE_STR_MAX], b[CLNAS_GENOTYPE_STR_MAX];
-            clnas_genotype_format(&proposed, a, sizeof a, NULL);
-            clnas_genotype_format(&old[i].arch, b, sizeof b, NULL);
-            st = clnas_error_set(err, CLNAS_ERR_FORMAT,
-                                 "%s line %d: the journal has %s where this config and seed propose %s; resume with the "
-                                 "run's own config.json",
-                                 journal_path, i + 1, b, a);
-        }
-        if (st == CLNAS_OK)
-            st = observe(strategy, state, &old[i], err);
-        if (st == CLNAS_OK && history_push(&h, &old[i]))
-            st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
-        if (st == CLNAS_OK) {
-            old[i].extra = NULL; /* now owned by h */
-            if (succeeded(&h.e[i]) && (best < 0 || h.e[i].fitness > h.e[best].fitness))
-                best = i;
-        }
-    }
+    st = replay(strategy, state, journal_path, old, nold, &h, &best, err);
     clnas_journal_entries_free(old, nold);
     summary->resumed_from = h.n;
     clnas_journal journal = {0};
@@ -144,32 +156,10 @@ clnas_status clnas_search_run(const clnas_strategy_ops *strategy, void *state, c
         memset(&e, 0, sizeof e);
         e.trial = h.n;
         st = strategy->propose(state, &e.arch, err);
+        if (st == CLNAS_OK)
+            st = trial_result(evaluator, &h, &e, &fresh, err);
         if (st != CLNAS_OK)
             break;
-        clnas_genotype_canonical(&e.arch, NULL, 0, &e.hash, NULL);
-        int prior = find_cached(&h, e.hash);
-        if (prior >= 0) {
-            e.status = CLNAS_TRIAL_CACHED;
-            e.fitness = h.e[prior].fitness;
-            e.params = h.e[prior].params;
-            e.flops = h.e[prior].flops;
-            e.extra = cJSON_CreateObject();
-            cJSON_AddNumberToObject(e.extra, "cached_from", prior);
-        } else {
-            clnas_eval_result r;
-            memset(&r, 0, sizeof r);
-            st = evaluator->ops->evaluate(evaluator->state, &e.arch, &r, err);
-            if (st != CLNAS_OK)
-                break;
-            e.status = r.status;
-            e.fitness = r.status == CLNAS_TRIAL_OK ? r.fitness : NAN;
-            e.params = r.params;
-            e.flops = r.flops;
-            e.seconds = r.seconds;
-            snprintf(e.error, sizeof e.error, "%s", r.error);
-            e.extra = r.extra;
-            fresh++;
-        }
         st = clnas_journal_append(&journal, &e, err);
         if (st == CLNAS_OK)
             st = observe(strategy, state, &e, err);
@@ -181,16 +171,17 @@ clnas_status clnas_search_run(const clnas_strategy_ops *strategy, void *state, c
         }
         if (succeeded(&e) && (best < 0 || e.fitness > h.e[best].fitness)) {
             best = h.n - 1;
-            st = write_best(opt->run_dir, &h, best, err);
+            st = clnas_run_best_write(opt->run_dir, &h.e[best], NULL, err);
         }
         if (st == CLNAS_OK)
             st = clnas_progress_svg_write(svg_path, h.e, h.n, opt->title, err);
         if (st == CLNAS_OK && opt->progress) {
-            clnas_search_progress p;
+            clnas_trials_progress p;
             p.entry = &h.e[h.n - 1];
             p.trials = budget;
             p.best_trial = best;
             p.best_fitness = best >= 0 ? h.e[best].fitness : NAN;
+            p.best_arch = best >= 0 ? &h.e[best].arch : NULL;
             p.seconds_per_trial = (clnas_clock_seconds() - t_start) / (h.n - summary->resumed_from);
             p.seconds_left = p.seconds_per_trial * (budget - h.n);
             opt->progress(&p, opt->user);
@@ -203,7 +194,7 @@ clnas_status clnas_search_run(const clnas_strategy_ops *strategy, void *state, c
     if (best >= 0)
         clnas_genotype_format(&h.e[best].arch, summary->best_arch, sizeof summary->best_arch, NULL);
     if (st == CLNAS_OK && best >= 0 && fresh == 0 && summary->resumed_from == h.n)
-        st = write_best(opt->run_dir, &h, best, err); /* a resume with nothing left still leaves best.json */
+        st = clnas_run_best_write(opt->run_dir, &h.e[best], NULL, err); /* a resume with nothing left: best.json */
     for (int i = 0; i < h.n; i++)
         cJSON_Delete(h.e[i].extra);
     free(h.e);

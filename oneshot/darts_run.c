@@ -1,0 +1,366 @@
+/* clnas — a DARTS or GDAS run: one journal line, alpha heat map and checkpoint per epoch, resumable; the derived
+ * cell is the run's best architecture. DARTS trains the search network (every edge the softmax(alpha)-weighted sum
+ * of its ops); GDAS a supernet of which each step computes only the sampled path (gdas.h). */
+#include "oneshot_run.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "clock.h"
+#include "darts.h"
+#include "darts_admit.h"
+#include "darts_checkpoint.h"
+#include "darts_params.h"
+#include "gdas_params.h"
+#include "model_build.h"
+#include "plan.h"
+#include "run_dir.h"
+#include "svg_plot.h"
+
+typedef struct darts_run {
+    const clnas_run_request *req;
+    const char *dir;
+    clnas_darts_net net;  /* the search network (DARTS) or the supernet (GDAS) */
+    clnas_journal journal;
+    char checkpoint[1100];
+    clnas_net_config cfg; /* the search network's; a derived cell's stand-alone network differs in genotype only */
+    clnas_gdas *gdas;     /* GDAS: its sampler, with the launches of the training paths so far */
+    long launches_before, paths_before; /* at the start of the epoch */
+    double last_accuracy; /* the last finished epoch's validation accuracy */
+} darts_run;
+
+/* Parameters and forward FLOPs per image of cell g as a stand-alone network with the proxy's size (what `clnas
+ * train --from` trains); -1 and 0 when its plan does not compile. */
+static void derived_size(const darts_run *r, const clnas_genotype *g, long *params, double *flops)
+{
+    clnas_net_config cfg = r->cfg;
+    cfg.genotype = *g;
+    cfg.darts = 0;
+    cfg.gdas = 0;
+    clnas_plan *plan = NULL;
+    clnas_error err;
+    *params = -1;
+    *flops = 0;
+    if (clnas_plan_compile(&cfg, &plan, &err) != CLNAS_OK)
+        return;
+    *params = (long)plan->live_params;
+    *flops = clnas_plan_forward_flops(plan);
+    clnas_plan_free(plan);
+}
+
+/* The epoch's heat map, best.json (from its journal line j: the derived cell, its hash and size) and progress plot. */
+static clnas_status write_outputs(darts_run *r, const clnas_darts_epoch *e, const clnas_journal_entry *j,
+                                  clnas_error *err)
+{
+    char path[1100], title[128];
+    snprintf(path, sizeof path, "%s/alpha_epoch_%03d.svg", r->dir, e->epoch);
+    snprintf(title, sizeof title, "%s, %s", r->net.method, r->dir);
+    clnas_status st = clnas_arch_params_svg_write(e->alpha, path, e->epoch, title, err);
+    if (st == CLNAS_OK)
+        st = clnas_run_best_write(r->dir, j, "strongest op per edge of the last epoch's alpha, none included", err);
+    if (st != CLNAS_OK)
+        return st;
+    snprintf(path, sizeof path, "%s/journal.jsonl", r->dir);
+    clnas_journal_entry *entries = NULL;
+    int n = 0, torn = 0;
+    size_t good = 0;
+    st = clnas_journal_read(path, &entries, &n, &torn, &good, err);
+    if (st == CLNAS_OK) {
+        snprintf(path, sizeof path, "%s/progress.svg", r->dir);
+        char what[96];
+        snprintf(what, sizeof what, "%s: validation accuracy of the search network per epoch", r->net.method);
+        st = clnas_progress_svg_write(path, entries, n, what, err);
+        clnas_journal_entries_free(entries, n);
+    }
+    return st;
+}
+
+/* The epoch's journal line: the derived cell, its size and the epoch's figures (GDAS: launches per step). */
+static clnas_status journal_epoch(darts_run *r, const clnas_darts_epoch *e, clnas_journal_entry *j, double *launches,
+                                  clnas_error *err)
+{
+    memset(j, 0, sizeof *j);
+    j->trial = e->epoch;
+    j->arch = e->derived;
+    clnas_genotype_canonical(&e->derived, NULL, 0, &j->hash, NULL);
+    j->fitness = e->val_accuracy;
+    derived_size(r, &e->derived, &j->params, &j->flops);
+    j->seconds = e->seconds;
+    j->status = CLNAS_TRIAL_OK;
+    cJSON *alpha = NULL;
+    clnas_status st = clnas_arch_params_to_json(e->alpha, &alpha, err);
+    if (st != CLNAS_OK)
+        return st;
+    j->extra = cJSON_CreateObject();
+    cJSON_AddNumberToObject(j->extra, "epoch", e->epoch);
+    cJSON_AddNumberToObject(j->extra, "train_loss", e->train_loss);
+    cJSON_AddNumberToObject(j->extra, "train_accuracy", e->train_accuracy);
+    cJSON_AddNumberToObject(j->extra, "val_loss", e->val_loss);
+    cJSON_AddNumberToObject(j->extra, "skip_share_derived", e->skip_share_derived);
+    cJSON_AddNumberToObject(j->extra, "skip_prob_mean", e->skip_prob_mean);
+    if (e->tau > 0)
+        cJSON_AddNumberToObject(j->extra, "tau", e->tau);
+    *launches = 0;
+    if (r->gdas && r->gdas->train_paths > r->paths_before) {
+        *launches = (double)(r->gdas->train_launches - r->launches_before) /
+                    (double)(r->gdas->train_paths - r->paths_before);
+        cJSON_AddNumberToObject(j->extra, "launches_per_step", *launches);
+        r->launches_before = r->gdas->train_launches;
+        r->paths_before = r->gdas->train_paths;
+    }
+    cJSON_AddItemToObject(j->extra, "alpha", alpha);
+    /* journal first, then the checkpoint: a kill between them redoes this epoch, and resume drops its line */
+    st = clnas_journal_append(&r->journal, j, err);
+    cJSON_Delete(j->extra);
+    j->extra = NULL;
+    return st;
+}
+
+static void report_epoch(const darts_run *r, const clnas_darts_epoch *e, const char *arch, double launches)
+{
+    const clnas_run_events *ev = &r->req->ev;
+    clnas_run_info(ev, "epoch %d/%d  train loss %.4f acc %.3f  val loss %.4f acc %.3f  (%.0f s)\n  derived %s\n  "
+                   "skip_connect: %.0f%% of derived edges, mean softmax %.3f; heat map %s/alpha_epoch_%03d.svg",
+                   e->epoch + 1, e->epochs, e->train_loss, e->train_accuracy, e->val_loss, e->val_accuracy, e->seconds,
+                   arch, 100.0 * e->skip_share_derived, e->skip_prob_mean, r->dir, e->epoch);
+    if (launches > 0) {
+        int compiled = 0, reused = 0;
+        clnas_supernet_path_stats(r->net.sn, &compiled, &reused);
+        clnas_run_info(ev, "  sampled paths: %.1f launches per training step on average; paths compiled %d, from "
+                       "cache %d", launches, compiled, reused);
+    }
+    if (!ev->report)
+        return;
+    clnas_search_report rep;
+    memset(&rep, 0, sizeof rep);
+    rep.done = e->epoch + 1;
+    rep.total = e->epochs;
+    rep.arch = rep.best_arch = arch;
+    rep.fitness = rep.best_fitness = e->val_accuracy;
+    rep.status = "ok";
+    rep.best_index = e->epoch;
+    rep.seconds = e->seconds;
+    rep.seconds_left = e->seconds * (e->epochs - e->epoch - 1);
+    ev->report(&rep, ev->user);
+}
+
+static clnas_status epoch_done(const clnas_darts_epoch *e, void *user, clnas_error *err)
+{
+    darts_run *r = user;
+    clnas_journal_entry j;
+    double launches = 0;
+    clnas_status st = journal_epoch(r, e, &j, &launches, err);
+    if (st == CLNAS_OK)
+        st = clnas_darts_checkpoint_save(r->checkpoint, &r->net, e->alpha, e->epoch + 1, err);
+    if (st == CLNAS_OK)
+        st = write_outputs(r, e, &j, err);
+    if (st != CLNAS_OK)
+        return st;
+    char arch[CLNAS_GENOTYPE_STR_MAX];
+    clnas_genotype_format(&e->derived, arch, sizeof arch, NULL);
+    r->last_accuracy = e->val_accuracy;
+    report_epoch(r, e, arch, launches);
+    return CLNAS_OK;
+}
+
+static void show_step(const clnas_darts_step *s, void *user)
+{
+    const darts_run *r = user;
+    if (!r->req->ev.step)
+        return;
+    char line[256];
+    snprintf(line, sizeof line, "%s step %5d/%d  lr %.4f  train loss %.4f  val loss %.4f  %.0f s, %.0f s left",
+             r->net.method, s->step, s->steps, s->lr, s->train_loss, s->val_loss, s->seconds, s->seconds_left);
+    r->req->ev.step(line, r->req->ev.user);
+}
+
+static void admit_line(const char *text, void *user)
+{
+    const darts_run *r = user;
+    clnas_run_info(&r->req->ev, "%s", text);
+}
+
+/* The network the run trains: GDAS' supernet (recorded algorithm choices reused; with warm_up every program its
+ * paths can need built), or DARTS' search network; weights initialised. */
+static clnas_status build_network(darts_run *r, const clnas_run_setup *s, const clnas_gdas_params *gp,
+                                  const char *choices_path, clnas_error *err)
+{
+    const clnas_search_config *cfg = r->req->cfg;
+    if (!r->cfg.gdas) {
+        clnas_status st = clnas_model_build(s->dev, s->cache, &r->cfg, &r->net.model, err);
+        return st == CLNAS_OK ? clnas_model_init(r->net.model, cfg->seed, err) : st;
+    }
+    clnas_algo_choices recorded;
+    clnas_algo_choices_init(&recorded);
+    int ignored = 0, programs = 0;
+    clnas_supernet_ops ops;
+    clnas_supernet_ops_all(&ops);
+    const double t0 = clnas_clock_seconds();
+    clnas_status st = clnas_algo_choices_load(&recorded, choices_path, &ignored, err);
+    if (st == CLNAS_OK)
+        st = clnas_supernet_new(s->dev, s->cache, &r->cfg, &ops, gp->max_paths, &recorded, &r->net.sn, err);
+    clnas_algo_choices_free(&recorded);
+    if (st == CLNAS_OK && gp->warm_up)
+        st = clnas_supernet_warm_up(r->net.sn, &programs, err);
+    if (st == CLNAS_OK)
+        st = clnas_supernet_init(r->net.sn, cfg->seed, err);
+    if (st != CLNAS_OK)
+        return st;
+    if (gp->warm_up)
+        clnas_run_info(&r->req->ev, "warm-up: GDAS paths need %d distinct programs; all built (%.1f s)", programs,
+                       clnas_clock_seconds() - t0);
+    else
+        clnas_run_info(&r->req->ev, "no warm-up (strategy.warm_up false): programs are built as sampled paths first "
+                       "need them");
+    clnas_run_info(&r->req->ev, "up to %d compiled paths cached (strategy.max_paths)", gp->max_paths);
+    return CLNAS_OK;
+}
+
+/* Alpha and the epochs done: the checkpoint's when there is one, else fresh; the journal reopened after them. */
+static clnas_status restore(darts_run *r, clnas_arch_params *alpha, int *epochs_done, clnas_error *err)
+{
+    struct stat sb;
+    clnas_status st;
+    *epochs_done = 0;
+    if (stat(r->checkpoint, &sb) == 0)
+        st = clnas_darts_checkpoint_load(r->checkpoint, &r->net, alpha, epochs_done, err);
+    else
+        st = clnas_arch_params_init(alpha, CLNAS_NB201_EDGES, CLNAS_NB201_OPS, r->req->cfg->seed, err);
+    char path[1100];
+    snprintf(path, sizeof path, "%s/journal.jsonl", r->dir);
+    if (st == CLNAS_OK)
+        st = clnas_journal_open(path, clnas_run_file_prefix_bytes(path, *epochs_done), &r->journal, err);
+    return st;
+}
+
+/* The strategy section: DARTS' or GDAS' (with the sampler's settings). */
+static clnas_status parse_params(darts_run *r, cJSON *resolved, clnas_darts_params *dp, clnas_gdas_params *gp,
+                                 clnas_error *err)
+{
+    const clnas_search_config *cfg = r->req->cfg;
+    if (!r->gdas)
+        return clnas_darts_params_parse(cfg->strategy, resolved, dp, err);
+    clnas_status st = clnas_gdas_params_parse(cfg->strategy, resolved, gp, err);
+    dp->epochs = gp->epochs;
+    dp->adam = gp->adam;
+    r->gdas->tau_max = gp->tau_max;
+    r->gdas->tau_min = gp->tau_min;
+    r->gdas->seed = cfg->seed;
+    return st;
+}
+
+/* Runs the epochs left; fills out on success. */
+static clnas_status search(darts_run *r, const clnas_run_setup *s, const clnas_darts_params *dp,
+                           const clnas_gdas_params *gp, clnas_run_outcome *out, clnas_error *err)
+{
+    const clnas_run_request *req = r->req;
+    const clnas_dataset *train = clnas_run_setup_train_data(s);
+    clnas_arch_params alpha;
+    int epochs_done = 0;
+    clnas_status st = restore(r, &alpha, &epochs_done, err);
+    if (st != CLNAS_OK)
+        return st;
+    clnas_darts_options opt;
+    memset(&opt, 0, sizeof opt);
+    opt.epochs = dp->epochs;
+    opt.start_epoch = epochs_done;
+    opt.lr = req->cfg->proxy.lr;
+    opt.seed = req->cfg->seed;
+    opt.adam = dp->adam;
+    memcpy(opt.mean, s->train_cfg.mean, sizeof opt.mean);
+    memcpy(opt.std, s->train_cfg.std, sizeof opt.std);
+    opt.progress = show_step;
+    opt.epoch_done = epoch_done;
+    opt.user = r;
+    opt.stop = req->stop;
+    opt.gdas = r->gdas;
+    if (r->gdas)
+        clnas_run_info(&req->ev, "clnas search: %s, GDAS: one op per edge sampled by hard Gumbel-softmax, tau %g -> "
+                       "%g linear per epoch", r->dir, gp->tau_max, gp->tau_min);
+    clnas_run_info(&req->ev, "clnas search: %s, %s first order (search network C=%d N=%d, batch %d), %d epoch(s) of "
+                   "%d steps%s: weights SGD lr %g on %d training images, alpha Adam lr %g on %d validation images",
+                   r->dir, r->net.method, r->cfg.channels, r->cfg.cells, r->cfg.batch, dp->epochs,
+                   train->count / r->cfg.batch, epochs_done ? ", resumed" : "", opt.lr, train->count, dp->adam.lr,
+                   s->val.count);
+    int finished = 0;
+    st = clnas_darts_search(r->net.model, &alpha, train, &s->val, &opt, &finished, err);
+    char path[1100];
+    snprintf(path, sizeof path, "%s/algo_choices.tsv", r->dir);
+    clnas_error save_err;
+    if (clnas_algo_choices_save(r->net.sn ? clnas_supernet_algo_choices(r->net.sn)
+                                          : clnas_model_algo_choices(r->net.model), path, &save_err) != CLNAS_OK &&
+        req->ev.failure)
+        req->ev.failure(&save_err, req->ev.user);
+    out->done = finished;
+    out->total = dp->epochs;
+    out->resumed_from = epochs_done;
+    out->stopped = st == CLNAS_OK && req->stop && *req->stop && finished < dp->epochs;
+    clnas_genotype g;
+    clnas_arch_params_derive(&alpha, &g, NULL);
+    clnas_genotype_format(&g, out->best_arch, sizeof out->best_arch, NULL);
+    out->best_index = finished - 1;
+    out->best_fitness = finished > epochs_done ? r->last_accuracy : NAN;
+    return st;
+}
+
+clnas_status clnas_run_differentiable(const clnas_run_request *req, clnas_run_outcome *out, clnas_error *err)
+{
+    const clnas_search_config *cfg = req->cfg;
+    out->kind = CLNAS_RUN_DIFFERENTIABLE;
+    if (req->resume_dir)
+        snprintf(out->run_dir, sizeof out->run_dir, "%s", req->resume_dir);
+    if (strcmp(cfg->evaluator.kind, "train") != 0)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "evaluator.kind: %s trains its search network on the "
+                               "data; expected \"train\", got \"%s\"", cfg->strategy_name, cfg->evaluator.kind);
+    const int is_gdas = strcmp(cfg->strategy_name, "gdas") == 0;
+    clnas_darts_params dp;
+    clnas_gdas_params gp;
+    clnas_gdas gdas;
+    memset(&dp, 0, sizeof dp);
+    memset(&gp, 0, sizeof gp);
+    memset(&gdas, 0, sizeof gdas);
+    darts_run r;
+    memset(&r, 0, sizeof r);
+    r.req = req;
+    r.dir = out->run_dir;
+    r.net.method = is_gdas ? "GDAS" : "DARTS";
+    r.gdas = is_gdas ? &gdas : NULL;
+    clnas_run_setup s;
+    memset(&s, 0, sizeof s);
+    s.cfg = cfg;
+    s.dev = req->dev;
+    s.cache = req->cache;
+    cJSON *resolved = cJSON_CreateObject();
+    clnas_status st = parse_params(&r, resolved, &dp, &gp, err);
+    if (st == CLNAS_OK && !req->resume_dir) {
+        clnas_run_dir_name(cfg->name, req->out, out->run_dir, sizeof out->run_dir);
+        st = clnas_run_dir_create(out->run_dir, "config.json", cfg, resolved, err);
+    }
+    snprintf(r.checkpoint, sizeof r.checkpoint, "%s/%s_checkpoint.safetensors", out->run_dir,
+             is_gdas ? "gdas" : "darts");
+    char path[1100];
+    snprintf(path, sizeof path, "%s/algo_choices.tsv", out->run_dir);
+    if (st == CLNAS_OK)
+        st = clnas_run_setup_evaluator(&s, req->device, path, err);
+    if (st == CLNAS_OK) {
+        clnas_run_setup_net(&s, &r.cfg);
+        r.cfg.darts = !is_gdas;
+        r.cfg.gdas = is_gdas;
+        st = clnas_darts_admit(&r.cfg, s.dev, admit_line, &r, err);
+    }
+    if (st == CLNAS_OK)
+        st = build_network(&r, &s, &gp, path, err);
+    gdas.supernet = r.net.sn;
+    if (st == CLNAS_OK)
+        st = search(&r, &s, &dp, &gp, out, err);
+    if (r.journal.f)
+        clnas_journal_close(&r.journal);
+    clnas_model_free(r.net.model);
+    clnas_supernet_free(r.net.sn);
+    clnas_run_setup_free(&s);
+    cJSON_Delete(resolved);
+    return st;
+}

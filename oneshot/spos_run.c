@@ -1,0 +1,251 @@
+/* clnas — a SPOS run: train the supernet (checkpointed, resumable), then regularized evolution over its paths
+ * with the supernet evaluator; same run directory, journal and report as a multi-trial search. */
+#include "oneshot_run.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "file_io.h"
+#include "run_dir.h"
+#include "spos.h"
+#include "spos_params.h"
+#include "strategy.h"
+
+typedef struct spos_run {
+    const clnas_run_request *req;
+    const char *dir;
+    clnas_supernet *sn;
+    char checkpoint[1100], train_log[1100];
+    double t0; /* start of this process's part of the run */
+} spos_run;
+
+static void show_training(const clnas_spos_progress *p, void *user)
+{
+    const spos_run *r = user;
+    if (!r->req->ev.step)
+        return;
+    char line[256];
+    snprintf(line, sizeof line, "supernet step %5d/%d  lr %.4f  loss %.4f  train acc %.3f  paths compiled %d  %.0f s, "
+             "%.0f s left", p->step, p->steps, p->lr, p->loss, p->train_accuracy, p->paths_compiled, p->seconds,
+             p->seconds_left);
+    r->req->ev.step(line, r->req->ev.user);
+}
+
+/* One line per checkpoint in supernet.jsonl (fsync'ed), then the weights with the step in one atomic file. */
+static clnas_status checkpoint(int step, double loss, void *user, clnas_error *err)
+{
+    spos_run *r = user;
+    FILE *f = fopen(r->train_log, "a");
+    char loss_text[32];
+    snprintf(loss_text, sizeof loss_text, isfinite(loss) ? "%.17g" : "null", loss);
+    int ok = f && fprintf(f, "{\"step\":%d,\"loss\":%s,\"seconds\":%.3f}\n", step, loss_text,
+                          clnas_clock_seconds() - r->t0) > 0;
+    ok = f && fflush(f) == 0 && fsync(fileno(f)) == 0 && ok;
+    if (f)
+        ok = fclose(f) == 0 && ok;
+    if (!ok)
+        return clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot append: %s", r->train_log, strerror(errno));
+    return clnas_supernet_save(r->sn, r->checkpoint, 1, step, err);
+}
+
+typedef struct trim {
+    FILE *in;
+    long step;
+} trim;
+
+static int write_trimmed(FILE *o, void *ctx)
+{
+    trim *t = ctx;
+    char line[512];
+    while (fgets(line, sizeof line, t->in)) {
+        long s = -1;
+        if (sscanf(line, "{\"step\":%ld,", &s) == 1 && s <= t->step && strchr(line, '\n'))
+            fputs(line, o);
+    }
+    return 0;
+}
+
+/* Drops the supernet.jsonl lines after the checkpoint's step (written before a kill lost the checkpoint). */
+static clnas_status trim_train_log(const char *path, long step, clnas_error *err)
+{
+    trim t = {fopen(path, "r"), step};
+    if (!t.in)
+        return CLNAS_OK;
+    clnas_status st = clnas_file_write_atomic(path, write_trimmed, &t, err);
+    fclose(t.in);
+    return st;
+}
+
+/* The supernet's weights at the start of training: the checkpoint's (and its step), else initialised. */
+static clnas_status restore(spos_run *r, long *done, clnas_error *err)
+{
+    struct stat sb;
+    *done = 0;
+    if (stat(r->checkpoint, &sb) != 0)
+        return clnas_supernet_init(r->sn, r->req->cfg->seed, err);
+    clnas_status st = clnas_supernet_load(r->sn, r->checkpoint, done, err);
+    if (*done < 0)
+        *done = 0;
+    return st == CLNAS_OK ? trim_train_log(r->train_log, *done, err) : st;
+}
+
+/* Trains the supernet to the schedule's end, from its checkpoint when there is one; *stopped when req->stop came
+ * first (the steps done are checkpointed). */
+static clnas_status train_supernet(spos_run *r, const clnas_run_setup *s, const clnas_supernet_ops *ops,
+                                   const clnas_spos_params *sp, clnas_run_outcome *out, clnas_error *err)
+{
+    const clnas_search_config *cfg = r->req->cfg;
+    const clnas_dataset *train = clnas_run_setup_train_data(s);
+    long done = 0;
+    clnas_status st = restore(r, &done, err);
+    if (st != CLNAS_OK)
+        return st;
+    clnas_spos_train_options opt;
+    memset(&opt, 0, sizeof opt);
+    int per_epoch = train->count / cfg->proxy.batch;
+    opt.steps = cfg->proxy.epochs * per_epoch;
+    opt.start_step = (int)done;
+    opt.lr = cfg->proxy.lr;
+    opt.seed = cfg->seed;
+    memcpy(opt.mean, s->train_cfg.mean, sizeof opt.mean);
+    memcpy(opt.std, s->train_cfg.std, sizeof opt.std);
+    opt.report_every = sp->checkpoint_every;
+    opt.progress = show_training;
+    opt.checkpoint = checkpoint;
+    opt.user = r;
+    opt.stop = r->req->stop;
+    if (done >= opt.steps) {
+        clnas_run_info(&r->req->ev, "supernet: trained (%d steps, checkpoint %s)", opt.steps, r->checkpoint);
+        return CLNAS_OK;
+    }
+    clnas_run_info(&r->req->ev, "supernet training: %d steps (%d epoch(s) of %d batches of %d), one uniformly "
+                   "sampled path per step%s", opt.steps, cfg->proxy.epochs, per_epoch, cfg->proxy.batch,
+                   done ? ", resumed" : "");
+    int steps_done = 0;
+    st = clnas_spos_train(r->sn, ops, train, &opt, &steps_done, err);
+    char choices[1100];
+    snprintf(choices, sizeof choices, "%s/algo_choices.tsv", r->dir);
+    clnas_error save_err;
+    if (clnas_algo_choices_save(clnas_supernet_algo_choices(r->sn), choices, &save_err) != CLNAS_OK &&
+        r->req->ev.failure)
+        r->req->ev.failure(&save_err, r->req->ev.user);
+    if (st != CLNAS_OK || !(opt.stop && *opt.stop))
+        return st;
+    if (steps_done % sp->checkpoint_every && (st = checkpoint(steps_done, NAN, r, err)) != CLNAS_OK)
+        return st;
+    out->stopped = out->stopped_training = 1;
+    out->done = steps_done;
+    out->total = opt.steps;
+    return CLNAS_OK;
+}
+
+/* The supernet over the config's proxy network (recorded algorithm choices reused), with its arena line. */
+static clnas_status build_supernet(spos_run *r, const clnas_run_setup *s, const clnas_supernet_ops *ops,
+                                   const clnas_spos_params *sp, void *rea, clnas_error *err)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/algo_choices.tsv", r->dir);
+    clnas_algo_choices recorded;
+    clnas_algo_choices_init(&recorded);
+    int ignored = 0;
+    clnas_net_config net;
+    clnas_run_setup_net(s, &net);
+    clnas_status st = clnas_algo_choices_load(&recorded, path, &ignored, err);
+    if (st == CLNAS_OK)
+        st = clnas_supernet_new(s->dev, s->cache, &net, ops, sp->max_paths, &recorded, &r->sn, err);
+    clnas_algo_choices_free(&recorded);
+    if (st != CLNAS_OK)
+        return st;
+    const clnas_supernet_layout *l = clnas_supernet_get_layout(r->sn);
+    long nparam = 0;
+    for (int i = 0; i < l->nparams; i++)
+        nparam += l->params[i].info.arena == CLNAS_ARENA_PARAMS ? (long)l->params[i].info.count : 0;
+    clnas_run_info(&r->req->ev, "clnas search: %s, one-shot SPOS (supernet C=%d N=%d, batch %d), then REA over its "
+                   "paths (%d trials)", r->dir, net.channels, net.cells, net.batch, clnas_strategy_rea.budget(rea));
+    clnas_run_info(&r->req->ev, "supernet arena: %ld parameters in %d tensors, %.1f MiB of weights (parameters, "
+                   "gradients, momenta, running statistics) on %s (%.0f MiB of memory)", nparam, l->nparams,
+                   (double)clnas_supernet_weight_bytes(l, net.fp64) / 1048576.0, s->dev->info.name,
+                   (double)s->dev->info.global_mem_bytes / 1048576.0);
+    if (!sp->warm_up)
+        return CLNAS_OK;
+    int programs = 0;
+    st = clnas_supernet_warm_up(r->sn, &programs, err);
+    if (st == CLNAS_OK)
+        clnas_run_info(&r->req->ev, "warm-up: the supernet's paths need %d distinct programs; all built", programs);
+    return st;
+}
+
+/* REA over the trained supernet's paths, fitness from the supernet evaluator. */
+static clnas_status search_paths(spos_run *r, const clnas_run_setup *s, const clnas_spos_params *sp, void *rea,
+                                 clnas_run_outcome *out, clnas_error *err)
+{
+    const clnas_search_config *cfg = r->req->cfg;
+    clnas_evaluator ev;
+    clnas_status st = clnas_supernet_evaluator_new(r->sn, clnas_run_setup_train_data(s), &s->val, sp->bn_batches,
+                                                   cfg->seed, s->train_cfg.mean, s->train_cfg.std, &ev, err);
+    if (st != CLNAS_OK)
+        return st;
+    clnas_run_info(&r->req->ev, "search: fitness = accuracy on %d validation images of each path with the "
+                   "supernet's weights, after BatchNorm recalibration over %d training batches", s->val.count,
+                   sp->bn_batches);
+    st = clnas_run_trials_loop(r->req, &clnas_strategy_rea, rea, &ev, out, err);
+    ev.ops->destroy(ev.state);
+    return st;
+}
+
+clnas_status clnas_run_spos(const clnas_run_request *req, clnas_run_outcome *out, clnas_error *err)
+{
+    const clnas_search_config *cfg = req->cfg;
+    out->kind = CLNAS_RUN_SPOS;
+    if (req->resume_dir)
+        snprintf(out->run_dir, sizeof out->run_dir, "%s", req->resume_dir);
+    if (strcmp(cfg->evaluator.kind, "train") != 0)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "evaluator.kind: a one-shot search scores supernet paths "
+                               "on the data; expected \"train\", got \"%s\"", cfg->evaluator.kind);
+    clnas_spos_params sp;
+    memset(&sp, 0, sizeof sp);
+    void *rea = NULL;
+    cJSON *resolved = cJSON_CreateObject();
+    spos_run r;
+    memset(&r, 0, sizeof r);
+    r.req = req;
+    r.dir = out->run_dir;
+    r.t0 = clnas_clock_seconds();
+    clnas_run_setup s;
+    memset(&s, 0, sizeof s);
+    s.cfg = cfg;
+    s.dev = req->dev;
+    s.cache = req->cache;
+    clnas_status st = clnas_spos_params_parse(cfg->strategy, cfg->seed, resolved, &sp, &rea, err);
+    if (st == CLNAS_OK && !req->resume_dir) {
+        clnas_run_dir_name(cfg->name, req->out, out->run_dir, sizeof out->run_dir);
+        st = clnas_run_dir_create(out->run_dir, "config.json", cfg, resolved, err);
+    }
+    snprintf(r.checkpoint, sizeof r.checkpoint, "%s/supernet.safetensors", out->run_dir);
+    snprintf(r.train_log, sizeof r.train_log, "%s/supernet.jsonl", out->run_dir);
+    char path[1100];
+    snprintf(path, sizeof path, "%s/algo_choices.tsv", out->run_dir);
+    if (st == CLNAS_OK)
+        st = clnas_run_setup_evaluator(&s, req->device, path, err);
+    clnas_supernet_ops ops;
+    clnas_supernet_ops_all(&ops);
+    if (st == CLNAS_OK)
+        st = build_supernet(&r, &s, &ops, &sp, rea, err);
+    if (st == CLNAS_OK)
+        st = train_supernet(&r, &s, &ops, &sp, out, err);
+    out->top_k = sp.top_k;
+    if (st == CLNAS_OK && !out->stopped_training)
+        st = search_paths(&r, &s, &sp, rea, out, err);
+    if (rea)
+        clnas_strategy_rea.destroy(rea);
+    clnas_supernet_free(r.sn);
+    clnas_run_setup_free(&s);
+    cJSON_Delete(resolved);
+    return st;
+}

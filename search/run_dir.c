@@ -1,0 +1,96 @@
+/* clnas — run directories: naming, creation with the config snapshot, best.json. */
+#include "run_dir.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "file_io.h"
+
+void clnas_run_dir_name(const char *name, const char *out, char *run_dir, size_t cap)
+{
+    if (out) {
+        snprintf(run_dir, cap, "%s", out);
+        return;
+    }
+    char stamp[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    snprintf(run_dir, cap, "runs/%s-%s", name, stamp);
+}
+
+static int put_text(FILE *f, void *ctx)
+{
+    return fputs(ctx, f) < 0 || fputc('\n', f) == EOF;
+}
+
+clnas_status clnas_run_json_write(const char *path, const cJSON *json, clnas_error *err)
+{
+    char *text = cJSON_Print(json);
+    if (!text)
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "%s: out of memory", path);
+    clnas_status st = clnas_file_write_atomic(path, put_text, text, err);
+    cJSON_free(text);
+    return st;
+}
+
+clnas_status clnas_run_dir_create(const char *run_dir, const char *marker, const clnas_search_config *cfg,
+                                  const cJSON *resolved_strategy, clnas_error *err)
+{
+    char path[1100];
+    struct stat sb;
+    snprintf(path, sizeof path, "%s/%s", run_dir, marker);
+    if (stat(path, &sb) == 0) {
+        if (strcmp(marker, "config.json") == 0)
+            return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s already holds a search; continue it with --resume "
+                                   "%s or choose another --out", run_dir, run_dir);
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s already holds a search (%s); continue it with --resume "
+                               "%s or choose another --out", run_dir, marker, run_dir);
+    }
+    clnas_status st = clnas_dirs_make(run_dir, err);
+    if (st != CLNAS_OK)
+        return st;
+    cJSON *resolved = clnas_search_config_to_json(cfg, resolved_strategy);
+    snprintf(path, sizeof path, "%s/config.json", run_dir);
+    st = clnas_run_json_write(path, resolved, err);
+    cJSON_Delete(resolved);
+    return st;
+}
+
+clnas_status clnas_run_best_write(const char *run_dir, const clnas_journal_entry *e, const char *rule,
+                                  clnas_error *err)
+{
+    char path[1100], arch[CLNAS_GENOTYPE_STR_MAX], hex[17];
+    snprintf(path, sizeof path, "%s/best.json", run_dir);
+    clnas_genotype_format(&e->arch, arch, sizeof arch, NULL);
+    clnas_hash_to_hex(e->hash, hex);
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "arch", arch);
+    cJSON_AddNumberToObject(j, "fitness", e->fitness);
+    cJSON_AddNumberToObject(j, "trial", e->trial);
+    cJSON_AddStringToObject(j, "hash", hex);
+    cJSON_AddNumberToObject(j, "params", (double)e->params);
+    if (rule)
+        cJSON_AddStringToObject(j, "rule", rule);
+    clnas_status st = clnas_run_json_write(path, j, err);
+    cJSON_Delete(j);
+    return st;
+}
+
+size_t clnas_run_file_prefix_bytes(const char *path, int lines)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t bytes = 0;
+    int c, seen = 0;
+    while (seen < lines && (c = fgetc(f)) != EOF) {
+        bytes++;
+        seen += c == '\n';
+    }
+    fclose(f);
+    return bytes;
+}

@@ -1,0 +1,34 @@
+/* clnas — the run directory every strategy writes: its name, the refusal of one that holds a search, the config
+ * snapshot (config.json), best.json and the journal prefix a resume keeps. */
+#ifndef CLNAS_RUN_DIR_H
+#define CLNAS_RUN_DIR_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#include "clnas/status.h"
+#include "journal.h"
+#include "search_config.h"
+
+/* A new run's directory: out, else runs/<name>-<local timestamp>. */
+void clnas_run_dir_name(const char *name, const char *out, char *run_dir, size_t cap);
+
+/* Starts a new run in run_dir: refuses a directory that already holds `marker` (a multi-trial search checks
+ * journal.jsonl, a one-shot search config.json), makes it (mkdir -p) and writes config.json, the resolved config
+ * with the strategy's resolved section. */
+clnas_status clnas_run_dir_create(const char *run_dir, const char *marker, const clnas_search_config *cfg,
+                                  const cJSON *resolved_strategy, clnas_error *err);
+
+/* Writes json and a newline to path atomically (core's clnas_file_write_atomic). */
+clnas_status clnas_run_json_write(const char *path, const cJSON *json, clnas_error *err);
+
+/* best.json of run_dir from a journal entry: arch, fitness, trial, hash, params and, when rule is not NULL, the
+ * rule the architecture was chosen by. */
+clnas_status clnas_run_best_write(const char *run_dir, const clnas_journal_entry *e, const char *rule,
+                                  clnas_error *err);
+
+/* Bytes of the first `lines` lines of path (the whole file when it has fewer; 0 when it is missing): what a
+ * resumed run keeps of a journal that may hold a line past its checkpoint. */
+size_t clnas_run_file_prefix_bytes(const char *path, int lines);
+
+#endif

@@ -1,0 +1,190 @@
+/* clnas — a multi-trial search run (random, rea, reinforce): run directory, evaluator, trials; and the events every
+ * strategy's run reports through. */
+#include "search_run.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "run_dir.h"
+
+void clnas_run_info(const clnas_run_events *ev, const char *fmt, ...)
+{
+    if (!ev->info)
+        return;
+    char line[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    ev->info(line, ev->user);
+}
+
+typedef struct user_eval {
+    clnas_search_evaluate_fn fn;
+    void *user;
+} user_eval;
+
+static clnas_status user_evaluate(void *state, const clnas_genotype *arch, clnas_eval_result *out, clnas_error *err)
+{
+    (void)err;
+    const user_eval *u = state;
+    char text[CLNAS_GENOTYPE_STR_MAX];
+    clnas_genotype_format(arch, text, sizeof text, NULL);
+    memset(out, 0, sizeof *out);
+    clnas_error mine;
+    clnas_error_clear(&mine);
+    const double t0 = clnas_clock_seconds();
+    double fitness = NAN;
+    clnas_status st = u->fn(text, u->user, &fitness, &mine);
+    out->seconds = clnas_clock_seconds() - t0;
+    out->status = st == CLNAS_OK && isfinite(fitness) ? CLNAS_TRIAL_OK : CLNAS_TRIAL_FAILED;
+    out->fitness = out->status == CLNAS_TRIAL_OK ? fitness : NAN;
+    if (st != CLNAS_OK)
+        snprintf(out->error, sizeof out->error, "%s", mine.message[0] ? mine.message : clnas_status_to_string(st));
+    else if (out->status != CLNAS_TRIAL_OK)
+        snprintf(out->error, sizeof out->error, "the evaluator returned a non-finite fitness");
+    return CLNAS_OK;
+}
+
+static const clnas_evaluator_ops user_ops = {"user", user_evaluate, free};
+
+void clnas_user_evaluator(clnas_search_evaluate_fn fn, void *user, clnas_evaluator *out)
+{
+    user_eval *u = malloc(sizeof *u);
+    out->ops = u ? &user_ops : NULL;
+    out->state = u;
+    if (u) {
+        u->fn = fn;
+        u->user = user;
+    }
+}
+
+typedef struct trials_bridge {
+    const clnas_run_events *ev;
+    double t0;
+    int resumed_from;
+} trials_bridge;
+
+/* A finished trial: the caller's trial view, then the public report. */
+static void on_trial(const clnas_trials_progress *p, void *user)
+{
+    const trials_bridge *b = user;
+    if (b->ev->trial)
+        b->ev->trial(p, b->ev->user);
+    if (!b->ev->report)
+        return;
+    char arch[CLNAS_GENOTYPE_STR_MAX], best[CLNAS_GENOTYPE_STR_MAX];
+    clnas_genotype_format(&p->entry->arch, arch, sizeof arch, NULL);
+    if (p->best_arch)
+        clnas_genotype_format(p->best_arch, best, sizeof best, NULL);
+    clnas_search_report r;
+    memset(&r, 0, sizeof r);
+    r.done = p->entry->trial + 1;
+    r.total = p->trials;
+    r.arch = arch;
+    r.fitness = p->entry->fitness;
+    r.status = clnas_trial_status_name(p->entry->status);
+    r.best_index = p->best_trial;
+    r.best_fitness = p->best_fitness;
+    r.best_arch = p->best_arch ? best : NULL;
+    r.seconds = clnas_clock_seconds() - b->t0;
+    r.seconds_left = p->seconds_left;
+    b->ev->report(&r, b->ev->user);
+}
+
+static void on_warning(const char *message, void *user)
+{
+    const trials_bridge *b = user;
+    if (b->ev->warning)
+        b->ev->warning(message, b->ev->user);
+}
+
+clnas_status clnas_run_trials_loop(const clnas_run_request *req, const clnas_strategy_ops *strategy, void *state,
+                                   clnas_evaluator *evaluator, clnas_run_outcome *out, clnas_error *err)
+{
+    trials_bridge b = {&req->ev, clnas_clock_seconds(), 0};
+    clnas_trials_options opt;
+    memset(&opt, 0, sizeof opt);
+    opt.run_dir = out->run_dir;
+    opt.title = req->cfg->name;
+    opt.stop = req->stop;
+    opt.progress = on_trial;
+    opt.warning = on_warning;
+    opt.user = &b;
+    clnas_trials_summary sum;
+    clnas_status st = clnas_trials_run(strategy, state, evaluator, &opt, &sum, err);
+    out->done = sum.trials_done;
+    out->total = strategy->budget(state);
+    out->resumed_from = sum.resumed_from;
+    out->stopped = sum.stopped;
+    out->best_index = sum.best_trial;
+    out->best_fitness = sum.best_fitness;
+    snprintf(out->best_arch, sizeof out->best_arch, "%s", sum.best_arch);
+    return st;
+}
+
+/* The run's header: strategy, budget, evaluator and, for proxy training, its figures. */
+static void header(const clnas_run_request *req, const clnas_run_setup *s, const clnas_strategy_ops *strategy,
+                   void *state, const clnas_run_outcome *out)
+{
+    const clnas_search_config *cfg = req->cfg;
+    const clnas_run_events *ev = &req->ev;
+    clnas_run_info(ev, "clnas search: %s, strategy %s (%d trials), evaluator %s", out->run_dir, strategy->name,
+                   strategy->budget(state), req->evaluate ? "user" : cfg->evaluator.kind);
+    if (req->evaluate || strcmp(cfg->evaluator.kind, "train") != 0)
+        return;
+    clnas_run_info(ev, "proxy: C=%d N=%d, %d epoch(s) on %d images at batch %d, lr %g; fitness = accuracy on %d "
+                   "held-out validation images; device %s", cfg->proxy.channels, cfg->proxy.cells, cfg->proxy.epochs,
+                   clnas_run_setup_train_data(s)->count, cfg->proxy.batch, cfg->proxy.lr, s->val.count,
+                   s->dev->info.name);
+    if (isfinite(cfg->proxy.measured_kendall_tau))
+        clnas_run_info(ev, "proxy rank quality: seed-to-seed Kendall tau %.2f (%s)", cfg->proxy.measured_kendall_tau,
+                       cfg->proxy.measured_note[0] ? cfg->proxy.measured_note : "measured with clnas proxy-check");
+    else
+        clnas_run_info(ev, "proxy rank quality: not measured for this config (clnas proxy-check measures it)");
+}
+
+clnas_status clnas_run_trials(const clnas_run_request *req, clnas_run_outcome *out, clnas_error *err)
+{
+    const clnas_search_config *cfg = req->cfg;
+    const clnas_strategy_ops *strategy = clnas_strategy_find(cfg->strategy_name);
+    out->kind = CLNAS_RUN_TRIALS;
+    if (req->resume_dir)
+        snprintf(out->run_dir, sizeof out->run_dir, "%s", req->resume_dir);
+    if (!strategy)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.name: unknown strategy \"%s\" (known: rea, "
+                               "random, reinforce, spos, darts, gdas)", cfg->strategy_name);
+    cJSON *resolved = cJSON_CreateObject();
+    void *state = NULL;
+    clnas_run_setup s;
+    memset(&s, 0, sizeof s);
+    s.cfg = cfg;
+    s.dev = req->dev;
+    s.cache = req->cache;
+    clnas_status st = strategy->create(cfg->strategy, cfg->seed, resolved, &state, err);
+    if (st == CLNAS_OK && !req->resume_dir) {
+        clnas_run_dir_name(cfg->name, req->out, out->run_dir, sizeof out->run_dir);
+        st = clnas_run_dir_create(out->run_dir, "journal.jsonl", cfg, resolved, err);
+    }
+    char path[1100];
+    snprintf(path, sizeof path, "%s/algo_choices.tsv", out->run_dir);
+    if (st == CLNAS_OK && req->evaluate)
+        clnas_user_evaluator(req->evaluate, req->evaluate_user, &s.evaluator);
+    else if (st == CLNAS_OK)
+        st = clnas_run_setup_evaluator(&s, req->device, path, err);
+    if (st == CLNAS_OK && !s.evaluator.ops)
+        st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    if (st == CLNAS_OK) {
+        header(req, &s, strategy, state, out);
+        st = clnas_run_trials_loop(req, strategy, state, &s.evaluator, out, err);
+    }
+    if (state)
+        strategy->destroy(state);
+    cJSON_Delete(resolved);
+    clnas_run_setup_free(&s);
+    return st;
+}
