@@ -4,7 +4,7 @@
 #ifndef CLNAS_ARCH_RULE_H
 #define CLNAS_ARCH_RULE_H
 
-#include "arch_params.h"
+#include "alpha.h"
 #include "clnas/model.h"
 
 typedef struct clnas_arch_rule_ops {

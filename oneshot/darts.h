@@ -3,7 +3,7 @@
 #ifndef CLNAS_DARTS_H
 #define CLNAS_DARTS_H
 
-#include "arch_params.h"
+#include "alpha.h"
 #include "gdas.h"
 #include "clnas/data.h"
 #include "clnas/model.h"

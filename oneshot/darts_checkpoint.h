@@ -4,7 +4,7 @@
 #ifndef CLNAS_DARTS_CHECKPOINT_H
 #define CLNAS_DARTS_CHECKPOINT_H
 
-#include "arch_params.h"
+#include "alpha.h"
 #include "clnas/model.h"
 #include "supernet.h"
 

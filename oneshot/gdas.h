@@ -6,7 +6,7 @@
 #ifndef CLNAS_GDAS_H
 #define CLNAS_GDAS_H
 
-#include "arch_params.h"
+#include "alpha.h"
 #include "arch_rule.h"
 #include "clnas/model.h"
 #include "clnas/rng.h"

@@ -4,7 +4,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "arch_params.h"
+#include "alpha.h"
 
 typedef struct clnas_gdas_params {
     int epochs;              /* "epochs": search epochs over the training split (default 1) */

@@ -1,6 +1,6 @@
 /* clnas — architecture parameters: initialisation, per-edge softmax and its backward, Adam, Gumbel-softmax
  * (GDAS), the temperature schedule and the derivation of the final cell. */
-#include "arch_params.h"
+#include "alpha.h"
 
 #include <math.h>
 #include <string.h>

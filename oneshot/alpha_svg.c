@@ -1,5 +1,5 @@
 /* clnas — the alpha heat map: softmax(alpha) per edge as coloured cells with their numbers, plain SVG. */
-#include "arch_params.h"
+#include "alpha.h"
 #include "file_io.h"
 #include "svg_text.h"
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arch_params.h"
+#include "alpha.h"
 #include "scratch_dir.h"
 
 /* Chi-square critical value at p = 0.001 with 4 degrees of freedom; the seeds are fixed. */

@@ -1,5 +1,5 @@
 /* clnas — architecture parameters to and from JSON (the journal's per-epoch alpha and the resume state). */
-#include "arch_params.h"
+#include "alpha.h"
 
 #include <math.h>
 #include <stdio.h>
