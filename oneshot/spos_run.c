@@ -14,7 +14,7 @@
 #include "file_io.h"
 #include "run_dir.h"
 #include "spos.h"
-#include "spos_params.h"
+#include "spos_config.h"
 #include "strategy.h"
 
 typedef struct spos_run {

@@ -20,7 +20,7 @@
 #include "device_fixture.h"
 #include "executor.h"
 #include "gdas.h"
-#include "gdas_params.h"
+#include "gdas_config.h"
 #include "plan.h"
 #include "scratch_dir.h"
 #include "supernet.h"

@@ -10,7 +10,7 @@
 #include "rank_eval.h"
 #include "search_setup.h"
 #include "spos.h"
-#include "spos_params.h"
+#include "spos_config.h"
 #include "strategy.h"
 
 #define MAX_CACHES 8

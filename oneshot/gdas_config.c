@@ -1,9 +1,9 @@
 /* clnas — GDAS strategy section. */
-#include "gdas_params.h"
+#include "gdas_config.h"
 
 #include <string.h>
 
-#include "darts_params.h"
+#include "darts_config.h"
 #include "strategy_common.h"
 
 clnas_status clnas_gdas_params_parse(const cJSON *strategy, cJSON *resolved, clnas_gdas_params *out,

@@ -1,5 +1,5 @@
 /* clnas — SPOS strategy section: own keys checked here, REA's handed to REA's own create. */
-#include "spos_params.h"
+#include "spos_config.h"
 
 #include <string.h>
 

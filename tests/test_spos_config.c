@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "search_config.h"
-#include "spos_params.h"
+#include "spos_config.h"
 #include "strategy.h"
 
 static clnas_status parse(const char *json, clnas_spos_params *p, cJSON **resolved, clnas_error *err)

@@ -1,5 +1,5 @@
 /* clnas — DARTS strategy section. */
-#include "darts_params.h"
+#include "darts_config.h"
 
 #include <string.h>
 
