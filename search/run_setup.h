@@ -10,7 +10,7 @@
 #include "clnas/network.h"
 #include "evaluator.h"
 #include "search_config.h"
-#include "train_eval.h"
+#include "train_evaluator.h"
 
 struct clnas_program_cache;
 

@@ -9,7 +9,7 @@
 #include "clnas/rng.h"
 #include "rank_stats.h"
 #include "search_setup.h"
-#include "train_eval.h"
+#include "train_evaluator.h"
 
 #define MAX_SETS 64
 

@@ -1,7 +1,7 @@
 /* clnas — training evaluator: compile, initialise, train with the proxy recipe, score on the validation split.
  * A network that fails to build or to fit, or whose loss diverges, is a failed trial, not an error. */
 #include "model_build.h"
-#include "train_eval.h"
+#include "train_evaluator.h"
 
 #include <math.h>
 #include <stdio.h>
