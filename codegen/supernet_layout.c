@@ -9,16 +9,16 @@
 #include "build_nb201.h"
 #include "memplan.h"
 
-void clnas_supernet_ops_all(clnas_supernet_ops *ops)
+void clnas_edge_op_set_all(clnas_edge_op_set *op_set)
 {
     for (int e = 0; e < CLNAS_NB201_EDGES; e++)
-        ops->op_mask[e] = (uint8_t)((1u << CLNAS_NB201_OPS) - 1u);
+        op_set->op_mask[e] = (uint8_t)((1u << CLNAS_NB201_OPS) - 1u);
 }
 
-int clnas_supernet_ops_has(const clnas_supernet_ops *ops, const clnas_genotype *g)
+int clnas_edge_op_set_has(const clnas_edge_op_set *op_set, const clnas_genotype *g)
 {
     for (int e = 0; e < CLNAS_NB201_EDGES; e++)
-        if (g->ops[e] >= CLNAS_NB201_OPS || !(ops->op_mask[e] & (1u << g->ops[e])))
+        if (g->ops[e] >= CLNAS_NB201_OPS || !(op_set->op_mask[e] & (1u << g->ops[e])))
             return 0;
     return 1;
 }
@@ -114,7 +114,7 @@ static clnas_status add_network(const clnas_net_config *net, int op, int with_fi
     return st;
 }
 
-clnas_status clnas_supernet_layout_build(const clnas_net_config *net, const clnas_supernet_ops *ops,
+clnas_status clnas_supernet_layout_build(const clnas_net_config *net, const clnas_edge_op_set *op_set,
                                          clnas_supernet_layout *out, clnas_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -123,7 +123,7 @@ clnas_status clnas_supernet_layout_build(const clnas_net_config *net, const clna
     for (int op = 0; op < CLNAS_NB201_OPS && st == CLNAS_OK; op++) {
         int used = 0;
         for (int e = 0; e < CLNAS_NB201_EDGES; e++)
-            used |= (ops->op_mask[e] >> op) & 1;
+            used |= (op_set->op_mask[e] >> op) & 1;
         /* the fixed modules come from the first network; ops without parameters add nothing else */
         if (!used && !with_fixed)
             continue;
@@ -138,7 +138,7 @@ clnas_status clnas_supernet_layout_build(const clnas_net_config *net, const clna
     int n = 0;
     for (int i = 0; i < out->nparams; i++) {
         int m = out->params[i].module - 1;
-        if (m >= 0 && !(ops->op_mask[(m / CLNAS_NB201_OPS) % CLNAS_NB201_EDGES] & (1u << (m % CLNAS_NB201_OPS))))
+        if (m >= 0 && !(op_set->op_mask[(m / CLNAS_NB201_OPS) % CLNAS_NB201_EDGES] & (1u << (m % CLNAS_NB201_OPS))))
             continue;
         out->params[n++] = out->params[i];
     }

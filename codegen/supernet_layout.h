@@ -10,14 +10,14 @@
 
 /* Which ops each edge holds: bit k of op_mask[e] is op k (clnas_nb201_op); every cell alike. SPOS and GDAS use a
  * path of one op per edge; DARTS combines the set by a weighted sum. */
-typedef struct clnas_supernet_ops {
+typedef struct clnas_edge_op_set {
     uint8_t op_mask[CLNAS_NB201_EDGES];
-} clnas_supernet_ops;
+} clnas_edge_op_set;
 
 /* Every op on every edge. */
-void clnas_supernet_ops_all(clnas_supernet_ops *ops);
+void clnas_edge_op_set_all(clnas_edge_op_set *op_set);
 /* 1 when every op of g is in the mask. */
-int clnas_supernet_ops_has(const clnas_supernet_ops *ops, const clnas_genotype *g);
+int clnas_edge_op_set_has(const clnas_edge_op_set *op_set, const clnas_genotype *g);
 
 /* A parameter of the supernet. Names extend the stand-alone PyTorch names with the op on cell edges
  * (cells.0.edges.1_0.nor_conv_3x3.conv.weight); the stem, reduction blocks, head and classifier keep theirs. */
@@ -36,7 +36,7 @@ typedef struct clnas_supernet_layout {
 
 /* Lays out the supernet of net (its genotype is ignored): module 0 first, then cell by cell, edge by edge, op by
  * op, each module's parameters contiguous (aligned as the memory planner aligns). */
-clnas_status clnas_supernet_layout_build(const clnas_net_config *net, const clnas_supernet_ops *ops,
+clnas_status clnas_supernet_layout_build(const clnas_net_config *net, const clnas_edge_op_set *op_set,
                                          clnas_supernet_layout *out, clnas_error *err);
 void clnas_supernet_layout_free(clnas_supernet_layout *layout);
 /* Index of a supernet parameter by name, or -1. */

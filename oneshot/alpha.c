@@ -11,7 +11,7 @@ clnas_adam_config clnas_adam_config_darts(void)
     return c;
 }
 
-static clnas_status check(const clnas_arch_params *p, const char *fn, clnas_error *err)
+static clnas_status check(const clnas_alpha *p, const char *fn, clnas_error *err)
 {
     if (!p)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: arch params must not be NULL", fn);
@@ -22,7 +22,7 @@ static clnas_status check(const clnas_arch_params *p, const char *fn, clnas_erro
     return CLNAS_OK;
 }
 
-clnas_status clnas_arch_params_init(clnas_arch_params *p, int edges, int ops, uint64_t seed, clnas_error *err)
+clnas_status clnas_alpha_init(clnas_alpha *p, int edges, int ops, uint64_t seed, clnas_error *err)
 {
     if (!p)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "arch params init: p must not be NULL");
@@ -65,7 +65,7 @@ static void softmax_row_backward(const double *prob, const double *dprob, int n,
         dz[k] = scale * prob[k] * (dprob[k] - dot);
 }
 
-clnas_status clnas_arch_params_softmax(const clnas_arch_params *p, double *probs, clnas_error *err)
+clnas_status clnas_alpha_softmax(const clnas_alpha *p, double *probs, clnas_error *err)
 {
     clnas_status st = check(p, "arch params softmax", err);
     if (st != CLNAS_OK)
@@ -77,8 +77,8 @@ clnas_status clnas_arch_params_softmax(const clnas_arch_params *p, double *probs
     return CLNAS_OK;
 }
 
-clnas_status clnas_arch_params_softmax_backward(const clnas_arch_params *p, const double *probs,
-                                                const double *dprobs, double *dalpha, clnas_error *err)
+clnas_status clnas_alpha_softmax_backward(const clnas_alpha *p, const double *probs,
+                                          const double *dprobs, double *dalpha, clnas_error *err)
 {
     clnas_status st = check(p, "arch params softmax backward", err);
     if (st != CLNAS_OK)
@@ -98,8 +98,8 @@ static int finite_positive(double v)
     return isfinite(v) && v > 0.0;
 }
 
-clnas_status clnas_arch_params_adam_step(clnas_arch_params *p, const clnas_adam_config *cfg, const double *grad,
-                                         clnas_error *err)
+clnas_status clnas_alpha_adam_step(clnas_alpha *p, const clnas_adam_config *cfg, const double *grad,
+                                   clnas_error *err)
 {
     clnas_status st = check(p, "arch params adam", err);
     if (st != CLNAS_OK)
@@ -138,8 +138,8 @@ static clnas_status check_tau(double tau, const char *fn, clnas_error *err)
     return CLNAS_OK;
 }
 
-clnas_status clnas_arch_params_gumbel_sample(const clnas_arch_params *p, clnas_rng *rng, double tau, int *chosen,
-                                             double *soft, clnas_error *err)
+clnas_status clnas_alpha_gumbel_sample(const clnas_alpha *p, clnas_rng *rng, double tau, int *chosen,
+                                       double *soft, clnas_error *err)
 {
     clnas_status st = check(p, "arch params gumbel sample", err);
     if (st == CLNAS_OK)
@@ -170,8 +170,8 @@ clnas_status clnas_arch_params_gumbel_sample(const clnas_arch_params *p, clnas_r
     return CLNAS_OK;
 }
 
-clnas_status clnas_arch_params_gumbel_backward(const clnas_arch_params *p, const double *soft, const double *dh,
-                                               double tau, double *dalpha, clnas_error *err)
+clnas_status clnas_alpha_gumbel_backward(const clnas_alpha *p, const double *soft, const double *dh,
+                                         double tau, double *dalpha, clnas_error *err)
 {
     clnas_status st = check(p, "arch params gumbel backward", err);
     if (st == CLNAS_OK)
@@ -188,8 +188,8 @@ clnas_status clnas_arch_params_gumbel_backward(const clnas_arch_params *p, const
     return CLNAS_OK;
 }
 
-clnas_status clnas_arch_params_tau(int epoch, int epochs, double tau_max, double tau_min, double *tau,
-                                   clnas_error *err)
+clnas_status clnas_alpha_tau(int epoch, int epochs, double tau_max, double tau_min, double *tau,
+                             clnas_error *err)
 {
     if (!tau)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "arch params tau: tau must not be NULL");
@@ -204,7 +204,7 @@ clnas_status clnas_arch_params_tau(int epoch, int epochs, double tau_max, double
     return CLNAS_OK;
 }
 
-clnas_status clnas_arch_params_derive(const clnas_arch_params *p, clnas_genotype *out, clnas_error *err)
+clnas_status clnas_alpha_derive(const clnas_alpha *p, clnas_genotype *out, clnas_error *err)
 {
     clnas_status st = check(p, "arch params derive", err);
     if (st != CLNAS_OK)

@@ -1,6 +1,6 @@
-/* clnas — architecture parameters alpha of differentiable search (DARTS, GDAS): softmax, Adam, Gumbel, derivation. */
-#ifndef CLNAS_ARCH_PARAMS_H
-#define CLNAS_ARCH_PARAMS_H
+/* clnas — architecture weights alpha of differentiable search (DARTS, GDAS): softmax, Adam, Gumbel, derivation. */
+#ifndef CLNAS_ALPHA_H
+#define CLNAS_ALPHA_H
 
 #include <cjson/cJSON.h>
 #include <stdint.h>
@@ -16,13 +16,13 @@
 
 /* alpha[e][k] is the logit of op k on edge e; Adam's moments and step count travel with it (JSON keeps them, so
  * a resumed search steps alpha exactly as an uninterrupted one). */
-typedef struct clnas_arch_params {
+typedef struct clnas_alpha {
     int edges, ops;
     double alpha[CLNAS_ARCH_MAX_EDGES][CLNAS_ARCH_MAX_OPS];
     double adam_m[CLNAS_ARCH_MAX_EDGES][CLNAS_ARCH_MAX_OPS];
     double adam_v[CLNAS_ARCH_MAX_EDGES][CLNAS_ARCH_MAX_OPS];
     long adam_step; /* Adam steps taken so far */
-} clnas_arch_params;
+} clnas_alpha;
 
 /* PyTorch's torch.optim.Adam with L2 weight decay added to the gradient (not AdamW), as DARTS and NB201 use it. */
 typedef struct clnas_adam_config {
@@ -34,57 +34,57 @@ clnas_adam_config clnas_adam_config_darts(void);
 
 /* alpha = 1e-3 * N(0, 1) from a clnas_rng seeded with seed (edge-major draws, as DARTS' 1e-3 * randn); moments
  * and step count 0. edges 1..CLNAS_ARCH_MAX_EDGES, ops 2..CLNAS_ARCH_MAX_OPS. */
-clnas_status clnas_arch_params_init(clnas_arch_params *p, int edges, int ops, uint64_t seed, clnas_error *err);
+clnas_status clnas_alpha_init(clnas_alpha *p, int edges, int ops, uint64_t seed, clnas_error *err);
 
 /* probs[e*ops + k] = softmax over k of alpha[e][k] (max-subtracted, so large logits stay finite). */
-clnas_status clnas_arch_params_softmax(const clnas_arch_params *p, double *probs, clnas_error *err);
+clnas_status clnas_alpha_softmax(const clnas_alpha *p, double *probs, clnas_error *err);
 
 /* Backward of the per-edge softmax: dalpha[e][k] = probs[e][k] * (dprobs[e][k] - sum_j probs[e][j] dprobs[e][j]).
  * All three arrays are edges*ops, row-major. */
-clnas_status clnas_arch_params_softmax_backward(const clnas_arch_params *p, const double *probs,
-                                                const double *dprobs, double *dalpha, clnas_error *err);
+clnas_status clnas_alpha_softmax_backward(const clnas_alpha *p, const double *probs,
+                                          const double *dprobs, double *dalpha, clnas_error *err);
 
 /* One Adam step on alpha with gradient grad (edges*ops): g = grad + wd*alpha, m = b1 m + (1-b1) g,
  * v = b2 v + (1-b2) g^2, alpha -= lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps), t the new step count. */
-clnas_status clnas_arch_params_adam_step(clnas_arch_params *p, const clnas_adam_config *cfg, const double *grad,
-                                         clnas_error *err);
+clnas_status clnas_alpha_adam_step(clnas_alpha *p, const clnas_adam_config *cfg, const double *grad,
+                                   clnas_error *err);
 
 /* GDAS sampling, per edge in order: gumbel_k = -log(-log(u_k)) from one clnas_rng_uniform draw u_k per op
  * (a draw of exactly 0 is redrawn, as GDAS redraws infinite Gumbels), soft = softmax((log_softmax(alpha) +
  * gumbel) / tau), chosen[e] = argmax_k soft (first on ties). The hard weights h = one_hot(chosen) carry soft's
  * gradient (straight-through): h has value 1 on the chosen op and 0 elsewhere. soft is edges*ops. */
-clnas_status clnas_arch_params_gumbel_sample(const clnas_arch_params *p, clnas_rng *rng, double tau, int *chosen,
-                                             double *soft, clnas_error *err);
+clnas_status clnas_alpha_gumbel_sample(const clnas_alpha *p, clnas_rng *rng, double tau, int *chosen,
+                                       double *soft, clnas_error *err);
 
 /* Backward of GDAS's hard weights: with dh[e][k] = dL/dh_k (for the sampled op the edge's <dL/d out, o_k(x)>;
  * the caller decides the others: the GDAS paper computes only the sampled op, so 0 there),
  * dalpha = softmax_backward(soft, dh) / tau. log_softmax's shift sums to zero over an edge and drops out. */
-clnas_status clnas_arch_params_gumbel_backward(const clnas_arch_params *p, const double *soft, const double *dh,
-                                               double tau, double *dalpha, clnas_error *err);
+clnas_status clnas_alpha_gumbel_backward(const clnas_alpha *p, const double *soft, const double *dh,
+                                         double tau, double *dalpha, clnas_error *err);
 
 /* GDAS's schedule as in NB201's GDAS search script: linear per epoch,
  * tau = tau_max - (tau_max - tau_min) * epoch / (epochs - 1), so epoch 0 runs at tau_max and the last epoch at
  * tau_min (tau_max for a one-epoch run). epoch 0 .. epochs-1. */
-clnas_status clnas_arch_params_tau(int epoch, int epochs, double tau_max, double tau_min, double *tau,
-                                   clnas_error *err);
+clnas_status clnas_alpha_tau(int epoch, int epochs, double tau_max, double tau_min, double *tau,
+                             clnas_error *err);
 
 /* The final NB201 cell: on each edge the op of largest alpha over all five ops, none included (NB201's DARTS
  * genotype() does argmax over every op; DARTS' own space drops none, NB201's code does not). Ties go to the
  * lowest op index (none < skip_connect < nor_conv_1x1 < nor_conv_3x3 < avg_pool_3x3), as torch.argmax picks the
  * first maximum. Needs 6 edges x 5 ops. */
-clnas_status clnas_arch_params_derive(const clnas_arch_params *p, clnas_genotype *out, clnas_error *err);
+clnas_status clnas_alpha_derive(const clnas_alpha *p, clnas_genotype *out, clnas_error *err);
 
 /* JSON object {"edges", "ops", "alpha": [[...] per edge], "adam_step", "adam_m", "adam_v"}. The matrices' numbers
  * are raw items holding the shortest text that reads back bit for bit, so any printer (cJSON's, the journal's)
  * writes them exactly. Non-finite values are refused. *out is owned by the caller (cJSON_Delete). */
-clnas_status clnas_arch_params_to_json(const clnas_arch_params *p, cJSON **out, clnas_error *err);
+clnas_status clnas_alpha_to_json(const clnas_alpha *p, cJSON **out, clnas_error *err);
 /* The inverse, of the object itself or of its parsed text; errors name the field and the position ("alpha[2][4]") and what was expected. */
-clnas_status clnas_arch_params_from_json(const cJSON *json, clnas_arch_params *p, clnas_error *err);
+clnas_status clnas_alpha_from_json(const cJSON *json, clnas_alpha *p, clnas_error *err);
 
 /* The heat map of softmax(alpha) as SVG: a row per edge (labelled "i->j" for NB201's 6 edges, else "edge e"), a
  * column per op (NB201's names for 5 ops), each cell coloured by its probability with the number printed, the
  * title naming the epoch. Written to a temporary name, then renamed. */
-clnas_status clnas_arch_params_svg_write(const clnas_arch_params *p, const char *path, int epoch, const char *title,
-                                         clnas_error *err);
+clnas_status clnas_alpha_svg_write(const clnas_alpha *p, const char *path, int epoch, const char *title,
+                                   clnas_error *err);
 
 #endif

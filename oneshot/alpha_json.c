@@ -34,7 +34,7 @@ static int number_value(const cJSON *v, double *out)
     return isfinite(*out);
 }
 
-static cJSON *matrix_json(const clnas_arch_params *p, const double m[CLNAS_ARCH_MAX_EDGES][CLNAS_ARCH_MAX_OPS])
+static cJSON *matrix_json(const clnas_alpha *p, const double m[CLNAS_ARCH_MAX_EDGES][CLNAS_ARCH_MAX_OPS])
 {
     cJSON *rows = cJSON_CreateArray();
     for (int e = 0; rows && e < p->edges; e++) {
@@ -56,7 +56,7 @@ static cJSON *matrix_json(const clnas_arch_params *p, const double m[CLNAS_ARCH_
     return rows;
 }
 
-clnas_status clnas_arch_params_to_json(const clnas_arch_params *p, cJSON **out, clnas_error *err)
+clnas_status clnas_alpha_to_json(const clnas_alpha *p, cJSON **out, clnas_error *err)
 {
     if (!p || !out)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "arch params to json: p and out must not be NULL");
@@ -115,13 +115,13 @@ static clnas_status matrix_read(const cJSON *json, const char *key, int edges, i
     return CLNAS_OK;
 }
 
-clnas_status clnas_arch_params_from_json(const cJSON *json, clnas_arch_params *p, clnas_error *err)
+clnas_status clnas_alpha_from_json(const cJSON *json, clnas_alpha *p, clnas_error *err)
 {
     if (!json || !p)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "arch params from json: json and p must not be NULL");
     if (!cJSON_IsObject(json))
         return clnas_error_set(err, CLNAS_ERR_FORMAT, "arch params: expected a JSON object");
-    clnas_arch_params r;
+    clnas_alpha r;
     memset(&r, 0, sizeof r);
     long edges = 0, ops = 0, step = 0;
     clnas_status st = whole(json, "edges", 1, CLNAS_ARCH_MAX_EDGES, &edges, err);

@@ -23,7 +23,7 @@ static void colour(double v, char out[8])
     snprintf(out, 8, "#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
 }
 
-static void op_label(const clnas_arch_params *p, int k, char *buf, size_t cap)
+static void op_label(const clnas_alpha *p, int k, char *buf, size_t cap)
 {
     if (p->ops == CLNAS_NB201_OPS)
         snprintf(buf, cap, "%s", clnas_nb201_op_name((clnas_nb201_op)k));
@@ -31,7 +31,7 @@ static void op_label(const clnas_arch_params *p, int k, char *buf, size_t cap)
         snprintf(buf, cap, "op %d", k);
 }
 
-static void edge_label(const clnas_arch_params *p, int e, char *buf, size_t cap)
+static void edge_label(const clnas_alpha *p, int e, char *buf, size_t cap)
 {
     if (p->edges == CLNAS_NB201_EDGES)
         snprintf(buf, cap, "%d-&gt;%d", clnas_nb201_edge_from[e], clnas_nb201_edge_to[e]);
@@ -40,7 +40,7 @@ static void edge_label(const clnas_arch_params *p, int e, char *buf, size_t cap)
 }
 
 typedef struct heat_map {
-    const clnas_arch_params *p;
+    const clnas_alpha *p;
     const double *probs;
     int epoch;
     const char *title;
@@ -49,7 +49,7 @@ typedef struct heat_map {
 static int write_heat_map(FILE *f, void *ctx)
 {
     const heat_map *h = ctx;
-    const clnas_arch_params *p = h->p;
+    const clnas_alpha *p = h->p;
     const double *probs = h->probs;
     const int epoch = h->epoch;
     const char *title = h->title;
@@ -86,13 +86,13 @@ static int write_heat_map(FILE *f, void *ctx)
     return ferror(f);
 }
 
-clnas_status clnas_arch_params_svg_write(const clnas_arch_params *p, const char *path, int epoch, const char *title,
-                                         clnas_error *err)
+clnas_status clnas_alpha_svg_write(const clnas_alpha *p, const char *path, int epoch, const char *title,
+                                   clnas_error *err)
 {
     if (!path)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "alpha heat map: path must not be NULL");
     double probs[CLNAS_ARCH_MAX_EDGES * CLNAS_ARCH_MAX_OPS];
-    clnas_status st = clnas_arch_params_softmax(p, probs, err);
+    clnas_status st = clnas_alpha_softmax(p, probs, err);
     if (st != CLNAS_OK)
         return st;
     heat_map h = {p, probs, epoch, title};

@@ -20,13 +20,13 @@ static void edge_name(int e, const char *suffix, char *out, size_t cap)
     snprintf(out, cap, "darts.edges.%d_%d.%s", clnas_nb201_edge_to[e], clnas_nb201_edge_from[e], suffix);
 }
 
-clnas_status clnas_darts_set_edge_weights(clnas_model *model, const clnas_arch_params *alpha, clnas_error *err)
+clnas_status clnas_darts_set_edge_weights(clnas_model *model, const clnas_alpha *alpha, clnas_error *err)
 {
     if (alpha->edges != CLNAS_NB201_EDGES || alpha->ops != CLNAS_NB201_OPS)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "DARTS: alpha must be %d edges x %d ops, got %d x %d",
                                CLNAS_NB201_EDGES, CLNAS_NB201_OPS, alpha->edges, alpha->ops);
     double probs[CLNAS_NB201_EDGES * CLNAS_NB201_OPS];
-    clnas_status st = clnas_arch_params_softmax(alpha, probs, err);
+    clnas_status st = clnas_alpha_softmax(alpha, probs, err);
     for (int e = 0; e < CLNAS_NB201_EDGES && st == CLNAS_OK; e++) {
         char name[64];
         edge_name(e, "weight", name, sizeof name);
@@ -36,11 +36,11 @@ clnas_status clnas_darts_set_edge_weights(clnas_model *model, const clnas_arch_p
 }
 
 /* d loss / d alpha from the edge weights' gradients the backward left (none's is 0: its output is zero). */
-static clnas_status alpha_gradient(clnas_model *model, const clnas_arch_params *alpha, double *dalpha,
+static clnas_status alpha_gradient(clnas_model *model, const clnas_alpha *alpha, double *dalpha,
                                    clnas_error *err)
 {
     double probs[CLNAS_NB201_EDGES * CLNAS_NB201_OPS], dprobs[CLNAS_NB201_EDGES * CLNAS_NB201_OPS];
-    clnas_status st = clnas_arch_params_softmax(alpha, probs, err);
+    clnas_status st = clnas_alpha_softmax(alpha, probs, err);
     for (int e = 0; e < CLNAS_NB201_EDGES && st == CLNAS_OK; e++) {
         char name[64];
         edge_name(e, "weight_grad", name, sizeof name);
@@ -48,7 +48,7 @@ static clnas_status alpha_gradient(clnas_model *model, const clnas_arch_params *
         st = clnas_model_get(model, name, dprobs + e * CLNAS_NB201_OPS + 1, MIXED_OPS, err);
     }
     if (st == CLNAS_OK)
-        st = clnas_arch_params_softmax_backward(alpha, probs, dprobs, dalpha, err);
+        st = clnas_alpha_softmax_backward(alpha, probs, dprobs, dalpha, err);
     return st;
 }
 
@@ -65,7 +65,7 @@ static clnas_status darts_config(void *state, const clnas_net_config **cfg, clna
     return CLNAS_OK;
 }
 
-static clnas_status darts_network(void *state, const clnas_arch_params *alpha, int training, clnas_model **net,
+static clnas_status darts_network(void *state, const clnas_alpha *alpha, int training, clnas_model **net,
                                   clnas_error *err)
 {
     *net = state;
@@ -73,12 +73,12 @@ static clnas_status darts_network(void *state, const clnas_arch_params *alpha, i
     return training ? clnas_darts_set_edge_weights(state, alpha, err) : CLNAS_OK;
 }
 
-static clnas_status darts_gradient(void *state, const clnas_arch_params *alpha, double *dalpha, clnas_error *err)
+static clnas_status darts_gradient(void *state, const clnas_alpha *alpha, double *dalpha, clnas_error *err)
 {
     return alpha_gradient(state, alpha, dalpha, err);
 }
 
-const clnas_arch_rule_ops clnas_arch_rule_darts = {"DARTS", darts_config, NULL, darts_network, darts_gradient, NULL};
+const clnas_arch_rule_iface clnas_arch_rule_darts = {"DARTS", darts_config, NULL, darts_network, darts_gradient, NULL};
 
 /* A stream of the search's batches: DARTS' error names the split. */
 static clnas_status stream_init(clnas_batch_stream *s, const clnas_net_config *c, const clnas_dataset *data,
@@ -104,11 +104,11 @@ static int correct(const double *logits, const int32_t *labels, int batch, int c
     return n;
 }
 
-static void epoch_summary(const clnas_arch_params *alpha, clnas_darts_epoch *e)
+static void epoch_summary(const clnas_alpha *alpha, clnas_darts_epoch *e)
 {
-    clnas_arch_params_derive(alpha, &e->derived, NULL);
+    clnas_alpha_derive(alpha, &e->derived, NULL);
     double probs[CLNAS_NB201_EDGES * CLNAS_NB201_OPS];
-    clnas_arch_params_softmax(alpha, probs, NULL);
+    clnas_alpha_softmax(alpha, probs, NULL);
     int skips = 0;
     double p = 0.0;
     for (int k = 0; k < CLNAS_NB201_EDGES; k++) {
@@ -124,7 +124,7 @@ typedef struct darts_loop {
     clnas_arch_rule rule;
     const clnas_net_config *c;
     const clnas_darts_options *opt;
-    clnas_arch_params *alpha;
+    clnas_alpha *alpha;
     clnas_batch_stream tr, va;
     double *logits;
     int per_epoch, steps;
@@ -138,7 +138,7 @@ static clnas_status search_step(darts_loop *L, int t, double lr, double loss[2],
     const clnas_arch_rule *r = &L->rule;
     const int batch = L->c->batch, classes = L->c->classes;
     clnas_model *m = NULL;
-    clnas_status st = r->ops->network(r->state, L->alpha, 1, &m, err);
+    clnas_status st = r->iface->network(r->state, L->alpha, 1, &m, err);
     if (st == CLNAS_OK)
         st = clnas_batch_stream_next(&L->tr, NULL, err);
     if (st == CLNAS_OK)
@@ -148,7 +148,7 @@ static clnas_status search_step(darts_loop *L, int t, double lr, double loss[2],
     if (st != CLNAS_OK)
         return st;
     hits[0] += correct(L->logits, L->tr.labels, batch, classes);
-    st = r->ops->network(r->state, L->alpha, 0, &m, err);
+    st = r->iface->network(r->state, L->alpha, 0, &m, err);
     if (st == CLNAS_OK)
         st = clnas_batch_stream_next(&L->va, NULL, err);
     if (st == CLNAS_OK)
@@ -163,9 +163,9 @@ static clnas_status search_step(darts_loop *L, int t, double lr, double loss[2],
         st = clnas_model_read_logits(m, L->logits, err);
     double dalpha[CLNAS_NB201_EDGES * CLNAS_NB201_OPS];
     if (st == CLNAS_OK)
-        st = r->ops->gradient(r->state, L->alpha, dalpha, err);
+        st = r->iface->gradient(r->state, L->alpha, dalpha, err);
     if (st == CLNAS_OK)
-        st = clnas_arch_params_adam_step(L->alpha, &L->opt->adam, dalpha, err);
+        st = clnas_alpha_adam_step(L->alpha, &L->opt->adam, dalpha, err);
     if (st != CLNAS_OK)
         return st;
     if (!isfinite(loss[0]) || !isfinite(loss[1]) || loss[0] > 1e4)
@@ -220,8 +220,8 @@ static clnas_status search_epochs(darts_loop *L, int *done, clnas_error *err)
         e.epoch = ep;
         e.epochs = opt->epochs;
         const double t0 = clnas_clock_seconds();
-        if (L->rule.ops->epoch_begin)
-            st = L->rule.ops->epoch_begin(L->rule.state, ep, opt->epochs, err);
+        if (L->rule.iface->epoch_begin)
+            st = L->rule.iface->epoch_begin(L->rule.state, ep, opt->epochs, err);
         long hits[2] = {0, 0};
         if (st == CLNAS_OK)
             st = search_epoch(L, ep, &e, hits, err);
@@ -235,7 +235,7 @@ static clnas_status search_epochs(darts_loop *L, int *done, clnas_error *err)
         e.alpha = L->alpha;
         epoch_summary(L->alpha, &e);
         e.seconds = clnas_clock_seconds() - t0;
-        e.tau = L->rule.ops->tau ? L->rule.ops->tau(L->rule.state) : 0.0;
+        e.tau = L->rule.iface->tau ? L->rule.iface->tau(L->rule.state) : 0.0;
         if (opt->epoch_done)
             st = opt->epoch_done(&e, opt->user, err);
         if (st == CLNAS_OK)
@@ -244,18 +244,18 @@ static clnas_status search_epochs(darts_loop *L, int *done, clnas_error *err)
     return st;
 }
 
-clnas_status clnas_darts_search(clnas_model *model, clnas_arch_params *alpha, const clnas_dataset *train,
+clnas_status clnas_darts_search(clnas_model *model, clnas_alpha *alpha, const clnas_dataset *train,
                                 const clnas_dataset *val, const clnas_darts_options *opt, int *done,
                                 clnas_error *err)
 {
     *done = opt->start_epoch;
     darts_loop L;
     memset(&L, 0, sizeof L);
-    L.rule.ops = opt->gdas ? &clnas_arch_rule_gdas : &clnas_arch_rule_darts;
+    L.rule.iface = opt->gdas ? &clnas_arch_rule_gdas : &clnas_arch_rule_darts;
     L.rule.state = opt->gdas ? (void *)opt->gdas : (void *)model;
     L.opt = opt;
     L.alpha = alpha;
-    clnas_status st = L.rule.ops->config(L.rule.state, &L.c, err);
+    clnas_status st = L.rule.iface->config(L.rule.state, &L.c, err);
     if (st != CLNAS_OK)
         return st;
     if (opt->epochs < 1 || opt->start_epoch < 0 || opt->start_epoch > opt->epochs)

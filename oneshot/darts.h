@@ -10,8 +10,8 @@
 
 typedef struct clnas_darts_epoch {
     int epoch, epochs;             /* epoch just finished (0-based) */
-    const clnas_arch_params *alpha; /* after the epoch */
-    clnas_genotype derived;        /* strongest op per edge (clnas_arch_params_derive) */
+    const clnas_alpha *alpha; /* after the epoch */
+    clnas_genotype derived;        /* strongest op per edge (clnas_alpha_derive) */
     double train_loss, train_accuracy; /* weight steps of the epoch (training-mode BatchNorm) */
     double val_loss, val_accuracy;     /* alpha steps of the epoch: the search network on validation batches */
     double skip_share_derived;     /* derived edges that are skip_connect, of 6 */
@@ -43,7 +43,7 @@ typedef struct clnas_darts_options {
 
 /* The edge weights of the search network: softmax(alpha) of skip_connect, nor_conv_1x1, nor_conv_3x3,
  * avg_pool_3x3 per edge (none's output is zero, so it only enters through the softmax). */
-clnas_status clnas_darts_set_edge_weights(clnas_model *model, const clnas_arch_params *alpha, clnas_error *err);
+clnas_status clnas_darts_set_edge_weights(clnas_model *model, const clnas_alpha *alpha, clnas_error *err);
 
 /* The one loop of the differentiable searches, its architecture-gradient rule (arch_rule.h) DARTS' over `model`
  * or GDAS' with opt->gdas. Runs epochs start_epoch .. epochs-1 over `model` (built with net.darts = 1; NULL with
@@ -55,7 +55,7 @@ clnas_status clnas_darts_set_edge_weights(clnas_model *model, const clnas_arch_p
  * alpha's gradient is GDAS' straight-through one (clnas_gdas_alpha_gradient).
  * Whole batches only; steps per epoch = train->count / batch; the validation batches cycle through val. *done
  * is the number of epochs finished. */
-clnas_status clnas_darts_search(clnas_model *model, clnas_arch_params *alpha, const clnas_dataset *train,
+clnas_status clnas_darts_search(clnas_model *model, clnas_alpha *alpha, const clnas_dataset *train,
                                 const clnas_dataset *val, const clnas_darts_options *opt, int *done,
                                 clnas_error *err);
 

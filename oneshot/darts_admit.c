@@ -53,10 +53,10 @@ static clnas_status admit_darts(const clnas_net_config *net, const clnas_device 
 static clnas_status admit_gdas(const clnas_net_config *net, const clnas_device *dev,
                                void (*line)(const char *, void *), void *user, clnas_error *err)
 {
-    clnas_supernet_ops ops;
-    clnas_supernet_ops_all(&ops);
+    clnas_edge_op_set op_set;
+    clnas_edge_op_set_all(&op_set);
     clnas_supernet_layout l;
-    clnas_status st = clnas_supernet_layout_build(net, &ops, &l, err);
+    clnas_status st = clnas_supernet_layout_build(net, &op_set, &l, err);
     if (st != CLNAS_OK)
         return st;
     const double weights = (double)clnas_supernet_weight_bytes(&l, net->fp64);

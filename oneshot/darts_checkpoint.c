@@ -34,7 +34,7 @@ static clnas_status arena_write(const clnas_darts_net *r, clnas_arena a, const d
                  : clnas_executor_write(clnas_model_executor(r->model), a, 0, in, arena_elems(r, a), err);
 }
 
-clnas_status clnas_darts_checkpoint_save(const char *path, const clnas_darts_net *r, const clnas_arch_params *alpha,
+clnas_status clnas_darts_checkpoint_save(const char *path, const clnas_darts_net *r, const clnas_alpha *alpha,
                                          int epochs, clnas_error *err)
 {
     clnas_tensor t[3];
@@ -53,7 +53,7 @@ clnas_status clnas_darts_checkpoint_save(const char *path, const clnas_darts_net
     }
     cJSON *a = NULL;
     if (st == CLNAS_OK)
-        st = clnas_arch_params_to_json(alpha, &a, err);
+        st = clnas_alpha_to_json(alpha, &a, err);
     char *alpha_text = a ? cJSON_PrintUnformatted(a) : NULL;
     cJSON_Delete(a);
     char epochs_text[16];
@@ -93,7 +93,7 @@ static clnas_status load_arenas(const char *path, const clnas_safetensors *f, co
     return st;
 }
 
-clnas_status clnas_darts_checkpoint_load(const char *path, const clnas_darts_net *r, clnas_arch_params *alpha,
+clnas_status clnas_darts_checkpoint_load(const char *path, const clnas_darts_net *r, clnas_alpha *alpha,
                                          int *epochs, clnas_error *err)
 {
     clnas_safetensors f;
@@ -108,7 +108,7 @@ clnas_status clnas_darts_checkpoint_load(const char *path, const clnas_darts_net
     if (st == CLNAS_OK && !json)
         st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: metadata alpha is not JSON", path);
     if (st == CLNAS_OK)
-        st = clnas_arch_params_from_json(json, alpha, err);
+        st = clnas_alpha_from_json(json, alpha, err);
     cJSON_Delete(json);
     if (st == CLNAS_OK)
         *epochs = atoi(done);

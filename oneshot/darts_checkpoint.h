@@ -15,10 +15,10 @@ typedef struct clnas_darts_net {
     const char *method;
 } clnas_darts_net;
 
-clnas_status clnas_darts_checkpoint_save(const char *path, const clnas_darts_net *net, const clnas_arch_params *alpha,
+clnas_status clnas_darts_checkpoint_save(const char *path, const clnas_darts_net *net, const clnas_alpha *alpha,
                                          int epochs, clnas_error *err);
 /* Restores the network's arenas and alpha; *epochs is the count saved. Errors name the file. */
-clnas_status clnas_darts_checkpoint_load(const char *path, const clnas_darts_net *net, clnas_arch_params *alpha,
+clnas_status clnas_darts_checkpoint_load(const char *path, const clnas_darts_net *net, clnas_alpha *alpha,
                                          int *epochs, clnas_error *err);
 
 #endif

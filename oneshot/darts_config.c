@@ -5,8 +5,8 @@
 
 #include "strategy_common.h"
 
-clnas_status clnas_arch_adam_params_parse(const cJSON *strategy, cJSON *resolved, clnas_adam_config *adam,
-                                          clnas_error *err)
+clnas_status clnas_alpha_adam_parse(const cJSON *strategy, cJSON *resolved, clnas_adam_config *adam,
+                                    clnas_error *err)
 {
     *adam = clnas_adam_config_darts();
     clnas_status st = clnas_strategy_param_number(strategy, "arch_lr", adam->lr, 0.0, 1, 1.0, 0, resolved,
@@ -23,7 +23,7 @@ clnas_status clnas_arch_adam_params_parse(const cJSON *strategy, cJSON *resolved
     return st;
 }
 
-clnas_status clnas_darts_params_parse(const cJSON *strategy, cJSON *resolved, clnas_darts_params *out,
+clnas_status clnas_darts_config_parse(const cJSON *strategy, cJSON *resolved, clnas_darts_config *out,
                                       clnas_error *err)
 {
     static const char *const known[] = {"epochs", "arch_lr", "arch_beta1", "arch_beta2", "arch_weight_decay"};
@@ -32,6 +32,6 @@ clnas_status clnas_darts_params_parse(const cJSON *strategy, cJSON *resolved, cl
     if (st == CLNAS_OK)
         st = clnas_strategy_param_int(strategy, "epochs", 1, 1, 1000, NULL, resolved, &out->epochs, err);
     if (st == CLNAS_OK)
-        st = clnas_arch_adam_params_parse(strategy, resolved, &out->adam, err);
+        st = clnas_alpha_adam_parse(strategy, resolved, &out->adam, err);
     return st;
 }

@@ -1,25 +1,25 @@
 /* clnas — the "strategy" section of a DARTS config: epochs of search and alpha's Adam. */
-#ifndef CLNAS_DARTS_PARAMS_H
-#define CLNAS_DARTS_PARAMS_H
+#ifndef CLNAS_DARTS_CONFIG_H
+#define CLNAS_DARTS_CONFIG_H
 
 #include <cjson/cJSON.h>
 
 #include "alpha.h"
 
-typedef struct clnas_darts_params {
+typedef struct clnas_darts_config {
     int epochs;             /* "epochs": search epochs over the training split (default 1) */
     clnas_adam_config adam; /* "arch_lr" 3e-4, "arch_beta1" 0.5, "arch_beta2" 0.999, "arch_weight_decay" 1e-3 */
-} clnas_darts_params;
+} clnas_darts_config;
 
 /* alpha's Adam from a strategy section (DARTS and GDAS): "arch_lr" in (0, 1], "arch_beta1" and "arch_beta2" in
  * [0, 1), "arch_weight_decay" in [0, 1], each defaulting to DARTS' value; resolved gets every key. */
-clnas_status clnas_arch_adam_params_parse(const cJSON *strategy, cJSON *resolved, clnas_adam_config *adam,
-                                          clnas_error *err);
+clnas_status clnas_alpha_adam_parse(const cJSON *strategy, cJSON *resolved, clnas_adam_config *adam,
+                                    clnas_error *err);
 
 /* Checks strategy (name "darts"; keys epochs, arch_lr, arch_beta1, arch_beta2, arch_weight_decay). Errors name
  * "strategy.<key>"; resolved gets every key with its value. The weights train with the config's proxy section
  * (channels, cells, batch, lr). */
-clnas_status clnas_darts_params_parse(const cJSON *strategy, cJSON *resolved, clnas_darts_params *out,
+clnas_status clnas_darts_config_parse(const cJSON *strategy, cJSON *resolved, clnas_darts_config *out,
                                       clnas_error *err);
 
 #endif

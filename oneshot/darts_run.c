@@ -58,7 +58,7 @@ static clnas_status write_outputs(darts_run *r, const clnas_darts_epoch *e, cons
     char path[1100], title[128];
     snprintf(path, sizeof path, "%s/alpha_epoch_%03d.svg", r->dir, e->epoch);
     snprintf(title, sizeof title, "%s, %s", r->net.method, r->dir);
-    clnas_status st = clnas_arch_params_svg_write(e->alpha, path, e->epoch, title, err);
+    clnas_status st = clnas_alpha_svg_write(e->alpha, path, e->epoch, title, err);
     if (st == CLNAS_OK)
         st = clnas_run_best_write(r->dir, j, "strongest op per edge of the last epoch's alpha, none included", err);
     if (st != CLNAS_OK)
@@ -91,7 +91,7 @@ static clnas_status journal_epoch(darts_run *r, const clnas_darts_epoch *e, clna
     j->seconds = e->seconds;
     j->status = CLNAS_TRIAL_OK;
     cJSON *alpha = NULL;
-    clnas_status st = clnas_arch_params_to_json(e->alpha, &alpha, err);
+    clnas_status st = clnas_alpha_to_json(e->alpha, &alpha, err);
     if (st != CLNAS_OK)
         return st;
     j->extra = cJSON_CreateObject();
@@ -185,7 +185,7 @@ static void admit_line(const char *text, void *user)
 
 /* The network the run trains: GDAS' supernet (recorded algorithm choices reused; with warm_up every program its
  * paths can need built), or DARTS' search network; weights initialised. */
-static clnas_status build_network(darts_run *r, const clnas_run_setup *s, const clnas_gdas_params *gp,
+static clnas_status build_network(darts_run *r, const clnas_run_setup *s, const clnas_gdas_config *gp,
                                   const char *choices_path, clnas_error *err)
 {
     const clnas_search_config *cfg = r->req->cfg;
@@ -196,12 +196,12 @@ static clnas_status build_network(darts_run *r, const clnas_run_setup *s, const 
     clnas_algo_choices recorded;
     clnas_algo_choices_init(&recorded);
     int ignored = 0, programs = 0;
-    clnas_supernet_ops ops;
-    clnas_supernet_ops_all(&ops);
+    clnas_edge_op_set op_set;
+    clnas_edge_op_set_all(&op_set);
     const double t0 = clnas_clock_seconds();
     clnas_status st = clnas_algo_choices_load(&recorded, choices_path, &ignored, err);
     if (st == CLNAS_OK)
-        st = clnas_supernet_new(s->dev, s->cache, &r->cfg, &ops, gp->max_paths, &recorded, &r->net.sn, err);
+        st = clnas_supernet_new(s->dev, s->cache, &r->cfg, &op_set, gp->max_paths, &recorded, &r->net.sn, err);
     clnas_algo_choices_free(&recorded);
     if (st == CLNAS_OK && gp->warm_up)
         st = clnas_supernet_warm_up(r->net.sn, &programs, err);
@@ -220,7 +220,7 @@ static clnas_status build_network(darts_run *r, const clnas_run_setup *s, const 
 }
 
 /* Alpha and the epochs done: the checkpoint's when there is one, else fresh; the journal reopened after them. */
-static clnas_status restore(darts_run *r, clnas_arch_params *alpha, int *epochs_done, clnas_error *err)
+static clnas_status restore(darts_run *r, clnas_alpha *alpha, int *epochs_done, clnas_error *err)
 {
     struct stat sb;
     clnas_status st;
@@ -228,7 +228,7 @@ static clnas_status restore(darts_run *r, clnas_arch_params *alpha, int *epochs_
     if (stat(r->checkpoint, &sb) == 0)
         st = clnas_darts_checkpoint_load(r->checkpoint, &r->net, alpha, epochs_done, err);
     else
-        st = clnas_arch_params_init(alpha, CLNAS_NB201_EDGES, CLNAS_NB201_OPS, r->req->cfg->seed, err);
+        st = clnas_alpha_init(alpha, CLNAS_NB201_EDGES, CLNAS_NB201_OPS, r->req->cfg->seed, err);
     char path[1100];
     snprintf(path, sizeof path, "%s/journal.jsonl", r->dir);
     if (st == CLNAS_OK)
@@ -237,13 +237,13 @@ static clnas_status restore(darts_run *r, clnas_arch_params *alpha, int *epochs_
 }
 
 /* The strategy section: DARTS' or GDAS' (with the sampler's settings). */
-static clnas_status parse_params(darts_run *r, cJSON *resolved, clnas_darts_params *dp, clnas_gdas_params *gp,
+static clnas_status parse_params(darts_run *r, cJSON *resolved, clnas_darts_config *dp, clnas_gdas_config *gp,
                                  clnas_error *err)
 {
     const clnas_search_config *cfg = r->req->cfg;
     if (!r->gdas)
-        return clnas_darts_params_parse(cfg->strategy, resolved, dp, err);
-    clnas_status st = clnas_gdas_params_parse(cfg->strategy, resolved, gp, err);
+        return clnas_darts_config_parse(cfg->strategy, resolved, dp, err);
+    clnas_status st = clnas_gdas_config_parse(cfg->strategy, resolved, gp, err);
     dp->epochs = gp->epochs;
     dp->adam = gp->adam;
     r->gdas->tau_max = gp->tau_max;
@@ -253,12 +253,12 @@ static clnas_status parse_params(darts_run *r, cJSON *resolved, clnas_darts_para
 }
 
 /* Runs the epochs left; fills out on success. */
-static clnas_status search(darts_run *r, const clnas_run_setup *s, const clnas_darts_params *dp,
-                           const clnas_gdas_params *gp, clnas_run_outcome *out, clnas_error *err)
+static clnas_status search(darts_run *r, const clnas_run_setup *s, const clnas_darts_config *dp,
+                           const clnas_gdas_config *gp, clnas_run_outcome *out, clnas_error *err)
 {
     const clnas_run_request *req = r->req;
     const clnas_dataset *train = clnas_run_setup_train_data(s);
-    clnas_arch_params alpha;
+    clnas_alpha alpha;
     int epochs_done = 0;
     clnas_status st = restore(r, &alpha, &epochs_done, err);
     if (st != CLNAS_OK)
@@ -299,7 +299,7 @@ static clnas_status search(darts_run *r, const clnas_run_setup *s, const clnas_d
     out->resumed_from = epochs_done;
     out->stopped = st == CLNAS_OK && req->stop && *req->stop && finished < dp->epochs;
     clnas_genotype g;
-    clnas_arch_params_derive(&alpha, &g, NULL);
+    clnas_alpha_derive(&alpha, &g, NULL);
     clnas_genotype_format(&g, out->best_arch, sizeof out->best_arch, NULL);
     out->best_index = finished - 1;
     out->best_fitness = finished > epochs_done ? r->last_accuracy : NAN;
@@ -316,8 +316,8 @@ clnas_status clnas_run_differentiable(const clnas_run_request *req, clnas_run_ou
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "evaluator.kind: %s trains its search network on the "
                                "data; expected \"train\", got \"%s\"", cfg->strategy_name, cfg->evaluator.kind);
     const int is_gdas = strcmp(cfg->strategy_name, "gdas") == 0;
-    clnas_darts_params dp;
-    clnas_gdas_params gp;
+    clnas_darts_config dp;
+    clnas_gdas_config gp;
     clnas_gdas gdas;
     memset(&dp, 0, sizeof dp);
     memset(&gp, 0, sizeof gp);

@@ -14,13 +14,13 @@ static void h_grad_name(int e, char *out, size_t cap)
 
 clnas_status clnas_gdas_epoch_begin(clnas_gdas *g, int epoch, int epochs, clnas_error *err)
 {
-    clnas_status st = clnas_arch_params_tau(epoch, epochs, g->tau_max, g->tau_min, &g->tau, err);
+    clnas_status st = clnas_alpha_tau(epoch, epochs, g->tau_max, g->tau_min, &g->tau, err);
     if (st == CLNAS_OK)
         clnas_rng_seed(&g->rng, g->seed ^ (0x67646173ull << 20) ^ (uint64_t)epoch);
     return st;
 }
 
-clnas_status clnas_gdas_sample(clnas_gdas *g, const clnas_arch_params *alpha, clnas_model **path, clnas_error *err)
+clnas_status clnas_gdas_sample(clnas_gdas *g, const clnas_alpha *alpha, clnas_model **path, clnas_error *err)
 {
     *path = NULL;
     if (alpha->edges != CLNAS_NB201_EDGES || alpha->ops != CLNAS_NB201_OPS)
@@ -28,7 +28,7 @@ clnas_status clnas_gdas_sample(clnas_gdas *g, const clnas_arch_params *alpha, cl
                                CLNAS_NB201_EDGES, CLNAS_NB201_OPS, alpha->edges, alpha->ops);
     if (!g->supernet || !clnas_supernet_config(g->supernet)->gdas)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "GDAS: needs a supernet built with net.gdas = 1");
-    clnas_status st = clnas_arch_params_gumbel_sample(alpha, &g->rng, g->tau, g->chosen, g->soft, err);
+    clnas_status st = clnas_alpha_gumbel_sample(alpha, &g->rng, g->tau, g->chosen, g->soft, err);
     clnas_genotype cell;
     memset(&cell, 0, sizeof cell);
     for (int e = 0; e < CLNAS_NB201_EDGES && st == CLNAS_OK; e++) {
@@ -44,7 +44,7 @@ clnas_status clnas_gdas_sample(clnas_gdas *g, const clnas_arch_params *alpha, cl
     return st;
 }
 
-clnas_status clnas_gdas_alpha_gradient(const clnas_gdas *g, const clnas_arch_params *alpha, double *dalpha,
+clnas_status clnas_gdas_alpha_gradient(const clnas_gdas *g, const clnas_alpha *alpha, double *dalpha,
                                        clnas_error *err)
 {
     double dh[CLNAS_NB201_EDGES * CLNAS_NB201_OPS];
@@ -58,7 +58,7 @@ clnas_status clnas_gdas_alpha_gradient(const clnas_gdas *g, const clnas_arch_par
         st = clnas_supernet_get(g->supernet, name, &dh[e * CLNAS_NB201_OPS + g->chosen[e]], 1, err);
     }
     if (st == CLNAS_OK)
-        st = clnas_arch_params_gumbel_backward(alpha, g->soft, dh, g->tau, dalpha, err);
+        st = clnas_alpha_gumbel_backward(alpha, g->soft, dh, g->tau, dalpha, err);
     return st;
 }
 
@@ -79,7 +79,7 @@ static clnas_status gdas_epoch_begin(void *state, int epoch, int epochs, clnas_e
     return clnas_gdas_epoch_begin(state, epoch, epochs, err);
 }
 
-static clnas_status gdas_network(void *state, const clnas_arch_params *alpha, int training, clnas_model **net,
+static clnas_status gdas_network(void *state, const clnas_alpha *alpha, int training, clnas_model **net,
                                  clnas_error *err)
 {
     clnas_gdas *g = state;
@@ -91,7 +91,7 @@ static clnas_status gdas_network(void *state, const clnas_arch_params *alpha, in
     return st;
 }
 
-static clnas_status gdas_gradient(void *state, const clnas_arch_params *alpha, double *dalpha, clnas_error *err)
+static clnas_status gdas_gradient(void *state, const clnas_alpha *alpha, double *dalpha, clnas_error *err)
 {
     return clnas_gdas_alpha_gradient(state, alpha, dalpha, err);
 }
@@ -101,5 +101,5 @@ static double gdas_tau(const void *state)
     return ((const clnas_gdas *)state)->tau;
 }
 
-const clnas_arch_rule_ops clnas_arch_rule_gdas = {"GDAS", gdas_config, gdas_epoch_begin, gdas_network, gdas_gradient,
+const clnas_arch_rule_iface clnas_arch_rule_gdas = {"GDAS", gdas_config, gdas_epoch_begin, gdas_network, gdas_gradient,
                                                   gdas_tau};

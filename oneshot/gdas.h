@@ -13,7 +13,7 @@
 #include "supernet.h"
 
 typedef struct clnas_gdas {
-    double tau_max, tau_min; /* annealed linearly per epoch (clnas_arch_params_tau) */
+    double tau_max, tau_min; /* annealed linearly per epoch (clnas_alpha_tau) */
     uint64_t seed;           /* Gumbel noise: one stream per epoch, so a resumed epoch samples as uninterrupted */
     clnas_supernet *supernet; /* built with net.gdas = 1; its paths are what GDAS trains (not owned) */
     double tau;              /* of the current epoch */
@@ -26,16 +26,16 @@ typedef struct clnas_gdas {
 /* Sets tau for epoch (0-based) of epochs and seeds the epoch's Gumbel stream. */
 clnas_status clnas_gdas_epoch_begin(clnas_gdas *g, int epoch, int epochs, clnas_error *err);
 
-/* Samples one op per edge (clnas_arch_params_gumbel_sample at g->tau) and gives the supernet's path of that cell
+/* Samples one op per edge (clnas_alpha_gumbel_sample at g->tau) and gives the supernet's path of that cell
  * (from its cache, else compiled): only the sampled ops are in its plan, none and the edges that cannot reach the
  * cell output generate nothing. The sampled edges' dL/dh are zeroed, so an edge the path does not compute (none,
  * unreachable, or fed only zeros) reads 0 after the backward. */
-clnas_status clnas_gdas_sample(clnas_gdas *g, const clnas_arch_params *alpha, clnas_model **path, clnas_error *err);
+clnas_status clnas_gdas_sample(clnas_gdas *g, const clnas_alpha *alpha, clnas_model **path, clnas_error *err);
 
 /* After a backward over the last sample's path: dalpha = Gumbel backward of dh, where dh[e][k] = dL/dh_e (the
  * <dL/d edge out, o_k(x)> summed over cells that the path's backward left) for the sampled op k and 0 for every
  * other op, which GDAS never computes. */
-clnas_status clnas_gdas_alpha_gradient(const clnas_gdas *g, const clnas_arch_params *alpha, double *dalpha,
+clnas_status clnas_gdas_alpha_gradient(const clnas_gdas *g, const clnas_alpha *alpha, double *dalpha,
                                        clnas_error *err);
 
 #endif

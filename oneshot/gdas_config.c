@@ -6,7 +6,7 @@
 #include "darts_config.h"
 #include "strategy_common.h"
 
-clnas_status clnas_gdas_params_parse(const cJSON *strategy, cJSON *resolved, clnas_gdas_params *out,
+clnas_status clnas_gdas_config_parse(const cJSON *strategy, cJSON *resolved, clnas_gdas_config *out,
                                      clnas_error *err)
 {
     static const char *const known[] = {"epochs",     "tau_max",    "tau_min",           "arch_lr", "arch_beta1",
@@ -23,7 +23,7 @@ clnas_status clnas_gdas_params_parse(const cJSON *strategy, cJSON *resolved, cln
         st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.tau_min: expected at most tau_max (%g), got %g",
                              out->tau_max, out->tau_min);
     if (st == CLNAS_OK)
-        st = clnas_arch_adam_params_parse(strategy, resolved, &out->adam, err);
+        st = clnas_alpha_adam_parse(strategy, resolved, &out->adam, err);
     if (st == CLNAS_OK)
         st = clnas_strategy_param_int(strategy, "max_paths", 64, 1, 4096, NULL, resolved, &out->max_paths, err);
     if (st == CLNAS_OK)

@@ -65,13 +65,13 @@ static clnas_status evaluate_row(const clnas_rank_eval_config *cfg, clnas_rank_e
         row->standalone = hit->fitness;
         row->standalone_cached = 1;
     } else {
-        clnas_eval_result r;
+        clnas_evaluator_result r;
         memset(&r, 0, sizeof r);
-        st = cfg->standalone->ops->evaluate(cfg->standalone->state, &row->arch, &r, err);
+        st = cfg->standalone->iface->evaluate(cfg->standalone->state, &row->arch, &r, err);
         if (st != CLNAS_OK)
             return clnas_error_prefix(err, "rank-eval: stand-alone accuracy of %s", arch);
         row->standalone = r.status == CLNAS_TRIAL_OK || r.status == CLNAS_TRIAL_CACHED ? r.fitness : NAN;
-        clnas_eval_result_clear(&r);
+        clnas_evaluator_result_clear(&r);
     }
     row->seconds = clnas_clock_seconds() - start;
     return CLNAS_OK;
@@ -84,7 +84,7 @@ clnas_status clnas_rank_eval_run(const clnas_rank_eval_config *cfg, clnas_rank_e
     memset(out, 0, sizeof *out);
     if (cfg->archs < 3)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "rank-eval: --archs must be >= 3, got %d", cfg->archs);
-    if (!cfg->supernet || !cfg->standalone || !cfg->standalone->ops)
+    if (!cfg->supernet || !cfg->standalone || !cfg->standalone->iface)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "rank-eval: a supernet callback and a stand-alone "
                                                           "evaluator are needed");
     if (cfg->cache_count > 0 && !cfg->cache)

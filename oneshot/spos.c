@@ -16,12 +16,12 @@
 #include "schedule.h"
 #include "argmax.h"
 
-void clnas_spos_sample(const clnas_supernet_ops *ops, clnas_rng *rng, clnas_genotype *out)
+void clnas_spos_sample(const clnas_edge_op_set *op_set, clnas_rng *rng, clnas_genotype *out)
 {
     for (int e = 0; e < CLNAS_NB201_EDGES; e++) {
         int held[CLNAS_NB201_OPS], n = 0;
         for (int k = 0; k < CLNAS_NB201_OPS; k++)
-            if (ops->op_mask[e] & (1u << k))
+            if (op_set->op_mask[e] & (1u << k))
                 held[n++] = k;
         out->ops[e] = (uint8_t)(n ? held[clnas_rng_below(rng, (uint32_t)n)] : CLNAS_OP_NONE);
     }
@@ -93,7 +93,7 @@ clnas_status clnas_path_bn_recalibrate(clnas_model *path, const clnas_dataset *d
     return st;
 }
 
-clnas_status clnas_spos_train(clnas_supernet *sn, const clnas_supernet_ops *ops, const clnas_dataset *train,
+clnas_status clnas_spos_train(clnas_supernet *sn, const clnas_edge_op_set *op_set, const clnas_dataset *train,
                               const clnas_spos_train_options *opt, int *done, clnas_error *err)
 {
     const clnas_net_config *c = clnas_supernet_config(sn);
@@ -111,7 +111,7 @@ clnas_status clnas_spos_train(clnas_supernet *sn, const clnas_supernet_ops *ops,
     clnas_genotype g;
     /* resume: replay the path draws and the batch order of the steps already done */
     for (int t = 0; t < opt->start_step && st == CLNAS_OK; t++) {
-        clnas_spos_sample(ops, &rng, &g);
+        clnas_spos_sample(op_set, &rng, &g);
         st = clnas_batch_stream_next(&src, NULL, err);
     }
     int report = opt->report_every > 0 ? opt->report_every : 20;
@@ -121,7 +121,7 @@ clnas_status clnas_spos_train(clnas_supernet *sn, const clnas_supernet_ops *ops,
     for (int t = opt->start_step; t < opt->steps && st == CLNAS_OK; t++) {
         if (opt->stop && *opt->stop)
             break;
-        clnas_spos_sample(ops, &rng, &g);
+        clnas_spos_sample(op_set, &rng, &g);
         clnas_model *path = NULL;
         st = clnas_supernet_path(sn, &g, &path, err);
         if (st == CLNAS_OK)
@@ -182,7 +182,7 @@ typedef struct supernet_eval {
     double mean[CLNAS_BATCHER_MAX_CHANNELS], std[CLNAS_BATCHER_MAX_CHANNELS];
 } supernet_eval;
 
-static clnas_status evaluate(void *state, const clnas_genotype *arch, clnas_eval_result *out, clnas_error *err)
+static clnas_status evaluate(void *state, const clnas_genotype *arch, clnas_evaluator_result *out, clnas_error *err)
 {
     (void)err;
     supernet_eval *se = state;
@@ -220,7 +220,7 @@ static void destroy(void *state)
     free(state);
 }
 
-static const clnas_evaluator_ops supernet_eval_ops = {"supernet", evaluate, destroy};
+static const clnas_evaluator_iface supernet_evaluator_iface = {"supernet", evaluate, destroy};
 
 clnas_status clnas_supernet_evaluator_new(clnas_supernet *sn, const clnas_dataset *train, const clnas_dataset *val,
                                           int bn_batches, uint64_t seed, const double *mean, const double *std,
@@ -239,7 +239,7 @@ clnas_status clnas_supernet_evaluator_new(clnas_supernet *sn, const clnas_datase
     se->seed = seed;
     memcpy(se->mean, mean, sizeof se->mean);
     memcpy(se->std, std, sizeof se->std);
-    out->ops = &supernet_eval_ops;
+    out->iface = &supernet_evaluator_iface;
     out->state = se;
     return CLNAS_OK;
 }

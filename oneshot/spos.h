@@ -9,7 +9,7 @@
 #include "supernet.h"
 
 /* One op per edge, uniform among the ops the edge holds (one clnas_rng_below draw per edge, edge order). */
-void clnas_spos_sample(const clnas_supernet_ops *ops, clnas_rng *rng, clnas_genotype *out);
+void clnas_spos_sample(const clnas_edge_op_set *op_set, clnas_rng *rng, clnas_genotype *out);
 
 /* Sets the path's BatchNorm running statistics (every BatchNorm it computes) to the plain average of their
  * batch statistics over `batches` training batches run forward in training mode (mean; variance unbiased, as
@@ -41,7 +41,7 @@ typedef struct clnas_spos_train_options {
 /* Trains the supernet: step t samples a path (clnas_spos_sample from the seed's stream, t-th draw) and takes one
  * SGD step of it on the t-th whole batch. Resuming at start_step replays the draws and the batch order, so a
  * resumed run takes the same steps as an uninterrupted one. *done is the number of steps done (may stop early). */
-clnas_status clnas_spos_train(clnas_supernet *sn, const clnas_supernet_ops *ops, const clnas_dataset *train,
+clnas_status clnas_spos_train(clnas_supernet *sn, const clnas_edge_op_set *op_set, const clnas_dataset *train,
                               const clnas_spos_train_options *opt, int *done, clnas_error *err);
 
 /* The evaluator a strategy searches the trained supernet with: fitness = validation accuracy of the path with

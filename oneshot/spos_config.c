@@ -6,7 +6,7 @@
 #include "strategy.h"
 #include "strategy_common.h"
 
-clnas_status clnas_spos_params_parse(const cJSON *strategy, uint64_t seed, cJSON *resolved, clnas_spos_params *out,
+clnas_status clnas_spos_config_parse(const cJSON *strategy, uint64_t seed, cJSON *resolved, clnas_spos_config *out,
                                      void **rea_state, clnas_error *err)
 {
     static const char *const known[] = {"bn_batches", "max_paths", "checkpoint_every", "top_k",      "warm_up",

@@ -1,25 +1,25 @@
 /* clnas — the "strategy" section of a SPOS config: the one-shot settings and the regularized evolution that
  * searches the trained supernet. */
-#ifndef CLNAS_SPOS_PARAMS_H
-#define CLNAS_SPOS_PARAMS_H
+#ifndef CLNAS_SPOS_CONFIG_H
+#define CLNAS_SPOS_CONFIG_H
 
 #include <cjson/cJSON.h>
 #include <stdint.h>
 
 #include "clnas/status.h"
 
-typedef struct clnas_spos_params {
+typedef struct clnas_spos_config {
     int bn_batches;       /* "bn_batches": training batches of BatchNorm recalibration per path (default 20) */
     int max_paths;        /* "max_paths": compiled paths kept (least recently used out; default 32) */
     int checkpoint_every; /* "checkpoint_every": training steps between checkpoints (default 50) */
     int top_k;            /* "top_k": architectures listed for retraining (default 5) */
     int warm_up;          /* "warm_up": build every program a path can need before training (default false) */
-} clnas_spos_params;
+} clnas_spos_config;
 
 /* Checks strategy (name "spos"; keys bn_batches, max_paths, checkpoint_every, top_k, warm_up and REA's
  * population, sample_size, cycles) and creates the REA strategy state from the last three. Errors name
  * "strategy.<key>"; resolved gets every key with its value. */
-clnas_status clnas_spos_params_parse(const cJSON *strategy, uint64_t seed, cJSON *resolved, clnas_spos_params *out,
+clnas_status clnas_spos_config_parse(const cJSON *strategy, uint64_t seed, cJSON *resolved, clnas_spos_config *out,
                                      void **rea_state, clnas_error *err);
 
 #endif

@@ -97,8 +97,8 @@ static clnas_status restore(spos_run *r, long *done, clnas_error *err)
 
 /* Trains the supernet to the schedule's end, from its checkpoint when there is one; *stopped when req->stop came
  * first (the steps done are checkpointed). */
-static clnas_status train_supernet(spos_run *r, const clnas_run_setup *s, const clnas_supernet_ops *ops,
-                                   const clnas_spos_params *sp, clnas_run_outcome *out, clnas_error *err)
+static clnas_status train_supernet(spos_run *r, const clnas_run_setup *s, const clnas_edge_op_set *op_set,
+                                   const clnas_spos_config *sp, clnas_run_outcome *out, clnas_error *err)
 {
     const clnas_search_config *cfg = r->req->cfg;
     const clnas_dataset *train = clnas_run_setup_train_data(s);
@@ -128,7 +128,7 @@ static clnas_status train_supernet(spos_run *r, const clnas_run_setup *s, const 
                    "sampled path per step%s", opt.steps, cfg->proxy.epochs, per_epoch, cfg->proxy.batch,
                    done ? ", resumed" : "");
     int steps_done = 0;
-    st = clnas_spos_train(r->sn, ops, train, &opt, &steps_done, err);
+    st = clnas_spos_train(r->sn, op_set, train, &opt, &steps_done, err);
     char choices[1100];
     snprintf(choices, sizeof choices, "%s/algo_choices.tsv", r->dir);
     clnas_error save_err;
@@ -146,8 +146,8 @@ static clnas_status train_supernet(spos_run *r, const clnas_run_setup *s, const 
 }
 
 /* The supernet over the config's proxy network (recorded algorithm choices reused), with its arena line. */
-static clnas_status build_supernet(spos_run *r, const clnas_run_setup *s, const clnas_supernet_ops *ops,
-                                   const clnas_spos_params *sp, void *rea, clnas_error *err)
+static clnas_status build_supernet(spos_run *r, const clnas_run_setup *s, const clnas_edge_op_set *op_set,
+                                   const clnas_spos_config *sp, void *rea, clnas_error *err)
 {
     char path[1100];
     snprintf(path, sizeof path, "%s/algo_choices.tsv", r->dir);
@@ -158,7 +158,7 @@ static clnas_status build_supernet(spos_run *r, const clnas_run_setup *s, const 
     clnas_run_setup_net(s, &net);
     clnas_status st = clnas_algo_choices_load(&recorded, path, &ignored, err);
     if (st == CLNAS_OK)
-        st = clnas_supernet_new(s->dev, s->cache, &net, ops, sp->max_paths, &recorded, &r->sn, err);
+        st = clnas_supernet_new(s->dev, s->cache, &net, op_set, sp->max_paths, &recorded, &r->sn, err);
     clnas_algo_choices_free(&recorded);
     if (st != CLNAS_OK)
         return st;
@@ -182,7 +182,7 @@ static clnas_status build_supernet(spos_run *r, const clnas_run_setup *s, const 
 }
 
 /* REA over the trained supernet's paths, fitness from the supernet evaluator. */
-static clnas_status search_paths(spos_run *r, const clnas_run_setup *s, const clnas_spos_params *sp, void *rea,
+static clnas_status search_paths(spos_run *r, const clnas_run_setup *s, const clnas_spos_config *sp, void *rea,
                                  clnas_run_outcome *out, clnas_error *err)
 {
     const clnas_search_config *cfg = r->req->cfg;
@@ -195,7 +195,7 @@ static clnas_status search_paths(spos_run *r, const clnas_run_setup *s, const cl
                    "supernet's weights, after BatchNorm recalibration over %d training batches", s->val.count,
                    sp->bn_batches);
     st = clnas_run_trials_loop(r->req, &clnas_strategy_rea, rea, &ev, out, err);
-    ev.ops->destroy(ev.state);
+    ev.iface->destroy(ev.state);
     return st;
 }
 
@@ -208,7 +208,7 @@ clnas_status clnas_run_spos(const clnas_run_request *req, clnas_run_outcome *out
     if (strcmp(cfg->evaluator.kind, "train") != 0)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "evaluator.kind: a one-shot search scores supernet paths "
                                "on the data; expected \"train\", got \"%s\"", cfg->evaluator.kind);
-    clnas_spos_params sp;
+    clnas_spos_config sp;
     memset(&sp, 0, sizeof sp);
     void *rea = NULL;
     cJSON *resolved = cJSON_CreateObject();
@@ -222,7 +222,7 @@ clnas_status clnas_run_spos(const clnas_run_request *req, clnas_run_outcome *out
     s.cfg = cfg;
     s.dev = req->dev;
     s.cache = req->cache;
-    clnas_status st = clnas_spos_params_parse(cfg->strategy, cfg->seed, resolved, &sp, &rea, err);
+    clnas_status st = clnas_spos_config_parse(cfg->strategy, cfg->seed, resolved, &sp, &rea, err);
     if (st == CLNAS_OK && !req->resume_dir) {
         clnas_run_dir_name(cfg->name, req->out, out->run_dir, sizeof out->run_dir);
         st = clnas_run_dir_create(out->run_dir, "config.json", cfg, resolved, err);
@@ -233,12 +233,12 @@ clnas_status clnas_run_spos(const clnas_run_request *req, clnas_run_outcome *out
     snprintf(path, sizeof path, "%s/algo_choices.tsv", out->run_dir);
     if (st == CLNAS_OK)
         st = clnas_run_setup_evaluator(&s, req->device, path, err);
-    clnas_supernet_ops ops;
-    clnas_supernet_ops_all(&ops);
+    clnas_edge_op_set op_set;
+    clnas_edge_op_set_all(&op_set);
     if (st == CLNAS_OK)
-        st = build_supernet(&r, &s, &ops, &sp, rea, err);
+        st = build_supernet(&r, &s, &op_set, &sp, rea, err);
     if (st == CLNAS_OK)
-        st = train_supernet(&r, &s, &ops, &sp, out, err);
+        st = train_supernet(&r, &s, &op_set, &sp, out, err);
     out->top_k = sp.top_k;
     if (st == CLNAS_OK && !out->stopped_training)
         st = search_paths(&r, &s, &sp, rea, out, err);

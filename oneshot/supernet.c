@@ -26,7 +26,7 @@ struct clnas_supernet {
     clnas_device *dev;
     clnas_program_cache *cache;
     clnas_net_config net;
-    clnas_supernet_ops ops;
+    clnas_edge_op_set op_set;
     clnas_supernet_layout layout;
     clnas_algo_choices recorded;
     clnas_shared_arenas arenas; /* weights, input, labels and the activation scratch every path shares */
@@ -116,7 +116,7 @@ static clnas_status check_fits(const clnas_supernet *sn, clnas_error *err)
 }
 
 clnas_status clnas_supernet_new(clnas_device *dev, clnas_program_cache *cache, const clnas_net_config *net,
-                                const clnas_supernet_ops *ops, int max_paths, const clnas_algo_choices *recorded,
+                                const clnas_edge_op_set *op_set, int max_paths, const clnas_algo_choices *recorded,
                                 clnas_supernet **out, clnas_error *err)
 {
     *out = NULL;
@@ -131,7 +131,7 @@ clnas_status clnas_supernet_new(clnas_device *dev, clnas_program_cache *cache, c
     sn->dev = dev;
     sn->cache = cache;
     sn->net = *net;
-    sn->ops = *ops;
+    sn->op_set = *op_set;
     sn->max_paths = max_paths;
     clnas_algo_choices_init(&sn->recorded);
     sn->paths = calloc((size_t)max_paths, sizeof *sn->paths);
@@ -140,7 +140,7 @@ clnas_status clnas_supernet_new(clnas_device *dev, clnas_program_cache *cache, c
     for (int i = 0; recorded && i < recorded->count && st == CLNAS_OK; i++)
         st = clnas_algo_choices_put(&sn->recorded, &recorded->rec[i], err);
     if (st == CLNAS_OK)
-        st = clnas_supernet_layout_build(net, ops, &sn->layout, err);
+        st = clnas_supernet_layout_build(net, op_set, &sn->layout, err);
     if (st == CLNAS_OK)
         st = check_fits(sn, err);
     size_t es = elem_size(sn);
@@ -220,7 +220,7 @@ static clnas_status compile_path(clnas_supernet *sn, const clnas_genotype *g, cl
 clnas_status clnas_supernet_path(clnas_supernet *sn, const clnas_genotype *g, clnas_model **out, clnas_error *err)
 {
     *out = NULL;
-    if (!clnas_supernet_ops_has(&sn->ops, g)) {
+    if (!clnas_edge_op_set_has(&sn->op_set, g)) {
         char arch[CLNAS_GENOTYPE_STR_MAX];
         clnas_genotype_format(g, arch, sizeof arch, NULL);
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "path %s uses an op its supernet edge does not hold", arch);
@@ -556,7 +556,7 @@ clnas_status clnas_supernet_warm_up(clnas_supernet *sn, int *programs, clnas_err
     for (uint32_t index = 0; index < CLNAS_NB201_CELLS && st == CLNAS_OK; index++) {
         clnas_net_config cfg = sn->net;
         clnas_genotype_from_index(index, &cfg.genotype);
-        if (!clnas_supernet_ops_has(&sn->ops, &cfg.genotype))
+        if (!clnas_edge_op_set_has(&sn->op_set, &cfg.genotype))
             continue;
         clnas_plan *plan = NULL;
         st = clnas_plan_compile_descs(&cfg, &plan, err);

@@ -17,12 +17,12 @@ typedef struct clnas_supernet clnas_supernet;
 /* Bytes of the supernet's weights on the device: parameters, gradients, momenta and running statistics. */
 size_t clnas_supernet_weight_bytes(const clnas_supernet_layout *layout, int fp64);
 
-/* Lays out the supernet of net (genotype ignored; with net.gdas its paths are GDAS paths) holding `ops`, checks
+/* Lays out the supernet of net (genotype ignored; with net.gdas its paths are GDAS paths) holding `op_set`, checks
  * that it fits dev (CLNAS_ERR_UNSUPPORTED naming the figure and what to shrink otherwise) and allocates its arenas.
  * Paths are cached up to max_paths (least recently used first out); recorded algorithm choices (may be NULL) are
  * reused by every path. */
 clnas_status clnas_supernet_new(clnas_device *dev, clnas_program_cache *cache, const clnas_net_config *net,
-                                const clnas_supernet_ops *ops, int max_paths, const clnas_algo_choices *recorded,
+                                const clnas_edge_op_set *op_set, int max_paths, const clnas_algo_choices *recorded,
                                 clnas_supernet **out, clnas_error *err);
 void clnas_supernet_free(clnas_supernet *sn);
 

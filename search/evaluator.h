@@ -16,7 +16,7 @@ typedef enum clnas_trial_status {
 
 const char *clnas_trial_status_name(clnas_trial_status status);
 
-typedef struct clnas_eval_result {
+typedef struct clnas_evaluator_result {
     clnas_trial_status status;
     double fitness;   /* 0..1; NAN unless ok or cached */
     long params;      /* trained parameters */
@@ -24,18 +24,18 @@ typedef struct clnas_eval_result {
     double seconds;   /* wall time of the evaluation */
     char error[512];  /* reason when failed or diverged */
     cJSON *extra;     /* more journal keys (e.g. train_seconds, val_loss), owned by the result; may be NULL */
-} clnas_eval_result;
+} clnas_evaluator_result;
 
-typedef struct clnas_evaluator_ops {
+typedef struct clnas_evaluator_iface {
     const char *kind; /* "train" or "table" */
     /* An evaluation that fails for the architecture (a kernel that does not build, divergence) is a result with
      * that status, not an error; an error return means the evaluator itself cannot go on (a missing file). */
-    clnas_status (*evaluate)(void *state, const clnas_genotype *arch, clnas_eval_result *out, clnas_error *err);
+    clnas_status (*evaluate)(void *state, const clnas_genotype *arch, clnas_evaluator_result *out, clnas_error *err);
     void (*destroy)(void *state);
-} clnas_evaluator_ops;
+} clnas_evaluator_iface;
 
 typedef struct clnas_evaluator {
-    const clnas_evaluator_ops *ops;
+    const clnas_evaluator_iface *iface;
     void *state;
 } clnas_evaluator;
 
@@ -44,6 +44,6 @@ typedef struct clnas_evaluator {
  * architecture the table lacks is a failed trial naming it. Errors name the file and the line or key. */
 clnas_status clnas_table_evaluator_new(const char *path, clnas_evaluator *out, clnas_error *err);
 
-void clnas_eval_result_clear(clnas_eval_result *r);
+void clnas_evaluator_result_clear(clnas_evaluator_result *r);
 
 #endif

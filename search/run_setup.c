@@ -62,7 +62,7 @@ clnas_status clnas_run_setup_evaluator(clnas_run_setup *s, const char *selector,
     if (st != CLNAS_OK)
         return st;
     const clnas_dataset *train = clnas_run_setup_train_data(s);
-    clnas_train_eval_config tc;
+    clnas_train_evaluator_config tc;
     memset(&tc, 0, sizeof tc);
     tc.channels = cfg->proxy.channels;
     tc.cells = cfg->proxy.cells;
@@ -102,8 +102,8 @@ void clnas_run_setup_net(const clnas_run_setup *s, clnas_net_config *net)
 
 void clnas_run_setup_free(clnas_run_setup *s)
 {
-    if (s->evaluator.ops)
-        s->evaluator.ops->destroy(s->evaluator.state);
+    if (s->evaluator.iface)
+        s->evaluator.iface->destroy(s->evaluator.state);
     if (s->owns_device) {
         clnas_program_cache_free(s->cache);
         clnas_device_free(s->dev);

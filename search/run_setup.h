@@ -21,7 +21,7 @@ typedef struct clnas_run_setup {
     struct clnas_program_cache *cache;
     int owns_device;
     clnas_evaluator evaluator;
-    clnas_train_eval_config train_cfg; /* the training evaluator's settings (kind "train") */
+    clnas_train_evaluator_config train_cfg; /* the training evaluator's settings (kind "train") */
 } clnas_run_setup;
 
 /* Reads a config: path, or the built-in configs/default.json when NULL, with the "key=value" overrides applied in

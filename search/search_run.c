@@ -28,7 +28,8 @@ typedef struct user_eval {
     void *user;
 } user_eval;
 
-static clnas_status user_evaluate(void *state, const clnas_genotype *arch, clnas_eval_result *out, clnas_error *err)
+static clnas_status user_evaluate(void *state, const clnas_genotype *arch, clnas_evaluator_result *out,
+                                  clnas_error *err)
 {
     (void)err;
     const user_eval *u = state;
@@ -50,12 +51,12 @@ static clnas_status user_evaluate(void *state, const clnas_genotype *arch, clnas
     return CLNAS_OK;
 }
 
-static const clnas_evaluator_ops user_ops = {"user", user_evaluate, free};
+static const clnas_evaluator_iface user_evaluator_iface = {"user", user_evaluate, free};
 
 void clnas_user_evaluator(clnas_search_evaluate_fn fn, void *user, clnas_evaluator *out)
 {
     user_eval *u = malloc(sizeof *u);
-    out->ops = u ? &user_ops : NULL;
+    out->iface = u ? &user_evaluator_iface : NULL;
     out->state = u;
     if (u) {
         u->fn = fn;
@@ -103,7 +104,7 @@ static void on_warning(const char *message, void *user)
         b->ev->warning(message, b->ev->user);
 }
 
-clnas_status clnas_run_trials_loop(const clnas_run_request *req, const clnas_strategy_ops *strategy, void *state,
+clnas_status clnas_run_trials_loop(const clnas_run_request *req, const clnas_strategy_iface *strategy, void *state,
                                    clnas_evaluator *evaluator, clnas_run_outcome *out, clnas_error *err)
 {
     trials_bridge b = {&req->ev, clnas_clock_seconds(), 0};
@@ -128,7 +129,7 @@ clnas_status clnas_run_trials_loop(const clnas_run_request *req, const clnas_str
 }
 
 /* The run's header: strategy, budget, evaluator and, for proxy training, its figures. */
-static void header(const clnas_run_request *req, const clnas_run_setup *s, const clnas_strategy_ops *strategy,
+static void header(const clnas_run_request *req, const clnas_run_setup *s, const clnas_strategy_iface *strategy,
                    void *state, const clnas_run_outcome *out)
 {
     const clnas_search_config *cfg = req->cfg;
@@ -151,7 +152,7 @@ static void header(const clnas_run_request *req, const clnas_run_setup *s, const
 clnas_status clnas_run_trials(const clnas_run_request *req, clnas_run_outcome *out, clnas_error *err)
 {
     const clnas_search_config *cfg = req->cfg;
-    const clnas_strategy_ops *strategy = clnas_strategy_find(cfg->strategy_name);
+    const clnas_strategy_iface *strategy = clnas_strategy_find(cfg->strategy_name);
     out->kind = CLNAS_RUN_TRIALS;
     if (req->resume_dir)
         snprintf(out->run_dir, sizeof out->run_dir, "%s", req->resume_dir);
@@ -176,7 +177,7 @@ clnas_status clnas_run_trials(const clnas_run_request *req, clnas_run_outcome *o
         clnas_user_evaluator(req->evaluate, req->evaluate_user, &s.evaluator);
     else if (st == CLNAS_OK)
         st = clnas_run_setup_evaluator(&s, req->device, path, err);
-    if (st == CLNAS_OK && !s.evaluator.ops)
+    if (st == CLNAS_OK && !s.evaluator.iface)
         st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
     if (st == CLNAS_OK) {
         header(req, &s, strategy, state, out);

@@ -60,7 +60,7 @@ void clnas_run_info(const clnas_run_events *ev, const char *fmt, ...)
 clnas_status clnas_run_trials(const clnas_run_request *req, clnas_run_outcome *out, clnas_error *err);
 
 /* The trials of `strategy` over `evaluator` in out->run_dir, reported through req->ev; fills out's figures. */
-clnas_status clnas_run_trials_loop(const clnas_run_request *req, const clnas_strategy_ops *strategy, void *state,
+clnas_status clnas_run_trials_loop(const clnas_run_request *req, const clnas_strategy_iface *strategy, void *state,
                                    clnas_evaluator *evaluator, clnas_run_outcome *out, clnas_error *err);
 
 /* A user-supplied evaluate function as an evaluator (search/evaluator.h); failures are failed trials. */

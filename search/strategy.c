@@ -8,9 +8,9 @@
 
 #include "strategy_common.h"
 
-const clnas_strategy_ops *clnas_strategy_find(const char *name)
+const clnas_strategy_iface *clnas_strategy_find(const char *name)
 {
-    static const clnas_strategy_ops *const all[] = {
+    static const clnas_strategy_iface *const all[] = {
         &clnas_strategy_rea,
         &clnas_strategy_random,
         &clnas_strategy_reinforce,

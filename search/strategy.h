@@ -11,7 +11,7 @@
 /* A strategy is deterministic given its parameters, its seed and the fitnesses it observes: resuming a search
  * replays the journal (propose, check it is the journal's arch, observe the journal's fitness), which rebuilds
  * the exact state (RNG included) without a state file. */
-typedef struct clnas_strategy_ops {
+typedef struct clnas_strategy_iface {
     const char *name; /* "rea", "random", "reinforce" (the config's strategy.name) */
     /* Validates `params` (the config's "strategy" object; unknown keys are an error naming
      * "strategy.<key>", a bad value names "strategy.<key>: expected ..., got ...") and fills the resolved
@@ -27,13 +27,13 @@ typedef struct clnas_strategy_ops {
      * population); may return NULL. */
     cJSON *(*describe)(const void *state);
     void (*destroy)(void *state);
-} clnas_strategy_ops;
+} clnas_strategy_iface;
 
-extern const clnas_strategy_ops clnas_strategy_rea;
-extern const clnas_strategy_ops clnas_strategy_random;
-extern const clnas_strategy_ops clnas_strategy_reinforce;
+extern const clnas_strategy_iface clnas_strategy_rea;
+extern const clnas_strategy_iface clnas_strategy_random;
+extern const clnas_strategy_iface clnas_strategy_reinforce;
 
 /* The strategy called `name`, or NULL. */
-const clnas_strategy_ops *clnas_strategy_find(const char *name);
+const clnas_strategy_iface *clnas_strategy_find(const char *name);
 
 #endif

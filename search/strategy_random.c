@@ -69,7 +69,7 @@ static void random_destroy(void *state)
     free(state);
 }
 
-const clnas_strategy_ops clnas_strategy_random = {
+const clnas_strategy_iface clnas_strategy_random = {
     .name = "random",
     .create = random_create,
     .budget = random_budget,

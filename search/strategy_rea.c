@@ -201,7 +201,7 @@ fail:
     return NULL;
 }
 
-const clnas_strategy_ops clnas_strategy_rea = {
+const clnas_strategy_iface clnas_strategy_rea = {
     .name = "rea",
     .create = rea_create,
     .budget = rea_budget,

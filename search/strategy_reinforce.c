@@ -274,7 +274,7 @@ fail:
     return NULL;
 }
 
-const clnas_strategy_ops clnas_strategy_reinforce = {
+const clnas_strategy_iface clnas_strategy_reinforce = {
     .name = "reinforce",
     .create = reinforce_create,
     .budget = reinforce_budget,

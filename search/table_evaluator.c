@@ -20,7 +20,7 @@ const char *clnas_trial_status_name(clnas_trial_status status)
     return "unknown";
 }
 
-void clnas_eval_result_clear(clnas_eval_result *r)
+void clnas_evaluator_result_clear(clnas_evaluator_result *r)
 {
     if (!r)
         return;
@@ -252,11 +252,12 @@ static const class_row *find_class(const table_state *t, uint64_t hash)
 
 /* result.extra: {"table_match": "exact" | "isomorphic" | "none"}: whether the accuracy is the arch's own row or
  * that of an isomorphic cell (same canonical hash). */
-static clnas_status table_evaluate(void *state, const clnas_genotype *arch, clnas_eval_result *out, clnas_error *err)
+static clnas_status table_evaluate(void *state, const clnas_genotype *arch, clnas_evaluator_result *out,
+                                   clnas_error *err)
 {
     const table_state *t = state;
     const double start = clnas_clock_seconds();
-    clnas_eval_result_clear(out);
+    clnas_evaluator_result_clear(out);
     const uint32_t index = clnas_genotype_to_index(arch);
     if (index == UINT32_MAX)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "table evaluator: the genotype has an op outside the enum");
@@ -283,7 +284,7 @@ static clnas_status table_evaluate(void *state, const clnas_genotype *arch, clna
     }
     out->extra = cJSON_CreateObject();
     if (!out->extra || !cJSON_AddStringToObject(out->extra, "table_match", match)) {
-        clnas_eval_result_clear(out);
+        clnas_evaluator_result_clear(out);
         return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "table evaluator: out of memory");
     }
     out->seconds = clnas_clock_seconds() - start;
@@ -298,7 +299,7 @@ static void table_destroy(void *state)
     free(t);
 }
 
-static const clnas_evaluator_ops table_ops = {
+static const clnas_evaluator_iface table_evaluator_iface = {
     .kind = "table",
     .evaluate = table_evaluate,
     .destroy = table_destroy,
@@ -308,7 +309,7 @@ clnas_status clnas_table_evaluator_new(const char *path, clnas_evaluator *out, c
 {
     if (!path || !out)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "clnas_table_evaluator_new: path and out must not be NULL");
-    out->ops = NULL;
+    out->iface = NULL;
     out->state = NULL;
     table_state *t = calloc(1, sizeof *t);
     if (!t)
@@ -333,7 +334,7 @@ clnas_status clnas_table_evaluator_new(const char *path, clnas_evaluator *out, c
         table_destroy(t);
         return st;
     }
-    out->ops = &table_ops;
+    out->iface = &table_evaluator_iface;
     out->state = t;
     return CLNAS_OK;
 }

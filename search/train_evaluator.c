@@ -13,17 +13,17 @@
 #include "clnas/train.h"
 #include "clock.h"
 
-typedef struct train_eval {
+typedef struct train_evaluator {
     clnas_device *dev;
     struct clnas_program_cache *cache;
-    clnas_train_eval_config cfg;
+    clnas_train_evaluator_config cfg;
     clnas_algo_choices choices; /* every choice made so far in this run */
     clnas_workspace *workspace; /* activation memory every trial's model reuses */
     char choices_path[1024];
-} train_eval;
+} train_evaluator;
 
 /* Adds the model's choices to the run's record and saves it when something was new. */
-static clnas_status record_choices(train_eval *te, const clnas_algo_choices *made, clnas_error *err)
+static clnas_status record_choices(train_evaluator *te, const clnas_algo_choices *made, clnas_error *err)
 {
     int added = 0;
     for (int i = 0; i < made->count; i++)
@@ -38,9 +38,9 @@ static clnas_status record_choices(train_eval *te, const clnas_algo_choices *mad
     return CLNAS_OK;
 }
 
-static clnas_status evaluate(void *state, const clnas_genotype *arch, clnas_eval_result *out, clnas_error *err)
+static clnas_status evaluate(void *state, const clnas_genotype *arch, clnas_evaluator_result *out, clnas_error *err)
 {
-    train_eval *te = state;
+    train_evaluator *te = state;
     memset(out, 0, sizeof *out);
     out->fitness = NAN;
     double t0 = clnas_clock_seconds();
@@ -100,21 +100,21 @@ static clnas_status evaluate(void *state, const clnas_genotype *arch, clnas_eval
 
 static void destroy(void *state)
 {
-    train_eval *te = state;
+    train_evaluator *te = state;
     clnas_algo_choices_free(&te->choices);
     clnas_workspace_free(te->workspace);
     free(te);
 }
 
-static const clnas_evaluator_ops train_eval_ops = {"train", evaluate, destroy};
+static const clnas_evaluator_iface train_evaluator_iface = {"train", evaluate, destroy};
 
 clnas_status clnas_train_evaluator_new(clnas_device *dev, struct clnas_program_cache *cache,
-                                       const clnas_train_eval_config *cfg, clnas_evaluator *out, clnas_error *err)
+                                       const clnas_train_evaluator_config *cfg, clnas_evaluator *out, clnas_error *err)
 {
     if (!cfg->train || !cfg->val || cfg->val->count == 0)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
                                "the training evaluator needs a validation split (dataset.validation_size > 0)");
-    train_eval *te = calloc(1, sizeof *te);
+    train_evaluator *te = calloc(1, sizeof *te);
     if (!te)
         return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
     te->dev = dev;
@@ -135,7 +135,7 @@ clnas_status clnas_train_evaluator_new(clnas_device *dev, struct clnas_program_c
             return st;
         }
     }
-    out->ops = &train_eval_ops;
+    out->iface = &train_evaluator_iface;
     out->state = te;
     return CLNAS_OK;
 }

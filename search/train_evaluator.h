@@ -1,6 +1,6 @@
 /* clnas — the training evaluator: proxy-train an architecture on the device, fitness = validation accuracy. */
-#ifndef CLNAS_TRAIN_EVAL_H
-#define CLNAS_TRAIN_EVAL_H
+#ifndef CLNAS_TRAIN_EVALUATOR_H
+#define CLNAS_TRAIN_EVALUATOR_H
 
 #include "algo_choice.h"
 #include "clnas/data.h"
@@ -9,16 +9,16 @@
 
 struct clnas_program_cache;
 
-typedef struct clnas_train_eval_config {
+typedef struct clnas_train_evaluator_config {
     int channels, cells, epochs, batch;
     double lr;
     uint64_t seed;          /* initialisation and shuffling: the same for every trial, so results are reproducible */
     const clnas_dataset *train, *val; /* borrowed; fitness is accuracy on val, never on the test set */
     double mean[4], std[4];
     const char *choices_path; /* algorithm choices made by timing, recorded here and reused on resume (may be NULL) */
-} clnas_train_eval_config;
+} clnas_train_evaluator_config;
 
 clnas_status clnas_train_evaluator_new(clnas_device *dev, struct clnas_program_cache *cache,
-                                       const clnas_train_eval_config *cfg, clnas_evaluator *out, clnas_error *err);
+                                       const clnas_train_evaluator_config *cfg, clnas_evaluator *out, clnas_error *err);
 
 #endif

@@ -48,14 +48,14 @@ static int find_cached(const history *h, uint64_t hash)
     return -1;
 }
 
-static clnas_status observe(const clnas_strategy_ops *s, void *state, const clnas_journal_entry *e, clnas_error *err)
+static clnas_status observe(const clnas_strategy_iface *s, void *state, const clnas_journal_entry *e, clnas_error *err)
 {
     return s->observe(state, &e->arch, succeeded(e) ? e->fitness : NAN, err);
 }
 
 /* Replays the journal's entries: the strategy proposes again (each proposal must be the journal's) and observes
  * the recorded result; the entries move into h; *best is the best successful one. */
-static clnas_status replay(const clnas_strategy_ops *strategy, void *state, const char *journal_path,
+static clnas_status replay(const clnas_strategy_iface *strategy, void *state, const char *journal_path,
                            clnas_journal_entry *old, int nold, history *h, int *best, clnas_error *err)
 {
     clnas_status st = CLNAS_OK;
@@ -99,9 +99,9 @@ static clnas_status trial_result(clnas_evaluator *evaluator, const history *h, c
         cJSON_AddNumberToObject(e->extra, "cached_from", prior);
         return CLNAS_OK;
     }
-    clnas_eval_result r;
+    clnas_evaluator_result r;
     memset(&r, 0, sizeof r);
-    clnas_status st = evaluator->ops->evaluate(evaluator->state, &e->arch, &r, err);
+    clnas_status st = evaluator->iface->evaluate(evaluator->state, &e->arch, &r, err);
     if (st != CLNAS_OK)
         return st;
     e->status = r.status;
@@ -115,7 +115,7 @@ static clnas_status trial_result(clnas_evaluator *evaluator, const history *h, c
     return CLNAS_OK;
 }
 
-clnas_status clnas_trials_run(const clnas_strategy_ops *strategy, void *state, clnas_evaluator *evaluator,
+clnas_status clnas_trials_run(const clnas_strategy_iface *strategy, void *state, clnas_evaluator *evaluator,
                               const clnas_trials_options *opt, clnas_trials_summary *summary, clnas_error *err)
 {
     memset(summary, 0, sizeof *summary);

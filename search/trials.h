@@ -36,7 +36,7 @@ typedef struct clnas_trials_summary {
 /* Runs (or resumes: whatever journal.jsonl already holds is replayed into the strategy first, and a torn last
  * line is dropped) until the strategy's budget is spent or opt->stop is set. Results are cached by canonical
  * hash: an isomorphic duplicate is not evaluated again but journaled as "cached" with the earlier fitness. */
-clnas_status clnas_trials_run(const clnas_strategy_ops *strategy, void *strategy_state, clnas_evaluator *evaluator,
+clnas_status clnas_trials_run(const clnas_strategy_iface *strategy, void *strategy_state, clnas_evaluator *evaluator,
                               const clnas_trials_options *opt, clnas_trials_summary *summary, clnas_error *err);
 
 #endif

@@ -19,19 +19,19 @@
 #define NE CLNAS_NB201_EDGES
 #define NO CLNAS_NB201_OPS
 
-static clnas_arch_params params_ok(int edges, int ops, uint64_t seed)
+static clnas_alpha params_ok(int edges, int ops, uint64_t seed)
 {
-    clnas_arch_params p;
+    clnas_alpha p;
     clnas_error err = {0};
-    if (clnas_arch_params_init(&p, edges, ops, seed, &err) != CLNAS_OK)
+    if (clnas_alpha_init(&p, edges, ops, seed, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
     return p;
 }
 
 /* Alpha spread out so the softmax is far from uniform (the gradients are then not all alike). */
-static clnas_arch_params params_spread(uint64_t seed)
+static clnas_alpha params_spread(uint64_t seed)
 {
-    clnas_arch_params p = params_ok(NE, NO, seed);
+    clnas_alpha p = params_ok(NE, NO, seed);
     clnas_rng rng;
     clnas_rng_seed(&rng, seed + 100);
     for (int e = 0; e < NE; e++)
@@ -43,7 +43,7 @@ static clnas_arch_params params_spread(uint64_t seed)
 static void test_init_is_small_and_seeded(void **unused)
 {
     (void)unused;
-    clnas_arch_params a = params_ok(NE, NO, 7), b = params_ok(NE, NO, 7), c = params_ok(NE, NO, 8);
+    clnas_alpha a = params_ok(NE, NO, 7), b = params_ok(NE, NO, 7), c = params_ok(NE, NO, 8);
     assert_memory_equal(a.alpha, b.alpha, sizeof a.alpha);
     assert_memory_not_equal(a.alpha, c.alpha, sizeof a.alpha);
     double sq = 0.0;
@@ -54,40 +54,40 @@ static void test_init_is_small_and_seeded(void **unused)
         }
     double rms = sqrt(sq / (NE * NO));
     assert_true(rms > 3e-4 && rms < 3e-3); /* 1e-3 * N(0, 1) */
-    clnas_arch_params bad;
+    clnas_alpha bad;
     clnas_error err = {0};
-    assert_int_equal(clnas_arch_params_init(&bad, 0, NO, 1, &err), CLNAS_ERR_INVALID_ARG);
-    assert_int_equal(clnas_arch_params_init(&bad, NE, CLNAS_ARCH_MAX_OPS + 1, 1, &err), CLNAS_ERR_INVALID_ARG);
+    assert_int_equal(clnas_alpha_init(&bad, 0, NO, 1, &err), CLNAS_ERR_INVALID_ARG);
+    assert_int_equal(clnas_alpha_init(&bad, NE, CLNAS_ARCH_MAX_OPS + 1, 1, &err), CLNAS_ERR_INVALID_ARG);
 }
 
 /* L = sum c * softmax(alpha) with random c; dL/dalpha by the backward against central differences. */
 static void test_softmax_backward_matches_finite_differences(void **unused)
 {
     (void)unused;
-    clnas_arch_params p = params_spread(3);
+    clnas_alpha p = params_spread(3);
     clnas_error err = {0};
     double c[NE * NO], probs[NE * NO], dalpha[NE * NO];
     clnas_rng rng;
     clnas_rng_seed(&rng, 5);
     for (int i = 0; i < NE * NO; i++)
         c[i] = clnas_rng_normal(&rng);
-    assert_int_equal(clnas_arch_params_softmax(&p, probs, &err), CLNAS_OK);
+    assert_int_equal(clnas_alpha_softmax(&p, probs, &err), CLNAS_OK);
     for (int e = 0; e < NE; e++) {
         double s = 0.0;
         for (int k = 0; k < NO; k++)
             s += probs[e * NO + k];
         assert_true(fabs(s - 1.0) < 1e-14);
     }
-    assert_int_equal(clnas_arch_params_softmax_backward(&p, probs, c, dalpha, &err), CLNAS_OK);
+    assert_int_equal(clnas_alpha_softmax_backward(&p, probs, c, dalpha, &err), CLNAS_OK);
     const double h = 1e-6;
     for (int e = 0; e < NE; e++)
         for (int k = 0; k < NO; k++) {
             double loss[2];
             for (int s = 0; s < 2; s++) {
-                clnas_arch_params q = p;
+                clnas_alpha q = p;
                 q.alpha[e][k] += s ? -h : h;
                 double pr[NE * NO];
-                assert_int_equal(clnas_arch_params_softmax(&q, pr, &err), CLNAS_OK);
+                assert_int_equal(clnas_alpha_softmax(&q, pr, &err), CLNAS_OK);
                 loss[s] = 0.0;
                 for (int i = 0; i < NE * NO; i++)
                     loss[s] += c[i] * pr[i];
@@ -103,7 +103,7 @@ static void test_softmax_backward_matches_finite_differences(void **unused)
 static void test_gumbel_backward_matches_finite_differences(void **unused)
 {
     (void)unused;
-    clnas_arch_params p = params_spread(11);
+    clnas_alpha p = params_spread(11);
     clnas_error err = {0};
     const double taus[] = {10.0, 0.7};
     for (int t = 0; t < 2; t++) {
@@ -115,23 +115,23 @@ static void test_gumbel_backward_matches_finite_differences(void **unused)
         for (int i = 0; i < NE * NO; i++)
             c[i] = clnas_rng_normal(&rng);
         clnas_rng_seed(&rng, 17);
-        assert_int_equal(clnas_arch_params_gumbel_sample(&p, &rng, tau, chosen, soft, &err), CLNAS_OK);
+        assert_int_equal(clnas_alpha_gumbel_sample(&p, &rng, tau, chosen, soft, &err), CLNAS_OK);
         for (int e = 0; e < NE; e++)
             for (int k = 0; k < NO; k++)
                 assert_true(soft[e * NO + k] <= soft[e * NO + chosen[e]]);
-        assert_int_equal(clnas_arch_params_gumbel_backward(&p, soft, c, tau, dalpha, &err), CLNAS_OK);
+        assert_int_equal(clnas_alpha_gumbel_backward(&p, soft, c, tau, dalpha, &err), CLNAS_OK);
         const double h = 1e-6;
         for (int e = 0; e < NE; e++)
             for (int k = 0; k < NO; k++) {
                 double loss[2];
                 for (int s = 0; s < 2; s++) {
-                    clnas_arch_params q = p;
+                    clnas_alpha q = p;
                     q.alpha[e][k] += s ? -h : h;
                     double sf[NE * NO];
                     int ch[NE];
                     clnas_rng r2;
                     clnas_rng_seed(&r2, 17);
-                    assert_int_equal(clnas_arch_params_gumbel_sample(&q, &r2, tau, ch, sf, &err), CLNAS_OK);
+                    assert_int_equal(clnas_alpha_gumbel_sample(&q, &r2, tau, ch, sf, &err), CLNAS_OK);
                     loss[s] = 0.0;
                     for (int i = 0; i < NE * NO; i++)
                         loss[s] += c[i] * sf[i];
@@ -146,8 +146,8 @@ static void test_gumbel_backward_matches_finite_differences(void **unused)
     int chosen[NE];
     clnas_rng rng;
     clnas_rng_seed(&rng, 1);
-    assert_int_equal(clnas_arch_params_gumbel_sample(&p, &rng, 0.0, chosen, soft, &err), CLNAS_ERR_INVALID_ARG);
-    assert_int_equal(clnas_arch_params_gumbel_backward(&p, soft, soft, -1.0, dalpha, &err), CLNAS_ERR_INVALID_ARG);
+    assert_int_equal(clnas_alpha_gumbel_sample(&p, &rng, 0.0, chosen, soft, &err), CLNAS_ERR_INVALID_ARG);
+    assert_int_equal(clnas_alpha_gumbel_backward(&p, soft, soft, -1.0, dalpha, &err), CLNAS_ERR_INVALID_ARG);
 }
 
 /* The Gumbel-max trick: the hard choice follows softmax(alpha) whatever the temperature (chi-square, 10,000 draws
@@ -155,12 +155,12 @@ static void test_gumbel_backward_matches_finite_differences(void **unused)
 static void test_gumbel_choice_follows_softmax(void **unused)
 {
     (void)unused;
-    clnas_arch_params p = params_ok(NE, NO, 1);
+    clnas_alpha p = params_ok(NE, NO, 1);
     const double logits[NO] = {-1.0, 0.5, 0.0, 1.2, -0.3};
     memcpy(p.alpha[2], logits, sizeof logits);
     clnas_error err = {0};
     double probs[NE * NO];
-    assert_int_equal(clnas_arch_params_softmax(&p, probs, &err), CLNAS_OK);
+    assert_int_equal(clnas_alpha_softmax(&p, probs, &err), CLNAS_OK);
     const double taus[] = {10.0, 0.1};
     for (int t = 0; t < 2; t++) {
         clnas_rng rng;
@@ -170,7 +170,7 @@ static void test_gumbel_choice_follows_softmax(void **unused)
         for (int i = 0; i < draws; i++) {
             double soft[NE * NO];
             int chosen[NE];
-            assert_int_equal(clnas_arch_params_gumbel_sample(&p, &rng, taus[t], chosen, soft, &err), CLNAS_OK);
+            assert_int_equal(clnas_alpha_gumbel_sample(&p, &rng, taus[t], chosen, soft, &err), CLNAS_OK);
             counts[chosen[2]]++;
         }
         double chi2 = 0.0;
@@ -188,16 +188,16 @@ static void test_tau_schedule_is_linear_per_epoch(void **unused)
     (void)unused;
     clnas_error err = {0};
     double tau;
-    assert_int_equal(clnas_arch_params_tau(0, 5, 10.0, 0.1, &tau, &err), CLNAS_OK);
+    assert_int_equal(clnas_alpha_tau(0, 5, 10.0, 0.1, &tau, &err), CLNAS_OK);
     assert_true(tau == 10.0);
-    assert_int_equal(clnas_arch_params_tau(4, 5, 10.0, 0.1, &tau, &err), CLNAS_OK);
+    assert_int_equal(clnas_alpha_tau(4, 5, 10.0, 0.1, &tau, &err), CLNAS_OK);
     assert_true(fabs(tau - 0.1) < 1e-15);
-    assert_int_equal(clnas_arch_params_tau(1, 5, 10.0, 0.1, &tau, &err), CLNAS_OK);
+    assert_int_equal(clnas_alpha_tau(1, 5, 10.0, 0.1, &tau, &err), CLNAS_OK);
     assert_true(fabs(tau - 7.525) < 1e-12);
-    assert_int_equal(clnas_arch_params_tau(0, 1, 10.0, 0.1, &tau, &err), CLNAS_OK);
+    assert_int_equal(clnas_alpha_tau(0, 1, 10.0, 0.1, &tau, &err), CLNAS_OK);
     assert_true(tau == 10.0);
-    assert_int_equal(clnas_arch_params_tau(5, 5, 10.0, 0.1, &tau, &err), CLNAS_ERR_INVALID_ARG);
-    assert_int_equal(clnas_arch_params_tau(0, 5, 0.1, 10.0, &tau, &err), CLNAS_ERR_INVALID_ARG);
+    assert_int_equal(clnas_alpha_tau(5, 5, 10.0, 0.1, &tau, &err), CLNAS_ERR_INVALID_ARG);
+    assert_int_equal(clnas_alpha_tau(0, 5, 0.1, 10.0, &tau, &err), CLNAS_ERR_INVALID_ARG);
 }
 
 /* One alpha of 0.2, gradients 0.5 then -1.0, DARTS' Adam (lr 3e-4, betas 0.5/0.999, eps 1e-8, wd 1e-3):
@@ -209,18 +209,18 @@ static void test_tau_schedule_is_linear_per_epoch(void **unused)
 static void test_adam_matches_hand_computed_steps(void **unused)
 {
     (void)unused;
-    clnas_arch_params p = params_ok(1, 2, 1);
+    clnas_alpha p = params_ok(1, 2, 1);
     p.alpha[0][0] = 0.2;
     p.alpha[0][1] = -0.4;
     const clnas_adam_config cfg = clnas_adam_config_darts();
     assert_true(cfg.lr == 3e-4 && cfg.beta1 == 0.5 && cfg.beta2 == 0.999 && cfg.weight_decay == 1e-3);
     clnas_error err = {0};
     const double g1[2] = {0.5, 0.0}, g2[2] = {-1.0, 0.0};
-    assert_int_equal(clnas_arch_params_adam_step(&p, &cfg, g1, &err), CLNAS_OK);
+    assert_int_equal(clnas_alpha_adam_step(&p, &cfg, g1, &err), CLNAS_OK);
     assert_true(fabs(p.alpha[0][0] - 0.1997000000059976) < 1e-15);
     assert_true(fabs(p.adam_m[0][0] - 0.2501) < 1e-15);
     assert_true(fabs(p.adam_v[0][0] - 2.5020004e-4) < 1e-17);
-    assert_int_equal(clnas_arch_params_adam_step(&p, &cfg, g2, &err), CLNAS_OK);
+    assert_int_equal(clnas_alpha_adam_step(&p, &cfg, g2, &err), CLNAS_OK);
     assert_true(fabs(p.alpha[0][0] - 0.19988964752652147) < 1e-15);
     assert_true(fabs(p.adam_m[0][0] - (-0.374850149999997)) < 1e-15);
     assert_true(fabs(p.adam_v[0][0] - 0.001249550479840079) < 1e-17);
@@ -228,18 +228,18 @@ static void test_adam_matches_hand_computed_steps(void **unused)
     /* A zero gradient still moves alpha by weight decay alone: toward 0. */
     assert_true(p.alpha[0][1] > -0.4 && p.alpha[0][1] < -0.4 + 2 * 3e-4 + 1e-12);
     const double bad[2] = {NAN, 0.0};
-    assert_int_equal(clnas_arch_params_adam_step(&p, &cfg, bad, &err), CLNAS_ERR_DIVERGED);
+    assert_int_equal(clnas_alpha_adam_step(&p, &cfg, bad, &err), CLNAS_ERR_DIVERGED);
     assert_non_null(strstr(err.message, "alpha[0][0]"));
     clnas_adam_config wrong = cfg;
     wrong.beta2 = 1.0;
-    assert_int_equal(clnas_arch_params_adam_step(&p, &wrong, g1, &err), CLNAS_ERR_INVALID_ARG);
+    assert_int_equal(clnas_alpha_adam_step(&p, &wrong, g1, &err), CLNAS_ERR_INVALID_ARG);
 }
 
-static clnas_genotype derive_ok(const clnas_arch_params *p)
+static clnas_genotype derive_ok(const clnas_alpha *p)
 {
     clnas_genotype g;
     clnas_error err = {0};
-    if (clnas_arch_params_derive(p, &g, &err) != CLNAS_OK)
+    if (clnas_alpha_derive(p, &g, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
     return g;
 }
@@ -248,7 +248,7 @@ static clnas_genotype derive_ok(const clnas_arch_params *p)
 static void test_derive_takes_strongest_op_none_included(void **unused)
 {
     (void)unused;
-    clnas_arch_params p = params_ok(NE, NO, 1);
+    clnas_alpha p = params_ok(NE, NO, 1);
     const double alpha[NE][NO] = {
         {0.0, 0.1, 0.2, 0.9, 0.3},  /* nor_conv_3x3 */
         {0.5, 0.1, 0.2, 0.3, 0.4},  /* none wins: kept, as NB201's DARTS genotype() does */
@@ -268,25 +268,25 @@ static void test_derive_takes_strongest_op_none_included(void **unused)
     clnas_error err = {0};
     assert_int_equal(clnas_genotype_format(&g, s, sizeof s, &err), CLNAS_OK);
     assert_string_equal(s, "|nor_conv_3x3~0|+|none~0|skip_connect~1|+|none~0|nor_conv_3x3~1|avg_pool_3x3~2|");
-    clnas_arch_params small = params_ok(NE, 4, 1);
+    clnas_alpha small = params_ok(NE, 4, 1);
     clnas_genotype out;
-    assert_int_equal(clnas_arch_params_derive(&small, &out, &err), CLNAS_ERR_INVALID_ARG);
+    assert_int_equal(clnas_alpha_derive(&small, &out, &err), CLNAS_ERR_INVALID_ARG);
 }
 
 static void test_json_round_trip_is_exact(void **unused)
 {
     (void)unused;
-    clnas_arch_params p = params_spread(23), q;
+    clnas_alpha p = params_spread(23), q;
     const clnas_adam_config cfg = clnas_adam_config_darts();
     clnas_error err = {0};
     double grad[NE * NO];
     for (int i = 0; i < NE * NO; i++)
         grad[i] = sin(i * 0.37) / 3.0;
     for (int s = 0; s < 3; s++)
-        assert_int_equal(clnas_arch_params_adam_step(&p, &cfg, grad, &err), CLNAS_OK);
+        assert_int_equal(clnas_alpha_adam_step(&p, &cfg, grad, &err), CLNAS_OK);
     cJSON *json = NULL;
-    assert_int_equal(clnas_arch_params_to_json(&p, &json, &err), CLNAS_OK);
-    assert_int_equal(clnas_arch_params_from_json(json, &q, &err), CLNAS_OK);
+    assert_int_equal(clnas_alpha_to_json(&p, &json, &err), CLNAS_OK);
+    assert_int_equal(clnas_alpha_from_json(json, &q, &err), CLNAS_OK);
     assert_memory_equal(q.alpha, p.alpha, sizeof p.alpha);
     char *text = cJSON_PrintUnformatted(json);
     cJSON_Delete(json);
@@ -294,7 +294,7 @@ static void test_json_round_trip_is_exact(void **unused)
     cJSON *back = cJSON_Parse(text);
     free(text);
     assert_non_null(back);
-    assert_int_equal(clnas_arch_params_from_json(back, &q, &err), CLNAS_OK);
+    assert_int_equal(clnas_alpha_from_json(back, &q, &err), CLNAS_OK);
     assert_int_equal(q.edges, NE);
     assert_int_equal(q.ops, NO);
     assert_int_equal(q.adam_step, 3);
@@ -302,21 +302,21 @@ static void test_json_round_trip_is_exact(void **unused)
     assert_memory_equal(q.adam_m, p.adam_m, sizeof p.adam_m);
     assert_memory_equal(q.adam_v, p.adam_v, sizeof p.adam_v);
     /* A resumed run steps exactly as the original. */
-    assert_int_equal(clnas_arch_params_adam_step(&p, &cfg, grad, &err), CLNAS_OK);
-    assert_int_equal(clnas_arch_params_adam_step(&q, &cfg, grad, &err), CLNAS_OK);
+    assert_int_equal(clnas_alpha_adam_step(&p, &cfg, grad, &err), CLNAS_OK);
+    assert_int_equal(clnas_alpha_adam_step(&q, &cfg, grad, &err), CLNAS_OK);
     assert_memory_equal(q.alpha, p.alpha, sizeof p.alpha);
 
     /* Errors name the field and position. */
     cJSON *row = cJSON_GetArrayItem(cJSON_GetObjectItem(back, "alpha"), 2);
     cJSON_ReplaceItemInArray(row, 4, cJSON_CreateString("x"));
-    assert_int_equal(clnas_arch_params_from_json(back, &q, &err), CLNAS_ERR_FORMAT);
+    assert_int_equal(clnas_alpha_from_json(back, &q, &err), CLNAS_ERR_FORMAT);
     assert_non_null(strstr(err.message, "alpha[2][4]"));
     cJSON_DeleteItemFromArray(cJSON_GetObjectItem(back, "adam_m"), 0);
     cJSON_ReplaceItemInArray(row, 4, cJSON_CreateNumber(0.5));
-    assert_int_equal(clnas_arch_params_from_json(back, &q, &err), CLNAS_ERR_FORMAT);
+    assert_int_equal(clnas_alpha_from_json(back, &q, &err), CLNAS_ERR_FORMAT);
     assert_non_null(strstr(err.message, "adam_m"));
     cJSON_DeleteItemFromObject(back, "ops");
-    assert_int_equal(clnas_arch_params_from_json(back, &q, &err), CLNAS_ERR_FORMAT);
+    assert_int_equal(clnas_alpha_from_json(back, &q, &err), CLNAS_ERR_FORMAT);
     assert_non_null(strstr(err.message, "\"ops\""));
     cJSON_Delete(back);
 }
@@ -357,11 +357,11 @@ static int svg_well_formed(const char *s)
 static void test_heat_map_svg_is_written_and_well_formed(void **state)
 {
     const char *dir = *state;
-    clnas_arch_params p = params_spread(29);
+    clnas_alpha p = params_spread(29);
     char path[1024];
     scratch_dir_path(path, sizeof path, dir, "alpha_epoch_3.svg");
     clnas_error err = {0};
-    assert_int_equal(clnas_arch_params_svg_write(&p, path, 3, "darts <seed 1> & co", &err), CLNAS_OK);
+    assert_int_equal(clnas_alpha_svg_write(&p, path, 3, "darts <seed 1> & co", &err), CLNAS_OK);
     char *svg = test_read_file(path, NULL);
     assert_non_null(svg);
     assert_true(svg_well_formed(svg));
@@ -375,13 +375,13 @@ static void test_heat_map_svg_is_written_and_well_formed(void **state)
         rects++;
     assert_int_equal(rects, 1 + NE * NO);
     double probs[NE * NO];
-    assert_int_equal(clnas_arch_params_softmax(&p, probs, &err), CLNAS_OK);
+    assert_int_equal(clnas_alpha_softmax(&p, probs, &err), CLNAS_OK);
     char number[32];
     snprintf(number, sizeof number, ">%.3f<", probs[NE * NO - 1]);
     assert_non_null(strstr(svg, number));
     free(svg);
     scratch_dir_path(path, sizeof path, dir, "missing/dir/alpha.svg");
-    assert_int_equal(clnas_arch_params_svg_write(&p, path, 0, NULL, &err), CLNAS_ERR_IO);
+    assert_int_equal(clnas_alpha_svg_write(&p, path, 0, NULL, &err), CLNAS_ERR_IO);
 }
 
 int main(void)

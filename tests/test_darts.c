@@ -96,7 +96,7 @@ static clnas_darts_options options(int start, epochs_seen *seen)
 
 /* Resume as a run does: the stopped model's arenas and alpha through the checkpoint file (darts_checkpoint.h) into
  * a fresh model and alpha; the epochs done come back with them. */
-static void restore_through_checkpoint(clnas_model *from, clnas_model *to, clnas_arch_params *alpha)
+static void restore_through_checkpoint(clnas_model *from, clnas_model *to, clnas_alpha *alpha)
 {
     char *dir = scratch_dir_new("darts-checkpoint");
     assert_non_null(dir);
@@ -129,12 +129,12 @@ static void test_search_and_resume(void **state)
 {
     clnas_dataset train = synthetic(1), val = synthetic(2);
     clnas_error err;
-    clnas_arch_params start;
-    assert_int_equal(clnas_arch_params_init(&start, CLNAS_NB201_EDGES, CLNAS_NB201_OPS, 4, &err), CLNAS_OK);
+    clnas_alpha start;
+    assert_int_equal(clnas_alpha_init(&start, CLNAS_NB201_EDGES, CLNAS_NB201_OPS, 4, &err), CLNAS_OK);
 
     /* uninterrupted: 2 epochs */
     clnas_model *a = model_ok(*state);
-    clnas_arch_params alpha_a = start;
+    clnas_alpha alpha_a = start;
     epochs_seen seen_a = {0, 0, 0};
     clnas_darts_options o = options(0, &seen_a);
     int done = 0;
@@ -152,7 +152,7 @@ static void test_search_and_resume(void **state)
 
     /* stopped after epoch 1, then resumed on a fresh model with the arenas and alpha restored from its checkpoint */
     clnas_model *b = model_ok(*state);
-    clnas_arch_params alpha_b = start;
+    clnas_alpha alpha_b = start;
     epochs_seen seen_b = {0, 1, 0};
     o = options(0, &seen_b);
     seen_b.stop_after = 1;

@@ -41,11 +41,11 @@ static clnas_supernet *supernet_ok(device_fixture *fx, int fp64)
     cfg.height = cfg.width = HW;
     cfg.fp64 = fp64;
     cfg.gdas = 1;
-    clnas_supernet_ops ops;
-    clnas_supernet_ops_all(&ops);
+    clnas_edge_op_set op_set;
+    clnas_edge_op_set_all(&op_set);
     clnas_supernet *sn = NULL;
     clnas_error err;
-    if (clnas_supernet_new(fx->dev, fx->cache, &cfg, &ops, 8, NULL, &sn, &err) != CLNAS_OK ||
+    if (clnas_supernet_new(fx->dev, fx->cache, &cfg, &op_set, 8, NULL, &sn, &err) != CLNAS_OK ||
         clnas_supernet_init(sn, 5, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
     return sn;
@@ -63,7 +63,7 @@ static double loss_of(clnas_model *m)
 /* The edge weights as GDAS' forward sees them with alpha moved to `alpha` and the noise fixed: the sampled op's
  * h is 1 + soft(alpha) - soft(alpha0), 1 in value at alpha0 with soft's derivative; the other ops are not in the
  * path at all. */
-static void set_straight_through(clnas_supernet *sn, const clnas_gdas *g0, const clnas_arch_params *alpha,
+static void set_straight_through(clnas_supernet *sn, const clnas_gdas *g0, const clnas_alpha *alpha,
                                  const clnas_rng *noise)
 {
     clnas_gdas g = *g0;
@@ -71,7 +71,7 @@ static void set_straight_through(clnas_supernet *sn, const clnas_gdas *g0, const
     int chosen[CLNAS_NB201_EDGES];
     double soft[CLNAS_NB201_EDGES * CLNAS_NB201_OPS];
     clnas_error err;
-    assert_int_equal(clnas_arch_params_gumbel_sample(alpha, &g.rng, g.tau, chosen, soft, &err), CLNAS_OK);
+    assert_int_equal(clnas_alpha_gumbel_sample(alpha, &g.rng, g.tau, chosen, soft, &err), CLNAS_OK);
     for (int e = 0; e < CLNAS_NB201_EDGES; e++) {
         const int k = g0->chosen[e];
         const double h = k == CLNAS_OP_NONE ? 1.0
@@ -93,8 +93,8 @@ static void test_straight_through_gradient(void **state)
     int32_t labels[BATCH] = {1, 7, 4, 0};
     for (size_t i = 0; i < sizeof x / sizeof x[0]; i++)
         x[i] = clnas_rng_normal(&rng);
-    clnas_arch_params alpha;
-    assert_int_equal(clnas_arch_params_init(&alpha, CLNAS_NB201_EDGES, CLNAS_NB201_OPS, 3, &err), CLNAS_OK);
+    clnas_alpha alpha;
+    assert_int_equal(clnas_alpha_init(&alpha, CLNAS_NB201_EDGES, CLNAS_NB201_OPS, 3, &err), CLNAS_OK);
     for (int e = 0; e < CLNAS_NB201_EDGES; e++)
         for (int k = 0; k < CLNAS_NB201_OPS; k++)
             alpha.alpha[e][k] = clnas_rng_normal(&rng);
@@ -138,7 +138,7 @@ static void test_straight_through_gradient(void **state)
     double largest = 0;
     for (int e = 0; e < CLNAS_NB201_EDGES; e++) {
         for (int k = 0; k < CLNAS_NB201_OPS; k++) {
-            clnas_arch_params a = alpha;
+            clnas_alpha a = alpha;
             a.alpha[e][k] = alpha.alpha[e][k] + FD_STEP;
             set_straight_through(sn, &g, &a, &noise);
             const double up = loss_of(m);
@@ -221,13 +221,13 @@ static void test_search_and_resume(void **state)
 {
     clnas_dataset train = synthetic(1), val = synthetic(2);
     clnas_error err;
-    clnas_arch_params start;
-    assert_int_equal(clnas_arch_params_init(&start, CLNAS_NB201_EDGES, CLNAS_NB201_OPS, 4, &err), CLNAS_OK);
+    clnas_alpha start;
+    assert_int_equal(clnas_alpha_init(&start, CLNAS_NB201_EDGES, CLNAS_NB201_OPS, 4, &err), CLNAS_OK);
     clnas_gdas g;
     int done = 0;
 
     clnas_supernet *a = supernet_ok(*state, 0);
-    clnas_arch_params alpha_a = start;
+    clnas_alpha alpha_a = start;
     epochs_seen seen_a = {0, 0, 0};
     clnas_darts_options o = options(0, &seen_a, &g, a);
     if (clnas_darts_search(NULL, &alpha_a, &train, &val, &o, &done, &err) != CLNAS_OK)
@@ -245,7 +245,7 @@ static void test_search_and_resume(void **state)
 
     /* stopped after epoch 1, resumed on a fresh model with the arenas and alpha restored */
     clnas_supernet *b = supernet_ok(*state, 0);
-    clnas_arch_params alpha_b = start;
+    clnas_alpha alpha_b = start;
     epochs_seen seen_b = {0, 1, 0};
     o = options(0, &seen_b, &g, b);
     seen_b.stop_after = 1;
@@ -281,11 +281,11 @@ static void test_search_and_resume(void **state)
     clnas_dataset_free(&val);
 }
 
-static clnas_status parse(const char *text, clnas_gdas_params *p, clnas_error *err)
+static clnas_status parse(const char *text, clnas_gdas_config *p, clnas_error *err)
 {
     cJSON *j = cJSON_Parse(text), *resolved = cJSON_CreateObject();
     assert_non_null(j);
-    clnas_status st = clnas_gdas_params_parse(j, resolved, p, err);
+    clnas_status st = clnas_gdas_config_parse(j, resolved, p, err);
     cJSON_Delete(j);
     cJSON_Delete(resolved);
     return st;
@@ -295,7 +295,7 @@ static clnas_status parse(const char *text, clnas_gdas_params *p, clnas_error *e
 static void test_params(void **state)
 {
     (void)state;
-    clnas_gdas_params p;
+    clnas_gdas_config p;
     clnas_error err;
     assert_int_equal(parse("{\"name\": \"gdas\"}", &p, &err), CLNAS_OK);
     assert_int_equal(p.epochs, 1);

@@ -47,11 +47,11 @@ static clnas_net_config small_net(int fp64)
 static clnas_supernet *supernet_ok(device_fixture *fx, int fp64, int max_paths)
 {
     clnas_net_config cfg = small_net(fp64);
-    clnas_supernet_ops ops;
-    clnas_supernet_ops_all(&ops);
+    clnas_edge_op_set op_set;
+    clnas_edge_op_set_all(&op_set);
     clnas_supernet *sn = NULL;
     clnas_error err;
-    if (clnas_supernet_new(fx->dev, fx->cache, &cfg, &ops, max_paths, NULL, &sn, &err) != CLNAS_OK ||
+    if (clnas_supernet_new(fx->dev, fx->cache, &cfg, &op_set, max_paths, NULL, &sn, &err) != CLNAS_OK ||
         clnas_supernet_init(sn, 5, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
     return sn;
@@ -190,8 +190,8 @@ static void test_only_sampled_ops_run(void **state)
     gd.tau_max = gd.tau_min = 1.0;
     gd.seed = 3;
     gd.supernet = sn;
-    clnas_arch_params alpha;
-    assert_int_equal(clnas_arch_params_init(&alpha, CLNAS_NB201_EDGES, CLNAS_NB201_OPS, 2, &err), CLNAS_OK);
+    clnas_alpha alpha;
+    assert_int_equal(clnas_alpha_init(&alpha, CLNAS_NB201_EDGES, CLNAS_NB201_OPS, 2, &err), CLNAS_OK);
     assert_int_equal(clnas_gdas_epoch_begin(&gd, 0, 1, &err), CLNAS_OK);
     for (int i = 0; i < 5; i++) {
         assert_int_equal(clnas_gdas_sample(&gd, &alpha, &m, &err), CLNAS_OK);
@@ -273,8 +273,8 @@ static void test_no_new_programs_after_warm_up(void **state)
     gd.tau_max = gd.tau_min = 10.0;
     gd.seed = 4;
     gd.supernet = sn;
-    clnas_arch_params alpha;
-    assert_int_equal(clnas_arch_params_init(&alpha, CLNAS_NB201_EDGES, CLNAS_NB201_OPS, 1, &err), CLNAS_OK);
+    clnas_alpha alpha;
+    assert_int_equal(clnas_alpha_init(&alpha, CLNAS_NB201_EDGES, CLNAS_NB201_OPS, 1, &err), CLNAS_OK);
     assert_int_equal(clnas_gdas_epoch_begin(&gd, 0, 1, &err), CLNAS_OK);
     for (int i = 0; i < 40; i++) {
         clnas_model *m = NULL;

@@ -42,7 +42,7 @@ typedef struct standalone_fake {
     int fail_every; /* > 0: every fail_every-th call is a failed trial */
 } standalone_fake;
 
-static clnas_status fake_evaluate(void *state, const clnas_genotype *g, clnas_eval_result *out, clnas_error *err)
+static clnas_status fake_evaluate(void *state, const clnas_genotype *g, clnas_evaluator_result *out, clnas_error *err)
 {
     (void)err;
     standalone_fake *s = state;
@@ -64,13 +64,13 @@ static void fake_destroy(void *state)
     (void)state;
 }
 
-static const clnas_evaluator_ops fake_ops = {"fake", fake_evaluate, fake_destroy};
+static const clnas_evaluator_iface fake_evaluator_iface = {"fake", fake_evaluate, fake_destroy};
 
 static clnas_rank_eval_result run_ok(int archs, int mode, standalone_fake *sf, const clnas_journal_entry *cache,
                                      int cache_count)
 {
     supernet_fake sn = {mode};
-    clnas_evaluator ev = {&fake_ops, sf};
+    clnas_evaluator ev = {&fake_evaluator_iface, sf};
     clnas_rank_eval_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.archs = archs;
@@ -190,7 +190,7 @@ static void test_bad_config_and_stop(void **unused)
     (void)unused;
     supernet_fake sn = {0};
     standalone_fake sf = {0, 0};
-    clnas_evaluator ev = {&fake_ops, &sf};
+    clnas_evaluator ev = {&fake_evaluator_iface, &sf};
     clnas_rank_eval_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.archs = 2;

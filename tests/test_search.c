@@ -62,7 +62,7 @@ static void run(const fixture *fx, const char *strategy_json, const char *run_di
 {
     cJSON *params = cJSON_Parse(strategy_json);
     assert_non_null(params);
-    const clnas_strategy_ops *ops = clnas_strategy_find(cJSON_GetObjectItem(params, "name")->valuestring);
+    const clnas_strategy_iface *ops = clnas_strategy_find(cJSON_GetObjectItem(params, "name")->valuestring);
     assert_non_null(ops);
     cJSON *resolved = cJSON_CreateObject();
     void *state = NULL;
@@ -83,7 +83,7 @@ static void run(const fixture *fx, const char *strategy_json, const char *run_di
     if (clnas_trials_run(ops, state, &ev, &opt, &sum, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
     assert_int_equal(sum.trials_done, ops->budget(state));
-    ev.ops->destroy(ev.state);
+    ev.iface->destroy(ev.state);
     ops->destroy(state);
     cJSON_Delete(resolved);
     cJSON_Delete(params);

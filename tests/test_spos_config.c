@@ -12,13 +12,13 @@
 #include "spos_config.h"
 #include "strategy.h"
 
-static clnas_status parse(const char *json, clnas_spos_params *p, cJSON **resolved, clnas_error *err)
+static clnas_status parse(const char *json, clnas_spos_config *p, cJSON **resolved, clnas_error *err)
 {
     cJSON *root = cJSON_Parse(json);
     assert_non_null(root);
     *resolved = cJSON_CreateObject();
     void *rea = NULL;
-    clnas_status st = clnas_spos_params_parse(root, 0, *resolved, p, &rea, err);
+    clnas_status st = clnas_spos_config_parse(root, 0, *resolved, p, &rea, err);
     if (rea) {
         assert_int_equal(st, CLNAS_OK);
         clnas_strategy_rea.destroy(rea);
@@ -30,7 +30,7 @@ static clnas_status parse(const char *json, clnas_spos_params *p, cJSON **resolv
 static void test_defaults_and_rea(void **state)
 {
     (void)state;
-    clnas_spos_params p;
+    clnas_spos_config p;
     cJSON *res;
     clnas_error err;
     assert_int_equal(parse("{\"name\": \"spos\", \"cycles\": 7}", &p, &res, &err), CLNAS_OK);
@@ -54,7 +54,7 @@ static void test_errors_name_the_field(void **state)
         {"{\"population\": 4, \"sample_size\": 5}", "strategy.sample_size: expected an integer from 1 to population"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        clnas_spos_params p;
+        clnas_spos_config p;
         cJSON *res;
         clnas_error err;
         clnas_error_clear(&err);
@@ -75,10 +75,10 @@ static void test_shipped_config(void **state)
     if (clnas_search_config_read(path, &root, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
     cJSON *strategy = cJSON_GetObjectItem(root, "strategy");
-    clnas_spos_params p;
+    clnas_spos_config p;
     cJSON *res = cJSON_CreateObject();
     void *rea = NULL;
-    if (clnas_spos_params_parse(strategy, 0, res, &p, &rea, &err) != CLNAS_OK)
+    if (clnas_spos_config_parse(strategy, 0, res, &p, &rea, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
     assert_int_equal(p.bn_batches, 20);
     assert_int_equal(clnas_strategy_rea.budget(rea), 40);

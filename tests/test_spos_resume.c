@@ -48,12 +48,12 @@ static clnas_supernet *new_supernet(device_fixture *f, uint64_t seed)
     c.cells = 1;
     c.height = c.width = SIDE;
     c.batch = 8;
-    clnas_supernet_ops ops;
-    clnas_supernet_ops_all(&ops);
+    clnas_edge_op_set op_set;
+    clnas_edge_op_set_all(&op_set);
     clnas_supernet *sn = NULL;
     clnas_error err;
     clnas_error_clear(&err);
-    if (clnas_supernet_new(f->dev, f->cache, &c, &ops, 4, NULL, &sn, &err) != CLNAS_OK ||
+    if (clnas_supernet_new(f->dev, f->cache, &c, &op_set, 4, NULL, &sn, &err) != CLNAS_OK ||
         clnas_supernet_init(sn, seed, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
     return sn;
@@ -78,8 +78,8 @@ static clnas_status save_and_stop(int step, double loss, void *user, clnas_error
 
 static void train(clnas_supernet *sn, const clnas_dataset *ds, int start, stopper *s)
 {
-    clnas_supernet_ops ops;
-    clnas_supernet_ops_all(&ops);
+    clnas_edge_op_set op_set;
+    clnas_edge_op_set_all(&op_set);
     clnas_spos_train_options opt;
     memset(&opt, 0, sizeof opt);
     opt.steps = STEPS;
@@ -99,7 +99,7 @@ static void train(clnas_supernet *sn, const clnas_dataset *ds, int start, stoppe
     int done = 0;
     clnas_error err;
     clnas_error_clear(&err);
-    if (clnas_spos_train(sn, &ops, ds, &opt, &done, &err) != CLNAS_OK)
+    if (clnas_spos_train(sn, &op_set, ds, &opt, &done, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
     assert_int_equal(done, s ? STOP_AT : STEPS);
 }
@@ -160,9 +160,9 @@ static void test_resume_matches_uninterrupted(void **state)
     for (int i = 0; i < 3; i++) {
         clnas_genotype g;
         clnas_genotype_sample(&rng, &g);
-        clnas_eval_result r[2];
+        clnas_evaluator_result r[2];
         for (int k = 0; k < 2; k++) {
-            assert_int_equal(ev[k].ops->evaluate(ev[k].state, &g, &r[k], &err), CLNAS_OK);
+            assert_int_equal(ev[k].iface->evaluate(ev[k].state, &g, &r[k], &err), CLNAS_OK);
             if (r[k].status != CLNAS_TRIAL_OK)
                 fail_msg("%s", r[k].error);
         }
@@ -171,7 +171,7 @@ static void test_resume_matches_uninterrupted(void **state)
             cJSON_Delete(r[k].extra);
     }
     for (int k = 0; k < 2; k++)
-        ev[k].ops->destroy(ev[k].state);
+        ev[k].iface->destroy(ev[k].state);
 
     /* a checkpoint of another supernet size is refused by name */
     clnas_net_config c;
@@ -180,10 +180,10 @@ static void test_resume_matches_uninterrupted(void **state)
     c.cells = 1;
     c.height = c.width = SIDE;
     c.batch = 8;
-    clnas_supernet_ops ops;
-    clnas_supernet_ops_all(&ops);
+    clnas_edge_op_set op_set;
+    clnas_edge_op_set_all(&op_set);
     clnas_supernet *other = NULL;
-    assert_int_equal(clnas_supernet_new(f->dev, f->cache, &c, &ops, 2, NULL, &other, &err), CLNAS_OK);
+    assert_int_equal(clnas_supernet_new(f->dev, f->cache, &c, &op_set, 2, NULL, &other, &err), CLNAS_OK);
     assert_int_equal(clnas_supernet_load(other, path, NULL, &err), CLNAS_ERR_FORMAT);
     assert_non_null(strstr(err.message, "another shape"));
     clnas_supernet_free(other);
@@ -204,12 +204,12 @@ static void test_too_large_refused(void **state)
     clnas_net_config_default(&c);
     c.channels = 1024;
     c.cells = 16;
-    clnas_supernet_ops ops;
-    clnas_supernet_ops_all(&ops);
+    clnas_edge_op_set op_set;
+    clnas_edge_op_set_all(&op_set);
     clnas_supernet *sn = NULL;
     clnas_error err;
     clnas_error_clear(&err);
-    assert_int_equal(clnas_supernet_new(f->dev, f->cache, &c, &ops, 2, NULL, &sn, &err), CLNAS_ERR_UNSUPPORTED);
+    assert_int_equal(clnas_supernet_new(f->dev, f->cache, &c, &op_set, 2, NULL, &sn, &err), CLNAS_ERR_UNSUPPORTED);
     assert_null(sn);
     assert_non_null(strstr(err.message, "MiB of weights"));
     assert_non_null(strstr(err.message, "fewer channels or cells"));
@@ -218,7 +218,7 @@ static void test_too_large_refused(void **state)
     c.channels = 64;
     c.cells = 1;
     c.batch = 4096;
-    assert_int_equal(clnas_supernet_new(f->dev, f->cache, &c, &ops, 2, NULL, &sn, &err), CLNAS_OK);
+    assert_int_equal(clnas_supernet_new(f->dev, f->cache, &c, &op_set, 2, NULL, &sn, &err), CLNAS_OK);
     clnas_genotype g;
     clnas_error_clear(&err);
     assert_int_equal(clnas_genotype_parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|"

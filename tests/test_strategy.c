@@ -41,7 +41,7 @@ static cJSON *parse_json(const char *text)
 }
 
 /* create() that must succeed; params_json may be NULL (all defaults). */
-static void *create_ok(const clnas_strategy_ops *ops, const char *params_json, uint64_t seed)
+static void *create_ok(const clnas_strategy_iface *ops, const char *params_json, uint64_t seed)
 {
     cJSON *params = params_json ? parse_json(params_json) : NULL;
     cJSON *resolved = cJSON_CreateObject();
@@ -55,7 +55,7 @@ static void *create_ok(const clnas_strategy_ops *ops, const char *params_json, u
     return state;
 }
 
-static clnas_genotype propose_ok(const clnas_strategy_ops *ops, void *state)
+static clnas_genotype propose_ok(const clnas_strategy_iface *ops, void *state)
 {
     clnas_genotype g;
     clnas_error err = {0};
@@ -64,7 +64,7 @@ static clnas_genotype propose_ok(const clnas_strategy_ops *ops, void *state)
     return g;
 }
 
-static void observe_ok(const clnas_strategy_ops *ops, void *state, const clnas_genotype *g, double fitness)
+static void observe_ok(const clnas_strategy_iface *ops, void *state, const clnas_genotype *g, double fitness)
 {
     clnas_error err = {0};
     if (ops->observe(state, g, fitness, &err) != CLNAS_OK)
@@ -115,7 +115,7 @@ static void test_rea_aging_population_and_parent_choice(void **unused)
 {
     (void)unused;
     enum { P = 10, S = 3, C = 400 };
-    const clnas_strategy_ops *ops = &clnas_strategy_rea;
+    const clnas_strategy_iface *ops = &clnas_strategy_rea;
     void *rea = create_ok(ops, "{\"population\": 10, \"sample_size\": 3, \"cycles\": 400}", 7);
     assert_int_equal(ops->budget(rea), P + C);
 
@@ -195,7 +195,7 @@ static void test_rea_aging_population_and_parent_choice(void **unused)
 static void test_rea_never_mutates_failed_members(void **unused)
 {
     (void)unused;
-    const clnas_strategy_ops *ops = &clnas_strategy_rea;
+    const clnas_strategy_iface *ops = &clnas_strategy_rea;
     void *rea = create_ok(ops, "{\"population\": 3, \"sample_size\": 2, \"cycles\": 20}", 1);
     for (int t = 0; t < 23; t++) {
         const clnas_genotype g = propose_ok(ops, rea);
@@ -215,7 +215,7 @@ static void test_rea_matches_algorithm_1(void **unused)
     (void)unused;
     enum { P = 8, S = 4, C = 200 };
     const uint64_t seed = 12345;
-    const clnas_strategy_ops *ops = &clnas_strategy_rea;
+    const clnas_strategy_iface *ops = &clnas_strategy_rea;
     void *rea = create_ok(ops, "{\"population\": 8, \"sample_size\": 4, \"cycles\": 200}", seed);
 
     clnas_rng rng;
@@ -252,7 +252,7 @@ static void test_rea_matches_algorithm_1(void **unused)
 }
 
 /* The proposals of a whole run, fitness from the toy function. */
-static void run_proposals(const clnas_strategy_ops *ops, const char *params, uint64_t seed, clnas_genotype *out,
+static void run_proposals(const clnas_strategy_iface *ops, const char *params, uint64_t seed, clnas_genotype *out,
                           int n)
 {
     void *s = create_ok(ops, params, seed);
@@ -272,7 +272,7 @@ static void test_same_seed_same_proposals(void **unused)
 {
     (void)unused;
     static const struct {
-        const clnas_strategy_ops *ops;
+        const clnas_strategy_iface *ops;
         const char *params;
     } cases[] = {
         {&clnas_strategy_rea, "{\"population\": 10, \"sample_size\": 3, \"cycles\": 50}"},
@@ -298,9 +298,9 @@ static void test_same_seed_same_proposals(void **unused)
 static void test_observe_checks_proposal_order(void **unused)
 {
     (void)unused;
-    const clnas_strategy_ops *all[] = {&clnas_strategy_rea, &clnas_strategy_random, &clnas_strategy_reinforce};
+    const clnas_strategy_iface *all[] = {&clnas_strategy_rea, &clnas_strategy_random, &clnas_strategy_reinforce};
     for (size_t i = 0; i < 3; i++) {
-        const clnas_strategy_ops *ops = all[i];
+        const clnas_strategy_iface *ops = all[i];
         void *s = create_ok(ops, NULL, 3);
         clnas_error err = {0};
         clnas_genotype g = {{0}};
@@ -330,7 +330,7 @@ static void test_bad_params_each_name_their_field(void **unused)
 {
     (void)unused;
     static const struct {
-        const clnas_strategy_ops *ops;
+        const clnas_strategy_iface *ops;
         const char *params;
         const char *message;
     } cases[] = {
@@ -385,7 +385,7 @@ static void test_resolved_lists_every_parameter(void **unused)
 {
     (void)unused;
     static const struct {
-        const clnas_strategy_ops *ops;
+        const clnas_strategy_iface *ops;
         const char *params;
         const char *resolved;
     } cases[] = {
@@ -435,7 +435,7 @@ static void reinforce_probabilities(const void *s, double p[CLNAS_NB201_EDGES][C
 static void test_reinforce_policy_gradient_step(void **unused)
 {
     (void)unused;
-    const clnas_strategy_ops *ops = &clnas_strategy_reinforce;
+    const clnas_strategy_iface *ops = &clnas_strategy_reinforce;
     void *s = create_ok(ops, "{\"lr\": 0.1}", 9);
     double p[CLNAS_NB201_EDGES][CLNAS_NB201_OPS];
     reinforce_probabilities(s, p);
@@ -463,7 +463,7 @@ static void test_reinforce_policy_gradient_step(void **unused)
 static void test_reinforce_learns_rewarded_ops(void **unused)
 {
     (void)unused;
-    const clnas_strategy_ops *ops = &clnas_strategy_reinforce;
+    const clnas_strategy_iface *ops = &clnas_strategy_reinforce;
     void *s = create_ok(ops, "{\"trials\": 400, \"lr\": 0.05}", 5);
     for (int t = 0; t < 400; t++) {
         const clnas_genotype g = propose_ok(ops, s);
@@ -488,7 +488,7 @@ static void test_reinforce_learns_rewarded_ops(void **unused)
 static void test_reinforce_lstm_learns_from_reward(void **unused)
 {
     (void)unused;
-    const clnas_strategy_ops *ops = &clnas_strategy_reinforce;
+    const clnas_strategy_iface *ops = &clnas_strategy_reinforce;
     clnas_genotype target;
     assert_int_equal(clnas_genotype_parse("|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|avg_pool_3x3~0|"
                                           "nor_conv_3x3~1|skip_connect~2|", &target, NULL), CLNAS_OK);
@@ -516,21 +516,21 @@ static void test_reinforce_lstm_learns_from_reward(void **unused)
 }
 
 /* The best fitness of one search driven by the table evaluator. */
-static double search_best(const clnas_strategy_ops *ops, const char *params, uint64_t seed, clnas_evaluator *ev)
+static double search_best(const clnas_strategy_iface *ops, const char *params, uint64_t seed, clnas_evaluator *ev)
 {
     void *s = create_ok(ops, params, seed);
     double best = -INFINITY;
     const int budget = ops->budget(s);
     for (int t = 0; t < budget; t++) {
         const clnas_genotype g = propose_ok(ops, s);
-        clnas_eval_result r = {0};
+        clnas_evaluator_result r = {0};
         clnas_error err = {0};
-        if (ev->ops->evaluate(ev->state, &g, &r, &err) != CLNAS_OK)
+        if (ev->iface->evaluate(ev->state, &g, &r, &err) != CLNAS_OK)
             fail_msg("table evaluate failed: %s", err.message);
         assert_int_equal(r.status, CLNAS_TRIAL_OK);
         best = r.fitness > best ? r.fitness : best;
         observe_ok(ops, s, &g, r.fitness);
-        clnas_eval_result_clear(&r);
+        clnas_evaluator_result_clear(&r);
     }
     ops->destroy(s);
     return best;
@@ -578,7 +578,7 @@ static void test_rea_beats_random_on_a_table(void **unused)
                   "random search %.4f +- %.4f (mean +- std)\n", SEEDS, rea_mean, rea_std, random_mean, random_std);
     assert_true(rea_mean > random_mean);
 
-    ev.ops->destroy(ev.state);
+    ev.iface->destroy(ev.state);
     scratch_dir_remove(dir);
     free(dir);
 }

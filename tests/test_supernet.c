@@ -61,12 +61,12 @@ static clnas_net_config small_net(void)
 static clnas_supernet *new_supernet(device_fixture *f, int max_paths)
 {
     clnas_net_config c = small_net();
-    clnas_supernet_ops ops;
-    clnas_supernet_ops_all(&ops);
+    clnas_edge_op_set op_set;
+    clnas_edge_op_set_all(&op_set);
     clnas_supernet *sn = NULL;
     clnas_error err;
     clnas_error_clear(&err);
-    clnas_status st = clnas_supernet_new(f->dev, f->cache, &c, &ops, max_paths, NULL, &sn, &err);
+    clnas_status st = clnas_supernet_new(f->dev, f->cache, &c, &op_set, max_paths, NULL, &sn, &err);
     if (st != CLNAS_OK)
         fail_msg("%s", err.message);
     assert_int_equal(clnas_supernet_init(sn, 7, &err), CLNAS_OK);
@@ -260,11 +260,11 @@ static void test_no_new_programs_after_warm_up(void **state)
     print_message("warm-up: %d distinct programs, %d new to this process\n", programs, warm - before);
     clnas_rng rng;
     clnas_rng_seed(&rng, 11);
-    clnas_supernet_ops ops;
-    clnas_supernet_ops_all(&ops);
+    clnas_edge_op_set op_set;
+    clnas_edge_op_set_all(&op_set);
     for (int i = 0; i < 100; i++) {
         clnas_genotype g;
-        clnas_spos_sample(&ops, &rng, &g);
+        clnas_spos_sample(&op_set, &rng, &g);
         clnas_model *path = NULL;
         get_path(sn, &g, &path);
     }
@@ -339,15 +339,15 @@ static void test_bn_recalibration_average(void **state)
 static void test_spos_sampling_uniform(void **state)
 {
     (void)state;
-    clnas_supernet_ops ops;
-    clnas_supernet_ops_all(&ops);
+    clnas_edge_op_set op_set;
+    clnas_edge_op_set_all(&op_set);
     clnas_rng rng;
     clnas_rng_seed(&rng, 2024);
     int count[CLNAS_NB201_EDGES][CLNAS_NB201_OPS] = {{0}};
     const int draws = 10000;
     for (int i = 0; i < draws; i++) {
         clnas_genotype g;
-        clnas_spos_sample(&ops, &rng, &g);
+        clnas_spos_sample(&op_set, &rng, &g);
         for (int e = 0; e < CLNAS_NB201_EDGES; e++)
             count[e][g.ops[e]]++;
     }
@@ -359,10 +359,10 @@ static void test_spos_sampling_uniform(void **state)
             fail_msg("edge %d: chi-square %.2f", e, chi);
     }
     /* a restricted edge draws only what it holds */
-    ops.op_mask[2] = (1u << CLNAS_OP_SKIP_CONNECT) | (1u << CLNAS_OP_NOR_CONV_3X3);
+    op_set.op_mask[2] = (1u << CLNAS_OP_SKIP_CONNECT) | (1u << CLNAS_OP_NOR_CONV_3X3);
     for (int i = 0; i < 1000; i++) {
         clnas_genotype g;
-        clnas_spos_sample(&ops, &rng, &g);
+        clnas_spos_sample(&op_set, &rng, &g);
         assert_true(g.ops[2] == CLNAS_OP_SKIP_CONNECT || g.ops[2] == CLNAS_OP_NOR_CONV_3X3);
     }
 }

@@ -48,21 +48,21 @@ static clnas_evaluator open_ok(const char *path)
     clnas_error err = {0};
     if (clnas_table_evaluator_new(path, &ev, &err) != CLNAS_OK)
         fail_msg("table %s: %s", path, err.message);
-    assert_string_equal(ev.ops->kind, "table");
+    assert_string_equal(ev.iface->kind, "table");
     return ev;
 }
 
 /* Evaluates one arch that must not be an evaluator error; the caller clears r. */
-static void evaluate_ok(clnas_evaluator *ev, const char *arch, clnas_eval_result *r)
+static void evaluate_ok(clnas_evaluator *ev, const char *arch, clnas_evaluator_result *r)
 {
     const clnas_genotype g = parse_ok(arch);
     clnas_error err = {0};
     memset(r, 0, sizeof *r);
-    if (ev->ops->evaluate(ev->state, &g, r, &err) != CLNAS_OK)
+    if (ev->iface->evaluate(ev->state, &g, r, &err) != CLNAS_OK)
         fail_msg("evaluate %s: %s", arch, err.message);
 }
 
-static const char *table_match(const clnas_eval_result *r)
+static const char *table_match(const clnas_evaluator_result *r)
 {
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(r->extra, "table_match");
     assert_true(cJSON_IsString(m));
@@ -71,7 +71,7 @@ static const char *table_match(const clnas_eval_result *r)
 
 static void check_lookups(clnas_evaluator *ev)
 {
-    clnas_eval_result r;
+    clnas_evaluator_result r;
     evaluate_ok(ev, ARCH_A, &r);
     assert_int_equal(r.status, CLNAS_TRIAL_OK);
     assert_true(r.fitness == 0.9132);
@@ -79,16 +79,16 @@ static void check_lookups(clnas_evaluator *ev)
     assert_true(r.flops == 0.0);
     assert_true(r.seconds >= 0.0 && r.seconds < 0.1);
     assert_string_equal(table_match(&r), "exact");
-    clnas_eval_result_clear(&r);
+    clnas_evaluator_result_clear(&r);
 
     evaluate_ok(ev, ARCH_B, &r);
     assert_int_equal(r.status, CLNAS_TRIAL_OK);
     assert_true(r.fitness == 0.5);
-    clnas_eval_result_clear(&r);
+    clnas_evaluator_result_clear(&r);
 
     evaluate_ok(ev, ARCH_C, &r);
     assert_true(r.fitness == 0.0);
-    clnas_eval_result_clear(&r);
+    clnas_evaluator_result_clear(&r);
     assert_null(r.extra);
     assert_true(isnan(r.fitness));
 }
@@ -99,7 +99,7 @@ static void test_csv_table(void **state)
                                   "arch,accuracy\r\n" ARCH_A ",0.9132\r\n" ARCH_B ",0.5\n\n" ARCH_C ",0\n");
     clnas_evaluator ev = open_ok(path);
     check_lookups(&ev);
-    ev.ops->destroy(ev.state);
+    ev.iface->destroy(ev.state);
 }
 
 static void test_json_table(void **state)
@@ -108,7 +108,7 @@ static void test_json_table(void **state)
                                   "\n {\"" ARCH_A "\": 0.9132,\n  \"" ARCH_B "\": 0.5, \"" ARCH_C "\": 0}\n");
     clnas_evaluator ev = open_ok(path);
     check_lookups(&ev);
-    ev.ops->destroy(ev.state);
+    ev.iface->destroy(ev.state);
 }
 
 /* A cell the table lacks is looked up by canonical hash: an isomorphic cell's row answers for it. */
@@ -122,13 +122,13 @@ static void test_isomorphic_lookup(void **state)
 
     const char *path = write_file(*state, "t.csv", "arch,accuracy\n" ARCH_C ",0.71\n");
     clnas_evaluator ev = open_ok(path);
-    clnas_eval_result r;
+    clnas_evaluator_result r;
     evaluate_ok(&ev, ARCH_D, &r);
     assert_int_equal(r.status, CLNAS_TRIAL_OK);
     assert_true(r.fitness == 0.71);
     assert_string_equal(table_match(&r), "isomorphic");
-    clnas_eval_result_clear(&r);
-    ev.ops->destroy(ev.state);
+    clnas_evaluator_result_clear(&r);
+    ev.iface->destroy(ev.state);
 }
 
 /* The first row of a class in file order answers for its missing members. */
@@ -143,36 +143,36 @@ static void test_isomorphic_lookup_takes_first_row(void **state)
     assert_true(hash_c == hash_e);
     const char *path = write_file(*state, "t.csv", "arch,accuracy\n" ARCH_E ",0.3\n" ARCH_C ",0.71\n");
     clnas_evaluator ev = open_ok(path);
-    clnas_eval_result r;
+    clnas_evaluator_result r;
     evaluate_ok(&ev, ARCH_D, &r);
     assert_true(r.fitness == 0.3);
-    clnas_eval_result_clear(&r);
-    ev.ops->destroy(ev.state);
+    clnas_evaluator_result_clear(&r);
+    ev.iface->destroy(ev.state);
 }
 
 static void test_missing_arch_is_a_failed_trial(void **state)
 {
     const char *path = write_file(*state, "t.csv", "arch,accuracy\n" ARCH_A ",0.9\n");
     clnas_evaluator ev = open_ok(path);
-    clnas_eval_result r;
+    clnas_evaluator_result r;
     evaluate_ok(&ev, ARCH_B, &r);
     assert_int_equal(r.status, CLNAS_TRIAL_FAILED);
     assert_true(isnan(r.fitness));
     assert_non_null(strstr(r.error, ARCH_B));
     assert_non_null(strstr(r.error, path));
     assert_string_equal(table_match(&r), "none");
-    clnas_eval_result_clear(&r);
-    ev.ops->destroy(ev.state);
+    clnas_evaluator_result_clear(&r);
+    ev.iface->destroy(ev.state);
 }
 
 static void expect_error(const char *dir, const char *name, const char *text, clnas_status status,
                          const char *message_part)
 {
     const char *path = text ? write_file(dir, name, text) : name;
-    clnas_evaluator ev = {(const clnas_evaluator_ops *)&ev, &ev};
+    clnas_evaluator ev = {(const clnas_evaluator_iface *)&ev, &ev};
     clnas_error err = {0};
     assert_int_equal(clnas_table_evaluator_new(path, &ev, &err), status);
-    assert_null(ev.ops);
+    assert_null(ev.iface);
     assert_null(ev.state);
     if (!strstr(err.message, message_part))
         fail_msg("error \"%s\" lacks \"%s\"", err.message, message_part);
@@ -230,14 +230,14 @@ static void test_generated_table_round_trip(void **state)
     for (uint32_t index = 0; index < CLNAS_NB201_CELLS; index++) {
         clnas_genotype g;
         clnas_genotype_from_index(index, &g);
-        clnas_eval_result r = {0};
-        assert_int_equal(ev.ops->evaluate(ev.state, &g, &r, &err), CLNAS_OK);
+        clnas_evaluator_result r = {0};
+        assert_int_equal(ev.iface->evaluate(ev.state, &g, &r, &err), CLNAS_OK);
         assert_int_equal(r.status, CLNAS_TRIAL_OK);
         assert_true(fabs(r.fitness - clnas_table_model_accuracy(&model, &g)) <= 5.0000001e-7);
         assert_string_equal(table_match(&r), "exact");
-        clnas_eval_result_clear(&r);
+        clnas_evaluator_result_clear(&r);
     }
-    ev.ops->destroy(ev.state);
+    ev.iface->destroy(ev.state);
 }
 
 /* The formula's promises: cells whose output no image reaches (zero cells among them) score exactly 0.1; on

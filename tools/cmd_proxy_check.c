@@ -80,7 +80,7 @@ int cmd_proxy_check(int argc, char **argv)
     if (search_setup_evaluator(s, device, NULL))
         goto done;
     /* the same data, split and proxy; initialisation and shuffling from the next seed */
-    clnas_train_eval_config tc = s->run.train_cfg;
+    clnas_train_evaluator_config tc = s->run.train_cfg;
     tc.seed = s->cfg.seed + 1;
     clnas_error err0;
     if (clnas_train_evaluator_new(s->run.dev, s->run.cache, &tc, &second, &err0) != CLNAS_OK) {
@@ -114,10 +114,10 @@ int cmd_proxy_check(int argc, char **argv)
         double f[2];
         double secs = 0;
         for (int k = 0; k < 2; k++) {
-            clnas_eval_result r;
+            clnas_evaluator_result r;
             clnas_error err;
             clnas_error_clear(&err);
-            if (evaluators[k]->ops->evaluate(evaluators[k]->state, &picked[i], &r, &err) != CLNAS_OK) {
+            if (evaluators[k]->iface->evaluate(evaluators[k]->state, &picked[i], &r, &err) != CLNAS_OK) {
                 cli_fail(&err);
                 goto done;
             }
@@ -137,8 +137,8 @@ int cmd_proxy_check(int argc, char **argv)
            clnas_kendall_tau(fit[0], fit[1], usable), clnas_spearman_rho(fit[0], fit[1], usable), usable);
     rc = 0;
 done:
-    if (second.ops)
-        second.ops->destroy(second.state);
+    if (second.iface)
+        second.iface->destroy(second.state);
     search_setup_free(s);
     free(fit[0]);
     free(fit[1]);

@@ -42,21 +42,21 @@ typedef struct spos_supernet {
 static clnas_status spos_accuracy(void *state, const clnas_genotype *g, double *accuracy, clnas_error *err)
 {
     spos_supernet *p = state;
-    clnas_eval_result r;
+    clnas_evaluator_result r;
     memset(&r, 0, sizeof r);
-    clnas_status st = p->ev.ops->evaluate(p->ev.state, g, &r, err);
+    clnas_status st = p->ev.iface->evaluate(p->ev.state, g, &r, err);
     if (st == CLNAS_OK && r.status != CLNAS_TRIAL_OK)
         st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "the supernet path failed: %s", r.error);
     if (st == CLNAS_OK)
         *accuracy = r.fitness;
-    clnas_eval_result_clear(&r);
+    clnas_evaluator_result_clear(&r);
     return st;
 }
 
 static void spos_close(spos_supernet *p)
 {
-    if (p->ev.ops)
-        p->ev.ops->destroy(p->ev.state);
+    if (p->ev.iface)
+        p->ev.iface->destroy(p->ev.state);
     clnas_supernet_free(p->sn);
     memset(p, 0, sizeof *p);
 }
@@ -83,10 +83,10 @@ static int open_supernet(const char *dir, const char *strategy, search_setup *s,
         return 1;
     clnas_error err;
     clnas_error_clear(&err);
-    clnas_spos_params sp;
+    clnas_spos_config sp;
     void *rea = NULL;
     cJSON *resolved = cJSON_CreateObject();
-    clnas_status st = clnas_spos_params_parse(s->cfg.strategy, s->cfg.seed, resolved, &sp, &rea, &err);
+    clnas_status st = clnas_spos_config_parse(s->cfg.strategy, s->cfg.seed, resolved, &sp, &rea, &err);
     cJSON_Delete(resolved);
     if (rea)
         clnas_strategy_rea.destroy(rea);
@@ -99,10 +99,10 @@ static int open_supernet(const char *dir, const char *strategy, search_setup *s,
     net.in_channels = train->channels;
     net.height = train->height;
     net.width = train->width;
-    clnas_supernet_ops ops;
-    clnas_supernet_ops_all(&ops);
+    clnas_edge_op_set op_set;
+    clnas_edge_op_set_all(&op_set);
     if (st == CLNAS_OK)
-        st = clnas_supernet_new(s->run.dev, s->run.cache, &net, &ops, sp.max_paths, NULL, &p->sn, &err);
+        st = clnas_supernet_new(s->run.dev, s->run.cache, &net, &op_set, sp.max_paths, NULL, &p->sn, &err);
     char path[1100];
     snprintf(path, sizeof path, "%s/supernet.safetensors", dir);
     long step = 0;
