@@ -19,6 +19,7 @@
 #include "darts.h"
 #include "device_fixture.h"
 #include "executor.h"
+#include "fd_grad.h"
 #include "gdas.h"
 #include "gdas_params.h"
 #include "plan.h"
@@ -26,7 +27,6 @@
 #include "supernet.h"
 #include "supernet_arena.h"
 
-#define FD_STEP 1e-6
 #define HW 8
 #define IMAGES 24
 #define BATCH 4
@@ -49,15 +49,6 @@ static clnas_supernet *supernet_ok(device_fixture *fx, int fp64)
         clnas_supernet_init(sn, 5, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
     return sn;
-}
-
-static double loss_of(clnas_model *m)
-{
-    clnas_error err;
-    double loss = NAN;
-    if (clnas_model_forward(m, &err) != CLNAS_OK || clnas_model_read_loss(m, &loss, &err) != CLNAS_OK)
-        fail_msg("%s", err.message);
-    return loss;
 }
 
 /* The edge weights as GDAS' forward sees them with alpha moved to `alpha` and the noise fixed: the sampled op's
@@ -130,7 +121,7 @@ static void test_straight_through_gradient(void **state)
         assert_int_equal(clnas_supernet_get(sn, name, &h, 1, &err), CLNAS_OK);
         assert_true(h == 1.0);
     }
-    loss_of(m);
+    fd_loss_of(m);
     assert_int_equal(clnas_model_backward(m, &err), CLNAS_OK);
     double dalpha[CLNAS_NB201_EDGES * CLNAS_NB201_OPS];
     assert_int_equal(clnas_gdas_alpha_gradient(&g, &alpha, dalpha, &err), CLNAS_OK);
@@ -141,16 +132,15 @@ static void test_straight_through_gradient(void **state)
             clnas_arch_params a = alpha;
             a.alpha[e][k] = alpha.alpha[e][k] + FD_STEP;
             set_straight_through(sn, &g, &a, &noise);
-            const double up = loss_of(m);
+            const double up = fd_loss_of(m);
             a.alpha[e][k] = alpha.alpha[e][k] - FD_STEP;
             set_straight_through(sn, &g, &a, &noise);
-            const double down = loss_of(m);
+            const double down = fd_loss_of(m);
             const double numeric = (up - down) / (2 * FD_STEP), analytic = dalpha[e * CLNAS_NB201_OPS + k];
             largest = fmax(largest, fabs(numeric));
-            if (fabs(analytic - numeric) > 1e-6 * fmax(1.0, fmax(fabs(analytic), fabs(numeric)))) {
-                printf("  dalpha[%d][%d]: analytic %.10g, finite difference %.10g\n", e, k, analytic, numeric);
-                bad++;
-            }
+            char what[24];
+            snprintf(what, sizeof what, "dalpha[%d]", e);
+            bad += !fd_check(what, (size_t)k, analytic, numeric);
         }
         if (g.chosen[e] == CLNAS_OP_NONE) /* none's output is zero: no gradient reaches its edge's alpha */
             for (int k = 0; k < CLNAS_NB201_OPS; k++)
