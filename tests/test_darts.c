@@ -103,10 +103,7 @@ static void test_search_and_resume(void **state)
     assert_int_equal(done, 2);
     assert_int_equal(seen_a.count, 2);
     assert_int_equal(alpha_a.adam_step, 2 * (IMAGES / BATCH));
-    double moved = 0;
-    for (int e = 0; e < CLNAS_NB201_EDGES; e++)
-        for (int k = 0; k < CLNAS_NB201_OPS; k++)
-            moved = fmax(moved, fabs(alpha_a.alpha[e][k] - start.alpha[e][k]));
+    const double moved = search_fixture_alpha_moved(&start, &alpha_a);
     printf("alpha moved by up to %.4f in %ld Adam steps\n", moved, alpha_a.adam_step);
     assert_true(moved > 0.01);
 
@@ -155,9 +152,7 @@ static void test_refuses_network_too_large(void **state)
     assert_non_null(strstr(out, "the DARTS search network needs"));
     assert_non_null(strstr(out, "MiB"));
     assert_non_null(strstr(out, "fewer channels (proxy.channels 256)"));
-    char path[1100];
-    snprintf(path, sizeof path, "%s/run/journal.jsonl", dir);
-    assert_int_not_equal(access(path, F_OK), 0);
+    search_fixture_assert_no_journal(dir);
     scratch_dir_remove(dir);
     free(dir);
 }

@@ -194,10 +194,7 @@ static void test_search_and_resume(void **state)
     assert_int_equal(done, 2);
     assert_true(fabs(g.tau - 0.1) < 1e-12); /* the last epoch ran at tau_min */
     assert_int_equal(alpha_a.adam_step, 2 * (IMAGES / BATCH));
-    double moved = 0;
-    for (int e = 0; e < CLNAS_NB201_EDGES; e++)
-        for (int k = 0; k < CLNAS_NB201_OPS; k++)
-            moved = fmax(moved, fabs(alpha_a.alpha[e][k] - start.alpha[e][k]));
+    const double moved = search_fixture_alpha_moved(&start, &alpha_a);
     printf("alpha moved by up to %.4f in %ld Adam steps\n", moved, alpha_a.adam_step);
     assert_true(moved > 0.01);
     assert_int_equal(g.train_paths, 2 * (IMAGES / BATCH));
@@ -288,15 +285,14 @@ static void test_cli_refusals(void **state)
         skip();
     char *dir = scratch_dir_new("gdas-cli");
     assert_non_null(dir);
-    char out[8192], path[1100];
+    char out[8192];
     assert_int_equal(search_fixture_run_cli("gdas.json", "--set strategy.tau_min=20", dir, out, sizeof out), 1);
     assert_non_null(strstr(out, "strategy.tau_min: expected at most tau_max (10)"));
     const char *too_large = "--set proxy.channels=256 --set proxy.batch=4096";
     assert_int_equal(search_fixture_run_cli("gdas.json", too_large, dir, out, sizeof out), 1);
     assert_non_null(strstr(out, "the GDAS search network needs"));
     assert_non_null(strstr(out, "fewer channels (proxy.channels 256)"));
-    snprintf(path, sizeof path, "%s/run/journal.jsonl", dir);
-    assert_int_not_equal(access(path, F_OK), 0);
+    search_fixture_assert_no_journal(dir);
     scratch_dir_remove(dir);
     free(dir);
 }

@@ -4,10 +4,12 @@
 
 #include <setjmp.h>
 #include <stdarg.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -66,4 +68,20 @@ int search_fixture_run_cli(const char *config, const char *sets, const char *dir
     int status = pclose(p);
     printf("%s", out);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+double search_fixture_alpha_moved(const clnas_arch_params *from, const clnas_arch_params *to)
+{
+    double moved = 0;
+    for (int e = 0; e < CLNAS_NB201_EDGES; e++)
+        for (int k = 0; k < CLNAS_NB201_OPS; k++)
+            moved = fmax(moved, fabs(to->alpha[e][k] - from->alpha[e][k]));
+    return moved;
+}
+
+void search_fixture_assert_no_journal(const char *dir)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/run/journal.jsonl", dir);
+    assert_int_not_equal(access(path, F_OK), 0);
 }

@@ -31,4 +31,10 @@ clnas_darts_options search_fixture_options(int start, epochs_seen *seen,
  * and printed); returns the exit status, -1 when it did not exit. */
 int search_fixture_run_cli(const char *config, const char *sets, const char *dir, char *out, size_t cap);
 
+/* The largest |to - from| over alpha's entries: how far a search moved it. */
+double search_fixture_alpha_moved(const clnas_arch_params *from, const clnas_arch_params *to);
+
+/* A refused run wrote nothing: no <dir>/run/journal.jsonl. */
+void search_fixture_assert_no_journal(const char *dir);
+
 #endif
