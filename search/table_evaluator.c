@@ -8,6 +8,7 @@
 
 #include "evaluator.h"
 #include "clock.h"
+#include "file_io.h"
 
 const char *clnas_trial_status_name(clnas_trial_status status)
 {
@@ -46,39 +47,20 @@ typedef struct table_state {
     int rows;
 } table_state;
 
+/* The whole table through core's reader, its failures worded as the table's own (they name the file; an open that
+ * fails is CLNAS_ERR_IO whatever the cause). strerror's text follows the core message's last ": ". */
 static clnas_status read_file(const char *path, char **text, size_t *length, clnas_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return clnas_error_set(err, CLNAS_ERR_IO, "cannot open table %s: %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap + 1);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        char *bigger = realloc(buf, 2 * cap + 1);
-        if (!bigger) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = bigger;
-        cap *= 2;
-    }
-    const int failed = ferror(f);
-    const int read_errno = errno;
-    fclose(f);
-    if (!buf)
+    clnas_error inner;
+    const clnas_status st = clnas_file_read_all(path, text, length, &inner);
+    if (st == CLNAS_OK)
+        return CLNAS_OK;
+    if (st == CLNAS_ERR_NO_MEMORY)
         return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "table %s: out of memory", path);
-    if (failed) {
-        free(buf);
-        return clnas_error_set(err, CLNAS_ERR_IO, "reading table %s failed: %s", path, strerror(read_errno));
-    }
-    buf[n] = '\0';
-    *text = buf;
-    *length = n;
-    return CLNAS_OK;
+    const char *colon = strrchr(inner.message, ':'), *why = colon ? colon + 2 : inner.message;
+    if (strstr(inner.message, ": cannot open: "))
+        return clnas_error_set(err, CLNAS_ERR_IO, "cannot open table %s: %s", path, why);
+    return clnas_error_set(err, CLNAS_ERR_IO, "reading table %s failed: %s", path, why);
 }
 
 /* Parses a whole accuracy: a finite number from 0 to 1 and nothing else. */

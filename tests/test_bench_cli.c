@@ -77,17 +77,9 @@ static void write_text(const char *path, const char *text)
     fclose(f);
 }
 
-static void test_device_json_compare(void **state)
+/* Every section of `bench device --json` with sane numbers. */
+static void check_device_json(const cJSON *j)
 {
-    const char *dir = *state;
-    char *out = malloc(OUT_CAP), *err = malloc(OUT_CAP);
-    char args[8192], a_path[4096], b_path[4096], broken[4096];
-    int rc = run_bench(dir, "device --channels 2 --batch 4 --steps 1 --warmup 0 --no-clblast --json", out, err);
-    if (rc != 0)
-        fail_msg("bench device exited %d: %s", rc, err);
-    assert_non_null(strstr(err, "bench device: peak")); /* progress on stderr */
-    cJSON *j = cJSON_Parse(out);
-    assert_non_null(j);
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "format")->valuestring, "clnas-bench-device-1");
     const cJSON *peak = cJSON_GetObjectItemCaseSensitive(j, "peak");
     assert_sane(peak, "gflops");
@@ -113,18 +105,21 @@ static void test_device_json_compare(void **state)
     const cJSON *comp = cJSON_GetObjectItemCaseSensitive(j, "compile");
     check_setup(cJSON_GetObjectItemCaseSensitive(comp, "cold"), 1);
     check_setup(cJSON_GetObjectItemCaseSensitive(comp, "warm"), 0);
+}
 
-    /* the same object with peak doubled, as if from another device: --compare shows both and the ratio */
-    scratch_dir_path(a_path, sizeof a_path, dir, "a.json");
+/* j (saved at a_path) with peak doubled, as if from another device: --compare shows both and the ratio; --load
+ * alone prints the tables. */
+static void check_compare_and_load(const char *dir, cJSON *j, const char *a_path, char *out, char *err)
+{
+    char args[8192], b_path[4096];
     scratch_dir_path(b_path, sizeof b_path, dir, "b.json");
-    write_text(a_path, out);
     cJSON *peak_gflops = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "peak"), "gflops");
     cJSON_SetNumberValue(peak_gflops, 2 * peak_gflops->valuedouble);
     char *text = cJSON_Print(j);
     write_text(b_path, text);
     cJSON_free(text);
     snprintf(args, sizeof args, "device --load '%s' --compare '%s'", a_path, b_path);
-    rc = run_bench(dir, args, out, err);
+    int rc = run_bench(dir, args, out, err);
     if (rc != 0)
         fail_msg("bench device --compare exited %d: %s", rc, err);
     const char *line = strstr(out, "\npeak.gflops ");
@@ -134,15 +129,20 @@ static void test_device_json_compare(void **state)
     char row[256];
     sscanf(line + 1, "%255[^\n]", row);
     assert_non_null(strstr(row, " 0.500")); /* this / other */
-    /* --load alone prints the tables */
     snprintf(args, sizeof args, "device --load '%s'", a_path);
     assert_int_equal(run_bench(dir, args, out, err), 0);
     assert_non_null(strstr(out, "peak float32:"));
     assert_non_null(strstr(out, "nor_conv_3x3 stage 2"));
     assert_non_null(strstr(out, "warm  ready in"));
+}
 
-    /* broken files: not JSON, a missing field, a field of the wrong type; each names the file and what is wrong */
-    scratch_dir_path(broken, sizeof broken, dir, "broken.json");
+/* Broken files compared with a_path: not JSON, a missing field, a field of the wrong type (j's peak.gflops made a
+ * string); each names the file and what is wrong. Leaves broken.json's path in broken. */
+static void check_broken_files(const char *dir, cJSON *j, const char *a_path, char *broken, size_t cap, char *out,
+                               char *err)
+{
+    char args[8192];
+    scratch_dir_path(broken, cap, dir, "broken.json");
     write_text(broken, "{\"format\": \"clnas-bench-device-1\", \"device\": {\"name\": \"x\"}");
     snprintf(args, sizeof args, "device --load '%s' --compare '%s'", a_path, broken);
     assert_int_equal(run_bench(dir, args, out, err), 1);
@@ -154,7 +154,7 @@ static void test_device_json_compare(void **state)
     assert_non_null(strstr(err, "'settings' is missing"));
     cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "peak"), "gflops",
                                            cJSON_CreateString("fast"));
-    text = cJSON_Print(j);
+    char *text = cJSON_Print(j);
     write_text(broken, text);
     cJSON_free(text);
     assert_int_equal(run_bench(dir, args, out, err), 1);
@@ -162,24 +162,48 @@ static void test_device_json_compare(void **state)
     write_text(broken, "[1, 2]");
     assert_int_equal(run_bench(dir, args, out, err), 1);
     assert_non_null(strstr(err, "not a JSON object"));
-    /* --only: the other sections are marked skipped, and such a file loads */
-    rc = run_bench(dir, "device --only compile --no-cold --channels 2 --batch 4 --json", out, err);
+}
+
+/* --only: the other sections are marked skipped, and such a file (written to path) loads. */
+static void check_only(const char *dir, const char *path, char *out, char *err)
+{
+    char args[8192];
+    int rc = run_bench(dir, "device --only compile --no-cold --channels 2 --batch 4 --json", out, err);
     if (rc != 0)
         fail_msg("bench device --only compile exited %d: %s", rc, err);
-    write_text(broken, out);
+    write_text(path, out);
     cJSON *only = cJSON_Parse(out);
     assert_non_null(only);
     assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(only, "peak"),
                                                              "skipped")));
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(only, "ops")), 0);
-    comp = cJSON_GetObjectItemCaseSensitive(only, "compile");
+    const cJSON *comp = cJSON_GetObjectItemCaseSensitive(only, "compile");
     assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(comp, "cold"),
                                                              "skipped")));
     check_setup(cJSON_GetObjectItemCaseSensitive(comp, "warm"), 0);
     cJSON_Delete(only);
-    snprintf(args, sizeof args, "device --load '%s'", broken);
+    snprintf(args, sizeof args, "device --load '%s'", path);
     assert_int_equal(run_bench(dir, args, out, err), 0);
     assert_non_null(strstr(out, "peak float32 and copy bandwidth: skipped"));
+}
+
+static void test_device_json_compare(void **state)
+{
+    const char *dir = *state;
+    char *out = malloc(OUT_CAP), *err = malloc(OUT_CAP);
+    char a_path[4096], broken[4096];
+    int rc = run_bench(dir, "device --channels 2 --batch 4 --steps 1 --warmup 0 --no-clblast --json", out, err);
+    if (rc != 0)
+        fail_msg("bench device exited %d: %s", rc, err);
+    assert_non_null(strstr(err, "bench device: peak")); /* progress on stderr */
+    cJSON *j = cJSON_Parse(out);
+    assert_non_null(j);
+    check_device_json(j);
+    scratch_dir_path(a_path, sizeof a_path, dir, "a.json");
+    write_text(a_path, out);
+    check_compare_and_load(dir, j, a_path, out, err);
+    check_broken_files(dir, j, a_path, broken, sizeof broken, out, err);
+    check_only(dir, broken, out, err);
     /* usage errors */
     assert_int_equal(run_bench(dir, "device --only peak,nothing", out, err), 2);
     assert_non_null(strstr(err, "unknown section 'nothing'"));

@@ -20,23 +20,11 @@
 #include "model_build.h"
 #include "plan.h"
 #include "scratch_dir.h"
+#include "search_fixture.h"
 
 #define IMAGES 24
 #define HW 8
 #define BATCH 4
-
-static clnas_dataset synthetic(uint64_t seed)
-{
-    clnas_dataset d = {IMAGES, 1, HW, HW, 10, malloc(IMAGES * HW * HW), malloc(IMAGES)};
-    clnas_rng rng;
-    clnas_rng_seed(&rng, seed);
-    for (int i = 0; i < IMAGES; i++) {
-        d.labels[i] = (uint8_t)(i % 10);
-        for (int p = 0; p < HW * HW; p++) /* a label-dependent pattern plus noise, so there is something to learn */
-            d.pixels[i * HW * HW + p] = (uint8_t)((p % 10 == d.labels[i] ? 200 : 40) + clnas_rng_below(&rng, 50));
-    }
-    return d;
-}
 
 static clnas_model *model_ok(device_fixture *fx)
 {
@@ -54,12 +42,6 @@ static clnas_model *model_ok(device_fixture *fx)
     return m;
 }
 
-typedef struct epochs_seen {
-    int count;
-    int stop_after;    /* > 0: raise *stop once this many epochs are done */
-    volatile int stop;
-} epochs_seen;
-
 static clnas_status on_epoch(const clnas_darts_epoch *e, void *user, clnas_error *err)
 {
     (void)err;
@@ -68,30 +50,8 @@ static clnas_status on_epoch(const clnas_darts_epoch *e, void *user, clnas_error
     assert_true(e->val_accuracy >= 0.0 && e->val_accuracy <= 1.0 && isfinite(e->train_loss));
     assert_true(e->skip_share_derived >= 0.0 && e->skip_share_derived <= 1.0);
     assert_true(e->skip_prob_mean > 0.0 && e->skip_prob_mean < 1.0);
-    s->count++;
-    if (s->stop_after > 0 && s->count >= s->stop_after)
-        s->stop = 1;
+    epochs_seen_count(s);
     return CLNAS_OK;
-}
-
-/* Two epochs of the same schedule (the cosine lr and the batch order depend on the total), from `start`. */
-static clnas_darts_options options(int start, epochs_seen *seen)
-{
-    clnas_darts_options o;
-    memset(&o, 0, sizeof o);
-    o.epochs = 2;
-    o.start_epoch = start;
-    o.lr = 0.05;
-    o.seed = 9;
-    o.adam = clnas_adam_config_darts();
-    o.adam.lr = 0.05; /* large enough that alpha visibly moves in a few steps */
-    o.mean[0] = 0.3;
-    o.std[0] = 0.3;
-    o.epoch_done = on_epoch;
-    o.user = seen;
-    o.stop = &seen->stop;
-    seen->count = start;
-    return o;
 }
 
 /* Resume as a run does: the stopped model's arenas and alpha through the checkpoint file (darts_checkpoint.h) into
@@ -127,7 +87,7 @@ static double *read_params(clnas_model *m, size_t *n)
 
 static void test_search_and_resume(void **state)
 {
-    clnas_dataset train = synthetic(1), val = synthetic(2);
+    clnas_dataset train = search_fixture_synthetic(IMAGES, HW, 1), val = search_fixture_synthetic(IMAGES, HW, 2);
     clnas_error err;
     clnas_alpha start;
     assert_int_equal(clnas_alpha_init(&start, CLNAS_NB201_EDGES, CLNAS_NB201_OPS, 4, &err), CLNAS_OK);
@@ -136,17 +96,14 @@ static void test_search_and_resume(void **state)
     clnas_model *a = model_ok(*state);
     clnas_alpha alpha_a = start;
     epochs_seen seen_a = {0, 0, 0};
-    clnas_darts_options o = options(0, &seen_a);
+    clnas_darts_options o = search_fixture_options(0, &seen_a, on_epoch);
     int done = 0;
     if (clnas_darts_search(a, &alpha_a, &train, &val, &o, &done, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
     assert_int_equal(done, 2);
     assert_int_equal(seen_a.count, 2);
     assert_int_equal(alpha_a.adam_step, 2 * (IMAGES / BATCH));
-    double moved = 0;
-    for (int e = 0; e < CLNAS_NB201_EDGES; e++)
-        for (int k = 0; k < CLNAS_NB201_OPS; k++)
-            moved = fmax(moved, fabs(alpha_a.alpha[e][k] - start.alpha[e][k]));
+    const double moved = search_fixture_alpha_moved(&start, &alpha_a);
     printf("alpha moved by up to %.4f in %ld Adam steps\n", moved, alpha_a.adam_step);
     assert_true(moved > 0.01);
 
@@ -154,7 +111,7 @@ static void test_search_and_resume(void **state)
     clnas_model *b = model_ok(*state);
     clnas_alpha alpha_b = start;
     epochs_seen seen_b = {0, 1, 0};
-    o = options(0, &seen_b);
+    o = search_fixture_options(0, &seen_b, on_epoch);
     seen_b.stop_after = 1;
     assert_int_equal(clnas_darts_search(b, &alpha_b, &train, &val, &o, &done, &err), CLNAS_OK);
     assert_int_equal(done, 1);
@@ -162,7 +119,7 @@ static void test_search_and_resume(void **state)
     clnas_model *c = model_ok(*state);
     restore_through_checkpoint(b, c, &alpha_b);
     epochs_seen seen_c = {0, 0, 0};
-    o = options(1, &seen_c);
+    o = search_fixture_options(1, &seen_c, on_epoch);
     assert_int_equal(clnas_darts_search(c, &alpha_b, &train, &val, &o, &done, &err), CLNAS_OK);
     assert_int_equal(done, 2);
     assert_memory_equal(alpha_b.alpha, alpha_a.alpha, sizeof alpha_a.alpha);
@@ -189,22 +146,13 @@ static void test_refuses_network_too_large(void **state)
         skip();
     char *dir = scratch_dir_new("darts-big");
     assert_non_null(dir);
-    char cmd[2048], out[8192];
-    snprintf(cmd, sizeof cmd, "'%s' search --config '%s/../../configs/darts.json' --set proxy.channels=256 "
-             "--set proxy.batch=4096 --out '%s/run' 2>&1", CLNAS_TOOL_PATH, CLNAS_TEST_DATA, dir);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t n = fread(out, 1, sizeof out - 1, p);
-    out[n] = 0;
-    int status = pclose(p);
-    printf("%s", out);
-    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+    char out[8192];
+    const char *too_large = "--set proxy.channels=256 --set proxy.batch=4096";
+    assert_int_equal(search_fixture_run_cli("darts.json", too_large, dir, out, sizeof out), 1);
     assert_non_null(strstr(out, "the DARTS search network needs"));
     assert_non_null(strstr(out, "MiB"));
     assert_non_null(strstr(out, "fewer channels (proxy.channels 256)"));
-    char path[1100];
-    snprintf(path, sizeof path, "%s/run/journal.jsonl", dir);
-    assert_int_not_equal(access(path, F_OK), 0);
+    search_fixture_assert_no_journal(dir);
     scratch_dir_remove(dir);
     free(dir);
 }

@@ -15,33 +15,15 @@
 #include "clnas/model.h"
 #include "clnas/rng.h"
 #include "device_fixture.h"
+#include "fd_grad.h"
 #include "model_build.h"
 #include "plan.h"
 
-#define FD_STEP 1e-6
 #define PER_TENSOR 3
 #define BATCH 3
 #define HW 8
 
 static const char *const edge_names[CLNAS_NB201_EDGES] = {"1_0", "2_0", "2_1", "3_0", "3_1", "3_2"};
-
-static double loss_of(clnas_model *m)
-{
-    clnas_error err;
-    double loss = NAN;
-    if (clnas_model_forward(m, &err) != CLNAS_OK || clnas_model_read_loss(m, &loss, &err) != CLNAS_OK)
-        fail_msg("%s", err.message);
-    return loss;
-}
-
-static int check(const char *what, size_t index, double analytic, double numeric)
-{
-    double tol = 1e-6 * fmax(1.0, fmax(fabs(analytic), fabs(numeric)));
-    int ok = fabs(analytic - numeric) <= tol;
-    if (!ok)
-        printf("  %s[%zu]: analytic %.10g, finite difference %.10g\n", what, index, analytic, numeric);
-    return ok;
-}
 
 static clnas_model *model_ok(device_fixture *fx, int darts, const char *arch)
 {
@@ -87,7 +69,6 @@ static void set_batch(clnas_model *m, clnas_rng *rng)
 static void test_gradients(void **state)
 {
     clnas_model *m = model_ok(*state, 1, NULL);
-    const clnas_plan *plan = clnas_model_plan(m);
     clnas_error err;
     clnas_rng rng;
     clnas_rng_seed(&rng, 7);
@@ -97,35 +78,12 @@ static void test_gradients(void **state)
             w[e][k] = 0.1 + 0.4 * clnas_rng_uniform(&rng);
     set_edge_weights(m, w);
     set_batch(m, &rng);
-    loss_of(m);
+    fd_loss_of(m);
     assert_int_equal(clnas_model_backward(m, &err), CLNAS_OK);
-    int failures = 0, checked = 0;
-    for (int i = 0; i < plan->nparams; i++) {
-        const clnas_param_info *p = &plan->params[i];
-        if (p->arena != CLNAS_ARENA_PARAMS)
-            continue;
-        double *v = malloc(p->count * sizeof *v), *g = malloc(p->count * sizeof *g);
-        assert_int_equal(clnas_model_get(m, p->name, v, p->count, &err), CLNAS_OK);
-        assert_int_equal(clnas_model_get_grad(m, p->name, g, p->count, &err), CLNAS_OK);
-        for (int k = 0; k < PER_TENSOR && (size_t)k < p->count; k++) {
-            size_t e = clnas_rng_below(&rng, (uint32_t)p->count);
-            double keep = v[e];
-            v[e] = keep + FD_STEP;
-            clnas_model_set(m, p->name, v, p->count, &err);
-            double up = loss_of(m);
-            v[e] = keep - FD_STEP;
-            clnas_model_set(m, p->name, v, p->count, &err);
-            double down = loss_of(m);
-            v[e] = keep;
-            clnas_model_set(m, p->name, v, p->count, &err);
-            failures += !check(p->name, e, g[e], (up - down) / (2 * FD_STEP));
-            checked++;
-        }
-        free(v);
-        free(g);
-    }
+    int checked = 0;
+    int failures = fd_check_params(m, &rng, PER_TENSOR, 0, &checked);
     /* the edge weights: their gradient (summed over the cells sharing them) is a STATE tensor the backward fills */
-    loss_of(m);
+    fd_loss_of(m);
     assert_int_equal(clnas_model_backward(m, &err), CLNAS_OK);
     double dw[CLNAS_NB201_EDGES][4];
     for (int e = 0; e < CLNAS_NB201_EDGES; e++) {
@@ -138,15 +96,15 @@ static void test_gradients(void **state)
             double keep = w[e][k];
             w[e][k] = keep + FD_STEP;
             set_edge_weights(m, w);
-            double up = loss_of(m);
+            double up = fd_loss_of(m);
             w[e][k] = keep - FD_STEP;
             set_edge_weights(m, w);
-            double down = loss_of(m);
+            double down = fd_loss_of(m);
             w[e][k] = keep;
             set_edge_weights(m, w);
             char what[64];
             snprintf(what, sizeof what, "edge %s weight", edge_names[e]);
-            failures += !check(what, (size_t)k, dw[e][k], (up - down) / (2 * FD_STEP));
+            failures += !fd_check(what, (size_t)k, dw[e][k], (up - down) / (2 * FD_STEP));
             checked++;
         }
     printf("DARTS network: %d gradient elements checked, %d wrong\n", checked, failures);
@@ -244,7 +202,7 @@ static void test_one_hot_weights_give_the_cell(void **state)
     rng2 = rng;
     set_batch(darts, &rng);
     set_batch(alone, &rng2);
-    double la = loss_of(darts), lb = loss_of(alone);
+    double la = fd_loss_of(darts), lb = fd_loss_of(alone);
     double za[BATCH * 10], zb[BATCH * 10];
     assert_int_equal(clnas_model_read_logits(darts, za, &err), CLNAS_OK);
     assert_int_equal(clnas_model_read_logits(alone, zb, &err), CLNAS_OK);

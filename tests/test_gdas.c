@@ -19,14 +19,15 @@
 #include "darts.h"
 #include "device_fixture.h"
 #include "executor.h"
+#include "fd_grad.h"
 #include "gdas.h"
 #include "gdas_config.h"
 #include "plan.h"
 #include "scratch_dir.h"
+#include "search_fixture.h"
 #include "supernet.h"
 #include "supernet_arena.h"
 
-#define FD_STEP 1e-6
 #define HW 8
 #define IMAGES 24
 #define BATCH 4
@@ -49,15 +50,6 @@ static clnas_supernet *supernet_ok(device_fixture *fx, int fp64)
         clnas_supernet_init(sn, 5, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
     return sn;
-}
-
-static double loss_of(clnas_model *m)
-{
-    clnas_error err;
-    double loss = NAN;
-    if (clnas_model_forward(m, &err) != CLNAS_OK || clnas_model_read_loss(m, &loss, &err) != CLNAS_OK)
-        fail_msg("%s", err.message);
-    return loss;
 }
 
 /* The edge weights as GDAS' forward sees them with alpha moved to `alpha` and the noise fixed: the sampled op's
@@ -130,7 +122,7 @@ static void test_straight_through_gradient(void **state)
         assert_int_equal(clnas_supernet_get(sn, name, &h, 1, &err), CLNAS_OK);
         assert_true(h == 1.0);
     }
-    loss_of(m);
+    fd_loss_of(m);
     assert_int_equal(clnas_model_backward(m, &err), CLNAS_OK);
     double dalpha[CLNAS_NB201_EDGES * CLNAS_NB201_OPS];
     assert_int_equal(clnas_gdas_alpha_gradient(&g, &alpha, dalpha, &err), CLNAS_OK);
@@ -141,16 +133,15 @@ static void test_straight_through_gradient(void **state)
             clnas_alpha a = alpha;
             a.alpha[e][k] = alpha.alpha[e][k] + FD_STEP;
             set_straight_through(sn, &g, &a, &noise);
-            const double up = loss_of(m);
+            const double up = fd_loss_of(m);
             a.alpha[e][k] = alpha.alpha[e][k] - FD_STEP;
             set_straight_through(sn, &g, &a, &noise);
-            const double down = loss_of(m);
+            const double down = fd_loss_of(m);
             const double numeric = (up - down) / (2 * FD_STEP), analytic = dalpha[e * CLNAS_NB201_OPS + k];
             largest = fmax(largest, fabs(numeric));
-            if (fabs(analytic - numeric) > 1e-6 * fmax(1.0, fmax(fabs(analytic), fabs(numeric)))) {
-                printf("  dalpha[%d][%d]: analytic %.10g, finite difference %.10g\n", e, k, analytic, numeric);
-                bad++;
-            }
+            char what[24];
+            snprintf(what, sizeof what, "dalpha[%d]", e);
+            bad += !fd_check(what, (size_t)k, analytic, numeric);
         }
         if (g.chosen[e] == CLNAS_OP_NONE) /* none's output is zero: no gradient reaches its edge's alpha */
             for (int k = 0; k < CLNAS_NB201_OPS; k++)
@@ -162,64 +153,32 @@ static void test_straight_through_gradient(void **state)
     clnas_supernet_free(sn);
 }
 
-static clnas_dataset synthetic(uint64_t seed)
-{
-    clnas_dataset d = {IMAGES, 1, HW, HW, 10, malloc(IMAGES * HW * HW), malloc(IMAGES)};
-    clnas_rng rng;
-    clnas_rng_seed(&rng, seed);
-    for (int i = 0; i < IMAGES; i++) {
-        d.labels[i] = (uint8_t)(i % 10);
-        for (int p = 0; p < HW * HW; p++)
-            d.pixels[i * HW * HW + p] = (uint8_t)((p % 10 == d.labels[i] ? 200 : 40) + clnas_rng_below(&rng, 50));
-    }
-    return d;
-}
-
-typedef struct epochs_seen {
-    int count, stop_after;
-    volatile int stop;
-} epochs_seen;
-
 static clnas_status on_epoch(const clnas_darts_epoch *e, void *user, clnas_error *err)
 {
     (void)err;
     epochs_seen *s = user;
     assert_int_equal(e->epoch, s->count);
     assert_true(isfinite(e->train_loss) && isfinite(e->val_loss));
-    s->count++;
-    if (s->stop_after > 0 && s->count >= s->stop_after)
-        s->stop = 1;
+    epochs_seen_count(s);
     return CLNAS_OK;
 }
 
+/* The shared two-epoch options, searching through GDAS g on supernet sn. */
 static clnas_darts_options options(int start, epochs_seen *seen, clnas_gdas *g, clnas_supernet *sn)
 {
-    clnas_darts_options o;
-    memset(&o, 0, sizeof o);
-    o.epochs = 2;
-    o.start_epoch = start;
-    o.lr = 0.05;
-    o.seed = 9;
-    o.adam = clnas_adam_config_darts();
-    o.adam.lr = 0.05;
-    o.mean[0] = 0.3;
-    o.std[0] = 0.3;
-    o.epoch_done = on_epoch;
-    o.user = seen;
-    o.stop = &seen->stop;
+    clnas_darts_options o = search_fixture_options(start, seen, on_epoch);
     memset(g, 0, sizeof *g);
     g->tau_max = 10.0;
     g->tau_min = 0.1;
     g->seed = 9;
     g->supernet = sn;
     o.gdas = g;
-    seen->count = start;
     return o;
 }
 
 static void test_search_and_resume(void **state)
 {
-    clnas_dataset train = synthetic(1), val = synthetic(2);
+    clnas_dataset train = search_fixture_synthetic(IMAGES, HW, 1), val = search_fixture_synthetic(IMAGES, HW, 2);
     clnas_error err;
     clnas_alpha start;
     assert_int_equal(clnas_alpha_init(&start, CLNAS_NB201_EDGES, CLNAS_NB201_OPS, 4, &err), CLNAS_OK);
@@ -235,10 +194,7 @@ static void test_search_and_resume(void **state)
     assert_int_equal(done, 2);
     assert_true(fabs(g.tau - 0.1) < 1e-12); /* the last epoch ran at tau_min */
     assert_int_equal(alpha_a.adam_step, 2 * (IMAGES / BATCH));
-    double moved = 0;
-    for (int e = 0; e < CLNAS_NB201_EDGES; e++)
-        for (int k = 0; k < CLNAS_NB201_OPS; k++)
-            moved = fmax(moved, fabs(alpha_a.alpha[e][k] - start.alpha[e][k]));
+    const double moved = search_fixture_alpha_moved(&start, &alpha_a);
     printf("alpha moved by up to %.4f in %ld Adam steps\n", moved, alpha_a.adam_step);
     assert_true(moved > 0.01);
     assert_int_equal(g.train_paths, 2 * (IMAGES / BATCH));
@@ -319,21 +275,6 @@ static void test_params(void **state)
     assert_non_null(strstr(err.message, "temperature"));
 }
 
-/* `clnas search` with configs/gdas.json and `sets`: exit status and output. */
-static int run_search(const char *dir, const char *sets, char *out, size_t cap)
-{
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "'%s' search --config '%s/../../configs/gdas.json' %s --out '%s/run' 2>&1",
-             CLNAS_TOOL_PATH, CLNAS_TEST_DATA, sets, dir);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t n = fread(out, 1, cap - 1, p);
-    out[n] = 0;
-    int status = pclose(p);
-    printf("%s", out);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /* The CLI: a bad temperature schedule is refused naming the field; a network too large for the device is refused
  * with the figure and what to shrink, before anything is written (needs Debian's Fashion-MNIST; skipped
  * without it). */
@@ -344,14 +285,14 @@ static void test_cli_refusals(void **state)
         skip();
     char *dir = scratch_dir_new("gdas-cli");
     assert_non_null(dir);
-    char out[8192], path[1100];
-    assert_int_equal(run_search(dir, "--set strategy.tau_min=20", out, sizeof out), 1);
+    char out[8192];
+    assert_int_equal(search_fixture_run_cli("gdas.json", "--set strategy.tau_min=20", dir, out, sizeof out), 1);
     assert_non_null(strstr(out, "strategy.tau_min: expected at most tau_max (10)"));
-    assert_int_equal(run_search(dir, "--set proxy.channels=256 --set proxy.batch=4096", out, sizeof out), 1);
+    const char *too_large = "--set proxy.channels=256 --set proxy.batch=4096";
+    assert_int_equal(search_fixture_run_cli("gdas.json", too_large, dir, out, sizeof out), 1);
     assert_non_null(strstr(out, "the GDAS search network needs"));
     assert_non_null(strstr(out, "fewer channels (proxy.channels 256)"));
-    snprintf(path, sizeof path, "%s/run/journal.jsonl", dir);
-    assert_int_not_equal(access(path, F_OK), 0);
+    search_fixture_assert_no_journal(dir);
     scratch_dir_remove(dir);
     free(dir);
 }

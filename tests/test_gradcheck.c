@@ -14,29 +14,11 @@
 #include "clnas/model.h"
 #include "clnas/rng.h"
 #include "device_fixture.h"
+#include "fd_grad.h"
 #include "model_build.h"
 #include "plan.h"
 
-#define FD_STEP 1e-6
 #define PER_TENSOR 5 /* elements checked per tensor */
-
-static double loss_of(clnas_model *m)
-{
-    clnas_error err;
-    double loss = NAN;
-    if (clnas_model_forward(m, &err) != CLNAS_OK || clnas_model_read_loss(m, &loss, &err) != CLNAS_OK)
-        fail_msg("%s", err.message);
-    return loss;
-}
-
-static int check(const char *what, size_t index, double analytic, double numeric)
-{
-    double tol = 1e-6 * fmax(1.0, fmax(fabs(analytic), fabs(numeric)));
-    int ok = fabs(analytic - numeric) <= tol;
-    if (!ok)
-        printf("  %s[%zu]: analytic %.10g, finite difference %.10g\n", what, index, analytic, numeric);
-    return ok;
-}
 
 static void run(void **state, const char *arch, int channels, int in_channels, int hw)
 {
@@ -75,34 +57,11 @@ static void run(void **state, const char *arch, int channels, int in_channels, i
     for (size_t i = 0; i < nin; i++)
         x[i] = clnas_rng_normal(&rng);
     assert_int_equal(clnas_model_set_batch(m, x, labels, &err), CLNAS_OK);
-    loss_of(m);
+    fd_loss_of(m);
     assert_int_equal(clnas_model_backward(m, &err), CLNAS_OK);
 
-    int failures = 0, checked = 0;
-    for (int i = 0; i < plan->nparams; i++) {
-        const clnas_param_info *p = &plan->params[i];
-        if (p->arena != CLNAS_ARENA_PARAMS || !p->live)
-            continue;
-        double *v = malloc(p->count * sizeof *v), *g = malloc(p->count * sizeof *g);
-        assert_int_equal(clnas_model_get(m, p->name, v, p->count, &err), CLNAS_OK);
-        assert_int_equal(clnas_model_get_grad(m, p->name, g, p->count, &err), CLNAS_OK);
-        for (int k = 0; k < PER_TENSOR && (size_t)k < p->count; k++) {
-            size_t e = clnas_rng_below(&rng, (uint32_t)p->count);
-            double keep = v[e];
-            v[e] = keep + FD_STEP;
-            clnas_model_set(m, p->name, v, p->count, &err);
-            double up = loss_of(m);
-            v[e] = keep - FD_STEP;
-            clnas_model_set(m, p->name, v, p->count, &err);
-            double down = loss_of(m);
-            v[e] = keep;
-            clnas_model_set(m, p->name, v, p->count, &err);
-            failures += !check(p->name, e, g[e], (up - down) / (2 * FD_STEP));
-            checked++;
-        }
-        free(v);
-        free(g);
-    }
+    int checked = 0;
+    int failures = fd_check_params(m, &rng, PER_TENSOR, 1, &checked);
     /* the input */
     double *gx = malloc(nin * sizeof *gx);
     assert_int_equal(clnas_model_forward(m, &err), CLNAS_OK);
@@ -113,12 +72,12 @@ static void run(void **state, const char *arch, int channels, int in_channels, i
         double keep = x[e];
         x[e] = keep + FD_STEP;
         clnas_model_set_batch(m, x, labels, &err);
-        double up = loss_of(m);
+        double up = fd_loss_of(m);
         x[e] = keep - FD_STEP;
         clnas_model_set_batch(m, x, labels, &err);
-        double down = loss_of(m);
+        double down = fd_loss_of(m);
         x[e] = keep;
-        failures += !check("input", e, gx[e], (up - down) / (2 * FD_STEP));
+        failures += !fd_check("input", e, gx[e], (up - down) / (2 * FD_STEP));
         checked++;
     }
     printf("%s: %d gradient elements checked, %d wrong\n", arch, checked, failures);

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel_cases.h"
+#include "kcase_host.h"
 #include "op_bn.h"
 #include "op_eltwise.h"
 #include "op_head.h"
@@ -16,71 +16,6 @@
 #define SGD_TOL_F32 1e-6
 
 #define SHAPES(table) ((int)(sizeof(table) / sizeof((table)[0])))
-
-/* The host buffers of one case, freed together. */
-typedef struct case_buffers {
-    double *p[24];
-    int n;
-} case_buffers;
-
-static double *keep(case_buffers *b, double *p)
-{
-    if (b->n == (int)(sizeof b->p / sizeof b->p[0]))
-        abort(); /* a case keeps more buffers than the table holds: enlarge it */
-    b->p[b->n++] = p;
-    return p;
-}
-
-static void release(case_buffers *b)
-{
-    for (int i = 0; i < b->n; i++)
-        free(b->p[i]);
-    b->n = 0;
-}
-
-/* Values as the device holds them: rounded to float in float32 runs, so the reference sees the same inputs. */
-static void as_device(double *v, size_t n, int fp64)
-{
-    if (!fp64)
-        for (size_t i = 0; i < n; i++)
-            v[i] = (float)v[i];
-}
-
-static double *tensor(case_buffers *b, size_t n, uint64_t seed, double lo, double hi, int fp64)
-{
-    double *v = keep(b, kh_random(n, seed, lo, hi));
-    as_device(v, n, fp64);
-    return v;
-}
-
-static double *copy(case_buffers *b, const double *src, size_t n)
-{
-    return keep(b, kh_copy(src, n));
-}
-
-/* An input, or a tensor updated in place: uploaded, and read back after the launch like every tensor slot. */
-static kh_arg in(double *host, size_t n)
-{
-    kh_arg a = {host, n, 0, 0.0};
-    return a;
-}
-
-/* An output: poisoned when the kernel overwrites it, its random start uploaded when it accumulates. */
-static kh_arg out(double *host, size_t n, int accum)
-{
-    kh_arg a = {host, n, !accum, 0.0};
-    return a;
-}
-
-static int launch(kh_ctx *k, clnas_status st, const clnas_kernel_desc *d, int fp64, kh_arg *args,
-                  const clnas_error *err)
-{
-    if (st != CLNAS_OK) {
-        printf("  descriptor refused: %s\n", err->message);
-        return 0;
-    }
-    return kh_run(k, d, fp64, args) == 0;
-}
 
 /* ---- batchnorm ---- */
 
@@ -110,33 +45,31 @@ static int case_bn_fwd_train(kh_ctx *k, int fp64, int shape)
 {
     clnas_bn_params p = bn_params(1, shape);
     size_t total = (size_t)p.n * p.c * p.hw, c = (size_t)p.c;
-    case_buffers b = {0};
-    double *x = tensor(&b, total, 11 + shape, -2.0, 3.0, fp64);
-    double *gamma = tensor(&b, c, 12, 0.5, 1.5, fp64), *beta = tensor(&b, c, 13, -0.5, 0.5, fp64);
-    double *rmean = tensor(&b, c, 14, -0.5, 0.5, fp64), *rvar = tensor(&b, c, 15, 0.5, 2.0, fp64);
-    double *smean = tensor(&b, c, 16, 0, 1, fp64), *sinvstd = tensor(&b, c, 17, 0, 1, fp64);
-    double *y = tensor(&b, total, 18, -1.0, 1.0, fp64);
-    double *rmean_ref = copy(&b, rmean, c), *rvar_ref = copy(&b, rvar, c), *y_ref = copy(&b, y, total);
-    double *smean_ref = copy(&b, smean, c), *sinvstd_ref = copy(&b, sinvstd, c);
+    kb_case b;
+    kb_begin(&b, k, fp64);
+    double *x = kb_tensor(&b, total, 11 + shape, -2.0, 3.0);
+    double *gamma = kb_tensor(&b, c, 12, 0.5, 1.5), *beta = kb_tensor(&b, c, 13, -0.5, 0.5);
+    double *rmean = kb_tensor(&b, c, 14, -0.5, 0.5), *rvar = kb_tensor(&b, c, 15, 0.5, 2.0);
+    double *smean = kb_tensor(&b, c, 16, 0, 1), *sinvstd = kb_tensor(&b, c, 17, 0, 1);
+    double *y = kb_tensor(&b, total, 18, -1.0, 1.0);
+    double *rmean_ref = kb_copy(&b, rmean, c), *rvar_ref = kb_copy(&b, rvar, c), *y_ref = kb_copy(&b, y, total);
+    double *smean_ref = kb_copy(&b, smean, c), *sinvstd_ref = kb_copy(&b, sinvstd, c);
     /* rmean and rvar are updated in place: uploaded, then read back. */
-    kh_arg args[] = {in(x, total), in(gamma, c),      in(beta, c),        in(rmean, c),
-                     in(rvar, c),  out(smean, c, 0), out(sinvstd, c, 0), out(y, total, p.accum)};
-    clnas_kernel_desc d;
-    clnas_error err;
-    int ok = launch(k, clnas_op_bn_fwd_train_desc(&p, &d, &err), &d, fp64, args, &err);
+    kh_arg args[] = {kb_in(x, total), kb_in(gamma, c),      kb_in(beta, c),        kb_in(rmean, c),
+                     kb_in(rvar, c),  kb_out(smean, c, 0), kb_out(sinvstd, c, 0), kb_out(y, total, p.accum)};
+    int ok = kb_launch(&b, clnas_op_bn_fwd_train_desc(&p, &b.d, &b.err), args);
     clnas_ref_bn_fwd_train(&p, x, gamma, beta, rmean_ref, rvar_ref, smean_ref, sinvstd_ref, y_ref);
-    if (ok) {
-        ok &= kh_close_enough("bn_fwd_train y", y, y_ref, total, KH_TOL(fp64));
-        ok &= kh_close_enough("bn_fwd_train smean", smean, smean_ref, c, KH_TOL(fp64));
-        ok &= kh_close_enough("bn_fwd_train sinvstd", sinvstd, sinvstd_ref, c, KH_TOL(fp64));
-        ok &= kh_close_enough("bn_fwd_train rmean", rmean, rmean_ref, c, KH_TOL(fp64));
-        ok &= kh_close_enough("bn_fwd_train rvar", rvar, rvar_ref, c, KH_TOL(fp64));
-    }
+    const kb_check checks[] = {
+        {"bn_fwd_train y", y, y_ref, total},          {"bn_fwd_train smean", smean, smean_ref, c},
+        {"bn_fwd_train sinvstd", sinvstd, sinvstd_ref, c}, {"bn_fwd_train rmean", rmean, rmean_ref, c},
+        {"bn_fwd_train rvar", rvar, rvar_ref, c},
+    };
+    ok = kb_compare(&b, ok, checks, 5);
     /* PyTorch refuses training statistics of one value per channel; so must the descriptor. */
     clnas_bn_params single = p;
     single.n = 1, single.hw = 1;
-    ok &= clnas_op_bn_fwd_train_desc(&single, &d, &err) == CLNAS_ERR_INVALID_ARG;
-    release(&b);
+    ok &= clnas_op_bn_fwd_train_desc(&single, &b.d, &b.err) == CLNAS_ERR_INVALID_ARG;
+    kb_release(&b);
     return ok;
 }
 
@@ -144,23 +77,24 @@ static int case_bn_fwd_eval(kh_ctx *k, int fp64, int shape)
 {
     clnas_bn_params p = bn_params(0, shape);
     size_t total = (size_t)p.n * p.c * p.hw, c = (size_t)p.c;
-    case_buffers b = {0};
-    double *x = tensor(&b, total, 21 + shape, -2.0, 3.0, fp64);
-    double *gamma = tensor(&b, c, 22, 0.5, 1.5, fp64), *beta = tensor(&b, c, 23, -0.5, 0.5, fp64);
-    double *rmean = tensor(&b, c, 24, -0.5, 0.5, fp64), *rvar = tensor(&b, c, 25, 0.5, 2.0, fp64);
-    double *y = tensor(&b, total, 26, -1.0, 1.0, fp64), *y_ref = copy(&b, y, total);
-    double *rmean_in = copy(&b, rmean, c), *rvar_in = copy(&b, rvar, c);
-    kh_arg args[] = {in(x, total), in(gamma, c), in(beta, c), in(rmean, c), in(rvar, c), out(y, total, p.accum)};
-    clnas_kernel_desc d;
-    clnas_error err;
-    int ok = launch(k, clnas_op_bn_fwd_eval_desc(&p, &d, &err), &d, fp64, args, &err);
+    kb_case b;
+    kb_begin(&b, k, fp64);
+    double *x = kb_tensor(&b, total, 21 + shape, -2.0, 3.0);
+    double *gamma = kb_tensor(&b, c, 22, 0.5, 1.5), *beta = kb_tensor(&b, c, 23, -0.5, 0.5);
+    double *rmean = kb_tensor(&b, c, 24, -0.5, 0.5), *rvar = kb_tensor(&b, c, 25, 0.5, 2.0);
+    double *y = kb_tensor(&b, total, 26, -1.0, 1.0), *y_ref = kb_copy(&b, y, total);
+    double *rmean_in = kb_copy(&b, rmean, c), *rvar_in = kb_copy(&b, rvar, c);
+    kh_arg args[] = {kb_in(x, total),    kb_in(gamma, c), kb_in(beta, c),
+                     kb_in(rmean, c),    kb_in(rvar, c),  kb_out(y, total, p.accum)};
     clnas_ref_bn_fwd_eval(&p, x, gamma, beta, rmean_in, rvar_in, y_ref);
-    if (ok) {
-        ok &= kh_close_enough("bn_fwd_eval y", y, y_ref, total, KH_TOL(fp64));
-        ok &= kh_close_enough("bn_fwd_eval rmean unchanged", rmean, rmean_in, c, 0.0);
-        ok &= kh_close_enough("bn_fwd_eval rvar unchanged", rvar, rvar_in, c, 0.0);
-    }
-    release(&b);
+    const int launched = kb_launch(&b, clnas_op_bn_fwd_eval_desc(&p, &b.d, &b.err), args);
+    int ok = kb_compare(&b, launched, (const kb_check[]){{"bn_fwd_eval y", y, y_ref, total}}, 1);
+    /* the running statistics are read, never written: exactly unchanged */
+    b.tol = 0.0;
+    const kb_check unchanged[] = {{"bn_fwd_eval rmean unchanged", rmean, rmean_in, c},
+                                  {"bn_fwd_eval rvar unchanged", rvar, rvar_in, c}};
+    ok &= kb_compare(&b, launched, unchanged, 2);
+    kb_release(&b);
     return ok;
 }
 
@@ -168,70 +102,64 @@ static int case_bn_bwd(kh_ctx *k, int fp64, int shape)
 {
     clnas_bn_params p = bn_params(1, shape);
     size_t total = (size_t)p.n * p.c * p.hw, c = (size_t)p.c;
-    case_buffers b = {0};
-    double *dy = tensor(&b, total, 31 + shape, -1.0, 1.0, fp64), *x = tensor(&b, total, 32 + shape, -2.0, 3.0, fp64);
-    double *gamma = tensor(&b, c, 33, 0.5, 1.5, fp64);
+    kb_case b;
+    kb_begin(&b, k, fp64);
+    double *dy = kb_tensor(&b, total, 31 + shape, -1.0, 1.0), *x = kb_tensor(&b, total, 32 + shape, -2.0, 3.0);
+    double *gamma = kb_tensor(&b, c, 33, 0.5, 1.5);
     /* The saved statistics of x, as a training forward leaves them. */
-    double *smean = keep(&b, calloc(c, sizeof(double))), *sinvstd = keep(&b, calloc(c, sizeof(double)));
-    double *scratch_c = keep(&b, calloc(2 * c, sizeof(double))), *scratch_y = keep(&b, calloc(total, sizeof(double)));
+    double *smean = kb_zeros(&b, c), *sinvstd = kb_zeros(&b, c);
+    double *scratch_c = kb_zeros(&b, 2 * c), *scratch_y = kb_zeros(&b, total);
     clnas_bn_params plain = p;
     plain.accum = 0;
     clnas_ref_bn_fwd_train(&plain, x, gamma, gamma, scratch_c, scratch_c + c, smean, sinvstd, scratch_y);
-    as_device(smean, c, fp64);
-    as_device(sinvstd, c, fp64);
-    double *dx = tensor(&b, total, 34, -1.0, 1.0, fp64), *dx_ref = copy(&b, dx, total);
-    double *dgamma = tensor(&b, c, 35, 0, 1, fp64), *dbeta = tensor(&b, c, 36, 0, 1, fp64);
-    double *dgamma_ref = copy(&b, dgamma, c), *dbeta_ref = copy(&b, dbeta, c);
-    kh_arg args[] = {in(dy, total),  in(x, total),            in(gamma, c),      in(smean, c),
-                     in(sinvstd, c), out(dx, total, p.accum), out(dgamma, c, 0), out(dbeta, c, 0)};
-    clnas_kernel_desc d;
-    clnas_error err;
-    int ok = launch(k, clnas_op_bn_bwd_desc(&p, &d, &err), &d, fp64, args, &err);
+    kb_as_device(&b, smean, c);
+    kb_as_device(&b, sinvstd, c);
+    double *dx = kb_tensor(&b, total, 34, -1.0, 1.0), *dx_ref = kb_copy(&b, dx, total);
+    double *dgamma = kb_tensor(&b, c, 35, 0, 1), *dbeta = kb_tensor(&b, c, 36, 0, 1);
+    double *dgamma_ref = kb_copy(&b, dgamma, c), *dbeta_ref = kb_copy(&b, dbeta, c);
+    kh_arg args[] = {kb_in(dy, total),  kb_in(x, total),            kb_in(gamma, c),      kb_in(smean, c),
+                     kb_in(sinvstd, c), kb_out(dx, total, p.accum), kb_out(dgamma, c, 0), kb_out(dbeta, c, 0)};
     clnas_ref_bn_bwd(&p, dy, x, gamma, smean, sinvstd, dx_ref, dgamma_ref, dbeta_ref);
-    if (ok) {
-        ok &= kh_close_enough("bn_bwd dx", dx, dx_ref, total, KH_TOL(fp64));
-        ok &= kh_close_enough("bn_bwd dgamma", dgamma, dgamma_ref, c, KH_TOL(fp64));
-        ok &= kh_close_enough("bn_bwd dbeta", dbeta, dbeta_ref, c, KH_TOL(fp64));
-    }
-    release(&b);
-    return ok;
+    const kb_check checks[] = {{"bn_bwd dx", dx, dx_ref, total},
+                               {"bn_bwd dgamma", dgamma, dgamma_ref, c},
+                               {"bn_bwd dbeta", dbeta, dbeta_ref, c}};
+    return kb_finish(&b, clnas_op_bn_bwd_desc(&p, &b.d, &b.err), args, checks, 3);
 }
 
 static int case_bn_const_fwd_train(kh_ctx *k, int fp64, int shape)
 {
     clnas_bn_params p = bn_params(1, shape);
     size_t total = (size_t)p.n * p.c * p.hw, c = (size_t)p.c;
-    case_buffers b = {0};
-    double *beta = tensor(&b, c, 41 + shape, -0.5, 0.5, fp64);
-    double *rmean = tensor(&b, c, 42, -0.5, 0.5, fp64), *rvar = tensor(&b, c, 43, 0.5, 2.0, fp64);
-    double *y = tensor(&b, total, 44, -1.0, 1.0, fp64);
-    double *rmean_ref = copy(&b, rmean, c), *rvar_ref = copy(&b, rvar, c), *y_ref = copy(&b, y, total);
-    kh_arg args[] = {in(beta, c), in(rmean, c), in(rvar, c), out(y, total, p.accum)};
-    clnas_kernel_desc d;
-    clnas_error err;
-    int ok = launch(k, clnas_op_bn_const_fwd_train_desc(&p, &d, &err), &d, fp64, args, &err);
+    kb_case b;
+    kb_begin(&b, k, fp64);
+    double *beta = kb_tensor(&b, c, 41 + shape, -0.5, 0.5);
+    double *rmean = kb_tensor(&b, c, 42, -0.5, 0.5), *rvar = kb_tensor(&b, c, 43, 0.5, 2.0);
+    double *y = kb_tensor(&b, total, 44, -1.0, 1.0);
+    double *rmean_ref = kb_copy(&b, rmean, c), *rvar_ref = kb_copy(&b, rvar, c), *y_ref = kb_copy(&b, y, total);
+    kh_arg args[] = {kb_in(beta, c), kb_in(rmean, c), kb_in(rvar, c), kb_out(y, total, p.accum)};
+    int ok = kb_launch(&b, clnas_op_bn_const_fwd_train_desc(&p, &b.d, &b.err), args);
     clnas_ref_bn_const_fwd_train(&p, beta, rmean_ref, rvar_ref, y_ref);
-    if (ok) {
-        ok &= kh_close_enough("bn_const_fwd_train y", y, y_ref, total, KH_TOL(fp64));
-        ok &= kh_close_enough("bn_const_fwd_train rmean", rmean, rmean_ref, c, KH_TOL(fp64));
-        ok &= kh_close_enough("bn_const_fwd_train rvar", rvar, rvar_ref, c, KH_TOL(fp64));
-    }
+    const kb_check checks[] = {{"bn_const_fwd_train y", y, y_ref, total},
+                               {"bn_const_fwd_train rmean", rmean, rmean_ref, c},
+                               {"bn_const_fwd_train rvar", rvar, rvar_ref, c}};
+    ok = kb_compare(&b, ok, checks, 3);
     /* The constant form is the training forward of an all-zero input (accum 0 here; stats compared too). */
     if (ok && fp64) {
         clnas_bn_params plain = p;
         plain.accum = 0;
-        double *zeros = keep(&b, calloc(total, sizeof(double))), *gamma = tensor(&b, c, 45, 0.5, 1.5, 1);
-        double *rm = tensor(&b, c, 42, -0.5, 0.5, 1), *rv = tensor(&b, c, 43, 0.5, 2.0, 1);
-        double *rm_c = copy(&b, rm, c), *rv_c = copy(&b, rv, c);
-        double *sm = keep(&b, calloc(c, sizeof(double))), *si = keep(&b, calloc(c, sizeof(double)));
-        double *yz = keep(&b, calloc(total, sizeof(double))), *yc = keep(&b, calloc(total, sizeof(double)));
+        double *zeros = kb_zeros(&b, total), *gamma = kb_keep(&b, kh_random(c, 45, 0.5, 1.5));
+        double *rm = kb_keep(&b, kh_random(c, 42, -0.5, 0.5)), *rv = kb_keep(&b, kh_random(c, 43, 0.5, 2.0));
+        double *rm_c = kb_copy(&b, rm, c), *rv_c = kb_copy(&b, rv, c);
+        double *sm = kb_zeros(&b, c), *si = kb_zeros(&b, c), *yz = kb_zeros(&b, total), *yc = kb_zeros(&b, total);
         clnas_ref_bn_fwd_train(&plain, zeros, gamma, beta, rm, rv, sm, si, yz);
         clnas_ref_bn_const_fwd_train(&plain, beta, rm_c, rv_c, yc);
-        ok &= kh_close_enough("bn_const_fwd_train y = bn(0)", yc, yz, total, 1e-15);
-        ok &= kh_close_enough("bn_const_fwd_train rmean = bn(0)", rm_c, rm, c, 1e-15);
-        ok &= kh_close_enough("bn_const_fwd_train rvar = bn(0)", rv_c, rv, c, 1e-15);
+        b.tol = 1e-15;
+        const kb_check same[] = {{"bn_const_fwd_train y = bn(0)", yc, yz, total},
+                                 {"bn_const_fwd_train rmean = bn(0)", rm_c, rm, c},
+                                 {"bn_const_fwd_train rvar = bn(0)", rv_c, rv, c}};
+        ok = kb_compare(&b, ok, same, 3);
     }
-    release(&b);
+    kb_release(&b);
     return ok;
 }
 
@@ -239,28 +167,26 @@ static int case_bn_const_fwd_eval(kh_ctx *k, int fp64, int shape)
 {
     clnas_bn_params p = bn_params(0, shape);
     size_t total = (size_t)p.n * p.c * p.hw, c = (size_t)p.c;
-    case_buffers b = {0};
-    double *gamma = tensor(&b, c, 51 + shape, 0.5, 1.5, fp64), *beta = tensor(&b, c, 52, -0.5, 0.5, fp64);
-    double *rmean = tensor(&b, c, 53, -0.5, 0.5, fp64), *rvar = tensor(&b, c, 54, 0.5, 2.0, fp64);
-    double *y = tensor(&b, total, 55, -1.0, 1.0, fp64), *y_ref = copy(&b, y, total);
-    kh_arg args[] = {in(gamma, c), in(beta, c), in(rmean, c), in(rvar, c), out(y, total, p.accum)};
-    clnas_kernel_desc d;
-    clnas_error err;
-    int ok = launch(k, clnas_op_bn_const_fwd_eval_desc(&p, &d, &err), &d, fp64, args, &err);
+    kb_case b;
+    kb_begin(&b, k, fp64);
+    double *gamma = kb_tensor(&b, c, 51 + shape, 0.5, 1.5), *beta = kb_tensor(&b, c, 52, -0.5, 0.5);
+    double *rmean = kb_tensor(&b, c, 53, -0.5, 0.5), *rvar = kb_tensor(&b, c, 54, 0.5, 2.0);
+    double *y = kb_tensor(&b, total, 55, -1.0, 1.0), *y_ref = kb_copy(&b, y, total);
+    kh_arg args[] = {kb_in(gamma, c), kb_in(beta, c), kb_in(rmean, c), kb_in(rvar, c), kb_out(y, total, p.accum)};
     clnas_ref_bn_const_fwd_eval(&p, gamma, beta, rmean, rvar, y_ref);
-    if (ok)
-        ok &= kh_close_enough("bn_const_fwd_eval y", y, y_ref, total, KH_TOL(fp64));
+    int ok = kb_launch(&b, clnas_op_bn_const_fwd_eval_desc(&p, &b.d, &b.err), args);
+    ok = kb_compare(&b, ok, (const kb_check[]){{"bn_const_fwd_eval y", y, y_ref, total}}, 1);
     /* The constant is the evaluation forward of an all-zero input. */
     if (ok && fp64) {
         clnas_bn_params plain = p;
         plain.accum = 0;
-        double *zeros = keep(&b, calloc(total, sizeof(double)));
-        double *yz = keep(&b, calloc(total, sizeof(double))), *yc = keep(&b, calloc(total, sizeof(double)));
+        double *zeros = kb_zeros(&b, total), *yz = kb_zeros(&b, total), *yc = kb_zeros(&b, total);
         clnas_ref_bn_fwd_eval(&plain, zeros, gamma, beta, rmean, rvar, yz);
         clnas_ref_bn_const_fwd_eval(&plain, gamma, beta, rmean, rvar, yc);
-        ok &= kh_close_enough("bn_const_fwd_eval y = bn(0)", yc, yz, total, 1e-14);
+        b.tol = 1e-14;
+        ok = kb_compare(&b, ok, (const kb_check[]){{"bn_const_fwd_eval y = bn(0)", yc, yz, total}}, 1);
     }
-    release(&b);
+    kb_release(&b);
     return ok;
 }
 
@@ -268,21 +194,16 @@ static int case_bn_const_bwd(kh_ctx *k, int fp64, int shape)
 {
     clnas_bn_params p = bn_params(1, shape);
     size_t total = (size_t)p.n * p.c * p.hw, c = (size_t)p.c;
-    case_buffers b = {0};
-    double *dy = tensor(&b, total, 61 + shape, -1.0, 1.0, fp64);
-    double *dgamma = tensor(&b, c, 62, 0, 1, fp64), *dbeta = tensor(&b, c, 63, 0, 1, fp64);
-    double *dgamma_ref = copy(&b, dgamma, c), *dbeta_ref = copy(&b, dbeta, c);
-    kh_arg args[] = {in(dy, total), out(dgamma, c, 0), out(dbeta, c, 0)};
-    clnas_kernel_desc d;
-    clnas_error err;
-    int ok = launch(k, clnas_op_bn_const_bwd_desc(&p, &d, &err), &d, fp64, args, &err);
+    kb_case b;
+    kb_begin(&b, k, fp64);
+    double *dy = kb_tensor(&b, total, 61 + shape, -1.0, 1.0);
+    double *dgamma = kb_tensor(&b, c, 62, 0, 1), *dbeta = kb_tensor(&b, c, 63, 0, 1);
+    double *dgamma_ref = kb_copy(&b, dgamma, c), *dbeta_ref = kb_copy(&b, dbeta, c);
+    kh_arg args[] = {kb_in(dy, total), kb_out(dgamma, c, 0), kb_out(dbeta, c, 0)};
     clnas_ref_bn_const_bwd(&p, dy, dgamma_ref, dbeta_ref);
-    if (ok) {
-        ok &= kh_close_enough("bn_const_bwd dgamma", dgamma, dgamma_ref, c, KH_TOL(fp64));
-        ok &= kh_close_enough("bn_const_bwd dbeta", dbeta, dbeta_ref, c, KH_TOL(fp64));
-    }
-    release(&b);
-    return ok;
+    const kb_check checks[] = {{"bn_const_bwd dgamma", dgamma, dgamma_ref, c},
+                               {"bn_const_bwd dbeta", dbeta, dbeta_ref, c}};
+    return kb_finish(&b, clnas_op_bn_const_bwd_desc(&p, &b.d, &b.err), args, checks, 2);
 }
 
 /* ---- pooling ---- */
@@ -299,23 +220,18 @@ static int pool_case(kh_ctx *k, int fp64, const clnas_pool_params *p, int backwa
 {
     size_t in_count = (size_t)p->n * p->c * p->h * p->w, out_count = pool2 ? in_count / 4 : in_count;
     size_t src_count = backward ? out_count : in_count, dst_count = backward ? in_count : out_count;
-    case_buffers b = {0};
-    double *src = tensor(&b, src_count, 71 + (uint64_t)p->h, -1.0, 1.0, fp64);
-    double *dst = tensor(&b, dst_count, 72, -1.0, 1.0, fp64), *dst_ref = copy(&b, dst, dst_count);
-    kh_arg args[] = {in(src, src_count), out(dst, dst_count, p->accum)};
-    clnas_kernel_desc d;
-    clnas_error err;
-    clnas_status st = pool2 ? (backward ? clnas_op_avgpool2_bwd_desc : clnas_op_avgpool2_fwd_desc)(p, &d, &err)
-                            : (backward ? clnas_op_avgpool3_bwd_desc : clnas_op_avgpool3_fwd_desc)(p, &d, &err);
-    int ok = launch(k, st, &d, fp64, args, &err);
+    kb_case b;
+    kb_begin(&b, k, fp64);
+    double *src = kb_tensor(&b, src_count, 71 + (uint64_t)p->h, -1.0, 1.0);
+    double *dst = kb_tensor(&b, dst_count, 72, -1.0, 1.0), *dst_ref = kb_copy(&b, dst, dst_count);
+    kh_arg args[] = {kb_in(src, src_count), kb_out(dst, dst_count, p->accum)};
+    clnas_status st = pool2 ? (backward ? clnas_op_avgpool2_bwd_desc : clnas_op_avgpool2_fwd_desc)(p, &b.d, &b.err)
+                            : (backward ? clnas_op_avgpool3_bwd_desc : clnas_op_avgpool3_fwd_desc)(p, &b.d, &b.err);
     if (pool2)
         (backward ? clnas_ref_avgpool2_bwd : clnas_ref_avgpool2_fwd)(p, src, dst_ref);
     else
         (backward ? clnas_ref_avgpool3_bwd : clnas_ref_avgpool3_fwd)(p, src, dst_ref);
-    if (ok)
-        ok &= kh_close_enough(what, dst, dst_ref, dst_count, KH_TOL(fp64));
-    release(&b);
-    return ok;
+    return kb_finish(&b, st, args, (const kb_check[]){{what, dst, dst_ref, dst_count}}, 1);
 }
 
 static int case_avgpool3_fwd(kh_ctx *k, int fp64, int shape)
@@ -359,35 +275,25 @@ static int case_add(kh_ctx *k, int fp64, int shape)
 {
     clnas_eltwise_params p = eltwise_shapes[shape];
     size_t n = (size_t)p.count;
-    case_buffers b = {0};
-    double *x = tensor(&b, n, 81 + shape, -1.0, 1.0, fp64);
-    double *y = tensor(&b, n, 82, -1.0, 1.0, fp64), *y_ref = copy(&b, y, n);
-    kh_arg args[] = {in(x, n), out(y, n, p.accum)};
-    clnas_kernel_desc d;
-    clnas_error err;
-    int ok = launch(k, clnas_op_add_desc(&p, &d, &err), &d, fp64, args, &err);
+    kb_case b;
+    kb_begin(&b, k, fp64);
+    double *x = kb_tensor(&b, n, 81 + shape, -1.0, 1.0);
+    double *y = kb_tensor(&b, n, 82, -1.0, 1.0), *y_ref = kb_copy(&b, y, n);
+    kh_arg args[] = {kb_in(x, n), kb_out(y, n, p.accum)};
     clnas_ref_add(&p, x, y_ref);
-    if (ok)
-        ok &= kh_close_enough("add y", y, y_ref, n, KH_TOL(fp64));
-    release(&b);
-    return ok;
+    return kb_finish(&b, clnas_op_add_desc(&p, &b.d, &b.err), args, (const kb_check[]){{"add y", y, y_ref, n}}, 1);
 }
 
 static int case_fill(kh_ctx *k, int fp64, int shape)
 {
     clnas_eltwise_params p = eltwise_shapes[shape];
     size_t n = (size_t)p.count;
-    case_buffers b = {0};
-    double *y = tensor(&b, n, 91, -1.0, 1.0, fp64), *y_ref = copy(&b, y, n);
-    kh_arg args[] = {out(y, n, 0)};
-    clnas_kernel_desc d;
-    clnas_error err;
-    int ok = launch(k, clnas_op_fill_desc(&p, &d, &err), &d, fp64, args, &err);
+    kb_case b;
+    kb_begin(&b, k, fp64);
+    double *y = kb_tensor(&b, n, 91, -1.0, 1.0), *y_ref = kb_copy(&b, y, n);
+    kh_arg args[] = {kb_out(y, n, 0)};
     clnas_ref_fill(&p, y_ref);
-    if (ok)
-        ok &= kh_close_enough("fill y", y, y_ref, n, KH_TOL(fp64));
-    release(&b);
-    return ok;
+    return kb_finish(&b, clnas_op_fill_desc(&p, &b.d, &b.err), args, (const kb_check[]){{"fill y", y, y_ref, n}}, 1);
 }
 
 /* ---- head ---- */
@@ -400,38 +306,30 @@ static int case_gap_relu_fwd(kh_ctx *k, int fp64, int shape)
 {
     clnas_head_params p = head_shapes[shape];
     size_t total = (size_t)p.n * p.c * p.hw, planes = (size_t)p.n * p.c;
-    case_buffers b = {0};
+    kb_case b;
+    kb_begin(&b, k, fp64);
     /* Shape 0 is one pixel: make it positive so the ReLU passes it (the other shapes mix signs). */
-    double *x = tensor(&b, total, 101 + shape, shape == 0 ? 0.1 : -1.0, 1.0, fp64);
-    double *y = tensor(&b, planes, 102, -1.0, 1.0, fp64), *y_ref = copy(&b, y, planes);
-    kh_arg args[] = {in(x, total), out(y, planes, p.accum)};
-    clnas_kernel_desc d;
-    clnas_error err;
-    int ok = launch(k, clnas_op_gap_relu_fwd_desc(&p, &d, &err), &d, fp64, args, &err);
+    double *x = kb_tensor(&b, total, 101 + shape, shape == 0 ? 0.1 : -1.0, 1.0);
+    double *y = kb_tensor(&b, planes, 102, -1.0, 1.0), *y_ref = kb_copy(&b, y, planes);
+    kh_arg args[] = {kb_in(x, total), kb_out(y, planes, p.accum)};
     clnas_ref_gap_relu_fwd(&p, x, y_ref);
-    if (ok)
-        ok &= kh_close_enough("gap_relu_fwd y", y, y_ref, planes, KH_TOL(fp64));
-    release(&b);
-    return ok;
+    const kb_check check = {"gap_relu_fwd y", y, y_ref, planes};
+    return kb_finish(&b, clnas_op_gap_relu_fwd_desc(&p, &b.d, &b.err), args, &check, 1);
 }
 
 static int case_gap_relu_bwd(kh_ctx *k, int fp64, int shape)
 {
     clnas_head_params p = head_shapes[shape];
     size_t total = (size_t)p.n * p.c * p.hw, planes = (size_t)p.n * p.c;
-    case_buffers b = {0};
-    double *dy = tensor(&b, planes, 111 + shape, -1.0, 1.0, fp64);
-    double *x = tensor(&b, total, 112, shape == 0 ? 0.1 : -1.0, 1.0, fp64);
-    double *dx = tensor(&b, total, 113, -1.0, 1.0, fp64), *dx_ref = copy(&b, dx, total);
-    kh_arg args[] = {in(dy, planes), in(x, total), out(dx, total, p.accum)};
-    clnas_kernel_desc d;
-    clnas_error err;
-    int ok = launch(k, clnas_op_gap_relu_bwd_desc(&p, &d, &err), &d, fp64, args, &err);
+    kb_case b;
+    kb_begin(&b, k, fp64);
+    double *dy = kb_tensor(&b, planes, 111 + shape, -1.0, 1.0);
+    double *x = kb_tensor(&b, total, 112, shape == 0 ? 0.1 : -1.0, 1.0);
+    double *dx = kb_tensor(&b, total, 113, -1.0, 1.0), *dx_ref = kb_copy(&b, dx, total);
+    kh_arg args[] = {kb_in(dy, planes), kb_in(x, total), kb_out(dx, total, p.accum)};
     clnas_ref_gap_relu_bwd(&p, dy, x, dx_ref);
-    if (ok)
-        ok &= kh_close_enough("gap_relu_bwd dx", dx, dx_ref, total, KH_TOL(fp64));
-    release(&b);
-    return ok;
+    const kb_check check = {"gap_relu_bwd dx", dx, dx_ref, total};
+    return kb_finish(&b, clnas_op_gap_relu_bwd_desc(&p, &b.d, &b.err), args, &check, 1);
 }
 
 /* ---- loss ---- */
@@ -444,9 +342,10 @@ static int case_softmax_xent(kh_ctx *k, int fp64, int shape)
 {
     clnas_loss_params p = loss_shapes[shape];
     size_t count = (size_t)p.n * p.classes, n = (size_t)p.n;
-    case_buffers b = {0};
-    double *logits = tensor(&b, count, 121 + shape, -6.0, 6.0, fp64);
-    double *labels = keep(&b, kh_random(n, 122 + shape, 0.0, (double)p.classes));
+    kb_case b;
+    kb_begin(&b, k, fp64);
+    double *logits = kb_tensor(&b, count, 121 + shape, -6.0, 6.0);
+    double *labels = kb_keep(&b, kh_random(n, 122 + shape, 0.0, (double)p.classes));
     int *label_ints = malloc(n * sizeof *label_ints);
     for (size_t r = 0; r < n; r++)
         labels[r] = (double)(int)labels[r];
@@ -454,21 +353,18 @@ static int case_softmax_xent(kh_ctx *k, int fp64, int shape)
     labels[n - 1] = 0;
     for (size_t r = 0; r < n; r++)
         label_ints[r] = (int)labels[r];
-    double *loss = tensor(&b, 1, 123, 0, 1, fp64), *loss_ref = copy(&b, loss, 1);
-    double *dlogits = tensor(&b, count, 124, 0, 1, fp64), *dlogits_ref = copy(&b, dlogits, count);
-    kh_arg args[] = {in(logits, count), in(labels, n), out(loss, 1, 0), out(dlogits, count, 0)};
-    clnas_kernel_desc d;
-    clnas_error err;
-    int ok = launch(k, clnas_op_softmax_xent_desc(&p, &d, &err), &d, fp64, args, &err);
+    double *loss = kb_tensor(&b, 1, 123, 0, 1), *loss_ref = kb_copy(&b, loss, 1);
+    double *dlogits = kb_tensor(&b, count, 124, 0, 1), *dlogits_ref = kb_copy(&b, dlogits, count);
+    kh_arg args[] = {kb_in(logits, count), kb_in(labels, n), kb_out(loss, 1, 0), kb_out(dlogits, count, 0)};
+    int ok = kb_launch(&b, clnas_op_softmax_xent_desc(&p, &b.d, &b.err), args);
     clnas_ref_softmax_xent(&p, logits, label_ints, loss_ref, dlogits_ref);
-    if (ok) {
-        ok &= kh_close_enough("softmax_xent loss", loss, loss_ref, 1, KH_TOL(fp64));
-        ok &= kh_close_enough("softmax_xent dlogits", dlogits, dlogits_ref, count, KH_TOL(fp64));
-    }
+    const kb_check checks[] = {{"softmax_xent loss", loss, loss_ref, 1},
+                               {"softmax_xent dlogits", dlogits, dlogits_ref, count}};
+    ok = kb_compare(&b, ok, checks, 2);
     /* An out-of-range label reads nothing out of bounds and shows as NaN in the loss and its row. */
     if (ok && shape == 0) {
         labels[0] = p.classes;
-        ok &= launch(k, CLNAS_OK, &d, fp64, args, &err);
+        ok &= kb_launch(&b, CLNAS_OK, args);
         int nan_row = 1, finite_rest = 1;
         for (size_t i = 0; i < count; i++) {
             if (i < (size_t)p.classes)
@@ -481,7 +377,7 @@ static int case_softmax_xent(kh_ctx *k, int fp64, int shape)
         ok &= shows_nan;
     }
     free(label_ints);
-    release(&b);
+    kb_release(&b);
     return ok;
 }
 
@@ -502,26 +398,23 @@ static int case_sgd(kh_ctx *k, int fp64, int shape)
     clnas_sgd_params p = sgd_shapes[shape].p;
     double lr = sgd_shapes[shape].lr;
     size_t n = (size_t)p.count;
-    case_buffers b = {0};
-    double *param = tensor(&b, n, 131 + shape, -1.0, 1.0, fp64), *g = tensor(&b, n, 132, -1.0, 1.0, fp64);
-    double *v = tensor(&b, n, 133, -1.0, 1.0, fp64);
+    kb_case b;
+    kb_begin(&b, k, fp64);
+    if (!fp64)
+        b.tol = SGD_TOL_F32;
+    double *param = kb_tensor(&b, n, 131 + shape, -1.0, 1.0), *g = kb_tensor(&b, n, 132, -1.0, 1.0);
+    double *v = kb_tensor(&b, n, 133, -1.0, 1.0);
     if (sgd_shapes[shape].fresh)
         memset(v, 0, n * sizeof *v);
-    double *param_ref = copy(&b, param, n), *v_ref = copy(&b, v, n);
-    kh_arg args[] = {out(param, n, 1), in(g, n), out(v, n, 1), {NULL, 0, 0, lr}};
-    clnas_kernel_desc d;
-    clnas_error err;
-    int ok = launch(k, clnas_op_sgd_desc(&p, &d, &err), &d, fp64, args, &err);
+    double *param_ref = kb_copy(&b, param, n), *v_ref = kb_copy(&b, v, n);
+    kh_arg args[] = {kb_out(param, n, 1), kb_in(g, n), kb_out(v, n, 1), {NULL, 0, 0, lr}};
+    int ok = kb_launch(&b, clnas_op_sgd_desc(&p, &b.d, &b.err), args);
     clnas_ref_sgd(&p, param_ref, g, v_ref, fp64 ? lr : (float)lr);
-    double tol = fp64 ? KH_TOL_F64 : SGD_TOL_F32;
-    if (ok) {
-        ok &= kh_close_enough("sgd p", param, param_ref, n, tol);
-        ok &= kh_close_enough("sgd v", v, v_ref, n, tol);
-    }
+    ok = kb_compare(&b, ok, (const kb_check[]){{"sgd p", param, param_ref, n}, {"sgd v", v, v_ref, n}}, 2);
     /* PyTorch refuses Nesterov without momentum. */
     clnas_sgd_params bad = {10, 0.0, 0.0, 1};
-    ok &= clnas_op_sgd_desc(&bad, &d, &err) == CLNAS_ERR_INVALID_ARG;
-    release(&b);
+    ok &= clnas_op_sgd_desc(&bad, &b.d, &b.err) == CLNAS_ERR_INVALID_ARG;
+    kb_release(&b);
     return ok;
 }
 

@@ -1,0 +1,87 @@
+/* clnas tests — what the DARTS and GDAS search tests share: a tiny synthetic dataset, the two-epoch options with an
+ * epoch counter that can stop the run, and `clnas search` run through the tool. */
+#include "search_fixture.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "clnas/rng.h"
+
+clnas_dataset search_fixture_synthetic(int images, int hw, uint64_t seed)
+{
+    clnas_dataset d = {images, 1, hw, hw, 10, malloc((size_t)images * hw * hw), malloc((size_t)images)};
+    clnas_rng rng;
+    clnas_rng_seed(&rng, seed);
+    for (int i = 0; i < images; i++) {
+        d.labels[i] = (uint8_t)(i % 10);
+        for (int p = 0; p < hw * hw; p++)
+            d.pixels[i * hw * hw + p] = (uint8_t)((p % 10 == d.labels[i] ? 200 : 40) + clnas_rng_below(&rng, 50));
+    }
+    return d;
+}
+
+void epochs_seen_count(epochs_seen *s)
+{
+    s->count++;
+    if (s->stop_after > 0 && s->count >= s->stop_after)
+        s->stop = 1;
+}
+
+clnas_darts_options search_fixture_options(int start, epochs_seen *seen,
+                                           clnas_status (*on_epoch)(const clnas_darts_epoch *e, void *user,
+                                                                    clnas_error *err))
+{
+    clnas_darts_options o;
+    memset(&o, 0, sizeof o);
+    o.epochs = 2;
+    o.start_epoch = start;
+    o.lr = 0.05;
+    o.seed = 9;
+    o.adam = clnas_adam_config_darts();
+    o.adam.lr = 0.05; /* large enough that alpha visibly moves in a few steps */
+    o.mean[0] = 0.3;
+    o.std[0] = 0.3;
+    o.epoch_done = on_epoch;
+    o.user = seen;
+    o.stop = &seen->stop;
+    seen->count = start;
+    return o;
+}
+
+int search_fixture_run_cli(const char *config, const char *sets, const char *dir, char *out, size_t cap)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "'%s' search --config '%s/../../configs/%s' %s --out '%s/run' 2>&1", CLNAS_TOOL_PATH,
+             CLNAS_TEST_DATA, config, sets, dir);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = 0;
+    int status = pclose(p);
+    printf("%s", out);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+double search_fixture_alpha_moved(const clnas_arch_params *from, const clnas_arch_params *to)
+{
+    double moved = 0;
+    for (int e = 0; e < CLNAS_NB201_EDGES; e++)
+        for (int k = 0; k < CLNAS_NB201_OPS; k++)
+            moved = fmax(moved, fabs(to->alpha[e][k] - from->alpha[e][k]));
+    return moved;
+}
+
+void search_fixture_assert_no_journal(const char *dir)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/run/journal.jsonl", dir);
+    assert_int_not_equal(access(path, F_OK), 0);
+}

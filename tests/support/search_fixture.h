@@ -1,0 +1,40 @@
+/* clnas tests — what the DARTS and GDAS search tests share: a tiny synthetic dataset, the two-epoch options with an
+ * epoch counter that can stop the run, and `clnas search` run through the tool. */
+#ifndef CLNAS_SEARCH_FIXTURE_H
+#define CLNAS_SEARCH_FIXTURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "darts.h"
+
+/* images one-channel hw x hw images of 10 classes: a label-dependent pattern plus noise from seed, so there is
+ * something to learn. Free with clnas_dataset_free. */
+clnas_dataset search_fixture_synthetic(int images, int hw, uint64_t seed);
+
+typedef struct epochs_seen {
+    int count;
+    int stop_after;    /* > 0: raise stop once this many epochs are done */
+    volatile int stop;
+} epochs_seen;
+
+/* Counts one epoch done and raises s->stop when s->stop_after is reached. */
+void epochs_seen_count(epochs_seen *s);
+
+/* Two epochs of the same schedule (the cosine lr and the batch order depend on the total) from `start`; on_epoch
+ * gets seen, whose count starts at start and whose stop stops the run. */
+clnas_darts_options search_fixture_options(int start, epochs_seen *seen,
+                                           clnas_status (*on_epoch)(const clnas_darts_epoch *e, void *user,
+                                                                    clnas_error *err));
+
+/* `clnas search --config configs/<config> <sets> --out <dir>/run`, its stdout and stderr into out (NUL-terminated,
+ * and printed); returns the exit status, -1 when it did not exit. */
+int search_fixture_run_cli(const char *config, const char *sets, const char *dir, char *out, size_t cap);
+
+/* The largest |to - from| over alpha's entries: how far a search moved it. */
+double search_fixture_alpha_moved(const clnas_arch_params *from, const clnas_arch_params *to);
+
+/* A refused run wrote nothing: no <dir>/run/journal.jsonl. */
+void search_fixture_assert_no_journal(const char *dir);
+
+#endif
