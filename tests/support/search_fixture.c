@@ -70,7 +70,7 @@ int search_fixture_run_cli(const char *config, const char *sets, const char *dir
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-double search_fixture_alpha_moved(const clnas_arch_params *from, const clnas_arch_params *to)
+double search_fixture_alpha_moved(const clnas_alpha *from, const clnas_alpha *to)
 {
     double moved = 0;
     for (int e = 0; e < CLNAS_NB201_EDGES; e++)

@@ -32,7 +32,7 @@ clnas_darts_options search_fixture_options(int start, epochs_seen *seen,
 int search_fixture_run_cli(const char *config, const char *sets, const char *dir, char *out, size_t cap);
 
 /* The largest |to - from| over alpha's entries: how far a search moved it. */
-double search_fixture_alpha_moved(const clnas_arch_params *from, const clnas_arch_params *to);
+double search_fixture_alpha_moved(const clnas_alpha *from, const clnas_alpha *to);
 
 /* A refused run wrote nothing: no <dir>/run/journal.jsonl. */
 void search_fixture_assert_no_journal(const char *dir);
