@@ -18,16 +18,35 @@ static void conv_sig(clnas_gemm_desc *g, const char *op, const clnas_conv_params
              accum);
 }
 
+/* Empties g and, where the convolution has a GEMM form, finds the three slots named (inputs, then the output):
+ * 1 to go on and build the steps, 0 to return *st (CLNAS_OK with g empty where there is no GEMM form). */
+static int conv_desc_begin(int has_gemm, const clnas_kernel_desc *kd, const char *const names[3], clnas_gemm_desc *g,
+                           int s[3], clnas_status *st, clnas_error *err)
+{
+    memset(g, 0, sizeof *g);
+    *st = has_gemm ? clnas_gemm_find_slots(kd, names, 3, s, err) : CLNAS_OK;
+    return has_gemm && *st == CLNAS_OK;
+}
+
+/* Every alternative writes one output, the kernel's (slot out), and is keyed by the convolution's signature. */
+static clnas_status conv_desc_end(clnas_gemm_desc *g, int nsteps, int out, const char *op, const clnas_conv_params *p,
+                                  int fp64, int accum)
+{
+    g->nsteps = nsteps;
+    g->nout = 1;
+    g->out_slot[0] = out;
+    conv_sig(g, op, p, fp64, accum);
+    return CLNAS_OK;
+}
+
 clnas_status clnas_gemm_desc_conv_fwd(const clnas_conv_params *p, const clnas_kernel_desc *kd, int fp64,
                                       clnas_gemm_desc *g, clnas_error *err)
 {
-    memset(g, 0, sizeof *g);
     static const char *const names[] = {"x", "w", "y"};
     int s[3];
-    if (p->relu_in || (!pointwise(p) && p->accum))
-        return CLNAS_OK; /* no GEMM form: convgemm overwrites its result */
-    clnas_status st = clnas_gemm_find_slots(kd, names, 3, s, err);
-    if (st != CLNAS_OK)
+    clnas_status st;
+    /* no GEMM form with the ReLU folded in, nor accumulating through convgemm (it overwrites its result) */
+    if (!conv_desc_begin(!p->relu_in && (pointwise(p) || !p->accum), kd, names, g, s, &st, err))
         return st;
     size_t n = (size_t)p->n, ci = (size_t)p->ci, co = (size_t)p->co, hw = (size_t)p->h * (size_t)p->w;
     clnas_gemm_step *mm = &g->step[0];
@@ -45,23 +64,16 @@ clnas_status clnas_gemm_desc_conv_fwd(const clnas_conv_params *p, const clnas_ke
         mm->b = clnas_gemm_slot_operand(s[1], 0, 0);
         mm->c = clnas_gemm_slot_operand(s[2], 0, 0);
     }
-    g->nsteps = 1;
-    g->nout = 1;
-    g->out_slot[0] = s[2];
-    conv_sig(g, "conv_fwd", p, fp64, p->accum);
-    return CLNAS_OK;
+    return conv_desc_end(g, 1, s[2], "conv_fwd", p, fp64, p->accum);
 }
 
 clnas_status clnas_gemm_desc_conv_bwd_data(const clnas_conv_params *p, const clnas_kernel_desc *kd, int fp64,
                                            clnas_gemm_desc *g, clnas_error *err)
 {
-    memset(g, 0, sizeof *g);
     static const char *const names[] = {"dy", "w", "dx"};
     int s[3];
-    if (!pointwise(p))
-        return CLNAS_OK;
-    clnas_status st = clnas_gemm_find_slots(kd, names, 3, s, err);
-    if (st != CLNAS_OK)
+    clnas_status st;
+    if (!conv_desc_begin(pointwise(p), kd, names, g, s, &st, err))
         return st;
     size_t n = (size_t)p->n, ci = (size_t)p->ci, co = (size_t)p->co, hw = (size_t)p->h * (size_t)p->w;
     /* dX_n[ci x hw] (=/+=) W^T (W is stored [co][ci]) * dY_n[co x hw] */
@@ -71,23 +83,16 @@ clnas_status clnas_gemm_desc_conv_bwd_data(const clnas_conv_params *p, const cln
     mm->a = clnas_gemm_slot_operand(s[1], ci, 0);
     mm->b = clnas_gemm_slot_operand(s[0], hw, co * hw);
     mm->c = clnas_gemm_slot_operand(s[2], hw, ci * hw);
-    g->nsteps = 1;
-    g->nout = 1;
-    g->out_slot[0] = s[2];
-    conv_sig(g, "conv_bwd_data", p, fp64, p->accum);
-    return CLNAS_OK;
+    return conv_desc_end(g, 1, s[2], "conv_bwd_data", p, fp64, p->accum);
 }
 
 clnas_status clnas_gemm_desc_conv_bwd_filter(const clnas_conv_params *p, const clnas_kernel_desc *kd, int fp64,
                                              clnas_gemm_desc *g, clnas_error *err)
 {
-    memset(g, 0, sizeof *g);
     static const char *const names[] = {"dy", "x", "dw"};
     int s[3];
-    if (!pointwise(p))
-        return CLNAS_OK;
-    clnas_status st = clnas_gemm_find_slots(kd, names, 3, s, err);
-    if (st != CLNAS_OK)
+    clnas_status st;
+    if (!conv_desc_begin(pointwise(p), kd, names, g, s, &st, err))
         return st;
     size_t n = (size_t)p->n, ci = (size_t)p->ci, co = (size_t)p->co, hw = (size_t)p->h * (size_t)p->w;
     /* S_n[co x ci] = dY_n[co x hw] * X_n^T (X_n is stored [ci][hw]), one matrix per image in scratch ... */
@@ -103,11 +108,7 @@ clnas_status clnas_gemm_desc_conv_bwd_filter(const clnas_conv_params *p, const c
     sum->a = clnas_gemm_buffer_operand(CLNAS_GEMM_SRC_ONES, n, 0);
     sum->b = clnas_gemm_buffer_operand(CLNAS_GEMM_SRC_SCRATCH, co * ci, 0);
     sum->c = clnas_gemm_slot_operand(s[2], co * ci, 0);
-    g->nsteps = 2;
     g->scratch_elems = n * co * ci;
     g->ones_elems = n;
-    g->nout = 1;
-    g->out_slot[0] = s[2];
-    conv_sig(g, "conv_bwd_filter", p, fp64, 0);
-    return CLNAS_OK;
+    return conv_desc_end(g, 2, s[2], "conv_bwd_filter", p, fp64, 0);
 }
