@@ -17,6 +17,7 @@
 #include "model_build.h"
 #include "program_cache.h"
 #include "scratch_dir.h"
+#include "small_net.h"
 
 #define BATCH 4
 #define SIDE 8
@@ -96,12 +97,7 @@ static void one_step(clnas_model *m, double *loss, double *logits)
     clnas_error err;
     float images[BATCH * SIDE * SIDE];
     int32_t labels[BATCH];
-    clnas_rng rng;
-    clnas_rng_seed(&rng, 3);
-    for (int i = 0; i < BATCH * SIDE * SIDE; i++)
-        images[i] = (float)clnas_rng_normal(&rng);
-    for (int i = 0; i < BATCH; i++)
-        labels[i] = (int32_t)clnas_rng_below(&rng, 10);
+    small_fixed_batch(images, labels, BATCH, SIDE, 3);
     if (clnas_model_set_batch(m, images, labels, &err) != CLNAS_OK ||
         clnas_model_step(m, 0.1, loss, logits, &err) != CLNAS_OK)
         fail_msg("%s", err.message);

@@ -17,6 +17,7 @@
 #include "fd_grad.h"
 #include "model_build.h"
 #include "plan.h"
+#include "small_net.h"
 
 #define PER_TENSOR 5 /* elements checked per tensor */
 
@@ -24,14 +25,9 @@ static void run(void **state, const char *arch, int channels, int in_channels, i
 {
     device_fixture *fx = *state;
     clnas_net_config cfg;
-    clnas_net_config_default(&cfg);
+    small_net_config(&cfg, arch, channels, 1, 3, hw);
     clnas_error err;
-    assert_int_equal(clnas_genotype_parse(arch, &cfg.genotype, &err), CLNAS_OK);
-    cfg.channels = channels;
-    cfg.cells = 1;
-    cfg.batch = 3;
     cfg.in_channels = in_channels;
-    cfg.height = cfg.width = hw;
     cfg.fp64 = 1;
     cfg.want_input_grad = 1;
     clnas_model *m = NULL;

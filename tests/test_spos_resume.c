@@ -14,6 +14,7 @@
 #include "clnas/rng.h"
 #include "device_fixture.h"
 #include "scratch_dir.h"
+#include "small_net.h"
 #include "spos.h"
 #include "supernet.h"
 
@@ -24,14 +25,7 @@
 static void make_data(clnas_dataset *ds, int count, uint64_t seed)
 {
     clnas_rng rng;
-    clnas_rng_seed(&rng, seed);
-    memset(ds, 0, sizeof *ds);
-    ds->count = count;
-    ds->channels = 1;
-    ds->height = ds->width = SIDE;
-    ds->classes = 10;
-    ds->pixels = malloc((size_t)count * SIDE * SIDE);
-    ds->labels = malloc((size_t)count);
+    small_dataset_alloc(ds, &rng, count, SIDE, seed);
     for (int i = 0; i < count; i++) {
         int k = (int)clnas_rng_below(&rng, 10);
         ds->labels[i] = (uint8_t)k;
@@ -43,11 +37,7 @@ static void make_data(clnas_dataset *ds, int count, uint64_t seed)
 static clnas_supernet *new_supernet(device_fixture *f, uint64_t seed)
 {
     clnas_net_config c;
-    clnas_net_config_default(&c);
-    c.channels = 4;
-    c.cells = 1;
-    c.height = c.width = SIDE;
-    c.batch = 8;
+    small_net_config(&c, NULL, 4, 1, 8, SIDE);
     clnas_edge_op_set op_set;
     clnas_edge_op_set_all(&op_set);
     clnas_supernet *sn = NULL;
@@ -175,11 +165,7 @@ static void test_resume_matches_uninterrupted(void **state)
 
     /* a checkpoint of another supernet size is refused by name */
     clnas_net_config c;
-    clnas_net_config_default(&c);
-    c.channels = 8;
-    c.cells = 1;
-    c.height = c.width = SIDE;
-    c.batch = 8;
+    small_net_config(&c, NULL, 8, 1, 8, SIDE);
     clnas_edge_op_set op_set;
     clnas_edge_op_set_all(&op_set);
     clnas_supernet *other = NULL;

@@ -19,6 +19,7 @@
 #include "model_build.h"
 #include "plan.h"
 #include "program_cache.h"
+#include "small_net.h"
 #include "spos.h"
 #include "supernet.h"
 
@@ -33,14 +34,7 @@ static const char *const PATHS[] = {
 static void make_data(clnas_dataset *ds, int count, uint64_t seed)
 {
     clnas_rng rng;
-    clnas_rng_seed(&rng, seed);
-    memset(ds, 0, sizeof *ds);
-    ds->count = count;
-    ds->channels = 1;
-    ds->height = ds->width = SIDE;
-    ds->classes = 10;
-    ds->pixels = malloc((size_t)count * SIDE * SIDE);
-    ds->labels = malloc((size_t)count);
+    small_dataset_alloc(ds, &rng, count, SIDE, seed);
     for (int i = 0; i < count * SIDE * SIDE; i++)
         ds->pixels[i] = (uint8_t)clnas_rng_below(&rng, 256);
     for (int i = 0; i < count; i++)
@@ -50,11 +44,7 @@ static void make_data(clnas_dataset *ds, int count, uint64_t seed)
 static clnas_net_config small_net(void)
 {
     clnas_net_config c;
-    clnas_net_config_default(&c);
-    c.channels = 4;
-    c.cells = 1;
-    c.height = c.width = SIDE;
-    c.batch = 4;
+    small_net_config(&c, NULL, 4, 1, 4, SIDE);
     return c;
 }
 

@@ -18,6 +18,7 @@
 #include "clnas/train.h"
 #include "device_fixture.h"
 #include "model_build.h"
+#include "small_net.h"
 
 #define SIDE 12
 
@@ -25,14 +26,7 @@
 static void make_task(clnas_dataset *ds, int count, uint64_t seed)
 {
     clnas_rng rng;
-    clnas_rng_seed(&rng, seed);
-    memset(ds, 0, sizeof *ds);
-    ds->count = count;
-    ds->channels = 1;
-    ds->height = ds->width = SIDE;
-    ds->classes = 10;
-    ds->pixels = malloc((size_t)count * SIDE * SIDE);
-    ds->labels = malloc((size_t)count);
+    small_dataset_alloc(ds, &rng, count, SIDE, seed);
     for (int i = 0; i < count; i++) {
         int k = (int)clnas_rng_below(&rng, 10);
         ds->labels[i] = (uint8_t)k;
@@ -63,16 +57,10 @@ static void test_loss_falls_and_weights_round_trip(void **state)
     clnas_device *dev = f->dev;
     struct clnas_program_cache *cache = f->cache;
     clnas_net_config cfg;
-    clnas_net_config_default(&cfg);
+    small_net_config(&cfg,
+                     "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|skip_connect~0|avg_pool_3x3~1|nor_conv_3x3~2|", 4,
+                     1, 32, SIDE);
     clnas_error err;
-    assert_int_equal(clnas_genotype_parse("|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|skip_connect~0|"
-                                          "avg_pool_3x3~1|nor_conv_3x3~2|",
-                                          &cfg.genotype, &err),
-                     CLNAS_OK);
-    cfg.channels = 4;
-    cfg.cells = 1;
-    cfg.batch = 32;
-    cfg.height = cfg.width = SIDE;
     clnas_dataset train, test;
     make_task(&train, 1024, 1);
     make_task(&test, 300, 2);

@@ -16,20 +16,14 @@
 #include "model_build.h"
 #include "plan.h"
 #include "program_cache.h"
+#include "small_net.h"
 
 #define BATCH 4
 #define SIDE 8
 
 static void config(const char *arch, int channels, clnas_net_config *cfg)
 {
-    clnas_error err;
-    clnas_net_config_default(cfg);
-    if (clnas_genotype_parse(arch, &cfg->genotype, &err) != CLNAS_OK)
-        fail_msg("%s", err.message);
-    cfg->channels = channels;
-    cfg->cells = 1;
-    cfg->batch = BATCH;
-    cfg->height = cfg->width = SIDE;
+    small_net_config(cfg, arch, channels, 1, BATCH, SIDE);
 }
 
 /* Two training steps from seed 7 on a fixed batch; the losses and the logits of the second step. */
@@ -38,12 +32,7 @@ static void two_steps(clnas_model *m, double loss[2], double *logits)
     clnas_error err;
     float images[BATCH * SIDE * SIDE];
     int32_t labels[BATCH];
-    clnas_rng rng;
-    clnas_rng_seed(&rng, 3);
-    for (int i = 0; i < BATCH * SIDE * SIDE; i++)
-        images[i] = (float)clnas_rng_normal(&rng);
-    for (int i = 0; i < BATCH; i++)
-        labels[i] = (int32_t)clnas_rng_below(&rng, 10);
+    small_fixed_batch(images, labels, BATCH, SIDE, 3);
     if (clnas_model_init(m, 7, &err) != CLNAS_OK || clnas_model_set_batch(m, images, labels, &err) != CLNAS_OK ||
         clnas_model_step(m, 0.1, &loss[0], NULL, &err) != CLNAS_OK ||
         clnas_model_step(m, 0.1, &loss[1], logits, &err) != CLNAS_OK)

@@ -1,0 +1,46 @@
+/* clnas tests — the small networks, datasets and batches the training tests set up, one place for all. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "small_net.h"
+
+void small_net_config(clnas_net_config *cfg, const char *arch, int channels, int cells, int batch, int side)
+{
+    clnas_net_config_default(cfg);
+    if (arch) {
+        clnas_error err;
+        assert_int_equal(clnas_genotype_parse(arch, &cfg->genotype, &err), CLNAS_OK);
+    }
+    cfg->channels = channels;
+    cfg->cells = cells;
+    cfg->batch = batch;
+    cfg->height = cfg->width = side;
+}
+
+void small_dataset_alloc(clnas_dataset *ds, clnas_rng *rng, int count, int side, uint64_t seed)
+{
+    clnas_rng_seed(rng, seed);
+    memset(ds, 0, sizeof *ds);
+    ds->count = count;
+    ds->channels = 1;
+    ds->height = ds->width = side;
+    ds->classes = 10;
+    ds->pixels = malloc((size_t)count * side * side);
+    ds->labels = malloc((size_t)count);
+}
+
+void small_fixed_batch(float *images, int32_t *labels, int n, int side, uint64_t seed)
+{
+    clnas_rng rng;
+    clnas_rng_seed(&rng, seed);
+    for (int i = 0; i < n * side * side; i++)
+        images[i] = (float)clnas_rng_normal(&rng);
+    for (int i = 0; i < n; i++)
+        labels[i] = (int32_t)clnas_rng_below(&rng, 10);
+}

@@ -1,0 +1,22 @@
+/* clnas tests — the small networks, datasets and batches the training tests set up, one place for all. */
+#ifndef CLNAS_SMALL_NET_H
+#define CLNAS_SMALL_NET_H
+
+#include <stdint.h>
+
+#include "clnas/data.h"
+#include "clnas/network.h"
+#include "clnas/rng.h"
+
+/* The default config with arch's genotype (NULL: the default one), channels, cells, batch and side x side input;
+ * a genotype that does not parse fails the test. */
+void small_net_config(clnas_net_config *cfg, const char *arch, int channels, int cells, int batch, int side);
+
+/* A one-channel dataset of count side x side images in 10 classes: pixels and labels malloc'ed but not filled,
+ * and rng seeded with seed for the caller to fill them. */
+void small_dataset_alloc(clnas_dataset *ds, clnas_rng *rng, int count, int side, uint64_t seed);
+
+/* A fixed batch from seed: n side x side images of normal pixels, then n labels below 10. */
+void small_fixed_batch(float *images, int32_t *labels, int n, int side, uint64_t seed);
+
+#endif
