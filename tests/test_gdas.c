@@ -34,22 +34,8 @@
 
 static clnas_supernet *supernet_ok(device_fixture *fx, int fp64)
 {
-    clnas_net_config cfg;
-    clnas_net_config_default(&cfg);
-    cfg.channels = fp64 ? 3 : 2;
-    cfg.cells = 1;
-    cfg.batch = BATCH;
-    cfg.height = cfg.width = HW;
-    cfg.fp64 = fp64;
-    cfg.gdas = 1;
-    clnas_edge_op_set op_set;
-    clnas_edge_op_set_all(&op_set);
-    clnas_supernet *sn = NULL;
-    clnas_error err;
-    if (clnas_supernet_new(fx->dev, fx->cache, &cfg, &op_set, 8, NULL, &sn, &err) != CLNAS_OK ||
-        clnas_supernet_init(sn, 5, &err) != CLNAS_OK)
-        fail_msg("%s", err.message);
-    return sn;
+    clnas_net_config cfg = supernet_gdas_config(fp64, BATCH, HW);
+    return supernet_new_ok(fx, &cfg, 8);
 }
 
 /* The edge weights as GDAS' forward sees them with alpha moved to `alpha` and the noise fixed: the sampled op's

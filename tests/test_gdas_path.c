@@ -31,30 +31,10 @@ static const char *const PARTLY_DEAD = "|nor_conv_3x3~0|+|nor_conv_1x1~0|none~1|
 static const char *const ALL_LIVE = "|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|"
                                     "skip_connect~2|";
 
-static clnas_net_config small_net(int fp64)
-{
-    clnas_net_config cfg;
-    clnas_net_config_default(&cfg);
-    cfg.channels = fp64 ? 3 : 2;
-    cfg.cells = 1;
-    cfg.batch = BATCH;
-    cfg.height = cfg.width = HW;
-    cfg.fp64 = fp64;
-    cfg.gdas = 1;
-    return cfg;
-}
-
 static clnas_supernet *supernet_ok(device_fixture *fx, int fp64, int max_paths)
 {
-    clnas_net_config cfg = small_net(fp64);
-    clnas_edge_op_set op_set;
-    clnas_edge_op_set_all(&op_set);
-    clnas_supernet *sn = NULL;
-    clnas_error err;
-    if (clnas_supernet_new(fx->dev, fx->cache, &cfg, &op_set, max_paths, NULL, &sn, &err) != CLNAS_OK ||
-        clnas_supernet_init(sn, 5, &err) != CLNAS_OK)
-        fail_msg("%s", err.message);
-    return sn;
+    clnas_net_config cfg = supernet_gdas_config(fp64, BATCH, HW);
+    return supernet_new_ok(fx, &cfg, max_paths);
 }
 
 static clnas_genotype parse(const char *text)
@@ -133,7 +113,7 @@ static void test_only_sampled_ops_run(void **state)
                 check_bindings(plan, plan->eval, plan->neval, l, &g);
 
     /* the DARTS search network of the same size computes every op of every edge */
-    clnas_net_config dc = small_net(0);
+    clnas_net_config dc = supernet_gdas_config(0, BATCH, HW);
     dc.gdas = 0;
     dc.darts = 1;
     clnas_plan *darts = NULL;
@@ -213,7 +193,7 @@ static void test_path_matches_standalone(void **state)
         const clnas_genotype g = parse(archs[t]);
         clnas_model *path = NULL, *alone = NULL;
         assert_int_equal(clnas_supernet_path(sn, &g, &path, &err), CLNAS_OK);
-        clnas_net_config cfg = small_net(1);
+        clnas_net_config cfg = supernet_gdas_config(1, BATCH, HW);
         cfg.gdas = 0;
         cfg.genotype = g;
         if (clnas_model_build(fx->dev, fx->cache, &cfg, &alone, &err) != CLNAS_OK ||
