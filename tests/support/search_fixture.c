@@ -85,3 +85,15 @@ void search_fixture_assert_no_journal(const char *dir)
     snprintf(path, sizeof path, "%s/run/journal.jsonl", dir);
     assert_int_not_equal(access(path, F_OK), 0);
 }
+
+void search_fixture_assert_too_large(const char *config, const char *network, const char *dir, char *out,
+                                     size_t cap)
+{
+    const char *too_large = "--set proxy.channels=256 --set proxy.batch=4096";
+    assert_int_equal(search_fixture_run_cli(config, too_large, dir, out, cap), 1);
+    char needs[64];
+    snprintf(needs, sizeof needs, "the %s search network needs", network);
+    assert_non_null(strstr(out, needs));
+    assert_non_null(strstr(out, "fewer channels (proxy.channels 256)"));
+    search_fixture_assert_no_journal(dir);
+}

@@ -37,4 +37,9 @@ double search_fixture_alpha_moved(const clnas_alpha *from, const clnas_alpha *to
 /* A refused run wrote nothing: no <dir>/run/journal.jsonl. */
 void search_fixture_assert_no_journal(const char *dir);
 
+/* `clnas search --config configs/<config>` with a network too large for the device (256 channels, batch 4096) exits
+ * 1 saying "the <network> search network needs" and what to shrink, before writing a journal; its output in out. */
+void search_fixture_assert_too_large(const char *config, const char *network, const char *dir, char *out,
+                                     size_t cap);
+
 #endif
