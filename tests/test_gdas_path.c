@@ -37,6 +37,20 @@ static clnas_supernet *supernet_ok(device_fixture *fx, int fp64, int max_paths)
     return supernet_new_ok(fx, &cfg, max_paths);
 }
 
+/* A GDAS sampler over sn at a fixed temperature tau with Gumbel noise from seed, its one epoch begun, and a fresh
+ * alpha from alpha_seed. */
+static void gdas_begin(clnas_gdas *gd, clnas_supernet *sn, double tau, uint64_t seed, clnas_alpha *alpha,
+                       uint64_t alpha_seed)
+{
+    clnas_error err;
+    memset(gd, 0, sizeof *gd);
+    gd->tau_max = gd->tau_min = tau;
+    gd->seed = seed;
+    gd->supernet = sn;
+    assert_int_equal(clnas_alpha_init(alpha, CLNAS_NB201_EDGES, CLNAS_NB201_OPS, alpha_seed, &err), CLNAS_OK);
+    assert_int_equal(clnas_gdas_epoch_begin(gd, 0, 1, &err), CLNAS_OK);
+}
+
 static clnas_genotype parse(const char *text)
 {
     clnas_genotype g;
@@ -166,13 +180,8 @@ static void test_only_sampled_ops_run(void **state)
 
     /* GDAS' sampler hands out exactly the sampled cell's path */
     clnas_gdas gd;
-    memset(&gd, 0, sizeof gd);
-    gd.tau_max = gd.tau_min = 1.0;
-    gd.seed = 3;
-    gd.supernet = sn;
     clnas_alpha alpha;
-    assert_int_equal(clnas_alpha_init(&alpha, CLNAS_NB201_EDGES, CLNAS_NB201_OPS, 2, &err), CLNAS_OK);
-    assert_int_equal(clnas_gdas_epoch_begin(&gd, 0, 1, &err), CLNAS_OK);
+    gdas_begin(&gd, sn, 1.0, 3, &alpha, 2);
     for (int i = 0; i < 5; i++) {
         assert_int_equal(clnas_gdas_sample(&gd, &alpha, &m, &err), CLNAS_OK);
         for (int e = 0; e < CLNAS_NB201_EDGES; e++)
@@ -249,13 +258,8 @@ static void test_no_new_programs_after_warm_up(void **state)
         fail_msg("%s", err.message);
     const int warm = program_loads(fx);
     clnas_gdas gd;
-    memset(&gd, 0, sizeof gd);
-    gd.tau_max = gd.tau_min = 10.0;
-    gd.seed = 4;
-    gd.supernet = sn;
     clnas_alpha alpha;
-    assert_int_equal(clnas_alpha_init(&alpha, CLNAS_NB201_EDGES, CLNAS_NB201_OPS, 1, &err), CLNAS_OK);
-    assert_int_equal(clnas_gdas_epoch_begin(&gd, 0, 1, &err), CLNAS_OK);
+    gdas_begin(&gd, sn, 10.0, 4, &alpha, 1);
     for (int i = 0; i < 40; i++) {
         clnas_model *m = NULL;
         double loss;
