@@ -226,12 +226,11 @@ clnas_status clnas_supernet_evaluator_new(clnas_supernet *sn, const clnas_datase
                                           int bn_batches, uint64_t seed, const double *mean, const double *std,
                                           clnas_evaluator *out, clnas_error *err)
 {
-    if (!val || val->count == 0)
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
-                               "the supernet evaluator needs a validation split (dataset.validation_size > 0)");
-    supernet_eval *se = calloc(1, sizeof *se);
-    if (!se)
-        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    void *state = NULL;
+    clnas_status st = clnas_evaluator_state_new("supernet", val, sizeof(supernet_eval), &state, err);
+    if (st != CLNAS_OK)
+        return st;
+    supernet_eval *se = state;
     se->sn = sn;
     se->train = train;
     se->val = val;

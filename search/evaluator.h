@@ -2,8 +2,11 @@
 #ifndef CLNAS_EVALUATOR_H
 #define CLNAS_EVALUATOR_H
 
+#include <stddef.h>
+
 #include <cjson/cJSON.h>
 
+#include "clnas/data.h"
 #include "clnas/space.h"
 #include "clnas/status.h"
 
@@ -45,5 +48,10 @@ typedef struct clnas_evaluator {
 clnas_status clnas_table_evaluator_new(const char *path, clnas_evaluator *out, clnas_error *err);
 
 void clnas_evaluator_result_clear(clnas_evaluator_result *r);
+
+/* The start of an evaluator that scores on a validation split: refuses a missing or empty val naming the evaluator
+ * ("the <what> evaluator needs a validation split ..."), else *state gets size zeroed bytes. */
+clnas_status clnas_evaluator_state_new(const char *what, const clnas_dataset *val, size_t size, void **state,
+                                       clnas_error *err);
 
 #endif

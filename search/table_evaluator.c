@@ -31,6 +31,18 @@ void clnas_evaluator_result_clear(clnas_evaluator_result *r)
     r->fitness = NAN;
 }
 
+clnas_status clnas_evaluator_state_new(const char *what, const clnas_dataset *val, size_t size, void **state,
+                                       clnas_error *err)
+{
+    if (!val || val->count == 0)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "the %s evaluator needs a validation split (dataset.validation_size > 0)", what);
+    *state = calloc(1, size);
+    if (!*state)
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    return CLNAS_OK;
+}
+
 /* One accuracy per canonical class: the first row of the class in file order. */
 typedef struct class_row {
     uint64_t hash;

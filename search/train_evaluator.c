@@ -111,12 +111,13 @@ static const clnas_evaluator_iface train_evaluator_iface = {"train", evaluate, d
 clnas_status clnas_train_evaluator_new(clnas_device *dev, struct clnas_program_cache *cache,
                                        const clnas_train_evaluator_config *cfg, clnas_evaluator *out, clnas_error *err)
 {
-    if (!cfg->train || !cfg->val || cfg->val->count == 0)
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
-                               "the training evaluator needs a validation split (dataset.validation_size > 0)");
-    train_evaluator *te = calloc(1, sizeof *te);
-    if (!te)
-        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    void *state = NULL;
+    /* no training split counts as no validation split, as ever */
+    clnas_status st = clnas_evaluator_state_new("training", cfg->train ? cfg->val : NULL, sizeof(train_evaluator),
+                                                &state, err);
+    if (st != CLNAS_OK)
+        return st;
+    train_evaluator *te = state;
     te->dev = dev;
     te->cache = cache;
     te->cfg = *cfg;
