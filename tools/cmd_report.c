@@ -30,13 +30,11 @@ int cmd_report(int argc, char **argv)
     if (!dir)
         return cli_usage_error("report", "the run directory is required");
     char path[1100];
-    snprintf(path, sizeof path, "%s/journal.jsonl", dir);
     clnas_journal_entry *entries = NULL;
     int n = 0, torn = 0;
-    size_t good = 0;
     clnas_error err;
     clnas_error_clear(&err);
-    if (clnas_journal_read(path, &entries, &n, &torn, &good, &err) != CLNAS_OK)
+    if (search_view_read_journal(dir, path, sizeof path, &entries, &n, &torn, &err) != CLNAS_OK)
         return cli_fail(&err);
     if (n == 0) {
         fprintf(stderr, "clnas: %s holds no trials\n", path);

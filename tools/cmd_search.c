@@ -68,12 +68,10 @@ static void closing(const clnas_run_outcome *o, const clnas_search_config *cfg)
         return;
     }
     char path[1100];
-    snprintf(path, sizeof path, "%s/journal.jsonl", dir);
     clnas_journal_entry *entries = NULL;
     int n = 0, torn = 0;
-    size_t good = 0;
     clnas_error err;
-    if (clnas_journal_read(path, &entries, &n, &torn, &good, &err) == CLNAS_OK) {
+    if (search_view_read_journal(dir, path, sizeof path, &entries, &n, &torn, &err) == CLNAS_OK) {
         if (o->kind == CLNAS_RUN_SPOS)
             printf("\ntop %d architectures by supernet fitness (retrain them: clnas train --arch ARCH):\n", o->top_k);
         search_view_top(entries, n, o->kind == CLNAS_RUN_SPOS ? o->top_k : 10);

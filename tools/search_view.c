@@ -71,3 +71,13 @@ void search_view_top(const clnas_journal_entry *entries, int count, int k)
     }
     free(best);
 }
+
+clnas_status search_view_read_journal(const char *dir, char *path, size_t cap, clnas_journal_entry **entries, int *n,
+                                      int *torn, clnas_error *err)
+{
+    snprintf(path, cap, "%s/journal.jsonl", dir);
+    size_t good = 0;
+    *entries = NULL;
+    *n = *torn = 0;
+    return clnas_journal_read(path, entries, n, torn, &good, err);
+}

@@ -8,5 +8,8 @@
 void search_view_trial(const clnas_trials_progress *p, void *user);
 /* Prints the top `k` distinct architectures (by canonical hash) of a journal. */
 void search_view_top(const clnas_journal_entry *entries, int count, int k);
+/* Reads a run directory's journal, <dir>/journal.jsonl (its path into path), as clnas_journal_read does. */
+clnas_status search_view_read_journal(const char *dir, char *path, size_t cap, clnas_journal_entry **entries, int *n,
+                                      int *torn, clnas_error *err);
 
 #endif
