@@ -133,3 +133,25 @@ int cli_seed(const char *text, uint64_t *out)
     *out = (uint64_t)v;
     return 0;
 }
+
+int cli_seed_opt(int argc, char **argv, int *i, uint64_t *seed)
+{
+    const char *value;
+    int m = cli_opt(argc, argv, i, "--seed", &value);
+    if (m <= 0)
+        return m;
+    return cli_seed(value, seed) != 0 ? -1 : 1;
+}
+
+int cli_subcommand_help(int argc, char **argv, const char *usage)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    if (cli_is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    return -1;
+}

@@ -33,6 +33,12 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 int cli_is_help(const char *arg);
 /* A --seed value: a decimal integer from 0 to 2^64-1, digits only; prints the error and returns -1 otherwise. */
 int cli_seed(const char *text, uint64_t *out);
+/* --seed N at argv[*i] (cli_opt, then cli_seed): 1 when *seed was read, 0 when argv[*i] is not --seed, -1 when the
+ * value is missing or bad (message printed). */
+int cli_seed_opt(int argc, char **argv, int *i, uint64_t *seed);
+/* The start of a command with subcommands: without one, usage to stderr and 2; for help, usage to stdout and 0;
+ * -1 when argv[1] is to be looked up as a subcommand. */
+int cli_subcommand_help(int argc, char **argv, const char *usage);
 
 /* From now on Ctrl-C and SIGTERM set the returned flag (long commands poll it and stop after the step or trial
  * in progress, keeping what is written) instead of killing the process; release restores the defaults. */

@@ -213,8 +213,8 @@ static int space_sample(int argc, char **argv)
         if ((m = cli_opt(argc, argv, &i, "--count", &value)) != 0) {
             if (m < 0 || cli_int("--count", value, 0, INT_MAX, &count) != 0)
                 return 2;
-        } else if ((m = cli_opt(argc, argv, &i, "--seed", &value)) != 0) {
-            if (m < 0 || cli_seed(value, &seed) != 0)
+        } else if ((m = cli_seed_opt(argc, argv, &i, &seed)) != 0) {
+            if (m < 0)
                 return 2;
         } else {
             return cli_usage_error("space sample", "unexpected argument '%s'", argv[i]);
@@ -236,14 +236,13 @@ static int space_mutate(int argc, char **argv)
     const char *arch = NULL;
     uint64_t seed = DEFAULT_SEED;
     for (int i = 1; i < argc; i++) {
-        const char *value;
         int m;
         if (cli_is_help(argv[i])) {
             fputs(mutate_help, stdout);
             return 0;
         }
-        if ((m = cli_opt(argc, argv, &i, "--seed", &value)) != 0) {
-            if (m < 0 || cli_seed(value, &seed) != 0)
+        if ((m = cli_seed_opt(argc, argv, &i, &seed)) != 0) {
+            if (m < 0)
                 return 2;
         } else if (argv[i][0] == '-') {
             return cli_usage_error("space mutate", "unknown option '%s'", argv[i]);
@@ -329,14 +328,9 @@ int cmd_space(int argc, char **argv)
         {"mutate", space_mutate},
         {"nb201-classes", space_nb201_classes},
     };
-    if (argc < 2) {
-        fputs(usage_text, stderr);
-        return 2;
-    }
-    if (cli_is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
-        fputs(usage_text, stdout);
-        return 0;
-    }
+    int rc = cli_subcommand_help(argc, argv, usage_text);
+    if (rc >= 0)
+        return rc;
     for (size_t i = 0; i < sizeof subcommands / sizeof subcommands[0]; i++)
         if (strcmp(argv[1], subcommands[i].name) == 0)
             return subcommands[i].fn(argc - 1, argv + 1);

@@ -95,8 +95,8 @@ static int table_generate(int argc, char **argv)
             fputs(generate_help, stdout);
             return 0;
         }
-        if ((m = cli_opt(argc, argv, &i, "--seed", &value)) != 0) {
-            if (m < 0 || cli_seed(value, &seed) != 0)
+        if ((m = cli_seed_opt(argc, argv, &i, &seed)) != 0) {
+            if (m < 0)
                 return 2;
         } else if ((m = cli_opt(argc, argv, &i, "--noise", &value)) != 0) {
             if (m < 0 || cli_double("--noise", value, 0.0, 1.0, &noise) != 0)
@@ -121,14 +121,9 @@ static int table_generate(int argc, char **argv)
 
 int cmd_table(int argc, char **argv)
 {
-    if (argc < 2) {
-        fputs(usage_text, stderr);
-        return 2;
-    }
-    if (cli_is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
-        fputs(usage_text, stdout);
-        return 0;
-    }
+    int rc = cli_subcommand_help(argc, argv, usage_text);
+    if (rc >= 0)
+        return rc;
     if (strcmp(argv[1], "generate") == 0)
         return table_generate(argc - 1, argv + 1);
     return cli_usage_error("table", "unknown subcommand '%s' (generate)", argv[1]);
