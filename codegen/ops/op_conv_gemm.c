@@ -18,13 +18,24 @@ static void conv_sig(clnas_gemm_desc *g, const char *op, const clnas_conv_params
              accum);
 }
 
-/* Empties g and, where the convolution has a GEMM form, finds the three slots named (inputs, then the output):
- * 1 to go on and build the steps, 0 to return *st (CLNAS_OK with g empty where there is no GEMM form). */
-static int conv_desc_begin(int has_gemm, const clnas_kernel_desc *kd, const char *const names[3], clnas_gemm_desc *g,
-                           int s[3], clnas_status *st, clnas_error *err)
+/* What the steps are built from: the three slots named (inputs, then the output) and the sizes as size_t. */
+typedef struct conv_view {
+    int s[3];
+    size_t n, ci, co, hw;
+} conv_view;
+
+/* Empties g and, where the convolution has a GEMM form, finds its slots and sizes into *cv: 1 to go on and build
+ * the steps, 0 to return *st (CLNAS_OK with g empty where there is no GEMM form). */
+static int conv_desc_begin(int has_gemm, const clnas_conv_params *p, const clnas_kernel_desc *kd,
+                           const char *const names[3], clnas_gemm_desc *g, conv_view *cv, clnas_status *st,
+                           clnas_error *err)
 {
     memset(g, 0, sizeof *g);
-    *st = has_gemm ? clnas_gemm_find_slots(kd, names, 3, s, err) : CLNAS_OK;
+    *st = has_gemm ? clnas_gemm_find_slots(kd, names, 3, cv->s, err) : CLNAS_OK;
+    cv->n = (size_t)p->n;
+    cv->ci = (size_t)p->ci;
+    cv->co = (size_t)p->co;
+    cv->hw = (size_t)p->h * (size_t)p->w;
     return has_gemm && *st == CLNAS_OK;
 }
 
@@ -43,72 +54,71 @@ clnas_status clnas_gemm_desc_conv_fwd(const clnas_conv_params *p, const clnas_ke
                                       clnas_gemm_desc *g, clnas_error *err)
 {
     static const char *const names[] = {"x", "w", "y"};
-    int s[3];
+    conv_view cv;
     clnas_status st;
     /* no GEMM form with the ReLU folded in, nor accumulating through convgemm (it overwrites its result) */
-    if (!conv_desc_begin(!p->relu_in && (pointwise(p) || !p->accum), kd, names, g, s, &st, err))
+    if (!conv_desc_begin(!p->relu_in && (pointwise(p) || !p->accum), p, kd, names, g, &cv, &st, err))
         return st;
-    size_t n = (size_t)p->n, ci = (size_t)p->ci, co = (size_t)p->co, hw = (size_t)p->h * (size_t)p->w;
     clnas_gemm_step *mm = &g->step[0];
     if (pointwise(p)) {
         /* Y_n[co x hw] (=/+=) W[co x ci] * X_n[ci x hw], the same W for every image */
-        *mm = clnas_gemm_step_make(CLNAS_GEMM_ROUTINE_GEMM_STRIDED_BATCHED, co, hw, ci, n, p->accum ? 1.0 : 0.0);
-        mm->a = clnas_gemm_slot_operand(s[1], ci, 0);
-        mm->b = clnas_gemm_slot_operand(s[0], hw, ci * hw);
-        mm->c = clnas_gemm_slot_operand(s[2], hw, co * hw);
+        *mm = clnas_gemm_step_make(CLNAS_GEMM_ROUTINE_GEMM_STRIDED_BATCHED, cv.co, cv.hw, cv.ci, cv.n,
+                                   p->accum ? 1.0 : 0.0);
+        mm->a = clnas_gemm_slot_operand(cv.s[1], cv.ci, 0);
+        mm->b = clnas_gemm_slot_operand(cv.s[0], cv.hw, cv.ci * cv.hw);
+        mm->c = clnas_gemm_slot_operand(cv.s[2], cv.hw, cv.co * cv.hw);
     } else {
-        *mm = clnas_gemm_step_make(CLNAS_GEMM_ROUTINE_CONVGEMM, 0, 0, 0, n, 0.0);
-        mm->conv = (clnas_gemm_conv){ci, (size_t)p->h, (size_t)p->w, (size_t)p->ksize, (size_t)p->pad,
-                                     (size_t)p->stride, co};
-        mm->a = clnas_gemm_slot_operand(s[0], 0, 0);
-        mm->b = clnas_gemm_slot_operand(s[1], 0, 0);
-        mm->c = clnas_gemm_slot_operand(s[2], 0, 0);
+        *mm = clnas_gemm_step_make(CLNAS_GEMM_ROUTINE_CONVGEMM, 0, 0, 0, cv.n, 0.0);
+        mm->conv = (clnas_gemm_conv){cv.ci, (size_t)p->h, (size_t)p->w, (size_t)p->ksize, (size_t)p->pad,
+                                     (size_t)p->stride, cv.co};
+        mm->a = clnas_gemm_slot_operand(cv.s[0], 0, 0);
+        mm->b = clnas_gemm_slot_operand(cv.s[1], 0, 0);
+        mm->c = clnas_gemm_slot_operand(cv.s[2], 0, 0);
     }
-    return conv_desc_end(g, 1, s[2], "conv_fwd", p, fp64, p->accum);
+    return conv_desc_end(g, 1, cv.s[2], "conv_fwd", p, fp64, p->accum);
 }
 
 clnas_status clnas_gemm_desc_conv_bwd_data(const clnas_conv_params *p, const clnas_kernel_desc *kd, int fp64,
                                            clnas_gemm_desc *g, clnas_error *err)
 {
     static const char *const names[] = {"dy", "w", "dx"};
-    int s[3];
+    conv_view cv;
     clnas_status st;
-    if (!conv_desc_begin(pointwise(p), kd, names, g, s, &st, err))
+    if (!conv_desc_begin(pointwise(p), p, kd, names, g, &cv, &st, err))
         return st;
-    size_t n = (size_t)p->n, ci = (size_t)p->ci, co = (size_t)p->co, hw = (size_t)p->h * (size_t)p->w;
     /* dX_n[ci x hw] (=/+=) W^T (W is stored [co][ci]) * dY_n[co x hw] */
     clnas_gemm_step *mm = &g->step[0];
-    *mm = clnas_gemm_step_make(CLNAS_GEMM_ROUTINE_GEMM_STRIDED_BATCHED, ci, hw, co, n, p->accum ? 1.0 : 0.0);
+    *mm = clnas_gemm_step_make(CLNAS_GEMM_ROUTINE_GEMM_STRIDED_BATCHED, cv.ci, cv.hw, cv.co, cv.n,
+                               p->accum ? 1.0 : 0.0);
     mm->trans_a = 1;
-    mm->a = clnas_gemm_slot_operand(s[1], ci, 0);
-    mm->b = clnas_gemm_slot_operand(s[0], hw, co * hw);
-    mm->c = clnas_gemm_slot_operand(s[2], hw, ci * hw);
-    return conv_desc_end(g, 1, s[2], "conv_bwd_data", p, fp64, p->accum);
+    mm->a = clnas_gemm_slot_operand(cv.s[1], cv.ci, 0);
+    mm->b = clnas_gemm_slot_operand(cv.s[0], cv.hw, cv.co * cv.hw);
+    mm->c = clnas_gemm_slot_operand(cv.s[2], cv.hw, cv.ci * cv.hw);
+    return conv_desc_end(g, 1, cv.s[2], "conv_bwd_data", p, fp64, p->accum);
 }
 
 clnas_status clnas_gemm_desc_conv_bwd_filter(const clnas_conv_params *p, const clnas_kernel_desc *kd, int fp64,
                                              clnas_gemm_desc *g, clnas_error *err)
 {
     static const char *const names[] = {"dy", "x", "dw"};
-    int s[3];
+    conv_view cv;
     clnas_status st;
-    if (!conv_desc_begin(pointwise(p), kd, names, g, s, &st, err))
+    if (!conv_desc_begin(pointwise(p), p, kd, names, g, &cv, &st, err))
         return st;
-    size_t n = (size_t)p->n, ci = (size_t)p->ci, co = (size_t)p->co, hw = (size_t)p->h * (size_t)p->w;
     /* S_n[co x ci] = dY_n[co x hw] * X_n^T (X_n is stored [ci][hw]), one matrix per image in scratch ... */
     clnas_gemm_step *mm = &g->step[0];
-    *mm = clnas_gemm_step_make(CLNAS_GEMM_ROUTINE_GEMM_STRIDED_BATCHED, co, ci, hw, n, 0.0);
+    *mm = clnas_gemm_step_make(CLNAS_GEMM_ROUTINE_GEMM_STRIDED_BATCHED, cv.co, cv.ci, cv.hw, cv.n, 0.0);
     mm->trans_b = 1;
-    mm->a = clnas_gemm_slot_operand(s[0], hw, co * hw);
-    mm->b = clnas_gemm_slot_operand(s[1], hw, ci * hw);
-    mm->c = clnas_gemm_buffer_operand(CLNAS_GEMM_SRC_SCRATCH, ci, co * ci);
+    mm->a = clnas_gemm_slot_operand(cv.s[0], cv.hw, cv.co * cv.hw);
+    mm->b = clnas_gemm_slot_operand(cv.s[1], cv.hw, cv.ci * cv.hw);
+    mm->c = clnas_gemm_buffer_operand(CLNAS_GEMM_SRC_SCRATCH, cv.ci, cv.co * cv.ci);
     /* ... then dW[1 x co*ci] = ones[1 x n] * S[n x co*ci]: a fixed-order sum over the batch (no atomics) */
     clnas_gemm_step *sum = &g->step[1];
-    *sum = clnas_gemm_step_make(CLNAS_GEMM_ROUTINE_GEMM, 1, co * ci, n, 1, 0.0);
-    sum->a = clnas_gemm_buffer_operand(CLNAS_GEMM_SRC_ONES, n, 0);
-    sum->b = clnas_gemm_buffer_operand(CLNAS_GEMM_SRC_SCRATCH, co * ci, 0);
-    sum->c = clnas_gemm_slot_operand(s[2], co * ci, 0);
-    g->scratch_elems = n * co * ci;
-    g->ones_elems = n;
-    return conv_desc_end(g, 2, s[2], "conv_bwd_filter", p, fp64, 0);
+    *sum = clnas_gemm_step_make(CLNAS_GEMM_ROUTINE_GEMM, 1, cv.co * cv.ci, cv.n, 1, 0.0);
+    sum->a = clnas_gemm_buffer_operand(CLNAS_GEMM_SRC_ONES, cv.n, 0);
+    sum->b = clnas_gemm_buffer_operand(CLNAS_GEMM_SRC_SCRATCH, cv.co * cv.ci, 0);
+    sum->c = clnas_gemm_slot_operand(cv.s[2], cv.co * cv.ci, 0);
+    g->scratch_elems = cv.n * cv.co * cv.ci;
+    g->ones_elems = cv.n;
+    return conv_desc_end(g, 2, cv.s[2], "conv_bwd_filter", p, fp64, 0);
 }
