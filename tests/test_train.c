@@ -57,9 +57,9 @@ static void test_loss_falls_and_weights_round_trip(void **state)
     clnas_device *dev = f->dev;
     struct clnas_program_cache *cache = f->cache;
     clnas_net_config cfg;
-    small_net_config(&cfg,
-                     "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|skip_connect~0|avg_pool_3x3~1|nor_conv_3x3~2|", 4,
-                     1, 32, SIDE);
+    small_net_config(&cfg, "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|skip_connect~0|"
+                           "avg_pool_3x3~1|nor_conv_3x3~2|",
+                     4, 1, 32, SIDE);
     clnas_error err;
     clnas_dataset train, test;
     make_task(&train, 1024, 1);
