@@ -93,22 +93,22 @@ static void check_lookups(clnas_evaluator *ev)
     assert_true(isnan(r.fitness));
 }
 
-static void test_csv_table(void **state)
+/* The table `text` written to `name` and opened answers check_lookups. */
+static void check_table(void **state, const char *name, const char *text)
 {
-    const char *path = write_file(*state, "t.csv",
-                                  "arch,accuracy\r\n" ARCH_A ",0.9132\r\n" ARCH_B ",0.5\n\n" ARCH_C ",0\n");
-    clnas_evaluator ev = open_ok(path);
+    clnas_evaluator ev = open_ok(write_file(*state, name, text));
     check_lookups(&ev);
     ev.iface->destroy(ev.state);
 }
 
+static void test_csv_table(void **state)
+{
+    check_table(state, "t.csv", "arch,accuracy\r\n" ARCH_A ",0.9132\r\n" ARCH_B ",0.5\n\n" ARCH_C ",0\n");
+}
+
 static void test_json_table(void **state)
 {
-    const char *path = write_file(*state, "t.json",
-                                  "\n {\"" ARCH_A "\": 0.9132,\n  \"" ARCH_B "\": 0.5, \"" ARCH_C "\": 0}\n");
-    clnas_evaluator ev = open_ok(path);
-    check_lookups(&ev);
-    ev.iface->destroy(ev.state);
+    check_table(state, "t.json", "\n {\"" ARCH_A "\": 0.9132,\n  \"" ARCH_B "\": 0.5, \"" ARCH_C "\": 0}\n");
 }
 
 /* A cell the table lacks is looked up by canonical hash: an isomorphic cell's row answers for it. */
