@@ -202,16 +202,9 @@ static clnas_status evaluate(void *state, const clnas_genotype *arch, clnas_eval
     if (st == CLNAS_OK)
         st = clnas_evaluate(path, se->val, se->mean, se->std, &acc, &loss, &trial_err);
     out->seconds = clnas_clock_seconds() - t0;
-    if (st == CLNAS_OK) {
-        out->status = CLNAS_TRIAL_OK;
-        out->fitness = acc;
-        out->extra = cJSON_CreateObject();
-        cJSON_AddNumberToObject(out->extra, "val_loss", loss);
+    /* no step above returns CLNAS_ERR_DIVERGED, so a failure stays a failed trial */
+    if (clnas_evaluator_result_end(out, st, acc, loss, &trial_err))
         cJSON_AddNumberToObject(out->extra, "bn_recalibration_seconds", t_bn);
-    } else {
-        out->status = CLNAS_TRIAL_FAILED;
-        snprintf(out->error, sizeof out->error, "%s", trial_err.message);
-    }
     return CLNAS_OK;
 }
 

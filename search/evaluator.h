@@ -51,6 +51,12 @@ void clnas_evaluator_result_clear(clnas_evaluator_result *r);
 
 /* The start of an evaluator that scores on a validation split: refuses a missing or empty val naming the evaluator
  * ("the <what> evaluator needs a validation split ..."), else *state gets size zeroed bytes. */
+/* Ends an evaluation: st CLNAS_OK makes an ok trial of fitness `accuracy` whose extra starts with val_loss (1: the
+ * caller adds its own keys after it); else a diverged (CLNAS_ERR_DIVERGED) or failed trial with trial_err's
+ * message (0). */
+int clnas_evaluator_result_end(clnas_evaluator_result *out, clnas_status st, double accuracy, double val_loss,
+                               const clnas_error *trial_err);
+
 clnas_status clnas_evaluator_state_new(const char *what, const clnas_dataset *val, size_t size, void **state,
                                        clnas_error *err);
 

@@ -31,6 +31,21 @@ void clnas_evaluator_result_clear(clnas_evaluator_result *r)
     r->fitness = NAN;
 }
 
+int clnas_evaluator_result_end(clnas_evaluator_result *out, clnas_status st, double accuracy, double val_loss,
+                               const clnas_error *trial_err)
+{
+    if (st != CLNAS_OK) {
+        out->status = st == CLNAS_ERR_DIVERGED ? CLNAS_TRIAL_DIVERGED : CLNAS_TRIAL_FAILED;
+        snprintf(out->error, sizeof out->error, "%s", trial_err->message);
+        return 0;
+    }
+    out->status = CLNAS_TRIAL_OK;
+    out->fitness = accuracy;
+    out->extra = cJSON_CreateObject();
+    cJSON_AddNumberToObject(out->extra, "val_loss", val_loss);
+    return 1;
+}
+
 clnas_status clnas_evaluator_state_new(const char *what, const clnas_dataset *val, size_t size, void **state,
                                        clnas_error *err)
 {

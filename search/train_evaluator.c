@@ -82,18 +82,11 @@ static clnas_status evaluate(void *state, const clnas_genotype *arch, clnas_eval
     if (rec != CLNAS_OK)
         return rec;
     out->seconds = clnas_clock_seconds() - t0;
-    if (st == CLNAS_OK) {
-        out->status = CLNAS_TRIAL_OK;
-        out->fitness = acc;
-        out->extra = cJSON_CreateObject();
-        cJSON_AddNumberToObject(out->extra, "val_loss", loss);
+    if (clnas_evaluator_result_end(out, st, acc, loss, &trial_err)) {
         cJSON_AddNumberToObject(out->extra, "train_loss", res.final_loss);
         cJSON_AddNumberToObject(out->extra, "compile_seconds", t_compile);
         cJSON_AddNumberToObject(out->extra, "train_seconds", res.seconds);
         cJSON_AddNumberToObject(out->extra, "train_images_per_second", res.train_images_per_second);
-    } else {
-        out->status = st == CLNAS_ERR_DIVERGED ? CLNAS_TRIAL_DIVERGED : CLNAS_TRIAL_FAILED;
-        snprintf(out->error, sizeof out->error, "%s", trial_err.message);
     }
     return CLNAS_OK;
 }
