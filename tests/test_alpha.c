@@ -60,6 +60,43 @@ static void test_init_is_small_and_seeded(void **unused)
     assert_int_equal(clnas_alpha_init(&bad, NE, CLNAS_ARCH_MAX_OPS + 1, 1, &err), CLNAS_ERR_INVALID_ARG);
 }
 
+/* The op weights some function makes of alpha q, into w[NE * NO]; tau is the Gumbel temperature where it takes one. */
+typedef void (*weights_fn)(const clnas_alpha *q, double tau, double *w);
+
+/* dL/dalpha[e][k] by central differences with step h, for L = sum c * w(alpha). */
+static double central_difference(const clnas_alpha *p, int e, int k, double h, const double *c, weights_fn weights,
+                                 double tau)
+{
+    double loss[2];
+    for (int s = 0; s < 2; s++) {
+        clnas_alpha q = *p;
+        q.alpha[e][k] += s ? -h : h;
+        double w[NE * NO];
+        weights(&q, tau, w);
+        loss[s] = 0.0;
+        for (int i = 0; i < NE * NO; i++)
+            loss[s] += c[i] * w[i];
+    }
+    return (loss[0] - loss[1]) / (2 * h);
+}
+
+static void softmax_weights(const clnas_alpha *q, double tau, double *w)
+{
+    (void)tau;
+    clnas_error err = {0};
+    assert_int_equal(clnas_alpha_softmax(q, w, &err), CLNAS_OK);
+}
+
+/* The Gumbel soft weights with the noise held fixed (seed 17). */
+static void gumbel_weights(const clnas_alpha *q, double tau, double *w)
+{
+    clnas_error err = {0};
+    int ch[NE];
+    clnas_rng r2;
+    clnas_rng_seed(&r2, 17);
+    assert_int_equal(clnas_alpha_gumbel_sample(q, &r2, tau, ch, w, &err), CLNAS_OK);
+}
+
 /* L = sum c * softmax(alpha) with random c; dL/dalpha by the backward against central differences. */
 static void test_softmax_backward_matches_finite_differences(void **unused)
 {
@@ -82,17 +119,7 @@ static void test_softmax_backward_matches_finite_differences(void **unused)
     const double h = 1e-6;
     for (int e = 0; e < NE; e++)
         for (int k = 0; k < NO; k++) {
-            double loss[2];
-            for (int s = 0; s < 2; s++) {
-                clnas_alpha q = p;
-                q.alpha[e][k] += s ? -h : h;
-                double pr[NE * NO];
-                assert_int_equal(clnas_alpha_softmax(&q, pr, &err), CLNAS_OK);
-                loss[s] = 0.0;
-                for (int i = 0; i < NE * NO; i++)
-                    loss[s] += c[i] * pr[i];
-            }
-            const double fd = (loss[0] - loss[1]) / (2 * h);
+            const double fd = central_difference(&p, e, k, h, c, softmax_weights, 0.0);
             if (fabs(fd - dalpha[e * NO + k]) > 1e-8)
                 fail_msg("dalpha[%d][%d] = %.12g, finite difference %.12g", e, k, dalpha[e * NO + k], fd);
         }
@@ -123,20 +150,7 @@ static void test_gumbel_backward_matches_finite_differences(void **unused)
         const double h = 1e-6;
         for (int e = 0; e < NE; e++)
             for (int k = 0; k < NO; k++) {
-                double loss[2];
-                for (int s = 0; s < 2; s++) {
-                    clnas_alpha q = p;
-                    q.alpha[e][k] += s ? -h : h;
-                    double sf[NE * NO];
-                    int ch[NE];
-                    clnas_rng r2;
-                    clnas_rng_seed(&r2, 17);
-                    assert_int_equal(clnas_alpha_gumbel_sample(&q, &r2, tau, ch, sf, &err), CLNAS_OK);
-                    loss[s] = 0.0;
-                    for (int i = 0; i < NE * NO; i++)
-                        loss[s] += c[i] * sf[i];
-                }
-                const double fd = (loss[0] - loss[1]) / (2 * h);
+                const double fd = central_difference(&p, e, k, h, c, gumbel_weights, tau);
                 if (fabs(fd - dalpha[e * NO + k]) > 1e-7 * fmax(1.0, fabs(fd)))
                     fail_msg("tau %g: dalpha[%d][%d] = %.12g, finite difference %.12g", tau, e, k,
                              dalpha[e * NO + k], fd);
