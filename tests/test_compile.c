@@ -252,29 +252,26 @@ static char *make_temp_dir(void)
     return dir;
 }
 
-static int count_suffix(const char *dir, const char *suffix)
+static int ends_with(const char *name, const char *suffix)
 {
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    int n = 0;
-    size_t ls = strlen(suffix);
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        size_t len = strlen(e->d_name);
-        n += len > ls && strcmp(e->d_name + len - ls, suffix) == 0;
-    }
-    closedir(d);
-    return n;
+    size_t len = strlen(name), ls = strlen(suffix);
+    return len > ls && strcmp(name + len - ls, suffix) == 0;
 }
 
-static int count_containing(const char *dir, const char *part)
+static int contains(const char *name, const char *part)
+{
+    return strstr(name, part) != NULL;
+}
+
+/* How many entries of dir (. and .. included) match(name, arg). */
+static int count_entries(const char *dir, int (*match)(const char *name, const char *arg), const char *arg)
 {
     DIR *d = opendir(dir);
     assert_non_null(d);
     int n = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL)
-        n += strstr(e->d_name, part) != NULL;
+        n += match(e->d_name, arg);
     closedir(d);
     return n;
 }
@@ -291,8 +288,8 @@ static void test_write_dir(void **state)
     if (clnas_plan_write_dir(plan, dir, &err) != CLNAS_OK)
         fail_msg("write: %s", err.message);
 
-    assert_int_equal(count_suffix(dir, ".cl"), plan->nprograms);
-    assert_int_equal(count_containing(dir, ".tmp"), 0); /* no temporary file is left behind */
+    assert_int_equal(count_entries(dir, ends_with, ".cl"), plan->nprograms);
+    assert_int_equal(count_entries(dir, contains, ".tmp"), 0); /* no temporary file is left behind */
     for (int p = 0; p < plan->nprograms; p++) {
         char file[128];
         assert_int_equal(clnas_plan_program_file(plan, p, file, sizeof file, &err), CLNAS_OK);
