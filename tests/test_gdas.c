@@ -35,7 +35,7 @@
 static clnas_supernet *supernet_ok(device_fixture *fx, int fp64)
 {
     clnas_net_config cfg = supernet_gdas_config(fp64, BATCH, HW);
-    return supernet_new_ok(fx, &cfg, 8);
+    return supernet_new_ok(fx, &cfg, 8, 5);
 }
 
 /* The edge weights as GDAS' forward sees them with alpha moved to `alpha` and the noise fixed: the sampled op's

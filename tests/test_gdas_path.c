@@ -34,7 +34,7 @@ static const char *const ALL_LIVE = "|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3
 static clnas_supernet *supernet_ok(device_fixture *fx, int fp64, int max_paths)
 {
     clnas_net_config cfg = supernet_gdas_config(fp64, BATCH, HW);
-    return supernet_new_ok(fx, &cfg, max_paths);
+    return supernet_new_ok(fx, &cfg, max_paths, 5);
 }
 
 /* A GDAS sampler over sn at a fixed temperature tau with Gumbel noise from seed, its one epoch begun, and a fresh

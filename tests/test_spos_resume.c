@@ -15,6 +15,7 @@
 #include "device_fixture.h"
 #include "scratch_dir.h"
 #include "small_net.h"
+#include "supernet_arena.h"
 #include "spos.h"
 #include "supernet.h"
 
@@ -38,15 +39,7 @@ static clnas_supernet *new_supernet(device_fixture *f, uint64_t seed)
 {
     clnas_net_config c;
     small_net_config(&c, NULL, 4, 1, 8, SIDE);
-    clnas_edge_op_set op_set;
-    clnas_edge_op_set_all(&op_set);
-    clnas_supernet *sn = NULL;
-    clnas_error err;
-    clnas_error_clear(&err);
-    if (clnas_supernet_new(f->dev, f->cache, &c, &op_set, 4, NULL, &sn, &err) != CLNAS_OK ||
-        clnas_supernet_init(sn, seed, &err) != CLNAS_OK)
-        fail_msg("%s", err.message);
-    return sn;
+    return supernet_new_ok(f, &c, 4, seed);
 }
 
 typedef struct stopper {

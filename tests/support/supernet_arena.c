@@ -31,14 +31,14 @@ clnas_net_config supernet_gdas_config(int fp64, int batch, int hw)
     return cfg;
 }
 
-clnas_supernet *supernet_new_ok(device_fixture *fx, const clnas_net_config *cfg, int max_paths)
+clnas_supernet *supernet_new_ok(device_fixture *fx, const clnas_net_config *cfg, int max_paths, uint64_t seed)
 {
     clnas_edge_op_set op_set;
     clnas_edge_op_set_all(&op_set);
     clnas_supernet *sn = NULL;
     clnas_error err;
     if (clnas_supernet_new(fx->dev, fx->cache, cfg, &op_set, max_paths, NULL, &sn, &err) != CLNAS_OK ||
-        clnas_supernet_init(sn, 5, &err) != CLNAS_OK)
+        clnas_supernet_init(sn, seed, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
     return sn;
 }
