@@ -135,3 +135,34 @@ clnas_status clnas_dirs_make(const char *path, clnas_error *err)
     free(buf);
     return st;
 }
+
+clnas_status clnas_file_check_writable(const char *path, clnas_error *err)
+{
+    if (!path[0])
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "an empty file name cannot be written");
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot write: %s", path,
+                               S_ISDIR(st.st_mode) ? "it is a directory" : "it is not a regular file");
+    size_t n = strlen(path);
+    char *dir = malloc(n + 2);
+    if (!dir)
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "%s: out of memory", path);
+    memcpy(dir, path, n + 1);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        strcpy(dir, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+    clnas_status status = CLNAS_OK;
+    if (stat(dir, &st) != 0)
+        status = clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot write: directory %s: %s", path, dir, strerror(errno));
+    else if (!S_ISDIR(st.st_mode))
+        status = clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot write: %s is not a directory", path, dir);
+    else if (access(dir, W_OK) != 0)
+        status = clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot write: directory %s: %s", path, dir, strerror(errno));
+    free(dir);
+    return status;
+}

@@ -23,6 +23,11 @@ clnas_status clnas_file_write_atomic(const char *path, clnas_file_writer write, 
 /* clnas_file_write_atomic of a byte range. */
 clnas_status clnas_file_write_bytes_atomic(const char *path, const void *data, size_t size, clnas_error *err);
 
+/* Whether path can be written later by clnas_file_write_atomic, checked before long work starts: its directory
+ * exists, is a directory and is writable, and path itself is absent or a regular file (a directory, device or FIFO
+ * under that name is refused: the atomic rename would replace it). err names the file and the reason. */
+clnas_status clnas_file_check_writable(const char *path, clnas_error *err);
+
 /* mkdir -p: creates every missing directory of path; an existing directory is fine. err names the directory that
  * could not be made and why. */
 clnas_status clnas_dirs_make(const char *path, clnas_error *err);

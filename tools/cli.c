@@ -101,18 +101,30 @@ static void on_interrupt(int sig)
     interrupted = 1;
 }
 
+/* sigaction, not signal(): under strict C11 with _POSIX_C_SOURCE, glibc's signal() has System V semantics and
+ * resets the handler after the first signal, so a second Ctrl-C killed the program in the middle of what the
+ * first one let it finish (`clnas train`'s test pass and files). */
+static void set_interrupt_handler(void (*handler)(int))
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 volatile int *cli_catch_interrupt(void)
 {
     interrupted = 0;
-    signal(SIGINT, on_interrupt);
-    signal(SIGTERM, on_interrupt);
+    set_interrupt_handler(on_interrupt);
     return &interrupted;
 }
 
 void cli_release_interrupt(void)
 {
-    signal(SIGINT, SIG_DFL);
-    signal(SIGTERM, SIG_DFL);
+    set_interrupt_handler(SIG_DFL);
 }
 
 int cli_is_help(const char *arg)

@@ -216,15 +216,17 @@ static clnas_status train_and_test(const train_args *a, const train_data *d, cln
         (a->init ? clnas_model_load(*model, a->init, err) : clnas_model_init(*model, (uint64_t)a->seed, err))
             != CLNAS_OK)
         return err->status;
+    /* From "kernels ready" on, Ctrl-C stops training after the step in progress; the handler stays until the program
+     * exits, so a Ctrl-C during the test pass lets the test finish instead of losing
+     * a finished training's weights and result. */
+    opt.stop = cli_catch_interrupt();
     clnas_program_cache_stats cs;
     clnas_program_cache_stats_get(cache, &cs);
     fprintf(stderr, "clnas: %ld parameters; kernels ready (%d built, %d from disk, %.1f s)\n",
             clnas_model_param_count(*model), cs.builds, cs.disk_hits, cs.build_seconds);
     if (!a->quiet)
         opt.progress = print_progress;
-    opt.stop = cli_catch_interrupt();
     clnas_status st = clnas_train(*model, d->train_data, &opt, &o->res, err);
-    cli_release_interrupt();
     if (st != CLNAS_OK)
         return st;
     if (o->res.stopped)
@@ -294,6 +296,11 @@ int cmd_train(int argc, char **argv)
         return rc;
     clnas_error err;
     clnas_error_clear(&err);
+    /* The output files are checked before the data, the kernels and the training: a path that cannot be written
+     * fails now, not after the whole run (the files are still written atomically at the end). */
+    if ((a.save && clnas_file_check_writable(a.save, &err) != CLNAS_OK) ||
+        (a.result_path && clnas_file_check_writable(a.result_path, &err) != CLNAS_OK))
+        return cli_fail(&err);
     train_data d;
     if (load_data(&a, &d, &err) != CLNAS_OK) {
         train_data_free(&d);
