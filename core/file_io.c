@@ -43,19 +43,29 @@ clnas_status clnas_file_read_all(const char *path, char **text, size_t *size, cl
     return CLNAS_OK;
 }
 
-/* Makes a rename durable: fsyncs the directory holding path (best effort: a failure only loses durability). */
-static void sync_parent_dir(const char *path)
+/* The directory holding path, malloc'ed: "." when path has no '/', "/" for a file in the root; NULL when out of
+ * memory. */
+static char *parent_dir(const char *path)
 {
     const char *slash = strrchr(path, '/');
     size_t n = !slash ? 1 : slash == path ? 1 : (size_t)(slash - path);
     char *dir = malloc(n + 1);
     if (!dir)
-        return;
+        return NULL;
     if (slash)
         memcpy(dir, path, n);
     else
         dir[0] = '.';
     dir[n] = '\0';
+    return dir;
+}
+
+/* Makes a rename durable: fsyncs the directory holding path (best effort: a failure only loses durability). */
+static void sync_parent_dir(const char *path)
+{
+    char *dir = parent_dir(path);
+    if (!dir)
+        return;
     int fd = open(dir, O_RDONLY);
     if (fd >= 0) {
         fsync(fd);
@@ -144,18 +154,9 @@ clnas_status clnas_file_check_writable(const char *path, clnas_error *err)
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
         return clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot write: %s", path,
                                S_ISDIR(st.st_mode) ? "it is a directory" : "it is not a regular file");
-    size_t n = strlen(path);
-    char *dir = malloc(n + 2);
+    char *dir = parent_dir(path);
     if (!dir)
         return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "%s: out of memory", path);
-    memcpy(dir, path, n + 1);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        strcpy(dir, ".");
-    else if (slash == dir)
-        dir[1] = '\0';
-    else
-        *slash = '\0';
     clnas_status status = CLNAS_OK;
     if (stat(dir, &st) != 0)
         status = clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot write: directory %s: %s", path, dir, strerror(errno));
