@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "clnas/space.h"
+#include "file_io.h"
 
 static const char *const phase_names[] = {"forward", "backward", "update"};
 
@@ -98,60 +99,20 @@ static clnas_status make_dirs(const char *dir, clnas_error *err)
 {
     if (!dir || !dir[0])
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "plan output directory: expected a path, got an empty one");
-    char *path = strdup(dir);
-    if (!path)
-        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
-    clnas_status st = CLNAS_OK;
-    for (char *p = path + 1;; p++) {
-        if (*p != '/' && *p != '\0')
-            continue;
-        char saved = *p;
-        *p = '\0';
-        if (mkdir(path, 0777) != 0 && errno != EEXIST) {
-            st = clnas_error_set(err, CLNAS_ERR_IO, "cannot create directory %s: %s", path, strerror(errno));
-            break;
-        }
-        *p = saved;
-        if (saved == '\0')
-            break;
-    }
+    clnas_status st = clnas_dirs_make(dir, err);
     struct stat info;
     if (st == CLNAS_OK && (stat(dir, &info) != 0 || !S_ISDIR(info.st_mode)))
         st = clnas_error_set(err, CLNAS_ERR_IO, "%s: expected a directory to write the plan into", dir);
-    free(path);
     return st;
 }
 
-/* Writes dir/name by way of a temporary file in the same directory and a rename. */
+/* Writes dir/name atomically (core's temporary-file-and-rename writer). */
 static clnas_status write_file(const char *dir, const char *name, const char *data, size_t len, clnas_error *err)
 {
     char *path = join_path(dir, name);
-    size_t tmp_len = path ? strlen(path) + 32 : 0;
-    char *tmp = path ? malloc(tmp_len) : NULL;
-    if (!path || !tmp) {
-        free(path);
+    if (!path)
         return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
-    }
-    snprintf(tmp, tmp_len, "%s.tmp.%ld", path, (long)getpid());
-    clnas_status st = CLNAS_OK;
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        st = clnas_error_set(err, CLNAS_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
-    } else {
-        int bad = fwrite(data, 1, len, f) != len || fflush(f) != 0 || fsync(fileno(f)) != 0;
-        int saved = errno;
-        if (fclose(f) != 0 && !bad) {
-            bad = 1;
-            saved = errno;
-        }
-        if (bad)
-            st = clnas_error_set(err, CLNAS_ERR_IO, "writing %s failed: %s", tmp, strerror(saved));
-        else if (rename(tmp, path) != 0)
-            st = clnas_error_set(err, CLNAS_ERR_IO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-        if (st != CLNAS_OK)
-            remove(tmp);
-    }
-    free(tmp);
+    clnas_status st = clnas_file_write_bytes_atomic(path, data, len, err);
     free(path);
     return st;
 }
