@@ -112,9 +112,9 @@ void clnas_svg_chart_steps(FILE *f, const clnas_svg_chart *c, const double *x, c
     for (int i = 0; i < n; i++) {
         if (!isfinite(y[i]))
             continue;
-        if (have)
-            fprintf(f, "%.1f,%.1f ", clnas_svg_chart_x(c, x[i]), clnas_svg_chart_y(c, prev));
-        fprintf(f, "%.1f,%.1f ", clnas_svg_chart_x(c, x[i]), clnas_svg_chart_y(c, y[i]));
+        fprintf(f, "%.1f,%.1f ", clnas_svg_chart_x(c, x[i]), clnas_svg_chart_y(c, have ? prev : y[i]));
+        if (have && y[i] != prev) /* the step */
+            fprintf(f, "%.1f,%.1f ", clnas_svg_chart_x(c, x[i]), clnas_svg_chart_y(c, y[i]));
         prev = y[i];
         have = 1;
     }
