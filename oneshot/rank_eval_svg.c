@@ -1,4 +1,4 @@
-/* clnas — rank_eval.svg: supernet accuracy against stand-alone accuracy, one point per architecture; rank_eval.csv. */
+/* clnas — rank_eval.svg: supernet against stand-alone accuracy, one point per architecture; rank_eval.csv. */
 #include "rank_eval.h"
 #include "file_io.h"
 #include "svg_chart.h"

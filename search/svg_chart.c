@@ -85,7 +85,8 @@ void clnas_svg_chart_begin(FILE *f, clnas_svg_chart *c)
         clnas_svg_put_text_fit(f, 8, TITLE_Y, 14, c->width - 16, "", c->title);
     ticks(f, c);
     char attrs[96];
-    clnas_svg_put_text_fit(f, c->left + c->plot_w / 2, c->height - 8, 12, c->plot_w, " text-anchor=\"middle\"", c->x_label);
+    clnas_svg_put_text_fit(f, c->left + c->plot_w / 2, c->height - 8, 12, c->plot_w, " text-anchor=\"middle\"",
+                           c->x_label);
     double cy = c->top + c->plot_h / 2;
     snprintf(attrs, sizeof attrs, " text-anchor=\"middle\" transform=\"rotate(-90 14 %.1f)\"", cy);
     clnas_svg_put_text_fit(f, 14, cy, 12, c->plot_h, attrs, c->y_label);

@@ -235,6 +235,15 @@ static void test_rea_page(void **state)
     rea_run(run, 40, 11);
     snprintf(page, sizeof page, "%s/out/report.html", dir);
     snprintf(args, sizeof args, "'%s' --top 4 --html '%s'", run, page);
+    snprintf(page, sizeof page, "%s/rank_eval.json", run); /* as clnas rank-eval writes it */
+    write_text(page, "{\"archs\": 3, \"usable\": 3, \"cached\": 1, \"kendall_tau\": 0.333, \"spearman_rho\": 0.5, "
+                     "\"rows\": [{\"arch\": \"|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|\", "
+                     "\"supernet\": 0.5, \"standalone\": 0.6, \"standalone_cached\": false}, "
+                     "{\"arch\": \"|skip_connect~0|+|none~0|none~1|+|none~0|none~1|none~2|\", \"supernet\": 0.4, "
+                     "\"standalone\": 0.7, \"standalone_cached\": true}, "
+                     "{\"arch\": \"|avg_pool_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|\", \"supernet\": 0.3, "
+                     "\"standalone\": 0.2, \"standalone_cached\": false}]}\n");
+    snprintf(page, sizeof page, "%s/out/report.html", dir);
     int rc = run_report(args, out, sizeof out);
     if (rc != 0)
         fail_msg("clnas report exited %d: %s", rc, out);
@@ -249,12 +258,15 @@ static void test_rea_page(void **state)
     assert_non_null(strstr(html, "fitness against parameters"));
     assert_non_null(strstr(html, "fitness against forward FLOPs"));
     assert_null(strstr(html, ">epoch<"));
+    assert_non_null(strstr(html, "Rank evaluation (rank_eval.json)"));
+    assert_non_null(strstr(html, "Kendall tau 0.333, Spearman rho 0.500 (3 architectures)"));
     free(html);
     char outdir[1100];
     scratch_dir_path(outdir, sizeof outdir, dir, "out");
     check_csv(outdir, "report.run0-progress.csv", "trial,status,fitness,best_so_far,params,flops,arch\n");
     check_csv(outdir, "report.run0-params.csv", "trial,params,flops,fitness,arch\n");
     check_csv(outdir, "report.run0-flops.csv", "trial,params,flops,fitness,arch\n");
+    check_csv(outdir, "report.run0-rank-eval.csv", "arch,standalone,supernet,standalone_cached\n");
     /* the run directory is only read */
     assert_false(exists(run, "progress.svg"));
     assert_false(exists(run, "progress.csv"));
@@ -317,7 +329,7 @@ static void test_runs_side_by_side(void **state)
     assert_non_null(strstr(html, "50 trials"));
     assert_non_null(strstr(html, "3 epochs"));
     free(html);
-    check_csv(dir, "side.overlay.csv", "run,index,fitness,best_so_far\n");
+    check_csv(dir, "side.overlay.csv", "run,index,x,fitness,best_so_far\n");
     /* a missing run directory is an error naming it */
     snprintf(args, sizeof args, "'%s' '%s/absent' --html '%s'", a, dir, page);
     assert_int_equal(run_report(args, out, sizeof out), 1);

@@ -1,42 +1,54 @@
 /* clnas tool — drawing an NB201 cell in SVG (the picture cell.dot describes, without Graphviz). */
 #include "report_cell.h"
 
-#define NODE_Y 68
+#define NODE_Y 78
 #define NODE_R 13
+#define RISE 60 /* how far the control points of an arc stand off; its apex is 3/4 of that from the node */
 
 static double node_x(int n)
 {
-    return 30 + n * 106.0;
+    return 36 + n * 106.0;
+}
+
+const char *report_op_colour(int op)
+{
+    switch (op) {
+    case CLNAS_OP_SKIP_CONNECT: return "#555555";
+    case CLNAS_OP_NOR_CONV_1X1: return "#2ca02c";
+    case CLNAS_OP_NOR_CONV_3X3: return "#1f77b4";
+    case CLNAS_OP_AVG_POOL_3X3: return "#ff7f0e";
+    default: return "#c49bd8"; /* none */
+    }
 }
 
 static void op_style(int op, const char **name, const char **colour)
 {
-    switch (op) {
-    case CLNAS_OP_SKIP_CONNECT: *name = "skip", *colour = "#555555"; break;
-    case CLNAS_OP_NOR_CONV_1X1: *name = "conv 1x1", *colour = "#2ca02c"; break;
-    case CLNAS_OP_NOR_CONV_3X3: *name = "conv 3x3", *colour = "#1f77b4"; break;
-    case CLNAS_OP_AVG_POOL_3X3: *name = "avg pool", *colour = "#ff7f0e"; break;
-    default: *name = "none", *colour = "#bbbbbb"; break;
-    }
+    static const char *const names[] = {"none", "skip", "conv 1x1", "conv 3x3", "avg pool"};
+    *name = op >= 0 && op < CLNAS_NB201_OPS ? names[op] : "?";
+    *colour = report_op_colour(op);
 }
 
-/* Edge from -> to: a straight arrow between neighbours, an arc above for a jump of two, below for 0 -> 3. The
- * label sits at the curve's middle. */
+/* Edge from -> to: a straight arrow between neighbours, labelled above it; a jump of two an arc from the top of
+ * one node to the top of the other, 0 -> 3 one below from bottom to bottom, each labelled at its apex. Arcs leave
+ * and enter the nodes vertically, so no two arrowheads meet at one point. */
 static void edge(FILE *f, int from, int to, int op, int live)
 {
     const char *name, *colour;
     op_style(op, &name, &colour);
     if (!live)
         colour = "#bbbbbb";
-    double x0 = node_x(from) + NODE_R, x1 = node_x(to) - NODE_R, cy = NODE_Y, ly = NODE_Y - 6;
-    if (to - from == 2)
-        cy = NODE_Y - 86, ly = (2 * NODE_Y + 2 * cy) / 4 - 4;
-    else if (to - from == 3)
-        cy = NODE_Y + 80, ly = (2 * NODE_Y + 2 * cy) / 4 + 14;
-    double lx = (x0 + x1) / 2;
-    fprintf(f, "<path d=\"M%.1f,%d Q%.1f,%.1f %.1f,%d\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s "
-               "marker-end=\"url(#arrow-%s)\"/>\n",
-            x0, NODE_Y, lx, cy, x1, NODE_Y, colour, live ? "" : " stroke-dasharray=\"4 3\"", live ? "live" : "dead");
+    double x0 = node_x(from), x1 = node_x(to), lx = (x0 + x1) / 2, ly;
+    fprintf(f, "<path d=\"");
+    if (to - from == 1) {
+        fprintf(f, "M%.1f,%d L%.1f,%d", x0 + NODE_R, NODE_Y, x1 - NODE_R, NODE_Y);
+        ly = NODE_Y - 6;
+    } else {
+        int side = to - from == 2 ? -1 : 1, y = NODE_Y + side * NODE_R, cy = y + side * RISE;
+        fprintf(f, "M%.1f,%d C%.1f,%d %.1f,%d %.1f,%d", x0, y, x0, cy, x1, cy, x1, y);
+        ly = y + side * RISE * 0.75 + (side < 0 ? -4 : 13);
+    }
+    fprintf(f, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s marker-end=\"url(#arrow-%s)\"/>\n", colour,
+            live ? "" : " stroke-dasharray=\"4 3\"", live ? "live" : "dead");
     fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"11\" fill=\"%s\" stroke=\"white\" "
                "stroke-width=\"3\" paint-order=\"stroke\">%s</text>\n",
             lx, ly, colour, name);
@@ -62,7 +74,7 @@ void report_cell_svg(FILE *f, const clnas_genotype *g)
                    "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%d</text>\n",
                 node_x(n), NODE_Y, NODE_R, n == 0 ? "#e8f0fa" : n == 3 ? "#fde9d9" : "white",
                 zero[n] ? " stroke-dasharray=\"3 2\"" : "", node_x(n), NODE_Y + 4, n);
-    fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" font-size=\"10\" fill=\"#666\">in</text>"
-               "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" font-size=\"10\" fill=\"#666\">out</text>\n</svg>\n",
-            node_x(0), NODE_Y + NODE_R + 12, node_x(3), NODE_Y + NODE_R + 12);
+    fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"end\" font-size=\"10\" fill=\"#666\">in</text>"
+               "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" fill=\"#666\">out</text>\n</svg>\n",
+            node_x(0) - NODE_R - 3, NODE_Y + 4, node_x(3) + NODE_R + 3, NODE_Y + 4);
 }

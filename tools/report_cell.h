@@ -6,11 +6,13 @@
 
 #include "clnas/space.h"
 
-#define REPORT_CELL_W 380
-#define REPORT_CELL_H 130
+#define REPORT_CELL_W 400
+#define REPORT_CELL_H 156
 
 /* The cell as an <svg> element: node 0 (input) to node 3 (output) left to right, each edge an arrow coloured and
  * labelled by its op (none: not drawn); an edge that cannot reach the output dashed and grey. */
 void report_cell_svg(FILE *f, const clnas_genotype *g);
+/* The colour of an edge op, the same in the cells and in the alpha plots. */
+const char *report_op_colour(int op);
 
 #endif

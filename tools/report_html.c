@@ -51,8 +51,9 @@ static void head(FILE *f)
           "<style>\nbody { font-family: sans-serif; margin: 1.5em; color: #222; max-width: 1400px; }\n"
           "table { border-collapse: collapse; margin: 0.5em 0 1em 0; }\n"
           "th, td { border: 1px solid #ccc; padding: 3px 8px; text-align: right; vertical-align: middle; }\n"
-          "td.arch { text-align: left; font-family: monospace; font-size: 12px; }\n"
-          "th { background: #f2f2f2; }\nsvg { margin: 4px 8px 4px 0; vertical-align: top; }\n"
+          "td.arch { text-align: left; font-family: monospace; font-size: 12px; word-break: break-all; }\n"
+          "th { background: #f2f2f2; text-align: center; }\n"
+          "svg { margin: 4px 8px 4px 0; vertical-align: top; max-width: 100%; height: auto; }\n"
           "div.plots { display: flex; flex-wrap: wrap; }\np.csv { font-size: 12px; color: #666; margin: 0; }\n"
           "p.note { color: #555; max-width: 70em; }\n.swatch { display: inline-block; width: 14px; height: 4px; "
           "vertical-align: middle; margin: 0 4px 0 12px; }\n</style>\n</head>\n<body>\n", f);
@@ -96,8 +97,11 @@ static void summary(page *p, const report_run *runs, int nruns)
 /* One table row: a figure cell per value, then the arch string and its cell drawn. */
 static void cell_row(FILE *f, const clnas_journal_entry *e, const char *first, double fitness)
 {
-    fprintf(f, "<tr><td>%s</td><td>%d</td><td>%.4f</td><td>%ld</td><td>%.2f</td><td class=\"arch\">", first,
-            e->trial, fitness, e->params, e->flops / 1e6);
+    fprintf(f, "<tr><td>%s</td><td>%d</td><td>%.4f</td>", first, e->trial, fitness);
+    if (e->params > 0) /* the table evaluator records no sizes */
+        fprintf(f, "<td>%ld</td><td>%.2f</td><td class=\"arch\">", e->params, e->flops / 1e6);
+    else
+        fprintf(f, "<td>-</td><td>-</td><td class=\"arch\">");
     put_arch(f, &e->arch);
     fprintf(f, "<br/>");
     report_cell_svg(f, &e->arch);
@@ -136,7 +140,7 @@ static void alpha_section(page *p, const report_run *run, int r)
 {
     fprintf(p->f, "<h3>softmax(alpha) over the epochs</h3>\n<p class=\"note\">ops:");
     for (int k = 0; k < CLNAS_NB201_OPS; k++)
-        fprintf(p->f, "<span class=\"swatch\" style=\"background: %s\"></span>%s", clnas_svg_colour(k),
+        fprintf(p->f, "<span class=\"swatch\" style=\"background: %s\"></span>%s", report_op_colour(k),
                 clnas_nb201_op_name((clnas_nb201_op)k));
     fprintf(p->f, "</p>\n");
     FILE *csv = csv_open(p, "run%d-alpha", r);

@@ -7,6 +7,7 @@
 
 #include "alpha.h"
 #include "rank_eval.h"
+#include "report_cell.h"
 #include "svg_chart.h"
 
 static int usable(const clnas_journal_entry *e)
@@ -29,12 +30,16 @@ void report_plot_overlay(FILE *f, FILE *csv, const report_run *runs, int nruns)
                 c.y_hi = fmax(c.y_hi, runs[r].entries[i].fitness);
             }
     }
-    c.x_label = epochs && trials ? "trial (multi-trial runs) or epoch (DARTS, GDAS)" : epochs ? "epoch" : "trial";
+    /* trials and epochs mixed: each run's own progress in percent, else its trials (or epochs) */
+    const int share = epochs && trials;
+    c.x_label = share ? "share of the run done (%): trials of multi-trial runs, epochs of DARTS and GDAS"
+                      : epochs ? "epoch" : "trial";
     c.y_label = epochs && !trials ? "search network validation accuracy" : "fitness (validation accuracy)";
-    c.x_lo = 0, c.x_hi = longest - 1;
+    c.x_lo = 0, c.x_hi = share ? 100 : longest - 1;
+    c.x_integer = !share;
     clnas_svg_chart_begin(f, &c);
     if (csv)
-        fprintf(csv, "run,index,fitness,best_so_far\n");
+        fprintf(csv, "run,index,x,fitness,best_so_far\n");
     for (int r = 0; r < nruns; r++) {
         const report_run *run = &runs[r];
         double *x = malloc((size_t)run->count * sizeof *x), *best = malloc((size_t)run->count * sizeof *best);
@@ -43,16 +48,17 @@ void report_plot_overlay(FILE *f, FILE *csv, const report_run *runs, int nruns)
             const clnas_journal_entry *e = &run->entries[i];
             if (usable(e) && !(e->fitness <= b))
                 b = e->fitness;
-            x[i] = e->trial, best[i] = b;
+            x[i] = share ? 100.0 * (i + 1) / run->count : e->trial, best[i] = b;
             if (csv)
-                fprintf(csv, "%s,%d,%.6g,%.6g\n", run->dir, e->trial, usable(e) ? e->fitness : NAN, b);
+                fprintf(csv, "%s,%d,%.6g,%.6g,%.6g\n", run->dir, e->trial, x[i], usable(e) ? e->fitness : NAN, b);
         }
         if (x && best)
             clnas_svg_chart_steps(f, &c, x, best, run->count, clnas_svg_colour(r));
         free(x);
         free(best);
         char label[1200];
-        snprintf(label, sizeof label, "%s (%s)", run->dir, run->strategy);
+        snprintf(label, sizeof label, "%s (%s%s)", run->dir, run->strategy,
+                 run->epochs && share ? ": the search network's accuracy" : "");
         clnas_svg_chart_legend(f, &c, r / 2, r % 2, clnas_svg_colour(r), label);
     }
     clnas_svg_chart_end(f);
@@ -133,7 +139,10 @@ int report_plot_alpha(FILE *f, FILE *csv, const report_run *r)
             snprintf(title, sizeof title, "edge %d", e);
         clnas_svg_chart c = {.width = 300, .height = 220, .title = title, .x_integer = 1};
         c.x_label = "epoch", c.y_label = "softmax(alpha)";
-        c.x_lo = 0, c.x_hi = r->count > 1 ? r->count - 1 : 1, c.y_lo = 0, c.y_hi = 1;
+        c.x_lo = 0, c.x_hi = r->count > 1 ? r->count - 1 : 1, c.y_lo = 1, c.y_hi = 0;
+        for (int i = 0; i < r->count; i++) /* fitted to the data: early epochs move alpha by little */
+            for (int k = 0; k < ops; k++)
+                c.y_lo = fmin(c.y_lo, probs[i][e * ops + k]), c.y_hi = fmax(c.y_hi, probs[i][e * ops + k]);
         clnas_svg_chart_begin(f, &c);
         for (int k = 0; k < ops; k++) {
             const char *name = ops == CLNAS_NB201_OPS ? clnas_nb201_op_name((clnas_nb201_op)k) : "op";
@@ -142,9 +151,10 @@ int report_plot_alpha(FILE *f, FILE *csv, const report_run *r)
                 if (csv)
                     fprintf(csv, "%d,%s,%s,%.6g\n", r->entries[i].trial, title + 5, name, y[i]);
             }
-            clnas_svg_chart_line(f, &c, x, y, r->count, clnas_svg_colour(k));
+            const char *colour = ops == CLNAS_NB201_OPS ? report_op_colour(k) : clnas_svg_colour(k);
+            clnas_svg_chart_line(f, &c, x, y, r->count, colour);
             for (int i = 0; i < r->count; i++)
-                clnas_svg_chart_point(f, &c, x[i], y[i], clnas_svg_colour(k), 0, name);
+                clnas_svg_chart_point(f, &c, x[i], y[i], colour, 0, name);
         }
         clnas_svg_chart_end(f);
     }

@@ -6,7 +6,8 @@
 
 #include "report_run.h"
 
-/* Best so far of every run on one chart (x: trial or epoch); csv: run,index,fitness,best_so_far (NULL: none). */
+/* Best so far of every run on one chart (x: trial or epoch; the share of each run done when trials and epochs are
+ * mixed); csv: run,index,x,fitness,best_so_far (NULL: none). */
 void report_plot_overlay(FILE *f, FILE *csv, const report_run *runs, int nruns);
 /* Fitness against parameters (millions) or forward MFLOPs per image of the evaluated trials; 0 and a note in
  * *note when the journal records none. csv: trial,params,flops,fitness,arch. */
