@@ -26,8 +26,12 @@ double clnas_svg_text_width(const char *s, int size)
 
 void clnas_svg_put_text_fit(FILE *f, double x, double y, int size, double room, const char *attrs, const char *s)
 {
-    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%d\"%s", x, y, size, attrs ? attrs : "");
-    if (clnas_svg_text_width(s, size) > room && room > 0)
+    /* a smaller font first (down to 9): squeezing glyphs to an estimated width can stretch a text that fitted */
+    int fitted = size;
+    while (fitted > 9 && room > 0 && clnas_svg_text_width(s, fitted) > room)
+        fitted--;
+    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%d\"%s", x, y, fitted, attrs ? attrs : "");
+    if (clnas_svg_text_width(s, fitted) > room && room > 0)
         fprintf(f, " textLength=\"%.0f\" lengthAdjust=\"spacingAndGlyphs\"", room);
     fputc('>', f);
     clnas_svg_put_escaped(f, s);

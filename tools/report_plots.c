@@ -66,15 +66,19 @@ void report_plot_overlay(FILE *f, FILE *csv, const report_run *runs, int nruns)
 
 int report_plot_size(FILE *f, FILE *csv, const report_run *r, int flops)
 {
+    double most = 0; /* parameters in thousands below a million */
+    for (int i = 0; i < r->count; i++)
+        most = fmax(most, (double)r->entries[i].params);
+    const double unit = flops ? 1e6 : most >= 1e6 ? 1e6 : 1e3;
     clnas_svg_chart c = {.width = 560, .height = 400, .legend_rows = 1};
     c.title = flops ? "fitness against forward FLOPs" : "fitness against parameters";
-    c.x_label = flops ? "forward MFLOPs per image" : "parameters (millions)";
+    c.x_label = flops ? "forward MFLOPs per image" : unit == 1e6 ? "parameters (millions)" : "parameters (thousands)";
     c.y_label = "fitness (validation accuracy)";
     c.x_lo = c.y_lo = INFINITY, c.x_hi = c.y_hi = -INFINITY;
     int n = 0;
     for (int i = 0; i < r->count; i++) {
         const clnas_journal_entry *e = &r->entries[i];
-        double v = flops ? e->flops / 1e6 : (double)e->params / 1e6;
+        double v = (flops ? e->flops : (double)e->params) / unit;
         if (e->status != CLNAS_TRIAL_OK || !isfinite(e->fitness) || !(v > 0))
             continue;
         c.x_lo = fmin(c.x_lo, v), c.x_hi = fmax(c.x_hi, v);
@@ -88,7 +92,7 @@ int report_plot_size(FILE *f, FILE *csv, const report_run *r, int flops)
         fprintf(csv, "trial,params,flops,fitness,arch\n");
     for (int i = 0; i < r->count; i++) {
         const clnas_journal_entry *e = &r->entries[i];
-        double v = flops ? e->flops / 1e6 : (double)e->params / 1e6;
+        double v = (flops ? e->flops : (double)e->params) / unit;
         if (e->status != CLNAS_TRIAL_OK || !isfinite(e->fitness) || !(v > 0))
             continue;
         char arch[CLNAS_GENOTYPE_STR_MAX], tip[CLNAS_GENOTYPE_STR_MAX + 64];
