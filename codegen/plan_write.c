@@ -355,6 +355,19 @@ static int is_tensor_arg(const clnas_kernel_desc *d, int a)
     return d->arg_kind[a] == CLNAS_ARG_TENSOR || d->arg_kind[a] == CLNAS_ARG_TENSOR_INT;
 }
 
+/* How launch descriptor d uses slot a, for the graph: a kernel built with ACCUM 1 adds into its main output (y or
+ * dx) instead of overwriting it, so that slot reads what an earlier launch wrote. */
+static clnas_slot_access graph_access(const clnas_kernel_desc *d, int a)
+{
+    clnas_slot_access access = clnas_plan_slot_access(d->arg_name[a]);
+    if (access != CLNAS_SLOT_WRITE || (strcmp(d->arg_name[a], "y") != 0 && strcmp(d->arg_name[a], "dx") != 0))
+        return access;
+    for (int k = 0; k < d->ndefines; k++)
+        if (strcmp(d->defines[k].name, "ACCUM") == 0 && strcmp(d->defines[k].value, "0") != 0)
+            return CLNAS_SLOT_READ_WRITE;
+    return access;
+}
+
 /* The group of a launch by its label: "cells.K" for a cell's launches, else the label up to its first '.' or ':'
  * ("stem", "head", "classifier", "loss", "sgd (all parameters)"). */
 static void launch_group(const char *label, char *buf, size_t cap)
@@ -391,7 +404,9 @@ static void dot_launch(FILE *f, const clnas_plan *plan, int i, const char *inden
             continue;
         const clnas_plan_binding *b = &l->arg[a];
         const char *name = binding_name(plan, b);
-        fprintf(f, "\\n%s %s: ", access_name(clnas_plan_slot_access(d->arg_name[a])), d->arg_name[a]);
+        clnas_slot_access access = graph_access(d, a);
+        int adds = access != clnas_plan_slot_access(d->arg_name[a]);
+        fprintf(f, "\\n%s %s: ", adds ? "add to" : access_name(access), d->arg_name[a]);
         dot_text(f, *name ? name : clnas_arena_name(b->arena));
         fprintf(f, " (%s, %zu)", clnas_arena_name(b->arena), b->count);
     }
@@ -448,7 +463,7 @@ static clnas_status dot_arrows(FILE *f, const clnas_plan *plan, int *cross_phase
         for (int a = 0; a < d->nargs; a++) {
             int t = l->arg[a].tensor;
             if (!is_tensor_arg(d, a) || t < 0 || t >= plan->nbuffers || writer[t] < 0 ||
-                clnas_plan_slot_access(d->arg_name[a]) == CLNAS_SLOT_WRITE || writer[t] == i)
+                graph_access(d, a) == CLNAS_SLOT_WRITE || writer[t] == i)
                 continue;
             if (plan->train[writer[t]].phase != l->phase) {
                 ++*cross_phase;
@@ -473,8 +488,7 @@ static clnas_status dot_arrows(FILE *f, const clnas_plan *plan, int *cross_phase
         }
         for (int a = 0; a < d->nargs; a++) {
             int t = l->arg[a].tensor;
-            if (is_tensor_arg(d, a) && t >= 0 && t < plan->nbuffers &&
-                clnas_plan_slot_access(d->arg_name[a]) != CLNAS_SLOT_READ)
+            if (is_tensor_arg(d, a) && t >= 0 && t < plan->nbuffers && graph_access(d, a) != CLNAS_SLOT_READ)
                 writer[t] = i;
         }
     }

@@ -74,6 +74,10 @@ static void test_graph_dot_structure(void **state)
     assert_non_null(strstr(text, "parameter tensors (params)"));
     assert_non_null(strstr(text, "L0 -> L1 [tooltip=\"stem.conv:out\"]"));
     assert_non_null(strstr(text, "URL=\"conv2d_fwd__000.cl\""));
+    /* node 3 of cell 0 is the BN of edge 3_1 (#8) plus skip 0 (#9) plus skip 2 (#10): the adds read what came before */
+    assert_non_null(strstr(text, "L8 -> L9 [tooltip=\"cells.0.node3:out\"]"));
+    assert_non_null(strstr(text, "L9 -> L10 [tooltip=\"cells.0.node3:out\"]"));
+    assert_non_null(strstr(text, "add to y: cells.0.node3:out"));
     free(text);
     scratch_dir_remove(dir);
     free(dir);
