@@ -55,7 +55,8 @@ static int write_heat_map(FILE *f, void *ctx)
     const char *title = h->title;
     const int width = MARGIN_L + p->ops * CELL_W + MARGIN_R, height = MARGIN_T + p->edges * CELL_H + MARGIN_B;
     fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-               "font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+               "font-family=\"sans-serif\" font-size=\"12\">\n"
+               "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
             width, height, width, height);
     char head[512];
     snprintf(head, sizeof head, "%s%sepoch %d: softmax(alpha) per edge", title ? title : "",

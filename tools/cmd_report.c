@@ -17,8 +17,8 @@ static const char report_help[] =
     "  --html FILE   also write one self-contained page (inline SVG, no scripts, no network) with the progress\n"
     "                plots (best so far as steps), fitness against parameters and FLOPs, the top K with their\n"
     "                cells drawn, alpha over the epochs (DARTS, GDAS), rank_eval.json when present, and the runs\n"
-    "                side by side; each plot's data beside it as FILE-without-.html.<plot>.csv. '-': standard\n"
-    "                output, no CSV.\n"
+    "                side by side; each plot's data beside it as FILE-without-.html.<plot>.csv. '-': the page\n"
+    "                on standard output, without the tables or CSV files.\n"
     "The run directories are only read: nothing in them is written.\n";
 
 int cmd_report(int argc, char **argv)
@@ -56,13 +56,12 @@ int cmd_report(int argc, char **argv)
             rc = cli_fail(&err);
             break;
         }
-    /* with the page on standard output the tables would mix into it */
-    FILE *table_out = html && strcmp(html, "-") == 0 ? stderr : stdout;
+    const int page_on_stdout = html && strcmp(html, "-") == 0; /* then the tables would mix into the page */
     for (int r = 0; r < loaded && rc == 0; r++) {
         if (runs[r].torn)
             fprintf(stderr, "clnas: warning: %s/journal.jsonl: the last line is torn (an interrupted write); it is "
                             "ignored\n", runs[r].dir);
-        if (table_out == stderr)
+        if (page_on_stdout)
             continue;
         if (ndirs > 1)
             printf("%s== %s (%s)\n", r ? "\n" : "", runs[r].dir, runs[r].strategy);
