@@ -178,6 +178,10 @@ static void run_section(page *p, const report_run *run, int r, int top)
     fprintf(f, ")</h2>\n");
     if (run->torn)
         fprintf(f, "<p class=\"note\">The journal's last line is torn (an interrupted write) and left out.</p>\n");
+    if (strcmp(run->strategy, "spos") == 0)
+        fprintf(f, "<p class=\"note\">SPOS: a trial's fitness is the supernet's accuracy with inherited weights, "
+                   "not the architecture's trained alone (rank_eval.json, when there, says how well the two agree)."
+                   "</p>\n");
     FILE *csv = csv_open(p, "run%d-progress", r);
     char title[1200];
     snprintf(title, sizeof title, "%s: %s", run->dir,
