@@ -344,123 +344,223 @@ static void cell_dot(FILE *f, const clnas_plan *plan, const char *arch)
     fprintf(f, "}\n");
 }
 
-/* Graph nodes for the buffers: b<tensor> for a tensor, a<arena> for a binding of a whole arena range (SGD). */
-#define HOME_UNUSED (-2) /* not bound by the training step */
-#define HOME_OUTSIDE (-1) /* read only: drawn outside the phase clusters */
+/* graph.dot: one box per launch of the training step, in clusters by phase and then by the cell or block it
+ * belongs to; an arrow from a launch to a later one of the same phase that reads a buffer it wrote. Buffers are
+ * not nodes (the buffer-level graph of the default network, 2,590 lines, did not lay out in Graphviz within
+ * minutes): each box's tooltip lists its bindings, each arrow's the buffers it carries, and the legend counts
+ * what is left out. Dot still lays the boxes out in their order (each chain top to bottom). */
 
 static int is_tensor_arg(const clnas_kernel_desc *d, int a)
 {
     return d->arg_kind[a] == CLNAS_ARG_TENSOR || d->arg_kind[a] == CLNAS_ARG_TENSOR_INT;
 }
 
-static int dot_node_id(const clnas_plan *plan, const clnas_plan_binding *b)
+/* How launch descriptor d uses slot a, for the graph: a kernel built with ACCUM 1 adds into its main output (y or
+ * dx) instead of overwriting it, so that slot reads what an earlier launch wrote. */
+static clnas_slot_access graph_access(const clnas_kernel_desc *d, int a)
 {
-    if (b->tensor >= 0 && b->tensor < plan->nbuffers)
-        return b->tensor;
-    return plan->nbuffers + (int)b->arena;
+    clnas_slot_access access = clnas_plan_slot_access(d->arg_name[a]);
+    if (access != CLNAS_SLOT_WRITE || (strcmp(d->arg_name[a], "y") != 0 && strcmp(d->arg_name[a], "dx") != 0))
+        return access;
+    for (int k = 0; k < d->ndefines; k++)
+        if (strcmp(d->defines[k].name, "ACCUM") == 0 && strcmp(d->defines[k].value, "0") != 0)
+            return CLNAS_SLOT_READ_WRITE;
+    return access;
 }
 
-static void dot_node_name(const clnas_plan *plan, int id, char *buf, size_t cap)
+/* The group of a launch by its label: "cells.K" for a cell's launches, else the label up to its first '.' or ':'
+ * ("stem", "head", "classifier", "loss", "sgd (all parameters)"). */
+static void launch_group(const char *label, char *buf, size_t cap)
 {
-    if (id < plan->nbuffers)
-        snprintf(buf, cap, "b%d", id);
-    else
-        snprintf(buf, cap, "a%d", id - plan->nbuffers);
+    size_t n = strcspn(label, ".:");
+    if (strncmp(label, "cells.", 6) == 0)
+        n = 6 + strcspn(label + 6, ".:");
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(buf, label, n);
+    buf[n] = '\0';
 }
 
-static void dot_buffer_node(FILE *f, const clnas_plan *plan, int id, const size_t *arena_extent, const char *indent)
+/* The buffer a binding names ("" for a binding of a whole arena range, which SGD uses). */
+static const char *binding_name(const clnas_plan *plan, const clnas_plan_binding *b)
 {
-    if (id >= plan->nbuffers) {
-        clnas_arena a = (clnas_arena)(id - plan->nbuffers);
-        fprintf(f, "%sa%d [shape=ellipse, label=\"%s arena\\n[0, %zu)\", style=filled, fillcolor=lightyellow];\n",
-                indent, (int)a, clnas_arena_name(a), arena_extent[a]);
-        return;
+    return b->tensor >= 0 && b->tensor < plan->nbuffers ? plan->buffers[b->tensor].name : "";
+}
+
+static void dot_launch(FILE *f, const clnas_plan *plan, int i, const char *indent)
+{
+    const clnas_plan_launch *l = &plan->train[i];
+    const clnas_kernel_desc *d = &plan->kernels[l->kernel].desc;
+    static const char *const fill[] = {"lightblue", "mistyrose", "palegreen"};
+    char file[128];
+    if (clnas_plan_program_file(plan, plan->kernels[l->kernel].program, file, sizeof file, NULL) != CLNAS_OK)
+        snprintf(file, sizeof file, "%s", d->entry);
+    fprintf(f, "%sL%d [shape=box, style=filled, fillcolor=%s, URL=\"%s\", label=\"#%d ", indent, i,
+            fill[l->phase <= CLNAS_PHASE_UPDATE ? l->phase : 0], file, i);
+    dot_text(f, l->label);
+    fprintf(f, "\\n%s\", tooltip=\"%s", d->entry, file);
+    for (int a = 0; a < d->nargs; a++) {
+        if (!is_tensor_arg(d, a))
+            continue;
+        const clnas_plan_binding *b = &l->arg[a];
+        const char *name = binding_name(plan, b);
+        clnas_slot_access access = graph_access(d, a);
+        int adds = access != clnas_plan_slot_access(d->arg_name[a]);
+        fprintf(f, "\\n%s %s: ", adds ? "add to" : access_name(access), d->arg_name[a]);
+        dot_text(f, *name ? name : clnas_arena_name(b->arena));
+        fprintf(f, " (%s, %zu)", clnas_arena_name(b->arena), b->count);
     }
-    const clnas_plan_buffer *buf = &plan->buffers[id];
-    fprintf(f, "%sb%d [shape=ellipse, label=\"", indent, id);
-    dot_text(f, buf->name);
-    fprintf(f, "\\n%s %zu\"%s];\n", clnas_arena_name(buf->arena), buf->count,
-            buf->arena == CLNAS_ARENA_ACT ? ", style=solid" : ", style=filled, fillcolor=lightyellow");
+    fprintf(f, "\"];\n");
 }
 
-/* A buffer is drawn inside the cluster of the phase that first writes it: dot lays a cluster out as one block,
- * and a path that leaves a cluster and comes back into it would flatten the whole cluster into one rank. */
-static clnas_status graph_dot(FILE *f, const clnas_plan *plan, clnas_error *err)
+/* The clusters: each phase, inside it each group of launches in the order of their first launch. */
+static void dot_clusters(FILE *f, const clnas_plan *plan)
 {
-    int nids = plan->nbuffers + CLNAS_ARENA_COUNT;
-    int *home = malloc((size_t)nids * sizeof *home);
-    if (!home)
-        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory writing graph.dot");
-    size_t arena_extent[CLNAS_ARENA_COUNT] = {0};
-    for (int id = 0; id < nids; id++)
-        home[id] = HOME_UNUSED;
-    for (int i = 0; i < plan->ntrain; i++) {
-        const clnas_plan_launch *l = &plan->train[i];
-        const clnas_kernel_desc *d = &plan->kernels[l->kernel].desc;
-        for (int a = 0; a < d->nargs; a++) {
-            if (!is_tensor_arg(d, a))
-                continue;
-            const clnas_plan_binding *b = &l->arg[a];
-            int id = dot_node_id(plan, b);
-            if (id >= plan->nbuffers && b->offset + b->count > arena_extent[b->arena])
-                arena_extent[b->arena] = b->offset + b->count;
-            if (clnas_plan_slot_access(d->arg_name[a]) != CLNAS_SLOT_READ && home[id] < 0)
-                home[id] = (int)l->phase;
-            else if (home[id] == HOME_UNUSED)
-                home[id] = HOME_OUTSIDE;
-        }
-    }
-    fprintf(f, "// clnas kernel graph of one training step: boxes are launches in order, ellipses the buffers\n"
-               "// they read (buffer -> launch) and write (launch -> buffer); both ways: read and written.\n");
-    fprintf(f, "digraph plan {\n    rankdir=TB;\n    node [fontname=\"Helvetica\", fontsize=10];\n"
-               "    edge [fontname=\"Helvetica\", fontsize=8, arrowsize=0.6];\n");
-    for (int id = 0; id < nids; id++)
-        if (home[id] == HOME_OUTSIDE)
-            dot_buffer_node(f, plan, id, arena_extent, "    ");
     for (int p = CLNAS_PHASE_FORWARD; p <= CLNAS_PHASE_UPDATE; p++) {
-        fprintf(f, "    subgraph cluster_%s {\n        label=\"%s\";\n        style=rounded;\n", phase_names[p],
-                phase_names[p]);
+        fprintf(f, "    subgraph cluster_%s {\n        label=\"%s\";\n        style=rounded;\n        fontsize=14;\n",
+                phase_names[p], phase_names[p]);
         for (int i = 0; i < plan->ntrain; i++) {
-            const clnas_plan_launch *l = &plan->train[i];
-            if ((int)l->phase != p)
+            char group[CLNAS_NAME_MAX], other[CLNAS_NAME_MAX];
+            if ((int)plan->train[i].phase != p)
                 continue;
-            fprintf(f, "        L%d [shape=box, style=filled, fillcolor=%s, label=\"#%d ", i,
-                    p == 0 ? "lightblue" : p == 1 ? "mistyrose" : "palegreen", i);
-            dot_text(f, l->label);
-            fprintf(f, "\\n");
-            dot_text(f, plan->kernels[l->kernel].desc.entry);
-            fprintf(f, "\"];\n");
+            launch_group(plan->train[i].label, group, sizeof group);
+            int first = 1; /* is i the group's first launch in this phase? */
+            for (int j = 0; j < i && first; j++) {
+                launch_group(plan->train[j].label, other, sizeof other);
+                first = !((int)plan->train[j].phase == p && strcmp(group, other) == 0);
+            }
+            if (!first)
+                continue;
+            fprintf(f, "        subgraph cluster_%s_%d {\n            label=\"", phase_names[p], i);
+            dot_text(f, group);
+            fprintf(f, "\";\n            style=dashed;\n");
+            for (int j = i; j < plan->ntrain; j++) {
+                launch_group(plan->train[j].label, other, sizeof other);
+                if ((int)plan->train[j].phase == p && strcmp(group, other) == 0)
+                    dot_launch(f, plan, j, "            ");
+            }
+            fprintf(f, "        }\n");
         }
-        for (int id = 0; id < nids; id++)
-            if (home[id] == p)
-                dot_buffer_node(f, plan, id, arena_extent, "        ");
         fprintf(f, "    }\n");
     }
+}
+
+/* The arrows: writer -> reader within a phase, one per pair, its tooltip naming the buffers. Counts the bindings
+ * not drawn as arrows: parameters, their gradients, optimizer and BatchNorm state, and buffers read in a later
+ * phase than the one that wrote them (the forward activations the backward pass reads). */
+static clnas_status dot_arrows(FILE *f, const clnas_plan *plan, int *cross_phase, clnas_error *err)
+{
+    int *writer = malloc((size_t)(plan->nbuffers ? plan->nbuffers : 1) * sizeof *writer);
+    if (!writer)
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory writing graph.dot");
+    for (int b = 0; b < plan->nbuffers; b++)
+        writer[b] = -1;
+    *cross_phase = 0;
     for (int i = 0; i < plan->ntrain; i++) {
         const clnas_plan_launch *l = &plan->train[i];
         const clnas_kernel_desc *d = &plan->kernels[l->kernel].desc;
+        int from[CLNAS_MAX_KERNEL_ARGS], nfrom = 0;
         for (int a = 0; a < d->nargs; a++) {
-            if (!is_tensor_arg(d, a))
+            int t = l->arg[a].tensor;
+            if (!is_tensor_arg(d, a) || t < 0 || t >= plan->nbuffers || writer[t] < 0 ||
+                graph_access(d, a) == CLNAS_SLOT_WRITE || writer[t] == i)
                 continue;
-            char node[24];
-            dot_node_name(plan, dot_node_id(plan, &l->arg[a]), node, sizeof node);
-            clnas_slot_access access = clnas_plan_slot_access(d->arg_name[a]);
-            if (access == CLNAS_SLOT_READ)
-                fprintf(f, "    %s -> L%d [label=\"%s\"];\n", node, i, d->arg_name[a]);
-            else
-                fprintf(f, "    L%d -> %s [label=\"%s\"%s];\n", i, node, d->arg_name[a],
-                        access == CLNAS_SLOT_READ_WRITE ? ", dir=both" : "");
+            if (plan->train[writer[t]].phase != l->phase) {
+                ++*cross_phase;
+                continue;
+            }
+            int seen = 0;
+            for (int k = 0; k < nfrom && !seen; k++)
+                seen = from[k] == writer[t];
+            if (!seen)
+                from[nfrom++] = writer[t];
+        }
+        for (int k = 0; k < nfrom; k++) {
+            fprintf(f, "    L%d -> L%d [tooltip=\"", from[k], i);
+            for (int a = 0, sep = 0; a < d->nargs; a++) {
+                int t = l->arg[a].tensor;
+                if (is_tensor_arg(d, a) && t >= 0 && t < plan->nbuffers && writer[t] == from[k]) {
+                    fprintf(f, "%s", sep++ ? ", " : "");
+                    dot_text(f, plan->buffers[t].name);
+                }
+            }
+            fprintf(f, "\"];\n");
+        }
+        for (int a = 0; a < d->nargs; a++) {
+            int t = l->arg[a].tensor;
+            if (is_tensor_arg(d, a) && t >= 0 && t < plan->nbuffers && graph_access(d, a) != CLNAS_SLOT_READ)
+                writer[t] = i;
         }
     }
-    fprintf(f, "}\n");
-    free(home);
+    free(writer);
     return CLNAS_OK;
 }
 
-typedef enum dot_kind { DOT_CELL, DOT_GRAPH } dot_kind;
+static void dot_legend(FILE *f, const clnas_plan *plan, int cross_phase)
+{
+    int count[CLNAS_ARENA_COUNT] = {0};
+    for (int b = 0; b < plan->nbuffers; b++)
+        if (plan->buffers[b].arena >= 0 && plan->buffers[b].arena < CLNAS_ARENA_COUNT)
+            count[plan->buffers[b].arena]++;
+    fprintf(f, "    legend [shape=note, fontsize=11, label=\"one training step: %d launches in order (#), by phase "
+               "and cell\\l"
+               "arrow: the later launch reads a buffer the earlier one wrote in the same phase\\l"
+               "hover a box for its buffers, an arrow for what it carries; click a box for its .cl file\\l"
+               "not drawn: %d parameter tensors (params), %d gradients (grads), %d BatchNorm running statistics "
+               "(state), momentum\\l"
+               "and %d reads of a buffer written in an earlier phase (the forward activations backward reads)\\l"
+               "plan.json has every binding\\l\"];\n",
+            plan->ntrain, count[CLNAS_ARENA_PARAMS], count[CLNAS_ARENA_GRADS], count[CLNAS_ARENA_STATE],
+            cross_phase);
+}
 
-static clnas_status write_dot(const clnas_plan *plan, const char *dir, const char *name, dot_kind kind,
-                              const char *arch, clnas_error *err)
+static clnas_status graph_dot(FILE *f, const clnas_plan *plan, clnas_error *err)
+{
+    fprintf(f, "// clnas kernel graph of one training step (dot -Tsvg graph.dot > graph.svg): boxes are launches in\n"
+               "// order, clustered by phase and cell; an arrow joins a launch to a later one of its phase that reads\n"
+               "// what it wrote. Buffers are in the tooltips; plan.json has every binding.\n");
+    fprintf(f, "digraph plan {\n    rankdir=TB;\n    newrank=true;\n    node [fontname=\"Helvetica\", fontsize=10];\n"
+               "    edge [arrowsize=0.6];\n");
+    dot_clusters(f, plan);
+    int cross_phase = 0;
+    clnas_status st = dot_arrows(f, plan, &cross_phase, err);
+    if (st == CLNAS_OK)
+        dot_legend(f, plan, cross_phase);
+    fprintf(f, "}\n");
+    return st;
+}
+
+/* kernels.tsv: which launches use each .cl file, so a reader goes from a file to its uses (and back) in one
+ * look. One row per program: file, its kernel entries, how many launches of the training step and of evaluation
+ * run it, and the training launches as "#index label" (the numbers of graph.dot and plan.json's launches). */
+static void kernels_tsv(FILE *f, const clnas_plan *plan)
+{
+    fprintf(f, "file\tkernels\ttrain_launches\teval_launches\tused_by\n");
+    for (int p = 0; p < plan->nprograms; p++) {
+        char file[128];
+        if (clnas_plan_program_file(plan, p, file, sizeof file, NULL) != CLNAS_OK)
+            continue;
+        fprintf(f, "%s\t", file);
+        for (int k = 0, sep = 0; k < plan->nkernels; k++)
+            if (plan->kernels[k].program == p)
+                fprintf(f, "%s%s", sep++ ? "," : "", plan->kernels[k].desc.entry);
+        int ntrain = 0, neval = 0;
+        for (int i = 0; i < plan->ntrain; i++)
+            ntrain += plan->kernels[plan->train[i].kernel].program == p;
+        for (int i = 0; i < plan->neval; i++)
+            neval += plan->kernels[plan->eval[i].kernel].program == p;
+        fprintf(f, "\t%d\t%d\t", ntrain, neval);
+        for (int i = 0, sep = 0; i < plan->ntrain; i++)
+            if (plan->kernels[plan->train[i].kernel].program == p)
+                fprintf(f, "%s#%d %s", sep++ ? ", " : "", i, plan->train[i].label);
+        fprintf(f, "\n");
+    }
+}
+
+typedef enum text_kind { TEXT_CELL_DOT, TEXT_GRAPH_DOT, TEXT_KERNELS_TSV } text_kind;
+
+static clnas_status write_text(const clnas_plan *plan, const char *dir, const char *name, text_kind kind,
+                               const char *arch, clnas_error *err)
 {
     char *text = NULL;
     size_t len = 0;
@@ -468,8 +568,10 @@ static clnas_status write_dot(const clnas_plan *plan, const char *dir, const cha
     if (!f)
         return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory writing %s", name);
     clnas_status st = CLNAS_OK;
-    if (kind == DOT_CELL)
+    if (kind == TEXT_CELL_DOT)
         cell_dot(f, plan, arch);
+    else if (kind == TEXT_KERNELS_TSV)
+        kernels_tsv(f, plan);
     else
         st = graph_dot(f, plan, err);
     int bad = ferror(f);
@@ -529,8 +631,10 @@ clnas_status clnas_plan_write_dir(const clnas_plan *plan, const char *dir, clnas
         cJSON_free(json);
     }
     if (st == CLNAS_OK)
-        st = write_dot(plan, dir, "cell.dot", DOT_CELL, arch, err);
+        st = write_text(plan, dir, "cell.dot", TEXT_CELL_DOT, arch, err);
     if (st == CLNAS_OK)
-        st = write_dot(plan, dir, "graph.dot", DOT_GRAPH, arch, err);
+        st = write_text(plan, dir, "graph.dot", TEXT_GRAPH_DOT, arch, err);
+    if (st == CLNAS_OK)
+        st = write_text(plan, dir, "kernels.tsv", TEXT_KERNELS_TSV, arch, err);
     return st;
 }

@@ -41,7 +41,8 @@ clnas_status clnas_plan_program_file(const clnas_plan *plan, int program, char *
 
 /* Creates dir (and its parents) and writes into it: one .cl file per program (its exact source), plan.json
  * (configuration, arenas, kernels, the training and evaluation launches with their bindings, buffers,
- * parameters, stats), cell.dot (the NB201 cell) and graph.dot (the training step's kernel graph). Each file is
+ * parameters, stats), cell.dot (the NB201 cell), graph.dot (the training step's launches by phase and cell) and
+ * kernels.tsv (each .cl file's kernels and the launches that run it). Each file is
  * written to a temporary name and renamed, so a reader never sees a torn file. Files from an earlier plan in
  * the same directory are left alone. */
 clnas_status clnas_plan_write_dir(const clnas_plan *plan, const char *dir, clnas_error *err);

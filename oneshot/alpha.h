@@ -83,7 +83,8 @@ clnas_status clnas_alpha_from_json(const cJSON *json, clnas_alpha *p, clnas_erro
 
 /* The heat map of softmax(alpha) as SVG: a row per edge (labelled "i->j" for NB201's 6 edges, else "edge e"), a
  * column per op (NB201's names for 5 ops), each cell coloured by its probability with the number printed, the
- * title naming the epoch. Written to a temporary name, then renamed. */
+ * title naming the epoch. Written to a temporary name, then renamed; the numbers beside it as CSV (path with .csv
+ * for .svg: epoch, edge, op, alpha, probability). */
 clnas_status clnas_alpha_svg_write(const clnas_alpha *p, const char *path, int epoch, const char *title,
                                    clnas_error *err);
 

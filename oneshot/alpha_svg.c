@@ -54,12 +54,14 @@ static int write_heat_map(FILE *f, void *ctx)
     const int epoch = h->epoch;
     const char *title = h->title;
     const int width = MARGIN_L + p->ops * CELL_W + MARGIN_R, height = MARGIN_T + p->edges * CELL_H + MARGIN_B;
-    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
-               "font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
-            width, height);
-    fprintf(f, "<text x=\"%d\" y=\"22\" font-size=\"14\">", MARGIN_L);
-    clnas_svg_put_escaped(f, title);
-    fprintf(f, "%sepoch %d: softmax(alpha) per edge</text>\n", title && *title ? ", " : "", epoch);
+    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+               "font-family=\"sans-serif\" font-size=\"12\">\n"
+               "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+            width, height, width, height);
+    char head[512];
+    snprintf(head, sizeof head, "%s%sepoch %d: softmax(alpha) per edge", title ? title : "",
+             title && *title ? ", " : "", epoch);
+    clnas_svg_put_text_fit(f, 8, 22, 14, width - 16, "", head);
     char label[64];
     for (int k = 0; k < p->ops; k++) {
         op_label(p, k, label, sizeof label);
@@ -80,9 +82,27 @@ static int write_heat_map(FILE *f, void *ctx)
                     x, y, CELL_W, CELL_H, fill, x + CELL_W / 2, y + CELL_H / 2 + 4, v > 0.6 ? "white" : "black", v);
         }
     }
-    fprintf(f, "<text x=\"%d\" y=\"%d\" fill=\"#555\">rows: edges (from-&gt;to node); colour: probability, white 0 "
-               "to blue 1</text>\n</svg>\n",
-            MARGIN_L, height - 14);
+    clnas_svg_put_text_fit(f, 8, height - 14, 12, width - 16, " fill=\"#555\"",
+                           "rows: edges (from->to node); colour: probability, white 0 to blue 1");
+    fputs("</svg>\n", f);
+    return ferror(f);
+}
+
+/* edge,op,alpha,probability: one row per edge and op. */
+static int write_csv(FILE *f, void *ctx)
+{
+    const heat_map *h = ctx;
+    fprintf(f, "epoch,edge,op,alpha,probability\n");
+    char edge[32], op[64];
+    for (int e = 0; e < h->p->edges; e++)
+        for (int k = 0; k < h->p->ops; k++) {
+            if (h->p->edges == CLNAS_NB201_EDGES)
+                snprintf(edge, sizeof edge, "%d-%d", clnas_nb201_edge_from[e], clnas_nb201_edge_to[e]);
+            else
+                snprintf(edge, sizeof edge, "%d", e);
+            op_label(h->p, k, op, sizeof op);
+            fprintf(f, "%d,%s,%s,%.9g,%.9g\n", h->epoch, edge, op, h->p->alpha[e][k], h->probs[e * h->p->ops + k]);
+        }
     return ferror(f);
 }
 
@@ -96,5 +116,17 @@ clnas_status clnas_alpha_svg_write(const clnas_alpha *p, const char *path, int e
     if (st != CLNAS_OK)
         return st;
     heat_map h = {p, probs, epoch, title};
-    return clnas_file_write_atomic(path, write_heat_map, &h, err);
+    st = clnas_file_write_atomic(path, write_heat_map, &h, err);
+    if (st != CLNAS_OK)
+        return st;
+    /* the numbers beside the picture: <path without .svg>.csv */
+    char csv[1100];
+    size_t n = strlen(path);
+    if (n >= 4 && strcmp(path + n - 4, ".svg") == 0)
+        n -= 4;
+    if (n + 5 > sizeof csv)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "alpha heat map: path too long: %s", path);
+    memcpy(csv, path, n);
+    memcpy(csv + n, ".csv", 5);
+    return clnas_file_write_atomic(csv, write_csv, &h, err);
 }

@@ -4,6 +4,7 @@
 #define CLNAS_RANK_EVAL_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "clnas/rng.h"
 #include "clnas/space.h"
@@ -64,8 +65,10 @@ void clnas_rank_eval_result_free(clnas_rank_eval_result *r);
  * standalone_cached, seconds}]}; non-finite numbers are null. *out owned by the caller. */
 clnas_status clnas_rank_eval_to_json(const clnas_rank_eval_result *r, cJSON **out, clnas_error *err);
 
+/* The scatter as an <svg> element of the given size into f (what clnas_rank_eval_svg_write writes, 600 x 540). */
+void clnas_rank_eval_svg_put(FILE *f, const clnas_rank_eval_result *r, const char *title, int width, int height);
 /* Scatter plot: stand-alone accuracy (x) against supernet accuracy (y), tau and rho in the title. Written to a
- * temporary name, then renamed. */
+ * temporary name, then renamed; the rows beside it as CSV (path with .csv for .svg). */
 clnas_status clnas_rank_eval_svg_write(const clnas_rank_eval_result *r, const char *path, const char *title,
                                        clnas_error *err);
 

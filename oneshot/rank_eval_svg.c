@@ -1,36 +1,49 @@
-/* clnas — rank_eval.svg: supernet accuracy against stand-alone accuracy, one point per architecture. */
+/* clnas — rank_eval.svg: supernet against stand-alone accuracy, one point per architecture; rank_eval.csv. */
 #include "rank_eval.h"
 #include "file_io.h"
+#include "svg_chart.h"
 #include "svg_text.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-#define PLOT_W 560
-#define PLOT_H 520
-#define MARGIN_L 70
-#define MARGIN_R 20
-#define MARGIN_T 50
-#define MARGIN_B 60
-
-/* The range of v over the usable rows, padded; [0, 1] when there are none. */
+/* The range of the usable rows' accuracies (supernet or stand-alone). */
 static void range(const clnas_rank_eval_result *r, int supernet, double *lo, double *hi)
 {
     *lo = 1.0, *hi = 0.0;
     for (int i = 0; i < r->count; i++) {
         const clnas_rank_eval_row *row = &r->rows[i];
-        if (!isfinite(row->standalone))
+        if (!isfinite(row->standalone) || !isfinite(row->supernet))
             continue;
         const double v = supernet ? row->supernet : row->standalone;
         *lo = fmin(*lo, v);
         *hi = fmax(*hi, v);
     }
-    if (*lo > *hi)
-        *lo = 0.0, *hi = 1.0;
-    const double pad = fmax(0.01, 0.05 * (*hi - *lo));
-    *lo = fmax(0.0, *lo - pad);
-    *hi = fmin(1.0, *hi + pad);
+}
+
+void clnas_rank_eval_svg_put(FILE *f, const clnas_rank_eval_result *r, const char *title, int width, int height)
+{
+    char head[512];
+    snprintf(head, sizeof head, "%s%sKendall tau %.3f, Spearman rho %.3f (%d architectures)", title ? title : "",
+             title && *title ? ": " : "", r->kendall_tau, r->spearman_rho, r->usable);
+    clnas_svg_chart c = {.width = width, .height = height, .title = head, .legend_rows = 1};
+    c.x_label = "stand-alone accuracy (proxy, from scratch)";
+    c.y_label = "supernet accuracy (inherited weights)";
+    range(r, 0, &c.x_lo, &c.x_hi);
+    range(r, 1, &c.y_lo, &c.y_hi);
+    clnas_svg_chart_begin(f, &c);
+    for (int i = 0; i < r->count; i++) {
+        const clnas_rank_eval_row *row = &r->rows[i];
+        if (!isfinite(row->standalone) || !isfinite(row->supernet))
+            continue;
+        char arch[CLNAS_GENOTYPE_STR_MAX], tip[CLNAS_GENOTYPE_STR_MAX + 64];
+        clnas_genotype_format(&row->arch, arch, sizeof arch, NULL);
+        snprintf(tip, sizeof tip, "%s: stand-alone %.4f, supernet %.4f", arch, row->standalone, row->supernet);
+        clnas_svg_chart_point(f, &c, row->standalone, row->supernet, "#1f77b4", row->standalone_cached, tip);
+    }
+    clnas_svg_chart_legend(f, &c, 0, 0, "#1f77b4", "architecture (hollow: stand-alone from an earlier journal)");
+    clnas_svg_chart_end(f);
 }
 
 typedef struct scatter {
@@ -40,51 +53,26 @@ typedef struct scatter {
 
 static int write_scatter(FILE *f, void *ctx)
 {
+    const scatter *sc = ctx;
+    clnas_rank_eval_svg_put(f, sc->r, sc->title, 600, 540);
+    return ferror(f);
+}
+
+static int write_csv(FILE *f, void *ctx)
+{
     const clnas_rank_eval_result *r = ((const scatter *)ctx)->r;
-    const char *title = ((const scatter *)ctx)->title;
-    double xlo, xhi, ylo, yhi;
-    range(r, 0, &xlo, &xhi);
-    range(r, 1, &ylo, &yhi);
-    const double pw = PLOT_W - MARGIN_L - MARGIN_R, ph = PLOT_H - MARGIN_T - MARGIN_B;
-#define X(v) (MARGIN_L + pw * ((v)-xlo) / (xhi - xlo))
-#define Y(v) (MARGIN_T + ph * (1.0 - ((v)-ylo) / (yhi - ylo)))
-    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
-               "font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
-            PLOT_W, PLOT_H);
-    fprintf(f, "<text x=\"%d\" y=\"22\" font-size=\"14\">", MARGIN_L);
-    clnas_svg_put_escaped(f, title);
-    fprintf(f, "%sKendall tau %.3f, Spearman rho %.3f (%d architectures)</text>\n", title && *title ? ": " : "",
-            r->kendall_tau, r->spearman_rho, r->usable);
-    for (int t = 0; t <= 5; t++) {
-        const double vx = xlo + (xhi - xlo) * t / 5.0, vy = ylo + (yhi - ylo) * t / 5.0;
-        fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
-                   "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.3f</text>\n",
-                MARGIN_L, PLOT_W - MARGIN_R, Y(vy), Y(vy), MARGIN_L - 6, Y(vy) + 4, vy);
-        fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#ddd\"/>"
-                   "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%.3f</text>\n",
-                X(vx), X(vx), MARGIN_T, PLOT_H - MARGIN_B, X(vx), PLOT_H - MARGIN_B + 16, vx);
-    }
-    fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">stand-alone accuracy (proxy, from scratch)</text>\n",
-            MARGIN_L + pw / 2, PLOT_H - 16);
-    fprintf(f, "<text x=\"16\" y=\"%.1f\" transform=\"rotate(-90 16 %.1f)\" text-anchor=\"middle\">supernet accuracy "
-               "(inherited weights)</text>\n",
-            MARGIN_T + ph / 2, MARGIN_T + ph / 2);
-    fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" stroke=\"#888\"/>\n", MARGIN_L,
-            MARGIN_T, pw, ph);
+    fprintf(f, "arch,standalone,supernet,standalone_cached\n");
     for (int i = 0; i < r->count; i++) {
-        const clnas_rank_eval_row *row = &r->rows[i];
-        if (!isfinite(row->standalone))
-            continue;
         char arch[CLNAS_GENOTYPE_STR_MAX];
-        clnas_genotype_format(&row->arch, arch, sizeof arch, NULL);
-        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\" stroke=\"#1f77b4\"><title>%s</title></circle>\n",
-                X(row->standalone), Y(row->supernet), row->standalone_cached ? "none" : "#1f77b4", arch);
+        clnas_genotype_format(&r->rows[i].arch, arch, sizeof arch, NULL);
+        fprintf(f, "%s,", arch);
+        if (isfinite(r->rows[i].standalone))
+            fprintf(f, "%.6g", r->rows[i].standalone);
+        fputc(',', f);
+        if (isfinite(r->rows[i].supernet))
+            fprintf(f, "%.6g", r->rows[i].supernet);
+        fprintf(f, ",%d\n", r->rows[i].standalone_cached);
     }
-    fprintf(f, "<text x=\"%d\" y=\"%d\" fill=\"#1f77b4\">hollow: stand-alone accuracy from an earlier journal</text>\n"
-               "</svg>\n",
-            MARGIN_L, MARGIN_T - 8);
-#undef X
-#undef Y
     return ferror(f);
 }
 
@@ -94,5 +82,16 @@ clnas_status clnas_rank_eval_svg_write(const clnas_rank_eval_result *r, const ch
     if (!r || !path)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "rank-eval svg: result and path must not be NULL");
     scatter sc = {r, title};
-    return clnas_file_write_atomic(path, write_scatter, &sc, err);
+    clnas_status st = clnas_file_write_atomic(path, write_scatter, &sc, err);
+    if (st != CLNAS_OK)
+        return st;
+    char csv[1100]; /* beside it: <path without .svg>.csv */
+    size_t n = strlen(path);
+    if (n >= 4 && strcmp(path + n - 4, ".svg") == 0)
+        n -= 4;
+    if (n + 5 > sizeof csv)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "rank-eval svg: path too long: %s", path);
+    memcpy(csv, path, n);
+    memcpy(csv + n, ".csv", 5);
+    return clnas_file_write_atomic(csv, write_csv, &sc, err);
 }

@@ -1,22 +1,90 @@
-/* clnas — the search progress picture as plain SVG. */
+/* clnas — the search progress picture as plain SVG, and its data as CSV. */
 #include "svg_plot.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "file_io.h"
+#include "svg_chart.h"
 #include "svg_text.h"
-
-#define PLOT_W 720
-#define PLOT_H 420
-#define MARGIN_L 60
-#define MARGIN_R 20
-#define MARGIN_T 40
-#define MARGIN_B 50
 
 static int usable(const clnas_journal_entry *e)
 {
     return (e->status == CLNAS_TRIAL_OK || e->status == CLNAS_TRIAL_CACHED) && isfinite(e->fitness);
+}
+
+int clnas_journal_is_epochs(const clnas_journal_entry *entries, int count)
+{
+    return count > 0 && cJSON_IsNumber(cJSON_GetObjectItem(entries[0].extra, "epoch"));
+}
+
+void clnas_progress_svg_put(FILE *f, const clnas_journal_entry *entries, int count, const char *title, int width,
+                            int height)
+{
+    const int epochs = clnas_journal_is_epochs(entries, count);
+    clnas_svg_chart c = {.width = width, .height = height, .title = title, .x_integer = 1, .legend_rows = 1};
+    c.x_label = epochs ? "epoch" : "trial";
+    c.y_label = epochs ? "search network validation accuracy" : "fitness (validation accuracy)";
+    c.x_lo = 0, c.x_hi = count > 1 ? count - 1 : 1, c.y_lo = 1, c.y_hi = 0;
+    for (int i = 0; i < count; i++)
+        if (usable(&entries[i])) {
+            c.y_lo = fmin(c.y_lo, entries[i].fitness);
+            c.y_hi = fmax(c.y_hi, entries[i].fitness);
+        }
+    clnas_svg_chart_begin(f, &c);
+    size_t cap = count > 0 ? (size_t)count : 1;
+    double *x = malloc(cap * sizeof *x), *best = malloc(cap * sizeof *best);
+    double b = NAN;
+    for (int i = 0; i < count && x && best; i++) {
+        if (usable(&entries[i]) && !(entries[i].fitness <= b))
+            b = entries[i].fitness;
+        x[i] = entries[i].trial;
+        best[i] = b;
+    }
+    if (x && best)
+        clnas_svg_chart_steps(f, &c, x, best, count, "#d62728");
+    free(x);
+    free(best);
+    for (int i = 0; i < count; i++) {
+        const clnas_journal_entry *e = &entries[i];
+        char tip[CLNAS_GENOTYPE_STR_MAX + 64];
+        char arch[CLNAS_GENOTYPE_STR_MAX];
+        clnas_genotype_format(&e->arch, arch, sizeof arch, NULL);
+        snprintf(tip, sizeof tip, "%s %d: %.4f %s", epochs ? "epoch" : "trial", e->trial, e->fitness, arch);
+        if (usable(e))
+            clnas_svg_chart_point(f, &c, e->trial, e->fitness, "#1f77b4", e->status == CLNAS_TRIAL_CACHED, tip);
+        else
+            fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#888\">x</text>\n",
+                    clnas_svg_chart_x(&c, e->trial), c.top + c.plot_h - 3);
+    }
+    clnas_svg_chart_legend(f, &c, 0, 0, "#d62728", "best so far");
+    clnas_svg_chart_legend(f, &c, 0, 1, "#1f77b4",
+                           epochs ? "epoch (its derived cell in the tooltip)" : "trial (hollow: cached; x: failed)");
+    clnas_svg_chart_end(f);
+}
+
+void clnas_progress_csv_put(FILE *f, const clnas_journal_entry *entries, int count)
+{
+    const int epochs = clnas_journal_is_epochs(entries, count);
+    fprintf(f, "%s,status,%s,best_so_far,params,flops,arch\n", epochs ? "epoch" : "trial",
+            epochs ? "val_accuracy" : "fitness");
+    double b = NAN;
+    for (int i = 0; i < count; i++) {
+        const clnas_journal_entry *e = &entries[i];
+        char arch[CLNAS_GENOTYPE_STR_MAX];
+        clnas_genotype_format(&e->arch, arch, sizeof arch, NULL);
+        if (usable(e) && !(e->fitness <= b))
+            b = e->fitness;
+        fprintf(f, "%d,%s,", e->trial, clnas_trial_status_name(e->status));
+        if (usable(e))
+            fprintf(f, "%.6g", e->fitness);
+        fputc(',', f);
+        if (isfinite(b))
+            fprintf(f, "%.6g", b);
+        fprintf(f, ",%ld,%.6g,%s\n", e->params, e->flops, arch);
+    }
 }
 
 typedef struct plot {
@@ -25,74 +93,17 @@ typedef struct plot {
     const char *title;
 } plot;
 
-static int write_plot(FILE *f, void *ctx)
+static int write_svg(FILE *f, void *ctx)
 {
     const plot *pl = ctx;
-    const clnas_journal_entry *entries = pl->entries;
-    const int count = pl->count;
-    const char *title = pl->title;
-    double lo = 1.0, hi = 0.0;
-    for (int i = 0; i < count; i++)
-        if (usable(&entries[i])) {
-            lo = fmin(lo, entries[i].fitness);
-            hi = fmax(hi, entries[i].fitness);
-        }
-    if (lo > hi) {
-        lo = 0.0;
-        hi = 1.0;
-    }
-    double pad = fmax(0.01, 0.05 * (hi - lo));
-    lo = fmax(0.0, lo - pad);
-    hi = fmin(1.0, hi + pad);
-    int n = count > 1 ? count : 2;
-    double pw = PLOT_W - MARGIN_L - MARGIN_R, ph = PLOT_H - MARGIN_T - MARGIN_B;
-#define X(i) (MARGIN_L + pw * (double)(i) / (double)(n - 1))
-#define Y(v) (MARGIN_T + ph * (1.0 - ((v)-lo) / (hi - lo)))
-    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" "
-               "font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
-            PLOT_W, PLOT_H);
-    fprintf(f, "<text x=\"%d\" y=\"22\" font-size=\"14\">", MARGIN_L);
-    clnas_svg_put_escaped(f, title);
-    fprintf(f, "</text>\n");
-    for (int t = 0; t <= 5; t++) {
-        double v = lo + (hi - lo) * t / 5.0;
-        fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>"
-                   "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%.3f</text>\n",
-                MARGIN_L, PLOT_W - MARGIN_R, Y(v), Y(v), MARGIN_L - 6, Y(v) + 4, v);
-    }
-    int step = n > 10 ? (n - 1) / 10 : 1;
-    for (int i = 0; i < n; i += step)
-        fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%d</text>\n", X(i), PLOT_H - MARGIN_B + 16, i);
-    fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">trial</text>\n", MARGIN_L + pw / 2, PLOT_H - 12);
-    fprintf(f, "<text x=\"14\" y=\"%.1f\" transform=\"rotate(-90 14 %.1f)\" text-anchor=\"middle\">fitness "
-               "(validation accuracy)</text>\n",
-            MARGIN_T + ph / 2, MARGIN_T + ph / 2);
-    fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" stroke=\"#888\"/>\n", MARGIN_L,
-            MARGIN_T, pw, ph);
-    /* best so far */
-    double best = -1;
-    fprintf(f, "<polyline fill=\"none\" stroke=\"#d62728\" stroke-width=\"2\" points=\"");
-    for (int i = 0; i < count; i++) {
-        if (usable(&entries[i]) && entries[i].fitness > best)
-            best = entries[i].fitness;
-        if (best >= 0)
-            fprintf(f, "%.1f,%.1f ", X(i), Y(best));
-    }
-    fprintf(f, "\"/>\n");
-    for (int i = 0; i < count; i++) {
-        const clnas_journal_entry *e = &entries[i];
-        if (usable(e))
-            fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\" stroke=\"#1f77b4\"/>\n", X(i),
-                    Y(e->fitness), e->status == CLNAS_TRIAL_CACHED ? "none" : "#1f77b4");
-        else
-            fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" fill=\"#888\">x</text>\n", X(i),
-                    (double)(MARGIN_T + ph - 2));
-    }
-    fprintf(f, "<text x=\"%d\" y=\"%d\" fill=\"#d62728\">best so far</text>"
-               "<text x=\"%d\" y=\"%d\" fill=\"#1f77b4\">trial (hollow: cached duplicate; x: failed)</text>\n</svg>\n",
-            PLOT_W - 420, MARGIN_T - 8, PLOT_W - 330, MARGIN_T - 8);
-#undef X
-#undef Y
+    clnas_progress_svg_put(f, pl->entries, pl->count, pl->title, 760, 440);
+    return ferror(f);
+}
+
+static int write_csv(FILE *f, void *ctx)
+{
+    const plot *pl = ctx;
+    clnas_progress_csv_put(f, pl->entries, pl->count);
     return ferror(f);
 }
 
@@ -100,5 +111,18 @@ clnas_status clnas_progress_svg_write(const char *path, const clnas_journal_entr
                                       const char *title, clnas_error *err)
 {
     plot pl = {entries, count, title};
-    return clnas_file_write_atomic(path, write_plot, &pl, err);
+    clnas_status st = clnas_file_write_atomic(path, write_svg, &pl, err);
+    if (st != CLNAS_OK)
+        return st;
+    size_t n = strlen(path);
+    char *csv = malloc(n + 5);
+    if (!csv)
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory writing %s", path);
+    memcpy(csv, path, n + 1);
+    if (n >= 4 && strcmp(path + n - 4, ".svg") == 0)
+        csv[n - 4] = '\0';
+    strcat(csv, ".csv");
+    st = clnas_file_write_atomic(csv, write_csv, &pl, err);
+    free(csv);
+    return st;
 }

@@ -18,7 +18,8 @@ static const char compile_help[] =
     "  <entry>__<n>.cl   the exact source of every distinct OpenCL program\n"
     "  plan.json         sizes, arenas, kernels, every launch with its buffer bindings, buffers, parameters\n"
     "  cell.dot          the cell (Graphviz: dot -Tsvg cell.dot > cell.svg); dashed grey edges generate nothing\n"
-    "  graph.dot         the kernel graph of one training step\n"
+    "  graph.dot         the launches of one training step by phase and cell (dot -Tsvg; hover for buffers)\n"
+    "  kernels.tsv       each .cl file, its kernels and the launches that run it\n"
     "No OpenCL device is needed.\n"
     "\n"
     "options:\n"
@@ -54,7 +55,7 @@ static void print_summary(const clnas_plan_stats *s, const char *arch, const cln
     printf("  launches per step %d\n", s->launches_per_step);
     printf("  programs          %d (OpenCL programs to build)\n", s->programs);
     printf("  arena bytes       %zu (%.1f MiB)\n", s->arena_bytes, (double)s->arena_bytes / (1024.0 * 1024.0));
-    printf("wrote %s/plan.json, cell.dot, graph.dot and %d .cl files\n", dir, s->programs);
+    printf("wrote %s/plan.json, cell.dot, graph.dot, kernels.tsv and %d .cl files\n", dir, s->programs);
 }
 
 int cmd_compile(int argc, char **argv)

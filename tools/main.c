@@ -10,7 +10,7 @@ static const struct {
     const char *help;
 } commands[] = {
     {"search", cmd_search, "search architectures (regularized evolution, random, REINFORCE), resumable"},
-    {"report", cmd_report, "the best architectures and progress.svg of a search directory"},
+    {"report", cmd_report, "the best architectures of searches; --html: a page of plots and cells"},
     {"proxy-check", cmd_proxy_check, "does a training proxy rank architectures? (Kendall tau between seeds)"},
     {"rank-eval", cmd_rank_eval, "rank quality of a one-shot supernet (Kendall tau against stand-alone training)"},
     {"table", cmd_table, "generate the synthetic accuracy table for studying strategies"},
