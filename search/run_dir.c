@@ -2,11 +2,13 @@
 #include "run_dir.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include "file_io.h"
+#include "text_input.h"
 
 void clnas_run_dir_name(const char *name, const char *out, char *run_dir, size_t cap)
 {
@@ -80,10 +82,40 @@ clnas_status clnas_run_best_write(const char *run_dir, const clnas_journal_entry
     return st;
 }
 
+clnas_status clnas_run_best_read(const char *run_dir, clnas_genotype *arch, char *arch_text, size_t cap,
+                                 clnas_error *err)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/best.json", run_dir);
+    char *text = NULL;
+    size_t n = 0;
+    clnas_status st = clnas_file_read_text(path, CLNAS_CONFIG_MAX_BYTES, &text, &n, err);
+    if (st == CLNAS_ERR_NOT_FOUND)
+        clnas_error_set(err, st, "%s: no such file (is %s a search run directory, and did the search finish a "
+                        "trial?)", path, run_dir);
+    if (st == CLNAS_OK)
+        st = clnas_json_text_check(text, n, CJSON_NESTING_LIMIT, path, err);
+    cJSON *j = st == CLNAS_OK ? cJSON_ParseWithLength(text, n) : NULL;
+    free(text);
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(j, "arch");
+    clnas_error why;
+    if (st == CLNAS_OK && !j)
+        st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: invalid JSON", path);
+    else if (st == CLNAS_OK && !cJSON_IsString(item))
+        st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: expected a JSON object with a string \"arch\"", path);
+    else if (st == CLNAS_OK && clnas_genotype_parse(item->valuestring, arch, &why) != CLNAS_OK)
+        st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: arch: %s", path, why.message);
+    if (st == CLNAS_OK)
+        snprintf(arch_text, cap, "%s", item->valuestring);
+    cJSON_Delete(j);
+    return st;
+}
+
 size_t clnas_run_file_prefix_bytes(const char *path, int lines)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
+    FILE *f;
+    clnas_error ignored;
+    if (clnas_file_fopen_read(path, &f, &ignored) != CLNAS_OK)
         return 0;
     size_t bytes = 0;
     int c, seen = 0;

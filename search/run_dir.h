@@ -27,6 +27,11 @@ clnas_status clnas_run_json_write(const char *path, const cJSON *json, clnas_err
 clnas_status clnas_run_best_write(const char *run_dir, const clnas_journal_entry *e, const char *rule,
                                   clnas_error *err);
 
+/* The architecture of run_dir/best.json (a text input: at most CLNAS_CONFIG_MAX_BYTES, no NUL byte, no \u0000):
+ * *arch_text (cap bytes) and *arch. err names the file and what is wrong with it. */
+clnas_status clnas_run_best_read(const char *run_dir, clnas_genotype *arch, char *arch_text, size_t cap,
+                                 clnas_error *err);
+
 /* Bytes of the first `lines` lines of path (the whole file when it has fewer; 0 when it is missing): what a
  * resumed run keeps of a journal that may hold a line past its checkpoint. */
 size_t clnas_run_file_prefix_bytes(const char *path, int lines);

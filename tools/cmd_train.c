@@ -12,6 +12,7 @@
 #include "clnas/train.h"
 #include "file_io.h"
 #include "program_cache.h"
+#include "run_dir.h"
 
 static void usage(FILE *f)
 {
@@ -57,30 +58,12 @@ static void print_progress(const clnas_train_progress *p, void *user)
 /* The architecture of DIR/best.json (written by clnas search). */
 static int read_best_arch(const char *dir, clnas_genotype *out)
 {
-    char path[1100];
-    snprintf(path, sizeof path, "%s/best.json", dir);
-    char *text = NULL;
-    size_t n = 0;
+    char arch[CLNAS_GENOTYPE_STR_MAX];
     clnas_error err;
-    int readable = clnas_file_read_all(path, &text, &n, &err) == CLNAS_OK;
-    cJSON *j = n ? cJSON_Parse(text) : NULL;
-    free(text);
-    const cJSON *arch = cJSON_GetObjectItemCaseSensitive(j, "arch");
-    int rc = 0;
-    if (!readable) {
-        fprintf(stderr, "clnas: %s: cannot read it (is %s a search run directory?)\n", path, dir);
-        rc = 1;
-    } else if (!cJSON_IsString(arch)) {
-        fprintf(stderr, "clnas: %s: expected a JSON object with a string \"arch\"\n", path);
-        rc = 1;
-    } else if (clnas_genotype_parse(arch->valuestring, out, &err) != CLNAS_OK) {
-        fprintf(stderr, "clnas: %s: arch: %s\n", path, err.message);
-        rc = 1;
-    } else {
-        fprintf(stderr, "clnas: retraining the best architecture of %s: %s\n", dir, arch->valuestring);
-    }
-    cJSON_Delete(j);
-    return rc;
+    if (clnas_run_best_read(dir, out, arch, sizeof arch, &err) != CLNAS_OK)
+        return cli_fail(&err);
+    fprintf(stderr, "clnas: retraining the best architecture of %s: %s\n", dir, arch);
+    return 0;
 }
 
 /* Everything `clnas train` takes from the command line. */
