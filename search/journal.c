@@ -2,6 +2,7 @@
 #include "journal.h"
 
 #include "file_io.h"
+#include "number_text.h"
 #include "text_input.h"
 
 #include <errno.h>
@@ -60,8 +61,8 @@ static void put(text_buf *b, const char *s)
     put_bytes(b, s, strlen(s));
 }
 
-/* The shortest of %.15g, %.16g, %.17g that reads back as exactly v (cJSON's printer may lose the last bit, and a
- * resumed search must see the fitness the uninterrupted one saw). Non-finite values are null. */
+/* v as text that reads back exactly (cJSON's printer may lose the last bit, and a resumed search must see the
+ * fitness the uninterrupted one saw). Non-finite values are null. */
 static void put_number(text_buf *b, double v)
 {
     if (!isfinite(v)) {
@@ -69,11 +70,7 @@ static void put_number(text_buf *b, double v)
         return;
     }
     char s[40];
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(s, sizeof s, "%.*g", prec, v);
-        if (strtod(s, NULL) == v)
-            break;
-    }
+    clnas_number_text(v, s, sizeof s);
     put(b, s);
 }
 

@@ -2,6 +2,7 @@
 #include "search_config.h"
 
 #include "file_io.h"
+#include "number_text.h"
 #include "text_input.h"
 
 #include <errno.h>
@@ -33,6 +34,10 @@ static const char *const evaluator_keys[] = {"kind", "table"};
 /* The value as compact JSON for an error message, shortened to fit. */
 static void json_brief(const cJSON *item, char *buf, size_t cap)
 {
+    if (cJSON_IsNumber(item) && isfinite(item->valuedouble)) { /* every digit: a seed of 2^53+1 is no 9.0e+15 */
+        clnas_number_text(item->valuedouble, buf, cap);
+        return;
+    }
     char *text = cJSON_PrintUnformatted(item);
     if (!text) {
         snprintf(buf, cap, "(a value)");

@@ -43,7 +43,8 @@ static void usage(FILE *f)
             "  --result FILE       write a JSON summary (arch, channels, cells, epochs, steps, params,\n"
             "                      test_accuracy, train_images_per_second, seconds, ...)\n"
             "  --quiet             no progress lines\n"
-            "Ctrl-C stops training after the current step; the test and the files are still written.\n");
+            "Ctrl-C stops training after the current step; the test and the files are still written, then it exits\n"
+            "with status 130.\n");
 }
 
 static void print_progress(const clnas_train_progress *p, void *user)
@@ -304,6 +305,8 @@ int cmd_train(int argc, char **argv)
     if (train_and_test(&a, &d, dev, cache, &model, &o, &err) == CLNAS_OK) {
         print_outcome(&d, &o);
         rc = a.result_path ? write_result(&a, &d, &o, model, dev->info.name) : 0;
+        if (rc == 0 && cli_interrupted()) /* interrupted (training stopped early, or the test pass ran on): the files are written */
+            rc = CLI_EXIT_INTERRUPTED;
     } else if (err.message[0]) {
         cli_fail(&err);
     }
