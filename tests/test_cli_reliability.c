@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clnas/safetensors.h"
 #include "scratch_dir.h"
 
 #ifndef CLNAS_TOOL_PATH
@@ -207,6 +208,39 @@ static void test_messages(void **state)
            "a string holds \\u0000");
 }
 
+/* Programs a command built into <dir>/cache (its own program cache). */
+static int programs_built(const char *dir)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "find '%s/cache' -name '*.bin' 2>/dev/null | grep -q .", dir);
+    return system(cmd) == 0;
+}
+
+/* Weights of another width (C=2 against --channels 4) and a batch the data cannot fill are refused before the
+ * device builds a kernel (they used to be found after 40-50 s of building). */
+static void test_checked_before_kernels(void **state)
+{
+    const char *dir = *state;
+    struct stat sb;
+    if (stat("/usr/share/datasets/fashion-mnist", &sb) != 0)
+        skip();
+    char cache[1100];
+    snprintf(cache, sizeof cache, "%s/cache", dir);
+    setenv("CLNAS_CACHE_DIR", cache, 1); /* inherited by the commands: an empty cache, so any build leaves a file */
+    float stem[2 * 1 * 3 * 3] = {0};
+    clnas_tensor t = {"stem.conv.weight", CLNAS_DTYPE_F32, 4, {2, 1, 3, 3}, stem, sizeof stem};
+    const char *weights = path_in(dir, "w.safetensors");
+    clnas_error err = {0};
+    assert_int_equal(clnas_safetensors_write(weights, &t, 1, NULL, &err), CLNAS_OK);
+    expect(dir, (const char *[]){"eval", "--arch", ARCH, "--channels", "4", "--cells", "1", "--batch", "8",
+                                 "--weights", weights, NULL}, 1,
+           "tensor 'stem.conv.weight' has shape [2x1x3x3], expected [4x1x3x3]", "another --channels");
+    expect(dir, (const char *[]){"train", "--arch", ARCH, "--channels", "2", "--cells", "1", "--batch", "128",
+                                 "--train-subset", "64", NULL}, 1,
+           "--batch 128 is larger than the 64 training images (--train-subset): use --batch 64 or less", NULL);
+    assert_false(programs_built(dir));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -214,6 +248,7 @@ int main(void)
         guarded_test(test_all_trials_failed_exits_1),
         guarded_test(test_interrupt_and_lock),
         guarded_test(test_messages),
+        guarded_test(test_checked_before_kernels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

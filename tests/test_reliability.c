@@ -16,6 +16,9 @@
 #include <unistd.h>
 
 #include "clnas/data.h"
+#include "clnas/device.h"
+#include "model_build.h"
+#include "program_cache.h"
 #include "evaluator.h"
 #include "file_io.h"
 #include "journal.h"
@@ -288,6 +291,39 @@ static void test_data_inputs(void **state)
     expect_message(clnas_cifar10_load(&cifar, 1, &ds, &err), CLNAS_ERR_IO, &err, cifar, "regular file");
 }
 
+/* ---- memory admission ---- */
+
+/* A network whose buffers each fit the device's largest allocation but not, together, its memory is refused before
+ * a buffer is made or a kernel built (train and eval used to check only each buffer). */
+static void test_admission_of_the_whole_network(void **state)
+{
+    const char *dir = *state;
+    clnas_device *dev = NULL;
+    clnas_error err = {0};
+    if (clnas_device_open(NULL, &dev, &err) != CLNAS_OK)
+        skip();
+    clnas_program_cache *cache = NULL;
+    assert_int_equal(clnas_program_cache_new(dev, dir, &cache, &err), CLNAS_OK);
+    clnas_net_config cfg;
+    clnas_net_config_default(&cfg);
+    assert_int_equal(clnas_genotype_parse(ARCH, &cfg.genotype, &err), CLNAS_OK);
+    cfg.channels = 2;
+    cfg.cells = 1;
+    cfg.batch = 8;
+    dev->info.global_mem_bytes = 64 * 1024; /* a device this small: every buffer alone is within max_alloc */
+    clnas_model *model = NULL;
+    clnas_status st = clnas_model_build(dev, cache, &cfg, &model, &err);
+    clnas_program_cache_stats stats;
+    clnas_program_cache_stats_get(cache, &stats);
+    clnas_model_free(model);
+    clnas_program_cache_free(cache);
+    clnas_device_free(dev);
+    expect_message(st, CLNAS_ERR_UNSUPPORTED, &err, "the network (C=2, N=1, batch 8) needs",
+                   "MiB of device memory");
+    assert_non_null(strstr(err.message, "use a smaller batch"));
+    assert_int_equal(stats.builds + stats.disk_hits, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -295,6 +331,7 @@ int main(void)
         guarded_test(test_config_inputs),             guarded_test(test_set_errors_name_the_set),
         guarded_test(test_table_inputs),              guarded_test(test_journal_inputs),
         guarded_test(test_best_json),                 guarded_test(test_data_inputs),
+        guarded_test(test_admission_of_the_whole_network),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

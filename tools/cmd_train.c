@@ -183,6 +183,16 @@ static clnas_status load_data(train_args *a, train_data *d, clnas_error *err)
     return CLNAS_OK;
 }
 
+/* A batch the training data cannot fill is refused before the kernels are built (clnas_train would, after). */
+static clnas_status check_batch(const train_args *a, const train_data *d, clnas_error *err)
+{
+    if (d->train_data->count >= a->c.cfg.batch)
+        return CLNAS_OK;
+    return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "--batch %d is larger than the %d training images%s: use "
+                           "--batch %d or less", a->c.cfg.batch, d->train_data->count,
+                           d->train_data == &d->sub ? " (--train-subset)" : "", d->train_data->count);
+}
+
 /* What a finished run measured. */
 typedef struct train_outcome {
     char arch[CLNAS_GENOTYPE_STR_MAX];
@@ -286,7 +296,7 @@ int cmd_train(int argc, char **argv)
         (a.result_path && clnas_file_check_writable(a.result_path, &err) != CLNAS_OK))
         return cli_fail(&err);
     train_data d;
-    if (load_data(&a, &d, &err) != CLNAS_OK) {
+    if (load_data(&a, &d, &err) != CLNAS_OK || check_batch(&a, &d, &err) != CLNAS_OK) {
         train_data_free(&d);
         return cli_fail(&err);
     }
@@ -305,7 +315,7 @@ int cmd_train(int argc, char **argv)
     if (train_and_test(&a, &d, dev, cache, &model, &o, &err) == CLNAS_OK) {
         print_outcome(&d, &o);
         rc = a.result_path ? write_result(&a, &d, &o, model, dev->info.name) : 0;
-        if (rc == 0 && cli_interrupted()) /* interrupted (training stopped early, or the test pass ran on): the files are written */
+        if (rc == 0 && cli_interrupted()) /* training stopped early, or the test ran on: the files are written */
             rc = CLI_EXIT_INTERRUPTED;
     } else if (err.message[0]) {
         cli_fail(&err);
