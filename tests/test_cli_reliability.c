@@ -241,6 +241,41 @@ static void test_checked_before_kernels(void **state)
     assert_false(programs_built(dir));
 }
 
+/* PoCL without a writable cache directory offers no device: the message says which directory, not "no device". */
+static void test_pocl_cache_unwritable(void **state)
+{
+    const char *dir = *state;
+    char text[8192];
+    if (run(dir, (const char *[]){"devices", NULL}, text, sizeof text) != 0)
+        skip();
+    char path[1024], *listing = test_read_file(scratch_dir_path(path, sizeof path, dir, "out"), NULL);
+    int pocl = listing && strstr(listing, "Portable Computing Language");
+    free(listing);
+    if (!pocl)
+        skip();
+    const char *names[] = {"HOME", "XDG_CACHE_HOME", "POCL_CACHE_DIR"};
+    char *saved[3];
+    for (int i = 0; i < 3; i++) {
+        const char *v = getenv(names[i]);
+        saved[i] = v ? strdup(v) : NULL;
+        unsetenv(names[i]);
+    }
+    setenv("HOME", "/proc/clnas-no-such-home", 1);
+    int rc = run(dir, (const char *[]){"devices", NULL}, text, sizeof text);
+    for (int i = 0; i < 3; i++) {
+        if (saved[i])
+            setenv(names[i], saved[i], 1);
+        else
+            unsetenv(names[i]);
+        free(saved[i]);
+    }
+    if (rc == 0) /* another platform's device was found */
+        skip();
+    if (rc != 1 || !strstr(text, "kernel cache directory /proc/clnas-no-such-home/.cache/pocl cannot be made") ||
+        !strstr(text, "set POCL_CACHE_DIR"))
+        fail_msg("exit %d, stderr:\n%s", rc, text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -249,6 +284,7 @@ int main(void)
         guarded_test(test_interrupt_and_lock),
         guarded_test(test_messages),
         guarded_test(test_checked_before_kernels),
+        guarded_test(test_pocl_cache_unwritable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
