@@ -106,11 +106,16 @@ static clnas_status check_fits(const clnas_supernet *sn, clnas_error *err)
     double total = (double)clnas_supernet_weight_bytes(&sn->layout, sn->net.fp64);
     double largest = (double)(sn->layout.param_elems > sn->layout.state_elems ? sn->layout.param_elems
                                                                               : sn->layout.state_elems) * (double)es;
-    char what[160];
-    snprintf(what, sizeof what, "the supernet's weights (C=%d, N=%d: parameters, gradients, momenta, running "
-             "statistics)", sn->net.channels, sn->net.cells);
-    return clnas_device_memory_admit(info, what, total, largest, "use fewer channels or cells, or a smaller batch",
-                                     err);
+    if (!clnas_device_memory_fits(info, total, largest))
+        return clnas_error_set(err, CLNAS_ERR_UNSUPPORTED,
+                               "the supernet (C=%d, N=%d) needs %.1f MiB of weights (parameters, gradients, momenta, "
+                               "running statistics; %.1f MiB in its largest buffer) but %s has %.1f MiB of memory "
+                               "(%.1f MiB usable) and allows %.1f MiB in one buffer: use fewer channels or cells, or "
+                               "a smaller batch", sn->net.channels, sn->net.cells, total / 1048576.0,
+                               largest / 1048576.0, info->name, (double)info->global_mem_bytes / 1048576.0,
+                               CLNAS_DEVICE_MEMORY_SHARE * (double)info->global_mem_bytes / 1048576.0,
+                               (double)info->max_alloc_bytes / 1048576.0);
+    return CLNAS_OK;
 }
 
 clnas_status clnas_supernet_new(clnas_device *dev, clnas_program_cache *cache, const clnas_net_config *net,
