@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "search_entry.h"
+#include "text_input.h"
 
 static clnas_status config_new(cJSON *root, const char *path, clnas_config **out, clnas_error *err)
 {
@@ -47,6 +48,10 @@ clnas_status clnas_config_load(const char *path, clnas_config **out, clnas_error
 clnas_status clnas_config_parse(const char *text, const char *name, clnas_config **out, clnas_error *err)
 {
     *out = NULL;
+    const char *what = name ? name : "config";
+    clnas_status st = text ? clnas_json_text_check(text, strlen(text), CJSON_NESTING_LIMIT, what, err) : CLNAS_OK;
+    if (st != CLNAS_OK)
+        return st;
     cJSON *root = text ? cJSON_Parse(text) : NULL;
     if (!root)
         return clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: not JSON", name ? name : "config");

@@ -3,23 +3,116 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-clnas_status clnas_file_read_all(const char *path, char **text, size_t *size, clnas_error *err)
+/* What a non-regular file is, for the message that refuses it. */
+static const char *file_kind(mode_t mode)
+{
+    return S_ISDIR(mode)    ? "a directory"
+           : S_ISFIFO(mode) ? "a FIFO (named pipe)"
+           : S_ISCHR(mode)  ? "a character device"
+           : S_ISBLK(mode)  ? "a block device"
+           : S_ISSOCK(mode) ? "a socket"
+                            : "not a regular file";
+}
+
+/* Opens and fstat's path; *st is its status. */
+static clnas_status open_regular(const char *path, int *fd, struct stat *st, clnas_error *err)
+{
+    *fd = -1;
+    /* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever */
+    int f = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY);
+    if (f < 0)
+        return clnas_error_set(err, errno == ENOENT ? CLNAS_ERR_NOT_FOUND : CLNAS_ERR_IO, "%s: cannot open: %s", path,
+                               strerror(errno));
+    if (fstat(f, st) != 0) {
+        int e = errno;
+        close(f);
+        return clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot open: %s", path, strerror(e));
+    }
+    if (!S_ISREG(st->st_mode)) {
+        close(f);
+        return clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot read: it is %s, expected a regular file", path,
+                               file_kind(st->st_mode));
+    }
+    int flags = fcntl(f, F_GETFL);
+    if (flags < 0 || fcntl(f, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+        int e = errno;
+        close(f);
+        return clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot open: %s", path, strerror(e));
+    }
+    *fd = f;
+    return CLNAS_OK;
+}
+
+clnas_status clnas_file_open_read(const char *path, int *fd, clnas_error *err)
+{
+    struct stat st;
+    return open_regular(path, fd, &st, err);
+}
+
+clnas_status clnas_file_fopen_read(const char *path, FILE **f, clnas_error *err)
+{
+    *f = NULL;
+    int fd;
+    clnas_status status = clnas_file_open_read(path, &fd, err);
+    if (status != CLNAS_OK)
+        return status;
+    *f = fdopen(fd, "rb");
+    if (!*f) {
+        int e = errno;
+        close(fd);
+        return clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot open: %s", path, strerror(e));
+    }
+    return CLNAS_OK;
+}
+
+/* "12.3 MiB" or "512 bytes". */
+static void size_text(unsigned long long bytes, char *out, size_t cap)
+{
+    if (bytes < (1u << 20))
+        snprintf(out, cap, "%llu bytes", bytes);
+    else
+        snprintf(out, cap, "%.1f MiB", (double)bytes / (1 << 20));
+}
+
+static clnas_status too_large(const char *path, unsigned long long bytes, size_t max_bytes, int at_least,
+                              clnas_error *err)
+{
+    char have[48], limit[48];
+    size_text(bytes, have, sizeof have);
+    size_text(max_bytes, limit, sizeof limit);
+    return clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: the file is %s%s, over the limit of %s for this kind of input",
+                           path, at_least ? "at least " : "", have, limit);
+}
+
+clnas_status clnas_file_read_capped(const char *path, size_t max_bytes, char **text, size_t *size, clnas_error *err)
 {
     *text = NULL;
     *size = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return clnas_error_set(err, errno == ENOENT ? CLNAS_ERR_NOT_FOUND : CLNAS_ERR_IO, "%s: cannot open: %s", path,
-                               strerror(errno));
+    int fd;
+    struct stat sb;
+    clnas_status st = open_regular(path, &fd, &sb, err);
+    if (st != CLNAS_OK)
+        return st;
+    if ((unsigned long long)sb.st_size > max_bytes) {
+        close(fd);
+        return too_large(path, (unsigned long long)sb.st_size, max_bytes, 0, err);
+    }
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        int e = errno;
+        close(fd);
+        return clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot open: %s", path, strerror(e));
+    }
     size_t cap = 1 << 16, n = 0;
     char *buf = malloc(cap);
-    while (buf) {
+    while (buf && n <= max_bytes) {
         n += fread(buf + n, 1, cap - n - 1, f);
         if (n < cap - 1)
             break;
@@ -37,10 +130,19 @@ clnas_status clnas_file_read_all(const char *path, char **text, size_t *size, cl
         free(buf);
         return clnas_error_set(err, CLNAS_ERR_IO, "%s: read error: %s", path, strerror(saved));
     }
+    if (n > max_bytes) { /* it grew while being read */
+        free(buf);
+        return too_large(path, n, max_bytes, 1, err);
+    }
     buf[n] = '\0';
     *text = buf;
     *size = n;
     return CLNAS_OK;
+}
+
+clnas_status clnas_file_read_all(const char *path, char **text, size_t *size, clnas_error *err)
+{
+    return clnas_file_read_capped(path, SIZE_MAX - 1, text, size, err);
 }
 
 /* The directory holding path, malloc'ed: "." when path has no '/', "/" for a file in the root; NULL when out of

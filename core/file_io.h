@@ -7,9 +7,21 @@
 
 #include "clnas/status.h"
 
+/* Opens path for reading, and only when it is a regular file: it is opened with O_NONBLOCK (a FIFO or a device
+ * cannot block the open), fstat'ed, refused when it is anything else (CLNAS_ERR_IO, naming the path and what it is:
+ * a directory, a FIFO, a character device, ...), then O_NONBLOCK is cleared. A missing file is
+ * CLNAS_ERR_NOT_FOUND. Every input file of clnas is opened through this (or the FILE* form below). */
+clnas_status clnas_file_open_read(const char *path, int *fd, clnas_error *err);
+clnas_status clnas_file_fopen_read(const char *path, FILE **f, clnas_error *err);
+
 /* Reads path into a malloc'ed, NUL-terminated buffer (*size bytes before the NUL). A missing file is
- * CLNAS_ERR_NOT_FOUND; other failures CLNAS_ERR_IO; both name the file. */
+ * CLNAS_ERR_NOT_FOUND; other failures CLNAS_ERR_IO; both name the file. Only regular files are read
+ * (clnas_file_open_read). */
 clnas_status clnas_file_read_all(const char *path, char **text, size_t *size, clnas_error *err);
+
+/* clnas_file_read_all of a file of at most max_bytes: a larger one is refused before it is read (CLNAS_ERR_FORMAT,
+ * naming its size and the limit). */
+clnas_status clnas_file_read_capped(const char *path, size_t max_bytes, char **text, size_t *size, clnas_error *err);
 
 /* Writes a file's content to an open stream; returns 0 on success (stream errors are also caught by the caller). */
 typedef int (*clnas_file_writer)(FILE *f, void *ctx);

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "file_io.h"
+
 #define CIFAR_CHANNELS 3
 #define CIFAR_SIDE 32
 #define CIFAR_IMAGE_BYTES (CIFAR_CHANNELS * CIFAR_SIDE * CIFAR_SIDE)
@@ -37,9 +39,13 @@ static clnas_status cifar_count_records(const char *path, int *records, clnas_er
 /* Reads `records` records of path into pixels and labels (already sized). */
 static clnas_status cifar_read_file(const char *path, int records, uint8_t *pixels, uint8_t *labels, clnas_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    FILE *f;
+    clnas_status st = clnas_file_fopen_read(path, &f, err); /* a FIFO put there since the size was read: refused */
+    if (st != CLNAS_OK) {
+        if (err) /* a data file that cannot be opened is an I/O error, missing or not */
+            err->status = CLNAS_ERR_IO;
+        return CLNAS_ERR_IO;
+    }
     unsigned char record[CIFAR_RECORD_BYTES];
     for (int i = 0; i < records; i++) {
         if (fread(record, 1, sizeof record, f) != sizeof record) {

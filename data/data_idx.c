@@ -4,7 +4,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
+
+#include "file_io.h"
 
 #define IDX_MAGIC_IMAGES 0x00000803u
 #define IDX_MAGIC_LABELS 0x00000801u
@@ -21,11 +24,20 @@ static clnas_status idx_open(idx_file *f, const char *path, clnas_error *err)
 {
     f->path = path;
     f->offset = 0;
+    int fd;
+    clnas_status st = clnas_file_open_read(path, &fd, err); /* a FIFO or device is refused, never waited on */
+    if (st != CLNAS_OK) {
+        if (err)
+            err->status = CLNAS_ERR_IO;
+        return CLNAS_ERR_IO;
+    }
     errno = 0;
-    f->gz = gzopen(path, "rb");
-    if (!f->gz)
-        return clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot open: %s", path,
-                               errno ? strerror(errno) : "out of memory");
+    f->gz = gzdopen(fd, "rb");
+    if (!f->gz) {
+        int e = errno;
+        close(fd);
+        return clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot open: %s", path, e ? strerror(e) : "out of memory");
+    }
     return CLNAS_OK;
 }
 

@@ -161,7 +161,12 @@ static clnas_status parse_entry(const char *path, const cJSON *entry, const unsi
     uint64_t numel = 1;
     for (int i = 0; i < ndim; i++) {
         uint64_t dim;
-        if (!json_count(cJSON_GetArrayItem(shape, i), MAX_EXACT_INTEGER, &dim))
+        const cJSON *d = cJSON_GetArrayItem(shape, i);
+        if (cJSON_IsNumber(d) && d->valuedouble > MAX_EXACT_INTEGER && isfinite(d->valuedouble)) /* e.g. 2^62 */
+            return clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: tensor '%s': shape[%d] is %.0f, larger than the "
+                                   "largest dimension a JSON header holds exactly, %.0f", path, name, i,
+                                   d->valuedouble, MAX_EXACT_INTEGER);
+        if (!json_count(d, MAX_EXACT_INTEGER, &dim))
             return clnas_error_set(err, CLNAS_ERR_FORMAT,
                                    "%s: tensor '%s': shape[%d] is not a non-negative integer", path, name, i);
         t->shape[i] = (int64_t)dim;

@@ -6,16 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A number as raw JSON text: the shortest of %.15g, %.16g, %.17g that reads back as exactly v (cJSON's own printer
- * may lose the last bit, and a resumed search must step from the alpha the uninterrupted one had). */
+#include "number_text.h"
+
+/* A number as raw JSON text that reads back as exactly v (cJSON's own printer may lose the last bit, and a resumed
+ * search must step from the alpha the uninterrupted one had). */
 static cJSON *exact_number(double v)
 {
     char s[40];
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(s, sizeof s, "%.*g", prec, v);
-        if (strtod(s, NULL) == v)
-            break;
-    }
+    clnas_number_text(v, s, sizeof s);
     return cJSON_CreateRaw(s);
 }
 

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "device_memory.h"
 #include "plan.h"
 #include "supernet.h"
 
@@ -11,7 +12,7 @@
 
 static int fits(double total, double largest, const clnas_device *dev)
 {
-    return !(total > 0.9 * (double)dev->info.global_mem_bytes || largest > (double)dev->info.max_alloc_bytes);
+    return clnas_device_memory_fits(&dev->info, total, largest);
 }
 
 /* DARTS: every arena of the search network. */

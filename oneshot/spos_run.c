@@ -74,9 +74,10 @@ static int write_trimmed(FILE *o, void *ctx)
 /* Drops the supernet.jsonl lines after the checkpoint's step (written before a kill lost the checkpoint). */
 static clnas_status trim_train_log(const char *path, long step, clnas_error *err)
 {
-    trim t = {fopen(path, "r"), step};
-    if (!t.in)
-        return CLNAS_OK;
+    trim t = {NULL, step};
+    clnas_status opened = clnas_file_fopen_read(path, &t.in, err);
+    if (opened != CLNAS_OK)
+        return opened == CLNAS_ERR_NOT_FOUND ? CLNAS_OK : opened;
     clnas_status st = clnas_file_write_atomic(path, write_trimmed, &t, err);
     fclose(t.in);
     return st;

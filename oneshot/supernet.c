@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cl_check.h"
+#include "device_memory.h"
 #include "clnas/rng.h"
 #include "clnas/safetensors.h"
 #include "hash.h"
@@ -105,13 +106,15 @@ static clnas_status check_fits(const clnas_supernet *sn, clnas_error *err)
     double total = (double)clnas_supernet_weight_bytes(&sn->layout, sn->net.fp64);
     double largest = (double)(sn->layout.param_elems > sn->layout.state_elems ? sn->layout.param_elems
                                                                               : sn->layout.state_elems) * (double)es;
-    if (total > (double)info->global_mem_bytes || largest > (double)info->max_alloc_bytes)
+    if (!clnas_device_memory_fits(info, total, largest))
         return clnas_error_set(err, CLNAS_ERR_UNSUPPORTED,
                                "the supernet (C=%d, N=%d) needs %.1f MiB of weights (parameters, gradients, momenta, "
-                               "running statistics; %.1f MiB in its largest buffer) but %s has %.1f MiB of memory and "
-                               "allows %.1f MiB in one buffer: use fewer channels or cells, or a smaller batch",
-                               sn->net.channels, sn->net.cells, total / 1048576.0, largest / 1048576.0, info->name,
-                               (double)info->global_mem_bytes / 1048576.0, (double)info->max_alloc_bytes / 1048576.0);
+                               "running statistics; %.1f MiB in its largest buffer) but %s has %.1f MiB of memory "
+                               "(%.1f MiB usable) and allows %.1f MiB in one buffer: use fewer channels or cells, or "
+                               "a smaller batch", sn->net.channels, sn->net.cells, total / 1048576.0,
+                               largest / 1048576.0, info->name, (double)info->global_mem_bytes / 1048576.0,
+                               CLNAS_DEVICE_MEMORY_SHARE * (double)info->global_mem_bytes / 1048576.0,
+                               (double)info->max_alloc_bytes / 1048576.0);
     return CLNAS_OK;
 }
 
@@ -168,7 +171,7 @@ static clnas_status grow_scratch(clnas_supernet *sn, const clnas_plan *plan, cln
         if (bytes <= sn->arenas.bytes[a])
             continue;
         double total = (double)clnas_supernet_weight_bytes(&sn->layout, sn->net.fp64) + (double)bytes;
-        if (bytes > sn->dev->info.max_alloc_bytes || total > (double)sn->dev->info.global_mem_bytes)
+        if (!clnas_device_memory_fits(&sn->dev->info, total, (double)bytes))
             return clnas_error_set(err, CLNAS_ERR_UNSUPPORTED,
                                    "a path of the supernet (C=%d, N=%d, batch %d) needs a %.1f MiB %s arena besides "
                                    "%.1f MiB of weights, but %s has %.1f MiB of memory and allows %.1f MiB in one "

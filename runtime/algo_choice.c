@@ -153,12 +153,13 @@ clnas_status clnas_algo_choices_load(clnas_algo_choices *c, const char *path, in
 {
     if (ignored)
         *ignored = 0;
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        if (errno == ENOENT)
-            return CLNAS_OK;
-        return clnas_error_set(err, CLNAS_ERR_IO, "cannot read algorithm choices \"%s\": %s", path, strerror(errno));
-    }
+    FILE *f;
+    clnas_error why;
+    clnas_status opened = clnas_file_fopen_read(path, &f, &why); /* a FIFO or device is refused, never waited on */
+    if (opened == CLNAS_ERR_NOT_FOUND)
+        return CLNAS_OK;
+    if (opened != CLNAS_OK)
+        return clnas_error_set(err, CLNAS_ERR_IO, "algorithm choices %s", why.message);
     char line[LINE_MAX_CHARS];
     int bad = 0, header = 0;
     clnas_status st = CLNAS_OK;

@@ -2,12 +2,15 @@
 #include "clnas/device.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cl_check.h"
+#include "file_io.h"
 #include "hash.h"
 
 #define NO_PLATFORM_MESSAGE                                                                          \
@@ -192,6 +195,40 @@ static clnas_status describe_platform(cl_platform_id platform, device_entry **en
     return CLNAS_OK;
 }
 
+/* PoCL offers no device when it cannot make its kernel cache directory ($POCL_CACHE_DIR, else
+ * $XDG_CACHE_HOME/pocl, else $HOME/.cache/pocl): a read-only or missing $HOME looked like missing hardware. Fills
+ * why with that diagnosis when one of the platforms is PoCL and the directory cannot be made; 0 otherwise. */
+static int pocl_cache_unwritable(const cl_platform_id *platforms, cl_uint n, char *why, size_t cap)
+{
+    int pocl = 0;
+    for (cl_uint p = 0; p < n; p++) {
+        char name[128] = "";
+        pocl |= platform_string(platforms[p], CL_PLATFORM_NAME, name, sizeof name) == CL_SUCCESS &&
+                strstr(name, "Portable Computing Language") != NULL;
+    }
+    const char *env = getenv("POCL_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    char dir[1024];
+    if (env && env[0])
+        snprintf(dir, sizeof dir, "%s", env);
+    else if (xdg && xdg[0])
+        snprintf(dir, sizeof dir, "%s/pocl", xdg);
+    else if (home && home[0])
+        snprintf(dir, sizeof dir, "%s/.cache/pocl", home);
+    else
+        return 0;
+    clnas_error made;
+    if (!pocl)
+        return 0;
+    if (clnas_dirs_make(dir, &made) == CLNAS_OK) {
+        if (access(dir, W_OK) == 0)
+            return 0;
+        snprintf(made.message, sizeof made.message, "%s: %s", dir, strerror(errno));
+    }
+    snprintf(why, cap, "PoCL offers no device because its kernel cache directory %s cannot be made or written (%s); "
+             "set POCL_CACHE_DIR (or XDG_CACHE_HOME or HOME) to a writable directory", dir, made.message);
+    return 1;
+}
+
 static clnas_status enumerate(device_entry **out, int *count, clnas_error *err)
 {
     cl_uint n = 0;
@@ -220,7 +257,13 @@ static clnas_status enumerate(device_entry **out, int *count, clnas_error *err)
             return st;
         }
     }
+    char why[1400];
+    int unwritable = total == 0 && pocl_cache_unwritable(platforms, n, why, sizeof why);
     free(platforms);
+    if (unwritable) {
+        free(entries);
+        return clnas_error_set(err, CLNAS_ERR_NO_DEVICE, "%s", why);
+    }
     if (total == 0) {
         free(entries);
         return clnas_error_set(err, CLNAS_ERR_NO_DEVICE,

@@ -12,6 +12,7 @@
 #include "executor.h"
 #include "model_build.h"
 #include "plan.h"
+#include "weights_check.h"
 
 struct clnas_model {
     clnas_plan *plan;
@@ -307,27 +308,10 @@ clnas_status clnas_model_load(clnas_model *model, const char *path, clnas_error 
     if (st != CLNAS_OK)
         return st;
     double *buf = NULL;
+    st = clnas_weights_match_plan(plan, &st_file, path, err);
     for (int i = 0; i < plan->nparams && st == CLNAS_OK; i++) {
         const clnas_param_info *p = &plan->params[i];
         const clnas_tensor *t = clnas_safetensors_find(&st_file, p->name);
-        if (!t) {
-            st = clnas_error_set(err, CLNAS_ERR_NOT_FOUND, "%s: tensor '%s' is missing (this network's weights "
-                                 "need it)", path, p->name);
-            break;
-        }
-        int same = t->ndim == p->ndim;
-        for (int d = 0; same && d < p->ndim; d++)
-            same = t->shape[d] == p->shape[d];
-        if (!same) {
-            char want[64] = "", got[64] = "";
-            for (int d = 0; d < p->ndim; d++)
-                snprintf(want + strlen(want), sizeof want - strlen(want), "%s%d", d ? "x" : "", p->shape[d]);
-            for (int d = 0; d < t->ndim; d++)
-                snprintf(got + strlen(got), sizeof got - strlen(got), "%s%lld", d ? "x" : "", (long long)t->shape[d]);
-            st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: tensor '%s' has shape [%s], expected [%s]", path,
-                                 p->name, got, want);
-            break;
-        }
         double *tmp = realloc(buf, p->count * sizeof *buf);
         if (!tmp) {
             st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
@@ -338,11 +322,6 @@ clnas_status clnas_model_load(clnas_model *model, const char *path, clnas_error 
         if (st == CLNAS_OK)
             st = clnas_executor_write(model->ex, p->arena, p->offset, buf, p->count, err);
     }
-    for (int i = 0; i < st_file.count && st == CLNAS_OK; i++)
-        if (clnas_plan_find_param(plan, st_file.tensors[i].name) < 0)
-            st = clnas_error_set(err, CLNAS_ERR_FORMAT,
-                                 "%s: tensor '%s' is not a parameter of this network (weights of another "
-                                 "architecture or size?)", path, st_file.tensors[i].name);
     if (st == CLNAS_OK)
         st = clnas_executor_zero(model->ex, CLNAS_ARENA_MOMENTUM, err);
     free(buf);

@@ -2,6 +2,8 @@
 #include "journal.h"
 
 #include "file_io.h"
+#include "number_text.h"
+#include "text_input.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -59,8 +61,8 @@ static void put(text_buf *b, const char *s)
     put_bytes(b, s, strlen(s));
 }
 
-/* The shortest of %.15g, %.16g, %.17g that reads back as exactly v (cJSON's printer may lose the last bit, and a
- * resumed search must see the fitness the uninterrupted one saw). Non-finite values are null. */
+/* v as text that reads back exactly (cJSON's printer may lose the last bit, and a resumed search must see the
+ * fitness the uninterrupted one saw). Non-finite values are null. */
 static void put_number(text_buf *b, double v)
 {
     if (!isfinite(v)) {
@@ -68,11 +70,7 @@ static void put_number(text_buf *b, double v)
         return;
     }
     char s[40];
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(s, sizeof s, "%.*g", prec, v);
-        if (strtod(s, NULL) == v)
-            break;
-    }
+    clnas_number_text(v, s, sizeof s);
     put(b, s);
 }
 
@@ -327,7 +325,7 @@ static clnas_status entry_from_json(cJSON *root, int expected_trial, clnas_journ
 static clnas_status read_file(const char *path, char **text, size_t *size, int *missing, clnas_error *err)
 {
     clnas_error local;
-    clnas_status st = clnas_file_read_all(path, text, size, &local);
+    clnas_status st = clnas_file_read_capped(path, CLNAS_JOURNAL_MAX_BYTES, text, size, &local);
     *missing = st == CLNAS_ERR_NOT_FOUND;
     if (st == CLNAS_OK || *missing)
         return CLNAS_OK;
@@ -352,6 +350,15 @@ clnas_status clnas_journal_read(const char *path, clnas_journal_entry **entries,
     if (st != CLNAS_OK || missing)
         return st;
 
+    /* \u0000 in a string (cut short by the parser) is refused in every complete line; NUL bytes are left to the
+     * line parser: zeros at the end are what a crash can leave, a torn write */
+    size_t complete = size;
+    while (complete > 0 && text[complete - 1] != '\n')
+        complete--;
+    if ((st = clnas_json_text_check(text, complete, CJSON_NESTING_LIMIT, path, err)) != CLNAS_OK) {
+        free(text);
+        return st;
+    }
     clnas_journal_entry *list = NULL;
     int n = 0, cap = 0;
     size_t start = 0;
@@ -372,8 +379,9 @@ clnas_status clnas_journal_read(const char *path, clnas_journal_entry **entries,
                 *torn = 1;
                 break;
             }
-            st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: line %ld: not a complete JSON object (a journal line is "
-                                 "damaged; only the last line may be torn)", path, line_no);
+            st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: line %ld: not a complete JSON object%s (a journal line is "
+                                 "damaged; only the last line may be torn)", path, line_no,
+                                 strlen(text + start) != len ? ", it holds a NUL byte" : "");
             break;
         }
         if (n == cap) {

@@ -1,12 +1,19 @@
-/* clnas — run directories: naming, creation with the config snapshot, best.json. */
+/* clnas — run directories: naming, the lock, creation with the config snapshot, best.json. */
+#define _DEFAULT_SOURCE /* flock (BSD, in glibc and every BSD): a lock of the open file, not the process */
 #include "run_dir.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "file_io.h"
+#include "text_input.h"
 
 void clnas_run_dir_name(const char *name, const char *out, char *run_dir, size_t cap)
 {
@@ -20,6 +27,40 @@ void clnas_run_dir_name(const char *name, const char *out, char *run_dir, size_t
     localtime_r(&t, &tm);
     strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
     snprintf(run_dir, cap, "runs/%s-%s", name, stamp);
+}
+
+clnas_status clnas_run_dir_lock(const char *run_dir, int *fd, clnas_error *err)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/" CLNAS_RUN_LOCK_FILE, run_dir);
+    *fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (*fd < 0)
+        return clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot create the run directory's lock file: %s", path,
+                               strerror(errno));
+    if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        char pid[32] = "";
+        ssize_t n = pread(*fd, pid, sizeof pid - 1, 0);
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        close(*fd);
+        *fd = -1;
+        if (e != EWOULDBLOCK)
+            return clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot lock: %s", path, strerror(e));
+        return clnas_error_set(err, CLNAS_ERR_IO, "%s is in use by another search (process %s holds %s); wait for "
+                               "it to end, or choose another directory", run_dir, pid[0] ? pid : "(unknown)", path);
+    }
+    char pid[32];
+    int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    int written = ftruncate(*fd, 0) == 0 && pwrite(*fd, pid, (size_t)n, 0) == n;
+    (void)written; /* the PID only makes the second search's message better */
+    return CLNAS_OK;
+}
+
+void clnas_run_dir_unlock(int fd)
+{
+    if (fd >= 0)
+        close(fd); /* releases the flock */
 }
 
 static int put_text(FILE *f, void *ctx)
@@ -54,6 +95,15 @@ clnas_status clnas_run_dir_create(const char *run_dir, const char *marker, const
     if (st != CLNAS_OK)
         return st;
     cJSON *resolved = clnas_search_config_to_json(cfg, resolved_strategy);
+    /* the seed with all its digits: cJSON prints 15, and a seed of 2^53-1 came back from config.json as another */
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)cfg->seed);
+    cJSON *exact = cJSON_CreateRaw(seed);
+    if (!resolved || !exact || !cJSON_ReplaceItemInObjectCaseSensitive(resolved, "seed", exact)) {
+        cJSON_Delete(exact);
+        cJSON_Delete(resolved);
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "%s: out of memory", run_dir);
+    }
     snprintf(path, sizeof path, "%s/config.json", run_dir);
     st = clnas_run_json_write(path, resolved, err);
     cJSON_Delete(resolved);
@@ -80,10 +130,40 @@ clnas_status clnas_run_best_write(const char *run_dir, const clnas_journal_entry
     return st;
 }
 
+clnas_status clnas_run_best_read(const char *run_dir, clnas_genotype *arch, char *arch_text, size_t cap,
+                                 clnas_error *err)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/best.json", run_dir);
+    char *text = NULL;
+    size_t n = 0;
+    clnas_status st = clnas_file_read_text(path, CLNAS_CONFIG_MAX_BYTES, &text, &n, err);
+    if (st == CLNAS_ERR_NOT_FOUND)
+        clnas_error_set(err, st, "%s: no such file (is %s a search run directory, and did the search finish a "
+                        "trial?)", path, run_dir);
+    if (st == CLNAS_OK)
+        st = clnas_json_text_check(text, n, CJSON_NESTING_LIMIT, path, err);
+    cJSON *j = st == CLNAS_OK ? cJSON_ParseWithLength(text, n) : NULL;
+    free(text);
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(j, "arch");
+    clnas_error why;
+    if (st == CLNAS_OK && !j)
+        st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: invalid JSON", path);
+    else if (st == CLNAS_OK && !cJSON_IsString(item))
+        st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: expected a JSON object with a string \"arch\"", path);
+    else if (st == CLNAS_OK && clnas_genotype_parse(item->valuestring, arch, &why) != CLNAS_OK)
+        st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: arch: %s", path, why.message);
+    if (st == CLNAS_OK)
+        snprintf(arch_text, cap, "%s", item->valuestring);
+    cJSON_Delete(j);
+    return st;
+}
+
 size_t clnas_run_file_prefix_bytes(const char *path, int lines)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
+    FILE *f;
+    clnas_error ignored;
+    if (clnas_file_fopen_read(path, &f, &ignored) != CLNAS_OK)
         return 0;
     size_t bytes = 0;
     int c, seen = 0;

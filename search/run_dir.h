@@ -19,6 +19,15 @@ void clnas_run_dir_name(const char *name, const char *out, char *run_dir, size_t
 clnas_status clnas_run_dir_create(const char *run_dir, const char *marker, const clnas_search_config *cfg,
                                   const cJSON *resolved_strategy, clnas_error *err);
 
+/* The lock file of a run directory: one search at a time may use the directory. */
+#define CLNAS_RUN_LOCK_FILE ".lock"
+
+/* Takes run_dir's exclusive lock (flock on <run_dir>/.lock, which then holds this process's PID) without waiting:
+ * *fd keeps it until clnas_run_dir_unlock. A lock another process holds is CLNAS_ERR_IO naming the directory and the
+ * holder's PID. The lock file is left in place (removing it would let a third process lock another file). */
+clnas_status clnas_run_dir_lock(const char *run_dir, int *fd, clnas_error *err);
+void clnas_run_dir_unlock(int fd);
+
 /* Writes json and a newline to path atomically (core's clnas_file_write_atomic). */
 clnas_status clnas_run_json_write(const char *path, const cJSON *json, clnas_error *err);
 
@@ -26,6 +35,11 @@ clnas_status clnas_run_json_write(const char *path, const cJSON *json, clnas_err
  * rule the architecture was chosen by. */
 clnas_status clnas_run_best_write(const char *run_dir, const clnas_journal_entry *e, const char *rule,
                                   clnas_error *err);
+
+/* The architecture of run_dir/best.json (a text input: at most CLNAS_CONFIG_MAX_BYTES, no NUL byte, no \u0000):
+ * *arch_text (cap bytes) and *arch. err names the file and what is wrong with it. */
+clnas_status clnas_run_best_read(const char *run_dir, clnas_genotype *arch, char *arch_text, size_t cap,
+                                 clnas_error *err);
 
 /* Bytes of the first `lines` lines of path (the whole file when it has fewer; 0 when it is missing): what a
  * resumed run keeps of a journal that may hold a line past its checkpoint. */

@@ -7,10 +7,34 @@
 #include "embedded.h"
 #include "program_cache.h"
 
+/* Which input a config error comes from: -1 for the file (or the built-in config), else the index of the first
+ * --set after which the config fails with the same message (parsing is cheap: each prefix of the sets is tried). */
+static int config_error_source(const cJSON *base, const char *const *sets, int nsets, const char *message)
+{
+    cJSON *tree = cJSON_Duplicate(base, 1);
+    int source = -1;
+    for (int k = 0; tree && k <= nsets; k++) {
+        clnas_error e;
+        clnas_error_clear(&e);
+        clnas_search_config cfg;
+        clnas_status st = k == 0 ? CLNAS_OK : clnas_search_config_apply_set(tree, sets[k - 1], &e);
+        if (st == CLNAS_OK && clnas_search_config_parse(tree, &cfg, &e) == CLNAS_OK) {
+            clnas_search_config_free(&cfg);
+            continue;
+        }
+        if (strcmp(e.message, message) == 0) {
+            source = k - 1;
+            break;
+        }
+    }
+    cJSON_Delete(tree);
+    return source;
+}
+
 clnas_status clnas_run_config_load(const char *path, const char *const *sets, int nsets, cJSON **root,
                                    clnas_search_config *cfg, clnas_error *err)
 {
-    cJSON *tree = NULL;
+    cJSON *tree = NULL, *base = NULL;
     clnas_status st = CLNAS_OK;
     if (path) {
         st = clnas_search_config_read(path, &tree, err);
@@ -19,13 +43,19 @@ clnas_status clnas_run_config_load(const char *path, const char *const *sets, in
         if (!tree)
             st = clnas_error_set(err, CLNAS_ERR_FORMAT, "the built-in configs/default.json does not parse");
     }
+    if (st == CLNAS_OK && nsets > 0)
+        base = cJSON_Duplicate(tree, 1); /* to tell a bad --set from a bad file */
     for (int i = 0; i < nsets && st == CLNAS_OK; i++)
         st = clnas_search_config_apply_set(tree, sets[i], err);
     if (st == CLNAS_OK) {
         st = clnas_search_config_parse(tree, cfg, err);
-        if (st != CLNAS_OK && path)
+        int source = st != CLNAS_OK && base && err ? config_error_source(base, sets, nsets, err->message) : -1;
+        if (source >= 0)
+            clnas_error_prefix(err, "--set %.400s", sets[source]);
+        else if (st != CLNAS_OK && path)
             clnas_error_prefix(err, "%s", path);
     }
+    cJSON_Delete(base);
     if (st == CLNAS_OK && root)
         *root = tree;
     else

@@ -2,6 +2,8 @@
 #include "search_config.h"
 
 #include "file_io.h"
+#include "number_text.h"
+#include "text_input.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -32,6 +34,10 @@ static const char *const evaluator_keys[] = {"kind", "table"};
 /* The value as compact JSON for an error message, shortened to fit. */
 static void json_brief(const cJSON *item, char *buf, size_t cap)
 {
+    if (cJSON_IsNumber(item) && isfinite(item->valuedouble)) { /* every digit: a seed of 2^53+1 is no 9.0e+15 */
+        clnas_number_text(item->valuedouble, buf, cap);
+        return;
+    }
     char *text = cJSON_PrintUnformatted(item);
     if (!text) {
         snprintf(buf, cap, "(a value)");
@@ -251,14 +257,11 @@ clnas_status clnas_search_config_read(const char *path, cJSON **root, clnas_erro
     *root = NULL;
     char *text = NULL;
     size_t size = 0;
-    clnas_status st = clnas_file_read_all(path, &text, &size, err);
+    clnas_status st = clnas_file_read_text(path, CLNAS_CONFIG_MAX_BYTES, &text, &size, err);
+    if (st == CLNAS_OK && (st = clnas_json_text_check(text, size, CJSON_NESTING_LIMIT, path, err)) != CLNAS_OK)
+        free(text);
     if (st != CLNAS_OK)
         return st;
-    if (strlen(text) != size) {
-        size_t at = strlen(text);
-        free(text);
-        return clnas_error_set(err, CLNAS_ERR_PARSE, "%s: byte %zu is a NUL byte; expected JSON text", path, at);
-    }
     const char *end = NULL;
     cJSON *tree = cJSON_ParseWithOpts(text, &end, 1);
     if (!tree) {
@@ -327,6 +330,16 @@ clnas_status clnas_search_config_apply_set(cJSON *root, const char *assignment, 
     const char *text = eq + 1;
     const char *end = NULL;
     cJSON *value = cJSON_ParseWithOpts(text, &end, 1);
+    const char *lead = text + strspn(text, " \t\r\n");
+    if (value || *lead == '[' || *lead == '{') { /* JSON, or meant to be: no \u0000, no nesting beyond cJSON's */
+        char what[300];
+        snprintf(what, sizeof what, "--set %.280s", assignment);
+        clnas_status st = clnas_json_text_check(text, strlen(text), CJSON_NESTING_LIMIT, what, err);
+        if (st != CLNAS_OK) {
+            cJSON_Delete(value);
+            return st;
+        }
+    }
     if (!value)
         value = cJSON_CreateString(text);
     if (!value)

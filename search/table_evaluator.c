@@ -9,6 +9,7 @@
 #include "evaluator.h"
 #include "clock.h"
 #include "file_io.h"
+#include "text_input.h"
 
 const char *clnas_trial_status_name(clnas_trial_status status)
 {
@@ -74,19 +75,24 @@ typedef struct table_state {
     int rows;
 } table_state;
 
-/* The whole table through core's reader, its failures worded as the table's own (they name the file; an open that
- * fails is CLNAS_ERR_IO whatever the cause). strerror's text follows the core message's last ": ". */
+/* The whole table through core's text reader (at most CLNAS_TABLE_MAX_BYTES, no NUL byte), its failures worded as
+ * the table's own (they name the file; an open that fails is CLNAS_ERR_IO whatever the cause). */
 static clnas_status read_file(const char *path, char **text, size_t *length, clnas_error *err)
 {
     clnas_error inner;
-    const clnas_status st = clnas_file_read_all(path, text, length, &inner);
+    const clnas_status st = clnas_file_read_text(path, CLNAS_TABLE_MAX_BYTES, text, length, &inner);
     if (st == CLNAS_OK)
         return CLNAS_OK;
     if (st == CLNAS_ERR_NO_MEMORY)
         return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "table %s: out of memory", path);
+    if (st == CLNAS_ERR_FORMAT || st == CLNAS_ERR_PARSE) /* too large, or a NUL byte: the message names where */
+        return clnas_error_set(err, st, "table %s", inner.message);
     const char *colon = strrchr(inner.message, ':'), *why = colon ? colon + 2 : inner.message;
     if (strstr(inner.message, ": cannot open: "))
         return clnas_error_set(err, CLNAS_ERR_IO, "cannot open table %s: %s", path, why);
+    if (strstr(inner.message, ": cannot read: it is ")) /* a directory, FIFO or device */
+        return clnas_error_set(err, CLNAS_ERR_IO, "cannot read table %s: %s", path,
+                               strstr(inner.message, ": cannot read: ") + 15);
     return clnas_error_set(err, CLNAS_ERR_IO, "reading table %s failed: %s", path, why);
 }
 
@@ -176,6 +182,11 @@ static clnas_status parse_csv(table_state *t, char *text, clnas_error *err)
 
 static clnas_status parse_json(table_state *t, const char *text, size_t length, clnas_error *err)
 {
+    char what[1100];
+    snprintf(what, sizeof what, "table %s", t->path);
+    clnas_status checked = clnas_json_text_check(text, length, CJSON_NESTING_LIMIT, what, err);
+    if (checked != CLNAS_OK)
+        return checked;
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(text, length, &end, 0);
     if (!root) {

@@ -307,6 +307,15 @@ static void test_corrupt_binary_is_rebuilt(void **state)
     rewrite_file(bin, "", 0);
     expect_rebuild(f);
     expect_disk_hit(f);
+
+    /* A FIFO in the entry's place: refused without blocking (the alarm fails a hang), rebuilt, and the rebuilt
+     * binary replaces it. */
+    assert_int_equal(unlink(bin), 0);
+    assert_int_equal(mkfifo(bin, 0644), 0);
+    alarm(120);
+    expect_rebuild(f);
+    alarm(0);
+    expect_disk_hit(f);
     assert_int_equal(count_files(f->dir, ".tmp.", NULL, 0), 0);
 }
 

@@ -351,7 +351,7 @@ static void test_read_errors(void **state)
     cJSON *root;
     clnas_error err = {0};
     assert_int_equal(clnas_search_config_read(path, &root, &err), CLNAS_ERR_PARSE);
-    assert_non_null(strstr(err.message, "byte 2 is a NUL byte"));
+    assert_non_null(strstr(err.message, ":1:3: a NUL byte (byte offset 2)"));
 
     scratch_dir_path(path, sizeof path, dir, "absent.json");
     assert_int_equal(clnas_search_config_read(path, &root, &err), CLNAS_ERR_NOT_FOUND);

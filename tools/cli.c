@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -56,6 +57,11 @@ int cli_int(const char *option, const char *text, long lo, long hi, int *out)
     char *end;
     errno = 0;
     long v = strtol(text, &end, 10);
+    if (errno == ERANGE && end != text && !*end) {
+        fprintf(stderr, "clnas: %s: \"%s\" is too large; expected an integer from %ld to %ld\n", option, text, lo,
+                hi);
+        return -1;
+    }
     if (errno || end == text || *end || v < lo || v > hi) {
         fprintf(stderr, "clnas: %s: expected an integer from %ld to %ld, got \"%s\"\n", option, lo, hi, text);
         return -1;
@@ -69,6 +75,19 @@ int cli_double(const char *option, const char *text, double lo, double hi, doubl
     char *end;
     errno = 0;
     double v = strtod(text, &end);
+    if (errno == ERANGE && v != 0 && fabs(v) < DBL_MIN)
+        errno = 0; /* a subnormal: representable, if not exactly */
+    int range = errno == ERANGE;
+    if (end != text && !*end && range && v == 0) { /* 1e-400: not 0, but no double is that small */
+        fprintf(stderr, "clnas: %s: \"%s\" underflows: no double is that close to 0 (the smallest is about %g); "
+                "expected a number from %g to %g\n", option, text, DBL_TRUE_MIN, lo, hi);
+        return -1;
+    }
+    if (end != text && !*end && (range || isinf(v))) {
+        fprintf(stderr, "clnas: %s: \"%s\" is too large to represent as a double (at most about %g); expected a "
+                "number from %g to %g\n", option, text, DBL_MAX, lo, hi);
+        return -1;
+    }
     if (errno || end == text || *end || !isfinite(v) || v < lo || v > hi) {
         fprintf(stderr, "clnas: %s: expected a number from %g to %g, got \"%s\"\n", option, lo, hi, text);
         return -1;
@@ -120,6 +139,11 @@ volatile int *cli_catch_interrupt(void)
     interrupted = 0;
     set_interrupt_handler(on_interrupt);
     return &interrupted;
+}
+
+int cli_interrupted(void)
+{
+    return interrupted;
 }
 
 void cli_release_interrupt(void)

@@ -44,6 +44,10 @@ int cli_subcommand_help(int argc, char **argv, const char *usage);
  * in progress, keeping what is written) instead of killing the process; release restores the defaults. */
 volatile int *cli_catch_interrupt(void);
 void cli_release_interrupt(void);
+/* Whether Ctrl-C or SIGTERM came since cli_catch_interrupt: the command then exits CLI_EXIT_INTERRUPTED after writing
+ * what it has. */
+int cli_interrupted(void);
+#define CLI_EXIT_INTERRUPTED 130
 
 /* Option parsing: returns 1 when argv[*i] is `name` (consuming its value into *value), 0 otherwise;
  * -1 when the value is missing (message printed). */

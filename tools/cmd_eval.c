@@ -11,6 +11,7 @@
 #include "clnas/train.h"
 #include "model_build.h"
 #include "program_cache.h"
+#include "weights_check.h"
 
 static void usage(FILE *f)
 {
@@ -63,6 +64,11 @@ int cmd_eval(int argc, char **argv)
     c.cfg.in_channels = test.channels;
     c.cfg.height = test.height;
     c.cfg.width = test.width;
+    /* weights of another size are found on the host, before the device builds any kernel */
+    if (clnas_weights_check_file(&c.cfg, weights, &err) != CLNAS_OK) {
+        clnas_dataset_free(&test);
+        return cli_fail(&err);
+    }
     clnas_device *dev = NULL;
     struct clnas_program_cache *cache = NULL;
     if (cli_open_device(c.device, &dev, &cache)) {

@@ -353,6 +353,8 @@ int cmd_rank_eval(int argc, char **argv)
     printf("\nKendall tau: %.3f   Spearman rho: %.3f   (%d of %d architectures usable, %d from the journal)\n",
            result.kendall_tau, result.spearman_rho, result.usable, result.count, result.cached);
     rc = write_outputs(out_dir ? out_dir : dir, &result, strategy);
+    if (rc == 0 && cli_interrupted())
+        rc = CLI_EXIT_INTERRUPTED;
 done:
     spos_close(&sup);
     clnas_rank_eval_result_free(&result);

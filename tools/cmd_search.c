@@ -49,10 +49,12 @@ static void step(const char *line, void *user)
     fprintf(stderr, "%s\n", line);
 }
 
-/* The run's closing lines: the best architectures, how to continue a stopped run, how to retrain the best. */
-static void closing(const clnas_run_outcome *o, const clnas_search_config *cfg)
+/* The run's closing lines: the best architectures, how to continue a stopped run, how to retrain the best. Returns
+ * the exit status: 130 when stopped (Ctrl-C, SIGTERM), 1 when every trial failed (the causes counted), else 0. */
+static int closing(const clnas_run_outcome *o, const clnas_search_config *cfg)
 {
     const char *dir = o->run_dir;
+    int stopped = o->stopped || o->stopped_training || cli_interrupted() ? CLI_EXIT_INTERRUPTED : 0;
     if (o->kind == CLNAS_RUN_DIFFERENTIABLE) {
         if (o->stopped)
             printf("\nstopped after %d of %d epochs; continue with: clnas search --resume %s\n", o->done, o->total,
@@ -60,21 +62,24 @@ static void closing(const clnas_run_outcome *o, const clnas_search_config *cfg)
         else
             printf("\nbest: %s  (strongest op per edge of alpha after %d epochs; in %s/best.json)\n"
                    "retrain it with the full recipe: clnas train --from %s\n", o->best_arch, o->total, dir, dir);
-        return;
+        return stopped;
     }
     if (o->stopped_training) {
         printf("\nstopped after %d of %d supernet steps; continue with: clnas search --resume %s\n", o->done, o->total,
                dir);
-        return;
+        return stopped;
     }
     char path[1100];
     clnas_journal_entry *entries = NULL;
-    int n = 0, torn = 0;
+    int n = 0, torn = 0, all_failed = 0;
     clnas_error err;
     if (search_view_read_journal(dir, path, sizeof path, &entries, &n, &torn, &err) == CLNAS_OK) {
         if (o->kind == CLNAS_RUN_SPOS)
             printf("\ntop %d architectures by supernet fitness (retrain them: clnas train --arch ARCH):\n", o->top_k);
         search_view_top(entries, n, o->kind == CLNAS_RUN_SPOS ? o->top_k : 10);
+        all_failed = o->kind == CLNAS_RUN_TRIALS && o->best_index < 0 && n > 0 && !stopped;
+        if (all_failed)
+            search_view_failure_causes(entries, n);
         clnas_journal_entries_free(entries, n);
     }
     if (o->stopped)
@@ -88,6 +93,7 @@ static void closing(const clnas_run_outcome *o, const clnas_search_config *cfg)
                o->best_arch, o->best_fitness, o->best_index, what, dir, dir);
     else if (o->kind == CLNAS_RUN_TRIALS)
         printf("\nno trial succeeded\n");
+    return stopped ? stopped : all_failed;
 }
 
 /* Parses the options; returns -1 to go on, else the exit status. */
@@ -155,10 +161,7 @@ int cmd_search(int argc, char **argv)
     clnas_run_outcome o;
     clnas_status st = clnas_search_dispatch(&req, &o, &err);
     cli_release_interrupt();
-    if (st == CLNAS_OK)
-        closing(&o, req.cfg);
-    else
-        cli_fail(&err);
+    rc = st == CLNAS_OK ? closing(&o, req.cfg) : cli_fail(&err);
     clnas_config_free(cfg);
-    return st == CLNAS_OK ? 0 : 1;
+    return rc;
 }

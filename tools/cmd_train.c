@@ -12,6 +12,7 @@
 #include "clnas/train.h"
 #include "file_io.h"
 #include "program_cache.h"
+#include "run_dir.h"
 
 static void usage(FILE *f)
 {
@@ -42,7 +43,8 @@ static void usage(FILE *f)
             "  --result FILE       write a JSON summary (arch, channels, cells, epochs, steps, params,\n"
             "                      test_accuracy, train_images_per_second, seconds, ...)\n"
             "  --quiet             no progress lines\n"
-            "Ctrl-C stops training after the current step; the test and the files are still written.\n");
+            "Ctrl-C stops training after the current step; the test and the files are still written, then it exits\n"
+            "with status 130.\n");
 }
 
 static void print_progress(const clnas_train_progress *p, void *user)
@@ -57,30 +59,12 @@ static void print_progress(const clnas_train_progress *p, void *user)
 /* The architecture of DIR/best.json (written by clnas search). */
 static int read_best_arch(const char *dir, clnas_genotype *out)
 {
-    char path[1100];
-    snprintf(path, sizeof path, "%s/best.json", dir);
-    char *text = NULL;
-    size_t n = 0;
+    char arch[CLNAS_GENOTYPE_STR_MAX];
     clnas_error err;
-    int readable = clnas_file_read_all(path, &text, &n, &err) == CLNAS_OK;
-    cJSON *j = n ? cJSON_Parse(text) : NULL;
-    free(text);
-    const cJSON *arch = cJSON_GetObjectItemCaseSensitive(j, "arch");
-    int rc = 0;
-    if (!readable) {
-        fprintf(stderr, "clnas: %s: cannot read it (is %s a search run directory?)\n", path, dir);
-        rc = 1;
-    } else if (!cJSON_IsString(arch)) {
-        fprintf(stderr, "clnas: %s: expected a JSON object with a string \"arch\"\n", path);
-        rc = 1;
-    } else if (clnas_genotype_parse(arch->valuestring, out, &err) != CLNAS_OK) {
-        fprintf(stderr, "clnas: %s: arch: %s\n", path, err.message);
-        rc = 1;
-    } else {
-        fprintf(stderr, "clnas: retraining the best architecture of %s: %s\n", dir, arch->valuestring);
-    }
-    cJSON_Delete(j);
-    return rc;
+    if (clnas_run_best_read(dir, out, arch, sizeof arch, &err) != CLNAS_OK)
+        return cli_fail(&err);
+    fprintf(stderr, "clnas: retraining the best architecture of %s: %s\n", dir, arch);
+    return 0;
 }
 
 /* Everything `clnas train` takes from the command line. */
@@ -199,6 +183,16 @@ static clnas_status load_data(train_args *a, train_data *d, clnas_error *err)
     return CLNAS_OK;
 }
 
+/* A batch the training data cannot fill is refused before the kernels are built (clnas_train would, after). */
+static clnas_status check_batch(const train_args *a, const train_data *d, clnas_error *err)
+{
+    if (d->train_data->count >= a->c.cfg.batch)
+        return CLNAS_OK;
+    return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "--batch %d is larger than the %d training images%s: use "
+                           "--batch %d or less", a->c.cfg.batch, d->train_data->count,
+                           d->train_data == &d->sub ? " (--train-subset)" : "", d->train_data->count);
+}
+
 /* What a finished run measured. */
 typedef struct train_outcome {
     char arch[CLNAS_GENOTYPE_STR_MAX];
@@ -302,7 +296,7 @@ int cmd_train(int argc, char **argv)
         (a.result_path && clnas_file_check_writable(a.result_path, &err) != CLNAS_OK))
         return cli_fail(&err);
     train_data d;
-    if (load_data(&a, &d, &err) != CLNAS_OK) {
+    if (load_data(&a, &d, &err) != CLNAS_OK || check_batch(&a, &d, &err) != CLNAS_OK) {
         train_data_free(&d);
         return cli_fail(&err);
     }
@@ -321,6 +315,8 @@ int cmd_train(int argc, char **argv)
     if (train_and_test(&a, &d, dev, cache, &model, &o, &err) == CLNAS_OK) {
         print_outcome(&d, &o);
         rc = a.result_path ? write_result(&a, &d, &o, model, dev->info.name) : 0;
+        if (rc == 0 && cli_interrupted()) /* training stopped early, or the test ran on: the files are written */
+            rc = CLI_EXIT_INTERRUPTED;
     } else if (err.message[0]) {
         cli_fail(&err);
     }

@@ -1,9 +1,12 @@
 /* clnas tool — printing search progress and results. */
 #include "search_view.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 static void duration(double s, char *buf, size_t cap)
 {
@@ -72,6 +75,71 @@ void search_view_top(const clnas_journal_entry *entries, int count, int k)
     free(best);
 }
 
+/* One cause of failure: a status and the error text with the trial's own arch string replaced by "<arch>", so that
+ * trials failing for one reason count together. */
+typedef struct cause {
+    clnas_trial_status status;
+    char text[600];
+    int count;
+} cause;
+
+static void cause_of(const clnas_journal_entry *e, cause *c)
+{
+    char arch[CLNAS_GENOTYPE_STR_MAX];
+    clnas_genotype_format(&e->arch, arch, sizeof arch, NULL);
+    size_t n = strlen(arch), len = 0;
+    c->status = e->status;
+    c->count = 1;
+    for (const char *p = e->error; *p && len + 8 < sizeof c->text;) {
+        if (n && strncmp(p, arch, n) == 0) {
+            len += (size_t)snprintf(c->text + len, sizeof c->text - len, "<arch>");
+            p += n;
+        } else {
+            c->text[len++] = *p++;
+        }
+    }
+    c->text[len] = '\0';
+}
+
+static int by_cause(const void *a, const void *b)
+{
+    const cause *x = a, *y = b;
+    return x->status != y->status ? (int)x->status - (int)y->status : strcmp(x->text, y->text);
+}
+
+static int by_count(const void *a, const void *b)
+{
+    const cause *x = a, *y = b;
+    return y->count - x->count;
+}
+
+void search_view_failure_causes(const clnas_journal_entry *entries, int count)
+{
+    cause *causes = malloc((size_t)count * sizeof *causes);
+    fprintf(stderr, "clnas: every one of the %d trial%s failed%s\n", count, count == 1 ? "" : "s",
+            causes ? ", by cause:" : "");
+    if (!causes)
+        return;
+    for (int i = 0; i < count; i++)
+        cause_of(&entries[i], &causes[i]);
+    qsort(causes, (size_t)count, sizeof *causes, by_cause);
+    int ncauses = 0;
+    for (int i = 0; i < count; i++) {
+        if (ncauses > 0 && by_cause(&causes[ncauses - 1], &causes[i]) == 0)
+            causes[ncauses - 1].count++;
+        else
+            causes[ncauses++] = causes[i];
+    }
+    qsort(causes, (size_t)ncauses, sizeof *causes, by_count);
+    enum { SHOWN = 8 };
+    for (int i = 0; i < ncauses && i < SHOWN; i++)
+        fprintf(stderr, "  %5d  %s%s%s\n", causes[i].count, clnas_trial_status_name(causes[i].status),
+                causes[i].text[0] ? ": " : "", causes[i].text);
+    if (ncauses > SHOWN)
+        fprintf(stderr, "  and %d more causes (journal.jsonl has each trial's error)\n", ncauses - SHOWN);
+    free(causes);
+}
+
 clnas_status search_view_read_journal(const char *dir, char *path, size_t cap, clnas_journal_entry **entries, int *n,
                                       int *torn, clnas_error *err)
 {
@@ -79,5 +147,14 @@ clnas_status search_view_read_journal(const char *dir, char *path, size_t cap, c
     size_t good = 0;
     *entries = NULL;
     *n = *torn = 0;
+    struct stat sb;
+    if (stat(dir, &sb) != 0)
+        return clnas_error_set(err, errno == ENOENT ? CLNAS_ERR_NOT_FOUND : CLNAS_ERR_IO, "%s: %s", dir,
+                               errno == ENOENT ? "no such run directory" : strerror(errno));
+    if (!S_ISDIR(sb.st_mode))
+        return clnas_error_set(err, CLNAS_ERR_IO, "%s is not a directory (expected a search's run directory)", dir);
+    if (stat(path, &sb) != 0 && errno == ENOENT)
+        return clnas_error_set(err, CLNAS_ERR_NOT_FOUND, "%s: no such file (%s is not a multi-trial or SPOS search "
+                               "run, or no trial has finished yet)", path, dir);
     return clnas_journal_read(path, entries, n, torn, &good, err);
 }
