@@ -202,6 +202,7 @@ clnas_status clnas_weights_info_match(const clnas_weights_info *info, const clna
     char saved[320], want[320];
     clnas_weights_info_describe(info, saved, sizeof saved);
     clnas_weights_info_describe(&net, want, sizeof want);
-    return clnas_error_set(err, CLNAS_ERR_MISMATCH, "%s: %s differ: the file was saved with %s, the network is %s",
-                           path, what, saved, want);
+    return clnas_error_set(err, CLNAS_ERR_MISMATCH,
+                           "%s: saved for another network (%s): the file was saved with %s, the network is %s", path,
+                           what, saved, want);
 }

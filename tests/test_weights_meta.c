@@ -163,7 +163,8 @@ static void test_refuses_another_network(void **state)
 {
     fixture *fx = *state;
     /* pool and skip swapped: the parameters fit, the function does not */
-    expect_load(fx->skip, fx->saved, 0, CLNAS_ERR_MISMATCH, "arch differ: the file was saved with arch " ARCH_POOL);
+    expect_load(fx->skip, fx->saved, 0, CLNAS_ERR_MISMATCH,
+                "another network (arch): the file was saved with arch " ARCH_POOL);
     expect_load(fx->skip, fx->saved, CLNAS_LOAD_IGNORE_METADATA, CLNAS_OK, NULL);
     expect_load(fx->pool, fx->saved, 0, CLNAS_OK, NULL);
     /* another width: the message says what the file was saved with */
