@@ -250,10 +250,11 @@ clnas_status clnas_model_load_flags(clnas_model *model, const char *path, unsign
     st = clnas_weights_info_from(&file, path, &info, err);
     if (st == CLNAS_OK && !(flags & CLNAS_LOAD_IGNORE_METADATA))
         st = clnas_weights_info_match(&info, &plan->config, path, err);
-    if (st == CLNAS_OK)
-        st = check_names(plan, &file, path, &info, &nbt, err);
+    /* missing tensors first: a renamed one is reported as missing rather than as a stranger */
     if (st == CLNAS_OK)
         st = load_params(model, &file, path, &info, err);
+    if (st == CLNAS_OK)
+        st = check_names(plan, &file, path, &info, &nbt, err);
     if (st == CLNAS_OK)
         st = clnas_executor_zero(clnas_model_executor(model), CLNAS_ARENA_MOMENTUM, err);
     if (st == CLNAS_OK)
