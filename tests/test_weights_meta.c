@@ -22,7 +22,7 @@
 #define ARCH_POOL "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|skip_connect~0|avg_pool_3x3~1|nor_conv_3x3~2|"
 #define ARCH_SKIP "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|skip_connect~0|skip_connect~1|nor_conv_3x3~2|"
 #define SIDE 12
-#define BATCH 8
+#define BATCH 32 /* test_train's network: the pool model's kernels are shared */
 
 typedef struct fixture {
     device_fixture *dev;
@@ -159,40 +159,18 @@ static void expect_load(clnas_model *m, const char *path, unsigned flags, clnas_
         printf("expected error: %s\n", err.message);
 }
 
-static void test_refuses_another_network(void **state)
-{
-    fixture *fx = *state;
-    /* pool and skip swapped: the parameters fit, the function does not */
-    expect_load(fx->skip, fx->saved, 0, CLNAS_ERR_MISMATCH,
-                "another network (arch): the file was saved with arch " ARCH_POOL);
-    expect_load(fx->skip, fx->saved, CLNAS_LOAD_IGNORE_METADATA, CLNAS_OK, NULL);
-    expect_load(fx->pool, fx->saved, 0, CLNAS_OK, NULL);
-    /* another width: the message says what the file was saved with */
-    clnas_model *narrow = build(fx->dev, ARCH_POOL, 2);
-    expect_load(narrow, fx->saved, 0, CLNAS_ERR_MISMATCH, "the file was saved with arch " ARCH_POOL " C=4 N=1");
-    expect_load(narrow, fx->saved, CLNAS_LOAD_IGNORE_METADATA, CLNAS_ERR_FORMAT, "(the file was saved with arch");
-    clnas_model_free(narrow);
-    /* files without clnas metadata load as before (a PyTorch file says format "pt") */
-    char path[4200];
-    scratch_dir_path(path, sizeof path, fx->dir, "pt.safetensors");
-    const char *pt_meta[] = {"format", "pt", NULL};
-    rewrite(fx, path, pt_meta, NULL);
-    expect_load(fx->skip, path, 0, CLNAS_OK, NULL);
-    scratch_dir_path(path, sizeof path, fx->dir, "bare.safetensors");
-    rewrite(fx, path, NULL, NULL);
-    expect_load(fx->skip, path, 0, CLNAS_OK, NULL);
-    /* malformed metadata is named */
-    const char *bad_meta[] = {"format", "clnas", "channels", "four", NULL};
-    scratch_dir_path(path, sizeof path, fx->dir, "bad_meta.safetensors");
-    rewrite(fx, path, bad_meta, NULL);
-    expect_load(fx->pool, path, 0, CLNAS_ERR_FORMAT, "metadata channels \"four\" is not a positive integer");
-}
-
 static clnas_tensor *tensor(clnas_safetensors *st, const char *name)
 {
     clnas_tensor *t = (clnas_tensor *)clnas_safetensors_find(st, name);
     assert_non_null(t);
     return t;
+}
+
+static void widen_stem(clnas_safetensors *st)
+{
+    clnas_tensor *t = tensor(st, "stem.conv.weight"); /* 4x1x3x3 read as 2x2x3x3: same bytes */
+    t->shape[0] = 2;
+    t->shape[1] = 2;
 }
 
 static void put_nan(clnas_safetensors *st)
@@ -213,6 +191,47 @@ static void nbt_negative(clnas_safetensors *st)
 static void nbt_stray(clnas_safetensors *st)
 {
     tensor(st, "stem.bn.num_batches_tracked")->name[0] = 'x'; /* "xtem.bn": no such BatchNorm */
+}
+
+static void test_refuses_another_network(void **state)
+{
+    fixture *fx = *state;
+    /* pool and skip swapped: the parameters fit, the function does not */
+    expect_load(fx->skip, fx->saved, 0, CLNAS_ERR_MISMATCH,
+                "another network (arch): the file was saved with arch " ARCH_POOL);
+    expect_load(fx->skip, fx->saved, CLNAS_LOAD_IGNORE_METADATA, CLNAS_OK, NULL);
+    expect_load(fx->pool, fx->saved, 0, CLNAS_OK, NULL);
+    /* another width (checked without building that network): the message says what the file was saved with */
+    clnas_weights_info info;
+    clnas_error err;
+    assert_int_equal(clnas_weights_info_read(fx->saved, &info, &err), CLNAS_OK);
+    clnas_net_config narrow = *clnas_model_config(fx->pool);
+    narrow.channels = 2;
+    assert_int_equal(clnas_weights_info_match(&info, &narrow, fx->saved, &err), CLNAS_ERR_MISMATCH);
+    printf("expected error: %s\n", err.message);
+    assert_non_null(strstr(err.message, "(channels): the file was saved with arch " ARCH_POOL " C=4 N=1"));
+    assert_non_null(strstr(err.message, "the network is arch " ARCH_POOL " C=2 N=1"));
+    assert_int_equal(clnas_weights_info_match(&info, clnas_model_config(fx->pool), fx->saved, &err), CLNAS_OK);
+    /* past the metadata, a shape error says it too */
+    char path[4200];
+    scratch_dir_path(path, sizeof path, fx->dir, "wide_stem.safetensors");
+    const char *meta[] = {"format", "clnas", "channels", "4", NULL};
+    rewrite(fx, path, meta, widen_stem);
+    expect_load(fx->pool, path, 0, CLNAS_ERR_FORMAT, "tensor 'stem.conv.weight' has shape [2x2x3x3], expected "
+                "[4x1x3x3] (the file was saved with arch (not recorded) C=4)");
+    /* files without clnas metadata load as before (a PyTorch file says format "pt") */
+    scratch_dir_path(path, sizeof path, fx->dir, "pt.safetensors");
+    const char *pt_meta[] = {"format", "pt", NULL};
+    rewrite(fx, path, pt_meta, NULL);
+    expect_load(fx->skip, path, 0, CLNAS_OK, NULL);
+    scratch_dir_path(path, sizeof path, fx->dir, "bare.safetensors");
+    rewrite(fx, path, NULL, NULL);
+    expect_load(fx->skip, path, 0, CLNAS_OK, NULL);
+    /* malformed metadata is named */
+    const char *bad_meta[] = {"format", "clnas", "channels", "four", NULL};
+    scratch_dir_path(path, sizeof path, fx->dir, "bad_meta.safetensors");
+    rewrite(fx, path, bad_meta, NULL);
+    expect_load(fx->pool, path, 0, CLNAS_ERR_FORMAT, "metadata channels \"four\" is not a positive integer");
 }
 
 static void test_refuses_non_finite_and_bad_counts(void **state)

@@ -23,7 +23,7 @@
 #define CHECK_SCRIPT CLNAS_TEST_DATA "/../weights_pytorch_check.py"
 #define ARCH "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|skip_connect~0|avg_pool_3x3~1|nor_conv_3x3~2|"
 #define SIDE 12
-#define BATCH 8
+#define BATCH 32 /* test_train's network: kernels shared */
 #define CLASSES 10
 
 /* Runs the check script with one interpreter (args NULL: --probe); its exit status (127: it could not start). */
