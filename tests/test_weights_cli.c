@@ -14,6 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "scratch_dir.h"
 
 #ifndef CLNAS_TOOL_PATH
@@ -85,7 +87,9 @@ static void test_eval_reads_the_file(void **state)
     result_line(out, trained, sizeof trained);
 
     /* --weights alone: the same network, the same normalisation, the same numbers as train's own test pass */
-    const char *eval[] = {"eval", "--weights", w, "--batch", "8", NULL};
+    char result[4200];
+    scratch_dir_path(result, sizeof result, *state, "eval.json");
+    const char *eval[] = {"eval", "--weights", w, "--batch", "8", "--result", result, NULL};
     rc = run(eval, out, sizeof out, err, sizeof err);
     if (rc != 0)
         fail_msg("eval: exit %d\n%s%s", rc, out, err);
@@ -93,6 +97,14 @@ static void test_eval_reads_the_file(void **state)
     printf("train: %s\neval:  %s\n", trained, evaluated);
     assert_string_equal(trained, evaluated);
     assert_non_null(strstr(err, "mean [0.9000] std [0.1000] (the metadata of"));
+    char *text = test_read_file(result, NULL);
+    cJSON *json = text ? cJSON_Parse(text) : NULL;
+    free(text);
+    const cJSON *norm = cJSON_GetObjectItemCaseSensitive(json, "normalization");
+    const cJSON *mean = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(norm, "mean"), 0);
+    const cJSON *std = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(norm, "std"), 0);
+    assert_true(cJSON_IsNumber(mean) && mean->valuedouble == 0.9 && cJSON_IsNumber(std) && std->valuedouble == 0.1);
+    cJSON_Delete(json);
 
     /* a wrong width: refused at once, saying what the file was saved with */
     const char *wide[] = {"eval", "--weights", w, "--batch", "8", "--channels", "4", NULL};

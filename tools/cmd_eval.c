@@ -123,6 +123,9 @@ int cmd_eval(int argc, char **argv)
             cJSON_AddNumberToObject(j, "test_accuracy", acc);
             cJSON_AddNumberToObject(j, "test_loss", loss);
             cJSON_AddNumberToObject(j, "test_images", test.count);
+            cJSON *norm = cJSON_AddObjectToObject(j, "normalization"); /* as train's --result records it */
+            cJSON_AddItemToObject(norm, "mean", cJSON_CreateDoubleArray(mean, test.channels));
+            cJSON_AddItemToObject(norm, "std", cJSON_CreateDoubleArray(std, test.channels));
             rc = cli_write_json(result_path, j);
             cJSON_Delete(j);
         }
