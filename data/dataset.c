@@ -1,6 +1,7 @@
 /* clnas — datasets in memory: loading a data directory, splits, channel statistics and batching. */
 #include "clnas/data.h"
 #include "clnas/rng.h"
+#include "data_norm.h"
 
 #include <errno.h>
 #include <math.h>
@@ -238,6 +239,37 @@ static clnas_status load_cifar_dir(const char *dir, clnas_split which, int *foun
         }
     }
     return CLNAS_OK;
+}
+
+void clnas_dataset_dir_files(const char *dir, clnas_split which, char paths[CLNAS_DATA_FILES_MAX][CLNAS_DATA_PATH_MAX],
+                             int *count)
+{
+    *count = 0;
+    const char *prefix = which == CLNAS_SPLIT_TRAIN ? "train" : "t10k";
+    char name[64];
+    snprintf(name, sizeof name, "%s-images-idx3-ubyte", prefix);
+    find_idx_file(paths[0], CLNAS_DATA_PATH_MAX, dir, name);
+    snprintf(name, sizeof name, "%s-labels-idx1-ubyte", prefix);
+    find_idx_file(paths[1], CLNAS_DATA_PATH_MAX, dir, name);
+    if (paths[0][0] && paths[1][0]) {
+        *count = 2;
+        return;
+    }
+    int npaths = which == CLNAS_SPLIT_TRAIN ? CIFAR_TRAIN_BATCHES : 1;
+    for (size_t s = 0; s < sizeof cifar_subdirs / sizeof cifar_subdirs[0]; s++) {
+        int all = 1;
+        for (int i = 0; i < npaths && all; i++) {
+            if (which == CLNAS_SPLIT_TRAIN)
+                snprintf(name, sizeof name, "data_batch_%d.bin", i + 1);
+            else
+                snprintf(name, sizeof name, "test_batch.bin");
+            all = join_path(paths[i], CLNAS_DATA_PATH_MAX, dir, cifar_subdirs[s], name) && is_file(paths[i]);
+        }
+        if (all) {
+            *count = npaths;
+            return;
+        }
+    }
 }
 
 clnas_status clnas_dataset_load_dir(const char *dir, clnas_split which, clnas_dataset *out, clnas_error *err)

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "clnas/rng.h"
-#include "clnas/safetensors.h"
 #include "context_internal.h"
 #include "executor.h"
 #include "model_build.h"
@@ -17,7 +16,18 @@
 struct clnas_model {
     clnas_plan *plan;
     clnas_executor *ex;
+    int64_t batches_tracked; /* training forwards, as PyTorch's BatchNorm num_batches_tracked counts them */
 };
+
+int64_t clnas_model_batches_tracked(const clnas_model *model)
+{
+    return model->batches_tracked;
+}
+
+void clnas_model_set_batches_tracked(clnas_model *model, int64_t count)
+{
+    model->batches_tracked = count;
+}
 
 clnas_status clnas_model_build(clnas_device *dev, struct clnas_program_cache *cache, const clnas_net_config *cfg,
                              clnas_model **out, clnas_error *err)
@@ -221,6 +231,7 @@ clnas_status clnas_model_set_grad(clnas_model *model, const char *name, const do
 clnas_status clnas_model_init(clnas_model *model, uint64_t seed, clnas_error *err)
 {
     const clnas_plan *plan = model->plan;
+    model->batches_tracked = 0;
     clnas_rng rng;
     clnas_rng_seed(&rng, seed);
     double *host[2] = {calloc(plan->arena_elems[CLNAS_ARENA_PARAMS] + 1, sizeof(double)),
@@ -257,78 +268,6 @@ clnas_status clnas_model_init(clnas_model *model, uint64_t seed, clnas_error *er
     return st;
 }
 
-clnas_status clnas_model_save(clnas_model *model, const char *path, clnas_error *err)
-{
-    const clnas_plan *plan = model->plan;
-    clnas_tensor *t = calloc((size_t)plan->nparams + 1, sizeof *t);
-    double *buf = NULL;
-    clnas_status st = t ? CLNAS_OK : clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
-    for (int i = 0; i < plan->nparams && st == CLNAS_OK; i++) {
-        const clnas_param_info *p = &plan->params[i];
-        double *tmp = realloc(buf, p->count * sizeof *buf);
-        float *data = malloc(p->count * sizeof *data);
-        if (!tmp || !data) {
-            free(data);
-            buf = tmp ? tmp : buf;
-            st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
-            break;
-        }
-        buf = tmp;
-        st = clnas_executor_read(model->ex, p->arena, p->offset, buf, p->count, err);
-        for (size_t k = 0; k < p->count; k++)
-            data[k] = (float)buf[k];
-        t[i].name = (char *)p->name;
-        t[i].dtype = CLNAS_DTYPE_F32;
-        t[i].ndim = p->ndim;
-        for (int d = 0; d < p->ndim; d++)
-            t[i].shape[d] = p->shape[d];
-        t[i].data = data;
-        t[i].nbytes = p->count * sizeof *data;
-    }
-    if (st == CLNAS_OK) {
-        char arch[CLNAS_GENOTYPE_STR_MAX], channels[16], cells[16];
-        clnas_genotype_format(&plan->config.genotype, arch, sizeof arch, NULL);
-        snprintf(channels, sizeof channels, "%d", plan->config.channels);
-        snprintf(cells, sizeof cells, "%d", plan->config.cells);
-        const char *meta[] = {"format", "clnas", "arch", arch, "channels", channels, "cells", cells, NULL};
-        st = clnas_safetensors_write(path, t, plan->nparams, meta, err);
-    }
-    for (int i = 0; t && i < plan->nparams; i++)
-        free(t[i].data);
-    free(t);
-    free(buf);
-    return st;
-}
-
-clnas_status clnas_model_load(clnas_model *model, const char *path, clnas_error *err)
-{
-    const clnas_plan *plan = model->plan;
-    clnas_safetensors st_file;
-    clnas_status st = clnas_safetensors_read(path, &st_file, err);
-    if (st != CLNAS_OK)
-        return st;
-    double *buf = NULL;
-    st = clnas_weights_match_plan(plan, &st_file, path, err);
-    for (int i = 0; i < plan->nparams && st == CLNAS_OK; i++) {
-        const clnas_param_info *p = &plan->params[i];
-        const clnas_tensor *t = clnas_safetensors_find(&st_file, p->name);
-        double *tmp = realloc(buf, p->count * sizeof *buf);
-        if (!tmp) {
-            st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
-            break;
-        }
-        buf = tmp;
-        st = clnas_tensor_to_double(t, buf, (int64_t)p->count, err);
-        if (st == CLNAS_OK)
-            st = clnas_executor_write(model->ex, p->arena, p->offset, buf, p->count, err);
-    }
-    if (st == CLNAS_OK)
-        st = clnas_executor_zero(model->ex, CLNAS_ARENA_MOMENTUM, err);
-    free(buf);
-    clnas_safetensors_free(&st_file);
-    return st;
-}
-
 clnas_status clnas_model_set_batch(clnas_model *model, const void *images, const int32_t *labels, clnas_error *err)
 {
     const clnas_net_config *c = &model->plan->config;
@@ -347,7 +286,9 @@ clnas_status clnas_model_set_batch(clnas_model *model, const void *images, const
 
 clnas_status clnas_model_forward(clnas_model *model, clnas_error *err)
 {
-    return clnas_executor_run(model->ex, CLNAS_RUN_FORWARD, 0.0, err);
+    clnas_status st = clnas_executor_run(model->ex, CLNAS_RUN_FORWARD, 0.0, err);
+    model->batches_tracked += st == CLNAS_OK;
+    return st;
 }
 
 clnas_status clnas_model_backward(clnas_model *model, clnas_error *err)
@@ -384,6 +325,7 @@ clnas_status clnas_model_read_input_grad(clnas_model *model, double *grad, clnas
 clnas_status clnas_model_step(clnas_model *model, double lr, double *loss, double *logits, clnas_error *err)
 {
     clnas_status st = clnas_executor_run(model->ex, CLNAS_RUN_STEP, lr, err);
+    model->batches_tracked += st == CLNAS_OK;
     if (st == CLNAS_OK && loss)
         st = clnas_model_read_loss(model, loss, err);
     if (st == CLNAS_OK && logits)

@@ -40,4 +40,9 @@ const struct clnas_algo_choices *clnas_model_algo_choices(const clnas_model *mod
 const struct clnas_plan *clnas_model_plan(const clnas_model *model);
 struct clnas_executor *clnas_model_executor(clnas_model *model);
 
+/* Training forwards run so far (PyTorch's BatchNorm num_batches_tracked): clnas_model_forward and clnas_model_step
+ * count them, loading a weights file sets the count from the file (0 when it has none). */
+int64_t clnas_model_batches_tracked(const clnas_model *model);
+void clnas_model_set_batches_tracked(clnas_model *model, int64_t count);
+
 #endif

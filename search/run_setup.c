@@ -1,5 +1,6 @@
 /* clnas — search set-up: config, data splits, device and evaluator (every strategy, and proxy-check, rank-eval). */
 #include "run_setup.h"
+#include "data_norm.h"
 
 #include <string.h>
 
@@ -103,12 +104,10 @@ clnas_status clnas_run_setup_evaluator(clnas_run_setup *s, const char *selector,
     tc.train = train;
     tc.val = &s->val;
     tc.choices_path = choices_path;
-    if (train->channels == 1) {
-        tc.mean[0] = CLNAS_FASHION_MNIST_MEAN;
-        tc.std[0] = CLNAS_FASHION_MNIST_STD;
-    } else if ((st = clnas_dataset_channel_stats(train, tc.mean, tc.std, err)) != CLNAS_OK) {
+    int channels; /* the training split's statistics (Fashion-MNIST's published ones for its files), as train's */
+    clnas_norm_source source;
+    if ((st = clnas_dataset_dir_norm(cfg->dataset.dir, &s->full, NULL, tc.mean, tc.std, &channels, &source, err)))
         return st;
-    }
     s->train_cfg = tc;
     return clnas_train_evaluator_new(s->dev, s->cache, &tc, &s->evaluator, err);
 }

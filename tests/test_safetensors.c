@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "clnas/safetensors.h"
 #include "scratch_dir.h"
@@ -430,6 +431,101 @@ static void test_accepts_minimal_files(void **state)
     clnas_safetensors_free(&st);
 }
 
+/* ---- many tensors: the header checks are O(n log n), and the count is capped ---- */
+
+/* The bound on reading 100,000 tensors (0.25 CPU s here; the pairwise checks took 93 s): the sanitizer build runs
+ * several times slower. */
+#if defined(__SANITIZE_ADDRESS__)
+#define MANY_TENSORS_SECONDS 5.0
+#else
+#define MANY_TENSORS_SECONDS 1.0
+#endif
+
+/* CPU seconds of this process: the machine the tests run on may be shared, and wall time would measure the others. */
+static double seconds_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* A file of n one-element I32 tensors t0000000 .. packed back to back (in reverse order of their offsets, so
+ * nothing is sorted already); the header is returned for reading the time it takes. */
+static void write_many(const char *path, int n)
+{
+    size_t cap = (size_t)n * 80 + 64, len = 0;
+    char *header = malloc(cap);
+    assert_non_null(header);
+    len += (size_t)snprintf(header + len, cap - len, "{");
+    for (int i = 0; i < n; i++)
+        len += (size_t)snprintf(header + len, cap - len, "%s\"t%07d\":{\"dtype\":\"I32\",\"shape\":[1],"
+                                "\"data_offsets\":[%d,%d]}", i ? "," : "", i, 4 * (n - 1 - i), 4 * (n - i));
+    len += (size_t)snprintf(header + len, cap - len, "}");
+    int32_t *data = calloc((size_t)n, sizeof *data);
+    assert_non_null(data);
+    for (int i = 0; i < n; i++)
+        data[n - 1 - i] = i;
+    write_file(path, header, data, (size_t)n * sizeof *data);
+    free(data);
+    free(header);
+}
+
+static void test_many_tensors_fast(void **state)
+{
+    char p[4200];
+    clnas_safetensors st;
+    clnas_error err;
+    /* at the cap: accepted, every tensor read (the pairwise checks took about 20 s here) */
+    scratch_dir_path(p, sizeof p, *state, "at_cap.safetensors");
+    write_many(p, CLNAS_SAFETENSORS_MAX_TENSORS);
+    double t0 = seconds_now();
+    assert_int_equal(clnas_safetensors_read(p, &st, &err), CLNAS_OK);
+    double took = seconds_now() - t0;
+    printf("%d tensors read in %.3f CPU s\n", CLNAS_SAFETENSORS_MAX_TENSORS, took);
+    assert_int_equal(st.count, CLNAS_SAFETENSORS_MAX_TENSORS);
+    assert_int_equal(*(const int32_t *)clnas_safetensors_find(&st, "t0012345")->data, 12345);
+    clnas_safetensors_free(&st);
+    assert_true(took < MANY_TENSORS_SECONDS);
+
+    /* 200,000 (79 s before the fix): refused, naming the cap */
+    scratch_dir_path(p, sizeof p, *state, "over_cap.safetensors");
+    write_many(p, 200000);
+    t0 = seconds_now();
+    expect_read_error(p, CLNAS_ERR_FORMAT, "more than the 100000 tensors");
+    took = seconds_now() - t0;
+    printf("200000 tensors refused in %.3f CPU s\n", took);
+    assert_true(took < MANY_TENSORS_SECONDS);
+}
+
+static void test_header_caps_and_overlap(void **state)
+{
+    char p[4200];
+    unsigned char data[16] = {0};
+    scratch_dir_path(p, sizeof p, *state, "huge_header.safetensors");
+    write_raw(p, (uint64_t)CLNAS_SAFETENSORS_MAX_HEADER_BYTES + 1, "{}", NULL, 0);
+    expect_read_error(p, CLNAS_ERR_FORMAT, "header length 100000001 is more than the 100000000 bytes");
+
+    scratch_dir_path(p, sizeof p, *state, "overlap.safetensors");
+    write_file(p,
+               "{\"a\": {\"dtype\": \"I32\", \"shape\": [2], \"data_offsets\": [0, 8]},"
+               " \"z\": {\"dtype\": \"I32\", \"shape\": [1], \"data_offsets\": [12, 16]},"
+               " \"b\": {\"dtype\": \"I32\", \"shape\": [2], \"data_offsets\": [4, 12]}}",
+               data, sizeof data);
+    expect_read_error(p, CLNAS_ERR_FORMAT, "tensors 'a' (data_offsets [0, 8]) and 'b' ([4, 12]) share data bytes");
+
+    /* an empty tensor shares no bytes, wherever its offsets point */
+    clnas_safetensors st;
+    clnas_error err;
+    scratch_dir_path(p, sizeof p, *state, "empty_inside.safetensors");
+    write_file(p,
+               "{\"a\": {\"dtype\": \"I32\", \"shape\": [4], \"data_offsets\": [0, 16]},"
+               " \"e\": {\"dtype\": \"I32\", \"shape\": [0], \"data_offsets\": [4, 4]}}",
+               data, sizeof data);
+    assert_int_equal(clnas_safetensors_read(p, &st, &err), CLNAS_OK);
+    assert_int_equal(st.count, 2);
+    clnas_safetensors_free(&st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -441,6 +537,8 @@ int main(void)
         scratch_dir_unit_test(test_write_rejects_bad_tensors),
         scratch_dir_unit_test(test_rejects_corrupt_files),
         scratch_dir_unit_test(test_accepts_minimal_files),
+        scratch_dir_unit_test(test_many_tensors_fast),
+        scratch_dir_unit_test(test_header_caps_and_overlap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -60,8 +60,6 @@ struct cJSON;
 /* Writes json and a newline to path atomically (clnas_file_write_atomic); returns 0, or 1 with the message printed. */
 int cli_write_json(const char *path, const struct cJSON *json);
 
-#endif
-
 /* Network, device and data options shared by train, eval and bench. */
 #include "clnas/device.h"
 #include "clnas/network.h"
@@ -71,6 +69,7 @@ struct clnas_program_cache;
 typedef struct cli_common {
     clnas_net_config cfg;
     int have_arch;
+    int have_channels, have_cells; /* given on the command line (a weights file's metadata fills the others) */
     const char *device;   /* --device, else CLNAS_DEVICE, else the default */
     const char *data_dir; /* --data */
 } cli_common;
@@ -85,3 +84,5 @@ typedef enum cli_step { CLI_OWN, CLI_TAKEN, CLI_HELP, CLI_BAD } cli_step;
 cli_step cli_common_or_help(int argc, char **argv, int *i, cli_common *c, void (*usage)(FILE *));
 /* Opens the device and its program cache, printing the error on failure (returns 0 on success). */
 int cli_open_device(const char *selector, clnas_device **dev, struct clnas_program_cache **cache);
+
+#endif

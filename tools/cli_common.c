@@ -30,9 +30,9 @@ int cli_common_option(int argc, char **argv, int *i, cli_common *c)
         return 1;
     }
     if ((r = cli_opt(argc, argv, i, "--channels", &v)) != 0)
-        return r < 0 || cli_int("--channels", v, 1, 4096, &c->cfg.channels) ? -1 : 1;
+        return r < 0 || cli_int("--channels", v, 1, 4096, &c->cfg.channels) ? -1 : (c->have_channels = 1);
     if ((r = cli_opt(argc, argv, i, "--cells", &v)) != 0)
-        return r < 0 || cli_int("--cells", v, 1, 64, &c->cfg.cells) ? -1 : 1;
+        return r < 0 || cli_int("--cells", v, 1, 64, &c->cfg.cells) ? -1 : (c->have_cells = 1);
     if ((r = cli_opt(argc, argv, i, "--batch", &v)) != 0)
         return r < 0 || cli_int("--batch", v, 2, 65536, &c->cfg.batch) ? -1 : 1;
     if ((r = cli_opt(argc, argv, i, "--device", &v)) != 0) {

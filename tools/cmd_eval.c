@@ -12,55 +12,83 @@
 #include "model_build.h"
 #include "program_cache.h"
 #include "weights_check.h"
+#include "weights_cli.h"
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: clnas eval --arch STR --weights FILE.safetensors [--channels C] [--cells N] [--batch B]\n"
-               "                  [--data DIR] [--device D] [--result FILE]\n"
+    fprintf(f, "usage: clnas eval --weights FILE.safetensors [--arch STR] [--channels C] [--cells N] [--batch B]\n"
+               "                  [--mean M] [--std S] [--ignore-metadata] [--data DIR] [--device D] [--result FILE]\n"
                "Test accuracy of the weights (running BatchNorm statistics) over every test image.\n"
-               "Defaults: C=16 N=5 batch 256, data /usr/share/datasets/fashion-mnist, Fashion-MNIST normalisation\n"
-               "for one-channel data (the training set's per-channel statistics otherwise).\n");
+               "The network (arch, C, N, classes) and the input normalisation come from the file's metadata (written\n"
+               "by clnas train --save); options given override them: --arch, --channels or --cells that differ are\n"
+               "refused unless --ignore-metadata, --mean/--std (every channel) with a warning. A file without\n"
+               "metadata needs --arch (C=16 N=5 by default) and gets the training set's per-channel statistics.\n"
+               "Defaults: batch 256, data /usr/share/datasets/fashion-mnist.\n");
+}
+
+/* Everything `clnas eval` takes from the command line. */
+typedef struct eval_args {
+    cli_common c;
+    cli_norm norm;
+    int ignore_metadata;
+    const char *weights, *result_path;
+} eval_args;
+
+/* One option of eval's own at argv[*i]: 1 when taken, 0 when unknown, -1 on a bad value (message printed). */
+static int eval_option(int argc, char **argv, int *i, eval_args *a)
+{
+    const char *v;
+    int r;
+    if (strcmp(argv[*i], "--ignore-metadata") == 0)
+        return a->ignore_metadata = 1;
+    if ((r = cli_opt(argc, argv, i, "--mean", &v)) != 0)
+        return r < 0 || cli_double("--mean", v, -1e3, 1e3, &a->norm.mean) ? -1 : (a->norm.have_mean = 1);
+    if ((r = cli_opt(argc, argv, i, "--std", &v)) != 0)
+        return r < 0 || cli_double("--std", v, 1e-6, 1e3, &a->norm.std) ? -1 : (a->norm.have_std = 1);
+    if ((r = cli_opt(argc, argv, i, "--weights", &a->weights)) != 0 ||
+        (r = cli_opt(argc, argv, i, "--result", &a->result_path)) != 0)
+        return r;
+    return 0;
 }
 
 int cmd_eval(int argc, char **argv)
 {
+    eval_args a;
+    memset(&a, 0, sizeof a);
+    cli_common_init(&a.c);
     cli_common c;
-    cli_common_init(&c);
-    const char *weights = NULL, *result_path = NULL;
     for (int i = 1; i < argc; i++) {
-        cli_step step = cli_common_or_help(argc, argv, &i, &c, usage);
+        cli_step step = cli_common_or_help(argc, argv, &i, &a.c, usage);
         if (step == CLI_HELP || step == CLI_BAD)
             return step == CLI_HELP ? 0 : 2;
         if (step == CLI_TAKEN)
             continue;
-        int r;
-        if ((r = cli_opt(argc, argv, &i, "--weights", &weights)) != 0) {
-            if (r < 0)
-                return 2;
-        } else if ((r = cli_opt(argc, argv, &i, "--result", &result_path)) != 0) {
-            if (r < 0)
-                return 2;
-        } else {
+        int r = eval_option(argc, argv, &i, &a);
+        if (r < 0)
+            return 2;
+        if (r == 0)
             return cli_usage_error("eval", "unknown option '%s'", argv[i]);
-        }
     }
-    if (!c.have_arch || !weights)
-        return cli_usage_error("eval", "--arch and --weights are required");
+    if (!a.weights)
+        return cli_usage_error("eval", "--weights is required");
+    const char *weights = a.weights, *result_path = a.result_path;
+    clnas_weights_info info;
+    int rc = cli_weights_network("eval", weights, a.ignore_metadata, &a.c, &info);
+    if (rc >= 0)
+        return rc;
+    c = a.c;
     clnas_error err;
     clnas_error_clear(&err);
     if (result_path && clnas_file_check_writable(result_path, &err) != CLNAS_OK) /* before the kernels are built */
         return cli_fail(&err);
-    clnas_dataset test = {0}, train = {0};
-    double mean[CLNAS_BATCHER_MAX_CHANNELS] = {CLNAS_FASHION_MNIST_MEAN},
-           std[CLNAS_BATCHER_MAX_CHANNELS] = {CLNAS_FASHION_MNIST_STD};
+    clnas_dataset test = {0};
+    double mean[CLNAS_BATCHER_MAX_CHANNELS], std[CLNAS_BATCHER_MAX_CHANNELS];
     if (clnas_dataset_load_dir(c.data_dir, CLNAS_SPLIT_TEST, &test, &err) != CLNAS_OK)
         return cli_fail(&err);
-    if (test.channels > 1 && (clnas_dataset_load_dir(c.data_dir, CLNAS_SPLIT_TRAIN, &train, &err) != CLNAS_OK ||
-                              clnas_dataset_channel_stats(&train, mean, std, &err) != CLNAS_OK)) {
+    if (cli_weights_input(weights, &info, &test)) {
         clnas_dataset_free(&test);
-        return cli_fail(&err);
+        return 1;
     }
-    clnas_dataset_free(&train);
     c.cfg.in_channels = test.channels;
     c.cfg.height = test.height;
     c.cfg.width = test.width;
@@ -75,11 +103,18 @@ int cmd_eval(int argc, char **argv)
         clnas_dataset_free(&test);
         return 1;
     }
+    if (cli_norm_choose(&a.norm, &info, weights, c.data_dir, NULL, clnas_program_cache_dir(cache), test.channels, mean,
+                        std)) {
+        clnas_program_cache_free(cache);
+        clnas_device_free(dev);
+        clnas_dataset_free(&test);
+        return 1;
+    }
     clnas_model *model = NULL;
     double acc = 0, loss = 0;
-    int rc = 1;
+    rc = 1;
     if (clnas_model_build(dev, cache, &c.cfg, &model, &err) == CLNAS_OK &&
-        clnas_model_load(model, weights, &err) == CLNAS_OK &&
+        clnas_model_load_flags(model, weights, a.ignore_metadata ? CLNAS_LOAD_IGNORE_METADATA : 0, &err) == CLNAS_OK &&
         clnas_evaluate(model, &test, mean, std, &acc, &loss, &err) == CLNAS_OK) {
         printf("test accuracy %.4f (%d images)  test loss %.4f\n", acc, test.count, loss);
         rc = 0;
@@ -94,6 +129,9 @@ int cmd_eval(int argc, char **argv)
             cJSON_AddNumberToObject(j, "test_accuracy", acc);
             cJSON_AddNumberToObject(j, "test_loss", loss);
             cJSON_AddNumberToObject(j, "test_images", test.count);
+            cJSON *norm = cJSON_AddObjectToObject(j, "normalization"); /* as train's --result records it */
+            cJSON_AddItemToObject(norm, "mean", cJSON_CreateDoubleArray(mean, test.channels));
+            cJSON_AddItemToObject(norm, "std", cJSON_CreateDoubleArray(std, test.channels));
             rc = cli_write_json(result_path, j);
             cJSON_Delete(j);
         }

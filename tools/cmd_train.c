@@ -13,6 +13,7 @@
 #include "file_io.h"
 #include "program_cache.h"
 #include "run_dir.h"
+#include "weights_cli.h"
 
 static void usage(FILE *f)
 {
@@ -34,12 +35,16 @@ static void usage(FILE *f)
             "  --train-subset N    train on the first N training images (after the hold-out)\n"
             "  --data DIR          Fashion-MNIST/MNIST IDX or CIFAR-10 binary directory\n"
             "                      (default /usr/share/datasets/fashion-mnist)\n"
-            "  --mean M --std S    input normalisation (x/255 - M)/S (default Fashion-MNIST's 0.2860 and 0.3530\n"
-            "                      for one-channel data, the training set's own per-channel statistics otherwise)\n"
+            "  --mean M --std S    input normalisation (x/255 - M)/S for every channel (default: with --init, the\n"
+            "                      file's; else the training set's per-channel statistics, cached; Fashion-MNIST's\n"
+            "                      own files get its published 0.2860 and 0.3530)\n"
             "  --device D          OpenCL device index or name substring (default: CLNAS_DEVICE, else the first GPU,\n"
             "                      else the first device; see 'clnas devices')\n"
-            "  --init FILE         start from weights (safetensors with the PyTorch module's names)\n"
-            "  --save FILE         write the trained weights (safetensors, BatchNorm running statistics included)\n"
+            "  --init FILE         start from weights (safetensors with the PyTorch module's names); a file saved by\n"
+            "                      clnas names its network: --arch, --channels, --cells may be left out\n"
+            "  --ignore-metadata   load --init weights whose metadata names another network (they must still fit)\n"
+            "  --save FILE         write the trained weights (safetensors, BatchNorm running statistics included;\n"
+            "                      the metadata records the network, input shape and normalisation)\n"
             "  --result FILE       write a JSON summary (arch, channels, cells, epochs, steps, params,\n"
             "                      test_accuracy, train_images_per_second, seconds, ...)\n"
             "  --quiet             no progress lines\n"
@@ -71,8 +76,9 @@ static int read_best_arch(const char *dir, clnas_genotype *out)
 typedef struct train_args {
     cli_common c;
     clnas_train_options opt;
-    int val, subset, quiet, seed, have_mean, have_std;
-    double mean, std;
+    int val, subset, quiet, seed, ignore_metadata;
+    cli_norm norm;
+    clnas_weights_info init_info;
     const char *init, *save, *result_path, *from;
 } train_args;
 
@@ -83,6 +89,8 @@ static int train_option(int argc, char **argv, int *i, train_args *a)
     int r;
     if (strcmp(argv[*i], "--quiet") == 0)
         return a->quiet = 1;
+    if (strcmp(argv[*i], "--ignore-metadata") == 0)
+        return a->ignore_metadata = 1;
     if ((r = cli_opt(argc, argv, i, "--epochs", &v)) != 0)
         return r < 0 || cli_int("--epochs", v, 1, 100000, &a->opt.epochs) ? -1 : 1;
     if ((r = cli_opt(argc, argv, i, "--steps", &v)) != 0)
@@ -96,9 +104,9 @@ static int train_option(int argc, char **argv, int *i, train_args *a)
     if ((r = cli_opt(argc, argv, i, "--train-subset", &v)) != 0)
         return r < 0 || cli_int("--train-subset", v, 1, 100000000, &a->subset) ? -1 : 1;
     if ((r = cli_opt(argc, argv, i, "--mean", &v)) != 0)
-        return r < 0 || cli_double("--mean", v, -1e3, 1e3, &a->mean) ? -1 : (a->have_mean = 1);
+        return r < 0 || cli_double("--mean", v, -1e3, 1e3, &a->norm.mean) ? -1 : (a->norm.have_mean = 1);
     if ((r = cli_opt(argc, argv, i, "--std", &v)) != 0)
-        return r < 0 || cli_double("--std", v, 1e-6, 1e3, &a->std) ? -1 : (a->have_std = 1);
+        return r < 0 || cli_double("--std", v, 1e-6, 1e3, &a->norm.std) ? -1 : (a->norm.have_std = 1);
     if ((r = cli_opt(argc, argv, i, "--from", &a->from)) != 0 || (r = cli_opt(argc, argv, i, "--init", &a->init)) != 0
         || (r = cli_opt(argc, argv, i, "--save", &a->save)) != 0
         || (r = cli_opt(argc, argv, i, "--result", &a->result_path)) != 0)
@@ -128,8 +136,11 @@ static int parse_args(int argc, char **argv, train_args *a)
         return cli_usage_error("train", "--from DIR names the architecture: drop --arch");
     if (a->from && read_best_arch(a->from, &a->c.cfg.genotype))
         return 1;
-    if (!a->c.have_arch && !a->from)
-        return cli_usage_error("train", "--arch (or --from DIR) is required");
+    a->c.have_arch |= a->from != NULL;
+    if (a->init) /* the network the weights were saved for, where the options leave it out */
+        return cli_weights_network("train", a->init, a->ignore_metadata, &a->c, &a->init_info);
+    if (!a->c.have_arch)
+        return cli_usage_error("train", "--arch (or --from DIR, or --init FILE saved by clnas) is required");
     return -1;
 }
 
@@ -163,22 +174,16 @@ static clnas_status load_data(train_args *a, train_data *d, clnas_error *err)
         d->train_data = &d->sub;
     }
     clnas_train_options *opt = &a->opt;
-    if (d->train.channels == 1) {
-        opt->mean[0] = CLNAS_FASHION_MNIST_MEAN;
-        opt->std[0] = CLNAS_FASHION_MNIST_STD;
-    } else if (clnas_dataset_channel_stats(&d->train, opt->mean, opt->std, err) != CLNAS_OK) {
-        return err->status;
-    }
-    for (int ch = 0; ch < d->train.channels && ch < CLNAS_BATCHER_MAX_CHANNELS; ch++) {
-        if (a->have_mean)
-            opt->mean[ch] = a->mean;
-        if (a->have_std)
-            opt->std[ch] = a->std;
-    }
+    /* statistics of the whole training split (before the hold-out), as eval computes them for a file without any */
+    if ((a->init && cli_weights_input(a->init, &a->init_info, &d->full)) ||
+        cli_norm_choose(&a->norm, a->init ? &a->init_info : NULL, a->init, a->c.data_dir, &d->full, NULL,
+                        d->full.channels, opt->mean, opt->std))
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s", ""); /* message printed */
     a->c.cfg.in_channels = d->train.channels;
     a->c.cfg.height = d->train.height;
     a->c.cfg.width = d->train.width;
-    a->c.cfg.classes = d->train.classes > 10 ? d->train.classes : 10;
+    if (!a->init_info.classes)
+        a->c.cfg.classes = d->train.classes > 10 ? d->train.classes : 10;
     opt->seed = (uint64_t)a->seed;
     return CLNAS_OK;
 }
@@ -207,8 +212,8 @@ static clnas_status train_and_test(const train_args *a, const train_data *d, cln
 {
     clnas_train_options opt = a->opt;
     if (clnas_model_build(dev, cache, &a->c.cfg, model, err) != CLNAS_OK ||
-        (a->init ? clnas_model_load(*model, a->init, err) : clnas_model_init(*model, (uint64_t)a->seed, err))
-            != CLNAS_OK)
+        (a->init ? clnas_model_load_flags(*model, a->init, a->ignore_metadata ? CLNAS_LOAD_IGNORE_METADATA : 0, err)
+                 : clnas_model_init(*model, (uint64_t)a->seed, err)) != CLNAS_OK)
         return err->status;
     /* From "kernels ready" on, Ctrl-C stops training after the step in progress; the handler stays until the program
      * exits, so a Ctrl-C during the test pass lets the test finish instead of losing
@@ -230,7 +235,7 @@ static clnas_status train_and_test(const train_args *a, const train_data *d, cln
         return err->status;
     if (clnas_evaluate(*model, &d->test, opt.mean, opt.std, &o->test_acc, &o->test_loss, err) != CLNAS_OK)
         return err->status;
-    if (a->save && clnas_model_save(*model, a->save, err) != CLNAS_OK)
+    if (a->save && clnas_model_save_with_norm(*model, a->save, opt.mean, opt.std, err) != CLNAS_OK)
         return err->status;
     return CLNAS_OK;
 }
@@ -298,7 +303,7 @@ int cmd_train(int argc, char **argv)
     train_data d;
     if (load_data(&a, &d, &err) != CLNAS_OK || check_batch(&a, &d, &err) != CLNAS_OK) {
         train_data_free(&d);
-        return cli_fail(&err);
+        return err.message[0] ? cli_fail(&err) : 1;
     }
     clnas_device *dev = NULL;
     struct clnas_program_cache *cache = NULL;

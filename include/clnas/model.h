@@ -63,11 +63,55 @@ double clnas_model_forward_flops(const clnas_model *model);
  * +-1/sqrt(fan_in); BatchNorm weight 1, bias 0, running mean 0, running variance 1. Momenta are zeroed. */
 clnas_status clnas_model_init(clnas_model *model, uint64_t seed, clnas_error *err);
 
-/* Weights as safetensors with the PyTorch module's names (BatchNorm running statistics included), so files
- * move between clnas and PyTorch both ways. Loading checks every name and shape and says which is missing or
- * wrong; tensors the network does not have are an error too (a file of another architecture). */
+/* Weights as safetensors with the PyTorch module's names (BatchNorm running statistics and num_batches_tracked,
+ * an int64 scalar per BatchNorm counting training steps, included), so files move between clnas and PyTorch both
+ * ways; share/clnas/nb201.py is that module. Loading checks every name and shape and says which is missing or
+ * wrong; tensors the network does not have are an error too (a file of another architecture); so are NaN and
+ * infinite values, and metadata naming another network (clnas_model_load_flags). */
 clnas_status clnas_model_save(clnas_model *model, const char *path, clnas_error *err);
 clnas_status clnas_model_load(clnas_model *model, const char *path, clnas_error *err);
+
+/* ---- what a weights file says about itself ----
+ * clnas_model_save writes into the file's safetensors metadata (all values strings, as safetensors requires):
+ *   format "clnas", clnas_version, space "nb201", arch (the arch string), channels, cells, in_channels, height,
+ *   width, classes, and, when saved with a normalisation, mean and std (JSON arrays, one value per input channel,
+ *   of the input transform "(pixel / 255 - mean[c]) / std[c]" written under the key normalisation).
+ * Loading compares arch (exactly: pool and skip differ, and a canonical form that merges cells is not used because
+ * clnas' canonical form also merges cells that differ in a BatchNorm shift), channels, cells, in_channels and
+ * classes with the network and refuses a mismatch unless CLNAS_LOAD_IGNORE_METADATA; files without clnas metadata
+ * (older files, PyTorch state_dicts) load as before. */
+#define CLNAS_WEIGHTS_MAX_CHANNELS 4
+
+typedef struct clnas_weights_info {
+    int has_metadata;             /* 1: the file holds clnas metadata (format "clnas"); 0: none, all else empty */
+    char version[32];             /* clnas version that wrote it ("" for files before versions were recorded) */
+    char space[16];               /* "nb201" ("" when not recorded) */
+    int has_arch;                 /* 1: arch and genotype hold the architecture */
+    char arch[CLNAS_GENOTYPE_STR_MAX];
+    clnas_genotype genotype;
+    int channels, cells;          /* 0 when not recorded */
+    int in_channels, height, width, classes; /* 0 when not recorded */
+    int norm_channels;            /* values in mean and std; 0 when the file records no normalisation */
+    double mean[CLNAS_WEIGHTS_MAX_CHANNELS], std[CLNAS_WEIGHTS_MAX_CHANNELS];
+} clnas_weights_info;
+
+/* Reads the metadata of a weights file; a malformed value of a clnas key is CLNAS_ERR_FORMAT naming file and key. */
+clnas_status clnas_weights_info_read(const char *path, clnas_weights_info *info, clnas_error *err);
+
+/* CLNAS_ERR_MISMATCH when the info records an arch, channels, cells, in_channels or classes other than cfg's; the
+ * message names path, what the file was saved with and what the network is. OK for a file without metadata. */
+clnas_status clnas_weights_info_match(const clnas_weights_info *info, const clnas_net_config *cfg, const char *path,
+                                      clnas_error *err);
+
+/* As clnas_model_save, recording the input normalisation (in_channels values each; both NULL: none recorded). */
+clnas_status clnas_model_save_with_norm(clnas_model *model, const char *path, const double *mean, const double *std,
+                                        clnas_error *err);
+
+/* clnas_model_load's checks with flags: CLNAS_LOAD_IGNORE_METADATA loads a file whose metadata names another
+ * network when its tensors fit (names, shapes); non-finite values are refused always, naming the tensor and the
+ * first bad index. */
+#define CLNAS_LOAD_IGNORE_METADATA 1u
+clnas_status clnas_model_load_flags(clnas_model *model, const char *path, unsigned flags, clnas_error *err);
 
 /* One parameter or running statistic by name, in double. */
 clnas_status clnas_model_get(clnas_model *model, const char *name, double *out, size_t count, clnas_error *err);

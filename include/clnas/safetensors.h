@@ -38,9 +38,16 @@ const char *clnas_dtype_name(clnas_dtype dtype);
 /* Bytes per element (4 or 8); 0 for a value outside the enum. */
 size_t clnas_dtype_size(clnas_dtype dtype);
 
+/* What clnas_safetensors_read accepts at most: a JSON header of 100,000,000 bytes (the safetensors package's own
+ * limit) and 100,000 tensors (a full-size NB201 network has about 600; the limit bounds the memory a hostile
+ * header can make the parser take). */
+#define CLNAS_SAFETENSORS_MAX_HEADER_BYTES 100000000
+#define CLNAS_SAFETENSORS_MAX_TENSORS 100000
+
 /* Reads the whole file (8-byte little-endian header length, JSON header, raw little-endian data) and checks it:
  * every entry has a known dtype, a shape of at most 8 non-negative sizes and data_offsets inside the data that
- * match shape * dtype size. Each error names the file and, where there is one, the tensor. */
+ * match shape * dtype size; no name appears twice and no two tensors share data bytes (holes are allowed). The
+ * checks take O(n log n) in the tensor count. Each error names the file and, where there is one, the tensor. */
 clnas_status clnas_safetensors_read(const char *path, clnas_safetensors *out, clnas_error *err);
 
 /* The tensor called name, or NULL. */
