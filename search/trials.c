@@ -54,6 +54,8 @@ struct clnas_trials {
     unsigned char *where;      /* [budget]: TRIAL_* */
     int *redo, nredo, redo_at; /* trials in flight when the run stopped, handed out again first */
     double t_start;
+    double svg_at;  /* when progress.svg was last written */
+    int svg_behind; /* 1: results came after it */
 };
 
 /* The first successful trial with this canonical hash, or -1 (an index into h). */
@@ -144,7 +146,7 @@ static clnas_status open_journal(clnas_trials *t, int max_in_flight, clnas_error
                  "and kept the %d complete trials", t->journal_path, nold);
         t->opt.warning(msg, t->opt.user);
     }
-    int ordered = max_in_flight > 1;
+    int ordered = max_in_flight > 1 || t->opt.with_workers;
     for (int i = 0; i < nold; i++)
         ordered |= old[i].has_order;
     if (ordered && !t->strategy->set_in_flight)
@@ -152,7 +154,7 @@ static clnas_status open_journal(clnas_trials *t, int max_in_flight, clnas_error
                              t->strategy->name);
     else if (ordered) /* a resume may hold more trials in flight than this run has workers */
         st = t->strategy->set_in_flight(t->state, CLNAS_STRATEGY_MAX_IN_FLIGHT, err);
-    t->ordered = max_in_flight > 1;
+    t->ordered = max_in_flight > 1 || t->opt.with_workers;
     if (st == CLNAS_OK)
         st = replay(t, old, nold, err);
     clnas_journal_entries_free(old, nold);
@@ -231,8 +233,15 @@ static clnas_status record(clnas_trials *t, clnas_journal_entry *e, clnas_error 
         t->best = h->n - 1;
         st = clnas_run_best_write(t->opt.run_dir, &h->e[t->best], NULL, err);
     }
-    if (st == CLNAS_OK)
+    /* Several workers: the plot (a whole file written and synced) at most once a second, so that the master's cost
+     * per result is the journal line; the last one at close. */
+    const double now = clnas_clock_seconds();
+    t->svg_behind = 1;
+    if (st == CLNAS_OK && (!t->ordered || now - t->svg_at >= 1.0)) {
         st = clnas_progress_svg_write(t->svg_path, h->e, h->n, t->opt.title, err);
+        t->svg_at = now;
+        t->svg_behind = 0;
+    }
     if (st == CLNAS_OK && t->opt.progress) {
         clnas_trials_progress p;
         p.entry = &h->e[h->n - 1];
@@ -345,6 +354,8 @@ clnas_status clnas_trials_close(clnas_trials *t, clnas_status st, clnas_trials_s
         summary->best_fitness = h->e[t->best].fitness;
         clnas_genotype_format(&h->e[t->best].arch, summary->best_arch, sizeof summary->best_arch, NULL);
     }
+    if (st == CLNAS_OK && t->svg_behind)
+        st = clnas_progress_svg_write(t->svg_path, h->e, h->n, t->opt.title, err);
     if (st == CLNAS_OK && t->best >= 0 && t->fresh == 0 && t->resumed_from == h->n && h->n > 0)
         st = clnas_run_best_write(t->opt.run_dir, &h->e[t->best], NULL, err); /* a resume with nothing left */
     for (int i = 0; i < h->n; i++)

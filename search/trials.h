@@ -23,6 +23,8 @@ typedef struct clnas_trials_options {
     void (*progress)(const clnas_trials_progress *p, void *user);
     void (*warning)(const char *message, void *user); /* e.g. a torn journal line dropped on resume */
     void *user;
+    int with_workers; /* 1: set by a driver with workers (clnas_trials_open): journal lines carry "completion" and
+                  * "proposals" even with one worker, and progress.svg is rewritten at most once a second */
 } clnas_trials_options;
 
 typedef struct clnas_trials_summary {

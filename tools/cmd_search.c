@@ -162,7 +162,7 @@ int cmd_search(int argc, char **argv)
     cli_release_interrupt();
     if (st == CLNAS_OK && master)
         closing(&o, req.cfg);
-    else
+    else if (st != CLNAS_OK)
         cli_fail(&err);
     clnas_config_free(cfg);
     return st == CLNAS_OK ? 0 : 1;

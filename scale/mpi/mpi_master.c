@@ -176,6 +176,7 @@ clnas_status clnas_mpi_master_run(const clnas_run_request *req, clnas_mpi_master
     opt.progress = progress_bridge;
     opt.warning = warn_bridge;
     opt.user = (void *)&req->ev;
+    opt.with_workers = 1;
     clnas_trials *t = NULL;
     clnas_status st = p.job && p.busy && p.free_list ? CLNAS_OK
                                                      : clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
