@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "clnas/device.h"
 #include "clnas/status.h"
 #include "evaluator.h"
 #include "search_run.h"
@@ -25,6 +26,21 @@ int clnas_scale_have_mpi(void);
  * error. Initializes and finalizes MPI. Without MPI (CLNAS_MPI off) it is an error saying so. */
 clnas_status clnas_scale_search(const clnas_run_request *req, clnas_run_outcome *out, int *is_master,
                                 clnas_error *err);
+
+/* What one rank of an MPI launch sees: its node, the devices there and the selector it would search with. */
+typedef struct clnas_scale_rank_devices {
+    int rank;
+    char node[256];
+    char selector[128];         /* clnas_scale_device_pick's choice; "" the default device; "-" on the master */
+    clnas_device_info *devices; /* [count] (owned) */
+    int count;
+} clnas_scale_rank_devices;
+
+/* Every rank lists its devices; rank 0 receives them all (*ranks, *n; free with clnas_scale_devices_free), the
+ * others nothing (*is_master = 0). device_list as clnas_scale_device_pick's. Initializes and finalizes MPI. */
+clnas_status clnas_scale_devices(const char *device_list, clnas_scale_rank_devices **ranks, int *n, int *is_master,
+                                 clnas_error *err);
+void clnas_scale_devices_free(clnas_scale_rank_devices *ranks, int n);
 
 /* The device selector of the worker with node-local index `local` (0, 1, ... among the workers on its node):
  * element local % n of `list` when it holds n comma-separated selectors ("0,2,3"), `list` itself when it holds one,

@@ -87,7 +87,8 @@ static clnas_status handle(sim *s, clnas_evaluator *ev, int workers, int barrier
         return st;
     const double start = fmax(x.at, *master_free); /* results queue while the master is busy */
     const double t0 = clnas_clock_seconds();
-    if (r.status == CLNAS_TRIAL_OK && (isnan(out->best) || r.fitness > out->best))
+    const int better = r.status == CLNAS_TRIAL_OK && (isnan(out->best) || r.fitness > out->best);
+    if (better)
         out->best = r.fitness;
     st = clnas_trials_complete(s->t, &x.job, &r, err);
     cJSON_Delete(r.extra);
@@ -96,6 +97,8 @@ static clnas_status handle(sim *s, clnas_evaluator *ev, int workers, int barrier
         st = hand_out(s, start + journaled, barrier ? workers : 1, err);
     const double cost = clnas_clock_seconds() - t0;
     *master_free = start + cost;
+    if (better)
+        out->best_at = *master_free;
     out->master_mean += cost;
     out->master_max = fmax(out->master_max, cost);
     out->curve[out->ncurve].t = *master_free;

@@ -32,6 +32,7 @@ typedef struct clnas_sim_result {
     int workers, barrier, trials;
     double finish;            /* simulated seconds until the budget was done */
     double best;              /* the best fitness at the end (NAN: nothing succeeded) */
+    double best_at;           /* the simulated time it was first reached */
     clnas_sim_point *curve;   /* one point per result, in order (owned) */
     int ncurve;
     double master_mean, master_max; /* the master's measured real seconds per result: journal line with fsync,

@@ -79,12 +79,13 @@ static void print_row(FILE *f, const clnas_sim_result *r, double base, int tsv)
 {
     const char *mode = r->barrier ? "sync" : "async";
     if (tsv)
-        fprintf(f, "%d\t%s\t%d\t%.6g\t%.4f\t%.6f\t%.6f\t%.6f\t%.4f\t%.4f\n", r->workers, mode, r->trials, r->finish,
-                base / r->finish, r->best, r->master_mean, r->master_max, r->master_busy, r->worker_busy);
+        fprintf(f, "%d\t%s\t%d\t%.6g\t%.4f\t%.6f\t%.6g\t%.6f\t%.6f\t%.4f\t%.4f\n", r->workers, mode, r->trials,
+                r->finish, base / r->finish, r->best, r->best_at, r->master_mean, r->master_max, r->master_busy,
+                r->worker_busy);
     else
-        fprintf(f, "%7d  %-5s  %6d  %12.0f  %7.1fx  %.4f  %8.2f  %8.2f  %6.1f%%  %6.1f%%\n", r->workers, mode,
-                r->trials, r->finish, base / r->finish, r->best, 1e3 * r->master_mean, 1e3 * r->master_max,
-                100 * r->master_busy, 100 * r->worker_busy);
+        fprintf(f, "%7d  %-5s  %6d  %11.0f  %7.1fx  %.4f  %11.0f  %8.2f  %8.2f  %6.1f%%  %6.1f%%\n", r->workers,
+                mode, r->trials, r->finish, base / r->finish, r->best, r->best_at, 1e3 * r->master_mean,
+                1e3 * r->master_max, 100 * r->master_busy, 100 * r->worker_busy);
 }
 
 /* Runs every W (async, then sync unless no_sync), printing a row each; writes the TSV and the plot. */
@@ -95,8 +96,8 @@ static int run_all(const clnas_search_config *cfg, const clnas_sim_durations *d,
     int n = 0;
     clnas_error err;
     clnas_status st = CLNAS_OK;
-    printf("workers  mode   trials  simulated s   speedup  best    master ms/result (mean, max)  master busy  "
-           "workers busy\n");
+    printf("workers  mode   trials  simulated s  speedup  best    reached at s  master ms/result (mean, max)  "
+           "master busy  workers busy\n");
     for (int i = 0; i < nw && st == CLNAS_OK; i++)
         for (int barrier = 0; barrier <= (no_sync || w[i] == 1 ? 0 : 1) && st == CLNAS_OK; barrier++) {
             char dir[1200];
@@ -110,7 +111,7 @@ static int run_all(const clnas_search_config *cfg, const clnas_sim_durations *d,
     snprintf(path, sizeof path, "%s/simulate.tsv", out);
     FILE *f = st == CLNAS_OK ? fopen(path, "w") : NULL;
     if (f) {
-        fprintf(f, "workers\tmode\ttrials\tsimulated_seconds\tspeedup\tbest\tmaster_mean_s\tmaster_max_s\t"
+        fprintf(f, "workers\tmode\ttrials\tsimulated_seconds\tspeedup\tbest\tbest_reached_s\tmaster_mean_s\tmaster_max_s\t"
                    "master_busy\tworkers_busy\n");
         for (int i = 0; i < n; i++)
             print_row(f, &r[i], r[0].finish, 1);
