@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "mpi_link.h"
 #include "run_dir.h"
 #include "scale.h"
@@ -182,6 +183,7 @@ clnas_status clnas_mpi_master_run(const clnas_run_request *req, clnas_mpi_master
                                                      : clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
     if (st == CLNAS_OK)
         st = clnas_trials_open(m->strategy, m->state, workers, &opt, &t, err);
+    const double t0 = clnas_clock_seconds();
     int ready = 0; /* workers heard from: READY or QUIT */
     while (st == CLNAS_OK) {
         st = hand_out(t, &p, err);
@@ -197,6 +199,11 @@ clnas_status clnas_mpi_master_run(const clnas_run_request *req, clnas_mpi_master
     clnas_trials_summary sum;
     st = clnas_trials_close(t, st, &sum, err);
     fill_outcome(&sum, m->strategy->budget(m->state), out);
+    const double seconds = clnas_clock_seconds() - t0;
+    const int results = sum.trials_done - sum.resumed_from;
+    if (st == CLNAS_OK && results > 0)
+        clnas_run_info(&req->ev, "MPI: %d results in %.2f s from the first hand-out, %.0f results/s through the "
+                       "master", results, seconds, results / seconds);
     free(p.job);
     free(p.busy);
     free(p.free_list);
