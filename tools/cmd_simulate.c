@@ -89,9 +89,12 @@ static void print_row(FILE *f, const clnas_sim_result *r, double base, int tsv)
 }
 
 /* Runs every W (async, then sync unless no_sync), printing a row each; writes the TSV and the plot. */
-static int run_all(const clnas_search_config *cfg, const clnas_sim_durations *d, const int *w, int nw, int no_sync,
-                   const char *out)
+static int run_all(const clnas_search_config *cfg, const clnas_sim_durations *d, const char *spec, const int *w,
+                   int nw, int no_sync, const char *out)
 {
+    char title[256];
+    snprintf(title, sizeof title, "%s (%s): best fitness against simulated time, trials of %s s", cfg->name,
+             cfg->strategy_name, spec);
     clnas_sim_result r[2 * MAX_W];
     int n = 0;
     clnas_error err;
@@ -119,7 +122,7 @@ static int run_all(const clnas_search_config *cfg, const clnas_sim_durations *d,
     }
     snprintf(path, sizeof path, "%s/simulate.svg", out);
     if (st == CLNAS_OK)
-        st = clnas_sim_plot_write(path, r, n, cfg->name, &err);
+        st = clnas_sim_plot_write(path, r, n, title, &err);
     double mean_cost = 0;
     for (int i = 0; i < n; i++)
         mean_cost += r[i].master_mean / n;
@@ -180,7 +183,7 @@ int cmd_simulate(int argc, char **argv)
     else if (clnas_sim_durations_parse(seconds, &d, &err) != CLNAS_OK)
         rc = cli_fail(&err);
     else {
-        rc = run_all(&cfg, &d, w, nw, no_sync, dir);
+        rc = run_all(&cfg, &d, seconds, w, nw, no_sync, dir);
         clnas_sim_durations_free(&d);
     }
     clnas_search_config_free(&cfg);
