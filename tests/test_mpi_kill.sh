@@ -14,7 +14,9 @@ for _ in $(seq 600); do # until 100 trials are done (at most a minute)
 done
 # rank 1: the launcher's child whose environment says so
 worker=""
-for p in $(pgrep -P "$launcher"); do
+for stat in /proc/[0-9]*/stat; do # the launcher's children (no procps needed)
+  read -r p _ _ ppid _ < "$stat" 2>/dev/null || continue
+  [ "$ppid" = "$launcher" ] || continue
   tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null | grep -qx 'OMPI_COMM_WORLD_RANK=1' && worker=$p
 done
 [ -n "$worker" ] || fail "no worker process found (did the run end before 100 trials? $(wc -l < "$journal") lines)"
