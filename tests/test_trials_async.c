@@ -178,9 +178,41 @@ static void test_one_worker_writes_no_order_keys(void **state)
     free(text);
 }
 
+/* The strategies' handshake with several proposals allowed: results in any order, no more than allowed waiting, no
+ * arch that is not waiting. */
+static void test_strategies_take_results_in_any_order(void **unused)
+{
+    (void)unused;
+    const clnas_strategy_iface *all[] = {&clnas_strategy_rea, &clnas_strategy_random, &clnas_strategy_reinforce};
+    for (size_t i = 0; i < 3; i++) {
+        void *s = NULL;
+        clnas_error err;
+        if (all[i]->create(NULL, 1, NULL, &s, &err) != CLNAS_OK)
+            fail_msg("%s", err.message);
+        assert_int_equal(all[i]->set_in_flight(s, 0, &err), CLNAS_ERR_INVALID_ARG);
+        assert_int_equal(all[i]->set_in_flight(s, CLNAS_STRATEGY_MAX_IN_FLIGHT + 1, &err), CLNAS_ERR_INVALID_ARG);
+        assert_int_equal(all[i]->set_in_flight(s, 3, &err), CLNAS_OK);
+        clnas_genotype g[4];
+        for (int k = 0; k < 3; k++)
+            assert_int_equal(all[i]->propose(s, &g[k], &err), CLNAS_OK);
+        assert_int_equal(all[i]->propose(s, &g[3], &err), CLNAS_ERR_INVALID_ARG); /* three wait already */
+        assert_non_null(strstr(err.message, "3 proposals wait"));
+        clnas_genotype other = g[1];
+        other.ops[0] = (uint8_t)((other.ops[0] + 1) % CLNAS_NB201_OPS);
+        if (memcmp(&other, &g[0], sizeof other) && memcmp(&other, &g[2], sizeof other))
+            assert_int_equal(all[i]->observe(s, &other, 0.5, &err), CLNAS_ERR_MISMATCH);
+        for (int k = 2; k >= 0; k--) /* the last proposal's result first */
+            assert_int_equal(all[i]->observe(s, &g[k], 0.1 * k, &err), CLNAS_OK);
+        assert_int_equal(all[i]->observe(s, &g[0], 0.5, &err), CLNAS_ERR_MISMATCH); /* nothing waits */
+        assert_int_equal(all[i]->propose(s, &g[3], &err), CLNAS_OK);
+        all[i]->destroy(s);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_strategies_take_results_in_any_order),
         scratch_dir_unit_test(test_each_trial_once_out_of_order),
         scratch_dir_unit_test(test_resume_is_exact),
         scratch_dir_unit_test(test_resume_with_other_workers),
