@@ -67,7 +67,8 @@ static int write_plot(FILE *f, void *ctx)
         fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/><text x=\"%.1f\" y=\"%.1f\" "
                    "text-anchor=\"middle\">%g</text>\n", PX(t), PX(t), T, T + ph, PX(t), T + ph + 16, t);
     fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">simulated wall-clock seconds (log scale)</text>\n"
-               "<text x=\"14\" y=\"%.1f\" transform=\"rotate(-90 14 %.1f)\" text-anchor=\"middle\">best fitness</text>\n",
+               "<text x=\"14\" y=\"%.1f\" transform=\"rotate(-90 14 %.1f)\" text-anchor=\"middle\">"
+               "best fitness</text>\n",
             L + pw / 2, H - 10, T + ph / 2, T + ph / 2);
     for (int k = 0; k < p->n; k++) {
         const clnas_sim_result *r = &p->r[k];

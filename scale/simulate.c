@@ -1,4 +1,4 @@
-/* clnas — the event loop of simulated workers: the real master (trials loop, journal, strategy) on a simulated clock. */
+/* clnas — the event loop of simulated workers: the real master (trials loop, journal, strategy), a simulated clock. */
 #include "simulate.h"
 
 #include <math.h>

@@ -32,7 +32,7 @@ static int finishes_first(const clnas_trials_job *out, int n)
 {
     int k = 0;
     for (int i = 1; i < n; i++)
-        if ((out[i].trial * 7919) % 1021 < (out[k].trial * 7919) % 1021) /* one order: 1021 is a prime above the budget */
+        if ((out[i].trial * 7919) % 1021 < (out[k].trial * 7919) % 1021) /* a permutation: 1021 is a prime > 128 */
             k = i;
     return k;
 }

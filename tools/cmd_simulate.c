@@ -115,8 +115,8 @@ static int run_all(const clnas_search_config *cfg, const clnas_sim_durations *d,
     snprintf(path, sizeof path, "%s/simulate.tsv", out);
     FILE *f = st == CLNAS_OK ? fopen(path, "w") : NULL;
     if (f) {
-        fprintf(f, "workers\tmode\ttrials\tsimulated_seconds\tspeedup\tbest\tbest_reached_s\tmaster_mean_s\tmaster_max_s\t"
-                   "master_busy\tworkers_busy\n");
+        fprintf(f, "workers\tmode\ttrials\tsimulated_seconds\tspeedup\tbest\tbest_reached_s\tmaster_mean_s\t"
+                   "master_max_s\tmaster_busy\tworkers_busy\n");
         for (int i = 0; i < n; i++)
             print_row(f, &r[i], r[0].finish, 1);
         fclose(f);
