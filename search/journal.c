@@ -24,7 +24,7 @@ static int is_fixed_key(const char *key)
     for (int i = 0; i < FIXED_COUNT; i++)
         if (strcmp(key, fixed_keys[i]) == 0)
             return 1;
-    return 0;
+    return strcmp(key, "completion") == 0 || strcmp(key, "proposals") == 0; /* the asynchronous order's keys */
 }
 
 /* ---- writing: a small JSON printer whose numbers read back to the same double ---- */
@@ -185,6 +185,14 @@ char *clnas_journal_format(const clnas_journal_entry *e)
         put_string(&b, e->error);
     else
         put(&b, "null");
+    if (e->has_order) {
+        snprintf(num, sizeof num, "%d", e->completion);
+        put(&b, ",\"completion\":");
+        put(&b, num);
+        snprintf(num, sizeof num, "%d", e->proposals);
+        put(&b, ",\"proposals\":");
+        put(&b, num);
+    }
     for (const cJSON *c = e->extra ? e->extra->child : NULL; c; c = c->next) {
         put(&b, ",");
         put_string(&b, c->string);
@@ -254,10 +262,33 @@ static int whole_number(const cJSON *item, double lo, double hi, double *out)
     return 1;
 }
 
+/* The asynchronous order keys (order[0] "completion", order[1] "proposals", both NULL for a line of one worker,
+ * whose trial must then be the line's index). */
+static clnas_status order_from_json(cJSON *const order[2], int line_index, clnas_journal_entry *e, clnas_error *err)
+{
+    double v;
+    if (!order[0]) {
+        if (e->trial != line_index)
+            return clnas_error_set(err, CLNAS_ERR_FORMAT, "trial is %d, expected %d (trials are numbered 0, 1, 2, "
+                                   "...)", e->trial, line_index);
+        return CLNAS_OK;
+    }
+    if (!whole_number(order[0], 0, 2147483647.0, &v) || (int)v != line_index)
+        return clnas_error_set(err, CLNAS_ERR_FORMAT, "completion: expected %d (the line's index)", line_index);
+    e->completion = (int)v;
+    if (!whole_number(order[1], 0, 2147483647.0, &v) || v <= e->trial || v <= line_index)
+        return clnas_error_set(err, CLNAS_ERR_FORMAT, "proposals: expected an integer above both trial (%d) and "
+                               "completion (%d)", e->trial, line_index);
+    e->proposals = (int)v;
+    e->has_order = 1;
+    return CLNAS_OK;
+}
+
 /* Fills e from one parsed line (the tree's fixed keys are removed; what is left becomes e->extra). The error says
  * what is wrong, without the file and line (the caller adds them). */
 static clnas_status entry_from_json(cJSON *root, int expected_trial, clnas_journal_entry *e, clnas_error *err)
 {
+    clnas_status st;
     memset(e, 0, sizeof *e);
     if (!cJSON_IsObject(root))
         return clnas_error_set(err, CLNAS_ERR_FORMAT, "expected a JSON object");
@@ -270,6 +301,14 @@ static clnas_status entry_from_json(cJSON *root, int expected_trial, clnas_journ
                                    c ? "\"" : "");
         items[i] = c;
     }
+    cJSON *order[2] = {NULL, NULL};
+    if (c && c->string && strcmp(c->string, "completion") == 0) {
+        order[0] = c;
+        order[1] = c->next;
+        if (!order[1] || !order[1]->string || strcmp(order[1]->string, "proposals") != 0)
+            return clnas_error_set(err, CLNAS_ERR_FORMAT, "expected the key \"proposals\" after \"completion\"");
+        c = order[1]->next;
+    }
     for (; c; c = c->next) {
         if (is_fixed_key(c->string))
             return clnas_error_set(err, CLNAS_ERR_FORMAT, "the key \"%s\" appears twice", c->string);
@@ -278,9 +317,9 @@ static clnas_status entry_from_json(cJSON *root, int expected_trial, clnas_journ
     if (!whole_number(items[0], 0, 2147483647.0, &v))
         return clnas_error_set(err, CLNAS_ERR_FORMAT, "trial: expected a non-negative integer");
     e->trial = (int)v;
-    if (e->trial != expected_trial)
-        return clnas_error_set(err, CLNAS_ERR_FORMAT, "trial is %d, expected %d (trials are numbered 0, 1, 2, ...)",
-                               e->trial, expected_trial);
+    st = order_from_json(order, expected_trial, e, err);
+    if (st != CLNAS_OK)
+        return st;
     if (!cJSON_IsString(items[1]))
         return clnas_error_set(err, CLNAS_ERR_FORMAT, "arch: expected an NB201 arch string");
     clnas_error why = {0};
@@ -318,6 +357,40 @@ static clnas_status entry_from_json(cJSON *root, int expected_trial, clnas_journ
     }
     for (int i = 0; i < FIXED_COUNT; i++)
         cJSON_Delete(cJSON_DetachItemViaPointer(root, items[i]));
+    for (int i = 0; i < 2 && order[0]; i++)
+        cJSON_Delete(cJSON_DetachItemViaPointer(root, order[i]));
+    return CLNAS_OK;
+}
+
+/* The trials journaled so far, one bit each. */
+typedef struct trial_set {
+    unsigned char *bits;
+    size_t bytes;
+} trial_set;
+
+/* Line n (parsed into list[n]) against the lines before it: each trial once, and no fewer proposals than before. */
+static clnas_status order_check(trial_set *seen, const clnas_journal_entry *list, int n, clnas_error *err)
+{
+    const clnas_journal_entry *e = &list[n];
+    const size_t byte = (size_t)e->trial / 8;
+    if (byte >= seen->bytes) {
+        size_t bytes = seen->bytes ? seen->bytes : 64;
+        while (bytes <= byte)
+            bytes *= 2;
+        unsigned char *p = realloc(seen->bits, bytes);
+        if (!p)
+            return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+        memset(p + seen->bytes, 0, bytes - seen->bytes);
+        seen->bits = p;
+        seen->bytes = bytes;
+    }
+    if (seen->bits[byte] & (1u << (e->trial % 8)))
+        return clnas_error_set(err, CLNAS_ERR_FORMAT, "trial %d appears twice", e->trial);
+    seen->bits[byte] |= (unsigned char)(1u << (e->trial % 8));
+    const int before = n == 0 ? 0 : list[n - 1].has_order ? list[n - 1].proposals : list[n - 1].trial + 1;
+    if (e->has_order && e->proposals < before)
+        return clnas_error_set(err, CLNAS_ERR_FORMAT, "proposals is %d, fewer than the line before's %d",
+                               e->proposals, before);
     return CLNAS_OK;
 }
 
@@ -361,6 +434,7 @@ clnas_status clnas_journal_read(const char *path, clnas_journal_entry **entries,
     }
     clnas_journal_entry *list = NULL;
     int n = 0, cap = 0;
+    trial_set seen = {NULL, 0};
     size_t start = 0;
     long line_no = 0;
     while (start < size && st == CLNAS_OK) {
@@ -396,6 +470,8 @@ clnas_status clnas_journal_read(const char *path, clnas_journal_entry **entries,
             cap = ncap;
         }
         st = entry_from_json(root, n, &list[n], err);
+        if (st == CLNAS_OK)
+            st = order_check(&seen, list, n, err);
         if (st != CLNAS_OK) {
             cJSON_Delete(root);
             clnas_error_prefix(err, "%s: line %ld", path, line_no);
@@ -410,6 +486,7 @@ clnas_status clnas_journal_read(const char *path, clnas_journal_entry **entries,
         start += len + 1;
     }
     free(text);
+    free(seen.bits);
     if (st != CLNAS_OK) {
         clnas_journal_entries_free(list, n);
         *torn = 0;

@@ -21,6 +21,12 @@ typedef struct clnas_journal_entry {
     double seconds;
     clnas_trial_status status;
     char error[512];      /* "" : null */
+    /* Asynchronous runs (several workers) write two more keys after error: "completion", the 0-based order in which
+     * results came back (the line's index), and "proposals", how many trials had been proposed when this result was
+     * observed (what a resume needs to interleave proposals and results exactly). Lines without them are those of
+     * one worker: completion = trial, proposals = trial + 1. */
+    int has_order;        /* 1: completion and proposals are written and were read */
+    int completion, proposals;
     cJSON *extra;         /* further keys in order (owned; may be NULL) */
 } clnas_journal_entry;
 
@@ -32,8 +38,9 @@ char *clnas_journal_format(const clnas_journal_entry *e);
 
 /* Reads a journal. A last line that is torn (no final newline, or not a complete JSON object) is dropped:
  * *torn = 1 and *good_bytes is the length of the intact prefix (resume truncates the file there); a bad line
- * elsewhere is an error naming the file and line. Entries must be numbered 0, 1, 2, ... A missing file is an
- * empty journal. */
+ * elsewhere is an error naming the file and line. Entries must be numbered 0, 1, 2, ... (lines with "completion":
+ * that key is the line's index, each trial appears once and was proposed by then). A missing file is an empty
+ * journal. */
 clnas_status clnas_journal_read(const char *path, clnas_journal_entry **entries, int *count, int *torn,
                                 size_t *good_bytes, clnas_error *err);
 void clnas_journal_entries_free(clnas_journal_entry *entries, int count);

@@ -84,7 +84,7 @@ static void on_trial(const clnas_trials_progress *p, void *user)
         clnas_genotype_format(p->best_arch, best, sizeof best, NULL);
     clnas_search_report r;
     memset(&r, 0, sizeof r);
-    r.done = p->entry->trial + 1;
+    r.done = p->done;
     r.total = p->trials;
     r.arch = arch;
     r.fitness = p->entry->fitness;

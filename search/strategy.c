@@ -165,10 +165,14 @@ clnas_status clnas_strategy_param_bool(const cJSON *params, const char *key, int
 clnas_status clnas_proposal_order_can_propose(const clnas_proposal_order *o, int budget, const char *strategy_name,
                                               clnas_error *err)
 {
-    if (o->waiting)
+    const int max = o->max_in_flight > 1 ? o->max_in_flight : 1;
+    if (o->waiting >= max && max == 1)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
                                "%s: trial %d was proposed but not observed; observe it before proposing again",
                                strategy_name, o->proposed - 1);
+    if (o->waiting >= max)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: %d proposals wait for their results (the most "
+                               "allowed); observe one before proposing again", strategy_name, o->waiting);
     if (o->proposed >= budget)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: all %d trials of the budget were proposed",
                                strategy_name, budget);
@@ -177,8 +181,9 @@ clnas_status clnas_proposal_order_can_propose(const clnas_proposal_order *o, int
 
 void clnas_proposal_order_proposed(clnas_proposal_order *o, const clnas_genotype *arch)
 {
-    o->pending = *arch;
-    o->waiting = 1;
+    o->pending[o->waiting] = *arch;
+    o->pending_trial[o->waiting] = o->proposed;
+    o->waiting++;
     o->proposed++;
 }
 
@@ -188,18 +193,38 @@ clnas_status clnas_proposal_order_observe(clnas_proposal_order *o, const clnas_g
     if (!o->waiting)
         return clnas_error_set(err, CLNAS_ERR_MISMATCH, "%s: observe without a proposal (trial %d was not proposed)",
                                strategy_name, o->proposed);
-    if (memcmp(arch->ops, o->pending.ops, sizeof arch->ops) != 0) {
+    int k = 0;
+    while (k < o->waiting && memcmp(arch->ops, o->pending[k].ops, sizeof arch->ops) != 0)
+        k++;
+    if (k == o->waiting) {
         char got[CLNAS_GENOTYPE_STR_MAX] = "(invalid)", expected[CLNAS_GENOTYPE_STR_MAX] = "(invalid)";
         clnas_genotype_format(arch, got, sizeof got, NULL);
-        clnas_genotype_format(&o->pending, expected, sizeof expected, NULL);
-        return clnas_error_set(err, CLNAS_ERR_MISMATCH, "%s: trial %d: observed arch %s, but the strategy proposed %s",
-                               strategy_name, o->proposed - 1, got, expected);
+        clnas_genotype_format(&o->pending[0], expected, sizeof expected, NULL);
+        if (o->waiting == 1)
+            return clnas_error_set(err, CLNAS_ERR_MISMATCH, "%s: trial %d: observed arch %s, but the strategy "
+                                   "proposed %s", strategy_name, o->pending_trial[0], got, expected);
+        return clnas_error_set(err, CLNAS_ERR_MISMATCH, "%s: observed arch %s, which none of the %d waiting proposals "
+                               "is (the earliest: trial %d, %s)", strategy_name, got, o->waiting, o->pending_trial[0],
+                               expected);
     }
     if (!isnan(fitness) && !(fitness >= 0.0 && fitness <= 1.0))
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
                                "%s: trial %d: fitness must be a fraction from 0 to 1 or NAN (failed), got %g",
-                               strategy_name, o->proposed - 1, fitness);
-    o->waiting = 0;
+                               strategy_name, o->pending_trial[k], fitness);
+    /* keep the rest in proposal order: the earliest waiting proposal with an arch is the one settled first */
+    memmove(&o->pending[k], &o->pending[k + 1], (size_t)(o->waiting - k - 1) * sizeof o->pending[0]);
+    memmove(&o->pending_trial[k], &o->pending_trial[k + 1], (size_t)(o->waiting - k - 1) * sizeof(int));
+    o->waiting--;
+    return CLNAS_OK;
+}
+
+clnas_status clnas_proposal_order_set_in_flight(clnas_proposal_order *o, int max, const char *strategy_name,
+                                                clnas_error *err)
+{
+    if (max < 1 || max > CLNAS_STRATEGY_MAX_IN_FLIGHT)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: %d proposals in flight at once: expected 1 to %d "
+                               "(one per worker)", strategy_name, max, CLNAS_STRATEGY_MAX_IN_FLIGHT);
+    o->max_in_flight = max;
     return CLNAS_OK;
 }
 

@@ -8,6 +8,9 @@
 #include "clnas/space.h"
 #include "clnas/status.h"
 
+/* The most proposals that may wait for their results at once (one per asynchronous worker). */
+#define CLNAS_STRATEGY_MAX_IN_FLIGHT 1024
+
 /* A strategy is deterministic given its parameters, its seed and the fitnesses it observes: resuming a search
  * replays the journal (propose, check it is the journal's arch, observe the journal's fitness), which rebuilds
  * the exact state (RNG included) without a state file. */
@@ -21,8 +24,12 @@ typedef struct clnas_strategy_iface {
     int (*budget)(const void *state);
     clnas_status (*propose)(void *state, clnas_genotype *out, clnas_error *err);
     /* fitness in 0..1, or NAN for a failed trial (the strategy decides how to treat it: REA and random never pick
-     * a failed member as a parent or best; REINFORCE gives it reward 0). Observations arrive in proposal order. */
+     * a failed member as a parent or best; REINFORCE gives it reward 0). Observations arrive in proposal order
+     * unless set_in_flight allowed several waiting proposals: then in any order (asynchronous workers). */
     clnas_status (*observe)(void *state, const clnas_genotype *arch, double fitness, clnas_error *err);
+    /* Allows up to max proposals (1 .. CLNAS_STRATEGY_MAX_IN_FLIGHT) to wait for their results at once: each
+     * proposal then uses the observations made so far (REA samples its population as it stands). Default 1. */
+    clnas_status (*set_in_flight)(void *state, int max, clnas_error *err);
     /* A JSON snapshot for people and the journal's extra keys (REINFORCE's per-edge probabilities, REA's
      * population); may return NULL. */
     cJSON *(*describe)(const void *state);

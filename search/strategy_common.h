@@ -6,6 +6,7 @@
 
 #include "clnas/space.h"
 #include "clnas/status.h"
+#include "strategy.h"
 
 /* Checks that params is NULL (all defaults) or an object whose keys are "name" or one of known[0 .. n_known-1];
  * otherwise `strategy.<key>: unknown key (known: a, b, c)` or `strategy: expected an object, got ...`.
@@ -34,22 +35,30 @@ clnas_status clnas_strategy_param_choice(const cJSON *params, const char *key, i
 clnas_status clnas_strategy_param_bool(const cJSON *params, const char *key, int def, cJSON *resolved, int *out,
                                        clnas_error *err);
 
-/* The propose / observe handshake: one proposal at a time, each observed with the arch that was proposed (a
- * resumed search replays its journal through this check). */
+/* The propose / observe handshake: each observation is of an arch that was proposed and not yet observed (a resumed
+ * search replays its journal through this check). One proposal at a time unless max_in_flight says more; then the
+ * waiting proposals may be observed in any order. */
 typedef struct clnas_proposal_order {
-    clnas_genotype pending; /* the last proposal */
-    int waiting;            /* 1 while the last proposal has not been observed */
+    clnas_genotype pending[CLNAS_STRATEGY_MAX_IN_FLIGHT]; /* the proposals waiting for their results */
+    int pending_trial[CLNAS_STRATEGY_MAX_IN_FLIGHT];      /* their trial indices */
+    int waiting;            /* how many proposals wait (0 or 1 unless max_in_flight > 1) */
     int proposed;           /* proposals made so far (the next trial's index) */
+    int max_in_flight;      /* 0 or 1: one at a time */
 } clnas_proposal_order;
 
-/* Errors when a proposal still waits for its result or when all `budget` trials were proposed. */
+/* Errors when max_in_flight (at least 1) proposals already wait for their results or when all `budget` trials were
+ * proposed. */
 clnas_status clnas_proposal_order_can_propose(const clnas_proposal_order *o, int budget, const char *strategy_name,
                                               clnas_error *err);
 void clnas_proposal_order_proposed(clnas_proposal_order *o, const clnas_genotype *arch);
-/* Errors (CLNAS_ERR_MISMATCH) when nothing waits or arch is not the proposal, naming the trial and both arch
- * strings; CLNAS_ERR_INVALID_ARG when fitness is neither NAN nor in 0..1. On success the proposal is settled. */
+/* Errors (CLNAS_ERR_MISMATCH) when nothing waits or arch is none of the waiting proposals, naming the trial and both
+ * arch strings; CLNAS_ERR_INVALID_ARG when fitness is neither NAN nor in 0..1. On success the proposal (the earliest
+ * waiting one with this arch) is settled. */
 clnas_status clnas_proposal_order_observe(clnas_proposal_order *o, const clnas_genotype *arch, double fitness,
                                           const char *strategy_name, clnas_error *err);
+/* Allows up to max (1 .. CLNAS_STRATEGY_MAX_IN_FLIGHT) waiting proposals; errors outside that range. */
+clnas_status clnas_proposal_order_set_in_flight(clnas_proposal_order *o, int max, const char *strategy_name,
+                                                clnas_error *err);
 
 /* {"arch": "<arch string>", "fitness": f or null} for describe(); NULL when out of memory. */
 cJSON *clnas_strategy_member_json(const clnas_genotype *arch, double fitness);

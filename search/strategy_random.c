@@ -69,12 +69,18 @@ static void random_destroy(void *state)
     free(state);
 }
 
+static clnas_status random_set_in_flight(void *state, int max, clnas_error *err)
+{
+    return clnas_proposal_order_set_in_flight(&((random_state *)state)->order, max, "random", err);
+}
+
 const clnas_strategy_iface clnas_strategy_random = {
     .name = "random",
     .create = random_create,
     .budget = random_budget,
     .propose = random_propose,
     .observe = random_observe,
+    .set_in_flight = random_set_in_flight,
     .describe = random_describe,
     .destroy = random_destroy,
 };

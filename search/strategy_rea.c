@@ -15,7 +15,10 @@
  * parent with one edge set to a different op. The observed child joins the right of the population queue and
  * the oldest member, on the left, dies. Budget P + C.
  * A parent is never a failed member: when all S drawn members failed, the cycle proposes a uniform random cell
- * instead of mutating one (the proposal's kind says "random_all_failed"). */
+ * instead of mutating one (the proposal's kind says "random_all_failed"), and so does a cycle proposed before any
+ * result came back (asynchronous workers, set_in_flight: the population is empty). With several proposals in flight
+ * each cycle samples the population as it stands (Real et al.'s asynchronous workers); results join in the order
+ * they are observed. */
 
 #define REA_MAX_POPULATION 100000
 #define REA_MAX_CYCLES 10000000
@@ -117,6 +120,10 @@ static clnas_status rea_propose(void *state, clnas_genotype *out, clnas_error *e
         clnas_genotype_sample(&s->rng, &child);
         s->last_kind = REA_INITIAL;
         s->last_parent = -1;
+    } else if (s->count == 0) { /* asynchronous workers: no result has come back yet, so no parent to mutate */
+        clnas_genotype_sample(&s->rng, &child);
+        s->last_kind = REA_RANDOM_ALL_FAILED;
+        s->last_parent = -1;
     } else {
         int parent = -1;
         for (int k = 0; k < s->sample_size; k++) {
@@ -201,12 +208,18 @@ fail:
     return NULL;
 }
 
+static clnas_status rea_set_in_flight(void *state, int max, clnas_error *err)
+{
+    return clnas_proposal_order_set_in_flight(&((rea_state *)state)->order, max, "rea", err);
+}
+
 const clnas_strategy_iface clnas_strategy_rea = {
     .name = "rea",
     .create = rea_create,
     .budget = rea_budget,
     .propose = rea_propose,
     .observe = rea_observe,
+    .set_in_flight = rea_set_in_flight,
     .describe = rea_describe,
     .destroy = rea_destroy,
 };

@@ -173,7 +173,8 @@ static clnas_status reinforce_propose(void *state, clnas_genotype *out, clnas_er
     return CLNAS_OK;
 }
 
-/* s->grad = d log P(arch) / d params under the policy that proposed arch (params change only in observe). */
+/* s->grad = d log P(arch) / d params under the policy that proposed arch (params change only in observe); with
+ * several proposals in flight (asynchronous workers), under the policy as it stands when the result is observed. */
 static clnas_status log_prob_gradient(reinforce_state *s, const clnas_genotype *arch, clnas_error *err)
 {
     memset(s->grad, 0, s->n_params * sizeof *s->grad);
@@ -274,12 +275,18 @@ fail:
     return NULL;
 }
 
+static clnas_status reinforce_set_in_flight(void *state, int max, clnas_error *err)
+{
+    return clnas_proposal_order_set_in_flight(&((reinforce_state *)state)->order, max, "reinforce", err);
+}
+
 const clnas_strategy_iface clnas_strategy_reinforce = {
     .name = "reinforce",
     .create = reinforce_create,
     .budget = reinforce_budget,
     .propose = reinforce_propose,
     .observe = reinforce_observe,
+    .set_in_flight = reinforce_set_in_flight,
     .describe = reinforce_describe,
     .destroy = reinforce_destroy,
 };

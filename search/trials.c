@@ -19,7 +19,7 @@ static int succeeded(const clnas_journal_entry *e)
     return (e->status == CLNAS_TRIAL_OK || e->status == CLNAS_TRIAL_CACHED) && isfinite(e->fitness);
 }
 
-/* A growing array of journal entries (the run so far). */
+/* A growing array of journal entries (the run so far, in the order results came back). */
 typedef struct history {
     clnas_journal_entry *e;
     int n, cap;
@@ -39,7 +39,26 @@ static int history_push(history *h, const clnas_journal_entry *e)
     return 0;
 }
 
-/* The first successful trial with this canonical hash, or -1. */
+enum { TRIAL_UNPROPOSED, TRIAL_OUT, TRIAL_DONE };
+
+struct clnas_trials {
+    const clnas_strategy_iface *strategy;
+    void *state;
+    clnas_trials_options opt;
+    char journal_path[1100], svg_path[1100];
+    clnas_journal journal;
+    history h;
+    int budget, best, proposed, fresh, resumed_from, stopped;
+    int ordered;               /* 1: journal lines carry "completion" and "proposals" */
+    clnas_genotype *archs;     /* [budget]: each proposed trial's arch */
+    unsigned char *where;      /* [budget]: TRIAL_* */
+    int *redo, nredo, redo_at; /* trials in flight when the run stopped, handed out again first */
+    double t_start;
+    double svg_at;  /* when progress.svg was last written */
+    int svg_behind; /* 1: results came after it */
+};
+
+/* The first successful trial with this canonical hash, or -1 (an index into h). */
 static int find_cached(const history *h, uint64_t hash)
 {
     for (int i = 0; i < h->n; i++)
@@ -53,150 +72,318 @@ static clnas_status observe(const clnas_strategy_iface *s, void *state, const cl
     return s->observe(state, &e->arch, succeeded(e) ? e->fitness : NAN, err);
 }
 
-/* Replays the journal's entries: the strategy proposes again (each proposal must be the journal's) and observes
- * the recorded result; the entries move into h; *best is the best successful one. */
-static clnas_status replay(const clnas_strategy_iface *strategy, void *state, const char *journal_path,
-                           clnas_journal_entry *old, int nold, history *h, int *best, clnas_error *err)
+static clnas_status propose(clnas_trials *t, clnas_error *err)
+{
+    clnas_status st = t->strategy->propose(t->state, &t->archs[t->proposed], err);
+    if (st == CLNAS_OK)
+        t->where[t->proposed++] = TRIAL_OUT;
+    return st;
+}
+
+/* Replays the journal's entries in file order (the order results came back): before each, the strategy proposes
+ * until as many trials are proposed as were when that result came (each journaled trial's arch must be the
+ * proposal's), then observes the recorded result; the entries move into t->h. */
+static clnas_status replay(clnas_trials *t, clnas_journal_entry *old, int nold, clnas_error *err)
 {
     clnas_status st = CLNAS_OK;
     for (int i = 0; i < nold && st == CLNAS_OK; i++) {
-        clnas_genotype proposed;
-        st = strategy->propose(state, &proposed, err);
-        if (st == CLNAS_OK && memcmp(&proposed, &old[i].arch, sizeof proposed) != 0) {
+        const int until = old[i].has_order ? old[i].proposals : old[i].trial + 1;
+        if (until > t->budget)
+            return clnas_error_set(err, CLNAS_ERR_FORMAT, "%s line %d: %d trials proposed, but the strategy's budget "
+                                   "is %d; resume with the run's own config.json", t->journal_path, i + 1, until,
+                                   t->budget);
+        while (st == CLNAS_OK && t->proposed < until)
+            st = propose(t, err);
+        const clnas_genotype *proposed = &t->archs[old[i].trial];
+        if (st == CLNAS_OK && memcmp(proposed, &old[i].arch, sizeof *proposed) != 0) {
             char a[CLNAS_GENOTYPE_STR_MAX], b[CLNAS_GENOTYPE_STR_MAX];
-            clnas_genotype_format(&proposed, a, sizeof a, NULL);
+            clnas_genotype_format(proposed, a, sizeof a, NULL);
             clnas_genotype_format(&old[i].arch, b, sizeof b, NULL);
             st = clnas_error_set(err, CLNAS_ERR_FORMAT,
                                  "%s line %d: the journal has %s where this config and seed propose %s; resume with "
                                  "the run's own config.json",
-                                 journal_path, i + 1, b, a);
+                                 t->journal_path, i + 1, b, a);
         }
         if (st == CLNAS_OK)
-            st = observe(strategy, state, &old[i], err);
-        if (st == CLNAS_OK && history_push(h, &old[i]))
+            st = observe(t->strategy, t->state, &old[i], err);
+        if (st == CLNAS_OK && history_push(&t->h, &old[i]))
             st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
         if (st == CLNAS_OK) {
             old[i].extra = NULL; /* now owned by h */
-            if (succeeded(&h->e[i]) && (*best < 0 || h->e[i].fitness > h->e[*best].fitness))
-                *best = i;
+            t->where[old[i].trial] = TRIAL_DONE;
+            t->ordered |= old[i].has_order;
+            if (succeeded(&old[i]) && (t->best < 0 || old[i].fitness > t->h.e[t->best].fitness))
+                t->best = t->h.n - 1;
         }
     }
     return st;
 }
 
-/* Trial e->trial's result: an isomorphic earlier success's (cached), else the evaluator's (*fresh counts those). */
-static clnas_status trial_result(clnas_evaluator *evaluator, const history *h, clnas_journal_entry *e, int *fresh,
-                                 clnas_error *err)
+/* After the replay: the trials proposed but not journaled were in flight; they go out again, in proposal order. */
+static clnas_status queue_in_flight(clnas_trials *t, clnas_error *err)
 {
-    clnas_genotype_canonical(&e->arch, NULL, 0, &e->hash, NULL);
-    int prior = find_cached(h, e->hash);
-    if (prior >= 0) {
-        e->status = CLNAS_TRIAL_CACHED;
-        e->fitness = h->e[prior].fitness;
-        e->params = h->e[prior].params;
-        e->flops = h->e[prior].flops;
-        e->extra = cJSON_CreateObject();
-        cJSON_AddNumberToObject(e->extra, "cached_from", prior);
-        return CLNAS_OK;
-    }
-    clnas_evaluator_result r;
-    memset(&r, 0, sizeof r);
-    clnas_status st = evaluator->iface->evaluate(evaluator->state, &e->arch, &r, err);
+    t->redo = malloc((size_t)(t->proposed ? t->proposed : 1) * sizeof *t->redo);
+    if (!t->redo)
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    for (int i = 0; i < t->proposed; i++)
+        if (t->where[i] == TRIAL_OUT)
+            t->redo[t->nredo++] = i;
+    return CLNAS_OK;
+}
+
+/* Reads the journal (a torn last line dropped, with a warning) and replays it; opens it for appending. */
+static clnas_status open_journal(clnas_trials *t, int max_in_flight, clnas_error *err)
+{
+    clnas_journal_entry *old = NULL;
+    int nold = 0, torn = 0;
+    size_t good = 0;
+    clnas_status st = clnas_journal_read(t->journal_path, &old, &nold, &torn, &good, err);
     if (st != CLNAS_OK)
         return st;
-    e->status = r.status;
-    e->fitness = r.status == CLNAS_TRIAL_OK ? r.fitness : NAN;
-    e->params = r.params;
-    e->flops = r.flops;
-    e->seconds = r.seconds;
-    snprintf(e->error, sizeof e->error, "%s", r.error);
-    e->extra = r.extra;
-    (*fresh)++;
-    return CLNAS_OK;
+    if (torn && t->opt.warning) {
+        char msg[1300];
+        snprintf(msg, sizeof msg, "%s: the last line was torn (the search was stopped while writing it); dropped it "
+                 "and kept the %d complete trials", t->journal_path, nold);
+        t->opt.warning(msg, t->opt.user);
+    }
+    int ordered = max_in_flight > 1 || t->opt.with_workers;
+    for (int i = 0; i < nold; i++)
+        ordered |= old[i].has_order;
+    if (ordered && !t->strategy->set_in_flight)
+        st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy %s cannot have several trials in flight",
+                             t->strategy->name);
+    else if (ordered) /* a resume may hold more trials in flight than this run has workers */
+        st = t->strategy->set_in_flight(t->state, CLNAS_STRATEGY_MAX_IN_FLIGHT, err);
+    t->ordered = max_in_flight > 1 || t->opt.with_workers;
+    if (st == CLNAS_OK)
+        st = replay(t, old, nold, err);
+    clnas_journal_entries_free(old, nold);
+    t->resumed_from = t->h.n;
+    if (st == CLNAS_OK)
+        st = queue_in_flight(t, err);
+    if (st == CLNAS_OK)
+        st = clnas_journal_open(t->journal_path, torn ? good : (size_t)-1, &t->journal, err);
+    return st;
+}
+
+clnas_status clnas_trials_open(const clnas_strategy_iface *strategy, void *state, int max_in_flight,
+                               const clnas_trials_options *opt, clnas_trials **out, clnas_error *err)
+{
+    *out = NULL;
+    if (max_in_flight < 1 || max_in_flight > CLNAS_STRATEGY_MAX_IN_FLIGHT)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%d trials in flight: expected 1 to %d (one per worker)",
+                               max_in_flight, CLNAS_STRATEGY_MAX_IN_FLIGHT);
+    clnas_trials *t = calloc(1, sizeof *t);
+    const int budget = strategy->budget(state);
+    if (t) {
+        t->archs = calloc((size_t)budget + 1, sizeof *t->archs);
+        t->where = calloc((size_t)budget + 1, 1);
+    }
+    if (!t || !t->archs || !t->where) {
+        if (t) {
+            free(t->archs);
+            free(t->where);
+        }
+        free(t);
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory for %d trials", budget);
+    }
+    t->strategy = strategy;
+    t->state = state;
+    t->opt = *opt;
+    t->budget = budget;
+    t->best = -1;
+    snprintf(t->journal_path, sizeof t->journal_path, "%s/journal.jsonl", opt->run_dir);
+    snprintf(t->svg_path, sizeof t->svg_path, "%s/progress.svg", opt->run_dir);
+    *out = t;
+    clnas_status st = open_journal(t, max_in_flight, err);
+    t->t_start = clnas_clock_seconds();
+    return st;
+}
+
+int clnas_trials_done(const clnas_trials *t)
+{
+    return t->h.n;
+}
+
+int clnas_trials_budget(const clnas_trials *t)
+{
+    return t->budget;
+}
+
+/* Appends e to the journal and the history, has the strategy observe it, updates best.json, the plot, progress. */
+static clnas_status record(clnas_trials *t, clnas_journal_entry *e, clnas_error *err)
+{
+    if (t->ordered) {
+        e->has_order = 1;
+        e->completion = t->h.n;
+        e->proposals = t->proposed;
+    }
+    clnas_status st = clnas_journal_append(&t->journal, e, err);
+    if (st == CLNAS_OK)
+        st = observe(t->strategy, t->state, e, err);
+    if (st == CLNAS_OK && history_push(&t->h, e))
+        st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    if (st != CLNAS_OK) {
+        cJSON_Delete(e->extra);
+        return st;
+    }
+    t->where[e->trial] = TRIAL_DONE;
+    history *h = &t->h;
+    if (succeeded(e) && (t->best < 0 || e->fitness > h->e[t->best].fitness)) {
+        t->best = h->n - 1;
+        st = clnas_run_best_write(t->opt.run_dir, &h->e[t->best], NULL, err);
+    }
+    /* Several workers: the plot (a whole file written and synced) at most once a second, so that the master's cost
+     * per result is the journal line; the last one at close. */
+    const double now = clnas_clock_seconds();
+    t->svg_behind = 1;
+    if (st == CLNAS_OK && (!t->ordered || now - t->svg_at >= 1.0)) {
+        st = clnas_progress_svg_write(t->svg_path, h->e, h->n, t->opt.title, err);
+        t->svg_at = now;
+        t->svg_behind = 0;
+    }
+    if (st == CLNAS_OK && t->opt.progress) {
+        clnas_trials_progress p;
+        p.entry = &h->e[h->n - 1];
+        p.done = h->n;
+        p.trials = t->budget;
+        p.best_trial = t->best >= 0 ? h->e[t->best].trial : -1;
+        p.best_fitness = t->best >= 0 ? h->e[t->best].fitness : NAN;
+        p.best_arch = t->best >= 0 ? &h->e[t->best].arch : NULL;
+        p.seconds_per_trial = (clnas_clock_seconds() - t->t_start) / (h->n - t->resumed_from);
+        p.seconds_left = p.seconds_per_trial * (t->budget - h->n);
+        t->opt.progress(&p, t->opt.user);
+    }
+    return st;
+}
+
+/* Trial `trial` (just proposed) repeats an isomorphic earlier success: journaled as cached. *cached = 0 if not. */
+static clnas_status try_cached(clnas_trials *t, int trial, int *cached, clnas_error *err)
+{
+    clnas_journal_entry e;
+    memset(&e, 0, sizeof e);
+    e.trial = trial;
+    e.arch = t->archs[trial];
+    clnas_genotype_canonical(&e.arch, NULL, 0, &e.hash, NULL);
+    const int prior = find_cached(&t->h, e.hash);
+    *cached = prior >= 0;
+    if (prior < 0)
+        return CLNAS_OK;
+    e.status = CLNAS_TRIAL_CACHED;
+    e.fitness = t->h.e[prior].fitness;
+    e.params = t->h.e[prior].params;
+    e.flops = t->h.e[prior].flops;
+    e.extra = cJSON_CreateObject();
+    cJSON_AddNumberToObject(e.extra, "cached_from", t->h.e[prior].trial);
+    return record(t, &e, err);
+}
+
+clnas_status clnas_trials_next(clnas_trials *t, clnas_trials_job *job, int *got, clnas_error *err)
+{
+    *got = 0;
+    for (;;) {
+        if (t->h.n >= t->budget)
+            return CLNAS_OK;
+        if (t->opt.stop && *t->opt.stop) {
+            t->stopped = 1;
+            return CLNAS_OK;
+        }
+        if (t->redo_at < t->nredo) {
+            job->trial = t->redo[t->redo_at++];
+            job->arch = t->archs[job->trial];
+            *got = 1;
+            return CLNAS_OK;
+        }
+        if (t->proposed >= t->budget)
+            return CLNAS_OK;
+        const int trial = t->proposed;
+        int cached = 0;
+        clnas_status st = propose(t, err);
+        if (st == CLNAS_OK)
+            st = try_cached(t, trial, &cached, err);
+        if (st != CLNAS_OK)
+            return st;
+        if (!cached) {
+            job->trial = trial;
+            job->arch = t->archs[trial];
+            *got = 1;
+            return CLNAS_OK;
+        }
+    }
+}
+
+clnas_status clnas_trials_complete(clnas_trials *t, const clnas_trials_job *job, clnas_evaluator_result *r,
+                                   clnas_error *err)
+{
+    if (job->trial < 0 || job->trial >= t->proposed || t->where[job->trial] != TRIAL_OUT) {
+        cJSON_Delete(r->extra);
+        r->extra = NULL;
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "trial %d is not in flight", job->trial);
+    }
+    clnas_journal_entry e;
+    memset(&e, 0, sizeof e);
+    e.trial = job->trial;
+    e.arch = t->archs[job->trial];
+    clnas_genotype_canonical(&e.arch, NULL, 0, &e.hash, NULL);
+    e.status = r->status;
+    e.fitness = r->status == CLNAS_TRIAL_OK ? r->fitness : NAN;
+    e.params = r->params;
+    e.flops = r->flops;
+    e.seconds = r->seconds;
+    snprintf(e.error, sizeof e.error, "%s", r->error);
+    e.extra = r->extra;
+    r->extra = NULL;
+    t->fresh++;
+    return record(t, &e, err);
+}
+
+clnas_status clnas_trials_close(clnas_trials *t, clnas_status st, clnas_trials_summary *summary, clnas_error *err)
+{
+    memset(summary, 0, sizeof *summary);
+    summary->best_trial = -1;
+    summary->best_fitness = NAN;
+    if (!t)
+        return st;
+    clnas_journal_close(&t->journal);
+    const history *h = &t->h;
+    summary->trials_done = h->n;
+    summary->resumed_from = t->resumed_from;
+    summary->stopped = t->stopped;
+    if (t->best >= 0) {
+        summary->best_trial = h->e[t->best].trial;
+        summary->best_fitness = h->e[t->best].fitness;
+        clnas_genotype_format(&h->e[t->best].arch, summary->best_arch, sizeof summary->best_arch, NULL);
+    }
+    if (st == CLNAS_OK && t->svg_behind)
+        st = clnas_progress_svg_write(t->svg_path, h->e, h->n, t->opt.title, err);
+    if (st == CLNAS_OK && t->best >= 0 && t->fresh == 0 && t->resumed_from == h->n && h->n > 0)
+        st = clnas_run_best_write(t->opt.run_dir, &h->e[t->best], NULL, err); /* a resume with nothing left */
+    for (int i = 0; i < h->n; i++)
+        cJSON_Delete(h->e[i].extra);
+    free(h->e);
+    free(t->archs);
+    free(t->where);
+    free(t->redo);
+    free(t);
+    return st;
 }
 
 clnas_status clnas_trials_run(const clnas_strategy_iface *strategy, void *state, clnas_evaluator *evaluator,
                               const clnas_trials_options *opt, clnas_trials_summary *summary, clnas_error *err)
 {
-    memset(summary, 0, sizeof *summary);
-    summary->best_trial = -1;
-    char journal_path[1100], svg_path[1100];
-    snprintf(journal_path, sizeof journal_path, "%s/journal.jsonl", opt->run_dir);
-    snprintf(svg_path, sizeof svg_path, "%s/progress.svg", opt->run_dir);
-
-    clnas_journal_entry *old = NULL;
-    int nold = 0, torn = 0;
-    size_t good = 0;
-    clnas_status st = clnas_journal_read(journal_path, &old, &nold, &torn, &good, err);
-    if (st != CLNAS_OK)
-        return st;
-    if (torn && opt->warning) {
-        char msg[1300];
-        snprintf(msg, sizeof msg, "%s: the last line was torn (the search was stopped while writing it); dropped it "
-                 "and kept the %d complete trials", journal_path, nold);
-        opt->warning(msg, opt->user);
+    clnas_trials *t = NULL;
+    clnas_status st = clnas_trials_open(strategy, state, 1, opt, &t, err);
+    while (st == CLNAS_OK) {
+        clnas_trials_job job;
+        int got = 0;
+        st = clnas_trials_next(t, &job, &got, err);
+        if (st != CLNAS_OK || !got)
+            break;
+        clnas_evaluator_result r;
+        memset(&r, 0, sizeof r);
+        st = evaluator->iface->evaluate(evaluator->state, &job.arch, &r, err);
+        if (st == CLNAS_OK)
+            st = clnas_trials_complete(t, &job, &r, err);
     }
-    history h = {NULL, 0, 0};
-    int budget = strategy->budget(state), best = -1;
-    st = replay(strategy, state, journal_path, old, nold, &h, &best, err);
-    clnas_journal_entries_free(old, nold);
-    summary->resumed_from = h.n;
-    clnas_journal journal = {0};
-    if (st == CLNAS_OK)
-        st = clnas_journal_open(journal_path, torn ? good : (size_t)-1, &journal, err);
-
-    double t_start = clnas_clock_seconds();
-    int fresh = 0;
-    while (st == CLNAS_OK && h.n < budget) {
-        if (opt->stop && *opt->stop) {
-            summary->stopped = 1;
-            break;
-        }
-        clnas_journal_entry e;
-        memset(&e, 0, sizeof e);
-        e.trial = h.n;
-        st = strategy->propose(state, &e.arch, err);
-        if (st == CLNAS_OK)
-            st = trial_result(evaluator, &h, &e, &fresh, err);
-        if (st != CLNAS_OK)
-            break;
-        st = clnas_journal_append(&journal, &e, err);
-        if (st == CLNAS_OK)
-            st = observe(strategy, state, &e, err);
-        if (st == CLNAS_OK && history_push(&h, &e))
-            st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
-        if (st != CLNAS_OK) {
-            cJSON_Delete(e.extra);
-            break;
-        }
-        if (succeeded(&e) && (best < 0 || e.fitness > h.e[best].fitness)) {
-            best = h.n - 1;
-            st = clnas_run_best_write(opt->run_dir, &h.e[best], NULL, err);
-        }
-        if (st == CLNAS_OK)
-            st = clnas_progress_svg_write(svg_path, h.e, h.n, opt->title, err);
-        if (st == CLNAS_OK && opt->progress) {
-            clnas_trials_progress p;
-            p.entry = &h.e[h.n - 1];
-            p.trials = budget;
-            p.best_trial = best;
-            p.best_fitness = best >= 0 ? h.e[best].fitness : NAN;
-            p.best_arch = best >= 0 ? &h.e[best].arch : NULL;
-            p.seconds_per_trial = (clnas_clock_seconds() - t_start) / (h.n - summary->resumed_from);
-            p.seconds_left = p.seconds_per_trial * (budget - h.n);
-            opt->progress(&p, opt->user);
-        }
-    }
-    clnas_journal_close(&journal);
-    summary->trials_done = h.n;
-    summary->best_trial = best;
-    summary->best_fitness = best >= 0 ? h.e[best].fitness : NAN;
-    if (best >= 0)
-        clnas_genotype_format(&h.e[best].arch, summary->best_arch, sizeof summary->best_arch, NULL);
-    if (st == CLNAS_OK && best >= 0 && fresh == 0 && summary->resumed_from == h.n)
-        st = clnas_run_best_write(opt->run_dir, &h.e[best], NULL, err); /* a resume with nothing left: best.json */
-    for (int i = 0; i < h.n; i++)
-        cJSON_Delete(h.e[i].extra);
-    free(h.e);
-    return st;
+    return clnas_trials_close(t, st, summary, err);
 }

@@ -8,6 +8,7 @@
 
 typedef struct clnas_trials_progress {
     const clnas_journal_entry *entry; /* the trial just finished */
+    int done;                         /* trials finished so far (asynchronous workers finish them out of order) */
     int trials;                       /* the strategy's budget */
     int best_trial;                   /* -1 while nothing succeeded */
     double best_fitness;
@@ -22,6 +23,8 @@ typedef struct clnas_trials_options {
     void (*progress)(const clnas_trials_progress *p, void *user);
     void (*warning)(const char *message, void *user); /* e.g. a torn journal line dropped on resume */
     void *user;
+    int with_workers; /* 1: set by a driver with workers (clnas_trials_open): journal lines carry "completion" and
+                  * "proposals" even with one worker, and progress.svg is rewritten at most once a second */
 } clnas_trials_options;
 
 typedef struct clnas_trials_summary {
@@ -32,6 +35,38 @@ typedef struct clnas_trials_summary {
     char best_arch[128];
     int stopped;
 } clnas_trials_summary;
+
+/* A run of trials in progress, for a driver that evaluates several at once (asynchronous workers): the journal so
+ * far, the strategy, the best. clnas_trials_run is the one-worker driver over it. */
+typedef struct clnas_trials clnas_trials;
+
+/* One trial to evaluate: its index (the order of proposal) and its arch. */
+typedef struct clnas_trials_job {
+    int trial;
+    clnas_genotype arch;
+} clnas_trials_job;
+
+/* Opens a run in opt->run_dir: reads journal.jsonl and replays it into the strategy in the order results came back,
+ * each after as many proposals as the journal says had been made by then, which rebuilds the strategy's exact state
+ * whatever the number of workers was; trials that were in flight when the run stopped are handed out again first.
+ * max_in_flight: how many jobs the driver may have out at once (its workers; 1 writes the journal of today, more
+ * adds the keys "completion" and "proposals" to each line). */
+clnas_status clnas_trials_open(const clnas_strategy_iface *strategy, void *strategy_state, int max_in_flight,
+                               const clnas_trials_options *opt, clnas_trials **out, clnas_error *err);
+/* The next job: a trial in flight when the run stopped, else a new proposal. An isomorphic duplicate of an earlier
+ * success is not a job: it is journaled as "cached" here and the next proposal follows. *got = 0 when every trial of
+ * the budget has been handed out, or opt->stop is set. */
+clnas_status clnas_trials_next(clnas_trials *t, clnas_trials_job *job, int *got, clnas_error *err);
+/* A job's result: journaled (fsync'ed), observed by the strategy, best.json, the plot and the progress callback
+ * updated. Takes r->extra (set to NULL). */
+clnas_status clnas_trials_complete(clnas_trials *t, const clnas_trials_job *job, clnas_evaluator_result *r,
+                                   clnas_error *err);
+/* Trials finished (journaled), and the strategy's budget. */
+int clnas_trials_done(const clnas_trials *t);
+int clnas_trials_budget(const clnas_trials *t);
+/* Ends the run: fills summary (when st is CLNAS_OK, a resume with nothing left writes best.json) and frees t;
+ * returns st or the error of that last write. */
+clnas_status clnas_trials_close(clnas_trials *t, clnas_status st, clnas_trials_summary *summary, clnas_error *err);
 
 /* Runs (or resumes: whatever journal.jsonl already holds is replayed into the strategy first, and a torn last
  * line is dropped) until the strategy's budget is spent or opt->stop is set. Results are cached by canonical

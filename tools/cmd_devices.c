@@ -6,6 +6,8 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "devices_mpi.h"
+#include "scale.h"
 #include "clnas/device.h"
 
 static const char devices_help[] =
@@ -195,6 +197,8 @@ int cmd_devices(int argc, char **argv)
         else
             return cli_usage_error("devices", "unexpected argument '%s'", argv[i]);
     }
+    if (clnas_scale_env_size() > 1) /* under mpirun or srun: one table of every node, printed by rank 0 */
+        return devices_mpi(NULL);
 
     clnas_device_info *devices = NULL;
     int count = 0;

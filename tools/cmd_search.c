@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "scale.h"
 #include "search_entry.h"
 #include "search_view.h"
 
@@ -16,12 +17,14 @@ static void usage(FILE *f)
             "evolution on Fashion-MNIST with a proxy training budget). Output goes to runs/<name>-<timestamp>/ (or\n"
             "--out DIR): config.json (resolved), journal.jsonl (one line per trial, fsync'ed), best.json, progress.svg,\n"
             "algo_choices.tsv. Ctrl-C stops after the trial in progress; --resume DIR continues it with the same result\n"
-            "as an uninterrupted run.\n\n"
+            "as an uninterrupted run. Under mpirun -np K (or srun) rank 0 runs the strategy and ranks 1..K-1 evaluate\n"
+            "trials asynchronously, each on its own device (docs/SCALE.md).\n\n"
             "  --config FILE       a search config (configs/*.json; fields documented in configs/README.md)\n"
             "  --set key=value     override a field, e.g. --set proxy.epochs=2 --set strategy.cycles=50\n"
             "  --out DIR           run directory (must not hold a journal yet)\n"
             "  --resume DIR        continue the search in DIR with its own config.json\n"
-            "  --device D          OpenCL device index or name substring (overrides the config's)\n");
+            "  --device D          OpenCL device index or name substring (overrides the config's); under MPI a\n"
+            "                      comma-separated list (0,2,3) that the workers of a node share out\n");
 }
 
 static void warn(const char *message, void *user)
@@ -144,11 +147,12 @@ int cmd_search(int argc, char **argv)
     clnas_error err;
     clnas_error_clear(&err);
     clnas_config *cfg = NULL;
-    if (clnas_config_load_sets(config, sets, nsets, &cfg, &err) != CLNAS_OK)
+    const int mpi = clnas_scale_env_size() > 1, worker = mpi && clnas_scale_env_rank() > 0; /* the master sends it */
+    if (!worker && clnas_config_load_sets(config, sets, nsets, &cfg, &err) != CLNAS_OK)
         return cli_fail(&err);
     clnas_run_request req;
     memset(&req, 0, sizeof req);
-    req.cfg = clnas_config_settings(cfg);
+    req.cfg = cfg ? clnas_config_settings(cfg) : NULL;
     req.out = out;
     req.resume_dir = resume;
     req.device = device;
@@ -159,9 +163,10 @@ int cmd_search(int argc, char **argv)
     req.ev.step = step;
     req.ev.trial = search_view_trial;
     clnas_run_outcome o;
-    clnas_status st = clnas_search_dispatch(&req, &o, &err);
+    int master = 1;
+    clnas_status st = mpi ? clnas_scale_search(&req, &o, &master, &err) : clnas_search_dispatch(&req, &o, &err);
     cli_release_interrupt();
-    rc = st == CLNAS_OK ? closing(&o, req.cfg) : cli_fail(&err);
+    rc = st != CLNAS_OK ? cli_fail(&err) : master ? closing(&o, req.cfg) : 0;
     clnas_config_free(cfg);
     return rc;
 }

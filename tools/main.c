@@ -14,6 +14,7 @@ static const struct {
     {"proxy-check", cmd_proxy_check, "does a training proxy rank architectures? (Kendall tau between seeds)"},
     {"rank-eval", cmd_rank_eval, "rank quality of a one-shot supernet (Kendall tau against stand-alone training)"},
     {"table", cmd_table, "generate the synthetic accuracy table for studying strategies"},
+    {"simulate", cmd_simulate, "many asynchronous workers on a table, simulated: how far one master scales"},
     {"devices", cmd_devices, "list OpenCL platforms and devices"},
     {"space", cmd_space, "NAS-Bench-201 arch strings: canon, enumerate, sample"},
     {"compile", cmd_compile, "generate a network's kernels, plan.json and pictures"},
