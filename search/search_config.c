@@ -16,7 +16,7 @@
 #define SEED_MAX 9007199254740991.0 /* 2^53 - 1: the largest integer a JSON number (a double) holds exactly */
 
 /* The strategies strategy.h declares; the strategy itself validates the rest of its object. */
-static const char *const strategy_names[] = {"rea", "random", "reinforce", "spos", "darts", "gdas"};
+static const char *const strategy_names[] = {"rea", "random", "reinforce", "bo", "hyperband", "spos", "darts", "gdas"};
 #define STRATEGY_COUNT (sizeof strategy_names / sizeof strategy_names[0])
 
 static const char *const top_keys[] = {"name", "seed", "device", "space", "dataset", "proxy", "evaluator", "strategy"};

@@ -27,7 +27,7 @@ typedef struct clnas_search_config {
         char kind[16];   /* "evaluator.kind": "train" (default) or "table" */
         char table[512]; /* "evaluator.table": the table file for kind "table" */
     } evaluator;
-    char strategy_name[32]; /* "strategy.name": "rea" (default), "random", "reinforce" */
+    char strategy_name[32]; /* "strategy.name": "rea" (default), "random", "reinforce", "bo", "hyperband", ... */
     cJSON *strategy;        /* the whole "strategy" object (owned), validated by the strategy's create */
 } clnas_search_config;
 

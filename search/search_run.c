@@ -51,7 +51,7 @@ static clnas_status user_evaluate(void *state, const clnas_genotype *arch, clnas
     return CLNAS_OK;
 }
 
-static const clnas_evaluator_iface user_evaluator_iface = {"user", user_evaluate, free};
+static const clnas_evaluator_iface user_evaluator_iface = {"user", user_evaluate, free, NULL};
 
 void clnas_user_evaluator(clnas_search_evaluate_fn fn, void *user, clnas_evaluator *out)
 {
@@ -158,7 +158,7 @@ clnas_status clnas_run_trials(const clnas_run_request *req, clnas_run_outcome *o
         snprintf(out->run_dir, sizeof out->run_dir, "%s", req->resume_dir);
     if (!strategy)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.name: unknown strategy \"%s\" (known: rea, "
-                               "random, reinforce, spos, darts, gdas)", cfg->strategy_name);
+                               "random, reinforce, bo, hyperband, spos, darts, gdas)", cfg->strategy_name);
     cJSON *resolved = cJSON_CreateObject();
     void *state = NULL;
     clnas_run_setup s;

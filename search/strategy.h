@@ -12,7 +12,7 @@
  * replays the journal (propose, check it is the journal's arch, observe the journal's fitness), which rebuilds
  * the exact state (RNG included) without a state file. */
 typedef struct clnas_strategy_iface {
-    const char *name; /* "rea", "random", "reinforce" (the config's strategy.name) */
+    const char *name; /* "rea", "random", "reinforce", "bo", "hyperband" (the config's strategy.name) */
     /* Validates `params` (the config's "strategy" object; unknown keys are an error naming
      * "strategy.<key>", a bad value names "strategy.<key>: expected ..., got ...") and fills the resolved
      * parameters into `resolved` (a cJSON object the caller owns, written to the run directory). */
@@ -27,7 +27,15 @@ typedef struct clnas_strategy_iface {
      * population); may return NULL. */
     cJSON *(*describe)(const void *state);
     void (*destroy)(void *state);
+    /* Optional (NULL: always 1): the fraction of the evaluator's training budget, in (0, 1], at which the last
+     * proposal is to be evaluated (Hyperband's rungs). The trials loop journals a fraction below 1 as the extra key
+     * "training_fraction", reuses a cached result only at the same fraction, and counts only full-budget trials for
+     * the best architecture. */
+    double (*training_fraction)(const void *state);
 } clnas_strategy_iface;
+
+extern const clnas_strategy_iface clnas_strategy_bo;
+extern const clnas_strategy_iface clnas_strategy_hyperband;
 
 extern const clnas_strategy_iface clnas_strategy_rea;
 extern const clnas_strategy_iface clnas_strategy_random;

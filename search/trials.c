@@ -39,11 +39,18 @@ static int history_push(history *h, const clnas_journal_entry *e)
     return 0;
 }
 
-/* The first successful trial with this canonical hash, or -1. */
-static int find_cached(const history *h, uint64_t hash)
+/* A candidate for the best architecture: a success at the full training budget. */
+static int full_success(const clnas_journal_entry *e)
+{
+    return succeeded(e) && clnas_training_fraction_of(e->extra) == 1.0;
+}
+
+/* The first successful trial with this canonical hash at this training fraction, or -1. */
+static int find_cached(const history *h, uint64_t hash, double fraction)
 {
     for (int i = 0; i < h->n; i++)
-        if (h->e[i].hash == hash && h->e[i].status == CLNAS_TRIAL_OK)
+        if (h->e[i].hash == hash && h->e[i].status == CLNAS_TRIAL_OK
+            && clnas_training_fraction_of(h->e[i].extra) == fraction)
             return i;
     return -1;
 }
@@ -77,7 +84,7 @@ static clnas_status replay(const clnas_strategy_iface *strategy, void *state, co
             st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
         if (st == CLNAS_OK) {
             old[i].extra = NULL; /* now owned by h */
-            if (succeeded(&h->e[i]) && (*best < 0 || h->e[i].fitness > h->e[*best].fitness))
+            if (full_success(&h->e[i]) && (*best < 0 || h->e[i].fitness > h->e[*best].fitness))
                 *best = i;
         }
     }
@@ -85,11 +92,11 @@ static clnas_status replay(const clnas_strategy_iface *strategy, void *state, co
 }
 
 /* Trial e->trial's result: an isomorphic earlier success's (cached), else the evaluator's (*fresh counts those). */
-static clnas_status trial_result(clnas_evaluator *evaluator, const history *h, clnas_journal_entry *e, int *fresh,
-                                 clnas_error *err)
+static clnas_status trial_result(clnas_evaluator *evaluator, const history *h, double fraction,
+                                 clnas_journal_entry *e, int *fresh, clnas_error *err)
 {
     clnas_genotype_canonical(&e->arch, NULL, 0, &e->hash, NULL);
-    int prior = find_cached(h, e->hash);
+    int prior = find_cached(h, e->hash, fraction);
     if (prior >= 0) {
         e->status = CLNAS_TRIAL_CACHED;
         e->fitness = h->e[prior].fitness;
@@ -97,11 +104,11 @@ static clnas_status trial_result(clnas_evaluator *evaluator, const history *h, c
         e->flops = h->e[prior].flops;
         e->extra = cJSON_CreateObject();
         cJSON_AddNumberToObject(e->extra, "cached_from", prior);
-        return CLNAS_OK;
+        return clnas_training_fraction_note(&e->extra, fraction, err);
     }
     clnas_evaluator_result r;
     memset(&r, 0, sizeof r);
-    clnas_status st = evaluator->iface->evaluate(evaluator->state, &e->arch, &r, err);
+    clnas_status st = clnas_evaluator_evaluate(evaluator, &e->arch, fraction, &r, err);
     if (st != CLNAS_OK)
         return st;
     e->status = r.status;
@@ -112,7 +119,7 @@ static clnas_status trial_result(clnas_evaluator *evaluator, const history *h, c
     snprintf(e->error, sizeof e->error, "%s", r.error);
     e->extra = r.extra;
     (*fresh)++;
-    return CLNAS_OK;
+    return clnas_training_fraction_note(&e->extra, fraction, err);
 }
 
 clnas_status clnas_trials_run(const clnas_strategy_iface *strategy, void *state, clnas_evaluator *evaluator,
@@ -157,7 +164,8 @@ clnas_status clnas_trials_run(const clnas_strategy_iface *strategy, void *state,
         e.trial = h.n;
         st = strategy->propose(state, &e.arch, err);
         if (st == CLNAS_OK)
-            st = trial_result(evaluator, &h, &e, &fresh, err);
+            st = trial_result(evaluator, &h, strategy->training_fraction ? strategy->training_fraction(state) : 1.0, &e,
+                              &fresh, err);
         if (st != CLNAS_OK)
             break;
         st = clnas_journal_append(&journal, &e, err);
@@ -169,7 +177,7 @@ clnas_status clnas_trials_run(const clnas_strategy_iface *strategy, void *state,
             cJSON_Delete(e.extra);
             break;
         }
-        if (succeeded(&e) && (best < 0 || e.fitness > h.e[best].fitness)) {
+        if (full_success(&e) && (best < 0 || e.fitness > h.e[best].fitness)) {
             best = h.n - 1;
             st = clnas_run_best_write(opt->run_dir, &h.e[best], NULL, err);
         }

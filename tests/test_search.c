@@ -151,6 +151,17 @@ static void test_reinforce_resume(void **state)
     check_strategy(state, "{\"name\": \"reinforce\", \"trials\": 25}", "reinforce");
 }
 
+static void test_bo_resume(void **state)
+{
+    check_strategy(state, "{\"name\": \"bo\", \"trials\": 25, \"initial\": 6}", "bo");
+}
+
+/* Hyperband journals each trial's training fraction; resuming rebuilds its brackets from the journal. */
+static void test_hyperband_resume(void **state)
+{
+    check_strategy(state, "{\"name\": \"hyperband\", \"trials\": 30}", "hyperband");
+}
+
 static int setup(void **state)
 {
     static fixture fx;
@@ -181,6 +192,8 @@ int main(void)
         cmocka_unit_test(test_rea_resume),
         cmocka_unit_test(test_random_resume),
         cmocka_unit_test(test_reinforce_resume),
+        cmocka_unit_test(test_bo_resume),
+        cmocka_unit_test(test_hyperband_resume),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -209,9 +209,11 @@ static const bad_case bad_cases[] = {
     /* strategy: only its name is checked here */
     {"{\"strategy\": 5}", "strategy: expected an object, got 5"},
     {"{\"strategy\": {\"name\": \"evolution\"}}",
-     "strategy.name: expected one of \"rea\", \"random\", \"reinforce\", \"spos\", \"darts\", \"gdas\", got \"evolution\""},
+     "strategy.name: expected one of \"rea\", \"random\", \"reinforce\", \"bo\", \"hyperband\", \"spos\", "
+     "\"darts\", \"gdas\", got \"evolution\""},
     {"{\"strategy\": {\"name\": 1}}",
-     "strategy.name: expected one of \"rea\", \"random\", \"reinforce\", \"spos\", \"darts\", \"gdas\", got 1"},
+     "strategy.name: expected one of \"rea\", \"random\", \"reinforce\", \"bo\", \"hyperband\", \"spos\", "
+     "\"darts\", \"gdas\", got 1"},
     /* a typo is reported before a missing file */
     {"{\"dataset\": {\"dir\": \"/nonexistent-clnas\"}, \"proxy\": {\"cels\": 1}}",
      "proxy.cels: unknown key (known: channels, cells, epochs, batch, lr, measured_kendall_tau, measured_note)"},
