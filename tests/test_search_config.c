@@ -558,9 +558,10 @@ static void test_shipped_configs(void **state)
 {
     (void)state;
     static const char *const files[] = {"default.json", "rea.json", "random.json", "reinforce.json", "gpu-full.json",
-                                        "table-rea.json", "spos.json",   "gdas.json"};
-    static const char *const strategies[] = {"rea", "rea", "random", "reinforce", "rea", "rea", "spos", "gdas"};
-    for (int i = 0; i < 8; i++) {
+                                        "table-rea.json", "spos.json",   "gdas.json", "bo.json", "hyperband.json"};
+    static const char *const strategies[] = {"rea", "rea", "random", "reinforce", "rea", "rea", "spos", "gdas", "bo",
+                                             "hyperband"};
+    for (int i = 0; i < 10; i++) {
         char path[1024];
         snprintf(path, sizeof path, "%s/../../configs/%s", CLNAS_TEST_DATA, files[i]);
         cJSON *root;
