@@ -32,6 +32,10 @@ typedef struct clnas_strategy_iface {
      * "training_fraction", reuses a cached result only at the same fraction, and counts only full-budget trials for
      * the best architecture. */
     double (*training_fraction)(const void *state);
+    /* Optional: the cost figures of the trial about to be observed (the evaluator's parameter count and forward
+     * FLOPs, 0 when it reports none), called by the trials loop just before observe, for multi-objective selection
+     * (REA's pareto). */
+    void (*observe_cost)(void *state, double params, double flops);
 } clnas_strategy_iface;
 
 extern const clnas_strategy_iface clnas_strategy_bo;

@@ -5,17 +5,22 @@
 #include <string.h>
 
 #include "clnas/rng.h"
+#include "pareto.h"
 #include "strategy.h"
 #include "strategy_common.h"
 
-/* Parameters: population P (10), sample_size S (3, or P when P < 3; 1 to P), cycles C (30). The first P
+/* Parameters: population P (10), sample_size S (3, or P when P < 3; 1 to P), cycles C (30), pareto ("off",
+ * "params" or "flops"; "off"). The first P
  * proposals are uniform random cells; every later one is a cycle: S members drawn uniformly WITH replacement from
  * the population (Algorithm 1: "the element stays in the population"), the one with the highest fitness is the
  * parent (a failed member, fitness NAN, counts as -infinity; ties go to the earliest draw), the child is the
  * parent with one edge set to a different op. The observed child joins the right of the population queue and
  * the oldest member, on the left, dies. Budget P + C.
  * A parent is never a failed member: when all S drawn members failed, the cycle proposes a uniform random cell
- * instead of mutating one (the proposal's kind says "random_all_failed"). */
+ * instead of mutating one (the proposal's kind says "random_all_failed").
+ * Pareto mode (pareto "params" or "flops", issue 14): the parent is not the sample's fittest but a uniformly drawn
+ * one (one more clnas_rng_below draw, over the draws) of the sample's non-dominated members over (fitness up, cost
+ * down; pareto.h), the cost being the trial's parameter count or forward FLOPs as the evaluator reports them. */
 
 #define REA_MAX_POPULATION 100000
 #define REA_MAX_CYCLES 10000000
@@ -23,12 +28,19 @@
 typedef struct rea_member {
     clnas_genotype arch;
     double fitness;
+    double cost; /* pareto mode: params or flops */
 } rea_member;
+
+typedef enum rea_pareto { REA_PARETO_OFF, REA_PARETO_PARAMS, REA_PARETO_FLOPS } rea_pareto;
 
 typedef enum rea_kind { REA_INITIAL, REA_MUTATION, REA_RANDOM_ALL_FAILED } rea_kind;
 
 typedef struct rea_state {
     int population_size, sample_size, cycles;
+    rea_pareto pareto;
+    double pending_cost; /* the cost of the trial about to be observed (observe_cost) */
+    double *sample_fitness, *sample_cost; /* pareto scratch */
+    int *sample_rank;
     clnas_rng rng;
     rea_member *queue; /* ring buffer: queue[(head + i) % population_size] is the i-th oldest member */
     int head, count;
@@ -57,14 +69,18 @@ static void rea_destroy(void *state)
         return;
     free(s->queue);
     free(s->last_sample);
+    free(s->sample_fitness);
+    free(s->sample_cost);
+    free(s->sample_rank);
     free(s);
 }
 
 static clnas_status rea_create(const cJSON *params, uint64_t seed, cJSON *resolved, void **state, clnas_error *err)
 {
-    static const char *const known[] = {"population", "sample_size", "cycles"};
+    static const char *const known[] = {"population", "sample_size", "cycles", "pareto"};
+    static const char *const pareto_names[] = {"off", "params", "flops"};
     *state = NULL;
-    clnas_status st = clnas_strategy_params_check(params, "rea", known, 3, resolved, err);
+    clnas_status st = clnas_strategy_params_check(params, "rea", known, 4, resolved, err);
     if (st != CLNAS_OK)
         return st;
     int population, sample_size, cycles;
@@ -79,6 +95,9 @@ static clnas_status rea_create(const cJSON *params, uint64_t seed, cJSON *resolv
     if (st != CLNAS_OK)
         return st;
     st = clnas_strategy_param_int(params, "cycles", 30, 0, REA_MAX_CYCLES, NULL, resolved, &cycles, err);
+    int pareto = 0;
+    if (st == CLNAS_OK)
+        st = clnas_strategy_param_choice(params, "pareto", 0, pareto_names, 3, resolved, &pareto, err);
     if (st != CLNAS_OK)
         return st;
 
@@ -86,14 +105,19 @@ static clnas_status rea_create(const cJSON *params, uint64_t seed, cJSON *resolv
     if (s) {
         s->queue = calloc((size_t)population, sizeof *s->queue);
         s->last_sample = calloc((size_t)sample_size, sizeof *s->last_sample);
+        s->sample_fitness = calloc((size_t)sample_size, sizeof *s->sample_fitness);
+        s->sample_cost = calloc((size_t)sample_size, sizeof *s->sample_cost);
+        s->sample_rank = calloc((size_t)sample_size, sizeof *s->sample_rank);
     }
-    if (!s || !s->queue || !s->last_sample) {
+    if (!s || !s->queue || !s->last_sample || !s->sample_fitness || !s->sample_cost || !s->sample_rank) {
         rea_destroy(s);
         return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "rea: out of memory for a population of %d", population);
     }
     s->population_size = population;
     s->sample_size = sample_size;
     s->cycles = cycles;
+    s->pareto = (rea_pareto)pareto;
+    s->pending_cost = NAN;
     s->last_parent = -1;
     clnas_rng_seed(&s->rng, seed);
     *state = s;
@@ -104,6 +128,34 @@ static int rea_budget(const void *state)
 {
     const rea_state *s = state;
     return s->population_size + s->cycles;
+}
+
+/* Pareto mode's parent: a uniform draw over the sample's draws of rank 0 (the non-dominated ones). */
+static clnas_status pareto_parent(rea_state *s, int *parent, clnas_error *err)
+{
+    for (int k = 0; k < s->sample_size; k++) {
+        s->sample_fitness[k] = member_at(s, s->last_sample[k])->fitness;
+        s->sample_cost[k] = member_at(s, s->last_sample[k])->cost;
+    }
+    clnas_status st = clnas_pareto_ranks(s->sample_fitness, s->sample_cost, s->sample_size, s->sample_rank, err);
+    if (st != CLNAS_OK)
+        return st;
+    int front = 0;
+    for (int k = 0; k < s->sample_size; k++)
+        front += s->sample_rank[k] == 0;
+    int pick = (int)clnas_rng_below(&s->rng, (uint32_t)front);
+    for (int k = 0; k < s->sample_size; k++)
+        if (s->sample_rank[k] == 0 && pick-- == 0) {
+            *parent = s->last_sample[k];
+            break;
+        }
+    return CLNAS_OK;
+}
+
+static void rea_observe_cost(void *state, double params, double flops)
+{
+    rea_state *s = state;
+    s->pending_cost = s->pareto == REA_PARETO_PARAMS ? params : s->pareto == REA_PARETO_FLOPS ? flops : NAN;
 }
 
 static clnas_status rea_propose(void *state, clnas_genotype *out, clnas_error *err)
@@ -124,6 +176,11 @@ static clnas_status rea_propose(void *state, clnas_genotype *out, clnas_error *e
             s->last_sample[k] = drawn;
             if (parent < 0 || rank_fitness(member_at(s, drawn)->fitness) > rank_fitness(member_at(s, parent)->fitness))
                 parent = drawn;
+        }
+        if (s->pareto != REA_PARETO_OFF && !isnan(member_at(s, parent)->fitness)) {
+            clnas_status pst = pareto_parent(s, &parent, err);
+            if (pst != CLNAS_OK)
+                return pst;
         }
         if (isnan(member_at(s, parent)->fitness)) {
             clnas_genotype_sample(&s->rng, &child);
@@ -146,7 +203,8 @@ static clnas_status rea_observe(void *state, const clnas_genotype *arch, double 
     clnas_status st = clnas_proposal_order_observe(&s->order, arch, fitness, "rea", err);
     if (st != CLNAS_OK)
         return st;
-    const rea_member member = {*arch, fitness};
+    const rea_member member = {*arch, fitness, s->pending_cost};
+    s->pending_cost = NAN;
     if (s->count < s->population_size) {
         s->queue[(s->head + s->count) % s->population_size] = member;
         s->count++;
@@ -209,4 +267,5 @@ const clnas_strategy_iface clnas_strategy_rea = {
     .observe = rea_observe,
     .describe = rea_describe,
     .destroy = rea_destroy,
+    .observe_cost = rea_observe_cost,
 };

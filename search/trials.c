@@ -57,6 +57,8 @@ static int find_cached(const history *h, uint64_t hash, double fraction)
 
 static clnas_status observe(const clnas_strategy_iface *s, void *state, const clnas_journal_entry *e, clnas_error *err)
 {
+    if (s->observe_cost)
+        s->observe_cost(state, (double)e->params, e->flops);
     return s->observe(state, &e->arch, succeeded(e) ? e->fitness : NAN, err);
 }
 
