@@ -62,6 +62,12 @@ void clnas_evaluator_result_clear(clnas_evaluator_result *r);
  * evaluate_fraction when 0 < fraction < 1 (an evaluator without one is CLNAS_ERR_INVALID_ARG naming its kind). */
 clnas_status clnas_evaluator_evaluate(const clnas_evaluator *ev, const clnas_genotype *arch, double fraction,
                                       clnas_evaluator_result *out, clnas_error *err);
+/* Wraps *ev (which the wrapper then owns and destroys) so that a successful trial with more than max_params
+ * parameters, as the evaluator reports them, is a failed trial ("N parameters exceed objective.max_params (M)")
+ * with its fitness kept as extra "unconstrained_fitness". An evaluator that reports no parameters (0: the table,
+ * a user function) is never constrained. max_params <= 0 leaves *ev as it is. */
+clnas_status clnas_objective_evaluator_wrap(clnas_evaluator *ev, long max_params, clnas_error *err);
+
 /* The training fraction recorded in a trial's extra keys ("training_fraction"), 1 when absent. */
 double clnas_training_fraction_of(const cJSON *extra);
 /* Records fraction in *extra (creating the object) when it is below 1; CLNAS_ERR_NO_MEMORY when that fails. */

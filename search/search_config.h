@@ -27,6 +27,10 @@ typedef struct clnas_search_config {
         char kind[16];   /* "evaluator.kind": "train" (default) or "table" */
         char table[512]; /* "evaluator.table": the table file for kind "table" */
     } evaluator;
+    struct {
+        long max_params;       /* "objective.max_params": a trial with more parameters fails the constraint (0: none) */
+        double max_latency_ms; /* "objective.max_latency_ms": only null (NAN) until clnas measures latency */
+    } objective;
     char strategy_name[32]; /* "strategy.name": "rea" (default), "random", "reinforce", "bo", "hyperband", ... */
     cJSON *strategy;        /* the whole "strategy" object (owned), validated by the strategy's create */
 } clnas_search_config;

@@ -179,6 +179,8 @@ clnas_status clnas_run_trials(const clnas_run_request *req, clnas_run_outcome *o
         st = clnas_run_setup_evaluator(&s, req->device, path, err);
     if (st == CLNAS_OK && !s.evaluator.iface)
         st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    if (st == CLNAS_OK)
+        st = clnas_objective_evaluator_wrap(&s.evaluator, cfg->objective.max_params, err);
     if (st == CLNAS_OK) {
         header(req, &s, strategy, state, out);
         st = clnas_run_trials_loop(req, strategy, state, &s.evaluator, out, err);

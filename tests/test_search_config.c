@@ -134,7 +134,14 @@ typedef struct bad_case {
 
 static const bad_case bad_cases[] = {
     /* the top level */
-    {"{\"sed\": 1}", "sed: unknown key (known: name, seed, device, space, dataset, proxy, evaluator, strategy)"},
+    {"{\"sed\": 1}",
+     "sed: unknown key (known: name, seed, device, space, dataset, proxy, evaluator, strategy, objective)"},
+    {"{\"objective\": {\"max_params\": -1}}",
+     "objective.max_params: expected an integer from 0 (no limit) to 1000000000000, or null, got -1"},
+    {"{\"objective\": {\"max_latency_ms\": 5}}",
+     "objective.max_latency_ms: expected null (clnas does not measure latency yet, so a latency budget cannot be "
+     "enforced), got 5"},
+    {"{\"objective\": {\"max_param\": 5}}", "objective.max_param: unknown key (known: max_params, max_latency_ms)"},
     {"{\"seed\": 1, \"seed\": 2}", "seed: duplicate key"},
     {"[1, 2]", "config: expected a JSON object, got [1,2]"},
     {"{\"name\": 3}", "name: expected " RUN_NAME ", got 3"},
