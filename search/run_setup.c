@@ -1,5 +1,6 @@
 /* clnas — search set-up: config, data splits, device and evaluator (every strategy, and proxy-check, rank-eval). */
 #include "run_setup.h"
+#include "zero_cost_evaluator.h"
 
 #include <string.h>
 
@@ -80,6 +81,9 @@ clnas_status clnas_run_setup_evaluator(clnas_run_setup *s, const char *selector,
         return st;
     }
     s->train_cfg = tc;
+    if (strcmp(cfg->evaluator.kind, "zero-cost") == 0)
+        return clnas_zero_cost_evaluator_new(s->dev, s->cache, &tc, clnas_zero_cost_find(cfg->evaluator.proxy),
+                                             &s->evaluator, err);
     return clnas_train_evaluator_new(s->dev, s->cache, &tc, &s->evaluator, err);
 }
 

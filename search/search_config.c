@@ -26,7 +26,8 @@ static const char *const space_keys[] = {"name"};
 static const char *const dataset_keys[] = {"dir", "validation_size", "train_subset"};
 static const char *const proxy_keys[] = {"channels", "cells",  "epochs", "batch", "lr", "measured_kendall_tau",
                                          "measured_note"};
-static const char *const evaluator_keys[] = {"kind", "table"};
+static const char *const evaluator_keys[] = {"kind", "table", "proxy"};
+static const char *const zero_cost_proxies[] = {"snip", "grad_norm", "params", "flops"}; /* zero_cost.h's order */
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 /* ---- error text ---- */
@@ -387,6 +388,7 @@ void clnas_search_config_defaults(clnas_search_config *cfg)
     cfg->proxy.lr = 0.1;
     cfg->proxy.measured_kendall_tau = NAN;
     snprintf(cfg->evaluator.kind, sizeof cfg->evaluator.kind, "train");
+    snprintf(cfg->evaluator.proxy, sizeof cfg->evaluator.proxy, "snip");
     snprintf(cfg->strategy_name, sizeof cfg->strategy_name, "rea");
     cfg->strategy = NULL;
     cfg->objective.max_params = 0;
@@ -495,7 +497,7 @@ static clnas_status parse_proxy(const cJSON *root, clnas_search_config *cfg, cln
 
 static clnas_status parse_evaluator(const cJSON *root, clnas_search_config *cfg, clnas_error *err)
 {
-    static const char *const kinds[] = {"train", "table"};
+    static const char *const kinds[] = {"train", "table", "zero-cost"};
     const cJSON *ev;
     clnas_status st = get_section(root, "evaluator", &ev, err);
     if (st == CLNAS_OK && ev)
@@ -505,6 +507,9 @@ static clnas_status parse_evaluator(const cJSON *root, clnas_search_config *cfg,
                         err);
     if (st == CLNAS_OK)
         st = get_path(ev, "evaluator", "table", cfg->evaluator.table, sizeof cfg->evaluator.table, err);
+    if (st == CLNAS_OK)
+        st = get_choice(ev, "evaluator", "proxy", zero_cost_proxies, COUNT(zero_cost_proxies), cfg->evaluator.proxy,
+                        sizeof cfg->evaluator.proxy, err);
     return st;
 }
 
@@ -617,7 +622,8 @@ cJSON *clnas_search_config_to_json(const clnas_search_config *cfg, const cJSON *
          cJSON_AddStringToObject(px, "measured_note", cfg->proxy.measured_note);
     cJSON *ev = ok ? cJSON_AddObjectToObject(root, "evaluator") : NULL;
     ok = ev && cJSON_AddStringToObject(ev, "kind", cfg->evaluator.kind) &&
-         cJSON_AddStringToObject(ev, "table", cfg->evaluator.table);
+         cJSON_AddStringToObject(ev, "table", cfg->evaluator.table) &&
+         cJSON_AddStringToObject(ev, "proxy", cfg->evaluator.proxy);
     cJSON *ob = ok ? cJSON_AddObjectToObject(root, "objective") : NULL;
     ok = ob && cJSON_AddNumberToObject(ob, "max_params", (double)cfg->objective.max_params) &&
          cJSON_AddNullToObject(ob, "max_latency_ms");

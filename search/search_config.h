@@ -24,8 +24,9 @@ typedef struct clnas_search_config {
         char measured_note[256];            /* "proxy.measured_note": how it was measured */
     } proxy;
     struct {
-        char kind[16];   /* "evaluator.kind": "train" (default) or "table" */
+        char kind[16];   /* "evaluator.kind": "train" (default), "table" or "zero-cost" */
         char table[512]; /* "evaluator.table": the table file for kind "table" */
+        char proxy[16];  /* "evaluator.proxy": the zero-cost proxy of kind "zero-cost" (zero_cost.h; "snip") */
     } evaluator;
     struct {
         long max_params;       /* "objective.max_params": a trial with more parameters fails the constraint (0: none) */

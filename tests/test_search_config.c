@@ -206,7 +206,7 @@ static const bad_case bad_cases[] = {
      "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx..."},
     /* evaluator */
     {"{\"evaluator\": \"table\"}", "evaluator: expected an object, got \"table\""},
-    {"{\"evaluator\": {\"tabel\": \"t.csv\"}}", "evaluator.tabel: unknown key (known: kind, table)"},
+    {"{\"evaluator\": {\"tabel\": \"t.csv\"}}", "evaluator.tabel: unknown key (known: kind, table, proxy)"},
     {"{\"evaluator\": {\"kind\": \"lookup\"}}", "evaluator.kind: expected one of \"train\", \"table\", got \"lookup\""},
     {"{\"evaluator\": {\"kind\": \"table\", \"table\": 3}}",
      "evaluator.table: expected a path (a string of at most 511 bytes), got 3"},
