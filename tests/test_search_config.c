@@ -207,7 +207,10 @@ static const bad_case bad_cases[] = {
     /* evaluator */
     {"{\"evaluator\": \"table\"}", "evaluator: expected an object, got \"table\""},
     {"{\"evaluator\": {\"tabel\": \"t.csv\"}}", "evaluator.tabel: unknown key (known: kind, table, proxy)"},
-    {"{\"evaluator\": {\"kind\": \"lookup\"}}", "evaluator.kind: expected one of \"train\", \"table\", got \"lookup\""},
+    {"{\"evaluator\": {\"proxy\": \"synflow\"}}",
+     "evaluator.proxy: expected one of \"snip\", \"grad_norm\", \"params\", \"flops\", got \"synflow\""},
+    {"{\"evaluator\": {\"kind\": \"lookup\"}}",
+     "evaluator.kind: expected one of \"train\", \"table\", \"zero-cost\", got \"lookup\""},
     {"{\"evaluator\": {\"kind\": \"table\", \"table\": 3}}",
      "evaluator.table: expected a path (a string of at most 511 bytes), got 3"},
     {"{\"evaluator\": {\"kind\": \"table\"}}",
