@@ -69,12 +69,15 @@ static clnas_status parse_row(const char *path, int line, char *text, clnas_refe
     return CLNAS_OK;
 }
 
-clnas_status clnas_reference_read(const char *path, clnas_reference *out, clnas_error *err)
+/* The rows of the file; a missing file is an empty table when missing_ok. */
+static clnas_status read_rows(const char *path, int missing_ok, clnas_reference *out, clnas_error *err)
 {
     memset(out, 0, sizeof *out);
     char *text = NULL;
     size_t length = 0;
     clnas_status st = clnas_file_read_all(path, &text, &length, err);
+    if (st == CLNAS_ERR_NOT_FOUND && missing_ok)
+        return CLNAS_OK;
     if (st != CLNAS_OK)
         return st;
     int line = 0, cap = 0;
@@ -109,12 +112,25 @@ clnas_status clnas_reference_read(const char *path, clnas_reference *out, clnas_
         out->n += st == CLNAS_OK;
     }
     free(text);
-    if (st == CLNAS_OK && out->n < 2)
-        st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: %d architectures; a reference needs at least 2", path,
-                             out->n);
     if (st != CLNAS_OK)
         clnas_reference_free(out);
     return st;
+}
+
+clnas_status clnas_reference_read(const char *path, clnas_reference *out, clnas_error *err)
+{
+    clnas_status st = read_rows(path, 0, out, err);
+    if (st == CLNAS_OK && out->n < 2) {
+        st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: %d architectures; a reference needs at least 2", path,
+                             out->n);
+        clnas_reference_free(out);
+    }
+    return st;
+}
+
+clnas_status clnas_reference_read_partial(const char *path, clnas_reference *out, clnas_error *err)
+{
+    return read_rows(path, 1, out, err);
 }
 
 /* The line each reference row's class was found on (0: not yet), for duplicates. */

@@ -26,6 +26,9 @@ typedef struct clnas_reference {
  * distinct canonical class, hash 16 hex digits equal to the arch's canonical hash, accuracies fractions 0..1.
  * Errors name the file, the line and the field. At least 2 rows. */
 clnas_status clnas_reference_read(const char *path, clnas_reference *out, clnas_error *err);
+/* As clnas_reference_read for a table being written (clnas groundtruth resumes it): any number of rows, a missing
+ * file is an empty table. */
+clnas_status clnas_reference_read_partial(const char *path, clnas_reference *out, clnas_error *err);
 void clnas_reference_free(clnas_reference *r);
 
 /* An estimator's scores for the reference rows from a CSV `arch,score` (a header line starting with "arch" is

@@ -20,9 +20,9 @@ static int usage(void)
     return 0;
 }
 
-static void print_row(const char *name, const clnas_rank_quality *q)
+static void print_row(const char *name, const clnas_rank_quality *q, int n)
 {
-    printf("%-40s  %7.3f  %7.3f  %d of 5\n", name, q->tau, q->rho, q->top5_overlap);
+    printf("%-40s  %7.3f  %7.3f  %d of %d\n", name, q->tau, q->rho, q->top5_overlap, n < 5 ? n : 5);
 }
 
 /* The estimator's scores: a built-in column or a CSV file. */
@@ -89,7 +89,7 @@ int cmd_rank_eval_reference(int argc, char **argv)
         if (rows)
             clnas_reference_rank_quality(&one, scores, &q);
         if (rows)
-            print_row("seed 1 vs seed 0 (noise ceiling)", &q);
+            print_row("seed 1 vs seed 0 (noise ceiling)", &q, ref.n);
         free(rows);
     }
     for (int e = 0; e < n_est && !rc; e++) {
@@ -98,7 +98,7 @@ int cmd_rank_eval_reference(int argc, char **argv)
         if (!rc)
             clnas_reference_rank_quality(&ref, scores, &q);
         if (!rc)
-            print_row(estimators[e], &q);
+            print_row(estimators[e], &q, ref.n);
     }
     free(scores);
     clnas_reference_free(&ref);

@@ -12,6 +12,7 @@ static const struct {
     {"search", cmd_search, "search architectures (regularized evolution, random, REINFORCE), resumable"},
     {"report", cmd_report, "the best architectures and progress.svg of a search directory"},
     {"proxy-check", cmd_proxy_check, "does a training proxy rank architectures? (Kendall tau between seeds)"},
+    {"groundtruth", cmd_groundtruth, "train K architectures with two seeds: the reference table for rank-eval"},
     {"rank-eval", cmd_rank_eval, "rank quality of a one-shot supernet (Kendall tau against stand-alone training)"},
     {"table", cmd_table, "generate the synthetic accuracy table for studying strategies"},
     {"devices", cmd_devices, "list OpenCL platforms and devices"},
