@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "run_dir.h"
+#include "warm_start.h"
 
 void clnas_run_info(const clnas_run_events *ev, const char *fmt, ...)
 {
@@ -183,7 +184,9 @@ clnas_status clnas_run_trials(const clnas_run_request *req, clnas_run_outcome *o
         st = clnas_objective_evaluator_wrap(&s.evaluator, cfg->objective.max_params, err);
     if (st == CLNAS_OK) {
         header(req, &s, strategy, state, out);
-        st = clnas_run_trials_loop(req, strategy, state, &s.evaluator, out, err);
+        st = clnas_warm_start_run(strategy, state, &s, err);
+        if (st == CLNAS_OK)
+            st = clnas_run_trials_loop(req, strategy, state, &s.evaluator, out, err);
     }
     if (state)
         strategy->destroy(state);

@@ -36,6 +36,11 @@ typedef struct clnas_strategy_iface {
      * FLOPs, 0 when it reports none), called by the trials loop just before observe, for multi-objective selection
      * (REA's pareto). */
     void (*observe_cost)(void *state, double params, double flops);
+    /* Optional: a zero-cost warm start the strategy asks for (REA's warm_start_proxy): 1 with the proxy's name
+     * (zero_cost.h) and the candidates to score, 0 when none. The run scores them before the first proposal, resumed
+     * or not, and hands the scores (same order; NAN for a failed one) to warm_start. */
+    int (*warm_start_request)(const void *state, const char **proxy, const clnas_genotype **candidates, int *n);
+    clnas_status (*warm_start)(void *state, const double *scores, clnas_error *err);
 } clnas_strategy_iface;
 
 extern const clnas_strategy_iface clnas_strategy_bo;

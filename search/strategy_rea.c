@@ -20,10 +20,15 @@
  * instead of mutating one (the proposal's kind says "random_all_failed").
  * Pareto mode (pareto "params" or "flops", issue 14): the parent is not the sample's fittest but a uniformly drawn
  * one (one more clnas_rng_below draw, over the draws) of the sample's non-dominated members over (fitness up, cost
- * down; pareto.h), the cost being the trial's parameter count or forward FLOPs as the evaluator reports them. */
+ * down; pareto.h), the cost being the trial's parameter count or forward FLOPs as the evaluator reports them.
+ * Zero-cost warm start (warm_start_proxy "snip", "grad_norm", "params" or "flops"; "none"), as Abdelfattah et al.:
+ * create draws warm_start_samples (100; P to 100,000) uniform random cells, the run scores them with the proxy
+ * (evaluator kind "zero-cost"'s score) and the initial population is the P best of them, best first (a failed one
+ * last, the earlier drawn on a tie), instead of P random cells. */
 
 #define REA_MAX_POPULATION 100000
 #define REA_MAX_CYCLES 10000000
+#define REA_MAX_CANDIDATES 100000
 
 typedef struct rea_member {
     clnas_genotype arch;
@@ -38,6 +43,9 @@ typedef enum rea_kind { REA_INITIAL, REA_MUTATION, REA_RANDOM_ALL_FAILED } rea_k
 typedef struct rea_state {
     int population_size, sample_size, cycles;
     rea_pareto pareto;
+    const char *warm_proxy; /* NULL: no warm start */
+    clnas_genotype *warm;   /* the candidates, then (after warm_start) the P best first */
+    int n_warm, warm_ready;
     double pending_cost; /* the cost of the trial about to be observed (observe_cost) */
     double *sample_fitness, *sample_cost; /* pareto scratch */
     int *sample_rank;
@@ -72,15 +80,30 @@ static void rea_destroy(void *state)
     free(s->sample_fitness);
     free(s->sample_cost);
     free(s->sample_rank);
+    free(s->warm);
     free(s);
+}
+
+static clnas_status rea_warm_new(rea_state *s, const char *proxy, int n)
+{
+    s->warm = malloc((size_t)n * sizeof *s->warm);
+    if (!s->warm)
+        return CLNAS_ERR_NO_MEMORY;
+    for (int i = 0; i < n; i++)
+        clnas_genotype_sample(&s->rng, &s->warm[i]);
+    s->n_warm = n;
+    s->warm_proxy = proxy;
+    return CLNAS_OK;
 }
 
 static clnas_status rea_create(const cJSON *params, uint64_t seed, cJSON *resolved, void **state, clnas_error *err)
 {
-    static const char *const known[] = {"population", "sample_size", "cycles", "pareto"};
+    static const char *const known[] = {"population", "sample_size", "cycles", "pareto", "warm_start_proxy",
+                                        "warm_start_samples"};
+    static const char *const warm_names[] = {"none", "snip", "grad_norm", "params", "flops"};
     static const char *const pareto_names[] = {"off", "params", "flops"};
     *state = NULL;
-    clnas_status st = clnas_strategy_params_check(params, "rea", known, 4, resolved, err);
+    clnas_status st = clnas_strategy_params_check(params, "rea", known, 6, resolved, err);
     if (st != CLNAS_OK)
         return st;
     int population, sample_size, cycles;
@@ -98,6 +121,12 @@ static clnas_status rea_create(const cJSON *params, uint64_t seed, cJSON *resolv
     int pareto = 0;
     if (st == CLNAS_OK)
         st = clnas_strategy_param_choice(params, "pareto", 0, pareto_names, 3, resolved, &pareto, err);
+    int warm = 0, warm_samples = 0;
+    if (st == CLNAS_OK)
+        st = clnas_strategy_param_choice(params, "warm_start_proxy", 0, warm_names, 5, resolved, &warm, err);
+    if (st == CLNAS_OK)
+        st = clnas_strategy_param_int(params, "warm_start_samples", population > 100 ? population : 100, population,
+                                      REA_MAX_CANDIDATES, NULL, resolved, &warm_samples, err);
     if (st != CLNAS_OK)
         return st;
 
@@ -117,9 +146,15 @@ static clnas_status rea_create(const cJSON *params, uint64_t seed, cJSON *resolv
     s->sample_size = sample_size;
     s->cycles = cycles;
     s->pareto = (rea_pareto)pareto;
+
     s->pending_cost = NAN;
     s->last_parent = -1;
     clnas_rng_seed(&s->rng, seed);
+    if (warm && rea_warm_new(s, warm_names[warm], warm_samples) != CLNAS_OK) {
+        rea_destroy(s);
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "rea: out of memory for %d warm-start samples",
+                               warm_samples);
+    }
     *state = s;
     return CLNAS_OK;
 }
@@ -152,6 +187,43 @@ static clnas_status pareto_parent(rea_state *s, int *parent, clnas_error *err)
     return CLNAS_OK;
 }
 
+static int rea_warm_start_request(const void *state, const char **proxy, const clnas_genotype **candidates, int *n)
+{
+    const rea_state *s = state;
+    if (!s->warm_proxy)
+        return 0;
+    *proxy = s->warm_proxy;
+    *candidates = s->warm;
+    *n = s->n_warm;
+    return 1;
+}
+
+/* The P best candidates, best first: a stable selection (NAN last, the earlier on a tie). */
+static clnas_status rea_warm_start(void *state, const double *scores, clnas_error *err)
+{
+    rea_state *s = state;
+    int *order = malloc((size_t)s->n_warm * sizeof *order);
+    clnas_genotype *best = malloc((size_t)s->population_size * sizeof *best);
+    if (!order || !best) {
+        free(order), free(best);
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "rea: out of memory");
+    }
+    for (int i = 0; i < s->n_warm; i++) {
+        int j = i;
+        while (j > 0 && rank_fitness(scores[order[j - 1]]) < rank_fitness(scores[i])) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = i;
+    }
+    for (int k = 0; k < s->population_size; k++)
+        best[k] = s->warm[order[k]];
+    memcpy(s->warm, best, (size_t)s->population_size * sizeof *best);
+    s->warm_ready = 1;
+    free(order), free(best);
+    return CLNAS_OK;
+}
+
 static void rea_observe_cost(void *state, double params, double flops)
 {
     rea_state *s = state;
@@ -165,7 +237,14 @@ static clnas_status rea_propose(void *state, clnas_genotype *out, clnas_error *e
     if (st != CLNAS_OK)
         return st;
     clnas_genotype child;
-    if (s->order.proposed < s->population_size) {
+    if (s->order.proposed < s->population_size && s->warm_proxy) {
+        if (!s->warm_ready)
+            return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "rea: the warm start (%s) was not scored before the "
+                                   "first proposal", s->warm_proxy);
+        child = s->warm[s->order.proposed];
+        s->last_kind = REA_INITIAL;
+        s->last_parent = -1;
+    } else if (s->order.proposed < s->population_size) {
         clnas_genotype_sample(&s->rng, &child);
         s->last_kind = REA_INITIAL;
         s->last_parent = -1;
@@ -268,4 +347,6 @@ const clnas_strategy_iface clnas_strategy_rea = {
     .describe = rea_describe,
     .destroy = rea_destroy,
     .observe_cost = rea_observe_cost,
+    .warm_start_request = rea_warm_start_request,
+    .warm_start = rea_warm_start,
 };
