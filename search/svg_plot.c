@@ -73,8 +73,8 @@ static int write_plot(FILE *f, void *ctx)
     double best = -1;
     fprintf(f, "<polyline fill=\"none\" stroke=\"#d62728\" stroke-width=\"2\" points=\"");
     for (int i = 0; i < count; i++) {
-        if (usable(&entries[i]) && entries[i].fitness > best)
-            best = entries[i].fitness;
+        if (usable(&entries[i]) && entries[i].fitness > best && clnas_training_fraction_of(entries[i].extra) == 1.0)
+            best = entries[i].fitness; /* the best at the full training budget, as best.json */
         if (best >= 0)
             fprintf(f, "%.1f,%.1f ", X(i), Y(best));
     }

@@ -50,8 +50,8 @@ void search_view_top(const clnas_journal_entry *entries, int count, int k)
     int n = 0;
     for (int i = 0; i < count; i++) {
         const clnas_journal_entry *e = &entries[i];
-        if (e->status != CLNAS_TRIAL_OK || !isfinite(e->fitness))
-            continue; /* cached entries repeat an ok one */
+        if (e->status != CLNAS_TRIAL_OK || !isfinite(e->fitness) || clnas_training_fraction_of(e->extra) < 1.0)
+            continue; /* cached entries repeat an ok one; a shortened training (Hyperband's rungs) is no candidate */
         best[n++] = e;
     }
     qsort(best, (size_t)n, sizeof *best, by_fitness);
