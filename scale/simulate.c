@@ -82,7 +82,7 @@ static clnas_status handle(sim *s, clnas_evaluator *ev, int workers, int barrier
     flight x = heap_pop(&s->h);
     clnas_evaluator_result r;
     memset(&r, 0, sizeof r);
-    clnas_status st = ev->iface->evaluate(ev->state, &x.job.arch, &r, err);
+    clnas_status st = clnas_evaluator_evaluate(ev, &x.job.arch, x.job.fraction, &r, err);
     if (st != CLNAS_OK)
         return st;
     const double start = fmax(x.at, *master_free); /* results queue while the master is busy */

@@ -35,6 +35,11 @@ typedef struct clnas_evaluator_iface {
      * that status, not an error; an error return means the evaluator itself cannot go on (a missing file). */
     clnas_status (*evaluate)(void *state, const clnas_genotype *arch, clnas_evaluator_result *out, clnas_error *err);
     void (*destroy)(void *state);
+    /* Optional (NULL: the evaluator has one fidelity): the same at `fraction` (0 < fraction < 1) of the evaluator's
+     * training budget, for multi-fidelity strategies (Hyperband). The train evaluator trains that fraction of its
+     * steps; the table evaluator models the lower fidelity as documented at clnas_table_evaluator_new. */
+    clnas_status (*evaluate_fraction)(void *state, const clnas_genotype *arch, double fraction,
+                                      clnas_evaluator_result *out, clnas_error *err);
 } clnas_evaluator_iface;
 
 typedef struct clnas_evaluator {
@@ -44,10 +49,29 @@ typedef struct clnas_evaluator {
 
 /* Table evaluator: `path` is CSV with the header `arch,accuracy` or a JSON object {arch: accuracy}, accuracy a
  * fraction 0..1. Lookup by exact arch string, else by canonical hash (isomorphic cells share a row); an
- * architecture the table lacks is a failed trial naming it. Errors name the file and the line or key. */
+ * architecture the table lacks is a failed trial naming it. Errors name the file and the line or key.
+ * At a training fraction b < 1 the fitness is a documented model of a shorter training (a table holds one
+ * fidelity): clamp(0.1 + (a - 0.1) (1 - 0.25 (1 - b)) + 0.02 (1 - b) z, 0, 1), a the table's accuracy, z the first
+ * clnas_rng_normal of clnas_rng seeded with FNV-1a 64 of the cell's index (4 little-endian bytes) followed by the 8
+ * bytes of b: shorter training scores lower, and noisier, deterministic per cell and fraction. */
 clnas_status clnas_table_evaluator_new(const char *path, clnas_evaluator *out, clnas_error *err);
 
 void clnas_evaluator_result_clear(clnas_evaluator_result *r);
+
+/* Evaluates at `fraction` of the training budget: the evaluator's evaluate when fraction is 1, its
+ * evaluate_fraction when 0 < fraction < 1 (an evaluator without one is CLNAS_ERR_INVALID_ARG naming its kind). */
+clnas_status clnas_evaluator_evaluate(const clnas_evaluator *ev, const clnas_genotype *arch, double fraction,
+                                      clnas_evaluator_result *out, clnas_error *err);
+/* Wraps *ev (which the wrapper then owns and destroys) so that a successful trial with more than max_params
+ * parameters, as the evaluator reports them, is a failed trial ("N parameters exceed objective.max_params (M)")
+ * with its fitness kept as extra "unconstrained_fitness". An evaluator that reports no parameters (0: the table,
+ * a user function) is never constrained. max_params <= 0 leaves *ev as it is. */
+clnas_status clnas_objective_evaluator_wrap(clnas_evaluator *ev, long max_params, clnas_error *err);
+
+/* The training fraction recorded in a trial's extra keys ("training_fraction"), 1 when absent. */
+double clnas_training_fraction_of(const cJSON *extra);
+/* Records fraction in *extra (creating the object) when it is below 1; CLNAS_ERR_NO_MEMORY when that fails. */
+clnas_status clnas_training_fraction_note(cJSON **extra, double fraction, clnas_error *err);
 
 /* The start of an evaluator that scores on a validation split: refuses a missing or empty val naming the evaluator
  * ("the <what> evaluator needs a validation split ..."), else *state gets size zeroed bytes. */

@@ -1,6 +1,7 @@
 /* clnas — search set-up: config, data splits, device and evaluator (every strategy, and proxy-check, rank-eval). */
 #include "run_setup.h"
 #include "data_norm.h"
+#include "zero_cost_evaluator.h"
 
 #include <string.h>
 
@@ -109,6 +110,9 @@ clnas_status clnas_run_setup_evaluator(clnas_run_setup *s, const char *selector,
     if ((st = clnas_dataset_dir_norm(cfg->dataset.dir, &s->full, NULL, tc.mean, tc.std, &channels, &source, err)))
         return st;
     s->train_cfg = tc;
+    if (strcmp(cfg->evaluator.kind, "zero-cost") == 0)
+        return clnas_zero_cost_evaluator_new(s->dev, s->cache, &tc, clnas_zero_cost_find(cfg->evaluator.proxy),
+                                             &s->evaluator, err);
     return clnas_train_evaluator_new(s->dev, s->cache, &tc, &s->evaluator, err);
 }
 

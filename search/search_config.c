@@ -18,15 +18,18 @@
 #define SEED_MAX 9007199254740991.0 /* 2^53 - 1: the largest integer a JSON number (a double) holds exactly */
 
 /* The strategies strategy.h declares; the strategy itself validates the rest of its object. */
-static const char *const strategy_names[] = {"rea", "random", "reinforce", "spos", "darts", "gdas"};
+static const char *const strategy_names[] = {"rea", "random", "reinforce", "bo", "hyperband", "spos", "darts", "gdas"};
 #define STRATEGY_COUNT (sizeof strategy_names / sizeof strategy_names[0])
 
-static const char *const top_keys[] = {"name", "seed", "device", "space", "dataset", "proxy", "evaluator", "strategy"};
+static const char *const top_keys[] = {"name",      "seed",      "device",   "space", "dataset",
+                                       "proxy",     "evaluator", "strategy", "objective"};
+static const char *const objective_keys[] = {"max_params", "max_latency_ms"};
 static const char *const space_keys[] = {"name"};
 static const char *const dataset_keys[] = {"dir", "validation_size", "train_subset"};
 static const char *const proxy_keys[] = {"channels", "cells",  "epochs", "batch", "lr", "measured_kendall_tau",
                                          "measured_note"};
-static const char *const evaluator_keys[] = {"kind", "table"};
+static const char *const evaluator_keys[] = {"kind", "table", "proxy"};
+static const char *const zero_cost_proxies[] = {"snip", "grad_norm", "params", "flops"}; /* zero_cost.h's order */
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 /* ---- error text ---- */
@@ -398,8 +401,11 @@ void clnas_search_config_defaults(clnas_search_config *cfg)
     cfg->proxy.lr = 0.1;
     cfg->proxy.measured_kendall_tau = NAN;
     snprintf(cfg->evaluator.kind, sizeof cfg->evaluator.kind, "train");
+    snprintf(cfg->evaluator.proxy, sizeof cfg->evaluator.proxy, "snip");
     snprintf(cfg->strategy_name, sizeof cfg->strategy_name, "rea");
     cfg->strategy = NULL;
+    cfg->objective.max_params = 0;
+    cfg->objective.max_latency_ms = NAN;
 }
 
 static clnas_status parse_top(const cJSON *root, clnas_search_config *cfg, clnas_error *err)
@@ -504,7 +510,7 @@ static clnas_status parse_proxy(const cJSON *root, clnas_search_config *cfg, cln
 
 static clnas_status parse_evaluator(const cJSON *root, clnas_search_config *cfg, clnas_error *err)
 {
-    static const char *const kinds[] = {"train", "table"};
+    static const char *const kinds[] = {"train", "table", "zero-cost"};
     const cJSON *ev;
     clnas_status st = get_section(root, "evaluator", &ev, err);
     if (st == CLNAS_OK && ev)
@@ -514,7 +520,33 @@ static clnas_status parse_evaluator(const cJSON *root, clnas_search_config *cfg,
                         err);
     if (st == CLNAS_OK)
         st = get_path(ev, "evaluator", "table", cfg->evaluator.table, sizeof cfg->evaluator.table, err);
+    if (st == CLNAS_OK)
+        st = get_choice(ev, "evaluator", "proxy", zero_cost_proxies, COUNT(zero_cost_proxies), cfg->evaluator.proxy,
+                        sizeof cfg->evaluator.proxy, err);
     return st;
+}
+
+/* objective.max_params: 0 (none) .. 10^12; objective.max_latency_ms: null until latency is measured. */
+static clnas_status parse_objective(const cJSON *root, clnas_search_config *cfg, clnas_error *err)
+{
+    const cJSON *ob;
+    clnas_status st = get_section(root, "objective", &ob, err);
+    if (st == CLNAS_OK && ob)
+        st = check_keys(ob, "objective", objective_keys, COUNT(objective_keys), err);
+    if (st != CLNAS_OK || !ob)
+        return st;
+    const cJSON *mp = cJSON_GetObjectItemCaseSensitive(ob, "max_params");
+    if (mp && !cJSON_IsNull(mp)) {
+        const double v = mp->valuedouble;
+        if (!cJSON_IsNumber(mp) || !isfinite(v) || v != floor(v) || v < 0 || v > 1e12)
+            return expected(err, "objective.max_params", "an integer from 0 (no limit) to 1000000000000, or null", mp);
+        cfg->objective.max_params = (long)v;
+    }
+    const cJSON *ml = cJSON_GetObjectItemCaseSensitive(ob, "max_latency_ms");
+    if (ml && !cJSON_IsNull(ml))
+        return expected(err, "objective.max_latency_ms",
+                        "null (clnas does not measure latency yet, so a latency budget cannot be enforced)", ml);
+    return CLNAS_OK;
 }
 
 static clnas_status parse_strategy(const cJSON *root, clnas_search_config *cfg, clnas_error *err)
@@ -568,6 +600,8 @@ clnas_status clnas_search_config_parse(const cJSON *root, clnas_search_config *c
     if (st == CLNAS_OK)
         st = parse_strategy(root, cfg, err);
     if (st == CLNAS_OK)
+        st = parse_objective(root, cfg, err);
+    if (st == CLNAS_OK)
         st = check_files(cfg, err);
     if (st != CLNAS_OK)
         clnas_search_config_free(cfg);
@@ -601,7 +635,11 @@ cJSON *clnas_search_config_to_json(const clnas_search_config *cfg, const cJSON *
          cJSON_AddStringToObject(px, "measured_note", cfg->proxy.measured_note);
     cJSON *ev = ok ? cJSON_AddObjectToObject(root, "evaluator") : NULL;
     ok = ev && cJSON_AddStringToObject(ev, "kind", cfg->evaluator.kind) &&
-         cJSON_AddStringToObject(ev, "table", cfg->evaluator.table);
+         cJSON_AddStringToObject(ev, "table", cfg->evaluator.table) &&
+         cJSON_AddStringToObject(ev, "proxy", cfg->evaluator.proxy);
+    cJSON *ob = ok ? cJSON_AddObjectToObject(root, "objective") : NULL;
+    ok = ob && cJSON_AddNumberToObject(ob, "max_params", (double)cfg->objective.max_params) &&
+         cJSON_AddNullToObject(ob, "max_latency_ms");
     /* "name" first, then the strategy's own keys in their order */
     cJSON *sg = ok ? cJSON_AddObjectToObject(root, "strategy") : NULL;
     ok = sg && cJSON_AddStringToObject(sg, "name", cfg->strategy_name);

@@ -24,10 +24,15 @@ typedef struct clnas_search_config {
         char measured_note[256];            /* "proxy.measured_note": how it was measured */
     } proxy;
     struct {
-        char kind[16];   /* "evaluator.kind": "train" (default) or "table" */
+        char kind[16];   /* "evaluator.kind": "train" (default), "table" or "zero-cost" */
         char table[512]; /* "evaluator.table": the table file for kind "table" */
+        char proxy[16];  /* "evaluator.proxy": the zero-cost proxy of kind "zero-cost" (zero_cost.h; "snip") */
     } evaluator;
-    char strategy_name[32]; /* "strategy.name": "rea" (default), "random", "reinforce" */
+    struct {
+        long max_params;       /* "objective.max_params": a trial with more parameters fails the constraint (0: none) */
+        double max_latency_ms; /* "objective.max_latency_ms": only null (NAN) until clnas measures latency */
+    } objective;
+    char strategy_name[32]; /* "strategy.name": "rea" (default), "random", "reinforce", "bo", "hyperband", ... */
     cJSON *strategy;        /* the whole "strategy" object (owned), validated by the strategy's create */
 } clnas_search_config;
 

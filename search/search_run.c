@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "run_dir.h"
+#include "warm_start.h"
 
 void clnas_run_info(const clnas_run_events *ev, const char *fmt, ...)
 {
@@ -51,7 +52,7 @@ static clnas_status user_evaluate(void *state, const clnas_genotype *arch, clnas
     return CLNAS_OK;
 }
 
-static const clnas_evaluator_iface user_evaluator_iface = {"user", user_evaluate, free};
+static const clnas_evaluator_iface user_evaluator_iface = {"user", user_evaluate, free, NULL};
 
 void clnas_user_evaluator(clnas_search_evaluate_fn fn, void *user, clnas_evaluator *out)
 {
@@ -158,7 +159,7 @@ clnas_status clnas_run_trials(const clnas_run_request *req, clnas_run_outcome *o
         snprintf(out->run_dir, sizeof out->run_dir, "%s", req->resume_dir);
     if (!strategy)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.name: unknown strategy \"%s\" (known: rea, "
-                               "random, reinforce, spos, darts, gdas)", cfg->strategy_name);
+                               "random, reinforce, bo, hyperband, spos, darts, gdas)", cfg->strategy_name);
     cJSON *resolved = cJSON_CreateObject();
     void *state = NULL;
     clnas_run_setup s;
@@ -179,9 +180,13 @@ clnas_status clnas_run_trials(const clnas_run_request *req, clnas_run_outcome *o
         st = clnas_run_setup_evaluator(&s, req->device, path, err);
     if (st == CLNAS_OK && !s.evaluator.iface)
         st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    if (st == CLNAS_OK)
+        st = clnas_objective_evaluator_wrap(&s.evaluator, cfg->objective.max_params, err);
     if (st == CLNAS_OK) {
         header(req, &s, strategy, state, out);
-        st = clnas_run_trials_loop(req, strategy, state, &s.evaluator, out, err);
+        st = clnas_warm_start_run(strategy, state, &s, err);
+        if (st == CLNAS_OK)
+            st = clnas_run_trials_loop(req, strategy, state, &s.evaluator, out, err);
     }
     if (state)
         strategy->destroy(state);

@@ -14,6 +14,8 @@ const clnas_strategy_iface *clnas_strategy_find(const char *name)
         &clnas_strategy_rea,
         &clnas_strategy_random,
         &clnas_strategy_reinforce,
+        &clnas_strategy_bo,
+        &clnas_strategy_hyperband,
     };
     if (!name)
         return NULL;

@@ -15,7 +15,7 @@
  * replays the journal (propose, check it is the journal's arch, observe the journal's fitness), which rebuilds
  * the exact state (RNG included) without a state file. */
 typedef struct clnas_strategy_iface {
-    const char *name; /* "rea", "random", "reinforce" (the config's strategy.name) */
+    const char *name; /* "rea", "random", "reinforce", "bo", "hyperband" (the config's strategy.name) */
     /* Validates `params` (the config's "strategy" object; unknown keys are an error naming
      * "strategy.<key>", a bad value names "strategy.<key>: expected ..., got ...") and fills the resolved
      * parameters into `resolved` (a cJSON object the caller owns, written to the run directory). */
@@ -34,7 +34,24 @@ typedef struct clnas_strategy_iface {
      * population); may return NULL. */
     cJSON *(*describe)(const void *state);
     void (*destroy)(void *state);
+    /* Optional (NULL: always 1): the fraction of the evaluator's training budget, in (0, 1], at which the last
+     * proposal is to be evaluated (Hyperband's rungs). The trials loop journals a fraction below 1 as the extra key
+     * "training_fraction", reuses a cached result only at the same fraction, and counts only full-budget trials for
+     * the best architecture. */
+    double (*training_fraction)(const void *state);
+    /* Optional: the cost figures of the trial about to be observed (the evaluator's parameter count and forward
+     * FLOPs, 0 when it reports none), called by the trials loop just before observe, for multi-objective selection
+     * (REA's pareto). */
+    void (*observe_cost)(void *state, double params, double flops);
+    /* Optional: a zero-cost warm start the strategy asks for (REA's warm_start_proxy): 1 with the proxy's name
+     * (zero_cost.h) and the candidates to score, 0 when none. The run scores them before the first proposal, resumed
+     * or not, and hands the scores (same order; NAN for a failed one) to warm_start. */
+    int (*warm_start_request)(const void *state, const char **proxy, const clnas_genotype **candidates, int *n);
+    clnas_status (*warm_start)(void *state, const double *scores, clnas_error *err);
 } clnas_strategy_iface;
+
+extern const clnas_strategy_iface clnas_strategy_bo;
+extern const clnas_strategy_iface clnas_strategy_hyperband;
 
 extern const clnas_strategy_iface clnas_strategy_rea;
 extern const clnas_strategy_iface clnas_strategy_random;

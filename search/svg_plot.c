@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "evaluator.h"
 #include "file_io.h"
 #include "svg_chart.h"
 #include "svg_text.h"
@@ -13,6 +14,13 @@
 static int usable(const clnas_journal_entry *e)
 {
     return (e->status == CLNAS_TRIAL_OK || e->status == CLNAS_TRIAL_CACHED) && isfinite(e->fitness);
+}
+
+/* A trial the best-so-far line counts: usable and at the full training budget, as best.json (Hyperband's lower rungs
+ * are drawn as dots only). */
+static int counts_for_best(const clnas_journal_entry *e)
+{
+    return usable(e) && clnas_training_fraction_of(e->extra) == 1.0;
 }
 
 int clnas_journal_is_epochs(const clnas_journal_entry *entries, int count)
@@ -38,7 +46,7 @@ void clnas_progress_svg_put(FILE *f, const clnas_journal_entry *entries, int cou
     double *x = malloc(cap * sizeof *x), *best = malloc(cap * sizeof *best);
     double b = NAN;
     for (int i = 0; i < count && x && best; i++) {
-        if (usable(&entries[i]) && !(entries[i].fitness <= b))
+        if (counts_for_best(&entries[i]) && !(entries[i].fitness <= b))
             b = entries[i].fitness;
         x[i] = entries[i].trial;
         best[i] = b;
@@ -75,7 +83,7 @@ void clnas_progress_csv_put(FILE *f, const clnas_journal_entry *entries, int cou
         const clnas_journal_entry *e = &entries[i];
         char arch[CLNAS_GENOTYPE_STR_MAX];
         clnas_genotype_format(&e->arch, arch, sizeof arch, NULL);
-        if (usable(e) && !(e->fitness <= b))
+        if (counts_for_best(e) && !(e->fitness <= b))
             b = e->fitness;
         fprintf(f, "%d,%s,", e->trial, clnas_trial_status_name(e->status));
         if (usable(e))

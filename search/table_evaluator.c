@@ -10,6 +10,8 @@
 #include "clock.h"
 #include "file_io.h"
 #include "text_input.h"
+#include "hash.h"
+#include "clnas/rng.h"
 
 const char *clnas_trial_status_name(clnas_trial_status status)
 {
@@ -311,6 +313,29 @@ static clnas_status table_evaluate(void *state, const clnas_genotype *arch, clna
     return CLNAS_OK;
 }
 
+/* The lower-fidelity model of clnas_table_evaluator_new's comment, over the full-budget result. */
+static clnas_status table_evaluate_fraction(void *state, const clnas_genotype *arch, double fraction,
+                                            clnas_evaluator_result *out, clnas_error *err)
+{
+    clnas_status st = table_evaluate(state, arch, out, err);
+    if (st != CLNAS_OK || out->status != CLNAS_TRIAL_OK)
+        return st;
+    const uint32_t index = clnas_genotype_to_index(arch);
+    uint8_t bytes[12];
+    uint64_t bits;
+    memcpy(&bits, &fraction, sizeof bits);
+    for (int i = 0; i < 4; i++)
+        bytes[i] = (uint8_t)(index >> (8 * i));
+    for (int i = 0; i < 8; i++)
+        bytes[4 + i] = (uint8_t)(bits >> (8 * i));
+    clnas_rng rng;
+    clnas_rng_seed(&rng, clnas_fnv1a64(bytes, sizeof bytes, CLNAS_FNV1A64_INIT));
+    const double a = out->fitness, z = clnas_rng_normal(&rng);
+    const double f = 0.1 + (a - 0.1) * (1.0 - 0.25 * (1.0 - fraction)) + 0.02 * (1.0 - fraction) * z;
+    out->fitness = f < 0.0 ? 0.0 : f > 1.0 ? 1.0 : f;
+    return CLNAS_OK;
+}
+
 static void table_destroy(void *state)
 {
     table_state *t = state;
@@ -323,6 +348,7 @@ static const clnas_evaluator_iface table_evaluator_iface = {
     .kind = "table",
     .evaluate = table_evaluate,
     .destroy = table_destroy,
+    .evaluate_fraction = table_evaluate_fraction,
 };
 
 clnas_status clnas_table_evaluator_new(const char *path, clnas_evaluator *out, clnas_error *err)

@@ -38,7 +38,10 @@ static clnas_status record_choices(train_evaluator *te, const clnas_algo_choices
     return CLNAS_OK;
 }
 
-static clnas_status evaluate(void *state, const clnas_genotype *arch, clnas_evaluator_result *out, clnas_error *err)
+/* Trains `fraction` of the proxy's steps (epochs x whole batches of the training split), at least one step, with
+ * the cosine schedule over the shortened run, as a shorter training would. */
+static clnas_status evaluate_at(void *state, const clnas_genotype *arch, double fraction, clnas_evaluator_result *out,
+                                clnas_error *err)
 {
     train_evaluator *te = state;
     memset(out, 0, sizeof *out);
@@ -56,6 +59,10 @@ static clnas_status evaluate(void *state, const clnas_genotype *arch, clnas_eval
     clnas_train_options opt;
     clnas_train_options_default(&opt);
     opt.epochs = te->cfg.epochs;
+    if (fraction < 1.0) {
+        const double full = (double)te->cfg.epochs * (double)(te->cfg.train->count / te->cfg.batch);
+        opt.steps = full * fraction >= 1.0 ? (int)lround(full * fraction) : 1;
+    }
     opt.lr = te->cfg.lr;
     opt.seed = te->cfg.seed;
     memcpy(opt.mean, te->cfg.mean, sizeof opt.mean);
@@ -87,8 +94,15 @@ static clnas_status evaluate(void *state, const clnas_genotype *arch, clnas_eval
         cJSON_AddNumberToObject(out->extra, "compile_seconds", t_compile);
         cJSON_AddNumberToObject(out->extra, "train_seconds", res.seconds);
         cJSON_AddNumberToObject(out->extra, "train_images_per_second", res.train_images_per_second);
+        if (fraction < 1.0)
+            cJSON_AddNumberToObject(out->extra, "train_steps", res.steps);
     }
     return CLNAS_OK;
+}
+
+static clnas_status evaluate(void *state, const clnas_genotype *arch, clnas_evaluator_result *out, clnas_error *err)
+{
+    return evaluate_at(state, arch, 1.0, out, err);
 }
 
 static void destroy(void *state)
@@ -99,7 +113,7 @@ static void destroy(void *state)
     free(te);
 }
 
-static const clnas_evaluator_iface train_evaluator_iface = {"train", evaluate, destroy};
+static const clnas_evaluator_iface train_evaluator_iface = {"train", evaluate, destroy, evaluate_at};
 
 clnas_status clnas_train_evaluator_new(clnas_device *dev, struct clnas_program_cache *cache,
                                        const clnas_train_evaluator_config *cfg, clnas_evaluator *out, clnas_error *err)

@@ -51,6 +51,7 @@ struct clnas_trials {
     int budget, best, proposed, fresh, resumed_from, stopped;
     int ordered;               /* 1: journal lines carry "completion" and "proposals" */
     clnas_genotype *archs;     /* [budget]: each proposed trial's arch */
+    double *fractions;         /* [budget]: the training fraction it was proposed at */
     unsigned char *where;      /* [budget]: TRIAL_* */
     int *redo, nredo, redo_at; /* trials in flight when the run stopped, handed out again first */
     double t_start;
@@ -58,25 +59,36 @@ struct clnas_trials {
     int svg_behind; /* 1: results came after it */
 };
 
-/* The first successful trial with this canonical hash, or -1 (an index into h). */
-static int find_cached(const history *h, uint64_t hash)
+/* A candidate for the best architecture: a success at the full training budget. */
+static int full_success(const clnas_journal_entry *e)
+{
+    return succeeded(e) && clnas_training_fraction_of(e->extra) == 1.0;
+}
+
+/* The first successful trial with this canonical hash at this training fraction, or -1 (an index into h). */
+static int find_cached(const history *h, uint64_t hash, double fraction)
 {
     for (int i = 0; i < h->n; i++)
-        if (h->e[i].hash == hash && h->e[i].status == CLNAS_TRIAL_OK)
+        if (h->e[i].hash == hash && h->e[i].status == CLNAS_TRIAL_OK &&
+            clnas_training_fraction_of(h->e[i].extra) == fraction)
             return i;
     return -1;
 }
 
 static clnas_status observe(const clnas_strategy_iface *s, void *state, const clnas_journal_entry *e, clnas_error *err)
 {
+    if (s->observe_cost)
+        s->observe_cost(state, (double)e->params, e->flops);
     return s->observe(state, &e->arch, succeeded(e) ? e->fitness : NAN, err);
 }
 
 static clnas_status propose(clnas_trials *t, clnas_error *err)
 {
     clnas_status st = t->strategy->propose(t->state, &t->archs[t->proposed], err);
-    if (st == CLNAS_OK)
+    if (st == CLNAS_OK) {
+        t->fractions[t->proposed] = t->strategy->training_fraction ? t->strategy->training_fraction(t->state) : 1.0;
         t->where[t->proposed++] = TRIAL_OUT;
+    }
     return st;
 }
 
@@ -112,7 +124,7 @@ static clnas_status replay(clnas_trials *t, clnas_journal_entry *old, int nold, 
             old[i].extra = NULL; /* now owned by h */
             t->where[old[i].trial] = TRIAL_DONE;
             t->ordered |= old[i].has_order;
-            if (succeeded(&old[i]) && (t->best < 0 || old[i].fitness > t->h.e[t->best].fitness))
+            if (full_success(&t->h.e[t->h.n - 1]) && (t->best < 0 || old[i].fitness > t->h.e[t->best].fitness))
                 t->best = t->h.n - 1;
         }
     }
@@ -177,11 +189,13 @@ clnas_status clnas_trials_open(const clnas_strategy_iface *strategy, void *state
     const int budget = strategy->budget(state);
     if (t) {
         t->archs = calloc((size_t)budget + 1, sizeof *t->archs);
+        t->fractions = calloc((size_t)budget + 1, sizeof *t->fractions);
         t->where = calloc((size_t)budget + 1, 1);
     }
-    if (!t || !t->archs || !t->where) {
+    if (!t || !t->archs || !t->fractions || !t->where) {
         if (t) {
             free(t->archs);
+            free(t->fractions);
             free(t->where);
         }
         free(t);
@@ -229,7 +243,7 @@ static clnas_status record(clnas_trials *t, clnas_journal_entry *e, clnas_error 
     }
     t->where[e->trial] = TRIAL_DONE;
     history *h = &t->h;
-    if (succeeded(e) && (t->best < 0 || e->fitness > h->e[t->best].fitness)) {
+    if (full_success(e) && (t->best < 0 || e->fitness > h->e[t->best].fitness)) {
         t->best = h->n - 1;
         st = clnas_run_best_write(t->opt.run_dir, &h->e[t->best], NULL, err);
     }
@@ -265,7 +279,7 @@ static clnas_status try_cached(clnas_trials *t, int trial, int *cached, clnas_er
     e.trial = trial;
     e.arch = t->archs[trial];
     clnas_genotype_canonical(&e.arch, NULL, 0, &e.hash, NULL);
-    const int prior = find_cached(&t->h, e.hash);
+    const int prior = find_cached(&t->h, e.hash, t->fractions[trial]);
     *cached = prior >= 0;
     if (prior < 0)
         return CLNAS_OK;
@@ -275,6 +289,11 @@ static clnas_status try_cached(clnas_trials *t, int trial, int *cached, clnas_er
     e.flops = t->h.e[prior].flops;
     e.extra = cJSON_CreateObject();
     cJSON_AddNumberToObject(e.extra, "cached_from", t->h.e[prior].trial);
+    clnas_status st = clnas_training_fraction_note(&e.extra, t->fractions[trial], err);
+    if (st != CLNAS_OK) {
+        cJSON_Delete(e.extra);
+        return st;
+    }
     return record(t, &e, err);
 }
 
@@ -291,6 +310,7 @@ clnas_status clnas_trials_next(clnas_trials *t, clnas_trials_job *job, int *got,
         if (t->redo_at < t->nredo) {
             job->trial = t->redo[t->redo_at++];
             job->arch = t->archs[job->trial];
+            job->fraction = t->fractions[job->trial];
             *got = 1;
             return CLNAS_OK;
         }
@@ -306,6 +326,7 @@ clnas_status clnas_trials_next(clnas_trials *t, clnas_trials_job *job, int *got,
         if (!cached) {
             job->trial = trial;
             job->arch = t->archs[trial];
+            job->fraction = t->fractions[trial];
             *got = 1;
             return CLNAS_OK;
         }
@@ -334,6 +355,11 @@ clnas_status clnas_trials_complete(clnas_trials *t, const clnas_trials_job *job,
     e.extra = r->extra;
     r->extra = NULL;
     t->fresh++;
+    clnas_status st = clnas_training_fraction_note(&e.extra, t->fractions[job->trial], err);
+    if (st != CLNAS_OK) {
+        cJSON_Delete(e.extra);
+        return st;
+    }
     return record(t, &e, err);
 }
 
@@ -362,6 +388,7 @@ clnas_status clnas_trials_close(clnas_trials *t, clnas_status st, clnas_trials_s
         cJSON_Delete(h->e[i].extra);
     free(h->e);
     free(t->archs);
+    free(t->fractions);
     free(t->where);
     free(t->redo);
     free(t);
@@ -381,7 +408,7 @@ clnas_status clnas_trials_run(const clnas_strategy_iface *strategy, void *state,
             break;
         clnas_evaluator_result r;
         memset(&r, 0, sizeof r);
-        st = evaluator->iface->evaluate(evaluator->state, &job.arch, &r, err);
+        st = clnas_evaluator_evaluate(evaluator, &job.arch, job.fraction, &r, err);
         if (st == CLNAS_OK)
             st = clnas_trials_complete(t, &job, &r, err);
     }

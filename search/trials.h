@@ -44,6 +44,7 @@ typedef struct clnas_trials clnas_trials;
 typedef struct clnas_trials_job {
     int trial;
     clnas_genotype arch;
+    double fraction; /* of the evaluator's training budget (1; less on Hyperband's lower rungs) */
 } clnas_trials_job;
 
 /* Opens a run in opt->run_dir: reads journal.jsonl and replays it into the strategy in the order results came back,

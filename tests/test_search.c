@@ -151,6 +151,42 @@ static void test_reinforce_resume(void **state)
     check_strategy(state, "{\"name\": \"reinforce\", \"trials\": 25}", "reinforce");
 }
 
+static void test_bo_resume(void **state)
+{
+    check_strategy(state, "{\"name\": \"bo\", \"trials\": 25, \"initial\": 6}", "bo");
+}
+
+/* Hyperband journals each trial's training fraction; resuming rebuilds its brackets from the journal; best.json is
+ * the best trial at the full training budget, never a shortened one. */
+static void test_hyperband_resume(void **state)
+{
+    check_strategy(state, "{\"name\": \"hyperband\", \"trials\": 30}", "hyperband");
+    const fixture *fx = *state;
+    char path[500];
+    snprintf(path, sizeof path, "%s/hyperband-a/journal.jsonl", fx->dir);
+    char *journal = test_read_file(path, NULL);
+    double best_full = -1.0;
+    int shortened = 0;
+    for (char *line = strtok(journal, "\n"); line; line = strtok(NULL, "\n")) {
+        cJSON *e = cJSON_Parse(line);
+        assert_non_null(e);
+        const cJSON *f = cJSON_GetObjectItem(e, "fitness");
+        if (cJSON_GetObjectItem(e, "training_fraction"))
+            shortened++;
+        else if (cJSON_IsNumber(f) && f->valuedouble > best_full)
+            best_full = f->valuedouble;
+        cJSON_Delete(e);
+    }
+    free(journal);
+    assert_true(shortened > 10);
+    snprintf(path, sizeof path, "%s/hyperband-a/best.json", fx->dir);
+    char *text = test_read_file(path, NULL);
+    cJSON *best = cJSON_Parse(text);
+    assert_true(cJSON_GetObjectItem(best, "fitness")->valuedouble == best_full);
+    cJSON_Delete(best);
+    free(text);
+}
+
 static int setup(void **state)
 {
     static fixture fx;
@@ -181,6 +217,8 @@ int main(void)
         cmocka_unit_test(test_rea_resume),
         cmocka_unit_test(test_random_resume),
         cmocka_unit_test(test_reinforce_resume),
+        cmocka_unit_test(test_bo_resume),
+        cmocka_unit_test(test_hyperband_resume),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -134,7 +134,14 @@ typedef struct bad_case {
 
 static const bad_case bad_cases[] = {
     /* the top level */
-    {"{\"sed\": 1}", "sed: unknown key (known: name, seed, device, space, dataset, proxy, evaluator, strategy)"},
+    {"{\"sed\": 1}",
+     "sed: unknown key (known: name, seed, device, space, dataset, proxy, evaluator, strategy, objective)"},
+    {"{\"objective\": {\"max_params\": -1}}",
+     "objective.max_params: expected an integer from 0 (no limit) to 1000000000000, or null, got -1"},
+    {"{\"objective\": {\"max_latency_ms\": 5}}",
+     "objective.max_latency_ms: expected null (clnas does not measure latency yet, so a latency budget cannot be "
+     "enforced), got 5"},
+    {"{\"objective\": {\"max_param\": 5}}", "objective.max_param: unknown key (known: max_params, max_latency_ms)"},
     {"{\"seed\": 1, \"seed\": 2}", "seed: duplicate key"},
     {"[1, 2]", "config: expected a JSON object, got [1,2]"},
     {"{\"name\": 3}", "name: expected " RUN_NAME ", got 3"},
@@ -199,8 +206,11 @@ static const bad_case bad_cases[] = {
      "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx..."},
     /* evaluator */
     {"{\"evaluator\": \"table\"}", "evaluator: expected an object, got \"table\""},
-    {"{\"evaluator\": {\"tabel\": \"t.csv\"}}", "evaluator.tabel: unknown key (known: kind, table)"},
-    {"{\"evaluator\": {\"kind\": \"lookup\"}}", "evaluator.kind: expected one of \"train\", \"table\", got \"lookup\""},
+    {"{\"evaluator\": {\"tabel\": \"t.csv\"}}", "evaluator.tabel: unknown key (known: kind, table, proxy)"},
+    {"{\"evaluator\": {\"proxy\": \"synflow\"}}",
+     "evaluator.proxy: expected one of \"snip\", \"grad_norm\", \"params\", \"flops\", got \"synflow\""},
+    {"{\"evaluator\": {\"kind\": \"lookup\"}}",
+     "evaluator.kind: expected one of \"train\", \"table\", \"zero-cost\", got \"lookup\""},
     {"{\"evaluator\": {\"kind\": \"table\", \"table\": 3}}",
      "evaluator.table: expected a path (a string of at most 511 bytes), got 3"},
     {"{\"evaluator\": {\"kind\": \"table\"}}",
@@ -209,9 +219,11 @@ static const bad_case bad_cases[] = {
     /* strategy: only its name is checked here */
     {"{\"strategy\": 5}", "strategy: expected an object, got 5"},
     {"{\"strategy\": {\"name\": \"evolution\"}}",
-     "strategy.name: expected one of \"rea\", \"random\", \"reinforce\", \"spos\", \"darts\", \"gdas\", got \"evolution\""},
+     "strategy.name: expected one of \"rea\", \"random\", \"reinforce\", \"bo\", \"hyperband\", \"spos\", "
+     "\"darts\", \"gdas\", got \"evolution\""},
     {"{\"strategy\": {\"name\": 1}}",
-     "strategy.name: expected one of \"rea\", \"random\", \"reinforce\", \"spos\", \"darts\", \"gdas\", got 1"},
+     "strategy.name: expected one of \"rea\", \"random\", \"reinforce\", \"bo\", \"hyperband\", \"spos\", "
+     "\"darts\", \"gdas\", got 1"},
     /* a typo is reported before a missing file */
     {"{\"dataset\": {\"dir\": \"/nonexistent-clnas\"}, \"proxy\": {\"cels\": 1}}",
      "proxy.cels: unknown key (known: channels, cells, epochs, batch, lr, measured_kendall_tau, measured_note)"},
@@ -556,9 +568,10 @@ static void test_shipped_configs(void **state)
 {
     (void)state;
     static const char *const files[] = {"default.json", "rea.json", "random.json", "reinforce.json", "gpu-full.json",
-                                        "table-rea.json", "spos.json",   "gdas.json"};
-    static const char *const strategies[] = {"rea", "rea", "random", "reinforce", "rea", "rea", "spos", "gdas"};
-    for (int i = 0; i < 8; i++) {
+                                        "table-rea.json", "spos.json",   "gdas.json", "bo.json", "hyperband.json"};
+    static const char *const strategies[] = {"rea", "rea", "random", "reinforce", "rea", "rea", "spos", "gdas", "bo",
+                                             "hyperband"};
+    for (int i = 0; i < 10; i++) {
         char path[1024];
         snprintf(path, sizeof path, "%s/../../configs/%s", CLNAS_TEST_DATA, files[i]);
         cJSON *root;

@@ -348,7 +348,8 @@ static void test_bad_params_each_name_their_field(void **unused)
          "strategy.population: expected an integer from 1 to 100000, got null"},
         {&clnas_strategy_rea, "{\"cycles\": -1}", "strategy.cycles: expected an integer from 0 to 10000000, got -1"},
         {&clnas_strategy_rea, "{\"popluation\": 10}",
-         "strategy.popluation: unknown key (known: population, sample_size, cycles)"},
+         "strategy.popluation: unknown key (known: population, sample_size, cycles, pareto, warm_start_proxy, "
+         "warm_start_samples)"},
         {&clnas_strategy_rea, "[1, 2]", "strategy: expected an object, got [1,2]"},
         {&clnas_strategy_random, "{\"trials\": true}",
          "strategy.trials: expected an integer from 1 to 10000000, got true"},
@@ -389,9 +390,12 @@ static void test_resolved_lists_every_parameter(void **unused)
         const char *params;
         const char *resolved;
     } cases[] = {
-        {&clnas_strategy_rea, NULL, "{\"name\":\"rea\",\"population\":10,\"sample_size\":3,\"cycles\":30}"},
-        {&clnas_strategy_rea, "{\"name\": \"rea\", \"cycles\": 5, \"population\": 2}",
-         "{\"name\":\"rea\",\"population\":2,\"sample_size\":2,\"cycles\":5}"},
+        {&clnas_strategy_rea, NULL,
+         "{\"name\":\"rea\",\"population\":10,\"sample_size\":3,\"cycles\":30,\"pareto\":\"off\","
+         "\"warm_start_proxy\":\"none\",\"warm_start_samples\":100}"},
+        {&clnas_strategy_rea, "{\"name\": \"rea\", \"cycles\": 5, \"population\": 2, \"pareto\": \"params\"}",
+         "{\"name\":\"rea\",\"population\":2,\"sample_size\":2,\"cycles\":5,\"pareto\":\"params\","
+         "\"warm_start_proxy\":\"none\",\"warm_start_samples\":100}"},
         {&clnas_strategy_random, "{}", "{\"name\":\"random\",\"trials\":40}"},
         {&clnas_strategy_reinforce, "{\"lr\": 0.05}",
          "{\"name\":\"reinforce\",\"trials\":40,\"lr\":0.05,\"ema_momentum\":0.9,\"controller\":\"per_edge\"}"},

@@ -21,6 +21,8 @@ int cmd_proxy_check(int argc, char **argv);
 int cmd_table(int argc, char **argv);
 int cmd_rank_eval(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
+int cmd_groundtruth(int argc, char **argv);
+int cmd_rank_eval_reference(int argc, char **argv); /* clnas rank-eval --reference */
 
 /* Prints "clnas: <message>" to stderr and returns exit status 1. */
 int cli_fail(const clnas_error *err);

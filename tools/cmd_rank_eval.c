@@ -278,6 +278,9 @@ static int parse_args(int argc, char **argv, rank_args *a)
 
 int cmd_rank_eval(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--reference") == 0)
+            return cmd_rank_eval_reference(argc, argv); /* estimators against a ground truth (issue 14) */
     rank_args args;
     memset(&args, 0, sizeof args);
     args.archs = 20;

@@ -89,6 +89,7 @@ static int closing(const clnas_run_outcome *o, const clnas_search_config *cfg)
         printf("\nstopped after %d of %d trials; continue with: clnas search --resume %s\n", o->done, o->total, dir);
     const char *what = o->kind == CLNAS_RUN_SPOS                     ? "supernet validation accuracy"
                        : strcmp(cfg->evaluator.kind, "train") == 0 ? "validation accuracy"
+                       : strcmp(cfg->evaluator.kind, "zero-cost") == 0 ? "zero-cost proxy s / (1 + s)"
                                                                    : "table accuracy";
     if (o->best_index >= 0)
         printf("\nbest: %s  fitness %.4f (trial %d; %s, in %s/journal.jsonl)\n"

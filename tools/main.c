@@ -12,6 +12,7 @@ static const struct {
     {"search", cmd_search, "search architectures (regularized evolution, random, REINFORCE), resumable"},
     {"report", cmd_report, "the best architectures of searches; --html: a page of plots and cells"},
     {"proxy-check", cmd_proxy_check, "does a training proxy rank architectures? (Kendall tau between seeds)"},
+    {"groundtruth", cmd_groundtruth, "train K architectures with two seeds: the reference table for rank-eval"},
     {"rank-eval", cmd_rank_eval, "rank quality of a one-shot supernet (Kendall tau against stand-alone training)"},
     {"table", cmd_table, "generate the synthetic accuracy table for studying strategies"},
     {"simulate", cmd_simulate, "many asynchronous workers on a table, simulated: how far one master scales"},

@@ -53,17 +53,21 @@ void search_view_top(const clnas_journal_entry *entries, int count, int k)
     int n = 0;
     for (int i = 0; i < count; i++) {
         const clnas_journal_entry *e = &entries[i];
-        if (e->status != CLNAS_TRIAL_OK || !isfinite(e->fitness))
-            continue; /* cached entries repeat an ok one */
+        if (e->status != CLNAS_TRIAL_OK || !isfinite(e->fitness) || clnas_training_fraction_of(e->extra) < 1.0)
+            continue; /* cached entries repeat an ok one; a shortened training (Hyperband's rungs) is no candidate */
         best[n++] = e;
     }
     qsort(best, (size_t)n, sizeof *best, by_fitness);
-    int failed = 0, cached = 0;
+    int failed = 0, cached = 0, shortened = 0;
     for (int i = 0; i < count; i++) {
         failed += entries[i].status == CLNAS_TRIAL_FAILED || entries[i].status == CLNAS_TRIAL_DIVERGED;
         cached += entries[i].status == CLNAS_TRIAL_CACHED;
+        shortened += entries[i].status == CLNAS_TRIAL_OK && clnas_training_fraction_of(entries[i].extra) < 1.0;
     }
-    printf("\n%d trials: %d evaluated, %d cached duplicates, %d failed. Top %d:\n", count, n, cached, failed,
+    char also[64] = "";
+    if (shortened)
+        snprintf(also, sizeof also, " (and %d at a shortened training budget)", shortened);
+    printf("\n%d trials: %d evaluated%s, %d cached duplicates, %d failed. Top %d:\n", count, n, also, cached, failed,
            k < n ? k : n);
     printf("%4s %6s %9s %9s %12s  %s\n", "rank", "trial", "fitness", "params", "MFLOP/image", "arch");
     for (int i = 0; i < n && i < k; i++) {

@@ -88,8 +88,8 @@ static clnas_status hand_out(clnas_trials *t, pool *p, clnas_error *err)
         clnas_status st = clnas_trials_next(t, &job, &got, err);
         if (st != CLNAS_OK || !got)
             return st;
-        char text[32 + CLNAS_GENOTYPE_STR_MAX];
-        int n = snprintf(text, sizeof text, "%d ", job.trial);
+        char text[64 + CLNAS_GENOTYPE_STR_MAX];
+        int n = snprintf(text, sizeof text, "%d %.17g ", job.trial, job.fraction);
         clnas_genotype_format(&job.arch, text + n, sizeof text - (size_t)n, NULL);
         const int w = p->free_list[--p->nfree];
         st = clnas_mpi_send_text(text, w, CLNAS_TAG_JOB, err);

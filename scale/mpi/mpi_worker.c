@@ -36,20 +36,22 @@ static clnas_status setup(const char *config_text, const char *device_list, int 
     return st;
 }
 
-/* Evaluates one JOB ("<trial> <arch>") and sends its RESULT. An evaluator that cannot go on makes a failed trial
- * naming why: one bad trial on one worker does not end the search. */
+/* Evaluates one JOB ("<trial> <training fraction> <arch>") and sends its RESULT. An evaluator that cannot go on makes
+ * a failed trial naming why: one bad trial on one worker does not end the search. */
 static clnas_status evaluate_job(clnas_evaluator *ev, const char *job, clnas_error *err)
 {
     int trial = -1, used = 0;
+    double fraction = 0;
     clnas_genotype arch;
-    if (sscanf(job, "%d %n", &trial, &used) != 1 || trial < 0
+    if (sscanf(job, "%d %lf %n", &trial, &fraction, &used) != 2 || trial < 0 || !(fraction > 0 && fraction <= 1)
         || clnas_genotype_parse(job + used, &arch, err) != CLNAS_OK)
-        return clnas_error_set(err, CLNAS_ERR_FORMAT, "a job from the master is not \"<trial> <arch>\": %.200s", job);
+        return clnas_error_set(err, CLNAS_ERR_FORMAT, "a job from the master is not \"<trial> <fraction> <arch>\": "
+                               "%.200s", job);
     clnas_evaluator_result r;
     memset(&r, 0, sizeof r);
     clnas_error why;
     clnas_error_clear(&why);
-    if (ev->iface->evaluate(ev->state, &arch, &r, &why) != CLNAS_OK) {
+    if (clnas_evaluator_evaluate(ev, &arch, fraction, &r, &why) != CLNAS_OK) {
         cJSON_Delete(r.extra);
         memset(&r, 0, sizeof r);
         r.status = CLNAS_TRIAL_FAILED;

@@ -1,0 +1,184 @@
+/* clnas — the ground-truth reference table: reading it (with errors naming the line and field), matching an
+ * estimator's CSV by canonical class, and tau, rho and top-5 overlap on hand-made data (issue 14). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "reference.h"
+#include "scratch_dir.h"
+
+static const char *const archs[] = {
+    "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|",
+    "|nor_conv_1x1~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|avg_pool_3x3~2|",
+    "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_3x3~0|none~1|avg_pool_3x3~2|",
+    "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|",
+    "|skip_connect~0|+|nor_conv_1x1~0|nor_conv_1x1~1|+|nor_conv_3x3~0|avg_pool_3x3~1|nor_conv_1x1~2|",
+    "|nor_conv_3x3~0|+|avg_pool_3x3~0|none~1|+|nor_conv_1x1~0|nor_conv_3x3~1|none~2|",
+    "|skip_connect~0|+|skip_connect~0|skip_connect~1|+|skip_connect~0|skip_connect~1|skip_connect~2|",
+};
+enum { N = 7 };
+static const double means[N] = {0.91, 0.85, 0.88, 0.10, 0.90, 0.87, 0.60};
+
+static void spit(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* The reference CSV of archs with means, seeds at mean -+ 0.005, params 1000 (i + 1). */
+static void write_reference(const char *path)
+{
+    char text[4096];
+    size_t used = (size_t)snprintf(text, sizeof text, "%s\n", CLNAS_REFERENCE_HEADER);
+    for (int i = 0; i < N; i++) {
+        clnas_genotype g;
+        assert_int_equal(clnas_genotype_parse(archs[i], &g, NULL), CLNAS_OK);
+        uint64_t h;
+        clnas_genotype_canonical(&g, NULL, 0, &h, NULL);
+        char hex[17];
+        clnas_hash_to_hex(h, hex);
+        used += (size_t)snprintf(text + used, sizeof text - used, "%s,%s,%.3f,%.3f,%.3f,%d,%d\n", archs[i], hex,
+                                 means[i] - 0.005, means[i] + 0.005, means[i], 1000 * (i + 1), 5000 * (N - i));
+    }
+    spit(path, text);
+}
+
+static void test_read_and_rank(void **state)
+{
+    const char *dir = *state;
+    char path[600], est[600];
+    snprintf(path, sizeof path, "%s/ref.csv", dir);
+    write_reference(path);
+    clnas_reference ref;
+    clnas_error err = {0};
+    if (clnas_reference_read(path, &ref, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    assert_int_equal(ref.n, N);
+    assert_true(ref.rows[2].mean == 0.88 && ref.rows[2].accuracy[1] == 0.885 && ref.rows[2].params == 3000);
+
+    /* a perfect estimator, in another order and with an isomorphic cell for row 3 (every none cell is one class) */
+    snprintf(est, sizeof est, "%s/perfect.csv", dir);
+    char text[4096];
+    size_t used = (size_t)snprintf(text, sizeof text, "arch,score\n");
+    for (int i = N - 1; i >= 0; i--)
+        used += (size_t)snprintf(text + used, sizeof text - used, "%s,%g\n",
+                                 i == 3 ? "|none~0|+|skip_connect~0|none~1|+|none~0|none~1|none~2|" : archs[i],
+                                 10 * means[i]);
+    spit(est, text);
+    double scores[N];
+    assert_int_equal(clnas_reference_scores_csv(&ref, est, scores, &err), CLNAS_OK);
+    clnas_rank_quality q;
+    clnas_reference_rank_quality(&ref, scores, &q);
+    assert_true(fabs(q.tau - 1.0) < 1e-12 && fabs(q.rho - 1.0) < 1e-12);
+    assert_int_equal(q.top5_overlap, 5);
+
+    /* reversed: tau = rho = -1; the top 5 of 7 share 3 with the bottom 5 */
+    for (int i = 0; i < N; i++)
+        scores[i] = -means[i];
+    clnas_reference_rank_quality(&ref, scores, &q);
+    assert_true(fabs(q.tau + 1.0) < 1e-12 && fabs(q.rho + 1.0) < 1e-12);
+    assert_int_equal(q.top5_overlap, 3);
+
+    /* one swap of neighbours (0.91 and 0.90): 20 of 21 pairs concordant, tau = 19/21; top 5 unchanged */
+    memcpy(scores, means, sizeof scores);
+    scores[0] = 0.90;
+    scores[4] = 0.91;
+    clnas_reference_rank_quality(&ref, scores, &q);
+    assert_true(fabs(q.tau - 19.0 / 21.0) < 1e-12);
+    assert_int_equal(q.top5_overlap, 5);
+    clnas_reference_free(&ref);
+}
+
+static void expect_error(const char *dir, const char *name, const char *text, const char *want)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    spit(path, text);
+    clnas_reference ref;
+    clnas_error err = {0};
+    assert_int_not_equal(clnas_reference_read(path, &ref, &err), CLNAS_OK);
+    if (!strstr(err.message, want))
+        fail_msg("%s: got \"%s\", expected it to contain \"%s\"", name, err.message, want);
+}
+
+static void test_errors(void **state)
+{
+    const char *dir = *state;
+    expect_error(dir, "header.csv", "arch,accuracy\n", "line 1: expected the header " CLNAS_REFERENCE_HEADER);
+    char text[2048];
+    snprintf(text, sizeof text, "%s\n%s,0123456789abcdef,0.5,0.5,0.5,10,10\n", CLNAS_REFERENCE_HEADER, archs[0]);
+    expect_error(dir, "hash.csv", text, "line 2: hash: expected ");
+    char path[600];
+    snprintf(path, sizeof path, "%s/ref.csv", dir);
+    write_reference(path);
+    char *good = test_read_file(path, NULL);
+    const char *line2 = strchr(good, '\n') + 1;
+    const char *line3 = strchr(line2, '\n') + 1;
+    snprintf(text, sizeof text, "%s\n%.*s%.*s", CLNAS_REFERENCE_HEADER, (int)(line3 - line2), line2,
+             (int)(line3 - line2), line2);
+    expect_error(dir, "dup.csv", text, "line 3: the same canonical class as row 1");
+    snprintf(text, sizeof text, "%s\n%.*s", CLNAS_REFERENCE_HEADER, (int)(line3 - line2), line2);
+    expect_error(dir, "one.csv", text, "1 architectures; a reference needs at least 2");
+    char *bad = strdup(good);
+    char *acc = strstr(bad, ",0.905,");
+    memcpy(acc, ",9.905,", 7);
+    expect_error(dir, "acc.csv", bad, "line 2: accuracy_seed0: expected a fraction from 0 to 1, got \"9.905\"");
+    free(bad);
+
+    clnas_reference ref;
+    clnas_error err = {0};
+    assert_int_equal(clnas_reference_read(path, &ref, &err), CLNAS_OK);
+    char est[600];
+    snprintf(est, sizeof est, "%s/missing.csv", dir);
+    snprintf(text, sizeof text, "%s,1\n", archs[0]);
+    spit(est, text);
+    double scores[N];
+    assert_int_not_equal(clnas_reference_scores_csv(&ref, est, scores, &err), CLNAS_OK);
+    assert_non_null(strstr(err.message, "no score for the reference's "));
+    snprintf(text, sizeof text, "%s,1\n%s,2\n", archs[0], archs[0]);
+    spit(est, text);
+    assert_int_not_equal(clnas_reference_scores_csv(&ref, est, scores, &err), CLNAS_OK);
+    assert_non_null(strstr(err.message, "line 2: the same canonical class as line 1"));
+    clnas_reference_free(&ref);
+    free(good);
+}
+
+/* The command: the noise ceiling and each estimator's row. */
+static void test_cli(void **state)
+{
+    const char *dir = *state;
+    char path[600], cmd[2000], out[700];
+    snprintf(path, sizeof path, "%s/ref.csv", dir);
+    write_reference(path);
+    snprintf(out, sizeof out, "%s/out.txt", dir);
+    snprintf(cmd, sizeof cmd, "'%s' rank-eval --reference '%s' --estimator params --estimator flops > '%s' 2>&1",
+             CLNAS_TOOL_PATH, path, out);
+    assert_int_equal(system(cmd), 0);
+    char *text = test_read_file(out, NULL);
+    assert_non_null(strstr(text, "seed 1 vs seed 0 (noise ceiling)"));
+    assert_non_null(strstr(text, "params"));
+    assert_non_null(strstr(text, "flops"));
+    free(text);
+    snprintf(cmd, sizeof cmd, "'%s' rank-eval --reference '%s' > '%s' 2>&1", CLNAS_TOOL_PATH, path, out);
+    assert_int_equal(WEXITSTATUS(system(cmd)), 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        scratch_dir_unit_test(test_read_and_rank),
+        scratch_dir_unit_test(test_errors),
+        scratch_dir_unit_test(test_cli),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
