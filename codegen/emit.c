@@ -111,6 +111,7 @@ clnas_status clnas_emit(const clnas_graph *g, size_t live_params, clnas_plan *pl
         memset(&l, 0, sizeof l);
         l.g = g;
         l.cfg = &plan->config;
+        l.profile = &plan->profile;
         l.launch = launch;
         l.live_params = live_params;
         l.err = err;

@@ -78,6 +78,18 @@ void clnas_kernel_desc_geometry_2d(clnas_kernel_desc *desc, size_t work0, size_t
     desc->global[1] = round_up(work1 ? work1 : 1, local1);
 }
 
+void clnas_kernel_desc_local_mem(clnas_kernel_desc *desc, size_t elems, size_t fixed)
+{
+    desc->local_bytes[0] = elems * sizeof(float) + fixed;
+    desc->local_bytes[1] = elems * sizeof(double) + fixed;
+}
+
+void clnas_kernel_desc_local_mem2(clnas_kernel_desc *desc, size_t elems_f32, size_t elems_f64)
+{
+    desc->local_bytes[0] = elems_f32 * sizeof(float);
+    desc->local_bytes[1] = elems_f64 * sizeof(double);
+}
+
 int clnas_kernel_desc_find_arg(const clnas_kernel_desc *desc, const char *name)
 {
     for (int i = 0; i < desc->nargs; i++)

@@ -15,7 +15,7 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: clnas eval --arch STR --weights FILE.safetensors [--channels C] [--cells N] [--batch B]\n"
-               "                  [--data DIR] [--device D] [--result FILE]\n"
+               "                  [--data DIR] [--device D] [--family cpu|gpu] [--result FILE]\n"
                "Test accuracy of the weights (running BatchNorm statistics) over every test image.\n"
                "Defaults: C=16 N=5 batch 256, data /usr/share/datasets/fashion-mnist, Fashion-MNIST normalisation\n"
                "for one-channel data (the training set's per-channel statistics otherwise).\n");

@@ -37,6 +37,7 @@ static void usage(FILE *f)
             "                      for one-channel data, the training set's own per-channel statistics otherwise)\n"
             "  --device D          OpenCL device index or name substring (default: CLNAS_DEVICE, else the first GPU,\n"
             "                      else the first device; see 'clnas devices')\n"
+            "  --family F          kernel family: cpu or gpu (default: CLNAS_FAMILY, else the device's type)\n"
             "  --init FILE         start from weights (safetensors with the PyTorch module's names)\n"
             "  --save FILE         write the trained weights (safetensors, BatchNorm running statistics included)\n"
             "  --result FILE       write a JSON summary (arch, channels, cells, epochs, steps, params,\n"

@@ -71,6 +71,7 @@ static clnas_status bn_desc(const clnas_bn_params *p, int training, const char *
     if (bad)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "batchnorm %s: descriptor table full", entry);
     clnas_kernel_desc_geometry_1d(d, (size_t)p->c * (size_t)local, (size_t)local);
+    clnas_kernel_desc_local_mem(d, (size_t)local, 0); /* scratch[LOCAL] of the tree sum */
     return CLNAS_OK;
 }
 

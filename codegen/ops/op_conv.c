@@ -212,6 +212,7 @@ static clnas_status cvec_desc(const clnas_conv_params *p, clnas_kernel_desc *d, 
     /* One group of `local` work-items per (channel block, run of (image, row block)). */
     const size_t groups = (items + (size_t)local - 1) / (size_t)local;
     clnas_kernel_desc_geometry_1d(d, (size_t)(oc / ocv) * groups * (size_t)local, (size_t)local);
+    clnas_kernel_desc_local_mem2(d, (size_t)chunk_f32 * taps * ocv, (size_t)chunk_f64 * taps * ocv);
     return st;
 }
 
@@ -289,6 +290,7 @@ static clnas_status bwd_filter_flat_desc(const clnas_conv_params *p, clnas_kerne
     clnas_status st = conv_desc(d, "conv2d_bwd_filter_flat", "conv2d_bwd_filter", p, 0, own, 6, slots, 3, err);
     clnas_kernel_desc_geometry_1d(d, (size_t)(p->co / co_group) * (size_t)(p->ci / ci_block) * (size_t)local,
                                   (size_t)local);
+    clnas_kernel_desc_local_mem(d, (size_t)co_group * ci_block * taps * local, 0); /* part[SUMS][LOCAL] */
     return st;
 }
 
@@ -312,6 +314,7 @@ clnas_status clnas_op_conv_bwd_filter_desc(const clnas_conv_params *p, clnas_ker
     /* One work-group per (CO_GROUP output channels, CI_BLOCK input channels). */
     clnas_kernel_desc_geometry_1d(d, (size_t)(p->co / co_group) * (size_t)(p->ci / ci_block) * (size_t)local,
                                   (size_t)local);
+    clnas_kernel_desc_local_mem(d, (size_t)co_group * ci_block * taps * local, 0); /* part[SUMS][LOCAL] */
     return st;
 }
 
