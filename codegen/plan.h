@@ -28,6 +28,7 @@ typedef struct clnas_plan_binding {
     size_t offset; /* elements */
     size_t count;
     int tensor;    /* index into the plan's buffers (for plan.json), -1 for scalars */
+    int writes;    /* 0: the launch reads the tensor; 1: overwrites it (its node's output); 2: adds into it */
 } clnas_plan_binding;
 
 typedef struct clnas_plan_launch {

@@ -7,6 +7,7 @@
 #include "clnas/device.h"
 #include "clnas/network.h"
 #include "clnas/space.h"
+#include "memplan_check.h"
 #include "plan.h"
 #include "plan_write.h"
 #include "profile_query.h"
@@ -58,6 +59,16 @@ static void print_device(const clnas_device_profile *p)
            p->vector_width_preferred, p->vector_width_native, p->sub_group_size);
 }
 
+/* The activation arena beside the most that is live at one launch (no placement can go below it). */
+static void print_activations(const clnas_plan *plan)
+{
+    const double mib = 1024.0 * 1024.0, es = (double)clnas_plan_elem_size(plan);
+    size_t train = clnas_plan_live_peak(plan, plan->train, plan->ntrain);
+    size_t eval = clnas_plan_live_peak(plan, plan->eval, plan->neval);
+    printf("  activation arena  %.1f MiB (live at once at most: %.1f MiB training, %.1f MiB evaluation)\n",
+           (double)plan->arena_elems[CLNAS_ARENA_ACT] * es / mib, (double)train * es / mib, (double)eval * es / mib);
+}
+
 static void print_summary(const clnas_plan *plan, const clnas_plan_stats *s, const char *arch,
                           const clnas_net_config *cfg, const char *dir)
 {
@@ -69,6 +80,7 @@ static void print_summary(const clnas_plan *plan, const clnas_plan_stats *s, con
     printf("  launches per step %d\n", s->launches_per_step);
     printf("  programs          %d (OpenCL programs to build)\n", s->programs);
     printf("  arena bytes       %zu (%.1f MiB)\n", s->arena_bytes, (double)s->arena_bytes / (1024.0 * 1024.0));
+    print_activations(plan);
     print_device(&plan->profile);
     printf("wrote %s/plan.json, cell.dot, graph.dot and %d .cl files\n", dir, s->programs);
 }
