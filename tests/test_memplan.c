@@ -21,7 +21,7 @@
 
 typedef struct net {
     const char *arch;
-    int channels, cells, batch, fp64, darts, gdas, input_grad, gpu;
+    int channels, cells, batch, fp64, darts, gdas, input_grad, gpu; /* gpu bit 0: the GPU family; bit 1: recompute */
 } net;
 
 static clnas_plan *compile_net(const net *n)
@@ -35,11 +35,12 @@ static clnas_plan *compile_net(const net *n)
     cfg.darts = n->darts;
     cfg.gdas = n->gdas;
     cfg.want_input_grad = n->input_grad;
+    cfg.recompute = n->gpu >> 1 & 1;
     clnas_error err = {0};
     if (clnas_genotype_parse(n->arch, &cfg.genotype, &err) != CLNAS_OK)
         fail_msg("parse %s: %s", n->arch, err.message);
     clnas_device_profile profile;
-    clnas_device_profile_default(n->gpu ? CLNAS_FAMILY_GPU : CLNAS_FAMILY_CPU, &profile);
+    clnas_device_profile_default(n->gpu & 1 ? CLNAS_FAMILY_GPU : CLNAS_FAMILY_CPU, &profile);
     clnas_plan *plan = NULL;
     if (clnas_plan_compile_descs_for(&cfg, &profile, &plan, &err) != CLNAS_OK)
         fail_msg("compile %s: %s", n->arch, err.message);
@@ -61,7 +62,8 @@ static void check_plan(const clnas_plan *plan, const char *what)
 static const net nets[] = {
     {BEST_ARCH, 16, 1, 8, 0, 0, 0, 0, 0},  {BEST_ARCH, 8, 2, 4, 1, 0, 0, 1, 0}, {ODD_ARCH, 5, 1, 3, 0, 0, 0, 0, 0},
     {POOLS_ARCH, 6, 1, 2, 0, 0, 0, 1, 1},  {BEST_ARCH, 4, 1, 2, 0, 1, 0, 0, 0}, {BEST_ARCH, 4, 1, 2, 0, 0, 1, 0, 0},
-    {BEST_ARCH, 8, 1, 4, 0, 0, 0, 0, 1},
+    {BEST_ARCH, 8, 1, 4, 0, 0, 0, 0, 1},   {BEST_ARCH, 8, 2, 4, 0, 0, 0, 1, 2}, {ODD_ARCH, 5, 1, 3, 1, 1, 0, 0, 2},
+    {BEST_ARCH, 4, 1, 2, 0, 0, 1, 0, 3},
 };
 
 static void test_plans_sound(void **state)

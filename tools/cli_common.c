@@ -64,6 +64,10 @@ int cli_common_option(int argc, char **argv, int *i, cli_common *c)
     }
     if ((r = cli_family_opt(argc, argv, i)) != 0)
         return r;
+    if (strcmp(argv[*i], "--recompute") == 0) {
+        c->cfg.recompute = 1; /* less activation memory for more convolution work (clnas_net_config) */
+        return 1;
+    }
     if ((r = cli_opt(argc, argv, i, "--data", &v)) != 0) {
         c->data_dir = v;
         return r < 0 ? -1 : 1;
