@@ -41,6 +41,7 @@ typedef struct clnas_kernel_desc {
 void clnas_kernel_desc_init(clnas_kernel_desc *desc, const char *template_name, const char *entry);
 /* Appends an integer / literal #define; returns CLNAS_ERR_INVALID_ARG when the table is full. */
 clnas_status clnas_kernel_desc_define_int(clnas_kernel_desc *desc, const char *name, long value);
+clnas_status clnas_kernel_desc_define_text(clnas_kernel_desc *desc, const char *name, const char *value);
 clnas_status clnas_kernel_desc_define_real(clnas_kernel_desc *desc, const char *name, double value);
 /* Appends an argument slot of the given kind. */
 clnas_status clnas_kernel_desc_arg(clnas_kernel_desc *desc, clnas_arg_kind kind, const char *name);

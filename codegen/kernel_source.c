@@ -22,7 +22,7 @@ void clnas_kernel_desc_init(clnas_kernel_desc *desc, const char *template_name, 
     desc->local[0] = desc->local[1] = desc->local[2] = 1;
 }
 
-static clnas_status define_text(clnas_kernel_desc *desc, const char *name, const char *value)
+clnas_status clnas_kernel_desc_define_text(clnas_kernel_desc *desc, const char *name, const char *value)
 {
     if (desc->ndefines >= CLNAS_MAX_DEFINES)
         return CLNAS_ERR_INVALID_ARG;
@@ -36,7 +36,7 @@ clnas_status clnas_kernel_desc_define_int(clnas_kernel_desc *desc, const char *n
 {
     char text[40];
     snprintf(text, sizeof text, "%ld", value);
-    return define_text(desc, name, text);
+    return clnas_kernel_desc_define_text(desc, name, text);
 }
 
 clnas_status clnas_kernel_desc_define_real(clnas_kernel_desc *desc, const char *name, double value)
@@ -44,7 +44,7 @@ clnas_status clnas_kernel_desc_define_real(clnas_kernel_desc *desc, const char *
     char text[40];
     /* %.17g round-trips a double; the kernel casts it to `real`. */
     snprintf(text, sizeof text, "((real)%.17g)", value);
-    return define_text(desc, name, text);
+    return clnas_kernel_desc_define_text(desc, name, text);
 }
 
 clnas_status clnas_kernel_desc_arg(clnas_kernel_desc *desc, clnas_arg_kind kind, const char *name)
