@@ -10,6 +10,7 @@
 /* Upper bound of the per-channel work-group, one work-item a row; a power of two. On PoCL 16 beat 64 and 256 (whose
  * work-items run one after the other with a barrier tree of more steps) at the NB201 shapes. */
 #define BN_LOCAL 16
+#define BN_GPU_LOCAL 256
 
 
 clnas_status clnas_op_bn_check(const clnas_bn_params *p, int training, clnas_error *err)
@@ -57,8 +58,11 @@ static clnas_status bn_desc(const clnas_bn_params *p, int training, const char *
         return st;
     if (!d)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "batchnorm %s: descriptor must not be NULL", entry);
-    clnas_kernel_desc_init(d, "batchnorm", entry);
-    int local = channel_local(p->n);
+    const int gpu = p->profile && p->profile->family == CLNAS_FAMILY_GPU;
+    clnas_kernel_desc_init(d, gpu ? "batchnorm_gpu" : "batchnorm", entry);
+    /* the GPU family: as many work-items per channel as the device allows up to BN_GPU_LOCAL, walking the
+     * channel's elements one apart (coalesced); the CPU family: a few, each walking whole rows in vectors */
+    int local = gpu ? (int)clnas_device_profile_local(p->profile, BN_GPU_LOCAL) : channel_local(p->n);
     int bad = 0;
     bad |= clnas_kernel_desc_define_int(d, "BATCH", p->n) != CLNAS_OK;
     bad |= clnas_kernel_desc_define_int(d, "CHANNELS", p->c) != CLNAS_OK;
@@ -235,6 +239,7 @@ static clnas_bn_params node_params(const clnas_lowering *l, int t, int accum)
     p.eps = l->cfg->bn_eps;
     p.momentum = l->cfg->bn_momentum;
     p.accum = accum;
+    p.profile = l->profile;
     return p;
 }
 
