@@ -61,6 +61,25 @@ static void assert_within(const clnas_plan *plan, const clnas_plan_launch *launc
     }
 }
 
+/* The GPU family's convolutions and BatchNorms are its own kernels; the CPU family's never are. */
+static void assert_gpu_kernels(const clnas_plan *plan)
+{
+    int gpu = 0;
+    for (int i = 0; i < plan->ntrain; i++) {
+        const clnas_plan_launch *l = &plan->train[i];
+        const char *t = plan->kernels[l->kernel].desc.template_name;
+        int conv_or_bn = l->kind == CLNAS_NODE_CONV || l->kind == CLNAS_NODE_CONV_BWD_DATA ||
+                         l->kind == CLNAS_NODE_CONV_BWD_FILTER || l->kind == CLNAS_NODE_BN ||
+                         l->kind == CLNAS_NODE_BN_BWD;
+        int is_gpu = strstr(t, "_gpu") != NULL;
+        if (conv_or_bn && is_gpu != (plan->profile.family == CLNAS_FAMILY_GPU))
+            fail_msg("%s (%s) uses %s in the %s family", l->label, plan->kernels[l->kernel].desc.entry, t,
+                     clnas_family_name(plan->profile.family));
+        gpu += is_gpu;
+    }
+    assert_true(plan->profile.family == CLNAS_FAMILY_GPU ? gpu > 0 : gpu == 0);
+}
+
 static void test_gpu_plan_within_limits(void **state)
 {
     (void)state;
@@ -81,6 +100,7 @@ static void test_gpu_plan_within_limits(void **state)
         assert_int_equal(plan->profile.max_work_group_size, 256);
         assert_within(plan, plan->train, plan->ntrain);
         assert_within(plan, plan->eval, plan->neval);
+        assert_gpu_kernels(plan);
         clnas_plan_free(plan);
     }
 }
@@ -116,6 +136,7 @@ static void test_cpu_family_unchanged(void **state)
     assert_int_equal(clnas_plan_compile(&cfg, &a, &err), CLNAS_OK);
     assert_int_equal(clnas_plan_compile_for(&cfg, &cpu, &b, &err), CLNAS_OK);
     assert_int_equal(a->profile.family, CLNAS_FAMILY_CPU);
+    assert_gpu_kernels(a);
     assert_int_equal(a->nprograms, b->nprograms);
     for (int i = 0; i < a->nprograms; i++)
         assert_string_equal(a->program_sources[i], b->program_sources[i]);
