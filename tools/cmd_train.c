@@ -38,6 +38,7 @@ static void usage(FILE *f)
             "  --device D          OpenCL device index or name substring (default: CLNAS_DEVICE, else the first GPU,\n"
             "                      else the first device; see 'clnas devices')\n"
             "  --family F          kernel family: cpu or gpu (default: CLNAS_FAMILY, else the device's type)\n"
+            "  --recompute         recompute convolution outputs in the backward pass: ~60%% less activation memory\n"
             "  --init FILE         start from weights (safetensors with the PyTorch module's names)\n"
             "  --save FILE         write the trained weights (safetensors, BatchNorm running statistics included)\n"
             "  --result FILE       write a JSON summary (arch, channels, cells, epochs, steps, params,\n"
