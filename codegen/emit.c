@@ -27,6 +27,17 @@ clnas_status clnas_lower_bind(clnas_lowering *l, const char *slot, int t)
     return CLNAS_OK;
 }
 
+/* Which bindings are the node's outputs (after fusion's aliases: an output shares its storage), and which of those
+ * add into what is there: the memory checks tell reads from writes by this, whatever a slot is called. */
+static void mark_writes(const clnas_graph *g, const clnas_graph_node *n, clnas_plan_launch *launch)
+{
+    for (int a = 0; a < CLNAS_MAX_KERNEL_ARGS; a++)
+        for (int k = 0; k < n->nout && launch->arg[a].tensor >= 0; k++)
+            if (clnas_graph_storage(g, n->out[k]) == launch->arg[a].tensor &&
+                launch->arg[a].offset == g->tensors[n->out[k]].offset)
+                launch->arg[a].writes = n->accum[k] ? 2 : 1;
+}
+
 /* The op's kernel with its bindings, then its GEMM alternative (if it has one). */
 static clnas_status lower_node(clnas_lowering *l, const clnas_graph_node *n)
 {
@@ -111,10 +122,12 @@ clnas_status clnas_emit(const clnas_graph *g, size_t live_params, clnas_plan *pl
         memset(&l, 0, sizeof l);
         l.g = g;
         l.cfg = &plan->config;
+        l.profile = &plan->profile;
         l.launch = launch;
         l.live_params = live_params;
         l.err = err;
         clnas_status st = lower_node(&l, n);
+        mark_writes(g, n, launch);
         if (st == CLNAS_OK)
             st = clnas_emit_add_kernel(plan, &l.desc, &launch->kernel, err);
         if (st != CLNAS_OK) {

@@ -122,6 +122,7 @@ typedef struct clnas_graph {
     int *order; /* launch order of live nodes, set by fusion */
     int norder;
     int fp64;
+    int recompute; /* autodiff recomputes the convolution outputs BatchNorm's backward reads (clnas_net_config) */
 } clnas_graph;
 
 void clnas_graph_init(clnas_graph *g);

@@ -34,18 +34,24 @@ typedef struct clnas_kernel_desc {
     int nargs;
     clnas_arg_kind arg_kind[CLNAS_MAX_KERNEL_ARGS];
     char arg_name[CLNAS_MAX_KERNEL_ARGS][16];
+    size_t local_bytes[2]; /* bytes of its __local arrays in float32 [0] and float64 [1] (device limits) */
 } clnas_kernel_desc;
 
 /* Starts a descriptor: template file, entry point, no defines, no args. */
 void clnas_kernel_desc_init(clnas_kernel_desc *desc, const char *template_name, const char *entry);
 /* Appends an integer / literal #define; returns CLNAS_ERR_INVALID_ARG when the table is full. */
 clnas_status clnas_kernel_desc_define_int(clnas_kernel_desc *desc, const char *name, long value);
+clnas_status clnas_kernel_desc_define_text(clnas_kernel_desc *desc, const char *name, const char *value);
 clnas_status clnas_kernel_desc_define_real(clnas_kernel_desc *desc, const char *name, double value);
 /* Appends an argument slot of the given kind. */
 clnas_status clnas_kernel_desc_arg(clnas_kernel_desc *desc, clnas_arg_kind kind, const char *name);
 /* Sets a 1-D geometry: `work` work-items rounded up to a multiple of `local`. */
 void clnas_kernel_desc_geometry_1d(clnas_kernel_desc *desc, size_t work, size_t local);
 void clnas_kernel_desc_geometry_2d(clnas_kernel_desc *desc, size_t work0, size_t work1, size_t local0, size_t local1);
+/* Records the kernel's __local arrays: `elems` elements of `real` plus `fixed` bytes. */
+void clnas_kernel_desc_local_mem(clnas_kernel_desc *desc, size_t elems, size_t fixed);
+/* Records them with element counts that differ between float32 and float64 (tiles sized to a byte budget). */
+void clnas_kernel_desc_local_mem2(clnas_kernel_desc *desc, size_t elems_f32, size_t elems_f64);
 /* Index of the argument slot named `name`, or -1. */
 int clnas_kernel_desc_find_arg(const clnas_kernel_desc *desc, const char *name);
 

@@ -22,7 +22,7 @@ void clnas_kernel_desc_init(clnas_kernel_desc *desc, const char *template_name, 
     desc->local[0] = desc->local[1] = desc->local[2] = 1;
 }
 
-static clnas_status define_text(clnas_kernel_desc *desc, const char *name, const char *value)
+clnas_status clnas_kernel_desc_define_text(clnas_kernel_desc *desc, const char *name, const char *value)
 {
     if (desc->ndefines >= CLNAS_MAX_DEFINES)
         return CLNAS_ERR_INVALID_ARG;
@@ -36,7 +36,7 @@ clnas_status clnas_kernel_desc_define_int(clnas_kernel_desc *desc, const char *n
 {
     char text[40];
     snprintf(text, sizeof text, "%ld", value);
-    return define_text(desc, name, text);
+    return clnas_kernel_desc_define_text(desc, name, text);
 }
 
 clnas_status clnas_kernel_desc_define_real(clnas_kernel_desc *desc, const char *name, double value)
@@ -44,7 +44,7 @@ clnas_status clnas_kernel_desc_define_real(clnas_kernel_desc *desc, const char *
     char text[40];
     /* %.17g round-trips a double; the kernel casts it to `real`. */
     snprintf(text, sizeof text, "((real)%.17g)", value);
-    return define_text(desc, name, text);
+    return clnas_kernel_desc_define_text(desc, name, text);
 }
 
 clnas_status clnas_kernel_desc_arg(clnas_kernel_desc *desc, clnas_arg_kind kind, const char *name)
@@ -76,6 +76,18 @@ void clnas_kernel_desc_geometry_2d(clnas_kernel_desc *desc, size_t work0, size_t
     desc->local[1] = local1;
     desc->global[0] = round_up(work0 ? work0 : 1, local0);
     desc->global[1] = round_up(work1 ? work1 : 1, local1);
+}
+
+void clnas_kernel_desc_local_mem(clnas_kernel_desc *desc, size_t elems, size_t fixed)
+{
+    desc->local_bytes[0] = elems * sizeof(float) + fixed;
+    desc->local_bytes[1] = elems * sizeof(double) + fixed;
+}
+
+void clnas_kernel_desc_local_mem2(clnas_kernel_desc *desc, size_t elems_f32, size_t elems_f64)
+{
+    desc->local_bytes[0] = elems_f32 * sizeof(float);
+    desc->local_bytes[1] = elems_f64 * sizeof(double);
 }
 
 int clnas_kernel_desc_find_arg(const clnas_kernel_desc *desc, const char *name)

@@ -16,6 +16,7 @@
 typedef struct clnas_lowering {
     const clnas_graph *g;
     const clnas_net_config *cfg;
+    const clnas_device_profile *profile; /* the device lowered for: its family picks the kernel variant */
     clnas_plan_launch *launch;
     clnas_kernel_desc desc;
     size_t live_params; /* the optimizer's range of PARAMS */

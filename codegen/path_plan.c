@@ -131,7 +131,7 @@ static clnas_status split_optimizer(binder *b)
                 if (a < 0)
                     st = clnas_error_set(b->err, CLNAS_ERR_INVALID_ARG, "internal: sgd kernel has no slot %s", slots[s]);
                 else
-                    l->arg[a] = (clnas_plan_binding){arenas[s], lo[m], hi[m] - lo[m], -1};
+                    l->arg[a] = (clnas_plan_binding){arenas[s], lo[m], hi[m] - lo[m], -1, s == 1 ? 0 : 2};
             }
         }
     }

@@ -11,6 +11,7 @@
 #include "fuse.h"
 #include "memplan.h"
 #include "op.h"
+#include "plan_limits.h"
 
 size_t clnas_plan_elem_size(const clnas_plan *plan)
 {
@@ -158,7 +159,8 @@ static clnas_status compile_eval(clnas_plan *plan, clnas_error *err)
     return st;
 }
 
-static clnas_status compile(const clnas_net_config *cfg, int descs_only, clnas_plan **out, clnas_error *err)
+static clnas_status compile(const clnas_net_config *cfg, const clnas_device_profile *profile, int descs_only,
+                            clnas_plan **out, clnas_error *err)
 {
     *out = NULL;
     clnas_status st = clnas_net_config_check(cfg, err);
@@ -168,10 +170,16 @@ static clnas_status compile(const clnas_net_config *cfg, int descs_only, clnas_p
     if (!plan)
         return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
     plan->config = *cfg;
+    if (profile)
+        plan->profile = *profile;
+    else
+        clnas_device_profile_default_cpu(&plan->profile);
     plan->descs_only = descs_only;
     st = compile_training(plan, err);
     if (st == CLNAS_OK)
         st = compile_eval(plan, err);
+    if (st == CLNAS_OK)
+        st = clnas_plan_check_limits(plan, err);
     if (st != CLNAS_OK) {
         clnas_plan_free(plan);
         return st;
@@ -182,10 +190,22 @@ static clnas_status compile(const clnas_net_config *cfg, int descs_only, clnas_p
 
 clnas_status clnas_plan_compile(const clnas_net_config *cfg, clnas_plan **out, clnas_error *err)
 {
-    return compile(cfg, 0, out, err);
+    return compile(cfg, NULL, 0, out, err);
+}
+
+clnas_status clnas_plan_compile_for(const clnas_net_config *cfg, const clnas_device_profile *profile,
+                                    clnas_plan **out, clnas_error *err)
+{
+    return compile(cfg, profile, 0, out, err);
 }
 
 clnas_status clnas_plan_compile_descs(const clnas_net_config *cfg, clnas_plan **out, clnas_error *err)
 {
-    return compile(cfg, 1, out, err);
+    return compile(cfg, NULL, 1, out, err);
+}
+
+clnas_status clnas_plan_compile_descs_for(const clnas_net_config *cfg, const clnas_device_profile *profile,
+                                          clnas_plan **out, clnas_error *err)
+{
+    return compile(cfg, profile, 1, out, err);
 }

@@ -9,6 +9,7 @@
 #include "clnas/status.h"
 
 
+#include "device_profile.h"
 #include "gemm_desc.h"
 #include "graph.h"
 #include "kernel_desc.h"
@@ -27,6 +28,7 @@ typedef struct clnas_plan_binding {
     size_t offset; /* elements */
     size_t count;
     int tensor;    /* index into the plan's buffers (for plan.json), -1 for scalars */
+    int writes;    /* 0: the launch reads the tensor; 1: overwrites it (its node's output); 2: adds into it */
 } clnas_plan_binding;
 
 typedef struct clnas_plan_launch {
@@ -46,6 +48,7 @@ typedef struct clnas_plan_buffer {
 
 typedef struct clnas_plan {
     clnas_net_config config;
+    clnas_device_profile profile; /* the device the kernels are lowered for, and its family */
     clnas_plan_kernel *kernels;
     int nkernels;
     char **program_sources; /* nprograms OpenCL C sources */
@@ -71,9 +74,15 @@ typedef struct clnas_plan {
 
 /* Compiles a network: graph IR -> autodiff -> fusion -> memory plan -> kernel descriptors and sources. */
 clnas_status clnas_plan_compile(const clnas_net_config *cfg, clnas_plan **out, clnas_error *err);
+/* As clnas_plan_compile for a device profile (NULL: the default CPU profile, what clnas_plan_compile uses):
+ * each op's lowering picks its kernel variant by the profile's family and sizes it within the profile's limits. */
+clnas_status clnas_plan_compile_for(const clnas_net_config *cfg, const clnas_device_profile *profile,
+                                    clnas_plan **out, clnas_error *err);
 /* As clnas_plan_compile without generating kernel sources (program_sources empty, kernels[].program -1): the
  * launches and distinct kernel descriptors only, for passes that enumerate what many networks need. */
 clnas_status clnas_plan_compile_descs(const clnas_net_config *cfg, clnas_plan **out, clnas_error *err);
+clnas_status clnas_plan_compile_descs_for(const clnas_net_config *cfg, const clnas_device_profile *profile,
+                                          clnas_plan **out, clnas_error *err);
 void clnas_plan_free(clnas_plan *plan);
 
 /* Element size of the plan's element type. */

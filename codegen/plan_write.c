@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "clnas/space.h"
+#include "device_profile_json.h"
 #include "file_io.h"
 
 static const char *const phase_names[] = {"forward", "backward", "update"};
@@ -162,7 +163,8 @@ static int json_kernels(cJSON *root, const clnas_plan *plan)
             if (!cJSON_AddItemToObject(defines, d->defines[i].name, define_value(d->defines[i].value)))
                 return 0;
         if (!cJSON_AddItemToObject(o, "global", size_array(d->global, d->dims))
-            || !cJSON_AddItemToObject(o, "local", size_array(d->local, d->dims)))
+            || !cJSON_AddItemToObject(o, "local", size_array(d->local, d->dims))
+            || !cJSON_AddNumberToObject(o, "local_bytes", (double)d->local_bytes[plan->config.fp64 ? 1 : 0]))
             return 0;
     }
     return kernels != NULL;
@@ -272,6 +274,7 @@ static clnas_status plan_json(const clnas_plan *plan, const char *arch, const cl
     int ok = cJSON_AddItemToObject(root, "input", cJSON_CreateIntArray(input, 3));
     cJSON_AddNumberToObject(root, "classes", cfg->classes);
     cJSON_AddStringToObject(root, "element_type", cfg->fp64 ? "float64" : "float32");
+    ok = ok && cJSON_AddItemToObject(root, "device", clnas_device_profile_json(&plan->profile));
     cJSON *arenas = cJSON_AddObjectToObject(root, "arenas");
     for (int a = 0; a < CLNAS_ARENA_COUNT; a++)
         cJSON_AddNumberToObject(arenas, clnas_arena_name((clnas_arena)a),

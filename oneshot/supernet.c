@@ -14,6 +14,7 @@
 #include "clnas/safetensors.h"
 #include "hash.h"
 #include "path_plan.h"
+#include "profile_query.h"
 
 #define WEIGHT_ARENAS 4 /* PARAMS, GRADS, MOMENTUM, STATE */
 
@@ -198,7 +199,7 @@ static clnas_status compile_path(clnas_supernet *sn, const clnas_genotype *g, cl
     clnas_net_config cfg = sn->net;
     cfg.genotype = *g;
     clnas_plan *plan = NULL;
-    clnas_status st = clnas_plan_compile(&cfg, &plan, err);
+    clnas_status st = clnas_plan_compile_on(sn->dev, &cfg, &plan, err);
     if (st == CLNAS_OK)
         st = clnas_path_plan_bind(plan, &sn->layout, err);
     if (st == CLNAS_OK)
@@ -562,7 +563,7 @@ clnas_status clnas_supernet_warm_up(clnas_supernet *sn, int *programs, clnas_err
         if (!clnas_edge_op_set_has(&sn->op_set, &cfg.genotype))
             continue;
         clnas_plan *plan = NULL;
-        st = clnas_plan_compile_descs(&cfg, &plan, err);
+        st = clnas_plan_compile_descs_on(sn->dev, &cfg, &plan, err);
         if (st == CLNAS_OK)
             st = clnas_path_plan_bind(plan, &sn->layout, err);
         for (int i = 0; st == CLNAS_OK && i < plan->nkernels; i++)

@@ -12,6 +12,7 @@
 #include "model_build.h"
 #include "plan.h"
 #include "weights_check.h"
+#include "profile_query.h"
 
 struct clnas_model {
     clnas_plan *plan;
@@ -41,7 +42,7 @@ clnas_status clnas_model_build_with_choices(clnas_device *dev, struct clnas_prog
 {
     *out = NULL;
     clnas_plan *plan = NULL;
-    clnas_status st = clnas_plan_compile(cfg, &plan, err);
+    clnas_status st = clnas_plan_compile_on(dev, cfg, &plan, err);
     return st == CLNAS_OK ? clnas_model_build_shared(dev, cache, plan, recorded, NULL, out, err) : st;
 }
 

@@ -10,6 +10,7 @@
 #include "executor.h"
 #include "model_build.h"
 #include "plan.h"
+#include "profile_query.h"
 
 struct clnas_workspace {
     const clnas_device *dev; /* borrowed */
@@ -75,7 +76,7 @@ clnas_status clnas_model_build_in(clnas_device *dev, struct clnas_program_cache 
     if (ws->dev != dev)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "the workspace belongs to another device");
     clnas_plan *plan = NULL;
-    clnas_status st = clnas_plan_compile(cfg, &plan, err);
+    clnas_status st = clnas_plan_compile_on(dev, cfg, &plan, err);
     clnas_shared_arenas shared = {{NULL}, {0}};
     if (st == CLNAS_OK) {
         size_t elems = plan->arena_elems[CLNAS_ARENA_ACT];

@@ -420,7 +420,8 @@ static void test_tool_json(void **state)
     cJSON *json = cJSON_Parse(out);
     assert_non_null(json);
     assert_true(cJSON_IsObject(json));
-    assert_int_equal(cJSON_GetArraySize(json), 5);
+    assert_int_equal(cJSON_GetArraySize(json), 6);
+    assert_string_equal(cJSON_GetObjectItem(json, "family")->valuestring, "cpu");
     clnas_plan *plan = compile_arch(BEST_ARCH, 16, 1);
     clnas_plan_stats s = stats_of(plan);
     assert_int_equal(cJSON_GetObjectItem(json, "ops")->valueint, s.ops);
@@ -434,6 +435,14 @@ static void test_tool_json(void **state)
     assert_string_equal(strchr(out, '}'), "}\n");
     char path[1024];
     snprintf(path, sizeof path, "%s/plan/plan.json", root);
+    assert_int_equal(access(path, R_OK), 0);
+
+    /* --family gpu: the GPU family for a default GPU, in the object and in plan.json */
+    snprintf(args, sizeof args, "--arch '%s' --channels 16 --cells 1 --out '%s/gpu' --json --family gpu", BEST_ARCH,
+             root);
+    assert_int_equal(run_tool(args, out, sizeof out), 0);
+    assert_non_null(strstr(out, "\"family\": \"gpu\""));
+    snprintf(path, sizeof path, "%s/gpu/plan.json", root);
     assert_int_equal(access(path, R_OK), 0);
 
     /* the human summary names the numbers and the folder */

@@ -1,11 +1,13 @@
 /* clnas — every generated kernel, forward and backward, against its double-precision C reference.
- * Set CLNAS_KERNEL_TEST_SMALL=1 to run the smallest shapes of each row only (for oclgrind). */
+ * Set CLNAS_KERNEL_TEST_SMALL=1 to run the smallest shapes of each row only (for oclgrind), and
+ * CLNAS_KERNEL_TEST_ROWS=TEXT to run only the rows whose name contains TEXT (e.g. "gpu": the GPU family). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -15,8 +17,11 @@ static void run_table(void **state, const kh_case *table)
 {
     kh_ctx *k = *state;
     int small = getenv("CLNAS_KERNEL_TEST_SMALL") != NULL;
+    const char *rows = getenv("CLNAS_KERNEL_TEST_ROWS");
     int failures = 0;
-    for (const kh_case *c = table; c->name; c++)
+    for (const kh_case *c = table; c->name; c++) {
+        if (rows && *rows && !strstr(c->name, rows))
+            continue;
         for (int fp64 = 0; fp64 <= (k->has_fp64 ? 1 : 0); fp64++)
             for (int s = 0; s < (small ? (c->nsmall > 0 ? c->nsmall : 1) : c->nshapes); s++) {
                 printf("%s [%s, shape %d]\n", c->name, fp64 ? "float64" : "float32", s);
@@ -25,6 +30,7 @@ static void run_table(void **state, const kh_case *table)
                     failures++;
                 }
             }
+    }
     assert_int_equal(failures, 0);
 }
 

@@ -63,6 +63,10 @@ struct cJSON;
 /* Writes json and a newline to path atomically (clnas_file_write_atomic); returns 0, or 1 with the message printed. */
 int cli_write_json(const char *path, const struct cJSON *json);
 
+/* --family cpu|gpu at argv[*i]: forces the kernel family (sets CLNAS_FAMILY for this process); 1 when taken, 0
+ * when argv[*i] is another option, -1 on a missing or bad value (message printed). */
+int cli_family_opt(int argc, char **argv, int *i);
+
 /* Network, device and data options shared by train, eval and bench. */
 #include "clnas/device.h"
 #include "clnas/network.h"
@@ -78,7 +82,7 @@ typedef struct cli_common {
 } cli_common;
 
 void cli_common_init(cli_common *c);
-/* Consumes argv[*i] when it is --arch, --channels, --cells, --batch, --device or --data; returns 1 when it
+/* Consumes argv[*i] when it is --arch, --channels, --cells, --batch, --device, --family or --data; returns 1 when it
  * did, 0 when the option is not one of them, -1 on a bad value (message printed). */
 int cli_common_option(int argc, char **argv, int *i, cli_common *c);
 /* The head of a network command's option loop: argv[*i] is a shared option (cli_common_option: CLI_TAKEN, or

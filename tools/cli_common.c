@@ -1,11 +1,34 @@
 /* clnas tool — options every network command shares (--arch, --channels, --cells, --batch, --device, --data)
  * and opening the device with its program cache. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clnas/data.h"
 #include "cli.h"
 #include "context_internal.h"
+#include "device_profile.h"
+
+int cli_family_opt(int argc, char **argv, int *i)
+{
+    const char *v = NULL;
+    int r = cli_opt(argc, argv, i, "--family", &v);
+    if (r <= 0)
+        return r;
+    clnas_error err;
+    clnas_family family;
+    if (clnas_family_parse(v, "--family", &family, &err) != CLNAS_OK) {
+        fprintf(stderr, "clnas: %s\n", err.message);
+        return -1;
+    }
+    /* the library reads the forced family from CLNAS_FAMILY wherever it compiles for a device (searches open
+     * their own), so the flag is that variable for this process */
+    if (setenv("CLNAS_FAMILY", clnas_family_name(family), 1) != 0) {
+        fprintf(stderr, "clnas: --family: cannot set CLNAS_FAMILY\n");
+        return -1;
+    }
+    return 1;
+}
 
 void cli_common_init(cli_common *c)
 {
@@ -38,6 +61,12 @@ int cli_common_option(int argc, char **argv, int *i, cli_common *c)
     if ((r = cli_opt(argc, argv, i, "--device", &v)) != 0) {
         c->device = v;
         return r < 0 ? -1 : 1;
+    }
+    if ((r = cli_family_opt(argc, argv, i)) != 0)
+        return r;
+    if (strcmp(argv[*i], "--recompute") == 0) {
+        c->cfg.recompute = 1; /* less activation memory for more convolution work (clnas_net_config) */
+        return 1;
     }
     if ((r = cli_opt(argc, argv, i, "--data", &v)) != 0) {
         c->data_dir = v;

@@ -19,7 +19,7 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: clnas bench train --arch STR [--channels C] [--cells N] [--batch B] [--steps S]\n"
-               "                         [--warmup W] [--device D] [--json] [--profile]\n"
+               "                         [--warmup W] [--device D] [--family cpu|gpu] [--json] [--profile]\n"
                "       clnas bench device [options]   (clnas bench device --help)\n"
                "Times S training steps (default 20) after W warm-up steps (default 3) on random 1x28x28 inputs and\n"
                "prints training images/s (--json: one object with train_images_per_second). --profile finishes\n"

@@ -4,10 +4,13 @@
 #include <string.h>
 
 #include "cli.h"
+#include "clnas/device.h"
 #include "clnas/network.h"
 #include "clnas/space.h"
+#include "memplan_check.h"
 #include "plan.h"
 #include "plan_write.h"
+#include "profile_query.h"
 
 static const char compile_help[] =
     "usage: clnas compile --arch ARCH --out DIR [options]\n"
@@ -20,7 +23,7 @@ static const char compile_help[] =
     "  cell.dot          the cell (Graphviz: dot -Tsvg cell.dot > cell.svg); dashed grey edges generate nothing\n"
     "  graph.dot         the launches of one training step by phase and cell (dot -Tsvg; hover for buffers)\n"
     "  kernels.tsv       each .cl file, its kernels and the launches that run it\n"
-    "No OpenCL device is needed.\n"
+    "No OpenCL device is needed: without --device the kernels are those of a default device of the family.\n"
     "\n"
     "options:\n"
     "  --arch ARCH         the cell (required)\n"
@@ -33,7 +36,12 @@ static const char compile_help[] =
     "  --in-channels K     input channels (default 1)\n"
     "  --classes K         classes (default 10)\n"
     "  --fp64              float64 elements instead of float32\n"
-    "  --json              print one JSON object {ops, kernels, launches_per_step, programs, arena_bytes}\n"
+    "  --recompute         recompute the convolution outputs BatchNorm's backward reads instead of keeping\n"
+    "                      them (about 60% less activation memory for one more forward convolution per edge)\n"
+    "  --device D          lower for OpenCL device D (index or name substring, see 'clnas devices'): its\n"
+    "                      profile (limits, vector widths, sub-group size) and family; the device is only queried\n"
+    "  --family F          kernel family: cpu or gpu (default: CLNAS_FAMILY, else the device's type, else cpu)\n"
+    "  --json              print one JSON object {ops, kernels, launches_per_step, programs, arena_bytes, family}\n"
     "                      instead of the summary\n"
     "\n"
     "exit status: 0 written, 1 the network or the files failed, 2 bad usage.\n";
@@ -44,8 +52,28 @@ typedef struct int_option {
     long lo, hi;
 } int_option;
 
-static void print_summary(const clnas_plan_stats *s, const char *arch, const clnas_net_config *cfg,
-                          const char *dir)
+static void print_device(const clnas_device_profile *p)
+{
+    printf("  kernel family     %s, for %s (%s %s%s%s)\n", clnas_family_name(p->family),
+           strcmp(p->source, "device") == 0 ? "the device" : "a default device", p->type, p->name,
+           p->vendor[0] ? ", " : "", p->vendor);
+    printf("  device limits     %u compute units, work-group <= %zu, local memory %llu KiB, float vectors %u "
+           "(native %u), sub-group %u\n", p->compute_units, p->max_work_group_size, p->local_mem_bytes / 1024,
+           p->vector_width_preferred, p->vector_width_native, p->sub_group_size);
+}
+
+/* The activation arena beside the most that is live at one launch (no placement can go below it). */
+static void print_activations(const clnas_plan *plan)
+{
+    const double mib = 1024.0 * 1024.0, es = (double)clnas_plan_elem_size(plan);
+    size_t train = clnas_plan_live_peak(plan, plan->train, plan->ntrain);
+    size_t eval = clnas_plan_live_peak(plan, plan->eval, plan->neval);
+    printf("  activation arena  %.1f MiB (live at once at most: %.1f MiB training, %.1f MiB evaluation)\n",
+           (double)plan->arena_elems[CLNAS_ARENA_ACT] * es / mib, (double)train * es / mib, (double)eval * es / mib);
+}
+
+static void print_summary(const clnas_plan *plan, const clnas_plan_stats *s, const char *arch,
+                          const clnas_net_config *cfg, const char *dir)
 {
     printf("compiled %s\n", arch);
     printf("  network           C=%d N=%d, input %dx%dx%d, %d classes, batch %d, %s\n", cfg->channels, cfg->cells,
@@ -55,6 +83,8 @@ static void print_summary(const clnas_plan_stats *s, const char *arch, const cln
     printf("  launches per step %d\n", s->launches_per_step);
     printf("  programs          %d (OpenCL programs to build)\n", s->programs);
     printf("  arena bytes       %zu (%.1f MiB)\n", s->arena_bytes, (double)s->arena_bytes / (1024.0 * 1024.0));
+    print_activations(plan);
+    print_device(&plan->profile);
     printf("wrote %s/plan.json, cell.dot, graph.dot, kernels.tsv and %d .cl files\n", dir, s->programs);
 }
 
@@ -62,7 +92,7 @@ int cmd_compile(int argc, char **argv)
 {
     clnas_net_config cfg;
     clnas_net_config_default(&cfg);
-    const char *arch = NULL, *out = NULL;
+    const char *arch = NULL, *out = NULL, *device = NULL;
     int json = 0;
     const int_option ints[] = {
         {"--channels", &cfg.channels, 1, 4096}, {"--cells", &cfg.cells, 1, 64},
@@ -85,10 +115,25 @@ int cmd_compile(int argc, char **argv)
             cfg.fp64 = 1;
             continue;
         }
+        if (strcmp(argv[i], "--recompute") == 0) {
+            cfg.recompute = 1;
+            continue;
+        }
         if ((m = cli_opt(argc, argv, &i, "--arch", &value)) != 0) {
             if (m < 0)
                 return 2;
             arch = value;
+            continue;
+        }
+        if ((m = cli_family_opt(argc, argv, &i)) != 0) {
+            if (m < 0)
+                return 2;
+            continue;
+        }
+        if ((m = cli_opt(argc, argv, &i, "--device", &value)) != 0) {
+            if (m < 0)
+                return 2;
+            device = value;
             continue;
         }
         if ((m = cli_opt(argc, argv, &i, "--out", &value)) != 0) {
@@ -120,19 +165,25 @@ int cmd_compile(int argc, char **argv)
     }
     if (clnas_net_config_check(&cfg, &err) != CLNAS_OK)
         return cli_fail(&err);
+    clnas_device *dev = NULL;
+    if (device && clnas_device_open(device, &dev, &err) != CLNAS_OK)
+        return cli_fail(&err);
     clnas_plan *plan = NULL;
     clnas_plan_stats stats;
-    if (clnas_plan_compile(&cfg, &plan, &err) != CLNAS_OK || clnas_plan_write_dir(plan, out, &err) != CLNAS_OK
+    clnas_status st = clnas_plan_compile_on(dev, &cfg, &plan, &err);
+    clnas_device_free(dev);
+    if (st != CLNAS_OK || clnas_plan_write_dir(plan, out, &err) != CLNAS_OK
         || clnas_plan_stats_get(plan, &stats, &err) != CLNAS_OK) {
         clnas_plan_free(plan);
         return cli_fail(&err);
     }
-    clnas_plan_free(plan);
     if (json)
-        printf("{\"ops\": %d, \"kernels\": %d, \"launches_per_step\": %d, \"programs\": %d, \"arena_bytes\": %zu}\n",
-               stats.ops, stats.kernels, stats.launches_per_step, stats.programs, stats.arena_bytes);
+        printf("{\"ops\": %d, \"kernels\": %d, \"launches_per_step\": %d, \"programs\": %d, \"arena_bytes\": %zu, "
+               "\"family\": \"%s\"}\n", stats.ops, stats.kernels, stats.launches_per_step, stats.programs,
+               stats.arena_bytes, clnas_family_name(plan->profile.family));
     else
-        print_summary(&stats, arch, &cfg, out);
+        print_summary(plan, &stats, arch, &cfg, out);
+    clnas_plan_free(plan);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "clnas: writing to standard output failed: %s\n", strerror(errno));
         return 1;

@@ -17,7 +17,8 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: clnas eval --weights FILE.safetensors [--arch STR] [--channels C] [--cells N] [--batch B]\n"
-               "                  [--mean M] [--std S] [--ignore-metadata] [--data DIR] [--device D] [--result FILE]\n"
+               "                  [--mean M] [--std S] [--ignore-metadata] [--data DIR] [--device D] [--family cpu|gpu]\n"
+               "                  [--result FILE]\n"
                "Test accuracy of the weights (running BatchNorm statistics) over every test image.\n"
                "The network (arch, C, N, classes) and the input normalisation come from the file's metadata (written\n"
                "by clnas train --save); options given override them: --arch, --channels or --cells that differ are\n"

@@ -12,7 +12,8 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: clnas search [--config FILE] [--out DIR] [--resume DIR] [--device D] [--set key=value ...]\n"
+            "usage: clnas search [--config FILE] [--out DIR] [--resume DIR] [--device D] [--family F]\n"
+            "                    [--set key=value ...]\n"
             "Searches NAS-Bench-201 cells. With no arguments it runs the built-in configs/default.json (regularized\n"
             "evolution on Fashion-MNIST with a proxy training budget). Output goes to runs/<name>-<timestamp>/ (or\n"
             "--out DIR): config.json (resolved), journal.jsonl (one line per trial, fsync'ed), best.json, progress.svg,\n"
@@ -24,7 +25,8 @@ static void usage(FILE *f)
             "  --out DIR           run directory (must not hold a journal yet)\n"
             "  --resume DIR        continue the search in DIR with its own config.json\n"
             "  --device D          OpenCL device index or name substring (overrides the config's); under MPI a\n"
-            "                      comma-separated list (0,2,3) that the workers of a node share out\n");
+            "                      comma-separated list (0,2,3) that the workers of a node share out\n"
+            "  --family F          kernel family: cpu or gpu (default: CLNAS_FAMILY, else the device's type)\n");
 }
 
 static void warn(const char *message, void *user)
@@ -113,7 +115,8 @@ static int parse(int argc, char **argv, const char **config, const char **out, c
         } else if ((r = cli_opt(argc, argv, &i, "--config", config)) != 0 ||
                    (r = cli_opt(argc, argv, &i, "--out", out)) != 0 ||
                    (r = cli_opt(argc, argv, &i, "--resume", resume)) != 0 ||
-                   (r = cli_opt(argc, argv, &i, "--device", device)) != 0) {
+                   (r = cli_opt(argc, argv, &i, "--device", device)) != 0 ||
+                   (r = cli_family_opt(argc, argv, &i)) != 0) {
             if (r < 0)
                 return 2;
         } else if ((r = cli_opt(argc, argv, &i, "--set", &v)) != 0) {

@@ -40,6 +40,8 @@ static void usage(FILE *f)
             "                      own files get its published 0.2860 and 0.3530)\n"
             "  --device D          OpenCL device index or name substring (default: CLNAS_DEVICE, else the first GPU,\n"
             "                      else the first device; see 'clnas devices')\n"
+            "  --family F          kernel family: cpu or gpu (default: CLNAS_FAMILY, else the device's type)\n"
+            "  --recompute         recompute convolution outputs in the backward pass: ~60%% less activation memory\n"
             "  --init FILE         start from weights (safetensors with the PyTorch module's names); a file saved by\n"
             "                      clnas names its network: --arch, --channels, --cells may be left out\n"
             "  --ignore-metadata   load --init weights whose metadata names another network (they must still fit)\n"

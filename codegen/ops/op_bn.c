@@ -3,12 +3,14 @@
 
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 
 #include "op.h"
 
 /* Upper bound of the per-channel work-group, one work-item a row; a power of two. On PoCL 16 beat 64 and 256 (whose
  * work-items run one after the other with a barrier tree of more steps) at the NB201 shapes. */
 #define BN_LOCAL 16
+#define BN_GPU_LOCAL 256
 
 
 clnas_status clnas_op_bn_check(const clnas_bn_params *p, int training, clnas_error *err)
@@ -56,8 +58,11 @@ static clnas_status bn_desc(const clnas_bn_params *p, int training, const char *
         return st;
     if (!d)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "batchnorm %s: descriptor must not be NULL", entry);
-    clnas_kernel_desc_init(d, "batchnorm", entry);
-    int local = channel_local(p->n);
+    const int gpu = p->profile && p->profile->family == CLNAS_FAMILY_GPU;
+    clnas_kernel_desc_init(d, gpu ? "batchnorm_gpu" : "batchnorm", entry);
+    /* the GPU family: as many work-items per channel as the device allows up to BN_GPU_LOCAL, walking the
+     * channel's elements one apart (coalesced); the CPU family: a few, each walking whole rows in vectors */
+    int local = gpu ? (int)clnas_device_profile_local(p->profile, BN_GPU_LOCAL) : channel_local(p->n);
     int bad = 0;
     bad |= clnas_kernel_desc_define_int(d, "BATCH", p->n) != CLNAS_OK;
     bad |= clnas_kernel_desc_define_int(d, "CHANNELS", p->c) != CLNAS_OK;
@@ -71,6 +76,7 @@ static clnas_status bn_desc(const clnas_bn_params *p, int training, const char *
     if (bad)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "batchnorm %s: descriptor table full", entry);
     clnas_kernel_desc_geometry_1d(d, (size_t)p->c * (size_t)local, (size_t)local);
+    clnas_kernel_desc_local_mem(d, (size_t)local, 0); /* scratch[LOCAL] of the tree sum */
     return CLNAS_OK;
 }
 
@@ -233,6 +239,7 @@ static clnas_bn_params node_params(const clnas_lowering *l, int t, int accum)
     p.eps = l->cfg->bn_eps;
     p.momentum = l->cfg->bn_momentum;
     p.accum = accum;
+    p.profile = l->profile;
     return p;
 }
 
@@ -291,6 +298,31 @@ static clnas_status lower_const_bwd(clnas_lowering *l, const clnas_graph_node *n
     return clnas_lower_bind(l, "dbeta", n->out[1]);
 }
 
+/* With g->recompute, BatchNorm's input when a forward convolution produced it: that convolution again, run just
+ * before the BatchNorm's backward into a short-lived tensor, so the forward's output dies after the BatchNorm's
+ * forward instead of living until the backward (the inputs it reads are kept anyway: the weight gradient reads
+ * them). The same kernel on the same inputs: the same values. Else x itself. */
+static int recomputed_input(clnas_backward_ctx *c, int x)
+{
+    const clnas_graph *g = clnas_backward_graph(c);
+    int producer = -1;
+    for (int i = 0; g->recompute && i < g->nnodes && producer < 0; i++)
+        if (!g->nodes[i].dead && g->nodes[i].kind == CLNAS_NODE_CONV && g->nodes[i].phase == CLNAS_PHASE_FORWARD &&
+            g->nodes[i].nout == 1 && g->nodes[i].out[0] == x)
+            producer = i;
+    if (producer < 0)
+        return x;
+    const clnas_graph_node conv = g->nodes[producer]; /* copy: adding tensors and nodes may move the tables */
+    char name[CLNAS_NAME_MAX];
+    snprintf(name, sizeof name, "%.80s:again", g->tensors[x].name);
+    int shape[4] = {g->tensors[x].shape[0], g->tensors[x].shape[1], g->tensors[x].shape[2], g->tensors[x].shape[3]};
+    int again = clnas_backward_tensor(c, name, g->tensors[x].ndim, shape);
+    if (again < 0)
+        return x;
+    clnas_backward_emit(c, CLNAS_NODE_CONV, conv.in, conv.nin, &again, 1, &conv, ":recompute");
+    return again;
+}
+
 static void backward(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
 {
     int x = fwd->in[0], gamma = fwd->in[1], beta = fwd->in[2];
@@ -301,7 +333,7 @@ static void backward(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
     int out[3] = {want_x ? clnas_backward_grad(c, x) : -1,
                   fixed ? clnas_backward_grad(c, gamma) : clnas_backward_param_grad(c, gamma),
                   fixed ? clnas_backward_grad(c, beta) : clnas_backward_param_grad(c, beta)};
-    int in[5] = {dy, x, gamma, fwd->out[1], fwd->out[2]};
+    int in[5] = {dy, recomputed_input(c, x), gamma, fwd->out[1], fwd->out[2]};
     if (want_x) {
         clnas_backward_emit(c, CLNAS_NODE_BN_BWD, in, 5, out, 3, fwd, ":backward");
         clnas_backward_contribute(c, x, out[0]);

@@ -2,6 +2,7 @@
 #ifndef CLNAS_OP_BN_H
 #define CLNAS_OP_BN_H
 
+#include "device_profile.h"
 #include "kernel_desc.h"
 
 /* Layout NCHW with hw = h * w; every per-channel reduction runs over M = n * hw elements. */
@@ -10,6 +11,8 @@ typedef struct clnas_bn_params {
     double eps;      /* PyTorch default 1e-5 */
     double momentum; /* PyTorch default 0.1 */
     int accum;       /* 1: y (forward) and dx (backward) accumulate into what is there */
+    const clnas_device_profile *profile; /* NULL or the CPU family: kernels/batchnorm.cl; the GPU family:
+                                          * kernels/batchnorm_gpu.cl (coalesced, work-groups up to 256) */
 } clnas_bn_params;
 
 /* Checks the parameters; training forms also need M > 1 (PyTorch refuses one value per channel). */

@@ -112,10 +112,7 @@ static int channel_block(int c, int taps, int max_sums)
     return 1;
 }
 
-typedef struct conv_define {
-    const char *name;
-    long value;
-} conv_define;
+typedef clnas_conv_define conv_define;
 
 /* Starts the descriptor of template `name`: the shape #defines every conv template reads, the kernel's own
  * #defines and its tensor slots. Fails only when the descriptor's tables are full. */
@@ -138,6 +135,18 @@ static clnas_status conv_desc(clnas_kernel_desc *d, const char *template_name, c
     if (bad)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: kernel descriptor table is full", name);
     return CLNAS_OK;
+}
+
+clnas_status clnas_conv_check(const clnas_conv_params *p, const char *pass, clnas_error *err)
+{
+    return conv_check(p, pass, err);
+}
+
+clnas_status clnas_conv_desc_start(clnas_kernel_desc *d, const char *template_name, const char *entry,
+                                   const clnas_conv_params *p, int accum, const clnas_conv_define *own, int nown,
+                                   const char *const *slots, int nslots, clnas_error *err)
+{
+    return conv_desc(d, template_name, entry, p, accum, own, nown, slots, nslots, err);
 }
 
 /* ---- channel-vectorised kernels (conv2d_cvec.cl) ---- */
@@ -212,6 +221,7 @@ static clnas_status cvec_desc(const clnas_conv_params *p, clnas_kernel_desc *d, 
     /* One group of `local` work-items per (channel block, run of (image, row block)). */
     const size_t groups = (items + (size_t)local - 1) / (size_t)local;
     clnas_kernel_desc_geometry_1d(d, (size_t)(oc / ocv) * groups * (size_t)local, (size_t)local);
+    clnas_kernel_desc_local_mem2(d, (size_t)chunk_f32 * taps * ocv, (size_t)chunk_f64 * taps * ocv);
     return st;
 }
 
@@ -289,6 +299,7 @@ static clnas_status bwd_filter_flat_desc(const clnas_conv_params *p, clnas_kerne
     clnas_status st = conv_desc(d, "conv2d_bwd_filter_flat", "conv2d_bwd_filter", p, 0, own, 6, slots, 3, err);
     clnas_kernel_desc_geometry_1d(d, (size_t)(p->co / co_group) * (size_t)(p->ci / ci_block) * (size_t)local,
                                   (size_t)local);
+    clnas_kernel_desc_local_mem(d, (size_t)co_group * ci_block * taps * local, 0); /* part[SUMS][LOCAL] */
     return st;
 }
 
@@ -312,6 +323,7 @@ clnas_status clnas_op_conv_bwd_filter_desc(const clnas_conv_params *p, clnas_ker
     /* One work-group per (CO_GROUP output channels, CI_BLOCK input channels). */
     clnas_kernel_desc_geometry_1d(d, (size_t)(p->co / co_group) * (size_t)(p->ci / ci_block) * (size_t)local,
                                   (size_t)local);
+    clnas_kernel_desc_local_mem(d, (size_t)co_group * ci_block * taps * local, 0); /* part[SUMS][LOCAL] */
     return st;
 }
 
@@ -436,7 +448,7 @@ static clnas_conv_params bwd_filter_params(const clnas_lowering *l, const clnas_
 static clnas_status lower_fwd(clnas_lowering *l, const clnas_graph_node *n)
 {
     clnas_conv_params p = fwd_params(l, n);
-    CLNAS_TRY(clnas_op_conv_fwd_desc(&p, &l->desc, l->err));
+    CLNAS_TRY(clnas_op_conv_fwd_desc_for(&p, l->profile, &l->desc, l->err));
     CLNAS_TRY(clnas_lower_bind(l, "x", n->in[0]));
     CLNAS_TRY(clnas_lower_bind(l, "w", n->in[1]));
     return clnas_lower_bind(l, "y", n->out[0]);
@@ -445,7 +457,7 @@ static clnas_status lower_fwd(clnas_lowering *l, const clnas_graph_node *n)
 static clnas_status lower_bwd_data(clnas_lowering *l, const clnas_graph_node *n)
 {
     clnas_conv_params p = bwd_data_params(l, n);
-    CLNAS_TRY(clnas_op_conv_bwd_data_desc(&p, &l->desc, l->err));
+    CLNAS_TRY(clnas_op_conv_bwd_data_desc_for(&p, l->profile, &l->desc, l->err));
     CLNAS_TRY(clnas_lower_bind(l, "dy", n->in[0]));
     CLNAS_TRY(clnas_lower_bind(l, "w", n->in[1]));
     if (n->relu_in)
@@ -456,7 +468,7 @@ static clnas_status lower_bwd_data(clnas_lowering *l, const clnas_graph_node *n)
 static clnas_status lower_bwd_filter(clnas_lowering *l, const clnas_graph_node *n)
 {
     clnas_conv_params p = bwd_filter_params(l, n);
-    CLNAS_TRY(clnas_op_conv_bwd_filter_desc(&p, &l->desc, l->err));
+    CLNAS_TRY(clnas_op_conv_bwd_filter_desc_for(&p, l->profile, &l->desc, l->err));
     CLNAS_TRY(clnas_lower_bind(l, "dy", n->in[0]));
     CLNAS_TRY(clnas_lower_bind(l, "x", n->in[1]));
     return clnas_lower_bind(l, "dw", n->out[0]);

@@ -3,6 +3,7 @@
 #define CLNAS_OP_CONV_H
 
 #include "clnas/status.h"
+#include "device_profile.h"
 #include "gemm_desc.h"
 #include "kernel_desc.h"
 
@@ -28,6 +29,28 @@ clnas_status clnas_op_conv_bwd_data_desc(const clnas_conv_params *p, clnas_kerne
 /* dw[co][ci][kh][kw] = sum_{n,ho,wo} dy[n][co][ho][wo] * f(x[n][ci][ho*s-p+kh][wo*s-p+kw]); always overwrites
  * (p->accum is ignored). Slots: dy, x, dw. */
 clnas_status clnas_op_conv_bwd_filter_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err);
+
+/* The same three passes lowered for a device profile: the GPU family's kernels (codegen/ops/op_conv_gpu.c:
+ * work-group tiled, within the profile's work-group and local-memory limits) when profile->family is gpu, the
+ * kernels above otherwise (NULL profile: the CPU family). Same slots and semantics. */
+clnas_status clnas_op_conv_fwd_desc_for(const clnas_conv_params *p, const clnas_device_profile *profile,
+                                        clnas_kernel_desc *d, clnas_error *err);
+clnas_status clnas_op_conv_bwd_data_desc_for(const clnas_conv_params *p, const clnas_device_profile *profile,
+                                             clnas_kernel_desc *d, clnas_error *err);
+clnas_status clnas_op_conv_bwd_filter_desc_for(const clnas_conv_params *p, const clnas_device_profile *profile,
+                                               clnas_kernel_desc *d, clnas_error *err);
+
+/* What the convolution kernels of every family share: the parameter check (pass names the pass in messages) and
+ * the start of a descriptor with the shape #defines (N CI CO H W HO WO KSIZE STRIDE PAD RELU_IN ACCUM), the
+ * kernel's own #defines and its tensor slots. */
+typedef struct clnas_conv_define {
+    const char *name;
+    long value;
+} clnas_conv_define;
+clnas_status clnas_conv_check(const clnas_conv_params *p, const char *pass, clnas_error *err);
+clnas_status clnas_conv_desc_start(clnas_kernel_desc *d, const char *template_name, const char *entry,
+                                   const clnas_conv_params *p, int accum, const clnas_conv_define *own, int nown,
+                                   const char *const *slots, int nslots, clnas_error *err);
 
 /* Plain C references in double, honouring relu_in and accum exactly as the kernels do. */
 void clnas_ref_conv_fwd(const clnas_conv_params *p, const double *x, const double *w, double *y);

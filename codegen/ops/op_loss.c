@@ -34,6 +34,7 @@ clnas_status clnas_op_softmax_xent_desc(const clnas_loss_params *p, clnas_kernel
     if (bad)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "softmax_xent: descriptor table full");
     clnas_kernel_desc_geometry_1d(d, (size_t)local, (size_t)local);
+    clnas_kernel_desc_local_mem(d, (size_t)local, 0);
     return CLNAS_OK;
 }
 

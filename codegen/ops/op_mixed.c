@@ -102,6 +102,7 @@ clnas_status clnas_op_mixed_bwd_desc(const clnas_mixed_params *p, clnas_kernel_d
     if (bad)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "mixed bwd: descriptor table full");
     clnas_kernel_desc_geometry_1d(d, (size_t)(groups * MIXED_LOCAL), MIXED_LOCAL);
+    clnas_kernel_desc_local_mem(d, MIXED_LOCAL, 0);
     return CLNAS_OK;
 }
 
@@ -121,6 +122,7 @@ clnas_status clnas_op_mixed_wgrad_desc(const clnas_mixed_params *p, clnas_kernel
     if (bad)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "mixed wgrad: descriptor table full");
     clnas_kernel_desc_geometry_1d(d, (size_t)(p->k * MIXED_LOCAL), MIXED_LOCAL);
+    clnas_kernel_desc_local_mem(d, MIXED_LOCAL, 0);
     return CLNAS_OK;
 }
 

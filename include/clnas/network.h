@@ -19,6 +19,9 @@ typedef struct clnas_net_config {
     int batch;
     int fp64;           /* element type: 0 float32 (training), 1 float64 (gradient checks) */
     int want_input_grad; /* also compute the gradient w.r.t. the input batch */
+    int recompute;      /* 1: the backward pass recomputes each convolution's output that BatchNorm's backward reads
+                         * instead of keeping it from the forward pass: the activation arena shrinks by about 60%
+                         * (C=16 N=5 batch 256: 930 to 366 MiB) for one more forward convolution per conv edge */
     double bn_eps, bn_momentum;
     double sgd_momentum, weight_decay;
     int nesterov;

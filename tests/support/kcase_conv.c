@@ -125,12 +125,29 @@ static conv_counts conv_count(const clnas_conv_params *p)
                          (size_t)p->n * p->co * ho * wo};
 }
 
-static int conv_fwd_case(kh_ctx *k, int fp64, int shape)
+/* The device profiles the kernels are lowered for: NULL (the CPU family), a default GPU (work-groups of 128, 32 KiB
+ * of local memory) and a small GPU (work-groups of 32, 2 KiB: thinner tiles, a shallower staged step). */
+typedef enum conv_family { CONV_CPU, CONV_GPU, CONV_GPU_SMALL } conv_family;
+
+static const clnas_device_profile *conv_profile(conv_family f, clnas_device_profile *p)
+{
+    if (f == CONV_CPU)
+        return NULL;
+    clnas_device_profile_default_gpu(p);
+    if (f == CONV_GPU_SMALL) {
+        p->max_work_group_size = 32;
+        p->local_mem_bytes = 2048;
+    }
+    return p;
+}
+
+static int conv_fwd_run(kh_ctx *k, int fp64, int shape, conv_family f)
 {
     const clnas_conv_params *p = &conv_shapes[shape];
     clnas_kernel_desc d;
     clnas_error err;
-    if (clnas_op_conv_fwd_desc(p, &d, &err) != CLNAS_OK)
+    clnas_device_profile prof;
+    if (clnas_op_conv_fwd_desc_for(p, conv_profile(f, &prof), &d, &err) != CLNAS_OK)
         return kc_desc_failed("conv fwd desc", &err);
     conv_counts c = conv_count(p);
     kc_tensor t[] = {kc_input("x", c.x, 101 + shape), kc_input("w", c.w, 201 + shape),
@@ -139,12 +156,13 @@ static int conv_fwd_case(kh_ctx *k, int fp64, int shape)
     return kc_run(k, &d, fp64, t, 3);
 }
 
-static int conv_bwd_data_case(kh_ctx *k, int fp64, int shape)
+static int conv_bwd_data_run(kh_ctx *k, int fp64, int shape, conv_family f)
 {
     const clnas_conv_params *p = &conv_shapes[shape];
     clnas_kernel_desc d;
     clnas_error err;
-    if (clnas_op_conv_bwd_data_desc(p, &d, &err) != CLNAS_OK)
+    clnas_device_profile prof;
+    if (clnas_op_conv_bwd_data_desc_for(p, conv_profile(f, &prof), &d, &err) != CLNAS_OK)
         return kc_desc_failed("conv bwd_data desc", &err);
     conv_counts c = conv_count(p);
     kc_tensor t[] = {kc_input("dy", c.y, 401 + shape), kc_input("w", c.w, 501 + shape),
@@ -155,12 +173,13 @@ static int conv_bwd_data_case(kh_ctx *k, int fp64, int shape)
     return kc_run(k, &d, fp64, t, p->relu_in ? 4 : 3);
 }
 
-static int conv_bwd_filter_case(kh_ctx *k, int fp64, int shape)
+static int conv_bwd_filter_run(kh_ctx *k, int fp64, int shape, conv_family f)
 {
     const clnas_conv_params *p = &conv_shapes[shape];
     clnas_kernel_desc d;
     clnas_error err;
-    if (clnas_op_conv_bwd_filter_desc(p, &d, &err) != CLNAS_OK)
+    clnas_device_profile prof;
+    if (clnas_op_conv_bwd_filter_desc_for(p, conv_profile(f, &prof), &d, &err) != CLNAS_OK)
         return kc_desc_failed("conv bwd_filter desc", &err);
     conv_counts c = conv_count(p);
     /* Always overwrites, whatever p->accum says: the poison must be gone. */
@@ -169,6 +188,21 @@ static int conv_bwd_filter_case(kh_ctx *k, int fp64, int shape)
     clnas_ref_conv_bwd_filter(p, t[0].host, t[1].host, t[2].ref);
     return kc_run(k, &d, fp64, t, 3);
 }
+
+#define CONV_CASE(name, run, family)                                                                                \
+    static int name(kh_ctx *k, int fp64, int shape)                                                                 \
+    {                                                                                                               \
+        return run(k, fp64, shape, family);                                                                         \
+    }
+CONV_CASE(conv_fwd_case, conv_fwd_run, CONV_CPU)
+CONV_CASE(conv_bwd_data_case, conv_bwd_data_run, CONV_CPU)
+CONV_CASE(conv_bwd_filter_case, conv_bwd_filter_run, CONV_CPU)
+CONV_CASE(conv_fwd_gpu_case, conv_fwd_run, CONV_GPU)
+CONV_CASE(conv_bwd_data_gpu_case, conv_bwd_data_run, CONV_GPU)
+CONV_CASE(conv_bwd_filter_gpu_case, conv_bwd_filter_run, CONV_GPU)
+CONV_CASE(conv_fwd_gpu_small_case, conv_fwd_run, CONV_GPU_SMALL)
+CONV_CASE(conv_bwd_filter_gpu_small_case, conv_bwd_filter_run, CONV_GPU_SMALL)
+CONV_CASE(conv_bwd_data_gpu_small_case, conv_bwd_data_run, CONV_GPU_SMALL)
 
 /* ---- linear ---- */
 
@@ -218,6 +252,12 @@ const kh_case kh_cases_conv[] = {
     {"conv2d_fwd", conv_fwd_case, CONV_SHAPES, 2},
     {"conv2d_bwd_data", conv_bwd_data_case, CONV_SHAPES, 2},
     {"conv2d_bwd_filter", conv_bwd_filter_case, CONV_SHAPES, 2},
+    {"conv2d_fwd_gpu", conv_fwd_gpu_case, CONV_SHAPES, 2},
+    {"conv2d_bwd_data_gpu", conv_bwd_data_gpu_case, CONV_SHAPES, 2},
+    {"conv2d_bwd_filter_gpu", conv_bwd_filter_gpu_case, CONV_SHAPES, 2},
+    {"conv2d_fwd_gpu_small", conv_fwd_gpu_small_case, CONV_SHAPES, 2},
+    {"conv2d_bwd_filter_gpu_small", conv_bwd_filter_gpu_small_case, CONV_SHAPES, 2},
+    {"conv2d_bwd_data_gpu_small", conv_bwd_data_gpu_small_case, CONV_SHAPES, 2},
     {"linear_fwd", linear_fwd_case, LINEAR_SHAPES, 1},
     {"linear_bwd_data", linear_bwd_data_case, LINEAR_SHAPES, 1},
     {"linear_bwd_weight", linear_bwd_weight_case, LINEAR_SHAPES, 1},

@@ -28,9 +28,17 @@ static const struct { int n, c, hw, accum; } bn_eval_shapes[] = {
     {1, 2, 1, 0}, {2, 3, 35, 1}, {4, 16, 196, 0},
 };
 
-static clnas_bn_params bn_params(int training, int shape)
+/* The GPU family's kernels for a default GPU (work-groups of 256), or the CPU family's. */
+static const clnas_device_profile *bn_profile(int gpu)
 {
-    clnas_bn_params p = {0, 0, 0, 1e-5, 0.1, 0};
+    static const clnas_device_profile gpu_profile = {.family = CLNAS_FAMILY_GPU, .max_work_group_size = 256,
+                                                     .local_mem_bytes = 32768};
+    return gpu ? &gpu_profile : NULL;
+}
+
+static clnas_bn_params bn_params(int training, int shape, int gpu)
+{
+    clnas_bn_params p = {0, 0, 0, 1e-5, 0.1, 0, bn_profile(gpu)};
     if (training) {
         p.n = bn_train_shapes[shape].n, p.c = bn_train_shapes[shape].c, p.hw = bn_train_shapes[shape].hw;
         p.accum = bn_train_shapes[shape].accum;
@@ -41,9 +49,9 @@ static clnas_bn_params bn_params(int training, int shape)
     return p;
 }
 
-static int case_bn_fwd_train(kh_ctx *k, int fp64, int shape)
+static int run_bn_fwd_train(kh_ctx *k, int fp64, int shape, int gpu)
 {
-    clnas_bn_params p = bn_params(1, shape);
+    clnas_bn_params p = bn_params(1, shape, gpu);
     size_t total = (size_t)p.n * p.c * p.hw, c = (size_t)p.c;
     kb_case b;
     kb_begin(&b, k, fp64);
@@ -73,9 +81,9 @@ static int case_bn_fwd_train(kh_ctx *k, int fp64, int shape)
     return ok;
 }
 
-static int case_bn_fwd_eval(kh_ctx *k, int fp64, int shape)
+static int run_bn_fwd_eval(kh_ctx *k, int fp64, int shape, int gpu)
 {
-    clnas_bn_params p = bn_params(0, shape);
+    clnas_bn_params p = bn_params(0, shape, gpu);
     size_t total = (size_t)p.n * p.c * p.hw, c = (size_t)p.c;
     kb_case b;
     kb_begin(&b, k, fp64);
@@ -98,9 +106,9 @@ static int case_bn_fwd_eval(kh_ctx *k, int fp64, int shape)
     return ok;
 }
 
-static int case_bn_bwd(kh_ctx *k, int fp64, int shape)
+static int run_bn_bwd(kh_ctx *k, int fp64, int shape, int gpu)
 {
-    clnas_bn_params p = bn_params(1, shape);
+    clnas_bn_params p = bn_params(1, shape, gpu);
     size_t total = (size_t)p.n * p.c * p.hw, c = (size_t)p.c;
     kb_case b;
     kb_begin(&b, k, fp64);
@@ -126,9 +134,9 @@ static int case_bn_bwd(kh_ctx *k, int fp64, int shape)
     return kb_finish(&b, clnas_op_bn_bwd_desc(&p, &b.d, &b.err), args, checks, 3);
 }
 
-static int case_bn_const_fwd_train(kh_ctx *k, int fp64, int shape)
+static int run_bn_const_fwd_train(kh_ctx *k, int fp64, int shape, int gpu)
 {
-    clnas_bn_params p = bn_params(1, shape);
+    clnas_bn_params p = bn_params(1, shape, gpu);
     size_t total = (size_t)p.n * p.c * p.hw, c = (size_t)p.c;
     kb_case b;
     kb_begin(&b, k, fp64);
@@ -163,9 +171,9 @@ static int case_bn_const_fwd_train(kh_ctx *k, int fp64, int shape)
     return ok;
 }
 
-static int case_bn_const_fwd_eval(kh_ctx *k, int fp64, int shape)
+static int run_bn_const_fwd_eval(kh_ctx *k, int fp64, int shape, int gpu)
 {
-    clnas_bn_params p = bn_params(0, shape);
+    clnas_bn_params p = bn_params(0, shape, gpu);
     size_t total = (size_t)p.n * p.c * p.hw, c = (size_t)p.c;
     kb_case b;
     kb_begin(&b, k, fp64);
@@ -190,9 +198,9 @@ static int case_bn_const_fwd_eval(kh_ctx *k, int fp64, int shape)
     return ok;
 }
 
-static int case_bn_const_bwd(kh_ctx *k, int fp64, int shape)
+static int run_bn_const_bwd(kh_ctx *k, int fp64, int shape, int gpu)
 {
-    clnas_bn_params p = bn_params(1, shape);
+    clnas_bn_params p = bn_params(1, shape, gpu);
     size_t total = (size_t)p.n * p.c * p.hw, c = (size_t)p.c;
     kb_case b;
     kb_begin(&b, k, fp64);
@@ -418,6 +426,66 @@ static int case_sgd(kh_ctx *k, int fp64, int shape)
     return ok;
 }
 
+static int case_bn_fwd_train(kh_ctx *k, int fp64, int shape)
+{
+    return run_bn_fwd_train(k, fp64, shape, 0);
+}
+
+static int case_bn_fwd_train_gpu(kh_ctx *k, int fp64, int shape)
+{
+    return run_bn_fwd_train(k, fp64, shape, 1);
+}
+
+static int case_bn_fwd_eval(kh_ctx *k, int fp64, int shape)
+{
+    return run_bn_fwd_eval(k, fp64, shape, 0);
+}
+
+static int case_bn_fwd_eval_gpu(kh_ctx *k, int fp64, int shape)
+{
+    return run_bn_fwd_eval(k, fp64, shape, 1);
+}
+
+static int case_bn_bwd(kh_ctx *k, int fp64, int shape)
+{
+    return run_bn_bwd(k, fp64, shape, 0);
+}
+
+static int case_bn_bwd_gpu(kh_ctx *k, int fp64, int shape)
+{
+    return run_bn_bwd(k, fp64, shape, 1);
+}
+
+static int case_bn_const_fwd_train(kh_ctx *k, int fp64, int shape)
+{
+    return run_bn_const_fwd_train(k, fp64, shape, 0);
+}
+
+static int case_bn_const_fwd_train_gpu(kh_ctx *k, int fp64, int shape)
+{
+    return run_bn_const_fwd_train(k, fp64, shape, 1);
+}
+
+static int case_bn_const_fwd_eval(kh_ctx *k, int fp64, int shape)
+{
+    return run_bn_const_fwd_eval(k, fp64, shape, 0);
+}
+
+static int case_bn_const_fwd_eval_gpu(kh_ctx *k, int fp64, int shape)
+{
+    return run_bn_const_fwd_eval(k, fp64, shape, 1);
+}
+
+static int case_bn_const_bwd(kh_ctx *k, int fp64, int shape)
+{
+    return run_bn_const_bwd(k, fp64, shape, 0);
+}
+
+static int case_bn_const_bwd_gpu(kh_ctx *k, int fp64, int shape)
+{
+    return run_bn_const_bwd(k, fp64, shape, 1);
+}
+
 const kh_case kh_cases_misc[] = {
     {"bn_fwd_train", case_bn_fwd_train, SHAPES(bn_train_shapes), 1},
     {"bn_fwd_eval", case_bn_fwd_eval, SHAPES(bn_eval_shapes), 1},
@@ -425,6 +493,12 @@ const kh_case kh_cases_misc[] = {
     {"bn_const_fwd_train", case_bn_const_fwd_train, SHAPES(bn_train_shapes), 1},
     {"bn_const_fwd_eval", case_bn_const_fwd_eval, SHAPES(bn_eval_shapes), 1},
     {"bn_const_bwd", case_bn_const_bwd, SHAPES(bn_train_shapes), 1},
+    {"bn_fwd_train_gpu", case_bn_fwd_train_gpu, SHAPES(bn_train_shapes), 1},
+    {"bn_fwd_eval_gpu", case_bn_fwd_eval_gpu, SHAPES(bn_eval_shapes), 1},
+    {"bn_bwd_gpu", case_bn_bwd_gpu, SHAPES(bn_train_shapes), 1},
+    {"bn_const_fwd_train_gpu", case_bn_const_fwd_train_gpu, SHAPES(bn_train_shapes), 1},
+    {"bn_const_fwd_eval_gpu", case_bn_const_fwd_eval_gpu, SHAPES(bn_eval_shapes), 1},
+    {"bn_const_bwd_gpu", case_bn_const_bwd_gpu, SHAPES(bn_train_shapes), 1},
     {"avgpool3_fwd", case_avgpool3_fwd, SHAPES(pool3_shapes), 1},
     {"avgpool3_bwd", case_avgpool3_bwd, SHAPES(pool3_shapes), 1},
     {"avgpool2_fwd", case_avgpool2_fwd, SHAPES(pool2_shapes), 1},

@@ -1,0 +1,123 @@
+/* clnas — the GPU family of the convolution: implicit-GEMM kernels tiled over a work-group (kernels/
+ * conv2d_gemm_gpu.cl), sized within the device profile's work-group and local-memory limits; and the choice
+ * between the families. */
+#include "op_conv.h"
+
+/* Work-items of a tile: 128 where the device allows (a few warps or wavefronts: enough to hide the loads' latency
+ * with a tile small enough that NB201's 16-channel convolutions still make many work-groups). */
+#define GPU_LOCAL 128
+
+/* Depth of one staged step of the reduction. */
+#define GPU_TK 16
+
+/* Work-items along a tile's rows (channels): the rest go along its columns (pixels), where loads coalesce. */
+#define GPU_TY 8
+
+typedef struct gemm_tiling {
+    int tm, tn, tk, rm, rn, local;
+} gemm_tiling;
+
+/* A tile of rows x columns of the output: rows are channels (gm of them), each work-item keeps rm x rn outputs. */
+static gemm_tiling gemm_tile(int gm, const clnas_device_profile *profile, int fp64_bytes)
+{
+    gemm_tiling t;
+    t.local = (int)clnas_device_profile_local(profile, GPU_LOCAL);
+    const int ty = t.local < GPU_TY ? t.local : GPU_TY, tx = t.local / ty;
+    t.rm = gm <= ty ? 1 : gm <= 2 * ty ? 2 : 4;
+    t.rn = 4;
+    t.tm = ty * t.rm;
+    t.tn = tx * t.rn;
+    t.tk = GPU_TK;
+    /* both staged slices within the device's local memory (halve the depth until they fit) */
+    while (t.tk > 1 && profile->local_mem_bytes &&
+           (unsigned long long)t.tk * (unsigned long long)(t.tm + t.tn) * (unsigned)fp64_bytes > profile->local_mem_bytes)
+        t.tk /= 2;
+    return t;
+}
+
+static clnas_status gemm_desc(const clnas_conv_params *p, const clnas_device_profile *profile, int bwd_data,
+                              clnas_kernel_desc *d, clnas_error *err)
+{
+    const int ho = clnas_conv_out_dim(p->h, p->ksize, p->stride, p->pad);
+    const int wo = clnas_conv_out_dim(p->w, p->ksize, p->stride, p->pad);
+    const int gm = bwd_data ? p->ci : p->co;
+    const long gp = bwd_data ? (long)p->n * p->h * p->w : (long)p->n * ho * wo;
+    const gemm_tiling t = gemm_tile(gm, profile, (int)sizeof(double));
+    const clnas_conv_define own[] = {{"BWD_DATA", bwd_data}, {"TM", t.tm}, {"TN", t.tn}, {"TK", t.tk},
+                                     {"RM", t.rm},           {"RN", t.rn}, {"LOCAL", t.local}};
+    static const char *const fwd_slots[] = {"x", "w", "y"};
+    static const char *const bwd_slots_relu[] = {"dy", "w", "x", "dx"}, *const bwd_slots[] = {"dy", "w", "dx"};
+    const char *entry = bwd_data ? "conv2d_bwd_data" : "conv2d_fwd";
+    const char *const *slots = !bwd_data ? fwd_slots : p->relu_in ? bwd_slots_relu : bwd_slots;
+    const int nslots = bwd_data && p->relu_in ? 4 : 3;
+    clnas_status st = clnas_conv_desc_start(d, "conv2d_gemm_gpu", entry, p, p->accum, own, 7, slots, nslots, err);
+    if (st == CLNAS_OK && clnas_kernel_desc_define_text(d, "ENTRY", entry) != CLNAS_OK)
+        st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: kernel descriptor table is full", entry);
+    const size_t groups = (size_t)((gm + t.tm - 1) / t.tm) * (size_t)((gp + t.tn - 1) / t.tn);
+    clnas_kernel_desc_geometry_1d(d, groups * (size_t)t.local, (size_t)t.local);
+    clnas_kernel_desc_local_mem(d, (size_t)t.tk * (size_t)(t.tm + t.tn), 0); /* as[TK][TM], bs[TK][TN] */
+    return st;
+}
+
+static int gpu_family(const clnas_device_profile *profile)
+{
+    return profile && profile->family == CLNAS_FAMILY_GPU;
+}
+
+clnas_status clnas_op_conv_fwd_desc_for(const clnas_conv_params *p, const clnas_device_profile *profile,
+                                        clnas_kernel_desc *d, clnas_error *err)
+{
+    if (!gpu_family(profile))
+        return clnas_op_conv_fwd_desc(p, d, err);
+    clnas_status st = clnas_conv_check(p, "fwd", err);
+    return st == CLNAS_OK ? gemm_desc(p, profile, 0, d, err) : st;
+}
+
+clnas_status clnas_op_conv_bwd_data_desc_for(const clnas_conv_params *p, const clnas_device_profile *profile,
+                                             clnas_kernel_desc *d, clnas_error *err)
+{
+    if (!gpu_family(profile))
+        return clnas_op_conv_bwd_data_desc(p, d, err);
+    clnas_status st = clnas_conv_check(p, "bwd_data", err);
+    return st == CLNAS_OK ? gemm_desc(p, profile, 1, d, err) : st;
+}
+
+/* Work-items of a weight-gradient work-group, and of them the lanes that share one output block (a warp's
+ * worth: their loads of neighbouring pixels coalesce). */
+#define GPU_FILTER_LOCAL 256
+#define GPU_FILTER_SPLIT 32
+
+static clnas_status bwd_filter_desc(const clnas_conv_params *p, const clnas_device_profile *profile,
+                                    clnas_kernel_desc *d, clnas_error *err)
+{
+    const int local = (int)clnas_device_profile_local(profile, GPU_FILTER_LOCAL);
+    const int split = local < GPU_FILTER_SPLIT ? local : GPU_FILTER_SPLIT;
+    int rc = p->co >= 2 ? 2 : 1, rk = 4;
+    /* the partial sums (LOCAL x RC x RK, in double at most) within the device's local memory */
+    while (profile->local_mem_bytes && (unsigned long long)local * (unsigned)(rc * rk) * sizeof(double) >
+                                           profile->local_mem_bytes && rc * rk > 1) {
+        if (rk > 1)
+            rk /= 2;
+        else
+            rc = 1;
+    }
+    const long blocks = (long)((p->co + rc - 1) / rc) * ((long)(p->ci * p->ksize * p->ksize + rk - 1) / rk);
+    const int per_group = local / split;
+    const clnas_conv_define own[] = {{"RC", rc}, {"RK", rk}, {"SPLIT", split}, {"LOCAL", local}};
+    static const char *const slots[] = {"dy", "x", "dw"};
+    /* ACCUM 0 whatever p->accum says: the weight gradient overwrites */
+    clnas_status st = clnas_conv_desc_start(d, "conv2d_bwd_filter_gpu", "conv2d_bwd_filter", p, 0, own, 4, slots,
+                                            3, err);
+    clnas_kernel_desc_geometry_1d(d, (size_t)((blocks + per_group - 1) / per_group) * (size_t)local, (size_t)local);
+    clnas_kernel_desc_local_mem(d, (size_t)local * (size_t)(rc * rk), 0); /* part[LOCAL / SPLIT][RC * RK][SPLIT] */
+    return st;
+}
+
+clnas_status clnas_op_conv_bwd_filter_desc_for(const clnas_conv_params *p, const clnas_device_profile *profile,
+                                               clnas_kernel_desc *d, clnas_error *err)
+{
+    if (!gpu_family(profile))
+        return clnas_op_conv_bwd_filter_desc(p, d, err);
+    clnas_status st = clnas_conv_check(p, "bwd_filter", err);
+    return st == CLNAS_OK ? bwd_filter_desc(p, profile, d, err) : st;
+}

@@ -1,0 +1,108 @@
+/* clnas — recomputed convolution outputs (clnas_net_config.recompute, issue 12): the same loss and gradients as
+ * keeping them, bit for bit (the same kernels on the same inputs), and a smaller activation arena. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "clnas/model.h"
+#include "device_fixture.h"
+#include "model_build.h"
+#include "plan.h"
+#include "small_net.h"
+
+#define BEST_ARCH "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+/* node 1 all zeros, pools, skips, 1x1 convs (test_gradcheck's networks: the same kernels, shared in the cache) */
+#define ODD_ARCH "|none~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|skip_connect~0|avg_pool_3x3~1|avg_pool_3x3~2|"
+
+static clnas_model *build(device_fixture *fx, const char *arch, int in_channels, int hw, int fp64, int recompute)
+{
+    const int batch = 3;
+    clnas_net_config cfg;
+    small_net_config(&cfg, arch, 3, 1, batch, hw);
+    cfg.in_channels = in_channels;
+    cfg.fp64 = fp64;
+    cfg.recompute = recompute;
+    cfg.want_input_grad = 1;
+    clnas_model *m = NULL;
+    clnas_error err;
+    if (clnas_model_build(fx->dev, fx->cache, &cfg, &m, &err) != CLNAS_OK || clnas_model_init(m, 11, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    const size_t nin = (size_t)batch * (size_t)(in_channels * hw * hw);
+    float *xf = malloc(nin * sizeof *xf);
+    double *xd = malloc(nin * sizeof *xd);
+    int32_t labels[3] = {1, 7, 4};
+    for (size_t i = 0; i < nin; i++)
+        xf[i] = (float)((double)(i * 2654435761u % 1000) / 500.0 - 1.0);
+    for (size_t i = 0; i < nin; i++)
+        xd[i] = xf[i];
+    assert_int_equal(clnas_model_set_batch(m, fp64 ? (const void *)xd : (const void *)xf, labels, &err), CLNAS_OK);
+    assert_int_equal(clnas_model_forward(m, &err), CLNAS_OK);
+    assert_int_equal(clnas_model_backward(m, &err), CLNAS_OK);
+    free(xf);
+    free(xd);
+    return m;
+}
+
+static void compare(void **state, const char *arch, int in_channels, int hw, int fp64)
+{
+    device_fixture *fx = *state;
+    clnas_model *keep = build(fx, arch, in_channels, hw, fp64, 0), *again = build(fx, arch, in_channels, hw, fp64, 1);
+    const clnas_plan *pk = clnas_model_plan(keep), *pa = clnas_model_plan(again);
+    assert_true(pa->arena_elems[CLNAS_ARENA_ACT] < pk->arena_elems[CLNAS_ARENA_ACT]);
+    assert_true(pa->ntrain > pk->ntrain); /* the recomputing convolutions */
+    clnas_error err;
+    double lk, la;
+    assert_int_equal(clnas_model_read_loss(keep, &lk, &err), CLNAS_OK);
+    assert_int_equal(clnas_model_read_loss(again, &la, &err), CLNAS_OK);
+    assert_true(lk == la);
+    size_t nin = (size_t)3 * (size_t)(in_channels * hw * hw);
+    double *gk = malloc(nin * sizeof *gk), *ga = malloc(nin * sizeof *ga);
+    assert_int_equal(clnas_model_read_input_grad(keep, gk, &err), CLNAS_OK);
+    assert_int_equal(clnas_model_read_input_grad(again, ga, &err), CLNAS_OK);
+    assert_memory_equal(gk, ga, nin * sizeof *gk);
+    free(gk);
+    free(ga);
+    int compared = 0;
+    for (int i = 0; i < pk->nparams; i++) {
+        const clnas_param_info *p = &pk->params[i];
+        if (p->arena != CLNAS_ARENA_PARAMS || !p->live)
+            continue;
+        double *a = malloc(p->count * sizeof *a), *b = malloc(p->count * sizeof *b);
+        assert_int_equal(clnas_model_get_grad(keep, p->name, a, p->count, &err), CLNAS_OK);
+        assert_int_equal(clnas_model_get_grad(again, p->name, b, p->count, &err), CLNAS_OK);
+        if (memcmp(a, b, p->count * sizeof *a) != 0)
+            fail_msg("%s: the gradient of %s differs with recomputation", arch, p->name);
+        compared++;
+        free(a);
+        free(b);
+    }
+    assert_true(compared > 10);
+    clnas_model_free(keep);
+    clnas_model_free(again);
+}
+
+static void test_best_f64(void **state)
+{
+    compare(state, BEST_ARCH, 1, 8, 1);
+}
+
+/* float64 like test_gradcheck, whose kernels these are: the program cache has them */
+static void test_odd_rgb_f64(void **state)
+{
+    compare(state, ODD_ARCH, 3, 12, 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_best_f64),
+        cmocka_unit_test(test_odd_rgb_f64),
+    };
+    return cmocka_run_group_tests(tests, device_fixture_with_cache, device_fixture_teardown);
+}
