@@ -35,6 +35,9 @@ typedef struct clnas_evaluator_iface {
      * that status, not an error; an error return means the evaluator itself cannot go on (a missing file). */
     clnas_status (*evaluate)(void *state, const clnas_genotype *arch, clnas_evaluator_result *out, clnas_error *err);
     void (*destroy)(void *state);
+    /* The parameters and forward FLOPs per image of the network this evaluator would score for arch, without
+     * scoring it (a cached duplicate's own figures); NULL: unknown, the trials loop copies the earlier trial's. */
+    clnas_status (*cost)(void *state, const clnas_genotype *arch, long *params, double *flops, clnas_error *err);
 } clnas_evaluator_iface;
 
 typedef struct clnas_evaluator {
@@ -44,7 +47,9 @@ typedef struct clnas_evaluator {
 
 /* Table evaluator: `path` is CSV with the header `arch,accuracy` or a JSON object {arch: accuracy}, accuracy a
  * fraction 0..1. Lookup by exact arch string, else by canonical hash (isomorphic cells share a row); an
- * architecture the table lacks is a failed trial naming it. Errors name the file and the line or key. */
+ * architecture the table lacks is a failed trial naming it. Errors name the file and the line or key. params and
+ * flops are 0 in its results; its cost function gives the trials loop those of the NB201 network at its full size
+ * (C=16, N=5) on 28x28 one-channel images (clnas_arch_cost) for the journal. */
 clnas_status clnas_table_evaluator_new(const char *path, clnas_evaluator *out, clnas_error *err);
 
 void clnas_evaluator_result_clear(clnas_evaluator_result *r);

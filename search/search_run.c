@@ -51,7 +51,7 @@ static clnas_status user_evaluate(void *state, const clnas_genotype *arch, clnas
     return CLNAS_OK;
 }
 
-static const clnas_evaluator_iface user_evaluator_iface = {"user", user_evaluate, free};
+static const clnas_evaluator_iface user_evaluator_iface = {"user", user_evaluate, free, NULL};
 
 void clnas_user_evaluator(clnas_search_evaluate_fn fn, void *user, clnas_evaluator *out)
 {
@@ -116,6 +116,10 @@ clnas_status clnas_run_trials_loop(const clnas_run_request *req, const clnas_str
     opt.progress = on_trial;
     opt.warning = on_warning;
     opt.user = &b;
+    if (req->dev) {
+        opt.device = req->dev->info.name;
+        opt.driver = req->dev->info.driver_version;
+    }
     clnas_trials_summary sum;
     clnas_status st = clnas_trials_run(strategy, state, evaluator, &opt, &sum, err);
     out->done = sum.trials_done;
@@ -181,7 +185,9 @@ clnas_status clnas_run_trials(const clnas_run_request *req, clnas_run_outcome *o
         st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
     if (st == CLNAS_OK) {
         header(req, &s, strategy, state, out);
-        st = clnas_run_trials_loop(req, strategy, state, &s.evaluator, out, err);
+        clnas_run_request on_device = *req; /* the device the set-up opened, recorded per trial */
+        on_device.dev = s.dev;
+        st = clnas_run_trials_loop(&on_device, strategy, state, &s.evaluator, out, err);
     }
     if (state)
         strategy->destroy(state);

@@ -11,6 +11,7 @@
 
 #include "clnas/model.h"
 #include "clnas/train.h"
+#include "arch_cost.h"
 #include "clock.h"
 
 typedef struct train_evaluator {
@@ -38,6 +39,8 @@ static clnas_status record_choices(train_evaluator *te, const clnas_algo_choices
     return CLNAS_OK;
 }
 
+static void net_of(const train_evaluator *te, const clnas_genotype *arch, clnas_net_config *nc);
+
 static clnas_status evaluate(void *state, const clnas_genotype *arch, clnas_evaluator_result *out, clnas_error *err)
 {
     train_evaluator *te = state;
@@ -45,14 +48,7 @@ static clnas_status evaluate(void *state, const clnas_genotype *arch, clnas_eval
     out->fitness = NAN;
     double t0 = clnas_clock_seconds();
     clnas_net_config nc;
-    clnas_net_config_default(&nc);
-    nc.genotype = *arch;
-    nc.channels = te->cfg.channels;
-    nc.cells = te->cfg.cells;
-    nc.batch = te->cfg.batch;
-    nc.in_channels = te->cfg.train->channels;
-    nc.height = te->cfg.train->height;
-    nc.width = te->cfg.train->width;
+    net_of(te, arch, &nc);
     clnas_train_options opt;
     clnas_train_options_default(&opt);
     opt.epochs = te->cfg.epochs;
@@ -99,7 +95,27 @@ static void destroy(void *state)
     free(te);
 }
 
-static const clnas_evaluator_iface train_evaluator_iface = {"train", evaluate, destroy};
+/* The network evaluate trains, sized by the config and the data. */
+static void net_of(const train_evaluator *te, const clnas_genotype *arch, clnas_net_config *nc)
+{
+    clnas_net_config_default(nc);
+    nc->genotype = *arch;
+    nc->channels = te->cfg.channels;
+    nc->cells = te->cfg.cells;
+    nc->batch = te->cfg.batch;
+    nc->in_channels = te->cfg.train->channels;
+    nc->height = te->cfg.train->height;
+    nc->width = te->cfg.train->width;
+}
+
+static clnas_status cost(void *state, const clnas_genotype *arch, long *params, double *flops, clnas_error *err)
+{
+    clnas_net_config nc;
+    net_of(state, arch, &nc);
+    return clnas_arch_cost(&nc, params, flops, err);
+}
+
+static const clnas_evaluator_iface train_evaluator_iface = {"train", evaluate, destroy, cost};
 
 clnas_status clnas_train_evaluator_new(clnas_device *dev, struct clnas_program_cache *cache,
                                        const clnas_train_evaluator_config *cfg, clnas_evaluator *out, clnas_error *err)

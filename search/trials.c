@@ -84,6 +84,20 @@ static clnas_status replay(const clnas_strategy_iface *strategy, void *state, co
     return st;
 }
 
+/* e's parameters and FLOPs from its own arch where the evaluator can tell them; best effort: a network that does not
+ * compile keeps the figures it has (its trial says why elsewhere). */
+static void own_cost(clnas_evaluator *evaluator, clnas_journal_entry *e)
+{
+    long params;
+    double flops;
+    clnas_error ignored;
+    if (evaluator->iface->cost &&
+        evaluator->iface->cost(evaluator->state, &e->arch, &params, &flops, &ignored) == CLNAS_OK) {
+        e->params = params;
+        e->flops = flops;
+    }
+}
+
 /* Trial e->trial's result: an isomorphic earlier success's (cached), else the evaluator's (*fresh counts those). */
 static clnas_status trial_result(clnas_evaluator *evaluator, const history *h, clnas_journal_entry *e, int *fresh,
                                  clnas_error *err)
@@ -95,6 +109,9 @@ static clnas_status trial_result(clnas_evaluator *evaluator, const history *h, c
         e->fitness = h->e[prior].fitness;
         e->params = h->e[prior].params;
         e->flops = h->e[prior].flops;
+        /* the fitness is the class's, the size the cell's own: an isomorphic cell may differ by a parameter-free
+         * edge (a conv reading a zero node, whose output is a constant) */
+        own_cost(evaluator, e);
         e->extra = cJSON_CreateObject();
         cJSON_AddNumberToObject(e->extra, "cached_from", prior);
         return CLNAS_OK;
@@ -108,11 +125,36 @@ static clnas_status trial_result(clnas_evaluator *evaluator, const history *h, c
     e->fitness = r.status == CLNAS_TRIAL_OK ? r.fitness : NAN;
     e->params = r.params;
     e->flops = r.flops;
+    if (r.status == CLNAS_TRIAL_OK && r.params == 0 && r.flops == 0) /* an evaluator that builds nothing (a table) */
+        own_cost(evaluator, e);
     e->seconds = r.seconds;
     snprintf(e->error, sizeof e->error, "%s", r.error);
     e->extra = r.extra;
     (*fresh)++;
     return CLNAS_OK;
+}
+
+#ifndef CLNAS_VERSION_STRING
+#define CLNAS_VERSION_STRING "unknown"
+#endif
+
+/* Where and when the trial ran, appended to its journal line (after the evaluator's keys). */
+static clnas_status add_provenance(const clnas_trials_options *opt, clnas_journal_entry *e, clnas_error *err)
+{
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm utc;
+    if (!gmtime_r(&now, &utc) || !strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc))
+        stamp[0] = '\0';
+    if (!e->extra)
+        e->extra = cJSON_CreateObject();
+    int ok = e->extra != NULL;
+    if (ok && opt->device)
+        ok = cJSON_AddStringToObject(e->extra, "device", opt->device) &&
+             cJSON_AddStringToObject(e->extra, "driver", opt->driver ? opt->driver : "");
+    ok = ok && cJSON_AddStringToObject(e->extra, "clnas_version", CLNAS_VERSION_STRING) &&
+         cJSON_AddStringToObject(e->extra, "timestamp", stamp);
+    return ok ? CLNAS_OK : clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
 }
 
 clnas_status clnas_trials_run(const clnas_strategy_iface *strategy, void *state, clnas_evaluator *evaluator,
@@ -158,8 +200,12 @@ clnas_status clnas_trials_run(const clnas_strategy_iface *strategy, void *state,
         st = strategy->propose(state, &e.arch, err);
         if (st == CLNAS_OK)
             st = trial_result(evaluator, &h, &e, &fresh, err);
-        if (st != CLNAS_OK)
+        if (st == CLNAS_OK)
+            st = add_provenance(opt, &e, err);
+        if (st != CLNAS_OK) {
+            cJSON_Delete(e.extra);
             break;
+        }
         st = clnas_journal_append(&journal, &e, err);
         if (st == CLNAS_OK)
             st = observe(strategy, state, &e, err);

@@ -22,6 +22,10 @@ typedef struct clnas_trials_options {
     void (*progress)(const clnas_trials_progress *p, void *user);
     void (*warning)(const char *message, void *user); /* e.g. a torn journal line dropped on resume */
     void *user;
+    /* Recorded in each new journal line after the evaluator's keys, with clnas_version and timestamp (UTC, ISO 8601):
+     * where the trial ran. NULL: no device (a table). Replay compares architectures only, so resuming on another
+     * device, driver or version still checks every earlier trial. */
+    const char *device, *driver;
 } clnas_trials_options;
 
 typedef struct clnas_trials_summary {

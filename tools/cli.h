@@ -53,7 +53,8 @@ int cli_int(const char *option, const char *text, long lo, long hi, int *out);
 int cli_double(const char *option, const char *text, double lo, double hi, double *out);
 
 struct cJSON;
-/* Writes json and a newline to path atomically (clnas_file_write_atomic); returns 0, or 1 with the message printed. */
+/* Writes json and a newline to path atomically (clnas_file_write_atomic), or to stdout when path is "-"; returns 0,
+ * or 1 with the message printed. */
 int cli_write_json(const char *path, const struct cJSON *json);
 
 #endif

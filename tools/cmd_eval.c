@@ -47,7 +47,8 @@ int cmd_eval(int argc, char **argv)
         return cli_usage_error("eval", "--arch and --weights are required");
     clnas_error err;
     clnas_error_clear(&err);
-    if (result_path && clnas_file_check_writable(result_path, &err) != CLNAS_OK) /* before the kernels are built */
+    /* before the kernels are built; "-" is stdout */
+    if (result_path && strcmp(result_path, "-") != 0 && clnas_file_check_writable(result_path, &err) != CLNAS_OK)
         return cli_fail(&err);
     clnas_dataset test = {0}, train = {0};
     double mean[CLNAS_BATCHER_MAX_CHANNELS] = {CLNAS_FASHION_MNIST_MEAN},

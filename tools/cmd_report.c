@@ -10,14 +10,18 @@
 int cmd_report(int argc, char **argv)
 {
     const char *dir = NULL, *v;
-    int top = 10;
+    int top = 10, json = 0;
     for (int i = 1; i < argc; i++) {
         int r;
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("usage: clnas report DIR [--top K]\n"
+            printf("usage: clnas report DIR [--top K] [--json]\n"
                    "Prints the K best distinct architectures of the search in DIR (default 10) and redraws\n"
-                   "DIR/progress.svg from DIR/journal.jsonl.\n");
+                   "DIR/progress.svg from DIR/journal.jsonl.\n"
+                   "  --json   one JSON object on stdout {run_dir, trials, top: [{rank, trial, arch, hash, fitness,\n"
+                   "           params, flops}]} instead of the table\n");
             return 0;
+        } else if (strcmp(argv[i], "--json") == 0) {
+            json = 1;
         } else if ((r = cli_opt(argc, argv, &i, "--top", &v)) != 0) {
             if (r < 0 || cli_int("--top", v, 1, 100000, &top))
                 return 2;
@@ -43,12 +47,15 @@ int cmd_report(int argc, char **argv)
     }
     if (torn)
         fprintf(stderr, "clnas: warning: %s: the last line is torn (an interrupted write); it is ignored\n", path);
-    search_view_top(entries, n, top);
+    if (json)
+        search_view_report_json(dir, entries, n, top);
+    else
+        search_view_top(entries, n, top);
     snprintf(path, sizeof path, "%s/progress.svg", dir);
     int rc = 0;
     if (clnas_progress_svg_write(path, entries, n, dir, &err) != CLNAS_OK)
         rc = cli_fail(&err);
-    else
+    else if (!json)
         printf("\nplot: %s\n", path);
     clnas_journal_entries_free(entries, n);
     return rc;

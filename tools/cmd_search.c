@@ -4,24 +4,33 @@
 
 #include "cli.h"
 #include "search_entry.h"
+#include "search_options.h"
 #include "search_view.h"
-
-#define MAX_SETS 64
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: clnas search [--config FILE] [--out DIR] [--resume DIR] [--device D] [--set key=value ...]\n"
-            "Searches NAS-Bench-201 cells. With no arguments it runs the built-in configs/default.json (regularized\n"
-            "evolution on Fashion-MNIST with a proxy training budget). Output goes to runs/<name>-<timestamp>/ (or\n"
-            "--out DIR): config.json (resolved), journal.jsonl (one line per trial, fsync'ed), best.json, progress.svg,\n"
-            "algo_choices.tsv. Ctrl-C stops after the trial in progress; --resume DIR continues it with the same result\n"
-            "as an uninterrupted run.\n\n"
+            "usage: clnas search [--config FILE] [--out DIR] [--resume DIR] [--device D] [--seed S] [--json]\n"
+            "                    [--set key=value ...]\n"
+            "Searches NAS-Bench-201 cells. Strategies (strategy.name): rea (regularized evolution), random, reinforce\n"
+            "(multi-trial: each trial trains the proxy network, or looks it up in a table), spos (a weight-sharing\n"
+            "supernet, then evolution over its paths), darts and gdas (differentiable, one search network). With no\n"
+            "arguments it runs the built-in configs/default.json (rea on Fashion-MNIST with a proxy training budget);\n"
+            "configs/{rea,random,reinforce,spos,darts,gdas,table-rea}.json are the others. Output goes to\n"
+            "runs/<name>-<timestamp>/ (or --out DIR): config.json (resolved), journal.jsonl (one line per trial,\n"
+            "fsync'ed), best.json, progress.svg, algo_choices.tsv. Progress goes to stderr, results (the best\n"
+            "architectures) to stdout. Trials count from 0 as in the journal ([k/N]: k of N done). Ctrl-C stops after\n"
+            "the trial in progress; --resume DIR continues it with the same result as an uninterrupted run.\n\n"
             "  --config FILE       a search config (configs/*.json; fields documented in configs/README.md)\n"
             "  --set key=value     override a field, e.g. --set proxy.epochs=2 --set strategy.cycles=50\n"
+            "  --seed S            the search's seed (the same as --set seed=S)\n"
             "  --out DIR           run directory (must not hold a journal yet)\n"
-            "  --resume DIR        continue the search in DIR with its own config.json\n"
-            "  --device D          OpenCL device index or name substring (overrides the config's)\n");
+            "  --resume DIR        continue the search in DIR with its own config.json; with --set strategy.cycles=N\n"
+            "                      (rea) or --set strategy.trials=N (random, reinforce), extend a finished run's\n"
+            "                      budget\n"
+            "  --device D          OpenCL device index or name substring (overrides the config's)\n"
+            "  --json              results as one JSON object on stdout {run_dir, strategy, done, total, stopped,\n"
+            "                      best, top} instead of the table\n");
 }
 
 static void warn(const char *message, void *user)
@@ -33,8 +42,7 @@ static void warn(const char *message, void *user)
 static void info(const char *line, void *user)
 {
     (void)user;
-    printf("%s\n", line);
-    fflush(stdout);
+    fprintf(stderr, "%s\n", line); /* the run's account is progress: stderr */
 }
 
 static void failure(const clnas_error *err, void *user)
@@ -90,9 +98,15 @@ static void closing(const clnas_run_outcome *o, const clnas_search_config *cfg)
         printf("\nno trial succeeded\n");
 }
 
+/* What the command line asks. */
+typedef struct search_args {
+    const char *config, *out, *resume, *device, *seed;
+    int json;
+    search_sets sets;
+} search_args;
+
 /* Parses the options; returns -1 to go on, else the exit status. */
-static int parse(int argc, char **argv, const char **config, const char **out, const char **resume,
-                 const char **device, const char **sets, int *nsets)
+static int parse(int argc, char **argv, search_args *a)
 {
     const char *v;
     for (int i = 1; i < argc; i++) {
@@ -100,52 +114,64 @@ static int parse(int argc, char **argv, const char **config, const char **out, c
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             return 0;
-        } else if ((r = cli_opt(argc, argv, &i, "--config", config)) != 0 ||
-                   (r = cli_opt(argc, argv, &i, "--out", out)) != 0 ||
-                   (r = cli_opt(argc, argv, &i, "--resume", resume)) != 0 ||
-                   (r = cli_opt(argc, argv, &i, "--device", device)) != 0) {
+        } else if (strcmp(argv[i], "--json") == 0) {
+            a->json = 1;
+        } else if ((r = cli_opt(argc, argv, &i, "--config", &a->config)) != 0 ||
+                   (r = cli_opt(argc, argv, &i, "--out", &a->out)) != 0 ||
+                   (r = cli_opt(argc, argv, &i, "--resume", &a->resume)) != 0 ||
+                   (r = cli_opt(argc, argv, &i, "--device", &a->device)) != 0) {
             if (r < 0)
+                return 2;
+        } else if ((r = cli_opt(argc, argv, &i, "--seed", &a->seed)) != 0) {
+            uint64_t seed;
+            if (r < 0 || cli_seed(a->seed, &seed))
                 return 2;
         } else if ((r = cli_opt(argc, argv, &i, "--set", &v)) != 0) {
             if (r < 0)
                 return 2;
-            if (*nsets == MAX_SETS)
-                return cli_usage_error("search", "at most %d --set options", MAX_SETS);
-            sets[(*nsets)++] = v;
+            if (a->sets.n == SEARCH_MAX_SETS)
+                return cli_usage_error("search", "at most %d --set options", SEARCH_MAX_SETS);
+            a->sets.item[a->sets.n++] = v;
         } else {
             return cli_usage_error("search", "unknown option '%s'", argv[i]);
         }
     }
-    if (*resume && (*config || *nsets || *out))
-        return cli_usage_error("search", "--resume DIR continues with DIR/config.json: it takes no --config, --set "
-                                         "or --out");
+    if (a->resume && (a->config || a->out || a->seed))
+        return cli_usage_error("search", "--resume DIR continues with DIR/config.json: it takes no --config, --seed "
+                                         "or --out (and --set only to extend the budget)");
     return -1;
 }
 
 int cmd_search(int argc, char **argv)
 {
-    const char *config = NULL, *out = NULL, *resume = NULL, *device = NULL;
-    const char *sets[MAX_SETS];
-    int nsets = 0;
-    int rc = parse(argc, argv, &config, &out, &resume, &device, sets, &nsets);
+    search_args a;
+    memset(&a, 0, sizeof a);
+    int rc = parse(argc, argv, &a);
     if (rc >= 0)
         return rc;
     char path[1100];
-    if (resume) {
-        snprintf(path, sizeof path, "%s/config.json", resume);
+    const char *config = a.config;
+    if (a.resume) {
+        snprintf(path, sizeof path, "%s/config.json", a.resume);
         config = path;
+    } else {
+        search_sets_finish(&a.sets, a.seed);
     }
     clnas_error err;
     clnas_error_clear(&err);
     clnas_config *cfg = NULL;
-    if (clnas_config_load_sets(config, sets, nsets, &cfg, &err) != CLNAS_OK)
-        return cli_fail(&err);
+    if ((rc = search_sets_load(config, &a.sets, &cfg)) != 0)
+        return rc;
+    if (a.resume && (rc = search_resume_extend(a.resume, &a.sets, cfg)) != 0) {
+        clnas_config_free(cfg);
+        return rc;
+    }
     clnas_run_request req;
     memset(&req, 0, sizeof req);
     req.cfg = clnas_config_settings(cfg);
-    req.out = out;
-    req.resume_dir = resume;
-    req.device = device;
+    req.out = a.out;
+    req.resume_dir = a.resume;
+    req.device = a.device;
     req.stop = cli_catch_interrupt();
     req.ev.info = info;
     req.ev.warning = warn;
@@ -155,10 +181,14 @@ int cmd_search(int argc, char **argv)
     clnas_run_outcome o;
     clnas_status st = clnas_search_dispatch(&req, &o, &err);
     cli_release_interrupt();
-    if (st == CLNAS_OK)
+    if (st == CLNAS_OK && a.json)
+        search_view_outcome_json(&o, req.cfg->strategy_name);
+    else if (st == CLNAS_OK)
         closing(&o, req.cfg);
     else
         cli_fail(&err);
     clnas_config_free(cfg);
+    if (st != CLNAS_OK && search_sets_blame(&a.sets, &err))
+        return 2; /* a --set the strategy refused: bad usage, as a --set the config parser refuses */
     return st == CLNAS_OK ? 0 : 1;
 }

@@ -39,7 +39,7 @@ static void usage(FILE *f)
             "                      else the first device; see 'clnas devices')\n"
             "  --init FILE         start from weights (safetensors with the PyTorch module's names)\n"
             "  --save FILE         write the trained weights (safetensors, BatchNorm running statistics included)\n"
-            "  --result FILE       write a JSON summary (arch, channels, cells, epochs, steps, params,\n"
+            "  --result FILE       write a JSON summary ('-': stdout) (arch, channels, cells, epochs, steps, params,\n"
             "                      test_accuracy, train_images_per_second, seconds, ...)\n"
             "  --quiet             no progress lines\n"
             "Ctrl-C stops training after the current step; the test and the files are still written.\n");
@@ -299,7 +299,8 @@ int cmd_train(int argc, char **argv)
     /* The output files are checked before the data, the kernels and the training: a path that cannot be written
      * fails now, not after the whole run (the files are still written atomically at the end). */
     if ((a.save && clnas_file_check_writable(a.save, &err) != CLNAS_OK) ||
-        (a.result_path && clnas_file_check_writable(a.result_path, &err) != CLNAS_OK))
+        (a.result_path && strcmp(a.result_path, "-") != 0 &&
+         clnas_file_check_writable(a.result_path, &err) != CLNAS_OK))
         return cli_fail(&err);
     train_data d;
     if (load_data(&a, &d, &err) != CLNAS_OK) {

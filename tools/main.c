@@ -9,7 +9,8 @@ static const struct {
     clnas_cmd_fn fn;
     const char *help;
 } commands[] = {
-    {"search", cmd_search, "search architectures (regularized evolution, random, REINFORCE), resumable"},
+    {"search", cmd_search, "search architectures, resumable: rea (regularized evolution), random, reinforce, spos,\n"
+                           "            darts, gdas (strategy.name in the config)"},
     {"report", cmd_report, "the best architectures and progress.svg of a search directory"},
     {"proxy-check", cmd_proxy_check, "does a training proxy rank architectures? (Kendall tau between seeds)"},
     {"rank-eval", cmd_rank_eval, "rank quality of a one-shot supernet (Kendall tau against stand-alone training)"},
@@ -29,7 +30,8 @@ static void usage(FILE *f)
         fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
     fprintf(f, "\nevery command that uses a device takes --device N|SUBSTRING (or the environment variable "
                "CLNAS_DEVICE);\nkernels are cached under $CLNAS_CACHE_DIR, else $XDG_CACHE_HOME/clnas, else "
-               "~/.cache/clnas.\n");
+               "~/.cache/clnas.\nprogress and diagnostics go to stderr, results to stdout; a file option given \"-\" "
+               "writes to stdout.\nexit status: 0 done, 1 failed, 2 bad usage.\n");
 }
 
 int main(int argc, char **argv)
