@@ -66,7 +66,7 @@ int cmd_eval(int argc, char **argv)
     c.cfg.width = test.width;
     clnas_device *dev = NULL;
     struct clnas_program_cache *cache = NULL;
-    if (cli_open_device(c.device, &dev, &cache)) {
+    if (cli_common_open(&c, &dev, &cache)) {
         clnas_dataset_free(&test);
         return 1;
     }

@@ -42,6 +42,7 @@ static void usage(FILE *f)
             "  --result FILE       write a JSON summary ('-': stdout) (arch, channels, cells, epochs, steps, params,\n"
             "                      test_accuracy, train_images_per_second, seconds, ...)\n"
             "  --quiet             no progress lines\n"
+            "  --verbose           show each kernel build's compiler log (always kept in <cache dir>/build.log)\n"
             "Ctrl-C stops training after the current step; the test and the files are still written.\n");
 }
 
@@ -49,6 +50,11 @@ static void print_progress(const clnas_train_progress *p, void *user)
 {
     (void)user;
     int left = (int)p->seconds_left;
+    if (p->step == 1 && p->images_per_second == 0) { /* no rate yet: the first step also compiles in the driver */
+        fprintf(stderr, "step %6d/%d  loss %.4f  (first step %.1f s: the driver compiles kernels on first use)\n",
+                p->step, p->steps, p->loss, p->seconds);
+        return;
+    }
     fprintf(stderr, "step %6d/%d  epoch %d/%d  loss %.4f  train acc %.4f  lr %.4f  %7.1f img/s  %dm%02ds left\n",
             p->step, p->steps, p->epoch + 1, p->epochs, p->loss, p->train_accuracy, p->lr, p->images_per_second,
             left / 60, left % 60);
@@ -260,7 +266,9 @@ static int write_result(const train_args *a, const train_data *d, const train_ou
     cJSON_AddStringToObject(j, "arch", o->arch);
     cJSON_AddNumberToObject(j, "channels", a->c.cfg.channels);
     cJSON_AddNumberToObject(j, "cells", a->c.cfg.cells);
-    cJSON_AddNumberToObject(j, "epochs", res->epochs);
+    /* what ran, not what was asked: a stopped run's epochs are a fraction */
+    int per_epoch = d->train_data->count / a->c.cfg.batch;
+    cJSON_AddNumberToObject(j, "epochs", per_epoch > 0 ? (double)res->steps / per_epoch : 0);
     cJSON_AddNumberToObject(j, "steps", res->steps);
     cJSON_AddNumberToObject(j, "batch", a->c.cfg.batch);
     cJSON_AddNumberToObject(j, "lr", a->opt.lr);
@@ -274,8 +282,10 @@ static int write_result(const train_args *a, const train_data *d, const train_ou
     }
     cJSON_AddNumberToObject(j, "train_loss", res->final_loss);
     cJSON_AddNumberToObject(j, "train_accuracy", res->train_accuracy);
-    cJSON_AddNumberToObject(j, "train_images", d->train_data->count);
-    cJSON_AddNumberToObject(j, "train_images_per_second", res->train_images_per_second);
+    cJSON_AddNumberToObject(j, "train_images", (double)res->images); /* steps x batch */
+    cJSON_AddNumberToObject(j, "train_set_images", d->train_data->count);
+    cJSON_AddNumberToObject(j, "train_images_per_second", res->train_images_per_second); /* after the first step */
+    cJSON_AddNumberToObject(j, "first_step_seconds", res->first_step_seconds);
     cJSON_AddNumberToObject(j, "seconds", res->seconds);
     cJSON_AddBoolToObject(j, "stopped", res->stopped);
     cJSON *norm = cJSON_AddObjectToObject(j, "normalization");
@@ -309,7 +319,7 @@ int cmd_train(int argc, char **argv)
     }
     clnas_device *dev = NULL;
     struct clnas_program_cache *cache = NULL;
-    if (cli_open_device(a.c.device, &dev, &cache)) {
+    if (cli_common_open(&a.c, &dev, &cache)) {
         train_data_free(&d);
         return 1;
     }
