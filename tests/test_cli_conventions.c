@@ -208,6 +208,18 @@ static void test_resume_extends_budget(void **state)
     assert_int_equal(journal_lines(run), 16);
 }
 
+/* --config NAME.json finds a config by name (installed under share/clnas/configs, or the source tree's). */
+static void test_config_by_name(void **state)
+{
+    const char *dir = *state;
+    char run[1100];
+    tool_run r = run_tool(dir, "search --config table-rea.json --set strategy.cycles=1 --out '%s'",
+                          scratch_dir_path(run, sizeof run, dir, "run"));
+    assert_int_equal(r.status, 0);
+    tool_run_free(&r);
+    assert_int_equal(journal_lines(run), 11);
+}
+
 /* Every strategy is named where a newcomer looks. */
 static void test_help_names_strategies(void **state)
 {
@@ -364,6 +376,7 @@ int main(void)
         scratch_dir_unit_test(test_search_json),
         scratch_dir_unit_test(test_search_seed_and_set_errors),
         scratch_dir_unit_test(test_resume_extends_budget),
+        scratch_dir_unit_test(test_config_by_name),
         scratch_dir_unit_test(test_help_names_strategies),
         scratch_dir_unit_test(test_proxy_set_drops_measured_tau),
         scratch_dir_unit_test(test_rank_eval_creates_out),

@@ -21,7 +21,8 @@ static void usage(FILE *f)
             "fsync'ed), best.json, progress.svg, algo_choices.tsv. Progress goes to stderr, results (the best\n"
             "architectures) to stdout. Trials count from 0 as in the journal ([k/N]: k of N done). Ctrl-C stops after\n"
             "the trial in progress; --resume DIR continues it with the same result as an uninterrupted run.\n\n"
-            "  --config FILE       a search config (configs/*.json; fields documented in configs/README.md)\n"
+            "  --config FILE       a search config (configs/*.json; fields documented in configs/README.md); a bare\n"
+            "                      name such as darts.json is also looked up in the installed share/clnas/configs\n"
             "  --set key=value     override a field, e.g. --set proxy.epochs=2 --set strategy.cycles=50\n"
             "  --seed S            the search's seed (the same as --set seed=S)\n"
             "  --out DIR           run directory (must not hold a journal yet)\n"
@@ -150,7 +151,7 @@ int cmd_search(int argc, char **argv)
     if (rc >= 0)
         return rc;
     char path[1100];
-    const char *config = a.config;
+    const char *config = search_config_find(a.config, path, sizeof path);
     if (a.resume) {
         snprintf(path, sizeof path, "%s/config.json", a.resume);
         config = path;

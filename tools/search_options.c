@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -32,6 +33,28 @@ void search_sets_finish(search_sets *s, const char *seed)
         s->item[s->n++] = "proxy.measured_kendall_tau=null";
         s->item[s->n++] = "proxy.measured_note=";
     }
+}
+
+#ifndef CLNAS_CONFIG_DIR
+#define CLNAS_CONFIG_DIR "/usr/local/share/clnas/configs"
+#endif
+#ifndef CLNAS_SOURCE_CONFIG_DIR
+#define CLNAS_SOURCE_CONFIG_DIR "configs"
+#endif
+
+const char *search_config_find(const char *name, char *buf, size_t cap)
+{
+    if (!name || strchr(name, '/') || access(name, F_OK) == 0)
+        return name;
+    const char *dirs[] = {CLNAS_CONFIG_DIR, CLNAS_SOURCE_CONFIG_DIR};
+    size_t n = strlen(name);
+    const char *ext = n > 5 && strcmp(name + n - 5, ".json") == 0 ? "" : ".json";
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+        snprintf(buf, cap, "%s/%s%s", dirs[i], name, ext);
+        if (access(buf, F_OK) == 0)
+            return buf;
+    }
+    return name; /* not found: the error names what was given */
 }
 
 int search_sets_load(const char *path, const search_sets *s, clnas_config **out)

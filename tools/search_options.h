@@ -18,6 +18,10 @@ typedef struct search_sets {
  * proxy.measured_note: that figure was measured with the config's own proxy and says nothing about another. */
 void search_sets_finish(search_sets *s, const char *seed);
 
+/* --config NAME: NAME itself when it exists or has a '/', else <installed configs>/NAME, else the source tree's
+ * configs/NAME (".json" added when NAME lacks it); the first that exists goes into buf. */
+const char *search_config_find(const char *name, char *buf, size_t cap);
+
 /* Loads the config with the overrides. Returns 0 with *out, 1 when the file is at fault, 2 when an override is
  * (a usage error: the message names the --set, not the file); the message is printed. */
 int search_sets_load(const char *path, const search_sets *s, clnas_config **out);
