@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "run_dir.h"
+#include "run_provenance.h"
 
 void clnas_run_info(const clnas_run_events *ev, const char *fmt, ...)
 {
@@ -185,6 +186,10 @@ clnas_status clnas_run_trials(const clnas_run_request *req, clnas_run_outcome *o
         st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
     if (st == CLNAS_OK) {
         header(req, &s, strategy, state, out);
+        if (s.dev)
+            st = clnas_run_record_device(out->run_dir, s.dev, err);
+    }
+    if (st == CLNAS_OK) {
         clnas_run_request on_device = *req; /* the device the set-up opened, recorded per trial */
         on_device.dev = s.dev;
         st = clnas_run_trials_loop(&on_device, strategy, state, &s.evaluator, out, err);

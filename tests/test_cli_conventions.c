@@ -20,6 +20,8 @@
 #include "arch_cost.h"
 #include "evaluator.h"
 #include "journal.h"
+#include "plan.h"
+#include "run_provenance.h"
 #include "scratch_dir.h"
 #include "trials.h"
 
@@ -322,6 +324,35 @@ static long params_of(const char *arch)
     return params;
 }
 
+/* The graph-based figures equal the compiled plan's (clnas_model_param_count's rule, clnas_plan_forward_flops). */
+static void test_arch_cost_matches_plan(void **state)
+{
+    (void)state;
+    const char *archs[] = {ARCH_E, ARCH_D, "|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|none~1|"
+                                           "nor_conv_3x3~2|",
+                           "|nor_conv_1x1~0|+|none~0|nor_conv_3x3~1|+|none~0|none~1|none~2|"};
+    for (size_t i = 0; i < sizeof archs / sizeof archs[0]; i++) {
+        clnas_net_config nc;
+        clnas_net_config_default(&nc);
+        nc.channels = 8;
+        nc.cells = 2;
+        clnas_error err;
+        assert_int_equal(clnas_genotype_parse(archs[i], &nc.genotype, &err), CLNAS_OK);
+        long params;
+        double flops;
+        assert_int_equal(clnas_arch_cost(&nc, &params, &flops, &err), CLNAS_OK);
+        clnas_plan *plan = NULL;
+        assert_int_equal(clnas_plan_compile_descs(&nc, &plan, &err), CLNAS_OK);
+        long expected = 0;
+        for (int p = 0; p < plan->nparams; p++)
+            if (plan->params[p].arena == CLNAS_ARENA_PARAMS && plan->params[p].live)
+                expected += (long)plan->params[p].count;
+        assert_int_equal(params, expected);
+        assert_true(flops == clnas_plan_forward_flops(plan));
+        clnas_plan_free(plan);
+    }
+}
+
 static void test_cached_duplicate_own_size(void **state)
 {
     const char *dir = *state;
@@ -369,6 +400,34 @@ static void test_cached_duplicate_own_size(void **state)
     clnas_journal_entries_free(e, n);
 }
 
+/* config.json records the device, driver and clnas version a run used ("device" stays the selector), and the run's
+ * config.json still loads for --resume. */
+static void test_config_records_device(void **state)
+{
+    const char *dir = *state;
+    char run[1100];
+    tool_run r = table_search(dir, "run", "");
+    assert_int_equal(r.status, 0);
+    tool_run_free(&r);
+    scratch_dir_path(run, sizeof run, dir, "run");
+    clnas_device dev;
+    memset(&dev, 0, sizeof dev);
+    snprintf(dev.info.name, sizeof dev.info.name, "Test GPU");
+    snprintf(dev.info.driver_version, sizeof dev.info.driver_version, "9.9");
+    snprintf(dev.info.platform, sizeof dev.info.platform, "Test Platform");
+    clnas_error err;
+    assert_int_equal(clnas_run_record_device(run, &dev, &err), CLNAS_OK);
+    cJSON *cfg = read_json(run, "config.json");
+    const cJSON *on = cJSON_GetObjectItem(cfg, "ran_on");
+    assert_string_equal(cJSON_GetObjectItem(on, "device")->valuestring, "Test GPU");
+    assert_string_equal(cJSON_GetObjectItem(on, "driver")->valuestring, "9.9");
+    assert_true(cJSON_IsString(cJSON_GetObjectItem(on, "clnas_version")));
+    cJSON_Delete(cfg);
+    r = run_tool(dir, "search --resume '%s'", run); /* finished: replays and ends */
+    assert_int_equal(r.status, 0);
+    tool_run_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -380,6 +439,8 @@ int main(void)
         scratch_dir_unit_test(test_help_names_strategies),
         scratch_dir_unit_test(test_proxy_set_drops_measured_tau),
         scratch_dir_unit_test(test_rank_eval_creates_out),
+        scratch_dir_unit_test(test_config_records_device),
+        scratch_dir_unit_test(test_arch_cost_matches_plan),
         scratch_dir_unit_test(test_cached_duplicate_own_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
