@@ -168,6 +168,10 @@ static void test_search_seed_and_set_errors(void **state)
     r = table_search(dir, "bad3", "--set nokey");
     assert_int_equal(r.status, 2);
     tool_run_free(&r);
+    r = run_tool(dir, "proxy-check --set proxy.channels=many");
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "proxy.channels"));
+    tool_run_free(&r);
 }
 
 static int journal_lines(const char *run)

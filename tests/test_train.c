@@ -144,6 +144,19 @@ static void log_progress(const clnas_train_progress *p, void *user)
     l->last_step = p->step;
 }
 
+typedef struct eval_log {
+    int calls, images, total;
+} eval_log;
+
+static void log_eval(int images, int total, double seconds, void *user)
+{
+    (void)seconds;
+    eval_log *l = user;
+    l->calls++;
+    l->images = images;
+    l->total = total;
+}
+
 /* Progress comes on a timer as well as every report_every steps (issue 17: a cold run was silent for minutes); the
  * images/s figures leave out the first step, where the driver compiles kernels lazily; the result says how many
  * images ran. */
@@ -178,6 +191,17 @@ static void test_progress_timer_and_rates(void **state)
     assert_true(res.first_step_seconds > 0 && res.first_step_seconds < res.seconds);
     double expected = 5.0 * 32 / (res.seconds - res.first_step_seconds);
     assert_true(fabs(res.train_images_per_second - expected) < 1e-6 * expected);
+    /* the evaluation pass reports too: every batch here (250 images, batch 32: 8 batches) */
+    clnas_dataset test;
+    make_task(&test, 250, 2);
+    eval_log elog = {0, 0, 0};
+    double acc = 0, loss = 0;
+    assert_int_equal(clnas_evaluate_report(m, &test, opt.mean, opt.std, log_eval, 1e-9, &elog, &acc, &loss, &err),
+                     CLNAS_OK);
+    assert_int_equal(elog.calls, 8);
+    assert_int_equal(elog.images, 250);
+    assert_int_equal(elog.total, 250);
+    clnas_dataset_free(&test);
     clnas_model_free(m);
     clnas_dataset_free(&train);
 }

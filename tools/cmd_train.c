@@ -60,6 +60,12 @@ static void print_progress(const clnas_train_progress *p, void *user)
             left / 60, left % 60);
 }
 
+static void print_testing(int images, int total, double seconds, void *user)
+{
+    (void)user;
+    fprintf(stderr, "testing: %d/%d images (%.0f s)\n", images, total, seconds);
+}
+
 /* The architecture of DIR/best.json (written by clnas search). */
 static int read_best_arch(const char *dir, clnas_genotype *out)
 {
@@ -240,7 +246,8 @@ static clnas_status train_and_test(const train_args *a, const train_data *d, cln
     if (d->valset.count > 0 &&
         clnas_evaluate(*model, &d->valset, opt.mean, opt.std, &o->val_acc, &o->val_loss, err) != CLNAS_OK)
         return err->status;
-    if (clnas_evaluate(*model, &d->test, opt.mean, opt.std, &o->test_acc, &o->test_loss, err) != CLNAS_OK)
+    if (clnas_evaluate_report(*model, &d->test, opt.mean, opt.std, a->quiet ? NULL : print_testing, 10, NULL,
+                              &o->test_acc, &o->test_loss, err) != CLNAS_OK)
         return err->status;
     if (a->save && clnas_model_save(*model, a->save, err) != CLNAS_OK)
         return err->status;

@@ -182,6 +182,13 @@ clnas_status clnas_train(clnas_model *model, const clnas_dataset *data, const cl
 clnas_status clnas_evaluate(clnas_model *model, const clnas_dataset *data, const double *mean, const double *std,
                             double *accuracy, double *loss, clnas_error *err)
 {
+    return clnas_evaluate_report(model, data, mean, std, NULL, 0, NULL, accuracy, loss, err);
+}
+
+clnas_status clnas_evaluate_report(clnas_model *model, const clnas_dataset *data, const double *mean,
+                                   const double *std, clnas_evaluate_progress_fn progress, double every_seconds,
+                                   void *user, double *accuracy, double *loss, clnas_error *err)
+{
     const clnas_net_config *c = clnas_model_config(model);
     clnas_status st = check_data(c, data, err);
     if (st != CLNAS_OK)
@@ -197,7 +204,8 @@ clnas_status clnas_evaluate(clnas_model *model, const clnas_dataset *data, const
     if (st == CLNAS_OK)
         st = clnas_batcher_init(&b, data, c->batch, 0, 0, mean, std, err);
     long correct = 0, seen = 0;
-    double loss_sum = 0;
+    double loss_sum = 0, t0 = clnas_clock_seconds(), t_last = t0;
+    double every = every_seconds > 0 ? every_seconds : 10;
     while (st == CLNAS_OK) {
         int got = 0;
         st = clnas_batcher_next(&b, images, elem, labels, &got, err);
@@ -217,6 +225,11 @@ clnas_status clnas_evaluate(clnas_model *model, const clnas_dataset *data, const
             loss_sum += mx + log(s) - l[labels[i]];
         }
         seen += got;
+        double t = clnas_clock_seconds();
+        if (progress && st == CLNAS_OK && (t - t_last >= every || seen == data->count)) {
+            progress((int)seen, data->count, t - t0, user);
+            t_last = t;
+        }
     }
     if (st == CLNAS_OK) {
         *accuracy = seen ? (double)correct / (double)seen : 0;

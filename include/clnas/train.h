@@ -66,6 +66,15 @@ clnas_status clnas_train(clnas_model *model, const clnas_dataset *data, const cl
 clnas_status clnas_evaluate(clnas_model *model, const clnas_dataset *data, const double *mean, const double *std,
                             double *accuracy, double *loss, clnas_error *err);
 
+/* An evaluation's progress: images done of total, seconds so far. */
+typedef void (*clnas_evaluate_progress_fn)(int images, int total, double seconds, void *user);
+
+/* clnas_evaluate that also calls progress (may be NULL) once `every_seconds` have passed since the start or the last
+ * call (0: 10 s), and after the last batch. */
+clnas_status clnas_evaluate_report(clnas_model *model, const clnas_dataset *data, const double *mean,
+                                   const double *std, clnas_evaluate_progress_fn progress, double every_seconds,
+                                   void *user, double *accuracy, double *loss, clnas_error *err);
+
 #ifdef __cplusplus
 }
 #endif
