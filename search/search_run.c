@@ -189,6 +189,8 @@ clnas_status clnas_run_trials(const clnas_run_request *req, clnas_run_outcome *o
         if (s.dev)
             st = clnas_run_record_device(out->run_dir, s.dev, err);
     }
+    if (st == CLNAS_OK && req->ev.step)
+        clnas_train_evaluator_set_step(&s.evaluator, req->ev.step, req->ev.user);
     if (st == CLNAS_OK) {
         clnas_run_request on_device = *req; /* the device the set-up opened, recorded per trial */
         on_device.dev = s.dev;

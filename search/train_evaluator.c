@@ -21,6 +21,8 @@ typedef struct train_evaluator {
     clnas_algo_choices choices; /* every choice made so far in this run */
     clnas_workspace *workspace; /* activation memory every trial's model reuses */
     char choices_path[1024];
+    clnas_train_evaluator_step_fn step; /* may be NULL */
+    void *step_user;
 } train_evaluator;
 
 /* Adds the model's choices to the run's record and saves it when something was new. */
@@ -41,6 +43,19 @@ static clnas_status record_choices(train_evaluator *te, const clnas_algo_choices
 
 static void net_of(const train_evaluator *te, const clnas_genotype *arch, clnas_net_config *nc);
 
+/* The trial's training, told on the timer only (the trial line follows when it ends). */
+static void trial_progress(const clnas_train_progress *p, void *user)
+{
+    const train_evaluator *te = user;
+    if (!te->step || p->step == p->steps)
+        return;
+    char line[160];
+    int left = (int)p->seconds_left;
+    snprintf(line, sizeof line, "          training: step %d/%d  loss %.4f  %.0f img/s  %dm%02ds left", p->step,
+             p->steps, p->loss, p->images_per_second, left / 60, left % 60);
+    te->step(line, te->step_user);
+}
+
 static clnas_status evaluate(void *state, const clnas_genotype *arch, clnas_evaluator_result *out, clnas_error *err)
 {
     train_evaluator *te = state;
@@ -54,6 +69,9 @@ static clnas_status evaluate(void *state, const clnas_genotype *arch, clnas_eval
     opt.epochs = te->cfg.epochs;
     opt.lr = te->cfg.lr;
     opt.seed = te->cfg.seed;
+    opt.report_every = 1 << 30; /* on the timer only */
+    opt.progress = trial_progress;
+    opt.user = te;
     memcpy(opt.mean, te->cfg.mean, sizeof opt.mean);
     memcpy(opt.std, te->cfg.std, sizeof opt.std);
     clnas_model *model = NULL;
@@ -116,6 +134,15 @@ static clnas_status cost(void *state, const clnas_genotype *arch, long *params, 
 }
 
 static const clnas_evaluator_iface train_evaluator_iface = {"train", evaluate, destroy, cost};
+
+void clnas_train_evaluator_set_step(clnas_evaluator *ev, clnas_train_evaluator_step_fn fn, void *user)
+{
+    if (!ev || ev->iface != &train_evaluator_iface)
+        return;
+    train_evaluator *te = ev->state;
+    te->step = fn;
+    te->step_user = user;
+}
 
 clnas_status clnas_train_evaluator_new(clnas_device *dev, struct clnas_program_cache *cache,
                                        const clnas_train_evaluator_config *cfg, clnas_evaluator *out, clnas_error *err)

@@ -134,7 +134,8 @@ typedef struct bad_case {
 
 static const bad_case bad_cases[] = {
     /* the top level */
-    {"{\"sed\": 1}", "sed: unknown key (known: name, seed, device, space, dataset, proxy, evaluator, strategy)"},
+    {"{\"sed\": 1}",
+     "sed: unknown key (known: name, seed, device, space, dataset, proxy, evaluator, strategy, ran_on)"},
     {"{\"seed\": 1, \"seed\": 2}", "seed: duplicate key"},
     {"[1, 2]", "config: expected a JSON object, got [1,2]"},
     {"{\"name\": 3}", "name: expected " RUN_NAME ", got 3"},
