@@ -26,7 +26,7 @@ import json, sys
 for line in open(sys.argv[1]):
     d = json.loads(line)
     print(json.dumps({k: v for k, v in d.items() if k != "seconds" and not k.endswith("_seconds")
-                      and k != "train_images_per_second"}))' "$1"
+                      and k not in ("train_images_per_second", "timestamp")}))' "$1"
 }
 if cmp -s <(strip "$work/full/journal.jsonl") <(strip "$work/cut/journal.jsonl"); then
   echo "identical journals: $(wc -l < "$work/full/journal.jsonl") trials"

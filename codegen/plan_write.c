@@ -217,8 +217,8 @@ static int json_launches(cJSON *root, const char *key, const clnas_plan *plan, c
             }
             cJSON_AddStringToObject(arg, "access", access_name(clnas_plan_slot_access(d->arg_name[a])));
             cJSON_AddStringToObject(arg, "arena", clnas_arena_name(b->arena));
-            cJSON_AddNumberToObject(arg, "offset", (double)b->offset);
-            cJSON_AddNumberToObject(arg, "count", (double)b->count);
+            cJSON_AddNumberToObject(arg, "offset_elements", (double)b->offset);
+            cJSON_AddNumberToObject(arg, "elements", (double)b->count);
             if (b->tensor >= 0 && b->tensor < nbuffers)
                 cJSON_AddStringToObject(arg, "buffer", buffers[b->tensor].name);
             else
@@ -238,8 +238,8 @@ static int json_tables(cJSON *root, const clnas_plan *plan)
             return 0;
         cJSON_AddStringToObject(o, "name", b->name);
         cJSON_AddStringToObject(o, "arena", clnas_arena_name(b->arena));
-        cJSON_AddNumberToObject(o, "offset", (double)b->offset);
-        cJSON_AddNumberToObject(o, "count", (double)b->count);
+        cJSON_AddNumberToObject(o, "offset_elements", (double)b->offset);
+        cJSON_AddNumberToObject(o, "elements", (double)b->count);
     }
     cJSON *params = cJSON_AddArrayToObject(root, "parameters");
     for (int i = 0; i < plan->nparams && params; i++) {
@@ -254,8 +254,8 @@ static int json_tables(cJSON *root, const clnas_plan *plan)
         if (!cJSON_AddItemToObject(o, "shape", cJSON_CreateIntArray(shape, p->ndim < 4 ? p->ndim : 4)))
             return 0;
         cJSON_AddStringToObject(o, "arena", clnas_arena_name(p->arena));
-        cJSON_AddNumberToObject(o, "offset", (double)p->offset);
-        cJSON_AddNumberToObject(o, "count", (double)p->count);
+        cJSON_AddNumberToObject(o, "offset_elements", (double)p->offset);
+        cJSON_AddNumberToObject(o, "elements", (double)p->count);
         cJSON_AddBoolToObject(o, "live", p->live != 0);
     }
     return buffers && params;
@@ -275,12 +275,13 @@ static clnas_status plan_json(const clnas_plan *plan, const char *arch, const cl
     cJSON_AddNumberToObject(root, "classes", cfg->classes);
     cJSON_AddStringToObject(root, "element_type", cfg->fp64 ? "float64" : "float32");
     ok = ok && cJSON_AddItemToObject(root, "device", clnas_device_profile_json(&plan->profile));
-    cJSON *arenas = cJSON_AddObjectToObject(root, "arenas");
+    /* units in the names: offsets and sizes of buffers count elements of element_type, arenas bytes */
+    cJSON *arenas = cJSON_AddObjectToObject(root, "arena_bytes");
     for (int a = 0; a < CLNAS_ARENA_COUNT; a++)
         cJSON_AddNumberToObject(arenas, clnas_arena_name((clnas_arena)a),
                                 (double)clnas_plan_arena_bytes(plan, (clnas_arena)a));
-    cJSON_AddNumberToObject(root, "live_params", (double)plan->live_params);
-    cJSON *outputs = cJSON_AddObjectToObject(root, "outputs"); /* element offsets in the activation arena */
+    cJSON_AddNumberToObject(root, "live_param_elements", (double)plan->live_params); /* what the optimizer updates */
+    cJSON *outputs = cJSON_AddObjectToObject(root, "output_offsets_elements"); /* in the activation arena */
     cJSON_AddNumberToObject(outputs, "logits", (double)plan->logits_offset);
     cJSON_AddNumberToObject(outputs, "loss", (double)plan->loss_offset);
     cJSON_AddNumberToObject(outputs, "eval_logits", (double)plan->eval_logits_offset);

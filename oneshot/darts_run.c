@@ -122,9 +122,10 @@ static clnas_status journal_epoch(darts_run *r, const clnas_darts_epoch *e, clna
 static void report_epoch(const darts_run *r, const clnas_darts_epoch *e, const char *arch, double launches)
 {
     const clnas_run_events *ev = &r->req->ev;
-    clnas_run_info(ev, "epoch %d/%d  train loss %.4f acc %.3f  val loss %.4f acc %.3f  (%.0f s)\n  derived %s\n  "
+    /* epochs count from 0, as the journal, the heat maps' names and their titles do; [k/N]: k of N done */
+    clnas_run_info(ev, "epoch %d [%d/%d]  train loss %.4f acc %.3f  val loss %.4f acc %.3f  (%.0f s)\n  derived %s\n  "
                    "skip_connect: %.0f%% of derived edges, mean softmax %.3f; heat map %s/alpha_epoch_%03d.svg",
-                   e->epoch + 1, e->epochs, e->train_loss, e->train_accuracy, e->val_loss, e->val_accuracy, e->seconds,
+                   e->epoch, e->epoch + 1, e->epochs, e->train_loss, e->train_accuracy, e->val_loss, e->val_accuracy, e->seconds,
                    arch, 100.0 * e->skip_share_derived, e->skip_prob_mean, r->dir, e->epoch);
     if (launches > 0) {
         int compiled = 0, reused = 0;

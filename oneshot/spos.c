@@ -213,7 +213,7 @@ static void destroy(void *state)
     free(state);
 }
 
-static const clnas_evaluator_iface supernet_evaluator_iface = {"supernet", evaluate, destroy, NULL};
+static const clnas_evaluator_iface supernet_evaluator_iface = {"supernet", evaluate, destroy, NULL, NULL};
 
 clnas_status clnas_supernet_evaluator_new(clnas_supernet *sn, const clnas_dataset *train, const clnas_dataset *val,
                                           int bn_batches, uint64_t seed, const double *mean, const double *std,

@@ -237,6 +237,14 @@ clnas_status clnas_executor_new_shared(clnas_device *dev, clnas_program_cache *c
     if (st == CLNAS_OK)
         st = allocate(ex, shared, err);
     double t0 = clnas_clock_seconds();
+    if (st == CLNAS_OK) { /* announced, so that a cold cache's builds come with a count */
+        const char **sources = malloc((size_t)plan->nkernels * sizeof *sources + 1);
+        for (int k = 0; sources && k < plan->nkernels; k++)
+            sources[k] = plan->program_sources[plan->kernels[k].program];
+        if (sources)
+            clnas_program_cache_expect(cache, sources, plan->nkernels, "");
+        free(sources);
+    }
     for (int k = 0; k < plan->nkernels && st == CLNAS_OK; k++) {
         const clnas_plan_kernel *pk = &plan->kernels[k];
         st = clnas_program_cache_kernel(cache, plan->program_sources[pk->program], "", pk->desc.entry,

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cl_check.h"
 #include "clock.h"
@@ -48,6 +49,9 @@ struct clnas_program_cache {
     cached_kernel *kernels;
     int kernel_count, kernel_cap;
     clnas_program_cache_stats stats;
+    clnas_program_build_fn observer;
+    void *observer_user;
+    int batch_total, batch_done;
 };
 
 /* mkdir -p of a cache directory; a failure says how to choose another. */
@@ -295,6 +299,80 @@ static clnas_status report_build_failure(clnas_program_cache *cache, const char 
     return clnas_error_set(err, CLNAS_ERR_BUILD, "%s", msg);
 }
 
+/* The compiler inside some drivers writes to file descriptor 2 itself (PoCL's clang: "17 warnings generated."),
+ * past the build log: a library must not print, so a build's fd 2 goes to a temporary file, read back into the log.
+ * Best effort: without a temporary file the build runs uncaptured. */
+typedef struct stderr_capture {
+    int saved; /* the real fd 2, -1 when not capturing */
+    FILE *tmp;
+} stderr_capture;
+
+static void capture_begin(stderr_capture *c)
+{
+    c->saved = -1;
+    fflush(stderr);
+    c->tmp = tmpfile();
+    if (!c->tmp)
+        return;
+    c->saved = dup(2);
+    if (c->saved < 0 || dup2(fileno(c->tmp), 2) < 0) {
+        if (c->saved >= 0)
+            close(c->saved);
+        c->saved = -1;
+        fclose(c->tmp);
+        c->tmp = NULL;
+    }
+}
+
+/* Restores fd 2; returns what was written to it (malloc'ed, may be empty) or NULL. */
+static char *capture_end(stderr_capture *c)
+{
+    if (c->saved < 0)
+        return NULL;
+    fflush(stderr);
+    dup2(c->saved, 2);
+    close(c->saved);
+    long n = fseek(c->tmp, 0, SEEK_END) == 0 ? ftell(c->tmp) : -1;
+    char *text = n >= 0 ? calloc((size_t)n + 1, 1) : NULL;
+    if (text) {
+        rewind(c->tmp);
+        size_t got = fread(text, 1, (size_t)n, c->tmp);
+        text[got] = '\0';
+    }
+    fclose(c->tmp);
+    return text;
+}
+
+/* The build log with what the compiler wrote to fd 2 after it; takes both. */
+static char *with_capture(char *log, char *said)
+{
+    size_t n = said ? strlen(said) : 0;
+    while (n > 0 && (said[n - 1] == '\n' || said[n - 1] == ' '))
+        said[--n] = '\0';
+    if (!log || n == 0) {
+        free(said);
+        return log;
+    }
+    char *both = malloc(strlen(log) + n + 2);
+    if (both)
+        sprintf(both, "%s%s%s", log, log[0] ? "\n" : "", said);
+    free(log);
+    free(said);
+    return both;
+}
+
+/* Best effort: appends a successful build's log (warnings) to <root>/build.log, where `--verbose` and people look. */
+static void append_build_log(const clnas_program_cache *cache, const char *label, uint64_t key, const char *log)
+{
+    char path[CACHE_PATH_MAX + 16];
+    snprintf(path, sizeof path, "%s/build.log", cache->root);
+    FILE *f = fopen(path, "a");
+    if (!f)
+        return;
+    fprintf(f, "== kernel %s (program %016" PRIx64 ", %s)\n%s\n", label, key, cache->dev->info.name, log);
+    fclose(f);
+}
+
 static clnas_status build_from_source(clnas_program_cache *cache, const char *source, const char *options,
                                       const char *label, uint64_t key, cl_program *out, clnas_error *err)
 {
@@ -306,15 +384,30 @@ static clnas_status build_from_source(clnas_program_cache *cache, const char *so
         return clnas_error_prefix(err, "kernel %s", label);
     }
     double start = clnas_clock_seconds();
+    stderr_capture cap;
+    capture_begin(&cap);
     rc = clBuildProgram(program, 1, &cache->dev->id, options, NULL, NULL);
+    char *said = capture_end(&cap);
     double seconds = clnas_clock_seconds() - start;
     if (rc != CL_SUCCESS) {
+        free(said);
         clnas_status st = report_build_failure(cache, source, options, label, key, rc, program, err);
         clReleaseProgram(program);
         return st;
     }
     cache->stats.builds++;
     cache->stats.build_seconds += seconds;
+    char *log = with_capture(build_log(cache->dev, program), said);
+    if (log && log[0])
+        append_build_log(cache, label, key, log);
+    cache->batch_done++;
+    if (cache->observer) {
+        clnas_program_build_event ev = {label, cache->batch_done, cache->batch_total, seconds, log ? log : ""};
+        cache->observer(&ev, cache->observer_user);
+    }
+    if (cache->batch_total && cache->batch_done >= cache->batch_total)
+        cache->batch_total = cache->batch_done = 0; /* the batch is done: later builds count on their own */
+    free(log);
     *out = program;
     return CLNAS_OK;
 }
@@ -412,6 +505,53 @@ void clnas_program_cache_stats_get(const clnas_program_cache *cache, clnas_progr
         *out = cache->stats;
     else
         memset(out, 0, sizeof *out);
+}
+
+void clnas_program_cache_set_observer(clnas_program_cache *cache, clnas_program_build_fn fn, void *user)
+{
+    if (!cache)
+        return;
+    cache->observer = fn;
+    cache->observer_user = user;
+}
+
+/* Whether the program of key is in memory or has a disk entry (not verified: a corrupt one is rebuilt anyway). */
+static int have_program(const clnas_program_cache *cache, uint64_t key)
+{
+    for (int i = 0; i < cache->program_count; i++)
+        if (cache->programs[i].key == key)
+            return 1;
+    char path[CACHE_PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/%016" PRIx64 ".bin", cache->programs_dir, key);
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+int clnas_program_cache_expect(clnas_program_cache *cache, const char *const *sources, int n,
+                               const char *extra_options)
+{
+    char *options = cache ? full_options(cache->dev, extra_options) : NULL;
+    uint64_t *keys = n > 0 ? malloc((size_t)n * sizeof *keys) : NULL;
+    int missing = 0;
+    for (int i = 0; options && keys && i < n; i++) {
+        uint64_t key = program_key(cache->dev, sources[i], options);
+        int seen = have_program(cache, key);
+        for (int j = 0; j < missing && !seen; j++)
+            seen = keys[j] == key;
+        if (!seen)
+            keys[missing++] = key;
+    }
+    free(keys);
+    free(options);
+    if (cache) {
+        cache->batch_total = missing;
+        cache->batch_done = 0;
+    }
+    if (cache && missing > 0 && cache->observer) { /* the announcement: done 0 */
+        clnas_program_build_event ev = {"", 0, missing, 0, ""};
+        cache->observer(&ev, cache->observer_user);
+    }
+    return missing;
 }
 
 const char *clnas_program_cache_dir(const clnas_program_cache *cache)

@@ -35,9 +35,27 @@ clnas_status clnas_program_cache_get(clnas_program_cache *cache, const char *sou
 clnas_status clnas_program_cache_kernel(clnas_program_cache *cache, const char *source, const char *extra_options,
                                         const char *label, const char *entry, cl_kernel *out, clnas_error *err);
 
+/* One program compiled from source, as it happens (a cold cache builds hundreds: half a second each on PoCL). */
+typedef struct clnas_program_build_event {
+    const char *label; /* the kernel, as given to clnas_program_cache_get */
+    int done, total;   /* builds of the announced batch so far (this one included) and its size; total 0: none was
+                        * announced (done counts every build then); done 0: the announcement itself, before any */
+    double seconds;    /* this build's */
+    const char *log;   /* the driver's build log, "" when empty (warnings); also appended to <dir>/build.log */
+} clnas_program_build_event;
+typedef void (*clnas_program_build_fn)(const clnas_program_build_event *event, void *user);
+
+/* The caller's observer of builds from source (NULL: none). The library never prints: a tool shows progress here. */
+void clnas_program_cache_set_observer(clnas_program_cache *cache, clnas_program_build_fn fn, void *user);
+
+/* Announces a batch: of the n sources (built with extra_options), counts the distinct programs neither in memory nor
+ * on disk, which the next lookups will compile; build events then count done of that total. Returns the count. */
+int clnas_program_cache_expect(clnas_program_cache *cache, const char *const *sources, int n,
+                               const char *extra_options);
+
 void clnas_program_cache_stats_get(const clnas_program_cache *cache, clnas_program_cache_stats *out);
 
-/* The cache's root directory (the resolved dir, not the per-device subdirectory). */
+/* The cache's root directory (the resolved dir, not the per-device subdirectory); build logs go to <root>/build.log. */
 const char *clnas_program_cache_dir(const clnas_program_cache *cache);
 
 /* Releases every program and kernel the cache owns (NULL is fine). */

@@ -40,6 +40,9 @@ typedef struct clnas_evaluator_iface {
      * steps; the table evaluator models the lower fidelity as documented at clnas_table_evaluator_new. */
     clnas_status (*evaluate_fraction)(void *state, const clnas_genotype *arch, double fraction,
                                       clnas_evaluator_result *out, clnas_error *err);
+    /* The parameters and forward FLOPs per image of the network this evaluator would score for arch, without
+     * scoring it (a cached duplicate's own figures); NULL: unknown, the trials loop copies the earlier trial's. */
+    clnas_status (*cost)(void *state, const clnas_genotype *arch, long *params, double *flops, clnas_error *err);
 } clnas_evaluator_iface;
 
 typedef struct clnas_evaluator {
@@ -49,7 +52,9 @@ typedef struct clnas_evaluator {
 
 /* Table evaluator: `path` is CSV with the header `arch,accuracy` or a JSON object {arch: accuracy}, accuracy a
  * fraction 0..1. Lookup by exact arch string, else by canonical hash (isomorphic cells share a row); an
- * architecture the table lacks is a failed trial naming it. Errors name the file and the line or key.
+ * architecture the table lacks is a failed trial naming it. Errors name the file and the line or key. params and
+ * flops are 0 in its results; its cost function gives the trials loop those of the NB201 network at its full size
+ * (C=16, N=5) on 28x28 one-channel images (clnas_arch_cost) for the journal.
  * At a training fraction b < 1 the fitness is a documented model of a shorter training (a table holds one
  * fidelity): clamp(0.1 + (a - 0.1) (1 - 0.25 (1 - b)) + 0.02 (1 - b) z, 0, 1), a the table's accuracy, z the first
  * clnas_rng_normal of clnas_rng seeded with FNV-1a 64 of the cell's index (4 little-endian bytes) followed by the 8

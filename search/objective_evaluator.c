@@ -50,9 +50,20 @@ static void objective_destroy(void *state)
     free(o);
 }
 
-static const clnas_evaluator_iface objective_iface = {"objective", objective_evaluate, objective_destroy, NULL};
+/* The inner evaluator's cost, when it has one. */
+static clnas_status objective_cost(void *state, const clnas_genotype *arch, long *params, double *flops,
+                                   clnas_error *err)
+{
+    const objective_state *o = state;
+    if (!o->inner.iface->cost)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "evaluator %s tells no cost", o->inner.iface->kind);
+    return o->inner.iface->cost(o->inner.state, arch, params, flops, err);
+}
+
+static const clnas_evaluator_iface objective_iface = {"objective", objective_evaluate, objective_destroy, NULL,
+                                                      objective_cost};
 static const clnas_evaluator_iface objective_fraction_iface = {"objective", objective_evaluate, objective_destroy,
-                                                               objective_evaluate_fraction};
+                                                               objective_evaluate_fraction, objective_cost};
 
 clnas_status clnas_objective_evaluator_wrap(clnas_evaluator *ev, long max_params, clnas_error *err)
 {

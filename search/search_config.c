@@ -21,8 +21,9 @@
 static const char *const strategy_names[] = {"rea", "random", "reinforce", "bo", "hyperband", "spos", "darts", "gdas"};
 #define STRATEGY_COUNT (sizeof strategy_names / sizeof strategy_names[0])
 
-static const char *const top_keys[] = {"name",      "seed",      "device",   "space", "dataset",
-                                       "proxy",     "evaluator", "strategy", "objective"};
+/* "ran_on" is written by the run (the device it used: run_provenance.c) and read by people, not by the parser */
+static const char *const top_keys[] = {"name",      "seed",      "device",   "space",     "dataset",
+                                       "proxy",     "evaluator", "strategy", "objective", "ran_on"};
 static const char *const objective_keys[] = {"max_params", "max_latency_ms"};
 static const char *const space_keys[] = {"name"};
 static const char *const dataset_keys[] = {"dir", "validation_size", "train_subset"};

@@ -11,6 +11,7 @@
 #include "clock.h"
 #include "run_dir.h"
 #include "warm_start.h"
+#include "run_provenance.h"
 
 void clnas_run_info(const clnas_run_events *ev, const char *fmt, ...)
 {
@@ -52,7 +53,7 @@ static clnas_status user_evaluate(void *state, const clnas_genotype *arch, clnas
     return CLNAS_OK;
 }
 
-static const clnas_evaluator_iface user_evaluator_iface = {"user", user_evaluate, free, NULL};
+static const clnas_evaluator_iface user_evaluator_iface = {"user", user_evaluate, free, NULL, NULL};
 
 void clnas_user_evaluator(clnas_search_evaluate_fn fn, void *user, clnas_evaluator *out)
 {
@@ -117,6 +118,10 @@ clnas_status clnas_run_trials_loop(const clnas_run_request *req, const clnas_str
     opt.progress = on_trial;
     opt.warning = on_warning;
     opt.user = &b;
+    if (req->dev) {
+        opt.device = req->dev->info.name;
+        opt.driver = req->dev->info.driver_version;
+    }
     clnas_trials_summary sum;
     clnas_status st = clnas_trials_run(strategy, state, evaluator, &opt, &sum, err);
     out->done = sum.trials_done;
@@ -180,13 +185,21 @@ clnas_status clnas_run_trials(const clnas_run_request *req, clnas_run_outcome *o
         st = clnas_run_setup_evaluator(&s, req->device, path, err);
     if (st == CLNAS_OK && !s.evaluator.iface)
         st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    if (st == CLNAS_OK && req->ev.step) /* before the objective's wrapper hides the train evaluator */
+        clnas_train_evaluator_set_step(&s.evaluator, req->ev.step, req->ev.user);
     if (st == CLNAS_OK)
         st = clnas_objective_evaluator_wrap(&s.evaluator, cfg->objective.max_params, err);
     if (st == CLNAS_OK) {
         header(req, &s, strategy, state, out);
-        st = clnas_warm_start_run(strategy, state, &s, err);
+        if (s.dev)
+            st = clnas_run_record_device(out->run_dir, s.dev, err);
         if (st == CLNAS_OK)
-            st = clnas_run_trials_loop(req, strategy, state, &s.evaluator, out, err);
+            st = clnas_warm_start_run(strategy, state, &s, err);
+    }
+    if (st == CLNAS_OK) {
+        clnas_run_request on_device = *req; /* the device the set-up opened, recorded per trial */
+        on_device.dev = s.dev;
+        st = clnas_run_trials_loop(&on_device, strategy, state, &s.evaluator, out, err);
     }
     if (state)
         strategy->destroy(state);

@@ -11,6 +11,7 @@
 
 #include "clnas/model.h"
 #include "clnas/train.h"
+#include "arch_cost.h"
 #include "clock.h"
 
 typedef struct train_evaluator {
@@ -20,6 +21,8 @@ typedef struct train_evaluator {
     clnas_algo_choices choices; /* every choice made so far in this run */
     clnas_workspace *workspace; /* activation memory every trial's model reuses */
     char choices_path[1024];
+    clnas_train_evaluator_step_fn step; /* may be NULL */
+    void *step_user;
 } train_evaluator;
 
 /* Adds the model's choices to the run's record and saves it when something was new. */
@@ -38,6 +41,21 @@ static clnas_status record_choices(train_evaluator *te, const clnas_algo_choices
     return CLNAS_OK;
 }
 
+static void net_of(const train_evaluator *te, const clnas_genotype *arch, clnas_net_config *nc);
+
+/* The trial's training, told on the timer only (the trial line follows when it ends). */
+static void trial_progress(const clnas_train_progress *p, void *user)
+{
+    const train_evaluator *te = user;
+    if (!te->step || p->step == p->steps)
+        return;
+    char line[160];
+    int left = (int)p->seconds_left;
+    snprintf(line, sizeof line, "          training: step %d/%d  loss %.4f  %.0f img/s  %dm%02ds left", p->step,
+             p->steps, p->loss, p->images_per_second, left / 60, left % 60);
+    te->step(line, te->step_user);
+}
+
 /* Trains `fraction` of the proxy's steps (epochs x whole batches of the training split), at least one step, with
  * the cosine schedule over the shortened run, as a shorter training would. */
 static clnas_status evaluate_at(void *state, const clnas_genotype *arch, double fraction, clnas_evaluator_result *out,
@@ -48,14 +66,7 @@ static clnas_status evaluate_at(void *state, const clnas_genotype *arch, double 
     out->fitness = NAN;
     double t0 = clnas_clock_seconds();
     clnas_net_config nc;
-    clnas_net_config_default(&nc);
-    nc.genotype = *arch;
-    nc.channels = te->cfg.channels;
-    nc.cells = te->cfg.cells;
-    nc.batch = te->cfg.batch;
-    nc.in_channels = te->cfg.train->channels;
-    nc.height = te->cfg.train->height;
-    nc.width = te->cfg.train->width;
+    net_of(te, arch, &nc);
     clnas_train_options opt;
     clnas_train_options_default(&opt);
     opt.epochs = te->cfg.epochs;
@@ -65,6 +76,9 @@ static clnas_status evaluate_at(void *state, const clnas_genotype *arch, double 
     }
     opt.lr = te->cfg.lr;
     opt.seed = te->cfg.seed;
+    opt.report_every = 1 << 30; /* on the timer only */
+    opt.progress = trial_progress;
+    opt.user = te;
     memcpy(opt.mean, te->cfg.mean, sizeof opt.mean);
     memcpy(opt.std, te->cfg.std, sizeof opt.std);
     clnas_model *model = NULL;
@@ -113,7 +127,36 @@ static void destroy(void *state)
     free(te);
 }
 
-static const clnas_evaluator_iface train_evaluator_iface = {"train", evaluate, destroy, evaluate_at};
+/* The network evaluate trains, sized by the config and the data. */
+static void net_of(const train_evaluator *te, const clnas_genotype *arch, clnas_net_config *nc)
+{
+    clnas_net_config_default(nc);
+    nc->genotype = *arch;
+    nc->channels = te->cfg.channels;
+    nc->cells = te->cfg.cells;
+    nc->batch = te->cfg.batch;
+    nc->in_channels = te->cfg.train->channels;
+    nc->height = te->cfg.train->height;
+    nc->width = te->cfg.train->width;
+}
+
+static clnas_status cost(void *state, const clnas_genotype *arch, long *params, double *flops, clnas_error *err)
+{
+    clnas_net_config nc;
+    net_of(state, arch, &nc);
+    return clnas_arch_cost(&nc, params, flops, err);
+}
+
+static const clnas_evaluator_iface train_evaluator_iface = {"train", evaluate, destroy, evaluate_at, cost};
+
+void clnas_train_evaluator_set_step(clnas_evaluator *ev, clnas_train_evaluator_step_fn fn, void *user)
+{
+    if (!ev || ev->iface != &train_evaluator_iface)
+        return;
+    train_evaluator *te = ev->state;
+    te->step = fn;
+    te->step_user = user;
+}
 
 clnas_status clnas_train_evaluator_new(clnas_device *dev, struct clnas_program_cache *cache,
                                        const clnas_train_evaluator_config *cfg, clnas_evaluator *out, clnas_error *err)

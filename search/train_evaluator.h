@@ -18,6 +18,11 @@ typedef struct clnas_train_evaluator_config {
     const char *choices_path; /* algorithm choices made by timing, recorded here and reused on resume (may be NULL) */
 } clnas_train_evaluator_config;
 
+/* A line about the trial in training, at most every 10 s while it trains (a long trial is not silent); for the
+ * run's step event. */
+typedef void (*clnas_train_evaluator_step_fn)(const char *line, void *user);
+void clnas_train_evaluator_set_step(clnas_evaluator *ev, clnas_train_evaluator_step_fn fn, void *user);
+
 clnas_status clnas_train_evaluator_new(clnas_device *dev, struct clnas_program_cache *cache,
                                        const clnas_train_evaluator_config *cfg, clnas_evaluator *out, clnas_error *err);
 

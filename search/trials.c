@@ -131,6 +131,43 @@ static clnas_status replay(clnas_trials *t, clnas_journal_entry *old, int nold, 
     return st;
 }
 
+/* e's parameters and FLOPs from its own arch where the evaluator (may be NULL) can tell them; best effort: a network
+ * that does not compile keeps the figures it has (its trial says why elsewhere). */
+static void own_cost(clnas_evaluator *evaluator, clnas_journal_entry *e)
+{
+    long params;
+    double flops;
+    clnas_error ignored;
+    if (evaluator && evaluator->iface->cost &&
+        evaluator->iface->cost(evaluator->state, &e->arch, &params, &flops, &ignored) == CLNAS_OK) {
+        e->params = params;
+        e->flops = flops;
+    }
+}
+
+#ifndef CLNAS_VERSION_STRING
+#define CLNAS_VERSION_STRING "unknown"
+#endif
+
+/* Where and when the trial ran, appended to its journal line (after the evaluator's keys). */
+static clnas_status add_provenance(const clnas_trials_options *opt, clnas_journal_entry *e, clnas_error *err)
+{
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm utc;
+    if (!gmtime_r(&now, &utc) || !strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc))
+        stamp[0] = '\0';
+    if (!e->extra)
+        e->extra = cJSON_CreateObject();
+    int ok = e->extra != NULL;
+    if (ok && opt->device)
+        ok = cJSON_AddStringToObject(e->extra, "device", opt->device) &&
+             cJSON_AddStringToObject(e->extra, "driver", opt->driver ? opt->driver : "");
+    ok = ok && cJSON_AddStringToObject(e->extra, "clnas_version", CLNAS_VERSION_STRING) &&
+         cJSON_AddStringToObject(e->extra, "timestamp", stamp);
+    return ok ? CLNAS_OK : clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+}
+
 /* After the replay: the trials proposed but not journaled were in flight; they go out again, in proposal order. */
 static clnas_status queue_in_flight(clnas_trials *t, clnas_error *err)
 {
@@ -232,7 +269,9 @@ static clnas_status record(clnas_trials *t, clnas_journal_entry *e, clnas_error 
         e->completion = t->h.n;
         e->proposals = t->proposed;
     }
-    clnas_status st = clnas_journal_append(&t->journal, e, err);
+    clnas_status st = add_provenance(&t->opt, e, err);
+    if (st == CLNAS_OK)
+        st = clnas_journal_append(&t->journal, e, err);
     if (st == CLNAS_OK)
         st = observe(t->strategy, t->state, e, err);
     if (st == CLNAS_OK && history_push(&t->h, e))
@@ -287,6 +326,9 @@ static clnas_status try_cached(clnas_trials *t, int trial, int *cached, clnas_er
     e.fitness = t->h.e[prior].fitness;
     e.params = t->h.e[prior].params;
     e.flops = t->h.e[prior].flops;
+    /* the fitness is the class's, the size the cell's own: an isomorphic cell may differ by a parameter-free edge (a
+     * conv reading a zero node, whose output is a constant) */
+    own_cost(t->opt.evaluator, &e);
     e.extra = cJSON_CreateObject();
     cJSON_AddNumberToObject(e.extra, "cached_from", t->h.e[prior].trial);
     clnas_status st = clnas_training_fraction_note(&e.extra, t->fractions[trial], err);
@@ -350,6 +392,8 @@ clnas_status clnas_trials_complete(clnas_trials *t, const clnas_trials_job *job,
     e.fitness = r->status == CLNAS_TRIAL_OK ? r->fitness : NAN;
     e.params = r->params;
     e.flops = r->flops;
+    if (r->status == CLNAS_TRIAL_OK && r->params == 0 && r->flops == 0) /* an evaluator that builds nothing (a table) */
+        own_cost(t->opt.evaluator, &e);
     e.seconds = r->seconds;
     snprintf(e.error, sizeof e.error, "%s", r->error);
     e.extra = r->extra;
@@ -398,8 +442,11 @@ clnas_status clnas_trials_close(clnas_trials *t, clnas_status st, clnas_trials_s
 clnas_status clnas_trials_run(const clnas_strategy_iface *strategy, void *state, clnas_evaluator *evaluator,
                               const clnas_trials_options *opt, clnas_trials_summary *summary, clnas_error *err)
 {
+    clnas_trials_options o = *opt;
+    if (!o.evaluator)
+        o.evaluator = evaluator;
     clnas_trials *t = NULL;
-    clnas_status st = clnas_trials_open(strategy, state, 1, opt, &t, err);
+    clnas_status st = clnas_trials_open(strategy, state, 1, &o, &t, err);
     while (st == CLNAS_OK) {
         clnas_trials_job job;
         int got = 0;

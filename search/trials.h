@@ -25,6 +25,13 @@ typedef struct clnas_trials_options {
     void *user;
     int with_workers; /* 1: set by a driver with workers (clnas_trials_open): journal lines carry "completion" and
                   * "proposals" even with one worker, and progress.svg is rewritten at most once a second */
+    /* Recorded in each new journal line after the evaluator's keys, with clnas_version and timestamp (UTC, ISO 8601):
+     * where the trial ran. NULL: no device (a table). Replay compares architectures only, so resuming on another
+     * device, driver or version still checks every earlier trial. */
+    const char *device, *driver;
+    /* The evaluator whose cost function gives a cached duplicate (and a result without them, a table's) its own
+     * parameters and FLOPs; NULL: figures as reported (clnas_trials_run sets its evaluator). */
+    clnas_evaluator *evaluator;
 } clnas_trials_options;
 
 typedef struct clnas_trials_summary {

@@ -92,7 +92,7 @@ static clnas_status zc_evaluate(void *state, const clnas_genotype *arch, clnas_e
     return CLNAS_OK;
 }
 
-static const clnas_evaluator_iface zc_iface = {"zero-cost", zc_evaluate, zc_destroy, NULL};
+static const clnas_evaluator_iface zc_iface = {"zero-cost", zc_evaluate, zc_destroy, NULL, NULL};
 
 /* The first batch of the training split in the order of clnas_batcher shuffled with the seed. */
 static clnas_status first_batch(zc_evaluator *z, clnas_error *err)

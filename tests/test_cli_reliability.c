@@ -136,8 +136,8 @@ static void test_inputs_refused_at_once(void **state)
     expect(dir, (const char *[]){"search", "--config", big, "--out", out, NULL}, 1, "big.json: the file is 17.0 MiB",
            "over the limit of 16.0 MiB");
     const char *config = table_config(dir);
-    expect(dir, (const char *[]){"search", "--config", config, "--set", "proxy.epochs=two", "--out", out, NULL}, 1,
-           "clnas: --set proxy.epochs=two: proxy.epochs: expected an integer", NULL);
+    expect(dir, (const char *[]){"search", "--config", config, "--set", "proxy.epochs=two", "--out", out, NULL}, 2,
+           "clnas search: --set proxy.epochs=two: proxy.epochs: expected an integer", NULL);
     struct stat sb;
     assert_int_not_equal(stat(out, &sb), 0); /* refused before the run directory was made */
 }
@@ -201,7 +201,7 @@ static void test_messages(void **state)
     expect(dir, (const char *[]){"report", dir, NULL}, 1, "journal.jsonl: no such file", NULL);
     expect(dir, (const char *[]){"train", "--lr", "1e-400", NULL}, 2, "\"1e-400\" underflows", NULL);
     const char *config = table_config(dir);
-    expect(dir, (const char *[]){"search", "--config", config, "--set", "seed=9007199254740993", NULL}, 1,
+    expect(dir, (const char *[]){"search", "--config", config, "--set", "seed=9007199254740993", NULL}, 2,
            "seed: expected an integer from 0 to 9007199254740991, got 9007199254740992", NULL);
     write_text(path_in(dir, "best.json"), "{\"arch\": \"" ARCH "\\u0000junk\"}");
     expect(dir, (const char *[]){"train", "--from", dir, "--steps", "1", NULL}, 1, "best.json:1:",

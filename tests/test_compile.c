@@ -305,11 +305,12 @@ static void test_write_dir(void **state)
     free(text);
     assert_non_null(json);
     static const char *const keys[] = {"arch",     "channels",      "cells",   "batch",      "input", "element_type",
-                                       "arenas",   "kernels",       "buffers", "parameters", "stats", "launches",
+                                       "arena_bytes", "kernels",       "buffers", "parameters", "stats", "launches",
                                        "eval_launches"};
     for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
         if (!cJSON_HasObjectItem(json, keys[k]))
             fail_msg("plan.json has no \"%s\"", keys[k]);
+    assert_true(cJSON_IsNumber(cJSON_GetObjectItem(json, "live_param_elements")));
     assert_string_equal(cJSON_GetObjectItem(json, "arch")->valuestring, BEST_NO_CONV_INTO_3);
     assert_string_equal(cJSON_GetObjectItem(json, "element_type")->valuestring, "float32");
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(json, "input")), 3);
@@ -335,8 +336,8 @@ static void test_write_dir(void **state)
     int named = 0;
     cJSON_ArrayForEach(arg, cJSON_GetObjectItem(first, "args")) {
         assert_true(cJSON_IsString(cJSON_GetObjectItem(arg, "slot")));
-        assert_true(cJSON_IsNumber(cJSON_GetObjectItem(arg, "offset")));
-        assert_true(cJSON_IsNumber(cJSON_GetObjectItem(arg, "count")));
+        assert_true(cJSON_IsNumber(cJSON_GetObjectItem(arg, "offset_elements"))); /* units in the names */
+        assert_true(cJSON_IsNumber(cJSON_GetObjectItem(arg, "elements")));
         named += cJSON_IsString(cJSON_GetObjectItem(arg, "buffer"));
     }
     assert_true(named > 0);

@@ -272,7 +272,8 @@ static void test_cli_refusals(void **state)
     char *dir = scratch_dir_new("gdas-cli");
     assert_non_null(dir);
     char out[8192];
-    assert_int_equal(search_fixture_run_cli("gdas.json", "--set strategy.tau_min=20", dir, out, sizeof out), 1);
+    /* a --set the strategy refuses is bad usage: exit 2 (issue 17) */
+    assert_int_equal(search_fixture_run_cli("gdas.json", "--set strategy.tau_min=20", dir, out, sizeof out), 2);
     assert_non_null(strstr(out, "strategy.tau_min: expected at most tau_max (10)"));
     search_fixture_assert_too_large("gdas.json", "GDAS", dir, out, sizeof out);
     scratch_dir_remove(dir);

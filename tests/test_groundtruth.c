@@ -38,7 +38,7 @@ static void fake_destroy(void *state)
     (void)state;
 }
 
-static const clnas_evaluator_iface fake_iface = {"fake", fake_evaluate, fake_destroy, NULL};
+static const clnas_evaluator_iface fake_iface = {"fake", fake_evaluate, fake_destroy, NULL, NULL};
 
 static void test_sample_is_distinct_and_seeded(void **unused)
 {

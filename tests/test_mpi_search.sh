@@ -3,7 +3,7 @@
 # exactly once, the run writes the files of a one-process run, and --resume with nothing left changes nothing; with
 # a table that lacks most cells, the trials that fail on the workers are failed lines and the search goes on.
 source "$(dirname "$0")/test_mpi_common.sh"
-mpi 3 "$CLNAS" search --config "$SRC/configs/table-rea.json" --set strategy.cycles=590 --out "$TMP/run" > "$TMP/out"
+mpi 3 "$CLNAS" search --config "$SRC/configs/table-rea.json" --set strategy.cycles=590 --out "$TMP/run" > "$TMP/out" 2>&1
 grep -q "MPI: 2 workers" "$TMP/out" || fail "no MPI header line"
 [ "$(grep -c '^worker [12] on ' "$TMP/out")" -eq 2 ] || fail "expected a line for each of the 2 workers"
 each_once "$TMP/run/journal.jsonl" 600

@@ -50,8 +50,8 @@ static void fake_destroy(void *state)
     ((fake *)state)->destroyed++;
 }
 
-static const clnas_evaluator_iface fake_iface = {"fake", fake_evaluate, fake_destroy, fake_fraction};
-static const clnas_evaluator_iface fake_single_iface = {"fake", fake_evaluate, fake_destroy, NULL};
+static const clnas_evaluator_iface fake_iface = {"fake", fake_evaluate, fake_destroy, fake_fraction, NULL};
+static const clnas_evaluator_iface fake_single_iface = {"fake", fake_evaluate, fake_destroy, NULL, NULL};
 
 static clnas_genotype arch(const char *text)
 {

@@ -403,9 +403,85 @@ static void test_cache_dir_from_environment(void **state)
     assert_int_equal(count_files(f->dir, ".tmp.", NULL, 0), 0);
 }
 
+/* A kernel whose build warns (#warning is standard C preprocessing; PoCL's clang also writes "1 warning generated."
+ * to fd 2 itself). */
+static const char WARNING_SOURCE[] =
+    "#warning clnas_test_warning_zq\n"
+    "__kernel void warns(__global float *y) { y[get_global_id(0)] = 1.0f; }\n";
+
+typedef struct build_events {
+    int calls, announced, last_done, last_total, with_log;
+} build_events;
+
+static void on_build(const clnas_program_build_event *e, void *user)
+{
+    build_events *b = user;
+    b->calls++;
+    if (e->done == 0)
+        b->announced = e->total;
+    b->last_done = e->done;
+    b->last_total = e->total;
+    b->with_log += strstr(e->log, "clnas_test_warning_zq") != NULL;
+}
+
+/* Builds are announced with a count and reported one by one to the caller's observer; a build's warnings go to the
+ * observer and to <dir>/build.log, not to the process's stderr (issue 17). */
+static void test_build_progress_and_log(void **state)
+{
+    device_fixture *f = *state;
+    clnas_error err = {0};
+    clnas_program_cache *cache = NULL;
+    assert_int_equal(clnas_program_cache_new(f->dev, f->dir, &cache, &err), CLNAS_OK);
+    build_events b = {0, 0, 0, 0, 0};
+    clnas_program_cache_set_observer(cache, on_build, &b);
+    const char *sources[] = {SCALE_SOURCE, WARNING_SOURCE, SCALE_SOURCE};
+    assert_int_equal(clnas_program_cache_expect(cache, sources, 3, "-DOFFSET=2.0f"), 2);
+    assert_int_equal(b.announced, 2);
+
+    char err_path[1100];
+    scratch_dir_path(err_path, sizeof err_path, f->dir, "stderr.txt");
+    fflush(stderr);
+    int saved = dup(2);
+    FILE *capture = fopen(err_path, "w");
+    assert_non_null(capture);
+    dup2(fileno(capture), 2);
+    cl_program p1 = NULL, p2 = NULL, p3 = NULL;
+    clnas_status s1 = clnas_program_cache_get(cache, SCALE_SOURCE, "-DOFFSET=2.0f", "scale", &p1, &err);
+    clnas_status s2 = clnas_program_cache_get(cache, WARNING_SOURCE, "-DOFFSET=2.0f", "warns", &p2, &err);
+    clnas_status s3 = clnas_program_cache_get(cache, SCALE_SOURCE, "-DOFFSET=2.0f", "scale", &p3, &err);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    fclose(capture);
+    assert_int_equal(s1, CLNAS_OK);
+    assert_int_equal(s2, CLNAS_OK);
+    assert_int_equal(s3, CLNAS_OK);
+    assert_int_equal(b.calls, 3); /* the announcement and two builds */
+    assert_int_equal(b.last_done, 2);
+    assert_int_equal(b.last_total, 2);
+    assert_int_equal(b.with_log, 1);
+    char *said = test_read_file(err_path, NULL);
+    assert_non_null(said);
+    assert_null(strstr(said, "warning"));
+    free(said);
+    char log_path[1100];
+    char *log = test_read_file(scratch_dir_path(log_path, sizeof log_path, f->dir, "build.log"), NULL);
+    assert_non_null(log);
+    assert_non_null(strstr(log, "== kernel warns"));
+    assert_non_null(strstr(log, "clnas_test_warning_zq"));
+    free(log);
+    /* now both are on disk: a second cache expects nothing to build */
+    clnas_program_cache *again = NULL;
+    assert_int_equal(clnas_program_cache_new(f->dev, f->dir, &again, &err), CLNAS_OK);
+    assert_int_equal(clnas_program_cache_expect(again, sources, 3, "-DOFFSET=2.0f"), 0);
+    clnas_program_cache_free(again);
+    clnas_program_cache_free(cache);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        device_dir_unit_test(test_build_progress_and_log),
         cmocka_unit_test(test_hash),
         device_dir_unit_test(test_memory_then_disk_hit),
         device_dir_unit_test(test_build_failure),

@@ -64,7 +64,7 @@ static void fake_destroy(void *state)
     (void)state;
 }
 
-static const clnas_evaluator_iface fake_evaluator_iface = {"fake", fake_evaluate, fake_destroy, NULL};
+static const clnas_evaluator_iface fake_evaluator_iface = {"fake", fake_evaluate, fake_destroy, NULL, NULL};
 
 static clnas_rank_eval_result run_ok(int archs, int mode, standalone_fake *sf, const clnas_journal_entry *cache,
                                      int cache_count)

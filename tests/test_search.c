@@ -31,13 +31,26 @@ static void spit(const char *path, const char *data, size_t n)
     fclose(f);
 }
 
-/* The journal with every timing field ("seconds" and keys ending in "_seconds") removed. */
+/* The first of "seconds": (ending every timing key) and "timestamp": in p, or NULL; *len its length. */
+static const char *timing_key(const char *p, size_t *len)
+{
+    const char *s = strstr(p, "seconds\":"), *t = strstr(p, "timestamp\":");
+    if (t && (!s || t < s)) {
+        *len = strlen("timestamp\":");
+        return t;
+    }
+    *len = strlen("seconds\":");
+    return s;
+}
+
+/* The journal with every timing field ("seconds", keys ending in "_seconds", the trials' "timestamp") removed. */
 static char *without_timing(const char *journal)
 {
     char *out = malloc(strlen(journal) + 1);
     size_t o = 0;
     for (const char *p = journal; *p;) {
-        const char *key = strstr(p, "seconds\":");
+        size_t len = 0;
+        const char *key = timing_key(p, &len);
         if (!key) {
             strcpy(out + o, p);
             return out;
@@ -48,7 +61,7 @@ static char *without_timing(const char *journal)
         start--;
         memcpy(out + o, p, (size_t)(start - p));
         o += (size_t)(start - p);
-        const char *end = key + strlen("seconds\":");
+        const char *end = key + len;
         while (*end && *end != ',' && *end != '}')
             end++;
         p = *end == ',' ? end + 1 : end;

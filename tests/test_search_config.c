@@ -135,7 +135,7 @@ typedef struct bad_case {
 static const bad_case bad_cases[] = {
     /* the top level */
     {"{\"sed\": 1}",
-     "sed: unknown key (known: name, seed, device, space, dataset, proxy, evaluator, strategy, objective)"},
+     "sed: unknown key (known: name, seed, device, space, dataset, proxy, evaluator, strategy, objective, ran_on)"},
     {"{\"objective\": {\"max_params\": -1}}",
      "objective.max_params: expected an integer from 0 (no limit) to 1000000000000, or null, got -1"},
     {"{\"objective\": {\"max_latency_ms\": 5}}",

@@ -131,10 +131,86 @@ static void test_loss_falls_and_weights_round_trip(void **state)
     clnas_dataset_free(&test);
 }
 
+typedef struct progress_log {
+    int calls, last_step;
+    double first_rate;
+} progress_log;
+
+static void log_progress(const clnas_train_progress *p, void *user)
+{
+    progress_log *l = user;
+    if (l->calls++ == 0)
+        l->first_rate = p->images_per_second;
+    l->last_step = p->step;
+}
+
+typedef struct eval_log {
+    int calls, images, total;
+} eval_log;
+
+static void log_eval(int images, int total, double seconds, void *user)
+{
+    (void)seconds;
+    eval_log *l = user;
+    l->calls++;
+    l->images = images;
+    l->total = total;
+}
+
+/* Progress comes on a timer as well as every report_every steps (issue 17: a cold run was silent for minutes); the
+ * images/s figures leave out the first step, where the driver compiles kernels lazily; the result says how many
+ * images ran. */
+static void test_progress_timer_and_rates(void **state)
+{
+    device_fixture *f = *state;
+    clnas_net_config cfg;
+    small_net_config(&cfg, "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|skip_connect~0|"
+                           "avg_pool_3x3~1|nor_conv_3x3~2|",
+                     4, 1, 32, SIDE);
+    clnas_error err;
+    clnas_dataset train;
+    make_task(&train, 256, 1);
+    clnas_model *m = NULL;
+    if (clnas_model_build(f->dev, f->cache, &cfg, &m, &err) != CLNAS_OK || clnas_model_init(m, 3, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    clnas_train_options opt;
+    clnas_train_options_default(&opt);
+    opt.steps = 6;
+    opt.report_every = 1000; /* never by count, except the last step */
+    opt.report_seconds = 1e-9;
+    progress_log log = {0, 0, 0};
+    opt.progress = log_progress;
+    opt.user = &log;
+    clnas_train_result res;
+    if (clnas_train(m, &train, &opt, &res, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    assert_int_equal(log.calls, 6);
+    assert_int_equal(log.last_step, 6);
+    assert_true(log.first_rate == 0); /* the first step alone has no rate */
+    assert_int_equal(res.images, 6L * 32);
+    assert_true(res.first_step_seconds > 0 && res.first_step_seconds < res.seconds);
+    double expected = 5.0 * 32 / (res.seconds - res.first_step_seconds);
+    assert_true(fabs(res.train_images_per_second - expected) < 1e-6 * expected);
+    /* the evaluation pass reports too: every batch here (250 images, batch 32: 8 batches) */
+    clnas_dataset test;
+    make_task(&test, 250, 2);
+    eval_log elog = {0, 0, 0};
+    double acc = 0, loss = 0;
+    assert_int_equal(clnas_evaluate_report(m, &test, opt.mean, opt.std, log_eval, 1e-9, &elog, &acc, &loss, &err),
+                     CLNAS_OK);
+    assert_int_equal(elog.calls, 8);
+    assert_int_equal(elog.images, 250);
+    assert_int_equal(elog.total, 250);
+    clnas_dataset_free(&test);
+    clnas_model_free(m);
+    clnas_dataset_free(&train);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loss_falls_and_weights_round_trip),
+        cmocka_unit_test(test_progress_timer_and_rates),
     };
     return cmocka_run_group_tests(tests, device_fixture_with_cache, device_fixture_teardown);
 }

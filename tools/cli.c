@@ -104,6 +104,13 @@ static int write_text_line(FILE *f, void *text)
 int cli_write_json(const char *path, const struct cJSON *json)
 {
     char *text = cJSON_Print(json);
+    if (text && strcmp(path, "-") == 0) { /* "-": standard output */
+        int ok = write_text_line(stdout, text) == 0 && fflush(stdout) == 0;
+        cJSON_free(text);
+        if (!ok)
+            fprintf(stderr, "clnas: cannot write to standard output\n");
+        return ok ? 0 : 1;
+    }
     clnas_error err;
     clnas_status st = text ? clnas_file_write_atomic(path, write_text_line, text, &err)
                            : clnas_error_set(&err, CLNAS_ERR_NO_MEMORY, "%s: cannot write: out of memory", path);

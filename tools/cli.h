@@ -60,7 +60,8 @@ int cli_int(const char *option, const char *text, long lo, long hi, int *out);
 int cli_double(const char *option, const char *text, double lo, double hi, double *out);
 
 struct cJSON;
-/* Writes json and a newline to path atomically (clnas_file_write_atomic); returns 0, or 1 with the message printed. */
+/* Writes json and a newline to path atomically (clnas_file_write_atomic), or to stdout when path is "-"; returns 0,
+ * or 1 with the message printed. */
 int cli_write_json(const char *path, const struct cJSON *json);
 
 /* --family cpu|gpu at argv[*i]: forces the kernel family (sets CLNAS_FAMILY for this process); 1 when taken, 0
@@ -73,10 +74,17 @@ int cli_family_opt(int argc, char **argv, int *i);
 
 struct clnas_program_cache;
 
+/* What a command shows of the kernels it builds (cli_common_open). */
+typedef struct cli_build_view {
+    int verbose;            /* --verbose: each build's log (compiler warnings) too */
+    double start, last;     /* of the first build, and of the last line printed */
+} cli_build_view;
+
 typedef struct cli_common {
     clnas_net_config cfg;
     int have_arch;
     int have_channels, have_cells; /* given on the command line (a weights file's metadata fills the others) */
+    cli_build_view build;
     const char *device;   /* --device, else CLNAS_DEVICE, else the default */
     const char *data_dir; /* --data */
 } cli_common;
@@ -89,6 +97,9 @@ int cli_common_option(int argc, char **argv, int *i, cli_common *c);
  * CLI_BAD with the message printed), --help/-h (CLI_HELP, usage(stdout) printed) or the command's own (CLI_OWN). */
 typedef enum cli_step { CLI_OWN, CLI_TAKEN, CLI_HELP, CLI_BAD } cli_step;
 cli_step cli_common_or_help(int argc, char **argv, int *i, cli_common *c, void (*usage)(FILE *));
+/* cli_open_device with c's device, then kernel builds shown on stderr: the count, progress every few seconds, and
+ * with --verbose each build log (they are always appended to the cache's build.log). */
+int cli_common_open(cli_common *c, clnas_device **dev, struct clnas_program_cache **cache);
 /* Opens the device and its program cache, printing the error on failure (returns 0 on success). */
 int cli_open_device(const char *selector, clnas_device **dev, struct clnas_program_cache **cache);
 

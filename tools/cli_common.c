@@ -6,7 +6,9 @@
 
 #include "clnas/data.h"
 #include "cli.h"
+#include "clock.h"
 #include "context_internal.h"
+#include "program_cache.h"
 #include "device_profile.h"
 
 int cli_family_opt(int argc, char **argv, int *i)
@@ -68,6 +70,10 @@ int cli_common_option(int argc, char **argv, int *i, cli_common *c)
         c->cfg.recompute = 1; /* less activation memory for more convolution work (clnas_net_config) */
         return 1;
     }
+    if (strcmp(argv[*i], "--verbose") == 0) {
+        c->build.verbose = 1;
+        return 1;
+    }
     if ((r = cli_opt(argc, argv, i, "--data", &v)) != 0) {
         c->data_dir = v;
         return r < 0 ? -1 : 1;
@@ -84,6 +90,38 @@ cli_step cli_common_or_help(int argc, char **argv, int *i, cli_common *c, void (
         return CLI_OWN;
     usage(stdout);
     return CLI_HELP;
+}
+
+static void show_build(const clnas_program_build_event *e, void *user)
+{
+    cli_build_view *v = user;
+    double now = clnas_clock_seconds();
+    if (e->done <= 1 && v->start == 0)
+        v->start = v->last = now - e->seconds;
+    if (e->done == 0) {
+        fprintf(stderr, "clnas: building %d kernels (once per device and driver; later runs load them from the "
+                "cache)\n", e->total);
+        return;
+    }
+    if (v->verbose && e->log[0])
+        fprintf(stderr, "clnas: build log of kernel %s:\n%s\n", e->label, e->log);
+    int last = e->total > 1 && e->done == e->total;
+    if (now - v->last >= 2 || last) { /* a line every 2 s at most while building, and one at the end */
+        if (e->total > 0)
+            fprintf(stderr, "clnas: building kernels: %d/%d (%.0f s)%s\n", e->done, e->total, now - v->start,
+                    last ? ", done" : "");
+        else
+            fprintf(stderr, "clnas: building kernels: %d built (%.0f s)\n", e->done, now - v->start);
+        v->last = now;
+    }
+}
+
+int cli_common_open(cli_common *c, clnas_device **dev, struct clnas_program_cache **cache)
+{
+    if (cli_open_device(c->device, dev, cache))
+        return 1;
+    clnas_program_cache_set_observer(*cache, show_build, &c->build);
+    return 0;
 }
 
 int cli_open_device(const char *selector, clnas_device **dev, struct clnas_program_cache **cache)

@@ -270,7 +270,7 @@ int cmd_bench(int argc, char **argv)
         return rc;
     clnas_device *dev = NULL;
     struct clnas_program_cache *cache = NULL;
-    if (cli_open_device(a.c.device, &dev, &cache))
+    if (cli_common_open(&a.c, &dev, &cache))
         return 1;
     clnas_error err;
     clnas_error_clear(&err);

@@ -20,8 +20,8 @@ static void usage(FILE *f)
                "                  [--mean M] [--std S] [--ignore-metadata] [--data DIR] [--device D] [--family cpu|gpu]\n"
                "                  [--result FILE]\n"
                "Test accuracy of the weights (running BatchNorm statistics) over every test image.\n"
-               "The network (arch, C, N, classes) and the input normalisation come from the file's metadata (written\n"
-               "by clnas train --save); options given override them: --arch, --channels or --cells that differ are\n"
+               "The network (arch, C, N, classes) and the input normalisation come from the file's metadata (which\n"
+               "clnas train writes with the weights); options given override them: --arch, --channels or --cells that differ are\n"
                "refused unless --ignore-metadata, --mean/--std (every channel) with a warning. A file without\n"
                "metadata needs --arch (C=16 N=5 by default) and gets the training set's per-channel statistics.\n"
                "Defaults: batch 256, data /usr/share/datasets/fashion-mnist.\n");
@@ -80,7 +80,8 @@ int cmd_eval(int argc, char **argv)
     c = a.c;
     clnas_error err;
     clnas_error_clear(&err);
-    if (result_path && clnas_file_check_writable(result_path, &err) != CLNAS_OK) /* before the kernels are built */
+    /* before the kernels are built; "-" is stdout */
+    if (result_path && strcmp(result_path, "-") != 0 && clnas_file_check_writable(result_path, &err) != CLNAS_OK)
         return cli_fail(&err);
     clnas_dataset test = {0};
     double mean[CLNAS_BATCHER_MAX_CHANNELS], std[CLNAS_BATCHER_MAX_CHANNELS];
@@ -100,7 +101,7 @@ int cmd_eval(int argc, char **argv)
     }
     clnas_device *dev = NULL;
     struct clnas_program_cache *cache = NULL;
-    if (cli_open_device(c.device, &dev, &cache)) {
+    if (cli_common_open(&c, &dev, &cache)) {
         clnas_dataset_free(&test);
         return 1;
     }

@@ -70,8 +70,9 @@ int cmd_proxy_check(int argc, char **argv)
     search_setup *s = &s0;
     clnas_evaluator second = {NULL, NULL};
     cJSON *root = NULL;
-    if (search_setup_config(config, sets, nsets, &root, &s->cfg))
+    if ((rc = search_setup_config(config, sets, nsets, &root, &s->cfg)) != 0)
         goto done;
+    rc = 1;
     cJSON_Delete(root);
     if (strcmp(s->cfg.evaluator.kind, "train") != 0) {
         fprintf(stderr, "clnas: proxy-check measures the training proxy: evaluator.kind must be \"train\"\n");

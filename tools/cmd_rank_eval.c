@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "file_io.h"
 #include "journal.h"
 #include "rank_eval.h"
 #include "search_setup.h"
@@ -293,6 +294,9 @@ int cmd_rank_eval(int argc, char **argv)
     const uint64_t seed = args.seed;
     if (!dir)
         return cli_usage_error("rank-eval", "--supernet DIR (a SPOS, DARTS or GDAS run directory) is required");
+    clnas_error made;
+    if (out_dir && clnas_dirs_make(out_dir, &made) != CLNAS_OK) /* now, not after the whole evaluation */
+        return cli_fail(&made);
     char strategy[32];
     if (run_strategy(dir, strategy, sizeof strategy))
         return 1;

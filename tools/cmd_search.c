@@ -5,28 +5,39 @@
 #include "cli.h"
 #include "scale.h"
 #include "search_entry.h"
+#include "search_options.h"
 #include "search_view.h"
-
-#define MAX_SETS 64
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: clnas search [--config FILE] [--out DIR] [--resume DIR] [--device D] [--family F]\n"
-            "                    [--set key=value ...]\n"
-            "Searches NAS-Bench-201 cells. With no arguments it runs the built-in configs/default.json (regularized\n"
-            "evolution on Fashion-MNIST with a proxy training budget). Output goes to runs/<name>-<timestamp>/ (or\n"
-            "--out DIR): config.json (resolved), journal.jsonl (one line per trial, fsync'ed), best.json, progress.svg,\n"
-            "algo_choices.tsv. Ctrl-C stops after the trial in progress; --resume DIR continues it with the same result\n"
-            "as an uninterrupted run. Under mpirun -np K (or srun) rank 0 runs the strategy and ranks 1..K-1 evaluate\n"
-            "trials asynchronously, each on its own device (docs/SCALE.md).\n\n"
-            "  --config FILE       a search config (configs/*.json; fields documented in configs/README.md)\n"
+            "usage: clnas search [--config FILE] [--out DIR] [--resume DIR] [--device D] [--family F] [--seed S]\n"
+            "                    [--json] [--set key=value ...]\n"
+            "Searches NAS-Bench-201 cells. Strategies (strategy.name): rea (regularized evolution), random, reinforce,\n"
+            "bo (Bayesian optimisation), hyperband (multi-trial: each trial trains the proxy network, or looks it up\n"
+            "in a table), spos (a weight-sharing supernet, then evolution over its paths), darts and gdas\n"
+            "(differentiable, one search network). With no arguments it runs the built-in configs/default.json (rea\n"
+            "on Fashion-MNIST with a proxy training budget);\n"
+            "configs/{rea,random,reinforce,bo,hyperband,spos,darts,gdas,table-rea}.json are the others. Output goes to\n"
+            "runs/<name>-<timestamp>/ (or --out DIR): config.json (resolved), journal.jsonl (one line per trial,\n"
+            "fsync'ed), best.json, progress.svg, algo_choices.tsv. Progress goes to stderr, results (the best\n"
+            "architectures) to stdout. Trials count from 0 as in the journal ([k/N]: k of N done). Ctrl-C stops after\n"
+            "the trial in progress; --resume DIR continues it with the same result as an uninterrupted run. Under\n"
+            "mpirun -np K (or srun) rank 0 runs the strategy and ranks 1..K-1 evaluate trials asynchronously, each on\n"
+            "its own device (docs/SCALE.md).\n\n"
+            "  --config FILE       a search config (configs/*.json; fields documented in configs/README.md); a bare\n"
+            "                      name such as darts.json is also looked up in the installed share/clnas/configs\n"
             "  --set key=value     override a field, e.g. --set proxy.epochs=2 --set strategy.cycles=50\n"
+            "  --seed S            the search's seed (the same as --set seed=S)\n"
             "  --out DIR           run directory (must not hold a journal yet)\n"
-            "  --resume DIR        continue the search in DIR with its own config.json\n"
+            "  --resume DIR        continue the search in DIR with its own config.json; with --set strategy.cycles=N\n"
+            "                      (rea) or --set strategy.trials=N (random, reinforce), extend a finished run's\n"
+            "                      budget\n"
             "  --device D          OpenCL device index or name substring (overrides the config's); under MPI a\n"
             "                      comma-separated list (0,2,3) that the workers of a node share out\n"
-            "  --family F          kernel family: cpu or gpu (default: CLNAS_FAMILY, else the device's type)\n");
+            "  --family F          kernel family: cpu or gpu (default: CLNAS_FAMILY, else the device's type)\n"
+            "  --json              results as one JSON object on stdout {run_dir, strategy, done, total, stopped,\n"
+            "                      best, top} instead of the table\n");
 }
 
 static void warn(const char *message, void *user)
@@ -38,8 +49,7 @@ static void warn(const char *message, void *user)
 static void info(const char *line, void *user)
 {
     (void)user;
-    printf("%s\n", line);
-    fflush(stdout);
+    fprintf(stderr, "%s\n", line); /* the run's account is progress: stderr */
 }
 
 static void failure(const clnas_error *err, void *user)
@@ -52,6 +62,14 @@ static void step(const char *line, void *user)
 {
     (void)user;
     fprintf(stderr, "%s\n", line);
+}
+
+/* The exit status of a finished run: 130 when stopped (Ctrl-C, SIGTERM), 1 when every trial failed, else 0. */
+static int outcome_status(const clnas_run_outcome *o)
+{
+    if (o->stopped || o->stopped_training || cli_interrupted())
+        return CLI_EXIT_INTERRUPTED;
+    return o->kind == CLNAS_RUN_TRIALS && o->best_index < 0 && o->done > 0;
 }
 
 /* The run's closing lines: the best architectures, how to continue a stopped run, how to retrain the best. Returns
@@ -102,9 +120,15 @@ static int closing(const clnas_run_outcome *o, const clnas_search_config *cfg)
     return stopped ? stopped : all_failed;
 }
 
+/* What the command line asks. */
+typedef struct search_args {
+    const char *config, *out, *resume, *device, *seed;
+    int json;
+    search_sets sets;
+} search_args;
+
 /* Parses the options; returns -1 to go on, else the exit status. */
-static int parse(int argc, char **argv, const char **config, const char **out, const char **resume,
-                 const char **device, const char **sets, int *nsets)
+static int parse(int argc, char **argv, search_args *a)
 {
     const char *v;
     for (int i = 1; i < argc; i++) {
@@ -112,54 +136,66 @@ static int parse(int argc, char **argv, const char **config, const char **out, c
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             return 0;
-        } else if ((r = cli_opt(argc, argv, &i, "--config", config)) != 0 ||
-                   (r = cli_opt(argc, argv, &i, "--out", out)) != 0 ||
-                   (r = cli_opt(argc, argv, &i, "--resume", resume)) != 0 ||
-                   (r = cli_opt(argc, argv, &i, "--device", device)) != 0 ||
+        } else if (strcmp(argv[i], "--json") == 0) {
+            a->json = 1;
+        } else if ((r = cli_opt(argc, argv, &i, "--config", &a->config)) != 0 ||
+                   (r = cli_opt(argc, argv, &i, "--out", &a->out)) != 0 ||
+                   (r = cli_opt(argc, argv, &i, "--resume", &a->resume)) != 0 ||
+                   (r = cli_opt(argc, argv, &i, "--device", &a->device)) != 0 ||
                    (r = cli_family_opt(argc, argv, &i)) != 0) {
             if (r < 0)
+                return 2;
+        } else if ((r = cli_opt(argc, argv, &i, "--seed", &a->seed)) != 0) {
+            uint64_t seed;
+            if (r < 0 || cli_seed(a->seed, &seed))
                 return 2;
         } else if ((r = cli_opt(argc, argv, &i, "--set", &v)) != 0) {
             if (r < 0)
                 return 2;
-            if (*nsets == MAX_SETS)
-                return cli_usage_error("search", "at most %d --set options", MAX_SETS);
-            sets[(*nsets)++] = v;
+            if (a->sets.n == SEARCH_MAX_SETS)
+                return cli_usage_error("search", "at most %d --set options", SEARCH_MAX_SETS);
+            a->sets.item[a->sets.n++] = v;
         } else {
             return cli_usage_error("search", "unknown option '%s'", argv[i]);
         }
     }
-    if (*resume && (*config || *nsets || *out))
-        return cli_usage_error("search", "--resume DIR continues with DIR/config.json: it takes no --config, --set "
-                                         "or --out");
+    if (a->resume && (a->config || a->out || a->seed))
+        return cli_usage_error("search", "--resume DIR continues with DIR/config.json: it takes no --config, --seed "
+                                         "or --out (and --set only to extend the budget)");
     return -1;
 }
 
 int cmd_search(int argc, char **argv)
 {
-    const char *config = NULL, *out = NULL, *resume = NULL, *device = NULL;
-    const char *sets[MAX_SETS];
-    int nsets = 0;
-    int rc = parse(argc, argv, &config, &out, &resume, &device, sets, &nsets);
+    search_args a;
+    memset(&a, 0, sizeof a);
+    int rc = parse(argc, argv, &a);
     if (rc >= 0)
         return rc;
     char path[1100];
-    if (resume) {
-        snprintf(path, sizeof path, "%s/config.json", resume);
+    const char *config = search_config_find(a.config, path, sizeof path);
+    if (a.resume) {
+        snprintf(path, sizeof path, "%s/config.json", a.resume);
         config = path;
+    } else {
+        search_sets_finish(&a.sets, a.seed);
     }
     clnas_error err;
     clnas_error_clear(&err);
     clnas_config *cfg = NULL;
     const int mpi = clnas_scale_env_size() > 1, worker = mpi && clnas_scale_env_rank() > 0; /* the master sends it */
-    if (!worker && clnas_config_load_sets(config, sets, nsets, &cfg, &err) != CLNAS_OK)
-        return cli_fail(&err);
+    if (!worker && (rc = search_sets_load(config, &a.sets, &cfg)) != 0)
+        return rc;
+    if (!worker && a.resume && (rc = search_resume_extend(a.resume, &a.sets, cfg)) != 0) {
+        clnas_config_free(cfg);
+        return rc;
+    }
     clnas_run_request req;
     memset(&req, 0, sizeof req);
     req.cfg = cfg ? clnas_config_settings(cfg) : NULL;
-    req.out = out;
-    req.resume_dir = resume;
-    req.device = device;
+    req.out = a.out;
+    req.resume_dir = a.resume;
+    req.device = a.device;
     req.stop = cli_catch_interrupt();
     req.ev.info = info;
     req.ev.warning = warn;
@@ -170,7 +206,18 @@ int cmd_search(int argc, char **argv)
     int master = 1;
     clnas_status st = mpi ? clnas_scale_search(&req, &o, &master, &err) : clnas_search_dispatch(&req, &o, &err);
     cli_release_interrupt();
-    rc = st != CLNAS_OK ? cli_fail(&err) : master ? closing(&o, req.cfg) : 0;
+    if (st != CLNAS_OK) {
+        cli_fail(&err);
+        /* a --set the strategy refused: bad usage, as a --set the config parser refuses */
+        rc = search_sets_blame(&a.sets, &err) ? 2 : 1;
+    } else if (!master) {
+        rc = 0;
+    } else if (a.json) {
+        search_view_outcome_json(&o, req.cfg->strategy_name);
+        rc = outcome_status(&o);
+    } else {
+        rc = closing(&o, req.cfg);
+    }
     clnas_config_free(cfg);
     return rc;
 }

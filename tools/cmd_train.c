@@ -47,9 +47,10 @@ static void usage(FILE *f)
             "  --ignore-metadata   load --init weights whose metadata names another network (they must still fit)\n"
             "  --save FILE         write the trained weights (safetensors, BatchNorm running statistics included;\n"
             "                      the metadata records the network, input shape and normalisation)\n"
-            "  --result FILE       write a JSON summary (arch, channels, cells, epochs, steps, params,\n"
+            "  --result FILE       write a JSON summary ('-': stdout) (arch, channels, cells, epochs, steps, params,\n"
             "                      test_accuracy, train_images_per_second, seconds, ...)\n"
             "  --quiet             no progress lines\n"
+            "  --verbose           show each kernel build's compiler log (always kept in <cache dir>/build.log)\n"
             "Ctrl-C stops training after the current step; the test and the files are still written, then it exits\n"
             "with status 130.\n");
 }
@@ -58,9 +59,20 @@ static void print_progress(const clnas_train_progress *p, void *user)
 {
     (void)user;
     int left = (int)p->seconds_left;
+    if (p->step == 1 && p->images_per_second == 0) { /* no rate yet: the first step also compiles in the driver */
+        fprintf(stderr, "step %6d/%d  loss %.4f  (first step %.1f s: the driver compiles kernels on first use)\n",
+                p->step, p->steps, p->loss, p->seconds);
+        return;
+    }
     fprintf(stderr, "step %6d/%d  epoch %d/%d  loss %.4f  train acc %.4f  lr %.4f  %7.1f img/s  %dm%02ds left\n",
             p->step, p->steps, p->epoch + 1, p->epochs, p->loss, p->train_accuracy, p->lr, p->images_per_second,
             left / 60, left % 60);
+}
+
+static void print_testing(int images, int total, double seconds, void *user)
+{
+    (void)user;
+    fprintf(stderr, "testing: %d/%d images (%.0f s)\n", images, total, seconds);
 }
 
 /* The architecture of DIR/best.json (written by clnas search). */
@@ -235,7 +247,8 @@ static clnas_status train_and_test(const train_args *a, const train_data *d, cln
     if (d->valset.count > 0 &&
         clnas_evaluate(*model, &d->valset, opt.mean, opt.std, &o->val_acc, &o->val_loss, err) != CLNAS_OK)
         return err->status;
-    if (clnas_evaluate(*model, &d->test, opt.mean, opt.std, &o->test_acc, &o->test_loss, err) != CLNAS_OK)
+    if (clnas_evaluate_report(*model, &d->test, opt.mean, opt.std, a->quiet ? NULL : print_testing, 10, NULL,
+                              &o->test_acc, &o->test_loss, err) != CLNAS_OK)
         return err->status;
     if (a->save && clnas_model_save_with_norm(*model, a->save, opt.mean, opt.std, err) != CLNAS_OK)
         return err->status;
@@ -261,7 +274,9 @@ static int write_result(const train_args *a, const train_data *d, const train_ou
     cJSON_AddStringToObject(j, "arch", o->arch);
     cJSON_AddNumberToObject(j, "channels", a->c.cfg.channels);
     cJSON_AddNumberToObject(j, "cells", a->c.cfg.cells);
-    cJSON_AddNumberToObject(j, "epochs", res->epochs);
+    /* what ran, not what was asked: a stopped run's epochs are a fraction */
+    int per_epoch = d->train_data->count / a->c.cfg.batch;
+    cJSON_AddNumberToObject(j, "epochs", per_epoch > 0 ? (double)res->steps / per_epoch : 0);
     cJSON_AddNumberToObject(j, "steps", res->steps);
     cJSON_AddNumberToObject(j, "batch", a->c.cfg.batch);
     cJSON_AddNumberToObject(j, "lr", a->opt.lr);
@@ -275,8 +290,10 @@ static int write_result(const train_args *a, const train_data *d, const train_ou
     }
     cJSON_AddNumberToObject(j, "train_loss", res->final_loss);
     cJSON_AddNumberToObject(j, "train_accuracy", res->train_accuracy);
-    cJSON_AddNumberToObject(j, "train_images", d->train_data->count);
-    cJSON_AddNumberToObject(j, "train_images_per_second", res->train_images_per_second);
+    cJSON_AddNumberToObject(j, "train_images", (double)res->images); /* steps x batch */
+    cJSON_AddNumberToObject(j, "train_set_images", d->train_data->count);
+    cJSON_AddNumberToObject(j, "train_images_per_second", res->train_images_per_second); /* after the first step */
+    cJSON_AddNumberToObject(j, "first_step_seconds", res->first_step_seconds);
     cJSON_AddNumberToObject(j, "seconds", res->seconds);
     cJSON_AddBoolToObject(j, "stopped", res->stopped);
     cJSON *norm = cJSON_AddObjectToObject(j, "normalization");
@@ -300,7 +317,8 @@ int cmd_train(int argc, char **argv)
     /* The output files are checked before the data, the kernels and the training: a path that cannot be written
      * fails now, not after the whole run (the files are still written atomically at the end). */
     if ((a.save && clnas_file_check_writable(a.save, &err) != CLNAS_OK) ||
-        (a.result_path && clnas_file_check_writable(a.result_path, &err) != CLNAS_OK))
+        (a.result_path && strcmp(a.result_path, "-") != 0 &&
+         clnas_file_check_writable(a.result_path, &err) != CLNAS_OK))
         return cli_fail(&err);
     train_data d;
     if (load_data(&a, &d, &err) != CLNAS_OK || check_batch(&a, &d, &err) != CLNAS_OK) {
@@ -309,7 +327,7 @@ int cmd_train(int argc, char **argv)
     }
     clnas_device *dev = NULL;
     struct clnas_program_cache *cache = NULL;
-    if (cli_open_device(a.c.device, &dev, &cache)) {
+    if (cli_common_open(&a.c, &dev, &cache)) {
         train_data_free(&d);
         return 1;
     }

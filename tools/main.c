@@ -9,7 +9,8 @@ static const struct {
     clnas_cmd_fn fn;
     const char *help;
 } commands[] = {
-    {"search", cmd_search, "search architectures (regularized evolution, random, REINFORCE), resumable"},
+    {"search", cmd_search, "search architectures, resumable: rea (regularized evolution), random, reinforce, bo,\n"
+                           "            hyperband, spos, darts, gdas (strategy.name in the config)"},
     {"report", cmd_report, "the best architectures of searches; --html: a page of plots and cells"},
     {"proxy-check", cmd_proxy_check, "does a training proxy rank architectures? (Kendall tau between seeds)"},
     {"groundtruth", cmd_groundtruth, "train K architectures with two seeds: the reference table for rank-eval"},
@@ -31,7 +32,8 @@ static void usage(FILE *f)
         fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
     fprintf(f, "\nevery command that uses a device takes --device N|SUBSTRING (or the environment variable "
                "CLNAS_DEVICE);\nkernels are cached under $CLNAS_CACHE_DIR, else $XDG_CACHE_HOME/clnas, else "
-               "~/.cache/clnas.\n");
+               "~/.cache/clnas.\nprogress and diagnostics go to stderr, results to stdout; a file option given \"-\" "
+               "writes to stdout.\nexit status: 0 done, 1 failed, 2 bad usage.\n");
 }
 
 int main(int argc, char **argv)

@@ -61,6 +61,23 @@ static clnas_status check_data(const clnas_net_config *c, const clnas_dataset *d
     return CLNAS_OK;
 }
 
+/* The steps since the last progress report. */
+typedef struct report_window {
+    double loss;
+    long correct, images, timed; /* timed: images of the steps after the first, which rates count */
+    int steps;
+    double t_start;
+} report_window;
+
+/* Fills the window's figures into p and starts a new window at t. */
+static void window_report(report_window *w, double t, clnas_train_progress *p)
+{
+    p->loss = w->loss / w->steps;
+    p->train_accuracy = (double)w->correct / (double)w->images;
+    p->images_per_second = w->timed && t > w->t_start ? (double)w->timed / (t - w->t_start) : 0;
+    *w = (report_window){0, 0, 0, 0, 0, t};
+}
+
 clnas_status clnas_train(clnas_model *model, const clnas_dataset *data, const clnas_train_options *opt,
                          clnas_train_result *result, clnas_error *err)
 {
@@ -85,9 +102,11 @@ clnas_status clnas_train(clnas_model *model, const clnas_dataset *data, const cl
         st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory for a batch of %d", c->batch);
 
     int report = opt->report_every > 0 ? opt->report_every : 20;
-    double t0 = clnas_clock_seconds(), window_loss = 0, epoch_loss = 0, t_window = t0;
-    long window_correct = 0, window_images = 0, epoch_correct = 0, epoch_images = 0;
-    int window_steps = 0, epoch_steps = 0, step = 0;
+    double report_seconds = opt->report_seconds > 0 ? opt->report_seconds : 10;
+    double t0 = clnas_clock_seconds(), t1 = t0, epoch_loss = 0;
+    report_window w = {0, 0, 0, 0, 0, t0};
+    long epoch_correct = 0, epoch_images = 0;
+    int epoch_steps = 0, step = 0;
     for (step = 0; step < steps && st == CLNAS_OK; step++) {
         if (opt->stop && *opt->stop) {
             result->stopped = 1;
@@ -102,8 +121,7 @@ clnas_status clnas_train(clnas_model *model, const clnas_dataset *data, const cl
             epoch_correct = epoch_images = 0;
             epoch_steps = 0;
         }
-        double lr = clnas_schedule_cosine(opt->lr, step, steps);
-        double loss = 0;
+        double lr = clnas_schedule_cosine(opt->lr, step, steps), loss = 0;
         st = clnas_model_set_batch(model, src.images, src.labels, err);
         if (st == CLNAS_OK)
             st = clnas_model_step(model, lr, &loss, logits, err);
@@ -117,38 +135,43 @@ clnas_status clnas_train(clnas_model *model, const clnas_dataset *data, const cl
         long correct = 0;
         for (int i = 0; i < c->batch; i++)
             correct += clnas_argmax(logits + (size_t)i * (size_t)c->classes, c->classes) == labels[i];
-        window_loss += loss;
+        w.loss += loss;
         epoch_loss += loss;
-        window_correct += correct;
+        w.correct += correct;
         epoch_correct += correct;
-        window_images += c->batch;
+        w.images += c->batch;
         epoch_images += c->batch;
-        window_steps++;
+        w.steps++;
         epoch_steps++;
-        if (opt->progress && ((step + 1) % report == 0 || step + 1 == steps)) {
-            double t = clnas_clock_seconds();
+        double t = clnas_clock_seconds();
+        if (step == 0) {
+            t1 = w.t_start = t; /* rates start after the first step */
+            result->first_step_seconds = t - t0;
+        } else {
+            w.timed += c->batch;
+        }
+        double since = t - (step == 0 ? t0 : w.t_start); /* a slow first step is reported too */
+        int due = (step + 1) % report == 0 || step + 1 == steps || since >= report_seconds;
+        if (opt->progress && due) {
             clnas_train_progress p = {0};
             p.step = step + 1;
             p.steps = steps;
             p.epoch = step / per_epoch;
             p.epochs = epochs;
             p.lr = lr;
-            p.loss = window_loss / window_steps;
-            p.train_accuracy = (double)window_correct / (double)window_images;
-            p.images_per_second = (double)window_images / (t - t_window);
             p.seconds = t - t0;
-            p.seconds_left = p.seconds / (step + 1) * (steps - step - 1);
+            p.seconds_left = step > 0 ? (t - t1) / step * (steps - step - 1) : 0;
+            window_report(&w, t, &p);
             opt->progress(&p, opt->user);
-            window_loss = 0;
-            window_correct = window_images = 0;
-            window_steps = 0;
-            t_window = t;
         }
     }
     result->steps = step;
     result->epochs = epochs;
     result->seconds = clnas_clock_seconds() - t0;
-    result->train_images_per_second = result->seconds > 0 ? (double)step * c->batch / result->seconds : 0;
+    result->images = (long)step * c->batch;
+    double timed = step > 1 ? result->seconds - result->first_step_seconds : result->seconds;
+    long timed_images = step > 1 ? (long)(step - 1) * c->batch : result->images;
+    result->train_images_per_second = timed > 0 ? (double)timed_images / timed : 0;
     result->final_loss = epoch_steps ? epoch_loss / epoch_steps : 0;
     result->train_accuracy = epoch_images ? (double)epoch_correct / (double)epoch_images : 0;
     clnas_batch_stream_free(&src);
@@ -158,6 +181,13 @@ clnas_status clnas_train(clnas_model *model, const clnas_dataset *data, const cl
 
 clnas_status clnas_evaluate(clnas_model *model, const clnas_dataset *data, const double *mean, const double *std,
                             double *accuracy, double *loss, clnas_error *err)
+{
+    return clnas_evaluate_report(model, data, mean, std, NULL, 0, NULL, accuracy, loss, err);
+}
+
+clnas_status clnas_evaluate_report(clnas_model *model, const clnas_dataset *data, const double *mean,
+                                   const double *std, clnas_evaluate_progress_fn progress, double every_seconds,
+                                   void *user, double *accuracy, double *loss, clnas_error *err)
 {
     const clnas_net_config *c = clnas_model_config(model);
     clnas_status st = check_data(c, data, err);
@@ -174,7 +204,8 @@ clnas_status clnas_evaluate(clnas_model *model, const clnas_dataset *data, const
     if (st == CLNAS_OK)
         st = clnas_batcher_init(&b, data, c->batch, 0, 0, mean, std, err);
     long correct = 0, seen = 0;
-    double loss_sum = 0;
+    double loss_sum = 0, t0 = clnas_clock_seconds(), t_last = t0;
+    double every = every_seconds > 0 ? every_seconds : 10;
     while (st == CLNAS_OK) {
         int got = 0;
         st = clnas_batcher_next(&b, images, elem, labels, &got, err);
@@ -194,6 +225,11 @@ clnas_status clnas_evaluate(clnas_model *model, const clnas_dataset *data, const
             loss_sum += mx + log(s) - l[labels[i]];
         }
         seen += got;
+        double t = clnas_clock_seconds();
+        if (progress && st == CLNAS_OK && (t - t_last >= every || seen == data->count)) {
+            progress((int)seen, data->count, t - t0, user);
+            t_last = t;
+        }
     }
     if (st == CLNAS_OK) {
         *accuracy = seen ? (double)correct / (double)seen : 0;

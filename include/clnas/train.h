@@ -17,8 +17,9 @@ typedef struct clnas_train_progress {
     double lr;
     double loss;           /* mean loss over the steps since the last report */
     double train_accuracy; /* fraction correct over the same steps */
-    double images_per_second;
-    double seconds, seconds_left;
+    double images_per_second; /* over the steps since the last report, the first step never counted (it carries the
+                               * driver's lazy kernel compiles: PoCL builds each kernel for its work-group size there) */
+    double seconds, seconds_left; /* seconds_left from the rate of the steps after the first */
 } clnas_train_progress;
 
 typedef void (*clnas_train_progress_fn)(const clnas_train_progress *progress, void *user);
@@ -33,15 +34,18 @@ typedef struct clnas_train_options {
     clnas_train_progress_fn progress;
     void *user;
     volatile int *stop; /* set non-zero (from a signal handler) to stop after the current step */
+    double report_seconds; /* also a progress call once this long has passed since the last (0: 10 s) */
 } clnas_train_options;
 
 typedef struct clnas_train_result {
     int steps, epochs;
     double final_loss;            /* mean loss of the last epoch's steps (or of the last 50 steps) */
     double train_accuracy;        /* over the same steps */
-    double train_images_per_second;
-    double seconds;
+    double train_images_per_second; /* the steps after the first (see first_step_seconds); all of them for one step */
+    double seconds;                 /* the whole run, first step included */
     int stopped;                  /* stopped early through options.stop */
+    double first_step_seconds;    /* the first step alone: lazy kernel compiles by the driver land there */
+    long images;                  /* training images the steps saw: steps x batch */
 } clnas_train_result;
 
 /* Fashion-MNIST's training-set mean and std (of pixels / 255). */
@@ -61,6 +65,15 @@ clnas_status clnas_train(clnas_model *model, const clnas_dataset *data, const cl
  * batch is padded and only its real images count. */
 clnas_status clnas_evaluate(clnas_model *model, const clnas_dataset *data, const double *mean, const double *std,
                             double *accuracy, double *loss, clnas_error *err);
+
+/* An evaluation's progress: images done of total, seconds so far. */
+typedef void (*clnas_evaluate_progress_fn)(int images, int total, double seconds, void *user);
+
+/* clnas_evaluate that also calls progress (may be NULL) once `every_seconds` have passed since the start or the last
+ * call (0: 10 s), and after the last batch. */
+clnas_status clnas_evaluate_report(clnas_model *model, const clnas_dataset *data, const double *mean,
+                                   const double *std, clnas_evaluate_progress_fn progress, double every_seconds,
+                                   void *user, double *accuracy, double *loss, clnas_error *err);
 
 #ifdef __cplusplus
 }
