@@ -144,6 +144,10 @@ clnas_status clnas_trials_run(const clnas_strategy_iface *strategy, void *state,
     clnas_journal journal = {0};
     if (st == CLNAS_OK)
         st = clnas_journal_open(journal_path, torn ? good : (size_t)-1, &journal, err);
+    /* best.json as the replayed journal stands: a run stopped between a journal line and best.json (a kill, a
+     * failed write) would otherwise keep an older best, or none, when no later trial beats the replayed one */
+    if (st == CLNAS_OK && best >= 0)
+        st = clnas_run_best_write(opt->run_dir, &h.e[best], NULL, err);
 
     double t_start = clnas_clock_seconds();
     int fresh = 0;
@@ -193,8 +197,6 @@ clnas_status clnas_trials_run(const clnas_strategy_iface *strategy, void *state,
     summary->best_fitness = best >= 0 ? h.e[best].fitness : NAN;
     if (best >= 0)
         clnas_genotype_format(&h.e[best].arch, summary->best_arch, sizeof summary->best_arch, NULL);
-    if (st == CLNAS_OK && best >= 0 && fresh == 0 && summary->resumed_from == h.n)
-        st = clnas_run_best_write(opt->run_dir, &h.e[best], NULL, err); /* a resume with nothing left: best.json */
     for (int i = 0; i < h.n; i++)
         cJSON_Delete(h.e[i].extra);
     free(h.e);
