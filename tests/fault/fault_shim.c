@@ -7,6 +7,8 @@
  *   CLNAS_FAULT_PATH   write, fsync, rename and mkdir count only calls on paths that contain this text
  *   CLNAS_FAULT_COUNT  file that gets "kind count" lines at exit (the counting pass)
  *   CLNAS_FAULT_LOG    file that gets a line when a fault is injected
+ *   CLNAS_FAULT_EXE    the program's file name (default clnas): other processes (timeout, the driver's compiler)
+ *                      run untouched
  * malloc, clCreateBuffer and clEnqueue count only calls made by the program itself (not by the OpenCL driver or
  * other libraries); write and fsync fail with ENOSPC (a write of several bytes writes half of them first), rename
  * with EIO, mkdir with ENOSPC, malloc with NULL and ENOMEM, clCreateBuffer with CL_MEM_OBJECT_ALLOCATION_FAILURE,
@@ -15,6 +17,7 @@
 #include <CL/cl.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <execinfo.h>
 #include <fcntl.h>
 #include <link.h>
 #include <stdarg.h>
@@ -38,6 +41,8 @@ static const char *path_filter;
 static uintptr_t prog_lo, prog_hi; /* the program's own code, for the caller filter */
 static atomic_int ready;
 static __thread int inside; /* no counting of calls the shim itself makes */
+static int is_child; /* a process the program started (the driver's compiler): nothing fails, nothing counted */
+static pid_t main_pid; /* and a fork of the program writes no counts and injects nothing */
 
 /* ---- real functions ---- */
 
@@ -93,6 +98,8 @@ static void log_fault(enum kind k, long n)
         char line[128];
         int len = snprintf(line, sizeof line, "%s %ld\n", kind_name[k], n);
         (void)!write(fd, line, (size_t)len);
+        void *frames[24]; /* where it failed, for the report (addr2line turns the addresses into lines) */
+        backtrace_symbols_fd(frames, backtrace(frames, 24), fd);
         close(fd);
     }
 }
@@ -103,7 +110,7 @@ static int should_fail(enum kind k)
     if (!atomic_load(&ready) || inside)
         return 0;
     long n = atomic_fetch_add(&calls[k], 1) + 1;
-    if ((int)k != target || (sticky ? n < fail_at : n != fail_at))
+    if ((int)k != target || (sticky ? n < fail_at : n != fail_at) || getpid() != main_pid)
         return 0;
     inside = 1;
     if (n == fail_at)
@@ -124,9 +131,25 @@ static int prog_range(struct dl_phdr_info *info, size_t size, void *data)
     return 1;
 }
 
+
 __attribute__((constructor)) static void shim_init(void)
 {
     inside = 1;
+    /* the program is the first process running CLNAS_FAULT_EXE (default clnas; not `timeout` before it) */
+    char pid[32], exe[4096];
+    snprintf(pid, sizeof pid, "%ld", (long)getpid());
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    exe[len > 0 ? len : 0] = '\0';
+    const char *base = strrchr(exe, '/') ? strrchr(exe, '/') + 1 : exe, *want = getenv("CLNAS_FAULT_EXE");
+    const char *first = getenv("CLNAS_FAULT_PID");
+    is_child = (first && strcmp(first, pid) != 0) || strcmp(base, want ? want : "clnas") != 0;
+    if (!is_child)
+        setenv("CLNAS_FAULT_PID", pid, 1);
+    main_pid = getpid();
+    if (is_child) {
+        inside = 0;
+        return;
+    }
     const char *call = getenv("CLNAS_FAULT_CALL"), *n = getenv("CLNAS_FAULT_N");
     for (int k = 0; call && k < K_COUNT; k++)
         if (strcmp(call, kind_name[k]) == 0)
@@ -145,6 +168,8 @@ __attribute__((constructor)) static void shim_init(void)
 
 __attribute__((destructor)) static void shim_fini(void)
 {
+    if (is_child || getpid() != main_pid)
+        return;
     const char *out = getenv("CLNAS_FAULT_COUNT");
     inside = 1;
     int fd = out ? open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644) : -1;
@@ -158,6 +183,17 @@ __attribute__((destructor)) static void shim_fini(void)
 }
 
 /* ---- files ---- */
+
+/* A failed stdio call sets the stream's error indicator, as a real write error does (ferror sees it). */
+static void stream_error(FILE *f)
+{
+#ifdef __GLIBC__
+    f->_flags |= 0x0020; /* glibc's _IO_ERR_SEEN: no public call sets it */
+#else
+    (void)f;
+#endif
+    errno = ENOSPC;
+}
 
 ssize_t write(int fd, const void *buf, size_t n)
 {
@@ -174,7 +210,7 @@ size_t fwrite(const void *ptr, size_t size, size_t nmemb, FILE *f)
     REAL(size_t, fwrite, const void *, size_t, size_t, FILE *);
     if (atomic_load(&ready) && !inside && fd_matches(fileno(f)) && should_fail(K_WRITE)) {
         size_t half = real_fwrite(ptr, size, nmemb / 2, f); /* a disk that fills up part way */
-        errno = ENOSPC;
+        stream_error(f);
         return half;
     }
     return real_fwrite(ptr, size, nmemb, f);
@@ -184,7 +220,7 @@ int fputs(const char *s, FILE *f)
 {
     REAL(int, fputs, const char *, FILE *);
     if (atomic_load(&ready) && !inside && fd_matches(fileno(f)) && should_fail(K_WRITE)) {
-        errno = ENOSPC;
+        stream_error(f);
         return EOF;
     }
     return real_fputs(s, f);
@@ -194,7 +230,7 @@ int fputc(int c, FILE *f)
 {
     REAL(int, fputc, int, FILE *);
     if (atomic_load(&ready) && !inside && fd_matches(fileno(f)) && should_fail(K_WRITE)) {
-        errno = ENOSPC;
+        stream_error(f);
         return EOF;
     }
     return real_fputc(c, f);
@@ -204,7 +240,7 @@ int vfprintf(FILE *f, const char *fmt, va_list ap)
 {
     REAL(int, vfprintf, FILE *, const char *, va_list);
     if (atomic_load(&ready) && !inside && fd_matches(fileno(f)) && should_fail(K_WRITE)) {
-        errno = ENOSPC;
+        stream_error(f);
         return -1;
     }
     return real_vfprintf(f, fmt, ap);
@@ -223,7 +259,7 @@ int fflush(FILE *f)
 {
     REAL(int, fflush, FILE *);
     if (f && atomic_load(&ready) && !inside && fd_matches(fileno(f)) && should_fail(K_WRITE)) {
-        errno = ENOSPC;
+        stream_error(f);
         return EOF;
     }
     return real_fflush(f);

@@ -31,7 +31,8 @@ def reference(name, what):
 
 def archs():
     names = sorted(os.listdir(os.path.join(ROOT, "tests", "data", "reference")))
-    meta = [json.load(open(reference(n, "meta.json")))["arch"] for n in names if os.path.exists(reference(n, "meta.json"))]
+    meta = [json.load(open(reference(n, "meta.json")))["arch"] for n in names
+            if os.path.exists(reference(n, "meta.json"))]
     return meta + ["|none~0|+|none~0|none~1|+|none~0|none~1|none~2|",
                    "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|none~0|nor_conv_3x3~1|avg_pool_3x3~2|"]
 
