@@ -47,6 +47,10 @@ static int by_fitness(const void *a, const void *b)
 void search_view_top(const clnas_journal_entry *entries, int count, int k)
 {
     const clnas_journal_entry **best = malloc((size_t)(count ? count : 1) * sizeof *best);
+    if (!best) { /* the run's files are written: only this table is lost */
+        fprintf(stderr, "clnas: out of memory for the table of the best trials\n");
+        return;
+    }
     int n = 0;
     for (int i = 0; i < count; i++) {
         const clnas_journal_entry *e = &entries[i];

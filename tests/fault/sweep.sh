@@ -5,7 +5,7 @@
 # makes (SAMPLES evenly spread Ns when there are more). Each run must end with exit 0 and the uninterrupted result,
 # or with a clear error (exit 1..123 and a message; no signal, no hang), a readable journal, and a --resume
 # (without faults) that ends with the uninterrupted run's journal, best.json and checkpoints.
-# usage: tests/fault/sweep.sh [--reduced]   (--reduced: the training search, one N per kind: about 2 minutes)
+# usage: tests/fault/sweep.sh [--reduced]   (--reduced: the training search, the last N of each kind: ~2 minutes)
 #   CLNAS=path/to/clnas  SHIM=path/to/libclnas_fault_shim.so  WORK=scratch dir  SAMPLES=12  SCENARIOS="train spos"
 #   JOBS=2 (runs at a time)  LIMIT=300 (seconds before a run counts as hung)  KINDS="write fsync ..." (default all)
 set -u
@@ -83,9 +83,10 @@ one_case() { # name call n path sticky
 export -f one_case run_faulty
 export clnas shim limit here
 
-ns_of() { # count: the Ns to try (all, or $samples evenly spread from 1 to count)
+ns_of() { # count: the Ns to try (all, or $samples evenly spread from 1 to count; one sample: the last call, where
+         # the closing code runs that the other samples seldom reach)
   python3 -c 'import sys; c, k = int(sys.argv[1]), int(sys.argv[2])
-spread = {1 + round(i * (c - 1) / (k - 1)) for i in range(k)} if k > 1 else {(c + 1) // 2}
+spread = {1 + round(i * (c - 1) / (k - 1)) for i in range(k)} if k > 1 else {c}
 ns = range(1, c + 1) if c <= k else sorted(spread)
 print(" ".join(map(str, ns)))' "$1" "$samples"
 }
