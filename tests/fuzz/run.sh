@@ -22,13 +22,15 @@ if [ ! -x "$build/tests/fuzz/fuzz_${targets[0]}" ]; then
   cmake -S "$root" -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCLNAS_FUZZ=ON \
     -DCLNAS_TESTS=OFF > "$work/configure.log" || { cat "$work/configure.log"; exit 1; }
 fi
-cmake --build "$build" -j"$jobs" --target clnas_fuzz_targets > "$work/build.log" || { tail -30 "$work/build.log"; exit 1; }
+cmake --build "$build" -j"$jobs" --target clnas_fuzz_targets > "$work/build.log" ||
+  { tail -30 "$work/build.log"; exit 1; }
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export LSAN_OPTIONS=suppressions=$root/tests/lsan.supp:print_suppressions=0
 
 fuzz_one() { # target: fuzzes for $seconds; 0 when nothing was found
   local t=$1 out=$work/$1
+  rm -rf "$out/crashes" # what an earlier run in the same FUZZ_WORK found is not this run's finding
   mkdir -p "$out/corpus" "$out/crashes"
   local seeds=("$here/corpus/$t")
   [ -d "$here/regressions/$t" ] && seeds+=("$here/regressions/$t")
@@ -46,7 +48,8 @@ fuzz_one() { # target: fuzzes for $seconds; 0 when nothing was found
     grep -m3 -E 'ERROR|runtime error|SUMMARY|abort|deadly' "$out/log" | sed 's/^/    /'
     return 1
   fi
-  echo "fuzz_$t: ${seconds} s, ${execs:-?} runs, ${cov:-cov ?}, $(ls "$out/corpus" | wc -l) corpus inputs, nothing found"
+  echo "fuzz_$t: ${seconds} s, ${execs:-?} runs, ${cov:-cov ?}, $(ls "$out/corpus" | wc -l) corpus inputs," \
+       "nothing found"
 }
 
 export -f fuzz_one
