@@ -97,6 +97,31 @@ static clnas_status idx_count_trailing(idx_file *f, uint64_t *trailing, clnas_er
     }
 }
 
+/* Reads up to payload bytes into a buffer that grows with what arrives (doubling from 1 MiB): a header announcing
+ * more than the file holds costs no more memory than the file's content. *got is how many arrived. */
+static clnas_status idx_read_payload(idx_file *f, uint64_t payload, uint8_t **data, uint64_t *got, clnas_error *err)
+{
+    uint64_t cap = payload < (1u << 20) ? payload : (1u << 20);
+    *got = 0;
+    *data = malloc((size_t)cap);
+    for (;;) {
+        if (!*data)
+            return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "%s: cannot allocate %llu bytes", f->path,
+                                   (unsigned long long)cap);
+        uint64_t more = 0;
+        clnas_status st = idx_read(f, *data + *got, cap - *got, &more, err);
+        *got += more;
+        if (st != CLNAS_OK || *got < cap || cap == payload)
+            return st;
+        cap = cap * 2 < payload ? cap * 2 : payload;
+        uint8_t *grown = realloc(*data, (size_t)cap);
+        if (!grown)
+            return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "%s: cannot allocate %llu bytes", f->path,
+                                   (unsigned long long)cap);
+        *data = grown;
+    }
+}
+
 static uint32_t be32(const unsigned char *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
@@ -148,13 +173,7 @@ static clnas_status idx_read_file(const char *path, uint32_t magic, int ndims, u
             goto fail;
         }
     }
-    *data = malloc(payload);
-    if (!*data) {
-        st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "%s: cannot allocate %llu bytes", path,
-                             (unsigned long long)payload);
-        goto fail;
-    }
-    st = idx_read(&f, *data, payload, &got, err);
+    st = idx_read_payload(&f, payload, data, &got, err);
     if (st != CLNAS_OK)
         goto fail;
     uint64_t trailing = 0;

@@ -168,8 +168,7 @@ static int add_program(clnas_program_cache *cache, uint64_t key, cl_program prog
     return 0;
 }
 
-/* Reads and verifies an entry; returns a malloc'ed binary or NULL when absent or unusable. */
-static unsigned char *read_binary(const char *path, uint64_t key, size_t *size)
+unsigned char *clnas_program_cache_entry_read(const char *path, uint64_t key, size_t *size)
 {
     char *text = NULL;
     size_t n = 0;
@@ -196,7 +195,7 @@ static unsigned char *read_binary(const char *path, uint64_t key, size_t *size)
 static cl_program load_from_disk(clnas_program_cache *cache, const char *path, uint64_t key, const char *options)
 {
     size_t size = 0;
-    unsigned char *bin = read_binary(path, key, &size);
+    unsigned char *bin = clnas_program_cache_entry_read(path, key, &size);
     if (!bin)
         return NULL;
     const unsigned char *bins[1] = {bin};

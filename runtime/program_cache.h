@@ -3,6 +3,8 @@
 #define CLNAS_PROGRAM_CACHE_H
 
 #include <CL/cl.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "clnas/device.h"
 #include "clnas/status.h"
@@ -57,6 +59,10 @@ void clnas_program_cache_stats_get(const clnas_program_cache *cache, clnas_progr
 
 /* The cache's root directory (the resolved dir, not the per-device subdirectory); build logs go to <root>/build.log. */
 const char *clnas_program_cache_dir(const clnas_program_cache *cache);
+
+/* Reads and verifies one on-disk entry (header, key, size, checksum): the driver's binary (malloc'ed, *size bytes)
+ * or NULL when the file is absent or unusable. Exposed for the fuzz target (tests/fuzz/fuzz_program_cache.c). */
+unsigned char *clnas_program_cache_entry_read(const char *path, uint64_t key, size_t *size);
 
 /* Releases every program and kernel the cache owns (NULL is fine). */
 void clnas_program_cache_free(clnas_program_cache *cache);

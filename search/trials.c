@@ -247,6 +247,10 @@ clnas_status clnas_trials_open(const clnas_strategy_iface *strategy, void *state
     snprintf(t->svg_path, sizeof t->svg_path, "%s/progress.svg", opt->run_dir);
     *out = t;
     clnas_status st = open_journal(t, max_in_flight, err);
+    /* best.json as the replayed journal stands: a run stopped between a journal line and best.json (a kill, a failed
+     * write) would otherwise keep an older best, or none, when no later trial beats the replayed one */
+    if (st == CLNAS_OK && t->best >= 0)
+        st = clnas_run_best_write(opt->run_dir, &t->h.e[t->best], NULL, err);
     t->t_start = clnas_clock_seconds();
     return st;
 }
@@ -426,8 +430,6 @@ clnas_status clnas_trials_close(clnas_trials *t, clnas_status st, clnas_trials_s
     }
     if (st == CLNAS_OK && t->svg_behind)
         st = clnas_progress_svg_write(t->svg_path, h->e, h->n, t->opt.title, err);
-    if (st == CLNAS_OK && t->best >= 0 && t->fresh == 0 && t->resumed_from == h->n && h->n > 0)
-        st = clnas_run_best_write(t->opt.run_dir, &h->e[t->best], NULL, err); /* a resume with nothing left */
     for (int i = 0; i < h->n; i++)
         cJSON_Delete(h->e[i].extra);
     free(h->e);

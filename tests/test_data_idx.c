@@ -197,6 +197,25 @@ static void test_rejects_truncated_and_trailing(void **state)
     expect_load_error(im, lb, CLNAS_ERR_FORMAT, "", im);
 }
 
+/* A header announcing far more than the file holds (512 GiB in 60 bytes, found by tests/fuzz/fuzz_idx.c) is a
+ * truncated file: nothing of the announced size is allocated before the data arrives. */
+static void test_huge_announcement_is_truncation(void **state)
+{
+    char im[4200], lb[4200];
+    scratch_dir_path(lb, sizeof lb, *state, "labels");
+    write_labels(lb, 0, 0);
+    unsigned char file[60] = {0};
+    put_be32(file, 0x00000803);
+    put_be32(file + 4, 512);
+    put_be32(file + 8, 32768);
+    put_be32(file + 12, 32768);
+    for (int gz = 0; gz <= 1; gz++) {
+        scratch_dir_path(im, sizeof im, *state, gz ? "huge.gz" : "huge");
+        write_bytes(im, file, sizeof file, gz);
+        expect_load_error(im, lb, CLNAS_ERR_FORMAT, "truncated", "header announces 549755813904 bytes");
+    }
+}
+
 static void test_rejects_wrong_magic(void **state)
 {
     char im[4200], lb[4200];
@@ -332,6 +351,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         scratch_dir_unit_test(test_loads_plain_and_gzipped),
         scratch_dir_unit_test(test_rejects_truncated_and_trailing),
+        scratch_dir_unit_test(test_huge_announcement_is_truncation),
         scratch_dir_unit_test(test_rejects_wrong_magic),
         scratch_dir_unit_test(test_rejects_count_mismatch_and_bad_labels),
         scratch_dir_unit_test(test_load_dir_idx_layout),

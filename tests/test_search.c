@@ -138,6 +138,17 @@ static void check_strategy(void **state, const char *strategy_json, const char *
         char *tr = without_timing(jr);
         if (strcmp(tr, ta) != 0)
             fail_msg("%s: resuming after %zu of %zu bytes gave another journal", tag, cuts[c], len);
+        /* and best.json names the journal's best, although the cut run wrote none (a stop between the journal
+         * line and best.json: issue 16's fault sweep) */
+        snprintf(path, sizeof path, "%s/best.json", a);
+        char *best_a = test_read_file(path, NULL);
+        snprintf(path, sizeof path, "%s/best.json", r);
+        char *best_r = test_read_file(path, NULL);
+        if (!best_a || !best_r || strcmp(best_a, best_r) != 0)
+            fail_msg("%s: resuming after %zu of %zu bytes gave %s best.json", tag, cuts[c], len,
+                     best_r ? "another" : "no");
+        free(best_a);
+        free(best_r);
         free(tr);
         free(jr);
     }

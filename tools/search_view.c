@@ -85,6 +85,10 @@ void search_view_top(const clnas_journal_entry *entries, int count, int k)
 {
     int n = 0;
     const clnas_journal_entry **best = ranked(entries, count, &n);
+    if (!best) { /* the run's files are written: only this table is lost */
+        fprintf(stderr, "clnas: out of memory for the table of the best trials\n");
+        return;
+    }
     int failed = 0, cached = 0, shortened = 0;
     for (int i = 0; i < count; i++) {
         failed += entries[i].status == CLNAS_TRIAL_FAILED || entries[i].status == CLNAS_TRIAL_DIVERGED;
