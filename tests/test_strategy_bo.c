@@ -16,37 +16,8 @@
 #include "gp.h"
 #include "scratch_dir.h"
 #include "strategy.h"
+#include "strategy_ops.h"
 #include "table_gen.h"
-
-static void *create_ok(const clnas_strategy_iface *ops, const char *params_json, uint64_t seed)
-{
-    cJSON *params = params_json ? cJSON_Parse(params_json) : NULL;
-    cJSON *resolved = cJSON_CreateObject();
-    void *state = NULL;
-    clnas_error err = {0};
-    clnas_status st = ops->create(params, seed, resolved, &state, &err);
-    cJSON_Delete(params);
-    cJSON_Delete(resolved);
-    if (st != CLNAS_OK)
-        fail_msg("%s create(%s) failed: %s", ops->name, params_json ? params_json : "NULL", err.message);
-    return state;
-}
-
-static clnas_genotype propose_ok(const clnas_strategy_iface *ops, void *state)
-{
-    clnas_genotype g;
-    clnas_error err = {0};
-    if (ops->propose(state, &g, &err) != CLNAS_OK)
-        fail_msg("%s propose failed: %s", ops->name, err.message);
-    return g;
-}
-
-static void observe_ok(const clnas_strategy_iface *ops, void *state, const clnas_genotype *g, double fitness)
-{
-    clnas_error err = {0};
-    if (ops->observe(state, g, fitness, &err) != CLNAS_OK)
-        fail_msg("%s observe failed: %s", ops->name, err.message);
-}
 
 static double fraction_of(const clnas_strategy_iface *ops, const void *state)
 {

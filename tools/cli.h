@@ -24,6 +24,10 @@ int cmd_simulate(int argc, char **argv);
 int cmd_groundtruth(int argc, char **argv);
 int cmd_rank_eval_reference(int argc, char **argv); /* clnas rank-eval --reference */
 
+/* A config that loads without the --set overrides but not with them: prints the message as a usage error of
+ * command (the config file's path dropped from its front, "--set: " added unless the library names the --set) and
+ * returns exit status 2. */
+int cli_set_error(const char *command, const char *path, const char *message);
 /* Prints "clnas: <message>" to stderr and returns exit status 1. */
 int cli_fail(const clnas_error *err);
 int cli_usage_error(const char *command, const char *fmt, ...)

@@ -130,3 +130,13 @@ int cli_open_device(const char *selector, clnas_device **dev, struct clnas_progr
     clnas_error_clear(&err);
     return clnas_context_open_device(selector, NULL, dev, cache, &err) != CLNAS_OK ? cli_fail(&err) : 0;
 }
+
+int cli_set_error(const char *command, const char *path, const char *message)
+{
+    size_t n = path ? strlen(path) : 0;
+    if (n && strncmp(message, path, n) == 0 && message[n] == ':' && message[n + 1] == ' ')
+        message += n + 2;
+    fprintf(stderr, "clnas %s: %s%s\n(see 'clnas %s --help')\n", command, strncmp(message, "--set ", 6) ? "--set: " : "",
+            message, command);
+    return 2;
+}

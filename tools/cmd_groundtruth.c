@@ -96,7 +96,7 @@ int cmd_groundtruth(int argc, char **argv)
     clnas_evaluator second = {0};
     clnas_error err = {0};
     int rc = 1;
-    if (search_setup_config(a.config, a.sets, a.nsets, &root, &s.cfg))
+    if (search_setup_config("groundtruth", a.config, a.sets, a.nsets, &root, &s.cfg))
         goto done;
     snprintf(s.cfg.evaluator.kind, sizeof s.cfg.evaluator.kind, "train"); /* stand-alone training, whatever else */
     if (clnas_file_check_writable(a.out, &err) != CLNAS_OK || search_setup_evaluator(&s, a.device, NULL)) {

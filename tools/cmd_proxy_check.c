@@ -70,7 +70,7 @@ int cmd_proxy_check(int argc, char **argv)
     search_setup *s = &s0;
     clnas_evaluator second = {NULL, NULL};
     cJSON *root = NULL;
-    if ((rc = search_setup_config(config, sets, nsets, &root, &s->cfg)) != 0)
+    if ((rc = search_setup_config("proxy-check", config, sets, nsets, &root, &s->cfg)) != 0)
         goto done;
     rc = 1;
     cJSON_Delete(root);

@@ -324,7 +324,7 @@ int cmd_rank_eval(int argc, char **argv)
     char path[1100];
     snprintf(path, sizeof path, "%s/config.json", dir);
     cJSON *root = NULL;
-    if (search_setup_config(path, NULL, 0, &root, &s->cfg))
+    if (search_setup_config("rank-eval", path, NULL, 0, &root, &s->cfg))
         goto done;
     cJSON_Delete(root);
     for (int i = 0; i < ncaches; i++)

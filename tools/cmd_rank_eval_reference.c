@@ -42,7 +42,7 @@ static int zero_cost_scores(const clnas_reference *ref, const ref_args *a, const
     search_setup s;
     memset(&s, 0, sizeof s);
     cJSON *root = NULL;
-    int rc = search_setup_config(a->config, a->sets, a->nsets, &root, &s.cfg);
+    int rc = search_setup_config("rank-eval", a->config, a->sets, a->nsets, &root, &s.cfg);
     cJSON_Delete(root);
     snprintf(s.cfg.evaluator.kind, sizeof s.cfg.evaluator.kind, "zero-cost");
     snprintf(s.cfg.evaluator.proxy, sizeof s.cfg.evaluator.proxy, "%s", proxy);

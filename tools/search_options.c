@@ -68,13 +68,7 @@ int search_sets_load(const char *path, const search_sets *s, clnas_config **out)
     if (s->n == 0 || clnas_config_load_sets(path, NULL, 0, &plain, &plain_err) != CLNAS_OK)
         return cli_fail(&err); /* the file itself is at fault */
     clnas_config_free(plain);
-    const char *msg = err.message; /* the file parsed without the overrides: not the file's fault */
-    size_t n = path ? strlen(path) : 0;
-    if (n && strncmp(msg, path, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ')
-        msg += n + 2;
-    /* the library names the --set it blames ("--set key=value: ..."); say --set only where it does not */
-    fprintf(stderr, "clnas search: %s%s\n(see 'clnas search --help')\n", strncmp(msg, "--set ", 6) ? "--set: " : "", msg);
-    return 2;
+    return cli_set_error("search", path, err.message); /* the file parsed without the overrides */
 }
 
 int search_sets_blame(const search_sets *s, const clnas_error *err)

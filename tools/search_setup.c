@@ -5,7 +5,8 @@
 
 #include "cli.h"
 
-int search_setup_config(const char *path, const char *const *sets, int nsets, cJSON **root, clnas_search_config *cfg)
+int search_setup_config(const char *command, const char *path, const char *const *sets, int nsets, cJSON **root,
+                        clnas_search_config *cfg)
 {
     clnas_error err;
     clnas_error_clear(&err);
@@ -17,12 +18,7 @@ int search_setup_config(const char *path, const char *const *sets, int nsets, cJ
     if (nsets == 0 || clnas_run_config_load(path, NULL, 0, NULL, &plain, &plain_err) != CLNAS_OK)
         return cli_fail(&err); /* the file itself is at fault */
     clnas_search_config_free(&plain);
-    const char *msg = err.message; /* the file parses without the overrides: a --set is at fault, a usage error */
-    size_t n = path ? strlen(path) : 0;
-    if (n && strncmp(msg, path, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ')
-        msg += n + 2;
-    fprintf(stderr, "clnas: %s%s\n", strncmp(msg, "--set ", 6) ? "--set: " : "", msg);
-    return 2;
+    return cli_set_error(command, path, err.message); /* the file parses without the overrides */
 }
 
 int search_setup_evaluator(search_setup *s, const char *device_override, const char *choices_path)

@@ -12,7 +12,8 @@ typedef struct search_setup {
 
 /* Loads the config (FILE, or the built-in configs/default.json when path is NULL) with the --set overrides;
  * returns the parsed tree in *root. Prints the error and returns 1 when the file is at fault, 2 when a --set is. */
-int search_setup_config(const char *path, const char *const *sets, int nsets, cJSON **root, clnas_search_config *cfg);
+int search_setup_config(const char *command, const char *path, const char *const *sets, int nsets, cJSON **root,
+                        clnas_search_config *cfg);
 /* Loads the data and the device and builds the evaluator the config names; choices_path records timing choices. */
 int search_setup_evaluator(search_setup *s, const char *device_override, const char *choices_path);
 void search_setup_free(search_setup *s);

@@ -84,12 +84,9 @@ clnas_status clnas_scale_devices(const char *device_list, clnas_scale_rank_devic
 {
     *ranks = NULL;
     *n = 0;
-    int initialized = 0, rank = 0, size = 1;
-    MPI_Initialized(&initialized);
-    if (!initialized && MPI_Init(NULL, NULL) != MPI_SUCCESS)
-        return clnas_error_set(err, CLNAS_ERR_IO, "MPI_Init failed");
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    int rank = 0, size = 1;
+    if (clnas_mpi_start(&rank, &size, err) != CLNAS_OK)
+        return CLNAS_ERR_IO;
     *is_master = rank == 0;
     char *mine = NULL, *all = NULL;
     int len = 0, *lens = rank == 0 ? calloc((size_t)size, sizeof *lens) : NULL;

@@ -58,3 +58,16 @@ clnas_status clnas_mpi_recv_text(int source, char **text, int *from, int *tag, c
     *tag = status.MPI_TAG;
     return CLNAS_OK;
 }
+
+clnas_status clnas_mpi_start(int *rank, int *size, clnas_error *err)
+{
+    int initialized = 0;
+    *rank = 0;
+    *size = 1;
+    MPI_Initialized(&initialized);
+    if (!initialized && MPI_Init(NULL, NULL) != MPI_SUCCESS)
+        return clnas_error_set(err, CLNAS_ERR_IO, "MPI_Init failed");
+    MPI_Comm_rank(MPI_COMM_WORLD, rank);
+    MPI_Comm_size(MPI_COMM_WORLD, size);
+    return CLNAS_OK;
+}

@@ -51,12 +51,9 @@ clnas_status clnas_scale_search(const clnas_run_request *req, clnas_run_outcome 
                                 clnas_error *err)
 {
     *is_master = 1;
-    int initialized = 0, rank = 0, size = 1;
-    MPI_Initialized(&initialized);
-    if (!initialized && MPI_Init(NULL, NULL) != MPI_SUCCESS)
-        return clnas_error_set(err, CLNAS_ERR_IO, "MPI_Init failed");
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    int rank = 0, size = 1;
+    if (clnas_mpi_start(&rank, &size, err) != CLNAS_OK)
+        return CLNAS_ERR_IO;
     *is_master = rank == 0;
     clnas_status st = CLNAS_OK;
     if (size == 1) { /* mpirun -np 1: one process, the search of today */

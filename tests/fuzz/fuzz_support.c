@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clnas/data.h"
+
 static char scratch[512]; /* this process's scratch directory, made on first use */
 
 static void remove_scratch(void)
@@ -74,4 +76,12 @@ int fuzz_split(const uint8_t *data, size_t size, const uint8_t **part, size_t *p
     part[n] = data + start;
     part_size[n++] = size - start;
     return n;
+}
+
+void fuzz_check_labels_and_free(struct clnas_dataset *ds)
+{
+    for (int i = 0; i < ds->count; i++)
+        if (ds->labels[i] >= 10)
+            abort();
+    clnas_dataset_free(ds);
 }

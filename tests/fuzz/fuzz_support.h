@@ -21,4 +21,8 @@ char *fuzz_text(const uint8_t *data, size_t size);
 /* Cuts data at each FUZZ_SEPARATOR into at most max parts (the last takes the rest); returns the count. */
 int fuzz_split(const uint8_t *data, size_t size, const uint8_t **part, size_t *part_size, int max);
 
+struct clnas_dataset;
+/* What a data reader accepted holds labels 0..9 only (aborts otherwise, a finding); frees it. */
+void fuzz_check_labels_and_free(struct clnas_dataset *ds);
+
 #endif

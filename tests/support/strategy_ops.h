@@ -1,0 +1,14 @@
+/* clnas tests — a strategy's create, propose and observe that must succeed (a failure fails the test, naming it). */
+#ifndef CLNAS_TEST_STRATEGY_OPS_H
+#define CLNAS_TEST_STRATEGY_OPS_H
+
+#include <stdint.h>
+
+#include "strategy.h"
+
+/* create() that must succeed; params_json may be NULL (all defaults) and must parse. */
+void *create_ok(const clnas_strategy_iface *ops, const char *params_json, uint64_t seed);
+clnas_genotype propose_ok(const clnas_strategy_iface *ops, void *state);
+void observe_ok(const clnas_strategy_iface *ops, void *state, const clnas_genotype *g, double fitness);
+
+#endif
