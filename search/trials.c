@@ -56,7 +56,8 @@ struct clnas_trials {
     unsigned char *where;      /* [budget]: TRIAL_* */
     int *redo, nredo, redo_at; /* trials in flight when the run stopped, handed out again first */
     double t_start;
-    double t_first; /* when the first trial of this session ended (0: none yet) */
+    double t_last;      /* when the last result of this session came (0: none yet) */
+    double net_seconds; /* this session's wall time between results, less kernel builds (seconds_per_trial) */
     double svg_at;  /* when progress.svg was last written */
     int svg_behind; /* 1: results came after it */
 };
@@ -250,20 +251,23 @@ int clnas_trials_budget(const clnas_trials *t)
     return t->budget;
 }
 
-/* The time a trial takes, for the estimate of the time left. A cold first trial also builds the kernels (a minute
- * and more on PoCL, the same programs every later trial loads): the first is counted without its evaluator's
- * compile_seconds, and from the second on the rate is that of the trials after the first (issue 17). */
+/* The time a trial takes, for the estimate of the time left: the mean wall time between results of this session,
+ * less what the evaluator spent building kernels (compile_seconds) and on its first step (first_step_seconds, where
+ * PoCL compiles them for the device). A cold first trial spends minutes there that the later trials, loading the
+ * same programs, do not; counting it made the first estimates several times too long (issue 17). */
 static double seconds_per_trial(struct clnas_trials *t, const clnas_journal_entry *last)
 {
     const double now = clnas_clock_seconds();
-    const int since = t->h.n - t->resumed_from;
-    if (since <= 1 || t->t_first == 0) {
-        t->t_first = now;
-        const cJSON *c = last->extra ? cJSON_GetObjectItemCaseSensitive(last->extra, "compile_seconds") : NULL;
-        const double spent = now - t->t_start - (cJSON_IsNumber(c) ? c->valuedouble : 0);
-        return spent > 0 ? spent : 0;
+    double wall = now - (t->t_last > 0 ? t->t_last : t->t_start);
+    static const char *const builds[] = {"compile_seconds", "first_step_seconds"};
+    for (int k = 0; k < 2 && last->extra; k++) {
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(last->extra, builds[k]);
+        wall -= cJSON_IsNumber(c) ? c->valuedouble : 0;
     }
-    return (now - t->t_first) / (since - 1);
+    t->t_last = now;
+    t->net_seconds += wall > 0 ? wall : 0;
+    const int since = t->h.n - t->resumed_from;
+    return since > 0 ? t->net_seconds / since : 0;
 }
 
 /* Appends e to the journal and the history, has the strategy observe it, updates best.json, the plot, progress. */
