@@ -18,11 +18,13 @@
 #include "model_build.h"
 #include "plan.h"
 #include "run_dir.h"
+#include "run_provenance.h"
 #include "svg_plot.h"
 
 typedef struct darts_run {
     const clnas_run_request *req;
     const char *dir;
+    const clnas_device *dev; /* the run's, named in config.json and in each journal line */
     clnas_darts_net net;  /* the search network (DARTS) or the supernet (GDAS) */
     clnas_journal journal;
     char checkpoint[1100];
@@ -112,8 +114,11 @@ static clnas_status journal_epoch(darts_run *r, const clnas_darts_epoch *e, clna
         r->paths_before = r->gdas->train_paths;
     }
     cJSON_AddItemToObject(j->extra, "alpha", alpha);
+    st = clnas_run_stamp(&j->extra, r->dev ? r->dev->info.name : NULL, r->dev ? r->dev->info.driver_version : NULL,
+                         err);
     /* journal first, then the checkpoint: a kill between them redoes this epoch, and resume drops its line */
-    st = clnas_journal_append(&r->journal, j, err);
+    if (st == CLNAS_OK)
+        st = clnas_journal_append(&r->journal, j, err);
     cJSON_Delete(j->extra);
     j->extra = NULL;
     return st;
@@ -346,6 +351,11 @@ clnas_status clnas_run_differentiable(const clnas_run_request *req, clnas_run_ou
     snprintf(path, sizeof path, "%s/algo_choices.tsv", out->run_dir);
     if (st == CLNAS_OK)
         st = clnas_run_setup_evaluator(&s, req->device, path, err);
+    clnas_run_build_watch builds; /* the supernet's warm-up builds its paths' kernels: not in silence */
+    clnas_run_watch_builds(&builds, &req->ev, st == CLNAS_OK ? s.cache : NULL);
+    r.dev = s.dev;
+    if (st == CLNAS_OK && s.dev)
+        st = clnas_run_record_device(out->run_dir, s.dev, err);
     if (st == CLNAS_OK) {
         clnas_run_setup_net(&s, &r.cfg);
         r.cfg.darts = !is_gdas;
@@ -361,6 +371,7 @@ clnas_status clnas_run_differentiable(const clnas_run_request *req, clnas_run_ou
         clnas_journal_close(&r.journal);
     clnas_model_free(r.net.model);
     clnas_supernet_free(r.net.sn);
+    clnas_run_watch_builds_end(&builds);
     clnas_run_setup_free(&s);
     cJSON_Delete(resolved);
     return st;

@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "file_io.h"
 #include "run_dir.h"
+#include "run_provenance.h"
 #include "spos.h"
 #include "spos_config.h"
 #include "strategy.h"
@@ -195,7 +196,9 @@ static clnas_status search_paths(spos_run *r, const clnas_run_setup *s, const cl
     clnas_run_info(&r->req->ev, "search: fitness = accuracy on %d validation images of each path with the "
                    "supernet's weights, after BatchNorm recalibration over %d training batches", s->val.count,
                    sp->bn_batches);
-    st = clnas_run_trials_loop(r->req, &clnas_strategy_rea, rea, &ev, out, err);
+    clnas_run_request on_device = *r->req; /* the device the set-up opened, recorded per trial */
+    on_device.dev = s->dev;
+    st = clnas_run_trials_loop(&on_device, &clnas_strategy_rea, rea, &ev, out, err);
     ev.iface->destroy(ev.state);
     return st;
 }
@@ -234,6 +237,10 @@ clnas_status clnas_run_spos(const clnas_run_request *req, clnas_run_outcome *out
     snprintf(path, sizeof path, "%s/algo_choices.tsv", out->run_dir);
     if (st == CLNAS_OK)
         st = clnas_run_setup_evaluator(&s, req->device, path, err);
+    clnas_run_build_watch builds; /* the supernet's warm-up builds its paths' kernels: not in silence */
+    clnas_run_watch_builds(&builds, &req->ev, st == CLNAS_OK ? s.cache : NULL);
+    if (st == CLNAS_OK && s.dev)
+        st = clnas_run_record_device(out->run_dir, s.dev, err);
     clnas_edge_op_set op_set;
     clnas_edge_op_set_all(&op_set);
     if (st == CLNAS_OK)
@@ -246,6 +253,7 @@ clnas_status clnas_run_spos(const clnas_run_request *req, clnas_run_outcome *out
     if (rea)
         clnas_strategy_rea.destroy(rea);
     clnas_supernet_free(r.sn);
+    clnas_run_watch_builds_end(&builds);
     clnas_run_setup_free(&s);
     cJSON_Delete(resolved);
     return st;

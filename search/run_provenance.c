@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -49,4 +50,22 @@ clnas_status clnas_run_record_device(const char *run_dir, const clnas_device *de
     st = clnas_file_write_atomic(path, write_text, out, err);
     cJSON_free(out);
     return st;
+}
+
+clnas_status clnas_run_stamp(cJSON **extra, const char *device, const char *driver, clnas_error *err)
+{
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm utc;
+    if (!gmtime_r(&now, &utc) || !strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc))
+        stamp[0] = '\0';
+    if (!*extra)
+        *extra = cJSON_CreateObject();
+    int ok = *extra != NULL;
+    if (ok && device)
+        ok = cJSON_AddStringToObject(*extra, "device", device) &&
+             cJSON_AddStringToObject(*extra, "driver", driver ? driver : "");
+    ok = ok && cJSON_AddStringToObject(*extra, "clnas_version", CLNAS_VERSION_STRING) &&
+         cJSON_AddStringToObject(*extra, "timestamp", stamp);
+    return ok ? CLNAS_OK : clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "program_cache.h"
 #include "run_dir.h"
 #include "warm_start.h"
 #include "run_provenance.h"
@@ -23,6 +24,45 @@ void clnas_run_info(const clnas_run_events *ev, const char *fmt, ...)
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
     ev->info(line, ev->user);
+}
+
+static void on_build(const clnas_program_build_event *e, void *user)
+{
+    clnas_run_build_watch *w = user;
+    const double now = clnas_clock_seconds();
+    if (e->done == 0 || (e->done == 1 && w->start == 0))
+        w->start = w->last = now - e->seconds; /* each announced batch counts its own seconds */
+    if (e->done == 0) {
+        clnas_run_info(w->ev, "clnas: building %d kernel%s (once per device and driver; later runs load them from "
+                       "the cache)", e->total, e->total == 1 ? "" : "s");
+        return;
+    }
+    const int last = e->total > 1 && e->done == e->total;
+    if (now - w->last < 2 && !last && !(e->total == 0 && e->done == 1))
+        return; /* a line every 2 s at most while building, the first unannounced one, and the last */
+    if (e->total > 0)
+        clnas_run_info(w->ev, "clnas: building kernels: %d/%d (%.0f s)%s", e->done, e->total, now - w->start,
+                       last ? ", done" : "");
+    else
+        clnas_run_info(w->ev, "clnas: building kernels: %d built (%.0f s; once per device and driver)", e->done,
+                       now - w->start);
+    w->last = now;
+}
+
+void clnas_run_watch_builds(clnas_run_build_watch *w, const clnas_run_events *ev, struct clnas_program_cache *cache)
+{
+    memset(w, 0, sizeof *w);
+    w->ev = ev;
+    w->cache = cache;
+    if (cache && ev->info)
+        clnas_program_cache_set_observer(cache, on_build, w);
+}
+
+void clnas_run_watch_builds_end(clnas_run_build_watch *w)
+{
+    if (w->cache && w->ev && w->ev->info)
+        clnas_program_cache_set_observer(w->cache, NULL, NULL);
+    w->cache = NULL;
 }
 
 typedef struct user_eval {
@@ -185,6 +225,8 @@ clnas_status clnas_run_trials(const clnas_run_request *req, clnas_run_outcome *o
         st = clnas_run_setup_evaluator(&s, req->device, path, err);
     if (st == CLNAS_OK && !s.evaluator.iface)
         st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    clnas_run_build_watch builds;
+    clnas_run_watch_builds(&builds, &req->ev, st == CLNAS_OK ? s.cache : NULL);
     if (st == CLNAS_OK && req->ev.step) /* before the objective's wrapper hides the train evaluator */
         clnas_train_evaluator_set_step(&s.evaluator, req->ev.step, req->ev.user);
     if (st == CLNAS_OK)
@@ -204,6 +246,7 @@ clnas_status clnas_run_trials(const clnas_run_request *req, clnas_run_outcome *o
     if (state)
         strategy->destroy(state);
     cJSON_Delete(resolved);
+    clnas_run_watch_builds_end(&builds);
     clnas_run_setup_free(&s);
     return st;
 }

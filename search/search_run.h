@@ -56,6 +56,16 @@ void clnas_run_info(const clnas_run_events *ev, const char *fmt, ...)
 #endif
     ;
 
+/* Kernel builds during a run, shown through ev->info as `clnas train` shows them (issue 17): the announcement, a
+ * line every 2 s at most, and the last. Lives as long as the run; clnas_run_watch_builds_end detaches it. */
+typedef struct clnas_run_build_watch {
+    const clnas_run_events *ev;
+    struct clnas_program_cache *cache;
+    double start, last;
+} clnas_run_build_watch;
+void clnas_run_watch_builds(clnas_run_build_watch *w, const clnas_run_events *ev, struct clnas_program_cache *cache);
+void clnas_run_watch_builds_end(clnas_run_build_watch *w);
+
 /* A multi-trial search (strategies random, rea, reinforce): run directory, evaluator, trials. */
 clnas_status clnas_run_trials(const clnas_run_request *req, clnas_run_outcome *out, clnas_error *err);
 

@@ -106,6 +106,7 @@ static clnas_status evaluate_at(void *state, const clnas_genotype *arch, double 
     if (clnas_evaluator_result_end(out, st, acc, loss, &trial_err)) {
         cJSON_AddNumberToObject(out->extra, "train_loss", res.final_loss);
         cJSON_AddNumberToObject(out->extra, "compile_seconds", t_compile);
+        cJSON_AddNumberToObject(out->extra, "first_step_seconds", res.first_step_seconds); /* PoCL compiles here */
         cJSON_AddNumberToObject(out->extra, "train_seconds", res.seconds);
         cJSON_AddNumberToObject(out->extra, "train_images_per_second", res.train_images_per_second);
         if (fraction < 1.0)

@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "run_dir.h"
+#include "run_provenance.h"
 #include "svg_plot.h"
 #include "clock.h"
 
@@ -55,6 +56,8 @@ struct clnas_trials {
     unsigned char *where;      /* [budget]: TRIAL_* */
     int *redo, nredo, redo_at; /* trials in flight when the run stopped, handed out again first */
     double t_start;
+    double t_last;      /* when the last result of this session came (0: none yet) */
+    double net_seconds; /* this session's wall time between results, less kernel builds (seconds_per_trial) */
     double svg_at;  /* when progress.svg was last written */
     int svg_behind; /* 1: results came after it */
 };
@@ -145,27 +148,10 @@ static void own_cost(clnas_evaluator *evaluator, clnas_journal_entry *e)
     }
 }
 
-#ifndef CLNAS_VERSION_STRING
-#define CLNAS_VERSION_STRING "unknown"
-#endif
-
 /* Where and when the trial ran, appended to its journal line (after the evaluator's keys). */
 static clnas_status add_provenance(const clnas_trials_options *opt, clnas_journal_entry *e, clnas_error *err)
 {
-    char stamp[32];
-    time_t now = time(NULL);
-    struct tm utc;
-    if (!gmtime_r(&now, &utc) || !strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &utc))
-        stamp[0] = '\0';
-    if (!e->extra)
-        e->extra = cJSON_CreateObject();
-    int ok = e->extra != NULL;
-    if (ok && opt->device)
-        ok = cJSON_AddStringToObject(e->extra, "device", opt->device) &&
-             cJSON_AddStringToObject(e->extra, "driver", opt->driver ? opt->driver : "");
-    ok = ok && cJSON_AddStringToObject(e->extra, "clnas_version", CLNAS_VERSION_STRING) &&
-         cJSON_AddStringToObject(e->extra, "timestamp", stamp);
-    return ok ? CLNAS_OK : clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    return clnas_run_stamp(&e->extra, opt->device, opt->driver, err);
 }
 
 /* After the replay: the trials proposed but not journaled were in flight; they go out again, in proposal order. */
@@ -265,6 +251,25 @@ int clnas_trials_budget(const clnas_trials *t)
     return t->budget;
 }
 
+/* The time a trial takes, for the estimate of the time left: the mean wall time between results of this session,
+ * less what the evaluator spent building kernels (compile_seconds) and on its first step (first_step_seconds, where
+ * PoCL compiles them for the device). A cold first trial spends minutes there that the later trials, loading the
+ * same programs, do not; counting it made the first estimates several times too long (issue 17). */
+static double seconds_per_trial(struct clnas_trials *t, const clnas_journal_entry *last)
+{
+    const double now = clnas_clock_seconds();
+    double wall = now - (t->t_last > 0 ? t->t_last : t->t_start);
+    static const char *const builds[] = {"compile_seconds", "first_step_seconds"};
+    for (int k = 0; k < 2 && last->extra; k++) {
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(last->extra, builds[k]);
+        wall -= cJSON_IsNumber(c) ? c->valuedouble : 0;
+    }
+    t->t_last = now;
+    t->net_seconds += wall > 0 ? wall : 0;
+    const int since = t->h.n - t->resumed_from;
+    return since > 0 ? t->net_seconds / since : 0;
+}
+
 /* Appends e to the journal and the history, has the strategy observe it, updates best.json, the plot, progress. */
 static clnas_status record(clnas_trials *t, clnas_journal_entry *e, clnas_error *err)
 {
@@ -307,7 +312,7 @@ static clnas_status record(clnas_trials *t, clnas_journal_entry *e, clnas_error 
         p.best_trial = t->best >= 0 ? h->e[t->best].trial : -1;
         p.best_fitness = t->best >= 0 ? h->e[t->best].fitness : NAN;
         p.best_arch = t->best >= 0 ? &h->e[t->best].arch : NULL;
-        p.seconds_per_trial = (clnas_clock_seconds() - t->t_start) / (h->n - t->resumed_from);
+        p.seconds_per_trial = seconds_per_trial(t, &h->e[h->n - 1]);
         p.seconds_left = p.seconds_per_trial * (t->budget - h->n);
         t->opt.progress(&p, t->opt.user);
     }

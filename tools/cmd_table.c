@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cli_stdout.h"
 #include "clnas/space.h"
 #include "table_gen.h"
 
@@ -44,7 +45,7 @@ static const char generate_help[] =
     "options:\n"
     "  --seed S     noise seed, a decimal integer (default 0)\n"
     "  --noise X    noise standard deviation X, from 0 to 1 (default 0.005)\n"
-    "  --out FILE   where to write the CSV (written to FILE.tmp, then renamed)\n";
+    "  --out FILE   where to write the CSV (written to FILE.tmp, then renamed; '-': stdout)\n";
 
 static int compare_doubles(const void *a, const void *b)
 {
@@ -53,7 +54,7 @@ static int compare_doubles(const void *a, const void *b)
 }
 
 /* One line on what was written: the spread of the table and its best cell. */
-static int print_summary(const clnas_table_model *m, const char *path)
+static int print_summary(const clnas_table_model *m, const char *path, FILE *f)
 {
     double *values = malloc(CLNAS_NB201_CELLS * sizeof *values);
     if (!values) {
@@ -76,9 +77,9 @@ static int print_summary(const clnas_table_model *m, const char *path)
     clnas_genotype_format(&g, arch, sizeof arch, NULL);
     const double best_value = values[best];
     qsort(values, CLNAS_NB201_CELLS, sizeof *values, compare_doubles);
-    printf("wrote %d cells to %s: median %.4f, 90th percentile %.4f, best %.4f %s; %d cells at chance (0.1)\n",
-           CLNAS_NB201_CELLS, path, values[CLNAS_NB201_CELLS / 2], values[CLNAS_NB201_CELLS * 9 / 10], best_value,
-           arch, chance);
+    fprintf(f, "wrote %d cells to %s: median %.4f, 90th percentile %.4f, best %.4f %s; %d cells at chance (0.1)\n",
+            CLNAS_NB201_CELLS, path, values[CLNAS_NB201_CELLS / 2], values[CLNAS_NB201_CELLS * 9 / 10], best_value,
+            arch, chance);
     free(values);
     return 0;
 }
@@ -111,12 +112,20 @@ static int table_generate(int argc, char **argv)
     }
     if (!out)
         return cli_usage_error("table generate", "missing --out FILE.csv");
+    cli_stdout_file csv; /* --out -: the CSV on stdout, the summary on stderr */
+    int rc = cli_stdout_open("table generate", "--out", out, 0, &csv, &out);
+    if (rc != 0)
+        return rc;
     clnas_table_model model;
     clnas_error err = {0};
     if (clnas_table_model_init(&model, seed, noise, &err) != CLNAS_OK
-        || clnas_table_model_write_csv(&model, out, &err) != CLNAS_OK)
+        || clnas_table_model_write_csv(&model, out, &err) != CLNAS_OK) {
+        cli_stdout_discard(&csv);
         return cli_fail(&err);
-    return print_summary(&model, out);
+    }
+    if ((rc = cli_stdout_finish(&csv)) != 0)
+        return rc;
+    return print_summary(&model, csv.path[0] ? "standard output" : out, csv.path[0] ? stderr : stdout);
 }
 
 int cmd_table(int argc, char **argv)

@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "cli_stdout.h"
 #include "clnas/data.h"
 #include "clnas/model.h"
 #include "model_build.h"
@@ -46,7 +47,8 @@ static void usage(FILE *f)
             "                      clnas names its network: --arch, --channels, --cells may be left out\n"
             "  --ignore-metadata   load --init weights whose metadata names another network (they must still fit)\n"
             "  --save FILE         write the trained weights (safetensors, BatchNorm running statistics included;\n"
-            "                      the metadata records the network, input shape and normalisation)\n"
+            "                      the metadata records the network, input shape and normalisation; '-': stdout,\n"
+            "                      unless it is a terminal)\n"
             "  --result FILE       write a JSON summary ('-': stdout) (arch, channels, cells, epochs, steps, params,\n"
             "                      test_accuracy, train_images_per_second, seconds, ...)\n"
             "  --quiet             no progress lines\n"
@@ -255,14 +257,15 @@ static clnas_status train_and_test(const train_args *a, const train_data *d, cln
     return CLNAS_OK;
 }
 
-static void print_outcome(const train_data *d, const train_outcome *o)
+/* The results, on stdout (stderr when stdout carries the weights: --save -). */
+static void print_outcome(FILE *f, const train_data *d, const train_outcome *o)
 {
-    printf("arch %s\n", o->arch);
-    printf("steps %d  train loss %.4f  train acc %.4f  %.1f images/s  %.1f s\n", o->res.steps, o->res.final_loss,
-           o->res.train_accuracy, o->res.train_images_per_second, o->res.seconds);
+    fprintf(f, "arch %s\n", o->arch);
+    fprintf(f, "steps %d  train loss %.4f  train acc %.4f  %.1f images/s  %.1f s\n", o->res.steps, o->res.final_loss,
+            o->res.train_accuracy, o->res.train_images_per_second, o->res.seconds);
     if (d->valset.count > 0)
-        printf("validation accuracy %.4f (%d images)\n", o->val_acc, d->valset.count);
-    printf("test accuracy %.4f (%d images)  test loss %.4f\n", o->test_acc, d->test.count, o->test_loss);
+        fprintf(f, "validation accuracy %.4f (%d images)\n", o->val_acc, d->valset.count);
+    fprintf(f, "test accuracy %.4f (%d images)  test loss %.4f\n", o->test_acc, d->test.count, o->test_loss);
 }
 
 /* The --result summary. */
@@ -312,23 +315,32 @@ int cmd_train(int argc, char **argv)
     int rc = parse_args(argc, argv, &a);
     if (rc >= 0)
         return rc;
+    if (a.save && a.result_path && strcmp(a.save, "-") == 0 && strcmp(a.result_path, "-") == 0)
+        return cli_usage_error("train", "--save - and --result - both name standard output: give one a file name");
+    cli_stdout_file save_out = {.active = 0}; /* --save -: the weights on stdout (not onto a terminal) */
+    if (a.save && (rc = cli_stdout_open("train", "--save", a.save, 1, &save_out, &a.save)) != 0)
+        return rc;
     clnas_error err;
     clnas_error_clear(&err);
     /* The output files are checked before the data, the kernels and the training: a path that cannot be written
      * fails now, not after the whole run (the files are still written atomically at the end). */
     if ((a.save && clnas_file_check_writable(a.save, &err) != CLNAS_OK) ||
         (a.result_path && strcmp(a.result_path, "-") != 0 &&
-         clnas_file_check_writable(a.result_path, &err) != CLNAS_OK))
+         clnas_file_check_writable(a.result_path, &err) != CLNAS_OK)) {
+        cli_stdout_discard(&save_out);
         return cli_fail(&err);
+    }
     train_data d;
     if (load_data(&a, &d, &err) != CLNAS_OK || check_batch(&a, &d, &err) != CLNAS_OK) {
         train_data_free(&d);
+        cli_stdout_discard(&save_out);
         return err.message[0] ? cli_fail(&err) : 1;
     }
     clnas_device *dev = NULL;
     struct clnas_program_cache *cache = NULL;
     if (cli_common_open(&a.c, &dev, &cache)) {
         train_data_free(&d);
+        cli_stdout_discard(&save_out);
         return 1;
     }
     train_outcome o = {.val_acc = -1};
@@ -338,13 +350,16 @@ int cmd_train(int argc, char **argv)
     clnas_model *model = NULL;
     rc = 1;
     if (train_and_test(&a, &d, dev, cache, &model, &o, &err) == CLNAS_OK) {
-        print_outcome(&d, &o);
+        print_outcome(save_out.active ? stderr : stdout, &d, &o);
         rc = a.result_path ? write_result(&a, &d, &o, model, dev->info.name) : 0;
+        if (rc == 0)
+            rc = cli_stdout_finish(&save_out);
         if (rc == 0 && cli_interrupted()) /* training stopped early, or the test ran on: the files are written */
             rc = CLI_EXIT_INTERRUPTED;
     } else if (err.message[0]) {
         cli_fail(&err);
     }
+    cli_stdout_discard(&save_out);
     clnas_model_free(model);
     clnas_program_cache_free(cache);
     clnas_device_free(dev);

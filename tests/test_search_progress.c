@@ -1,0 +1,247 @@
+/* clnas — a search's progress and records (issue 17): kernel builds announced by every strategy on a cold program
+ * cache, a time-left estimate that a first trial's kernel builds do not inflate, and where each run ran (ran_on in
+ * config.json, device, driver, version and timestamp in every journal line) for one-shot runs too. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "evaluator.h"
+#include "scratch_dir.h"
+#include "strategy.h"
+#include "strategy_ops.h"
+#include "trials.h"
+
+#ifndef CLNAS_TOOL_PATH
+#error "define CLNAS_TOOL_PATH as the absolute path of the built clnas program"
+#endif
+
+#define CONFIGS CLNAS_TEST_DATA "/../../configs"
+
+/* ---- the estimate ---- */
+
+typedef struct slow_first {
+    int calls;
+} slow_first;
+
+static void sleep_seconds(double s)
+{
+    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+    nanosleep(&ts, NULL);
+}
+
+/* The first evaluation "builds kernels" for 0.6 s (and says so in compile_seconds and first_step_seconds, as the
+ * train evaluator does);
+ * every later one takes 0.02 s. */
+static clnas_status slow_first_evaluate(void *state, const clnas_genotype *arch, clnas_evaluator_result *out,
+                                        clnas_error *err)
+{
+    (void)arch;
+    (void)err;
+    slow_first *s = state;
+    memset(out, 0, sizeof *out);
+    const double compile = s->calls++ == 0 ? 0.6 : 0;
+    sleep_seconds(compile + 0.02);
+    out->status = CLNAS_TRIAL_OK;
+    out->fitness = 0.1 * s->calls;
+    out->seconds = compile + 0.02;
+    out->extra = cJSON_CreateObject();
+    cJSON_AddNumberToObject(out->extra, "compile_seconds", compile / 2);
+    cJSON_AddNumberToObject(out->extra, "first_step_seconds", compile / 2); /* where PoCL compiles on first use */
+    return CLNAS_OK;
+}
+
+static void no_destroy(void *state)
+{
+    (void)state;
+}
+
+static const clnas_evaluator_iface slow_first_iface = {"train", slow_first_evaluate, no_destroy, NULL, NULL};
+
+static void keep_estimate(const clnas_trials_progress *p, void *user)
+{
+    double *per_trial = user;
+    per_trial[p->done] = p->seconds_per_trial;
+}
+
+static void test_estimate_leaves_out_the_first_trials_builds(void **state)
+{
+    const char *dir = *state;
+    const clnas_strategy_iface *random = clnas_strategy_find("random");
+    assert_non_null(random);
+    void *st = create_ok(random, "{\"trials\": 5}", 7);
+    slow_first sf = {0};
+    clnas_evaluator ev = {&slow_first_iface, &sf};
+    double per_trial[8] = {0};
+    clnas_trials_options opt;
+    memset(&opt, 0, sizeof opt);
+    opt.run_dir = dir;
+    opt.title = "estimate";
+    opt.progress = keep_estimate;
+    opt.user = per_trial;
+    clnas_trials_summary sum;
+    clnas_error err;
+    assert_int_equal(clnas_trials_run(random, st, &ev, &opt, &sum, &err), CLNAS_OK);
+    random->destroy(st);
+    printf("seconds per trial after each trial: %.3f %.3f %.3f %.3f %.3f\n", per_trial[1], per_trial[2],
+           per_trial[3], per_trial[4], per_trial[5]);
+    /* A trial takes 0.02 s once the kernels are built: the 0.6 s of the first one's builds must not count (0.31
+     * after trial 2 and 0.21 after trial 3 when they did); a loaded machine gets a wide margin. */
+    for (int k = 1; k <= 5; k++)
+        assert_true(per_trial[k] < 0.15);
+}
+
+/* ---- cold-cache searches through the command line ---- */
+
+static void put_be32(FILE *f, uint32_t v)
+{
+    fputc((int)(v >> 24), f);
+    fputc((int)(v >> 16) & 255, f);
+    fputc((int)(v >> 8) & 255, f);
+    fputc((int)v & 255, f);
+}
+
+/* n 8x8 one-channel images and their labels, as IDX files in dir/data. */
+static void write_data(const char *dir, int n)
+{
+    char data[1100], path[1200];
+    scratch_dir_path(data, sizeof data, dir, "data");
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", data);
+    assert_int_equal(system(cmd), 0);
+    FILE *f = fopen(scratch_dir_path(path, sizeof path, data, "train-images-idx3-ubyte"), "wb");
+    assert_non_null(f);
+    put_be32(f, 0x803);
+    put_be32(f, (uint32_t)n);
+    put_be32(f, 8);
+    put_be32(f, 8);
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < 64; k++)
+            fputc((i % 10) * 20 + (i * 7 + k) % 40, f);
+    fclose(f);
+    f = fopen(scratch_dir_path(path, sizeof path, data, "train-labels-idx1-ubyte"), "wb");
+    assert_non_null(f);
+    put_be32(f, 0x801);
+    put_be32(f, (uint32_t)n);
+    for (int i = 0; i < n; i++)
+        fputc(i % 10, f);
+    fclose(f);
+}
+
+/* `clnas search --config CONFIGS/<config> --out dir/run <sets>` on a tiny proxy, with a program cache of its own
+ * (cold); returns its stderr (malloc'ed). */
+static char *cold_search(const char *dir, const char *config, const char *sets)
+{
+    write_data(dir, 384);
+    char run[1100], cache[1100], data[1100], err[1100], cmd[4000];
+    scratch_dir_path(run, sizeof run, dir, "run");
+    scratch_dir_path(cache, sizeof cache, dir, "cache");
+    scratch_dir_path(data, sizeof data, dir, "data");
+    scratch_dir_path(err, sizeof err, dir, "stderr.txt");
+    snprintf(cmd, sizeof cmd, "CLNAS_CACHE_DIR='%s' '%s' search --config '%s/%s' --out '%s' --set dataset.dir='%s' "
+             "--set proxy.channels=4 --set proxy.cells=1 --set proxy.batch=64 --set dataset.train_subset=256 "
+             "--set dataset.validation_size=128 %s >/dev/null 2>'%s'", cache, CLNAS_TOOL_PATH, CONFIGS, config, run,
+             data, sets, err);
+    int status = system(cmd);
+    char *text = test_read_file(err, NULL);
+    assert_non_null(text);
+    printf("$ %s\n[stderr]\n%s", cmd, text);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    return text;
+}
+
+/* The announcement, and the last count with "done" (or the unannounced count) on stderr. */
+static void assert_builds_shown(const char *err)
+{
+    assert_non_null(strstr(err, "clnas: building"));
+    assert_true(strstr(err, ", done") || strstr(err, " built ("));
+}
+
+static cJSON *read_json(const char *dir, const char *name)
+{
+    char run[1100], path[1200];
+    scratch_dir_path(run, sizeof run, dir, "run");
+    char *text = test_read_file(scratch_dir_path(path, sizeof path, run, name), NULL);
+    assert_non_null(text);
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    assert_non_null(j);
+    return j;
+}
+
+/* config.json's ran_on, and every line of the run's journal with device, driver, clnas_version and timestamp. */
+static void assert_provenance(const char *dir, const char *journal)
+{
+    cJSON *cfg = read_json(dir, "config.json");
+    const cJSON *on = cJSON_GetObjectItemCaseSensitive(cfg, "ran_on");
+    assert_true(cJSON_IsObject(on));
+    assert_true(cJSON_IsString(cJSON_GetObjectItemCaseSensitive(on, "device")));
+    assert_true(strlen(cJSON_GetObjectItemCaseSensitive(on, "device")->valuestring) > 0);
+    cJSON_Delete(cfg);
+    char run[1100], path[1200];
+    scratch_dir_path(run, sizeof run, dir, "run");
+    char *text = test_read_file(scratch_dir_path(path, sizeof path, run, journal), NULL);
+    assert_non_null(text);
+    int lines = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        cJSON *j = cJSON_Parse(line);
+        assert_non_null(j);
+        static const char *const keys[] = {"device", "driver", "clnas_version", "timestamp"};
+        for (int k = 0; k < 4; k++) {
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, keys[k]);
+            if (!cJSON_IsString(v) || !v->valuestring[0])
+                fail_msg("%s line %d: no %s", journal, lines, keys[k]);
+        }
+        cJSON_Delete(j);
+        lines++;
+    }
+    assert_true(lines > 0);
+    free(text);
+}
+
+static void test_multi_trial_search_announces_builds(void **state)
+{
+    char *err = cold_search(*state, "random.json", "--set strategy.trials=1"); /* a second arch: 20 more builds */
+    assert_builds_shown(err);
+    free(err);
+}
+
+static void test_spos_announces_builds_and_records_where(void **state)
+{
+    char *err = cold_search(*state, "spos.json", "--set proxy.epochs=1 --set strategy.cycles=2 "
+                            "--set strategy.population=2 --set strategy.sample_size=2 --set strategy.bn_batches=1 "
+                            "--set strategy.top_k=1");
+    assert_builds_shown(err);
+    free(err);
+    assert_provenance(*state, "journal.jsonl");
+}
+
+static void test_darts_announces_builds_and_records_where(void **state)
+{
+    char *err = cold_search(*state, "darts.json", "--set strategy.epochs=1");
+    assert_builds_shown(err);
+    free(err);
+    assert_provenance(*state, "journal.jsonl");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        scratch_dir_unit_test(test_estimate_leaves_out_the_first_trials_builds),
+        scratch_dir_unit_test(test_multi_trial_search_announces_builds),
+        scratch_dir_unit_test(test_spos_announces_builds_and_records_where),
+        scratch_dir_unit_test(test_darts_announces_builds_and_records_where),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
