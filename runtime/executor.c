@@ -137,6 +137,9 @@ static clnas_status choose(clnas_executor *ex, const clnas_plan_launch *launch, 
     for (int a = 0; a < CLNAS_MAX_KERNEL_ARGS; a++)
         count[a] = launch->arg[a].count;
     const clnas_plan_kernel *pk = &ex->plan->kernels[launch->kernel];
+    if (ex->algo_measured == 0)
+        clnas_program_cache_notice(ex->cache, "timing the generated convolutions against CLBlast (CLBlast compiles its "
+                                   "own kernels on first use: up to a few minutes on a CPU; the choices are cached)");
     clnas_status st = clnas_algo_measure(ex->dev, ex->kernels[launch->kernel], &pk->desc, count, g,
                                          ex->plan->config.fp64, ALGO_REPEATS, out, err);
     if (st != CLNAS_OK)

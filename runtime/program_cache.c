@@ -506,6 +506,14 @@ void clnas_program_cache_stats_get(const clnas_program_cache *cache, clnas_progr
         memset(out, 0, sizeof *out);
 }
 
+void clnas_program_cache_notice(clnas_program_cache *cache, const char *text)
+{
+    if (!cache || !cache->observer)
+        return;
+    clnas_program_build_event e = {text, -1, 0, 0.0, ""};
+    cache->observer(&e, cache->observer_user);
+}
+
 void clnas_program_cache_set_observer(clnas_program_cache *cache, clnas_program_build_fn fn, void *user)
 {
     if (!cache)

@@ -41,7 +41,8 @@ clnas_status clnas_program_cache_kernel(clnas_program_cache *cache, const char *
 typedef struct clnas_program_build_event {
     const char *label; /* the kernel, as given to clnas_program_cache_get */
     int done, total;   /* builds of the announced batch so far (this one included) and its size; total 0: none was
-                        * announced (done counts every build then); done 0: the announcement itself, before any */
+                        * announced (done counts every build then); done 0: the announcement itself, before any;
+                        * done -1: a notice (clnas_program_cache_notice), label says what is compiling elsewhere */
     double seconds;    /* this build's */
     const char *log;   /* the driver's build log, "" when empty (warnings); also appended to <dir>/build.log */
 } clnas_program_build_event;
@@ -49,6 +50,10 @@ typedef void (*clnas_program_build_fn)(const clnas_program_build_event *event, v
 
 /* The caller's observer of builds from source (NULL: none). The library never prints: a tool shows progress here. */
 void clnas_program_cache_set_observer(clnas_program_cache *cache, clnas_program_build_fn fn, void *user);
+
+/* Tells the observer, as an event with done -1, about compilation outside the cache (label = text): CLBlast compiles
+ * its own kernels on first use, which on a CPU takes minutes that would otherwise pass in silence. */
+void clnas_program_cache_notice(clnas_program_cache *cache, const char *text);
 
 /* Announces a batch: of the n sources (built with extra_options), counts the distinct programs neither in memory nor
  * on disk, which the next lookups will compile; build events then count done of that total. Returns the count. */

@@ -29,6 +29,10 @@ void clnas_run_info(const clnas_run_events *ev, const char *fmt, ...)
 static void on_build(const clnas_program_build_event *e, void *user)
 {
     clnas_run_build_watch *w = user;
+    if (e->done < 0) { /* compilation outside the cache (CLBlast) */
+        clnas_run_info(w->ev, "clnas: %s", e->label);
+        return;
+    }
     const double now = clnas_clock_seconds();
     if (e->done == 0 || (e->done == 1 && w->start == 0))
         w->start = w->last = now - e->seconds; /* each announced batch counts its own seconds */

@@ -475,6 +475,14 @@ static void test_build_progress_and_log(void **state)
     assert_int_equal(clnas_program_cache_new(f->dev, f->dir, &again, &err), CLNAS_OK);
     assert_int_equal(clnas_program_cache_expect(again, sources, 3, "-DOFFSET=2.0f"), 0);
     clnas_program_cache_free(again);
+    /* compilation outside the cache (CLBlast's) reaches the observer as a notice, done -1, not as a build */
+    clnas_program_cache_notice(cache, "CLBlast compiles");
+    assert_int_equal(b.calls, 4);
+    assert_int_equal(b.last_done, -1);
+    clnas_program_cache_notice(NULL, "no cache: nothing happens");
+    clnas_program_cache_set_observer(cache, NULL, NULL);
+    clnas_program_cache_notice(cache, "no observer: nothing happens");
+    assert_int_equal(b.calls, 4);
     clnas_program_cache_free(cache);
 }
 

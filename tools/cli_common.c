@@ -95,6 +95,10 @@ cli_step cli_common_or_help(int argc, char **argv, int *i, cli_common *c, void (
 static void show_build(const clnas_program_build_event *e, void *user)
 {
     cli_build_view *v = user;
+    if (e->done < 0) { /* compilation outside the cache (CLBlast) */
+        fprintf(stderr, "clnas: %s\n", e->label);
+        return;
+    }
     double now = clnas_clock_seconds();
     if (e->done <= 1 && v->start == 0)
         v->start = v->last = now - e->seconds;
