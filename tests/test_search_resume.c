@@ -60,7 +60,8 @@ static void run(const clnas_config *cfg, const char *out, const char *resume, st
         fail_msg("%s", err.message);
 }
 
-/* The file without its "seconds" figures (the only thing a resumed run may write differently). */
+/* The file without its "seconds" figures and "timestamp" values (the only things a resumed run may write
+ * differently). */
 static char *without_seconds(const char *dir, const char *name)
 {
     char path[1100];
@@ -72,6 +73,14 @@ static char *without_seconds(const char *dir, const char *name)
             q++;
         memmove(p + 10, q, strlen(q) + 1);
         p += 10;
+    }
+    const char stamp[] = "\"timestamp\":\"";
+    for (char *p = text; (p = strstr(p, stamp)) != NULL;) {
+        char *value = p + sizeof stamp - 1, *q = strchr(value, '"');
+        if (!q)
+            break;
+        memmove(value, q, strlen(q) + 1);
+        p = value;
     }
     return text;
 }
