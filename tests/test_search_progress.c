@@ -18,6 +18,7 @@
 
 #include "evaluator.h"
 #include "scratch_dir.h"
+#include "tiny_idx.h"
 #include "strategy.h"
 #include "strategy_ops.h"
 #include "trials.h"
@@ -103,39 +104,22 @@ static void test_estimate_leaves_out_the_first_trials_builds(void **state)
 
 /* ---- cold-cache searches through the command line ---- */
 
-static void put_be32(FILE *f, uint32_t v)
+/* Pixel k of image i of the tiny datasets: its class times 20 plus a pattern. */
+static int pattern_pixel(int i, int k, void *ctx)
 {
-    fputc((int)(v >> 24), f);
-    fputc((int)(v >> 16) & 255, f);
-    fputc((int)(v >> 8) & 255, f);
-    fputc((int)v & 255, f);
+    (void)ctx;
+    return (i % 10) * 20 + (i * 7 + k) % 40;
 }
 
 /* n 8x8 one-channel images and their labels, as IDX files in dir/data. */
 static void write_data(const char *dir, int n)
 {
-    char data[1100], path[1200];
+    char data[1100];
     scratch_dir_path(data, sizeof data, dir, "data");
     char cmd[1200];
     snprintf(cmd, sizeof cmd, "mkdir -p '%s'", data);
     assert_int_equal(system(cmd), 0);
-    FILE *f = fopen(scratch_dir_path(path, sizeof path, data, "train-images-idx3-ubyte"), "wb");
-    assert_non_null(f);
-    put_be32(f, 0x803);
-    put_be32(f, (uint32_t)n);
-    put_be32(f, 8);
-    put_be32(f, 8);
-    for (int i = 0; i < n; i++)
-        for (int k = 0; k < 64; k++)
-            fputc((i % 10) * 20 + (i * 7 + k) % 40, f);
-    fclose(f);
-    f = fopen(scratch_dir_path(path, sizeof path, data, "train-labels-idx1-ubyte"), "wb");
-    assert_non_null(f);
-    put_be32(f, 0x801);
-    put_be32(f, (uint32_t)n);
-    for (int i = 0; i < n; i++)
-        fputc(i % 10, f);
-    fclose(f);
+    assert_int_equal(tiny_idx_write(data, "train", n, 8, pattern_pixel, NULL), 0);
 }
 
 /* `clnas search --config CONFIGS/<config> --out dir/run <sets>` on a tiny proxy, with a program cache of its own

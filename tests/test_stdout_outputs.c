@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 
 #include "scratch_dir.h"
+#include "tiny_idx.h"
 
 #ifndef CLNAS_TOOL_PATH
 #error "define CLNAS_TOOL_PATH as the absolute path of the built clnas program"
@@ -61,37 +62,17 @@ static void test_table_generate_to_stdout(void **state)
     free(err);
 }
 
-static void put_be32(FILE *f, uint32_t v)
+/* Pixel k of image i: its class times 20 plus a pattern. */
+static int pattern_pixel(int i, int k, void *ctx)
 {
-    fputc((int)(v >> 24), f);
-    fputc((int)(v >> 16) & 255, f);
-    fputc((int)(v >> 8) & 255, f);
-    fputc((int)v & 255, f);
+    (void)ctx;
+    return (i % 10) * 20 + (i * 7 + k) % 40;
 }
 
 /* n 8x8 one-channel images and labels as the IDX files of `split` ("train" or "t10k") in dir. */
 static void write_split(const char *dir, const char *split, int n)
 {
-    char name[64], path[1200];
-    snprintf(name, sizeof name, "%s-images-idx3-ubyte", split);
-    FILE *f = fopen(scratch_dir_path(path, sizeof path, dir, name), "wb");
-    assert_non_null(f);
-    put_be32(f, 0x803);
-    put_be32(f, (uint32_t)n);
-    put_be32(f, 8);
-    put_be32(f, 8);
-    for (int i = 0; i < n; i++)
-        for (int k = 0; k < 64; k++)
-            fputc((i % 10) * 20 + (i * 7 + k) % 40, f);
-    fclose(f);
-    snprintf(name, sizeof name, "%s-labels-idx1-ubyte", split);
-    f = fopen(scratch_dir_path(path, sizeof path, dir, name), "wb");
-    assert_non_null(f);
-    put_be32(f, 0x801);
-    put_be32(f, (uint32_t)n);
-    for (int i = 0; i < n; i++)
-        fputc(i % 10, f);
-    fclose(f);
+    assert_int_equal(tiny_idx_write(dir, split, n, 8, pattern_pixel, NULL), 0);
 }
 
 #define TRAIN_ARGS "train --arch '|nor_conv_3x3~0|+|skip_connect~0|none~1|+|none~0|none~1|avg_pool_3x3~2|' " \

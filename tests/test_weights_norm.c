@@ -15,37 +15,20 @@
 
 #include "data_norm.h"
 #include "scratch_dir.h"
+#include "tiny_idx.h"
 
 #define FASHION_DIR "/usr/share/datasets/fashion-mnist"
 
-static void put_be32(FILE *f, uint32_t v)
+/* Pixel k of image i: *(int *)base + (i * 7 + k) % 50. */
+static int offset_pixel(int i, int k, void *base)
 {
-    unsigned char b[4] = {(unsigned char)(v >> 24), (unsigned char)(v >> 16), (unsigned char)(v >> 8),
-                          (unsigned char)v};
-    assert_int_equal(fwrite(b, 1, 4, f), 4);
+    return *(const int *)base + (i * 7 + k) % 50;
 }
 
 /* train-images/labels IDX files of n 4x4 images whose pixels are base + (i * 7 + k) % 50. */
 static void write_idx(const char *dir, int n, int base)
 {
-    char path[4200];
-    FILE *f = fopen(scratch_dir_path(path, sizeof path, dir, "train-images-idx3-ubyte"), "wb");
-    assert_non_null(f);
-    put_be32(f, 0x803);
-    put_be32(f, (uint32_t)n);
-    put_be32(f, 4);
-    put_be32(f, 4);
-    for (int i = 0; i < n; i++)
-        for (int k = 0; k < 16; k++)
-            fputc(base + (i * 7 + k) % 50, f);
-    fclose(f);
-    f = fopen(scratch_dir_path(path, sizeof path, dir, "train-labels-idx1-ubyte"), "wb");
-    assert_non_null(f);
-    put_be32(f, 0x801);
-    put_be32(f, (uint32_t)n);
-    for (int i = 0; i < n; i++)
-        fputc(i % 10, f);
-    fclose(f);
+    assert_int_equal(tiny_idx_write(dir, "train", n, 4, offset_pixel, &base), 0);
 }
 
 /* The same statistics by hand. */
