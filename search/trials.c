@@ -49,7 +49,7 @@ struct clnas_trials {
     char journal_path[1100], svg_path[1100];
     clnas_journal journal;
     history h;
-    int budget, best, proposed, fresh, resumed_from, stopped;
+    int budget, best, proposed, resumed_from, stopped;
     int ordered;               /* 1: journal lines carry "completion" and "proposals" */
     clnas_genotype *archs;     /* [budget]: each proposed trial's arch */
     double *fractions;         /* [budget]: the training fraction it was proposed at */
@@ -407,7 +407,6 @@ clnas_status clnas_trials_complete(clnas_trials *t, const clnas_trials_job *job,
     snprintf(e.error, sizeof e.error, "%s", r->error);
     e.extra = r->extra;
     r->extra = NULL;
-    t->fresh++;
     clnas_status st = clnas_training_fraction_note(&e.extra, t->fractions[job->trial], err);
     if (st != CLNAS_OK) {
         cJSON_Delete(e.extra);
