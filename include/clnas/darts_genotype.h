@@ -92,6 +92,11 @@ void clnas_darts_genotype_sample(clnas_rng *rng, clnas_darts_genotype *out);
  * always differs from parent; child may be parent. */
 void clnas_darts_genotype_mutate(const clnas_darts_genotype *parent, clnas_rng *rng, clnas_darts_genotype *child);
 
+/* Every child clnas_darts_genotype_mutate can make of g (edge by edge, normal cell first: the op changes, then the
+ * input changes), the first cap of them into out; returns their number (at most CLNAS_DARTS_NEIGHBOURS_MAX). */
+#define CLNAS_DARTS_NEIGHBOURS_MAX (2 * CLNAS_DARTS_EDGES * (CLNAS_DARTS_OPS - 1 + CLNAS_DARTS_STATES))
+int clnas_darts_genotype_neighbours(const clnas_darts_genotype *g, clnas_darts_genotype *out, int cap);
+
 /* The canonical form: the genotype with the same function written one way, and its hash (FNV-1a 64 of the
  * canonical form's string, which clnas_darts_genotype_format writes into buf; buf may be NULL with cap 0).
  * Merged, because the network computes the same function (up to a permutation of the weights):
