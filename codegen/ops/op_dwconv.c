@@ -85,7 +85,8 @@ static int dw_local(const clnas_device_profile *profile, int want)
 
 /* Checks p and starts the descriptor: the shape #defines, the kernel's own, its slots. */
 static clnas_status dw_desc(const clnas_dwconv_params *p, const char *pass, const char *entry, int accum, int local,
-                            int tb, const char *const *slots, int nslots, clnas_kernel_desc *d, clnas_error *err)
+                            int per_row, int tb, const char *const *slots, int nslots, clnas_kernel_desc *d,
+                            clnas_error *err)
 {
     CLNAS_TRY(clnas_dwconv_check(p, pass, err));
     if (!d)
@@ -96,7 +97,7 @@ static clnas_status dw_desc(const clnas_dwconv_params *p, const char *pass, cons
     } defs[] = {{"N", p->n},           {"C", p->c},           {"H", p->h},         {"W", p->w},
                 {"HO", dw_ho(p)},      {"WO", dw_wo(p)},      {"KSIZE", p->ksize}, {"STRIDE", p->stride},
                 {"DIL", p->dilation},  {"PAD", p->pad},       {"RELU_IN", p->relu_in}, {"ACCUM", accum},
-                {"LOCAL", local},      {"TB", tb}};
+                {"LOCAL", local},      {"PER_ROW", per_row}, {"TB", tb}};
     const int ndefs = (int)(sizeof defs / sizeof defs[0]) - (tb > 0 ? 0 : 1); /* TB only for the weight gradient */
     clnas_kernel_desc_init(d, "conv_depthwise", entry);
     int bad = 0;
@@ -113,10 +114,10 @@ clnas_status clnas_op_dwconv_fwd_desc(const clnas_dwconv_params *p, const clnas_
                                       clnas_kernel_desc *d, clnas_error *err)
 {
     static const char *const slots[] = {"x", "w", "y"};
-    const int local = dw_local(profile, gpu_family(profile) ? DW_LOCAL_GPU : DW_LOCAL_CPU);
-    CLNAS_TRY(dw_desc(p, "fwd", "dwconv_fwd", p ? p->accum : 0, local, 0, slots, 3, d, err));
-    /* one work-item per output element */
-    clnas_kernel_desc_geometry_1d(d, (size_t)p->n * (size_t)p->c * (size_t)dw_ho(p) * (size_t)dw_wo(p),
+    const int per_row = !gpu_family(profile), local = dw_local(profile, per_row ? DW_LOCAL_CPU : DW_LOCAL_GPU);
+    CLNAS_TRY(dw_desc(p, "fwd", "dwconv_fwd", p ? p->accum : 0, local, per_row, 0, slots, 3, d, err));
+    /* one work-item per output row (CPU family) or element (GPU family) */
+    clnas_kernel_desc_geometry_1d(d, (size_t)p->n * (size_t)p->c * (size_t)dw_ho(p) * (size_t)(per_row ? 1 : dw_wo(p)),
                                   (size_t)local);
     return CLNAS_OK;
 }
@@ -126,12 +127,13 @@ clnas_status clnas_op_dwconv_bwd_data_desc(const clnas_dwconv_params *p, const c
 {
     /* x is read only for the ReLU mask */
     static const char *const slots_relu[] = {"dy", "w", "x", "dx"}, *const slots[] = {"dy", "w", "dx"};
-    const int local = dw_local(profile, gpu_family(profile) ? DW_LOCAL_GPU : DW_LOCAL_CPU);
+    const int per_row = !gpu_family(profile), local = dw_local(profile, per_row ? DW_LOCAL_CPU : DW_LOCAL_GPU);
     const int relu = p && p->relu_in;
-    CLNAS_TRY(dw_desc(p, "bwd_data", "dwconv_bwd_data", p ? p->accum : 0, local, 0, relu ? slots_relu : slots,
-                      relu ? 4 : 3, d, err));
-    /* one work-item per input element */
-    clnas_kernel_desc_geometry_1d(d, (size_t)p->n * (size_t)p->c * (size_t)p->h * (size_t)p->w, (size_t)local);
+    CLNAS_TRY(dw_desc(p, "bwd_data", "dwconv_bwd_data", p ? p->accum : 0, local, per_row, 0,
+                      relu ? slots_relu : slots, relu ? 4 : 3, d, err));
+    /* one work-item per input row (CPU family) or element (GPU family) */
+    clnas_kernel_desc_geometry_1d(d, (size_t)p->n * (size_t)p->c * (size_t)p->h * (size_t)(per_row ? 1 : p->w),
+                                  (size_t)local);
     return CLNAS_OK;
 }
 
@@ -143,7 +145,7 @@ clnas_status clnas_op_dwconv_bwd_filter_desc(const clnas_dwconv_params *p, const
     const int local = dw_local(profile, gpu ? DW_FILTER_LOCAL_GPU : DW_FILTER_LOCAL_CPU);
     const int taps = p ? p->ksize * p->ksize : 1, tb = gpu ? 1 : taps;
     /* ACCUM 0 whatever p->accum says: the weight gradient overwrites */
-    CLNAS_TRY(dw_desc(p, "bwd_filter", "dwconv_bwd_filter", 0, local, tb, slots, 3, d, err));
+    CLNAS_TRY(dw_desc(p, "bwd_filter", "dwconv_bwd_filter", 0, local, !gpu, tb, slots, 3, d, err));
     /* one work-group per (channel, block of tb taps) */
     clnas_kernel_desc_geometry_1d(d, (size_t)p->c * (size_t)(taps / tb) * (size_t)local, (size_t)local);
     clnas_kernel_desc_local_mem(d, (size_t)tb * (size_t)local, 0); /* part[TB][LOCAL] */
