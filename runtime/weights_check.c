@@ -38,7 +38,7 @@ static void shape_text(const int64_t *shape, int ndim, char *out, size_t cap)
 
 /* Every parameter present with its shape. */
 static clnas_status check_present(const clnas_param_info *params, int nparams, const clnas_safetensors *f,
-                                  const char *path, const char *with, clnas_error *err)
+                                  const char *path, const char *with, const char *size_hint, clnas_error *err)
 {
     for (int i = 0; i < nparams; i++) {
         const clnas_param_info *p = &params[i];
@@ -57,7 +57,7 @@ static clnas_status check_present(const clnas_param_info *params, int nparams, c
             shape_text(want, p->ndim, w, sizeof w);
             shape_text(t->shape, t->ndim, got, sizeof got);
             return clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: tensor '%s' has shape [%s], expected [%s]%s", path,
-                                   p->name, got, w, *with ? with : " (weights of another --channels or --cells?)");
+                                   p->name, got, w, *with ? with : size_hint);
         }
     }
     return CLNAS_OK;
@@ -85,12 +85,12 @@ static int find_param(const clnas_param_info *params, int nparams, const char *n
 }
 
 clnas_status clnas_weights_match_params(const clnas_param_info *params, int nparams, const clnas_safetensors *f,
-                                        const char *path, const clnas_weights_info *info, int64_t *batches_tracked,
-                                        clnas_error *err)
+                                        const char *path, const clnas_weights_info *info, const char *size_hint,
+                                        int64_t *batches_tracked, clnas_error *err)
 {
     char with[400];
     saved_with(info, with, sizeof with);
-    clnas_status st = check_present(params, nparams, f, path, with, err);
+    clnas_status st = check_present(params, nparams, f, path, with, size_hint ? size_hint : "", err);
     int64_t most = 0;
     for (int i = 0; i < f->count && st == CLNAS_OK; i++) {
         const clnas_tensor *t = &f->tensors[i];
@@ -116,7 +116,8 @@ clnas_status clnas_weights_match_params(const clnas_param_info *params, int npar
 clnas_status clnas_weights_match_plan(const clnas_plan *plan, const clnas_safetensors *f, const char *path,
                                       const clnas_weights_info *info, int64_t *batches_tracked, clnas_error *err)
 {
-    return clnas_weights_match_params(plan->params, plan->nparams, f, path, info, batches_tracked, err);
+    return clnas_weights_match_params(plan->params, plan->nparams, f, path, info,
+                                      " (weights of another --channels or --cells?)", batches_tracked, err);
 }
 
 clnas_status clnas_weights_check_file(const clnas_net_config *cfg, const char *path, clnas_error *err)

@@ -5,9 +5,10 @@ weights of clnas's tests and the weights `clnas export --space darts` writes loa
 Only torch and the standard library are needed:
 
     import sys; sys.path.insert(0, "/usr/local/share/clnas")    # where `cmake --install` put this file
-    from darts import Genotype, DARTSNetwork
+    from darts import Genotype, DARTSNetwork, read_safetensors
     g = Genotype(normal=[('sep_conv_3x3', 0), ...], normal_concat=[2, 3, 4, 5], reduce=[...], reduce_concat=[...])
     model = DARTSNetwork(g, channels=36, layers=20, in_channels=3, classes=10)
+    model.load_state_dict(read_safetensors("weights.safetensors")[0])
 
 A genotype is DARTS' printed form, which is Python: paste it. Names: stem.0 (conv) / stem.1 (BN);
 cells.I.preprocess0 / .preprocess1 (ReLUConvBN: op.1 conv, op.2 BN; after a reduction cell preprocess0 is a
@@ -20,6 +21,8 @@ import collections
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from safetensors_read import read_safetensors  # noqa: F401 (for loading weights; clnas export puts its text here)
 
 Genotype = collections.namedtuple("Genotype", "normal normal_concat reduce reduce_concat")
 PRIMITIVES = ("none", "max_pool_3x3", "avg_pool_3x3", "skip_connect", "sep_conv_3x3", "sep_conv_5x5",
