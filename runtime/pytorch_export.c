@@ -56,9 +56,8 @@ static clnas_status resolve_nb201(const clnas_export_request *req, const clnas_s
     clnas_net_config cfg;
     clnas_net_config_default(&cfg);
     if (req->arch) {
-        clnas_error perr;
-        if (clnas_genotype_parse(req->arch, &cfg.genotype, &perr) != CLNAS_OK)
-            return clnas_error_set(err, CLNAS_ERR_PARSE, "arch: %s", perr.message);
+        if ((st = clnas_genotype_parse(req->arch, &cfg.genotype, err)) != CLNAS_OK)
+            return st; /* "arch string position P: expected ..." */
     } else if (info->has_arch) {
         cfg.genotype = info->genotype;
     } else {
@@ -121,13 +120,12 @@ static clnas_status resolve_darts(const clnas_export_request *req, const clnas_s
                                   clnas_error *err)
 {
     clnas_darts_genotype g;
-    clnas_error perr;
     clnas_status st;
     if (!req->arch)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "a DARTS export needs a genotype (--arch): DARTS' printed "
                                "form Genotype(normal=[...], ...) or a name such as DARTS_V2");
-    if (clnas_darts_genotype_parse(req->arch, &g, &perr) != CLNAS_OK)
-        return clnas_error_set(err, perr.status, "arch: %s", perr.message);
+    if ((st = clnas_darts_genotype_parse(req->arch, &g, err)) != CLNAS_OK)
+        return st; /* "genotype position P: expected ..." */
     if (req->weights && (st = space_check(w, req->weights, "darts", err)) != CLNAS_OK)
         return st;
     clnas_darts_dims d = {.channels = req->channels, .layers = req->depth, .in_channels = req->in_channels,
