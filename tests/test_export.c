@@ -233,6 +233,12 @@ static void test_nb201_trained_logits(void **state)
     assert_int_equal(res.depth, 1);
     assert_int_equal(res.height, SIDE);
     assert_true(res.has_norm);
+    /* a size that differs from the metadata is refused, naming what the file was saved with */
+    char other[4200];
+    scratch_dir_path(other, sizeof other, base, "out/other");
+    clnas_export_request wide = {.space = CLNAS_EXPORT_NB201, .weights = weights, .channels = 8, .out_dir = other};
+    assert_int_equal(clnas_export_pytorch(&wide, &res, &err), CLNAS_ERR_MISMATCH);
+    assert_non_null(strstr(err.message, "C=4"));
     const char *args[] = {"nb201", dir, batch, NULL};
     int rc = python_check(args);
     scratch_dir_remove(base);
