@@ -34,7 +34,7 @@ typedef enum clnas_darts_op {
 
 /* One cell: edge e applies op[e] to state input[e] (0 <= input[e] < 2 + e/2); state 2+k is the sum of edges 2k
  * and 2k+1. The cell's output is the concatenation on channels of states concat[0..nconcat-1] in that order
- * (distinct states in 0..5; DARTS' own genotypes use 2, 3, 4, 5). */
+ * (distinct states in 0..5, 2..5 in the reduction cell; DARTS' own genotypes use 2, 3, 4, 5). */
 typedef struct clnas_darts_cell {
     uint8_t op[CLNAS_DARTS_EDGES];
     uint8_t input[CLNAS_DARTS_EDGES];
@@ -68,7 +68,9 @@ clnas_status clnas_darts_genotype_named(const char *name, clnas_darts_genotype *
 #define CLNAS_DARTS_NAMED_LIST "DARTS_V1, DARTS_V2, DARTS, PC_DARTS, PC_DARTS_cifar, ALL_OPS"
 
 /* CLNAS_ERR_INVALID_ARG naming the cell, edge or concat entry when an op is outside the enum, an edge of node k
- * reads a state outside 0..k+1, or a concat is empty, has a state outside 0..5 or repeats one. */
+ * reads a state outside 0..k+1, or a concat is empty, has a state outside 0..5 or repeats one, or the reduction
+ * cell's concat holds state 0 or 1 (its inputs are twice the size of its nodes: DARTS' torch.cat fails there,
+ * although darts_ref.py's validate_genotype lets it through). The parser refuses the same strings. */
 clnas_status clnas_darts_genotype_validate(const clnas_darts_genotype *g, clnas_error *err);
 
 /* 1 when a and b are the same genotype field by field (the concats compared in order), else 0. */
