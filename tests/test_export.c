@@ -291,8 +291,8 @@ static void test_cli_errors(void **state)
     const char *other_arch = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|"
                              "avg_pool_3x3~2|";
     scratch_dir_path(out, sizeof out, dir, "never");
-    expect(dir, 2, WANT("unknown space 'chain2'", "nb201 or darts"), "--space", "chain2", "--arch", "x", "--out", out,
-           NULL);
+    expect(dir, 2, WANT("--space: unknown search space \"chain2\"", "nb201, darts"), "--space", "chain2", "--arch", "x",
+           "--out", out, NULL);
     expect(dir, 1, WANT("position 18", "bogus"), "--arch", "|nor_conv_3x3~0|+|bogus~0|none~1|+|none~0|none~1|none~2|",
            "--out", out, NULL);
     expect(dir, 1, WANT("position 36"), "--space", "darts", "--arch", "Genotype(normal=[('sep_conv_3x3', 0)", "--out",

@@ -4,6 +4,7 @@
 
 #include "cli.h"
 #include "pytorch_export.h"
+#include "space_iface.h"
 
 static void usage(FILE *f)
 {
@@ -33,7 +34,7 @@ static void usage(FILE *f)
 
 typedef struct export_args {
     clnas_export_request req;
-    const char *space;
+    const clnas_space_iface *space; /* NULL: nb201 */
     int have_cells, have_layers, have_aux;
 } export_args;
 
@@ -65,7 +66,7 @@ static int size_option(int argc, char **argv, int *i, export_args *a)
 static int export_option(int argc, char **argv, int *i, export_args *a)
 {
     int r;
-    if ((r = cli_opt(argc, argv, i, "--space", &a->space)) != 0 ||
+    if ((r = cli_space_opt(argc, argv, i, &a->space)) != 0 ||
         (r = cli_opt(argc, argv, i, "--arch", &a->req.arch)) != 0 ||
         (r = cli_opt(argc, argv, i, "--weights", &a->req.weights)) != 0 ||
         (r = cli_opt(argc, argv, i, "--out", &a->req.out_dir)) != 0)
@@ -80,12 +81,14 @@ static int export_option(int argc, char **argv, int *i, export_args *a)
 /* The options that belong to the other space, and the required ones; 0 to go on, else the exit status. */
 static int check_args(export_args *a)
 {
-    if (strcmp(a->space, "nb201") == 0)
+    const char *space = a->space ? a->space->name : "nb201";
+    if (strcmp(space, "nb201") == 0)
         a->req.space = CLNAS_EXPORT_NB201;
-    else if (strcmp(a->space, "darts") == 0)
+    else if (strcmp(space, "darts") == 0)
         a->req.space = CLNAS_EXPORT_DARTS;
     else
-        return cli_usage_error("export", "--space: unknown space '%s'; expected nb201 or darts", a->space);
+        return cli_usage_error("export", "--space %s: clnas export writes nb201 and darts networks, not yet %s ones",
+                               space, space);
     int darts = a->req.space == CLNAS_EXPORT_DARTS;
     if (darts && a->have_cells)
         return cli_usage_error("export", "--cells is NB201's cells per stage: a DARTS network takes --layers");
@@ -103,7 +106,6 @@ int cmd_export(int argc, char **argv)
 {
     export_args a;
     memset(&a, 0, sizeof a);
-    a.space = "nb201";
     a.req.auxiliary = -1;
     for (int i = 1; i < argc; i++) {
         if (cli_is_help(argv[i])) {
