@@ -1,4 +1,4 @@
-/* clnas — the module file `clnas export` writes: a space's PyTorch template, the reader inlined, the network baked in. */
+/* clnas — the module file `clnas export` writes: a space's PyTorch template, the reader inlined, the network last. */
 #include <stdio.h>
 #include <string.h>
 
@@ -100,7 +100,8 @@ static void write_network(FILE *f, const clnas_export_module *m)
     }
     fprintf(f, "\nPARAMETERS = %lld  # trained parameters, as clnas counted them\n\n\n"
                "def build():\n"
-               "    \"\"\"The exported network with PyTorch's default initialisation, in training mode.\"\"\"\n", m->params);
+               "    \"\"\"The exported network with PyTorch's default initialisation, in training mode.\"\"\"\n",
+            m->params);
     if (m->space == CLNAS_EXPORT_NB201)
         fputs("    return NB201(ARCH, CHANNELS, CELLS, IN_CHANNELS, CLASSES)\n", f);
     else
@@ -129,8 +130,8 @@ static const char tail[] =
     "    with torch.no_grad():\n"
     "        logits = model(torch.zeros(2, IN_CHANNELS, HEIGHT, WIDTH))\n"
     "    loaded = f\", weights {WEIGHTS} loaded\" if WEIGHTS else \"\"\n"
-    "    print(f\"{NAME}: {count} parameters (clnas counted {PARAMETERS}){loaded}; a 2x{IN_CHANNELS}x{HEIGHT}x{WIDTH} \"\n"
-    "          f\"batch gives logits {tuple(logits.shape)}\")\n"
+    "    print(f\"{NAME}: {count} parameters (clnas counted {PARAMETERS}){loaded}; \"\n"
+    "          f\"a 2x{IN_CHANNELS}x{HEIGHT}x{WIDTH} batch gives logits {tuple(logits.shape)}\")\n"
     "    return 0 if count == PARAMETERS and tuple(logits.shape) == (2, CLASSES) else 1\n"
     "\n\n"
     "if __name__ == \"__main__\":\n"
@@ -139,9 +140,10 @@ static const char tail[] =
 int clnas_export_module_write(FILE *f, void *module)
 {
     const clnas_export_module *m = module;
-    fprintf(f, "# Written by `clnas export` (clnas %s) from share/clnas/%s.py, with the network at the end of this file\n"
-               "# baked in: plain PyTorch, no clnas needed. `python3 %s` checks itself; from Python,\n"
-               "# `from model import load; net = load()` gives the network with its weights, in eval mode.\n",
+    fprintf(f, "# Written by `clnas export` (clnas %s) from share/clnas/%s.py, with the network at the end of this\n"
+               "# file baked in: plain PyTorch, no clnas needed. `python3 %s` checks itself; from Python,\n"
+               "# `from model import build, load`: load() is the network with its exported weights in eval mode, build() a\n"
+               "# freshly initialised one.\n",
             CLNAS_VERSION_STRING, m->space == CLNAS_EXPORT_NB201 ? "nb201" : "darts", CLNAS_EXPORT_MODULE_FILE);
     if (write_template(f, m->space == CLNAS_EXPORT_NB201 ? "nb201" : "darts") != 0)
         return -1;
