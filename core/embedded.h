@@ -11,6 +11,7 @@ struct clnas_embedded_file {
 
 extern const struct clnas_embedded_file clnas_embedded_kernels[]; /* every kernels/NAME.cl */
 extern const struct clnas_embedded_file clnas_embedded_configs[]; /* every configs/NAME.json */
+extern const struct clnas_embedded_file clnas_embedded_pytorch[]; /* every share/clnas/NAME.py */
 
 /* The text of `name` in a table, or NULL. */
 const char *clnas_embedded_find(const struct clnas_embedded_file *table, const char *name);

@@ -37,11 +37,11 @@ static void shape_text(const int64_t *shape, int ndim, char *out, size_t cap)
 }
 
 /* Every parameter present with its shape. */
-static clnas_status check_present(const clnas_plan *plan, const clnas_safetensors *f, const char *path,
-                                  const char *with, clnas_error *err)
+static clnas_status check_present(const clnas_param_info *params, int nparams, const clnas_safetensors *f,
+                                  const char *path, const char *with, const char *size_hint, clnas_error *err)
 {
-    for (int i = 0; i < plan->nparams; i++) {
-        const clnas_param_info *p = &plan->params[i];
+    for (int i = 0; i < nparams; i++) {
+        const clnas_param_info *p = &params[i];
         const clnas_tensor *t = clnas_safetensors_find(f, p->name);
         if (!t)
             return clnas_error_set(err, CLNAS_ERR_NOT_FOUND, "%s: tensor '%s' is missing (this network's weights "
@@ -57,7 +57,7 @@ static clnas_status check_present(const clnas_plan *plan, const clnas_safetensor
             shape_text(want, p->ndim, w, sizeof w);
             shape_text(t->shape, t->ndim, got, sizeof got);
             return clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: tensor '%s' has shape [%s], expected [%s]%s", path,
-                                   p->name, got, w, *with ? with : " (weights of another --channels or --cells?)");
+                                   p->name, got, w, *with ? with : size_hint);
         }
     }
     return CLNAS_OK;
@@ -75,32 +75,49 @@ static clnas_status read_batches_tracked(const char *path, const clnas_tensor *t
     return CLNAS_OK;
 }
 
-clnas_status clnas_weights_match_plan(const clnas_plan *plan, const clnas_safetensors *f, const char *path,
-                                      const clnas_weights_info *info, int64_t *batches_tracked, clnas_error *err)
+/* The entry of the table called name, or -1. */
+static int find_param(const clnas_param_info *params, int nparams, const char *name)
+{
+    for (int i = 0; i < nparams; i++)
+        if (strcmp(params[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+clnas_status clnas_weights_match_params(const clnas_param_info *params, int nparams, const clnas_safetensors *f,
+                                        const char *path, const clnas_weights_info *info, const char *size_hint,
+                                        int64_t *batches_tracked, clnas_error *err)
 {
     char with[400];
     saved_with(info, with, sizeof with);
-    clnas_status st = check_present(plan, f, path, with, err);
+    clnas_status st = check_present(params, nparams, f, path, with, size_hint ? size_hint : "", err);
     int64_t most = 0;
     for (int i = 0; i < f->count && st == CLNAS_OK; i++) {
         const clnas_tensor *t = &f->tensors[i];
         char bn[256], running_mean[300];
         if (clnas_weights_module_of(t->name, CLNAS_WEIGHTS_NBT_SUFFIX, bn, sizeof bn)) {
             snprintf(running_mean, sizeof running_mean, "%s%s", bn, CLNAS_WEIGHTS_RUNNING_MEAN_SUFFIX);
-            if (clnas_plan_find_param(plan, running_mean) >= 0) {
+            if (find_param(params, nparams, running_mean) >= 0) {
                 int64_t v = 0;
                 st = read_batches_tracked(path, t, &v, err);
                 most = v > most ? v : most;
                 continue;
             }
         }
-        if (clnas_plan_find_param(plan, t->name) < 0)
+        if (find_param(params, nparams, t->name) < 0)
             st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: tensor '%s' is not a parameter of this network "
                                  "(weights of another architecture or size?)%s", path, t->name, with);
     }
     if (st == CLNAS_OK && batches_tracked)
         *batches_tracked = most;
     return st;
+}
+
+clnas_status clnas_weights_match_plan(const clnas_plan *plan, const clnas_safetensors *f, const char *path,
+                                      const clnas_weights_info *info, int64_t *batches_tracked, clnas_error *err)
+{
+    return clnas_weights_match_params(plan->params, plan->nparams, f, path, info,
+                                      " (weights of another --channels or --cells?)", batches_tracked, err);
 }
 
 clnas_status clnas_weights_check_file(const clnas_net_config *cfg, const char *path, clnas_error *err)

@@ -13,6 +13,7 @@
 #include "clnas/status.h"
 
 struct clnas_plan;
+struct clnas_param_info;
 
 #define CLNAS_WEIGHTS_NBT_SUFFIX ".num_batches_tracked"
 #define CLNAS_WEIGHTS_RUNNING_MEAN_SUFFIX ".running_mean"
@@ -28,6 +29,13 @@ int clnas_weights_module_of(const char *name, const char *suffix, char *buf, siz
  * one per BatchNorm) when it holds one non-negative whole number; the largest goes to *batches_tracked (may be NULL). */
 clnas_status clnas_weights_match_plan(const struct clnas_plan *plan, const clnas_safetensors *f, const char *path,
                                       const clnas_weights_info *info, int64_t *batches_tracked, clnas_error *err);
+
+/* The same against a parameter table (a plan's, or one built without a plan such as the DARTS network's);
+ * size_hint (may be NULL) ends the message of a shape that differs when info has no metadata, e.g.
+ * " (weights of another --channels or --layers?)". */
+clnas_status clnas_weights_match_params(const struct clnas_param_info *params, int nparams, const clnas_safetensors *f,
+                                        const char *path, const clnas_weights_info *info, const char *size_hint,
+                                        int64_t *batches_tracked, clnas_error *err);
 
 /* clnas_weights_match_plan of the file at path against the network cfg describes (compiled on the host only). */
 clnas_status clnas_weights_check_file(const clnas_net_config *cfg, const char *path, clnas_error *err);

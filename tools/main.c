@@ -22,6 +22,7 @@ static const struct {
     {"compile", cmd_compile, "generate a network's kernels, plan.json and pictures"},
     {"train", cmd_train, "train an architecture on Fashion-MNIST (or other data) and test it"},
     {"eval", cmd_eval, "test accuracy of saved weights"},
+    {"export", cmd_export, "a network (and its weights) as a self-contained PyTorch module file"},
     {"bench", cmd_bench, "measure training speed"},
 };
 

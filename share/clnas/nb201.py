@@ -13,11 +13,12 @@ cell K (cells are numbered through the network, reduction blocks included); cell
 cells.K.shortcut.conv for a reduction block; head.bn; classifier.
 """
 import json
-import struct
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from safetensors_read import read_safetensors  # clnas export puts the reader's text here
 
 # The edges of a cell in arch-string order: (to, from).
 EDGES = ((1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2))
@@ -147,26 +148,6 @@ class NB201(nn.Module):
             x = block(x)
         x = F.relu(self.head.bn(x)).mean(dim=(2, 3))
         return self.classifier(x)
-
-
-_DTYPES = {"F32": torch.float32, "F64": torch.float64, "I32": torch.int32, "I64": torch.int64}
-
-
-def read_safetensors(path):
-    """(tensors by name, metadata dict) of a safetensors file, without the safetensors package."""
-    with open(path, "rb") as f:
-        raw = f.read()
-    (length,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8:8 + length])
-    meta = header.pop("__metadata__", {})
-    base, tensors = 8 + length, {}
-    for name, entry in header.items():
-        begin, end = entry["data_offsets"]
-        dtype = _DTYPES[entry["dtype"]]
-        chunk = bytearray(raw[base + begin:base + end])
-        flat = torch.frombuffer(chunk, dtype=dtype) if chunk else torch.empty(0, dtype=dtype)
-        tensors[name] = flat.reshape(entry["shape"]).clone()
-    return tensors, meta
 
 
 def load_clnas(path):
