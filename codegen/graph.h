@@ -53,6 +53,8 @@ typedef enum clnas_node_kind {
     CLNAS_NODE_GAP_RELU_BWD, /* ins: dy x */
     CLNAS_NODE_ADD,          /* out (=/+=) in: a sum term that no producer could write in place */
     CLNAS_NODE_SGD_ARENA,    /* every SGD node in one launch over the live parameter range */
+    /* update, before the SGD launch when clnas_graph.grad_clip > 0 */
+    CLNAS_NODE_GRAD_CLIP,    /* the live gradients scaled to a global L2 norm of at most grad_clip */
     CLNAS_NODE_KIND_COUNT
 } clnas_node_kind;
 
@@ -122,6 +124,7 @@ typedef struct clnas_graph {
     int *order; /* launch order of live nodes, set by fusion */
     int norder;
     int fp64;
+    double grad_clip; /* > 0: the update clips the gradients' global norm at this value first (clnas_net_config) */
     int recompute; /* autodiff recomputes the convolution outputs BatchNorm's backward reads (clnas_net_config) */
 } clnas_graph;
 

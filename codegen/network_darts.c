@@ -95,5 +95,11 @@ clnas_status clnas_net_config_check_darts(const clnas_net_config *cfg, clnas_err
     clnas_status st = check_cell(&cfg->darts_genotype.normal, "normal", err);
     if (st == CLNAS_OK)
         st = check_cell(&cfg->darts_genotype.reduce, "reduce", err);
+    for (int i = 0; i < cfg->darts_genotype.reduce.nconcat && st == CLNAS_OK; i++)
+        if (cfg->darts_genotype.reduce.concat[i] < 2)
+            st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                                 "darts genotype reduce_concat[%d] = %d: a reduction cell's inputs keep their size, "
+                                 "so only its nodes (2 to 5) can be concatenated", i,
+                                 cfg->darts_genotype.reduce.concat[i]);
     return st == CLNAS_OK ? check_maps(cfg, err) : st;
 }

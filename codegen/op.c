@@ -31,6 +31,7 @@ static const clnas_op_def *const table[CLNAS_NODE_KIND_COUNT] = {
     [CLNAS_NODE_GAP_RELU_BWD] = &clnas_op_def_gap_relu_bwd,
     [CLNAS_NODE_ADD] = &clnas_op_def_add,
     [CLNAS_NODE_SGD_ARENA] = &clnas_op_def_sgd_arena,
+    [CLNAS_NODE_GRAD_CLIP] = &clnas_op_def_grad_clip,
 };
 
 static const clnas_op_def unknown = {.kind = CLNAS_NODE_KIND_COUNT, .name = "?", .relu_slot = -1};

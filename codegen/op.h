@@ -99,6 +99,6 @@ extern const clnas_op_def clnas_op_def_gap, clnas_op_def_gap_bwd, clnas_op_def_g
 extern const clnas_op_def clnas_op_def_linear, clnas_op_def_linear_bwd_data, clnas_op_def_linear_bwd_weight;
 extern const clnas_op_def clnas_op_def_softmax_xent;
 extern const clnas_op_def clnas_op_def_mixed, clnas_op_def_mixed_bwd, clnas_op_def_mixed_wgrad;
-extern const clnas_op_def clnas_op_def_sgd, clnas_op_def_sgd_arena;
+extern const clnas_op_def clnas_op_def_sgd, clnas_op_def_sgd_arena, clnas_op_def_grad_clip;
 
 #endif

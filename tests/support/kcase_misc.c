@@ -10,6 +10,7 @@
 #include "op_head.h"
 #include "op_loss.h"
 #include "op_pool.h"
+#include "op_grad_clip.h"
 #include "op_sgd.h"
 
 /* SGD is element-wise with no reduction: float32 must match the double reference to 1e-6 of the largest value. */
@@ -426,6 +427,32 @@ static int case_sgd(kh_ctx *k, int fp64, int shape)
     return ok;
 }
 
+/* ---- gradient clipping at a global norm ---- */
+
+static const clnas_grad_clip_params clip_shapes[] = {
+    {7, 5.0},    /* norm below 5: left alone */
+    {1000, 5.0}, /* clipped */
+    {4099, 0.5}, /* more elements than work-items several times over */
+};
+
+static int case_grad_clip(kh_ctx *k, int fp64, int shape)
+{
+    clnas_grad_clip_params p = clip_shapes[shape];
+    size_t n = (size_t)p.count;
+    kb_case b;
+    kb_begin(&b, k, fp64);
+    double *g = kb_tensor(&b, n, 141 + shape, -1.0, 1.0);
+    double *g_ref = kb_copy(&b, g, n);
+    kh_arg args[] = {kb_out(g, n, 1)};
+    int ok = kb_launch(&b, clnas_op_grad_clip_desc(&p, &b.d, &b.err), args);
+    clnas_ref_grad_clip(&p, g_ref);
+    ok = kb_compare(&b, ok, (const kb_check[]){{"grad_clip g", g, g_ref, n}}, 1);
+    clnas_grad_clip_params bad = {10, 0.0};
+    ok &= clnas_op_grad_clip_desc(&bad, &b.d, &b.err) == CLNAS_ERR_INVALID_ARG;
+    kb_release(&b);
+    return ok;
+}
+
 static int case_bn_fwd_train(kh_ctx *k, int fp64, int shape)
 {
     return run_bn_fwd_train(k, fp64, shape, 0);
@@ -509,5 +536,6 @@ const kh_case kh_cases_misc[] = {
     {"gap_relu_bwd", case_gap_relu_bwd, SHAPES(head_shapes), 1},
     {"softmax_xent", case_softmax_xent, SHAPES(loss_shapes), 1},
     {"sgd", case_sgd, SHAPES(sgd_shapes), 1},
+    {"grad_clip", case_grad_clip, SHAPES(clip_shapes), 1},
     {NULL, NULL, 0, 0},
 };
