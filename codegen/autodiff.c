@@ -134,6 +134,7 @@ void clnas_backward_emit(autodiff *ad, clnas_node_kind kind, const int *in, int 
         n->stride = fwd->stride;
         n->pad = fwd->pad;
         n->relu_in = fwd->relu_in;
+        n->offset = fwd->offset;
     }
 }
 
