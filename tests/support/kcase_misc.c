@@ -342,6 +342,34 @@ static int case_gap_relu_bwd(kh_ctx *k, int fp64, int shape)
     return kb_finish(&b, clnas_op_gap_relu_bwd_desc(&p, &b.d, &b.err), args, &check, 1);
 }
 
+static int case_gap_fwd(kh_ctx *k, int fp64, int shape)
+{
+    clnas_head_params p = head_shapes[shape];
+    size_t total = (size_t)p.n * p.c * p.hw, planes = (size_t)p.n * p.c;
+    kb_case b;
+    kb_begin(&b, k, fp64);
+    double *x = kb_tensor(&b, total, 121 + shape, -1.0, 1.0);
+    double *y = kb_tensor(&b, planes, 122, -1.0, 1.0), *y_ref = kb_copy(&b, y, planes);
+    kh_arg args[] = {kb_in(x, total), kb_out(y, planes, p.accum)};
+    clnas_ref_gap_fwd(&p, x, y_ref);
+    const kb_check check = {"gap_fwd y", y, y_ref, planes};
+    return kb_finish(&b, clnas_op_gap_fwd_desc(&p, &b.d, &b.err), args, &check, 1);
+}
+
+static int case_gap_bwd(kh_ctx *k, int fp64, int shape)
+{
+    clnas_head_params p = head_shapes[shape];
+    size_t total = (size_t)p.n * p.c * p.hw, planes = (size_t)p.n * p.c;
+    kb_case b;
+    kb_begin(&b, k, fp64);
+    double *dy = kb_tensor(&b, planes, 131 + shape, -1.0, 1.0);
+    double *dx = kb_tensor(&b, total, 133, -1.0, 1.0), *dx_ref = kb_copy(&b, dx, total);
+    kh_arg args[] = {kb_in(dy, planes), kb_out(dx, total, p.accum)};
+    clnas_ref_gap_bwd(&p, dy, dx_ref);
+    const kb_check check = {"gap_bwd dx", dx, dx_ref, total};
+    return kb_finish(&b, clnas_op_gap_bwd_desc(&p, &b.d, &b.err), args, &check, 1);
+}
+
 /* ---- loss ---- */
 
 static const clnas_loss_params loss_shapes[] = {
@@ -535,6 +563,8 @@ const kh_case kh_cases_misc[] = {
     {"fill", case_fill, SHAPES(eltwise_shapes), 1},
     {"gap_relu_fwd", case_gap_relu_fwd, SHAPES(head_shapes), 1},
     {"gap_relu_bwd", case_gap_relu_bwd, SHAPES(head_shapes), 1},
+    {"gap_fwd", case_gap_fwd, SHAPES(head_shapes), 1},
+    {"gap_bwd", case_gap_bwd, SHAPES(head_shapes), 1},
     {"softmax_xent", case_softmax_xent, SHAPES(loss_shapes), 1},
     {"sgd", case_sgd, SHAPES(sgd_shapes), 1},
     {"grad_clip", case_grad_clip, SHAPES(clip_shapes), 1},
