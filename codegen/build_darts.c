@@ -12,8 +12,8 @@
 
 typedef struct dbuilder {
     clnas_build_ctx c;
-    int drop_masks; /* drop-path: the INPUT-arena tensor of per-sample scales, one row of batch values per op; -1 off */
-    int nmasks;     /* rows used so far */
+    int drop_masks; /* drop-path: the first INPUT-arena row of per-sample scales (clnas_net_io); -1 off */
+    int nmasks;     /* rows passed so far (every dropped op takes the next, computed or not) */
 } dbuilder;
 
 /* A feature map: channels and size. */
@@ -181,20 +181,53 @@ static int conv_op(dbuilder *b, int x, const char *prefix, fmap in, int k, int s
     return x;
 }
 
-/* Drop-path of an op's output y: y * mask[n], the mask a row of per-sample scales (0 or 1/(1-p)) the host writes
- * before each training step, one row per dropped op in build order (DARTS' draw order: cell, node, edge). */
-static int drop_path(dbuilder *b, int y, const char *prefix, fmap m)
+/* Does DARTS drop-path edge e of cell i: every op but Identity (stride-1 skip_connect), none and pools included. */
+static int dropped(const clnas_net_config *cfg, int i, int e)
 {
-    if (b->drop_masks < 0 || y == ZERO)
+    const int reduction = clnas_darts_is_reduction(cfg->layers, i);
+    const clnas_darts_cell *gc = reduction ? &cfg->darts_genotype.reduce : &cfg->darts_genotype.normal;
+    return gc->op[e] != CLNAS_DARTS_SKIP_CONNECT || (reduction && gc->input[e] < 2);
+}
+
+/* Drop-path in a training graph with p > 0: one [batch] INPUT-arena row of per-sample scales (0 or 1/(1-p), the
+ * host draws them before each step) per dropped op, made here in DARTS' draw order: cell, node, edge. */
+static void drop_masks(dbuilder *b, clnas_net_io *io)
+{
+    const clnas_net_config *cfg = b->c.cfg;
+    io->ndrop_masks = 0;
+    if (!b->c.training || !(cfg->drop_path > 0.0))
+        return;
+    for (int i = 0; i < cfg->layers; i++)
+        for (int e = 0; e < CLNAS_DARTS_EDGES; e++) {
+            if (!dropped(cfg, i, e))
+                continue;
+            char name[CLNAS_NAME_MAX];
+            snprintf(name, sizeof name, "drop_path.cells.%d._ops.%d", i, e);
+            int t = clnas_build_checked(&b->c, clnas_graph_tensor_add(b->c.g, name, CLNAS_ARENA_INPUT, 1,
+                                                                      &cfg->batch));
+            if (io->ndrop_masks++ == 0)
+                b->drop_masks = io->drop_masks = t;
+        }
+}
+
+/* Drop-path of an op's output y (row `row` of the masks): y * mask[n]; ZERO stays ZERO. */
+static int drop_path(dbuilder *b, int y, int row, const char *label, fmap m)
+{
+    if (b->drop_masks < 0 || row < 0 || y == ZERO)
         return y;
-    (void)prefix;
-    (void)m;
-    return y; /* drop-path: wired in with the darts-ops DROP_PATH op */
+    char name[CLNAS_NAME_MAX];
+    snprintf(name, sizeof name, "%s.drop_path:out", label);
+    int out = clnas_build_activation(&b->c, name, m.c, m.h, m.w);
+    int in[2] = {y, b->drop_masks + row};
+    snprintf(name, sizeof name, "%s.drop_path", label);
+    clnas_build_node(&b->c, CLNAS_NODE_DROP_PATH, in, 2, &out, 1, name);
+    return out;
 }
 
 /* Edge e of a cell: op on state x (map `in`) with stride 1 or 2; its output has in.c channels. */
 static int edge(dbuilder *b, int x, int op, const char *prefix, fmap in, int stride)
 {
+    const int row = op == CLNAS_DARTS_SKIP_CONNECT && stride == 1 ? -1 : b->nmasks++;
     const fmap out = {in.c, stride == 2 ? half(in.h) : in.h, stride == 2 ? half(in.w) : in.w};
     char label[CLNAS_NAME_MAX];
     snprintf(label, sizeof label, "%.*s", (int)strlen(prefix) - 1, prefix);
@@ -221,7 +254,7 @@ static int edge(dbuilder *b, int x, int op, const char *prefix, fmap in, int str
         y = conv_op(b, x, prefix, in, op == CLNAS_DARTS_DIL_CONV_3X3 ? 3 : 5, stride, 1);
         break;
     }
-    return drop_path(b, y, prefix, out);
+    return drop_path(b, y, row, label, out);
 }
 
 /* The sizes of one cell: its inputs' channels and maps, its node width, whether it and the one before reduce. */
@@ -352,6 +385,7 @@ clnas_status clnas_build_darts(const clnas_net_config *cfg, int training, clnas_
     int ishape[4] = {cfg->batch, cfg->in_channels, cfg->height, cfg->width};
     io->input = clnas_build_checked(&b.c, clnas_graph_tensor_add(g, "input", CLNAS_ARENA_INPUT, 4, ishape));
     io->labels = clnas_build_checked(&b.c, clnas_graph_tensor_add(g, "labels", CLNAS_ARENA_LABELS, 1, ishape));
+    drop_masks(&b, io);
     fmap m;
     int x = stem(&b, io->input, &m);
     x = cells(&b, x, &m);

@@ -118,6 +118,12 @@ static clnas_status compile_training(clnas_plan *plan, clnas_error *err)
         plan->loss_offset = g.tensors[io.loss].offset;
         plan->has_input_grad = input_grad >= 0;
         plan->input_grad_offset = input_grad >= 0 ? g.tensors[input_grad].offset : 0;
+        if (io.ndrop_masks > 0) {
+            plan->ndrop_masks = io.ndrop_masks;
+            plan->drop_masks_offset = g.tensors[io.drop_masks].offset;
+            plan->drop_mask_stride = io.ndrop_masks > 1 ? g.tensors[io.drop_masks + 1].offset -
+                                                              g.tensors[io.drop_masks].offset : 0;
+        }
         plan->params = malloc((size_t)g.nparams * sizeof *plan->params);
         if (!plan->params)
             st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
