@@ -17,6 +17,7 @@
 #include "model_build.h"
 #include "plan.h"
 #include "ref_case_darts.h"
+#include "scratch_dir.h"
 
 #define TOL 1e-4 /* max |err| <= TOL * max(max |ref|, 0.01), per tensor (../shared/reference/README.md) */
 
@@ -90,6 +91,32 @@ static clnas_model *model_of(device_fixture *fx, const ref_case *rc, const clnas
     return model;
 }
 
+/* The stepped weights saved and loaded back: the file says space darts and its layers; every tensor comes back. */
+static int save_and_load(clnas_model *model)
+{
+    char *dir = scratch_dir_new("clnas-darts-weights"), path[600];
+    assert_non_null(dir);
+    scratch_dir_path(path, sizeof path, dir, "w.safetensors");
+    clnas_error err;
+    clnas_weights_info info;
+    const clnas_plan *plan = clnas_model_plan(model);
+    const clnas_param_info *p = &plan->params[plan->nparams - 1];
+    double *before = malloc(p->count * sizeof *before), *after = malloc(p->count * sizeof *after);
+    int ok = clnas_model_get(model, p->name, before, p->count, &err) == CLNAS_OK &&
+             clnas_model_save(model, path, &err) == CLNAS_OK &&
+             clnas_weights_info_read(path, &info, &err) == CLNAS_OK && strcmp(info.space, "darts") == 0 &&
+             !info.has_arch && clnas_model_init(model, 1, &err) == CLNAS_OK &&
+             clnas_model_load(model, path, &err) == CLNAS_OK &&
+             clnas_model_get(model, p->name, after, p->count, &err) == CLNAS_OK &&
+             memcmp(before, after, p->count * sizeof *after) == 0;
+    printf("  saved and loaded back (%s): %s\n", p->name, ok ? "ok" : err.message);
+    free(before);
+    free(after);
+    scratch_dir_remove(dir);
+    free(dir);
+    return ok;
+}
+
 /* Train forward, backward, eval (running statistics of that forward), one SGD step: every tensor compared. */
 static int step_without_clipping(device_fixture *fx, const ref_case *rc, const clnas_safetensors *init)
 {
@@ -115,6 +142,8 @@ static int step_without_clipping(device_fixture *fx, const ref_case *rc, const c
     assert_int_equal(clnas_model_update(model, rc->lr, &err), CLNAS_OK);
     for (int i = 0; i < plan->nparams; i++)
         failures += !compare_step(model, rc, init, &plan->params[i], "after_step.");
+    if (rc->cfg.layers == 1)
+        failures += !save_and_load(model);
     free(logits);
     clnas_model_free(model);
     return failures;
