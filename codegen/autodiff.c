@@ -135,6 +135,7 @@ void clnas_backward_emit(autodiff *ad, clnas_node_kind kind, const int *in, int 
         n->pad = fwd->pad;
         n->dilation = fwd->dilation;
         n->relu_in = fwd->relu_in;
+        n->offset = fwd->offset;
     }
 }
 
@@ -181,6 +182,10 @@ clnas_status clnas_autodiff(clnas_graph *g, const clnas_net_io *io, int input_gr
         snprintf(label, sizeof label, "%s:zero_grad", g->tensors[g->zero_grad[i]].name);
         fail(&ad, clnas_graph_node_add(g, CLNAS_NODE_FILL_ZERO, CLNAS_PHASE_BACKWARD, NULL, 0, &dw, 1, label));
     }
+    /* the gradients clipped to a global norm first (the node works on the whole live range of the GRADS arena) */
+    if (g->grad_clip > 0 && !ad.failed)
+        fail(&ad, clnas_graph_node_add(g, CLNAS_NODE_GRAD_CLIP, CLNAS_PHASE_UPDATE, NULL, 0, NULL, 0,
+                                       "grad_clip (all gradients)"));
     /* one SGD node per trained parameter, in parameter order */
     int nparams_t = g->ntensors;
     for (int t = 0; t < nparams_t && !ad.failed; t++) {

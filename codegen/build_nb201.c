@@ -2,136 +2,20 @@
  * all-zero nodes folded to the constants they compute. */
 #include "build_nb201.h"
 
+#include "build_common.h"
+
 #include <stdio.h>
 #include <string.h>
 
-#define ZERO (-2) /* a tensor known to be all zeros: never materialised */
+#define ZERO CLNAS_BUILD_ZERO
 
 typedef struct builder {
-    clnas_graph *g;
-    const clnas_net_config *cfg;
-    int training;
-    clnas_error *err;
-    int failed;
-    int affine;                             /* 0 while building DARTS or GDAS cells: BN gamma 1, beta 0 held fixed */
+    clnas_build_ctx c;                      /* c.affine is 0 while building DARTS or GDAS cells */
     int mixed_w[CLNAS_NB201_EDGES];         /* DARTS: the edge weights (STATE), shared by every cell; -1 not yet */
     int mixed_dw[CLNAS_NB201_EDGES];        /* and their gradients (STATE) */
     int gdas_h[CLNAS_NB201_EDGES];          /* GDAS path: h of each edge (STATE, 1 value, 1 in value) */
     int gdas_dh[CLNAS_NB201_EDGES];         /* and dL/dh summed over the cells (STATE) */
 } builder;
-
-static int checked(builder *b, int index)
-{
-    if (index < 0 && !b->failed) {
-        b->failed = 1;
-        clnas_error_set(b->err, CLNAS_ERR_NO_MEMORY, "out of memory building the network graph");
-    }
-    return index;
-}
-
-static int activation(builder *b, const char *name, int c, int h, int w)
-{
-    int shape[4] = {b->cfg->batch, c, h, w};
-    return checked(b, clnas_graph_tensor_add(b->g, name, CLNAS_ARENA_ACT, 4, shape));
-}
-
-static int node(builder *b, clnas_node_kind kind, const int *in, int nin, const int *out, int nout, const char *label)
-{
-    return checked(b, clnas_graph_node_add(b->g, kind, CLNAS_PHASE_FORWARD, in, nin, out, nout, label));
-}
-
-static int param(builder *b, const char *prefix, const char *suffix, clnas_arena arena, int ndim, const int *shape,
-                 clnas_param_init init, int fan_in, int live)
-{
-    char name[CLNAS_NAME_MAX];
-    snprintf(name, sizeof name, "%s%s", prefix, suffix);
-    return checked(b, clnas_graph_param_add(b->g, name, arena, ndim, shape, init, fan_in, live));
-}
-
-typedef struct bn_params {
-    int gamma, beta, rmean, rvar;
-} bn_params;
-
-static bn_params bn_register(builder *b, const char *prefix, int c, int live)
-{
-    bn_params p;
-    /* Without affine parameters (DARTS search cells) gamma and beta are constants 1 and 0 in STATE: no gradient
-     * reaches them and the optimizer never sees them. */
-    const clnas_arena affine = b->affine ? CLNAS_ARENA_PARAMS : CLNAS_ARENA_STATE;
-    p.gamma = param(b, prefix, "weight", affine, 1, &c, CLNAS_INIT_ONES, 0, live);
-    p.beta = param(b, prefix, "bias", affine, 1, &c, CLNAS_INIT_ZEROS, 0, live);
-    p.rmean = param(b, prefix, "running_mean", CLNAS_ARENA_STATE, 1, &c, CLNAS_INIT_ZEROS, 0, live);
-    p.rvar = param(b, prefix, "running_var", CLNAS_ARENA_STATE, 1, &c, CLNAS_INIT_ONES, 0, live);
-    return p;
-}
-
-static int conv_register(builder *b, const char *prefix, int ci, int co, int k, int live)
-{
-    int shape[4] = {co, ci, k, k};
-    return param(b, prefix, "weight", CLNAS_ARENA_PARAMS, 4, shape, CLNAS_INIT_KAIMING_UNIFORM, ci * k * k, live);
-}
-
-/* BatchNorm of x; of ZERO it folds to BN's shift. */
-static int batchnorm(builder *b, int x, const bn_params *p, const char *label, int c, int h, int w)
-{
-    char name[CLNAS_NAME_MAX];
-    snprintf(name, sizeof name, "%s:out", label);
-    int y = activation(b, name, c, h, w);
-    if (x == ZERO) {
-        int in[4] = {p->gamma, p->beta, p->rmean, p->rvar};
-        int n = node(b, CLNAS_NODE_BN_CONST, in, 4, &y, 1, label);
-        if (n >= 0)
-            b->g->nodes[n].training = b->training;
-        return y;
-    }
-    int in[5] = {x, p->gamma, p->beta, p->rmean, p->rvar};
-    int out[3] = {y, -1, -1};
-    int nout = 1;
-    if (b->training) {
-        int cshape[1] = {c};
-        snprintf(name, sizeof name, "%s:mean", label);
-        out[1] = checked(b, clnas_graph_tensor_add(b->g, name, CLNAS_ARENA_ACT, 1, cshape));
-        snprintf(name, sizeof name, "%s:invstd", label);
-        out[2] = checked(b, clnas_graph_tensor_add(b->g, name, CLNAS_ARENA_ACT, 1, cshape));
-        nout = 3;
-    }
-    int n = node(b, CLNAS_NODE_BN, in, 5, out, nout, label);
-    if (n >= 0)
-        b->g->nodes[n].training = b->training;
-    return y;
-}
-
-static int conv(builder *b, int x, int w, const char *label, int co, int h, int wd, int k, int stride)
-{
-    if (x == ZERO) {
-        /* conv of zeros is zeros; its weight still takes part (its gradient is zero, weight decay applies) */
-        if (clnas_graph_zero_grad_add(b->g, w) < 0)
-            checked(b, -1);
-        return ZERO;
-    }
-    char name[CLNAS_NAME_MAX];
-    snprintf(name, sizeof name, "%s:out", label);
-    int y = activation(b, name, co, h, wd);
-    int in[2] = {x, w};
-    int n = node(b, CLNAS_NODE_CONV, in, 2, &y, 1, label);
-    if (n >= 0) {
-        b->g->nodes[n].ksize = k;
-        b->g->nodes[n].stride = stride;
-        b->g->nodes[n].pad = k / 2;
-    }
-    return y;
-}
-
-static int unary(builder *b, clnas_node_kind kind, int x, const char *label, int c, int h, int w)
-{
-    if (x == ZERO)
-        return ZERO;
-    char name[CLNAS_NAME_MAX];
-    snprintf(name, sizeof name, "%s:out", label);
-    int y = activation(b, name, c, h, w);
-    node(b, kind, &x, 1, &y, 1, label);
-    return y;
-}
 
 /* ReLU -> Conv(k, stride, no bias) -> BN, registering the parameters under `prefix`. */
 static int relu_conv_bn(builder *b, int x, const char *prefix, int ci, int co, int h, int w, int k, int stride,
@@ -140,35 +24,17 @@ static int relu_conv_bn(builder *b, int x, const char *prefix, int ci, int co, i
     char p_conv[CLNAS_NAME_MAX], p_bn[CLNAS_NAME_MAX], label[CLNAS_NAME_MAX];
     snprintf(p_conv, sizeof p_conv, "%sconv.", prefix);
     snprintf(p_bn, sizeof p_bn, "%sbn.", prefix);
-    int wt = conv_register(b, p_conv, ci, co, k, live);
-    bn_params bn = bn_register(b, p_bn, co, live);
+    int wt = clnas_build_conv_register(&b->c, p_conv, ci, co, k, live);
+    clnas_bn_params bn = clnas_build_bn_register(&b->c, p_bn, co, live);
     if (!live)
         return ZERO;
     int ho = h / stride, wo = w / stride;
     snprintf(label, sizeof label, "%srelu", prefix);
-    int r = unary(b, CLNAS_NODE_RELU, x, label, ci, h, w);
+    int r = clnas_build_unary(&b->c, CLNAS_NODE_RELU, x, label, ci, h, w);
     snprintf(label, sizeof label, "%sconv", prefix);
-    int c = conv(b, r, wt, label, co, ho, wo, k, stride);
+    int c = clnas_build_conv(&b->c, r, wt, label, co, ho, wo, k, stride, k / 2);
     snprintf(label, sizeof label, "%sbn", prefix);
-    return batchnorm(b, c, &bn, label, co, ho, wo);
-}
-
-/* Sum of terms, ZERO terms dropped; one term is returned as it is. */
-static int sum(builder *b, const int *terms, int nterms, const char *label, int c, int h, int w)
-{
-    int live[CLNAS_NODE_MAX_IN], n = 0;
-    for (int i = 0; i < nterms; i++)
-        if (terms[i] != ZERO)
-            live[n++] = terms[i];
-    if (n == 0)
-        return ZERO;
-    if (n == 1)
-        return live[0];
-    char name[CLNAS_NAME_MAX];
-    snprintf(name, sizeof name, "%s:out", label);
-    int y = activation(b, name, c, h, w);
-    node(b, CLNAS_NODE_SUM, live, n, &y, 1, label);
-    return y;
+    return clnas_build_batchnorm(&b->c, c, &bn, label, co, ho, wo);
 }
 
 /* GDAS: the sampled op's output y scaled by the edge's h (a mixed node of one op), so the backward leaves
@@ -180,17 +46,17 @@ static int gdas_edge(builder *b, int y, int k, int e, int c, int h, int w)
     char label[CLNAS_NAME_MAX], name[CLNAS_NAME_MAX];
     snprintf(label, sizeof label, "cells.%d.edges.%d_%d.gdas", k, clnas_nb201_edge_to[e], clnas_nb201_edge_from[e]);
     snprintf(name, sizeof name, "%s:out", label);
-    int out = activation(b, name, c, h, w);
+    int out = clnas_build_activation(&b->c, name, c, h, w);
     int in[3] = {y, b->gdas_h[e], b->gdas_dh[e]};
-    node(b, CLNAS_NODE_MIXED, in, 3, &out, 1, label);
+    clnas_build_node(&b->c, CLNAS_NODE_MIXED, in, 3, &out, 1, label);
     return out;
 }
 
 static int cell(builder *b, int x, int k, int c, int h, int w)
 {
-    b->affine = !b->cfg->gdas;
+    b->c.affine = !b->c.cfg->gdas;
     int zero_node[4], edge_live[CLNAS_NB201_EDGES];
-    clnas_genotype_analyse(&b->cfg->genotype, zero_node, edge_live);
+    clnas_genotype_analyse(&b->c.cfg->genotype, zero_node, edge_live);
     int nodes[4] = {x, ZERO, ZERO, ZERO};
     for (int j = 1; j <= 3; j++) {
         int terms[3], nterms = 0;
@@ -198,7 +64,7 @@ static int cell(builder *b, int x, int k, int c, int h, int w)
             if (clnas_nb201_edge_to[e] != j)
                 continue;
             int i = clnas_nb201_edge_from[e];
-            int op = b->cfg->genotype.ops[e];
+            int op = b->c.cfg->genotype.ops[e];
             char prefix[CLNAS_NAME_MAX];
             snprintf(prefix, sizeof prefix, "cells.%d.edges.%d_%d.", k, j, i);
             if (op == CLNAS_OP_NOR_CONV_1X1 || op == CLNAS_OP_NOR_CONV_3X3) {
@@ -211,17 +77,17 @@ static int cell(builder *b, int x, int k, int c, int h, int w)
             } else {
                 char label[CLNAS_NAME_MAX];
                 snprintf(label, sizeof label, "%savg_pool", prefix);
-                terms[nterms] = unary(b, CLNAS_NODE_AVGPOOL3, nodes[i], label, c, h, w);
+                terms[nterms] = clnas_build_unary(&b->c, CLNAS_NODE_AVGPOOL3, nodes[i], label, c, h, w);
             }
-            if (b->cfg->gdas)
+            if (b->c.cfg->gdas)
                 terms[nterms] = gdas_edge(b, terms[nterms], k, e, c, h, w);
             nterms++;
         }
         char label[CLNAS_NAME_MAX];
         snprintf(label, sizeof label, "cells.%d.node%d", k, j);
-        nodes[j] = sum(b, terms, nterms, label, c, h, w);
+        nodes[j] = clnas_build_sum(&b->c, terms, nterms, label, c, h, w);
     }
-    b->affine = 1;
+    b->c.affine = 1;
     return nodes[3];
 }
 
@@ -235,8 +101,8 @@ static int mixed_edge(builder *b, int x, int k, int e, int c, int h, int w)
     if (b->mixed_w[e] < 0) {
         int four = CLNAS_NB201_OPS - 1;
         snprintf(prefix, sizeof prefix, "darts.edges.%d_%d.", j, i);
-        b->mixed_w[e] = param(b, prefix, "weight", CLNAS_ARENA_STATE, 1, &four, CLNAS_INIT_ONES, 0, 1);
-        b->mixed_dw[e] = param(b, prefix, "weight_grad", CLNAS_ARENA_STATE, 1, &four, CLNAS_INIT_ZEROS, 0, 1);
+        b->mixed_w[e] = clnas_build_param(&b->c, prefix, "weight", CLNAS_ARENA_STATE, 1, &four, CLNAS_INIT_ONES, 0, 1);
+        b->mixed_dw[e] = clnas_build_param(&b->c, prefix, "weight_grad", CLNAS_ARENA_STATE, 1, &four, CLNAS_INIT_ZEROS, 0, 1);
     }
     int in[CLNAS_NB201_OPS + 1], n = 0;
     in[n++] = x; /* skip_connect */
@@ -245,20 +111,20 @@ static int mixed_edge(builder *b, int x, int k, int e, int c, int h, int w)
         in[n++] = relu_conv_bn(b, x, prefix, c, c, h, w, ks, 1, 1);
     }
     snprintf(label, sizeof label, "cells.%d.edges.%d_%d.avg_pool_3x3", k, j, i);
-    in[n++] = unary(b, CLNAS_NODE_AVGPOOL3, x, label, c, h, w);
+    in[n++] = clnas_build_unary(&b->c, CLNAS_NODE_AVGPOOL3, x, label, c, h, w);
     in[n++] = b->mixed_w[e];
     in[n++] = b->mixed_dw[e];
     snprintf(label, sizeof label, "cells.%d.edges.%d_%d.mixed", k, j, i);
     char name[CLNAS_NAME_MAX];
     snprintf(name, sizeof name, "%s:out", label);
-    int y = activation(b, name, c, h, w);
-    node(b, CLNAS_NODE_MIXED, in, n, &y, 1, label);
+    int y = clnas_build_activation(&b->c, name, c, h, w);
+    clnas_build_node(&b->c, CLNAS_NODE_MIXED, in, n, &y, 1, label);
     return y;
 }
 
 static int mixed_cell(builder *b, int x, int k, int c, int h, int w)
 {
-    b->affine = 0;
+    b->c.affine = 0;
     int nodes[4] = {x, -1, -1, -1};
     for (int j = 1; j <= 3; j++) {
         int terms[3], nterms = 0;
@@ -267,9 +133,9 @@ static int mixed_cell(builder *b, int x, int k, int c, int h, int w)
                 terms[nterms++] = mixed_edge(b, nodes[clnas_nb201_edge_from[e]], k, e, c, h, w);
         char label[CLNAS_NAME_MAX];
         snprintf(label, sizeof label, "cells.%d.node%d", k, j);
-        nodes[j] = sum(b, terms, nterms, label, c, h, w);
+        nodes[j] = clnas_build_sum(&b->c, terms, nterms, label, c, h, w);
     }
-    b->affine = 1;
+    b->c.affine = 1;
     return nodes[3];
 }
 
@@ -282,14 +148,14 @@ static int reduction(builder *b, int x, int k, int ci, int h, int w)
     snprintf(prefix, sizeof prefix, "cells.%d.conv_b.", k);
     int r = relu_conv_bn(b, a, prefix, co, co, h / 2, w / 2, 3, 1, 1);
     snprintf(prefix, sizeof prefix, "cells.%d.shortcut.conv.", k);
-    int sw = conv_register(b, prefix, ci, co, 1, 1);
+    int sw = clnas_build_conv_register(&b->c, prefix, ci, co, 1, 1);
     snprintf(label, sizeof label, "cells.%d.shortcut.pool", k);
-    int p = unary(b, CLNAS_NODE_AVGPOOL2, x, label, ci, h / 2, w / 2);
+    int p = clnas_build_unary(&b->c, CLNAS_NODE_AVGPOOL2, x, label, ci, h / 2, w / 2);
     snprintf(label, sizeof label, "cells.%d.shortcut.conv", k);
-    int s = conv(b, p, sw, label, co, h / 2, w / 2, 1, 1);
+    int s = clnas_build_conv(&b->c, p, sw, label, co, h / 2, w / 2, 1, 1, 0);
     int terms[2] = {r, s};
     snprintf(label, sizeof label, "cells.%d.out", k);
-    return sum(b, terms, 2, label, co, h / 2, w / 2);
+    return clnas_build_sum(&b->c, terms, 2, label, co, h / 2, w / 2);
 }
 
 clnas_status clnas_build_nb201(const clnas_net_config *cfg, int training, clnas_graph *g, clnas_net_io *io,
@@ -298,28 +164,31 @@ clnas_status clnas_build_nb201(const clnas_net_config *cfg, int training, clnas_
     clnas_status st = clnas_net_config_check(cfg, err);
     if (st != CLNAS_OK)
         return st;
-    builder b = {g, cfg, training, err, 0, 1, {-1, -1, -1, -1, -1, -1}, {-1, -1, -1, -1, -1, -1},
+    if (cfg->space != CLNAS_NET_NB201)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "internal: the NB201 builder was given another space's "
+                               "network (clnas_build_network dispatches by space)");
+    builder b = {{g, cfg, training, err, 0, 1}, {-1, -1, -1, -1, -1, -1}, {-1, -1, -1, -1, -1, -1},
                  {-1, -1, -1, -1, -1, -1}, {-1, -1, -1, -1, -1, -1}};
     g->fp64 = cfg->fp64;
     g->recompute = cfg->recompute;
     memset(io, -1, sizeof *io);
     int ishape[4] = {cfg->batch, cfg->in_channels, cfg->height, cfg->width};
-    io->input = checked(&b, clnas_graph_tensor_add(g, "input", CLNAS_ARENA_INPUT, 4, ishape));
-    io->labels = checked(&b, clnas_graph_tensor_add(g, "labels", CLNAS_ARENA_LABELS, 1, ishape));
+    io->input = clnas_build_checked(&b.c, clnas_graph_tensor_add(g, "input", CLNAS_ARENA_INPUT, 4, ishape));
+    io->labels = clnas_build_checked(&b.c, clnas_graph_tensor_add(g, "labels", CLNAS_ARENA_LABELS, 1, ishape));
 
     /* GDAS: every edge's h, whether or not this path computes the edge, so all paths share one parameter table */
     for (int e = 0; e < CLNAS_NB201_EDGES && cfg->gdas; e++) {
         char prefix[CLNAS_NAME_MAX];
         int one = 1;
         snprintf(prefix, sizeof prefix, "gdas.edges.%d_%d.", clnas_nb201_edge_to[e], clnas_nb201_edge_from[e]);
-        b.gdas_h[e] = param(&b, prefix, "h", CLNAS_ARENA_STATE, 1, &one, CLNAS_INIT_ONES, 0, 1);
-        b.gdas_dh[e] = param(&b, prefix, "h_grad", CLNAS_ARENA_STATE, 1, &one, CLNAS_INIT_ZEROS, 0, 1);
+        b.gdas_h[e] = clnas_build_param(&b.c, prefix, "h", CLNAS_ARENA_STATE, 1, &one, CLNAS_INIT_ONES, 0, 1);
+        b.gdas_dh[e] = clnas_build_param(&b.c, prefix, "h_grad", CLNAS_ARENA_STATE, 1, &one, CLNAS_INIT_ZEROS, 0, 1);
     }
     int c = cfg->channels, h = cfg->height, w = cfg->width;
-    int stem_w = conv_register(&b, "stem.conv.", cfg->in_channels, c, 3, 1);
-    bn_params stem_bn = bn_register(&b, "stem.bn.", c, 1);
-    int x = conv(&b, io->input, stem_w, "stem.conv", c, h, w, 3, 1);
-    x = batchnorm(&b, x, &stem_bn, "stem.bn", c, h, w);
+    int stem_w = clnas_build_conv_register(&b.c, "stem.conv.", cfg->in_channels, c, 3, 1);
+    clnas_bn_params stem_bn = clnas_build_bn_register(&b.c, "stem.bn.", c, 1);
+    int x = clnas_build_conv(&b.c, io->input, stem_w, "stem.conv", c, h, w, 3, 1, 1);
+    x = clnas_build_batchnorm(&b.c, x, &stem_bn, "stem.bn", c, h, w);
 
     int k = 0;
     for (int stage = 0; stage < 3; stage++) {
@@ -332,26 +201,26 @@ clnas_status clnas_build_nb201(const clnas_net_config *cfg, int training, clnas_
         for (int i = 0; i < cfg->cells; i++)
             x = cfg->darts ? mixed_cell(&b, x, k++, c, h, w) : cell(&b, x, k++, c, h, w);
     }
-    bn_params head_bn = bn_register(&b, "head.bn.", c, 1);
-    int z = batchnorm(&b, x, &head_bn, "head.bn", c, h, w);
-    int rz = unary(&b, CLNAS_NODE_RELU, z, "head.relu", c, h, w);
+    clnas_bn_params head_bn = clnas_build_bn_register(&b.c, "head.bn.", c, 1);
+    int z = clnas_build_batchnorm(&b.c, x, &head_bn, "head.bn", c, h, w);
+    int rz = clnas_build_unary(&b.c, CLNAS_NODE_RELU, z, "head.relu", c, h, w);
     int gshape[2] = {cfg->batch, c};
-    int gp = checked(&b, clnas_graph_tensor_add(g, "head.pool:out", CLNAS_ARENA_ACT, 2, gshape));
-    node(&b, CLNAS_NODE_GAP, &rz, 1, &gp, 1, "head.pool");
+    int gp = clnas_build_checked(&b.c, clnas_graph_tensor_add(g, "head.pool:out", CLNAS_ARENA_ACT, 2, gshape));
+    clnas_build_node(&b.c, CLNAS_NODE_GAP, &rz, 1, &gp, 1, "head.pool");
     int wshape[2] = {cfg->classes, c};
-    int cw = param(&b, "classifier.", "weight", CLNAS_ARENA_PARAMS, 2, wshape, CLNAS_INIT_KAIMING_UNIFORM, c, 1);
-    int cb = param(&b, "classifier.", "bias", CLNAS_ARENA_PARAMS, 1, &cfg->classes, CLNAS_INIT_FAN_IN_UNIFORM, c, 1);
+    int cw = clnas_build_param(&b.c, "classifier.", "weight", CLNAS_ARENA_PARAMS, 2, wshape, CLNAS_INIT_KAIMING_UNIFORM, c, 1);
+    int cb = clnas_build_param(&b.c, "classifier.", "bias", CLNAS_ARENA_PARAMS, 1, &cfg->classes, CLNAS_INIT_FAN_IN_UNIFORM, c, 1);
     int lshape[2] = {cfg->batch, cfg->classes};
-    io->logits = checked(&b, clnas_graph_tensor_add(g, "logits", CLNAS_ARENA_ACT, 2, lshape));
+    io->logits = clnas_build_checked(&b.c, clnas_graph_tensor_add(g, "logits", CLNAS_ARENA_ACT, 2, lshape));
     int lin[3] = {gp, cw, cb};
-    node(&b, CLNAS_NODE_LINEAR, lin, 3, &io->logits, 1, "classifier");
+    clnas_build_node(&b.c, CLNAS_NODE_LINEAR, lin, 3, &io->logits, 1, "classifier");
     if (training) {
         int one = 1;
-        io->loss = checked(&b, clnas_graph_tensor_add(g, "loss", CLNAS_ARENA_ACT, 1, &one));
-        io->dlogits = checked(&b, clnas_graph_tensor_add(g, "logits:grad", CLNAS_ARENA_ACT, 2, lshape));
+        io->loss = clnas_build_checked(&b.c, clnas_graph_tensor_add(g, "loss", CLNAS_ARENA_ACT, 1, &one));
+        io->dlogits = clnas_build_checked(&b.c, clnas_graph_tensor_add(g, "logits:grad", CLNAS_ARENA_ACT, 2, lshape));
         int in[2] = {io->logits, io->labels};
         int out[2] = {io->loss, io->dlogits};
-        node(&b, CLNAS_NODE_SOFTMAX_XENT, in, 2, out, 2, "loss");
+        clnas_build_node(&b.c, CLNAS_NODE_SOFTMAX_XENT, in, 2, out, 2, "loss");
     }
-    return b.failed ? err->status : CLNAS_OK;
+    return b.c.failed ? err->status : CLNAS_OK;
 }

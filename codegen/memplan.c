@@ -86,8 +86,13 @@ clnas_status clnas_memplan(clnas_graph *g, const int *pinned, int npinned, size_
         if (x->alias < 0 && x->first >= 0) {
             if (x->arena == CLNAS_ARENA_ACT)
                 items[nitems++] = (sort_item){t, x->count};
-            else if (x->arena == CLNAS_ARENA_INPUT || x->arena == CLNAS_ARENA_LABELS)
+            else if (x->arena == CLNAS_ARENA_LABELS)
                 arena_elems[x->arena] = align_up(x->count);
+        }
+        /* the images, then any drop-path masks, one after another in creation order */
+        if (x->alias < 0 && x->arena == CLNAS_ARENA_INPUT) {
+            x->offset = arena_elems[CLNAS_ARENA_INPUT];
+            arena_elems[CLNAS_ARENA_INPUT] += align_up(x->count);
         }
     }
     qsort(items, (size_t)nitems, sizeof *items, cmp_items);

@@ -1,7 +1,9 @@
-/* clnas — NAS-Bench-201 network configuration defaults and checks. */
+/* clnas — network configuration defaults and checks (NAS-Bench-201's, and DARTS' in network_darts.c). */
 #include "clnas/network.h"
 
 #include <string.h>
+
+#include "network_darts.h"
 
 void clnas_net_config_default(clnas_net_config *cfg)
 {
@@ -21,6 +23,11 @@ void clnas_net_config_default(clnas_net_config *cfg)
 
 clnas_status clnas_net_config_check(const clnas_net_config *cfg, clnas_error *err)
 {
+    if (cfg->space == CLNAS_NET_DARTS)
+        return clnas_net_config_check_darts(cfg, err);
+    if (cfg->space != CLNAS_NET_NB201)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "space: expected nb201 (0) or darts (1), got %d",
+                               (int)cfg->space);
     if (cfg->channels < 1 || cfg->channels > 4096)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "channels: expected 1 to 4096, got %d", cfg->channels);
     if (cfg->cells < 1 || cfg->cells > 64)
@@ -38,6 +45,9 @@ clnas_status clnas_net_config_check(const clnas_net_config *cfg, clnas_error *er
     if (cfg->batch < 2)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
                                "batch: expected at least 2 (BatchNorm needs batch statistics), got %d", cfg->batch);
+    if (!(cfg->grad_clip >= 0.0))
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "grad_clip: expected >= 0 (0: off), got %g",
+                               cfg->grad_clip);
     if (cfg->darts && cfg->gdas)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "darts and gdas: a network is one or the other, not both");
     for (int e = 0; e < CLNAS_NB201_EDGES; e++)

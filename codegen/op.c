@@ -30,10 +30,19 @@ static const clnas_op_def *const table[CLNAS_NODE_KIND_COUNT] = {
     [CLNAS_NODE_DWCONV] = &clnas_op_def_dwconv,
     [CLNAS_NODE_DWCONV_BWD_DATA] = &clnas_op_def_dwconv_bwd_data,
     [CLNAS_NODE_DWCONV_BWD_FILTER] = &clnas_op_def_dwconv_bwd_filter,
+    [CLNAS_NODE_MAXPOOL3] = &clnas_op_def_maxpool3,
+    [CLNAS_NODE_SUBSAMPLE2] = &clnas_op_def_subsample2,
+    [CLNAS_NODE_CONCAT] = &clnas_op_def_concat,
+    [CLNAS_NODE_DROP_PATH] = &clnas_op_def_drop_path,
+    [CLNAS_NODE_MAXPOOL3_BWD] = &clnas_op_def_maxpool3_bwd,
+    [CLNAS_NODE_SUBSAMPLE2_BWD] = &clnas_op_def_subsample2_bwd,
+    [CLNAS_NODE_CONCAT_BWD] = &clnas_op_def_concat_bwd,
+    [CLNAS_NODE_DROP_PATH_BWD] = &clnas_op_def_drop_path_bwd,
     [CLNAS_NODE_GAP_RELU] = &clnas_op_def_gap_relu,
     [CLNAS_NODE_GAP_RELU_BWD] = &clnas_op_def_gap_relu_bwd,
     [CLNAS_NODE_ADD] = &clnas_op_def_add,
     [CLNAS_NODE_SGD_ARENA] = &clnas_op_def_sgd_arena,
+    [CLNAS_NODE_GRAD_CLIP] = &clnas_op_def_grad_clip,
 };
 
 static const clnas_op_def unknown = {.kind = CLNAS_NODE_KIND_COUNT, .name = "?", .relu_slot = -1};

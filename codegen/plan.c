@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "autodiff.h"
-#include "build_nb201.h"
+#include "build_network.h"
 #include "emit.h"
 #include "fuse.h"
 #include "memplan.h"
@@ -97,7 +97,7 @@ static clnas_status compile_training(clnas_plan *plan, clnas_error *err)
     clnas_net_io io;
     int input_grad = -1;
     clnas_fuse_stats fs;
-    clnas_status st = clnas_build_nb201(&plan->config, 1, &g, &io, err);
+    clnas_status st = clnas_build_network(&plan->config, 1, &g, &io, err);
     if (st == CLNAS_OK)
         st = clnas_op_check_shapes(&g, err);
     if (st == CLNAS_OK)
@@ -118,6 +118,12 @@ static clnas_status compile_training(clnas_plan *plan, clnas_error *err)
         plan->loss_offset = g.tensors[io.loss].offset;
         plan->has_input_grad = input_grad >= 0;
         plan->input_grad_offset = input_grad >= 0 ? g.tensors[input_grad].offset : 0;
+        if (io.ndrop_masks > 0) {
+            plan->ndrop_masks = io.ndrop_masks;
+            plan->drop_masks_offset = g.tensors[io.drop_masks].offset;
+            plan->drop_mask_stride = io.ndrop_masks > 1 ? g.tensors[io.drop_masks + 1].offset -
+                                                              g.tensors[io.drop_masks].offset : 0;
+        }
         plan->params = malloc((size_t)g.nparams * sizeof *plan->params);
         if (!plan->params)
             st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
@@ -136,7 +142,7 @@ static clnas_status compile_eval(clnas_plan *plan, clnas_error *err)
     clnas_net_io io;
     clnas_fuse_stats fs;
     size_t arenas[CLNAS_ARENA_COUNT], live = 0;
-    clnas_status st = clnas_build_nb201(&plan->config, 0, &g, &io, err);
+    clnas_status st = clnas_build_network(&plan->config, 0, &g, &io, err);
     if (st == CLNAS_OK)
         st = clnas_op_check_shapes(&g, err);
     if (st == CLNAS_OK)

@@ -67,6 +67,9 @@ typedef struct clnas_plan {
     int nparams;
     size_t logits_offset, loss_offset, eval_logits_offset, input_grad_offset; /* ACT arena */
     int has_input_grad;
+    int ndrop_masks;                       /* DARTS drop-path: rows of per-sample scales the host writes before each
+                                            * training forward (0: none), in DARTS' draw order */
+    size_t drop_masks_offset, drop_mask_stride; /* INPUT arena: row r at offset + r * stride, batch values each */
     int descs_only;    /* compiled by clnas_plan_compile_descs: kernels have descriptors, no sources or programs */
     int ops;           /* nodes of the training graph (forward + backward + update) before fusion */
     int eval_ops;

@@ -18,7 +18,44 @@ struct clnas_model {
     clnas_plan *plan;
     clnas_executor *ex;
     int64_t batches_tracked; /* training forwards, as PyTorch's BatchNorm num_batches_tracked counts them */
+    double drop_p;           /* DARTS drop-path probability of the next training forwards (plan->ndrop_masks rows) */
+    clnas_rng drop_rng;      /* draws the drop-path masks */
 };
+
+#define DROP_PATH_SEED 0x64726f7070617468ull /* the masks' stream until clnas_model_set_drop_path gives a seed */
+
+clnas_status clnas_model_set_drop_path(clnas_model *model, double p, uint64_t seed, clnas_error *err)
+{
+    if (!(p >= 0.0 && p < 1.0))
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "drop-path probability: expected 0 <= p < 1, got %g", p);
+    if (p > 0.0 && model->plan->ndrop_masks == 0)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "drop-path: the network was compiled without it (a DARTS network with drop_path > 0)");
+    model->drop_p = p;
+    clnas_rng_seed(&model->drop_rng, seed);
+    return CLNAS_OK;
+}
+
+/* Before a training forward: each dropped op's per-sample scale, 0 with probability p, else 1/(1-p), as DARTS'
+ * drop_path (x / (1-p) * Bernoulli(1-p) mask) with its rows in DARTS' draw order. */
+static clnas_status draw_drop_masks(clnas_model *model, clnas_error *err)
+{
+    const clnas_plan *plan = model->plan;
+    if (plan->ndrop_masks == 0)
+        return CLNAS_OK;
+    const size_t batch = (size_t)plan->config.batch, stride = plan->drop_mask_stride;
+    const size_t count = (size_t)(plan->ndrop_masks - 1) * stride + batch;
+    double *rows = calloc(count, sizeof *rows);
+    if (!rows)
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    const double p = model->drop_p;
+    for (int r = 0; r < plan->ndrop_masks; r++)
+        for (size_t n = 0; n < batch; n++)
+            rows[(size_t)r * stride + n] = p > 0.0 ? (clnas_rng_uniform(&model->drop_rng) < 1.0 - p) / (1.0 - p) : 1.0;
+    clnas_status st = clnas_executor_write(model->ex, CLNAS_ARENA_INPUT, plan->drop_masks_offset, rows, count, err);
+    free(rows);
+    return st;
+}
 
 int64_t clnas_model_batches_tracked(const clnas_model *model)
 {
@@ -57,6 +94,8 @@ clnas_status clnas_model_build_shared(clnas_device *dev, struct clnas_program_ca
         return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
     }
     m->plan = plan;
+    m->drop_p = plan->config.drop_path;
+    clnas_rng_seed(&m->drop_rng, DROP_PATH_SEED);
     clnas_status st = clnas_executor_new_shared(dev, cache, plan, recorded, shared, &m->ex, err);
     if (st != CLNAS_OK) {
         clnas_model_free(m);
@@ -287,7 +326,9 @@ clnas_status clnas_model_set_batch(clnas_model *model, const void *images, const
 
 clnas_status clnas_model_forward(clnas_model *model, clnas_error *err)
 {
-    clnas_status st = clnas_executor_run(model->ex, CLNAS_RUN_FORWARD, 0.0, err);
+    clnas_status st = draw_drop_masks(model, err);
+    if (st == CLNAS_OK)
+        st = clnas_executor_run(model->ex, CLNAS_RUN_FORWARD, 0.0, err);
     model->batches_tracked += st == CLNAS_OK;
     return st;
 }
@@ -325,7 +366,9 @@ clnas_status clnas_model_read_input_grad(clnas_model *model, double *grad, clnas
 
 clnas_status clnas_model_step(clnas_model *model, double lr, double *loss, double *logits, clnas_error *err)
 {
-    clnas_status st = clnas_executor_run(model->ex, CLNAS_RUN_STEP, lr, err);
+    clnas_status st = draw_drop_masks(model, err);
+    if (st == CLNAS_OK)
+        st = clnas_executor_run(model->ex, CLNAS_RUN_STEP, lr, err);
     model->batches_tracked += st == CLNAS_OK;
     if (st == CLNAS_OK && loss)
         st = clnas_model_read_loss(model, loss, err);

@@ -45,4 +45,8 @@ struct clnas_executor *clnas_model_executor(clnas_model *model);
 int64_t clnas_model_batches_tracked(const clnas_model *model);
 void clnas_model_set_batches_tracked(clnas_model *model, int64_t count);
 
+/* DARTS drop-path: the probability p (0 <= p < 1) of the next training forwards and the seed of their masks (the
+ * network must be compiled with drop_path > 0 for p > 0; DARTS' train.py sets p = 0.2 * epoch / epochs). */
+clnas_status clnas_model_set_drop_path(clnas_model *model, double p, uint64_t seed, clnas_error *err);
+
 #endif

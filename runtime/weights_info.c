@@ -50,12 +50,15 @@ const char *const *clnas_weights_meta_build(const clnas_net_config *cfg, const d
     s->kv[n++] = "clnas_version";
     s->kv[n++] = CLNAS_VERSION_STRING;
     s->kv[n++] = "space";
-    s->kv[n++] = "nb201";
-    s->kv[n++] = "arch";
-    s->kv[n++] = s->arch;
+    const int darts = cfg->space == CLNAS_NET_DARTS;
+    s->kv[n++] = darts ? "darts" : "nb201";
+    if (!darts) { /* a DARTS genotype is not an NB201 arch: its network is named by space, channels and layers */
+        s->kv[n++] = "arch";
+        s->kv[n++] = s->arch;
+    }
     for (int k = 0; k < 6; k++) {
-        snprintf(s->ints[k], sizeof s->ints[k], "%d", values[k]);
-        s->kv[n++] = int_keys[k];
+        snprintf(s->ints[k], sizeof s->ints[k], "%d", darts && k == 1 ? cfg->layers : values[k]);
+        s->kv[n++] = darts && k == 1 ? "layers" : int_keys[k];
         s->kv[n++] = s->ints[k];
     }
     if (mean && std && cfg->in_channels <= CLNAS_WEIGHTS_MAX_CHANNELS) {
@@ -131,9 +134,9 @@ clnas_status clnas_weights_info_from(const clnas_safetensors *file, const char *
     if ((v = clnas_safetensors_metadata(file, "clnas_version")))
         snprintf(info->version, sizeof info->version, "%s", v);
     if ((v = clnas_safetensors_metadata(file, "space"))) {
-        if (strcmp(v, "nb201") != 0)
-            return clnas_error_set(err, CLNAS_ERR_UNSUPPORTED, "%s: metadata space \"%s\": this clnas reads nb201",
-                                   path, v);
+        if (strcmp(v, "nb201") != 0 && strcmp(v, "darts") != 0)
+            return clnas_error_set(err, CLNAS_ERR_UNSUPPORTED,
+                                   "%s: metadata space \"%s\": this clnas reads nb201 and darts", path, v);
         snprintf(info->space, sizeof info->space, "%s", v);
     }
     if ((v = clnas_safetensors_metadata(file, "arch"))) {

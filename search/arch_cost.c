@@ -3,7 +3,7 @@
  * The graph alone, not the whole plan: a table search asks for every trial. */
 #include "arch_cost.h"
 
-#include "build_nb201.h"
+#include "build_network.h"
 #include "graph.h"
 
 clnas_status clnas_arch_cost(const clnas_net_config *net, long *params, double *flops, clnas_error *err)
@@ -11,7 +11,7 @@ clnas_status clnas_arch_cost(const clnas_net_config *net, long *params, double *
     clnas_graph g;
     clnas_graph_init(&g);
     clnas_net_io io;
-    clnas_status st = clnas_build_nb201(net, 0, &g, &io, err);
+    clnas_status st = clnas_build_network(net, 0, &g, &io, err);
     if (st != CLNAS_OK) {
         clnas_graph_free(&g);
         return st;

@@ -10,6 +10,7 @@
 #include "op_head.h"
 #include "op_loss.h"
 #include "op_pool.h"
+#include "op_grad_clip.h"
 #include "op_sgd.h"
 
 /* SGD is element-wise with no reduction: float32 must match the double reference to 1e-6 of the largest value. */
@@ -217,10 +218,11 @@ static int run_bn_const_bwd(kh_ctx *k, int fp64, int shape, int gpu)
 /* ---- pooling ---- */
 
 static const clnas_pool_params pool3_shapes[] = {
-    {1, 2, 3, 3, 0}, {3, 3, 7, 5, 1}, {4, 16, 1, 1, 0}, {2, 3, 2, 17, 1}, {3, 2, 11, 1, 0}, {2, 2, 3, 28, 0},
+    {1, 2, 3, 3, 0, 1}, {3, 3, 7, 5, 1, 1},  {4, 16, 1, 1, 0, 1},
+    {2, 3, 2, 17, 1, 1}, {3, 2, 11, 1, 0, 1}, {2, 2, 3, 28, 0, 1},
 };
 static const clnas_pool_params pool2_shapes[] = {
-    {1, 2, 2, 2, 0}, {2, 3, 6, 4, 1}, {4, 16, 14, 14, 0},
+    {1, 2, 2, 2, 0, 2}, {2, 3, 6, 4, 1, 2}, {4, 16, 14, 14, 0, 2},
 };
 
 /* fwd: slots (x, y) with y of out_count; bwd: slots (dy, dx) with dy of out_count. */
@@ -255,7 +257,7 @@ static int case_avgpool3_bwd(kh_ctx *k, int fp64, int shape)
 /* The 2x2 pool refuses odd sizes. */
 static int pool2_rejects_odd(void)
 {
-    clnas_pool_params odd = {2, 3, 7, 5, 0};
+    clnas_pool_params odd = {2, 3, 7, 5, 0, 2};
     clnas_kernel_desc d;
     clnas_error err;
     int ok = clnas_op_avgpool2_fwd_desc(&odd, &d, &err) == CLNAS_ERR_INVALID_ARG;
@@ -338,6 +340,34 @@ static int case_gap_relu_bwd(kh_ctx *k, int fp64, int shape)
     clnas_ref_gap_relu_bwd(&p, dy, x, dx_ref);
     const kb_check check = {"gap_relu_bwd dx", dx, dx_ref, total};
     return kb_finish(&b, clnas_op_gap_relu_bwd_desc(&p, &b.d, &b.err), args, &check, 1);
+}
+
+static int case_gap_fwd(kh_ctx *k, int fp64, int shape)
+{
+    clnas_head_params p = head_shapes[shape];
+    size_t total = (size_t)p.n * p.c * p.hw, planes = (size_t)p.n * p.c;
+    kb_case b;
+    kb_begin(&b, k, fp64);
+    double *x = kb_tensor(&b, total, 121 + shape, -1.0, 1.0);
+    double *y = kb_tensor(&b, planes, 122, -1.0, 1.0), *y_ref = kb_copy(&b, y, planes);
+    kh_arg args[] = {kb_in(x, total), kb_out(y, planes, p.accum)};
+    clnas_ref_gap_fwd(&p, x, y_ref);
+    const kb_check check = {"gap_fwd y", y, y_ref, planes};
+    return kb_finish(&b, clnas_op_gap_fwd_desc(&p, &b.d, &b.err), args, &check, 1);
+}
+
+static int case_gap_bwd(kh_ctx *k, int fp64, int shape)
+{
+    clnas_head_params p = head_shapes[shape];
+    size_t total = (size_t)p.n * p.c * p.hw, planes = (size_t)p.n * p.c;
+    kb_case b;
+    kb_begin(&b, k, fp64);
+    double *dy = kb_tensor(&b, planes, 131 + shape, -1.0, 1.0);
+    double *dx = kb_tensor(&b, total, 133, -1.0, 1.0), *dx_ref = kb_copy(&b, dx, total);
+    kh_arg args[] = {kb_in(dy, planes), kb_out(dx, total, p.accum)};
+    clnas_ref_gap_bwd(&p, dy, dx_ref);
+    const kb_check check = {"gap_bwd dx", dx, dx_ref, total};
+    return kb_finish(&b, clnas_op_gap_bwd_desc(&p, &b.d, &b.err), args, &check, 1);
 }
 
 /* ---- loss ---- */
@@ -426,6 +456,32 @@ static int case_sgd(kh_ctx *k, int fp64, int shape)
     return ok;
 }
 
+/* ---- gradient clipping at a global norm ---- */
+
+static const clnas_grad_clip_params clip_shapes[] = {
+    {7, 5.0},    /* norm below 5: left alone */
+    {1000, 5.0}, /* clipped */
+    {4099, 0.5}, /* more elements than work-items several times over */
+};
+
+static int case_grad_clip(kh_ctx *k, int fp64, int shape)
+{
+    clnas_grad_clip_params p = clip_shapes[shape];
+    size_t n = (size_t)p.count;
+    kb_case b;
+    kb_begin(&b, k, fp64);
+    double *g = kb_tensor(&b, n, 141 + shape, -1.0, 1.0);
+    double *g_ref = kb_copy(&b, g, n);
+    kh_arg args[] = {kb_out(g, n, 1)};
+    int ok = kb_launch(&b, clnas_op_grad_clip_desc(&p, &b.d, &b.err), args);
+    clnas_ref_grad_clip(&p, g_ref);
+    ok = kb_compare(&b, ok, (const kb_check[]){{"grad_clip g", g, g_ref, n}}, 1);
+    clnas_grad_clip_params bad = {10, 0.0};
+    ok &= clnas_op_grad_clip_desc(&bad, &b.d, &b.err) == CLNAS_ERR_INVALID_ARG;
+    kb_release(&b);
+    return ok;
+}
+
 static int case_bn_fwd_train(kh_ctx *k, int fp64, int shape)
 {
     return run_bn_fwd_train(k, fp64, shape, 0);
@@ -507,7 +563,10 @@ const kh_case kh_cases_misc[] = {
     {"fill", case_fill, SHAPES(eltwise_shapes), 1},
     {"gap_relu_fwd", case_gap_relu_fwd, SHAPES(head_shapes), 1},
     {"gap_relu_bwd", case_gap_relu_bwd, SHAPES(head_shapes), 1},
+    {"gap_fwd", case_gap_fwd, SHAPES(head_shapes), 1},
+    {"gap_bwd", case_gap_bwd, SHAPES(head_shapes), 1},
     {"softmax_xent", case_softmax_xent, SHAPES(loss_shapes), 1},
     {"sgd", case_sgd, SHAPES(sgd_shapes), 1},
+    {"grad_clip", case_grad_clip, SHAPES(clip_shapes), 1},
     {NULL, NULL, 0, 0},
 };

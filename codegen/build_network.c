@@ -1,0 +1,13 @@
+/* clnas — the forward graph of a network of any space, by clnas_net_config.space. */
+#include "build_network.h"
+
+#include "build_darts.h"
+
+clnas_status clnas_build_network(const clnas_net_config *cfg, int training, clnas_graph *g, clnas_net_io *io,
+                                 clnas_error *err)
+{
+    g->grad_clip = cfg->grad_clip;
+    if (cfg->space == CLNAS_NET_DARTS)
+        return clnas_build_darts(cfg, training, g, io, err);
+    return clnas_build_nb201(cfg, training, g, io, err);
+}
