@@ -7,6 +7,7 @@
 #include "op.h"
 
 #define MAXPOOL_LOCAL 256
+#define MAXPOOL_BWD_LOCAL 64 /* one work-item per plane: smaller groups keep a 16-plane batch on several cores */
 
 clnas_status clnas_op_maxpool3_check(const clnas_pool_params *p, clnas_error *err)
 {
@@ -28,13 +29,7 @@ clnas_status clnas_op_maxpool3_check(const clnas_pool_params *p, clnas_error *er
     return CLNAS_OK;
 }
 
-static size_t output_count(const clnas_pool_params *p)
-{
-    return (size_t)p->n * (size_t)p->c * (size_t)clnas_op_pool3_out_dim(p->h, p->stride) *
-           (size_t)clnas_op_pool3_out_dim(p->w, p->stride);
-}
-
-/* The forward runs one work-item per output element, the backward one per input element. */
+/* The forward runs one work-item per output row, the backward one per plane. */
 static clnas_status maxpool_desc(const clnas_pool_params *p, int backward, clnas_kernel_desc *d, clnas_error *err)
 {
     CLNAS_TRY(clnas_op_maxpool3_check(p, err));
@@ -44,7 +39,7 @@ static clnas_status maxpool_desc(const clnas_pool_params *p, int backward, clnas
     clnas_kernel_desc_init(d, "maxpool", entry);
     const struct { const char *name; long value; } defs[] = {
         {"BATCH", p->n}, {"CHANNELS", p->c}, {"HEIGHT", p->h},          {"WIDTH", p->w},
-        {"STRIDE", p->stride}, {"ACCUM", p->accum}, {"LOCAL", MAXPOOL_LOCAL}};
+        {"STRIDE", p->stride}, {"ACCUM", p->accum}, {"LOCAL", backward ? MAXPOOL_BWD_LOCAL : MAXPOOL_LOCAL}};
     int bad = 0;
     for (size_t i = 0; i < sizeof defs / sizeof defs[0]; i++)
         bad |= clnas_kernel_desc_define_int(d, defs[i].name, defs[i].value) != CLNAS_OK;
@@ -54,8 +49,11 @@ static clnas_status maxpool_desc(const clnas_pool_params *p, int backward, clnas
     bad |= clnas_kernel_desc_arg(d, CLNAS_ARG_TENSOR, backward ? "dx" : "y") != CLNAS_OK;
     if (bad)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: descriptor table full", entry);
-    size_t in_count = (size_t)p->n * (size_t)p->c * (size_t)p->h * (size_t)p->w;
-    clnas_kernel_desc_geometry_1d(d, backward ? in_count : output_count(p), MAXPOOL_LOCAL);
+    size_t planes = (size_t)p->n * (size_t)p->c;
+    if (backward)
+        clnas_kernel_desc_geometry_1d(d, planes, MAXPOOL_BWD_LOCAL);
+    else
+        clnas_kernel_desc_geometry_1d(d, planes * (size_t)clnas_op_pool3_out_dim(p->h, p->stride), MAXPOOL_LOCAL);
     return CLNAS_OK;
 }
 

@@ -86,18 +86,17 @@ static size_t input_count(const clnas_pool_params *p)
     return (size_t)p->n * (size_t)p->c * (size_t)p->h * (size_t)p->w;
 }
 
-/* Stride 2: one work-item per output element (forward) or per input element (backward, a gather). */
-static size_t output_count_s2(const clnas_pool_params *p)
+/* Stride 2: one work-item per output row (forward) or per input row (backward, a gather). */
+static size_t output_rows_s2(const clnas_pool_params *p)
 {
-    return (size_t)p->n * (size_t)p->c * (size_t)clnas_op_pool3_out_dim(p->h, 2) *
-           (size_t)clnas_op_pool3_out_dim(p->w, 2);
+    return (size_t)p->n * (size_t)p->c * (size_t)clnas_op_pool3_out_dim(p->h, 2);
 }
 
 clnas_status clnas_op_avgpool3_fwd_desc(const clnas_pool_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
     clnas_status st = clnas_op_avgpool3_check(p, err);
     if (st == CLNAS_OK && p->stride == 2)
-        return pool_desc_in("avgpool_s2", p, "avgpool3s2_fwd", "x", "y", output_count_s2(p), d, err);
+        return pool_desc_in("avgpool_s2", p, "avgpool3s2_fwd", "x", "y", output_rows_s2(p), d, err);
     return st != CLNAS_OK ? st : pool_desc(p, "avgpool3_fwd", "x", "y", input_rows(p), d, err);
 }
 
@@ -105,7 +104,7 @@ clnas_status clnas_op_avgpool3_bwd_desc(const clnas_pool_params *p, clnas_kernel
 {
     clnas_status st = clnas_op_avgpool3_check(p, err);
     if (st == CLNAS_OK && p->stride == 2)
-        return pool_desc_in("avgpool_s2", p, "avgpool3s2_bwd", "dy", "dx", input_count(p), d, err);
+        return pool_desc_in("avgpool_s2", p, "avgpool3s2_bwd", "dy", "dx", input_rows(p), d, err);
     return st != CLNAS_OK ? st : pool_desc(p, "avgpool3_bwd", "dy", "dx", input_rows(p), d, err);
 }
 
