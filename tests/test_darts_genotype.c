@@ -143,8 +143,8 @@ static void test_parse_errors(void **state)
         {"DARTS_V3", "genotype position 0: expected Genotype(...) or a published genotype's name"},
         {"genotypes DARTS", "genotype position 10: expected '.' after genotypes, got DARTS"},
         {"Genotype[", "genotype position 8: expected '(' after Genotype, got '['"},
-        {"Genotype(normal='a\tb\x01" "c'", "genotype position 16: expected a list of 8 edges for normal: [('op', state), "
-                                        "...], got 'a?b?c'"},
+        {"Genotype(normal='a\tb\x01" "c'", "genotype position 16: expected a list of 8 edges for normal: "
+                                        "[('op', state), ...], got 'a?b?c'"},
         {"Genotype(\x7f", "genotype position 9: expected a list of 8 edges for normal: [('op', state), ...], got "
                           "byte 0x7f"},
         {"Genotype(normal=[('sep_conv_9x9', 0)", "genotype position 19: expected an op name ('none', "
