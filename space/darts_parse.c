@@ -34,28 +34,33 @@ static size_t ident_len(const char *s)
     return n;
 }
 
-/* What starts at text[pos], for "got ..." in messages: a word, a quoted string, a character or the end. */
+/* What starts at text[pos], for "got ..." in messages: a word, a number, a quoted string (at most 40 characters,
+ * anything unprintable as '?'), a character or the end. */
 static void describe(const char *text, size_t pos, char *out, size_t cap)
 {
     const unsigned char c = (unsigned char)text[pos];
-    size_t n = ident_len(text + pos);
-    if (c == '\0')
+    if (c == '\0') {
         snprintf(out, cap, "end of string");
-    else if (n == 0 && isdigit(c))
+        return;
+    }
+    size_t n = ident_len(text + pos);
+    if (n == 0 && isdigit(c))
         while (isdigit((unsigned char)text[pos + n]))
             n++;
-    if (c == '\0')
-        return;
     if (n == 0 && (c == '\'' || c == '"')) {
         const char *close = strchr(text + pos + 1, c);
         n = close ? (size_t)(close - (text + pos)) + 1 : strlen(text + pos);
     }
-    if (n > 0)
-        snprintf(out, cap, "%.*s%s", n > 40 ? 40 : (int)n, text + pos, n > 40 ? "..." : "");
-    else if (c < 0x20 || c >= 0x7f)
-        snprintf(out, cap, "byte 0x%02x", c);
-    else
-        snprintf(out, cap, "'%c'", c);
+    if (n == 0) {
+        snprintf(out, cap, c < 0x20 || c >= 0x7f ? "byte 0x%02x" : "'%c'", c);
+        return;
+    }
+    size_t k = 0;
+    for (; k < n && k < 40 && k + 4 < cap; k++) {
+        const unsigned char ch = (unsigned char)text[pos + k];
+        out[k] = ch < 0x20 || ch >= 0x7f ? '?' : (char)ch;
+    }
+    snprintf(out + k, cap - k, "%s", k < n ? "..." : "");
 }
 
 static clnas_status expected_at(parser *p, size_t pos, const char *expected)

@@ -143,6 +143,10 @@ static void test_parse_errors(void **state)
         {"DARTS_V3", "genotype position 0: expected Genotype(...) or a published genotype's name"},
         {"genotypes DARTS", "genotype position 10: expected '.' after genotypes, got DARTS"},
         {"Genotype[", "genotype position 8: expected '(' after Genotype, got '['"},
+        {"Genotype(normal='a\tb\x01" "c'", "genotype position 16: expected a list of 8 edges for normal: "
+                                        "[('op', state), ...], got 'a?b?c'"},
+        {"Genotype(\x7f", "genotype position 9: expected a list of 8 edges for normal: [('op', state), ...], got "
+                          "byte 0x7f"},
         {"Genotype(normal=[('sep_conv_9x9', 0)", "genotype position 19: expected an op name ('none', "
                                                  "'max_pool_3x3', 'avg_pool_3x3', 'skip_connect', 'sep_conv_3x3', "
                                                  "'sep_conv_5x5', 'dil_conv_3x3', 'dil_conv_5x5'), got sep_conv_9x9"},
