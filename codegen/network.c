@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "network_chain.h"
+
 void clnas_net_config_default(clnas_net_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -21,6 +23,11 @@ void clnas_net_config_default(clnas_net_config *cfg)
 
 clnas_status clnas_net_config_check(const clnas_net_config *cfg, clnas_error *err)
 {
+    if (cfg->space == CLNAS_NET_CHAIN)
+        return clnas_net_config_check_chain(cfg, err);
+    if (cfg->space != CLNAS_NET_NB201)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "space: expected nb201 (0) or chain (2), got %d",
+                               (int)cfg->space);
     if (cfg->channels < 1 || cfg->channels > 4096)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "channels: expected 1 to 4096, got %d", cfg->channels);
     if (cfg->cells < 1 || cfg->cells > 64)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "autodiff.h"
+#include "build_chain.h"
 #include "build_nb201.h"
 #include "emit.h"
 #include "fuse.h"
@@ -97,7 +98,8 @@ static clnas_status compile_training(clnas_plan *plan, clnas_error *err)
     clnas_net_io io;
     int input_grad = -1;
     clnas_fuse_stats fs;
-    clnas_status st = clnas_build_nb201(&plan->config, 1, &g, &io, err);
+    clnas_status st = plan->config.space == CLNAS_NET_CHAIN ? clnas_build_chain(&plan->config, 1, &g, &io, err)
+                                                          : clnas_build_nb201(&plan->config, 1, &g, &io, err);
     if (st == CLNAS_OK)
         st = clnas_op_check_shapes(&g, err);
     if (st == CLNAS_OK)
@@ -136,7 +138,8 @@ static clnas_status compile_eval(clnas_plan *plan, clnas_error *err)
     clnas_net_io io;
     clnas_fuse_stats fs;
     size_t arenas[CLNAS_ARENA_COUNT], live = 0;
-    clnas_status st = clnas_build_nb201(&plan->config, 0, &g, &io, err);
+    clnas_status st = plan->config.space == CLNAS_NET_CHAIN ? clnas_build_chain(&plan->config, 0, &g, &io, err)
+                                                          : clnas_build_nb201(&plan->config, 0, &g, &io, err);
     if (st == CLNAS_OK)
         st = clnas_op_check_shapes(&g, err);
     if (st == CLNAS_OK)

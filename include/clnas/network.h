@@ -2,12 +2,19 @@
 #ifndef CLNAS_NETWORK_H
 #define CLNAS_NETWORK_H
 
+#include "clnas/chain_genotype.h"
 #include "clnas/space.h"
 #include "clnas/status.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* The search space a network comes from: which builder turns the config into a graph. */
+typedef enum clnas_net_space {
+    CLNAS_NET_NB201 = 0, /* genotype, channels, cells: NAS-Bench-201's macro skeleton (the default) */
+    CLNAS_NET_CHAIN = 2  /* chain_genotype, channels (the stem's width): codegen/build_chain.c (1 is DARTS') */
+} clnas_net_space;
 
 typedef struct clnas_net_config {
     clnas_genotype genotype;
@@ -31,6 +38,8 @@ typedef struct clnas_net_config {
     int gdas;           /* 1: a GDAS path: the genotype's cells with cell BatchNorms as DARTS', each computed edge's
                          * output scaled by its h (1 value, gdas.edges.J_I.h, STATE) with dL/dh in
                          * gdas.edges.J_I.h_grad, so alpha gets GDAS' gradient through the sampled op only */
+    clnas_net_space space;              /* CLNAS_NET_NB201 (0, the default) or CLNAS_NET_CHAIN */
+    clnas_chain_genotype chain_genotype; /* the chain space's network (space CLNAS_NET_CHAIN) */
 } clnas_net_config;
 
 /* The NB201 defaults: C=16, N=5, 1x28x28 input, 10 classes, batch 256, float32, BN eps 1e-5 momentum 0.1,
