@@ -48,6 +48,10 @@ typedef enum clnas_node_kind {
     CLNAS_NODE_MIXED_WGRAD,       /* ins: partials; outs: dw (dL/dw_k = <dy, y_k>, cells sharing w accumulate) */
     /* update */
     CLNAS_NODE_SGD, /* ins: p g v (one parameter) */
+    /* depthwise convolution (DARTS' sep_conv and dil_conv): groups == channels, no bias */
+    CLNAS_NODE_DWCONV,              /* ins: x w [c][1][k][k]; ksize stride pad dilation */
+    CLNAS_NODE_DWCONV_BWD_DATA,     /* ins: dy w [x when relu_in]; outs: dx */
+    CLNAS_NODE_DWCONV_BWD_FILTER,   /* ins: dy x; outs: dw */
     /* produced by fusion */
     CLNAS_NODE_GAP_RELU,     /* ReLU folded into the global average pool */
     CLNAS_NODE_GAP_RELU_BWD, /* ins: dy x */
@@ -85,6 +89,7 @@ typedef struct clnas_graph_node {
     int nout;
     int accum[CLNAS_NODE_MAX_OUT]; /* set after fusion: the output adds to what its storage holds */
     int ksize, stride, pad;        /* conv */
+    int dilation;                  /* depthwise conv: 0 or 1 both mean 1 */
     int relu_in;                   /* conv / conv backward: ReLU folded into the input load */
     int training;                  /* BN: batch statistics (1) or running statistics (0) */
     int dead;                      /* removed by fusion */

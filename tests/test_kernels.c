@@ -39,6 +39,11 @@ static void test_conv_kernels(void **state)
     run_table(state, kh_cases_conv);
 }
 
+static void test_dwconv_kernels(void **state)
+{
+    run_table(state, kh_cases_dwconv);
+}
+
 static void test_misc_kernels(void **state)
 {
     run_table(state, kh_cases_misc);
@@ -68,6 +73,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conv_kernels),
+        cmocka_unit_test(test_dwconv_kernels),
         cmocka_unit_test(test_misc_kernels),
         cmocka_unit_test(test_mixed_edge_kernels),
     };

@@ -24,6 +24,7 @@ typedef struct kh_case {
 /* Each table ends with a row whose name is NULL. */
 extern const kh_case kh_cases_conv[];   /* tests/support/kcase_conv.c: conv2d, linear */
 extern const kh_case kh_cases_misc[];   /* tests/support/kcase_misc.c: batchnorm, pools, eltwise, head, loss, sgd */
+extern const kh_case kh_cases_dwconv[]; /* tests/support/kcase_dwconv.c: depthwise convolution */
 extern const kh_case kh_cases_mixed[];  /* tests/support/kcase_mixed.c: the mixed edge of differentiable search */
 
 #endif
