@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "clnas/rng.h"
+#include "clnas/darts_genotype.h"
 #include "clnas/space.h"
 #include "scratch_dir.h"
 
@@ -417,6 +418,73 @@ static void test_devices_without_platform_says_what_to_install(void **state)
     tool_run_free(&r);
 }
 
+/* --space darts: sample, canon and mutate work on DARTS genotypes; enumerate and nb201-classes refuse; an unknown
+ * space is refused naming the known ones; --space nb201 is the default. */
+static void test_space_darts(void **state)
+{
+    (void)state;
+    tool_run r = run_tool(NULL, "space", "sample", "--space", "darts", "--count", "20", "--seed", "4");
+    tool_run again = run_tool(NULL, "space", "sample", "--space=darts", "--count=20", "--seed=4");
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, again.out);
+    char *lines[32];
+    assert_int_equal(split_lines(r.out, lines, 32), 20);
+    clnas_darts_genotype g;
+    clnas_error err = {0};
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(clnas_darts_genotype_parse(lines[i], &g, &err), CLNAS_OK);
+
+    /* DARTS_V2 with node 2's edges swapped and nodes 0 and 1 (both reading only the inputs) relabelled */
+    char *path = write_temp("DARTS_V2\n"
+                            "# a comment\n"
+                            "Genotype(normal=[('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 0), "
+                            "('sep_conv_3x3', 1), ('skip_connect', 0), ('sep_conv_3x3', 1), ('skip_connect', 0), "
+                            "('dil_conv_3x3', 3)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), "
+                            "('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), "
+                            "('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], "
+                            "reduce_concat=range(2, 6))\n"
+                            "DARTS_V1\n"
+                            "Genotype(normal=[('sep_conv_3x3', 3)\n");
+    tool_run canon = run_tool(NULL, "space", "canon", "--space", "darts", path);
+    assert_int_equal(canon.status, 1);
+    assert_non_null(strstr(canon.err, "clnas: line 5: genotype position 34: normal: edge 0 of node 0 reads state 3; "
+                                      "node 0 may read states 0..1"));
+    char *out[8], *hash[3];
+    assert_int_equal(split_lines(canon.out, out, 8), 3);
+    for (int i = 0; i < 3; i++) {
+        hash[i] = strchr(out[i], '\t');
+        assert_non_null(hash[i]);
+        *strchr(hash[i] + 1, '\t') = '\0';
+    }
+    assert_string_equal(hash[0], hash[1]);
+    assert_string_not_equal(hash[0], hash[2]);
+
+    tool_run child = run_tool(NULL, "space", "mutate", "DARTS_V2", "--space", "darts", "--seed", "9");
+    assert_int_equal(child.status, 0);
+    assert_non_null(strstr(child.out, "Genotype(normal=["));
+    assert_int_equal(clnas_darts_genotype_parse(child.out, &g, &err), CLNAS_OK);
+
+    tool_run enumerate = run_tool(NULL, "space", "enumerate", "--space", "darts");
+    tool_run classes = run_tool(NULL, "space", "nb201-classes", "--space", "darts");
+    tool_run unknown = run_tool(NULL, "space", "sample", "--space", "chains");
+    assert_int_equal(enumerate.status, 2);
+    assert_non_null(strstr(enumerate.err, "the darts space has no index order to enumerate"));
+    assert_int_equal(classes.status, 2);
+    assert_non_null(strstr(classes.err, "the darts space has no such table"));
+    assert_int_equal(unknown.status, 2);
+    assert_non_null(strstr(unknown.err, "unknown search space \"chains\" (known: nb201, darts"));
+
+    tool_run nb201 = run_tool(NULL, "space", "sample", "--space", "nb201", "--count", "5");
+    tool_run plain = run_tool(NULL, "space", "sample", "--count", "5");
+    assert_int_equal(nb201.status, 0);
+    assert_string_equal(nb201.out, plain.out);
+    unlink(path);
+    free(path);
+    tool_run *all[] = {&r, &again, &canon, &child, &enumerate, &classes, &unknown, &nb201, &plain};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        tool_run_free(all[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -429,6 +497,7 @@ int main(void)
         cmocka_unit_test(test_nb201_classes_counts_the_space),
         cmocka_unit_test(test_every_subcommand_has_help),
         cmocka_unit_test(test_usage_errors_exit_2),
+        cmocka_unit_test(test_space_darts),
         cmocka_unit_test(test_devices_marks_the_default),
         cmocka_unit_test(test_devices_json_is_one_array),
         cmocka_unit_test(test_devices_names_what_clnas_device_selects),

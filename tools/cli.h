@@ -72,6 +72,11 @@ int cli_write_json(const char *path, const struct cJSON *json);
  * when argv[*i] is another option, -1 on a missing or bad value (message printed). */
 int cli_family_opt(int argc, char **argv, int *i);
 
+/* --space NAME at argv[*i] (a registered search space, space/space_iface.h): 1 with *space set, 0 when argv[*i] is
+ * another option, -1 on a missing or unknown name (message listing the names printed). */
+struct clnas_space_iface;
+int cli_space_opt(int argc, char **argv, int *i, const struct clnas_space_iface **space);
+
 /* Network, device and data options shared by train, eval and bench. */
 #include "clnas/device.h"
 #include "clnas/network.h"

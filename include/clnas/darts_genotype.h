@@ -61,8 +61,51 @@ clnas_status clnas_darts_genotype_parse(const char *text, clnas_darts_genotype *
 clnas_status clnas_darts_genotype_format(const clnas_darts_genotype *g, char *buf, size_t cap, clnas_error *err);
 
 /* The published genotypes by name: DARTS_V1, DARTS_V2, PC_DARTS, and ALL_OPS (the test cell of
- * ../shared/reference/darts that uses all 8 ops); CLNAS_ERR_NOT_FOUND listing the names otherwise. */
+ * ../shared/reference/darts that uses all 8 ops); CLNAS_ERR_NOT_FOUND listing the names otherwise. darts_ref.py's
+ * aliases are accepted too: DARTS (DARTS_V2) and PC_DARTS_cifar (PC_DARTS). */
 clnas_status clnas_darts_genotype_named(const char *name, clnas_darts_genotype *out, clnas_error *err);
+
+#define CLNAS_DARTS_NAMED_LIST "DARTS_V1, DARTS_V2, DARTS, PC_DARTS, PC_DARTS_cifar, ALL_OPS"
+
+/* CLNAS_ERR_INVALID_ARG naming the cell, edge or concat entry when an op is outside the enum, an edge of node k
+ * reads a state outside 0..k+1, or a concat is empty, has a state outside 0..5 or repeats one. */
+clnas_status clnas_darts_genotype_validate(const clnas_darts_genotype *g, clnas_error *err);
+
+/* 1 when a and b are the same genotype field by field (the concats compared in order), else 0. */
+int clnas_darts_genotype_equal(const clnas_darts_genotype *a, const clnas_darts_genotype *b);
+
+/* Uniform over the genotypes DARTS derives from a search (its genotype() in model_search.py): in each cell each
+ * node k draws two distinct input states, an ordered pair uniform over 0..k+1, and for each edge an op uniform
+ * over the 7 ops other than none (DARTS' derivation never picks none); both concats are [2, 3, 4, 5]. Every
+ * such genotype string has the same probability. 32 clnas_rng_below draws in a fixed order: normal then reduce,
+ * node by node: first input, second input, first op, second op. */
+void clnas_darts_genotype_sample(clnas_rng *rng, clnas_darts_genotype *out);
+
+/* Real et al.'s mutation of a cell: one draw picks the cell (normal or reduce) and the kind, an op mutation or
+ * an input ("hidden state") mutation, each with probability 1/2. An op mutation sets one uniformly chosen edge
+ * of the 8 to a different op, uniform over the non-none ops (none is never introduced). An input mutation sets
+ * one uniformly chosen edge, among those that have another admissible state, to a different state uniform over
+ * the admissible ones: earlier states other than the one the node's other edge reads (the two inputs of a node
+ * stay distinct; node 0's edges read states 0 and 1 and have no other choice when they are distinct). The child
+ * always differs from parent; child may be parent. */
+void clnas_darts_genotype_mutate(const clnas_darts_genotype *parent, clnas_rng *rng, clnas_darts_genotype *child);
+
+/* The canonical form: the genotype with the same function written one way, and its hash (FNV-1a 64 of the
+ * canonical form's string, which clnas_darts_genotype_format writes into buf; buf may be NULL with cap 0).
+ * Merged, because the network computes the same function (up to a permutation of the weights):
+ *   - a node's two edges in either order (the node is their sum);
+ *   - the state a none edge reads (none is x*0: 0 for every finite x; NaN and Inf would propagate);
+ *   - relabellings of the intermediate nodes that keep every edge reading an earlier state, the concat mapped
+ *     with them (e.g. two independent nodes swapped);
+ *   - the order of a concat: it orders the cell's output channels, and every consumer of a cell's output (the
+ *     next cells' 1x1 preprocessing or FactorizedReduce, the auxiliary head's 1x1 conv after pooling, the
+ *     classifier after global pooling) takes any channel order with its weights permuted alike.
+ * Not merged: different ops (even where they might coincide, as skip_connect and a pooling of a constant),
+ * different states read by any other op, the two cell inputs (states 0 and 1 come from different cells), the
+ * normal and the reduction cell, different concat sets, and the ops of nodes no output depends on (they cost
+ * parameters and time, and DARTS still computes them). */
+clnas_status clnas_darts_genotype_canonical(const clnas_darts_genotype *g, clnas_darts_genotype *canon, char *buf,
+                                            size_t cap, uint64_t *hash, clnas_error *err);
 
 #ifdef __cplusplus
 }

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clnas/darts_genotype.h"
 #include "clnas/space.h"
 #include "fuzz_support.h"
 
@@ -29,7 +30,26 @@ static int nb201_round_trip(const char *text)
     return memcmp(&g, &back, sizeof g) == 0 ? 0 : -1;
 }
 
-static const space_row spaces[] = {{"nb201", nb201_round_trip}};
+/* DARTS genotypes: also the canonical form, which is a genotype whose own canonical form is itself. */
+static int darts_round_trip(const char *text)
+{
+    clnas_darts_genotype g, back, canon, again;
+    clnas_error err = {0};
+    if (clnas_darts_genotype_parse(text, &g, &err) != CLNAS_OK)
+        return err.message[0] && strstr(err.message, "genotype position ") == err.message ? 0 : -1;
+    char printed[CLNAS_DARTS_GENOTYPE_STR_MAX];
+    uint64_t h1, h2;
+    if (clnas_darts_genotype_format(&g, printed, sizeof printed, &err) != CLNAS_OK
+        || clnas_darts_genotype_parse(printed, &back, &err) != CLNAS_OK || !clnas_darts_genotype_equal(&g, &back))
+        return -1;
+    if (clnas_darts_genotype_canonical(&g, &canon, printed, sizeof printed, &h1, &err) != CLNAS_OK
+        || clnas_darts_genotype_canonical(&canon, &again, NULL, 0, &h2, &err) != CLNAS_OK || h1 != h2
+        || !clnas_darts_genotype_equal(&canon, &again))
+        return -1;
+    return 0;
+}
+
+static const space_row spaces[] = {{"nb201", nb201_round_trip}, {"darts", darts_round_trip}};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

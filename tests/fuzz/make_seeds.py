@@ -43,6 +43,17 @@ def arch_seeds():
     put("arch", "bad_op", "|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|")
     put("arch", "bad_index", "|none~1|+|none~0|none~1|+|none~0|none~1|none~2|")
     put("arch", "short", "|none~0|+|none~0|")
+    put("arch", "darts_name", "PC_DARTS_cifar")
+    put("arch", "darts_v2", "genotypes.Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), "
+        "('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), ('dil_conv_3x3', 2)], "
+        "normal_concat=range(2, 6), reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('skip_connect', 2), "
+        "('max_pool_3x3', 1), ('max_pool_3x3', 0), ('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], "
+        "reduce_concat=[2, 3, 4, 5])")
+    put("arch", "darts_positional", "Genotype([('none', 0), ('avg_pool_3x3', 1), ('dil_conv_5x5', 2), "
+        "('sep_conv_5x5', 0), ('skip_connect', 3), ('max_pool_3x3', 1), ('dil_conv_3x3', 4), ('none', 2)], (5, 2), "
+        "[('none', 0), ('none', 1), ('none', 0), ('none', 1), ('none', 0), ('none', 1), ('none', 0), ('none', 1)], "
+        "range(6))")
+    put("arch", "darts_bad_state", "Genotype(normal=[('sep_conv_3x3', 2)])")
 
 
 def config_seeds():

@@ -1,0 +1,80 @@
+/* clnas — the DARTS cell space behind the space interface: DARTS' genotype strings (or a published name), derived
+ * genotypes sampled uniformly, Real et al.'s cell mutation, the canonical hash; not enumerable. */
+#include "clnas/darts_genotype.h"
+#include "space_iface.h"
+
+#include <string.h>
+
+_Static_assert(sizeof(clnas_darts_genotype) <= CLNAS_SPACE_GENOTYPE_BYTES, "a DARTS genotype fits the space blob");
+_Static_assert(CLNAS_DARTS_GENOTYPE_STR_MAX <= CLNAS_SPACE_STR_MAX, "a DARTS string fits the space's strings");
+
+static clnas_darts_genotype get(const clnas_space_genotype *g)
+{
+    clnas_darts_genotype out;
+    memcpy(&out, g->u.bytes, sizeof out);
+    return out;
+}
+
+/* Unused concat slots are zeroed too, so that equal genotypes have equal bytes. */
+static void put(const clnas_darts_genotype *g, clnas_space_genotype *out)
+{
+    clnas_darts_genotype clean = *g;
+    clnas_darts_cell *cells[2] = {&clean.normal, &clean.reduce};
+    for (int c = 0; c < 2; c++)
+        for (int i = cells[c]->nconcat; i < CLNAS_DARTS_STATES; i++)
+            cells[c]->concat[i] = 0;
+    memset(out, 0, sizeof *out);
+    memcpy(out->u.bytes, &clean, sizeof clean);
+}
+
+static clnas_status darts_parse(const char *text, clnas_space_genotype *out, clnas_error *err)
+{
+    clnas_darts_genotype g;
+    clnas_status st = clnas_darts_genotype_parse(text, &g, err);
+    if (st == CLNAS_OK && out)
+        put(&g, out);
+    return st;
+}
+
+static clnas_status darts_format(const clnas_space_genotype *g, char *buf, size_t cap, clnas_error *err)
+{
+    const clnas_darts_genotype d = get(g);
+    return clnas_darts_genotype_format(&d, buf, cap, err);
+}
+
+static void darts_sample(clnas_rng *rng, clnas_space_genotype *out)
+{
+    clnas_darts_genotype g;
+    clnas_darts_genotype_sample(rng, &g);
+    put(&g, out);
+}
+
+static void darts_mutate(const clnas_space_genotype *parent, clnas_rng *rng, clnas_space_genotype *child)
+{
+    const clnas_darts_genotype p = get(parent);
+    clnas_darts_genotype c;
+    clnas_darts_genotype_mutate(&p, rng, &c);
+    put(&c, child);
+}
+
+static clnas_status darts_canonical(const clnas_space_genotype *g, char *buf, size_t cap, uint64_t *hash,
+                                    clnas_error *err)
+{
+    const clnas_darts_genotype d = get(g);
+    return clnas_darts_genotype_canonical(&d, NULL, buf, cap, hash, err);
+}
+
+const clnas_space_iface clnas_space_darts = {
+    .name = "darts",
+    .description = "DARTS cells (Liu et al. 2019): a normal and a reduction cell, 4 nodes each summing 2 edges over "
+                   "8 ops (about 2.8e20 genotypes of 2 distinct inputs and no none per node)",
+    .example = "DARTS_V2",
+    .str_max = CLNAS_DARTS_GENOTYPE_STR_MAX,
+    .size = 0,
+    .parse = darts_parse,
+    .format = darts_format,
+    .sample = darts_sample,
+    .mutate = darts_mutate,
+    .canonical = darts_canonical,
+    .from_index = NULL,
+};

@@ -1,0 +1,80 @@
+/* clnas — NAS-Bench-201 behind the space interface: its arch strings, uniform cells, edge-op mutation, canonical
+ * hash and index order. */
+#include "clnas/space.h"
+#include "space_iface.h"
+
+#include <string.h>
+
+_Static_assert(sizeof(clnas_genotype) <= CLNAS_SPACE_GENOTYPE_BYTES, "an NB201 genotype fits the space blob");
+
+static clnas_genotype get(const clnas_space_genotype *g)
+{
+    clnas_genotype out;
+    memcpy(&out, g->u.bytes, sizeof out);
+    return out;
+}
+
+static void put(const clnas_genotype *g, clnas_space_genotype *out)
+{
+    memset(out, 0, sizeof *out);
+    memcpy(out->u.bytes, g, sizeof *g);
+}
+
+static clnas_status nb201_parse(const char *text, clnas_space_genotype *out, clnas_error *err)
+{
+    clnas_genotype g;
+    clnas_status st = clnas_genotype_parse(text, &g, err);
+    if (st == CLNAS_OK && out)
+        put(&g, out);
+    return st;
+}
+
+static clnas_status nb201_format(const clnas_space_genotype *g, char *buf, size_t cap, clnas_error *err)
+{
+    const clnas_genotype c = get(g);
+    return clnas_genotype_format(&c, buf, cap, err);
+}
+
+static void nb201_sample(clnas_rng *rng, clnas_space_genotype *out)
+{
+    clnas_genotype g;
+    clnas_genotype_sample(rng, &g);
+    put(&g, out);
+}
+
+static void nb201_mutate(const clnas_space_genotype *parent, clnas_rng *rng, clnas_space_genotype *child)
+{
+    const clnas_genotype p = get(parent);
+    clnas_genotype c;
+    clnas_genotype_mutate(&p, rng, &c);
+    put(&c, child);
+}
+
+static clnas_status nb201_canonical(const clnas_space_genotype *g, char *buf, size_t cap, uint64_t *hash,
+                                    clnas_error *err)
+{
+    const clnas_genotype c = get(g);
+    return clnas_genotype_canonical(&c, buf, cap, hash, err);
+}
+
+static void nb201_from_index(uint64_t index, clnas_space_genotype *out)
+{
+    clnas_genotype g;
+    clnas_genotype_from_index((uint32_t)(index % CLNAS_NB201_CELLS), &g);
+    put(&g, out);
+}
+
+const clnas_space_iface clnas_space_nb201 = {
+    .name = "nb201",
+    .description = "NAS-Bench-201 cells: 4 nodes, 6 edges, each none, skip_connect, nor_conv_1x1, nor_conv_3x3 or "
+                   "avg_pool_3x3 (15,625 cells)",
+    .example = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|",
+    .str_max = CLNAS_GENOTYPE_STR_MAX,
+    .size = CLNAS_NB201_CELLS,
+    .parse = nb201_parse,
+    .format = nb201_format,
+    .sample = nb201_sample,
+    .mutate = nb201_mutate,
+    .canonical = nb201_canonical,
+    .from_index = nb201_from_index,
+};
