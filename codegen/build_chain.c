@@ -104,13 +104,31 @@ static int conv(builder *b, int x, const char *prefix, const char *label, int ci
     return y;
 }
 
+/* Depthwise k x k convolution of x (stride, padding k/2) over c channels; the weight [c, 1, k, k] is
+ * prefix+"weight". */
+static int dwconv(builder *b, int x, const char *prefix, const char *label, int c, int ho, int wo, int k, int stride)
+{
+    int shape[4] = {c, 1, k, k};
+    int wt = param(b, prefix, "weight", CLNAS_ARENA_PARAMS, 4, shape, CLNAS_INIT_KAIMING_UNIFORM, k * k);
+    int y = activation(b, label, c, ho, wo);
+    int in[2] = {x, wt};
+    int n = node(b, CLNAS_NODE_DWCONV, in, 2, &y, 1, label);
+    if (n >= 0) {
+        b->g->nodes[n].ksize = k;
+        b->g->nodes[n].stride = stride;
+        b->g->nodes[n].pad = k / 2;
+        b->g->nodes[n].dilation = 1;
+    }
+    return y;
+}
+
 static clnas_status unsupported(builder *b, int i, const char *what)
 {
     if (b->failed)
         return b->status;
     b->failed = 1;
-    return b->status = clnas_error_set(b->err, CLNAS_ERR_UNSUPPORTED, "chain network layer %d: %s has no kernel in this build",
-                           i, what);
+    return b->status = clnas_error_set(b->err, CLNAS_ERR_UNSUPPORTED,
+                                       "chain network layer %d: %s has no kernel in this build", i, what);
 }
 
 /* The input of layer i: output i-1 alone, or summed with or concatenated to the skips (shapes validated). */
@@ -156,7 +174,16 @@ static chain_out layer(builder *b, const clnas_chain_layer *l, int i, chain_out 
         y.t = batchnorm(b, y.t, prefix, y.c, y.h, y.w);
         break;
     case CLNAS_CHAIN_SEPCONV:
-        unsupported(b, i, "a depthwise-separable convolution");
+        y.c = l->filters;
+        snprintf(label, sizeof label, "%srelu", prefix);
+        y.t = unary(b, CLNAS_NODE_RELU, x.t, label, x.c, x.h, x.w, 0);
+        snprintf(p, sizeof p, "%sdepthwise.", prefix);
+        snprintf(label, sizeof label, "%sdepthwise", prefix);
+        y.t = dwconv(b, y.t, p, label, x.c, y.h, y.w, l->ksize, l->stride);
+        snprintf(p, sizeof p, "%spointwise.", prefix);
+        snprintf(label, sizeof label, "%spointwise", prefix);
+        y.t = conv(b, y.t, p, label, x.c, y.c, y.h, y.w, 1, 1);
+        y.t = batchnorm(b, y.t, prefix, y.c, y.h, y.w);
         break;
     case CLNAS_CHAIN_MAXPOOL:
         unsupported(b, i, "max pooling");

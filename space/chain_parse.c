@@ -238,7 +238,8 @@ clnas_status clnas_chain_genotype_format(const clnas_chain_genotype *g, char *bu
         if (l->stride == 2)
             ok = ok && put(buf, cap, &n, "/s2", 0, 0);
         for (int s = 0; s < l->nskips && ok; s++)
-            ok = put(buf, cap, &n, s ? ",%d" : (l->join == CLNAS_CHAIN_SUM ? " + skip(%d" : " + cat(%d"), l->skip[s], 0);
+            ok = put(buf, cap, &n, s ? ",%d" : l->join == CLNAS_CHAIN_SUM ? " + skip(%d" : " + cat(%d", l->skip[s],
+                     0);
         if (l->nskips)
             ok = ok && put(buf, cap, &n, ")", 0, 0);
     }

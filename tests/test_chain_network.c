@@ -91,12 +91,18 @@ static void test_gradcheck_stem_skip_rgb(void **state)
     gradcheck(state, "avgpool3x3 | identity + skip(0) | conv3x3-16/s2 | conv1x1-16", 3, 3, 7);
 }
 
+/* depthwise-separable convolutions: both kernel sizes, strided and not */
+static void test_gradcheck_sepconv(void **state)
+{
+    gradcheck(state, "sepconv3x3-16 | sepconv5x5-16/s2 | sepconv3x3-16 | sepconv5x5-32 + skip(2)", 3, 1, 8);
+}
+
 static void test_loss_falls(void **state)
 {
     device_fixture *fx = *state;
     enum { BATCH = 16, SIDE = 8, STEPS = 40 };
     clnas_net_config cfg;
-    chain_config(&cfg, "conv3x3-16 | conv3x3-32/s2 | conv3x3-32 | identity + skip(2) | conv1x1-16", 8, BATCH, SIDE);
+    chain_config(&cfg, "conv3x3-16 | sepconv3x3-32/s2 | conv3x3-32 | identity + skip(2) | conv1x1-16", 8, BATCH, SIDE);
     clnas_error err;
     clnas_model *m = NULL;
     if (clnas_model_build(fx->dev, fx->cache, &cfg, &m, &err) != CLNAS_OK || clnas_model_init(m, 1, &err) != CLNAS_OK)
@@ -144,6 +150,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gradcheck_convs_and_sums),
         cmocka_unit_test(test_gradcheck_stem_skip_rgb),
+        cmocka_unit_test(test_gradcheck_sepconv),
         cmocka_unit_test(test_loss_falls),
         cmocka_unit_test(test_config_refusals),
     };

@@ -17,8 +17,9 @@ extern "C" {
 #define CLNAS_CHAIN_FILTER_CHOICES 4
 #define CLNAS_CHAIN_OPS 5
 
-/* Enough for every string clnas_chain_genotype_format writes (20 layers of the longest form), plus the NUL. */
-#define CLNAS_CHAIN_GENOTYPE_STR_MAX 1280
+/* Enough for every string clnas_chain_genotype_format writes: at most 49 characters a layer ("sepconv5x5-128/s2 +
+ * skip(18,17,16,15,14,13,12) | "), 20 layers, plus the NUL. */
+#define CLNAS_CHAIN_GENOTYPE_STR_MAX 1024
 
 /* The filter counts a conv or sepconv layer may have: 16, 32, 64, 128. */
 extern const int clnas_chain_filters[CLNAS_CHAIN_FILTER_CHOICES];
