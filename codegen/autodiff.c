@@ -135,6 +135,7 @@ void clnas_backward_emit(autodiff *ad, clnas_node_kind kind, const int *in, int 
         n->pad = fwd->pad;
         n->dilation = fwd->dilation;
         n->relu_in = fwd->relu_in;
+        n->offset = fwd->offset;
     }
 }
 

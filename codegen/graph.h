@@ -52,6 +52,15 @@ typedef enum clnas_node_kind {
     CLNAS_NODE_DWCONV,              /* ins: x w [c][1][k][k]; ksize stride pad dilation */
     CLNAS_NODE_DWCONV_BWD_DATA,     /* ins: dy w [x when relu_in]; outs: dx */
     CLNAS_NODE_DWCONV_BWD_FILTER,   /* ins: dy x; outs: dw */
+    /* the DARTS cell space (issue 13): forward kinds, then their backwards */
+    CLNAS_NODE_MAXPOOL3,          /* 3x3, pad 1 (-inf), stride 1 or 2 */
+    CLNAS_NODE_SUBSAMPLE2,        /* y = x[:, :, o::2, o::2], o = offset; ReLU folded in when relu_in */
+    CLNAS_NODE_CONCAT,            /* ins: x_1..x_n (n <= 8) -> y, channels in order */
+    CLNAS_NODE_DROP_PATH,         /* ins: x mask[B] (STATE, the host writes it each step); y = x * mask[n] */
+    CLNAS_NODE_MAXPOOL3_BWD,      /* ins: dy x (the argmax recomputed) */
+    CLNAS_NODE_SUBSAMPLE2_BWD,    /* ins: dy [x when relu_in]; dx zero off the sampled pixels */
+    CLNAS_NODE_CONCAT_BWD,        /* ins: dy; outs: dx = dy's channels [offset, offset + C of dx) */
+    CLNAS_NODE_DROP_PATH_BWD,     /* ins: dy mask; dx = dy * mask[n] */
     /* produced by fusion */
     CLNAS_NODE_GAP_RELU,     /* ReLU folded into the global average pool */
     CLNAS_NODE_GAP_RELU_BWD, /* ins: dy x */
@@ -88,8 +97,9 @@ typedef struct clnas_graph_node {
     int out[CLNAS_NODE_MAX_OUT];
     int nout;
     int accum[CLNAS_NODE_MAX_OUT]; /* set after fusion: the output adds to what its storage holds */
-    int ksize, stride, pad;        /* conv */
+    int ksize, stride, pad;        /* conv; stride also of the 3x3 pools */
     int dilation;                  /* depthwise conv: 0 or 1 both mean 1 */
+    int offset;                    /* subsample: first row and column taken; concat backward: first channel */
     int relu_in;                   /* conv / conv backward: ReLU folded into the input load */
     int training;                  /* BN: batch statistics (1) or running statistics (0) */
     int dead;                      /* removed by fusion */

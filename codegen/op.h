@@ -101,5 +101,8 @@ extern const clnas_op_def clnas_op_def_linear, clnas_op_def_linear_bwd_data, cln
 extern const clnas_op_def clnas_op_def_softmax_xent;
 extern const clnas_op_def clnas_op_def_mixed, clnas_op_def_mixed_bwd, clnas_op_def_mixed_wgrad;
 extern const clnas_op_def clnas_op_def_sgd, clnas_op_def_sgd_arena;
+extern const clnas_op_def clnas_op_def_maxpool3, clnas_op_def_maxpool3_bwd, clnas_op_def_subsample2,
+    clnas_op_def_subsample2_bwd, clnas_op_def_concat, clnas_op_def_concat_bwd, clnas_op_def_drop_path,
+    clnas_op_def_drop_path_bwd;
 
 #endif

@@ -505,7 +505,8 @@ static void test_op_table(void **state)
     }
     static const clnas_node_kind differentiable[] = {
         CLNAS_NODE_RELU, CLNAS_NODE_CONV, CLNAS_NODE_BN, CLNAS_NODE_BN_CONST, CLNAS_NODE_AVGPOOL3,
-        CLNAS_NODE_AVGPOOL2, CLNAS_NODE_SUM, CLNAS_NODE_GAP, CLNAS_NODE_LINEAR, CLNAS_NODE_MIXED, CLNAS_NODE_DWCONV};
+        CLNAS_NODE_AVGPOOL2, CLNAS_NODE_SUM, CLNAS_NODE_GAP, CLNAS_NODE_LINEAR, CLNAS_NODE_MIXED, CLNAS_NODE_DWCONV,
+        CLNAS_NODE_MAXPOOL3, CLNAS_NODE_SUBSAMPLE2, CLNAS_NODE_CONCAT, CLNAS_NODE_DROP_PATH};
     for (size_t i = 0; i < sizeof differentiable / sizeof differentiable[0]; i++)
         assert_non_null(clnas_op_def_of(differentiable[i])->backward);
     assert_string_equal(clnas_op_def_of(CLNAS_NODE_KIND_COUNT)->name, "?");

@@ -54,6 +54,11 @@ static void test_mixed_edge_kernels(void **state)
     run_table(state, kh_cases_mixed);
 }
 
+static void test_darts_op_kernels(void **state)
+{
+    run_table(state, kh_cases_darts);
+}
+
 static int setup(void **state)
 {
     static kh_ctx k;
@@ -76,6 +81,7 @@ int main(void)
         cmocka_unit_test(test_dwconv_kernels),
         cmocka_unit_test(test_misc_kernels),
         cmocka_unit_test(test_mixed_edge_kernels),
+        cmocka_unit_test(test_darts_op_kernels),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

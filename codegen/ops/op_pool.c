@@ -1,4 +1,4 @@
-/* clnas — average pooling: checks, descriptors for kernels/pool.cl, references, op table rows. */
+/* clnas — average pooling (3x3 at stride 1 or 2, 2x2): checks, descriptors, references, op table rows. */
 #include "op_pool.h"
 
 #include <limits.h>
@@ -22,7 +22,14 @@ clnas_status clnas_op_avgpool3_check(const clnas_pool_params *p, clnas_error *er
                                INT_MAX);
     if (p->accum != 0 && p->accum != 1)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "avg_pool: accum must be 0 or 1, got %d", p->accum);
+    if (p->stride < 0 || p->stride > 2)
+        return clnas_error_set(err, CLNAS_ERR_UNSUPPORTED, "avg_pool: stride must be 1 or 2, got %d", p->stride);
     return CLNAS_OK;
+}
+
+int clnas_op_pool3_out_dim(int len, int stride)
+{
+    return stride > 1 ? (len - 1) / stride + 1 : len;
 }
 
 clnas_status clnas_op_avgpool2_out_shape(const clnas_pool_params *p, int *out_h, int *out_w, clnas_error *err)
@@ -41,12 +48,12 @@ clnas_status clnas_op_avgpool2_out_shape(const clnas_pool_params *p, int *out_h,
 }
 
 /* `work` work-items: one per element the 2x2 kernels write, one per image row for the 3x3 ones. */
-static clnas_status pool_desc(const clnas_pool_params *p, const char *entry, const char *in, const char *out,
-                              size_t work, clnas_kernel_desc *d, clnas_error *err)
+static clnas_status pool_desc_in(const char *template_name, const clnas_pool_params *p, const char *entry,
+                                 const char *in, const char *out, size_t work, clnas_kernel_desc *d, clnas_error *err)
 {
     if (!d)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: descriptor must not be NULL", entry);
-    clnas_kernel_desc_init(d, "pool", entry);
+    clnas_kernel_desc_init(d, template_name, entry);
     int bad = 0;
     bad |= clnas_kernel_desc_define_int(d, "BATCH", p->n) != CLNAS_OK;
     bad |= clnas_kernel_desc_define_int(d, "CHANNELS", p->c) != CLNAS_OK;
@@ -62,6 +69,12 @@ static clnas_status pool_desc(const clnas_pool_params *p, const char *entry, con
     return CLNAS_OK;
 }
 
+static clnas_status pool_desc(const clnas_pool_params *p, const char *entry, const char *in, const char *out,
+                              size_t work, clnas_kernel_desc *d, clnas_error *err)
+{
+    return pool_desc_in("pool", p, entry, in, out, work, d, err);
+}
+
 /* The 3x3 kernels run one work-item per image row. */
 static size_t input_rows(const clnas_pool_params *p)
 {
@@ -73,15 +86,26 @@ static size_t input_count(const clnas_pool_params *p)
     return (size_t)p->n * (size_t)p->c * (size_t)p->h * (size_t)p->w;
 }
 
+/* Stride 2: one work-item per output element (forward) or per input element (backward, a gather). */
+static size_t output_count_s2(const clnas_pool_params *p)
+{
+    return (size_t)p->n * (size_t)p->c * (size_t)clnas_op_pool3_out_dim(p->h, 2) *
+           (size_t)clnas_op_pool3_out_dim(p->w, 2);
+}
+
 clnas_status clnas_op_avgpool3_fwd_desc(const clnas_pool_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
     clnas_status st = clnas_op_avgpool3_check(p, err);
+    if (st == CLNAS_OK && p->stride == 2)
+        return pool_desc_in("avgpool_s2", p, "avgpool3s2_fwd", "x", "y", output_count_s2(p), d, err);
     return st != CLNAS_OK ? st : pool_desc(p, "avgpool3_fwd", "x", "y", input_rows(p), d, err);
 }
 
 clnas_status clnas_op_avgpool3_bwd_desc(const clnas_pool_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
     clnas_status st = clnas_op_avgpool3_check(p, err);
+    if (st == CLNAS_OK && p->stride == 2)
+        return pool_desc_in("avgpool_s2", p, "avgpool3s2_bwd", "dy", "dx", input_count(p), d, err);
     return st != CLNAS_OK ? st : pool_desc(p, "avgpool3_bwd", "dy", "dx", input_rows(p), d, err);
 }
 
@@ -121,7 +145,7 @@ static int taps3(int i, int len)
     return min_int(i + 1, len - 1) - max_int(i - 1, 0) + 1;
 }
 
-void clnas_ref_avgpool3_fwd(const clnas_pool_params *p, const double *x, double *y)
+static void ref_avgpool3_s1_fwd(const clnas_pool_params *p, const double *x, double *y)
 {
     int h = p->h, w = p->w;
     for (long plane = 0; plane < (long)p->n * p->c; plane++) {
@@ -138,7 +162,7 @@ void clnas_ref_avgpool3_fwd(const clnas_pool_params *p, const double *x, double 
     }
 }
 
-void clnas_ref_avgpool3_bwd(const clnas_pool_params *p, const double *dy, double *dx)
+static void ref_avgpool3_s1_bwd(const clnas_pool_params *p, const double *dy, double *dx)
 {
     int h = p->h, w = p->w;
     for (long plane = 0; plane < (long)p->n * p->c; plane++) {
@@ -153,6 +177,57 @@ void clnas_ref_avgpool3_bwd(const clnas_pool_params *p, const double *dy, double
                 store(p->accum, &dxp[ih * w + iw], sum);
             }
     }
+}
+
+/* In-image taps of the 3-wide window of output o at stride 2 (centre 2o) along an axis of length len. */
+static int taps3_s2(int o, int len)
+{
+    return min_int(2 * o + 1, len - 1) - max_int(2 * o - 1, 0) + 1;
+}
+
+static void ref_avgpool3_s2_fwd(const clnas_pool_params *p, const double *x, double *y)
+{
+    int h = p->h, w = p->w, oh_n = clnas_op_pool3_out_dim(h, 2), ow_n = clnas_op_pool3_out_dim(w, 2);
+    for (long plane = 0; plane < (long)p->n * p->c; plane++) {
+        const double *xp = x + plane * h * w;
+        double *yp = y + plane * oh_n * ow_n;
+        for (int oh = 0; oh < oh_n; oh++)
+            for (int ow = 0; ow < ow_n; ow++) {
+                double sum = 0.0;
+                for (int r = max_int(2 * oh - 1, 0); r <= min_int(2 * oh + 1, h - 1); r++)
+                    for (int q = max_int(2 * ow - 1, 0); q <= min_int(2 * ow + 1, w - 1); q++)
+                        sum += xp[r * w + q];
+                store(p->accum, &yp[oh * ow_n + ow], sum / (double)(taps3_s2(oh, h) * taps3_s2(ow, w)));
+            }
+    }
+}
+
+/* dx[i] gathers dy[o] / count(o) over the outputs o with 2o - 1 <= i <= 2o + 1: o from i / 2 to (i + 1) / 2. */
+static void ref_avgpool3_s2_bwd(const clnas_pool_params *p, const double *dy, double *dx)
+{
+    int h = p->h, w = p->w, oh_n = clnas_op_pool3_out_dim(h, 2), ow_n = clnas_op_pool3_out_dim(w, 2);
+    for (long plane = 0; plane < (long)p->n * p->c; plane++) {
+        const double *dyp = dy + plane * oh_n * ow_n;
+        double *dxp = dx + plane * h * w;
+        for (int ih = 0; ih < h; ih++)
+            for (int iw = 0; iw < w; iw++) {
+                double sum = 0.0;
+                for (int oh = ih / 2; oh <= min_int((ih + 1) / 2, oh_n - 1); oh++)
+                    for (int ow = iw / 2; ow <= min_int((iw + 1) / 2, ow_n - 1); ow++)
+                        sum += dyp[oh * ow_n + ow] / (double)(taps3_s2(oh, h) * taps3_s2(ow, w));
+                store(p->accum, &dxp[ih * w + iw], sum);
+            }
+    }
+}
+
+void clnas_ref_avgpool3_fwd(const clnas_pool_params *p, const double *x, double *y)
+{
+    (p->stride == 2 ? ref_avgpool3_s2_fwd : ref_avgpool3_s1_fwd)(p, x, y);
+}
+
+void clnas_ref_avgpool3_bwd(const clnas_pool_params *p, const double *dy, double *dx)
+{
+    (p->stride == 2 ? ref_avgpool3_s2_bwd : ref_avgpool3_s1_bwd)(p, dy, dx);
 }
 
 void clnas_ref_avgpool2_fwd(const clnas_pool_params *p, const double *x, double *y)
@@ -184,7 +259,7 @@ void clnas_ref_avgpool2_bwd(const clnas_pool_params *p, const double *dy, double
 /* ---- the graph ops: the two poolings and their backwards ---- */
 
 /* Over the input [n][c][h][w] (tensor x: the forward's input, the backward's output). */
-static clnas_pool_params node_params(const clnas_lowering *l, int x, int accum)
+static clnas_pool_params node_params(const clnas_lowering *l, const clnas_graph_node *n, int x, int accum)
 {
     const clnas_graph_tensor *t = clnas_lower_tensor(l, x);
     clnas_pool_params p = {0};
@@ -193,12 +268,13 @@ static clnas_pool_params node_params(const clnas_lowering *l, int x, int accum)
     p.h = t->shape[2];
     p.w = t->shape[3];
     p.accum = accum;
+    p.stride = n->stride > 1 ? n->stride : 1;
     return p;
 }
 
 static clnas_status lower_fwd(clnas_lowering *l, const clnas_graph_node *n)
 {
-    clnas_pool_params p = node_params(l, n->in[0], n->accum[0]);
+    clnas_pool_params p = node_params(l, n, n->in[0], n->accum[0]);
     if (n->kind == CLNAS_NODE_AVGPOOL3)
         CLNAS_TRY(clnas_op_avgpool3_fwd_desc(&p, &l->desc, l->err));
     else
@@ -209,7 +285,7 @@ static clnas_status lower_fwd(clnas_lowering *l, const clnas_graph_node *n)
 
 static clnas_status lower_bwd(clnas_lowering *l, const clnas_graph_node *n)
 {
-    clnas_pool_params p = node_params(l, n->out[0], n->accum[0]);
+    clnas_pool_params p = node_params(l, n, n->out[0], n->accum[0]);
     if (n->kind == CLNAS_NODE_AVGPOOL3_BWD)
         CLNAS_TRY(clnas_op_avgpool3_bwd_desc(&p, &l->desc, l->err));
     else
@@ -218,7 +294,15 @@ static clnas_status lower_bwd(clnas_lowering *l, const clnas_graph_node *n)
     return clnas_lower_bind(l, "dx", n->out[0]);
 }
 
-/* 2x2 stride 2 halves h and w; 3x3 stride 1 keeps the shape. */
+int clnas_op_pool3_shape(const clnas_graph *g, const clnas_graph_node *n, int out[4])
+{
+    int ndim = clnas_op_shape_of_input(g, n, out);
+    out[2] = clnas_op_pool3_out_dim(out[2], n->stride);
+    out[3] = clnas_op_pool3_out_dim(out[3], n->stride);
+    return ndim;
+}
+
+/* 2x2 stride 2 halves h and w; 3x3 keeps the shape at stride 1 and gives ceil(h / 2) x ceil(w / 2) at 2. */
 static int shape2(const clnas_graph *g, const clnas_graph_node *n, int out[4])
 {
     int ndim = clnas_op_shape_of_input(g, n, out);
@@ -239,7 +323,7 @@ static void backward(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
 }
 
 const clnas_op_def clnas_op_def_avgpool3 = {
-    .kind = CLNAS_NODE_AVGPOOL3, .name = "avg_pool_3x3", .shape = clnas_op_shape_of_input, .backward = backward,
+    .kind = CLNAS_NODE_AVGPOOL3, .name = "avg_pool_3x3", .shape = clnas_op_pool3_shape, .backward = backward,
     .accum_mask = 1, .relu_slot = -1, .lower = lower_fwd};
 const clnas_op_def clnas_op_def_avgpool2 = {
     .kind = CLNAS_NODE_AVGPOOL2, .name = "avg_pool_2x2", .shape = shape2, .backward = backward, .accum_mask = 1,

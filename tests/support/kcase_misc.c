@@ -217,10 +217,11 @@ static int run_bn_const_bwd(kh_ctx *k, int fp64, int shape, int gpu)
 /* ---- pooling ---- */
 
 static const clnas_pool_params pool3_shapes[] = {
-    {1, 2, 3, 3, 0}, {3, 3, 7, 5, 1}, {4, 16, 1, 1, 0}, {2, 3, 2, 17, 1}, {3, 2, 11, 1, 0}, {2, 2, 3, 28, 0},
+    {1, 2, 3, 3, 0, 1}, {3, 3, 7, 5, 1, 1},  {4, 16, 1, 1, 0, 1},
+    {2, 3, 2, 17, 1, 1}, {3, 2, 11, 1, 0, 1}, {2, 2, 3, 28, 0, 1},
 };
 static const clnas_pool_params pool2_shapes[] = {
-    {1, 2, 2, 2, 0}, {2, 3, 6, 4, 1}, {4, 16, 14, 14, 0},
+    {1, 2, 2, 2, 0, 2}, {2, 3, 6, 4, 1, 2}, {4, 16, 14, 14, 0, 2},
 };
 
 /* fwd: slots (x, y) with y of out_count; bwd: slots (dy, dx) with dy of out_count. */
@@ -255,7 +256,7 @@ static int case_avgpool3_bwd(kh_ctx *k, int fp64, int shape)
 /* The 2x2 pool refuses odd sizes. */
 static int pool2_rejects_odd(void)
 {
-    clnas_pool_params odd = {2, 3, 7, 5, 0};
+    clnas_pool_params odd = {2, 3, 7, 5, 0, 2};
     clnas_kernel_desc d;
     clnas_error err;
     int ok = clnas_op_avgpool2_fwd_desc(&odd, &d, &err) == CLNAS_ERR_INVALID_ARG;

@@ -26,5 +26,6 @@ extern const kh_case kh_cases_conv[];   /* tests/support/kcase_conv.c: conv2d, l
 extern const kh_case kh_cases_misc[];   /* tests/support/kcase_misc.c: batchnorm, pools, eltwise, head, loss, sgd */
 extern const kh_case kh_cases_dwconv[]; /* tests/support/kcase_dwconv.c: depthwise convolution */
 extern const kh_case kh_cases_mixed[];  /* tests/support/kcase_mixed.c: the mixed edge of differentiable search */
+extern const kh_case kh_cases_darts[];  /* tests/support/kcase_darts_ops.c: pools, subsample, concat, drop-path */
 
 #endif
