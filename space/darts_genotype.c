@@ -101,7 +101,7 @@ clnas_status clnas_darts_genotype_named(const char *name, clnas_darts_genotype *
                            CLNAS_DARTS_NAMED_LIST ")", name);
 }
 
-static clnas_status check_cell(const clnas_darts_cell *c, const char *what, clnas_error *err)
+static clnas_status check_cell(const clnas_darts_cell *c, const char *what, int reduce, clnas_error *err)
 {
     for (int e = 0; e < CLNAS_DARTS_EDGES; e++) {
         if (c->op[e] >= CLNAS_DARTS_OPS)
@@ -120,6 +120,10 @@ static clnas_status check_cell(const clnas_darts_cell *c, const char *what, clna
         if (c->concat[i] >= CLNAS_DARTS_STATES)
             return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s_concat: state %u; expected one of 0..%d", what,
                                    (unsigned)c->concat[i], CLNAS_DARTS_STATES - 1);
+        if (reduce && c->concat[i] < 2)
+            return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s_concat: state %u is a cell input, which a reduction "
+                                   "cell does not downsample (its nodes are half its size); expected states 2..5", what,
+                                   (unsigned)c->concat[i]);
         if (seen & (1u << c->concat[i]))
             return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s_concat: state %u twice", what,
                                    (unsigned)c->concat[i]);
@@ -132,8 +136,8 @@ clnas_status clnas_darts_genotype_validate(const clnas_darts_genotype *g, clnas_
 {
     if (!g)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "clnas_darts_genotype_validate: g must not be NULL");
-    clnas_status st = check_cell(&g->normal, "normal", err);
-    return st != CLNAS_OK ? st : check_cell(&g->reduce, "reduce", err);
+    clnas_status st = check_cell(&g->normal, "normal", 0, err);
+    return st != CLNAS_OK ? st : check_cell(&g->reduce, "reduce", 1, err);
 }
 
 int clnas_darts_genotype_equal(const clnas_darts_genotype *a, const clnas_darts_genotype *b)

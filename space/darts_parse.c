@@ -174,12 +174,15 @@ static clnas_status parse_edges(parser *p, const char *field, clnas_darts_cell *
     return expect(p, close, expected);
 }
 
-/* Appends state to the concat, refusing one outside 0..5, a repeat, or a seventh. */
+/* Appends state to the concat, refusing one outside 0..5 (2..5 in the reduction cell, whose inputs are twice the
+ * size of its nodes: DARTS' torch.cat fails on them) or a repeat. */
 static clnas_status add_concat(parser *p, size_t at, const char *field, int state, clnas_darts_cell *cell)
 {
-    if (state >= CLNAS_DARTS_STATES)
-        return clnas_error_set(p->err, CLNAS_ERR_PARSE, "genotype position %zu: %s: state %d; expected a state 0..%d",
-                               at, field, state, CLNAS_DARTS_STATES - 1);
+    const int lo = field[0] == 'r' ? 2 : 0;
+    static const char why[] = " (states 0 and 1, the cell's inputs, are not downsampled by a reduction cell)";
+    if (state >= CLNAS_DARTS_STATES || state < lo)
+        return clnas_error_set(p->err, CLNAS_ERR_PARSE, "genotype position %zu: %s: state %d; expected a state "
+                               "%d..%d%s", at, field, state, lo, CLNAS_DARTS_STATES - 1, lo ? why : "");
     for (int i = 0; i < cell->nconcat; i++)
         if (cell->concat[i] == state)
             return clnas_error_set(p->err, CLNAS_ERR_PARSE,

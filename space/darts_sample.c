@@ -1,4 +1,5 @@
-/* clnas — the DARTS cell space: uniform sampling of derived genotypes and Real et al.'s cell mutation. */
+/* clnas — the DARTS cell space: uniform sampling of derived genotypes, Real et al.'s cell mutation and the
+ * neighbours it reaches. */
 #include "clnas/darts_genotype.h"
 
 #include <string.h>
@@ -75,4 +76,30 @@ void clnas_darts_genotype_mutate(const clnas_darts_genotype *parent, clnas_rng *
     else
         mutate_op(c, rng);
     *child = next;
+}
+
+int clnas_darts_genotype_neighbours(const clnas_darts_genotype *g, clnas_darts_genotype *out, int cap)
+{
+    int n = 0;
+    for (int cell = 0; cell < 2; cell++) {
+        for (int e = 0; e < CLNAS_DARTS_EDGES; e++) {
+            const clnas_darts_cell *c = cell ? &g->reduce : &g->normal;
+            uint8_t choices[CLNAS_DARTS_STATES];
+            const int k = input_choices(c, e, choices);
+            for (int op = 1; op < CLNAS_DARTS_OPS + k; op++) {
+                if (op == c->op[e])
+                    continue;
+                if (n < cap) {
+                    out[n] = *g;
+                    clnas_darts_cell *m = cell ? &out[n].reduce : &out[n].normal;
+                    if (op < CLNAS_DARTS_OPS)
+                        m->op[e] = (uint8_t)op;
+                    else
+                        m->input[e] = choices[op - CLNAS_DARTS_OPS];
+                }
+                n++;
+            }
+        }
+    }
+    return n;
 }

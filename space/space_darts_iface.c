@@ -1,5 +1,5 @@
 /* clnas — the DARTS cell space behind the space interface: DARTS' genotype strings (or a published name), derived
- * genotypes sampled uniformly, Real et al.'s cell mutation, the canonical hash; not enumerable. */
+ * genotypes sampled uniformly, Real et al.'s cell mutation and its neighbours, the canonical hash; not enumerable. */
 #include "clnas/darts_genotype.h"
 #include "space_iface.h"
 
@@ -57,6 +57,16 @@ static void darts_mutate(const clnas_space_genotype *parent, clnas_rng *rng, cln
     put(&c, child);
 }
 
+static int darts_neighbours(const clnas_space_genotype *g, clnas_space_genotype *out, int cap)
+{
+    const clnas_darts_genotype d = get(g);
+    clnas_darts_genotype children[CLNAS_DARTS_NEIGHBOURS_MAX];
+    const int n = clnas_darts_genotype_neighbours(&d, children, CLNAS_DARTS_NEIGHBOURS_MAX);
+    for (int i = 0; i < n && i < cap; i++)
+        put(&children[i], &out[i]);
+    return n;
+}
+
 static clnas_status darts_canonical(const clnas_space_genotype *g, char *buf, size_t cap, uint64_t *hash,
                                     clnas_error *err)
 {
@@ -76,5 +86,6 @@ const clnas_space_iface clnas_space_darts = {
     .sample = darts_sample,
     .mutate = darts_mutate,
     .canonical = darts_canonical,
+    .neighbours = darts_neighbours,
     .from_index = NULL,
 };

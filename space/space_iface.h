@@ -45,6 +45,8 @@ typedef struct clnas_space_iface {
      * genotypes, those that provably compute the same function, get the same string. */
     clnas_status (*canonical)(const clnas_space_genotype *g, char *buf, size_t cap, uint64_t *hash,
                               clnas_error *err);
+    /* Every child mutate can make of g, the first cap of them into out (in a fixed order); returns their number. */
+    int (*neighbours)(const clnas_space_genotype *g, clnas_space_genotype *out, int cap);
     /* The genotype with index i < size; NULL when the space is not enumerable. */
     void (*from_index)(uint64_t index, clnas_space_genotype *out);
 } clnas_space_iface;

@@ -1,5 +1,5 @@
-/* clnas — NAS-Bench-201 behind the space interface: its arch strings, uniform cells, edge-op mutation, canonical
- * hash and index order. */
+/* clnas — NAS-Bench-201 behind the space interface: its arch strings, uniform cells, edge-op mutation and its
+ * neighbours, canonical hash and index order. */
 #include "clnas/space.h"
 #include "space_iface.h"
 
@@ -57,6 +57,25 @@ static clnas_status nb201_canonical(const clnas_space_genotype *g, char *buf, si
     return clnas_genotype_canonical(&c, buf, cap, hash, err);
 }
 
+/* The 24 cells one edge op away, edge by edge, ops in enum order. */
+static int nb201_neighbours(const clnas_space_genotype *g, clnas_space_genotype *out, int cap)
+{
+    const clnas_genotype c = get(g);
+    int n = 0;
+    for (int e = 0; e < CLNAS_NB201_EDGES; e++)
+        for (int op = 0; op < CLNAS_NB201_OPS; op++) {
+            if (op == c.ops[e])
+                continue;
+            if (n < cap) {
+                clnas_genotype m = c;
+                m.ops[e] = (uint8_t)op;
+                put(&m, &out[n]);
+            }
+            n++;
+        }
+    return n;
+}
+
 static void nb201_from_index(uint64_t index, clnas_space_genotype *out)
 {
     clnas_genotype g;
@@ -76,5 +95,6 @@ const clnas_space_iface clnas_space_nb201 = {
     .sample = nb201_sample,
     .mutate = nb201_mutate,
     .canonical = nb201_canonical,
+    .neighbours = nb201_neighbours,
     .from_index = nb201_from_index,
 };

@@ -118,15 +118,15 @@ static void test_parse_forms(void **state)
             fail_msg("form %zu parsed to another genotype: %s", i, forms[i]);
     }
     /* A concat other than 2..5 is kept in its order and printed as a list. */
-    clnas_darts_genotype g = parse_ok("Genotype(" V2_NORMAL ", range(3, 6), " V2_REDUCE ", [5, 0, 2])");
+    clnas_darts_genotype g = parse_ok("Genotype(" V2_NORMAL ", [5, 0, 2], " V2_REDUCE ", range(3, 6))");
     assert_int_equal(g.normal.nconcat, 3);
     assert_int_equal(g.reduce.nconcat, 3);
-    assert_int_equal(g.reduce.concat[0], 5);
-    assert_int_equal(g.reduce.concat[1], 0);
+    assert_int_equal(g.normal.concat[0], 5);
+    assert_int_equal(g.normal.concat[1], 0);
     char text[CLNAS_DARTS_GENOTYPE_STR_MAX];
     format_ok(&g, text);
-    assert_non_null(strstr(text, "normal_concat=[3, 4, 5], reduce="));
-    assert_non_null(strstr(text, "reduce_concat=[5, 0, 2])"));
+    assert_non_null(strstr(text, "normal_concat=[5, 0, 2], reduce="));
+    assert_non_null(strstr(text, "reduce_concat=[3, 4, 5])"));
     clnas_darts_genotype back = parse_ok(text);
     assert_true(clnas_darts_genotype_equal(&back, &g));
 }
@@ -160,6 +160,9 @@ static void test_parse_errors(void **state)
                                                    "edges, 2 for each of its 4 nodes), got ']'"},
         {"Genotype(normal=" V2_NORMAL ", normal_concat=[2, 6]", "genotype position 204: normal_concat: state 6; "
                                                                "expected a state 0..5"},
+        {"Genotype(" V2_NORMAL ", [0, 1], " V2_REDUCE ", [2, 1]", "genotype position 361: reduce_concat: state 1; "
+                                                            "expected a state 2..5 (states 0 and 1, the cell's "
+                                                            "inputs, are not downsampled by a reduction cell)"},
         {"Genotype(normal=" V2_NORMAL ", normal_concat=[2, 2]", "genotype position 204: normal_concat: state 2 twice"},
         {"Genotype(normal=" V2_NORMAL ", normal_concat=[]", "genotype position 201: expected a state 0..5 in "
                                                            "normal_concat, got ']'"},
@@ -203,6 +206,10 @@ static void test_format_refuses_invalid(void **state)
     g.normal.input[3] = 4;
     assert_int_equal(clnas_darts_genotype_format(&g, text, sizeof text, &err), CLNAS_ERR_INVALID_ARG);
     assert_non_null(strstr(err.message, "normal: edge 3 of node 1 reads state 4; node 1 may read states 0..2"));
+    g = parse_ok("DARTS_V2");
+    g.reduce.concat[3] = 1;
+    assert_int_equal(clnas_darts_genotype_format(&g, text, sizeof text, &err), CLNAS_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.message, "reduce_concat: state 1 is a cell input"));
     g = parse_ok("DARTS_V2");
     g.reduce.op[0] = CLNAS_DARTS_OPS;
     assert_int_equal(clnas_darts_genotype_format(&g, text, sizeof text, &err), CLNAS_ERR_INVALID_ARG);
@@ -491,7 +498,11 @@ static void test_canonical_random(void **state)
             g.normal.op[clnas_rng_below(&rng, 8)] = CLNAS_DARTS_NONE;
             g.reduce.nconcat = 2;
             g.reduce.concat[0] = 5;
-            g.reduce.concat[1] = (uint8_t)clnas_rng_below(&rng, 5);
+            g.reduce.concat[1] = (uint8_t)(2 + clnas_rng_below(&rng, 3));
+            g.normal.nconcat = 3;
+            g.normal.concat[0] = 4;
+            g.normal.concat[1] = (uint8_t)clnas_rng_below(&rng, 2);
+            g.normal.concat[2] = 3;
         }
         scramble_cell(&g.normal, &rng, &copy.normal);
         scramble_cell(&g.reduce, &rng, &copy.reduce);

@@ -38,6 +38,7 @@ static void test_registry(void **state)
         assert_non_null(list[i]->sample);
         assert_non_null(list[i]->mutate);
         assert_non_null(list[i]->canonical);
+        assert_non_null(list[i]->neighbours);
         assert_true((list[i]->size == 0) == (list[i]->from_index == NULL));
         assert_int_equal(clnas_space_by_name(list[i]->name, &s, &err), CLNAS_OK);
         assert_ptr_equal(s, list[i]);
@@ -74,6 +75,44 @@ static void test_every_space_round_trips(void **state)
         }
         assert_int_equal(s->parse("|nor_conv_3x3~0| x", &g, &err), CLNAS_ERR_PARSE);
         assert_non_null(strstr(err.message, "position"));
+    }
+}
+
+/* neighbours lists distinct children that each differ from the parent, and every child mutate makes is one of
+ * them (NB201: exactly the 24 one-op changes). */
+static void test_neighbours_cover_mutate(void **state)
+{
+    (void)state;
+    enum { CAP = 256 };
+    static clnas_space_genotype near[CAP];
+    size_t n_spaces = 0;
+    const clnas_space_iface *const *list = clnas_space_list(&n_spaces);
+    for (size_t i = 0; i < n_spaces; i++) {
+        const clnas_space_iface *s = list[i];
+        clnas_rng rng;
+        clnas_rng_seed(&rng, 17);
+        for (int k = 0; k < 20; k++) {
+            clnas_space_genotype g, child;
+            s->sample(&rng, &g);
+            const int n = s->neighbours(&g, near, CAP);
+            assert_true(n > 0 && n <= CAP);
+            assert_int_equal(s->neighbours(&g, near, 0), n);
+            for (int a = 0; a < n; a++) {
+                assert_false(clnas_space_genotype_equal(&near[a], &g));
+                for (int b = 0; b < a; b++)
+                    assert_false(clnas_space_genotype_equal(&near[a], &near[b]));
+            }
+            if (s == &clnas_space_nb201)
+                assert_int_equal(n, 24);
+            for (int m = 0; m < 50; m++) {
+                s->mutate(&g, &rng, &child);
+                int found = 0;
+                for (int a = 0; a < n && !found; a++)
+                    found = clnas_space_genotype_equal(&near[a], &child);
+                if (!found)
+                    fail_msg("%s: a child of mutate is not among the %d neighbours", s->name, n);
+            }
+        }
     }
 }
 
@@ -119,6 +158,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_registry),
         cmocka_unit_test(test_every_space_round_trips),
+        cmocka_unit_test(test_neighbours_cover_mutate),
         cmocka_unit_test(test_matches_the_spaces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

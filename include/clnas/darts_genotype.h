@@ -34,7 +34,7 @@ typedef enum clnas_darts_op {
 
 /* One cell: edge e applies op[e] to state input[e] (0 <= input[e] < 2 + e/2); state 2+k is the sum of edges 2k
  * and 2k+1. The cell's output is the concatenation on channels of states concat[0..nconcat-1] in that order
- * (distinct states in 0..5; DARTS' own genotypes use 2, 3, 4, 5). */
+ * (distinct states in 0..5, 2..5 in the reduction cell; DARTS' own genotypes use 2, 3, 4, 5). */
 typedef struct clnas_darts_cell {
     uint8_t op[CLNAS_DARTS_EDGES];
     uint8_t input[CLNAS_DARTS_EDGES];
@@ -68,7 +68,9 @@ clnas_status clnas_darts_genotype_named(const char *name, clnas_darts_genotype *
 #define CLNAS_DARTS_NAMED_LIST "DARTS_V1, DARTS_V2, DARTS, PC_DARTS, PC_DARTS_cifar, ALL_OPS"
 
 /* CLNAS_ERR_INVALID_ARG naming the cell, edge or concat entry when an op is outside the enum, an edge of node k
- * reads a state outside 0..k+1, or a concat is empty, has a state outside 0..5 or repeats one. */
+ * reads a state outside 0..k+1, or a concat is empty, has a state outside 0..5 or repeats one, or the reduction
+ * cell's concat holds state 0 or 1 (its inputs are twice the size of its nodes: DARTS' torch.cat fails there,
+ * although darts_ref.py's validate_genotype lets it through). The parser refuses the same strings. */
 clnas_status clnas_darts_genotype_validate(const clnas_darts_genotype *g, clnas_error *err);
 
 /* 1 when a and b are the same genotype field by field (the concats compared in order), else 0. */
@@ -89,6 +91,11 @@ void clnas_darts_genotype_sample(clnas_rng *rng, clnas_darts_genotype *out);
  * stay distinct; node 0's edges read states 0 and 1 and have no other choice when they are distinct). The child
  * always differs from parent; child may be parent. */
 void clnas_darts_genotype_mutate(const clnas_darts_genotype *parent, clnas_rng *rng, clnas_darts_genotype *child);
+
+/* Every child clnas_darts_genotype_mutate can make of g (edge by edge, normal cell first: the op changes, then the
+ * input changes), the first cap of them into out; returns their number (at most CLNAS_DARTS_NEIGHBOURS_MAX). */
+#define CLNAS_DARTS_NEIGHBOURS_MAX (2 * CLNAS_DARTS_EDGES * (CLNAS_DARTS_OPS - 1 + CLNAS_DARTS_STATES))
+int clnas_darts_genotype_neighbours(const clnas_darts_genotype *g, clnas_darts_genotype *out, int cap);
 
 /* The canonical form: the genotype with the same function written one way, and its hash (FNV-1a 64 of the
  * canonical form's string, which clnas_darts_genotype_format writes into buf; buf may be NULL with cap 0).

@@ -52,7 +52,7 @@ def arch_seeds():
     put("arch", "darts_positional", "Genotype([('none', 0), ('avg_pool_3x3', 1), ('dil_conv_5x5', 2), "
         "('sep_conv_5x5', 0), ('skip_connect', 3), ('max_pool_3x3', 1), ('dil_conv_3x3', 4), ('none', 2)], (5, 2), "
         "[('none', 0), ('none', 1), ('none', 0), ('none', 1), ('none', 0), ('none', 1), ('none', 0), ('none', 1)], "
-        "range(6))")
+        "range(3, 6))")
     put("arch", "darts_bad_state", "Genotype(normal=[('sep_conv_3x3', 2)])")
 
 
