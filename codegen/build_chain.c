@@ -122,15 +122,6 @@ static int dwconv(builder *b, int x, const char *prefix, const char *label, int 
     return y;
 }
 
-static clnas_status unsupported(builder *b, int i, const char *what)
-{
-    if (b->failed)
-        return b->status;
-    b->failed = 1;
-    return b->status = clnas_error_set(b->err, CLNAS_ERR_UNSUPPORTED,
-                                       "chain network layer %d: %s has no kernel in this build", i, what);
-}
-
 /* The input of layer i: output i-1 alone, or summed with or concatenated to the skips (shapes validated). */
 static chain_out join(builder *b, const clnas_chain_layer *l, int i, const chain_out *outs)
 {
@@ -146,12 +137,8 @@ static chain_out join(builder *b, const clnas_chain_layer *l, int i, const chain
     }
     char label[CLNAS_NAME_MAX];
     snprintf(label, sizeof label, "layers.%d.%s", i, l->join == CLNAS_CHAIN_CAT ? "cat" : "sum");
-    if (l->join == CLNAS_CHAIN_CAT) {
-        unsupported(b, i, "concatenation");
-        return in;
-    }
     in.t = activation(b, label, in.c, in.h, in.w);
-    node(b, CLNAS_NODE_SUM, terms, 1 + l->nskips, &in.t, 1, label);
+    node(b, l->join == CLNAS_CHAIN_CAT ? CLNAS_NODE_CONCAT : CLNAS_NODE_SUM, terms, 1 + l->nskips, &in.t, 1, label);
     return in;
 }
 
@@ -186,15 +173,12 @@ static chain_out layer(builder *b, const clnas_chain_layer *l, int i, chain_out 
         y.t = batchnorm(b, y.t, prefix, y.c, y.h, y.w);
         break;
     case CLNAS_CHAIN_MAXPOOL:
-        unsupported(b, i, "max pooling");
+        snprintf(label, sizeof label, "%smax_pool", prefix);
+        y.t = unary(b, CLNAS_NODE_MAXPOOL3, x.t, label, x.c, y.h, y.w, l->stride);
         break;
     case CLNAS_CHAIN_AVGPOOL:
-        if (l->stride != 1) {
-            unsupported(b, i, "average pooling at stride 2");
-            break;
-        }
         snprintf(label, sizeof label, "%savg_pool", prefix);
-        y.t = unary(b, CLNAS_NODE_AVGPOOL3, x.t, label, x.c, y.h, y.w, 0);
+        y.t = unary(b, CLNAS_NODE_AVGPOOL3, x.t, label, x.c, y.h, y.w, l->stride);
         break;
     case CLNAS_CHAIN_IDENTITY:
         break;

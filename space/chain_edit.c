@@ -48,3 +48,22 @@ void clnas_chain_draw_op(clnas_rng *rng, clnas_chain_layer *l)
         l->filters = (uint16_t)clnas_chain_filters[clnas_rng_below(rng, CLNAS_CHAIN_FILTER_CHOICES)];
     l->stride = l->op == CLNAS_CHAIN_IDENTITY ? 1 : (uint8_t)(1 + clnas_rng_below(rng, 2));
 }
+
+void clnas_chain_normalize(const clnas_chain_genotype *g, clnas_chain_genotype *out)
+{
+    clnas_chain_genotype clean;
+    memset(&clean, 0, sizeof clean);
+    clean.nlayers = g->nlayers;
+    for (int i = 0; i < g->nlayers && i < CLNAS_CHAIN_MAX_LAYERS; i++) {
+        const clnas_chain_layer *l = &g->layer[i];
+        clnas_chain_layer *c = &clean.layer[i];
+        c->op = l->op;
+        c->ksize = l->ksize;
+        c->stride = l->stride;
+        c->filters = l->filters;
+        c->nskips = l->nskips <= CLNAS_CHAIN_MAX_SKIPS ? l->nskips : CLNAS_CHAIN_MAX_SKIPS;
+        c->join = c->nskips ? l->join : 0;
+        memcpy(c->skip, l->skip, c->nskips);
+    }
+    *out = clean;
+}

@@ -16,4 +16,8 @@ void clnas_chain_insert_layer(clnas_chain_genotype *g, int p, const clnas_chain_
 /* Draws layer i's op and hyper-parameters (op, kernel size, filters, stride; no skips), each uniform. */
 void clnas_chain_draw_op(clnas_rng *rng, clnas_chain_layer *l);
 
+/* g with every unused field zero (layers past nlayers, skips past nskips, the join of a layer without skips), so
+ * that equal genotypes have equal bytes. */
+void clnas_chain_normalize(const clnas_chain_genotype *g, clnas_chain_genotype *out);
+
 #endif

@@ -1,8 +1,10 @@
 /* clnas — the chain-structured space behind the space interface: chain genotype strings, sampling of up to
  * CLNAS_CHAIN_MAX_LAYERS layers, mutation, the canonical hash; not enumerable. */
 #include "clnas/chain_genotype.h"
+#include "chain_edit.h"
 #include "space_iface.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 _Static_assert(sizeof(clnas_chain_genotype) <= CLNAS_SPACE_GENOTYPE_BYTES, "a chain genotype fits the space blob");
@@ -15,24 +17,10 @@ static clnas_chain_genotype get(const clnas_space_genotype *g)
     return out;
 }
 
-/* Only the used fields are copied (layers past nlayers, skips past nskips and the join of a layer without skips
- * stay zero), so that equal genotypes have equal bytes. */
 static void put(const clnas_chain_genotype *g, clnas_space_genotype *out)
 {
     clnas_chain_genotype clean;
-    memset(&clean, 0, sizeof clean);
-    clean.nlayers = g->nlayers;
-    for (int i = 0; i < g->nlayers && i < CLNAS_CHAIN_MAX_LAYERS; i++) {
-        const clnas_chain_layer *l = &g->layer[i];
-        clnas_chain_layer *c = &clean.layer[i];
-        c->op = l->op;
-        c->ksize = l->ksize;
-        c->stride = l->stride;
-        c->filters = l->filters;
-        c->nskips = l->nskips;
-        c->join = l->nskips ? l->join : 0;
-        memcpy(c->skip, l->skip, l->nskips <= CLNAS_CHAIN_MAX_SKIPS ? l->nskips : CLNAS_CHAIN_MAX_SKIPS);
-    }
+    clnas_chain_normalize(g, &clean);
     memset(out, 0, sizeof *out);
     memcpy(out->u.bytes, &clean, sizeof clean);
 }
@@ -67,6 +55,19 @@ static void chain_mutate(const clnas_space_genotype *parent, clnas_rng *rng, cln
     put(&c, child);
 }
 
+static int chain_neighbours(const clnas_space_genotype *g, clnas_space_genotype *out, int cap)
+{
+    const clnas_chain_genotype c = get(g);
+    clnas_chain_genotype *children = malloc(sizeof *children * CLNAS_CHAIN_NEIGHBOURS_MAX);
+    if (!children)
+        return 0;
+    const int n = clnas_chain_genotype_neighbours(&c, CLNAS_CHAIN_MAX_LAYERS, children, CLNAS_CHAIN_NEIGHBOURS_MAX);
+    for (int i = 0; i < n && i < cap; i++)
+        put(&children[i], &out[i]);
+    free(children);
+    return n;
+}
+
 static clnas_status chain_canonical(const clnas_space_genotype *g, char *buf, size_t cap, uint64_t *hash,
                                     clnas_error *err)
 {
@@ -87,5 +88,6 @@ const clnas_space_iface clnas_space_chain = {
     .sample = chain_sample,
     .mutate = chain_mutate,
     .canonical = chain_canonical,
+    .neighbours = chain_neighbours,
     .from_index = NULL,
 };

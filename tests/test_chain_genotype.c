@@ -313,6 +313,34 @@ static void test_mutate_valid_and_every_kind(void **state)
     }
 }
 
+/* "conv3x3-16": 11 other ops, 3 other kernel sizes, 3 other filter counts, stride 2, and 2 x 53 inserted layers
+ * of which conv3x3-16 before or after it is one child: 123. Every mutation is among the neighbours. */
+static void test_neighbours(void **state)
+{
+    (void)state;
+    static clnas_chain_genotype near[CLNAS_CHAIN_NEIGHBOURS_MAX];
+    clnas_chain_genotype g = parse_ok("conv3x3-16");
+    assert_int_equal(clnas_chain_genotype_neighbours(&g, 20, near, CLNAS_CHAIN_NEIGHBOURS_MAX), 123);
+    assert_int_equal(clnas_chain_genotype_neighbours(&g, 1, near, CLNAS_CHAIN_NEIGHBOURS_MAX), 18);
+    clnas_rng rng;
+    clnas_rng_seed(&rng, 23);
+    for (int d = 0; d < 40; d++) {
+        clnas_chain_genotype_sample(&rng, 20, &g);
+        const int n = clnas_chain_genotype_neighbours(&g, 20, near, CLNAS_CHAIN_NEIGHBOURS_MAX);
+        assert_true(n > 0 && n < CLNAS_CHAIN_NEIGHBOURS_MAX);
+        for (int a = 0; a < n; a++)
+            check_valid(&near[a], 20, "neighbour");
+        for (int m = 0; m < 100; m++) {
+            clnas_chain_genotype c;
+            clnas_chain_genotype_mutate(&g, &rng, 20, &c);
+            int found = 0;
+            for (int a = 0; a < n && !found; a++)
+                found = clnas_chain_genotype_equal(&near[a], &c);
+            assert_true(found);
+        }
+    }
+}
+
 /* The space interface: by name, and its opaque values equal exactly when the genotypes are (unused bytes zero
  * after a mutation removed layers or skips). */
 static void test_space_iface(void **state)
@@ -356,6 +384,7 @@ int main(void)
         cmocka_unit_test(test_canonical_pairs),
         cmocka_unit_test(test_sample_valid_and_spread),
         cmocka_unit_test(test_mutate_valid_and_every_kind),
+        cmocka_unit_test(test_neighbours),
         cmocka_unit_test(test_space_iface),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -97,6 +97,13 @@ static void test_gradcheck_sepconv(void **state)
     gradcheck(state, "sepconv3x3-16 | sepconv5x5-16/s2 | sepconv3x3-16 | sepconv5x5-32 + skip(2)", 3, 1, 8);
 }
 
+/* max and average pools at both strides, concatenations (of the stem's output too, of three outputs), a sum */
+static void test_gradcheck_pools_and_cats(void **state)
+{
+    gradcheck(state, "maxpool3x3 | conv3x3-16 + cat(0) | avgpool3x3/s2 | conv1x1-16 | maxpool3x3 + skip(3) | "
+                     "avgpool3x3 + cat(3,4) | maxpool3x3/s2", 3, 1, 9);
+}
+
 static void test_loss_falls(void **state)
 {
     device_fixture *fx = *state;
@@ -151,6 +158,7 @@ int main(void)
         cmocka_unit_test(test_gradcheck_convs_and_sums),
         cmocka_unit_test(test_gradcheck_stem_skip_rgb),
         cmocka_unit_test(test_gradcheck_sepconv),
+        cmocka_unit_test(test_gradcheck_pools_and_cats),
         cmocka_unit_test(test_loss_falls),
         cmocka_unit_test(test_config_refusals),
     };

@@ -83,7 +83,7 @@ static void test_every_space_round_trips(void **state)
 static void test_neighbours_cover_mutate(void **state)
 {
     (void)state;
-    enum { CAP = 256 };
+    enum { CAP = 4096 }; /* the chain space: up to about 2,200 */
     static clnas_space_genotype near[CAP];
     size_t n_spaces = 0;
     const clnas_space_iface *const *list = clnas_space_list(&n_spaces);

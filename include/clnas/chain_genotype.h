@@ -16,6 +16,7 @@ extern "C" {
 #define CLNAS_CHAIN_MAX_SKIPS 7   /* skips one layer takes: with the previous layer, 8 inputs to one sum/concat */
 #define CLNAS_CHAIN_FILTER_CHOICES 4
 #define CLNAS_CHAIN_OPS 5
+#define CLNAS_CHAIN_NEIGHBOURS_MAX 4096 /* more than any genotype's neighbours (about 2,200 at most) */
 
 /* Enough for every string clnas_chain_genotype_format writes: at most 49 characters a layer ("sepconv5x5-128/s2 +
  * skip(18,17,16,15,14,13,12) | "), 20 layers, plus the NUL. */
@@ -95,6 +96,12 @@ void clnas_chain_genotype_sample(clnas_rng *rng, int max_layers, clnas_chain_gen
  * removed. max_layers bounds the added layers. */
 void clnas_chain_genotype_mutate(const clnas_chain_genotype *parent, clnas_rng *rng, int max_layers,
                                  clnas_chain_genotype *child);
+
+/* Every valid child clnas_chain_genotype_mutate can make of g (with the same max_layers), each once, in a fixed
+ * order: op changes, hyper-parameter changes, inserted layers, removed layers, added skips, removed skips; the
+ * first cap into out. Returns their number (at most CLNAS_CHAIN_NEIGHBOURS_MAX). Children reached two ways are
+ * listed once (told apart by a 64-bit hash of their fields). */
+int clnas_chain_genotype_neighbours(const clnas_chain_genotype *g, int max_layers, clnas_chain_genotype *out, int cap);
 
 #ifdef __cplusplus
 }
