@@ -133,6 +133,29 @@ static void test_loss_falls(void **state)
     assert_true(last < 0.5 * first);
 }
 
+/* Every sampled genotype (up to 20 layers, 28x28 and 32x32 inputs) compiles: its shapes fit every op's rule. */
+static void test_sampled_genotypes_compile(void **state)
+{
+    (void)state;
+    clnas_rng rng;
+    clnas_rng_seed(&rng, 31);
+    for (int d = 0; d < 60; d++) {
+        clnas_net_config cfg;
+        small_net_config(&cfg, NULL, 8, 1, 2, d % 2 ? 28 : 32);
+        cfg.in_channels = d % 2 ? 1 : 3;
+        cfg.space = CLNAS_NET_CHAIN;
+        clnas_chain_genotype_sample(&rng, CLNAS_CHAIN_MAX_LAYERS, &cfg.chain_genotype);
+        clnas_plan *plan = NULL;
+        clnas_error err = {0};
+        if (clnas_plan_compile(&cfg, &plan, &err) != CLNAS_OK) {
+            char text[CLNAS_CHAIN_GENOTYPE_STR_MAX];
+            clnas_chain_genotype_format(&cfg.chain_genotype, text, sizeof text, NULL);
+            fail_msg("\"%s\": %s", text, err.message);
+        }
+        clnas_plan_free(plan);
+    }
+}
+
 static void test_config_refusals(void **state)
 {
     device_fixture *fx = *state;
@@ -160,6 +183,7 @@ int main(void)
         cmocka_unit_test(test_gradcheck_sepconv),
         cmocka_unit_test(test_gradcheck_pools_and_cats),
         cmocka_unit_test(test_loss_falls),
+        cmocka_unit_test(test_sampled_genotypes_compile),
         cmocka_unit_test(test_config_refusals),
     };
     return cmocka_run_group_tests(tests, device_fixture_with_cache, device_fixture_teardown);
