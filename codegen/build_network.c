@@ -1,6 +1,7 @@
 /* clnas — the forward graph of a network of any space, by clnas_net_config.space. */
 #include "build_network.h"
 
+#include "build_chain.h"
 #include "build_darts.h"
 
 clnas_status clnas_build_network(const clnas_net_config *cfg, int training, clnas_graph *g, clnas_net_io *io,
@@ -9,5 +10,7 @@ clnas_status clnas_build_network(const clnas_net_config *cfg, int training, clna
     g->grad_clip = cfg->grad_clip;
     if (cfg->space == CLNAS_NET_DARTS)
         return clnas_build_darts(cfg, training, g, io, err);
+    if (cfg->space == CLNAS_NET_CHAIN)
+        return clnas_build_chain(cfg, training, g, io, err);
     return clnas_build_nb201(cfg, training, g, io, err);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "network_darts.h"
+#include "network_chain.h"
 
 void clnas_net_config_default(clnas_net_config *cfg)
 {
@@ -25,8 +26,10 @@ clnas_status clnas_net_config_check(const clnas_net_config *cfg, clnas_error *er
 {
     if (cfg->space == CLNAS_NET_DARTS)
         return clnas_net_config_check_darts(cfg, err);
+    if (cfg->space == CLNAS_NET_CHAIN)
+        return clnas_net_config_check_chain(cfg, err);
     if (cfg->space != CLNAS_NET_NB201)
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "space: expected nb201 (0) or darts (1), got %d",
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "space: expected nb201 (0), darts (1) or chain (2), got %d",
                                (int)cfg->space);
     if (cfg->channels < 1 || cfg->channels > 4096)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "channels: expected 1 to 4096, got %d", cfg->channels);

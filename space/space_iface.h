@@ -51,7 +51,7 @@ typedef struct clnas_space_iface {
     void (*from_index)(uint64_t index, clnas_space_genotype *out);
 } clnas_space_iface;
 
-extern const clnas_space_iface clnas_space_nb201, clnas_space_darts;
+extern const clnas_space_iface clnas_space_nb201, clnas_space_darts, clnas_space_chain;
 
 /* The space called name; CLNAS_ERR_NOT_FOUND listing the known names otherwise. */
 clnas_status clnas_space_by_name(const char *name, const clnas_space_iface **out, clnas_error *err);

@@ -5,7 +5,7 @@
 #include <string.h>
 
 /* A new space adds its clnas_space_iface here. */
-static const clnas_space_iface *const spaces[] = {&clnas_space_nb201, &clnas_space_darts};
+static const clnas_space_iface *const spaces[] = {&clnas_space_nb201, &clnas_space_darts, &clnas_space_chain};
 #define N_SPACES (sizeof spaces / sizeof spaces[0])
 
 const clnas_space_iface *const *clnas_space_list(size_t *count)

@@ -21,8 +21,10 @@ static void test_registry(void **state)
     assert_ptr_equal(s, &clnas_space_nb201);
     assert_int_equal(clnas_space_by_name("darts", &s, &err), CLNAS_OK);
     assert_ptr_equal(s, &clnas_space_darts);
+    assert_int_equal(clnas_space_by_name("chain", &s, &err), CLNAS_OK);
+    assert_ptr_equal(s, &clnas_space_chain);
     assert_int_equal(clnas_space_by_name("NB201", &s, &err), CLNAS_ERR_NOT_FOUND);
-    assert_string_equal(err.message, "unknown search space \"NB201\" (known: nb201, darts)");
+    assert_string_equal(err.message, "unknown search space \"NB201\" (known: nb201, darts, chain)");
     size_t n = 0;
     const clnas_space_iface *const *list = clnas_space_list(&n);
     assert_true(n >= 2);
@@ -81,7 +83,7 @@ static void test_every_space_round_trips(void **state)
 static void test_neighbours_cover_mutate(void **state)
 {
     (void)state;
-    enum { CAP = 256 };
+    enum { CAP = 4096 }; /* the chain space: up to about 2,200 */
     static clnas_space_genotype near[CAP];
     size_t n_spaces = 0;
     const clnas_space_iface *const *list = clnas_space_list(&n_spaces);

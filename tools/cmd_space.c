@@ -16,7 +16,8 @@
 #define DEFAULT_SEED 0
 
 static const char usage_text[] =
-    "usage: clnas space SUBCOMMAND [--space nb201|darts] [options]   (clnas space SUBCOMMAND --help for its options)\n"
+    "usage: clnas space SUBCOMMAND [--space nb201|darts|chain] [options]\n"
+    "       (clnas space SUBCOMMAND --help for its options)\n"
     "\n"
     "--space nb201 (the default): NAS-Bench-201 cells written as arch strings, e.g.\n"
     "  |nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|\n"
@@ -25,6 +26,8 @@ static const char usage_text[] =
     "  Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ...], normal_concat=[2, 3, 4, 5], reduce=[...],\n"
     "           reduce_concat=range(2, 6))\n"
     "or a published genotype's name (DARTS_V1, DARTS_V2, DARTS, PC_DARTS, PC_DARTS_cifar, ALL_OPS).\n"
+    "--space chain: chain-structured networks of up to 20 layers with skips (docs/SPACE_CHAIN.md), e.g.\n"
+    "  conv3x3-32 | sepconv5x5-64/s2 | maxpool3x3 | conv1x1-64 + skip(2) | conv3x3-32 + cat(2,3)\n"
     "\n"
     "subcommands:\n"
     "  canon [FILE]          print each arch string's canonical hash and canonical string\n"
@@ -34,7 +37,7 @@ static const char usage_text[] =
     "  nb201-classes         count NB201's and clnas's equivalence classes over the whole space (nb201)\n";
 
 static const char canon_help[] =
-    "usage: clnas space canon [--space nb201|darts] [FILE]\n"
+    "usage: clnas space canon [--space nb201|darts|chain] [FILE]\n"
     "\n"
     "Reads arch strings one per line from FILE (or standard input when FILE is absent or \"-\").\n"
     "Empty and all-blank lines, and lines whose first non-blank character is '#', are skipped;\n"
@@ -61,7 +64,7 @@ static const char enumerate_help[] =
     "genotypes) is not enumerated.\n";
 
 static const char sample_help[] =
-    "usage: clnas space sample [--space nb201|darts] [--count K] [--seed S]\n"
+    "usage: clnas space sample [--space nb201|darts|chain] [--count K] [--seed S]\n"
     "\n"
     "Prints K arch strings (default 1), each drawn uniformly from the 15,625 cells, independently\n"
     "(repeats are possible). With --space darts each is a genotype as DARTS derives them: in both cells each\n"
@@ -71,7 +74,7 @@ static const char sample_help[] =
     "strings on every machine.\n";
 
 static const char mutate_help[] =
-    "usage: clnas space mutate ARCH [--space nb201|darts] [--seed S]\n"
+    "usage: clnas space mutate ARCH [--space nb201|darts|chain] [--seed S]\n"
     "\n"
     "Prints one child of the arch string ARCH: one edge, chosen uniformly, set to one of the four other\n"
     "ops, chosen uniformly (the mutation of regularized evolution). With --space darts, Real et al.'s cell\n"

@@ -3,6 +3,7 @@
 #define CLNAS_NETWORK_H
 
 #include "clnas/darts_genotype.h"
+#include "clnas/chain_genotype.h"
 #include "clnas/space.h"
 #include "clnas/status.h"
 
@@ -13,7 +14,8 @@ extern "C" {
 /* The search space a network comes from: which builder turns the config into a graph. */
 typedef enum clnas_net_space {
     CLNAS_NET_NB201 = 0, /* genotype, channels, cells: NAS-Bench-201's macro skeleton (the default) */
-    CLNAS_NET_DARTS      /* darts_genotype, channels, layers: DARTS' NetworkCIFAR (codegen/build_darts.c) */
+    CLNAS_NET_DARTS = 1, /* darts_genotype, channels, layers: DARTS' NetworkCIFAR (codegen/build_darts.c) */
+    CLNAS_NET_CHAIN = 2  /* chain_genotype, channels (the stem's width): codegen/build_chain.c */
 } clnas_net_space;
 
 typedef struct clnas_net_config {
@@ -38,12 +40,13 @@ typedef struct clnas_net_config {
     int gdas;           /* 1: a GDAS path: the genotype's cells with cell BatchNorms as DARTS', each computed edge's
                          * output scaled by its h (1 value, gdas.edges.J_I.h, STATE) with dL/dh in
                          * gdas.edges.J_I.h_grad, so alpha gets GDAS' gradient through the sampled op only */
-    clnas_net_space space;  /* CLNAS_NET_NB201 (0, the default) or CLNAS_NET_DARTS; the fields below are DARTS' */
-    clnas_darts_genotype darts_genotype;
+    clnas_net_space space;  /* CLNAS_NET_NB201 (0, the default), CLNAS_NET_DARTS or CLNAS_NET_CHAIN */
+    clnas_darts_genotype darts_genotype;  /* DARTS: the network's genotype */
     int layers;             /* DARTS: cells in all (reductions at layers/3 and 2*layers/3); `cells` is NB201's */
     int auxiliary;          /* DARTS: the auxiliary head on cell 2*layers/3, its loss weighted by 0.4 (8-10 px maps) */
     double drop_path;       /* DARTS: drop-path probability of the training step (0: off) */
     double grad_clip;       /* the update clips the gradients' global L2 norm at this value first (0: no clipping) */
+    clnas_chain_genotype chain_genotype; /* chain: the network's genotype */
 } clnas_net_config;
 
 /* The NB201 defaults: C=16, N=5, 1x28x28 input, 10 classes, batch 256, float32, BN eps 1e-5 momentum 0.1,

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clnas/chain_genotype.h"
 #include "clnas/darts_genotype.h"
 #include "clnas/space.h"
 #include "fuzz_support.h"
@@ -49,7 +50,27 @@ static int darts_round_trip(const char *text)
     return 0;
 }
 
-static const space_row spaces[] = {{"nb201", nb201_round_trip}, {"darts", darts_round_trip}};
+/* Chain genotypes: the printed form parses back, and the canonical form is its own canonical form. */
+static int chain_round_trip(const char *text)
+{
+    clnas_chain_genotype g, back, canon, again;
+    clnas_error err = {0};
+    if (clnas_chain_genotype_parse(text, &g, &err) != CLNAS_OK)
+        return strstr(err.message, "chain genotype") == err.message ? 0 : -1;
+    char printed[CLNAS_CHAIN_GENOTYPE_STR_MAX];
+    uint64_t h1, h2;
+    if (clnas_chain_genotype_format(&g, printed, sizeof printed, &err) != CLNAS_OK
+        || clnas_chain_genotype_parse(printed, &back, &err) != CLNAS_OK || !clnas_chain_genotype_equal(&g, &back))
+        return -1;
+    if (clnas_chain_genotype_canonical(&g, &canon, printed, sizeof printed, &h1, &err) != CLNAS_OK
+        || clnas_chain_genotype_canonical(&canon, &again, NULL, 0, &h2, &err) != CLNAS_OK || h1 != h2
+        || !clnas_chain_genotype_equal(&canon, &again))
+        return -1;
+    return 0;
+}
+
+static const space_row spaces[] = {
+    {"nb201", nb201_round_trip}, {"darts", darts_round_trip}, {"chain", chain_round_trip}};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,0 +1,241 @@
+/* clnas — forward graph of a chain-structured network: stem, layers (ReLU-conv-BN, pools, identity) joined with
+ * their skips by sum or concatenation, ReLU, global average pooling, classifier. */
+#include "build_chain.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "network_chain.h"
+
+typedef struct builder {
+    clnas_graph *g;
+    const clnas_net_config *cfg;
+    int training;
+    clnas_error *err;
+    int failed;
+    clnas_status status; /* of the first failure */
+} builder;
+
+/* One output of the chain: its tensor and shape. */
+typedef struct chain_out {
+    int t, c, h, w;
+} chain_out;
+
+static int checked(builder *b, int index)
+{
+    if (index < 0 && !b->failed) {
+        b->failed = 1;
+        b->status = clnas_error_set(b->err, CLNAS_ERR_NO_MEMORY, "out of memory building the network graph");
+    }
+    return index;
+}
+
+static int activation(builder *b, const char *label, int c, int h, int w)
+{
+    char name[CLNAS_NAME_MAX];
+    snprintf(name, sizeof name, "%s:out", label);
+    int shape[4] = {b->cfg->batch, c, h, w};
+    return checked(b, clnas_graph_tensor_add(b->g, name, CLNAS_ARENA_ACT, 4, shape));
+}
+
+static int node(builder *b, clnas_node_kind kind, const int *in, int nin, const int *out, int nout, const char *label)
+{
+    return checked(b, clnas_graph_node_add(b->g, kind, CLNAS_PHASE_FORWARD, in, nin, out, nout, label));
+}
+
+static int param(builder *b, const char *prefix, const char *suffix, clnas_arena arena, int ndim, const int *shape,
+                 clnas_param_init init, int fan_in)
+{
+    char name[CLNAS_NAME_MAX];
+    snprintf(name, sizeof name, "%s%s", prefix, suffix);
+    return checked(b, clnas_graph_param_add(b->g, name, arena, ndim, shape, init, fan_in, 1));
+}
+
+/* A node of one input x producing a new [c, h, w] activation named after label. */
+static int unary(builder *b, clnas_node_kind kind, int x, const char *label, int c, int h, int w, int stride)
+{
+    int y = activation(b, label, c, h, w);
+    int n = node(b, kind, &x, 1, &y, 1, label);
+    if (n >= 0)
+        b->g->nodes[n].stride = stride;
+    return y;
+}
+
+/* BatchNorm over c channels registered under prefix "layers.I.bn." (PyTorch's BatchNorm2d order). */
+static int batchnorm(builder *b, int x, const char *prefix, int c, int h, int w)
+{
+    char p[CLNAS_NAME_MAX], label[CLNAS_NAME_MAX];
+    snprintf(p, sizeof p, "%sbn.", prefix);
+    snprintf(label, sizeof label, "%sbn", prefix);
+    int in[5] = {x, param(b, p, "weight", CLNAS_ARENA_PARAMS, 1, &c, CLNAS_INIT_ONES, 0),
+                 param(b, p, "bias", CLNAS_ARENA_PARAMS, 1, &c, CLNAS_INIT_ZEROS, 0),
+                 param(b, p, "running_mean", CLNAS_ARENA_STATE, 1, &c, CLNAS_INIT_ZEROS, 0),
+                 param(b, p, "running_var", CLNAS_ARENA_STATE, 1, &c, CLNAS_INIT_ONES, 0)};
+    int y = activation(b, label, c, h, w);
+    int out[3] = {y, -1, -1}, nout = 1;
+    if (b->training) {
+        char name[CLNAS_NAME_MAX];
+        snprintf(name, sizeof name, "%s:mean", label);
+        out[1] = checked(b, clnas_graph_tensor_add(b->g, name, CLNAS_ARENA_ACT, 1, &c));
+        snprintf(name, sizeof name, "%s:invstd", label);
+        out[2] = checked(b, clnas_graph_tensor_add(b->g, name, CLNAS_ARENA_ACT, 1, &c));
+        nout = 3;
+    }
+    int n = node(b, CLNAS_NODE_BN, in, 5, out, nout, label);
+    if (n >= 0)
+        b->g->nodes[n].training = b->training;
+    return y;
+}
+
+/* Convolution of x (k x k, stride, padding k/2, no bias) to co channels; the weight is prefix+"weight". */
+static int conv(builder *b, int x, const char *prefix, const char *label, int ci, int co, int ho, int wo, int k,
+                int stride)
+{
+    int shape[4] = {co, ci, k, k};
+    int wt = param(b, prefix, "weight", CLNAS_ARENA_PARAMS, 4, shape, CLNAS_INIT_KAIMING_UNIFORM, ci * k * k);
+    int y = activation(b, label, co, ho, wo);
+    int in[2] = {x, wt};
+    int n = node(b, CLNAS_NODE_CONV, in, 2, &y, 1, label);
+    if (n >= 0) {
+        b->g->nodes[n].ksize = k;
+        b->g->nodes[n].stride = stride;
+        b->g->nodes[n].pad = k / 2;
+    }
+    return y;
+}
+
+/* Depthwise k x k convolution of x (stride, padding k/2) over c channels; the weight [c, 1, k, k] is
+ * prefix+"weight". */
+static int dwconv(builder *b, int x, const char *prefix, const char *label, int c, int ho, int wo, int k, int stride)
+{
+    int shape[4] = {c, 1, k, k};
+    int wt = param(b, prefix, "weight", CLNAS_ARENA_PARAMS, 4, shape, CLNAS_INIT_KAIMING_UNIFORM, k * k);
+    int y = activation(b, label, c, ho, wo);
+    int in[2] = {x, wt};
+    int n = node(b, CLNAS_NODE_DWCONV, in, 2, &y, 1, label);
+    if (n >= 0) {
+        b->g->nodes[n].ksize = k;
+        b->g->nodes[n].stride = stride;
+        b->g->nodes[n].pad = k / 2;
+        b->g->nodes[n].dilation = 1;
+    }
+    return y;
+}
+
+/* The input of layer i: output i-1 alone, or summed with or concatenated to the skips (shapes validated). */
+static chain_out join(builder *b, const clnas_chain_layer *l, int i, const chain_out *outs)
+{
+    chain_out in = outs[i - 1];
+    if (l->nskips == 0)
+        return in;
+    int terms[CLNAS_NODE_MAX_IN];
+    terms[0] = in.t;
+    for (int s = 0; s < l->nskips; s++) {
+        terms[1 + s] = outs[l->skip[s]].t;
+        if (l->join == CLNAS_CHAIN_CAT)
+            in.c += outs[l->skip[s]].c;
+    }
+    char label[CLNAS_NAME_MAX];
+    snprintf(label, sizeof label, "layers.%d.%s", i, l->join == CLNAS_CHAIN_CAT ? "cat" : "sum");
+    in.t = activation(b, label, in.c, in.h, in.w);
+    node(b, l->join == CLNAS_CHAIN_CAT ? CLNAS_NODE_CONCAT : CLNAS_NODE_SUM, terms, 1 + l->nskips, &in.t, 1, label);
+    return in;
+}
+
+/* Layer i of the genotype on its joined input. */
+static chain_out layer(builder *b, const clnas_chain_layer *l, int i, chain_out x)
+{
+    char prefix[CLNAS_NAME_MAX], label[CLNAS_NAME_MAX], p[CLNAS_NAME_MAX];
+    snprintf(prefix, sizeof prefix, "layers.%d.", i);
+    chain_out y = x;
+    y.h = (x.h - 1) / l->stride + 1;
+    y.w = (x.w - 1) / l->stride + 1;
+    switch ((clnas_chain_op)l->op) {
+    case CLNAS_CHAIN_CONV:
+        y.c = l->filters;
+        snprintf(label, sizeof label, "%srelu", prefix);
+        y.t = unary(b, CLNAS_NODE_RELU, x.t, label, x.c, x.h, x.w, 0);
+        snprintf(p, sizeof p, "%sconv.", prefix);
+        snprintf(label, sizeof label, "%sconv", prefix);
+        y.t = conv(b, y.t, p, label, x.c, y.c, y.h, y.w, l->ksize, l->stride);
+        y.t = batchnorm(b, y.t, prefix, y.c, y.h, y.w);
+        break;
+    case CLNAS_CHAIN_SEPCONV:
+        y.c = l->filters;
+        snprintf(label, sizeof label, "%srelu", prefix);
+        y.t = unary(b, CLNAS_NODE_RELU, x.t, label, x.c, x.h, x.w, 0);
+        snprintf(p, sizeof p, "%sdepthwise.", prefix);
+        snprintf(label, sizeof label, "%sdepthwise", prefix);
+        y.t = dwconv(b, y.t, p, label, x.c, y.h, y.w, l->ksize, l->stride);
+        snprintf(p, sizeof p, "%spointwise.", prefix);
+        snprintf(label, sizeof label, "%spointwise", prefix);
+        y.t = conv(b, y.t, p, label, x.c, y.c, y.h, y.w, 1, 1);
+        y.t = batchnorm(b, y.t, prefix, y.c, y.h, y.w);
+        break;
+    case CLNAS_CHAIN_MAXPOOL:
+        snprintf(label, sizeof label, "%smax_pool", prefix);
+        y.t = unary(b, CLNAS_NODE_MAXPOOL3, x.t, label, x.c, y.h, y.w, l->stride);
+        break;
+    case CLNAS_CHAIN_AVGPOOL:
+        snprintf(label, sizeof label, "%savg_pool", prefix);
+        y.t = unary(b, CLNAS_NODE_AVGPOOL3, x.t, label, x.c, y.h, y.w, l->stride);
+        break;
+    case CLNAS_CHAIN_IDENTITY:
+        break;
+    }
+    return y;
+}
+
+/* ReLU, global average pooling, the classifier, and the loss when training. */
+static void head(builder *b, chain_out x, clnas_net_io *io)
+{
+    const clnas_net_config *cfg = b->cfg;
+    int r = unary(b, CLNAS_NODE_RELU, x.t, "head.relu", x.c, x.h, x.w, 0);
+    int gshape[2] = {cfg->batch, x.c};
+    int gp = checked(b, clnas_graph_tensor_add(b->g, "head.pool:out", CLNAS_ARENA_ACT, 2, gshape));
+    node(b, CLNAS_NODE_GAP, &r, 1, &gp, 1, "head.pool");
+    int wshape[2] = {cfg->classes, x.c};
+    int cw = param(b, "classifier.", "weight", CLNAS_ARENA_PARAMS, 2, wshape, CLNAS_INIT_KAIMING_UNIFORM, x.c);
+    int cb = param(b, "classifier.", "bias", CLNAS_ARENA_PARAMS, 1, &cfg->classes, CLNAS_INIT_FAN_IN_UNIFORM, x.c);
+    int lshape[2] = {cfg->batch, cfg->classes};
+    io->logits = checked(b, clnas_graph_tensor_add(b->g, "logits", CLNAS_ARENA_ACT, 2, lshape));
+    int lin[3] = {gp, cw, cb};
+    node(b, CLNAS_NODE_LINEAR, lin, 3, &io->logits, 1, "classifier");
+    if (b->training) {
+        int one = 1;
+        io->loss = checked(b, clnas_graph_tensor_add(b->g, "loss", CLNAS_ARENA_ACT, 1, &one));
+        io->dlogits = checked(b, clnas_graph_tensor_add(b->g, "logits:grad", CLNAS_ARENA_ACT, 2, lshape));
+        int in[2] = {io->logits, io->labels};
+        int out[2] = {io->loss, io->dlogits};
+        node(b, CLNAS_NODE_SOFTMAX_XENT, in, 2, out, 2, "loss");
+    }
+}
+
+clnas_status clnas_build_chain(const clnas_net_config *cfg, int training, clnas_graph *g, clnas_net_io *io,
+                               clnas_error *err)
+{
+    clnas_status st = clnas_net_config_check_chain(cfg, err);
+    if (st != CLNAS_OK)
+        return st;
+    builder b = {g, cfg, training, err, 0, CLNAS_OK};
+    g->fp64 = cfg->fp64;
+    g->recompute = cfg->recompute;
+    memset(io, -1, sizeof *io);
+    int ishape[4] = {cfg->batch, cfg->in_channels, cfg->height, cfg->width};
+    io->input = checked(&b, clnas_graph_tensor_add(g, "input", CLNAS_ARENA_INPUT, 4, ishape));
+    io->labels = checked(&b, clnas_graph_tensor_add(g, "labels", CLNAS_ARENA_LABELS, 1, ishape));
+
+    const clnas_chain_genotype *gt = &cfg->chain_genotype;
+    chain_out outs[CLNAS_CHAIN_MAX_LAYERS + 1];
+    outs[0] = (chain_out){-1, cfg->channels, cfg->height, cfg->width};
+    outs[0].t = conv(&b, io->input, "layers.0.conv.", "layers.0.conv", cfg->in_channels, cfg->channels, cfg->height,
+                     cfg->width, 3, 1);
+    outs[0].t = batchnorm(&b, outs[0].t, "layers.0.", cfg->channels, cfg->height, cfg->width);
+    for (int i = 1; i <= gt->nlayers && !b.failed; i++) {
+        const clnas_chain_layer *l = &gt->layer[i - 1];
+        outs[i] = layer(&b, l, i, join(&b, l, i, outs));
+    }
+    if (!b.failed)
+        head(&b, outs[gt->nlayers], io);
+    return b.failed ? b.status : CLNAS_OK;
+}
