@@ -142,12 +142,20 @@ static int stopping(const darts_loop *L)
     return L->opt->stop && *L->opt->stop;
 }
 
-/* A share's d loss / d alpha; GDAS' dL/dh are summed by the backward, so they are zeroed for the next share's. */
+/* After a share's backward: GDAS' dL/dh are summed by the backward, so they are zeroed for the next share's. */
+static clnas_status clear_after_share(void *user, double *none, clnas_error *err)
+{
+    (void)none;
+    darts_loop *L = user;
+    return L->opt->gdas ? clnas_gdas_clear_dh(L->opt->gdas, err) : CLNAS_OK;
+}
+
+/* A share's d loss / d alpha, then as clear_after_share. */
 static clnas_status rule_gradient(void *user, double *dalpha, clnas_error *err)
 {
     darts_loop *L = user;
     clnas_status st = L->rule.iface->gradient(L->rule.state, L->alpha, dalpha, err);
-    return st == CLNAS_OK && L->opt->gdas ? clnas_gdas_clear_dh(L->opt->gdas, err) : st;
+    return st == CLNAS_OK ? clear_after_share(user, NULL, err) : st;
 }
 
 /* Step t on K shares (grad_shares.h): the weights' step on the training batch, then alpha's gradient averaged over
@@ -159,6 +167,8 @@ static clnas_status shared_step(darts_loop *L, double lr, double loss[2], long h
     clnas_share_step io;
     memset(&io, 0, sizeof io);
     io.stop = L->opt->stop && *L->opt->stop;
+    io.after_backward = clear_after_share;
+    io.user = L;
     clnas_model *m = NULL;
     clnas_status st = r->iface->network(r->state, L->alpha, 1, &m, err);
     if (st == CLNAS_OK)
@@ -176,7 +186,6 @@ static clnas_status shared_step(darts_loop *L, double lr, double loss[2], long h
     io.extra = dalpha;
     io.n_extra = CLNAS_NB201_EDGES * CLNAS_NB201_OPS;
     io.after_backward = rule_gradient;
-    io.user = L;
     if (st == CLNAS_OK)
         st = clnas_grad_shares_step(m, L->opt->shares, L->va.images, L->va.labels, 0, 0.0, &io, err);
     loss[1] = io.loss;

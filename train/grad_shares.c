@@ -52,9 +52,17 @@ static int running_stat(const clnas_param_info *p)
                                                         ends_with(p->name, "running_var"));
 }
 
+/* What a backward leaves in the state: DARTS' edge-weight gradients, GDAS' dL/dh (averaged too, so that every
+ * process keeps the same state, and checkpoints hold the same whatever K and however the shares were computed). */
+static int state_grad(const clnas_param_info *p)
+{
+    return p->arena == CLNAS_ARENA_STATE && p->live && ends_with(p->name, "_grad");
+}
+
 static int summed(const clnas_param_info *p, unsigned what)
 {
-    return running_stat(p) || ((what & CLNAS_SHARE_GRADS) && p->arena == CLNAS_ARENA_PARAMS && p->live);
+    return running_stat(p) || state_grad(p) ||
+           ((what & CLNAS_SHARE_GRADS) && p->arena == CLNAS_ARENA_PARAMS && p->live);
 }
 
 /* One transfer of a run of tensors that lie back to back in their arena. */
@@ -118,7 +126,7 @@ static clnas_status one_share(clnas_model *model, int s, const void *images, con
         st = clnas_model_backward(model, err);
     if (st == CLNAS_OK)
         st = move(model, what, 0, tmp, 0, &n, err);
-    if (st == CLNAS_OK && io->n_extra > 0)
+    if (st == CLNAS_OK && io->after_backward)
         st = io->after_backward(io->user, tmp + tensors, err);
     if (st == CLNAS_OK)
         st = clnas_model_read_loss(model, tmp + tensors + io->n_extra, err);

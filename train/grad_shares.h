@@ -29,7 +29,8 @@ clnas_status clnas_grad_shares_batch(const clnas_grad_shares *sh, int batch, int
 
 enum { CLNAS_SHARE_GRADS = 1, CLNAS_SHARE_UPDATE = 2 };
 
-/* After each share's backward: the share's own n_extra values (d loss / d alpha of a differentiable search). */
+/* After each share's backward and after its tensors were read: the share's own n_extra values (d loss / d alpha of a
+ * differentiable search), and whatever must be reset before the next share's backward. */
 typedef clnas_status (*clnas_share_extra_fn)(void *user, double *extra, clnas_error *err);
 
 typedef struct clnas_share_step {
@@ -37,7 +38,7 @@ typedef struct clnas_share_step {
     long hits;    /* images of the whole batch whose logits' argmax is the label */
     double *extra; /* the mean of the shares' extra values (the caller's buffer, n_extra) */
     int n_extra;
-    clnas_share_extra_fn after_backward; /* with n_extra > 0 */
+    clnas_share_extra_fn after_backward; /* may be NULL when n_extra is 0 */
     void *user;
     int stop;     /* in: this process's stop request; out: whether any process asked (with sum; else as given) */
 } clnas_share_step;
@@ -45,7 +46,8 @@ typedef struct clnas_share_step {
 /* One training forward and backward of `model` (compiled for batch / K images) per share of the whole batch
  * (images, labels: K * its batch), the shares this process computes (one with sum, else all K in turn, each from
  * the running statistics the step started with). Summed over the shares and divided by K: the loss, the extra values,
- * the BatchNorm running statistics (so each moves by the mean of the shares' batch statistics) and, with
+ * the BatchNorm running statistics (so each moves by the mean of the shares' batch statistics), the gradients a backward
+ * leaves in the state (names ending in _grad: DARTS' edge weights', GDAS' dL/dh) and, with
  * CLNAS_SHARE_GRADS, the gradients of the trained parameters, written back before the update at lr
  * (CLNAS_SHARE_UPDATE). A training forward counts once (num_batches_tracked) whatever K. */
 clnas_status clnas_grad_shares_step(clnas_model *model, const clnas_grad_shares *sh, const void *images,
