@@ -5,7 +5,7 @@
 # step is farther off than that); rank 0 alone writes the run; a stopped one-process run resumed by 2 ranks ends
 # where the uninterrupted 2-rank run does (rank 1 starts from rank 0's checkpoint, sent to it).
 source "$(dirname "$0")/test_mpi_common.sh"
-PY=/usr/bin/python3
+PY=${CLNAS_PYTHON:-/usr/bin/python3}
 COMMON=(--set dataset.train_subset=512 --set dataset.validation_size=256 --set proxy.batch=128 --set proxy.channels=4
         --set seed=3)
 SPOS=(--config "$SRC/configs/spos.json" "${COMMON[@]}" --set proxy.epochs=1 --set strategy.cycles=2
