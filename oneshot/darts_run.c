@@ -308,6 +308,8 @@ static clnas_status search(darts_run *r, const clnas_run_setup *s, const clnas_d
                    s->val.count);
     int finished = 0;
     st = clnas_darts_search(r->net.model, &alpha, train, &s->val, &opt, &finished, err);
+    if (st == CLNAS_OK) /* data parallel: the processes' last collective */
+        st = clnas_grad_shares_close(req->shares, err);
     char path[1100];
     snprintf(path, sizeof path, "%s/algo_choices.tsv", r->dir);
     clnas_error save_err;

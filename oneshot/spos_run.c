@@ -266,6 +266,8 @@ clnas_status clnas_run_spos(const clnas_run_request *req, clnas_run_outcome *out
         st = build_supernet(&r, &s, &op_set, &sp, rea, err);
     if (st == CLNAS_OK)
         st = train_supernet(&r, &s, &op_set, &sp, out, err);
+    if (st == CLNAS_OK) /* data parallel: the processes' last collective; what follows is process 0's alone */
+        st = clnas_grad_shares_close(req->shares, err);
     out->top_k = sp.top_k;
     if (st == CLNAS_OK && !out->stopped_training && writer) /* the search over paths: process 0 alone */
         st = search_paths(&r, &s, &sp, rea, out, err);

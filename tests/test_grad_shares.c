@@ -125,7 +125,7 @@ static void test_shares_are_averaged_half_batches(void **state)
     int32_t labels[2 * SHARE];
     small_fixed_batch(images, labels, 2 * SHARE, SIDE, 5);
     clnas_model *shared = model(f, SHARE), *hand = model(f, SHARE), *whole = model(f, 2 * SHARE);
-    clnas_grad_shares sh = {2, 0, NULL, NULL, NULL};
+    clnas_grad_shares sh = {.count = 2};
     clnas_share_step io;
     memset(&io, 0, sizeof io);
     clnas_error err;
@@ -180,7 +180,8 @@ static void test_process_share_goes_through_the_sum(void **state)
     memcpy(twice_labels + SHARE, labels + SHARE, sizeof labels / 2);
     clnas_model *proc = model(f, SHARE), *one = model(f, SHARE);
     size_t calls[2] = {0, 0};
-    clnas_grad_shares as_process = {2, 1, twin_sum, NULL, calls}, in_turn = {2, 0, NULL, NULL, NULL};
+    clnas_grad_shares as_process = {.count = 2, .index = 1, .sum = twin_sum, .user = calls},
+                      in_turn = {.count = 2};
     clnas_share_step a, b;
     memset(&a, 0, sizeof a);
     memset(&b, 0, sizeof b);
@@ -204,7 +205,7 @@ static void test_process_share_goes_through_the_sum(void **state)
 static void test_uneven_shares_refused(void **state)
 {
     (void)state;
-    clnas_grad_shares three = {3, 0, NULL, NULL, NULL}, many = {64, 0, NULL, NULL, NULL};
+    clnas_grad_shares three = {.count = 3}, many = {.count = 64};
     clnas_error err;
     int share = 0;
     assert_int_equal(clnas_grad_shares_batch(&three, 128, &share, &err), CLNAS_ERR_INVALID_ARG);

@@ -3,7 +3,8 @@
 # the shares. SPOS' supernet, DARTS' and GDAS' networks and alpha end within 1e-5 (of each tensor's scale) of the
 # one-process run that takes the same two shares in turn (--grad-shares 2; test_grad_shares shows that a whole-batch
 # step is farther off than that); rank 0 alone writes the run; a stopped one-process run resumed by 2 ranks ends
-# where the uninterrupted 2-rank run does (rank 1 starts from rank 0's checkpoint, sent to it).
+# where the uninterrupted 2-rank run does (rank 1 starts from rank 0's checkpoint, sent to it); a failing rank fails
+# them all. About 3 minutes on this machine (2 cores shared), most of it the 2-rank DARTS and GDAS runs.
 source "$(dirname "$0")/test_mpi_common.sh"
 PY=${CLNAS_PYTHON:-/usr/bin/python3}
 COMMON=(--set dataset.train_subset=512 --set dataset.validation_size=256 --set proxy.batch=128 --set proxy.channels=4
@@ -30,6 +31,20 @@ diff <(archs "$TMP/spos1/journal.jsonl") <(archs "$TMP/spos2/journal.jsonl") > /
   || fail "the search over the supernet's paths proposed other archs"
 [ "$(wc -l < "$TMP/spos2/journal.jsonl")" -eq 5 ] || fail "the 2-rank SPOS journal is not 5 trials"
 for f in config.json best.json supernet.jsonl progress.svg; do [ -s "$TMP/spos2/$f" ] || fail "no $f"; done
+
+# a rank that fails makes every rank fail, none waits (timeout: a hang fails): rank 0 refuses a used run directory
+# after rank 1 set up, rank 0 fails after training while rank 1 is done, a batch 3 ranks cannot share is refused
+if timeout 300 "$MPIRUN" --oversubscribe -np 2 "$CLNAS" search "${SPOS[@]}" --out "$TMP/spos2" > "$TMP/used.log" 2>&1
+then fail "a second search in a used run directory was not refused"; fi
+grep -q 'another rank failed' "$TMP/used.log" || { cat "$TMP/used.log"; fail "rank 1 did not learn that rank 0 failed"; }
+mkdir "$TMP/torn" && echo '{}' > "$TMP/torn/journal.jsonl" # rank 0 fails after training, in its search over paths
+if timeout 300 "$MPIRUN" --oversubscribe -np 2 "$CLNAS" search "${SPOS[@]}" --out "$TMP/torn" > "$TMP/torn.log" 2>&1
+then fail "a search over paths into a malformed journal did not fail"; fi
+grep -q 'journal.jsonl: line 1' "$TMP/torn.log" || { cat "$TMP/torn.log"; fail "rank 0's error is missing"; }
+if timeout 300 "$MPIRUN" --oversubscribe -np 3 "$CLNAS" search "${SPOS[@]}" --out "$TMP/three" > "$TMP/three.log" 2>&1
+then fail "128 images in 3 shares were not refused"; fi
+grep -q 'proxy.batch: 128 images do not split into 3 equal shares' "$TMP/three.log" \
+  || { cat "$TMP/three.log"; fail "no message about the uneven shares"; }
 
 # DARTS and GDAS: weights, momenta, statistics and alpha after 3 epochs; a one-process run stopped after its first
 # epoch, resumed by 2 ranks, ends at the 2-rank run's result

@@ -22,6 +22,11 @@ int clnas_grad_shares_writer(const clnas_grad_shares *sh)
     return !sh || !sh->sum || sh->index == 0;
 }
 
+clnas_status clnas_grad_shares_close(const clnas_grad_shares *sh, clnas_error *err)
+{
+    return clnas_grad_shares_on(sh) && sh->close ? sh->close(sh->user, err) : CLNAS_OK;
+}
+
 clnas_status clnas_grad_shares_batch(const clnas_grad_shares *sh, int batch, int *share, clnas_error *err)
 {
     *share = batch;

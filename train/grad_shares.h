@@ -17,6 +17,9 @@ typedef struct clnas_grad_shares {
     clnas_status (*sum)(void *user, double *values, size_t n, int *stop, clnas_error *err);
     /* process 0's n values to every process (a resumed run's start state); with sum */
     clnas_status (*broadcast)(void *user, double *values, size_t n, clnas_error *err);
+    /* with sum: after the last step every process takes (training done, or a stop agreed), so that a failure after it
+     * (process 0's search over the supernet's paths) is its own; fails when a process failed before */
+    clnas_status (*close)(void *user, clnas_error *err);
     void *user;
 } clnas_grad_shares;
 
@@ -26,6 +29,9 @@ int clnas_grad_shares_writer(const clnas_grad_shares *sh);
 /* The images of one share, batch / K (batch itself without sharing); CLNAS_ERR_INVALID_ARG naming both when the
  * batch does not split into K equal shares. */
 clnas_status clnas_grad_shares_batch(const clnas_grad_shares *sh, int batch, int *share, clnas_error *err);
+
+/* sh->close when there is one (no processes: nothing). */
+clnas_status clnas_grad_shares_close(const clnas_grad_shares *sh, clnas_error *err);
 
 enum { CLNAS_SHARE_GRADS = 1, CLNAS_SHARE_UPDATE = 2 };
 

@@ -93,6 +93,15 @@ static clnas_status dp_broadcast(void *user, double *values, size_t n, clnas_err
     return st == CLNAS_OK ? wait_for(&rq, err) : st;
 }
 
+/* The last collective of the run: from here a rank's failure is its own (rank 0's search over paths). */
+static clnas_status dp_close(void *user, clnas_error *err)
+{
+    dp_link *l = user;
+    clnas_status st = header(l, 0, NULL, 0, err);
+    l->over = 1;
+    return st;
+}
+
 /* After a failed run: the others learn it at their next collective (unless this rank learnt it from them). */
 static void dp_leave(dp_link *l)
 {
@@ -148,7 +157,7 @@ clnas_status clnas_mpi_dp_search(const clnas_run_request *req, const char *confi
                                  clnas_run_outcome *out, clnas_error *err)
 {
     dp_link l = {MPI_COMM_NULL, 0};
-    clnas_grad_shares sh = {size, rank, dp_sum, dp_broadcast, &l};
+    clnas_grad_shares sh = {size, rank, dp_sum, dp_broadcast, dp_close, &l};
     char device[128] = "";
     clnas_search_config cfg;
     clnas_search_config_defaults(&cfg);
