@@ -37,7 +37,7 @@ for f in config.json best.json supernet.jsonl progress.svg; do [ -s "$TMP/spos2/
 if timeout 300 "$MPIRUN" --oversubscribe -np 2 "$CLNAS" search "${SPOS[@]}" --out "$TMP/spos2" > "$TMP/used.log" 2>&1
 then fail "a second search in a used run directory was not refused"; fi
 grep -q 'another rank failed' "$TMP/used.log" || { cat "$TMP/used.log"; fail "rank 1 did not learn that rank 0 failed"; }
-mkdir "$TMP/torn" && echo '{}' > "$TMP/torn/journal.jsonl" # rank 0 fails after training, in its search over paths
+mkdir "$TMP/torn" && echo "{}" > "$TMP/torn/journal.jsonl" # rank 0 fails after training (search over paths)
 if timeout 300 "$MPIRUN" --oversubscribe -np 2 "$CLNAS" search "${SPOS[@]}" --out "$TMP/torn" > "$TMP/torn.log" 2>&1
 then fail "a search over paths into a malformed journal did not fail"; fi
 grep -q 'journal.jsonl: line 1' "$TMP/torn.log" || { cat "$TMP/torn.log"; fail "rank 0's error is missing"; }
