@@ -128,42 +128,113 @@ typedef struct darts_loop {
     clnas_batch_stream tr, va;
     double *logits;
     int per_epoch, steps;
+    int whole;   /* images per step: the network's batch, times K with opt->shares */
+    int stopped; /* a stop agreed by every process (opt->shares with a sum), after the step that saw it */
     double t_run;
 } darts_loop;
 
+/* Whether the loop stops before its next step: the agreed stop over processes, else this process's flag. */
+static int stopping(const darts_loop *L)
+{
+    const clnas_grad_shares *sh = L->opt->shares;
+    if (clnas_grad_shares_on(sh) && sh->sum)
+        return L->stopped;
+    return L->opt->stop && *L->opt->stop;
+}
+
+/* After a share's backward: GDAS' dL/dh are summed by the backward, so they are zeroed for the next share's. */
+static clnas_status clear_after_share(void *user, double *none, clnas_error *err)
+{
+    (void)none;
+    darts_loop *L = user;
+    return L->opt->gdas ? clnas_gdas_clear_dh(L->opt->gdas, err) : CLNAS_OK;
+}
+
+/* A share's d loss / d alpha, then as clear_after_share. */
+static clnas_status rule_gradient(void *user, double *dalpha, clnas_error *err)
+{
+    darts_loop *L = user;
+    clnas_status st = L->rule.iface->gradient(L->rule.state, L->alpha, dalpha, err);
+    return st == CLNAS_OK ? clear_after_share(user, NULL, err) : st;
+}
+
+/* Step t on K shares (grad_shares.h): the weights' step on the training batch, then alpha's gradient averaged over
+ * the shares of the validation batch. */
+static clnas_status shared_step(darts_loop *L, double lr, double loss[2], long hits[2], double *dalpha,
+                                clnas_error *err)
+{
+    const clnas_arch_rule *r = &L->rule;
+    clnas_share_step io;
+    memset(&io, 0, sizeof io);
+    io.stop = L->opt->stop && *L->opt->stop;
+    io.after_backward = clear_after_share;
+    io.user = L;
+    clnas_model *m = NULL;
+    clnas_status st = r->iface->network(r->state, L->alpha, 1, &m, err);
+    if (st == CLNAS_OK)
+        st = clnas_batch_stream_next(&L->tr, NULL, err);
+    if (st == CLNAS_OK)
+        st = clnas_grad_shares_step(m, L->opt->shares, L->tr.images, L->tr.labels,
+                                    CLNAS_SHARE_GRADS | CLNAS_SHARE_UPDATE, lr, &io, err);
+    loss[0] = io.loss;
+    hits[0] += io.hits;
+    L->stopped = io.stop;
+    if (st == CLNAS_OK)
+        st = r->iface->network(r->state, L->alpha, 0, &m, err);
+    if (st == CLNAS_OK)
+        st = clnas_batch_stream_next(&L->va, NULL, err);
+    io.extra = dalpha;
+    io.n_extra = CLNAS_NB201_EDGES * CLNAS_NB201_OPS;
+    io.after_backward = rule_gradient;
+    if (st == CLNAS_OK)
+        st = clnas_grad_shares_step(m, L->opt->shares, L->va.images, L->va.labels, 0, 0.0, &io, err);
+    loss[1] = io.loss;
+    hits[1] += io.hits;
+    return st;
+}
+
+/* Step t, in NB201's order: the weights on a training batch, then alpha on a validation batch at the weights just
+ * stepped (first order). */
 /* Step t, in NB201's order: the weights on a training batch, then alpha on a validation batch at the weights just
  * stepped (first order). */
 static clnas_status search_step(darts_loop *L, int t, double lr, double loss[2], long hits[2], clnas_error *err)
 {
     const clnas_arch_rule *r = &L->rule;
     const int batch = L->c->batch, classes = L->c->classes;
-    clnas_model *m = NULL;
-    clnas_status st = r->iface->network(r->state, L->alpha, 1, &m, err);
-    if (st == CLNAS_OK)
-        st = clnas_batch_stream_next(&L->tr, NULL, err);
-    if (st == CLNAS_OK)
-        st = clnas_model_set_batch(m, L->tr.images, L->tr.labels, err);
-    if (st == CLNAS_OK)
-        st = clnas_model_step(m, lr, &loss[0], L->logits, err);
-    if (st != CLNAS_OK)
-        return st;
-    hits[0] += correct(L->logits, L->tr.labels, batch, classes);
-    st = r->iface->network(r->state, L->alpha, 0, &m, err);
-    if (st == CLNAS_OK)
-        st = clnas_batch_stream_next(&L->va, NULL, err);
-    if (st == CLNAS_OK)
-        st = clnas_model_set_batch(m, L->va.images, L->va.labels, err);
-    if (st == CLNAS_OK)
-        st = clnas_model_forward(m, err);
-    if (st == CLNAS_OK)
-        st = clnas_model_backward(m, err);
-    if (st == CLNAS_OK)
-        st = clnas_model_read_loss(m, &loss[1], err);
-    if (st == CLNAS_OK)
-        st = clnas_model_read_logits(m, L->logits, err);
     double dalpha[CLNAS_NB201_EDGES * CLNAS_NB201_OPS];
-    if (st == CLNAS_OK)
-        st = r->iface->gradient(r->state, L->alpha, dalpha, err);
+    clnas_model *m = NULL;
+    clnas_status st = CLNAS_OK;
+    if (clnas_grad_shares_on(L->opt->shares)) {
+        st = shared_step(L, lr, loss, hits, dalpha, err);
+    } else {
+        st = r->iface->network(r->state, L->alpha, 1, &m, err);
+        if (st == CLNAS_OK)
+            st = clnas_batch_stream_next(&L->tr, NULL, err);
+        if (st == CLNAS_OK)
+            st = clnas_model_set_batch(m, L->tr.images, L->tr.labels, err);
+        if (st == CLNAS_OK)
+            st = clnas_model_step(m, lr, &loss[0], L->logits, err);
+        if (st != CLNAS_OK)
+            return st;
+        hits[0] += correct(L->logits, L->tr.labels, batch, classes);
+        st = r->iface->network(r->state, L->alpha, 0, &m, err);
+        if (st == CLNAS_OK)
+            st = clnas_batch_stream_next(&L->va, NULL, err);
+        if (st == CLNAS_OK)
+            st = clnas_model_set_batch(m, L->va.images, L->va.labels, err);
+        if (st == CLNAS_OK)
+            st = clnas_model_forward(m, err);
+        if (st == CLNAS_OK)
+            st = clnas_model_backward(m, err);
+        if (st == CLNAS_OK)
+            st = clnas_model_read_loss(m, &loss[1], err);
+        if (st == CLNAS_OK)
+            st = clnas_model_read_logits(m, L->logits, err);
+        if (st == CLNAS_OK)
+            st = r->iface->gradient(r->state, L->alpha, dalpha, err);
+        if (st == CLNAS_OK)
+            hits[1] += correct(L->logits, L->va.labels, batch, classes);
+    }
     if (st == CLNAS_OK)
         st = clnas_alpha_adam_step(L->alpha, &L->opt->adam, dalpha, err);
     if (st != CLNAS_OK)
@@ -171,7 +242,6 @@ static clnas_status search_step(darts_loop *L, int t, double lr, double loss[2],
     if (!isfinite(loss[0]) || !isfinite(loss[1]) || loss[0] > 1e4)
         return clnas_error_set(err, CLNAS_ERR_DIVERGED, "DARTS diverged at step %d: training loss %g, validation "
                                                        "loss %g", t, loss[0], loss[1]);
-    hits[1] += correct(L->logits, L->va.labels, batch, classes);
     return CLNAS_OK;
 }
 
@@ -184,7 +254,7 @@ static clnas_status search_epoch(darts_loop *L, int ep, clnas_darts_epoch *e, lo
     int window = 0;
     clnas_status st = CLNAS_OK;
     for (int i = 0; i < L->per_epoch && st == CLNAS_OK; i++) {
-        if (opt->stop && *opt->stop)
+        if (stopping(L))
             break;
         const int t = ep * L->per_epoch + i;
         const double lr = clnas_schedule_cosine(opt->lr, t, L->steps);
@@ -225,9 +295,9 @@ static clnas_status search_epochs(darts_loop *L, int *done, clnas_error *err)
         long hits[2] = {0, 0};
         if (st == CLNAS_OK)
             st = search_epoch(L, ep, &e, hits, err);
-        if (st != CLNAS_OK || (opt->stop && *opt->stop))
+        if (st != CLNAS_OK || stopping(L))
             break;
-        const double seen = (double)L->per_epoch * L->c->batch;
+        const double seen = (double)L->per_epoch * L->whole;
         e.train_loss /= L->per_epoch;
         e.val_loss /= L->per_epoch;
         e.train_accuracy = hits[0] / seen;
@@ -261,10 +331,12 @@ clnas_status clnas_darts_search(clnas_model *model, clnas_alpha *alpha, const cl
     if (opt->epochs < 1 || opt->start_epoch < 0 || opt->start_epoch > opt->epochs)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "DARTS: epochs %d, start epoch %d", opt->epochs,
                                opt->start_epoch);
-    st = stream_init(&L.tr, L.c, train, "training", opt->seed, opt, err);
+    clnas_net_config whole = *L.c; /* the streams give whole batches; a share is batch / K of them */
+    whole.batch = L.whole = L.c->batch * (clnas_grad_shares_on(opt->shares) ? opt->shares->count : 1);
+    st = stream_init(&L.tr, &whole, train, "training", opt->seed, opt, err);
     if (st == CLNAS_OK)
-        st = stream_init(&L.va, L.c, val, "validation", opt->seed ^ 0x76616cull, opt, err);
-    L.per_epoch = train->count / L.c->batch;
+        st = stream_init(&L.va, &whole, val, "validation", opt->seed ^ 0x76616cull, opt, err);
+    L.per_epoch = train->count / L.whole;
     L.steps = L.per_epoch * opt->epochs;
     L.logits = malloc((size_t)L.c->batch * (size_t)L.c->classes * sizeof *L.logits);
     if (st == CLNAS_OK && !L.logits)

@@ -5,6 +5,7 @@
 
 #include "alpha.h"
 #include "gdas.h"
+#include "grad_shares.h"
 #include "clnas/data.h"
 #include "clnas/model.h"
 
@@ -39,6 +40,10 @@ typedef struct clnas_darts_options {
     void *user;
     const volatile int *stop;      /* checked between epochs and steps; a stop mid-epoch loses that epoch's part */
     clnas_gdas *gdas;              /* NULL: DARTS; else GDAS: each forward runs a sampled path (gdas.h) */
+    /* NULL: whole batches; else each step's batches in K shares (the network compiled for batch / K), over
+     * processes or in turn (grad_shares.h): the weights' gradients, the running statistics, d loss / d alpha, the
+     * losses and hits averaged over the shares; with a sum over processes a stop is agreed after one step */
+    const clnas_grad_shares *shares;
 } clnas_darts_options;
 
 /* The edge weights of the search network: softmax(alpha) of skip_connect, nor_conv_1x1, nor_conv_3x3,

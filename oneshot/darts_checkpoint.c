@@ -13,8 +13,7 @@
 static const clnas_arena saved_arenas[] = {CLNAS_ARENA_PARAMS, CLNAS_ARENA_MOMENTUM, CLNAS_ARENA_STATE};
 static const char *const saved_names[] = {"arena.params", "arena.momentum", "arena.state"};
 
-/* Elements of a saved arena: the search network's, or the supernet's. */
-static size_t arena_elems(const clnas_darts_net *r, clnas_arena a)
+size_t clnas_darts_net_arena_elems(const clnas_darts_net *r, clnas_arena a)
 {
     if (!r->sn)
         return clnas_model_plan(r->model)->arena_elems[a];
@@ -22,16 +21,19 @@ static size_t arena_elems(const clnas_darts_net *r, clnas_arena a)
     return a == CLNAS_ARENA_STATE ? l->state_elems : l->param_elems;
 }
 
-static clnas_status arena_read(const clnas_darts_net *r, clnas_arena a, double *out, clnas_error *err)
+clnas_status clnas_darts_net_arena_read(const clnas_darts_net *r, clnas_arena a, double *out, clnas_error *err)
 {
     return r->sn ? clnas_supernet_read_arena(r->sn, a, out, err)
-                 : clnas_executor_read(clnas_model_executor(r->model), a, 0, out, arena_elems(r, a), err);
+                 : clnas_executor_read(clnas_model_executor(r->model), a, 0, out, clnas_darts_net_arena_elems(r, a),
+                                       err);
 }
 
-static clnas_status arena_write(const clnas_darts_net *r, clnas_arena a, const double *in, clnas_error *err)
+clnas_status clnas_darts_net_arena_write(const clnas_darts_net *r, clnas_arena a, const double *in,
+                                        clnas_error *err)
 {
     return r->sn ? clnas_supernet_write_arena(r->sn, a, in, err)
-                 : clnas_executor_write(clnas_model_executor(r->model), a, 0, in, arena_elems(r, a), err);
+                 : clnas_executor_write(clnas_model_executor(r->model), a, 0, in, clnas_darts_net_arena_elems(r, a),
+                                        err);
 }
 
 clnas_status clnas_darts_checkpoint_save(const char *path, const clnas_darts_net *r, const clnas_alpha *alpha,
@@ -41,14 +43,14 @@ clnas_status clnas_darts_checkpoint_save(const char *path, const clnas_darts_net
     memset(t, 0, sizeof t);
     clnas_status st = CLNAS_OK;
     for (int i = 0; i < 3 && st == CLNAS_OK; i++) {
-        size_t n = arena_elems(r, saved_arenas[i]);
+        size_t n = clnas_darts_net_arena_elems(r, saved_arenas[i]);
         t[i].name = (char *)saved_names[i];
         t[i].dtype = CLNAS_DTYPE_F64;
         t[i].ndim = 1;
         t[i].shape[0] = (int64_t)n;
         t[i].nbytes = n * sizeof(double);
         t[i].data = malloc(n * sizeof(double) + 1);
-        st = t[i].data ? arena_read(r, saved_arenas[i], t[i].data, err)
+        st = t[i].data ? clnas_darts_net_arena_read(r, saved_arenas[i], t[i].data, err)
                        : clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory for the checkpoint");
     }
     cJSON *a = NULL;
@@ -75,7 +77,7 @@ static clnas_status load_arenas(const char *path, const clnas_safetensors *f, co
 {
     clnas_status st = CLNAS_OK;
     for (int i = 0; i < 3 && st == CLNAS_OK; i++) {
-        size_t n = arena_elems(r, saved_arenas[i]);
+        size_t n = clnas_darts_net_arena_elems(r, saved_arenas[i]);
         const clnas_tensor *t = clnas_safetensors_find(f, saved_names[i]);
         double *v = malloc(n * sizeof(double) + 1);
         if (!t || !v)
@@ -87,7 +89,7 @@ static clnas_status load_arenas(const char *path, const clnas_safetensors *f, co
         if (st == CLNAS_OK)
             st = clnas_tensor_to_double(t, v, (int64_t)n, err);
         if (st == CLNAS_OK)
-            st = arena_write(r, saved_arenas[i], v, err);
+            st = clnas_darts_net_arena_write(r, saved_arenas[i], v, err);
         free(v);
     }
     return st;

@@ -15,6 +15,12 @@ typedef struct clnas_darts_net {
     const char *method;
 } clnas_darts_net;
 
+/* Elements of one arena (PARAMS, MOMENTUM, STATE) of the network, and the whole arena in double. */
+size_t clnas_darts_net_arena_elems(const clnas_darts_net *net, clnas_arena a);
+clnas_status clnas_darts_net_arena_read(const clnas_darts_net *net, clnas_arena a, double *out, clnas_error *err);
+clnas_status clnas_darts_net_arena_write(const clnas_darts_net *net, clnas_arena a, const double *in,
+                                         clnas_error *err);
+
 clnas_status clnas_darts_checkpoint_save(const char *path, const clnas_darts_net *net, const clnas_alpha *alpha,
                                          int epochs, clnas_error *err);
 /* Restores the network's arenas and alpha; *epochs is the count saved. Errors name the file. */

@@ -19,6 +19,7 @@
 #include "plan.h"
 #include "run_dir.h"
 #include "run_provenance.h"
+#include "share_state.h"
 #include "svg_plot.h"
 
 typedef struct darts_run {
@@ -205,7 +206,7 @@ static clnas_status build_network(darts_run *r, const clnas_run_setup *s, const 
     clnas_edge_op_set op_set;
     clnas_edge_op_set_all(&op_set);
     const double t0 = clnas_clock_seconds();
-    clnas_status st = clnas_algo_choices_load(&recorded, choices_path, &ignored, err);
+    clnas_status st = choices_path ? clnas_algo_choices_load(&recorded, choices_path, &ignored, err) : CLNAS_OK;
     if (st == CLNAS_OK)
         st = clnas_supernet_new(s->dev, s->cache, &r->cfg, &op_set, gp->max_paths, &recorded, &r->net.sn, err);
     clnas_algo_choices_free(&recorded);
@@ -225,16 +226,24 @@ static clnas_status build_network(darts_run *r, const clnas_run_setup *s, const 
     return CLNAS_OK;
 }
 
-/* Alpha and the epochs done: the checkpoint's when there is one, else fresh; the journal reopened after them. */
+/* Alpha and the epochs done: the checkpoint's when there is one, else fresh (data-parallel: process 0's on every
+ * process); the journal reopened after them. */
 static clnas_status restore(darts_run *r, clnas_alpha *alpha, int *epochs_done, clnas_error *err)
 {
     struct stat sb;
     clnas_status st;
     *epochs_done = 0;
-    if (stat(r->checkpoint, &sb) == 0)
+    const int writer = clnas_grad_shares_writer(r->req->shares);
+    if (writer && stat(r->checkpoint, &sb) == 0)
         st = clnas_darts_checkpoint_load(r->checkpoint, &r->net, alpha, epochs_done, err);
     else
         st = clnas_alpha_init(alpha, CLNAS_NB201_EDGES, CLNAS_NB201_OPS, r->req->cfg->seed, err);
+    long done = *epochs_done;
+    if (st == CLNAS_OK)
+        st = clnas_share_state(r->req->shares, &r->net, alpha, &done, err);
+    *epochs_done = (int)done;
+    if (st != CLNAS_OK || !writer)
+        return st;
     char path[1100];
     snprintf(path, sizeof path, "%s/journal.jsonl", r->dir);
     if (st == CLNAS_OK)
@@ -279,31 +288,40 @@ static clnas_status search(darts_run *r, const clnas_run_setup *s, const clnas_d
     memcpy(opt.mean, s->train_cfg.mean, sizeof opt.mean);
     memcpy(opt.std, s->train_cfg.std, sizeof opt.std);
     opt.progress = show_step;
-    opt.epoch_done = epoch_done;
+    opt.epoch_done = clnas_grad_shares_writer(req->shares) ? epoch_done : NULL;
     opt.user = r;
     opt.stop = req->stop;
     opt.gdas = r->gdas;
+    opt.shares = req->shares;
+    const int whole = r->cfg.batch * (clnas_grad_shares_on(req->shares) ? req->shares->count : 1);
+    if (clnas_grad_shares_on(req->shares))
+        clnas_run_info(&req->ev, "data parallel: each batch of %d in %d shares of %d (%s), gradients, d loss / d alpha "
+                       "and BatchNorm running statistics averaged over the shares, batch statistics per share", whole,
+                       req->shares->count, r->cfg.batch, req->shares->sum ? "one per process" : "in turn");
     if (r->gdas)
         clnas_run_info(&req->ev, "clnas search: %s, GDAS: one op per edge sampled by hard Gumbel-softmax, tau %g -> "
                        "%g linear per epoch", r->dir, gp->tau_max, gp->tau_min);
     clnas_run_info(&req->ev, "clnas search: %s, %s first order (search network C=%d N=%d, batch %d), %d epoch(s) of "
                    "%d steps%s: weights SGD lr %g on %d training images, alpha Adam lr %g on %d validation images",
-                   r->dir, r->net.method, r->cfg.channels, r->cfg.cells, r->cfg.batch, dp->epochs,
-                   train->count / r->cfg.batch, epochs_done ? ", resumed" : "", opt.lr, train->count, dp->adam.lr,
+                   r->dir, r->net.method, r->cfg.channels, r->cfg.cells, whole, dp->epochs,
+                   train->count / whole, epochs_done ? ", resumed" : "", opt.lr, train->count, dp->adam.lr,
                    s->val.count);
     int finished = 0;
     st = clnas_darts_search(r->net.model, &alpha, train, &s->val, &opt, &finished, err);
+    if (st == CLNAS_OK) /* data parallel: the processes' last collective */
+        st = clnas_grad_shares_close(req->shares, err);
     char path[1100];
     snprintf(path, sizeof path, "%s/algo_choices.tsv", r->dir);
     clnas_error save_err;
-    if (clnas_algo_choices_save(r->net.sn ? clnas_supernet_algo_choices(r->net.sn)
-                                          : clnas_model_algo_choices(r->net.model), path, &save_err) != CLNAS_OK &&
+    const clnas_algo_choices *made = r->net.sn ? clnas_supernet_algo_choices(r->net.sn)
+                                               : clnas_model_algo_choices(r->net.model);
+    if (clnas_grad_shares_writer(req->shares) && clnas_algo_choices_save(made, path, &save_err) != CLNAS_OK &&
         req->ev.failure)
         req->ev.failure(&save_err, req->ev.user);
     out->done = finished;
     out->total = dp->epochs;
     out->resumed_from = epochs_done;
-    out->stopped = st == CLNAS_OK && req->stop && *req->stop && finished < dp->epochs;
+    out->stopped = st == CLNAS_OK && finished < dp->epochs; /* short of the budget without an error: stopped */
     clnas_genotype g;
     clnas_alpha_derive(&alpha, &g, NULL);
     clnas_genotype_format(&g, out->best_arch, sizeof out->best_arch, NULL);
@@ -340,8 +358,9 @@ clnas_status clnas_run_differentiable(const clnas_run_request *req, clnas_run_ou
     s.dev = req->dev;
     s.cache = req->cache;
     cJSON *resolved = cJSON_CreateObject();
+    const int writer = clnas_grad_shares_writer(req->shares); /* data-parallel: process 0 alone writes files */
     clnas_status st = parse_params(&r, resolved, &dp, &gp, err);
-    if (st == CLNAS_OK && !req->resume_dir) {
+    if (st == CLNAS_OK && !req->resume_dir && writer) {
         clnas_run_dir_name(cfg->name, req->out, out->run_dir, sizeof out->run_dir);
         st = clnas_run_dir_create(out->run_dir, "config.json", cfg, resolved, err);
     }
@@ -350,20 +369,23 @@ clnas_status clnas_run_differentiable(const clnas_run_request *req, clnas_run_ou
     char path[1100];
     snprintf(path, sizeof path, "%s/algo_choices.tsv", out->run_dir);
     if (st == CLNAS_OK)
-        st = clnas_run_setup_evaluator(&s, req->device, path, err);
+        st = clnas_run_setup_evaluator(&s, req->device, writer ? path : NULL, err);
     clnas_run_build_watch builds; /* the supernet's warm-up builds its paths' kernels: not in silence */
     clnas_run_watch_builds(&builds, &req->ev, st == CLNAS_OK ? s.cache : NULL);
     r.dev = s.dev;
-    if (st == CLNAS_OK && s.dev)
+    if (st == CLNAS_OK && s.dev && writer)
         st = clnas_run_record_device(out->run_dir, s.dev, err);
     if (st == CLNAS_OK) {
         clnas_run_setup_net(&s, &r.cfg);
+        st = clnas_grad_shares_batch(req->shares, r.cfg.batch, &r.cfg.batch, err);
+    }
+    if (st == CLNAS_OK) {
         r.cfg.darts = !is_gdas;
         r.cfg.gdas = is_gdas;
         st = clnas_darts_admit(&r.cfg, s.dev, admit_line, &r, err);
     }
     if (st == CLNAS_OK)
-        st = build_network(&r, &s, &gp, path, err);
+        st = build_network(&r, &s, &gp, writer ? path : NULL, err);
     gdas.supernet = r.net.sn;
     if (st == CLNAS_OK)
         st = search(&r, &s, &dp, &gp, out, err);

@@ -20,6 +20,19 @@ clnas_status clnas_gdas_epoch_begin(clnas_gdas *g, int epoch, int epochs, clnas_
     return st;
 }
 
+clnas_status clnas_gdas_clear_dh(clnas_gdas *g, clnas_error *err)
+{
+    clnas_status st = CLNAS_OK;
+    for (int e = 0; e < CLNAS_NB201_EDGES && st == CLNAS_OK; e++) {
+        const double zero = 0.0;
+        char name[64];
+        h_grad_name(e, name, sizeof name);
+        if (g->chosen[e] != CLNAS_OP_NONE)
+            st = clnas_supernet_set(g->supernet, name, &zero, 1, err);
+    }
+    return st;
+}
+
 clnas_status clnas_gdas_sample(clnas_gdas *g, const clnas_alpha *alpha, clnas_model **path, clnas_error *err)
 {
     *path = NULL;
@@ -31,14 +44,10 @@ clnas_status clnas_gdas_sample(clnas_gdas *g, const clnas_alpha *alpha, clnas_mo
     clnas_status st = clnas_alpha_gumbel_sample(alpha, &g->rng, g->tau, g->chosen, g->soft, err);
     clnas_genotype cell;
     memset(&cell, 0, sizeof cell);
-    for (int e = 0; e < CLNAS_NB201_EDGES && st == CLNAS_OK; e++) {
+    for (int e = 0; e < CLNAS_NB201_EDGES; e++)
         cell.ops[e] = (uint8_t)g->chosen[e];
-        const double zero = 0.0;
-        char name[64];
-        h_grad_name(e, name, sizeof name);
-        if (g->chosen[e] != CLNAS_OP_NONE)
-            st = clnas_supernet_set(g->supernet, name, &zero, 1, err);
-    }
+    if (st == CLNAS_OK)
+        st = clnas_gdas_clear_dh(g, err);
     if (st == CLNAS_OK)
         st = clnas_supernet_path(g->supernet, &cell, path, err);
     return st;

@@ -32,6 +32,9 @@ clnas_status clnas_gdas_epoch_begin(clnas_gdas *g, int epoch, int epochs, clnas_
  * unreachable, or fed only zeros) reads 0 after the backward. */
 clnas_status clnas_gdas_sample(clnas_gdas *g, const clnas_alpha *alpha, clnas_model **path, clnas_error *err);
 
+/* Zeroes the last sample's dL/dh (the backward adds to them): before each backward over the path. */
+clnas_status clnas_gdas_clear_dh(clnas_gdas *g, clnas_error *err);
+
 /* After a backward over the last sample's path: dalpha = Gumbel backward of dh, where dh[e][k] = dL/dh_e (the
  * <dL/d edge out, o_k(x)> summed over cells that the path's backward left) for the sampled op k and 0 for every
  * other op, which GDAS never computes. */

@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "schedule.h"
 #include "argmax.h"
+#include "grad_shares.h"
 
 void clnas_spos_sample(const clnas_edge_op_set *op_set, clnas_rng *rng, clnas_genotype *out)
 {
@@ -93,6 +94,48 @@ clnas_status clnas_path_bn_recalibrate(clnas_model *path, const clnas_dataset *d
     return st;
 }
 
+/* Step t's SGD step of path on the stream's batch: whole, or in shares (opt->shares); *hits of the whole batch,
+ * *stop in: this process's request, out: the agreed one (with a sum over processes). */
+static clnas_status spos_step(clnas_model *path, const clnas_spos_train_options *opt, const clnas_batch_stream *src,
+                              double lr, double *logits, double *loss, long *hits, int *stop, clnas_error *err)
+{
+    const clnas_net_config *c = clnas_model_config(path);
+    *hits = 0;
+    if (clnas_grad_shares_on(opt->shares)) {
+        clnas_share_step io;
+        memset(&io, 0, sizeof io);
+        io.stop = *stop;
+        clnas_status st = clnas_grad_shares_step(path, opt->shares, src->images, src->labels,
+                                                 CLNAS_SHARE_GRADS | CLNAS_SHARE_UPDATE, lr, &io, err);
+        *loss = io.loss;
+        *hits = io.hits;
+        *stop = io.stop;
+        return st;
+    }
+    clnas_status st = clnas_model_set_batch(path, src->images, src->labels, err);
+    if (st == CLNAS_OK)
+        st = clnas_model_step(path, lr, loss, logits, err);
+    for (int i = 0; st == CLNAS_OK && i < c->batch; i++)
+        *hits += clnas_argmax(logits + (size_t)i * (size_t)c->classes, c->classes) == src->labels[i];
+    return st;
+}
+
+static void report(clnas_supernet *sn, const clnas_spos_train_options *opt, int t, double lr, double loss,
+                   double accuracy, double t0)
+{
+    clnas_spos_progress p = {0};
+    int reused = 0;
+    p.step = t + 1;
+    p.steps = opt->steps;
+    p.lr = lr;
+    p.loss = loss;
+    p.train_accuracy = accuracy;
+    p.seconds = clnas_clock_seconds() - t0;
+    p.seconds_left = p.seconds / (t + 1 - opt->start_step) * (opt->steps - t - 1);
+    clnas_supernet_path_stats(sn, &p.paths_compiled, &reused);
+    opt->progress(&p, opt->user);
+}
+
 clnas_status clnas_spos_train(clnas_supernet *sn, const clnas_edge_op_set *op_set, const clnas_dataset *train,
                               const clnas_spos_train_options *opt, int *done, clnas_error *err)
 {
@@ -101,8 +144,11 @@ clnas_status clnas_spos_train(clnas_supernet *sn, const clnas_edge_op_set *op_se
     if (opt->steps < 1 || opt->start_step < 0 || opt->start_step > opt->steps)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "SPOS training: steps %d, start step %d", opt->steps,
                                opt->start_step);
+    clnas_net_config whole = *c; /* the stream gives whole batches; a share is batch / K of them */
+    whole.batch = c->batch * (clnas_grad_shares_on(opt->shares) ? opt->shares->count : 1);
+    const int agreed = clnas_grad_shares_on(opt->shares) && opt->shares->sum; /* stop together, after one step */
     clnas_batch_stream src;
-    clnas_status st = clnas_batch_stream_init(&src, c, train, "training", 1, opt->seed, opt->mean, opt->std, err);
+    clnas_status st = clnas_batch_stream_init(&src, &whole, train, "training", 1, opt->seed, opt->mean, opt->std, err);
     double *logits = malloc((size_t)c->batch * (size_t)c->classes * sizeof *logits);
     if (st == CLNAS_OK && !logits)
         st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
@@ -114,23 +160,23 @@ clnas_status clnas_spos_train(clnas_supernet *sn, const clnas_edge_op_set *op_se
         clnas_spos_sample(op_set, &rng, &g);
         st = clnas_batch_stream_next(&src, NULL, err);
     }
-    int report = opt->report_every > 0 ? opt->report_every : 20;
+    int report_every = opt->report_every > 0 ? opt->report_every : 20, stop = 0;
     double t0 = clnas_clock_seconds(), window_loss = 0;
     long correct = 0, seen = 0;
     int window = 0;
-    for (int t = opt->start_step; t < opt->steps && st == CLNAS_OK; t++) {
-        if (opt->stop && *opt->stop)
+    for (int t = opt->start_step; t < opt->steps && st == CLNAS_OK && !stop; t++) {
+        stop = opt->stop && *opt->stop;
+        if (stop && !agreed)
             break;
         clnas_spos_sample(op_set, &rng, &g);
         clnas_model *path = NULL;
         st = clnas_supernet_path(sn, &g, &path, err);
         if (st == CLNAS_OK)
             st = clnas_batch_stream_next(&src, NULL, err);
-        if (st == CLNAS_OK)
-            st = clnas_model_set_batch(path, src.images, src.labels, err);
         double lr = clnas_schedule_cosine(opt->lr, t, opt->steps), loss = 0;
+        long hits = 0;
         if (st == CLNAS_OK)
-            st = clnas_model_step(path, lr, &loss, logits, err);
+            st = spos_step(path, opt, &src, lr, logits, &loss, &hits, &stop, err);
         if (st != CLNAS_OK)
             break;
         if (!isfinite(loss) || loss > 1e4) {
@@ -140,26 +186,14 @@ clnas_status clnas_spos_train(clnas_supernet *sn, const clnas_edge_op_set *op_se
                                  t, arch, loss);
             break;
         }
-        for (int i = 0; i < c->batch; i++)
-            correct += clnas_argmax(logits + (size_t)i * (size_t)c->classes, c->classes) == src.labels[i];
-        seen += c->batch;
+        correct += hits;
+        seen += whole.batch;
         window_loss += loss;
         window++;
         *done = t + 1;
-        if ((t + 1) % report == 0 || t + 1 == opt->steps) {
-            if (opt->progress) {
-                clnas_spos_progress p = {0};
-                int reused = 0;
-                p.step = t + 1;
-                p.steps = opt->steps;
-                p.lr = lr;
-                p.loss = window_loss / window;
-                p.train_accuracy = (double)correct / (double)seen;
-                p.seconds = clnas_clock_seconds() - t0;
-                p.seconds_left = p.seconds / (t + 1 - opt->start_step) * (opt->steps - t - 1);
-                clnas_supernet_path_stats(sn, &p.paths_compiled, &reused);
-                opt->progress(&p, opt->user);
-            }
+        if ((t + 1) % report_every == 0 || t + 1 == opt->steps) {
+            if (opt->progress)
+                report(sn, opt, t, lr, window_loss / window, (double)correct / (double)seen, t0);
             if (opt->checkpoint)
                 st = opt->checkpoint(t + 1, window_loss / window, opt->user, err);
             window_loss = 0;

@@ -6,6 +6,7 @@
 #include "clnas/data.h"
 #include "clnas/rng.h"
 #include "evaluator.h"
+#include "grad_shares.h"
 #include "supernet.h"
 
 /* One op per edge, uniform among the ops the edge holds (one clnas_rng_below draw per edge, edge order). */
@@ -36,10 +37,14 @@ typedef struct clnas_spos_train_options {
     clnas_status (*checkpoint)(int step, double loss, void *user, clnas_error *err);
     void *user;
     volatile int *stop;
+    /* NULL: whole batches; else each step's batch in shares (the supernet compiled for batch / K), over processes
+     * or in turn (grad_shares.h); with a sum over processes a stop is agreed, taken after the same step by all */
+    const clnas_grad_shares *shares;
 } clnas_spos_train_options;
 
 /* Trains the supernet: step t samples a path (clnas_spos_sample from the seed's stream, t-th draw) and takes one
- * SGD step of it on the t-th whole batch. Resuming at start_step replays the draws and the batch order, so a
+ * SGD step of it on the t-th whole batch (of batch * K images with opt->shares: the stream, the path draws and so the
+ * paths are the same on every process). Resuming at start_step replays the draws and the batch order, so a
  * resumed run takes the same steps as an uninterrupted one. *done is the number of steps done (may stop early). */
 clnas_status clnas_spos_train(clnas_supernet *sn, const clnas_edge_op_set *op_set, const clnas_dataset *train,
                               const clnas_spos_train_options *opt, int *done, clnas_error *err);

@@ -14,6 +14,7 @@
 #include "file_io.h"
 #include "run_dir.h"
 #include "run_provenance.h"
+#include "share_state.h"
 #include "spos.h"
 #include "spos_config.h"
 #include "strategy.h"
@@ -84,17 +85,24 @@ static clnas_status trim_train_log(const char *path, long step, clnas_error *err
     return st;
 }
 
-/* The supernet's weights at the start of training: the checkpoint's (and its step), else initialised. */
+/* The supernet's weights at the start of training: the checkpoint's (and its step), else initialised; data-parallel,
+ * process 0's on every process. */
 static clnas_status restore(spos_run *r, long *done, clnas_error *err)
 {
     struct stat sb;
     *done = 0;
-    if (stat(r->checkpoint, &sb) != 0)
-        return clnas_supernet_init(r->sn, r->req->cfg->seed, err);
-    clnas_status st = clnas_supernet_load(r->sn, r->checkpoint, done, err);
-    if (*done < 0)
-        *done = 0;
-    return st == CLNAS_OK ? trim_train_log(r->train_log, *done, err) : st;
+    clnas_status st;
+    if (!clnas_grad_shares_writer(r->req->shares) || stat(r->checkpoint, &sb) != 0) {
+        st = clnas_supernet_init(r->sn, r->req->cfg->seed, err);
+    } else {
+        st = clnas_supernet_load(r->sn, r->checkpoint, done, err);
+        if (*done < 0)
+            *done = 0;
+        if (st == CLNAS_OK)
+            st = trim_train_log(r->train_log, *done, err);
+    }
+    clnas_darts_net net = {NULL, r->sn, "SPOS"};
+    return st == CLNAS_OK ? clnas_share_state(r->req->shares, &net, NULL, done, err) : st;
 }
 
 /* Trains the supernet to the schedule's end, from its checkpoint when there is one; *stopped when req->stop came
@@ -119,9 +127,10 @@ static clnas_status train_supernet(spos_run *r, const clnas_run_setup *s, const 
     memcpy(opt.std, s->train_cfg.std, sizeof opt.std);
     opt.report_every = sp->checkpoint_every;
     opt.progress = show_training;
-    opt.checkpoint = checkpoint;
+    opt.checkpoint = clnas_grad_shares_writer(r->req->shares) ? checkpoint : NULL;
     opt.user = r;
     opt.stop = r->req->stop;
+    opt.shares = r->req->shares;
     if (done >= opt.steps) {
         clnas_run_info(&r->req->ev, "supernet: trained (%d steps, checkpoint %s)", opt.steps, r->checkpoint);
         return CLNAS_OK;
@@ -131,15 +140,16 @@ static clnas_status train_supernet(spos_run *r, const clnas_run_setup *s, const 
                    done ? ", resumed" : "");
     int steps_done = 0;
     st = clnas_spos_train(r->sn, op_set, train, &opt, &steps_done, err);
+    const int writer = clnas_grad_shares_writer(r->req->shares);
     char choices[1100];
     snprintf(choices, sizeof choices, "%s/algo_choices.tsv", r->dir);
     clnas_error save_err;
-    if (clnas_algo_choices_save(clnas_supernet_algo_choices(r->sn), choices, &save_err) != CLNAS_OK &&
+    if (writer && clnas_algo_choices_save(clnas_supernet_algo_choices(r->sn), choices, &save_err) != CLNAS_OK &&
         r->req->ev.failure)
         r->req->ev.failure(&save_err, r->req->ev.user);
-    if (st != CLNAS_OK || !(opt.stop && *opt.stop))
+    if (st != CLNAS_OK || steps_done >= opt.steps) /* short of the schedule without an error: stopped */
         return st;
-    if (steps_done % sp->checkpoint_every && (st = checkpoint(steps_done, NAN, r, err)) != CLNAS_OK)
+    if (writer && steps_done % sp->checkpoint_every && (st = checkpoint(steps_done, NAN, r, err)) != CLNAS_OK)
         return st;
     out->stopped = out->stopped_training = 1;
     out->done = steps_done;
@@ -158,7 +168,10 @@ static clnas_status build_supernet(spos_run *r, const clnas_run_setup *s, const 
     int ignored = 0;
     clnas_net_config net;
     clnas_run_setup_net(s, &net);
-    clnas_status st = clnas_algo_choices_load(&recorded, path, &ignored, err);
+    const int batch = net.batch;
+    clnas_status st = clnas_grad_shares_batch(r->req->shares, batch, &net.batch, err);
+    if (st == CLNAS_OK && clnas_grad_shares_writer(r->req->shares)) /* another process times its own */
+        st = clnas_algo_choices_load(&recorded, path, &ignored, err);
     if (st == CLNAS_OK)
         st = clnas_supernet_new(s->dev, s->cache, &net, op_set, sp->max_paths, &recorded, &r->sn, err);
     clnas_algo_choices_free(&recorded);
@@ -170,6 +183,10 @@ static clnas_status build_supernet(spos_run *r, const clnas_run_setup *s, const 
         nparam += l->params[i].info.arena == CLNAS_ARENA_PARAMS ? (long)l->params[i].info.count : 0;
     clnas_run_info(&r->req->ev, "clnas search: %s, one-shot SPOS (supernet C=%d N=%d, batch %d), then REA over its "
                    "paths (%d trials)", r->dir, net.channels, net.cells, net.batch, clnas_strategy_rea.budget(rea));
+    if (clnas_grad_shares_on(r->req->shares))
+        clnas_run_info(&r->req->ev, "data parallel: each batch of %d in %d shares of %d (%s), gradients and BatchNorm "
+                       "running statistics averaged over the shares, batch statistics per share", batch,
+                       r->req->shares->count, net.batch, r->req->shares->sum ? "one per process" : "in turn");
     clnas_run_info(&r->req->ev, "supernet arena: %ld parameters in %d tensors, %.1f MiB of weights (parameters, "
                    "gradients, momenta, running statistics) on %s (%.0f MiB of memory)", nparam, l->nparams,
                    (double)clnas_supernet_weight_bytes(l, net.fp64) / 1048576.0, s->dev->info.name,
@@ -189,7 +206,8 @@ static clnas_status search_paths(spos_run *r, const clnas_run_setup *s, const cl
 {
     const clnas_search_config *cfg = r->req->cfg;
     clnas_evaluator ev;
-    clnas_status st = clnas_supernet_evaluator_new(r->sn, clnas_run_setup_train_data(s), &s->val, sp->bn_batches,
+    const int k = clnas_grad_shares_on(r->req->shares) ? r->req->shares->count : 1; /* shares of the same images */
+    clnas_status st = clnas_supernet_evaluator_new(r->sn, clnas_run_setup_train_data(s), &s->val, sp->bn_batches * k,
                                                    cfg->seed, s->train_cfg.mean, s->train_cfg.std, &ev, err);
     if (st != CLNAS_OK)
         return st;
@@ -226,8 +244,9 @@ clnas_status clnas_run_spos(const clnas_run_request *req, clnas_run_outcome *out
     s.cfg = cfg;
     s.dev = req->dev;
     s.cache = req->cache;
+    const int writer = clnas_grad_shares_writer(req->shares);
     clnas_status st = clnas_spos_config_parse(cfg->strategy, cfg->seed, resolved, &sp, &rea, err);
-    if (st == CLNAS_OK && !req->resume_dir) {
+    if (st == CLNAS_OK && !req->resume_dir && writer) {
         clnas_run_dir_name(cfg->name, req->out, out->run_dir, sizeof out->run_dir);
         st = clnas_run_dir_create(out->run_dir, "config.json", cfg, resolved, err);
     }
@@ -236,10 +255,10 @@ clnas_status clnas_run_spos(const clnas_run_request *req, clnas_run_outcome *out
     char path[1100];
     snprintf(path, sizeof path, "%s/algo_choices.tsv", out->run_dir);
     if (st == CLNAS_OK)
-        st = clnas_run_setup_evaluator(&s, req->device, path, err);
+        st = clnas_run_setup_evaluator(&s, req->device, writer ? path : NULL, err);
     clnas_run_build_watch builds; /* the supernet's warm-up builds its paths' kernels: not in silence */
     clnas_run_watch_builds(&builds, &req->ev, st == CLNAS_OK ? s.cache : NULL);
-    if (st == CLNAS_OK && s.dev)
+    if (st == CLNAS_OK && s.dev && writer)
         st = clnas_run_record_device(out->run_dir, s.dev, err);
     clnas_edge_op_set op_set;
     clnas_edge_op_set_all(&op_set);
@@ -247,8 +266,10 @@ clnas_status clnas_run_spos(const clnas_run_request *req, clnas_run_outcome *out
         st = build_supernet(&r, &s, &op_set, &sp, rea, err);
     if (st == CLNAS_OK)
         st = train_supernet(&r, &s, &op_set, &sp, out, err);
+    if (st == CLNAS_OK) /* data parallel: the processes' last collective; what follows is process 0's alone */
+        st = clnas_grad_shares_close(req->shares, err);
     out->top_k = sp.top_k;
-    if (st == CLNAS_OK && !out->stopped_training)
+    if (st == CLNAS_OK && !out->stopped_training && writer) /* the search over paths: process 0 alone */
         st = search_paths(&r, &s, &sp, rea, out, err);
     if (rea)
         clnas_strategy_rea.destroy(rea);

@@ -4,6 +4,7 @@
 #define CLNAS_SEARCH_RUN_H
 
 #include "clnas/search.h"
+#include "grad_shares.h"
 #include "run_setup.h"
 #include "trials.h"
 
@@ -32,6 +33,9 @@ typedef struct clnas_run_request {
     void *evaluate_user;
     volatile int *stop;
     clnas_run_events ev;
+    /* SPOS, DARTS, GDAS: NULL, or each step's batch in K shares, over K processes or in turn (grad_shares.h); a
+     * process other than 0 writes no file (no run directory: it trains, process 0 records) */
+    const clnas_grad_shares *shares;
 } clnas_run_request;
 
 typedef enum clnas_run_kind { CLNAS_RUN_TRIALS, CLNAS_RUN_SPOS, CLNAS_RUN_DIFFERENTIABLE } clnas_run_kind;

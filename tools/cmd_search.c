@@ -37,7 +37,10 @@ static void usage(FILE *f)
             "                      comma-separated list (0,2,3) that the workers of a node share out\n"
             "  --family F          kernel family: cpu or gpu (default: CLNAS_FAMILY, else the device's type)\n"
             "  --json              results as one JSON object on stdout {run_dir, strategy, done, total, stopped,\n"
-            "                      best, top} instead of the table\n");
+            "                      best, top} instead of the table\n"
+            "  --grad-shares K     spos, darts, gdas: each step's batch in K shares of batch/K, their gradients and\n"
+            "                      BatchNorm statistics averaged before the update: in one process what\n"
+            "                      mpirun -np K does across K (docs/SCALE.md)\n");
 }
 
 static void warn(const char *message, void *user)
@@ -120,9 +123,25 @@ static int closing(const clnas_run_outcome *o, const clnas_search_config *cfg)
     return stopped ? stopped : all_failed;
 }
 
+/* --grad-shares K into shares (K 1..256; one-shot strategies, one process); -1 to go on, else the exit status. */
+static int search_grad_shares(const char *text, int mpi, const clnas_search_config *cfg, clnas_grad_shares *shares)
+{
+    int k = 1;
+    if (text && cli_int("--grad-shares", text, 1, 256, &k))
+        return 2;
+    if (k > 1 && mpi)
+        return cli_usage_error("search", "--grad-shares: under mpirun each process computes one share already");
+    if (k > 1 && cfg && strcmp(cfg->strategy_name, "spos") && strcmp(cfg->strategy_name, "darts") &&
+        strcmp(cfg->strategy_name, "gdas"))
+        return cli_usage_error("search", "--grad-shares: strategy %s trains no shared network (spos, darts, gdas do)",
+                               cfg->strategy_name);
+    shares->count = k;
+    return -1;
+}
+
 /* What the command line asks. */
 typedef struct search_args {
-    const char *config, *out, *resume, *device, *seed;
+    const char *config, *out, *resume, *device, *seed, *grad_shares;
     int json;
     search_sets sets;
 } search_args;
@@ -142,6 +161,7 @@ static int parse(int argc, char **argv, search_args *a)
                    (r = cli_opt(argc, argv, &i, "--out", &a->out)) != 0 ||
                    (r = cli_opt(argc, argv, &i, "--resume", &a->resume)) != 0 ||
                    (r = cli_opt(argc, argv, &i, "--device", &a->device)) != 0 ||
+                   (r = cli_opt(argc, argv, &i, "--grad-shares", &a->grad_shares)) != 0 ||
                    (r = cli_family_opt(argc, argv, &i)) != 0) {
             if (r < 0)
                 return 2;
@@ -190,8 +210,14 @@ int cmd_search(int argc, char **argv)
         clnas_config_free(cfg);
         return rc;
     }
+    clnas_grad_shares shares = {0};
+    if ((rc = search_grad_shares(a.grad_shares, mpi, cfg ? clnas_config_settings(cfg) : NULL, &shares)) >= 0) {
+        clnas_config_free(cfg);
+        return rc;
+    }
     clnas_run_request req;
     memset(&req, 0, sizeof req);
+    req.shares = shares.count > 1 ? &shares : NULL;
     req.cfg = cfg ? clnas_config_settings(cfg) : NULL;
     req.out = a.out;
     req.resume_dir = a.resume;

@@ -22,8 +22,8 @@ clnas_status clnas_mpi_master_prepare(const clnas_run_request *req, clnas_mpi_ma
     m->strategy = clnas_strategy_find(cfg->strategy_name);
     if (!m->strategy)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.name: \"%s\": a search over MPI runs the "
-                               "multi-trial strategies rea, random and reinforce (spos, darts and gdas run in one "
-                               "process: start it without mpirun)", cfg->strategy_name);
+                               "multi-trial strategies rea, random and reinforce as trials (spos, darts and gdas "
+                               "data-parallel)", cfg->strategy_name);
     if (!m->strategy->set_in_flight) /* before the run directory is made */
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.name: \"%s\" proposes from every earlier result "
                                "and cannot keep several trials in flight: run it without mpirun (MPI runs rea, random "

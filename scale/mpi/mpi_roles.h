@@ -28,4 +28,13 @@ void clnas_mpi_master_free(clnas_mpi_master *m);
  * (the master ends the run with it) and returned after STOP. */
 clnas_status clnas_mpi_worker_run(const char *config_text, const char *device_list, int local, clnas_error *err);
 
+/* Whether a strategy runs data-parallel over MPI (spos, darts, gdas) rather than as trials for workers. */
+int clnas_mpi_dp_strategy(const char *name);
+/* A one-shot search data-parallel over the `size` ranks: every rank trains share `rank` of each batch on its own
+ * device (its index among its node's ranks picks it) and the ranks sum the shares by MPI_Allreduce; rank 0 runs
+ * req (its directory, journal, checkpoints, SPOS' search over paths) and fills out, the others the config_text rank 0
+ * sent, writing no file. A rank that fails makes every rank fail at its next collective. */
+clnas_status clnas_mpi_dp_search(const clnas_run_request *req, const char *config_text, int rank, int size,
+                                 clnas_run_outcome *out, clnas_error *err);
+
 #endif

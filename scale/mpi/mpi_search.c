@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "mpi_link.h"
 #include "mpi_roles.h"
 #include "scale.h"
@@ -47,6 +49,16 @@ static clnas_status share_config(char **text, int rank, clnas_error *err)
     return clnas_mpi_check(MPI_Bcast(*text, len, MPI_CHAR, 0, MPI_COMM_WORLD), "MPI_Bcast", err);
 }
 
+/* Whether the config text names a one-shot strategy (the ranks then share each batch instead of taking trials). */
+static int is_one_shot(const char *text)
+{
+    cJSON *root = cJSON_Parse(text);
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "strategy"), "name");
+    int yes = cJSON_IsString(name) && clnas_mpi_dp_strategy(name->valuestring);
+    cJSON_Delete(root);
+    return yes;
+}
+
 clnas_status clnas_scale_search(const clnas_run_request *req, clnas_run_outcome *out, int *is_master,
                                 clnas_error *err)
 {
@@ -65,7 +77,20 @@ clnas_status clnas_scale_search(const clnas_run_request *req, clnas_run_outcome 
     clnas_mpi_master m;
     memset(&m, 0, sizeof m);
     char *text = NULL;
-    if (rank == 0) {
+    if (rank == 0 && clnas_mpi_dp_strategy(req->cfg->strategy_name)) { /* SPOS, DARTS, GDAS: data parallel */
+        memset(out, 0, sizeof *out);
+        out->best_index = -1;
+        cJSON *json = st == CLNAS_OK ? clnas_search_config_to_json(req->cfg, req->cfg->strategy) : NULL;
+        text = json ? cJSON_PrintUnformatted(json) : NULL;
+        cJSON_Delete(json);
+        if (st == CLNAS_OK && !text)
+            st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+        clnas_status sent = share_config(&text, rank, st == CLNAS_OK ? err : NULL);
+        st = st == CLNAS_OK ? sent : st;
+        if (st == CLNAS_OK)
+            st = clnas_mpi_dp_search(req, NULL, rank, size, out, err);
+        cJSON_free(text);
+    } else if (rank == 0) {
         memset(out, 0, sizeof *out);
         out->best_index = -1;
         clnas_status prep = st == CLNAS_OK ? clnas_mpi_master_prepare(req, &m, out, err) : st;
@@ -78,7 +103,9 @@ clnas_status clnas_scale_search(const clnas_run_request *req, clnas_run_outcome 
     } else {
         if (st == CLNAS_OK)
             st = share_config(&text, rank, err);
-        if (st == CLNAS_OK && text)
+        if (st == CLNAS_OK && text && is_one_shot(text))
+            st = clnas_mpi_dp_search(req, text, rank, size, out, err);
+        else if (st == CLNAS_OK && text)
             st = clnas_mpi_worker_run(text, req->device, local, err);
         free(text);
     }
