@@ -60,6 +60,40 @@ int clnas_op_shape_of_input(const clnas_graph *g, const clnas_graph_node *n, int
     return x->ndim;
 }
 
+void clnas_op_fold_relu_slot0(clnas_graph_node *n, int x)
+{
+    n->in[0] = x;
+    n->relu_in = 1;
+}
+
+void clnas_op_fold_relu_slot1(clnas_graph_node *n, int x)
+{
+    n->in[1] = x;
+    n->relu_in = 1;
+}
+
+void clnas_op_fold_relu_bwd_mask(clnas_graph_node *n, int dx, int x)
+{
+    n->out[0] = dx;
+    n->in[n->nin++] = x;
+    n->relu_in = 1;
+}
+
+void clnas_op_backward_conv_like(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy,
+                                 clnas_node_kind filter_kind, clnas_node_kind data_kind)
+{
+    int x = fwd->in[0], w = fwd->in[1];
+    int dw = clnas_backward_param_grad(c, w);
+    int fin[2] = {dy, x};
+    clnas_backward_emit(c, filter_kind, fin, 2, &dw, 1, fwd, ":backward_filter");
+    if (clnas_backward_wants(c, x)) {
+        int dx = clnas_backward_grad(c, x);
+        int din[2] = {dy, w};
+        clnas_backward_emit(c, data_kind, din, 2, &dx, 1, fwd, ":backward_data");
+        clnas_backward_contribute(c, x, dx);
+    }
+}
+
 clnas_status clnas_op_check_shapes(const clnas_graph *g, clnas_error *err)
 {
     for (int i = 0; i < g->nnodes; i++) {

@@ -78,6 +78,17 @@ const clnas_op_def *clnas_op_def_of(clnas_node_kind kind);
 
 /* The shape rule of ops whose output is shaped like their first input. */
 int clnas_op_shape_of_input(const clnas_graph *g, const clnas_graph_node *n, int shape[4]);
+
+/* ReLU fusion hooks shared by the ops that read a rectified input: the node reads x in input slot 0 (slot 1: a weight
+ * gradient's input) with relu_in set; the backward form writes dx and reads x (appended) for the ReLU's mask. */
+void clnas_op_fold_relu_slot0(clnas_graph_node *n, int x);
+void clnas_op_fold_relu_slot1(clnas_graph_node *n, int x);
+void clnas_op_fold_relu_bwd_mask(clnas_graph_node *n, int dx, int x);
+
+/* The backward rule of a convolution-like node (ins x w): dw by a filter_kind node (ins dy x) always, dx by a
+ * data_kind node (ins dy w) when x wants a gradient. */
+void clnas_op_backward_conv_like(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy,
+                                 clnas_node_kind filter_kind, clnas_node_kind data_kind);
 /* Checks every live forward node's out[0] against its shape rule; an internal error names the first mismatch. */
 clnas_status clnas_op_check_shapes(const clnas_graph *g, clnas_error *err);
 

@@ -310,44 +310,17 @@ static int shape(const clnas_graph *g, const clnas_graph_node *n, int out[4])
 /* dw always (the optimizer wants it), dx when the input wants a gradient. */
 static void backward(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
 {
-    int x = fwd->in[0], w = fwd->in[1];
-    int dw = clnas_backward_param_grad(c, w);
-    int fin[2] = {dy, x};
-    clnas_backward_emit(c, CLNAS_NODE_DWCONV_BWD_FILTER, fin, 2, &dw, 1, fwd, ":backward_filter");
-    if (clnas_backward_wants(c, x)) {
-        int dx = clnas_backward_grad(c, x);
-        int din[2] = {dy, w};
-        clnas_backward_emit(c, CLNAS_NODE_DWCONV_BWD_DATA, din, 2, &dx, 1, fwd, ":backward_data");
-        clnas_backward_contribute(c, x, dx);
-    }
+    clnas_op_backward_conv_like(c, fwd, dy, CLNAS_NODE_DWCONV_BWD_FILTER, CLNAS_NODE_DWCONV_BWD_DATA);
 }
 
-/* Fusion: ReLU-dwconv reads max(x, 0) in the forward and the weight gradient, and masks the input gradient. */
-static void fold_relu_fwd(clnas_graph_node *n, int x)
-{
-    n->in[0] = x;
-    n->relu_in = 1;
-}
-
-static void fold_relu_filter(clnas_graph_node *n, int x)
-{
-    n->in[1] = x;
-    n->relu_in = 1;
-}
-
-static void fold_relu_data(clnas_graph_node *n, int dx, int x)
-{
-    n->out[0] = dx;
-    n->in[n->nin++] = x;
-    n->relu_in = 1;
-}
-
+/* Fusion: a ReLU before the node is read as max(x, 0) in the forward and the weight gradient, and masks the input
+ * gradient (the shared hooks of codegen/op.h). */
 const clnas_op_def clnas_op_def_dwconv = {
     .kind = CLNAS_NODE_DWCONV, .name = "dwconv", .shape = shape, .backward = backward, .accum_mask = 1,
-    .relu_slot = 0, .fold_relu = fold_relu_fwd, .lower = lower_fwd};
+    .relu_slot = 0, .fold_relu = clnas_op_fold_relu_slot0, .lower = lower_fwd};
 const clnas_op_def clnas_op_def_dwconv_bwd_data = {
     .kind = CLNAS_NODE_DWCONV_BWD_DATA, .name = "dwconv_backward_data", .accum_mask = 1, .relu_slot = -1,
-    .fold_relu_bwd = fold_relu_data, .lower = lower_bwd_data};
+    .fold_relu_bwd = clnas_op_fold_relu_bwd_mask, .lower = lower_bwd_data};
 const clnas_op_def clnas_op_def_dwconv_bwd_filter = {
     .kind = CLNAS_NODE_DWCONV_BWD_FILTER, .name = "dwconv_backward_filter", .relu_slot = 1,
-    .fold_relu = fold_relu_filter, .lower = lower_bwd_filter};
+    .fold_relu = clnas_op_fold_relu_slot1, .lower = lower_bwd_filter};

@@ -155,23 +155,11 @@ static void backward(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
     clnas_backward_contribute(c, x, dx);
 }
 
-/* Fusion: ReLU -> subsample reads x and rectifies it; the ReLU's backward becomes the mask of this backward. */
-static void fold_relu_fwd(clnas_graph_node *n, int x)
-{
-    n->in[0] = x;
-    n->relu_in = 1;
-}
-
-static void fold_relu_bwd(clnas_graph_node *n, int dx, int x)
-{
-    n->out[0] = dx;
-    n->in[n->nin++] = x;
-    n->relu_in = 1;
-}
-
+/* Fusion: ReLU -> subsample reads x and rectifies it; the ReLU's backward becomes the mask of this backward
+ * (the shared hooks of codegen/op.h). */
 const clnas_op_def clnas_op_def_subsample2 = {
     .kind = CLNAS_NODE_SUBSAMPLE2, .name = "subsample2", .shape = shape, .backward = backward, .accum_mask = 1,
-    .relu_slot = 0, .fold_relu = fold_relu_fwd, .lower = lower_fwd};
+    .relu_slot = 0, .fold_relu = clnas_op_fold_relu_slot0, .lower = lower_fwd};
 const clnas_op_def clnas_op_def_subsample2_bwd = {
     .kind = CLNAS_NODE_SUBSAMPLE2_BWD, .name = "subsample2_backward", .accum_mask = 1, .relu_slot = -1,
-    .fold_relu_bwd = fold_relu_bwd, .lower = lower_bwd};
+    .fold_relu_bwd = clnas_op_fold_relu_bwd_mask, .lower = lower_bwd};
