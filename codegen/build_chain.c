@@ -5,59 +5,22 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "build_common.h"
 #include "network_chain.h"
 
-typedef struct builder {
-    clnas_graph *g;
-    const clnas_net_config *cfg;
-    int training;
-    clnas_error *err;
-    int failed;
-    clnas_status status; /* of the first failure */
-} builder;
+typedef clnas_build_ctx builder; /* codegen/build_common.h */
 
 /* One output of the chain: its tensor and shape. */
 typedef struct chain_out {
     int t, c, h, w;
 } chain_out;
 
-static int checked(builder *b, int index)
-{
-    if (index < 0 && !b->failed) {
-        b->failed = 1;
-        b->status = clnas_error_set(b->err, CLNAS_ERR_NO_MEMORY, "out of memory building the network graph");
-    }
-    return index;
-}
-
-static int activation(builder *b, const char *label, int c, int h, int w)
-{
-    char name[CLNAS_NAME_MAX];
-    snprintf(name, sizeof name, "%s:out", label);
-    int shape[4] = {b->cfg->batch, c, h, w};
-    return checked(b, clnas_graph_tensor_add(b->g, name, CLNAS_ARENA_ACT, 4, shape));
-}
-
-static int node(builder *b, clnas_node_kind kind, const int *in, int nin, const int *out, int nout, const char *label)
-{
-    return checked(b, clnas_graph_node_add(b->g, kind, CLNAS_PHASE_FORWARD, in, nin, out, nout, label));
-}
-
-static int param(builder *b, const char *prefix, const char *suffix, clnas_arena arena, int ndim, const int *shape,
-                 clnas_param_init init, int fan_in)
-{
-    char name[CLNAS_NAME_MAX];
-    snprintf(name, sizeof name, "%s%s", prefix, suffix);
-    return checked(b, clnas_graph_param_add(b->g, name, arena, ndim, shape, init, fan_in, 1));
-}
-
-/* A node of one input x producing a new [c, h, w] activation named after label. */
+/* A node of one input x producing a new [c, h, w] activation named after label, at the given stride (pools). */
 static int unary(builder *b, clnas_node_kind kind, int x, const char *label, int c, int h, int w, int stride)
 {
-    int y = activation(b, label, c, h, w);
-    int n = node(b, kind, &x, 1, &y, 1, label);
-    if (n >= 0)
-        b->g->nodes[n].stride = stride;
+    int y = clnas_build_unary(b, kind, x, label, c, h, w);
+    if (!b->failed)
+        b->g->nodes[b->g->nnodes - 1].stride = stride;
     return y;
 }
 
@@ -67,41 +30,16 @@ static int batchnorm(builder *b, int x, const char *prefix, int c, int h, int w)
     char p[CLNAS_NAME_MAX], label[CLNAS_NAME_MAX];
     snprintf(p, sizeof p, "%sbn.", prefix);
     snprintf(label, sizeof label, "%sbn", prefix);
-    int in[5] = {x, param(b, p, "weight", CLNAS_ARENA_PARAMS, 1, &c, CLNAS_INIT_ONES, 0),
-                 param(b, p, "bias", CLNAS_ARENA_PARAMS, 1, &c, CLNAS_INIT_ZEROS, 0),
-                 param(b, p, "running_mean", CLNAS_ARENA_STATE, 1, &c, CLNAS_INIT_ZEROS, 0),
-                 param(b, p, "running_var", CLNAS_ARENA_STATE, 1, &c, CLNAS_INIT_ONES, 0)};
-    int y = activation(b, label, c, h, w);
-    int out[3] = {y, -1, -1}, nout = 1;
-    if (b->training) {
-        char name[CLNAS_NAME_MAX];
-        snprintf(name, sizeof name, "%s:mean", label);
-        out[1] = checked(b, clnas_graph_tensor_add(b->g, name, CLNAS_ARENA_ACT, 1, &c));
-        snprintf(name, sizeof name, "%s:invstd", label);
-        out[2] = checked(b, clnas_graph_tensor_add(b->g, name, CLNAS_ARENA_ACT, 1, &c));
-        nout = 3;
-    }
-    int n = node(b, CLNAS_NODE_BN, in, 5, out, nout, label);
-    if (n >= 0)
-        b->g->nodes[n].training = b->training;
-    return y;
+    clnas_bn_params bn = clnas_build_bn_register(b, p, c, 1);
+    return clnas_build_batchnorm(b, x, &bn, label, c, h, w);
 }
 
 /* Convolution of x (k x k, stride, padding k/2, no bias) to co channels; the weight is prefix+"weight". */
 static int conv(builder *b, int x, const char *prefix, const char *label, int ci, int co, int ho, int wo, int k,
                 int stride)
 {
-    int shape[4] = {co, ci, k, k};
-    int wt = param(b, prefix, "weight", CLNAS_ARENA_PARAMS, 4, shape, CLNAS_INIT_KAIMING_UNIFORM, ci * k * k);
-    int y = activation(b, label, co, ho, wo);
-    int in[2] = {x, wt};
-    int n = node(b, CLNAS_NODE_CONV, in, 2, &y, 1, label);
-    if (n >= 0) {
-        b->g->nodes[n].ksize = k;
-        b->g->nodes[n].stride = stride;
-        b->g->nodes[n].pad = k / 2;
-    }
-    return y;
+    int wt = clnas_build_conv_register(b, prefix, ci, co, k, 1);
+    return clnas_build_conv(b, x, wt, label, co, ho, wo, k, stride, k / 2);
 }
 
 /* Depthwise k x k convolution of x (stride, padding k/2) over c channels; the weight [c, 1, k, k] is
@@ -109,10 +47,13 @@ static int conv(builder *b, int x, const char *prefix, const char *label, int ci
 static int dwconv(builder *b, int x, const char *prefix, const char *label, int c, int ho, int wo, int k, int stride)
 {
     int shape[4] = {c, 1, k, k};
-    int wt = param(b, prefix, "weight", CLNAS_ARENA_PARAMS, 4, shape, CLNAS_INIT_KAIMING_UNIFORM, k * k);
-    int y = activation(b, label, c, ho, wo);
+    int wt = clnas_build_param(b, prefix, "weight", CLNAS_ARENA_PARAMS, 4, shape, CLNAS_INIT_KAIMING_UNIFORM, k * k,
+                               1);
+    char name[CLNAS_NAME_MAX];
+    snprintf(name, sizeof name, "%s:out", label);
+    int y = clnas_build_activation(b, name, c, ho, wo);
     int in[2] = {x, wt};
-    int n = node(b, CLNAS_NODE_DWCONV, in, 2, &y, 1, label);
+    int n = clnas_build_node(b, CLNAS_NODE_DWCONV, in, 2, &y, 1, label);
     if (n >= 0) {
         b->g->nodes[n].ksize = k;
         b->g->nodes[n].stride = stride;
@@ -137,8 +78,10 @@ static chain_out join(builder *b, const clnas_chain_layer *l, int i, const chain
     }
     char label[CLNAS_NAME_MAX];
     snprintf(label, sizeof label, "layers.%d.%s", i, l->join == CLNAS_CHAIN_CAT ? "cat" : "sum");
-    in.t = activation(b, label, in.c, in.h, in.w);
-    node(b, l->join == CLNAS_CHAIN_CAT ? CLNAS_NODE_CONCAT : CLNAS_NODE_SUM, terms, 1 + l->nskips, &in.t, 1, label);
+    char name[CLNAS_NAME_MAX];
+    snprintf(name, sizeof name, "%s:out", label);
+    in.t = clnas_build_activation(b, name, in.c, in.h, in.w);
+    clnas_build_node(b, l->join == CLNAS_CHAIN_CAT ? CLNAS_NODE_CONCAT : CLNAS_NODE_SUM, terms, 1 + l->nskips, &in.t, 1, label);
     return in;
 }
 
@@ -192,22 +135,24 @@ static void head(builder *b, chain_out x, clnas_net_io *io)
     const clnas_net_config *cfg = b->cfg;
     int r = unary(b, CLNAS_NODE_RELU, x.t, "head.relu", x.c, x.h, x.w, 0);
     int gshape[2] = {cfg->batch, x.c};
-    int gp = checked(b, clnas_graph_tensor_add(b->g, "head.pool:out", CLNAS_ARENA_ACT, 2, gshape));
-    node(b, CLNAS_NODE_GAP, &r, 1, &gp, 1, "head.pool");
+    int gp = clnas_build_checked(b, clnas_graph_tensor_add(b->g, "head.pool:out", CLNAS_ARENA_ACT, 2, gshape));
+    clnas_build_node(b, CLNAS_NODE_GAP, &r, 1, &gp, 1, "head.pool");
     int wshape[2] = {cfg->classes, x.c};
-    int cw = param(b, "classifier.", "weight", CLNAS_ARENA_PARAMS, 2, wshape, CLNAS_INIT_KAIMING_UNIFORM, x.c);
-    int cb = param(b, "classifier.", "bias", CLNAS_ARENA_PARAMS, 1, &cfg->classes, CLNAS_INIT_FAN_IN_UNIFORM, x.c);
+    int cw = clnas_build_param(b, "classifier.", "weight", CLNAS_ARENA_PARAMS, 2, wshape, CLNAS_INIT_KAIMING_UNIFORM,
+                               x.c, 1);
+    int cb = clnas_build_param(b, "classifier.", "bias", CLNAS_ARENA_PARAMS, 1, &cfg->classes,
+                               CLNAS_INIT_FAN_IN_UNIFORM, x.c, 1);
     int lshape[2] = {cfg->batch, cfg->classes};
-    io->logits = checked(b, clnas_graph_tensor_add(b->g, "logits", CLNAS_ARENA_ACT, 2, lshape));
+    io->logits = clnas_build_checked(b, clnas_graph_tensor_add(b->g, "logits", CLNAS_ARENA_ACT, 2, lshape));
     int lin[3] = {gp, cw, cb};
-    node(b, CLNAS_NODE_LINEAR, lin, 3, &io->logits, 1, "classifier");
+    clnas_build_node(b, CLNAS_NODE_LINEAR, lin, 3, &io->logits, 1, "classifier");
     if (b->training) {
         int one = 1;
-        io->loss = checked(b, clnas_graph_tensor_add(b->g, "loss", CLNAS_ARENA_ACT, 1, &one));
-        io->dlogits = checked(b, clnas_graph_tensor_add(b->g, "logits:grad", CLNAS_ARENA_ACT, 2, lshape));
+        io->loss = clnas_build_checked(b, clnas_graph_tensor_add(b->g, "loss", CLNAS_ARENA_ACT, 1, &one));
+        io->dlogits = clnas_build_checked(b, clnas_graph_tensor_add(b->g, "logits:grad", CLNAS_ARENA_ACT, 2, lshape));
         int in[2] = {io->logits, io->labels};
         int out[2] = {io->loss, io->dlogits};
-        node(b, CLNAS_NODE_SOFTMAX_XENT, in, 2, out, 2, "loss");
+        clnas_build_node(b, CLNAS_NODE_SOFTMAX_XENT, in, 2, out, 2, "loss");
     }
 }
 
@@ -217,13 +162,13 @@ clnas_status clnas_build_chain(const clnas_net_config *cfg, int training, clnas_
     clnas_status st = clnas_net_config_check_chain(cfg, err);
     if (st != CLNAS_OK)
         return st;
-    builder b = {g, cfg, training, err, 0, CLNAS_OK};
+    builder b = {.g = g, .cfg = cfg, .training = training, .err = err, .affine = 1};
     g->fp64 = cfg->fp64;
     g->recompute = cfg->recompute;
     memset(io, -1, sizeof *io);
     int ishape[4] = {cfg->batch, cfg->in_channels, cfg->height, cfg->width};
-    io->input = checked(&b, clnas_graph_tensor_add(g, "input", CLNAS_ARENA_INPUT, 4, ishape));
-    io->labels = checked(&b, clnas_graph_tensor_add(g, "labels", CLNAS_ARENA_LABELS, 1, ishape));
+    io->input = clnas_build_checked(&b, clnas_graph_tensor_add(g, "input", CLNAS_ARENA_INPUT, 4, ishape));
+    io->labels = clnas_build_checked(&b, clnas_graph_tensor_add(g, "labels", CLNAS_ARENA_LABELS, 1, ishape));
 
     const clnas_chain_genotype *gt = &cfg->chain_genotype;
     chain_out outs[CLNAS_CHAIN_MAX_LAYERS + 1];
@@ -237,5 +182,5 @@ clnas_status clnas_build_chain(const clnas_net_config *cfg, int training, clnas_
     }
     if (!b.failed)
         head(&b, outs[gt->nlayers], io);
-    return b.failed ? b.status : CLNAS_OK;
+    return b.failed ? err->status : CLNAS_OK;
 }
