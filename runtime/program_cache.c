@@ -67,7 +67,7 @@ static clnas_status make_dirs(const char *path, clnas_error *err)
     return CLNAS_OK;
 }
 
-static clnas_status resolve_root(const char *dir, char *out, size_t cap, clnas_error *err)
+clnas_status clnas_cache_root(const char *dir, char *out, size_t cap, clnas_error *err)
 {
     const char *env;
     int n;
@@ -98,7 +98,7 @@ clnas_status clnas_program_cache_new(clnas_device *dev, const char *dir, clnas_p
     if (!cache)
         return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "program cache: out of host memory");
     cache->dev = dev;
-    clnas_status st = resolve_root(dir, cache->root, sizeof cache->root, err);
+    clnas_status st = clnas_cache_root(dir, cache->root, sizeof cache->root, err);
     if (st == CLNAS_OK) {
         char key[96];
         st = clnas_device_key(&dev->info, NULL, key, sizeof key, err);

@@ -19,6 +19,11 @@ typedef struct clnas_program_cache_stats {
     double build_seconds; /* wall time in clBuildProgram from source */
 } clnas_program_cache_stats;
 
+/* The root of every per-machine cache clnas keeps (programs, measured latencies): dir when given, else
+ * $CLNAS_CACHE_DIR, else $XDG_CACHE_HOME/clnas, else $HOME/.cache/clnas, without a trailing slash; out leaves 64
+ * bytes of room for what goes under it. Creates nothing. */
+clnas_status clnas_cache_root(const char *dir, char *out, size_t cap, clnas_error *err);
+
 /* dir: NULL means $CLNAS_CACHE_DIR, else $XDG_CACHE_HOME/clnas, else $HOME/.cache/clnas. Directories are created
  * as needed; binaries live under <dir>/programs/<device-key>/, sources that failed to build under <dir>/failed/.
  * dev must outlive the cache. */
