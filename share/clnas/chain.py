@@ -99,8 +99,8 @@ class Stem(nn.Module):
 class ChainNetwork(nn.Module):
     """The stem (output 0), then layer i reads output i-1 summed with (skip) or concatenated on channels to (cat, in
     the listed order) its skips' outputs and writes output i; ReLU, global average pooling and a linear classifier
-    after the last. Channels and spatial sizes are tracked symbolically as clnas does: a sum of outputs of other
-    shapes or a concatenation of other spatial sizes is refused here, as clnas refuses it."""
+    after the last. A sum of outputs with other channels or a concatenation of other spatial sizes is refused
+    (clnas refuses more: channels that agree only at this C, see docs/SPACE_CHAIN.md)."""
 
     def __init__(self, arch, channels=16, in_channels=1, classes=10):
         super().__init__()
