@@ -10,6 +10,7 @@
 #include "clnas/safetensors.h"
 #include "darts_param_table.h"
 #include "file_io.h"
+#include "network_chain.h"
 #include "plan.h"
 #include "weights_check.h"
 #include "weights_info.h"
@@ -17,7 +18,7 @@
 /* What the request resolves to before anything is written. */
 typedef struct resolved {
     clnas_export_module module;
-    char arch[CLNAS_DARTS_GENOTYPE_STR_MAX];
+    char arch[CLNAS_CHAIN_GENOTYPE_STR_MAX];
     clnas_weights_info info; /* the weights' metadata (NB201): mean and std point into it */
 } resolved;
 
@@ -157,6 +158,60 @@ static clnas_status resolve_darts(const clnas_export_request *req, const clnas_s
     return st;
 }
 
+/* The chain network: the genotype parsed, sizes from the request, the weights' shapes (C and the input channels
+ * from the stem's convolution, the classes from the classifier) or the defaults, the weights' tensors against the
+ * compiled network's parameter table. */
+static clnas_status resolve_chain(const clnas_export_request *req, const clnas_safetensors *w, resolved *r,
+                                  clnas_error *err)
+{
+    clnas_net_config cfg;
+    clnas_net_config_default(&cfg);
+    cfg.space = CLNAS_NET_CHAIN;
+    clnas_status st;
+    if (!req->arch)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "a chain export needs a genotype (--arch), such as "
+                               "\"conv3x3-32 | sepconv5x5-64/s2 | maxpool3x3 + cat(1)\"");
+    if ((st = clnas_chain_genotype_parse(req->arch, &cfg.chain_genotype, err)) != CLNAS_OK)
+        return st; /* "chain genotype position P: expected ..." */
+    /* The weights' own space when they name one; clnas wrote "nb201" for every network but DARTS' before it named
+     * chain networks, so that alone does not refuse them: the tensors' names and shapes decide below. */
+    const char *saved = req->weights ? clnas_safetensors_metadata(w, "space") : NULL;
+    if (saved && strcmp(saved, "nb201") != 0 && (st = space_check(w, req->weights, "chain", err)) != CLNAS_OK)
+        return st;
+    int channels = 0, in_channels = 0, classes = 0;
+    const clnas_tensor *stem = req->weights ? clnas_safetensors_find(w, "layers.0.conv.weight") : NULL;
+    const clnas_tensor *cls = req->weights ? clnas_safetensors_find(w, "classifier.weight") : NULL;
+    if (stem && stem->ndim == 4 && stem->shape[0] <= 4096 && stem->shape[1] <= 64) {
+        channels = (int)stem->shape[0];
+        in_channels = (int)stem->shape[1];
+    }
+    if (cls && cls->ndim == 2 && cls->shape[0] <= 100000)
+        classes = (int)cls->shape[0];
+    cfg.channels = pick(req->channels, channels, 16);
+    cfg.in_channels = pick(req->in_channels, in_channels, 1);
+    cfg.classes = pick(req->classes, classes, 10);
+    cfg.height = pick(req->height, 0, default_side(cfg.in_channels));
+    cfg.width = pick(req->width, 0, default_side(cfg.in_channels));
+    cfg.batch = 2;
+    if ((st = clnas_net_config_check_chain(&cfg, err)) != CLNAS_OK)
+        return st;
+    clnas_plan *plan = NULL;
+    if ((st = clnas_plan_compile_descs(&cfg, &plan, err)) != CLNAS_OK)
+        return st;
+    if (req->weights)
+        st = clnas_weights_match_params(plan->params, plan->nparams, w, req->weights, NULL, " (weights of another "
+                                        "genotype, or of another --channels?)", NULL, err);
+    long long params = clnas_param_table_trained(plan->params, plan->nparams);
+    clnas_plan_free(plan);
+    if (st == CLNAS_OK)
+        st = clnas_chain_genotype_format(&cfg.chain_genotype, r->arch, sizeof r->arch, err);
+    clnas_export_module m = {.space = CLNAS_EXPORT_CHAIN, .arch = r->arch, .channels = cfg.channels,
+                             .depth = cfg.chain_genotype.nlayers, .in_channels = cfg.in_channels,
+                             .height = cfg.height, .width = cfg.width, .classes = cfg.classes, .params = params};
+    r->module = m;
+    return st;
+}
+
 /* out_dir made, the weights copied byte for byte, the module written; the paths into res. */
 static clnas_status write_files(const clnas_export_request *req, resolved *r, clnas_export_result *res,
                                 clnas_error *err)
@@ -195,7 +250,9 @@ clnas_status clnas_export_pytorch(const clnas_export_request *req, clnas_export_
     clnas_safetensors w = {0};
     clnas_status st = req->weights ? clnas_safetensors_read(req->weights, &w, err) : CLNAS_OK;
     if (st == CLNAS_OK)
-        st = req->space == CLNAS_EXPORT_DARTS ? resolve_darts(req, &w, r, err) : resolve_nb201(req, &w, r, err);
+        st = req->space == CLNAS_EXPORT_DARTS   ? resolve_darts(req, &w, r, err)
+             : req->space == CLNAS_EXPORT_CHAIN ? resolve_chain(req, &w, r, err)
+                                                : resolve_nb201(req, &w, r, err);
     clnas_safetensors_free(&w);
     if (st == CLNAS_OK)
         st = write_files(req, r, res, err);

@@ -75,6 +75,12 @@ static void write_network(FILE *f, const clnas_export_module *m)
         fprintf(f, "\nCHANNELS, CELLS, IN_CHANNELS, HEIGHT, WIDTH, CLASSES = %d, %d, %d, %d, %d, %d\n"
                    "NAME = f\"NB201 {ARCH} C={CHANNELS} N={CELLS}\"\n", m->channels, m->depth, m->in_channels,
                 m->height, m->width, m->classes);
+    } else if (m->space == CLNAS_EXPORT_CHAIN) {
+        fputs("ARCH = ", f);
+        python_string(f, m->arch);
+        fprintf(f, "\nCHANNELS, LAYERS, IN_CHANNELS, HEIGHT, WIDTH, CLASSES = %d, %d, %d, %d, %d, %d\n"
+                   "NAME = f\"chain {ARCH} C={CHANNELS}\"\n", m->channels, m->depth, m->in_channels, m->height,
+                m->width, m->classes);
     } else {
         fprintf(f, "GENOTYPE = %s\nARCH = str(GENOTYPE)\n"
                    "CHANNELS, LAYERS, IN_CHANNELS, HEIGHT, WIDTH, CLASSES = %d, %d, %d, %d, %d, %d\n"
@@ -104,6 +110,8 @@ static void write_network(FILE *f, const clnas_export_module *m)
             m->params);
     if (m->space == CLNAS_EXPORT_NB201)
         fputs("    return NB201(ARCH, CHANNELS, CELLS, IN_CHANNELS, CLASSES)\n", f);
+    else if (m->space == CLNAS_EXPORT_CHAIN)
+        fputs("    return ChainNetwork(ARCH, CHANNELS, IN_CHANNELS, CLASSES)\n", f);
     else
         fputs("    return DARTSNetwork(GENOTYPE, CHANNELS, LAYERS, IN_CHANNELS, CLASSES, AUXILIARY)\n", f);
 }
@@ -137,6 +145,12 @@ static const char tail[] =
     "if __name__ == \"__main__\":\n"
     "    sys.exit(main())\n";
 
+/* The template's name: share/clnas/NAME.py. */
+static const char *template_of(clnas_export_space space)
+{
+    return space == CLNAS_EXPORT_NB201 ? "nb201" : space == CLNAS_EXPORT_CHAIN ? "chain" : "darts";
+}
+
 int clnas_export_module_write(FILE *f, void *module)
 {
     const clnas_export_module *m = module;
@@ -144,8 +158,8 @@ int clnas_export_module_write(FILE *f, void *module)
                "# file baked in: plain PyTorch, no clnas needed. `python3 %s` checks itself; from Python,\n"
                "# `from model import build, load`: load() is the network with its exported weights in eval mode, build() a\n"
                "# freshly initialised one.\n",
-            CLNAS_VERSION_STRING, m->space == CLNAS_EXPORT_NB201 ? "nb201" : "darts", CLNAS_EXPORT_MODULE_FILE);
-    if (write_template(f, m->space == CLNAS_EXPORT_NB201 ? "nb201" : "darts") != 0)
+            CLNAS_VERSION_STRING, template_of(m->space), CLNAS_EXPORT_MODULE_FILE);
+    if (write_template(f, template_of(m->space)) != 0)
         return -1;
     fputs("\n\n# ---- the exported network, written by clnas export ----\n"
           "import os  # noqa: E402\nimport sys  # noqa: E402\n\n", f);

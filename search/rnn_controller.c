@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lstm_cell.h"
+
 #define N_POSITIONS (CLNAS_NB201_NODES + CLNAS_NB201_EDGES) /* anchor of node i: i; edge e: NODES + e */
 #define N_CHOICES 4                                          /* skip_connect .. avg_pool_3x3: NB201 op - 1 */
 #define N_PREV_OPS (N_CHOICES + 1)                           /* 0: no op chosen yet */
@@ -36,7 +38,7 @@ static layout layout_for(int hidden)
 /* One LSTM step's values, kept for the backward pass. */
 typedef struct step {
     int position, prev_op;
-    double *x, *h_prev, *c_prev, *gi, *gf, *gg, *go, *c, *h; /* H each */
+    clnas_lstm_step v; /* H each */
 } step;
 
 typedef struct connection {
@@ -71,16 +73,12 @@ static clnas_status trace_alloc(trace *t, int hidden, clnas_error *err)
 {
     const size_t h = (size_t)hidden;
     memset(t, 0, sizeof *t);
-    t->buffer = calloc((MAX_STEPS * 9 + CLNAS_NB201_EDGES) * h, sizeof *t->buffer);
+    t->buffer = calloc((MAX_STEPS * CLNAS_LSTM_STEP_VECTORS + CLNAS_NB201_EDGES) * h, sizeof *t->buffer);
     if (!t->buffer)
         return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "rnn controller: out of memory");
     double *at = t->buffer;
-    for (int s = 0; s < MAX_STEPS; s++) {
-        double **fields[] = {&t->steps[s].x, &t->steps[s].gi, &t->steps[s].gf, &t->steps[s].gg, &t->steps[s].go,
-                             &t->steps[s].c, &t->steps[s].h, &t->steps[s].h_prev, &t->steps[s].c_prev};
-        for (int f = 0; f < 9; f++, at += h)
-            *fields[f] = at;
-    }
+    for (int s = 0; s < MAX_STEPS; s++, at += CLNAS_LSTM_STEP_VECTORS * h)
+        clnas_lstm_step_bind(&t->steps[s].v, at, hidden);
     for (int e = 0; e < CLNAS_NB201_EDGES; e++, at += h)
         t->conns[e].u = at;
     return CLNAS_OK;
@@ -96,24 +94,11 @@ static void lstm_step(const clnas_rnn_controller *c, const layout *l, trace *t, 
     s->position = position;
     s->prev_op = prev_op;
     for (int k = 0; k < H; k++) {
-        s->x[k] = p[l->pos_emb + (size_t)position * H + k] + p[l->op_emb + (size_t)prev_op * H + k];
-        s->h_prev[k] = before ? before->h[k] : 0.0;
-        s->c_prev[k] = before ? before->c[k] : 0.0;
+        s->v.x[k] = p[l->pos_emb + (size_t)position * H + k] + p[l->op_emb + (size_t)prev_op * H + k];
+        s->v.h_prev[k] = before ? before->v.h[k] : 0.0;
+        s->v.c_prev[k] = before ? before->v.c[k] : 0.0;
     }
-    double *gates[4] = {s->gi, s->gf, s->gg, s->go};
-    for (int g = 0; g < 4; g++) {
-        for (int k = 0; k < H; k++) {
-            const double *row = p + l->w_lstm + (size_t)(g * H + k) * 2 * H;
-            double z = p[l->b_lstm + g * H + k];
-            for (int m = 0; m < H; m++)
-                z += row[m] * s->x[m] + row[H + m] * s->h_prev[m];
-            gates[g][k] = g == 2 ? tanh(z) : sigmoid(z);
-        }
-    }
-    for (int k = 0; k < H; k++) {
-        s->c[k] = s->gf[k] * s->c_prev[k] + s->gi[k] * s->gg[k];
-        s->h[k] = s->go[k] * tanh(s->c[k]);
-    }
+    clnas_lstm_forward(p + l->w_lstm, p + l->b_lstm, H, &s->v);
     t->n_steps++;
 }
 
@@ -149,7 +134,7 @@ static void run(const clnas_rnn_controller *c, run_mode mode, clnas_genotype *g,
         const int first_edge = e;
         for (int j = 0; j < i; j++, e++) {
             connection *cn = &t->conns[e];
-            const double *aj = t->steps[anchor_step[j]].h, *ai = t->steps[anchor_step[i]].h;
+            const double *aj = t->steps[anchor_step[j]].v.h, *ai = t->steps[anchor_step[i]].v.h;
             double score = 0.0;
             for (int k = 0; k < H; k++) {
                 double a = 0.0;
@@ -175,7 +160,7 @@ static void run(const clnas_rnn_controller *c, run_mode mode, clnas_genotype *g,
                 continue;
             }
             lstm_step(c, &l, t, CLNAS_NB201_NODES + edge, prev_op);
-            const double *h = t->steps[t->n_steps - 1].h;
+            const double *h = t->steps[t->n_steps - 1].v.h;
             op_choice *oc = &t->ops[t->n_ops++];
             double logits[N_CHOICES], max = -INFINITY, sum = 0.0;
             for (int k = 0; k < N_CHOICES; k++) {
@@ -225,7 +210,7 @@ static clnas_status backward(const clnas_rnn_controller *c, const trace *t, doub
 
     for (int o = 0; o < t->n_ops; o++) {
         const op_choice *oc = &t->ops[o];
-        const double *h = t->steps[oc->step].h;
+        const double *h = t->steps[oc->step].v.h;
         for (int k = 0; k < N_CHOICES; k++) {
             const double d = (k == oc->choice) - oc->p[k]; /* d log softmax_choice / d logit_k */
             grad[l.b_op + k] += d;
@@ -238,7 +223,7 @@ static clnas_status backward(const clnas_rnn_controller *c, const trace *t, doub
     for (int e = 0; e < CLNAS_NB201_EDGES; e++) {
         const connection *cn = &t->conns[e];
         const double ds = cn->exists - cn->p; /* d log Bernoulli / d score */
-        const double *aj = t->steps[cn->from_anchor].h, *ai = t->steps[cn->to_anchor].h;
+        const double *aj = t->steps[cn->from_anchor].v.h, *ai = t->steps[cn->to_anchor].v.h;
         for (int k = 0; k < H; k++) {
             grad[l.v + k] += ds * cn->u[k];
             da[k] = ds * p[l.v + k] * (1.0 - cn->u[k] * cn->u[k]);
@@ -257,32 +242,13 @@ static clnas_status backward(const clnas_rnn_controller *c, const trace *t, doub
     memset(dh_next, 0, (size_t)H * sizeof *dh_next);
     for (int s = t->n_steps - 1; s >= 0; s--) {
         const step *st = &t->steps[s];
-        for (int k = 0; k < H; k++) {
-            const double dhk = dh[(size_t)s * H + k] + dh_next[k];
-            const double tc = tanh(st->c[k]);
-            const double dck = dc[k] + dhk * st->go[k] * (1.0 - tc * tc);
-            dz[k] = dck * st->gg[k] * st->gi[k] * (1.0 - st->gi[k]);                 /* input gate */
-            dz[H + k] = dck * st->c_prev[k] * st->gf[k] * (1.0 - st->gf[k]);         /* forget gate */
-            dz[2 * H + k] = dck * st->gi[k] * (1.0 - st->gg[k] * st->gg[k]);         /* candidate */
-            dz[3 * H + k] = dhk * tc * st->go[k] * (1.0 - st->go[k]);                /* output gate */
-            dc[k] = dck * st->gf[k];                                                   /* to the step before */
-        }
-        memset(dxh, 0, 2 * (size_t)H * sizeof *dxh);
-        for (int r = 0; r < 4 * H; r++) {
-            const double *row = p + l.w_lstm + (size_t)r * 2 * H;
-            double *grow = grad + l.w_lstm + (size_t)r * 2 * H;
-            grad[l.b_lstm + r] += dz[r];
-            for (int m = 0; m < H; m++) {
-                grow[m] += dz[r] * st->x[m];
-                grow[H + m] += dz[r] * st->h_prev[m];
-                dxh[m] += dz[r] * row[m];
-                dxh[H + m] += dz[r] * row[H + m];
-            }
-        }
+        double *dhs = dh + (size_t)s * H;
+        for (int k = 0; k < H; k++)
+            dhs[k] += dh_next[k];
+        clnas_lstm_backward(p + l.w_lstm, H, &st->v, dhs, dc, grad + l.w_lstm, grad + l.b_lstm, dxh, dh_next, dz);
         for (int m = 0; m < H; m++) {
             grad[l.pos_emb + (size_t)st->position * H + m] += dxh[m];
             grad[l.op_emb + (size_t)st->prev_op * H + m] += dxh[m];
-            dh_next[m] = dxh[H + m];
         }
     }
     free(dh);

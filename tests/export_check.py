@@ -4,9 +4,11 @@ Usage: export_check.py SPACE DIR REF [SPACE DIR REF ...]
 Each DIR/model.py is imported by path alone (nothing of clnas on sys.path), its self-check main() must pass
 (parameter count and one forward pass), and with REF other than "-" its load() (DIR's weights, strict) must give:
   nb201: REF holds input, logits (clnas's eval logits), mean and std: the eval-mode logits, MEAN and STD;
+  chain: REF holds input and logits (clnas's eval logits): the eval-mode logits;
   darts: REF is a DARTS reference set's expected.safetensors: one training-mode forward (batch statistics; it moves
          the running statistics as the reference's did) gives logits_train (and logits_aux_train), then eval mode
          gives logits_eval.
+A chain module's parameter count is checked by its self-check (clnas's count is written into it).
 Each tensor within max |err| <= 1e-4 * max(max |ref|, 0.01). Exit 0 when all agree, 1 when not, 77 when torch
 cannot be imported (the caller tries another interpreter, or skips)."""
 import importlib.util
@@ -46,11 +48,12 @@ def check(index, space, out_dir, ref_path):
     ref, _ = mod.read_safetensors(ref_path)
     model = mod.load()  # eval mode
     with torch.no_grad():
-        if space == "nb201":
+        if space in ("nb201", "chain"):
             compare("eval logits", model(ref["input"].to(torch.float32)), ref["logits"])
+        if space == "nb201":
             compare("MEAN", torch.tensor(mod.MEAN), ref["mean"])
             compare("STD", torch.tensor(mod.STD), ref["std"])
-        else:
+        elif space == "darts":
             model.train()
             out = model(ref["input"])
             compare("train logits", out[0] if isinstance(out, tuple) else out, ref["logits_train"])

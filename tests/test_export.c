@@ -15,7 +15,9 @@
 
 #include <cmocka.h>
 
+#include "clnas/chain_genotype.h"
 #include "clnas/model.h"
+#include "clnas/rng.h"
 #include "clnas/safetensors.h"
 #include "device_fixture.h"
 #include "model_build.h"
@@ -246,6 +248,127 @@ static void test_nb201_trained_logits(void **state)
     python_verdict(rc);
 }
 
+static int exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* Chain networks covering every op (conv at each kernel size, sepconv at both, both pools, identity), stride 2, sum
+ * and concatenation skips (the stem's output among them), grey and RGB input, an odd side (halving rounds up). */
+static const struct {
+    const char *arch;
+    int channels, in_channels, side, classes;
+} chain_cases[] = {
+    {"conv3x3-16 | sepconv5x5-16 | maxpool3x3 + skip(1) | avgpool3x3/s2 + cat(0,2) | identity | conv1x1-32 + cat(4) "
+     "| conv7x7-16/s2 | maxpool3x3/s2",
+     4, 1, 8, 10},
+    {"avgpool3x3 | sepconv3x3-32/s2 + skip(0) | conv5x5-32 | maxpool3x3 + skip(2) | maxpool3x3/s2 + cat(2,3) | "
+     "conv3x3-64 | identity + cat(5) | conv1x1-16",
+     8, 3, 9, 5},
+};
+
+/* A chain network trained two steps (running statistics away from 0 and 1) and saved; its eval logits of one
+ * batch and the input written to batch_path. */
+static void chain_trained(device_fixture *f, int c, const char *weights, const char *batch_path)
+{
+    enum { N = 8 };
+    clnas_net_config cfg;
+    small_net_config(&cfg, NULL, chain_cases[c].channels, 1, N, chain_cases[c].side);
+    cfg.space = CLNAS_NET_CHAIN;
+    cfg.in_channels = chain_cases[c].in_channels;
+    cfg.classes = chain_cases[c].classes;
+    clnas_error err;
+    if (clnas_chain_genotype_parse(chain_cases[c].arch, &cfg.chain_genotype, &err) != CLNAS_OK)
+        fail_msg("%s: %s", chain_cases[c].arch, err.message);
+    const size_t count = (size_t)N * cfg.in_channels * cfg.height * cfg.width;
+    float *images = malloc(count * sizeof *images);
+    double *logits = malloc((size_t)N * cfg.classes * sizeof *logits);
+    int32_t labels[N];
+    assert_non_null(images);
+    assert_non_null(logits);
+    clnas_model *m = NULL;
+    if (clnas_model_build(f->dev, f->cache, &cfg, &m, &err) != CLNAS_OK || clnas_model_init(m, 7, &err) != CLNAS_OK)
+        fail_msg("%s: %s", chain_cases[c].arch, err.message);
+    clnas_rng rng;
+    clnas_rng_seed(&rng, 60 + (uint64_t)c);
+    for (int s = 0; s < 3; s++) {
+        for (size_t k = 0; k < count; k++)
+            images[k] = (float)clnas_rng_normal(&rng);
+        for (int k = 0; k < N; k++)
+            labels[k] = (int32_t)(clnas_rng_next(&rng) % (uint64_t)cfg.classes);
+        if (clnas_model_set_batch(m, images, labels, &err) != CLNAS_OK ||
+            (s < 2 && clnas_model_step(m, 0.05, NULL, NULL, &err) != CLNAS_OK))
+            fail_msg("%s", err.message);
+    }
+    if (clnas_model_eval(m, logits, &err) != CLNAS_OK || clnas_model_save(m, weights, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    clnas_tensor t[2] = {
+        {.name = "input", .dtype = CLNAS_DTYPE_F32, .ndim = 4,
+         .shape = {N, cfg.in_channels, cfg.height, cfg.width}, .data = images, .nbytes = count * sizeof *images},
+        {.name = "logits", .dtype = CLNAS_DTYPE_F64, .ndim = 2, .shape = {N, cfg.classes}, .data = logits,
+         .nbytes = (size_t)N * cfg.classes * sizeof *logits},
+    };
+    assert_int_equal(clnas_safetensors_write(batch_path, t, 2, NULL, &err), CLNAS_OK);
+    clnas_model_free(m);
+    free(images);
+    free(logits);
+}
+
+/* Chain weights trained by clnas: C, the input channels and the classes come from their shapes; the module's eval
+ * logits equal clnas's and it counts clnas's parameters (its self-check); another genotype's weights are refused. */
+static void test_chain_trained_logits(void **state)
+{
+    device_fixture *f = *state;
+    char *base = scratch_dir_new("clnas-export-chain");
+    assert_non_null(base);
+    enum { CASES = sizeof chain_cases / sizeof chain_cases[0] };
+    static char weights[CASES][4200], batch[CASES][4200], dir[CASES][4200];
+    const char *args[3 * CASES + 1];
+    int n = 0;
+    for (int c = 0; c < CASES; c++) {
+        char name[64];
+        snprintf(name, sizeof name, "trained%d.safetensors", c);
+        scratch_dir_path(weights[c], sizeof weights[c], base, name);
+        snprintf(name, sizeof name, "batch%d.safetensors", c);
+        scratch_dir_path(batch[c], sizeof batch[c], base, name);
+        snprintf(name, sizeof name, "out/chain%d", c);
+        scratch_dir_path(dir[c], sizeof dir[c], base, name);
+        chain_trained(f, c, weights[c], batch[c]);
+        clnas_export_request req = {.space = CLNAS_EXPORT_CHAIN, .arch = chain_cases[c].arch,
+                                    .weights = weights[c], .out_dir = dir[c]};
+        clnas_export_result res;
+        clnas_error err;
+        if (clnas_export_pytorch(&req, &res, &err) != CLNAS_OK)
+            fail_msg("%s: %s", chain_cases[c].arch, err.message);
+        assert_string_equal(res.arch, chain_cases[c].arch);
+        assert_int_equal(res.channels, chain_cases[c].channels);
+        assert_int_equal(res.in_channels, chain_cases[c].in_channels);
+        assert_int_equal(res.classes, chain_cases[c].classes);
+        assert_true(res.params > 0);
+        args[n++] = "chain", args[n++] = dir[c], args[n++] = batch[c];
+    }
+    /* the first case's weights for the second genotype, and for the first at another C */
+    char never[4200];
+    scratch_dir_path(never, sizeof never, base, "out/never");
+    clnas_export_request other = {.space = CLNAS_EXPORT_CHAIN, .arch = chain_cases[1].arch, .weights = weights[0],
+                                  .out_dir = never};
+    clnas_export_result res;
+    clnas_error err;
+    assert_int_not_equal(clnas_export_pytorch(&other, &res, &err), CLNAS_OK);
+    print_message("another genotype's weights: %s\n", err.message);
+    other.arch = chain_cases[0].arch;
+    other.channels = 8;
+    assert_int_not_equal(clnas_export_pytorch(&other, &res, &err), CLNAS_OK);
+    assert_non_null(strstr(err.message, "'layers.0.conv.weight' has shape [4x1x3x3], expected [8x1x3x3]"));
+    assert_false(exists(never));
+    args[n] = NULL;
+    int rc = python_check(args);
+    scratch_dir_remove(base);
+    free(base);
+    python_verdict(rc);
+}
+
 /* `clnas export ARGS...` (NULL-terminated) with its output into dir/out.txt: it must exit rc with an output that
  * holds every one of wants (NULL-terminated). */
 static void expect(const char *dir, int rc, const char *const *wants, ...)
@@ -273,11 +396,6 @@ static void expect(const char *dir, int rc, const char *const *wants, ...)
 
 #define WANT(...) ((const char *const[]){__VA_ARGS__, NULL})
 
-static int exists(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0;
-}
 
 /* Bad requests: usage errors exit 2, refused requests 1, each saying why; a refused request writes nothing. */
 static void test_cli_errors(void **state)
@@ -318,6 +436,12 @@ static void test_cli_errors(void **state)
     expect(dir, 2, WANT("--layers is for --space darts"), "--arch", NB201_ARCH, "--layers", "3", "--out", out, NULL);
     expect(dir, 2, WANT("--out DIR is required"), "--arch", NB201_ARCH, NULL);
     expect(dir, 2, WANT("--arch is required"), "--space", "darts", "--out", out, NULL);
+    expect(dir, 2, WANT("--arch is required"), "--space", "chain", "--out", out, NULL);
+    expect(dir, 2, WANT("--cells: a chain network's layers are its genotype's"), "--space", "chain", "--arch",
+           "conv3x3-16", "--cells", "2", "--out", out, NULL);
+    expect(dir, 1, WANT("output 0 has other channels than output 1"), "--space", "chain", "--arch",
+           "conv1x1-16 | identity + skip(0)", "--out", out, NULL);
+    expect(dir, 1, WANT("position"), "--space", "chain", "--arch", "conv4x4-16", "--out", out, NULL);
     /* an --out that cannot be made: under a regular file */
     scratch_dir_path(file, sizeof file, dir, "file");
     FILE *f = fopen(file, "w");
@@ -329,7 +453,9 @@ static void test_cli_errors(void **state)
     expect(dir, 0, WANT("20222 parameters", "weights.safetensors (a copy of"), "--arch", nb201_arch, "--channels", "4",
            "--cells", "1", "--height", "12", "--width", "12", "--weights", nb201, "--out", out, NULL);
     assert_true(exists(out));
-    expect(dir, 0, WANT("--space nb201", "--space darts", "DARTS_V2"), "--help", NULL);
+    expect(dir, 0, WANT("--space nb201", "--space darts", "--space chain", "DARTS_V2"), "--help", NULL);
+    expect(dir, 0, WANT("chain conv3x3-16 | maxpool3x3/s2 + cat(0) C=16, 2 layers", "1x28x28 input"), "--space",
+           "chain", "--arch", "conv3x3-16 | maxpool3x3/s2 + cat(0)", "--out", out, NULL);
 }
 
 int main(void)
@@ -339,6 +465,7 @@ int main(void)
         scratch_dir_unit_test(test_modules_match_references),
         scratch_dir_unit_test(test_cli_errors),
         cmocka_unit_test_setup_teardown(test_nb201_trained_logits, device_fixture_with_cache, device_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_chain_trained_logits, device_fixture_with_cache, device_fixture_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

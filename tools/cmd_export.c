@@ -9,7 +9,7 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: clnas export [--space nb201|darts] --arch STR [--weights FILE.safetensors] --out DIR\n"
+            "usage: clnas export [--space nb201|darts|chain] --arch STR [--weights FILE.safetensors] --out DIR\n"
             "                    [--channels C] [--cells N | --layers L] [--in-channels K] [--classes K]\n"
             "                    [--height H] [--width W] [--auxiliary | --no-auxiliary]\n"
             "Writes DIR/model.py, a PyTorch module in one file (plain torch and the standard library, no clnas),\n"
@@ -26,10 +26,16 @@ static void usage(FILE *f)
             "                  loads); their shapes give C, the layers, the input channels, the classes and the\n"
             "                  auxiliary head where options leave them out. --auxiliary adds DARTS' auxiliary\n"
             "                  head (32-40 px images only).\n"
+            "  --space chain   --arch a chain genotype (docs/SPACE_CHAIN.md), e.g. \"conv3x3-32 | sepconv5x5-64/s2 |\n"
+            "                  maxpool3x3 + cat(1)\"; --channels C the stem's width. The weights' names are\n"
+            "                  clnas's (layers.0.conv, layers.I.bn, classifier, ...); their shapes give C, the input\n"
+            "                  channels and the classes where options leave them out.\n"
             "Weights whose tensor names or shapes are not exactly the network's are refused, naming the tensor.\n"
-            "Defaults without weights: NB201 C=16 N=5, DARTS C=16 and 8 layers; 1 input channel, 10 classes.\n"
+            "Defaults without weights: NB201 C=16 N=5, DARTS C=16 and 8 layers, chain C=16; 1 input channel,\n"
+            "10 classes.\n"
             "--height and --width (default 28x28 for 1 channel, else 32x32) are the images the network is checked\n"
-            "for (NB201: multiples of 4; DARTS: even at each reduction cell) and the self-check's batch.\n");
+            "for (NB201: multiples of 4; DARTS: even at each reduction cell; chain: any) and the self-check's\n"
+            "batch.\n");
 }
 
 typedef struct export_args {
@@ -86,19 +92,26 @@ static int check_args(export_args *a)
         a->req.space = CLNAS_EXPORT_NB201;
     else if (strcmp(space, "darts") == 0)
         a->req.space = CLNAS_EXPORT_DARTS;
+    else if (strcmp(space, "chain") == 0)
+        a->req.space = CLNAS_EXPORT_CHAIN;
     else
-        return cli_usage_error("export", "--space %s: clnas export writes nb201 and darts networks, not yet %s ones",
-                               space, space);
+        return cli_usage_error("export", "--space %s: clnas export writes nb201, darts and chain networks, not yet %s "
+                               "ones", space, space);
     int darts = a->req.space == CLNAS_EXPORT_DARTS;
+    if (a->req.space == CLNAS_EXPORT_CHAIN && (a->have_cells || a->have_layers || a->have_aux))
+        return cli_usage_error("export", "%s: a chain network's layers are its genotype's (--arch), and it has no "
+                               "auxiliary head",
+                               a->have_cells ? "--cells" : a->have_layers ? "--layers" : "--auxiliary");
     if (darts && a->have_cells)
         return cli_usage_error("export", "--cells is NB201's cells per stage: a DARTS network takes --layers");
-    if (!darts && (a->have_layers || a->have_aux))
+    if (a->req.space == CLNAS_EXPORT_NB201 && (a->have_layers || a->have_aux))
         return cli_usage_error("export", "%s is for --space darts: an NB201 network takes --cells (cells per stage) "
                                "and has no auxiliary head", a->have_layers ? "--layers" : "--auxiliary");
     if (!a->req.out_dir)
         return cli_usage_error("export", "--out DIR is required (where model.py is written)");
-    if (!a->req.arch && (darts || !a->req.weights))
-        return cli_usage_error("export", "--arch is required%s", darts ? "" : " (or --weights that record it)");
+    int nb201 = a->req.space == CLNAS_EXPORT_NB201;
+    if (!a->req.arch && (!nb201 || !a->req.weights))
+        return cli_usage_error("export", "--arch is required%s", nb201 ? " (or --weights that record it)" : "");
     return 0;
 }
 
@@ -128,6 +141,8 @@ int cmd_export(int argc, char **argv)
         return cli_fail(&err);
     if (a.req.space == CLNAS_EXPORT_NB201)
         printf("wrote %s: NB201 %s C=%d N=%d", res.module_path, res.arch, res.channels, res.depth);
+    else if (a.req.space == CLNAS_EXPORT_CHAIN)
+        printf("wrote %s: chain %s C=%d, %d layers", res.module_path, res.arch, res.channels, res.depth);
     else
         printf("wrote %s: DARTS C=%d, %d layers%s", res.module_path, res.channels, res.depth,
                res.auxiliary ? ", auxiliary head" : "");
