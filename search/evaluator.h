@@ -7,6 +7,8 @@
 #include <cjson/cJSON.h>
 
 #include "clnas/data.h"
+#include "clnas/device.h"
+#include "clnas/network.h"
 #include "clnas/space.h"
 #include "clnas/status.h"
 
@@ -72,6 +74,32 @@ clnas_status clnas_evaluator_evaluate(const clnas_evaluator *ev, const clnas_gen
  * with its fitness kept as extra "unconstrained_fitness". An evaluator that reports no parameters (0: the table,
  * a user function) is never constrained. max_params <= 0 leaves *ev as it is. */
 clnas_status clnas_objective_evaluator_wrap(clnas_evaluator *ev, long max_params, clnas_error *err);
+
+struct clnas_latency_cache;
+struct clnas_program_cache;
+
+/* The objective in full: the parameter budget as above, and latency. With measure_latency, every successful trial's
+ * network (latency_net with the trial's genotype) is measured on dev, or read from the latency cache
+ * (clnas_latency_of), and its extra keys get latency_ms (the training step's or the inference pass's, as
+ * latency_train_step says), train_step_ms and inference_ms; a network that cannot be measured fails the trial, and
+ * one slower than max_latency_ms (NAN: no budget) fails it naming both figures, its fitness kept as
+ * "unconstrained_fitness". */
+typedef struct clnas_objective_options {
+    long max_params;      /* 0: no parameter budget */
+    double max_latency_ms; /* NAN: no latency budget */
+    int measure_latency;  /* 1: measure (a latency budget, or REA's pareto "latency"); the fields below then */
+    int latency_train_step; /* 0: the inference pass's latency counts, 1: the training step's */
+    int latency_launches; /* timed launches of each (10) */
+    clnas_net_config latency_net; /* sizes and batch of the measured network; its genotype is each trial's */
+    clnas_device *dev;    /* borrowed, as are the caches */
+    struct clnas_program_cache *programs;
+    struct clnas_latency_cache *latency_cache;
+} clnas_objective_options;
+
+/* Budgets off, no measuring, 10 launches. */
+void clnas_objective_options_default(clnas_objective_options *opt);
+clnas_status clnas_objective_evaluator_wrap_options(clnas_evaluator *ev, const clnas_objective_options *opt,
+                                                    clnas_error *err);
 
 /* The training fraction recorded in a trial's extra keys ("training_fraction"), 1 when absent. */
 double clnas_training_fraction_of(const cJSON *extra);

@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "file_io.h"
+#include "model_build.h"
 #include "net_genotype.h"
 #include "program_cache.h"
 
@@ -217,4 +218,31 @@ clnas_status clnas_latency_cache_put(clnas_latency_cache *cache, const char *key
     }
     free(line);
     return st == CLNAS_OK ? remember(cache, key, lat, err) : st;
+}
+
+clnas_status clnas_latency_of(clnas_latency_cache *cache, clnas_device *dev, struct clnas_program_cache *programs,
+                              const clnas_net_config *net, int launches, clnas_latency *out, int *cached,
+                              clnas_error *err)
+{
+    char key[CLNAS_SPACE_STR_MAX + 256];
+    clnas_status st = clnas_latency_key(net, key, sizeof key, err);
+    if (st != CLNAS_OK)
+        return st;
+    if (clnas_latency_cache_get(cache, key, out) && out->launches == launches) {
+        if (cached)
+            *cached = 1;
+        return CLNAS_OK;
+    }
+    clnas_model *model = NULL;
+    st = clnas_model_build(dev, programs, net, &model, err);
+    if (st == CLNAS_OK)
+        st = clnas_model_init(model, 1, err);
+    if (st == CLNAS_OK)
+        st = clnas_latency_measure(model, launches, 1, out, err);
+    clnas_model_free(model);
+    if (st == CLNAS_OK)
+        st = clnas_latency_cache_put(cache, key, out, err);
+    if (st == CLNAS_OK && cached)
+        *cached = 0;
+    return st;
 }

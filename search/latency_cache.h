@@ -35,4 +35,13 @@ int clnas_latency_cache_get(const clnas_latency_cache *cache, const char *key, c
 clnas_status clnas_latency_cache_put(clnas_latency_cache *cache, const char *key, const clnas_latency *lat,
                                      clnas_error *err);
 
+struct clnas_program_cache;
+
+/* The latency of the network net on dev: the cache's figure when it holds the network's key (*cached 1), else
+ * measured over `launches` launches of a model built through the program cache and initialised from a fixed seed
+ * (clnas_latency_measure), then recorded (*cached 0). cached may be NULL. */
+clnas_status clnas_latency_of(clnas_latency_cache *cache, clnas_device *dev, struct clnas_program_cache *programs,
+                              const clnas_net_config *net, int launches, clnas_latency *out, int *cached,
+                              clnas_error *err);
+
 #endif

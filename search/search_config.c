@@ -24,7 +24,9 @@ static const char *const strategy_names[] = {"rea", "random", "reinforce", "bo",
 /* "ran_on" is written by the run (the device it used: run_provenance.c) and read by people, not by the parser */
 static const char *const top_keys[] = {"name",      "seed",      "device",   "space",     "dataset",
                                        "proxy",     "evaluator", "strategy", "objective", "ran_on"};
-static const char *const objective_keys[] = {"max_params", "max_latency_ms"};
+static const char *const objective_keys[] = {"max_params", "max_latency_ms", "latency", "latency_batch",
+                                             "latency_launches"};
+static const char *const latency_kinds[] = {"inference", "train_step"};
 static const char *const space_keys[] = {"name"};
 static const char *const dataset_keys[] = {"dir", "validation_size", "train_subset"};
 static const char *const proxy_keys[] = {"channels", "cells",  "epochs", "batch", "lr", "measured_kendall_tau",
@@ -407,6 +409,9 @@ void clnas_search_config_defaults(clnas_search_config *cfg)
     cfg->strategy = NULL;
     cfg->objective.max_params = 0;
     cfg->objective.max_latency_ms = NAN;
+    snprintf(cfg->objective.latency, sizeof cfg->objective.latency, "inference");
+    cfg->objective.latency_batch = 0;
+    cfg->objective.latency_launches = 10;
 }
 
 static clnas_status parse_top(const cJSON *root, clnas_search_config *cfg, clnas_error *err)
@@ -527,7 +532,8 @@ static clnas_status parse_evaluator(const cJSON *root, clnas_search_config *cfg,
     return st;
 }
 
-/* objective.max_params: 0 (none) .. 10^12; objective.max_latency_ms: null until latency is measured. */
+/* objective.max_params: 0 (none) .. 10^12; objective.max_latency_ms: null (none) or milliseconds > 0, of the figure
+ * objective.latency names, measured at objective.latency_batch over objective.latency_launches launches. */
 static clnas_status parse_objective(const cJSON *root, clnas_search_config *cfg, clnas_error *err)
 {
     const cJSON *ob;
@@ -544,10 +550,21 @@ static clnas_status parse_objective(const cJSON *root, clnas_search_config *cfg,
         cfg->objective.max_params = (long)v;
     }
     const cJSON *ml = cJSON_GetObjectItemCaseSensitive(ob, "max_latency_ms");
-    if (ml && !cJSON_IsNull(ml))
-        return expected(err, "objective.max_latency_ms",
-                        "null (clnas does not measure latency yet, so a latency budget cannot be enforced)", ml);
-    return CLNAS_OK;
+    if (ml && !cJSON_IsNull(ml)) {
+        if (!cJSON_IsNumber(ml) || !isfinite(ml->valuedouble) || !(ml->valuedouble > 0) || ml->valuedouble > 1e9)
+            return expected(err, "objective.max_latency_ms", "milliseconds above 0, or null (no budget)", ml);
+        cfg->objective.max_latency_ms = ml->valuedouble;
+    }
+    st = get_choice(ob, "objective", "latency", latency_kinds, COUNT(latency_kinds), cfg->objective.latency,
+                    sizeof cfg->objective.latency, err);
+    if (st == CLNAS_OK) {
+        const cJSON *lb = cJSON_GetObjectItemCaseSensitive(ob, "latency_batch");
+        if (lb && !cJSON_IsNull(lb))
+            st = get_int(ob, "objective", "latency_batch", 2, 4096, &cfg->objective.latency_batch, err);
+    }
+    if (st == CLNAS_OK)
+        st = get_int(ob, "objective", "latency_launches", 1, 1000, &cfg->objective.latency_launches, err);
+    return st;
 }
 
 static clnas_status parse_strategy(const cJSON *root, clnas_search_config *cfg, clnas_error *err)
@@ -640,7 +657,14 @@ cJSON *clnas_search_config_to_json(const clnas_search_config *cfg, const cJSON *
          cJSON_AddStringToObject(ev, "proxy", cfg->evaluator.proxy);
     cJSON *ob = ok ? cJSON_AddObjectToObject(root, "objective") : NULL;
     ok = ob && cJSON_AddNumberToObject(ob, "max_params", (double)cfg->objective.max_params) &&
-         cJSON_AddNullToObject(ob, "max_latency_ms");
+         (isnan(cfg->objective.max_latency_ms) ? cJSON_AddNullToObject(ob, "max_latency_ms") != NULL
+                                               : cJSON_AddNumberToObject(ob, "max_latency_ms",
+                                                                         cfg->objective.max_latency_ms) != NULL) &&
+         cJSON_AddStringToObject(ob, "latency", cfg->objective.latency) &&
+         (cfg->objective.latency_batch ? cJSON_AddNumberToObject(ob, "latency_batch", cfg->objective.latency_batch)
+                                             != NULL
+                                       : cJSON_AddNullToObject(ob, "latency_batch") != NULL) &&
+         cJSON_AddNumberToObject(ob, "latency_launches", cfg->objective.latency_launches);
     /* "name" first, then the strategy's own keys in their order */
     cJSON *sg = ok ? cJSON_AddObjectToObject(root, "strategy") : NULL;
     ok = sg && cJSON_AddStringToObject(sg, "name", cfg->strategy_name);

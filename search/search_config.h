@@ -30,7 +30,11 @@ typedef struct clnas_search_config {
     } evaluator;
     struct {
         long max_params;       /* "objective.max_params": a trial with more parameters fails the constraint (0: none) */
-        double max_latency_ms; /* "objective.max_latency_ms": only null (NAN) until clnas measures latency */
+        double max_latency_ms; /* "objective.max_latency_ms": a trial slower than this fails (NAN, null: none) */
+        char latency[16];      /* "objective.latency": the figure the budget and REA's pareto "latency" use:
+                                * "inference" (default: an evaluation pass of a batch) or "train_step" */
+        int latency_batch;     /* "objective.latency_batch": the batch latency is measured at (0, default: proxy.batch) */
+        int latency_launches;  /* "objective.latency_launches": timed launches of each, the median kept (10) */
     } objective;
     char strategy_name[32]; /* "strategy.name": "rea" (default), "random", "reinforce", "bo", "hyperband", ... */
     cJSON *strategy;        /* the whole "strategy" object (owned), validated by the strategy's create */

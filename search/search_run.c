@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "latency_cache.h"
 #include "program_cache.h"
 #include "run_dir.h"
 #include "warm_start.h"
@@ -199,6 +200,52 @@ static void header(const clnas_run_request *req, const clnas_run_setup *s, const
         clnas_run_info(ev, "proxy rank quality: not measured for this config (clnas proxy-check measures it)");
 }
 
+/* 1 when the run measures each trial's latency: a latency budget, or REA selecting on (fitness, latency). */
+static int wants_latency(const clnas_search_config *cfg)
+{
+    const cJSON *pareto = cJSON_GetObjectItemCaseSensitive(cfg->strategy, "pareto");
+    return !isnan(cfg->objective.max_latency_ms) ||
+           (strcmp(cfg->strategy_name, "rea") == 0 && cJSON_IsString(pareto) &&
+            strcmp(pareto->valuestring, "latency") == 0);
+}
+
+/* Wraps the evaluator in the objective: the parameter budget, and latency measured on the run's device at the
+ * proxy's sizes (objective.latency_batch, else proxy.batch), kept in the device's latency cache (*latency). */
+static clnas_status wrap_objective(const clnas_run_request *req, clnas_run_setup *s, clnas_latency_cache **latency,
+                                   clnas_error *err)
+{
+    const clnas_search_config *cfg = req->cfg;
+    clnas_objective_options opt;
+    clnas_objective_options_default(&opt);
+    opt.max_params = cfg->objective.max_params;
+    if (wants_latency(cfg)) {
+        if (req->evaluate || !s->dev || strcmp(cfg->evaluator.kind, "table") == 0)
+            return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                                   "objective: latency (objective.max_latency_ms, or strategy.pareto \"latency\") is "
+                                   "measured by running the network on the device, which evaluator %s does not do; "
+                                   "use evaluator.kind \"train\" or \"zero-cost\"",
+                                   req->evaluate ? "a user function" : cfg->evaluator.kind);
+        clnas_status st = clnas_latency_cache_open(NULL, &s->dev->info, latency, err);
+        if (st != CLNAS_OK)
+            return st;
+        opt.measure_latency = 1;
+        opt.max_latency_ms = cfg->objective.max_latency_ms;
+        opt.latency_train_step = strcmp(cfg->objective.latency, "train_step") == 0;
+        opt.latency_launches = cfg->objective.latency_launches;
+        clnas_run_setup_net(s, &opt.latency_net);
+        if (cfg->objective.latency_batch)
+            opt.latency_net.batch = cfg->objective.latency_batch;
+        opt.dev = s->dev;
+        opt.programs = s->cache;
+        opt.latency_cache = *latency;
+        clnas_run_info(&req->ev, "objective: %s latency measured on %s at batch %d (median of %d launches, cached "
+                       "in %s)%s", cfg->objective.latency, s->dev->info.name, opt.latency_net.batch,
+                       opt.latency_launches, clnas_latency_cache_path(*latency),
+                       isnan(opt.max_latency_ms) ? "" : "; slower trials fail the budget");
+    }
+    return clnas_objective_evaluator_wrap_options(&s->evaluator, &opt, err);
+}
+
 clnas_status clnas_run_trials(const clnas_run_request *req, clnas_run_outcome *out, clnas_error *err)
 {
     const clnas_search_config *cfg = req->cfg;
@@ -233,8 +280,9 @@ clnas_status clnas_run_trials(const clnas_run_request *req, clnas_run_outcome *o
     clnas_run_watch_builds(&builds, &req->ev, st == CLNAS_OK ? s.cache : NULL);
     if (st == CLNAS_OK && req->ev.step) /* before the objective's wrapper hides the train evaluator */
         clnas_train_evaluator_set_step(&s.evaluator, req->ev.step, req->ev.user);
+    clnas_latency_cache *latency = NULL;
     if (st == CLNAS_OK)
-        st = clnas_objective_evaluator_wrap(&s.evaluator, cfg->objective.max_params, err);
+        st = wrap_objective(req, &s, &latency, err);
     if (st == CLNAS_OK) {
         header(req, &s, strategy, state, out);
         if (s.dev)
@@ -252,5 +300,6 @@ clnas_status clnas_run_trials(const clnas_run_request *req, clnas_run_outcome *o
     cJSON_Delete(resolved);
     clnas_run_watch_builds_end(&builds);
     clnas_run_setup_free(&s);
+    clnas_latency_cache_free(latency);
     return st;
 }

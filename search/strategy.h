@@ -40,9 +40,9 @@ typedef struct clnas_strategy_iface {
      * the best architecture. */
     double (*training_fraction)(const void *state);
     /* Optional: the cost figures of the trial about to be observed (the evaluator's parameter count and forward
-     * FLOPs, 0 when it reports none), called by the trials loop just before observe, for multi-objective selection
+     * FLOPs, 0 when it reports none; its latency in ms as the objective measured it, NAN when none), called by the trials loop just before observe, for multi-objective selection
      * (REA's pareto). */
-    void (*observe_cost)(void *state, double params, double flops);
+    void (*observe_cost)(void *state, double params, double flops, double latency_ms);
     /* Optional: a zero-cost warm start the strategy asks for (REA's warm_start_proxy): 1 with the proxy's name
      * (zero_cost.h) and the candidates to score, 0 when none. The run scores them before the first proposal, resumed
      * or not, and hands the scores (same order; NAN for a failed one) to warm_start. */

@@ -10,7 +10,7 @@
 #include "strategy_common.h"
 
 /* Parameters: population P (10), sample_size S (3, or P when P < 3; 1 to P), cycles C (30), pareto ("off",
- * "params" or "flops"; "off"). The first P
+ * "params", "flops" or "latency"; "off"). The first P
  * proposals are uniform random cells; every later one is a cycle: S members drawn uniformly WITH replacement from
  * the population (Algorithm 1: "the element stays in the population"), the one with the highest fitness is the
  * parent (a failed member, fitness NAN, counts as -infinity; ties go to the earliest draw), the child is the
@@ -21,9 +21,11 @@
  * result came back (asynchronous workers, set_in_flight: the population is empty). With several proposals in flight
  * each cycle samples the population as it stands (Real et al.'s asynchronous workers); results join in the order
  * they are observed.
- * Pareto mode (pareto "params" or "flops", issue 14): the parent is not the sample's fittest but a uniformly drawn
- * one (one more clnas_rng_below draw, over the draws) of the sample's non-dominated members over (fitness up, cost
- * down; pareto.h), the cost being the trial's parameter count or forward FLOPs as the evaluator reports them.
+ * Pareto mode (pareto "params", "flops" or "latency", issue 14): the parent is not the sample's fittest but a
+ * uniformly drawn one (one more clnas_rng_below draw, over the draws) of the sample's non-dominated members over
+ * (fitness up, cost down; pareto.h), the cost being the trial's parameter count or forward FLOPs as the evaluator
+ * reports them, or its on-device latency as the objective measured it (objective.latency; the run measures every
+ * trial when this mode is on).
  * Zero-cost warm start (warm_start_proxy "snip", "grad_norm", "params" or "flops"; "none"), as Abdelfattah et al.:
  * create draws warm_start_samples (100; P to 100,000) uniform random cells, the run scores them with the proxy
  * (evaluator kind "zero-cost"'s score) and the initial population is the P best of them, best first (a failed one
@@ -36,10 +38,10 @@
 typedef struct rea_member {
     clnas_genotype arch;
     double fitness;
-    double cost; /* pareto mode: params or flops */
+    double cost; /* pareto mode: params, flops or latency (ms) */
 } rea_member;
 
-typedef enum rea_pareto { REA_PARETO_OFF, REA_PARETO_PARAMS, REA_PARETO_FLOPS } rea_pareto;
+typedef enum rea_pareto { REA_PARETO_OFF, REA_PARETO_PARAMS, REA_PARETO_FLOPS, REA_PARETO_LATENCY } rea_pareto;
 
 typedef enum rea_kind { REA_INITIAL, REA_MUTATION, REA_RANDOM_ALL_FAILED } rea_kind;
 
@@ -104,7 +106,7 @@ static clnas_status rea_create(const cJSON *params, uint64_t seed, cJSON *resolv
     static const char *const known[] = {"population", "sample_size", "cycles", "pareto", "warm_start_proxy",
                                         "warm_start_samples"};
     static const char *const warm_names[] = {"none", "snip", "grad_norm", "params", "flops"};
-    static const char *const pareto_names[] = {"off", "params", "flops"};
+    static const char *const pareto_names[] = {"off", "params", "flops", "latency"};
     *state = NULL;
     clnas_status st = clnas_strategy_params_check(params, "rea", known, 6, resolved, err);
     if (st != CLNAS_OK)
@@ -123,7 +125,7 @@ static clnas_status rea_create(const cJSON *params, uint64_t seed, cJSON *resolv
     st = clnas_strategy_param_int(params, "cycles", 30, 0, REA_MAX_CYCLES, NULL, resolved, &cycles, err);
     int pareto = 0;
     if (st == CLNAS_OK)
-        st = clnas_strategy_param_choice(params, "pareto", 0, pareto_names, 3, resolved, &pareto, err);
+        st = clnas_strategy_param_choice(params, "pareto", 0, pareto_names, 4, resolved, &pareto, err);
     int warm = 0, warm_samples = 0;
     if (st == CLNAS_OK)
         st = clnas_strategy_param_choice(params, "warm_start_proxy", 0, warm_names, 5, resolved, &warm, err);
@@ -227,10 +229,13 @@ static clnas_status rea_warm_start(void *state, const double *scores, clnas_erro
     return CLNAS_OK;
 }
 
-static void rea_observe_cost(void *state, double params, double flops)
+static void rea_observe_cost(void *state, double params, double flops, double latency_ms)
 {
     rea_state *s = state;
-    s->pending_cost = s->pareto == REA_PARETO_PARAMS ? params : s->pareto == REA_PARETO_FLOPS ? flops : NAN;
+    s->pending_cost = s->pareto == REA_PARETO_PARAMS     ? params
+                      : s->pareto == REA_PARETO_FLOPS   ? flops
+                      : s->pareto == REA_PARETO_LATENCY ? latency_ms
+                                                        : NAN;
 }
 
 static clnas_status rea_propose(void *state, clnas_genotype *out, clnas_error *err)

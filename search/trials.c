@@ -80,8 +80,10 @@ static int find_cached(const history *h, uint64_t hash, double fraction)
 
 static clnas_status observe(const clnas_strategy_iface *s, void *state, const clnas_journal_entry *e, clnas_error *err)
 {
-    if (s->observe_cost)
-        s->observe_cost(state, (double)e->params, e->flops);
+    if (s->observe_cost) {
+        const cJSON *lat = cJSON_GetObjectItemCaseSensitive(e->extra, "latency_ms");
+        s->observe_cost(state, (double)e->params, e->flops, cJSON_IsNumber(lat) ? lat->valuedouble : NAN);
+    }
     return s->observe(state, &e->arch, succeeded(e) ? e->fitness : NAN, err);
 }
 
@@ -340,6 +342,13 @@ static clnas_status try_cached(clnas_trials *t, int trial, int *cached, clnas_er
     own_cost(t->opt.evaluator, &e);
     e.extra = cJSON_CreateObject();
     cJSON_AddNumberToObject(e.extra, "cached_from", t->h.e[prior].trial);
+    /* an isomorphic network runs the same kernels: the objective's latency carries over */
+    static const char *const latency_keys[] = {"latency_ms", "train_step_ms", "inference_ms"};
+    for (int k = 0; k < 3; k++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(t->h.e[prior].extra, latency_keys[k]);
+        if (cJSON_IsNumber(v))
+            cJSON_AddNumberToObject(e.extra, latency_keys[k], v->valuedouble);
+    }
     clnas_status st = clnas_training_fraction_note(&e.extra, t->fractions[trial], err);
     if (st != CLNAS_OK) {
         cJSON_Delete(e.extra);

@@ -11,9 +11,15 @@
 
 #include <cmocka.h>
 
+#include <math.h>
+
+#include <cjson/cJSON.h>
+
 #include "clnas/model.h"
 #include "device_fixture.h"
+#include "evaluator.h"
 #include "latency_cache.h"
+#include "search_config.h"
 #include "model_build.h"
 #include "scratch_dir.h"
 #include "small_net.h"
@@ -136,12 +142,155 @@ static void test_keys(void **state)
     assert_int_equal(clnas_latency_key(&a, ka, 10, &err), CLNAS_ERR_INVALID_ARG);
 }
 
+/* An inner evaluator that succeeds with fitness 0.75, or fails every trial. */
+static clnas_status fixed_evaluate(void *state, const clnas_genotype *g, clnas_evaluator_result *out, clnas_error *err)
+{
+    (void)g;
+    (void)err;
+    memset(out, 0, sizeof *out);
+    out->status = *(int *)state ? CLNAS_TRIAL_FAILED : CLNAS_TRIAL_OK;
+    out->fitness = *(int *)state ? NAN : 0.75;
+    out->params = 100;
+    return CLNAS_OK;
+}
+
+static void fixed_destroy(void *state)
+{
+    (void)state;
+}
+
+static const clnas_evaluator_iface fixed_iface = {"fixed", fixed_evaluate, fixed_destroy, NULL, NULL};
+
+static double extra_number(const clnas_evaluator_result *r, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->extra, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static void evaluate(const clnas_evaluator *ev, const char *text, clnas_evaluator_result *r)
+{
+    clnas_genotype g;
+    clnas_error err;
+    if (clnas_genotype_parse(text, &g, &err) != CLNAS_OK || clnas_evaluator_evaluate(ev, &g, 1.0, r, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+}
+
+/* The objective measures each successful trial once per network (isomorphic ones share the cache entry), records
+ * the figures, and fails a trial over the latency budget naming both figures. */
+static void test_objective_latency(void **state)
+{
+    device_fixture *fx = *state;
+    clnas_error err;
+    clnas_device_info info = fx->dev->info;
+    snprintf(info.name, sizeof info.name, "objective-test"); /* a cache of its own in the shared cache directory */
+    snprintf(info.driver_version, sizeof info.driver_version, "%p", (void *)fx);
+    clnas_latency_cache *cache = NULL;
+    assert_int_equal(clnas_latency_cache_open(NULL, &info, &cache, &err), CLNAS_OK);
+    const int before = clnas_latency_cache_count(cache);
+
+    int failing = 0;
+    clnas_objective_options opt;
+    clnas_objective_options_default(&opt);
+    opt.measure_latency = 1;
+    opt.latency_launches = 3;
+    small_net_config(&opt.latency_net, ARCH, 3, 1, 4, 8);
+    opt.dev = fx->dev;
+    opt.programs = fx->cache;
+    opt.latency_cache = cache;
+    clnas_evaluator ev = {&fixed_iface, &failing};
+    assert_int_equal(clnas_objective_evaluator_wrap_options(&ev, &opt, &err), CLNAS_OK);
+    clnas_evaluator_result r;
+    evaluate(&ev, ARCH, &r);
+    assert_int_equal(r.status, CLNAS_TRIAL_OK);
+    const double inference = extra_number(&r, "inference_ms");
+    assert_true(inference > 0 && extra_number(&r, "train_step_ms") > 0);
+    assert_true(extra_number(&r, "latency_ms") == inference);
+    clnas_evaluator_result_clear(&r);
+    assert_int_equal(clnas_latency_cache_count(cache), before + 1);
+    /* an isomorphic cell (the none edge's op differs) is read back, not measured again */
+    evaluate(&ev, "|nor_conv_3x3~0|+|skip_connect~0|avg_pool_3x3~1|+|none~0|nor_conv_1x1~1|skip_connect~2|", &r);
+    assert_true(extra_number(&r, "inference_ms") == inference);
+    clnas_evaluator_result_clear(&r);
+    assert_int_equal(clnas_latency_cache_count(cache), before + 1);
+    /* a failed trial is not measured */
+    failing = 1;
+    evaluate(&ev, "|nor_conv_1x1~0|+|skip_connect~0|avg_pool_3x3~1|+|none~0|nor_conv_1x1~1|skip_connect~2|", &r);
+    assert_int_equal(r.status, CLNAS_TRIAL_FAILED);
+    assert_true(isnan(extra_number(&r, "latency_ms")));
+    clnas_evaluator_result_clear(&r);
+    assert_int_equal(clnas_latency_cache_count(cache), before + 1);
+    ev.iface->destroy(ev.state);
+
+    /* A budget below every network's training step: the trial fails naming both figures, its fitness kept. */
+    failing = 0;
+    ev = (clnas_evaluator){&fixed_iface, &failing};
+    opt.max_latency_ms = 1e-6;
+    opt.latency_train_step = 1;
+    assert_int_equal(clnas_objective_evaluator_wrap_options(&ev, &opt, &err), CLNAS_OK);
+    evaluate(&ev, ARCH, &r);
+    assert_int_equal(r.status, CLNAS_TRIAL_FAILED);
+    assert_non_null(strstr(r.error, "ms training-step latency exceeds objective.max_latency_ms (1e-06)"));
+    assert_true(extra_number(&r, "unconstrained_fitness") == 0.75);
+    assert_true(extra_number(&r, "latency_ms") == extra_number(&r, "train_step_ms"));
+    clnas_evaluator_result_clear(&r);
+    ev.iface->destroy(ev.state);
+
+    /* measuring needs its device and caches */
+    opt.latency_cache = NULL;
+    assert_int_equal(clnas_objective_evaluator_wrap_options(&ev, &opt, &err), CLNAS_ERR_INVALID_ARG);
+    clnas_latency_cache_free(cache);
+}
+
+static clnas_status parse(const char *json, clnas_search_config *cfg, clnas_error *err)
+{
+    cJSON *root = cJSON_Parse(json);
+    assert_non_null(root);
+    clnas_status st = clnas_search_config_parse(root, cfg, err);
+    cJSON_Delete(root);
+    return st;
+}
+
+static void test_config(void **state)
+{
+    (void)state;
+    clnas_search_config cfg;
+    clnas_error err;
+    assert_int_equal(parse("{}", &cfg, &err), CLNAS_OK);
+    assert_true(isnan(cfg.objective.max_latency_ms));
+    assert_string_equal(cfg.objective.latency, "inference");
+    assert_int_equal(cfg.objective.latency_batch, 0);
+    assert_int_equal(cfg.objective.latency_launches, 10);
+    clnas_search_config_free(&cfg);
+    assert_int_equal(parse("{\"objective\": {\"max_latency_ms\": 2.5, \"latency\": \"train_step\", "
+                           "\"latency_batch\": 16, \"latency_launches\": 3}}", &cfg, &err), CLNAS_OK);
+    assert_true(cfg.objective.max_latency_ms == 2.5);
+    assert_string_equal(cfg.objective.latency, "train_step");
+    assert_int_equal(cfg.objective.latency_batch, 16);
+    assert_int_equal(cfg.objective.latency_launches, 3);
+    cJSON *back = clnas_search_config_to_json(&cfg, NULL);
+    char *text = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(back, "objective"));
+    assert_string_equal(text, "{\"max_params\":0,\"max_latency_ms\":2.5,\"latency\":\"train_step\",\"latency_batch\":16,"
+                              "\"latency_launches\":3}");
+    free(text);
+    cJSON_Delete(back);
+    clnas_search_config_free(&cfg);
+    assert_int_equal(parse("{\"objective\": {\"max_latency_ms\": 0}}", &cfg, &err), CLNAS_ERR_FORMAT);
+    assert_non_null(strstr(err.message, "objective.max_latency_ms: expected milliseconds above 0, or null"));
+    assert_int_equal(parse("{\"objective\": {\"latency\": \"fast\"}}", &cfg, &err), CLNAS_ERR_FORMAT);
+    assert_non_null(strstr(err.message, "objective.latency: expected one of \"inference\", \"train_step\""));
+    assert_int_equal(parse("{\"objective\": {\"latency_batch\": 1}}", &cfg, &err), CLNAS_ERR_FORMAT);
+    assert_non_null(strstr(err.message, "objective.latency_batch: expected an integer from 2 to 4096"));
+    assert_int_equal(parse("{\"objective\": {\"latency_launches\": 0}}", &cfg, &err), CLNAS_ERR_FORMAT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_measure, device_fixture_with_cache, device_fixture_teardown),
         scratch_dir_unit_test(test_cache_round_trip),
         cmocka_unit_test(test_keys),
+        cmocka_unit_test_setup_teardown(test_objective_latency, device_fixture_with_cache, device_fixture_teardown),
+        cmocka_unit_test(test_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

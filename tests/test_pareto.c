@@ -114,7 +114,7 @@ static void test_rea_pareto_parent_is_on_the_sample_front(void **unused)
         cJSON_Delete(d);
         double f, c;
         toy(&g, &f, &c);
-        ops->observe_cost(s, c, 0.0);
+        ops->observe_cost(s, c, 0.0, NAN);
         assert_int_equal(ops->observe(s, &g, f, &err), CLNAS_OK);
     }
     ops->destroy(s);
