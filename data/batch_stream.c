@@ -22,11 +22,32 @@ clnas_status clnas_batch_stream_init(clnas_batch_stream *s, const clnas_net_conf
     return clnas_batcher_init(&s->b, data, c->batch, shuffle, seed, mean, std, err);
 }
 
+void clnas_batch_stream_set_augment(clnas_batch_stream *s, const clnas_augment *a, uint64_t seed)
+{
+    memset(&s->augment, 0, sizeof s->augment);
+    if (a)
+        s->augment = *a;
+    s->augment_seed = seed;
+}
+
+/* The batch just read, augmented: its index in the epoch from the batcher's position after it. */
+static clnas_status augment(clnas_batch_stream *s, clnas_error *err)
+{
+    const clnas_dataset *ds = s->b.ds;
+    double pad[CLNAS_BATCHER_MAX_CHANNELS];
+    for (int c = 0; c < ds->channels; c++)
+        pad[c] = -s->b.mean[c] / s->b.std[c]; /* a black pixel, normalised */
+    return clnas_augment_batch(&s->augment, s->augment_seed, s->b.epoch, s->b.pos / s->batch - 1, s->images, s->elem,
+                               s->batch, ds->channels, ds->height, ds->width, pad, err);
+}
+
 clnas_status clnas_batch_stream_next(clnas_batch_stream *s, int *new_epoch, clnas_error *err)
 {
     for (int call = 0; call < 3; call++) { /* at worst: the tail, the epoch boundary, then a whole batch */
         int got = 0;
         clnas_status st = clnas_batcher_next(&s->b, s->images, s->elem, s->labels, &got, err);
+        if (st == CLNAS_OK && got == s->batch && clnas_augment_active(&s->augment))
+            return augment(s, err);
         if (st != CLNAS_OK || got == s->batch)
             return st;
         if (new_epoch)

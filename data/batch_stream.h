@@ -17,6 +17,8 @@ typedef struct clnas_batch_stream {
     void *images;     /* one batch */
     int32_t *labels;
     int batch;
+    clnas_augment augment; /* training-time augmentation of each batch (clnas_batch_stream_set_augment; off: 0s) */
+    uint64_t augment_seed;
 } clnas_batch_stream;
 
 /* Buffers for batches of net c over data (shuffled per epoch from seed when shuffle; normalised by mean and std);
@@ -24,6 +26,9 @@ typedef struct clnas_batch_stream {
 clnas_status clnas_batch_stream_init(clnas_batch_stream *s, const clnas_net_config *c, const clnas_dataset *data,
                                      const char *what, int shuffle, uint64_t seed, const double *mean,
                                      const double *std, clnas_error *err);
+/* From the next batch on, each batch is augmented (clnas_augment_batch) from (seed, epoch, batch index in the
+ * epoch), the crop padding black in the stream's normalisation; a zeroed a turns augmentation off. */
+void clnas_batch_stream_set_augment(clnas_batch_stream *s, const clnas_augment *a, uint64_t seed);
 /* The next whole batch into s->images and s->labels; *new_epoch (may be NULL) is set when an epoch ended first. */
 clnas_status clnas_batch_stream_next(clnas_batch_stream *s, int *new_epoch, clnas_error *err);
 void clnas_batch_stream_free(clnas_batch_stream *s);

@@ -42,7 +42,14 @@ static void json_doubles(char *buf, size_t cap, const double *v, int n)
 const char *const *clnas_weights_meta_build(const clnas_net_config *cfg, const double *mean, const double *std,
                                             clnas_weights_meta_store *s)
 {
-    clnas_genotype_format(&cfg->genotype, s->arch, sizeof s->arch, NULL);
+    const int darts = cfg->space == CLNAS_NET_DARTS, chain = cfg->space == CLNAS_NET_CHAIN;
+    clnas_error ignored;
+    if (darts && clnas_darts_genotype_format(&cfg->darts_genotype, s->arch, sizeof s->arch, &ignored) != CLNAS_OK)
+        s->arch[0] = '\0';
+    else if (chain && clnas_chain_genotype_format(&cfg->chain_genotype, s->arch, sizeof s->arch, &ignored) != CLNAS_OK)
+        s->arch[0] = '\0';
+    else if (!darts && !chain)
+        clnas_genotype_format(&cfg->genotype, s->arch, sizeof s->arch, NULL);
     const int values[6] = {cfg->channels, cfg->cells, cfg->in_channels, cfg->height, cfg->width, cfg->classes};
     int n = 0;
     s->kv[n++] = "format";
@@ -50,13 +57,14 @@ const char *const *clnas_weights_meta_build(const clnas_net_config *cfg, const d
     s->kv[n++] = "clnas_version";
     s->kv[n++] = CLNAS_VERSION_STRING;
     s->kv[n++] = "space";
-    const int darts = cfg->space == CLNAS_NET_DARTS;
-    s->kv[n++] = darts ? "darts" : "nb201";
-    if (!darts) { /* a DARTS genotype is not an NB201 arch: its network is named by space, channels and layers */
+    s->kv[n++] = darts ? "darts" : chain ? "chain" : "nb201";
+    if (s->arch[0]) { /* each space's own string form: read back with that space's parser */
         s->kv[n++] = "arch";
         s->kv[n++] = s->arch;
     }
     for (int k = 0; k < 6; k++) {
+        if (chain && k == 1)
+            continue; /* a chain genotype names its layers */
         snprintf(s->ints[k], sizeof s->ints[k], "%d", darts && k == 1 ? cfg->layers : values[k]);
         s->kv[n++] = darts && k == 1 ? "layers" : int_keys[k];
         s->kv[n++] = s->ints[k];
@@ -134,17 +142,28 @@ clnas_status clnas_weights_info_from(const clnas_safetensors *file, const char *
     if ((v = clnas_safetensors_metadata(file, "clnas_version")))
         snprintf(info->version, sizeof info->version, "%s", v);
     if ((v = clnas_safetensors_metadata(file, "space"))) {
-        if (strcmp(v, "nb201") != 0 && strcmp(v, "darts") != 0)
+        if (strcmp(v, "nb201") != 0 && strcmp(v, "darts") != 0 && strcmp(v, "chain") != 0)
             return clnas_error_set(err, CLNAS_ERR_UNSUPPORTED,
-                                   "%s: metadata space \"%s\": this clnas reads nb201 and darts", path, v);
+                                   "%s: metadata space \"%s\": this clnas reads nb201, darts and chain", path, v);
         snprintf(info->space, sizeof info->space, "%s", v);
     }
     if ((v = clnas_safetensors_metadata(file, "arch"))) {
-        if (clnas_genotype_parse(v, &info->genotype, err) != CLNAS_OK)
+        clnas_darts_genotype dg;
+        clnas_chain_genotype cg;
+        clnas_status st = strcmp(info->space, "darts") == 0   ? clnas_darts_genotype_parse(v, &dg, err)
+                          : strcmp(info->space, "chain") == 0 ? clnas_chain_genotype_parse(v, &cg, err)
+                                                              : clnas_genotype_parse(v, &info->genotype, err);
+        if (st != CLNAS_OK)
             return clnas_error_prefix(err, "%s: metadata arch", path);
+        if (strlen(v) >= sizeof info->arch)
+            return clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: metadata arch: longer than %zu characters", path,
+                                   sizeof info->arch - 1);
         snprintf(info->arch, sizeof info->arch, "%s", v);
-        info->has_arch = 1;
+        info->has_arch = !info->space[0] || strcmp(info->space, "nb201") == 0;
+        info->has_space_arch = !info->has_arch;
     }
+    if ((v = clnas_safetensors_metadata(file, "layers")) && !parse_count(v, &info->layers))
+        return clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: metadata layers \"%s\" is not a positive integer", path, v);
     for (int k = 0; k < 6; k++)
         if ((v = clnas_safetensors_metadata(file, int_keys[k])) && !parse_count(v, int_field(info, k)))
             return clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: metadata %s \"%s\" is not a positive integer", path,
@@ -167,11 +186,18 @@ clnas_status clnas_weights_info_read(const char *path, clnas_weights_info *info,
 
 void clnas_weights_info_describe(const clnas_weights_info *info, char *buf, size_t cap)
 {
-    size_t at = (size_t)snprintf(buf, cap, "arch %s", info->has_arch ? info->arch : "(not recorded)");
+    size_t at = 0;
+    if (info->space[0] && strcmp(info->space, "nb201") != 0)
+        at = (size_t)snprintf(buf, cap, "space %s ", info->space);
+    if (at < cap)
+        at += (size_t)snprintf(buf + at, cap - at, "arch %s",
+                               info->has_arch || info->has_space_arch ? info->arch : "(not recorded)");
     if (at < cap && info->channels)
         at += (size_t)snprintf(buf + at, cap - at, " C=%d", info->channels);
     if (at < cap && info->cells)
         at += (size_t)snprintf(buf + at, cap - at, " N=%d", info->cells);
+    if (at < cap && info->layers)
+        at += (size_t)snprintf(buf + at, cap - at, " layers %d", info->layers);
     if (at < cap && info->in_channels)
         at += (size_t)snprintf(buf + at, cap - at, " input %dx%dx%d", info->in_channels, info->height, info->width);
     if (at < cap && info->classes)
@@ -186,11 +212,24 @@ clnas_status clnas_weights_info_match(const clnas_weights_info *info, const clna
     if (!info->has_metadata)
         return CLNAS_OK;
     const char *what = NULL;
-    if (info->has_arch && memcmp(info->genotype.ops, cfg->genotype.ops, sizeof cfg->genotype.ops) != 0)
+    const char *space = cfg->space == CLNAS_NET_DARTS ? "darts" : cfg->space == CLNAS_NET_CHAIN ? "chain" : "nb201";
+    char arch[CLNAS_CHAIN_GENOTYPE_STR_MAX] = "";
+    clnas_error ignored;
+    if (cfg->space == CLNAS_NET_DARTS)
+        clnas_darts_genotype_format(&cfg->darts_genotype, arch, sizeof arch, &ignored);
+    else if (cfg->space == CLNAS_NET_CHAIN)
+        clnas_chain_genotype_format(&cfg->chain_genotype, arch, sizeof arch, &ignored);
+    if (strcmp(info->space[0] ? info->space : "nb201", space) != 0)
+        what = "space";
+    else if (info->has_space_arch && strcmp(info->arch, arch) != 0)
+        what = "arch";
+    else if (info->layers && cfg->space == CLNAS_NET_DARTS && info->layers != cfg->layers)
+        what = "layers";
+    else if (info->has_arch && memcmp(info->genotype.ops, cfg->genotype.ops, sizeof cfg->genotype.ops) != 0)
         what = "arch";
     else if (info->channels && info->channels != cfg->channels)
         what = "channels";
-    else if (info->cells && info->cells != cfg->cells)
+    else if (info->cells && cfg->space == CLNAS_NET_NB201 && info->cells != cfg->cells)
         what = "cells";
     else if (info->in_channels && info->in_channels != cfg->in_channels)
         what = "input channels";
@@ -198,11 +237,17 @@ clnas_status clnas_weights_info_match(const clnas_weights_info *info, const clna
         what = "classes";
     if (!what)
         return CLNAS_OK;
-    clnas_weights_info net = {.has_arch = 1, .channels = cfg->channels, .cells = cfg->cells,
+    const int nb201 = cfg->space == CLNAS_NET_NB201;
+    clnas_weights_info net = {.has_arch = nb201, .has_space_arch = !nb201, .channels = cfg->channels,
+                              .cells = nb201 ? cfg->cells : 0, .layers = cfg->space == CLNAS_NET_DARTS ? cfg->layers : 0,
                               .in_channels = cfg->in_channels, .height = cfg->height, .width = cfg->width,
                               .classes = cfg->classes};
-    clnas_genotype_format(&cfg->genotype, net.arch, sizeof net.arch, NULL);
-    char saved[320], want[320];
+    snprintf(net.space, sizeof net.space, "%s", space);
+    if (nb201)
+        clnas_genotype_format(&cfg->genotype, net.arch, sizeof net.arch, NULL);
+    else
+        snprintf(net.arch, sizeof net.arch, "%s", arch);
+    char saved[1400], want[1400];
     clnas_weights_info_describe(info, saved, sizeof saved);
     clnas_weights_info_describe(&net, want, sizeof want);
     return clnas_error_set(err, CLNAS_ERR_MISMATCH,

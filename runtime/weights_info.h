@@ -15,7 +15,7 @@ void clnas_weights_info_describe(const clnas_weights_info *info, char *buf, size
 /* The metadata clnas_model_save writes for cfg (mean, std: cfg->in_channels values, or NULL): key, value, ...,
  * NULL, pointing into *store. */
 typedef struct clnas_weights_meta_store {
-    char arch[CLNAS_GENOTYPE_STR_MAX], ints[6][16], mean[160], std[160];
+    char arch[CLNAS_CHAIN_GENOTYPE_STR_MAX], ints[6][16], mean[160], std[160];
     const char *kv[40];
 } clnas_weights_meta_store;
 const char *const *clnas_weights_meta_build(const clnas_net_config *cfg, const double *mean, const double *std,

@@ -206,11 +206,76 @@ static void test_progress_timer_and_rates(void **state)
     clnas_dataset_free(&train);
 }
 
+typedef struct lr_log {
+    int n;
+    double lr[64];
+    double loss[64];
+} lr_log;
+
+static void log_lr(const clnas_train_progress *p, void *user)
+{
+    lr_log *l = user;
+    if (l->n < 64) {
+        l->lr[l->n] = p->lr;
+        l->loss[l->n] = p->loss;
+        l->n++;
+    }
+}
+
+/* DARTS' recipe in the loop: the cosine stepped per epoch (held within one), augmentation changing the batches
+ * reproducibly, and drop-path refused on a network compiled without it. */
+static void test_per_epoch_cosine_augment_and_drop_path(void **state)
+{
+    device_fixture *f = *state;
+    clnas_net_config cfg;
+    small_net_config(&cfg, "|nor_conv_3x3~0|+|skip_connect~0|nor_conv_1x1~1|+|skip_connect~0|"
+                           "avg_pool_3x3~1|nor_conv_3x3~2|",
+                     4, 1, 32, SIDE);
+    clnas_error err;
+    clnas_dataset train;
+    make_task(&train, 100, 1); /* 3 batches of 32 per epoch, a tail of 4 skipped */
+    clnas_model *m = NULL;
+    if (clnas_model_build(f->dev, f->cache, &cfg, &m, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    clnas_train_options opt;
+    clnas_train_options_default(&opt);
+    opt.epochs = 4;
+    opt.lr = 0.05;
+    opt.lr_per_epoch = 1;
+    opt.report_every = 1;
+    opt.progress = log_lr;
+    lr_log runs[3];
+    clnas_train_result res;
+    for (int r = 0; r < 3; r++) { /* plain, augmented, augmented again */
+        memset(&runs[r], 0, sizeof runs[r]);
+        opt.user = &runs[r];
+        opt.augment = r ? (clnas_augment){2, 1, 4} : (clnas_augment){0, 0, 0};
+        if (clnas_model_init(m, 3, &err) != CLNAS_OK || clnas_train(m, &train, &opt, &res, &err) != CLNAS_OK)
+            fail_msg("%s", err.message);
+        assert_int_equal(runs[r].n, 12);
+        for (int i = 0; i < 12; i++) {
+            double want = 0.5 * 0.05 * (1 + cos(3.14159265358979323846 * (i / 3) / 4.0));
+            assert_true(fabs(runs[r].lr[i] - want) < 1e-12);
+        }
+    }
+    assert_memory_equal(runs[1].loss, runs[2].loss, sizeof runs[1].loss);
+    assert_true(memcmp(runs[0].loss, runs[1].loss, sizeof runs[0].loss) != 0);
+    opt.progress = NULL;
+    opt.drop_path = 0.2; /* epoch 0 sets p = 0, epoch 1 p = 0.05: refused by an NB201 network */
+    assert_int_equal(clnas_model_init(m, 3, &err), CLNAS_OK);
+    assert_int_equal(clnas_train(m, &train, &opt, &res, &err), CLNAS_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.message, "compiled without it"));
+    assert_int_equal(res.steps, 3);
+    clnas_model_free(m);
+    clnas_dataset_free(&train);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_loss_falls_and_weights_round_trip),
         cmocka_unit_test(test_progress_timer_and_rates),
+        cmocka_unit_test(test_per_epoch_cosine_augment_and_drop_path),
     };
     return cmocka_run_group_tests(tests, device_fixture_with_cache, device_fixture_teardown);
 }

@@ -93,6 +93,11 @@ typedef struct cli_build_view {
 typedef struct cli_common {
     clnas_net_config cfg;
     int have_arch;
+    int any_space;        /* set before parsing: --arch is kept as text (arch) and read with the --space's parser by
+                           * cli_common_space; else --arch is an NB201 arch, parsed at once (bench) */
+    const char *arch;     /* --arch's text (any_space) */
+    const struct clnas_space_iface *space; /* --space (NULL: not given, nb201) */
+    int have_layers;      /* --layers given (DARTS) */
     int have_channels, have_cells; /* given on the command line (a weights file's metadata fills the others) */
     cli_build_view build;
     const char *device;   /* --device, else CLNAS_DEVICE, else the default */
@@ -103,6 +108,16 @@ void cli_common_init(cli_common *c);
 /* Consumes argv[*i] when it is --arch, --channels, --cells, --batch, --device, --family or --data; returns 1 when it
  * did, 0 when the option is not one of them, -1 on a bad value (message printed). */
 int cli_common_option(int argc, char **argv, int *i, cli_common *c);
+/* --space NAME and --layers N (commands that set any_space); 1 when taken, 0 when not one of them, -1 on a bad
+ * value (message printed). */
+int cli_space_network_option(int argc, char **argv, int *i, cli_common *c);
+/* After the options: the space (--space, else nb201) into c->cfg.space, its defaults (DARTS: 8 layers), options of
+ * another space refused (--layers off DARTS), and --arch read with the space's parser into the config's genotype
+ * field (codegen/net_genotype.h). 0 to go on, else the exit status (message printed as a usage error of command). */
+int cli_common_space(const char *command, cli_common *c);
+/* The config's genotype in its space's string form ("?" when it cannot be formatted). */
+#define CLI_ARCH_MAX 1024
+void cli_arch_string(const clnas_net_config *cfg, char *buf, size_t cap);
 /* The head of a network command's option loop: argv[*i] is a shared option (cli_common_option: CLI_TAKEN, or
  * CLI_BAD with the message printed), --help/-h (CLI_HELP, usage(stdout) printed) or the command's own (CLI_OWN). */
 typedef enum cli_step { CLI_OWN, CLI_TAKEN, CLI_HELP, CLI_BAD } cli_step;

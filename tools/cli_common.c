@@ -10,6 +10,8 @@
 #include "context_internal.h"
 #include "program_cache.h"
 #include "device_profile.h"
+#include "net_genotype.h"
+#include "space_iface.h"
 
 int cli_family_opt(int argc, char **argv, int *i)
 {
@@ -46,6 +48,11 @@ int cli_common_option(int argc, char **argv, int *i, cli_common *c)
     if ((r = cli_opt(argc, argv, i, "--arch", &v)) != 0) {
         if (r < 0)
             return -1;
+        if (c->any_space) { /* read once the space is known (cli_common_space) */
+            c->arch = v;
+            c->have_arch = 1;
+            return 1;
+        }
         clnas_error err;
         if (clnas_genotype_parse(v, &c->cfg.genotype, &err) != CLNAS_OK) {
             fprintf(stderr, "clnas: --arch: %s\n", err.message);
@@ -79,6 +86,55 @@ int cli_common_option(int argc, char **argv, int *i, cli_common *c)
         return r < 0 ? -1 : 1;
     }
     return 0;
+}
+
+int cli_space_network_option(int argc, char **argv, int *i, cli_common *c)
+{
+    const char *v = NULL;
+    int r = cli_space_opt(argc, argv, i, &c->space);
+    if (r != 0)
+        return r;
+    if ((r = cli_opt(argc, argv, i, "--layers", &v)) != 0)
+        return r < 0 || cli_int("--layers", v, 1, 64, &c->cfg.layers) ? -1 : (c->have_layers = 1);
+    return 0;
+}
+
+int cli_common_space(const char *command, cli_common *c)
+{
+    const clnas_space_iface *space = c->space ? c->space : &clnas_space_nb201;
+    clnas_error err;
+    clnas_error_clear(&err);
+    if (space != &clnas_space_darts && c->have_layers)
+        return cli_usage_error(command, "--layers is DARTS' (cells in all); --space %s takes %s", space->name,
+                               space == &clnas_space_nb201 ? "--cells (cells per stage)" : "--channels only");
+    if (space == &clnas_space_darts && c->have_cells)
+        return cli_usage_error(command, "--cells is NB201's (cells per stage); DARTS takes --layers (cells in all)");
+    if (space == &clnas_space_darts && !c->have_layers)
+        c->cfg.layers = 8; /* DARTS' CIFAR network has 20; 8 is its search network's depth and trains in minutes */
+    if (space == &clnas_space_chain && c->have_cells)
+        return cli_usage_error(command, "--cells is NB201's; a chain genotype names its layers");
+    c->cfg.space = space == &clnas_space_darts ? CLNAS_NET_DARTS
+                   : space == &clnas_space_chain ? CLNAS_NET_CHAIN : CLNAS_NET_NB201;
+    if (!c->arch)
+        return 0;
+    clnas_space_genotype g;
+    if (space->parse(c->arch, &g, &err) != CLNAS_OK) {
+        fprintf(stderr, "clnas %s: --arch (%s): %s\n(see 'clnas %s --help')\n", command, space->name, err.message,
+                command);
+        return 2;
+    }
+    if (clnas_net_config_set_genotype(&c->cfg, space, &g, &err) != CLNAS_OK)
+        return cli_fail(&err);
+    return 0;
+}
+
+void cli_arch_string(const clnas_net_config *cfg, char *buf, size_t cap)
+{
+    const clnas_space_iface *space = NULL;
+    clnas_space_genotype g;
+    clnas_error err;
+    if (clnas_net_config_genotype(cfg, &space, &g, &err) != CLNAS_OK || space->format(&g, buf, cap, &err) != CLNAS_OK)
+        snprintf(buf, cap, "?");
 }
 
 cli_step cli_common_or_help(int argc, char **argv, int *i, cli_common *c, void (*usage)(FILE *))

@@ -8,15 +8,18 @@
 #include "clnas/network.h"
 #include "clnas/space.h"
 #include "memplan_check.h"
+#include "net_genotype.h"
 #include "plan.h"
 #include "plan_write.h"
 #include "profile_query.h"
+#include "space_iface.h"
 
 static const char compile_help[] =
     "usage: clnas compile --arch ARCH --out DIR [options]\n"
     "\n"
-    "Compiles the NAS-Bench-201 network of the cell ARCH (an arch string such as\n"
-    "'|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|')\n"
+    "Compiles the network of ARCH, a genotype of the --space (NAS-Bench-201 by default: an arch string such as\n"
+    "'|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|'; DARTS:\n"
+    "its printed Genotype(...) or DARTS_V1, DARTS_V2, PC_DARTS, ALL_OPS; chain: docs/SPACE_CHAIN.md)\n"
     "into the OpenCL kernels of one training step and of evaluation, and writes into DIR:\n"
     "  <entry>__<n>.cl   the exact source of every distinct OpenCL program\n"
     "  plan.json         sizes, arenas, kernels, every launch with its buffer bindings, buffers, parameters\n"
@@ -26,10 +29,13 @@ static const char compile_help[] =
     "No OpenCL device is needed: without --device the kernels are those of a default device of the family.\n"
     "\n"
     "options:\n"
-    "  --arch ARCH         the cell (required)\n"
+    "  --arch ARCH         the genotype (required)\n"
+    "  --space S           nb201 (default), darts or chain: the space ARCH is read in\n"
     "  --out DIR           where to write (created with its parents; required)\n"
-    "  --channels C        channels of the first stage (default 16)\n"
-    "  --cells N           cells per stage (default 5)\n"
+    "  --channels C        channels of the first stage (default 16; chain: the stem's width)\n"
+    "  --cells N           NB201: cells per stage (default 5)\n"
+    "  --layers L          DARTS: cells in all (default 8)\n"
+    "  --auxiliary         DARTS: with the auxiliary head (needs an 8-10 px map at cell 2L/3)\n"
     "  --batch B           batch size (default 256)\n"
     "  --height H          input height, a multiple of 4 (default 28)\n"
     "  --width W           input width, a multiple of 4 (default 28)\n"
@@ -75,8 +81,16 @@ static void print_activations(const clnas_plan *plan)
 static void print_summary(const clnas_plan *plan, const clnas_plan_stats *s, const char *arch,
                           const clnas_net_config *cfg, const char *dir)
 {
+    char sizes[64];
+    if (cfg->space == CLNAS_NET_DARTS)
+        snprintf(sizes, sizeof sizes, "darts C=%d layers %d%s", cfg->channels, cfg->layers,
+                 cfg->auxiliary ? " auxiliary" : "");
+    else if (cfg->space == CLNAS_NET_CHAIN)
+        snprintf(sizes, sizeof sizes, "chain C=%d", cfg->channels);
+    else /* NB201's line as it always was */
+        snprintf(sizes, sizeof sizes, "C=%d N=%d", cfg->channels, cfg->cells);
     printf("compiled %s\n", arch);
-    printf("  network           C=%d N=%d, input %dx%dx%d, %d classes, batch %d, %s\n", cfg->channels, cfg->cells,
+    printf("  network           %s, input %dx%dx%d, %d classes, batch %d, %s\n", sizes,
            cfg->in_channels, cfg->height, cfg->width, cfg->classes, cfg->batch, cfg->fp64 ? "float64" : "float32");
     printf("  ops before fusion %d\n", s->ops);
     printf("  distinct kernels  %d (training and evaluation)\n", s->kernels);
@@ -93,12 +107,14 @@ int cmd_compile(int argc, char **argv)
     clnas_net_config cfg;
     clnas_net_config_default(&cfg);
     const char *arch = NULL, *out = NULL, *device = NULL;
-    int json = 0;
+    const clnas_space_iface *space = &clnas_space_nb201;
+    int json = 0, have_cells = 0, have_layers = 0;
+    cfg.layers = 8; /* DARTS' default (the search network's depth) */
     const int_option ints[] = {
         {"--channels", &cfg.channels, 1, 4096}, {"--cells", &cfg.cells, 1, 64},
         {"--batch", &cfg.batch, 1, 1 << 20},    {"--height", &cfg.height, 1, 1 << 16},
         {"--width", &cfg.width, 1, 1 << 16},    {"--in-channels", &cfg.in_channels, 1, 4096},
-        {"--classes", &cfg.classes, 1, 1 << 20},
+        {"--classes", &cfg.classes, 1, 1 << 20}, {"--layers", &cfg.layers, 1, 64},
     };
     for (int i = 1; i < argc; i++) {
         const char *value;
@@ -117,6 +133,15 @@ int cmd_compile(int argc, char **argv)
         }
         if (strcmp(argv[i], "--recompute") == 0) {
             cfg.recompute = 1;
+            continue;
+        }
+        if (strcmp(argv[i], "--auxiliary") == 0) {
+            cfg.auxiliary = 1;
+            continue;
+        }
+        if ((m = cli_space_opt(argc, argv, &i, &space)) != 0) {
+            if (m < 0)
+                return 2;
             continue;
         }
         if ((m = cli_opt(argc, argv, &i, "--arch", &value)) != 0) {
@@ -149,20 +174,34 @@ int cmd_compile(int argc, char **argv)
             if (m < 0 || cli_int(ints[k].name, value, ints[k].lo, ints[k].hi, ints[k].value) != 0)
                 return 2;
             matched = 1;
+            have_cells |= ints[k].value == &cfg.cells;
+            have_layers |= ints[k].value == &cfg.layers;
         }
         if (!matched)
             return cli_usage_error("compile", "unexpected argument '%s'", argv[i]);
     }
     if (!arch)
-        return cli_usage_error("compile", "missing --arch ARCH (an NB201 arch string)");
+        return cli_usage_error("compile", "missing --arch ARCH (a genotype of the --space, e.g. %s)", space->example);
     if (!out)
         return cli_usage_error("compile", "missing --out DIR (the folder to write the plan into)");
+    if (have_layers && space != &clnas_space_darts)
+        return cli_usage_error("compile", "--layers is DARTS' (cells in all); --space %s takes %s", space->name,
+                               space == &clnas_space_nb201 ? "--cells" : "--channels only");
+    if (have_cells && space != &clnas_space_nb201)
+        return cli_usage_error("compile", "--cells is NB201's (cells per stage)%s",
+                               space == &clnas_space_darts ? "; DARTS takes --layers (cells in all)" : "");
+    if (cfg.auxiliary && space != &clnas_space_darts)
+        return cli_usage_error("compile", "--auxiliary is DARTS' (a head on cell 2L/3); --space %s has none",
+                               space->name);
 
     clnas_error err = {0};
-    if (clnas_genotype_parse(arch, &cfg.genotype, &err) != CLNAS_OK) {
+    clnas_space_genotype g;
+    if (space->parse(arch, &g, &err) != CLNAS_OK) {
         clnas_error_prefix(&err, "--arch");
         return cli_fail(&err);
     }
+    if (clnas_net_config_set_genotype(&cfg, space, &g, &err) != CLNAS_OK)
+        return cli_fail(&err);
     if (clnas_net_config_check(&cfg, &err) != CLNAS_OK)
         return cli_fail(&err);
     clnas_device *dev = NULL;

@@ -16,14 +16,16 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: clnas eval --weights FILE.safetensors [--arch STR] [--channels C] [--cells N] [--batch B]\n"
-               "                  [--mean M] [--std S] [--ignore-metadata] [--data DIR] [--device D] [--family cpu|gpu]\n"
-               "                  [--result FILE]\n"
+    fprintf(f, "usage: clnas eval --weights FILE.safetensors [--space S] [--arch STR] [--channels C] [--cells N]\n"
+               "                  [--layers L] [--auxiliary] [--batch B] [--mean M] [--std S] [--ignore-metadata]\n"
+               "                  [--data DIR] [--device D] [--family cpu|gpu] [--result FILE]\n"
                "Test accuracy of the weights (running BatchNorm statistics) over every test image.\n"
-               "The network (arch, C, N, classes) and the input normalisation come from the file's metadata (which\n"
-               "clnas train writes with the weights); options given override them: --arch, --channels or --cells that differ are\n"
-               "refused unless --ignore-metadata, --mean/--std (every channel) with a warning. A file without\n"
-               "metadata needs --arch (C=16 N=5 by default) and gets the training set's per-channel statistics.\n"
+               "The network (space, arch, C, N or DARTS' layers, classes) and the input normalisation come from the\n"
+               "file's metadata (which clnas train writes with the weights); options given override them: --arch,\n"
+               "--channels, --cells or --layers that differ are refused unless --ignore-metadata, another --space\n"
+               "always, --mean/--std (every channel) with a warning. A file without metadata needs --arch (read in\n"
+               "--space, nb201 by default; C=16 N=5, DARTS 8 layers by default) and gets the training set's\n"
+               "per-channel statistics. --auxiliary: a DARTS network trained with its auxiliary head.\n"
                "Defaults: batch 256, data /usr/share/datasets/fashion-mnist.\n");
 }
 
@@ -42,6 +44,10 @@ static int eval_option(int argc, char **argv, int *i, eval_args *a)
     int r;
     if (strcmp(argv[*i], "--ignore-metadata") == 0)
         return a->ignore_metadata = 1;
+    if ((r = cli_space_network_option(argc, argv, i, &a->c)) != 0)
+        return r;
+    if (strcmp(argv[*i], "--auxiliary") == 0)
+        return a->c.cfg.auxiliary = 1;
     if ((r = cli_opt(argc, argv, i, "--mean", &v)) != 0)
         return r < 0 || cli_double("--mean", v, -1e3, 1e3, &a->norm.mean) ? -1 : (a->norm.have_mean = 1);
     if ((r = cli_opt(argc, argv, i, "--std", &v)) != 0)
@@ -57,6 +63,7 @@ int cmd_eval(int argc, char **argv)
     eval_args a;
     memset(&a, 0, sizeof a);
     cli_common_init(&a.c);
+    a.c.any_space = 1;
     cli_common c;
     for (int i = 1; i < argc; i++) {
         cli_step step = cli_common_or_help(argc, argv, &i, &a.c, usage);
@@ -94,6 +101,14 @@ int cmd_eval(int argc, char **argv)
     c.cfg.in_channels = test.channels;
     c.cfg.height = test.height;
     c.cfg.width = test.width;
+    if (c.cfg.auxiliary && c.cfg.space != CLNAS_NET_DARTS) {
+        clnas_dataset_free(&test);
+        return cli_usage_error("eval", "--auxiliary is DARTS' (a head on cell 2L/3): this is not a DARTS network");
+    }
+    if (clnas_net_config_check(&c.cfg, &err) != CLNAS_OK) {
+        clnas_dataset_free(&test);
+        return cli_fail(&err);
+    }
     /* weights of another size are found on the host, before the device builds any kernel */
     if (clnas_weights_check_file(&c.cfg, weights, &err) != CLNAS_OK) {
         clnas_dataset_free(&test);
@@ -122,12 +137,17 @@ int cmd_eval(int argc, char **argv)
         rc = 0;
         if (result_path) {
             cJSON *j = cJSON_CreateObject();
-            char arch[CLNAS_GENOTYPE_STR_MAX];
-            clnas_genotype_format(&c.cfg.genotype, arch, sizeof arch, NULL);
+            char arch[CLI_ARCH_MAX];
+            cli_arch_string(&c.cfg, arch, sizeof arch);
+            cJSON_AddStringToObject(j, "space", c.cfg.space == CLNAS_NET_DARTS   ? "darts"
+                                                : c.cfg.space == CLNAS_NET_CHAIN ? "chain" : "nb201");
             cJSON_AddStringToObject(j, "arch", arch);
             cJSON_AddStringToObject(j, "weights", weights);
             cJSON_AddNumberToObject(j, "channels", c.cfg.channels);
-            cJSON_AddNumberToObject(j, "cells", c.cfg.cells);
+            if (c.cfg.space == CLNAS_NET_NB201)
+                cJSON_AddNumberToObject(j, "cells", c.cfg.cells);
+            if (c.cfg.space == CLNAS_NET_DARTS)
+                cJSON_AddNumberToObject(j, "layers", c.cfg.layers);
             cJSON_AddNumberToObject(j, "test_accuracy", acc);
             cJSON_AddNumberToObject(j, "test_loss", loss);
             cJSON_AddNumberToObject(j, "test_images", test.count);

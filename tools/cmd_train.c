@@ -13,25 +13,46 @@
 #include "clnas/train.h"
 #include "file_io.h"
 #include "program_cache.h"
-#include "run_dir.h"
+#include "space_iface.h"
+#include "text_input.h"
 #include "weights_cli.h"
 
 static void usage(FILE *f)
 {
     fprintf(f,
             "usage: clnas train --arch STR [options]\n"
-            "Trains a NAS-Bench-201 network with the NB201 recipe (SGD, Nesterov momentum 0.9, weight decay 5e-4,\n"
-            "per-step cosine learning rate, PyTorch's default initialisation), then reports test accuracy.\n\n"
-            "  --from DIR          train the best architecture of the search in DIR (DIR/best.json)\n"
-            "  --arch STR          NB201 arch string, e.g. '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+"
-            "|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|'\n"
-            "  --channels C        channels of the first stage (default 16)\n"
-            "  --cells N           cells per stage (default 5; NB201's full size is C=16 N=5)\n"
+            "Trains a network of a search space (NAS-Bench-201 by default) with the NB201 recipe (SGD, Nesterov\n"
+            "momentum 0.9, weight decay 5e-4, per-step cosine learning rate, PyTorch's default initialisation) or\n"
+            "DARTS' (--recipe darts), then reports test accuracy.\n\n"
+            "  --space S           nb201 (default), darts or chain: the space --arch is read in (see 'clnas space')\n"
+            "  --from DIR          train the best architecture of the search in DIR (DIR/best.json; its \"space\")\n"
+            "  --arch STR          the space's genotype string. NB201: e.g. '|nor_conv_3x3~0|+|nor_conv_3x3~0|"
+            "nor_conv_3x3~1|+\n"
+            "                      |skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|'; DARTS: its printed Genotype(...)\n"
+            "                      or a name (DARTS_V1, DARTS_V2, PC_DARTS, ALL_OPS); chain: see docs/SPACE_CHAIN.md\n"
+            "  --channels C        channels of the first stage (default 16; chain: the stem's width)\n"
+            "  --cells N           NB201: cells per stage (default 5; NB201's full size is C=16 N=5)\n"
+            "  --layers L          DARTS: cells in all, reductions at L/3 and 2L/3 (default 8, DARTS' search depth;\n"
+            "                      its CIFAR network has 20)\n"
             "  --epochs E          epochs (default 1)\n"
             "  --steps S           train exactly S steps instead of whole epochs\n"
             "  --batch B           batch size (default 256; a short last batch of an epoch is skipped)\n"
             "  --lr LR             peak learning rate of the cosine schedule (default 0.1)\n"
-            "  --seed S            initialisation and shuffling seed (default 0)\n"
+            "  --lr-schedule K     step: the cosine over the steps (default); epoch: over the epochs, the rate held\n"
+            "                      for an epoch (DARTS' CosineAnnealingLR)\n"
+            "  --momentum M        SGD momentum (default 0.9)\n"
+            "  --weight-decay W    weight decay (default 5e-4)\n"
+            "  --nesterov, --no-nesterov  Nesterov momentum on (default) or off\n"
+            "  --grad-clip G       clip the gradients' global L2 norm at G before each update (default 0: off)\n"
+            "  --drop-path P       DARTS: drop-path probability, ramped per epoch as DARTS does (P * epoch / epochs)\n"
+            "  --auxiliary         DARTS: the auxiliary head (loss weight 0.4) where the input size allows it\n"
+            "  --augment LIST      training batches only: crop (random crop, 4 black pixels of padding), flip\n"
+            "                      (horizontal, p 1/2), both as 'crop,flip', or none (default)\n"
+            "  --cutout N          training batches only: DARTS' cutout, one N x N square zeroed (default 0: off)\n"
+            "  --recipe R          nb201 (the defaults above) or darts: batch 96, lr 0.025 with the cosine per epoch,\n"
+            "                      momentum 0.9, no Nesterov, weight decay 3e-4, grad clip 5, drop-path 0.2 (darts\n"
+            "                      space only), cutout 16, crop,flip; options given as well override it\n"
+            "  --seed S            initialisation, shuffling and augmentation seed (default 0)\n"
             "  --val N             hold out N training images as a validation split and report its accuracy\n"
             "  --train-subset N    train on the first N training images (after the hold-out)\n"
             "  --data DIR          Fashion-MNIST/MNIST IDX or CIFAR-10 binary directory\n"
@@ -44,15 +65,17 @@ static void usage(FILE *f)
             "  --family F          kernel family: cpu or gpu (default: CLNAS_FAMILY, else the device's type)\n"
             "  --recompute         recompute convolution outputs in the backward pass: ~60%% less activation memory\n"
             "  --init FILE         start from weights (safetensors with the PyTorch module's names); a file saved by\n"
-            "                      clnas names its network: --arch, --channels, --cells may be left out\n"
+            "                      clnas names its network: --space, --arch, --channels, --cells, --layers may be\n"
+            "                      left out\n"
             "  --ignore-metadata   load --init weights whose metadata names another network (they must still fit)\n"
             "  --save FILE         write the trained weights (safetensors, BatchNorm running statistics included;\n"
             "                      the metadata records the network, input shape and normalisation; '-': stdout,\n"
             "                      unless it is a terminal)\n"
-            "  --result FILE       write a JSON summary ('-': stdout) (arch, channels, cells, epochs, steps, params,\n"
-            "                      test_accuracy, train_images_per_second, seconds, ...)\n"
+            "  --result FILE       write a JSON summary ('-': stdout) (space, arch, channels, cells or layers,\n"
+            "                      epochs, steps, the recipe, params, test_accuracy, train_images_per_second, ...)\n"
             "  --quiet             no progress lines\n"
             "  --verbose           show each kernel build's compiler log (always kept in <cache dir>/build.log)\n"
+            "DARTS-only options (--layers, --drop-path, --auxiliary) with another space are refused.\n"
             "Ctrl-C stops training after the current step; the test and the files are still written, then it exits\n"
             "with status 130.\n");
 }
@@ -77,14 +100,53 @@ static void print_testing(int images, int total, double seconds, void *user)
     fprintf(stderr, "testing: %d/%d images (%.0f s)\n", images, total, seconds);
 }
 
-/* The architecture of DIR/best.json (written by clnas search). */
-static int read_best_arch(const char *dir, clnas_genotype *out)
+/* The space and architecture of DIR/best.json (written by clnas search): "space" (absent: nb201) and "arch" in that
+ * space's string form, checked with its parser; the text into arch for cli_common_space. */
+static int read_best_arch(const char *dir, cli_common *c, char *arch, size_t cap)
 {
-    char arch[CLNAS_GENOTYPE_STR_MAX];
+    char path[1100];
+    snprintf(path, sizeof path, "%s/best.json", dir);
+    char *text = NULL;
+    size_t n = 0;
     clnas_error err;
-    if (clnas_run_best_read(dir, out, arch, sizeof arch, &err) != CLNAS_OK)
+    clnas_error_clear(&err);
+    clnas_status st = clnas_file_read_text(path, CLNAS_CONFIG_MAX_BYTES, &text, &n, &err);
+    if (st == CLNAS_ERR_NOT_FOUND)
+        clnas_error_set(&err, st, "%s: no such file (is %s a search run directory, and did the search finish a "
+                        "trial?)", path, dir);
+    if (st == CLNAS_OK)
+        st = clnas_json_text_check(text, n, CJSON_NESTING_LIMIT, path, &err);
+    cJSON *j = st == CLNAS_OK ? cJSON_ParseWithLength(text, n) : NULL;
+    free(text);
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(j, "arch");
+    const cJSON *space_item = cJSON_GetObjectItemCaseSensitive(j, "space");
+    const clnas_space_iface *space = &clnas_space_nb201;
+    clnas_space_genotype g;
+    clnas_error why;
+    if (st == CLNAS_OK && !j)
+        st = clnas_error_set(&err, CLNAS_ERR_FORMAT, "%s: invalid JSON", path);
+    else if (st == CLNAS_OK && !cJSON_IsString(item))
+        st = clnas_error_set(&err, CLNAS_ERR_FORMAT, "%s: expected a JSON object with a string \"arch\"", path);
+    else if (st == CLNAS_OK && space_item && !cJSON_IsString(space_item))
+        st = clnas_error_set(&err, CLNAS_ERR_FORMAT, "%s: \"space\": expected a string (nb201, darts, chain)", path);
+    else if (st == CLNAS_OK && space_item && clnas_space_by_name(space_item->valuestring, &space, &why) != CLNAS_OK)
+        st = clnas_error_set(&err, CLNAS_ERR_FORMAT, "%s: space: %s", path, why.message);
+    else if (st == CLNAS_OK && space->parse(item->valuestring, &g, &why) != CLNAS_OK)
+        st = clnas_error_set(&err, CLNAS_ERR_FORMAT, "%s: arch (%s): %s", path, space->name, why.message);
+    else if (st == CLNAS_OK && strlen(item->valuestring) >= cap)
+        st = clnas_error_set(&err, CLNAS_ERR_FORMAT, "%s: arch: longer than %zu characters", path, cap - 1);
+    if (st == CLNAS_OK)
+        snprintf(arch, cap, "%s", item->valuestring);
+    cJSON_Delete(j);
+    if (st != CLNAS_OK)
         return cli_fail(&err);
-    fprintf(stderr, "clnas: retraining the best architecture of %s: %s\n", dir, arch);
+    if (c->space && c->space != space)
+        return cli_usage_error("train", "%s is a search of the %s space, not of --space %s: drop --space", path,
+                               space->name, c->space->name);
+    c->space = space;
+    c->arch = arch;
+    c->have_arch = 1;
+    fprintf(stderr, "clnas: retraining the best architecture (%s) of %s: %s\n", space->name, dir, arch);
     return 0;
 }
 
@@ -93,10 +155,65 @@ typedef struct train_args {
     cli_common c;
     clnas_train_options opt;
     int val, subset, quiet, seed, ignore_metadata;
+    int have_drop_path, darts_recipe;
     cli_norm norm;
     clnas_weights_info init_info;
     const char *init, *save, *result_path, *from;
+    char from_arch[CLI_ARCH_MAX];
 } train_args;
+
+/* DARTS' train.py (cnn/): batch 96, lr 0.025 cosine per epoch, momentum 0.9, weight decay 3e-4, no Nesterov, grad
+ * clip 5, drop-path 0.2, cutout 16, random crop (padding 4) and flip; auxiliary off as its flag's default. */
+static void apply_darts_recipe(train_args *a)
+{
+    a->darts_recipe = 1;
+    a->c.cfg.batch = 96;
+    a->opt.lr = 0.025;
+    a->opt.lr_per_epoch = 1;
+    a->c.cfg.sgd_momentum = 0.9;
+    a->c.cfg.weight_decay = 3e-4;
+    a->c.cfg.nesterov = 0;
+    a->c.cfg.grad_clip = 5;
+    a->opt.drop_path = 0.2; /* kept for the darts space only (resolve_recipe) */
+    a->opt.augment = (clnas_augment){.crop_padding = 4, .flip = 1, .cutout = 16};
+}
+
+/* --recipe NAME anywhere on the command line: its values are set first, so the options given override them. */
+static int prescan_recipe(int argc, char **argv, train_args *a)
+{
+    for (int i = 1; i + 1 < argc; i++) {
+        if (strcmp(argv[i], "--recipe") != 0)
+            continue;
+        if (strcmp(argv[i + 1], "darts") == 0)
+            apply_darts_recipe(a);
+        else if (strcmp(argv[i + 1], "nb201") != 0)
+            return cli_usage_error("train", "--recipe '%s': expected nb201 or darts", argv[i + 1]);
+        i++;
+    }
+    return 0;
+}
+
+/* --augment crop,flip | crop | flip | none. */
+static int parse_augment(const char *v, clnas_augment *aug)
+{
+    aug->crop_padding = 0;
+    aug->flip = 0;
+    if (strcmp(v, "none") == 0)
+        return 0;
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s", v);
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        if (strcmp(t, "crop") == 0)
+            aug->crop_padding = 4;
+        else if (strcmp(t, "flip") == 0)
+            aug->flip = 1;
+        else {
+            fprintf(stderr, "clnas: --augment '%s': expected crop, flip, crop,flip or none ('%s' is neither)\n", v, t);
+            return -1;
+        }
+    }
+    return 0;
+}
 
 /* One option of train's own at argv[*i]: 1 when taken, 0 when unknown, -1 on a bad value (message printed). */
 static int train_option(int argc, char **argv, int *i, train_args *a)
@@ -123,6 +240,35 @@ static int train_option(int argc, char **argv, int *i, train_args *a)
         return r < 0 || cli_double("--mean", v, -1e3, 1e3, &a->norm.mean) ? -1 : (a->norm.have_mean = 1);
     if ((r = cli_opt(argc, argv, i, "--std", &v)) != 0)
         return r < 0 || cli_double("--std", v, 1e-6, 1e3, &a->norm.std) ? -1 : (a->norm.have_std = 1);
+    if ((r = cli_space_network_option(argc, argv, i, &a->c)) != 0)
+        return r;
+    if (strcmp(argv[*i], "--nesterov") == 0 || strcmp(argv[*i], "--no-nesterov") == 0)
+        return a->c.cfg.nesterov = argv[*i][2] == 'n' && argv[*i][3] == 'e', 1;
+    if (strcmp(argv[*i], "--auxiliary") == 0)
+        return a->c.cfg.auxiliary = 1;
+    if ((r = cli_opt(argc, argv, i, "--recipe", &v)) != 0)
+        return r; /* applied by prescan_recipe */
+    if ((r = cli_opt(argc, argv, i, "--momentum", &v)) != 0)
+        return r < 0 || cli_double("--momentum", v, 0, 1, &a->c.cfg.sgd_momentum) ? -1 : 1;
+    if ((r = cli_opt(argc, argv, i, "--weight-decay", &v)) != 0)
+        return r < 0 || cli_double("--weight-decay", v, 0, 1, &a->c.cfg.weight_decay) ? -1 : 1;
+    if ((r = cli_opt(argc, argv, i, "--grad-clip", &v)) != 0)
+        return r < 0 || cli_double("--grad-clip", v, 0, 1e9, &a->c.cfg.grad_clip) ? -1 : 1;
+    if ((r = cli_opt(argc, argv, i, "--drop-path", &v)) != 0)
+        return r < 0 || cli_double("--drop-path", v, 0, 0.99, &a->opt.drop_path) ? -1 : (a->have_drop_path = 1);
+    if ((r = cli_opt(argc, argv, i, "--cutout", &v)) != 0)
+        return r < 0 || cli_int("--cutout", v, 0, 4096, &a->opt.augment.cutout) ? -1 : 1;
+    if ((r = cli_opt(argc, argv, i, "--augment", &v)) != 0)
+        return r < 0 || parse_augment(v, &a->opt.augment) ? -1 : 1;
+    if ((r = cli_opt(argc, argv, i, "--lr-schedule", &v)) != 0) {
+        if (r < 0)
+            return -1;
+        if (strcmp(v, "step") != 0 && strcmp(v, "epoch") != 0) {
+            fprintf(stderr, "clnas: --lr-schedule '%s': expected step or epoch\n", v);
+            return -1;
+        }
+        return a->opt.lr_per_epoch = strcmp(v, "epoch") == 0, 1;
+    }
     if ((r = cli_opt(argc, argv, i, "--from", &a->from)) != 0 || (r = cli_opt(argc, argv, i, "--init", &a->init)) != 0
         || (r = cli_opt(argc, argv, i, "--save", &a->save)) != 0
         || (r = cli_opt(argc, argv, i, "--result", &a->result_path)) != 0)
@@ -130,12 +276,34 @@ static int train_option(int argc, char **argv, int *i, train_args *a)
     return 0;
 }
 
+/* The options of one space against the space: DARTS' own refused elsewhere, the recipe's drop-path kept for DARTS
+ * only; the network compiled for drop-path when it ramps. -1 to go on, else the exit status. */
+static int resolve_recipe(train_args *a)
+{
+    clnas_net_config *cfg = &a->c.cfg;
+    if (cfg->space != CLNAS_NET_DARTS) {
+        const char *name = cfg->space == CLNAS_NET_CHAIN ? "chain" : "nb201";
+        if (a->have_drop_path && a->opt.drop_path > 0)
+            return cli_usage_error("train", "--drop-path is DARTS' (its cells' paths); the %s space has none", name);
+        if (cfg->auxiliary)
+            return cli_usage_error("train", "--auxiliary is DARTS' (a head on cell 2L/3); the %s space has none", name);
+        if (a->darts_recipe && a->opt.drop_path > 0)
+            fprintf(stderr, "clnas: --recipe darts on the %s space: no drop-path (DARTS' cells only)\n", name);
+        a->opt.drop_path = 0;
+    }
+    cfg->drop_path = a->opt.drop_path; /* the masks exist only in a network compiled with drop-path */
+    return -1;
+}
+
 /* Parses the command line and resolves --from; returns -1 to go on, else the exit status. */
 static int parse_args(int argc, char **argv, train_args *a)
 {
     memset(a, 0, sizeof *a);
     cli_common_init(&a->c);
+    a->c.any_space = 1;
     clnas_train_options_default(&a->opt);
+    if (prescan_recipe(argc, argv, a))
+        return 2;
     for (int i = 1; i < argc; i++) {
         cli_step step = cli_common_or_help(argc, argv, &i, &a->c, usage);
         if (step == CLI_HELP || step == CLI_BAD)
@@ -150,14 +318,18 @@ static int parse_args(int argc, char **argv, train_args *a)
     }
     if (a->from && a->c.have_arch)
         return cli_usage_error("train", "--from DIR names the architecture: drop --arch");
-    if (a->from && read_best_arch(a->from, &a->c.cfg.genotype))
-        return 1;
-    a->c.have_arch |= a->from != NULL;
-    if (a->init) /* the network the weights were saved for, where the options leave it out */
-        return cli_weights_network("train", a->init, a->ignore_metadata, &a->c, &a->init_info);
-    if (!a->c.have_arch)
+    int rc;
+    if (a->from && (rc = read_best_arch(a->from, &a->c, a->from_arch, sizeof a->from_arch)) != 0)
+        return rc;
+    if (a->init) { /* the network the weights were saved for, where the options leave it out */
+        if ((rc = cli_weights_network("train", a->init, a->ignore_metadata, &a->c, &a->init_info)) >= 0)
+            return rc;
+    } else if (!a->c.have_arch) {
         return cli_usage_error("train", "--arch (or --from DIR, or --init FILE saved by clnas) is required");
-    return -1;
+    } else if ((rc = cli_common_space("train", &a->c)) != 0) {
+        return rc;
+    }
+    return resolve_recipe(a);
 }
 
 /* The splits of the data directory: the training set (after the hold-out, maybe cut), validation and test. */
@@ -201,7 +373,9 @@ static clnas_status load_data(train_args *a, train_data *d, clnas_error *err)
     if (!a->init_info.classes)
         a->c.cfg.classes = d->train.classes > 10 ? d->train.classes : 10;
     opt->seed = (uint64_t)a->seed;
-    return CLNAS_OK;
+    /* sizes the space's network cannot take (a DARTS reduction of an odd map, the auxiliary head off 8-10 px) are
+     * refused before the kernels */
+    return clnas_net_config_check(&a->c.cfg, err);
 }
 
 /* A batch the training data cannot fill is refused before the kernels are built (clnas_train would, after). */
@@ -216,7 +390,7 @@ static clnas_status check_batch(const train_args *a, const train_data *d, clnas_
 
 /* What a finished run measured. */
 typedef struct train_outcome {
-    char arch[CLNAS_GENOTYPE_STR_MAX];
+    char arch[CLI_ARCH_MAX];
     clnas_train_result res;
     double test_acc, test_loss, val_acc, val_loss;
 } train_outcome;
@@ -268,21 +442,43 @@ static void print_outcome(FILE *f, const train_data *d, const train_outcome *o)
     fprintf(f, "test accuracy %.4f (%d images)  test loss %.4f\n", o->test_acc, d->test.count, o->test_loss);
 }
 
+static const char *space_name(const clnas_net_config *cfg)
+{
+    return cfg->space == CLNAS_NET_DARTS ? "darts" : cfg->space == CLNAS_NET_CHAIN ? "chain" : "nb201";
+}
+
 /* The --result summary. */
 static int write_result(const train_args *a, const train_data *d, const train_outcome *o, const clnas_model *model,
                         const char *device_name)
 {
     const clnas_train_result *res = &o->res;
+    const clnas_net_config *cfg = &a->c.cfg;
     cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "space", space_name(cfg));
     cJSON_AddStringToObject(j, "arch", o->arch);
-    cJSON_AddNumberToObject(j, "channels", a->c.cfg.channels);
-    cJSON_AddNumberToObject(j, "cells", a->c.cfg.cells);
+    cJSON_AddNumberToObject(j, "channels", cfg->channels);
+    if (cfg->space == CLNAS_NET_NB201)
+        cJSON_AddNumberToObject(j, "cells", cfg->cells);
+    if (cfg->space == CLNAS_NET_DARTS) {
+        cJSON_AddNumberToObject(j, "layers", cfg->layers);
+        cJSON_AddBoolToObject(j, "auxiliary", cfg->auxiliary);
+        cJSON_AddNumberToObject(j, "drop_path", a->opt.drop_path);
+    }
     /* what ran, not what was asked: a stopped run's epochs are a fraction */
     int per_epoch = d->train_data->count / a->c.cfg.batch;
     cJSON_AddNumberToObject(j, "epochs", per_epoch > 0 ? (double)res->steps / per_epoch : 0);
     cJSON_AddNumberToObject(j, "steps", res->steps);
     cJSON_AddNumberToObject(j, "batch", a->c.cfg.batch);
     cJSON_AddNumberToObject(j, "lr", a->opt.lr);
+    cJSON_AddStringToObject(j, "lr_schedule", a->opt.lr_per_epoch ? "cosine per epoch" : "cosine per step");
+    cJSON_AddNumberToObject(j, "momentum", cfg->sgd_momentum);
+    cJSON_AddBoolToObject(j, "nesterov", cfg->nesterov);
+    cJSON_AddNumberToObject(j, "weight_decay", cfg->weight_decay);
+    cJSON_AddNumberToObject(j, "grad_clip", cfg->grad_clip);
+    cJSON *aug = cJSON_AddObjectToObject(j, "augment");
+    cJSON_AddNumberToObject(aug, "crop_padding", a->opt.augment.crop_padding);
+    cJSON_AddBoolToObject(aug, "flip", a->opt.augment.flip);
+    cJSON_AddNumberToObject(aug, "cutout", a->opt.augment.cutout);
     cJSON_AddNumberToObject(j, "seed", a->seed);
     cJSON_AddNumberToObject(j, "params", (double)clnas_model_param_count(model));
     cJSON_AddNumberToObject(j, "test_accuracy", o->test_acc);
@@ -344,9 +540,16 @@ int cmd_train(int argc, char **argv)
         return 1;
     }
     train_outcome o = {.val_acc = -1};
-    clnas_genotype_format(&a.c.cfg.genotype, o.arch, sizeof o.arch, NULL);
-    fprintf(stderr, "clnas: training %s  C=%d N=%d batch %d on %s\n", o.arch, a.c.cfg.channels, a.c.cfg.cells,
-            a.c.cfg.batch, dev->info.name);
+    cli_arch_string(&a.c.cfg, o.arch, sizeof o.arch);
+    char sizes[64];
+    if (a.c.cfg.space == CLNAS_NET_DARTS)
+        snprintf(sizes, sizeof sizes, "darts C=%d layers %d%s", a.c.cfg.channels, a.c.cfg.layers,
+                 a.c.cfg.auxiliary ? " auxiliary" : "");
+    else if (a.c.cfg.space == CLNAS_NET_CHAIN)
+        snprintf(sizes, sizeof sizes, "chain C=%d", a.c.cfg.channels);
+    else
+        snprintf(sizes, sizeof sizes, "C=%d N=%d", a.c.cfg.channels, a.c.cfg.cells);
+    fprintf(stderr, "clnas: training %s  %s batch %d on %s\n", o.arch, sizes, a.c.cfg.batch, dev->info.name);
     clnas_model *model = NULL;
     rc = 1;
     if (train_and_test(&a, &d, dev, cache, &model, &o, &err) == CLNAS_OK) {

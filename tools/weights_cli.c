@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "data_norm.h"
+#include "space_iface.h"
 
 /* One size given on the command line against the file's; 0 to go on, 1 refused (message printed). */
 static int compare_int(const char *path, const char *option, int given, int saved, int ignore, const char *with)
@@ -21,26 +22,60 @@ static int compare_int(const char *path, const char *option, int given, int save
     return 1;
 }
 
+/* The space the file records (nb201 when it records none) against --space: adopted when --space is left out. */
+static int weights_space(const char *command, const char *path, const clnas_weights_info *info, cli_common *c)
+{
+    const clnas_space_iface *saved = &clnas_space_nb201;
+    clnas_error err;
+    if (info->space[0] && clnas_space_by_name(info->space, &saved, &err) != CLNAS_OK)
+        return cli_fail(&err);
+    if (c->space && c->space != saved)
+        return cli_usage_error(command, "%s holds the weights of a %s network, not of --space %s: drop --space", path,
+                               saved->name, c->space->name);
+    c->space = saved;
+    return -1;
+}
+
 int cli_weights_network(const char *command, const char *path, int ignore, cli_common *c, clnas_weights_info *info)
 {
     clnas_error err;
     clnas_error_clear(&err);
     if (clnas_weights_info_read(path, info, &err) != CLNAS_OK)
         return cli_fail(&err);
-    if (!info->has_metadata || !info->has_arch) {
+    int rc = info->has_metadata ? weights_space(command, path, info, c) : -1;
+    if (rc >= 0)
+        return rc;
+    const int recorded = info->has_arch || info->has_space_arch;
+    if (!info->has_metadata || !recorded) {
         if (!c->have_arch)
             return cli_usage_error(command, "%s records no architecture (a PyTorch file, or one saved before clnas "
-                                   "wrote metadata): give --arch, --channels and --cells", path);
-        return -1;
+                                   "wrote metadata): give --arch%s", path, info->has_metadata && info->space[0] &&
+                                   strcmp(info->space, "nb201") != 0 ? "" : ", --channels and --cells");
+        return (rc = cli_common_space(command, c)) != 0 ? rc : -1;
     }
-    char with[400] = "", given[CLNAS_GENOTYPE_STR_MAX];
+    const int given_arch = c->have_arch;
+    if (!given_arch) { /* the file's, read with its space's parser */
+        c->arch = info->arch;
+        c->have_arch = 1;
+    }
+    if (!c->have_layers && info->layers && c->space == &clnas_space_darts) {
+        c->cfg.layers = info->layers;
+        c->have_layers = 1;
+    }
+    if ((rc = cli_common_space(command, c)) != 0)
+        return rc;
+    char with[1400] = "", given[CLI_ARCH_MAX];
     snprintf(with, sizeof with, "arch %s", info->arch);
     if (info->channels)
         snprintf(with + strlen(with), sizeof with - strlen(with), " C=%d", info->channels);
     if (info->cells)
         snprintf(with + strlen(with), sizeof with - strlen(with), " N=%d", info->cells);
-    if (c->have_arch && memcmp(c->cfg.genotype.ops, info->genotype.ops, sizeof info->genotype.ops) != 0) {
-        clnas_genotype_format(&c->cfg.genotype, given, sizeof given, NULL);
+    if (info->layers)
+        snprintf(with + strlen(with), sizeof with - strlen(with), " layers %d", info->layers);
+    cli_arch_string(&c->cfg, given, sizeof given);
+    int differs = info->has_arch ? memcmp(c->cfg.genotype.ops, info->genotype.ops, sizeof info->genotype.ops) != 0
+                                 : strcmp(given, info->arch) != 0;
+    if (given_arch && differs) {
         if (!ignore) {
             fprintf(stderr, "clnas: %s: --arch %s differs from the file's arch (it was saved with %s); drop --arch, "
                     "or pass --ignore-metadata to load it anyway\n", path, given, with);
@@ -49,10 +84,9 @@ int cli_weights_network(const char *command, const char *path, int ignore, cli_c
         fprintf(stderr, "clnas: warning: --arch %s overrides %s's arch %s (--ignore-metadata)\n", given, path,
                 info->arch);
     }
-    if (!c->have_arch)
-        c->cfg.genotype = info->genotype;
     if ((c->have_channels && compare_int(path, "--channels", c->cfg.channels, info->channels, ignore, with)) ||
-        (c->have_cells && compare_int(path, "--cells", c->cfg.cells, info->cells, ignore, with)))
+        (c->have_cells && compare_int(path, "--cells", c->cfg.cells, info->cells, ignore, with)) ||
+        (c->have_layers && compare_int(path, "--layers", c->cfg.layers, info->layers, ignore, with)))
         return 1;
     if (!c->have_channels && info->channels)
         c->cfg.channels = info->channels;

@@ -4,6 +4,7 @@
 #include "batch_stream.h"
 #include "schedule.h"
 #include "argmax.h"
+#include "model_build.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -96,6 +97,8 @@ clnas_status clnas_train(clnas_model *model, const clnas_dataset *data, const cl
     int epochs = (steps + per_epoch - 1) / per_epoch;
     clnas_batch_stream src;
     st = clnas_batch_stream_init(&src, c, data, "training", 1, opt->seed, opt->mean, opt->std, err);
+    if (st == CLNAS_OK)
+        clnas_batch_stream_set_augment(&src, &opt->augment, opt->seed);
     const int32_t *labels = src.labels;
     double *logits = malloc((size_t)c->batch * (size_t)c->classes * sizeof *logits);
     if (st == CLNAS_OK && !logits)
@@ -121,7 +124,14 @@ clnas_status clnas_train(clnas_model *model, const clnas_dataset *data, const cl
             epoch_correct = epoch_images = 0;
             epoch_steps = 0;
         }
-        double lr = clnas_schedule_cosine(opt->lr, step, steps), loss = 0;
+        const int epoch = step / per_epoch;
+        if (opt->drop_path > 0 && step % per_epoch == 0) { /* DARTS: drop_prob * epoch / epochs, per epoch */
+            st = clnas_model_set_drop_path(model, opt->drop_path * epoch / epochs, opt->seed + (uint64_t)epoch, err);
+            if (st != CLNAS_OK)
+                break;
+        }
+        double lr = opt->lr_per_epoch ? clnas_schedule_cosine(opt->lr, epoch, epochs)
+                                      : clnas_schedule_cosine(opt->lr, step, steps), loss = 0;
         st = clnas_model_set_batch(model, src.images, src.labels, err);
         if (st == CLNAS_OK)
             st = clnas_model_step(model, lr, &loss, logits, err);

@@ -84,6 +84,43 @@ clnas_status clnas_epoch_order(int count, int shuffle, uint64_t seed, int epoch,
 
 void clnas_batcher_free(clnas_batcher *b);
 
+/* ---- training-time augmentation (DARTS' CIFAR recipe), on normalised batches ----
+ * Per image, in torchvision's order: a random crop of the image's own size from the image padded with `crop_padding`
+ * black pixels on each side (RandomCrop(size, padding)), a horizontal flip with probability 1/2
+ * (RandomHorizontalFlip), then DARTS' Cutout(length): one square whose centre is uniform over the image, rows
+ * [cy - length/2, cy + length/2) and the same for columns (integer division), clipped at the borders, set to 0
+ * after normalisation. The draws depend only on (seed, epoch, batch index), so a run is reproducible. */
+typedef struct clnas_augment {
+    int crop_padding; /* > 0: random crop with this padding (DARTS: 4); 0: off */
+    int flip;         /* 1: random horizontal flip; 0: off */
+    int cutout;       /* > 0: cutout length (DARTS: 16); 0: off */
+} clnas_augment;
+
+/* One image's draws: crop offset dy, dx in [0, 2 * crop_padding] (crop_padding when the crop is off: no shift),
+ * flip 0 or 1, cutout centre cy, cx (-1 when cutout is off). */
+typedef struct clnas_augment_draw {
+    int dy, dx, flip, cy, cx;
+} clnas_augment_draw;
+
+/* 1 when any of the three is on. */
+int clnas_augment_active(const clnas_augment *a);
+
+/* The draws of the n images of batch `batch_index` of epoch `epoch`, in image order; per image crop (dy then dx),
+ * flip, cutout (cy then cx), each only when on. */
+void clnas_augment_draws(const clnas_augment *a, uint64_t seed, int epoch, int batch_index, int n, int height,
+                         int width, clnas_augment_draw *out);
+
+/* Applies a's transforms with the given draws to n normalised images in place (elem_size 4: float, 8: double; NCHW);
+ * pad[c] is the normalised value of a black pixel of channel c (-mean[c] / std[c]), what the crop's padding shows. */
+clnas_status clnas_augment_apply(const clnas_augment *a, const clnas_augment_draw *draws, void *images,
+                                 size_t elem_size, int n, int channels, int height, int width, const double *pad,
+                                 clnas_error *err);
+
+/* clnas_augment_draws then clnas_augment_apply. */
+clnas_status clnas_augment_batch(const clnas_augment *a, uint64_t seed, int epoch, int batch_index, void *images,
+                                 size_t elem_size, int n, int channels, int height, int width, const double *pad,
+                                 clnas_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -73,8 +73,8 @@ clnas_status clnas_model_load(clnas_model *model, const char *path, clnas_error 
 
 /* ---- what a weights file says about itself ----
  * clnas_model_save writes into the file's safetensors metadata (all values strings, as safetensors requires):
- *   format "clnas", clnas_version, space "nb201", arch (the arch string), channels, cells, in_channels, height,
- *   width, classes, and, when saved with a normalisation, mean and std (JSON arrays, one value per input channel,
+ *   format "clnas", clnas_version, space ("nb201", "darts" or "chain"), arch (the genotype in its space's string
+ *   form), channels, cells (nb201) or layers (darts), in_channels, height, width, classes, and, when saved with a normalisation, mean and std (JSON arrays, one value per input channel,
  *   of the input transform "(pixel / 255 - mean[c]) / std[c]" written under the key normalisation).
  * Loading compares arch (exactly: pool and skip differ, and a canonical form that merges cells is not used because
  * clnas' canonical form also merges cells that differ in a BatchNorm shift), channels, cells, in_channels and
@@ -85,11 +85,13 @@ clnas_status clnas_model_load(clnas_model *model, const char *path, clnas_error 
 typedef struct clnas_weights_info {
     int has_metadata;             /* 1: the file holds clnas metadata (format "clnas"); 0: none, all else empty */
     char version[32];             /* clnas version that wrote it ("" for files before versions were recorded) */
-    char space[16];               /* "nb201" ("" when not recorded) */
-    int has_arch;                 /* 1: arch and genotype hold the architecture */
-    char arch[CLNAS_GENOTYPE_STR_MAX];
+    char space[16];               /* "nb201", "darts" or "chain" ("" when not recorded: nb201) */
+    int has_arch;                 /* 1: arch and genotype hold an NB201 architecture */
+    int has_space_arch;           /* 1: arch holds a darts or chain genotype in its space's string form (validated) */
+    char arch[CLNAS_CHAIN_GENOTYPE_STR_MAX];
     clnas_genotype genotype;
     int channels, cells;          /* 0 when not recorded */
+    int layers;                   /* DARTS: cells in all; 0 when not recorded */
     int in_channels, height, width, classes; /* 0 when not recorded */
     int norm_channels;            /* values in mean and std; 0 when the file records no normalisation */
     double mean[CLNAS_WEIGHTS_MAX_CHANNELS], std[CLNAS_WEIGHTS_MAX_CHANNELS];

@@ -28,6 +28,8 @@ typedef struct clnas_train_options {
     int epochs;     /* used when steps is 0 */
     int steps;      /* > 0: exactly this many steps (epochs wrap around) */
     double lr;      /* peak of the cosine schedule lr_t = 0.5 lr (1 + cos(pi t / T)), t = 0..T-1 */
+    int lr_per_epoch; /* 0: t counts steps (T steps); 1: t counts epochs (T epochs), the rate held for an epoch,
+                       * as DARTS' train.py steps CosineAnnealingLR once per epoch */
     uint64_t seed;  /* shuffling (initialisation is clnas_model_init's) */
     double mean[CLNAS_BATCHER_MAX_CHANNELS], std[CLNAS_BATCHER_MAX_CHANNELS]; /* input normalisation */
     int report_every; /* steps between progress calls (0: 20) */
@@ -35,6 +37,9 @@ typedef struct clnas_train_options {
     void *user;
     volatile int *stop; /* set non-zero (from a signal handler) to stop after the current step */
     double report_seconds; /* also a progress call once this long has passed since the last (0: 10 s) */
+    clnas_augment augment; /* training batches only: random crop, flip, cutout (all 0: none) */
+    double drop_path;      /* DARTS: drop-path probability at the end, ramped as DARTS' train.py does: epoch e of E
+                            * trains with drop_path * e / E (the network must be compiled with drop_path > 0) */
 } clnas_train_options;
 
 typedef struct clnas_train_result {
@@ -54,7 +59,7 @@ typedef struct clnas_train_result {
 
 void clnas_train_options_default(clnas_train_options *opt);
 
-/* Trains with SGD (the model's config: Nesterov momentum, weight decay) on `data`, whole batches of the
+/* Trains with SGD (the model's config: momentum, Nesterov or not, weight decay, gradient clipping) on `data`, whole batches of the
  * model's batch size per step (a short last batch of an epoch is skipped: batch statistics need the batch the
  * kernels were generated for), shuffled per epoch from the seed. A non-finite loss stops training with
  * CLNAS_ERR_DIVERGED. */
