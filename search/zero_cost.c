@@ -243,8 +243,14 @@ clnas_status clnas_zero_cost_scores_of(clnas_model *model, unsigned which, doubl
     if (which & (loss | CLNAS_ZC_BIT(CLNAS_ZC_NASWOT)))
         st = clnas_model_forward(model, err);
     /* the ReLU codes before the backward pass, which may reuse the memory of activations it has read */
-    if (st == CLNAS_OK && (which & CLNAS_ZC_BIT(CLNAS_ZC_NASWOT)))
-        st = naswot(model, &scores[CLNAS_ZC_NASWOT], err);
+    if (st == CLNAS_OK && (which & CLNAS_ZC_BIT(CLNAS_ZC_NASWOT))) {
+        clnas_error unkept = {0};
+        st = naswot(model, &scores[CLNAS_ZC_NASWOT], &unkept);
+        if (st == CLNAS_ERR_UNSUPPORTED) /* a plan that does not keep a ReLU's input: NAN, the other proxies go on */
+            st = CLNAS_OK;
+        else if (st != CLNAS_OK)
+            *err = unkept;
+    }
     if (st == CLNAS_OK && (which & loss)) {
         double snip, grad_norm;
         st = clnas_model_backward(model, err);

@@ -17,7 +17,8 @@
  *   naswot    (Mellor et al. 2021) log|det K| of the batch's N x N kernel K[i][j] = units where the ReLU codes
  *             (input > 0) of images i and j agree, over every ReLU the network computes (clnas_model_relu_codes;
  *             ReLUs of pruned edges and all-zero nodes, which PyTorch computes and discards, are not counted);
- *             -inf when K is singular (two images with equal codes)
+ *             -inf when K is singular (two images with equal codes); NAN when the plan does not keep a ReLU's
+ *             input or output after its forward pass (clnas_model_relu_codes says which)
  *   jacob_cov (Mellor et al. v1, as Abdelfattah et al. compute it) from J = d(sum of the logits)/d(input), one row
  *             per image: the eigenvalues l of the correlation matrix of the rows, -sum(log(l + k) + 1 / (l + k)),
  *             k = 1e-5; the backward from all-ones logit gradients of the model if it was compiled with

@@ -78,8 +78,10 @@ static void check_case(void **state, const char *name)
 
     double s[CLNAS_ZC_COUNT];
     scores_of(model, NEW_PROXIES, s);
-    for (int p = CLNAS_ZC_SYNFLOW; p <= CLNAS_ZC_JACOB_COV; p++)
-        expect_close(name, clnas_zero_cost_name(p), s[p], cJSON_GetObjectItem(want, clnas_zero_cost_name(p))->valuedouble);
+    for (int p = CLNAS_ZC_SYNFLOW; p <= CLNAS_ZC_JACOB_COV; p++) {
+        const char *proxy = clnas_zero_cost_name(p);
+        expect_close(name, proxy, s[p], cJSON_GetObjectItem(want, proxy)->valuedouble);
+    }
     assert_true(isnan(s[CLNAS_ZC_SNIP]) && isnan(s[CLNAS_ZC_PARAMS])); /* not asked for */
 
     /* synflow: the stem's weights times 3 (every path crosses the stem once) with the classifier's signs flipped */
