@@ -177,6 +177,10 @@ static clnas_status jacob_cov(clnas_model *model, double *score, clnas_error *er
     const clnas_net_config *c = clnas_model_config(model);
     if (clnas_model_plan(model)->has_input_grad)
         return jacob_cov_of(model, score, err);
+    if (c->want_input_grad) { /* no path from the input to the logits (a cell of zeros): J = 0, as numpy NAN */
+        *score = NAN;
+        return CLNAS_OK;
+    }
     clnas_net_config cfg = *c;
     cfg.want_input_grad = 1;
     clnas_model *aux = NULL;
@@ -190,7 +194,7 @@ static clnas_status jacob_cov(clnas_model *model, double *score, clnas_error *er
     if (st == CLNAS_OK)
         st = clnas_executor_write(clnas_model_executor(aux), CLNAS_ARENA_INPUT, 0, x, n, err);
     if (st == CLNAS_OK)
-        st = jacob_cov_of(aux, score, err);
+        st = jacob_cov(aux, score, err);
     clnas_model_free(aux);
     free(x);
     return st;

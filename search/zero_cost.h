@@ -22,7 +22,8 @@
  *   jacob_cov (Mellor et al. v1, as Abdelfattah et al. compute it) from J = d(sum of the logits)/d(input), one row
  *             per image: the eigenvalues l of the correlation matrix of the rows, -sum(log(l + k) + 1 / (l + k)),
  *             k = 1e-5; the backward from all-ones logit gradients of the model if it was compiled with
- *             want_input_grad, else of a copy compiled with it (same weights, same batch)
+ *             want_input_grad, else of a copy compiled with it (same weights, same batch); NAN when no path leads
+ *             from the input to the logits (J = 0, whose correlations numpy leaves NaN too)
  * and from a network of its own:
  *   synflow   (Tanaka et al. 2020, as Abdelfattah et al. compute it) the model's network compiled in float64
  *             without BatchNorm (no_batchnorm) at batch 2, every parameter replaced by its absolute value, an input

@@ -145,6 +145,36 @@ static void test_two_cells(void **state)
     check_case(state, "nb201-mix-c4n2");
 }
 
+/* A cell of zeros: the logits do not depend on the input, the plan has no input gradient; jacob_cov is NAN (J = 0,
+ * as numpy's corrcoef gives), not a failure, on the model and through the copy compiled with want_input_grad. */
+static void test_zero_cell(void **state)
+{
+    device_fixture *fx = *state;
+    clnas_net_config cfg;
+    clnas_net_config_default(&cfg);
+    clnas_error err = {0};
+    assert_int_equal(clnas_genotype_parse("|none~0|+|none~0|none~1|+|none~0|skip_connect~1|nor_conv_3x3~2|",
+                                          &cfg.genotype, &err), CLNAS_OK);
+    cfg.channels = 2;
+    cfg.cells = 1;
+    cfg.height = cfg.width = 8;
+    cfg.batch = 3;
+    float images[3 * 8 * 8];
+    for (int i = 0; i < 3 * 8 * 8; i++)
+        images[i] = (float)((i * 37) % 17) / 8.0f - 1.0f;
+    for (int want = 0; want <= 1; want++) {
+        cfg.want_input_grad = want;
+        clnas_model *model = NULL;
+        if (clnas_model_build(fx->dev, fx->cache, &cfg, &model, &err) != CLNAS_OK
+            || clnas_model_init(model, 1, &err) != CLNAS_OK || clnas_model_set_batch(model, images, NULL, &err))
+            fail_msg("%s", err.message);
+        double s[CLNAS_ZC_COUNT];
+        scores_of(model, CLNAS_ZC_BIT(CLNAS_ZC_JACOB_COV) | CLNAS_ZC_BIT(CLNAS_ZC_SNIP), s);
+        assert_true(isnan(s[CLNAS_ZC_JACOB_COV]) && isfinite(s[CLNAS_ZC_SNIP]));
+        clnas_model_free(model);
+    }
+}
+
 /* The host linear algebra against values known in closed form. */
 static void test_linalg(void **unused)
 {
@@ -205,6 +235,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_best), cmocka_unit_test(test_rgb), cmocka_unit_test(test_two_cells),
+        cmocka_unit_test(test_zero_cell),
     };
     const struct CMUnitTest plain[] = {cmocka_unit_test(test_linalg), cmocka_unit_test(test_no_batchnorm_plan)};
     /* CLNAS_TEST_FILTER (ctest runs one test per case, tests/CMakeLists.txt): "plain", or a case of the device */
