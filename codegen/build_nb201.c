@@ -214,6 +214,10 @@ clnas_status clnas_build_nb201(const clnas_net_config *cfg, int training, clnas_
         for (int i = 0; i < cfg->cells; i++)
             x = cfg->darts ? mixed_cell(&b, x, k++, c, h, w) : cell(&b, x, k++, c, h, w);
     }
+    if (cfg->no_batchnorm && x == ZERO && !b.c.failed)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "no_batchnorm: the cell's output is all zeros without "
+                               "BatchNorm's shift (every path from node 0 to node 3 has a none edge or a zero node): "
+                               "the logits would be the classifier's bias alone");
     clnas_bn_params head_bn = bn_register(&b, "head.bn.", c, 1);
     int z = batchnorm(&b, x, &head_bn, "head.bn", c, h, w);
     int rz = clnas_build_unary(&b.c, CLNAS_NODE_RELU, z, "head.relu", c, h, w);

@@ -200,6 +200,20 @@ static clnas_status jacob_cov(clnas_model *model, double *score, clnas_error *er
     return st;
 }
 
+/* 1 when the NB201 cell's output is all zeros without BatchNorm: every edge into a node is none or comes from a
+ * zero node (through any op: a convolution of zeros has no BatchNorm shift to add). */
+static int zero_output_without_bn(const clnas_genotype *g)
+{
+    int zero[CLNAS_NB201_NODES] = {0};
+    for (int j = 1; j < CLNAS_NB201_NODES; j++) {
+        zero[j] = 1;
+        for (int e = 0; e < CLNAS_NB201_EDGES; e++)
+            if (clnas_nb201_edge_to[e] == j && g->ops[e] != CLNAS_OP_NONE && !zero[clnas_nb201_edge_from[e]])
+                zero[j] = 0;
+    }
+    return zero[CLNAS_NB201_NODES - 1];
+}
+
 #define SYNFLOW_BATCH 2 /* the smallest batch a network compiles for; two equal images, the gradients halved */
 
 static clnas_status synflow(clnas_model *model, double *score, clnas_error *err)
@@ -207,6 +221,10 @@ static clnas_status synflow(clnas_model *model, double *score, clnas_error *err)
     const clnas_net_config *c = clnas_model_config(model);
     if (c->space != CLNAS_NET_NB201 || c->darts || c->gdas) {
         *score = NAN;
+        return CLNAS_OK;
+    }
+    if (zero_output_without_bn(&c->genotype)) { /* R is the classifier's bias: every weight's gradient is 0 */
+        *score = 0.0;
         return CLNAS_OK;
     }
     clnas_net_config cfg = *c;

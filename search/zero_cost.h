@@ -28,7 +28,8 @@
  *   synflow   (Tanaka et al. 2020, as Abdelfattah et al. compute it) the model's network compiled in float64
  *             without BatchNorm (no_batchnorm) at batch 2, every parameter replaced by its absolute value, an input
  *             of ones, R = sum of the logits: sum over the weights of |w * dR/dw| for one image.
- * A model of another space than NB201 gets NAN for synflow (no_batchnorm is NB201's). */
+ * A model of another space than NB201 gets NAN for synflow (no_batchnorm is NB201's); a cell whose output is all
+ * zeros without BatchNorm (every path from node 0 to node 3 crosses a none edge) gets 0, as PyTorch computes. */
 typedef enum clnas_zero_cost_proxy {
     CLNAS_ZC_SNIP = 0,
     CLNAS_ZC_GRAD_NORM,

@@ -169,8 +169,10 @@ static void test_zero_cell(void **state)
             || clnas_model_init(model, 1, &err) != CLNAS_OK || clnas_model_set_batch(model, images, NULL, &err))
             fail_msg("%s", err.message);
         double s[CLNAS_ZC_COUNT];
-        scores_of(model, CLNAS_ZC_BIT(CLNAS_ZC_JACOB_COV) | CLNAS_ZC_BIT(CLNAS_ZC_SNIP), s);
+        scores_of(model, CLNAS_ZC_BIT(CLNAS_ZC_JACOB_COV) | CLNAS_ZC_BIT(CLNAS_ZC_SNIP) | CLNAS_ZC_BIT(CLNAS_ZC_SYNFLOW),
+                  s);
         assert_true(isnan(s[CLNAS_ZC_JACOB_COV]) && isfinite(s[CLNAS_ZC_SNIP]));
+        assert_true(s[CLNAS_ZC_SYNFLOW] == 0.0); /* R is the classifier's bias alone */
         clnas_model_free(model);
     }
 }
@@ -226,6 +228,15 @@ static void test_no_batchnorm_plan(void **unused)
     assert_true(without->ntrain < with->ntrain);
     clnas_plan_free(with);
     clnas_plan_free(without);
+    /* a cell whose output is zeros without BatchNorm's shift: refused by name, not an internal shape error */
+    assert_int_equal(clnas_genotype_parse("|none~0|+|none~0|none~1|+|none~0|none~1|nor_conv_3x3~2|",
+                                          &cfg.genotype, &err), CLNAS_OK);
+    cfg.no_batchnorm = 0;
+    assert_int_equal(clnas_plan_compile_descs(&cfg, &with, &err), CLNAS_OK); /* BatchNorm's shift: not zero */
+    clnas_plan_free(with);
+    cfg.no_batchnorm = 1;
+    assert_int_equal(clnas_plan_compile_descs(&cfg, &without, &err), CLNAS_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.message, "all zeros"));
     cfg.space = CLNAS_NET_CHAIN;
     assert_int_equal(clnas_net_config_check(&cfg, &err), CLNAS_ERR_INVALID_ARG);
     assert_non_null(strstr(err.message, "no_batchnorm"));
