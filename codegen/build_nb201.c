@@ -17,6 +17,19 @@ typedef struct builder {
     int gdas_dh[CLNAS_NB201_EDGES];         /* and dL/dh summed over the cells (STATE) */
 } builder;
 
+/* BatchNorm of x (parameters bn, registered first), or x itself in a network without BatchNorm (no_batchnorm:
+ * nothing registered, bn unused). */
+static clnas_bn_params bn_register(builder *b, const char *prefix, int c, int live)
+{
+    clnas_bn_params none = {-1, -1, -1, -1};
+    return b->c.cfg->no_batchnorm ? none : clnas_build_bn_register(&b->c, prefix, c, live);
+}
+
+static int batchnorm(builder *b, int x, const clnas_bn_params *bn, const char *label, int c, int h, int w)
+{
+    return b->c.cfg->no_batchnorm ? x : clnas_build_batchnorm(&b->c, x, bn, label, c, h, w);
+}
+
 /* ReLU -> Conv(k, stride, no bias) -> BN, registering the parameters under `prefix`. */
 static int relu_conv_bn(builder *b, int x, const char *prefix, int ci, int co, int h, int w, int k, int stride,
                         int live)
@@ -25,7 +38,7 @@ static int relu_conv_bn(builder *b, int x, const char *prefix, int ci, int co, i
     snprintf(p_conv, sizeof p_conv, "%sconv.", prefix);
     snprintf(p_bn, sizeof p_bn, "%sbn.", prefix);
     int wt = clnas_build_conv_register(&b->c, p_conv, ci, co, k, live);
-    clnas_bn_params bn = clnas_build_bn_register(&b->c, p_bn, co, live);
+    clnas_bn_params bn = bn_register(b, p_bn, co, live);
     if (!live)
         return ZERO;
     int ho = h / stride, wo = w / stride;
@@ -34,7 +47,7 @@ static int relu_conv_bn(builder *b, int x, const char *prefix, int ci, int co, i
     snprintf(label, sizeof label, "%sconv", prefix);
     int c = clnas_build_conv(&b->c, r, wt, label, co, ho, wo, k, stride, k / 2);
     snprintf(label, sizeof label, "%sbn", prefix);
-    return clnas_build_batchnorm(&b->c, c, &bn, label, co, ho, wo);
+    return batchnorm(b, c, &bn, label, co, ho, wo);
 }
 
 /* GDAS: the sampled op's output y scaled by the edge's h (a mixed node of one op), so the backward leaves
@@ -186,9 +199,9 @@ clnas_status clnas_build_nb201(const clnas_net_config *cfg, int training, clnas_
     }
     int c = cfg->channels, h = cfg->height, w = cfg->width;
     int stem_w = clnas_build_conv_register(&b.c, "stem.conv.", cfg->in_channels, c, 3, 1);
-    clnas_bn_params stem_bn = clnas_build_bn_register(&b.c, "stem.bn.", c, 1);
+    clnas_bn_params stem_bn = bn_register(&b, "stem.bn.", c, 1);
     int x = clnas_build_conv(&b.c, io->input, stem_w, "stem.conv", c, h, w, 3, 1, 1);
-    x = clnas_build_batchnorm(&b.c, x, &stem_bn, "stem.bn", c, h, w);
+    x = batchnorm(&b, x, &stem_bn, "stem.bn", c, h, w);
 
     int k = 0;
     for (int stage = 0; stage < 3; stage++) {
@@ -201,8 +214,12 @@ clnas_status clnas_build_nb201(const clnas_net_config *cfg, int training, clnas_
         for (int i = 0; i < cfg->cells; i++)
             x = cfg->darts ? mixed_cell(&b, x, k++, c, h, w) : cell(&b, x, k++, c, h, w);
     }
-    clnas_bn_params head_bn = clnas_build_bn_register(&b.c, "head.bn.", c, 1);
-    int z = clnas_build_batchnorm(&b.c, x, &head_bn, "head.bn", c, h, w);
+    if (cfg->no_batchnorm && x == ZERO && !b.c.failed)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "no_batchnorm: the cell's output is all zeros without "
+                               "BatchNorm's shift (every path from node 0 to node 3 has a none edge or a zero node): "
+                               "the logits would be the classifier's bias alone");
+    clnas_bn_params head_bn = bn_register(&b, "head.bn.", c, 1);
+    int z = batchnorm(&b, x, &head_bn, "head.bn", c, h, w);
     int rz = clnas_build_unary(&b.c, CLNAS_NODE_RELU, z, "head.relu", c, h, w);
     int gshape[2] = {cfg->batch, c};
     int gp = clnas_build_checked(&b.c, clnas_graph_tensor_add(g, "head.pool:out", CLNAS_ARENA_ACT, 2, gshape));

@@ -24,6 +24,9 @@ void clnas_net_config_default(clnas_net_config *cfg)
 
 clnas_status clnas_net_config_check(const clnas_net_config *cfg, clnas_error *err)
 {
+    if (cfg->no_batchnorm && (cfg->space != CLNAS_NET_NB201 || cfg->darts || cfg->gdas))
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "no_batchnorm: only plain NB201 networks (not DARTS, "
+                               "GDAS or chain) can be built without BatchNorm");
     if (cfg->space == CLNAS_NET_DARTS)
         return clnas_net_config_check_darts(cfg, err);
     if (cfg->space == CLNAS_NET_CHAIN)

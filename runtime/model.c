@@ -386,3 +386,25 @@ clnas_status clnas_model_eval(clnas_model *model, double *logits, clnas_error *e
                                  (size_t)c->batch * (size_t)c->classes, err);
     return st;
 }
+
+clnas_status clnas_model_backward_from(clnas_model *model, const double *dlogits, clnas_error *err)
+{
+    const clnas_plan *plan = model->plan;
+    const clnas_net_config *c = &plan->config;
+    if (c->space == CLNAS_NET_DARTS && c->auxiliary)
+        return clnas_error_set(err, CLNAS_ERR_UNSUPPORTED, "backward from chosen logit gradients: the network has an "
+                               "auxiliary head, whose loss the backward pass would add");
+    const size_t n = (size_t)c->batch * (size_t)c->classes;
+    for (int b = 0; b < plan->nbuffers; b++) {
+        const clnas_plan_buffer *t = &plan->buffers[b];
+        if (strcmp(t->name, "logits:grad") != 0)
+            continue;
+        if (t->count != n)
+            return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "the plan's logits:grad has %zu elements, not batch x "
+                                   "classes = %zu", t->count, n);
+        /* the loss node wrote its gradient here in the forward pass; the backward pass starts from it */
+        clnas_status st = clnas_executor_write(model->ex, t->arena, t->offset, dlogits, n, err);
+        return st == CLNAS_OK ? clnas_executor_run(model->ex, CLNAS_RUN_BACKWARD, 0.0, err) : st;
+    }
+    return clnas_error_set(err, CLNAS_ERR_NOT_FOUND, "the plan has no tensor logits:grad (not a training plan?)");
+}

@@ -50,7 +50,7 @@ static clnas_status score(zc_evaluator *z, const clnas_genotype *arch, double *s
     if (st == CLNAS_OK)
         st = clnas_model_set_batch(model, z->images, z->labels, trial_err);
     if (st == CLNAS_OK)
-        st = clnas_zero_cost_scores(model, scores, trial_err);
+        st = clnas_zero_cost_scores_of(model, CLNAS_ZC_ONE_PASS | CLNAS_ZC_BIT(z->proxy), scores, trial_err);
     if (st == CLNAS_OK)
         *params = clnas_model_param_count(model);
     clnas_model_free(model);

@@ -43,9 +43,9 @@ static void check_case(void **state, const char *name)
         fail_msg("%s: %s", name, err.message);
     assert_int_equal(ref_case_set_batch(&rc, model), 0);
     double got[CLNAS_ZC_COUNT];
-    if (clnas_zero_cost_scores(model, got, &err) != CLNAS_OK)
+    if (clnas_zero_cost_scores_of(model, CLNAS_ZC_ONE_PASS, got, &err) != CLNAS_OK)
         fail_msg("%s: %s", name, err.message);
-    for (int p = 0; p < CLNAS_ZC_FLOPS; p++) {
+    for (int p = 0; p < CLNAS_ZC_FLOPS; p++) { /* test_zero_cost_proxies checks the others in float64 */
         const double w = cJSON_GetObjectItem(want, clnas_zero_cost_name(p))->valuedouble;
         printf("%s %-9s clnas %.15g  PyTorch %.15g  relative difference %.1e\n", name, clnas_zero_cost_name(p),
                got[p], w, fabs(got[p] - w) / fabs(w));
@@ -109,6 +109,8 @@ static void test_evaluator(void **state)
     assert_int_equal(clnas_genotype_parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|"
                                           "nor_conv_3x3~1|nor_conv_3x3~2|", &g, &err), CLNAS_OK);
     for (int p = 0; p < CLNAS_ZC_COUNT; p++) {
+        if (!(CLNAS_ZC_ONE_PASS & CLNAS_ZC_BIT(p)))
+            continue; /* synflow and jacob_cov compile networks of their own: test_zero_cost_proxies */
         clnas_evaluator ev;
         if (clnas_zero_cost_evaluator_new(fx->dev, fx->cache, &tc, p, &ev, &err) != CLNAS_OK)
             fail_msg("%s", err.message);
@@ -124,6 +126,9 @@ static void test_evaluator(void **state)
         assert_true(a.fitness == b.fitness);
         assert_true(cJSON_GetObjectItem(a.extra, "zc_params")->valuedouble == (double)a.params);
         assert_true(a.params == 20222);
+        /* the one-pass proxies are all there whichever is the fitness; the others only when chosen */
+        assert_true(isfinite(cJSON_GetObjectItem(a.extra, "zc_naswot")->valuedouble));
+        assert_true(isnan(cJSON_GetObjectItem(a.extra, "zc_synflow")->valuedouble));
         clnas_evaluator_result_clear(&a);
         clnas_evaluator_result_clear(&b);
         ev.iface->destroy(ev.state);
@@ -142,7 +147,12 @@ static void test_names(void **unused)
     (void)unused;
     for (int p = 0; p < CLNAS_ZC_COUNT; p++)
         assert_int_equal(clnas_zero_cost_find(clnas_zero_cost_name(p)), p);
-    assert_int_equal(clnas_zero_cost_find("synflow"), -1);
+    assert_int_equal(clnas_zero_cost_find("synflow"), CLNAS_ZC_SYNFLOW);
+    assert_int_equal(clnas_zero_cost_find("naswot"), CLNAS_ZC_NASWOT);
+    assert_int_equal(clnas_zero_cost_find("jacob_cov"), CLNAS_ZC_JACOB_COV);
+    assert_int_equal(clnas_zero_cost_find("snip"), 0); /* the first four keep their values */
+    assert_int_equal(clnas_zero_cost_find("flops"), 3);
+    assert_int_equal(clnas_zero_cost_find("synflow_bn"), -1);
     assert_int_equal(clnas_zero_cost_find(NULL), -1);
 }
 

@@ -25,8 +25,9 @@ static int usage(void)
            "accuracies of architectures of distinct canonical classes, two seeds) by Kendall tau, Spearman rho and\n"
            "the overlap of the top 5 against the mean accuracy. An estimator is a CSV file arch,score (matched by\n"
            "canonical class; higher is better), \"params\" or \"flops\" (the reference's own columns), or a zero-cost\n"
-           "proxy \"zc:snip\", \"zc:grad_norm\", \"zc:params\", \"zc:flops\" (computed here with the config's proxy\n"
-           "sizes, seed and training split, as evaluator.kind \"zero-cost\" does). The first line is the noise\n"
+           "proxy \"zc:snip\", \"zc:grad_norm\", \"zc:params\", \"zc:flops\", \"zc:synflow\", \"zc:naswot\",\n"
+           "\"zc:jacob_cov\" (computed here with the config's proxy sizes, seed and training split, as evaluator.kind\n"
+           "\"zero-cost\" does; search/zero_cost.h). The first line is the noise\n"
            "ceiling: accuracy_seed1 as an estimator of accuracy_seed0.\n", CLNAS_REFERENCE_HEADER);
     return 0;
 }
@@ -71,7 +72,7 @@ static int estimator_scores(const clnas_reference *ref, const ref_args *a, const
     if (strncmp(name, "zc:", 3) == 0) {
         if (clnas_zero_cost_find(name + 3) < 0)
             return cli_usage_error("rank-eval", "--estimator %s: the zero-cost proxies are zc:snip, zc:grad_norm, "
-                                   "zc:params and zc:flops", name);
+                                   "zc:params, zc:flops, zc:synflow, zc:naswot and zc:jacob_cov", name);
         return zero_cost_scores(ref, a, name + 3, scores);
     }
     const int params = strcmp(name, "params") == 0, flops = strcmp(name, "flops") == 0;

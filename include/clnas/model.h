@@ -140,6 +140,22 @@ clnas_status clnas_model_read_logits(clnas_model *model, double *logits, clnas_e
 clnas_status clnas_model_read_loss(clnas_model *model, double *loss, clnas_error *err);
 clnas_status clnas_model_read_input_grad(clnas_model *model, double *grad, clnas_error *err);
 
+/* ---- for the zero-cost proxies (search/zero_cost.h) ----
+ * After clnas_model_forward: the backward pass seeded with a chosen gradient of the logits (batch * classes values,
+ * image-major) instead of the loss's, so the parameter gradients (and the input gradient with want_input_grad) are
+ * those of sum(dlogits * logits); dlogits all ones gives the gradients of the sum of the logits. Networks with a
+ * second loss (DARTS' auxiliary head) are refused. */
+clnas_status clnas_model_backward_from(clnas_model *model, const double *dlogits, clnas_error *err);
+/* The ReLU units per image: the elements of every ReLU's input, each ReLU the network applies counted (a node that
+ * feeds two ReLU-conv edges counts twice, as hooks on PyTorch's ReLU modules see it; ReLUs of pruned edges and of
+ * all-zero nodes are not computed and not counted). */
+clnas_status clnas_model_relu_units(clnas_model *model, size_t *units, clnas_error *err);
+/* After clnas_model_forward: the binary code of every ReLU unit (input > 0) of each image of the batch, bit u of
+ * image n at bits[n * words + u / 64] >> (u % 64), units in network order, the unused high bits zero; words is at
+ * least (units + 63) / 64. Reads the ReLU inputs (or outputs: same sign) the training plan keeps for its backward
+ * pass; a plan that does not keep one is CLNAS_ERR_UNSUPPORTED naming it. */
+clnas_status clnas_model_relu_codes(clnas_model *model, uint64_t *bits, size_t words, clnas_error *err);
+
 const clnas_net_config *clnas_model_config(const clnas_model *model);
 /* Trained parameters (elements) and the network's forward multiply-adds per image. */
 long clnas_model_param_count(const clnas_model *model);

@@ -47,6 +47,8 @@ typedef struct clnas_net_config {
     double drop_path;       /* DARTS: drop-path probability of the training step (0: off) */
     double grad_clip;       /* the update clips the gradients' global L2 norm at this value first (0: no clipping) */
     clnas_chain_genotype chain_genotype; /* chain: the network's genotype */
+    int no_batchnorm;   /* NB201 only: 1 builds every BatchNorm as the identity (no node, no parameters): the
+                         * network synflow scores (search/zero_cost.h; Abdelfattah et al. 2021 remove BatchNorm) */
 } clnas_net_config;
 
 /* The NB201 defaults: C=16, N=5, 1x28x28 input, 10 classes, batch 256, float32, BN eps 1e-5 momentum 0.1,
