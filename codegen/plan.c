@@ -105,8 +105,8 @@ static clnas_status compile_training(clnas_plan *plan, clnas_error *err)
     if (st == CLNAS_OK)
         st = clnas_fuse(&g, &fs, err);
     if (st == CLNAS_OK) {
-        int pinned[3] = {io.logits, io.loss, input_grad};
-        st = clnas_memplan(&g, pinned, 3, plan->arena_elems, &plan->live_params, err);
+        int pinned[4] = {io.logits, io.loss, input_grad, io.logits_aux};
+        st = clnas_memplan(&g, pinned, 4, plan->arena_elems, &plan->live_params, err);
     }
     if (st == CLNAS_OK)
         st = clnas_emit(&g, plan->live_params, plan, &plan->train, &plan->ntrain, err);
@@ -118,6 +118,8 @@ static clnas_status compile_training(clnas_plan *plan, clnas_error *err)
         plan->loss_offset = g.tensors[io.loss].offset;
         plan->has_input_grad = input_grad >= 0;
         plan->input_grad_offset = input_grad >= 0 ? g.tensors[input_grad].offset : 0;
+        plan->has_logits_aux = io.logits_aux >= 0;
+        plan->logits_aux_offset = io.logits_aux >= 0 ? g.tensors[io.logits_aux].offset : 0;
         if (io.ndrop_masks > 0) {
             plan->ndrop_masks = io.ndrop_masks;
             plan->drop_masks_offset = g.tensors[io.drop_masks].offset;

@@ -67,6 +67,8 @@ typedef struct clnas_plan {
     int nparams;
     size_t logits_offset, loss_offset, eval_logits_offset, input_grad_offset; /* ACT arena */
     int has_input_grad;
+    int has_logits_aux;       /* DARTS' auxiliary head (training only): its logits at logits_aux_offset (ACT) */
+    size_t logits_aux_offset;
     int ndrop_masks;                       /* DARTS drop-path: rows of per-sample scales the host writes before each
                                             * training forward (0: none), in DARTS' draw order */
     size_t drop_masks_offset, drop_mask_stride; /* INPUT arena: row r at offset + r * stride, batch values each */
