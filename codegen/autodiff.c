@@ -165,6 +165,13 @@ clnas_status clnas_autodiff(clnas_graph *g, const clnas_net_io *io, int input_gr
     for (size_t i = 0; i < cap; i++)
         ad.head[i] = ad.param_grad[i] = -1;
     clnas_backward_contribute(&ad, io->logits, io->dlogits);
+    /* another loss node (DARTS' auxiliary head) seeds its own logits' gradient, which it scaled by its weight */
+    for (int i = 0; i < g->nnodes; i++) {
+        const clnas_graph_node *n = &g->nodes[i];
+        if (n->kind == CLNAS_NODE_SOFTMAX_XENT && n->phase == CLNAS_PHASE_FORWARD && n->nout > 1 &&
+            n->out[1] != io->dlogits)
+            clnas_backward_contribute(&ad, n->in[0], n->out[1]);
+    }
 
     int nforward = g->nnodes;
     for (int i = nforward - 1; i >= 0 && !ad.failed; i--) {

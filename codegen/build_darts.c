@@ -7,6 +7,7 @@
 
 #include "build_common.h"
 #include "network_darts.h"
+#include "op_avgpool_k.h"
 
 #define ZERO CLNAS_BUILD_ZERO
 
@@ -313,8 +314,66 @@ static int stem(dbuilder *b, int input, fmap *out)
     return clnas_build_batchnorm(&b->c, x, &bn, "stem.1", out->c, out->h, out->w);
 }
 
-/* Global average pool, the classifier (Linear with bias) and, when training, the mean cross entropy. */
-static void head(dbuilder *b, int x, fmap m, clnas_net_io *io)
+/* DARTS' AuxiliaryHeadCIFAR on x, the output of cell 2*layers/3 (map m, 8 to 10 px: the config check): ReLU,
+ * AvgPool2d(5, stride 3, no padding) to 2x2, conv 1x1 to 128, BN, ReLU, conv 2x2 to 768 (1x1), BN, ReLU, Linear to
+ * the classes; its mean cross entropy times cfg->auxiliary_weight, summed into the loss by head(). Its parameters
+ * are registered in both graphs (one layout; PyTorch's module order: after the cells, before the classifier), its
+ * nodes only in training (DARTS runs the head in training mode only). Returns the weighted loss tensor, or -1. */
+static int aux_head(dbuilder *b, int x, fmap m, clnas_net_io *io)
+{
+    const clnas_net_config *cfg = b->c.cfg;
+    const int c1 = 128, c2 = 768;
+    int w1 = clnas_build_conv_register(&b->c, "auxiliary_head.features.2.", m.c, c1, 1, 1);
+    clnas_bn_params bn1 = clnas_build_bn_register(&b->c, "auxiliary_head.features.3.", c1, 1);
+    int w2 = clnas_build_conv_register(&b->c, "auxiliary_head.features.5.", c1, c2, 2, 1);
+    clnas_bn_params bn2 = clnas_build_bn_register(&b->c, "auxiliary_head.features.6.", c2, 1);
+    int wshape[2] = {cfg->classes, c2};
+    int cw = clnas_build_param(&b->c, "auxiliary_head.classifier.", "weight", CLNAS_ARENA_PARAMS, 2, wshape,
+                               CLNAS_INIT_KAIMING_UNIFORM, c2, 1);
+    int cb = clnas_build_param(&b->c, "auxiliary_head.classifier.", "bias", CLNAS_ARENA_PARAMS, 1, &cfg->classes,
+                               CLNAS_INIT_FAN_IN_UNIFORM, c2, 1);
+    if (!b->c.training || b->c.failed)
+        return -1;
+    x = materialise(b, x, "auxiliary_head.features.0", m);
+    x = relu(b, x, "auxiliary_head.features.0", m);
+    const fmap p = {m.c, clnas_op_avgpool_k_out_dim(m.h, 5, 3), clnas_op_avgpool_k_out_dim(m.w, 5, 3)};
+    int pooled = clnas_build_activation(&b->c, "auxiliary_head.features.1:out", p.c, p.h, p.w);
+    int n = clnas_build_node(&b->c, CLNAS_NODE_AVGPOOL_K, &x, 1, &pooled, 1, "auxiliary_head.features.1");
+    if (n >= 0) {
+        b->c.g->nodes[n].ksize = 5;
+        b->c.g->nodes[n].stride = 3;
+    }
+    x = clnas_build_conv(&b->c, pooled, w1, "auxiliary_head.features.2", c1, p.h, p.w, 1, 1, 0);
+    x = clnas_build_batchnorm(&b->c, x, &bn1, "auxiliary_head.features.3", c1, p.h, p.w);
+    x = relu(b, x, "auxiliary_head.features.4", (fmap){c1, p.h, p.w});
+    const fmap q = {c2, p.h - 1, p.w - 1}; /* 2x2 convolution without padding: 2x2 to 1x1 */
+    x = clnas_build_conv(&b->c, x, w2, "auxiliary_head.features.5", c2, q.h, q.w, 2, 1, 0);
+    x = clnas_build_batchnorm(&b->c, x, &bn2, "auxiliary_head.features.6", c2, q.h, q.w);
+    x = relu(b, x, "auxiliary_head.features.7", q);
+    /* flatten of the 1x1 map: the average over its one pixel (the ReLU before folds into it) */
+    int fshape[2] = {cfg->batch, c2};
+    int flat = clnas_build_checked(&b->c, clnas_graph_tensor_add(b->c.g, "auxiliary_head.flatten:out",
+                                                                 CLNAS_ARENA_ACT, 2, fshape));
+    clnas_build_node(&b->c, CLNAS_NODE_GAP, &x, 1, &flat, 1, "auxiliary_head.flatten");
+    int lshape[2] = {cfg->batch, cfg->classes}, one = 1;
+    io->logits_aux = clnas_build_checked(&b->c, clnas_graph_tensor_add(b->c.g, "logits_aux", CLNAS_ARENA_ACT, 2,
+                                                                       lshape));
+    int lin[3] = {flat, cw, cb};
+    clnas_build_node(&b->c, CLNAS_NODE_LINEAR, lin, 3, &io->logits_aux, 1, "auxiliary_head.classifier");
+    int out[2] = {clnas_build_checked(&b->c, clnas_graph_tensor_add(b->c.g, "loss_aux_weighted", CLNAS_ARENA_ACT, 1,
+                                                                    &one)),
+                  clnas_build_checked(&b->c, clnas_graph_tensor_add(b->c.g, "logits_aux:grad", CLNAS_ARENA_ACT, 2,
+                                                                    lshape))};
+    int in[2] = {io->logits_aux, io->labels};
+    n = clnas_build_node(&b->c, CLNAS_NODE_SOFTMAX_XENT, in, 2, out, 2, "auxiliary_head.loss");
+    if (n >= 0)
+        b->c.g->nodes[n].loss_weight = cfg->auxiliary_weight;
+    return b->c.failed ? -1 : out[0];
+}
+
+/* Global average pool, the classifier (Linear with bias) and, when training, the mean cross entropy, plus loss_aux
+ * (the auxiliary head's weighted loss) when it is >= 0. */
+static void head(dbuilder *b, int x, fmap m, int loss_aux, clnas_net_io *io)
 {
     const clnas_net_config *cfg = b->c.cfg;
     x = materialise(b, x, "global_pooling", m);
@@ -337,14 +396,21 @@ static void head(dbuilder *b, int x, fmap m, clnas_net_io *io)
     io->loss = clnas_build_checked(&b->c, clnas_graph_tensor_add(b->c.g, "loss", CLNAS_ARENA_ACT, 1, &one));
     io->dlogits = clnas_build_checked(&b->c, clnas_graph_tensor_add(b->c.g, "logits:grad", CLNAS_ARENA_ACT, 2,
                                                                     lshape));
+    int main_loss = loss_aux >= 0 ? clnas_build_checked(&b->c, clnas_graph_tensor_add(b->c.g, "loss_main",
+                                                                                      CLNAS_ARENA_ACT, 1, &one))
+                                  : io->loss;
     int in[2] = {io->logits, io->labels};
-    int out[2] = {io->loss, io->dlogits};
+    int out[2] = {main_loss, io->dlogits};
     clnas_build_node(&b->c, CLNAS_NODE_SOFTMAX_XENT, in, 2, out, 2, "loss");
+    if (loss_aux >= 0) { /* loss = loss_main + auxiliary_weight * loss_aux (DARTS' train.py) */
+        int terms[2] = {main_loss, loss_aux};
+        clnas_build_node(&b->c, CLNAS_NODE_SUM, terms, 2, &io->loss, 1, "loss_total");
+    }
 }
 
 /* Cells 0..layers-1: s0, s1 the outputs of the two cells before (the stem's for cell 0); channels double and maps
  * halve in the reduction cells; preprocess0 is a FactorizedReduce after one. */
-static int cells(dbuilder *b, int x, fmap *m)
+static int cells(dbuilder *b, int x, fmap *m, int *aux_x, fmap *aux_m)
 {
     const clnas_net_config *cfg = b->c.cfg;
     int s0 = x, s1 = x;
@@ -356,6 +422,10 @@ static int cells(dbuilder *b, int x, fmap *m)
         cell_dims d = {i, m0, m1, c, reduction, reduction_prev};
         fmap out;
         int y = cell(b, s0, s1, &d, &out);
+        if (i == clnas_darts_aux_cell(cfg->layers)) { /* what the auxiliary head reads */
+            *aux_x = y;
+            *aux_m = out;
+        }
         s0 = s1;
         m0 = m1;
         s1 = y;
@@ -375,9 +445,6 @@ clnas_status clnas_build_darts(const clnas_net_config *cfg, int training, clnas_
     if (cfg->space != CLNAS_NET_DARTS)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "internal: the DARTS builder was given another space's "
                                "network (clnas_build_network dispatches by space)");
-    if (cfg->auxiliary)
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
-                               "auxiliary head: not implemented for the DARTS space yet (turn it off)");
     dbuilder b = {{g, cfg, training, err, 0, 1}, -1, 0};
     g->fp64 = cfg->fp64;
     g->recompute = cfg->recompute;
@@ -386,9 +453,10 @@ clnas_status clnas_build_darts(const clnas_net_config *cfg, int training, clnas_
     io->input = clnas_build_checked(&b.c, clnas_graph_tensor_add(g, "input", CLNAS_ARENA_INPUT, 4, ishape));
     io->labels = clnas_build_checked(&b.c, clnas_graph_tensor_add(g, "labels", CLNAS_ARENA_LABELS, 1, ishape));
     drop_masks(&b, io);
-    fmap m;
-    int x = stem(&b, io->input, &m);
-    x = cells(&b, x, &m);
-    head(&b, x, m, io);
+    fmap m, aux_m = {0, 0, 0};
+    int x = stem(&b, io->input, &m), aux_x = ZERO;
+    x = cells(&b, x, &m, &aux_x, &aux_m);
+    const int loss_aux = cfg->auxiliary ? aux_head(&b, aux_x, aux_m, io) : -1;
+    head(&b, x, m, loss_aux, io);
     return b.c.failed ? err->status : CLNAS_OK;
 }

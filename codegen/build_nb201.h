@@ -12,6 +12,7 @@ typedef struct clnas_net_io {
     int logits;  /* [B, classes] */
     int loss;    /* [1] (training graph only) */
     int dlogits; /* [B, classes] (training graph only) */
+    int logits_aux; /* DARTS' auxiliary head: [B, classes] (training graph with cfg->auxiliary only), else -1 */
     int drop_masks;  /* DARTS drop-path: the first of ndrop_masks [B] INPUT-arena rows of per-sample scales, in
                       * DARTS' draw order (cell, node, edge), consecutive after the images; -1 none */
     int ndrop_masks; /* <= 0: none */

@@ -68,6 +68,9 @@ typedef enum clnas_node_kind {
     CLNAS_NODE_SGD_ARENA,    /* every SGD node in one launch over the live parameter range */
     /* update, before the SGD launch when clnas_graph.grad_clip > 0 */
     CLNAS_NODE_GRAD_CLIP,    /* the live gradients scaled to a global L2 norm of at most grad_clip */
+    /* K x K average pool at stride S without padding (DARTS' auxiliary head: 5x5 stride 3); ksize stride */
+    CLNAS_NODE_AVGPOOL_K,
+    CLNAS_NODE_AVGPOOL_K_BWD,     /* ins: dy; outs: dx */
     CLNAS_NODE_KIND_COUNT
 } clnas_node_kind;
 
@@ -105,6 +108,7 @@ typedef struct clnas_graph_node {
     int relu_in;                   /* conv / conv backward: ReLU folded into the input load */
     int training;                  /* BN: batch statistics (1) or running statistics (0) */
     int dead;                      /* removed by fusion */
+    double loss_weight;            /* softmax_xent: loss and gradient scaled by it (0 reads as 1; DARTS' aux head) */
     char label[CLNAS_NAME_MAX];
 } clnas_graph_node;
 

@@ -20,6 +20,7 @@ void clnas_net_config_default(clnas_net_config *cfg)
     cfg->sgd_momentum = 0.9;
     cfg->weight_decay = 5e-4;
     cfg->nesterov = 1;
+    cfg->auxiliary_weight = CLNAS_DARTS_AUX_WEIGHT;
 }
 
 clnas_status clnas_net_config_check(const clnas_net_config *cfg, clnas_error *err)

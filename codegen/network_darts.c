@@ -92,6 +92,11 @@ clnas_status clnas_net_config_check_darts(const clnas_net_config *cfg, clnas_err
     if (!(cfg->grad_clip >= 0.0))
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "grad_clip: expected >= 0 (0: off), got %g",
                                cfg->grad_clip);
+    if (cfg->auxiliary && !(cfg->auxiliary_weight > 0.0 && cfg->auxiliary_weight <= 1e6))
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "auxiliary_weight: expected a weight > 0 for the auxiliary head's loss (DARTS uses "
+                               "0.4, clnas_net_config_default's value), got %g; turn the head off instead of 0",
+                               cfg->auxiliary_weight);
     clnas_status st = check_cell(&cfg->darts_genotype.normal, "normal", err);
     if (st == CLNAS_OK)
         st = check_cell(&cfg->darts_genotype.reduce, "reduce", err);

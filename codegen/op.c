@@ -43,6 +43,8 @@ static const clnas_op_def *const table[CLNAS_NODE_KIND_COUNT] = {
     [CLNAS_NODE_ADD] = &clnas_op_def_add,
     [CLNAS_NODE_SGD_ARENA] = &clnas_op_def_sgd_arena,
     [CLNAS_NODE_GRAD_CLIP] = &clnas_op_def_grad_clip,
+    [CLNAS_NODE_AVGPOOL_K] = &clnas_op_def_avgpool_k,
+    [CLNAS_NODE_AVGPOOL_K_BWD] = &clnas_op_def_avgpool_k_bwd,
 };
 
 static const clnas_op_def unknown = {.kind = CLNAS_NODE_KIND_COUNT, .name = "?", .relu_slot = -1};

@@ -115,5 +115,6 @@ extern const clnas_op_def clnas_op_def_sgd, clnas_op_def_sgd_arena, clnas_op_def
 extern const clnas_op_def clnas_op_def_maxpool3, clnas_op_def_maxpool3_bwd, clnas_op_def_subsample2,
     clnas_op_def_subsample2_bwd, clnas_op_def_concat, clnas_op_def_concat_bwd, clnas_op_def_drop_path,
     clnas_op_def_drop_path_bwd;
+extern const clnas_op_def clnas_op_def_avgpool_k, clnas_op_def_avgpool_k_bwd;
 
 #endif

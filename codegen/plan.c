@@ -8,6 +8,7 @@
 #include "autodiff.h"
 #include "build_network.h"
 #include "emit.h"
+#include "flops.h"
 #include "fuse.h"
 #include "memplan.h"
 #include "op.h"
@@ -18,27 +19,9 @@ size_t clnas_plan_elem_size(const clnas_plan *plan)
     return plan->config.fp64 ? sizeof(double) : sizeof(float);
 }
 
-/* The value of #define `name` in a kernel descriptor, or 0. */
-static long define_value(const clnas_kernel_desc *d, const char *name)
-{
-    for (int i = 0; i < d->ndefines; i++)
-        if (strcmp(d->defines[i].name, name) == 0)
-            return strtol(d->defines[i].value, NULL, 10);
-    return 0;
-}
-
 double clnas_plan_forward_flops(const clnas_plan *plan)
 {
-    double macs = 0;
-    for (int i = 0; i < plan->neval; i++) {
-        const clnas_kernel_desc *d = &plan->kernels[plan->eval[i].kernel].desc;
-        if (plan->eval[i].kind == CLNAS_NODE_CONV)
-            macs += (double)define_value(d, "CO") * define_value(d, "CI") * define_value(d, "KSIZE") *
-                    define_value(d, "KSIZE") * define_value(d, "HO") * define_value(d, "WO");
-        else if (plan->eval[i].kind == CLNAS_NODE_LINEAR)
-            macs += (double)plan->eval[i].arg[1].count; /* slot w: classes x features multiply-adds */
-    }
-    return 2.0 * macs;
+    return plan->forward_flops;
 }
 
 const char *clnas_arena_name(clnas_arena arena)
@@ -105,8 +88,8 @@ static clnas_status compile_training(clnas_plan *plan, clnas_error *err)
     if (st == CLNAS_OK)
         st = clnas_fuse(&g, &fs, err);
     if (st == CLNAS_OK) {
-        int pinned[3] = {io.logits, io.loss, input_grad};
-        st = clnas_memplan(&g, pinned, 3, plan->arena_elems, &plan->live_params, err);
+        int pinned[4] = {io.logits, io.loss, input_grad, io.logits_aux};
+        st = clnas_memplan(&g, pinned, 4, plan->arena_elems, &plan->live_params, err);
     }
     if (st == CLNAS_OK)
         st = clnas_emit(&g, plan->live_params, plan, &plan->train, &plan->ntrain, err);
@@ -118,6 +101,8 @@ static clnas_status compile_training(clnas_plan *plan, clnas_error *err)
         plan->loss_offset = g.tensors[io.loss].offset;
         plan->has_input_grad = input_grad >= 0;
         plan->input_grad_offset = input_grad >= 0 ? g.tensors[input_grad].offset : 0;
+        plan->has_logits_aux = io.logits_aux >= 0;
+        plan->logits_aux_offset = io.logits_aux >= 0 ? g.tensors[io.logits_aux].offset : 0;
         if (io.ndrop_masks > 0) {
             plan->ndrop_masks = io.ndrop_masks;
             plan->drop_masks_offset = g.tensors[io.drop_masks].offset;
@@ -145,8 +130,10 @@ static clnas_status compile_eval(clnas_plan *plan, clnas_error *err)
     clnas_status st = clnas_build_network(&plan->config, 0, &g, &io, err);
     if (st == CLNAS_OK)
         st = clnas_op_check_shapes(&g, err);
-    if (st == CLNAS_OK)
+    if (st == CLNAS_OK) {
+        plan->forward_flops = clnas_graph_forward_flops(&g);
         st = clnas_fuse(&g, &fs, err);
+    }
     if (st == CLNAS_OK)
         st = clnas_memplan(&g, &io.logits, 1, arenas, &live, err);
     if (st == CLNAS_OK && (live != plan->live_params || g.nparams != plan->nparams))

@@ -67,9 +67,12 @@ typedef struct clnas_plan {
     int nparams;
     size_t logits_offset, loss_offset, eval_logits_offset, input_grad_offset; /* ACT arena */
     int has_input_grad;
+    int has_logits_aux;       /* DARTS' auxiliary head (training only): its logits at logits_aux_offset (ACT) */
+    size_t logits_aux_offset;
     int ndrop_masks;                       /* DARTS drop-path: rows of per-sample scales the host writes before each
                                             * training forward (0: none), in DARTS' draw order */
     size_t drop_masks_offset, drop_mask_stride; /* INPUT arena: row r at offset + r * stride, batch values each */
+    double forward_flops; /* per image, of the evaluation graph (clnas_graph_forward_flops, codegen/flops.h) */
     int descs_only;    /* compiled by clnas_plan_compile_descs: kernels have descriptors, no sources or programs */
     int ops;           /* nodes of the training graph (forward + backward + update) before fusion */
     int eval_ops;
@@ -90,7 +93,8 @@ void clnas_plan_free(clnas_plan *plan);
 
 /* Element size of the plan's element type. */
 size_t clnas_plan_elem_size(const clnas_plan *plan);
-/* Forward floating-point operations per image (2 x multiply-adds of the convolutions and the classifier). */
+/* Forward floating-point operations per image: 2 x the multiply-adds of the convolutions (dense and depthwise) and
+ * the classifier; ops without multiply-adds of weights count 0 (the convention: codegen/flops.h). */
 double clnas_plan_forward_flops(const clnas_plan *plan);
 const char *clnas_arena_name(clnas_arena arena);
 /* Index of a parameter by its PyTorch name, or -1. */

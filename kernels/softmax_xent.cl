@@ -1,6 +1,13 @@
 /* clnas — mean softmax cross-entropy and its gradient in one work-group.
- * Defines: BATCH (rows), CLASSES, LOCAL (work-group size, a power of two). Each work-item takes rows
+ * Defines: BATCH (rows), CLASSES, LOCAL (work-group size, a power of two), WEIGHT (optional: loss and gradient
+ * scaled by it, DARTS' auxiliary loss). Each work-item takes rows
  * lid, lid + LOCAL, ...; the per-row losses are summed in that fixed order, then by a fixed tree. */
+
+#ifdef WEIGHT
+#define LOSS_SCALED(v) ((real)WEIGHT * (v))
+#else
+#define LOSS_SCALED(v) (v)
+#endif
 
 __kernel __attribute__((reqd_work_group_size(LOCAL, 1, 1)))
 void softmax_xent(TENSOR_IN(logits), TENSOR_INT_IN(labels), TENSOR_OUT(loss), TENSOR_OUT(dlogits))
@@ -25,7 +32,7 @@ void softmax_xent(TENSOR_IN(logits), TENSOR_INT_IN(labels), TENSOR_OUT(loss), TE
         /* An out-of-range label is the host's error: no read out of bounds, NaN where it lands. */
         total += valid ? zmax + log(sum) - z[valid ? label : 0] : (real)NAN;
         for (int k = 0; k < CLASSES; k++)
-            dz[k] = valid ? (dz[k] / sum - (k == label ? 1 : 0)) / BATCH : (real)NAN;
+            dz[k] = valid ? LOSS_SCALED((dz[k] / sum - (k == label ? 1 : 0)) / BATCH) : (real)NAN;
     }
     scratch[lid] = total;
     barrier(CLK_LOCAL_MEM_FENCE);
@@ -35,5 +42,5 @@ void softmax_xent(TENSOR_IN(logits), TENSOR_INT_IN(labels), TENSOR_OUT(loss), TE
         barrier(CLK_LOCAL_MEM_FENCE);
     }
     if (lid == 0)
-        TENSOR_AT(loss)[0] = scratch[0] / BATCH;
+        TENSOR_AT(loss)[0] = LOSS_SCALED(scratch[0] / BATCH);
 }

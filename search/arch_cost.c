@@ -4,6 +4,7 @@
 #include "arch_cost.h"
 
 #include "build_network.h"
+#include "flops.h"
 #include "graph.h"
 
 clnas_status clnas_arch_cost(const clnas_net_config *net, long *params, double *flops, clnas_error *err)
@@ -20,18 +21,9 @@ clnas_status clnas_arch_cost(const clnas_net_config *net, long *params, double *
     for (int i = 0; i < g.nparams; i++)
         if (g.params[i].arena == CLNAS_ARENA_PARAMS && g.params[i].live)
             n += (long)g.params[i].count;
-    double macs = 0;
-    for (int i = 0; i < g.nnodes; i++) {
-        const clnas_graph_node *node = &g.nodes[i];
-        const clnas_graph_tensor *w = node->nin > 1 ? &g.tensors[node->in[1]] : NULL;
-        const clnas_graph_tensor *y = &g.tensors[node->out[0]];
-        if (node->kind == CLNAS_NODE_CONV) /* CO x CI x K x K per output pixel */
-            macs += (double)w->shape[0] * w->shape[1] * w->shape[2] * w->shape[3] * y->shape[2] * y->shape[3];
-        else if (node->kind == CLNAS_NODE_LINEAR)
-            macs += (double)w->shape[0] * w->shape[1];
-    }
+    double f = clnas_graph_forward_flops(&g); /* the rule clnas_plan_forward_flops reports (codegen/flops.h) */
     clnas_graph_free(&g);
     *params = n;
-    *flops = 2.0 * macs; /* as clnas_plan_forward_flops counts them */
+    *flops = f;
     return CLNAS_OK;
 }

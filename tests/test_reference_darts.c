@@ -13,6 +13,7 @@
 
 #include "clnas/model.h"
 #include "device_fixture.h"
+#include "executor.h"
 #include "kernel_harness.h"
 #include "model_build.h"
 #include "plan.h"
@@ -131,6 +132,16 @@ static int step_without_clipping(device_fixture *fx, const ref_case *rc, const c
     assert_int_equal(clnas_model_forward(model, &err), CLNAS_OK);
     assert_int_equal(clnas_model_read_logits(model, logits, &err), CLNAS_OK);
     failures += !compare(rc, "logits_train", logits, nlogits);
+    if (rc->cfg.auxiliary) { /* the auxiliary head's logits, kept by the plan for reading (training only) */
+        double *aux = malloc(nlogits * sizeof *aux);
+        assert_true(plan->has_logits_aux);
+        assert_int_equal(clnas_executor_read(clnas_model_executor(model), CLNAS_ARENA_ACT, plan->logits_aux_offset,
+                                             aux, nlogits, &err), CLNAS_OK);
+        failures += !compare(rc, "logits_aux_train", aux, nlogits);
+        free(aux);
+    } else {
+        assert_false(plan->has_logits_aux);
+    }
     assert_int_equal(clnas_model_read_loss(model, &loss, &err), CLNAS_OK);
     failures += !compare(rc, "loss", &loss, 1);
     assert_int_equal(clnas_model_backward(model, &err), CLNAS_OK);
@@ -200,6 +211,13 @@ static void test_darts_v1_c4_l5_rgb(void **state)
     run_case(state, "d_darts_v1_c4_l5_3x32x32_b4");
 }
 
+/* DARTS_V1, 3x32x32, batch 4, with the auxiliary head on cell 3 (8x8): its logits, the loss with 0.4 x its loss,
+ * the head's gradients and step; eval logits without it */
+static void test_darts_v1_aux(void **state)
+{
+    run_case(state, "b4_darts_v1_c4_l5_3x32x32_b4_aux");
+}
+
 /* one reduction cell (layers 1) of sep_conv and dil_conv 3x3 and 5x5 at stride 2 and 1, only node 5 concatenated,
  * BatchNorm affine parameters random */
 static void test_convs_l1(void **state)
@@ -214,6 +232,7 @@ int main(void)
         cmocka_unit_test(test_darts_v2_c4_l5),
         cmocka_unit_test(test_all_ops_c4_l5),
         cmocka_unit_test(test_darts_v1_c4_l5_rgb),
+        cmocka_unit_test(test_darts_v1_aux),
     };
     if (getenv("CLNAS_TEST_FILTER"))
         cmocka_set_test_filter(getenv("CLNAS_TEST_FILTER"));

@@ -15,6 +15,9 @@ clnas_status clnas_op_softmax_xent_desc(const clnas_loss_params *p, clnas_kernel
     if (p->n < 1 || p->classes < 1)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "softmax_xent: n and classes must be >= 1, got n=%d "
                                "classes=%d", p->n, p->classes);
+    if (!(p->weight >= 0.0) || isinf(p->weight))
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "softmax_xent: weight must be finite and >= 0, got %g",
+                               p->weight);
     if ((long long)p->n * p->classes > INT_MAX)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
                                "softmax_xent: logits of n*classes = %lld elements exceed the kernel's limit of %d",
@@ -27,6 +30,8 @@ clnas_status clnas_op_softmax_xent_desc(const clnas_loss_params *p, clnas_kernel
     bad |= clnas_kernel_desc_define_int(d, "BATCH", p->n) != CLNAS_OK;
     bad |= clnas_kernel_desc_define_int(d, "CLASSES", p->classes) != CLNAS_OK;
     bad |= clnas_kernel_desc_define_int(d, "LOCAL", local) != CLNAS_OK;
+    if (p->weight != 0.0 && p->weight != 1.0) /* unweighted losses keep the program they had */
+        bad |= clnas_kernel_desc_define_real(d, "WEIGHT", p->weight) != CLNAS_OK;
     bad |= clnas_kernel_desc_arg(d, CLNAS_ARG_TENSOR, "logits") != CLNAS_OK;
     bad |= clnas_kernel_desc_arg(d, CLNAS_ARG_TENSOR_INT, "labels") != CLNAS_OK;
     bad |= clnas_kernel_desc_arg(d, CLNAS_ARG_TENSOR, "loss") != CLNAS_OK;
@@ -41,6 +46,7 @@ clnas_status clnas_op_softmax_xent_desc(const clnas_loss_params *p, clnas_kernel
 void clnas_ref_softmax_xent(const clnas_loss_params *p, const double *logits, const int *labels, double *loss,
                             double *dlogits)
 {
+    const double weight = p->weight != 0.0 ? p->weight : 1.0;
     double total = 0.0;
     for (int r = 0; r < p->n; r++) {
         const double *z = logits + (size_t)r * p->classes;
@@ -52,9 +58,9 @@ void clnas_ref_softmax_xent(const clnas_loss_params *p, const double *logits, co
             sum += exp(z[k] - zmax);
         total += zmax + log(sum) - z[labels[r]];
         for (int k = 0; k < p->classes; k++)
-            dz[k] = (exp(z[k] - zmax) / sum - (k == labels[r] ? 1.0 : 0.0)) / p->n;
+            dz[k] = weight * ((exp(z[k] - zmax) / sum - (k == labels[r] ? 1.0 : 0.0)) / p->n);
     }
-    loss[0] = total / p->n;
+    loss[0] = weight * (total / p->n);
 }
 
 /* ---- the graph op: the loss node (its gradient comes with it, so autodiff starts from its output) ---- */
@@ -65,6 +71,7 @@ static clnas_status lower_softmax_xent(clnas_lowering *l, const clnas_graph_node
     clnas_loss_params p = {0};
     p.n = logits->shape[0];
     p.classes = logits->shape[1];
+    p.weight = n->loss_weight;
     CLNAS_TRY(clnas_op_softmax_xent_desc(&p, &l->desc, l->err));
     CLNAS_TRY(clnas_lower_bind(l, "logits", n->in[0]));
     CLNAS_TRY(clnas_lower_bind(l, "labels", n->in[1]));

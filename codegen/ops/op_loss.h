@@ -7,10 +7,11 @@
 /* logits [n][classes], labels [n] (int). */
 typedef struct clnas_loss_params {
     int n, classes;
+    double weight; /* loss and dlogits scaled by it (0 reads as 1): DARTS' auxiliary loss weighted by 0.4 */
 } clnas_loss_params;
 
 /* loss[0] = mean over n of logsumexp(logits[n]) - logits[n][label[n]] (max-subtracted);
- * dlogits[n][k] = (softmax(logits[n])[k] - (k == label[n])) / n; both overwritten. One work-group, the mean
+ * dlogits[n][k] = (softmax(logits[n])[k] - (k == label[n])) / n; both overwritten, both times weight when set. One work-group, the mean
  * reduced in a fixed order. A label outside [0, classes) is a programming error the host must rule out; the
  * kernel does not read out of bounds for it but makes that row's dlogits and the loss NaN.
  * Slots: logits, labels (CLNAS_ARG_TENSOR_INT), loss, dlogits. */

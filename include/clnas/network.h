@@ -43,7 +43,10 @@ typedef struct clnas_net_config {
     clnas_net_space space;  /* CLNAS_NET_NB201 (0, the default), CLNAS_NET_DARTS or CLNAS_NET_CHAIN */
     clnas_darts_genotype darts_genotype;  /* DARTS: the network's genotype */
     int layers;             /* DARTS: cells in all (reductions at layers/3 and 2*layers/3); `cells` is NB201's */
-    int auxiliary;          /* DARTS: the auxiliary head on cell 2*layers/3, its loss weighted by 0.4 (8-10 px maps) */
+    int auxiliary;          /* DARTS: the auxiliary head on cell 2*layers/3 in training (8-10 px maps there, i.e.
+                             * 32-40 px images); the training loss is loss + auxiliary_weight * the head's loss */
+    double auxiliary_weight; /* DARTS: the auxiliary loss's weight, > 0 (0.4 by default, as DARTS' train.py);
+                              * read only with auxiliary */
     double drop_path;       /* DARTS: drop-path probability of the training step (0: off) */
     double grad_clip;       /* the update clips the gradients' global L2 norm at this value first (0: no clipping) */
     clnas_chain_genotype chain_genotype; /* chain: the network's genotype */
@@ -52,7 +55,7 @@ typedef struct clnas_net_config {
 } clnas_net_config;
 
 /* The NB201 defaults: C=16, N=5, 1x28x28 input, 10 classes, batch 256, float32, BN eps 1e-5 momentum 0.1,
- * SGD Nesterov momentum 0.9 weight decay 5e-4. */
+ * SGD Nesterov momentum 0.9 weight decay 5e-4; DARTS' auxiliary weight 0.4 (the head itself off). */
 void clnas_net_config_default(clnas_net_config *cfg);
 
 /* Checks sizes (positive, height and width divisible by 4, batch > 1 for batch statistics). */

@@ -1,10 +1,11 @@
-/* clnas tests — kernel rows for the DARTS cell space's ops: max pool, strided average pool, FactorizedReduce's
- * subsample, channel concatenation and drop-path, forward and backward. */
+/* clnas tests — kernel rows for the DARTS space's ops: max pool, strided average pool, FactorizedReduce's
+ * subsample, channel concatenation, drop-path and the auxiliary head's K x K average pool, forward and backward. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "kcase_host.h"
+#include "op_avgpool_k.h"
 #include "op_concat.h"
 #include "op_drop_path.h"
 #include "op_maxpool.h"
@@ -131,6 +132,89 @@ static int case_avgpool3s2_fwd(kh_ctx *k, int fp64, int shape)
 static int case_avgpool3s2_bwd(kh_ctx *k, int fp64, int shape)
 {
     return avgpool_s2_case(k, fp64, shape, 1);
+}
+
+/* ---- the K x K average pool without padding (the auxiliary head's 5x5 stride 3) ---- */
+
+/* n, c, h, w, ksize, stride, relu_in, accum: the head's 8, 9 and 10 px maps, odd sizes, windows that leave pixels
+ * past the last one unread (7 at 5/3 reads 5), overlapping windows (stride < ksize), gaps between them (stride >
+ * ksize), 1x1 windows, batches 1..8, the ReLU folded in or not. Shape 0 for oclgrind. */
+static const clnas_avgpool_k_params avgpool_k_shapes[] = {
+    {1, 2, 8, 8, 5, 3, 1, 0},  {2, 3, 9, 9, 5, 3, 0, 1}, {8, 4, 10, 10, 5, 3, 1, 0}, {3, 2, 7, 11, 5, 3, 0, 0},
+    {5, 3, 13, 9, 3, 2, 1, 1}, {4, 1, 7, 5, 2, 3, 0, 0}, {6, 2, 5, 5, 5, 1, 1, 0},   {7, 3, 3, 7, 1, 2, 0, 1},
+    {1, 1, 15, 15, 4, 4, 1, 0},
+};
+
+static int avgpool_k_case(kh_ctx *k, int fp64, int shape, int backward)
+{
+    const clnas_avgpool_k_params *p = &avgpool_k_shapes[shape];
+    size_t in_count = (size_t)p->n * p->c * p->h * p->w;
+    size_t out_count = (size_t)p->n * p->c * clnas_op_avgpool_k_out_dim(p->h, p->ksize, p->stride) *
+                       clnas_op_avgpool_k_out_dim(p->w, p->ksize, p->stride);
+    kb_case b;
+    kb_begin(&b, k, fp64);
+    if (!backward) {
+        double *x = kb_tensor(&b, in_count, 221 + (uint64_t)shape, -1.0, 1.0);
+        double *y = kb_tensor(&b, out_count, 222, -1.0, 1.0), *y_ref = kb_copy(&b, y, out_count);
+        kh_arg args[] = {kb_in(x, in_count), kb_out(y, out_count, p->accum)};
+        clnas_ref_avgpool_k_fwd(p, x, y_ref);
+        return kb_finish(&b, clnas_op_avgpool_k_fwd_desc(p, &b.d, &b.err), args,
+                         (const kb_check[]){{"avgpool_k_fwd y", y, y_ref, out_count}}, 1);
+    }
+    double *dy = kb_tensor(&b, out_count, 223 + (uint64_t)shape, -1.0, 1.0);
+    double *x = kb_tensor(&b, in_count, 224 + (uint64_t)shape, -1.0, 1.0);
+    double *dx = kb_tensor(&b, in_count, 225, -1.0, 1.0), *dx_ref = kb_copy(&b, dx, in_count);
+    clnas_ref_avgpool_k_bwd(p, dy, x, dx_ref);
+    const kb_check check = {"avgpool_k_bwd dx", dx, dx_ref, in_count};
+    clnas_status st = clnas_op_avgpool_k_bwd_desc(p, &b.d, &b.err);
+    if (p->relu_in) {
+        kh_arg args[] = {kb_in(dy, out_count), kb_in(x, in_count), kb_out(dx, in_count, p->accum)};
+        return kb_finish(&b, st, args, &check, 1);
+    }
+    kh_arg args[] = {kb_in(dy, out_count), kb_out(dx, in_count, p->accum)};
+    return kb_finish(&b, st, args, &check, 1);
+}
+
+/* The reference against hand values: on an 8x8 ramp each 5x5 window at stride 3 averages to its centre pixel; on
+ * a 6x6 map (one window) the backward spreads dy / 25 over the window and leaves row and column 5, which no window
+ * reads, at 0. A window that does not fit the map and a size over the limit are refused by name. */
+static int avgpool_k_rules(void)
+{
+    clnas_avgpool_k_params p = {1, 1, 8, 8, 5, 3, 0, 0};
+    double x[64], y[4], dy[1] = {25.0}, dx[36];
+    for (int i = 0; i < 64; i++)
+        x[i] = i;
+    clnas_ref_avgpool_k_fwd(&p, x, y);
+    int ok = y[0] == 2 * 8 + 2 && y[1] == 2 * 8 + 5 && y[2] == 5 * 8 + 2 && y[3] == 5 * 8 + 5;
+    p = (clnas_avgpool_k_params){1, 1, 6, 6, 5, 3, 0, 0};
+    clnas_ref_avgpool_k_bwd(&p, dy, NULL, dx);
+    ok &= dx[0] == 1.0 && dx[4 * 6 + 4] == 1.0 && dx[5] == 0.0 && dx[5 * 6] == 0.0 && dx[35] == 0.0;
+    clnas_kernel_desc d;
+    clnas_error err;
+    x[1] = -1.0; /* the ReLU folded in: a negative pixel adds 0 to its window; it and a 0 get no gradient */
+    p = (clnas_avgpool_k_params){1, 1, 8, 8, 5, 3, 1, 0};
+    clnas_ref_avgpool_k_fwd(&p, x, y);
+    ok &= fabs(y[0] - 449.0 / 25.0) < 1e-12 && y[1] == 21.0;
+    p = (clnas_avgpool_k_params){1, 1, 6, 6, 5, 3, 1, 0};
+    clnas_ref_avgpool_k_bwd(&p, dy, x, dx);
+    ok &= dx[0] == 0.0 && dx[1] == 0.0 && dx[2] == 1.0;
+    p = (clnas_avgpool_k_params){1, 1, 4, 8, 5, 3, 0, 0};
+    ok &= clnas_op_avgpool_k_fwd_desc(&p, &d, &err) == CLNAS_ERR_INVALID_ARG && strstr(err.message, "fit");
+    p = (clnas_avgpool_k_params){1, 1, 40, 40, 17, 3, 0, 0};
+    ok &= clnas_op_avgpool_k_bwd_desc(&p, &d, &err) == CLNAS_ERR_UNSUPPORTED && strstr(err.message, "size");
+    if (!ok)
+        printf("  K x K average pool reference rules (values, unread pixels, ReLU, refusals) broken\n");
+    return ok;
+}
+
+static int case_avgpool_k_fwd(kh_ctx *k, int fp64, int shape)
+{
+    return avgpool_k_case(k, fp64, shape, 0) && avgpool_k_rules();
+}
+
+static int case_avgpool_k_bwd(kh_ctx *k, int fp64, int shape)
+{
+    return avgpool_k_case(k, fp64, shape, 1);
 }
 
 /* ---- FactorizedReduce's subsample ---- */
@@ -305,5 +389,7 @@ const kh_case kh_cases_darts[] = {
     {"concat_bwd", case_concat_bwd, SHAPES(concat_shapes), 1},
     {"drop_path_fwd", case_drop_path_fwd, SHAPES(drop_path_shapes), 1},
     {"drop_path_bwd", case_drop_path_bwd, SHAPES(drop_path_shapes), 1},
+    {"avgpool_k_fwd", case_avgpool_k_fwd, SHAPES(avgpool_k_shapes), 1},
+    {"avgpool_k_bwd", case_avgpool_k_bwd, SHAPES(avgpool_k_shapes), 1},
     {NULL, NULL, 0, 0},
 };

@@ -372,8 +372,9 @@ static int case_gap_bwd(kh_ctx *k, int fp64, int shape)
 
 /* ---- loss ---- */
 
+/* n, classes, weight (0: unweighted; 0.4: DARTS' auxiliary loss) */
 static const clnas_loss_params loss_shapes[] = {
-    {2, 3}, {300, 10}, {5, 1000},
+    {2, 3, 0}, {300, 10, 0}, {5, 1000, 0}, {4, 10, 0.4}, {7, 3, 2.5},
 };
 
 static int case_softmax_xent(kh_ctx *k, int fp64, int shape)
