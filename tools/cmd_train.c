@@ -45,7 +45,9 @@ static void usage(FILE *f)
             "  --nesterov, --no-nesterov  Nesterov momentum on (default) or off\n"
             "  --grad-clip G       clip the gradients' global L2 norm at G before each update (default 0: off)\n"
             "  --drop-path P       DARTS: drop-path probability, ramped per epoch as DARTS does (P * epoch / epochs)\n"
-            "  --auxiliary         DARTS: the auxiliary head (loss weight 0.4) where the input size allows it\n"
+            "  --auxiliary         DARTS: the auxiliary head on cell 2L/3 in training (its maps must be 8-10 px:\n"
+            "                      32-40 px images; refused on Fashion-MNIST's 28 px)\n"
+            "  --auxiliary-weight W  DARTS: the auxiliary loss's weight (default 0.4, DARTS' own)\n"
             "  --augment LIST      training batches only: crop (random crop, 4 black pixels of padding), flip\n"
             "                      (horizontal, p 1/2), both as 'crop,flip', or none (default)\n"
             "  --cutout N          training batches only: DARTS' cutout, one N x N square zeroed (default 0: off)\n"
@@ -246,6 +248,8 @@ static int train_option(int argc, char **argv, int *i, train_args *a)
         return a->c.cfg.nesterov = argv[*i][2] == 'n' && argv[*i][3] == 'e', 1;
     if (strcmp(argv[*i], "--auxiliary") == 0)
         return a->c.cfg.auxiliary = 1;
+    if ((r = cli_opt(argc, argv, i, "--auxiliary-weight", &v)) != 0)
+        return r < 0 || cli_double("--auxiliary-weight", v, 1e-6, 1e6, &a->c.cfg.auxiliary_weight) ? -1 : 1;
     if ((r = cli_opt(argc, argv, i, "--recipe", &v)) != 0)
         return r; /* applied by prescan_recipe */
     if ((r = cli_opt(argc, argv, i, "--momentum", &v)) != 0)
