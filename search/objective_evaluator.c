@@ -26,7 +26,7 @@ static clnas_status constrain(const objective_state *o, clnas_evaluator_result *
     return CLNAS_OK;
 }
 
-static clnas_status objective_evaluate(void *state, const clnas_genotype *arch, clnas_evaluator_result *out,
+static clnas_status objective_evaluate(void *state, const clnas_space_genotype *arch, clnas_evaluator_result *out,
                                        clnas_error *err)
 {
     const objective_state *o = state;
@@ -34,7 +34,7 @@ static clnas_status objective_evaluate(void *state, const clnas_genotype *arch, 
     return st == CLNAS_OK ? constrain(o, out, err) : st;
 }
 
-static clnas_status objective_evaluate_fraction(void *state, const clnas_genotype *arch, double fraction,
+static clnas_status objective_evaluate_fraction(void *state, const clnas_space_genotype *arch, double fraction,
                                                 clnas_evaluator_result *out, clnas_error *err)
 {
     const objective_state *o = state;
@@ -51,7 +51,7 @@ static void objective_destroy(void *state)
 }
 
 /* The inner evaluator's cost, when it has one. */
-static clnas_status objective_cost(void *state, const clnas_genotype *arch, long *params, double *flops,
+static clnas_status objective_cost(void *state, const clnas_space_genotype *arch, long *params, double *flops,
                                    clnas_error *err)
 {
     const objective_state *o = state;

@@ -82,6 +82,10 @@ clnas_status clnas_run_setup_evaluator(clnas_run_setup *s, const char *selector,
                                        clnas_error *err)
 {
     const clnas_search_config *cfg = s->cfg;
+    const clnas_space_iface *space = clnas_search_config_space(cfg);
+    if (strcmp(cfg->evaluator.kind, "table") == 0 && space != &clnas_space_nb201)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "evaluator.kind \"table\": works on space nb201 only (this "
+                               "run's space is %s); use evaluator.kind \"train\" or \"zero-cost\"", space->name);
     if (strcmp(cfg->evaluator.kind, "table") == 0)
         return clnas_table_evaluator_new(cfg->evaluator.table, &s->evaluator, err);
     clnas_status st = clnas_dataset_load_dir(cfg->dataset.dir, CLNAS_SPLIT_TRAIN, &s->full, err);
@@ -96,8 +100,10 @@ clnas_status clnas_run_setup_evaluator(clnas_run_setup *s, const char *selector,
     const clnas_dataset *train = clnas_run_setup_train_data(s);
     clnas_train_evaluator_config tc;
     memset(&tc, 0, sizeof tc);
+    tc.space = space;
     tc.channels = cfg->proxy.channels;
     tc.cells = cfg->proxy.cells;
+    tc.layers = cfg->proxy.layers;
     tc.epochs = cfg->proxy.epochs;
     tc.batch = cfg->proxy.batch;
     tc.lr = cfg->proxy.lr;
@@ -127,6 +133,7 @@ void clnas_run_setup_net(const clnas_run_setup *s, clnas_net_config *net)
     clnas_net_config_default(net);
     net->channels = s->cfg->proxy.channels;
     net->cells = s->cfg->proxy.cells;
+    net->layers = s->cfg->proxy.layers;
     net->batch = s->cfg->proxy.batch;
     net->in_channels = train->channels;
     net->height = train->height;
