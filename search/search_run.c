@@ -228,8 +228,9 @@ clnas_status clnas_run_trials(const clnas_run_request *req, clnas_run_outcome *o
     s.cfg = cfg;
     s.dev = req->dev;
     s.cache = req->cache;
-    clnas_status st = strategy->create(cfg->strategy, cfg->seed, clnas_search_config_space(cfg), resolved, &state,
-                                       err);
+    clnas_status st = req->evaluate ? CLNAS_OK : clnas_run_setup_check_space(cfg, err); /* before the directory */
+    if (st == CLNAS_OK)
+        st = strategy->create(cfg->strategy, cfg->seed, clnas_search_config_space(cfg), resolved, &state, err);
     if (st == CLNAS_OK && !req->resume_dir) {
         clnas_run_dir_name(cfg->name, req->out, out->run_dir, sizeof out->run_dir);
         st = clnas_run_dir_create(out->run_dir, "journal.jsonl", cfg, resolved, err);
