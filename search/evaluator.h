@@ -35,7 +35,8 @@ typedef struct clnas_evaluator_iface {
     const char *kind; /* "train" or "table" */
     /* An evaluation that fails for the architecture (a kernel that does not build, divergence) is a result with
      * that status, not an error; an error return means the evaluator itself cannot go on (a missing file). */
-    clnas_status (*evaluate)(void *state, const clnas_space_genotype *arch, clnas_evaluator_result *out, clnas_error *err);
+    clnas_status (*evaluate)(void *state, const clnas_space_genotype *arch, clnas_evaluator_result *out,
+                             clnas_error *err);
     void (*destroy)(void *state);
     /* Optional (NULL: the evaluator has one fidelity): the same at `fraction` (0 < fraction < 1) of the evaluator's
      * training budget, for multi-fidelity strategies (Hyperband). The train evaluator trains that fraction of its

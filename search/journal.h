@@ -35,7 +35,8 @@ typedef struct clnas_journal_entry {
 /* Writes one entry as a single line with exactly the keys trial, arch, hash (16 hex digits), fitness, params,
  * flops, seconds, status ("ok", "failed", "diverged", "cached"), error, then the extra keys. No newline; the caller
  * frees it with free(). Numbers are written so that they read back bit for bit; non-finite ones are null. NULL when
- * the arch does not format (an op outside the enum), extra is not an object or repeats a fixed key, or memory runs out. */
+ * the arch does not format (an op outside the enum), extra is not an object or repeats a fixed key, or memory runs
+ * out. */
 char *clnas_journal_format(const clnas_journal_entry *e);
 
 /* e's arch in its space's string form into buf ("(invalid)" when it does not format). */

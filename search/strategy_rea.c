@@ -12,7 +12,8 @@
 
 /* Parameters: population P (10), sample_size S (3, or P when P < 3; 1 to P), cycles C (30), pareto ("off",
  * "params" or "flops"; "off"). The first P
- * proposals are uniform random cells (genotypes of the run's space: sample and mutate are the space's); every later one is a cycle: S members drawn uniformly WITH replacement from
+ * proposals are uniform random cells (genotypes of the run's space: sample and mutate are the space's); every
+ * later one is a cycle: S members drawn uniformly WITH replacement from
  * the population (Algorithm 1: "the element stays in the population"), the one with the highest fitness is the
  * parent (a failed member, fitness NAN, counts as -infinity; ties go to the earliest draw), the child is the
  * parent with one edge set to a different op. The observed child joins the right of the population queue and
@@ -195,7 +196,8 @@ static clnas_status pareto_parent(rea_state *s, int *parent, clnas_error *err)
     return CLNAS_OK;
 }
 
-static int rea_warm_start_request(const void *state, const char **proxy, const clnas_space_genotype **candidates, int *n)
+static int rea_warm_start_request(const void *state, const char **proxy, const clnas_space_genotype **candidates,
+                                  int *n)
 {
     const rea_state *s = state;
     if (!s->warm_proxy)

@@ -116,7 +116,8 @@ static clnas_status evaluate_at(void *state, const clnas_space_genotype *arch, d
     return CLNAS_OK;
 }
 
-static clnas_status evaluate(void *state, const clnas_space_genotype *arch, clnas_evaluator_result *out, clnas_error *err)
+static clnas_status evaluate(void *state, const clnas_space_genotype *arch, clnas_evaluator_result *out,
+                             clnas_error *err)
 {
     return evaluate_at(state, arch, 1.0, out, err);
 }

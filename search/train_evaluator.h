@@ -11,7 +11,7 @@
 struct clnas_program_cache;
 
 typedef struct clnas_train_evaluator_config {
-    const clnas_space_iface *space; /* the genotypes' space (NULL: nb201); the network by clnas_net_config_set_genotype */
+    const clnas_space_iface *space; /* the genotypes' space (NULL: nb201): clnas_net_config_set_genotype's network */
     int channels, cells, epochs, batch;
     int layers;             /* darts: cells in all (cells is NB201's cells per stage; chain: neither) */
     double lr;

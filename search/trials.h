@@ -82,7 +82,8 @@ clnas_status clnas_trials_close(clnas_trials *t, clnas_status st, clnas_trials_s
 
 /* Runs (or resumes: whatever journal.jsonl already holds is replayed into the strategy first, and a torn last
  * line is dropped) until the strategy's budget is spent or opt->stop is set. Results are cached by canonical
- * hash (the space's): an isomorphic duplicate is not evaluated again but journaled as "cached" with the earlier fitness. */
+ * hash (the space's): an isomorphic duplicate is not evaluated again but journaled as "cached" with the earlier
+ * fitness. */
 clnas_status clnas_trials_run(const clnas_strategy_iface *strategy, void *strategy_state, clnas_evaluator *evaluator,
                               const clnas_trials_options *opt, clnas_trials_summary *summary, clnas_error *err);
 

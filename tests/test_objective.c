@@ -26,7 +26,8 @@ static long conv_params(const clnas_genotype *g)
     return 1000 * n;
 }
 
-static clnas_status fake_evaluate(void *state, const clnas_space_genotype *g_s, clnas_evaluator_result *out, clnas_error *err)
+static clnas_status fake_evaluate(void *state, const clnas_space_genotype *g_s, clnas_evaluator_result *out,
+                                  clnas_error *err)
 {
     const clnas_genotype g_nb201 = clnas_nb201_of(g_s), *g = &g_nb201;
     (void)err;
@@ -38,8 +39,8 @@ static clnas_status fake_evaluate(void *state, const clnas_space_genotype *g_s, 
     return CLNAS_OK;
 }
 
-static clnas_status fake_fraction(void *state, const clnas_space_genotype *g_s, double fraction, clnas_evaluator_result *out,
-                                  clnas_error *err)
+static clnas_status fake_fraction(void *state, const clnas_space_genotype *g_s, double fraction,
+                                  clnas_evaluator_result *out, clnas_error *err)
 {
     ((fake *)state)->fraction_calls++;
     clnas_status st = fake_evaluate(state, g_s, out, err);
@@ -73,7 +74,8 @@ static void test_max_params_fails_the_trials_over_it(void **unused)
     assert_int_equal(clnas_objective_evaluator_wrap(&ev, 2000, &err), CLNAS_OK);
     assert_ptr_not_equal(ev.state, &f);
     const clnas_space_genotype small = arch("|nor_conv_3x3~0|+|none~0|skip_connect~1|+|none~0|none~1|nor_conv_1x1~2|");
-    const clnas_space_genotype big = arch("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|none~0|none~1|skip_connect~2|");
+    const clnas_space_genotype big =
+        arch("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|none~0|none~1|skip_connect~2|");
     clnas_evaluator_result r;
     assert_int_equal(ev.iface->evaluate(ev.state, &small, &r, &err), CLNAS_OK); /* 2000: at the budget */
     assert_int_equal(r.status, CLNAS_TRIAL_OK);

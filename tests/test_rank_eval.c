@@ -43,7 +43,8 @@ typedef struct standalone_fake {
     int fail_every; /* > 0: every fail_every-th call is a failed trial */
 } standalone_fake;
 
-static clnas_status fake_evaluate(void *state, const clnas_space_genotype *g_s, clnas_evaluator_result *out, clnas_error *err)
+static clnas_status fake_evaluate(void *state, const clnas_space_genotype *g_s, clnas_evaluator_result *out,
+                                  clnas_error *err)
 {
     const clnas_genotype g_nb201 = clnas_nb201_of(g_s), *g = &g_nb201;
     (void)err;

@@ -322,7 +322,8 @@ static void test_space_config_errors(void **unused)
     static const struct {
         const char *json, *message;
     } bad[] = {
-        {"{\"space\": {\"name\": \"nb301\"}}", "space.name: unknown search space \"nb301\" (known: nb201, darts, chain)"},
+        {"{\"space\": {\"name\": \"nb301\"}}",
+         "space.name: unknown search space \"nb301\" (known: nb201, darts, chain)"},
         {"{\"space\": {\"name\": 201}}", "space.name: expected a search space's name (nb201, darts, chain), got 201"},
         {"{\"space\": {\"nme\": \"darts\"}}", "space.nme: unknown key (known: name)"},
         {"{\"space\": {\"name\": \"darts\"}, \"proxy\": {\"layers\": 65}}",
