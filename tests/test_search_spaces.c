@@ -391,11 +391,15 @@ static void test_tiny_proxy_searches(void **state)
     } cases[] = {
         {"darts", "{\"name\": \"rea\", \"population\": 2, \"sample_size\": 1, \"cycles\": 1}", 3},
         {"chain", "{\"name\": \"random\", \"trials\": 2}", 2},
+        /* the zero-cost warm start scores the space's samples with the space's networks */
+        {"darts", "{\"name\": \"rea\", \"population\": 2, \"sample_size\": 1, \"cycles\": 0, "
+                  "\"warm_start_proxy\": \"params\", \"warm_start_samples\": 3}", 2},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         clnas_config *cfg = config(cases[i].space, cases[i].strategy, data);
-        char dir[1100];
-        scratch_dir_path(dir, sizeof dir, *state, cases[i].space);
+        char dir[1100], name[32];
+        snprintf(name, sizeof name, "%s-%zu", cases[i].space, i);
+        scratch_dir_path(dir, sizeof dir, *state, name);
         clnas_run_request req;
         memset(&req, 0, sizeof req);
         req.cfg = clnas_config_settings(cfg);
