@@ -11,10 +11,15 @@
 #include "file_io.h"
 #include "oneshot_run.h"
 #include "run_dir.h"
+#include "strategy.h"
 
 static clnas_status run_strategy(const clnas_run_request *req, clnas_run_outcome *out, clnas_error *err)
 {
     const char *name = req->cfg->strategy_name;
+    const clnas_space_iface *space = clnas_search_config_space(req->cfg);
+    const int oneshot = strcmp(name, "spos") == 0 || strcmp(name, "darts") == 0 || strcmp(name, "gdas") == 0;
+    if (oneshot && space != &clnas_space_nb201) /* their supernets are NB201's */
+        return clnas_strategy_space_only(name, space, &clnas_space_nb201, err);
     if (strcmp(name, "spos") == 0)
         return clnas_run_spos(req, out, err);
     if (strcmp(name, "darts") == 0 || strcmp(name, "gdas") == 0)

@@ -18,6 +18,7 @@
 #include "model_build.h"
 #include "plan.h"
 #include "run_dir.h"
+#include "space_nb201.h"
 #include "run_provenance.h"
 #include "share_state.h"
 #include "svg_plot.h"
@@ -87,7 +88,7 @@ static clnas_status journal_epoch(darts_run *r, const clnas_darts_epoch *e, clna
 {
     memset(j, 0, sizeof *j);
     j->trial = e->epoch;
-    j->arch = e->derived;
+    clnas_nb201_to(&e->derived, &j->arch);
     clnas_genotype_canonical(&e->derived, NULL, 0, &j->hash, NULL);
     j->fitness = e->val_accuracy;
     derived_size(r, &e->derived, &j->params, &j->flops);

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "rank_stats.h"
+#include "space_nb201.h"
 #include "clock.h"
 
 #define CANONICAL_CLASSES 5390
@@ -67,7 +68,9 @@ static clnas_status evaluate_row(const clnas_rank_eval_config *cfg, clnas_rank_e
     } else {
         clnas_evaluator_result r;
         memset(&r, 0, sizeof r);
-        st = cfg->standalone->iface->evaluate(cfg->standalone->state, &row->arch, &r, err);
+        clnas_space_genotype g;
+        clnas_nb201_to(&row->arch, &g);
+        st = cfg->standalone->iface->evaluate(cfg->standalone->state, &g, &r, err);
         if (st != CLNAS_OK)
             return clnas_error_prefix(err, "rank-eval: stand-alone accuracy of %s", arch);
         row->standalone = r.status == CLNAS_TRIAL_OK || r.status == CLNAS_TRIAL_CACHED ? r.fitness : NAN;

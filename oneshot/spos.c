@@ -16,6 +16,7 @@
 #include "schedule.h"
 #include "argmax.h"
 #include "grad_shares.h"
+#include "space_nb201.h"
 
 void clnas_spos_sample(const clnas_edge_op_set *op_set, clnas_rng *rng, clnas_genotype *out)
 {
@@ -216,10 +217,12 @@ typedef struct supernet_eval {
     double mean[CLNAS_BATCHER_MAX_CHANNELS], std[CLNAS_BATCHER_MAX_CHANNELS];
 } supernet_eval;
 
-static clnas_status evaluate(void *state, const clnas_genotype *arch, clnas_evaluator_result *out, clnas_error *err)
+static clnas_status evaluate(void *state, const clnas_space_genotype *g, clnas_evaluator_result *out,
+                             clnas_error *err)
 {
     (void)err;
     supernet_eval *se = state;
+    const clnas_genotype nb201 = clnas_nb201_of(g), *arch = &nb201; /* the supernet's paths are NB201 cells */
     memset(out, 0, sizeof *out);
     out->fitness = NAN;
     double t0 = clnas_clock_seconds(), acc = NAN, loss = NAN, t_bn = 0;

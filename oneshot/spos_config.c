@@ -37,7 +37,7 @@ clnas_status clnas_spos_config_parse(const cJSON *strategy, uint64_t seed, cJSON
             st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "strategy: out of memory");
     }
     if (st == CLNAS_OK)
-        st = clnas_strategy_rea.create(rea, seed, rea_resolved, rea_state, err);
+        st = clnas_strategy_rea.create(rea, seed, &clnas_space_nb201, rea_resolved, rea_state, err);
     for (int i = 0; i < 3 && st == CLNAS_OK; i++) {
         cJSON *v = cJSON_GetObjectItemCaseSensitive(rea_resolved, rea_keys[i]);
         if (v && !cJSON_AddItemToObject(resolved, rea_keys[i], cJSON_Duplicate(v, 1)))

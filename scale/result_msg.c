@@ -9,14 +9,17 @@
 #include <cjson/cJSON.h>
 
 #include "journal.h"
+#include "space_nb201.h"
 
-char *clnas_scale_result_format(int trial, const clnas_genotype *arch, const clnas_evaluator_result *r)
+char *clnas_scale_result_format(const clnas_space_iface *space, int trial, const clnas_space_genotype *arch,
+                                const clnas_evaluator_result *r)
 {
     clnas_journal_entry e;
     memset(&e, 0, sizeof e);
     e.trial = trial;
+    e.space = clnas_space_or_nb201(space);
     e.arch = *arch;
-    clnas_genotype_canonical(arch, NULL, 0, &e.hash, NULL);
+    e.space->canonical(arch, NULL, 0, &e.hash, NULL);
     e.status = r->status;
     e.fitness = r->status == CLNAS_TRIAL_OK ? r->fitness : NAN;
     e.params = r->params;

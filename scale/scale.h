@@ -49,7 +49,8 @@ clnas_status clnas_scale_device_pick(const char *list, int local, char *out, siz
 
 /* A worker's result as the journal line it will become (clnas_journal_format: numbers read back bit for bit), and
  * back into the result (the keys after the journal's fixed ones are its extra); the caller frees the text. */
-char *clnas_scale_result_format(int trial, const clnas_genotype *arch, const clnas_evaluator_result *r);
+char *clnas_scale_result_format(const clnas_space_iface *space, int trial, const clnas_space_genotype *arch,
+                                const clnas_evaluator_result *r);
 clnas_status clnas_scale_result_parse(const char *text, int *trial, clnas_evaluator_result *r, clnas_error *err);
 
 #endif

@@ -11,6 +11,7 @@
 #include "clnas/network.h"
 #include "clnas/space.h"
 #include "clnas/status.h"
+#include "space_iface.h"
 
 typedef enum clnas_trial_status {
     CLNAS_TRIAL_OK = 0,
@@ -31,20 +32,22 @@ typedef struct clnas_evaluator_result {
     cJSON *extra;     /* more journal keys (e.g. train_seconds, val_loss), owned by the result; may be NULL */
 } clnas_evaluator_result;
 
+/* An evaluator scores genotypes of the one space it was made for (the run's space; the table evaluator: nb201). */
 typedef struct clnas_evaluator_iface {
     const char *kind; /* "train" or "table" */
     /* An evaluation that fails for the architecture (a kernel that does not build, divergence) is a result with
      * that status, not an error; an error return means the evaluator itself cannot go on (a missing file). */
-    clnas_status (*evaluate)(void *state, const clnas_genotype *arch, clnas_evaluator_result *out, clnas_error *err);
+    clnas_status (*evaluate)(void *state, const clnas_space_genotype *arch, clnas_evaluator_result *out,
+                             clnas_error *err);
     void (*destroy)(void *state);
     /* Optional (NULL: the evaluator has one fidelity): the same at `fraction` (0 < fraction < 1) of the evaluator's
      * training budget, for multi-fidelity strategies (Hyperband). The train evaluator trains that fraction of its
      * steps; the table evaluator models the lower fidelity as documented at clnas_table_evaluator_new. */
-    clnas_status (*evaluate_fraction)(void *state, const clnas_genotype *arch, double fraction,
+    clnas_status (*evaluate_fraction)(void *state, const clnas_space_genotype *arch, double fraction,
                                       clnas_evaluator_result *out, clnas_error *err);
     /* The parameters and forward FLOPs per image of the network this evaluator would score for arch, without
      * scoring it (a cached duplicate's own figures); NULL: unknown, the trials loop copies the earlier trial's. */
-    clnas_status (*cost)(void *state, const clnas_genotype *arch, long *params, double *flops, clnas_error *err);
+    clnas_status (*cost)(void *state, const clnas_space_genotype *arch, long *params, double *flops, clnas_error *err);
 } clnas_evaluator_iface;
 
 typedef struct clnas_evaluator {
@@ -67,7 +70,7 @@ void clnas_evaluator_result_clear(clnas_evaluator_result *r);
 
 /* Evaluates at `fraction` of the training budget: the evaluator's evaluate when fraction is 1, its
  * evaluate_fraction when 0 < fraction < 1 (an evaluator without one is CLNAS_ERR_INVALID_ARG naming its kind). */
-clnas_status clnas_evaluator_evaluate(const clnas_evaluator *ev, const clnas_genotype *arch, double fraction,
+clnas_status clnas_evaluator_evaluate(const clnas_evaluator *ev, const clnas_space_genotype *arch, double fraction,
                                       clnas_evaluator_result *out, clnas_error *err);
 /* Wraps *ev (which the wrapper then owns and destroys) so that a successful trial with more than max_params
  * parameters, as the evaluator reports them, is a failed trial ("N parameters exceed objective.max_params (M)")
@@ -91,6 +94,7 @@ typedef struct clnas_objective_options {
     int latency_train_step; /* 0: the inference pass's latency counts, 1: the training step's */
     int latency_launches; /* timed launches of each (10) */
     clnas_net_config latency_net; /* sizes and batch of the measured network; its genotype is each trial's */
+    const clnas_space_iface *space; /* the trials' space */
     clnas_device *dev;    /* borrowed, as are the caches */
     struct clnas_program_cache *programs;
     struct clnas_latency_cache *latency_cache;

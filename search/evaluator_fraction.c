@@ -1,7 +1,7 @@
 /* clnas — evaluating at a fraction of the training budget (multi-fidelity strategies), through either entry. */
 #include "evaluator.h"
 
-clnas_status clnas_evaluator_evaluate(const clnas_evaluator *ev, const clnas_genotype *arch, double fraction,
+clnas_status clnas_evaluator_evaluate(const clnas_evaluator *ev, const clnas_space_genotype *arch, double fraction,
                                       clnas_evaluator_result *out, clnas_error *err)
 {
     if (!(fraction > 0.0 && fraction <= 1.0))

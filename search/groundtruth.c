@@ -1,6 +1,7 @@
 /* clnas — the ground-truth table: a sample of distinct canonical classes, each trained with two seeds, written as
  * rows that a rerun keeps. */
 #include "groundtruth.h"
+#include "space_nb201.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,7 +73,9 @@ static clnas_status train_one(clnas_evaluator *ev, const clnas_genotype *g, int 
 {
     clnas_evaluator_result r;
     memset(&r, 0, sizeof r);
-    clnas_status st = ev->iface->evaluate(ev->state, g, &r, err);
+    clnas_space_genotype sg;
+    clnas_nb201_to(g, &sg);
+    clnas_status st = ev->iface->evaluate(ev->state, &sg, &r, err);
     if (st == CLNAS_OK && r.status != CLNAS_TRIAL_OK) {
         char arch[CLNAS_GENOTYPE_STR_MAX];
         clnas_genotype_format(g, arch, sizeof arch, NULL);

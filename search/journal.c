@@ -1,5 +1,6 @@
 /* clnas — the search journal: formatting, appending with fsync, and reading back (torn last line dropped). */
 #include "journal.h"
+#include "space_nb201.h"
 
 #include "file_io.h"
 #include "number_text.h"
@@ -152,13 +153,19 @@ static const char *extra_problem(const cJSON *extra, const char **key)
     return NULL;
 }
 
+void clnas_journal_entry_arch(const clnas_journal_entry *e, char *buf, size_t cap)
+{
+    if (cap > 0 && clnas_space_or_nb201(e->space)->format(&e->arch, buf, cap, NULL) != CLNAS_OK)
+        snprintf(buf, cap, "(invalid)");
+}
+
 char *clnas_journal_format(const clnas_journal_entry *e)
 {
     const char *key;
     if (!e || extra_problem(e->extra, &key))
         return NULL;
-    char arch[CLNAS_GENOTYPE_STR_MAX], hex[17], num[32];
-    if (clnas_genotype_format(&e->arch, arch, sizeof arch, NULL) != CLNAS_OK)
+    char arch[CLNAS_SPACE_STR_MAX], hex[17], num[32];
+    if (clnas_space_or_nb201(e->space)->format(&e->arch, arch, sizeof arch, NULL) != CLNAS_OK)
         return NULL;
     clnas_hash_to_hex(e->hash, hex);
     text_buf b = {NULL, 0, 0, 0};
@@ -286,10 +293,12 @@ static clnas_status order_from_json(cJSON *const order[2], int line_index, clnas
 
 /* Fills e from one parsed line (the tree's fixed keys are removed; what is left becomes e->extra). The error says
  * what is wrong, without the file and line (the caller adds them). */
-static clnas_status entry_from_json(cJSON *root, int expected_trial, clnas_journal_entry *e, clnas_error *err)
+static clnas_status entry_from_json(cJSON *root, int expected_trial, const clnas_space_iface *space,
+                                    clnas_journal_entry *e, clnas_error *err)
 {
     clnas_status st;
     memset(e, 0, sizeof *e);
+    e->space = space;
     if (!cJSON_IsObject(root))
         return clnas_error_set(err, CLNAS_ERR_FORMAT, "expected a JSON object");
     cJSON *items[FIXED_COUNT];
@@ -321,14 +330,14 @@ static clnas_status entry_from_json(cJSON *root, int expected_trial, clnas_journ
     if (st != CLNAS_OK)
         return st;
     if (!cJSON_IsString(items[1]))
-        return clnas_error_set(err, CLNAS_ERR_FORMAT, "arch: expected an NB201 arch string");
+        return clnas_error_set(err, CLNAS_ERR_FORMAT, "arch: expected an arch string of space %s", space->name);
     clnas_error why = {0};
-    if (clnas_genotype_parse(items[1]->valuestring, &e->arch, &why) != CLNAS_OK)
+    if (space->parse(items[1]->valuestring, &e->arch, &why) != CLNAS_OK)
         return clnas_error_set(err, CLNAS_ERR_FORMAT, "arch: %s", why.message);
     if (!cJSON_IsString(items[2]) || !parse_hex64(items[2]->valuestring, &e->hash))
         return clnas_error_set(err, CLNAS_ERR_FORMAT, "hash: expected 16 lower-case hex digits");
     uint64_t canonical = 0;
-    if (clnas_genotype_canonical(&e->arch, NULL, 0, &canonical, &why) != CLNAS_OK)
+    if (space->canonical(&e->arch, NULL, 0, &canonical, &why) != CLNAS_OK)
         return clnas_error_set(err, CLNAS_ERR_FORMAT, "arch: %s", why.message);
     if (canonical != e->hash) {
         char hex[17];
@@ -410,6 +419,13 @@ static clnas_status read_file(const char *path, char **text, size_t *size, int *
 clnas_status clnas_journal_read(const char *path, clnas_journal_entry **entries, int *count, int *torn,
                                 size_t *good_bytes, clnas_error *err)
 {
+    return clnas_journal_read_space(path, NULL, entries, count, torn, good_bytes, err);
+}
+
+clnas_status clnas_journal_read_space(const char *path, const clnas_space_iface *space, clnas_journal_entry **entries,
+                                      int *count, int *torn, size_t *good_bytes, clnas_error *err)
+{
+    space = clnas_space_or_nb201(space);
     if (!path || !entries || !count || !torn || !good_bytes)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "clnas_journal_read: arguments must not be NULL");
     *entries = NULL;
@@ -469,7 +485,7 @@ clnas_status clnas_journal_read(const char *path, clnas_journal_entry **entries,
             list = p;
             cap = ncap;
         }
-        st = entry_from_json(root, n, &list[n], err);
+        st = entry_from_json(root, n, space, &list[n], err);
         if (st == CLNAS_OK)
             st = order_check(&seen, list, n, err);
         if (st != CLNAS_OK) {

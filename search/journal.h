@@ -10,10 +10,12 @@
 #include "clnas/space.h"
 #include "clnas/status.h"
 #include "evaluator.h"
+#include "space_iface.h"
 
 typedef struct clnas_journal_entry {
     int trial;            /* 0-based */
-    clnas_genotype arch;
+    const clnas_space_iface *space; /* arch's space (NULL: nb201): the arch string is its format */
+    clnas_space_genotype arch;
     uint64_t hash;        /* canonical hash */
     double fitness;       /* NAN: null */
     long params;
@@ -33,8 +35,12 @@ typedef struct clnas_journal_entry {
 /* Writes one entry as a single line with exactly the keys trial, arch, hash (16 hex digits), fitness, params,
  * flops, seconds, status ("ok", "failed", "diverged", "cached"), error, then the extra keys. No newline; the caller
  * frees it with free(). Numbers are written so that they read back bit for bit; non-finite ones are null. NULL when
- * an op is outside the enum, extra is not an object or repeats a fixed key, or memory runs out. */
+ * the arch does not format (an op outside the enum), extra is not an object or repeats a fixed key, or memory runs
+ * out. */
 char *clnas_journal_format(const clnas_journal_entry *e);
+
+/* e's arch in its space's string form into buf ("(invalid)" when it does not format). */
+void clnas_journal_entry_arch(const clnas_journal_entry *e, char *buf, size_t cap);
 
 /* Reads a journal. A last line that is torn (no final newline, or not a complete JSON object) is dropped:
  * *torn = 1 and *good_bytes is the length of the intact prefix (resume truncates the file there); a bad line
@@ -43,6 +49,9 @@ char *clnas_journal_format(const clnas_journal_entry *e);
  * journal. */
 clnas_status clnas_journal_read(const char *path, clnas_journal_entry **entries, int *count, int *torn,
                                 size_t *good_bytes, clnas_error *err);
+/* The same for a journal of `space` (NULL: nb201): arch strings are read with space->parse, each entry's space set. */
+clnas_status clnas_journal_read_space(const char *path, const clnas_space_iface *space, clnas_journal_entry **entries,
+                                      int *count, int *torn, size_t *good_bytes, clnas_error *err);
 void clnas_journal_entries_free(clnas_journal_entry *entries, int count);
 
 typedef struct clnas_journal {

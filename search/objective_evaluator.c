@@ -7,6 +7,7 @@
 
 #include "evaluator.h"
 #include "latency_cache.h"
+#include "net_genotype.h"
 
 typedef struct objective_state {
     clnas_evaluator inner;
@@ -28,14 +29,14 @@ static clnas_status fail_over_budget(clnas_evaluator_result *out, const char *wh
 
 /* The trial's latency into its extra keys (latency_ms: the figure objective.latency names; train_step_ms and
  * inference_ms); a network that cannot be measured is a failed trial saying why. */
-static clnas_status measure(const objective_state *o, const clnas_genotype *arch, clnas_evaluator_result *out,
+static clnas_status measure(const objective_state *o, const clnas_space_genotype *arch, clnas_evaluator_result *out,
                             double *latency_ms, clnas_error *err)
 {
     clnas_net_config net = o->opt.latency_net;
-    net.genotype = *arch;
     clnas_latency lat;
     clnas_error why;
-    if (clnas_latency_of(o->opt.latency_cache, o->opt.dev, o->opt.programs, &net, o->opt.latency_launches, &lat, NULL,
+    if (clnas_net_config_set_genotype(&net, o->opt.space, arch, &why) != CLNAS_OK ||
+        clnas_latency_of(o->opt.latency_cache, o->opt.dev, o->opt.programs, &net, o->opt.latency_launches, &lat, NULL,
                          &why) != CLNAS_OK) {
         out->status = CLNAS_TRIAL_FAILED;
         out->fitness = NAN;
@@ -52,7 +53,7 @@ static clnas_status measure(const objective_state *o, const clnas_genotype *arch
     return CLNAS_OK;
 }
 
-static clnas_status constrain(const objective_state *o, const clnas_genotype *arch, clnas_evaluator_result *out,
+static clnas_status constrain(const objective_state *o, const clnas_space_genotype *arch, clnas_evaluator_result *out,
                               clnas_error *err)
 {
     if (out->status != CLNAS_TRIAL_OK)
@@ -73,7 +74,7 @@ static clnas_status constrain(const objective_state *o, const clnas_genotype *ar
     return fail_over_budget(out, why, err);
 }
 
-static clnas_status objective_evaluate(void *state, const clnas_genotype *arch, clnas_evaluator_result *out,
+static clnas_status objective_evaluate(void *state, const clnas_space_genotype *arch, clnas_evaluator_result *out,
                                        clnas_error *err)
 {
     const objective_state *o = state;
@@ -81,7 +82,7 @@ static clnas_status objective_evaluate(void *state, const clnas_genotype *arch, 
     return st == CLNAS_OK ? constrain(o, arch, out, err) : st;
 }
 
-static clnas_status objective_evaluate_fraction(void *state, const clnas_genotype *arch, double fraction,
+static clnas_status objective_evaluate_fraction(void *state, const clnas_space_genotype *arch, double fraction,
                                                 clnas_evaluator_result *out, clnas_error *err)
 {
     const objective_state *o = state;
@@ -98,7 +99,7 @@ static void objective_destroy(void *state)
 }
 
 /* The inner evaluator's cost, when it has one. */
-static clnas_status objective_cost(void *state, const clnas_genotype *arch, long *params, double *flops,
+static clnas_status objective_cost(void *state, const clnas_space_genotype *arch, long *params, double *flops,
                                    clnas_error *err)
 {
     const objective_state *o = state;
@@ -130,9 +131,9 @@ clnas_status clnas_objective_evaluator_wrap(clnas_evaluator *ev, long max_params
 clnas_status clnas_objective_evaluator_wrap_options(clnas_evaluator *ev, const clnas_objective_options *opt,
                                                     clnas_error *err)
 {
-    if (opt->measure_latency && (!opt->latency_cache || !opt->dev || !opt->programs))
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
-                               "objective: measuring latency needs a device, its program cache and a latency cache");
+    if (opt->measure_latency && (!opt->latency_cache || !opt->dev || !opt->programs || !opt->space))
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "objective: measuring latency needs a device, its program "
+                               "cache, a latency cache and the trials' space");
     if (opt->max_params <= 0 && !opt->measure_latency)
         return CLNAS_OK;
     objective_state *o = malloc(sizeof *o);

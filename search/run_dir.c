@@ -14,6 +14,7 @@
 
 #include "file_io.h"
 #include "text_input.h"
+#include "space_nb201.h"
 
 void clnas_run_dir_name(const char *name, const char *out, char *run_dir, size_t cap)
 {
@@ -113,9 +114,10 @@ clnas_status clnas_run_dir_create(const char *run_dir, const char *marker, const
 clnas_status clnas_run_best_write(const char *run_dir, const clnas_journal_entry *e, const char *rule,
                                   clnas_error *err)
 {
-    char path[1100], arch[CLNAS_GENOTYPE_STR_MAX], hex[17];
+    char path[1100], arch[CLNAS_SPACE_STR_MAX], hex[17];
+    const clnas_space_iface *space = clnas_space_or_nb201(e->space);
     snprintf(path, sizeof path, "%s/best.json", run_dir);
-    clnas_genotype_format(&e->arch, arch, sizeof arch, NULL);
+    space->format(&e->arch, arch, sizeof arch, NULL);
     clnas_hash_to_hex(e->hash, hex);
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "arch", arch);
@@ -123,6 +125,7 @@ clnas_status clnas_run_best_write(const char *run_dir, const clnas_journal_entry
     cJSON_AddNumberToObject(j, "trial", e->trial);
     cJSON_AddStringToObject(j, "hash", hex);
     cJSON_AddNumberToObject(j, "params", (double)e->params);
+    cJSON_AddStringToObject(j, "space", space->name);
     if (rule)
         cJSON_AddStringToObject(j, "rule", rule);
     clnas_status st = clnas_run_json_write(path, j, err);
@@ -132,6 +135,20 @@ clnas_status clnas_run_best_write(const char *run_dir, const clnas_journal_entry
 
 clnas_status clnas_run_best_read(const char *run_dir, clnas_genotype *arch, char *arch_text, size_t cap,
                                  clnas_error *err)
+{
+    const clnas_space_iface *space = NULL;
+    clnas_space_genotype g;
+    clnas_status st = clnas_run_best_read_space(run_dir, &space, &g, arch_text, cap, err);
+    if (st == CLNAS_OK && space != &clnas_space_nb201)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s/best.json: an architecture of space %s, where an NB201 "
+                               "cell was expected", run_dir, space->name);
+    if (st == CLNAS_OK)
+        *arch = clnas_nb201_of(&g);
+    return st;
+}
+
+clnas_status clnas_run_best_read_space(const char *run_dir, const clnas_space_iface **space, clnas_space_genotype *arch,
+                                       char *arch_text, size_t cap, clnas_error *err)
 {
     char path[1100];
     snprintf(path, sizeof path, "%s/best.json", run_dir);
@@ -146,15 +163,47 @@ clnas_status clnas_run_best_read(const char *run_dir, clnas_genotype *arch, char
     cJSON *j = st == CLNAS_OK ? cJSON_ParseWithLength(text, n) : NULL;
     free(text);
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(j, "arch");
+    const cJSON *space_item = cJSON_GetObjectItemCaseSensitive(j, "space");
     clnas_error why;
+    *space = &clnas_space_nb201;
     if (st == CLNAS_OK && !j)
         st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: invalid JSON", path);
     else if (st == CLNAS_OK && !cJSON_IsString(item))
         st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: expected a JSON object with a string \"arch\"", path);
-    else if (st == CLNAS_OK && clnas_genotype_parse(item->valuestring, arch, &why) != CLNAS_OK)
+    else if (st == CLNAS_OK && space_item && !cJSON_IsString(space_item))
+        st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: space: expected a string (a space's name)", path);
+    else if (st == CLNAS_OK && space_item && clnas_space_by_name(space_item->valuestring, space, &why) != CLNAS_OK)
+        st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: space: %s", path, why.message);
+    else if (st == CLNAS_OK && (*space)->parse(item->valuestring, arch, &why) != CLNAS_OK)
         st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: arch: %s", path, why.message);
     if (st == CLNAS_OK)
         snprintf(arch_text, cap, "%s", item->valuestring);
+    cJSON_Delete(j);
+    return st;
+}
+
+clnas_status clnas_run_dir_space(const char *run_dir, const clnas_space_iface **space, clnas_error *err)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/config.json", run_dir);
+    *space = &clnas_space_nb201;
+    char *text = NULL;
+    size_t n = 0;
+    clnas_status st = clnas_file_read_text(path, CLNAS_CONFIG_MAX_BYTES, &text, &n, err);
+    if (st == CLNAS_ERR_NOT_FOUND)
+        return CLNAS_OK;
+    if (st == CLNAS_OK)
+        st = clnas_json_text_check(text, n, CJSON_NESTING_LIMIT, path, err);
+    cJSON *j = st == CLNAS_OK ? cJSON_ParseWithLength(text, n) : NULL;
+    free(text);
+    if (st == CLNAS_OK && !j)
+        st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: invalid JSON", path);
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "space"), "name");
+    clnas_error why;
+    if (st == CLNAS_OK && name && !cJSON_IsString(name))
+        st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: space.name: expected a string (a space's name)", path);
+    else if (st == CLNAS_OK && name && clnas_space_by_name(name->valuestring, space, &why) != CLNAS_OK)
+        st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: space.name: %s", path, why.message);
     cJSON_Delete(j);
     return st;
 }

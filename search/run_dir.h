@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
+#include "clnas/space.h"
 #include "clnas/status.h"
 #include "journal.h"
 #include "search_config.h"
@@ -31,15 +32,24 @@ void clnas_run_dir_unlock(int fd);
 /* Writes json and a newline to path atomically (core's clnas_file_write_atomic). */
 clnas_status clnas_run_json_write(const char *path, const cJSON *json, clnas_error *err);
 
-/* best.json of run_dir from a journal entry: arch, fitness, trial, hash, params and, when rule is not NULL, the
- * rule the architecture was chosen by. */
+/* best.json of run_dir from a journal entry: arch (in the string form of the entry's space), fitness, trial, hash,
+ * params, space (the space's name: "nb201", "darts", "chain") and, when rule is not NULL, the rule the architecture
+ * was chosen by. */
 clnas_status clnas_run_best_write(const char *run_dir, const clnas_journal_entry *e, const char *rule,
                                   clnas_error *err);
 
 /* The architecture of run_dir/best.json (a text input: at most CLNAS_CONFIG_MAX_BYTES, no NUL byte, no \u0000):
- * *arch_text (cap bytes) and *arch. err names the file and what is wrong with it. */
+ * its space (the key "space", absent: nb201; an unknown name is the registry's error naming best.json's space),
+ * *arch_text (cap bytes) and *arch of that space. err names the file and what is wrong with it. */
+clnas_status clnas_run_best_read_space(const char *run_dir, const clnas_space_iface **space, clnas_space_genotype *arch,
+                                       char *arch_text, size_t cap, clnas_error *err);
+/* The same for an NB201 run (best.json of another space is CLNAS_ERR_INVALID_ARG naming its space). */
 clnas_status clnas_run_best_read(const char *run_dir, clnas_genotype *arch, char *arch_text, size_t cap,
                                  clnas_error *err);
+
+/* The space of the run in run_dir: config.json's space.name (nb201 when config.json or the key is absent, as in runs
+ * from before other spaces); an unreadable config.json or an unknown name is an error naming the file. */
+clnas_status clnas_run_dir_space(const char *run_dir, const clnas_space_iface **space, clnas_error *err);
 
 /* Bytes of the first `lines` lines of path (the whole file when it has fewer; 0 when it is missing): what a
  * resumed run keeps of a journal that may hold a line past its checkpoint. */

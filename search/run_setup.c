@@ -65,6 +65,15 @@ clnas_status clnas_run_config_load(const char *path, const char *const *sets, in
     return st;
 }
 
+clnas_status clnas_run_setup_check_space(const clnas_search_config *cfg, clnas_error *err)
+{
+    const clnas_space_iface *space = clnas_search_config_space(cfg);
+    if (strcmp(cfg->evaluator.kind, "table") == 0 && space != &clnas_space_nb201) /* its rows are NB201 cells */
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "evaluator.kind \"table\": works on space nb201 only (this "
+                               "run's space is %s); use evaluator.kind \"train\" or \"zero-cost\"", space->name);
+    return CLNAS_OK;
+}
+
 static clnas_status open_device(clnas_run_setup *s, const char *selector, clnas_error *err)
 {
     if (s->dev)
@@ -82,9 +91,13 @@ clnas_status clnas_run_setup_evaluator(clnas_run_setup *s, const char *selector,
                                        clnas_error *err)
 {
     const clnas_search_config *cfg = s->cfg;
+    const clnas_space_iface *space = clnas_search_config_space(cfg);
+    clnas_status st = clnas_run_setup_check_space(cfg, err);
+    if (st != CLNAS_OK)
+        return st;
     if (strcmp(cfg->evaluator.kind, "table") == 0)
         return clnas_table_evaluator_new(cfg->evaluator.table, &s->evaluator, err);
-    clnas_status st = clnas_dataset_load_dir(cfg->dataset.dir, CLNAS_SPLIT_TRAIN, &s->full, err);
+    st = clnas_dataset_load_dir(cfg->dataset.dir, CLNAS_SPLIT_TRAIN, &s->full, err);
     if (st == CLNAS_OK)
         st = clnas_dataset_split(&s->full, cfg->dataset.validation_size, cfg->seed, &s->train, &s->val, err);
     if (st == CLNAS_OK && cfg->dataset.train_subset > 0 && cfg->dataset.train_subset < s->train.count)
@@ -96,8 +109,10 @@ clnas_status clnas_run_setup_evaluator(clnas_run_setup *s, const char *selector,
     const clnas_dataset *train = clnas_run_setup_train_data(s);
     clnas_train_evaluator_config tc;
     memset(&tc, 0, sizeof tc);
+    tc.space = space;
     tc.channels = cfg->proxy.channels;
     tc.cells = cfg->proxy.cells;
+    tc.layers = cfg->proxy.layers;
     tc.epochs = cfg->proxy.epochs;
     tc.batch = cfg->proxy.batch;
     tc.lr = cfg->proxy.lr;
@@ -127,6 +142,7 @@ void clnas_run_setup_net(const clnas_run_setup *s, clnas_net_config *net)
     clnas_net_config_default(net);
     net->channels = s->cfg->proxy.channels;
     net->cells = s->cfg->proxy.cells;
+    net->layers = s->cfg->proxy.layers;
     net->batch = s->cfg->proxy.batch;
     net->in_channels = train->channels;
     net->height = train->height;

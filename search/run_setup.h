@@ -29,6 +29,9 @@ typedef struct clnas_run_setup {
 clnas_status clnas_run_config_load(const char *path, const char *const *sets, int nsets, cJSON **root,
                                    clnas_search_config *cfg, clnas_error *err);
 
+/* Whether the config's evaluator works on its space (the table evaluator: nb201 only); an error naming both. */
+clnas_status clnas_run_setup_check_space(const clnas_search_config *cfg, clnas_error *err);
+
 /* s->cfg set (and s->dev, s->cache when the caller has a device): loads the data, opens the device named by
  * selector (else the config's) when a training evaluator needs one, and builds the config's evaluator;
  * choices_path records timing choices (may be NULL). */

@@ -29,8 +29,8 @@ static const char *const objective_keys[] = {"max_params", "max_latency_ms", "la
 static const char *const latency_kinds[] = {"inference", "train_step"};
 static const char *const space_keys[] = {"name"};
 static const char *const dataset_keys[] = {"dir", "validation_size", "train_subset"};
-static const char *const proxy_keys[] = {"channels", "cells",  "epochs", "batch", "lr", "measured_kendall_tau",
-                                         "measured_note"};
+static const char *const proxy_keys[] = {"channels", "cells",  "layers", "epochs", "batch", "lr",
+                                         "measured_kendall_tau", "measured_note"};
 static const char *const evaluator_keys[] = {"kind", "table", "proxy"};
 static const char *const zero_cost_proxies[] = {"snip", "grad_norm", "params", "flops"}; /* zero_cost.h's order */
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -399,6 +399,7 @@ void clnas_search_config_defaults(clnas_search_config *cfg)
     cfg->dataset.train_subset = 10000;
     cfg->proxy.channels = 8;
     cfg->proxy.cells = 1;
+    cfg->proxy.layers = 3;
     cfg->proxy.epochs = 1;
     cfg->proxy.batch = 128;
     cfg->proxy.lr = 0.1;
@@ -454,14 +455,24 @@ static clnas_status parse_top(const cJSON *root, clnas_search_config *cfg, clnas
 
 static clnas_status parse_space(const cJSON *root, clnas_search_config *cfg, clnas_error *err)
 {
-    static const char *const spaces[] = {"nb201"};
     const cJSON *space;
     clnas_status st = get_section(root, "space", &space, err);
     if (st == CLNAS_OK && space)
         st = check_keys(space, "space", space_keys, COUNT(space_keys), err);
-    if (st == CLNAS_OK)
-        st = get_choice(space, "space", "name", spaces, COUNT(spaces), cfg->space, sizeof cfg->space, err);
-    return st;
+    const cJSON *name = space && st == CLNAS_OK ? cJSON_GetObjectItemCaseSensitive(space, "name") : NULL;
+    if (!name)
+        return st;
+    char names[128], what[160];
+    clnas_space_names(names, sizeof names);
+    snprintf(what, sizeof what, "a search space's name (%s)", names);
+    if (!cJSON_IsString(name))
+        return expected(err, "space.name", what, name);
+    const clnas_space_iface *found;
+    clnas_error why;
+    if (clnas_space_by_name(name->valuestring, &found, &why) != CLNAS_OK) /* the registry's message: the known names */
+        return clnas_error_set(err, CLNAS_ERR_FORMAT, "space.name: %s", why.message);
+    snprintf(cfg->space, sizeof cfg->space, "%s", found->name);
+    return CLNAS_OK;
 }
 
 static clnas_status parse_dataset(const cJSON *root, clnas_search_config *cfg, clnas_error *err)
@@ -489,6 +500,8 @@ static clnas_status parse_proxy(const cJSON *root, clnas_search_config *cfg, cln
         st = get_int(px, "proxy", "channels", 1, 1024, &cfg->proxy.channels, err);
     if (st == CLNAS_OK)
         st = get_int(px, "proxy", "cells", 1, 16, &cfg->proxy.cells, err);
+    if (st == CLNAS_OK)
+        st = get_int(px, "proxy", "layers", 1, 64, &cfg->proxy.layers, err);
     if (st == CLNAS_OK)
         st = get_int(px, "proxy", "epochs", 1, 1000, &cfg->proxy.epochs, err);
     if (st == CLNAS_OK)
@@ -645,6 +658,7 @@ cJSON *clnas_search_config_to_json(const clnas_search_config *cfg, const cJSON *
     cJSON *px = ok ? cJSON_AddObjectToObject(root, "proxy") : NULL;
     ok = px && cJSON_AddNumberToObject(px, "channels", cfg->proxy.channels) &&
          cJSON_AddNumberToObject(px, "cells", cfg->proxy.cells) &&
+         (strcmp(cfg->space, "darts") != 0 || cJSON_AddNumberToObject(px, "layers", cfg->proxy.layers)) &&
          cJSON_AddNumberToObject(px, "epochs", cfg->proxy.epochs) &&
          cJSON_AddNumberToObject(px, "batch", cfg->proxy.batch) && cJSON_AddNumberToObject(px, "lr", cfg->proxy.lr) &&
          (isfinite(cfg->proxy.measured_kendall_tau)
@@ -682,6 +696,14 @@ cJSON *clnas_search_config_to_json(const clnas_search_config *cfg, const cJSON *
         return NULL;
     }
     return root;
+}
+
+const clnas_space_iface *clnas_search_config_space(const clnas_search_config *cfg)
+{
+    const clnas_space_iface *space = &clnas_space_nb201;
+    if (cfg && cfg->space[0])
+        clnas_space_by_name(cfg->space, &space, NULL);
+    return space;
 }
 
 void clnas_search_config_free(clnas_search_config *cfg)

@@ -6,19 +6,21 @@
 #include <stdint.h>
 
 #include "clnas/status.h"
+#include "space_iface.h"
 
 typedef struct clnas_search_config {
     char name[64];     /* "name": run name, runs/<name>-<timestamp>/ (default "search") */
     uint64_t seed;     /* "seed" (default 0) */
     char device[128];  /* "device": index or name substring; "" = CLNAS_DEVICE, else the default device */
-    char space[16];    /* "space.name": "nb201" (the only one so far) */
+    char space[16];    /* "space.name": "nb201" (default), "darts" or "chain" (space_iface.h's registry) */
     struct {
         char dir[512];       /* "dataset.dir" (default /usr/share/datasets/fashion-mnist) */
         int validation_size; /* "dataset.validation_size": images held out of the training set (default 5000) */
         int train_subset;    /* "dataset.train_subset": first N remaining training images, 0 = all (default 10000) */
     } dataset;
     struct {
-        int channels, cells, epochs, batch; /* "proxy.*" (defaults 8, 1, 1, 128) */
+        int channels, cells, epochs, batch; /* "proxy.*" (defaults 8, 1, 1, 128); cells: NB201's per stage */
+        int layers;                         /* "proxy.layers": DARTS cells in all, 1..64 (default 3; darts only) */
         double lr;                          /* "proxy.lr" (default 0.1) */
         double measured_kendall_tau;        /* "proxy.measured_kendall_tau": NAN when the config carries none */
         char measured_note[256];            /* "proxy.measured_note": how it was measured */
@@ -62,5 +64,7 @@ clnas_status clnas_search_config_parse(const cJSON *root, clnas_search_config *c
 /* The resolved config (every field, defaults filled) as JSON; `strategy` is the strategy's resolved object. */
 cJSON *clnas_search_config_to_json(const clnas_search_config *cfg, const cJSON *strategy);
 void clnas_search_config_free(clnas_search_config *cfg);
+/* The space cfg->space names (nb201 when empty). */
+const clnas_space_iface *clnas_search_config_space(const clnas_search_config *cfg);
 
 #endif

@@ -14,6 +14,7 @@
 #include "run_dir.h"
 #include "warm_start.h"
 #include "run_provenance.h"
+#include "space_nb201.h"
 
 void clnas_run_info(const clnas_run_events *ev, const char *fmt, ...)
 {
@@ -73,15 +74,16 @@ void clnas_run_watch_builds_end(clnas_run_build_watch *w)
 typedef struct user_eval {
     clnas_search_evaluate_fn fn;
     void *user;
+    const clnas_space_iface *space;
 } user_eval;
 
-static clnas_status user_evaluate(void *state, const clnas_genotype *arch, clnas_evaluator_result *out,
+static clnas_status user_evaluate(void *state, const clnas_space_genotype *arch, clnas_evaluator_result *out,
                                   clnas_error *err)
 {
     (void)err;
     const user_eval *u = state;
-    char text[CLNAS_GENOTYPE_STR_MAX];
-    clnas_genotype_format(arch, text, sizeof text, NULL);
+    char text[CLNAS_SPACE_STR_MAX];
+    u->space->format(arch, text, sizeof text, NULL);
     memset(out, 0, sizeof *out);
     clnas_error mine;
     clnas_error_clear(&mine);
@@ -100,7 +102,8 @@ static clnas_status user_evaluate(void *state, const clnas_genotype *arch, clnas
 
 static const clnas_evaluator_iface user_evaluator_iface = {"user", user_evaluate, free, NULL, NULL};
 
-void clnas_user_evaluator(clnas_search_evaluate_fn fn, void *user, clnas_evaluator *out)
+void clnas_user_evaluator(clnas_search_evaluate_fn fn, void *user, const clnas_space_iface *space,
+                          clnas_evaluator *out)
 {
     user_eval *u = malloc(sizeof *u);
     out->iface = u ? &user_evaluator_iface : NULL;
@@ -108,6 +111,7 @@ void clnas_user_evaluator(clnas_search_evaluate_fn fn, void *user, clnas_evaluat
     if (u) {
         u->fn = fn;
         u->user = user;
+        u->space = clnas_space_or_nb201(space);
     }
 }
 
@@ -125,10 +129,10 @@ static void on_trial(const clnas_trials_progress *p, void *user)
         b->ev->trial(p, b->ev->user);
     if (!b->ev->report)
         return;
-    char arch[CLNAS_GENOTYPE_STR_MAX], best[CLNAS_GENOTYPE_STR_MAX];
-    clnas_genotype_format(&p->entry->arch, arch, sizeof arch, NULL);
+    char arch[CLNAS_SPACE_STR_MAX], best[CLNAS_SPACE_STR_MAX];
+    p->space->format(&p->entry->arch, arch, sizeof arch, NULL);
     if (p->best_arch)
-        clnas_genotype_format(p->best_arch, best, sizeof best, NULL);
+        p->space->format(p->best_arch, best, sizeof best, NULL);
     clnas_search_report r;
     memset(&r, 0, sizeof r);
     r.done = p->done;
@@ -159,6 +163,7 @@ clnas_status clnas_run_trials_loop(const clnas_run_request *req, const clnas_str
     memset(&opt, 0, sizeof opt);
     opt.run_dir = out->run_dir;
     opt.title = req->cfg->name;
+    opt.space = clnas_search_config_space(req->cfg);
     opt.stop = req->stop;
     opt.progress = on_trial;
     opt.warning = on_warning;
@@ -185,12 +190,19 @@ static void header(const clnas_run_request *req, const clnas_run_setup *s, const
 {
     const clnas_search_config *cfg = req->cfg;
     const clnas_run_events *ev = &req->ev;
-    clnas_run_info(ev, "clnas search: %s, strategy %s (%d trials), evaluator %s", out->run_dir, strategy->name,
-                   strategy->budget(state), req->evaluate ? "user" : cfg->evaluator.kind);
+    clnas_run_info(ev, "clnas search: %s, space %s, strategy %s (%d trials), evaluator %s", out->run_dir, cfg->space,
+                   strategy->name, strategy->budget(state), req->evaluate ? "user" : cfg->evaluator.kind);
     if (req->evaluate || strcmp(cfg->evaluator.kind, "train") != 0)
         return;
-    clnas_run_info(ev, "proxy: C=%d N=%d, %d epoch(s) on %d images at batch %d, lr %g; fitness = accuracy on %d "
-                   "held-out validation images; device %s", cfg->proxy.channels, cfg->proxy.cells, cfg->proxy.epochs,
+    char sizes[64];
+    if (strcmp(cfg->space, "darts") == 0)
+        snprintf(sizes, sizeof sizes, "C=%d layers=%d", cfg->proxy.channels, cfg->proxy.layers);
+    else if (strcmp(cfg->space, "chain") == 0)
+        snprintf(sizes, sizeof sizes, "C=%d", cfg->proxy.channels);
+    else
+        snprintf(sizes, sizeof sizes, "C=%d N=%d", cfg->proxy.channels, cfg->proxy.cells);
+    clnas_run_info(ev, "proxy: %s, %d epoch(s) on %d images at batch %d, lr %g; fitness = accuracy on %d "
+                   "held-out validation images; device %s", sizes, cfg->proxy.epochs,
                    clnas_run_setup_train_data(s)->count, cfg->proxy.batch, cfg->proxy.lr, s->val.count,
                    s->dev->info.name);
     if (isfinite(cfg->proxy.measured_kendall_tau))
@@ -238,6 +250,7 @@ static clnas_status wrap_objective(const clnas_run_request *req, clnas_run_setup
         opt.dev = s->dev;
         opt.programs = s->cache;
         opt.latency_cache = *latency;
+        opt.space = clnas_search_config_space(cfg);
         clnas_run_info(&req->ev, "objective: %s latency measured on %s at batch %d (median of %d launches, cached "
                        "in %s)%s", cfg->objective.latency, s->dev->info.name, opt.latency_net.batch,
                        opt.latency_launches, clnas_latency_cache_path(*latency),
@@ -263,7 +276,9 @@ clnas_status clnas_run_trials(const clnas_run_request *req, clnas_run_outcome *o
     s.cfg = cfg;
     s.dev = req->dev;
     s.cache = req->cache;
-    clnas_status st = strategy->create(cfg->strategy, cfg->seed, resolved, &state, err);
+    clnas_status st = req->evaluate ? CLNAS_OK : clnas_run_setup_check_space(cfg, err); /* before the directory */
+    if (st == CLNAS_OK)
+        st = strategy->create(cfg->strategy, cfg->seed, clnas_search_config_space(cfg), resolved, &state, err);
     if (st == CLNAS_OK && !req->resume_dir) {
         clnas_run_dir_name(cfg->name, req->out, out->run_dir, sizeof out->run_dir);
         st = clnas_run_dir_create(out->run_dir, "journal.jsonl", cfg, resolved, err);
@@ -271,7 +286,7 @@ clnas_status clnas_run_trials(const clnas_run_request *req, clnas_run_outcome *o
     char path[1100];
     snprintf(path, sizeof path, "%s/algo_choices.tsv", out->run_dir);
     if (st == CLNAS_OK && req->evaluate)
-        clnas_user_evaluator(req->evaluate, req->evaluate_user, &s.evaluator);
+        clnas_user_evaluator(req->evaluate, req->evaluate_user, clnas_search_config_space(cfg), &s.evaluator);
     else if (st == CLNAS_OK)
         st = clnas_run_setup_evaluator(&s, req->device, path, err);
     if (st == CLNAS_OK && !s.evaluator.iface)

@@ -50,7 +50,7 @@ typedef struct clnas_run_outcome {
     int top_k;          /* SPOS: architectures to list for retraining */
     int best_index;     /* -1 when nothing succeeded */
     double best_fitness;
-    char best_arch[256];
+    char best_arch[CLNAS_SPACE_STR_MAX];
 } clnas_run_outcome;
 
 /* Formats a line and passes it to ev->info (nothing when it is NULL). */
@@ -78,6 +78,7 @@ clnas_status clnas_run_trials_loop(const clnas_run_request *req, const clnas_str
                                    clnas_evaluator *evaluator, clnas_run_outcome *out, clnas_error *err);
 
 /* A user-supplied evaluate function as an evaluator (search/evaluator.h); failures are failed trials. */
-void clnas_user_evaluator(clnas_search_evaluate_fn fn, void *user, clnas_evaluator *out);
+void clnas_user_evaluator(clnas_search_evaluate_fn fn, void *user, const clnas_space_iface *space,
+                          clnas_evaluator *out);
 
 #endif

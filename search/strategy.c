@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "space_nb201.h"
 #include "strategy_common.h"
 
 const clnas_strategy_iface *clnas_strategy_find(const char *name)
@@ -23,6 +24,16 @@ const clnas_strategy_iface *clnas_strategy_find(const char *name)
         if (strcmp(all[i]->name, name) == 0)
             return all[i];
     return NULL;
+}
+
+clnas_status clnas_strategy_space_only(const char *strategy_name, const clnas_space_iface *space,
+                                       const clnas_space_iface *only, clnas_error *err)
+{
+    space = clnas_space_or_nb201(space);
+    if (space == only)
+        return CLNAS_OK;
+    return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.name \"%s\": works on space %s only (this run's space "
+                           "is %s)", strategy_name, only->name, space->name);
 }
 
 /* A value as the user wrote it, for "got ..." in messages. */
@@ -181,7 +192,7 @@ clnas_status clnas_proposal_order_can_propose(const clnas_proposal_order *o, int
     return CLNAS_OK;
 }
 
-void clnas_proposal_order_proposed(clnas_proposal_order *o, const clnas_genotype *arch)
+void clnas_proposal_order_proposed(clnas_proposal_order *o, const clnas_space_genotype *arch)
 {
     o->pending[o->waiting] = *arch;
     o->pending_trial[o->waiting] = o->proposed;
@@ -189,19 +200,20 @@ void clnas_proposal_order_proposed(clnas_proposal_order *o, const clnas_genotype
     o->proposed++;
 }
 
-clnas_status clnas_proposal_order_observe(clnas_proposal_order *o, const clnas_genotype *arch, double fitness,
+clnas_status clnas_proposal_order_observe(clnas_proposal_order *o, const clnas_space_genotype *arch, double fitness,
                                           const char *strategy_name, clnas_error *err)
 {
     if (!o->waiting)
         return clnas_error_set(err, CLNAS_ERR_MISMATCH, "%s: observe without a proposal (trial %d was not proposed)",
                                strategy_name, o->proposed);
     int k = 0;
-    while (k < o->waiting && memcmp(arch->ops, o->pending[k].ops, sizeof arch->ops) != 0)
+    while (k < o->waiting && !clnas_space_genotype_equal(arch, &o->pending[k]))
         k++;
     if (k == o->waiting) {
-        char got[CLNAS_GENOTYPE_STR_MAX] = "(invalid)", expected[CLNAS_GENOTYPE_STR_MAX] = "(invalid)";
-        clnas_genotype_format(arch, got, sizeof got, NULL);
-        clnas_genotype_format(&o->pending[0], expected, sizeof expected, NULL);
+        const clnas_space_iface *space = clnas_space_or_nb201(o->space);
+        char got[CLNAS_SPACE_STR_MAX] = "(invalid)", expected[CLNAS_SPACE_STR_MAX] = "(invalid)";
+        space->format(arch, got, sizeof got, NULL);
+        space->format(&o->pending[0], expected, sizeof expected, NULL);
         if (o->waiting == 1)
             return clnas_error_set(err, CLNAS_ERR_MISMATCH, "%s: trial %d: observed arch %s, but the strategy "
                                    "proposed %s", strategy_name, o->pending_trial[0], got, expected);
@@ -230,10 +242,10 @@ clnas_status clnas_proposal_order_set_in_flight(clnas_proposal_order *o, int max
     return CLNAS_OK;
 }
 
-cJSON *clnas_strategy_member_json(const clnas_genotype *arch, double fitness)
+cJSON *clnas_strategy_member_json(const clnas_space_iface *space, const clnas_space_genotype *arch, double fitness)
 {
-    char text[CLNAS_GENOTYPE_STR_MAX];
-    if (clnas_genotype_format(arch, text, sizeof text, NULL) != CLNAS_OK)
+    char text[CLNAS_SPACE_STR_MAX];
+    if (clnas_space_or_nb201(space)->format(arch, text, sizeof text, NULL) != CLNAS_OK)
         return NULL;
     cJSON *member = cJSON_CreateObject();
     if (!member)

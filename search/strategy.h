@@ -7,6 +7,7 @@
 
 #include "clnas/space.h"
 #include "clnas/status.h"
+#include "space_iface.h"
 
 /* The most proposals that may wait for their results at once (one per asynchronous worker). */
 #define CLNAS_STRATEGY_MAX_IN_FLIGHT 1024
@@ -18,15 +19,18 @@ typedef struct clnas_strategy_iface {
     const char *name; /* "rea", "random", "reinforce", "bo", "hyperband" (the config's strategy.name) */
     /* Validates `params` (the config's "strategy" object; unknown keys are an error naming
      * "strategy.<key>", a bad value names "strategy.<key>: expected ..., got ...") and fills the resolved
-     * parameters into `resolved` (a cJSON object the caller owns, written to the run directory). */
-    clnas_status (*create)(const cJSON *params, uint64_t seed, cJSON *resolved, void **state, clnas_error *err);
+     * parameters into `resolved` (a cJSON object the caller owns, written to the run directory). `space` is the run's
+     * search space (space_iface.h; NULL: nb201): a strategy proposes its genotypes; one that works on some spaces
+     * only refuses the others here (`strategy.name "bo": works on space nb201 only (this run's space is darts)`). */
+    clnas_status (*create)(const cJSON *params, uint64_t seed, const clnas_space_iface *space, cJSON *resolved,
+                           void **state, clnas_error *err);
     /* Total number of trials the strategy will propose (REA: population + cycles). */
     int (*budget)(const void *state);
-    clnas_status (*propose)(void *state, clnas_genotype *out, clnas_error *err);
+    clnas_status (*propose)(void *state, clnas_space_genotype *out, clnas_error *err);
     /* fitness in 0..1, or NAN for a failed trial (the strategy decides how to treat it: REA and random never pick
      * a failed member as a parent or best; REINFORCE gives it reward 0). Observations arrive in proposal order
      * unless set_in_flight allowed several waiting proposals: then in any order (asynchronous workers). */
-    clnas_status (*observe)(void *state, const clnas_genotype *arch, double fitness, clnas_error *err);
+    clnas_status (*observe)(void *state, const clnas_space_genotype *arch, double fitness, clnas_error *err);
     /* Allows up to max proposals (1 .. CLNAS_STRATEGY_MAX_IN_FLIGHT) to wait for their results at once: each
      * proposal then uses the observations made so far (REA samples its population as it stands). Default 1. */
     clnas_status (*set_in_flight)(void *state, int max, clnas_error *err);
@@ -46,7 +50,7 @@ typedef struct clnas_strategy_iface {
     /* Optional: a zero-cost warm start the strategy asks for (REA's warm_start_proxy): 1 with the proxy's name
      * (zero_cost.h) and the candidates to score, 0 when none. The run scores them before the first proposal, resumed
      * or not, and hands the scores (same order; NAN for a failed one) to warm_start. */
-    int (*warm_start_request)(const void *state, const char **proxy, const clnas_genotype **candidates, int *n);
+    int (*warm_start_request)(const void *state, const char **proxy, const clnas_space_genotype **candidates, int *n);
     clnas_status (*warm_start)(void *state, const double *scores, clnas_error *err);
 } clnas_strategy_iface;
 
@@ -59,5 +63,10 @@ extern const clnas_strategy_iface clnas_strategy_reinforce;
 
 /* The strategy called `name`, or NULL. */
 const clnas_strategy_iface *clnas_strategy_find(const char *name);
+
+/* For a strategy that works on some spaces only: CLNAS_OK when space (NULL: nb201) is `only`, else
+ * CLNAS_ERR_INVALID_ARG `strategy.name "<name>": works on space <only> only (this run's space is <space>)`. */
+clnas_status clnas_strategy_space_only(const char *strategy_name, const clnas_space_iface *space,
+                                       const clnas_space_iface *only, clnas_error *err);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "clnas/rng.h"
 #include "bo_acquire.h"
+#include "space_nb201.h"
 #include "strategy.h"
 #include "strategy_common.h"
 
@@ -46,11 +47,14 @@ static void bo_destroy(void *state)
     free(s);
 }
 
-static clnas_status bo_create(const cJSON *params, uint64_t seed, cJSON *resolved, void **state, clnas_error *err)
+static clnas_status bo_create(const cJSON *params, uint64_t seed, const clnas_space_iface *space, cJSON *resolved,
+                             void **state, clnas_error *err)
 {
     static const char *const known[] = {"trials", "initial", "candidates", "parents"};
     *state = NULL;
-    clnas_status st = clnas_strategy_params_check(params, "bo", known, 4, resolved, err);
+    clnas_status st = clnas_strategy_space_only("bo", space, &clnas_space_nb201, err); /* its GP encodes NB201 edges */
+    if (st == CLNAS_OK)
+        st = clnas_strategy_params_check(params, "bo", known, 4, resolved, err);
     int trials = 0, initial = 0, candidates = 0, parents = 0;
     if (st == CLNAS_OK)
         st = clnas_strategy_param_int(params, "trials", 100, 1, BO_MAX_TRIALS, NULL, resolved, &trials, err);
@@ -100,7 +104,7 @@ static void sample_unseen(bo_state *s, clnas_genotype *out)
     }
 }
 
-static clnas_status bo_propose(void *state, clnas_genotype *out, clnas_error *err)
+static clnas_status bo_propose(void *state, clnas_space_genotype *out, clnas_error *err)
 {
     bo_state *s = state;
     clnas_status st = clnas_proposal_order_can_propose(&s->order, s->trials, "bo", err);
@@ -121,18 +125,18 @@ static clnas_status bo_propose(void *state, clnas_genotype *out, clnas_error *er
     s->last = pick;
     s->last_kind = pick.picked ? BO_MODEL : s->order.proposed < s->initial ? BO_INITIAL : BO_RANDOM_NO_MODEL;
     s->seen[s->n_seen++] = clnas_bo_class(&g);
-    clnas_proposal_order_proposed(&s->order, &g);
-    *out = g;
+    clnas_nb201_to(&g, out);
+    clnas_proposal_order_proposed(&s->order, out);
     return CLNAS_OK;
 }
 
-static clnas_status bo_observe(void *state, const clnas_genotype *arch, double fitness, clnas_error *err)
+static clnas_status bo_observe(void *state, const clnas_space_genotype *arch, double fitness, clnas_error *err)
 {
     bo_state *s = state;
     clnas_status st = clnas_proposal_order_observe(&s->order, arch, fitness, "bo", err);
     if (st != CLNAS_OK)
         return st;
-    s->arch[s->n_obs] = *arch;
+    s->arch[s->n_obs] = clnas_nb201_of(arch);
     s->fitness[s->n_obs] = fitness;
     s->n_obs++;
     return CLNAS_OK;

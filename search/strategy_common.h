@@ -4,7 +4,6 @@
 
 #include <cjson/cJSON.h>
 
-#include "clnas/space.h"
 #include "clnas/status.h"
 #include "strategy.h"
 
@@ -39,7 +38,8 @@ clnas_status clnas_strategy_param_bool(const cJSON *params, const char *key, int
  * search replays its journal through this check). One proposal at a time unless max_in_flight says more; then the
  * waiting proposals may be observed in any order. */
 typedef struct clnas_proposal_order {
-    clnas_genotype pending[CLNAS_STRATEGY_MAX_IN_FLIGHT]; /* the proposals waiting for their results */
+    const clnas_space_iface *space; /* the run's space (NULL: nb201), for the arch strings of messages */
+    clnas_space_genotype pending[CLNAS_STRATEGY_MAX_IN_FLIGHT]; /* the proposals waiting for their results */
     int pending_trial[CLNAS_STRATEGY_MAX_IN_FLIGHT];      /* their trial indices */
     int waiting;            /* how many proposals wait (0 or 1 unless max_in_flight > 1) */
     int proposed;           /* proposals made so far (the next trial's index) */
@@ -50,17 +50,17 @@ typedef struct clnas_proposal_order {
  * proposed. */
 clnas_status clnas_proposal_order_can_propose(const clnas_proposal_order *o, int budget, const char *strategy_name,
                                               clnas_error *err);
-void clnas_proposal_order_proposed(clnas_proposal_order *o, const clnas_genotype *arch);
+void clnas_proposal_order_proposed(clnas_proposal_order *o, const clnas_space_genotype *arch);
 /* Errors (CLNAS_ERR_MISMATCH) when nothing waits or arch is none of the waiting proposals, naming the trial and both
  * arch strings; CLNAS_ERR_INVALID_ARG when fitness is neither NAN nor in 0..1. On success the proposal (the earliest
  * waiting one with this arch) is settled. */
-clnas_status clnas_proposal_order_observe(clnas_proposal_order *o, const clnas_genotype *arch, double fitness,
+clnas_status clnas_proposal_order_observe(clnas_proposal_order *o, const clnas_space_genotype *arch, double fitness,
                                           const char *strategy_name, clnas_error *err);
 /* Allows up to max (1 .. CLNAS_STRATEGY_MAX_IN_FLIGHT) waiting proposals; errors outside that range. */
 clnas_status clnas_proposal_order_set_in_flight(clnas_proposal_order *o, int max, const char *strategy_name,
                                                 clnas_error *err);
 
 /* {"arch": "<arch string>", "fitness": f or null} for describe(); NULL when out of memory. */
-cJSON *clnas_strategy_member_json(const clnas_genotype *arch, double fitness);
+cJSON *clnas_strategy_member_json(const clnas_space_iface *space, const clnas_space_genotype *arch, double fitness);
 
 #endif

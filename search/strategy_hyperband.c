@@ -6,6 +6,7 @@
 
 #include "bo_acquire.h"
 #include "clnas/rng.h"
+#include "space_nb201.h"
 #include "strategy.h"
 #include "strategy_common.h"
 
@@ -22,7 +23,9 @@
  * floor(n / eta^(i + 1)) of rung i by fitness (a failed trial ranks last, the earlier-evaluated first on a tie),
  * best first. The last rung of every bracket trains at the full
  * budget; only such trials can be the search's best (the trials loop's rule). Every evaluation, at any fraction,
- * is one trial of the budget; a search that runs out of trials mid-bracket stops there. */
+ * is one trial of the budget; a search that runs out of trials mid-bracket stops there.
+ * Cells are genotypes of the run's space (classes: the space's canonical hash); sampler "bo" models NB201 cells and
+ * is refused on other spaces. */
 
 #define HB_MAX_TRIALS 10000000
 #define HB_MODEL_MIN_POINTS 8
@@ -30,20 +33,21 @@
 typedef struct hb_state {
     int trials, eta, s_max, halving_only, sampler_bo;
     double min_fraction;
+    const clnas_space_iface *space;
     clnas_rng rng;
     clnas_proposal_order order;
     int bracket, rung, started; /* the current bracket s and rung i; started 0 before the first */
     int brackets_done;
-    clnas_genotype *cell; /* the current rung's cells, in evaluation order */
-    clnas_genotype *kept; /* promotion scratch */
+    clnas_space_genotype *cell; /* the current rung's cells, in evaluation order */
+    clnas_space_genotype *kept; /* promotion scratch */
     double *fitness;
     int *rank;            /* promotion scratch */
     int rung_n, pos, cap; /* pos: cells of the rung proposed so far */
     uint64_t *seen;               /* canonical classes sampled, n_seen of them */
-    clnas_genotype *hist_arch;    /* every trial observed, for the model */
+    clnas_space_genotype *hist_arch; /* every trial observed, for the model */
     double *hist_fit, *hist_frac;
     int n_seen, n_hist, cap_seen, cap_hist;
-    clnas_genotype *model_arch;   /* scratch: the trials the model is fitted to */
+    clnas_genotype *model_arch;   /* scratch: the trials the model is fitted to (sampler "bo": NB201 only) */
     double *model_fit;
 } hb_state;
 
@@ -78,7 +82,8 @@ static long bracket_size(const hb_state *s, int bracket)
     return ((long)(s->s_max + 1) * ipow(s->eta, bracket) + bracket) / (bracket + 1);
 }
 
-static clnas_status hb_create(const cJSON *params, uint64_t seed, cJSON *resolved, void **state, clnas_error *err)
+static clnas_status hb_create(const cJSON *params, uint64_t seed, const clnas_space_iface *space, cJSON *resolved,
+                             void **state, clnas_error *err)
 {
     static const char *const known[] = {"trials", "eta", "min_fraction", "successive_halving", "sampler"};
     static const char *const samplers[] = {"bo", "random"};
@@ -97,12 +102,19 @@ static clnas_status hb_create(const cJSON *params, uint64_t seed, cJSON *resolve
         st = clnas_strategy_param_bool(params, "successive_halving", 0, resolved, &halving, err);
     if (st == CLNAS_OK)
         st = clnas_strategy_param_choice(params, "sampler", 0, samplers, 2, resolved, &sampler, err);
+    space = clnas_space_or_nb201(space);
+    if (st == CLNAS_OK && sampler == 0 && space != &clnas_space_nb201)
+        st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.sampler \"bo\" (the default of strategy.name "
+                             "\"hyperband\"): works on space nb201 only (this run's space is %s); set strategy.sampler "
+                             "\"random\"", space->name);
     if (st != CLNAS_OK)
         return st;
     hb_state *s = calloc(1, sizeof *s);
     if (!s)
         return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "hyperband: out of memory");
     s->trials = trials;
+    s->space = space;
+    s->order.space = space;
     s->eta = eta;
     s->min_fraction = min_fraction;
     s->halving_only = halving;
@@ -143,17 +155,25 @@ static int grow(void **p, int *cap, int need, size_t size)
     return 1;
 }
 
-static void sample_unseen(hb_state *s, clnas_genotype *out)
+/* The canonical class of a cell of the run's space. */
+static uint64_t class_of(const hb_state *s, const clnas_space_genotype *g)
+{
+    uint64_t h = 0;
+    s->space->canonical(g, NULL, 0, &h, NULL);
+    return h;
+}
+
+static void sample_unseen(hb_state *s, clnas_space_genotype *out)
 {
     for (int k = 0; k < 64; k++) {
-        clnas_genotype_sample(&s->rng, out);
-        if (!clnas_bo_class_in(s->seen, s->n_seen, clnas_bo_class(out)))
+        s->space->sample(&s->rng, out);
+        if (!clnas_bo_class_in(s->seen, s->n_seen, class_of(s, out)))
             break;
     }
 }
 
 /* The model's pick (sampler "bo"), or *picked 0 while no training fraction has HB_MODEL_MIN_POINTS successes. */
-static clnas_status sample_by_model(hb_state *s, clnas_genotype *out, int *picked, clnas_error *err)
+static clnas_status sample_by_model(hb_state *s, clnas_space_genotype *out, int *picked, clnas_error *err)
 {
     double fraction = 0.0;
     for (int i = 0; i < s->n_hist; i++) {
@@ -171,7 +191,7 @@ static clnas_status sample_by_model(hb_state *s, clnas_genotype *out, int *picke
     int n = 0;
     for (int i = 0; i < s->n_hist; i++)
         if (s->hist_frac[i] == fraction) {
-            s->model_arch[n] = s->hist_arch[i];
+            s->model_arch[n] = clnas_nb201_of(&s->hist_arch[i]);
             s->model_fit[n++] = s->hist_fit[i];
         }
     clnas_bo_pick pick;
@@ -179,12 +199,12 @@ static clnas_status sample_by_model(hb_state *s, clnas_genotype *out, int *picke
                                        err);
     *picked = st == CLNAS_OK && pick.picked;
     if (*picked)
-        *out = pick.arch;
+        clnas_nb201_to(&pick.arch, out);
     return st;
 }
 
 /* One new cell for a bracket, by the sampler; its class joins the sampled ones. */
-static clnas_status sample_new(hb_state *s, int k, clnas_genotype *out, clnas_error *err)
+static clnas_status sample_new(hb_state *s, int k, clnas_space_genotype *out, clnas_error *err)
 {
     int picked = 0;
     clnas_status st = CLNAS_OK;
@@ -196,7 +216,7 @@ static clnas_status sample_new(hb_state *s, int k, clnas_genotype *out, clnas_er
         sample_unseen(s, out);
     if (!grow((void **)&s->seen, &s->cap_seen, s->n_seen + 1, sizeof *s->seen))
         return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "hyperband: out of memory");
-    s->seen[s->n_seen++] = clnas_bo_class(out);
+    s->seen[s->n_seen++] = class_of(s, out);
     return CLNAS_OK;
 }
 
@@ -249,7 +269,7 @@ static double current_fraction(const hb_state *s)
     return 1.0 / (double)ipow(s->eta, s->bracket - s->rung);
 }
 
-static clnas_status hb_propose(void *state, clnas_genotype *out, clnas_error *err)
+static clnas_status hb_propose(void *state, clnas_space_genotype *out, clnas_error *err)
 {
     hb_state *s = state;
     clnas_status st = clnas_proposal_order_can_propose(&s->order, s->trials, "hyperband", err);
@@ -264,7 +284,7 @@ static clnas_status hb_propose(void *state, clnas_genotype *out, clnas_error *er
     return CLNAS_OK;
 }
 
-static clnas_status hb_observe(void *state, const clnas_genotype *arch, double fitness, clnas_error *err)
+static clnas_status hb_observe(void *state, const clnas_space_genotype *arch, double fitness, clnas_error *err)
 {
     hb_state *s = state;
     clnas_status st = clnas_proposal_order_observe(&s->order, arch, fitness, "hyperband", err);
@@ -304,7 +324,7 @@ static cJSON *hb_describe(const void *state)
              && cJSON_AddNumberToObject(root, "rung_done", s->pos)
              && cJSON_AddNumberToObject(root, "brackets_done", s->brackets_done);
     for (int i = 0; ok && i < s->rung_n; i++) {
-        cJSON *m = clnas_strategy_member_json(&s->cell[i], i < s->pos ? s->fitness[i] : NAN);
+        cJSON *m = clnas_strategy_member_json(s->space, &s->cell[i], i < s->pos ? s->fitness[i] : NAN);
         ok = m && cJSON_AddItemToArray(cells, m);
         if (!ok)
             cJSON_Delete(m);

@@ -1,7 +1,9 @@
-/* clnas — random search: every trial a uniform sample of the 15,625 cells (repeats possible). */
+/* clnas — random search: every trial a uniform sample of the run's space (NB201: of the 15,625 cells; repeats
+ * possible). */
 #include <stdlib.h>
 
 #include "clnas/rng.h"
+#include "space_nb201.h"
 #include "strategy.h"
 #include "strategy_common.h"
 
@@ -11,12 +13,13 @@
 
 typedef struct random_state {
     int trials;
+    const clnas_space_iface *space;
     clnas_rng rng;
     clnas_proposal_order order;
 } random_state;
 
-static clnas_status random_create(const cJSON *params, uint64_t seed, cJSON *resolved, void **state,
-                                  clnas_error *err)
+static clnas_status random_create(const cJSON *params, uint64_t seed, const clnas_space_iface *space,
+                                  cJSON *resolved, void **state, clnas_error *err)
 {
     static const char *const known[] = {"trials"};
     *state = NULL;
@@ -31,6 +34,8 @@ static clnas_status random_create(const cJSON *params, uint64_t seed, cJSON *res
     if (!s)
         return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "random: out of memory");
     s->trials = trials;
+    s->space = clnas_space_or_nb201(space);
+    s->order.space = s->space;
     clnas_rng_seed(&s->rng, seed);
     *state = s;
     return CLNAS_OK;
@@ -41,18 +46,18 @@ static int random_budget(const void *state)
     return ((const random_state *)state)->trials;
 }
 
-static clnas_status random_propose(void *state, clnas_genotype *out, clnas_error *err)
+static clnas_status random_propose(void *state, clnas_space_genotype *out, clnas_error *err)
 {
     random_state *s = state;
     clnas_status st = clnas_proposal_order_can_propose(&s->order, s->trials, "random", err);
     if (st != CLNAS_OK)
         return st;
-    clnas_genotype_sample(&s->rng, out);
+    s->space->sample(&s->rng, out);
     clnas_proposal_order_proposed(&s->order, out);
     return CLNAS_OK;
 }
 
-static clnas_status random_observe(void *state, const clnas_genotype *arch, double fitness, clnas_error *err)
+static clnas_status random_observe(void *state, const clnas_space_genotype *arch, double fitness, clnas_error *err)
 {
     random_state *s = state;
     return clnas_proposal_order_observe(&s->order, arch, fitness, "random", err);

@@ -6,12 +6,14 @@
 
 #include "clnas/rng.h"
 #include "pareto.h"
+#include "space_nb201.h"
 #include "strategy.h"
 #include "strategy_common.h"
 
 /* Parameters: population P (10), sample_size S (3, or P when P < 3; 1 to P), cycles C (30), pareto ("off",
  * "params", "flops" or "latency"; "off"). The first P
- * proposals are uniform random cells; every later one is a cycle: S members drawn uniformly WITH replacement from
+ * proposals are uniform random cells (genotypes of the run's space: sample and mutate are the space's); every
+ * later one is a cycle: S members drawn uniformly WITH replacement from
  * the population (Algorithm 1: "the element stays in the population"), the one with the highest fitness is the
  * parent (a failed member, fitness NAN, counts as -infinity; ties go to the earliest draw), the child is the
  * parent with one edge set to a different op. The observed child joins the right of the population queue and
@@ -36,7 +38,7 @@
 #define REA_MAX_CANDIDATES 100000
 
 typedef struct rea_member {
-    clnas_genotype arch;
+    clnas_space_genotype arch;
     double fitness;
     double cost; /* pareto mode: params, flops or latency (ms) */
 } rea_member;
@@ -49,7 +51,8 @@ typedef struct rea_state {
     int population_size, sample_size, cycles;
     rea_pareto pareto;
     const char *warm_proxy; /* NULL: no warm start */
-    clnas_genotype *warm;   /* the candidates, then (after warm_start) the P best first */
+    const clnas_space_iface *space;
+    clnas_space_genotype *warm; /* the candidates, then (after warm_start) the P best first */
     int n_warm, warm_ready;
     double pending_cost; /* the cost of the trial about to be observed (observe_cost) */
     double *sample_fitness, *sample_cost; /* pareto scratch */
@@ -95,13 +98,14 @@ static clnas_status rea_warm_new(rea_state *s, const char *proxy, int n)
     if (!s->warm)
         return CLNAS_ERR_NO_MEMORY;
     for (int i = 0; i < n; i++)
-        clnas_genotype_sample(&s->rng, &s->warm[i]);
+        s->space->sample(&s->rng, &s->warm[i]);
     s->n_warm = n;
     s->warm_proxy = proxy;
     return CLNAS_OK;
 }
 
-static clnas_status rea_create(const cJSON *params, uint64_t seed, cJSON *resolved, void **state, clnas_error *err)
+static clnas_status rea_create(const cJSON *params, uint64_t seed, const clnas_space_iface *space, cJSON *resolved,
+                              void **state, clnas_error *err)
 {
     static const char *const known[] = {"population", "sample_size", "cycles", "pareto", "warm_start_proxy",
                                         "warm_start_samples"};
@@ -148,6 +152,8 @@ static clnas_status rea_create(const cJSON *params, uint64_t seed, cJSON *resolv
         return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "rea: out of memory for a population of %d", population);
     }
     s->population_size = population;
+    s->space = clnas_space_or_nb201(space);
+    s->order.space = s->space;
     s->sample_size = sample_size;
     s->cycles = cycles;
     s->pareto = (rea_pareto)pareto;
@@ -192,7 +198,8 @@ static clnas_status pareto_parent(rea_state *s, int *parent, clnas_error *err)
     return CLNAS_OK;
 }
 
-static int rea_warm_start_request(const void *state, const char **proxy, const clnas_genotype **candidates, int *n)
+static int rea_warm_start_request(const void *state, const char **proxy, const clnas_space_genotype **candidates,
+                                  int *n)
 {
     const rea_state *s = state;
     if (!s->warm_proxy)
@@ -208,7 +215,7 @@ static clnas_status rea_warm_start(void *state, const double *scores, clnas_erro
 {
     rea_state *s = state;
     int *order = malloc((size_t)s->n_warm * sizeof *order);
-    clnas_genotype *best = malloc((size_t)s->population_size * sizeof *best);
+    clnas_space_genotype *best = malloc((size_t)s->population_size * sizeof *best);
     if (!order || !best) {
         free(order), free(best);
         return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "rea: out of memory");
@@ -238,13 +245,13 @@ static void rea_observe_cost(void *state, double params, double flops, double la
                                                         : NAN;
 }
 
-static clnas_status rea_propose(void *state, clnas_genotype *out, clnas_error *err)
+static clnas_status rea_propose(void *state, clnas_space_genotype *out, clnas_error *err)
 {
     rea_state *s = state;
     clnas_status st = clnas_proposal_order_can_propose(&s->order, rea_budget(s), "rea", err);
     if (st != CLNAS_OK)
         return st;
-    clnas_genotype child;
+    clnas_space_genotype child;
     if (s->order.proposed < s->population_size && s->warm_proxy) {
         if (!s->warm_ready)
             return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "rea: the warm start (%s) was not scored before the "
@@ -253,11 +260,11 @@ static clnas_status rea_propose(void *state, clnas_genotype *out, clnas_error *e
         s->last_kind = REA_INITIAL;
         s->last_parent = -1;
     } else if (s->order.proposed < s->population_size) {
-        clnas_genotype_sample(&s->rng, &child);
+        s->space->sample(&s->rng, &child);
         s->last_kind = REA_INITIAL;
         s->last_parent = -1;
     } else if (s->count == 0) { /* asynchronous workers: no result has come back yet, so no parent to mutate */
-        clnas_genotype_sample(&s->rng, &child);
+        s->space->sample(&s->rng, &child);
         s->last_kind = REA_RANDOM_ALL_FAILED;
         s->last_parent = -1;
     } else {
@@ -274,11 +281,11 @@ static clnas_status rea_propose(void *state, clnas_genotype *out, clnas_error *e
                 return pst;
         }
         if (isnan(member_at(s, parent)->fitness)) {
-            clnas_genotype_sample(&s->rng, &child);
+            s->space->sample(&s->rng, &child);
             s->last_kind = REA_RANDOM_ALL_FAILED;
             s->last_parent = -1;
         } else {
-            clnas_genotype_mutate(&member_at(s, parent)->arch, &s->rng, &child);
+            s->space->mutate(&member_at(s, parent)->arch, &s->rng, &child);
             s->last_kind = REA_MUTATION;
             s->last_parent = parent;
         }
@@ -288,13 +295,16 @@ static clnas_status rea_propose(void *state, clnas_genotype *out, clnas_error *e
     return CLNAS_OK;
 }
 
-static clnas_status rea_observe(void *state, const clnas_genotype *arch, double fitness, clnas_error *err)
+static clnas_status rea_observe(void *state, const clnas_space_genotype *arch, double fitness, clnas_error *err)
 {
     rea_state *s = state;
     clnas_status st = clnas_proposal_order_observe(&s->order, arch, fitness, "rea", err);
     if (st != CLNAS_OK)
         return st;
-    const rea_member member = {*arch, fitness, s->pending_cost};
+    rea_member member;
+    member.arch = *arch;
+    member.fitness = fitness;
+    member.cost = s->pending_cost;
     s->pending_cost = NAN;
     if (s->count < s->population_size) {
         s->queue[(s->head + s->count) % s->population_size] = member;
@@ -320,7 +330,7 @@ static cJSON *rea_describe(const void *state)
         || !cJSON_AddStringToObject(root, "phase", s->order.proposed < s->population_size ? "initial" : "evolving"))
         goto fail;
     for (int i = 0; i < s->count; i++) {
-        cJSON *m = clnas_strategy_member_json(&member_at(s, i)->arch, member_at(s, i)->fitness);
+        cJSON *m = clnas_strategy_member_json(s->space, &member_at(s, i)->arch, member_at(s, i)->fitness);
         if (!m || !cJSON_AddItemToArray(population, m)) {
             cJSON_Delete(m);
             goto fail;

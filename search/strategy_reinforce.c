@@ -5,6 +5,7 @@
 
 #include "clnas/rng.h"
 #include "rnn_controller.h"
+#include "space_nb201.h"
 #include "strategy.h"
 #include "strategy_common.h"
 
@@ -22,7 +23,10 @@
  * Parameters: trials (40), lr (0.01), ema_momentum (0.9), controller ("per_edge"), hidden (32, lstm only).
  * NB201 ran lr 0.001 for hundreds of steps (a 12,000 s budget); NATS-Bench's reinforce.py uses 0.01, and a clnas
  * search has tens of trials, so 0.01. Adam's step is nearly independent of the reward's scale, so fractions
- * here and NB201's percentages behave alike. */
+ * here and NB201's percentages behave alike.
+ * Both controllers are NB201 policies (6 edges x 5 ops): create refuses another space. A controller of another
+ * space (the chain space's LSTM) joins as one more entry of `controllers`, chosen by the space, with its own
+ * sample and log-probability gradient in reinforce_propose and log_prob_gradient; the baseline and Adam stay. */
 
 #define REINFORCE_MAX_TRIALS 10000000
 #define ADAM_BETA1 0.9
@@ -69,13 +73,16 @@ static void reinforce_destroy(void *state)
     free(s);
 }
 
-static clnas_status reinforce_create(const cJSON *params, uint64_t seed, cJSON *resolved, void **state,
-                                     clnas_error *err)
+static clnas_status reinforce_create(const cJSON *params, uint64_t seed, const clnas_space_iface *space,
+                                     cJSON *resolved, void **state, clnas_error *err)
 {
     static const char *const known[] = {"trials", "lr", "ema_momentum", "controller", "hidden"};
     static const char *const controllers[] = {"per_edge", "lstm"};
     *state = NULL;
-    clnas_status st = clnas_strategy_params_check(params, "reinforce", known, 5, resolved, err);
+    clnas_status st = clnas_strategy_space_only("reinforce", space, &clnas_space_nb201, err);
+    if (st != CLNAS_OK)
+        return st;
+    st = clnas_strategy_params_check(params, "reinforce", known, 5, resolved, err);
     if (st != CLNAS_OK)
         return st;
     int trials, controller, hidden = 0;
@@ -154,7 +161,7 @@ static void per_edge_sample(reinforce_state *s, clnas_genotype *out)
     }
 }
 
-static clnas_status reinforce_propose(void *state, clnas_genotype *out, clnas_error *err)
+static clnas_status reinforce_propose(void *state, clnas_space_genotype *out, clnas_error *err)
 {
     reinforce_state *s = state;
     clnas_status st = clnas_proposal_order_can_propose(&s->order, s->trials, "reinforce", err);
@@ -168,8 +175,8 @@ static clnas_status reinforce_propose(void *state, clnas_genotype *out, clnas_er
     } else {
         per_edge_sample(s, &g);
     }
-    clnas_proposal_order_proposed(&s->order, &g);
-    *out = g;
+    clnas_nb201_to(&g, out);
+    clnas_proposal_order_proposed(&s->order, out);
     return CLNAS_OK;
 }
 
@@ -191,10 +198,12 @@ static clnas_status log_prob_gradient(reinforce_state *s, const clnas_genotype *
     return CLNAS_OK;
 }
 
-static clnas_status reinforce_observe(void *state, const clnas_genotype *arch, double fitness, clnas_error *err)
+static clnas_status reinforce_observe(void *state, const clnas_space_genotype *sarch, double fitness,
+                                      clnas_error *err)
 {
     reinforce_state *s = state;
-    clnas_status st = clnas_proposal_order_observe(&s->order, arch, fitness, "reinforce", err);
+    clnas_status st = clnas_proposal_order_observe(&s->order, sarch, fitness, "reinforce", err);
+    const clnas_genotype nb201 = clnas_nb201_of(sarch), *arch = &nb201;
     if (st != CLNAS_OK)
         return st;
     const double reward = isnan(fitness) ? 0.0 : fitness;

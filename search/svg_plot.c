@@ -10,6 +10,7 @@
 #include "file_io.h"
 #include "svg_chart.h"
 #include "svg_text.h"
+#include "space_nb201.h"
 
 static int usable(const clnas_journal_entry *e)
 {
@@ -57,9 +58,9 @@ void clnas_progress_svg_put(FILE *f, const clnas_journal_entry *entries, int cou
     free(best);
     for (int i = 0; i < count; i++) {
         const clnas_journal_entry *e = &entries[i];
-        char tip[CLNAS_GENOTYPE_STR_MAX + 64];
-        char arch[CLNAS_GENOTYPE_STR_MAX];
-        clnas_genotype_format(&e->arch, arch, sizeof arch, NULL);
+        char tip[CLNAS_SPACE_STR_MAX + 64];
+        char arch[CLNAS_SPACE_STR_MAX];
+        clnas_space_or_nb201(e->space)->format(&e->arch, arch, sizeof arch, NULL);
         snprintf(tip, sizeof tip, "%s %d: %.4f %s", epochs ? "epoch" : "trial", e->trial, e->fitness, arch);
         if (usable(e))
             clnas_svg_chart_point(f, &c, e->trial, e->fitness, "#1f77b4", e->status == CLNAS_TRIAL_CACHED, tip);
@@ -81,8 +82,8 @@ void clnas_progress_csv_put(FILE *f, const clnas_journal_entry *entries, int cou
     double b = NAN;
     for (int i = 0; i < count; i++) {
         const clnas_journal_entry *e = &entries[i];
-        char arch[CLNAS_GENOTYPE_STR_MAX];
-        clnas_genotype_format(&e->arch, arch, sizeof arch, NULL);
+        char arch[CLNAS_SPACE_STR_MAX];
+        clnas_space_or_nb201(e->space)->format(&e->arch, arch, sizeof arch, NULL);
         if (counts_for_best(e) && !(e->fitness <= b))
             b = e->fitness;
         fprintf(f, "%d,%s,", e->trial, clnas_trial_status_name(e->status));

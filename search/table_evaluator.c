@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "arch_cost.h"
+#include "space_nb201.h"
 #include "evaluator.h"
 #include "clock.h"
 #include "file_io.h"
@@ -275,9 +276,10 @@ static const class_row *find_class(const table_state *t, uint64_t hash)
 
 /* result.extra: {"table_match": "exact" | "isomorphic" | "none"}: whether the accuracy is the arch's own row or
  * that of an isomorphic cell (same canonical hash). */
-static clnas_status table_evaluate(void *state, const clnas_genotype *arch, clnas_evaluator_result *out,
+static clnas_status table_evaluate(void *state, const clnas_space_genotype *sarch, clnas_evaluator_result *out,
                                    clnas_error *err)
 {
+    const clnas_genotype nb201 = clnas_nb201_of(sarch), *arch = &nb201;
     const table_state *t = state;
     const double start = clnas_clock_seconds();
     clnas_evaluator_result_clear(out);
@@ -315,13 +317,14 @@ static clnas_status table_evaluate(void *state, const clnas_genotype *arch, clna
 }
 
 /* The lower-fidelity model of clnas_table_evaluator_new's comment, over the full-budget result. */
-static clnas_status table_evaluate_fraction(void *state, const clnas_genotype *arch, double fraction,
+static clnas_status table_evaluate_fraction(void *state, const clnas_space_genotype *sarch, double fraction,
                                             clnas_evaluator_result *out, clnas_error *err)
 {
-    clnas_status st = table_evaluate(state, arch, out, err);
+    clnas_status st = table_evaluate(state, sarch, out, err);
     if (st != CLNAS_OK || out->status != CLNAS_TRIAL_OK)
         return st;
-    const uint32_t index = clnas_genotype_to_index(arch);
+    const clnas_genotype arch = clnas_nb201_of(sarch);
+    const uint32_t index = clnas_genotype_to_index(&arch);
     uint8_t bytes[12];
     uint64_t bits;
     memcpy(&bits, &fraction, sizeof bits);
@@ -346,13 +349,13 @@ static void table_destroy(void *state)
 }
 
 /* The network a table describes: NAS-Bench-201's full size (C=16, N=5) on 28x28 one-channel images, 10 classes. */
-static clnas_status table_cost(void *state, const clnas_genotype *arch, long *params, double *flops,
+static clnas_status table_cost(void *state, const clnas_space_genotype *arch, long *params, double *flops,
                                clnas_error *err)
 {
     (void)state;
     clnas_net_config nc;
     clnas_net_config_default(&nc);
-    nc.genotype = *arch;
+    nc.genotype = clnas_nb201_of(arch);
     return clnas_arch_cost(&nc, params, flops, err);
 }
 

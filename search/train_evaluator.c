@@ -13,6 +13,8 @@
 #include "clnas/train.h"
 #include "arch_cost.h"
 #include "clock.h"
+#include "net_genotype.h"
+#include "space_nb201.h"
 
 typedef struct train_evaluator {
     clnas_device *dev;
@@ -41,8 +43,6 @@ static clnas_status record_choices(train_evaluator *te, const clnas_algo_choices
     return CLNAS_OK;
 }
 
-static void net_of(const train_evaluator *te, const clnas_genotype *arch, clnas_net_config *nc);
-
 /* The trial's training, told on the timer only (the trial line follows when it ends). */
 static void trial_progress(const clnas_train_progress *p, void *user)
 {
@@ -58,15 +58,17 @@ static void trial_progress(const clnas_train_progress *p, void *user)
 
 /* Trains `fraction` of the proxy's steps (epochs x whole batches of the training split), at least one step, with
  * the cosine schedule over the shortened run, as a shorter training would. */
-static clnas_status evaluate_at(void *state, const clnas_genotype *arch, double fraction, clnas_evaluator_result *out,
-                                clnas_error *err)
+static clnas_status evaluate_at(void *state, const clnas_space_genotype *arch, double fraction,
+                                clnas_evaluator_result *out, clnas_error *err)
 {
     train_evaluator *te = state;
     memset(out, 0, sizeof *out);
     out->fitness = NAN;
     double t0 = clnas_clock_seconds();
     clnas_net_config nc;
-    net_of(te, arch, &nc);
+    clnas_error trial_err;
+    clnas_error_clear(&trial_err);
+    clnas_status st = clnas_train_evaluator_net(&te->cfg, arch, &nc, &trial_err);
     clnas_train_options opt;
     clnas_train_options_default(&opt);
     opt.epochs = te->cfg.epochs;
@@ -82,12 +84,11 @@ static clnas_status evaluate_at(void *state, const clnas_genotype *arch, double 
     memcpy(opt.mean, te->cfg.mean, sizeof opt.mean);
     memcpy(opt.std, te->cfg.std, sizeof opt.std);
     clnas_model *model = NULL;
-    clnas_error trial_err;
-    clnas_error_clear(&trial_err);
     clnas_train_result res;
     memset(&res, 0, sizeof res);
     double acc = NAN, loss = NAN, t_compile = 0;
-    clnas_status st = clnas_model_build_in(te->dev, te->cache, &nc, &te->choices, te->workspace, &model, &trial_err);
+    if (st == CLNAS_OK)
+        st = clnas_model_build_in(te->dev, te->cache, &nc, &te->choices, te->workspace, &model, &trial_err);
     if (st == CLNAS_OK) {
         t_compile = clnas_clock_seconds() - t0;
         out->params = clnas_model_param_count(model);
@@ -115,7 +116,8 @@ static clnas_status evaluate_at(void *state, const clnas_genotype *arch, double 
     return CLNAS_OK;
 }
 
-static clnas_status evaluate(void *state, const clnas_genotype *arch, clnas_evaluator_result *out, clnas_error *err)
+static clnas_status evaluate(void *state, const clnas_space_genotype *arch, clnas_evaluator_result *out,
+                             clnas_error *err)
 {
     return evaluate_at(state, arch, 1.0, out, err);
 }
@@ -128,24 +130,26 @@ static void destroy(void *state)
     free(te);
 }
 
-/* The network evaluate trains, sized by the config and the data. */
-static void net_of(const train_evaluator *te, const clnas_genotype *arch, clnas_net_config *nc)
+clnas_status clnas_train_evaluator_net(const clnas_train_evaluator_config *cfg, const clnas_space_genotype *arch,
+                                       clnas_net_config *nc, clnas_error *err)
 {
     clnas_net_config_default(nc);
-    nc->genotype = *arch;
-    nc->channels = te->cfg.channels;
-    nc->cells = te->cfg.cells;
-    nc->batch = te->cfg.batch;
-    nc->in_channels = te->cfg.train->channels;
-    nc->height = te->cfg.train->height;
-    nc->width = te->cfg.train->width;
+    nc->channels = cfg->channels;
+    nc->cells = cfg->cells;
+    nc->layers = cfg->layers > 0 ? cfg->layers : nc->layers;
+    nc->batch = cfg->batch;
+    nc->in_channels = cfg->train->channels;
+    nc->height = cfg->train->height;
+    nc->width = cfg->train->width;
+    return clnas_net_config_set_genotype(nc, clnas_space_or_nb201(cfg->space), arch, err);
 }
 
-static clnas_status cost(void *state, const clnas_genotype *arch, long *params, double *flops, clnas_error *err)
+static clnas_status cost(void *state, const clnas_space_genotype *arch, long *params, double *flops, clnas_error *err)
 {
+    const train_evaluator *te = state;
     clnas_net_config nc;
-    net_of(state, arch, &nc);
-    return clnas_arch_cost(&nc, params, flops, err);
+    clnas_status st = clnas_train_evaluator_net(&te->cfg, arch, &nc, err);
+    return st == CLNAS_OK ? clnas_arch_cost(&nc, params, flops, err) : st;
 }
 
 static const clnas_evaluator_iface train_evaluator_iface = {"train", evaluate, destroy, evaluate_at, cost};

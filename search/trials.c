@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "run_dir.h"
+#include "space_nb201.h"
 #include "run_provenance.h"
 #include "svg_plot.h"
 #include "clock.h"
@@ -46,12 +47,13 @@ struct clnas_trials {
     const clnas_strategy_iface *strategy;
     void *state;
     clnas_trials_options opt;
+    const clnas_space_iface *space; /* opt.space, NULL made nb201 */
     char journal_path[1100], svg_path[1100];
     clnas_journal journal;
     history h;
     int budget, best, proposed, resumed_from, stopped;
     int ordered;               /* 1: journal lines carry "completion" and "proposals" */
-    clnas_genotype *archs;     /* [budget]: each proposed trial's arch */
+    clnas_space_genotype *archs; /* [budget]: each proposed trial's arch */
     double *fractions;         /* [budget]: the training fraction it was proposed at */
     unsigned char *where;      /* [budget]: TRIAL_* */
     int *redo, nredo, redo_at; /* trials in flight when the run stopped, handed out again first */
@@ -111,11 +113,11 @@ static clnas_status replay(clnas_trials *t, clnas_journal_entry *old, int nold, 
                                    t->budget);
         while (st == CLNAS_OK && t->proposed < until)
             st = propose(t, err);
-        const clnas_genotype *proposed = &t->archs[old[i].trial];
-        if (st == CLNAS_OK && memcmp(proposed, &old[i].arch, sizeof *proposed) != 0) {
-            char a[CLNAS_GENOTYPE_STR_MAX], b[CLNAS_GENOTYPE_STR_MAX];
-            clnas_genotype_format(proposed, a, sizeof a, NULL);
-            clnas_genotype_format(&old[i].arch, b, sizeof b, NULL);
+        const clnas_space_genotype *proposed = &t->archs[old[i].trial];
+        if (st == CLNAS_OK && !clnas_space_genotype_equal(proposed, &old[i].arch)) {
+            char a[CLNAS_SPACE_STR_MAX], b[CLNAS_SPACE_STR_MAX];
+            t->space->format(proposed, a, sizeof a, NULL);
+            t->space->format(&old[i].arch, b, sizeof b, NULL);
             st = clnas_error_set(err, CLNAS_ERR_FORMAT,
                                  "%s line %d: the journal has %s where this config and seed propose %s; resume with "
                                  "the run's own config.json",
@@ -174,7 +176,7 @@ static clnas_status open_journal(clnas_trials *t, int max_in_flight, clnas_error
     clnas_journal_entry *old = NULL;
     int nold = 0, torn = 0;
     size_t good = 0;
-    clnas_status st = clnas_journal_read(t->journal_path, &old, &nold, &torn, &good, err);
+    clnas_status st = clnas_journal_read_space(t->journal_path, t->space, &old, &nold, &torn, &good, err);
     if (st != CLNAS_OK)
         return st;
     if (torn && t->opt.warning) {
@@ -229,6 +231,7 @@ clnas_status clnas_trials_open(const clnas_strategy_iface *strategy, void *state
     t->strategy = strategy;
     t->state = state;
     t->opt = *opt;
+    t->space = clnas_space_or_nb201(opt->space);
     t->budget = budget;
     t->best = -1;
     snprintf(t->journal_path, sizeof t->journal_path, "%s/journal.jsonl", opt->run_dir);
@@ -251,6 +254,11 @@ int clnas_trials_done(const clnas_trials *t)
 int clnas_trials_budget(const clnas_trials *t)
 {
     return t->budget;
+}
+
+const clnas_space_iface *clnas_trials_space(const clnas_trials *t)
+{
+    return t->space;
 }
 
 /* The time a trial takes, for the estimate of the time left: the mean wall time between results of this session,
@@ -314,6 +322,7 @@ static clnas_status record(clnas_trials *t, clnas_journal_entry *e, clnas_error 
         p.best_trial = t->best >= 0 ? h->e[t->best].trial : -1;
         p.best_fitness = t->best >= 0 ? h->e[t->best].fitness : NAN;
         p.best_arch = t->best >= 0 ? &h->e[t->best].arch : NULL;
+        p.space = t->space;
         p.seconds_per_trial = seconds_per_trial(t, &h->e[h->n - 1]);
         p.seconds_left = p.seconds_per_trial * (t->budget - h->n);
         t->opt.progress(&p, t->opt.user);
@@ -327,8 +336,9 @@ static clnas_status try_cached(clnas_trials *t, int trial, int *cached, clnas_er
     clnas_journal_entry e;
     memset(&e, 0, sizeof e);
     e.trial = trial;
+    e.space = t->space;
     e.arch = t->archs[trial];
-    clnas_genotype_canonical(&e.arch, NULL, 0, &e.hash, NULL);
+    t->space->canonical(&e.arch, NULL, 0, &e.hash, NULL);
     const int prior = find_cached(&t->h, e.hash, t->fractions[trial]);
     *cached = prior >= 0;
     if (prior < 0)
@@ -404,8 +414,9 @@ clnas_status clnas_trials_complete(clnas_trials *t, const clnas_trials_job *job,
     clnas_journal_entry e;
     memset(&e, 0, sizeof e);
     e.trial = job->trial;
+    e.space = t->space;
     e.arch = t->archs[job->trial];
-    clnas_genotype_canonical(&e.arch, NULL, 0, &e.hash, NULL);
+    t->space->canonical(&e.arch, NULL, 0, &e.hash, NULL);
     e.status = r->status;
     e.fitness = r->status == CLNAS_TRIAL_OK ? r->fitness : NAN;
     e.params = r->params;
@@ -439,7 +450,7 @@ clnas_status clnas_trials_close(clnas_trials *t, clnas_status st, clnas_trials_s
     if (t->best >= 0) {
         summary->best_trial = h->e[t->best].trial;
         summary->best_fitness = h->e[t->best].fitness;
-        clnas_genotype_format(&h->e[t->best].arch, summary->best_arch, sizeof summary->best_arch, NULL);
+        t->space->format(&h->e[t->best].arch, summary->best_arch, sizeof summary->best_arch, NULL);
     }
     if (st == CLNAS_OK && t->svg_behind)
         st = clnas_progress_svg_write(t->svg_path, h->e, h->n, t->opt.title, err);

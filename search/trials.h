@@ -12,13 +12,15 @@ typedef struct clnas_trials_progress {
     int trials;                       /* the strategy's budget */
     int best_trial;                   /* -1 while nothing succeeded */
     double best_fitness;
-    const clnas_genotype *best_arch;  /* NULL while nothing succeeded */
+    const clnas_space_genotype *best_arch; /* NULL while nothing succeeded */
+    const clnas_space_iface *space;   /* the run's space (never NULL): entry->arch and best_arch are its genotypes */
     double seconds_per_trial, seconds_left;
 } clnas_trials_progress;
 
 typedef struct clnas_trials_options {
     const char *run_dir; /* journal.jsonl, best.json, progress.svg go here (it must exist) */
     const char *title;   /* for the plot */
+    const clnas_space_iface *space; /* the run's space (NULL: nb201): the journal's arch strings are its format */
     volatile int *stop;  /* set (Ctrl-C) to stop after the trial in progress is written */
     void (*progress)(const clnas_trials_progress *p, void *user);
     void (*warning)(const char *message, void *user); /* e.g. a torn journal line dropped on resume */
@@ -39,7 +41,7 @@ typedef struct clnas_trials_summary {
     int resumed_from;  /* entries found in the journal at the start */
     int best_trial;
     double best_fitness;
-    char best_arch[128];
+    char best_arch[CLNAS_SPACE_STR_MAX];
     int stopped;
 } clnas_trials_summary;
 
@@ -50,7 +52,7 @@ typedef struct clnas_trials clnas_trials;
 /* One trial to evaluate: its index (the order of proposal) and its arch. */
 typedef struct clnas_trials_job {
     int trial;
-    clnas_genotype arch;
+    clnas_space_genotype arch;
     double fraction; /* of the evaluator's training budget (1; less on Hyperband's lower rungs) */
 } clnas_trials_job;
 
@@ -72,13 +74,16 @@ clnas_status clnas_trials_complete(clnas_trials *t, const clnas_trials_job *job,
 /* Trials finished (journaled), and the strategy's budget. */
 int clnas_trials_done(const clnas_trials *t);
 int clnas_trials_budget(const clnas_trials *t);
+/* The run's space (opt->space, nb201 when NULL): the jobs' archs are its genotypes. */
+const clnas_space_iface *clnas_trials_space(const clnas_trials *t);
 /* Ends the run: fills summary (when st is CLNAS_OK, a resume with nothing left writes best.json) and frees t;
  * returns st or the error of that last write. */
 clnas_status clnas_trials_close(clnas_trials *t, clnas_status st, clnas_trials_summary *summary, clnas_error *err);
 
 /* Runs (or resumes: whatever journal.jsonl already holds is replayed into the strategy first, and a torn last
  * line is dropped) until the strategy's budget is spent or opt->stop is set. Results are cached by canonical
- * hash: an isomorphic duplicate is not evaluated again but journaled as "cached" with the earlier fitness. */
+ * hash (the space's): an isomorphic duplicate is not evaluated again but journaled as "cached" with the earlier
+ * fitness. */
 clnas_status clnas_trials_run(const clnas_strategy_iface *strategy, void *strategy_state, clnas_evaluator *evaluator,
                               const clnas_trials_options *opt, clnas_trials_summary *summary, clnas_error *err);
 

@@ -11,7 +11,7 @@ clnas_status clnas_warm_start_run(const clnas_strategy_iface *strategy, void *st
                                   clnas_error *err)
 {
     const char *proxy = NULL;
-    const clnas_genotype *candidates = NULL;
+    const clnas_space_genotype *candidates = NULL;
     int n = 0;
     if (!strategy->warm_start_request || !strategy->warm_start_request(state, &proxy, &candidates, &n))
         return CLNAS_OK;

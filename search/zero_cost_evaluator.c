@@ -31,20 +31,14 @@ static void zc_destroy(void *state)
 }
 
 /* Builds, initialises and scores the network; a failure of the architecture goes to trial_err. */
-static clnas_status score(zc_evaluator *z, const clnas_genotype *arch, double *scores, long *params,
+static clnas_status score(zc_evaluator *z, const clnas_space_genotype *arch, double *scores, long *params,
                           clnas_error *trial_err)
 {
     clnas_net_config nc;
-    clnas_net_config_default(&nc);
-    nc.genotype = *arch;
-    nc.channels = z->cfg.channels;
-    nc.cells = z->cfg.cells;
-    nc.batch = z->cfg.batch;
-    nc.in_channels = z->cfg.train->channels;
-    nc.height = z->cfg.train->height;
-    nc.width = z->cfg.train->width;
     clnas_model *model = NULL;
-    clnas_status st = clnas_model_build_in(z->dev, z->cache, &nc, NULL, z->workspace, &model, trial_err);
+    clnas_status st = clnas_train_evaluator_net(&z->cfg, arch, &nc, trial_err); /* any space's network */
+    if (st == CLNAS_OK)
+        st = clnas_model_build_in(z->dev, z->cache, &nc, NULL, z->workspace, &model, trial_err);
     if (st == CLNAS_OK)
         st = clnas_model_init(model, z->cfg.seed, trial_err);
     if (st == CLNAS_OK)
@@ -57,7 +51,7 @@ static clnas_status score(zc_evaluator *z, const clnas_genotype *arch, double *s
     return st;
 }
 
-static clnas_status zc_evaluate(void *state, const clnas_genotype *arch, clnas_evaluator_result *out,
+static clnas_status zc_evaluate(void *state, const clnas_space_genotype *arch, clnas_evaluator_result *out,
                                 clnas_error *err)
 {
     zc_evaluator *z = state;

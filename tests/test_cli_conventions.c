@@ -279,16 +279,17 @@ static void test_rank_eval_creates_out(void **state)
 #define ARCH_D "|none~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|skip_connect~2|"
 
 typedef struct fixed_list {
-    clnas_genotype arch[2];
+    clnas_space_genotype arch[2];
     int next;
 } fixed_list;
 
-static clnas_status fl_create(const cJSON *params, uint64_t seed, cJSON *resolved, void **state, clnas_error *err)
+static clnas_status fl_create(const cJSON *params, uint64_t seed, const clnas_space_iface *space, cJSON *resolved,
+                              void **state, clnas_error *err)
 {
-    (void)params, (void)seed, (void)resolved;
+    (void)params, (void)seed, (void)resolved, (void)space;
     fixed_list *f = calloc(1, sizeof *f);
-    clnas_genotype_parse(ARCH_E, &f->arch[0], err);
-    clnas_genotype_parse(ARCH_D, &f->arch[1], err);
+    clnas_space_nb201.parse(ARCH_E, &f->arch[0], err);
+    clnas_space_nb201.parse(ARCH_D, &f->arch[1], err);
     *state = f;
     return CLNAS_OK;
 }
@@ -299,7 +300,7 @@ static int fl_budget(const void *state)
     return 2;
 }
 
-static clnas_status fl_propose(void *state, clnas_genotype *out, clnas_error *err)
+static clnas_status fl_propose(void *state, clnas_space_genotype *out, clnas_error *err)
 {
     (void)err;
     fixed_list *f = state;
@@ -307,7 +308,7 @@ static clnas_status fl_propose(void *state, clnas_genotype *out, clnas_error *er
     return CLNAS_OK;
 }
 
-static clnas_status fl_observe(void *state, const clnas_genotype *arch, double fitness, clnas_error *err)
+static clnas_status fl_observe(void *state, const clnas_space_genotype *arch, double fitness, clnas_error *err)
 {
     (void)state, (void)arch, (void)fitness, (void)err;
     return CLNAS_OK;
@@ -370,7 +371,7 @@ static void test_cached_duplicate_own_size(void **state)
     clnas_evaluator ev;
     assert_int_equal(clnas_table_evaluator_new(table, &ev, &err), CLNAS_OK);
     void *fl = NULL;
-    assert_int_equal(fl_create(NULL, 0, NULL, &fl, &err), CLNAS_OK);
+    assert_int_equal(fl_create(NULL, 0, NULL, NULL, &fl, &err), CLNAS_OK);
     clnas_trials_options opt;
     memset(&opt, 0, sizeof opt);
     opt.run_dir = dir;

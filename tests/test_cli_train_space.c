@@ -265,7 +265,7 @@ static void test_errors(void **state)
         {"train --space darts --arch DARTS_V2 --recipe fast " TINY, 2, "--recipe 'fast': expected nb201 or darts"},
         {"train --space darts --arch DARTS_V2 --augment crop,rotate " TINY, 2, "'rotate' is neither"},
         {"train --space darts --arch DARTS_V2 --lr-schedule hourly " TINY, 2, "expected step or epoch"},
-        {"train --from badrun " TINY, 1, "best.json: arch (darts): genotype position"},
+        {"train --from badrun " TINY, 1, "best.json: arch: genotype position 40: expected an op name"},
         {"train --from run --space nb201 " TINY, 2, "a search of the darts space, not of --space nb201"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

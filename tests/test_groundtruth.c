@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "space_nb201.h"
 #include "groundtruth.h"
 #include "scratch_dir.h"
 
@@ -19,8 +20,10 @@ typedef struct fake {
 } fake;
 
 /* accuracy from the cell's index and the trainer's seed; params = index */
-static clnas_status fake_evaluate(void *state, const clnas_genotype *g, clnas_evaluator_result *out, clnas_error *err)
+static clnas_status fake_evaluate(void *state, const clnas_space_genotype *g_s, clnas_evaluator_result *out,
+                                  clnas_error *err)
 {
+    const clnas_genotype g_nb201 = clnas_nb201_of(g_s), *g = &g_nb201;
     (void)err;
     fake *f = state;
     f->calls++;

@@ -143,7 +143,8 @@ static void test_keys(void **state)
 }
 
 /* An inner evaluator that succeeds with fitness 0.75, or fails every trial. */
-static clnas_status fixed_evaluate(void *state, const clnas_genotype *g, clnas_evaluator_result *out, clnas_error *err)
+static clnas_status fixed_evaluate(void *state, const clnas_space_genotype *g, clnas_evaluator_result *out,
+                                   clnas_error *err)
 {
     (void)g;
     (void)err;
@@ -169,9 +170,9 @@ static double extra_number(const clnas_evaluator_result *r, const char *key)
 
 static void evaluate(const clnas_evaluator *ev, const char *text, clnas_evaluator_result *r)
 {
-    clnas_genotype g;
+    clnas_space_genotype g;
     clnas_error err;
-    if (clnas_genotype_parse(text, &g, &err) != CLNAS_OK || clnas_evaluator_evaluate(ev, &g, 1.0, r, &err) != CLNAS_OK)
+    if (clnas_space_nb201.parse(text, &g, &err) != CLNAS_OK || clnas_evaluator_evaluate(ev, &g, 1.0, r, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
 }
 
@@ -197,6 +198,7 @@ static void test_objective_latency(void **state)
     opt.dev = fx->dev;
     opt.programs = fx->cache;
     opt.latency_cache = cache;
+    opt.space = &clnas_space_nb201;
     clnas_evaluator ev = {&fixed_iface, &failing};
     assert_int_equal(clnas_objective_evaluator_wrap_options(&ev, &opt, &err), CLNAS_OK);
     clnas_evaluator_result r;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "space_nb201.h"
 #include "evaluator.h"
 
 /* A fake evaluator: params = 1000 x (number of conv edges), fitness 0.5; with a fraction, fitness 0.5 x fraction. */
@@ -25,8 +26,10 @@ static long conv_params(const clnas_genotype *g)
     return 1000 * n;
 }
 
-static clnas_status fake_evaluate(void *state, const clnas_genotype *g, clnas_evaluator_result *out, clnas_error *err)
+static clnas_status fake_evaluate(void *state, const clnas_space_genotype *g_s, clnas_evaluator_result *out,
+                                  clnas_error *err)
 {
+    const clnas_genotype g_nb201 = clnas_nb201_of(g_s), *g = &g_nb201;
     (void)err;
     ((fake *)state)->calls++;
     memset(out, 0, sizeof *out);
@@ -36,11 +39,11 @@ static clnas_status fake_evaluate(void *state, const clnas_genotype *g, clnas_ev
     return CLNAS_OK;
 }
 
-static clnas_status fake_fraction(void *state, const clnas_genotype *g, double fraction, clnas_evaluator_result *out,
-                                  clnas_error *err)
+static clnas_status fake_fraction(void *state, const clnas_space_genotype *g_s, double fraction,
+                                  clnas_evaluator_result *out, clnas_error *err)
 {
     ((fake *)state)->fraction_calls++;
-    clnas_status st = fake_evaluate(state, g, out, err);
+    clnas_status st = fake_evaluate(state, g_s, out, err);
     out->fitness *= fraction;
     return st;
 }
@@ -53,11 +56,11 @@ static void fake_destroy(void *state)
 static const clnas_evaluator_iface fake_iface = {"fake", fake_evaluate, fake_destroy, fake_fraction, NULL};
 static const clnas_evaluator_iface fake_single_iface = {"fake", fake_evaluate, fake_destroy, NULL, NULL};
 
-static clnas_genotype arch(const char *text)
+static clnas_space_genotype arch(const char *text)
 {
-    clnas_genotype g;
+    clnas_space_genotype g;
     clnas_error err = {0};
-    if (clnas_genotype_parse(text, &g, &err) != CLNAS_OK)
+    if (clnas_space_nb201.parse(text, &g, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
     return g;
 }
@@ -70,8 +73,9 @@ static void test_max_params_fails_the_trials_over_it(void **unused)
     clnas_error err = {0};
     assert_int_equal(clnas_objective_evaluator_wrap(&ev, 2000, &err), CLNAS_OK);
     assert_ptr_not_equal(ev.state, &f);
-    const clnas_genotype small = arch("|nor_conv_3x3~0|+|none~0|skip_connect~1|+|none~0|none~1|nor_conv_1x1~2|");
-    const clnas_genotype big = arch("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|none~0|none~1|skip_connect~2|");
+    const clnas_space_genotype small = arch("|nor_conv_3x3~0|+|none~0|skip_connect~1|+|none~0|none~1|nor_conv_1x1~2|");
+    const clnas_space_genotype big =
+        arch("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|none~0|none~1|skip_connect~2|");
     clnas_evaluator_result r;
     assert_int_equal(ev.iface->evaluate(ev.state, &small, &r, &err), CLNAS_OK); /* 2000: at the budget */
     assert_int_equal(r.status, CLNAS_TRIAL_OK);
@@ -107,7 +111,7 @@ static void test_no_budget_and_single_fidelity(void **unused)
     assert_int_equal(clnas_objective_evaluator_wrap(&ev, 0, &err), CLNAS_OK); /* no budget: unchanged */
     assert_ptr_equal(ev.state, &f);
     assert_int_equal(clnas_objective_evaluator_wrap(&ev, 5000, &err), CLNAS_OK);
-    const clnas_genotype g = arch("|nor_conv_3x3~0|+|none~0|skip_connect~1|+|none~0|none~1|nor_conv_1x1~2|");
+    const clnas_space_genotype g = arch("|nor_conv_3x3~0|+|none~0|skip_connect~1|+|none~0|none~1|nor_conv_1x1~2|");
     clnas_evaluator_result r;
     /* the wrapper keeps the inner evaluator's single fidelity: a fraction is refused by name */
     assert_int_equal(clnas_evaluator_evaluate(&ev, &g, 0.5, &r, &err), CLNAS_ERR_INVALID_ARG);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "space_nb201.h"
 #include "pareto.h"
 #include "strategy.h"
 
@@ -80,7 +81,7 @@ static void test_rea_pareto_parent_is_on_the_sample_front(void **unused)
     cJSON *params = cJSON_Parse("{\"population\": 12, \"sample_size\": 5, \"cycles\": 200, \"pareto\": \"params\"}");
     void *s = NULL;
     clnas_error err = {0};
-    assert_int_equal(ops->create(params, 9, NULL, &s, &err), CLNAS_OK);
+    assert_int_equal(ops->create(params, 9, NULL, NULL, &s, &err), CLNAS_OK);
     cJSON_Delete(params);
     int not_fittest = 0, mutations = 0;
     double pop_f[12], pop_c[12];
@@ -95,8 +96,9 @@ static void test_rea_pareto_parent_is_on_the_sample_front(void **unused)
             toy(&g, &pop_f[k], &pop_c[k]);
         }
         cJSON_Delete(before);
-        clnas_genotype g;
-        assert_int_equal(ops->propose(s, &g, &err), CLNAS_OK);
+        clnas_space_genotype sg;
+        assert_int_equal(ops->propose(s, &sg, &err), CLNAS_OK);
+        const clnas_genotype g = clnas_nb201_of(&sg);
         cJSON *d = ops->describe(s);
         const cJSON *last = cJSON_GetObjectItem(d, "last_proposal");
         if (strcmp(cJSON_GetObjectItem(last, "kind")->valuestring, "mutation") == 0) {
@@ -115,7 +117,7 @@ static void test_rea_pareto_parent_is_on_the_sample_front(void **unused)
         double f, c;
         toy(&g, &f, &c);
         ops->observe_cost(s, c, 0.0, NAN);
-        assert_int_equal(ops->observe(s, &g, f, &err), CLNAS_OK);
+        assert_int_equal(ops->observe(s, &sg, f, &err), CLNAS_OK);
     }
     ops->destroy(s);
     print_message("REA pareto: %d of %d parents were on the sample's front but not its fittest\n", not_fittest,

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "space_nb201.h"
 #include "rank_eval.h"
 #include "scratch_dir.h"
 
@@ -42,8 +43,10 @@ typedef struct standalone_fake {
     int fail_every; /* > 0: every fail_every-th call is a failed trial */
 } standalone_fake;
 
-static clnas_status fake_evaluate(void *state, const clnas_genotype *g, clnas_evaluator_result *out, clnas_error *err)
+static clnas_status fake_evaluate(void *state, const clnas_space_genotype *g_s, clnas_evaluator_result *out,
+                                  clnas_error *err)
 {
+    const clnas_genotype g_nb201 = clnas_nb201_of(g_s), *g = &g_nb201;
     (void)err;
     standalone_fake *s = state;
     memset(out, 0, sizeof *out);
@@ -135,7 +138,7 @@ static void test_cache_is_used_by_canonical_hash(void **unused)
     memset(cache, 0, sizeof cache);
     for (int i = 0; i < 4; i++) {
         cache[i].trial = i;
-        cache[i].arch = archs[2 * i];
+        clnas_nb201_to(&archs[2 * i], &cache[i].arch);
         clnas_genotype_canonical(&archs[2 * i], NULL, 0, &cache[i].hash, NULL);
         cache[i].status = i == 3 ? CLNAS_TRIAL_FAILED : CLNAS_TRIAL_OK;
         cache[i].fitness = i == 3 ? NAN : 0.5 + 0.01 * i;

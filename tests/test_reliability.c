@@ -228,8 +228,8 @@ static char *journal_line(void)
     clnas_journal_entry e;
     memset(&e, 0, sizeof e);
     clnas_error err = {0};
-    assert_int_equal(clnas_genotype_parse(ARCH, &e.arch, &err), CLNAS_OK);
-    assert_int_equal(clnas_genotype_canonical(&e.arch, NULL, 0, &e.hash, &err), CLNAS_OK);
+    assert_int_equal(clnas_space_nb201.parse(ARCH, &e.arch, &err), CLNAS_OK);
+    assert_int_equal(clnas_space_nb201.canonical(&e.arch, NULL, 0, &e.hash, &err), CLNAS_OK);
     e.fitness = 0.5;
     e.status = CLNAS_TRIAL_OK;
     char *line = clnas_journal_format(&e);

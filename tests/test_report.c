@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "space_nb201.h"
 #include "alpha.h"
 #include "file_io.h"
 #include "journal.h"
@@ -34,7 +35,7 @@ static void write_text(const char *path, const char *text)
 static void append(clnas_journal *j, clnas_journal_entry *e)
 {
     clnas_error err = {0};
-    assert_int_equal(clnas_genotype_canonical(&e->arch, NULL, 0, &e->hash, NULL), CLNAS_OK);
+    assert_int_equal(clnas_space_nb201.canonical(&e->arch, NULL, 0, &e->hash, NULL), CLNAS_OK);
     if (clnas_journal_append(j, e, &err) != CLNAS_OK)
         fail_msg("append: %s", err.message);
 }
@@ -53,7 +54,7 @@ static void rea_run(const char *dir, int n, uint32_t seed)
         clnas_journal_entry e;
         memset(&e, 0, sizeof e);
         e.trial = i;
-        clnas_genotype_from_index((uint32_t)(i * 7919u + seed) % CLNAS_NB201_CELLS, &e.arch);
+        clnas_space_nb201.from_index((uint32_t)(i * 7919u + seed) % CLNAS_NB201_CELLS, &e.arch);
         e.status = i == 3 ? CLNAS_TRIAL_FAILED : CLNAS_TRIAL_OK;
         e.fitness = i == 3 ? NAN : 0.6 + 0.3 * i / n + 0.05 * sin(i * 1.7 + seed);
         e.params = 20000 + 1000L * ((i * 37 + (int)seed) % 50);
@@ -62,7 +63,7 @@ static void rea_run(const char *dir, int n, uint32_t seed)
         if (i == 3)
             snprintf(e.error, sizeof e.error, "diverged <on purpose> & \"quoted\"");
         if (i == 5) { /* a cached duplicate of trial 4 */
-            clnas_genotype_from_index((uint32_t)(4 * 7919u + seed) % CLNAS_NB201_CELLS, &e.arch);
+            clnas_space_nb201.from_index((uint32_t)(4 * 7919u + seed) % CLNAS_NB201_CELLS, &e.arch);
             e.status = CLNAS_TRIAL_CACHED;
         }
         append(&j, &e);
@@ -88,7 +89,9 @@ static void darts_run(const char *dir, int n)
         clnas_journal_entry line;
         memset(&line, 0, sizeof line);
         line.trial = i;
-        assert_int_equal(clnas_alpha_derive(&a, &line.arch, &err), CLNAS_OK);
+        clnas_genotype derived;
+        assert_int_equal(clnas_alpha_derive(&a, &derived, &err), CLNAS_OK);
+        clnas_nb201_to(&derived, &line.arch);
         line.fitness = 0.4 + 0.1 * i;
         line.params = 40000 + i;
         line.flops = 8e6;

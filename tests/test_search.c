@@ -80,7 +80,7 @@ static void run(const fixture *fx, const char *strategy_json, const char *run_di
     cJSON *resolved = cJSON_CreateObject();
     void *state = NULL;
     clnas_error err;
-    if (ops->create(params, 7, resolved, &state, &err) != CLNAS_OK)
+    if (ops->create(params, 7, NULL, resolved, &state, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
     clnas_evaluator ev;
     if (clnas_table_evaluator_new(fx->table, &ev, &err) != CLNAS_OK)

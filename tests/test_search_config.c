@@ -160,8 +160,9 @@ static const bad_case bad_cases[] = {
     /* space */
     {"{\"space\": 3}", "space: expected an object, got 3"},
     {"{\"space\": {\"nme\": \"nb201\"}}", "space.nme: unknown key (known: name)"},
-    {"{\"space\": {\"name\": \"nb301\"}}", "space.name: expected one of \"nb201\", got \"nb301\""},
-    {"{\"space\": {\"name\": null}}", "space.name: expected one of \"nb201\", got null"},
+    {"{\"space\": {\"name\": \"nb301\"}}", "space.name: unknown search space \"nb301\" (known: nb201, darts, chain)"},
+    {"{\"space\": {\"name\": null}}", "space.name: expected a search space's name (nb201, darts, chain), got null"},
+    {"{\"proxy\": {\"layers\": 0}}", "proxy.layers: expected an integer from 1 to 64, got 0"},
     /* dataset */
     {"{\"dataset\": []}", "dataset: expected an object, got []"},
     {"{\"dataset\": {\"validaton_size\": 1}}",
@@ -178,7 +179,8 @@ static const bad_case bad_cases[] = {
     /* proxy */
     {"{\"proxy\": \"small\"}", "proxy: expected an object, got \"small\""},
     {"{\"proxy\": {\"epoch\": 2}}",
-     "proxy.epoch: unknown key (known: channels, cells, epochs, batch, lr, measured_kendall_tau, measured_note)"},
+     "proxy.epoch: unknown key (known: channels, cells, layers, epochs, batch, lr, measured_kendall_tau, "
+     "measured_note)"},
     {"{\"proxy\": {\"channels\": 0}}", "proxy.channels: expected an integer from 1 to 1024, got 0"},
     {"{\"proxy\": {\"channels\": 1025}}", "proxy.channels: expected an integer from 1 to 1024, got 1025"},
     {"{\"proxy\": {\"channels\": \"8\"}}", "proxy.channels: expected an integer from 1 to 1024, got \"8\""},
@@ -226,7 +228,8 @@ static const bad_case bad_cases[] = {
      "\"darts\", \"gdas\", got 1"},
     /* a typo is reported before a missing file */
     {"{\"dataset\": {\"dir\": \"/nonexistent-clnas\"}, \"proxy\": {\"cels\": 1}}",
-     "proxy.cels: unknown key (known: channels, cells, epochs, batch, lr, measured_kendall_tau, measured_note)"},
+     "proxy.cels: unknown key (known: channels, cells, layers, epochs, batch, lr, measured_kendall_tau, "
+     "measured_note)"},
 };
 
 static void test_bad_fields(void **state)

@@ -16,6 +16,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "space_nb201.h"
 #include "evaluator.h"
 #include "scratch_dir.h"
 #include "tiny_idx.h"
@@ -44,10 +45,10 @@ static void sleep_seconds(double s)
 /* The first evaluation "builds kernels" for 0.6 s (and says so in compile_seconds and first_step_seconds, as the
  * train evaluator does);
  * every later one takes 0.02 s. */
-static clnas_status slow_first_evaluate(void *state, const clnas_genotype *arch, clnas_evaluator_result *out,
+static clnas_status slow_first_evaluate(void *state, const clnas_space_genotype *arch_s, clnas_evaluator_result *out,
                                         clnas_error *err)
 {
-    (void)arch;
+    (void)arch_s;
     (void)err;
     slow_first *s = state;
     memset(out, 0, sizeof *out);

@@ -51,7 +51,7 @@ static clnas_sim_result simulate(const char *base, const char *name, const char 
     clnas_evaluator ev;
     clnas_sim_durations d;
     clnas_sim_result r;
-    if (clnas_strategy_rea.create(params, 5, NULL, &state, &err) != CLNAS_OK
+    if (clnas_strategy_rea.create(params, 5, NULL, NULL, &state, &err) != CLNAS_OK
         || clnas_table_evaluator_new(TABLE, &ev, &err) != CLNAS_OK
         || clnas_sim_durations_parse(spec, &d, &err) != CLNAS_OK
         || clnas_simulate(&clnas_strategy_rea, state, &ev, &d, 5, workers, barrier, dir, &r, &err) != CLNAS_OK)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "space_nb201.h"
 #include "clnas/rng.h"
 #include "clnas/space.h"
 #include "evaluator.h"
@@ -231,7 +232,7 @@ static void run_proposals(const clnas_strategy_iface *ops, const char *params, u
         out[t] = propose_ok(ops, s);
         observe_ok(ops, s, &out[t], toy_fitness(&out[t], 5));
     }
-    clnas_genotype extra;
+    clnas_space_genotype extra;
     clnas_error err = {0};
     assert_int_equal(ops->propose(s, &extra, &err), CLNAS_ERR_INVALID_ARG); /* the budget is spent */
     assert_non_null(strstr(err.message, "budget"));
@@ -273,24 +274,27 @@ static void test_observe_checks_proposal_order(void **unused)
         const clnas_strategy_iface *ops = all[i];
         void *s = create_ok(ops, NULL, 3);
         clnas_error err = {0};
-        clnas_genotype g = {{0}};
+        clnas_space_genotype g;
+        memset(&g, 0, sizeof g);
         assert_int_equal(ops->observe(s, &g, 0.5, &err), CLNAS_ERR_MISMATCH); /* nothing proposed yet */
 
-        g = propose_ok(ops, s);
-        clnas_genotype wrong = g;
-        wrong.ops[2] = (uint8_t)((wrong.ops[2] + 1) % CLNAS_NB201_OPS);
+        g = propose_space_ok(ops, s);
+        clnas_genotype wrong_nb201 = clnas_nb201_of(&g);
+        wrong_nb201.ops[2] = (uint8_t)((wrong_nb201.ops[2] + 1) % CLNAS_NB201_OPS);
+        clnas_space_genotype wrong;
+        clnas_nb201_to(&wrong_nb201, &wrong);
         char proposed[CLNAS_GENOTYPE_STR_MAX], observed[CLNAS_GENOTYPE_STR_MAX];
-        clnas_genotype_format(&g, proposed, sizeof proposed, NULL);
-        clnas_genotype_format(&wrong, observed, sizeof observed, NULL);
+        clnas_space_nb201.format(&g, proposed, sizeof proposed, NULL);
+        clnas_space_nb201.format(&wrong, observed, sizeof observed, NULL);
         assert_int_equal(ops->observe(s, &wrong, 0.5, &err), CLNAS_ERR_MISMATCH);
         assert_non_null(strstr(err.message, "trial 0"));
         assert_non_null(strstr(err.message, proposed));
         assert_non_null(strstr(err.message, observed));
 
-        clnas_genotype again;
+        clnas_space_genotype again;
         assert_int_equal(ops->propose(s, &again, &err), CLNAS_ERR_INVALID_ARG); /* trial 0 still waits */
         assert_int_equal(ops->observe(s, &g, 1.5, &err), CLNAS_ERR_INVALID_ARG); /* not a fraction */
-        observe_ok(ops, s, &g, 0.5);
+        observe_space_ok(ops, s, &g, 0.5);
         assert_int_equal(ops->observe(s, &g, 0.5, &err), CLNAS_ERR_MISMATCH); /* observed twice */
         ops->destroy(s);
     }
@@ -344,7 +348,7 @@ static void test_bad_params_each_name_their_field(void **unused)
         cJSON *resolved = cJSON_CreateObject();
         void *s = (void *)&s; /* create must reset it */
         clnas_error err = {0};
-        assert_int_equal(cases[c].ops->create(params, 0, resolved, &s, &err), CLNAS_ERR_INVALID_ARG);
+        assert_int_equal(cases[c].ops->create(params, 0, NULL, resolved, &s, &err), CLNAS_ERR_INVALID_ARG);
         assert_null(s);
         assert_string_equal(err.message, cases[c].message);
         cJSON_Delete(params);
@@ -378,7 +382,7 @@ static void test_resolved_lists_every_parameter(void **unused)
         cJSON *resolved = cJSON_CreateObject();
         void *s = NULL;
         clnas_error err = {0};
-        assert_int_equal(cases[c].ops->create(params, 0, resolved, &s, &err), CLNAS_OK);
+        assert_int_equal(cases[c].ops->create(params, 0, NULL, resolved, &s, &err), CLNAS_OK);
         char *text = cJSON_PrintUnformatted(resolved);
         assert_string_equal(text, cases[c].resolved);
         free(text);
@@ -497,9 +501,11 @@ static double search_best(const clnas_strategy_iface *ops, const char *params, u
     const int budget = ops->budget(s);
     for (int t = 0; t < budget; t++) {
         const clnas_genotype g = propose_ok(ops, s);
+        clnas_space_genotype sg;
+        clnas_nb201_to(&g, &sg);
         clnas_evaluator_result r = {0};
         clnas_error err = {0};
-        if (ev->iface->evaluate(ev->state, &g, &r, &err) != CLNAS_OK)
+        if (ev->iface->evaluate(ev->state, &sg, &r, &err) != CLNAS_OK)
             fail_msg("table evaluate failed: %s", err.message);
         assert_int_equal(r.status, CLNAS_TRIAL_OK);
         best = r.fitness > best ? r.fitness : best;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "space_nb201.h"
 #include "clnas/space.h"
 #include "evaluator.h"
 #include "gp.h"
@@ -125,7 +126,7 @@ static void test_hyperband_brackets(void **unused)
         memcpy(prev_fit, fit, sizeof fit);
         prev_n = rungs[r].n;
     }
-    clnas_genotype g;
+    clnas_space_genotype g;
     clnas_error err = {0};
     assert_int_equal(ops->propose(s, &g, &err), CLNAS_ERR_INVALID_ARG); /* 31 trials spent */
     ops->destroy(s);
@@ -227,7 +228,7 @@ static void test_bad_params(void **unused)
         cJSON *params = cJSON_Parse(cases[c].params);
         void *state = NULL;
         clnas_error err = {0};
-        assert_int_equal(cases[c].ops->create(params, 0, NULL, &state, &err), CLNAS_ERR_INVALID_ARG);
+        assert_int_equal(cases[c].ops->create(params, 0, NULL, NULL, &state, &err), CLNAS_ERR_INVALID_ARG);
         if (!strstr(err.message, cases[c].message))
             fail_msg("%s %s: got \"%s\", expected it to contain \"%s\"", cases[c].ops->name, cases[c].params,
                      err.message, cases[c].message);
@@ -252,7 +253,9 @@ static double search_best(const clnas_strategy_iface *ops, const char *params, u
         const double fraction = fraction_of(ops, s);
         clnas_evaluator_result r = {0};
         clnas_error err = {0};
-        if (clnas_evaluator_evaluate(ev, &g, fraction, &r, &err) != CLNAS_OK)
+        clnas_space_genotype sg;
+        clnas_nb201_to(&g, &sg);
+        if (clnas_evaluator_evaluate(ev, &sg, fraction, &r, &err) != CLNAS_OK)
             fail_msg("table evaluate failed: %s", err.message);
         assert_int_equal(r.status, CLNAS_TRIAL_OK);
         if (fraction == 1.0 && r.fitness > best)

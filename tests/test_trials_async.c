@@ -13,14 +13,16 @@
 
 #include <cmocka.h>
 
+#include "space_nb201.h"
 #include "scratch_dir.h"
 #include "trials.h"
 
 #define MAX_OUT 16
 
 /* A fitness for every arch (the table evaluator's role, without a file). */
-static double fitness_of(const clnas_genotype *g)
+static double fitness_of(const clnas_space_genotype *g_s)
 {
+    const clnas_genotype g_nb201 = clnas_nb201_of(g_s), *g = &g_nb201;
     uint64_t h = 0;
     clnas_genotype_canonical(g, NULL, 0, &h, NULL);
     return (double)(h % 1000) / 1000.0;
@@ -50,7 +52,7 @@ static int drive(const run_args *a)
     cJSON *params = cJSON_Parse("{\"name\": \"rea\", \"population\": 8, \"cycles\": 120}");
     void *state = NULL;
     clnas_error err;
-    if (clnas_strategy_rea.create(params, 3, NULL, &state, &err) != CLNAS_OK)
+    if (clnas_strategy_rea.create(params, 3, NULL, NULL, &state, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
     clnas_trials_options opt;
     memset(&opt, 0, sizeof opt);
@@ -201,18 +203,20 @@ static void test_strategies_take_results_in_any_order(void **unused)
     for (size_t i = 0; i < 3; i++) {
         void *s = NULL;
         clnas_error err;
-        if (all[i]->create(NULL, 1, NULL, &s, &err) != CLNAS_OK)
+        if (all[i]->create(NULL, 1, NULL, NULL, &s, &err) != CLNAS_OK)
             fail_msg("%s", err.message);
         assert_int_equal(all[i]->set_in_flight(s, 0, &err), CLNAS_ERR_INVALID_ARG);
         assert_int_equal(all[i]->set_in_flight(s, CLNAS_STRATEGY_MAX_IN_FLIGHT + 1, &err), CLNAS_ERR_INVALID_ARG);
         assert_int_equal(all[i]->set_in_flight(s, 3, &err), CLNAS_OK);
-        clnas_genotype g[4];
+        clnas_space_genotype g[4];
         for (int k = 0; k < 3; k++)
             assert_int_equal(all[i]->propose(s, &g[k], &err), CLNAS_OK);
         assert_int_equal(all[i]->propose(s, &g[3], &err), CLNAS_ERR_INVALID_ARG); /* three wait already */
         assert_non_null(strstr(err.message, "3 proposals wait"));
-        clnas_genotype other = g[1];
-        other.ops[0] = (uint8_t)((other.ops[0] + 1) % CLNAS_NB201_OPS);
+        clnas_genotype other_nb201 = clnas_nb201_of(&g[1]);
+        other_nb201.ops[0] = (uint8_t)((other_nb201.ops[0] + 1) % CLNAS_NB201_OPS);
+        clnas_space_genotype other;
+        clnas_nb201_to(&other_nb201, &other);
         if (memcmp(&other, &g[0], sizeof other) && memcmp(&other, &g[2], sizeof other))
             assert_int_equal(all[i]->observe(s, &other, 0.5, &err), CLNAS_ERR_MISMATCH);
         for (int k = 2; k >= 0; k--) /* the last proposal's result first */

@@ -19,7 +19,7 @@ static void *create(const char *json)
     cJSON *params = cJSON_Parse(json);
     void *s = NULL;
     clnas_error err = {0};
-    if (clnas_strategy_rea.create(params, 11, NULL, &s, &err) != CLNAS_OK)
+    if (clnas_strategy_rea.create(params, 11, NULL, NULL, &s, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
     cJSON_Delete(params);
     return s;
@@ -31,14 +31,14 @@ static void test_population_is_the_best_scored(void **unused)
     const clnas_strategy_iface *ops = &clnas_strategy_rea;
     void *s = create("{\"population\": 5, \"cycles\": 3, \"warm_start_proxy\": \"snip\", \"warm_start_samples\": 30}");
     const char *proxy = NULL;
-    const clnas_genotype *cand = NULL;
+    const clnas_space_genotype *cand = NULL;
     int n = 0;
     assert_int_equal(ops->warm_start_request(s, &proxy, &cand, &n), 1);
     assert_string_equal(proxy, "snip");
     assert_int_equal(n, 30);
-    clnas_genotype copy[30];
+    clnas_space_genotype copy[30];
     memcpy(copy, cand, sizeof copy);
-    clnas_genotype g;
+    clnas_space_genotype g;
     clnas_error err = {0};
     assert_int_equal(ops->propose(s, &g, &err), CLNAS_ERR_INVALID_ARG); /* not scored yet */
     /* scores: candidate i scores (i * 7) % 30, except candidate 3 failed (NAN) and 9 ties with the best */

@@ -104,9 +104,9 @@ static void test_evaluator(void **state)
     tc.train = &ds;
     tc.mean[0] = 0.5;
     tc.std[0] = 0.25;
-    clnas_genotype g;
+    clnas_space_genotype g;
     clnas_error err = {0};
-    assert_int_equal(clnas_genotype_parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|"
+    assert_int_equal(clnas_space_nb201.parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|"
                                           "nor_conv_3x3~1|nor_conv_3x3~2|", &g, &err), CLNAS_OK);
     for (int p = 0; p < CLNAS_ZC_COUNT; p++) {
         if (!(CLNAS_ZC_ONE_PASS & CLNAS_ZC_BIT(p)))

@@ -9,6 +9,7 @@
 #include "clnas/rng.h"
 #include "rank_stats.h"
 #include "search_setup.h"
+#include "space_nb201.h"
 #include "train_evaluator.h"
 
 #define MAX_SETS 64
@@ -118,7 +119,9 @@ int cmd_proxy_check(int argc, char **argv)
             clnas_evaluator_result r;
             clnas_error err;
             clnas_error_clear(&err);
-            if (evaluators[k]->iface->evaluate(evaluators[k]->state, &picked[i], &r, &err) != CLNAS_OK) {
+            clnas_space_genotype g;
+            clnas_nb201_to(&picked[i], &g);
+            if (evaluators[k]->iface->evaluate(evaluators[k]->state, &g, &r, &err) != CLNAS_OK) {
                 cli_fail(&err);
                 goto done;
             }

@@ -10,6 +10,7 @@
 #include "journal.h"
 #include "rank_eval.h"
 #include "search_setup.h"
+#include "space_nb201.h"
 #include "spos.h"
 #include "spos_config.h"
 #include "strategy.h"
@@ -45,7 +46,9 @@ static clnas_status spos_accuracy(void *state, const clnas_genotype *g, double *
     spos_supernet *p = state;
     clnas_evaluator_result r;
     memset(&r, 0, sizeof r);
-    clnas_status st = p->ev.iface->evaluate(p->ev.state, g, &r, err);
+    clnas_space_genotype sg;
+    clnas_nb201_to(g, &sg);
+    clnas_status st = p->ev.iface->evaluate(p->ev.state, &sg, &r, err);
     if (st == CLNAS_OK && r.status != CLNAS_TRIAL_OK)
         st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "the supernet path failed: %s", r.error);
     if (st == CLNAS_OK)

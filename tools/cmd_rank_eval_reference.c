@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "reference.h"
 #include "search_setup.h"
+#include "space_nb201.h"
 #include "zero_cost.h"
 
 #define MAX_ESTIMATORS 16
@@ -54,7 +55,9 @@ static int zero_cost_scores(const clnas_reference *ref, const ref_args *a, const
     for (int i = 0; i < ref->n && !rc; i++) {
         clnas_evaluator_result r;
         clnas_error err = {0};
-        if (s.run.evaluator.iface->evaluate(s.run.evaluator.state, &ref->rows[i].arch, &r, &err) != CLNAS_OK)
+        clnas_space_genotype g;
+        clnas_nb201_to(&ref->rows[i].arch, &g);
+        if (s.run.evaluator.iface->evaluate(s.run.evaluator.state, &g, &r, &err) != CLNAS_OK)
             rc = cli_fail(&err);
         else if (r.status != CLNAS_TRIAL_OK)
             rc = fprintf(stderr, "clnas: reference row %d: %s\n", i + 1, r.error) > 0;

@@ -11,22 +11,25 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: clnas search [--config FILE] [--out DIR] [--resume DIR] [--device D] [--family F] [--seed S]\n"
-            "                    [--json] [--set key=value ...]\n"
-            "Searches NAS-Bench-201 cells. Strategies (strategy.name): rea (regularized evolution), random, reinforce,\n"
-            "bo (Bayesian optimisation), hyperband (multi-trial: each trial trains the proxy network, or looks it up\n"
-            "in a table), spos (a weight-sharing supernet, then evolution over its paths), darts and gdas\n"
-            "(differentiable, one search network). With no arguments it runs the built-in configs/default.json (rea\n"
-            "on Fashion-MNIST with a proxy training budget);\n"
-            "configs/{rea,random,reinforce,bo,hyperband,spos,darts,gdas,table-rea}.json are the others. Output goes to\n"
-            "runs/<name>-<timestamp>/ (or --out DIR): config.json (resolved), journal.jsonl (one line per trial,\n"
-            "fsync'ed), best.json, progress.svg, algo_choices.tsv. Progress goes to stderr, results (the best\n"
-            "architectures) to stdout. Trials count from 0 as in the journal ([k/N]: k of N done). Ctrl-C stops after\n"
-            "the trial in progress; --resume DIR continues it with the same result as an uninterrupted run. Under\n"
-            "mpirun -np K (or srun) rank 0 runs the strategy and ranks 1..K-1 evaluate trials asynchronously, each on\n"
-            "its own device (docs/SCALE.md).\n\n"
+            "usage: clnas search [--config FILE] [--space S] [--out DIR] [--resume DIR] [--device D] [--family F]\n"
+            "                    [--seed S] [--json] [--set key=value ...]\n"
+            "Searches the cells of a search space (space.name: nb201, the default; darts; chain). Strategies\n"
+            "(strategy.name): rea (regularized evolution), random, reinforce, bo (Bayesian optimisation), hyperband\n"
+            "(multi-trial: each trial trains the proxy network, or looks it up in a table), spos (a weight-sharing\n"
+            "supernet, then evolution over its paths), darts and gdas (differentiable, one search network). With no\n"
+            "arguments it runs the built-in configs/default.json (rea on Fashion-MNIST with a proxy training budget);\n"
+            "configs/{rea,random,reinforce,bo,hyperband,spos,darts,gdas,table-rea,rea-darts}.json are the others.\n"
+            "rea, random and hyperband (strategy.sampler \"random\") search any space; the others NB201 cells only.\n"
+            "Output goes to runs/<name>-<timestamp>/ (or --out DIR): config.json (resolved), journal.jsonl (one line\n"
+            "per trial, fsync'ed), best.json (with the space), progress.svg, algo_choices.tsv. Progress goes to\n"
+            "stderr, results (the best architectures) to stdout. Trials count from 0 as in the journal ([k/N]: k of\n"
+            "N done). Ctrl-C stops after the trial in progress; --resume DIR continues it with the same result as an\n"
+            "uninterrupted run. Under mpirun -np K (or srun) rank 0 runs the strategy and ranks 1..K-1 evaluate\n"
+            "trials asynchronously, each on its own device (docs/SCALE.md).\n\n"
             "  --config FILE       a search config (configs/*.json; fields documented in configs/README.md); a bare\n"
             "                      name such as darts.json is also looked up in the installed share/clnas/configs\n"
+            "  --space S           the search space: nb201, darts or chain (the same as --set space.name=S); the\n"
+            "                      network is the space's (darts: proxy.channels and proxy.layers)\n"
             "  --set key=value     override a field, e.g. --set proxy.epochs=2 --set strategy.cycles=50\n"
             "  --seed S            the search's seed (the same as --set seed=S)\n"
             "  --out DIR           run directory (must not hold a journal yet)\n"
@@ -142,6 +145,8 @@ static int search_grad_shares(const char *text, int mpi, const clnas_search_conf
 /* What the command line asks. */
 typedef struct search_args {
     const char *config, *out, *resume, *device, *seed, *grad_shares;
+    const clnas_space_iface *space; /* --space */
+    char space_set[48];             /* "space.name=S" */
     int json;
     search_sets sets;
 } search_args;
@@ -162,7 +167,7 @@ static int parse(int argc, char **argv, search_args *a)
                    (r = cli_opt(argc, argv, &i, "--resume", &a->resume)) != 0 ||
                    (r = cli_opt(argc, argv, &i, "--device", &a->device)) != 0 ||
                    (r = cli_opt(argc, argv, &i, "--grad-shares", &a->grad_shares)) != 0 ||
-                   (r = cli_family_opt(argc, argv, &i)) != 0) {
+                   (r = cli_family_opt(argc, argv, &i)) != 0 || (r = cli_space_opt(argc, argv, &i, &a->space)) != 0) {
             if (r < 0)
                 return 2;
         } else if ((r = cli_opt(argc, argv, &i, "--seed", &a->seed)) != 0) {
@@ -179,9 +184,15 @@ static int parse(int argc, char **argv, search_args *a)
             return cli_usage_error("search", "unknown option '%s'", argv[i]);
         }
     }
-    if (a->resume && (a->config || a->out || a->seed))
-        return cli_usage_error("search", "--resume DIR continues with DIR/config.json: it takes no --config, --seed "
-                                         "or --out (and --set only to extend the budget)");
+    if (a->resume && (a->config || a->out || a->seed || a->space))
+        return cli_usage_error("search", "--resume DIR continues with DIR/config.json: it takes no --config, --seed, "
+                                         "--space or --out (and --set only to extend the budget)");
+    if (a->space) { /* after every --set: the option wins */
+        if (a->sets.n == SEARCH_MAX_SETS)
+            return cli_usage_error("search", "at most %d --set options", SEARCH_MAX_SETS);
+        snprintf(a->space_set, sizeof a->space_set, "space.name=%s", a->space->name);
+        a->sets.item[a->sets.n++] = a->space_set;
+    }
     return -1;
 }
 

@@ -62,7 +62,10 @@ static clnas_status one_run(const clnas_search_config *cfg, const clnas_sim_dura
                                "strategies rea, random and reinforce", cfg->strategy_name);
     void *state = NULL;
     clnas_evaluator ev = {NULL, NULL};
-    clnas_status st = s->create(cfg->strategy, cfg->seed, NULL, &state, err);
+    if (clnas_search_config_space(cfg) != &clnas_space_nb201) /* it scores with a table of NB201 cells */
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "space.name \"%s\": clnas simulate works on space nb201 "
+                               "only (it evaluates with evaluator.table)", cfg->space);
+    clnas_status st = s->create(cfg->strategy, cfg->seed, &clnas_space_nb201, NULL, &state, err);
     if (st == CLNAS_OK)
         st = clnas_table_evaluator_new(cfg->evaluator.table, &ev, err);
     if (st == CLNAS_OK)

@@ -13,6 +13,7 @@
 #include "clnas/train.h"
 #include "file_io.h"
 #include "program_cache.h"
+#include "run_dir.h"
 #include "space_iface.h"
 #include "text_input.h"
 #include "weights_cli.h"
@@ -102,49 +103,19 @@ static void print_testing(int images, int total, double seconds, void *user)
     fprintf(stderr, "testing: %d/%d images (%.0f s)\n", images, total, seconds);
 }
 
-/* The space and architecture of DIR/best.json (written by clnas search): "space" (absent: nb201) and "arch" in that
- * space's string form, checked with its parser; the text into arch for cli_common_space. */
+/* The space and architecture of DIR/best.json (written by clnas search; clnas_run_best_read_space checks the arch
+ * with its space's parser); the text into arch for cli_common_space. */
 static int read_best_arch(const char *dir, cli_common *c, char *arch, size_t cap)
 {
-    char path[1100];
-    snprintf(path, sizeof path, "%s/best.json", dir);
-    char *text = NULL;
-    size_t n = 0;
+    const clnas_space_iface *space = NULL;
+    clnas_space_genotype g;
     clnas_error err;
     clnas_error_clear(&err);
-    clnas_status st = clnas_file_read_text(path, CLNAS_CONFIG_MAX_BYTES, &text, &n, &err);
-    if (st == CLNAS_ERR_NOT_FOUND)
-        clnas_error_set(&err, st, "%s: no such file (is %s a search run directory, and did the search finish a "
-                        "trial?)", path, dir);
-    if (st == CLNAS_OK)
-        st = clnas_json_text_check(text, n, CJSON_NESTING_LIMIT, path, &err);
-    cJSON *j = st == CLNAS_OK ? cJSON_ParseWithLength(text, n) : NULL;
-    free(text);
-    const cJSON *item = cJSON_GetObjectItemCaseSensitive(j, "arch");
-    const cJSON *space_item = cJSON_GetObjectItemCaseSensitive(j, "space");
-    const clnas_space_iface *space = &clnas_space_nb201;
-    clnas_space_genotype g;
-    clnas_error why;
-    if (st == CLNAS_OK && !j)
-        st = clnas_error_set(&err, CLNAS_ERR_FORMAT, "%s: invalid JSON", path);
-    else if (st == CLNAS_OK && !cJSON_IsString(item))
-        st = clnas_error_set(&err, CLNAS_ERR_FORMAT, "%s: expected a JSON object with a string \"arch\"", path);
-    else if (st == CLNAS_OK && space_item && !cJSON_IsString(space_item))
-        st = clnas_error_set(&err, CLNAS_ERR_FORMAT, "%s: \"space\": expected a string (nb201, darts, chain)", path);
-    else if (st == CLNAS_OK && space_item && clnas_space_by_name(space_item->valuestring, &space, &why) != CLNAS_OK)
-        st = clnas_error_set(&err, CLNAS_ERR_FORMAT, "%s: space: %s", path, why.message);
-    else if (st == CLNAS_OK && space->parse(item->valuestring, &g, &why) != CLNAS_OK)
-        st = clnas_error_set(&err, CLNAS_ERR_FORMAT, "%s: arch (%s): %s", path, space->name, why.message);
-    else if (st == CLNAS_OK && strlen(item->valuestring) >= cap)
-        st = clnas_error_set(&err, CLNAS_ERR_FORMAT, "%s: arch: longer than %zu characters", path, cap - 1);
-    if (st == CLNAS_OK)
-        snprintf(arch, cap, "%s", item->valuestring);
-    cJSON_Delete(j);
-    if (st != CLNAS_OK)
+    if (clnas_run_best_read_space(dir, &space, &g, arch, cap, &err) != CLNAS_OK)
         return cli_fail(&err);
     if (c->space && c->space != space)
-        return cli_usage_error("train", "%s is a search of the %s space, not of --space %s: drop --space", path,
-                               space->name, c->space->name);
+        return cli_usage_error("train", "%s/best.json is a search of the %s space, not of --space %s: drop --space",
+                               dir, space->name, c->space->name);
     c->space = space;
     c->arch = arch;
     c->have_arch = 1;

@@ -12,6 +12,7 @@
 #include "svg_chart.h"
 #include "svg_plot.h"
 #include "svg_text.h"
+#include "space_nb201.h"
 
 #define MAX_CSV 64
 
@@ -59,10 +60,10 @@ static void head(FILE *f)
           "vertical-align: middle; margin: 0 4px 0 12px; }\n</style>\n</head>\n<body>\n", f);
 }
 
-static void put_arch(FILE *f, const clnas_genotype *g)
+static void put_arch(FILE *f, const clnas_journal_entry *e)
 {
-    char arch[CLNAS_GENOTYPE_STR_MAX];
-    clnas_genotype_format(g, arch, sizeof arch, NULL);
+    char arch[CLNAS_SPACE_STR_MAX];
+    clnas_journal_entry_arch(e, arch, sizeof arch); /* opaque text, whatever the space */
     clnas_svg_put_escaped(f, arch);
 }
 
@@ -85,7 +86,7 @@ static void summary(page *p, const report_run *runs, int nruns)
             const clnas_journal_entry *b = &run->entries[run->best];
             fprintf(f, "<td>%.4f%s</td><td>%.0f</td><td class=\"arch\">", b->fitness,
                     run->epochs ? " (search network, last epoch)" : "", report_run_seconds(run));
-            put_arch(f, &b->arch);
+            put_arch(f, b);
             fprintf(f, "</td></tr>\n");
         } else {
             fprintf(f, "<td>-</td><td>%.0f</td><td>-</td></tr>\n", report_run_seconds(run));
@@ -102,9 +103,12 @@ static void cell_row(FILE *f, const clnas_journal_entry *e, const char *first, d
         fprintf(f, "<td>%ld</td><td>%.2f</td><td class=\"arch\">", e->params, e->flops / 1e6);
     else
         fprintf(f, "<td>-</td><td>-</td><td class=\"arch\">");
-    put_arch(f, &e->arch);
-    fprintf(f, "<br/>");
-    report_cell_svg(f, &e->arch);
+    put_arch(f, e);
+    if (!e->space || e->space == &clnas_space_nb201) { /* the drawing is of an NB201 cell */
+        const clnas_genotype g = clnas_nb201_of(&e->arch);
+        fprintf(f, "<br/>");
+        report_cell_svg(f, &g);
+    }
     fprintf(f, "</td></tr>\n");
 }
 

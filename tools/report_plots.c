@@ -95,8 +95,8 @@ int report_plot_size(FILE *f, FILE *csv, const report_run *r, int flops)
         double v = (flops ? e->flops : (double)e->params) / unit;
         if (e->status != CLNAS_TRIAL_OK || !isfinite(e->fitness) || !(v > 0))
             continue;
-        char arch[CLNAS_GENOTYPE_STR_MAX], tip[CLNAS_GENOTYPE_STR_MAX + 64];
-        clnas_genotype_format(&e->arch, arch, sizeof arch, NULL);
+        char arch[CLNAS_SPACE_STR_MAX], tip[CLNAS_SPACE_STR_MAX + 64];
+        clnas_journal_entry_arch(e, arch, sizeof arch);
         snprintf(tip, sizeof tip, "trial %d: %.4f, %ld params, %.2f MFLOPs: %s", e->trial, e->fitness, e->params,
                  e->flops / 1e6, arch);
         clnas_svg_chart_point(f, &c, v, e->fitness, i == r->best ? "#d62728" : "#1f77b4", 0, tip);

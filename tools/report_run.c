@@ -120,8 +120,8 @@ void report_run_print_epochs(const report_run *r)
     printf("%5s %14s %9s %12s  %s\n", "epoch", "val accuracy", "params", "MFLOP/image", "derived cell");
     for (int i = 0; i < r->count; i++) {
         const clnas_journal_entry *e = &r->entries[i];
-        char arch[CLNAS_GENOTYPE_STR_MAX];
-        clnas_genotype_format(&e->arch, arch, sizeof arch, NULL);
+        char arch[CLNAS_SPACE_STR_MAX];
+        clnas_journal_entry_arch(e, arch, sizeof arch);
         printf("%5d %14.4f %9ld %12.1f  %s%s\n", e->trial, e->fitness, e->params, e->flops / 1e6, arch,
                i == r->count - 1 ? "  (the result)" : "");
     }

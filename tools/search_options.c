@@ -17,7 +17,7 @@ static int changes_proxy(const char *set)
 {
     if (strncmp(set, "proxy.measured_", 15) == 0)
         return 0;
-    return strncmp(set, "proxy", 5) == 0 || strncmp(set, "dataset", 7) == 0;
+    return strncmp(set, "proxy", 5) == 0 || strncmp(set, "dataset", 7) == 0 || strncmp(set, "space", 5) == 0;
 }
 
 void search_sets_finish(search_sets *s, const char *seed)

@@ -14,8 +14,9 @@ typedef struct search_sets {
     char seed[48]; /* "seed=N" when --seed was given */
 } search_sets;
 
-/* Adds --seed as "seed=N" and, when a --set changes the proxy or the data, clears proxy.measured_kendall_tau and
- * proxy.measured_note: that figure was measured with the config's own proxy and says nothing about another. */
+/* Adds --seed as "seed=N" and, when a --set changes the proxy, the data or the space, clears
+ * proxy.measured_kendall_tau and proxy.measured_note: that figure was measured with the config's own proxy and says
+ * nothing about another. */
 void search_sets_finish(search_sets *s, const char *seed);
 
 /* --config NAME: NAME itself when it exists or has a '/', else <installed configs>/NAME, else the source tree's

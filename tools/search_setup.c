@@ -11,8 +11,17 @@ int search_setup_config(const char *command, const char *path, const char *const
     clnas_error err;
     clnas_error_clear(&err);
     *root = NULL;
-    if (clnas_run_config_load(path, sets, nsets, root, cfg, &err) == CLNAS_OK)
-        return 0;
+    if (clnas_run_config_load(path, sets, nsets, root, cfg, &err) == CLNAS_OK) {
+        if (clnas_search_config_space(cfg) == &clnas_space_nb201)
+            return 0;
+        /* their samples, tables and supernets are NB201 cells */
+        clnas_error_set(&err, CLNAS_ERR_INVALID_ARG, "%s: space.name \"%s\": clnas %s works on space nb201 only",
+                        path ? path : "the built-in config", cfg->space, command);
+        cJSON_Delete(*root);
+        *root = NULL;
+        clnas_search_config_free(cfg);
+        return cli_fail(&err);
+    }
     clnas_search_config plain;
     clnas_error plain_err;
     if (nsets == 0 || clnas_run_config_load(path, NULL, 0, NULL, &plain, &plain_err) != CLNAS_OK)

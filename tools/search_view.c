@@ -1,5 +1,7 @@
 /* clnas tool — printing search progress and results. */
 #include "search_view.h"
+#include "run_dir.h"
+#include "space_nb201.h"
 
 #include <errno.h>
 #include <math.h>
@@ -18,9 +20,15 @@ static void duration(double s, char *buf, size_t cap)
         snprintf(buf, cap, "%ldm%02lds", t / 60, t % 60);
 }
 
-void search_view_arch_short(const clnas_genotype *g, uint64_t hash, char *buf, size_t cap)
+void search_view_arch_short(const clnas_space_iface *space, const clnas_space_genotype *sg, uint64_t hash, char *buf,
+                            size_t cap)
 {
     static const char code[CLNAS_NB201_OPS] = {'-', 's', '1', '3', 'a'};
+    if (space && space != &clnas_space_nb201) { /* a long string: the space and the class's hash */
+        snprintf(buf, cap, "%s %08x", space->name, (unsigned)(hash >> 32));
+        return;
+    }
+    const clnas_genotype nb201 = clnas_nb201_of(sg), *g = &nb201;
     char cell[16];
     int n = 0;
     for (int e = 0; e < CLNAS_NB201_EDGES; e++) {
@@ -37,7 +45,7 @@ void search_view_trial(const clnas_trials_progress *p, void *user)
     (void)user;
     const clnas_journal_entry *e = p->entry;
     char arch[48], left[32], fit[32], best[48];
-    search_view_arch_short(&e->arch, e->hash, arch, sizeof arch);
+    search_view_arch_short(p->space, &e->arch, e->hash, arch, sizeof arch);
     duration(p->seconds_left, left, sizeof left);
     if (isfinite(e->fitness))
         snprintf(fit, sizeof fit, "%.4f", e->fitness);
@@ -102,8 +110,8 @@ void search_view_top(const clnas_journal_entry *entries, int count, int k)
            k < n ? k : n);
     printf("%4s %6s %9s %9s %12s  %s\n", "rank", "trial", "fitness", "params", "MFLOP/image", "arch");
     for (int i = 0; i < n && i < k; i++) {
-        char arch[CLNAS_GENOTYPE_STR_MAX];
-        clnas_genotype_format(&best[i]->arch, arch, sizeof arch, NULL);
+        char arch[CLNAS_SPACE_STR_MAX];
+        clnas_journal_entry_arch(best[i], arch, sizeof arch);
         printf("%4d %6d %9.4f %9ld %12.1f  %s\n", i + 1, best[i]->trial, best[i]->fitness, best[i]->params,
                best[i]->flops / 1e6, arch);
     }
@@ -120,8 +128,8 @@ typedef struct cause {
 
 static void cause_of(const clnas_journal_entry *e, cause *c)
 {
-    char arch[CLNAS_GENOTYPE_STR_MAX];
-    clnas_genotype_format(&e->arch, arch, sizeof arch, NULL);
+    char arch[CLNAS_SPACE_STR_MAX];
+    clnas_journal_entry_arch(e, arch, sizeof arch);
     size_t n = strlen(arch), len = 0;
     c->status = e->status;
     c->count = 1;
@@ -181,8 +189,8 @@ cJSON *search_view_top_json(const clnas_journal_entry *entries, int count, int k
     const clnas_journal_entry **best = ranked(entries, count, &n);
     cJSON *top = cJSON_CreateArray();
     for (int i = 0; i < n && i < k && top; i++) {
-        char arch[CLNAS_GENOTYPE_STR_MAX], hex[17];
-        clnas_genotype_format(&best[i]->arch, arch, sizeof arch, NULL);
+        char arch[CLNAS_SPACE_STR_MAX], hex[17];
+        clnas_journal_entry_arch(best[i], arch, sizeof arch);
         clnas_hash_to_hex(best[i]->hash, hex);
         cJSON *o = cJSON_CreateObject();
         cJSON_AddNumberToObject(o, "rank", i + 1);
@@ -214,7 +222,9 @@ clnas_status search_view_read_journal(const char *dir, char *path, size_t cap, c
     if (stat(path, &sb) != 0 && errno == ENOENT)
         return clnas_error_set(err, CLNAS_ERR_NOT_FOUND, "%s: no such file (%s is not a multi-trial or SPOS search "
                                "run, or no trial has finished yet)", path, dir);
-    return clnas_journal_read(path, entries, n, torn, &good, err);
+    const clnas_space_iface *space = NULL; /* the arch strings are the run's space's */
+    clnas_status st = clnas_run_dir_space(dir, &space, err);
+    return st == CLNAS_OK ? clnas_journal_read_space(path, space, entries, n, torn, &good, err) : st;
 }
 
 void search_view_outcome_json(const clnas_run_outcome *o, const char *strategy)

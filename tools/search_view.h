@@ -9,7 +9,8 @@
 /* The compact form of a cell for terminal lines: its six edge ops as one character each (- none, s skip_connect,
  * 1 nor_conv_1x1, 3 nor_conv_3x3, a avg_pool_3x3), grouped by the node they feed (node 1 | node 2 | node 3), then
  * the first 8 hex digits of the canonical hash, e.g. "3|33|s33 5f1c2a9e". */
-void search_view_arch_short(const clnas_genotype *g, uint64_t hash, char *buf, size_t cap);
+void search_view_arch_short(const clnas_space_iface *space, const clnas_space_genotype *g, uint64_t hash, char *buf,
+                            size_t cap);
 void search_view_trial(const clnas_trials_progress *p, void *user);
 /* Prints the top `k` distinct architectures (by canonical hash) of a journal. */
 void search_view_top(const clnas_journal_entry *entries, int count, int k);

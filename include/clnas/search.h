@@ -58,7 +58,7 @@ typedef struct clnas_search_result {
     int resumed_from;      /* found in the journal at the start */
     int best_index;        /* -1 when nothing succeeded */
     double best_fitness;
-    char best_arch[256];
+    char best_arch[1024];  /* in the space's string form (a DARTS genotype is up to 640 bytes) */
     char run_dir[1024];
     int stopped;           /* stopped through params.stop before the budget was spent */
 } clnas_search_result;

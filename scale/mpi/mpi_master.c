@@ -32,7 +32,8 @@ clnas_status clnas_mpi_master_prepare(const clnas_run_request *req, clnas_mpi_ma
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "a search over MPI evaluates with the config's evaluator, "
                                "not a user-supplied evaluate function");
     cJSON *resolved = cJSON_CreateObject();
-    clnas_status st = m->strategy->create(cfg->strategy, cfg->seed, resolved, &m->state, err);
+    clnas_status st = m->strategy->create(cfg->strategy, cfg->seed, clnas_search_config_space(cfg), resolved, &m->state,
+                                          err);
     if (st == CLNAS_OK && req->resume_dir) {
         snprintf(out->run_dir, sizeof out->run_dir, "%s", req->resume_dir);
     } else if (st == CLNAS_OK) {
@@ -92,9 +93,9 @@ static clnas_status hand_out(clnas_trials *t, pool *p, clnas_error *err)
         clnas_status st = clnas_trials_next(t, &job, &got, err);
         if (st != CLNAS_OK || !got)
             return st;
-        char text[64 + CLNAS_GENOTYPE_STR_MAX];
+        char text[64 + CLNAS_SPACE_STR_MAX];
         int n = snprintf(text, sizeof text, "%d %.17g ", job.trial, job.fraction);
-        clnas_genotype_format(&job.arch, text + n, sizeof text - (size_t)n, NULL);
+        clnas_trials_space(t)->format(&job.arch, text + n, sizeof text - (size_t)n, NULL);
         const int w = p->free_list[--p->nfree];
         st = clnas_mpi_send_text(text, w, CLNAS_TAG_JOB, err);
         if (st != CLNAS_OK)
@@ -184,6 +185,7 @@ clnas_status clnas_mpi_master_run(const clnas_run_request *req, clnas_mpi_master
     memset(&opt, 0, sizeof opt);
     opt.run_dir = out->run_dir;
     opt.title = cfg->name;
+    opt.space = clnas_search_config_space(cfg);
     opt.stop = req->stop;
     opt.progress = progress_bridge;
     opt.warning = warn_bridge;

@@ -38,13 +38,14 @@ static clnas_status setup(const char *config_text, const char *device_list, int 
 
 /* Evaluates one JOB ("<trial> <training fraction> <arch>") and sends its RESULT. An evaluator that cannot go on makes
  * a failed trial naming why: one bad trial on one worker does not end the search. */
-static clnas_status evaluate_job(clnas_evaluator *ev, const char *job, clnas_error *err)
+static clnas_status evaluate_job(const clnas_space_iface *space, clnas_evaluator *ev, const char *job,
+                                 clnas_error *err)
 {
     int trial = -1, used = 0;
     double fraction = 0;
-    clnas_genotype arch;
+    clnas_space_genotype arch;
     if (sscanf(job, "%d %lf %n", &trial, &fraction, &used) != 2 || trial < 0 || !(fraction > 0 && fraction <= 1)
-        || clnas_genotype_parse(job + used, &arch, err) != CLNAS_OK)
+        || space->parse(job + used, &arch, err) != CLNAS_OK)
         return clnas_error_set(err, CLNAS_ERR_FORMAT, "a job from the master is not \"<trial> <fraction> <arch>\": "
                                "%.200s", job);
     clnas_evaluator_result r;
@@ -57,7 +58,7 @@ static clnas_status evaluate_job(clnas_evaluator *ev, const char *job, clnas_err
         r.status = CLNAS_TRIAL_FAILED;
         snprintf(r.error, sizeof r.error, "%s", why.message);
     }
-    char *line = clnas_scale_result_format(trial, &arch, &r);
+    char *line = clnas_scale_result_format(space, trial, &arch, &r);
     cJSON_Delete(r.extra);
     if (!line)
         return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "trial %d: cannot format the result", trial);
@@ -88,7 +89,7 @@ clnas_status clnas_mpi_worker_run(const char *config_text, const char *device_li
             break;
         }
         if (tag == CLNAS_TAG_JOB && st == CLNAS_OK) {
-            st = evaluate_job(&s.evaluator, text, err);
+            st = evaluate_job(clnas_search_config_space(&cfg), &s.evaluator, text, err);
             if (st != CLNAS_OK) /* the master waits for this job: tell it why none comes */
                 clnas_mpi_send_text(err->message, 0, CLNAS_TAG_QUIT, NULL);
         }

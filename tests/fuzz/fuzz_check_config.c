@@ -20,9 +20,9 @@ static int parse_strategy(const clnas_search_config *cfg, cJSON *resolved)
     void *state = NULL;
     const clnas_strategy_iface *s = clnas_strategy_find(cfg->strategy_name);
     if (s) {
-        if (s->create(cfg->strategy, cfg->seed, resolved, &state, &err) != CLNAS_OK)
+        if (s->create(cfg->strategy, cfg->seed, clnas_search_config_space(cfg), resolved, &state, &err) != CLNAS_OK)
             return 0;
-        clnas_genotype g;
+        clnas_space_genotype g;
         if (s->budget(state) < 1 || s->propose(state, &g, &err) != CLNAS_OK)
             abort(); /* a strategy that accepted its section proposes */
         s->destroy(state);

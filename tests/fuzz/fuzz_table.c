@@ -14,8 +14,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     /* lookups of a few cells, chosen by the input: a hit is a fitness in 0..1, a miss a failed trial */
     for (size_t i = 0; i < 4; i++) {
-        clnas_genotype g;
-        clnas_genotype_from_index((uint32_t)(size * 2654435761u + i * 40503u) % CLNAS_NB201_CELLS, &g);
+        clnas_space_genotype g;
+        clnas_space_nb201.from_index((uint32_t)(size * 2654435761u + i * 40503u) % CLNAS_NB201_CELLS, &g);
         clnas_evaluator_result r;
         memset(&r, 0, sizeof r);
         clnas_status st = ev.iface->evaluate(ev.state, &g, &r, &err);
