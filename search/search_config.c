@@ -32,7 +32,8 @@ static const char *const dataset_keys[] = {"dir", "validation_size", "train_subs
 static const char *const proxy_keys[] = {"channels", "cells",  "layers", "epochs", "batch", "lr",
                                          "measured_kendall_tau", "measured_note"};
 static const char *const evaluator_keys[] = {"kind", "table", "proxy"};
-static const char *const zero_cost_proxies[] = {"snip", "grad_norm", "params", "flops"}; /* zero_cost.h's order */
+static const char *const zero_cost_proxies[] = {"snip",     "grad_norm", "params",   "flops",
+                                                 "synflow", "naswot",    "jacob_cov"}; /* zero_cost.h's order */
 #define COUNT(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 /* ---- error text ---- */

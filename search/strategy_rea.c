@@ -28,7 +28,8 @@
  * (fitness up, cost down; pareto.h), the cost being the trial's parameter count or forward FLOPs as the evaluator
  * reports them, or its on-device latency as the objective measured it (objective.latency; the run measures every
  * trial when this mode is on).
- * Zero-cost warm start (warm_start_proxy "snip", "grad_norm", "params" or "flops"; "none"), as Abdelfattah et al.:
+ * Zero-cost warm start (warm_start_proxy "snip", "grad_norm", "params", "flops", "synflow", "naswot" or
+ * "jacob_cov"; "none"), as Abdelfattah et al.:
  * create draws warm_start_samples (100; P to 100,000) uniform random cells, the run scores them with the proxy
  * (evaluator kind "zero-cost"'s score) and the initial population is the P best of them, best first (a failed one
  * last, the earlier drawn on a tie), instead of P random cells. */
@@ -109,7 +110,8 @@ static clnas_status rea_create(const cJSON *params, uint64_t seed, const clnas_s
 {
     static const char *const known[] = {"population", "sample_size", "cycles", "pareto", "warm_start_proxy",
                                         "warm_start_samples"};
-    static const char *const warm_names[] = {"none", "snip", "grad_norm", "params", "flops"};
+    static const char *const warm_names[] = {"none",    "snip",   "grad_norm", "params",
+                                             "flops",   "synflow", "naswot",   "jacob_cov"};
     static const char *const pareto_names[] = {"off", "params", "flops", "latency"};
     *state = NULL;
     clnas_status st = clnas_strategy_params_check(params, "rea", known, 6, resolved, err);
@@ -132,7 +134,7 @@ static clnas_status rea_create(const cJSON *params, uint64_t seed, const clnas_s
         st = clnas_strategy_param_choice(params, "pareto", 0, pareto_names, 4, resolved, &pareto, err);
     int warm = 0, warm_samples = 0;
     if (st == CLNAS_OK)
-        st = clnas_strategy_param_choice(params, "warm_start_proxy", 0, warm_names, 5, resolved, &warm, err);
+        st = clnas_strategy_param_choice(params, "warm_start_proxy", 0, warm_names, 8, resolved, &warm, err);
     if (st == CLNAS_OK)
         st = clnas_strategy_param_int(params, "warm_start_samples", population > 100 ? population : 100, population,
                                       REA_MAX_CANDIDATES, NULL, resolved, &warm_samples, err);

@@ -68,9 +68,8 @@ static clnas_status zc_evaluate(void *state, const clnas_space_genotype *arch, c
                  st == CLNAS_OK ? "the proxy's score is not finite" : trial_err.message);
         return CLNAS_OK;
     }
-    const double s = scores[z->proxy];
     out->status = CLNAS_TRIAL_OK;
-    out->fitness = s > 0.0 ? s / (1.0 + s) : 0.0;
+    out->fitness = clnas_zero_cost_fitness(z->proxy, scores[z->proxy]);
     out->flops = scores[CLNAS_ZC_FLOPS];
     out->extra = cJSON_CreateObject();
     for (int p = 0; out->extra && p < CLNAS_ZC_COUNT; p++) {
@@ -84,6 +83,15 @@ static clnas_status zc_evaluate(void *state, const clnas_space_genotype *arch, c
     if (!out->extra)
         return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "zero-cost evaluator: out of memory");
     return CLNAS_OK;
+}
+
+double clnas_zero_cost_fitness(clnas_zero_cost_proxy proxy, double s)
+{
+    if (proxy < CLNAS_ZC_SYNFLOW) /* snip, grad_norm, params, flops: never negative */
+        return s > 0.0 ? s / (1.0 + s) : 0.0;
+    /* synflow spans 1e6..1e11 (s / (1 + s) would round every one to 1), jacob_cov and NASWOT may be negative */
+    const double squashed = s >= 0 ? log1p(s) : -log1p(-s);
+    return 0.5 + atan(squashed) / 3.14159265358979323846;
 }
 
 static const clnas_evaluator_iface zc_iface = {"zero-cost", zc_evaluate, zc_destroy, NULL, NULL};

@@ -209,8 +209,9 @@ static const bad_case bad_cases[] = {
     /* evaluator */
     {"{\"evaluator\": \"table\"}", "evaluator: expected an object, got \"table\""},
     {"{\"evaluator\": {\"tabel\": \"t.csv\"}}", "evaluator.tabel: unknown key (known: kind, table, proxy)"},
-    {"{\"evaluator\": {\"proxy\": \"synflow\"}}",
-     "evaluator.proxy: expected one of \"snip\", \"grad_norm\", \"params\", \"flops\", got \"synflow\""},
+    {"{\"evaluator\": {\"proxy\": \"synflow_bn\"}}",
+     "evaluator.proxy: expected one of \"snip\", \"grad_norm\", \"params\", \"flops\", \"synflow\", \"naswot\", "
+     "\"jacob_cov\", got \"synflow_bn\""},
     {"{\"evaluator\": {\"kind\": \"lookup\"}}",
      "evaluator.kind: expected one of \"train\", \"table\", \"zero-cost\", got \"lookup\""},
     {"{\"evaluator\": {\"kind\": \"table\", \"table\": 3}}",

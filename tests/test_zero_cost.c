@@ -121,8 +121,10 @@ static void test_evaluator(void **state)
         char key[32];
         snprintf(key, sizeof key, "zc_%s", clnas_zero_cost_name(p));
         const double s = cJSON_GetObjectItem(a.extra, key)->valuedouble;
-        assert_true(s > 0.0);
-        assert_true(fabs(a.fitness - s / (1.0 + s)) < 1e-15);
+        assert_true(p == CLNAS_ZC_NASWOT || s > 0.0);
+        assert_true(fabs(a.fitness - clnas_zero_cost_fitness(p, s)) < 1e-15);
+        if (p < CLNAS_ZC_SYNFLOW)
+            assert_true(fabs(a.fitness - s / (1.0 + s)) < 1e-15);
         assert_true(a.fitness == b.fitness);
         assert_true(cJSON_GetObjectItem(a.extra, "zc_params")->valuedouble == (double)a.params);
         assert_true(a.params == 20222);
@@ -156,13 +158,32 @@ static void test_names(void **unused)
     assert_int_equal(clnas_zero_cost_find(NULL), -1);
 }
 
+/* Every proxy's fitness lies in 0..1 and keeps the order of the scores, over the ranges the proxies reach (synflow
+ * up to 1e11, jacob_cov and NASWOT negative): distinct scores stay distinct. */
+static void test_fitness_keeps_order(void **unused)
+{
+    (void)unused;
+    static const double scores[] = {-1e6, -300, -2.5, -1e-3, 0, 1e-3, 0.5, 7, 1e3, 1e6, 3e6, 1e9, 1e11};
+    const int n = (int)(sizeof scores / sizeof scores[0]);
+    for (int p = CLNAS_ZC_SYNFLOW; p < CLNAS_ZC_COUNT; p++)
+        for (int i = 0; i < n; i++) {
+            const double f = clnas_zero_cost_fitness((clnas_zero_cost_proxy)p, scores[i]);
+            assert_true(f > 0 && f < 1);
+            if (i > 0)
+                assert_true(f > clnas_zero_cost_fitness((clnas_zero_cost_proxy)p, scores[i - 1]));
+        }
+    /* the first four keep s / (1 + s), as journals written before the new proxies have it */
+    assert_true(clnas_zero_cost_fitness(CLNAS_ZC_SNIP, 3.0) == 0.75);
+    assert_true(clnas_zero_cost_fitness(CLNAS_ZC_FLOPS, 0.0) == 0.0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_best),  cmocka_unit_test(test_dead_edges), cmocka_unit_test(test_mix_two_cells),
         cmocka_unit_test(test_zero_node), cmocka_unit_test(test_rgb),         cmocka_unit_test(test_evaluator),
     };
-    const struct CMUnitTest plain[] = {cmocka_unit_test(test_names)};
+    const struct CMUnitTest plain[] = {cmocka_unit_test(test_names), cmocka_unit_test(test_fitness_keeps_order)};
     return cmocka_run_group_tests(plain, NULL, NULL)
            + cmocka_run_group_tests(tests, device_fixture_with_cache, device_fixture_teardown);
 }
