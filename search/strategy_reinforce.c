@@ -1,8 +1,10 @@
-/* clnas — REINFORCE as NAS-Bench-201's baseline (exps/algos/reinforce.py), with a per-edge or an LSTM policy. */
+/* clnas — REINFORCE as NAS-Bench-201's baseline (exps/algos/reinforce.py), with a per-edge or an LSTM policy; on the
+ * chain space, Zoph & Le's LSTM writing a network layer by layer. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain_controller.h"
 #include "clnas/rng.h"
 #include "rnn_controller.h"
 #include "space_nb201.h"
@@ -20,13 +22,16 @@
  *   loss = -(r - b) log P(arch); its exact gradient (per_edge: -(r - b) (onehot(a_e) - softmax_e) on each edge's
  *   logits; lstm: backpropagation through time) takes one Adam step (PyTorch's Adam: betas 0.9 and 0.999,
  *   eps 1e-8, bias-corrected).
- * Parameters: trials (40), lr (0.01), ema_momentum (0.9), controller ("per_edge"), hidden (32, lstm only).
+ * Parameters: trials (40), lr (0.01), ema_momentum (0.9), controller ("per_edge"; "lstm" on the chain space), hidden
+ * (32, lstm only), layers (6, the chain space only).
  * NB201 ran lr 0.001 for hundreds of steps (a 12,000 s budget); NATS-Bench's reinforce.py uses 0.01, and a clnas
  * search has tens of trials, so 0.01. Adam's step is nearly independent of the reward's scale, so fractions
  * here and NB201's percentages behave alike.
- * Both controllers are NB201 policies (6 edges x 5 ops): create refuses another space. A controller of another
- * space (the chain space's LSTM) joins as one more entry of `controllers`, chosen by the space, with its own
- * sample and log-probability gradient in reinforce_propose and log_prob_gradient; the baseline and Adam stay. */
+ * Both are NB201 policies (6 edges x 5 ops). On the chain space the policy is the chain controller
+ * (chain_controller.h: Zoph & Le's LSTM, the op, its hyper-parameters, the stride and anchor-point skips of each
+ * layer), controller "lstm" (the default there; "per_edge" is refused), writing networks of strategy.layers layers
+ * (6; 1 .. 20), strategy.hidden units (32; 1 .. 256), its weights drawn from a seed that is the strategy
+ * generator's first draw. The baseline, the loss and Adam are the same for every policy. Other spaces are refused. */
 
 #define REINFORCE_MAX_TRIALS 10000000
 #define ADAM_BETA1 0.9
@@ -42,6 +47,7 @@ typedef struct reinforce_state {
     clnas_rng rng;
     double logits[CLNAS_NB201_EDGES * CLNAS_NB201_OPS]; /* per_edge: [edge][op] */
     clnas_rnn_controller lstm;                          /* lstm */
+    clnas_chain_controller *chain;                      /* the chain space's lstm */
     double *params, *grad, *adam_m, *adam_v;            /* params: logits or lstm.params */
     size_t n_params;
     int adam_steps;
@@ -67,6 +73,7 @@ static void reinforce_destroy(void *state)
     if (!s)
         return;
     clnas_rnn_controller_free(&s->lstm);
+    clnas_chain_controller_free(s->chain);
     free(s->grad);
     free(s->adam_m);
     free(s->adam_v);
@@ -76,27 +83,42 @@ static void reinforce_destroy(void *state)
 static clnas_status reinforce_create(const cJSON *params, uint64_t seed, const clnas_space_iface *space,
                                      cJSON *resolved, void **state, clnas_error *err)
 {
-    static const char *const known[] = {"trials", "lr", "ema_momentum", "controller", "hidden"};
+    static const char *const known[] = {"trials", "lr", "ema_momentum", "controller", "hidden", "layers"};
     static const char *const controllers[] = {"per_edge", "lstm"};
     *state = NULL;
-    clnas_status st = clnas_strategy_space_only("reinforce", space, &clnas_space_nb201, err);
+    space = clnas_space_or_nb201(space);
+    const int chain = space == &clnas_space_chain;
+    clnas_status st = chain ? CLNAS_OK : clnas_strategy_space_only("reinforce", space, &clnas_space_nb201, err);
     if (st != CLNAS_OK)
         return st;
-    st = clnas_strategy_params_check(params, "reinforce", known, 5, resolved, err);
+    st = clnas_strategy_params_check(params, "reinforce", known, 6, resolved, err);
     if (st != CLNAS_OK)
         return st;
-    int trials, controller, hidden = 0;
+    int trials, controller, hidden = 0, layers = 0;
     double lr, momentum;
     if ((st = clnas_strategy_param_int(params, "trials", 40, 1, REINFORCE_MAX_TRIALS, NULL, resolved, &trials, err))
             != CLNAS_OK
         || (st = clnas_strategy_param_number(params, "lr", 0.01, 0.0, 1, 10.0, 0, resolved, &lr, err)) != CLNAS_OK
         || (st = clnas_strategy_param_number(params, "ema_momentum", 0.9, 0.0, 0, 1.0, 1, resolved, &momentum, err))
                != CLNAS_OK
-        || (st = clnas_strategy_param_choice(params, "controller", CONTROLLER_PER_EDGE, controllers, 2, resolved,
-                                             &controller, err)) != CLNAS_OK)
+        || (st = clnas_strategy_param_choice(params, "controller", chain ? CONTROLLER_LSTM : CONTROLLER_PER_EDGE,
+                                             controllers, 2, resolved, &controller, err)) != CLNAS_OK)
         return st;
+    if (chain && controller != CONTROLLER_LSTM)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.controller \"per_edge\": a policy over NB201's "
+                               "edges; the chain space's policy is \"lstm\" (a network layer by layer)");
+    if (chain) {
+        st = clnas_strategy_param_int(params, "layers", 6, 1, CLNAS_CHAIN_MAX_LAYERS, NULL, resolved, &layers, err);
+        if (st != CLNAS_OK)
+            return st;
+    } else if (params && cJSON_GetObjectItemCaseSensitive(params, "layers")) {
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "strategy.layers: the chain space's network depth; this run's space is %s", space->name);
+    }
     if (controller == CONTROLLER_LSTM) {
-        st = clnas_strategy_param_int(params, "hidden", 32, 1, CLNAS_RNN_MAX_HIDDEN, NULL, resolved, &hidden, err);
+        st = clnas_strategy_param_int(params, "hidden", 32, 1,
+                                      chain ? CLNAS_CHAIN_CONTROLLER_MAX_HIDDEN : CLNAS_RNN_MAX_HIDDEN, NULL, resolved,
+                                      &hidden, err);
         if (st != CLNAS_OK)
             return st;
     } else if (params && cJSON_GetObjectItemCaseSensitive(params, "hidden")) {
@@ -113,7 +135,13 @@ static clnas_status reinforce_create(const cJSON *params, uint64_t seed, const c
     s->ema_momentum = momentum;
     s->last_reward = s->last_baseline = NAN;
     clnas_rng_seed(&s->rng, seed);
-    if (controller == CONTROLLER_LSTM) {
+    if (chain) {
+        st = clnas_chain_controller_create(hidden, layers, clnas_rng_next(&s->rng), &s->chain, err);
+        if (st == CLNAS_OK) {
+            s->params = clnas_chain_controller_params(s->chain);
+            s->n_params = clnas_chain_controller_n_params(s->chain);
+        }
+    } else if (controller == CONTROLLER_LSTM) {
         st = clnas_rnn_controller_init(&s->lstm, hidden, LSTM_INIT_RANGE, &s->rng, err);
         s->params = s->lstm.params;
         s->n_params = s->lstm.n_params;
@@ -167,6 +195,18 @@ static clnas_status reinforce_propose(void *state, clnas_space_genotype *out, cl
     clnas_status st = clnas_proposal_order_can_propose(&s->order, s->trials, "reinforce", err);
     if (st != CLNAS_OK)
         return st;
+    if (s->chain) {
+        clnas_chain_genotype c;
+        char text[CLNAS_SPACE_STR_MAX];
+        st = clnas_chain_controller_sample(s->chain, &s->rng, &c, NULL, NULL, err);
+        if (st == CLNAS_OK)
+            st = clnas_chain_genotype_format(&c, text, sizeof text, err);
+        if (st == CLNAS_OK)
+            st = clnas_space_chain.parse(text, out, err);
+        if (st == CLNAS_OK)
+            clnas_proposal_order_proposed(&s->order, out);
+        return st;
+    }
     clnas_genotype g;
     if (s->controller == CONTROLLER_LSTM) {
         st = clnas_rnn_controller_sample(&s->lstm, &s->rng, &g, err);
@@ -182,11 +222,20 @@ static clnas_status reinforce_propose(void *state, clnas_space_genotype *out, cl
 
 /* s->grad = d log P(arch) / d params under the policy that proposed arch (params change only in observe); with
  * several proposals in flight (asynchronous workers), under the policy as it stands when the result is observed. */
-static clnas_status log_prob_gradient(reinforce_state *s, const clnas_genotype *arch, clnas_error *err)
+static clnas_status log_prob_gradient(reinforce_state *s, const clnas_space_genotype *sarch, clnas_error *err)
 {
     memset(s->grad, 0, s->n_params * sizeof *s->grad);
+    double log_prob;
+    if (s->chain) {
+        char text[CLNAS_SPACE_STR_MAX];
+        clnas_chain_genotype c;
+        clnas_status st = clnas_space_chain.format(sarch, text, sizeof text, err);
+        if (st == CLNAS_OK)
+            st = clnas_chain_genotype_parse(text, &c, err);
+        return st == CLNAS_OK ? clnas_chain_controller_log_prob(s->chain, &c, &log_prob, s->grad, err) : st;
+    }
+    const clnas_genotype nb201 = clnas_nb201_of(sarch), *arch = &nb201;
     if (s->controller == CONTROLLER_LSTM) {
-        double log_prob;
         return clnas_rnn_controller_log_prob(&s->lstm, arch, &log_prob, s->grad, err);
     }
     for (int e = 0; e < CLNAS_NB201_EDGES; e++) {
@@ -203,7 +252,6 @@ static clnas_status reinforce_observe(void *state, const clnas_space_genotype *s
 {
     reinforce_state *s = state;
     clnas_status st = clnas_proposal_order_observe(&s->order, sarch, fitness, "reinforce", err);
-    const clnas_genotype nb201 = clnas_nb201_of(sarch), *arch = &nb201;
     if (st != CLNAS_OK)
         return st;
     const double reward = isnan(fitness) ? 0.0 : fitness;
@@ -212,7 +260,7 @@ static clnas_status reinforce_observe(void *state, const clnas_space_genotype *s
     s->ema_den = m * s->ema_den + (1.0 - m);
     const double baseline = s->ema_num / s->ema_den;
     const double advantage = reward - baseline;
-    st = log_prob_gradient(s, arch, err);
+    st = log_prob_gradient(s, sarch, err);
     if (st != CLNAS_OK)
         return st;
 
@@ -250,7 +298,17 @@ static cJSON *reinforce_describe(const void *state)
     cJSON *root = cJSON_CreateObject();
     if (!root)
         return NULL;
-    if (s->controller == CONTROLLER_LSTM) {
+    if (s->chain) {
+        clnas_chain_genotype mode;
+        double log_prob;
+        char text[CLNAS_SPACE_STR_MAX];
+        if (clnas_chain_controller_mode(s->chain, &mode, NULL) != CLNAS_OK
+            || clnas_chain_controller_log_prob(s->chain, &mode, &log_prob, NULL, NULL) != CLNAS_OK
+            || clnas_chain_genotype_format(&mode, text, sizeof text, NULL) != CLNAS_OK
+            || !cJSON_AddStringToObject(root, "mode_arch", text)
+            || !cJSON_AddNumberToObject(root, "mode_probability", exp(log_prob)))
+            goto fail;
+    } else if (s->controller == CONTROLLER_LSTM) {
         clnas_genotype mode;
         double log_prob;
         char text[CLNAS_GENOTYPE_STR_MAX];

@@ -204,6 +204,9 @@ static void test_resume_darts_and_chain(void **state)
     resume_matches(*state, "rea", "chain", rea, 12);
     resume_matches(*state, "random", "darts", random, 9);
     resume_matches(*state, "hyperband", "chain", hb, 10);
+    /* REINFORCE on chain: the chain controller (Zoph & Le's LSTM), its state rebuilt by the replay */
+    resume_matches(*state, "reinforce", "chain", "{\"name\": \"reinforce\", \"trials\": 9, \"layers\": 4, "
+                   "\"hidden\": 8}", 9);
 }
 
 /* REA's proposals on darts are mutations of a population member: one of the space's neighbours. */
@@ -264,10 +267,16 @@ static void test_nb201_only_parts_refuse_other_spaces(void **state)
 {
     expect_create_refused(&clnas_strategy_bo, NULL, &clnas_space_darts,
                           "strategy.name \"bo\": works on space nb201 only (this run's space is darts)");
-    expect_create_refused(&clnas_strategy_reinforce, NULL, &clnas_space_chain,
-                          "strategy.name \"reinforce\": works on space nb201 only (this run's space is chain)");
     expect_create_refused(&clnas_strategy_reinforce, "{\"controller\": \"lstm\"}", &clnas_space_darts,
                           "strategy.name \"reinforce\": works on space nb201 only (this run's space is darts)");
+    /* on chain REINFORCE's policy is the chain controller */
+    expect_create_refused(&clnas_strategy_reinforce, "{\"controller\": \"per_edge\"}", &clnas_space_chain,
+                          "strategy.controller \"per_edge\": a policy over NB201's edges; the chain space's policy "
+                          "is \"lstm\" (a network layer by layer)");
+    expect_create_refused(&clnas_strategy_reinforce, "{\"layers\": 4}", &clnas_space_nb201,
+                          "strategy.layers: the chain space's network depth; this run's space is nb201");
+    expect_create_refused(&clnas_strategy_reinforce, "{\"layers\": 21}", &clnas_space_chain,
+                          "strategy.layers: expected an integer from 1 to 20, got 21");
     expect_create_refused(&clnas_strategy_hyperband, NULL, &clnas_space_darts,
                           "strategy.sampler \"bo\" (the default of strategy.name \"hyperband\"): works on space nb201 "
                           "only (this run's space is darts); set strategy.sampler \"random\"");
@@ -391,6 +400,7 @@ static void test_tiny_proxy_searches(void **state)
     } cases[] = {
         {"darts", "{\"name\": \"rea\", \"population\": 2, \"sample_size\": 1, \"cycles\": 1}", 3},
         {"chain", "{\"name\": \"random\", \"trials\": 2}", 2},
+        {"chain", "{\"name\": \"reinforce\", \"trials\": 3, \"layers\": 3, \"hidden\": 8}", 3},
         /* the zero-cost warm start scores the space's samples with the space's networks */
         {"darts", "{\"name\": \"rea\", \"population\": 2, \"sample_size\": 1, \"cycles\": 0, "
                   "\"warm_start_proxy\": \"params\", \"warm_start_samples\": 3}", 2},

@@ -336,7 +336,7 @@ static void test_bad_params_each_name_their_field(void **unused)
         {&clnas_strategy_reinforce, "{\"ema_momentum\": 1}",
          "strategy.ema_momentum: expected a number at least 0 and below 1, got 1"},
         {&clnas_strategy_reinforce, "{\"optimizer\": \"sgd\"}",
-         "strategy.optimizer: unknown key (known: trials, lr, ema_momentum, controller, hidden)"},
+         "strategy.optimizer: unknown key (known: trials, lr, ema_momentum, controller, hidden, layers)"},
         {&clnas_strategy_reinforce, "{\"controller\": \"gru\"}",
          "strategy.controller: expected one of \"per_edge\", \"lstm\", got \"gru\""},
         {&clnas_strategy_reinforce, "{\"hidden\": 16}", "strategy.hidden: only used with strategy.controller \"lstm\""},
