@@ -66,7 +66,12 @@ static void rea_run(const char *dir, int n, uint32_t seed)
             clnas_space_nb201.from_index((uint32_t)(4 * 7919u + seed) % CLNAS_NB201_CELLS, &e.arch);
             e.status = CLNAS_TRIAL_CACHED;
         }
+        if (i % 2 == 0) { /* the objective's latency on every other trial */
+            e.extra = cJSON_CreateObject();
+            cJSON_AddNumberToObject(e.extra, "latency_ms", 1.0 + 0.25 * ((i * 11 + (int)seed) % 17));
+        }
         append(&j, &e);
+        cJSON_Delete(e.extra);
     }
     clnas_journal_close(&j);
 }
@@ -227,6 +232,41 @@ static void check_csv(const char *dir, const char *name, const char *header)
     free(text);
 }
 
+/* The CSV's pareto_front column marks exactly the rows no other row dominates (fitness up, cost down: cost is the
+ * column the file is named after); `rows` data rows. */
+static void check_front(const char *dir, const char *name, int rows)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    const int column = strstr(name, "latency") ? 3 : strstr(name, "flops") ? 2 : 1;
+    double cost[64], fit[64];
+    int front[64], n = 0;
+    char line[4096];
+    assert_non_null(fgets(line, sizeof line, f)); /* the header */
+    while (n < 64 && fgets(line, sizeof line, f)) {
+        double v[5];
+        int trial;
+        long params;
+        if (sscanf(line, "%d,%ld,%lf,%lf,%lf,%d", &trial, &params, &v[2], &v[3], &v[4], &front[n]) != 6)
+            fail_msg("%s: bad row %s", name, line);
+        v[1] = (double)params;
+        cost[n] = v[column], fit[n++] = v[4];
+    }
+    fclose(f);
+    assert_int_equal(n, rows);
+    int members = 0;
+    for (int a = 0; a < n; a++) {
+        int dominated = 0;
+        for (int b = 0; b < n; b++)
+            dominated |= fit[b] >= fit[a] && cost[b] <= cost[a] && (fit[b] > fit[a] || cost[b] < cost[a]);
+        assert_int_equal(front[a], !dominated);
+        members += front[a];
+    }
+    assert_true(members >= 1 && members < n);
+}
+
 /* ---- the tests ---- */
 
 static void test_rea_page(void **state)
@@ -260,6 +300,8 @@ static void test_rea_page(void **state)
     assert_int_equal(cells, 4); /* a drawing per row of the top 4 */
     assert_non_null(strstr(html, "fitness against parameters"));
     assert_non_null(strstr(html, "fitness against forward FLOPs"));
+    assert_non_null(strstr(html, "fitness against on-device latency"));
+    assert_non_null(strstr(html, "Pareto front (no trial fitter and cheaper)"));
     assert_null(strstr(html, ">epoch<"));
     assert_non_null(strstr(html, "Rank evaluation (rank_eval.json)"));
     assert_non_null(strstr(html, "Kendall tau 0.333, Spearman rho 0.500 (3 architectures)"));
@@ -267,8 +309,11 @@ static void test_rea_page(void **state)
     char outdir[1100];
     scratch_dir_path(outdir, sizeof outdir, dir, "out");
     check_csv(outdir, "report.run0-progress.csv", "trial,status,fitness,best_so_far,params,flops,arch\n");
-    check_csv(outdir, "report.run0-params.csv", "trial,params,flops,fitness,arch\n");
-    check_csv(outdir, "report.run0-flops.csv", "trial,params,flops,fitness,arch\n");
+    check_csv(outdir, "report.run0-params.csv", "trial,params,flops,latency_ms,fitness,pareto_front,arch\n");
+    check_csv(outdir, "report.run0-flops.csv", "trial,params,flops,latency_ms,fitness,pareto_front,arch\n");
+    check_csv(outdir, "report.run0-latency.csv", "trial,params,flops,latency_ms,fitness,pareto_front,arch\n");
+    check_front(outdir, "report.run0-latency.csv", 20); /* the even trials of 40 have a latency */
+    check_front(outdir, "report.run0-params.csv", 38); /* less the failed trial and the cached one */
     check_csv(outdir, "report.run0-rank-eval.csv", "arch,standalone,supernet,standalone_cached\n");
     /* the run directory is only read */
     assert_false(exists(run, "progress.svg"));

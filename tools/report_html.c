@@ -159,17 +159,24 @@ static void size_plots(page *p, const report_run *run, int r)
     int sized = 0;
     for (int i = 0; i < run->count; i++)
         sized += run->entries[i].status == CLNAS_TRIAL_OK && run->entries[i].params > 0;
+    fprintf(p->f, "<div class=\"plots\">\n");
     if (sized > 0) {
-        FILE *params = csv_open(p, "run%d-params", r);
-        FILE *flops = csv_open(p, "run%d-flops", r);
-        fprintf(p->f, "<div class=\"plots\">\n");
-        report_plot_size(p->f, params, run, 0);
-        report_plot_size(p->f, flops, run, 1);
-        fprintf(p->f, "</div>\n");
-    } else
+        report_plot_size(p->f, csv_open(p, "run%d-params", r), run, REPORT_COST_PARAMS);
+        report_plot_size(p->f, csv_open(p, "run%d-flops", r), run, REPORT_COST_FLOPS);
+    }
+    int timed = 0;
+    for (int i = 0; i < run->count; i++)
+        timed += cJSON_GetObjectItemCaseSensitive(run->entries[i].extra, "latency_ms") != NULL;
+    if (timed)
+        report_plot_size(p->f, csv_open(p, "run%d-latency", r), run, REPORT_COST_LATENCY);
+    fprintf(p->f, "</div>\n");
+    if (sized == 0)
         fprintf(p->f, "<p class=\"note\">No parameter or FLOP counts in this journal (the table evaluator records "
                       "none), so fitness is not plotted against size.</p>\n");
-    fprintf(p->f, "<p class=\"note\">Fitness against latency: not recorded in the journal yet.</p>\n");
+    if (timed == 0)
+        fprintf(p->f, "<p class=\"note\">No latency in this journal: a search measures each trial's on-device "
+                      "latency when it has a latency budget (objective.max_latency_ms) or REA's pareto "
+                      "\"latency\".</p>\n");
 }
 
 static void run_section(page *p, const report_run *run, int r, int top)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "alpha.h"
+#include "pareto.h"
 #include "rank_eval.h"
 #include "report_cell.h"
 #include "svg_chart.h"
@@ -64,48 +65,87 @@ void report_plot_overlay(FILE *f, FILE *csv, const report_run *runs, int nruns)
     clnas_svg_chart_end(f);
 }
 
-int report_plot_size(FILE *f, FILE *csv, const report_run *r, int flops)
+/* The trial's cost on the plot's axis: parameters, forward FLOPs, or the latency the objective measured (extra
+ * "latency_ms"); NAN when the journal has none for it. */
+static double cost_of(const clnas_journal_entry *e, report_cost cost)
+{
+    if (cost == REPORT_COST_LATENCY) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(e->extra, "latency_ms");
+        return cJSON_IsNumber(v) && v->valuedouble > 0 ? v->valuedouble : NAN;
+    }
+    const double v = cost == REPORT_COST_FLOPS ? e->flops : (double)e->params;
+    return v > 0 ? v : NAN;
+}
+
+int report_plot_size(FILE *f, FILE *csv, const report_run *r, report_cost cost)
 {
     double most = 0; /* parameters in thousands below a million */
     for (int i = 0; i < r->count; i++)
         most = fmax(most, (double)r->entries[i].params);
-    const double unit = flops ? 1e6 : most >= 1e6 ? 1e6 : 1e3;
-    clnas_svg_chart c = {.width = 560, .height = 400, .legend_rows = 1};
-    c.title = flops ? "fitness against forward FLOPs" : "fitness against parameters";
-    c.x_label = flops ? "forward MFLOPs per image" : unit == 1e6 ? "parameters (millions)" : "parameters (thousands)";
+    const double unit = cost == REPORT_COST_LATENCY ? 1 : cost == REPORT_COST_FLOPS ? 1e6 : most >= 1e6 ? 1e6 : 1e3;
+    static const char *const titles[] = {"fitness against parameters", "fitness against forward FLOPs",
+                                         "fitness against on-device latency"};
+    clnas_svg_chart c = {.width = 560, .height = 400, .legend_rows = 2};
+    c.title = titles[cost];
+    c.x_label = cost == REPORT_COST_LATENCY ? "latency (ms, as objective.latency measured it)"
+                : cost == REPORT_COST_FLOPS ? "forward MFLOPs per image"
+                : unit == 1e6              ? "parameters (millions)"
+                                           : "parameters (thousands)";
     c.y_label = "fitness (validation accuracy)";
     c.x_lo = c.y_lo = INFINITY, c.x_hi = c.y_hi = -INFINITY;
+    /* the plotted trials, and among them the Pareto front over (fitness up, cost down) */
+    double *x = malloc(((size_t)r->count + 1) * sizeof *x), *y = malloc(((size_t)r->count + 1) * sizeof *y);
+    int *index = malloc(((size_t)r->count + 1) * sizeof *index), *rank = malloc(((size_t)r->count + 1) * sizeof *rank);
     int n = 0;
-    for (int i = 0; i < r->count; i++) {
+    for (int i = 0; x && y && index && rank && i < r->count; i++) {
         const clnas_journal_entry *e = &r->entries[i];
-        double v = (flops ? e->flops : (double)e->params) / unit;
-        if (e->status != CLNAS_TRIAL_OK || !isfinite(e->fitness) || !(v > 0))
+        const double v = cost_of(e, cost) / unit;
+        if (e->status != CLNAS_TRIAL_OK || !isfinite(e->fitness) || !isfinite(v))
             continue;
         c.x_lo = fmin(c.x_lo, v), c.x_hi = fmax(c.x_hi, v);
         c.y_lo = fmin(c.y_lo, e->fitness), c.y_hi = fmax(c.y_hi, e->fitness);
-        n++;
+        x[n] = v, y[n] = e->fitness, index[n++] = i;
     }
-    if (n == 0)
+    if (n == 0 || clnas_pareto_ranks(y, x, n, rank, NULL) != CLNAS_OK) {
+        free(x), free(y), free(index), free(rank);
         return 0;
+    }
     clnas_svg_chart_begin(f, &c);
     if (csv)
-        fprintf(csv, "trial,params,flops,fitness,arch\n");
-    for (int i = 0; i < r->count; i++) {
-        const clnas_journal_entry *e = &r->entries[i];
-        double v = (flops ? e->flops : (double)e->params) / unit;
-        if (e->status != CLNAS_TRIAL_OK || !isfinite(e->fitness) || !(v > 0))
-            continue;
-        char arch[CLNAS_SPACE_STR_MAX], tip[CLNAS_SPACE_STR_MAX + 64];
+        fprintf(csv, "trial,params,flops,latency_ms,fitness,pareto_front,arch\n");
+    for (int k = 0; k < n; k++) {
+        const clnas_journal_entry *e = &r->entries[index[k]];
+        char arch[CLNAS_SPACE_STR_MAX], tip[CLNAS_SPACE_STR_MAX + 128];
         clnas_journal_entry_arch(e, arch, sizeof arch);
-        snprintf(tip, sizeof tip, "trial %d: %.4f, %ld params, %.2f MFLOPs: %s", e->trial, e->fitness, e->params,
-                 e->flops / 1e6, arch);
-        clnas_svg_chart_point(f, &c, v, e->fitness, i == r->best ? "#d62728" : "#1f77b4", 0, tip);
+        const double latency = cost_of(e, REPORT_COST_LATENCY);
+        snprintf(tip, sizeof tip, "trial %d: %.4f, %ld params, %.2f MFLOPs%s%.3g%s: %s", e->trial, e->fitness,
+                 e->params, e->flops / 1e6, isnan(latency) ? "" : ", ", latency, isnan(latency) ? "" : " ms", arch);
+        if (isnan(latency)) /* "%.3g" of NAN printed nothing useful: drop it */
+            snprintf(tip, sizeof tip, "trial %d: %.4f, %ld params, %.2f MFLOPs: %s", e->trial, e->fitness, e->params,
+                     e->flops / 1e6, arch);
+        const char *colour = index[k] == r->best ? "#d62728" : rank[k] == 0 ? "#2ca02c" : "#1f77b4";
+        clnas_svg_chart_point(f, &c, x[k], y[k], colour, 0, tip);
         if (csv)
-            fprintf(csv, "%d,%ld,%.6g,%.6g,%s\n", e->trial, e->params, e->flops, e->fitness, arch);
+            fprintf(csv, "%d,%ld,%.6g,%.6g,%.6g,%d,%s\n", e->trial, e->params, e->flops, latency, e->fitness,
+                    rank[k] == 0, arch);
     }
+    /* the front as steps from the cheapest up: sorted by cost, each level held until the next member */
+    int m = 0;
+    for (int k = 0; k < n; k++)
+        if (rank[k] == 0)
+            x[m] = x[k], y[m++] = y[k];
+    for (int a = 1; a < m; a++)
+        for (int b = a; b > 0 && x[b - 1] > x[b]; b--) {
+            const double tx = x[b], ty = y[b];
+            x[b] = x[b - 1], y[b] = y[b - 1], x[b - 1] = tx, y[b - 1] = ty;
+        }
+    if (m > 1)
+        clnas_svg_chart_steps(f, &c, x, y, m, "#2ca02c");
     clnas_svg_chart_legend(f, &c, 0, 0, "#1f77b4", "evaluated trial");
     clnas_svg_chart_legend(f, &c, 0, 1, "#d62728", "the best");
+    clnas_svg_chart_legend(f, &c, 1, 0, "#2ca02c", "Pareto front (no trial fitter and cheaper)");
     clnas_svg_chart_end(f);
+    free(x), free(y), free(index), free(rank);
     return n;
 }
 

@@ -9,9 +9,12 @@
 /* Best so far of every run on one chart (x: trial or epoch; the share of each run done when trials and epochs are
  * mixed); csv: run,index,x,fitness,best_so_far (NULL: none). */
 void report_plot_overlay(FILE *f, FILE *csv, const report_run *runs, int nruns);
-/* Fitness against parameters (millions) or forward MFLOPs per image of the evaluated trials; 0 and a note in
- * *note when the journal records none. csv: trial,params,flops,fitness,arch. */
-int report_plot_size(FILE *f, FILE *csv, const report_run *r, int flops);
+typedef enum report_cost { REPORT_COST_PARAMS, REPORT_COST_FLOPS, REPORT_COST_LATENCY } report_cost;
+/* Fitness against parameters (thousands or millions), forward MFLOPs per image, or the on-device latency the
+ * objective measured (ms), of the evaluated trials, with their Pareto front over (fitness up, cost down) drawn as
+ * steps and its members marked; 0 when the journal records none of that cost. csv:
+ * trial,params,flops,latency_ms,fitness,pareto_front,arch. */
+int report_plot_size(FILE *f, FILE *csv, const report_run *r, report_cost cost);
 /* softmax(alpha) of each op over the epochs, one small chart per edge; csv: epoch,edge,op,probability. 0 when the
  * journal holds no alpha. */
 int report_plot_alpha(FILE *f, FILE *csv, const report_run *r);
