@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "build_darts_search.h"
 #include "network_darts.h"
 #include "network_chain.h"
 
@@ -24,6 +25,8 @@ void clnas_net_config_default(clnas_net_config *cfg)
 
 clnas_status clnas_net_config_check(const clnas_net_config *cfg, clnas_error *err)
 {
+    if (cfg->space == CLNAS_NET_DARTS && cfg->darts_search)
+        return clnas_net_config_check_darts_search(cfg, err);
     if (cfg->space == CLNAS_NET_DARTS)
         return clnas_net_config_check_darts(cfg, err);
     if (cfg->space == CLNAS_NET_CHAIN)

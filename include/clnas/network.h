@@ -47,6 +47,11 @@ typedef struct clnas_net_config {
     double drop_path;       /* DARTS: drop-path probability of the training step (0: off) */
     double grad_clip;       /* the update clips the gradients' global L2 norm at this value first (0: no clipping) */
     clnas_chain_genotype chain_genotype; /* chain: the network's genotype */
+    int darts_search;       /* DARTS space: 1 builds DARTS' search network (model_search.py's Network, channels and
+                             * layers; codegen/build_darts_search.c) instead of a genotype's: every edge the weighted
+                             * sum of DARTS' primitives, weights darts.<normal|reduce>.<e>.weight (ops 1..4) and
+                             * weight2 (ops 5..7) as STATE per step, gradients in weight_grad, weight2_grad;
+                             * darts_genotype ignored */
 } clnas_net_config;
 
 /* The NB201 defaults: C=16, N=5, 1x28x28 input, 10 classes, batch 256, float32, BN eps 1e-5 momentum 0.1,
