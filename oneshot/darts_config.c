@@ -26,12 +26,18 @@ clnas_status clnas_alpha_adam_parse(const cJSON *strategy, cJSON *resolved, clna
 clnas_status clnas_darts_config_parse(const cJSON *strategy, cJSON *resolved, clnas_darts_config *out,
                                       clnas_error *err)
 {
-    static const char *const known[] = {"epochs", "arch_lr", "arch_beta1", "arch_beta2", "arch_weight_decay"};
+    static const char *const known[] = {"epochs", "arch_lr",           "arch_beta1", "arch_beta2",
+                                        "arch_weight_decay", "space", "layers"};
+    static const char *const spaces[] = {"nb201", "darts"};
     memset(out, 0, sizeof *out);
-    clnas_status st = clnas_strategy_params_check(strategy, "darts", known, 5, resolved, err);
+    clnas_status st = clnas_strategy_params_check(strategy, "darts", known, 7, resolved, err);
     if (st == CLNAS_OK)
         st = clnas_strategy_param_int(strategy, "epochs", 1, 1, 1000, NULL, resolved, &out->epochs, err);
     if (st == CLNAS_OK)
         st = clnas_alpha_adam_parse(strategy, resolved, &out->adam, err);
+    if (st == CLNAS_OK)
+        st = clnas_strategy_param_choice(strategy, "space", 0, spaces, 2, resolved, &out->space_darts, err);
+    if (st == CLNAS_OK)
+        st = clnas_strategy_param_int(strategy, "layers", 5, 1, 64, NULL, resolved, &out->layers, err);
     return st;
 }

@@ -9,6 +9,9 @@
 typedef struct clnas_darts_config {
     int epochs;             /* "epochs": search epochs over the training split (default 1) */
     clnas_adam_config adam; /* "arch_lr" 3e-4, "arch_beta1" 0.5, "arch_beta2" 0.999, "arch_weight_decay" 1e-3 */
+    int space_darts;        /* "space": "nb201" (0, default: NB201's search network) or "darts" (1: DARTS' cell
+                             * space, model_search.py's Network of proxy.channels and "layers" cells) */
+    int layers;             /* "layers": cells of the DARTS space's search network, 1..64 (default 5) */
 } clnas_darts_config;
 
 /* alpha's Adam from a strategy section (DARTS and GDAS): "arch_lr" in (0, 1], "arch_beta1" and "arch_beta2" in
@@ -16,7 +19,7 @@ typedef struct clnas_darts_config {
 clnas_status clnas_alpha_adam_parse(const cJSON *strategy, cJSON *resolved, clnas_adam_config *adam,
                                     clnas_error *err);
 
-/* Checks strategy (name "darts"; keys epochs, arch_lr, arch_beta1, arch_beta2, arch_weight_decay). Errors name
+/* Checks strategy (name "darts"; keys epochs, arch_lr, arch_beta1, arch_beta2, arch_weight_decay, space, layers). Errors name
  * "strategy.<key>"; resolved gets every key with its value. The weights train with the config's proxy section
  * (channels, cells, batch, lr). */
 clnas_status clnas_darts_config_parse(const cJSON *strategy, cJSON *resolved, clnas_darts_config *out,
