@@ -17,9 +17,11 @@
 #include "clnas/data.h"
 #include "clnas/darts_genotype.h"
 #include "darts.h"
+#include "darts_checkpoint.h"
 #include "darts_config.h"
 #include "darts_space.h"
 #include "device_fixture.h"
+#include "executor.h"
 #include "text_input.h"
 #include "model_build.h"
 #include "scratch_dir.h"
@@ -41,6 +43,83 @@ static clnas_status on_epoch(const clnas_darts_epoch *e, void *user, clnas_error
     assert_true(isfinite(e->train_loss) && isfinite(e->val_loss));
     epochs_seen_count(s);
     return CLNAS_OK;
+}
+
+static clnas_model *model_ok(device_fixture *fx)
+{
+    clnas_net_config cfg;
+    clnas_net_config_default(&cfg);
+    cfg.space = CLNAS_NET_DARTS;
+    cfg.darts_search = 1;
+    cfg.channels = 2;
+    cfg.layers = 3;
+    cfg.batch = BATCH;
+    cfg.height = cfg.width = HW;
+    clnas_model *m = NULL;
+    clnas_error err;
+    if (clnas_model_build(fx->dev, fx->cache, &cfg, &m, &err) != CLNAS_OK || clnas_model_init(m, 3, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    return m;
+}
+
+static double *read_params(clnas_model *m, size_t *n)
+{
+    const clnas_plan *plan = clnas_model_plan(m);
+    *n = plan->arena_elems[CLNAS_ARENA_PARAMS];
+    double *v = malloc(*n * sizeof *v + 1);
+    clnas_error err;
+    assert_int_equal(clnas_executor_read(clnas_model_executor(m), CLNAS_ARENA_PARAMS, 0, v, *n, &err), CLNAS_OK);
+    return v;
+}
+
+/* Stopped after epoch 1 and resumed on a fresh network through the checkpoint (arenas and the 28 x 8 alpha with
+ * Adam's state): the same alpha and weights as two uninterrupted epochs. */
+static void test_resume_matches_uninterrupted(void **state)
+{
+    clnas_dataset train = search_fixture_synthetic(IMAGES, HW, 1), val = search_fixture_synthetic(IMAGES, HW, 2);
+    clnas_error err;
+    clnas_alpha start, a_alpha, b_alpha;
+    assert_int_equal(clnas_alpha_init(&start, CLNAS_DARTS_SPACE_ALPHA_EDGES, CLNAS_DARTS_OPS, 4, &err), CLNAS_OK);
+    clnas_model *a = model_ok(*state), *b = model_ok(*state), *c = model_ok(*state);
+    a_alpha = b_alpha = start;
+    epochs_seen seen_a = {0}, seen_b = {0}, seen_c = {0};
+    clnas_darts_options o = search_fixture_options(0, &seen_a, on_epoch);
+    int done = 0;
+    assert_int_equal(clnas_darts_search(a, &a_alpha, &train, &val, &o, &done, &err), CLNAS_OK);
+    assert_int_equal(done, 2);
+    o = search_fixture_options(0, &seen_b, on_epoch);
+    seen_b.stop_after = 1;
+    assert_int_equal(clnas_darts_search(b, &b_alpha, &train, &val, &o, &done, &err), CLNAS_OK);
+    assert_int_equal(done, 1);
+    char *dir = scratch_dir_new("darts-space-checkpoint");
+    assert_non_null(dir);
+    char path[1100];
+    scratch_dir_path(path, sizeof path, dir, "darts_checkpoint.safetensors");
+    clnas_darts_net saved = {b, NULL, "DARTS"}, fresh = {c, NULL, "DARTS"};
+    int epochs = 0;
+    assert_int_equal(clnas_darts_checkpoint_save(path, &saved, &b_alpha, 1, &err), CLNAS_OK);
+    memset(&b_alpha, 0, sizeof b_alpha);
+    assert_int_equal(clnas_darts_checkpoint_load(path, &fresh, &b_alpha, &epochs, &err), CLNAS_OK);
+    assert_int_equal(epochs, 1);
+    assert_int_equal(b_alpha.edges, CLNAS_DARTS_SPACE_ALPHA_EDGES);
+    o = search_fixture_options(1, &seen_c, on_epoch);
+    assert_int_equal(clnas_darts_search(c, &b_alpha, &train, &val, &o, &done, &err), CLNAS_OK);
+    assert_int_equal(done, 2);
+    assert_memory_equal(b_alpha.alpha, a_alpha.alpha, sizeof a_alpha.alpha);
+    assert_memory_equal(b_alpha.adam_v, a_alpha.adam_v, sizeof a_alpha.adam_v);
+    size_t na, nc;
+    double *pa = read_params(a, &na), *pc = read_params(c, &nc);
+    assert_int_equal(na, nc);
+    assert_memory_equal(pa, pc, na * sizeof *pa);
+    free(pa);
+    free(pc);
+    scratch_dir_remove(dir);
+    free(dir);
+    clnas_model_free(a);
+    clnas_model_free(b);
+    clnas_model_free(c);
+    clnas_dataset_free(&train);
+    clnas_dataset_free(&val);
 }
 
 /* Two epochs of the loop over a 3-layer search network (a normal and two reduction cells): every row of alpha moves,
@@ -204,6 +283,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_config_keys),
         cmocka_unit_test(test_loop_moves_both_cell_types),
+        cmocka_unit_test(test_resume_matches_uninterrupted),
         cmocka_unit_test(test_search_writes_best),
         cmocka_unit_test(test_refuses_network_too_large),
     };
