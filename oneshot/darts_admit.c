@@ -21,6 +21,10 @@ static clnas_status admit_darts(const clnas_net_config *net, const clnas_device 
 {
     clnas_plan *plan = NULL;
     clnas_status st = clnas_plan_compile(net, &plan, err);
+    if (st != CLNAS_OK && net->darts_search) /* e.g. a tensor past 2^31 elements: still say what to shrink */
+        return clnas_error_prefix(err, "the DARTS search network (DARTS space) of %d channels, %d layers, batch %d "
+                                  "cannot be compiled (use fewer channels, layers or a smaller batch)", net->channels,
+                                  net->layers, net->batch);
     if (st != CLNAS_OK)
         return st;
     const size_t es = clnas_plan_elem_size(plan);

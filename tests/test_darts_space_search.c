@@ -240,6 +240,15 @@ static void test_refuses_network_too_large(void **state)
     char path[1100];
     snprintf(path, sizeof path, "%s/run/best.json", dir);
     assert_int_not_equal(access(path, F_OK), 0);
+    /* so large that a tensor passes 2^31 elements: the plan cannot be compiled, and the error still says so */
+    scratch_dir_remove(dir);
+    free(dir);
+    dir = scratch_dir_new("darts-space-huge");
+    assert_non_null(dir);
+    assert_int_equal(search_fixture_run_cli("darts-space-darts.json", "--set proxy.channels=256 --set proxy.batch=4096",
+                                            dir, out, sizeof out), 1);
+    assert_non_null(strstr(out, "the DARTS search network (DARTS space) of 256 channels, 5 layers, batch 4096 cannot "
+                                "be compiled (use fewer channels, layers or a smaller batch)"));
     scratch_dir_remove(dir);
     free(dir);
 }
