@@ -408,9 +408,10 @@ static clnas_status search(darts_run *r, const clnas_run_setup *s, const clnas_d
     if (r->gdas)
         clnas_run_info(&req->ev, "clnas search: %s, GDAS: one op per edge sampled by hard Gumbel-softmax, tau %g -> "
                        "%g linear per epoch", r->dir, gp->tau_max, gp->tau_min);
-    char size[64];
+    char size[96];
     if (r->space_darts)
-        snprintf(size, sizeof size, "DARTS space: C=%d layers=%d", r->cfg.channels, r->cfg.layers);
+        snprintf(size, sizeof size, "DARTS space: C=%d layers=%d; SGD as DARTS': wd 3e-4, clip 5", r->cfg.channels,
+                 r->cfg.layers);
     else
         snprintf(size, sizeof size, "C=%d N=%d", r->cfg.channels, r->cfg.cells);
     clnas_run_info(&req->ev, "clnas search: %s, %s first order (search network %s, batch %d), %d epoch(s) of "
@@ -511,6 +512,10 @@ clnas_status clnas_run_differentiable(const clnas_run_request *req, clnas_run_ou
         r.cfg.space = CLNAS_NET_DARTS;
         r.cfg.darts_search = 1;
         r.cfg.layers = dp.layers;
+        /* DARTS' train_search.py: SGD momentum 0.9 without Nesterov, weight decay 3e-4, gradient norm clipped at 5 */
+        r.cfg.nesterov = 0;
+        r.cfg.weight_decay = 3e-4;
+        r.cfg.grad_clip = 5.0;
         st = clnas_darts_admit(&r.cfg, s.dev, admit_line, &r, err);
     } else if (st == CLNAS_OK) {
         r.cfg.darts = !is_gdas;
