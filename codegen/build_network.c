@@ -3,11 +3,14 @@
 
 #include "build_chain.h"
 #include "build_darts.h"
+#include "build_darts_search.h"
 
 clnas_status clnas_build_network(const clnas_net_config *cfg, int training, clnas_graph *g, clnas_net_io *io,
                                  clnas_error *err)
 {
     g->grad_clip = cfg->grad_clip;
+    if (cfg->space == CLNAS_NET_DARTS && cfg->darts_search)
+        return clnas_build_darts_search(cfg, training, g, io, err);
     if (cfg->space == CLNAS_NET_DARTS)
         return clnas_build_darts(cfg, training, g, io, err);
     if (cfg->space == CLNAS_NET_CHAIN)

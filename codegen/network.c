@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "build_darts_search.h"
 #include "network_darts.h"
 #include "network_chain.h"
 
@@ -28,6 +29,8 @@ clnas_status clnas_net_config_check(const clnas_net_config *cfg, clnas_error *er
     if (cfg->no_batchnorm && (cfg->space != CLNAS_NET_NB201 || cfg->darts || cfg->gdas))
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "no_batchnorm: only plain NB201 networks (not DARTS, "
                                "GDAS or chain) can be built without BatchNorm");
+    if (cfg->space == CLNAS_NET_DARTS && cfg->darts_search)
+        return clnas_net_config_check_darts_search(cfg, err);
     if (cfg->space == CLNAS_NET_DARTS)
         return clnas_net_config_check_darts(cfg, err);
     if (cfg->space == CLNAS_NET_CHAIN)

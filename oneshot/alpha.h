@@ -10,8 +10,8 @@
 #include "clnas/status.h"
 
 /* Room for NB201 (6 edges x 5 ops, shared by every cell as in NB201's DARTS and GDAS code) and DARTS' own space
- * (14 edges x 8 ops). */
-#define CLNAS_ARCH_MAX_EDGES 14
+ * (14 edges x 8 ops per cell type: the normal cells' 14 rows, then the reduction cells' 14; darts_space.h). */
+#define CLNAS_ARCH_MAX_EDGES 28
 #define CLNAS_ARCH_MAX_OPS 8
 
 /* alpha[e][k] is the logit of op k on edge e; Adam's moments and step count travel with it (JSON keeps them, so

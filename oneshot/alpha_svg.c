@@ -1,5 +1,7 @@
 /* clnas — the alpha heat map: softmax(alpha) per edge as coloured cells with their numbers, plain SVG. */
 #include "alpha.h"
+#include "build_darts_search.h"
+#include "clnas/darts_genotype.h"
 #include "file_io.h"
 #include "svg_text.h"
 
@@ -27,6 +29,8 @@ static void op_label(const clnas_alpha *p, int k, char *buf, size_t cap)
 {
     if (p->ops == CLNAS_NB201_OPS)
         snprintf(buf, cap, "%s", clnas_nb201_op_name((clnas_nb201_op)k));
+    else if (p->ops == CLNAS_DARTS_OPS)
+        snprintf(buf, cap, "%s", clnas_darts_op_name((clnas_darts_op)k));
     else
         snprintf(buf, cap, "op %d", k);
 }
@@ -35,6 +39,8 @@ static void edge_label(const clnas_alpha *p, int e, char *buf, size_t cap)
 {
     if (p->edges == CLNAS_NB201_EDGES)
         snprintf(buf, cap, "%d-&gt;%d", clnas_nb201_edge_from[e], clnas_nb201_edge_to[e]);
+    else if (p->edges == 2 * CLNAS_DARTS_SEARCH_EDGES)
+        snprintf(buf, cap, "%s %d", e < CLNAS_DARTS_SEARCH_EDGES ? "normal" : "reduce", e % CLNAS_DARTS_SEARCH_EDGES);
     else
         snprintf(buf, cap, "edge %d", e);
 }

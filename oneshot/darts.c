@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "batch_stream.h"
+#include "darts_space.h"
 #include "model_build.h"
 #include "plan.h"
 #include "clock.h"
@@ -22,6 +23,8 @@ static void edge_name(int e, const char *suffix, char *out, size_t cap)
 
 clnas_status clnas_darts_set_edge_weights(clnas_model *model, const clnas_alpha *alpha, clnas_error *err)
 {
+    if (clnas_model_config(model)->darts_search)
+        return clnas_darts_space_set_edge_weights(model, alpha, err);
     if (alpha->edges != CLNAS_NB201_EDGES || alpha->ops != CLNAS_NB201_OPS)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "DARTS: alpha must be %d edges x %d ops, got %d x %d",
                                CLNAS_NB201_EDGES, CLNAS_NB201_OPS, alpha->edges, alpha->ops);
@@ -39,6 +42,8 @@ clnas_status clnas_darts_set_edge_weights(clnas_model *model, const clnas_alpha 
 static clnas_status alpha_gradient(clnas_model *model, const clnas_alpha *alpha, double *dalpha,
                                    clnas_error *err)
 {
+    if (clnas_model_config(model)->darts_search)
+        return clnas_darts_space_alpha_gradient(model, alpha, dalpha, err);
     double probs[CLNAS_NB201_EDGES * CLNAS_NB201_OPS], dprobs[CLNAS_NB201_EDGES * CLNAS_NB201_OPS];
     clnas_status st = clnas_alpha_softmax(alpha, probs, err);
     for (int e = 0; e < CLNAS_NB201_EDGES && st == CLNAS_OK; e++) {
@@ -59,9 +64,9 @@ static clnas_status darts_config(void *state, const clnas_net_config **cfg, clna
     if (!model)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "DARTS: no search network (GDAS: no supernet)");
     *cfg = clnas_model_config(model);
-    if (!(*cfg)->darts)
+    if (!(*cfg)->darts && !(*cfg)->darts_search)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "DARTS: the network is not a DARTS search network "
-                                                           "(net.darts)");
+                                                           "(net.darts, or net.darts_search in the DARTS space)");
     return CLNAS_OK;
 }
 
@@ -106,6 +111,12 @@ static int correct(const double *logits, const int32_t *labels, int batch, int c
 
 static void epoch_summary(const clnas_alpha *alpha, clnas_darts_epoch *e)
 {
+    if (alpha->edges == CLNAS_DARTS_SPACE_ALPHA_EDGES) {
+        e->darts_space = 1;
+        clnas_darts_space_derive(alpha, &e->derived_darts, NULL);
+        clnas_darts_space_skip_stats(alpha, &e->derived_darts, &e->skip_share_derived, &e->skip_prob_mean);
+        return;
+    }
     clnas_alpha_derive(alpha, &e->derived, NULL);
     double probs[CLNAS_NB201_EDGES * CLNAS_NB201_OPS];
     clnas_alpha_softmax(alpha, probs, NULL);
@@ -184,7 +195,7 @@ static clnas_status shared_step(darts_loop *L, double lr, double loss[2], long h
     if (st == CLNAS_OK)
         st = clnas_batch_stream_next(&L->va, NULL, err);
     io.extra = dalpha;
-    io.n_extra = CLNAS_NB201_EDGES * CLNAS_NB201_OPS;
+    io.n_extra = L->alpha->edges * L->alpha->ops;
     io.after_backward = rule_gradient;
     if (st == CLNAS_OK)
         st = clnas_grad_shares_step(m, L->opt->shares, L->va.images, L->va.labels, 0, 0.0, &io, err);
@@ -201,7 +212,7 @@ static clnas_status search_step(darts_loop *L, int t, double lr, double loss[2],
 {
     const clnas_arch_rule *r = &L->rule;
     const int batch = L->c->batch, classes = L->c->classes;
-    double dalpha[CLNAS_NB201_EDGES * CLNAS_NB201_OPS];
+    double dalpha[CLNAS_ARCH_MAX_EDGES * CLNAS_ARCH_MAX_OPS];
     clnas_model *m = NULL;
     clnas_status st = CLNAS_OK;
     if (clnas_grad_shares_on(L->opt->shares)) {

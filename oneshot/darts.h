@@ -12,10 +12,12 @@
 typedef struct clnas_darts_epoch {
     int epoch, epochs;             /* epoch just finished (0-based) */
     const clnas_alpha *alpha; /* after the epoch */
-    clnas_genotype derived;        /* strongest op per edge (clnas_alpha_derive) */
+    clnas_genotype derived;        /* NB201: strongest op per edge (clnas_alpha_derive) */
+    int darts_space;               /* 1: alpha is the DARTS space's (darts_space.h), the cell in derived_darts */
+    clnas_darts_genotype derived_darts; /* DARTS space: DARTS' derivation (clnas_darts_space_derive) */
     double train_loss, train_accuracy; /* weight steps of the epoch (training-mode BatchNorm) */
     double val_loss, val_accuracy;     /* alpha steps of the epoch: the search network on validation batches */
-    double skip_share_derived;     /* derived edges that are skip_connect, of 6 */
+    double skip_share_derived;     /* derived edges that are skip_connect, of 6 (DARTS space: of 16) */
     double skip_prob_mean;         /* softmax(alpha)[skip_connect] averaged over the edges */
     double seconds;                /* the epoch's wall time */
     double tau;                    /* GDAS: the epoch's Gumbel-softmax temperature (0 for DARTS) */

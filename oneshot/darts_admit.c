@@ -21,6 +21,10 @@ static clnas_status admit_darts(const clnas_net_config *net, const clnas_device 
 {
     clnas_plan *plan = NULL;
     clnas_status st = clnas_plan_compile(net, &plan, err);
+    if (st != CLNAS_OK && net->darts_search) /* e.g. a tensor past 2^31 elements: still say what to shrink */
+        return clnas_error_prefix(err, "the DARTS search network (DARTS space) of %d channels, %d layers, batch %d "
+                                  "cannot be compiled (use fewer channels, layers or a smaller batch)", net->channels,
+                                  net->layers, net->batch);
     if (st != CLNAS_OK)
         return st;
     const size_t es = clnas_plan_elem_size(plan);
@@ -34,20 +38,25 @@ static clnas_status admit_darts(const clnas_net_config *net, const clnas_device 
     }
     long nparam = (long)plan->live_params;
     clnas_plan_free(plan);
-    char text[512];
-    snprintf(text, sizeof text, "DARTS search network: %ld parameters; arenas %.1f MiB (weights, gradients, momenta, "
-             "statistics %.1f MiB; activations %.1f MiB) on %s (%.0f MiB of memory)", nparam, total / MIB,
+    char text[512], cells[64];
+    const char *space = net->darts_search ? " (DARTS space)" : "";
+    snprintf(text, sizeof text, "DARTS search network%s: %ld parameters; arenas %.1f MiB (weights, gradients, momenta, "
+             "statistics %.1f MiB; activations %.1f MiB) on %s (%.0f MiB of memory)", space, nparam, total / MIB,
              weights / MIB, (total - weights) / MIB, dev->info.name, (double)dev->info.global_mem_bytes / MIB);
     if (line)
         line(text, user);
     if (fits(total, largest, dev))
         return CLNAS_OK;
+    if (net->darts_search)
+        snprintf(cells, sizeof cells, "fewer layers (proxy.layers %d)", net->layers);
+    else
+        snprintf(cells, sizeof cells, "fewer cells (proxy.cells %d)", net->cells);
     return clnas_error_set(err, CLNAS_ERR_NO_MEMORY,
-                           "the DARTS search network needs %.1f MiB of device memory (largest buffer %.1f MiB) but %s "
+                           "the DARTS search network%s needs %.1f MiB of device memory (largest buffer %.1f MiB) but %s "
                            "has %.0f MiB (largest buffer %.0f MiB): every edge computes all of its ops, so use fewer "
-                           "channels (proxy.channels %d), fewer cells (proxy.cells %d) or a smaller batch (proxy.batch "
-                           "%d)", total / MIB, largest / MIB, dev->info.name, (double)dev->info.global_mem_bytes / MIB,
-                           (double)dev->info.max_alloc_bytes / MIB, net->channels, net->cells, net->batch);
+                           "channels (proxy.channels %d), %s or a smaller batch (proxy.batch %d)", space, total / MIB,
+                           largest / MIB, dev->info.name, (double)dev->info.global_mem_bytes / MIB,
+                           (double)dev->info.max_alloc_bytes / MIB, net->channels, cells, net->batch);
 }
 
 /* GDAS: the supernet's weights and the largest path's activations (every edge nor_conv_3x3). */

@@ -8,12 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "darts.h"
 #include "darts_admit.h"
 #include "darts_checkpoint.h"
 #include "darts_config.h"
+#include "darts_space.h"
 #include "gdas_config.h"
 #include "model_build.h"
 #include "plan.h"
@@ -34,6 +36,7 @@ typedef struct darts_run {
     clnas_gdas *gdas;     /* GDAS: its sampler, with the launches of the training paths so far */
     long launches_before, paths_before; /* at the start of the epoch */
     double last_accuracy; /* the last finished epoch's validation accuracy */
+    int space_darts;      /* DARTS over the DARTS cell space: epochs.jsonl instead of the NB201 journal */
 } darts_run;
 
 /* Parameters and forward FLOPs per image of cell g as a stand-alone network with the proxy's size (what `clnas
@@ -53,6 +56,92 @@ static void derived_size(const darts_run *r, const clnas_genotype *g, long *para
     *params = (long)plan->live_params;
     *flops = clnas_plan_forward_flops(plan);
     clnas_plan_free(plan);
+}
+
+/* The same for a DARTS-space genotype: DARTS' stand-alone network (NetworkCIFAR) of the proxy's channels and the
+ * search's layers. */
+static void derived_size_darts(const darts_run *r, const clnas_darts_genotype *g, long *params, double *flops)
+{
+    clnas_net_config cfg = r->cfg;
+    cfg.darts_search = 0;
+    cfg.darts_genotype = *g;
+    clnas_plan *plan = NULL;
+    clnas_error err;
+    *params = -1;
+    *flops = 0;
+    if (clnas_plan_compile(&cfg, &plan, &err) != CLNAS_OK)
+        return;
+    *params = (long)plan->live_params;
+    *flops = clnas_plan_forward_flops(plan);
+    clnas_plan_free(plan);
+}
+
+/* DARTS space: the epoch's line in epochs.jsonl (epoch, the derived genotype in DARTS' printed form, the figures,
+ * alpha), its heat map, and best.json with "space": "darts" (what `clnas train --from` reads). */
+static clnas_status epoch_done_darts_space(darts_run *r, const clnas_darts_epoch *e, char *arch, size_t cap,
+                                           clnas_error *err)
+{
+    clnas_status st = clnas_darts_genotype_format(&e->derived_darts, arch, cap, err);
+    if (st != CLNAS_OK)
+        return st;
+    long params = -1;
+    double flops = 0;
+    derived_size_darts(r, &e->derived_darts, &params, &flops);
+    cJSON *alpha = NULL;
+    if ((st = clnas_alpha_to_json(e->alpha, &alpha, err)) != CLNAS_OK)
+        return st;
+    cJSON *line = cJSON_CreateObject();
+    cJSON_AddNumberToObject(line, "epoch", e->epoch);
+    cJSON_AddStringToObject(line, "space", "darts");
+    cJSON_AddStringToObject(line, "arch", arch);
+    cJSON_AddNumberToObject(line, "fitness", e->val_accuracy);
+    cJSON_AddNumberToObject(line, "params", (double)params);
+    cJSON_AddNumberToObject(line, "flops", flops);
+    cJSON_AddNumberToObject(line, "seconds", e->seconds);
+    cJSON_AddNumberToObject(line, "train_loss", e->train_loss);
+    cJSON_AddNumberToObject(line, "train_accuracy", e->train_accuracy);
+    cJSON_AddNumberToObject(line, "val_loss", e->val_loss);
+    cJSON_AddNumberToObject(line, "skip_share_derived", e->skip_share_derived);
+    cJSON_AddNumberToObject(line, "skip_prob_mean", e->skip_prob_mean);
+    cJSON_AddItemToObject(line, "alpha", alpha);
+    char *text = cJSON_PrintUnformatted(line);
+    char path[1100];
+    snprintf(path, sizeof path, "%s/epochs.jsonl", r->dir);
+    FILE *f = text ? fopen(path, "a") : NULL;
+    if (!text)
+        st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory writing %s", path);
+    else if (!f)
+        st = clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot open for appending", path);
+    else if (fprintf(f, "%s\n", text) < 0 || fflush(f) != 0 || fsync(fileno(f)) != 0)
+        st = clnas_error_set(err, CLNAS_ERR_IO, "%s: write failed", path);
+    if (f && fclose(f) != 0 && st == CLNAS_OK)
+        st = clnas_error_set(err, CLNAS_ERR_IO, "%s: write failed", path);
+    cJSON_free(text);
+    cJSON_Delete(line);
+    /* the line first, then the checkpoint: a kill between them redoes this epoch, and resume drops its line */
+    if (st == CLNAS_OK)
+        st = clnas_darts_checkpoint_save(r->checkpoint, &r->net, e->alpha, e->epoch + 1, err);
+    char title[160];
+    snprintf(path, sizeof path, "%s/alpha_epoch_%03d.svg", r->dir, e->epoch);
+    snprintf(title, sizeof title, "%s (DARTS space: normal 0-13, reduce 0-13), %s", r->net.method, r->dir);
+    if (st == CLNAS_OK)
+        st = clnas_alpha_svg_write(e->alpha, path, e->epoch, title, err);
+    if (st != CLNAS_OK)
+        return st;
+    cJSON *best = cJSON_CreateObject();
+    cJSON_AddStringToObject(best, "space", "darts");
+    cJSON_AddStringToObject(best, "arch", arch);
+    cJSON_AddNumberToObject(best, "fitness", e->val_accuracy);
+    cJSON_AddNumberToObject(best, "trial", e->epoch);
+    cJSON_AddNumberToObject(best, "params", (double)params);
+    cJSON_AddNumberToObject(best, "layers", r->cfg.layers);
+    cJSON_AddNumberToObject(best, "channels", r->cfg.channels);
+    cJSON_AddStringToObject(best, "rule", "DARTS' genotype(): per node the two edges of strongest non-none op "
+                                          "weight of the last epoch's softmax(alpha), that op; concat 2..5");
+    snprintf(path, sizeof path, "%s/best.json", r->dir);
+    st = clnas_run_json_write(path, best, err);
+    cJSON_Delete(best);
+    return st;
 }
 
 /* The epoch's heat map, best.json (from its journal line j: the derived cell, its hash and size) and progress plot. */
@@ -158,6 +247,15 @@ static void report_epoch(const darts_run *r, const clnas_darts_epoch *e, const c
 static clnas_status epoch_done(const clnas_darts_epoch *e, void *user, clnas_error *err)
 {
     darts_run *r = user;
+    if (e->darts_space) {
+        char arch[CLNAS_DARTS_GENOTYPE_STR_MAX];
+        clnas_status st = epoch_done_darts_space(r, e, arch, sizeof arch, err);
+        if (st != CLNAS_OK)
+            return st;
+        r->last_accuracy = e->val_accuracy;
+        report_epoch(r, e, arch, 0);
+        return CLNAS_OK;
+    }
     clnas_journal_entry j;
     double launches = 0;
     clnas_status st = journal_epoch(r, e, &j, &launches, err);
@@ -237,6 +335,8 @@ static clnas_status restore(darts_run *r, clnas_alpha *alpha, int *epochs_done, 
     const int writer = clnas_grad_shares_writer(r->req->shares);
     if (writer && stat(r->checkpoint, &sb) == 0)
         st = clnas_darts_checkpoint_load(r->checkpoint, &r->net, alpha, epochs_done, err);
+    else if (r->space_darts)
+        st = clnas_alpha_init(alpha, CLNAS_DARTS_SPACE_ALPHA_EDGES, CLNAS_DARTS_OPS, r->req->cfg->seed, err);
     else
         st = clnas_alpha_init(alpha, CLNAS_NB201_EDGES, CLNAS_NB201_OPS, r->req->cfg->seed, err);
     long done = *epochs_done;
@@ -246,6 +346,13 @@ static clnas_status restore(darts_run *r, clnas_alpha *alpha, int *epochs_done, 
     if (st != CLNAS_OK || !writer)
         return st;
     char path[1100];
+    if (r->space_darts) { /* epochs.jsonl: the lines of the epochs the checkpoint holds */
+        snprintf(path, sizeof path, "%s/epochs.jsonl", r->dir);
+        if (stat(path, &sb) == 0 && truncate(path, (off_t)clnas_run_file_prefix_bytes(path, *epochs_done)) != 0)
+            st = clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot truncate to the checkpoint's %d epochs", path,
+                                 *epochs_done);
+        return st;
+    }
     snprintf(path, sizeof path, "%s/journal.jsonl", r->dir);
     if (st == CLNAS_OK)
         st = clnas_journal_open(path, clnas_run_file_prefix_bytes(path, *epochs_done), &r->journal, err);
@@ -302,9 +409,15 @@ static clnas_status search(darts_run *r, const clnas_run_setup *s, const clnas_d
     if (r->gdas)
         clnas_run_info(&req->ev, "clnas search: %s, GDAS: one op per edge sampled by hard Gumbel-softmax, tau %g -> "
                        "%g linear per epoch", r->dir, gp->tau_max, gp->tau_min);
-    clnas_run_info(&req->ev, "clnas search: %s, %s first order (search network C=%d N=%d, batch %d), %d epoch(s) of "
+    char size[96];
+    if (r->space_darts)
+        snprintf(size, sizeof size, "DARTS space: C=%d layers=%d; SGD as DARTS': wd 3e-4, clip 5", r->cfg.channels,
+                 r->cfg.layers);
+    else
+        snprintf(size, sizeof size, "C=%d N=%d", r->cfg.channels, r->cfg.cells);
+    clnas_run_info(&req->ev, "clnas search: %s, %s first order (search network %s, batch %d), %d epoch(s) of "
                    "%d steps%s: weights SGD lr %g on %d training images, alpha Adam lr %g on %d validation images",
-                   r->dir, r->net.method, r->cfg.channels, r->cfg.cells, whole, dp->epochs,
+                   r->dir, r->net.method, size, whole, dp->epochs,
                    train->count / whole, epochs_done ? ", resumed" : "", opt.lr, train->count, dp->adam.lr,
                    s->val.count);
     int finished = 0;
@@ -323,9 +436,20 @@ static clnas_status search(darts_run *r, const clnas_run_setup *s, const clnas_d
     out->total = dp->epochs;
     out->resumed_from = epochs_done;
     out->stopped = st == CLNAS_OK && finished < dp->epochs; /* short of the budget without an error: stopped */
-    clnas_genotype g;
-    clnas_alpha_derive(&alpha, &g, NULL);
-    clnas_genotype_format(&g, out->best_arch, sizeof out->best_arch, NULL);
+    if (r->space_darts) {
+        clnas_darts_genotype dg;
+        char text[CLNAS_DARTS_GENOTYPE_STR_MAX];
+        clnas_darts_space_derive(&alpha, &dg, NULL);
+        clnas_darts_genotype_format(&dg, text, sizeof text, NULL);
+        if (strlen(text) < sizeof out->best_arch)
+            snprintf(out->best_arch, sizeof out->best_arch, "%s", text);
+        else /* DARTS' printed genotype is longer than the outcome holds */
+            snprintf(out->best_arch, sizeof out->best_arch, "DARTS genotype in %s/best.json", r->dir);
+    } else {
+        clnas_genotype g;
+        clnas_alpha_derive(&alpha, &g, NULL);
+        clnas_genotype_format(&g, out->best_arch, sizeof out->best_arch, NULL);
+    }
     out->best_index = finished - 1;
     out->best_fitness = finished > epochs_done ? r->last_accuracy : NAN;
     return st;
@@ -353,6 +477,7 @@ clnas_status clnas_run_differentiable(const clnas_run_request *req, clnas_run_ou
     r.dir = out->run_dir;
     r.net.method = is_gdas ? "GDAS" : "DARTS";
     r.gdas = is_gdas ? &gdas : NULL;
+    r.space_darts = strcmp(cfg->space, "darts") == 0; /* space.name: DARTS' search network, proxy.layers cells */
     clnas_run_setup s;
     memset(&s, 0, sizeof s);
     s.cfg = cfg;
@@ -361,6 +486,9 @@ clnas_status clnas_run_differentiable(const clnas_run_request *req, clnas_run_ou
     cJSON *resolved = cJSON_CreateObject();
     const int writer = clnas_grad_shares_writer(req->shares); /* data-parallel: process 0 alone writes files */
     clnas_status st = parse_params(&r, resolved, &dp, &gp, err);
+    if (st == CLNAS_OK && r.space_darts && is_gdas)
+        st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "space.name \"darts\": GDAS searches only the NB201 space "
+                             "so far (DARTS searches both: strategy.name \"darts\")");
     if (st == CLNAS_OK && !req->resume_dir && writer) {
         clnas_run_dir_name(cfg->name, req->out, out->run_dir, sizeof out->run_dir);
         st = clnas_run_dir_create(out->run_dir, "config.json", cfg, resolved, err);
@@ -380,7 +508,16 @@ clnas_status clnas_run_differentiable(const clnas_run_request *req, clnas_run_ou
         clnas_run_setup_net(&s, &r.cfg);
         st = clnas_grad_shares_batch(req->shares, r.cfg.batch, &r.cfg.batch, err);
     }
-    if (st == CLNAS_OK) {
+    if (st == CLNAS_OK && r.space_darts) {
+        r.cfg.space = CLNAS_NET_DARTS;
+        r.cfg.darts_search = 1;
+        /* r.cfg.layers is proxy.layers (clnas_run_setup_net) */
+        /* DARTS' train_search.py: SGD momentum 0.9 without Nesterov, weight decay 3e-4, gradient norm clipped at 5 */
+        r.cfg.nesterov = 0;
+        r.cfg.weight_decay = 3e-4;
+        r.cfg.grad_clip = 5.0;
+        st = clnas_darts_admit(&r.cfg, s.dev, admit_line, &r, err);
+    } else if (st == CLNAS_OK) {
         r.cfg.darts = !is_gdas;
         r.cfg.gdas = is_gdas;
         st = clnas_darts_admit(&r.cfg, s.dev, admit_line, &r, err);

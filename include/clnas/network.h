@@ -52,6 +52,11 @@ typedef struct clnas_net_config {
     clnas_chain_genotype chain_genotype; /* chain: the network's genotype */
     int no_batchnorm;   /* NB201 only: 1 builds every BatchNorm as the identity (no node, no parameters): the
                          * network synflow scores (search/zero_cost.h; Abdelfattah et al. 2021 remove BatchNorm) */
+    int darts_search;       /* DARTS space: 1 builds DARTS' search network (model_search.py's Network, channels and
+                             * layers; codegen/build_darts_search.c) instead of a genotype's: every edge the weighted
+                             * sum of DARTS' primitives, weights darts.<normal|reduce>.<e>.weight (ops 1..4) and
+                             * weight2 (ops 5..7) as STATE per step, gradients in weight_grad, weight2_grad;
+                             * darts_genotype ignored */
 } clnas_net_config;
 
 /* The NB201 defaults: C=16, N=5, 1x28x28 input, 10 classes, batch 256, float32, BN eps 1e-5 momentum 0.1,

@@ -1,0 +1,393 @@
+/* clnas — forward graph of DARTS' search network (model_search.py's Network): every edge of every cell the
+ * softmax(alpha)-weighted sum of DARTS' primitives, one set of edge weights per cell type. */
+#include "build_darts_search.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "build_common.h"
+#include "network_darts.h"
+
+#define ZERO CLNAS_BUILD_ZERO
+#define TYPES 2 /* normal, reduce */
+
+typedef struct sbuilder {
+    clnas_build_ctx c;
+    /* per cell type and edge: the weights of the two MIXED nodes and their gradients (STATE) */
+    int w[TYPES][CLNAS_DARTS_SEARCH_EDGES][2];
+    int dw[TYPES][CLNAS_DARTS_SEARCH_EDGES][2];
+} sbuilder;
+
+typedef struct fmap {
+    int c, h, w;
+} fmap;
+
+void clnas_darts_search_edge(int e, int *node, int *from)
+{
+    int k = 0, start = 0;
+    while (e >= start + k + 2) {
+        start += k + 2;
+        k++;
+    }
+    *node = k;
+    *from = e - start;
+}
+
+static int half(int n)
+{
+    return (n + 1) / 2;
+}
+
+static int relu(sbuilder *b, int x, const char *label, fmap m)
+{
+    return clnas_build_unary(&b->c, CLNAS_NODE_RELU, x, label, m.c, m.h, m.w);
+}
+
+/* The graph helpers below mirror codegen/build_darts.c's (static there): the same nodes, DARTS' names. */
+static int dwconv(sbuilder *b, int x, int wt, const char *label, fmap out, int k, int stride, int pad, int dilation)
+{
+    char name[CLNAS_NAME_MAX];
+    snprintf(name, sizeof name, "%s:out", label);
+    int y = clnas_build_activation(&b->c, name, out.c, out.h, out.w);
+    int in[2] = {x, wt};
+    int n = clnas_build_node(&b->c, CLNAS_NODE_DWCONV, in, 2, &y, 1, label);
+    if (n >= 0) {
+        b->c.g->nodes[n].ksize = k;
+        b->c.g->nodes[n].stride = stride;
+        b->c.g->nodes[n].pad = pad;
+        b->c.g->nodes[n].dilation = dilation;
+    }
+    return y;
+}
+
+static int strided(sbuilder *b, clnas_node_kind kind, int x, const char *label, fmap out, int stride, int offset)
+{
+    char name[CLNAS_NAME_MAX];
+    snprintf(name, sizeof name, "%s:out", label);
+    int y = clnas_build_activation(&b->c, name, out.c, out.h, out.w);
+    int n = clnas_build_node(&b->c, kind, &x, 1, &y, 1, label);
+    if (n >= 0) {
+        b->c.g->nodes[n].stride = stride;
+        b->c.g->nodes[n].offset = offset;
+    }
+    return y;
+}
+
+static int concat(sbuilder *b, const int *parts, int n, const char *label, fmap out)
+{
+    char name[CLNAS_NAME_MAX];
+    snprintf(name, sizeof name, "%s:out", label);
+    int y = clnas_build_activation(&b->c, name, out.c, out.h, out.w);
+    clnas_build_node(&b->c, CLNAS_NODE_CONCAT, parts, n, &y, 1, label);
+    return y;
+}
+
+/* ReLUConvBN 1x1 (affine=False): prefix op.1.weight, op.2.* */
+static int relu_conv_bn(sbuilder *b, int x, const char *prefix, int ci, fmap out)
+{
+    char p1[CLNAS_NAME_MAX], p2[CLNAS_NAME_MAX], l0[CLNAS_NAME_MAX];
+    snprintf(p1, sizeof p1, "%sop.1.", prefix);
+    snprintf(p2, sizeof p2, "%sop.2.", prefix);
+    snprintf(l0, sizeof l0, "%sop.0", prefix);
+    int wt = clnas_build_conv_register(&b->c, p1, ci, out.c, 1, 1);
+    clnas_bn_params bn = clnas_build_bn_register(&b->c, p2, out.c, 1);
+    int r = relu(b, x, l0, (fmap){ci, out.h, out.w});
+    p1[strlen(p1) - 1] = p2[strlen(p2) - 1] = '\0';
+    int y = clnas_build_conv(&b->c, r, wt, p1, out.c, out.h, out.w, 1, 1, 0);
+    return clnas_build_batchnorm(&b->c, y, &bn, p2, out.c, out.h, out.w);
+}
+
+/* FactorizedReduce (affine=False): conv_1 on pixels (2i, 2j), conv_2 on (2i+1, 2j+1), concatenated, one BN. */
+static int factorized_reduce(sbuilder *b, int x, const char *prefix, int ci, int co, int h, int w)
+{
+    char p[3][CLNAS_NAME_MAX], label[CLNAS_NAME_MAX];
+    static const char *const parts[3] = {"conv_1", "conv_2", "bn"};
+    for (int i = 0; i < 3; i++)
+        snprintf(p[i], sizeof p[i], "%s%s.", prefix, parts[i]);
+    int w1 = clnas_build_conv_register(&b->c, p[0], ci, co / 2, 1, 1);
+    int w2 = clnas_build_conv_register(&b->c, p[1], ci, co / 2, 1, 1);
+    clnas_bn_params bn = clnas_build_bn_register(&b->c, p[2], co, 1);
+    for (int i = 0; i < 3; i++)
+        p[i][strlen(p[i]) - 1] = '\0';
+    const fmap out = {co, h / 2, w / 2};
+    snprintf(label, sizeof label, "%srelu", prefix);
+    int r = relu(b, x, label, (fmap){ci, h, w});
+    int halves[2];
+    halves[0] = clnas_build_conv(&b->c, r, w1, p[0], co / 2, out.h, out.w, 1, 2, 0);
+    snprintf(label, sizeof label, "%srelu.1", prefix);
+    r = relu(b, x, label, (fmap){ci, h, w});
+    snprintf(label, sizeof label, "%s.shift", p[1]);
+    int shifted = strided(b, CLNAS_NODE_SUBSAMPLE2, r, label, (fmap){ci, out.h, out.w}, 2, 1);
+    halves[1] = clnas_build_conv(&b->c, shifted, w2, p[1], co / 2, out.h, out.w, 1, 1, 0);
+    snprintf(label, sizeof label, "%scat", prefix);
+    int cat = concat(b, halves, 2, label, out);
+    return clnas_build_batchnorm(&b->c, cat, &bn, p[2], out.c, out.h, out.w);
+}
+
+/* sep_conv_kxk and dil_conv_kxk (affine=False), prefix op.<index> as DARTS' Sequential numbers them. */
+static int conv_op(sbuilder *b, int x, const char *prefix, fmap in, int k, int stride, int dilated)
+{
+    const int blocks = dilated ? 1 : 2, pad = dilated ? k - 1 : k / 2, dil = dilated ? 2 : 1;
+    int dw[2], pw[2];
+    clnas_bn_params bn[2];
+    char p[CLNAS_NAME_MAX];
+    for (int i = 0; i < blocks; i++) {
+        snprintf(p, sizeof p, "%sop.%d.", prefix, 4 * i + 1);
+        dw[i] = clnas_build_conv_register(&b->c, p, 1, in.c, k, 1);
+        snprintf(p, sizeof p, "%sop.%d.", prefix, 4 * i + 2);
+        pw[i] = clnas_build_conv_register(&b->c, p, in.c, in.c, 1, 1);
+        snprintf(p, sizeof p, "%sop.%d.", prefix, 4 * i + 3);
+        bn[i] = clnas_build_bn_register(&b->c, p, in.c, 1);
+    }
+    fmap m = in;
+    for (int i = 0; i < blocks; i++) {
+        const int s = i == 0 ? stride : 1;
+        const fmap out = {in.c, s == 2 ? half(m.h) : m.h, s == 2 ? half(m.w) : m.w};
+        snprintf(p, sizeof p, "%sop.%d", prefix, 4 * i);
+        x = relu(b, x, p, m);
+        snprintf(p, sizeof p, "%sop.%d", prefix, 4 * i + 1);
+        x = dwconv(b, x, dw[i], p, out, k, s, pad, dil);
+        snprintf(p, sizeof p, "%sop.%d", prefix, 4 * i + 2);
+        x = clnas_build_conv(&b->c, x, pw[i], p, in.c, out.h, out.w, 1, 1, 0);
+        snprintf(p, sizeof p, "%sop.%d", prefix, 4 * i + 3);
+        x = clnas_build_batchnorm(&b->c, x, &bn[i], p, in.c, out.h, out.w);
+        m = out;
+    }
+    return x;
+}
+
+/* Pool (3x3, pad 1) then BatchNorm(affine=False): MixedOp's Sequential(pool, BN), names <prefix>0 and <prefix>1. */
+static int pool_bn(sbuilder *b, clnas_node_kind kind, int x, const char *prefix, fmap out, int stride)
+{
+    char p[CLNAS_NAME_MAX];
+    snprintf(p, sizeof p, "%s1.", prefix);
+    clnas_bn_params bn = clnas_build_bn_register(&b->c, p, out.c, 1);
+    snprintf(p, sizeof p, "%s0", prefix);
+    int y = strided(b, kind, x, p, out, stride, 0);
+    snprintf(p, sizeof p, "%s1", prefix);
+    return clnas_build_batchnorm(&b->c, y, &bn, p, out.c, out.h, out.w);
+}
+
+/* One MIXED node: sum of ys[i] * w[i] over n ops, the weights' gradient into dw. */
+static int mixed(sbuilder *b, const int *ys, int n, int w, int dw, const char *label, fmap out)
+{
+    int in[CLNAS_NODE_MAX_IN];
+    for (int i = 0; i < n; i++)
+        in[i] = ys[i];
+    in[n] = w;
+    in[n + 1] = dw;
+    char name[CLNAS_NAME_MAX];
+    snprintf(name, sizeof name, "%s:out", label);
+    int y = clnas_build_activation(&b->c, name, out.c, out.h, out.w);
+    clnas_build_node(&b->c, CLNAS_NODE_MIXED, in, n + 2, &y, 1, label);
+    return y;
+}
+
+/* Edge e of cell i (type t): MixedOp(C, stride) on state x; terms[0..1] get its two MIXED outputs. */
+static void mixed_edge(sbuilder *b, int x, int i, int t, int e, fmap in, int stride, int terms[2])
+{
+    const fmap out = {in.c, stride == 2 ? half(in.h) : in.h, stride == 2 ? half(in.w) : in.w};
+    char prefix[CLNAS_NAME_MAX], label[CLNAS_NAME_MAX];
+    int ys[CLNAS_DARTS_OPS];
+    for (int op = 1; op < CLNAS_DARTS_OPS; op++) {
+        snprintf(prefix, sizeof prefix, "cells.%d._ops.%d._ops.%d.", i, e, op);
+        switch (op) {
+        case CLNAS_DARTS_MAX_POOL_3X3:
+            ys[op] = pool_bn(b, CLNAS_NODE_MAXPOOL3, x, prefix, out, stride);
+            break;
+        case CLNAS_DARTS_AVG_POOL_3X3: /* count_include_pad=False */
+            ys[op] = pool_bn(b, CLNAS_NODE_AVGPOOL3, x, prefix, out, stride);
+            break;
+        case CLNAS_DARTS_SKIP_CONNECT:
+            ys[op] = stride == 1 ? x : factorized_reduce(b, x, prefix, in.c, in.c, in.h, in.w);
+            break;
+        case CLNAS_DARTS_SEP_CONV_3X3:
+        case CLNAS_DARTS_SEP_CONV_5X5:
+            ys[op] = conv_op(b, x, prefix, in, op == CLNAS_DARTS_SEP_CONV_3X3 ? 3 : 5, stride, 0);
+            break;
+        default:
+            ys[op] = conv_op(b, x, prefix, in, op == CLNAS_DARTS_DIL_CONV_3X3 ? 3 : 5, stride, 1);
+            break;
+        }
+    }
+    snprintf(label, sizeof label, "cells.%d._ops.%d.mixed", i, e);
+    terms[0] = mixed(b, ys + 1, CLNAS_DARTS_SEARCH_W0, b->w[t][e][0], b->dw[t][e][0], label, out);
+    snprintf(label, sizeof label, "cells.%d._ops.%d.mixed2", i, e);
+    terms[1] = mixed(b, ys + 1 + CLNAS_DARTS_SEARCH_W0, CLNAS_DARTS_SEARCH_W1, b->w[t][e][1], b->dw[t][e][1], label,
+                     out);
+}
+
+/* A node's sum of up to 10 terms: a SUM node takes CLNAS_NODE_MAX_IN, so the first ones are summed first. */
+static int sum_many(sbuilder *b, int *terms, int n, const char *label, fmap m)
+{
+    char part[CLNAS_NAME_MAX];
+    if (n > CLNAS_NODE_MAX_IN) {
+        snprintf(part, sizeof part, "%s.part", label);
+        const int first = n - CLNAS_NODE_MAX_IN + 1;
+        terms[first - 1] = clnas_build_sum(&b->c, terms, first, part, m.c, m.h, m.w);
+        return clnas_build_sum(&b->c, terms + first - 1, CLNAS_NODE_MAX_IN, label, m.c, m.h, m.w);
+    }
+    return clnas_build_sum(&b->c, terms, n, label, m.c, m.h, m.w);
+}
+
+typedef struct cell_dims {
+    int index;
+    fmap s0, s1;
+    int c;
+    int reduction, reduction_prev;
+} cell_dims;
+
+static int cell(sbuilder *b, int s0, int s1, const cell_dims *d, fmap *out)
+{
+    char prefix[CLNAS_NAME_MAX];
+    const fmap m = {d->c, d->s1.h, d->s1.w};
+    const fmap node_map = d->reduction ? (fmap){d->c, half(m.h), half(m.w)} : m;
+    int states[CLNAS_DARTS_STATES];
+    snprintf(prefix, sizeof prefix, "cells.%d.preprocess0.", d->index);
+    states[0] = d->reduction_prev ? factorized_reduce(b, s0, prefix, d->s0.c, d->c, d->s0.h, d->s0.w)
+                                  : relu_conv_bn(b, s0, prefix, d->s0.c, m);
+    snprintf(prefix, sizeof prefix, "cells.%d.preprocess1.", d->index);
+    states[1] = relu_conv_bn(b, s1, prefix, d->s1.c, m);
+    int e = 0;
+    for (int k = 0; k < CLNAS_DARTS_NODES; k++) {
+        int terms[2 * (CLNAS_DARTS_NODES + 1)], n = 0;
+        for (int j = 0; j < k + 2; j++, e++) {
+            const int stride = d->reduction && j < 2 ? 2 : 1;
+            mixed_edge(b, states[j], d->index, d->reduction, e, j < 2 ? m : node_map, stride, terms + n);
+            n += 2;
+        }
+        snprintf(prefix, sizeof prefix, "cells.%d.node%d", d->index, 2 + k);
+        states[2 + k] = sum_many(b, terms, n, prefix, node_map);
+    }
+    *out = (fmap){CLNAS_DARTS_NODES * d->c, node_map.h, node_map.w};
+    snprintf(prefix, sizeof prefix, "cells.%d", d->index);
+    return concat(b, states + 2, CLNAS_DARTS_NODES, prefix, *out);
+}
+
+static void head(sbuilder *b, int x, fmap m, clnas_net_io *io)
+{
+    const clnas_net_config *cfg = b->c.cfg;
+    int gshape[2] = {cfg->batch, m.c};
+    int gp = clnas_build_checked(&b->c, clnas_graph_tensor_add(b->c.g, "global_pooling:out", CLNAS_ARENA_ACT, 2,
+                                                               gshape));
+    clnas_build_node(&b->c, CLNAS_NODE_GAP, &x, 1, &gp, 1, "global_pooling");
+    int wshape[2] = {cfg->classes, m.c};
+    int cw = clnas_build_param(&b->c, "classifier.", "weight", CLNAS_ARENA_PARAMS, 2, wshape,
+                               CLNAS_INIT_KAIMING_UNIFORM, m.c, 1);
+    int cb = clnas_build_param(&b->c, "classifier.", "bias", CLNAS_ARENA_PARAMS, 1, &cfg->classes,
+                               CLNAS_INIT_FAN_IN_UNIFORM, m.c, 1);
+    int lshape[2] = {cfg->batch, cfg->classes};
+    io->logits = clnas_build_checked(&b->c, clnas_graph_tensor_add(b->c.g, "logits", CLNAS_ARENA_ACT, 2, lshape));
+    int lin[3] = {gp, cw, cb};
+    clnas_build_node(&b->c, CLNAS_NODE_LINEAR, lin, 3, &io->logits, 1, "classifier");
+    if (!b->c.training)
+        return;
+    int one = 1;
+    io->loss = clnas_build_checked(&b->c, clnas_graph_tensor_add(b->c.g, "loss", CLNAS_ARENA_ACT, 1, &one));
+    io->dlogits = clnas_build_checked(&b->c, clnas_graph_tensor_add(b->c.g, "logits:grad", CLNAS_ARENA_ACT, 2,
+                                                                    lshape));
+    int in[2] = {io->logits, io->labels};
+    int out[2] = {io->loss, io->dlogits};
+    clnas_build_node(&b->c, CLNAS_NODE_SOFTMAX_XENT, in, 2, out, 2, "loss");
+}
+
+/* Every edge weight and its gradient, normal cells' first, registered before the stem so that their place in the
+ * STATE arena does not depend on the layers. */
+static void edge_weights(sbuilder *b)
+{
+    static const char *const type[TYPES] = {"normal", "reduce"};
+    static const int count[2] = {CLNAS_DARTS_SEARCH_W0, CLNAS_DARTS_SEARCH_W1};
+    static const char *const wname[2] = {"weight", "weight2"}, *const gname[2] = {"weight_grad", "weight2_grad"};
+    for (int t = 0; t < TYPES; t++)
+        for (int e = 0; e < CLNAS_DARTS_SEARCH_EDGES; e++)
+            for (int k = 0; k < 2; k++) {
+                char prefix[CLNAS_NAME_MAX];
+                snprintf(prefix, sizeof prefix, "darts.%s.%d.", type[t], e);
+                b->w[t][e][k] = clnas_build_param(&b->c, prefix, wname[k], CLNAS_ARENA_STATE, 1, &count[k],
+                                                  CLNAS_INIT_ONES, 0, 1);
+                b->dw[t][e][k] = clnas_build_param(&b->c, prefix, gname[k], CLNAS_ARENA_STATE, 1, &count[k],
+                                                   CLNAS_INIT_ZEROS, 0, 1);
+            }
+}
+
+clnas_status clnas_net_config_check_darts_search(const clnas_net_config *cfg, clnas_error *err)
+{
+    if (cfg->channels < 1 || cfg->channels > 4096)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "channels: expected 1 to 4096, got %d", cfg->channels);
+    if (cfg->layers < 1 || cfg->layers > 64)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "layers: expected 1 to 64 cells, got %d", cfg->layers);
+    if (cfg->in_channels < 1 || cfg->classes < 2)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "input channels must be >= 1 and classes >= 2 (got %d and %d)", cfg->in_channels,
+                               cfg->classes);
+    if (cfg->batch < 2)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "batch: expected at least 2 (BatchNorm needs batch statistics), got %d", cfg->batch);
+    if (cfg->darts || cfg->gdas || cfg->auxiliary || cfg->drop_path != 0.0)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "the DARTS space's search network (darts_search) has no darts/gdas flag, auxiliary "
+                               "head or drop-path");
+    if (!(cfg->grad_clip >= 0.0))
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "grad_clip: expected >= 0 (0: off), got %g",
+                               cfg->grad_clip);
+    int h = cfg->height, w = cfg->width;
+    if (h < 1 || w < 1)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "input %dx%d: height and width must be positive", h, w);
+    for (int i = 0; i < cfg->layers; i++) {
+        if (!clnas_darts_is_reduction(cfg->layers, i))
+            continue;
+        if (h % 2 || w % 2)
+            return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                                   "input %dx%d: search cell %d reduces a %dx%d map; FactorizedReduce needs even "
+                                   "sizes", cfg->height, cfg->width, i, h, w);
+        h /= 2;
+        w /= 2;
+    }
+    return CLNAS_OK;
+}
+
+clnas_status clnas_build_darts_search(const clnas_net_config *cfg, int training, clnas_graph *g, clnas_net_io *io,
+                                      clnas_error *err)
+{
+    if (cfg->space != CLNAS_NET_DARTS || !cfg->darts_search)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "internal: the DARTS search builder was given another "
+                               "network (clnas_build_network dispatches by space and darts_search)");
+    clnas_status st = clnas_net_config_check_darts_search(cfg, err);
+    if (st != CLNAS_OK)
+        return st;
+    sbuilder b;
+    memset(&b, 0, sizeof b);
+    b.c = (clnas_build_ctx){g, cfg, training, err, 0, 1};
+    g->fp64 = cfg->fp64;
+    g->recompute = cfg->recompute;
+    memset(io, -1, sizeof *io);
+    int ishape[4] = {cfg->batch, cfg->in_channels, cfg->height, cfg->width};
+    io->input = clnas_build_checked(&b.c, clnas_graph_tensor_add(g, "input", CLNAS_ARENA_INPUT, 4, ishape));
+    io->labels = clnas_build_checked(&b.c, clnas_graph_tensor_add(g, "labels", CLNAS_ARENA_LABELS, 1, ishape));
+    edge_weights(&b);
+    /* stem: conv 3x3 to 3C and an affine BN */
+    fmap m = {CLNAS_DARTS_STEM_MULTIPLIER * cfg->channels, cfg->height, cfg->width};
+    int wt = clnas_build_conv_register(&b.c, "stem.0.", cfg->in_channels, m.c, 3, 1);
+    clnas_bn_params bn = clnas_build_bn_register(&b.c, "stem.1.", m.c, 1);
+    int x = clnas_build_conv(&b.c, io->input, wt, "stem.0", m.c, m.h, m.w, 3, 1, 1);
+    x = clnas_build_batchnorm(&b.c, x, &bn, "stem.1", m.c, m.h, m.w);
+    b.c.affine = 0; /* every cell BatchNorm: affine=False */
+    int s0 = x, s1 = x, c = cfg->channels, reduction_prev = 0;
+    fmap m0 = m, m1 = m;
+    for (int i = 0; i < cfg->layers && !b.c.failed; i++) {
+        const int reduction = clnas_darts_is_reduction(cfg->layers, i);
+        c *= reduction ? 2 : 1;
+        cell_dims d = {i, m0, m1, c, reduction, reduction_prev};
+        fmap out;
+        int y = cell(&b, s0, s1, &d, &out);
+        s0 = s1;
+        m0 = m1;
+        s1 = y;
+        m1 = out;
+        reduction_prev = reduction;
+    }
+    b.c.affine = 1;
+    if (!b.c.failed)
+        head(&b, s1, m1, io);
+    return b.c.failed ? err->status : CLNAS_OK;
+}
