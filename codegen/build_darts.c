@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "build_common.h"
+#include "build_darts_ops.h"
 #include "network_darts.h"
 #include "op_avgpool_k.h"
 
@@ -17,170 +18,7 @@ typedef struct dbuilder {
     int nmasks;     /* rows passed so far (every dropped op takes the next, computed or not) */
 } dbuilder;
 
-/* A feature map: channels and size. */
-typedef struct fmap {
-    int c, h, w;
-} fmap;
-
-static int half(int n)
-{
-    return (n + 1) / 2; /* every stride-2 op of the space gives ceil(n/2) */
-}
-
-static int relu(dbuilder *b, int x, const char *label, fmap m)
-{
-    return clnas_build_unary(&b->c, CLNAS_NODE_RELU, x, label, m.c, m.h, m.w);
-}
-
-/* Depthwise k x k convolution (groups = channels) of x; of ZERO it is ZERO and its weight's gradient zero. */
-static int dwconv(dbuilder *b, int x, int wt, const char *label, fmap out, int k, int stride, int pad, int dilation)
-{
-    if (x == ZERO) {
-        if (clnas_graph_zero_grad_add(b->c.g, wt) < 0)
-            clnas_build_checked(&b->c, -1);
-        return ZERO;
-    }
-    char name[CLNAS_NAME_MAX];
-    snprintf(name, sizeof name, "%s:out", label);
-    int y = clnas_build_activation(&b->c, name, out.c, out.h, out.w);
-    int in[2] = {x, wt};
-    int n = clnas_build_node(&b->c, CLNAS_NODE_DWCONV, in, 2, &y, 1, label);
-    if (n >= 0) {
-        b->c.g->nodes[n].ksize = k;
-        b->c.g->nodes[n].stride = stride;
-        b->c.g->nodes[n].pad = pad;
-        b->c.g->nodes[n].dilation = dilation;
-    }
-    return y;
-}
-
-/* A node of one input with a stride (the 3x3 pools, pad 1) or an offset (subsample); ZERO stays ZERO. */
-static int strided(dbuilder *b, clnas_node_kind kind, int x, const char *label, fmap out, int stride, int offset)
-{
-    if (x == ZERO)
-        return ZERO;
-    char name[CLNAS_NAME_MAX];
-    snprintf(name, sizeof name, "%s:out", label);
-    int y = clnas_build_activation(&b->c, name, out.c, out.h, out.w);
-    int n = clnas_build_node(&b->c, kind, &x, 1, &y, 1, label);
-    if (n >= 0) {
-        b->c.g->nodes[n].stride = stride;
-        b->c.g->nodes[n].offset = offset;
-    }
-    return y;
-}
-
-/* x, or a tensor of zeros where x is ZERO (a concat's part, the global pool's input). */
-static int materialise(dbuilder *b, int x, const char *label, fmap m)
-{
-    if (x != ZERO)
-        return x;
-    char name[CLNAS_NAME_MAX];
-    snprintf(name, sizeof name, "%s:zeros", label);
-    int y = clnas_build_activation(&b->c, name, m.c, m.h, m.w);
-    clnas_build_node(&b->c, CLNAS_NODE_FILL_ZERO, NULL, 0, &y, 1, name);
-    return y;
-}
-
-/* Concatenation on channels of parts (each [parts_c[i], h, w]); all ZERO: ZERO; one part: itself. */
-static int concat(dbuilder *b, const int *parts, const int *parts_c, int n, const char *label, fmap out)
-{
-    int zero = 1;
-    for (int i = 0; i < n; i++)
-        zero = zero && parts[i] == ZERO;
-    if (zero)
-        return ZERO;
-    if (n == 1)
-        return parts[0];
-    int in[CLNAS_NODE_MAX_IN];
-    for (int i = 0; i < n; i++) {
-        char part[CLNAS_NAME_MAX];
-        snprintf(part, sizeof part, "%s.%d", label, i);
-        in[i] = materialise(b, parts[i], part, (fmap){parts_c[i], out.h, out.w});
-    }
-    char name[CLNAS_NAME_MAX];
-    snprintf(name, sizeof name, "%s:out", label);
-    int y = clnas_build_activation(&b->c, name, out.c, out.h, out.w);
-    clnas_build_node(&b->c, CLNAS_NODE_CONCAT, in, n, &y, 1, label);
-    return y;
-}
-
-/* ReLUConvBN 1x1: prefix op.1.weight, op.2.* (op.0 is the ReLU). */
-static int relu_conv_bn(dbuilder *b, int x, const char *prefix, int ci, fmap out)
-{
-    char p1[CLNAS_NAME_MAX], p2[CLNAS_NAME_MAX], l0[CLNAS_NAME_MAX];
-    snprintf(p1, sizeof p1, "%sop.1.", prefix);
-    snprintf(p2, sizeof p2, "%sop.2.", prefix);
-    snprintf(l0, sizeof l0, "%sop.0", prefix);
-    int wt = clnas_build_conv_register(&b->c, p1, ci, out.c, 1, 1);
-    clnas_bn_params bn = clnas_build_bn_register(&b->c, p2, out.c, 1);
-    int r = relu(b, x, l0, (fmap){ci, out.h, out.w});
-    p1[strlen(p1) - 1] = p2[strlen(p2) - 1] = '\0'; /* the labels: module names without the trailing dot */
-    int y = clnas_build_conv(&b->c, r, wt, p1, out.c, out.h, out.w, 1, 1, 0);
-    return clnas_build_batchnorm(&b->c, y, &bn, p2, out.c, out.h, out.w);
-}
-
-/* FactorizedReduce: ReLU; conv_1 (1x1 stride 2) on pixels (2i, 2j), conv_2 (1x1) on pixels (2i+1, 2j+1); both
- * halves concatenated [conv_1, conv_2] on channels, then one BN. The input (h, w) is even (config check). */
-static int factorized_reduce(dbuilder *b, int x, const char *prefix, int ci, int co, int h, int w)
-{
-    char p[3][CLNAS_NAME_MAX], label[CLNAS_NAME_MAX];
-    static const char *const parts[3] = {"conv_1", "conv_2", "bn"};
-    for (int i = 0; i < 3; i++)
-        snprintf(p[i], sizeof p[i], "%s%s.", prefix, parts[i]);
-    int w1 = clnas_build_conv_register(&b->c, p[0], ci, co / 2, 1, 1);
-    int w2 = clnas_build_conv_register(&b->c, p[1], ci, co / 2, 1, 1);
-    clnas_bn_params bn = clnas_build_bn_register(&b->c, p[2], co, 1);
-    for (int i = 0; i < 3; i++)
-        p[i][strlen(p[i]) - 1] = '\0';
-    const fmap out = {co, h / 2, w / 2};
-    /* one ReLU node per reader, so fusion folds each into its reader's input load */
-    snprintf(label, sizeof label, "%srelu", prefix);
-    int r = relu(b, x, label, (fmap){ci, h, w});
-    int halves[2], halves_c[2] = {co / 2, co / 2};
-    halves[0] = clnas_build_conv(&b->c, r, w1, p[0], co / 2, out.h, out.w, 1, 2, 0);
-    snprintf(label, sizeof label, "%srelu.1", prefix);
-    r = relu(b, x, label, (fmap){ci, h, w});
-    snprintf(label, sizeof label, "%s.shift", p[1]);
-    int shifted = strided(b, CLNAS_NODE_SUBSAMPLE2, r, label, (fmap){ci, out.h, out.w}, 2, 1);
-    halves[1] = clnas_build_conv(&b->c, shifted, w2, p[1], co / 2, out.h, out.w, 1, 1, 0);
-    snprintf(label, sizeof label, "%scat", prefix);
-    int cat = concat(b, halves, halves_c, 2, label, out);
-    return clnas_build_batchnorm(&b->c, cat, &bn, p[2], out.c, out.h, out.w);
-}
-
-/* sep_conv_kxk ([ReLU, depthwise k, pointwise, BN] twice, the stride on the first depthwise only) and dil_conv_kxk
- * (ReLU, depthwise k dilation 2, pointwise, BN): prefix op.<index> as DARTS' Sequential numbers them. */
-static int conv_op(dbuilder *b, int x, const char *prefix, fmap in, int k, int stride, int dilated)
-{
-    const int blocks = dilated ? 1 : 2, pad = dilated ? k - 1 : k / 2, dil = dilated ? 2 : 1;
-    int dw[2], pw[2];
-    clnas_bn_params bn[2];
-    char p[CLNAS_NAME_MAX];
-    for (int i = 0; i < blocks; i++) { /* module order: dw, pw, BN of block 0, then of block 1 */
-        snprintf(p, sizeof p, "%sop.%d.", prefix, 4 * i + 1);
-        dw[i] = clnas_build_conv_register(&b->c, p, 1, in.c, k, 1);
-        snprintf(p, sizeof p, "%sop.%d.", prefix, 4 * i + 2);
-        pw[i] = clnas_build_conv_register(&b->c, p, in.c, in.c, 1, 1);
-        snprintf(p, sizeof p, "%sop.%d.", prefix, 4 * i + 3);
-        bn[i] = clnas_build_bn_register(&b->c, p, in.c, 1);
-    }
-    fmap m = in;
-    for (int i = 0; i < blocks; i++) {
-        const int s = i == 0 ? stride : 1;
-        const fmap out = {in.c, s == 2 ? half(m.h) : m.h, s == 2 ? half(m.w) : m.w};
-        snprintf(p, sizeof p, "%sop.%d", prefix, 4 * i);
-        x = relu(b, x, p, m);
-        snprintf(p, sizeof p, "%sop.%d", prefix, 4 * i + 1);
-        x = dwconv(b, x, dw[i], p, out, k, s, pad, dil);
-        snprintf(p, sizeof p, "%sop.%d", prefix, 4 * i + 2);
-        x = clnas_build_conv(&b->c, x, pw[i], p, in.c, out.h, out.w, 1, 1, 0);
-        snprintf(p, sizeof p, "%sop.%d", prefix, 4 * i + 3);
-        x = clnas_build_batchnorm(&b->c, x, &bn[i], p, in.c, out.h, out.w);
-        m = out;
-    }
-    return x;
-}
+typedef clnas_fmap fmap;
 
 /* Does DARTS drop-path edge e of cell i: every op but Identity (stride-1 skip_connect), none and pools included. */
 static int dropped(const clnas_net_config *cfg, int i, int e)
@@ -229,7 +67,7 @@ static int drop_path(dbuilder *b, int y, int row, const char *label, fmap m)
 static int edge(dbuilder *b, int x, int op, const char *prefix, fmap in, int stride)
 {
     const int row = op == CLNAS_DARTS_SKIP_CONNECT && stride == 1 ? -1 : b->nmasks++;
-    const fmap out = {in.c, stride == 2 ? half(in.h) : in.h, stride == 2 ? half(in.w) : in.w};
+    const fmap out = {in.c, stride == 2 ? clnas_darts_half(in.h) : in.h, stride == 2 ? clnas_darts_half(in.w) : in.w};
     char label[CLNAS_NAME_MAX];
     snprintf(label, sizeof label, "%.*s", (int)strlen(prefix) - 1, prefix);
     int y = ZERO;
@@ -237,22 +75,22 @@ static int edge(dbuilder *b, int x, int op, const char *prefix, fmap in, int str
     case CLNAS_DARTS_NONE:
         return ZERO; /* x * 0: pruned (DARTS' NaN propagation through it is not reproduced) */
     case CLNAS_DARTS_MAX_POOL_3X3:
-        y = strided(b, CLNAS_NODE_MAXPOOL3, x, label, out, stride, 0);
+        y = clnas_darts_strided(&b->c, CLNAS_NODE_MAXPOOL3, x, label, out, stride, 0);
         break;
     case CLNAS_DARTS_AVG_POOL_3X3: /* count_include_pad=False: the divisor counts the window's in-image pixels */
-        y = strided(b, CLNAS_NODE_AVGPOOL3, x, label, out, stride, 0);
+        y = clnas_darts_strided(&b->c, CLNAS_NODE_AVGPOOL3, x, label, out, stride, 0);
         break;
     case CLNAS_DARTS_SKIP_CONNECT:
         if (stride == 1)
             return x; /* Identity: the one op drop-path leaves alone */
-        y = factorized_reduce(b, x, prefix, in.c, in.c, in.h, in.w);
+        y = clnas_darts_factorized_reduce(&b->c, x, prefix, in.c, in.c, in.h, in.w);
         break;
     case CLNAS_DARTS_SEP_CONV_3X3:
     case CLNAS_DARTS_SEP_CONV_5X5:
-        y = conv_op(b, x, prefix, in, op == CLNAS_DARTS_SEP_CONV_3X3 ? 3 : 5, stride, 0);
+        y = clnas_darts_conv_op(&b->c, x, prefix, in, op == CLNAS_DARTS_SEP_CONV_3X3 ? 3 : 5, stride, 0);
         break;
     default: /* dil_conv_3x3, dil_conv_5x5 */
-        y = conv_op(b, x, prefix, in, op == CLNAS_DARTS_DIL_CONV_3X3 ? 3 : 5, stride, 1);
+        y = clnas_darts_conv_op(&b->c, x, prefix, in, op == CLNAS_DARTS_DIL_CONV_3X3 ? 3 : 5, stride, 1);
         break;
     }
     return drop_path(b, y, row, label, out);
@@ -274,10 +112,10 @@ static int cell(dbuilder *b, int s0, int s1, const cell_dims *d, fmap *out)
     const fmap m = {d->c, d->s1.h, d->s1.w};
     int states[CLNAS_DARTS_STATES];
     snprintf(prefix, sizeof prefix, "cells.%d.preprocess0.", d->index);
-    states[0] = d->reduction_prev ? factorized_reduce(b, s0, prefix, d->s0.c, d->c, d->s0.h, d->s0.w)
-                                  : relu_conv_bn(b, s0, prefix, d->s0.c, m);
+    states[0] = d->reduction_prev ? clnas_darts_factorized_reduce(&b->c, s0, prefix, d->s0.c, d->c, d->s0.h, d->s0.w)
+                                  : clnas_darts_relu_conv_bn(&b->c, s0, prefix, d->s0.c, m);
     snprintf(prefix, sizeof prefix, "cells.%d.preprocess1.", d->index);
-    states[1] = relu_conv_bn(b, s1, prefix, d->s1.c, m);
+    states[1] = clnas_darts_relu_conv_bn(&b->c, s1, prefix, d->s1.c, m);
     fmap node_map = m;
     for (int k = 0; k < CLNAS_DARTS_NODES; k++) {
         int terms[2];
@@ -289,7 +127,7 @@ static int cell(dbuilder *b, int s0, int s1, const cell_dims *d, fmap *out)
             terms[j] = edge(b, states[from], gc->op[e], prefix, in, stride);
         }
         if (d->reduction)
-            node_map = (fmap){d->c, half(m.h), half(m.w)};
+            node_map = (fmap){d->c, clnas_darts_half(m.h), clnas_darts_half(m.w)};
         snprintf(prefix, sizeof prefix, "cells.%d.node%d", d->index, 2 + k);
         states[2 + k] = clnas_build_sum(&b->c, terms, 2, prefix, node_map.c, node_map.h, node_map.w);
     }
@@ -300,7 +138,7 @@ static int cell(dbuilder *b, int s0, int s1, const cell_dims *d, fmap *out)
         parts_c[i] = d->c;
     }
     snprintf(prefix, sizeof prefix, "cells.%d", d->index);
-    return concat(b, parts, parts_c, gc->nconcat, prefix, *out);
+    return clnas_darts_concat(&b->c, parts, parts_c, gc->nconcat, prefix, *out);
 }
 
 /* stem: conv 3x3 (in_channels to 3C, pad 1) and BN, no ReLU. */
@@ -334,8 +172,8 @@ static int aux_head(dbuilder *b, int x, fmap m, clnas_net_io *io)
                                CLNAS_INIT_FAN_IN_UNIFORM, c2, 1);
     if (!b->c.training || b->c.failed)
         return -1;
-    x = materialise(b, x, "auxiliary_head.features.0", m);
-    x = relu(b, x, "auxiliary_head.features.0", m);
+    x = clnas_darts_materialise(&b->c, x, "auxiliary_head.features.0", m);
+    x = clnas_darts_relu(&b->c, x, "auxiliary_head.features.0", m);
     const fmap p = {m.c, clnas_op_avgpool_k_out_dim(m.h, 5, 3), clnas_op_avgpool_k_out_dim(m.w, 5, 3)};
     int pooled = clnas_build_activation(&b->c, "auxiliary_head.features.1:out", p.c, p.h, p.w);
     int n = clnas_build_node(&b->c, CLNAS_NODE_AVGPOOL_K, &x, 1, &pooled, 1, "auxiliary_head.features.1");
@@ -345,11 +183,11 @@ static int aux_head(dbuilder *b, int x, fmap m, clnas_net_io *io)
     }
     x = clnas_build_conv(&b->c, pooled, w1, "auxiliary_head.features.2", c1, p.h, p.w, 1, 1, 0);
     x = clnas_build_batchnorm(&b->c, x, &bn1, "auxiliary_head.features.3", c1, p.h, p.w);
-    x = relu(b, x, "auxiliary_head.features.4", (fmap){c1, p.h, p.w});
+    x = clnas_darts_relu(&b->c, x, "auxiliary_head.features.4", (fmap){c1, p.h, p.w});
     const fmap q = {c2, p.h - 1, p.w - 1}; /* 2x2 convolution without padding: 2x2 to 1x1 */
     x = clnas_build_conv(&b->c, x, w2, "auxiliary_head.features.5", c2, q.h, q.w, 2, 1, 0);
     x = clnas_build_batchnorm(&b->c, x, &bn2, "auxiliary_head.features.6", c2, q.h, q.w);
-    x = relu(b, x, "auxiliary_head.features.7", q);
+    x = clnas_darts_relu(&b->c, x, "auxiliary_head.features.7", q);
     /* flatten of the 1x1 map: the average over its one pixel (the ReLU before folds into it) */
     int fshape[2] = {cfg->batch, c2};
     int flat = clnas_build_checked(&b->c, clnas_graph_tensor_add(b->c.g, "auxiliary_head.flatten:out",
@@ -376,7 +214,7 @@ static int aux_head(dbuilder *b, int x, fmap m, clnas_net_io *io)
 static void head(dbuilder *b, int x, fmap m, int loss_aux, clnas_net_io *io)
 {
     const clnas_net_config *cfg = b->c.cfg;
-    x = materialise(b, x, "global_pooling", m);
+    x = clnas_darts_materialise(&b->c, x, "global_pooling", m);
     int gshape[2] = {cfg->batch, m.c};
     int gp = clnas_build_checked(&b->c, clnas_graph_tensor_add(b->c.g, "global_pooling:out", CLNAS_ARENA_ACT, 2,
                                                                gshape));

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "build_common.h"
+#include "build_darts_ops.h"
 #include "network_darts.h"
 
 #define ZERO CLNAS_BUILD_ZERO
@@ -18,9 +19,7 @@ typedef struct sbuilder {
     int dw[TYPES][CLNAS_DARTS_SEARCH_EDGES][2];
 } sbuilder;
 
-typedef struct fmap {
-    int c, h, w;
-} fmap;
+typedef clnas_fmap fmap;
 
 void clnas_darts_search_edge(int e, int *node, int *from)
 {
@@ -33,137 +32,13 @@ void clnas_darts_search_edge(int e, int *node, int *from)
     *from = e - start;
 }
 
-static int half(int n)
-{
-    return (n + 1) / 2;
-}
-
-static int relu(sbuilder *b, int x, const char *label, fmap m)
-{
-    return clnas_build_unary(&b->c, CLNAS_NODE_RELU, x, label, m.c, m.h, m.w);
-}
-
-/* The graph helpers below mirror codegen/build_darts.c's (static there): the same nodes, DARTS' names. */
-static int dwconv(sbuilder *b, int x, int wt, const char *label, fmap out, int k, int stride, int pad, int dilation)
-{
-    char name[CLNAS_NAME_MAX];
-    snprintf(name, sizeof name, "%s:out", label);
-    int y = clnas_build_activation(&b->c, name, out.c, out.h, out.w);
-    int in[2] = {x, wt};
-    int n = clnas_build_node(&b->c, CLNAS_NODE_DWCONV, in, 2, &y, 1, label);
-    if (n >= 0) {
-        b->c.g->nodes[n].ksize = k;
-        b->c.g->nodes[n].stride = stride;
-        b->c.g->nodes[n].pad = pad;
-        b->c.g->nodes[n].dilation = dilation;
-    }
-    return y;
-}
-
-static int strided(sbuilder *b, clnas_node_kind kind, int x, const char *label, fmap out, int stride, int offset)
-{
-    char name[CLNAS_NAME_MAX];
-    snprintf(name, sizeof name, "%s:out", label);
-    int y = clnas_build_activation(&b->c, name, out.c, out.h, out.w);
-    int n = clnas_build_node(&b->c, kind, &x, 1, &y, 1, label);
-    if (n >= 0) {
-        b->c.g->nodes[n].stride = stride;
-        b->c.g->nodes[n].offset = offset;
-    }
-    return y;
-}
-
-static int concat(sbuilder *b, const int *parts, int n, const char *label, fmap out)
-{
-    char name[CLNAS_NAME_MAX];
-    snprintf(name, sizeof name, "%s:out", label);
-    int y = clnas_build_activation(&b->c, name, out.c, out.h, out.w);
-    clnas_build_node(&b->c, CLNAS_NODE_CONCAT, parts, n, &y, 1, label);
-    return y;
-}
-
-/* ReLUConvBN 1x1 (affine=False): prefix op.1.weight, op.2.* */
-static int relu_conv_bn(sbuilder *b, int x, const char *prefix, int ci, fmap out)
-{
-    char p1[CLNAS_NAME_MAX], p2[CLNAS_NAME_MAX], l0[CLNAS_NAME_MAX];
-    snprintf(p1, sizeof p1, "%sop.1.", prefix);
-    snprintf(p2, sizeof p2, "%sop.2.", prefix);
-    snprintf(l0, sizeof l0, "%sop.0", prefix);
-    int wt = clnas_build_conv_register(&b->c, p1, ci, out.c, 1, 1);
-    clnas_bn_params bn = clnas_build_bn_register(&b->c, p2, out.c, 1);
-    int r = relu(b, x, l0, (fmap){ci, out.h, out.w});
-    p1[strlen(p1) - 1] = p2[strlen(p2) - 1] = '\0';
-    int y = clnas_build_conv(&b->c, r, wt, p1, out.c, out.h, out.w, 1, 1, 0);
-    return clnas_build_batchnorm(&b->c, y, &bn, p2, out.c, out.h, out.w);
-}
-
-/* FactorizedReduce (affine=False): conv_1 on pixels (2i, 2j), conv_2 on (2i+1, 2j+1), concatenated, one BN. */
-static int factorized_reduce(sbuilder *b, int x, const char *prefix, int ci, int co, int h, int w)
-{
-    char p[3][CLNAS_NAME_MAX], label[CLNAS_NAME_MAX];
-    static const char *const parts[3] = {"conv_1", "conv_2", "bn"};
-    for (int i = 0; i < 3; i++)
-        snprintf(p[i], sizeof p[i], "%s%s.", prefix, parts[i]);
-    int w1 = clnas_build_conv_register(&b->c, p[0], ci, co / 2, 1, 1);
-    int w2 = clnas_build_conv_register(&b->c, p[1], ci, co / 2, 1, 1);
-    clnas_bn_params bn = clnas_build_bn_register(&b->c, p[2], co, 1);
-    for (int i = 0; i < 3; i++)
-        p[i][strlen(p[i]) - 1] = '\0';
-    const fmap out = {co, h / 2, w / 2};
-    snprintf(label, sizeof label, "%srelu", prefix);
-    int r = relu(b, x, label, (fmap){ci, h, w});
-    int halves[2];
-    halves[0] = clnas_build_conv(&b->c, r, w1, p[0], co / 2, out.h, out.w, 1, 2, 0);
-    snprintf(label, sizeof label, "%srelu.1", prefix);
-    r = relu(b, x, label, (fmap){ci, h, w});
-    snprintf(label, sizeof label, "%s.shift", p[1]);
-    int shifted = strided(b, CLNAS_NODE_SUBSAMPLE2, r, label, (fmap){ci, out.h, out.w}, 2, 1);
-    halves[1] = clnas_build_conv(&b->c, shifted, w2, p[1], co / 2, out.h, out.w, 1, 1, 0);
-    snprintf(label, sizeof label, "%scat", prefix);
-    int cat = concat(b, halves, 2, label, out);
-    return clnas_build_batchnorm(&b->c, cat, &bn, p[2], out.c, out.h, out.w);
-}
-
-/* sep_conv_kxk and dil_conv_kxk (affine=False), prefix op.<index> as DARTS' Sequential numbers them. */
-static int conv_op(sbuilder *b, int x, const char *prefix, fmap in, int k, int stride, int dilated)
-{
-    const int blocks = dilated ? 1 : 2, pad = dilated ? k - 1 : k / 2, dil = dilated ? 2 : 1;
-    int dw[2], pw[2];
-    clnas_bn_params bn[2];
-    char p[CLNAS_NAME_MAX];
-    for (int i = 0; i < blocks; i++) {
-        snprintf(p, sizeof p, "%sop.%d.", prefix, 4 * i + 1);
-        dw[i] = clnas_build_conv_register(&b->c, p, 1, in.c, k, 1);
-        snprintf(p, sizeof p, "%sop.%d.", prefix, 4 * i + 2);
-        pw[i] = clnas_build_conv_register(&b->c, p, in.c, in.c, 1, 1);
-        snprintf(p, sizeof p, "%sop.%d.", prefix, 4 * i + 3);
-        bn[i] = clnas_build_bn_register(&b->c, p, in.c, 1);
-    }
-    fmap m = in;
-    for (int i = 0; i < blocks; i++) {
-        const int s = i == 0 ? stride : 1;
-        const fmap out = {in.c, s == 2 ? half(m.h) : m.h, s == 2 ? half(m.w) : m.w};
-        snprintf(p, sizeof p, "%sop.%d", prefix, 4 * i);
-        x = relu(b, x, p, m);
-        snprintf(p, sizeof p, "%sop.%d", prefix, 4 * i + 1);
-        x = dwconv(b, x, dw[i], p, out, k, s, pad, dil);
-        snprintf(p, sizeof p, "%sop.%d", prefix, 4 * i + 2);
-        x = clnas_build_conv(&b->c, x, pw[i], p, in.c, out.h, out.w, 1, 1, 0);
-        snprintf(p, sizeof p, "%sop.%d", prefix, 4 * i + 3);
-        x = clnas_build_batchnorm(&b->c, x, &bn[i], p, in.c, out.h, out.w);
-        m = out;
-    }
-    return x;
-}
-
-/* Pool (3x3, pad 1) then BatchNorm(affine=False): MixedOp's Sequential(pool, BN), names <prefix>0 and <prefix>1. */
 static int pool_bn(sbuilder *b, clnas_node_kind kind, int x, const char *prefix, fmap out, int stride)
 {
     char p[CLNAS_NAME_MAX];
     snprintf(p, sizeof p, "%s1.", prefix);
     clnas_bn_params bn = clnas_build_bn_register(&b->c, p, out.c, 1);
     snprintf(p, sizeof p, "%s0", prefix);
-    int y = strided(b, kind, x, p, out, stride, 0);
+    int y = clnas_darts_strided(&b->c, kind, x, p, out, stride, 0);
     snprintf(p, sizeof p, "%s1", prefix);
     return clnas_build_batchnorm(&b->c, y, &bn, p, out.c, out.h, out.w);
 }
@@ -186,7 +61,7 @@ static int mixed(sbuilder *b, const int *ys, int n, int w, int dw, const char *l
 /* Edge e of cell i (type t): MixedOp(C, stride) on state x; terms[0..1] get its two MIXED outputs. */
 static void mixed_edge(sbuilder *b, int x, int i, int t, int e, fmap in, int stride, int terms[2])
 {
-    const fmap out = {in.c, stride == 2 ? half(in.h) : in.h, stride == 2 ? half(in.w) : in.w};
+    const fmap out = {in.c, stride == 2 ? clnas_darts_half(in.h) : in.h, stride == 2 ? clnas_darts_half(in.w) : in.w};
     char prefix[CLNAS_NAME_MAX], label[CLNAS_NAME_MAX];
     int ys[CLNAS_DARTS_OPS];
     for (int op = 1; op < CLNAS_DARTS_OPS; op++) {
@@ -199,14 +74,14 @@ static void mixed_edge(sbuilder *b, int x, int i, int t, int e, fmap in, int str
             ys[op] = pool_bn(b, CLNAS_NODE_AVGPOOL3, x, prefix, out, stride);
             break;
         case CLNAS_DARTS_SKIP_CONNECT:
-            ys[op] = stride == 1 ? x : factorized_reduce(b, x, prefix, in.c, in.c, in.h, in.w);
+            ys[op] = stride == 1 ? x : clnas_darts_factorized_reduce(&b->c, x, prefix, in.c, in.c, in.h, in.w);
             break;
         case CLNAS_DARTS_SEP_CONV_3X3:
         case CLNAS_DARTS_SEP_CONV_5X5:
-            ys[op] = conv_op(b, x, prefix, in, op == CLNAS_DARTS_SEP_CONV_3X3 ? 3 : 5, stride, 0);
+            ys[op] = clnas_darts_conv_op(&b->c, x, prefix, in, op == CLNAS_DARTS_SEP_CONV_3X3 ? 3 : 5, stride, 0);
             break;
         default:
-            ys[op] = conv_op(b, x, prefix, in, op == CLNAS_DARTS_DIL_CONV_3X3 ? 3 : 5, stride, 1);
+            ys[op] = clnas_darts_conv_op(&b->c, x, prefix, in, op == CLNAS_DARTS_DIL_CONV_3X3 ? 3 : 5, stride, 1);
             break;
         }
     }
@@ -241,13 +116,13 @@ static int cell(sbuilder *b, int s0, int s1, const cell_dims *d, fmap *out)
 {
     char prefix[CLNAS_NAME_MAX];
     const fmap m = {d->c, d->s1.h, d->s1.w};
-    const fmap node_map = d->reduction ? (fmap){d->c, half(m.h), half(m.w)} : m;
+    const fmap node_map = d->reduction ? (fmap){d->c, clnas_darts_half(m.h), clnas_darts_half(m.w)} : m;
     int states[CLNAS_DARTS_STATES];
     snprintf(prefix, sizeof prefix, "cells.%d.preprocess0.", d->index);
-    states[0] = d->reduction_prev ? factorized_reduce(b, s0, prefix, d->s0.c, d->c, d->s0.h, d->s0.w)
-                                  : relu_conv_bn(b, s0, prefix, d->s0.c, m);
+    states[0] = d->reduction_prev ? clnas_darts_factorized_reduce(&b->c, s0, prefix, d->s0.c, d->c, d->s0.h, d->s0.w)
+                                  : clnas_darts_relu_conv_bn(&b->c, s0, prefix, d->s0.c, m);
     snprintf(prefix, sizeof prefix, "cells.%d.preprocess1.", d->index);
-    states[1] = relu_conv_bn(b, s1, prefix, d->s1.c, m);
+    states[1] = clnas_darts_relu_conv_bn(&b->c, s1, prefix, d->s1.c, m);
     int e = 0;
     for (int k = 0; k < CLNAS_DARTS_NODES; k++) {
         int terms[2 * (CLNAS_DARTS_NODES + 1)], n = 0;
@@ -261,7 +136,8 @@ static int cell(sbuilder *b, int s0, int s1, const cell_dims *d, fmap *out)
     }
     *out = (fmap){CLNAS_DARTS_NODES * d->c, node_map.h, node_map.w};
     snprintf(prefix, sizeof prefix, "cells.%d", d->index);
-    return concat(b, states + 2, CLNAS_DARTS_NODES, prefix, *out);
+    const int parts_c[CLNAS_DARTS_NODES] = {d->c, d->c, d->c, d->c};
+    return clnas_darts_concat(&b->c, states + 2, parts_c, CLNAS_DARTS_NODES, prefix, *out);
 }
 
 static void head(sbuilder *b, int x, fmap m, clnas_net_io *io)
