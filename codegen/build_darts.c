@@ -209,43 +209,6 @@ static int aux_head(dbuilder *b, int x, fmap m, clnas_net_io *io)
     return b->c.failed ? -1 : out[0];
 }
 
-/* Global average pool, the classifier (Linear with bias) and, when training, the mean cross entropy, plus loss_aux
- * (the auxiliary head's weighted loss) when it is >= 0. */
-static void head(dbuilder *b, int x, fmap m, int loss_aux, clnas_net_io *io)
-{
-    const clnas_net_config *cfg = b->c.cfg;
-    x = clnas_darts_materialise(&b->c, x, "global_pooling", m);
-    int gshape[2] = {cfg->batch, m.c};
-    int gp = clnas_build_checked(&b->c, clnas_graph_tensor_add(b->c.g, "global_pooling:out", CLNAS_ARENA_ACT, 2,
-                                                               gshape));
-    clnas_build_node(&b->c, CLNAS_NODE_GAP, &x, 1, &gp, 1, "global_pooling");
-    int wshape[2] = {cfg->classes, m.c};
-    int cw = clnas_build_param(&b->c, "classifier.", "weight", CLNAS_ARENA_PARAMS, 2, wshape,
-                               CLNAS_INIT_KAIMING_UNIFORM, m.c, 1);
-    int cb = clnas_build_param(&b->c, "classifier.", "bias", CLNAS_ARENA_PARAMS, 1, &cfg->classes,
-                               CLNAS_INIT_FAN_IN_UNIFORM, m.c, 1);
-    int lshape[2] = {cfg->batch, cfg->classes};
-    io->logits = clnas_build_checked(&b->c, clnas_graph_tensor_add(b->c.g, "logits", CLNAS_ARENA_ACT, 2, lshape));
-    int lin[3] = {gp, cw, cb};
-    clnas_build_node(&b->c, CLNAS_NODE_LINEAR, lin, 3, &io->logits, 1, "classifier");
-    if (!b->c.training)
-        return;
-    int one = 1;
-    io->loss = clnas_build_checked(&b->c, clnas_graph_tensor_add(b->c.g, "loss", CLNAS_ARENA_ACT, 1, &one));
-    io->dlogits = clnas_build_checked(&b->c, clnas_graph_tensor_add(b->c.g, "logits:grad", CLNAS_ARENA_ACT, 2,
-                                                                    lshape));
-    int main_loss = loss_aux >= 0 ? clnas_build_checked(&b->c, clnas_graph_tensor_add(b->c.g, "loss_main",
-                                                                                      CLNAS_ARENA_ACT, 1, &one))
-                                  : io->loss;
-    int in[2] = {io->logits, io->labels};
-    int out[2] = {main_loss, io->dlogits};
-    clnas_build_node(&b->c, CLNAS_NODE_SOFTMAX_XENT, in, 2, out, 2, "loss");
-    if (loss_aux >= 0) { /* loss = loss_main + auxiliary_weight * loss_aux (DARTS' train.py) */
-        int terms[2] = {main_loss, loss_aux};
-        clnas_build_node(&b->c, CLNAS_NODE_SUM, terms, 2, &io->loss, 1, "loss_total");
-    }
-}
-
 /* Cells 0..layers-1: s0, s1 the outputs of the two cells before (the stem's for cell 0); channels double and maps
  * halve in the reduction cells; preprocess0 is a FactorizedReduce after one. */
 static int cells(dbuilder *b, int x, fmap *m, int *aux_x, fmap *aux_m)
@@ -295,6 +258,6 @@ clnas_status clnas_build_darts(const clnas_net_config *cfg, int training, clnas_
     int x = stem(&b, io->input, &m), aux_x = ZERO;
     x = cells(&b, x, &m, &aux_x, &aux_m);
     const int loss_aux = cfg->auxiliary ? aux_head(&b, aux_x, aux_m, io) : -1;
-    head(&b, x, m, loss_aux, io);
+    clnas_darts_head(&b.c, x, m, loss_aux, io);
     return b.c.failed ? err->status : CLNAS_OK;
 }

@@ -161,3 +161,37 @@ int clnas_darts_conv_op(clnas_build_ctx *b, int x, const char *prefix, clnas_fma
     return x;
 }
 
+void clnas_darts_head(clnas_build_ctx *b, int x, clnas_fmap m, int loss_aux, clnas_net_io *io)
+{
+    const clnas_net_config *cfg = b->cfg;
+    x = clnas_darts_materialise(b, x, "global_pooling", m);
+    int gshape[2] = {cfg->batch, m.c};
+    int gp = clnas_build_checked(b, clnas_graph_tensor_add(b->g, "global_pooling:out", CLNAS_ARENA_ACT, 2,
+                                                               gshape));
+    clnas_build_node(b, CLNAS_NODE_GAP, &x, 1, &gp, 1, "global_pooling");
+    int wshape[2] = {cfg->classes, m.c};
+    int cw = clnas_build_param(b, "classifier.", "weight", CLNAS_ARENA_PARAMS, 2, wshape,
+                               CLNAS_INIT_KAIMING_UNIFORM, m.c, 1);
+    int cb = clnas_build_param(b, "classifier.", "bias", CLNAS_ARENA_PARAMS, 1, &cfg->classes,
+                               CLNAS_INIT_FAN_IN_UNIFORM, m.c, 1);
+    int lshape[2] = {cfg->batch, cfg->classes};
+    io->logits = clnas_build_checked(b, clnas_graph_tensor_add(b->g, "logits", CLNAS_ARENA_ACT, 2, lshape));
+    int lin[3] = {gp, cw, cb};
+    clnas_build_node(b, CLNAS_NODE_LINEAR, lin, 3, &io->logits, 1, "classifier");
+    if (!b->training)
+        return;
+    int one = 1;
+    io->loss = clnas_build_checked(b, clnas_graph_tensor_add(b->g, "loss", CLNAS_ARENA_ACT, 1, &one));
+    io->dlogits = clnas_build_checked(b, clnas_graph_tensor_add(b->g, "logits:grad", CLNAS_ARENA_ACT, 2,
+                                                                    lshape));
+    int main_loss = loss_aux >= 0 ? clnas_build_checked(b, clnas_graph_tensor_add(b->g, "loss_main",
+                                                                                      CLNAS_ARENA_ACT, 1, &one))
+                                  : io->loss;
+    int in[2] = {io->logits, io->labels};
+    int out[2] = {main_loss, io->dlogits};
+    clnas_build_node(b, CLNAS_NODE_SOFTMAX_XENT, in, 2, out, 2, "loss");
+    if (loss_aux >= 0) { /* loss = loss_main + auxiliary_weight * loss_aux (DARTS' train.py) */
+        int terms[2] = {main_loss, loss_aux};
+        clnas_build_node(b, CLNAS_NODE_SUM, terms, 2, &io->loss, 1, "loss_total");
+    }
+}

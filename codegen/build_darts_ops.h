@@ -5,6 +5,7 @@
 #define CLNAS_BUILD_DARTS_OPS_H
 
 #include "build_common.h"
+#include "build_nb201.h"
 
 /* A feature map: channels and size. */
 typedef struct clnas_fmap {
@@ -34,5 +35,9 @@ int clnas_darts_factorized_reduce(clnas_build_ctx *b, int x, const char *prefix,
  * (ReLU, depthwise k dilation 2, pointwise, BN): prefix op.<index> as DARTS' Sequential numbers them. */
 int clnas_darts_conv_op(clnas_build_ctx *b, int x, const char *prefix, clnas_fmap in, int k, int stride,
                         int dilated);
+
+/* Global average pool, the classifier (Linear with bias) and, when training, the mean cross entropy into io (logits,
+ * loss, dlogits), plus loss_aux (the auxiliary head's weighted loss) when it is >= 0: loss = main + loss_aux. */
+void clnas_darts_head(clnas_build_ctx *b, int x, clnas_fmap m, int loss_aux, clnas_net_io *io);
 
 #endif

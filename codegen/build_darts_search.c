@@ -140,33 +140,6 @@ static int cell(sbuilder *b, int s0, int s1, const cell_dims *d, fmap *out)
     return clnas_darts_concat(&b->c, states + 2, parts_c, CLNAS_DARTS_NODES, prefix, *out);
 }
 
-static void head(sbuilder *b, int x, fmap m, clnas_net_io *io)
-{
-    const clnas_net_config *cfg = b->c.cfg;
-    int gshape[2] = {cfg->batch, m.c};
-    int gp = clnas_build_checked(&b->c, clnas_graph_tensor_add(b->c.g, "global_pooling:out", CLNAS_ARENA_ACT, 2,
-                                                               gshape));
-    clnas_build_node(&b->c, CLNAS_NODE_GAP, &x, 1, &gp, 1, "global_pooling");
-    int wshape[2] = {cfg->classes, m.c};
-    int cw = clnas_build_param(&b->c, "classifier.", "weight", CLNAS_ARENA_PARAMS, 2, wshape,
-                               CLNAS_INIT_KAIMING_UNIFORM, m.c, 1);
-    int cb = clnas_build_param(&b->c, "classifier.", "bias", CLNAS_ARENA_PARAMS, 1, &cfg->classes,
-                               CLNAS_INIT_FAN_IN_UNIFORM, m.c, 1);
-    int lshape[2] = {cfg->batch, cfg->classes};
-    io->logits = clnas_build_checked(&b->c, clnas_graph_tensor_add(b->c.g, "logits", CLNAS_ARENA_ACT, 2, lshape));
-    int lin[3] = {gp, cw, cb};
-    clnas_build_node(&b->c, CLNAS_NODE_LINEAR, lin, 3, &io->logits, 1, "classifier");
-    if (!b->c.training)
-        return;
-    int one = 1;
-    io->loss = clnas_build_checked(&b->c, clnas_graph_tensor_add(b->c.g, "loss", CLNAS_ARENA_ACT, 1, &one));
-    io->dlogits = clnas_build_checked(&b->c, clnas_graph_tensor_add(b->c.g, "logits:grad", CLNAS_ARENA_ACT, 2,
-                                                                    lshape));
-    int in[2] = {io->logits, io->labels};
-    int out[2] = {io->loss, io->dlogits};
-    clnas_build_node(&b->c, CLNAS_NODE_SOFTMAX_XENT, in, 2, out, 2, "loss");
-}
-
 /* Every edge weight and its gradient, normal cells' first, registered before the stem so that their place in the
  * STATE arena does not depend on the layers. */
 static void edge_weights(sbuilder *b)
@@ -184,42 +157,6 @@ static void edge_weights(sbuilder *b)
                 b->dw[t][e][k] = clnas_build_param(&b->c, prefix, gname[k], CLNAS_ARENA_STATE, 1, &count[k],
                                                    CLNAS_INIT_ZEROS, 0, 1);
             }
-}
-
-clnas_status clnas_net_config_check_darts_search(const clnas_net_config *cfg, clnas_error *err)
-{
-    if (cfg->channels < 1 || cfg->channels > 4096)
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "channels: expected 1 to 4096, got %d", cfg->channels);
-    if (cfg->layers < 1 || cfg->layers > 64)
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "layers: expected 1 to 64 cells, got %d", cfg->layers);
-    if (cfg->in_channels < 1 || cfg->classes < 2)
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
-                               "input channels must be >= 1 and classes >= 2 (got %d and %d)", cfg->in_channels,
-                               cfg->classes);
-    if (cfg->batch < 2)
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
-                               "batch: expected at least 2 (BatchNorm needs batch statistics), got %d", cfg->batch);
-    if (cfg->darts || cfg->gdas || cfg->auxiliary || cfg->drop_path != 0.0)
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
-                               "the DARTS space's search network (darts_search) has no darts/gdas flag, auxiliary "
-                               "head or drop-path");
-    if (!(cfg->grad_clip >= 0.0))
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "grad_clip: expected >= 0 (0: off), got %g",
-                               cfg->grad_clip);
-    int h = cfg->height, w = cfg->width;
-    if (h < 1 || w < 1)
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "input %dx%d: height and width must be positive", h, w);
-    for (int i = 0; i < cfg->layers; i++) {
-        if (!clnas_darts_is_reduction(cfg->layers, i))
-            continue;
-        if (h % 2 || w % 2)
-            return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
-                                   "input %dx%d: search cell %d reduces a %dx%d map; FactorizedReduce needs even "
-                                   "sizes", cfg->height, cfg->width, i, h, w);
-        h /= 2;
-        w /= 2;
-    }
-    return CLNAS_OK;
 }
 
 clnas_status clnas_build_darts_search(const clnas_net_config *cfg, int training, clnas_graph *g, clnas_net_io *io,
@@ -264,6 +201,6 @@ clnas_status clnas_build_darts_search(const clnas_net_config *cfg, int training,
     }
     b.c.affine = 1;
     if (!b.c.failed)
-        head(&b, s1, m1, io);
+        clnas_darts_head(&b.c, s1, m1, -1, io);
     return b.c.failed ? err->status : CLNAS_OK;
 }

@@ -15,9 +15,6 @@
 /* The input state of edge e (0..13) of a search cell and the node (0..3) it feeds, in DARTS' order. */
 void clnas_darts_search_edge(int e, int *node, int *from);
 
-/* The checks of cfg with space CLNAS_NET_DARTS and darts_search = 1 (clnas_net_config_check calls it): sizes,
- * even maps before every reduction, no auxiliary head, drop-path or other search flag. */
-clnas_status clnas_net_config_check_darts_search(const clnas_net_config *cfg, clnas_error *err);
 
 /* Appends the forward graph of DARTS' search network as DARTS' model_search.py defines Network(C, classes, layers)
  * with in_channels inputs: stem (conv 3x3 to 3C, affine BN), `layers` cells (reductions at layers/3 and

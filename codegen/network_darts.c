@@ -67,7 +67,8 @@ static clnas_status check_maps(const clnas_net_config *cfg, clnas_error *err)
     return CLNAS_OK;
 }
 
-clnas_status clnas_net_config_check_darts(const clnas_net_config *cfg, clnas_error *err)
+/* The sizes every DARTS network checks: channels, layers, input, classes, batch. */
+static clnas_status check_sizes(const clnas_net_config *cfg, clnas_error *err)
 {
     if (cfg->channels < 1 || cfg->channels > 4096)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "channels: expected 1 to 4096, got %d", cfg->channels);
@@ -83,15 +84,35 @@ clnas_status clnas_net_config_check_darts(const clnas_net_config *cfg, clnas_err
     if (cfg->batch < 2)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
                                "batch: expected at least 2 (BatchNorm needs batch statistics), got %d", cfg->batch);
+    if (!(cfg->grad_clip >= 0.0))
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "grad_clip: expected >= 0 (0: off), got %g",
+                               cfg->grad_clip);
+    return CLNAS_OK;
+}
+
+clnas_status clnas_net_config_check_darts_search(const clnas_net_config *cfg, clnas_error *err)
+{
+    clnas_status st = check_sizes(cfg, err);
+    if (st != CLNAS_OK)
+        return st;
+    if (cfg->darts || cfg->gdas || cfg->auxiliary || cfg->drop_path != 0.0)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "the DARTS space's search network (darts_search) has no darts/gdas flag, auxiliary "
+                               "head or drop-path");
+    return check_maps(cfg, err);
+}
+
+clnas_status clnas_net_config_check_darts(const clnas_net_config *cfg, clnas_error *err)
+{
+    clnas_status st0 = check_sizes(cfg, err);
+    if (st0 != CLNAS_OK)
+        return st0;
     if (cfg->darts || cfg->gdas)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
                                "the DARTS space's network is built from a genotype: its search network is not this "
                                "config's darts/gdas flag");
     if (!(cfg->drop_path >= 0.0 && cfg->drop_path < 1.0))
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "drop_path: expected 0 <= p < 1, got %g", cfg->drop_path);
-    if (!(cfg->grad_clip >= 0.0))
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "grad_clip: expected >= 0 (0: off), got %g",
-                               cfg->grad_clip);
     if (cfg->auxiliary && !(cfg->auxiliary_weight > 0.0 && cfg->auxiliary_weight <= 1e6))
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
                                "auxiliary_weight: expected a weight > 0 for the auxiliary head's loss (DARTS uses "

@@ -17,5 +17,8 @@ int clnas_darts_reductions_upto(int layers, int i);
 /* The checks of a DARTS config (clnas_net_config_check calls it for CLNAS_NET_DARTS): sizes, the genotype's ops,
  * inputs and concat, maps that halve evenly (FactorizedReduce needs an even input), the auxiliary head's 8-10 px. */
 clnas_status clnas_net_config_check_darts(const clnas_net_config *cfg, clnas_error *err);
+/* The checks of DARTS' search network (darts_search): the same sizes and even maps at the reductions, no
+ * darts/gdas flag, auxiliary head or drop-path. */
+clnas_status clnas_net_config_check_darts_search(const clnas_net_config *cfg, clnas_error *err);
 
 #endif
