@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "adam.h"
+#include "anchor_attention.h"
 #include "lstm_cell.h"
 
 #define INIT_RANGE 0.08 /* Zoph & Le's uniform initialisation */
@@ -94,11 +95,6 @@ typedef struct runner {
     double log_prob;
     int impossible;  /* scoring met a choice the controller cannot make */
 } runner;
-
-static double sigmoid(double z)
-{
-    return z >= 0 ? 1.0 / (1.0 + exp(-z)) : exp(z) / (1.0 + exp(z));
-}
 
 static clnas_status trace_alloc(trace *t, int hidden, clnas_error *err)
 {
@@ -206,17 +202,10 @@ static int skip_decision(runner *r, int from_step, int to_step, int wanted)
     const double *p = r->c->params;
     connection *cn = &r->t->conns[r->t->n_conns++];
     const double *aj = r->t->steps[from_step].v.h, *ai = r->t->steps[to_step].v.h;
-    double score = 0.0;
-    for (int k = 0; k < H; k++) {
-        double a = 0.0;
-        for (int m = 0; m < H; m++)
-            a += p[r->l.w_prev + (size_t)k * H + m] * aj[m] + p[r->l.w_curr + (size_t)k * H + m] * ai[m];
-        cn->u[k] = tanh(a);
-        score += p[r->l.v + k] * cn->u[k];
-    }
+    const clnas_anchor_weights w = {p + r->l.v, p + r->l.w_prev, p + r->l.w_curr};
     cn->from = from_step;
     cn->to = to_step;
-    cn->p = sigmoid(score);
+    cn->p = clnas_anchor_probability(H, &w, aj, ai, cn->u);
     if (r->mode == RUN_SAMPLE)
         cn->exists = clnas_rng_uniform(r->rng) < cn->p;
     else if (r->mode == RUN_SCORE)
@@ -327,22 +316,13 @@ static clnas_status backward(const clnas_chain_controller *c, const trace *t, do
             }
         }
     }
+    const clnas_anchor_weights w = {p + l.v, p + l.w_prev, p + l.w_curr};
+    clnas_anchor_grads g = {grad + l.v, grad + l.w_prev, grad + l.w_curr};
     for (int e = 0; e < t->n_conns; e++) {
         const connection *cn = &t->conns[e];
         const double ds = cn->exists - cn->p; /* d log Bernoulli / d score */
-        const double *aj = t->steps[cn->from].v.h, *ai = t->steps[cn->to].v.h;
-        for (int k = 0; k < H; k++) {
-            grad[l.v + k] += ds * cn->u[k];
-            da[k] = ds * p[l.v + k] * (1.0 - cn->u[k] * cn->u[k]);
-        }
-        for (int k = 0; k < H; k++) {
-            for (int m = 0; m < H; m++) {
-                grad[l.w_prev + (size_t)k * H + m] += da[k] * aj[m];
-                grad[l.w_curr + (size_t)k * H + m] += da[k] * ai[m];
-                dh[(size_t)cn->from * H + m] += da[k] * p[l.w_prev + (size_t)k * H + m];
-                dh[(size_t)cn->to * H + m] += da[k] * p[l.w_curr + (size_t)k * H + m];
-            }
-        }
+        clnas_anchor_backward(H, &w, ds, cn->u, t->steps[cn->from].v.h, t->steps[cn->to].v.h, &g,
+                              dh + (size_t)cn->from * H, dh + (size_t)cn->to * H, da);
     }
     for (int s = t->n_steps - 1; s >= 0; s--) {
         const step *st = &t->steps[s];

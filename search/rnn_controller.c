@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "anchor_attention.h"
 #include "lstm_cell.h"
 
 #define N_POSITIONS (CLNAS_NB201_NODES + CLNAS_NB201_EDGES) /* anchor of node i: i; edge e: NODES + e */
@@ -63,11 +64,6 @@ typedef struct trace {
 } trace;
 
 typedef enum run_mode { RUN_SAMPLE, RUN_SCORE, RUN_GREEDY } run_mode;
-
-static double sigmoid(double z)
-{
-    return z >= 0 ? 1.0 / (1.0 + exp(-z)) : exp(z) / (1.0 + exp(z));
-}
 
 static clnas_status trace_alloc(trace *t, int hidden, clnas_error *err)
 {
@@ -135,17 +131,10 @@ static void run(const clnas_rnn_controller *c, run_mode mode, clnas_genotype *g,
         for (int j = 0; j < i; j++, e++) {
             connection *cn = &t->conns[e];
             const double *aj = t->steps[anchor_step[j]].v.h, *ai = t->steps[anchor_step[i]].v.h;
-            double score = 0.0;
-            for (int k = 0; k < H; k++) {
-                double a = 0.0;
-                for (int m = 0; m < H; m++)
-                    a += p[l.w_prev + (size_t)k * H + m] * aj[m] + p[l.w_curr + (size_t)k * H + m] * ai[m];
-                cn->u[k] = tanh(a);
-                score += p[l.v + k] * cn->u[k];
-            }
+            const clnas_anchor_weights w = {p + l.v, p + l.w_prev, p + l.w_curr};
             cn->from_anchor = anchor_step[j];
             cn->to_anchor = anchor_step[i];
-            cn->p = sigmoid(score);
+            cn->p = clnas_anchor_probability(H, &w, aj, ai, cn->u);
             if (mode == RUN_SAMPLE)
                 cn->exists = clnas_rng_uniform(rng) < cn->p;
             else if (mode == RUN_SCORE)
@@ -220,22 +209,13 @@ static clnas_status backward(const clnas_rnn_controller *c, const trace *t, doub
             }
         }
     }
+    const clnas_anchor_weights w = {p + l.v, p + l.w_prev, p + l.w_curr};
+    clnas_anchor_grads g = {grad + l.v, grad + l.w_prev, grad + l.w_curr};
     for (int e = 0; e < CLNAS_NB201_EDGES; e++) {
         const connection *cn = &t->conns[e];
         const double ds = cn->exists - cn->p; /* d log Bernoulli / d score */
-        const double *aj = t->steps[cn->from_anchor].v.h, *ai = t->steps[cn->to_anchor].v.h;
-        for (int k = 0; k < H; k++) {
-            grad[l.v + k] += ds * cn->u[k];
-            da[k] = ds * p[l.v + k] * (1.0 - cn->u[k] * cn->u[k]);
-        }
-        for (int k = 0; k < H; k++) {
-            for (int m = 0; m < H; m++) {
-                grad[l.w_prev + (size_t)k * H + m] += da[k] * aj[m];
-                grad[l.w_curr + (size_t)k * H + m] += da[k] * ai[m];
-                dh[(size_t)cn->from_anchor * H + m] += da[k] * p[l.w_prev + (size_t)k * H + m];
-                dh[(size_t)cn->to_anchor * H + m] += da[k] * p[l.w_curr + (size_t)k * H + m];
-            }
-        }
+        clnas_anchor_backward(H, &w, ds, cn->u, t->steps[cn->from_anchor].v.h, t->steps[cn->to_anchor].v.h, &g,
+                              dh + (size_t)cn->from_anchor * H, dh + (size_t)cn->to_anchor * H, da);
     }
 
     memset(dc, 0, (size_t)H * sizeof *dc);
