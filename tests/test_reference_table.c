@@ -173,12 +173,90 @@ static void test_cli(void **state)
     assert_int_equal(WEXITSTATUS(system(cmd)), 2);
 }
 
+/* The last line of file that starts with prefix, into line. */
+static void line_of(const char *file, const char *prefix, char *line, size_t cap)
+{
+    char *text = test_read_file(file, NULL);
+    assert_non_null(text);
+    line[0] = 0;
+    for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n"))
+        if (strncmp(l, prefix, strlen(prefix)) == 0)
+            snprintf(line, cap, "%s", l);
+    free(text);
+    if (!line[0])
+        fail_msg("%s: no line starting \"%s\"", file, prefix);
+}
+
+/* `--estimator proxy` runs the config's evaluator on every reference architecture (here the table evaluator with
+ * a table whose accuracies are a permutation-free copy of the reference's means, so tau and rho are 1, and one
+ * with them reversed, so -1 and the top 5 of 7 share 3); --scores writes each estimator's CSV, which --estimator reads back to the same row. */
+static void test_cli_proxy_and_scores(void **state)
+{
+    const char *dir = *state;
+    char path[600], table[600], rtable[600], cfg[600], rcfg[600], scores[600], cmd[4000], out[700], line[300];
+    snprintf(path, sizeof path, "%s/ref.csv", dir);
+    write_reference(path);
+    snprintf(table, sizeof table, "%s/table.csv", dir);
+    snprintf(rtable, sizeof rtable, "%s/reversed.csv", dir);
+    char text[4096], rtext[4096];
+    size_t used = (size_t)snprintf(text, sizeof text, "arch,accuracy\n");
+    size_t rused = (size_t)snprintf(rtext, sizeof rtext, "arch,accuracy\n");
+    for (int i = 0; i < N; i++) {
+        used += (size_t)snprintf(text + used, sizeof text - used, "%s,%.3f\n", archs[i], means[i]);
+        rused += (size_t)snprintf(rtext + rused, sizeof rtext - rused, "%s,%.3f\n", archs[i], 1.0 - means[i]);
+    }
+    spit(table, text);
+    spit(rtable, rtext);
+    snprintf(cfg, sizeof cfg, "%s/table.json", dir);
+    snprintf(text, sizeof text, "{\"name\": \"t\", \"evaluator\": {\"kind\": \"table\", \"table\": \"%s\"}}", table);
+    spit(cfg, text);
+    snprintf(rcfg, sizeof rcfg, "%s/reversed.json", dir);
+    snprintf(text, sizeof text, "{\"name\": \"r\", \"evaluator\": {\"kind\": \"table\", \"table\": \"%s\"}}", rtable);
+    spit(rcfg, text);
+    snprintf(scores, sizeof scores, "%s/scores/sub", dir);
+    snprintf(out, sizeof out, "%s/proxy.txt", dir);
+    snprintf(cmd, sizeof cmd, "'%s' rank-eval --reference '%s' --estimator proxy --config '%s' --scores '%s' > '%s' 2>&1",
+             CLNAS_TOOL_PATH, path, cfg, scores, out);
+    assert_int_equal(system(cmd), 0);
+    line_of(out, "proxy ", line, sizeof line);
+    assert_non_null(strstr(line, "1.000    1.000  5 of 5"));
+    char csv[700];
+    snprintf(csv, sizeof csv, "%s/proxy.csv", scores);
+    char *written = test_read_file(csv, NULL);
+    assert_non_null(written);
+    assert_non_null(strstr(written, "arch,score\n"));
+    assert_non_null(strstr(written, "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|,0.10000000000000001\n"));
+    free(written);
+    snprintf(cmd, sizeof cmd, "'%s' rank-eval --reference '%s' --estimator '%s' > '%s' 2>&1", CLNAS_TOOL_PATH, path,
+             csv, out);
+    assert_int_equal(system(cmd), 0);
+    line_of(out, csv, line, sizeof line);
+    assert_non_null(strstr(line, "1.000    1.000  5 of 5"));
+    snprintf(cmd, sizeof cmd, "'%s' rank-eval --reference '%s' --estimator proxy --config '%s' > '%s' 2>&1",
+             CLNAS_TOOL_PATH, path, rcfg, out);
+    assert_int_equal(system(cmd), 0);
+    line_of(out, "proxy ", line, sizeof line);
+    assert_non_null(strstr(line, "-1.000   -1.000  3 of 5"));
+
+    /* a supernet estimator needs a SPOS run */
+    char run[600];
+    snprintf(run, sizeof run, "%s/rea-run", dir);
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s' && cp '%s' '%s/config.json'", run, cfg, run);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "'%s' rank-eval --reference '%s' --estimator 'supernet:%s' > '%s' 2>&1",
+             CLNAS_TOOL_PATH, path, run, out);
+    assert_int_equal(WEXITSTATUS(system(cmd)), 1);
+    line_of(out, "clnas: --estimator supernet:", line, sizeof line);
+    assert_non_null(strstr(line, "is not a SPOS run (its config.json has strategy.name \"rea\")"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         scratch_dir_unit_test(test_read_and_rank),
         scratch_dir_unit_test(test_errors),
         scratch_dir_unit_test(test_cli),
+        scratch_dir_unit_test(test_cli_proxy_and_scores),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,118 +11,11 @@
 #include "rank_eval.h"
 #include "search_setup.h"
 #include "space_nb201.h"
-#include "spos.h"
-#include "spos_config.h"
-#include "strategy.h"
+#include "spos_supernet.h"
 
 #define MAX_CACHES 8
 
 static const char *const one_shot_strategies[] = {"spos", "darts", "gdas"};
-
-/* The run's strategy.name, "" when absent; 1 when DIR/config.json cannot be read (message printed). */
-static int run_strategy(const char *dir, char *name, size_t cap)
-{
-    char path[1100];
-    snprintf(path, sizeof path, "%s/config.json", dir);
-    cJSON *root = NULL;
-    clnas_error err;
-    clnas_error_clear(&err);
-    if (clnas_search_config_read(path, &root, &err) != CLNAS_OK)
-        return cli_fail(&err);
-    const cJSON *n = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "strategy"), "name");
-    snprintf(name, cap, "%s", cJSON_IsString(n) ? n->valuestring : "");
-    cJSON_Delete(root);
-    return 0;
-}
-
-/* A SPOS run's trained supernet and the evaluator that scores its paths (as the search did). */
-typedef struct spos_supernet {
-    clnas_supernet *sn;
-    clnas_evaluator ev;
-} spos_supernet;
-
-static clnas_status spos_accuracy(void *state, const clnas_genotype *g, double *accuracy, clnas_error *err)
-{
-    spos_supernet *p = state;
-    clnas_evaluator_result r;
-    memset(&r, 0, sizeof r);
-    clnas_space_genotype sg;
-    clnas_nb201_to(g, &sg);
-    clnas_status st = p->ev.iface->evaluate(p->ev.state, &sg, &r, err);
-    if (st == CLNAS_OK && r.status != CLNAS_TRIAL_OK)
-        st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "the supernet path failed: %s", r.error);
-    if (st == CLNAS_OK)
-        *accuracy = r.fitness;
-    clnas_evaluator_result_clear(&r);
-    return st;
-}
-
-static void spos_close(spos_supernet *p)
-{
-    if (p->ev.iface)
-        p->ev.iface->destroy(p->ev.state);
-    clnas_supernet_free(p->sn);
-    memset(p, 0, sizeof *p);
-}
-
-/* The supernet of a one-shot run directory as the accuracy callback rank-eval calls: SPOS's trained supernet
- * (DIR/supernet.safetensors) with its search-time settings. DARTS and GDAS runs are refused, each saying why. */
-static int refuse_non_spos(const char *dir, const char *strategy)
-{
-    if (strcmp(strategy, "spos") == 0)
-        return 0;
-    if (strcmp(strategy, "darts") == 0)
-        fprintf(stderr, "clnas: %s is a darts run; rank-eval scores the paths of a SPOS supernet (a darts run's "
-                        "network weights every op by alpha and is not trained to run single paths)\n", dir);
-    else
-        fprintf(stderr, "clnas: %s is a %s run; rank-eval scores the paths of a SPOS supernet (a gdas run trains "
-                        "single paths, but with non-affine BatchNorm and edge weights that rank-eval does not build "
-                        "yet)\n", dir, strategy);
-    return 1;
-}
-
-static int open_supernet(const char *dir, const char *strategy, search_setup *s, spos_supernet *p)
-{
-    if (refuse_non_spos(dir, strategy))
-        return 1;
-    clnas_error err;
-    clnas_error_clear(&err);
-    clnas_spos_config sp;
-    void *rea = NULL;
-    cJSON *resolved = cJSON_CreateObject();
-    clnas_status st = clnas_spos_config_parse(s->cfg.strategy, s->cfg.seed, resolved, &sp, &rea, &err);
-    cJSON_Delete(resolved);
-    if (rea)
-        clnas_strategy_rea.destroy(rea);
-    const clnas_dataset *train = s->run.subset.count ? &s->run.subset : &s->run.train;
-    clnas_net_config net;
-    clnas_net_config_default(&net);
-    net.channels = s->cfg.proxy.channels;
-    net.cells = s->cfg.proxy.cells;
-    net.batch = s->cfg.proxy.batch;
-    net.in_channels = train->channels;
-    net.height = train->height;
-    net.width = train->width;
-    clnas_edge_op_set op_set;
-    clnas_edge_op_set_all(&op_set);
-    if (st == CLNAS_OK)
-        st = clnas_supernet_new(s->run.dev, s->run.cache, &net, &op_set, sp.max_paths, NULL, &p->sn, &err);
-    char path[1100];
-    snprintf(path, sizeof path, "%s/supernet.safetensors", dir);
-    long step = 0;
-    if (st == CLNAS_OK)
-        st = clnas_supernet_load(p->sn, path, &step, &err);
-    if (st == CLNAS_OK)
-        st = clnas_supernet_evaluator_new(p->sn, train, &s->run.val, sp.bn_batches, s->cfg.seed, s->run.train_cfg.mean,
-                                          s->run.train_cfg.std, &p->ev, &err);
-    if (st != CLNAS_OK) {
-        spos_close(p);
-        return cli_fail(&err);
-    }
-    printf("supernet: %s (trained %ld steps), paths scored on %d validation images after BatchNorm recalibration "
-           "over %d training batches\n", path, step, s->run.val.count, sp.bn_batches);
-    return 0;
-}
 
 /* 1 (message printed) when the cache run's proxy budget or data differ from the supernet run's. */
 static int same_proxy(const char *cache_dir, const clnas_search_config *a, const clnas_search_config *b)
@@ -301,7 +194,7 @@ int cmd_rank_eval(int argc, char **argv)
     if (out_dir && clnas_dirs_make(out_dir, &made) != CLNAS_OK) /* now, not after the whole evaluation */
         return cli_fail(&made);
     char strategy[32];
-    if (run_strategy(dir, strategy, sizeof strategy))
+    if (spos_run_strategy(dir, strategy, sizeof strategy))
         return 1;
     int one_shot = 0;
     for (size_t i = 0; i < sizeof one_shot_strategies / sizeof one_shot_strategies[0]; i++)
@@ -312,7 +205,7 @@ int cmd_rank_eval(int argc, char **argv)
                 dir, strategy[0] ? strategy : "rea");
         return 1;
     }
-    if (refuse_non_spos(dir, strategy))
+    if (spos_supernet_refuse(dir, strategy))
         return 1;
     int rc = 1;
     search_setup s0;
@@ -335,13 +228,13 @@ int cmd_rank_eval(int argc, char **argv)
             goto done;
     if (search_setup_evaluator(s, device, NULL))
         goto done;
-    if (open_supernet(dir, strategy, s, &sup))
+    if (spos_supernet_open(dir, strategy, s, &sup))
         goto done;
     clnas_rank_eval_config cfg;
     memset(&cfg, 0, sizeof cfg);
     cfg.archs = archs;
     cfg.seed = have_seed ? seed : s->cfg.seed;
-    cfg.supernet = spos_accuracy;
+    cfg.supernet = spos_supernet_accuracy;
     cfg.supernet_state = &sup;
     cfg.standalone = &s->run.evaluator;
     cfg.cache = cache;
@@ -366,7 +259,7 @@ int cmd_rank_eval(int argc, char **argv)
     if (rc == 0 && cli_interrupted())
         rc = CLI_EXIT_INTERRUPTED;
 done:
-    spos_close(&sup);
+    spos_supernet_close(&sup);
     clnas_rank_eval_result_free(&result);
     free(cache);
     search_setup_free(s);

@@ -1,35 +1,48 @@
 /* clnas tool — `clnas rank-eval --reference FILE --estimator E ...`: Kendall tau, Spearman rho and top-5 overlap of
  * estimators against a ground-truth reference table, beside the reference's own seed-to-seed agreement. */
+#include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "file_io.h"
 #include "reference.h"
 #include "search_setup.h"
 #include "space_nb201.h"
+#include "spos_supernet.h"
 #include "zero_cost.h"
 
 #define MAX_ESTIMATORS 16
 #define MAX_SETS 32
 
 typedef struct ref_args {
-    const char *path, *estimators[MAX_ESTIMATORS], *config, *device, *sets[MAX_SETS];
+    const char *path, *estimators[MAX_ESTIMATORS], *config, *device, *sets[MAX_SETS], *scores_dir;
     int n_est, nsets;
 } ref_args;
 
 static int usage(void)
 {
     printf("usage: clnas rank-eval --reference FILE --estimator E [--estimator E ...] [--config FILE]\n"
-           "                        [--set key=value ...] [--device D]\n"
+           "                        [--set key=value ...] [--scores DIR] [--device D]\n"
            "Scores each estimator against the reference table FILE (%s: the stand-alone\n"
            "accuracies of architectures of distinct canonical classes, two seeds) by Kendall tau, Spearman rho and\n"
-           "the overlap of the top 5 against the mean accuracy. An estimator is a CSV file arch,score (matched by\n"
-           "canonical class; higher is better), \"params\" or \"flops\" (the reference's own columns), or a zero-cost\n"
-           "proxy \"zc:snip\", \"zc:grad_norm\", \"zc:params\", \"zc:flops\", \"zc:synflow\", \"zc:naswot\",\n"
-           "\"zc:jacob_cov\" (computed here with the config's proxy sizes, seed and training split, as evaluator.kind\n"
-           "\"zero-cost\" does; search/zero_cost.h). The first line is the noise\n"
-           "ceiling: accuracy_seed1 as an estimator of accuracy_seed0.\n", CLNAS_REFERENCE_HEADER);
+           "the overlap of the top 5 against the mean accuracy. The first line is the noise ceiling: accuracy_seed1\n"
+           "as an estimator of accuracy_seed0. An estimator E is one of\n"
+           "  FILE.csv            arch,score lines (matched by canonical class; higher is better)\n"
+           "  params, flops       the reference's own columns\n"
+           "  proxy               the config's evaluator (evaluator.kind, proxy.*, dataset.*, seed: --config and\n"
+           "                      --set as for clnas search) run on every reference architecture: its fitness\n"
+           "  zc:PROXY            a zero-cost proxy computed here with the config's proxy sizes, seed and training\n"
+           "                      split, as evaluator.kind \"zero-cost\" does: snip, grad_norm, params, flops,\n"
+           "                      synflow, naswot, jacob_cov (search/zero_cost.h)\n"
+           "  supernet:DIR        the path accuracy of the SPOS run DIR's trained supernet (its config, BatchNorm\n"
+           "                      recalibration and validation split)\n"
+           "  supernet-loss:DIR   minus the path's validation loss in that supernet\n"
+           "--scores DIR writes each estimator's scores to DIR/<estimator>.csv (arch,score), which --estimator\n"
+           "reads back, so an estimator that trains is computed once. Ctrl-C stops after the architecture in\n"
+           "progress (exit 130).\n", CLNAS_REFERENCE_HEADER);
     return 0;
 }
 
@@ -38,45 +51,143 @@ static void print_row(const char *name, const clnas_rank_quality *q, int n)
     printf("%-40s  %7.3f  %7.3f  %d of %d\n", name, q->tau, q->rho, q->top5_overlap, n < 5 ? n : 5);
 }
 
-/* A zero-cost proxy's raw score of every reference architecture (evaluator.kind "zero-cost" of the config). */
-static int zero_cost_scores(const clnas_reference *ref, const ref_args *a, const char *proxy, double *scores)
+/* Scores every reference architecture with an evaluator: score_of picks the number from each result (higher is
+ * better). Rows go to stderr as they finish when verbose (training takes seconds to minutes per row). Ctrl-C stops
+ * after the row in progress (exit 130). */
+typedef double (*result_score_fn)(const clnas_evaluator_result *r, const char *key);
+
+static double result_fitness(const clnas_evaluator_result *r, const char *key)
+{
+    (void)key;
+    return r->fitness;
+}
+
+static double result_extra(const clnas_evaluator_result *r, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->extra, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static double result_minus_extra(const clnas_evaluator_result *r, const char *key)
+{
+    return -result_extra(r, key);
+}
+
+static int evaluator_scores(const clnas_reference *ref, const clnas_evaluator *ev, const char *name,
+                            result_score_fn score_of, const char *key, int verbose, double *scores)
+{
+    int rc = 0;
+    volatile int *stop = cli_catch_interrupt();
+    for (int i = 0; i < ref->n && !rc; i++) {
+        clnas_evaluator_result r;
+        clnas_error err = {0};
+        clnas_space_genotype g;
+        clnas_nb201_to(&ref->rows[i].arch, &g);
+        if (ev->iface->evaluate(ev->state, &g, &r, &err) != CLNAS_OK) {
+            rc = cli_fail(&err);
+        } else if (r.status != CLNAS_TRIAL_OK) {
+            fprintf(stderr, "clnas: %s: reference row %d: %s\n", name, i + 1, r.error);
+            rc = 1;
+        } else {
+            scores[i] = score_of(&r, key);
+            if (isnan(scores[i]))
+                rc = fprintf(stderr, "clnas: %s: reference row %d: the evaluator gave no %s\n", name, i + 1,
+                             key ? key : "fitness") > 0;
+        }
+        if (!rc && verbose) {
+            char arch[CLNAS_GENOTYPE_STR_MAX];
+            clnas_genotype_format(&ref->rows[i].arch, arch, sizeof arch, NULL);
+            fprintf(stderr, "%s %3d/%d  %-92s  %.4f  (%.0f s)\n", name, i + 1, ref->n, arch, scores[i], r.seconds);
+        }
+        clnas_evaluator_result_clear(&r);
+        if (!rc && *stop && i + 1 < ref->n) {
+            fprintf(stderr, "clnas: %s: interrupted after %d of %d rows\n", name, i + 1, ref->n);
+            rc = CLI_EXIT_INTERRUPTED;
+        }
+    }
+    cli_release_interrupt();
+    return rc;
+}
+
+/* The config's evaluator (zero-cost with the given proxy when zero_cost is not NULL) over the reference. */
+static int config_scores(const clnas_reference *ref, const ref_args *a, const char *name, const char *zero_cost,
+                         double *scores)
 {
     search_setup s;
     memset(&s, 0, sizeof s);
     cJSON *root = NULL;
     int rc = search_setup_config("rank-eval", a->config, a->sets, a->nsets, &root, &s.cfg);
     cJSON_Delete(root);
-    snprintf(s.cfg.evaluator.kind, sizeof s.cfg.evaluator.kind, "zero-cost");
-    snprintf(s.cfg.evaluator.proxy, sizeof s.cfg.evaluator.proxy, "%s", proxy);
+    char key[32] = "";
+    if (zero_cost) {
+        snprintf(s.cfg.evaluator.kind, sizeof s.cfg.evaluator.kind, "zero-cost");
+        snprintf(s.cfg.evaluator.proxy, sizeof s.cfg.evaluator.proxy, "%s", zero_cost);
+        snprintf(key, sizeof key, "zc_%s", zero_cost);
+    } else if (!rc) {
+        char images[32] = "all the";
+        if (s.cfg.dataset.train_subset)
+            snprintf(images, sizeof images, "%d", s.cfg.dataset.train_subset);
+        fprintf(stderr, "%s: evaluator %s, C=%d N=%d, %d epoch(s) on %s training images at batch %d, seed %llu\n",
+                name, s.cfg.evaluator.kind, s.cfg.proxy.channels, s.cfg.proxy.cells, s.cfg.proxy.epochs, images,
+                s.cfg.proxy.batch, (unsigned long long)s.cfg.seed);
+    }
     if (!rc)
         rc = search_setup_evaluator(&s, a->device, NULL);
-    char key[32];
-    snprintf(key, sizeof key, "zc_%s", proxy);
-    for (int i = 0; i < ref->n && !rc; i++) {
-        clnas_evaluator_result r;
-        clnas_error err = {0};
-        clnas_space_genotype g;
-        clnas_nb201_to(&ref->rows[i].arch, &g);
-        if (s.run.evaluator.iface->evaluate(s.run.evaluator.state, &g, &r, &err) != CLNAS_OK)
-            rc = cli_fail(&err);
-        else if (r.status != CLNAS_TRIAL_OK)
-            rc = fprintf(stderr, "clnas: reference row %d: %s\n", i + 1, r.error) > 0;
-        else
-            scores[i] = cJSON_GetObjectItemCaseSensitive(r.extra, key)->valuedouble;
-        clnas_evaluator_result_clear(&r);
-    }
+    if (!rc)
+        rc = evaluator_scores(ref, &s.run.evaluator, name, zero_cost ? result_extra : result_fitness,
+                              zero_cost ? key : NULL, !zero_cost, scores);
     search_setup_free(&s);
     return rc;
 }
 
-/* The estimator's scores: a built-in column, a zero-cost proxy or a CSV file. */
+/* A SPOS run's supernet over the reference: path accuracy, or minus the path's validation loss (Ning et al. found
+ * the loss ranking better where cells differ little). The run's own config, data and BatchNorm recalibration. */
+static int supernet_scores(const clnas_reference *ref, const ref_args *a, const char *name, const char *dir,
+                           int by_loss, double *scores)
+{
+    char strategy[32];
+    if (spos_run_strategy(dir, strategy, sizeof strategy))
+        return 1;
+    if (strcmp(strategy, "darts") == 0 || strcmp(strategy, "gdas") == 0)
+        return spos_supernet_refuse(dir, strategy);
+    if (strcmp(strategy, "spos") != 0)
+        return fprintf(stderr, "clnas: --estimator %s: %s is not a SPOS run (its config.json has strategy.name "
+                               "\"%s\")\n", name, dir, strategy[0] ? strategy : "rea") > 0;
+    search_setup s;
+    memset(&s, 0, sizeof s);
+    char path[1100];
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    cJSON *root = NULL;
+    int rc = search_setup_config("rank-eval", path, NULL, 0, &root, &s.cfg);
+    cJSON_Delete(root);
+    if (!rc)
+        rc = search_setup_evaluator(&s, a->device, NULL);
+    spos_supernet sup;
+    memset(&sup, 0, sizeof sup);
+    if (!rc)
+        rc = spos_supernet_open(dir, strategy, &s, &sup);
+    if (!rc)
+        rc = evaluator_scores(ref, &sup.ev, name, by_loss ? result_minus_extra : result_extra, by_loss ? "val_loss"
+                              : NULL, 1, scores);
+    spos_supernet_close(&sup);
+    search_setup_free(&s);
+    return rc;
+}
+
+/* The estimator's scores: a built-in column, the config's evaluator, a zero-cost proxy, a supernet or a CSV. */
 static int estimator_scores(const clnas_reference *ref, const ref_args *a, const char *name, double *scores)
 {
     if (strncmp(name, "zc:", 3) == 0) {
         if (clnas_zero_cost_find(name + 3) < 0)
             return cli_usage_error("rank-eval", "--estimator %s: the zero-cost proxies are zc:snip, zc:grad_norm, "
                                    "zc:params, zc:flops, zc:synflow, zc:naswot and zc:jacob_cov", name);
-        return zero_cost_scores(ref, a, name + 3, scores);
+        return config_scores(ref, a, name, name + 3, scores);
+    }
+    if (strcmp(name, "proxy") == 0)
+        return config_scores(ref, a, name, NULL, scores);
+    if (strncmp(name, "supernet:", 9) == 0 || strncmp(name, "supernet-loss:", 14) == 0) {
+        const int by_loss = name[8] == '-';
+        return supernet_scores(ref, a, name, name + (by_loss ? 14 : 9), by_loss, scores);
     }
     const int params = strcmp(name, "params") == 0, flops = strcmp(name, "flops") == 0;
     if (params || flops) {
@@ -88,6 +199,35 @@ static int estimator_scores(const clnas_reference *ref, const ref_args *a, const
     return clnas_reference_scores_csv(ref, name, scores, &err) == CLNAS_OK ? 0 : cli_fail(&err);
 }
 
+/* DIR/<estimator>.csv (arch,score; characters other than letters, digits, '-' and '_' of the name as '_'), which
+ * --estimator FILE reads back: an expensive estimator is computed once. */
+static int write_scores(const clnas_reference *ref, const char *dir, const char *name, const double *scores)
+{
+    char slug[128], path[1400];
+    size_t n = 0;
+    for (const char *c = name; *c && n + 1 < sizeof slug; c++)
+        slug[n++] = (isalnum((unsigned char)*c) || *c == '-' || *c == '_') ? *c : '_';
+    slug[n] = 0;
+    snprintf(path, sizeof path, "%s/%s.csv", dir, slug);
+    size_t cap = (size_t)ref->n * (CLNAS_GENOTYPE_STR_MAX + 32) + 16, len = 0;
+    char *text = malloc(cap);
+    if (!text)
+        return fprintf(stderr, "clnas: out of memory writing %s\n", path) > 0;
+    len += (size_t)snprintf(text, cap, "arch,score\n");
+    for (int i = 0; i < ref->n; i++) {
+        char arch[CLNAS_GENOTYPE_STR_MAX];
+        clnas_genotype_format(&ref->rows[i].arch, arch, sizeof arch, NULL);
+        len += (size_t)snprintf(text + len, cap - len, "%s,%.17g\n", arch, scores[i]);
+    }
+    clnas_error err = {0};
+    clnas_status st = clnas_file_write_bytes_atomic(path, text, len, &err);
+    free(text);
+    if (st != CLNAS_OK)
+        return cli_fail(&err);
+    fprintf(stderr, "scores: %s\n", path);
+    return 0;
+}
+
 static int parse(int argc, char **argv, ref_args *a)
 {
     for (int i = 1; i < argc; i++) {
@@ -97,7 +237,8 @@ static int parse(int argc, char **argv, ref_args *a)
             return usage();
         if ((r = cli_opt(argc, argv, &i, "--reference", &a->path)) != 0
             || (r = cli_opt(argc, argv, &i, "--config", &a->config)) != 0
-            || (r = cli_opt(argc, argv, &i, "--device", &a->device)) != 0) {
+            || (r = cli_opt(argc, argv, &i, "--device", &a->device)) != 0
+            || (r = cli_opt(argc, argv, &i, "--scores", &a->scores_dir)) != 0) {
             if (r < 0)
                 return 2;
         } else if ((r = cli_opt(argc, argv, &i, "--set", &v)) != 0) {
@@ -118,7 +259,7 @@ static int parse(int argc, char **argv, ref_args *a)
     }
     if (!a->path || a->n_est == 0)
         return cli_usage_error("rank-eval", "--reference FILE needs at least one --estimator (a CSV arch,score, "
-                                            "\"params\", \"flops\" or zc:<proxy>)");
+                                            "params, flops, proxy, zc:PROXY, supernet:DIR or supernet-loss:DIR)");
     return -1;
 }
 
@@ -132,6 +273,8 @@ int cmd_rank_eval_reference(int argc, char **argv)
     const char *path = a.path;
     clnas_reference ref;
     clnas_error err = {0};
+    if (a.scores_dir && clnas_dirs_make(a.scores_dir, &err) != CLNAS_OK) /* now, not after hours of training */
+        return cli_fail(&err);
     if (clnas_reference_read(path, &ref, &err) != CLNAS_OK)
         return cli_fail(&err);
     double *scores = malloc((size_t)ref.n * sizeof *scores);
@@ -165,6 +308,9 @@ int cmd_rank_eval_reference(int argc, char **argv)
             clnas_reference_rank_quality(&ref, scores, &q);
         if (!rc)
             print_row(a.estimators[e], &q, ref.n);
+        fflush(stdout);
+        if (!rc && a.scores_dir)
+            rc = write_scores(&ref, a.scores_dir, a.estimators[e], scores);
     }
     free(scores);
     clnas_reference_free(&ref);
