@@ -29,6 +29,21 @@ void clnas_spos_sample(const clnas_edge_op_set *op_set, clnas_rng *rng, clnas_ge
     }
 }
 
+int clnas_spos_classes(const clnas_edge_op_set *op_set, uint32_t *index_out)
+{
+    return clnas_genotype_class_representatives(op_set->op_mask, index_out);
+}
+
+/* Step t's path: a class of opt->class_index, else one op per edge. */
+static void spos_draw(const clnas_edge_op_set *op_set, const clnas_spos_train_options *opt, clnas_rng *rng,
+                      clnas_genotype *out)
+{
+    if (opt->class_index)
+        clnas_genotype_from_index(opt->class_index[clnas_rng_below(rng, (uint32_t)opt->classes)], out);
+    else
+        clnas_spos_sample(op_set, rng, out);
+}
+
 clnas_status clnas_path_bn_recalibrate(clnas_model *path, const clnas_dataset *data, int batches, uint64_t seed,
                                        const double *mean, const double *std, clnas_error *err)
 {
@@ -142,6 +157,8 @@ clnas_status clnas_spos_train(clnas_supernet *sn, const clnas_edge_op_set *op_se
 {
     const clnas_net_config *c = clnas_supernet_config(sn);
     *done = opt->start_step;
+    if (opt->class_index && opt->classes < 1)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "SPOS training: the op set holds no canonical class");
     if (opt->steps < 1 || opt->start_step < 0 || opt->start_step > opt->steps)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "SPOS training: steps %d, start step %d", opt->steps,
                                opt->start_step);
@@ -158,7 +175,7 @@ clnas_status clnas_spos_train(clnas_supernet *sn, const clnas_edge_op_set *op_se
     clnas_genotype g;
     /* resume: replay the path draws and the batch order of the steps already done */
     for (int t = 0; t < opt->start_step && st == CLNAS_OK; t++) {
-        clnas_spos_sample(op_set, &rng, &g);
+        spos_draw(op_set, opt, &rng, &g);
         st = clnas_batch_stream_next(&src, NULL, err);
     }
     int report_every = opt->report_every > 0 ? opt->report_every : 20, stop = 0;
@@ -169,7 +186,7 @@ clnas_status clnas_spos_train(clnas_supernet *sn, const clnas_edge_op_set *op_se
         stop = opt->stop && *opt->stop;
         if (stop && !agreed)
             break;
-        clnas_spos_sample(op_set, &rng, &g);
+        spos_draw(op_set, opt, &rng, &g);
         clnas_model *path = NULL;
         st = clnas_supernet_path(sn, &g, &path, err);
         if (st == CLNAS_OK)

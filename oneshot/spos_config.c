@@ -10,11 +10,12 @@ clnas_status clnas_spos_config_parse(const cJSON *strategy, uint64_t seed, cJSON
                                      void **rea_state, clnas_error *err)
 {
     static const char *const known[] = {"bn_batches", "max_paths", "checkpoint_every", "top_k",      "warm_up",
-                                        "population", "sample_size", "cycles"};
+                                        "sampling",   "population", "sample_size",      "cycles"};
+    static const char *const samplings[] = {"cells", "classes"};
     static const char *const rea_keys[] = {"population", "sample_size", "cycles"};
     *rea_state = NULL;
     memset(out, 0, sizeof *out);
-    clnas_status st = clnas_strategy_params_check(strategy, "spos", known, 8, resolved, err);
+    clnas_status st = clnas_strategy_params_check(strategy, "spos", known, 9, resolved, err);
     if (st == CLNAS_OK)
         st = clnas_strategy_param_int(strategy, "bn_batches", 20, 1, 10000, NULL, resolved, &out->bn_batches, err);
     if (st == CLNAS_OK)
@@ -26,6 +27,8 @@ clnas_status clnas_spos_config_parse(const cJSON *strategy, uint64_t seed, cJSON
         st = clnas_strategy_param_int(strategy, "top_k", 5, 1, 100, NULL, resolved, &out->top_k, err);
     if (st == CLNAS_OK)
         st = clnas_strategy_param_bool(strategy, "warm_up", 0, resolved, &out->warm_up, err);
+    if (st == CLNAS_OK)
+        st = clnas_strategy_param_choice(strategy, "sampling", 0, samplings, 2, resolved, &out->sample_classes, err);
     if (st != CLNAS_OK)
         return st;
     cJSON *rea = cJSON_CreateObject(), *rea_resolved = cJSON_CreateObject();

@@ -14,9 +14,11 @@ typedef struct clnas_spos_config {
     int checkpoint_every; /* "checkpoint_every": training steps between checkpoints (default 50) */
     int top_k;            /* "top_k": architectures listed for retraining (default 5) */
     int warm_up;          /* "warm_up": build every program a path can need before training (default false) */
+    int sample_classes;   /* "sampling": "cells" (0, default: one op per edge, uniform over the encodings) or
+                           * "classes" (1: uniform over the canonical classes, clnas_spos_classes) */
 } clnas_spos_config;
 
-/* Checks strategy (name "spos"; keys bn_batches, max_paths, checkpoint_every, top_k, warm_up and REA's
+/* Checks strategy (name "spos"; keys bn_batches, max_paths, checkpoint_every, top_k, warm_up, sampling and REA's
  * population, sample_size, cycles) and creates the REA strategy state from the last three. Errors name
  * "strategy.<key>"; resolved gets every key with its value. */
 clnas_status clnas_spos_config_parse(const cJSON *strategy, uint64_t seed, cJSON *resolved, clnas_spos_config *out,

@@ -131,15 +131,30 @@ static clnas_status train_supernet(spos_run *r, const clnas_run_setup *s, const 
     opt.user = r;
     opt.stop = r->req->stop;
     opt.shares = r->req->shares;
+    uint32_t *classes = NULL;
+    if (sp->sample_classes) {
+        classes = malloc(CLNAS_NB201_CLASSES * sizeof *classes);
+        opt.classes = classes ? clnas_spos_classes(op_set, classes) : -1;
+        if (opt.classes < 0) {
+            free(classes);
+            return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "SPOS: out of memory for the class list");
+        }
+        opt.class_index = classes;
+    }
     if (done >= opt.steps) {
+        free(classes);
         clnas_run_info(&r->req->ev, "supernet: trained (%d steps, checkpoint %s)", opt.steps, r->checkpoint);
         return CLNAS_OK;
     }
+    char sampling[64] = "";
+    if (classes)
+        snprintf(sampling, sizeof sampling, " (uniform over %d canonical classes)", opt.classes);
     clnas_run_info(&r->req->ev, "supernet training: %d steps (%d epoch(s) of %d batches of %d), one uniformly "
-                   "sampled path per step%s", opt.steps, cfg->proxy.epochs, per_epoch, cfg->proxy.batch,
+                   "sampled path per step%s%s", opt.steps, cfg->proxy.epochs, per_epoch, cfg->proxy.batch, sampling,
                    done ? ", resumed" : "");
     int steps_done = 0;
     st = clnas_spos_train(r->sn, op_set, train, &opt, &steps_done, err);
+    free(classes);
     const int writer = clnas_grad_shares_writer(r->req->shares);
     char choices[1100];
     snprintf(choices, sizeof choices, "%s/algo_choices.tsv", r->dir);

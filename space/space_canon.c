@@ -118,3 +118,49 @@ clnas_status clnas_genotype_canonical(const clnas_genotype *g, char *buf, size_t
         *hash = fnv1a64(canonical);
     return CLNAS_OK;
 }
+
+typedef struct cell_hash {
+    uint64_t hash;
+    uint32_t index;
+} cell_hash;
+
+static int by_hash_then_index(const void *a, const void *b)
+{
+    const cell_hash *x = a, *y = b;
+    if (x->hash != y->hash)
+        return x->hash < y->hash ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+static int by_value(const void *a, const void *b)
+{
+    const uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int clnas_genotype_class_representatives(const uint8_t *op_mask, uint32_t *index_out)
+{
+    cell_hash *cells = malloc(CLNAS_NB201_CELLS * sizeof *cells);
+    if (!cells)
+        return -1;
+    size_t count = 0;
+    for (uint32_t i = 0; i < CLNAS_NB201_CELLS; i++) {
+        clnas_genotype g;
+        clnas_genotype_from_index(i, &g);
+        int held = 1;
+        for (int e = 0; e < CLNAS_NB201_EDGES && op_mask; e++)
+            held &= (op_mask[e] >> g.ops[e]) & 1u;
+        if (!held)
+            continue;
+        cells[count].index = i;
+        clnas_genotype_canonical(&g, NULL, 0, &cells[count++].hash, NULL);
+    }
+    qsort(cells, count, sizeof *cells, by_hash_then_index);
+    int n = 0;
+    for (size_t i = 0; i < count; i++)
+        if (i == 0 || cells[i].hash != cells[i - 1].hash)
+            index_out[n++] = cells[i].index;
+    free(cells);
+    qsort(index_out, (size_t)n, sizeof *index_out, by_value);
+    return n;
+}

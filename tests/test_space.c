@@ -422,6 +422,60 @@ static void test_classes_over_all_cells(void **state)
     free(cells);
 }
 
+/* The smallest cell of each class the (limited) cells reach, found by a plain first-seen scan in index order. */
+static int first_seen_representatives(const uint8_t *op_mask, uint32_t *rep)
+{
+    uint64_t *seen = malloc(CLNAS_NB201_CELLS * sizeof *seen);
+    assert_non_null(seen);
+    int n = 0;
+    for (uint32_t i = 0; i < CLNAS_NB201_CELLS; i++) {
+        clnas_genotype g;
+        clnas_genotype_from_index(i, &g);
+        int held = 1;
+        for (int e = 0; e < CLNAS_NB201_EDGES && op_mask; e++)
+            held &= (op_mask[e] >> g.ops[e]) & 1u;
+        uint64_t h;
+        clnas_genotype_canonical(&g, NULL, 0, &h, NULL);
+        int known = !held;
+        for (int c = n - 1; c >= 0 && !known; c--)
+            known = seen[c] == h;
+        if (!known) {
+            seen[n] = h;
+            rep[n++] = i;
+        }
+    }
+    free(seen);
+    return n;
+}
+
+static void test_class_representatives(void **state)
+{
+    (void)state;
+    uint32_t *got = malloc(CLNAS_NB201_CELLS * sizeof *got), *want = malloc(CLNAS_NB201_CELLS * sizeof *want);
+    assert_non_null(got);
+    assert_non_null(want);
+    assert_int_equal(clnas_genotype_class_representatives(NULL, got), CLNAS_NB201_CLASSES);
+    assert_int_equal(first_seen_representatives(NULL, want), CLNAS_NB201_CLASSES);
+    assert_memory_equal(got, want, CLNAS_NB201_CLASSES * sizeof *got);
+    /* limited cells: no none on any edge; and only conv_3x3 or skip on edge 0, avg_pool only on edge 5 */
+    uint8_t no_none[CLNAS_NB201_EDGES], mixed[CLNAS_NB201_EDGES];
+    for (int e = 0; e < CLNAS_NB201_EDGES; e++) {
+        no_none[e] = (uint8_t)(0x1f & ~(1u << CLNAS_OP_NONE));
+        mixed[e] = 0x1f;
+    }
+    mixed[0] = (uint8_t)((1u << CLNAS_OP_NOR_CONV_3X3) | (1u << CLNAS_OP_SKIP_CONNECT));
+    mixed[5] = (uint8_t)(1u << CLNAS_OP_AVG_POOL_3X3);
+    const uint8_t *masks[] = {no_none, mixed};
+    for (int m = 0; m < 2; m++) {
+        const int n = clnas_genotype_class_representatives(masks[m], got);
+        assert_int_equal(n, first_seen_representatives(masks[m], want));
+        assert_true(n > 1 && n < CLNAS_NB201_CLASSES);
+        assert_memory_equal(got, want, (size_t)n * sizeof *got);
+    }
+    free(got);
+    free(want);
+}
+
 static void test_canonical_pairs(void **state)
 {
     (void)state;
@@ -614,6 +668,7 @@ int main(void)
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_nb201_unique_known),
         cmocka_unit_test(test_classes_over_all_cells),
+        cmocka_unit_test(test_class_representatives),
         cmocka_unit_test(test_canonical_pairs),
         cmocka_unit_test(test_sample_uniform),
         cmocka_unit_test(test_mutate),

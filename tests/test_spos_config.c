@@ -38,9 +38,23 @@ static void test_defaults_and_rea(void **state)
     assert_int_equal(p.max_paths, 32);
     assert_int_equal(p.top_k, 5);
     assert_int_equal(p.warm_up, 0);
+    assert_int_equal(p.sample_classes, 0);
+    assert_string_equal(cJSON_GetObjectItem(res, "sampling")->valuestring, "cells");
     assert_int_equal(cJSON_GetObjectItem(res, "cycles")->valueint, 7);
     assert_int_equal(cJSON_GetObjectItem(res, "population")->valueint, 10);
     assert_string_equal(cJSON_GetObjectItem(res, "name")->valuestring, "spos");
+    cJSON_Delete(res);
+}
+
+static void test_sampling_classes(void **state)
+{
+    (void)state;
+    clnas_spos_config p;
+    cJSON *res;
+    clnas_error err;
+    assert_int_equal(parse("{\"name\": \"spos\", \"sampling\": \"classes\"}", &p, &res, &err), CLNAS_OK);
+    assert_int_equal(p.sample_classes, 1);
+    assert_string_equal(cJSON_GetObjectItem(res, "sampling")->valuestring, "classes");
     cJSON_Delete(res);
 }
 
@@ -51,6 +65,7 @@ static void test_errors_name_the_field(void **state)
         {"{\"bn_batch\": 3}", "strategy.bn_batch: unknown key"},
         {"{\"bn_batches\": 0}", "strategy.bn_batches: expected an integer from 1 to 10000, got 0"},
         {"{\"warm_up\": 1}", "strategy.warm_up: expected true or false, got 1"},
+        {"{\"sampling\": \"class\"}", "strategy.sampling: expected one of \"cells\", \"classes\", got \"class\""},
         {"{\"population\": 4, \"sample_size\": 5}", "strategy.sample_size: expected an integer from 1 to population"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -91,6 +106,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults_and_rea),
+        cmocka_unit_test(test_sampling_classes),
         cmocka_unit_test(test_errors_name_the_field),
         cmocka_unit_test(test_shipped_config),
     };

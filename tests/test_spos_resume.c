@@ -60,7 +60,9 @@ static clnas_status save_and_stop(int step, double loss, void *user, clnas_error
     return clnas_supernet_save(s->sn, s->path, 1, step, err);
 }
 
-static void train(clnas_supernet *sn, const clnas_dataset *ds, int start, stopper *s)
+/* classes: NULL for per-edge sampling, else strategy.sampling "classes"' list of n cell indices. */
+static void train_sampled(clnas_supernet *sn, const clnas_dataset *ds, int start, stopper *s, const uint32_t *classes,
+                          int n)
 {
     clnas_edge_op_set op_set;
     clnas_edge_op_set_all(&op_set);
@@ -75,6 +77,8 @@ static void train(clnas_supernet *sn, const clnas_dataset *ds, int start, stoppe
         opt.std[c] = 0.3;
     }
     opt.report_every = 2;
+    opt.class_index = classes;
+    opt.classes = n;
     if (s) {
         opt.checkpoint = save_and_stop;
         opt.user = s;
@@ -86,6 +90,11 @@ static void train(clnas_supernet *sn, const clnas_dataset *ds, int start, stoppe
     if (clnas_spos_train(sn, &op_set, ds, &opt, &done, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
     assert_int_equal(done, s ? STOP_AT : STEPS);
+}
+
+static void train(clnas_supernet *sn, const clnas_dataset *ds, int start, stopper *s)
+{
+    train_sampled(sn, ds, start, s, NULL, 0);
 }
 
 static void assert_same_arena(clnas_supernet *a, clnas_supernet *b, clnas_arena arena)
@@ -179,6 +188,59 @@ static void test_resume_matches_uninterrupted(void **state)
 }
 
 /* A supernet too large for the device is refused with its size and what to shrink, before any allocation. */
+/* Sampling uniformly over the canonical classes resumes to the uninterrupted weights too, and trains other paths
+ * than the per-edge draw (the weights differ from the per-edge run's). */
+static void test_class_sampling_resumes(void **state)
+{
+    device_fixture *f = *state;
+    clnas_dataset ds;
+    make_data(&ds, 48, 1);
+    char path[1024], *dir = scratch_dir_new("spos-classes");
+    assert_non_null(dir);
+    scratch_dir_path(path, sizeof path, dir, "supernet.safetensors");
+    clnas_edge_op_set op_set;
+    clnas_edge_op_set_all(&op_set);
+    uint32_t *classes = malloc(CLNAS_NB201_CLASSES * sizeof *classes);
+    assert_non_null(classes);
+    const int n = clnas_spos_classes(&op_set, classes);
+    assert_int_equal(n, CLNAS_NB201_CLASSES);
+
+    clnas_supernet *whole = new_supernet(f, 9), *per_edge = new_supernet(f, 9);
+    train_sampled(whole, &ds, 0, NULL, classes, n);
+    train(per_edge, &ds, 0, NULL);
+    clnas_supernet *first = new_supernet(f, 9);
+    stopper s = {first, path, 0};
+    train_sampled(first, &ds, 0, &s, classes, n);
+    clnas_supernet_free(first);
+    clnas_supernet *resumed = new_supernet(f, 12345);
+    long step = -1;
+    clnas_error err;
+    clnas_error_clear(&err);
+    if (clnas_supernet_load(resumed, path, &step, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    train_sampled(resumed, &ds, (int)step, NULL, classes, n);
+    assert_same_arena(whole, resumed, CLNAS_ARENA_PARAMS);
+    assert_same_arena(whole, resumed, CLNAS_ARENA_MOMENTUM);
+
+    const clnas_supernet_layout *l = clnas_supernet_get_layout(whole);
+    double *x = malloc(l->param_elems * sizeof *x), *y = malloc(l->param_elems * sizeof *y);
+    assert_int_equal(clnas_supernet_read_arena(whole, CLNAS_ARENA_PARAMS, x, &err), CLNAS_OK);
+    assert_int_equal(clnas_supernet_read_arena(per_edge, CLNAS_ARENA_PARAMS, y, &err), CLNAS_OK);
+    size_t differ = 0;
+    for (size_t i = 0; i < l->param_elems; i++)
+        differ += x[i] != y[i];
+    assert_true(differ > 0);
+    free(x);
+    free(y);
+    free(classes);
+    clnas_supernet_free(whole);
+    clnas_supernet_free(per_edge);
+    clnas_supernet_free(resumed);
+    clnas_dataset_free(&ds);
+    scratch_dir_remove(dir);
+    free(dir);
+}
+
 static void test_too_large_refused(void **state)
 {
     device_fixture *f = *state;
@@ -216,6 +278,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_resume_matches_uninterrupted, device_fixture_with_cache,
+                                        device_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_class_sampling_resumes, device_fixture_with_cache,
                                         device_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_too_large_refused, device_fixture_with_cache, device_fixture_teardown),
     };
