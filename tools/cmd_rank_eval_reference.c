@@ -44,7 +44,7 @@ static int zero_cost_scores(const clnas_reference *ref, const ref_args *a, const
     search_setup s;
     memset(&s, 0, sizeof s);
     cJSON *root = NULL;
-    int rc = search_setup_config("rank-eval", a->config, a->sets, a->nsets, &root, &s.cfg);
+    int rc = search_setup_config_space("rank-eval", ref->space, a->config, a->sets, a->nsets, &root, &s.cfg);
     cJSON_Delete(root);
     snprintf(s.cfg.evaluator.kind, sizeof s.cfg.evaluator.kind, "zero-cost");
     snprintf(s.cfg.evaluator.proxy, sizeof s.cfg.evaluator.proxy, "%s", proxy);
@@ -55,8 +55,7 @@ static int zero_cost_scores(const clnas_reference *ref, const ref_args *a, const
     for (int i = 0; i < ref->n && !rc; i++) {
         clnas_evaluator_result r;
         clnas_error err = {0};
-        clnas_space_genotype g;
-        clnas_nb201_to(&ref->rows[i].arch, &g);
+        const clnas_space_genotype g = ref->rows[i].arch;
         if (s.run.evaluator.iface->evaluate(s.run.evaluator.state, &g, &r, &err) != CLNAS_OK)
             rc = cli_fail(&err);
         else if (r.status != CLNAS_TRIAL_OK)
