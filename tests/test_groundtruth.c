@@ -1,7 +1,7 @@
 /* clnas — the ground-truth table builder: a sample of distinct classes (NB201's exactly as before, DARTS' and chain
  * genotypes drawn with repeats skipped), rows from two trainers, resume that skips the rows already written and
  * refuses a file of another sample or space (issue 14); `clnas groundtruth --space darts|chain` trains tiny proxies
- * and rank-eval --reference reads its table (issue 13). */
+ * and rank-eval --reference reads its table, proxy-check --space trains in the space (issue 13). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -277,6 +277,15 @@ static void test_cli_tiny(void **state)
         if (tool(dir, args, &text) != 0)
             fail_msg("clnas %s:\n%s", args, text);
         assert_non_null(strstr(text, "zc:params"));
+        free(text);
+        /* proxy-check in the space: 3 architectures, two seeds each */
+        snprintf(args, sizeof args, "proxy-check --space %s --archs 3 --config '%s'", spaces[s]->name, config);
+        if (tool(dir, args, &text) != 0)
+            fail_msg("clnas %s:\n%s", args, text);
+        char want[64];
+        snprintf(want, sizeof want, "proxy: space %s, C=2", spaces[s]->name);
+        assert_non_null(strstr(text, want));
+        assert_non_null(strstr(text, "(3 architectures)"));
         free(text);
     }
 }
