@@ -12,7 +12,7 @@ typedef struct search_setup {
 
 /* Loads the config (FILE, or the built-in configs/default.json when path is NULL) with the --set overrides;
  * returns the parsed tree in *root. Prints the error and returns 1 when the file is at fault, 2 when a --set is;
- * a config of a space other than nb201 is refused (1): these commands evaluate NB201 cells. */
+ * a config of a space other than nb201 is refused (1): for rank-eval --supernet, whose supernets are NB201 cells. */
 int search_setup_config(const char *command, const char *path, const char *const *sets, int nsets, cJSON **root,
                         clnas_search_config *cfg);
 /* The same for the commands that work on any space: space (NULL: the config's space.name) overrides space.name
