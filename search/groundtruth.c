@@ -1,5 +1,5 @@
-/* clnas — the ground-truth table: a sample of distinct canonical classes, each trained with two seeds, written as
- * rows that a rerun keeps. */
+/* clnas — the ground-truth table: a sample of distinct canonical classes of any space, each trained with two seeds,
+ * written as rows that a rerun keeps. */
 #include "groundtruth.h"
 #include "space_nb201.h"
 
