@@ -324,8 +324,13 @@ static clnas_status restore(darts_run *r, clnas_alpha *alpha, int *epochs_done, 
     *epochs_done = (int)done;
     if (st != CLNAS_OK || !writer)
         return st;
-    char path[1100];
+    char path[1100], old[1100];
     snprintf(path, sizeof path, "%s/journal.jsonl", r->dir);
+    snprintf(old, sizeof old, "%s/epochs.jsonl", r->dir);
+    if (r->space_darts && *epochs_done > 0 && stat(path, &sb) != 0 && stat(old, &sb) == 0)
+        return clnas_error_set(err, CLNAS_ERR_UNSUPPORTED, "%s: this DARTS-space run was begun by an older clnas, "
+                               "which wrote its epochs there and not into journal.jsonl: resume it with that clnas, "
+                               "or start a new run", old);
     if (st == CLNAS_OK)
         st = clnas_journal_open(path, clnas_run_file_prefix_bytes(path, *epochs_done), &r->journal, err);
     return st;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -246,6 +247,20 @@ static void test_search_writes_best(void **state)
     assert_int_equal(pclose(p), 0);
     assert_non_null(strstr(out, "2 epochs of a differentiable search (darts)"));
     assert_non_null(strstr(out, last));
+    /* a run of an older clnas (epochs.jsonl, no journal.jsonl) is refused on resume, saying why */
+    char moved[1100];
+    snprintf(path, sizeof path, "%s/run/journal.jsonl", dir);
+    snprintf(moved, sizeof moved, "%s/run/epochs.jsonl", dir);
+    assert_int_equal(rename(path, moved), 0);
+    snprintf(cmd, sizeof cmd, "'%s' search --resume '%s/run' 2>&1", CLNAS_TOOL_PATH, dir);
+    p = popen(cmd, "r");
+    assert_non_null(p);
+    const size_t got2 = fread(out, 1, sizeof out - 1, p);
+    out[got2] = '\0';
+    const int status = pclose(p);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+    if (!strstr(out, "epochs.jsonl: this DARTS-space run was begun by an older clnas"))
+        fail_msg("resume of an older run: %s", out);
     scratch_dir_remove(dir);
     free(dir);
 }
