@@ -36,7 +36,7 @@ typedef struct darts_run {
     clnas_gdas *gdas;     /* GDAS: its sampler, with the launches of the training paths so far */
     long launches_before, paths_before; /* at the start of the epoch */
     double last_accuracy; /* the last finished epoch's validation accuracy */
-    int space_darts;      /* DARTS over the DARTS cell space: epochs.jsonl instead of the NB201 journal */
+    int space_darts;      /* DARTS over the DARTS cell space: journal lines of DARTS genotypes, its best.json */
 } darts_run;
 
 /* Parameters and forward FLOPs per image of cell g as a stand-alone network with the proxy's size (what `clnas
@@ -76,64 +76,22 @@ static void derived_size_darts(const darts_run *r, const clnas_darts_genotype *g
     clnas_plan_free(plan);
 }
 
-/* DARTS space: the epoch's line in epochs.jsonl (epoch, the derived genotype in DARTS' printed form, the figures,
- * alpha), its heat map, and best.json with "space": "darts" (what `clnas train --from` reads). */
-static clnas_status epoch_done_darts_space(darts_run *r, const clnas_darts_epoch *e, char *arch, size_t cap,
-                                           clnas_error *err)
+/* DARTS space: best.json of the epoch's journal line j, with the sizes `clnas train --from` reads beside the arch
+ * in DARTS' printed form and "space": "darts". */
+static clnas_status write_best_darts_space(const darts_run *r, const clnas_journal_entry *j, clnas_error *err)
 {
-    clnas_status st = clnas_darts_genotype_format(&e->derived_darts, arch, cap, err);
+    char arch[CLNAS_SPACE_STR_MAX], hex[17], path[1100];
+    clnas_status st = clnas_space_darts.format(&j->arch, arch, sizeof arch, err);
     if (st != CLNAS_OK)
         return st;
-    long params = -1;
-    double flops = 0;
-    derived_size_darts(r, &e->derived_darts, &params, &flops);
-    cJSON *alpha = NULL;
-    if ((st = clnas_alpha_to_json(e->alpha, &alpha, err)) != CLNAS_OK)
-        return st;
-    cJSON *line = cJSON_CreateObject();
-    cJSON_AddNumberToObject(line, "epoch", e->epoch);
-    cJSON_AddStringToObject(line, "space", "darts");
-    cJSON_AddStringToObject(line, "arch", arch);
-    cJSON_AddNumberToObject(line, "fitness", e->val_accuracy);
-    cJSON_AddNumberToObject(line, "params", (double)params);
-    cJSON_AddNumberToObject(line, "flops", flops);
-    cJSON_AddNumberToObject(line, "seconds", e->seconds);
-    cJSON_AddNumberToObject(line, "train_loss", e->train_loss);
-    cJSON_AddNumberToObject(line, "train_accuracy", e->train_accuracy);
-    cJSON_AddNumberToObject(line, "val_loss", e->val_loss);
-    cJSON_AddNumberToObject(line, "skip_share_derived", e->skip_share_derived);
-    cJSON_AddNumberToObject(line, "skip_prob_mean", e->skip_prob_mean);
-    cJSON_AddItemToObject(line, "alpha", alpha);
-    char *text = cJSON_PrintUnformatted(line);
-    char path[1100];
-    snprintf(path, sizeof path, "%s/epochs.jsonl", r->dir);
-    FILE *f = text ? fopen(path, "a") : NULL;
-    if (!text)
-        st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory writing %s", path);
-    else if (!f)
-        st = clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot open for appending", path);
-    else if (fprintf(f, "%s\n", text) < 0 || fflush(f) != 0 || fsync(fileno(f)) != 0)
-        st = clnas_error_set(err, CLNAS_ERR_IO, "%s: write failed", path);
-    if (f && fclose(f) != 0 && st == CLNAS_OK)
-        st = clnas_error_set(err, CLNAS_ERR_IO, "%s: write failed", path);
-    cJSON_free(text);
-    cJSON_Delete(line);
-    /* the line first, then the checkpoint: a kill between them redoes this epoch, and resume drops its line */
-    if (st == CLNAS_OK)
-        st = clnas_darts_checkpoint_save(r->checkpoint, &r->net, e->alpha, e->epoch + 1, err);
-    char title[160];
-    snprintf(path, sizeof path, "%s/alpha_epoch_%03d.svg", r->dir, e->epoch);
-    snprintf(title, sizeof title, "%s (DARTS space: normal 0-13, reduce 0-13), %s", r->net.method, r->dir);
-    if (st == CLNAS_OK)
-        st = clnas_alpha_svg_write(e->alpha, path, e->epoch, title, err);
-    if (st != CLNAS_OK)
-        return st;
+    clnas_hash_to_hex(j->hash, hex);
     cJSON *best = cJSON_CreateObject();
     cJSON_AddStringToObject(best, "space", "darts");
     cJSON_AddStringToObject(best, "arch", arch);
-    cJSON_AddNumberToObject(best, "fitness", e->val_accuracy);
-    cJSON_AddNumberToObject(best, "trial", e->epoch);
-    cJSON_AddNumberToObject(best, "params", (double)params);
+    cJSON_AddNumberToObject(best, "fitness", j->fitness);
+    cJSON_AddNumberToObject(best, "trial", j->trial);
+    cJSON_AddStringToObject(best, "hash", hex);
+    cJSON_AddNumberToObject(best, "params", (double)j->params);
     cJSON_AddNumberToObject(best, "layers", r->cfg.layers);
     cJSON_AddNumberToObject(best, "channels", r->cfg.channels);
     cJSON_AddStringToObject(best, "rule", "DARTS' genotype(): per node the two edges of strongest non-none op "
@@ -148,11 +106,16 @@ static clnas_status epoch_done_darts_space(darts_run *r, const clnas_darts_epoch
 static clnas_status write_outputs(darts_run *r, const clnas_darts_epoch *e, const clnas_journal_entry *j,
                                   clnas_error *err)
 {
-    char path[1100], title[128];
+    char path[1100], title[160];
     snprintf(path, sizeof path, "%s/alpha_epoch_%03d.svg", r->dir, e->epoch);
-    snprintf(title, sizeof title, "%s, %s", r->net.method, r->dir);
+    if (r->space_darts)
+        snprintf(title, sizeof title, "%s (DARTS space: normal 0-13, reduce 0-13), %s", r->net.method, r->dir);
+    else
+        snprintf(title, sizeof title, "%s, %s", r->net.method, r->dir);
     clnas_status st = clnas_alpha_svg_write(e->alpha, path, e->epoch, title, err);
-    if (st == CLNAS_OK)
+    if (st == CLNAS_OK && r->space_darts)
+        st = write_best_darts_space(r, j, err);
+    else if (st == CLNAS_OK)
         st = clnas_run_best_write(r->dir, j, "strongest op per edge of the last epoch's alpha, none included", err);
     if (st != CLNAS_OK)
         return st;
@@ -160,7 +123,7 @@ static clnas_status write_outputs(darts_run *r, const clnas_darts_epoch *e, cons
     clnas_journal_entry *entries = NULL;
     int n = 0, torn = 0;
     size_t good = 0;
-    st = clnas_journal_read(path, &entries, &n, &torn, &good, err);
+    st = clnas_journal_read_space(path, j->space, &entries, &n, &torn, &good, err);
     if (st == CLNAS_OK) {
         snprintf(path, sizeof path, "%s/progress.svg", r->dir);
         char what[96];
@@ -171,24 +134,49 @@ static clnas_status write_outputs(darts_run *r, const clnas_darts_epoch *e, cons
     return st;
 }
 
-/* The epoch's journal line: the derived cell, its size and the epoch's figures (GDAS: launches per step). */
+/* The derived cell of the epoch as a genotype of the run's space (DARTS' cell space or NB201), with its hash and
+ * size. */
+static clnas_status derived_entry(const darts_run *r, const clnas_darts_epoch *e, clnas_journal_entry *j,
+                                  clnas_error *err)
+{
+    if (!r->space_darts) {
+        clnas_nb201_to(&e->derived, &j->arch);
+        clnas_genotype_canonical(&e->derived, NULL, 0, &j->hash, NULL);
+        derived_size(r, &e->derived, &j->params, &j->flops);
+        return CLNAS_OK;
+    }
+    char text[CLNAS_DARTS_GENOTYPE_STR_MAX];
+    j->space = &clnas_space_darts;
+    clnas_status st = clnas_darts_genotype_format(&e->derived_darts, text, sizeof text, err);
+    if (st == CLNAS_OK) /* through the string: the space's own value of the genotype */
+        st = clnas_space_darts.parse(text, &j->arch, err);
+    if (st == CLNAS_OK)
+        st = clnas_space_darts.canonical(&j->arch, NULL, 0, &j->hash, err);
+    derived_size_darts(r, &e->derived_darts, &j->params, &j->flops);
+    return st;
+}
+
+/* The epoch's journal line: the derived cell, its size and the epoch's figures (GDAS: launches per step; DARTS'
+ * cell space: "space": "darts", the arch in DARTS' printed form). */
 static clnas_status journal_epoch(darts_run *r, const clnas_darts_epoch *e, clnas_journal_entry *j, double *launches,
                                   clnas_error *err)
 {
     memset(j, 0, sizeof *j);
     j->trial = e->epoch;
-    clnas_nb201_to(&e->derived, &j->arch);
-    clnas_genotype_canonical(&e->derived, NULL, 0, &j->hash, NULL);
+    clnas_status st = derived_entry(r, e, j, err);
+    if (st != CLNAS_OK)
+        return st;
     j->fitness = e->val_accuracy;
-    derived_size(r, &e->derived, &j->params, &j->flops);
     j->seconds = e->seconds;
     j->status = CLNAS_TRIAL_OK;
     cJSON *alpha = NULL;
-    clnas_status st = clnas_alpha_to_json(e->alpha, &alpha, err);
+    st = clnas_alpha_to_json(e->alpha, &alpha, err);
     if (st != CLNAS_OK)
         return st;
     j->extra = cJSON_CreateObject();
     cJSON_AddNumberToObject(j->extra, "epoch", e->epoch);
+    if (j->space)
+        cJSON_AddStringToObject(j->extra, "space", j->space->name);
     cJSON_AddNumberToObject(j->extra, "train_loss", e->train_loss);
     cJSON_AddNumberToObject(j->extra, "train_accuracy", e->train_accuracy);
     cJSON_AddNumberToObject(j->extra, "val_loss", e->val_loss);
@@ -247,15 +235,6 @@ static void report_epoch(const darts_run *r, const clnas_darts_epoch *e, const c
 static clnas_status epoch_done(const clnas_darts_epoch *e, void *user, clnas_error *err)
 {
     darts_run *r = user;
-    if (e->darts_space) {
-        char arch[CLNAS_DARTS_GENOTYPE_STR_MAX];
-        clnas_status st = epoch_done_darts_space(r, e, arch, sizeof arch, err);
-        if (st != CLNAS_OK)
-            return st;
-        r->last_accuracy = e->val_accuracy;
-        report_epoch(r, e, arch, 0);
-        return CLNAS_OK;
-    }
     clnas_journal_entry j;
     double launches = 0;
     clnas_status st = journal_epoch(r, e, &j, &launches, err);
@@ -265,8 +244,8 @@ static clnas_status epoch_done(const clnas_darts_epoch *e, void *user, clnas_err
         st = write_outputs(r, e, &j, err);
     if (st != CLNAS_OK)
         return st;
-    char arch[CLNAS_GENOTYPE_STR_MAX];
-    clnas_genotype_format(&e->derived, arch, sizeof arch, NULL);
+    char arch[CLNAS_SPACE_STR_MAX];
+    clnas_journal_entry_arch(&j, arch, sizeof arch);
     r->last_accuracy = e->val_accuracy;
     report_epoch(r, e, arch, launches);
     return CLNAS_OK;
@@ -345,15 +324,13 @@ static clnas_status restore(darts_run *r, clnas_alpha *alpha, int *epochs_done, 
     *epochs_done = (int)done;
     if (st != CLNAS_OK || !writer)
         return st;
-    char path[1100];
-    if (r->space_darts) { /* epochs.jsonl: the lines of the epochs the checkpoint holds */
-        snprintf(path, sizeof path, "%s/epochs.jsonl", r->dir);
-        if (stat(path, &sb) == 0 && truncate(path, (off_t)clnas_run_file_prefix_bytes(path, *epochs_done)) != 0)
-            st = clnas_error_set(err, CLNAS_ERR_IO, "%s: cannot truncate to the checkpoint's %d epochs", path,
-                                 *epochs_done);
-        return st;
-    }
+    char path[1100], old[1100];
     snprintf(path, sizeof path, "%s/journal.jsonl", r->dir);
+    snprintf(old, sizeof old, "%s/epochs.jsonl", r->dir);
+    if (r->space_darts && *epochs_done > 0 && stat(path, &sb) != 0 && stat(old, &sb) == 0)
+        return clnas_error_set(err, CLNAS_ERR_UNSUPPORTED, "%s: this DARTS-space run was begun by an older clnas, "
+                               "which wrote its epochs there and not into journal.jsonl: resume it with that clnas, "
+                               "or start a new run", old);
     if (st == CLNAS_OK)
         st = clnas_journal_open(path, clnas_run_file_prefix_bytes(path, *epochs_done), &r->journal, err);
     return st;
@@ -437,14 +414,10 @@ static clnas_status search(darts_run *r, const clnas_run_setup *s, const clnas_d
     out->resumed_from = epochs_done;
     out->stopped = st == CLNAS_OK && finished < dp->epochs; /* short of the budget without an error: stopped */
     if (r->space_darts) {
+        _Static_assert(CLNAS_DARTS_GENOTYPE_STR_MAX <= sizeof out->best_arch, "the outcome holds a DARTS genotype");
         clnas_darts_genotype dg;
-        char text[CLNAS_DARTS_GENOTYPE_STR_MAX];
         clnas_darts_space_derive(&alpha, &dg, NULL);
-        clnas_darts_genotype_format(&dg, text, sizeof text, NULL);
-        if (strlen(text) < sizeof out->best_arch)
-            snprintf(out->best_arch, sizeof out->best_arch, "%s", text);
-        else /* DARTS' printed genotype is longer than the outcome holds */
-            snprintf(out->best_arch, sizeof out->best_arch, "DARTS genotype in %s/best.json", r->dir);
+        clnas_darts_genotype_format(&dg, out->best_arch, sizeof out->best_arch, NULL);
     } else {
         clnas_genotype g;
         clnas_alpha_derive(&alpha, &g, NULL);

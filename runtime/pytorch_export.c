@@ -19,7 +19,7 @@
 typedef struct resolved {
     clnas_export_module module;
     char arch[CLNAS_CHAIN_GENOTYPE_STR_MAX];
-    clnas_weights_info info; /* the weights' metadata (NB201): mean and std point into it */
+    clnas_weights_info info; /* the weights' metadata (NB201, chain): mean and std point into it */
 } resolved;
 
 /* The size given, else the one the weights record, else the default. */
@@ -158,9 +158,9 @@ static clnas_status resolve_darts(const clnas_export_request *req, const clnas_s
     return st;
 }
 
-/* The chain network: the genotype parsed, sizes from the request, the weights' shapes (C and the input channels
- * from the stem's convolution, the classes from the classifier) or the defaults, the weights' tensors against the
- * compiled network's parameter table. */
+/* The chain network: the genotype parsed, sizes from the request, the weights' metadata (the image size and the
+ * normalisation too), their shapes (C and the input channels from the stem's convolution, the classes from the
+ * classifier) or the defaults, the weights' tensors against the compiled network's parameter table. */
 static clnas_status resolve_chain(const clnas_export_request *req, const clnas_safetensors *w, resolved *r,
                                   clnas_error *err)
 {
@@ -178,6 +178,12 @@ static clnas_status resolve_chain(const clnas_export_request *req, const clnas_s
     const char *saved = req->weights ? clnas_safetensors_metadata(w, "space") : NULL;
     if (saved && strcmp(saved, "nb201") != 0 && (st = space_check(w, req->weights, "chain", err)) != CLNAS_OK)
         return st;
+    /* Weights that name the chain space record what they were trained on: the image size and the normalisation,
+     * as an NB201 network's do (older files, which said "nb201", record neither for a chain network). */
+    clnas_weights_info *info = &r->info;
+    memset(info, 0, sizeof *info);
+    if (saved && strcmp(saved, "chain") == 0 && (st = clnas_weights_info_from(w, req->weights, info, err)) != CLNAS_OK)
+        return st;
     int channels = 0, in_channels = 0, classes = 0;
     const clnas_tensor *stem = req->weights ? clnas_safetensors_find(w, "layers.0.conv.weight") : NULL;
     const clnas_tensor *cls = req->weights ? clnas_safetensors_find(w, "classifier.weight") : NULL;
@@ -187,11 +193,11 @@ static clnas_status resolve_chain(const clnas_export_request *req, const clnas_s
     }
     if (cls && cls->ndim == 2 && cls->shape[0] <= 100000)
         classes = (int)cls->shape[0];
-    cfg.channels = pick(req->channels, channels, 16);
-    cfg.in_channels = pick(req->in_channels, in_channels, 1);
-    cfg.classes = pick(req->classes, classes, 10);
-    cfg.height = pick(req->height, 0, default_side(cfg.in_channels));
-    cfg.width = pick(req->width, 0, default_side(cfg.in_channels));
+    cfg.channels = pick(req->channels, pick(0, info->channels, channels), 16);
+    cfg.in_channels = pick(req->in_channels, pick(0, info->in_channels, in_channels), 1);
+    cfg.classes = pick(req->classes, pick(0, info->classes, classes), 10);
+    cfg.height = pick(req->height, info->height, default_side(cfg.in_channels));
+    cfg.width = pick(req->width, info->width, default_side(cfg.in_channels));
     cfg.batch = 2;
     if ((st = clnas_net_config_check_chain(&cfg, err)) != CLNAS_OK)
         return st;
@@ -207,7 +213,8 @@ static clnas_status resolve_chain(const clnas_export_request *req, const clnas_s
         st = clnas_chain_genotype_format(&cfg.chain_genotype, r->arch, sizeof r->arch, err);
     clnas_export_module m = {.space = CLNAS_EXPORT_CHAIN, .arch = r->arch, .channels = cfg.channels,
                              .depth = cfg.chain_genotype.nlayers, .in_channels = cfg.in_channels,
-                             .height = cfg.height, .width = cfg.width, .classes = cfg.classes, .params = params};
+                             .height = cfg.height, .width = cfg.width, .classes = cfg.classes, .params = params,
+                             .norm_channels = info->norm_channels, .mean = info->mean, .std = info->std};
     r->module = m;
     return st;
 }

@@ -15,8 +15,9 @@ typedef enum clnas_export_space { CLNAS_EXPORT_NB201, CLNAS_EXPORT_DARTS, CLNAS_
 #define CLNAS_EXPORT_MODULE_FILE "model.py"
 #define CLNAS_EXPORT_WEIGHTS_FILE "weights.safetensors"
 
-/* What to export. A size of 0 is taken from the weights (NB201: their metadata; DARTS and chain: their tensors'
- * shapes), else the default: NB201 C=16 N=5, DARTS C=16 and 8 layers, chain C=16; 1 input channel, 10 classes,
+/* What to export. A size of 0 is taken from the weights (NB201: their metadata; DARTS: their tensors' shapes; chain:
+ * their metadata, which records the image size and the normalisation too, else their tensors' shapes), else the
+ * default: NB201 C=16 N=5, DARTS C=16 and 8 layers, chain C=16; 1 input channel, 10 classes,
  * 28x28 images for 1 channel and 32x32 otherwise. */
 typedef struct clnas_export_request {
     clnas_export_space space;
@@ -37,7 +38,7 @@ typedef struct clnas_export_result {
     char arch[CLNAS_CHAIN_GENOTYPE_STR_MAX];
     int channels, depth, in_channels, height, width, classes, auxiliary; /* chain: depth its layers */
     long long params;        /* trained parameters: PyTorch's sum(p.numel() for p in model.parameters()) */
-    int has_norm;            /* NB201 weights recorded their input normalisation (written into the module) */
+    int has_norm;            /* NB201 or chain weights recorded their input normalisation (written into the module) */
 } clnas_export_result;
 
 /* Checks the request (the arch parses, sizes the network runs at, the weights' names and shapes are exactly the

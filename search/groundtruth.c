@@ -1,5 +1,5 @@
-/* clnas — the ground-truth table: a sample of distinct canonical classes, each trained with two seeds, written as
- * rows that a rerun keeps. */
+/* clnas — the ground-truth table: a sample of distinct canonical classes of any space, each trained with two seeds,
+ * written as rows that a rerun keeps. */
 #include "groundtruth.h"
 #include "space_nb201.h"
 
@@ -8,22 +8,23 @@
 #include <string.h>
 
 #include "clnas/rng.h"
-#include "file_io.h"
 
-clnas_status clnas_groundtruth_sample(int k, uint64_t seed, clnas_genotype *out, clnas_error *err)
+/* The enumerable space's classes, each by its lowest-index genotype, shuffled; the first k into out. */
+static clnas_status sample_classes(const clnas_space_iface *space, int k, uint64_t seed, clnas_space_genotype *out,
+                                   clnas_error *err)
 {
-    uint64_t *seen = malloc(CLNAS_NB201_CELLS * sizeof *seen);
-    uint32_t *rep = malloc(CLNAS_NB201_CELLS * sizeof *rep);
+    uint64_t *seen = malloc(space->size * sizeof *seen);
+    uint64_t *rep = malloc(space->size * sizeof *rep);
     if (!seen || !rep) {
         free(seen), free(rep);
         return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "groundtruth: out of memory");
     }
     int classes = 0;
-    for (uint32_t i = 0; i < CLNAS_NB201_CELLS; i++) {
-        clnas_genotype g;
+    for (uint64_t i = 0; i < space->size; i++) {
+        clnas_space_genotype g;
         uint64_t h;
-        clnas_genotype_from_index(i, &g);
-        clnas_genotype_canonical(&g, NULL, 0, &h, NULL);
+        space->from_index(i, &g);
+        space->canonical(&g, NULL, 0, &h, NULL);
         int known = 0;
         for (int c = classes - 1; c >= 0 && !known; c--)
             known = seen[c] == h;
@@ -41,44 +42,71 @@ clnas_status clnas_groundtruth_sample(int k, uint64_t seed, clnas_genotype *out,
         clnas_rng_seed(&rng, seed);
         for (int i = classes - 1; i > 0; i--) {
             const int j = (int)clnas_rng_below(&rng, (uint32_t)(i + 1));
-            const uint32_t t = rep[i];
+            const uint64_t t = rep[i];
             rep[i] = rep[j];
             rep[j] = t;
         }
         for (int i = 0; i < k; i++)
-            clnas_genotype_from_index(rep[i], &out[i]);
+            space->from_index(rep[i], &out[i]);
     }
     free(seen), free(rep);
     return st;
 }
 
-static int write_rows(FILE *f, void *ctx)
+/* Uniform draws of a space that is not enumerable, repeated classes skipped. */
+static clnas_status sample_draws(const clnas_space_iface *space, int k, uint64_t seed, clnas_space_genotype *out,
+                                 clnas_error *err)
 {
-    const clnas_reference *t = ctx;
-    fprintf(f, "%s\n", CLNAS_REFERENCE_HEADER);
-    for (int i = 0; i < t->n; i++) {
-        const clnas_reference_row *r = &t->rows[i];
-        char arch[CLNAS_GENOTYPE_STR_MAX], hex[17];
-        clnas_genotype_format(&r->arch, arch, sizeof arch, NULL);
-        clnas_hash_to_hex(r->hash, hex);
-        fprintf(f, "%s,%s,%.17g,%.17g,%.17g,%.17g,%.17g\n", arch, hex, r->accuracy[0], r->accuracy[1], r->mean,
-                r->params, r->flops);
+    enum { MAX_REPEATS = 1000 };
+    if (k < 1)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "groundtruth: --archs must be at least 1, got %d", k);
+    uint64_t *hashes = malloc((size_t)k * sizeof *hashes);
+    if (!hashes)
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "groundtruth: out of memory");
+    clnas_rng rng;
+    clnas_rng_seed(&rng, seed);
+    clnas_status st = CLNAS_OK;
+    for (int n = 0, repeats = 0; n < k && st == CLNAS_OK;) {
+        space->sample(&rng, &out[n]);
+        clnas_error why = {0};
+        if ((st = space->canonical(&out[n], NULL, 0, &hashes[n], &why)) != CLNAS_OK) {
+            st = clnas_error_set(err, st, "groundtruth: a sample of space %s: %s", space->name, why.message);
+            break;
+        }
+        int known = 0;
+        for (int i = 0; i < n && !known; i++)
+            known = hashes[i] == hashes[n];
+        if (!known) {
+            n++, repeats = 0;
+        } else if (++repeats == MAX_REPEATS) {
+            st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "groundtruth: space %s: %d draws in a row repeated one "
+                                 "of the %d classes drawn so far; --archs %d is more than it gives", space->name,
+                                 MAX_REPEATS, n, k);
+        }
     }
-    return 0;
+    free(hashes);
+    return st;
+}
+
+clnas_status clnas_groundtruth_sample(const clnas_space_iface *space, int k, uint64_t seed, clnas_space_genotype *out,
+                                      clnas_error *err)
+{
+    space = clnas_space_or_nb201(space);
+    if (space->size > 0 && space->size <= (1u << 24) && space->from_index)
+        return sample_classes(space, k, seed, out, err);
+    return sample_draws(space, k, seed, out, err);
 }
 
 /* One architecture trained by one trainer: its accuracy, params and flops, or an error naming it. */
-static clnas_status train_one(clnas_evaluator *ev, const clnas_genotype *g, int seed, clnas_reference_row *row,
-                              clnas_error *err)
+static clnas_status train_one(clnas_evaluator *ev, const clnas_space_iface *space, const clnas_space_genotype *g,
+                              int seed, clnas_reference_row *row, clnas_error *err)
 {
     clnas_evaluator_result r;
     memset(&r, 0, sizeof r);
-    clnas_space_genotype sg;
-    clnas_nb201_to(g, &sg);
-    clnas_status st = ev->iface->evaluate(ev->state, &sg, &r, err);
+    clnas_status st = ev->iface->evaluate(ev->state, g, &r, err);
     if (st == CLNAS_OK && r.status != CLNAS_TRIAL_OK) {
-        char arch[CLNAS_GENOTYPE_STR_MAX];
-        clnas_genotype_format(g, arch, sizeof arch, NULL);
+        char arch[CLNAS_SPACE_STR_MAX];
+        space->format(g, arch, sizeof arch, NULL);
         st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "groundtruth: %s (seed %d) %s: %s", arch, seed,
                              clnas_trial_status_name(r.status), r.error);
     }
@@ -94,16 +122,13 @@ static clnas_status train_one(clnas_evaluator *ev, const clnas_genotype *g, int 
 }
 
 /* The file's rows must all be in the sample; *table takes them and grows to hold the sample's. */
-static clnas_status check_resume(const clnas_groundtruth_config *cfg, const clnas_genotype *sample,
+static clnas_status check_resume(const clnas_groundtruth_config *cfg, const uint64_t *hashes,
                                  clnas_reference *table, clnas_error *err)
 {
     for (int i = 0; i < table->n; i++) {
         int in_sample = 0;
-        for (int k = 0; k < cfg->archs && !in_sample; k++) {
-            uint64_t h;
-            clnas_genotype_canonical(&sample[k], NULL, 0, &h, NULL);
-            in_sample = h == table->rows[i].hash;
-        }
+        for (int k = 0; k < cfg->archs && !in_sample; k++)
+            in_sample = hashes[k] == table->rows[i].hash;
         if (!in_sample)
             return clnas_error_set(err, CLNAS_ERR_MISMATCH, "%s row %d is not in the sample of %d architectures with "
                                    "seed %llu: resume with the --archs and --seed the file was begun with", cfg->out,
@@ -118,31 +143,38 @@ static clnas_status check_resume(const clnas_groundtruth_config *cfg, const clna
 
 clnas_status clnas_groundtruth_run(const clnas_groundtruth_config *cfg, clnas_error *err)
 {
-    clnas_genotype *sample = malloc((size_t)(cfg->archs > 0 ? cfg->archs : 1) * sizeof *sample);
-    if (!sample)
+    const clnas_space_iface *space = clnas_space_or_nb201(cfg->space);
+    const size_t n = (size_t)(cfg->archs > 0 ? cfg->archs : 1);
+    clnas_space_genotype *sample = malloc(n * sizeof *sample);
+    uint64_t *hashes = malloc(n * sizeof *hashes);
+    if (!sample || !hashes) {
+        free(sample), free(hashes);
         return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "groundtruth: out of memory");
+    }
     clnas_reference table = {0};
-    clnas_status st = clnas_groundtruth_sample(cfg->archs, cfg->seed, sample, err);
+    clnas_status st = clnas_groundtruth_sample(space, cfg->archs, cfg->seed, sample, err);
+    for (int k = 0; st == CLNAS_OK && k < cfg->archs; k++)
+        space->canonical(&sample[k], NULL, 0, &hashes[k], NULL);
     if (st == CLNAS_OK)
-        st = clnas_reference_read_partial(cfg->out, &table, err);
+        st = clnas_reference_read_partial(cfg->out, space, &table, err);
     if (st == CLNAS_OK)
-        st = check_resume(cfg, sample, &table, err);
+        st = check_resume(cfg, hashes, &table, err);
     for (int k = 0; st == CLNAS_OK && k < cfg->archs && !(cfg->stop && *cfg->stop); k++) {
         clnas_reference_row row;
         memset(&row, 0, sizeof row);
         row.arch = sample[k];
-        clnas_genotype_canonical(&sample[k], NULL, 0, &row.hash, NULL);
+        row.hash = hashes[k];
         int have = -1;
         for (int i = 0; i < table.n && have < 0; i++)
             have = table.rows[i].hash == row.hash ? i : -1;
         if (have < 0) {
             for (int seed = 0; seed < 2 && st == CLNAS_OK; seed++)
-                st = train_one(cfg->trainer[seed], &sample[k], seed, &row, err);
+                st = train_one(cfg->trainer[seed], space, &sample[k], seed, &row, err);
             if (st != CLNAS_OK)
                 break;
             row.mean = 0.5 * (row.accuracy[0] + row.accuracy[1]);
             table.rows[table.n++] = row;
-            st = clnas_file_write_atomic(cfg->out, write_rows, &table, err);
+            st = clnas_reference_write(cfg->out, &table, err);
         }
         if (st == CLNAS_OK && cfg->progress)
             cfg->progress(have < 0 ? &table.rows[table.n - 1] : &table.rows[have], k + 1, cfg->archs, have >= 0,
@@ -150,5 +182,6 @@ clnas_status clnas_groundtruth_run(const clnas_groundtruth_config *cfg, clnas_er
     }
     clnas_reference_free(&table);
     free(sample);
+    free(hashes);
     return st;
 }

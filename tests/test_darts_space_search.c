@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -22,6 +23,8 @@
 #include "darts_space.h"
 #include "device_fixture.h"
 #include "executor.h"
+#include "journal.h"
+#include "svg_plot.h"
 #include "text_input.h"
 #include "model_build.h"
 #include "scratch_dir.h"
@@ -180,7 +183,7 @@ static cJSON *read_json(const char *path)
 }
 
 /* `clnas search` with the shipped config, shrunk: best.json names the DARTS space and an arch that parses, one
- * line per epoch in epochs.jsonl, the admission's figures printed. */
+ * line per epoch in journal.jsonl (what `clnas report` shows), the admission's figures printed. */
 static void test_search_writes_best(void **state)
 {
     (void)state;
@@ -207,17 +210,57 @@ static void test_search_writes_best(void **state)
         fail_msg("best.json arch %s: %s", arch->valuestring, err.message);
     assert_true(cJSON_GetObjectItemCaseSensitive(best, "params")->valuedouble > 0);
     cJSON_Delete(best);
-    snprintf(path, sizeof path, "%s/run/epochs.jsonl", dir);
-    char *text = NULL;
-    size_t n = 0;
-    assert_int_equal(clnas_file_read_text(path, 1 << 24, &text, &n, &err), CLNAS_OK);
-    int lines = 0;
-    for (size_t i = 0; i < n; i++)
-        lines += text[i] == '\n';
-    assert_int_equal(lines, 2);
-    free(text);
+    /* the journal an NB201 DARTS run writes: a line per epoch, the derived genotype in DARTS' form (the last one
+     * best.json's), alpha of 28 x 8 */
+    snprintf(path, sizeof path, "%s/run/journal.jsonl", dir);
+    clnas_journal_entry *entries = NULL;
+    int n = 0, torn = 0;
+    size_t good = 0;
+    if (clnas_journal_read_space(path, &clnas_space_darts, &entries, &n, &torn, &good, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    assert_int_equal(n, 2);
+    assert_true(clnas_journal_is_epochs(entries, n));
+    char last[CLNAS_SPACE_STR_MAX];
+    clnas_journal_entry_arch(&entries[1], last, sizeof last);
+    snprintf(path, sizeof path, "%s/run/best.json", dir);
+    best = read_json(path);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(best, "arch")->valuestring, last);
+    cJSON_Delete(best);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(entries[1].extra, "space")->valuestring, "darts");
+    clnas_alpha alpha;
+    assert_int_equal(clnas_alpha_from_json(cJSON_GetObjectItemCaseSensitive(entries[1].extra, "alpha"), &alpha, &err),
+                     CLNAS_OK);
+    assert_int_equal(alpha.edges, 28);
+    assert_true(entries[1].params > 0 && entries[1].flops > 0);
+    clnas_journal_entries_free(entries, n);
     snprintf(path, sizeof path, "%s/run/alpha_epoch_001.svg", dir);
     assert_int_equal(access(path, R_OK), 0);
+    snprintf(path, sizeof path, "%s/run/progress.svg", dir);
+    assert_int_equal(access(path, R_OK), 0);
+    /* clnas report shows it by epoch */
+    char cmd[1400];
+    snprintf(cmd, sizeof cmd, "'%s' report '%s/run' 2>&1", CLNAS_TOOL_PATH, dir);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    const size_t got = fread(out, 1, sizeof out - 1, p);
+    out[got] = '\0';
+    assert_int_equal(pclose(p), 0);
+    assert_non_null(strstr(out, "2 epochs of a differentiable search (darts)"));
+    assert_non_null(strstr(out, last));
+    /* a run of an older clnas (epochs.jsonl, no journal.jsonl) is refused on resume, saying why */
+    char moved[1100];
+    snprintf(path, sizeof path, "%s/run/journal.jsonl", dir);
+    snprintf(moved, sizeof moved, "%s/run/epochs.jsonl", dir);
+    assert_int_equal(rename(path, moved), 0);
+    snprintf(cmd, sizeof cmd, "'%s' search --resume '%s/run' 2>&1", CLNAS_TOOL_PATH, dir);
+    p = popen(cmd, "r");
+    assert_non_null(p);
+    const size_t got2 = fread(out, 1, sizeof out - 1, p);
+    out[got2] = '\0';
+    const int status = pclose(p);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+    if (!strstr(out, "epochs.jsonl: this DARTS-space run was begun by an older clnas"))
+        fail_msg("resume of an older run: %s", out);
     scratch_dir_remove(dir);
     free(dir);
 }

@@ -301,7 +301,10 @@ static void chain_trained(device_fixture *f, int c, const char *weights, const c
             (s < 2 && clnas_model_step(m, 0.05, NULL, NULL, &err) != CLNAS_OK))
             fail_msg("%s", err.message);
     }
-    if (clnas_model_eval(m, logits, &err) != CLNAS_OK || clnas_model_save(m, weights, &err) != CLNAS_OK)
+    /* the second case records an input normalisation (of its 3 channels), the first none */
+    static const double mean[3] = {0.25, 0.5, 0.75}, std[3] = {0.5, 0.25, 0.125};
+    if (clnas_model_eval(m, logits, &err) != CLNAS_OK ||
+        clnas_model_save_with_norm(m, weights, c == 1 ? mean : NULL, c == 1 ? std : NULL, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
     clnas_tensor t[2] = {
         {.name = "input", .dtype = CLNAS_DTYPE_F32, .ndim = 4,
@@ -346,6 +349,19 @@ static void test_chain_trained_logits(void **state)
         assert_int_equal(res.in_channels, chain_cases[c].in_channels);
         assert_int_equal(res.classes, chain_cases[c].classes);
         assert_true(res.params > 0);
+        /* the image size and the normalisation the weights were trained with, as NB201 exports take them */
+        assert_int_equal(res.height, chain_cases[c].side);
+        assert_int_equal(res.width, chain_cases[c].side);
+        assert_int_equal(res.has_norm, c == 1);
+        char *module = test_read_file(res.module_path, NULL);
+        assert_non_null(module);
+        char sizes[128];
+        snprintf(sizes, sizeof sizes, "%d, %d, %d, %d, %d, %d\n", res.channels, res.depth, res.in_channels,
+                 chain_cases[c].side, chain_cases[c].side, res.classes);
+        assert_non_null(strstr(module, sizes));
+        assert_non_null(strstr(module, c == 1 ? "MEAN, STD = [0.25, 0.5, 0.75], [0.5, 0.25, 0.125]\n"
+                                              : "MEAN, STD = None, None\n"));
+        free(module);
         args[n++] = "chain", args[n++] = dir[c], args[n++] = batch[c];
     }
     /* the first case's weights for the second genotype, and for the first at another C */

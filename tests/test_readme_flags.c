@@ -94,7 +94,7 @@ static void test_readme_has_every_flag(void **state)
     (void)state;
     char *readme = test_read_file(README, NULL);
     assert_non_null(readme);
-    const char *commands[] = {"search", "report", "proxy-check", "rank-eval", "table generate", "devices", "space",
+    const char *commands[] = {"search", "report", "proxy-check", "groundtruth", "rank-eval", "table generate", "devices", "space",
                               "compile", "train", "eval", "export", "bench train", "bench device"};
     int missing = 0;
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

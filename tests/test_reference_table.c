@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "groundtruth.h"
 #include "reference.h"
 #include "scratch_dir.h"
 
@@ -153,6 +154,121 @@ static void test_errors(void **state)
     free(good);
 }
 
+/* A DARTS and a chain table written by clnas_reference_write: "# space: NAME" first, archs with commas quoted; read
+ * back to the same rows, and scored from a CSV of quoted archs (DARTS' op names in double quotes, each doubled). */
+static void test_space_round_trip(void **state)
+{
+    const char *dir = *state;
+    const clnas_space_iface *spaces[] = {&clnas_space_darts, &clnas_space_chain};
+    for (int s = 0; s < 2; s++) {
+        const clnas_space_iface *space = spaces[s];
+        enum { K = 5 };
+        clnas_space_genotype sample[K];
+        clnas_error err = {0};
+        assert_int_equal(clnas_groundtruth_sample(space, K, 3, sample, &err), CLNAS_OK);
+        clnas_reference_row rows[K];
+        memset(rows, 0, sizeof rows);
+        for (int i = 0; i < K; i++) {
+            rows[i].arch = sample[i];
+            space->canonical(&sample[i], NULL, 0, &rows[i].hash, NULL);
+            rows[i].accuracy[0] = 0.5 + 0.01 * i, rows[i].accuracy[1] = 0.5 + 0.02 * i;
+            rows[i].mean = 0.5 * (rows[i].accuracy[0] + rows[i].accuracy[1]);
+            rows[i].params = 1000.0 / (i + 1), rows[i].flops = 1e6 / 3.0 * (i + 1);
+        }
+        clnas_reference t = {space, rows, K};
+        char path[600], est[600];
+        snprintf(path, sizeof path, "%s/%s.csv", dir, space->name);
+        assert_int_equal(clnas_reference_write(path, &t, &err), CLNAS_OK);
+        char *text = test_read_file(path, NULL);
+        char first[80];
+        snprintf(first, sizeof first, "# space: %s\n%s\n\"", space->name, CLNAS_REFERENCE_HEADER);
+        if (strncmp(text, first, strlen(first)) != 0)
+            fail_msg("%s begins:\n%.300s", path, text);
+        free(text);
+        clnas_reference ref;
+        if (clnas_reference_read(path, &ref, &err) != CLNAS_OK)
+            fail_msg("%s", err.message);
+        assert_ptr_equal(ref.space, space);
+        assert_int_equal(ref.n, K);
+        for (int i = 0; i < K; i++) {
+            assert_true(clnas_space_genotype_equal(&ref.rows[i].arch, &rows[i].arch));
+            assert_true(ref.rows[i].hash == rows[i].hash);
+            assert_true(ref.rows[i].params == rows[i].params && ref.rows[i].flops == rows[i].flops);
+            assert_true(ref.rows[i].mean == rows[i].mean && ref.rows[i].accuracy[1] == rows[i].accuracy[1]);
+        }
+
+        /* scores: each arch quoted, DARTS' single quotes made double (doubled inside the field), reversed order */
+        snprintf(est, sizeof est, "%s/%s-scores.csv", dir, space->name);
+        FILE *f = fopen(est, "w");
+        assert_non_null(f);
+        fprintf(f, "# space: %s\narch,score\n", space->name);
+        for (int i = K - 1; i >= 0; i--) {
+            char arch[CLNAS_SPACE_STR_MAX];
+            assert_int_equal(space->format(&rows[i].arch, arch, sizeof arch, NULL), CLNAS_OK);
+            fputc('"', f);
+            for (const char *p = arch; *p; p++)
+                fputs(*p == '\'' ? "\"\"" : (char[]){*p, 0}, f);
+            fprintf(f, "\",%d\n", 10 * i);
+        }
+        fclose(f);
+        double scores[K];
+        if (clnas_reference_scores_csv(&ref, est, scores, &err) != CLNAS_OK)
+            fail_msg("%s", err.message);
+        for (int i = 0; i < K; i++)
+            assert_true(scores[i] == 10.0 * i);
+        /* scores of another space */
+        spit(est, "# space: nb201\narch,score\n");
+        assert_int_equal(clnas_reference_scores_csv(&ref, est, scores, &err), CLNAS_ERR_MISMATCH);
+        assert_non_null(strstr(err.message, "line 1: scores of space nb201; the reference is of space"));
+        clnas_reference_free(&ref);
+    }
+}
+
+/* Errors in a DARTS table name the line and the field. */
+static void test_space_errors(void **state)
+{
+    const char *dir = *state;
+    static const char darts_v2[] =
+        "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 1), "
+        "('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), ('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, "
+        "5], reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), "
+        "('max_pool_3x3', 0), ('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=[2, 3, 4, "
+        "5])";
+    clnas_space_genotype g;
+    assert_int_equal(clnas_space_darts.parse(darts_v2, &g, NULL), CLNAS_OK);
+    uint64_t h;
+    clnas_space_darts.canonical(&g, NULL, 0, &h, NULL);
+    char hex[17], text[4096];
+    clnas_hash_to_hex(h, hex);
+    static const char head[] = "# space: darts\n" CLNAS_REFERENCE_HEADER "\n";
+    snprintf(text, sizeof text, "%s\"%s\",%s,0.5,0.5,0.5,10,10\n%s,%s,0.5,0.5,0.5,10,10\n", head, darts_v2, hex,
+             darts_v2, hex);
+    expect_error(dir, "unquoted.csv", text, "line 4: expected 7 fields (" CLNAS_REFERENCE_HEADER "), got 8 or more "
+                 "(an arch with commas must be in double quotes)");
+    snprintf(text, sizeof text, "%s\"%s,%s,0.5,0.5,0.5,10,10\n", head, darts_v2, hex);
+    expect_error(dir, "open.csv", text, "line 3: field 1 (arch): a quoted field without its closing quote");
+    snprintf(text, sizeof text, "%s\"%s\"x,%s,0.5,0.5,0.5,10,10\n", head, darts_v2, hex);
+    expect_error(dir, "after.csv", text, "line 3: field 1 (arch): text after a quoted field's closing quote");
+    snprintf(text, sizeof text, "%s\"%s\",%s,0.5,\"0.5,0.5,10,10\n", head, darts_v2, hex);
+    expect_error(dir, "open4.csv", text, "line 3: field 4 (accuracy_seed1): a quoted field without its closing quote");
+    snprintf(text, sizeof text, "%s\"%s\",%s,0.5,0.5,0.5,x\"y,10\n", head, darts_v2, hex);
+    expect_error(dir, "inner.csv", text, "line 3: field 6 (params): a quote inside a field that does not start");
+    snprintf(text, sizeof text, "%s\"%s\",%s,0.5,0.5,0.5,10,-1\n", head, darts_v2, hex);
+    expect_error(dir, "flops.csv", text, "line 3: flops: expected a number of at least 0, got \"-1\"");
+    snprintf(text, sizeof text, "%s\"Genotype(normal=[('sep_conv_9x9', 0)])\",%s,0.5,0.5,0.5,10,10\n", head, hex);
+    expect_error(dir, "arch.csv", text, "line 3: arch (space darts): ");
+    /* an NB201 arch in a DARTS table, and a DARTS arch in a file without the space line */
+    snprintf(text, sizeof text, "%s%s,%s,0.5,0.5,0.5,10,10\n", head, archs[0], hex);
+    expect_error(dir, "nb201-in-darts.csv", text, "line 3: arch (space darts): ");
+    snprintf(text, sizeof text, "%s\n\"%s\",%s,0.5,0.5,0.5,10,10\n", CLNAS_REFERENCE_HEADER, darts_v2, hex);
+    expect_error(dir, "no-space.csv", text, "line 2: arch (space nb201): ");
+    expect_error(dir, "space.csv", "# space: nb301\n" CLNAS_REFERENCE_HEADER "\n",
+                 "line 1: space: unknown search space \"nb301\"");
+    expect_error(dir, "comment.csv", "# written by hand\n" CLNAS_REFERENCE_HEADER "\n",
+                 "line 1: expected \"# space: NAME\" (a space) or the header");
+    expect_error(dir, "header2.csv", "# space: chain\narch,accuracy\n", "line 2: expected the header");
+}
+
 /* The command: the noise ceiling and each estimator's row. */
 static void test_cli(void **state)
 {
@@ -255,6 +371,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         scratch_dir_unit_test(test_read_and_rank),
         scratch_dir_unit_test(test_errors),
+        scratch_dir_unit_test(test_space_round_trip),
+        scratch_dir_unit_test(test_space_errors),
         scratch_dir_unit_test(test_cli),
         scratch_dir_unit_test(test_cli_proxy_and_scores),
     };

@@ -16,6 +16,7 @@
 
 #include "space_nb201.h"
 #include "alpha.h"
+#include "darts_space.h"
 #include "file_io.h"
 #include "journal.h"
 #include "scratch_dir.h"
@@ -35,7 +36,8 @@ static void write_text(const char *path, const char *text)
 static void append(clnas_journal *j, clnas_journal_entry *e)
 {
     clnas_error err = {0};
-    assert_int_equal(clnas_space_nb201.canonical(&e->arch, NULL, 0, &e->hash, NULL), CLNAS_OK);
+    const clnas_space_iface *space = e->space ? e->space : &clnas_space_nb201;
+    assert_int_equal(space->canonical(&e->arch, NULL, 0, &e->hash, NULL), CLNAS_OK);
     if (clnas_journal_append(j, e, &err) != CLNAS_OK)
         fail_msg("append: %s", err.message);
 }
@@ -106,6 +108,49 @@ static void darts_run(const char *dir, int n)
         assert_int_equal(clnas_alpha_to_json(&a, &alpha, &err), CLNAS_OK);
         line.extra = cJSON_CreateObject();
         cJSON_AddNumberToObject(line.extra, "epoch", i);
+        cJSON_AddItemToObject(line.extra, "alpha", alpha);
+        append(&j, &line);
+        cJSON_Delete(line.extra);
+    }
+    clnas_journal_close(&j);
+}
+
+/* A DARTS run over DARTS' cell space of n epochs, as oneshot/darts_run.c writes it: config.json's space.name
+ * "darts", each line the genotype DARTS' rule derives from a 28 x 8 alpha, "space": "darts" and alpha. */
+static void darts_space_run(const char *dir, int n)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    write_text(path, "{\"name\": \"darts-space\", \"space\": {\"name\": \"darts\"}, \"strategy\": {\"name\": "
+                     "\"darts\", \"epochs\": 3}}\n");
+    clnas_journal j;
+    clnas_error err = {0};
+    snprintf(path, sizeof path, "%s/journal.jsonl", dir);
+    assert_int_equal(clnas_journal_open(path, SIZE_MAX, &j, &err), CLNAS_OK);
+    clnas_alpha a;
+    assert_int_equal(clnas_alpha_init(&a, CLNAS_DARTS_SPACE_ALPHA_EDGES, CLNAS_DARTS_OPS, 1, &err), CLNAS_OK);
+    for (int i = 0; i < n; i++) {
+        for (int e = 0; e < CLNAS_DARTS_SPACE_ALPHA_EDGES; e++)
+            a.alpha[e][1 + (e + i) % (CLNAS_DARTS_OPS - 1)] += 0.3;
+        clnas_journal_entry line;
+        memset(&line, 0, sizeof line);
+        line.trial = i;
+        line.space = &clnas_space_darts;
+        clnas_darts_genotype derived;
+        char text[CLNAS_SPACE_STR_MAX];
+        assert_int_equal(clnas_darts_space_derive(&a, &derived, &err), CLNAS_OK);
+        assert_int_equal(clnas_darts_genotype_format(&derived, text, sizeof text, &err), CLNAS_OK);
+        assert_int_equal(clnas_space_darts.parse(text, &line.arch, &err), CLNAS_OK);
+        line.fitness = 0.3 + 0.1 * i;
+        line.params = 30000 + i;
+        line.flops = 5e6;
+        line.seconds = 20;
+        line.status = CLNAS_TRIAL_OK;
+        cJSON *alpha = NULL;
+        assert_int_equal(clnas_alpha_to_json(&a, &alpha, &err), CLNAS_OK);
+        line.extra = cJSON_CreateObject();
+        cJSON_AddNumberToObject(line.extra, "epoch", i);
+        cJSON_AddStringToObject(line.extra, "space", "darts");
         cJSON_AddItemToObject(line.extra, "alpha", alpha);
         append(&j, &line);
         cJSON_Delete(line.extra);
@@ -353,6 +398,39 @@ static void test_darts_page(void **state)
     assert_false(exists(run, "progress.svg"));
 }
 
+/* A DARTS run over DARTS' cell space: reported by epoch with the genotypes as DARTS prints them (the text stands for
+ * the cell picture), alpha's 28 edges charted with DARTS' op names. */
+static void test_darts_space_page(void **state)
+{
+    const char *dir = *state;
+    char run[1100], args[3000], out[65536], page[1200];
+    scratch_dir_path(run, sizeof run, dir, "darts-space");
+    assert_int_equal(mkdir_p_for_test(run), 0);
+    darts_space_run(run, 3);
+    snprintf(page, sizeof page, "%s/darts-space.html", dir);
+    snprintf(args, sizeof args, "'%s' --html '%s'", run, page);
+    int rc = run_report(args, out, sizeof out);
+    if (rc != 0)
+        fail_msg("clnas report exited %d: %s", rc, out);
+    assert_non_null(strstr(out, "3 epochs of a differentiable search (darts)"));
+    assert_non_null(strstr(out, "Genotype(normal=[("));
+    assert_non_null(strstr(out, "reduce_concat=[2, 3, 4, 5])  (the result)"));
+    char *html = read_page(page);
+    assert_non_null(strstr(html, "softmax(alpha) over the epochs"));
+    assert_non_null(strstr(html, "sep_conv_3x3"));
+    assert_non_null(strstr(html, "normal_concat=[2, 3, 4, 5]"));
+    int edges = 0;
+    for (const char *e = strstr(html, ">edge "); e; e = strstr(e + 1, ">edge "))
+        edges++;
+    assert_int_equal(edges, CLNAS_DARTS_SPACE_ALPHA_EDGES);
+    assert_non_null(strstr(html, ">edge reduce 13<"));
+    free(html);
+    check_csv(dir, "darts-space.run0-alpha.csv", "epoch,edge,op,probability\n");
+    snprintf(args, sizeof args, "'%s' --json", run);
+    assert_int_equal(run_report(args, out, sizeof out), 0);
+    assert_non_null(strstr(out, "\"trials\":\t3"));
+}
+
 static void test_runs_side_by_side(void **state)
 {
     const char *dir = *state;
@@ -469,6 +547,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         scratch_dir_unit_test(test_rea_page),
         scratch_dir_unit_test(test_darts_page),
+        scratch_dir_unit_test(test_darts_space_page),
         scratch_dir_unit_test(test_runs_side_by_side),
         cmocka_unit_test(test_best_so_far_steps),
         cmocka_unit_test(test_round_ticks),

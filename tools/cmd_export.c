@@ -28,14 +28,17 @@ static void usage(FILE *f)
             "                  head (32-40 px images only).\n"
             "  --space chain   --arch a chain genotype (docs/SPACE_CHAIN.md), e.g. \"conv3x3-32 | sepconv5x5-64/s2 |\n"
             "                  maxpool3x3 + cat(1)\"; --channels C the stem's width. The weights' names are\n"
-            "                  clnas's (layers.0.conv, layers.I.bn, classifier, ...); their shapes give C, the input\n"
-            "                  channels and the classes where options leave them out.\n"
+            "                  clnas's (layers.0.conv, layers.I.bn, classifier, ...); a file of clnas train --save\n"
+            "                  records C, the input channels, the classes, the image size and the normalisation\n"
+            "                  (written into model.py as MEAN and STD) where options leave them out, else the\n"
+            "                  tensors' shapes give C, the input channels and the classes.\n"
             "Weights whose tensor names or shapes are not exactly the network's are refused, naming the tensor.\n"
             "Defaults without weights: NB201 C=16 N=5, DARTS C=16 and 8 layers, chain C=16; 1 input channel,\n"
             "10 classes.\n"
-            "--height and --width (default 28x28 for 1 channel, else 32x32) are the images the network is checked\n"
-            "for (NB201: multiples of 4; DARTS: even at each reduction cell; chain: any) and the self-check's\n"
-            "batch.\n");
+            "--height and --width (default: the size NB201 and chain weights were trained on, else 28x28 for 1\n"
+            "channel and 32x32 for more) are the images the network is checked for (NB201: multiples of 4; DARTS:\n"
+            "even at each reduction cell; chain: any), written into model.py as HEIGHT and WIDTH, and the\n"
+            "self-check's batch.\n");
 }
 
 typedef struct export_args {

@@ -8,6 +8,7 @@
 #include "file_io.h"
 #include "groundtruth.h"
 #include "search_setup.h"
+#include "space_iface.h"
 #include "train_evaluator.h"
 
 #define MAX_SETS 32
@@ -16,16 +17,24 @@ typedef struct gt_args {
     const char *config, *device, *out, *sets[MAX_SETS];
     int nsets, archs, seeds, have_seed;
     uint64_t seed;
+    const clnas_space_iface *space; /* --space; NULL: the config's space.name */
 } gt_args;
 
 static int usage(void)
 {
-    printf("usage: clnas groundtruth --archs K --out FILE.csv [--seeds 2] [--seed S] [--config FILE]\n"
+    printf("usage: clnas groundtruth --archs K --out FILE.csv [--space S] [--seeds 2] [--seed S] [--config FILE]\n"
            "                         [--set key=value ...] [--device D]\n"
-           "Trains K architectures of distinct canonical classes (uniform over the classes, seed S, default the\n"
-           "config's) stand-alone, each with the config's seed and with that seed + 1, with the budget of the\n"
-           "config's proxy and dataset sections (--set proxy.epochs=4 --set dataset.train_subset=0 ...), and\n"
-           "writes FILE.csv: arch,hash,accuracy_seed0,accuracy_seed1,mean,params,flops (validation accuracy).\n"
+           "Trains K architectures of distinct canonical classes (seed S, default the config's) stand-alone, each\n"
+           "with the config's seed and with that seed + 1, with the budget of the config's proxy and dataset\n"
+           "sections (--set proxy.epochs=4 --set dataset.train_subset=0 ...), and writes FILE.csv:\n"
+           "arch,hash,accuracy_seed0,accuracy_seed1,mean,params,flops (validation accuracy).\n"
+           "  --space S   the search space: nb201, darts or chain (the same as --set space.name=S; default the\n"
+           "              config's, nb201). The network is the space's at the proxy's size (darts: proxy.channels\n"
+           "              and proxy.layers, as clnas search). nb201 is sampled uniformly over its canonical\n"
+           "              classes (all are enumerated, each class drawn once); darts and chain are not enumerable:\n"
+           "              genotypes are drawn uniformly and a draw of a class already drawn is skipped, so a class\n"
+           "              with more genotypes is likelier. A table of another space than nb201 starts with the\n"
+           "              line '# space: S'; archs with commas or quotes (DARTS', chain) are quoted as RFC 4180.\n"
            "Rerun the same command to resume: rows already in FILE are kept and not trained again.\n");
     return 0;
 }
@@ -39,7 +48,8 @@ static int parse(int argc, char **argv, gt_args *a)
             return usage();
         if ((r = cli_opt(argc, argv, &i, "--config", &a->config)) != 0
             || (r = cli_opt(argc, argv, &i, "--device", &a->device)) != 0
-            || (r = cli_opt(argc, argv, &i, "--out", &a->out)) != 0) {
+            || (r = cli_opt(argc, argv, &i, "--out", &a->out)) != 0
+            || (r = cli_space_opt(argc, argv, &i, &a->space)) != 0) {
             if (r < 0)
                 return 2;
         } else if ((r = cli_opt(argc, argv, &i, "--archs", &v)) != 0 || (r = cli_opt(argc, argv, &i, "--seeds", &v))) {
@@ -74,9 +84,9 @@ static int parse(int argc, char **argv, gt_args *a)
 
 static void on_row(const clnas_reference_row *row, int done, int total, int skipped, void *user)
 {
-    (void)user;
-    char arch[CLNAS_GENOTYPE_STR_MAX];
-    clnas_genotype_format(&row->arch, arch, sizeof arch, NULL);
+    const clnas_space_iface *space = user;
+    char arch[CLNAS_SPACE_STR_MAX];
+    space->format(&row->arch, arch, sizeof arch, NULL);
     printf("%4d/%d  %-92s  %.4f  %.4f%s\n", done, total, arch, row->accuracy[0], row->accuracy[1],
            skipped ? "  (in the file)" : "");
     fflush(stdout);
@@ -96,7 +106,7 @@ int cmd_groundtruth(int argc, char **argv)
     clnas_evaluator second = {0};
     clnas_error err = {0};
     int rc = 1;
-    if (search_setup_config("groundtruth", a.config, a.sets, a.nsets, &root, &s.cfg))
+    if (search_setup_config_space("groundtruth", a.space, a.config, a.sets, a.nsets, &root, &s.cfg))
         goto done;
     snprintf(s.cfg.evaluator.kind, sizeof s.cfg.evaluator.kind, "train"); /* stand-alone training, whatever else */
     if (clnas_file_check_writable(a.out, &err) != CLNAS_OK || search_setup_evaluator(&s, a.device, NULL)) {
@@ -111,12 +121,20 @@ int cmd_groundtruth(int argc, char **argv)
         cli_fail(&err);
         goto done;
     }
+    const clnas_space_iface *space = clnas_search_config_space(&s.cfg);
     clnas_groundtruth_config gc = {a.archs, a.have_seed ? a.seed : s.cfg.seed, {&s.run.evaluator, &second}, a.out,
-                                   cli_catch_interrupt(), on_row, NULL};
-    printf("groundtruth: %d architectures into %s; C=%d N=%d, %d epoch(s) on %d images at batch %d, seeds %llu and "
-           "%llu, validation on %d images\n", a.archs, a.out, s.cfg.proxy.channels, s.cfg.proxy.cells,
-           s.cfg.proxy.epochs, clnas_run_setup_train_data(&s.run)->count, s.cfg.proxy.batch,
-           (unsigned long long)s.cfg.seed, (unsigned long long)tc.seed, s.run.val.count);
+                                   cli_catch_interrupt(), on_row, (void *)space, space};
+    char size[64];
+    if (space == &clnas_space_darts)
+        snprintf(size, sizeof size, "C=%d layers=%d", s.cfg.proxy.channels, s.cfg.proxy.layers);
+    else if (space == &clnas_space_chain)
+        snprintf(size, sizeof size, "C=%d", s.cfg.proxy.channels);
+    else
+        snprintf(size, sizeof size, "C=%d N=%d", s.cfg.proxy.channels, s.cfg.proxy.cells);
+    printf("groundtruth: %d architectures of space %s into %s; %s, %d epoch(s) on %d images at batch %d, seeds %llu "
+           "and %llu, validation on %d images\n", a.archs, space->name, a.out, size, s.cfg.proxy.epochs,
+           clnas_run_setup_train_data(&s.run)->count, s.cfg.proxy.batch, (unsigned long long)s.cfg.seed,
+           (unsigned long long)tc.seed, s.run.val.count);
     clnas_status st = clnas_groundtruth_run(&gc, &err);
     cli_release_interrupt();
     rc = st == CLNAS_OK ? 0 : cli_fail(&err);

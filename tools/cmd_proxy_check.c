@@ -9,7 +9,7 @@
 #include "clnas/rng.h"
 #include "rank_stats.h"
 #include "search_setup.h"
-#include "space_nb201.h"
+#include "space_iface.h"
 #include "train_evaluator.h"
 
 #define MAX_SETS 64
@@ -18,6 +18,7 @@ typedef struct proxy_args {
     const char *config, *device;
     const char *sets[MAX_SETS];
     int nsets, archs;
+    const clnas_space_iface *space; /* --space; NULL: the config's space.name */
 } proxy_args;
 
 /* Parses the options into a; returns -1 to go on, else the exit status. */
@@ -27,14 +28,18 @@ static int parse_args(int argc, char **argv, proxy_args *a)
     for (int i = 1; i < argc; i++) {
         int r;
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("usage: clnas proxy-check [--config FILE] [--set key=value ...] [--archs K] [--device D]\n"
+            printf("usage: clnas proxy-check [--config FILE] [--space S] [--set key=value ...] [--archs K] [--device D]\n"
                    "Trains K random architectures (default 12, isomorphic duplicates skipped) with the config's proxy\n"
                    "under two seeds (seed and seed+1) and prints Kendall tau and Spearman rho between the two seeds'\n"
                    "validation accuracies: near 0, the proxy ranks no better than chance. Put the figure in the config\n"
-                   "as proxy.measured_kendall_tau.\n");
+                   "as proxy.measured_kendall_tau.\n"
+                   "  --space S   the search space: nb201, darts or chain (the same as --set space.name=S; default the\n"
+                   "              config's, nb201); the network is the space's at the proxy's size (darts:\n"
+                   "              proxy.channels and proxy.layers, as clnas search)\n");
             return 0;
         } else if ((r = cli_opt(argc, argv, &i, "--config", &a->config)) != 0 ||
-                   (r = cli_opt(argc, argv, &i, "--device", &a->device)) != 0) {
+                   (r = cli_opt(argc, argv, &i, "--device", &a->device)) != 0 ||
+                   (r = cli_space_opt(argc, argv, &i, &a->space)) != 0) {
             if (r < 0)
                 return 2;
         } else if ((r = cli_opt(argc, argv, &i, "--archs", &v)) != 0) {
@@ -55,7 +60,7 @@ static int parse_args(int argc, char **argv, proxy_args *a)
 
 int cmd_proxy_check(int argc, char **argv)
 {
-    proxy_args args = {NULL, NULL, {NULL}, 0, 12};
+    proxy_args args = {NULL, NULL, {NULL}, 0, 12, NULL};
     int parsed = parse_args(argc, argv, &args);
     if (parsed >= 0)
         return parsed;
@@ -64,15 +69,16 @@ int cmd_proxy_check(int argc, char **argv)
     const int nsets = args.nsets, archs = args.archs;
     int rc = 1;
     double *fit[2] = {calloc((size_t)archs, sizeof(double)), calloc((size_t)archs, sizeof(double))};
-    clnas_genotype *picked = calloc((size_t)archs, sizeof *picked);
+    clnas_space_genotype *picked = calloc((size_t)archs, sizeof *picked);
     uint64_t *hashes = calloc((size_t)archs, sizeof *hashes);
     search_setup s0;
     memset(&s0, 0, sizeof s0);
     search_setup *s = &s0;
     clnas_evaluator second = {NULL, NULL};
     cJSON *root = NULL;
-    if ((rc = search_setup_config("proxy-check", config, sets, nsets, &root, &s->cfg)) != 0)
+    if ((rc = search_setup_config_space("proxy-check", args.space, config, sets, nsets, &root, &s->cfg)) != 0)
         goto done;
+    const clnas_space_iface *space = clnas_search_config_space(&s->cfg);
     rc = 1;
     cJSON_Delete(root);
     if (strcmp(s->cfg.evaluator.kind, "train") != 0) {
@@ -93,10 +99,10 @@ int cmd_proxy_check(int argc, char **argv)
     clnas_rng rng;
     clnas_rng_seed(&rng, s->cfg.seed ^ 0x70726f7879ull);
     for (int i = 0; i < archs;) { /* distinct classes only */
-        clnas_genotype g;
-        clnas_genotype_sample(&rng, &g);
-        uint64_t h;
-        clnas_genotype_canonical(&g, NULL, 0, &h, NULL);
+        clnas_space_genotype g;
+        space->sample(&rng, &g);
+        uint64_t h = 0;
+        space->canonical(&g, NULL, 0, &h, NULL);
         int seen = 0;
         for (int j = 0; j < i; j++)
             seen |= hashes[j] == h;
@@ -105,23 +111,28 @@ int cmd_proxy_check(int argc, char **argv)
             hashes[i++] = h;
         }
     }
-    printf("proxy: C=%d N=%d, %d epoch(s) on %d images, batch %d; %d architectures, seeds %llu and %llu\n",
-           s->cfg.proxy.channels, s->cfg.proxy.cells, s->cfg.proxy.epochs,
+    char size[64];
+    if (space == &clnas_space_darts)
+        snprintf(size, sizeof size, "C=%d layers=%d", s->cfg.proxy.channels, s->cfg.proxy.layers);
+    else if (space == &clnas_space_chain)
+        snprintf(size, sizeof size, "C=%d", s->cfg.proxy.channels);
+    else
+        snprintf(size, sizeof size, "C=%d N=%d", s->cfg.proxy.channels, s->cfg.proxy.cells);
+    printf("proxy: space %s, %s, %d epoch(s) on %d images, batch %d; %d architectures, seeds %llu and %llu\n",
+           space->name, size, s->cfg.proxy.epochs,
            s->run.subset.count ? s->run.subset.count : s->run.train.count, s->cfg.proxy.batch, archs,
            (unsigned long long)s->cfg.seed, (unsigned long long)tc.seed);
     int usable = 0;
     for (int i = 0; i < archs; i++) {
-        char arch[CLNAS_GENOTYPE_STR_MAX];
-        clnas_genotype_format(&picked[i], arch, sizeof arch, NULL);
+        char arch[CLNAS_SPACE_STR_MAX];
+        space->format(&picked[i], arch, sizeof arch, NULL);
         double f[2];
         double secs = 0;
         for (int k = 0; k < 2; k++) {
             clnas_evaluator_result r;
             clnas_error err;
             clnas_error_clear(&err);
-            clnas_space_genotype g;
-            clnas_nb201_to(&picked[i], &g);
-            if (evaluators[k]->iface->evaluate(evaluators[k]->state, &g, &r, &err) != CLNAS_OK) {
+            if (evaluators[k]->iface->evaluate(evaluators[k]->state, &picked[i], &r, &err) != CLNAS_OK) {
                 cli_fail(&err);
                 goto done;
             }

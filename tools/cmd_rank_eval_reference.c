@@ -10,7 +10,7 @@
 #include "file_io.h"
 #include "reference.h"
 #include "search_setup.h"
-#include "space_nb201.h"
+#include "space_iface.h"
 #include "spos_supernet.h"
 #include "zero_cost.h"
 
@@ -29,7 +29,8 @@ static int usage(void)
            "Scores each estimator against the reference table FILE (%s: the stand-alone\n"
            "accuracies of architectures of distinct canonical classes, two seeds) by Kendall tau, Spearman rho and\n"
            "the overlap of the top 5 against the mean accuracy. The first line is the noise ceiling: accuracy_seed1\n"
-           "as an estimator of accuracy_seed0. An estimator E is one of\n"
+           "as an estimator of accuracy_seed0. Estimators score the reference's space (its \"# space:\" line, else\n"
+           "nb201). An estimator E is one of\n"
            "  FILE.csv            arch,score lines (matched by canonical class; higher is better)\n"
            "  params, flops       the reference's own columns\n"
            "  proxy               the config's evaluator (evaluator.kind, proxy.*, dataset.*, seed: --config and\n"
@@ -38,7 +39,7 @@ static int usage(void)
            "                      split, as evaluator.kind \"zero-cost\" does: snip, grad_norm, params, flops,\n"
            "                      synflow, naswot, jacob_cov (search/zero_cost.h)\n"
            "  supernet:DIR        the path accuracy of the SPOS run DIR's trained supernet (its config, BatchNorm\n"
-           "                      recalibration and validation split)\n"
+           "                      recalibration and validation split; nb201)\n"
            "  supernet-loss:DIR   minus the path's validation loss in that supernet\n"
            "--scores DIR writes each estimator's scores to DIR/<estimator>.csv (arch,score), which --estimator\n"
            "reads back, so an estimator that trains is computed once. Ctrl-C stops after the architecture in\n"
@@ -81,9 +82,7 @@ static int evaluator_scores(const clnas_reference *ref, const clnas_evaluator *e
     for (int i = 0; i < ref->n && !rc; i++) {
         clnas_evaluator_result r;
         clnas_error err = {0};
-        clnas_space_genotype g;
-        clnas_nb201_to(&ref->rows[i].arch, &g);
-        if (ev->iface->evaluate(ev->state, &g, &r, &err) != CLNAS_OK) {
+        if (ev->iface->evaluate(ev->state, &ref->rows[i].arch, &r, &err) != CLNAS_OK) {
             rc = cli_fail(&err);
         } else if (r.status != CLNAS_TRIAL_OK) {
             fprintf(stderr, "clnas: %s: reference row %d: %s\n", name, i + 1, r.error);
@@ -95,8 +94,8 @@ static int evaluator_scores(const clnas_reference *ref, const clnas_evaluator *e
                              key ? key : "fitness") > 0;
         }
         if (!rc && verbose) {
-            char arch[CLNAS_GENOTYPE_STR_MAX];
-            clnas_genotype_format(&ref->rows[i].arch, arch, sizeof arch, NULL);
+            char arch[CLNAS_SPACE_STR_MAX] = "";
+            ref->space->format(&ref->rows[i].arch, arch, sizeof arch, NULL);
             fprintf(stderr, "%s %3d/%d  %-92s  %.4f  (%.0f s)\n", name, i + 1, ref->n, arch, scores[i], r.seconds);
         }
         clnas_evaluator_result_clear(&r);
@@ -116,7 +115,7 @@ static int config_scores(const clnas_reference *ref, const ref_args *a, const ch
     search_setup s;
     memset(&s, 0, sizeof s);
     cJSON *root = NULL;
-    int rc = search_setup_config("rank-eval", a->config, a->sets, a->nsets, &root, &s.cfg);
+    int rc = search_setup_config_space("rank-eval", ref->space, a->config, a->sets, a->nsets, &root, &s.cfg);
     cJSON_Delete(root);
     char key[32] = "";
     if (zero_cost) {
@@ -145,6 +144,9 @@ static int config_scores(const clnas_reference *ref, const ref_args *a, const ch
 static int supernet_scores(const clnas_reference *ref, const ref_args *a, const char *name, const char *dir,
                            int by_loss, double *scores)
 {
+    if (ref->space != &clnas_space_nb201)
+        return fprintf(stderr, "clnas: --estimator %s: a SPOS supernet scores NB201 cells; the reference is of space "
+                               "%s\n", name, ref->space->name) > 0;
     char strategy[32];
     if (spos_run_strategy(dir, strategy, sizeof strategy))
         return 1;
@@ -209,20 +211,8 @@ static int write_scores(const clnas_reference *ref, const char *dir, const char 
         slug[n++] = (isalnum((unsigned char)*c) || *c == '-' || *c == '_') ? *c : '_';
     slug[n] = 0;
     snprintf(path, sizeof path, "%s/%s.csv", dir, slug);
-    size_t cap = (size_t)ref->n * (CLNAS_GENOTYPE_STR_MAX + 32) + 16, len = 0;
-    char *text = malloc(cap);
-    if (!text)
-        return fprintf(stderr, "clnas: out of memory writing %s\n", path) > 0;
-    len += (size_t)snprintf(text, cap, "arch,score\n");
-    for (int i = 0; i < ref->n; i++) {
-        char arch[CLNAS_GENOTYPE_STR_MAX];
-        clnas_genotype_format(&ref->rows[i].arch, arch, sizeof arch, NULL);
-        len += (size_t)snprintf(text + len, cap - len, "%s,%.17g\n", arch, scores[i]);
-    }
     clnas_error err = {0};
-    clnas_status st = clnas_file_write_bytes_atomic(path, text, len, &err);
-    free(text);
-    if (st != CLNAS_OK)
+    if (clnas_reference_scores_write(path, ref, scores, &err) != CLNAS_OK)
         return cli_fail(&err);
     fprintf(stderr, "scores: %s\n", path);
     return 0;

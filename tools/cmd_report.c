@@ -16,6 +16,8 @@ static const char report_help[] =
     "usage: clnas report DIR [DIR...] [--top K] [--html FILE] [--json]\n"
     "Prints the K best distinct architectures of each search in DIR (default 10); for a DARTS or GDAS run, the\n"
     "cell derived at each epoch with the search network's accuracy (the last epoch's cell is the result).\n"
+    "Architectures are shown in the run's space's string form (config.json's space.name); the page draws\n"
+    "NB201 cells and shows the arch string of other spaces' as text.\n"
     "  --html FILE   also write one self-contained page (inline SVG, no scripts, no network) with the progress\n"
     "                plots (best so far as steps), fitness against parameters and FLOPs, the top K with their\n"
     "                cells drawn, alpha over the epochs (DARTS, GDAS), rank_eval.json when present, and the runs\n"

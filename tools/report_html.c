@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clnas/darts_genotype.h"
 #include "file_io.h"
 #include "report_cell.h"
 #include "report_plots.h"
@@ -143,9 +144,11 @@ static void epoch_table(page *p, const report_run *run)
 static void alpha_section(page *p, const report_run *run, int r)
 {
     fprintf(p->f, "<h3>softmax(alpha) over the epochs</h3>\n<p class=\"note\">ops:");
-    for (int k = 0; k < CLNAS_NB201_OPS; k++)
-        fprintf(p->f, "<span class=\"swatch\" style=\"background: %s\"></span>%s", report_op_colour(k),
-                clnas_nb201_op_name((clnas_nb201_op)k));
+    const int darts = run->count > 0 && run->entries[0].space == &clnas_space_darts;
+    for (int k = 0; k < (darts ? CLNAS_DARTS_OPS : CLNAS_NB201_OPS); k++) /* the colours report_plot_alpha gives */
+        fprintf(p->f, "<span class=\"swatch\" style=\"background: %s\"></span>%s",
+                darts ? clnas_svg_colour(k) : report_op_colour(k),
+                darts ? clnas_darts_op_name((clnas_darts_op)k) : clnas_nb201_op_name((clnas_nb201_op)k));
     fprintf(p->f, "</p>\n");
     FILE *csv = csv_open(p, "run%d-alpha", r);
     fprintf(p->f, "<div class=\"plots\">\n");

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "alpha.h"
+#include "clnas/darts_genotype.h"
 #include "pareto.h"
 #include "rank_eval.h"
 #include "report_cell.h"
@@ -172,6 +173,7 @@ int report_plot_alpha(FILE *f, FILE *csv, const report_run *r)
         free(probs);
         return 0;
     }
+    const int darts = r->entries[0].space == &clnas_space_darts && ops == CLNAS_DARTS_OPS;
     if (csv)
         fprintf(csv, "epoch,edge,op,probability\n");
     double *x = malloc((size_t)r->count * sizeof *x), *y = malloc((size_t)r->count * sizeof *y);
@@ -179,6 +181,8 @@ int report_plot_alpha(FILE *f, FILE *csv, const report_run *r)
         char title[64];
         if (edges == CLNAS_NB201_EDGES)
             snprintf(title, sizeof title, "edge %d->%d", clnas_nb201_edge_from[e], clnas_nb201_edge_to[e]);
+        else if (darts) /* alpha's rows: the normal cells' 14 edges, then the reduction cells' */
+            snprintf(title, sizeof title, "edge %s %d", e < edges / 2 ? "normal" : "reduce", e % (edges / 2));
         else
             snprintf(title, sizeof title, "edge %d", e);
         clnas_svg_chart c = {.width = 300, .height = 220, .title = title, .x_integer = 1};
@@ -189,7 +193,9 @@ int report_plot_alpha(FILE *f, FILE *csv, const report_run *r)
                 c.y_lo = fmin(c.y_lo, probs[i][e * ops + k]), c.y_hi = fmax(c.y_hi, probs[i][e * ops + k]);
         clnas_svg_chart_begin(f, &c);
         for (int k = 0; k < ops; k++) {
-            const char *name = ops == CLNAS_NB201_OPS ? clnas_nb201_op_name((clnas_nb201_op)k) : "op";
+            const char *name = ops == CLNAS_NB201_OPS ? clnas_nb201_op_name((clnas_nb201_op)k)
+                               : darts                ? clnas_darts_op_name((clnas_darts_op)k)
+                                                      : "op";
             for (int i = 0; i < r->count; i++) {
                 x[i] = r->entries[i].trial, y[i] = probs[i][e * ops + k];
                 if (csv)
