@@ -81,6 +81,7 @@ static int evaluator_scores(const clnas_reference *ref, const clnas_evaluator *e
     volatile int *stop = cli_catch_interrupt();
     for (int i = 0; i < ref->n && !rc; i++) {
         clnas_evaluator_result r;
+        memset(&r, 0, sizeof r);
         clnas_error err = {0};
         if (ev->iface->evaluate(ev->state, &ref->rows[i].arch, &r, &err) != CLNAS_OK) {
             rc = cli_fail(&err);
