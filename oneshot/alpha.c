@@ -206,6 +206,27 @@ clnas_status clnas_alpha_tau(int epoch, int epochs, double tau_max, double tau_m
 
 clnas_status clnas_alpha_derive(const clnas_alpha *p, clnas_genotype *out, clnas_error *err)
 {
+    return clnas_alpha_derive_rule(p, 0, out, err);
+}
+
+double clnas_alpha_beta_decay(const clnas_alpha *p, double w, double *dalpha)
+{
+    double total = 0.0;
+    for (int e = 0; e < p->edges; e++) {
+        double m = p->alpha[e][0], sum = 0.0;
+        for (int k = 1; k < p->ops; k++)
+            m = p->alpha[e][k] > m ? p->alpha[e][k] : m;
+        for (int k = 0; k < p->ops; k++)
+            sum += exp(p->alpha[e][k] - m);
+        total += m + log(sum);
+        for (int k = 0; k < p->ops && dalpha; k++)
+            dalpha[e * p->ops + k] += w * exp(p->alpha[e][k] - m) / sum / p->edges;
+    }
+    return total / p->edges;
+}
+
+clnas_status clnas_alpha_derive_rule(const clnas_alpha *p, int without_none, clnas_genotype *out, clnas_error *err)
+{
     clnas_status st = check(p, "arch params derive", err);
     if (st != CLNAS_OK)
         return st;
@@ -215,9 +236,10 @@ clnas_status clnas_alpha_derive(const clnas_alpha *p, clnas_genotype *out, clnas
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
                                "arch params derive: an NB201 cell needs %d edges x %d ops, got %d x %d",
                                CLNAS_NB201_EDGES, CLNAS_NB201_OPS, p->edges, p->ops);
+    const int first = without_none ? CLNAS_OP_NONE + 1 : 0;
     for (int e = 0; e < p->edges; e++) {
-        int best = 0;
-        for (int k = 1; k < p->ops; k++)
+        int best = first;
+        for (int k = first + 1; k < p->ops; k++)
             if (p->alpha[e][k] > p->alpha[e][best])
                 best = k;
         out->ops[e] = (uint8_t)best;

@@ -74,6 +74,15 @@ clnas_status clnas_alpha_tau(int epoch, int epochs, double tau_max, double tau_m
  * first maximum. Needs 6 edges x 5 ops. */
 clnas_status clnas_alpha_derive(const clnas_alpha *p, clnas_genotype *out, clnas_error *err);
 
+/* clnas_alpha_derive with none counted (without_none 0, NB201's code) or excluded (1, the original DARTS code's
+ * rule): then each edge takes its strongest op other than none. */
+clnas_status clnas_alpha_derive_rule(const clnas_alpha *p, int without_none, clnas_genotype *out, clnas_error *err);
+
+/* beta-Decay regularisation (Ye et al., beta-DARTS, CVPR 2022): L_beta = mean over edges of logsumexp_k alpha[e][k],
+ * added to the validation loss with weight w. Returns L_beta; adds w * dL_beta/dalpha = w * softmax(alpha[e]) / edges
+ * to dalpha (edges*ops, row-major) when dalpha is not NULL. */
+double clnas_alpha_beta_decay(const clnas_alpha *p, double w, double *dalpha);
+
 /* JSON object {"edges", "ops", "alpha": [[...] per edge], "adam_step", "adam_m", "adam_v"}. The matrices' numbers
  * are raw items holding the shortest text that reads back bit for bit, so any printer (cJSON's, the journal's)
  * writes them exactly. Non-finite values are refused. *out is owned by the caller (cJSON_Delete). */

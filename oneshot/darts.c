@@ -109,7 +109,7 @@ static int correct(const double *logits, const int32_t *labels, int batch, int c
     return n;
 }
 
-static void epoch_summary(const clnas_alpha *alpha, clnas_darts_epoch *e)
+static void epoch_summary(const clnas_alpha *alpha, int without_none, clnas_darts_epoch *e)
 {
     if (alpha->edges == CLNAS_DARTS_SPACE_ALPHA_EDGES) {
         e->darts_space = 1;
@@ -117,7 +117,7 @@ static void epoch_summary(const clnas_alpha *alpha, clnas_darts_epoch *e)
         clnas_darts_space_skip_stats(alpha, &e->derived_darts, &e->skip_share_derived, &e->skip_prob_mean);
         return;
     }
-    clnas_alpha_derive(alpha, &e->derived, NULL);
+    clnas_alpha_derive_rule(alpha, without_none, &e->derived, NULL);
     double probs[CLNAS_NB201_EDGES * CLNAS_NB201_OPS];
     clnas_alpha_softmax(alpha, probs, NULL);
     int skips = 0;
@@ -246,6 +246,12 @@ static clnas_status search_step(darts_loop *L, int t, double lr, double loss[2],
         if (st == CLNAS_OK)
             hits[1] += correct(L->logits, L->va.labels, batch, classes);
     }
+    if (st == CLNAS_OK && L->opt->beta_decay > 0) {
+        const int ep = t / L->per_epoch, epochs = L->opt->epochs;
+        const double w = L->opt->beta_decay *
+                         (L->opt->beta_decay_linear && epochs > 1 ? (double)ep / (double)(epochs - 1) : 1.0);
+        clnas_alpha_beta_decay(L->alpha, w, dalpha);
+    }
     if (st == CLNAS_OK)
         st = clnas_alpha_adam_step(L->alpha, &L->opt->adam, dalpha, err);
     if (st != CLNAS_OK)
@@ -314,7 +320,7 @@ static clnas_status search_epochs(darts_loop *L, int *done, clnas_error *err)
         e.train_accuracy = hits[0] / seen;
         e.val_accuracy = hits[1] / seen;
         e.alpha = L->alpha;
-        epoch_summary(L->alpha, &e);
+        epoch_summary(L->alpha, opt->derive_without_none, &e);
         e.seconds = clnas_clock_seconds() - t0;
         e.tau = L->rule.iface->tau ? L->rule.iface->tau(L->rule.state) : 0.0;
         if (opt->epoch_done)

@@ -46,6 +46,9 @@ typedef struct clnas_darts_options {
      * processes or in turn (grad_shares.h): the weights' gradients, the running statistics, d loss / d alpha, the
      * losses and hits averaged over the shares; with a sum over processes a stop is agreed after one step */
     const clnas_grad_shares *shares;
+    double beta_decay;             /* > 0: beta-DARTS' regulariser on alpha's step (clnas_alpha_beta_decay) */
+    int beta_decay_linear;         /* its weight lambda * epoch / (epochs - 1) instead of lambda */
+    int derive_without_none;       /* NB201 epochs' derived cell without none (clnas_alpha_derive_rule) */
 } clnas_darts_options;
 
 /* The edge weights of the search network: softmax(alpha) of skip_connect, nor_conv_1x1, nor_conv_3x3,

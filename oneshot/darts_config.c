@@ -26,12 +26,23 @@ clnas_status clnas_alpha_adam_parse(const cJSON *strategy, cJSON *resolved, clna
 clnas_status clnas_darts_config_parse(const cJSON *strategy, cJSON *resolved, clnas_darts_config *out,
                                       clnas_error *err)
 {
-    static const char *const known[] = {"epochs", "arch_lr", "arch_beta1", "arch_beta2", "arch_weight_decay"};
+    static const char *const known[] = {"epochs",     "arch_lr",    "arch_beta1",          "arch_beta2",
+                                        "arch_weight_decay", "beta_decay", "beta_decay_schedule", "derive"};
+    static const char *const schedules[] = {"constant", "linear"}, *const rules[] = {"with_none", "without_none"};
     memset(out, 0, sizeof *out);
-    clnas_status st = clnas_strategy_params_check(strategy, "darts", known, 5, resolved, err);
+    clnas_status st = clnas_strategy_params_check(strategy, "darts", known, 8, resolved, err);
     if (st == CLNAS_OK)
         st = clnas_strategy_param_int(strategy, "epochs", 1, 1, 1000, NULL, resolved, &out->epochs, err);
     if (st == CLNAS_OK)
         st = clnas_alpha_adam_parse(strategy, resolved, &out->adam, err);
+    if (st == CLNAS_OK)
+        st = clnas_strategy_param_number(strategy, "beta_decay", 0.0, 0.0, 0, 100.0, 0, resolved, &out->beta_decay,
+                                         err);
+    if (st == CLNAS_OK)
+        st = clnas_strategy_param_choice(strategy, "beta_decay_schedule", 0, schedules, 2, resolved,
+                                         &out->beta_decay_linear, err);
+    out->derive = -1;
+    if (st == CLNAS_OK && strategy && cJSON_GetObjectItemCaseSensitive(strategy, "derive"))
+        st = clnas_strategy_param_choice(strategy, "derive", 0, rules, 2, resolved, &out->derive, err);
     return st;
 }

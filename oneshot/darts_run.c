@@ -344,6 +344,7 @@ static clnas_status parse_params(darts_run *r, cJSON *resolved, clnas_darts_conf
     if (!r->gdas)
         return clnas_darts_config_parse(cfg->strategy, resolved, dp, err);
     clnas_status st = clnas_gdas_config_parse(cfg->strategy, resolved, gp, err);
+    dp->derive = -1;
     dp->epochs = gp->epochs;
     dp->adam = gp->adam;
     r->gdas->tau_max = gp->tau_max;
@@ -370,6 +371,9 @@ static clnas_status search(darts_run *r, const clnas_run_setup *s, const clnas_d
     opt.lr = req->cfg->proxy.lr;
     opt.seed = req->cfg->seed;
     opt.adam = dp->adam;
+    opt.beta_decay = dp->beta_decay;
+    opt.beta_decay_linear = dp->beta_decay_linear;
+    opt.derive_without_none = dp->derive == 1;
     memcpy(opt.mean, s->train_cfg.mean, sizeof opt.mean);
     memcpy(opt.std, s->train_cfg.std, sizeof opt.std);
     opt.progress = show_step;
@@ -420,7 +424,7 @@ static clnas_status search(darts_run *r, const clnas_run_setup *s, const clnas_d
         clnas_darts_genotype_format(&dg, out->best_arch, sizeof out->best_arch, NULL);
     } else {
         clnas_genotype g;
-        clnas_alpha_derive(&alpha, &g, NULL);
+        clnas_alpha_derive_rule(&alpha, dp->derive == 1, &g, NULL);
         clnas_genotype_format(&g, out->best_arch, sizeof out->best_arch, NULL);
     }
     out->best_index = finished - 1;
@@ -462,6 +466,9 @@ clnas_status clnas_run_differentiable(const clnas_run_request *req, clnas_run_ou
     if (st == CLNAS_OK && r.space_darts && is_gdas)
         st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "space.name \"darts\": GDAS searches only the NB201 space "
                              "so far (DARTS searches both: strategy.name \"darts\")");
+    if (st == CLNAS_OK && r.space_darts && dp.derive == 0)
+        st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.derive \"with_none\": the DARTS space derives as "
+                             "DARTS does, never choosing none (leave derive out or give \"without_none\")");
     if (st == CLNAS_OK && !req->resume_dir && writer) {
         clnas_run_dir_name(cfg->name, req->out, out->run_dir, sizeof out->run_dir);
         st = clnas_run_dir_create(out->run_dir, "config.json", cfg, resolved, err);

@@ -287,6 +287,85 @@ static void test_derive_takes_strongest_op_none_included(void **unused)
     assert_int_equal(clnas_alpha_derive(&small, &out, &err), CLNAS_ERR_INVALID_ARG);
 }
 
+/* Without none (DARTS' rule) the same alphas give each edge its strongest op other than none. */
+static void test_derive_without_none(void **unused)
+{
+    (void)unused;
+    clnas_alpha p = params_ok(NE, NO, 1);
+    const double alpha[NE][NO] = {
+        {0.0, 0.1, 0.2, 0.9, 0.3},  /* nor_conv_3x3 either way */
+        {0.5, 0.1, 0.2, 0.3, 0.4},  /* none strongest: avg_pool_3x3 next */
+        {0.9, 0.7, 0.7, 0.1, 0.0},  /* none strongest, then a tie skip / conv1x1: skip_connect */
+        {0.0, 0.0, 0.0, 0.0, 0.0},  /* all equal: skip_connect, the lowest index after none */
+        {9.0, -2., -1., -0.5, -0.6}, /* nor_conv_3x3 */
+        {0.0, 0.1, 0.2, 0.3, 0.31}, /* avg_pool_3x3 */
+    };
+    for (int e = 0; e < NE; e++)
+        for (int k = 0; k < NO; k++)
+            p.alpha[e][k] = alpha[e][k];
+    clnas_genotype with, without;
+    clnas_error err = {0};
+    assert_int_equal(clnas_alpha_derive_rule(&p, 0, &with, &err), CLNAS_OK);
+    assert_int_equal(clnas_alpha_derive_rule(&p, 1, &without, &err), CLNAS_OK);
+    const uint8_t want_with[NE] = {CLNAS_OP_NOR_CONV_3X3, CLNAS_OP_NONE, CLNAS_OP_NONE,
+                                   CLNAS_OP_NONE, CLNAS_OP_NONE, CLNAS_OP_AVG_POOL_3X3};
+    const uint8_t want_without[NE] = {CLNAS_OP_NOR_CONV_3X3, CLNAS_OP_AVG_POOL_3X3, CLNAS_OP_SKIP_CONNECT,
+                                      CLNAS_OP_SKIP_CONNECT, CLNAS_OP_NOR_CONV_3X3, CLNAS_OP_AVG_POOL_3X3};
+    assert_memory_equal(with.ops, want_with, sizeof want_with);
+    assert_memory_equal(without.ops, want_without, sizeof want_without);
+    clnas_genotype plain = derive_ok(&p);
+    assert_memory_equal(plain.ops, want_with, sizeof want_with);
+}
+
+/* beta-Decay: L = mean over edges of logsumexp(alpha[e]); its gradient against central differences, scaled by w
+ * and added to what dalpha held; the value against the plain formula, and shift invariance of the gradient. */
+static void test_beta_decay_matches_finite_differences(void **unused)
+{
+    (void)unused;
+    const int shapes[][2] = {{NE, NO}, {28, 8}, {3, 2}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        clnas_alpha p = params_ok(shapes[s][0], shapes[s][1], 11 + s);
+        clnas_rng rng;
+        clnas_rng_seed(&rng, 21 + s);
+        for (int e = 0; e < p.edges; e++)
+            for (int k = 0; k < p.ops; k++)
+                p.alpha[e][k] = 3.0 * clnas_rng_normal(&rng) + (k == 0 ? 40.0 : 0.0); /* large logits stay finite */
+        double plain = 0.0;
+        for (int e = 0; e < p.edges; e++) {
+            double sum = 0.0;
+            for (int k = 0; k < p.ops; k++)
+                sum += exp(p.alpha[e][k] - 40.0);
+            plain += 40.0 + log(sum);
+        }
+        plain /= p.edges;
+        double d[CLNAS_ARCH_MAX_EDGES * CLNAS_ARCH_MAX_OPS];
+        for (int i = 0; i < p.edges * p.ops; i++)
+            d[i] = 0.25;
+        const double w = 0.7, value = clnas_alpha_beta_decay(&p, w, d);
+        assert_true(fabs(value - plain) < 1e-12 * fabs(plain));
+        const double h = 1e-5;
+        for (int e = 0; e < p.edges; e++)
+            for (int k = 0; k < p.ops; k++) {
+                clnas_alpha q = p;
+                q.alpha[e][k] += h;
+                const double up = clnas_alpha_beta_decay(&q, 0.0, NULL);
+                q.alpha[e][k] -= 2 * h;
+                const double down = clnas_alpha_beta_decay(&q, 0.0, NULL);
+                const double fd = w * (up - down) / (2 * h) + 0.25;
+                if (fabs(fd - d[e * p.ops + k]) > 1e-8)
+                    fail_msg("%dx%d: d[%d][%d] = %.12g, finite difference %.12g", p.edges, p.ops, e, k,
+                             d[e * p.ops + k], fd);
+            }
+        /* per edge the gradient sums to w / edges (softmax sums to 1) */
+        for (int e = 0; e < p.edges; e++) {
+            double sum = 0.0;
+            for (int k = 0; k < p.ops; k++)
+                sum += d[e * p.ops + k] - 0.25;
+            assert_true(fabs(sum - w / p.edges) < 1e-12);
+        }
+    }
+}
+
 static void test_json_round_trip_is_exact(void **unused)
 {
     (void)unused;
@@ -408,6 +487,8 @@ int main(void)
         cmocka_unit_test(test_tau_schedule_is_linear_per_epoch),
         cmocka_unit_test(test_adam_matches_hand_computed_steps),
         cmocka_unit_test(test_derive_takes_strongest_op_none_included),
+        cmocka_unit_test(test_derive_without_none),
+        cmocka_unit_test(test_beta_decay_matches_finite_differences),
         cmocka_unit_test(test_json_round_trip_is_exact),
         scratch_dir_unit_test(test_heat_map_svg_is_written_and_well_formed),
     };

@@ -137,6 +137,42 @@ static void test_search_and_resume(void **state)
     clnas_dataset_free(&val);
 }
 
+/* beta-Decay in the loop: with the linear schedule epoch 0 runs at weight 0, so alpha after it equals the plain
+ * run's; at a constant weight that dominates the validation gradient, every logit's Adam step is downwards and
+ * mean logsumexp(alpha) ends below the plain run's. */
+static void test_beta_decay(void **state)
+{
+    clnas_dataset train = search_fixture_synthetic(IMAGES, HW, 1), val = search_fixture_synthetic(IMAGES, HW, 2);
+    clnas_error err;
+    clnas_alpha start;
+    assert_int_equal(clnas_alpha_init(&start, CLNAS_NB201_EDGES, CLNAS_NB201_OPS, 4, &err), CLNAS_OK);
+    clnas_alpha plain1 = start, linear1 = start, plain2 = start, constant2 = start;
+    clnas_alpha *runs[] = {&plain1, &linear1, &plain2, &constant2};
+    double arch_lr = 0;
+    for (int r = 0; r < 4; r++) {
+        clnas_model *m = model_ok(*state);
+        epochs_seen seen = {0, r < 2 ? 1 : 0, 0};
+        clnas_darts_options o = search_fixture_options(0, &seen, on_epoch);
+        if (r < 2)
+            seen.stop_after = 1;
+        o.beta_decay = r == 1 ? 0.5 : r == 3 ? 10.0 : 0.0;
+        o.beta_decay_linear = r == 1;
+        arch_lr = o.adam.lr;
+        int done = 0;
+        if (clnas_darts_search(m, runs[r], &train, &val, &o, &done, &err) != CLNAS_OK)
+            fail_msg("%s", err.message);
+        assert_int_equal(done, r < 2 ? 1 : 2);
+        clnas_model_free(m);
+    }
+    assert_memory_equal(linear1.alpha, plain1.alpha, sizeof plain1.alpha);
+    const double lse_plain = clnas_alpha_beta_decay(&plain2, 0, NULL), lse_beta = clnas_alpha_beta_decay(&constant2, 0,
+                                                                                                           NULL);
+    printf("mean logsumexp(alpha) after 2 epochs: %.5f plain, %.5f with beta-Decay 10\n", lse_plain, lse_beta);
+    assert_true(lse_beta < lse_plain - 0.5 * arch_lr * (double)plain2.adam_step);
+    clnas_dataset_free(&train);
+    clnas_dataset_free(&val);
+}
+
 /* `clnas search` refuses a DARTS network that cannot fit the device, with the figure and what to shrink, before
  * allocating anything (needs Debian's Fashion-MNIST for the config's data; skipped without it). */
 static void test_refuses_network_too_large(void **state)
@@ -157,6 +193,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_search_and_resume),
+        cmocka_unit_test(test_beta_decay),
         cmocka_unit_test(test_refuses_network_too_large),
     };
     return cmocka_run_group_tests(tests, device_fixture_with_cache, device_fixture_teardown);
