@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "chain_controller.h"
+#include "decision_controller.h"
 #include "clnas/rng.h"
 #include "rnn_controller.h"
 #include "space_nb201.h"
@@ -34,8 +35,11 @@
  * On the chain space controller "lstm" (the default there) is the chain controller (chain_controller.h: Zoph &
  * Le's LSTM, the op, its hyper-parameters, the stride and anchor-point skips of each layer), writing networks of
  * strategy.layers layers (6; 1 .. 20), strategy.hidden units (32; 1 .. 256), its weights drawn from a seed that is
- * the strategy generator's first draw. The baseline, the loss and Adam are the same for every policy. "lstm" on
- * the darts space is refused (no LSTM over its decisions yet). */
+ * the strategy generator's first draw. On other spaces (darts) controller "lstm" is an LSTM over the space's
+ * decisions (decision_controller.h: one step per decision, its input the embeddings of the decision and of the
+ * previous value, a softmax head per decision), strategy.hidden units (32), weights uniform in [-0.08, 0.08] drawn
+ * from the strategy's generator at creation, as NB201's. The baseline, the loss and Adam are the same for every
+ * policy. */
 
 #define REINFORCE_MAX_TRIALS 10000000
 #define ADAM_BETA1 0.9
@@ -52,10 +56,11 @@ typedef struct reinforce_state {
     clnas_rng rng;
     const clnas_space_iface *space;
     int *options, *offset;                              /* per_edge: per decision, its options and first logit */
-    int *choice;                                        /* per_edge: scratch, space->decisions */
+    int *choice;                                        /* per_edge, decision_lstm: scratch, space->decisions */
     double *logits;                                     /* per_edge: [decision][option] */
     clnas_rnn_controller lstm;                          /* lstm */
     clnas_chain_controller *chain;                      /* the chain space's lstm */
+    clnas_decision_controller *decision_lstm;           /* lstm on other spaces: over the decisions */
     double *params, *grad, *adam_m, *adam_v;            /* params: logits or lstm.params */
     size_t n_params;
     int adam_steps;
@@ -83,6 +88,7 @@ static void reinforce_destroy(void *state)
         return;
     clnas_rnn_controller_free(&s->lstm);
     clnas_chain_controller_free(s->chain);
+    clnas_decision_controller_free(s->decision_lstm);
     free(s->options);
     free(s->offset);
     free(s->choice);
@@ -141,10 +147,6 @@ static clnas_status reinforce_create(const cJSON *params, uint64_t seed, const c
         || (st = clnas_strategy_param_choice(params, "controller", chain ? CONTROLLER_LSTM : CONTROLLER_PER_EDGE,
                                              controllers, 2, resolved, &controller, err)) != CLNAS_OK)
         return st;
-    if (controller == CONTROLLER_LSTM && space != &clnas_space_nb201 && !chain)
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.controller \"lstm\": an LSTM over NB201's edges "
-                               "or the chain space's layers, not over space %s's decisions; use \"per_edge\" (an "
-                               "independent distribution per decision)", space->name);
     const int chain_lstm = chain && controller == CONTROLLER_LSTM;
     if (chain_lstm) {
         st = clnas_strategy_param_int(params, "layers", 6, 1, CLNAS_CHAIN_MAX_LAYERS, NULL, resolved, &layers, err);
@@ -184,6 +186,15 @@ static clnas_status reinforce_create(const cJSON *params, uint64_t seed, const c
         if (st == CLNAS_OK) {
             s->params = clnas_chain_controller_params(s->chain);
             s->n_params = clnas_chain_controller_n_params(s->chain);
+        }
+    } else if (controller == CONTROLLER_LSTM && space != &clnas_space_nb201) {
+        st = clnas_decision_controller_create(space, hidden, LSTM_INIT_RANGE, &s->rng, &s->decision_lstm, err);
+        if (st == CLNAS_OK) {
+            s->params = clnas_decision_controller_params(s->decision_lstm);
+            s->n_params = clnas_decision_controller_n_params(s->decision_lstm);
+            s->choice = calloc((size_t)space->decisions, sizeof *s->choice);
+            if (!s->choice)
+                st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "reinforce: out of memory");
         }
     } else if (controller == CONTROLLER_LSTM) {
         st = clnas_rnn_controller_init(&s->lstm, hidden, LSTM_INIT_RANGE, &s->rng, err);
@@ -252,7 +263,12 @@ static clnas_status reinforce_propose(void *state, clnas_space_genotype *out, cl
             clnas_proposal_order_proposed(&s->order, out);
         return st;
     }
-    if (s->controller == CONTROLLER_LSTM) {
+    if (s->decision_lstm) {
+        st = clnas_decision_controller_sample(s->decision_lstm, &s->rng, s->choice, err);
+        if (st != CLNAS_OK)
+            return st;
+        s->space->from_decisions(s->choice, out);
+    } else if (s->controller == CONTROLLER_LSTM) {
         clnas_genotype g;
         st = clnas_rnn_controller_sample(&s->lstm, &s->rng, &g, err);
         if (st != CLNAS_OK)
@@ -278,6 +294,10 @@ static clnas_status log_prob_gradient(reinforce_state *s, const clnas_space_geno
         if (st == CLNAS_OK)
             st = clnas_chain_genotype_parse(text, &c, err);
         return st == CLNAS_OK ? clnas_chain_controller_log_prob(s->chain, &c, &log_prob, s->grad, err) : st;
+    }
+    if (s->decision_lstm) {
+        s->space->to_decisions(sarch, s->choice);
+        return clnas_decision_controller_log_prob(s->decision_lstm, s->choice, &log_prob, s->grad, err);
     }
     if (s->controller == CONTROLLER_LSTM) {
         const clnas_genotype nb201 = clnas_nb201_of(sarch);
@@ -338,7 +358,8 @@ static int add_number_or_null(cJSON *obj, const char *key, double v)
 }
 
 /* mode_arch: the genotype of each decision's likeliest option; mode_probability: its probability under the
- * per-decision policy (the decisions it depends on), six decimals. 0 when out of memory. */
+ * per-decision policy (the decisions it depends on; tiny over many decisions, so not rounded). 0 when out of
+ * memory. */
 static int per_edge_describe_mode(const reinforce_state *s, cJSON *root)
 {
     const clnas_space_iface *space = s->space;
@@ -364,7 +385,7 @@ static int per_edge_describe_mode(const reinforce_state *s, cJSON *root)
     free(choice);
     char text[CLNAS_SPACE_STR_MAX];
     return space->format(&mode, text, sizeof text, NULL) == CLNAS_OK && cJSON_AddStringToObject(root, "mode_arch", text)
-           && cJSON_AddNumberToObject(root, "mode_probability", round(exp(log_prob) * 1e6) / 1e6);
+           && cJSON_AddNumberToObject(root, "mode_probability", exp(log_prob));
 }
 
 /* per_edge on NB201: {"probabilities": [[p(none), p(skip_connect), p(nor_conv_1x1), p(nor_conv_3x3),
@@ -387,7 +408,7 @@ static cJSON *reinforce_describe(const void *state)
             || !cJSON_AddStringToObject(root, "mode_arch", text)
             || !cJSON_AddNumberToObject(root, "mode_probability", exp(log_prob)))
             goto fail;
-    } else if (s->controller == CONTROLLER_LSTM) {
+    } else if (s->controller == CONTROLLER_LSTM && !s->decision_lstm) {
         clnas_genotype mode;
         double log_prob;
         char text[CLNAS_GENOTYPE_STR_MAX];
@@ -396,6 +417,20 @@ static cJSON *reinforce_describe(const void *state)
             || clnas_genotype_format(&mode, text, sizeof text, NULL) != CLNAS_OK
             || !cJSON_AddStringToObject(root, "mode_arch", text)
             || !cJSON_AddNumberToObject(root, "mode_probability", round(exp(log_prob) * 1e6) / 1e6))
+            goto fail;
+    } else if (s->decision_lstm) {
+        clnas_space_genotype mode;
+        double log_prob;
+        char text[CLNAS_SPACE_STR_MAX];
+        int choice[CLNAS_SPACE_DECISIONS_MAX];
+        if (clnas_decision_controller_mode(s->decision_lstm, choice, NULL) != CLNAS_OK)
+            goto fail;
+        s->space->from_decisions(choice, &mode);
+        s->space->to_decisions(&mode, choice);
+        if (clnas_decision_controller_log_prob(s->decision_lstm, choice, &log_prob, NULL, NULL) != CLNAS_OK
+            || s->space->format(&mode, text, sizeof text, NULL) != CLNAS_OK
+            || !cJSON_AddStringToObject(root, "mode_arch", text)
+            || !cJSON_AddNumberToObject(root, "mode_probability", exp(log_prob)))
             goto fail;
     } else if (s->space != &clnas_space_nb201) {
         if (!per_edge_describe_mode(s, root))

@@ -1,7 +1,7 @@
 /* clnas tests — multi-trial search over the darts and chain spaces (issue 13): a search stopped after a few trials
  * and resumed writes the journal of an uninterrupted one, REA and random train tiny proxies of each space and write
  * best.json with the space, BO, REINFORCE's per-decision policy and Hyperband's model work on every space (issue 13),
- * and what works on NB201 only (REINFORCE's LSTM on darts, the one-shot strategies, the table evaluator) refuses
+ * and what works on NB201 only (the one-shot strategies, the table evaluator) refuses
  * another space by name. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -216,6 +216,8 @@ static void test_resume_darts_and_chain(void **state)
     resume_matches(*state, "bo", "chain", bo, 9);
     resume_matches(*state, "per-edge", "darts", per_edge, 9);
     resume_matches(*state, "per-edge", "chain", per_edge, 9);
+    resume_matches(*state, "lstm", "darts", "{\"name\": \"reinforce\", \"trials\": 9, \"controller\": \"lstm\", "
+                   "\"hidden\": 8}", 9);
     resume_matches(*state, "hyperband-bo", "darts", "{\"name\": \"hyperband\", \"trials\": 12, "
                    "\"min_fraction\": 1}", 12);
 }
@@ -276,10 +278,6 @@ static void expect_create_refused(const clnas_strategy_iface *ops, const char *p
 
 static void test_nb201_only_parts_refuse_other_spaces(void **state)
 {
-    expect_create_refused(&clnas_strategy_reinforce, "{\"controller\": \"lstm\"}", &clnas_space_darts,
-                          "strategy.controller \"lstm\": an LSTM over NB201's edges or the chain space's layers, not "
-                          "over space darts's decisions; use \"per_edge\" (an independent distribution per "
-                          "decision)");
     /* on chain the per-decision policy draws the depth itself */
     expect_create_refused(&clnas_strategy_reinforce, "{\"controller\": \"per_edge\", \"layers\": 4}",
                           &clnas_space_chain, "strategy.layers: the network depth of the chain space's \"lstm\" "

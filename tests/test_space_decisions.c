@@ -1,5 +1,5 @@
 /* clnas — tests of the spaces' categorical decisions (space_iface.h) and of the strategies that model any space
- * through them: REINFORCE's per-decision policy and BO on darts and chain. */
+ * through them: REINFORCE's per-decision policy and its LSTM over decisions, BO, on darts and chain. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,6 +16,7 @@
 #include "clnas/chain_genotype.h"
 #include "clnas/darts_genotype.h"
 #include "clnas/space.h"
+#include "decision_controller.h"
 #include "space_iface.h"
 #include "strategy.h"
 
@@ -230,11 +231,12 @@ static void test_strategies_deterministic_per_seed(void **unused)
     } cases[] = {
         {&clnas_strategy_bo, "{\"trials\": 10, \"initial\": 4, \"candidates\": 30, \"parents\": 2}"},
         {&clnas_strategy_reinforce, "{\"trials\": 10, \"controller\": \"per_edge\"}"},
+        {&clnas_strategy_reinforce, "{\"trials\": 10, \"controller\": \"lstm\", \"hidden\": 8}"},
         {&clnas_strategy_hyperband, "{\"trials\": 12, \"min_fraction\": 1}"},
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++)
         for (int s = 1; s < 3; s++) {
-            const int trials = c == 2 ? 12 : 10;
+            const int trials = cases[c].ops == &clnas_strategy_hyperband ? 12 : 10;
             char *a = trajectory(cases[c].ops, cases[c].params, spaces[s], 7, trials);
             char *b = trajectory(cases[c].ops, cases[c].params, spaces[s], 7, trials);
             char *other = trajectory(cases[c].ops, cases[c].params, spaces[s], 8, trials);
@@ -280,12 +282,11 @@ static void test_bo_models_darts(void **unused)
     clnas_strategy_bo.destroy(st);
 }
 
-/* REINFORCE per_edge on darts learns a rewarded decision: the reward is 1 when the normal cell's node 2 reads
- * states 0 and 1 through two sep_conv_3x3, else 0; after 150 trials the policy's mode is such a cell. */
-static void test_reinforce_per_decision_learns(void **unused)
+/* REINFORCE on darts, per_edge and lstm, learns a rewarded decision: the reward is 1 when the normal cell's node 2
+ * reads states 0 and 1 through two sep_conv_3x3, else 0; after 150 trials the policy's mode is such a cell. */
+static void reinforce_learns(const char *params_json)
 {
-    (void)unused;
-    cJSON *params = cJSON_Parse("{\"trials\": 150, \"lr\": 0.1}");
+    cJSON *params = cJSON_Parse(params_json);
     void *st = NULL;
     clnas_error err;
     assert_int_equal(clnas_strategy_reinforce.create(params, 4, &clnas_space_darts, NULL, &st, &err), CLNAS_OK);
@@ -307,7 +308,94 @@ static void test_reinforce_per_decision_learns(void **unused)
     cJSON_Delete(d);
     clnas_strategy_reinforce.destroy(st);
     if (late < 10) /* 1 in 49 by chance */
-        fail_msg("%d of the last 30 proposals rewarded", late);
+        fail_msg("%s: %d of the last 30 proposals rewarded", params_json, late);
+}
+
+static void test_reinforce_per_decision_learns(void **unused)
+{
+    (void)unused;
+    reinforce_learns("{\"trials\": 150, \"lr\": 0.1}");
+    reinforce_learns("{\"trials\": 150, \"lr\": 0.02, \"controller\": \"lstm\", \"hidden\": 16}");
+}
+
+/* A small space of 3 decisions (2, 3 and 4 options) for the controller alone. */
+static int tiny_options(int i)
+{
+    return 2 + i;
+}
+
+/* Over every vector of a small space, the controller's probabilities sum to 1; sampling gives vectors in range. */
+static void test_decision_lstm_probabilities_sum_to_one(void **unused)
+{
+    (void)unused;
+    clnas_space_iface tiny = {.name = "tiny", .decisions = 3, .decision_options = tiny_options};
+    clnas_rng rng;
+    clnas_rng_seed(&rng, 2);
+    clnas_decision_controller *c = NULL;
+    clnas_error err;
+    assert_int_equal(clnas_decision_controller_create(&tiny, 5, 0.5, &rng, &c, &err), CLNAS_OK);
+    double sum = 0.0;
+    for (int a = 0; a < 2; a++)
+        for (int b = 0; b < 3; b++)
+            for (int d = 0; d < 4; d++) {
+                const int choice[3] = {a, b, d};
+                double lp;
+                assert_int_equal(clnas_decision_controller_log_prob(c, choice, &lp, NULL, &err), CLNAS_OK);
+                assert_true(lp < 0.0);
+                sum += exp(lp);
+            }
+    assert_true(fabs(sum - 1.0) < 1e-12);
+    int choice[3];
+    for (int t = 0; t < 20; t++) {
+        assert_int_equal(clnas_decision_controller_sample(c, &rng, choice, &err), CLNAS_OK);
+        for (int i = 0; i < 3; i++)
+            assert_true(choice[i] >= 0 && choice[i] < 2 + i);
+    }
+    const int bad[3] = {0, 3, 0};
+    double lp;
+    assert_int_equal(clnas_decision_controller_log_prob(c, bad, &lp, NULL, &err), CLNAS_ERR_INVALID_ARG);
+    assert_string_equal(err.message, "decision controller: decision 1 is 3, expected -1 or 0 .. 2");
+    clnas_decision_controller_free(c);
+}
+
+/* d log P / d params by backpropagation through time against central differences, on darts' decisions and on a
+ * chain's (with decisions at -1). */
+static void test_decision_lstm_gradient(void **unused)
+{
+    (void)unused;
+    for (int s = 1; s < 3; s++) {
+        const clnas_space_iface *space = spaces[s];
+        clnas_rng rng;
+        clnas_rng_seed(&rng, 9);
+        clnas_decision_controller *c = NULL;
+        clnas_error err;
+        assert_int_equal(clnas_decision_controller_create(space, 3, 0.3, &rng, &c, &err), CLNAS_OK);
+        clnas_space_genotype g;
+        int choice[CLNAS_SPACE_DECISIONS_MAX];
+        space->sample(&rng, &g);
+        space->to_decisions(&g, choice);
+        const size_t n = clnas_decision_controller_n_params(c);
+        double *params = clnas_decision_controller_params(c), *grad = calloc(n, sizeof *grad), lp;
+        assert_non_null(grad);
+        assert_int_equal(clnas_decision_controller_log_prob(c, choice, &lp, grad, &err), CLNAS_OK);
+        int checked = 0;
+        for (size_t i = 0; i < n; i += 1 + n / 300) {
+            const double keep = params[i], h = 1e-5;
+            double up, down;
+            params[i] = keep + h;
+            clnas_decision_controller_log_prob(c, choice, &up, NULL, &err);
+            params[i] = keep - h;
+            clnas_decision_controller_log_prob(c, choice, &down, NULL, &err);
+            params[i] = keep;
+            const double fd = (up - down) / (2 * h);
+            if (fabs(fd - grad[i]) > 1e-6 + 1e-4 * fabs(fd))
+                fail_msg("%s: parameter %zu: backprop %g, differences %g", space->name, i, grad[i], fd);
+            checked += fabs(fd) > 1e-6;
+        }
+        assert_true(checked > 20);
+        free(grad);
+        clnas_decision_controller_free(c);
+    }
 }
 
 int main(void)
@@ -320,6 +408,8 @@ int main(void)
         cmocka_unit_test(test_strategies_deterministic_per_seed),
         cmocka_unit_test(test_bo_models_darts),
         cmocka_unit_test(test_reinforce_per_decision_learns),
+        cmocka_unit_test(test_decision_lstm_probabilities_sum_to_one),
+        cmocka_unit_test(test_decision_lstm_gradient),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
