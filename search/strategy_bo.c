@@ -20,7 +20,7 @@
  * space's canonical hash). With fewer than two successes, or no candidate left, the proposal is a sample. A failed
  * trial (NAN) is not a GP observation; its class still counts as proposed. Fitting costs O(n^3) per proposal for n
  * observations, a few milliseconds at n = 100; the candidates cost O(n dim) each: on the chain space, about 2,000
- * neighbours a parent and dim 780. */
+ * neighbours a parent and dim 778. */
 
 #define BO_MAX_TRIALS 1000
 #define BO_MAX_CANDIDATES 100000
@@ -116,8 +116,8 @@ static clnas_status bo_propose(void *state, clnas_space_genotype *out, clnas_err
         return st;
     clnas_bo_pick pick = {0};
     if (s->order.proposed >= s->initial) {
-        st = clnas_bo_acquire(s->space, s->arch, s->fitness, s->n_obs, s->seen, s->n_seen, s->parents, s->candidates, &s->rng,
-                              &pick, err);
+        st = clnas_bo_acquire(s->space, s->arch, s->fitness, s->n_obs, s->seen, s->n_seen, s->parents, s->candidates,
+                              &s->rng, &pick, err);
         if (st != CLNAS_OK)
             return st;
     }

@@ -161,8 +161,8 @@ static clnas_status reinforce_create(const cJSON *params, uint64_t seed, const c
     }
     if (controller == CONTROLLER_LSTM) {
         st = clnas_strategy_param_int(params, "hidden", 32, 1,
-                                      chain_lstm ? CLNAS_CHAIN_CONTROLLER_MAX_HIDDEN : CLNAS_RNN_MAX_HIDDEN, NULL, resolved,
-                                      &hidden, err);
+                                      chain_lstm ? CLNAS_CHAIN_CONTROLLER_MAX_HIDDEN : CLNAS_RNN_MAX_HIDDEN, NULL,
+                                      resolved, &hidden, err);
         if (st != CLNAS_OK)
             return st;
     } else if (params && cJSON_GetObjectItemCaseSensitive(params, "hidden")) {

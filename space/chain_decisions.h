@@ -13,7 +13,8 @@
  * is kept when output j fits the join's shape rule and fewer than 7 skips are kept so far, in ascending j; a layer
  * with no skip kept is a sum. So uniform decisions draw exactly clnas_chain_genotype_sample's distribution (n 20),
  * and the decisions reach exactly the genotypes whose skip lists are ascending (every genotype sample draws). */
-#define CLNAS_CHAIN_DECISIONS (1 + CLNAS_CHAIN_MAX_LAYERS * 6 - 1 + CLNAS_CHAIN_MAX_LAYERS * (CLNAS_CHAIN_MAX_LAYERS - 1) / 2)
+#define CLNAS_CHAIN_DECISIONS                                                                                        \
+    (1 + CLNAS_CHAIN_MAX_LAYERS * 6 - 1 + CLNAS_CHAIN_MAX_LAYERS * (CLNAS_CHAIN_MAX_LAYERS - 1) / 2)
 
 int clnas_chain_decision_options(int i);
 void clnas_chain_decision_name(int i, char *buf, size_t cap);
