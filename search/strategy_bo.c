@@ -1,4 +1,5 @@
-/* clnas — Bayesian optimisation: a Gaussian process over an edge-op encoding, expected improvement, candidates. */
+/* clnas — Bayesian optimisation on any space: a Gaussian process over an encoding of the genotype (NB201's effective
+ * edge ops, other spaces' decisions), expected improvement, candidates. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,13 +12,15 @@
 #include "strategy_common.h"
 
 /* Parameters: trials (100), initial (10, 1 to trials), candidates (200), parents (5).
- * The first `initial` proposals are uniform random cells of canonical classes not proposed before (up to 64 draws,
- * then any cell). Every later one is clnas_bo_acquire's pick (bo_acquire.h: a Gaussian process over the effective
- * one-hot edge-op encoding, expected improvement over the best observed fitness, candidates the one-edge mutations
- * of the `parents` best observations and `candidates` uniform random cells) among the classes not proposed yet.
- * With fewer than two successes, or no candidate left, the proposal is a uniform random cell. A failed trial (NAN)
- * is not a GP observation; its class still counts as proposed. Fitting costs O(n^3) per proposal for n
- * observations, a few milliseconds at n = 100. */
+ * The first `initial` proposals are space->sample draws of canonical classes not proposed before (up to 64 draws,
+ * then any). Every later one is clnas_bo_acquire's pick (bo_acquire.h: a Gaussian process over the encoding, on
+ * NB201 the effective one-hot edge ops, on other spaces a one-hot per decision of space_iface.h's decisions;
+ * expected improvement over the best observed fitness; candidates the space's neighbours (the mutations) of the
+ * `parents` best observations and `candidates` space->sample draws) among the classes not proposed yet (the
+ * space's canonical hash). With fewer than two successes, or no candidate left, the proposal is a sample. A failed
+ * trial (NAN) is not a GP observation; its class still counts as proposed. Fitting costs O(n^3) per proposal for n
+ * observations, a few milliseconds at n = 100; the candidates cost O(n dim) each: on the chain space, about 2,000
+ * neighbours a parent and dim 778. */
 
 #define BO_MAX_TRIALS 1000
 #define BO_MAX_CANDIDATES 100000
@@ -27,8 +30,9 @@ typedef enum bo_kind { BO_INITIAL, BO_MODEL, BO_RANDOM_NO_MODEL } bo_kind;
 typedef struct bo_state {
     int trials, initial, candidates, parents;
     clnas_rng rng;
+    const clnas_space_iface *space;
     clnas_proposal_order order;
-    clnas_genotype *arch; /* observations in order */
+    clnas_space_genotype *arch; /* observations in order */
     double *fitness;
     uint64_t *seen;       /* canonical hashes of every proposal */
     int n_obs, n_seen;
@@ -52,9 +56,7 @@ static clnas_status bo_create(const cJSON *params, uint64_t seed, const clnas_sp
 {
     static const char *const known[] = {"trials", "initial", "candidates", "parents"};
     *state = NULL;
-    clnas_status st = clnas_strategy_space_only("bo", space, &clnas_space_nb201, err); /* its GP encodes NB201 edges */
-    if (st == CLNAS_OK)
-        st = clnas_strategy_params_check(params, "bo", known, 4, resolved, err);
+    clnas_status st = clnas_strategy_params_check(params, "bo", known, 4, resolved, err);
     int trials = 0, initial = 0, candidates = 0, parents = 0;
     if (st == CLNAS_OK)
         st = clnas_strategy_param_int(params, "trials", 100, 1, BO_MAX_TRIALS, NULL, resolved, &trials, err);
@@ -84,6 +86,8 @@ static clnas_status bo_create(const cJSON *params, uint64_t seed, const clnas_sp
     s->initial = initial;
     s->candidates = candidates;
     s->parents = parents;
+    s->space = clnas_space_or_nb201(space);
+    s->order.space = s->space;
     clnas_rng_seed(&s->rng, seed);
     *state = s;
     return CLNAS_OK;
@@ -94,12 +98,12 @@ static int bo_budget(const void *state)
     return ((const bo_state *)state)->trials;
 }
 
-/* A uniform random cell, of a class not proposed yet when one turns up within 64 draws. */
-static void sample_unseen(bo_state *s, clnas_genotype *out)
+/* A sample of the space, of a class not proposed yet when one turns up within 64 draws. */
+static void sample_unseen(bo_state *s, clnas_space_genotype *out)
 {
     for (int k = 0; k < 64; k++) {
-        clnas_genotype_sample(&s->rng, out);
-        if (!clnas_bo_class_in(s->seen, s->n_seen, clnas_bo_class(out)))
+        s->space->sample(&s->rng, out);
+        if (!clnas_bo_class_in(s->seen, s->n_seen, clnas_bo_class(s->space, out)))
             return;
     }
 }
@@ -110,22 +114,20 @@ static clnas_status bo_propose(void *state, clnas_space_genotype *out, clnas_err
     clnas_status st = clnas_proposal_order_can_propose(&s->order, s->trials, "bo", err);
     if (st != CLNAS_OK)
         return st;
-    clnas_genotype g;
     clnas_bo_pick pick = {0};
     if (s->order.proposed >= s->initial) {
-        st = clnas_bo_acquire(s->arch, s->fitness, s->n_obs, s->seen, s->n_seen, s->parents, s->candidates, &s->rng,
-                              &pick, err);
+        st = clnas_bo_acquire(s->space, s->arch, s->fitness, s->n_obs, s->seen, s->n_seen, s->parents, s->candidates,
+                              &s->rng, &pick, err);
         if (st != CLNAS_OK)
             return st;
     }
     if (pick.picked)
-        g = pick.arch;
+        *out = pick.arch;
     else
-        sample_unseen(s, &g);
+        sample_unseen(s, out);
     s->last = pick;
     s->last_kind = pick.picked ? BO_MODEL : s->order.proposed < s->initial ? BO_INITIAL : BO_RANDOM_NO_MODEL;
-    s->seen[s->n_seen++] = clnas_bo_class(&g);
-    clnas_nb201_to(&g, out);
+    s->seen[s->n_seen++] = clnas_bo_class(s->space, out);
     clnas_proposal_order_proposed(&s->order, out);
     return CLNAS_OK;
 }
@@ -136,7 +138,7 @@ static clnas_status bo_observe(void *state, const clnas_space_genotype *arch, do
     clnas_status st = clnas_proposal_order_observe(&s->order, arch, fitness, "bo", err);
     if (st != CLNAS_OK)
         return st;
-    s->arch[s->n_obs] = clnas_nb201_of(arch);
+    s->arch[s->n_obs] = *arch;
     s->fitness[s->n_obs] = fitness;
     s->n_obs++;
     return CLNAS_OK;

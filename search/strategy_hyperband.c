@@ -24,8 +24,8 @@
  * best first. The last rung of every bracket trains at the full
  * budget; only such trials can be the search's best (the trials loop's rule). Every evaluation, at any fraction,
  * is one trial of the budget; a search that runs out of trials mid-bracket stops there.
- * Cells are genotypes of the run's space (classes: the space's canonical hash); sampler "bo" models NB201 cells and
- * is refused on other spaces. */
+ * Cells are genotypes of the run's space (classes: the space's canonical hash); sampler "bo" models them with
+ * bo_acquire.h's encoding of that space (candidates: the space's neighbours and samples). */
 
 #define HB_MAX_TRIALS 10000000
 #define HB_MODEL_MIN_POINTS 8
@@ -47,7 +47,7 @@ typedef struct hb_state {
     clnas_space_genotype *hist_arch; /* every trial observed, for the model */
     double *hist_fit, *hist_frac;
     int n_seen, n_hist, cap_seen, cap_hist;
-    clnas_genotype *model_arch;   /* scratch: the trials the model is fitted to (sampler "bo": NB201 only) */
+    clnas_space_genotype *model_arch; /* scratch: the trials the model is fitted to (sampler "bo") */
     double *model_fit;
 } hb_state;
 
@@ -103,10 +103,6 @@ static clnas_status hb_create(const cJSON *params, uint64_t seed, const clnas_sp
     if (st == CLNAS_OK)
         st = clnas_strategy_param_choice(params, "sampler", 0, samplers, 2, resolved, &sampler, err);
     space = clnas_space_or_nb201(space);
-    if (st == CLNAS_OK && sampler == 0 && space != &clnas_space_nb201)
-        st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.sampler \"bo\" (the default of strategy.name "
-                             "\"hyperband\"): works on space nb201 only (this run's space is %s); set strategy.sampler "
-                             "\"random\"", space->name);
     if (st != CLNAS_OK)
         return st;
     hb_state *s = calloc(1, sizeof *s);
@@ -191,15 +187,15 @@ static clnas_status sample_by_model(hb_state *s, clnas_space_genotype *out, int 
     int n = 0;
     for (int i = 0; i < s->n_hist; i++)
         if (s->hist_frac[i] == fraction) {
-            s->model_arch[n] = clnas_nb201_of(&s->hist_arch[i]);
+            s->model_arch[n] = s->hist_arch[i];
             s->model_fit[n++] = s->hist_fit[i];
         }
     clnas_bo_pick pick;
-    clnas_status st = clnas_bo_acquire(s->model_arch, s->model_fit, n, s->seen, s->n_seen, 5, 200, &s->rng, &pick,
-                                       err);
+    clnas_status st = clnas_bo_acquire(s->space, s->model_arch, s->model_fit, n, s->seen, s->n_seen, 5, 200, &s->rng,
+                                       &pick, err);
     *picked = st == CLNAS_OK && pick.picked;
     if (*picked)
-        clnas_nb201_to(&pick.arch, out);
+        *out = pick.arch;
     return st;
 }
 

@@ -1,6 +1,7 @@
 /* clnas — the chain-structured space behind the space interface: chain genotype strings, sampling of up to
  * CLNAS_CHAIN_MAX_LAYERS layers, mutation, the canonical hash; not enumerable. */
 #include "clnas/chain_genotype.h"
+#include "chain_decisions.h"
 #include "chain_edit.h"
 #include "space_iface.h"
 
@@ -75,6 +76,19 @@ static clnas_status chain_canonical(const clnas_space_genotype *g, char *buf, si
     return clnas_chain_genotype_canonical(&c, NULL, buf, cap, hash, err);
 }
 
+static int chain_to_decisions(const clnas_space_genotype *g, int *choice)
+{
+    const clnas_chain_genotype c = get(g);
+    return clnas_chain_to_decisions(&c, choice);
+}
+
+static void chain_from_decisions(const int *choice, clnas_space_genotype *out)
+{
+    clnas_chain_genotype c;
+    clnas_chain_from_decisions(choice, &c);
+    put(&c, out);
+}
+
 const clnas_space_iface clnas_space_chain = {
     .name = "chain",
     .description = "chain-structured networks: up to 20 layers, each a conv (k 1/3/5/7), sepconv (k 3/5) with 16-128 "
@@ -90,4 +104,9 @@ const clnas_space_iface clnas_space_chain = {
     .canonical = chain_canonical,
     .neighbours = chain_neighbours,
     .from_index = NULL,
+    .decisions = CLNAS_CHAIN_DECISIONS,
+    .decision_options = clnas_chain_decision_options,
+    .decision_name = clnas_chain_decision_name,
+    .to_decisions = chain_to_decisions,
+    .from_decisions = chain_from_decisions,
 };

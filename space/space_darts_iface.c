@@ -1,6 +1,7 @@
 /* clnas — the DARTS cell space behind the space interface: DARTS' genotype strings (or a published name), derived
  * genotypes sampled uniformly, Real et al.'s cell mutation and its neighbours, the canonical hash; not enumerable. */
 #include "clnas/darts_genotype.h"
+#include "darts_decisions.h"
 #include "space_iface.h"
 
 #include <string.h>
@@ -74,6 +75,19 @@ static clnas_status darts_canonical(const clnas_space_genotype *g, char *buf, si
     return clnas_darts_genotype_canonical(&d, NULL, buf, cap, hash, err);
 }
 
+static int darts_to_decisions(const clnas_space_genotype *g, int *choice)
+{
+    const clnas_darts_genotype d = get(g);
+    return clnas_darts_to_decisions(&d, choice);
+}
+
+static void darts_from_decisions(const int *choice, clnas_space_genotype *out)
+{
+    clnas_darts_genotype d;
+    clnas_darts_from_decisions(choice, &d);
+    put(&d, out);
+}
+
 const clnas_space_iface clnas_space_darts = {
     .name = "darts",
     .description = "DARTS cells (Liu et al. 2019): a normal and a reduction cell, 4 nodes each summing 2 edges over "
@@ -88,4 +102,9 @@ const clnas_space_iface clnas_space_darts = {
     .canonical = darts_canonical,
     .neighbours = darts_neighbours,
     .from_index = NULL,
+    .decisions = CLNAS_DARTS_DECISIONS,
+    .decision_options = clnas_darts_decision_options,
+    .decision_name = clnas_darts_decision_name,
+    .to_decisions = darts_to_decisions,
+    .from_decisions = darts_from_decisions,
 };

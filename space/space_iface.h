@@ -16,6 +16,8 @@ extern "C" {
 /* Room for any space's genotype, and for any space's strings plus the NUL. */
 #define CLNAS_SPACE_GENOTYPE_BYTES 512
 #define CLNAS_SPACE_STR_MAX 1024
+/* More than any space's decision count (space_iface.decisions), for arrays of choices on the stack. */
+#define CLNAS_SPACE_DECISIONS_MAX 512
 
 /* A genotype of some space, opaque to everything but that space's functions. A space writes the whole value,
  * bytes past its own genotype zero, so two genotypes of one space are equal exactly when their bytes are
@@ -49,6 +51,19 @@ typedef struct clnas_space_iface {
     int (*neighbours)(const clnas_space_genotype *g, clnas_space_genotype *out, int cap);
     /* The genotype with index i < size; NULL when the space is not enumerable. */
     void (*from_index)(uint64_t index, clnas_space_genotype *out);
+    /* A genotype as a fixed sequence of `decisions` categorical decisions (<= CLNAS_SPACE_DECISIONS_MAX), decision
+     * i taking decision_options(i) >= 1 values 0 .. options-1, for strategies that model any space (REINFORCE's
+     * per-decision policy, BO's encoding). Each space documents its sequence. from_decisions maps every vector of
+     * in-range choices to a valid genotype (a decision the result does not depend on is ignored: chain layers past
+     * the depth, the filters of a pool ...). to_decisions writes g's choices, -1 for each decision g does not
+     * depend on, and returns 1 when from_decisions gives back g exactly, 0 when it gives the nearest genotype the
+     * decisions reach (each space says which that is); every genotype sample draws is reached exactly, up to what
+     * the space documents. decision_name writes a short name ("edge 2<-1", "normal.node3.inputs"). */
+    int decisions;
+    int (*decision_options)(int i);
+    void (*decision_name)(int i, char *buf, size_t cap);
+    int (*to_decisions)(const clnas_space_genotype *g, int *choice);
+    void (*from_decisions)(const int *choice, clnas_space_genotype *out);
 } clnas_space_iface;
 
 extern const clnas_space_iface clnas_space_nb201, clnas_space_darts, clnas_space_chain;

@@ -3,6 +3,7 @@
 #include "clnas/space.h"
 #include "space_iface.h"
 
+#include <stdio.h>
 #include <string.h>
 
 _Static_assert(sizeof(clnas_genotype) <= CLNAS_SPACE_GENOTYPE_BYTES, "an NB201 genotype fits the space blob");
@@ -83,6 +84,35 @@ static void nb201_from_index(uint64_t index, clnas_space_genotype *out)
     put(&g, out);
 }
 
+/* Decisions: edge e's op (0..4 in enum order), edges in arch-string order; every decision vector is a cell. */
+static int nb201_decision_options(int i)
+{
+    (void)i;
+    return CLNAS_NB201_OPS;
+}
+
+static void nb201_decision_name(int i, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "edge %d<-%d", clnas_nb201_edge_to[i], clnas_nb201_edge_from[i]);
+}
+
+static int nb201_to_decisions(const clnas_space_genotype *g, int *choice)
+{
+    const clnas_genotype c = get(g);
+    for (int e = 0; e < CLNAS_NB201_EDGES; e++)
+        choice[e] = c.ops[e];
+    return 1;
+}
+
+static void nb201_from_decisions(const int *choice, clnas_space_genotype *out)
+{
+    clnas_genotype c;
+    memset(&c, 0, sizeof c);
+    for (int e = 0; e < CLNAS_NB201_EDGES; e++)
+        c.ops[e] = (uint8_t)choice[e];
+    put(&c, out);
+}
+
 const clnas_space_iface clnas_space_nb201 = {
     .name = "nb201",
     .description = "NAS-Bench-201 cells: 4 nodes, 6 edges, each none, skip_connect, nor_conv_1x1, nor_conv_3x3 or "
@@ -97,4 +127,9 @@ const clnas_space_iface clnas_space_nb201 = {
     .canonical = nb201_canonical,
     .neighbours = nb201_neighbours,
     .from_index = nb201_from_index,
+    .decisions = CLNAS_NB201_EDGES,
+    .decision_options = nb201_decision_options,
+    .decision_name = nb201_decision_name,
+    .to_decisions = nb201_to_decisions,
+    .from_decisions = nb201_from_decisions,
 };

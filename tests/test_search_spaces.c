@@ -1,7 +1,8 @@
 /* clnas tests — multi-trial search over the darts and chain spaces (issue 13): a search stopped after a few trials
  * and resumed writes the journal of an uninterrupted one, REA and random train tiny proxies of each space and write
- * best.json with the space, and what works on NB201 only (BO, REINFORCE, Hyperband's model, the one-shot
- * strategies, the table evaluator) refuses another space by name. */
+ * best.json with the space, BO, REINFORCE's per-decision policy and Hyperband's model work on every space (issue 13),
+ * and what works on NB201 only (the one-shot strategies, the table evaluator) refuses
+ * another space by name. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -207,6 +208,18 @@ static void test_resume_darts_and_chain(void **state)
     /* REINFORCE on chain: the chain controller (Zoph & Le's LSTM), its state rebuilt by the replay */
     resume_matches(*state, "reinforce", "chain", "{\"name\": \"reinforce\", \"trials\": 9, \"layers\": 4, "
                    "\"hidden\": 8}", 9);
+    /* BO, REINFORCE's per-decision policy and Hyperband's model through the spaces' decisions (issue 13) */
+    static const char *const bo = "{\"name\": \"bo\", \"trials\": 9, \"initial\": 3, \"candidates\": 20, "
+                                  "\"parents\": 2}";
+    static const char *const per_edge = "{\"name\": \"reinforce\", \"trials\": 9, \"controller\": \"per_edge\"}";
+    resume_matches(*state, "bo", "darts", bo, 9);
+    resume_matches(*state, "bo", "chain", bo, 9);
+    resume_matches(*state, "per-edge", "darts", per_edge, 9);
+    resume_matches(*state, "per-edge", "chain", per_edge, 9);
+    resume_matches(*state, "lstm", "darts", "{\"name\": \"reinforce\", \"trials\": 9, \"controller\": \"lstm\", "
+                   "\"hidden\": 8}", 9);
+    resume_matches(*state, "hyperband-bo", "darts", "{\"name\": \"hyperband\", \"trials\": 12, "
+                   "\"min_fraction\": 1}", 12);
 }
 
 /* REA's proposals on darts are mutations of a population member: one of the space's neighbours. */
@@ -265,30 +278,26 @@ static void expect_create_refused(const clnas_strategy_iface *ops, const char *p
 
 static void test_nb201_only_parts_refuse_other_spaces(void **state)
 {
-    expect_create_refused(&clnas_strategy_bo, NULL, &clnas_space_darts,
-                          "strategy.name \"bo\": works on space nb201 only (this run's space is darts)");
-    expect_create_refused(&clnas_strategy_reinforce, "{\"controller\": \"lstm\"}", &clnas_space_darts,
-                          "strategy.name \"reinforce\": works on space nb201 only (this run's space is darts)");
-    /* on chain REINFORCE's policy is the chain controller */
-    expect_create_refused(&clnas_strategy_reinforce, "{\"controller\": \"per_edge\"}", &clnas_space_chain,
-                          "strategy.controller \"per_edge\": a policy over NB201's edges; the chain space's policy "
-                          "is \"lstm\" (a network layer by layer)");
+    /* on chain the per-decision policy draws the depth itself */
+    expect_create_refused(&clnas_strategy_reinforce, "{\"controller\": \"per_edge\", \"layers\": 4}",
+                          &clnas_space_chain, "strategy.layers: the network depth of the chain space's \"lstm\" "
+                          "controller; \"per_edge\" draws the depth as a decision");
     expect_create_refused(&clnas_strategy_reinforce, "{\"layers\": 4}", &clnas_space_nb201,
                           "strategy.layers: the chain space's network depth; this run's space is nb201");
     expect_create_refused(&clnas_strategy_reinforce, "{\"layers\": 21}", &clnas_space_chain,
                           "strategy.layers: expected an integer from 1 to 20, got 21");
-    expect_create_refused(&clnas_strategy_hyperband, NULL, &clnas_space_darts,
-                          "strategy.sampler \"bo\" (the default of strategy.name \"hyperband\"): works on space nb201 "
-                          "only (this run's space is darts); set strategy.sampler \"random\"");
-    /* the same strategies still work on nb201 (NULL: the default) */
-    const clnas_strategy_iface *const nb201_only[] = {&clnas_strategy_bo, &clnas_strategy_reinforce,
-                                                      &clnas_strategy_hyperband};
-    for (int k = 0; k < 3; k++) {
-        void *s = NULL;
-        clnas_error err;
-        assert_int_equal(nb201_only[k]->create(NULL, 1, NULL, NULL, &s, &err), CLNAS_OK);
-        nb201_only[k]->destroy(s);
-    }
+    /* BO, REINFORCE (per_edge, the default but on chain) and Hyperband (sampler "bo") create on every space (NULL:
+     * nb201, the default) */
+    const clnas_strategy_iface *const any_space[] = {&clnas_strategy_bo, &clnas_strategy_reinforce,
+                                                     &clnas_strategy_hyperband};
+    const clnas_space_iface *const spaces[] = {NULL, &clnas_space_nb201, &clnas_space_darts, &clnas_space_chain};
+    for (int k = 0; k < 3; k++)
+        for (int sp = 0; sp < 4; sp++) {
+            void *s = NULL;
+            clnas_error err;
+            assert_int_equal(any_space[k]->create(NULL, 1, spaces[sp], NULL, &s, &err), CLNAS_OK);
+            any_space[k]->destroy(s);
+        }
 
     /* one-shot strategies and the table evaluator, through the search entry */
     static const struct {
