@@ -29,9 +29,20 @@ void clnas_spos_sample(const clnas_edge_op_set *op_set, clnas_rng *rng, clnas_ge
     }
 }
 
+static int in_op_set(const clnas_space_genotype *g, const void *op_set)
+{
+    const clnas_genotype cell = clnas_nb201_of(g);
+    return clnas_edge_op_set_has(op_set, &cell);
+}
+
 int clnas_spos_classes(const clnas_edge_op_set *op_set, uint32_t *index_out)
 {
-    return clnas_genotype_class_representatives(op_set->op_mask, index_out);
+    uint64_t *rep = malloc(CLNAS_NB201_CELLS * sizeof *rep);
+    const int64_t n = rep ? clnas_space_class_representatives(&clnas_space_nb201, in_op_set, op_set, rep) : -1;
+    for (int64_t i = 0; i < n; i++)
+        index_out[i] = (uint32_t)rep[i];
+    free(rep);
+    return (int)n;
 }
 
 /* Step t's path: a class of opt->class_index, else one op per edge. */

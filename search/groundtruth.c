@@ -13,26 +13,13 @@
 static clnas_status sample_classes(const clnas_space_iface *space, int k, uint64_t seed, clnas_space_genotype *out,
                                    clnas_error *err)
 {
-    uint64_t *seen = malloc(space->size * sizeof *seen);
     uint64_t *rep = malloc(space->size * sizeof *rep);
-    if (!seen || !rep) {
-        free(seen), free(rep);
+    const int64_t found = rep ? clnas_space_class_representatives(space, NULL, NULL, rep) : -1;
+    if (found < 0) {
+        free(rep);
         return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "groundtruth: out of memory");
     }
-    int classes = 0;
-    for (uint64_t i = 0; i < space->size; i++) {
-        clnas_space_genotype g;
-        uint64_t h;
-        space->from_index(i, &g);
-        space->canonical(&g, NULL, 0, &h, NULL);
-        int known = 0;
-        for (int c = classes - 1; c >= 0 && !known; c--)
-            known = seen[c] == h;
-        if (!known) {
-            seen[classes] = h;
-            rep[classes++] = i;
-        }
-    }
+    const int classes = (int)found;
     clnas_status st = CLNAS_OK;
     if (k < 1 || k > classes) {
         st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "groundtruth: --archs must be from 1 to %d (the canonical "
@@ -49,7 +36,7 @@ static clnas_status sample_classes(const clnas_space_iface *space, int k, uint64
         for (int i = 0; i < k; i++)
             space->from_index(rep[i], &out[i]);
     }
-    free(seen), free(rep);
+    free(rep);
     return st;
 }
 

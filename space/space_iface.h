@@ -77,6 +77,13 @@ const clnas_space_iface *const *clnas_space_list(size_t *count);
 /* "nb201, darts": the names, for messages and help. */
 void clnas_space_names(char *buf, size_t cap);
 
+/* An enumerable space's canonical classes, each by its smallest index among the genotypes keep accepts (keep NULL:
+ * all), in increasing order into index_out (room for space->size); returns their number, or -1 when the space is
+ * not enumerable or memory runs out. O(size log size). */
+int64_t clnas_space_class_representatives(const clnas_space_iface *space,
+                                          int (*keep)(const clnas_space_genotype *g, const void *ctx),
+                                          const void *ctx, uint64_t *index_out);
+
 /* 1 when a and b (of one space) are the same genotype. */
 int clnas_space_genotype_equal(const clnas_space_genotype *a, const clnas_space_genotype *b);
 

@@ -12,6 +12,7 @@
 
 #include "clnas/rng.h"
 #include "clnas/space.h"
+#include "space_nb201.h"
 
 #define EXAMPLE_ARCH "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
 
@@ -448,15 +449,30 @@ static int first_seen_representatives(const uint8_t *op_mask, uint32_t *rep)
     return n;
 }
 
+static int in_mask(const clnas_space_genotype *g, const void *op_mask)
+{
+    const clnas_genotype cell = clnas_nb201_of(g);
+    const uint8_t *mask = op_mask;
+    for (int e = 0; e < CLNAS_NB201_EDGES; e++)
+        if (!((mask[e] >> cell.ops[e]) & 1u))
+            return 0;
+    return 1;
+}
+
+/* The space interface's class representatives of NB201 (all cells, and cells limited by op masks) against a plain
+ * first-seen scan; a space that is not enumerable gives -1. */
 static void test_class_representatives(void **state)
 {
     (void)state;
-    uint32_t *got = malloc(CLNAS_NB201_CELLS * sizeof *got), *want = malloc(CLNAS_NB201_CELLS * sizeof *want);
+    uint64_t *got = malloc(CLNAS_NB201_CELLS * sizeof *got);
+    uint32_t *want = malloc(CLNAS_NB201_CELLS * sizeof *want);
     assert_non_null(got);
     assert_non_null(want);
-    assert_int_equal(clnas_genotype_class_representatives(NULL, got), CLNAS_NB201_CLASSES);
+    assert_int_equal(clnas_space_class_representatives(&clnas_space_nb201, NULL, NULL, got), CLNAS_NB201_CLASSES);
     assert_int_equal(first_seen_representatives(NULL, want), CLNAS_NB201_CLASSES);
-    assert_memory_equal(got, want, CLNAS_NB201_CLASSES * sizeof *got);
+    for (int i = 0; i < CLNAS_NB201_CLASSES; i++)
+        assert_true(got[i] == want[i]);
+    assert_int_equal(clnas_space_class_representatives(&clnas_space_darts, NULL, NULL, got), -1);
     /* limited cells: no none on any edge; and only conv_3x3 or skip on edge 0, avg_pool only on edge 5 */
     uint8_t no_none[CLNAS_NB201_EDGES], mixed[CLNAS_NB201_EDGES];
     for (int e = 0; e < CLNAS_NB201_EDGES; e++) {
@@ -467,10 +483,11 @@ static void test_class_representatives(void **state)
     mixed[5] = (uint8_t)(1u << CLNAS_OP_AVG_POOL_3X3);
     const uint8_t *masks[] = {no_none, mixed};
     for (int m = 0; m < 2; m++) {
-        const int n = clnas_genotype_class_representatives(masks[m], got);
+        const int n = (int)clnas_space_class_representatives(&clnas_space_nb201, in_mask, masks[m], got);
         assert_int_equal(n, first_seen_representatives(masks[m], want));
         assert_true(n > 1 && n < CLNAS_NB201_CLASSES);
-        assert_memory_equal(got, want, (size_t)n * sizeof *got);
+        for (int i = 0; i < n; i++)
+            assert_true(got[i] == want[i]);
     }
     free(got);
     free(want);

@@ -72,12 +72,6 @@ clnas_status clnas_genotype_canonical(const clnas_genotype *g, char *buf, size_t
 /* The number of clnas canonical classes over the 15,625 cells. */
 #define CLNAS_NB201_CLASSES 5390
 
-/* The representative of each canonical class, its smallest cell index, in increasing order into index_out (room
- * for CLNAS_NB201_CLASSES); returns their number, or -1 when out of memory. op_mask (NULL: every op) limits the
- * cells to those whose edge e's op is a set bit of op_mask[e]: then each class the limited cells reach is
- * represented by its smallest such cell. Without a mask there are CLNAS_NB201_CLASSES. */
-int clnas_genotype_class_representatives(const uint8_t *op_mask, uint32_t *index_out);
-
 /* Sixteen lower-case hex digits and a NUL. */
 void clnas_hash_to_hex(uint64_t hash, char out[17]);
 
