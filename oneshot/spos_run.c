@@ -205,8 +205,8 @@ static clnas_status build_supernet(spos_run *r, const clnas_run_setup *s, const 
         nparam += l->params[i].info.arena == CLNAS_ARENA_PARAMS ? (long)l->params[i].info.count : 0;
     if (darts_space)
         clnas_run_info(&r->req->ev, "clnas search: %s, one-shot SPOS on space darts (supernet C=%d layers=%d: per cell "
-                       "14 edges x 7 ops, paths DARTS genotypes; batch %d), then REA over its paths (%d trials)", r->dir,
-                       net.channels, net.layers, net.batch, clnas_strategy_rea.budget(rea));
+                       "14 edges x 7 ops, paths DARTS genotypes; batch %d), then REA over its paths (%d trials)",
+                       r->dir, net.channels, net.layers, net.batch, clnas_strategy_rea.budget(rea));
     else
         clnas_run_info(&r->req->ev, "clnas search: %s, one-shot SPOS (supernet C=%d N=%d, batch %d), then REA over "
                        "its paths (%d trials)", r->dir, net.channels, net.cells, net.batch,

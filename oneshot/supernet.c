@@ -123,11 +123,12 @@ static clnas_status check_fits(const clnas_supernet *sn, clnas_error *err)
         return clnas_error_set(err, CLNAS_ERR_UNSUPPORTED,
                                "the supernet (C=%d, %s) needs %.1f MiB of weights (parameters, gradients, momenta, "
                                "running statistics; %.1f MiB in its largest buffer) but %s has %.1f MiB of memory "
-                               "(%.1f MiB usable) and allows %.1f MiB in one buffer: use fewer channels or cells, or "
+                               "(%.1f MiB usable) and allows %.1f MiB in one buffer: use fewer channels or %s, or "
                                "a smaller batch", sn->net.channels, depth, total / 1048576.0,
                                largest / 1048576.0, info->name, (double)info->global_mem_bytes / 1048576.0,
                                CLNAS_DEVICE_MEMORY_SHARE * (double)info->global_mem_bytes / 1048576.0,
-                               (double)info->max_alloc_bytes / 1048576.0);
+                               (double)info->max_alloc_bytes / 1048576.0,
+                               sn->net.space == CLNAS_NET_DARTS ? "layers (proxy.channels, proxy.layers)" : "cells");
     return CLNAS_OK;
 }
 
@@ -190,12 +191,13 @@ static clnas_status grow_scratch(clnas_supernet *sn, const clnas_plan *plan, cln
             return clnas_error_set(err, CLNAS_ERR_UNSUPPORTED,
                                    "a path of the supernet (C=%d, %s, batch %d) needs a %.1f MiB %s arena besides "
                                    "%.1f MiB of weights, but %s has %.1f MiB of memory and allows %.1f MiB in one "
-                                   "buffer: use a smaller batch, or fewer channels or cells",
+                                   "buffer: use a smaller batch, or fewer channels or %s",
                                    sn->net.channels, depth, sn->net.batch, (double)bytes / 1048576.0,
                                    clnas_arena_name(a),
                                    (double)clnas_supernet_weight_bytes(&sn->layout, sn->net.fp64) / 1048576.0,
                                    sn->dev->info.name, (double)sn->dev->info.global_mem_bytes / 1048576.0,
-                                   (double)sn->dev->info.max_alloc_bytes / 1048576.0);
+                                   (double)sn->dev->info.max_alloc_bytes / 1048576.0,
+                                   sn->net.space == CLNAS_NET_DARTS ? "layers" : "cells");
         st = create_arena(sn, a, bytes, err);
         for (int i = 0; i < sn->npaths && st == CLNAS_OK; i++) {
             clnas_executor *ex = clnas_model_executor(sn->paths[i].model);

@@ -239,7 +239,8 @@ static void test_paths_share_weights(void **state)
     int shared = 0, own = 0;
     for (int i = 0; i < plan1->nparams; i++) {
         const clnas_param_info *pi = &plan1->params[i];
-        const int e0 = strncmp(pi->name, "cells.0._ops.0.", 15) == 0, e2 = strncmp(pi->name, "cells.0._ops.2.", 15) == 0;
+        const int e0 = strncmp(pi->name, "cells.0._ops.0.", 15) == 0;
+        const int e2 = strncmp(pi->name, "cells.0._ops.2.", 15) == 0;
         if (pi->arena != CLNAS_ARENA_PARAMS || (!e0 && !e2))
             continue;
         double *x = malloc(pi->count * sizeof *x);
@@ -383,6 +384,24 @@ static void test_resume_matches_uninterrupted(void **state)
     free(dir);
 }
 
+/* A supernet too large for the device is refused before any allocation, with its size and what to shrink. */
+static void test_too_large_refused(void **state)
+{
+    device_fixture *f = *state;
+    clnas_net_config c = darts_net(1024);
+    c.layers = 20;
+    c.height = c.width = 32;
+    clnas_edge_op_set op_set;
+    clnas_edge_op_set_all(&op_set);
+    clnas_supernet *sn = NULL;
+    clnas_error err;
+    clnas_error_clear(&err);
+    assert_int_equal(clnas_supernet_new(f->dev, f->cache, &c, &op_set, 2, NULL, &sn, &err), CLNAS_ERR_UNSUPPORTED);
+    assert_null(sn);
+    assert_non_null(strstr(err.message, "the supernet (C=1024, layers=20) needs "));
+    assert_non_null(strstr(err.message, "use fewer channels or layers (proxy.channels, proxy.layers)"));
+}
+
 static cJSON *read_json(const char *path)
 {
     char *text = NULL;
@@ -450,6 +469,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_paths_share_weights, device_fixture_with_cache, device_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_resume_matches_uninterrupted, device_fixture_with_cache,
                                         device_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_too_large_refused, device_fixture_with_cache, device_fixture_teardown),
         cmocka_unit_test(test_search_writes_best),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
