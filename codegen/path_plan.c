@@ -74,7 +74,10 @@ static clnas_status split_optimizer(binder *b)
             at = i;
     if (at < 0)
         return CLNAS_OK;
-    int nmod = 1 + 16 * 3 * CLNAS_NB201_EDGES * CLNAS_NB201_OPS; /* cells are at most 16 per stage */
+    int nmod = 1;
+    for (int i = 0; i < b->layout->nparams; i++)
+        if (b->layout->params[i].module >= nmod)
+            nmod = b->layout->params[i].module + 1;
     size_t *lo = malloc((size_t)nmod * sizeof *lo), *hi = calloc((size_t)nmod, sizeof *hi);
     clnas_status st = lo && hi ? CLNAS_OK : clnas_error_set(b->err, CLNAS_ERR_NO_MEMORY, "out of memory");
     int nseg = 0;
@@ -155,11 +158,14 @@ clnas_status clnas_path_plan_bind(clnas_plan *plan, const clnas_supernet_layout 
     for (int i = 0; i < plan->nparams && st == CLNAS_OK; i++) {
         char name[CLNAS_NAME_MAX];
         const clnas_param_info *p = &plan->params[i];
-        st = clnas_supernet_param_name(&plan->config.genotype, p->name, name, sizeof name, err);
+        st = clnas_supernet_path_param_name(&plan->config, p->name, name, sizeof name, err);
         int j = st == CLNAS_OK ? clnas_supernet_layout_find(layout, name) : -1;
         if (st == CLNAS_OK && j < 0) {
-            char arch[CLNAS_GENOTYPE_STR_MAX];
-            clnas_genotype_format(&plan->config.genotype, arch, sizeof arch, NULL);
+            char arch[CLNAS_DARTS_GENOTYPE_STR_MAX];
+            if (plan->config.space == CLNAS_NET_DARTS)
+                clnas_darts_genotype_format(&plan->config.darts_genotype, arch, sizeof arch, NULL);
+            else
+                clnas_genotype_format(&plan->config.genotype, arch, sizeof arch, NULL);
             st = clnas_error_set(err, CLNAS_ERR_NOT_FOUND, "the supernet has no parameter '%s' (path %s: an op its "
                                  "edges do not hold, or another network size)", name, arch);
         } else if (st == CLNAS_OK && (layout->params[j].info.count != p->count ||

@@ -34,7 +34,8 @@ typedef struct clnas_supernet_layout {
     size_t fixed_elems; /* PARAMS[0, fixed_elems): the module-0 parameters, which every path trains */
 } clnas_supernet_layout;
 
-/* Lays out the supernet of net (its genotype is ignored): module 0 first, then cell by cell, edge by edge, op by
+/* Lays out the supernet of net (its genotype is ignored; a DARTS-space net: clnas_supernet_layout_build_darts,
+ * op_set ignored): module 0 first, then cell by cell, edge by edge, op by
  * op, each module's parameters contiguous (aligned as the memory planner aligns). */
 clnas_status clnas_supernet_layout_build(const clnas_net_config *net, const clnas_edge_op_set *op_set,
                                          clnas_supernet_layout *out, clnas_error *err);
@@ -46,5 +47,24 @@ int clnas_supernet_layout_find(const clnas_supernet_layout *layout, const char *
  * "cells.K.edges.J_I."; other names are unchanged. */
 clnas_status clnas_supernet_param_name(const clnas_genotype *g, const char *path_name, char *out, size_t cap,
                                        clnas_error *err);
+
+/* The supernet name of a stand-alone parameter of the path `path` (its space's genotype): NB201 as
+ * clnas_supernet_param_name; DARTS "cells.K._ops.E.rest" of genotype edge E (node J = 2 + E/2 reading state I)
+ * becomes "cells.K.edges.J_I.<op>.rest" (the search network's edge J_I, one of 14), other names unchanged. */
+clnas_status clnas_supernet_path_param_name(const clnas_net_config *path, const char *path_name, char *out,
+                                            size_t cap, clnas_error *err);
+
+/* ---- the DARTS cell space (supernet_layout_darts.c) ---- */
+
+/* The supernet of net (space darts; its genotype ignored): per cell, each of the search network's 14 edges with
+ * each of the 7 non-none ops, as the genotype networks (DARTS' NetworkCIFAR, affine BatchNorm) parameterise them;
+ * module 0 the stem, every cell's preprocessing, the classifier (and the auxiliary head when net has one). */
+clnas_status clnas_supernet_layout_build_darts(const clnas_net_config *net, clnas_supernet_layout *out,
+                                               clnas_error *err);
+/* Module of (cell, search edge 0..13, op): 1 + (cell * 14 + edge) * 8 + op. */
+int clnas_darts_supernet_module(int cell, int edge, int op);
+/* 1 when g is a path of the DARTS-space supernet: no none op, two distinct inputs per node, concat [2, 3, 4, 5]
+ * (every genotype clnas_darts_genotype_sample and _mutate make); else 0 and why (for messages). */
+int clnas_darts_supernet_holds(const clnas_darts_genotype *g, char *why, size_t cap);
 
 #endif

@@ -45,11 +45,14 @@ int clnas_spos_classes(const clnas_edge_op_set *op_set, uint32_t *index_out)
     return (int)n;
 }
 
-/* Step t's path: a class of opt->class_index, else one op per edge. */
-static void spos_draw(const clnas_edge_op_set *op_set, const clnas_spos_train_options *opt, clnas_rng *rng,
-                      clnas_genotype *out)
+/* Step t's path: on the DARTS space a uniform genotype (clnas_space_darts.sample's draw); else a class of
+ * opt->class_index, else one op per edge. */
+static void spos_draw(const clnas_edge_op_set *op_set, const clnas_spos_train_options *opt, int darts_space,
+                      clnas_rng *rng, clnas_genotype *out, clnas_darts_genotype *darts)
 {
-    if (opt->class_index)
+    if (darts_space)
+        clnas_darts_genotype_sample(rng, darts);
+    else if (opt->class_index)
         clnas_genotype_from_index(opt->class_index[clnas_rng_below(rng, (uint32_t)opt->classes)], out);
     else
         clnas_spos_sample(op_set, rng, out);
@@ -168,6 +171,10 @@ clnas_status clnas_spos_train(clnas_supernet *sn, const clnas_edge_op_set *op_se
 {
     const clnas_net_config *c = clnas_supernet_config(sn);
     *done = opt->start_step;
+    const int darts_space = c->space == CLNAS_NET_DARTS;
+    if (darts_space && opt->class_index)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "SPOS training: sampling \"classes\" is NB201's (its "
+                               "canonical classes); the DARTS space samples genotypes uniformly (\"cells\")");
     if (opt->class_index && opt->classes < 1)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "SPOS training: the op set holds no canonical class");
     if (opt->steps < 1 || opt->start_step < 0 || opt->start_step > opt->steps)
@@ -184,9 +191,11 @@ clnas_status clnas_spos_train(clnas_supernet *sn, const clnas_edge_op_set *op_se
     clnas_rng rng;
     clnas_rng_seed(&rng, opt->seed);
     clnas_genotype g;
+    clnas_darts_genotype dg;
+    memset(&dg, 0, sizeof dg);
     /* resume: replay the path draws and the batch order of the steps already done */
     for (int t = 0; t < opt->start_step && st == CLNAS_OK; t++) {
-        spos_draw(op_set, opt, &rng, &g);
+        spos_draw(op_set, opt, darts_space, &rng, &g, &dg);
         st = clnas_batch_stream_next(&src, NULL, err);
     }
     int report_every = opt->report_every > 0 ? opt->report_every : 20, stop = 0;
@@ -197,9 +206,9 @@ clnas_status clnas_spos_train(clnas_supernet *sn, const clnas_edge_op_set *op_se
         stop = opt->stop && *opt->stop;
         if (stop && !agreed)
             break;
-        spos_draw(op_set, opt, &rng, &g);
+        spos_draw(op_set, opt, darts_space, &rng, &g, &dg);
         clnas_model *path = NULL;
-        st = clnas_supernet_path(sn, &g, &path, err);
+        st = darts_space ? clnas_supernet_path_darts(sn, &dg, &path, err) : clnas_supernet_path(sn, &g, &path, err);
         if (st == CLNAS_OK)
             st = clnas_batch_stream_next(&src, NULL, err);
         double lr = clnas_schedule_cosine(opt->lr, t, opt->steps), loss = 0;
@@ -209,8 +218,11 @@ clnas_status clnas_spos_train(clnas_supernet *sn, const clnas_edge_op_set *op_se
         if (st != CLNAS_OK)
             break;
         if (!isfinite(loss) || loss > 1e4) {
-            char arch[CLNAS_GENOTYPE_STR_MAX];
-            clnas_genotype_format(&g, arch, sizeof arch, NULL);
+            char arch[CLNAS_DARTS_GENOTYPE_STR_MAX];
+            if (darts_space)
+                clnas_darts_genotype_format(&dg, arch, sizeof arch, NULL);
+            else
+                clnas_genotype_format(&g, arch, sizeof arch, NULL);
             st = clnas_error_set(err, CLNAS_ERR_DIVERGED, "supernet training diverged at step %d (path %s): loss %g",
                                  t, arch, loss);
             break;
@@ -250,14 +262,18 @@ static clnas_status evaluate(void *state, const clnas_space_genotype *g, clnas_e
 {
     (void)err;
     supernet_eval *se = state;
-    const clnas_genotype nb201 = clnas_nb201_of(g), *arch = &nb201; /* the supernet's paths are NB201 cells */
+    const clnas_genotype nb201 = clnas_nb201_of(g), *arch = &nb201; /* NB201 cells, or DARTS genotypes: */
+    clnas_darts_genotype darts;
+    memcpy(&darts, g->u.bytes, sizeof darts); /* the space adapter keeps the value at the blob's start */
     memset(out, 0, sizeof *out);
     out->fitness = NAN;
     double t0 = clnas_clock_seconds(), acc = NAN, loss = NAN, t_bn = 0;
     clnas_error trial_err;
     clnas_error_clear(&trial_err);
     clnas_model *path = NULL;
-    clnas_status st = clnas_supernet_path(se->sn, arch, &path, &trial_err);
+    clnas_status st = clnas_supernet_config(se->sn)->space == CLNAS_NET_DARTS
+                          ? clnas_supernet_path_darts(se->sn, &darts, &path, &trial_err)
+                          : clnas_supernet_path(se->sn, arch, &path, &trial_err);
     if (st == CLNAS_OK) {
         out->params = clnas_model_param_count(path);
         out->flops = clnas_model_forward_flops(path);

@@ -9,6 +9,13 @@
 clnas_status clnas_spos_config_parse(const cJSON *strategy, uint64_t seed, cJSON *resolved, clnas_spos_config *out,
                                      void **rea_state, clnas_error *err)
 {
+    return clnas_spos_config_parse_space(strategy, seed, NULL, resolved, out, rea_state, err);
+}
+
+clnas_status clnas_spos_config_parse_space(const cJSON *strategy, uint64_t seed, const clnas_space_iface *space,
+                                           cJSON *resolved, clnas_spos_config *out, void **rea_state,
+                                           clnas_error *err)
+{
     static const char *const known[] = {"bn_batches", "max_paths", "checkpoint_every", "top_k",      "warm_up",
                                         "sampling",   "population", "sample_size",      "cycles"};
     static const char *const samplings[] = {"cells", "classes"};
@@ -40,7 +47,7 @@ clnas_status clnas_spos_config_parse(const cJSON *strategy, uint64_t seed, cJSON
             st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "strategy: out of memory");
     }
     if (st == CLNAS_OK)
-        st = clnas_strategy_rea.create(rea, seed, &clnas_space_nb201, rea_resolved, rea_state, err);
+        st = clnas_strategy_rea.create(rea, seed, space ? space : &clnas_space_nb201, rea_resolved, rea_state, err);
     for (int i = 0; i < 3 && st == CLNAS_OK; i++) {
         cJSON *v = cJSON_GetObjectItemCaseSensitive(rea_resolved, rea_keys[i]);
         if (v && !cJSON_AddItemToObject(resolved, rea_keys[i], cJSON_Duplicate(v, 1)))

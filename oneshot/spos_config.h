@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "clnas/status.h"
+#include "space_iface.h"
 
 typedef struct clnas_spos_config {
     int bn_batches;       /* "bn_batches": training batches of BatchNorm recalibration per path (default 20) */
@@ -23,5 +24,9 @@ typedef struct clnas_spos_config {
  * "strategy.<key>"; resolved gets every key with its value. */
 clnas_status clnas_spos_config_parse(const cJSON *strategy, uint64_t seed, cJSON *resolved, clnas_spos_config *out,
                                      void **rea_state, clnas_error *err);
+/* The same with REA over `space` (nb201 or darts; NULL: nb201). */
+clnas_status clnas_spos_config_parse_space(const cJSON *strategy, uint64_t seed, const clnas_space_iface *space,
+                                           cJSON *resolved, clnas_spos_config *out, void **rea_state,
+                                           clnas_error *err);
 
 #endif

@@ -183,6 +183,13 @@ static clnas_status build_supernet(spos_run *r, const clnas_run_setup *s, const 
     int ignored = 0;
     clnas_net_config net;
     clnas_run_setup_net(s, &net);
+    const int darts_space = clnas_search_config_space(r->req->cfg) == &clnas_space_darts;
+    if (darts_space) { /* DARTS' genotype networks (NetworkCIFAR) over shared weights, no auxiliary head */
+        net.space = CLNAS_NET_DARTS;
+        clnas_rng rng; /* any valid genotype, for the config's checks: each path sets its own */
+        clnas_rng_seed(&rng, 0);
+        clnas_darts_genotype_sample(&rng, &net.darts_genotype);
+    }
     const int batch = net.batch;
     clnas_status st = clnas_grad_shares_batch(r->req->shares, batch, &net.batch, err);
     if (st == CLNAS_OK && clnas_grad_shares_writer(r->req->shares)) /* another process times its own */
@@ -196,8 +203,14 @@ static clnas_status build_supernet(spos_run *r, const clnas_run_setup *s, const 
     long nparam = 0;
     for (int i = 0; i < l->nparams; i++)
         nparam += l->params[i].info.arena == CLNAS_ARENA_PARAMS ? (long)l->params[i].info.count : 0;
-    clnas_run_info(&r->req->ev, "clnas search: %s, one-shot SPOS (supernet C=%d N=%d, batch %d), then REA over its "
-                   "paths (%d trials)", r->dir, net.channels, net.cells, net.batch, clnas_strategy_rea.budget(rea));
+    if (darts_space)
+        clnas_run_info(&r->req->ev, "clnas search: %s, one-shot SPOS on space darts (supernet C=%d layers=%d: per cell "
+                       "14 edges x 7 ops, paths DARTS genotypes; batch %d), then REA over its paths (%d trials)",
+                       r->dir, net.channels, net.layers, net.batch, clnas_strategy_rea.budget(rea));
+    else
+        clnas_run_info(&r->req->ev, "clnas search: %s, one-shot SPOS (supernet C=%d N=%d, batch %d), then REA over "
+                       "its paths (%d trials)", r->dir, net.channels, net.cells, net.batch,
+                       clnas_strategy_rea.budget(rea));
     if (clnas_grad_shares_on(r->req->shares))
         clnas_run_info(&r->req->ev, "data parallel: each batch of %d in %d shares of %d (%s), gradients and BatchNorm "
                        "running statistics averaged over the shares, batch statistics per share", batch,
@@ -260,7 +273,14 @@ clnas_status clnas_run_spos(const clnas_run_request *req, clnas_run_outcome *out
     s.dev = req->dev;
     s.cache = req->cache;
     const int writer = clnas_grad_shares_writer(req->shares);
-    clnas_status st = clnas_spos_config_parse(cfg->strategy, cfg->seed, resolved, &sp, &rea, err);
+    const clnas_space_iface *space = clnas_search_config_space(cfg);
+    clnas_status st = clnas_spos_config_parse_space(cfg->strategy, cfg->seed, space, resolved, &sp, &rea, err);
+    if (st == CLNAS_OK && space == &clnas_space_darts && sp.sample_classes)
+        st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.sampling \"classes\": NB201's canonical classes; "
+                             "on space darts SPOS samples genotypes uniformly (\"cells\", the default)");
+    if (st == CLNAS_OK && space == &clnas_space_darts && sp.warm_up)
+        st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.warm_up: builds every path's programs, which "
+                             "space darts has too many of to enumerate; set it false");
     if (st == CLNAS_OK && !req->resume_dir && writer) {
         clnas_run_dir_name(cfg->name, req->out, out->run_dir, sizeof out->run_dir);
         st = clnas_run_dir_create(out->run_dir, "config.json", cfg, resolved, err);

@@ -20,6 +20,7 @@
 
 typedef struct path_entry {
     clnas_genotype genotype;
+    clnas_darts_genotype darts; /* the path of a DARTS-space supernet */
     clnas_model *model;
     uint64_t used; /* tick of the last request */
 } path_entry;
@@ -100,8 +101,19 @@ static clnas_status create_arena(clnas_supernet *sn, clnas_arena a, size_t bytes
     return CLNAS_OK;
 }
 
+/* "N=5" (NB201's cells per stage) or "layers=8" (DARTS' cells), for messages. */
+static void depth_text(const clnas_net_config *net, char *buf, size_t cap)
+{
+    if (net->space == CLNAS_NET_DARTS)
+        snprintf(buf, cap, "layers=%d", net->layers);
+    else
+        snprintf(buf, cap, "N=%d", net->cells);
+}
+
 static clnas_status check_fits(const clnas_supernet *sn, clnas_error *err)
 {
+    char depth[32];
+    depth_text(&sn->net, depth, sizeof depth);
     const clnas_device_info *info = &sn->dev->info;
     size_t es = elem_size(sn);
     double total = (double)clnas_supernet_weight_bytes(&sn->layout, sn->net.fp64);
@@ -109,13 +121,14 @@ static clnas_status check_fits(const clnas_supernet *sn, clnas_error *err)
                                                                               : sn->layout.state_elems) * (double)es;
     if (!clnas_device_memory_fits(info, total, largest))
         return clnas_error_set(err, CLNAS_ERR_UNSUPPORTED,
-                               "the supernet (C=%d, N=%d) needs %.1f MiB of weights (parameters, gradients, momenta, "
+                               "the supernet (C=%d, %s) needs %.1f MiB of weights (parameters, gradients, momenta, "
                                "running statistics; %.1f MiB in its largest buffer) but %s has %.1f MiB of memory "
-                               "(%.1f MiB usable) and allows %.1f MiB in one buffer: use fewer channels or cells, or "
-                               "a smaller batch", sn->net.channels, sn->net.cells, total / 1048576.0,
+                               "(%.1f MiB usable) and allows %.1f MiB in one buffer: use fewer channels or %s, or "
+                               "a smaller batch", sn->net.channels, depth, total / 1048576.0,
                                largest / 1048576.0, info->name, (double)info->global_mem_bytes / 1048576.0,
                                CLNAS_DEVICE_MEMORY_SHARE * (double)info->global_mem_bytes / 1048576.0,
-                               (double)info->max_alloc_bytes / 1048576.0);
+                               (double)info->max_alloc_bytes / 1048576.0,
+                               sn->net.space == CLNAS_NET_DARTS ? "layers (proxy.channels, proxy.layers)" : "cells");
     return CLNAS_OK;
 }
 
@@ -172,16 +185,19 @@ static clnas_status grow_scratch(clnas_supernet *sn, const clnas_plan *plan, cln
         if (bytes <= sn->arenas.bytes[a])
             continue;
         double total = (double)clnas_supernet_weight_bytes(&sn->layout, sn->net.fp64) + (double)bytes;
+        char depth[32];
+        depth_text(&sn->net, depth, sizeof depth);
         if (!clnas_device_memory_fits(&sn->dev->info, total, (double)bytes))
             return clnas_error_set(err, CLNAS_ERR_UNSUPPORTED,
-                                   "a path of the supernet (C=%d, N=%d, batch %d) needs a %.1f MiB %s arena besides "
+                                   "a path of the supernet (C=%d, %s, batch %d) needs a %.1f MiB %s arena besides "
                                    "%.1f MiB of weights, but %s has %.1f MiB of memory and allows %.1f MiB in one "
-                                   "buffer: use a smaller batch, or fewer channels or cells",
-                                   sn->net.channels, sn->net.cells, sn->net.batch, (double)bytes / 1048576.0,
+                                   "buffer: use a smaller batch, or fewer channels or %s",
+                                   sn->net.channels, depth, sn->net.batch, (double)bytes / 1048576.0,
                                    clnas_arena_name(a),
                                    (double)clnas_supernet_weight_bytes(&sn->layout, sn->net.fp64) / 1048576.0,
                                    sn->dev->info.name, (double)sn->dev->info.global_mem_bytes / 1048576.0,
-                                   (double)sn->dev->info.max_alloc_bytes / 1048576.0);
+                                   (double)sn->dev->info.max_alloc_bytes / 1048576.0,
+                                   sn->net.space == CLNAS_NET_DARTS ? "layers" : "cells");
         st = create_arena(sn, a, bytes, err);
         for (int i = 0; i < sn->npaths && st == CLNAS_OK; i++) {
             clnas_executor *ex = clnas_model_executor(sn->paths[i].model);
@@ -194,12 +210,12 @@ static clnas_status grow_scratch(clnas_supernet *sn, const clnas_plan *plan, cln
     return st;
 }
 
-static clnas_status compile_path(clnas_supernet *sn, const clnas_genotype *g, clnas_model **out, clnas_error *err)
+/* cfg: the supernet's net with the path's genotype. */
+static clnas_status compile_path(clnas_supernet *sn, const clnas_net_config *cfg, clnas_model **out,
+                                 clnas_error *err)
 {
-    clnas_net_config cfg = sn->net;
-    cfg.genotype = *g;
     clnas_plan *plan = NULL;
-    clnas_status st = clnas_plan_compile_on(sn->dev, &cfg, &plan, err);
+    clnas_status st = clnas_plan_compile_on(sn->dev, cfg, &plan, err);
     if (st == CLNAS_OK)
         st = clnas_path_plan_bind(plan, &sn->layout, err);
     if (st == CLNAS_OK)
@@ -221,27 +237,44 @@ static clnas_status compile_path(clnas_supernet *sn, const clnas_genotype *g, cl
     return st;
 }
 
-clnas_status clnas_supernet_path(clnas_supernet *sn, const clnas_genotype *g, clnas_model **out, clnas_error *err)
+static int same_darts_cell(const clnas_darts_cell *a, const clnas_darts_cell *b)
 {
-    *out = NULL;
-    if (!clnas_edge_op_set_has(&sn->op_set, g)) {
-        char arch[CLNAS_GENOTYPE_STR_MAX];
-        clnas_genotype_format(g, arch, sizeof arch, NULL);
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "path %s uses an op its supernet edge does not hold", arch);
-    }
+    return memcmp(a->op, b->op, sizeof a->op) == 0 && memcmp(a->input, b->input, sizeof a->input) == 0 &&
+           a->nconcat == b->nconcat && memcmp(a->concat, b->concat, a->nconcat) == 0;
+}
+
+static int same_path(const clnas_supernet *sn, const path_entry *p, const clnas_net_config *cfg)
+{
+    if (sn->net.space == CLNAS_NET_DARTS)
+        return same_darts_cell(&p->darts.normal, &cfg->darts_genotype.normal) &&
+               same_darts_cell(&p->darts.reduce, &cfg->darts_genotype.reduce);
+    return memcmp(p->genotype.ops, cfg->genotype.ops, sizeof cfg->genotype.ops) == 0;
+}
+
+static void path_text(const clnas_net_config *cfg, char *buf, size_t cap)
+{
+    if (cfg->space == CLNAS_NET_DARTS)
+        clnas_darts_genotype_format(&cfg->darts_genotype, buf, cap, NULL);
+    else
+        clnas_genotype_format(&cfg->genotype, buf, cap, NULL);
+}
+
+/* The cached path of cfg (the supernet's net with the path's genotype), compiled on a miss. */
+static clnas_status path_of(clnas_supernet *sn, const clnas_net_config *cfg, clnas_model **out, clnas_error *err)
+{
     sn->tick++;
     for (int i = 0; i < sn->npaths; i++)
-        if (memcmp(sn->paths[i].genotype.ops, g->ops, sizeof g->ops) == 0) {
+        if (same_path(sn, &sn->paths[i], cfg)) {
             sn->paths[i].used = sn->tick;
             sn->reused++;
             *out = sn->paths[i].model;
             return CLNAS_OK;
         }
     clnas_model *m = NULL;
-    clnas_status st = compile_path(sn, g, &m, err);
+    clnas_status st = compile_path(sn, cfg, &m, err);
     if (st != CLNAS_OK) {
-        char arch[CLNAS_GENOTYPE_STR_MAX];
-        clnas_genotype_format(g, arch, sizeof arch, NULL);
+        char arch[CLNAS_DARTS_GENOTYPE_STR_MAX];
+        path_text(cfg, arch, sizeof arch);
         return clnas_error_prefix(err, "supernet path %s", arch);
     }
     sn->compiled++;
@@ -255,11 +288,47 @@ clnas_status clnas_supernet_path(clnas_supernet *sn, const clnas_genotype *g, cl
     } else {
         sn->npaths++;
     }
-    sn->paths[slot].genotype = *g;
+    sn->paths[slot].genotype = cfg->genotype;
+    sn->paths[slot].darts = cfg->darts_genotype;
     sn->paths[slot].model = m;
     sn->paths[slot].used = sn->tick;
     *out = m;
     return CLNAS_OK;
+}
+
+clnas_status clnas_supernet_path(clnas_supernet *sn, const clnas_genotype *g, clnas_model **out, clnas_error *err)
+{
+    *out = NULL;
+    if (sn->net.space != CLNAS_NET_NB201)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "internal: an NB201 path asked of a supernet of another "
+                               "space (clnas_supernet_path_darts)");
+    if (!clnas_edge_op_set_has(&sn->op_set, g)) {
+        char arch[CLNAS_GENOTYPE_STR_MAX];
+        clnas_genotype_format(g, arch, sizeof arch, NULL);
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "path %s uses an op its supernet edge does not hold", arch);
+    }
+    clnas_net_config cfg = sn->net;
+    cfg.genotype = *g;
+    return path_of(sn, &cfg, out, err);
+}
+
+clnas_status clnas_supernet_path_darts(clnas_supernet *sn, const clnas_darts_genotype *g, clnas_model **out,
+                                       clnas_error *err)
+{
+    *out = NULL;
+    if (sn->net.space != CLNAS_NET_DARTS)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "internal: a DARTS-space path asked of a supernet of "
+                               "another space");
+    char why[160];
+    if (!clnas_darts_supernet_holds(g, why, sizeof why)) {
+        char arch[CLNAS_DARTS_GENOTYPE_STR_MAX];
+        clnas_darts_genotype_format(g, arch, sizeof arch, NULL);
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "path %s is not a path of the DARTS-space supernet: %s",
+                               arch, why);
+    }
+    clnas_net_config cfg = sn->net;
+    cfg.darts_genotype = *g;
+    return path_of(sn, &cfg, out, err);
 }
 
 /* ---- host access ---- */
@@ -419,9 +488,10 @@ clnas_status clnas_supernet_save(clnas_supernet *sn, const char *path, int with_
     if (st == CLNAS_OK) {
         char channels[16], cells[16], step_text[24];
         snprintf(channels, sizeof channels, "%d", sn->net.channels);
-        snprintf(cells, sizeof cells, "%d", sn->net.cells);
+        snprintf(cells, sizeof cells, "%d", sn->net.space == CLNAS_NET_DARTS ? sn->net.layers : sn->net.cells);
         snprintf(step_text, sizeof step_text, "%ld", step);
-        const char *meta[] = {"format", "clnas-supernet", "channels", channels, "cells", cells,
+        const char *meta[] = {"format", "clnas-supernet", "channels", channels,
+                              sn->net.space == CLNAS_NET_DARTS ? "layers" : "cells", cells,
                               step >= 0 ? "step" : NULL, step_text, NULL};
         st = clnas_safetensors_write(path, t, m, meta, err);
     }
@@ -474,7 +544,8 @@ clnas_status clnas_supernet_load(clnas_supernet *sn, const char *path, long *ste
                 same = t->shape[d] == p->shape[d];
             if (!same)
                 st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: tensor '%s' has another shape than this supernet's "
-                                     "(C=%d, N=%d)", path, name, sn->net.channels, sn->net.cells);
+                                     "(C=%d, N=%d)", path, name, sn->net.channels,
+                                     sn->net.space == CLNAS_NET_DARTS ? sn->net.layers : sn->net.cells);
             else
                 st = clnas_tensor_to_double(t, (pass ? arena[2] : arena[p->arena == CLNAS_ARENA_STATE]) + p->offset,
                                             (int64_t)p->count, err);
@@ -556,6 +627,10 @@ clnas_status clnas_supernet_warm_up(clnas_supernet *sn, int *programs, clnas_err
      * most of the time), then one source per distinct descriptor; a plan's program is the source of the first of
      * its kernels with that body, which is one of these */
     blob_set descs = {0}, sources = {0};
+    *programs = 0;
+    if (sn->net.space != CLNAS_NET_NB201)
+        return clnas_error_set(err, CLNAS_ERR_UNSUPPORTED, "warm-up: the supernet's paths cannot be enumerated on "
+                               "space darts (it builds every path of NB201's 15,625); turn strategy.warm_up off");
     clnas_status st = CLNAS_OK;
     for (uint32_t index = 0; index < CLNAS_NB201_CELLS && st == CLNAS_OK; index++) {
         clnas_net_config cfg = sn->net;

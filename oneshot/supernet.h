@@ -37,6 +37,11 @@ clnas_status clnas_supernet_init(clnas_supernet *sn, uint64_t seed, clnas_error 
 /* The path of genotype g as a model over the supernet's weights (parameters by their stand-alone names). The
  * supernet owns it: it stays valid until max_paths other paths have been asked for since. */
 clnas_status clnas_supernet_path(clnas_supernet *sn, const clnas_genotype *g, clnas_model **out, clnas_error *err);
+/* The same on a DARTS-space supernet (net.space darts): the genotype network (NetworkCIFAR) of g, computing only
+ * g's (edge, op) pairs over their shared weights; CLNAS_ERR_INVALID_ARG when g is no path of it
+ * (clnas_darts_supernet_holds). */
+clnas_status clnas_supernet_path_darts(clnas_supernet *sn, const clnas_darts_genotype *g, clnas_model **out,
+                                       clnas_error *err);
 
 /* Builds (or loads) every OpenCL program any path of this supernet can need, so that training and search build
  * none later: the programs of the path plans of every cell genotype the supernet holds (host-side compiles

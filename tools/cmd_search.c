@@ -19,7 +19,7 @@ static void usage(FILE *f)
             "supernet, then evolution over its paths), darts and gdas (differentiable, one search network). With no\n"
             "arguments it runs the built-in configs/default.json (rea on Fashion-MNIST with a proxy training budget);\n"
             "configs/{rea,random,reinforce,bo,hyperband,spos,darts,gdas,table-rea,rea-darts}.json are the others.\n"
-            "rea, random, reinforce, bo and hyperband search any space; darts nb201 and darts; spos and gdas NB201\n"
+            "rea, random, reinforce, bo and hyperband search any space; darts and spos nb201 and darts; gdas NB201\n"
             "cells only.\n"
             "Output goes to runs/<name>-<timestamp>/ (or --out DIR): config.json (resolved), journal.jsonl (one line\n"
             "per trial, fsync'ed), best.json (with the space), progress.svg, algo_choices.tsv. Progress goes to\n"
@@ -105,7 +105,8 @@ static int closing(const clnas_run_outcome *o, const clnas_search_config *cfg)
     clnas_error err;
     if (search_view_read_journal(dir, path, sizeof path, &entries, &n, &torn, &err) == CLNAS_OK) {
         if (o->kind == CLNAS_RUN_SPOS)
-            printf("\ntop %d architectures by supernet fitness (retrain them: clnas train --arch ARCH):\n", o->top_k);
+            printf("\ntop %d architectures by supernet fitness (retrain them: clnas train %s--arch ARCH):\n", o->top_k,
+                   clnas_search_config_space(cfg) == &clnas_space_nb201 ? "" : "--space darts ");
         search_view_top(entries, n, o->kind == CLNAS_RUN_SPOS ? o->top_k : 10);
         all_failed = o->kind == CLNAS_RUN_TRIALS && o->best_index < 0 && n > 0 && !stopped;
         if (all_failed)
