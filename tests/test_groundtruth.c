@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -290,6 +291,80 @@ static void test_cli_tiny(void **state)
     }
 }
 
+/* Reads DIR/<name>.csv's scores (arch,score after the header) into v; returns their number. */
+static int read_scores(const char *path, double *v, int cap)
+{
+    char *text = test_read_file(path, NULL);
+    assert_non_null(text);
+    int n = 0;
+    for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n")) {
+        const char *comma = strrchr(l, ',');
+        if (strncmp(l, "arch,", 5) != 0 && comma && n < cap)
+            v[n++] = strtod(comma + 1, NULL);
+    }
+    free(text);
+    return n;
+}
+
+/* The NB201 estimators of a tiny run: a reference of 3 cells, a SPOS run, and rank-eval's supernet (path accuracy),
+ * supernet-loss (minus the path's validation loss) and proxy estimators with their scores files. */
+static void test_cli_supernet_estimators(void **state)
+{
+    const char *dir = *state;
+    char data[700], config[700], args[3000], ref[700], run[700], scores[700], csv[800];
+    snprintf(data, sizeof data, "%s/data", dir);
+    assert_int_equal(mkdir(data, 0777), 0);
+    assert_int_equal(tiny_idx_write(data, "train", 96, 8, pixel, NULL), 0);
+    assert_int_equal(tiny_idx_write(data, "t10k", 16, 8, pixel, NULL), 0);
+    snprintf(config, sizeof config, "%s/tiny.json", dir);
+    FILE *f = fopen(config, "w");
+    assert_non_null(f);
+    fprintf(f, "{\"name\": \"gt\", \"seed\": 5, \"dataset\": {\"dir\": \"%s\", \"validation_size\": 32, "
+               "\"train_subset\": 64}, \"proxy\": {\"channels\": 2, \"cells\": 1, \"batch\": 16, \"epochs\": 1}}\n",
+            data);
+    fclose(f);
+    char *text = NULL;
+    snprintf(ref, sizeof ref, "%s/gt.csv", dir);
+    snprintf(args, sizeof args, "groundtruth --archs 3 --config '%s' --out '%s'", config, ref);
+    if (tool(dir, args, &text) != 0)
+        fail_msg("clnas %s:\n%s", args, text);
+    free(text);
+    snprintf(run, sizeof run, "%s/spos", dir);
+    snprintf(args, sizeof args, "search --config '%s/../../configs/spos.json' --set dataset.dir='%s' "
+             "--set dataset.validation_size=32 --set dataset.train_subset=64 --set proxy.channels=2 "
+             "--set proxy.batch=16 --set proxy.epochs=1 --set strategy.population=2 --set strategy.sample_size=1 "
+             "--set strategy.cycles=1 --set strategy.bn_batches=1 --out '%s'", CLNAS_TEST_DATA, data, run);
+    if (tool(dir, args, &text) != 0)
+        fail_msg("clnas %s:\n%s", args, text);
+    free(text);
+    snprintf(scores, sizeof scores, "%s/scores", dir);
+    snprintf(args, sizeof args, "rank-eval --reference '%s' --estimator 'supernet:%s' --estimator 'supernet-loss:%s' "
+             "--estimator proxy --config '%s' --scores '%s'", ref, run, run, config, scores);
+    if (tool(dir, args, &text) != 0)
+        fail_msg("clnas %s:\n%s", args, text);
+    print_message("clnas %s:\n%s", args, text);
+    assert_non_null(strstr(text, "(trained 4 steps)"));
+    free(text);
+    double v[8];
+    for (int e = 0; e < 3; e++) {
+        snprintf(csv, sizeof csv, "%s/proxy.csv", scores);
+        if (e < 2) { /* the file of "supernet:/path/to/spos": characters other than [A-Za-z0-9_-] made '_' */
+            snprintf(csv, sizeof csv, "%s/%s", scores, e == 0 ? "supernet_" : "supernet-loss_");
+            size_t len = strlen(csv);
+            for (const char *c = run; *c && len + 1 < sizeof csv; c++)
+                csv[len++] = (isalnum((unsigned char)*c) || *c == '-' || *c == '_') ? *c : '_';
+            snprintf(csv + len, sizeof csv - len, ".csv");
+        }
+        assert_int_equal(read_scores(csv, v, 8), 3);
+        for (int i = 0; i < 3; i++) {
+            if (e == 1)
+                assert_true(v[i] < 0 && isfinite(v[i])); /* minus a cross-entropy */
+            else
+                assert_true(v[i] >= 0 && v[i] <= 1);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -298,6 +373,7 @@ int main(void)
         scratch_dir_unit_test(test_nb201_file_unchanged),
         scratch_dir_unit_test(test_rows_and_resume),
         scratch_dir_unit_test(test_cli_tiny),
+        scratch_dir_unit_test(test_cli_supernet_estimators),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

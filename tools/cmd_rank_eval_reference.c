@@ -170,7 +170,7 @@ static int supernet_scores(const clnas_reference *ref, const ref_args *a, const 
     if (!rc)
         rc = spos_supernet_open(dir, strategy, &s, &sup);
     if (!rc)
-        rc = evaluator_scores(ref, &sup.ev, name, by_loss ? result_minus_extra : result_extra, by_loss ? "val_loss"
+        rc = evaluator_scores(ref, &sup.ev, name, by_loss ? result_minus_extra : result_fitness, by_loss ? "val_loss"
                               : NULL, 1, scores);
     spos_supernet_close(&sup);
     search_setup_free(&s);
