@@ -145,17 +145,22 @@ clnas_status clnas_supernet_layout_build(const clnas_net_config *net, const clna
         out->params[n++] = out->params[i];
     }
     out->nparams = n;
-    qsort(out->params, (size_t)n, sizeof *out->params, cmp_module);
+    clnas_supernet_layout_place(out);
+    return CLNAS_OK;
+}
+
+void clnas_supernet_layout_place(clnas_supernet_layout *l)
+{
+    qsort(l->params, (size_t)l->nparams, sizeof *l->params, cmp_module);
     size_t off[2] = {0, 0};
-    for (int i = 0; i < n; i++) {
-        clnas_param_info *p = &out->params[i].info;
+    for (int i = 0; i < l->nparams; i++) {
+        clnas_param_info *p = &l->params[i].info;
         int state = p->arena == CLNAS_ARENA_STATE;
         p->offset = off[state];
         off[state] = align_up(off[state] + p->count);
-        if (!state && out->params[i].module == 0)
-            out->fixed_elems = off[0];
+        if (!state && l->params[i].module == 0)
+            l->fixed_elems = off[0];
     }
-    out->param_elems = off[0];
-    out->state_elems = off[1];
-    return CLNAS_OK;
+    l->param_elems = off[0];
+    l->state_elems = off[1];
 }

@@ -40,6 +40,9 @@ typedef struct clnas_supernet_layout {
 clnas_status clnas_supernet_layout_build(const clnas_net_config *net, const clnas_edge_op_set *op_set,
                                          clnas_supernet_layout *out, clnas_error *err);
 void clnas_supernet_layout_free(clnas_supernet_layout *layout);
+/* Orders the parameters by module (the fixed module 0 first, registration order within one) and gives each its
+ * aligned offset in its arena: param_elems, state_elems and fixed_elems follow. Both spaces' layouts end with it. */
+void clnas_supernet_layout_place(clnas_supernet_layout *l);
 /* Index of a supernet parameter by name, or -1. */
 int clnas_supernet_layout_find(const clnas_supernet_layout *layout, const char *name);
 

@@ -117,19 +117,6 @@ static void covering_genotype(int op, int t, clnas_darts_genotype *g)
     }
 }
 
-static size_t align_up(size_t n)
-{
-    return (n + CLNAS_ARENA_ALIGN - 1) / CLNAS_ARENA_ALIGN * CLNAS_ARENA_ALIGN;
-}
-
-static int cmp_module(const void *a, const void *b)
-{
-    const clnas_supernet_param *x = a, *y = b;
-    if (x->module != y->module)
-        return x->module < y->module ? -1 : 1;
-    return x->info.offset < y->info.offset ? -1 : x->info.offset > y->info.offset; /* registration order */
-}
-
 /* Appends the parameters of genotype network g not laid out yet: module 0 only from the first network. */
 static clnas_status add_network(const clnas_net_config *net, const clnas_darts_genotype *dg, int with_fixed,
                                 clnas_supernet_layout *l, clnas_error *err)
@@ -197,17 +184,6 @@ clnas_status clnas_supernet_layout_build_darts(const clnas_net_config *net, clna
         clnas_supernet_layout_free(out);
         return st;
     }
-    qsort(out->params, (size_t)out->nparams, sizeof *out->params, cmp_module);
-    size_t off[2] = {0, 0};
-    for (int i = 0; i < out->nparams; i++) {
-        clnas_param_info *p = &out->params[i].info;
-        int state = p->arena == CLNAS_ARENA_STATE;
-        p->offset = off[state];
-        off[state] = align_up(off[state] + p->count);
-        if (!state && out->params[i].module == 0)
-            out->fixed_elems = off[0];
-    }
-    out->param_elems = off[0];
-    out->state_elems = off[1];
+    clnas_supernet_layout_place(out);
     return CLNAS_OK;
 }
