@@ -48,9 +48,10 @@ static clnas_net_config darts_net(int channels)
     return c;
 }
 
-static clnas_supernet *new_supernet(device_fixture *f, int channels, int max_paths, uint64_t seed)
+static clnas_supernet *new_supernet_clip(device_fixture *f, int channels, int max_paths, uint64_t seed, double clip)
 {
     clnas_net_config c = darts_net(channels);
+    c.grad_clip = clip;
     clnas_edge_op_set op_set;
     clnas_edge_op_set_all(&op_set);
     clnas_supernet *sn = NULL;
@@ -62,12 +63,25 @@ static clnas_supernet *new_supernet(device_fixture *f, int channels, int max_pat
     return sn;
 }
 
+static clnas_supernet *new_supernet(device_fixture *f, int channels, int max_paths, uint64_t seed)
+{
+    return new_supernet_clip(f, channels, max_paths, seed, 0.0);
+}
+
 static void get_path(clnas_supernet *sn, const clnas_darts_genotype *g, clnas_model **path)
 {
     clnas_error err;
     clnas_error_clear(&err);
     if (clnas_supernet_path_darts(sn, g, path, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
+}
+
+static double dot(const double *a, const double *b, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += a[i] * b[i];
+    return s;
 }
 
 static void assert_close(const double *a, const double *b, size_t n, const char *what)
@@ -111,16 +125,17 @@ static void test_layout_names_every_edge_op(void **state)
 }
 
 /* Forward, backward and one update of a path equal the stand-alone genotype network's with the same weights, on
- * two widths and three genotypes each. */
-static void test_path_equals_standalone(void **state)
+ * two widths and three genotypes each; with clip > 0 both clip the gradients at that global norm (the path's
+ * gradients then lie among the other paths' stale ones in the supernet's arena). */
+static void path_vs_standalone(device_fixture *f, double clip)
 {
-    device_fixture *f = *state;
     clnas_error err;
     clnas_error_clear(&err);
     double *a = malloc(8192 * sizeof *a), *b = malloc(8192 * sizeof *b);
     for (int channels = 2; channels <= 3; channels++) {
-        clnas_supernet *sn = new_supernet(f, channels, 4, 7);
+        clnas_supernet *sn = new_supernet_clip(f, channels, 4, 7, clip);
         clnas_net_config c = darts_net(channels);
+        c.grad_clip = clip;
         float images[BATCH * SIDE * SIDE];
         int32_t labels[BATCH];
         double la[BATCH * 10], lb[BATCH * 10];
@@ -148,6 +163,14 @@ static void test_path_equals_standalone(void **state)
                 assert_int_equal(clnas_executor_write(clnas_model_executor(alone), CLNAS_ARENA_MOMENTUM, pi->offset,
                                                       a, pi->count, &err), CLNAS_OK);
             }
+            const size_t all = clnas_supernet_get_layout(sn)->param_elems; /* stale gradients of other paths */
+            double *stale = malloc(all * sizeof *stale);
+            assert_non_null(stale);
+            for (size_t i = 0; i < all; i++)
+                stale[i] = 1.0;
+            assert_int_equal(clnas_executor_write(clnas_model_executor(path), CLNAS_ARENA_GRADS, 0, stale, all, &err),
+                             CLNAS_OK);
+            free(stale);
             small_fixed_batch(images, labels, BATCH, SIDE, 100 + (uint64_t)p);
             clnas_model *m[2] = {path, alone};
             double loss[2];
@@ -160,6 +183,7 @@ static void test_path_equals_standalone(void **state)
             }
             assert_close(&loss[0], &loss[1], 1, "loss");
             assert_close(la, lb, (size_t)BATCH * 10, "logits");
+            double norm2 = 0, clipped2 = 0;
             for (int i = 0; i < plan->nparams; i++) {
                 const clnas_param_info *pi = &plan->params[i];
                 if (pi->arena != CLNAS_ARENA_PARAMS || !pi->live)
@@ -167,9 +191,23 @@ static void test_path_equals_standalone(void **state)
                 assert_int_equal(clnas_model_get_grad(path, pi->name, a, pi->count, &err), CLNAS_OK);
                 assert_int_equal(clnas_model_get_grad(alone, pi->name, b, pi->count, &err), CLNAS_OK);
                 assert_close(a, b, pi->count, pi->name);
+                norm2 += dot(b, b, pi->count);
             }
+            if (clip > 0) /* the clip is active: the unclipped norm above it */
+                assert_true(sqrt(norm2) > 2 * clip);
             for (int k = 0; k < 2; k++)
                 assert_int_equal(clnas_model_update(m[k], 0.05, &err), CLNAS_OK);
+            for (int i = 0; clip > 0 && i < plan->nparams; i++) { /* the clipped gradients */
+                const clnas_param_info *pi = &plan->params[i];
+                if (pi->arena != CLNAS_ARENA_PARAMS || !pi->live)
+                    continue;
+                assert_int_equal(clnas_model_get_grad(path, pi->name, a, pi->count, &err), CLNAS_OK);
+                assert_int_equal(clnas_model_get_grad(alone, pi->name, b, pi->count, &err), CLNAS_OK);
+                assert_close(a, b, pi->count, pi->name);
+                clipped2 += dot(b, b, pi->count);
+            }
+            if (clip > 0)
+                assert_true(fabs(sqrt(clipped2) - clip) < 1e-3 * clip);
             for (int i = 0; i < plan->nparams; i++) {
                 const clnas_param_info *pi = &plan->params[i];
                 assert_int_equal(clnas_model_get(path, pi->name, a, pi->count, &err), CLNAS_OK);
@@ -182,6 +220,17 @@ static void test_path_equals_standalone(void **state)
     }
     free(a);
     free(b);
+}
+
+static void test_path_equals_standalone(void **state)
+{
+    path_vs_standalone(*state, 0.0);
+}
+
+/* strategy.grad_clip: the path clips as the stand-alone network with grad_clip does. */
+static void test_path_clips_as_standalone(void **state)
+{
+    path_vs_standalone(*state, 0.02);
 }
 
 /* Whether the supernet parameter `name` is a live parameter of the path cfg. */
@@ -465,6 +514,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layout_names_every_edge_op),
         cmocka_unit_test_setup_teardown(test_path_equals_standalone, device_fixture_with_cache,
+                                        device_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_path_clips_as_standalone, device_fixture_with_cache,
                                         device_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_paths_share_weights, device_fixture_with_cache, device_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_resume_matches_uninterrupted, device_fixture_with_cache,
