@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -22,6 +23,7 @@
 #include "journal.h"
 #include "model_build.h"
 #include "plan.h"
+#include "reference.h"
 #include "scratch_dir.h"
 #include "search_fixture.h"
 #include "small_net.h"
@@ -464,6 +466,105 @@ static cJSON *read_json(const char *path)
     return j;
 }
 
+/* Runs cmd with stderr into stdout; its exit status, the output in out. */
+static int run_capture(const char *cmd, char *out, size_t cap)
+{
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = 0;
+    int status = pclose(p);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* A reference of space darts: n genotypes of distinct classes with made-up accuracies. */
+static void write_darts_reference(const char *path, int n)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "# space: darts\n%s\n", CLNAS_REFERENCE_HEADER);
+    clnas_rng rng;
+    clnas_rng_seed(&rng, 3);
+    for (int i = 0; i < n; i++) {
+        clnas_space_genotype g;
+        clnas_space_darts.sample(&rng, &g);
+        char text[CLNAS_SPACE_STR_MAX], hex[17];
+        uint64_t h;
+        assert_int_equal(clnas_space_darts.format(&g, text, sizeof text, NULL), CLNAS_OK);
+        assert_int_equal(clnas_space_darts.canonical(&g, NULL, 0, &h, NULL), CLNAS_OK);
+        clnas_hash_to_hex(h, hex);
+        const double acc = 0.1 + 0.1 * i;
+        fprintf(f, "\"%s\",%s,%.2f,%.2f,%.2f,100,100\n", text, hex, acc, acc, acc);
+    }
+    fclose(f);
+}
+
+/* rank-eval on a darts SPOS run: --supernet samples darts genotypes, scores them with the supernet and trains them
+ * stand-alone; --reference with a darts reference scores its rows with the supernet; an nb201 reference is refused
+ * by name. */
+static void rank_eval_darts_run(const char *dir)
+{
+    static char out[1 << 16];
+    char cmd[4096], path[1100];
+    snprintf(cmd, sizeof cmd, "'%s' rank-eval --supernet '%s/run' --archs 3 2>&1", CLNAS_TOOL_PATH, dir);
+    if (run_capture(cmd, out, sizeof out) != 0)
+        fail_msg("%s", out);
+    assert_non_null(strstr(out, "space darts"));
+    assert_non_null(strstr(out, "Kendall tau:"));
+    snprintf(path, sizeof path, "%s/run/rank_eval.json", dir);
+    cJSON *j = read_json(path);
+    const cJSON *rows = cJSON_GetObjectItemCaseSensitive(j, "rows"), *row;
+    assert_int_equal(cJSON_GetArraySize(rows), 3);
+    cJSON_ArrayForEach(row, rows) {
+        const cJSON *arch = cJSON_GetObjectItemCaseSensitive(row, "arch");
+        const cJSON *sup = cJSON_GetObjectItemCaseSensitive(row, "supernet");
+        clnas_darts_genotype g;
+        clnas_error err;
+        assert_true(cJSON_IsString(arch));
+        if (clnas_darts_genotype_parse(arch->valuestring, &g, &err) != CLNAS_OK)
+            fail_msg("rank_eval.json arch %s: %s", arch->valuestring, err.message);
+        assert_true(cJSON_IsNumber(sup) && sup->valuedouble >= 0.0 && sup->valuedouble <= 1.0);
+    }
+    cJSON_Delete(j);
+    snprintf(path, sizeof path, "%s/run/rank_eval.csv", dir); /* DARTS' strings quoted: they hold commas */
+    char *csv = NULL;
+    size_t len = 0;
+    clnas_error err;
+    if (clnas_file_read_text(path, 1 << 20, &csv, &len, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    assert_non_null(strstr(csv, "arch,standalone,supernet,standalone_cached\n\"Genotype(normal=[('"));
+    free(csv);
+    snprintf(path, sizeof path, "%s/darts-ref.csv", dir);
+    write_darts_reference(path, 4);
+    snprintf(cmd, sizeof cmd, "'%s' rank-eval --reference '%s' --estimator 'supernet:%s/run' --estimator "
+             "'supernet-loss:%s/run' 2>&1", CLNAS_TOOL_PATH, path, dir, dir);
+    if (run_capture(cmd, out, sizeof out) != 0)
+        fail_msg("%s", out);
+    assert_non_null(strstr(out, "space darts"));
+    assert_non_null(strstr(out, "4/4  Genotype(normal=")); /* each row scored by the supernet */
+    assert_non_null(strstr(out, "supernet-loss:"));
+    assert_non_null(strstr(out, "reference: "));
+    snprintf(path, sizeof path, "%s/nb201-ref.csv", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "%s\n", CLNAS_REFERENCE_HEADER);
+    for (int i = 0; i < 3; i++) {
+        clnas_genotype c;
+        clnas_genotype_from_index((uint32_t)i * 4001 + 7, &c);
+        char text[CLNAS_GENOTYPE_STR_MAX], hex[17];
+        uint64_t h;
+        clnas_genotype_format(&c, text, sizeof text, NULL);
+        clnas_genotype_canonical(&c, NULL, 0, &h, NULL);
+        clnas_hash_to_hex(h, hex);
+        fprintf(f, "%s,%s,0.%d,0.%d,0.%d,100,100\n", text, hex, i + 1, i + 1, i + 1);
+    }
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "'%s' rank-eval --reference '%s' --estimator 'supernet:%s/run' 2>&1", CLNAS_TOOL_PATH,
+             path, dir);
+    assert_int_equal(run_capture(cmd, out, sizeof out), 1);
+    assert_non_null(strstr(out, "searched space darts; the reference is of space nb201"));
+}
+
 /* `clnas search` with configs/spos.json on space darts, shrunk: the supernet's arena printed, best.json of space
  * darts with a genotype that parses, journal lines in DARTS' form. */
 static void test_search_writes_best(void **state)
@@ -477,10 +578,11 @@ static void test_search_writes_best(void **state)
     const char *sets = "--set space.name=darts --set proxy.channels=2 --set proxy.layers=3 "
                        "--set dataset.train_subset=16 --set dataset.validation_size=16 --set proxy.batch=8 "
                        "--set proxy.epochs=1 --set strategy.bn_batches=1 --set strategy.population=2 "
-                       "--set strategy.sample_size=2 --set strategy.cycles=1";
+                       "--set strategy.sample_size=2 --set strategy.cycles=1 --set strategy.grad_clip=5";
     assert_int_equal(search_fixture_run_cli("spos.json", sets, dir, out, sizeof out), 0);
     assert_non_null(strstr(out, "one-shot SPOS on space darts (supernet C=2 layers=3"));
     assert_non_null(strstr(out, "supernet arena: "));
+    assert_non_null(strstr(out, "gradient clipping: each step's path gradients at global L2 norm 5"));
     char path[1100];
     snprintf(path, sizeof path, "%s/run/best.json", dir);
     cJSON *best = read_json(path);
@@ -505,6 +607,7 @@ static void test_search_writes_best(void **state)
     assert_non_null(strstr(text, "Genotype(normal=["));
     assert_true(entries[0].params > 0);
     clnas_journal_entries_free(entries, n);
+    rank_eval_darts_run(dir);
     scratch_dir_remove(dir);
     free(dir);
 }
