@@ -18,8 +18,9 @@ static clnas_status run_strategy(const clnas_run_request *req, clnas_run_outcome
     const char *name = req->cfg->strategy_name;
     const clnas_space_iface *space = clnas_search_config_space(req->cfg);
     const int oneshot = strcmp(name, "spos") == 0 || strcmp(name, "darts") == 0 || strcmp(name, "gdas") == 0;
-    /* their supernets are NB201's; DARTS also has the DARTS space's search network, SPOS its per-path supernet */
-    const int on_darts = (strcmp(name, "darts") == 0 || strcmp(name, "spos") == 0) && space == &clnas_space_darts;
+    /* NB201 and the DARTS space: DARTS' search network, SPOS' per-genotype supernet, GDAS' paths of the search
+     * network */
+    const int on_darts = space == &clnas_space_darts;
     if (oneshot && space != &clnas_space_nb201 && !on_darts)
         return clnas_strategy_space_only(name, space, &clnas_space_nb201, err);
     if (strcmp(name, "spos") == 0)

@@ -1,5 +1,6 @@
 /* clnas — forward graph of DARTS' search network (model_search.py's Network): every edge of every cell the
- * softmax(alpha)-weighted sum of DARTS' primitives, one set of edge weights per cell type. */
+ * softmax(alpha)-weighted sum of DARTS' primitives, one set of edge weights per cell type; or a GDAS path of it
+ * (net.gdas): every edge only its sampled op, scaled by the edge's h. */
 #include "build_darts_search.h"
 
 #include <stdio.h>
@@ -17,6 +18,8 @@ typedef struct sbuilder {
     /* per cell type and edge: the weights of the two MIXED nodes and their gradients (STATE) */
     int w[TYPES][CLNAS_DARTS_SEARCH_EDGES][2];
     int dw[TYPES][CLNAS_DARTS_SEARCH_EDGES][2];
+    /* GDAS path: per cell type and edge h (1 value, 1) and dL/dh summed over the type's cells (STATE) */
+    int h[TYPES][CLNAS_DARTS_SEARCH_EDGES], dh[TYPES][CLNAS_DARTS_SEARCH_EDGES];
 } sbuilder;
 
 typedef clnas_fmap fmap;
@@ -58,33 +61,46 @@ static int mixed(sbuilder *b, const int *ys, int n, int w, int dw, const char *l
     return y;
 }
 
-/* Edge e of cell i (type t): MixedOp(C, stride) on state x; terms[0..1] get its two MIXED outputs. */
+/* Op `op` (1..7) of edge e of cell i on state x, named as model_search.py's MixedOp names it. */
+static int edge_op(sbuilder *b, int x, int i, int e, int op, fmap in, fmap out, int stride)
+{
+    char prefix[CLNAS_NAME_MAX];
+    snprintf(prefix, sizeof prefix, "cells.%d._ops.%d._ops.%d.", i, e, op);
+    switch (op) {
+    case CLNAS_DARTS_MAX_POOL_3X3:
+        return pool_bn(b, CLNAS_NODE_MAXPOOL3, x, prefix, out, stride);
+    case CLNAS_DARTS_AVG_POOL_3X3: /* count_include_pad=False */
+        return pool_bn(b, CLNAS_NODE_AVGPOOL3, x, prefix, out, stride);
+    case CLNAS_DARTS_SKIP_CONNECT:
+        return stride == 1 ? x : clnas_darts_factorized_reduce(&b->c, x, prefix, in.c, in.c, in.h, in.w);
+    case CLNAS_DARTS_SEP_CONV_3X3:
+    case CLNAS_DARTS_SEP_CONV_5X5:
+        return clnas_darts_conv_op(&b->c, x, prefix, in, op == CLNAS_DARTS_SEP_CONV_3X3 ? 3 : 5, stride, 0);
+    default:
+        return clnas_darts_conv_op(&b->c, x, prefix, in, op == CLNAS_DARTS_DIL_CONV_3X3 ? 3 : 5, stride, 1);
+    }
+}
+
+/* Edge e of cell i (type t): MixedOp(C, stride) on state x; terms[0..1] get its two MIXED outputs. A GDAS path
+ * computes the sampled op alone, its output times h (a MIXED node of one op, so the backward leaves dL/dh); none,
+ * or a zero input (a node all of whose edges gave zero), gives zero. */
 static void mixed_edge(sbuilder *b, int x, int i, int t, int e, fmap in, int stride, int terms[2])
 {
     const fmap out = {in.c, stride == 2 ? clnas_darts_half(in.h) : in.h, stride == 2 ? clnas_darts_half(in.w) : in.w};
-    char prefix[CLNAS_NAME_MAX], label[CLNAS_NAME_MAX];
-    int ys[CLNAS_DARTS_OPS];
-    for (int op = 1; op < CLNAS_DARTS_OPS; op++) {
-        snprintf(prefix, sizeof prefix, "cells.%d._ops.%d._ops.%d.", i, e, op);
-        switch (op) {
-        case CLNAS_DARTS_MAX_POOL_3X3:
-            ys[op] = pool_bn(b, CLNAS_NODE_MAXPOOL3, x, prefix, out, stride);
-            break;
-        case CLNAS_DARTS_AVG_POOL_3X3: /* count_include_pad=False */
-            ys[op] = pool_bn(b, CLNAS_NODE_AVGPOOL3, x, prefix, out, stride);
-            break;
-        case CLNAS_DARTS_SKIP_CONNECT:
-            ys[op] = stride == 1 ? x : clnas_darts_factorized_reduce(&b->c, x, prefix, in.c, in.c, in.h, in.w);
-            break;
-        case CLNAS_DARTS_SEP_CONV_3X3:
-        case CLNAS_DARTS_SEP_CONV_5X5:
-            ys[op] = clnas_darts_conv_op(&b->c, x, prefix, in, op == CLNAS_DARTS_SEP_CONV_3X3 ? 3 : 5, stride, 0);
-            break;
-        default:
-            ys[op] = clnas_darts_conv_op(&b->c, x, prefix, in, op == CLNAS_DARTS_DIL_CONV_3X3 ? 3 : 5, stride, 1);
-            break;
-        }
+    char label[CLNAS_NAME_MAX];
+    if (b->c.cfg->gdas) {
+        const int op = b->c.cfg->gdas_ops[t * CLNAS_DARTS_SEARCH_EDGES + e];
+        terms[0] = terms[1] = ZERO;
+        if (op == CLNAS_DARTS_NONE || x == ZERO)
+            return;
+        const int y = edge_op(b, x, i, e, op, in, out, stride);
+        snprintf(label, sizeof label, "cells.%d._ops.%d.gdas", i, e);
+        terms[0] = mixed(b, &y, 1, b->h[t][e], b->dh[t][e], label, out);
+        return;
     }
+    int ys[CLNAS_DARTS_OPS];
+    for (int op = 1; op < CLNAS_DARTS_OPS; op++)
+        ys[op] = edge_op(b, x, i, e, op, in, out, stride);
     snprintf(label, sizeof label, "cells.%d._ops.%d.mixed", i, e);
     terms[0] = mixed(b, ys + 1, CLNAS_DARTS_SEARCH_W0, b->w[t][e][0], b->dw[t][e][0], label, out);
     snprintf(label, sizeof label, "cells.%d._ops.%d.mixed2", i, e);
@@ -147,7 +163,16 @@ static void edge_weights(sbuilder *b)
     static const char *const type[TYPES] = {"normal", "reduce"};
     static const int count[2] = {CLNAS_DARTS_SEARCH_W0, CLNAS_DARTS_SEARCH_W1};
     static const char *const wname[2] = {"weight", "weight2"}, *const gname[2] = {"weight_grad", "weight2_grad"};
-    for (int t = 0; t < TYPES; t++)
+    for (int t = 0; t < TYPES && b->c.cfg->gdas; t++) /* a GDAS path: every edge's h, computed or not, so every
+                                                       * path has the same table */
+        for (int e = 0; e < CLNAS_DARTS_SEARCH_EDGES; e++) {
+            char prefix[CLNAS_NAME_MAX];
+            const int one = 1;
+            snprintf(prefix, sizeof prefix, "gdas.%s.%d.", type[t], e);
+            b->h[t][e] = clnas_build_param(&b->c, prefix, "h", CLNAS_ARENA_STATE, 1, &one, CLNAS_INIT_ONES, 0, 1);
+            b->dh[t][e] = clnas_build_param(&b->c, prefix, "h_grad", CLNAS_ARENA_STATE, 1, &one, CLNAS_INIT_ZEROS, 0, 1);
+        }
+    for (int t = 0; t < TYPES && !b->c.cfg->gdas; t++)
         for (int e = 0; e < CLNAS_DARTS_SEARCH_EDGES; e++)
             for (int k = 0; k < 2; k++) {
                 char prefix[CLNAS_NAME_MAX];
@@ -193,6 +218,11 @@ clnas_status clnas_build_darts_search(const clnas_net_config *cfg, int training,
         cell_dims d = {i, m0, m1, c, reduction, reduction_prev};
         fmap out;
         int y = cell(&b, s0, s1, &d, &out);
+        if (y == ZERO) { /* a GDAS path whose every node gave zero: the next cells read zeros */
+            char label[CLNAS_NAME_MAX];
+            snprintf(label, sizeof label, "cells.%d.zero", i);
+            y = clnas_darts_materialise(&b.c, y, label, out);
+        }
         s0 = s1;
         m0 = m1;
         s1 = y;

@@ -95,10 +95,14 @@ clnas_status clnas_net_config_check_darts_search(const clnas_net_config *cfg, cl
     clnas_status st = check_sizes(cfg, err);
     if (st != CLNAS_OK)
         return st;
-    if (cfg->darts || cfg->gdas || cfg->auxiliary || cfg->drop_path != 0.0)
+    if (cfg->darts || cfg->auxiliary || cfg->drop_path != 0.0)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
-                               "the DARTS space's search network (darts_search) has no darts/gdas flag, auxiliary "
-                               "head or drop-path");
+                               "the DARTS space's search network (darts_search) has no darts flag, auxiliary head or "
+                               "drop-path");
+    for (int e = 0; cfg->gdas && e < CLNAS_NET_GDAS_DARTS_EDGES; e++)
+        if (cfg->gdas_ops[e] >= CLNAS_DARTS_OPS)
+            return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "gdas_ops[%d]: expected a DARTS op 0..%d, got %d", e,
+                                   CLNAS_DARTS_OPS - 1, cfg->gdas_ops[e]);
     return check_maps(cfg, err);
 }
 

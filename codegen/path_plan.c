@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "emit.h"
+#include "op_eltwise.h"
+#include "op_grad_clip.h"
 #include "op_sgd.h"
 
 typedef struct binder {
@@ -41,7 +43,7 @@ static clnas_status rebind_launches(binder *b, clnas_plan_launch *launches, int 
 {
     for (int i = 0; i < n; i++) {
         clnas_plan_launch *l = &launches[i];
-        if (l->kind == CLNAS_NODE_SGD_ARENA)
+        if (l->kind == CLNAS_NODE_SGD_ARENA || l->kind == CLNAS_NODE_GRAD_CLIP)
             continue;
         const clnas_kernel_desc *d = &b->plan->kernels[l->kernel].desc;
         for (int a = 0; a < d->nargs; a++) {
@@ -62,6 +64,67 @@ static void rebind_buffers(binder *b, clnas_plan_buffer *buffers, int n)
     for (int i = 0; i < n; i++)
         if (is_param_arena(buffers[i].arena))
             (void)remap(b, buffers[i].arena, buffers[i].offset, buffers[i].count, &buffers[i].offset);
+}
+
+/* Gradient clipping of a path: the path's gradients lie scattered over the supernet's arena, among stale ones of
+ * other paths. The backward pass starts by zeroing the whole gradient arena, and the clip then takes the global
+ * norm over all of it: the path's norm (the other gradients are zero), with one program for every path. */
+static clnas_status clip_whole_arena(binder *b)
+{
+    clnas_plan *plan = b->plan;
+    int clip = -1, first_backward = -1;
+    for (int i = 0; i < plan->ntrain; i++) {
+        if (plan->train[i].kind == CLNAS_NODE_GRAD_CLIP)
+            clip = i;
+        if (first_backward < 0 && plan->train[i].phase == CLNAS_PHASE_BACKWARD)
+            first_backward = i;
+    }
+    if (clip < 0)
+        return CLNAS_OK;
+    if (first_backward < 0)
+        return clnas_error_set(b->err, CLNAS_ERR_INVALID_ARG, "internal: a plan with grad_clip has no backward pass");
+    const size_t count = b->layout->param_elems;
+    clnas_grad_clip_params cp = {(long)count, plan->config.grad_clip};
+    clnas_eltwise_params fp = {0};
+    fp.count = (long)count;
+    clnas_kernel_desc cd, fd;
+    int ck = -1, fk = -1;
+    clnas_status st = clnas_op_grad_clip_desc(&cp, &cd, b->err);
+    if (st == CLNAS_OK)
+        st = clnas_emit_add_kernel(plan, &cd, &ck, b->err);
+    if (st == CLNAS_OK)
+        st = clnas_op_fill_desc(&fp, &fd, b->err);
+    if (st == CLNAS_OK)
+        st = clnas_emit_add_kernel(plan, &fd, &fk, b->err);
+    if (st != CLNAS_OK)
+        return st;
+    clnas_plan_launch *train = malloc((size_t)(plan->ntrain + 1) * sizeof *train);
+    if (!train)
+        return clnas_error_set(b->err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    clnas_plan_launch *zero = &train[first_backward];
+    memcpy(train, plan->train, (size_t)first_backward * sizeof *train);
+    memcpy(train + first_backward + 1, plan->train + first_backward,
+           (size_t)(plan->ntrain - first_backward) * sizeof *train);
+    memset(zero, 0, sizeof *zero);
+    zero->kernel = fk;
+    zero->phase = CLNAS_PHASE_BACKWARD;
+    zero->kind = CLNAS_NODE_FILL_ZERO;
+    snprintf(zero->label, sizeof zero->label, "grads:zero (the supernet's, for grad_clip)");
+    clnas_plan_launch *c = &train[clip + (clip >= first_backward)];
+    c->kernel = ck;
+    for (int a = 0; a < CLNAS_MAX_KERNEL_ARGS; a++)
+        zero->arg[a].tensor = c->arg[a].tensor = -1;
+    int ya = clnas_kernel_desc_find_arg(&fd, "y"), ga = clnas_kernel_desc_find_arg(&cd, "g");
+    if (ya < 0 || ga < 0) {
+        free(train);
+        return clnas_error_set(b->err, CLNAS_ERR_INVALID_ARG, "internal: fill or grad_clip kernel without its slot");
+    }
+    zero->arg[ya] = (clnas_plan_binding){CLNAS_ARENA_GRADS, 0, count, -1, 1};
+    c->arg[ga] = (clnas_plan_binding){CLNAS_ARENA_GRADS, 0, count, -1, 2};
+    free(plan->train);
+    plan->train = train;
+    plan->ntrain++;
+    return CLNAS_OK;
 }
 
 /* The optimizer launches: one per supernet module with a live parameter of the path, in module order. */
@@ -187,6 +250,8 @@ clnas_status clnas_path_plan_bind(clnas_plan *plan, const clnas_supernet_layout 
         rebind_buffers(&b, plan->eval_buffers, plan->neval_buffers);
         st = split_optimizer(&b);
     }
+    if (st == CLNAS_OK)
+        st = clip_whole_arena(&b);
     if (st == CLNAS_OK) {
         for (int i = 0; i < plan->nparams; i++)
             plan->params[i].offset = layout->params[b.map[i]].info.offset;

@@ -117,6 +117,8 @@ static clnas_status add_network(const clnas_net_config *net, int op, int with_fi
 clnas_status clnas_supernet_layout_build(const clnas_net_config *net, const clnas_edge_op_set *op_set,
                                          clnas_supernet_layout *out, clnas_error *err)
 {
+    if (net->space == CLNAS_NET_DARTS && net->darts_search)
+        return clnas_supernet_layout_build_gdas_darts(net, out, err);
     if (net->space == CLNAS_NET_DARTS)
         return clnas_supernet_layout_build_darts(net, out, err);
     memset(out, 0, sizeof *out);

@@ -64,6 +64,11 @@ clnas_status clnas_supernet_path_param_name(const clnas_net_config *path, const 
  * module 0 the stem, every cell's preprocessing, the classifier (and the auxiliary head when net has one). */
 clnas_status clnas_supernet_layout_build_darts(const clnas_net_config *net, clnas_supernet_layout *out,
                                                clnas_error *err);
+/* GDAS' supernet of the DARTS cell space (net: space darts, darts_search and gdas; gdas_ops ignored): DARTS' search
+ * network's parameters (non-affine cell BatchNorm), each (cell, edge, op) a module, and every edge's h and h_grad
+ * (module 0, STATE); a GDAS path's parameter names are the supernet's (supernet_layout_gdas_darts.c). */
+clnas_status clnas_supernet_layout_build_gdas_darts(const clnas_net_config *net, clnas_supernet_layout *out,
+                                                    clnas_error *err);
 /* Module of (cell, search edge 0..13, op): 1 + (cell * 14 + edge) * 8 + op. */
 int clnas_darts_supernet_module(int cell, int edge, int op);
 /* 1 when g is a path of the DARTS-space supernet: no none op, two distinct inputs per node, concat [2, 3, 4, 5]

@@ -298,8 +298,8 @@ static clnas_status build_network(darts_run *r, const clnas_run_setup *s, const 
         clnas_run_info(&r->req->ev, "warm-up: GDAS paths need %d distinct programs; all built (%.1f s)", programs,
                        clnas_clock_seconds() - t0);
     else
-        clnas_run_info(&r->req->ev, "no warm-up (strategy.warm_up false): programs are built as sampled paths first "
-                       "need them");
+        clnas_run_info(&r->req->ev, "no warm-up (%s): programs are built as sampled paths first need them",
+                       r->space_darts ? "space darts: its paths cannot be enumerated" : "strategy.warm_up false");
     clnas_run_info(&r->req->ev, "up to %d compiled paths cached (strategy.max_paths)", gp->max_paths);
     return CLNAS_OK;
 }
@@ -463,9 +463,15 @@ clnas_status clnas_run_differentiable(const clnas_run_request *req, clnas_run_ou
     cJSON *resolved = cJSON_CreateObject();
     const int writer = clnas_grad_shares_writer(req->shares); /* data-parallel: process 0 alone writes files */
     clnas_status st = parse_params(&r, resolved, &dp, &gp, err);
-    if (st == CLNAS_OK && r.space_darts && is_gdas)
-        st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "space.name \"darts\": GDAS searches only the NB201 space "
-                             "so far (DARTS searches both: strategy.name \"darts\")");
+    if (st == CLNAS_OK && r.space_darts && is_gdas && gp.warm_up) { /* its paths cannot be enumerated */
+        const cJSON *w = cJSON_GetObjectItemCaseSensitive(cfg->strategy, "warm_up");
+        if (cJSON_IsTrue(w))
+            st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.warm_up: builds every path's programs, which "
+                                 "GDAS on space darts has too many of to enumerate; set it false");
+        gp.warm_up = 0; /* the default (true) is NB201's; config.json says false, so a resume reads it back */
+        if (cJSON_GetObjectItemCaseSensitive(resolved, "warm_up"))
+            cJSON_ReplaceItemInObjectCaseSensitive(resolved, "warm_up", cJSON_CreateFalse());
+    }
     if (st == CLNAS_OK && r.space_darts && dp.derive == 0)
         st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.derive \"with_none\": the DARTS space derives as "
                              "DARTS does, never choosing none (leave derive out or give \"without_none\")");
@@ -491,6 +497,7 @@ clnas_status clnas_run_differentiable(const clnas_run_request *req, clnas_run_ou
     if (st == CLNAS_OK && r.space_darts) {
         r.cfg.space = CLNAS_NET_DARTS;
         r.cfg.darts_search = 1;
+        r.cfg.gdas = is_gdas; /* GDAS: a supernet whose paths are the search network with one op per edge */
         /* r.cfg.layers is proxy.layers (clnas_run_setup_net) */
         /* DARTS' train_search.py: SGD momentum 0.9 without Nesterov, weight decay 3e-4, gradient norm clipped at 5 */
         r.cfg.nesterov = 0;

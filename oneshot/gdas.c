@@ -4,12 +4,34 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "plan.h"
+#include "build_darts_search.h"
+#include "clnas/darts_genotype.h"
 #include "model_build.h"
+#include "plan.h"
 
-static void h_grad_name(int e, char *out, size_t cap)
+/* 1 for GDAS' DARTS-space supernet (paths of DARTS' search network), 0 for NB201's. */
+static int on_darts(const clnas_gdas *g)
 {
-    snprintf(out, cap, "gdas.edges.%d_%d.h_grad", clnas_nb201_edge_to[e], clnas_nb201_edge_from[e]);
+    return g->supernet && clnas_supernet_config(g->supernet)->darts_search;
+}
+
+static int edges_of(const clnas_gdas *g)
+{
+    return on_darts(g) ? CLNAS_NET_GDAS_DARTS_EDGES : CLNAS_NB201_EDGES;
+}
+
+static int none_op(const clnas_gdas *g)
+{
+    return on_darts(g) ? CLNAS_DARTS_NONE : CLNAS_OP_NONE;
+}
+
+static void h_grad_name(const clnas_gdas *g, int e, char *out, size_t cap)
+{
+    if (on_darts(g))
+        snprintf(out, cap, "gdas.%s.%d.h_grad", e < CLNAS_DARTS_SEARCH_EDGES ? "normal" : "reduce",
+                 e % CLNAS_DARTS_SEARCH_EDGES);
+    else
+        snprintf(out, cap, "gdas.edges.%d_%d.h_grad", clnas_nb201_edge_to[e], clnas_nb201_edge_from[e]);
 }
 
 clnas_status clnas_gdas_epoch_begin(clnas_gdas *g, int epoch, int epochs, clnas_error *err)
@@ -23,11 +45,11 @@ clnas_status clnas_gdas_epoch_begin(clnas_gdas *g, int epoch, int epochs, clnas_
 clnas_status clnas_gdas_clear_dh(clnas_gdas *g, clnas_error *err)
 {
     clnas_status st = CLNAS_OK;
-    for (int e = 0; e < CLNAS_NB201_EDGES && st == CLNAS_OK; e++) {
+    for (int e = 0; e < edges_of(g) && st == CLNAS_OK; e++) {
         const double zero = 0.0;
         char name[64];
-        h_grad_name(e, name, sizeof name);
-        if (g->chosen[e] != CLNAS_OP_NONE)
+        h_grad_name(g, e, name, sizeof name);
+        if (g->chosen[e] != none_op(g))
             st = clnas_supernet_set(g->supernet, name, &zero, 1, err);
     }
     return st;
@@ -36,18 +58,25 @@ clnas_status clnas_gdas_clear_dh(clnas_gdas *g, clnas_error *err)
 clnas_status clnas_gdas_sample(clnas_gdas *g, const clnas_alpha *alpha, clnas_model **path, clnas_error *err)
 {
     *path = NULL;
-    if (alpha->edges != CLNAS_NB201_EDGES || alpha->ops != CLNAS_NB201_OPS)
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "GDAS: alpha must be %d edges x %d ops, got %d x %d",
-                               CLNAS_NB201_EDGES, CLNAS_NB201_OPS, alpha->edges, alpha->ops);
     if (!g->supernet || !clnas_supernet_config(g->supernet)->gdas)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "GDAS: needs a supernet built with net.gdas = 1");
+    const int darts = on_darts(g), edges = edges_of(g), ops = darts ? CLNAS_DARTS_OPS : CLNAS_NB201_OPS;
+    if (alpha->edges != edges || alpha->ops != ops)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "GDAS: alpha must be %d edges x %d ops, got %d x %d",
+                               edges, ops, alpha->edges, alpha->ops);
     clnas_status st = clnas_alpha_gumbel_sample(alpha, &g->rng, g->tau, g->chosen, g->soft, err);
+    if (st == CLNAS_OK)
+        st = clnas_gdas_clear_dh(g, err);
+    if (st == CLNAS_OK && darts) {
+        uint8_t chosen[CLNAS_NET_GDAS_DARTS_EDGES];
+        for (int e = 0; e < edges; e++)
+            chosen[e] = (uint8_t)g->chosen[e];
+        return clnas_supernet_path_gdas_darts(g->supernet, chosen, path, err);
+    }
     clnas_genotype cell;
     memset(&cell, 0, sizeof cell);
     for (int e = 0; e < CLNAS_NB201_EDGES; e++)
         cell.ops[e] = (uint8_t)g->chosen[e];
-    if (st == CLNAS_OK)
-        st = clnas_gdas_clear_dh(g, err);
     if (st == CLNAS_OK)
         st = clnas_supernet_path(g->supernet, &cell, path, err);
     return st;
@@ -56,15 +85,15 @@ clnas_status clnas_gdas_sample(clnas_gdas *g, const clnas_alpha *alpha, clnas_mo
 clnas_status clnas_gdas_alpha_gradient(const clnas_gdas *g, const clnas_alpha *alpha, double *dalpha,
                                        clnas_error *err)
 {
-    double dh[CLNAS_NB201_EDGES * CLNAS_NB201_OPS];
+    double dh[CLNAS_GDAS_EDGES_MAX * CLNAS_GDAS_OPS_MAX];
     memset(dh, 0, sizeof dh);
     clnas_status st = CLNAS_OK;
-    for (int e = 0; e < CLNAS_NB201_EDGES && st == CLNAS_OK; e++) {
-        if (g->chosen[e] == CLNAS_OP_NONE)
+    for (int e = 0; e < edges_of(g) && st == CLNAS_OK; e++) {
+        if (g->chosen[e] == none_op(g))
             continue; /* none's output is zero: so is its dL/dh */
         char name[64];
-        h_grad_name(e, name, sizeof name);
-        st = clnas_supernet_get(g->supernet, name, &dh[e * CLNAS_NB201_OPS + g->chosen[e]], 1, err);
+        h_grad_name(g, e, name, sizeof name);
+        st = clnas_supernet_get(g->supernet, name, &dh[e * alpha->ops + g->chosen[e]], 1, err);
     }
     if (st == CLNAS_OK)
         st = clnas_alpha_gumbel_backward(alpha, g->soft, dh, g->tau, dalpha, err);

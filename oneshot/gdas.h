@@ -1,4 +1,4 @@
-/* clnas — GDAS (Dong & Yang 2019) on NB201: per forward, one op per edge sampled by Gumbel-softmax with a hard
+/* clnas — GDAS (Dong & Yang 2019) on NB201 and on the DARTS cell space: per forward, one op per edge sampled by Gumbel-softmax with a hard
  * one-hot at temperature tau, and only the sampled ops run: the forward is a path of the supernet (its own plan
  * over the supernet's shared weights, net.gdas = 1) in which each computed edge's output is scaled by h = 1;
  * alpha's gradient flows from dL/dh straight through the soft probability of the sampled op. The loop is DARTS'
@@ -12,14 +12,19 @@
 #include "clnas/rng.h"
 #include "supernet.h"
 
+#define CLNAS_GDAS_EDGES_MAX CLNAS_NET_GDAS_DARTS_EDGES /* NB201: 6 edges x 5 ops; DARTS' cell space: 28 x 8 */
+#define CLNAS_GDAS_OPS_MAX CLNAS_DARTS_OPS
+
 typedef struct clnas_gdas {
     double tau_max, tau_min; /* annealed linearly per epoch (clnas_alpha_tau) */
     uint64_t seed;           /* Gumbel noise: one stream per epoch, so a resumed epoch samples as uninterrupted */
-    clnas_supernet *supernet; /* built with net.gdas = 1; its paths are what GDAS trains (not owned) */
+    clnas_supernet *supernet; /* built with net.gdas = 1 (on space darts with darts_search: paths of DARTS' search
+                               * network, alpha 28 x 8, normal cells' edges then reduce's); its paths are what GDAS
+                               * trains (not owned) */
     double tau;              /* of the current epoch */
     clnas_rng rng;
-    int chosen[CLNAS_NB201_EDGES];                        /* the last sample */
-    double soft[CLNAS_NB201_EDGES * CLNAS_NB201_OPS];     /* its soft Gumbel-softmax probabilities */
+    int chosen[CLNAS_GDAS_EDGES_MAX];                     /* the last sample */
+    double soft[CLNAS_GDAS_EDGES_MAX * CLNAS_GDAS_OPS_MAX]; /* its soft Gumbel-softmax probabilities (alpha's shape) */
     long train_launches, train_paths; /* launches of the training steps' plans, and how many steps, so far */
 } clnas_gdas;
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "groundtruth.h"
 #include "rank_stats.h"
 #include "space_nb201.h"
 #include "clock.h"
@@ -52,8 +53,7 @@ static const clnas_journal_entry *cached_standalone(const clnas_rank_eval_config
 
 static clnas_status evaluate_row(const clnas_rank_eval_config *cfg, clnas_rank_eval_row *row, clnas_error *err)
 {
-    char arch[CLNAS_GENOTYPE_STR_MAX];
-    clnas_genotype_format(&row->arch, arch, sizeof arch, NULL);
+    const char *arch = row->text;
     const double start = clnas_clock_seconds();
     clnas_status st = cfg->supernet(cfg->supernet_state, &row->arch, &row->supernet, err);
     if (st != CLNAS_OK)
@@ -68,9 +68,7 @@ static clnas_status evaluate_row(const clnas_rank_eval_config *cfg, clnas_rank_e
     } else {
         clnas_evaluator_result r;
         memset(&r, 0, sizeof r);
-        clnas_space_genotype g;
-        clnas_nb201_to(&row->arch, &g);
-        st = cfg->standalone->iface->evaluate(cfg->standalone->state, &g, &r, err);
+        st = cfg->standalone->iface->evaluate(cfg->standalone->state, &row->arch, &r, err);
         if (st != CLNAS_OK)
             return clnas_error_prefix(err, "rank-eval: stand-alone accuracy of %s", arch);
         row->standalone = r.status == CLNAS_TRIAL_OK || r.status == CLNAS_TRIAL_CACHED ? r.fitness : NAN;
@@ -93,21 +91,35 @@ clnas_status clnas_rank_eval_run(const clnas_rank_eval_config *cfg, clnas_rank_e
     if (cfg->cache_count > 0 && !cfg->cache)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "rank-eval: cache_count %d without a cache",
                                cfg->cache_count);
-    clnas_genotype *archs = malloc((size_t)cfg->archs * sizeof *archs);
+    const clnas_space_iface *space = cfg->space ? cfg->space : &clnas_space_nb201;
+    clnas_space_genotype *archs = malloc((size_t)cfg->archs * sizeof *archs);
+    clnas_genotype *cells = space == &clnas_space_nb201 ? malloc((size_t)cfg->archs * sizeof *cells) : NULL;
     out->rows = calloc((size_t)cfg->archs, sizeof *out->rows);
-    if (!archs || !out->rows) {
+    if (!archs || !out->rows || (space == &clnas_space_nb201 && !cells)) {
         free(archs);
+        free(cells);
         clnas_rank_eval_result_free(out);
         return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "rank-eval: out of memory");
     }
-    clnas_status st = clnas_rank_eval_sample(cfg->archs, cfg->seed, archs, err);
+    clnas_status st; /* nb201: the draw rank-eval always made, so its samples stay the same */
+    if (cells) {
+        st = clnas_rank_eval_sample(cfg->archs, cfg->seed, cells, err);
+        for (int i = 0; st == CLNAS_OK && i < cfg->archs; i++)
+            clnas_nb201_to(&cells[i], &archs[i]);
+        free(cells);
+    } else {
+        st = clnas_groundtruth_sample(space, cfg->archs, cfg->seed, archs, err);
+    }
     for (int i = 0; st == CLNAS_OK && i < cfg->archs; i++) {
         if (cfg->stop && *cfg->stop)
             break;
         clnas_rank_eval_row *row = &out->rows[i];
         row->arch = archs[i];
-        clnas_genotype_canonical(&row->arch, NULL, 0, &row->hash, NULL);
-        st = evaluate_row(cfg, row, err);
+        st = space->format(&row->arch, row->text, sizeof row->text, err);
+        if (st == CLNAS_OK)
+            st = space->canonical(&row->arch, NULL, 0, &row->hash, err);
+        if (st == CLNAS_OK)
+            st = evaluate_row(cfg, row, err);
         if (st != CLNAS_OK)
             break;
         out->count = i + 1;
@@ -166,8 +178,8 @@ clnas_status clnas_rank_eval_to_json(const clnas_rank_eval_result *r, cJSON **ou
         cJSON_Delete(rows);
     for (int i = 0; ok && i < r->count; i++) {
         const clnas_rank_eval_row *row = &r->rows[i];
-        char arch[CLNAS_GENOTYPE_STR_MAX], hex[17];
-        clnas_genotype_format(&row->arch, arch, sizeof arch, NULL);
+        const char *arch = row->text;
+        char hex[17];
         clnas_hash_to_hex(row->hash, hex);
         cJSON *j = cJSON_CreateObject();
         ok = j && cJSON_AddItemToArray(rows, j);

@@ -11,15 +11,17 @@
 #include "clnas/status.h"
 #include "evaluator.h"
 #include "journal.h"
+#include "space_iface.h"
 
-/* The supernet side: accuracy (0..1) of architecture g with the supernet's weights (for SPOS after BatchNorm
- * recalibration). An error return stops the evaluation. */
-typedef clnas_status (*clnas_supernet_accuracy_fn)(void *state, const clnas_genotype *g, double *accuracy,
+/* The supernet side: accuracy (0..1) of architecture g (of the config's space) with the supernet's weights (for
+ * SPOS after BatchNorm recalibration). An error return stops the evaluation. */
+typedef clnas_status (*clnas_supernet_accuracy_fn)(void *state, const clnas_space_genotype *g, double *accuracy,
                                                    clnas_error *err);
 
 /* One architecture's row; NAN where a side has no accuracy (a failed or diverged stand-alone run). */
 typedef struct clnas_rank_eval_row {
-    clnas_genotype arch;
+    clnas_space_genotype arch;       /* of the config's space */
+    char text[CLNAS_SPACE_STR_MAX]; /* arch as the space writes it */
     uint64_t hash;          /* canonical */
     double supernet;        /* supernet accuracy */
     double standalone;      /* stand-alone proxy accuracy */
@@ -31,6 +33,7 @@ typedef struct clnas_rank_eval_row {
 typedef void (*clnas_rank_eval_progress_fn)(void *state, int index, int count, const clnas_rank_eval_row *row);
 
 typedef struct clnas_rank_eval_config {
+    const clnas_space_iface *space;   /* NULL: nb201 */
     int archs;                        /* K >= 3 */
     uint64_t seed;                    /* sampling seed */
     clnas_supernet_accuracy_fn supernet;
@@ -56,7 +59,8 @@ typedef struct clnas_rank_eval_result {
  * skipped (so K distinct classes). K from 1 to 5,390 (the number of classes). */
 clnas_status clnas_rank_eval_sample(int k, uint64_t seed, clnas_genotype *out, clnas_error *err);
 
-/* Samples cfg->archs architectures, evaluates both sides for each (the stand-alone side from the first ok entry of
+/* Samples cfg->archs architectures (nb201: clnas_rank_eval_sample; another space: clnas_groundtruth_sample's
+ * draws of distinct classes), evaluates both sides for each (the stand-alone side from the first ok entry of
  * the cache with the same canonical hash when there is one), then the rank correlations. */
 clnas_status clnas_rank_eval_run(const clnas_rank_eval_config *cfg, clnas_rank_eval_result *out, clnas_error *err);
 void clnas_rank_eval_result_free(clnas_rank_eval_result *r);
@@ -67,6 +71,8 @@ clnas_status clnas_rank_eval_to_json(const clnas_rank_eval_result *r, cJSON **ou
 
 /* The scatter as an <svg> element of the given size into f (what clnas_rank_eval_svg_write writes, 600 x 540). */
 void clnas_rank_eval_svg_put(FILE *f, const clnas_rank_eval_result *r, const char *title, int width, int height);
+/* arch as a CSV field: as it is, or in double quotes (a quote doubled) when it holds a comma, quote or line break. */
+void clnas_rank_eval_csv_arch(FILE *f, const char *arch);
 /* Scatter plot: stand-alone accuracy (x) against supernet accuracy (y), tau and rho in the title. Written to a
  * temporary name, then renamed; the rows beside it as CSV (path with .csv for .svg). */
 clnas_status clnas_rank_eval_svg_write(const clnas_rank_eval_result *r, const char *path, const char *title,

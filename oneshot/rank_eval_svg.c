@@ -37,9 +37,8 @@ void clnas_rank_eval_svg_put(FILE *f, const clnas_rank_eval_result *r, const cha
         const clnas_rank_eval_row *row = &r->rows[i];
         if (!isfinite(row->standalone) || !isfinite(row->supernet))
             continue;
-        char arch[CLNAS_GENOTYPE_STR_MAX], tip[CLNAS_GENOTYPE_STR_MAX + 64];
-        clnas_genotype_format(&row->arch, arch, sizeof arch, NULL);
-        snprintf(tip, sizeof tip, "%s: stand-alone %.4f, supernet %.4f", arch, row->standalone, row->supernet);
+        char tip[CLNAS_SPACE_STR_MAX + 64];
+        snprintf(tip, sizeof tip, "%s: stand-alone %.4f, supernet %.4f", row->text, row->standalone, row->supernet);
         clnas_svg_chart_point(f, &c, row->standalone, row->supernet, "#1f77b4", row->standalone_cached, tip);
     }
     clnas_svg_chart_legend(f, &c, 0, 0, "#1f77b4", "architecture (hollow: stand-alone from an earlier journal)");
@@ -58,14 +57,28 @@ static int write_scatter(FILE *f, void *ctx)
     return ferror(f);
 }
 
+void clnas_rank_eval_csv_arch(FILE *f, const char *arch)
+{
+    if (!strpbrk(arch, ",\"\r\n")) {
+        fputs(arch, f);
+        return;
+    }
+    fputc('"', f); /* DARTS' strings hold commas */
+    for (const char *c = arch; *c; c++) {
+        if (*c == '"')
+            fputc('"', f);
+        fputc(*c, f);
+    }
+    fputc('"', f);
+}
+
 static int write_csv(FILE *f, void *ctx)
 {
     const clnas_rank_eval_result *r = ((const scatter *)ctx)->r;
     fprintf(f, "arch,standalone,supernet,standalone_cached\n");
     for (int i = 0; i < r->count; i++) {
-        char arch[CLNAS_GENOTYPE_STR_MAX];
-        clnas_genotype_format(&r->rows[i].arch, arch, sizeof arch, NULL);
-        fprintf(f, "%s,", arch);
+        clnas_rank_eval_csv_arch(f, r->rows[i].text);
+        fputc(',', f);
         if (isfinite(r->rows[i].standalone))
             fprintf(f, "%.6g", r->rows[i].standalone);
         fputc(',', f);

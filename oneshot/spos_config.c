@@ -17,12 +17,12 @@ clnas_status clnas_spos_config_parse_space(const cJSON *strategy, uint64_t seed,
                                            clnas_error *err)
 {
     static const char *const known[] = {"bn_batches", "max_paths", "checkpoint_every", "top_k",      "warm_up",
-                                        "sampling",   "population", "sample_size",      "cycles"};
+                                        "sampling",   "grad_clip",  "population",       "sample_size", "cycles"};
     static const char *const samplings[] = {"cells", "classes"};
     static const char *const rea_keys[] = {"population", "sample_size", "cycles"};
     *rea_state = NULL;
     memset(out, 0, sizeof *out);
-    clnas_status st = clnas_strategy_params_check(strategy, "spos", known, 9, resolved, err);
+    clnas_status st = clnas_strategy_params_check(strategy, "spos", known, 10, resolved, err);
     if (st == CLNAS_OK)
         st = clnas_strategy_param_int(strategy, "bn_batches", 20, 1, 10000, NULL, resolved, &out->bn_batches, err);
     if (st == CLNAS_OK)
@@ -36,6 +36,8 @@ clnas_status clnas_spos_config_parse_space(const cJSON *strategy, uint64_t seed,
         st = clnas_strategy_param_bool(strategy, "warm_up", 0, resolved, &out->warm_up, err);
     if (st == CLNAS_OK)
         st = clnas_strategy_param_choice(strategy, "sampling", 0, samplings, 2, resolved, &out->sample_classes, err);
+    if (st == CLNAS_OK) /* 0: off (nb201's default, as before the key existed) */
+        st = clnas_strategy_param_number(strategy, "grad_clip", 0.0, 0.0, 0, 1e9, 0, resolved, &out->grad_clip, err);
     if (st != CLNAS_OK)
         return st;
     cJSON *rea = cJSON_CreateObject(), *rea_resolved = cJSON_CreateObject();

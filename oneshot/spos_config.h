@@ -17,10 +17,12 @@ typedef struct clnas_spos_config {
     int warm_up;          /* "warm_up": build every program a path can need before training (default false) */
     int sample_classes;   /* "sampling": "cells" (0, default: one op per edge, uniform over the encodings) or
                            * "classes" (1: uniform over the canonical classes, clnas_spos_classes) */
+    double grad_clip;     /* "grad_clip": each training step clips the path's gradients at this global L2 norm
+                           * before the update (0, default: off; DARTS' recipe clips at 5) */
 } clnas_spos_config;
 
-/* Checks strategy (name "spos"; keys bn_batches, max_paths, checkpoint_every, top_k, warm_up, sampling and REA's
- * population, sample_size, cycles) and creates the REA strategy state from the last three. Errors name
+/* Checks strategy (name "spos"; keys bn_batches, max_paths, checkpoint_every, top_k, warm_up, sampling, grad_clip
+ * and REA's population, sample_size, cycles) and creates the REA strategy state from the last three. Errors name
  * "strategy.<key>"; resolved gets every key with its value. */
 clnas_status clnas_spos_config_parse(const cJSON *strategy, uint64_t seed, cJSON *resolved, clnas_spos_config *out,
                                      void **rea_state, clnas_error *err);

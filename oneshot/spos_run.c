@@ -190,6 +190,7 @@ static clnas_status build_supernet(spos_run *r, const clnas_run_setup *s, const 
         clnas_rng_seed(&rng, 0);
         clnas_darts_genotype_sample(&rng, &net.darts_genotype);
     }
+    net.grad_clip = sp->grad_clip;
     const int batch = net.batch;
     clnas_status st = clnas_grad_shares_batch(r->req->shares, batch, &net.batch, err);
     if (st == CLNAS_OK && clnas_grad_shares_writer(r->req->shares)) /* another process times its own */
@@ -211,6 +212,9 @@ static clnas_status build_supernet(spos_run *r, const clnas_run_setup *s, const 
         clnas_run_info(&r->req->ev, "clnas search: %s, one-shot SPOS (supernet C=%d N=%d, batch %d), then REA over "
                        "its paths (%d trials)", r->dir, net.channels, net.cells, net.batch,
                        clnas_strategy_rea.budget(rea));
+    if (sp->grad_clip > 0)
+        clnas_run_info(&r->req->ev, "gradient clipping: each step's path gradients at global L2 norm %g "
+                       "(strategy.grad_clip)", sp->grad_clip);
     if (clnas_grad_shares_on(r->req->shares))
         clnas_run_info(&r->req->ev, "data parallel: each batch of %d in %d shares of %d (%s), gradients and BatchNorm "
                        "running statistics averaged over the shares, batch statistics per share", batch,

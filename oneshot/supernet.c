@@ -21,6 +21,7 @@
 typedef struct path_entry {
     clnas_genotype genotype;
     clnas_darts_genotype darts; /* the path of a DARTS-space supernet */
+    uint8_t gdas_ops[CLNAS_NET_GDAS_DARTS_EDGES]; /* the path of GDAS' DARTS-space supernet */
     clnas_model *model;
     uint64_t used; /* tick of the last request */
 } path_entry;
@@ -245,6 +246,8 @@ static int same_darts_cell(const clnas_darts_cell *a, const clnas_darts_cell *b)
 
 static int same_path(const clnas_supernet *sn, const path_entry *p, const clnas_net_config *cfg)
 {
+    if (sn->net.space == CLNAS_NET_DARTS && sn->net.darts_search)
+        return memcmp(p->gdas_ops, cfg->gdas_ops, sizeof cfg->gdas_ops) == 0;
     if (sn->net.space == CLNAS_NET_DARTS)
         return same_darts_cell(&p->darts.normal, &cfg->darts_genotype.normal) &&
                same_darts_cell(&p->darts.reduce, &cfg->darts_genotype.reduce);
@@ -253,6 +256,12 @@ static int same_path(const clnas_supernet *sn, const path_entry *p, const clnas_
 
 static void path_text(const clnas_net_config *cfg, char *buf, size_t cap)
 {
+    if (cfg->space == CLNAS_NET_DARTS && cfg->darts_search) { /* GDAS: the ops of the normal, then reduce edges */
+        size_t n = 0;
+        for (int e = 0; e < CLNAS_NET_GDAS_DARTS_EDGES && n + 3 < cap; e++)
+            n += (size_t)snprintf(buf + n, cap - n, "%s%d", e == 0 ? "ops " : e == 14 ? " | " : ",", cfg->gdas_ops[e]);
+        return;
+    }
     if (cfg->space == CLNAS_NET_DARTS)
         clnas_darts_genotype_format(&cfg->darts_genotype, buf, cap, NULL);
     else
@@ -290,6 +299,7 @@ static clnas_status path_of(clnas_supernet *sn, const clnas_net_config *cfg, cln
     }
     sn->paths[slot].genotype = cfg->genotype;
     sn->paths[slot].darts = cfg->darts_genotype;
+    memcpy(sn->paths[slot].gdas_ops, cfg->gdas_ops, sizeof cfg->gdas_ops);
     sn->paths[slot].model = m;
     sn->paths[slot].used = sn->tick;
     *out = m;
@@ -316,9 +326,9 @@ clnas_status clnas_supernet_path_darts(clnas_supernet *sn, const clnas_darts_gen
                                        clnas_error *err)
 {
     *out = NULL;
-    if (sn->net.space != CLNAS_NET_DARTS)
+    if (sn->net.space != CLNAS_NET_DARTS || sn->net.darts_search)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "internal: a DARTS-space path asked of a supernet of "
-                               "another space");
+                               "another space or of GDAS' (clnas_supernet_path_gdas_darts)");
     char why[160];
     if (!clnas_darts_supernet_holds(g, why, sizeof why)) {
         char arch[CLNAS_DARTS_GENOTYPE_STR_MAX];
@@ -328,6 +338,18 @@ clnas_status clnas_supernet_path_darts(clnas_supernet *sn, const clnas_darts_gen
     }
     clnas_net_config cfg = sn->net;
     cfg.darts_genotype = *g;
+    return path_of(sn, &cfg, out, err);
+}
+
+clnas_status clnas_supernet_path_gdas_darts(clnas_supernet *sn, const uint8_t *ops, clnas_model **out,
+                                            clnas_error *err)
+{
+    *out = NULL;
+    if (sn->net.space != CLNAS_NET_DARTS || !sn->net.darts_search || !sn->net.gdas)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "internal: a GDAS DARTS-space path asked of another "
+                               "supernet");
+    clnas_net_config cfg = sn->net;
+    memcpy(cfg.gdas_ops, ops, sizeof cfg.gdas_ops);
     return path_of(sn, &cfg, out, err);
 }
 

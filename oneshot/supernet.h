@@ -42,6 +42,10 @@ clnas_status clnas_supernet_path(clnas_supernet *sn, const clnas_genotype *g, cl
  * (clnas_darts_supernet_holds). */
 clnas_status clnas_supernet_path_darts(clnas_supernet *sn, const clnas_darts_genotype *g, clnas_model **out,
                                        clnas_error *err);
+/* The GDAS path of a supernet built with space darts, darts_search and gdas: edge e of the cells of type t computes
+ * op ops[14 t + e] (0, none: zero) only (net.gdas_ops); from the cache, else compiled. */
+clnas_status clnas_supernet_path_gdas_darts(clnas_supernet *sn, const uint8_t *ops, clnas_model **out,
+                                            clnas_error *err);
 
 /* Builds (or loads) every OpenCL program any path of this supernet can need, so that training and search build
  * none later: the programs of the path plans of every cell genotype the supernet holds (host-side compiles

@@ -29,8 +29,9 @@ typedef struct supernet_fake {
     int mode; /* 0: the stand-alone value, 1: its negation mapped to 0..1, 2: an unrelated value */
 } supernet_fake;
 
-static clnas_status fake_supernet(void *state, const clnas_genotype *g, double *acc, clnas_error *err)
+static clnas_status fake_supernet(void *state, const clnas_space_genotype *g_s, double *acc, clnas_error *err)
 {
+    const clnas_genotype g_nb201 = clnas_nb201_of(g_s), *g = &g_nb201;
     (void)err;
     const supernet_fake *s = state;
     const double v = synthetic(g, 1);

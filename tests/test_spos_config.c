@@ -39,6 +39,7 @@ static void test_defaults_and_rea(void **state)
     assert_int_equal(p.top_k, 5);
     assert_int_equal(p.warm_up, 0);
     assert_int_equal(p.sample_classes, 0);
+    assert_true(p.grad_clip == 0.0); /* off by default */
     assert_string_equal(cJSON_GetObjectItem(res, "sampling")->valuestring, "cells");
     assert_int_equal(cJSON_GetObjectItem(res, "cycles")->valueint, 7);
     assert_int_equal(cJSON_GetObjectItem(res, "population")->valueint, 10);
@@ -56,6 +57,10 @@ static void test_sampling_classes(void **state)
     assert_int_equal(p.sample_classes, 1);
     assert_string_equal(cJSON_GetObjectItem(res, "sampling")->valuestring, "classes");
     cJSON_Delete(res);
+    assert_int_equal(parse("{\"name\": \"spos\", \"grad_clip\": 5}", &p, &res, &err), CLNAS_OK);
+    assert_true(p.grad_clip == 5.0);
+    assert_true(cJSON_GetObjectItem(res, "grad_clip")->valuedouble == 5.0);
+    cJSON_Delete(res);
 }
 
 static void test_errors_name_the_field(void **state)
@@ -65,6 +70,7 @@ static void test_errors_name_the_field(void **state)
         {"{\"bn_batch\": 3}", "strategy.bn_batch: unknown key"},
         {"{\"bn_batches\": 0}", "strategy.bn_batches: expected an integer from 1 to 10000, got 0"},
         {"{\"warm_up\": 1}", "strategy.warm_up: expected true or false, got 1"},
+        {"{\"grad_clip\": -1}", "strategy.grad_clip"},
         {"{\"sampling\": \"class\"}", "strategy.sampling: expected one of \"cells\", \"classes\", got \"class\""},
         {"{\"population\": 4, \"sample_size\": 5}", "strategy.sample_size: expected an integer from 1 to population"},
     };

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -22,6 +23,7 @@
 #include "journal.h"
 #include "model_build.h"
 #include "plan.h"
+#include "reference.h"
 #include "scratch_dir.h"
 #include "search_fixture.h"
 #include "small_net.h"
@@ -48,9 +50,10 @@ static clnas_net_config darts_net(int channels)
     return c;
 }
 
-static clnas_supernet *new_supernet(device_fixture *f, int channels, int max_paths, uint64_t seed)
+static clnas_supernet *new_supernet_clip(device_fixture *f, int channels, int max_paths, uint64_t seed, double clip)
 {
     clnas_net_config c = darts_net(channels);
+    c.grad_clip = clip;
     clnas_edge_op_set op_set;
     clnas_edge_op_set_all(&op_set);
     clnas_supernet *sn = NULL;
@@ -62,12 +65,25 @@ static clnas_supernet *new_supernet(device_fixture *f, int channels, int max_pat
     return sn;
 }
 
+static clnas_supernet *new_supernet(device_fixture *f, int channels, int max_paths, uint64_t seed)
+{
+    return new_supernet_clip(f, channels, max_paths, seed, 0.0);
+}
+
 static void get_path(clnas_supernet *sn, const clnas_darts_genotype *g, clnas_model **path)
 {
     clnas_error err;
     clnas_error_clear(&err);
     if (clnas_supernet_path_darts(sn, g, path, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
+}
+
+static double dot(const double *a, const double *b, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += a[i] * b[i];
+    return s;
 }
 
 static void assert_close(const double *a, const double *b, size_t n, const char *what)
@@ -111,16 +127,17 @@ static void test_layout_names_every_edge_op(void **state)
 }
 
 /* Forward, backward and one update of a path equal the stand-alone genotype network's with the same weights, on
- * two widths and three genotypes each. */
-static void test_path_equals_standalone(void **state)
+ * two widths and three genotypes each; with clip > 0 both clip the gradients at that global norm (the path's
+ * gradients then lie among the other paths' stale ones in the supernet's arena). */
+static void path_vs_standalone(device_fixture *f, double clip)
 {
-    device_fixture *f = *state;
     clnas_error err;
     clnas_error_clear(&err);
     double *a = malloc(8192 * sizeof *a), *b = malloc(8192 * sizeof *b);
     for (int channels = 2; channels <= 3; channels++) {
-        clnas_supernet *sn = new_supernet(f, channels, 4, 7);
+        clnas_supernet *sn = new_supernet_clip(f, channels, 4, 7, clip);
         clnas_net_config c = darts_net(channels);
+        c.grad_clip = clip;
         float images[BATCH * SIDE * SIDE];
         int32_t labels[BATCH];
         double la[BATCH * 10], lb[BATCH * 10];
@@ -148,6 +165,14 @@ static void test_path_equals_standalone(void **state)
                 assert_int_equal(clnas_executor_write(clnas_model_executor(alone), CLNAS_ARENA_MOMENTUM, pi->offset,
                                                       a, pi->count, &err), CLNAS_OK);
             }
+            const size_t all = clnas_supernet_get_layout(sn)->param_elems; /* stale gradients of other paths */
+            double *stale = malloc(all * sizeof *stale);
+            assert_non_null(stale);
+            for (size_t i = 0; i < all; i++)
+                stale[i] = 1.0;
+            assert_int_equal(clnas_executor_write(clnas_model_executor(path), CLNAS_ARENA_GRADS, 0, stale, all, &err),
+                             CLNAS_OK);
+            free(stale);
             small_fixed_batch(images, labels, BATCH, SIDE, 100 + (uint64_t)p);
             clnas_model *m[2] = {path, alone};
             double loss[2];
@@ -160,6 +185,7 @@ static void test_path_equals_standalone(void **state)
             }
             assert_close(&loss[0], &loss[1], 1, "loss");
             assert_close(la, lb, (size_t)BATCH * 10, "logits");
+            double norm2 = 0, clipped2 = 0;
             for (int i = 0; i < plan->nparams; i++) {
                 const clnas_param_info *pi = &plan->params[i];
                 if (pi->arena != CLNAS_ARENA_PARAMS || !pi->live)
@@ -167,9 +193,23 @@ static void test_path_equals_standalone(void **state)
                 assert_int_equal(clnas_model_get_grad(path, pi->name, a, pi->count, &err), CLNAS_OK);
                 assert_int_equal(clnas_model_get_grad(alone, pi->name, b, pi->count, &err), CLNAS_OK);
                 assert_close(a, b, pi->count, pi->name);
+                norm2 += dot(b, b, pi->count);
             }
+            if (clip > 0) /* the clip is active: the unclipped norm above it */
+                assert_true(sqrt(norm2) > 2 * clip);
             for (int k = 0; k < 2; k++)
                 assert_int_equal(clnas_model_update(m[k], 0.05, &err), CLNAS_OK);
+            for (int i = 0; clip > 0 && i < plan->nparams; i++) { /* the clipped gradients */
+                const clnas_param_info *pi = &plan->params[i];
+                if (pi->arena != CLNAS_ARENA_PARAMS || !pi->live)
+                    continue;
+                assert_int_equal(clnas_model_get_grad(path, pi->name, a, pi->count, &err), CLNAS_OK);
+                assert_int_equal(clnas_model_get_grad(alone, pi->name, b, pi->count, &err), CLNAS_OK);
+                assert_close(a, b, pi->count, pi->name);
+                clipped2 += dot(b, b, pi->count);
+            }
+            if (clip > 0)
+                assert_true(fabs(sqrt(clipped2) - clip) < 1e-3 * clip);
             for (int i = 0; i < plan->nparams; i++) {
                 const clnas_param_info *pi = &plan->params[i];
                 assert_int_equal(clnas_model_get(path, pi->name, a, pi->count, &err), CLNAS_OK);
@@ -182,6 +222,17 @@ static void test_path_equals_standalone(void **state)
     }
     free(a);
     free(b);
+}
+
+static void test_path_equals_standalone(void **state)
+{
+    path_vs_standalone(*state, 0.0);
+}
+
+/* strategy.grad_clip: the path clips as the stand-alone network with grad_clip does. */
+static void test_path_clips_as_standalone(void **state)
+{
+    path_vs_standalone(*state, 0.02);
 }
 
 /* Whether the supernet parameter `name` is a live parameter of the path cfg. */
@@ -415,6 +466,105 @@ static cJSON *read_json(const char *path)
     return j;
 }
 
+/* Runs cmd with stderr into stdout; its exit status, the output in out. */
+static int run_capture(const char *cmd, char *out, size_t cap)
+{
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = 0;
+    int status = pclose(p);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* A reference of space darts: n genotypes of distinct classes with made-up accuracies. */
+static void write_darts_reference(const char *path, int n)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "# space: darts\n%s\n", CLNAS_REFERENCE_HEADER);
+    clnas_rng rng;
+    clnas_rng_seed(&rng, 3);
+    for (int i = 0; i < n; i++) {
+        clnas_space_genotype g;
+        clnas_space_darts.sample(&rng, &g);
+        char text[CLNAS_SPACE_STR_MAX], hex[17];
+        uint64_t h;
+        assert_int_equal(clnas_space_darts.format(&g, text, sizeof text, NULL), CLNAS_OK);
+        assert_int_equal(clnas_space_darts.canonical(&g, NULL, 0, &h, NULL), CLNAS_OK);
+        clnas_hash_to_hex(h, hex);
+        const double acc = 0.1 + 0.1 * i;
+        fprintf(f, "\"%s\",%s,%.2f,%.2f,%.2f,100,100\n", text, hex, acc, acc, acc);
+    }
+    fclose(f);
+}
+
+/* rank-eval on a darts SPOS run: --supernet samples darts genotypes, scores them with the supernet and trains them
+ * stand-alone; --reference with a darts reference scores its rows with the supernet; an nb201 reference is refused
+ * by name. */
+static void rank_eval_darts_run(const char *dir)
+{
+    static char out[1 << 16];
+    char cmd[4096], path[1100];
+    snprintf(cmd, sizeof cmd, "'%s' rank-eval --supernet '%s/run' --archs 3 2>&1", CLNAS_TOOL_PATH, dir);
+    if (run_capture(cmd, out, sizeof out) != 0)
+        fail_msg("%s", out);
+    assert_non_null(strstr(out, "space darts"));
+    assert_non_null(strstr(out, "Kendall tau:"));
+    snprintf(path, sizeof path, "%s/run/rank_eval.json", dir);
+    cJSON *j = read_json(path);
+    const cJSON *rows = cJSON_GetObjectItemCaseSensitive(j, "rows"), *row;
+    assert_int_equal(cJSON_GetArraySize(rows), 3);
+    cJSON_ArrayForEach(row, rows) {
+        const cJSON *arch = cJSON_GetObjectItemCaseSensitive(row, "arch");
+        const cJSON *sup = cJSON_GetObjectItemCaseSensitive(row, "supernet");
+        clnas_darts_genotype g;
+        clnas_error err;
+        assert_true(cJSON_IsString(arch));
+        if (clnas_darts_genotype_parse(arch->valuestring, &g, &err) != CLNAS_OK)
+            fail_msg("rank_eval.json arch %s: %s", arch->valuestring, err.message);
+        assert_true(cJSON_IsNumber(sup) && sup->valuedouble >= 0.0 && sup->valuedouble <= 1.0);
+    }
+    cJSON_Delete(j);
+    snprintf(path, sizeof path, "%s/run/rank_eval.csv", dir); /* DARTS' strings quoted: they hold commas */
+    char *csv = NULL;
+    size_t len = 0;
+    clnas_error err;
+    if (clnas_file_read_text(path, 1 << 20, &csv, &len, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    assert_non_null(strstr(csv, "arch,standalone,supernet,standalone_cached\n\"Genotype(normal=[('"));
+    free(csv);
+    snprintf(path, sizeof path, "%s/darts-ref.csv", dir);
+    write_darts_reference(path, 4);
+    snprintf(cmd, sizeof cmd, "'%s' rank-eval --reference '%s' --estimator 'supernet:%s/run' --estimator "
+             "'supernet-loss:%s/run' 2>&1", CLNAS_TOOL_PATH, path, dir, dir);
+    if (run_capture(cmd, out, sizeof out) != 0)
+        fail_msg("%s", out);
+    assert_non_null(strstr(out, "space darts"));
+    assert_non_null(strstr(out, "4/4  Genotype(normal=")); /* each row scored by the supernet */
+    assert_non_null(strstr(out, "supernet-loss:"));
+    assert_non_null(strstr(out, "reference: "));
+    snprintf(path, sizeof path, "%s/nb201-ref.csv", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "%s\n", CLNAS_REFERENCE_HEADER);
+    for (int i = 0; i < 3; i++) {
+        clnas_genotype c;
+        clnas_genotype_from_index((uint32_t)i * 4001 + 7, &c);
+        char text[CLNAS_GENOTYPE_STR_MAX], hex[17];
+        uint64_t h;
+        clnas_genotype_format(&c, text, sizeof text, NULL);
+        clnas_genotype_canonical(&c, NULL, 0, &h, NULL);
+        clnas_hash_to_hex(h, hex);
+        fprintf(f, "%s,%s,0.%d,0.%d,0.%d,100,100\n", text, hex, i + 1, i + 1, i + 1);
+    }
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "'%s' rank-eval --reference '%s' --estimator 'supernet:%s/run' 2>&1", CLNAS_TOOL_PATH,
+             path, dir);
+    assert_int_equal(run_capture(cmd, out, sizeof out), 1);
+    assert_non_null(strstr(out, "searched space darts; the reference is of space nb201"));
+}
+
 /* `clnas search` with configs/spos.json on space darts, shrunk: the supernet's arena printed, best.json of space
  * darts with a genotype that parses, journal lines in DARTS' form. */
 static void test_search_writes_best(void **state)
@@ -428,10 +578,11 @@ static void test_search_writes_best(void **state)
     const char *sets = "--set space.name=darts --set proxy.channels=2 --set proxy.layers=3 "
                        "--set dataset.train_subset=16 --set dataset.validation_size=16 --set proxy.batch=8 "
                        "--set proxy.epochs=1 --set strategy.bn_batches=1 --set strategy.population=2 "
-                       "--set strategy.sample_size=2 --set strategy.cycles=1";
+                       "--set strategy.sample_size=2 --set strategy.cycles=1 --set strategy.grad_clip=5";
     assert_int_equal(search_fixture_run_cli("spos.json", sets, dir, out, sizeof out), 0);
     assert_non_null(strstr(out, "one-shot SPOS on space darts (supernet C=2 layers=3"));
     assert_non_null(strstr(out, "supernet arena: "));
+    assert_non_null(strstr(out, "gradient clipping: each step's path gradients at global L2 norm 5"));
     char path[1100];
     snprintf(path, sizeof path, "%s/run/best.json", dir);
     cJSON *best = read_json(path);
@@ -456,6 +607,7 @@ static void test_search_writes_best(void **state)
     assert_non_null(strstr(text, "Genotype(normal=["));
     assert_true(entries[0].params > 0);
     clnas_journal_entries_free(entries, n);
+    rank_eval_darts_run(dir);
     scratch_dir_remove(dir);
     free(dir);
 }
@@ -465,6 +617,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layout_names_every_edge_op),
         cmocka_unit_test_setup_teardown(test_path_equals_standalone, device_fixture_with_cache,
+                                        device_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_path_clips_as_standalone, device_fixture_with_cache,
                                         device_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_paths_share_weights, device_fixture_with_cache, device_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_resume_matches_uninterrupted, device_fixture_with_cache,

@@ -25,6 +25,10 @@ static int same_proxy(const char *cache_dir, const clnas_search_config *a, const
         field = "proxy.channels";
     else if (a->proxy.cells != b->proxy.cells)
         field = "proxy.cells";
+    else if (a->proxy.layers != b->proxy.layers)
+        field = "proxy.layers";
+    else if (strcmp(a->space, b->space) != 0)
+        field = "space.name";
     else if (a->proxy.epochs != b->proxy.epochs)
         field = "proxy.epochs";
     else if (a->proxy.batch != b->proxy.batch)
@@ -94,8 +98,7 @@ static int load_cache(const char *cache_dir, const clnas_search_config *want, cl
 static void print_row(void *state, int index, int count, const clnas_rank_eval_row *row)
 {
     (void)state, (void)count;
-    char arch[CLNAS_GENOTYPE_STR_MAX];
-    clnas_genotype_format(&row->arch, arch, sizeof arch, NULL);
+    const char *arch = row->text;
     if (row->standalone_cached)
         printf("%3d  %-92s  %.4f  %.4f  (journal)\n", index + 1, arch, row->supernet, row->standalone);
     else
@@ -140,8 +143,9 @@ static int parse_args(int argc, char **argv, rank_args *a)
         if (cli_is_help(argv[i])) {
             printf("usage: clnas rank-eval --supernet DIR [--archs K] [--seed S] [--cache RUN_DIR ...] [--out DIR]\n"
                    "                        [--device D]\n"
-                   "Samples K architectures of distinct canonical classes (default 20, seed S, default the run's\n"
-                   "seed), evaluates each with the supernet of the one-shot run DIR (inherited weights) and trained\n"
+                   "Samples K architectures of distinct canonical classes of the run's space (nb201 or darts;\n"
+                   "default 20, seed S, default the run's seed), evaluates each with the supernet of the SPOS run\n"
+                   "DIR (inherited weights) and trained\n"
                    "from scratch with DIR's proxy budget, and prints Kendall tau and Spearman rho between the two.\n"
                    "--cache RUN_DIR reuses the stand-alone accuracies a multi-trial search with the same proxy\n"
                    "budget and data already measured (by canonical class; up to %d). Writes rank_eval.json and\n"
@@ -220,7 +224,7 @@ int cmd_rank_eval(int argc, char **argv)
     char path[1100];
     snprintf(path, sizeof path, "%s/config.json", dir);
     cJSON *root = NULL;
-    if (search_setup_config("rank-eval", path, NULL, 0, &root, &s->cfg))
+    if (search_setup_config_space("rank-eval", NULL, path, NULL, 0, &root, &s->cfg)) /* the run's space */
         goto done;
     cJSON_Delete(root);
     for (int i = 0; i < ncaches; i++)
@@ -232,6 +236,7 @@ int cmd_rank_eval(int argc, char **argv)
         goto done;
     clnas_rank_eval_config cfg;
     memset(&cfg, 0, sizeof cfg);
+    cfg.space = clnas_search_config_space(&s->cfg);
     cfg.archs = archs;
     cfg.seed = have_seed ? seed : s->cfg.seed;
     cfg.supernet = spos_supernet_accuracy;
@@ -241,10 +246,14 @@ int cmd_rank_eval(int argc, char **argv)
     cfg.cache_count = cache_count;
     cfg.progress = print_row;
     cfg.stop = cli_catch_interrupt();
-    printf("rank-eval: %s (%s), %d architectures, seed %llu; stand-alone: C=%d N=%d, %d epoch(s), batch %d; %d "
+    char size[64];
+    if (cfg.space == &clnas_space_darts)
+        snprintf(size, sizeof size, "C=%d layers=%d", s->cfg.proxy.channels, s->cfg.proxy.layers);
+    else
+        snprintf(size, sizeof size, "C=%d N=%d", s->cfg.proxy.channels, s->cfg.proxy.cells);
+    printf("rank-eval: %s (%s, space %s), %d architectures, seed %llu; stand-alone: %s, %d epoch(s), batch %d; %d "
            "journal entries to reuse\n%3s  %-92s  %-6s  %s\n",
-           dir, strategy, archs, (unsigned long long)cfg.seed, s->cfg.proxy.channels, s->cfg.proxy.cells,
-           s->cfg.proxy.epochs, s->cfg.proxy.batch, cache_count, "#", "arch", "supernet", "stand-alone");
+           dir, strategy, cfg.space->name, archs, (unsigned long long)cfg.seed, size, s->cfg.proxy.epochs, s->cfg.proxy.batch, cache_count, "#", "arch", "supernet", "stand-alone");
     clnas_error err;
     clnas_error_clear(&err);
     clnas_status st = clnas_rank_eval_run(&cfg, &result, &err);

@@ -39,7 +39,7 @@ static int usage(void)
            "                      split, as evaluator.kind \"zero-cost\" does: snip, grad_norm, params, flops,\n"
            "                      synflow, naswot, jacob_cov (search/zero_cost.h)\n"
            "  supernet:DIR        the path accuracy of the SPOS run DIR's trained supernet (its config, BatchNorm\n"
-           "                      recalibration and validation split; nb201)\n"
+           "                      recalibration and validation split; an nb201 or darts run, of the reference's space)\n"
            "  supernet-loss:DIR   minus the path's validation loss in that supernet\n"
            "--scores DIR writes each estimator's scores to DIR/<estimator>.csv (arch,score), which --estimator\n"
            "reads back, so an estimator that trains is computed once. Ctrl-C stops after the architecture in\n"
@@ -145,9 +145,6 @@ static int config_scores(const clnas_reference *ref, const ref_args *a, const ch
 static int supernet_scores(const clnas_reference *ref, const ref_args *a, const char *name, const char *dir,
                            int by_loss, double *scores)
 {
-    if (ref->space != &clnas_space_nb201)
-        return fprintf(stderr, "clnas: --estimator %s: a SPOS supernet scores NB201 cells; the reference is of space "
-                               "%s\n", name, ref->space->name) > 0;
     char strategy[32];
     if (spos_run_strategy(dir, strategy, sizeof strategy))
         return 1;
@@ -161,8 +158,11 @@ static int supernet_scores(const clnas_reference *ref, const ref_args *a, const 
     char path[1100];
     snprintf(path, sizeof path, "%s/config.json", dir);
     cJSON *root = NULL;
-    int rc = search_setup_config("rank-eval", path, NULL, 0, &root, &s.cfg);
+    int rc = search_setup_config_space("rank-eval", NULL, path, NULL, 0, &root, &s.cfg); /* the run's space */
     cJSON_Delete(root);
+    if (!rc && clnas_search_config_space(&s.cfg) != ref->space)
+        rc = fprintf(stderr, "clnas: --estimator %s: the SPOS run %s searched space %s; the reference is of space "
+                             "%s\n", name, dir, clnas_search_config_space(&s.cfg)->name, ref->space->name) > 0;
     if (!rc)
         rc = search_setup_evaluator(&s, a->device, NULL);
     spos_supernet sup;

@@ -239,16 +239,17 @@ int report_plot_rank_eval(FILE *f, FILE *csv, const report_run *r)
     cJSON_ArrayForEach(row, rows) {
         const cJSON *arch = cJSON_GetObjectItem(row, "arch");
         clnas_rank_eval_row *out = &res.rows[res.count];
-        clnas_error err;
-        if (!cJSON_IsString(arch) || clnas_genotype_parse(arch->valuestring, &out->arch, &err) != CLNAS_OK)
+        if (!cJSON_IsString(arch))
             continue;
+        snprintf(out->text, sizeof out->text, "%s", arch->valuestring);
         out->standalone = number_or_nan(row, "standalone");
         out->supernet = number_or_nan(row, "supernet");
         out->standalone_cached = cJSON_IsTrue(cJSON_GetObjectItem(row, "standalone_cached"));
         res.usable += isfinite(out->standalone) && isfinite(out->supernet);
-        if (csv)
-            fprintf(csv, "%s,%.6g,%.6g,%d\n", arch->valuestring, out->standalone, out->supernet,
-                    out->standalone_cached);
+        if (csv) {
+            clnas_rank_eval_csv_arch(csv, out->text);
+            fprintf(csv, ",%.6g,%.6g,%d\n", out->standalone, out->supernet, out->standalone_cached);
+        }
         res.count++;
     }
     if (res.usable > 0)

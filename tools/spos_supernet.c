@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "clnas/darts_genotype.h"
+#include "clnas/rng.h"
 #include "space_nb201.h"
 #include "spos_config.h"
 #include "spos_supernet.h"
@@ -24,14 +26,12 @@ int spos_run_strategy(const char *dir, char *name, size_t cap)
     return 0;
 }
 
-clnas_status spos_supernet_accuracy(void *state, const clnas_genotype *g, double *accuracy, clnas_error *err)
+clnas_status spos_supernet_accuracy(void *state, const clnas_space_genotype *g, double *accuracy, clnas_error *err)
 {
     spos_supernet *p = state;
     clnas_evaluator_result r;
     memset(&r, 0, sizeof r);
-    clnas_space_genotype sg;
-    clnas_nb201_to(g, &sg);
-    clnas_status st = p->ev.iface->evaluate(p->ev.state, &sg, &r, err);
+    clnas_status st = p->ev.iface->evaluate(p->ev.state, g, &r, err);
     if (st == CLNAS_OK && r.status != CLNAS_TRIAL_OK)
         st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "the supernet path failed: %s", r.error);
     if (st == CLNAS_OK)
@@ -70,22 +70,29 @@ int spos_supernet_open(const char *dir, const char *strategy, search_setup *s, s
         return 1;
     clnas_error err;
     clnas_error_clear(&err);
+    const clnas_space_iface *space = clnas_search_config_space(&s->cfg);
+    const int darts_space = space == &clnas_space_darts;
+    clnas_status st = CLNAS_OK;
+    if (space != &clnas_space_nb201 && !darts_space)
+        st = clnas_error_set(&err, CLNAS_ERR_INVALID_ARG, "%s/config.json: space.name \"%s\": SPOS supernets are of "
+                             "space nb201 or darts", dir, space->name);
     clnas_spos_config sp;
     void *rea = NULL;
     cJSON *resolved = cJSON_CreateObject();
-    clnas_status st = clnas_spos_config_parse(s->cfg.strategy, s->cfg.seed, resolved, &sp, &rea, &err);
+    if (st == CLNAS_OK)
+        st = clnas_spos_config_parse_space(s->cfg.strategy, s->cfg.seed, space, resolved, &sp, &rea, &err);
     cJSON_Delete(resolved);
     if (rea)
         clnas_strategy_rea.destroy(rea);
     const clnas_dataset *train = s->run.subset.count ? &s->run.subset : &s->run.train;
     clnas_net_config net;
-    clnas_net_config_default(&net);
-    net.channels = s->cfg.proxy.channels;
-    net.cells = s->cfg.proxy.cells;
-    net.batch = s->cfg.proxy.batch;
-    net.in_channels = train->channels;
-    net.height = train->height;
-    net.width = train->width;
+    clnas_run_setup_net(&s->run, &net);
+    if (darts_space) { /* as spos_run.c builds it: DARTS' genotype networks, no auxiliary head */
+        net.space = CLNAS_NET_DARTS;
+        clnas_rng rng; /* any valid genotype, for the config's checks: each path sets its own */
+        clnas_rng_seed(&rng, 0);
+        clnas_darts_genotype_sample(&rng, &net.darts_genotype);
+    }
     clnas_edge_op_set op_set;
     clnas_edge_op_set_all(&op_set);
     if (st == CLNAS_OK)
@@ -102,7 +109,7 @@ int spos_supernet_open(const char *dir, const char *strategy, search_setup *s, s
         spos_supernet_close(p);
         return cli_fail(&err);
     }
-    printf("supernet: %s (trained %ld steps), paths scored on %d validation images after BatchNorm recalibration "
-           "over %d training batches\n", path, step, s->run.val.count, sp.bn_batches);
+    printf("supernet: %s (space %s, trained %ld steps), paths scored on %d validation images after BatchNorm "
+           "recalibration over %d training batches\n", path, space->name, step, s->run.val.count, sp.bn_batches);
     return 0;
 }

@@ -18,6 +18,8 @@ typedef enum clnas_net_space {
     CLNAS_NET_CHAIN = 2  /* chain_genotype, channels (the stem's width): codegen/build_chain.c */
 } clnas_net_space;
 
+#define CLNAS_NET_GDAS_DARTS_EDGES 28 /* the DARTS search network's 14 edges per cell type, normal then reduce */
+
 typedef struct clnas_net_config {
     clnas_genotype genotype;
     int channels;       /* C: channels of the first stage (16 for full size) */
@@ -57,6 +59,10 @@ typedef struct clnas_net_config {
                              * sum of DARTS' primitives, weights darts.<normal|reduce>.<e>.weight (ops 1..4) and
                              * weight2 (ops 5..7) as STATE per step, gradients in weight_grad, weight2_grad;
                              * darts_genotype ignored */
+    uint8_t gdas_ops[CLNAS_NET_GDAS_DARTS_EDGES]; /* darts_search with gdas: a GDAS path of the search network: edge
+                             * e of the cells of type t (normal 0, reduce 1) computes op gdas_ops[14 t + e] only
+                             * (clnas_darts_op; 0, none, gives zero) scaled by its h (gdas.<normal|reduce>.<e>.h,
+                             * STATE) with dL/dh summed over the type's cells in gdas.<type>.<e>.h_grad */
 } clnas_net_config;
 
 /* The NB201 defaults: C=16, N=5, 1x28x28 input, 10 classes, batch 256, float32, BN eps 1e-5 momentum 0.1,
