@@ -52,6 +52,17 @@ clnas_status clnas_conv_desc_start(clnas_kernel_desc *d, const char *template_na
                                    const clnas_conv_params *p, int accum, const clnas_conv_define *own, int nown,
                                    const char *const *slots, int nslots, clnas_error *err);
 
+/* Winograd F(2x2,3x3) (codegen/ops/op_conv_winograd.c, kernels/conv2d_winograd.cl): an alternative kernel for the
+ * forward pass and the input gradient of a 3x3 stride-1 pad-1 convolution (clnas_conv_winograd_applies), same
+ * slots and semantics as clnas_op_conv_fwd_desc / clnas_op_conv_bwd_data_desc (ReLU on load and accum included),
+ * 16 multiplies per 2x2 output tile and channel pair instead of 36. The executor measures it against the launch's
+ * kernel per signature (clnas_conv_winograd_sig) and device (runtime/algo_choice.c); other convolutions get
+ * CLNAS_ERR_UNSUPPORTED. */
+int clnas_conv_winograd_applies(const clnas_conv_params *p);
+clnas_status clnas_op_conv_fwd_winograd_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err);
+clnas_status clnas_op_conv_bwd_data_winograd_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err);
+void clnas_conv_winograd_sig(const clnas_conv_params *p, int bwd_data, int fp64, char *out, size_t cap);
+
 /* Plain C references in double, honouring relu_in and accum exactly as the kernels do. */
 void clnas_ref_conv_fwd(const clnas_conv_params *p, const double *x, const double *w, double *y);
 void clnas_ref_conv_bwd_data(const clnas_conv_params *p, const double *dy, const double *w, const double *x,

@@ -1,0 +1,89 @@
+/* clnas — the convolution's Winograd F(2x2,3x3) variant (kernels/conv2d_winograd.cl): which convolutions it takes,
+ * its kernel descriptors for the forward pass and the input gradient, and the signature its measured choice is
+ * kept under. */
+#include <stdio.h>
+#include <string.h>
+
+#include "op_conv.h"
+
+/* Work-items of a Winograd work-group: the group transforms its channels' filters once for all of them. */
+#define WINOGRAD_LOCAL 128
+
+/* Local memory the transformed filters may take, in bytes (within the 32 KiB OpenCL 1.2 guarantees). */
+#define WINOGRAD_LOCAL_BYTES 24576
+
+int clnas_conv_winograd_applies(const clnas_conv_params *p)
+{
+    return p && p->ksize == 3 && p->stride == 1 && p->pad == 1;
+}
+
+/* Lanes of the output-channel vector: the smallest of 2, 4, 8, 16 holding oc, else 16. */
+static int winograd_lanes(int oc)
+{
+    int lanes = 2;
+    while (lanes < 16 && lanes < oc)
+        lanes *= 2;
+    return lanes;
+}
+
+/* The largest divisor of c not above limit (at least 1). */
+static int divisor_upto(int c, int limit)
+{
+    for (int d = limit < c ? limit : c; d > 1; d--)
+        if (c % d == 0)
+            return d;
+    return 1;
+}
+
+static clnas_status winograd_desc(const clnas_conv_params *p, clnas_kernel_desc *d, int bwd_data, clnas_error *err)
+{
+    const char *pass = bwd_data ? "bwd_data (winograd)" : "fwd (winograd)";
+    clnas_status st = clnas_conv_check(p, pass, err);
+    if (st != CLNAS_OK)
+        return st;
+    if (!clnas_conv_winograd_applies(p))
+        return clnas_error_set(err, CLNAS_ERR_UNSUPPORTED,
+                               "conv %s: k=%d stride=%d pad=%d, Winograd F(2x2,3x3) takes only k=3 stride=1 pad=1",
+                               pass, p->ksize, p->stride, p->pad);
+    const int ic = bwd_data ? p->co : p->ci, oc = bwd_data ? p->ci : p->co;
+    const int oh = p->h, ow = p->w; /* stride 1, pad 1: same size both ways */
+    const int lanes = winograd_lanes(oc), blocks = (oc + lanes - 1) / lanes;
+    const int chunk_f32 = divisor_upto(ic, WINOGRAD_LOCAL_BYTES / 4 / (16 * lanes));
+    const int chunk_f64 = divisor_upto(ic, WINOGRAD_LOCAL_BYTES / 8 / (16 * lanes));
+    const size_t items = (size_t)p->n * (size_t)((oh + 1) / 2) * (size_t)((ow + 1) / 2);
+    const clnas_conv_define own[] = {{"BWD_DATA", bwd_data}, {"LANES", lanes},         {"LOCAL", WINOGRAD_LOCAL},
+                                     {"CI_CHUNK_F32", chunk_f32}, {"CI_CHUNK_F64", chunk_f64}};
+    static const char *const fwd_slots[] = {"x", "w", "y"};
+    static const char *const bwd_slots_relu[] = {"dy", "w", "x", "dx"}, *const bwd_slots[] = {"dy", "w", "dx"};
+    if (!bwd_data)
+        st = clnas_conv_desc_start(d, "conv2d_winograd", "conv2d_fwd_winograd", p, p->accum, own, 5, fwd_slots, 3,
+                                   err);
+    else if (p->relu_in)
+        st = clnas_conv_desc_start(d, "conv2d_winograd", "conv2d_bwd_data_winograd", p, p->accum, own, 5,
+                                   bwd_slots_relu, 4, err);
+    else
+        st = clnas_conv_desc_start(d, "conv2d_winograd", "conv2d_bwd_data_winograd", p, p->accum, own, 5, bwd_slots,
+                                   3, err);
+    /* One group of WINOGRAD_LOCAL work-items per (channel block, run of (image, 2x2 tile)). */
+    const size_t groups = (items + WINOGRAD_LOCAL - 1) / WINOGRAD_LOCAL;
+    clnas_kernel_desc_geometry_1d(d, (size_t)blocks * groups * WINOGRAD_LOCAL, WINOGRAD_LOCAL);
+    clnas_kernel_desc_local_mem2(d, (size_t)chunk_f32 * 16 * lanes, (size_t)chunk_f64 * 16 * lanes);
+    return st;
+}
+
+clnas_status clnas_op_conv_fwd_winograd_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err)
+{
+    return winograd_desc(p, d, 0, err);
+}
+
+clnas_status clnas_op_conv_bwd_data_winograd_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err)
+{
+    return winograd_desc(p, d, 1, err);
+}
+
+void clnas_conv_winograd_sig(const clnas_conv_params *p, int bwd_data, int fp64, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s %s n%d ci%d co%d %dx%d k%d s%d p%d relu%d acc%d",
+             bwd_data ? "conv_bwd_data_winograd" : "conv_fwd_winograd", fp64 ? "f64" : "f32", p->n, p->ci, p->co,
+             p->h, p->w, p->ksize, p->stride, p->pad, p->relu_in, p->accum);
+}
