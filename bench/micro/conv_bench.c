@@ -1,5 +1,5 @@
 /* clnas bench — times the three convolution kernels (fwd, bwd_data, bwd_filter) at one shape on the first OpenCL
- * device and prints ms per launch and GFLOP/s of the fastest timed launch (the least disturbed by other load on
+ * device, and the Winograd F(2x2,3x3) variants of fwd and bwd_data where they apply (3x3 stride 1 pad 1), and prints ms per launch and GFLOP/s of the fastest timed launch (the least disturbed by other load on
  * the machine) and the median. A developer's tool for iterating on
  * kernels/conv*.cl; it checks nothing (tests/test_kernels does).
  * usage: clnas_conv_bench N CI CO H W KSIZE STRIDE PAD [RELU_IN [REPS]] */
@@ -141,14 +141,17 @@ int main(int argc, char **argv)
     double gflop = 2.0 * (double)ny * p.ci * p.ksize * p.ksize * 1e-9;
     printf("n=%d ci=%d co=%d %dx%d k=%d s=%d p=%d relu=%d -> %dx%d, %.3f GFLOP per pass\n", p.n, p.ci, p.co, p.h,
            p.w, p.ksize, p.stride, p.pad, p.relu_in, ho, wo, gflop);
-    clnas_status (*const build[3])(const clnas_conv_params *, clnas_kernel_desc *, clnas_error *) = {
-        clnas_op_conv_fwd_desc, clnas_op_conv_bwd_data_desc, clnas_op_conv_bwd_filter_desc};
-    const char *const pass[3] = {"fwd", "bwd_data", "bwd_filter"};
-    /* Slot names of the three templates, bound to the buffers of their roles. */
-    const char *const names[3][4] = {{"x", "w", "y", ""}, {"dy", "w", "x", "dx"}, {"dy", "x", "dw", ""}};
-    cl_mem mems[3][4] = {{bx, bw, by, NULL}, {by, bw, bx, bdx}, {by, bx, bdw, NULL}};
+    clnas_status (*const build[5])(const clnas_conv_params *, clnas_kernel_desc *, clnas_error *) = {
+        clnas_op_conv_fwd_desc, clnas_op_conv_bwd_data_desc, clnas_op_conv_bwd_filter_desc,
+        clnas_op_conv_fwd_winograd_desc, clnas_op_conv_bwd_data_winograd_desc};
+    const char *const pass[5] = {"fwd", "bwd_data", "bwd_filter", "fwd_wino", "bwd_d_wino"};
+    /* Slot names of the templates, bound to the buffers of their roles. */
+    const char *const names[5][4] = {{"x", "w", "y", ""}, {"dy", "w", "x", "dx"}, {"dy", "x", "dw", ""},
+                                     {"x", "w", "y", ""}, {"dy", "w", "x", "dx"}};
+    cl_mem mems[5][4] = {{bx, bw, by, NULL}, {by, bw, bx, bdx}, {by, bx, bdw, NULL}, {bx, bw, by, NULL},
+                         {by, bw, bx, bdx}};
     int status = 0;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < (clnas_conv_winograd_applies(&p) ? 5 : 3); i++) {
         clnas_kernel_desc d;
         clnas_error err;
         if (build[i](&p, &d, &err) != CLNAS_OK) {

@@ -62,6 +62,11 @@ int clnas_conv_winograd_applies(const clnas_conv_params *p);
 clnas_status clnas_op_conv_fwd_winograd_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err);
 clnas_status clnas_op_conv_bwd_data_winograd_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err);
 void clnas_conv_winograd_sig(const clnas_conv_params *p, int bwd_data, int fp64, char *out, size_t cap);
+/* The Winograd alternative of a launch whose kernel kd is a convolution's forward pass or input gradient (entry
+ * conv2d_fwd or conv2d_bwd_data with op_conv.h's shape #defines, either family) that Winograd takes: *has = 1, alt
+ * (same slots in the same order) and sig (cap bytes) filled; otherwise *has = 0. */
+clnas_status clnas_conv_winograd_alternative(const clnas_kernel_desc *kd, int fp64, clnas_kernel_desc *alt, char *sig,
+                                             size_t cap, int *has, clnas_error *err);
 
 /* Plain C references in double, honouring relu_in and accum exactly as the kernels do. */
 void clnas_ref_conv_fwd(const clnas_conv_params *p, const double *x, const double *w, double *y);
