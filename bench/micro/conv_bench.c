@@ -141,25 +141,31 @@ int main(int argc, char **argv)
     double gflop = 2.0 * (double)ny * p.ci * p.ksize * p.ksize * 1e-9;
     printf("n=%d ci=%d co=%d %dx%d k=%d s=%d p=%d relu=%d -> %dx%d, %.3f GFLOP per pass\n", p.n, p.ci, p.co, p.h,
            p.w, p.ksize, p.stride, p.pad, p.relu_in, ho, wo, gflop);
-    clnas_status (*const build[5])(const clnas_conv_params *, clnas_kernel_desc *, clnas_error *) = {
-        clnas_op_conv_fwd_desc, clnas_op_conv_bwd_data_desc, clnas_op_conv_bwd_filter_desc,
-        clnas_op_conv_fwd_winograd_desc, clnas_op_conv_bwd_data_winograd_desc};
-    const char *const pass[5] = {"fwd", "bwd_data", "bwd_filter", "fwd_wino", "bwd_d_wino"};
+    clnas_status (*const build[3])(const clnas_conv_params *, clnas_kernel_desc *, clnas_error *) = {
+        clnas_op_conv_fwd_desc, clnas_op_conv_bwd_data_desc, clnas_op_conv_bwd_filter_desc};
+    /* then the Winograd variants of fwd and bwd_data: lanes over tiles, lanes over channels */
+    const char *const pass[7] = {"fwd", "bwd_data", "bwd_filter", "fwd_wino_t", "bwd_d_wino_t", "fwd_wino_c",
+                                 "bwd_d_wino_c"};
     /* Slot names of the templates, bound to the buffers of their roles. */
-    const char *const names[5][4] = {{"x", "w", "y", ""}, {"dy", "w", "x", "dx"}, {"dy", "x", "dw", ""},
-                                     {"x", "w", "y", ""}, {"dy", "w", "x", "dx"}};
-    cl_mem mems[5][4] = {{bx, bw, by, NULL}, {by, bw, bx, bdx}, {by, bx, bdw, NULL}, {bx, bw, by, NULL},
-                         {by, bw, bx, bdx}};
+    const char *const names[3][4] = {{"x", "w", "y", ""}, {"dy", "w", "x", "dx"}, {"dy", "x", "dw", ""}};
+    cl_mem mems[3][4] = {{bx, bw, by, NULL}, {by, bw, bx, bdx}, {by, bx, bdw, NULL}};
     int status = 0;
-    for (int i = 0; i < (clnas_conv_winograd_applies(&p) ? 5 : 3); i++) {
+    for (int i = 0; i < (clnas_conv_winograd_applies(&p) ? 7 : 3); i++) {
         clnas_kernel_desc d;
         clnas_error err;
-        if (build[i](&p, &d, &err) != CLNAS_OK) {
+        const int role = i < 3 ? i : (i - 3) % 2; /* a Winograd row has the slots of fwd or bwd_data */
+        const clnas_status built =
+            i < 3 ? build[i](&p, &d, &err)
+                  : clnas_op_conv_winograd_variant_desc(&p, role, i < 5 ? CLNAS_WINOGRAD_TILES : CLNAS_WINOGRAD_CHANNELS,
+                                                        &d, &err);
+        if (built != CLNAS_OK) {
             fprintf(stderr, "%s: %s\n", pass[i], err.message);
+            if (i >= 3)
+                continue;
             return 1;
         }
         double median = 0, cpu_ms = 0;
-        double ms = time_desc(ctx, dev, q, &d, names[i], mems[i], 4, reps, &median, &cpu_ms);
+        double ms = time_desc(ctx, dev, q, &d, names[role], mems[role], 4, reps, &median, &cpu_ms);
         if (ms < 0) {
             status = 1;
             continue;

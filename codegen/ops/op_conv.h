@@ -59,6 +59,18 @@ clnas_status clnas_conv_desc_start(clnas_kernel_desc *d, const char *template_na
  * kernel per signature (clnas_conv_winograd_sig) and device (runtime/algo_choice.c); other convolutions get
  * CLNAS_ERR_UNSUPPORTED. */
 int clnas_conv_winograd_applies(const clnas_conv_params *p);
+/* Its two kernels: lanes over TL tiles of a tile row with every output channel per work-item
+ * (conv2d_winograd_tiles.cl; at most 192 output channels), or one tile per work-item with lanes over 16 output
+ * channels (conv2d_winograd.cl). AUTO (what the two functions below and the alternative use) takes the tiles where a
+ * tile row has more than 4 tiles and they fit. */
+typedef enum clnas_winograd_variant {
+    CLNAS_WINOGRAD_AUTO = 0,
+    CLNAS_WINOGRAD_TILES,
+    CLNAS_WINOGRAD_CHANNELS
+} clnas_winograd_variant;
+clnas_status clnas_op_conv_winograd_variant_desc(const clnas_conv_params *p, int bwd_data,
+                                                 clnas_winograd_variant variant, clnas_kernel_desc *d,
+                                                 clnas_error *err);
 clnas_status clnas_op_conv_fwd_winograd_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err);
 clnas_status clnas_op_conv_bwd_data_winograd_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err);
 void clnas_conv_winograd_sig(const clnas_conv_params *p, int bwd_data, int fp64, char *out, size_t cap);

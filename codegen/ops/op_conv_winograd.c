@@ -1,6 +1,6 @@
-/* clnas — the convolution's Winograd F(2x2,3x3) variant (kernels/conv2d_winograd.cl): which convolutions it takes,
- * its kernel descriptors for the forward pass and the input gradient, and the signature its measured choice is
- * kept under. */
+/* clnas — the convolution's Winograd F(2x2,3x3) variants (kernels/conv2d_winograd_tiles.cl: lanes over tiles;
+ * kernels/conv2d_winograd.cl: lanes over output channels): which convolutions they take, their kernel descriptors
+ * for the forward pass and the input gradient, and the signature the measured choice is kept under. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,16 +37,52 @@ static int divisor_upto(int c, int limit)
     return 1;
 }
 
-static clnas_status winograd_desc(const clnas_conv_params *p, clnas_kernel_desc *d, int bwd_data, clnas_error *err)
+/* Private memory the tiles variant's transformed inputs of one chunk may take, in bytes. */
+#define WINOGRAD_TILES_PRIVATE_BYTES 16384
+
+/* Work-items of a tiles-variant work-group (they share the staged filters of every output channel). */
+#define WINOGRAD_TILES_LOCAL 64
+
+/* The tiles variant (kernels/conv2d_winograd_tiles.cl): lanes over TL tiles of a tile row, every output channel
+ * per work-item; the chunk of input channels bounded by the staged filters (all output channels) and the private
+ * transformed inputs. */
+static clnas_status winograd_tiles_desc(const clnas_conv_params *p, clnas_kernel_desc *d, int bwd_data,
+                                        clnas_error *err)
 {
-    const char *pass = bwd_data ? "bwd_data (winograd)" : "fwd (winograd)";
-    clnas_status st = clnas_conv_check(p, pass, err);
-    if (st != CLNAS_OK)
-        return st;
-    if (!clnas_conv_winograd_applies(p))
-        return clnas_error_set(err, CLNAS_ERR_UNSUPPORTED,
-                               "conv %s: k=%d stride=%d pad=%d, Winograd F(2x2,3x3) takes only k=3 stride=1 pad=1",
-                               pass, p->ksize, p->stride, p->pad);
+    const int ic = bwd_data ? p->co : p->ci, oc = bwd_data ? p->ci : p->co;
+    const int th = (p->h + 1) / 2, tw = (p->w + 1) / 2;
+    const int tl = tw <= 4 ? 4 : tw <= 8 ? 8 : 16;
+    int chunk[2];
+    for (int f = 0; f < 2; f++) {
+        const int es = f ? 8 : 4, by_local = WINOGRAD_LOCAL_BYTES / es / (16 * oc),
+                  by_private = WINOGRAD_TILES_PRIVATE_BYTES / es / (16 * tl);
+        chunk[f] = divisor_upto(ic, by_local < by_private ? by_local : by_private);
+    }
+    const size_t items = (size_t)p->n * (size_t)th * (size_t)((tw + tl - 1) / tl);
+    const clnas_conv_define own[] = {{"BWD_DATA", bwd_data}, {"TL", tl}, {"LOCAL", WINOGRAD_TILES_LOCAL},
+                                     {"CI_CHUNK_F32", chunk[0]}, {"CI_CHUNK_F64", chunk[1]}};
+    static const char *const fwd_slots[] = {"x", "w", "y"};
+    static const char *const bwd_slots_relu[] = {"dy", "w", "x", "dx"}, *const bwd_slots[] = {"dy", "w", "dx"};
+    clnas_status st;
+    if (!bwd_data)
+        st = clnas_conv_desc_start(d, "conv2d_winograd_tiles", "conv2d_fwd_winograd", p, p->accum, own, 5, fwd_slots,
+                                   3, err);
+    else if (p->relu_in)
+        st = clnas_conv_desc_start(d, "conv2d_winograd_tiles", "conv2d_bwd_data_winograd", p, p->accum, own, 5,
+                                   bwd_slots_relu, 4, err);
+    else
+        st = clnas_conv_desc_start(d, "conv2d_winograd_tiles", "conv2d_bwd_data_winograd", p, p->accum, own, 5,
+                                   bwd_slots, 3, err);
+    clnas_kernel_desc_geometry_1d(d, items, WINOGRAD_TILES_LOCAL);
+    clnas_kernel_desc_local_mem2(d, (size_t)chunk[0] * 16 * oc, (size_t)chunk[1] * 16 * oc);
+    return st;
+}
+
+/* The channels variant (kernels/conv2d_winograd.cl): one tile per work-item, lanes over output channels. */
+static clnas_status winograd_channels_desc(const clnas_conv_params *p, clnas_kernel_desc *d, int bwd_data,
+                                           clnas_error *err)
+{
+    clnas_status st;
     const int ic = bwd_data ? p->co : p->ci, oc = bwd_data ? p->ci : p->co;
     const int oh = p->h, ow = p->w; /* stride 1, pad 1: same size both ways */
     const int lanes = winograd_lanes(oc), blocks = (oc + lanes - 1) / lanes;
@@ -73,14 +109,41 @@ static clnas_status winograd_desc(const clnas_conv_params *p, clnas_kernel_desc 
     return st;
 }
 
+clnas_status clnas_op_conv_winograd_variant_desc(const clnas_conv_params *p, int bwd_data,
+                                                 clnas_winograd_variant variant, clnas_kernel_desc *d,
+                                                 clnas_error *err)
+{
+    const char *pass = bwd_data ? "bwd_data (winograd)" : "fwd (winograd)";
+    clnas_status st = clnas_conv_check(p, pass, err);
+    if (st != CLNAS_OK)
+        return st;
+    if (!clnas_conv_winograd_applies(p))
+        return clnas_error_set(err, CLNAS_ERR_UNSUPPORTED,
+                               "conv %s: k=%d stride=%d pad=%d, Winograd F(2x2,3x3) takes only k=3 stride=1 pad=1",
+                               pass, p->ksize, p->stride, p->pad);
+    const int oc = bwd_data ? p->ci : p->co, tw = (p->w + 1) / 2;
+    /* the tiles variant stages every output channel's filters of at least one input channel */
+    const int tiles_fit = 16 * oc * (int)sizeof(double) <= WINOGRAD_LOCAL_BYTES;
+    if (variant == CLNAS_WINOGRAD_TILES && !tiles_fit)
+        return clnas_error_set(err, CLNAS_ERR_UNSUPPORTED,
+                               "conv %s: %d output channels, the tiles variant takes at most %d", pass, oc,
+                               WINOGRAD_LOCAL_BYTES / 16 / (int)sizeof(double));
+    /* measured on PoCL (AVX-512): lanes over tiles win where a tile row fills 8 or 16 lanes; at 7x7 (4 tile
+     * columns) lanes over channels do */
+    if (variant == CLNAS_WINOGRAD_AUTO)
+        variant = tiles_fit && tw > 4 ? CLNAS_WINOGRAD_TILES : CLNAS_WINOGRAD_CHANNELS;
+    return variant == CLNAS_WINOGRAD_TILES ? winograd_tiles_desc(p, d, bwd_data, err)
+                                           : winograd_channels_desc(p, d, bwd_data, err);
+}
+
 clnas_status clnas_op_conv_fwd_winograd_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
-    return winograd_desc(p, d, 0, err);
+    return clnas_op_conv_winograd_variant_desc(p, 0, CLNAS_WINOGRAD_AUTO, d, err);
 }
 
 clnas_status clnas_op_conv_bwd_data_winograd_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
-    return winograd_desc(p, d, 1, err);
+    return clnas_op_conv_winograd_variant_desc(p, 1, CLNAS_WINOGRAD_AUTO, d, err);
 }
 
 void clnas_conv_winograd_sig(const clnas_conv_params *p, int bwd_data, int fp64, char *out, size_t cap)
@@ -118,7 +181,7 @@ clnas_status clnas_conv_winograd_alternative(const clnas_kernel_desc *kd, int fp
                                  (int)v[5], (int)v[6], (int)v[7], (int)v[8], (int)v[9]};
     if (!clnas_conv_winograd_applies(&p))
         return CLNAS_OK;
-    clnas_status st = winograd_desc(&p, alt, bwd_data, err);
+    clnas_status st = clnas_op_conv_winograd_variant_desc(&p, bwd_data, CLNAS_WINOGRAD_AUTO, alt, err);
     if (st != CLNAS_OK)
         return st;
     if (alt->nargs != kd->nargs)

@@ -43,7 +43,8 @@ static const clnas_conv_params conv_shapes[] = {
 };
 #define CONV_SHAPES ((int)(sizeof conv_shapes / sizeof conv_shapes[0]))
 
-/* The Winograd F(2x2,3x3) variant takes 3x3 stride 1 pad 1 only. Shapes 0 and 1 are the smallest (oclgrind). They
+/* The Winograd F(2x2,3x3) variants take 3x3 stride 1 pad 1 only (rows for the lowering's pick and for each variant
+ * forced: lanes over tiles, runs of 4, 8 and 16 tiles, partly filled; lanes over output channels). Shapes 0 and 1 are the smallest (oclgrind). They
  * cover odd and even sizes (edge tiles cut in rows, columns or both; 1xW and Hx1), C = 1 .. 16 (channel vectors of
  * 2, 4, 8 and 16 lanes, partly filled when the output channels are not a power of two), ci != co both ways,
  * batch 1 .. 3, ReLU on load or not, accumulate or overwrite, and channels beyond one staged chunk (48 input
@@ -148,11 +149,18 @@ static conv_counts conv_count(const clnas_conv_params *p)
 
 /* The device profiles the kernels are lowered for: NULL (the CPU family), a default GPU (work-groups of 128, 32 KiB
  * of local memory) and a small GPU (work-groups of 32, 2 KiB: thinner tiles, a shallower staged step). */
-typedef enum conv_family { CONV_CPU, CONV_GPU, CONV_GPU_SMALL, CONV_WINOGRAD } conv_family;
+typedef enum conv_family {
+    CONV_CPU,
+    CONV_GPU,
+    CONV_GPU_SMALL,
+    CONV_WINOGRAD,         /* the variant the lowering takes (clnas_op_conv_fwd_winograd_desc) */
+    CONV_WINOGRAD_TILES,   /* each Winograd variant forced */
+    CONV_WINOGRAD_CHANNELS
+} conv_family;
 
 static const clnas_device_profile *conv_profile(conv_family f, clnas_device_profile *p)
 {
-    if (f == CONV_CPU || f == CONV_WINOGRAD)
+    if (f == CONV_CPU || f >= CONV_WINOGRAD)
         return NULL;
     clnas_device_profile_default_gpu(p);
     if (f == CONV_GPU_SMALL) {
@@ -165,22 +173,33 @@ static const clnas_device_profile *conv_profile(conv_family f, clnas_device_prof
 /* The shape of row `shape`: the Winograd rows have their own table. */
 static const clnas_conv_params *conv_shape(int shape, conv_family f)
 {
-    return f == CONV_WINOGRAD ? &winograd_shapes[shape] : &conv_shapes[shape];
+    return f >= CONV_WINOGRAD ? &winograd_shapes[shape] : &conv_shapes[shape];
+}
+
+static clnas_winograd_variant winograd_variant(conv_family f)
+{
+    return f == CONV_WINOGRAD_TILES ? CLNAS_WINOGRAD_TILES
+           : f == CONV_WINOGRAD_CHANNELS ? CLNAS_WINOGRAD_CHANNELS
+                                         : CLNAS_WINOGRAD_AUTO;
 }
 
 static clnas_status conv_fwd_desc(const clnas_conv_params *p, conv_family f, clnas_kernel_desc *d, clnas_error *err)
 {
     clnas_device_profile prof;
-    return f == CONV_WINOGRAD ? clnas_op_conv_fwd_winograd_desc(p, d, err)
-                              : clnas_op_conv_fwd_desc_for(p, conv_profile(f, &prof), d, err);
+    if (f == CONV_WINOGRAD)
+        return clnas_op_conv_fwd_winograd_desc(p, d, err);
+    return f > CONV_WINOGRAD ? clnas_op_conv_winograd_variant_desc(p, 0, winograd_variant(f), d, err)
+                             : clnas_op_conv_fwd_desc_for(p, conv_profile(f, &prof), d, err);
 }
 
 static clnas_status conv_bwd_data_desc(const clnas_conv_params *p, conv_family f, clnas_kernel_desc *d,
                                        clnas_error *err)
 {
     clnas_device_profile prof;
-    return f == CONV_WINOGRAD ? clnas_op_conv_bwd_data_winograd_desc(p, d, err)
-                              : clnas_op_conv_bwd_data_desc_for(p, conv_profile(f, &prof), d, err);
+    if (f == CONV_WINOGRAD)
+        return clnas_op_conv_bwd_data_winograd_desc(p, d, err);
+    return f > CONV_WINOGRAD ? clnas_op_conv_winograd_variant_desc(p, 1, winograd_variant(f), d, err)
+                             : clnas_op_conv_bwd_data_desc_for(p, conv_profile(f, &prof), d, err);
 }
 
 static int conv_fwd_run(kh_ctx *k, int fp64, int shape, conv_family f)
@@ -245,6 +264,10 @@ CONV_CASE(conv_bwd_filter_gpu_small_case, conv_bwd_filter_run, CONV_GPU_SMALL)
 CONV_CASE(conv_bwd_data_gpu_small_case, conv_bwd_data_run, CONV_GPU_SMALL)
 CONV_CASE(conv_fwd_winograd_case, conv_fwd_run, CONV_WINOGRAD)
 CONV_CASE(conv_bwd_data_winograd_case, conv_bwd_data_run, CONV_WINOGRAD)
+CONV_CASE(conv_fwd_winograd_tiles_case, conv_fwd_run, CONV_WINOGRAD_TILES)
+CONV_CASE(conv_bwd_data_winograd_tiles_case, conv_bwd_data_run, CONV_WINOGRAD_TILES)
+CONV_CASE(conv_fwd_winograd_channels_case, conv_fwd_run, CONV_WINOGRAD_CHANNELS)
+CONV_CASE(conv_bwd_data_winograd_channels_case, conv_bwd_data_run, CONV_WINOGRAD_CHANNELS)
 
 /* ---- linear ---- */
 
@@ -302,6 +325,10 @@ const kh_case kh_cases_conv[] = {
     {"conv2d_bwd_data_gpu_small", conv_bwd_data_gpu_small_case, CONV_SHAPES, 2},
     {"conv2d_fwd_winograd", conv_fwd_winograd_case, WINOGRAD_SHAPES, 2},
     {"conv2d_bwd_data_winograd", conv_bwd_data_winograd_case, WINOGRAD_SHAPES, 2},
+    {"conv2d_fwd_winograd_tiles", conv_fwd_winograd_tiles_case, WINOGRAD_SHAPES, 2},
+    {"conv2d_bwd_data_winograd_tiles", conv_bwd_data_winograd_tiles_case, WINOGRAD_SHAPES, 2},
+    {"conv2d_fwd_winograd_channels", conv_fwd_winograd_channels_case, WINOGRAD_SHAPES, 2},
+    {"conv2d_bwd_data_winograd_channels", conv_bwd_data_winograd_channels_case, WINOGRAD_SHAPES, 2},
     {"linear_fwd", linear_fwd_case, LINEAR_SHAPES, 1},
     {"linear_bwd_data", linear_bwd_data_case, LINEAR_SHAPES, 1},
     {"linear_bwd_weight", linear_bwd_weight_case, LINEAR_SHAPES, 1},
