@@ -282,7 +282,7 @@ static clnas_status choose_algorithms(clnas_executor *ex, const clnas_algo_choic
     }
     for (int i = 0; i < nlaunch && st == CLNAS_OK && ex->alt_descs; i++) {
         const clnas_plan_launch *launch = launch_at(plan, i);
-        if (ex->use_gemm[i] || (launch->kind != CLNAS_NODE_CONV && launch->kind != CLNAS_NODE_CONV_BWD_DATA))
+        if (launch->kind != CLNAS_NODE_CONV && launch->kind != CLNAS_NODE_CONV_BWD_DATA)
             continue;
         char sig[CLNAS_GEMM_SIG_MAX];
         int has = 0;
@@ -290,6 +290,16 @@ static clnas_status choose_algorithms(clnas_executor *ex, const clnas_algo_choic
                                              &ex->alt_descs[i], sig, sizeof sig, &has, err);
         if (st == CLNAS_OK && has && ex->alt_descs[i].local[0] <= ex->dev->info.max_work_group_size)
             st = choose_alt(ex, i, sig, recorded, &disk, &disk_loaded, &disk_dirty, path, err);
+        /* both alternatives beat the kernel: the faster of the two (every eligible launch is measured both ways,
+         * whatever CLBlast's verdict, so the set of signatures measured does not depend on timings) */
+        if (st == CLNAS_OK && ex->use_alt[i] && ex->use_gemm[i]) {
+            const clnas_algo_record *g = clnas_algo_choices_find(&ex->choices, launch->gemm.sig);
+            const clnas_algo_record *w = clnas_algo_choices_find(&ex->choices, sig);
+            if (g && w && g->clblast_ms >= 0.0 && w->clblast_ms >= 0.0 && g->clblast_ms <= w->clblast_ms)
+                ex->use_alt[i] = 0;
+            else
+                ex->use_gemm[i] = 0;
+        }
     }
     if (st == CLNAS_OK && disk_dirty) {
         clnas_error save_err;

@@ -61,8 +61,8 @@ clnas_status clnas_conv_desc_start(clnas_kernel_desc *d, const char *template_na
 int clnas_conv_winograd_applies(const clnas_conv_params *p);
 /* Its two kernels: lanes over TL tiles of a tile row with every output channel per work-item
  * (conv2d_winograd_tiles.cl; at most 192 output channels), or one tile per work-item with lanes over 16 output
- * channels (conv2d_winograd.cl). AUTO (what the two functions below and the alternative use) takes the tiles where a
- * tile row has more than 4 tiles and they fit. */
+ * channels (conv2d_winograd.cl). AUTO (what the two functions below and the alternative use) takes the tiles where
+ * they fit, unless a tile row has at most 4 tiles and there are more than 32 output channels. */
 typedef enum clnas_winograd_variant {
     CLNAS_WINOGRAD_AUTO = 0,
     CLNAS_WINOGRAD_TILES,

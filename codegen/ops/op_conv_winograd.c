@@ -128,10 +128,11 @@ clnas_status clnas_op_conv_winograd_variant_desc(const clnas_conv_params *p, int
         return clnas_error_set(err, CLNAS_ERR_UNSUPPORTED,
                                "conv %s: %d output channels, the tiles variant takes at most %d", pass, oc,
                                WINOGRAD_LOCAL_BYTES / 16 / (int)sizeof(double));
-    /* measured on PoCL (AVX-512): lanes over tiles win where a tile row fills 8 or 16 lanes; at 7x7 (4 tile
-     * columns) lanes over channels do */
+    /* measured on PoCL (AVX-512, under load): lanes over tiles at 1.5-1.9x the channel lanes' speed at NB201's
+     * C=16 28x28, 14x14 and 7x7 and 32x14x14; at 64x7x7 (4 tiles a row, 4 lanes) the two are within noise, and
+     * with more channels the channel lanes fill their vectors better */
     if (variant == CLNAS_WINOGRAD_AUTO)
-        variant = tiles_fit && tw > 4 ? CLNAS_WINOGRAD_TILES : CLNAS_WINOGRAD_CHANNELS;
+        variant = tiles_fit && (tw > 4 || oc <= 32) ? CLNAS_WINOGRAD_TILES : CLNAS_WINOGRAD_CHANNELS;
     return variant == CLNAS_WINOGRAD_TILES ? winograd_tiles_desc(p, d, bwd_data, err)
                                            : winograd_channels_desc(p, d, bwd_data, err);
 }
