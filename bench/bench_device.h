@@ -86,7 +86,7 @@ typedef struct clnas_bench_op_result {
     int forward_launches, backward_launches; /* per instance */
     double forward_ms, backward_ms;  /* per instance, mean over the timed steps */
     double forward_flop, backward_flop; /* per instance: 2 x multiply-adds (convs), adds (pools); 0 for no work */
-    char algo[96];                   /* per launch kind: "kernel", "clblast", or "conv2d_fwd=clblast ..." mixed */
+    char algo[96];                   /* "kernel", "clblast", "winograd", or per launch kind "conv2d_fwd=winograd ..." */
 } clnas_bench_op_result;
 
 #define CLNAS_BENCH_MAX_OPS 24

@@ -25,7 +25,7 @@ typedef struct op_row {
     clnas_bench_op_result r;
     int ksize, stride;                /* the op's convolution (0: none) */
     int pool;                         /* adds per output of its pool (9 for 3x3, 4 for the shortcut's 2x2), 0: none */
-    int used[CONV_KINDS][2];          /* launches of each conv kind that ran the kernel [0] or CLBlast [1] */
+    int used[CONV_KINDS][3];          /* launches of each conv kind that ran the kernel [0], CLBlast [1], Winograd [2] */
 } op_row;
 
 static void row_init(op_row *row, const char *op, int stage, int ci, int co, int h, int w, int ksize, int stride,
@@ -87,25 +87,27 @@ static int row_of(const char *label, const clnas_genotype *g, const int *row_ind
 
 static void algo_text(const op_row *row, char *out, size_t cap)
 {
-    int kinds = 0, kernel = 0, gemm = 0;
+    static const char *const algo[3] = {"kernel", "clblast", "winograd"};
+    int kinds = 0, any[3] = {0, 0, 0};
     for (int c = 0; c < CONV_KINDS; c++) {
-        kinds += row->used[c][0] || row->used[c][1];
-        kernel += row->used[c][0] > 0;
-        gemm += row->used[c][1] > 0;
+        kinds += row->used[c][0] || row->used[c][1] || row->used[c][2];
+        for (int a = 0; a < 3; a++)
+            any[a] |= row->used[c][a] > 0;
     }
-    if (!kinds) {
-        snprintf(out, cap, "kernel");
-    } else if (!gemm || !kernel) {
-        snprintf(out, cap, "%s", gemm ? "clblast" : "kernel");
-    } else {
-        out[0] = '\0';
-        for (int c = 0; c < CONV_KINDS; c++) {
-            if (!row->used[c][0] && !row->used[c][1])
-                continue;
-            const char *a = row->used[c][0] && row->used[c][1] ? "mixed" : row->used[c][1] ? "clblast" : "kernel";
-            size_t len = strlen(out);
-            snprintf(out + len, cap - len, "%s%s=%s", len ? " " : "", conv_entry[c], a);
-        }
+    if (!kinds || any[0] + any[1] + any[2] == 1) {
+        snprintf(out, cap, "%s", any[1] ? algo[1] : any[2] ? algo[2] : algo[0]);
+        return;
+    }
+    out[0] = '\0';
+    for (int c = 0; c < CONV_KINDS; c++) {
+        int n = 0, last = 0;
+        for (int a = 0; a < 3; a++)
+            if (row->used[c][a])
+                n++, last = a;
+        if (!n)
+            continue;
+        size_t len = strlen(out);
+        snprintf(out + len, cap - len, "%s%s=%s", len ? " " : "", conv_entry[c], n > 1 ? "mixed" : algo[last]);
     }
 }
 
@@ -137,7 +139,7 @@ static void collect(const clnas_plan *plan, const clnas_executor *ex, op_row *ro
         *(fwd ? &row->r.forward_launches : &row->r.backward_launches) += 1;
         int ck = conv_kind(l->kind);
         if (ck >= 0)
-            row->used[ck][ex->use_gemm[i] ? 1 : 0]++;
+            row->used[ck][ex->use_gemm[i] ? 1 : ex->use_alt && ex->use_alt[i] ? 2 : 0]++;
     }
     for (int r = 0; r < OP_ROWS; r++) {
         clnas_bench_op_result *o = &rows[r].r;

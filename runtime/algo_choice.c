@@ -1,5 +1,6 @@
 /* clnas — algorithm choices: the CLNAS_ALGO mode, the per-device choice file and the measurement of one launch
- * both ways (generated kernel against its CLBlast alternative, results cross-checked before timing). */
+ * both ways (generated kernel against its CLBlast alternative or an alternative kernel, results cross-checked
+ * before timing). */
 #include "algo_choice.h"
 
 #include <errno.h>
@@ -29,7 +30,7 @@
 
 const char *clnas_algo_name(clnas_algo algo)
 {
-    return algo == CLNAS_ALGO_CLBLAST ? "clblast" : "kernel";
+    return algo == CLNAS_ALGO_CLBLAST ? "clblast" : algo == CLNAS_ALGO_WINOGRAD ? "winograd" : "kernel";
 }
 
 clnas_status clnas_algo_mode_parse(const char *text, clnas_algo_mode *out, clnas_error *err)
@@ -40,9 +41,12 @@ clnas_status clnas_algo_mode_parse(const char *text, clnas_algo_mode *out, clnas
         *out = CLNAS_ALGO_MODE_KERNEL;
     else if (strcmp(text, "clblast") == 0)
         *out = CLNAS_ALGO_MODE_CLBLAST;
+    else if (strcmp(text, "winograd") == 0)
+        *out = CLNAS_ALGO_MODE_WINOGRAD;
     else
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
-                               "CLNAS_ALGO=\"%.64s\": expected kernel, clblast or auto (unset means auto)", text);
+                               "CLNAS_ALGO=\"%.64s\": expected kernel, clblast, winograd or auto (unset means auto)",
+                               text);
     return CLNAS_OK;
 }
 
@@ -131,6 +135,8 @@ static int parse_line(char *line, clnas_algo_record *r)
         r->algo = CLNAS_ALGO_KERNEL;
     else if (strcmp(field[1], "clblast") == 0)
         r->algo = CLNAS_ALGO_CLBLAST;
+    else if (strcmp(field[1], "winograd") == 0)
+        r->algo = CLNAS_ALGO_WINOGRAD;
     else
         return 0;
     char *end;
@@ -143,7 +149,7 @@ static int parse_line(char *line, clnas_algo_record *r)
     if (strcmp(field[4], "0") != 0 && strcmp(field[4], "1") != 0)
         return 0;
     r->clblast_ok = field[4][0] == '1';
-    if (r->algo == CLNAS_ALGO_CLBLAST && !r->clblast_ok)
+    if (r->algo != CLNAS_ALGO_KERNEL && !r->clblast_ok)
         return 0;
     snprintf(r->note, sizeof r->note, "%s", field[5]);
     return 1;
@@ -251,6 +257,8 @@ typedef struct probe {
     const clnas_device *dev;
     cl_kernel kernel;
     const clnas_kernel_desc *kd;
+    cl_kernel alt;                  /* the alternative kernel (same slots), or NULL: the alternative is CLBlast */
+    const clnas_kernel_desc *alt_kd;
     const clnas_gemm_desc *g;
     int fp64;
     size_t es;
@@ -324,25 +332,28 @@ static clnas_status probe_reset(const probe *p, clnas_error *err)
     return CLNAS_OK;
 }
 
-static clnas_status run_kernel(const probe *p, clnas_error *err)
+static clnas_status run_kernel(const probe *p, cl_kernel kernel, const clnas_kernel_desc *kd, clnas_error *err)
 {
     cl_uint ai = 0;
-    for (int i = 0; i < p->kd->nargs; i++) {
+    for (int i = 0; i < kd->nargs; i++) {
         cl_uint off = 0;
-        CLNAS_CL_CALL(err, clSetKernelArg(p->kernel, ai++, sizeof(cl_mem), &p->bufs.slot[i]));
-        CLNAS_CL_CALL(err, clSetKernelArg(p->kernel, ai++, sizeof off, &off));
+        CLNAS_CL_CALL(err, clSetKernelArg(kernel, ai++, sizeof(cl_mem), &p->bufs.slot[i]));
+        CLNAS_CL_CALL(err, clSetKernelArg(kernel, ai++, sizeof off, &off));
     }
-    CLNAS_CL_CALL(err, clEnqueueNDRangeKernel(p->dev->queue, p->kernel, (cl_uint)p->kd->dims, NULL, p->kd->global,
-                                              p->kd->local, 0, NULL, NULL));
+    CLNAS_CL_CALL(err, clEnqueueNDRangeKernel(p->dev->queue, kernel, (cl_uint)kd->dims, NULL, kd->global, kd->local, 0,
+                                              NULL, NULL));
     return CLNAS_OK;
 }
 
-/* Runs one way and waits; adds its wall time to *seconds when not NULL. */
-static clnas_status run_timed(const probe *p, int clblast, double *seconds, clnas_error *err)
+/* Runs one way (the kernel, or the alternative: CLBlast or the alternative kernel) and waits; adds its wall time to
+ * *seconds when not NULL. */
+static clnas_status run_timed(const probe *p, int alternative, double *seconds, clnas_error *err)
 {
     CLNAS_CL_CALL(err, clFinish(p->dev->queue));
     double t0 = clnas_clock_seconds();
-    clnas_status st = clblast ? clnas_gemm_enqueue(p->dev->queue, p->g, &p->bufs, p->fp64, err) : run_kernel(p, err);
+    clnas_status st = !alternative ? run_kernel(p, p->kernel, p->kd, err)
+                      : p->alt     ? run_kernel(p, p->alt, p->alt_kd, err)
+                                   : clnas_gemm_enqueue(p->dev->queue, p->g, &p->bufs, p->fp64, err);
     if (st != CLNAS_OK)
         return st;
     CLNAS_CL_CALL(err, clFinish(p->dev->queue));
@@ -389,8 +400,9 @@ static int outputs_agree(const probe *p, double *const *want, double *const *got
             }
         }
         if (!(maxerr <= tol * scale)) {
-            snprintf(note, cap, "CLBlast result differs from the kernel's: %s[%zu] = %g, kernel %g (max err %.3g > %.3g)",
-                     p->kd->arg_name[s], worst, got[o][worst], want[o][worst], maxerr, tol * scale);
+            snprintf(note, cap, "%s result differs from the kernel's: %s[%zu] = %g, kernel %g (max err %.3g > %.3g)",
+                     p->alt ? p->alt_kd->entry : "CLBlast", p->kd->arg_name[s], worst, got[o][worst], want[o][worst],
+                     maxerr, tol * scale);
             return 0;
         }
     }
@@ -462,6 +474,86 @@ clnas_status clnas_algo_measure(const clnas_device *dev, cl_kernel kernel, const
         if (out->clblast_ok) {
             out->clblast_ms = 1e3 * best_clblast;
             out->algo = best_clblast < WIN_MARGIN * best_kernel ? CLNAS_ALGO_CLBLAST : CLNAS_ALGO_KERNEL;
+        }
+    }
+    for (int o = 0; o < 2; o++) {
+        free(want[o]);
+        free(got[o]);
+    }
+    clFinish(dev->queue);
+    probe_release(&p);
+    return st;
+}
+
+clnas_status clnas_algo_measure_alt(const clnas_device *dev, cl_kernel kernel, const clnas_kernel_desc *kd,
+                                    cl_kernel alt, const clnas_kernel_desc *alt_kd, clnas_algo alt_algo,
+                                    const size_t *slot_count, int out_slot, const char *sig, int fp64, int repeats,
+                                    clnas_algo_record *out, clnas_error *err)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->sig, sizeof out->sig, "%s", sig);
+    out->algo = CLNAS_ALGO_KERNEL;
+    out->kernel_ms = out->clblast_ms = -1.0;
+    if (alt_kd->nargs != kd->nargs || out_slot < 0 || out_slot >= kd->nargs)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "measuring %s: %s has %d slots, the kernel %d (output %d)",
+                               sig, alt_kd->entry, alt_kd->nargs, kd->nargs, out_slot);
+    for (int i = 0; i < kd->nargs; i++)
+        if (strcmp(kd->arg_name[i], alt_kd->arg_name[i]) != 0)
+            return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "measuring %s: slot %d is %s in %s but %s in %s", sig,
+                                   i, kd->arg_name[i], kd->entry, alt_kd->arg_name[i], alt_kd->entry);
+    clnas_gemm_desc g; /* no CLBlast steps: only the output slot and the signature */
+    memset(&g, 0, sizeof g);
+    g.nout = 1;
+    g.out_slot[0] = out_slot;
+    snprintf(g.sig, sizeof g.sig, "%s", sig);
+    probe p;
+    memset(&p, 0, sizeof p);
+    p.dev = dev;
+    p.kernel = kernel;
+    p.kd = kd;
+    p.alt = alt;
+    p.alt_kd = alt_kd;
+    p.g = &g;
+    p.fp64 = fp64;
+    p.es = fp64 ? sizeof(double) : sizeof(float);
+    double *want[2] = {NULL, NULL}, *got[2] = {NULL, NULL};
+    clnas_status st = probe_setup(&p, slot_count, err);
+    if (st == CLNAS_OK)
+        st = probe_reset(&p, err);
+    if (st == CLNAS_OK)
+        st = run_timed(&p, 0, NULL, err);
+    if (st == CLNAS_OK)
+        st = read_outputs(&p, want, err);
+    if (st == CLNAS_OK)
+        st = probe_reset(&p, err);
+    if (st == CLNAS_OK) {
+        clnas_error alt_err;
+        clnas_error_clear(&alt_err);
+        if (run_timed(&p, 1, NULL, &alt_err) != CLNAS_OK) {
+            snprintf(out->note, sizeof out->note, "%.*s", (int)sizeof out->note - 1, alt_err.message);
+        } else {
+            st = read_outputs(&p, got, err);
+            if (st == CLNAS_OK)
+                out->clblast_ok = outputs_agree(&p, want, got, out->note, sizeof out->note);
+        }
+    }
+    double best_kernel = INFINITY, best_alt = INFINITY;
+    int time_alt = out->clblast_ok;
+    for (int r = 0; st == CLNAS_OK && r < (repeats > 0 ? repeats : 1); r++) {
+        double t;
+        st = run_timed(&p, 0, &t, err);
+        best_kernel = fmin(best_kernel, t);
+        if (st == CLNAS_OK && time_alt) {
+            st = run_timed(&p, 1, &t, err);
+            best_alt = fmin(best_alt, t);
+            time_alt = best_alt < HOPELESS * best_kernel;
+        }
+    }
+    if (st == CLNAS_OK) {
+        out->kernel_ms = 1e3 * best_kernel;
+        if (out->clblast_ok) {
+            out->clblast_ms = 1e3 * best_alt;
+            out->algo = best_alt < WIN_MARGIN * best_kernel ? alt_algo : CLNAS_ALGO_KERNEL;
         }
     }
     for (int o = 0; o < 2; o++) {

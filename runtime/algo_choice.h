@@ -1,4 +1,5 @@
-/* clnas — algorithm choice per (op signature, device): generated kernel or CLBlast, measured once, then recorded
+/* clnas — algorithm choice per (op signature, device): generated kernel, CLBlast or an alternative kernel (Winograd),
+ * measured once, then recorded
  * in memory and on disk and reused, so a run never depends on how fast the machine was that minute. */
 #ifndef CLNAS_ALGO_CHOICE_H
 #define CLNAS_ALGO_CHOICE_H
@@ -13,24 +14,30 @@
 
 typedef enum clnas_algo {
     CLNAS_ALGO_KERNEL = 0, /* the generated kernel */
-    CLNAS_ALGO_CLBLAST = 1 /* the launch's GEMM alternative */
+    CLNAS_ALGO_CLBLAST = 1, /* the launch's GEMM alternative */
+    CLNAS_ALGO_WINOGRAD = 2 /* the launch's alternative kernel: Winograd F(2x2,3x3) (codegen/ops/op_conv_winograd.c) */
 } clnas_algo;
 
-/* CLNAS_ALGO=kernel|clblast|auto; unset or empty is auto. */
+/* CLNAS_ALGO=kernel|clblast|winograd|auto; unset or empty is auto. */
 typedef enum clnas_algo_mode {
     CLNAS_ALGO_MODE_AUTO = 0,   /* recorded choice, else the on-disk cache, else measure */
     CLNAS_ALGO_MODE_KERNEL,     /* always the generated kernels; CLBlast is never called */
-    CLNAS_ALGO_MODE_CLBLAST     /* CLBlast wherever a launch has a GEMM alternative; nothing is measured */
+    CLNAS_ALGO_MODE_CLBLAST,    /* CLBlast wherever a launch has a GEMM alternative; nothing is measured */
+    CLNAS_ALGO_MODE_WINOGRAD    /* Winograd wherever a launch takes it (3x3 stride 1 pad 1 forward and input
+                                 * gradient); CLBlast is never called, nothing is measured */
 } clnas_algo_mode;
 
 #define CLNAS_ALGO_NOTE_MAX 160
 
+/* A record is the kernel against one alternative: CLBlast for a GEMM signature, the Winograd kernel for a Winograd
+ * signature (clnas_conv_winograd_sig: "conv_fwd_winograd ...", "conv_bwd_data_winograd ..."); the clblast_ fields
+ * then hold the alternative kernel's figures. */
 typedef struct clnas_algo_record {
     char sig[CLNAS_GEMM_SIG_MAX];
     clnas_algo algo;
     double kernel_ms, clblast_ms; /* best of the timed runs; negative when not measured */
-    int clblast_ok;               /* 0: CLBlast failed or its result differed from the kernel's (never chosen) */
-    char note[CLNAS_ALGO_NOTE_MAX]; /* why CLBlast was rejected, else "" */
+    int clblast_ok;               /* 0: the alternative failed or its result differed from the kernel's (never chosen) */
+    char note[CLNAS_ALGO_NOTE_MAX]; /* why the alternative was rejected, else "" */
 } clnas_algo_record;
 
 /* A set of choices, one per signature. Zero-initialise (or clnas_algo_choices_init) before use. */
@@ -39,9 +46,9 @@ typedef struct clnas_algo_choices {
     int count, cap;
 } clnas_algo_choices;
 
-const char *clnas_algo_name(clnas_algo algo); /* "kernel", "clblast" */
+const char *clnas_algo_name(clnas_algo algo); /* "kernel", "clblast", "winograd" */
 
-/* Parses "kernel", "clblast" or "auto" (NULL or "" is auto); anything else is CLNAS_ERR_INVALID_ARG. */
+/* Parses "kernel", "clblast", "winograd" or "auto" (NULL or "" is auto); anything else is CLNAS_ERR_INVALID_ARG. */
 clnas_status clnas_algo_mode_parse(const char *text, clnas_algo_mode *out, clnas_error *err);
 /* The mode the environment variable CLNAS_ALGO asks for. */
 clnas_status clnas_algo_mode_from_env(clnas_algo_mode *out, clnas_error *err);
@@ -74,5 +81,14 @@ clnas_status clnas_algo_choices_save(const clnas_algo_choices *c, const char *pa
 clnas_status clnas_algo_measure(const clnas_device *dev, cl_kernel kernel, const clnas_kernel_desc *kd,
                                 const size_t *slot_count, const clnas_gemm_desc *g, int fp64, int repeats,
                                 clnas_algo_record *out, clnas_error *err);
+
+/* The same for an alternative kernel (the Winograd variant) of the same slots: both run once from the same contents
+ * and the alternative's output slot out_slot is compared under the same rule, then both are timed, alternating; the
+ * alternative wins (algo = alt_algo) only when it was right and at least 5% faster. A failing launch of the
+ * alternative is recorded and rules it out. The record is keyed by sig. */
+clnas_status clnas_algo_measure_alt(const clnas_device *dev, cl_kernel kernel, const clnas_kernel_desc *kd,
+                                    cl_kernel alt, const clnas_kernel_desc *alt_kd, clnas_algo alt_algo,
+                                    const size_t *slot_count, int out_slot, const char *sig, int fp64, int repeats,
+                                    clnas_algo_record *out, clnas_error *err);
 
 #endif

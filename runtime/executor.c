@@ -11,6 +11,7 @@
 #include "device_memory.h"
 #include "gemm_clblast.h"
 #include "clock.h"
+#include "op_conv.h"
 
 /* Timed runs of each algorithm when measuring a GEMM signature (the best counts). */
 #define ALGO_REPEATS 3
@@ -28,6 +29,9 @@ void clnas_executor_free(clnas_executor *ex)
         clReleaseMemObject(ex->gemm_ones);
     clnas_algo_choices_free(&ex->choices);
     free(ex->use_gemm);
+    free(ex->use_alt);
+    free(ex->alt_kernels);
+    free(ex->alt_descs);
     free(ex->kernels);
     free(ex->launch_seconds);
     free(ex);
@@ -160,7 +164,83 @@ static clnas_status create_gemm_buffer(clnas_executor *ex, size_t elems, cl_mem 
     return CLNAS_OK;
 }
 
-/* Sets use_gemm for every launch with a GEMM alternative and allocates what the chosen alternatives share. */
+/* The alternative kernel of desc from the program cache. */
+static clnas_status alt_kernel_get(clnas_executor *ex, const clnas_kernel_desc *desc, cl_kernel *out, clnas_error *err)
+{
+    char *src = NULL;
+    clnas_status st = clnas_kernel_source(desc, ex->plan->config.fp64, &src, err);
+    if (st == CLNAS_OK)
+        st = clnas_program_cache_kernel(ex->cache, src, "", desc->entry, desc->entry, out, err);
+    free(src);
+    return st;
+}
+
+/* The choice between launch i's kernel and its alternative kernel ex->alt_descs[i] (signature sig): forced by
+ * CLNAS_ALGO=winograd, made already for the signature, recorded, cached on disk or measured now (then added to the
+ * disk set). Sets use_alt[i] and alt_kernels[i] when the alternative wins. */
+static clnas_status choose_alt(clnas_executor *ex, int i, const char *sig, const clnas_algo_choices *recorded,
+                               clnas_algo_choices *disk, int *disk_loaded, int *disk_dirty, const char *disk_path,
+                               clnas_error *err)
+{
+    const clnas_plan_launch *launch = launch_at(ex->plan, i);
+    const clnas_kernel_desc *alt = &ex->alt_descs[i];
+    const clnas_algo_record *found = clnas_algo_choices_find(&ex->choices, sig);
+    clnas_algo_record r;
+    clnas_status st = CLNAS_OK;
+    if (!found && ex->algo_mode == CLNAS_ALGO_MODE_WINOGRAD) {
+        memset(&r, 0, sizeof r);
+        snprintf(r.sig, sizeof r.sig, "%s", sig);
+        r.algo = CLNAS_ALGO_WINOGRAD;
+        r.kernel_ms = r.clblast_ms = -1.0;
+        r.clblast_ok = 1;
+        snprintf(r.note, sizeof r.note, "forced by CLNAS_ALGO=winograd");
+        found = &r;
+    }
+    if (!found)
+        found = clnas_algo_choices_find(recorded, sig);
+    if (!found && !*disk_loaded) {
+        *disk_loaded = 1;
+        clnas_error load_err;
+        if (clnas_algo_choices_load(disk, disk_path, NULL, &load_err) != CLNAS_OK)
+            clnas_algo_choices_free(disk);
+    }
+    if (!found)
+        found = clnas_algo_choices_find(disk, sig);
+    if (!found) {
+        size_t count[CLNAS_MAX_KERNEL_ARGS];
+        for (int a = 0; a < CLNAS_MAX_KERNEL_ARGS; a++)
+            count[a] = launch->arg[a].count;
+        const clnas_kernel_desc *kd = &ex->plan->kernels[launch->kernel].desc;
+        cl_kernel k = NULL;
+        if (ex->algo_measured == 0)
+            clnas_program_cache_notice(ex->cache, "timing the generated convolutions against their alternatives "
+                                       "(the choices are cached)");
+        st = alt_kernel_get(ex, alt, &k, err);
+        /* the output slot: the last one (y, dx) in every convolution template */
+        if (st == CLNAS_OK)
+            st = clnas_algo_measure_alt(ex->dev, ex->kernels[launch->kernel], kd, k, alt, CLNAS_ALGO_WINOGRAD, count,
+                                        kd->nargs - 1, sig, ex->plan->config.fp64, ALGO_REPEATS, &r, err);
+        if (st != CLNAS_OK)
+            return clnas_error_prefix(err, "choosing the algorithm of %s (%s)", launch->label, sig);
+        ex->algo_measured++;
+        *disk_dirty = 1;
+        st = clnas_algo_choices_put(disk, &r, err);
+        found = &r;
+        ex->alt_kernels[i] = r.algo == CLNAS_ALGO_WINOGRAD ? k : NULL;
+    }
+    if (st != CLNAS_OK)
+        return st;
+    const clnas_algo_record chosen = *found; /* a copy: the put below may move the set found points into */
+    if (!clnas_algo_choices_find(&ex->choices, sig))
+        st = clnas_algo_choices_put(&ex->choices, &chosen, err);
+    if (st != CLNAS_OK || chosen.algo != CLNAS_ALGO_WINOGRAD)
+        return st;
+    ex->use_alt[i] = 1;
+    return ex->alt_kernels[i] ? CLNAS_OK : alt_kernel_get(ex, alt, &ex->alt_kernels[i], err);
+}
+
+/* Sets use_gemm for every launch with a GEMM alternative and allocates what the chosen alternatives share; then,
+ * for the launches left on their kernel, use_alt where the alternative kernel (Winograd) wins. */
 static clnas_status choose_algorithms(clnas_executor *ex, const clnas_algo_choices *recorded, clnas_error *err)
 {
     const clnas_plan *plan = ex->plan;
@@ -177,7 +257,7 @@ static clnas_status choose_algorithms(clnas_executor *ex, const clnas_algo_choic
     size_t scratch = 0, ones = 0;
     for (int i = 0; i < nlaunch && st == CLNAS_OK; i++) {
         const clnas_plan_launch *launch = launch_at(plan, i);
-        if (launch->gemm.nsteps == 0)
+        if (launch->gemm.nsteps == 0 || ex->algo_mode == CLNAS_ALGO_MODE_WINOGRAD)
             continue;
         const clnas_algo_record *rec = clnas_algo_choices_find(&ex->choices, launch->gemm.sig);
         if (!rec) {
@@ -191,6 +271,34 @@ static clnas_status choose_algorithms(clnas_executor *ex, const clnas_algo_choic
             ex->use_gemm[i] = 1;
             scratch = launch->gemm.scratch_elems > scratch ? launch->gemm.scratch_elems : scratch;
             ones = launch->gemm.ones_elems > ones ? launch->gemm.ones_elems : ones;
+        }
+    }
+    if (st == CLNAS_OK && (ex->algo_mode == CLNAS_ALGO_MODE_AUTO || ex->algo_mode == CLNAS_ALGO_MODE_WINOGRAD)) {
+        ex->use_alt = calloc((size_t)nlaunch + 1, sizeof *ex->use_alt);
+        ex->alt_kernels = calloc((size_t)nlaunch + 1, sizeof *ex->alt_kernels);
+        ex->alt_descs = calloc((size_t)nlaunch + 1, sizeof *ex->alt_descs);
+        if (!ex->use_alt || !ex->alt_kernels || !ex->alt_descs)
+            st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory choosing algorithms");
+    }
+    for (int i = 0; i < nlaunch && st == CLNAS_OK && ex->alt_descs; i++) {
+        const clnas_plan_launch *launch = launch_at(plan, i);
+        if (launch->kind != CLNAS_NODE_CONV && launch->kind != CLNAS_NODE_CONV_BWD_DATA)
+            continue;
+        char sig[CLNAS_GEMM_SIG_MAX];
+        int has = 0;
+        st = clnas_conv_winograd_alternative(&plan->kernels[launch->kernel].desc, plan->config.fp64,
+                                             &ex->alt_descs[i], sig, sizeof sig, &has, err);
+        if (st == CLNAS_OK && has && ex->alt_descs[i].local[0] <= ex->dev->info.max_work_group_size)
+            st = choose_alt(ex, i, sig, recorded, &disk, &disk_loaded, &disk_dirty, path, err);
+        /* both alternatives beat the kernel: the faster of the two (every eligible launch is measured both ways,
+         * whatever CLBlast's verdict, so the set of signatures measured does not depend on timings) */
+        if (st == CLNAS_OK && ex->use_alt[i] && ex->use_gemm[i]) {
+            const clnas_algo_record *g = clnas_algo_choices_find(&ex->choices, launch->gemm.sig);
+            const clnas_algo_record *w = clnas_algo_choices_find(&ex->choices, sig);
+            if (g && w && g->clblast_ms >= 0.0 && w->clblast_ms >= 0.0 && g->clblast_ms <= w->clblast_ms)
+                ex->use_alt[i] = 0;
+            else
+                ex->use_gemm[i] = 0;
         }
     }
     if (st == CLNAS_OK && disk_dirty) {
@@ -289,10 +397,11 @@ static clnas_status enqueue_gemm(clnas_executor *ex, const clnas_plan_launch *la
     return CLNAS_OK;
 }
 
-static clnas_status enqueue(clnas_executor *ex, const clnas_plan_launch *launch, int use_gemm, double lr,
-                            double *seconds, clnas_error *err)
+/* Launch number li (train launches, then eval launches): CLBlast, the alternative kernel or the kernel. */
+static clnas_status enqueue(clnas_executor *ex, const clnas_plan_launch *launch, int li, double lr, double *seconds,
+                            clnas_error *err)
 {
-    if (use_gemm) {
+    if (ex->use_gemm[li]) {
         double t0 = seconds ? clnas_clock_seconds() : 0.0;
         clnas_status st = enqueue_gemm(ex, launch, err);
         if (st == CLNAS_OK && seconds) {
@@ -301,8 +410,9 @@ static clnas_status enqueue(clnas_executor *ex, const clnas_plan_launch *launch,
         }
         return st;
     }
-    const clnas_kernel_desc *d = &ex->plan->kernels[launch->kernel].desc;
-    cl_kernel k = ex->kernels[launch->kernel];
+    const int alt = ex->use_alt && ex->use_alt[li];
+    const clnas_kernel_desc *d = alt ? &ex->alt_descs[li] : &ex->plan->kernels[launch->kernel].desc;
+    cl_kernel k = alt ? ex->alt_kernels[li] : ex->kernels[launch->kernel];
     cl_uint ai = 0;
     int fp64 = ex->plan->config.fp64;
     for (int i = 0; i < d->nargs; i++) {
@@ -339,7 +449,7 @@ clnas_status clnas_executor_run(clnas_executor *ex, unsigned set, double lr, cln
     const clnas_plan *plan = ex->plan;
     if (set & CLNAS_RUN_EVAL) {
         for (int i = 0; i < plan->neval; i++) {
-            clnas_status st = enqueue(ex, &plan->eval[i], ex->use_gemm[plan->ntrain + i], lr,
+            clnas_status st = enqueue(ex, &plan->eval[i], plan->ntrain + i, lr,
                                       ex->profile ? &ex->launch_seconds[plan->ntrain + i] : NULL, err);
             if (st != CLNAS_OK)
                 return st;
@@ -349,7 +459,7 @@ clnas_status clnas_executor_run(clnas_executor *ex, unsigned set, double lr, cln
         unsigned bit = 1u << plan->train[i].phase; /* FORWARD=1, BACKWARD=2, UPDATE=4 */
         if (!(set & bit))
             continue;
-        clnas_status st = enqueue(ex, &plan->train[i], ex->use_gemm[i], lr, ex->profile ? &ex->launch_seconds[i] : NULL,
+        clnas_status st = enqueue(ex, &plan->train[i], i, lr, ex->profile ? &ex->launch_seconds[i] : NULL,
                                   err);
         if (st != CLNAS_OK)
             return st;

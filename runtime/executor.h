@@ -34,12 +34,18 @@ typedef struct clnas_executor {
     int algo_measured;            /* signatures this executor measured (0 when every choice was recorded or cached) */
     double algo_seconds;          /* time spent choosing (measurements, CLBlast's first compiles) */
     cl_mem gemm_scratch, gemm_ones; /* shared by the chosen alternatives; NULL when none needs them */
+    /* the alternative kernel of launches that have one (Winograd for 3x3 stride-1 pad-1 convolutions, forward and
+     * input gradient), chosen per signature the same way; NULL in kernel and clblast mode */
+    unsigned char *use_alt;         /* per train launch, then per eval launch: 1 runs alt_kernels[i] */
+    cl_kernel *alt_kernels;         /* per launch: the chosen alternative (owned by the cache), else NULL */
+    clnas_kernel_desc *alt_descs;   /* per launch: its descriptor (same slots as the launch's kernel) */
 } clnas_executor;
 
 /* Allocates the arenas (zero-filled), gets every kernel of the plan from the program cache and chooses, per
- * distinct GEMM signature, the generated kernel or CLBlast: CLNAS_ALGO=kernel|clblast forces one; auto (the
- * default) takes the choice from <cache dir>/algo/<device>.tsv, else measures both (results cross-checked) and
- * adds the winner to that file. ex->choices holds the choices made, for a run to record. */
+ * distinct GEMM signature, the generated kernel or CLBlast, and per distinct Winograd signature, the generated
+ * kernel or its Winograd variant: CLNAS_ALGO=kernel|clblast|winograd forces one; auto (the default) takes the
+ * choice from <cache dir>/algo/<device>.tsv, else measures both (results cross-checked) and adds the winner to
+ * that file. ex->choices holds the choices made, for a run to record. */
 clnas_status clnas_executor_new(clnas_device *dev, clnas_program_cache *cache, const clnas_plan *plan,
                                 clnas_executor **out, clnas_error *err);
 /* As clnas_executor_new, but in auto mode a signature found in `recorded` (may be NULL) uses that choice without

@@ -467,6 +467,30 @@ static clnas_executor *executor_for(device_fixture *f, clnas_program_cache *cach
     return ex;
 }
 
+/* The distinct Winograd signatures of the plan's eligible launches (the executor measures them in auto mode too). */
+static int distinct_winograd_sigs(const clnas_plan *plan)
+{
+    char (*sigs)[CLNAS_GEMM_SIG_MAX] = calloc((size_t)(plan->ntrain + plan->neval) + 1, sizeof *sigs);
+    int n = 0;
+    for (int i = 0; sigs && i < plan->ntrain + plan->neval; i++) {
+        const clnas_plan_launch *l = i < plan->ntrain ? &plan->train[i] : &plan->eval[i - plan->ntrain];
+        clnas_kernel_desc alt;
+        clnas_error err;
+        int has = 0;
+        if (l->kind != CLNAS_NODE_CONV && l->kind != CLNAS_NODE_CONV_BWD_DATA)
+            continue;
+        assert_int_equal(clnas_conv_winograd_alternative(&plan->kernels[l->kernel].desc, plan->config.fp64, &alt,
+                                                         sigs[n], sizeof sigs[n], &has, &err),
+                         CLNAS_OK);
+        int seen = 0;
+        for (int j = 0; has && j < n && !seen; j++)
+            seen = strcmp(sigs[j], sigs[n]) == 0;
+        n += has && !seen;
+    }
+    free(sigs);
+    return n;
+}
+
 static int distinct_sigs(const clnas_plan *plan)
 {
     int n = 0;
@@ -573,8 +597,9 @@ static void test_choice_reused(void **state)
     small_config(&cfg);
     clnas_plan *plan = NULL;
     assert_int_equal(clnas_plan_compile(&cfg, &plan, &err), CLNAS_OK);
-    int sigs = distinct_sigs(plan);
-    assert_true(sigs >= 5);
+    /* the GEMM signatures and the Winograd ones (3x3 stride 1 pad 1: measured in auto mode too) */
+    int sigs = distinct_sigs(plan) + distinct_winograd_sigs(plan);
+    assert_true(sigs >= 5 + 2);
     char path[4200];
     assert_int_equal(clnas_algo_choices_path(f->dir, &f->dev->info, path, sizeof path, &err), CLNAS_OK);
     remove(path);
@@ -589,7 +614,7 @@ static void test_choice_reused(void **state)
     print_choices(&ex->choices);
     for (int i = 0; i < ex->choices.count; i++) {
         assert_true(ex->choices.rec[i].kernel_ms >= 0.0);
-        assert_true(ex->choices.rec[i].clblast_ok); /* CLBlast agreed with the kernels on this device */
+        assert_true(ex->choices.rec[i].clblast_ok); /* CLBlast (Winograd) agreed with the kernels on this device */
     }
     assert_int_equal(access(path, R_OK), 0);
     clnas_algo_choices first;
@@ -616,7 +641,7 @@ static void test_choice_reused(void **state)
     clnas_algo_choices_init(&recorded);
     for (int i = 0; i < first.count; i++) {
         clnas_algo_record r = first.rec[i];
-        r.algo = CLNAS_ALGO_CLBLAST;
+        r.algo = strstr(r.sig, "winograd") ? CLNAS_ALGO_KERNEL : CLNAS_ALGO_CLBLAST;
         assert_int_equal(clnas_algo_choices_put(&recorded, &r, &err), CLNAS_OK);
     }
     ex = executor_for(f, cache, plan, &recorded);

@@ -64,7 +64,9 @@ static int profile_collect(const clnas_plan *plan, const clnas_executor *ex, ste
         const clnas_plan_launch *l = &plan->train[i];
         int gemm = ex->use_gemm[i] ? 1 : 0;
         kernel_share *s = &p->kernels[2 * l->kernel + gemm];
-        s->entry = plan->kernels[l->kernel].desc.entry;
+        /* a launch on its alternative kernel (Winograd) shows that kernel's entry: the choice is per signature,
+         * so every launch of one plan kernel makes the same one */
+        s->entry = ex->use_alt && ex->use_alt[i] ? ex->alt_descs[i].entry : plan->kernels[l->kernel].desc.entry;
         s->clblast = gemm;
         if (!s->first_label)
             s->first_label = l->label;

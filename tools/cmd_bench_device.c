@@ -27,7 +27,7 @@ static void usage(FILE *f)
             "             of seconds on PoCL), the figure is the best of R warm calls (default 2)\n"
             "  ops        every NB201 op's forward and backward ms and GFLOP/s per edge at each stage's shape\n"
             "             (C x H x W, 2C x H/2 x W/2, 4C x H/4 x W/4) and the reduction blocks' parts, with the\n"
-            "             algorithm the executor chose (kernel or CLBlast); launches timed one by one over S steps\n"
+            "             algorithm the executor chose (kernel, CLBlast or Winograd); launches timed one by one over S steps\n"
             "  train      training images/s of three reference cells (NB201's best, all 3x3 convs, a light one)\n"
             "  compile    a new architecture made ready to train (model + first step) with an empty program cache\n"
             "             (a fresh temporary directory: every program built, algorithms timed) and again with it\n"

@@ -1,5 +1,5 @@
 /* clnas bench — times the three convolution kernels (fwd, bwd_data, bwd_filter) at one shape on the first OpenCL
- * device and prints ms per launch and GFLOP/s of the fastest timed launch (the least disturbed by other load on
+ * device, and the Winograd F(2x2,3x3) variants of fwd and bwd_data where they apply (3x3 stride 1 pad 1), and prints ms per launch and GFLOP/s of the fastest timed launch (the least disturbed by other load on
  * the machine) and the median. A developer's tool for iterating on
  * kernels/conv*.cl; it checks nothing (tests/test_kernels does).
  * usage: clnas_conv_bench N CI CO H W KSIZE STRIDE PAD [RELU_IN [REPS]] */
@@ -143,20 +143,29 @@ int main(int argc, char **argv)
            p.w, p.ksize, p.stride, p.pad, p.relu_in, ho, wo, gflop);
     clnas_status (*const build[3])(const clnas_conv_params *, clnas_kernel_desc *, clnas_error *) = {
         clnas_op_conv_fwd_desc, clnas_op_conv_bwd_data_desc, clnas_op_conv_bwd_filter_desc};
-    const char *const pass[3] = {"fwd", "bwd_data", "bwd_filter"};
-    /* Slot names of the three templates, bound to the buffers of their roles. */
+    /* then the Winograd variants of fwd and bwd_data: lanes over tiles, lanes over channels */
+    const char *const pass[7] = {"fwd", "bwd_data", "bwd_filter", "fwd_wino_t", "bwd_d_wino_t", "fwd_wino_c",
+                                 "bwd_d_wino_c"};
+    /* Slot names of the templates, bound to the buffers of their roles. */
     const char *const names[3][4] = {{"x", "w", "y", ""}, {"dy", "w", "x", "dx"}, {"dy", "x", "dw", ""}};
     cl_mem mems[3][4] = {{bx, bw, by, NULL}, {by, bw, bx, bdx}, {by, bx, bdw, NULL}};
     int status = 0;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < (clnas_conv_winograd_applies(&p) ? 7 : 3); i++) {
         clnas_kernel_desc d;
         clnas_error err;
-        if (build[i](&p, &d, &err) != CLNAS_OK) {
+        const int role = i < 3 ? i : (i - 3) % 2; /* a Winograd row has the slots of fwd or bwd_data */
+        const clnas_status built =
+            i < 3 ? build[i](&p, &d, &err)
+                  : clnas_op_conv_winograd_variant_desc(&p, role, i < 5 ? CLNAS_WINOGRAD_TILES : CLNAS_WINOGRAD_CHANNELS,
+                                                        &d, &err);
+        if (built != CLNAS_OK) {
             fprintf(stderr, "%s: %s\n", pass[i], err.message);
+            if (i >= 3)
+                continue;
             return 1;
         }
         double median = 0, cpu_ms = 0;
-        double ms = time_desc(ctx, dev, q, &d, names[i], mems[i], 4, reps, &median, &cpu_ms);
+        double ms = time_desc(ctx, dev, q, &d, names[role], mems[role], 4, reps, &median, &cpu_ms);
         if (ms < 0) {
             status = 1;
             continue;

@@ -52,6 +52,34 @@ clnas_status clnas_conv_desc_start(clnas_kernel_desc *d, const char *template_na
                                    const clnas_conv_params *p, int accum, const clnas_conv_define *own, int nown,
                                    const char *const *slots, int nslots, clnas_error *err);
 
+/* Winograd F(2x2,3x3) (codegen/ops/op_conv_winograd.c, kernels/conv2d_winograd.cl): an alternative kernel for the
+ * forward pass and the input gradient of a 3x3 stride-1 pad-1 convolution (clnas_conv_winograd_applies), same
+ * slots and semantics as clnas_op_conv_fwd_desc / clnas_op_conv_bwd_data_desc (ReLU on load and accum included),
+ * 16 multiplies per 2x2 output tile and channel pair instead of 36. The executor measures it against the launch's
+ * kernel per signature (clnas_conv_winograd_sig) and device (runtime/algo_choice.c); other convolutions get
+ * CLNAS_ERR_UNSUPPORTED. */
+int clnas_conv_winograd_applies(const clnas_conv_params *p);
+/* Its two kernels: lanes over TL tiles of a tile row with every output channel per work-item
+ * (conv2d_winograd_tiles.cl; at most 192 output channels), or one tile per work-item with lanes over 16 output
+ * channels (conv2d_winograd.cl). AUTO (what the two functions below and the alternative use) takes the tiles where
+ * they fit, unless a tile row has at most 4 tiles and there are more than 32 output channels. */
+typedef enum clnas_winograd_variant {
+    CLNAS_WINOGRAD_AUTO = 0,
+    CLNAS_WINOGRAD_TILES,
+    CLNAS_WINOGRAD_CHANNELS
+} clnas_winograd_variant;
+clnas_status clnas_op_conv_winograd_variant_desc(const clnas_conv_params *p, int bwd_data,
+                                                 clnas_winograd_variant variant, clnas_kernel_desc *d,
+                                                 clnas_error *err);
+clnas_status clnas_op_conv_fwd_winograd_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err);
+clnas_status clnas_op_conv_bwd_data_winograd_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err);
+void clnas_conv_winograd_sig(const clnas_conv_params *p, int bwd_data, int fp64, char *out, size_t cap);
+/* The Winograd alternative of a launch whose kernel kd is a convolution's forward pass or input gradient (entry
+ * conv2d_fwd or conv2d_bwd_data with op_conv.h's shape #defines, either family) that Winograd takes: *has = 1, alt
+ * (same slots in the same order) and sig (cap bytes) filled; otherwise *has = 0. */
+clnas_status clnas_conv_winograd_alternative(const clnas_kernel_desc *kd, int fp64, clnas_kernel_desc *alt, char *sig,
+                                             size_t cap, int *has, clnas_error *err);
+
 /* Plain C references in double, honouring relu_in and accum exactly as the kernels do. */
 void clnas_ref_conv_fwd(const clnas_conv_params *p, const double *x, const double *w, double *y);
 void clnas_ref_conv_bwd_data(const clnas_conv_params *p, const double *dy, const double *w, const double *x,

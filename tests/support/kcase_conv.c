@@ -43,6 +43,28 @@ static const clnas_conv_params conv_shapes[] = {
 };
 #define CONV_SHAPES ((int)(sizeof conv_shapes / sizeof conv_shapes[0]))
 
+/* The Winograd F(2x2,3x3) variants take 3x3 stride 1 pad 1 only (rows for the lowering's pick and for each variant
+ * forced: lanes over tiles, runs of 4, 8 and 16 tiles, partly filled; lanes over output channels). Shapes 0 and 1 are the smallest (oclgrind). They
+ * cover odd and even sizes (edge tiles cut in rows, columns or both; 1xW and Hx1), C = 1 .. 16 (channel vectors of
+ * 2, 4, 8 and 16 lanes, partly filled when the output channels are not a power of two), ci != co both ways,
+ * batch 1 .. 3, ReLU on load or not, accumulate or overwrite, and channels beyond one staged chunk (48 input
+ * channels of 16 lanes: chunks of 24). */
+static const clnas_conv_params winograd_shapes[] = {
+    /* n ci co  h   w  k  s  p relu accum */
+    {1, 1, 1, 3, 3, 3, 1, 1, 1, 0},
+    {2, 3, 5, 5, 4, 3, 1, 1, 0, 1},
+    {3, 16, 16, 7, 7, 3, 1, 1, 1, 0},
+    {2, 16, 16, 14, 14, 3, 1, 1, 1, 1},
+    {1, 16, 16, 28, 28, 3, 1, 1, 1, 0},
+    {2, 8, 12, 9, 6, 3, 1, 1, 1, 0},
+    {3, 12, 4, 6, 11, 3, 1, 1, 0, 0},
+    {1, 2, 3, 1, 5, 3, 1, 1, 1, 1},
+    {2, 5, 7, 4, 1, 3, 1, 1, 0, 0},
+    {2, 48, 32, 5, 5, 3, 1, 1, 1, 0},
+    {1, 32, 48, 3, 5, 3, 1, 1, 1, 1},
+};
+#define WINOGRAD_SHAPES ((int)(sizeof winograd_shapes / sizeof winograd_shapes[0]))
+
 static const clnas_linear_params linear_shapes[] = {
     /* n in out accum */
     {1, 3, 2, 0},
@@ -127,11 +149,18 @@ static conv_counts conv_count(const clnas_conv_params *p)
 
 /* The device profiles the kernels are lowered for: NULL (the CPU family), a default GPU (work-groups of 128, 32 KiB
  * of local memory) and a small GPU (work-groups of 32, 2 KiB: thinner tiles, a shallower staged step). */
-typedef enum conv_family { CONV_CPU, CONV_GPU, CONV_GPU_SMALL } conv_family;
+typedef enum conv_family {
+    CONV_CPU,
+    CONV_GPU,
+    CONV_GPU_SMALL,
+    CONV_WINOGRAD,         /* the variant the lowering takes (clnas_op_conv_fwd_winograd_desc) */
+    CONV_WINOGRAD_TILES,   /* each Winograd variant forced */
+    CONV_WINOGRAD_CHANNELS
+} conv_family;
 
 static const clnas_device_profile *conv_profile(conv_family f, clnas_device_profile *p)
 {
-    if (f == CONV_CPU)
+    if (f == CONV_CPU || f >= CONV_WINOGRAD)
         return NULL;
     clnas_device_profile_default_gpu(p);
     if (f == CONV_GPU_SMALL) {
@@ -141,13 +170,44 @@ static const clnas_device_profile *conv_profile(conv_family f, clnas_device_prof
     return p;
 }
 
+/* The shape of row `shape`: the Winograd rows have their own table. */
+static const clnas_conv_params *conv_shape(int shape, conv_family f)
+{
+    return f >= CONV_WINOGRAD ? &winograd_shapes[shape] : &conv_shapes[shape];
+}
+
+static clnas_winograd_variant winograd_variant(conv_family f)
+{
+    return f == CONV_WINOGRAD_TILES ? CLNAS_WINOGRAD_TILES
+           : f == CONV_WINOGRAD_CHANNELS ? CLNAS_WINOGRAD_CHANNELS
+                                         : CLNAS_WINOGRAD_AUTO;
+}
+
+static clnas_status conv_fwd_desc(const clnas_conv_params *p, conv_family f, clnas_kernel_desc *d, clnas_error *err)
+{
+    clnas_device_profile prof;
+    if (f == CONV_WINOGRAD)
+        return clnas_op_conv_fwd_winograd_desc(p, d, err);
+    return f > CONV_WINOGRAD ? clnas_op_conv_winograd_variant_desc(p, 0, winograd_variant(f), d, err)
+                             : clnas_op_conv_fwd_desc_for(p, conv_profile(f, &prof), d, err);
+}
+
+static clnas_status conv_bwd_data_desc(const clnas_conv_params *p, conv_family f, clnas_kernel_desc *d,
+                                       clnas_error *err)
+{
+    clnas_device_profile prof;
+    if (f == CONV_WINOGRAD)
+        return clnas_op_conv_bwd_data_winograd_desc(p, d, err);
+    return f > CONV_WINOGRAD ? clnas_op_conv_winograd_variant_desc(p, 1, winograd_variant(f), d, err)
+                             : clnas_op_conv_bwd_data_desc_for(p, conv_profile(f, &prof), d, err);
+}
+
 static int conv_fwd_run(kh_ctx *k, int fp64, int shape, conv_family f)
 {
-    const clnas_conv_params *p = &conv_shapes[shape];
+    const clnas_conv_params *p = conv_shape(shape, f);
     clnas_kernel_desc d;
     clnas_error err;
-    clnas_device_profile prof;
-    if (clnas_op_conv_fwd_desc_for(p, conv_profile(f, &prof), &d, &err) != CLNAS_OK)
+    if (conv_fwd_desc(p, f, &d, &err) != CLNAS_OK)
         return kc_desc_failed("conv fwd desc", &err);
     conv_counts c = conv_count(p);
     kc_tensor t[] = {kc_input("x", c.x, 101 + shape), kc_input("w", c.w, 201 + shape),
@@ -158,11 +218,10 @@ static int conv_fwd_run(kh_ctx *k, int fp64, int shape, conv_family f)
 
 static int conv_bwd_data_run(kh_ctx *k, int fp64, int shape, conv_family f)
 {
-    const clnas_conv_params *p = &conv_shapes[shape];
+    const clnas_conv_params *p = conv_shape(shape, f);
     clnas_kernel_desc d;
     clnas_error err;
-    clnas_device_profile prof;
-    if (clnas_op_conv_bwd_data_desc_for(p, conv_profile(f, &prof), &d, &err) != CLNAS_OK)
+    if (conv_bwd_data_desc(p, f, &d, &err) != CLNAS_OK)
         return kc_desc_failed("conv bwd_data desc", &err);
     conv_counts c = conv_count(p);
     kc_tensor t[] = {kc_input("dy", c.y, 401 + shape), kc_input("w", c.w, 501 + shape),
@@ -203,6 +262,12 @@ CONV_CASE(conv_bwd_filter_gpu_case, conv_bwd_filter_run, CONV_GPU)
 CONV_CASE(conv_fwd_gpu_small_case, conv_fwd_run, CONV_GPU_SMALL)
 CONV_CASE(conv_bwd_filter_gpu_small_case, conv_bwd_filter_run, CONV_GPU_SMALL)
 CONV_CASE(conv_bwd_data_gpu_small_case, conv_bwd_data_run, CONV_GPU_SMALL)
+CONV_CASE(conv_fwd_winograd_case, conv_fwd_run, CONV_WINOGRAD)
+CONV_CASE(conv_bwd_data_winograd_case, conv_bwd_data_run, CONV_WINOGRAD)
+CONV_CASE(conv_fwd_winograd_tiles_case, conv_fwd_run, CONV_WINOGRAD_TILES)
+CONV_CASE(conv_bwd_data_winograd_tiles_case, conv_bwd_data_run, CONV_WINOGRAD_TILES)
+CONV_CASE(conv_fwd_winograd_channels_case, conv_fwd_run, CONV_WINOGRAD_CHANNELS)
+CONV_CASE(conv_bwd_data_winograd_channels_case, conv_bwd_data_run, CONV_WINOGRAD_CHANNELS)
 
 /* ---- linear ---- */
 
@@ -258,6 +323,12 @@ const kh_case kh_cases_conv[] = {
     {"conv2d_fwd_gpu_small", conv_fwd_gpu_small_case, CONV_SHAPES, 2},
     {"conv2d_bwd_filter_gpu_small", conv_bwd_filter_gpu_small_case, CONV_SHAPES, 2},
     {"conv2d_bwd_data_gpu_small", conv_bwd_data_gpu_small_case, CONV_SHAPES, 2},
+    {"conv2d_fwd_winograd", conv_fwd_winograd_case, WINOGRAD_SHAPES, 2},
+    {"conv2d_bwd_data_winograd", conv_bwd_data_winograd_case, WINOGRAD_SHAPES, 2},
+    {"conv2d_fwd_winograd_tiles", conv_fwd_winograd_tiles_case, WINOGRAD_SHAPES, 2},
+    {"conv2d_bwd_data_winograd_tiles", conv_bwd_data_winograd_tiles_case, WINOGRAD_SHAPES, 2},
+    {"conv2d_fwd_winograd_channels", conv_fwd_winograd_channels_case, WINOGRAD_SHAPES, 2},
+    {"conv2d_bwd_data_winograd_channels", conv_bwd_data_winograd_channels_case, WINOGRAD_SHAPES, 2},
     {"linear_fwd", linear_fwd_case, LINEAR_SHAPES, 1},
     {"linear_bwd_data", linear_bwd_data_case, LINEAR_SHAPES, 1},
     {"linear_bwd_weight", linear_bwd_weight_case, LINEAR_SHAPES, 1},

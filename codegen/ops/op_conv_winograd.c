@@ -1,0 +1,196 @@
+/* clnas — the convolution's Winograd F(2x2,3x3) variants (kernels/conv2d_winograd_tiles.cl: lanes over tiles;
+ * kernels/conv2d_winograd.cl: lanes over output channels): which convolutions they take, their kernel descriptors
+ * for the forward pass and the input gradient, and the signature the measured choice is kept under. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "op_conv.h"
+
+/* Work-items of a Winograd work-group: the group transforms its channels' filters once for all of them. */
+#define WINOGRAD_LOCAL 128
+
+/* Local memory the transformed filters may take, in bytes (within the 32 KiB OpenCL 1.2 guarantees). */
+#define WINOGRAD_LOCAL_BYTES 24576
+
+int clnas_conv_winograd_applies(const clnas_conv_params *p)
+{
+    return p && p->ksize == 3 && p->stride == 1 && p->pad == 1;
+}
+
+/* Lanes of the output-channel vector: the smallest of 2, 4, 8, 16 holding oc, else 16. */
+static int winograd_lanes(int oc)
+{
+    int lanes = 2;
+    while (lanes < 16 && lanes < oc)
+        lanes *= 2;
+    return lanes;
+}
+
+/* The largest divisor of c not above limit (at least 1). */
+static int divisor_upto(int c, int limit)
+{
+    for (int d = limit < c ? limit : c; d > 1; d--)
+        if (c % d == 0)
+            return d;
+    return 1;
+}
+
+/* Private memory the tiles variant's transformed inputs of one chunk may take, in bytes. */
+#define WINOGRAD_TILES_PRIVATE_BYTES 16384
+
+/* Work-items of a tiles-variant work-group (they share the staged filters of every output channel). */
+#define WINOGRAD_TILES_LOCAL 64
+
+/* The tiles variant (kernels/conv2d_winograd_tiles.cl): lanes over TL tiles of a tile row, every output channel
+ * per work-item; the chunk of input channels bounded by the staged filters (all output channels) and the private
+ * transformed inputs. */
+static clnas_status winograd_tiles_desc(const clnas_conv_params *p, clnas_kernel_desc *d, int bwd_data,
+                                        clnas_error *err)
+{
+    const int ic = bwd_data ? p->co : p->ci, oc = bwd_data ? p->ci : p->co;
+    const int th = (p->h + 1) / 2, tw = (p->w + 1) / 2;
+    const int tl = tw <= 4 ? 4 : tw <= 8 ? 8 : 16;
+    int chunk[2];
+    for (int f = 0; f < 2; f++) {
+        const int es = f ? 8 : 4, by_local = WINOGRAD_LOCAL_BYTES / es / (16 * oc),
+                  by_private = WINOGRAD_TILES_PRIVATE_BYTES / es / (16 * tl);
+        chunk[f] = divisor_upto(ic, by_local < by_private ? by_local : by_private);
+    }
+    const size_t items = (size_t)p->n * (size_t)th * (size_t)((tw + tl - 1) / tl);
+    const clnas_conv_define own[] = {{"BWD_DATA", bwd_data}, {"TL", tl}, {"LOCAL", WINOGRAD_TILES_LOCAL},
+                                     {"CI_CHUNK_F32", chunk[0]}, {"CI_CHUNK_F64", chunk[1]}};
+    static const char *const fwd_slots[] = {"x", "w", "y"};
+    static const char *const bwd_slots_relu[] = {"dy", "w", "x", "dx"}, *const bwd_slots[] = {"dy", "w", "dx"};
+    clnas_status st;
+    if (!bwd_data)
+        st = clnas_conv_desc_start(d, "conv2d_winograd_tiles", "conv2d_fwd_winograd", p, p->accum, own, 5, fwd_slots,
+                                   3, err);
+    else if (p->relu_in)
+        st = clnas_conv_desc_start(d, "conv2d_winograd_tiles", "conv2d_bwd_data_winograd", p, p->accum, own, 5,
+                                   bwd_slots_relu, 4, err);
+    else
+        st = clnas_conv_desc_start(d, "conv2d_winograd_tiles", "conv2d_bwd_data_winograd", p, p->accum, own, 5,
+                                   bwd_slots, 3, err);
+    clnas_kernel_desc_geometry_1d(d, items, WINOGRAD_TILES_LOCAL);
+    clnas_kernel_desc_local_mem2(d, (size_t)chunk[0] * 16 * oc, (size_t)chunk[1] * 16 * oc);
+    return st;
+}
+
+/* The channels variant (kernels/conv2d_winograd.cl): one tile per work-item, lanes over output channels. */
+static clnas_status winograd_channels_desc(const clnas_conv_params *p, clnas_kernel_desc *d, int bwd_data,
+                                           clnas_error *err)
+{
+    clnas_status st;
+    const int ic = bwd_data ? p->co : p->ci, oc = bwd_data ? p->ci : p->co;
+    const int oh = p->h, ow = p->w; /* stride 1, pad 1: same size both ways */
+    const int lanes = winograd_lanes(oc), blocks = (oc + lanes - 1) / lanes;
+    const int chunk_f32 = divisor_upto(ic, WINOGRAD_LOCAL_BYTES / 4 / (16 * lanes));
+    const int chunk_f64 = divisor_upto(ic, WINOGRAD_LOCAL_BYTES / 8 / (16 * lanes));
+    const size_t items = (size_t)p->n * (size_t)((oh + 1) / 2) * (size_t)((ow + 1) / 2);
+    const clnas_conv_define own[] = {{"BWD_DATA", bwd_data}, {"LANES", lanes},         {"LOCAL", WINOGRAD_LOCAL},
+                                     {"CI_CHUNK_F32", chunk_f32}, {"CI_CHUNK_F64", chunk_f64}};
+    static const char *const fwd_slots[] = {"x", "w", "y"};
+    static const char *const bwd_slots_relu[] = {"dy", "w", "x", "dx"}, *const bwd_slots[] = {"dy", "w", "dx"};
+    if (!bwd_data)
+        st = clnas_conv_desc_start(d, "conv2d_winograd", "conv2d_fwd_winograd", p, p->accum, own, 5, fwd_slots, 3,
+                                   err);
+    else if (p->relu_in)
+        st = clnas_conv_desc_start(d, "conv2d_winograd", "conv2d_bwd_data_winograd", p, p->accum, own, 5,
+                                   bwd_slots_relu, 4, err);
+    else
+        st = clnas_conv_desc_start(d, "conv2d_winograd", "conv2d_bwd_data_winograd", p, p->accum, own, 5, bwd_slots,
+                                   3, err);
+    /* One group of WINOGRAD_LOCAL work-items per (channel block, run of (image, 2x2 tile)). */
+    const size_t groups = (items + WINOGRAD_LOCAL - 1) / WINOGRAD_LOCAL;
+    clnas_kernel_desc_geometry_1d(d, (size_t)blocks * groups * WINOGRAD_LOCAL, WINOGRAD_LOCAL);
+    clnas_kernel_desc_local_mem2(d, (size_t)chunk_f32 * 16 * lanes, (size_t)chunk_f64 * 16 * lanes);
+    return st;
+}
+
+clnas_status clnas_op_conv_winograd_variant_desc(const clnas_conv_params *p, int bwd_data,
+                                                 clnas_winograd_variant variant, clnas_kernel_desc *d,
+                                                 clnas_error *err)
+{
+    const char *pass = bwd_data ? "bwd_data (winograd)" : "fwd (winograd)";
+    clnas_status st = clnas_conv_check(p, pass, err);
+    if (st != CLNAS_OK)
+        return st;
+    if (!clnas_conv_winograd_applies(p))
+        return clnas_error_set(err, CLNAS_ERR_UNSUPPORTED,
+                               "conv %s: k=%d stride=%d pad=%d, Winograd F(2x2,3x3) takes only k=3 stride=1 pad=1",
+                               pass, p->ksize, p->stride, p->pad);
+    const int oc = bwd_data ? p->ci : p->co, tw = (p->w + 1) / 2;
+    /* the tiles variant stages every output channel's filters of at least one input channel */
+    const int tiles_fit = 16 * oc * (int)sizeof(double) <= WINOGRAD_LOCAL_BYTES;
+    if (variant == CLNAS_WINOGRAD_TILES && !tiles_fit)
+        return clnas_error_set(err, CLNAS_ERR_UNSUPPORTED,
+                               "conv %s: %d output channels, the tiles variant takes at most %d", pass, oc,
+                               WINOGRAD_LOCAL_BYTES / 16 / (int)sizeof(double));
+    /* measured on PoCL (AVX-512, under load): lanes over tiles at 1.5-1.9x the channel lanes' speed at NB201's
+     * C=16 28x28, 14x14 and 7x7 and 32x14x14; at 64x7x7 (4 tiles a row, 4 lanes) the two are within noise, and
+     * with more channels the channel lanes fill their vectors better */
+    if (variant == CLNAS_WINOGRAD_AUTO)
+        variant = tiles_fit && (tw > 4 || oc <= 32) ? CLNAS_WINOGRAD_TILES : CLNAS_WINOGRAD_CHANNELS;
+    return variant == CLNAS_WINOGRAD_TILES ? winograd_tiles_desc(p, d, bwd_data, err)
+                                           : winograd_channels_desc(p, d, bwd_data, err);
+}
+
+clnas_status clnas_op_conv_fwd_winograd_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err)
+{
+    return clnas_op_conv_winograd_variant_desc(p, 0, CLNAS_WINOGRAD_AUTO, d, err);
+}
+
+clnas_status clnas_op_conv_bwd_data_winograd_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err)
+{
+    return clnas_op_conv_winograd_variant_desc(p, 1, CLNAS_WINOGRAD_AUTO, d, err);
+}
+
+void clnas_conv_winograd_sig(const clnas_conv_params *p, int bwd_data, int fp64, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s %s n%d ci%d co%d %dx%d k%d s%d p%d relu%d acc%d",
+             bwd_data ? "conv_bwd_data_winograd" : "conv_fwd_winograd", fp64 ? "f64" : "f32", p->n, p->ci, p->co,
+             p->h, p->w, p->ksize, p->stride, p->pad, p->relu_in, p->accum);
+}
+
+/* The integer value of #define name in d, or -1. */
+static long define_value(const clnas_kernel_desc *d, const char *name)
+{
+    for (int i = 0; i < d->ndefines; i++)
+        if (strcmp(d->defines[i].name, name) == 0) {
+            char *end;
+            long v = strtol(d->defines[i].value, &end, 10);
+            return end != d->defines[i].value && !*end ? v : -1;
+        }
+    return -1;
+}
+
+clnas_status clnas_conv_winograd_alternative(const clnas_kernel_desc *kd, int fp64, clnas_kernel_desc *alt, char *sig,
+                                             size_t cap, int *has, clnas_error *err)
+{
+    *has = 0;
+    const int fwd = strcmp(kd->entry, "conv2d_fwd") == 0, bwd_data = strcmp(kd->entry, "conv2d_bwd_data") == 0;
+    if (!fwd && !bwd_data)
+        return CLNAS_OK;
+    static const char *const names[] = {"N", "CI", "CO", "H", "W", "KSIZE", "STRIDE", "PAD", "RELU_IN", "ACCUM"};
+    long v[10];
+    for (int i = 0; i < 10; i++)
+        if ((v[i] = define_value(kd, names[i])) < 0 || v[i] > INT_MAX)
+            return CLNAS_OK; /* not a convolution descriptor of op_conv.h's shape #defines */
+    const clnas_conv_params p = {(int)v[0], (int)v[1], (int)v[2], (int)v[3], (int)v[4],
+                                 (int)v[5], (int)v[6], (int)v[7], (int)v[8], (int)v[9]};
+    if (!clnas_conv_winograd_applies(&p))
+        return CLNAS_OK;
+    clnas_status st = clnas_op_conv_winograd_variant_desc(&p, bwd_data, CLNAS_WINOGRAD_AUTO, alt, err);
+    if (st != CLNAS_OK)
+        return st;
+    if (alt->nargs != kd->nargs)
+        return CLNAS_OK;
+    for (int i = 0; i < kd->nargs; i++)
+        if (strcmp(alt->arg_name[i], kd->arg_name[i]) != 0)
+            return CLNAS_OK;
+    clnas_conv_winograd_sig(&p, bwd_data, fp64, sig, cap);
+    *has = 1;
+    return CLNAS_OK;
+}
