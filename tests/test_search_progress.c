@@ -204,7 +204,8 @@ static void test_multi_trial_search_announces_builds(void **state)
 
 static void test_spos_announces_builds_and_records_where(void **state)
 {
-    char *err = cold_search(*state, "spos.json", "--set proxy.epochs=1 --set strategy.cycles=2 "
+    char *err = cold_search(*state, "spos.json", "--set proxy.epochs=1 --set dataset.train_subset=2000 "
+                            "--set strategy.cycles=2 "
                             "--set strategy.population=2 --set strategy.sample_size=2 --set strategy.bn_batches=1 "
                             "--set strategy.top_k=1");
     assert_builds_shown(err);
