@@ -597,7 +597,7 @@ static void test_shipped_configs(void **state)
             assert_int_equal(cfg.proxy.channels, 8);
             assert_int_equal(cfg.proxy.cells, 1);
             assert_int_equal(cfg.dataset.validation_size, 5000);
-            assert_int_equal(cfg.dataset.train_subset, 10000);
+            assert_int_equal(cfg.dataset.train_subset, 20000); /* the ground-truth-chosen proxy */
         }
         clnas_search_config_free(&cfg);
         cJSON_Delete(root);
