@@ -409,6 +409,68 @@ static int outputs_agree(const probe *p, double *const *want, double *const *got
     return 1;
 }
 
+/* The measurement both entry points share, on a probe set up with its kernel and alternative: the kernel's result
+ * from the initial contents (this run also warms it up), the alternative's from the same contents (a failure of the
+ * alternative, CLNAS_ERR_CLBLAST only unless any_failure_rules_out, rules it out with its message as the note),
+ * their agreement, then both timed alternately, best of `repeats` each; an alternative far slower than the kernel
+ * is not repeated (it cannot win, and CLBlast on some devices takes seconds). */
+static clnas_status measure_probe(probe *p, const size_t *slot_count, int any_failure_rules_out, clnas_algo alt_algo,
+                                  int repeats, clnas_algo_record *out, clnas_error *err)
+{
+    double *want[2] = {NULL, NULL}, *got[2] = {NULL, NULL};
+    clnas_status st = probe_setup(p, slot_count, err);
+    if (st == CLNAS_OK)
+        st = probe_reset(p, err);
+    if (st == CLNAS_OK)
+        st = run_timed(p, 0, NULL, err);
+    if (st == CLNAS_OK)
+        st = read_outputs(p, want, err);
+    if (st == CLNAS_OK)
+        st = probe_reset(p, err);
+    if (st == CLNAS_OK) {
+        clnas_error alt_err;
+        clnas_error_clear(&alt_err);
+        clnas_status alt_st = run_timed(p, 1, NULL, &alt_err);
+        if (alt_st != CLNAS_OK && (any_failure_rules_out || alt_st == CLNAS_ERR_CLBLAST)) {
+            snprintf(out->note, sizeof out->note, "%.*s", (int)sizeof out->note - 1, alt_err.message);
+        } else if (alt_st != CLNAS_OK) {
+            st = alt_st;
+            if (err)
+                *err = alt_err;
+        } else {
+            st = read_outputs(p, got, err);
+            if (st == CLNAS_OK)
+                out->clblast_ok = outputs_agree(p, want, got, out->note, sizeof out->note);
+        }
+    }
+    double best_kernel = INFINITY, best_alt = INFINITY;
+    int time_alt = out->clblast_ok;
+    for (int r = 0; st == CLNAS_OK && r < (repeats > 0 ? repeats : 1); r++) {
+        double t;
+        st = run_timed(p, 0, &t, err);
+        best_kernel = fmin(best_kernel, t);
+        if (st == CLNAS_OK && time_alt) {
+            st = run_timed(p, 1, &t, err);
+            best_alt = fmin(best_alt, t);
+            time_alt = best_alt < HOPELESS * best_kernel;
+        }
+    }
+    if (st == CLNAS_OK) {
+        out->kernel_ms = 1e3 * best_kernel;
+        if (out->clblast_ok) {
+            out->clblast_ms = 1e3 * best_alt;
+            out->algo = best_alt < WIN_MARGIN * best_kernel ? alt_algo : CLNAS_ALGO_KERNEL;
+        }
+    }
+    for (int o = 0; o < 2; o++) {
+        free(want[o]);
+        free(got[o]);
+    }
+    clFinish(p->dev->queue);
+    probe_release(p);
+    return st;
+}
+
 clnas_status clnas_algo_measure(const clnas_device *dev, cl_kernel kernel, const clnas_kernel_desc *kd,
                                 const size_t *slot_count, const clnas_gemm_desc *g, int fp64, int repeats,
                                 clnas_algo_record *out, clnas_error *err)
@@ -427,62 +489,7 @@ clnas_status clnas_algo_measure(const clnas_device *dev, cl_kernel kernel, const
     p.g = g;
     p.fp64 = fp64;
     p.es = fp64 ? sizeof(double) : sizeof(float);
-    double *want[2] = {NULL, NULL}, *got[2] = {NULL, NULL};
-    clnas_status st = probe_setup(&p, slot_count, err);
-    /* the kernel's result from the initial contents (this run also warms the kernel up) */
-    if (st == CLNAS_OK)
-        st = probe_reset(&p, err);
-    if (st == CLNAS_OK)
-        st = run_timed(&p, 0, NULL, err);
-    if (st == CLNAS_OK)
-        st = read_outputs(&p, want, err);
-    /* CLBlast's from the same contents (its first call compiles); a CLBlast failure only rules it out */
-    if (st == CLNAS_OK)
-        st = probe_reset(&p, err);
-    if (st == CLNAS_OK) {
-        clnas_error cb_err;
-        clnas_error_clear(&cb_err);
-        clnas_status cb = run_timed(&p, 1, NULL, &cb_err);
-        if (cb == CLNAS_ERR_CLBLAST) {
-            snprintf(out->note, sizeof out->note, "%.*s", (int)sizeof out->note - 1, cb_err.message);
-        } else if (cb != CLNAS_OK) {
-            st = cb;
-            if (err)
-                *err = cb_err;
-        } else {
-            st = read_outputs(&p, got, err);
-            if (st == CLNAS_OK)
-                out->clblast_ok = outputs_agree(&p, want, got, out->note, sizeof out->note);
-        }
-    }
-    /* the timing: alternating, best of `repeats` each; a CLBlast run far slower than the kernel's is not
-     * repeated (it cannot win, and on some devices it takes seconds) */
-    double best_kernel = INFINITY, best_clblast = INFINITY;
-    int time_clblast = out->clblast_ok;
-    for (int r = 0; st == CLNAS_OK && r < (repeats > 0 ? repeats : 1); r++) {
-        double t;
-        st = run_timed(&p, 0, &t, err);
-        best_kernel = fmin(best_kernel, t);
-        if (st == CLNAS_OK && time_clblast) {
-            st = run_timed(&p, 1, &t, err);
-            best_clblast = fmin(best_clblast, t);
-            time_clblast = best_clblast < HOPELESS * best_kernel;
-        }
-    }
-    if (st == CLNAS_OK) {
-        out->kernel_ms = 1e3 * best_kernel;
-        if (out->clblast_ok) {
-            out->clblast_ms = 1e3 * best_clblast;
-            out->algo = best_clblast < WIN_MARGIN * best_kernel ? CLNAS_ALGO_CLBLAST : CLNAS_ALGO_KERNEL;
-        }
-    }
-    for (int o = 0; o < 2; o++) {
-        free(want[o]);
-        free(got[o]);
-    }
-    clFinish(dev->queue);
-    probe_release(&p);
-    return st;
+    return measure_probe(&p, slot_count, 0, CLNAS_ALGO_CLBLAST, repeats, out, err);
 }
 
 clnas_status clnas_algo_measure_alt(const clnas_device *dev, cl_kernel kernel, const clnas_kernel_desc *kd,
@@ -516,51 +523,5 @@ clnas_status clnas_algo_measure_alt(const clnas_device *dev, cl_kernel kernel, c
     p.g = &g;
     p.fp64 = fp64;
     p.es = fp64 ? sizeof(double) : sizeof(float);
-    double *want[2] = {NULL, NULL}, *got[2] = {NULL, NULL};
-    clnas_status st = probe_setup(&p, slot_count, err);
-    if (st == CLNAS_OK)
-        st = probe_reset(&p, err);
-    if (st == CLNAS_OK)
-        st = run_timed(&p, 0, NULL, err);
-    if (st == CLNAS_OK)
-        st = read_outputs(&p, want, err);
-    if (st == CLNAS_OK)
-        st = probe_reset(&p, err);
-    if (st == CLNAS_OK) {
-        clnas_error alt_err;
-        clnas_error_clear(&alt_err);
-        if (run_timed(&p, 1, NULL, &alt_err) != CLNAS_OK) {
-            snprintf(out->note, sizeof out->note, "%.*s", (int)sizeof out->note - 1, alt_err.message);
-        } else {
-            st = read_outputs(&p, got, err);
-            if (st == CLNAS_OK)
-                out->clblast_ok = outputs_agree(&p, want, got, out->note, sizeof out->note);
-        }
-    }
-    double best_kernel = INFINITY, best_alt = INFINITY;
-    int time_alt = out->clblast_ok;
-    for (int r = 0; st == CLNAS_OK && r < (repeats > 0 ? repeats : 1); r++) {
-        double t;
-        st = run_timed(&p, 0, &t, err);
-        best_kernel = fmin(best_kernel, t);
-        if (st == CLNAS_OK && time_alt) {
-            st = run_timed(&p, 1, &t, err);
-            best_alt = fmin(best_alt, t);
-            time_alt = best_alt < HOPELESS * best_kernel;
-        }
-    }
-    if (st == CLNAS_OK) {
-        out->kernel_ms = 1e3 * best_kernel;
-        if (out->clblast_ok) {
-            out->clblast_ms = 1e3 * best_alt;
-            out->algo = best_alt < WIN_MARGIN * best_kernel ? alt_algo : CLNAS_ALGO_KERNEL;
-        }
-    }
-    for (int o = 0; o < 2; o++) {
-        free(want[o]);
-        free(got[o]);
-    }
-    clFinish(dev->queue);
-    probe_release(&p);
-    return st;
+    return measure_probe(&p, slot_count, 1, alt_algo, repeats, out, err);
 }
