@@ -79,6 +79,20 @@ clnas_status clnas_run_json_write(const char *path, const cJSON *json, clnas_err
     return st;
 }
 
+clnas_status clnas_run_json_read(const char *path, cJSON **json, clnas_error *err)
+{
+    *json = NULL;
+    char *text = NULL;
+    size_t n = 0;
+    clnas_status st = clnas_file_read_text(path, CLNAS_CONFIG_MAX_BYTES, &text, &n, err);
+    if (st == CLNAS_OK)
+        st = clnas_json_text_check(text, n, CJSON_NESTING_LIMIT, path, err);
+    if (st == CLNAS_OK && !(*json = cJSON_ParseWithLength(text, n)))
+        st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: invalid JSON", path);
+    free(text);
+    return st;
+}
+
 clnas_status clnas_run_dir_create(const char *run_dir, const char *marker, const clnas_search_config *cfg,
                                   const cJSON *resolved_strategy, clnas_error *err)
 {
@@ -152,23 +166,16 @@ clnas_status clnas_run_best_read_space(const char *run_dir, const clnas_space_if
 {
     char path[1100];
     snprintf(path, sizeof path, "%s/best.json", run_dir);
-    char *text = NULL;
-    size_t n = 0;
-    clnas_status st = clnas_file_read_text(path, CLNAS_CONFIG_MAX_BYTES, &text, &n, err);
+    cJSON *j = NULL;
+    clnas_status st = clnas_run_json_read(path, &j, err);
     if (st == CLNAS_ERR_NOT_FOUND)
         clnas_error_set(err, st, "%s: no such file (is %s a search run directory, and did the search finish a "
                         "trial?)", path, run_dir);
-    if (st == CLNAS_OK)
-        st = clnas_json_text_check(text, n, CJSON_NESTING_LIMIT, path, err);
-    cJSON *j = st == CLNAS_OK ? cJSON_ParseWithLength(text, n) : NULL;
-    free(text);
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(j, "arch");
     const cJSON *space_item = cJSON_GetObjectItemCaseSensitive(j, "space");
     clnas_error why;
     *space = &clnas_space_nb201;
-    if (st == CLNAS_OK && !j)
-        st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: invalid JSON", path);
-    else if (st == CLNAS_OK && !cJSON_IsString(item))
+    if (st == CLNAS_OK && !cJSON_IsString(item))
         st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: expected a JSON object with a string \"arch\"", path);
     else if (st == CLNAS_OK && space_item && !cJSON_IsString(space_item))
         st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: space: expected a string (a space's name)", path);
@@ -187,17 +194,10 @@ clnas_status clnas_run_dir_space(const char *run_dir, const clnas_space_iface **
     char path[1100];
     snprintf(path, sizeof path, "%s/config.json", run_dir);
     *space = &clnas_space_nb201;
-    char *text = NULL;
-    size_t n = 0;
-    clnas_status st = clnas_file_read_text(path, CLNAS_CONFIG_MAX_BYTES, &text, &n, err);
+    cJSON *j = NULL;
+    clnas_status st = clnas_run_json_read(path, &j, err);
     if (st == CLNAS_ERR_NOT_FOUND)
         return CLNAS_OK;
-    if (st == CLNAS_OK)
-        st = clnas_json_text_check(text, n, CJSON_NESTING_LIMIT, path, err);
-    cJSON *j = st == CLNAS_OK ? cJSON_ParseWithLength(text, n) : NULL;
-    free(text);
-    if (st == CLNAS_OK && !j)
-        st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: invalid JSON", path);
     const cJSON *name = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "space"), "name");
     clnas_error why;
     if (st == CLNAS_OK && name && !cJSON_IsString(name))

@@ -32,6 +32,11 @@ void clnas_run_dir_unlock(int fd);
 /* Writes json and a newline to path atomically (core's clnas_file_write_atomic). */
 clnas_status clnas_run_json_write(const char *path, const cJSON *json, clnas_error *err);
 
+/* Reads the JSON file path of a run directory (config.json, best.json, rank_eval.json) into *json: a regular file of
+ * at most CLNAS_CONFIG_MAX_BYTES, without NUL bytes, \u0000 escapes or nesting deeper than cJSON's limit. A missing
+ * file is CLNAS_ERR_NOT_FOUND with *json NULL; text that is not JSON is CLNAS_ERR_FORMAT naming path. */
+clnas_status clnas_run_json_read(const char *path, cJSON **json, clnas_error *err);
+
 /* best.json of run_dir from a journal entry: arch (in the string form of the entry's space), fitness, trial, hash,
  * params, space (the space's name: "nb201", "darts", "chain") and, when rule is not NULL, the rule the architecture
  * was chosen by. */

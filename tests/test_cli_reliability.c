@@ -140,6 +140,16 @@ static void test_inputs_refused_at_once(void **state)
            "clnas search: --set proxy.epochs=two: proxy.epochs: expected an integer", NULL);
     struct stat sb;
     assert_int_not_equal(stat(out, &sb), 0); /* refused before the run directory was made */
+    /* report probed a run's rank_eval.json with fopen, which waits for a writer when it is a FIFO */
+    const char *run = path_in(dir, "fifo-run");
+    assert_int_equal(mkdir(run, 0755), 0);
+    char run_file[1100];
+    snprintf(run_file, sizeof run_file, "%s/journal.jsonl", run);
+    write_text(run_file, "{\"trial\":0,\"arch\":\"" ARCH "\",\"hash\":\"efc36f9d2a3de04b\",\"fitness\":0.5,"
+               "\"params\":10982,\"flops\":2113984,\"seconds\":0.75,\"status\":\"ok\",\"error\":null}\n");
+    snprintf(run_file, sizeof run_file, "%s/rank_eval.json", run);
+    assert_int_equal(mkfifo(run_file, 0644), 0);
+    expect(dir, (const char *[]){"report", run, NULL}, 1, run_file, "it is a FIFO");
 }
 
 static void test_all_trials_failed_exits_1(void **state)

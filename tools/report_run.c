@@ -6,30 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "file_io.h"
+#include "run_dir.h"
 #include "search_view.h"
 #include "svg_plot.h"
 
-/* The parsed JSON file at DIR/name, NULL when it does not exist; an error when it exists and is not JSON. */
+/* The parsed JSON file at DIR/name, NULL when it does not exist; an error when it exists and is not JSON (or not a
+ * regular file: a FIFO is refused, not waited on). */
 static clnas_status read_json(const char *dir, const char *name, cJSON **out, clnas_error *err)
 {
     char path[1100];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    *out = NULL;
-    FILE *probe = fopen(path, "r");
-    if (!probe)
-        return CLNAS_OK;
-    fclose(probe);
-    char *text = NULL;
-    size_t size = 0;
-    clnas_status st = clnas_file_read_all(path, &text, &size, err);
-    if (st != CLNAS_OK)
-        return st;
-    *out = cJSON_Parse(text);
-    free(text);
-    if (!*out)
-        return clnas_error_set(err, CLNAS_ERR_PARSE, "%s: not valid JSON", path);
-    return CLNAS_OK;
+    clnas_status st = clnas_run_json_read(path, out, err);
+    return st == CLNAS_ERR_NOT_FOUND ? CLNAS_OK : st;
 }
 
 clnas_status report_run_load(const char *dir, report_run *r, clnas_error *err)
