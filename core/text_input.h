@@ -21,8 +21,8 @@ void clnas_text_position(const char *text, size_t at, long *line, long *col);
 clnas_status clnas_file_read_text(const char *path, size_t max_bytes, char **text, size_t *size, clnas_error *err);
 
 /* Checks JSON text for what a JSON parser would take silently or report only as "invalid JSON": a string escape
- * \u0000 (cJSON keeps the NUL, so the string silently ends there) and arrays or objects nested deeper than max_depth
- * (cJSON's CJSON_NESTING_LIMIT). CLNAS_ERR_PARSE naming `what` (a file name, or "--set k=v") and line:column;
+ * \u0000 (cJSON keeps the NUL, so the string silently ends there), arrays or objects nested deeper than max_depth
+ * (cJSON's CJSON_NESTING_LIMIT), and numbers out of a double's range (1e-400 would read as 0, 1e400 as infinity). CLNAS_ERR_PARSE naming `what` (a file name, or "--set k=v") and line:column;
  * CLNAS_OK otherwise (other errors are left to the parser). */
 clnas_status clnas_json_text_check(const char *text, size_t size, int max_depth, const char *what, clnas_error *err);
 

@@ -148,6 +148,14 @@ static void test_core_caps_and_nul(void **state)
     expect_message(clnas_json_text_check("[[[[]]]]", 8, 3, "d", &err), CLNAS_ERR_PARSE, &err, "d:1:4: arrays and "
                    "objects nested more than 3 deep", NULL);
     assert_int_equal(clnas_json_text_check("[\"[[[[\"]", 8, 3, "d", &err), CLNAS_OK); /* brackets in a string */
+    /* numbers out of a double's range, which cJSON reads as 0 and infinity */
+    const char *tiny = "{\"proxy\": {\n  \"lr\": 1e-400}}";
+    expect_message(clnas_json_text_check(tiny, strlen(tiny), 1000, "c.json", &err), CLNAS_ERR_PARSE, &err,
+                   "c.json:2:9: the number 1e-400 underflows to 0", NULL);
+    expect_message(clnas_json_text_check("[-2.5E+999]", 11, 10, "n", &err), CLNAS_ERR_PARSE, &err,
+                   "n:1:2: the number -2.5E+999 overflows a double", NULL);
+    const char *fine = "[0, -0.0, 0e-500, 1e-310, 1.5e308, \"1e-400\", \"run-1e999\", -1, 12345678901234567890]";
+    assert_int_equal(clnas_json_text_check(fine, strlen(fine), 10, "f", &err), CLNAS_OK);
 }
 
 /* ---- search configs and --set ---- */
