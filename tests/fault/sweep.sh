@@ -5,9 +5,12 @@
 # makes (SAMPLES evenly spread Ns when there are more). Each run must end with exit 0 and the uninterrupted result,
 # or with a clear error (exit 1..123 and a message; no signal, no hang), a readable journal, and a --resume
 # (without faults) that ends with the uninterrupted run's journal, best.json and checkpoints.
-# usage: tests/fault/sweep.sh [--reduced]   (--reduced: the training search, the last N of each kind: ~2 minutes)
+# usage: tests/fault/sweep.sh [--reduced | --all]   (--reduced: the training search, the last N of each kind: ~2
+#   minutes; --all: every N of every kind, about 12,000 runs: two hours on 2 cores)
 #   CLNAS=path/to/clnas  SHIM=path/to/libclnas_fault_shim.so  WORK=scratch dir  SAMPLES=12  SCENARIOS="train spos"
 #   JOBS=2 (runs at a time)  LIMIT=300 (seconds before a run counts as hung)  KINDS="write fsync ..." (default all)
+#   DATA=Fashion-MNIST directory (default: an uncompressed copy of Debian's in WORK, made once: a quarter of a run
+#   was spent inflating the .gz files)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 clnas=${CLNAS:-$here/../../build/clnas}
@@ -19,9 +22,21 @@ jobs=${JOBS:-2}
 limit=${LIMIT:-300}
 reduced=0
 if [ "${1:-}" = --reduced ]; then reduced=1; samples=1; scenarios=train; fi
+if [ "${1:-}" = --all ]; then samples=0; fi
 export CLNAS_ALGO=${CLNAS_ALGO:-kernel}
 mkdir -p "$work"
+data=${DATA:-}
+if [ -z "$data" ] && [ -d /usr/share/datasets/fashion-mnist ]; then
+  data=$work/fashion-mnist
+  if [ ! -f "$data/t10k-labels-idx1-ubyte" ]; then
+    mkdir -p "$data"
+    for f in /usr/share/datasets/fashion-mnist/*-ubyte.gz; do
+      gzip -dc "$f" > "$data/$(basename "$f" .gz).part" && mv "$data/$(basename "$f" .gz).part" "$data/$(basename "$f" .gz)"
+    done
+  fi
+fi
 tiny="--set dataset.train_subset=256 --set dataset.validation_size=256 --set proxy.channels=4 --set proxy.batch=64"
+[ -n "$data" ] && tiny="$tiny --set dataset.dir=$data"
 
 args_of() { # scenario -> its search arguments
   case $1 in
@@ -84,10 +99,10 @@ export -f one_case run_faulty
 export clnas shim limit here
 
 ns_of() { # count: the Ns to try (all, or $samples evenly spread from 1 to count; one sample: the last call, where
-         # the closing code runs that the other samples seldom reach)
+         # the closing code runs that the other samples seldom reach; 0 samples: all)
   python3 -c 'import sys; c, k = int(sys.argv[1]), int(sys.argv[2])
 spread = {1 + round(i * (c - 1) / (k - 1)) for i in range(k)} if k > 1 else {c}
-ns = range(1, c + 1) if c <= k else sorted(spread)
+ns = range(1, c + 1) if c <= k or k == 0 else sorted(spread)
 print(" ".join(map(str, ns)))' "$1" "$samples"
 }
 
