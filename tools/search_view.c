@@ -220,8 +220,8 @@ clnas_status search_view_read_journal(const char *dir, char *path, size_t cap, c
     if (!S_ISDIR(sb.st_mode))
         return clnas_error_set(err, CLNAS_ERR_IO, "%s is not a directory (expected a search's run directory)", dir);
     if (stat(path, &sb) != 0 && errno == ENOENT)
-        return clnas_error_set(err, CLNAS_ERR_NOT_FOUND, "%s: no such file (%s is not a multi-trial or SPOS search "
-                               "run, or no trial has finished yet)", path, dir);
+        return clnas_error_set(err, CLNAS_ERR_NOT_FOUND, "%s: no such file (%s is not a search run directory, or "
+                               "its search has not finished a trial, or an epoch of a one-shot search, yet)", path, dir);
     const clnas_space_iface *space = NULL; /* the arch strings are the run's space's */
     clnas_status st = clnas_run_dir_space(dir, &space, err);
     return st == CLNAS_OK ? clnas_journal_read_space(path, space, entries, n, torn, &good, err) : st;
