@@ -96,8 +96,8 @@ matrix_row() { # strategy: runs its kills, prints its row; 0 when every check he
     i=$((i + 1))
     local delay; delay=$(kill_point $i)
     # wait up to the kill point, polling so that a run that ends early is noticed
-    local end; end=$(python3 -c "import time; print(time.time() + $delay)")
-    while kill -0 "$pid" 2> /dev/null && python3 -c "import sys, time; sys.exit(time.time() < $end)"; do
+    local end; end=$(/usr/bin/python3 -c "import time; print(time.time() + $delay)")
+    while kill -0 "$pid" 2> /dev/null && /usr/bin/python3 -c "import sys, time; sys.exit(time.time() < $end)"; do
       sleep 0.1
     done
     kill -9 "$pid" 2> /dev/null

@@ -9,6 +9,8 @@
 #   minutes; --all: every N of every kind, about 12,000 runs: two hours on 2 cores)
 #   CLNAS=path/to/clnas  SHIM=path/to/libclnas_fault_shim.so  WORK=scratch dir  SAMPLES=12  SCENARIOS="train spos"
 #   JOBS=2 (runs at a time)  LIMIT=300 (seconds before a run counts as hung)  KINDS="write fsync ..." (default all)
+#   PYTHON=python3 for the checks (default /usr/bin/python3 where it exists: a pyenv shim on PATH costs 0.3 s a call,
+#   more than a faulty run)
 #   DATA=Fashion-MNIST directory (default: an uncompressed copy of Debian's in WORK, made once: a quarter of a run
 #   was spent inflating the .gz files)
 set -u
@@ -21,6 +23,8 @@ scenarios=${SCENARIOS:-train spos}
 jobs=${JOBS:-2}
 limit=${LIMIT:-300}
 reduced=0
+python=${PYTHON:-python3}
+[ -z "${PYTHON:-}" ] && [ -x /usr/bin/python3 ] && python=/usr/bin/python3
 if [ "${1:-}" = --reduced ]; then reduced=1; samples=1; scenarios=train; fi
 if [ "${1:-}" = --all ]; then samples=0; fi
 export CLNAS_ALGO=${CLNAS_ALGO:-kernel}
@@ -78,9 +82,9 @@ one_case() { # name call n path sticky
   if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then echo "HANG rc=$rc"; return; fi
   if [ "$rc" -ge 128 ]; then echo "CRASH rc=$rc $(tail -n 1 "$dir.err")"; return; fi
   if [ "$rc" = 0 ]; then
-    if why=$(python3 "$here/run_check.py" same "$SCEN_WORK/reference" "$dir" 2>&1); then
+    if why=$("$python" "$here/run_check.py" same "$SCEN_WORK/reference" "$dir" 2>&1); then
       [ $injected = yes ] && echo "absorbed" || echo "not-reached"
-    elif python3 "$here/run_check.py" failed-trial "$SCEN_WORK/reference" "$dir"; then
+    elif "$python" "$here/run_check.py" failed-trial "$SCEN_WORK/reference" "$dir"; then
       echo "failed-trial $(grep -o '"error":"[^"]*' "$dir/journal.jsonl" | head -n 1 | cut -c10-160)"
     else echo "DIFFERENT $why (exit 0 after the fault)"; fi
     return
@@ -88,19 +92,19 @@ one_case() { # name call n path sticky
   if ! grep -q . "$dir.err"; then echo "UNCLEAR exit $rc with no message"; return; fi
   local msg; msg=$(grep -v '^ *$' "$dir.err" | tail -n 1 | cut -c1-160)
   if [ ! -f "$dir/config.json" ]; then echo "clear-no-run-dir $msg"; return; fi
-  if ! why=$(python3 "$here/run_check.py" journal "$dir" 2>&1); then echo "JOURNAL-BAD $why"; return; fi
+  if ! why=$("$python" "$here/run_check.py" journal "$dir" 2>&1); then echo "JOURNAL-BAD $why"; return; fi
   if ! timeout -k 10 "$limit" "$clnas" search --resume "$dir" > "$dir.resume.out" 2> "$dir.resume.err"; then
     echo "RESUME-FAILED $(tail -n 1 "$dir.resume.err" | cut -c1-160) (after: $msg)"; return
   fi
-  if why=$(python3 "$here/run_check.py" same "$SCEN_WORK/reference" "$dir" 2>&1); then echo "clear+resumed $msg"
+  if why=$("$python" "$here/run_check.py" same "$SCEN_WORK/reference" "$dir" 2>&1); then echo "clear+resumed $msg"
   else echo "RESUME-DIFFERENT $why"; fi
 }
 export -f one_case run_faulty
-export clnas shim limit here
+export clnas shim limit here python
 
 ns_of() { # count: the Ns to try (all, or $samples evenly spread from 1 to count; one sample: the last call, where
          # the closing code runs that the other samples seldom reach; 0 samples: all)
-  python3 -c 'import sys; c, k = int(sys.argv[1]), int(sys.argv[2])
+  "$python" -c 'import sys; c, k = int(sys.argv[1]), int(sys.argv[2])
 spread = {1 + round(i * (c - 1) / (k - 1)) for i in range(k)} if k > 1 else {c}
 ns = range(1, c + 1) if c <= k or k == 0 else sorted(spread)
 print(" ".join(map(str, ns)))' "$1" "$samples"
