@@ -106,6 +106,13 @@ static void test_eval_reads_the_file(void **state)
     assert_true(cJSON_IsNumber(mean) && mean->valuedouble == 0.9 && cJSON_IsNumber(std) && std->valuedouble == 0.1);
     cJSON_Delete(json);
 
+    /* a --result that cannot be written: refused before the data is read or a kernel built */
+    char nodir[4300];
+    snprintf(nodir, sizeof nodir, "%s/nodir/eval.json", (const char *)*state);
+    const char *unwritable[] = {"eval", "--weights", w, "--batch", "8", "--result", nodir, NULL};
+    rc = run(unwritable, out, sizeof out, err, sizeof err);
+    if (rc != 1 || !strstr(err, nodir) || !strstr(err, "No such file or directory") || strstr(out, "test accuracy"))
+        fail_msg("eval --result %s: exit %d\n%s%s", nodir, rc, out, err);
     /* a wrong width: refused at once, saying what the file was saved with */
     const char *wide[] = {"eval", "--weights", w, "--batch", "8", "--channels", "4", NULL};
     rc = run(wide, out, sizeof out, err, sizeof err);
