@@ -58,6 +58,20 @@ static void spos_draw(const clnas_edge_op_set *op_set, const clnas_spos_train_op
         clnas_spos_sample(op_set, rng, out);
 }
 
+/* 1 for a BatchNorm running statistic: the STATE tensors recalibration resets and averages. A GDAS path's STATE
+ * also holds each edge's h (1) and dL/dh, which are not statistics and must keep their values. */
+static int bn_statistic(const clnas_param_info *p)
+{
+    static const char *const suffix[] = {".running_mean", ".running_var"};
+    const size_t n = strlen(p->name);
+    for (int i = 0; i < 2; i++) {
+        const size_t k = strlen(suffix[i]);
+        if (p->arena == CLNAS_ARENA_STATE && p->live && n >= k && strcmp(p->name + n - k, suffix[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 clnas_status clnas_path_bn_recalibrate(clnas_model *path, const clnas_dataset *data, int batches, uint64_t seed,
                                        const double *mean, const double *std, clnas_error *err)
 {
@@ -70,7 +84,7 @@ clnas_status clnas_path_bn_recalibrate(clnas_model *path, const clnas_dataset *d
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "BatchNorm recalibration needs a momentum > 0");
     size_t total = 0;
     for (int i = 0; i < plan->nparams; i++)
-        if (plan->params[i].arena == CLNAS_ARENA_STATE && plan->params[i].live)
+        if (bn_statistic(&plan->params[i]))
             total += plan->params[i].count;
     double *sum = calloc(total + 1, sizeof *sum), *buf = calloc(total + 1, sizeof *buf);
     clnas_batch_stream src;
@@ -81,7 +95,7 @@ clnas_status clnas_path_bn_recalibrate(clnas_model *path, const clnas_dataset *d
         size_t at = 0;
         for (int i = 0; i < plan->nparams && st == CLNAS_OK; i++) {
             const clnas_param_info *p = &plan->params[i];
-            if (p->arena == CLNAS_ARENA_STATE && p->live) {
+            if (bn_statistic(p)) {
                 st = clnas_model_set(path, p->name, buf + at, p->count, err);
                 at += p->count;
             }
@@ -95,7 +109,7 @@ clnas_status clnas_path_bn_recalibrate(clnas_model *path, const clnas_dataset *d
         at = 0;
         for (int i = 0; i < plan->nparams && st == CLNAS_OK; i++) {
             const clnas_param_info *p = &plan->params[i];
-            if (p->arena != CLNAS_ARENA_STATE || !p->live)
+            if (!bn_statistic(p))
                 continue;
             double *got = malloc(p->count * sizeof *got);
             st = got ? clnas_model_get(path, p->name, got, p->count, err)
@@ -110,7 +124,7 @@ clnas_status clnas_path_bn_recalibrate(clnas_model *path, const clnas_dataset *d
     size_t at = 0;
     for (int i = 0; i < plan->nparams && st == CLNAS_OK; i++) {
         const clnas_param_info *p = &plan->params[i];
-        if (p->arena != CLNAS_ARENA_STATE || !p->live)
+        if (!bn_statistic(p))
             continue;
         for (size_t j = 0; j < p->count; j++)
             sum[at + j] /= batches;

@@ -21,7 +21,8 @@ int clnas_spos_classes(const clnas_edge_op_set *op_set, uint32_t *index_out);
 
 /* Sets the path's BatchNorm running statistics (every BatchNorm it computes) to the plain average of their
  * batch statistics over `batches` training batches run forward in training mode (mean; variance unbiased, as
- * PyTorch's running_var): the batches are the first of the data shuffled by `seed`, the same for every path. */
+ * PyTorch's running_var): the batches are the first of the data shuffled by `seed`, the same for every path. Other
+ * STATE tensors (a GDAS path's edge h and dL/dh) keep their values. */
 clnas_status clnas_path_bn_recalibrate(clnas_model *path, const clnas_dataset *data, int batches, uint64_t seed,
                                        const double *mean, const double *std, clnas_error *err);
 
@@ -61,7 +62,10 @@ clnas_status clnas_spos_train(clnas_supernet *sn, const clnas_edge_op_set *op_se
                               const clnas_spos_train_options *opt, int *done, clnas_error *err);
 
 /* The evaluator a strategy searches the trained supernet with: fitness = validation accuracy of the path with
- * inherited weights after clnas_path_bn_recalibrate over bn_batches training batches. Borrows everything. */
+ * inherited weights after clnas_path_bn_recalibrate over bn_batches training batches (extra val_loss: the path's
+ * validation loss). Any supernet: SPOS's, or GDAS's (net.gdas: its paths with non-affine BatchNorm and each edge
+ * scaled by h = 1, the forward of GDAS' hard one-hot sample; on the DARTS space the genotype's edges of the search
+ * network, clnas_supernet_path_darts). Borrows everything. */
 clnas_status clnas_supernet_evaluator_new(clnas_supernet *sn, const clnas_dataset *train, const clnas_dataset *val,
                                           int bn_batches, uint64_t seed, const double *mean, const double *std,
                                           clnas_evaluator *out, clnas_error *err);

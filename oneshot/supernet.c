@@ -322,14 +322,37 @@ clnas_status clnas_supernet_path(clnas_supernet *sn, const clnas_genotype *g, cl
     return path_of(sn, &cfg, out, err);
 }
 
+int clnas_gdas_darts_ops_of(const clnas_darts_genotype *g, uint8_t *ops, char *why, size_t cap)
+{
+    if (!clnas_darts_supernet_holds(g, why, cap))
+        return 0;
+    memset(ops, CLNAS_DARTS_NONE, CLNAS_NET_GDAS_DARTS_EDGES);
+    const clnas_darts_cell *cells[2] = {&g->normal, &g->reduce};
+    for (int t = 0; t < 2; t++)
+        for (int e = 0; e < CLNAS_DARTS_EDGES; e++) {
+            const int k = e / 2;
+            ops[t * CLNAS_NET_GDAS_DARTS_EDGES / 2 + k * (k + 3) / 2 + cells[t]->input[e]] = cells[t]->op[e];
+        }
+    return 1;
+}
+
 clnas_status clnas_supernet_path_darts(clnas_supernet *sn, const clnas_darts_genotype *g, clnas_model **out,
                                        clnas_error *err)
 {
     *out = NULL;
-    if (sn->net.space != CLNAS_NET_DARTS || sn->net.darts_search)
+    if (sn->net.space != CLNAS_NET_DARTS || (sn->net.darts_search && !sn->net.gdas))
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "internal: a DARTS-space path asked of a supernet of "
-                               "another space or of GDAS' (clnas_supernet_path_gdas_darts)");
+                               "another space or of DARTS' search network");
     char why[160];
+    uint8_t ops[CLNAS_NET_GDAS_DARTS_EDGES];
+    if (sn->net.darts_search && !clnas_gdas_darts_ops_of(g, ops, why, sizeof why)) {
+        char arch[CLNAS_DARTS_GENOTYPE_STR_MAX];
+        clnas_darts_genotype_format(g, arch, sizeof arch, NULL);
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "path %s is not a path of GDAS' DARTS-space supernet: %s",
+                               arch, why);
+    }
+    if (sn->net.darts_search)
+        return clnas_supernet_path_gdas_darts(sn, ops, out, err);
     if (!clnas_darts_supernet_holds(g, why, sizeof why)) {
         char arch[CLNAS_DARTS_GENOTYPE_STR_MAX];
         clnas_darts_genotype_format(g, arch, sizeof arch, NULL);

@@ -38,10 +38,15 @@ clnas_status clnas_supernet_init(clnas_supernet *sn, uint64_t seed, clnas_error 
  * supernet owns it: it stays valid until max_paths other paths have been asked for since. */
 clnas_status clnas_supernet_path(clnas_supernet *sn, const clnas_genotype *g, clnas_model **out, clnas_error *err);
 /* The same on a DARTS-space supernet (net.space darts): the genotype network (NetworkCIFAR) of g, computing only
- * g's (edge, op) pairs over their shared weights; CLNAS_ERR_INVALID_ARG when g is no path of it
- * (clnas_darts_supernet_holds). */
+ * g's (edge, op) pairs over their shared weights; on GDAS' (darts_search and gdas) the search network computing
+ * g's 8 edges per cell type, the others none (clnas_gdas_darts_ops_of). CLNAS_ERR_INVALID_ARG when g is no path of
+ * it (clnas_darts_supernet_holds). */
 clnas_status clnas_supernet_path_darts(clnas_supernet *sn, const clnas_darts_genotype *g, clnas_model **out,
                                        clnas_error *err);
+/* A DARTS genotype as the ops of GDAS' DARTS-space path (ops[14 t + e]: edge e of the search network's cells of type
+ * t, normal 0, reduce 1, node k's edges from states 0..k+1 at k (k + 3) / 2 on): g's op on the edges it uses, none
+ * elsewhere. 0 with why filled when g is no such path (clnas_darts_supernet_holds). */
+int clnas_gdas_darts_ops_of(const clnas_darts_genotype *g, uint8_t *ops, char *why, size_t cap);
 /* The GDAS path of a supernet built with space darts, darts_search and gdas: edge e of the cells of type t computes
  * op ops[14 t + e] (0, none: zero) only (net.gdas_ops); from the cache, else compiled. */
 clnas_status clnas_supernet_path_gdas_darts(clnas_supernet *sn, const uint8_t *ops, clnas_model **out,

@@ -1,7 +1,8 @@
 /* clnas — a GDAS path of DARTS' search network (net.darts_search with net.gdas): with the search network's
  * weights, it computes what the search network computes with one-hot edge weights on the sampled ops (loss, logits,
  * the sampled ops' gradients), its dL/dh is the search network's dL/dw of the sampled op, summed over the cells of
- * the type, and it holds only the sampled ops' parameters. */
+ * the type, and it holds only the sampled ops' parameters; a DARTS genotype's path on GDAS' supernet (rank-eval) is
+ * the GDAS path of its 8 edges per cell type. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +22,7 @@
 #include "model_build.h"
 #include "plan.h"
 #include "small_net.h"
+#include "supernet.h"
 
 #define SIDE 8
 #define BATCH 4
@@ -210,9 +212,67 @@ static void test_zero_node(void **state)
     compare(*state, 2, ops, 77);
 }
 
+/* A DARTS genotype as GDAS' path ops (rank-eval's paths of a GDAS run on space darts): DARTS_V2 edge by edge, node k's
+ * edges from states 0..k+1 at k (k + 3) / 2; a node reading one state twice is no path. */
+static void test_genotype_ops(void **unused)
+{
+    (void)unused;
+    enum { NO = CLNAS_DARTS_NONE, MAXP = CLNAS_DARTS_MAX_POOL_3X3, SKIP = CLNAS_DARTS_SKIP_CONNECT,
+           SEP3 = CLNAS_DARTS_SEP_CONV_3X3, DIL3 = CLNAS_DARTS_DIL_CONV_3X3 };
+    /* normal [(sep3,0),(sep3,1)], [(sep3,0),(sep3,1)], [(sep3,1),(skip,0)], [(skip,0),(dil3,2)];
+     * reduce [(max,0),(max,1)], [(skip,2),(max,1)], [(max,0),(skip,2)], [(skip,2),(max,1)] */
+    static const uint8_t want[CLNAS_NET_GDAS_DARTS_EDGES] = {
+        SEP3, SEP3, SEP3, SEP3, NO, SKIP, SEP3, NO, NO, SKIP, NO, DIL3, NO, NO,
+        MAXP, MAXP, NO, MAXP, SKIP, MAXP, NO, SKIP, NO, NO, MAXP, SKIP, NO, NO};
+    clnas_darts_genotype g;
+    clnas_error err;
+    assert_int_equal(clnas_darts_genotype_named("DARTS_V2", &g, &err), CLNAS_OK);
+    uint8_t ops[CLNAS_NET_GDAS_DARTS_EDGES];
+    char why[160] = "";
+    assert_int_equal(clnas_gdas_darts_ops_of(&g, ops, why, sizeof why), 1);
+    assert_memory_equal(ops, want, sizeof want);
+    g.reduce.input[7] = g.reduce.input[6]; /* node 5 of the reduction cell reads state 2 twice */
+    assert_int_equal(clnas_gdas_darts_ops_of(&g, ops, why, sizeof why), 0);
+    assert_non_null(strstr(why, "reduce node 5 reads state 2 twice"));
+}
+
+/* On GDAS' DARTS-space supernet, the path of a genotype is the GDAS path of its ops (the same cached model). */
+static void test_genotype_path_on_supernet(void **state)
+{
+    device_fixture *f = *state;
+    clnas_net_config c = search_net(2);
+    c.gdas = 1;
+    clnas_edge_op_set op_set;
+    clnas_edge_op_set_all(&op_set);
+    clnas_supernet *sn = NULL;
+    clnas_error err;
+    if (clnas_supernet_new(f->dev, f->cache, &c, &op_set, 2, NULL, &sn, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    clnas_darts_genotype g;
+    assert_int_equal(clnas_darts_genotype_named("DARTS_V1", &g, &err), CLNAS_OK);
+    uint8_t ops[CLNAS_NET_GDAS_DARTS_EDGES];
+    char why[160];
+    assert_int_equal(clnas_gdas_darts_ops_of(&g, ops, why, sizeof why), 1);
+    clnas_model *by_ops = NULL, *by_genotype = NULL;
+    assert_int_equal(clnas_supernet_path_gdas_darts(sn, ops, &by_ops, &err), CLNAS_OK);
+    assert_int_equal(clnas_supernet_path_darts(sn, &g, &by_genotype, &err), CLNAS_OK);
+    assert_ptr_equal(by_ops, by_genotype);
+    assert_memory_equal(clnas_model_config(by_genotype)->gdas_ops, ops, sizeof ops);
+    int compiled = 0, reused = 0;
+    clnas_supernet_path_stats(sn, &compiled, &reused);
+    assert_int_equal(compiled, 1);
+    g.normal.input[1] = g.normal.input[0];
+    assert_int_equal(clnas_supernet_path_darts(sn, &g, &by_genotype, &err), CLNAS_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.message, "not a path of GDAS' DARTS-space supernet"));
+    clnas_supernet_free(sn);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_genotype_ops),
+        cmocka_unit_test_setup_teardown(test_genotype_path_on_supernet, device_fixture_with_cache,
+                                        device_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_path_equals_one_hot_search_network, device_fixture_with_cache,
                                         device_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_zero_node, device_fixture_with_cache, device_fixture_teardown),

@@ -1,6 +1,7 @@
 /* clnas — a GDAS path of the supernet: only the sampled ops run (no launch binds an unsampled op's weights, whose
  * weights, momenta and BatchNorm statistics stay bit-unchanged through training steps), the path's loss equals the
- * stand-alone cell's in float64, and after the warm-up GDAS' paths build no program. */
+ * stand-alone cell's in float64, after the warm-up GDAS' paths build no program, and the supernet evaluator
+ * (rank-eval) scores GDAS paths with h kept at 1 through BatchNorm recalibration. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,11 +15,15 @@
 
 #include "clnas/model.h"
 #include "clnas/rng.h"
+#include "clnas/train.h"
 #include "device_fixture.h"
 #include "gdas.h"
 #include "model_build.h"
 #include "plan.h"
 #include "program_cache.h"
+#include "search_fixture.h"
+#include "space_nb201.h"
+#include "spos.h"
 #include "supernet.h"
 #include "supernet_arena.h"
 
@@ -276,12 +281,115 @@ static void test_no_new_programs_after_warm_up(void **state)
     clnas_supernet_free(sn);
 }
 
+static double result_val_loss(const clnas_evaluator_result *r)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(r->extra, "val_loss");
+    assert_true(cJSON_IsNumber(v));
+    return v->valuedouble;
+}
+
+/* The supernet evaluator (rank-eval's supernet side) scores GDAS paths: BatchNorm recalibration leaves every edge's
+ * h at 1 and its dL/dh as it was; the same path scored twice gives the same accuracy and loss; and a score equals
+ * the one of a stand-alone model of that GDAS path (its own arenas) holding the supernet's weights, recalibrated and
+ * evaluated directly. Trained a few steps first, so that weights and statistics are not their initial values. */
+static void test_supernet_evaluator_scores_gdas_paths(void **state)
+{
+    device_fixture *fx = *state;
+    clnas_supernet *sn = supernet_ok(fx, 1, 4);
+    clnas_error err;
+    clnas_dataset train = search_fixture_synthetic(24, HW, 1), val = search_fixture_synthetic(20, HW, 2);
+    double mean[CLNAS_BATCHER_MAX_CHANNELS], std[CLNAS_BATCHER_MAX_CHANNELS];
+    for (int c = 0; c < CLNAS_BATCHER_MAX_CHANNELS; c++)
+        mean[c] = 0.5, std[c] = 0.25;
+    const char *const archs[] = {ALL_LIVE, PARTLY_DEAD};
+    for (int t = 0; t < 2; t++) {
+        const clnas_genotype g = parse(archs[t]);
+        clnas_model *m = NULL;
+        double loss;
+        assert_int_equal(clnas_supernet_path(sn, &g, &m, &err), CLNAS_OK);
+        for (int step = 0; step < 2; step++) {
+            set_batch(m, 1, 40 + (uint64_t)step);
+            assert_int_equal(clnas_model_step(m, 0.1, &loss, NULL, &err), CLNAS_OK);
+        }
+    }
+    double dh_before[CLNAS_NB201_EDGES]; /* the dL/dh the steps' backwards left: recalibration must not touch them */
+    int dh_nonzero = 0;
+    for (int e = 0; e < CLNAS_NB201_EDGES; e++) {
+        char name[64];
+        snprintf(name, sizeof name, "gdas.edges.%d_%d.h_grad", clnas_nb201_edge_to[e], clnas_nb201_edge_from[e]);
+        assert_int_equal(clnas_supernet_get(sn, name, &dh_before[e], 1, &err), CLNAS_OK);
+        dh_nonzero += dh_before[e] != 0.0;
+    }
+    assert_true(dh_nonzero > 0);
+    clnas_evaluator ev;
+    assert_int_equal(clnas_supernet_evaluator_new(sn, &train, &val, 3, 7, mean, std, &ev, &err), CLNAS_OK);
+    for (int t = 0; t < 2; t++) {
+        const clnas_genotype g = parse(archs[t]);
+        clnas_space_genotype arch;
+        clnas_nb201_to(&g, &arch);
+        clnas_evaluator_result r[2];
+        for (int k = 0; k < 2; k++) {
+            memset(&r[k], 0, sizeof r[k]);
+            assert_int_equal(ev.iface->evaluate(ev.state, &arch, &r[k], &err), CLNAS_OK);
+            if (r[k].status != CLNAS_TRIAL_OK)
+                fail_msg("%s: %s", archs[t], r[k].error);
+        }
+        assert_true(r[0].fitness >= 0.0 && r[0].fitness <= 1.0);
+        assert_true(r[0].fitness == r[1].fitness);
+        assert_true(result_val_loss(&r[0]) == result_val_loss(&r[1]) && isfinite(result_val_loss(&r[0])));
+        for (int e = 0; e < CLNAS_NB201_EDGES; e++) {
+            char name[64];
+            double h = 0, dh = 0;
+            snprintf(name, sizeof name, "gdas.edges.%d_%d.h", clnas_nb201_edge_to[e], clnas_nb201_edge_from[e]);
+            assert_int_equal(clnas_supernet_get(sn, name, &h, 1, &err), CLNAS_OK);
+            if (h != 1.0)
+                fail_msg("%s is %g after BatchNorm recalibration, not 1", name, h);
+            snprintf(name, sizeof name, "gdas.edges.%d_%d.h_grad", clnas_nb201_edge_to[e], clnas_nb201_edge_from[e]);
+            assert_int_equal(clnas_supernet_get(sn, name, &dh, 1, &err), CLNAS_OK);
+            assert_true(dh == dh_before[e]);
+        }
+        /* the direct evaluation: a model of the same GDAS path with its own arenas, the supernet's weights and
+         * statistics copied in by name */
+        clnas_net_config cfg = supernet_gdas_config(1, BATCH, HW);
+        cfg.genotype = g;
+        clnas_model *alone = NULL;
+        if (clnas_model_build(fx->dev, fx->cache, &cfg, &alone, &err) != CLNAS_OK ||
+            clnas_model_init(alone, 99, &err) != CLNAS_OK)
+            fail_msg("%s", err.message);
+        const clnas_plan *plan = clnas_model_plan(alone);
+        for (int i = 0; i < plan->nparams; i++) {
+            const clnas_param_info *p = &plan->params[i];
+            char name[CLNAS_NAME_MAX];
+            double *v = malloc(p->count * sizeof *v);
+            assert_int_equal(clnas_supernet_param_name(&g, p->name, name, sizeof name, &err), CLNAS_OK);
+            assert_int_equal(clnas_supernet_get(sn, name, v, p->count, &err), CLNAS_OK);
+            assert_int_equal(clnas_model_set(alone, p->name, v, p->count, &err), CLNAS_OK);
+            free(v);
+        }
+        double acc = NAN, val_loss = NAN;
+        assert_int_equal(clnas_path_bn_recalibrate(alone, &train, 3, 7, mean, std, &err), CLNAS_OK);
+        assert_int_equal(clnas_evaluate(alone, &val, mean, std, &acc, &val_loss, &err), CLNAS_OK);
+        printf("%s: supernet path accuracy %.4f loss %.12f; stand-alone GDAS path %.4f loss %.12f\n", archs[t],
+               r[0].fitness, result_val_loss(&r[0]), acc, val_loss);
+        assert_true(acc == r[0].fitness);
+        assert_true(fabs(val_loss - result_val_loss(&r[0])) <= 1e-12 * fmax(1.0, fabs(val_loss)));
+        clnas_model_free(alone);
+        for (int k = 0; k < 2; k++)
+            clnas_evaluator_result_clear(&r[k]);
+    }
+    ev.iface->destroy(ev.state);
+    clnas_dataset_free(&train);
+    clnas_dataset_free(&val);
+    clnas_supernet_free(sn);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_only_sampled_ops_run),
         cmocka_unit_test(test_path_matches_standalone),
         cmocka_unit_test(test_no_new_programs_after_warm_up),
+        cmocka_unit_test(test_supernet_evaluator_scores_gdas_paths),
     };
     return cmocka_run_group_tests(tests, device_fixture_with_cache, device_fixture_teardown);
 }

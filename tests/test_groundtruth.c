@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "space_nb201.h"
 #include "groundtruth.h"
@@ -306,8 +307,91 @@ static int read_scores(const char *path, double *v, int cap)
     return n;
 }
 
+/* The scores file of estimator "<prefix><run>" in scores_dir (characters other than [A-Za-z0-9_-] made '_'). */
+static void scores_path(char *csv, size_t cap, const char *scores_dir, const char *prefix, const char *run)
+{
+    snprintf(csv, cap, "%s/%s", scores_dir, prefix);
+    size_t len = strlen(csv);
+    for (const char *c = run; *c && len + 1 < cap; c++)
+        csv[len++] = (isalnum((unsigned char)*c) || *c == '-' || *c == '_') ? *c : '_';
+    snprintf(csv + len, cap - len, ".csv");
+}
+
+/* A tiny GDAS run (C=4, one epoch of 4 steps on 64 images) scored by both rank-eval modes: --reference with
+ * supernet:DIR and supernet-loss:DIR (accuracies in [0,1], minus losses finite and negative; scored again, the same
+ * files byte for byte) and --supernet DIR (its rows' supernet accuracies in [0,1]); a GDAS run without a checkpoint
+ * is refused saying so. The direct evaluation of one path is test_gdas_path's. */
+static void gdas_supernet_estimators(const char *dir, const char *data, const char *ref)
+{
+    char run[700], args[3000], scores[2][700], csv[2][800], *text = NULL;
+    snprintf(run, sizeof run, "%s/gdas", dir);
+    snprintf(args, sizeof args, "search --config '%s/../../configs/gdas.json' --set dataset.dir='%s' "
+             "--set dataset.validation_size=32 --set dataset.train_subset=64 --set proxy.channels=4 "
+             "--set proxy.batch=16 --set strategy.epochs=1 --set strategy.warm_up=false --out '%s'", CLNAS_TEST_DATA,
+             data, run);
+    if (tool(dir, args, &text) != 0)
+        fail_msg("clnas %s:\n%s", args, text);
+    free(text);
+    for (int k = 0; k < 2; k++) {
+        snprintf(scores[k], sizeof scores[k], "%s/gdas-scores%d", dir, k);
+        snprintf(args, sizeof args, "rank-eval --reference '%s' --estimator 'supernet:%s' "
+                 "--estimator 'supernet-loss:%s' --bn-batches 2 --scores '%s'", ref, run, run, scores[k]);
+        if (tool(dir, args, &text) != 0)
+            fail_msg("clnas %s:\n%s", args, text);
+        print_message("clnas %s:\n%s", args, text);
+        assert_non_null(strstr(text, "GDAS, trained 1 epoch(s); non-affine BatchNorm"));
+        assert_non_null(strstr(text, "recalibration over 2 training batches"));
+        free(text);
+    }
+    for (int e = 0; e < 2; e++) {
+        double v[8];
+        for (int k = 0; k < 2; k++)
+            scores_path(csv[k], sizeof csv[k], scores[k], e == 0 ? "supernet_" : "supernet-loss_", run);
+        assert_int_equal(read_scores(csv[0], v, 8), 3);
+        for (int i = 0; i < 3; i++) {
+            if (e == 1)
+                assert_true(v[i] < 0 && isfinite(v[i])); /* minus a cross-entropy */
+            else
+                assert_true(v[i] >= 0 && v[i] <= 1);
+        }
+        char *a = test_read_file(csv[0], NULL), *b = test_read_file(csv[1], NULL);
+        assert_non_null(a);
+        assert_non_null(b);
+        assert_string_equal(a, b); /* each path scored again: the same scores */
+        free(a);
+        free(b);
+    }
+    snprintf(args, sizeof args, "rank-eval --supernet '%s' --archs 3 --bn-batches 2", run);
+    if (tool(dir, args, &text) != 0)
+        fail_msg("clnas %s:\n%s", args, text);
+    print_message("clnas %s:\n%s", args, text);
+    assert_non_null(strstr(text, "(gdas, space nb201), 3 architectures"));
+    assert_non_null(strstr(text, "Kendall tau"));
+    free(text);
+    char path[800];
+    snprintf(path, sizeof path, "%s/rank_eval.json", run);
+    text = test_read_file(path, NULL);
+    assert_non_null(text);
+    cJSON *json = cJSON_Parse(text), *rows = cJSON_GetObjectItem(json, "rows");
+    free(text);
+    assert_int_equal(cJSON_GetArraySize(rows), 3);
+    for (int i = 0; i < 3; i++) {
+        const cJSON *sn = cJSON_GetObjectItem(cJSON_GetArrayItem(rows, i), "supernet");
+        assert_true(cJSON_IsNumber(sn) && sn->valuedouble >= 0 && sn->valuedouble <= 1);
+    }
+    cJSON_Delete(json);
+    /* a GDAS run that has not finished an epoch has no checkpoint to score */
+    snprintf(path, sizeof path, "%s/gdas/gdas_checkpoint.safetensors", dir);
+    assert_int_equal(unlink(path), 0);
+    if (tool(dir, args, &text) != 1)
+        fail_msg("clnas %s:\n%s", args, text);
+    assert_non_null(strstr(text, "no GDAS checkpoint"));
+    free(text);
+}
+
 /* The NB201 estimators of a tiny run: a reference of 3 cells, a SPOS run, and rank-eval's supernet (path accuracy),
- * supernet-loss (minus the path's validation loss) and proxy estimators with their scores files. */
+ * supernet-loss (minus the path's validation loss) and proxy estimators with their scores files; and a GDAS run's
+ * supernet scored the same ways (gdas_supernet_estimators). */
 static void test_cli_supernet_estimators(void **state)
 {
     const char *dir = *state;
@@ -348,13 +432,8 @@ static void test_cli_supernet_estimators(void **state)
     double v[8];
     for (int e = 0; e < 3; e++) {
         snprintf(csv, sizeof csv, "%s/proxy.csv", scores);
-        if (e < 2) { /* the file of "supernet:/path/to/spos": characters other than [A-Za-z0-9_-] made '_' */
-            snprintf(csv, sizeof csv, "%s/%s", scores, e == 0 ? "supernet_" : "supernet-loss_");
-            size_t len = strlen(csv);
-            for (const char *c = run; *c && len + 1 < sizeof csv; c++)
-                csv[len++] = (isalnum((unsigned char)*c) || *c == '-' || *c == '_') ? *c : '_';
-            snprintf(csv + len, sizeof csv - len, ".csv");
-        }
+        if (e < 2) /* the file of "supernet:/path/to/spos" */
+            scores_path(csv, sizeof csv, scores, e == 0 ? "supernet_" : "supernet-loss_", run);
         assert_int_equal(read_scores(csv, v, 8), 3);
         for (int i = 0; i < 3; i++) {
             if (e == 1)
@@ -363,6 +442,7 @@ static void test_cli_supernet_estimators(void **state)
                 assert_true(v[i] >= 0 && v[i] <= 1);
         }
     }
+    gdas_supernet_estimators(dir, data, ref);
 }
 
 int main(void)

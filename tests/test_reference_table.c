@@ -354,7 +354,7 @@ static void test_cli_proxy_and_scores(void **state)
     line_of(out, "proxy ", line, sizeof line);
     assert_non_null(strstr(line, "-1.000   -1.000  3 of 5"));
 
-    /* a supernet estimator needs a SPOS run */
+    /* a supernet estimator needs a SPOS or GDAS run */
     char run[600];
     snprintf(run, sizeof run, "%s/rea-run", dir);
     snprintf(cmd, sizeof cmd, "mkdir -p '%s' && cp '%s' '%s/config.json'", run, cfg, run);
@@ -363,7 +363,7 @@ static void test_cli_proxy_and_scores(void **state)
              CLNAS_TOOL_PATH, path, run, out);
     assert_int_equal(WEXITSTATUS(system(cmd)), 1);
     line_of(out, "clnas: --estimator supernet:", line, sizeof line);
-    assert_non_null(strstr(line, "is not a SPOS run (its config.json has strategy.name \"rea\")"));
+    assert_non_null(strstr(line, "is not a SPOS or GDAS run (its config.json has strategy.name \"rea\")"));
 }
 
 int main(void)

@@ -1,5 +1,5 @@
 /* clnas tool — `clnas rank-eval --supernet DIR --archs K`: Kendall tau and Spearman rho between a one-shot
- * supernet's accuracy of K architectures and their stand-alone proxy accuracy (trained from scratch). */
+ * (SPOS or GDAS) supernet's accuracy of K architectures and their stand-alone proxy accuracy (trained from scratch). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,7 +130,7 @@ static int write_outputs(const char *out_dir, const clnas_rank_eval_result *r, c
 typedef struct rank_args {
     const char *dir, *device, *out_dir;
     const char *caches[MAX_CACHES];
-    int ncaches, archs, have_seed;
+    int ncaches, archs, have_seed, bn_batches;
     uint64_t seed;
 } rank_args;
 
@@ -142,15 +142,18 @@ static int parse_args(int argc, char **argv, rank_args *a)
         int r;
         if (cli_is_help(argv[i])) {
             printf("usage: clnas rank-eval --supernet DIR [--archs K] [--seed S] [--cache RUN_DIR ...] [--out DIR]\n"
-                   "                        [--device D]\n"
+                   "                        [--bn-batches N] [--device D]\n"
                    "Samples K architectures of distinct canonical classes of the run's space (nb201 or darts;\n"
-                   "default 20, seed S, default the run's seed), evaluates each with the supernet of the SPOS run\n"
-                   "DIR (inherited weights) and trained\n"
+                   "default 20, seed S, default the run's seed), evaluates each with the supernet of the SPOS or\n"
+                   "GDAS run DIR (inherited weights: SPOS' supernet.safetensors, GDAS' gdas_checkpoint.safetensors\n"
+                   "of its last epoch, each path as GDAS runs a sampled one: non-affine BatchNorm, edges scaled by\n"
+                   "h = 1; BatchNorm recalibrated over N training batches, default the SPOS run's\n"
+                   "strategy.bn_batches, %d for GDAS) and trained\n"
                    "from scratch with DIR's proxy budget, and prints Kendall tau and Spearman rho between the two.\n"
                    "--cache RUN_DIR reuses the stand-alone accuracies a multi-trial search with the same proxy\n"
                    "budget and data already measured (by canonical class; up to %d). Writes rank_eval.json and\n"
                    "rank_eval.svg to --out DIR (default the run directory).\n",
-                   MAX_CACHES);
+                   SPOS_SUPERNET_GDAS_BN_BATCHES, MAX_CACHES);
             return 0;
         } else if ((r = cli_opt(argc, argv, &i, "--supernet", &a->dir)) != 0 ||
                    (r = cli_opt(argc, argv, &i, "--device", &a->device)) != 0 ||
@@ -159,6 +162,9 @@ static int parse_args(int argc, char **argv, rank_args *a)
                 return 2;
         } else if ((r = cli_opt(argc, argv, &i, "--archs", &v)) != 0) {
             if (r < 0 || cli_int("--archs", v, 3, 5390, &a->archs))
+                return 2;
+        } else if ((r = cli_opt(argc, argv, &i, "--bn-batches", &v)) != 0) {
+            if (r < 0 || cli_int("--bn-batches", v, 1, 10000, &a->bn_batches))
                 return 2;
         } else if ((r = cli_opt(argc, argv, &i, "--seed", &v)) != 0) {
             if (r < 0 || cli_seed(v, &a->seed))
@@ -232,7 +238,7 @@ int cmd_rank_eval(int argc, char **argv)
             goto done;
     if (search_setup_evaluator(s, device, NULL))
         goto done;
-    if (spos_supernet_open(dir, strategy, s, &sup))
+    if (spos_supernet_open(dir, strategy, args.bn_batches, s, &sup))
         goto done;
     clnas_rank_eval_config cfg;
     memset(&cfg, 0, sizeof cfg);

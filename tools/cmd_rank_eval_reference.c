@@ -19,13 +19,13 @@
 
 typedef struct ref_args {
     const char *path, *estimators[MAX_ESTIMATORS], *config, *device, *sets[MAX_SETS], *scores_dir;
-    int n_est, nsets;
+    int n_est, nsets, bn_batches;
 } ref_args;
 
 static int usage(void)
 {
     printf("usage: clnas rank-eval --reference FILE --estimator E [--estimator E ...] [--config FILE]\n"
-           "                        [--set key=value ...] [--scores DIR] [--device D]\n"
+           "                        [--set key=value ...] [--scores DIR] [--bn-batches N] [--device D]\n"
            "Scores each estimator against the reference table FILE (%s: the stand-alone\n"
            "accuracies of architectures of distinct canonical classes, two seeds) by Kendall tau, Spearman rho and\n"
            "the overlap of the top 5 against the mean accuracy. The first line is the noise ceiling: accuracy_seed1\n"
@@ -38,12 +38,16 @@ static int usage(void)
            "  zc:PROXY            a zero-cost proxy computed here with the config's proxy sizes, seed and training\n"
            "                      split, as evaluator.kind \"zero-cost\" does: snip, grad_norm, params, flops,\n"
            "                      synflow, naswot, jacob_cov (search/zero_cost.h)\n"
-           "  supernet:DIR        the path accuracy of the SPOS run DIR's trained supernet (its config, BatchNorm\n"
-           "                      recalibration and validation split; an nb201 or darts run, of the reference's space)\n"
+           "  supernet:DIR        the path accuracy of the SPOS or GDAS run DIR's trained supernet (its config and\n"
+           "                      validation split; an nb201 or darts run, of the reference's space; GDAS: the\n"
+           "                      weights of its last epoch, each path as GDAS runs a sampled one, non-affine\n"
+           "                      BatchNorm and edges scaled by h = 1), after BatchNorm recalibration over N\n"
+           "                      training batches (--bn-batches N; default the SPOS run's strategy.bn_batches,\n"
+           "                      %d for GDAS)\n"
            "  supernet-loss:DIR   minus the path's validation loss in that supernet\n"
            "--scores DIR writes each estimator's scores to DIR/<estimator>.csv (arch,score), which --estimator\n"
            "reads back, so an estimator that trains is computed once. Ctrl-C stops after the architecture in\n"
-           "progress (exit 130).\n", CLNAS_REFERENCE_HEADER);
+           "progress (exit 130).\n", CLNAS_REFERENCE_HEADER, SPOS_SUPERNET_GDAS_BN_BATCHES);
     return 0;
 }
 
@@ -140,19 +144,20 @@ static int config_scores(const clnas_reference *ref, const ref_args *a, const ch
     return rc;
 }
 
-/* A SPOS run's supernet over the reference: path accuracy, or minus the path's validation loss (Ning et al. found
- * the loss ranking better where cells differ little). The run's own config, data and BatchNorm recalibration. */
+/* A SPOS or GDAS run's supernet over the reference: path accuracy, or minus the path's validation loss (Ning et al.
+ * found the loss ranking better where cells differ little). The run's own config and data, BatchNorm recalibrated
+ * over --bn-batches (default SPOS' strategy.bn_batches). */
 static int supernet_scores(const clnas_reference *ref, const ref_args *a, const char *name, const char *dir,
                            int by_loss, double *scores)
 {
     char strategy[32];
     if (spos_run_strategy(dir, strategy, sizeof strategy))
         return 1;
-    if (strcmp(strategy, "darts") == 0 || strcmp(strategy, "gdas") == 0)
+    if (strcmp(strategy, "darts") == 0)
         return spos_supernet_refuse(dir, strategy);
-    if (strcmp(strategy, "spos") != 0)
-        return fprintf(stderr, "clnas: --estimator %s: %s is not a SPOS run (its config.json has strategy.name "
-                               "\"%s\")\n", name, dir, strategy[0] ? strategy : "rea") > 0;
+    if (strcmp(strategy, "spos") != 0 && strcmp(strategy, "gdas") != 0)
+        return fprintf(stderr, "clnas: --estimator %s: %s is not a SPOS or GDAS run (its config.json has "
+                               "strategy.name \"%s\")\n", name, dir, strategy[0] ? strategy : "rea") > 0;
     search_setup s;
     memset(&s, 0, sizeof s);
     char path[1100];
@@ -161,14 +166,15 @@ static int supernet_scores(const clnas_reference *ref, const ref_args *a, const 
     int rc = search_setup_config_space("rank-eval", NULL, path, NULL, 0, &root, &s.cfg); /* the run's space */
     cJSON_Delete(root);
     if (!rc && clnas_search_config_space(&s.cfg) != ref->space)
-        rc = fprintf(stderr, "clnas: --estimator %s: the SPOS run %s searched space %s; the reference is of space "
-                             "%s\n", name, dir, clnas_search_config_space(&s.cfg)->name, ref->space->name) > 0;
+        rc = fprintf(stderr, "clnas: --estimator %s: the %s run %s searched space %s; the reference is of space "
+                             "%s\n", name, strategy, dir, clnas_search_config_space(&s.cfg)->name,
+                     ref->space->name) > 0;
     if (!rc)
         rc = search_setup_evaluator(&s, a->device, NULL);
     spos_supernet sup;
     memset(&sup, 0, sizeof sup);
     if (!rc)
-        rc = spos_supernet_open(dir, strategy, &s, &sup);
+        rc = spos_supernet_open(dir, strategy, a->bn_batches, &s, &sup);
     if (!rc)
         rc = evaluator_scores(ref, &sup.ev, name, by_loss ? result_minus_extra : result_fitness, by_loss ? "val_loss"
                               : NULL, 1, scores);
@@ -231,6 +237,9 @@ static int parse(int argc, char **argv, ref_args *a)
             || (r = cli_opt(argc, argv, &i, "--device", &a->device)) != 0
             || (r = cli_opt(argc, argv, &i, "--scores", &a->scores_dir)) != 0) {
             if (r < 0)
+                return 2;
+        } else if ((r = cli_opt(argc, argv, &i, "--bn-batches", &v)) != 0) {
+            if (r < 0 || cli_int("--bn-batches", v, 1, 10000, &a->bn_batches))
                 return 2;
         } else if ((r = cli_opt(argc, argv, &i, "--set", &v)) != 0) {
             if (r < 0)

@@ -1,10 +1,14 @@
-/* clnas tool — a SPOS run's trained supernet opened for scoring paths (spos_supernet.h). */
+/* clnas tool — a SPOS or GDAS run's trained supernet opened for scoring paths (spos_supernet.h). */
 #include <stdio.h>
 #include <string.h>
+
+#include <unistd.h>
 
 #include "cli.h"
 #include "clnas/darts_genotype.h"
 #include "clnas/rng.h"
+#include "darts_checkpoint.h"
+#include "gdas_config.h"
 #include "space_nb201.h"
 #include "spos_config.h"
 #include "spos_supernet.h"
@@ -49,67 +53,109 @@ void spos_supernet_close(spos_supernet *p)
 }
 
 /* The supernet of a one-shot run directory as the accuracy callback rank-eval calls: SPOS's trained supernet
- * (DIR/supernet.safetensors) with its search-time settings. DARTS and GDAS runs are refused, each saying why. */
+ * (DIR/supernet.safetensors) or GDAS' (DIR/gdas_checkpoint.safetensors), with the run's settings. DARTS runs are
+ * refused, saying why. */
 int spos_supernet_refuse(const char *dir, const char *strategy)
 {
-    if (strcmp(strategy, "spos") == 0)
+    if (strcmp(strategy, "spos") == 0 || strcmp(strategy, "gdas") == 0)
         return 0;
     if (strcmp(strategy, "darts") == 0)
-        fprintf(stderr, "clnas: %s is a darts run; rank-eval scores the paths of a SPOS supernet (a darts run's "
-                        "network weights every op by alpha and is not trained to run single paths)\n", dir);
+        fprintf(stderr, "clnas: %s is a darts run; rank-eval scores the paths of a SPOS or GDAS supernet (a darts "
+                        "run's network weights every op by alpha and is not trained to run single paths)\n", dir);
     else
-        fprintf(stderr, "clnas: %s is a %s run; rank-eval scores the paths of a SPOS supernet (a gdas run trains "
-                        "single paths, but with non-affine BatchNorm and edge weights that rank-eval does not build "
-                        "yet)\n", dir, strategy);
+        fprintf(stderr, "clnas: %s is a %s run; rank-eval scores the paths of a SPOS or GDAS supernet\n", dir,
+                strategy);
     return 1;
 }
 
-int spos_supernet_open(const char *dir, const char *strategy, search_setup *s, spos_supernet *p)
+/* The supernet's net config and path cache as the run built them (spos_run.c, darts_run.c), and bn_batches: the
+ * SPOS run's strategy.bn_batches, GDAS' default (it recalibrates nothing itself). */
+static clnas_status run_network(const char *dir, int gdas, search_setup *s, clnas_net_config *net, int *max_paths,
+                                int *bn_batches, clnas_error *err)
+{
+    const clnas_space_iface *space = clnas_search_config_space(&s->cfg);
+    const int darts_space = space == &clnas_space_darts;
+    if (space != &clnas_space_nb201 && !darts_space)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s/config.json: space.name \"%s\": %s supernets are of "
+                               "space nb201 or darts", dir, space->name, gdas ? "GDAS" : "SPOS");
+    cJSON *resolved = cJSON_CreateObject();
+    clnas_status st;
+    if (gdas) {
+        clnas_gdas_config gp;
+        st = clnas_gdas_config_parse(s->cfg.strategy, resolved, &gp, err);
+        *max_paths = gp.max_paths;
+        *bn_batches = SPOS_SUPERNET_GDAS_BN_BATCHES;
+    } else {
+        clnas_spos_config sp;
+        void *rea = NULL;
+        st = clnas_spos_config_parse_space(s->cfg.strategy, s->cfg.seed, space, resolved, &sp, &rea, err);
+        if (rea)
+            clnas_strategy_rea.destroy(rea);
+        *max_paths = sp.max_paths;
+        *bn_batches = sp.bn_batches;
+    }
+    cJSON_Delete(resolved);
+    clnas_run_setup_net(&s->run, net);
+    if (darts_space && gdas) { /* as darts_run.c builds it: DARTS' search network, one op per edge */
+        net->space = CLNAS_NET_DARTS;
+        net->darts_search = 1;
+        net->gdas = 1;
+    } else if (darts_space) { /* as spos_run.c builds it: DARTS' genotype networks, no auxiliary head */
+        net->space = CLNAS_NET_DARTS;
+        clnas_rng rng; /* any valid genotype, for the config's checks: each path sets its own */
+        clnas_rng_seed(&rng, 0);
+        clnas_darts_genotype_sample(&rng, &net->darts_genotype);
+    } else {
+        net->gdas = gdas; /* GDAS: cells with non-affine BatchNorm, each edge scaled by its h (1) */
+    }
+    return st;
+}
+
+int spos_supernet_open(const char *dir, const char *strategy, int bn_batches, search_setup *s, spos_supernet *p)
 {
     if (spos_supernet_refuse(dir, strategy))
         return 1;
     clnas_error err;
     clnas_error_clear(&err);
     const clnas_space_iface *space = clnas_search_config_space(&s->cfg);
-    const int darts_space = space == &clnas_space_darts;
-    clnas_status st = CLNAS_OK;
-    if (space != &clnas_space_nb201 && !darts_space)
-        st = clnas_error_set(&err, CLNAS_ERR_INVALID_ARG, "%s/config.json: space.name \"%s\": SPOS supernets are of "
-                             "space nb201 or darts", dir, space->name);
-    clnas_spos_config sp;
-    void *rea = NULL;
-    cJSON *resolved = cJSON_CreateObject();
-    if (st == CLNAS_OK)
-        st = clnas_spos_config_parse_space(s->cfg.strategy, s->cfg.seed, space, resolved, &sp, &rea, &err);
-    cJSON_Delete(resolved);
-    if (rea)
-        clnas_strategy_rea.destroy(rea);
+    const int gdas = strcmp(strategy, "gdas") == 0;
     const clnas_dataset *train = s->run.subset.count ? &s->run.subset : &s->run.train;
     clnas_net_config net;
-    clnas_run_setup_net(&s->run, &net);
-    if (darts_space) { /* as spos_run.c builds it: DARTS' genotype networks, no auxiliary head */
-        net.space = CLNAS_NET_DARTS;
-        clnas_rng rng; /* any valid genotype, for the config's checks: each path sets its own */
-        clnas_rng_seed(&rng, 0);
-        clnas_darts_genotype_sample(&rng, &net.darts_genotype);
-    }
+    int max_paths = 1, run_bn_batches = 1;
+    clnas_status st = run_network(dir, gdas, s, &net, &max_paths, &run_bn_batches, &err);
+    if (bn_batches < 1)
+        bn_batches = run_bn_batches;
     clnas_edge_op_set op_set;
     clnas_edge_op_set_all(&op_set);
     if (st == CLNAS_OK)
-        st = clnas_supernet_new(s->run.dev, s->run.cache, &net, &op_set, sp.max_paths, NULL, &p->sn, &err);
+        st = clnas_supernet_new(s->run.dev, s->run.cache, &net, &op_set, max_paths, NULL, &p->sn, &err);
     char path[1100];
-    snprintf(path, sizeof path, "%s/supernet.safetensors", dir);
+    snprintf(path, sizeof path, "%s/%s", dir, gdas ? "gdas_checkpoint.safetensors" : "supernet.safetensors");
     long step = 0;
-    if (st == CLNAS_OK)
+    int epochs = 0;
+    if (st == CLNAS_OK && gdas && access(path, R_OK) != 0)
+        st = clnas_error_set(&err, CLNAS_ERR_IO, "%s: no GDAS checkpoint (the run writes it after each epoch: has it "
+                             "finished one?)", path);
+    if (st == CLNAS_OK && gdas) {
+        clnas_alpha alpha; /* read with the weights; rank-eval scores paths of every op, so it is not used */
+        const clnas_darts_net held = {NULL, p->sn, "GDAS"};
+        st = clnas_darts_checkpoint_load(path, &held, &alpha, &epochs, &err);
+    } else if (st == CLNAS_OK) {
         st = clnas_supernet_load(p->sn, path, &step, &err);
+    }
     if (st == CLNAS_OK)
-        st = clnas_supernet_evaluator_new(p->sn, train, &s->run.val, sp.bn_batches, s->cfg.seed, s->run.train_cfg.mean,
+        st = clnas_supernet_evaluator_new(p->sn, train, &s->run.val, bn_batches, s->cfg.seed, s->run.train_cfg.mean,
                                           s->run.train_cfg.std, &p->ev, &err);
     if (st != CLNAS_OK) {
         spos_supernet_close(p);
         return cli_fail(&err);
     }
-    printf("supernet: %s (space %s, trained %ld steps), paths scored on %d validation images after BatchNorm "
-           "recalibration over %d training batches\n", path, space->name, step, s->run.val.count, sp.bn_batches);
+    char trained[64];
+    if (gdas)
+        snprintf(trained, sizeof trained, "GDAS, trained %d epoch(s); non-affine BatchNorm", epochs);
+    else
+        snprintf(trained, sizeof trained, "trained %ld steps", step);
+    printf("supernet: %s (space %s, %s), paths scored on %d validation images after BatchNorm recalibration over %d "
+           "training batches\n", path, space->name, trained, s->run.val.count, bn_batches);
     return 0;
 }

@@ -1,4 +1,4 @@
-/* clnas tool — a SPOS run's trained supernet opened for scoring paths (rank-eval's supernet side and its
+/* clnas tool — a SPOS or GDAS run's trained supernet opened for scoring paths (rank-eval's supernet side and its
  * `--estimator supernet:DIR` against a reference table). */
 #ifndef CLNAS_TOOLS_SPOS_SUPERNET_H
 #define CLNAS_TOOLS_SPOS_SUPERNET_H
@@ -18,12 +18,19 @@ typedef struct spos_supernet {
 /* DIR/config.json's strategy.name into name ("" when absent); 1 when it cannot be read (message printed). */
 int spos_run_strategy(const char *dir, char *name, size_t cap);
 
-/* 0 for a spos run; for a darts or gdas run 1 after printing why rank-eval cannot score its paths. */
+/* BatchNorm recalibration batches of a GDAS supernet's paths unless --bn-batches says otherwise (GDAS has no
+ * such setting; SPOS' default strategy.bn_batches). */
+#define SPOS_SUPERNET_GDAS_BN_BATCHES 20
+
+/* 0 for a spos or gdas run; for a darts run (or another) 1 after printing why rank-eval cannot score its paths. */
 int spos_supernet_refuse(const char *dir, const char *strategy);
 
-/* Opens DIR/supernet.safetensors of a spos run (space nb201 or darts, as its config.json says) with s's config and
- * data (s set up from DIR/config.json, its evaluator built); a darts or gdas run is refused saying why. 1 on failure (message printed), p then empty. */
-int spos_supernet_open(const char *dir, const char *strategy, search_setup *s, spos_supernet *p);
+/* Opens DIR/supernet.safetensors of a spos run, or DIR/gdas_checkpoint.safetensors of a gdas run (its last epoch;
+ * paths with GDAS' non-affine BatchNorm and edge scale h = 1), space nb201 or darts as its config.json says, with s's
+ * config and data (s set up from DIR/config.json, its evaluator built); a darts run is refused saying why. Paths
+ * are scored after BatchNorm recalibration over bn_batches training batches (< 1: the SPOS run's
+ * strategy.bn_batches, SPOS_SUPERNET_GDAS_BN_BATCHES for GDAS). 1 on failure (message printed), p then empty. */
+int spos_supernet_open(const char *dir, const char *strategy, int bn_batches, search_setup *s, spos_supernet *p);
 
 /* The validation accuracy of path g with the supernet's weights. */
 clnas_status spos_supernet_accuracy(void *state, const clnas_space_genotype *g, double *accuracy, clnas_error *err);
