@@ -318,8 +318,8 @@ static void scores_path(char *csv, size_t cap, const char *scores_dir, const cha
 }
 
 /* A tiny GDAS run (C=4, one epoch of 4 steps on 64 images) scored by both rank-eval modes: --reference with
- * supernet:DIR and supernet-loss:DIR (accuracies in [0,1], minus losses finite and negative; scored again, the same
- * files byte for byte) and --supernet DIR (its rows' supernet accuracies in [0,1]); a GDAS run without a checkpoint
+ * supernet:DIR and supernet-loss:DIR (accuracies in [0,1], minus losses finite and negative; scored in one call, the
+ * same files byte for byte as scored each in a call of its own) and --supernet DIR (its rows' supernet accuracies in [0,1]); a GDAS run without a checkpoint
  * is refused saying so. The direct evaluation of one path is test_gdas_path's. */
 static void gdas_supernet_estimators(const char *dir, const char *data, const char *ref)
 {
@@ -332,15 +332,23 @@ static void gdas_supernet_estimators(const char *dir, const char *data, const ch
     if (tool(dir, args, &text) != 0)
         fail_msg("clnas %s:\n%s", args, text);
     free(text);
-    for (int k = 0; k < 2; k++) {
+    /* both estimators in one call (one evaluation of each path serves both), then each in a call of its own */
+    for (int call = 0; call < 3; call++) {
+        const int k = call > 0;
         snprintf(scores[k], sizeof scores[k], "%s/gdas-scores%d", dir, k);
-        snprintf(args, sizeof args, "rank-eval --reference '%s' --estimator 'supernet:%s' "
-                 "--estimator 'supernet-loss:%s' --bn-batches 2 --scores '%s'", ref, run, run, scores[k]);
+        if (call == 0)
+            snprintf(args, sizeof args, "rank-eval --reference '%s' --estimator 'supernet:%s' "
+                     "--estimator 'supernet-loss:%s' --bn-batches 2 --scores '%s'", ref, run, run, scores[k]);
+        else
+            snprintf(args, sizeof args, "rank-eval --reference '%s' --estimator '%s:%s' --bn-batches 2 --scores '%s'",
+                     ref, call == 1 ? "supernet" : "supernet-loss", run, scores[k]);
         if (tool(dir, args, &text) != 0)
             fail_msg("clnas %s:\n%s", args, text);
         print_message("clnas %s:\n%s", args, text);
         assert_non_null(strstr(text, "GDAS, trained 1 epoch(s); non-affine BatchNorm"));
         assert_non_null(strstr(text, "recalibration over 2 training batches"));
+        if (call == 0) /* the supernet was loaded and its paths evaluated once */
+            assert_null(strstr(strstr(text, "GDAS, trained") + 1, "GDAS, trained"));
         free(text);
     }
     for (int e = 0; e < 2; e++) {

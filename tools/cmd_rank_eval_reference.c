@@ -78,8 +78,16 @@ static double result_minus_extra(const clnas_evaluator_result *r, const char *ke
     return -result_extra(r, key);
 }
 
+/* One score an evaluation gives each reference row: which number of the result, into which array. */
+typedef struct score_column {
+    result_score_fn of;
+    const char *key; /* of's key: the result's extra field, NULL for the fitness */
+    double *scores;
+} score_column;
+
+/* Evaluates every reference row once, filling each of the ncols columns. */
 static int evaluator_scores(const clnas_reference *ref, const clnas_evaluator *ev, const char *name,
-                            result_score_fn score_of, const char *key, int verbose, double *scores)
+                            const score_column *cols, int ncols, int verbose)
 {
     int rc = 0;
     volatile int *stop = cli_catch_interrupt();
@@ -92,16 +100,20 @@ static int evaluator_scores(const clnas_reference *ref, const clnas_evaluator *e
         } else if (r.status != CLNAS_TRIAL_OK) {
             fprintf(stderr, "clnas: %s: reference row %d: %s\n", name, i + 1, r.error);
             rc = 1;
-        } else {
-            scores[i] = score_of(&r, key);
-            if (isnan(scores[i]))
+        }
+        for (int c = 0; c < ncols && !rc; c++) {
+            cols[c].scores[i] = cols[c].of(&r, cols[c].key);
+            if (isnan(cols[c].scores[i]))
                 rc = fprintf(stderr, "clnas: %s: reference row %d: the evaluator gave no %s\n", name, i + 1,
-                             key ? key : "fitness") > 0;
+                             cols[c].key ? cols[c].key : "fitness") > 0;
         }
         if (!rc && verbose) {
             char arch[CLNAS_SPACE_STR_MAX] = "";
             ref->space->format(&ref->rows[i].arch, arch, sizeof arch, NULL);
-            fprintf(stderr, "%s %3d/%d  %-92s  %.4f  (%.0f s)\n", name, i + 1, ref->n, arch, scores[i], r.seconds);
+            fprintf(stderr, "%s %3d/%d  %-92s ", name, i + 1, ref->n, arch);
+            for (int c = 0; c < ncols; c++)
+                fprintf(stderr, " %.4f", cols[c].scores[i]);
+            fprintf(stderr, "  (%.0f s)\n", r.seconds);
         }
         clnas_evaluator_result_clear(&r);
         if (!rc && *stop && i + 1 < ref->n) {
@@ -137,19 +149,32 @@ static int config_scores(const clnas_reference *ref, const ref_args *a, const ch
     }
     if (!rc)
         rc = search_setup_evaluator(&s, a->device, NULL);
+    const score_column col = {zero_cost ? result_extra : result_fitness, zero_cost ? key : NULL, scores};
     if (!rc)
-        rc = evaluator_scores(ref, &s.run.evaluator, name, zero_cost ? result_extra : result_fitness,
-                              zero_cost ? key : NULL, !zero_cost, scores);
+        rc = evaluator_scores(ref, &s.run.evaluator, name, &col, 1, !zero_cost);
     search_setup_free(&s);
     return rc;
 }
 
+/* The scores of the last supernet evaluated: accuracy and minus the validation loss come from one evaluation of
+ * each path, so --estimator supernet:DIR --estimator supernet-loss:DIR evaluates the paths once. */
+typedef struct supernet_memo {
+    char dir[1024]; /* "" when nothing is kept */
+    double *accuracy, *minus_loss;
+} supernet_memo;
+
 /* A SPOS or GDAS run's supernet over the reference: path accuracy, or minus the path's validation loss (Ning et al.
  * found the loss ranking better where cells differ little). The run's own config and data, BatchNorm recalibrated
- * over --bn-batches (default SPOS' strategy.bn_batches). */
+ * over --bn-batches (default SPOS' strategy.bn_batches). Both go to memo. */
 static int supernet_scores(const clnas_reference *ref, const ref_args *a, const char *name, const char *dir,
-                           int by_loss, double *scores)
+                           int by_loss, supernet_memo *memo, double *scores)
 {
+    if (memo->dir[0] && strcmp(memo->dir, dir) == 0) {
+        memcpy(scores, by_loss ? memo->minus_loss : memo->accuracy, (size_t)ref->n * sizeof *scores);
+        fprintf(stderr, "%s: the paths' scores of the evaluation above\n", name);
+        return 0;
+    }
+    memo->dir[0] = '\0';
     char strategy[32];
     if (spos_run_strategy(dir, strategy, sizeof strategy))
         return 1;
@@ -175,16 +200,22 @@ static int supernet_scores(const clnas_reference *ref, const ref_args *a, const 
     memset(&sup, 0, sizeof sup);
     if (!rc)
         rc = spos_supernet_open(dir, strategy, a->bn_batches, &s, &sup);
+    const score_column cols[2] = {{result_fitness, NULL, memo->accuracy}, {result_minus_extra, "val_loss",
+                                                                            memo->minus_loss}};
     if (!rc)
-        rc = evaluator_scores(ref, &sup.ev, name, by_loss ? result_minus_extra : result_fitness, by_loss ? "val_loss"
-                              : NULL, 1, scores);
+        rc = evaluator_scores(ref, &sup.ev, name, cols, 2, 1);
     spos_supernet_close(&sup);
     search_setup_free(&s);
+    if (!rc) {
+        snprintf(memo->dir, sizeof memo->dir, "%s", dir);
+        memcpy(scores, by_loss ? memo->minus_loss : memo->accuracy, (size_t)ref->n * sizeof *scores);
+    }
     return rc;
 }
 
 /* The estimator's scores: a built-in column, the config's evaluator, a zero-cost proxy, a supernet or a CSV. */
-static int estimator_scores(const clnas_reference *ref, const ref_args *a, const char *name, double *scores)
+static int estimator_scores(const clnas_reference *ref, const ref_args *a, const char *name, supernet_memo *memo,
+                            double *scores)
 {
     if (strncmp(name, "zc:", 3) == 0) {
         if (clnas_zero_cost_find(name + 3) < 0)
@@ -196,7 +227,7 @@ static int estimator_scores(const clnas_reference *ref, const ref_args *a, const
         return config_scores(ref, a, name, NULL, scores);
     if (strncmp(name, "supernet:", 9) == 0 || strncmp(name, "supernet-loss:", 14) == 0) {
         const int by_loss = name[8] == '-';
-        return supernet_scores(ref, a, name, name + (by_loss ? 14 : 9), by_loss, scores);
+        return supernet_scores(ref, a, name, name + (by_loss ? 14 : 9), by_loss, memo, scores);
     }
     const int params = strcmp(name, "params") == 0, flops = strcmp(name, "flops") == 0;
     if (params || flops) {
@@ -278,7 +309,8 @@ int cmd_rank_eval_reference(int argc, char **argv)
     if (clnas_reference_read(path, &ref, &err) != CLNAS_OK)
         return cli_fail(&err);
     double *scores = malloc((size_t)ref.n * sizeof *scores);
-    int rc = scores ? 0 : 1;
+    supernet_memo memo = {"", malloc((size_t)ref.n * sizeof *scores), malloc((size_t)ref.n * sizeof *scores)};
+    int rc = scores && memo.accuracy && memo.minus_loss ? 0 : 1;
     if (rc)
         fprintf(stderr, "clnas: out of memory\n");
     printf("reference: %s, %d architectures\n%-40s  %7s  %7s  %s\n", path, ref.n, "estimator", "tau", "rho",
@@ -302,7 +334,7 @@ int cmd_rank_eval_reference(int argc, char **argv)
         free(rows);
     }
     for (int e = 0; e < a.n_est && !rc; e++) {
-        rc = estimator_scores(&ref, &a, a.estimators[e], scores);
+        rc = estimator_scores(&ref, &a, a.estimators[e], &memo, scores);
         clnas_rank_quality q;
         if (!rc)
             clnas_reference_rank_quality(&ref, scores, &q);
@@ -313,6 +345,8 @@ int cmd_rank_eval_reference(int argc, char **argv)
             rc = write_scores(&ref, a.scores_dir, a.estimators[e], scores);
     }
     free(scores);
+    free(memo.accuracy);
+    free(memo.minus_loss);
     clnas_reference_free(&ref);
     return rc;
 }
