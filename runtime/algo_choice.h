@@ -108,8 +108,8 @@ typedef clnas_status (*clnas_algo_variant_fn)(void *ctx, int i, cl_kernel *kerne
 
 /* The tuner's measurement of one signature: the kernel (the default variant) runs once from fixed pseudo-random
  * contents and its output slot out_slot is kept as the reference, then is timed (best of `repeats`); then each
- * candidate 0 .. nvariants-1 in order, while less than budget_s seconds have passed since the start (builds
- * included), runs once from the same contents and must agree with the reference under clnas_algo_measure's rule
+ * candidate 0 .. nvariants-1 in order, while less than budget_s seconds have passed since the first candidate
+ * started (their builds included), runs once from the same contents and must agree with the reference under clnas_algo_measure's rule
  * (else it is ruled out), and is timed (best of `repeats`, stopped once it is 4 times slower than the best). The
  * fastest correct candidate wins if at least 5% faster than the default: *chosen = its index, else -1. out gets
  * sig, kernel_ms (the default), clblast_ms (the winner's, else the default's), clblast_ok (1 when a candidate won)
