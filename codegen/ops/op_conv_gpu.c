@@ -13,6 +13,13 @@
 /* Work-items along a tile's rows (channels): the rest go along its columns (pixels), where loads coalesce. */
 #define GPU_TY 8
 
+/* Whether the lowering reads a tuning: the defaults' own fit is checked by the plan (clnas_plan_compile_for refuses a
+ * device too small with CLNAS_ERR_UNSUPPORTED), a tuning's here. */
+static int tuning_given(const clnas_conv_tune_ctx *tc)
+{
+    return tc && tc->in && tc->in->n > 0;
+}
+
 typedef struct gemm_tiling {
     int tm, tn, tk, rm, rn, local;
 } gemm_tiling;
@@ -45,7 +52,7 @@ static clnas_status gemm_tile(int gm, const clnas_device_profile *profile, int f
     ty = t.local < GPU_TY ? t.local : GPU_TY;
     t.tm = ty * t.rm;
     t.tn = t.local / ty * t.rn;
-    if (profile->local_mem_bytes &&
+    if (tuning_given(tc) && profile->local_mem_bytes &&
         (unsigned long long)t.tk * (unsigned long long)(t.tm + t.tn) * (unsigned)fp64_bytes > profile->local_mem_bytes)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv (gpu) tuning TK=%d: the staged %dx%d slices exceed "
                                "the device's %llu bytes of local memory", t.tk, t.tm, t.tn, profile->local_mem_bytes);
@@ -127,7 +134,7 @@ static clnas_status bwd_filter_desc(const clnas_conv_params *p, const clnas_devi
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv bwd_filter (gpu) tuning SPLIT=%d: expected a power "
                                "of two up to LOCAL=%d", split, local);
     if (rc < 1 || rc > 8 || rk < 1 || rk > 8 ||
-        (profile->local_mem_bytes &&
+        (tuning_given(tc) && profile->local_mem_bytes &&
          (unsigned long long)local * (unsigned)(rc * rk) * sizeof(double) > profile->local_mem_bytes))
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv bwd_filter (gpu) tuning RC=%d RK=%d: expected 1 .. 8 "
                                "each, with LOCAL*RC*RK partial sums within the device's local memory", rc, rk);
