@@ -87,6 +87,9 @@ typedef struct clnas_bench_op_result {
     double forward_ms, backward_ms;  /* per instance, mean over the timed steps */
     double forward_flop, backward_flop; /* per instance: 2 x multiply-adds (convs), adds (pools); 0 for no work */
     char algo[96];                   /* "kernel", "clblast", "winograd", or per launch kind "conv2d_fwd=winograd ..." */
+    char variant[400];               /* the tuner's variant per convolution pass that ran a kernel ("fwd CO_BLOCK=8
+                                      * ROWS=1 LOCAL=16; bwd_data ...; bwd_filter ..."; "mixed" when its launches
+                                      * differ); "" when the tuner was off or the op has no convolution */
 } clnas_bench_op_result;
 
 #define CLNAS_BENCH_MAX_OPS 24

@@ -26,6 +26,8 @@ typedef struct op_row {
     int ksize, stride;                /* the op's convolution (0: none) */
     int pool;                         /* adds per output of its pool (9 for 3x3, 4 for the shortcut's 2x2), 0: none */
     int used[CONV_KINDS][3];          /* launches of each conv kind that ran the kernel [0], CLBlast [1], Winograd [2] */
+    const char *variant[CONV_KINDS];  /* the tuner's variant of the kernel launches of each conv kind (NULL: none) */
+    int mixed[CONV_KINDS];            /* its launches ran different variants */
 } op_row;
 
 static void row_init(op_row *row, const char *op, int stage, int ci, int co, int h, int w, int ksize, int stride,
@@ -111,6 +113,18 @@ static void algo_text(const op_row *row, char *out, size_t cap)
     }
 }
 
+static void variant_text(const op_row *row, char *out, size_t cap)
+{
+    static const char *const pass[CONV_KINDS] = {"fwd", "bwd_data", "bwd_filter"};
+    out[0] = '\0';
+    for (int c = 0; c < CONV_KINDS; c++) {
+        if (!row->variant[c])
+            continue;
+        size_t len = strlen(out);
+        snprintf(out + len, cap - len, "%s%s %s", len ? "; " : "", pass[c], row->mixed[c] ? "mixed" : row->variant[c]);
+    }
+}
+
 static int conv_kind(clnas_node_kind kind)
 {
     return kind == CLNAS_NODE_CONV ? CONV_FWD
@@ -140,6 +154,13 @@ static void collect(const clnas_plan *plan, const clnas_executor *ex, op_row *ro
         int ck = conv_kind(l->kind);
         if (ck >= 0)
             row->used[ck][ex->use_gemm[i] ? 1 : ex->use_alt && ex->use_alt[i] ? 2 : 0]++;
+        if (ck >= 0 && ex->variants && ex->variants[l->kernel][0] && !ex->use_gemm[i] &&
+            !(ex->use_alt && ex->use_alt[i])) {
+            const char *v = ex->variants[l->kernel];
+            if (row->variant[ck] && strcmp(row->variant[ck], v) != 0)
+                row->mixed[ck] = 1;
+            row->variant[ck] = v;
+        }
     }
     for (int r = 0; r < OP_ROWS; r++) {
         clnas_bench_op_result *o = &rows[r].r;
@@ -147,6 +168,7 @@ static void collect(const clnas_plan *plan, const clnas_executor *ex, op_row *ro
         o->forward_ms /= n, o->backward_ms /= n, o->forward_flop /= n, o->backward_flop /= n;
         o->forward_launches /= n, o->backward_launches /= n;
         algo_text(&rows[r], o->algo, sizeof o->algo);
+        variant_text(&rows[r], o->variant, sizeof o->variant);
     }
 }
 

@@ -20,8 +20,10 @@
 #include "gemm_clblast.h"
 #include "hash.h"
 
-/* Bump when signatures or the alternatives they stand for change, so old files are simply not read. */
-#define CHOICES_FORMAT "clnas-algo-choices-1"
+/* Bump (algo_choice.h) when signatures or the alternatives they stand for change, so old files are simply not read.
+ * 2: the variant column (the tuner's choices). */
+#define CHOICES_FORMAT CLNAS_ALGO_CHOICES_FORMAT
+#define CHOICES_FIELDS 7
 #define LINE_MAX_CHARS 512
 /* A CLBlast run this many times slower than the kernel's best is not timed again. */
 #define HOPELESS 4.0
@@ -113,23 +115,36 @@ clnas_status clnas_algo_choices_path(const char *cache_root, const clnas_device_
     return CLNAS_OK;
 }
 
-/* One line: sig \t algo \t kernel_ms \t clblast_ms \t clblast_ok \t note. Returns 1 when it parsed. */
-static int parse_line(char *line, clnas_algo_record *r)
+/* One line: sig \t algo \t kernel_ms \t clblast_ms \t clblast_ok \t variant \t note. Returns 1 when it parsed, else
+ * 0 with why (cap bytes) naming the field and what was expected. */
+static int parse_line(char *line, clnas_algo_record *r, char *why, size_t cap)
 {
-    char *field[6];
+    char *field[CHOICES_FIELDS];
     int nf = 0;
     field[nf++] = line;
-    for (char *p = line; *p && nf < 6; p++)
+    for (char *p = line; *p; p++)
         if (*p == '\t') {
+            if (nf == CHOICES_FIELDS) {
+                snprintf(why, cap, "more than %d tab-separated fields", CHOICES_FIELDS);
+                return 0;
+            }
             *p = '\0';
             field[nf++] = p + 1;
         }
-    if (nf != 6)
+    if (nf != CHOICES_FIELDS) {
+        snprintf(why, cap, "%d tab-separated fields, expected %d (signature, algorithm, kernel_ms, alternative_ms, "
+                 "alternative_ok, variant, note)", nf, CHOICES_FIELDS);
         return 0;
+    }
     memset(r, 0, sizeof *r);
     size_t siglen = strlen(field[0]);
-    if (siglen == 0 || siglen >= sizeof r->sig)
+    int printable = 1;
+    for (const char *p = field[0]; *p; p++)
+        printable &= (unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f;
+    if (siglen == 0 || siglen >= sizeof r->sig || !printable) {
+        snprintf(why, cap, "signature: expected 1 .. %zu printable characters", sizeof r->sig - 1);
         return 0;
+    }
     memcpy(r->sig, field[0], siglen + 1);
     if (strcmp(field[1], "kernel") == 0)
         r->algo = CLNAS_ALGO_KERNEL;
@@ -137,21 +152,41 @@ static int parse_line(char *line, clnas_algo_record *r)
         r->algo = CLNAS_ALGO_CLBLAST;
     else if (strcmp(field[1], "winograd") == 0)
         r->algo = CLNAS_ALGO_WINOGRAD;
-    else
+    else {
+        snprintf(why, cap, "algorithm \"%.32s\": expected kernel, clblast or winograd", field[1]);
         return 0;
+    }
     char *end;
     r->kernel_ms = strtod(field[2], &end);
-    if (end == field[2] || *end)
+    if (end == field[2] || *end || isnan(r->kernel_ms)) {
+        snprintf(why, cap, "kernel_ms \"%.32s\": expected a number", field[2]);
         return 0;
+    }
     r->clblast_ms = strtod(field[3], &end);
-    if (end == field[3] || *end)
+    if (end == field[3] || *end || isnan(r->clblast_ms)) {
+        snprintf(why, cap, "alternative_ms \"%.32s\": expected a number", field[3]);
         return 0;
-    if (strcmp(field[4], "0") != 0 && strcmp(field[4], "1") != 0)
+    }
+    if (strcmp(field[4], "0") != 0 && strcmp(field[4], "1") != 0) {
+        snprintf(why, cap, "alternative_ok \"%.32s\": expected 0 or 1", field[4]);
         return 0;
+    }
     r->clblast_ok = field[4][0] == '1';
-    if (r->algo != CLNAS_ALGO_KERNEL && !r->clblast_ok)
+    if (r->algo != CLNAS_ALGO_KERNEL && !r->clblast_ok) {
+        snprintf(why, cap, "algorithm %s with alternative_ok 0: an alternative that failed is never chosen", field[1]);
         return 0;
-    snprintf(r->note, sizeof r->note, "%s", field[5]);
+    }
+    if (strcmp(field[5], "-") != 0) {
+        clnas_conv_tuning t;
+        clnas_error bad;
+        if (strlen(field[5]) >= sizeof r->variant || clnas_conv_tuning_parse(field[5], &t, &bad) != CLNAS_OK) {
+            snprintf(why, cap, "variant: expected - or NAME=VALUE ... (%.160s)", strlen(field[5]) >= sizeof r->variant
+                                                                                 ? "too long" : bad.message);
+            return 0;
+        }
+        clnas_conv_tuning_format(&t, r->variant, sizeof r->variant);
+    }
+    snprintf(r->note, sizeof r->note, "%s", field[6]);
     return 1;
 }
 
@@ -167,17 +202,22 @@ clnas_status clnas_algo_choices_load(clnas_algo_choices *c, const char *path, in
     if (opened != CLNAS_OK)
         return clnas_error_set(err, CLNAS_ERR_IO, "algorithm choices %s", why.message);
     char line[LINE_MAX_CHARS];
-    int bad = 0, header = 0;
+    int bad = 0, header = 0, lineno = 0;
     clnas_status st = CLNAS_OK;
     while (st == CLNAS_OK && fgets(line, sizeof line, f)) {
         size_t n = strlen(line);
         int whole = n > 0 && line[n - 1] == '\n';
+        lineno++;
         if (!whole && !feof(f)) {
             /* an over-long line: skip the rest of it */
             int ch;
             while ((ch = fgetc(f)) != EOF && ch != '\n')
                 ;
-            bad++;
+            if (!bad++)
+                snprintf(c->warning, sizeof c->warning, "%.160s line %d: longer than %d characters; skipped", path,
+                         lineno, LINE_MAX_CHARS - 2);
+            if (!header)
+                break;
             continue;
         }
         while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
@@ -186,17 +226,25 @@ clnas_status clnas_algo_choices_load(clnas_algo_choices *c, const char *path, in
             header = 1;
             if (strcmp(line, CHOICES_FORMAT) != 0) {
                 bad++;
-                break; /* another format or garbage: nothing in it is trusted */
+                /* another format or garbage: nothing in it is trusted */
+                if (strncmp(line, "clnas-algo-choices-", 19) == 0)
+                    snprintf(c->warning, sizeof c->warning, "%.160s: format %.32s, this clnas reads %s; its choices "
+                             "are ignored and measured again", path, line, CHOICES_FORMAT);
+                else
+                    snprintf(c->warning, sizeof c->warning, "%.160s line 1: expected the header %s; not a choice "
+                             "file of this clnas, ignored", path, CHOICES_FORMAT);
+                break;
             }
             continue;
         }
         if (line[0] == '#' || line[0] == '\0')
             continue;
         clnas_algo_record r;
-        if (parse_line(line, &r))
+        char why[200];
+        if (parse_line(line, &r, why, sizeof why))
             st = clnas_algo_choices_put(c, &r, err);
-        else
-            bad++;
+        else if (!bad++)
+            snprintf(c->warning, sizeof c->warning, "%.100s line %d: %s; the line is skipped", path, lineno, why);
     }
     fclose(f);
     if (ignored)
@@ -227,7 +275,8 @@ static clnas_status make_parent_dirs(const char *path, clnas_error *err)
 static int write_choices(FILE *f, void *ctx)
 {
     const clnas_algo_choices *c = ctx;
-    int ok = fprintf(f, "%s\n# signature\talgorithm\tkernel_ms\tclblast_ms\tclblast_ok\tnote\n", CHOICES_FORMAT) > 0;
+    int ok = fprintf(f, "%s\n# signature\talgorithm\tkernel_ms\talternative_ms\talternative_ok\tvariant\tnote\n",
+                     CHOICES_FORMAT) > 0;
     for (int i = 0; ok && i < c->count; i++) {
         const clnas_algo_record *r = &c->rec[i];
         char note[CLNAS_ALGO_NOTE_MAX];
@@ -235,8 +284,8 @@ static int write_choices(FILE *f, void *ctx)
         for (char *p = note; *p; p++)
             if (*p == '\t' || *p == '\n' || *p == '\r')
                 *p = ' ';
-        ok = fprintf(f, "%s\t%s\t%.6g\t%.6g\t%d\t%s\n", r->sig, clnas_algo_name(r->algo), r->kernel_ms, r->clblast_ms,
-                     r->clblast_ok ? 1 : 0, note) > 0;
+        ok = fprintf(f, "%s\t%s\t%.6g\t%.6g\t%d\t%s\t%s\n", r->sig, clnas_algo_name(r->algo), r->kernel_ms,
+                     r->clblast_ms, r->clblast_ok ? 1 : 0, r->variant[0] ? r->variant : "-", note) > 0;
     }
     return ok ? 0 : -1;
 }
@@ -524,4 +573,124 @@ clnas_status clnas_algo_measure_alt(const clnas_device *dev, cl_kernel kernel, c
     p.fp64 = fp64;
     p.es = fp64 ? sizeof(double) : sizeof(float);
     return measure_probe(&p, slot_count, 1, alt_algo, repeats, out, err);
+}
+
+/* ---- the tuner's measurement: the default variant against its candidates ---- */
+
+/* Runs the probe's alternative (a candidate) once from the initial contents and compares it with want; fills note
+ * and returns 0 when it fails or differs. A failure of the candidate is not an error. */
+static clnas_status check_candidate(probe *p, double **want, int *ok, char *note, size_t cap, clnas_error *err)
+{
+    double *got[1] = {NULL};
+    *ok = 0;
+    clnas_status st = probe_reset(p, err);
+    if (st != CLNAS_OK)
+        return st;
+    clnas_error run_err;
+    clnas_error_clear(&run_err);
+    if (run_timed(p, 1, NULL, &run_err) != CLNAS_OK) {
+        snprintf(note, cap, "%s: %s", p->alt_kd->entry, run_err.message);
+        clFinish(p->dev->queue);
+        return CLNAS_OK;
+    }
+    st = read_outputs(p, got, err);
+    if (st == CLNAS_OK)
+        *ok = outputs_agree(p, want, got, note, cap);
+    free(got[0]);
+    return st;
+}
+
+clnas_status clnas_algo_measure_variants(const clnas_device *dev, cl_kernel kernel, const clnas_kernel_desc *kd,
+                                         int nvariants, clnas_algo_variant_fn get, void *ctx, const size_t *slot_count,
+                                         int out_slot, const char *sig, int fp64, int repeats, double budget_s,
+                                         int *chosen, clnas_algo_record *out, clnas_error *err)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->sig, sizeof out->sig, "%s", sig);
+    out->algo = CLNAS_ALGO_KERNEL;
+    out->kernel_ms = out->clblast_ms = -1.0;
+    *chosen = -1;
+    if (out_slot < 0 || out_slot >= kd->nargs)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "tuning %s: output slot %d of %d", sig, out_slot, kd->nargs);
+    clnas_gemm_desc g; /* no CLBlast steps: only the output slot and the signature */
+    memset(&g, 0, sizeof g);
+    g.nout = 1;
+    g.out_slot[0] = out_slot;
+    snprintf(g.sig, sizeof g.sig, "%s", sig);
+    probe p;
+    memset(&p, 0, sizeof p);
+    p.dev = dev;
+    p.kernel = kernel;
+    p.kd = kd;
+    p.g = &g;
+    p.fp64 = fp64;
+    p.es = fp64 ? sizeof(double) : sizeof(float);
+    repeats = repeats > 0 ? repeats : 1;
+    double *want[1] = {NULL};
+    clnas_status st = probe_setup(&p, slot_count, err);
+    if (st == CLNAS_OK)
+        st = probe_reset(&p, err);
+    if (st == CLNAS_OK)
+        st = run_timed(&p, 0, NULL, err);
+    if (st == CLNAS_OK)
+        st = read_outputs(&p, want, err);
+    double best_default = INFINITY, best = INFINITY;
+    for (int r = 0; st == CLNAS_OK && r < repeats; r++) {
+        double t;
+        st = run_timed(&p, 0, &t, err);
+        best_default = fmin(best_default, t);
+    }
+    /* the budget is the candidates': the default's reference run (its first launch: a build on some drivers) and
+     * timing would be paid anyway */
+    const double t_start = clnas_clock_seconds();
+    int tried = 0, ruled_out = 0;
+    char first_reason[CLNAS_ALGO_NOTE_MAX] = "";
+    for (int i = 0; st == CLNAS_OK && i < nvariants && clnas_clock_seconds() - t_start < budget_s; i++) {
+        cl_kernel k = NULL;
+        const clnas_kernel_desc *d = NULL;
+        clnas_error get_err;
+        clnas_error_clear(&get_err);
+        tried++;
+        char reason[CLNAS_ALGO_NOTE_MAX] = "";
+        int ok = 0;
+        if (get(ctx, i, &k, &d, &get_err) != CLNAS_OK)
+            snprintf(reason, sizeof reason, "%s", get_err.message);
+        else if (d->nargs != kd->nargs)
+            snprintf(reason, sizeof reason, "%s has %d slots, the kernel %d", d->entry, d->nargs, kd->nargs);
+        else {
+            p.alt = k;
+            p.alt_kd = d;
+            st = check_candidate(&p, want, &ok, reason, sizeof reason, err);
+        }
+        if (st != CLNAS_OK)
+            break;
+        if (!ok) {
+            if (!ruled_out++)
+                snprintf(first_reason, sizeof first_reason, "%s", reason);
+            continue;
+        }
+        double mine = INFINITY;
+        for (int r = 0; st == CLNAS_OK && r < repeats && mine < HOPELESS * best_default; r++) {
+            double t;
+            st = run_timed(&p, 1, &t, err);
+            mine = fmin(mine, t);
+        }
+        if (st == CLNAS_OK && mine < best) {
+            best = mine;
+            *chosen = i;
+        }
+    }
+    if (st == CLNAS_OK) {
+        out->kernel_ms = 1e3 * best_default;
+        if (*chosen >= 0 && !(best < WIN_MARGIN * best_default))
+            *chosen = -1;
+        out->clblast_ok = *chosen >= 0;
+        out->clblast_ms = 1e3 * (*chosen >= 0 ? best : best_default);
+        snprintf(out->note, sizeof out->note, "tried %d of %d candidates in %.2f s, %d ruled out%s%.100s", tried,
+                 nvariants, clnas_clock_seconds() - t_start, ruled_out, ruled_out ? ": " : "", first_reason);
+    }
+    free(want[0]);
+    clFinish(dev->queue);
+    probe_release(&p);
+    return st;
 }

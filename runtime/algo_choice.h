@@ -11,6 +11,7 @@
 #include "clnas/status.h"
 #include "gemm_desc.h"
 #include "kernel_desc.h"
+#include "op_conv.h"
 
 typedef enum clnas_algo {
     CLNAS_ALGO_KERNEL = 0, /* the generated kernel */
@@ -30,20 +31,25 @@ typedef enum clnas_algo_mode {
 #define CLNAS_ALGO_NOTE_MAX 160
 
 /* A record is the kernel against one alternative: CLBlast for a GEMM signature, the Winograd kernel for a Winograd
- * signature (clnas_conv_winograd_sig: "conv_fwd_winograd ...", "conv_bwd_data_winograd ..."); the clblast_ fields
- * then hold the alternative kernel's figures. */
+ * signature (clnas_conv_winograd_sig: "conv_fwd_winograd ...", "conv_bwd_data_winograd ..."), the kernel's tuned
+ * variants for a tuning signature (clnas_conv_tune_target: "tune fwd conv2d_cvec ..."); the clblast_ fields then
+ * hold the alternative kernel's figures (for a tuning: the chosen variant's time; clblast_ok 1 when a variant
+ * other than the default won) and variant the chosen variant's tunables (codegen/ops/op_conv.h's tuning text). */
+#define CLNAS_ALGO_VARIANT_MAX CLNAS_CONV_TUNE_TEXT_MAX
 typedef struct clnas_algo_record {
     char sig[CLNAS_GEMM_SIG_MAX];
     clnas_algo algo;
     double kernel_ms, clblast_ms; /* best of the timed runs; negative when not measured */
     int clblast_ok;               /* 0: the alternative failed or its result differed from the kernel's (never chosen) */
     char note[CLNAS_ALGO_NOTE_MAX]; /* why the alternative was rejected, else "" */
+    char variant[CLNAS_ALGO_VARIANT_MAX]; /* a tuning signature's chosen variant ("CO_BLOCK=4 ROWS=2 LOCAL=16"), else "" */
 } clnas_algo_record;
 
 /* A set of choices, one per signature. Zero-initialise (or clnas_algo_choices_init) before use. */
 typedef struct clnas_algo_choices {
     clnas_algo_record *rec;
     int count, cap;
+    char warning[320]; /* what clnas_algo_choices_load skipped and why (the first problem), else "" */
 } clnas_algo_choices;
 
 const char *clnas_algo_name(clnas_algo algo); /* "kernel", "clblast", "winograd" */
@@ -65,8 +71,12 @@ clnas_status clnas_algo_choices_put(clnas_algo_choices *c, const clnas_algo_reco
 clnas_status clnas_algo_choices_path(const char *cache_root, const clnas_device_info *info, char *out, size_t cap,
                                      clnas_error *err);
 
-/* Adds the records of the file at path to c. A missing file is no error; so is an unusable one (another format,
- * garbage): its unreadable lines are skipped and counted in *ignored (may be NULL). */
+/* Adds the records of the file at path to c. A missing file is no error; so is an unusable one (another format or
+ * version, garbage): it is read strictly (header CLNAS_ALGO_CHOICES_FORMAT, then lines of exactly 7 tab-separated
+ * fields: signature, algorithm, kernel_ms, alternative_ms, alternative_ok, variant ("-" or a tuning), note), its
+ * unreadable lines are skipped and counted in *ignored (may be NULL; a foreign header counts 1 and nothing of the
+ * file is read), and c->warning says which file, line and field, and what was expected. */
+#define CLNAS_ALGO_CHOICES_FORMAT "clnas-algo-choices-2"
 clnas_status clnas_algo_choices_load(clnas_algo_choices *c, const char *path, int *ignored, clnas_error *err);
 /* Writes c to path (creating its directory) by temporary name + rename, so a kill never leaves a torn file. */
 clnas_status clnas_algo_choices_save(const clnas_algo_choices *c, const char *path, clnas_error *err);
@@ -90,5 +100,23 @@ clnas_status clnas_algo_measure_alt(const clnas_device *dev, cl_kernel kernel, c
                                     cl_kernel alt, const clnas_kernel_desc *alt_kd, clnas_algo alt_algo,
                                     const size_t *slot_count, int out_slot, const char *sig, int fp64, int repeats,
                                     clnas_algo_record *out, clnas_error *err);
+
+/* A candidate of clnas_algo_measure_variants: candidate i's kernel and descriptor (same slots as the kernel's), or
+ * an error (a candidate that does not build is ruled out, not fatal). */
+typedef clnas_status (*clnas_algo_variant_fn)(void *ctx, int i, cl_kernel *kernel, const clnas_kernel_desc **desc,
+                                              clnas_error *err);
+
+/* The tuner's measurement of one signature: the kernel (the default variant) runs once from fixed pseudo-random
+ * contents and its output slot out_slot is kept as the reference, then is timed (best of `repeats`); then each
+ * candidate 0 .. nvariants-1 in order, while less than budget_s seconds have passed since the first candidate
+ * started (their builds included), runs once from the same contents and must agree with the reference under clnas_algo_measure's rule
+ * (else it is ruled out), and is timed (best of `repeats`, stopped once it is 4 times slower than the best). The
+ * fastest correct candidate wins if at least 5% faster than the default: *chosen = its index, else -1. out gets
+ * sig, kernel_ms (the default), clblast_ms (the winner's, else the default's), clblast_ok (1 when a candidate won)
+ * and a note ("tried T of N candidates in S s, R ruled out: first reason"); the caller fills variant. */
+clnas_status clnas_algo_measure_variants(const clnas_device *dev, cl_kernel kernel, const clnas_kernel_desc *kd,
+                                         int nvariants, clnas_algo_variant_fn get, void *ctx, const size_t *slot_count,
+                                         int out_slot, const char *sig, int fp64, int repeats, double budget_s,
+                                         int *chosen, clnas_algo_record *out, clnas_error *err);
 
 #endif

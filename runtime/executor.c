@@ -12,6 +12,7 @@
 #include "gemm_clblast.h"
 #include "clock.h"
 #include "op_conv.h"
+#include "tuner.h"
 
 /* Timed runs of each algorithm when measuring a GEMM signature (the best counts). */
 #define ALGO_REPEATS 3
@@ -32,6 +33,9 @@ void clnas_executor_free(clnas_executor *ex)
     free(ex->use_alt);
     free(ex->alt_kernels);
     free(ex->alt_descs);
+    free(ex->tuned);
+    free(ex->tuned_descs);
+    free(ex->variants);
     free(ex->kernels);
     free(ex->launch_seconds);
     free(ex);
@@ -100,6 +104,11 @@ static clnas_status allocate(clnas_executor *ex, const clnas_shared_arenas *shar
     return CLNAS_OK;
 }
 
+const clnas_kernel_desc *clnas_executor_kernel_desc(const clnas_executor *ex, int k)
+{
+    return ex->tuned && ex->tuned[k] ? &ex->tuned_descs[k] : &ex->plan->kernels[k].desc;
+}
+
 /* Launch number i over the training launches, then the evaluation launches. */
 static const clnas_plan_launch *launch_at(const clnas_plan *plan, int i)
 {
@@ -108,8 +117,7 @@ static const clnas_plan_launch *launch_at(const clnas_plan *plan, int i)
 
 /* The choice for one signature: forced, recorded, cached on disk or measured now (then added to the disk set). */
 static clnas_status choose(clnas_executor *ex, const clnas_plan_launch *launch, const clnas_algo_choices *recorded,
-                           clnas_algo_choices *disk, int *disk_loaded, int *disk_dirty, const char *disk_path,
-                           clnas_algo_record *out, clnas_error *err)
+                           clnas_algo_disk *disk, clnas_algo_record *out, clnas_error *err)
 {
     const clnas_gemm_desc *g = &launch->gemm;
     const clnas_algo_record *found = NULL;
@@ -126,31 +134,24 @@ static clnas_status choose(clnas_executor *ex, const clnas_plan_launch *launch, 
         *out = *found;
         return CLNAS_OK;
     }
-    if (!*disk_loaded) {
-        *disk_loaded = 1;
-        clnas_error load_err;
-        /* an unreadable choice file only costs measuring again */
-        if (clnas_algo_choices_load(disk, disk_path, NULL, &load_err) != CLNAS_OK)
-            clnas_algo_choices_free(disk);
-    }
-    if ((found = clnas_algo_choices_find(disk, g->sig)) != NULL) {
+    clnas_algo_disk_load(ex, disk);
+    if ((found = clnas_algo_choices_find(&disk->set, g->sig)) != NULL) {
         *out = *found;
         return CLNAS_OK;
     }
     size_t count[CLNAS_MAX_KERNEL_ARGS];
     for (int a = 0; a < CLNAS_MAX_KERNEL_ARGS; a++)
         count[a] = launch->arg[a].count;
-    const clnas_plan_kernel *pk = &ex->plan->kernels[launch->kernel];
     if (ex->algo_measured == 0)
         clnas_program_cache_notice(ex->cache, "timing the generated convolutions against CLBlast (CLBlast compiles its "
                                    "own kernels on first use: up to a few minutes on a CPU; the choices are cached)");
-    clnas_status st = clnas_algo_measure(ex->dev, ex->kernels[launch->kernel], &pk->desc, count, g,
+    clnas_status st = clnas_algo_measure(ex->dev, ex->kernels[launch->kernel], clnas_executor_kernel_desc(ex, launch->kernel), count, g,
                                          ex->plan->config.fp64, ALGO_REPEATS, out, err);
     if (st != CLNAS_OK)
         return clnas_error_prefix(err, "choosing the algorithm of %s (%s)", launch->label, g->sig);
     ex->algo_measured++;
-    *disk_dirty = 1;
-    return clnas_algo_choices_put(disk, out, err);
+    disk->dirty = 1;
+    return clnas_algo_choices_put(&disk->set, out, err);
 }
 
 static clnas_status create_gemm_buffer(clnas_executor *ex, size_t elems, cl_mem *out, clnas_error *err)
@@ -179,8 +180,7 @@ static clnas_status alt_kernel_get(clnas_executor *ex, const clnas_kernel_desc *
  * CLNAS_ALGO=winograd, made already for the signature, recorded, cached on disk or measured now (then added to the
  * disk set). Sets use_alt[i] and alt_kernels[i] when the alternative wins. */
 static clnas_status choose_alt(clnas_executor *ex, int i, const char *sig, const clnas_algo_choices *recorded,
-                               clnas_algo_choices *disk, int *disk_loaded, int *disk_dirty, const char *disk_path,
-                               clnas_error *err)
+                               clnas_algo_disk *disk, clnas_error *err)
 {
     const clnas_plan_launch *launch = launch_at(ex->plan, i);
     const clnas_kernel_desc *alt = &ex->alt_descs[i];
@@ -198,19 +198,15 @@ static clnas_status choose_alt(clnas_executor *ex, int i, const char *sig, const
     }
     if (!found)
         found = clnas_algo_choices_find(recorded, sig);
-    if (!found && !*disk_loaded) {
-        *disk_loaded = 1;
-        clnas_error load_err;
-        if (clnas_algo_choices_load(disk, disk_path, NULL, &load_err) != CLNAS_OK)
-            clnas_algo_choices_free(disk);
+    if (!found) {
+        clnas_algo_disk_load(ex, disk);
+        found = clnas_algo_choices_find(&disk->set, sig);
     }
-    if (!found)
-        found = clnas_algo_choices_find(disk, sig);
     if (!found) {
         size_t count[CLNAS_MAX_KERNEL_ARGS];
         for (int a = 0; a < CLNAS_MAX_KERNEL_ARGS; a++)
             count[a] = launch->arg[a].count;
-        const clnas_kernel_desc *kd = &ex->plan->kernels[launch->kernel].desc;
+        const clnas_kernel_desc *kd = clnas_executor_kernel_desc(ex, launch->kernel);
         cl_kernel k = NULL;
         if (ex->algo_measured == 0)
             clnas_program_cache_notice(ex->cache, "timing the generated convolutions against their alternatives "
@@ -223,8 +219,8 @@ static clnas_status choose_alt(clnas_executor *ex, int i, const char *sig, const
         if (st != CLNAS_OK)
             return clnas_error_prefix(err, "choosing the algorithm of %s (%s)", launch->label, sig);
         ex->algo_measured++;
-        *disk_dirty = 1;
-        st = clnas_algo_choices_put(disk, &r, err);
+        disk->dirty = 1;
+        st = clnas_algo_choices_put(&disk->set, &r, err);
         found = &r;
         ex->alt_kernels[i] = r.algo == CLNAS_ALGO_WINOGRAD ? k : NULL;
     }
@@ -245,15 +241,29 @@ static clnas_status choose_algorithms(clnas_executor *ex, const clnas_algo_choic
 {
     const clnas_plan *plan = ex->plan;
     int nlaunch = plan->ntrain + plan->neval;
+    clnas_tune_config tune;
     clnas_status st = clnas_algo_mode_from_env(&ex->algo_mode, err);
+    if (st == CLNAS_OK)
+        st = clnas_tune_config_from_env(&tune, err);
     if (st != CLNAS_OK || ex->algo_mode == CLNAS_ALGO_MODE_KERNEL)
         return st;
     char path[4200];
     st = clnas_algo_choices_path(clnas_program_cache_dir(ex->cache), &ex->dev->info, path, sizeof path, err);
-    clnas_algo_choices disk;
-    clnas_algo_choices_init(&disk);
-    int disk_loaded = 0, disk_dirty = 0;
+    clnas_algo_disk disk;
+    memset(&disk, 0, sizeof disk);
+    clnas_algo_choices_init(&disk.set);
+    disk.path = path;
     double t0 = clnas_clock_seconds();
+    /* the tuner first: the GEMM and Winograd alternatives are measured against the variant that runs */
+    if (st == CLNAS_OK && ex->algo_mode == CLNAS_ALGO_MODE_AUTO && tune.on) {
+        ex->tune_on = 1;
+        ex->tuned = calloc((size_t)plan->nkernels + 1, sizeof *ex->tuned);
+        ex->tuned_descs = calloc((size_t)plan->nkernels + 1, sizeof *ex->tuned_descs);
+        ex->variants = calloc((size_t)plan->nkernels + 1, sizeof *ex->variants);
+        st = ex->tuned && ex->tuned_descs && ex->variants
+                 ? clnas_tuner_choose(ex, &tune, recorded, &disk, err)
+                 : clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory tuning the kernels");
+    }
     size_t scratch = 0, ones = 0;
     for (int i = 0; i < nlaunch && st == CLNAS_OK; i++) {
         const clnas_plan_launch *launch = launch_at(plan, i);
@@ -262,7 +272,7 @@ static clnas_status choose_algorithms(clnas_executor *ex, const clnas_algo_choic
         const clnas_algo_record *rec = clnas_algo_choices_find(&ex->choices, launch->gemm.sig);
         if (!rec) {
             clnas_algo_record r;
-            st = choose(ex, launch, recorded, &disk, &disk_loaded, &disk_dirty, path, &r, err);
+            st = choose(ex, launch, recorded, &disk, &r, err);
             if (st == CLNAS_OK)
                 st = clnas_algo_choices_put(&ex->choices, &r, err);
             rec = st == CLNAS_OK ? clnas_algo_choices_find(&ex->choices, launch->gemm.sig) : NULL;
@@ -286,10 +296,10 @@ static clnas_status choose_algorithms(clnas_executor *ex, const clnas_algo_choic
             continue;
         char sig[CLNAS_GEMM_SIG_MAX];
         int has = 0;
-        st = clnas_conv_winograd_alternative(&plan->kernels[launch->kernel].desc, plan->config.fp64,
+        st = clnas_conv_winograd_alternative(clnas_executor_kernel_desc(ex, launch->kernel), plan->config.fp64,
                                              &ex->alt_descs[i], sig, sizeof sig, &has, err);
         if (st == CLNAS_OK && has && ex->alt_descs[i].local[0] <= ex->dev->info.max_work_group_size)
-            st = choose_alt(ex, i, sig, recorded, &disk, &disk_loaded, &disk_dirty, path, err);
+            st = choose_alt(ex, i, sig, recorded, &disk, err);
         /* both alternatives beat the kernel: the faster of the two (every eligible launch is measured both ways,
          * whatever CLBlast's verdict, so the set of signatures measured does not depend on timings) */
         if (st == CLNAS_OK && ex->use_alt[i] && ex->use_gemm[i]) {
@@ -301,12 +311,12 @@ static clnas_status choose_algorithms(clnas_executor *ex, const clnas_algo_choic
                 ex->use_gemm[i] = 0;
         }
     }
-    if (st == CLNAS_OK && disk_dirty) {
+    if (st == CLNAS_OK && disk.dirty) {
         clnas_error save_err;
         /* best effort, like the program cache: a choice that cannot be saved is measured again next time */
-        (void)clnas_algo_choices_save(&disk, path, &save_err);
+        (void)clnas_algo_choices_save(&disk.set, path, &save_err);
     }
-    clnas_algo_choices_free(&disk);
+    clnas_algo_choices_free(&disk.set);
     if (st == CLNAS_OK && scratch)
         st = create_gemm_buffer(ex, scratch, &ex->gemm_scratch, err);
     if (st == CLNAS_OK && ones) {
@@ -411,7 +421,7 @@ static clnas_status enqueue(clnas_executor *ex, const clnas_plan_launch *launch,
         return st;
     }
     const int alt = ex->use_alt && ex->use_alt[li];
-    const clnas_kernel_desc *d = alt ? &ex->alt_descs[li] : &ex->plan->kernels[launch->kernel].desc;
+    const clnas_kernel_desc *d = alt ? &ex->alt_descs[li] : clnas_executor_kernel_desc(ex, launch->kernel);
     cl_kernel k = alt ? ex->alt_kernels[li] : ex->kernels[launch->kernel];
     cl_uint ai = 0;
     int fp64 = ex->plan->config.fp64;

@@ -39,7 +39,16 @@ typedef struct clnas_executor {
     unsigned char *use_alt;         /* per train launch, then per eval launch: 1 runs alt_kernels[i] */
     cl_kernel *alt_kernels;         /* per launch: the chosen alternative (owned by the cache), else NULL */
     clnas_kernel_desc *alt_descs;   /* per launch: its descriptor (same slots as the launch's kernel) */
+    /* the tuner (runtime/tuner.c; auto mode unless CLNAS_TUNE=off): per plan kernel, the variant that runs */
+    int tune_on;                    /* 1 when the tuner chose the variants */
+    int tune_measured;              /* tuning signatures this executor measured */
+    unsigned char *tuned;           /* per plan kernel: 1 runs tuned_descs[k] (kernels[k] is its kernel) */
+    clnas_kernel_desc *tuned_descs; /* per plan kernel: the chosen variant's descriptor where tuned[k] */
+    char (*variants)[CLNAS_ALGO_VARIANT_MAX]; /* per plan kernel: "default", the chosen tuning, or "" (not tunable) */
 } clnas_executor;
+
+/* The descriptor plan kernel k runs with: the tuned variant's, else the plan's. */
+const clnas_kernel_desc *clnas_executor_kernel_desc(const clnas_executor *ex, int k);
 
 /* Allocates the arenas (zero-filled), gets every kernel of the plan from the program cache and chooses, per
  * distinct GEMM signature, the generated kernel or CLBlast, and per distinct Winograd signature, the generated

@@ -699,9 +699,9 @@ static void test_choice_file(void **state)
     snprintf(path, sizeof path, "%s/algo/sub/choices.tsv", f->dir);
     clnas_algo_choices c;
     clnas_algo_choices_init(&c);
-    clnas_algo_record r = {"conv_fwd f32 n2 ci1 co1 1x1 k1 s1 p0 relu0 acc0", CLNAS_ALGO_CLBLAST, 1.5, 0.25, 1, ""};
+    clnas_algo_record r = {"conv_fwd f32 n2 ci1 co1 1x1 k1 s1 p0 relu0 acc0", CLNAS_ALGO_CLBLAST, 1.5, 0.25, 1, "", ""};
     assert_int_equal(clnas_algo_choices_put(&c, &r, &err), CLNAS_OK);
-    clnas_algo_record k = {"linear_fwd f32 n2 in3 out4 acc0", CLNAS_ALGO_KERNEL, 0.5, -1, 0, "CLBlast\tfailed"};
+    clnas_algo_record k = {"linear_fwd f32 n2 in3 out4 acc0", CLNAS_ALGO_KERNEL, 0.5, -1, 0, "CLBlast\tfailed", ""};
     assert_int_equal(clnas_algo_choices_put(&c, &k, &err), CLNAS_OK);
     r.clblast_ms = 0.125; /* same signature: replaced, not added */
     assert_int_equal(clnas_algo_choices_put(&c, &r, &err), CLNAS_OK);
@@ -727,9 +727,9 @@ static void test_choice_file(void **state)
     /* bad lines among good ones */
     FILE *fp = fopen(path, "a");
     fputs("only\ttwo\n", fp);
-    fputs("x f32\tclblast\t1\t2\t0\t\n", fp); /* CLBlast chosen although it failed: not trusted */
-    fputs("y f32\tquick\t1\t2\t1\t\n", fp);
-    fputs("z f32\tkernel\t1\t2\t1\t\n", fp);
+    fputs("x f32\tclblast\t1\t2\t0\t-\t\n", fp); /* CLBlast chosen although it failed: not trusted */
+    fputs("y f32\tquick\t1\t2\t1\t-\t\n", fp);
+    fputs("z f32\tkernel\t1\t2\t1\t-\t\n", fp);
     fclose(fp);
     assert_int_equal(clnas_algo_choices_load(&back, path, &ignored, &err), CLNAS_OK);
     assert_int_equal(ignored, 3);
@@ -760,6 +760,8 @@ static void test_choice_file(void **state)
 
 int main(void)
 {
+    /* the algorithm choice on its own: the tuner's variants (auto mode) have test_tuner */
+    setenv("CLNAS_TUNE", "off", 1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_alternative),
         cmocka_unit_test(test_choice_file),

@@ -95,11 +95,12 @@ static void test_readme_has_every_flag(void **state)
     char *readme = test_read_file(README, NULL);
     assert_non_null(readme);
     const char *commands[] = {"search", "report", "proxy-check", "groundtruth", "rank-eval", "table generate", "devices", "space",
-                              "compile", "train", "eval", "export", "bench train", "bench device"};
+                              "compile", "train", "eval", "export", "bench train", "bench device", "tune"};
     int missing = 0;
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         missing += check_command(readme, commands[i]);
-    const char *env[] = {"CLNAS_DEVICE", "CLNAS_CACHE_DIR", "CLNAS_ALGO", "XDG_CACHE_HOME"};
+    const char *env[] = {"CLNAS_DEVICE",   "CLNAS_CACHE_DIR",   "CLNAS_ALGO",    "XDG_CACHE_HOME",
+                         "CLNAS_TUNE",     "CLNAS_TUNE_BUDGET", "CLNAS_TUNE_MAX"};
     for (size_t i = 0; i < sizeof env / sizeof env[0]; i++)
         if (!strstr(readme, env[i])) {
             printf("README: the environment variable %s is not documented\n", env[i]);

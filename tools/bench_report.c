@@ -181,6 +181,13 @@ void bench_report_print(FILE *f, const cJSON *j)
             fprintf(f, "  %-24s %-13s %9.3f %8.1f %9.3f %8.1f  %s\n", str(e, "name"), shape, num(e, "forward_ms"),
                     num(e, "forward_gflops"), num(e, "backward_ms"), num(e, "backward_gflops"), str(e, "algo"));
     }
+    int tuned = 0;
+    cJSON_ArrayForEach(e, at_path(j, "ops")) tuned |= str(e, "variant")[0] != '\0';
+    if (tuned) {
+        fprintf(f, "\nkernel variants the tuner chose (CLNAS_TUNE=off: each family's defaults)\n");
+        cJSON_ArrayForEach(e, at_path(j, "ops")) if (str(e, "variant")[0])
+            fprintf(f, "  %-24s %s\n", str(e, "name"), str(e, "variant"));
+    }
     fprintf(f, "\ntraining (batch %.0f, N=%.0f)\n", num(set, "batch"), num(set, "cells"));
     cJSON_ArrayForEach(e, at_path(j, "train")) fprintf(f, "  %-10s %9.1f images/s %9.1f ms/step  %s\n",
                                                        str(e, "name"), num(e, "images_per_second"),

@@ -27,7 +27,8 @@ static void usage(FILE *f)
             "             of seconds on PoCL), the figure is the best of R warm calls (default 2)\n"
             "  ops        every NB201 op's forward and backward ms and GFLOP/s per edge at each stage's shape\n"
             "             (C x H x W, 2C x H/2 x W/2, 4C x H/4 x W/4) and the reduction blocks' parts, with the\n"
-            "             algorithm the executor chose (kernel, CLBlast or Winograd); launches timed one by one over S steps\n"
+            "             algorithm the executor chose (kernel, CLBlast or Winograd) and the variant the tuner chose for\n"
+            "             each convolution pass (unless CLNAS_TUNE=off); launches timed one by one over S steps\n"
             "  train      training images/s of three reference cells (NB201's best, all 3x3 convs, a light one)\n"
             "  compile    a new architecture made ready to train (model + first step) with an empty program cache\n"
             "             (a fresh temporary directory: every program built, algorithms timed) and again with it\n"
@@ -197,6 +198,7 @@ static clnas_status bench_ops(clnas_device *dev, clnas_program_cache *cache, con
         cJSON_AddNumberToObject(e, "backward_gflops",
                                 r->backward_ms > 0 ? r->backward_flop / r->backward_ms * 1e-6 : 0);
         cJSON_AddStringToObject(e, "algo", r->algo);
+        cJSON_AddStringToObject(e, "variant", r->variant);
         cJSON_AddItemToArray(list, e);
     }
     return CLNAS_OK;

@@ -24,6 +24,7 @@ static const struct {
     {"eval", cmd_eval, "test accuracy of saved weights"},
     {"export", cmd_export, "a network (and its weights) as a self-contained PyTorch module file"},
     {"bench", cmd_bench, "measure training speed"},
+    {"tune", cmd_tune, "choose the convolution kernels' variants on this device ahead of a search"},
 };
 
 static void usage(FILE *f)

@@ -114,6 +114,13 @@ static int channel_block(int c, int taps, int max_sums)
 
 typedef clnas_conv_define conv_define;
 
+static clnas_status fwd_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_conv_tune_ctx *tc,
+                             clnas_error *err);
+static clnas_status bwd_data_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_conv_tune_ctx *tc,
+                                  clnas_error *err);
+static clnas_status bwd_filter_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_conv_tune_ctx *tc,
+                                    clnas_error *err);
+
 /* Starts the descriptor of template `name`: the shape #defines every conv template reads, the kernel's own
  * #defines and its tensor slots. Fails only when the descriptor's tables are full. */
 static clnas_status conv_desc(clnas_kernel_desc *d, const char *template_name, const char *name,
@@ -197,16 +204,29 @@ static int cvec_applies(const clnas_conv_params *p, int oc, int ow)
     return p->stride == 1 && p->pad < p->ksize && oc % CVEC_LANES == 0 && ow <= CVEC_ACCUMULATORS;
 }
 
-static clnas_status cvec_desc(const clnas_conv_params *p, clnas_kernel_desc *d, int bwd_data, clnas_error *err)
+static clnas_status cvec_desc(const clnas_conv_params *p, clnas_kernel_desc *d, int bwd_data, clnas_conv_tune_ctx *tc,
+                              clnas_error *err)
 {
     const int ic = bwd_data ? p->co : p->ci, oc = bwd_data ? p->ci : p->co;
     const int oh = bwd_data ? p->h : conv_ho(p), ow = bwd_data ? p->w : conv_wo(p);
-    const cvec_blocking b = cvec_block(oc, oh, ow);
+    cvec_blocking b = cvec_block(oc, oh, ow);
+    b.cov = clnas_conv_tune_take(tc, "COV", b.cov);
+    b.rows = clnas_conv_tune_take(tc, "ROWS", b.rows);
+    const int local = clnas_conv_tune_take(tc, "LOCAL", CVEC_LOCAL);
+    const char *pass = bwd_data ? "bwd_data" : "fwd";
+    /* the tuner's range: whole channel vectors, at most twice the default's accumulators */
+    if (b.cov < 1 || b.cov > 4 || oc % (b.cov * CVEC_LANES) != 0)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv %s tuning COV=%d: expected 1, 2 or 4 with COV*16 "
+                               "dividing %d channels", pass, b.cov, oc);
+    if (b.rows < 1 || b.rows > 2 || b.rows * b.cov * ow > 2 * CVEC_ACCUMULATORS)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv %s tuning ROWS=%d: expected 1 or 2 with ROWS*COV*%d "
+                               "<= %d accumulators", pass, b.rows, ow, 2 * CVEC_ACCUMULATORS);
+    if (local < 16 || local > 256)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv %s tuning LOCAL=%d: expected 16 .. 256", pass, local);
     const int taps = p->ksize * p->ksize, ocv = b.cov * CVEC_LANES;
     const int chunk_f32 = largest_divisor_upto(ic, CVEC_LOCAL_BYTES / 4 / (taps * ocv));
     const int chunk_f64 = largest_divisor_upto(ic, CVEC_LOCAL_BYTES / 8 / (taps * ocv));
     const size_t items = (size_t)p->n * (size_t)((oh + b.rows - 1) / b.rows);
-    const int local = CVEC_LOCAL;
     const conv_define own[] = {{"BWD_DATA", bwd_data}, {"COV", b.cov},   {"ROWS", b.rows},
                                {"LOCAL", local},       {"CI_CHUNK_F32", chunk_f32}, {"CI_CHUNK_F64", chunk_f64}};
     static const char *const fwd_slots[] = {"x", "w", "y"};
@@ -225,41 +245,89 @@ static clnas_status cvec_desc(const clnas_conv_params *p, clnas_kernel_desc *d, 
     return st;
 }
 
+/* The row kernels' tunables: the channel block (name) of 1, 2, 4 or 8 dividing c, ROWS 1 or 2 (1 at stride 2) and
+ * the work-group size LOCAL (no barriers: any size the device allows). */
+static clnas_status row_tuning(const clnas_conv_params *p, const char *pass, const char *name, int c, int *block,
+                               int *rows, int *local, clnas_conv_tune_ctx *tc, clnas_error *err)
+{
+    *block = clnas_conv_tune_take(tc, name, *block);
+    *rows = clnas_conv_tune_take(tc, "ROWS", *rows);
+    *local = clnas_conv_tune_take(tc, "LOCAL", *local);
+    if (*block < 1 || *block > 8 || (*block & (*block - 1)) || c % *block)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv %s tuning %s=%d: expected 1, 2, 4 or 8 dividing %d",
+                               pass, name, *block, c);
+    if (*rows < 1 || *rows > (p->stride == 1 ? 2 : 1))
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv %s tuning ROWS=%d: expected 1%s", pass, *rows,
+                               p->stride == 1 ? " or 2" : " at stride 2");
+    if (*local < 1 || *local > 256)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv %s tuning LOCAL=%d: expected 1 .. 256", pass, *local);
+    return CLNAS_OK;
+}
+
+clnas_status clnas_op_conv_cpu_desc(clnas_conv_pass pass, const clnas_conv_params *p, clnas_conv_tune_ctx *tc,
+                                    clnas_kernel_desc *d, clnas_error *err)
+{
+    if (pass == CLNAS_CONV_PASS_BWD_FILTER)
+        return bwd_filter_desc(p, d, tc, err);
+    return pass == CLNAS_CONV_PASS_BWD_DATA ? bwd_data_desc(p, d, tc, err) : fwd_desc(p, d, tc, err);
+}
+
 clnas_status clnas_op_conv_fwd_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err)
+{
+    return fwd_desc(p, d, NULL, err);
+}
+
+clnas_status clnas_op_conv_bwd_data_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err)
+{
+    return bwd_data_desc(p, d, NULL, err);
+}
+
+clnas_status clnas_op_conv_bwd_filter_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err)
+{
+    return bwd_filter_desc(p, d, NULL, err);
+}
+
+static clnas_status fwd_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_conv_tune_ctx *tc,
+                             clnas_error *err)
 {
     clnas_status st = conv_check(p, "fwd", err);
     if (st != CLNAS_OK)
         return st;
     if (cvec_applies(p, p->co, conv_wo(p)))
-        return cvec_desc(p, d, 0, err);
+        return cvec_desc(p, d, 0, tc, err);
     static const char *const slots[] = {"x", "w", "y"};
-    int co_block = channel_block(p->co, 1, 8);
-    const int rows = p->stride == 1 ? rows_per_item(co_block, conv_wo(p)) : 1;
+    int co_block = channel_block(p->co, 1, 8), local = ROW_LOCAL;
+    int rows = p->stride == 1 ? rows_per_item(co_block, conv_wo(p)) : 1;
+    if ((st = row_tuning(p, "fwd", "CO_BLOCK", p->co, &co_block, &rows, &local, tc, err)) != CLNAS_OK)
+        return st;
     const conv_define own[] = {{"CO_BLOCK", co_block}, {"ROWS", rows}};
     st = conv_desc(d, "conv2d_fwd", "conv2d_fwd", p, p->accum, own, 2, slots, 3, err);
     /* One work-item per block of `rows` output rows of CO_BLOCK channels. */
     clnas_kernel_desc_geometry_1d(d, (size_t)p->n * (size_t)(p->co / co_block) *
-                                         (size_t)((conv_ho(p) + rows - 1) / rows), ROW_LOCAL);
+                                         (size_t)((conv_ho(p) + rows - 1) / rows), (size_t)local);
     return st;
 }
 
-clnas_status clnas_op_conv_bwd_data_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err)
+static clnas_status bwd_data_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_conv_tune_ctx *tc,
+                                  clnas_error *err)
 {
     clnas_status st = conv_check(p, "bwd_data", err);
     if (st != CLNAS_OK)
         return st;
     if (cvec_applies(p, p->ci, p->w))
-        return cvec_desc(p, d, 1, err);
+        return cvec_desc(p, d, 1, tc, err);
     /* x is read only for the ReLU mask. */
     static const char *const slots_relu[] = {"dy", "w", "x", "dx"}, *const slots[] = {"dy", "w", "dx"};
-    int ci_block = channel_block(p->ci, 1, 8);
-    const int rows = p->stride == 1 ? rows_per_item(ci_block, p->w) : 1;
+    int ci_block = channel_block(p->ci, 1, 8), local = ROW_LOCAL;
+    int rows = p->stride == 1 ? rows_per_item(ci_block, p->w) : 1;
+    if ((st = row_tuning(p, "bwd_data", "CI_BLOCK", p->ci, &ci_block, &rows, &local, tc, err)) != CLNAS_OK)
+        return st;
     const conv_define own[] = {{"CI_BLOCK", ci_block}, {"ROWS", rows}};
     st = p->relu_in ? conv_desc(d, "conv2d_bwd_data", "conv2d_bwd_data", p, p->accum, own, 2, slots_relu, 4, err)
                     : conv_desc(d, "conv2d_bwd_data", "conv2d_bwd_data", p, p->accum, own, 2, slots, 3, err);
     /* One work-item per block of `rows` input rows of CI_BLOCK channels. */
     clnas_kernel_desc_geometry_1d(d, (size_t)p->n * (size_t)(p->ci / ci_block) * (size_t)((p->h + rows - 1) / rows),
-                                  ROW_LOCAL);
+                                  (size_t)local);
     return st;
 }
 
@@ -281,41 +349,88 @@ static int bwd_filter_local(int co_group, int ci_block, int taps)
     return local;
 }
 
+/* The weight-gradient kernels' tunables, each within the bound the default is chosen under (block_regs vector
+ * registers per CO_BLOCK, group_sums results per work-group, BWD_FILTER_LOCAL_SUMS in the local tree). */
+typedef struct bwd_filter_tuning {
+    int co_block, co_group, ci_block, local;
+} bwd_filter_tuning;
+
+static clnas_status bwd_filter_tuning_take(const clnas_conv_params *p, bwd_filter_tuning *b, int per_block,
+                                           int block_regs, int group_sums, clnas_conv_tune_ctx *tc, clnas_error *err)
+{
+    const int taps = p->ksize * p->ksize;
+    b->co_block = clnas_conv_tune_take(tc, "CO_BLOCK", b->co_block);
+    b->co_group = clnas_conv_tune_take(tc, "CO_GROUP", b->co_group);
+    b->ci_block = clnas_conv_tune_take(tc, "CI_BLOCK", b->ci_block);
+    b->local = clnas_conv_tune_take(tc, "LOCAL", b->local);
+    if (b->co_block < 1 || b->co_block > 8 || p->co % b->co_block || b->co_block * per_block > block_regs)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv bwd_filter tuning CO_BLOCK=%d: expected a divisor of "
+                               "%d up to 8 with CO_BLOCK*%d <= %d", b->co_block, p->co, per_block, block_regs);
+    if (b->ci_block < 1 || b->ci_block > 8 || p->ci % b->ci_block)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv bwd_filter tuning CI_BLOCK=%d: expected a divisor of "
+                               "%d up to 8", b->ci_block, p->ci);
+    if (b->co_group < b->co_block || b->co_group % b->co_block || p->co % b->co_group ||
+        (long)b->co_group * b->ci_block * taps > group_sums)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv bwd_filter tuning CO_GROUP=%d: expected a multiple "
+                               "of CO_BLOCK=%d dividing %d with CO_GROUP*CI_BLOCK*%d <= %d", b->co_group, b->co_block,
+                               p->co, taps, group_sums);
+    if (b->local < 1 || b->local > 256 || (b->local & (b->local - 1)) ||
+        (long)b->local * b->co_group * b->ci_block * taps > BWD_FILTER_LOCAL_SUMS)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv bwd_filter tuning LOCAL=%d: expected a power of two "
+                               "with LOCAL*%d results <= %d", b->local, b->co_group * b->ci_block * taps,
+                               BWD_FILTER_LOCAL_SUMS);
+    return CLNAS_OK;
+}
+
 /* Stride 1 with "same" padding: the flat kernel (conv2d_bwd_filter_flat.cl), whose taps are loads at fixed
  * offsets of a channel walked as one run. */
-static clnas_status bwd_filter_flat_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err)
+static clnas_status bwd_filter_flat_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_conv_tune_ctx *tc,
+                                         clnas_error *err)
 {
     static const char *const slots[] = {"dy", "x", "dw"};
     const int taps = p->ksize * p->ksize, hw = p->h * p->w;
-    const int co_block = channel_block(p->co, p->ksize, BWD_FILTER_FLAT_REGS);
-    const int ci_block = channel_block(p->ci, 1, 8);
-    const int co_group = bwd_filter_co_group(p, co_block, ci_block, taps, BWD_FILTER_FLAT_GROUP_SUMS);
-    const int local = bwd_filter_local(co_group, ci_block, taps);
+    bwd_filter_tuning b;
+    b.co_block = channel_block(p->co, p->ksize, BWD_FILTER_FLAT_REGS);
+    b.ci_block = channel_block(p->ci, 1, 8);
+    b.co_group = bwd_filter_co_group(p, b.co_block, b.ci_block, taps, BWD_FILTER_FLAT_GROUP_SUMS);
+    b.local = bwd_filter_local(b.co_group, b.ci_block, taps);
+    clnas_status st = bwd_filter_tuning_take(p, &b, p->ksize, BWD_FILTER_FLAT_REGS, BWD_FILTER_FLAT_GROUP_SUMS, tc, err);
+    if (st != CLNAS_OK)
+        return st;
+    const int co_block = b.co_block, ci_block = b.ci_block, co_group = b.co_group, local = b.local;
     int chunk = BWD_FILTER_CHUNK_BYTES / ((co_group + ci_block) * hw * (int)sizeof(float));
-    chunk = chunk < 1 ? 1 : chunk;
+    chunk = clnas_conv_tune_take(tc, "IMG_CHUNK", chunk < 1 ? 1 : chunk);
+    if (chunk < 1)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv bwd_filter tuning IMG_CHUNK=%d: expected at least 1",
+                               chunk);
     /* The vector width follows the channel's length, not a row's. */
     const conv_define own[] = {{"CO_BLOCK", co_block}, {"CO_GROUP", co_group}, {"CI_BLOCK", ci_block},
                                {"LOCAL", local},       {"IMG_CHUNK", chunk},   {"ROW_HINT", hw}};
-    clnas_status st = conv_desc(d, "conv2d_bwd_filter_flat", "conv2d_bwd_filter", p, 0, own, 6, slots, 3, err);
+    st = conv_desc(d, "conv2d_bwd_filter_flat", "conv2d_bwd_filter", p, 0, own, 6, slots, 3, err);
     clnas_kernel_desc_geometry_1d(d, (size_t)(p->co / co_group) * (size_t)(p->ci / ci_block) * (size_t)local,
                                   (size_t)local);
     clnas_kernel_desc_local_mem(d, (size_t)co_group * ci_block * taps * local, 0); /* part[SUMS][LOCAL] */
     return st;
 }
 
-clnas_status clnas_op_conv_bwd_filter_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err)
+static clnas_status bwd_filter_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_conv_tune_ctx *tc,
+                                    clnas_error *err)
 {
     clnas_status st = conv_check(p, "bwd_filter", err);
     if (st != CLNAS_OK)
         return st;
     if (p->stride == 1 && 2 * p->pad == p->ksize - 1)
-        return bwd_filter_flat_desc(p, d, err);
+        return bwd_filter_flat_desc(p, d, tc, err);
     static const char *const slots[] = {"dy", "x", "dw"};
     int taps = p->ksize * p->ksize;
-    int co_block = channel_block(p->co, taps, BWD_FILTER_MAX_SUMS);
-    int ci_block = channel_block(p->ci, 1, 8);
-    int co_group = bwd_filter_co_group(p, co_block, ci_block, taps, BWD_FILTER_GROUP_SUMS);
-    int local = bwd_filter_local(co_group, ci_block, taps);
+    bwd_filter_tuning b;
+    b.co_block = channel_block(p->co, taps, BWD_FILTER_MAX_SUMS);
+    b.ci_block = channel_block(p->ci, 1, 8);
+    b.co_group = bwd_filter_co_group(p, b.co_block, b.ci_block, taps, BWD_FILTER_GROUP_SUMS);
+    b.local = bwd_filter_local(b.co_group, b.ci_block, taps);
+    if ((st = bwd_filter_tuning_take(p, &b, taps, BWD_FILTER_MAX_SUMS, BWD_FILTER_GROUP_SUMS, tc, err)) != CLNAS_OK)
+        return st;
+    const int co_block = b.co_block, ci_block = b.ci_block, co_group = b.co_group, local = b.local;
     const conv_define own[] = {
         {"CO_BLOCK", co_block}, {"CO_GROUP", co_group}, {"CI_BLOCK", ci_block}, {"LOCAL", local}};
     /* ACCUM 0 whatever p->accum says: the weight gradient overwrites. */

@@ -40,6 +40,67 @@ clnas_status clnas_op_conv_bwd_data_desc_for(const clnas_conv_params *p, const c
 clnas_status clnas_op_conv_bwd_filter_desc_for(const clnas_conv_params *p, const clnas_device_profile *profile,
                                                clnas_kernel_desc *d, clnas_error *err);
 
+/* ---- tuning (codegen/ops/op_conv_tune.c): the kernel variants of a convolution pass ----
+ * Each family's kernels have named tunable parameters, read where the lowering sizes them (work-group size LOCAL,
+ * channels per work-item CO_BLOCK / CI_BLOCK / COV / RM / RC, rows per work-item ROWS, tile sizes RN TK, groups
+ * CO_GROUP, reduction split SPLIT, taps per work-item RK, images per chunk IMG_CHUNK). A tuning names some of them;
+ * the rest keep the lowering's defaults, so the empty tuning is exactly the kernel the lowering emits. The runtime
+ * times the candidates and keeps the fastest correct one per device (runtime/tuner.c). */
+typedef enum clnas_conv_pass { CLNAS_CONV_PASS_FWD = 0, CLNAS_CONV_PASS_BWD_DATA, CLNAS_CONV_PASS_BWD_FILTER } clnas_conv_pass;
+
+#define CLNAS_CONV_TUNE_MAX 6
+#define CLNAS_CONV_TUNE_NAME_MAX 12
+/* "CO_BLOCK=4 ROWS=2 LOCAL=16": at most CLNAS_CONV_TUNE_MAX names of 11 characters and values below 10^6 */
+#define CLNAS_CONV_TUNE_TEXT_MAX 112
+typedef struct clnas_conv_tuning {
+    int n;
+    char name[CLNAS_CONV_TUNE_MAX][CLNAS_CONV_TUNE_NAME_MAX];
+    int value[CLNAS_CONV_TUNE_MAX];
+} clnas_conv_tuning;
+
+/* "NAME=V NAME=V ..." in the tuning's order ("" for the empty tuning). */
+void clnas_conv_tuning_format(const clnas_conv_tuning *t, char *out, size_t cap);
+/* Parses what clnas_conv_tuning_format writes, strictly: upper-case names of [A-Z0-9_] (at most 11 characters),
+ * each at most once, values 1 .. 999999, single spaces; the error names the position and what was expected. */
+clnas_status clnas_conv_tuning_parse(const char *text, clnas_conv_tuning *t, clnas_error *err);
+
+/* What a lowering reads its tunables through: in (may be NULL) the overrides, used (may be NULL) gets every tunable
+ * the kernel read with the value it took. */
+typedef struct clnas_conv_tune_ctx {
+    const clnas_conv_tuning *in;
+    unsigned taken; /* bit i: in->name[i] was read */
+    clnas_conv_tuning *used;
+} clnas_conv_tune_ctx;
+/* The value of tunable `name`: the override, else def. NULL ctx: def. */
+int clnas_conv_tune_take(clnas_conv_tune_ctx *ctx, const char *name, int def);
+
+/* The descriptor of one pass for a profile's family with tuning t (NULL: the defaults, what the _for functions
+ * above emit); used (may be NULL) gets the kernel's tunables with their values. A tunable the kernel does not have
+ * or a value outside its range is CLNAS_ERR_INVALID_ARG naming it. */
+clnas_status clnas_op_conv_desc_tuned(clnas_conv_pass pass, const clnas_conv_params *p,
+                                      const clnas_device_profile *profile, const clnas_conv_tuning *t,
+                                      clnas_kernel_desc *d, clnas_conv_tuning *used, clnas_error *err);
+/* The CPU family's lowering of one pass (codegen/ops/op_conv.c), reading its tunables through tc (may be NULL). */
+clnas_status clnas_op_conv_cpu_desc(clnas_conv_pass pass, const clnas_conv_params *p, clnas_conv_tune_ctx *tc,
+                                    clnas_kernel_desc *d, clnas_error *err);
+/* The candidates of one pass, at most max (>= 1): out[0] is the default (its full tunables), then variants that
+ * differ from it in one tunable or in two, ordered by their distance from it in factors of 2 (one tunable before
+ * two at the same distance) and round-robin over the tunables, each within the kernel's ranges and the profile's work-group and local-memory limits and giving a kernel
+ * that differs from every earlier candidate's; so a small budget still tries the likeliest ones. */
+clnas_status clnas_conv_tune_candidates(clnas_conv_pass pass, const clnas_conv_params *p,
+                                        const clnas_device_profile *profile, int max, clnas_conv_tuning *out,
+                                        int *count, clnas_error *err);
+/* The convolution pass a plan kernel descriptor kd lowers (entry conv2d_fwd, conv2d_bwd_data, conv2d_bwd_filter
+ * with op_conv.h's shape #defines, lowered by clnas_op_conv_desc_tuned for profile with some tuning): *has = 1,
+ * pass, params and the tuning signature (cap bytes: "tune <pass> <template> f32 n.. ci.. co.. HxW k s p relu acc")
+ * filled; otherwise *has = 0. */
+clnas_status clnas_conv_tune_target(const clnas_kernel_desc *kd, int fp64, clnas_conv_pass *pass,
+                                    clnas_conv_params *p, char *sig, size_t cap, int *has, clnas_error *err);
+/* The shape #defines of a convolution descriptor as params: 1 when kd has all of them, else 0. */
+int clnas_conv_params_of_desc(const clnas_kernel_desc *kd, clnas_conv_params *p);
+/* Whether two descriptors give the same launch (template, entry, #defines, geometry, slots). */
+int clnas_kernel_desc_same(const clnas_kernel_desc *a, const clnas_kernel_desc *b);
+
 /* What the convolution kernels of every family share: the parameter check (pass names the pass in messages) and
  * the start of a descriptor with the shape #defines (N CI CO H W HO WO KSIZE STRIDE PAD RELU_IN ACCUM), the
  * kernel's own #defines and its tensor slots. */

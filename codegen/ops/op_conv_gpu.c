@@ -13,36 +13,64 @@
 /* Work-items along a tile's rows (channels): the rest go along its columns (pixels), where loads coalesce. */
 #define GPU_TY 8
 
+/* Whether the lowering reads a tuning: the defaults' own fit is checked by the plan (clnas_plan_compile_for refuses a
+ * device too small with CLNAS_ERR_UNSUPPORTED), a tuning's here. */
+static int tuning_given(const clnas_conv_tune_ctx *tc)
+{
+    return tc && tc->in && tc->in->n > 0;
+}
+
 typedef struct gemm_tiling {
     int tm, tn, tk, rm, rn, local;
 } gemm_tiling;
 
 /* A tile of rows x columns of the output: rows are channels (gm of them), each work-item keeps rm x rn outputs. */
-static gemm_tiling gemm_tile(int gm, const clnas_device_profile *profile, int fp64_bytes)
+static clnas_status gemm_tile(int gm, const clnas_device_profile *profile, int fp64_bytes, clnas_conv_tune_ctx *tc,
+                              gemm_tiling *out, clnas_error *err)
 {
     gemm_tiling t;
     t.local = (int)clnas_device_profile_local(profile, GPU_LOCAL);
-    const int ty = t.local < GPU_TY ? t.local : GPU_TY, tx = t.local / ty;
+    int ty = t.local < GPU_TY ? t.local : GPU_TY;
     t.rm = gm <= ty ? 1 : gm <= 2 * ty ? 2 : 4;
     t.rn = 4;
-    t.tm = ty * t.rm;
-    t.tn = tx * t.rn;
     t.tk = GPU_TK;
     /* both staged slices within the device's local memory (halve the depth until they fit) */
     while (t.tk > 1 && profile->local_mem_bytes &&
-           (unsigned long long)t.tk * (unsigned long long)(t.tm + t.tn) * (unsigned)fp64_bytes > profile->local_mem_bytes)
+           (unsigned long long)t.tk * (unsigned long long)(ty * t.rm + t.local / ty * t.rn) * (unsigned)fp64_bytes >
+               profile->local_mem_bytes)
         t.tk /= 2;
-    return t;
+    t.local = clnas_conv_tune_take(tc, "LOCAL", t.local);
+    t.rm = clnas_conv_tune_take(tc, "RM", t.rm);
+    t.rn = clnas_conv_tune_take(tc, "RN", t.rn);
+    t.tk = clnas_conv_tune_take(tc, "TK", t.tk);
+    if (t.local < 1 || (t.local & (t.local - 1)) || (size_t)t.local > profile->max_work_group_size)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv (gpu) tuning LOCAL=%d: expected a power of two up to "
+                               "the device's %zu", t.local, profile->max_work_group_size);
+    if (t.rm < 1 || t.rm > 8 || t.rn < 1 || t.rn > 8 || t.tk < 1 || t.tk > 64)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv (gpu) tuning RM=%d RN=%d TK=%d: expected RM and RN "
+                               "1 .. 8, TK 1 .. 64", t.rm, t.rn, t.tk);
+    ty = t.local < GPU_TY ? t.local : GPU_TY;
+    t.tm = ty * t.rm;
+    t.tn = t.local / ty * t.rn;
+    if (tuning_given(tc) && profile->local_mem_bytes &&
+        (unsigned long long)t.tk * (unsigned long long)(t.tm + t.tn) * (unsigned)fp64_bytes > profile->local_mem_bytes)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv (gpu) tuning TK=%d: the staged %dx%d slices exceed "
+                               "the device's %llu bytes of local memory", t.tk, t.tm, t.tn, profile->local_mem_bytes);
+    *out = t;
+    return CLNAS_OK;
 }
 
 static clnas_status gemm_desc(const clnas_conv_params *p, const clnas_device_profile *profile, int bwd_data,
-                              clnas_kernel_desc *d, clnas_error *err)
+                              clnas_conv_tune_ctx *tc, clnas_kernel_desc *d, clnas_error *err)
 {
     const int ho = clnas_conv_out_dim(p->h, p->ksize, p->stride, p->pad);
     const int wo = clnas_conv_out_dim(p->w, p->ksize, p->stride, p->pad);
     const int gm = bwd_data ? p->ci : p->co;
     const long gp = bwd_data ? (long)p->n * p->h * p->w : (long)p->n * ho * wo;
-    const gemm_tiling t = gemm_tile(gm, profile, (int)sizeof(double));
+    gemm_tiling t = {0, 0, 0, 0, 0, 0};
+    clnas_status st = gemm_tile(gm, profile, (int)sizeof(double), tc, &t, err);
+    if (st != CLNAS_OK)
+        return st;
     const clnas_conv_define own[] = {{"BWD_DATA", bwd_data}, {"TM", t.tm}, {"TN", t.tn}, {"TK", t.tk},
                                      {"RM", t.rm},           {"RN", t.rn}, {"LOCAL", t.local}};
     static const char *const fwd_slots[] = {"x", "w", "y"};
@@ -50,7 +78,7 @@ static clnas_status gemm_desc(const clnas_conv_params *p, const clnas_device_pro
     const char *entry = bwd_data ? "conv2d_bwd_data" : "conv2d_fwd";
     const char *const *slots = !bwd_data ? fwd_slots : p->relu_in ? bwd_slots_relu : bwd_slots;
     const int nslots = bwd_data && p->relu_in ? 4 : 3;
-    clnas_status st = clnas_conv_desc_start(d, "conv2d_gemm_gpu", entry, p, p->accum, own, 7, slots, nslots, err);
+    st = clnas_conv_desc_start(d, "conv2d_gemm_gpu", entry, p, p->accum, own, 7, slots, nslots, err);
     if (st == CLNAS_OK && clnas_kernel_desc_define_text(d, "ENTRY", entry) != CLNAS_OK)
         st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: kernel descriptor table is full", entry);
     const size_t groups = (size_t)((gm + t.tm - 1) / t.tm) * (size_t)((gp + t.tn - 1) / t.tn);
@@ -67,19 +95,13 @@ static int gpu_family(const clnas_device_profile *profile)
 clnas_status clnas_op_conv_fwd_desc_for(const clnas_conv_params *p, const clnas_device_profile *profile,
                                         clnas_kernel_desc *d, clnas_error *err)
 {
-    if (!gpu_family(profile))
-        return clnas_op_conv_fwd_desc(p, d, err);
-    clnas_status st = clnas_conv_check(p, "fwd", err);
-    return st == CLNAS_OK ? gemm_desc(p, profile, 0, d, err) : st;
+    return clnas_op_conv_desc_tuned(CLNAS_CONV_PASS_FWD, p, profile, NULL, d, NULL, err);
 }
 
 clnas_status clnas_op_conv_bwd_data_desc_for(const clnas_conv_params *p, const clnas_device_profile *profile,
                                              clnas_kernel_desc *d, clnas_error *err)
 {
-    if (!gpu_family(profile))
-        return clnas_op_conv_bwd_data_desc(p, d, err);
-    clnas_status st = clnas_conv_check(p, "bwd_data", err);
-    return st == CLNAS_OK ? gemm_desc(p, profile, 1, d, err) : st;
+    return clnas_op_conv_desc_tuned(CLNAS_CONV_PASS_BWD_DATA, p, profile, NULL, d, NULL, err);
 }
 
 /* Work-items of a weight-gradient work-group, and of them the lanes that share one output block (a warp's
@@ -88,10 +110,10 @@ clnas_status clnas_op_conv_bwd_data_desc_for(const clnas_conv_params *p, const c
 #define GPU_FILTER_SPLIT 32
 
 static clnas_status bwd_filter_desc(const clnas_conv_params *p, const clnas_device_profile *profile,
-                                    clnas_kernel_desc *d, clnas_error *err)
+                                    clnas_conv_tune_ctx *tc, clnas_kernel_desc *d, clnas_error *err)
 {
-    const int local = (int)clnas_device_profile_local(profile, GPU_FILTER_LOCAL);
-    const int split = local < GPU_FILTER_SPLIT ? local : GPU_FILTER_SPLIT;
+    int local = (int)clnas_device_profile_local(profile, GPU_FILTER_LOCAL);
+    int split = local < GPU_FILTER_SPLIT ? local : GPU_FILTER_SPLIT;
     int rc = p->co >= 2 ? 2 : 1, rk = 4;
     /* the partial sums (LOCAL x RC x RK, in double at most) within the device's local memory */
     while (profile->local_mem_bytes && (unsigned long long)local * (unsigned)(rc * rk) * sizeof(double) >
@@ -101,6 +123,21 @@ static clnas_status bwd_filter_desc(const clnas_conv_params *p, const clnas_devi
         else
             rc = 1;
     }
+    local = clnas_conv_tune_take(tc, "LOCAL", local);
+    split = clnas_conv_tune_take(tc, "SPLIT", split);
+    rc = clnas_conv_tune_take(tc, "RC", rc);
+    rk = clnas_conv_tune_take(tc, "RK", rk);
+    if (local < 1 || (local & (local - 1)) || (size_t)local > profile->max_work_group_size)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv bwd_filter (gpu) tuning LOCAL=%d: expected a power "
+                               "of two up to the device's %zu", local, profile->max_work_group_size);
+    if (split < 1 || (split & (split - 1)) || split > local)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv bwd_filter (gpu) tuning SPLIT=%d: expected a power "
+                               "of two up to LOCAL=%d", split, local);
+    if (rc < 1 || rc > 8 || rk < 1 || rk > 8 ||
+        (tuning_given(tc) && profile->local_mem_bytes &&
+         (unsigned long long)local * (unsigned)(rc * rk) * sizeof(double) > profile->local_mem_bytes))
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv bwd_filter (gpu) tuning RC=%d RK=%d: expected 1 .. 8 "
+                               "each, with LOCAL*RC*RK partial sums within the device's local memory", rc, rk);
     const long blocks = (long)((p->co + rc - 1) / rc) * ((long)(p->ci * p->ksize * p->ksize + rk - 1) / rk);
     const int per_group = local / split;
     const clnas_conv_define own[] = {{"RC", rc}, {"RK", rk}, {"SPLIT", split}, {"LOCAL", local}};
@@ -116,8 +153,36 @@ static clnas_status bwd_filter_desc(const clnas_conv_params *p, const clnas_devi
 clnas_status clnas_op_conv_bwd_filter_desc_for(const clnas_conv_params *p, const clnas_device_profile *profile,
                                                clnas_kernel_desc *d, clnas_error *err)
 {
-    if (!gpu_family(profile))
-        return clnas_op_conv_bwd_filter_desc(p, d, err);
-    clnas_status st = clnas_conv_check(p, "bwd_filter", err);
-    return st == CLNAS_OK ? bwd_filter_desc(p, profile, d, err) : st;
+    return clnas_op_conv_desc_tuned(CLNAS_CONV_PASS_BWD_FILTER, p, profile, NULL, d, NULL, err);
+}
+
+/* The GPU family's lowering of one pass. */
+static clnas_status gpu_desc(clnas_conv_pass pass, const clnas_conv_params *p, const clnas_device_profile *profile,
+                             clnas_conv_tune_ctx *tc, clnas_kernel_desc *d, clnas_error *err)
+{
+    static const char *const names[] = {"fwd", "bwd_data", "bwd_filter"};
+    clnas_status st = clnas_conv_check(p, names[pass], err);
+    if (st != CLNAS_OK)
+        return st;
+    return pass == CLNAS_CONV_PASS_BWD_FILTER ? bwd_filter_desc(p, profile, tc, d, err)
+                                              : gemm_desc(p, profile, pass == CLNAS_CONV_PASS_BWD_DATA, tc, d, err);
+}
+
+clnas_status clnas_op_conv_desc_tuned(clnas_conv_pass pass, const clnas_conv_params *p,
+                                      const clnas_device_profile *profile, const clnas_conv_tuning *t,
+                                      clnas_kernel_desc *d, clnas_conv_tuning *used, clnas_error *err)
+{
+    if (pass < CLNAS_CONV_PASS_FWD || pass > CLNAS_CONV_PASS_BWD_FILTER)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv: pass %d, expected fwd, bwd_data or bwd_filter",
+                               (int)pass);
+    clnas_conv_tune_ctx tc = {t, 0u, used};
+    if (used)
+        used->n = 0;
+    clnas_status st = gpu_family(profile) ? gpu_desc(pass, p, profile, &tc, d, err)
+                                          : clnas_op_conv_cpu_desc(pass, p, &tc, d, err);
+    for (int i = 0; st == CLNAS_OK && t && i < t->n; i++)
+        if (!(tc.taken & (1u << i)))
+            st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv tuning %s=%d: the %s kernel has no tunable %s",
+                                 t->name[i], t->value[i], d->template_name, t->name[i]);
+    return st;
 }

@@ -154,18 +154,6 @@ void clnas_conv_winograd_sig(const clnas_conv_params *p, int bwd_data, int fp64,
              p->h, p->w, p->ksize, p->stride, p->pad, p->relu_in, p->accum);
 }
 
-/* The integer value of #define name in d, or -1. */
-static long define_value(const clnas_kernel_desc *d, const char *name)
-{
-    for (int i = 0; i < d->ndefines; i++)
-        if (strcmp(d->defines[i].name, name) == 0) {
-            char *end;
-            long v = strtol(d->defines[i].value, &end, 10);
-            return end != d->defines[i].value && !*end ? v : -1;
-        }
-    return -1;
-}
-
 clnas_status clnas_conv_winograd_alternative(const clnas_kernel_desc *kd, int fp64, clnas_kernel_desc *alt, char *sig,
                                              size_t cap, int *has, clnas_error *err)
 {
@@ -173,13 +161,9 @@ clnas_status clnas_conv_winograd_alternative(const clnas_kernel_desc *kd, int fp
     const int fwd = strcmp(kd->entry, "conv2d_fwd") == 0, bwd_data = strcmp(kd->entry, "conv2d_bwd_data") == 0;
     if (!fwd && !bwd_data)
         return CLNAS_OK;
-    static const char *const names[] = {"N", "CI", "CO", "H", "W", "KSIZE", "STRIDE", "PAD", "RELU_IN", "ACCUM"};
-    long v[10];
-    for (int i = 0; i < 10; i++)
-        if ((v[i] = define_value(kd, names[i])) < 0 || v[i] > INT_MAX)
-            return CLNAS_OK; /* not a convolution descriptor of op_conv.h's shape #defines */
-    const clnas_conv_params p = {(int)v[0], (int)v[1], (int)v[2], (int)v[3], (int)v[4],
-                                 (int)v[5], (int)v[6], (int)v[7], (int)v[8], (int)v[9]};
+    clnas_conv_params p;
+    if (!clnas_conv_params_of_desc(kd, &p))
+        return CLNAS_OK; /* not a convolution descriptor of op_conv.h's shape #defines */
     if (!clnas_conv_winograd_applies(&p))
         return CLNAS_OK;
     clnas_status st = clnas_op_conv_winograd_variant_desc(&p, bwd_data, CLNAS_WINOGRAD_AUTO, alt, err);

@@ -1,5 +1,6 @@
-/* clnas fuzz target: the algorithm-choice cache file (runtime/algo_choice.c): load; what loads saves and loads back
- * the same records. */
+/* clnas fuzz target: the algorithm-choice cache file (runtime/algo_choice.c), the tuner's variant column included:
+ * load; what loads saves and loads back the same records, and every loaded variant is a tuning that prints back the
+ * same. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             const clnas_algo_record *a = &c.rec[i], *b = clnas_algo_choices_find(&back, a->sig);
             char note[CLNAS_ALGO_NOTE_MAX];
             saved_note(a->note, note, sizeof note);
-            if (!b || a->algo != b->algo || a->clblast_ok != b->clblast_ok || strcmp(note, b->note) != 0)
+            if (!b || a->algo != b->algo || a->clblast_ok != b->clblast_ok || strcmp(note, b->note) != 0 ||
+                strcmp(a->variant, b->variant) != 0)
+                abort();
+            /* a loaded variant is a tuning that parses and prints back the same */
+            clnas_conv_tuning t;
+            char text[CLNAS_ALGO_VARIANT_MAX];
+            if (clnas_conv_tuning_parse(a->variant, &t, &err) != CLNAS_OK)
+                abort();
+            clnas_conv_tuning_format(&t, text, sizeof text);
+            if (strcmp(text, a->variant) != 0)
                 abort();
         }
     }

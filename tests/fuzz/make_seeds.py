@@ -141,9 +141,16 @@ def program_cache_seeds():
 
 
 def algo_choices_seeds():
+    # the format before the variant column (refused as a whole), and the current one with the tuner's variants
     put("algo_choices", "choices", "clnas-algo-choices-1\n# signature\talgorithm\tkernel_ms\tclblast_ms\tclblast_ok\t"
         "note\ngemm_nn_m64_n32_k9\tkernel\t0.5\t0.7\t1\t\ngemm_nt_m8_n8_k8\tclblast\t0.9\t0.2\t1\t\n"
         "conv_x\tkernel\t1\t-1\t0\tCLBlast differed by 0.01\n")
+    put("algo_choices", "choices2", "clnas-algo-choices-2\n# signature\talgorithm\tkernel_ms\talternative_ms\t"
+        "alternative_ok\tvariant\tnote\ngemm_nn_m64_n32_k9\tkernel\t0.5\t0.7\t1\t-\t\n"
+        "conv_fwd_winograd f32 n2\twinograd\t0.9\t0.2\t1\t-\t\n"
+        "tune fwd conv2d_fwd f32 n2 ci3 co4 5x5 k3 s1 p1 relu1 acc0\tkernel\t1.5\t1\t1\tCO_BLOCK=2 ROWS=2 LOCAL=32\t"
+        "tried 4 of 9 candidates in 0.5 s, 1 ruled out: conv2d_fwd result differs\n"
+        "tune bwd_filter conv2d_bwd_filter_gpu f32 n1\tkernel\t2\t2\t0\tLOCAL=256 SPLIT=32 RC=2 RK=4\t\n")
 
 
 for make in (arch_seeds, config_seeds, table_seeds, journal_seeds, safetensors_seeds, idx_seeds, cifar_seeds,
