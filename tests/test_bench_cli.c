@@ -162,6 +162,17 @@ static void check_broken_files(const char *dir, cJSON *j, const char *a_path, ch
     write_text(broken, "[1, 2]");
     assert_int_equal(run_bench(dir, args, out, err), 1);
     assert_non_null(strstr(err, "not a JSON object"));
+    /* a report over the text cap is refused unread, and /dev/zero is no report (it was read without end) */
+    FILE *f = fopen(broken, "w");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, (17L << 20) - 1, SEEK_SET), 0);
+    assert_int_equal(fputc(' ', f), ' ');
+    assert_int_equal(fclose(f), 0);
+    assert_int_equal(run_bench(dir, args, out, err), 1);
+    assert_non_null(strstr(err, "over the limit of 16.0 MiB"));
+    snprintf(args, sizeof args, "device --load '%s' --compare /dev/zero", a_path);
+    assert_int_equal(run_bench(dir, args, out, err), 1);
+    assert_non_null(strstr(err, "/dev/zero: cannot read: it is a character device"));
 }
 
 /* --only: the other sections are marked skipped, and such a file (written to path) loads. */

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "clnas/status.h"
-#include "file_io.h"
+#include "text_input.h"
 
 /* Fields every result has: dotted path and type ('n' number, 's' string, 'o' object, 'a' array of objects with a
  * string "name", 'b' boolean). Fields inside an object marked "skipped": true (a section not run) may be absent. */
@@ -92,7 +92,8 @@ cJSON *bench_report_load(const char *path)
     char *text = NULL;
     size_t size = 0;
     clnas_error err;
-    if (clnas_file_read_all(path, &text, &size, &err) != CLNAS_OK) {
+    /* a report is a few KiB: capped as a config is, and NUL bytes refused with their position */
+    if (clnas_file_read_text(path, CLNAS_CONFIG_MAX_BYTES, &text, &size, &err) != CLNAS_OK) {
         fprintf(stderr, "clnas: %s\n", err.message);
         return NULL;
     }
