@@ -297,6 +297,10 @@ static clnas_status plan_json(const clnas_plan *plan, const char *arch, const cl
     cJSON_AddNumberToObject(s, "launches_per_step", stats->launches_per_step);
     cJSON_AddNumberToObject(s, "programs", stats->programs);
     ok = ok && cJSON_AddNumberToObject(s, "arena_bytes", (double)stats->arena_bytes) != NULL;
+    cJSON *cat = cJSON_AddObjectToObject(s, "concat"); /* training graph: inputs in their slice, copied; launches gone */
+    cJSON_AddNumberToObject(cat, "slices", plan->concat_slices);
+    cJSON_AddNumberToObject(cat, "copies", plan->concat_copies);
+    ok = ok && cJSON_AddNumberToObject(cat, "launches_removed", plan->concat_removed) != NULL;
     *out = ok ? cJSON_Print(root) : NULL;
     cJSON_Delete(root);
     if (!*out)

@@ -1,5 +1,6 @@
 /* clnas — BatchNorm2d kernels (NCHW): training forward, evaluation forward, backward, and the all-zero-input forms.
- * Defines: BATCH, CHANNELS, HW, LOCAL (work-group size), and where used EPS, MOMENTUM, ACCUM.
+ * Defines: BATCH, CHANNELS, HW, LOCAL (work-group size), and where used EPS, MOMENTUM, ACCUM; Y_BSTRIDE (optional,
+ * the forwards: y's elements between samples).
  * Every kernel runs one work-group per channel (LOCAL a power of two). A channel is BATCH rows of HW
  * contiguous elements; work-item l takes rows l, l + LOCAL, ... and walks each row in vectors of BN_VW lanes
  * (PoCL vectorises explicit vectors, not strided scalar loops), then a fixed tree in local memory adds the
@@ -31,6 +32,12 @@ typedef bn_realv __attribute__((aligned(sizeof(real)))) bn_realv_u;
 
 /* First element of row n (a sample) of channel c. */
 #define BN_ROW(base, n, c) ((base) + ((n) * CHANNELS + (c)) * HW)
+/* The forward's y may be a channel slice of a larger tensor (a DARTS cell's output): sample n starts Y_BSTRIDE
+ * elements after sample n-1 (the codegen defines it then; contiguous otherwise). */
+#ifndef Y_BSTRIDE
+#define Y_BSTRIDE (CHANNELS * HW)
+#endif
+#define BN_YROW(base, n, c) ((base) + (n) * Y_BSTRIDE + (c) * HW)
 
 real bn_lanes_sum(bn_realv v)
 {
@@ -95,7 +102,7 @@ void bn_affine_rows(__global const real *xs, __global real *ys, int c, real scal
 {
     for (int n = get_local_id(0); n < BATCH; n += LOCAL) {
         __global const real *row = BN_ROW(xs, n, c);
-        __global real *out = BN_ROW(ys, n, c);
+        __global real *out = BN_YROW(ys, n, c);
         for (int v = 0; v < BN_VECS; v++) {
             bn_realv r = BN_VLOAD(row + v * BN_VW) * scale + shift;
             if (ACCUM)
@@ -111,7 +118,7 @@ void bn_affine_rows(__global const real *xs, __global real *ys, int c, real scal
 void bn_fill_rows(__global real *ys, int c, real value)
 {
     for (int n = get_local_id(0); n < BATCH; n += LOCAL) {
-        __global real *out = BN_ROW(ys, n, c);
+        __global real *out = BN_YROW(ys, n, c);
         for (int v = 0; v < BN_VECS; v++) {
             bn_realv r = value;
             if (ACCUM)

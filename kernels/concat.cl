@@ -1,14 +1,23 @@
 /* clnas — channel concatenation (NCHW): NIN inputs [BATCH][C<k>][HW] into y [BATCH][CT][HW] in order, and its
  * backward, one channel slice of dy copied out. Defines (forward): BATCH, HW, NIN (1..8), C0..C<NIN-1>, CT, ACCUM,
- * LOCAL; (slice): BATCH, HW, CT (channels of dy), CS (of dx), OFFSET (dx's first channel in dy), ACCUM, LOCAL.
+ * LOCAL, INPLACE (optional: bit k set when input k is a slice of y its producers wrote); (slice): BATCH, HW, CT
+ * (channels of dy), CS (of dx), OFFSET (dx's first channel in dy), ACCUM, LOCAL.
  * One work-item per element written. A program holds the entry its defines name (NIN: the forward, CS: the slice). */
 
 #ifdef NIN
+#ifndef INPLACE
+#define INPLACE 0
+#endif
 #define CONCAT_SLOT(k) , TENSOR_IN(x##k)
-/* Channel c of the output, counted from input k's first channel: input k holds it when 0 <= c < C<k>. */
+/* Channel c of the output, counted from input k's first channel: input k holds it when 0 <= c < C<k>. An input in
+ * place (bit k of INPLACE) already lies in y, its producers wrote it there: the element is left alone. */
 #define CONCAT_TAKE(k)                                                                                                \
-    if (c >= 0 && c < C##k)                                                                                           \
-        v = TENSOR_AT(x##k)[(b * C##k + c) * HW + s];                                                                 \
+    if (c >= 0 && c < C##k) {                                                                                         \
+        if (INPLACE >> k & 1)                                                                                         \
+            keep = 1;                                                                                                 \
+        else                                                                                                          \
+            v = TENSOR_AT(x##k)[(b * C##k + c) * HW + s];                                                             \
+    }                                                                                                                 \
     c -= C##k;
 
 __kernel __attribute__((reqd_work_group_size(LOCAL, 1, 1)))
@@ -41,6 +50,7 @@ void concat_fwd(TENSOR_IN(x0)
         const int s = i % HW, b = i / (CT * HW);
         int c = (i / HW) % CT;
         real v = 0;
+        int keep = 0;
         CONCAT_TAKE(0)
 #if NIN > 1
         CONCAT_TAKE(1)
@@ -63,7 +73,8 @@ void concat_fwd(TENSOR_IN(x0)
 #if NIN > 7
         CONCAT_TAKE(7)
 #endif
-        STORE(ACCUM, TENSOR_AT(y) + i, v);
+        if (!keep)
+            STORE(ACCUM, TENSOR_AT(y) + i, v);
     }
 }
 

@@ -1,0 +1,108 @@
+/* clnas — concatenation without a copy. A concatenation's input x (NCHW) becomes channels [c0, c0 + C) of the
+ * output y: sample n of x then lies y's C*H*W elements after sample n-1, not x's own, so every kernel that writes or
+ * reads x must take that batch stride. The op table says which slots can (clnas_op_def.slice_mask: BatchNorm's,
+ * max pooling's and drop-path's outputs, the ADD fusion leaves for an identity edge); an input any other kernel
+ * touches (a later edge's convolution reading it, say) stays a tensor of its own and is copied as before, counted. */
+#include "concat_slices.h"
+
+#include <stdlib.h>
+
+#include "op.h"
+
+static int same_image(const clnas_graph_tensor *x, const clnas_graph_tensor *y)
+{
+    return x->ndim == 4 && y->ndim == 4 && x->shape[0] == y->shape[0] && x->shape[2] == y->shape[2] &&
+           x->shape[3] == y->shape[3];
+}
+
+static int has_slices(const clnas_graph *g, int t)
+{
+    for (int u = 0; u < g->ntensors; u++)
+        if (g->tensors[u].view_of == t)
+            return 1;
+    return 0;
+}
+
+/* Does every launch that touches storage s take it as a slice (the concatenation `cat` reading it in `slot`)? */
+static int slice_capable(const clnas_graph *g, int s, int cat, int slot)
+{
+    for (int i = 0; i < g->norder; i++) {
+        const clnas_graph_node *n = &g->nodes[g->order[i]];
+        const unsigned mask = clnas_op_def_of(n->kind)->slice_mask;
+        for (int k = 0; k < n->nin; k++)
+            if (clnas_graph_storage(g, n->in[k]) == s && !(g->order[i] == cat ? k == slot : mask >> k & 1u))
+                return 0;
+        for (int k = 0; k < n->nout; k++)
+            if (clnas_graph_storage(g, n->out[k]) == s && !(mask >> (CLNAS_SLICE_OUT + k) & 1u))
+                return 0;
+    }
+    return 1;
+}
+
+/* Is y written by the concatenation `cat` alone (so dropping it leaves y written by the slices)? */
+static int written_only_by(const clnas_graph *g, int y, int cat)
+{
+    for (int i = 0; i < g->norder; i++) {
+        const clnas_graph_node *n = &g->nodes[g->order[i]];
+        for (int k = 0; k < n->nout && g->order[i] != cat; k++)
+            if (clnas_graph_storage(g, n->out[k]) == y)
+                return 0;
+    }
+    return 1;
+}
+
+static int qualifies(const clnas_graph *g, const clnas_graph_node *cat, int node, int k, const int *pinned,
+                     int npinned)
+{
+    const int x = cat->in[k], y = cat->out[0];
+    const clnas_graph_tensor *tx = &g->tensors[x], *ty = &g->tensors[y];
+    if (clnas_graph_storage(g, x) != x || x == y || tx->arena != CLNAS_ARENA_ACT || tx->param >= 0 ||
+        tx->view_of >= 0 || !same_image(tx, ty) || has_slices(g, x))
+        return 0;
+    for (int j = 0; j < cat->nin; j++)
+        if (j != k && clnas_graph_storage(g, cat->in[j]) == x)
+            return 0;
+    for (int i = 0; i < npinned; i++)
+        if (pinned[i] >= 0 && clnas_graph_storage(g, pinned[i]) == x)
+            return 0;
+    return slice_capable(g, x, node, k);
+}
+
+clnas_status clnas_concat_slices(clnas_graph *g, const int *pinned, int npinned, clnas_concat_slice_stats *stats,
+                                 clnas_error *err)
+{
+    (void)err;
+    stats->slices = stats->copies = stats->removed = 0;
+    for (int i = 0; i < g->norder; i++) {
+        const int node = g->order[i];
+        clnas_graph_node *cat = &g->nodes[node];
+        if (cat->kind != CLNAS_NODE_CONCAT || cat->phase != CLNAS_PHASE_FORWARD)
+            continue;
+        const int y = cat->out[0];
+        clnas_graph_tensor *ty = &g->tensors[y];
+        int ok = clnas_graph_storage(g, y) == y && ty->arena == CLNAS_ARENA_ACT && ty->view_of < 0 &&
+                 written_only_by(g, y, node);
+        for (int j = 0; ok && j < npinned; j++)
+            ok = pinned[j] < 0 || clnas_graph_storage(g, pinned[j]) != y;
+        int sliced = 0;
+        for (int k = 0, c0 = 0; k < cat->nin; c0 += g->tensors[cat->in[k]].shape[1], k++) {
+            if (ok && qualifies(g, cat, node, k, pinned, npinned)) {
+                g->tensors[cat->in[k]].view_of = y;
+                g->tensors[cat->in[k]].view_c0 = c0;
+                sliced++;
+            }
+        }
+        stats->slices += sliced;
+        stats->copies += cat->nin - sliced;
+        if (sliced == cat->nin) { /* nothing left to copy: the launch goes */
+            cat->dead = 1;
+            for (int j = i; j + 1 < g->norder; j++)
+                g->order[j] = g->order[j + 1];
+            g->norder--;
+            i--;
+            stats->removed++;
+        }
+    }
+    clnas_graph_count_uses(g);
+    return CLNAS_OK;
+}
