@@ -89,7 +89,7 @@ static clnas_status compile_training(clnas_plan *plan, clnas_error *err)
     if (st == CLNAS_OK)
         st = clnas_fuse(&g, &fs, err);
     int pinned[4] = {io.logits, io.loss, input_grad, io.logits_aux};
-    clnas_concat_slice_stats cs = {0, 0, 0};
+    clnas_concat_slice_stats cs = {0, 0, 0, 0, 0};
     if (st == CLNAS_OK && !plan->config.concat_copies)
         st = clnas_concat_slices(&g, pinned, 4, &cs, err);
     if (st == CLNAS_OK)
@@ -103,6 +103,8 @@ static clnas_status compile_training(clnas_plan *plan, clnas_error *err)
         plan->concat_slices = cs.slices;
         plan->concat_copies = cs.copies;
         plan->concat_removed = cs.removed;
+        plan->concat_grad_slices = cs.grad_slices;
+        plan->concat_grad_copies = cs.grad_copies;
         plan->logits_offset = g.tensors[io.logits].offset;
         plan->loss_offset = g.tensors[io.loss].offset;
         plan->has_input_grad = input_grad >= 0;

@@ -80,6 +80,8 @@ typedef struct clnas_plan {
     /* the training graph's concatenation inputs computed in their slice of the output (no copy), those still copied,
      * and the concatenation launches gone (codegen/concat_slices.h) */
     int concat_slices, concat_copies, concat_removed;
+    int concat_grad_slices, concat_grad_copies; /* the same in the backward: input gradients read in their slice of the
+                                                 * output's gradient (one copy launch gone each), still copied */
 } clnas_plan;
 
 /* Compiles a network: graph IR -> autodiff -> fusion -> memory plan -> kernel descriptors and sources. */

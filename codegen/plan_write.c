@@ -300,7 +300,9 @@ static clnas_status plan_json(const clnas_plan *plan, const char *arch, const cl
     cJSON *cat = cJSON_AddObjectToObject(s, "concat"); /* training graph: inputs in their slice, copied; launches gone */
     cJSON_AddNumberToObject(cat, "slices", plan->concat_slices);
     cJSON_AddNumberToObject(cat, "copies", plan->concat_copies);
-    ok = ok && cJSON_AddNumberToObject(cat, "launches_removed", plan->concat_removed) != NULL;
+    cJSON_AddNumberToObject(cat, "launches_removed", plan->concat_removed);
+    cJSON_AddNumberToObject(cat, "grad_slices", plan->concat_grad_slices);
+    ok = ok && cJSON_AddNumberToObject(cat, "grad_copies", plan->concat_grad_copies) != NULL;
     *out = ok ? cJSON_Print(root) : NULL;
     cJSON_Delete(root);
     if (!*out)

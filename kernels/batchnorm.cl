@@ -1,6 +1,6 @@
 /* clnas — BatchNorm2d kernels (NCHW): training forward, evaluation forward, backward, and the all-zero-input forms.
  * Defines: BATCH, CHANNELS, HW, LOCAL (work-group size), and where used EPS, MOMENTUM, ACCUM; Y_BSTRIDE (optional,
- * the forwards: y's elements between samples).
+ * the forwards: y's elements between samples), DY_BSTRIDE (optional, bn_bwd: dy's).
  * Every kernel runs one work-group per channel (LOCAL a power of two). A channel is BATCH rows of HW
  * contiguous elements; work-item l takes rows l, l + LOCAL, ... and walks each row in vectors of BN_VW lanes
  * (PoCL vectorises explicit vectors, not strided scalar loops), then a fixed tree in local memory adds the
@@ -38,6 +38,11 @@ typedef bn_realv __attribute__((aligned(sizeof(real)))) bn_realv_u;
 #define Y_BSTRIDE (CHANNELS * HW)
 #endif
 #define BN_YROW(base, n, c) ((base) + (n) * Y_BSTRIDE + (c) * HW)
+/* Likewise the backward's dy (DY_BSTRIDE). */
+#ifndef DY_BSTRIDE
+#define DY_BSTRIDE (CHANNELS * HW)
+#endif
+#define BN_DYROW(base, n, c) ((base) + (n) * DY_BSTRIDE + (c) * HW)
 
 real bn_lanes_sum(bn_realv v)
 {
@@ -176,7 +181,7 @@ void bn_bwd(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_IN(gamma), TENSOR_IN(smean), TEN
     bn_realv vacc_dy = 0, vacc_dy_dev = 0;
     real acc_dy = 0, acc_dy_dev = 0;
     for (int n = lid; n < BATCH; n += LOCAL) {
-        __global const real *dyrow = BN_ROW(dys, n, c);
+        __global const real *dyrow = BN_DYROW(dys, n, c);
         __global const real *xrow = BN_ROW(xs, n, c);
         for (int v = 0; v < BN_VECS; v++) {
             const bn_realv g = BN_VLOAD(dyrow + v * BN_VW);
@@ -195,7 +200,7 @@ void bn_bwd(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_IN(gamma), TENSOR_IN(smean), TEN
     const real k = TENSOR_AT(gamma)[c] * invstd / BN_M;
     const real a = k * BN_M, b = -k * sum_dy_xhat * invstd, d = -k * sum_dy - b * mean;
     for (int n = lid; n < BATCH; n += LOCAL) {
-        __global const real *dyrow = BN_ROW(dys, n, c);
+        __global const real *dyrow = BN_DYROW(dys, n, c);
         __global const real *xrow = BN_ROW(xs, n, c);
         __global real *out = BN_ROW(dxs, n, c);
         for (int v = 0; v < BN_VECS; v++) {

@@ -1,8 +1,9 @@
 /* clnas — concatenation without a copy (codegen/concat_slices.c): a DARTS network's cell nodes computed straight into
- * their channels of the cell output. The compiled plans (no device): which concatenation inputs became slices and
- * which are still copied, the concatenation launches gone, the node buffers gone from the activation storage, the
- * memory plan's checks; on the device, a training step (drop-path on), the update and evaluation bit for bit the
- * same as with every concatenation copying (clnas_net_config.concat_copies). */
+ * their channels of the cell output, their gradients read in the cell output's gradient. The compiled plans (no
+ * device): which concatenation inputs (and input gradients) became slices and which are still copied, the
+ * concatenation launches gone, the node buffers gone from the activation storage, the memory plan's checks; on the
+ * device, training steps (drop-path on), the updates and evaluation bit for bit the same as with every concatenation
+ * copying (clnas_net_config.concat_copies). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -146,14 +147,20 @@ static void test_darts_v2_plan(void **state)
         assert_int_equal(concat_inputs(q->train, q->ntrain), 4 * 5 + 2 * fr);
         assert_int_equal(forward_concats(p->train, p->ntrain), forward_concats(q->train, q->ntrain) - reduce);
         assert_int_equal(forward_concats(p->eval, p->neval), forward_concats(q->eval, q->neval) - reduce);
-        assert_int_equal(p->ntrain, q->ntrain - reduce);
+        /* backward: nodes 3-5's gradients are read in the cell output's gradient (BatchNorm's, max pool's, drop-path's
+         * backwards and the identities' ADDs take the slice); node 2's gets its later readers' gradients added in
+         * (a sum: copied), and so do FactorizedReduce's halves (convolutions) */
+        assert_int_equal(q->concat_grad_slices + q->concat_grad_copies, 0);
+        assert_int_equal(p->concat_grad_slices, 3 * normal + 3 * reduce);
+        assert_int_equal(p->concat_grad_copies, normal + reduce + 2 * fr);
+        assert_int_equal(p->ntrain, q->ntrain - reduce - p->concat_grad_slices);
         for (int i = 0; i < p->ntrain; i++) /* no reduction cell concatenates */
             if (p->train[i].kind == CLNAS_NODE_CONCAT)
                 assert_true(strcmp(p->train[i].label, "cells.1") != 0 && strcmp(p->train[i].label, "cells.3") != 0);
         /* the node buffers are gone from the activation storage: exactly the slices' elements */
         int nslices = 0;
         size_t sliced = slice_elements(p, &nslices);
-        assert_int_equal(nslices, p->concat_slices);
+        assert_int_equal(nslices, p->concat_slices + p->concat_grad_slices);
         assert_true(sliced > 0);
         assert_int_equal(bound_storage(q) - bound_storage(p), sliced);
         check_memory(p);
@@ -176,7 +183,7 @@ static void test_other_genotypes(void **state)
         assert_int_equal(forward_concats(p->train, p->ntrain), forward_concats(q->train, q->ntrain) - p->concat_removed);
         int nslices = 0;
         size_t sliced = slice_elements(p, &nslices);
-        assert_int_equal(nslices, p->concat_slices);
+        assert_int_equal(nslices, p->concat_slices + p->concat_grad_slices);
         assert_int_equal(bound_storage(q) - bound_storage(p), sliced);
         check_memory(p);
         clnas_plan_free(p);

@@ -101,9 +101,12 @@ static void print_summary(const clnas_plan *plan, const clnas_plan_stats *s, con
     printf("  arena bytes       %zu (%.1f MiB)\n", s->arena_bytes, (double)s->arena_bytes / (1024.0 * 1024.0));
     print_activations(plan);
     if (plan->concat_slices + plan->concat_copies > 0)
-        printf("  concatenations    %d inputs computed in their slice of the output, %d copied; %d launches gone%s\n",
-               plan->concat_slices, plan->concat_copies, plan->concat_removed,
-               cfg->concat_copies ? " (--concat-copies)" : "");
+        printf("  concatenations    %d inputs computed in their slice of the output, %d copied; %d launches gone\n"
+               "                    backward: %d input gradients read in their slice of the output's, %d copied\n",
+               plan->concat_slices, plan->concat_copies, plan->concat_removed, plan->concat_grad_slices,
+               plan->concat_grad_copies);
+    else if (cfg->concat_copies)
+        printf("  concatenations    every input copied (--concat-copies)\n");
     print_device(&plan->profile);
     printf("wrote %s/plan.json, cell.dot, graph.dot, kernels.tsv and %d .cl files\n", dir, s->programs);
 }

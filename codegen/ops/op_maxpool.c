@@ -169,4 +169,4 @@ const clnas_op_def clnas_op_def_maxpool3 = {
     .accum_mask = 1, .relu_slot = -1, .slice_mask = 1u << CLNAS_SLICE_OUT, .lower = lower_fwd};
 const clnas_op_def clnas_op_def_maxpool3_bwd = {
     .kind = CLNAS_NODE_MAXPOOL3_BWD, .name = "max_pool_3x3_backward", .accum_mask = 1, .relu_slot = -1,
-    .lower = lower_bwd};
+    .slice_mask = 1u, .lower = lower_bwd};

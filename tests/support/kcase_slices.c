@@ -1,8 +1,9 @@
-/* clnas tests — kernel rows for channel slices (codegen/concat_slices.c): the kernels that may write (or the ADD,
- * read) a tensor lying in channels [c0, c0 + c) of a larger NCHW tensor of cp channels, with <SLOT>_BSTRIDE and
- * <SLOT>_PER defined as the lowering defines them. The parent tensor is uploaded whole around the slice: its other
- * channels must come back unchanged, the slice's elements poisoned (NaN) when the kernel overwrites them, and the
- * slice must equal the double-precision reference of the contiguous kernel. */
+/* clnas tests — kernel rows for channel slices (codegen/concat_slices.c): the kernels that may write a tensor lying
+ * in channels [c0, c0 + c) of a larger NCHW tensor of cp channels (forward outputs), or read one (the ADD's x, the
+ * backwards' dy), with <SLOT>_BSTRIDE and <SLOT>_PER defined as the lowering defines them. The parent tensor is
+ * uploaded around the slice: its other channels must come back unchanged, an output slice's elements poisoned (NaN)
+ * when the kernel overwrites them, and the results must equal the double-precision reference of the contiguous
+ * kernel. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -177,6 +178,58 @@ static int case_bn_eval_gpu(kh_ctx *k, int fp64, int shape) { return bn_slice_ca
 static int case_bn_const_train_gpu(kh_ctx *k, int fp64, int shape) { return bn_slice_case(k, fp64, shape, 1, 2); }
 static int case_bn_const_eval_gpu(kh_ctx *k, int fp64, int shape) { return bn_slice_case(k, fp64, shape, 1, 3); }
 
+/* A slice input: the parent [n][cp][hw] random, the slice's values gathered densely for the reference; the parent
+ * comes back from the device and must be unchanged (the kernel reads it only). */
+typedef struct slice_in {
+    slice_geo g;
+    double *parent, *orig, *dense;
+} slice_in;
+
+static slice_in slice_in_make(kb_case *b, slice_geo g, uint64_t seed)
+{
+    slice_in s = {g, kb_tensor(b, (size_t)g.n * (size_t)g.cp * g.hw, seed, -1.0, 1.0), NULL, NULL};
+    s.orig = kb_copy(b, s.parent, (size_t)g.n * (size_t)g.cp * g.hw);
+    s.dense = kb_zeros(b, dense_of(&g));
+    gather(&g, s.parent, s.dense);
+    return s;
+}
+
+/* ---- BatchNorm's backward (both families): dy a slice ---- */
+
+static int bn_bwd_case(kh_ctx *k, int fp64, int shape, int gpu)
+{
+    const int accum = bn_shapes[shape].accum;
+    clnas_bn_params p = {bn_shapes[shape].n, bn_shapes[shape].c, bn_shapes[shape].hw, 1e-5, 0.1, accum,
+                         bn_profile(gpu)};
+    const slice_geo g = {p.n, p.c, bn_shapes[shape].cp, bn_shapes[shape].c0, (size_t)p.hw};
+    const size_t c = (size_t)p.c, total = dense_of(&g);
+    kb_case b;
+    kb_begin(&b, k, fp64);
+    slice_in dy = slice_in_make(&b, g, 361 + (uint64_t)shape);
+    double *x = kb_tensor(&b, total, 362 + (uint64_t)shape, -2.0, 3.0), *gamma = kb_tensor(&b, c, 363, 0.5, 1.5);
+    double *smean = kb_zeros(&b, c), *sinvstd = kb_zeros(&b, c);
+    double *scratch_c = kb_zeros(&b, 2 * c), *scratch_y = kb_zeros(&b, total);
+    clnas_bn_params plain = p;
+    plain.accum = 0;
+    clnas_ref_bn_fwd_train(&plain, x, gamma, gamma, scratch_c, scratch_c + c, smean, sinvstd, scratch_y);
+    kb_as_device(&b, smean, c);
+    kb_as_device(&b, sinvstd, c);
+    double *dx = kb_tensor(&b, total, 364, -1.0, 1.0), *dx_ref = kb_copy(&b, dx, total);
+    double *dgamma = kb_zeros(&b, c), *dbeta = kb_zeros(&b, c);
+    double *dgamma_ref = kb_zeros(&b, c), *dbeta_ref = kb_zeros(&b, c);
+    kh_arg args[] = {slice_arg(dy.parent, &g), kb_in(x, total),  kb_in(gamma, c),      kb_in(smean, c),
+                     kb_in(sinvstd, c),        kb_out(dx, total, accum), kb_out(dgamma, c, 0), kb_out(dbeta, c, 0)};
+    clnas_ref_bn_bwd(&p, dy.dense, x, gamma, smean, sinvstd, dx_ref, dgamma_ref, dbeta_ref);
+    const kb_check checks[] = {{"slice bn_bwd dx", dx, dx_ref, total},
+                               {"slice bn_bwd dgamma", dgamma, dgamma_ref, c},
+                               {"slice bn_bwd dbeta", dbeta, dbeta_ref, c},
+                               {"slice bn_bwd dy unchanged", dy.parent, dy.orig, (size_t)g.n * (size_t)g.cp * g.hw}};
+    return kb_finish(&b, slice_defines(clnas_op_bn_bwd_desc(&p, &b.d, &b.err), &b.d, "DY", &g), args, checks, 4);
+}
+
+static int case_bn_bwd(kh_ctx *k, int fp64, int shape) { return bn_bwd_case(k, fp64, shape, 0); }
+static int case_bn_bwd_gpu(kh_ctx *k, int fp64, int shape) { return bn_bwd_case(k, fp64, shape, 1); }
+
 /* ---- max pooling's forward: y a slice ---- */
 
 /* n, c, h, w, accum, stride; then the parent's channels and the slice's first */
@@ -200,6 +253,27 @@ static int case_maxpool3(kh_ctx *k, int fp64, int shape)
     clnas_status st = slice_defines(clnas_op_maxpool3_fwd_desc(&p, &b.d, &b.err), &b.d, "Y", &g);
     return kb_finish(&b, st, args, (const kb_check[]){{"slice maxpool3 y (parent)", y.got, y.ref,
                                                        (size_t)g.n * (size_t)g.cp * g.hw}}, 1);
+}
+
+/* Its backward: dy a slice. */
+static int case_maxpool3_bwd(kh_ctx *k, int fp64, int shape)
+{
+    const clnas_pool_params p = maxpool_shapes[shape].p;
+    const int oh = clnas_op_pool3_out_dim(p.h, p.stride), ow = clnas_op_pool3_out_dim(p.w, p.stride);
+    const slice_geo g = {p.n, p.c, maxpool_shapes[shape].cp, maxpool_shapes[shape].c0, (size_t)oh * (size_t)ow};
+    const size_t nx = (size_t)p.n * p.c * p.h * p.w;
+    kb_case b;
+    kb_begin(&b, k, fp64);
+    double *x = kb_tensor(&b, nx, 315 + (uint64_t)shape, -1.0, 1.0);
+    slice_in dy = slice_in_make(&b, g, 316);
+    double *dx = kb_tensor(&b, nx, 317, -1.0, 1.0), *dx_ref = kb_copy(&b, dx, nx);
+    clnas_ref_maxpool3_bwd(&p, dy.dense, x, dx_ref);
+    kh_arg args[] = {slice_arg(dy.parent, &g), kb_in(x, nx), kb_out(dx, nx, p.accum)};
+    clnas_status st = slice_defines(clnas_op_maxpool3_bwd_desc(&p, &b.d, &b.err), &b.d, "DY", &g);
+    const kb_check checks[] = {{"slice maxpool3_bwd dx", dx, dx_ref, nx},
+                               {"slice maxpool3_bwd dy unchanged", dy.parent, dy.orig,
+                                (size_t)g.n * (size_t)g.cp * g.hw}};
+    return kb_finish(&b, st, args, checks, 2);
 }
 
 /* ---- drop-path's forward: y a slice ---- */
@@ -226,6 +300,29 @@ static int case_drop_path(kh_ctx *k, int fp64, int shape)
     clnas_status st = slice_defines(clnas_op_drop_path_fwd_desc(&p, &b.d, &b.err), &b.d, "Y", &g);
     return kb_finish(&b, st, args, (const kb_check[]){{"slice drop_path y (parent)", y.got, y.ref,
                                                        (size_t)g.n * (size_t)g.cp * g.hw}}, 1);
+}
+
+/* Its backward: dy a slice. */
+static int case_drop_path_bwd(kh_ctx *k, int fp64, int shape)
+{
+    const slice_geo g = {drop_shapes[shape].n, drop_shapes[shape].c, drop_shapes[shape].cp, drop_shapes[shape].c0,
+                         (size_t)drop_shapes[shape].hw};
+    const clnas_drop_path_params p = {g.n, (long)((size_t)g.c * g.hw), drop_shapes[shape].accum};
+    const size_t total = dense_of(&g);
+    kb_case b;
+    kb_begin(&b, k, fp64);
+    slice_in dy = slice_in_make(&b, g, 325 + (uint64_t)shape);
+    double *mask = kb_tensor(&b, (size_t)g.n, 326, 0.0, 1.0);
+    for (int i = 0; i < g.n; i++)
+        mask[i] = i % 3 == 1 ? 0.0 : 1.25;
+    double *dx = kb_tensor(&b, total, 327, -1.0, 1.0), *dx_ref = kb_copy(&b, dx, total);
+    clnas_ref_drop_path(&p, dy.dense, mask, dx_ref);
+    kh_arg args[] = {slice_arg(dy.parent, &g), kb_in(mask, (size_t)g.n), kb_out(dx, total, p.accum)};
+    clnas_status st = slice_defines(clnas_op_drop_path_bwd_desc(&p, &b.d, &b.err), &b.d, "DY", &g);
+    const kb_check checks[] = {{"slice drop_path_bwd dx", dx, dx_ref, total},
+                               {"slice drop_path_bwd dy unchanged", dy.parent, dy.orig,
+                                (size_t)g.n * (size_t)g.cp * g.hw}};
+    return kb_finish(&b, st, args, checks, 2);
 }
 
 /* ---- the ADD fusion leaves (an identity edge): x, y or both slices ---- */
@@ -331,8 +428,12 @@ const kh_case kh_cases_slices[] = {
     {"slice_bn_fwd_eval_gpu", case_bn_eval_gpu, SHAPES(bn_shapes), 1},
     {"slice_bn_const_fwd_train_gpu", case_bn_const_train_gpu, SHAPES(bn_shapes), 1},
     {"slice_bn_const_fwd_eval_gpu", case_bn_const_eval_gpu, SHAPES(bn_shapes), 1},
+    {"slice_bn_bwd", case_bn_bwd, SHAPES(bn_shapes), 1},
+    {"slice_bn_bwd_gpu", case_bn_bwd_gpu, SHAPES(bn_shapes), 1},
     {"slice_maxpool3_fwd", case_maxpool3, SHAPES(maxpool_shapes), 2},
+    {"slice_maxpool3_bwd", case_maxpool3_bwd, SHAPES(maxpool_shapes), 2},
     {"slice_drop_path_fwd", case_drop_path, SHAPES(drop_shapes), 2},
+    {"slice_drop_path_bwd", case_drop_path_bwd, SHAPES(drop_shapes), 2},
     {"slice_add", case_add, SHAPES(add_shapes), 2},
     {"slice_concat_fwd_inplace", case_concat_inplace, SHAPES(concat_shapes), 2},
     {NULL, NULL, 0, 0},
