@@ -45,6 +45,26 @@ static clnas_net_config darts_config(const char *arch, int layers, int copies, d
     return cfg;
 }
 
+#define CHAIN_ARCH "conv3x3-16 | sepconv5x5-16/s2 | maxpool3x3 | conv1x1-16 + skip(2) | conv3x3-16 + cat(2,3)"
+
+/* The chain space's concatenated skips (codegen/build_chain.c). */
+static clnas_net_config chain_config(int copies)
+{
+    clnas_net_config cfg;
+    clnas_net_config_default(&cfg);
+    cfg.space = CLNAS_NET_CHAIN;
+    clnas_space_genotype g;
+    clnas_error err;
+    if (clnas_space_chain.parse(CHAIN_ARCH, &g, &err) != CLNAS_OK ||
+        clnas_net_config_set_genotype(&cfg, &clnas_space_chain, &g, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    cfg.channels = 4;
+    cfg.batch = BATCH;
+    cfg.height = cfg.width = HW;
+    cfg.concat_copies = copies;
+    return cfg;
+}
+
 static clnas_plan *compile(const clnas_net_config *cfg)
 {
     clnas_plan *plan = NULL;
@@ -174,9 +194,11 @@ static void test_darts_v2_plan(void **state)
 static void test_other_genotypes(void **state)
 {
     (void)state;
-    const char *const archs[] = {"ALL_OPS", "DARTS_V1", "PC_DARTS"};
+    const char *const archs[] = {"ALL_OPS", "DARTS_V1", "PC_DARTS", CHAIN_ARCH};
     for (size_t i = 0; i < sizeof archs / sizeof archs[0]; i++) {
-        clnas_net_config with = darts_config(archs[i], 4, 0, 0.2), without = darts_config(archs[i], 4, 1, 0.2);
+        const int chain = strcmp(archs[i], CHAIN_ARCH) == 0;
+        clnas_net_config with = chain ? chain_config(0) : darts_config(archs[i], 4, 0, 0.2);
+        clnas_net_config without = chain ? chain_config(1) : darts_config(archs[i], 4, 1, 0.2);
         clnas_plan *p = compile(&with), *q = compile(&without);
         assert_int_equal(p->concat_slices + p->concat_copies, concat_inputs(q->train, q->ntrain));
         assert_true(p->concat_slices > 0);
@@ -207,11 +229,13 @@ static void assert_same(const double *a, const double *b, size_t n, const char *
             fail_msg("%s [%zu]: %.17g with slices, %.17g with copies", what, i, a[i], b[i]);
 }
 
-/* Two training steps (drop-path 0.2, so a dropped sample too), then evaluation: the logits, losses, every parameter
- * and every running statistic are the same bits with slices as with copies. */
+/* Two training steps (DARTS: drop-path 0.2, so a dropped sample too), then evaluation: the logits, losses, every
+ * parameter and every running statistic are the same bits with slices as with copies. */
 static void run_same(device_fixture *fx, const char *arch)
 {
-    clnas_net_config a = darts_config(arch, 5, 0, 0.2), b = darts_config(arch, 5, 1, 0.2);
+    const int chain = strcmp(arch, CHAIN_ARCH) == 0;
+    clnas_net_config a = chain ? chain_config(0) : darts_config(arch, 5, 0, 0.2);
+    clnas_net_config b = chain ? chain_config(1) : darts_config(arch, 5, 1, 0.2);
     clnas_model *m[2] = {model_ok(fx, &a), model_ok(fx, &b)};
     assert_true(clnas_model_plan(m[0])->concat_slices > 0);
     assert_int_equal(clnas_model_plan(m[1])->concat_slices, 0);
@@ -225,7 +249,7 @@ static void run_same(device_fixture *fx, const char *arch)
         for (size_t i = 0; i < sizeof x / sizeof x[0]; i++)
             x[i] = (float)clnas_rng_normal(&rng);
         for (int k = 0; k < 2; k++) {
-            if (clnas_model_set_drop_path(m[k], 0.2, 100 + (uint64_t)step, &err) != CLNAS_OK ||
+            if ((!chain && clnas_model_set_drop_path(m[k], 0.2, 100 + (uint64_t)step, &err) != CLNAS_OK) ||
                 clnas_model_set_batch(m[k], x, labels, &err) != CLNAS_OK ||
                 clnas_model_step(m[k], 0.05, &loss[k], logits[k], &err) != CLNAS_OK)
                 fail_msg("%s", err.message);
@@ -258,6 +282,7 @@ static void test_same_results(void **state)
 {
     run_same(*state, "DARTS_V2");
     run_same(*state, "ALL_OPS");
+    run_same(*state, CHAIN_ARCH);
 }
 
 int main(void)
