@@ -219,6 +219,10 @@ static int json_launches(cJSON *root, const char *key, const clnas_plan *plan, c
             cJSON_AddStringToObject(arg, "arena", clnas_arena_name(b->arena));
             cJSON_AddNumberToObject(arg, "offset_elements", (double)b->offset);
             cJSON_AddNumberToObject(arg, "elements", (double)b->count);
+            if (b->bstride) { /* a channel slice of `buffer`: samples of per elements, batch_stride apart */
+                cJSON_AddNumberToObject(arg, "slice_batch_stride", (double)b->bstride);
+                cJSON_AddNumberToObject(arg, "slice_per_sample", (double)b->per);
+            }
             if (b->tensor >= 0 && b->tensor < nbuffers)
                 cJSON_AddStringToObject(arg, "buffer", buffers[b->tensor].name);
             else

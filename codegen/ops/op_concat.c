@@ -67,14 +67,21 @@ clnas_status clnas_op_concat_fwd_desc(const clnas_concat_params *p, clnas_kernel
     return CLNAS_OK;
 }
 
-clnas_status clnas_op_concat_inplace(clnas_kernel_desc *d, int nin, unsigned mask, clnas_error *err)
+clnas_status clnas_op_concat_inplace(const clnas_concat_params *p, unsigned mask, clnas_kernel_desc *d,
+                                     clnas_error *err)
 {
+    const int nin = p->nin;
     const unsigned all = nin >= 1 && nin <= CLNAS_CONCAT_MAX_IN ? (1u << nin) - 1 : 0;
     if (mask == 0 || (mask & ~all) != 0 || mask == all)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
                                "concat: in-place mask 0x%x must name some but not all of the %d inputs", mask, nin);
-    if (clnas_kernel_desc_define_int(d, "INPLACE", (long)mask) != CLNAS_OK)
+    long cc = 0;
+    for (int k = 0; k < nin; k++)
+        cc += mask >> k & 1u ? 0 : p->c[k];
+    if (clnas_kernel_desc_define_int(d, "INPLACE", (long)mask) != CLNAS_OK ||
+        clnas_kernel_desc_define_int(d, "CC", cc) != CLNAS_OK)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "concat: descriptor table full");
+    clnas_kernel_desc_geometry_1d(d, (size_t)p->n * (size_t)cc * (size_t)p->hw, CONCAT_LOCAL);
     return CLNAS_OK;
 }
 
@@ -157,7 +164,7 @@ static clnas_status lower_fwd(clnas_lowering *l, const clnas_graph_node *n)
             inplace |= 1u << k;
     }
     if (inplace)
-        CLNAS_TRY(clnas_op_concat_inplace(&l->desc, n->nin, inplace, l->err));
+        CLNAS_TRY(clnas_op_concat_inplace(&p, inplace, &l->desc, l->err));
     for (int k = 0; k < n->nin; k++) {
         char slot[8];
         snprintf(slot, sizeof slot, "x%d", k);

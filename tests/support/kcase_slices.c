@@ -407,15 +407,15 @@ static int case_concat_inplace(kh_ctx *k, int fp64, int shape)
     args[p->nin] = kb_in(y, ny);
     clnas_status st = clnas_op_concat_fwd_desc(p, &b.d, &b.err);
     if (st == CLNAS_OK)
-        st = clnas_op_concat_inplace(&b.d, p->nin, inplace, &b.err);
+        st = clnas_op_concat_inplace(p, inplace, &b.d, &b.err);
     int ok = kb_finish(&b, st, args, (const kb_check[]){{"concat_fwd in place y", y, y_ref, ny}}, 1);
     /* every input in place leaves nothing to launch: refused, as are no input and one past the last */
     clnas_kernel_desc d;
     clnas_error err;
     ok &= clnas_op_concat_fwd_desc(p, &d, &err) == CLNAS_OK &&
-          clnas_op_concat_inplace(&d, p->nin, (1u << p->nin) - 1, &err) == CLNAS_ERR_INVALID_ARG &&
-          clnas_op_concat_inplace(&d, p->nin, 0, &err) == CLNAS_ERR_INVALID_ARG &&
-          clnas_op_concat_inplace(&d, p->nin, 1u << p->nin, &err) == CLNAS_ERR_INVALID_ARG;
+          clnas_op_concat_inplace(p, (1u << p->nin) - 1, &d, &err) == CLNAS_ERR_INVALID_ARG &&
+          clnas_op_concat_inplace(p, 0, &d, &err) == CLNAS_ERR_INVALID_ARG &&
+          clnas_op_concat_inplace(p, 1u << p->nin, &d, &err) == CLNAS_ERR_INVALID_ARG;
     return ok;
 }
 
