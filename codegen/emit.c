@@ -2,6 +2,7 @@
  * with its buffer bindings, and collects the distinct kernels and OpenCL programs of the plan. */
 #include "emit.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,12 +19,30 @@ clnas_status clnas_lower_bind(clnas_lowering *l, const char *slot, int t)
     if (a < 0)
         return clnas_error_set(l->err, CLNAS_ERR_INVALID_ARG, "internal: kernel %s has no slot '%s' (%s)",
                                l->desc.entry, slot, l->launch->label);
-    int s = clnas_graph_storage(l->g, t);
+    int s = clnas_graph_root(l->g, t);
     clnas_plan_binding *b = &l->launch->arg[a];
     b->arena = clnas_lower_tensor(l, s)->arena;
     b->offset = clnas_lower_tensor(l, t)->offset;
-    b->count = clnas_lower_tensor(l, t)->count;
+    b->count = clnas_graph_span(l->g, t);
     b->tensor = s;
+    /* a channel slice: the kernel addresses sample n at n * <SLOT>_BSTRIDE, one sample being <SLOT>_PER elements
+     * (only the slots codegen/concat_slices.c lets a slice into read these) */
+    size_t per, stride = clnas_graph_slice_stride(l->g, t, &per);
+    b->bstride = stride;
+    b->per = stride ? per : 0;
+    if (stride) {
+        char name[24];
+        int bad = 0;
+        for (int i = 0; i < 2; i++) {
+            snprintf(name, sizeof name, "%s_%s", slot, i ? "PER" : "BSTRIDE");
+            for (char *c = name; *c && *c != '_'; c++)
+                *c = (char)(*c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c);
+            bad |= clnas_kernel_desc_define_int(&l->desc, name, (long)(i ? per : stride)) != CLNAS_OK;
+        }
+        if (bad)
+            return clnas_error_set(l->err, CLNAS_ERR_INVALID_ARG, "internal: kernel %s: no room for the slice "
+                                   "defines of slot '%s' (%s)", l->desc.entry, slot, l->launch->label);
+    }
     return CLNAS_OK;
 }
 
@@ -33,8 +52,9 @@ static void mark_writes(const clnas_graph *g, const clnas_graph_node *n, clnas_p
 {
     for (int a = 0; a < CLNAS_MAX_KERNEL_ARGS; a++)
         for (int k = 0; k < n->nout && launch->arg[a].tensor >= 0; k++)
-            if (clnas_graph_storage(g, n->out[k]) == launch->arg[a].tensor &&
-                launch->arg[a].offset == g->tensors[n->out[k]].offset)
+            if (clnas_graph_root(g, n->out[k]) == launch->arg[a].tensor &&
+                launch->arg[a].offset == g->tensors[n->out[k]].offset &&
+                launch->arg[a].count == clnas_graph_span(g, n->out[k]))
                 launch->arg[a].writes = n->accum[k] ? 2 : 1;
 }
 

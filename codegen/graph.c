@@ -53,6 +53,8 @@ int clnas_graph_tensor_add(clnas_graph *g, const char *name, clnas_arena arena, 
     }
     t->param = -1;
     t->alias = -1;
+    t->view_of = -1;
+    t->view_c0 = 0;
     t->first = t->last = -1;
     return g->ntensors++;
 }
@@ -113,6 +115,31 @@ int clnas_graph_storage(const clnas_graph *g, int t)
     while (t >= 0 && g->tensors[t].alias >= 0)
         t = g->tensors[t].alias;
     return t;
+}
+
+int clnas_graph_root(const clnas_graph *g, int t)
+{
+    int s = clnas_graph_storage(g, t);
+    while (s >= 0 && g->tensors[s].view_of >= 0)
+        s = clnas_graph_storage(g, g->tensors[s].view_of);
+    return s;
+}
+
+size_t clnas_graph_slice_stride(const clnas_graph *g, int t, size_t *per)
+{
+    const clnas_graph_tensor *s = &g->tensors[clnas_graph_storage(g, t)];
+    *per = s->count / (size_t)(s->shape[0] > 0 ? s->shape[0] : 1);
+    if (s->view_of < 0)
+        return 0;
+    const clnas_graph_tensor *p = &g->tensors[s->view_of];
+    return p->count / (size_t)p->shape[0];
+}
+
+size_t clnas_graph_span(const clnas_graph *g, int t)
+{
+    size_t per, stride = clnas_graph_slice_stride(g, t, &per);
+    const clnas_graph_tensor *x = &g->tensors[t];
+    return stride ? (size_t)(x->shape[0] - 1) * stride + per : x->count;
 }
 
 void clnas_graph_count_uses(clnas_graph *g)

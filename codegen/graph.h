@@ -88,6 +88,9 @@ typedef struct clnas_graph_tensor {
     size_t count;
     int param;    /* index into the parameter table for PARAMS/GRADS/MOMENTUM/STATE tensors, else -1 */
     int alias;    /* fusion: this tensor is stored in tensor `alias` (-1: its own storage) */
+    /* concat slices (codegen/concat_slices.c): this tensor (NCHW) is channels [view_c0, view_c0 + C) of tensor
+     * view_of (same N, H, W), so sample n starts view_of's C*H*W elements after sample n-1 (-1: not a slice) */
+    int view_of, view_c0;
     int producers; /* nodes writing it (for in-place sums) */
     int consumers; /* nodes reading it */
     size_t offset; /* memory plan: element offset in its arena */
@@ -161,6 +164,13 @@ int clnas_graph_node_add(clnas_graph *g, clnas_node_kind kind, clnas_phase phase
 int clnas_graph_zero_grad_add(clnas_graph *g, int t);
 /* The tensor that holds t's storage after fusion (follows aliases). */
 int clnas_graph_storage(const clnas_graph *g, int t);
+/* The tensor whose memory t lies in: its storage, or the tensor that storage is a channel slice of. */
+int clnas_graph_root(const clnas_graph *g, int t);
+/* When t's storage is a channel slice: returns the elements between its samples (the parent's C*H*W) and sets
+ * *per to the elements of one sample of the slice; 0 when t is contiguous. */
+size_t clnas_graph_slice_stride(const clnas_graph *g, int t, size_t *per);
+/* The elements a binding of t spans: its count, or from its first to its last element when it is a slice. */
+size_t clnas_graph_span(const clnas_graph *g, int t);
 const char *clnas_node_kind_name(clnas_node_kind kind);
 /* Counts producers and consumers of every tensor over live nodes. */
 void clnas_graph_count_uses(clnas_graph *g);

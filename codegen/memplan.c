@@ -1,5 +1,5 @@
 /* clnas — memory planning: fixed layouts for parameters and their companions, first-fit by lifetime for
- * activations (largest first), all in element offsets. */
+ * activations (largest first), all in element offsets; a channel slice lies inside its parent. */
 #include "memplan.h"
 
 #include <stdlib.h>
@@ -32,7 +32,7 @@ static void layout_params(clnas_graph *g, size_t arena_elems[CLNAS_ARENA_COUNT],
 
 static void touch(clnas_graph *g, int t, int when)
 {
-    int s = clnas_graph_storage(g, t);
+    int s = clnas_graph_root(g, t); /* a channel slice keeps the tensor it lies in alive */
     clnas_graph_tensor *r = &g->tensors[s];
     if (r->first < 0 || when < r->first)
         r->first = when;
@@ -119,6 +119,13 @@ clnas_status clnas_memplan(clnas_graph *g, const int *pinned, int npinned, size_
     }
     free(items);
     arena_elems[CLNAS_ARENA_ACT] = top;
+    /* a channel slice starts at its first channel in its parent (one level: concat_slices makes no slice of one) */
+    for (int t = 0; t < g->ntensors; t++) {
+        clnas_graph_tensor *x = &g->tensors[t];
+        if (x->alias < 0 && x->view_of >= 0)
+            x->offset = g->tensors[clnas_graph_storage(g, x->view_of)].offset +
+                        (size_t)x->view_c0 * (x->count / (size_t)x->shape[0] / (size_t)x->shape[1]);
+    }
     /* aliases share their storage's offset */
     for (int t = 0; t < g->ntensors; t++) {
         int s = clnas_graph_storage(g, t);

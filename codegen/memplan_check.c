@@ -27,6 +27,10 @@ static life *lifetimes(const clnas_plan_launch *launches, int n, int nbuffers)
                 x->offset = b->offset;
             }
             x->last = i;
+            if (b->offset < x->offset) { /* a channel slice bound before its parent's start */
+                x->count += x->offset - b->offset;
+                x->offset = b->offset;
+            }
             if (b->offset + b->count > x->offset + x->count)
                 x->count = b->offset + b->count - x->offset;
         }
@@ -86,6 +90,21 @@ static int holds(const int *owner, size_t offset, size_t count, int t)
     return 1;
 }
 
+/* Is element e (inside the binding's span) one of its elements: a channel slice skips its parent's other channels. */
+static int bound_element(const clnas_plan_binding *b, size_t e)
+{
+    return !b->bstride || (e - b->offset) % b->bstride < b->per;
+}
+
+/* holds() over the elements of a binding. */
+static int binding_holds(const int *owner, const clnas_plan_binding *b)
+{
+    for (size_t e = b->offset; e < b->offset + b->count; e++)
+        if (bound_element(b, e) && owner[e] != b->tensor)
+            return 0;
+    return 1;
+}
+
 static clnas_status check_reads(const clnas_plan *plan, const clnas_plan_launch *launches, int n, int *owner,
                                 clnas_error *err)
 {
@@ -94,8 +113,7 @@ static clnas_status check_reads(const clnas_plan *plan, const clnas_plan_launch 
         const clnas_plan_launch *l = &launches[i];
         for (int a = 0; a < CLNAS_MAX_KERNEL_ARGS; a++) {
             const clnas_plan_binding *b = &l->arg[a];
-            if (b->tensor >= 0 && b->arena == CLNAS_ARENA_ACT && b->writes != 1 &&
-                !holds(owner, b->offset, b->count, b->tensor))
+            if (b->tensor >= 0 && b->arena == CLNAS_ARENA_ACT && b->writes != 1 && !binding_holds(owner, b))
                 return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "memory plan: launch %d (%s) reads %s [%zu, "
                                        "+%zu), which another tensor overwrote or nothing wrote", i, l->label,
                                        buf[b->tensor].name, b->offset, b->count);
@@ -104,7 +122,8 @@ static clnas_status check_reads(const clnas_plan *plan, const clnas_plan_launch 
             const clnas_plan_binding *b = &l->arg[a];
             for (size_t e = b->offset; b->tensor >= 0 && b->arena == CLNAS_ARENA_ACT && b->writes &&
                                        e < b->offset + b->count; e++)
-                owner[e] = b->tensor;
+                if (bound_element(b, e))
+                    owner[e] = b->tensor;
         }
     }
     return CLNAS_OK;

@@ -67,11 +67,15 @@ typedef struct clnas_op_def {
     clnas_op_backward_fn backward;
     unsigned accum_mask;            /* bit s: output s may add into storage another node wrote (in-place sums) */
     int relu_slot;                  /* the input slot fold_relu applies to (-1: none) */
+    unsigned slice_mask;            /* bit k: input k, bit CLNAS_SLICE_OUT + s: output s may be a channel slice of a
+                                     * larger tensor (its kernel takes <SLOT>_BSTRIDE; codegen/concat_slices.c) */
     clnas_op_fold_relu_fn fold_relu;
     clnas_op_fold_relu_bwd_fn fold_relu_bwd;
     clnas_op_lower_fn lower;
     clnas_op_gemm_fn gemm;
 } clnas_op_def;
+
+#define CLNAS_SLICE_OUT 8
 
 /* The row of kind (a row with every hook NULL and name "?" for a kind out of range). */
 const clnas_op_def *clnas_op_def_of(clnas_node_kind kind);

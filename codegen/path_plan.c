@@ -119,8 +119,8 @@ static clnas_status clip_whole_arena(binder *b)
         free(train);
         return clnas_error_set(b->err, CLNAS_ERR_INVALID_ARG, "internal: fill or grad_clip kernel without its slot");
     }
-    zero->arg[ya] = (clnas_plan_binding){CLNAS_ARENA_GRADS, 0, count, -1, 1};
-    c->arg[ga] = (clnas_plan_binding){CLNAS_ARENA_GRADS, 0, count, -1, 2};
+    zero->arg[ya] = (clnas_plan_binding){CLNAS_ARENA_GRADS, 0, count, -1, 1, 0, 0};
+    c->arg[ga] = (clnas_plan_binding){CLNAS_ARENA_GRADS, 0, count, -1, 2, 0, 0};
     free(plan->train);
     plan->train = train;
     plan->ntrain++;
@@ -197,7 +197,7 @@ static clnas_status split_optimizer(binder *b)
                 if (a < 0)
                     st = clnas_error_set(b->err, CLNAS_ERR_INVALID_ARG, "internal: sgd kernel has no slot %s", slots[s]);
                 else
-                    l->arg[a] = (clnas_plan_binding){arenas[s], lo[m], hi[m] - lo[m], -1, s == 1 ? 0 : 2};
+                    l->arg[a] = (clnas_plan_binding){arenas[s], lo[m], hi[m] - lo[m], -1, s == 1 ? 0 : 2, 0, 0};
             }
         }
     }

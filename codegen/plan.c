@@ -7,6 +7,7 @@
 
 #include "autodiff.h"
 #include "build_network.h"
+#include "concat_slices.h"
 #include "emit.h"
 #include "flops.h"
 #include "fuse.h"
@@ -66,7 +67,7 @@ static clnas_status collect_buffers(const clnas_graph *g, clnas_plan_buffer **ou
         memcpy(b->name, x->name, sizeof b->name);
         b->arena = x->arena;
         b->offset = x->offset;
-        b->count = x->count;
+        b->count = clnas_graph_span(g, t); /* a channel slice: from its first element to its last */
     }
     *out = buffers;
     *nout = g->ntensors;
@@ -87,16 +88,23 @@ static clnas_status compile_training(clnas_plan *plan, clnas_error *err)
         st = clnas_autodiff(&g, &io, plan->config.want_input_grad, &input_grad, err);
     if (st == CLNAS_OK)
         st = clnas_fuse(&g, &fs, err);
-    if (st == CLNAS_OK) {
-        int pinned[4] = {io.logits, io.loss, input_grad, io.logits_aux};
+    int pinned[4] = {io.logits, io.loss, input_grad, io.logits_aux};
+    clnas_concat_slice_stats cs = {0, 0, 0, 0, 0};
+    if (st == CLNAS_OK && !plan->config.concat_copies)
+        st = clnas_concat_slices(&g, pinned, 4, &cs, err);
+    if (st == CLNAS_OK)
         st = clnas_memplan(&g, pinned, 4, plan->arena_elems, &plan->live_params, err);
-    }
     if (st == CLNAS_OK)
         st = clnas_emit(&g, plan->live_params, plan, &plan->train, &plan->ntrain, err);
     if (st == CLNAS_OK)
         st = collect_buffers(&g, &plan->buffers, &plan->nbuffers, err);
     if (st == CLNAS_OK) {
         plan->ops = fs.ops_before;
+        plan->concat_slices = cs.slices;
+        plan->concat_copies = cs.copies;
+        plan->concat_removed = cs.removed;
+        plan->concat_grad_slices = cs.grad_slices;
+        plan->concat_grad_copies = cs.grad_copies;
         plan->logits_offset = g.tensors[io.logits].offset;
         plan->loss_offset = g.tensors[io.loss].offset;
         plan->has_input_grad = input_grad >= 0;
@@ -134,6 +142,9 @@ static clnas_status compile_eval(clnas_plan *plan, clnas_error *err)
         plan->forward_flops = clnas_graph_forward_flops(&g);
         st = clnas_fuse(&g, &fs, err);
     }
+    clnas_concat_slice_stats cs;
+    if (st == CLNAS_OK && !plan->config.concat_copies)
+        st = clnas_concat_slices(&g, &io.logits, 1, &cs, err);
     if (st == CLNAS_OK)
         st = clnas_memplan(&g, &io.logits, 1, arenas, &live, err);
     if (st == CLNAS_OK && (live != plan->live_params || g.nparams != plan->nparams))

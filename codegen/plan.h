@@ -26,9 +26,10 @@ typedef struct clnas_plan_kernel {
 typedef struct clnas_plan_binding {
     clnas_arena arena;
     size_t offset; /* elements */
-    size_t count;
+    size_t count;  /* elements from the first to the last (a channel slice: with its parent's other channels between) */
     int tensor;    /* index into the plan's buffers (for plan.json), -1 for scalars */
     int writes;    /* 0: the launch reads the tensor; 1: overwrites it (its node's output); 2: adds into it */
+    size_t bstride, per; /* a channel slice (codegen/concat_slices.h): samples of `per` elements `bstride` apart; 0 */
 } clnas_plan_binding;
 
 typedef struct clnas_plan_launch {
@@ -76,6 +77,11 @@ typedef struct clnas_plan {
     int descs_only;    /* compiled by clnas_plan_compile_descs: kernels have descriptors, no sources or programs */
     int ops;           /* nodes of the training graph (forward + backward + update) before fusion */
     int eval_ops;
+    /* the training graph's concatenation inputs computed in their slice of the output (no copy), those still copied,
+     * and the concatenation launches gone (codegen/concat_slices.h) */
+    int concat_slices, concat_copies, concat_removed;
+    int concat_grad_slices, concat_grad_copies; /* the same in the backward: input gradients read in their slice of the
+                                                 * output's gradient (one copy launch gone each), still copied */
 } clnas_plan;
 
 /* Compiles a network: graph IR -> autodiff -> fusion -> memory plan -> kernel descriptors and sources. */

@@ -219,6 +219,10 @@ static int json_launches(cJSON *root, const char *key, const clnas_plan *plan, c
             cJSON_AddStringToObject(arg, "arena", clnas_arena_name(b->arena));
             cJSON_AddNumberToObject(arg, "offset_elements", (double)b->offset);
             cJSON_AddNumberToObject(arg, "elements", (double)b->count);
+            if (b->bstride) { /* a channel slice of `buffer`: samples of per elements, batch_stride apart */
+                cJSON_AddNumberToObject(arg, "slice_batch_stride", (double)b->bstride);
+                cJSON_AddNumberToObject(arg, "slice_per_sample", (double)b->per);
+            }
             if (b->tensor >= 0 && b->tensor < nbuffers)
                 cJSON_AddStringToObject(arg, "buffer", buffers[b->tensor].name);
             else
@@ -297,6 +301,12 @@ static clnas_status plan_json(const clnas_plan *plan, const char *arch, const cl
     cJSON_AddNumberToObject(s, "launches_per_step", stats->launches_per_step);
     cJSON_AddNumberToObject(s, "programs", stats->programs);
     ok = ok && cJSON_AddNumberToObject(s, "arena_bytes", (double)stats->arena_bytes) != NULL;
+    cJSON *cat = cJSON_AddObjectToObject(s, "concat"); /* training graph: inputs in their slice, copied; launches gone */
+    cJSON_AddNumberToObject(cat, "slices", plan->concat_slices);
+    cJSON_AddNumberToObject(cat, "copies", plan->concat_copies);
+    cJSON_AddNumberToObject(cat, "launches_removed", plan->concat_removed);
+    cJSON_AddNumberToObject(cat, "grad_slices", plan->concat_grad_slices);
+    ok = ok && cJSON_AddNumberToObject(cat, "grad_copies", plan->concat_grad_copies) != NULL;
     *out = ok ? cJSON_Print(root) : NULL;
     cJSON_Delete(root);
     if (!*out)

@@ -1,5 +1,6 @@
 /* clnas — BatchNorm2d kernels (NCHW): training forward, evaluation forward, backward, and the all-zero-input forms.
- * Defines: BATCH, CHANNELS, HW, LOCAL (work-group size), and where used EPS, MOMENTUM, ACCUM.
+ * Defines: BATCH, CHANNELS, HW, LOCAL (work-group size), and where used EPS, MOMENTUM, ACCUM; Y_BSTRIDE (optional,
+ * the forwards: y's elements between samples), DY_BSTRIDE (optional, bn_bwd: dy's).
  * Every kernel runs one work-group per channel (LOCAL a power of two). A channel is BATCH rows of HW
  * contiguous elements; work-item l takes rows l, l + LOCAL, ... and walks each row in vectors of BN_VW lanes
  * (PoCL vectorises explicit vectors, not strided scalar loops), then a fixed tree in local memory adds the
@@ -31,6 +32,17 @@ typedef bn_realv __attribute__((aligned(sizeof(real)))) bn_realv_u;
 
 /* First element of row n (a sample) of channel c. */
 #define BN_ROW(base, n, c) ((base) + ((n) * CHANNELS + (c)) * HW)
+/* The forward's y may be a channel slice of a larger tensor (a DARTS cell's output): sample n starts Y_BSTRIDE
+ * elements after sample n-1 (the codegen defines it then; contiguous otherwise). */
+#ifndef Y_BSTRIDE
+#define Y_BSTRIDE (CHANNELS * HW)
+#endif
+#define BN_YROW(base, n, c) ((base) + (n) * Y_BSTRIDE + (c) * HW)
+/* Likewise the backward's dy (DY_BSTRIDE). */
+#ifndef DY_BSTRIDE
+#define DY_BSTRIDE (CHANNELS * HW)
+#endif
+#define BN_DYROW(base, n, c) ((base) + (n) * DY_BSTRIDE + (c) * HW)
 
 real bn_lanes_sum(bn_realv v)
 {
@@ -95,7 +107,7 @@ void bn_affine_rows(__global const real *xs, __global real *ys, int c, real scal
 {
     for (int n = get_local_id(0); n < BATCH; n += LOCAL) {
         __global const real *row = BN_ROW(xs, n, c);
-        __global real *out = BN_ROW(ys, n, c);
+        __global real *out = BN_YROW(ys, n, c);
         for (int v = 0; v < BN_VECS; v++) {
             bn_realv r = BN_VLOAD(row + v * BN_VW) * scale + shift;
             if (ACCUM)
@@ -111,7 +123,7 @@ void bn_affine_rows(__global const real *xs, __global real *ys, int c, real scal
 void bn_fill_rows(__global real *ys, int c, real value)
 {
     for (int n = get_local_id(0); n < BATCH; n += LOCAL) {
-        __global real *out = BN_ROW(ys, n, c);
+        __global real *out = BN_YROW(ys, n, c);
         for (int v = 0; v < BN_VECS; v++) {
             bn_realv r = value;
             if (ACCUM)
@@ -169,7 +181,7 @@ void bn_bwd(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_IN(gamma), TENSOR_IN(smean), TEN
     bn_realv vacc_dy = 0, vacc_dy_dev = 0;
     real acc_dy = 0, acc_dy_dev = 0;
     for (int n = lid; n < BATCH; n += LOCAL) {
-        __global const real *dyrow = BN_ROW(dys, n, c);
+        __global const real *dyrow = BN_DYROW(dys, n, c);
         __global const real *xrow = BN_ROW(xs, n, c);
         for (int v = 0; v < BN_VECS; v++) {
             const bn_realv g = BN_VLOAD(dyrow + v * BN_VW);
@@ -188,7 +200,7 @@ void bn_bwd(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_IN(gamma), TENSOR_IN(smean), TEN
     const real k = TENSOR_AT(gamma)[c] * invstd / BN_M;
     const real a = k * BN_M, b = -k * sum_dy_xhat * invstd, d = -k * sum_dy - b * mean;
     for (int n = lid; n < BATCH; n += LOCAL) {
-        __global const real *dyrow = BN_ROW(dys, n, c);
+        __global const real *dyrow = BN_DYROW(dys, n, c);
         __global const real *xrow = BN_ROW(xs, n, c);
         __global real *out = BN_ROW(dxs, n, c);
         for (int v = 0; v < BN_VECS; v++) {

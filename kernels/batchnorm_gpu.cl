@@ -1,5 +1,6 @@
 /* clnas — GPU family: BatchNorm2d kernels (NCHW), the entries of batchnorm.cl with the same defines and slots.
- * Defines: BATCH, CHANNELS, HW, LOCAL (work-group size, a power of two), and where used EPS, MOMENTUM, ACCUM.
+ * Defines: BATCH, CHANNELS, HW, LOCAL (work-group size, a power of two), and where used EPS, MOMENTUM, ACCUM;
+ * Y_BSTRIDE (optional, the forwards: y's elements between samples), DY_BSTRIDE (optional, bn_bwd: dy's).
  * One work-group per channel. A channel is BATCH rows of HW contiguous elements; work-item l takes its elements
  * l, l + LOCAL, ... in the channel's order, so neighbouring work-items touch neighbouring addresses (coalesced),
  * and a fixed tree in local memory adds the work-items' partial sums: results are deterministic. */
@@ -7,6 +8,16 @@
 #define BN_M (BATCH * HW)
 /* Element i of channel c: sample i / HW, pixel i % HW. */
 #define BN_AT(base, i, c) ((base) + ((i) / HW * CHANNELS + (c)) * HW + (i) % HW)
+/* The forward's y may be a channel slice of a larger tensor: sample n starts Y_BSTRIDE elements after sample n-1. */
+#ifndef Y_BSTRIDE
+#define Y_BSTRIDE (CHANNELS * HW)
+#endif
+#define BN_YAT(base, i, c) ((base) + (i) / HW * Y_BSTRIDE + (c) * HW + (i) % HW)
+/* Likewise the backward's dy (DY_BSTRIDE). */
+#ifndef DY_BSTRIDE
+#define DY_BSTRIDE (CHANNELS * HW)
+#endif
+#define BN_DYAT(base, i, c) ((base) + (i) / HW * DY_BSTRIDE + (c) * HW + (i) % HW)
 
 /* Sum of every work-item's v, the same for all work-items; every work-item must call it. */
 real bn_group_sum(__local real *scratch, real v)
@@ -28,7 +39,7 @@ real bn_group_sum(__local real *scratch, real v)
 void bn_affine(__global const real *xs, __global real *ys, int c, real scale, real shift)
 {
     for (int i = get_local_id(0); i < BN_M; i += LOCAL)
-        STORE(ACCUM, BN_AT(ys, i, c), xs ? *BN_AT(xs, i, c) * scale + shift : shift);
+        STORE(ACCUM, BN_YAT(ys, i, c), xs ? *BN_AT(xs, i, c) * scale + shift : shift);
 }
 
 /* This work-item's share of sum x over channel c. */
@@ -86,7 +97,7 @@ void bn_bwd(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_IN(gamma), TENSOR_IN(smean), TEN
     /* sum dy and sum dy * (x - mean) in one pass */
     real acc_dy = 0, acc_dy_dev = 0;
     for (int i = lid; i < BN_M; i += LOCAL) {
-        const real g = *BN_AT(dys, i, c);
+        const real g = *BN_DYAT(dys, i, c);
         acc_dy += g;
         acc_dy_dev += g * (*BN_AT(xs, i, c) - mean);
     }
@@ -96,7 +107,7 @@ void bn_bwd(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_IN(gamma), TENSOR_IN(smean), TEN
     const real k = TENSOR_AT(gamma)[c] * invstd / BN_M;
     const real a = k * BN_M, b = -k * sum_dy_xhat * invstd, d = -k * sum_dy - b * mean;
     for (int i = lid; i < BN_M; i += LOCAL)
-        STORE(ACCUM, BN_AT(TENSOR_AT(dx), i, c), *BN_AT(dys, i, c) * a + *BN_AT(xs, i, c) * b + d);
+        STORE(ACCUM, BN_AT(TENSOR_AT(dx), i, c), *BN_DYAT(dys, i, c) * a + *BN_AT(xs, i, c) * b + d);
     if (lid == 0) {
         TENSOR_AT(dgamma)[c] = sum_dy_xhat;
         TENSOR_AT(dbeta)[c] = sum_dy;

@@ -1,5 +1,7 @@
-/* clnas — element-wise kernels over COUNT contiguous elements, one work-item each.
- * Defines: COUNT, LOCAL, and ACCUM (add) or VALUE (fill); the template compiles with either set. */
+/* clnas — element-wise kernels over COUNT elements, one work-item each.
+ * Defines: COUNT, LOCAL, and ACCUM (add) or VALUE (fill); the template compiles with either set. The add's x or y
+ * may be a channel slice of a larger tensor (a DARTS cell's output): X_BSTRIDE and X_PER (Y_...) then say that
+ * sample n's X_PER elements start X_BSTRIDE elements after sample n-1's. */
 
 #ifndef ACCUM
 #define ACCUM 0
@@ -8,12 +10,23 @@
 #define VALUE ((real)0)
 #endif
 
+#ifdef X_BSTRIDE
+#define ELT_X(i) ((i) / X_PER * X_BSTRIDE + (i) % X_PER)
+#else
+#define ELT_X(i) (i)
+#endif
+#ifdef Y_BSTRIDE
+#define ELT_Y(i) ((i) / Y_PER * Y_BSTRIDE + (i) % Y_PER)
+#else
+#define ELT_Y(i) (i)
+#endif
+
 __kernel __attribute__((reqd_work_group_size(LOCAL, 1, 1)))
 void eltwise_add(TENSOR_IN(x), TENSOR_OUT(y))
 {
     const size_t i = get_global_id(0);
     if (i < (size_t)COUNT)
-        STORE(ACCUM, TENSOR_AT(y) + i, TENSOR_AT(x)[i]);
+        STORE(ACCUM, TENSOR_AT(y) + ELT_Y(i), TENSOR_AT(x)[ELT_X(i)]);
 }
 
 __kernel __attribute__((reqd_work_group_size(LOCAL, 1, 1)))

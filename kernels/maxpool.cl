@@ -1,10 +1,19 @@
 /* clnas — 3x3 max pooling, pad 1 with -inf padding, stride STRIDE (1 or 2), NCHW (DARTS' max_pool_3x3).
- * Defines: BATCH, CHANNELS, HEIGHT, WIDTH (of the input), STRIDE, ACCUM, LOCAL. The output is
+ * Defines: BATCH, CHANNELS, HEIGHT, WIDTH (of the input), STRIDE, ACCUM, LOCAL; Y_BSTRIDE (optional, the forward), DY_BSTRIDE
+ * (optional, the backward). The output is
  * ((HEIGHT-1)/STRIDE+1) x ((WIDTH-1)/STRIDE+1). The backward keeps no indices: it recomputes each window's argmax
  * from x, and each work-item writes only its own input row, so it needs no atomics and is deterministic. */
 
 #define MP_OH ((HEIGHT - 1) / STRIDE + 1)
 #define MP_OW ((WIDTH - 1) / STRIDE + 1)
+/* The forward's y may be a channel slice of a larger tensor (a DARTS cell's output): sample n starts Y_BSTRIDE
+ * elements after sample n-1 (the codegen defines it then; contiguous otherwise). */
+#ifndef Y_BSTRIDE
+#define Y_BSTRIDE (CHANNELS * MP_OH * MP_OW)
+#endif
+#ifndef DY_BSTRIDE /* likewise the backward's dy */
+#define DY_BSTRIDE (CHANNELS * MP_OH * MP_OW)
+#endif
 
 /* Index in its plane of the maximum of output (oh, ow)'s window, and the maximum in *m: PyTorch's rule, the first
  * maximum in row-major window order wins and a NaN replaces it (v > m || isnan(v)), starting from -inf at the
@@ -52,7 +61,7 @@ void maxpool3_fwd(TENSOR_IN(x), TENSOR_OUT(y))
     if (row < BATCH * CHANNELS * MP_OH) {
         const int oh = row % MP_OH, plane = row / MP_OH;
         __global const real *xp = TENSOR_AT(x) + plane * HEIGHT * WIDTH;
-        __global real *out = TENSOR_AT(y) + row * MP_OW;
+        __global real *out = TENSOR_AT(y) + row / (CHANNELS * MP_OH) * Y_BSTRIDE + row % (CHANNELS * MP_OH) * MP_OW;
         const int full_rows = oh * STRIDE >= 1 && oh * STRIDE + 1 <= HEIGHT - 1;
         for (int ow = 0; ow < MP_OW; ow++) {
             real m;
@@ -75,7 +84,7 @@ void maxpool3_bwd(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dx))
     const int plane = get_global_id(0);
     if (plane < BATCH * CHANNELS) {
         __global const real *xp = TENSOR_AT(x) + plane * HEIGHT * WIDTH;
-        __global const real *dyp = TENSOR_AT(dy) + plane * MP_OH * MP_OW;
+        __global const real *dyp = TENSOR_AT(dy) + plane / CHANNELS * DY_BSTRIDE + plane % CHANNELS * MP_OH * MP_OW;
         __global real *out = TENSOR_AT(dx) + plane * HEIGHT * WIDTH;
         if (!ACCUM)
             for (int i = 0; i < HEIGHT * WIDTH; i++)

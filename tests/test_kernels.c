@@ -59,6 +59,11 @@ static void test_darts_op_kernels(void **state)
     run_table(state, kh_cases_darts);
 }
 
+static void test_slice_kernels(void **state)
+{
+    run_table(state, kh_cases_slices);
+}
+
 static int setup(void **state)
 {
     static kh_ctx k;
@@ -82,6 +87,7 @@ int main(void)
         cmocka_unit_test(test_misc_kernels),
         cmocka_unit_test(test_mixed_edge_kernels),
         cmocka_unit_test(test_darts_op_kernels),
+        cmocka_unit_test(test_slice_kernels),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

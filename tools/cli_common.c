@@ -77,6 +77,10 @@ int cli_common_option(int argc, char **argv, int *i, cli_common *c)
         c->cfg.recompute = 1; /* less activation memory for more convolution work (clnas_net_config) */
         return 1;
     }
+    if (strcmp(argv[*i], "--concat-copies") == 0) {
+        c->cfg.concat_copies = 1; /* concatenations copy as before concat slices (clnas_net_config), to compare */
+        return 1;
+    }
     if (strcmp(argv[*i], "--verbose") == 0) {
         c->build.verbose = 1;
         return 1;

@@ -18,8 +18,9 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: clnas bench train --arch STR [--channels C] [--cells N] [--batch B] [--steps S]\n"
-               "                         [--warmup W] [--device D] [--family cpu|gpu] [--json] [--profile]\n"
+    fprintf(f, "usage: clnas bench train --arch STR [--space S] [--channels C] [--cells N | --layers L] [--batch B]\n"
+               "                         [--steps S] [--warmup W] [--device D] [--family cpu|gpu] [--recompute]\n"
+               "                         [--concat-copies] [--json] [--profile]\n"
                "       clnas bench device [options]   (clnas bench device --help)\n"
                "Times S training steps (default 20) after W warm-up steps (default 3) on random 1x28x28 inputs and\n"
                "prints training images/s (--json: one object with train_images_per_second). --profile finishes\n"
@@ -27,6 +28,8 @@ static void usage(FILE *f)
                "launch of the step), then the same summed per kernel kind (e.g. every conv2d_bwd_filter launch\n"
                "together; launches that ran CLBlast are their own kind) and per phase; with --json the profile is\n"
                "in the object under \"profile\" (slower overall; for finding hot spots).\n"
+               "--space nb201 (default), darts or chain reads --arch in that space (darts: DARTS_V2 etc., --layers L,\n"
+               "default 8). --concat-copies copies every concatenation's inputs as before concat slices (to compare).\n"
                "Defaults: C=16 N=5 batch 256.\n");
 }
 
@@ -172,9 +175,12 @@ static int parse_args(int argc, char **argv, bench_args *a)
 {
     cli_common_init(&a->c);
     a->steps = 20, a->warmup = 3, a->json = 0, a->profile = 0;
+    a->c.any_space = 1;
     const char *v;
     for (int i = 2; i < argc; i++) {
         int r = cli_common_option(argc, argv, &i, &a->c);
+        if (r == 0)
+            r = cli_space_network_option(argc, argv, &i, &a->c);
         if (r < 0)
             return 2;
         if (r > 0)
@@ -198,7 +204,8 @@ static int parse_args(int argc, char **argv, bench_args *a)
     }
     if (!a->c.have_arch)
         return cli_usage_error("bench", "--arch is required");
-    return -1;
+    int rc = cli_common_space("bench", &a->c);
+    return rc != 0 ? rc : -1;
 }
 
 /* What one run measured. */
@@ -229,6 +236,8 @@ static void print_json(const bench_args *a, const char *arch, const char *device
     cJSON_AddStringToObject(j, "arch", arch);
     cJSON_AddNumberToObject(j, "channels", a->c.cfg.channels);
     cJSON_AddNumberToObject(j, "cells", a->c.cfg.cells);
+    if (a->c.cfg.space == CLNAS_NET_DARTS)
+        cJSON_AddNumberToObject(j, "layers", a->c.cfg.layers);
     cJSON_AddNumberToObject(j, "batch", a->c.cfg.batch);
     cJSON_AddNumberToObject(j, "steps", a->steps);
     cJSON_AddNumberToObject(j, "train_images_per_second", o->r.images_per_second);
@@ -248,7 +257,10 @@ static void print_json(const bench_args *a, const char *arch, const char *device
 static void print_text(const bench_args *a, const char *arch, const char *device, const clnas_plan *plan,
                        const bench_outcome *o)
 {
-    printf("%s C=%d N=%d batch %d on %s\n", arch, a->c.cfg.channels, a->c.cfg.cells, a->c.cfg.batch, device);
+    if (a->c.cfg.space == CLNAS_NET_DARTS)
+        printf("%s C=%d layers %d batch %d on %s\n", arch, a->c.cfg.channels, a->c.cfg.layers, a->c.cfg.batch, device);
+    else
+        printf("%s C=%d N=%d batch %d on %s\n", arch, a->c.cfg.channels, a->c.cfg.cells, a->c.cfg.batch, device);
     printf("compile + kernels ready: %.2f s; %d launches per step\n", o->prepare_seconds, plan->ntrain);
     printf("train images/s: %.1f  (%.1f ms per step over %d steps%s)\n", o->r.images_per_second,
            1e3 * o->r.seconds_per_step, a->steps, a->profile ? ", profiled: slower than unprofiled" : "");
@@ -281,8 +293,8 @@ int cmd_bench(int argc, char **argv)
     memset(&o, 0, sizeof o);
     rc = run_bench(&a, dev, cache, &model, &o, &err) == CLNAS_OK ? 0 : cli_fail(&err);
     if (rc == 0) {
-        char arch[CLNAS_GENOTYPE_STR_MAX];
-        clnas_genotype_format(&a.c.cfg.genotype, arch, sizeof arch, NULL);
+        char arch[CLI_ARCH_MAX];
+        cli_arch_string(&a.c.cfg, arch, sizeof arch);
         (a.json ? print_json : print_text)(&a, arch, dev->info.name, clnas_model_plan(model), &o);
     }
     profile_free(&o.prof);

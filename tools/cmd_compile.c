@@ -44,6 +44,8 @@ static const char compile_help[] =
     "  --fp64              float64 elements instead of float32\n"
     "  --recompute         recompute the convolution outputs BatchNorm's backward reads instead of keeping\n"
     "                      them (about 60% less activation memory for one more forward convolution per edge)\n"
+    "  --concat-copies     every channel concatenation copies its inputs (by default an input whose kernels can\n"
+    "                      write a channel slice is computed straight into the output: DARTS' cell nodes)\n"
     "  --device D          lower for OpenCL device D (index or name substring, see 'clnas devices'): its\n"
     "                      profile (limits, vector widths, sub-group size) and family; the device is only queried\n"
     "  --family F          kernel family: cpu or gpu (default: CLNAS_FAMILY, else the device's type, else cpu)\n"
@@ -98,6 +100,13 @@ static void print_summary(const clnas_plan *plan, const clnas_plan_stats *s, con
     printf("  programs          %d (OpenCL programs to build)\n", s->programs);
     printf("  arena bytes       %zu (%.1f MiB)\n", s->arena_bytes, (double)s->arena_bytes / (1024.0 * 1024.0));
     print_activations(plan);
+    if (plan->concat_slices + plan->concat_copies > 0)
+        printf("  concatenations    %d inputs computed in their slice of the output, %d copied; %d launches gone\n"
+               "                    backward: %d input gradients read in their slice of the output's, %d copied\n",
+               plan->concat_slices, plan->concat_copies, plan->concat_removed, plan->concat_grad_slices,
+               plan->concat_grad_copies);
+    else if (cfg->concat_copies)
+        printf("  concatenations    every input copied (--concat-copies)\n");
     print_device(&plan->profile);
     printf("wrote %s/plan.json, cell.dot, graph.dot, kernels.tsv and %d .cl files\n", dir, s->programs);
 }
@@ -129,6 +138,10 @@ int cmd_compile(int argc, char **argv)
         }
         if (strcmp(argv[i], "--fp64") == 0) {
             cfg.fp64 = 1;
+            continue;
+        }
+        if (strcmp(argv[i], "--concat-copies") == 0) {
+            cfg.concat_copies = 1;
             continue;
         }
         if (strcmp(argv[i], "--recompute") == 0) {

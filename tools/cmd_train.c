@@ -67,6 +67,7 @@ static void usage(FILE *f)
             "                      else the first device; see 'clnas devices')\n"
             "  --family F          kernel family: cpu or gpu (default: CLNAS_FAMILY, else the device's type)\n"
             "  --recompute         recompute convolution outputs in the backward pass: ~60%% less activation memory\n"
+            "  --concat-copies     copy every concatenation's inputs, as before concat slices (to compare)\n"
             "  --init FILE         start from weights (safetensors with the PyTorch module's names); a file saved by\n"
             "                      clnas names its network: --space, --arch, --channels, --cells, --layers may be\n"
             "                      left out\n"

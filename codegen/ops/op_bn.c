@@ -352,11 +352,12 @@ static void backward_const(clnas_backward_ctx *c, const clnas_graph_node *fwd, i
 
 const clnas_op_def clnas_op_def_bn = {
     .kind = CLNAS_NODE_BN, .name = "batchnorm", .shape = clnas_op_shape_of_input, .backward = backward, .accum_mask = 1,
-    .relu_slot = -1, .lower = lower_fwd};
+    .relu_slot = -1, .slice_mask = 1u << CLNAS_SLICE_OUT, .lower = lower_fwd};
 const clnas_op_def clnas_op_def_bn_const = {
     .kind = CLNAS_NODE_BN_CONST, .name = "batchnorm_of_zeros", .backward = backward_const, .accum_mask = 1,
-    .relu_slot = -1, .lower = lower_const_fwd};
+    .relu_slot = -1, .slice_mask = 1u << CLNAS_SLICE_OUT, .lower = lower_const_fwd};
 const clnas_op_def clnas_op_def_bn_bwd = {
-    .kind = CLNAS_NODE_BN_BWD, .name = "batchnorm_backward", .accum_mask = 1, .relu_slot = -1, .lower = lower_bwd};
+    .kind = CLNAS_NODE_BN_BWD, .name = "batchnorm_backward", .accum_mask = 1, .relu_slot = -1, .slice_mask = 1u,
+    .lower = lower_bwd};
 const clnas_op_def clnas_op_def_bn_const_bwd = {
     .kind = CLNAS_NODE_BN_CONST_BWD, .name = "batchnorm_of_zeros_backward", .relu_slot = -1, .lower = lower_const_bwd};

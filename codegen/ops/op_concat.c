@@ -67,6 +67,24 @@ clnas_status clnas_op_concat_fwd_desc(const clnas_concat_params *p, clnas_kernel
     return CLNAS_OK;
 }
 
+clnas_status clnas_op_concat_inplace(const clnas_concat_params *p, unsigned mask, clnas_kernel_desc *d,
+                                     clnas_error *err)
+{
+    const int nin = p->nin;
+    const unsigned all = nin >= 1 && nin <= CLNAS_CONCAT_MAX_IN ? (1u << nin) - 1 : 0;
+    if (mask == 0 || (mask & ~all) != 0 || mask == all)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
+                               "concat: in-place mask 0x%x must name some but not all of the %d inputs", mask, nin);
+    long cc = 0;
+    for (int k = 0; k < nin; k++)
+        cc += mask >> k & 1u ? 0 : p->c[k];
+    if (clnas_kernel_desc_define_int(d, "INPLACE", (long)mask) != CLNAS_OK ||
+        clnas_kernel_desc_define_int(d, "CC", cc) != CLNAS_OK)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "concat: descriptor table full");
+    clnas_kernel_desc_geometry_1d(d, (size_t)p->n * (size_t)cc * (size_t)p->hw, CONCAT_LOCAL);
+    return CLNAS_OK;
+}
+
 clnas_status clnas_op_concat_slice_desc(const clnas_concat_slice_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
     if (!p || !d)
@@ -138,6 +156,15 @@ static clnas_status lower_fwd(clnas_lowering *l, const clnas_graph_node *n)
         p.c[k] = x->shape[1];
     }
     CLNAS_TRY(clnas_op_concat_fwd_desc(&p, &l->desc, l->err));
+    /* inputs that codegen/concat_slices.c placed in y's channels: their producers wrote them there */
+    unsigned inplace = 0;
+    for (int k = 0; k < n->nin; k++) {
+        const clnas_graph_tensor *s = clnas_lower_tensor(l, clnas_graph_storage(l->g, n->in[k]));
+        if (s->view_of >= 0 && clnas_graph_storage(l->g, s->view_of) == clnas_graph_storage(l->g, n->out[0]))
+            inplace |= 1u << k;
+    }
+    if (inplace)
+        CLNAS_TRY(clnas_op_concat_inplace(&p, inplace, &l->desc, l->err));
     for (int k = 0; k < n->nin; k++) {
         char slot[8];
         snprintf(slot, sizeof slot, "x%d", k);

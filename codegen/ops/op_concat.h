@@ -24,6 +24,11 @@ typedef struct clnas_concat_slice_params {
 
 /* Forward slots: x0 .. x<nin-1>, y. Slice slots: dy, dx. */
 clnas_status clnas_op_concat_fwd_desc(const clnas_concat_params *p, clnas_kernel_desc *d, clnas_error *err);
+/* Marks the inputs of p's forward descriptor d that are already in place (bit k: input k is a channel slice of y that
+ * its producers wrote, codegen/concat_slices.c): the kernel's work-items cover the other inputs' channels only and
+ * leave those of y alone. mask must not be 0 and must leave an input to copy. */
+clnas_status clnas_op_concat_inplace(const clnas_concat_params *p, unsigned mask, clnas_kernel_desc *d,
+                                     clnas_error *err);
 clnas_status clnas_op_concat_slice_desc(const clnas_concat_slice_params *p, clnas_kernel_desc *d, clnas_error *err);
 
 void clnas_ref_concat_fwd(const clnas_concat_params *p, const double *const *x, double *y);

@@ -105,7 +105,7 @@ static void backward(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
 
 const clnas_op_def clnas_op_def_drop_path = {
     .kind = CLNAS_NODE_DROP_PATH, .name = "drop_path", .shape = clnas_op_shape_of_input, .backward = backward,
-    .accum_mask = 1, .relu_slot = -1, .lower = lower_fwd};
+    .accum_mask = 1, .relu_slot = -1, .slice_mask = 1u << CLNAS_SLICE_OUT, .lower = lower_fwd};
 const clnas_op_def clnas_op_def_drop_path_bwd = {
     .kind = CLNAS_NODE_DROP_PATH_BWD, .name = "drop_path_backward", .accum_mask = 1, .relu_slot = -1,
-    .lower = lower_bwd};
+    .slice_mask = 1u, .lower = lower_bwd};

@@ -111,6 +111,7 @@ const clnas_op_def clnas_op_def_relu_bwd = {
 const clnas_op_def clnas_op_def_sum = {
     .kind = CLNAS_NODE_SUM, .name = "sum", .shape = clnas_op_shape_of_input, .backward = backward_sum, .relu_slot = -1};
 const clnas_op_def clnas_op_def_add = {
-    .kind = CLNAS_NODE_ADD, .name = "add", .accum_mask = 1, .relu_slot = -1, .lower = lower_add_fill};
+    .kind = CLNAS_NODE_ADD, .name = "add", .accum_mask = 1, .relu_slot = -1, .slice_mask = 1u | 1u << CLNAS_SLICE_OUT,
+    .lower = lower_add_fill};
 const clnas_op_def clnas_op_def_fill_zero = {
     .kind = CLNAS_NODE_FILL_ZERO, .name = "fill_zero", .relu_slot = -1, .lower = lower_add_fill};

@@ -50,7 +50,7 @@ static clnas_status lower_grad_clip(clnas_lowering *l, const clnas_graph_node *n
     int a = clnas_kernel_desc_find_arg(&l->desc, "g");
     if (a < 0)
         return clnas_error_set(l->err, CLNAS_ERR_INVALID_ARG, "internal: grad_clip kernel has no slot g");
-    l->launch->arg[a] = (clnas_plan_binding){CLNAS_ARENA_GRADS, 0, l->live_params, -1, 2};
+    l->launch->arg[a] = (clnas_plan_binding){CLNAS_ARENA_GRADS, 0, l->live_params, -1, 2, 0, 0};
     return CLNAS_OK;
 }
 

@@ -166,7 +166,7 @@ static void backward(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
 
 const clnas_op_def clnas_op_def_maxpool3 = {
     .kind = CLNAS_NODE_MAXPOOL3, .name = "max_pool_3x3", .shape = clnas_op_pool3_shape, .backward = backward,
-    .accum_mask = 1, .relu_slot = -1, .lower = lower_fwd};
+    .accum_mask = 1, .relu_slot = -1, .slice_mask = 1u << CLNAS_SLICE_OUT, .lower = lower_fwd};
 const clnas_op_def clnas_op_def_maxpool3_bwd = {
     .kind = CLNAS_NODE_MAXPOOL3_BWD, .name = "max_pool_3x3_backward", .accum_mask = 1, .relu_slot = -1,
-    .lower = lower_bwd};
+    .slice_mask = 1u, .lower = lower_bwd};

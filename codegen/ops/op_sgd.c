@@ -66,7 +66,7 @@ static clnas_status lower_sgd_arena(clnas_lowering *l, const clnas_graph_node *n
         int a = clnas_kernel_desc_find_arg(&l->desc, slots[i]);
         if (a < 0)
             return clnas_error_set(l->err, CLNAS_ERR_INVALID_ARG, "internal: sgd kernel has no slot %s", slots[i]);
-        l->launch->arg[a] = (clnas_plan_binding){arenas[i], 0, l->live_params, -1, i == 1 ? 0 : 2};
+        l->launch->arg[a] = (clnas_plan_binding){arenas[i], 0, l->live_params, -1, i == 1 ? 0 : 2, 0, 0};
     }
     return CLNAS_OK;
 }

@@ -33,6 +33,9 @@ typedef struct clnas_net_config {
     int recompute;      /* 1: the backward pass recomputes each convolution's output that BatchNorm's backward reads
                          * instead of keeping it from the forward pass: the activation arena shrinks by about 60%
                          * (C=16 N=5 batch 256: 930 to 366 MiB) for one more forward convolution per conv edge */
+    int concat_copies;  /* 1: every channel concatenation copies its inputs into its output, as before concat slices;
+                         * 0 (the default): an input whose kernels all address a channel slice is computed straight
+                         * into its channels of the output (the forward copy goes; codegen/concat_slices.h) */
     double bn_eps, bn_momentum;
     double sgd_momentum, weight_decay;
     int nesterov;

@@ -27,5 +27,6 @@ extern const kh_case kh_cases_misc[];   /* tests/support/kcase_misc.c: batchnorm
 extern const kh_case kh_cases_dwconv[]; /* tests/support/kcase_dwconv.c: depthwise convolution */
 extern const kh_case kh_cases_mixed[];  /* tests/support/kcase_mixed.c: the mixed edge of differentiable search */
 extern const kh_case kh_cases_darts[];  /* tests/support/kcase_darts_ops.c: pools, subsample, concat, drop-path */
+extern const kh_case kh_cases_slices[]; /* tests/support/kcase_slices.c: outputs (and ADD inputs) in channel slices */
 
 #endif
