@@ -18,75 +18,31 @@
  * pixels inside the image. Output channels past OC (when OC is not a multiple of LANES) get zero filters and are
  * not stored. */
 
-#ifdef CLNAS_FP64
-#define WG_BASE double
-#define CI_CHUNK CI_CHUNK_F64
-#else
-#define WG_BASE float
-#define CI_CHUNK CI_CHUNK_F32
-#endif
-#define WG_CAT_(a, b) a##b
-#define WG_CAT(a, b) WG_CAT_(a, b)
+#include "winograd_common.cl"
+
 typedef WG_CAT(WG_BASE, LANES) wvec;
 
-#if BWD_DATA
-#define IC CO
-#define OC CI
-#define IH HO
-#define IW WO
-#define OH H
-#define OW W
-#else
-#define IC CI
-#define OC CO
-#define IH H
-#define IW W
-#define OH HO
-#define OW WO
-#endif
-
-#define TH ((OH + 1) / 2) /* tile rows */
-#define TW ((OW + 1) / 2) /* tile columns */
 #define OC_BLOCKS ((OC + LANES - 1) / LANES)
 #define ITEMS_PER_BLOCK (N * TH * TW) /* work-items sharing one channel block: (image, tile) */
 #define GROUPS_PER_BLOCK ((ITEMS_PER_BLOCK + LOCAL - 1) / LOCAL)
 
 /* U = G g G^T of tap[oc0 .. oc0+LANES-1][ic0 .. ic0+CI_CHUNK-1] into ul[ic][k][lane], each work-item of the group
- * taking every LOCAL-th (oc, ic) pair. G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]. */
+ * taking every LOCAL-th (oc, ic) pair (winograd_filter). */
 static void stage_filters(__global const real *w, __local real *ul, int oc0, int ic0, int lid)
 {
     for (int r = lid; r < LANES * CI_CHUNK; r += LOCAL) {
         const int ocl = r / CI_CHUNK, icl = r - ocl * CI_CHUNK, oc = oc0 + ocl, ic = ic0 + icl;
-        real g[9];
+        real u[16];
+        if (oc < OC) {
+            winograd_filter(w, oc, ic, u);
+        } else { /* zero filters for the lanes past OC */
 #pragma unroll
-        for (int t = 0; t < 9; t++) {
-#if BWD_DATA
-            /* w[co][ci][kh][kw] with co = ic, ci = oc, rotated 180 degrees */
-            g[t] = oc < OC ? w[(ic * CI + oc) * 9 + 8 - t] : (real)0;
-#else
-            g[t] = oc < OC ? w[(oc * CI + ic) * 9 + t] : (real)0;
-#endif
-        }
-        real gg[4][3], u[4][4];
-#pragma unroll
-        for (int j = 0; j < 3; j++) {
-            gg[0][j] = g[j];
-            gg[1][j] = (real)0.5 * (g[j] + g[3 + j] + g[6 + j]);
-            gg[2][j] = (real)0.5 * (g[j] - g[3 + j] + g[6 + j]);
-            gg[3][j] = g[6 + j];
+            for (int k = 0; k < 16; k++)
+                u[k] = (real)0;
         }
 #pragma unroll
-        for (int i = 0; i < 4; i++) {
-            u[i][0] = gg[i][0];
-            u[i][1] = (real)0.5 * (gg[i][0] + gg[i][1] + gg[i][2]);
-            u[i][2] = (real)0.5 * (gg[i][0] - gg[i][1] + gg[i][2]);
-            u[i][3] = gg[i][2];
-        }
-#pragma unroll
-        for (int i = 0; i < 4; i++)
-#pragma unroll
-            for (int j = 0; j < 4; j++)
-                ul[(icl * 16 + i * 4 + j) * LANES + ocl] = u[i][j];
+        for (int k = 0; k < 16; k++)
+            ul[(icl * 16 + k) * LANES + ocl] = u[k];
     }
 }
 

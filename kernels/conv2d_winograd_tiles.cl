@@ -10,15 +10,8 @@
  * the output (the first chunk stores or accumulates as ACCUM says, the later ones add: the transform is linear).
  * Tiles past the last tile column or cut by an odd edge store only their pixels inside the image. */
 
-#ifdef CLNAS_FP64
-#define WG_BASE double
-#define CI_CHUNK CI_CHUNK_F64
-#else
-#define WG_BASE float
-#define CI_CHUNK CI_CHUNK_F32
-#endif
-#define WG_CAT_(a, b) a##b
-#define WG_CAT(a, b) WG_CAT_(a, b)
+#include "winograd_common.cl"
+
 typedef WG_CAT(WG_BASE, TL) tvec;
 #ifdef CLNAS_FP64
 #define WG_MASK WG_CAT(ulong, TL)
@@ -36,58 +29,20 @@ typedef WG_CAT(WG_BASE, TL) tvec;
 #define ODD ((WG_MASK)(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31))
 #endif
 
-#if BWD_DATA
-#define IC CO
-#define OC CI
-#define IH HO
-#define IW WO
-#define OH H
-#define OW W
-#else
-#define IC CI
-#define OC CO
-#define IH H
-#define IW W
-#define OH HO
-#define OW WO
-#endif
-
-#define TH ((OH + 1) / 2)          /* tile rows */
-#define TW ((OW + 1) / 2)          /* tile columns */
 #define TSEG ((TW + TL - 1) / TL)  /* runs of TL tiles per tile row */
 #define ITEMS (N * TH * TSEG)
 
 /* U = G g G^T of tap[oc][ic0 .. ic0+CI_CHUNK-1] for every oc into ul[ic][oc][k], each work-item of the group taking
- * every LOCAL-th (oc, ic) pair. G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]. */
+ * every LOCAL-th (oc, ic) pair (winograd_filter). */
 static void stage_filters(__global const real *w, __local real *ul, int ic0, int lid)
 {
     for (int r = lid; r < OC * CI_CHUNK; r += LOCAL) {
         const int oc = r / CI_CHUNK, icl = r - oc * CI_CHUNK, ic = ic0 + icl;
-        real g[9];
+        real u[16];
+        winograd_filter(w, oc, ic, u);
 #pragma unroll
-        for (int t = 0; t < 9; t++) {
-#if BWD_DATA
-            g[t] = w[(ic * CI + oc) * 9 + 8 - t]; /* w[co][ci] with co = ic, ci = oc, rotated 180 degrees */
-#else
-            g[t] = w[(oc * CI + ic) * 9 + t];
-#endif
-        }
-        real gg[4][3];
-#pragma unroll
-        for (int j = 0; j < 3; j++) {
-            gg[0][j] = g[j];
-            gg[1][j] = (real)0.5 * (g[j] + g[3 + j] + g[6 + j]);
-            gg[2][j] = (real)0.5 * (g[j] - g[3 + j] + g[6 + j]);
-            gg[3][j] = g[6 + j];
-        }
-        __local real *u = ul + (icl * OC + oc) * 16;
-#pragma unroll
-        for (int i = 0; i < 4; i++) {
-            u[i * 4 + 0] = gg[i][0];
-            u[i * 4 + 1] = (real)0.5 * (gg[i][0] + gg[i][1] + gg[i][2]);
-            u[i * 4 + 2] = (real)0.5 * (gg[i][0] - gg[i][1] + gg[i][2]);
-            u[i * 4 + 3] = gg[i][2];
-        }
+        for (int k = 0; k < 16; k++)
+            ul[(icl * OC + oc) * 16 + k] = u[k];
     }
 }
 
