@@ -210,18 +210,21 @@ static clnas_status cvec_desc(const clnas_conv_params *p, clnas_kernel_desc *d, 
     const int ic = bwd_data ? p->co : p->ci, oc = bwd_data ? p->ci : p->co;
     const int oh = bwd_data ? p->h : conv_ho(p), ow = bwd_data ? p->w : conv_wo(p);
     cvec_blocking b = cvec_block(oc, oh, ow);
+    const cvec_blocking def = b;
     b.cov = clnas_conv_tune_take(tc, "COV", b.cov);
     b.rows = clnas_conv_tune_take(tc, "ROWS", b.rows);
     const int local = clnas_conv_tune_take(tc, "LOCAL", CVEC_LOCAL);
     const char *pass = bwd_data ? "bwd_data" : "fwd";
-    /* the tuner's range: whole channel vectors, at most twice the default's accumulators */
-    if (b.cov < 1 || b.cov > 4 || oc % (b.cov * CVEC_LANES) != 0)
+    /* the tuner's range, checked where a tuning moves a value off the default (which may lie outside it): whole
+     * channel vectors, at most twice the default's accumulators */
+    const int cov_moved = b.cov != def.cov, rows_moved = b.rows != def.rows;
+    if (cov_moved && (b.cov < 1 || b.cov > 4 || oc % (b.cov * CVEC_LANES) != 0))
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv %s tuning COV=%d: expected 1, 2 or 4 with COV*16 "
                                "dividing %d channels", pass, b.cov, oc);
-    if (b.rows < 1 || b.rows > 2 || b.rows * b.cov * ow > 2 * CVEC_ACCUMULATORS)
+    if ((cov_moved || rows_moved) && (b.rows < 1 || b.rows > 2 || b.rows * b.cov * ow > 2 * CVEC_ACCUMULATORS))
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv %s tuning ROWS=%d: expected 1 or 2 with ROWS*COV*%d "
                                "<= %d accumulators", pass, b.rows, ow, 2 * CVEC_ACCUMULATORS);
-    if (local < 16 || local > 256)
+    if (local != CVEC_LOCAL && (local < 16 || local > 256))
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv %s tuning LOCAL=%d: expected 16 .. 256", pass, local);
     const int taps = p->ksize * p->ksize, ocv = b.cov * CVEC_LANES;
     const int chunk_f32 = largest_divisor_upto(ic, CVEC_LOCAL_BYTES / 4 / (taps * ocv));
@@ -250,16 +253,17 @@ static clnas_status cvec_desc(const clnas_conv_params *p, clnas_kernel_desc *d, 
 static clnas_status row_tuning(const clnas_conv_params *p, const char *pass, const char *name, int c, int *block,
                                int *rows, int *local, clnas_conv_tune_ctx *tc, clnas_error *err)
 {
+    const int def_block = *block, def_rows = *rows, def_local = *local; /* the default: not range-checked */
     *block = clnas_conv_tune_take(tc, name, *block);
     *rows = clnas_conv_tune_take(tc, "ROWS", *rows);
     *local = clnas_conv_tune_take(tc, "LOCAL", *local);
-    if (*block < 1 || *block > 8 || (*block & (*block - 1)) || c % *block)
+    if (*block != def_block && (*block < 1 || *block > 8 || (*block & (*block - 1)) || c % *block))
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv %s tuning %s=%d: expected 1, 2, 4 or 8 dividing %d",
                                pass, name, *block, c);
-    if (*rows < 1 || *rows > (p->stride == 1 ? 2 : 1))
+    if (*rows != def_rows && (*rows < 1 || *rows > (p->stride == 1 ? 2 : 1)))
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv %s tuning ROWS=%d: expected 1%s", pass, *rows,
                                p->stride == 1 ? " or 2" : " at stride 2");
-    if (*local < 1 || *local > 256)
+    if (*local != def_local && (*local < 1 || *local > 256))
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv %s tuning LOCAL=%d: expected 1 .. 256", pass, *local);
     return CLNAS_OK;
 }
@@ -359,10 +363,15 @@ static clnas_status bwd_filter_tuning_take(const clnas_conv_params *p, bwd_filte
                                            int block_regs, int group_sums, clnas_conv_tune_ctx *tc, clnas_error *err)
 {
     const int taps = p->ksize * p->ksize;
+    const bwd_filter_tuning def = *b;
     b->co_block = clnas_conv_tune_take(tc, "CO_BLOCK", b->co_block);
     b->co_group = clnas_conv_tune_take(tc, "CO_GROUP", b->co_group);
     b->ci_block = clnas_conv_tune_take(tc, "CI_BLOCK", b->ci_block);
     b->local = clnas_conv_tune_take(tc, "LOCAL", b->local);
+    /* the default (which may lie outside the tuner's range, e.g. 5x5 taps) is the lowering's own: not checked */
+    if (b->co_block == def.co_block && b->co_group == def.co_group && b->ci_block == def.ci_block &&
+        b->local == def.local)
+        return CLNAS_OK;
     if (b->co_block < 1 || b->co_block > 8 || p->co % b->co_block || b->co_block * per_block > block_regs)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv bwd_filter tuning CO_BLOCK=%d: expected a divisor of "
                                "%d up to 8 with CO_BLOCK*%d <= %d", b->co_block, p->co, per_block, block_regs);
