@@ -458,6 +458,24 @@ static int outputs_agree(const probe *p, double *const *want, double *const *got
     return 1;
 }
 
+
+/* A probe of one generated kernel and its output slot: no CLBlast steps, g holds only the output and the signature
+ * (the alternative, if any, is the caller's to set). */
+static void probe_of_kernel(probe *p, clnas_gemm_desc *g, const clnas_device *dev, cl_kernel kernel,
+                            const clnas_kernel_desc *kd, int out_slot, const char *sig, int fp64)
+{
+    memset(g, 0, sizeof *g);
+    g->nout = 1;
+    g->out_slot[0] = out_slot;
+    snprintf(g->sig, sizeof g->sig, "%s", sig);
+    memset(p, 0, sizeof *p);
+    p->dev = dev;
+    p->kernel = kernel;
+    p->kd = kd;
+    p->g = g;
+    p->fp64 = fp64;
+    p->es = fp64 ? sizeof(double) : sizeof(float);
+}
 /* The measurement both entry points share, on a probe set up with its kernel and alternative: the kernel's result
  * from the initial contents (this run also warms it up), the alternative's from the same contents (a failure of the
  * alternative, CLNAS_ERR_CLBLAST only unless any_failure_rules_out, rules it out with its message as the note),
@@ -557,21 +575,11 @@ clnas_status clnas_algo_measure_alt(const clnas_device *dev, cl_kernel kernel, c
         if (strcmp(kd->arg_name[i], alt_kd->arg_name[i]) != 0)
             return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "measuring %s: slot %d is %s in %s but %s in %s", sig,
                                    i, kd->arg_name[i], kd->entry, alt_kd->arg_name[i], alt_kd->entry);
-    clnas_gemm_desc g; /* no CLBlast steps: only the output slot and the signature */
-    memset(&g, 0, sizeof g);
-    g.nout = 1;
-    g.out_slot[0] = out_slot;
-    snprintf(g.sig, sizeof g.sig, "%s", sig);
+    clnas_gemm_desc g;
     probe p;
-    memset(&p, 0, sizeof p);
-    p.dev = dev;
-    p.kernel = kernel;
-    p.kd = kd;
+    probe_of_kernel(&p, &g, dev, kernel, kd, out_slot, sig, fp64);
     p.alt = alt;
     p.alt_kd = alt_kd;
-    p.g = &g;
-    p.fp64 = fp64;
-    p.es = fp64 ? sizeof(double) : sizeof(float);
     return measure_probe(&p, slot_count, 1, alt_algo, repeats, out, err);
 }
 
@@ -612,19 +620,9 @@ clnas_status clnas_algo_measure_variants(const clnas_device *dev, cl_kernel kern
     *chosen = -1;
     if (out_slot < 0 || out_slot >= kd->nargs)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "tuning %s: output slot %d of %d", sig, out_slot, kd->nargs);
-    clnas_gemm_desc g; /* no CLBlast steps: only the output slot and the signature */
-    memset(&g, 0, sizeof g);
-    g.nout = 1;
-    g.out_slot[0] = out_slot;
-    snprintf(g.sig, sizeof g.sig, "%s", sig);
+    clnas_gemm_desc g;
     probe p;
-    memset(&p, 0, sizeof p);
-    p.dev = dev;
-    p.kernel = kernel;
-    p.kd = kd;
-    p.g = &g;
-    p.fp64 = fp64;
-    p.es = fp64 ? sizeof(double) : sizeof(float);
+    probe_of_kernel(&p, &g, dev, kernel, kd, out_slot, sig, fp64);
     repeats = repeats > 0 ? repeats : 1;
     double *want[1] = {NULL};
     clnas_status st = probe_setup(&p, slot_count, err);
