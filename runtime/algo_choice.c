@@ -458,7 +458,6 @@ static int outputs_agree(const probe *p, double *const *want, double *const *got
     return 1;
 }
 
-
 /* A probe of one generated kernel and its output slot: no CLBlast steps, g holds only the output and the signature
  * (the alternative, if any, is the caller's to set). */
 static void probe_of_kernel(probe *p, clnas_gemm_desc *g, const clnas_device *dev, cl_kernel kernel,

@@ -165,8 +165,8 @@ static clnas_status create_gemm_buffer(clnas_executor *ex, size_t elems, cl_mem 
     return CLNAS_OK;
 }
 
-/* The alternative kernel of desc from the program cache. */
-static clnas_status alt_kernel_get(clnas_executor *ex, const clnas_kernel_desc *desc, cl_kernel *out, clnas_error *err)
+clnas_status clnas_executor_desc_kernel(clnas_executor *ex, const clnas_kernel_desc *desc, cl_kernel *out,
+                                        clnas_error *err)
 {
     char *src = NULL;
     clnas_status st = clnas_kernel_source(desc, ex->plan->config.fp64, &src, err);
@@ -211,7 +211,7 @@ static clnas_status choose_alt(clnas_executor *ex, int i, const char *sig, const
         if (ex->algo_measured == 0)
             clnas_program_cache_notice(ex->cache, "timing the generated convolutions against their alternatives "
                                        "(the choices are cached)");
-        st = alt_kernel_get(ex, alt, &k, err);
+        st = clnas_executor_desc_kernel(ex, alt, &k, err);
         /* the output slot: the last one (y, dx) in every convolution template */
         if (st == CLNAS_OK)
             st = clnas_algo_measure_alt(ex->dev, ex->kernels[launch->kernel], kd, k, alt, CLNAS_ALGO_WINOGRAD, count,
@@ -232,7 +232,7 @@ static clnas_status choose_alt(clnas_executor *ex, int i, const char *sig, const
     if (st != CLNAS_OK || chosen.algo != CLNAS_ALGO_WINOGRAD)
         return st;
     ex->use_alt[i] = 1;
-    return ex->alt_kernels[i] ? CLNAS_OK : alt_kernel_get(ex, alt, &ex->alt_kernels[i], err);
+    return ex->alt_kernels[i] ? CLNAS_OK : clnas_executor_desc_kernel(ex, alt, &ex->alt_kernels[i], err);
 }
 
 /* Sets use_gemm for every launch with a GEMM alternative and allocates what the chosen alternatives share; then,

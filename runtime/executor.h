@@ -50,6 +50,11 @@ typedef struct clnas_executor {
 /* The descriptor plan kernel k runs with: the tuned variant's, else the plan's. */
 const clnas_kernel_desc *clnas_executor_kernel_desc(const clnas_executor *ex, int k);
 
+/* The kernel of a descriptor other than the plan's (an alternative or a tuning candidate), from the executor's
+ * program cache: built on first use. */
+clnas_status clnas_executor_desc_kernel(clnas_executor *ex, const clnas_kernel_desc *desc, cl_kernel *out,
+                                        clnas_error *err);
+
 /* Allocates the arenas (zero-filled), gets every kernel of the plan from the program cache and chooses, per
  * distinct GEMM signature, the generated kernel or CLBlast, and per distinct Winograd signature, the generated
  * kernel or its Winograd variant: CLNAS_ALGO=kernel|clblast|winograd forces one; auto (the default) takes the

@@ -66,17 +66,6 @@ typedef struct tune_ctx {
     clnas_kernel_desc desc;
 } tune_ctx;
 
-/* The kernel of a descriptor from the program cache (built on first use). */
-static clnas_status desc_kernel(clnas_executor *ex, const clnas_kernel_desc *d, cl_kernel *out, clnas_error *err)
-{
-    char *src = NULL;
-    clnas_status st = clnas_kernel_source(d, ex->plan->config.fp64, &src, err);
-    if (st == CLNAS_OK)
-        st = clnas_program_cache_kernel(ex->cache, src, "", d->entry, d->entry, out, err);
-    free(src);
-    return st;
-}
-
 static clnas_status candidate(void *vctx, int i, cl_kernel *kernel, const clnas_kernel_desc **desc, clnas_error *err)
 {
     tune_ctx *c = vctx;
@@ -86,7 +75,7 @@ static clnas_status candidate(void *vctx, int i, cl_kernel *kernel, const clnas_
         st = clnas_error_set(err, CLNAS_ERR_UNSUPPORTED, "work-group of %zu, the device allows %zu", c->desc.local[0],
                              c->ex->dev->info.max_work_group_size);
     if (st == CLNAS_OK)
-        st = desc_kernel(c->ex, &c->desc, kernel, err);
+        st = clnas_executor_desc_kernel(c->ex, &c->desc, kernel, err);
     *desc = &c->desc;
     return st;
 }
@@ -153,7 +142,7 @@ static clnas_status apply(clnas_executor *ex, int k, clnas_conv_pass pass, const
     if (clnas_kernel_desc_same(&d, def))
         return CLNAS_OK;
     cl_kernel kernel;
-    clnas_status st = desc_kernel(ex, &d, &kernel, err);
+    clnas_status st = clnas_executor_desc_kernel(ex, &d, &kernel, err);
     if (st != CLNAS_OK)
         return st;
     ex->kernels[k] = kernel;
