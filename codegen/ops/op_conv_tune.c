@@ -187,16 +187,20 @@ clnas_status clnas_conv_tune_candidates(clnas_conv_pass pass, const clnas_conv_p
     for (int i = 0; i < def.n; i++) {
         const tune_range *r = range_of(def.name[i]);
         for (int v = 0; r && v < 8 && r->values[v] && nmoves < MOVES_MAX; v++)
-            if (r->values[v] != def.value[i])
-                moves[nmoves++] = (tune_move){{i, -1}, {r->values[v], 0}, 1, octaves(r->values[v], def.value[i]),
-                                              nmoves};
+            if (r->values[v] != def.value[i]) {
+                moves[nmoves] = (tune_move){{i, -1}, {r->values[v], 0}, 1, octaves(r->values[v], def.value[i]),
+                                            nmoves};
+                nmoves++;
+            }
     }
     int singles = nmoves;
     for (int a = 0; a < singles; a++)
         for (int b = a + 1; b < singles && nmoves < MOVES_MAX; b++)
-            if (moves[a].param[0] != moves[b].param[0] && moves[a].distance == 1 && moves[b].distance == 1)
-                moves[nmoves++] = (tune_move){{moves[a].param[0], moves[b].param[0]},
-                                              {moves[a].value[0], moves[b].value[0]}, 2, 2, nmoves};
+            if (moves[a].param[0] != moves[b].param[0] && moves[a].distance == 1 && moves[b].distance == 1) {
+                moves[nmoves] = (tune_move){{moves[a].param[0], moves[b].param[0]},
+                                            {moves[a].value[0], moves[b].value[0]}, 2, 2, nmoves};
+                nmoves++;
+            }
     /* round-robin over the tunables within one distance: order by (distance, params, position among its own) */
     int rank[CLNAS_CONV_TUNE_MAX] = {0};
     for (int m = 0; m < singles; m++) {
