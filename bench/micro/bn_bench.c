@@ -82,7 +82,7 @@ static void time_desc(bench_cl *b, const clnas_kernel_desc *d, size_t total, int
     cl_mem mems[CLNAS_MAX_KERNEL_ARGS] = {0};
     float *host = malloc(total * sizeof *host);
     for (size_t i = 0; i < total; i++)
-        host[i] = (float)rand() / RAND_MAX + 0.5f;
+        host[i] = (float)((double)rand() / RAND_MAX + 0.5);
     for (int i = 0; i < d->nargs; i++) {
         /* per-channel vectors (gamma, statistics) hold c values; the rest are whole tensors */
         const char *n = d->arg_name[i];
