@@ -91,12 +91,8 @@ static clnas_status add_network(const clnas_net_config *net, int op, int with_fi
     clnas_graph_init(&g);
     clnas_net_io io;
     clnas_status st = clnas_build_nb201(&cfg, 0, &g, &io, err);
-    clnas_supernet_param *p = st == CLNAS_OK ? realloc(l->params, (size_t)(l->nparams + g.nparams + 1) * sizeof *p)
-                                             : NULL;
-    if (st == CLNAS_OK && !p)
-        st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory laying out the supernet");
-    if (p)
-        l->params = p;
+    if (st == CLNAS_OK)
+        st = clnas_supernet_layout_reserve(l, g.nparams, err);
     for (int i = 0; i < g.nparams && st == CLNAS_OK; i++) {
         int cell, edge, n;
         int is_edge = edge_of(g.params[i].name, &cell, &edge, &n);
@@ -148,6 +144,15 @@ clnas_status clnas_supernet_layout_build(const clnas_net_config *net, const clna
     }
     out->nparams = n;
     clnas_supernet_layout_place(out);
+    return CLNAS_OK;
+}
+
+clnas_status clnas_supernet_layout_reserve(clnas_supernet_layout *l, int extra, clnas_error *err)
+{
+    clnas_supernet_param *p = realloc(l->params, (size_t)(l->nparams + extra + 1) * sizeof *p);
+    if (!p)
+        return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory laying out the supernet");
+    l->params = p;
     return CLNAS_OK;
 }
 

@@ -43,6 +43,8 @@ void clnas_supernet_layout_free(clnas_supernet_layout *layout);
 /* Orders the parameters by module (the fixed module 0 first, registration order within one) and gives each its
  * aligned offset in its arena: param_elems, state_elems and fixed_elems follow. Both spaces' layouts end with it. */
 void clnas_supernet_layout_place(clnas_supernet_layout *l);
+/* Grows l->params to hold extra more parameters (and one spare), before a layout appends a network's. */
+clnas_status clnas_supernet_layout_reserve(clnas_supernet_layout *l, int extra, clnas_error *err);
 /* Index of a supernet parameter by name, or -1. */
 int clnas_supernet_layout_find(const clnas_supernet_layout *layout, const char *name);
 

@@ -132,12 +132,8 @@ static clnas_status add_network(const clnas_net_config *net, const clnas_darts_g
     clnas_graph_init(&g);
     clnas_net_io io;
     clnas_status st = clnas_build_darts(&cfg, 0, &g, &io, err);
-    clnas_supernet_param *p = st == CLNAS_OK ? realloc(l->params, (size_t)(l->nparams + g.nparams + 1) * sizeof *p)
-                                             : NULL;
-    if (st == CLNAS_OK && !p)
-        st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory laying out the supernet");
-    if (p)
-        l->params = p;
+    if (st == CLNAS_OK)
+        st = clnas_supernet_layout_reserve(l, g.nparams, err);
     /* the (cell, edge, op) modules earlier covering networks laid out */
     const int nmod = clnas_darts_supernet_module(cfg.layers, 0, 0);
     unsigned char *seen = st == CLNAS_OK ? calloc((size_t)nmod, 1) : NULL;

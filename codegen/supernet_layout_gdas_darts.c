@@ -44,12 +44,8 @@ static clnas_status add_path(const clnas_net_config *net, int op, clnas_supernet
     clnas_graph_init(&g);
     clnas_net_io io;
     clnas_status st = clnas_build_darts_search(&cfg, 0, &g, &io, err);
-    clnas_supernet_param *p = st == CLNAS_OK ? realloc(l->params, (size_t)(l->nparams + g.nparams + 1) * sizeof *p)
-                                             : NULL;
-    if (st == CLNAS_OK && !p)
-        st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory laying out the supernet");
-    if (p)
-        l->params = p;
+    if (st == CLNAS_OK)
+        st = clnas_supernet_layout_reserve(l, g.nparams, err);
     for (int i = 0; i < g.nparams && st == CLNAS_OK; i++) {
         int cell, edge, k;
         const int is_edge = edge_of(g.params[i].name, cfg.layers, &cell, &edge, &k);
