@@ -22,7 +22,8 @@ static clnas_status run_strategy(const clnas_run_request *req, clnas_run_outcome
      * network */
     const int on_darts = space == &clnas_space_darts;
     if (oneshot && space != &clnas_space_nb201 && !on_darts)
-        return clnas_strategy_space_only(name, space, &clnas_space_nb201, err);
+        return clnas_strategy_space_unsupported(name, space, "nb201 or darts", "the chain space has no supernet: "
+                                                "search it with rea, random, reinforce, bo or hyperband", err);
     if (strcmp(name, "spos") == 0)
         return clnas_run_spos(req, out, err);
     if (strcmp(name, "darts") == 0 || strcmp(name, "gdas") == 0)

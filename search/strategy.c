@@ -26,14 +26,13 @@ const clnas_strategy_iface *clnas_strategy_find(const char *name)
     return NULL;
 }
 
-clnas_status clnas_strategy_space_only(const char *strategy_name, const clnas_space_iface *space,
-                                       const clnas_space_iface *only, clnas_error *err)
+clnas_status clnas_strategy_space_unsupported(const char *strategy_name, const clnas_space_iface *space,
+                                              const char *supported, const char *instead, clnas_error *err)
 {
     space = clnas_space_or_nb201(space);
-    if (space == only)
-        return CLNAS_OK;
-    return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.name \"%s\": works on space %s only (this run's space "
-                           "is %s)", strategy_name, only->name, space->name);
+    return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.name \"%s\": works on space %s only (this run's "
+                           "space is %s)%s%s", strategy_name, supported, space->name, instead ? "; " : "",
+                           instead ? instead : "");
 }
 
 /* A value as the user wrote it, for "got ..." in messages. */

@@ -64,9 +64,9 @@ extern const clnas_strategy_iface clnas_strategy_reinforce;
 /* The strategy called `name`, or NULL. */
 const clnas_strategy_iface *clnas_strategy_find(const char *name);
 
-/* For a strategy that works on some spaces only: CLNAS_OK when space (NULL: nb201) is `only`, else
- * CLNAS_ERR_INVALID_ARG `strategy.name "<name>": works on space <only> only (this run's space is <space>)`. */
-clnas_status clnas_strategy_space_only(const char *strategy_name, const clnas_space_iface *space,
-                                       const clnas_space_iface *only, clnas_error *err);
+/* For a strategy that does not work on space (NULL: nb201): CLNAS_ERR_INVALID_ARG `strategy.name "<name>": works on
+ * space <supported> only (this run's space is <space>)`, then `; <instead>` when instead is not NULL. */
+clnas_status clnas_strategy_space_unsupported(const char *strategy_name, const clnas_space_iface *space,
+                                              const char *supported, const char *instead, clnas_error *err);
 
 #endif

@@ -310,7 +310,8 @@ static void test_nb201_only_parts_refuse_other_spaces(void **state)
          "strategy.warm_up: builds every path's programs, which space darts has too many of to enumerate; set it "
          "false"},
         {"chain", "{\"name\": \"darts\"}", "",
-         "strategy.name \"darts\": works on space nb201 only (this run's space is chain)"},
+         "strategy.name \"darts\": works on space nb201 or darts only (this run's space is chain); the chain space "
+         "has no supernet: search it with rea, random, reinforce, bo or hyperband"},
         {"darts", "{\"name\": \"random\", \"trials\": 2}", ", \"evaluator\": {\"kind\": \"table\", \"table\": \"%s\"}",
          "evaluator.kind \"table\": works on space nb201 only (this run's space is darts); use evaluator.kind "
          "\"train\" or \"zero-cost\""},
