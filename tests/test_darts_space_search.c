@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -25,7 +24,6 @@
 #include "executor.h"
 #include "journal.h"
 #include "svg_plot.h"
-#include "text_input.h"
 #include "model_build.h"
 #include "scratch_dir.h"
 #include "search_fixture.h"
@@ -169,19 +167,6 @@ static void test_loop_moves_both_cell_types(void **state)
     clnas_model_free(m);
 }
 
-static cJSON *read_json(const char *path)
-{
-    char *text = NULL;
-    size_t n = 0;
-    clnas_error err;
-    if (clnas_file_read_text(path, 1 << 24, &text, &n, &err) != CLNAS_OK)
-        fail_msg("%s", err.message);
-    cJSON *j = cJSON_ParseWithLength(text, n);
-    free(text);
-    assert_non_null(j);
-    return j;
-}
-
 /* `clnas search` with the shipped config, shrunk: best.json names the DARTS space and an arch that parses, one
  * line per epoch in journal.jsonl (what `clnas report` shows), the admission's figures printed. */
 static void test_search_writes_best(void **state)
@@ -197,37 +182,25 @@ static void test_search_writes_best(void **state)
     assert_int_equal(search_fixture_run_cli("darts-space-darts.json", sets, dir, out, sizeof out), 0);
     assert_non_null(strstr(out, "DARTS search network (DARTS space): "));
     assert_non_null(strstr(out, "C=2 layers=3"));
-    char path[1100];
-    snprintf(path, sizeof path, "%s/run/best.json", dir);
-    cJSON *best = read_json(path);
-    const cJSON *space = cJSON_GetObjectItemCaseSensitive(best, "space");
-    const cJSON *arch = cJSON_GetObjectItemCaseSensitive(best, "arch");
-    assert_true(cJSON_IsString(space) && cJSON_IsString(arch));
-    assert_string_equal(space->valuestring, "darts");
-    clnas_darts_genotype g;
-    clnas_error err;
-    if (clnas_darts_genotype_parse(arch->valuestring, &g, &err) != CLNAS_OK)
-        fail_msg("best.json arch %s: %s", arch->valuestring, err.message);
-    assert_true(cJSON_GetObjectItemCaseSensitive(best, "params")->valuedouble > 0);
-    cJSON_Delete(best);
+    char arch[CLNAS_SPACE_STR_MAX];
+    search_fixture_assert_best_darts(dir, arch, sizeof arch);
     /* the journal an NB201 DARTS run writes: a line per epoch, the derived genotype in DARTS' form (the last one
      * best.json's), alpha of 28 x 8 */
-    snprintf(path, sizeof path, "%s/run/journal.jsonl", dir);
-    clnas_journal_entry *entries = NULL;
-    int n = 0, torn = 0;
-    size_t good = 0;
-    if (clnas_journal_read_space(path, &clnas_space_darts, &entries, &n, &torn, &good, &err) != CLNAS_OK)
-        fail_msg("%s", err.message);
+    int n = 0;
+    clnas_journal_entry *entries = search_fixture_journal_darts(dir, &n);
     assert_int_equal(n, 2);
     assert_true(clnas_journal_is_epochs(entries, n));
     char last[CLNAS_SPACE_STR_MAX];
     clnas_journal_entry_arch(&entries[1], last, sizeof last);
+    assert_string_equal(arch, last);
+    char path[1100];
     snprintf(path, sizeof path, "%s/run/best.json", dir);
-    best = read_json(path);
-    assert_string_equal(cJSON_GetObjectItemCaseSensitive(best, "arch")->valuestring, last);
+    cJSON *best = search_fixture_read_json(path);
+    assert_true(cJSON_GetObjectItemCaseSensitive(best, "params")->valuedouble > 0);
     cJSON_Delete(best);
     assert_string_equal(cJSON_GetObjectItemCaseSensitive(entries[1].extra, "space")->valuestring, "darts");
     clnas_alpha alpha;
+    clnas_error err;
     assert_int_equal(clnas_alpha_from_json(cJSON_GetObjectItemCaseSensitive(entries[1].extra, "alpha"), &alpha, &err),
                      CLNAS_OK);
     assert_int_equal(alpha.edges, 28);
@@ -240,11 +213,7 @@ static void test_search_writes_best(void **state)
     /* clnas report shows it by epoch */
     char cmd[1400];
     snprintf(cmd, sizeof cmd, "'%s' report '%s/run' 2>&1", CLNAS_TOOL_PATH, dir);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    const size_t got = fread(out, 1, sizeof out - 1, p);
-    out[got] = '\0';
-    assert_int_equal(pclose(p), 0);
+    assert_int_equal(search_fixture_run(cmd, out, sizeof out), 0);
     assert_non_null(strstr(out, "2 epochs of a differentiable search (darts)"));
     assert_non_null(strstr(out, last));
     /* a run of an older clnas (epochs.jsonl, no journal.jsonl) is refused on resume, saying why */
@@ -253,12 +222,7 @@ static void test_search_writes_best(void **state)
     snprintf(moved, sizeof moved, "%s/run/epochs.jsonl", dir);
     assert_int_equal(rename(path, moved), 0);
     snprintf(cmd, sizeof cmd, "'%s' search --resume '%s/run' 2>&1", CLNAS_TOOL_PATH, dir);
-    p = popen(cmd, "r");
-    assert_non_null(p);
-    const size_t got2 = fread(out, 1, sizeof out - 1, p);
-    out[got2] = '\0';
-    const int status = pclose(p);
-    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+    assert_int_equal(search_fixture_run(cmd, out, sizeof out), 1);
     if (!strstr(out, "epochs.jsonl: this DARTS-space run was begun by an older clnas"))
         fail_msg("resume of an older run: %s", out);
     scratch_dir_remove(dir);

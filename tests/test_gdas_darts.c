@@ -23,7 +23,6 @@
 #include "darts_space.h"
 #include "device_fixture.h"
 #include "executor.h"
-#include "file_io.h"
 #include "gdas.h"
 #include "journal.h"
 #include "model_build.h"
@@ -34,7 +33,6 @@
 #include "supernet.h"
 #include "supernet_arena.h"
 #include "svg_plot.h"
-#include "text_input.h"
 
 #define HW 8
 #define BATCH 4
@@ -251,19 +249,6 @@ static void test_search_and_resume(void **state)
     clnas_dataset_free(&val);
 }
 
-static cJSON *read_json(const char *path)
-{
-    char *text = NULL;
-    size_t n = 0;
-    clnas_error err;
-    if (clnas_file_read_text(path, 1 << 24, &text, &n, &err) != CLNAS_OK)
-        fail_msg("%s", err.message);
-    cJSON *j = cJSON_ParseWithLength(text, n);
-    free(text);
-    assert_non_null(j);
-    return j;
-}
-
 /* `clnas search` with configs/gdas.json on space darts, shrunk, then resumed when finished: best.json of space
  * darts with the last epoch's derived genotype, a journal line per epoch. */
 static void test_search_writes_best(void **state)
@@ -281,36 +266,19 @@ static void test_search_writes_best(void **state)
     assert_non_null(strstr(out, "GDAS: one op per edge sampled by hard Gumbel-softmax"));
     assert_non_null(strstr(out, "no warm-up (space darts"));
     assert_non_null(strstr(out, "C=2 layers=3"));
-    char path[1100];
-    snprintf(path, sizeof path, "%s/run/best.json", dir);
-    cJSON *best = read_json(path);
-    const cJSON *space = cJSON_GetObjectItemCaseSensitive(best, "space");
-    const cJSON *arch = cJSON_GetObjectItemCaseSensitive(best, "arch");
-    assert_true(cJSON_IsString(space) && cJSON_IsString(arch));
-    assert_string_equal(space->valuestring, "darts");
-    clnas_darts_genotype dg;
-    clnas_error err;
-    if (clnas_darts_genotype_parse(arch->valuestring, &dg, &err) != CLNAS_OK)
-        fail_msg("best.json arch %s: %s", arch->valuestring, err.message);
-    cJSON_Delete(best);
-    snprintf(path, sizeof path, "%s/run/journal.jsonl", dir);
-    clnas_journal_entry *entries = NULL;
-    int n = 0, torn = 0;
-    size_t good = 0;
-    if (clnas_journal_read_space(path, &clnas_space_darts, &entries, &n, &torn, &good, &err) != CLNAS_OK)
-        fail_msg("%s", err.message);
+    char arch[CLNAS_SPACE_STR_MAX];
+    search_fixture_assert_best_darts(dir, arch, sizeof arch);
+    int n = 0;
+    clnas_journal_entry *entries = search_fixture_journal_darts(dir, &n);
     assert_int_equal(n, 2);
     assert_true(clnas_journal_is_epochs(entries, n));
     clnas_journal_entries_free(entries, n);
+    char path[1100];
     snprintf(path, sizeof path, "%s/run/gdas_checkpoint.safetensors", dir);
     assert_int_equal(access(path, R_OK), 0);
     char cmd[2400];
     snprintf(cmd, sizeof cmd, "'%s' search --resume '%s/run' 2>&1", CLNAS_TOOL_PATH, dir);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t got = fread(out, 1, sizeof out - 1, p);
-    out[got] = 0;
-    assert_int_equal(pclose(p), 0);
+    assert_int_equal(search_fixture_run(cmd, out, sizeof out), 0);
     scratch_dir_remove(dir);
     free(dir);
 }

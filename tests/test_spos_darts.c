@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -453,30 +452,6 @@ static void test_too_large_refused(void **state)
     assert_non_null(strstr(err.message, "use fewer channels or layers (proxy.channels, proxy.layers)"));
 }
 
-static cJSON *read_json(const char *path)
-{
-    char *text = NULL;
-    size_t len = 0;
-    clnas_error err;
-    if (clnas_file_read_text(path, 1 << 24, &text, &len, &err) != CLNAS_OK)
-        fail_msg("%s", err.message);
-    cJSON *j = cJSON_ParseWithLength(text, len);
-    free(text);
-    assert_non_null(j);
-    return j;
-}
-
-/* Runs cmd with stderr into stdout; its exit status, the output in out. */
-static int run_capture(const char *cmd, char *out, size_t cap)
-{
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t n = fread(out, 1, cap - 1, p);
-    out[n] = 0;
-    int status = pclose(p);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 /* A reference of space darts: n genotypes of distinct classes with made-up accuracies. */
 static void write_darts_reference(const char *path, int n)
 {
@@ -507,12 +482,12 @@ static void rank_eval_darts_run(const char *dir)
     static char out[1 << 16];
     char cmd[4096], path[1100];
     snprintf(cmd, sizeof cmd, "'%s' rank-eval --supernet '%s/run' --archs 3 2>&1", CLNAS_TOOL_PATH, dir);
-    if (run_capture(cmd, out, sizeof out) != 0)
+    if (search_fixture_run(cmd, out, sizeof out) != 0)
         fail_msg("%s", out);
     assert_non_null(strstr(out, "space darts"));
     assert_non_null(strstr(out, "Kendall tau:"));
     snprintf(path, sizeof path, "%s/run/rank_eval.json", dir);
-    cJSON *j = read_json(path);
+    cJSON *j = search_fixture_read_json(path);
     const cJSON *rows = cJSON_GetObjectItemCaseSensitive(j, "rows"), *row;
     assert_int_equal(cJSON_GetArraySize(rows), 3);
     cJSON_ArrayForEach(row, rows) {
@@ -538,7 +513,7 @@ static void rank_eval_darts_run(const char *dir)
     write_darts_reference(path, 4);
     snprintf(cmd, sizeof cmd, "'%s' rank-eval --reference '%s' --estimator 'supernet:%s/run' --estimator "
              "'supernet-loss:%s/run' 2>&1", CLNAS_TOOL_PATH, path, dir, dir);
-    if (run_capture(cmd, out, sizeof out) != 0)
+    if (search_fixture_run(cmd, out, sizeof out) != 0)
         fail_msg("%s", out);
     assert_non_null(strstr(out, "space darts"));
     assert_non_null(strstr(out, "4/4  Genotype(normal=")); /* each row scored by the supernet */
@@ -561,7 +536,7 @@ static void rank_eval_darts_run(const char *dir)
     fclose(f);
     snprintf(cmd, sizeof cmd, "'%s' rank-eval --reference '%s' --estimator 'supernet:%s/run' 2>&1", CLNAS_TOOL_PATH,
              path, dir);
-    assert_int_equal(run_capture(cmd, out, sizeof out), 1);
+    assert_int_equal(search_fixture_run(cmd, out, sizeof out), 1);
     assert_non_null(strstr(out, "searched space darts; the reference is of space nb201"));
 }
 
@@ -583,24 +558,10 @@ static void test_search_writes_best(void **state)
     assert_non_null(strstr(out, "one-shot SPOS on space darts (supernet C=2 layers=3"));
     assert_non_null(strstr(out, "supernet arena: "));
     assert_non_null(strstr(out, "gradient clipping: each step's path gradients at global L2 norm 5"));
-    char path[1100];
-    snprintf(path, sizeof path, "%s/run/best.json", dir);
-    cJSON *best = read_json(path);
-    const cJSON *space = cJSON_GetObjectItemCaseSensitive(best, "space");
-    const cJSON *arch = cJSON_GetObjectItemCaseSensitive(best, "arch");
-    assert_true(cJSON_IsString(space) && cJSON_IsString(arch));
-    assert_string_equal(space->valuestring, "darts");
-    clnas_darts_genotype g;
-    clnas_error err;
-    if (clnas_darts_genotype_parse(arch->valuestring, &g, &err) != CLNAS_OK)
-        fail_msg("best.json arch %s: %s", arch->valuestring, err.message);
-    cJSON_Delete(best);
-    snprintf(path, sizeof path, "%s/run/journal.jsonl", dir);
-    clnas_journal_entry *entries = NULL;
-    int n = 0, torn = 0;
-    size_t good = 0;
-    if (clnas_journal_read_space(path, &clnas_space_darts, &entries, &n, &torn, &good, &err) != CLNAS_OK)
-        fail_msg("%s", err.message);
+    char arch[CLNAS_SPACE_STR_MAX];
+    search_fixture_assert_best_darts(dir, arch, sizeof arch);
+    int n = 0;
+    clnas_journal_entry *entries = search_fixture_journal_darts(dir, &n);
     assert_true(n >= 2);
     char text[CLNAS_SPACE_STR_MAX];
     clnas_journal_entry_arch(&entries[0], text, sizeof text);

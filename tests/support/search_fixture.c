@@ -13,7 +13,10 @@
 
 #include <cmocka.h>
 
+#include "clnas/darts_genotype.h"
 #include "clnas/rng.h"
+#include "text_input.h"
+#include "space_iface.h"
 
 clnas_dataset search_fixture_synthetic(int images, int hw, uint64_t seed)
 {
@@ -56,18 +59,69 @@ clnas_darts_options search_fixture_options(int start, epochs_seen *seen,
     return o;
 }
 
-int search_fixture_run_cli(const char *config, const char *sets, const char *dir, char *out, size_t cap)
+int search_fixture_run(const char *cmd, char *out, size_t cap)
 {
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "'%s' search --config '%s/../../configs/%s' %s --out '%s/run' 2>&1", CLNAS_TOOL_PATH,
-             CLNAS_TEST_DATA, config, sets, dir);
     FILE *p = popen(cmd, "r");
     assert_non_null(p);
     size_t n = fread(out, 1, cap - 1, p);
     out[n] = 0;
     int status = pclose(p);
-    printf("%s", out);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int search_fixture_run_cli(const char *config, const char *sets, const char *dir, char *out, size_t cap)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "'%s' search --config '%s/../../configs/%s' %s --out '%s/run' 2>&1", CLNAS_TOOL_PATH,
+             CLNAS_TEST_DATA, config, sets, dir);
+    int status = search_fixture_run(cmd, out, cap);
+    printf("%s", out);
+    return status;
+}
+
+cJSON *search_fixture_read_json(const char *path)
+{
+    char *text = NULL;
+    size_t n = 0;
+    clnas_error err;
+    if (clnas_file_read_text(path, 1 << 24, &text, &n, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    cJSON *j = cJSON_ParseWithLength(text, n);
+    free(text);
+    if (!j)
+        fail_msg("%s: not JSON", path);
+    return j;
+}
+
+void search_fixture_assert_best_darts(const char *dir, char *arch, size_t cap)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/run/best.json", dir);
+    cJSON *best = search_fixture_read_json(path);
+    const cJSON *space = cJSON_GetObjectItemCaseSensitive(best, "space");
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(best, "arch");
+    assert_true(cJSON_IsString(space) && cJSON_IsString(a));
+    assert_string_equal(space->valuestring, "darts");
+    clnas_darts_genotype g;
+    clnas_error err;
+    if (clnas_darts_genotype_parse(a->valuestring, &g, &err) != CLNAS_OK)
+        fail_msg("best.json arch %s: %s", a->valuestring, err.message);
+    snprintf(arch, cap, "%s", a->valuestring);
+    cJSON_Delete(best);
+}
+
+clnas_journal_entry *search_fixture_journal_darts(const char *dir, int *n)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/run/journal.jsonl", dir);
+    clnas_journal_entry *entries = NULL;
+    int torn = 0;
+    size_t good = 0;
+    clnas_error err;
+    *n = 0;
+    if (clnas_journal_read_space(path, &clnas_space_darts, &entries, n, &torn, &good, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    return entries;
 }
 
 double search_fixture_alpha_moved(const clnas_alpha *from, const clnas_alpha *to)

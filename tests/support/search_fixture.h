@@ -6,7 +6,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #include "darts.h"
+#include "journal.h"
 
 /* images one-channel hw x hw images of 10 classes: a label-dependent pattern plus noise from seed, so there is
  * something to learn. Free with clnas_dataset_free. */
@@ -26,6 +29,21 @@ void epochs_seen_count(epochs_seen *s);
 clnas_darts_options search_fixture_options(int start, epochs_seen *seen,
                                            clnas_status (*on_epoch)(const clnas_darts_epoch *e, void *user,
                                                                     clnas_error *err));
+
+/* Runs the shell command cmd (append 2>&1 to catch stderr), its output into out (NUL-terminated); returns its exit
+ * status, -1 when it did not exit. */
+int search_fixture_run(const char *cmd, char *out, size_t cap);
+
+/* The JSON document in the file at path; the test fails when it cannot be read or parsed. Free with cJSON_Delete. */
+cJSON *search_fixture_read_json(const char *path);
+
+/* <dir>/run/best.json of a search over the DARTS space: "space" is "darts" and "arch" a DARTS genotype that
+ * parses; the arch into arch (cap bytes). */
+void search_fixture_assert_best_darts(const char *dir, char *arch, size_t cap);
+
+/* <dir>/run/journal.jsonl of a search over the DARTS space, read as that space's; the test fails when it cannot be.
+ * Free with clnas_journal_entries_free(entries, *n). */
+clnas_journal_entry *search_fixture_journal_darts(const char *dir, int *n);
 
 /* `clnas search --config configs/<config> <sets> --out <dir>/run`, its stdout and stderr into out (NUL-terminated,
  * and printed); returns the exit status, -1 when it did not exit. */
