@@ -456,6 +456,12 @@ static clnas_status enqueue(clnas_executor *ex, const clnas_plan_launch *launch,
 
 clnas_status clnas_executor_run(clnas_executor *ex, unsigned set, double lr, clnas_error *err)
 {
+    return clnas_executor_run_skipping(ex, set, lr, NULL, err);
+}
+
+clnas_status clnas_executor_run_skipping(clnas_executor *ex, unsigned set, double lr, const unsigned char *skip,
+                                         clnas_error *err)
+{
     const clnas_plan *plan = ex->plan;
     if (set & CLNAS_RUN_EVAL) {
         for (int i = 0; i < plan->neval; i++) {
@@ -467,7 +473,7 @@ clnas_status clnas_executor_run(clnas_executor *ex, unsigned set, double lr, cln
     }
     for (int i = 0; i < plan->ntrain; i++) {
         unsigned bit = 1u << plan->train[i].phase; /* FORWARD=1, BACKWARD=2, UPDATE=4 */
-        if (!(set & bit))
+        if (!(set & bit) || (skip && skip[i]))
             continue;
         clnas_status st = enqueue(ex, &plan->train[i], i, lr, ex->profile ? &ex->launch_seconds[i] : NULL,
                                   err);

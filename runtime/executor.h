@@ -82,6 +82,9 @@ void clnas_executor_free(clnas_executor *ex);
 
 /* Enqueues the launches of `set` in plan order; lr is the learning rate of the update. Does not wait. */
 clnas_status clnas_executor_run(clnas_executor *ex, unsigned set, double lr, clnas_error *err);
+/* The same, leaving out each training launch i with skip[i] set (skip: plan->ntrain entries). */
+clnas_status clnas_executor_run_skipping(clnas_executor *ex, unsigned set, double lr, const unsigned char *skip,
+                                         clnas_error *err);
 clnas_status clnas_executor_finish(clnas_executor *ex, clnas_error *err);
 
 /* Host <-> arena copies in double, converted to the plan's element type; offsets and counts in elements. */

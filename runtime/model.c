@@ -10,6 +10,7 @@
 #include "context_internal.h"
 #include "executor.h"
 #include "model_build.h"
+#include "param_grad_launches.h"
 #include "plan.h"
 #include "weights_check.h"
 #include "profile_query.h"
@@ -20,6 +21,7 @@ struct clnas_model {
     int64_t batches_tracked; /* training forwards, as PyTorch's BatchNorm num_batches_tracked counts them */
     double drop_p;           /* DARTS drop-path probability of the next training forwards (plan->ndrop_masks rows) */
     clnas_rng drop_rng;      /* draws the drop-path masks */
+    unsigned char *param_grad_launches; /* clnas_model_backward_no_param_grads' launches left out, made on first use */
 };
 
 #define DROP_PATH_SEED 0x64726f7070617468ull /* the masks' stream until clnas_model_set_drop_path gives a seed */
@@ -186,6 +188,7 @@ void clnas_model_free(clnas_model *model)
         return;
     clnas_executor_free(model->ex);
     clnas_plan_free(model->plan);
+    free(model->param_grad_launches);
     free(model);
 }
 
@@ -336,6 +339,17 @@ clnas_status clnas_model_forward(clnas_model *model, clnas_error *err)
 clnas_status clnas_model_backward(clnas_model *model, clnas_error *err)
 {
     return clnas_executor_run(model->ex, CLNAS_RUN_BACKWARD, 0.0, err);
+}
+
+clnas_status clnas_model_backward_no_param_grads(clnas_model *model, clnas_error *err)
+{
+    if (!model->param_grad_launches) {
+        model->param_grad_launches = malloc((size_t)model->plan->ntrain + 1);
+        if (!model->param_grad_launches)
+            return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+        clnas_plan_param_grad_launches(model->plan, model->param_grad_launches);
+    }
+    return clnas_executor_run_skipping(model->ex, CLNAS_RUN_BACKWARD, 0.0, model->param_grad_launches, err);
 }
 
 clnas_status clnas_model_update(clnas_model *model, double lr, clnas_error *err)

@@ -130,6 +130,10 @@ clnas_status clnas_model_set_batch(clnas_model *model, const void *images, const
 /* Training forward (batch statistics; updates running statistics) and the loss; logits and loss readable after. */
 clnas_status clnas_model_forward(clnas_model *model, clnas_error *err);
 clnas_status clnas_model_backward(clnas_model *model, clnas_error *err);
+/* The backward without the launches that compute nothing but trained parameters' gradients (weight gradients of the
+ * convolutions and the classifier): for a caller that reads only other gradients, such as DARTS' and GDAS'
+ * architecture gradients or the input gradient. The trained parameters' gradients are undefined after it. */
+clnas_status clnas_model_backward_no_param_grads(clnas_model *model, clnas_error *err);
 clnas_status clnas_model_update(clnas_model *model, double lr, clnas_error *err);
 /* forward + backward + update, then reads the loss and the logits of the step. */
 clnas_status clnas_model_step(clnas_model *model, double lr, double *loss, double *logits, clnas_error *err);
