@@ -205,9 +205,8 @@ static clnas_status shared_step(darts_loop *L, double lr, double loss[2], long h
 }
 
 /* Step t, in NB201's order: the weights on a training batch, then alpha on a validation batch at the weights just
- * stepped (first order). */
-/* Step t, in NB201's order: the weights on a training batch, then alpha on a validation batch at the weights just
- * stepped (first order). */
+ * stepped (first order; alpha's backward computes no weight gradient: nothing reads them before the next step's
+ * backward writes them). */
 static clnas_status search_step(darts_loop *L, int t, double lr, double loss[2], long hits[2], clnas_error *err)
 {
     const clnas_arch_rule *r = &L->rule;
@@ -236,7 +235,7 @@ static clnas_status search_step(darts_loop *L, int t, double lr, double loss[2],
         if (st == CLNAS_OK)
             st = clnas_model_forward(m, err);
         if (st == CLNAS_OK)
-            st = clnas_model_backward(m, err);
+            st = clnas_model_backward_no_param_grads(m, err);
         if (st == CLNAS_OK)
             st = clnas_model_read_loss(m, &loss[1], err);
         if (st == CLNAS_OK)

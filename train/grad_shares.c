@@ -127,8 +127,10 @@ static clnas_status one_share(clnas_model *model, int s, const void *images, con
                                             err);
     if (st == CLNAS_OK)
         st = clnas_model_forward(model, err);
+    /* without CLNAS_SHARE_GRADS nothing reads the trained parameters' gradients: their launches are left out */
     if (st == CLNAS_OK)
-        st = clnas_model_backward(model, err);
+        st = what & CLNAS_SHARE_GRADS ? clnas_model_backward(model, err)
+                                      : clnas_model_backward_no_param_grads(model, err);
     if (st == CLNAS_OK)
         st = move(model, what, 0, tmp, 0, &n, err);
     if (st == CLNAS_OK && io->after_backward)

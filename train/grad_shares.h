@@ -55,7 +55,8 @@ typedef struct clnas_share_step {
  * the BatchNorm running statistics (so each moves by the mean of the shares' batch statistics), the gradients a backward
  * leaves in the state (names ending in _grad: DARTS' edge weights', GDAS' dL/dh) and, with
  * CLNAS_SHARE_GRADS, the gradients of the trained parameters, written back before the update at lr
- * (CLNAS_SHARE_UPDATE). A training forward counts once (num_batches_tracked) whatever K. */
+ * (CLNAS_SHARE_UPDATE); without it they are not computed (clnas_model_backward_no_param_grads) and are undefined
+ * after the step. A training forward counts once (num_batches_tracked) whatever K. */
 clnas_status clnas_grad_shares_step(clnas_model *model, const clnas_grad_shares *sh, const void *images,
                                     const int32_t *labels, unsigned what, double lr, clnas_share_step *io,
                                     clnas_error *err);
