@@ -133,7 +133,7 @@ static clnas_status list_candidates(candidate_list *c, const clnas_space_iface *
     }
     for (int k = 0; k < candidates; k++) {
         clnas_space_genotype g;
-        space->sample(rng, &g);
+        space->sample(space, rng, &g);
         add_candidate(c, space, &g);
     }
     return CLNAS_OK;

@@ -54,7 +54,7 @@ static clnas_status sample_draws(const clnas_space_iface *space, int k, uint64_t
     clnas_rng_seed(&rng, seed);
     clnas_status st = CLNAS_OK;
     for (int n = 0, repeats = 0; n < k && st == CLNAS_OK;) {
-        space->sample(&rng, &out[n]);
+        space->sample(space, &rng, &out[n]);
         clnas_error why = {0};
         if ((st = space->canonical(&out[n], NULL, 0, &hashes[n], &why)) != CLNAS_OK) {
             st = clnas_error_set(err, st, "groundtruth: a sample of space %s: %s", space->name, why.message);

@@ -102,7 +102,7 @@ static int bo_budget(const void *state)
 static void sample_unseen(bo_state *s, clnas_space_genotype *out)
 {
     for (int k = 0; k < 64; k++) {
-        s->space->sample(&s->rng, out);
+        s->space->sample(s->space, &s->rng, out);
         if (!clnas_bo_class_in(s->seen, s->n_seen, clnas_bo_class(s->space, out)))
             return;
     }

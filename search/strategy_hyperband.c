@@ -162,7 +162,7 @@ static uint64_t class_of(const hb_state *s, const clnas_space_genotype *g)
 static void sample_unseen(hb_state *s, clnas_space_genotype *out)
 {
     for (int k = 0; k < 64; k++) {
-        s->space->sample(&s->rng, out);
+        s->space->sample(s->space, &s->rng, out);
         if (!clnas_bo_class_in(s->seen, s->n_seen, class_of(s, out)))
             break;
     }

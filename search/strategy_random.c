@@ -52,7 +52,7 @@ static clnas_status random_propose(void *state, clnas_space_genotype *out, clnas
     clnas_status st = clnas_proposal_order_can_propose(&s->order, s->trials, "random", err);
     if (st != CLNAS_OK)
         return st;
-    s->space->sample(&s->rng, out);
+    s->space->sample(s->space, &s->rng, out);
     clnas_proposal_order_proposed(&s->order, out);
     return CLNAS_OK;
 }

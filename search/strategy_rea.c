@@ -99,7 +99,7 @@ static clnas_status rea_warm_new(rea_state *s, const char *proxy, int n)
     if (!s->warm)
         return CLNAS_ERR_NO_MEMORY;
     for (int i = 0; i < n; i++)
-        s->space->sample(&s->rng, &s->warm[i]);
+        s->space->sample(s->space, &s->rng, &s->warm[i]);
     s->n_warm = n;
     s->warm_proxy = proxy;
     return CLNAS_OK;
@@ -262,11 +262,11 @@ static clnas_status rea_propose(void *state, clnas_space_genotype *out, clnas_er
         s->last_kind = REA_INITIAL;
         s->last_parent = -1;
     } else if (s->order.proposed < s->population_size) {
-        s->space->sample(&s->rng, &child);
+        s->space->sample(s->space, &s->rng, &child);
         s->last_kind = REA_INITIAL;
         s->last_parent = -1;
     } else if (s->count == 0) { /* asynchronous workers: no result has come back yet, so no parent to mutate */
-        s->space->sample(&s->rng, &child);
+        s->space->sample(s->space, &s->rng, &child);
         s->last_kind = REA_RANDOM_ALL_FAILED;
         s->last_parent = -1;
     } else {
@@ -283,7 +283,7 @@ static clnas_status rea_propose(void *state, clnas_space_genotype *out, clnas_er
                 return pst;
         }
         if (isnan(member_at(s, parent)->fitness)) {
-            s->space->sample(&s->rng, &child);
+            s->space->sample(s->space, &s->rng, &child);
             s->last_kind = REA_RANDOM_ALL_FAILED;
             s->last_parent = -1;
         } else {

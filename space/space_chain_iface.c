@@ -41,8 +41,9 @@ static clnas_status chain_format(const clnas_space_genotype *g, char *buf, size_
     return clnas_chain_genotype_format(&c, buf, cap, err);
 }
 
-static void chain_sample(clnas_rng *rng, clnas_space_genotype *out)
+static void chain_sample(const clnas_space_iface *space, clnas_rng *rng, clnas_space_genotype *out)
 {
+    (void)space;
     clnas_chain_genotype g;
     clnas_chain_genotype_sample(rng, CLNAS_CHAIN_MAX_LAYERS, &g);
     put(&g, out);

@@ -43,8 +43,9 @@ static clnas_status darts_format(const clnas_space_genotype *g, char *buf, size_
     return clnas_darts_genotype_format(&d, buf, cap, err);
 }
 
-static void darts_sample(clnas_rng *rng, clnas_space_genotype *out)
+static void darts_sample(const clnas_space_iface *space, clnas_rng *rng, clnas_space_genotype *out)
 {
+    (void)space;
     clnas_darts_genotype g;
     clnas_darts_genotype_sample(rng, &g);
     put(&g, out);

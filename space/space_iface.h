@@ -29,7 +29,9 @@ typedef struct clnas_space_genotype {
     } u;
 } clnas_space_genotype;
 
-typedef struct clnas_space_iface {
+typedef struct clnas_space_iface clnas_space_iface;
+
+struct clnas_space_iface {
     const char *name;        /* "nb201", "darts": what --space and the config's space.name take */
     const char *description; /* one line: what a genotype is and how many there are */
     const char *example;     /* a genotype string of the space, for messages and help */
@@ -39,8 +41,9 @@ typedef struct clnas_space_iface {
     clnas_status (*parse)(const char *text, clnas_space_genotype *out, clnas_error *err);
     /* The string parse reads back to the same genotype. */
     clnas_status (*format)(const clnas_space_genotype *g, char *buf, size_t cap, clnas_error *err);
-    /* A uniform draw over the space (each space documents what uniform means for it). */
-    void (*sample)(clnas_rng *rng, clnas_space_genotype *out);
+    /* A uniform draw over the space (each space documents what uniform means for it); `space` is this interface,
+     * whose ctx a space made at run time samples from. */
+    void (*sample)(const clnas_space_iface *space, clnas_rng *rng, clnas_space_genotype *out);
     /* A child differing from parent by one mutation (each space documents which); child may be parent. */
     void (*mutate)(const clnas_space_genotype *parent, clnas_rng *rng, clnas_space_genotype *child);
     /* The canonical string (buf may be NULL with cap 0) and its FNV-1a 64 hash (hash may be NULL): isomorphic
@@ -64,7 +67,10 @@ typedef struct clnas_space_iface {
     void (*decision_name)(int i, char *buf, size_t cap);
     int (*to_decisions)(const clnas_space_genotype *g, int *choice);
     void (*from_decisions)(const int *choice, clnas_space_genotype *out);
-} clnas_space_iface;
+    /* NULL for the registered spaces; a space made at run time (the paths of the chain space's supernet,
+     * chain_paths.h) keeps what it samples from here. */
+    const void *ctx;
+};
 
 extern const clnas_space_iface clnas_space_nb201, clnas_space_darts, clnas_space_chain;
 

@@ -36,8 +36,9 @@ static clnas_status nb201_format(const clnas_space_genotype *g, char *buf, size_
     return clnas_genotype_format(&c, buf, cap, err);
 }
 
-static void nb201_sample(clnas_rng *rng, clnas_space_genotype *out)
+static void nb201_sample(const clnas_space_iface *space, clnas_rng *rng, clnas_space_genotype *out)
 {
+    (void)space;
     clnas_genotype g;
     clnas_genotype_sample(rng, &g);
     put(&g, out);

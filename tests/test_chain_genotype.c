@@ -364,7 +364,7 @@ static void test_space_iface(void **state)
             fail_msg("\"%s\": the parsed value's bytes differ from the mutated one's", buf);
         g = child;
         if (d % 10 == 0)
-            sp->sample(&rng, &g);
+            sp->sample(sp, &rng, &g);
     }
     uint64_t h1, h2;
     assert_int_equal(sp->parse("conv3x3-16 | identity | conv3x3-16 | identity + skip(1,2)", &g, &err), CLNAS_OK);

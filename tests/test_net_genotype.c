@@ -22,7 +22,7 @@ static void test_round_trip_every_space(void **state)
     for (int s = 0; s < 3; s++) {
         for (int i = 0; i < 50; i++) {
             clnas_space_genotype g, back;
-            spaces[s]->sample(&rng, &g);
+            spaces[s]->sample(spaces[s], &rng, &g);
             clnas_net_config cfg;
             clnas_net_config_default(&cfg);
             clnas_error err = {0};

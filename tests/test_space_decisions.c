@@ -95,7 +95,7 @@ static void test_sampled_genotypes_round_trip(void **unused)
         for (int t = 0; t < 400; t++) {
             clnas_space_genotype g, back;
             int choice[CLNAS_SPACE_DECISIONS_MAX];
-            space->sample(&rng, &g);
+            space->sample(space, &rng, &g);
             const int r = space->to_decisions(&g, choice);
             for (int i = 0; i < space->decisions; i++)
                 assert_true(choice[i] >= -1 && choice[i] < space->decision_options(i));
@@ -174,7 +174,7 @@ static void test_chain_uniform_decisions_match_sample(void **unused)
         clnas_space_genotype g;
         clnas_chain_genotype c;
         int choice[CLNAS_SPACE_DECISIONS_MAX];
-        space->sample(&rng, &g);
+        space->sample(space, &rng, &g);
         memcpy(&c, g.u.bytes, sizeof c);
         chain_stats(&c, by_sample);
         for (int i = 0; i < space->decisions; i++)
@@ -372,7 +372,7 @@ static void test_decision_lstm_gradient(void **unused)
         assert_int_equal(clnas_decision_controller_create(space, 3, 0.3, &rng, &c, &err), CLNAS_OK);
         clnas_space_genotype g;
         int choice[CLNAS_SPACE_DECISIONS_MAX];
-        space->sample(&rng, &g);
+        space->sample(space, &rng, &g);
         space->to_decisions(&g, choice);
         const size_t n = clnas_decision_controller_n_params(c);
         double *params = clnas_decision_controller_params(c), *grad = calloc(n, sizeof *grad), lp;

@@ -62,7 +62,7 @@ static void test_every_space_round_trips(void **state)
         clnas_rng_seed(&rng, 99);
         for (int k = 0; k < 300; k++) {
             uint64_t h1, h2;
-            s->sample(&rng, &g);
+            s->sample(s, &rng, &g);
             assert_int_equal(s->format(&g, text, s->str_max, &err), CLNAS_OK);
             assert_int_equal(s->parse(text, &back, &err), CLNAS_OK);
             if (!clnas_space_genotype_equal(&g, &back))
@@ -93,7 +93,7 @@ static void test_neighbours_cover_mutate(void **state)
         clnas_rng_seed(&rng, 17);
         for (int k = 0; k < 20; k++) {
             clnas_space_genotype g, child;
-            s->sample(&rng, &g);
+            s->sample(s, &rng, &g);
             const int n = s->neighbours(&g, near, CAP);
             assert_true(n > 0 && n <= CAP);
             assert_int_equal(s->neighbours(&g, near, 0), n);
@@ -136,7 +136,7 @@ static void test_matches_the_spaces(void **state)
     clnas_rng_seed(&r2, 3);
     clnas_space_genotype g;
     clnas_darts_genotype d;
-    clnas_space_darts.sample(&r1, &g);
+    clnas_space_darts.sample(&clnas_space_darts, &r1, &g);
     clnas_darts_genotype_sample(&r2, &d);
     assert_int_equal(clnas_space_darts.format(&g, a, sizeof a, &err), CLNAS_OK);
     assert_int_equal(clnas_darts_genotype_format(&d, b, sizeof b, &err), CLNAS_OK);

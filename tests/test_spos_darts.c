@@ -412,7 +412,7 @@ static void test_resume_matches_uninterrupted(void **state)
     clnas_rng_seed(&rng, 77);
     for (int i = 0; i < 2; i++) {
         clnas_space_genotype g;
-        clnas_space_darts.sample(&rng, &g);
+        clnas_space_darts.sample(&clnas_space_darts, &rng, &g);
         clnas_evaluator_result r[2];
         for (int k = 0; k < 2; k++) {
             assert_int_equal(ev[k].iface->evaluate(ev[k].state, &g, &r[k], &err), CLNAS_OK);
@@ -462,7 +462,7 @@ static void write_darts_reference(const char *path, int n)
     clnas_rng_seed(&rng, 3);
     for (int i = 0; i < n; i++) {
         clnas_space_genotype g;
-        clnas_space_darts.sample(&rng, &g);
+        clnas_space_darts.sample(&clnas_space_darts, &rng, &g);
         char text[CLNAS_SPACE_STR_MAX], hex[17];
         uint64_t h;
         assert_int_equal(clnas_space_darts.format(&g, text, sizeof text, NULL), CLNAS_OK);

@@ -100,7 +100,7 @@ int cmd_proxy_check(int argc, char **argv)
     clnas_rng_seed(&rng, s->cfg.seed ^ 0x70726f7879ull);
     for (int i = 0; i < archs;) { /* distinct classes only */
         clnas_space_genotype g;
-        space->sample(&rng, &g);
+        space->sample(space, &rng, &g);
         uint64_t h = 0;
         space->canonical(&g, NULL, 0, &h, NULL);
         int seen = 0;

@@ -263,7 +263,7 @@ static int space_sample(int argc, char **argv)
     clnas_rng_seed(&rng, seed);
     for (int k = 0; k < count; k++) {
         clnas_space_genotype g;
-        space->sample(&rng, &g);
+        space->sample(space, &rng, &g);
         if (print_genotype(space, &g) != 0)
             return 1;
     }

@@ -161,7 +161,7 @@ int cmd_tune(int argc, char **argv)
         clnas_net_config net = a.c.cfg;
         if (a.sample) {
             clnas_space_genotype g;
-            space->sample(&rng, &g);
+            space->sample(space, &rng, &g);
             if (clnas_net_config_set_genotype(&net, space, &g, &err) != CLNAS_OK) {
                 rc = cli_fail(&err);
                 break;
