@@ -117,6 +117,8 @@ clnas_status clnas_supernet_layout_build(const clnas_net_config *net, const clna
         return clnas_supernet_layout_build_gdas_darts(net, out, err);
     if (net->space == CLNAS_NET_DARTS)
         return clnas_supernet_layout_build_darts(net, out, err);
+    if (net->space == CLNAS_NET_CHAIN)
+        return clnas_supernet_layout_build_chain(net, out, err);
     memset(out, 0, sizeof *out);
     int with_fixed = 1;
     clnas_status st = CLNAS_OK;

@@ -77,4 +77,19 @@ int clnas_darts_supernet_module(int cell, int edge, int op);
  * (every genotype clnas_darts_genotype_sample and _mutate make); else 0 and why (for messages). */
 int clnas_darts_supernet_holds(const clnas_darts_genotype *g, char *why, size_t cap);
 
+/* ---- the chain space (supernet_layout_chain.c) ---- */
+
+/* The supernet of a chain skeleton (net: space chain, chain_genotype the skeleton): per layer each op it holds
+ * (clnas_chain_path_masks) with the parameters the chain network gives it; module 0 the stem (layers.0) and the
+ * classifier. */
+clnas_status clnas_supernet_layout_build_chain(const clnas_net_config *net, clnas_supernet_layout *out,
+                                               clnas_error *err);
+/* Module of (layer 1.., path op k): 1 + (layer - 1) * CLNAS_CHAIN_PATH_OPS + k. */
+int clnas_chain_supernet_module(int layer, int op);
+/* The supernet name of a stand-alone parameter of the chain path g: "layers.I.rest" of layer I >= 1 becomes
+ * "layers.I.<op>.rest" (op: clnas_chain_path_op_name of its op, "conv3x3", "sepconv5x5"); the stem's and the
+ * classifier's are unchanged. */
+clnas_status clnas_supernet_chain_param_name(const clnas_chain_genotype *g, const char *path_name, char *out,
+                                             size_t cap, clnas_error *err);
+
 #endif

@@ -98,6 +98,8 @@ clnas_status clnas_supernet_path_param_name(const clnas_net_config *path, const 
     }
     if (path->space == CLNAS_NET_DARTS)
         return darts_param_name(&path->darts_genotype, path->layers, path_name, out, cap, err);
+    if (path->space == CLNAS_NET_CHAIN)
+        return clnas_supernet_chain_param_name(&path->chain_genotype, path_name, out, cap, err);
     return clnas_supernet_param_name(&path->genotype, path_name, out, cap, err);
 }
 

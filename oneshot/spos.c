@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "schedule.h"
 #include "argmax.h"
+#include "chain_paths.h"
 #include "grad_shares.h"
 #include "space_nb201.h"
 
@@ -45,17 +46,50 @@ int clnas_spos_classes(const clnas_edge_op_set *op_set, uint32_t *index_out)
     return (int)n;
 }
 
-/* Step t's path: on the DARTS space a uniform genotype (clnas_space_darts.sample's draw); else a class of
- * opt->class_index, else one op per edge. */
-static void spos_draw(const clnas_edge_op_set *op_set, const clnas_spos_train_options *opt, int darts_space,
-                      clnas_rng *rng, clnas_genotype *out, clnas_darts_genotype *darts)
+/* A path of some space: the genotype of the supernet's space. */
+typedef struct spos_path {
+    clnas_genotype nb201;
+    clnas_darts_genotype darts;
+    clnas_chain_genotype chain;
+} spos_path;
+
+/* Step t's path: on the DARTS space a uniform genotype (clnas_space_darts.sample's draw); on the chain space one
+ * op per layer among those its skeleton's layer holds (chain_mask); else a class of opt->class_index, else one op
+ * per edge. */
+static void spos_draw(const clnas_edge_op_set *op_set, const clnas_spos_train_options *opt,
+                      const clnas_net_config *net, const uint16_t *chain_mask, clnas_rng *rng, spos_path *out)
 {
-    if (darts_space)
-        clnas_darts_genotype_sample(rng, darts);
+    if (net->space == CLNAS_NET_DARTS)
+        clnas_darts_genotype_sample(rng, &out->darts);
+    else if (net->space == CLNAS_NET_CHAIN)
+        clnas_chain_path_sample(&net->chain_genotype, chain_mask, rng, &out->chain);
     else if (opt->class_index)
-        clnas_genotype_from_index(opt->class_index[clnas_rng_below(rng, (uint32_t)opt->classes)], out);
+        clnas_genotype_from_index(opt->class_index[clnas_rng_below(rng, (uint32_t)opt->classes)], &out->nb201);
     else
-        clnas_spos_sample(op_set, rng, out);
+        clnas_spos_sample(op_set, rng, &out->nb201);
+}
+
+/* The path's model over the supernet's weights. */
+static clnas_status path_model(clnas_supernet *sn, const spos_path *p, clnas_model **out, clnas_error *err)
+{
+    switch (clnas_supernet_config(sn)->space) {
+    case CLNAS_NET_DARTS:
+        return clnas_supernet_path_darts(sn, &p->darts, out, err);
+    case CLNAS_NET_CHAIN:
+        return clnas_supernet_path_chain(sn, &p->chain, out, err);
+    default:
+        return clnas_supernet_path(sn, &p->nb201, out, err);
+    }
+}
+
+static void path_format(const clnas_net_config *net, const spos_path *p, char *buf, size_t cap)
+{
+    if (net->space == CLNAS_NET_DARTS)
+        clnas_darts_genotype_format(&p->darts, buf, cap, NULL);
+    else if (net->space == CLNAS_NET_CHAIN)
+        clnas_chain_genotype_format(&p->chain, buf, cap, NULL);
+    else
+        clnas_genotype_format(&p->nb201, buf, cap, NULL);
 }
 
 /* 1 for a BatchNorm running statistic: the STATE tensors recalibration resets and averages. A GDAS path's STATE
@@ -185,10 +219,16 @@ clnas_status clnas_spos_train(clnas_supernet *sn, const clnas_edge_op_set *op_se
 {
     const clnas_net_config *c = clnas_supernet_config(sn);
     *done = opt->start_step;
-    const int darts_space = c->space == CLNAS_NET_DARTS;
-    if (darts_space && opt->class_index)
+    if (c->space != CLNAS_NET_NB201 && opt->class_index)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "SPOS training: sampling \"classes\" is NB201's (its "
-                               "canonical classes); the DARTS space samples genotypes uniformly (\"cells\")");
+                               "canonical classes); the %s space samples paths uniformly (\"cells\")",
+                               c->space == CLNAS_NET_DARTS ? "DARTS" : "chain");
+    uint16_t chain_mask[CLNAS_CHAIN_MAX_LAYERS] = {0};
+    if (c->space == CLNAS_NET_CHAIN) {
+        clnas_status masked = clnas_chain_path_masks(&c->chain_genotype, chain_mask, err);
+        if (masked != CLNAS_OK)
+            return masked;
+    }
     if (opt->class_index && opt->classes < 1)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "SPOS training: the op set holds no canonical class");
     if (opt->steps < 1 || opt->start_step < 0 || opt->start_step > opt->steps)
@@ -204,12 +244,11 @@ clnas_status clnas_spos_train(clnas_supernet *sn, const clnas_edge_op_set *op_se
         st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
     clnas_rng rng;
     clnas_rng_seed(&rng, opt->seed);
-    clnas_genotype g;
-    clnas_darts_genotype dg;
-    memset(&dg, 0, sizeof dg);
+    spos_path g;
+    memset(&g, 0, sizeof g);
     /* resume: replay the path draws and the batch order of the steps already done */
     for (int t = 0; t < opt->start_step && st == CLNAS_OK; t++) {
-        spos_draw(op_set, opt, darts_space, &rng, &g, &dg);
+        spos_draw(op_set, opt, c, chain_mask, &rng, &g);
         st = clnas_batch_stream_next(&src, NULL, err);
     }
     int report_every = opt->report_every > 0 ? opt->report_every : 20, stop = 0;
@@ -220,9 +259,9 @@ clnas_status clnas_spos_train(clnas_supernet *sn, const clnas_edge_op_set *op_se
         stop = opt->stop && *opt->stop;
         if (stop && !agreed)
             break;
-        spos_draw(op_set, opt, darts_space, &rng, &g, &dg);
+        spos_draw(op_set, opt, c, chain_mask, &rng, &g);
         clnas_model *path = NULL;
-        st = darts_space ? clnas_supernet_path_darts(sn, &dg, &path, err) : clnas_supernet_path(sn, &g, &path, err);
+        st = path_model(sn, &g, &path, err);
         if (st == CLNAS_OK)
             st = clnas_batch_stream_next(&src, NULL, err);
         double lr = clnas_schedule_cosine(opt->lr, t, opt->steps), loss = 0;
@@ -232,11 +271,9 @@ clnas_status clnas_spos_train(clnas_supernet *sn, const clnas_edge_op_set *op_se
         if (st != CLNAS_OK)
             break;
         if (!isfinite(loss) || loss > 1e4) {
-            char arch[CLNAS_DARTS_GENOTYPE_STR_MAX];
-            if (darts_space)
-                clnas_darts_genotype_format(&dg, arch, sizeof arch, NULL);
-            else
-                clnas_genotype_format(&g, arch, sizeof arch, NULL);
+            char arch[CLNAS_DARTS_GENOTYPE_STR_MAX > CLNAS_CHAIN_GENOTYPE_STR_MAX ? CLNAS_DARTS_GENOTYPE_STR_MAX
+                                                                                   : CLNAS_CHAIN_GENOTYPE_STR_MAX];
+            path_format(c, &g, arch, sizeof arch);
             st = clnas_error_set(err, CLNAS_ERR_DIVERGED, "supernet training diverged at step %d (path %s): loss %g",
                                  t, arch, loss);
             break;
@@ -276,18 +313,17 @@ static clnas_status evaluate(void *state, const clnas_space_genotype *g, clnas_e
 {
     (void)err;
     supernet_eval *se = state;
-    const clnas_genotype nb201 = clnas_nb201_of(g), *arch = &nb201; /* NB201 cells, or DARTS genotypes: */
-    clnas_darts_genotype darts;
-    memcpy(&darts, g->u.bytes, sizeof darts); /* the space adapter keeps the value at the blob's start */
+    spos_path p; /* NB201 cells, or DARTS or chain genotypes: */
+    p.nb201 = clnas_nb201_of(g);
+    memcpy(&p.darts, g->u.bytes, sizeof p.darts); /* the space adapters keep the value at the blob's start */
+    memcpy(&p.chain, g->u.bytes, sizeof p.chain);
     memset(out, 0, sizeof *out);
     out->fitness = NAN;
     double t0 = clnas_clock_seconds(), acc = NAN, loss = NAN, t_bn = 0;
     clnas_error trial_err;
     clnas_error_clear(&trial_err);
     clnas_model *path = NULL;
-    clnas_status st = clnas_supernet_config(se->sn)->space == CLNAS_NET_DARTS
-                          ? clnas_supernet_path_darts(se->sn, &darts, &path, &trial_err)
-                          : clnas_supernet_path(se->sn, arch, &path, &trial_err);
+    clnas_status st = path_model(se->sn, &p, &path, &trial_err);
     if (st == CLNAS_OK) {
         out->params = clnas_model_param_count(path);
         out->flops = clnas_model_forward_flops(path);

@@ -6,6 +6,39 @@
 #include "strategy.h"
 #include "strategy_common.h"
 
+/* strategy.skeleton: the chain supernet's skeleton, a chain genotype string (space chain only), and its paths. */
+static clnas_status parse_skeleton(const cJSON *strategy, const clnas_space_iface *space, cJSON *resolved,
+                                   clnas_spos_config *out, clnas_error *err)
+{
+    const cJSON *v = strategy ? cJSON_GetObjectItemCaseSensitive(strategy, "skeleton") : NULL;
+    if (space != &clnas_space_chain) {
+        if (v)
+            return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.skeleton: the chain supernet's skeleton; "
+                                   "this run's space is %s", space ? space->name : "nb201");
+        return CLNAS_OK;
+    }
+    if (v && !cJSON_IsString(v))
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.skeleton: expected a chain genotype string "
+                               "(\"%s\"), got a %s", CLNAS_SPOS_CHAIN_SKELETON, cJSON_IsNumber(v) ? "number" : "non-string");
+    const char *text = v ? v->valuestring : CLNAS_SPOS_CHAIN_SKELETON;
+    clnas_status st = clnas_chain_genotype_parse(text, &out->skeleton, err);
+    if (st != CLNAS_OK)
+        return clnas_error_prefix(err, "strategy.skeleton");
+    st = clnas_chain_paths_new(&out->skeleton, &out->paths, err);
+    char canonical[CLNAS_CHAIN_GENOTYPE_STR_MAX];
+    if (st == CLNAS_OK)
+        st = clnas_chain_genotype_format(&out->skeleton, canonical, sizeof canonical, err);
+    if (st == CLNAS_OK && resolved && !cJSON_AddStringToObject(resolved, "skeleton", canonical))
+        st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "strategy: out of memory");
+    return st;
+}
+
+void clnas_spos_config_free(clnas_spos_config *c)
+{
+    clnas_chain_paths_free(c->paths);
+    c->paths = NULL;
+}
+
 clnas_status clnas_spos_config_parse(const cJSON *strategy, uint64_t seed, cJSON *resolved, clnas_spos_config *out,
                                      void **rea_state, clnas_error *err)
 {
@@ -16,13 +49,14 @@ clnas_status clnas_spos_config_parse_space(const cJSON *strategy, uint64_t seed,
                                            cJSON *resolved, clnas_spos_config *out, void **rea_state,
                                            clnas_error *err)
 {
-    static const char *const known[] = {"bn_batches", "max_paths", "checkpoint_every", "top_k",      "warm_up",
-                                        "sampling",   "grad_clip",  "population",       "sample_size", "cycles"};
+    static const char *const known[] = {"bn_batches", "max_paths",  "checkpoint_every", "top_k",
+                                        "warm_up",    "sampling",   "grad_clip",        "population",
+                                        "sample_size", "cycles",    "skeleton"};
     static const char *const samplings[] = {"cells", "classes"};
     static const char *const rea_keys[] = {"population", "sample_size", "cycles"};
     *rea_state = NULL;
     memset(out, 0, sizeof *out);
-    clnas_status st = clnas_strategy_params_check(strategy, "spos", known, 10, resolved, err);
+    clnas_status st = clnas_strategy_params_check(strategy, "spos", known, 11, resolved, err);
     if (st == CLNAS_OK)
         st = clnas_strategy_param_int(strategy, "bn_batches", 20, 1, 10000, NULL, resolved, &out->bn_batches, err);
     if (st == CLNAS_OK)
@@ -38,8 +72,12 @@ clnas_status clnas_spos_config_parse_space(const cJSON *strategy, uint64_t seed,
         st = clnas_strategy_param_choice(strategy, "sampling", 0, samplings, 2, resolved, &out->sample_classes, err);
     if (st == CLNAS_OK) /* 0: off (nb201's default, as before the key existed) */
         st = clnas_strategy_param_number(strategy, "grad_clip", 0.0, 0.0, 0, 1e9, 0, resolved, &out->grad_clip, err);
+    if (st == CLNAS_OK)
+        st = parse_skeleton(strategy, space, resolved, out, err);
     if (st != CLNAS_OK)
         return st;
+    if (out->paths)
+        space = &out->paths->iface;
     cJSON *rea = cJSON_CreateObject(), *rea_resolved = cJSON_CreateObject();
     if (!rea || !rea_resolved)
         st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "strategy: out of memory");

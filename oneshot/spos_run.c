@@ -184,11 +184,16 @@ static clnas_status build_supernet(spos_run *r, const clnas_run_setup *s, const 
     clnas_net_config net;
     clnas_run_setup_net(s, &net);
     const int darts_space = clnas_search_config_space(r->req->cfg) == &clnas_space_darts;
+    const int chain_space = clnas_search_config_space(r->req->cfg) == &clnas_space_chain;
     if (darts_space) { /* DARTS' genotype networks (NetworkCIFAR) over shared weights, no auxiliary head */
         net.space = CLNAS_NET_DARTS;
         clnas_rng rng; /* any valid genotype, for the config's checks: each path sets its own */
         clnas_rng_seed(&rng, 0);
         clnas_darts_genotype_sample(&rng, &net.darts_genotype);
+    }
+    if (chain_space) { /* the chain networks of the skeleton's paths over shared weights */
+        net.space = CLNAS_NET_CHAIN;
+        net.chain_genotype = sp->skeleton;
     }
     net.grad_clip = sp->grad_clip;
     const int batch = net.batch;
@@ -204,7 +209,17 @@ static clnas_status build_supernet(spos_run *r, const clnas_run_setup *s, const 
     long nparam = 0;
     for (int i = 0; i < l->nparams; i++)
         nparam += l->params[i].info.arena == CLNAS_ARENA_PARAMS ? (long)l->params[i].info.count : 0;
-    if (darts_space)
+    if (chain_space) {
+        char skeleton[CLNAS_CHAIN_GENOTYPE_STR_MAX];
+        clnas_chain_genotype_format(&sp->skeleton, skeleton, sizeof skeleton, NULL);
+        long paths = 1;
+        for (int i = 0; i < sp->skeleton.nlayers; i++)
+            paths *= __builtin_popcount(sp->paths->mask[i]);
+        clnas_run_info(&r->req->ev, "clnas search: %s, one-shot SPOS on space chain (supernet of skeleton %s, stem "
+                       "width %d: per layer the ops that keep its output's shape, %ld paths; batch %d), then REA over "
+                       "its paths (%d trials)", r->dir, skeleton, net.channels, paths, net.batch,
+                       clnas_strategy_rea.budget(rea));
+    } else if (darts_space)
         clnas_run_info(&r->req->ev, "clnas search: %s, one-shot SPOS on space darts (supernet C=%d layers=%d: per cell "
                        "14 edges x 7 ops, paths DARTS genotypes; batch %d), then REA over its paths (%d trials)",
                        r->dir, net.channels, net.layers, net.batch, clnas_strategy_rea.budget(rea));
@@ -279,12 +294,12 @@ clnas_status clnas_run_spos(const clnas_run_request *req, clnas_run_outcome *out
     const int writer = clnas_grad_shares_writer(req->shares);
     const clnas_space_iface *space = clnas_search_config_space(cfg);
     clnas_status st = clnas_spos_config_parse_space(cfg->strategy, cfg->seed, space, resolved, &sp, &rea, err);
-    if (st == CLNAS_OK && space == &clnas_space_darts && sp.sample_classes)
+    if (st == CLNAS_OK && space != &clnas_space_nb201 && sp.sample_classes)
         st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.sampling \"classes\": NB201's canonical classes; "
-                             "on space darts SPOS samples genotypes uniformly (\"cells\", the default)");
-    if (st == CLNAS_OK && space == &clnas_space_darts && sp.warm_up)
+                             "on space %s SPOS samples paths uniformly (\"cells\", the default)", space->name);
+    if (st == CLNAS_OK && space != &clnas_space_nb201 && sp.warm_up)
         st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.warm_up: builds every path's programs, which "
-                             "space darts has too many of to enumerate; set it false");
+                             "space %s has too many of to enumerate; set it false", space->name);
     if (st == CLNAS_OK && !req->resume_dir && writer) {
         clnas_run_dir_name(cfg->name, req->out, out->run_dir, sizeof out->run_dir);
         st = clnas_run_dir_create(out->run_dir, "config.json", cfg, resolved, err);
@@ -312,6 +327,7 @@ clnas_status clnas_run_spos(const clnas_run_request *req, clnas_run_outcome *out
         st = search_paths(&r, &s, &sp, rea, out, err);
     if (rea)
         clnas_strategy_rea.destroy(rea);
+    clnas_spos_config_free(&sp); /* after REA, which samples from its paths */
     clnas_supernet_free(r.sn);
     clnas_run_watch_builds_end(&builds);
     clnas_run_setup_free(&s);

@@ -13,6 +13,7 @@
 #include "clnas/rng.h"
 #include "clnas/safetensors.h"
 #include "hash.h"
+#include "chain_paths.h"
 #include "path_plan.h"
 #include "profile_query.h"
 
@@ -22,6 +23,7 @@ typedef struct path_entry {
     clnas_genotype genotype;
     clnas_darts_genotype darts; /* the path of a DARTS-space supernet */
     uint8_t gdas_ops[CLNAS_NET_GDAS_DARTS_EDGES]; /* the path of GDAS' DARTS-space supernet */
+    clnas_chain_genotype chain; /* the path of a chain supernet */
     clnas_model *model;
     uint64_t used; /* tick of the last request */
 } path_entry;
@@ -102,11 +104,13 @@ static clnas_status create_arena(clnas_supernet *sn, clnas_arena a, size_t bytes
     return CLNAS_OK;
 }
 
-/* "N=5" (NB201's cells per stage) or "layers=8" (DARTS' cells), for messages. */
+/* "N=5" (NB201's cells per stage), "layers=8" (DARTS' cells) or "7 layers" (a chain skeleton's), for messages. */
 static void depth_text(const clnas_net_config *net, char *buf, size_t cap)
 {
     if (net->space == CLNAS_NET_DARTS)
         snprintf(buf, cap, "layers=%d", net->layers);
+    else if (net->space == CLNAS_NET_CHAIN)
+        snprintf(buf, cap, "%d layers", net->chain_genotype.nlayers);
     else
         snprintf(buf, cap, "N=%d", net->cells);
 }
@@ -129,7 +133,9 @@ static clnas_status check_fits(const clnas_supernet *sn, clnas_error *err)
                                largest / 1048576.0, info->name, (double)info->global_mem_bytes / 1048576.0,
                                CLNAS_DEVICE_MEMORY_SHARE * (double)info->global_mem_bytes / 1048576.0,
                                (double)info->max_alloc_bytes / 1048576.0,
-                               sn->net.space == CLNAS_NET_DARTS ? "layers (proxy.channels, proxy.layers)" : "cells");
+                               sn->net.space == CLNAS_NET_DARTS   ? "layers (proxy.channels, proxy.layers)"
+                               : sn->net.space == CLNAS_NET_CHAIN ? "a smaller skeleton (strategy.skeleton)"
+                                                                  : "cells");
     return CLNAS_OK;
 }
 
@@ -198,7 +204,9 @@ static clnas_status grow_scratch(clnas_supernet *sn, const clnas_plan *plan, cln
                                    (double)clnas_supernet_weight_bytes(&sn->layout, sn->net.fp64) / 1048576.0,
                                    sn->dev->info.name, (double)sn->dev->info.global_mem_bytes / 1048576.0,
                                    (double)sn->dev->info.max_alloc_bytes / 1048576.0,
-                                   sn->net.space == CLNAS_NET_DARTS ? "layers" : "cells");
+                                   sn->net.space == CLNAS_NET_DARTS   ? "layers"
+                                   : sn->net.space == CLNAS_NET_CHAIN ? "a smaller skeleton"
+                                                                      : "cells");
         st = create_arena(sn, a, bytes, err);
         for (int i = 0; i < sn->npaths && st == CLNAS_OK; i++) {
             clnas_executor *ex = clnas_model_executor(sn->paths[i].model);
@@ -248,6 +256,8 @@ static int same_path(const clnas_supernet *sn, const path_entry *p, const clnas_
 {
     if (sn->net.space == CLNAS_NET_DARTS && sn->net.darts_search)
         return memcmp(p->gdas_ops, cfg->gdas_ops, sizeof cfg->gdas_ops) == 0;
+    if (sn->net.space == CLNAS_NET_CHAIN)
+        return clnas_chain_genotype_equal(&p->chain, &cfg->chain_genotype);
     if (sn->net.space == CLNAS_NET_DARTS)
         return same_darts_cell(&p->darts.normal, &cfg->darts_genotype.normal) &&
                same_darts_cell(&p->darts.reduce, &cfg->darts_genotype.reduce);
@@ -264,6 +274,8 @@ static void path_text(const clnas_net_config *cfg, char *buf, size_t cap)
     }
     if (cfg->space == CLNAS_NET_DARTS)
         clnas_darts_genotype_format(&cfg->darts_genotype, buf, cap, NULL);
+    else if (cfg->space == CLNAS_NET_CHAIN)
+        clnas_chain_genotype_format(&cfg->chain_genotype, buf, cap, NULL);
     else
         clnas_genotype_format(&cfg->genotype, buf, cap, NULL);
 }
@@ -299,6 +311,7 @@ static clnas_status path_of(clnas_supernet *sn, const clnas_net_config *cfg, cln
     }
     sn->paths[slot].genotype = cfg->genotype;
     sn->paths[slot].darts = cfg->darts_genotype;
+    sn->paths[slot].chain = cfg->chain_genotype;
     memcpy(sn->paths[slot].gdas_ops, cfg->gdas_ops, sizeof cfg->gdas_ops);
     sn->paths[slot].model = m;
     sn->paths[slot].used = sn->tick;
@@ -361,6 +374,27 @@ clnas_status clnas_supernet_path_darts(clnas_supernet *sn, const clnas_darts_gen
     }
     clnas_net_config cfg = sn->net;
     cfg.darts_genotype = *g;
+    return path_of(sn, &cfg, out, err);
+}
+
+clnas_status clnas_supernet_path_chain(clnas_supernet *sn, const clnas_chain_genotype *g, clnas_model **out,
+                                       clnas_error *err)
+{
+    *out = NULL;
+    if (sn->net.space != CLNAS_NET_CHAIN)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "internal: a chain path asked of a supernet of another "
+                               "space");
+    char why[200];
+    if (!clnas_chain_is_path(&sn->net.chain_genotype, g, why, sizeof why)) {
+        char arch[CLNAS_CHAIN_GENOTYPE_STR_MAX], skeleton[CLNAS_CHAIN_GENOTYPE_STR_MAX];
+        if (clnas_chain_genotype_format(g, arch, sizeof arch, NULL) != CLNAS_OK)
+            snprintf(arch, sizeof arch, "(not a valid chain genotype)");
+        clnas_chain_genotype_format(&sn->net.chain_genotype, skeleton, sizeof skeleton, NULL);
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s is not a path of the chain supernet of skeleton %s: %s",
+                               arch, skeleton, why);
+    }
+    clnas_net_config cfg = sn->net;
+    cfg.chain_genotype = *g;
     return path_of(sn, &cfg, out, err);
 }
 
@@ -533,10 +567,12 @@ clnas_status clnas_supernet_save(clnas_supernet *sn, const char *path, int with_
     if (st == CLNAS_OK) {
         char channels[16], cells[16], step_text[24];
         snprintf(channels, sizeof channels, "%d", sn->net.channels);
-        snprintf(cells, sizeof cells, "%d", sn->net.space == CLNAS_NET_DARTS ? sn->net.layers : sn->net.cells);
+        snprintf(cells, sizeof cells, "%d", sn->net.space == CLNAS_NET_DARTS   ? sn->net.layers
+                                            : sn->net.space == CLNAS_NET_CHAIN ? sn->net.chain_genotype.nlayers
+                                                                               : sn->net.cells);
         snprintf(step_text, sizeof step_text, "%ld", step);
         const char *meta[] = {"format", "clnas-supernet", "channels", channels,
-                              sn->net.space == CLNAS_NET_DARTS ? "layers" : "cells", cells,
+                              sn->net.space == CLNAS_NET_NB201 ? "cells" : "layers", cells,
                               step >= 0 ? "step" : NULL, step_text, NULL};
         st = clnas_safetensors_write(path, t, m, meta, err);
     }
@@ -587,13 +623,15 @@ clnas_status clnas_supernet_load(clnas_supernet *sn, const char *path, long *ste
             int same = t->ndim == p->ndim;
             for (int d = 0; same && d < p->ndim; d++)
                 same = t->shape[d] == p->shape[d];
-            if (!same)
-                st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: tensor '%s' has another shape than this supernet's "
-                                     "(C=%d, N=%d)", path, name, sn->net.channels,
-                                     sn->net.space == CLNAS_NET_DARTS ? sn->net.layers : sn->net.cells);
-            else
+            if (same) {
                 st = clnas_tensor_to_double(t, (pass ? arena[2] : arena[p->arena == CLNAS_ARENA_STATE]) + p->offset,
                                             (int64_t)p->count, err);
+            } else {
+                char depth[32];
+                depth_text(&sn->net, depth, sizeof depth);
+                st = clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: tensor '%s' has another shape than this supernet's "
+                                     "(C=%d, %s)", path, name, sn->net.channels, depth);
+            }
         }
     if (step) {
         const char *text = clnas_safetensors_metadata(&file, "step");
@@ -675,7 +713,8 @@ clnas_status clnas_supernet_warm_up(clnas_supernet *sn, int *programs, clnas_err
     *programs = 0;
     if (sn->net.space != CLNAS_NET_NB201)
         return clnas_error_set(err, CLNAS_ERR_UNSUPPORTED, "warm-up: the supernet's paths cannot be enumerated on "
-                               "space darts (it builds every path of NB201's 15,625); turn strategy.warm_up off");
+                               "space %s (it builds every path of NB201's 15,625); turn strategy.warm_up off",
+                               sn->net.space == CLNAS_NET_DARTS ? "darts" : "chain");
     clnas_status st = CLNAS_OK;
     for (uint32_t index = 0; index < CLNAS_NB201_CELLS && st == CLNAS_OK; index++) {
         clnas_net_config cfg = sn->net;

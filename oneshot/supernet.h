@@ -47,6 +47,11 @@ clnas_status clnas_supernet_path_darts(clnas_supernet *sn, const clnas_darts_gen
  * t, normal 0, reduce 1, node k's edges from states 0..k+1 at k (k + 3) / 2 on): g's op on the edges it uses, none
  * elsewhere. 0 with why filled when g is no such path (clnas_darts_supernet_holds). */
 int clnas_gdas_darts_ops_of(const clnas_darts_genotype *g, uint8_t *ops, char *why, size_t cap);
+/* The path g on a chain supernet (net.space chain, net.chain_genotype its skeleton): the chain network of g over
+ * the shared weights of its (layer, op) modules. CLNAS_ERR_INVALID_ARG naming the layer when g is no path of the
+ * skeleton (clnas_chain_is_path). */
+clnas_status clnas_supernet_path_chain(clnas_supernet *sn, const clnas_chain_genotype *g, clnas_model **out,
+                                       clnas_error *err);
 /* The GDAS path of a supernet built with space darts, darts_search and gdas: edge e of the cells of type t computes
  * op ops[14 t + e] (0, none: zero) only (net.gdas_ops); from the cache, else compiled. */
 clnas_status clnas_supernet_path_gdas_darts(clnas_supernet *sn, const uint8_t *ops, clnas_model **out,

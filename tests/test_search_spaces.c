@@ -310,8 +310,12 @@ static void test_nb201_only_parts_refuse_other_spaces(void **state)
          "strategy.warm_up: builds every path's programs, which space darts has too many of to enumerate; set it "
          "false"},
         {"chain", "{\"name\": \"darts\"}", "",
-         "strategy.name \"darts\": works on space nb201 or darts only (this run's space is chain); the chain space "
-         "has no supernet: search it with rea, random, reinforce, bo or hyperband"},
+         "strategy.name \"darts\": works on space nb201 or darts only (this run's space is chain); on the chain space "
+         "the one-shot search is spos (a supernet of one skeleton's paths, strategy.skeleton), or search it with rea, "
+         "random, reinforce, bo or hyperband"},
+        {"chain", "{\"name\": \"spos\", \"warm_up\": true}", "",
+         "strategy.warm_up: builds every path's programs, which space chain has too many of to enumerate; set it "
+         "false"},
         {"darts", "{\"name\": \"random\", \"trials\": 2}", ", \"evaluator\": {\"kind\": \"table\", \"table\": \"%s\"}",
          "evaluator.kind \"table\": works on space nb201 only (this run's space is darts); use evaluator.kind "
          "\"train\" or \"zero-cost\""},

@@ -21,6 +21,7 @@
 #include "device_fixture.h"
 #include "journal.h"
 #include "model_build.h"
+#include "path_check.h"
 #include "plan.h"
 #include "reference.h"
 #include "scratch_dir.h"
@@ -77,25 +78,6 @@ static void get_path(clnas_supernet *sn, const clnas_darts_genotype *g, clnas_mo
         fail_msg("%s", err.message);
 }
 
-static double dot(const double *a, const double *b, size_t n)
-{
-    double s = 0;
-    for (size_t i = 0; i < n; i++)
-        s += a[i] * b[i];
-    return s;
-}
-
-static void assert_close(const double *a, const double *b, size_t n, const char *what)
-{
-    double mx = 0, ref = 0.01;
-    for (size_t i = 0; i < n; i++) {
-        mx = fmax(mx, fabs(a[i] - b[i]));
-        ref = fmax(ref, fabs(b[i]));
-    }
-    if (mx > 1e-5 * ref)
-        fail_msg("%s: max difference %g (scale %g)", what, mx, ref);
-}
-
 /* The layout: every (cell, edge, op) with parameters once, 14 edges a cell, no none. */
 static void test_layout_names_every_edge_op(void **state)
 {
@@ -132,14 +114,12 @@ static void path_vs_standalone(device_fixture *f, double clip)
 {
     clnas_error err;
     clnas_error_clear(&err);
-    double *a = malloc(8192 * sizeof *a), *b = malloc(8192 * sizeof *b);
     for (int channels = 2; channels <= 3; channels++) {
         clnas_supernet *sn = new_supernet_clip(f, channels, 4, 7, clip);
         clnas_net_config c = darts_net(channels);
         c.grad_clip = clip;
         float images[BATCH * SIDE * SIDE];
         int32_t labels[BATCH];
-        double la[BATCH * 10], lb[BATCH * 10];
         clnas_rng rng;
         clnas_rng_seed(&rng, 40 + (uint64_t)channels);
         for (int p = 0; p < 3; p++) {
@@ -148,79 +128,13 @@ static void path_vs_standalone(device_fixture *f, double clip)
             get_path(sn, &c.darts_genotype, &path);
             if (clnas_model_build(f->dev, f->cache, &c, &alone, &err) != CLNAS_OK)
                 fail_msg("%s", err.message);
-            const clnas_plan *plan = clnas_model_plan(alone), *pplan = clnas_model_plan(path);
-            assert_int_equal(plan->nparams, pplan->nparams);
-            for (int i = 0; i < plan->nparams; i++) {
-                const clnas_param_info *pi = &plan->params[i];
-                assert_true(pi->count <= 8192);
-                assert_int_equal(clnas_model_get(path, pi->name, a, pi->count, &err), CLNAS_OK);
-                assert_int_equal(clnas_model_set(alone, pi->name, a, pi->count, &err), CLNAS_OK);
-                if (pi->arena != CLNAS_ARENA_PARAMS) /* momenta too: those of the paths that stepped before */
-                    continue;
-                int j = clnas_plan_find_param(pplan, pi->name);
-                assert_true(j >= 0);
-                assert_int_equal(clnas_executor_read(clnas_model_executor(path), CLNAS_ARENA_MOMENTUM,
-                                                     pplan->params[j].offset, a, pi->count, &err), CLNAS_OK);
-                assert_int_equal(clnas_executor_write(clnas_model_executor(alone), CLNAS_ARENA_MOMENTUM, pi->offset,
-                                                      a, pi->count, &err), CLNAS_OK);
-            }
-            const size_t all = clnas_supernet_get_layout(sn)->param_elems; /* stale gradients of other paths */
-            double *stale = malloc(all * sizeof *stale);
-            assert_non_null(stale);
-            for (size_t i = 0; i < all; i++)
-                stale[i] = 1.0;
-            assert_int_equal(clnas_executor_write(clnas_model_executor(path), CLNAS_ARENA_GRADS, 0, stale, all, &err),
-                             CLNAS_OK);
-            free(stale);
             small_fixed_batch(images, labels, BATCH, SIDE, 100 + (uint64_t)p);
-            clnas_model *m[2] = {path, alone};
-            double loss[2];
-            for (int k = 0; k < 2; k++) {
-                assert_int_equal(clnas_model_set_batch(m[k], images, labels, &err), CLNAS_OK);
-                assert_int_equal(clnas_model_forward(m[k], &err), CLNAS_OK);
-                assert_int_equal(clnas_model_backward(m[k], &err), CLNAS_OK);
-                assert_int_equal(clnas_model_read_loss(m[k], &loss[k], &err), CLNAS_OK);
-                assert_int_equal(clnas_model_read_logits(m[k], k ? lb : la, &err), CLNAS_OK);
-            }
-            assert_close(&loss[0], &loss[1], 1, "loss");
-            assert_close(la, lb, (size_t)BATCH * 10, "logits");
-            double norm2 = 0, clipped2 = 0;
-            for (int i = 0; i < plan->nparams; i++) {
-                const clnas_param_info *pi = &plan->params[i];
-                if (pi->arena != CLNAS_ARENA_PARAMS || !pi->live)
-                    continue;
-                assert_int_equal(clnas_model_get_grad(path, pi->name, a, pi->count, &err), CLNAS_OK);
-                assert_int_equal(clnas_model_get_grad(alone, pi->name, b, pi->count, &err), CLNAS_OK);
-                assert_close(a, b, pi->count, pi->name);
-                norm2 += dot(b, b, pi->count);
-            }
-            if (clip > 0) /* the clip is active: the unclipped norm above it */
-                assert_true(sqrt(norm2) > 2 * clip);
-            for (int k = 0; k < 2; k++)
-                assert_int_equal(clnas_model_update(m[k], 0.05, &err), CLNAS_OK);
-            for (int i = 0; clip > 0 && i < plan->nparams; i++) { /* the clipped gradients */
-                const clnas_param_info *pi = &plan->params[i];
-                if (pi->arena != CLNAS_ARENA_PARAMS || !pi->live)
-                    continue;
-                assert_int_equal(clnas_model_get_grad(path, pi->name, a, pi->count, &err), CLNAS_OK);
-                assert_int_equal(clnas_model_get_grad(alone, pi->name, b, pi->count, &err), CLNAS_OK);
-                assert_close(a, b, pi->count, pi->name);
-                clipped2 += dot(b, b, pi->count);
-            }
-            if (clip > 0)
-                assert_true(fabs(sqrt(clipped2) - clip) < 1e-3 * clip);
-            for (int i = 0; i < plan->nparams; i++) {
-                const clnas_param_info *pi = &plan->params[i];
-                assert_int_equal(clnas_model_get(path, pi->name, a, pi->count, &err), CLNAS_OK);
-                assert_int_equal(clnas_model_get(alone, pi->name, b, pi->count, &err), CLNAS_OK);
-                assert_close(a, b, pi->count, pi->name);
-            }
+            path_check_against_standalone(path, alone, clnas_supernet_get_layout(sn)->param_elems, images, labels,
+                                          BATCH, clip);
             clnas_model_free(alone);
         }
         clnas_supernet_free(sn);
     }
-    free(a);
-    free(b);
 }
 
 static void test_path_equals_standalone(void **state)

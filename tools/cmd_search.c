@@ -103,9 +103,11 @@ static int closing(const clnas_run_outcome *o, const clnas_search_config *cfg)
     int n = 0, torn = 0, all_failed = 0;
     clnas_error err;
     if (search_view_read_journal(dir, path, sizeof path, &entries, &n, &torn, &err) == CLNAS_OK) {
+        const clnas_space_iface *space = clnas_search_config_space(cfg);
         if (o->kind == CLNAS_RUN_SPOS)
-            printf("\ntop %d architectures by supernet fitness (retrain them: clnas train %s--arch ARCH):\n", o->top_k,
-                   clnas_search_config_space(cfg) == &clnas_space_nb201 ? "" : "--space darts ");
+            printf("\ntop %d architectures by supernet fitness (retrain them: clnas train %s%s%s--arch ARCH):\n",
+                   o->top_k, space == &clnas_space_nb201 ? "" : "--space ",
+                   space == &clnas_space_nb201 ? "" : space->name, space == &clnas_space_nb201 ? "" : " ");
         search_view_top(entries, n, o->kind == CLNAS_RUN_SPOS ? o->top_k : 10);
         all_failed = o->kind == CLNAS_RUN_TRIALS && o->best_index < 0 && n > 0 && !stopped;
         if (all_failed)

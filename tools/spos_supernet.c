@@ -76,8 +76,10 @@ static clnas_status run_network(const char *dir, int gdas, search_setup *s, clna
     const clnas_space_iface *space = clnas_search_config_space(&s->cfg);
     const int darts_space = space == &clnas_space_darts;
     if (space != &clnas_space_nb201 && !darts_space)
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s/config.json: space.name \"%s\": %s supernets are of "
-                               "space nb201 or darts", dir, space->name, gdas ? "GDAS" : "SPOS");
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s/config.json: space.name \"%s\": rank-eval scores %s "
+                               "supernets of space nb201 or darts (a chain supernet's paths are the genotypes of one "
+                               "skeleton, which a reference table of the chain space does not hold)", dir,
+                               space->name, gdas ? "GDAS" : "SPOS");
     cJSON *resolved = cJSON_CreateObject();
     clnas_status st;
     if (gdas) {
@@ -93,6 +95,7 @@ static clnas_status run_network(const char *dir, int gdas, search_setup *s, clna
             clnas_strategy_rea.destroy(rea);
         *max_paths = sp.max_paths;
         *bn_batches = sp.bn_batches;
+        clnas_spos_config_free(&sp);
     }
     cJSON_Delete(resolved);
     clnas_run_setup_net(&s->run, net);
