@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "chain_edit.h"
+#include "space_chain.h"
 
 static const struct {
     const char *name;
@@ -131,27 +132,12 @@ void clnas_chain_path_sample(const clnas_chain_genotype *skeleton, const uint16_
 
 /* ---- behind the space interface ---- */
 
-static clnas_chain_genotype get(const clnas_space_genotype *g)
-{
-    clnas_chain_genotype out;
-    memcpy(&out, g->u.bytes, sizeof out);
-    return out;
-}
-
-static void put(const clnas_chain_genotype *g, clnas_space_genotype *out)
-{
-    clnas_chain_genotype clean;
-    clnas_chain_normalize(g, &clean);
-    memset(out, 0, sizeof *out);
-    memcpy(out->u.bytes, &clean, sizeof clean);
-}
-
 static void paths_sample(const clnas_space_iface *space, clnas_rng *rng, clnas_space_genotype *out)
 {
     const clnas_chain_paths *p = space->ctx;
     clnas_chain_genotype g;
     clnas_chain_path_sample(&p->skeleton, p->mask, rng, &g);
-    put(&g, out);
+    clnas_chain_to_space(&g, out);
 }
 
 /* Every path one op change away from g, in layer then op order; the first cap into out. A path's masks are its
@@ -179,7 +165,7 @@ static int op_changes(const clnas_chain_genotype *g, clnas_chain_genotype *out, 
 
 static void paths_mutate(const clnas_space_genotype *parent, clnas_rng *rng, clnas_space_genotype *child)
 {
-    const clnas_chain_genotype p = get(parent);
+    const clnas_chain_genotype p = clnas_chain_of(parent);
     uint16_t mask[CLNAS_CHAIN_MAX_LAYERS];
     int layers[CLNAS_CHAIN_MAX_LAYERS], n = 0;
     if (clnas_chain_path_masks(&p, mask, NULL) == CLNAS_OK)
@@ -200,16 +186,16 @@ static void paths_mutate(const clnas_space_genotype *parent, clnas_rng *rng, cln
             others[m++] = ops[j];
     clnas_chain_genotype c = p;
     clnas_chain_path_set_layer(&c, i, others[clnas_rng_below(rng, (uint32_t)m)]);
-    put(&c, child);
+    clnas_chain_to_space(&c, child);
 }
 
 static int paths_neighbours(const clnas_space_genotype *g, clnas_space_genotype *out, int cap)
 {
-    const clnas_chain_genotype c = get(g);
+    const clnas_chain_genotype c = clnas_chain_of(g);
     clnas_chain_genotype children[CLNAS_CHAIN_MAX_LAYERS * CLNAS_CHAIN_PATH_OPS];
     const int n = op_changes(&c, children, CLNAS_CHAIN_MAX_LAYERS * CLNAS_CHAIN_PATH_OPS);
     for (int i = 0; i < n && i < cap; i++)
-        put(&children[i], &out[i]);
+        clnas_chain_to_space(&children[i], &out[i]);
     return n;
 }
 

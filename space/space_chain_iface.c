@@ -3,6 +3,7 @@
 #include "clnas/chain_genotype.h"
 #include "chain_decisions.h"
 #include "chain_edit.h"
+#include "space_chain.h"
 #include "space_iface.h"
 
 #include <stdlib.h>
@@ -11,14 +12,7 @@
 _Static_assert(sizeof(clnas_chain_genotype) <= CLNAS_SPACE_GENOTYPE_BYTES, "a chain genotype fits the space blob");
 _Static_assert(CLNAS_CHAIN_GENOTYPE_STR_MAX <= CLNAS_SPACE_STR_MAX, "a chain string fits the space's strings");
 
-static clnas_chain_genotype get(const clnas_space_genotype *g)
-{
-    clnas_chain_genotype out;
-    memcpy(&out, g->u.bytes, sizeof out);
-    return out;
-}
-
-static void put(const clnas_chain_genotype *g, clnas_space_genotype *out)
+void clnas_chain_to_space(const clnas_chain_genotype *g, clnas_space_genotype *out)
 {
     clnas_chain_genotype clean;
     clnas_chain_normalize(g, &clean);
@@ -31,13 +25,13 @@ static clnas_status chain_parse(const char *text, clnas_space_genotype *out, cln
     clnas_chain_genotype g;
     clnas_status st = clnas_chain_genotype_parse(text, &g, err);
     if (st == CLNAS_OK && out)
-        put(&g, out);
+        clnas_chain_to_space(&g, out);
     return st;
 }
 
 static clnas_status chain_format(const clnas_space_genotype *g, char *buf, size_t cap, clnas_error *err)
 {
-    const clnas_chain_genotype c = get(g);
+    const clnas_chain_genotype c = clnas_chain_of(g);
     return clnas_chain_genotype_format(&c, buf, cap, err);
 }
 
@@ -46,26 +40,26 @@ static void chain_sample(const clnas_space_iface *space, clnas_rng *rng, clnas_s
     (void)space;
     clnas_chain_genotype g;
     clnas_chain_genotype_sample(rng, CLNAS_CHAIN_MAX_LAYERS, &g);
-    put(&g, out);
+    clnas_chain_to_space(&g, out);
 }
 
 static void chain_mutate(const clnas_space_genotype *parent, clnas_rng *rng, clnas_space_genotype *child)
 {
-    const clnas_chain_genotype p = get(parent);
+    const clnas_chain_genotype p = clnas_chain_of(parent);
     clnas_chain_genotype c;
     clnas_chain_genotype_mutate(&p, rng, CLNAS_CHAIN_MAX_LAYERS, &c);
-    put(&c, child);
+    clnas_chain_to_space(&c, child);
 }
 
 static int chain_neighbours(const clnas_space_genotype *g, clnas_space_genotype *out, int cap)
 {
-    const clnas_chain_genotype c = get(g);
+    const clnas_chain_genotype c = clnas_chain_of(g);
     clnas_chain_genotype *children = malloc(sizeof *children * CLNAS_CHAIN_NEIGHBOURS_MAX);
     if (!children)
         return 0;
     const int n = clnas_chain_genotype_neighbours(&c, CLNAS_CHAIN_MAX_LAYERS, children, CLNAS_CHAIN_NEIGHBOURS_MAX);
     for (int i = 0; i < n && i < cap; i++)
-        put(&children[i], &out[i]);
+        clnas_chain_to_space(&children[i], &out[i]);
     free(children);
     return n;
 }
@@ -73,13 +67,13 @@ static int chain_neighbours(const clnas_space_genotype *g, clnas_space_genotype 
 static clnas_status chain_canonical(const clnas_space_genotype *g, char *buf, size_t cap, uint64_t *hash,
                                     clnas_error *err)
 {
-    const clnas_chain_genotype c = get(g);
+    const clnas_chain_genotype c = clnas_chain_of(g);
     return clnas_chain_genotype_canonical(&c, NULL, buf, cap, hash, err);
 }
 
 static int chain_to_decisions(const clnas_space_genotype *g, int *choice)
 {
-    const clnas_chain_genotype c = get(g);
+    const clnas_chain_genotype c = clnas_chain_of(g);
     return clnas_chain_to_decisions(&c, choice);
 }
 
@@ -87,7 +81,7 @@ static void chain_from_decisions(const int *choice, clnas_space_genotype *out)
 {
     clnas_chain_genotype c;
     clnas_chain_from_decisions(choice, &c);
-    put(&c, out);
+    clnas_chain_to_space(&c, out);
 }
 
 const clnas_space_iface clnas_space_chain = {

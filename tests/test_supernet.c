@@ -17,6 +17,7 @@
 #include "clnas/train.h"
 #include "device_fixture.h"
 #include "model_build.h"
+#include "path_check.h"
 #include "plan.h"
 #include "program_cache.h"
 #include "small_net.h"
@@ -111,64 +112,17 @@ static void test_path_equals_standalone(void **state)
     size_t nimg = (size_t)c.batch * (size_t)c.height * (size_t)c.width;
     float *images = malloc(nimg * sizeof *images);
     int32_t labels[4];
-    double la[40], lb[40], *a = malloc(4096 * sizeof *a), *b = malloc(4096 * sizeof *b);
     for (size_t p = 0; p < sizeof PATHS / sizeof PATHS[0]; p++) {
         c.genotype = parse(PATHS[p]);
         clnas_model *path = NULL, *alone = NULL;
         get_path(sn, &c.genotype, &path);
         if (clnas_model_build(f->dev, f->cache, &c, &alone, &err) != CLNAS_OK)
             fail_msg("%s", err.message);
-        const clnas_plan *plan = clnas_model_plan(alone);
-        for (int i = 0; i < plan->nparams; i++) {
-            assert_true(plan->params[i].count <= 4096);
-            assert_int_equal(clnas_model_get(path, plan->params[i].name, a, plan->params[i].count, &err), CLNAS_OK);
-            assert_int_equal(clnas_model_set(alone, plan->params[i].name, a, plan->params[i].count, &err), CLNAS_OK);
-        }
-        /* momenta too: the supernet's are those of the paths that stepped before */
-        const clnas_plan *pplan = clnas_model_plan(path);
-        for (int i = 0; i < plan->nparams; i++) {
-            const clnas_param_info *pi = &plan->params[i];
-            if (pi->arena != CLNAS_ARENA_PARAMS)
-                continue;
-            int j = clnas_plan_find_param(pplan, pi->name);
-            assert_true(j >= 0);
-            assert_int_equal(clnas_executor_read(clnas_model_executor(path), CLNAS_ARENA_MOMENTUM,
-                                                 pplan->params[j].offset, a, pi->count, &err), CLNAS_OK);
-            assert_int_equal(clnas_executor_write(clnas_model_executor(alone), CLNAS_ARENA_MOMENTUM, pi->offset, a,
-                                                  pi->count, &err), CLNAS_OK);
-        }
         random_batch(&c, images, labels, 100 + p);
-        clnas_model *m[2] = {path, alone};
-        double loss[2];
-        for (int k = 0; k < 2; k++) {
-            assert_int_equal(clnas_model_set_batch(m[k], images, labels, &err), CLNAS_OK);
-            assert_int_equal(clnas_model_forward(m[k], &err), CLNAS_OK);
-            assert_int_equal(clnas_model_backward(m[k], &err), CLNAS_OK);
-            assert_int_equal(clnas_model_read_loss(m[k], &loss[k], &err), CLNAS_OK);
-            assert_int_equal(clnas_model_read_logits(m[k], k ? lb : la, &err), CLNAS_OK);
-        }
-        assert_close(&loss[0], &loss[1], 1, "loss");
-        assert_close(la, lb, (size_t)c.batch * 10, "logits");
-        for (int i = 0; i < plan->nparams; i++) {
-            const clnas_param_info *pi = &plan->params[i];
-            if (pi->arena != CLNAS_ARENA_PARAMS || !pi->live)
-                continue;
-            assert_int_equal(clnas_model_get_grad(path, pi->name, a, pi->count, &err), CLNAS_OK);
-            assert_int_equal(clnas_model_get_grad(alone, pi->name, b, pi->count, &err), CLNAS_OK);
-            assert_close(a, b, pi->count, pi->name);
-        }
-        for (int k = 0; k < 2; k++)
-            assert_int_equal(clnas_model_update(m[k], 0.05, &err), CLNAS_OK);
-        for (int i = 0; i < plan->nparams; i++) {
-            const clnas_param_info *pi = &plan->params[i];
-            assert_int_equal(clnas_model_get(path, pi->name, a, pi->count, &err), CLNAS_OK);
-            assert_int_equal(clnas_model_get(alone, pi->name, b, pi->count, &err), CLNAS_OK);
-            assert_close(a, b, pi->count, pi->name);
-        }
+        path_check_against_standalone(path, alone, clnas_supernet_get_layout(sn)->param_elems, images, labels,
+                                      c.batch, 0.0);
         clnas_model_free(alone);
     }
-    free(a);
-    free(b);
     free(images);
     clnas_supernet_free(sn);
 }
