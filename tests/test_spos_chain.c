@@ -2,7 +2,8 @@
  * space of its paths samples, mutates and lists neighbours among them; the supernet names every (layer, op) once;
  * a path computes what the stand-alone chain network with the same weights computes, and shares the stem and the
  * (layer, op) modules it has in common with other paths; `clnas search` with strategy spos on space chain writes a
- * best.json whose arch is a path of the skeleton, and the other one-shot strategies are refused by name. */
+ * best.json whose arch is a path of the skeleton, `clnas rank-eval --supernet` scores paths of it, and the other
+ * one-shot strategies are refused by name. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -315,6 +316,27 @@ static void test_search_writes_best(void **state)
     if (!clnas_chain_is_path(&skeleton, &found, why, sizeof why))
         fail_msg("best.json arch %s: %s", arch->valuestring, why);
     cJSON_Delete(best);
+    /* rank-eval on the run: the sampled architectures are paths of the skeleton, scored by the supernet and trained
+     * stand-alone */
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "'%s' rank-eval --supernet '%s/run' --archs 3 2>&1", CLNAS_TOOL_PATH, dir);
+    if (search_fixture_run(cmd, out, sizeof out) != 0)
+        fail_msg("%s", out);
+    assert_non_null(strstr(out, "space chain"));
+    assert_non_null(strstr(out, "stand-alone: stem width 4"));
+    assert_non_null(strstr(out, "Kendall tau:"));
+    snprintf(path, sizeof path, "%s/run/rank_eval.json", dir);
+    cJSON *j = search_fixture_read_json(path), *row;
+    const cJSON *rows = cJSON_GetObjectItemCaseSensitive(j, "rows");
+    assert_int_equal(cJSON_GetArraySize(rows), 3);
+    cJSON_ArrayForEach(row, rows) {
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(row, "arch");
+        assert_true(cJSON_IsString(a));
+        const clnas_chain_genotype g = parse(a->valuestring);
+        if (!clnas_chain_is_path(&skeleton, &g, why, sizeof why))
+            fail_msg("rank_eval.json arch %s: %s", a->valuestring, why);
+    }
+    cJSON_Delete(j);
     scratch_dir_remove(dir);
     free(dir);
 

@@ -143,8 +143,9 @@ static int parse_args(int argc, char **argv, rank_args *a)
         if (cli_is_help(argv[i])) {
             printf("usage: clnas rank-eval --supernet DIR [--archs K] [--seed S] [--cache RUN_DIR ...] [--out DIR]\n"
                    "                        [--bn-batches N] [--device D]\n"
-                   "Samples K architectures of distinct canonical classes of the run's space (nb201 or darts;\n"
-                   "default 20, seed S, default the run's seed), evaluates each with the supernet of the SPOS or\n"
+                   "Samples K architectures of distinct canonical classes of the run's space (nb201 or darts; a\n"
+                   "SPOS run on chain: paths of its skeleton, strategy.skeleton; default 20, seed S, default the\n"
+                   "run's seed), evaluates each with the supernet of the SPOS or\n"
                    "GDAS run DIR (inherited weights: SPOS' supernet.safetensors, GDAS' gdas_checkpoint.safetensors\n"
                    "of its last epoch, each path as GDAS runs a sampled one: non-affine BatchNorm, edges scaled by\n"
                    "h = 1; BatchNorm recalibrated over N training batches, default the SPOS run's\n"
@@ -242,7 +243,7 @@ int cmd_rank_eval(int argc, char **argv)
         goto done;
     clnas_rank_eval_config cfg;
     memset(&cfg, 0, sizeof cfg);
-    cfg.space = clnas_search_config_space(&s->cfg);
+    cfg.space = spos_supernet_space(&sup, clnas_search_config_space(&s->cfg));
     cfg.archs = archs;
     cfg.seed = have_seed ? seed : s->cfg.seed;
     cfg.supernet = spos_supernet_accuracy;
@@ -255,6 +256,8 @@ int cmd_rank_eval(int argc, char **argv)
     char size[64];
     if (cfg.space == &clnas_space_darts)
         snprintf(size, sizeof size, "C=%d layers=%d", s->cfg.proxy.channels, s->cfg.proxy.layers);
+    else if (sup.paths)
+        snprintf(size, sizeof size, "stem width %d", s->cfg.proxy.channels);
     else
         snprintf(size, sizeof size, "C=%d N=%d", s->cfg.proxy.channels, s->cfg.proxy.cells);
     printf("rank-eval: %s (%s, space %s), %d architectures, seed %llu; stand-alone: %s, %d epoch(s), batch %d; %d "

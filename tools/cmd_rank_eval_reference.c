@@ -190,7 +190,11 @@ static int supernet_scores(const clnas_reference *ref, const ref_args *a, const 
     cJSON *root = NULL;
     int rc = search_setup_config_space("rank-eval", NULL, path, NULL, 0, &root, &s.cfg); /* the run's space */
     cJSON_Delete(root);
-    if (!rc && clnas_search_config_space(&s.cfg) != ref->space)
+    if (!rc && clnas_search_config_space(&s.cfg) == &clnas_space_chain)
+        rc = fprintf(stderr, "clnas: --estimator %s: the %s run %s is a supernet of one chain skeleton, whose paths a "
+                             "reference of the chain space does not hold; score it with clnas rank-eval --supernet %s, "
+                             "which samples its paths\n", name, strategy, dir, dir) > 0;
+    else if (!rc && clnas_search_config_space(&s.cfg) != ref->space)
         rc = fprintf(stderr, "clnas: --estimator %s: the %s run %s searched space %s; the reference is of space "
                              "%s\n", name, strategy, dir, clnas_search_config_space(&s.cfg)->name,
                      ref->space->name) > 0;

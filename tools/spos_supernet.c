@@ -49,6 +49,7 @@ void spos_supernet_close(spos_supernet *p)
     if (p->ev.iface)
         p->ev.iface->destroy(p->ev.state);
     clnas_supernet_free(p->sn);
+    clnas_chain_paths_free(p->paths);
     memset(p, 0, sizeof *p);
 }
 
@@ -68,18 +69,22 @@ int spos_supernet_refuse(const char *dir, const char *strategy)
     return 1;
 }
 
+const clnas_space_iface *spos_supernet_space(const spos_supernet *p, const clnas_space_iface *run_space)
+{
+    return p->paths ? &p->paths->iface : run_space;
+}
+
 /* The supernet's net config and path cache as the run built them (spos_run.c, darts_run.c), and bn_batches: the
- * SPOS run's strategy.bn_batches, GDAS' default (it recalibrates nothing itself). */
+ * SPOS run's strategy.bn_batches, GDAS' default (it recalibrates nothing itself); a chain run's path space into
+ * p->paths. */
 static clnas_status run_network(const char *dir, int gdas, search_setup *s, clnas_net_config *net, int *max_paths,
-                                int *bn_batches, clnas_error *err)
+                                int *bn_batches, spos_supernet *p, clnas_error *err)
 {
     const clnas_space_iface *space = clnas_search_config_space(&s->cfg);
-    const int darts_space = space == &clnas_space_darts;
-    if (space != &clnas_space_nb201 && !darts_space)
+    const int darts_space = space == &clnas_space_darts, chain_space = space == &clnas_space_chain;
+    if (space != &clnas_space_nb201 && !darts_space && !(chain_space && !gdas))
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s/config.json: space.name \"%s\": rank-eval scores %s "
-                               "supernets of space nb201 or darts (a chain supernet's paths are the genotypes of one "
-                               "skeleton, which a reference table of the chain space does not hold)", dir,
-                               space->name, gdas ? "GDAS" : "SPOS");
+                               "supernets of space nb201 or darts", dir, space->name, gdas ? "GDAS" : "SPOS");
     cJSON *resolved = cJSON_CreateObject();
     clnas_status st;
     if (gdas) {
@@ -95,10 +100,18 @@ static clnas_status run_network(const char *dir, int gdas, search_setup *s, clna
             clnas_strategy_rea.destroy(rea);
         *max_paths = sp.max_paths;
         *bn_batches = sp.bn_batches;
+        net->chain_genotype = sp.skeleton;
+        p->paths = sp.paths; /* the chain run's skeleton paths, owned by p from here */
+        sp.paths = NULL;
         clnas_spos_config_free(&sp);
     }
     cJSON_Delete(resolved);
+    const clnas_chain_genotype skeleton = net->chain_genotype;
     clnas_run_setup_net(&s->run, net);
+    if (chain_space) { /* as spos_run.c builds it: the skeleton's chain networks */
+        net->space = CLNAS_NET_CHAIN;
+        net->chain_genotype = skeleton;
+    }
     if (darts_space && gdas) { /* as darts_run.c builds it: DARTS' search network, one op per edge */
         net->space = CLNAS_NET_DARTS;
         net->darts_search = 1;
@@ -124,8 +137,9 @@ int spos_supernet_open(const char *dir, const char *strategy, int bn_batches, se
     const int gdas = strcmp(strategy, "gdas") == 0;
     const clnas_dataset *train = s->run.subset.count ? &s->run.subset : &s->run.train;
     clnas_net_config net;
+    memset(&net, 0, sizeof net);
     int max_paths = 1, run_bn_batches = 1;
-    clnas_status st = run_network(dir, gdas, s, &net, &max_paths, &run_bn_batches, &err);
+    clnas_status st = run_network(dir, gdas, s, &net, &max_paths, &run_bn_batches, p, &err);
     if (bn_batches < 1)
         bn_batches = run_bn_batches;
     clnas_edge_op_set op_set;
