@@ -2,7 +2,7 @@
  * folded into the input load, any stride and dilation): forward, input gradient, weight gradient.
  * Defines: N C H W HO WO KSIZE STRIDE DIL PAD RELU_IN ACCUM LOCAL, PER_ROW (forward and input gradient: 1 for a
  * work-item per row, the CPU family's), and for the weight gradient TB (taps a work-item sums, a divisor of
- * KSIZE*KSIZE).
+ * KSIZE*KSIZE); X_BSTRIDE (optional) when x is a channel slice of a larger tensor.
  * y[n][c][ho][wo] (=/+=) sum_{kh,kw} w[c][kh][kw] * f(x[n][c][ho*STRIDE-PAD+kh*DIL][wo*STRIDE-PAD+kw*DIL]),
  * f = ReLU when RELU_IN, 0 outside the image.
  * The forward and the input gradient gather (nothing is scattered). With PER_ROW 0 (GPU family) they run one
@@ -14,6 +14,14 @@
  * local memory adds their partial sums (deterministic, no atomics). */
 
 #define KK (KSIZE * KSIZE)
+
+/* x may be a channel slice of a larger tensor (a DARTS cell's node, which the cell's output concatenates, read by a
+ * later edge): sample n starts X_BSTRIDE elements after sample n-1 (codegen/concat_slices.c). X_PLANE(nc) is where
+ * plane (n, c) of x starts. */
+#ifndef X_BSTRIDE
+#define X_BSTRIDE (C * H * W)
+#endif
+#define X_PLANE(nc) ((nc) / C * X_BSTRIDE + (nc) % C * (H * W))
 
 #if RELU_IN
 #define DW_IN(v) ((v) > (real)0 ? (v) : (real)0)
@@ -28,7 +36,7 @@ __kernel void dwconv_fwd(TENSOR_IN(x), TENSOR_IN(w), TENSOR_OUT(y))
     if (id >= N * C * HO)
         return;
     const int ho = id % HO, nc = id / HO, c = nc % C;
-    __global const real *xp = TENSOR_AT(x) + nc * (H * W);
+    __global const real *xp = TENSOR_AT(x) + X_PLANE(nc);
     __global const real *wp = TENSOR_AT(w) + c * KK;
     real acc[WO];
 #pragma unroll
@@ -61,7 +69,7 @@ __kernel void dwconv_fwd(TENSOR_IN(x), TENSOR_IN(w), TENSOR_OUT(y))
     if (id >= N * C * HO * WO)
         return;
     const int wo = id % WO, ho = id / WO % HO, nc = id / (WO * HO), c = nc % C;
-    __global const real *xp = TENSOR_AT(x) + nc * (H * W);
+    __global const real *xp = TENSOR_AT(x) + X_PLANE(nc);
     __global const real *wp = TENSOR_AT(w) + c * KK;
     const int h0 = ho * STRIDE - PAD, w0 = wo * STRIDE - PAD;
     real s = (real)0;
@@ -119,7 +127,7 @@ __kernel void dwconv_bwd_data(TENSOR_IN(dy), TENSOR_IN(w), TENSOR_OUT(dx))
     for (int wi = 0; wi < W; wi++) {
         real g = acc[wi];
 #if RELU_IN
-        if (!(TENSOR_AT(x)[at + wi] > (real)0))
+        if (!(TENSOR_AT(x)[X_PLANE(nc) + hi * W + wi] > (real)0))
             g = (real)0;
 #endif
         STORE(ACCUM, TENSOR_AT(dx) + at + wi, g);
@@ -151,7 +159,7 @@ __kernel void dwconv_bwd_data(TENSOR_IN(dy), TENSOR_IN(w), TENSOR_OUT(dx))
             }
     }
 #if RELU_IN
-    if (!(TENSOR_AT(x)[id] > (real)0))
+    if (!(TENSOR_AT(x)[X_PLANE(nc) + hi * W + wi] > (real)0))
         s = (real)0;
 #endif
     STORE(ACCUM, TENSOR_AT(dx) + id, s);
@@ -183,7 +191,7 @@ dwconv_bwd_filter(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dw))
     for (int row = lid; row < N * HO; row += LOCAL) {
         const int ho = row % HO, n = row / HO;
         __global const real *dyr = TENSOR_AT(dy) + ((n * C + c) * HO + ho) * WO;
-        __global const real *xp = TENSOR_AT(x) + (n * C + c) * (H * W);
+        __global const real *xp = TENSOR_AT(x) + n * X_BSTRIDE + c * (H * W);
 #pragma unroll
         for (int r = 0; r < TB; r++) {
             const int hi = ho * STRIDE + oh[r];
@@ -203,7 +211,7 @@ dwconv_bwd_filter(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dw))
     for (int p = lid; p < GP; p += LOCAL) {
         const int wo = p % WO, ho = p / WO % HO, n = p / (WO * HO);
         const real g = TENSOR_AT(dy)[((n * C + c) * HO + ho) * WO + wo];
-        __global const real *xp = TENSOR_AT(x) + (n * C + c) * (H * W);
+        __global const real *xp = TENSOR_AT(x) + n * X_BSTRIDE + c * (H * W);
 #pragma unroll
         for (int r = 0; r < TB; r++) {
             const int hi = ho * STRIDE + oh[r], wi = wo * STRIDE + ow[r];

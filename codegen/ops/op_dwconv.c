@@ -317,10 +317,10 @@ static void backward(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
  * gradient (the shared hooks of codegen/op.h). */
 const clnas_op_def clnas_op_def_dwconv = {
     .kind = CLNAS_NODE_DWCONV, .name = "dwconv", .shape = shape, .backward = backward, .accum_mask = 1,
-    .relu_slot = 0, .fold_relu = clnas_op_fold_relu_slot0, .lower = lower_fwd};
+    .relu_slot = 0, .fold_relu = clnas_op_fold_relu_slot0, .slice_mask = 1u, .lower = lower_fwd};
 const clnas_op_def clnas_op_def_dwconv_bwd_data = {
     .kind = CLNAS_NODE_DWCONV_BWD_DATA, .name = "dwconv_backward_data", .accum_mask = 1, .relu_slot = -1,
-    .fold_relu_bwd = clnas_op_fold_relu_bwd_mask, .lower = lower_bwd_data};
+    .fold_relu_bwd = clnas_op_fold_relu_bwd_mask, .slice_mask = 1u << 2, .lower = lower_bwd_data};
 const clnas_op_def clnas_op_def_dwconv_bwd_filter = {
     .kind = CLNAS_NODE_DWCONV_BWD_FILTER, .name = "dwconv_backward_filter", .relu_slot = 1,
-    .fold_relu = clnas_op_fold_relu_slot1, .lower = lower_bwd_filter};
+    .fold_relu = clnas_op_fold_relu_slot1, .slice_mask = 1u << 1, .lower = lower_bwd_filter};

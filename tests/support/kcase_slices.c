@@ -12,6 +12,7 @@
 #include "op_bn.h"
 #include "op_concat.h"
 #include "op_drop_path.h"
+#include "op_dwconv.h"
 #include "op_eltwise.h"
 #include "op_maxpool.h"
 #include "op_pool.h"
@@ -359,6 +360,89 @@ static int case_add(kh_ctx *k, int fp64, int shape)
                                                        (size_t)n * (size_t)gy.cp * hw}}, 1);
 }
 
+/* ---- the depthwise convolution (both families): x a slice, read by the forward, the input gradient's ReLU mask and
+ * the weight gradient ---- */
+
+/* the parameters, then the parent's channels and the slice's first: a sep_conv 3x3 on a 7x7 node, DARTS'
+ * dil_conv_5x5 of a reduction cell (dilation 2, stride 2, accumulating), a 5x5 on an odd 9x10 image at the
+ * parent's end, a batch of 8 with the slice first */
+static const struct { clnas_dwconv_params p; int cp, c0; } dw_shapes[] = {
+    {{2, 3, 7, 7, 3, 1, 1, 1, 1, 0}, 12, 6},
+    {{2, 4, 9, 8, 5, 2, 2, 4, 1, 1}, 8, 4},
+    {{3, 5, 9, 10, 5, 1, 1, 2, 1, 1}, 15, 10},
+    {{8, 16, 8, 8, 3, 1, 2, 2, 1, 0}, 64, 0},
+};
+
+static const clnas_device_profile *dw_profile(int gpu, clnas_device_profile *p)
+{
+    if (!gpu)
+        return NULL;
+    clnas_device_profile_default_gpu(p);
+    return p;
+}
+
+/* pass: 0 forward, 1 input gradient (ReLU folded: x masks it), 2 weight gradient */
+static int dw_slice_case(kh_ctx *k, int fp64, int shape, int gpu, int pass)
+{
+    const clnas_dwconv_params p = dw_shapes[shape].p;
+    const int ho = clnas_dwconv_out_dim(p.h, p.ksize, p.stride, p.dilation, p.pad);
+    const int wo = clnas_dwconv_out_dim(p.w, p.ksize, p.stride, p.dilation, p.pad);
+    const slice_geo g = {p.n, p.c, dw_shapes[shape].cp, dw_shapes[shape].c0, (size_t)p.h * (size_t)p.w};
+    const size_t nx = dense_of(&g), ny = (size_t)p.n * p.c * (size_t)ho * (size_t)wo;
+    const size_t nw = (size_t)p.c * p.ksize * p.ksize, nparent = (size_t)g.n * (size_t)g.cp * g.hw;
+    clnas_device_profile prof;
+    kb_case b;
+    kb_begin(&b, k, fp64);
+    slice_in x = slice_in_make(&b, g, 351 + (uint64_t)shape);
+    double *w = kb_tensor(&b, nw, 352, -1.0, 1.0), *dy = kb_tensor(&b, ny, 353, -0.5, 1.0);
+    const clnas_device_profile *profile = dw_profile(gpu, &prof);
+    double *out, *ref;
+    size_t nout;
+    kh_arg args[4];
+    clnas_status st;
+    if (pass == 0) {
+        nout = ny;
+        out = kb_tensor(&b, ny, 354, -1.0, 1.0);
+        ref = kb_copy(&b, out, ny);
+        clnas_ref_dwconv_fwd(&p, x.dense, w, ref);
+        args[0] = slice_arg(x.parent, &g);
+        args[1] = kb_in(w, nw);
+        args[2] = kb_out(out, ny, p.accum);
+        st = clnas_op_dwconv_fwd_desc(&p, profile, &b.d, &b.err);
+    } else if (pass == 1) {
+        nout = nx;
+        out = kb_tensor(&b, nx, 355, -1.0, 1.0);
+        ref = kb_copy(&b, out, nx);
+        clnas_ref_dwconv_bwd_data(&p, dy, w, x.dense, ref);
+        args[0] = kb_in(dy, ny);
+        args[1] = kb_in(w, nw);
+        args[2] = slice_arg(x.parent, &g);
+        args[3] = kb_out(out, nx, p.accum);
+        st = clnas_op_dwconv_bwd_data_desc(&p, profile, &b.d, &b.err);
+    } else {
+        nout = nw;
+        out = kb_zeros(&b, nw);
+        ref = kb_zeros(&b, nw);
+        clnas_ref_dwconv_bwd_filter(&p, dy, x.dense, ref);
+        args[0] = kb_in(dy, ny);
+        args[1] = slice_arg(x.parent, &g);
+        args[2] = kb_out(out, nw, 0);
+        st = clnas_op_dwconv_bwd_filter_desc(&p, profile, &b.d, &b.err);
+    }
+    static const char *const names[3][2] = {{"slice dwconv_fwd y", "slice dwconv_fwd x unchanged"},
+                                            {"slice dwconv_bwd_data dx", "slice dwconv_bwd_data x unchanged"},
+                                            {"slice dwconv_bwd_filter dw", "slice dwconv_bwd_filter x unchanged"}};
+    const kb_check checks[] = {{names[pass][0], out, ref, nout}, {names[pass][1], x.parent, x.orig, nparent}};
+    return kb_finish(&b, slice_defines(st, &b.d, "X", &g), args, checks, 2);
+}
+
+static int case_dwconv(kh_ctx *k, int fp64, int shape) { return dw_slice_case(k, fp64, shape, 0, 0); }
+static int case_dwconv_bwd_data(kh_ctx *k, int fp64, int shape) { return dw_slice_case(k, fp64, shape, 0, 1); }
+static int case_dwconv_bwd_filter(kh_ctx *k, int fp64, int shape) { return dw_slice_case(k, fp64, shape, 0, 2); }
+static int case_dwconv_gpu(kh_ctx *k, int fp64, int shape) { return dw_slice_case(k, fp64, shape, 1, 0); }
+static int case_dwconv_bwd_data_gpu(kh_ctx *k, int fp64, int shape) { return dw_slice_case(k, fp64, shape, 1, 1); }
+static int case_dwconv_bwd_filter_gpu(kh_ctx *k, int fp64, int shape) { return dw_slice_case(k, fp64, shape, 1, 2); }
+
 /* ---- a concatenation with inputs in place: their channels of y are left as their producers wrote them ---- */
 
 static const struct { clnas_concat_params p; unsigned inplace; } concat_shapes[] = {
@@ -435,6 +519,12 @@ const kh_case kh_cases_slices[] = {
     {"slice_drop_path_fwd", case_drop_path, SHAPES(drop_shapes), 2},
     {"slice_drop_path_bwd", case_drop_path_bwd, SHAPES(drop_shapes), 2},
     {"slice_add", case_add, SHAPES(add_shapes), 2},
+    {"slice_dwconv_fwd", case_dwconv, SHAPES(dw_shapes), 2},
+    {"slice_dwconv_bwd_data", case_dwconv_bwd_data, SHAPES(dw_shapes), 2},
+    {"slice_dwconv_bwd_filter", case_dwconv_bwd_filter, SHAPES(dw_shapes), 2},
+    {"slice_dwconv_fwd_gpu", case_dwconv_gpu, SHAPES(dw_shapes), 2},
+    {"slice_dwconv_bwd_data_gpu", case_dwconv_bwd_data_gpu, SHAPES(dw_shapes), 2},
+    {"slice_dwconv_bwd_filter_gpu", case_dwconv_bwd_filter_gpu, SHAPES(dw_shapes), 2},
     {"slice_concat_fwd_inplace", case_concat_inplace, SHAPES(concat_shapes), 2},
     {NULL, NULL, 0, 0},
 };
