@@ -1,9 +1,10 @@
 /* clnas — concatenation without a copy. A concatenation's input x (NCHW) becomes channels [c0, c0 + C) of the
  * output y: sample n of x then lies y's C*H*W elements after sample n-1, not x's own, so every kernel that writes or
  * reads x must take that batch stride. The op table says which slots can (clnas_op_def.slice_mask: BatchNorm's,
- * max pooling's and drop-path's outputs, the ADD fusion leaves for an identity edge; in the backward the dy of
- * BatchNorm, max pooling and drop-path); an input any other kernel touches (a later edge's convolution reading it,
- * say) stays a tensor of its own and is copied as before, counted. The same holds for the input's gradient, which
+ * max pooling's and drop-path's outputs, the ADD fusion leaves for an identity edge, the depthwise convolution's
+ * input x, which a later edge's sep_conv or dil_conv reads (forward, the input gradient's ReLU mask, the weight
+ * gradient); in the backward the dy of BatchNorm, max pooling and drop-path); an input any other kernel touches (a
+ * later edge's dense convolution reading it, say) stays a tensor of its own and is copied as before, counted. The same holds for the input's gradient, which
  * the concatenation's backward copies out of the output's gradient. */
 #include "concat_slices.h"
 
