@@ -225,6 +225,30 @@ double clnas_alpha_beta_decay(const clnas_alpha *p, double w, double *dalpha)
     return total / p->edges;
 }
 
+clnas_status clnas_alpha_average(const clnas_alpha *list, int n, clnas_alpha *out, clnas_error *err)
+{
+    if (n < 1)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "arch params average: needs at least 1 alpha, got %d", n);
+    double probs[CLNAS_ARCH_MAX_EDGES * CLNAS_ARCH_MAX_OPS], mean[CLNAS_ARCH_MAX_EDGES * CLNAS_ARCH_MAX_OPS] = {0};
+    for (int i = 0; i < n; i++) {
+        if (list[i].edges != list[0].edges || list[i].ops != list[0].ops)
+            return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "arch params average: alpha %d is %d x %d, alpha 0 "
+                                   "%d x %d", i, list[i].edges, list[i].ops, list[0].edges, list[0].ops);
+        clnas_status st = clnas_alpha_softmax(&list[i], probs, err);
+        if (st != CLNAS_OK)
+            return st;
+        for (int j = 0; j < list[0].edges * list[0].ops; j++)
+            mean[j] += probs[j] / n;
+    }
+    memset(out, 0, sizeof *out);
+    out->edges = list[0].edges;
+    out->ops = list[0].ops;
+    for (int e = 0; e < out->edges; e++)
+        for (int k = 0; k < out->ops; k++)
+            out->alpha[e][k] = log(mean[e * out->ops + k]);
+    return CLNAS_OK;
+}
+
 clnas_status clnas_alpha_derive_rule(const clnas_alpha *p, int without_none, clnas_genotype *out, clnas_error *err)
 {
     clnas_status st = check(p, "arch params derive", err);

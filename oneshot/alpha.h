@@ -74,6 +74,10 @@ clnas_status clnas_alpha_tau(int epoch, int epochs, double tau_max, double tau_m
  * first maximum. Needs 6 edges x 5 ops. */
 clnas_status clnas_alpha_derive(const clnas_alpha *p, clnas_genotype *out, clnas_error *err);
 
+/* The logits whose softmax is the mean of the n alphas' softmaxes (out->alpha[e][k] = log of the mean probability;
+ * moments and step 0): deriving from it is deriving from the architecture weights averaged over n epochs. */
+clnas_status clnas_alpha_average(const clnas_alpha *list, int n, clnas_alpha *out, clnas_error *err);
+
 /* clnas_alpha_derive with none counted (without_none 0, NB201's code) or excluded (1, the original DARTS code's
  * rule): then each edge takes its strongest op other than none. */
 clnas_status clnas_alpha_derive_rule(const clnas_alpha *p, int without_none, clnas_genotype *out, clnas_error *err);

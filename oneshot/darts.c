@@ -295,11 +295,29 @@ static clnas_status search_epoch(darts_loop *L, int ep, clnas_darts_epoch *e, lo
     return st;
 }
 
+/* The alpha of the epoch just finished joins the last epochs' (recent, *n of them, at most keep, oldest first); the
+ * alpha to derive the epoch's cell from is their average. */
+static clnas_status derive_from(const clnas_alpha *alpha, clnas_alpha *recent, int *n, int keep, clnas_alpha *out,
+                                clnas_error *err)
+{
+    if (*n == keep) {
+        memmove(recent, recent + 1, (size_t)(keep - 1) * sizeof *recent);
+        (*n)--;
+    }
+    recent[(*n)++] = *alpha;
+    return clnas_alpha_average(recent, *n, out, err);
+}
+
 /* Epochs start_epoch .. epochs-1 of the rule's search; *done counts those finished. */
 static clnas_status search_epochs(darts_loop *L, int *done, clnas_error *err)
 {
     const clnas_darts_options *opt = L->opt;
-    clnas_status st = CLNAS_OK;
+    const int keep = opt->derive_epochs > 1 ? opt->derive_epochs : 1;
+    clnas_alpha *recent = malloc((size_t)keep * sizeof *recent), derived_alpha;
+    int nrecent = 0;
+    clnas_status st = recent ? CLNAS_OK : clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    for (int i = opt->nhistory - (keep - 1) > 0 ? opt->nhistory - (keep - 1) : 0; recent && i < opt->nhistory; i++)
+        recent[nrecent++] = opt->history[i];
     for (int ep = opt->start_epoch; ep < opt->epochs && st == CLNAS_OK; ep++) {
         clnas_darts_epoch e;
         memset(&e, 0, sizeof e);
@@ -319,7 +337,11 @@ static clnas_status search_epochs(darts_loop *L, int *done, clnas_error *err)
         e.train_accuracy = hits[0] / seen;
         e.val_accuracy = hits[1] / seen;
         e.alpha = L->alpha;
-        epoch_summary(L->alpha, opt->derive_without_none, &e);
+        st = derive_from(L->alpha, recent, &nrecent, keep, &derived_alpha, err);
+        if (st != CLNAS_OK)
+            break;
+        e.derived_from = nrecent;
+        epoch_summary(&derived_alpha, opt->derive_without_none, &e);
         e.seconds = clnas_clock_seconds() - t0;
         e.tau = L->rule.iface->tau ? L->rule.iface->tau(L->rule.state) : 0.0;
         if (opt->epoch_done)
@@ -327,6 +349,7 @@ static clnas_status search_epochs(darts_loop *L, int *done, clnas_error *err)
         if (st == CLNAS_OK)
             *done = ep + 1;
     }
+    free(recent);
     return st;
 }
 

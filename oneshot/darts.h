@@ -12,6 +12,7 @@
 typedef struct clnas_darts_epoch {
     int epoch, epochs;             /* epoch just finished (0-based) */
     const clnas_alpha *alpha; /* after the epoch */
+    int derived_from;              /* epochs whose softmax(alpha) the derived cell averages (1: this epoch's alone) */
     clnas_genotype derived;        /* NB201: strongest op per edge (clnas_alpha_derive) */
     int darts_space;               /* 1: alpha is the DARTS space's (darts_space.h), the cell in derived_darts */
     clnas_darts_genotype derived_darts; /* DARTS space: DARTS' derivation (clnas_darts_space_derive) */
@@ -49,6 +50,12 @@ typedef struct clnas_darts_options {
     double beta_decay;             /* > 0: beta-DARTS' regulariser on alpha's step (clnas_alpha_beta_decay) */
     int beta_decay_linear;         /* its weight lambda * epoch / (epochs - 1) instead of lambda */
     int derive_without_none;       /* NB201 epochs' derived cell without none (clnas_alpha_derive_rule) */
+    /* > 1: each epoch's cell derived from softmax(alpha) averaged over the last derive_epochs epochs (those done so
+     * far when fewer; clnas_alpha_average) instead of the last epoch's alone */
+    int derive_epochs;
+    const clnas_alpha *history;    /* resume: alpha after each of the nhistory epochs before start_epoch, oldest first
+                                    * (the averaging's earlier epochs; may hold more than it needs) */
+    int nhistory;
 } clnas_darts_options;
 
 /* The edge weights of the search network: softmax(alpha) of skip_connect, nor_conv_1x1, nor_conv_3x3,

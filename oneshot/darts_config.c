@@ -27,10 +27,11 @@ clnas_status clnas_darts_config_parse(const cJSON *strategy, cJSON *resolved, cl
                                       clnas_error *err)
 {
     static const char *const known[] = {"epochs",     "arch_lr",    "arch_beta1",          "arch_beta2",
-                                        "arch_weight_decay", "beta_decay", "beta_decay_schedule", "derive"};
+                                        "arch_weight_decay", "beta_decay", "beta_decay_schedule", "derive",
+                                        "derive_epochs"};
     static const char *const schedules[] = {"constant", "linear"}, *const rules[] = {"with_none", "without_none"};
     memset(out, 0, sizeof *out);
-    clnas_status st = clnas_strategy_params_check(strategy, "darts", known, 8, resolved, err);
+    clnas_status st = clnas_strategy_params_check(strategy, "darts", known, 9, resolved, err);
     if (st == CLNAS_OK)
         st = clnas_strategy_param_int(strategy, "epochs", 1, 1, 1000, NULL, resolved, &out->epochs, err);
     if (st == CLNAS_OK)
@@ -41,6 +42,9 @@ clnas_status clnas_darts_config_parse(const cJSON *strategy, cJSON *resolved, cl
     if (st == CLNAS_OK)
         st = clnas_strategy_param_choice(strategy, "beta_decay_schedule", 0, schedules, 2, resolved,
                                          &out->beta_decay_linear, err);
+    if (st == CLNAS_OK)
+        st = clnas_strategy_param_int(strategy, "derive_epochs", 1, 1, 1000, NULL, resolved, &out->derive_epochs,
+                                      err);
     out->derive = -1;
     if (st == CLNAS_OK && strategy && cJSON_GetObjectItemCaseSensitive(strategy, "derive"))
         st = clnas_strategy_param_choice(strategy, "derive", 0, rules, 2, resolved, &out->derive, err);

@@ -13,6 +13,8 @@ typedef struct clnas_darts_config {
     int beta_decay_linear;  /* "beta_decay_schedule": "constant" (0, default) or "linear" (1: lambda * epoch /
                              * (epochs - 1), 0 in the first epoch) */
     int derive;             /* "derive": -1 absent, 0 "with_none" (NB201's code), 1 "without_none" (DARTS' code) */
+    int derive_epochs;      /* "derive_epochs": the derived cell from softmax(alpha) averaged over the last this many
+                             * epochs (1, default: the last epoch's alone); 1 .. 1000 */
 } clnas_darts_config;
 
 /* alpha's Adam from a strategy section (DARTS and GDAS): "arch_lr" in (0, 1], "arch_beta1" and "arch_beta2" in
@@ -21,7 +23,7 @@ clnas_status clnas_alpha_adam_parse(const cJSON *strategy, cJSON *resolved, clna
                                     clnas_error *err);
 
 /* Checks strategy (name "darts"; keys epochs, arch_lr, arch_beta1, arch_beta2, arch_weight_decay, beta_decay,
- * beta_decay_schedule, derive). Errors name
+ * beta_decay_schedule, derive, derive_epochs). Errors name
  * "strategy.<key>"; resolved gets every key with its value. The weights train with the config's proxy section
  * (channels, cells, batch, lr). */
 clnas_status clnas_darts_config_parse(const cJSON *strategy, cJSON *resolved, clnas_darts_config *out,

@@ -37,7 +37,25 @@ typedef struct darts_run {
     long launches_before, paths_before; /* at the start of the epoch */
     double last_accuracy; /* the last finished epoch's validation accuracy */
     int space_darts;      /* DARTS over the DARTS cell space: journal lines of DARTS genotypes, its best.json */
+    int derive_without_none, derive_epochs; /* the derivation rule (strategy.derive, strategy.derive_epochs) */
+    char last_arch[CLNAS_SPACE_STR_MAX];   /* the cell derived at the last epoch this process finished */
 } darts_run;
+
+/* How the epoch's cell was derived, for best.json. */
+static void rule_text(const darts_run *r, int derived_from, char *buf, size_t cap)
+{
+    char alpha[96];
+    if (derived_from > 1)
+        snprintf(alpha, sizeof alpha, "softmax(alpha) averaged over the last %d epochs", derived_from);
+    else
+        snprintf(alpha, sizeof alpha, "the last epoch's softmax(alpha)");
+    if (r->space_darts)
+        snprintf(buf, cap, "DARTS' genotype(): per node the two edges of strongest non-none op weight of %s, that "
+                 "op; concat 2..5", alpha);
+    else
+        snprintf(buf, cap, "strongest op per edge of %s, none %s", alpha,
+                 r->derive_without_none ? "excluded" : "included");
+}
 
 /* Parameters and forward FLOPs per image of cell g as a stand-alone network with the proxy's size (what `clnas
  * train --from` trains); -1 and 0 when its plan does not compile. */
@@ -78,7 +96,8 @@ static void derived_size_darts(const darts_run *r, const clnas_darts_genotype *g
 
 /* DARTS space: best.json of the epoch's journal line j, with the sizes `clnas train --from` reads beside the arch
  * in DARTS' printed form and "space": "darts". */
-static clnas_status write_best_darts_space(const darts_run *r, const clnas_journal_entry *j, clnas_error *err)
+static clnas_status write_best_darts_space(const darts_run *r, const clnas_journal_entry *j, const char *rule,
+                                           clnas_error *err)
 {
     char arch[CLNAS_SPACE_STR_MAX], hex[17], path[1100];
     clnas_status st = clnas_space_darts.format(&j->arch, arch, sizeof arch, err);
@@ -94,8 +113,7 @@ static clnas_status write_best_darts_space(const darts_run *r, const clnas_journ
     cJSON_AddNumberToObject(best, "params", (double)j->params);
     cJSON_AddNumberToObject(best, "layers", r->cfg.layers);
     cJSON_AddNumberToObject(best, "channels", r->cfg.channels);
-    cJSON_AddStringToObject(best, "rule", "DARTS' genotype(): per node the two edges of strongest non-none op "
-                                          "weight of the last epoch's softmax(alpha), that op; concat 2..5");
+    cJSON_AddStringToObject(best, "rule", rule);
     snprintf(path, sizeof path, "%s/best.json", r->dir);
     st = clnas_run_json_write(path, best, err);
     cJSON_Delete(best);
@@ -113,10 +131,12 @@ static clnas_status write_outputs(darts_run *r, const clnas_darts_epoch *e, cons
     else
         snprintf(title, sizeof title, "%s, %s", r->net.method, r->dir);
     clnas_status st = clnas_alpha_svg_write(e->alpha, path, e->epoch, title, err);
+    char rule[200];
+    rule_text(r, e->derived_from, rule, sizeof rule);
     if (st == CLNAS_OK && r->space_darts)
-        st = write_best_darts_space(r, j, err);
+        st = write_best_darts_space(r, j, rule, err);
     else if (st == CLNAS_OK)
-        st = clnas_run_best_write(r->dir, j, "strongest op per edge of the last epoch's alpha, none included", err);
+        st = clnas_run_best_write(r->dir, j, rule, err);
     if (st != CLNAS_OK)
         return st;
     snprintf(path, sizeof path, "%s/journal.jsonl", r->dir);
@@ -182,6 +202,8 @@ static clnas_status journal_epoch(darts_run *r, const clnas_darts_epoch *e, clna
     cJSON_AddNumberToObject(j->extra, "val_loss", e->val_loss);
     cJSON_AddNumberToObject(j->extra, "skip_share_derived", e->skip_share_derived);
     cJSON_AddNumberToObject(j->extra, "skip_prob_mean", e->skip_prob_mean);
+    if (e->derived_from > 1)
+        cJSON_AddNumberToObject(j->extra, "derived_from_epochs", e->derived_from);
     if (e->tau > 0)
         cJSON_AddNumberToObject(j->extra, "tau", e->tau);
     *launches = 0;
@@ -246,6 +268,7 @@ static clnas_status epoch_done(const clnas_darts_epoch *e, void *user, clnas_err
         return st;
     char arch[CLNAS_SPACE_STR_MAX];
     clnas_journal_entry_arch(&j, arch, sizeof arch);
+    snprintf(r->last_arch, sizeof r->last_arch, "%s", arch);
     r->last_accuracy = e->val_accuracy;
     report_epoch(r, e, arch, launches);
     return CLNAS_OK;
@@ -345,11 +368,48 @@ static clnas_status parse_params(darts_run *r, cJSON *resolved, clnas_darts_conf
         return clnas_darts_config_parse(cfg->strategy, resolved, dp, err);
     clnas_status st = clnas_gdas_config_parse(cfg->strategy, resolved, gp, err);
     dp->derive = -1;
+    dp->derive_epochs = 1;
     dp->epochs = gp->epochs;
     dp->adam = gp->adam;
     r->gdas->tau_max = gp->tau_max;
     r->gdas->tau_min = gp->tau_min;
     r->gdas->seed = cfg->seed;
+    return st;
+}
+
+/* A resumed run's alpha after each of its epochs done, from its journal lines (oldest first), for the derivation's
+ * average: *n of them into *out (malloc'ed; NULL and 0 when not needed). */
+static clnas_status alpha_history(const darts_run *r, int epochs_done, clnas_alpha **out, int *n, clnas_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    if (r->derive_epochs < 2 || epochs_done < 1 || !r->journal.f)
+        return CLNAS_OK;
+    char path[1100];
+    snprintf(path, sizeof path, "%s/journal.jsonl", r->dir);
+    clnas_journal_entry *entries = NULL;
+    int count = 0, torn = 0;
+    size_t good = 0;
+    clnas_status st = clnas_journal_read_space(path, r->space_darts ? &clnas_space_darts : NULL, &entries, &count,
+                                               &torn, &good, err);
+    if (st != CLNAS_OK)
+        return st;
+    *out = malloc((size_t)(count ? count : 1) * sizeof **out);
+    if (!*out)
+        st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
+    for (int i = 0; i < count && st == CLNAS_OK; i++) {
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(entries[i].extra, "alpha");
+        st = a ? clnas_alpha_from_json(a, &(*out)[i], err)
+               : clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: epoch %d's line has no alpha (strategy.derive_epochs "
+                                 "averages the last epochs' alpha)", path, i);
+        *n = i + 1;
+    }
+    clnas_journal_entries_free(entries, count);
+    if (st != CLNAS_OK) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
     return st;
 }
 
@@ -374,6 +434,12 @@ static clnas_status search(darts_run *r, const clnas_run_setup *s, const clnas_d
     opt.beta_decay = dp->beta_decay;
     opt.beta_decay_linear = dp->beta_decay_linear;
     opt.derive_without_none = dp->derive == 1;
+    opt.derive_epochs = dp->derive_epochs;
+    clnas_alpha *history = NULL;
+    st = alpha_history(r, epochs_done, &history, &opt.nhistory, err);
+    if (st != CLNAS_OK)
+        return st;
+    opt.history = history;
     memcpy(opt.mean, s->train_cfg.mean, sizeof opt.mean);
     memcpy(opt.std, s->train_cfg.std, sizeof opt.std);
     opt.progress = show_step;
@@ -417,14 +483,26 @@ static clnas_status search(darts_run *r, const clnas_run_setup *s, const clnas_d
     out->total = dp->epochs;
     out->resumed_from = epochs_done;
     out->stopped = st == CLNAS_OK && finished < dp->epochs; /* short of the budget without an error: stopped */
-    if (r->space_darts) {
-        _Static_assert(CLNAS_DARTS_GENOTYPE_STR_MAX <= sizeof out->best_arch, "the outcome holds a DARTS genotype");
+    /* the cell of the last epoch: as journaled, or (nothing run here: a finished run resumed) derived again from
+     * alpha, averaged over the last epochs' of the journal as the epochs derived it */
+    free(history);
+    clnas_alpha derive_alpha = alpha, *all = NULL;
+    int n = 0;
+    if (!r->last_arch[0] && alpha_history(r, finished, &all, &n, NULL) == CLNAS_OK && n > 0) {
+        const int k = n < dp->derive_epochs ? n : dp->derive_epochs;
+        clnas_alpha_average(all + n - k, k, &derive_alpha, NULL);
+    }
+    free(all);
+    _Static_assert(CLNAS_DARTS_GENOTYPE_STR_MAX <= sizeof out->best_arch, "the outcome holds a DARTS genotype");
+    if (r->last_arch[0]) {
+        snprintf(out->best_arch, sizeof out->best_arch, "%s", r->last_arch);
+    } else if (r->space_darts) {
         clnas_darts_genotype dg;
-        clnas_darts_space_derive(&alpha, &dg, NULL);
+        clnas_darts_space_derive(&derive_alpha, &dg, NULL);
         clnas_darts_genotype_format(&dg, out->best_arch, sizeof out->best_arch, NULL);
     } else {
         clnas_genotype g;
-        clnas_alpha_derive_rule(&alpha, dp->derive == 1, &g, NULL);
+        clnas_alpha_derive_rule(&derive_alpha, dp->derive == 1, &g, NULL);
         clnas_genotype_format(&g, out->best_arch, sizeof out->best_arch, NULL);
     }
     out->best_index = finished - 1;
@@ -463,6 +541,8 @@ clnas_status clnas_run_differentiable(const clnas_run_request *req, clnas_run_ou
     cJSON *resolved = cJSON_CreateObject();
     const int writer = clnas_grad_shares_writer(req->shares); /* data-parallel: process 0 alone writes files */
     clnas_status st = parse_params(&r, resolved, &dp, &gp, err);
+    r.derive_without_none = dp.derive == 1;
+    r.derive_epochs = dp.derive_epochs;
     if (st == CLNAS_OK && r.space_darts && is_gdas && gp.warm_up) { /* its paths cannot be enumerated */
         const cJSON *w = cJSON_GetObjectItemCaseSensitive(cfg->strategy, "warm_up");
         if (cJSON_IsTrue(w))

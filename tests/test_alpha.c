@@ -319,6 +319,41 @@ static void test_derive_without_none(void **unused)
 
 /* beta-Decay: L = mean over edges of logsumexp(alpha[e]); its gradient against central differences, scaled by w
  * and added to what dalpha held; the value against the plain formula, and shift invariance of the gradient. */
+/* The average's softmax is the mean of the softmaxes; it can derive another op than either alpha alone (one edge
+ * strongly one op, the other mildly another); alphas of other sizes are refused. */
+static void test_average_is_mean_softmax(void **unused)
+{
+    (void)unused;
+    clnas_alpha a[3], avg;
+    clnas_error err;
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(clnas_alpha_init(&a[i], CLNAS_NB201_EDGES, CLNAS_NB201_OPS, 10 + (uint64_t)i, &err),
+                         CLNAS_OK);
+    a[0].alpha[0][2] = 3.0; /* edge 0: op 2 strongly, then op 3 mildly twice: the mean favours op 2 */
+    a[1].alpha[0][3] = 0.5;
+    a[2].alpha[0][3] = 0.5;
+    assert_int_equal(clnas_alpha_average(a, 3, &avg, &err), CLNAS_OK);
+    double p[3][CLNAS_NB201_EDGES * CLNAS_NB201_OPS], q[CLNAS_NB201_EDGES * CLNAS_NB201_OPS];
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(clnas_alpha_softmax(&a[i], p[i], &err), CLNAS_OK);
+    assert_int_equal(clnas_alpha_softmax(&avg, q, &err), CLNAS_OK);
+    for (int j = 0; j < CLNAS_NB201_EDGES * CLNAS_NB201_OPS; j++)
+        assert_true(fabs(q[j] - (p[0][j] + p[1][j] + p[2][j]) / 3) < 1e-12);
+    clnas_genotype last, mean;
+    assert_int_equal(clnas_alpha_derive(&a[2], &last, &err), CLNAS_OK);
+    assert_int_equal(clnas_alpha_derive(&avg, &mean, &err), CLNAS_OK);
+    assert_int_equal(last.ops[0], 3);
+    assert_int_equal(mean.ops[0], 2);
+    assert_int_equal(clnas_alpha_average(a, 1, &avg, &err), CLNAS_OK); /* one alpha: its own cell */
+    assert_int_equal(clnas_alpha_derive(&avg, &mean, &err), CLNAS_OK);
+    clnas_genotype own;
+    assert_int_equal(clnas_alpha_derive(&a[0], &own, &err), CLNAS_OK);
+    assert_memory_equal(own.ops, mean.ops, sizeof own.ops);
+    a[1].ops = 4;
+    assert_int_equal(clnas_alpha_average(a, 2, &avg, &err), CLNAS_ERR_INVALID_ARG);
+    assert_int_equal(clnas_alpha_average(a, 0, &avg, &err), CLNAS_ERR_INVALID_ARG);
+}
+
 static void test_beta_decay_matches_finite_differences(void **unused)
 {
     (void)unused;
@@ -488,6 +523,7 @@ int main(void)
         cmocka_unit_test(test_adam_matches_hand_computed_steps),
         cmocka_unit_test(test_derive_takes_strongest_op_none_included),
         cmocka_unit_test(test_derive_without_none),
+        cmocka_unit_test(test_average_is_mean_softmax),
         cmocka_unit_test(test_beta_decay_matches_finite_differences),
         cmocka_unit_test(test_json_round_trip_is_exact),
         scratch_dir_unit_test(test_heat_map_svg_is_written_and_well_formed),

@@ -137,6 +137,82 @@ static void test_search_and_resume(void **state)
     clnas_dataset_free(&val);
 }
 
+/* What each epoch reported: its alpha, the derived cell and how many epochs' alpha it averaged. */
+typedef struct epoch_record {
+    epochs_seen seen;
+    clnas_alpha alpha[2];
+    clnas_genotype derived[2];
+    int derived_from[2];
+} epoch_record;
+
+static clnas_status record_epoch(const clnas_darts_epoch *e, void *user, clnas_error *err)
+{
+    epoch_record *r = user;
+    r->alpha[e->epoch] = *e->alpha;
+    r->derived[e->epoch] = e->derived;
+    r->derived_from[e->epoch] = e->derived_from;
+    return on_epoch(e, &r->seen, err);
+}
+
+static clnas_darts_options record_options(int start, epoch_record *r)
+{
+    clnas_darts_options o = search_fixture_options(start, &r->seen, record_epoch);
+    o.user = r;
+    o.derive_epochs = 2;
+    return o;
+}
+
+/* strategy.derive_epochs 2: epoch 0's cell is its alpha's, epoch 1's that of the two epochs' softmax averaged; a
+ * run resumed after epoch 0 with epoch 0's alpha as its history derives epoch 1's cell as the uninterrupted run. */
+static void test_derive_averages_epochs(void **state)
+{
+    clnas_dataset train = search_fixture_synthetic(IMAGES, HW, 1), val = search_fixture_synthetic(IMAGES, HW, 2);
+    clnas_error err;
+    clnas_alpha start;
+    assert_int_equal(clnas_alpha_init(&start, CLNAS_NB201_EDGES, CLNAS_NB201_OPS, 4, &err), CLNAS_OK);
+    clnas_model *a = model_ok(*state);
+    clnas_alpha alpha_a = start;
+    epoch_record ra;
+    memset(&ra, 0, sizeof ra);
+    clnas_darts_options o = record_options(0, &ra);
+    int done = 0;
+    if (clnas_darts_search(a, &alpha_a, &train, &val, &o, &done, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    assert_int_equal(done, 2);
+    assert_int_equal(ra.derived_from[0], 1);
+    assert_int_equal(ra.derived_from[1], 2);
+    clnas_genotype g;
+    clnas_alpha avg;
+    assert_int_equal(clnas_alpha_derive(&ra.alpha[0], &g, &err), CLNAS_OK);
+    assert_memory_equal(g.ops, ra.derived[0].ops, sizeof g.ops);
+    assert_int_equal(clnas_alpha_average(ra.alpha, 2, &avg, &err), CLNAS_OK);
+    assert_int_equal(clnas_alpha_derive(&avg, &g, &err), CLNAS_OK);
+    assert_memory_equal(g.ops, ra.derived[1].ops, sizeof g.ops);
+
+    clnas_model *b = model_ok(*state), *c = model_ok(*state);
+    clnas_alpha alpha_b = start;
+    epoch_record rb, rc;
+    memset(&rb, 0, sizeof rb);
+    memset(&rc, 0, sizeof rc);
+    o = record_options(0, &rb);
+    rb.seen.stop_after = 1;
+    assert_int_equal(clnas_darts_search(b, &alpha_b, &train, &val, &o, &done, &err), CLNAS_OK);
+    assert_int_equal(done, 1);
+    restore_through_checkpoint(b, c, &alpha_b);
+    o = record_options(1, &rc);
+    o.history = rb.alpha;
+    o.nhistory = 1;
+    assert_int_equal(clnas_darts_search(c, &alpha_b, &train, &val, &o, &done, &err), CLNAS_OK);
+    assert_int_equal(done, 2);
+    assert_int_equal(rc.derived_from[1], 2);
+    assert_memory_equal(rc.derived[1].ops, ra.derived[1].ops, sizeof g.ops);
+    clnas_model_free(a);
+    clnas_model_free(b);
+    clnas_model_free(c);
+    clnas_dataset_free(&train);
+    clnas_dataset_free(&val);
+}
+
 /* beta-Decay in the loop: with the linear schedule epoch 0 runs at weight 0, so alpha after it equals the plain
  * run's; at a constant weight that dominates the validation gradient, every logit's Adam step is downwards and
  * mean logsumexp(alpha) ends below the plain run's. */
@@ -193,6 +269,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_search_and_resume),
+        cmocka_unit_test(test_derive_averages_epochs),
         cmocka_unit_test(test_beta_decay),
         cmocka_unit_test(test_refuses_network_too_large),
     };

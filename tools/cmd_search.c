@@ -90,7 +90,7 @@ static int closing(const clnas_run_outcome *o, const clnas_search_config *cfg)
             printf("\nstopped after %d of %d epochs; continue with: clnas search --resume %s\n", o->done, o->total,
                    dir);
         else
-            printf("\nbest: %s  (strongest op per edge of alpha after %d epochs; in %s/best.json)\n"
+            printf("\nbest: %s  (derived from alpha after %d epochs, best.json's \"rule\" says how; in %s/best.json)\n"
                    "retrain it with the full recipe: clnas train --from %s\n", o->best_arch, o->total, dir, dir);
         return stopped;
     }
