@@ -85,12 +85,22 @@ static double *read_params(clnas_model *m, size_t *n)
     return v;
 }
 
+/* The two splits every search here runs on, and alpha's start. */
+static clnas_alpha search_start(clnas_dataset *train, clnas_dataset *val)
+{
+    *train = search_fixture_synthetic(IMAGES, HW, 1);
+    *val = search_fixture_synthetic(IMAGES, HW, 2);
+    clnas_alpha start;
+    clnas_error err;
+    assert_int_equal(clnas_alpha_init(&start, CLNAS_NB201_EDGES, CLNAS_NB201_OPS, 4, &err), CLNAS_OK);
+    return start;
+}
+
 static void test_search_and_resume(void **state)
 {
-    clnas_dataset train = search_fixture_synthetic(IMAGES, HW, 1), val = search_fixture_synthetic(IMAGES, HW, 2);
+    clnas_dataset train, val;
+    const clnas_alpha start = search_start(&train, &val);
     clnas_error err;
-    clnas_alpha start;
-    assert_int_equal(clnas_alpha_init(&start, CLNAS_NB201_EDGES, CLNAS_NB201_OPS, 4, &err), CLNAS_OK);
 
     /* uninterrupted: 2 epochs */
     clnas_model *a = model_ok(*state);
@@ -166,10 +176,9 @@ static clnas_darts_options record_options(int start, epoch_record *r)
  * run resumed after epoch 0 with epoch 0's alpha as its history derives epoch 1's cell as the uninterrupted run. */
 static void test_derive_averages_epochs(void **state)
 {
-    clnas_dataset train = search_fixture_synthetic(IMAGES, HW, 1), val = search_fixture_synthetic(IMAGES, HW, 2);
+    clnas_dataset train, val;
+    const clnas_alpha start = search_start(&train, &val);
     clnas_error err;
-    clnas_alpha start;
-    assert_int_equal(clnas_alpha_init(&start, CLNAS_NB201_EDGES, CLNAS_NB201_OPS, 4, &err), CLNAS_OK);
     clnas_model *a = model_ok(*state);
     clnas_alpha alpha_a = start;
     epoch_record ra;

@@ -90,17 +90,6 @@ static void random_batch(const clnas_net_config *c, float *images, int32_t *labe
         labels[i] = (int32_t)clnas_rng_below(&rng, (uint32_t)c->classes);
 }
 
-static void assert_close(const double *a, const double *b, size_t n, const char *what)
-{
-    double mx = 0, ref = 0.01;
-    for (size_t i = 0; i < n; i++) {
-        mx = fmax(mx, fabs(a[i] - b[i]));
-        ref = fmax(ref, fabs(b[i]));
-    }
-    if (mx > 1e-5 * ref)
-        fail_msg("%s: max difference %g (scale %g)", what, mx, ref);
-}
-
 /* Forward, backward and one update of a path equal the stand-alone network's with the same weights. */
 static void test_path_equals_standalone(void **state)
 {
@@ -270,8 +259,8 @@ static void test_bn_recalibration_average(void **state)
             want_v[ch] += ss / (c.batch * HW - 1) / K;
         }
     }
-    assert_close(rm, want_m, (size_t)C, "running_mean");
-    assert_close(rv, want_v, (size_t)C, "running_var");
+    path_check_close(rm, want_m, (size_t)C, "running_mean");
+    path_check_close(rv, want_v, (size_t)C, "running_var");
     clnas_batcher_free(&b);
     free(img);
     free(y);

@@ -21,7 +21,7 @@ static double dot(const double *a, const double *b, size_t n)
     return s;
 }
 
-static void assert_close(const double *a, const double *b, size_t n, const char *what)
+void path_check_close(const double *a, const double *b, size_t n, const char *what)
 {
     double mx = 0, ref = 0.01;
     for (size_t i = 0; i < n; i++) {
@@ -44,7 +44,7 @@ static double same_grads(clnas_model *path, clnas_model *alone, double *a, doubl
             continue;
         assert_int_equal(clnas_model_get_grad(path, pi->name, a, pi->count, &err), CLNAS_OK);
         assert_int_equal(clnas_model_get_grad(alone, pi->name, b, pi->count, &err), CLNAS_OK);
-        assert_close(a, b, pi->count, pi->name);
+        path_check_close(a, b, pi->count, pi->name);
         norm2 += dot(b, b, pi->count);
     }
     return norm2;
@@ -97,8 +97,8 @@ void path_check_against_standalone(clnas_model *path, clnas_model *alone, size_t
         assert_int_equal(clnas_model_read_loss(m[k], &loss[k], &err), CLNAS_OK);
         assert_int_equal(clnas_model_read_logits(m[k], k ? lb : la, &err), CLNAS_OK);
     }
-    assert_close(&loss[0], &loss[1], 1, "loss");
-    assert_close(la, lb, (size_t)batch * (size_t)classes, "logits");
+    path_check_close(&loss[0], &loss[1], 1, "loss");
+    path_check_close(la, lb, (size_t)batch * (size_t)classes, "logits");
     const double norm2 = same_grads(path, alone, a, b);
     if (clip > 0) /* the clip is active: the unclipped norm above it */
         assert_true(sqrt(norm2) > 2 * clip);
@@ -110,7 +110,7 @@ void path_check_against_standalone(clnas_model *path, clnas_model *alone, size_t
         const clnas_param_info *pi = &plan->params[i];
         assert_int_equal(clnas_model_get(path, pi->name, a, pi->count, &err), CLNAS_OK);
         assert_int_equal(clnas_model_get(alone, pi->name, b, pi->count, &err), CLNAS_OK);
-        assert_close(a, b, pi->count, pi->name);
+        path_check_close(a, b, pi->count, pi->name);
     }
     free(la);
     free(lb);

@@ -8,6 +8,9 @@
 
 #include "clnas/model.h"
 
+/* Fails the test unless a and b (the reference) agree to 1e-5 of max(max |b|, 0.01), naming what. */
+void path_check_close(const double *a, const double *b, size_t n, const char *what);
+
 /* Copies the path's weights, running statistics and momenta into alone (the stand-alone network of the path's
  * genotype), fills the supernet's gradient arena (param_elems values: the stale gradients of other paths) with
  * ones, then runs forward, backward and one update (lr 0.05) of both on the batch and fails the test unless loss,
