@@ -4,8 +4,8 @@
  * max pooling's and drop-path's outputs, the ADD fusion leaves for an identity edge, the depthwise convolution's
  * input x, which a later edge's sep_conv or dil_conv reads (forward, the input gradient's ReLU mask, the weight
  * gradient); in the backward the dy of BatchNorm, max pooling and drop-path); an input any other kernel touches (a
- * later edge's dense convolution reading it, say) stays a tensor of its own and is copied as before, counted. The same holds for the input's gradient, which
- * the concatenation's backward copies out of the output's gradient. */
+ * later edge's dense convolution reading it, say) stays a tensor of its own and is copied as before, counted. The
+ * same holds for the input's gradient, which the concatenation's backward copies out of the output's gradient. */
 #include "concat_slices.h"
 
 #include <stdlib.h>

@@ -413,6 +413,25 @@ static clnas_status alpha_history(const darts_run *r, int epochs_done, clnas_alp
     return st;
 }
 
+/* The arch of the journal's last line into buf ("" when the process has no journal or it has no line). */
+static void journaled_arch(const darts_run *r, char *buf, size_t cap)
+{
+    buf[0] = 0;
+    if (!r->journal.f)
+        return;
+    char path[1100];
+    snprintf(path, sizeof path, "%s/journal.jsonl", r->dir);
+    clnas_journal_entry *entries = NULL;
+    int count = 0, torn = 0;
+    size_t good = 0;
+    if (clnas_journal_read_space(path, r->space_darts ? &clnas_space_darts : NULL, &entries, &count, &torn, &good,
+                                 NULL) != CLNAS_OK)
+        return;
+    if (count > 0)
+        clnas_journal_entry_arch(&entries[count - 1], buf, cap);
+    clnas_journal_entries_free(entries, count);
+}
+
 /* Runs the epochs left; fills out on success. */
 static clnas_status search(darts_run *r, const clnas_run_setup *s, const clnas_darts_config *dp,
                            const clnas_gdas_config *gp, clnas_run_outcome *out, clnas_error *err)
@@ -483,26 +502,21 @@ static clnas_status search(darts_run *r, const clnas_run_setup *s, const clnas_d
     out->total = dp->epochs;
     out->resumed_from = epochs_done;
     out->stopped = st == CLNAS_OK && finished < dp->epochs; /* short of the budget without an error: stopped */
-    /* the cell of the last epoch: as journaled, or (nothing run here: a finished run resumed) derived again from
-     * alpha, averaged over the last epochs' of the journal as the epochs derived it */
     free(history);
-    clnas_alpha derive_alpha = alpha, *all = NULL;
-    int n = 0;
-    if (!r->last_arch[0] && alpha_history(r, finished, &all, &n, NULL) == CLNAS_OK && n > 0) {
-        const int k = n < dp->derive_epochs ? n : dp->derive_epochs;
-        clnas_alpha_average(all + n - k, k, &derive_alpha, NULL);
-    }
-    free(all);
+    /* the cell of the last epoch as journaled: by this process, else (a finished run resumed) the journal's last
+     * line; a process that writes no journal (data parallel, ranks past 0) derives it from the last alpha alone */
+    if (!r->last_arch[0])
+        journaled_arch(r, r->last_arch, sizeof r->last_arch);
     _Static_assert(CLNAS_DARTS_GENOTYPE_STR_MAX <= sizeof out->best_arch, "the outcome holds a DARTS genotype");
     if (r->last_arch[0]) {
         snprintf(out->best_arch, sizeof out->best_arch, "%s", r->last_arch);
     } else if (r->space_darts) {
         clnas_darts_genotype dg;
-        clnas_darts_space_derive(&derive_alpha, &dg, NULL);
+        clnas_darts_space_derive(&alpha, &dg, NULL);
         clnas_darts_genotype_format(&dg, out->best_arch, sizeof out->best_arch, NULL);
     } else {
         clnas_genotype g;
-        clnas_alpha_derive_rule(&derive_alpha, dp->derive == 1, &g, NULL);
+        clnas_alpha_derive_rule(&alpha, dp->derive == 1, &g, NULL);
         clnas_genotype_format(&g, out->best_arch, sizeof out->best_arch, NULL);
     }
     out->best_index = finished - 1;

@@ -19,7 +19,8 @@ static clnas_status parse_skeleton(const cJSON *strategy, const clnas_space_ifac
     }
     if (v && !cJSON_IsString(v))
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.skeleton: expected a chain genotype string "
-                               "(\"%s\"), got a %s", CLNAS_SPOS_CHAIN_SKELETON, cJSON_IsNumber(v) ? "number" : "non-string");
+                               "(\"%s\"), got a %s", CLNAS_SPOS_CHAIN_SKELETON,
+                               cJSON_IsNumber(v) ? "number" : "non-string");
     const char *text = v ? v->valuestring : CLNAS_SPOS_CHAIN_SKELETON;
     clnas_status st = clnas_chain_genotype_parse(text, &out->skeleton, err);
     if (st != CLNAS_OK)

@@ -12,7 +12,8 @@
 
 /* The chain supernet's default skeleton (strategy.skeleton): six layers of 32 then 64 filters, one stride 2, two
  * sum skips; 6 x 9 x 9 x 6 x 9 x 9 = 236,196 paths. */
-#define CLNAS_SPOS_CHAIN_SKELETON "conv3x3-32 | conv3x3-32 | conv3x3-32 + skip(1) | conv3x3-64/s2 | conv3x3-64 | conv3x3-64 + skip(4)"
+#define CLNAS_SPOS_CHAIN_SKELETON                                                                                 \
+    "conv3x3-32 | conv3x3-32 | conv3x3-32 + skip(1) | conv3x3-64/s2 | conv3x3-64 | conv3x3-64 + skip(4)"
 
 typedef struct clnas_spos_config {
     int bn_batches;       /* "bn_batches": training batches of BatchNorm recalibration per path (default 20) */
@@ -32,8 +33,8 @@ typedef struct clnas_spos_config {
 } clnas_spos_config;
 
 /* Checks strategy (name "spos"; keys bn_batches, max_paths, checkpoint_every, top_k, warm_up, sampling, grad_clip,
- * skeleton (chain only) and REA's population, sample_size, cycles) and creates the REA strategy state from the last three. Errors name
- * "strategy.<key>"; resolved gets every key with its value. */
+ * skeleton (chain only) and REA's population, sample_size, cycles) and creates the REA strategy state from the last
+ * three. Errors name "strategy.<key>"; resolved gets every key with its value. */
 clnas_status clnas_spos_config_parse(const cJSON *strategy, uint64_t seed, cJSON *resolved, clnas_spos_config *out,
                                      void **rea_state, clnas_error *err);
 /* The same with REA over `space` (nb201 or darts; NULL: nb201; chain: over the paths of strategy.skeleton). */

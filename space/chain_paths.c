@@ -13,9 +13,11 @@ static const struct {
     const char *name;
     uint8_t op, ksize;
 } path_ops[CLNAS_CHAIN_PATH_OPS] = {
-    {"conv1x1", CLNAS_CHAIN_CONV, 1},       {"conv3x3", CLNAS_CHAIN_CONV, 3},       {"conv5x5", CLNAS_CHAIN_CONV, 5},
-    {"conv7x7", CLNAS_CHAIN_CONV, 7},       {"sepconv3x3", CLNAS_CHAIN_SEPCONV, 3}, {"sepconv5x5", CLNAS_CHAIN_SEPCONV, 5},
-    {"maxpool3x3", CLNAS_CHAIN_MAXPOOL, 0}, {"avgpool3x3", CLNAS_CHAIN_AVGPOOL, 0}, {"identity", CLNAS_CHAIN_IDENTITY, 0},
+    {"conv1x1", CLNAS_CHAIN_CONV, 1},          {"conv3x3", CLNAS_CHAIN_CONV, 3},
+    {"conv5x5", CLNAS_CHAIN_CONV, 5},          {"conv7x7", CLNAS_CHAIN_CONV, 7},
+    {"sepconv3x3", CLNAS_CHAIN_SEPCONV, 3},    {"sepconv5x5", CLNAS_CHAIN_SEPCONV, 5},
+    {"maxpool3x3", CLNAS_CHAIN_MAXPOOL, 0},    {"avgpool3x3", CLNAS_CHAIN_AVGPOOL, 0},
+    {"identity", CLNAS_CHAIN_IDENTITY, 0},
 };
 
 const char *clnas_chain_path_op_name(int k)

@@ -105,10 +105,12 @@ static int closing(const clnas_run_outcome *o, const clnas_search_config *cfg)
     clnas_error err;
     if (search_view_read_journal(dir, path, sizeof path, &entries, &n, &torn, &err) == CLNAS_OK) {
         const clnas_space_iface *space = clnas_search_config_space(cfg);
+        char space_flag[48] = ""; /* nb201 is train's default */
+        if (space != &clnas_space_nb201)
+            snprintf(space_flag, sizeof space_flag, "--space %s ", space->name);
         if (o->kind == CLNAS_RUN_SPOS)
-            printf("\ntop %d architectures by supernet fitness (retrain them: clnas train %s%s%s--arch ARCH):\n",
-                   o->top_k, space == &clnas_space_nb201 ? "" : "--space ",
-                   space == &clnas_space_nb201 ? "" : space->name, space == &clnas_space_nb201 ? "" : " ");
+            printf("\ntop %d architectures by supernet fitness (retrain them: clnas train %s--arch ARCH):\n",
+                   o->top_k, space_flag);
         search_view_top(entries, n, o->kind == CLNAS_RUN_SPOS ? o->top_k : 10);
         all_failed = o->kind == CLNAS_RUN_TRIALS && o->best_index < 0 && n > 0 && !stopped;
         if (all_failed)
