@@ -40,15 +40,40 @@ clnas_status clnas_alpha_init(clnas_alpha *p, int edges, int ops, uint64_t seed,
     return CLNAS_OK;
 }
 
-/* out = softmax(z) over n values, max-subtracted. */
-static void softmax_row(const double *z, int n, double *out)
+int clnas_alpha_holds(const clnas_alpha *p, int e, int k)
 {
-    double top = z[0];
-    for (int k = 1; k < n; k++)
-        top = fmax(top, z[k]);
+    return !p->mask[e] || (p->mask[e] >> k & 1u);
+}
+
+clnas_status clnas_alpha_set_mask(clnas_alpha *p, const uint16_t *mask, clnas_error *err)
+{
+    clnas_status st = check(p, "arch params mask", err);
+    if (st != CLNAS_OK)
+        return st;
+    const unsigned all = (1u << p->ops) - 1u;
+    for (int e = 0; e < p->edges; e++)
+        if (mask[e] && !(mask[e] & all))
+            return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "arch params mask: row %d holds none of ops 0..%d "
+                                   "(mask 0x%x)", e, p->ops - 1, (unsigned)mask[e]);
+    for (int e = 0; e < p->edges; e++) {
+        p->mask[e] = (mask[e] & all) == all ? 0 : (uint16_t)(mask[e] & all);
+        for (int k = 0; k < p->ops; k++)
+            if (!clnas_alpha_holds(p, e, k))
+                p->alpha[e][k] = p->adam_m[e][k] = p->adam_v[e][k] = 0.0;
+    }
+    return CLNAS_OK;
+}
+
+/* out = softmax(z) over the n values that mask holds (0: all), max-subtracted; 0 for the others. */
+static void softmax_row(const double *z, int n, unsigned mask, double *out)
+{
+    double top = -INFINITY;
+    for (int k = 0; k < n; k++)
+        if (!mask || (mask >> k & 1u))
+            top = fmax(top, z[k]);
     double sum = 0.0;
     for (int k = 0; k < n; k++) {
-        out[k] = exp(z[k] - top);
+        out[k] = !mask || (mask >> k & 1u) ? exp(z[k] - top) : 0.0;
         sum += out[k];
     }
     for (int k = 0; k < n; k++)
@@ -73,7 +98,7 @@ clnas_status clnas_alpha_softmax(const clnas_alpha *p, double *probs, clnas_erro
     if (!probs)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "arch params softmax: probs must not be NULL");
     for (int e = 0; e < p->edges; e++)
-        softmax_row(p->alpha[e], p->ops, probs + e * p->ops);
+        softmax_row(p->alpha[e], p->ops, p->mask[e], probs + e * p->ops);
     return CLNAS_OK;
 }
 
@@ -121,6 +146,8 @@ clnas_status clnas_alpha_adam_step(clnas_alpha *p, const clnas_adam_config *cfg,
     const double bias1 = 1.0 - pow(cfg->beta1, (double)t), bias2 = 1.0 - pow(cfg->beta2, (double)t);
     for (int e = 0; e < p->edges; e++)
         for (int k = 0; k < p->ops; k++) {
+            if (!clnas_alpha_holds(p, e, k))
+                continue; /* not an op of this row: stays 0 */
             const double g = grad[e * p->ops + k] + cfg->weight_decay * p->alpha[e][k];
             p->adam_m[e][k] = cfg->beta1 * p->adam_m[e][k] + (1.0 - cfg->beta1) * g;
             p->adam_v[e][k] = cfg->beta2 * p->adam_v[e][k] + (1.0 - cfg->beta2) * g * g;
@@ -151,19 +178,19 @@ clnas_status clnas_alpha_gumbel_sample(const clnas_alpha *p, clnas_rng *rng, dou
                                "arch params gumbel sample: rng, chosen and soft must not be NULL");
     for (int e = 0; e < p->edges; e++) {
         double logp[CLNAS_ARCH_MAX_OPS], z[CLNAS_ARCH_MAX_OPS];
-        softmax_row(p->alpha[e], p->ops, logp);
-        for (int k = 0; k < p->ops; k++) {
+        softmax_row(p->alpha[e], p->ops, p->mask[e], logp);
+        for (int k = 0; k < p->ops; k++) { /* a draw per op, held or not: the stream does not depend on the mask */
             double u;
             do
                 u = clnas_rng_uniform(rng);
             while (u == 0.0);
-            z[k] = (log(logp[k]) - log(-log(u))) / tau;
+            z[k] = clnas_alpha_holds(p, e, k) ? (log(logp[k]) - log(-log(u))) / tau : 0.0;
         }
         double *row = soft + e * p->ops;
-        softmax_row(z, p->ops, row);
-        int best = 0;
-        for (int k = 1; k < p->ops; k++)
-            if (row[k] > row[best])
+        softmax_row(z, p->ops, p->mask[e], row);
+        int best = -1;
+        for (int k = 0; k < p->ops; k++)
+            if (clnas_alpha_holds(p, e, k) && (best < 0 || row[k] > row[best]))
                 best = k;
         chosen[e] = best;
     }
@@ -213,14 +240,15 @@ double clnas_alpha_beta_decay(const clnas_alpha *p, double w, double *dalpha)
 {
     double total = 0.0;
     for (int e = 0; e < p->edges; e++) {
-        double m = p->alpha[e][0], sum = 0.0;
-        for (int k = 1; k < p->ops; k++)
-            m = p->alpha[e][k] > m ? p->alpha[e][k] : m;
+        double m = -INFINITY, sum = 0.0;
         for (int k = 0; k < p->ops; k++)
-            sum += exp(p->alpha[e][k] - m);
+            m = clnas_alpha_holds(p, e, k) && p->alpha[e][k] > m ? p->alpha[e][k] : m;
+        for (int k = 0; k < p->ops; k++)
+            sum += clnas_alpha_holds(p, e, k) ? exp(p->alpha[e][k] - m) : 0.0;
         total += m + log(sum);
         for (int k = 0; k < p->ops && dalpha; k++)
-            dalpha[e * p->ops + k] += w * exp(p->alpha[e][k] - m) / sum / p->edges;
+            if (clnas_alpha_holds(p, e, k))
+                dalpha[e * p->ops + k] += w * exp(p->alpha[e][k] - m) / sum / p->edges;
     }
     return total / p->edges;
 }
@@ -231,9 +259,12 @@ clnas_status clnas_alpha_average(const clnas_alpha *list, int n, clnas_alpha *ou
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "arch params average: needs at least 1 alpha, got %d", n);
     double probs[CLNAS_ARCH_MAX_EDGES * CLNAS_ARCH_MAX_OPS], mean[CLNAS_ARCH_MAX_EDGES * CLNAS_ARCH_MAX_OPS] = {0};
     for (int i = 0; i < n; i++) {
-        if (list[i].edges != list[0].edges || list[i].ops != list[0].ops)
-            return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "arch params average: alpha %d is %d x %d, alpha 0 "
-                                   "%d x %d", i, list[i].edges, list[i].ops, list[0].edges, list[0].ops);
+        if (list[i].edges != list[0].edges || list[i].ops != list[0].ops ||
+            memcmp(list[i].mask, list[0].mask, sizeof list[0].mask) != 0)
+            return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "arch params average: alpha %d is %d x %d%s, alpha 0 "
+                                   "%d x %d", i, list[i].edges, list[i].ops, list[i].edges == list[0].edges &&
+                                   list[i].ops == list[0].ops ? " with other ops per row" : "", list[0].edges,
+                                   list[0].ops);
         clnas_status st = clnas_alpha_softmax(&list[i], probs, err);
         if (st != CLNAS_OK)
             return st;
@@ -243,9 +274,10 @@ clnas_status clnas_alpha_average(const clnas_alpha *list, int n, clnas_alpha *ou
     memset(out, 0, sizeof *out);
     out->edges = list[0].edges;
     out->ops = list[0].ops;
+    memcpy(out->mask, list[0].mask, sizeof out->mask);
     for (int e = 0; e < out->edges; e++)
-        for (int k = 0; k < out->ops; k++)
-            out->alpha[e][k] = log(mean[e * out->ops + k]);
+        for (int k = 0; k < out->ops; k++) /* an op the row does not hold keeps logit 0 (probability 0 by mask) */
+            out->alpha[e][k] = clnas_alpha_holds(out, e, k) ? log(mean[e * out->ops + k]) : 0.0;
     return CLNAS_OK;
 }
 

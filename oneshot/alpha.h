@@ -9,15 +9,20 @@
 #include "clnas/space.h"
 #include "clnas/status.h"
 
-/* Room for NB201 (6 edges x 5 ops, shared by every cell as in NB201's DARTS and GDAS code) and DARTS' own space
- * (14 edges x 8 ops per cell type: the normal cells' 14 rows, then the reduction cells' 14; darts_space.h). */
+/* Room for NB201 (6 edges x 5 ops, shared by every cell as in NB201's DARTS and GDAS code), DARTS' own space
+ * (14 edges x 8 ops per cell type: the normal cells' 14 rows, then the reduction cells' 14; darts_space.h) and a
+ * chain skeleton (a row per layer, up to 20, over the 9 ops a layer can hold; darts_chain.h). */
 #define CLNAS_ARCH_MAX_EDGES 28
-#define CLNAS_ARCH_MAX_OPS 8
+#define CLNAS_ARCH_MAX_OPS 9
 
 /* alpha[e][k] is the logit of op k on edge e; Adam's moments and step count travel with it (JSON keeps them, so
- * a resumed search steps alpha exactly as an uninterrupted one). */
+ * a resumed search steps alpha exactly as an uninterrupted one). A row may hold only some of the ops (a chain
+ * layer holds the ops that keep its output's shape): mask[e] has bit k set for each op edge e holds, 0 meaning
+ * every op. An op a row does not hold has probability 0 everywhere (softmax, Gumbel, averages), its logit and
+ * moments stay 0, and it is never chosen. */
 typedef struct clnas_alpha {
     int edges, ops;
+    uint16_t mask[CLNAS_ARCH_MAX_EDGES];
     double alpha[CLNAS_ARCH_MAX_EDGES][CLNAS_ARCH_MAX_OPS];
     double adam_m[CLNAS_ARCH_MAX_EDGES][CLNAS_ARCH_MAX_OPS];
     double adam_v[CLNAS_ARCH_MAX_EDGES][CLNAS_ARCH_MAX_OPS];
@@ -35,6 +40,13 @@ clnas_adam_config clnas_adam_config_darts(void);
 /* alpha = 1e-3 * N(0, 1) from a clnas_rng seeded with seed (edge-major draws, as DARTS' 1e-3 * randn); moments
  * and step count 0. edges 1..CLNAS_ARCH_MAX_EDGES, ops 2..CLNAS_ARCH_MAX_OPS. */
 clnas_status clnas_alpha_init(clnas_alpha *p, int edges, int ops, uint64_t seed, clnas_error *err);
+
+/* Restricts row e to the ops of mask[e] (bit k: op k; 0: every op), for every row: the logits and moments of the
+ * ops a row no longer holds are zeroed. A row must keep at least one op of 0..ops-1. */
+clnas_status clnas_alpha_set_mask(clnas_alpha *p, const uint16_t *mask, clnas_error *err);
+
+/* 1 when row e holds op k (mask[e] 0 or bit k set). */
+int clnas_alpha_holds(const clnas_alpha *p, int e, int k);
 
 /* probs[e*ops + k] = softmax over k of alpha[e][k] (max-subtracted, so large logits stay finite). */
 clnas_status clnas_alpha_softmax(const clnas_alpha *p, double *probs, clnas_error *err);
@@ -87,7 +99,8 @@ clnas_status clnas_alpha_derive_rule(const clnas_alpha *p, int without_none, cln
  * to dalpha (edges*ops, row-major) when dalpha is not NULL. */
 double clnas_alpha_beta_decay(const clnas_alpha *p, double w, double *dalpha);
 
-/* JSON object {"edges", "ops", "alpha": [[...] per edge], "adam_step", "adam_m", "adam_v"}. The matrices' numbers
+/* JSON object {"edges", "ops", "alpha": [[...] per edge], "adam_step", "adam_m", "adam_v"}, and "mask" (a number
+ * per edge) when a row holds only some of the ops. The matrices' numbers
  * are raw items holding the shortest text that reads back bit for bit, so any printer (cJSON's, the journal's)
  * writes them exactly. Non-finite values are refused. *out is owned by the caller (cJSON_Delete). */
 clnas_status clnas_alpha_to_json(const clnas_alpha *p, cJSON **out, clnas_error *err);

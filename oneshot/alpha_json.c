@@ -73,6 +73,17 @@ clnas_status clnas_alpha_to_json(const clnas_alpha *p, cJSON **out, clnas_error 
         if (!ok)
             cJSON_Delete(m);
     }
+    int masked = 0;
+    for (int e = 0; e < p->edges; e++)
+        masked |= p->mask[e] != 0;
+    if (ok && masked) {
+        cJSON *m = cJSON_CreateArray();
+        ok = m && cJSON_AddItemToObject(o, "mask", m);
+        if (!ok)
+            cJSON_Delete(m);
+        for (int e = 0; ok && e < p->edges; e++)
+            ok = cJSON_AddItemToArray(m, cJSON_CreateNumber(p->mask[e]));
+    }
     if (!ok) {
         cJSON_Delete(o);
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
@@ -137,6 +148,18 @@ clnas_status clnas_alpha_from_json(const cJSON *json, clnas_alpha *p, clnas_erro
         st = matrix_read(json, "adam_v", r.edges, r.ops, r.adam_v, err);
     if (st != CLNAS_OK)
         return st;
+    const cJSON *mask = cJSON_GetObjectItemCaseSensitive(json, "mask");
+    if (mask && (!cJSON_IsArray(mask) || cJSON_GetArraySize(mask) != r.edges))
+        return clnas_error_set(err, CLNAS_ERR_FORMAT, "arch params: \"mask\" must be an array of %d numbers (the "
+                               "ops each row holds, a bit per op)", r.edges);
+    int e = 0;
+    for (const cJSON *v = mask ? mask->child : NULL; v; v = v->next, e++) {
+        if (!cJSON_IsNumber(v) || v->valuedouble != floor(v->valuedouble) || v->valuedouble < 0 ||
+            v->valuedouble >= (double)(1u << r.ops))
+            return clnas_error_set(err, CLNAS_ERR_FORMAT, "arch params: mask[%d] must be a whole number in 0..%u (a "
+                                   "bit per op)", e, (1u << r.ops) - 1u);
+        r.mask[e] = (uint16_t)v->valuedouble;
+    }
     for (int e = 0; e < r.edges; e++)
         for (int k = 0; k < r.ops; k++)
             if (r.adam_v[e][k] < 0.0)

@@ -1,5 +1,6 @@
 /* clnas — tests of the architecture parameters: softmax and Gumbel gradients against finite differences, Adam
- * against a hand-computed step, the derivation rule, the JSON round trip and the heat map. */
+ * against a hand-computed step, the derivation rule, rows holding some ops only, the JSON round trip and the heat
+ * map. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -401,6 +402,110 @@ static void test_beta_decay_matches_finite_differences(void **unused)
     }
 }
 
+/* A row holding only some ops (a chain layer): those ops alone share the softmax, the Gumbel sample, beta-decay and
+ * the average; the others keep logit and moments 0 through Adam; the mask survives JSON; an empty row is refused. */
+static void test_mask_rows_hold_some_ops(void **unused)
+{
+    (void)unused;
+    clnas_alpha p = params_ok(3, 9, 31);
+    clnas_error err = {0};
+    const uint16_t mask[3] = {0x3f, 0x1ff, 0x0c1}; /* ops 0-5; all 9 (stored as 0); ops 0, 6, 7 */
+    assert_int_equal(clnas_alpha_set_mask(&p, mask, &err), CLNAS_OK);
+    assert_int_equal(p.mask[1], 0);
+    assert_true(clnas_alpha_holds(&p, 0, 5) && !clnas_alpha_holds(&p, 0, 6) && clnas_alpha_holds(&p, 1, 8));
+    assert_true(p.alpha[0][8] == 0.0 && p.alpha[2][1] == 0.0);
+    clnas_rng rng;
+    clnas_rng_seed(&rng, 5);
+    for (int e = 0; e < 3; e++)
+        for (int k = 0; k < 9; k++)
+            if (clnas_alpha_holds(&p, e, k))
+                p.alpha[e][k] = clnas_rng_normal(&rng);
+    double probs[3 * 9];
+    assert_int_equal(clnas_alpha_softmax(&p, probs, &err), CLNAS_OK);
+    for (int e = 0; e < 3; e++) {
+        double sum = 0.0, held = 0.0;
+        for (int k = 0; k < 9; k++) {
+            sum += probs[e * 9 + k];
+            if (clnas_alpha_holds(&p, e, k))
+                held += exp(p.alpha[e][k]);
+            else
+                assert_true(probs[e * 9 + k] == 0.0);
+        }
+        assert_true(fabs(sum - 1.0) < 1e-12);
+        for (int k = 0; k < 9; k++)
+            if (clnas_alpha_holds(&p, e, k))
+                assert_true(fabs(probs[e * 9 + k] - exp(p.alpha[e][k]) / held) < 1e-12);
+    }
+    /* Adam with a gradient on every op, weight decay on: the ops a row does not hold stay 0 */
+    double grad[3 * 9];
+    for (int i = 0; i < 27; i++)
+        grad[i] = 0.1 * (i % 5) - 0.2;
+    const clnas_adam_config cfg = clnas_adam_config_darts();
+    for (int s = 0; s < 3; s++)
+        assert_int_equal(clnas_alpha_adam_step(&p, &cfg, grad, &err), CLNAS_OK);
+    assert_true(p.alpha[0][7] == 0.0 && p.adam_m[0][7] == 0.0 && p.adam_v[2][3] == 0.0);
+    assert_true(p.alpha[0][0] != 0.0 && p.alpha[1][8] != 0.0);
+    /* Gumbel: never an op the row does not hold, whatever the noise */
+    int chosen[3], seen[3][9] = {{0}};
+    double soft[3 * 9];
+    for (int s = 0; s < 2000; s++) {
+        assert_int_equal(clnas_alpha_gumbel_sample(&p, &rng, 5.0, chosen, soft, &err), CLNAS_OK);
+        for (int e = 0; e < 3; e++) {
+            assert_true(clnas_alpha_holds(&p, e, chosen[e]));
+            seen[e][chosen[e]]++;
+            for (int k = 0; k < 9; k++)
+                if (!clnas_alpha_holds(&p, e, k))
+                    assert_true(soft[e * 9 + k] == 0.0);
+        }
+    }
+    for (int e = 0; e < 3; e++) /* at tau 5 every held op is drawn */
+        for (int k = 0; k < 9; k++)
+            assert_true(clnas_alpha_holds(&p, e, k) == (seen[e][k] > 0));
+    /* beta-decay: logsumexp over the held ops */
+    const double value = clnas_alpha_beta_decay(&p, 0.0, NULL);
+    double plain = 0.0;
+    for (int e = 0; e < 3; e++) {
+        double sum = 0.0;
+        for (int k = 0; k < 9; k++)
+            sum += clnas_alpha_holds(&p, e, k) ? exp(p.alpha[e][k]) : 0.0;
+        plain += log(sum) / 3;
+    }
+    assert_true(fabs(value - plain) < 1e-12);
+    /* the average keeps the mask and gives 0 to the others */
+    clnas_alpha two[2] = {p, p}, avg;
+    two[1].alpha[2][6] += 1.0;
+    assert_int_equal(clnas_alpha_average(two, 2, &avg, &err), CLNAS_OK);
+    assert_memory_equal(avg.mask, p.mask, sizeof p.mask);
+    double pa[27], pb[27], pm[27];
+    assert_int_equal(clnas_alpha_softmax(&two[0], pa, &err), CLNAS_OK);
+    assert_int_equal(clnas_alpha_softmax(&two[1], pb, &err), CLNAS_OK);
+    assert_int_equal(clnas_alpha_softmax(&avg, pm, &err), CLNAS_OK);
+    for (int i = 0; i < 27; i++)
+        assert_true(fabs(pm[i] - 0.5 * (pa[i] + pb[i])) < 1e-12);
+    two[1].mask[0] = 0x1f;
+    assert_int_equal(clnas_alpha_average(two, 2, &avg, &err), CLNAS_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.message, "with other ops per row"));
+    /* JSON: the mask travels, and a bad one is refused naming it */
+    cJSON *json = NULL;
+    clnas_alpha q;
+    assert_int_equal(clnas_alpha_to_json(&p, &json, &err), CLNAS_OK);
+    assert_int_equal(clnas_alpha_from_json(json, &q, &err), CLNAS_OK);
+    assert_memory_equal(q.mask, p.mask, sizeof p.mask);
+    assert_memory_equal(q.alpha, p.alpha, sizeof p.alpha);
+    cJSON_ReplaceItemInArray(cJSON_GetObjectItemCaseSensitive(json, "mask"), 2, cJSON_CreateNumber(600));
+    assert_int_equal(clnas_alpha_from_json(json, &q, &err), CLNAS_ERR_FORMAT);
+    assert_non_null(strstr(err.message, "mask[2] must be a whole number in 0..511"));
+    cJSON_Delete(json);
+    /* an unmasked alpha writes no mask */
+    clnas_alpha plain_alpha = params_ok(NE, NO, 3);
+    assert_int_equal(clnas_alpha_to_json(&plain_alpha, &json, &err), CLNAS_OK);
+    assert_null(cJSON_GetObjectItemCaseSensitive(json, "mask"));
+    cJSON_Delete(json);
+    const uint16_t empty[3] = {0x3f, 0x200, 0};
+    assert_int_equal(clnas_alpha_set_mask(&p, empty, &err), CLNAS_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.message, "row 1 holds none of ops 0..8"));
+}
+
 static void test_json_round_trip_is_exact(void **unused)
 {
     (void)unused;
@@ -526,6 +631,7 @@ int main(void)
         cmocka_unit_test(test_average_is_mean_softmax),
         cmocka_unit_test(test_beta_decay_matches_finite_differences),
         cmocka_unit_test(test_json_round_trip_is_exact),
+        cmocka_unit_test(test_mask_rows_hold_some_ops),
         scratch_dir_unit_test(test_heat_map_svg_is_written_and_well_formed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
