@@ -19,15 +19,10 @@ static clnas_status run_strategy(const clnas_run_request *req, clnas_run_outcome
     const clnas_space_iface *space = clnas_search_config_space(req->cfg);
     const int oneshot = strcmp(name, "spos") == 0 || strcmp(name, "darts") == 0 || strcmp(name, "gdas") == 0;
     /* NB201 and the DARTS space: DARTS' search network, SPOS' per-genotype supernet, GDAS' paths of the search
-     * network; the chain space: SPOS over the paths of a skeleton */
+     * network; the chain space: each over one skeleton (strategy.skeleton) */
     const int on_darts = space == &clnas_space_darts, on_chain = space == &clnas_space_chain;
-    if (oneshot && on_chain && strcmp(name, "spos") != 0)
-        return clnas_strategy_space_unsupported(name, space, "nb201 or darts", "on the chain space the one-shot "
-                                                "search is spos (a supernet of one skeleton's paths, "
-                                                "strategy.skeleton), or search it with rea, random, reinforce, bo or "
-                                                "hyperband", err);
     if (oneshot && space != &clnas_space_nb201 && !on_darts && !on_chain)
-        return clnas_strategy_space_unsupported(name, space, "nb201 or darts", NULL, err);
+        return clnas_strategy_space_unsupported(name, space, "nb201, darts or chain", NULL, err);
     if (strcmp(name, "spos") == 0)
         return clnas_run_spos(req, out, err);
     if (strcmp(name, "darts") == 0 || strcmp(name, "gdas") == 0)

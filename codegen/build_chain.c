@@ -9,11 +9,7 @@
 #include "network_chain.h"
 
 typedef clnas_build_ctx builder; /* codegen/build_common.h */
-
-/* One output of the chain: its tensor and shape. */
-typedef struct chain_out {
-    int t, c, h, w;
-} chain_out;
+typedef clnas_chain_fmap chain_out;
 
 /* A node of one input x producing a new [c, h, w] activation named after label, at the given stride (pools). */
 static int unary(builder *b, clnas_node_kind kind, int x, const char *label, int c, int h, int w, int stride)
@@ -63,8 +59,7 @@ static int dwconv(builder *b, int x, const char *prefix, const char *label, int 
     return y;
 }
 
-/* The input of layer i: output i-1 alone, or summed with or concatenated to the skips (shapes validated). */
-static chain_out join(builder *b, const clnas_chain_layer *l, int i, const chain_out *outs)
+chain_out clnas_chain_build_join(builder *b, const clnas_chain_layer *l, int i, const chain_out *outs)
 {
     chain_out in = outs[i - 1];
     if (l->nskips == 0)
@@ -85,11 +80,9 @@ static chain_out join(builder *b, const clnas_chain_layer *l, int i, const chain
     return in;
 }
 
-/* Layer i of the genotype on its joined input. */
-static chain_out layer(builder *b, const clnas_chain_layer *l, int i, chain_out x)
+chain_out clnas_chain_build_op(builder *b, const clnas_chain_layer *l, const char *prefix, chain_out x)
 {
-    char prefix[CLNAS_NAME_MAX], label[CLNAS_NAME_MAX], p[CLNAS_NAME_MAX];
-    snprintf(prefix, sizeof prefix, "layers.%d.", i);
+    char label[CLNAS_NAME_MAX], p[CLNAS_NAME_MAX];
     chain_out y = x;
     y.h = (x.h - 1) / l->stride + 1;
     y.w = (x.w - 1) / l->stride + 1;
@@ -129,8 +122,7 @@ static chain_out layer(builder *b, const clnas_chain_layer *l, int i, chain_out 
     return y;
 }
 
-/* ReLU, global average pooling, the classifier, and the loss when training. */
-static void head(builder *b, chain_out x, clnas_net_io *io)
+void clnas_chain_build_head(builder *b, chain_out x, clnas_net_io *io)
 {
     const clnas_net_config *cfg = b->cfg;
     int r = unary(b, CLNAS_NODE_RELU, x.t, "head.relu", x.c, x.h, x.w, 0);
@@ -156,6 +148,22 @@ static void head(builder *b, chain_out x, clnas_net_io *io)
     }
 }
 
+chain_out clnas_chain_build_stem(builder *b, clnas_net_io *io)
+{
+    const clnas_net_config *cfg = b->cfg;
+    b->g->fp64 = cfg->fp64;
+    b->g->recompute = cfg->recompute;
+    memset(io, -1, sizeof *io);
+    int ishape[4] = {cfg->batch, cfg->in_channels, cfg->height, cfg->width};
+    io->input = clnas_build_checked(b, clnas_graph_tensor_add(b->g, "input", CLNAS_ARENA_INPUT, 4, ishape));
+    io->labels = clnas_build_checked(b, clnas_graph_tensor_add(b->g, "labels", CLNAS_ARENA_LABELS, 1, ishape));
+    chain_out x = {-1, cfg->channels, cfg->height, cfg->width};
+    x.t = conv(b, io->input, "layers.0.conv.", "layers.0.conv", cfg->in_channels, cfg->channels, cfg->height,
+               cfg->width, 3, 1);
+    x.t = batchnorm(b, x.t, "layers.0.", cfg->channels, cfg->height, cfg->width);
+    return x;
+}
+
 clnas_status clnas_build_chain(const clnas_net_config *cfg, int training, clnas_graph *g, clnas_net_io *io,
                                clnas_error *err)
 {
@@ -163,24 +171,16 @@ clnas_status clnas_build_chain(const clnas_net_config *cfg, int training, clnas_
     if (st != CLNAS_OK)
         return st;
     builder b = {.g = g, .cfg = cfg, .training = training, .err = err, .affine = 1};
-    g->fp64 = cfg->fp64;
-    g->recompute = cfg->recompute;
-    memset(io, -1, sizeof *io);
-    int ishape[4] = {cfg->batch, cfg->in_channels, cfg->height, cfg->width};
-    io->input = clnas_build_checked(&b, clnas_graph_tensor_add(g, "input", CLNAS_ARENA_INPUT, 4, ishape));
-    io->labels = clnas_build_checked(&b, clnas_graph_tensor_add(g, "labels", CLNAS_ARENA_LABELS, 1, ishape));
-
     const clnas_chain_genotype *gt = &cfg->chain_genotype;
     chain_out outs[CLNAS_CHAIN_MAX_LAYERS + 1];
-    outs[0] = (chain_out){-1, cfg->channels, cfg->height, cfg->width};
-    outs[0].t = conv(&b, io->input, "layers.0.conv.", "layers.0.conv", cfg->in_channels, cfg->channels, cfg->height,
-                     cfg->width, 3, 1);
-    outs[0].t = batchnorm(&b, outs[0].t, "layers.0.", cfg->channels, cfg->height, cfg->width);
+    outs[0] = clnas_chain_build_stem(&b, io);
     for (int i = 1; i <= gt->nlayers && !b.failed; i++) {
         const clnas_chain_layer *l = &gt->layer[i - 1];
-        outs[i] = layer(&b, l, i, join(&b, l, i, outs));
+        char prefix[CLNAS_NAME_MAX];
+        snprintf(prefix, sizeof prefix, "layers.%d.", i);
+        outs[i] = clnas_chain_build_op(&b, l, prefix, clnas_chain_build_join(&b, l, i, outs));
     }
     if (!b.failed)
-        head(&b, outs[gt->nlayers], io);
+        clnas_chain_build_head(&b, outs[gt->nlayers], io);
     return b.failed ? err->status : CLNAS_OK;
 }

@@ -130,3 +130,18 @@ int clnas_build_sum(clnas_build_ctx *b, const int *terms, int nterms, const char
     clnas_build_node(b, CLNAS_NODE_SUM, live, n, &y, 1, label);
     return y;
 }
+
+int clnas_build_mixed(clnas_build_ctx *b, const int *ys, int n, int w, int dw, const char *label, int c, int h,
+                      int wd)
+{
+    int in[CLNAS_NODE_MAX_IN];
+    for (int i = 0; i < n; i++)
+        in[i] = ys[i];
+    in[n] = w;
+    in[n + 1] = dw;
+    char name[CLNAS_NAME_MAX];
+    snprintf(name, sizeof name, "%s:out", label);
+    int y = clnas_build_activation(b, name, c, h, wd);
+    clnas_build_node(b, CLNAS_NODE_MIXED, in, n + 2, &y, 1, label);
+    return y;
+}

@@ -45,5 +45,9 @@ int clnas_build_conv(clnas_build_ctx *b, int x, int w, const char *label, int co
 int clnas_build_unary(clnas_build_ctx *b, clnas_node_kind kind, int x, const char *label, int c, int h, int w);
 /* Sum of terms, ZERO terms dropped; one term is returned as it is; none left: ZERO. */
 int clnas_build_sum(clnas_build_ctx *b, const int *terms, int nterms, const char *label, int c, int h, int w);
+/* A MIXED node: the sum of ys[i] * w[i] over n ops (w a STATE tensor of n values set per step), the weights'
+ * gradient into dw; its [c, h, w] output named label:out. The backward needs n <= CLNAS_NODE_MAX_OUT - 1. */
+int clnas_build_mixed(clnas_build_ctx *b, const int *ys, int n, int w, int dw, const char *label, int c, int h,
+                      int wd);
 
 #endif

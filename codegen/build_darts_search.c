@@ -46,19 +46,10 @@ static int pool_bn(sbuilder *b, clnas_node_kind kind, int x, const char *prefix,
     return clnas_build_batchnorm(&b->c, y, &bn, p, out.c, out.h, out.w);
 }
 
-/* One MIXED node: sum of ys[i] * w[i] over n ops, the weights' gradient into dw. */
+/* One MIXED node of an edge (build_common.h). */
 static int mixed(sbuilder *b, const int *ys, int n, int w, int dw, const char *label, fmap out)
 {
-    int in[CLNAS_NODE_MAX_IN];
-    for (int i = 0; i < n; i++)
-        in[i] = ys[i];
-    in[n] = w;
-    in[n + 1] = dw;
-    char name[CLNAS_NAME_MAX];
-    snprintf(name, sizeof name, "%s:out", label);
-    int y = clnas_build_activation(&b->c, name, out.c, out.h, out.w);
-    clnas_build_node(&b->c, CLNAS_NODE_MIXED, in, n + 2, &y, 1, label);
-    return y;
+    return clnas_build_mixed(&b->c, ys, n, w, dw, label, out.c, out.h, out.w);
 }
 
 /* Op `op` (1..7) of edge e of cell i on state x, named as model_search.py's MixedOp names it. */

@@ -2,6 +2,7 @@
 #include "build_network.h"
 
 #include "build_chain.h"
+#include "build_chain_search.h"
 #include "build_darts.h"
 #include "build_darts_search.h"
 
@@ -13,6 +14,8 @@ clnas_status clnas_build_network(const clnas_net_config *cfg, int training, clna
         return clnas_build_darts_search(cfg, training, g, io, err);
     if (cfg->space == CLNAS_NET_DARTS)
         return clnas_build_darts(cfg, training, g, io, err);
+    if (cfg->space == CLNAS_NET_CHAIN && cfg->darts_search)
+        return clnas_build_chain_search(cfg, training, g, io, err);
     if (cfg->space == CLNAS_NET_CHAIN)
         return clnas_build_chain(cfg, training, g, io, err);
     return clnas_build_nb201(cfg, training, g, io, err);

@@ -16,8 +16,9 @@ clnas_status clnas_net_config_check_chain(const clnas_net_config *cfg, clnas_err
     if (cfg->batch < 2)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
                                "batch: expected at least 2 (BatchNorm needs batch statistics), got %d", cfg->batch);
-    if (cfg->darts || cfg->gdas)
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "darts and gdas: NB201 search networks, not chain ones");
+    if (cfg->darts || (cfg->gdas && !cfg->darts_search))
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "darts, and gdas without darts_search: NB201 search "
+                               "networks, not chain ones (the chain space's is darts_search)");
     clnas_status st = clnas_chain_genotype_validate(&cfg->chain_genotype, NULL, err);
     if (st != CLNAS_OK)
         clnas_error_prefix(err, "chain network");

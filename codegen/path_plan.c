@@ -224,9 +224,11 @@ clnas_status clnas_path_plan_bind(clnas_plan *plan, const clnas_supernet_layout 
         st = clnas_supernet_path_param_name(&plan->config, p->name, name, sizeof name, err);
         int j = st == CLNAS_OK ? clnas_supernet_layout_find(layout, name) : -1;
         if (st == CLNAS_OK && j < 0) {
-            char arch[CLNAS_DARTS_GENOTYPE_STR_MAX];
+            char arch[CLNAS_CHAIN_GENOTYPE_STR_MAX]; /* the longest of the spaces' strings */
             if (plan->config.space == CLNAS_NET_DARTS)
                 clnas_darts_genotype_format(&plan->config.darts_genotype, arch, sizeof arch, NULL);
+            else if (plan->config.space == CLNAS_NET_CHAIN)
+                clnas_chain_genotype_format(&plan->config.chain_genotype, arch, sizeof arch, NULL);
             else
                 clnas_genotype_format(&plan->config.genotype, arch, sizeof arch, NULL);
             st = clnas_error_set(err, CLNAS_ERR_NOT_FOUND, "the supernet has no parameter '%s' (path %s: an op its "

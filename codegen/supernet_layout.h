@@ -81,7 +81,9 @@ int clnas_darts_supernet_holds(const clnas_darts_genotype *g, char *why, size_t 
 
 /* The supernet of a chain skeleton (net: space chain, chain_genotype the skeleton): per layer each op it holds
  * (clnas_chain_path_masks) with the parameters the chain network gives it; module 0 the stem (layers.0) and the
- * classifier. */
+ * classifier. With darts_search and gdas, GDAS' chain supernet: the same modules as the chain search network
+ * (build_chain_search.h) names and shapes them (layer BatchNorm without affine parameters), and every layer's h and
+ * h_grad in module 0 (STATE); a GDAS path's parameter names are the supernet's. */
 clnas_status clnas_supernet_layout_build_chain(const clnas_net_config *net, clnas_supernet_layout *out,
                                                clnas_error *err);
 /* Module of (layer 1.., path op k): 1 + (layer - 1) * CLNAS_CHAIN_PATH_OPS + k. */

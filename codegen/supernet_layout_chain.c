@@ -1,6 +1,7 @@
 /* clnas — the supernet layout of the chain space: every (layer, op) the skeleton's layers hold (chain_paths.h)
  * named once, taken from the chain networks that compute one op on every layer holding it, so a path's network has
- * its parameters as slices of the supernet's arenas. */
+ * its parameters as slices of the supernet's arenas; for GDAS (net.darts_search and gdas) the same from the GDAS
+ * paths of the chain search network (build_chain_search.h), whose layers' BatchNorm has no affine parameters. */
 #include "supernet_layout.h"
 
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "build_chain.h"
+#include "build_chain_search.h"
 #include "chain_paths.h"
 
 int clnas_chain_supernet_module(int layer, int op)
@@ -71,6 +73,75 @@ static clnas_status add_network(const clnas_net_config *net, const clnas_chain_g
     return st;
 }
 
+/* Layer and path op of a search-network parameter "layers.I.<op name>.rest" with I >= 1; 0 for the others (the
+ * stem, the classifier, the layers' h). */
+static int search_module_of(const clnas_chain_genotype *g, const char *name, int *layer, int *op)
+{
+    int n = 0;
+    if (!layer_of(g, name, layer, &n))
+        return 0;
+    for (int k = 0; k < CLNAS_CHAIN_PATH_OPS; k++) {
+        const char *op_name = clnas_chain_path_op_name(k);
+        const size_t len = strlen(op_name);
+        if (strncmp(name + n, op_name, len) == 0 && name[n + len] == '.') {
+            *op = k;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Appends the parameters of the GDAS path ops (the search network computing ops[i] on layer i + 1): the modules not
+ * laid out yet, and module 0 when with_fixed. */
+static clnas_status add_gdas_path(const clnas_net_config *net, const uint8_t *ops, int with_fixed,
+                                  clnas_supernet_layout *l, clnas_error *err)
+{
+    clnas_net_config cfg = *net;
+    memcpy(cfg.gdas_ops, ops, sizeof cfg.gdas_ops);
+    clnas_graph g;
+    clnas_graph_init(&g);
+    clnas_net_io io;
+    clnas_status st = clnas_build_chain_search(&cfg, 0, &g, &io, err);
+    if (st == CLNAS_OK)
+        st = clnas_supernet_layout_reserve(l, g.nparams, err);
+    for (int i = 0; i < g.nparams && st == CLNAS_OK; i++) {
+        int layer = 0, k = 0;
+        const int in_layer = search_module_of(&net->chain_genotype, g.params[i].name, &layer, &k);
+        if (in_layer ? clnas_supernet_layout_find(l, g.params[i].name) >= 0 : !with_fixed)
+            continue;
+        clnas_supernet_param *sp = &l->params[l->nparams++];
+        sp->info = g.params[i];
+        sp->info.live = 1;
+        sp->info.offset = (size_t)i; /* registration order, for the sort */
+        sp->module = in_layer ? clnas_chain_supernet_module(layer, k) : 0;
+    }
+    clnas_graph_free(&g);
+    return st;
+}
+
+/* GDAS' chain supernet: the search network's (layer, op) modules, from the paths that compute op k on every layer
+ * holding it (the others their first op). */
+static clnas_status build_gdas(const clnas_net_config *net, const uint16_t *mask, clnas_supernet_layout *out,
+                               clnas_error *err)
+{
+    const clnas_chain_genotype *skeleton = &net->chain_genotype;
+    clnas_status st = CLNAS_OK;
+    for (int k = 0; k < CLNAS_CHAIN_PATH_OPS && st == CLNAS_OK; k++) {
+        uint8_t ops[CLNAS_NET_GDAS_DARTS_EDGES] = {0};
+        int holds = 0;
+        for (int i = 0; i < skeleton->nlayers; i++) {
+            int first = 0;
+            while (!(mask[i] >> first & 1u))
+                first++;
+            holds |= mask[i] >> k & 1u;
+            ops[i] = (uint8_t)(mask[i] >> k & 1u ? k : first);
+        }
+        if (holds || k == 0)
+            st = add_gdas_path(net, ops, k == 0, out, err);
+    }
+    return st;
+}
+
 clnas_status clnas_supernet_layout_build_chain(const clnas_net_config *net, clnas_supernet_layout *out,
                                                clnas_error *err)
 {
@@ -81,6 +152,14 @@ clnas_status clnas_supernet_layout_build_chain(const clnas_net_config *net, clna
     const clnas_chain_genotype *skeleton = &net->chain_genotype;
     uint16_t mask[CLNAS_CHAIN_MAX_LAYERS];
     clnas_status st = clnas_chain_path_masks(skeleton, mask, err);
+    if (st == CLNAS_OK && net->darts_search) {
+        st = build_gdas(net, mask, out, err);
+        if (st == CLNAS_OK)
+            clnas_supernet_layout_place(out);
+        else
+            clnas_supernet_layout_free(out);
+        return st;
+    }
     /* op k's network: every layer holding k computes it, the others their skeleton's op (laid out with another k,
      * or without parameters); module 0 from the first network. Pools and identity have no parameters. */
     for (int k = 0; k < CLNAS_CHAIN_PATH_OPS && st == CLNAS_OK; k++) {

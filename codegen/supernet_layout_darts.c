@@ -91,7 +91,7 @@ static clnas_status darts_param_name(const clnas_darts_genotype *g, int layers, 
 clnas_status clnas_supernet_path_param_name(const clnas_net_config *path, const char *path_name, char *out,
                                             size_t cap, clnas_error *err)
 {
-    if (path->space == CLNAS_NET_DARTS && path->darts_search) { /* a GDAS path: the search network's names */
+    if (path->darts_search) { /* a GDAS path (DARTS or chain space): the search network's names */
         if ((size_t)snprintf(out, cap, "%s", path_name) >= cap)
             return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "supernet name of '%s' is too long", path_name);
         return CLNAS_OK;

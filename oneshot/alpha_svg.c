@@ -1,6 +1,7 @@
 /* clnas — the alpha heat map: softmax(alpha) per edge as coloured cells with their numbers, plain SVG. */
 #include "alpha.h"
 #include "build_darts_search.h"
+#include "chain_paths.h"
 #include "clnas/darts_genotype.h"
 #include "file_io.h"
 #include "svg_text.h"
@@ -31,6 +32,8 @@ static void op_label(const clnas_alpha *p, int k, char *buf, size_t cap)
         snprintf(buf, cap, "%s", clnas_nb201_op_name((clnas_nb201_op)k));
     else if (p->ops == CLNAS_DARTS_OPS)
         snprintf(buf, cap, "%s", clnas_darts_op_name((clnas_darts_op)k));
+    else if (p->ops == CLNAS_CHAIN_PATH_OPS)
+        snprintf(buf, cap, "%s", clnas_chain_path_op_name(k));
     else
         snprintf(buf, cap, "op %d", k);
 }
@@ -41,6 +44,8 @@ static void edge_label(const clnas_alpha *p, int e, char *buf, size_t cap)
         snprintf(buf, cap, "%d-&gt;%d", clnas_nb201_edge_from[e], clnas_nb201_edge_to[e]);
     else if (p->edges == 2 * CLNAS_DARTS_SEARCH_EDGES)
         snprintf(buf, cap, "%s %d", e < CLNAS_DARTS_SEARCH_EDGES ? "normal" : "reduce", e % CLNAS_DARTS_SEARCH_EDGES);
+    else if (p->ops == CLNAS_CHAIN_PATH_OPS)
+        snprintf(buf, cap, "layer %d", e + 1);
     else
         snprintf(buf, cap, "edge %d", e);
 }
@@ -80,16 +85,25 @@ static int write_heat_map(FILE *f, void *ctx)
         fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n", MARGIN_L - 8, y + CELL_H / 2 + 4, label);
         for (int k = 0; k < p->ops; k++) {
             const double v = probs[e * p->ops + k];
+            const int x = MARGIN_L + k * CELL_W;
+            if (!clnas_alpha_holds(p, e, k)) { /* an op the row does not hold */
+                fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#ddd\" stroke=\"#888\"/>"
+                           "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"#888\">-</text>\n",
+                        x, y, CELL_W, CELL_H, x + CELL_W / 2, y + CELL_H / 2 + 4);
+                continue;
+            }
             char fill[8];
             colour(v, fill);
-            const int x = MARGIN_L + k * CELL_W;
             fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\" stroke=\"#888\"/>"
                        "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" fill=\"%s\">%.3f</text>\n",
                     x, y, CELL_W, CELL_H, fill, x + CELL_W / 2, y + CELL_H / 2 + 4, v > 0.6 ? "white" : "black", v);
         }
     }
     clnas_svg_put_text_fit(f, 8, height - 14, 12, width - 16, " fill=\"#555\"",
-                           "rows: edges (from->to node); colour: probability, white 0 to blue 1");
+                           p->ops == CLNAS_CHAIN_PATH_OPS
+                               ? "rows: the skeleton's layers; colour: probability, white 0 to blue 1; grey: an op "
+                                 "the layer cannot hold"
+                               : "rows: edges (from->to node); colour: probability, white 0 to blue 1");
     fputs("</svg>\n", f);
     return ferror(f);
 }

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "batch_stream.h"
+#include "darts_chain.h"
 #include "darts_space.h"
 #include "model_build.h"
 #include "plan.h"
@@ -23,6 +24,8 @@ static void edge_name(int e, const char *suffix, char *out, size_t cap)
 
 clnas_status clnas_darts_set_edge_weights(clnas_model *model, const clnas_alpha *alpha, clnas_error *err)
 {
+    if (clnas_model_config(model)->darts_search && clnas_model_config(model)->space == CLNAS_NET_CHAIN)
+        return clnas_darts_chain_set_edge_weights(model, alpha, err);
     if (clnas_model_config(model)->darts_search)
         return clnas_darts_space_set_edge_weights(model, alpha, err);
     if (alpha->edges != CLNAS_NB201_EDGES || alpha->ops != CLNAS_NB201_OPS)
@@ -42,6 +45,8 @@ clnas_status clnas_darts_set_edge_weights(clnas_model *model, const clnas_alpha 
 static clnas_status alpha_gradient(clnas_model *model, const clnas_alpha *alpha, double *dalpha,
                                    clnas_error *err)
 {
+    if (clnas_model_config(model)->darts_search && clnas_model_config(model)->space == CLNAS_NET_CHAIN)
+        return clnas_darts_chain_alpha_gradient(model, alpha, dalpha, err);
     if (clnas_model_config(model)->darts_search)
         return clnas_darts_space_alpha_gradient(model, alpha, dalpha, err);
     double probs[CLNAS_NB201_EDGES * CLNAS_NB201_OPS], dprobs[CLNAS_NB201_EDGES * CLNAS_NB201_OPS];
@@ -109,8 +114,15 @@ static int correct(const double *logits, const int32_t *labels, int batch, int c
     return n;
 }
 
-static void epoch_summary(const clnas_alpha *alpha, int without_none, clnas_darts_epoch *e)
+static void epoch_summary(const clnas_alpha *alpha, const clnas_darts_options *opt, clnas_darts_epoch *e)
 {
+    const int without_none = opt->derive_without_none;
+    if (opt->chain_skeleton) {
+        e->chain_space = 1;
+        clnas_darts_chain_derive(alpha, opt->chain_skeleton, &e->derived_chain, NULL);
+        clnas_darts_chain_identity_stats(alpha, &e->derived_chain, &e->skip_share_derived, &e->skip_prob_mean);
+        return;
+    }
     if (alpha->edges == CLNAS_DARTS_SPACE_ALPHA_EDGES) {
         e->darts_space = 1;
         clnas_darts_space_derive(alpha, &e->derived_darts, NULL);
@@ -341,7 +353,7 @@ static clnas_status search_epochs(darts_loop *L, int *done, clnas_error *err)
         if (st != CLNAS_OK)
             break;
         e.derived_from = nrecent;
-        epoch_summary(&derived_alpha, opt->derive_without_none, &e);
+        epoch_summary(&derived_alpha, opt, &e);
         e.seconds = clnas_clock_seconds() - t0;
         e.tau = L->rule.iface->tau ? L->rule.iface->tau(L->rule.state) : 0.0;
         if (opt->epoch_done)

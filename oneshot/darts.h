@@ -16,10 +16,13 @@ typedef struct clnas_darts_epoch {
     clnas_genotype derived;        /* NB201: strongest op per edge (clnas_alpha_derive) */
     int darts_space;               /* 1: alpha is the DARTS space's (darts_space.h), the cell in derived_darts */
     clnas_darts_genotype derived_darts; /* DARTS space: DARTS' derivation (clnas_darts_space_derive) */
+    int chain_space;               /* 1: alpha is a chain skeleton's (darts_chain.h), the network in derived_chain */
+    clnas_chain_genotype derived_chain; /* chain space: the strongest held op per layer (clnas_darts_chain_derive) */
     double train_loss, train_accuracy; /* weight steps of the epoch (training-mode BatchNorm) */
     double val_loss, val_accuracy;     /* alpha steps of the epoch: the search network on validation batches */
-    double skip_share_derived;     /* derived edges that are skip_connect, of 6 (DARTS space: of 16) */
-    double skip_prob_mean;         /* softmax(alpha)[skip_connect] averaged over the edges */
+    double skip_share_derived;     /* derived edges that are skip_connect, of 6 (DARTS space: of 16; chain space: the
+                                    * derived layers that are identity) */
+    double skip_prob_mean;         /* softmax(alpha)[skip_connect] (chain space: [identity]) averaged over the edges */
     double seconds;                /* the epoch's wall time */
     double tau;                    /* GDAS: the epoch's Gumbel-softmax temperature (0 for DARTS) */
 } clnas_darts_epoch;
@@ -56,6 +59,9 @@ typedef struct clnas_darts_options {
     const clnas_alpha *history;    /* resume: alpha after each of the nhistory epochs before start_epoch, oldest first
                                     * (the averaging's earlier epochs; may hold more than it needs) */
     int nhistory;
+    /* NULL, or the chain space's skeleton: alpha is a row per layer (darts_chain.h), each epoch's network derived
+     * from it; the search network (DARTS) or the supernet (GDAS) is that skeleton's */
+    const clnas_chain_genotype *chain_skeleton;
 } clnas_darts_options;
 
 /* The edge weights of the search network: softmax(alpha) of skip_connect, nor_conv_1x1, nor_conv_3x3,

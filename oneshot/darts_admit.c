@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "chain_paths.h"
 #include "device_memory.h"
 #include "plan.h"
 #include "supernet.h"
@@ -21,6 +22,10 @@ static clnas_status admit_darts(const clnas_net_config *net, const clnas_device 
 {
     clnas_plan *plan = NULL;
     clnas_status st = clnas_plan_compile(net, &plan, err);
+    if (st != CLNAS_OK && net->darts_search && net->space == CLNAS_NET_CHAIN)
+        return clnas_error_prefix(err, "the DARTS search network (chain space) of a %d-layer skeleton, stem width %d, "
+                                  "batch %d cannot be compiled (use a smaller skeleton, stem or batch)",
+                                  net->chain_genotype.nlayers, net->channels, net->batch);
     if (st != CLNAS_OK && net->darts_search) /* e.g. a tensor past 2^31 elements: still say what to shrink */
         return clnas_error_prefix(err, "the DARTS search network (DARTS space) of %d channels, %d layers, batch %d "
                                   "cannot be compiled (use fewer channels, layers or a smaller batch)", net->channels,
@@ -39,7 +44,8 @@ static clnas_status admit_darts(const clnas_net_config *net, const clnas_device 
     long nparam = (long)plan->live_params;
     clnas_plan_free(plan);
     char text[512], cells[64];
-    const char *space = net->darts_search ? " (DARTS space)" : "";
+    const int chain = net->space == CLNAS_NET_CHAIN;
+    const char *space = chain ? " (chain space)" : net->darts_search ? " (DARTS space)" : "";
     snprintf(text, sizeof text, "DARTS search network%s: %ld parameters; arenas %.1f MiB (weights, gradients, momenta, "
              "statistics %.1f MiB; activations %.1f MiB) on %s (%.0f MiB of memory)", space, nparam, total / MIB,
              weights / MIB, (total - weights) / MIB, dev->info.name, (double)dev->info.global_mem_bytes / MIB);
@@ -47,7 +53,9 @@ static clnas_status admit_darts(const clnas_net_config *net, const clnas_device 
         line(text, user);
     if (fits(total, largest, dev))
         return CLNAS_OK;
-    if (net->darts_search)
+    if (chain)
+        snprintf(cells, sizeof cells, "fewer or narrower layers (strategy.skeleton)");
+    else if (net->darts_search)
         snprintf(cells, sizeof cells, "fewer layers (proxy.layers %d)", net->layers);
     else
         snprintf(cells, sizeof cells, "fewer cells (proxy.cells %d)", net->cells);
@@ -79,6 +87,17 @@ static clnas_status admit_gdas(const clnas_net_config *net, const clnas_device *
     clnas_net_config worst = *net;
     for (int e = 0; e < CLNAS_NB201_EDGES; e++)
         worst.genotype.ops[e] = CLNAS_OP_NOR_CONV_3X3;
+    if (net->space == CLNAS_NET_CHAIN) { /* per layer its separable 5x5 (the most intermediates), else its first op */
+        uint16_t mask[CLNAS_CHAIN_MAX_LAYERS];
+        if ((st = clnas_chain_path_masks(&net->chain_genotype, mask, err)) != CLNAS_OK)
+            return st;
+        for (int i = 0; i < net->chain_genotype.nlayers; i++) {
+            int k = CLNAS_CHAIN_PATH_SEPCONV5X5;
+            while (!(mask[i] >> k & 1u))
+                k = k == CLNAS_CHAIN_PATH_SEPCONV5X5 ? 0 : k + 1;
+            worst.gdas_ops[i] = (uint8_t)k;
+        }
+    }
     clnas_plan *plan = NULL;
     if ((st = clnas_plan_compile(&worst, &plan, err)) != CLNAS_OK)
         return st;
@@ -101,10 +120,11 @@ static clnas_status admit_gdas(const clnas_net_config *net, const clnas_device *
         return CLNAS_OK;
     return clnas_error_set(err, CLNAS_ERR_NO_MEMORY,
                            "the GDAS search network needs %.1f MiB of device memory (largest buffer %.1f MiB) but %s "
-                           "has %.0f MiB (largest buffer %.0f MiB): use fewer channels (proxy.channels %d), fewer "
-                           "cells (proxy.cells %d) or a smaller batch (proxy.batch %d)", total / MIB, largest / MIB,
-                           dev->info.name, (double)dev->info.global_mem_bytes / MIB,
-                           (double)dev->info.max_alloc_bytes / MIB, net->channels, net->cells, net->batch);
+                           "has %.0f MiB (largest buffer %.0f MiB): use fewer channels (proxy.channels %d), %s or "
+                           "a smaller batch (proxy.batch %d)", total / MIB, largest / MIB, dev->info.name,
+                           (double)dev->info.global_mem_bytes / MIB, (double)dev->info.max_alloc_bytes / MIB,
+                           net->channels, net->space == CLNAS_NET_CHAIN ? "a smaller skeleton (strategy.skeleton)"
+                                                                        : "fewer cells (proxy.cells)", net->batch);
 }
 
 clnas_status clnas_darts_admit(const clnas_net_config *net, const clnas_device *dev,

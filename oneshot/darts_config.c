@@ -28,10 +28,10 @@ clnas_status clnas_darts_config_parse(const cJSON *strategy, cJSON *resolved, cl
 {
     static const char *const known[] = {"epochs",     "arch_lr",    "arch_beta1",          "arch_beta2",
                                         "arch_weight_decay", "beta_decay", "beta_decay_schedule", "derive",
-                                        "derive_epochs"};
+                                        "derive_epochs", "skeleton"};
     static const char *const schedules[] = {"constant", "linear"}, *const rules[] = {"with_none", "without_none"};
     memset(out, 0, sizeof *out);
-    clnas_status st = clnas_strategy_params_check(strategy, "darts", known, 9, resolved, err);
+    clnas_status st = clnas_strategy_params_check(strategy, "darts", known, 10, resolved, err);
     if (st == CLNAS_OK)
         st = clnas_strategy_param_int(strategy, "epochs", 1, 1, 1000, NULL, resolved, &out->epochs, err);
     if (st == CLNAS_OK)

@@ -23,7 +23,7 @@ clnas_status clnas_alpha_adam_parse(const cJSON *strategy, cJSON *resolved, clna
                                     clnas_error *err);
 
 /* Checks strategy (name "darts"; keys epochs, arch_lr, arch_beta1, arch_beta2, arch_weight_decay, beta_decay,
- * beta_decay_schedule, derive, derive_epochs). Errors name
+ * beta_decay_schedule, derive, derive_epochs; skeleton, which chain_skeleton.h reads). Errors name
  * "strategy.<key>"; resolved gets every key with its value. The weights train with the config's proxy section
  * (channels, cells, batch, lr). */
 clnas_status clnas_darts_config_parse(const cJSON *strategy, cJSON *resolved, clnas_darts_config *out,

@@ -14,12 +14,15 @@
 #include "darts.h"
 #include "darts_admit.h"
 #include "darts_checkpoint.h"
+#include "chain_skeleton.h"
+#include "darts_chain.h"
 #include "darts_config.h"
 #include "darts_space.h"
 #include "gdas_config.h"
 #include "model_build.h"
 #include "plan.h"
 #include "run_dir.h"
+#include "space_chain.h"
 #include "space_nb201.h"
 #include "run_provenance.h"
 #include "share_state.h"
@@ -37,6 +40,8 @@ typedef struct darts_run {
     long launches_before, paths_before; /* at the start of the epoch */
     double last_accuracy; /* the last finished epoch's validation accuracy */
     int space_darts;      /* DARTS over the DARTS cell space: journal lines of DARTS genotypes, its best.json */
+    int space_chain;      /* over the chain space: alpha per layer of `skeleton`, journal lines of chain networks */
+    clnas_chain_genotype skeleton; /* the chain space's strategy.skeleton */
     int derive_without_none, derive_epochs; /* the derivation rule (strategy.derive, strategy.derive_epochs) */
     char last_arch[CLNAS_SPACE_STR_MAX];   /* the cell derived at the last epoch this process finished */
 } darts_run;
@@ -52,46 +57,37 @@ static void rule_text(const darts_run *r, int derived_from, char *buf, size_t ca
     if (r->space_darts)
         snprintf(buf, cap, "DARTS' genotype(): per node the two edges of strongest non-none op weight of %s, that "
                  "op; concat 2..5", alpha);
+    else if (r->space_chain)
+        snprintf(buf, cap, "the skeleton with every layer's strongest op of %s", alpha);
     else
         snprintf(buf, cap, "strongest op per edge of %s, none %s", alpha,
                  r->derive_without_none ? "excluded" : "included");
 }
 
-/* Parameters and forward FLOPs per image of cell g as a stand-alone network with the proxy's size (what `clnas
- * train --from` trains); -1 and 0 when its plan does not compile. */
-static void derived_size(const darts_run *r, const clnas_genotype *g, long *params, double *flops)
+/* Parameters and forward FLOPs per image of the stand-alone network cfg; -1 and 0 when its plan does not compile. */
+static void network_size(const clnas_net_config *cfg, long *params, double *flops)
 {
-    clnas_net_config cfg = r->cfg;
-    cfg.genotype = *g;
-    cfg.darts = 0;
-    cfg.gdas = 0;
     clnas_plan *plan = NULL;
     clnas_error err;
     *params = -1;
     *flops = 0;
-    if (clnas_plan_compile(&cfg, &plan, &err) != CLNAS_OK)
+    if (clnas_plan_compile(cfg, &plan, &err) != CLNAS_OK)
         return;
     *params = (long)plan->live_params;
     *flops = clnas_plan_forward_flops(plan);
     clnas_plan_free(plan);
 }
 
-/* The same for a DARTS-space genotype: DARTS' stand-alone network (NetworkCIFAR) of the proxy's channels and the
- * search's layers. */
-static void derived_size_darts(const darts_run *r, const clnas_darts_genotype *g, long *params, double *flops)
+/* The search's config as the stand-alone network of the epoch's derived cell (what `clnas train --from` trains:
+ * the proxy's size; DARTS' NetworkCIFAR of the search's layers; the chain network of the skeleton's shape). */
+static clnas_net_config derived_config(const darts_run *r, const clnas_darts_epoch *e)
 {
     clnas_net_config cfg = r->cfg;
-    cfg.darts_search = 0;
-    cfg.darts_genotype = *g;
-    clnas_plan *plan = NULL;
-    clnas_error err;
-    *params = -1;
-    *flops = 0;
-    if (clnas_plan_compile(&cfg, &plan, &err) != CLNAS_OK)
-        return;
-    *params = (long)plan->live_params;
-    *flops = clnas_plan_forward_flops(plan);
-    clnas_plan_free(plan);
+    cfg.darts = cfg.gdas = cfg.darts_search = 0;
+    cfg.genotype = e->derived;
+    cfg.darts_genotype = e->derived_darts;
+    cfg.chain_genotype = e->chain_space ? e->derived_chain : r->cfg.chain_genotype;
+    return cfg;
 }
 
 /* DARTS space: best.json of the epoch's journal line j, with the sizes `clnas train --from` reads beside the arch
@@ -128,6 +124,8 @@ static clnas_status write_outputs(darts_run *r, const clnas_darts_epoch *e, cons
     snprintf(path, sizeof path, "%s/alpha_epoch_%03d.svg", r->dir, e->epoch);
     if (r->space_darts)
         snprintf(title, sizeof title, "%s (DARTS space: normal 0-13, reduce 0-13), %s", r->net.method, r->dir);
+    else if (r->space_chain)
+        snprintf(title, sizeof title, "%s (chain space: a row per skeleton layer), %s", r->net.method, r->dir);
     else
         snprintf(title, sizeof title, "%s, %s", r->net.method, r->dir);
     clnas_status st = clnas_alpha_svg_write(e->alpha, path, e->epoch, title, err);
@@ -159,20 +157,23 @@ static clnas_status write_outputs(darts_run *r, const clnas_darts_epoch *e, cons
 static clnas_status derived_entry(const darts_run *r, const clnas_darts_epoch *e, clnas_journal_entry *j,
                                   clnas_error *err)
 {
-    if (!r->space_darts) {
+    const clnas_net_config cfg = derived_config(r, e);
+    network_size(&cfg, &j->params, &j->flops);
+    if (!r->space_darts && !r->space_chain) {
         clnas_nb201_to(&e->derived, &j->arch);
         clnas_genotype_canonical(&e->derived, NULL, 0, &j->hash, NULL);
-        derived_size(r, &e->derived, &j->params, &j->flops);
         return CLNAS_OK;
     }
-    char text[CLNAS_DARTS_GENOTYPE_STR_MAX];
-    j->space = &clnas_space_darts;
-    clnas_status st = clnas_darts_genotype_format(&e->derived_darts, text, sizeof text, err);
+    char text[CLNAS_SPACE_STR_MAX];
+    j->space = r->space_chain ? &clnas_space_chain : &clnas_space_darts;
+    _Static_assert(CLNAS_DARTS_GENOTYPE_STR_MAX <= CLNAS_SPACE_STR_MAX, "a DARTS genotype fits");
+    _Static_assert(CLNAS_CHAIN_GENOTYPE_STR_MAX <= CLNAS_SPACE_STR_MAX, "a chain genotype fits");
+    clnas_status st = r->space_chain ? clnas_chain_genotype_format(&e->derived_chain, text, sizeof text, err)
+                                     : clnas_darts_genotype_format(&e->derived_darts, text, sizeof text, err);
     if (st == CLNAS_OK) /* through the string: the space's own value of the genotype */
-        st = clnas_space_darts.parse(text, &j->arch, err);
+        st = j->space->parse(text, &j->arch, err);
     if (st == CLNAS_OK)
-        st = clnas_space_darts.canonical(&j->arch, NULL, 0, &j->hash, err);
-    derived_size_darts(r, &e->derived_darts, &j->params, &j->flops);
+        st = j->space->canonical(&j->arch, NULL, 0, &j->hash, err);
     return st;
 }
 
@@ -230,9 +231,10 @@ static void report_epoch(const darts_run *r, const clnas_darts_epoch *e, const c
     const clnas_run_events *ev = &r->req->ev;
     /* epochs count from 0, as the journal, the heat maps' names and their titles do; [k/N]: k of N done */
     clnas_run_info(ev, "epoch %d [%d/%d]  train loss %.4f acc %.3f  val loss %.4f acc %.3f  (%.0f s)\n  derived %s\n  "
-                   "skip_connect: %.0f%% of derived edges, mean softmax %.3f; heat map %s/alpha_epoch_%03d.svg",
+                   "%s: %.0f%% of derived %s, mean softmax %.3f; heat map %s/alpha_epoch_%03d.svg",
                    e->epoch, e->epoch + 1, e->epochs, e->train_loss, e->train_accuracy, e->val_loss, e->val_accuracy, e->seconds,
-                   arch, 100.0 * e->skip_share_derived, e->skip_prob_mean, r->dir, e->epoch);
+                   arch, e->chain_space ? "identity" : "skip_connect", 100.0 * e->skip_share_derived,
+                   e->chain_space ? "layers" : "edges", e->skip_prob_mean, r->dir, e->epoch);
     if (launches > 0) {
         int compiled = 0, reused = 0;
         clnas_supernet_path_stats(r->net.sn, &compiled, &reused);
@@ -321,8 +323,9 @@ static clnas_status build_network(darts_run *r, const clnas_run_setup *s, const 
         clnas_run_info(&r->req->ev, "warm-up: GDAS paths need %d distinct programs; all built (%.1f s)", programs,
                        clnas_clock_seconds() - t0);
     else
-        clnas_run_info(&r->req->ev, "no warm-up (%s): programs are built as sampled paths first need them",
-                       r->space_darts ? "space darts: its paths cannot be enumerated" : "strategy.warm_up false");
+        clnas_run_info(&r->req->ev, "no warm-up (%s%s): programs are built as sampled paths first need them",
+                       r->space_darts ? "space darts" : r->space_chain ? "space chain" : "strategy.warm_up false",
+                       r->space_darts || r->space_chain ? ": its paths cannot be enumerated" : "");
     clnas_run_info(&r->req->ev, "up to %d compiled paths cached (strategy.max_paths)", gp->max_paths);
     return CLNAS_OK;
 }
@@ -339,6 +342,8 @@ static clnas_status restore(darts_run *r, clnas_alpha *alpha, int *epochs_done, 
         st = clnas_darts_checkpoint_load(r->checkpoint, &r->net, alpha, epochs_done, err);
     else if (r->space_darts)
         st = clnas_alpha_init(alpha, CLNAS_DARTS_SPACE_ALPHA_EDGES, CLNAS_DARTS_OPS, r->req->cfg->seed, err);
+    else if (r->space_chain)
+        st = clnas_darts_chain_alpha_init(alpha, &r->skeleton, r->req->cfg->seed, err);
     else
         st = clnas_alpha_init(alpha, CLNAS_NB201_EDGES, CLNAS_NB201_OPS, r->req->cfg->seed, err);
     long done = *epochs_done;
@@ -359,14 +364,26 @@ static clnas_status restore(darts_run *r, clnas_alpha *alpha, int *epochs_done, 
     return st;
 }
 
+/* The space of the run's journal lines (NULL: NB201). */
+static const clnas_space_iface *journal_space(const darts_run *r)
+{
+    return r->space_darts ? &clnas_space_darts : r->space_chain ? &clnas_space_chain : NULL;
+}
+
 /* The strategy section: DARTS' or GDAS' (with the sampler's settings). */
 static clnas_status parse_params(darts_run *r, cJSON *resolved, clnas_darts_config *dp, clnas_gdas_config *gp,
                                  clnas_error *err)
 {
     const clnas_search_config *cfg = r->req->cfg;
-    if (!r->gdas)
-        return clnas_darts_config_parse(cfg->strategy, resolved, dp, err);
-    clnas_status st = clnas_gdas_config_parse(cfg->strategy, resolved, gp, err);
+    int found = 0;
+    clnas_status st = r->gdas ? clnas_gdas_config_parse(cfg->strategy, resolved, gp, err)
+                              : clnas_darts_config_parse(cfg->strategy, resolved, dp, err);
+    if (st == CLNAS_OK)
+        st = clnas_chain_skeleton_parse(cfg->strategy, clnas_search_config_space(cfg), resolved, &r->skeleton,
+                                        &found, err);
+    r->space_chain = found;
+    if (!r->gdas || st != CLNAS_OK)
+        return st;
     dp->derive = -1;
     dp->derive_epochs = 1;
     dp->epochs = gp->epochs;
@@ -390,7 +407,7 @@ static clnas_status alpha_history(const darts_run *r, int epochs_done, clnas_alp
     clnas_journal_entry *entries = NULL;
     int count = 0, torn = 0;
     size_t good = 0;
-    clnas_status st = clnas_journal_read_space(path, r->space_darts ? &clnas_space_darts : NULL, &entries, &count,
+    clnas_status st = clnas_journal_read_space(path, journal_space(r), &entries, &count,
                                                &torn, &good, err);
     if (st != CLNAS_OK)
         return st;
@@ -424,7 +441,7 @@ static void journaled_arch(const darts_run *r, char *buf, size_t cap)
     clnas_journal_entry *entries = NULL;
     int count = 0, torn = 0;
     size_t good = 0;
-    if (clnas_journal_read_space(path, r->space_darts ? &clnas_space_darts : NULL, &entries, &count, &torn, &good,
+    if (clnas_journal_read_space(path, journal_space(r), &entries, &count, &torn, &good,
                                  NULL) != CLNAS_OK)
         return;
     if (count > 0)
@@ -467,6 +484,7 @@ static clnas_status search(darts_run *r, const clnas_run_setup *s, const clnas_d
     opt.stop = req->stop;
     opt.gdas = r->gdas;
     opt.shares = req->shares;
+    opt.chain_skeleton = r->space_chain ? &r->skeleton : NULL;
     const int whole = r->cfg.batch * (clnas_grad_shares_on(req->shares) ? req->shares->count : 1);
     if (clnas_grad_shares_on(req->shares))
         clnas_run_info(&req->ev, "data parallel: each batch of %d in %d shares of %d (%s), gradients, d loss / d alpha "
@@ -479,6 +497,9 @@ static clnas_status search(darts_run *r, const clnas_run_setup *s, const clnas_d
     if (r->space_darts)
         snprintf(size, sizeof size, "DARTS space: C=%d layers=%d; SGD as DARTS': wd 3e-4, clip 5", r->cfg.channels,
                  r->cfg.layers);
+    else if (r->space_chain)
+        snprintf(size, sizeof size, "chain space: a skeleton of %d layers, stem C=%d; SGD as DARTS': wd 3e-4, clip 5",
+                 r->skeleton.nlayers, r->cfg.channels);
     else
         snprintf(size, sizeof size, "C=%d N=%d", r->cfg.channels, r->cfg.cells);
     clnas_run_info(&req->ev, "clnas search: %s, %s first order (search network %s, batch %d), %d epoch(s) of "
@@ -514,6 +535,10 @@ static clnas_status search(darts_run *r, const clnas_run_setup *s, const clnas_d
         clnas_darts_genotype dg;
         clnas_darts_space_derive(&alpha, &dg, NULL);
         clnas_darts_genotype_format(&dg, out->best_arch, sizeof out->best_arch, NULL);
+    } else if (r->space_chain) {
+        clnas_chain_genotype cg;
+        clnas_darts_chain_derive(&alpha, &r->skeleton, &cg, NULL);
+        clnas_chain_genotype_format(&cg, out->best_arch, sizeof out->best_arch, NULL);
     } else {
         clnas_genotype g;
         clnas_alpha_derive_rule(&alpha, dp->derive == 1, &g, NULL);
@@ -557,11 +582,12 @@ clnas_status clnas_run_differentiable(const clnas_run_request *req, clnas_run_ou
     clnas_status st = parse_params(&r, resolved, &dp, &gp, err);
     r.derive_without_none = dp.derive == 1;
     r.derive_epochs = dp.derive_epochs;
-    if (st == CLNAS_OK && r.space_darts && is_gdas && gp.warm_up) { /* its paths cannot be enumerated */
+    if (st == CLNAS_OK && (r.space_darts || r.space_chain) && is_gdas && gp.warm_up) { /* its paths cannot be
+                                                                                      * enumerated */
         const cJSON *w = cJSON_GetObjectItemCaseSensitive(cfg->strategy, "warm_up");
         if (cJSON_IsTrue(w))
             st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.warm_up: builds every path's programs, which "
-                                 "GDAS on space darts has too many of to enumerate; set it false");
+                                 "GDAS on space %s has too many of to enumerate; set it false", cfg->space);
         gp.warm_up = 0; /* the default (true) is NB201's; config.json says false, so a resume reads it back */
         if (cJSON_GetObjectItemCaseSensitive(resolved, "warm_up"))
             cJSON_ReplaceItemInObjectCaseSensitive(resolved, "warm_up", cJSON_CreateFalse());
@@ -569,6 +595,9 @@ clnas_status clnas_run_differentiable(const clnas_run_request *req, clnas_run_ou
     if (st == CLNAS_OK && r.space_darts && dp.derive == 0)
         st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.derive \"with_none\": the DARTS space derives as "
                              "DARTS does, never choosing none (leave derive out or give \"without_none\")");
+    if (st == CLNAS_OK && r.space_chain && dp.derive >= 0)
+        st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.derive: a rule about none edges; the chain space "
+                             "has no none op (every layer takes its strongest op): leave derive out");
     if (st == CLNAS_OK && !req->resume_dir && writer) {
         clnas_run_dir_name(cfg->name, req->out, out->run_dir, sizeof out->run_dir);
         st = clnas_run_dir_create(out->run_dir, "config.json", cfg, resolved, err);
@@ -595,6 +624,15 @@ clnas_status clnas_run_differentiable(const clnas_run_request *req, clnas_run_ou
         /* r.cfg.layers is proxy.layers (clnas_run_setup_net) */
         /* DARTS' train_search.py: SGD momentum 0.9 without Nesterov, weight decay 3e-4, gradient norm clipped at 5 */
         r.cfg.nesterov = 0;
+        r.cfg.weight_decay = 3e-4;
+        r.cfg.grad_clip = 5.0;
+        st = clnas_darts_admit(&r.cfg, s.dev, admit_line, &r, err);
+    } else if (st == CLNAS_OK && r.space_chain) {
+        r.cfg.space = CLNAS_NET_CHAIN;
+        r.cfg.chain_genotype = r.skeleton;
+        r.cfg.darts_search = 1;
+        r.cfg.gdas = is_gdas; /* GDAS: a supernet whose paths are the search network with one op per layer */
+        r.cfg.nesterov = 0; /* as DARTS' train_search.py */
         r.cfg.weight_decay = 3e-4;
         r.cfg.grad_clip = 5.0;
         st = clnas_darts_admit(&r.cfg, s.dev, admit_line, &r, err);

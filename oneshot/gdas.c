@@ -5,29 +5,48 @@
 #include <string.h>
 
 #include "build_darts_search.h"
+#include "chain_paths.h"
 #include "clnas/darts_genotype.h"
 #include "model_build.h"
 #include "plan.h"
 
-/* 1 for GDAS' DARTS-space supernet (paths of DARTS' search network), 0 for NB201's. */
-static int on_darts(const clnas_gdas *g)
+/* The supernet's space: CLNAS_NET_NB201, CLNAS_NET_DARTS (paths of DARTS' search network) or CLNAS_NET_CHAIN
+ * (paths of a skeleton's search network). */
+static clnas_net_space space_of(const clnas_gdas *g)
 {
-    return g->supernet && clnas_supernet_config(g->supernet)->darts_search;
+    return g->supernet ? clnas_supernet_config(g->supernet)->space : CLNAS_NET_NB201;
 }
 
 static int edges_of(const clnas_gdas *g)
 {
-    return on_darts(g) ? CLNAS_NET_GDAS_DARTS_EDGES : CLNAS_NB201_EDGES;
+    switch (space_of(g)) {
+    case CLNAS_NET_DARTS:
+        return CLNAS_NET_GDAS_DARTS_EDGES;
+    case CLNAS_NET_CHAIN:
+        return clnas_supernet_config(g->supernet)->chain_genotype.nlayers;
+    default:
+        return CLNAS_NB201_EDGES;
+    }
 }
 
+static int ops_of(const clnas_gdas *g)
+{
+    const clnas_net_space s = space_of(g);
+    return s == CLNAS_NET_DARTS ? CLNAS_DARTS_OPS : s == CLNAS_NET_CHAIN ? CLNAS_CHAIN_PATH_OPS : CLNAS_NB201_OPS;
+}
+
+/* The op that computes nothing (no dL/dh): none in NB201 and the DARTS space; the chain space has none (-1). */
 static int none_op(const clnas_gdas *g)
 {
-    return on_darts(g) ? CLNAS_DARTS_NONE : CLNAS_OP_NONE;
+    const clnas_net_space s = space_of(g);
+    return s == CLNAS_NET_DARTS ? CLNAS_DARTS_NONE : s == CLNAS_NET_CHAIN ? -1 : CLNAS_OP_NONE;
 }
 
 static void h_grad_name(const clnas_gdas *g, int e, char *out, size_t cap)
 {
-    if (on_darts(g))
+    if (space_of(g) == CLNAS_NET_CHAIN)
+        snprintf(out, cap, "gdas.layers.%d.h_grad", e + 1);
+    else if (space_of(g) == CLNAS_NET_DARTS)
         snprintf(out, cap, "gdas.%s.%d.h_grad", e < CLNAS_DARTS_SEARCH_EDGES ? "normal" : "reduce",
                  e % CLNAS_DARTS_SEARCH_EDGES);
     else
@@ -60,18 +79,18 @@ clnas_status clnas_gdas_sample(clnas_gdas *g, const clnas_alpha *alpha, clnas_mo
     *path = NULL;
     if (!g->supernet || !clnas_supernet_config(g->supernet)->gdas)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "GDAS: needs a supernet built with net.gdas = 1");
-    const int darts = on_darts(g), edges = edges_of(g), ops = darts ? CLNAS_DARTS_OPS : CLNAS_NB201_OPS;
+    const int searched = clnas_supernet_config(g->supernet)->darts_search, edges = edges_of(g), ops = ops_of(g);
     if (alpha->edges != edges || alpha->ops != ops)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "GDAS: alpha must be %d edges x %d ops, got %d x %d",
                                edges, ops, alpha->edges, alpha->ops);
     clnas_status st = clnas_alpha_gumbel_sample(alpha, &g->rng, g->tau, g->chosen, g->soft, err);
     if (st == CLNAS_OK)
         st = clnas_gdas_clear_dh(g, err);
-    if (st == CLNAS_OK && darts) {
-        uint8_t chosen[CLNAS_NET_GDAS_DARTS_EDGES];
+    if (st == CLNAS_OK && searched) { /* DARTS or chain space: paths of the search network */
+        uint8_t chosen[CLNAS_NET_GDAS_DARTS_EDGES] = {0};
         for (int e = 0; e < edges; e++)
             chosen[e] = (uint8_t)g->chosen[e];
-        return clnas_supernet_path_gdas_darts(g->supernet, chosen, path, err);
+        return clnas_supernet_path_gdas(g->supernet, chosen, path, err);
     }
     clnas_genotype cell;
     memset(&cell, 0, sizeof cell);

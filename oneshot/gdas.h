@@ -1,8 +1,8 @@
-/* clnas — GDAS (Dong & Yang 2019) on NB201 and on the DARTS cell space: per forward, one op per edge sampled by Gumbel-softmax with a hard
- * one-hot at temperature tau, and only the sampled ops run: the forward is a path of the supernet (its own plan
- * over the supernet's shared weights, net.gdas = 1) in which each computed edge's output is scaled by h = 1;
- * alpha's gradient flows from dL/dh straight through the soft probability of the sampled op. The loop is DARTS'
- * (darts.h), with these paths and this gradient. */
+/* clnas — GDAS (Dong & Yang 2019) on NB201, on the DARTS cell space and on a chain skeleton: per forward, one op per
+ * edge sampled by Gumbel-softmax with a hard one-hot at temperature tau, and only the sampled ops run: the forward
+ * is a path of the supernet (its own plan over the supernet's shared weights, net.gdas = 1) in which each computed
+ * edge's output is scaled by h = 1; alpha's gradient flows from dL/dh straight through the soft probability of the
+ * sampled op. The loop is DARTS' (darts.h), with these paths and this gradient. */
 #ifndef CLNAS_GDAS_H
 #define CLNAS_GDAS_H
 
@@ -12,15 +12,17 @@
 #include "clnas/rng.h"
 #include "supernet.h"
 
-#define CLNAS_GDAS_EDGES_MAX CLNAS_NET_GDAS_DARTS_EDGES /* NB201: 6 edges x 5 ops; DARTS' cell space: 28 x 8 */
-#define CLNAS_GDAS_OPS_MAX CLNAS_DARTS_OPS
+/* NB201: 6 edges x 5 ops; DARTS' cell space: 28 x 8; a chain skeleton: a row per layer (up to 20) x 9 */
+#define CLNAS_GDAS_EDGES_MAX CLNAS_NET_GDAS_DARTS_EDGES
+#define CLNAS_GDAS_OPS_MAX CLNAS_ARCH_MAX_OPS
 
 typedef struct clnas_gdas {
     double tau_max, tau_min; /* annealed linearly per epoch (clnas_alpha_tau) */
     uint64_t seed;           /* Gumbel noise: one stream per epoch, so a resumed epoch samples as uninterrupted */
     clnas_supernet *supernet; /* built with net.gdas = 1 (on space darts with darts_search: paths of DARTS' search
-                               * network, alpha 28 x 8, normal cells' edges then reduce's); its paths are what GDAS
-                               * trains (not owned) */
+                               * network, alpha 28 x 8, normal cells' edges then reduce's; on space chain with
+                               * darts_search: paths of the skeleton's search network, alpha a row per layer x 9,
+                               * darts_chain.h); its paths are what GDAS trains (not owned) */
     double tau;              /* of the current epoch */
     clnas_rng rng;
     int chosen[CLNAS_GDAS_EDGES_MAX];                     /* the last sample */

@@ -10,9 +10,9 @@ clnas_status clnas_gdas_config_parse(const cJSON *strategy, cJSON *resolved, cln
                                      clnas_error *err)
 {
     static const char *const known[] = {"epochs",     "tau_max",    "tau_min",           "arch_lr", "arch_beta1",
-                                        "arch_beta2", "arch_weight_decay", "max_paths", "warm_up"};
+                                        "arch_beta2", "arch_weight_decay", "max_paths", "warm_up", "skeleton"};
     memset(out, 0, sizeof *out);
-    clnas_status st = clnas_strategy_params_check(strategy, "gdas", known, 9, resolved, err);
+    clnas_status st = clnas_strategy_params_check(strategy, "gdas", known, 10, resolved, err);
     if (st == CLNAS_OK)
         st = clnas_strategy_param_int(strategy, "epochs", 1, 1, 1000, NULL, resolved, &out->epochs, err);
     if (st == CLNAS_OK)

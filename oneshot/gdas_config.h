@@ -16,8 +16,9 @@ typedef struct clnas_gdas_config {
 } clnas_gdas_config;
 
 /* Checks strategy (name "gdas"; keys epochs, tau_max, tau_min, arch_lr, arch_beta1, arch_beta2,
- * arch_weight_decay, max_paths, warm_up; 0 < tau_min <= tau_max). Errors name "strategy.<key>"; resolved gets every key with its
- * value. The weights train with the config's proxy section (channels, cells, batch, lr). */
+ * arch_weight_decay, max_paths, warm_up; skeleton, which chain_skeleton.h reads; 0 < tau_min <= tau_max). Errors
+ * name "strategy.<key>"; resolved gets every key with its value. The weights train with the config's proxy section
+ * (channels, cells, batch, lr). */
 clnas_status clnas_gdas_config_parse(const cJSON *strategy, cJSON *resolved, clnas_gdas_config *out,
                                      clnas_error *err);
 

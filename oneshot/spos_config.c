@@ -3,34 +3,18 @@
 
 #include <string.h>
 
+#include "chain_skeleton.h"
 #include "strategy.h"
 #include "strategy_common.h"
 
-/* strategy.skeleton: the chain supernet's skeleton, a chain genotype string (space chain only), and its paths. */
+/* strategy.skeleton (space chain only) and its paths. */
 static clnas_status parse_skeleton(const cJSON *strategy, const clnas_space_iface *space, cJSON *resolved,
                                    clnas_spos_config *out, clnas_error *err)
 {
-    const cJSON *v = strategy ? cJSON_GetObjectItemCaseSensitive(strategy, "skeleton") : NULL;
-    if (space != &clnas_space_chain) {
-        if (v)
-            return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.skeleton: the chain supernet's skeleton; "
-                                   "this run's space is %s", space ? space->name : "nb201");
-        return CLNAS_OK;
-    }
-    if (v && !cJSON_IsString(v))
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "strategy.skeleton: expected a chain genotype string "
-                               "(\"%s\"), got a %s", CLNAS_SPOS_CHAIN_SKELETON,
-                               cJSON_IsNumber(v) ? "number" : "non-string");
-    const char *text = v ? v->valuestring : CLNAS_SPOS_CHAIN_SKELETON;
-    clnas_status st = clnas_chain_genotype_parse(text, &out->skeleton, err);
-    if (st != CLNAS_OK)
-        return clnas_error_prefix(err, "strategy.skeleton");
-    st = clnas_chain_paths_new(&out->skeleton, &out->paths, err);
-    char canonical[CLNAS_CHAIN_GENOTYPE_STR_MAX];
-    if (st == CLNAS_OK)
-        st = clnas_chain_genotype_format(&out->skeleton, canonical, sizeof canonical, err);
-    if (st == CLNAS_OK && resolved && !cJSON_AddStringToObject(resolved, "skeleton", canonical))
-        st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "strategy: out of memory");
+    int found = 0;
+    clnas_status st = clnas_chain_skeleton_parse(strategy, space, resolved, &out->skeleton, &found, err);
+    if (st == CLNAS_OK && found)
+        st = clnas_chain_paths_new(&out->skeleton, &out->paths, err);
     return st;
 }
 

@@ -10,11 +10,6 @@
 #include "clnas/status.h"
 #include "space_iface.h"
 
-/* The chain supernet's default skeleton (strategy.skeleton): six layers of 32 then 64 filters, one stride 2, two
- * sum skips; 6 x 9 x 9 x 6 x 9 x 9 = 236,196 paths. */
-#define CLNAS_SPOS_CHAIN_SKELETON                                                                                 \
-    "conv3x3-32 | conv3x3-32 | conv3x3-32 + skip(1) | conv3x3-64/s2 | conv3x3-64 | conv3x3-64 + skip(4)"
-
 typedef struct clnas_spos_config {
     int bn_batches;       /* "bn_batches": training batches of BatchNorm recalibration per path (default 20) */
     int max_paths;        /* "max_paths": compiled paths kept (least recently used out; default 32) */
@@ -26,8 +21,8 @@ typedef struct clnas_spos_config {
     double grad_clip;     /* "grad_clip": each training step clips the path's gradients at this global L2 norm
                            * before the update (0, default: off; DARTS' recipe clips at 5) */
     /* "skeleton", space chain only: the chain genotype whose layers, strides and skips the supernet keeps, each
-     * layer holding the ops that keep its output's shape (chain_paths.h; default CLNAS_SPOS_CHAIN_SKELETON); paths
-     * is the space of its paths REA searches (owned: clnas_spos_config_free) */
+     * layer holding the ops that keep its output's shape (chain_paths.h; default CLNAS_CHAIN_SKELETON_DEFAULT,
+     * chain_skeleton.h); paths is the space of its paths REA searches (owned: clnas_spos_config_free) */
     clnas_chain_genotype skeleton;
     clnas_chain_paths *paths;
 } clnas_spos_config;

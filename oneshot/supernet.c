@@ -254,7 +254,7 @@ static int same_darts_cell(const clnas_darts_cell *a, const clnas_darts_cell *b)
 
 static int same_path(const clnas_supernet *sn, const path_entry *p, const clnas_net_config *cfg)
 {
-    if (sn->net.space == CLNAS_NET_DARTS && sn->net.darts_search)
+    if (sn->net.darts_search) /* GDAS paths of the DARTS or the chain space */
         return memcmp(p->gdas_ops, cfg->gdas_ops, sizeof cfg->gdas_ops) == 0;
     if (sn->net.space == CLNAS_NET_CHAIN)
         return clnas_chain_genotype_equal(&p->chain, &cfg->chain_genotype);
@@ -270,6 +270,12 @@ static void path_text(const clnas_net_config *cfg, char *buf, size_t cap)
         size_t n = 0;
         for (int e = 0; e < CLNAS_NET_GDAS_DARTS_EDGES && n + 3 < cap; e++)
             n += (size_t)snprintf(buf + n, cap - n, "%s%d", e == 0 ? "ops " : e == 14 ? " | " : ",", cfg->gdas_ops[e]);
+        return;
+    }
+    if (cfg->space == CLNAS_NET_CHAIN && cfg->darts_search) { /* GDAS: the path op of each layer */
+        size_t n = 0;
+        for (int i = 0; i < cfg->chain_genotype.nlayers && n + 3 < cap; i++)
+            n += (size_t)snprintf(buf + n, cap - n, "%s%d", i == 0 ? "layer ops " : ",", cfg->gdas_ops[i]);
         return;
     }
     if (cfg->space == CLNAS_NET_DARTS)
@@ -294,7 +300,7 @@ static clnas_status path_of(clnas_supernet *sn, const clnas_net_config *cfg, cln
     clnas_model *m = NULL;
     clnas_status st = compile_path(sn, cfg, &m, err);
     if (st != CLNAS_OK) {
-        char arch[CLNAS_DARTS_GENOTYPE_STR_MAX];
+        char arch[CLNAS_CHAIN_GENOTYPE_STR_MAX]; /* the longest of the spaces' strings */
         path_text(cfg, arch, sizeof arch);
         return clnas_error_prefix(err, "supernet path %s", arch);
     }
@@ -365,7 +371,7 @@ clnas_status clnas_supernet_path_darts(clnas_supernet *sn, const clnas_darts_gen
                                arch, why);
     }
     if (sn->net.darts_search)
-        return clnas_supernet_path_gdas_darts(sn, ops, out, err);
+        return clnas_supernet_path_gdas(sn, ops, out, err);
     if (!clnas_darts_supernet_holds(g, why, sizeof why)) {
         char arch[CLNAS_DARTS_GENOTYPE_STR_MAX];
         clnas_darts_genotype_format(g, arch, sizeof arch, NULL);
@@ -393,18 +399,22 @@ clnas_status clnas_supernet_path_chain(clnas_supernet *sn, const clnas_chain_gen
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s is not a path of the chain supernet of skeleton %s: %s",
                                arch, skeleton, why);
     }
+    if (sn->net.darts_search) { /* GDAS' chain supernet: the search network computing g's op per layer */
+        uint8_t ops[CLNAS_NET_GDAS_DARTS_EDGES] = {0};
+        for (int i = 0; i < g->nlayers; i++)
+            ops[i] = (uint8_t)clnas_chain_path_op_of(&g->layer[i]);
+        return clnas_supernet_path_gdas(sn, ops, out, err);
+    }
     clnas_net_config cfg = sn->net;
     cfg.chain_genotype = *g;
     return path_of(sn, &cfg, out, err);
 }
 
-clnas_status clnas_supernet_path_gdas_darts(clnas_supernet *sn, const uint8_t *ops, clnas_model **out,
-                                            clnas_error *err)
+clnas_status clnas_supernet_path_gdas(clnas_supernet *sn, const uint8_t *ops, clnas_model **out, clnas_error *err)
 {
     *out = NULL;
-    if (sn->net.space != CLNAS_NET_DARTS || !sn->net.darts_search || !sn->net.gdas)
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "internal: a GDAS DARTS-space path asked of another "
-                               "supernet");
+    if (!sn->net.darts_search || !sn->net.gdas)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "internal: a GDAS path asked of another supernet");
     clnas_net_config cfg = sn->net;
     memcpy(cfg.gdas_ops, ops, sizeof cfg.gdas_ops);
     return path_of(sn, &cfg, out, err);

@@ -48,14 +48,15 @@ clnas_status clnas_supernet_path_darts(clnas_supernet *sn, const clnas_darts_gen
  * elsewhere. 0 with why filled when g is no such path (clnas_darts_supernet_holds). */
 int clnas_gdas_darts_ops_of(const clnas_darts_genotype *g, uint8_t *ops, char *why, size_t cap);
 /* The path g on a chain supernet (net.space chain, net.chain_genotype its skeleton): the chain network of g over
- * the shared weights of its (layer, op) modules. CLNAS_ERR_INVALID_ARG naming the layer when g is no path of the
+ * the shared weights of its (layer, op) modules; on GDAS' (darts_search and gdas) the search network computing g's
+ * op on every layer. CLNAS_ERR_INVALID_ARG naming the layer when g is no path of the
  * skeleton (clnas_chain_is_path). */
 clnas_status clnas_supernet_path_chain(clnas_supernet *sn, const clnas_chain_genotype *g, clnas_model **out,
                                        clnas_error *err);
-/* The GDAS path of a supernet built with space darts, darts_search and gdas: edge e of the cells of type t computes
- * op ops[14 t + e] (0, none: zero) only (net.gdas_ops); from the cache, else compiled. */
-clnas_status clnas_supernet_path_gdas_darts(clnas_supernet *sn, const uint8_t *ops, clnas_model **out,
-                                            clnas_error *err);
+/* The GDAS path of a supernet built with darts_search and gdas (net.gdas_ops = ops): on space darts edge e of the
+ * cells of type t computes op ops[14 t + e] (0, none: zero) only; on space chain layer i (1-based) computes path op
+ * ops[i - 1] (chain_paths.h), one its skeleton's mask holds. From the cache, else compiled. */
+clnas_status clnas_supernet_path_gdas(clnas_supernet *sn, const uint8_t *ops, clnas_model **out, clnas_error *err);
 
 /* Builds (or loads) every OpenCL program any path of this supernet can need, so that training and search build
  * none later: the programs of the path plans of every cell genotype the supernet holds (host-side compiles

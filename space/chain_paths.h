@@ -13,6 +13,8 @@
 /* The ops a supernet layer holds, in this order: conv 1x1, 3x3, 5x5, 7x7, sepconv 3x3, 5x5, maxpool3x3,
  * avgpool3x3, identity. */
 #define CLNAS_CHAIN_PATH_OPS 9
+#define CLNAS_CHAIN_PATH_SEPCONV5X5 5 /* the op with the most intermediates */
+#define CLNAS_CHAIN_PATH_IDENTITY 8   /* the last of them */
 
 /* "conv3x3", "sepconv5x5", "maxpool3x3", "identity": the op's name in the supernet's parameter names; "unknown"
  * outside 0..CLNAS_CHAIN_PATH_OPS-1. */

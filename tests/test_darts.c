@@ -54,37 +54,6 @@ static clnas_status on_epoch(const clnas_darts_epoch *e, void *user, clnas_error
     return CLNAS_OK;
 }
 
-/* Resume as a run does: the stopped model's arenas and alpha through the checkpoint file (darts_checkpoint.h) into
- * a fresh model and alpha; the epochs done come back with them. */
-static void restore_through_checkpoint(clnas_model *from, clnas_model *to, clnas_alpha *alpha)
-{
-    char *dir = scratch_dir_new("darts-checkpoint");
-    assert_non_null(dir);
-    char path[1100];
-    scratch_dir_path(path, sizeof path, dir, "darts_checkpoint.safetensors");
-    clnas_darts_net saved = {from, NULL, "DARTS"}, fresh = {to, NULL, "DARTS"};
-    clnas_error err;
-    int epochs = 0;
-    if (clnas_darts_checkpoint_save(path, &saved, alpha, 1, &err) != CLNAS_OK)
-        fail_msg("%s", err.message);
-    memset(alpha, 0, sizeof *alpha);
-    if (clnas_darts_checkpoint_load(path, &fresh, alpha, &epochs, &err) != CLNAS_OK)
-        fail_msg("%s", err.message);
-    assert_int_equal(epochs, 1);
-    scratch_dir_remove(dir);
-    free(dir);
-}
-
-static double *read_params(clnas_model *m, size_t *n)
-{
-    const clnas_plan *plan = clnas_model_plan(m);
-    *n = plan->arena_elems[CLNAS_ARENA_PARAMS];
-    double *v = malloc(*n * sizeof *v + 1);
-    clnas_error err;
-    assert_int_equal(clnas_executor_read(clnas_model_executor(m), CLNAS_ARENA_PARAMS, 0, v, *n, &err), CLNAS_OK);
-    return v;
-}
-
 /* The two splits every search here runs on, and alpha's start. */
 static clnas_alpha search_start(clnas_dataset *train, clnas_dataset *val)
 {
@@ -127,19 +96,12 @@ static void test_search_and_resume(void **state)
     assert_int_equal(done, 1);
     assert_int_equal(alpha_b.adam_step, IMAGES / BATCH);
     clnas_model *c = model_ok(*state);
-    restore_through_checkpoint(b, c, &alpha_b);
+    search_fixture_checkpoint_round_trip(b, c, &alpha_b);
     epochs_seen seen_c = {0, 0, 0};
     o = search_fixture_options(1, &seen_c, on_epoch);
     assert_int_equal(clnas_darts_search(c, &alpha_b, &train, &val, &o, &done, &err), CLNAS_OK);
     assert_int_equal(done, 2);
-    assert_memory_equal(alpha_b.alpha, alpha_a.alpha, sizeof alpha_a.alpha);
-    assert_memory_equal(alpha_b.adam_v, alpha_a.adam_v, sizeof alpha_a.adam_v);
-    size_t na, nc;
-    double *pa = read_params(a, &na), *pc = read_params(c, &nc);
-    assert_int_equal(na, nc);
-    assert_memory_equal(pa, pc, na * sizeof *pa);
-    free(pa);
-    free(pc);
+    search_fixture_assert_same_end(a, &alpha_a, c, &alpha_b);
     clnas_model_free(a);
     clnas_model_free(b);
     clnas_model_free(c);
@@ -207,7 +169,7 @@ static void test_derive_averages_epochs(void **state)
     rb.seen.stop_after = 1;
     assert_int_equal(clnas_darts_search(b, &alpha_b, &train, &val, &o, &done, &err), CLNAS_OK);
     assert_int_equal(done, 1);
-    restore_through_checkpoint(b, c, &alpha_b);
+    search_fixture_checkpoint_round_trip(b, c, &alpha_b);
     o = record_options(1, &rc);
     o.history = rb.alpha;
     o.nhistory = 1;

@@ -63,16 +63,6 @@ static clnas_model *model_ok(device_fixture *fx)
     return m;
 }
 
-static double *read_params(clnas_model *m, size_t *n)
-{
-    const clnas_plan *plan = clnas_model_plan(m);
-    *n = plan->arena_elems[CLNAS_ARENA_PARAMS];
-    double *v = malloc(*n * sizeof *v + 1);
-    clnas_error err;
-    assert_int_equal(clnas_executor_read(clnas_model_executor(m), CLNAS_ARENA_PARAMS, 0, v, *n, &err), CLNAS_OK);
-    return v;
-}
-
 /* Stopped after epoch 1 and resumed on a fresh network through the checkpoint (arenas and the 28 x 8 alpha with
  * Adam's state): the same alpha and weights as two uninterrupted epochs. */
 static void test_resume_matches_uninterrupted(void **state)
@@ -92,30 +82,12 @@ static void test_resume_matches_uninterrupted(void **state)
     seen_b.stop_after = 1;
     assert_int_equal(clnas_darts_search(b, &b_alpha, &train, &val, &o, &done, &err), CLNAS_OK);
     assert_int_equal(done, 1);
-    char *dir = scratch_dir_new("darts-space-checkpoint");
-    assert_non_null(dir);
-    char path[1100];
-    scratch_dir_path(path, sizeof path, dir, "darts_checkpoint.safetensors");
-    clnas_darts_net saved = {b, NULL, "DARTS"}, fresh = {c, NULL, "DARTS"};
-    int epochs = 0;
-    assert_int_equal(clnas_darts_checkpoint_save(path, &saved, &b_alpha, 1, &err), CLNAS_OK);
-    memset(&b_alpha, 0, sizeof b_alpha);
-    assert_int_equal(clnas_darts_checkpoint_load(path, &fresh, &b_alpha, &epochs, &err), CLNAS_OK);
-    assert_int_equal(epochs, 1);
+    search_fixture_checkpoint_round_trip(b, c, &b_alpha);
     assert_int_equal(b_alpha.edges, CLNAS_DARTS_SPACE_ALPHA_EDGES);
     o = search_fixture_options(1, &seen_c, on_epoch);
     assert_int_equal(clnas_darts_search(c, &b_alpha, &train, &val, &o, &done, &err), CLNAS_OK);
     assert_int_equal(done, 2);
-    assert_memory_equal(b_alpha.alpha, a_alpha.alpha, sizeof a_alpha.alpha);
-    assert_memory_equal(b_alpha.adam_v, a_alpha.adam_v, sizeof a_alpha.adam_v);
-    size_t na, nc;
-    double *pa = read_params(a, &na), *pc = read_params(c, &nc);
-    assert_int_equal(na, nc);
-    assert_memory_equal(pa, pc, na * sizeof *pa);
-    free(pa);
-    free(pc);
-    scratch_dir_remove(dir);
-    free(dir);
+    search_fixture_assert_same_end(a, &a_alpha, c, &b_alpha);
     clnas_model_free(a);
     clnas_model_free(b);
     clnas_model_free(c);

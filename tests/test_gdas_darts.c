@@ -85,7 +85,7 @@ static void test_path_equals_standalone(void **state)
             for (int e = 0; e < CLNAS_NET_GDAS_DARTS_EDGES; e++)
                 c.gdas_ops[e] = (uint8_t)clnas_rng_below(&rng, CLNAS_DARTS_OPS);
             clnas_model *path = NULL, *alone = NULL;
-            if (clnas_supernet_path_gdas_darts(sn, c.gdas_ops, &path, &err) != CLNAS_OK ||
+            if (clnas_supernet_path_gdas(sn, c.gdas_ops, &path, &err) != CLNAS_OK ||
                 clnas_model_build(f->dev, f->cache, &c, &alone, &err) != CLNAS_OK)
                 fail_msg("%s", err.message);
             const clnas_plan *plan = clnas_model_plan(alone), *pplan = clnas_model_plan(path);

@@ -254,7 +254,7 @@ static void test_genotype_path_on_supernet(void **state)
     char why[160];
     assert_int_equal(clnas_gdas_darts_ops_of(&g, ops, why, sizeof why), 1);
     clnas_model *by_ops = NULL, *by_genotype = NULL;
-    assert_int_equal(clnas_supernet_path_gdas_darts(sn, ops, &by_ops, &err), CLNAS_OK);
+    assert_int_equal(clnas_supernet_path_gdas(sn, ops, &by_ops, &err), CLNAS_OK);
     assert_int_equal(clnas_supernet_path_darts(sn, &g, &by_genotype, &err), CLNAS_OK);
     assert_ptr_equal(by_ops, by_genotype);
     assert_memory_equal(clnas_model_config(by_genotype)->gdas_ops, ops, sizeof ops);

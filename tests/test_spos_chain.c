@@ -18,9 +18,11 @@
 #include <cjson/cJSON.h>
 
 #include "chain_paths.h"
+#include "chain_skeleton.h"
 #include "clnas/chain_genotype.h"
 #include "clnas/model.h"
 #include "device_fixture.h"
+#include "layout_check.h"
 #include "model_build.h"
 #include "path_check.h"
 #include "plan.h"
@@ -36,18 +38,9 @@
  * output 1 (all nine), 4 strided to 32 (convolutions only) */
 #define SKELETON "conv3x3-16 | conv3x3-16 | avgpool3x3 + skip(1) | conv3x3-32/s2"
 
-static clnas_chain_genotype parse(const char *text)
-{
-    clnas_chain_genotype g;
-    clnas_error err;
-    if (clnas_chain_genotype_parse(text, &g, &err) != CLNAS_OK)
-        fail_msg("%s: %s", text, err.message);
-    return g;
-}
-
 static void assert_masks(const char *skeleton, const uint16_t *want)
 {
-    const clnas_chain_genotype g = parse(skeleton);
+    const clnas_chain_genotype g = small_net_chain(skeleton);
     uint16_t mask[CLNAS_CHAIN_MAX_LAYERS];
     clnas_error err;
     assert_int_equal(clnas_chain_path_masks(&g, mask, &err), CLNAS_OK);
@@ -58,7 +51,7 @@ static void assert_masks(const char *skeleton, const uint16_t *want)
 
 static void assert_not_path(const clnas_chain_genotype *skeleton, const char *text, const char *why_part)
 {
-    const clnas_chain_genotype g = parse(text);
+    const clnas_chain_genotype g = small_net_chain(text);
     char why[200] = "";
     assert_int_equal(clnas_chain_is_path(skeleton, &g, why, sizeof why), 0);
     if (!strstr(why, why_part))
@@ -71,17 +64,17 @@ static void test_masks(void **state)
 {
     (void)state;
     const uint16_t conv = 0x3f, all = 0x1ff, pools = 0x0c0, identity = 0x100;
-    assert_masks(CLNAS_SPOS_CHAIN_SKELETON, (const uint16_t[]){conv, all, all, conv, all, all});
+    assert_masks(CLNAS_CHAIN_SKELETON_DEFAULT, (const uint16_t[]){conv, all, all, conv, all, all});
     assert_masks(SKELETON, (const uint16_t[]){conv, all, all, conv});
     assert_masks("conv3x3-16 | maxpool3x3/s2", (const uint16_t[]){conv, conv | pools});
     assert_masks("maxpool3x3 | conv1x1-64 + cat(0)", (const uint16_t[]){pools | identity, conv});
-    const clnas_chain_genotype s = parse(CLNAS_SPOS_CHAIN_SKELETON);
+    const clnas_chain_genotype s = small_net_chain(CLNAS_CHAIN_SKELETON_DEFAULT);
     char why[200];
     assert_int_equal(clnas_chain_is_path(&s, &s, why, sizeof why), 1);
-    const clnas_chain_genotype p = parse("sepconv5x5-32 | maxpool3x3 | identity + skip(1) | conv7x7-64/s2 | "
+    const clnas_chain_genotype p = small_net_chain("sepconv5x5-32 | maxpool3x3 | identity + skip(1) | conv7x7-64/s2 | "
                                          "avgpool3x3 | conv1x1-64 + skip(4)");
     assert_int_equal(clnas_chain_is_path(&s, &p, why, sizeof why), 1);
-    const clnas_chain_genotype small = parse(SKELETON);
+    const clnas_chain_genotype small = small_net_chain(SKELETON);
     assert_not_path(&small, "conv3x3-16 | conv3x3-16 | avgpool3x3 + skip(1) | avgpool3x3/s2",
                     "layer 4: the supernet's layer holds no avgpool3x3");
     assert_not_path(&s, "conv3x3-32 | conv3x3-32 | conv3x3-32 + skip(1) | conv3x3-64/s2 | conv3x3-64 | "
@@ -96,7 +89,7 @@ static void test_masks(void **state)
 static void test_path_space(void **state)
 {
     (void)state;
-    const clnas_chain_genotype s = parse(CLNAS_SPOS_CHAIN_SKELETON);
+    const clnas_chain_genotype s = small_net_chain(CLNAS_CHAIN_SKELETON_DEFAULT);
     clnas_chain_paths *paths = NULL;
     clnas_error err;
     assert_int_equal(clnas_chain_paths_new(&s, &paths, &err), CLNAS_OK);
@@ -149,7 +142,7 @@ static clnas_net_config chain_net(const char *arch)
     clnas_net_config c;
     small_net_config(&c, NULL, 4, 1, BATCH, SIDE);
     c.space = CLNAS_NET_CHAIN;
-    c.chain_genotype = parse(arch);
+    c.chain_genotype = small_net_chain(arch);
     return c;
 }
 
@@ -158,19 +151,8 @@ static void test_layout_names_every_layer_op(void **state)
 {
     (void)state;
     clnas_net_config c = chain_net(SKELETON);
-    clnas_supernet_layout l;
-    clnas_error err;
-    if (clnas_supernet_layout_build(&c, NULL, &l, &err) != CLNAS_OK)
-        fail_msg("%s", err.message);
-    int modules = 0, last = -1;
-    for (int i = 0; i < l.nparams; i++) {
-        const clnas_supernet_param *p = &l.params[i];
-        assert_true(p->module >= last);
-        modules += p->module != last && p->module > 0;
-        last = p->module;
-        for (int j = i + 1; j < l.nparams; j++)
-            assert_string_not_equal(p->info.name, l.params[j].info.name);
-    }
+    int modules = 0;
+    clnas_supernet_layout l = layout_check_build(&c, &modules);
     assert_int_equal(modules, 4 * 6); /* the six convolutions of each of the four layers */
     assert_true(clnas_supernet_layout_find(&l, "layers.0.conv.weight") >= 0);
     assert_true(clnas_supernet_layout_find(&l, "layers.2.sepconv5x5.depthwise.weight") >= 0);
@@ -212,7 +194,7 @@ static void head2(clnas_model *m, const char *name, double *out)
 
 static clnas_model *get_path(clnas_supernet *sn, const char *arch)
 {
-    const clnas_chain_genotype g = parse(arch);
+    const clnas_chain_genotype g = small_net_chain(arch);
     clnas_model *path = NULL;
     clnas_error err;
     if (clnas_supernet_path_chain(sn, &g, &path, &err) != CLNAS_OK)
@@ -246,7 +228,7 @@ static void test_path_equals_standalone(void **state)
                                       0.0);
         clnas_model_free(alone);
     }
-    const clnas_chain_genotype bad = parse("conv3x3-16 | conv3x3-16 | avgpool3x3 + skip(1) | avgpool3x3/s2");
+    const clnas_chain_genotype bad = small_net_chain("conv3x3-16 | conv3x3-16 | avgpool3x3 + skip(1) | avgpool3x3/s2");
     clnas_model *none = NULL;
     assert_int_equal(clnas_supernet_path_chain(sn, &bad, &none, &err), CLNAS_ERR_INVALID_ARG);
     assert_null(none);
@@ -287,7 +269,7 @@ static void test_paths_share_weights(void **state)
 }
 
 /* `clnas search` with configs/spos.json on space chain, shrunk: the supernet line, a best.json of space chain whose
- * arch is a path of the skeleton; darts and gdas on the chain space, and a skeleton on another space, refused. */
+ * arch is a path of the skeleton; bad skeletons for darts and gdas, and a skeleton on another space, refused. */
 static void test_search_writes_best(void **state)
 {
     (void)state;
@@ -311,7 +293,7 @@ static void test_search_writes_best(void **state)
     const cJSON *arch = cJSON_GetObjectItemCaseSensitive(best, "arch");
     assert_true(cJSON_IsString(space) && strcmp(space->valuestring, "chain") == 0);
     assert_true(cJSON_IsString(arch));
-    const clnas_chain_genotype skeleton = parse(SKELETON), found = parse(arch->valuestring);
+    const clnas_chain_genotype skeleton = small_net_chain(SKELETON), found = small_net_chain(arch->valuestring);
     char why[200];
     if (!clnas_chain_is_path(&skeleton, &found, why, sizeof why))
         fail_msg("best.json arch %s: %s", arch->valuestring, why);
@@ -332,7 +314,7 @@ static void test_search_writes_best(void **state)
     cJSON_ArrayForEach(row, rows) {
         const cJSON *a = cJSON_GetObjectItemCaseSensitive(row, "arch");
         assert_true(cJSON_IsString(a));
-        const clnas_chain_genotype g = parse(a->valuestring);
+        const clnas_chain_genotype g = small_net_chain(a->valuestring);
         if (!clnas_chain_is_path(&skeleton, &g, why, sizeof why))
             fail_msg("rank_eval.json arch %s: %s", a->valuestring, why);
     }
@@ -341,9 +323,10 @@ static void test_search_writes_best(void **state)
     free(dir);
 
     static const char *const refused[][2] = {
-        {"--set space.name=chain --set strategy.name=darts", "on the chain space the one-shot search is spos"},
-        {"--set space.name=chain --set strategy.name=gdas", "strategy.name \"gdas\": works on space nb201 or darts"},
-        {"--set 'strategy.skeleton=conv3x3-16'", "strategy.skeleton: the chain supernet's skeleton; this run's space "
+        {"--set space.name=chain --set 'strategy.skeleton=conv3x3-16 | conv3x3-16 | conv3x3-17'",
+         "strategy.skeleton: "},
+        {"--set space.name=chain --set strategy.skeleton=3", "strategy.skeleton: expected a chain genotype string"},
+        {"--set 'strategy.skeleton=conv3x3-16'", "strategy.skeleton: the chain space's skeleton; this run's space "
                                                  "is nb201"},
         {"--set space.name=chain --set 'strategy.skeleton=conv3x3-16 | conv3x3-17'", "strategy.skeleton: "},
     };

@@ -19,6 +19,7 @@
 #include "clnas/model.h"
 #include "clnas/rng.h"
 #include "device_fixture.h"
+#include "layout_check.h"
 #include "journal.h"
 #include "model_build.h"
 #include "path_check.h"
@@ -83,19 +84,8 @@ static void test_layout_names_every_edge_op(void **state)
 {
     (void)state;
     clnas_net_config c = darts_net(2);
-    clnas_supernet_layout l;
-    clnas_error err;
-    if (clnas_supernet_layout_build(&c, NULL, &l, &err) != CLNAS_OK)
-        fail_msg("%s", err.message);
-    int modules = 0, last = -1;
-    for (int i = 0; i < l.nparams; i++) {
-        const clnas_supernet_param *p = &l.params[i];
-        assert_true(p->module >= last); /* module by module */
-        modules += p->module != last && p->module > 0;
-        last = p->module;
-        for (int j = i + 1; j < l.nparams; j++)
-            assert_string_not_equal(p->info.name, l.params[j].info.name);
-    }
+    int modules = 0;
+    clnas_supernet_layout l = layout_check_build(&c, &modules);
     /* per cell 14 edges x 4 parametrised ops (sep 3/5, dil 3/5), plus the stride-2 skip_connect (FactorizedReduce)
      * on the reduction cells' 8 edges from their inputs */
     assert_int_equal(modules, LAYERS * 14 * 4 + 2 * 8);

@@ -8,6 +8,7 @@
 #include "clnas/darts_genotype.h"
 #include "clnas/rng.h"
 #include "darts_checkpoint.h"
+#include "chain_skeleton.h"
 #include "gdas_config.h"
 #include "space_nb201.h"
 #include "spos_config.h"
@@ -82,9 +83,9 @@ static clnas_status run_network(const char *dir, int gdas, search_setup *s, clna
 {
     const clnas_space_iface *space = clnas_search_config_space(&s->cfg);
     const int darts_space = space == &clnas_space_darts, chain_space = space == &clnas_space_chain;
-    if (space != &clnas_space_nb201 && !darts_space && !(chain_space && !gdas))
+    if (space != &clnas_space_nb201 && !darts_space && !chain_space)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s/config.json: space.name \"%s\": rank-eval scores %s "
-                               "supernets of space nb201 or darts", dir, space->name, gdas ? "GDAS" : "SPOS");
+                               "supernets of space nb201, darts or chain", dir, space->name, gdas ? "GDAS" : "SPOS");
     cJSON *resolved = cJSON_CreateObject();
     clnas_status st;
     if (gdas) {
@@ -92,6 +93,11 @@ static clnas_status run_network(const char *dir, int gdas, search_setup *s, clna
         st = clnas_gdas_config_parse(s->cfg.strategy, resolved, &gp, err);
         *max_paths = gp.max_paths;
         *bn_batches = SPOS_SUPERNET_GDAS_BN_BATCHES;
+        int found = 0;
+        if (st == CLNAS_OK)
+            st = clnas_chain_skeleton_parse(s->cfg.strategy, space, resolved, &net->chain_genotype, &found, err);
+        if (st == CLNAS_OK && found) /* the chain run's skeleton paths, owned by p */
+            st = clnas_chain_paths_new(&net->chain_genotype, &p->paths, err);
     } else {
         clnas_spos_config sp;
         void *rea = NULL;
@@ -108,9 +114,12 @@ static clnas_status run_network(const char *dir, int gdas, search_setup *s, clna
     cJSON_Delete(resolved);
     const clnas_chain_genotype skeleton = net->chain_genotype;
     clnas_run_setup_net(&s->run, net);
-    if (chain_space) { /* as spos_run.c builds it: the skeleton's chain networks */
+    if (chain_space) { /* as spos_run.c builds it: the skeleton's chain networks; as darts_run.c builds GDAS': the
+                        * skeleton's search network, one op per layer */
         net->space = CLNAS_NET_CHAIN;
         net->chain_genotype = skeleton;
+        net->darts_search = gdas;
+        net->gdas = gdas;
     }
     if (darts_space && gdas) { /* as darts_run.c builds it: DARTS' search network, one op per edge */
         net->space = CLNAS_NET_DARTS;
@@ -121,7 +130,7 @@ static clnas_status run_network(const char *dir, int gdas, search_setup *s, clna
         clnas_rng rng; /* any valid genotype, for the config's checks: each path sets its own */
         clnas_rng_seed(&rng, 0);
         clnas_darts_genotype_sample(&rng, &net->darts_genotype);
-    } else {
+    } else if (!chain_space) {
         net->gdas = gdas; /* GDAS: cells with non-affine BatchNorm, each edge scaled by its h (1) */
     }
     return st;

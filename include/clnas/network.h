@@ -61,11 +61,15 @@ typedef struct clnas_net_config {
                              * layers; codegen/build_darts_search.c) instead of a genotype's: every edge the weighted
                              * sum of DARTS' primitives, weights darts.<normal|reduce>.<e>.weight (ops 1..4) and
                              * weight2 (ops 5..7) as STATE per step, gradients in weight_grad, weight2_grad;
-                             * darts_genotype ignored */
+                             * darts_genotype ignored. Chain space: 1 builds the search network of the skeleton
+                             * chain_genotype, every layer the weighted sum of the ops it can hold
+                             * (codegen/build_chain_search.h) */
     uint8_t gdas_ops[CLNAS_NET_GDAS_DARTS_EDGES]; /* darts_search with gdas: a GDAS path of the search network: edge
                              * e of the cells of type t (normal 0, reduce 1) computes op gdas_ops[14 t + e] only
                              * (clnas_darts_op; 0, none, gives zero) scaled by its h (gdas.<normal|reduce>.<e>.h,
-                             * STATE) with dL/dh summed over the type's cells in gdas.<type>.<e>.h_grad */
+                             * STATE) with dL/dh summed over the type's cells in gdas.<type>.<e>.h_grad. Chain
+                             * space: layer i (1-based) computes path op gdas_ops[i - 1] (chain_paths.h) scaled by
+                             * gdas.layers.I.h */
 } clnas_net_config;
 
 /* The NB201 defaults: C=16, N=5, 1x28x28 input, 10 classes, batch 256, float32, BN eps 1e-5 momentum 0.1,

@@ -14,7 +14,13 @@
 #include <cmocka.h>
 
 #include "clnas/darts_genotype.h"
+#include "clnas/model.h"
 #include "clnas/rng.h"
+#include "darts_checkpoint.h"
+#include "executor.h"
+#include "model_build.h"
+#include "plan.h"
+#include "scratch_dir.h"
 #include "text_input.h"
 #include "space_iface.h"
 
@@ -150,4 +156,46 @@ void search_fixture_assert_too_large(const char *config, const char *network, co
     assert_non_null(strstr(out, needs));
     assert_non_null(strstr(out, "fewer channels (proxy.channels 256)"));
     search_fixture_assert_no_journal(dir);
+}
+
+void search_fixture_checkpoint_round_trip(clnas_model *from, clnas_model *to, clnas_alpha *alpha)
+{
+    char *dir = scratch_dir_new("darts-checkpoint");
+    assert_non_null(dir);
+    char path[1100];
+    scratch_dir_path(path, sizeof path, dir, "darts_checkpoint.safetensors");
+    clnas_darts_net saved = {from, NULL, "DARTS"}, fresh = {to, NULL, "DARTS"};
+    clnas_error err;
+    int epochs = 0;
+    if (clnas_darts_checkpoint_save(path, &saved, alpha, 1, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    memset(alpha, 0, sizeof *alpha);
+    if (clnas_darts_checkpoint_load(path, &fresh, alpha, &epochs, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    assert_int_equal(epochs, 1);
+    scratch_dir_remove(dir);
+    free(dir);
+}
+
+static double *read_params(clnas_model *m, size_t *n)
+{
+    const clnas_plan *plan = clnas_model_plan(m);
+    *n = plan->arena_elems[CLNAS_ARENA_PARAMS];
+    double *v = malloc(*n * sizeof *v + 1);
+    clnas_error err;
+    assert_int_equal(clnas_executor_read(clnas_model_executor(m), CLNAS_ARENA_PARAMS, 0, v, *n, &err), CLNAS_OK);
+    return v;
+}
+
+void search_fixture_assert_same_end(clnas_model *a, const clnas_alpha *alpha_a, clnas_model *b,
+                                    const clnas_alpha *alpha_b)
+{
+    assert_memory_equal(alpha_b->alpha, alpha_a->alpha, sizeof alpha_a->alpha);
+    assert_memory_equal(alpha_b->adam_v, alpha_a->adam_v, sizeof alpha_a->adam_v);
+    size_t na, nb;
+    double *pa = read_params(a, &na), *pb = read_params(b, &nb);
+    assert_int_equal(na, nb);
+    assert_memory_equal(pa, pb, na * sizeof *pa);
+    free(pa);
+    free(pb);
 }

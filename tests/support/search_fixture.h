@@ -49,6 +49,14 @@ clnas_journal_entry *search_fixture_journal_darts(const char *dir, int *n);
  * and printed); returns the exit status, -1 when it did not exit. */
 int search_fixture_run_cli(const char *config, const char *sets, const char *dir, char *out, size_t cap);
 
+/* Saves from's weights with alpha (1 epoch done) as a DARTS checkpoint and loads them into `to` and alpha (zeroed
+ * first): what a resumed run starts from. */
+void search_fixture_checkpoint_round_trip(clnas_model *from, clnas_model *to, clnas_alpha *alpha);
+
+/* Fails unless two runs ended alike: alpha (logits and Adam's second moments) and every weight bit for bit. */
+void search_fixture_assert_same_end(clnas_model *a, const clnas_alpha *alpha_a, clnas_model *b,
+                                    const clnas_alpha *alpha_b);
+
 /* The largest |to - from| over alpha's entries: how far a search moved it. */
 double search_fixture_alpha_moved(const clnas_alpha *from, const clnas_alpha *to);
 

@@ -44,3 +44,12 @@ void small_fixed_batch(float *images, int32_t *labels, int n, int side, uint64_t
     for (int i = 0; i < n; i++)
         labels[i] = (int32_t)clnas_rng_below(&rng, 10);
 }
+
+clnas_chain_genotype small_net_chain(const char *text)
+{
+    clnas_chain_genotype g;
+    clnas_error err;
+    if (clnas_chain_genotype_parse(text, &g, &err) != CLNAS_OK)
+        fail_msg("%s: %s", text, err.message);
+    return g;
+}

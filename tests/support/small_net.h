@@ -12,6 +12,9 @@
  * a genotype that does not parse fails the test. */
 void small_net_config(clnas_net_config *cfg, const char *arch, int channels, int cells, int batch, int side);
 
+/* The chain genotype of text; one that does not parse fails the test, naming the text. */
+clnas_chain_genotype small_net_chain(const char *text);
+
 /* A one-channel dataset of count side x side images in 10 classes: pixels and labels malloc'ed but not filled,
  * and rng seeded with seed for the caller to fill them. */
 void small_dataset_alloc(clnas_dataset *ds, clnas_rng *rng, int count, int side, uint64_t seed);
