@@ -38,9 +38,15 @@ static void op_label(const clnas_alpha *p, int k, char *buf, size_t cap)
         snprintf(buf, cap, "op %d", k);
 }
 
+/* NB201's 6 edges x 5 ops (a 6-layer chain skeleton has 6 rows too, of 9 ops). */
+static int nb201_rows(const clnas_alpha *p)
+{
+    return p->edges == CLNAS_NB201_EDGES && p->ops == CLNAS_NB201_OPS;
+}
+
 static void edge_label(const clnas_alpha *p, int e, char *buf, size_t cap)
 {
-    if (p->edges == CLNAS_NB201_EDGES)
+    if (nb201_rows(p))
         snprintf(buf, cap, "%d-&gt;%d", clnas_nb201_edge_from[e], clnas_nb201_edge_to[e]);
     else if (p->edges == 2 * CLNAS_DARTS_SEARCH_EDGES)
         snprintf(buf, cap, "%s %d", e < CLNAS_DARTS_SEARCH_EDGES ? "normal" : "reduce", e % CLNAS_DARTS_SEARCH_EDGES);
@@ -70,8 +76,8 @@ static int write_heat_map(FILE *f, void *ctx)
                "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
             width, height, width, height);
     char head[512];
-    snprintf(head, sizeof head, "%s%sepoch %d: softmax(alpha) per edge", title ? title : "",
-             title && *title ? ", " : "", epoch);
+    snprintf(head, sizeof head, "%s%sepoch %d: softmax(alpha) per %s", title ? title : "",
+             title && *title ? ", " : "", epoch, p->ops == CLNAS_CHAIN_PATH_OPS ? "layer" : "edge");
     clnas_svg_put_text_fit(f, 8, 22, 14, width - 16, "", head);
     char label[64];
     for (int k = 0; k < p->ops; k++) {
@@ -116,7 +122,7 @@ static int write_csv(FILE *f, void *ctx)
     char edge[32], op[64];
     for (int e = 0; e < h->p->edges; e++)
         for (int k = 0; k < h->p->ops; k++) {
-            if (h->p->edges == CLNAS_NB201_EDGES)
+            if (nb201_rows(h->p))
                 snprintf(edge, sizeof edge, "%d-%d", clnas_nb201_edge_from[e], clnas_nb201_edge_to[e]);
             else
                 snprintf(edge, sizeof edge, "%d", e);

@@ -613,6 +613,25 @@ static void test_heat_map_svg_is_written_and_well_formed(void **state)
     snprintf(number, sizeof number, ">%.3f<", probs[NE * NO - 1]);
     assert_non_null(strstr(svg, number));
     free(svg);
+    /* a 6-layer chain skeleton's alpha (6 rows like NB201's, of 9 ops): rows named by layer, the ops a layer does
+     * not hold greyed out with no number */
+    clnas_alpha c = params_ok(6, 9, 30);
+    const uint16_t mask[6] = {0x3f, 0, 0, 0x3f, 0, 0};
+    assert_int_equal(clnas_alpha_set_mask(&c, mask, &err), CLNAS_OK);
+    scratch_dir_path(path, sizeof path, dir, "alpha_chain.svg");
+    assert_int_equal(clnas_alpha_svg_write(&c, path, 0, NULL, &err), CLNAS_OK);
+    svg = test_read_file(path, NULL);
+    assert_non_null(svg);
+    assert_true(svg_well_formed(svg));
+    assert_non_null(strstr(svg, "softmax(alpha) per layer"));
+    assert_non_null(strstr(svg, ">layer 6<"));
+    assert_non_null(strstr(svg, ">sepconv5x5<"));
+    assert_null(strstr(svg, "-&gt;"));
+    int grey = 0;
+    for (const char *g = svg; (g = strstr(g, "fill=\"#ddd\"")); g++)
+        grey++;
+    assert_int_equal(grey, 2 * 3); /* layers 1 and 4: no pool, no identity */
+    free(svg);
     scratch_dir_path(path, sizeof path, dir, "missing/dir/alpha.svg");
     assert_int_equal(clnas_alpha_svg_write(&p, path, 0, NULL, &err), CLNAS_ERR_IO);
 }

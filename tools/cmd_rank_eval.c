@@ -143,9 +143,11 @@ static int parse_args(int argc, char **argv, rank_args *a)
         if (cli_is_help(argv[i])) {
             printf("usage: clnas rank-eval --supernet DIR [--archs K] [--seed S] [--cache RUN_DIR ...] [--out DIR]\n"
                    "                        [--bn-batches N] [--device D]\n"
+                   "       clnas rank-eval --reference FILE --estimator E ... (estimators against a reference\n"
+                   "                        table: clnas rank-eval --reference FILE --help)\n"
                    "Samples K architectures of distinct canonical classes of the run's space (nb201 or darts; a\n"
-                   "SPOS run on chain: paths of its skeleton, strategy.skeleton; default 20, seed S, default the\n"
-                   "run's seed), evaluates each with the supernet of the SPOS or\n"
+                   "SPOS or GDAS run on chain: paths of its skeleton, strategy.skeleton; default 20, seed S,\n"
+                   "default the run's seed), evaluates each with the supernet of the SPOS or\n"
                    "GDAS run DIR (inherited weights: SPOS' supernet.safetensors, GDAS' gdas_checkpoint.safetensors\n"
                    "of its last epoch, each path as GDAS runs a sampled one: non-affine BatchNorm, edges scaled by\n"
                    "h = 1; BatchNorm recalibrated over N training batches, default the SPOS run's\n"
