@@ -33,6 +33,7 @@
 #include "scratch_dir.h"
 #include "search_fixture.h"
 #include "small_net.h"
+#include "supernet.h"
 #include "supernet_layout.h"
 
 #define BATCH 3
@@ -290,6 +291,44 @@ static void test_gdas_layout(void **state)
     clnas_supernet_layout_free(&l);
 }
 
+/* GDAS' chain supernet: three of its paths (one per chain genotype, through clnas_supernet_path_chain) run forward,
+ * backward and an update over the shared arenas (stale gradients of other paths in them) exactly as a GDAS path
+ * model of the same ops built on its own arenas. */
+static void test_gdas_supernet_paths_equal_own_models(void **state)
+{
+    device_fixture *f = *state;
+    static const char *const paths[] = {
+        SKELETON,
+        "sepconv5x5-16 | identity | maxpool3x3 + skip(1) | conv1x1-32/s2",
+        "conv7x7-16 | sepconv3x3-16 | avgpool3x3 + skip(1) | sepconv5x5-32/s2",
+    };
+    clnas_net_config c = net_config(SKELETON, 1, 1);
+    clnas_edge_op_set op_set;
+    clnas_edge_op_set_all(&op_set);
+    clnas_supernet *sn = NULL;
+    clnas_error err;
+    clnas_error_clear(&err);
+    if (clnas_supernet_new(f->dev, f->cache, &c, &op_set, 4, NULL, &sn, &err) != CLNAS_OK ||
+        clnas_supernet_init(sn, 7, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    for (int n = 0; n < 3; n++) {
+        const clnas_chain_genotype g = small_net_chain(paths[n]);
+        for (int e = 0; e < LAYERS; e++)
+            c.gdas_ops[e] = (uint8_t)clnas_chain_path_op_of(&g.layer[e]);
+        clnas_model *path = NULL, *alone = NULL;
+        if (clnas_supernet_path_chain(sn, &g, &path, &err) != CLNAS_OK ||
+            clnas_model_build(f->dev, f->cache, &c, &alone, &err) != CLNAS_OK)
+            fail_msg("%s", err.message);
+        float images[BATCH * SIDE * SIDE];
+        int32_t labels[BATCH];
+        small_fixed_batch(images, labels, BATCH, SIDE, 70 + (uint64_t)n);
+        path_check_against_standalone(path, alone, clnas_supernet_get_layout(sn)->param_elems, images, labels, BATCH,
+                                      0.0);
+        clnas_model_free(alone);
+    }
+    clnas_supernet_free(sn);
+}
+
 static clnas_status on_epoch(const clnas_darts_epoch *e, void *user, clnas_error *err)
 {
     (void)err;
@@ -446,6 +485,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_one_hot_and_gdas_path_equal_standalone, device_fixture_with_cache,
                                         device_fixture_teardown),
         cmocka_unit_test(test_gdas_layout),
+        cmocka_unit_test_setup_teardown(test_gdas_supernet_paths_equal_own_models, device_fixture_with_cache,
+                                        device_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_loop_and_resume, device_fixture_with_cache, device_fixture_teardown),
         cmocka_unit_test(test_search_cli),
     };
