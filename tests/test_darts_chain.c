@@ -303,6 +303,7 @@ static void test_gdas_supernet_paths_equal_own_models(void **state)
         "conv7x7-16 | sepconv3x3-16 | avgpool3x3 + skip(1) | sepconv5x5-32/s2",
     };
     clnas_net_config c = net_config(SKELETON, 1, 1);
+    c.fp64 = 0; /* path_check_against_standalone feeds float images */
     clnas_edge_op_set op_set;
     clnas_edge_op_set_all(&op_set);
     clnas_supernet *sn = NULL;
