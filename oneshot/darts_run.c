@@ -116,6 +116,22 @@ static clnas_status write_best_darts_space(const darts_run *r, const clnas_journ
     return st;
 }
 
+/* The space of the run's journal lines (NULL: NB201). */
+static const clnas_space_iface *journal_space(const darts_run *r)
+{
+    return r->space_darts ? &clnas_space_darts : r->space_chain ? &clnas_space_chain : NULL;
+}
+
+/* The run's journal lines (*count of them, free with clnas_journal_entries_free), read as its space's. */
+static clnas_status read_journal(const darts_run *r, clnas_journal_entry **entries, int *count, clnas_error *err)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/journal.jsonl", r->dir);
+    int torn = 0;
+    size_t good = 0;
+    return clnas_journal_read_space(path, journal_space(r), entries, count, &torn, &good, err);
+}
+
 /* The epoch's heat map, best.json (from its journal line j: the derived cell, its hash and size) and progress plot. */
 static clnas_status write_outputs(darts_run *r, const clnas_darts_epoch *e, const clnas_journal_entry *j,
                                   clnas_error *err)
@@ -137,11 +153,9 @@ static clnas_status write_outputs(darts_run *r, const clnas_darts_epoch *e, cons
         st = clnas_run_best_write(r->dir, j, rule, err);
     if (st != CLNAS_OK)
         return st;
-    snprintf(path, sizeof path, "%s/journal.jsonl", r->dir);
     clnas_journal_entry *entries = NULL;
-    int n = 0, torn = 0;
-    size_t good = 0;
-    st = clnas_journal_read_space(path, j->space, &entries, &n, &torn, &good, err);
+    int n = 0;
+    st = read_journal(r, &entries, &n, err);
     if (st == CLNAS_OK) {
         snprintf(path, sizeof path, "%s/progress.svg", r->dir);
         char what[96];
@@ -152,8 +166,8 @@ static clnas_status write_outputs(darts_run *r, const clnas_darts_epoch *e, cons
     return st;
 }
 
-/* The derived cell of the epoch as a genotype of the run's space (DARTS' cell space or NB201), with its hash and
- * size. */
+/* The derived cell of the epoch as a genotype of the run's space (DARTS' cell space, chain or NB201), with its
+ * hash and size. */
 static clnas_status derived_entry(const darts_run *r, const clnas_darts_epoch *e, clnas_journal_entry *j,
                                   clnas_error *err)
 {
@@ -364,12 +378,6 @@ static clnas_status restore(darts_run *r, clnas_alpha *alpha, int *epochs_done, 
     return st;
 }
 
-/* The space of the run's journal lines (NULL: NB201). */
-static const clnas_space_iface *journal_space(const darts_run *r)
-{
-    return r->space_darts ? &clnas_space_darts : r->space_chain ? &clnas_space_chain : NULL;
-}
-
 /* The strategy section: DARTS' or GDAS' (with the sampler's settings). */
 static clnas_status parse_params(darts_run *r, cJSON *resolved, clnas_darts_config *dp, clnas_gdas_config *gp,
                                  clnas_error *err)
@@ -402,13 +410,9 @@ static clnas_status alpha_history(const darts_run *r, int epochs_done, clnas_alp
     *n = 0;
     if (r->derive_epochs < 2 || epochs_done < 1 || !r->journal.f)
         return CLNAS_OK;
-    char path[1100];
-    snprintf(path, sizeof path, "%s/journal.jsonl", r->dir);
     clnas_journal_entry *entries = NULL;
-    int count = 0, torn = 0;
-    size_t good = 0;
-    clnas_status st = clnas_journal_read_space(path, journal_space(r), &entries, &count,
-                                               &torn, &good, err);
+    int count = 0;
+    clnas_status st = read_journal(r, &entries, &count, err);
     if (st != CLNAS_OK)
         return st;
     *out = malloc((size_t)(count ? count : 1) * sizeof **out);
@@ -417,8 +421,8 @@ static clnas_status alpha_history(const darts_run *r, int epochs_done, clnas_alp
     for (int i = 0; i < count && st == CLNAS_OK; i++) {
         const cJSON *a = cJSON_GetObjectItemCaseSensitive(entries[i].extra, "alpha");
         st = a ? clnas_alpha_from_json(a, &(*out)[i], err)
-               : clnas_error_set(err, CLNAS_ERR_FORMAT, "%s: epoch %d's line has no alpha (strategy.derive_epochs "
-                                 "averages the last epochs' alpha)", path, i);
+               : clnas_error_set(err, CLNAS_ERR_FORMAT, "%s/journal.jsonl: epoch %d's line has no alpha "
+                                 "(strategy.derive_epochs averages the last epochs' alpha)", r->dir, i);
         *n = i + 1;
     }
     clnas_journal_entries_free(entries, count);
@@ -436,13 +440,9 @@ static void journaled_arch(const darts_run *r, char *buf, size_t cap)
     buf[0] = 0;
     if (!r->journal.f)
         return;
-    char path[1100];
-    snprintf(path, sizeof path, "%s/journal.jsonl", r->dir);
     clnas_journal_entry *entries = NULL;
-    int count = 0, torn = 0;
-    size_t good = 0;
-    if (clnas_journal_read_space(path, journal_space(r), &entries, &count, &torn, &good,
-                                 NULL) != CLNAS_OK)
+    int count = 0;
+    if (read_journal(r, &entries, &count, NULL) != CLNAS_OK)
         return;
     if (count > 0)
         clnas_journal_entry_arch(&entries[count - 1], buf, cap);
@@ -617,22 +617,16 @@ clnas_status clnas_run_differentiable(const clnas_run_request *req, clnas_run_ou
         clnas_run_setup_net(&s, &r.cfg);
         st = clnas_grad_shares_batch(req->shares, r.cfg.batch, &r.cfg.batch, err);
     }
-    if (st == CLNAS_OK && r.space_darts) {
-        r.cfg.space = CLNAS_NET_DARTS;
+    if (st == CLNAS_OK && (r.space_darts || r.space_chain)) {
+        /* the space's search network (DARTS space: r.cfg.layers is proxy.layers, clnas_run_setup_net; chain: the
+         * skeleton's); GDAS: a supernet whose paths are that network with one op per edge or layer */
+        r.cfg.space = r.space_chain ? CLNAS_NET_CHAIN : CLNAS_NET_DARTS;
+        if (r.space_chain)
+            r.cfg.chain_genotype = r.skeleton;
         r.cfg.darts_search = 1;
-        r.cfg.gdas = is_gdas; /* GDAS: a supernet whose paths are the search network with one op per edge */
-        /* r.cfg.layers is proxy.layers (clnas_run_setup_net) */
+        r.cfg.gdas = is_gdas;
         /* DARTS' train_search.py: SGD momentum 0.9 without Nesterov, weight decay 3e-4, gradient norm clipped at 5 */
         r.cfg.nesterov = 0;
-        r.cfg.weight_decay = 3e-4;
-        r.cfg.grad_clip = 5.0;
-        st = clnas_darts_admit(&r.cfg, s.dev, admit_line, &r, err);
-    } else if (st == CLNAS_OK && r.space_chain) {
-        r.cfg.space = CLNAS_NET_CHAIN;
-        r.cfg.chain_genotype = r.skeleton;
-        r.cfg.darts_search = 1;
-        r.cfg.gdas = is_gdas; /* GDAS: a supernet whose paths are the search network with one op per layer */
-        r.cfg.nesterov = 0; /* as DARTS' train_search.py */
         r.cfg.weight_decay = 3e-4;
         r.cfg.grad_clip = 5.0;
         st = clnas_darts_admit(&r.cfg, s.dev, admit_line, &r, err);

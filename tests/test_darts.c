@@ -189,10 +189,9 @@ static void test_derive_averages_epochs(void **state)
  * mean logsumexp(alpha) ends below the plain run's. */
 static void test_beta_decay(void **state)
 {
-    clnas_dataset train = search_fixture_synthetic(IMAGES, HW, 1), val = search_fixture_synthetic(IMAGES, HW, 2);
+    clnas_dataset train, val;
+    const clnas_alpha start = search_start(&train, &val);
     clnas_error err;
-    clnas_alpha start;
-    assert_int_equal(clnas_alpha_init(&start, CLNAS_NB201_EDGES, CLNAS_NB201_OPS, 4, &err), CLNAS_OK);
     clnas_alpha plain1 = start, linear1 = start, plain2 = start, constant2 = start;
     clnas_alpha *runs[] = {&plain1, &linear1, &plain2, &constant2};
     double arch_lr = 0;
