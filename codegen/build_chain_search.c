@@ -53,14 +53,6 @@ static void layer_weights(clnas_build_ctx *b, int i, int held, int w[2], int dw[
     }
 }
 
-static int popcount(unsigned v)
-{
-    int n = 0;
-    for (; v; v &= v - 1)
-        n++;
-    return n;
-}
-
 clnas_status clnas_build_chain_search(const clnas_net_config *cfg, int training, clnas_graph *g, clnas_net_io *io,
                                       clnas_error *err)
 {
@@ -77,7 +69,7 @@ clnas_status clnas_build_chain_search(const clnas_net_config *cfg, int training,
     clnas_build_ctx b = {.g = g, .cfg = cfg, .training = training, .err = err, .affine = 1};
     int w[CLNAS_CHAIN_MAX_LAYERS][2], dw[CLNAS_CHAIN_MAX_LAYERS][2];
     for (int i = 1; i <= sk->nlayers; i++)
-        layer_weights(&b, i, popcount(mask[i - 1]), w[i - 1], dw[i - 1]);
+        layer_weights(&b, i, __builtin_popcount(mask[i - 1]), w[i - 1], dw[i - 1]);
     fmap outs[CLNAS_CHAIN_MAX_LAYERS + 1];
     outs[0] = clnas_chain_build_stem(&b, io);
     b.affine = 0; /* every layer's BatchNorm: affine=False, as DARTS' search cells */
