@@ -1,7 +1,7 @@
 /* clnas — average pooling kernels (NCHW): 3x3 stride 1 pad 1 without padding in the count, and 2x2 stride 2.
  * Defines: BATCH, CHANNELS, HEIGHT, WIDTH (of the input), ACCUM, LOCAL. The 3x3 kernels run one work-item per
- * image row, the 2x2 ones one per element written, consecutive work-items along the row. Backward passes
- * gather, so no two work-items write one element. */
+ * image row; the 2x2 ones, per family, one per element written (consecutive work-items along the row) or one per
+ * output row. No two work-items write one element. */
 
 #define POOL_TOTAL (BATCH * CHANNELS * HEIGHT * WIDTH)
 #define POOL_ROWS (BATCH * CHANNELS * HEIGHT)
@@ -127,6 +127,60 @@ void avgpool3_bwd(TENSOR_IN(dy), TENSOR_OUT(dx))
         for (int w = start; w < end; w += POOL_VW)
             pool_store(out + w, pool_window3(mid, h, w, above, here, below) / 3);
         pool_slide(mid, out, h, end, WIDTH, above, here, below, 1, 0);
+    }
+}
+
+/* The 2x2 pools come in two forms. The GPU family's run one work-item per element written, consecutive work-items
+ * along a row (coalesced). The CPU family's run one work-item per output row and walk it in vectors: a
+ * work-item per element gathers scalars, which PoCL does not vectorise (the backward ran near 5 GB/s). */
+
+/* One work-item per output row (plane, oh): input rows 2oh and 2oh+1 summed, then each pair of columns. */
+__kernel __attribute__((reqd_work_group_size(LOCAL, 1, 1)))
+void avgpool2_rows_fwd(TENSOR_IN(x), TENSOR_OUT(y))
+{
+    const int row = get_global_id(0);
+    if (row < BATCH * CHANNELS * POOL_OH) {
+        const int oh = row % POOL_OH, plane = row / POOL_OH;
+        __global const real *top = TENSOR_AT(x) + (plane * HEIGHT + 2 * oh) * WIDTH, *bottom = top + WIDTH;
+        __global real *out = TENSOR_AT(y) + row * POOL_OW;
+        int ow = 0;
+        for (; ow + POOL_VW <= POOL_OW; ow += POOL_VW) {
+            const pool_realv lo = POOL_VLOAD(top + 2 * ow) + POOL_VLOAD(bottom + 2 * ow);
+            const pool_realv hi = POOL_VLOAD(top + 2 * ow + POOL_VW) + POOL_VLOAD(bottom + 2 * ow + POOL_VW);
+            pool_store(out + ow, (pool_realv)(lo.even + lo.odd, hi.even + hi.odd) * (real)0.25);
+        }
+        for (; ow < POOL_OW; ow++)
+            STORE(ACCUM, out + ow,
+                  (top[2 * ow] + bottom[2 * ow] + (top[2 * ow + 1] + bottom[2 * ow + 1])) * (real)0.25);
+    }
+}
+
+/* One work-item per output row (plane, oh): dy / 4 spread over its window, input rows 2oh and 2oh+1. */
+__kernel __attribute__((reqd_work_group_size(LOCAL, 1, 1)))
+void avgpool2_rows_bwd(TENSOR_IN(dy), TENSOR_OUT(dx))
+{
+    const int row = get_global_id(0);
+    if (row < BATCH * CHANNELS * POOL_OH) {
+        const int oh = row % POOL_OH, plane = row / POOL_OH;
+        __global const real *g = TENSOR_AT(dy) + row * POOL_OW;
+        __global real *top = TENSOR_AT(dx) + (plane * HEIGHT + 2 * oh) * WIDTH, *bottom = top + WIDTH;
+        int ow = 0;
+        for (; ow + POOL_VW <= POOL_OW; ow += POOL_VW) {
+            const pool_realv q = POOL_VLOAD(g + ow) * (real)0.25;
+            const pool_realv lo = (pool_realv)(q.s0, q.s0, q.s1, q.s1, q.s2, q.s2, q.s3, q.s3);
+            const pool_realv hi = (pool_realv)(q.s4, q.s4, q.s5, q.s5, q.s6, q.s6, q.s7, q.s7);
+            pool_store(top + 2 * ow, lo);
+            pool_store(top + 2 * ow + POOL_VW, hi);
+            pool_store(bottom + 2 * ow, lo);
+            pool_store(bottom + 2 * ow + POOL_VW, hi);
+        }
+        for (; ow < POOL_OW; ow++) {
+            const real q = g[ow] * (real)0.25;
+            STORE(ACCUM, top + 2 * ow, q);
+            STORE(ACCUM, top + 2 * ow + 1, q);
+            STORE(ACCUM, bottom + 2 * ow, q);
+            STORE(ACCUM, bottom + 2 * ow + 1, q);
+        }
     }
 }
 

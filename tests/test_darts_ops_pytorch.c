@@ -60,7 +60,7 @@ static void test_references_match_pytorch(void **state)
     assert_int_equal(vector_of(text, "x", x), COUNT);
     assert_int_equal(vector_of(text, "dy", dy), COUNT);
     for (int s = 1; s <= 2; s++) {
-        clnas_pool_params p = {N, C, H, W, 0, s};
+        clnas_pool_params p = {N, C, H, W, 0, s, NULL};
         size_t out = (size_t)N * C * clnas_op_pool3_out_dim(H, s) * clnas_op_pool3_out_dim(W, s);
         char name[32];
         clnas_ref_maxpool3_fwd(&p, x, y);

@@ -149,7 +149,7 @@ int main(int argc, char **argv)
     }
     for (int s = 0; s < 3; s++) {
         int side = s == 0 ? 28 : s == 1 ? 14 : 7;
-        clnas_pool_params p = {shapes[s][0], shapes[s][1], side, side, 0, 1};
+        clnas_pool_params p = {shapes[s][0], shapes[s][1], side, side, 0, 1, NULL};
         clnas_kernel_desc fwd, bwd;
         clnas_error err;
         if (clnas_op_avgpool3_fwd_desc(&p, &fwd, &err) != CLNAS_OK ||

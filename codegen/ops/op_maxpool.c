@@ -132,7 +132,7 @@ static clnas_pool_params node_params(const clnas_lowering *l, const clnas_graph_
 {
     const clnas_graph_tensor *t = clnas_lower_tensor(l, x);
     clnas_pool_params p = {t->shape[0], t->shape[1], t->shape[2], t->shape[3], n->accum[0],
-                           n->stride > 1 ? n->stride : 1};
+                           n->stride > 1 ? n->stride : 1, l->profile};
     return p;
 }
 

@@ -47,7 +47,8 @@ clnas_status clnas_op_avgpool2_out_shape(const clnas_pool_params *p, int *out_h,
     return CLNAS_OK;
 }
 
-/* `work` work-items: one per element the 2x2 kernels write, one per image row for the 3x3 ones. */
+/* `work` work-items: for the 2x2 kernels one per element written (GPU family) or per output row (CPU family), one
+ * per image row for the 3x3 ones. */
 static clnas_status pool_desc_in(const char *template_name, const clnas_pool_params *p, const char *entry,
                                  const char *in, const char *out, size_t work, clnas_kernel_desc *d, clnas_error *err)
 {
@@ -108,16 +109,29 @@ clnas_status clnas_op_avgpool3_bwd_desc(const clnas_pool_params *p, clnas_kernel
     return st != CLNAS_OK ? st : pool_desc(p, "avgpool3_bwd", "dy", "dx", input_rows(p), d, err);
 }
 
+/* The 2x2 pool: the GPU family's kernels run a work-item per element written, the CPU family's one per output row
+ * (pool.cl says why). */
+static int pool2_gpu(const clnas_pool_params *p)
+{
+    return p->profile && p->profile->family == CLNAS_FAMILY_GPU;
+}
+
 clnas_status clnas_op_avgpool2_fwd_desc(const clnas_pool_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
     clnas_status st = clnas_op_avgpool2_out_shape(p, NULL, NULL, err);
-    return st != CLNAS_OK ? st : pool_desc(p, "avgpool2_fwd", "x", "y", input_count(p) / 4, d, err);
+    if (st != CLNAS_OK)
+        return st;
+    return pool2_gpu(p) ? pool_desc(p, "avgpool2_fwd", "x", "y", input_count(p) / 4, d, err)
+                        : pool_desc(p, "avgpool2_rows_fwd", "x", "y", input_rows(p) / 2, d, err);
 }
 
 clnas_status clnas_op_avgpool2_bwd_desc(const clnas_pool_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
     clnas_status st = clnas_op_avgpool2_out_shape(p, NULL, NULL, err);
-    return st != CLNAS_OK ? st : pool_desc(p, "avgpool2_bwd", "dy", "dx", input_count(p), d, err);
+    if (st != CLNAS_OK)
+        return st;
+    return pool2_gpu(p) ? pool_desc(p, "avgpool2_bwd", "dy", "dx", input_count(p), d, err)
+                        : pool_desc(p, "avgpool2_rows_bwd", "dy", "dx", input_rows(p) / 2, d, err);
 }
 
 static void store(int accum, double *out, double value)
@@ -268,6 +282,7 @@ static clnas_pool_params node_params(const clnas_lowering *l, const clnas_graph_
     p.w = t->shape[3];
     p.accum = accum;
     p.stride = n->stride > 1 ? n->stride : 1;
+    p.profile = l->profile;
     return p;
 }
 

@@ -3,6 +3,7 @@
 #define CLNAS_OP_POOL_H
 
 #include "graph.h"
+#include "device_profile.h"
 #include "kernel_desc.h"
 
 /* Input [n][c][h][w] (NCHW). */
@@ -10,6 +11,8 @@ typedef struct clnas_pool_params {
     int n, c, h, w;
     int accum;  /* 1: y (forward) and dx (backward) accumulate into what is there */
     int stride; /* the 3x3 pools: 1 or 2 (0 reads as 1); the 2x2 pool ignores it */
+    /* the device the 2x2 pool's kernels are shaped for (its family; NULL: the CPU's); the 3x3 pools ignore it */
+    const clnas_device_profile *profile;
 } clnas_pool_params;
 
 /* Output length of a 3x3 pad-1 window along an axis of length len at stride 1 or 2: len, or ceil(len / 2). */

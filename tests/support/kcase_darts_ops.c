@@ -26,12 +26,13 @@ static double *grid_tensor(kb_case *b, size_t n, uint64_t seed, double lo, doubl
 
 /* n, c, h, w, accum, stride: odd sizes, 1x1 and 1-wide images, batches 1..8, both strides. Shape 0 for oclgrind. */
 static const clnas_pool_params maxpool_shapes[] = {
-    {1, 2, 3, 3, 0, 2}, {2, 3, 7, 5, 1, 1}, {3, 2, 7, 5, 0, 2}, {8, 4, 8, 8, 0, 2},  {1, 1, 1, 1, 0, 2},
-    {5, 3, 28, 28, 1, 2}, {4, 2, 9, 1, 0, 1}, {2, 3, 2, 17, 1, 2}, {6, 2, 14, 14, 0, 1}, {7, 1, 5, 3, 0, 2},
+    {1, 2, 3, 3, 0, 2, NULL},   {2, 3, 7, 5, 1, 1, NULL},  {3, 2, 7, 5, 0, 2, NULL},   {8, 4, 8, 8, 0, 2, NULL},
+    {1, 1, 1, 1, 0, 2, NULL},   {5, 3, 28, 28, 1, 2, NULL}, {4, 2, 9, 1, 0, 1, NULL},  {2, 3, 2, 17, 1, 2, NULL},
+    {6, 2, 14, 14, 0, 1, NULL}, {7, 1, 5, 3, 0, 2, NULL},
 };
 static const clnas_pool_params avgpool_s2_shapes[] = {
-    {1, 2, 3, 3, 0, 2}, {2, 3, 7, 5, 1, 2}, {8, 4, 8, 8, 0, 2}, {1, 1, 1, 1, 0, 2},
-    {3, 2, 28, 28, 1, 2}, {5, 2, 2, 17, 0, 2}, {4, 3, 9, 1, 1, 2},
+    {1, 2, 3, 3, 0, 2, NULL}, {2, 3, 7, 5, 1, 2, NULL}, {8, 4, 8, 8, 0, 2, NULL}, {1, 1, 1, 1, 0, 2, NULL},
+    {3, 2, 28, 28, 1, 2, NULL}, {5, 2, 2, 17, 0, 2, NULL}, {4, 3, 9, 1, 1, 2, NULL},
 };
 
 static size_t pool_out_count(const clnas_pool_params *p)
@@ -67,7 +68,7 @@ static int maxpool_case(kh_ctx *k, int fp64, int shape, int backward)
  * order, (0,1), takes the gradient; a NaN wins its window; stride 3 is refused by name. */
 static int maxpool_rules(void)
 {
-    clnas_pool_params p = {1, 1, 2, 2, 0, 2};
+    clnas_pool_params p = {1, 1, 2, 2, 0, 2, NULL};
     double x[4] = {1.0, 2.0, 2.0, -1.0}, dy[1] = {5.0}, dx[4], y[1];
     clnas_ref_maxpool3_fwd(&p, x, y);
     clnas_ref_maxpool3_bwd(&p, dy, x, dx);
@@ -115,7 +116,7 @@ static int avgpool_s2_case(kh_ctx *k, int fp64, int shape, int backward)
 /* The reference's divisor on a 3x3 image at stride 2: output (0,0) averages 4 pixels, (1,1) the 4 of its corner. */
 static int avgpool_s2_rules(void)
 {
-    clnas_pool_params p = {1, 1, 3, 3, 0, 2};
+    clnas_pool_params p = {1, 1, 3, 3, 0, 2, NULL};
     double x[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, y[4];
     clnas_ref_avgpool3_fwd(&p, x, y);
     int ok = y[0] == 3.0 && y[1] == 4.0 && y[2] == 6.0 && y[3] == 7.0;

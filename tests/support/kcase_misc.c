@@ -30,7 +30,7 @@ static const struct { int n, c, hw, accum; } bn_eval_shapes[] = {
 };
 
 /* The GPU family's kernels for a default GPU (work-groups of 256), or the CPU family's. */
-static const clnas_device_profile *bn_profile(int gpu)
+static const clnas_device_profile *family_profile(int gpu)
 {
     static const clnas_device_profile gpu_profile = {.family = CLNAS_FAMILY_GPU, .max_work_group_size = 256,
                                                      .local_mem_bytes = 32768};
@@ -39,7 +39,7 @@ static const clnas_device_profile *bn_profile(int gpu)
 
 static clnas_bn_params bn_params(int training, int shape, int gpu)
 {
-    clnas_bn_params p = {0, 0, 0, 1e-5, 0.1, 0, bn_profile(gpu)};
+    clnas_bn_params p = {0, 0, 0, 1e-5, 0.1, 0, family_profile(gpu)};
     if (training) {
         p.n = bn_train_shapes[shape].n, p.c = bn_train_shapes[shape].c, p.hw = bn_train_shapes[shape].hw;
         p.accum = bn_train_shapes[shape].accum;
@@ -218,11 +218,14 @@ static int run_bn_const_bwd(kh_ctx *k, int fp64, int shape, int gpu)
 /* ---- pooling ---- */
 
 static const clnas_pool_params pool3_shapes[] = {
-    {1, 2, 3, 3, 0, 1}, {3, 3, 7, 5, 1, 1},  {4, 16, 1, 1, 0, 1},
-    {2, 3, 2, 17, 1, 1}, {3, 2, 11, 1, 0, 1}, {2, 2, 3, 28, 0, 1},
+    {1, 2, 3, 3, 0, 1, NULL}, {3, 3, 7, 5, 1, 1, NULL},  {4, 16, 1, 1, 0, 1, NULL},
+    {2, 3, 2, 17, 1, 1, NULL}, {3, 2, 11, 1, 0, 1, NULL}, {2, 2, 3, 28, 0, 1, NULL},
 };
+/* Rows of fewer output columns than a vector (8), of one vector exactly, of vectors and a tail; the first two
+ * (a tail alone, then vectors and a tail) are oclgrind's. */
 static const clnas_pool_params pool2_shapes[] = {
-    {1, 2, 2, 2, 0, 2}, {2, 3, 6, 4, 1, 2}, {4, 16, 14, 14, 0, 2},
+    {1, 2, 2, 2, 0, 2, NULL},    {2, 3, 6, 34, 1, 2, NULL}, {2, 3, 6, 4, 1, 2, NULL},
+    {4, 16, 14, 14, 0, 2, NULL}, {3, 2, 4, 16, 0, 2, NULL}, {2, 4, 28, 28, 1, 2, NULL},
 };
 
 /* fwd: slots (x, y) with y of out_count; bwd: slots (dy, dx) with dy of out_count. */
@@ -257,7 +260,7 @@ static int case_avgpool3_bwd(kh_ctx *k, int fp64, int shape)
 /* The 2x2 pool refuses odd sizes. */
 static int pool2_rejects_odd(void)
 {
-    clnas_pool_params odd = {2, 3, 7, 5, 0, 2};
+    clnas_pool_params odd = {2, 3, 7, 5, 0, 2, NULL};
     clnas_kernel_desc d;
     clnas_error err;
     int ok = clnas_op_avgpool2_fwd_desc(&odd, &d, &err) == CLNAS_ERR_INVALID_ARG;
@@ -265,14 +268,33 @@ static int pool2_rejects_odd(void)
     return ok;
 }
 
+/* The 2x2 pool's kernels of the family of family_profile(gpu): a work-item per element written, or per output row. */
+static int pool2_case(kh_ctx *k, int fp64, int shape, int backward, int gpu)
+{
+    clnas_pool_params p = pool2_shapes[shape];
+    p.profile = family_profile(gpu);
+    return pool_case(k, fp64, &p, backward, 1, backward ? "avgpool2_bwd dx" : "avgpool2_fwd y") &&
+           pool2_rejects_odd();
+}
+
 static int case_avgpool2_fwd(kh_ctx *k, int fp64, int shape)
 {
-    return pool_case(k, fp64, &pool2_shapes[shape], 0, 1, "avgpool2_fwd y") && pool2_rejects_odd();
+    return pool2_case(k, fp64, shape, 0, 0);
 }
 
 static int case_avgpool2_bwd(kh_ctx *k, int fp64, int shape)
 {
-    return pool_case(k, fp64, &pool2_shapes[shape], 1, 1, "avgpool2_bwd dx") && pool2_rejects_odd();
+    return pool2_case(k, fp64, shape, 1, 0);
+}
+
+static int case_avgpool2_fwd_gpu(kh_ctx *k, int fp64, int shape)
+{
+    return pool2_case(k, fp64, shape, 0, 1);
+}
+
+static int case_avgpool2_bwd_gpu(kh_ctx *k, int fp64, int shape)
+{
+    return pool2_case(k, fp64, shape, 1, 1);
 }
 
 /* ---- element-wise ---- */
@@ -558,8 +580,10 @@ const kh_case kh_cases_misc[] = {
     {"bn_const_bwd_gpu", case_bn_const_bwd_gpu, SHAPES(bn_train_shapes), 1},
     {"avgpool3_fwd", case_avgpool3_fwd, SHAPES(pool3_shapes), 1},
     {"avgpool3_bwd", case_avgpool3_bwd, SHAPES(pool3_shapes), 1},
-    {"avgpool2_fwd", case_avgpool2_fwd, SHAPES(pool2_shapes), 1},
-    {"avgpool2_bwd", case_avgpool2_bwd, SHAPES(pool2_shapes), 1},
+    {"avgpool2_fwd", case_avgpool2_fwd, SHAPES(pool2_shapes), 2},
+    {"avgpool2_bwd", case_avgpool2_bwd, SHAPES(pool2_shapes), 2},
+    {"avgpool2_fwd_gpu", case_avgpool2_fwd_gpu, SHAPES(pool2_shapes), 2},
+    {"avgpool2_bwd_gpu", case_avgpool2_bwd_gpu, SHAPES(pool2_shapes), 2},
     {"add", case_add, SHAPES(eltwise_shapes), 1},
     {"fill", case_fill, SHAPES(eltwise_shapes), 1},
     {"gap_relu_fwd", case_gap_relu_fwd, SHAPES(head_shapes), 1},

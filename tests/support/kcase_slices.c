@@ -235,7 +235,10 @@ static int case_bn_bwd_gpu(kh_ctx *k, int fp64, int shape) { return bn_bwd_case(
 
 /* n, c, h, w, accum, stride; then the parent's channels and the slice's first */
 static const struct { clnas_pool_params p; int cp, c0; } maxpool_shapes[] = {
-    {{1, 2, 3, 3, 0, 2}, 4, 2}, {{2, 3, 7, 5, 1, 1}, 6, 0}, {{3, 2, 7, 5, 0, 2}, 8, 5}, {{4, 4, 8, 8, 0, 1}, 16, 4},
+    {{1, 2, 3, 3, 0, 2, NULL}, 4, 2},
+    {{2, 3, 7, 5, 1, 1, NULL}, 6, 0},
+    {{3, 2, 7, 5, 0, 2, NULL}, 8, 5},
+    {{4, 4, 8, 8, 0, 1, NULL}, 16, 4},
 };
 
 static int case_maxpool3(kh_ctx *k, int fp64, int shape)
