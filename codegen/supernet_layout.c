@@ -80,6 +80,18 @@ static int cmp_module(const void *a, const void *b)
     return x->info.offset < y->info.offset ? -1 : x->info.offset > y->info.offset; /* registration order */
 }
 
+/* NB201: module 1 + (cell * 6 + edge) * 5 + op of a cell edge's parameter, named with its op; 0 for the others. */
+static clnas_status classify_nb201(const void *ctx, const char *path_name, int *module, char *name, size_t cap,
+                                   clnas_error *err)
+{
+    const clnas_genotype *g = ctx;
+    int cell, edge, n;
+    *module = edge_of(path_name, &cell, &edge, &n) ? 1 + (cell * CLNAS_NB201_EDGES + edge) * CLNAS_NB201_OPS +
+                                                         g->ops[edge]
+                                                   : 0;
+    return clnas_supernet_param_name(g, path_name, name, cap, err);
+}
+
 /* Appends the parameters of the network whose every edge is `op`: module 0 only from the first network built. */
 static clnas_status add_network(const clnas_net_config *net, int op, int with_fixed, clnas_supernet_layout *l,
                                 clnas_error *err)
@@ -87,27 +99,8 @@ static clnas_status add_network(const clnas_net_config *net, int op, int with_fi
     clnas_net_config cfg = *net;
     for (int e = 0; e < CLNAS_NB201_EDGES; e++)
         cfg.genotype.ops[e] = (uint8_t)op;
-    clnas_graph g;
-    clnas_graph_init(&g);
-    clnas_net_io io;
-    clnas_status st = clnas_build_nb201(&cfg, 0, &g, &io, err);
-    if (st == CLNAS_OK)
-        st = clnas_supernet_layout_reserve(l, g.nparams, err);
-    for (int i = 0; i < g.nparams && st == CLNAS_OK; i++) {
-        int cell, edge, n;
-        int is_edge = edge_of(g.params[i].name, &cell, &edge, &n);
-        if (is_edge ? 0 : !with_fixed)
-            continue;
-        clnas_supernet_param *sp = &l->params[l->nparams++];
-        sp->info = g.params[i];
-        sp->info.live = 1;
-        sp->info.offset = (size_t)i; /* registration order, for the sort */
-        sp->module = is_edge ? 1 + (cell * CLNAS_NB201_EDGES + edge) * CLNAS_NB201_OPS + op : 0;
-        if (is_edge)
-            st = clnas_supernet_param_name(&cfg.genotype, g.params[i].name, sp->info.name, sizeof sp->info.name, err);
-    }
-    clnas_graph_free(&g);
-    return st;
+    return clnas_supernet_layout_add_network(l, &cfg, clnas_build_nb201, with_fixed, classify_nb201, &cfg.genotype,
+                                             err);
 }
 
 clnas_status clnas_supernet_layout_build(const clnas_net_config *net, const clnas_edge_op_set *op_set,
@@ -149,13 +142,52 @@ clnas_status clnas_supernet_layout_build(const clnas_net_config *net, const clna
     return CLNAS_OK;
 }
 
-clnas_status clnas_supernet_layout_reserve(clnas_supernet_layout *l, int extra, clnas_error *err)
+/* Grows l->params to hold extra more parameters (and one spare). */
+static clnas_status layout_reserve(clnas_supernet_layout *l, int extra, clnas_error *err)
 {
     clnas_supernet_param *p = realloc(l->params, (size_t)(l->nparams + extra + 1) * sizeof *p);
     if (!p)
         return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory laying out the supernet");
     l->params = p;
     return CLNAS_OK;
+}
+
+clnas_status clnas_supernet_layout_add_network(clnas_supernet_layout *l, const clnas_net_config *cfg,
+                                               clnas_supernet_net_builder build, int with_fixed,
+                                               clnas_supernet_classify classify, const void *ctx, clnas_error *err)
+{
+    clnas_graph g;
+    clnas_graph_init(&g);
+    clnas_net_io io;
+    clnas_status st = build(cfg, 0, &g, &io, err);
+    if (st == CLNAS_OK)
+        st = layout_reserve(l, g.nparams, err);
+    /* the modules earlier networks laid out */
+    int last = 0;
+    for (int i = 0; i < l->nparams; i++)
+        last = l->params[i].module > last ? l->params[i].module : last;
+    unsigned char *seen = st == CLNAS_OK ? calloc((size_t)last + 1, 1) : NULL;
+    if (st == CLNAS_OK && !seen)
+        st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory laying out the supernet");
+    for (int i = 0; seen && i < l->nparams; i++)
+        seen[l->params[i].module] = 1;
+    for (int i = 0; i < g.nparams && st == CLNAS_OK; i++) {
+        int module = 0;
+        char name[CLNAS_NAME_MAX];
+        snprintf(name, sizeof name, "%s", g.params[i].name);
+        st = classify(ctx, g.params[i].name, &module, name, sizeof name, err);
+        if (st != CLNAS_OK || (module > 0 ? module <= last && seen[module] : !with_fixed))
+            continue;
+        clnas_supernet_param *sp = &l->params[l->nparams++];
+        sp->info = g.params[i];
+        snprintf(sp->info.name, sizeof sp->info.name, "%s", name);
+        sp->info.live = 1;
+        sp->info.offset = (size_t)i; /* registration order, for the sort */
+        sp->module = module;
+    }
+    free(seen);
+    clnas_graph_free(&g);
+    return st;
 }
 
 void clnas_supernet_layout_place(clnas_supernet_layout *l)

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "build_nb201.h" /* clnas_net_io, which every network builder fills */
 #include "clnas/network.h"
 #include "graph.h"
 
@@ -43,8 +44,19 @@ void clnas_supernet_layout_free(clnas_supernet_layout *layout);
 /* Orders the parameters by module (the fixed module 0 first, registration order within one) and gives each its
  * aligned offset in its arena: param_elems, state_elems and fixed_elems follow. Both spaces' layouts end with it. */
 void clnas_supernet_layout_place(clnas_supernet_layout *l);
-/* Grows l->params to hold extra more parameters (and one spare), before a layout appends a network's. */
-clnas_status clnas_supernet_layout_reserve(clnas_supernet_layout *l, int extra, clnas_error *err);
+/* How each layout builds the networks it is laid out from (clnas_build_nb201, clnas_build_darts, ...). */
+typedef clnas_status (*clnas_supernet_net_builder)(const clnas_net_config *cfg, int training, clnas_graph *g,
+                                                   clnas_net_io *io, clnas_error *err);
+/* Where a parameter of such a network goes: its module (0: the fixed modules every path trains) and its supernet
+ * name (name, of cap characters, holds path_name on entry: a layout that renames writes it); ctx is the layout's
+ * own. */
+typedef clnas_status (*clnas_supernet_classify)(const void *ctx, const char *path_name, int *module, char *name,
+                                                size_t cap, clnas_error *err);
+/* Builds cfg's network with `build` and appends its parameters, each classified: those of a module that an earlier
+ * network laid out are skipped, and module 0's unless with_fixed. */
+clnas_status clnas_supernet_layout_add_network(clnas_supernet_layout *l, const clnas_net_config *cfg,
+                                               clnas_supernet_net_builder build, int with_fixed,
+                                               clnas_supernet_classify classify, const void *ctx, clnas_error *err);
 /* Index of a supernet parameter by name, or -1. */
 int clnas_supernet_layout_find(const clnas_supernet_layout *layout, const char *name);
 

@@ -43,34 +43,27 @@ clnas_status clnas_supernet_chain_param_name(const clnas_chain_genotype *g, cons
     return CLNAS_OK;
 }
 
-/* Appends the parameters of the network of g (its layers' modules, and module 0 when with_fixed). */
+/* A chain network's parameter: module (layer, its op) in a layer, named with the op; 0 for the others. */
+static clnas_status classify_chain(const void *ctx, const char *path_name, int *module, char *name, size_t cap,
+                                   clnas_error *err)
+{
+    const clnas_chain_genotype *cg = ctx;
+    int layer, n;
+    *module = layer_of(cg, path_name, &layer, &n)
+                  ? clnas_chain_supernet_module(layer, clnas_chain_path_op_of(&cg->layer[layer - 1]))
+                  : 0;
+    return clnas_supernet_chain_param_name(cg, path_name, name, cap, err);
+}
+
+/* Appends the parameters of the network of g (its layers' modules not laid out yet, and module 0 when
+ * with_fixed). */
 static clnas_status add_network(const clnas_net_config *net, const clnas_chain_genotype *cg, int with_fixed,
                                 clnas_supernet_layout *l, clnas_error *err)
 {
     clnas_net_config cfg = *net;
     cfg.chain_genotype = *cg;
-    clnas_graph g;
-    clnas_graph_init(&g);
-    clnas_net_io io;
-    clnas_status st = clnas_build_chain(&cfg, 0, &g, &io, err);
-    if (st == CLNAS_OK)
-        st = clnas_supernet_layout_reserve(l, g.nparams, err);
-    for (int i = 0; i < g.nparams && st == CLNAS_OK; i++) {
-        int layer, n;
-        const int in_layer = layer_of(cg, g.params[i].name, &layer, &n);
-        char name[CLNAS_NAME_MAX];
-        st = clnas_supernet_chain_param_name(cg, g.params[i].name, name, sizeof name, err);
-        if (st != CLNAS_OK || (in_layer ? clnas_supernet_layout_find(l, name) >= 0 : !with_fixed))
-            continue;
-        clnas_supernet_param *sp = &l->params[l->nparams++];
-        sp->info = g.params[i];
-        snprintf(sp->info.name, sizeof sp->info.name, "%s", name);
-        sp->info.live = 1;
-        sp->info.offset = (size_t)i; /* registration order, for the sort */
-        sp->module = in_layer ? clnas_chain_supernet_module(layer, clnas_chain_path_op_of(&cg->layer[layer - 1])) : 0;
-    }
-    clnas_graph_free(&g);
-    return st;
+    return clnas_supernet_layout_add_network(l, &cfg, clnas_build_chain, with_fixed, classify_chain,
+                                             &cfg.chain_genotype, err);
 }
 
 /* Layer and path op of a search-network parameter "layers.I.<op name>.rest" with I >= 1; 0 for the others (the
@@ -91,6 +84,17 @@ static int search_module_of(const clnas_chain_genotype *g, const char *name, int
     return 0;
 }
 
+/* A chain search network's parameter: module (layer, op) of "layers.I.<op name>.rest", named as the search network
+ * names it; 0 for the others (the stem, the classifier, the layers' h). */
+static clnas_status classify_chain_search(const void *ctx, const char *path_name, int *module, char *name,
+                                          size_t cap, clnas_error *err)
+{
+    int layer = 0, k = 0;
+    *module = search_module_of(ctx, path_name, &layer, &k) ? clnas_chain_supernet_module(layer, k) : 0;
+    (void)name, (void)cap, (void)err; /* named as the network names it */
+    return CLNAS_OK;
+}
+
 /* Appends the parameters of the GDAS path ops (the search network computing ops[i] on layer i + 1): the modules not
  * laid out yet, and module 0 when with_fixed. */
 static clnas_status add_gdas_path(const clnas_net_config *net, const uint8_t *ops, int with_fixed,
@@ -98,25 +102,8 @@ static clnas_status add_gdas_path(const clnas_net_config *net, const uint8_t *op
 {
     clnas_net_config cfg = *net;
     memcpy(cfg.gdas_ops, ops, sizeof cfg.gdas_ops);
-    clnas_graph g;
-    clnas_graph_init(&g);
-    clnas_net_io io;
-    clnas_status st = clnas_build_chain_search(&cfg, 0, &g, &io, err);
-    if (st == CLNAS_OK)
-        st = clnas_supernet_layout_reserve(l, g.nparams, err);
-    for (int i = 0; i < g.nparams && st == CLNAS_OK; i++) {
-        int layer = 0, k = 0;
-        const int in_layer = search_module_of(&net->chain_genotype, g.params[i].name, &layer, &k);
-        if (in_layer ? clnas_supernet_layout_find(l, g.params[i].name) >= 0 : !with_fixed)
-            continue;
-        clnas_supernet_param *sp = &l->params[l->nparams++];
-        sp->info = g.params[i];
-        sp->info.live = 1;
-        sp->info.offset = (size_t)i; /* registration order, for the sort */
-        sp->module = in_layer ? clnas_chain_supernet_module(layer, k) : 0;
-    }
-    clnas_graph_free(&g);
-    return st;
+    return clnas_supernet_layout_add_network(l, &cfg, clnas_build_chain_search, with_fixed, classify_chain_search,
+                                             &net->chain_genotype, err);
 }
 
 /* GDAS' chain supernet: the search network's (layer, op) modules, from the paths that compute op k on every layer

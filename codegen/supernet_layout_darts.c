@@ -124,44 +124,26 @@ static void covering_genotype(int op, int t, clnas_darts_genotype *g)
     }
 }
 
+/* A DARTS genotype network's parameter (ctx: its net config): module (cell, search edge, op) of a cell edge's, named
+ * as the search network's edge; 0 for the others. */
+static clnas_status classify_darts(const void *ctx, const char *path_name, int *module, char *name, size_t cap,
+                                   clnas_error *err)
+{
+    const clnas_net_config *cfg = ctx;
+    int cell, edge, op, n;
+    *module = darts_edge_of(&cfg->darts_genotype, cfg->layers, path_name, &cell, &edge, &op, &n)
+                  ? clnas_darts_supernet_module(cell, edge, op)
+                  : 0;
+    return darts_param_name(&cfg->darts_genotype, cfg->layers, path_name, name, cap, err);
+}
+
 /* Appends the parameters of genotype network g not laid out yet: module 0 only from the first network. */
 static clnas_status add_network(const clnas_net_config *net, const clnas_darts_genotype *dg, int with_fixed,
                                 clnas_supernet_layout *l, clnas_error *err)
 {
     clnas_net_config cfg = *net;
     cfg.darts_genotype = *dg;
-    clnas_graph g;
-    clnas_graph_init(&g);
-    clnas_net_io io;
-    clnas_status st = clnas_build_darts(&cfg, 0, &g, &io, err);
-    if (st == CLNAS_OK)
-        st = clnas_supernet_layout_reserve(l, g.nparams, err);
-    /* the (cell, edge, op) modules earlier covering networks laid out */
-    const int nmod = clnas_darts_supernet_module(cfg.layers, 0, 0);
-    unsigned char *seen = st == CLNAS_OK ? calloc((size_t)nmod, 1) : NULL;
-    if (st == CLNAS_OK && !seen)
-        st = clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory laying out the supernet");
-    for (int i = 0; seen && i < l->nparams; i++)
-        seen[l->params[i].module] = 1;
-    for (int i = 0; i < g.nparams && st == CLNAS_OK; i++) {
-        int cell, edge, op, n;
-        const int is_edge = darts_edge_of(dg, cfg.layers, g.params[i].name, &cell, &edge, &op, &n);
-        if (is_edge ? seen[clnas_darts_supernet_module(cell, edge, op)] : !with_fixed)
-            continue;
-        char name[CLNAS_NAME_MAX];
-        st = darts_param_name(dg, cfg.layers, g.params[i].name, name, sizeof name, err);
-        if (st != CLNAS_OK)
-            break;
-        clnas_supernet_param *sp = &l->params[l->nparams++];
-        sp->info = g.params[i];
-        snprintf(sp->info.name, sizeof sp->info.name, "%s", name);
-        sp->info.live = 1;
-        sp->info.offset = (size_t)i; /* registration order, for the sort */
-        sp->module = is_edge ? clnas_darts_supernet_module(cell, edge, op) : 0;
-    }
-    free(seen);
-    clnas_graph_free(&g);
-    return st;
+    return clnas_supernet_layout_add_network(l, &cfg, clnas_build_darts, with_fixed, classify_darts, &cfg, err);
 }
 
 int clnas_darts_supernet_module(int cell, int edge, int op)

@@ -22,17 +22,15 @@ static int edge_of(const char *name, int layers, int *cell, int *edge, int *op)
            *op < CLNAS_DARTS_OPS;
 }
 
-static size_t align_up(size_t n)
+/* A search network's parameter (ctx: its cells): module (cell, edge, op) of an edge's, named as the network names it;
+ * 0 for the others. */
+static clnas_status classify_gdas_darts(const void *ctx, const char *path_name, int *module, char *name, size_t cap,
+                                        clnas_error *err)
 {
-    return (n + CLNAS_ARENA_ALIGN - 1) / CLNAS_ARENA_ALIGN * CLNAS_ARENA_ALIGN;
-}
-
-static int cmp_module(const void *a, const void *b)
-{
-    const clnas_supernet_param *x = a, *y = b;
-    if (x->module != y->module)
-        return x->module < y->module ? -1 : 1;
-    return x->info.offset < y->info.offset ? -1 : x->info.offset > y->info.offset; /* registration order */
+    int cell, edge, k;
+    *module = edge_of(path_name, *(const int *)ctx, &cell, &edge, &k) ? clnas_darts_supernet_module(cell, edge, k) : 0;
+    (void)name, (void)cap, (void)err; /* named as the network names it */
+    return CLNAS_OK;
 }
 
 /* Appends the parameters of the GDAS path with op on every edge: module 0 (and the edges' h) only from the first. */
@@ -40,25 +38,8 @@ static clnas_status add_path(const clnas_net_config *net, int op, clnas_supernet
 {
     clnas_net_config cfg = *net;
     memset(cfg.gdas_ops, op, sizeof cfg.gdas_ops);
-    clnas_graph g;
-    clnas_graph_init(&g);
-    clnas_net_io io;
-    clnas_status st = clnas_build_darts_search(&cfg, 0, &g, &io, err);
-    if (st == CLNAS_OK)
-        st = clnas_supernet_layout_reserve(l, g.nparams, err);
-    for (int i = 0; i < g.nparams && st == CLNAS_OK; i++) {
-        int cell, edge, k;
-        const int is_edge = edge_of(g.params[i].name, cfg.layers, &cell, &edge, &k);
-        if (!is_edge && op != 1)
-            continue;
-        clnas_supernet_param *sp = &l->params[l->nparams++];
-        sp->info = g.params[i];
-        sp->info.live = 1;
-        sp->info.offset = (size_t)i; /* registration order, for the sort */
-        sp->module = is_edge ? clnas_darts_supernet_module(cell, edge, k) : 0;
-    }
-    clnas_graph_free(&g);
-    return st;
+    return clnas_supernet_layout_add_network(l, &cfg, clnas_build_darts_search, op == 1, classify_gdas_darts,
+                                             &cfg.layers, err);
 }
 
 clnas_status clnas_supernet_layout_build_gdas_darts(const clnas_net_config *net, clnas_supernet_layout *out,
@@ -75,17 +56,6 @@ clnas_status clnas_supernet_layout_build_gdas_darts(const clnas_net_config *net,
         clnas_supernet_layout_free(out);
         return st;
     }
-    qsort(out->params, (size_t)out->nparams, sizeof *out->params, cmp_module);
-    size_t off[2] = {0, 0};
-    for (int i = 0; i < out->nparams; i++) {
-        clnas_param_info *p = &out->params[i].info;
-        int state = p->arena == CLNAS_ARENA_STATE;
-        p->offset = off[state];
-        off[state] = align_up(off[state] + p->count);
-        if (!state && out->params[i].module == 0)
-            out->fixed_elems = off[0];
-    }
-    out->param_elems = off[0];
-    out->state_elems = off[1];
+    clnas_supernet_layout_place(out);
     return CLNAS_OK;
 }
