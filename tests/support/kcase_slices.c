@@ -239,6 +239,8 @@ static const struct { clnas_pool_params p; int cp, c0; } maxpool_shapes[] = {
     {{2, 3, 7, 5, 1, 1, NULL}, 6, 0},
     {{3, 2, 7, 5, 0, 2, NULL}, 8, 5},
     {{4, 4, 8, 8, 0, 1, NULL}, 16, 4},
+    {{2, 2, 5, 20, 1, 2, NULL}, 5, 1}, /* vectors of 8 windows */
+    {{2, 3, 4, 12, 0, 1, NULL}, 7, 3},
 };
 
 static int case_maxpool3(kh_ctx *k, int fp64, int shape)
