@@ -54,8 +54,10 @@ real mp_full(__global const real *p, int *at)
 
 #ifdef CLNAS_FP64
 typedef double8 mp_realv;
+typedef long8 mp_intv; /* the comparisons' lane masks */
 #else
 typedef float8 mp_realv;
+typedef int8 mp_intv;
 #endif
 #define MP_VW 8
 /* Unaligned vector access: clang-based compilers make one load or store of a vector type with element alignment. */
@@ -79,17 +81,31 @@ mp_realv mp_taps(__global const real *p)
 #endif
 }
 
-/* The maxima of MP_VW in-image windows, the first with top-left corner p: mp_full's rule lane by lane (a tap
- * replaces the maximum where it is greater or NaN, taps in row-major order from -inf). */
-mp_realv mp_full_lanes(__global const real *p)
+/* The maxima of MP_VW in-image windows, the first with top-left corner p, and in *at each one's argmax as an offset
+ * from its corner: mp_full's rule lane by lane (a tap replaces the maximum where it is greater or NaN, taps in
+ * row-major order from -inf). */
+mp_realv mp_full_lanes(__global const real *p, mp_intv *at)
 {
     mp_realv top = (mp_realv)(-INFINITY);
+    *at = (mp_intv)0;
     for (int r = 0; r < 3; r++)
         for (int q = 0; q < 3; q++) {
             const mp_realv v = mp_taps(p + r * WIDTH + q);
-            top = select(top, v, isgreater(v, top) | isnan(v));
+            const mp_intv take = isgreater(v, top) | isnan(v);
+            top = select(top, v, take);
+            *at = select(*at, (mp_intv)(r * WIDTH + q), take);
         }
     return top;
+}
+
+/* Output column where row vectors start: 1, the first window inside the image's columns; the last vector of a row
+ * ends at the last such window, overlapping the one before when the count is not a multiple of MP_VW (a forward
+ * that overwrites may write an output twice; one that accumulates, and the backward, may not: they leave the rest
+ * to the one-by-one path). Returns the column after the vectors' last. */
+int mp_vectors_end(void)
+{
+    const int inside = (WIDTH - 2) / STRIDE; /* windows 1 .. inside lie inside the image's columns */
+    return inside >= MP_VW ? 1 + (inside / MP_VW) * MP_VW : 1;
 }
 
 /* One work-item per output row (plane, oh). Runs of MP_VW windows inside the image go in vectors, the other
@@ -104,18 +120,23 @@ void maxpool3_fwd(TENSOR_IN(x), TENSOR_OUT(y))
         __global const real *xp = TENSOR_AT(x) + plane * HEIGHT * WIDTH;
         __global real *out = TENSOR_AT(y) + row / (CHANNELS * MP_OH) * Y_BSTRIDE + row % (CHANNELS * MP_OH) * MP_OW;
         const int full_rows = oh * STRIDE >= 1 && oh * STRIDE + 1 <= HEIGHT - 1;
-        /* outputs 1 .. last_full have their window inside the image's columns */
-        const int last_full = (WIDTH - 2) / STRIDE;
-        int ow0 = 0;
-        if (full_rows)
-            for (ow0 = 1; ow0 + MP_VW - 1 <= last_full; ow0 += MP_VW) {
-                mp_realv m = mp_full_lanes(xp + (oh * STRIDE - 1) * WIDTH + ow0 * STRIDE - 1);
-                if (ACCUM)
-                    m += MP_VLOAD(out + ow0);
-                MP_VSTORE(m, out + ow0);
-            }
+        const int inside = (WIDTH - 2) / STRIDE, vec_end = full_rows ? mp_vectors_end() : 1;
+        for (int ow0 = 1; ow0 < vec_end; ow0 += MP_VW) {
+            mp_intv at;
+            mp_realv m = mp_full_lanes(xp + (oh * STRIDE - 1) * WIDTH + ow0 * STRIDE - 1, &at);
+            if (ACCUM)
+                m += MP_VLOAD(out + ow0);
+            MP_VSTORE(m, out + ow0);
+        }
+        /* the overlapping last vector (see mp_vectors_end) */
+        const int tail_vector = !ACCUM && full_rows && vec_end > 1 && vec_end <= inside;
+        if (tail_vector) {
+            mp_intv at;
+            MP_VSTORE(mp_full_lanes(xp + (oh * STRIDE - 1) * WIDTH + (inside - MP_VW + 1) * STRIDE - 1, &at),
+                      out + inside - MP_VW + 1);
+        }
         for (int ow = 0; ow < MP_OW; ow++) {
-            if (ow >= 1 && ow < ow0)
+            if (ow >= 1 && (ow < vec_end || (tail_vector && ow <= inside)))
                 continue; /* done in vectors */
             real m;
             int at = 0;
@@ -129,8 +150,9 @@ void maxpool3_fwd(TENSOR_IN(x), TENSOR_OUT(y))
 }
 
 /* One work-item per plane, which it alone writes: it zeroes dx (unless ACCUM), then walks the windows in ascending
- * (oh, ow) order, computes each one's argmax once and adds its dy there, so every dx element gets its terms in the
- * order of the reference. A gather per input element recomputed each argmax up to 9 times (4x slower at stride 2). */
+ * (oh, ow) order, computes each one's argmax once (runs of MP_VW windows inside the image in vectors) and adds its dy
+ * there, so every dx element gets its terms in the order of the reference. A gather per input element recomputed
+ * each argmax up to 9 times (4x slower at stride 2). */
 __kernel __attribute__((reqd_work_group_size(LOCAL, 1, 1)))
 void maxpool3_bwd(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dx))
 {
@@ -144,7 +166,24 @@ void maxpool3_bwd(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dx))
                 out[i] = 0;
         for (int oh = 0; oh < MP_OH; oh++) {
             const int full_rows = oh * STRIDE >= 1 && oh * STRIDE + 1 <= HEIGHT - 1;
+            const int vec_end = full_rows ? mp_vectors_end() : 1;
             for (int ow = 0; ow < MP_OW; ow++) {
+                if (ow >= 1 && ow < vec_end) {
+                    /* MP_VW windows' argmaxes at once; their dy added lane by lane, in the order of the windows */
+                    const int corner = (oh * STRIDE - 1) * WIDTH + ow * STRIDE - 1;
+                    mp_intv at_lanes;
+                    mp_full_lanes(xp + corner, &at_lanes);
+#ifdef CLNAS_FP64
+                    long at_of[MP_VW];
+#else
+                    int at_of[MP_VW];
+#endif
+                    vstore8(at_lanes, 0, at_of);
+                    for (int j = 0; j < MP_VW; j++)
+                        out[corner + j * STRIDE + (int)at_of[j]] += dyp[oh * MP_OW + ow + j];
+                    ow += MP_VW - 1;
+                    continue;
+                }
                 real m;
                 int at = 0;
                 if (full_rows && ow * STRIDE >= 1 && ow * STRIDE + 1 <= WIDTH - 1) {
