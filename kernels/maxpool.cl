@@ -52,32 +52,43 @@ real mp_full(__global const real *p, int *at)
     return top;
 }
 
-#ifdef CLNAS_FP64
-typedef double8 mp_realv;
-typedef long8 mp_intv; /* the comparisons' lane masks */
-#else
-typedef float8 mp_realv;
-typedef int8 mp_intv;
-#endif
+/* Windows inside the image go MP_VW at a time: 8, or 4 where a row has fewer than 8 such windows (a 7- or 14-pixel
+ * image, which DARTS' reduction cells pool). */
+#if (WIDTH - 2) / STRIDE >= 8
 #define MP_VW 8
+#else
+#define MP_VW 4
+#endif
+#ifdef CLNAS_FP64
+#define MP_REAL_T double
+#define MP_INT_T long /* the comparisons' lane masks */
+#else
+#define MP_REAL_T float
+#define MP_INT_T int
+#endif
+#define MP_CAT_(a, b) a##b
+#define MP_CAT(a, b) MP_CAT_(a, b)
+typedef MP_CAT(MP_REAL_T, MP_VW) mp_realv;
+typedef MP_CAT(MP_INT_T, MP_VW) mp_intv;
+#define MP_VSTORE_INT MP_CAT(vstore, MP_VW) /* lanes of an mp_intv to a private array */
 /* Unaligned vector access: clang-based compilers make one load or store of a vector type with element alignment. */
 #ifdef __clang__
 typedef mp_realv __attribute__((aligned(sizeof(real)))) mp_realv_u;
 #define MP_VLOAD(p) (*(__global const mp_realv_u *)(p))
 #define MP_VSTORE(v, p) (*(__global mp_realv_u *)(p) = (v))
 #else
-#define MP_VLOAD(p) vload8(0, p)
-#define MP_VSTORE(v, p) vstore8(v, 0, p)
+#define MP_VLOAD(p) MP_CAT(vload, MP_VW)(0, p)
+#define MP_VSTORE(v, p) MP_CAT(vstore, MP_VW)(v, 0, p)
 #endif
 
 /* Lanes of tap j of MP_VW consecutive outputs from p, the tap of lane 0: at stride 2 the even elements, read as
- * elements 0..7 and 7..14 (never 15, which may lie past the tensor). */
+ * elements 0 .. MP_VW-1 and MP_VW-1 .. 2*MP_VW-2 (never the next, which may lie past the tensor). */
 mp_realv mp_taps(__global const real *p)
 {
 #if STRIDE == 1
     return MP_VLOAD(p);
 #else
-    return (mp_realv)(MP_VLOAD(p).even, MP_VLOAD(p + 7).odd);
+    return (mp_realv)(MP_VLOAD(p).even, MP_VLOAD(p + MP_VW - 1).odd);
 #endif
 }
 
@@ -173,12 +184,8 @@ void maxpool3_bwd(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dx))
                     const int corner = (oh * STRIDE - 1) * WIDTH + ow * STRIDE - 1;
                     mp_intv at_lanes;
                     mp_full_lanes(xp + corner, &at_lanes);
-#ifdef CLNAS_FP64
-                    long at_of[MP_VW];
-#else
-                    int at_of[MP_VW];
-#endif
-                    vstore8(at_lanes, 0, at_of);
+                    MP_INT_T at_of[MP_VW];
+                    MP_VSTORE_INT(at_lanes, 0, at_of);
                     for (int j = 0; j < MP_VW; j++)
                         out[corner + j * STRIDE + (int)at_of[j]] += dyp[oh * MP_OW + ow + j];
                     ow += MP_VW - 1;
