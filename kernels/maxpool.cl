@@ -52,9 +52,11 @@ real mp_full(__global const real *p, int *at)
     return top;
 }
 
-/* Windows inside the image go MP_VW at a time: 8, or 4 where a row has fewer than 8 such windows (a 7- or 14-pixel
- * image, which DARTS' reduction cells pool). */
-#if (WIDTH - 2) / STRIDE >= 8
+/* Output columns 1 .. MP_INSIDE have their window inside the image's columns. */
+#define MP_INSIDE ((WIDTH - 2) / STRIDE)
+/* Those windows go MP_VW at a time: 8, or 4 where a row has fewer than 8 of them (a 7- or 14-pixel image, which
+ * DARTS' reduction cells pool). */
+#if MP_INSIDE >= 8
 #define MP_VW 8
 #else
 #define MP_VW 4
@@ -115,8 +117,7 @@ mp_realv mp_full_lanes(__global const real *p, mp_intv *at)
  * to the one-by-one path). Returns the column after the vectors' last. */
 int mp_vectors_end(void)
 {
-    const int inside = (WIDTH - 2) / STRIDE; /* windows 1 .. inside lie inside the image's columns */
-    return inside >= MP_VW ? 1 + (inside / MP_VW) * MP_VW : 1;
+    return MP_INSIDE >= MP_VW ? 1 + (MP_INSIDE / MP_VW) * MP_VW : 1;
 }
 
 /* One work-item per output row (plane, oh). Runs of MP_VW windows inside the image go in vectors, the other
@@ -131,7 +132,7 @@ void maxpool3_fwd(TENSOR_IN(x), TENSOR_OUT(y))
         __global const real *xp = TENSOR_AT(x) + plane * HEIGHT * WIDTH;
         __global real *out = TENSOR_AT(y) + row / (CHANNELS * MP_OH) * Y_BSTRIDE + row % (CHANNELS * MP_OH) * MP_OW;
         const int full_rows = oh * STRIDE >= 1 && oh * STRIDE + 1 <= HEIGHT - 1;
-        const int inside = (WIDTH - 2) / STRIDE, vec_end = full_rows ? mp_vectors_end() : 1;
+        const int vec_end = full_rows ? mp_vectors_end() : 1;
         for (int ow0 = 1; ow0 < vec_end; ow0 += MP_VW) {
             mp_intv at;
             mp_realv m = mp_full_lanes(xp + (oh * STRIDE - 1) * WIDTH + ow0 * STRIDE - 1, &at);
@@ -140,14 +141,14 @@ void maxpool3_fwd(TENSOR_IN(x), TENSOR_OUT(y))
             MP_VSTORE(m, out + ow0);
         }
         /* the overlapping last vector (see mp_vectors_end) */
-        const int tail_vector = !ACCUM && full_rows && vec_end > 1 && vec_end <= inside;
+        const int tail_vector = !ACCUM && full_rows && vec_end > 1 && vec_end <= MP_INSIDE;
         if (tail_vector) {
             mp_intv at;
-            MP_VSTORE(mp_full_lanes(xp + (oh * STRIDE - 1) * WIDTH + (inside - MP_VW + 1) * STRIDE - 1, &at),
-                      out + inside - MP_VW + 1);
+            MP_VSTORE(mp_full_lanes(xp + (oh * STRIDE - 1) * WIDTH + (MP_INSIDE - MP_VW + 1) * STRIDE - 1, &at),
+                      out + MP_INSIDE - MP_VW + 1);
         }
         for (int ow = 0; ow < MP_OW; ow++) {
-            if (ow >= 1 && (ow < vec_end || (tail_vector && ow <= inside)))
+            if (ow >= 1 && (ow < vec_end || (tail_vector && ow <= MP_INSIDE)))
                 continue; /* done in vectors */
             real m;
             int at = 0;
