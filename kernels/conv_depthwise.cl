@@ -29,6 +29,56 @@
 #define DW_IN(v) (v)
 #endif
 
+#if PER_ROW && STRIDE == 1
+/* At stride 1 the CPU family's input and weight gradients walk a row's taps as runs of DW_VW-lane vectors. */
+#define DW_VW 8
+#ifdef CLNAS_FP64
+typedef double8 dw_realv;
+typedef long8 dw_intv;
+#else
+typedef float8 dw_realv;
+typedef int8 dw_intv;
+#endif
+#define DW_IOTA ((dw_intv)(0, 1, 2, 3, 4, 5, 6, 7))
+#define DW_VECS ((WO + DW_VW - 1) / DW_VW)  /* vectors holding an output row */
+#define DW_XVECS ((W + DW_VW - 1) / DW_VW) /* vectors holding an input row */
+#ifdef __clang__
+typedef dw_realv __attribute__((aligned(sizeof(real)))) dw_realv_u;
+#define DW_VLOAD(p) (*(__global const dw_realv_u *)(p))
+#define DW_VSTORE(v, p) (*(__global dw_realv_u *)(p) = (v))
+#else
+#define DW_VLOAD(p) vload8(0, p)
+#define DW_VSTORE(v, p) vstore8(v, 0, p)
+#endif
+
+/* Lane j: element i + j of the plane p of len elements where column c0 + j lies in the row being computed
+ * (< lanes) and its tap column c0 + j + off in [0, width); 0 elsewhere. One load and a mask where the vector lies
+ * inside the plane, else lane by lane (only the live lanes are read). */
+static inline dw_realv dw_run(__global const real *p, int i, int len, int c0, int off, int width, int lanes)
+{
+    const dw_intv col = (dw_intv)(c0) + DW_IOTA;
+    const dw_intv live = (col < (dw_intv)(lanes)) & (col + (dw_intv)(off) >= (dw_intv)(0)) &
+                         (col + (dw_intv)(off) < (dw_intv)(width));
+    if (i >= 0 && i + DW_VW <= len)
+        return select((dw_realv)0, DW_VLOAD(p + i), live);
+    union {
+        dw_realv v;
+        real s[DW_VW];
+    } u;
+    for (int j = 0; j < DW_VW; j++) {
+        const int cj = c0 + j;
+        u.s[j] = cj < lanes && cj + off >= 0 && cj + off < width ? p[i + j] : (real)0;
+    }
+    return u.v;
+}
+
+real dw_lanes_sum(dw_realv v)
+{
+    const dw_realv h = v;
+    return ((h.s0 + h.s4) + (h.s1 + h.s5)) + ((h.s2 + h.s6) + (h.s3 + h.s7));
+}
+#endif
+
 #if PER_ROW
 __kernel void dwconv_fwd(TENSOR_IN(x), TENSOR_IN(w), TENSOR_OUT(y))
 {
@@ -91,6 +141,7 @@ __kernel void dwconv_fwd(TENSOR_IN(x), TENSOR_IN(w), TENSOR_OUT(y))
 /* dx[n][c][h][w] (=/+=) g(x) * sum over the taps (kh, kw) that reach (h, w) from an output pixel (ho, wo) of
  * w[c][kh][kw] * dy[n][c][ho][wo]; g(x) = (x > 0) when RELU_IN (the gradient of the pre-ReLU input). */
 #if PER_ROW
+/* The CPU family: one work-item per input row. */
 #if RELU_IN
 __kernel void dwconv_bwd_data(TENSOR_IN(dy), TENSOR_IN(w), TENSOR_IN(x), TENSOR_OUT(dx))
 #else
@@ -103,6 +154,50 @@ __kernel void dwconv_bwd_data(TENSOR_IN(dy), TENSOR_IN(w), TENSOR_OUT(dx))
     const int hi = id % H, nc = id / H, c = nc % C;
     __global const real *dyp = TENSOR_AT(dy) + nc * (HO * WO);
     __global const real *wp = TENSOR_AT(w) + c * KK;
+#if STRIDE == 1
+    /* the row in vectors of DW_VW columns; tap (kh, kw) reads output row hi + PAD - kh*DIL at the columns shifted
+     * by PAD - kw*DIL */
+    dw_realv acc[DW_XVECS];
+#pragma unroll
+    for (int k = 0; k < DW_XVECS; k++)
+        acc[k] = (dw_realv)0;
+#pragma unroll
+    for (int kh = 0; kh < KSIZE; kh++) {
+        const int th = hi + PAD - kh * DIL;
+        if (th >= 0 && th < HO)
+#pragma unroll
+            for (int kw = 0; kw < KSIZE; kw++) {
+                const real wv = wp[kh * KSIZE + kw];
+                const int off = PAD - kw * DIL;
+#pragma unroll
+                for (int k = 0; k < DW_XVECS; k++)
+                    acc[k] = fma((dw_realv)(wv), dw_run(dyp, th * WO + k * DW_VW + off, HO * WO, k * DW_VW, off, WO, W),
+                                 acc[k]);
+            }
+    }
+    __global real *out = TENSOR_AT(dx) + id * W;
+#pragma unroll
+    for (int k = 0; k < DW_XVECS; k++) {
+        dw_realv g = acc[k];
+#if RELU_IN
+        const dw_realv xv = dw_run(TENSOR_AT(x) + X_PLANE(nc), hi * W + k * DW_VW, H * W, k * DW_VW, 0, W, W);
+        g = select((dw_realv)0, g, xv > (dw_realv)0);
+#endif
+        if (k * DW_VW + DW_VW <= W) {
+            if (ACCUM)
+                g += DW_VLOAD(out + k * DW_VW);
+            DW_VSTORE(g, out + k * DW_VW);
+        } else {
+            union {
+                dw_realv v;
+                real s[DW_VW];
+            } u;
+            u.v = g;
+            for (int j = 0; k * DW_VW + j < W; j++)
+                STORE(ACCUM, out + k * DW_VW + j, u.s[j]);
+        }
+    }
+#else
     real acc[W];
 #pragma unroll
     for (int wi = 0; wi < W; wi++)
@@ -132,6 +227,7 @@ __kernel void dwconv_bwd_data(TENSOR_IN(dy), TENSOR_IN(w), TENSOR_OUT(dx))
 #endif
         STORE(ACCUM, TENSOR_AT(dx) + at + wi, g);
     }
+#endif
 }
 #else
 #if RELU_IN
@@ -170,52 +266,6 @@ __kernel void dwconv_bwd_data(TENSOR_IN(dy), TENSOR_IN(w), TENSOR_OUT(dx))
 #define TBLOCKS (KK / TB)
 #define GP (N * HO * WO)
 
-#if PER_ROW && STRIDE == 1
-/* The CPU family's weight gradient at stride 1 walks a row's taps as runs of DW_VW-lane vectors. */
-#define DW_VW 8
-#ifdef CLNAS_FP64
-typedef double8 dw_realv;
-typedef long8 dw_intv;
-#else
-typedef float8 dw_realv;
-typedef int8 dw_intv;
-#endif
-#define DW_IOTA ((dw_intv)(0, 1, 2, 3, 4, 5, 6, 7))
-#define DW_VECS ((WO + DW_VW - 1) / DW_VW) /* vectors holding an output row */
-#ifdef __clang__
-typedef dw_realv __attribute__((aligned(sizeof(real)))) dw_realv_u;
-#define DW_VLOAD(p) (*(__global const dw_realv_u *)(p))
-#else
-#define DW_VLOAD(p) vload8(0, p)
-#endif
-
-/* Lane j: element i + j of the plane p of len elements where output column wo0 + j lies in the row (< WO) and its
- * tap column wo0 + j + off in [0, width); 0 elsewhere. One load and a mask where the vector lies inside the plane,
- * else lane by lane (only the live lanes are read). */
-static inline dw_realv dw_run(__global const real *p, int i, int len, int wo0, int off, int width)
-{
-    const dw_intv col = (dw_intv)(wo0) + DW_IOTA;
-    const dw_intv live = (col < (dw_intv)(WO)) & (col + (dw_intv)(off) >= (dw_intv)(0)) &
-                         (col + (dw_intv)(off) < (dw_intv)(width));
-    if (i >= 0 && i + DW_VW <= len)
-        return select((dw_realv)0, DW_VLOAD(p + i), live);
-    union {
-        dw_realv v;
-        real s[DW_VW];
-    } u;
-    for (int j = 0; j < DW_VW; j++) {
-        const int cj = wo0 + j;
-        u.s[j] = cj < WO && cj + off >= 0 && cj + off < width ? p[i + j] : (real)0;
-    }
-    return u.v;
-}
-
-real dw_lanes_sum(dw_realv v)
-{
-    const dw_realv h = v;
-    return ((h.s0 + h.s4) + (h.s1 + h.s5)) + ((h.s2 + h.s6) + (h.s3 + h.s7));
-}
-#endif
 
 /* dw[c][kh][kw] = sum_{n,ho,wo} dy[n][c][ho][wo] * f(x[n][c][ho*STRIDE-PAD+kh*DIL][wo*STRIDE-PAD+kw*DIL]);
  * always overwrites. One work-group per (c, taps t0 .. t0+TB-1). */
@@ -246,12 +296,12 @@ dwconv_bwd_filter(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dw))
         __global const real *xp = TENSOR_AT(x) + n * X_BSTRIDE + c * (H * W);
 #pragma unroll
         for (int k = 0; k < DW_VECS; k++) {
-            const dw_realv g = dw_run(dyp, ho * WO + k * DW_VW, HO * WO, k * DW_VW, 0, WO);
+            const dw_realv g = dw_run(dyp, ho * WO + k * DW_VW, HO * WO, k * DW_VW, 0, WO, WO);
 #pragma unroll
             for (int r = 0; r < TB; r++) {
                 const int hi = ho + oh[r];
                 if (hi >= 0 && hi < H)
-                    vacc[r] = fma(g, DW_IN(dw_run(xp, hi * W + k * DW_VW + ow[r], H * W, k * DW_VW, ow[r], W)),
+                    vacc[r] = fma(g, DW_IN(dw_run(xp, hi * W + k * DW_VW + ow[r], H * W, k * DW_VW, ow[r], W, WO)),
                                   vacc[r]);
             }
         }
