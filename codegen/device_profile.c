@@ -59,6 +59,11 @@ clnas_status clnas_family_parse(const char *text, const char *what, clnas_family
                            text ? text : "(null)");
 }
 
+int clnas_device_profile_gpu(const clnas_device_profile *p)
+{
+    return p && p->family == CLNAS_FAMILY_GPU;
+}
+
 size_t clnas_device_profile_local(const clnas_device_profile *p, size_t want)
 {
     size_t limit = p->max_work_group_size ? p->max_work_group_size : 1, local = 1;

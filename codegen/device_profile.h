@@ -40,6 +40,8 @@ const char *clnas_family_name(clnas_family family);
 /* Parses "cpu" or "gpu" (case-insensitive); `what` names the option or variable in the error. */
 clnas_status clnas_family_parse(const char *text, const char *what, clnas_family *out, clnas_error *err);
 
+/* 1 when kernels for p are the GPU family's (NULL, the default profile, is the CPU's). */
+int clnas_device_profile_gpu(const clnas_device_profile *p);
 /* The largest power of two <= want that the profile's work-group limit allows (at least 1). */
 size_t clnas_device_profile_local(const clnas_device_profile *p, size_t want);
 

@@ -58,7 +58,7 @@ static clnas_status bn_desc(const clnas_bn_params *p, int training, const char *
         return st;
     if (!d)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "batchnorm %s: descriptor must not be NULL", entry);
-    const int gpu = p->profile && p->profile->family == CLNAS_FAMILY_GPU;
+    const int gpu = clnas_device_profile_gpu(p->profile);
     clnas_kernel_desc_init(d, gpu ? "batchnorm_gpu" : "batchnorm", entry);
     /* the GPU family: as many work-items per channel as the device allows up to BN_GPU_LOCAL, walking the
      * channel's elements one apart (coalesced); the CPU family: a few, each walking whole rows in vectors */

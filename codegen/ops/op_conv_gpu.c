@@ -87,11 +87,6 @@ static clnas_status gemm_desc(const clnas_conv_params *p, const clnas_device_pro
     return st;
 }
 
-static int gpu_family(const clnas_device_profile *profile)
-{
-    return profile && profile->family == CLNAS_FAMILY_GPU;
-}
-
 clnas_status clnas_op_conv_fwd_desc_for(const clnas_conv_params *p, const clnas_device_profile *profile,
                                         clnas_kernel_desc *d, clnas_error *err)
 {
@@ -178,8 +173,8 @@ clnas_status clnas_op_conv_desc_tuned(clnas_conv_pass pass, const clnas_conv_par
     clnas_conv_tune_ctx tc = {t, 0u, used};
     if (used)
         used->n = 0;
-    clnas_status st = gpu_family(profile) ? gpu_desc(pass, p, profile, &tc, d, err)
-                                          : clnas_op_conv_cpu_desc(pass, p, &tc, d, err);
+    clnas_status st = clnas_device_profile_gpu(profile) ? gpu_desc(pass, p, profile, &tc, d, err)
+                                                        : clnas_op_conv_cpu_desc(pass, p, &tc, d, err);
     for (int i = 0; st == CLNAS_OK && t && i < t->n; i++)
         if (!(tc.taken & (1u << i)))
             st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv tuning %s=%d: the %s kernel has no tunable %s",

@@ -71,11 +71,6 @@ clnas_status clnas_dwconv_check(const clnas_dwconv_params *p, const char *pass, 
     return CLNAS_OK;
 }
 
-static int gpu_family(const clnas_device_profile *profile)
-{
-    return profile && profile->family == CLNAS_FAMILY_GPU;
-}
-
 /* Work-items of a group: want on the CPU family (or without a profile), else the largest power of two up to
  * want the profile allows. */
 static int dw_local(const clnas_device_profile *profile, int want)
@@ -114,7 +109,8 @@ clnas_status clnas_op_dwconv_fwd_desc(const clnas_dwconv_params *p, const clnas_
                                       clnas_kernel_desc *d, clnas_error *err)
 {
     static const char *const slots[] = {"x", "w", "y"};
-    const int per_row = !gpu_family(profile), local = dw_local(profile, per_row ? DW_LOCAL_CPU : DW_LOCAL_GPU);
+    const int per_row = !clnas_device_profile_gpu(profile);
+    const int local = dw_local(profile, per_row ? DW_LOCAL_CPU : DW_LOCAL_GPU);
     CLNAS_TRY(dw_desc(p, "fwd", "dwconv_fwd", p ? p->accum : 0, local, per_row, 0, slots, 3, d, err));
     /* one work-item per output row (CPU family) or element (GPU family) */
     clnas_kernel_desc_geometry_1d(d, (size_t)p->n * (size_t)p->c * (size_t)dw_ho(p) * (size_t)(per_row ? 1 : dw_wo(p)),
@@ -127,7 +123,8 @@ clnas_status clnas_op_dwconv_bwd_data_desc(const clnas_dwconv_params *p, const c
 {
     /* x is read only for the ReLU mask */
     static const char *const slots_relu[] = {"dy", "w", "x", "dx"}, *const slots[] = {"dy", "w", "dx"};
-    const int per_row = !gpu_family(profile), local = dw_local(profile, per_row ? DW_LOCAL_CPU : DW_LOCAL_GPU);
+    const int per_row = !clnas_device_profile_gpu(profile);
+    const int local = dw_local(profile, per_row ? DW_LOCAL_CPU : DW_LOCAL_GPU);
     const int relu = p && p->relu_in;
     CLNAS_TRY(dw_desc(p, "bwd_data", "dwconv_bwd_data", p ? p->accum : 0, local, per_row, 0,
                       relu ? slots_relu : slots, relu ? 4 : 3, d, err));
@@ -141,7 +138,7 @@ clnas_status clnas_op_dwconv_bwd_filter_desc(const clnas_dwconv_params *p, const
                                              clnas_kernel_desc *d, clnas_error *err)
 {
     static const char *const slots[] = {"dy", "x", "dw"};
-    const int gpu = gpu_family(profile);
+    const int gpu = clnas_device_profile_gpu(profile);
     const int local = dw_local(profile, gpu ? DW_FILTER_LOCAL_GPU : DW_FILTER_LOCAL_CPU);
     const int taps = p ? p->ksize * p->ksize : 1, tb = gpu ? 1 : taps;
     /* ACCUM 0 whatever p->accum says: the weight gradient overwrites */

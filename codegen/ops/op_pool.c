@@ -109,20 +109,15 @@ clnas_status clnas_op_avgpool3_bwd_desc(const clnas_pool_params *p, clnas_kernel
     return st != CLNAS_OK ? st : pool_desc(p, "avgpool3_bwd", "dy", "dx", input_rows(p), d, err);
 }
 
-/* The 2x2 pool: the GPU family's kernels run a work-item per element written, the CPU family's one per output row
- * (pool.cl says why). */
-static int pool2_gpu(const clnas_pool_params *p)
-{
-    return p->profile && p->profile->family == CLNAS_FAMILY_GPU;
-}
-
 clnas_status clnas_op_avgpool2_fwd_desc(const clnas_pool_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
     clnas_status st = clnas_op_avgpool2_out_shape(p, NULL, NULL, err);
     if (st != CLNAS_OK)
         return st;
-    return pool2_gpu(p) ? pool_desc(p, "avgpool2_fwd", "x", "y", input_count(p) / 4, d, err)
-                        : pool_desc(p, "avgpool2_rows_fwd", "x", "y", input_rows(p) / 2, d, err);
+    /* the GPU family: a work-item per element written; the CPU family: one per output row (pool.cl says why) */
+    if (clnas_device_profile_gpu(p->profile))
+        return pool_desc(p, "avgpool2_fwd", "x", "y", input_count(p) / 4, d, err);
+    return pool_desc(p, "avgpool2_rows_fwd", "x", "y", input_rows(p) / 2, d, err);
 }
 
 clnas_status clnas_op_avgpool2_bwd_desc(const clnas_pool_params *p, clnas_kernel_desc *d, clnas_error *err)
@@ -130,8 +125,9 @@ clnas_status clnas_op_avgpool2_bwd_desc(const clnas_pool_params *p, clnas_kernel
     clnas_status st = clnas_op_avgpool2_out_shape(p, NULL, NULL, err);
     if (st != CLNAS_OK)
         return st;
-    return pool2_gpu(p) ? pool_desc(p, "avgpool2_bwd", "dy", "dx", input_count(p), d, err)
-                        : pool_desc(p, "avgpool2_rows_bwd", "dy", "dx", input_rows(p) / 2, d, err);
+    if (clnas_device_profile_gpu(p->profile)) /* the families' kernels as in the forward */
+        return pool_desc(p, "avgpool2_bwd", "dy", "dx", input_count(p), d, err);
+    return pool_desc(p, "avgpool2_rows_bwd", "dy", "dx", input_rows(p) / 2, d, err);
 }
 
 static void store(int accum, double *out, double value)
