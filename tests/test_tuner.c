@@ -44,7 +44,7 @@ static void test_tuning_text(void **state)
     assert_int_equal(t.n, 0);
     static const char *const bad[] = {"co_block=4", "A=0",     "A=1  B=2", "A=1 A=2", "A=1x",   " A=1",
                                       "A=1 ",       "A=",      "=3",       "A=1234567", "1A=2", "ABCDEFGHIJKL=1",
-                                      "A=1 B=1 C=1 D=1 E=1 F=1 G=1"};
+                                      "A=1 B=1 C=1 D=1 E=1 F=1 G=1 H=1 I=1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(clnas_conv_tuning_parse(bad[i], &t, &err), CLNAS_ERR_PARSE);
         assert_non_null(strstr(err.message, "tuning \""));
@@ -54,24 +54,29 @@ static void test_tuning_text(void **state)
 /* ---- the variants of the lowering ---- */
 
 /* Shapes that reach every template of both families: the CPU's row kernels (stride 1 and 2), its channel-vector
- * kernels (16 | channels), the flat and the general weight gradient; odd sizes, ReLU on load or not, accumulate or
- * overwrite. Shape 0 also runs in float64. */
+ * kernels (16 | channels), the staged, the flat (shape 4 on cpu-small) and the general weight gradient; odd sizes,
+ * ReLU on load or not, accumulate or overwrite. Shape 0 also runs in float64. */
 static const clnas_conv_params shapes[] = {
     /* n ci co  h  w  k  s  p relu accum */
     {1, 1, 2, 5, 4, 3, 1, 1, 1, 0},
     {2, 16, 32, 4, 5, 3, 1, 1, 1, 1},
     {3, 3, 16, 7, 5, 3, 2, 1, 0, 1},
     {2, 16, 16, 5, 6, 1, 1, 0, 1, 0},
+    {1, 8, 16, 12, 12, 3, 1, 1, 1, 0},
 };
 #define NSHAPES ((int)(sizeof shapes / sizeof shapes[0]))
 
-typedef enum family { FAM_CPU, FAM_GPU, FAM_GPU_SMALL, FAMILIES } family;
-static const char *const family_name[FAMILIES] = {"cpu", "gpu", "gpu-small"};
+/* cpu-small: a CPU with the 32 KiB of local memory OpenCL guarantees, where shape 4's staged weight gradient does
+ * not fit (the flat kernel instead) */
+typedef enum family { FAM_CPU, FAM_CPU_SMALL, FAM_GPU, FAM_GPU_SMALL, FAMILIES } family;
+static const char *const family_name[FAMILIES] = {"cpu", "cpu-small", "gpu", "gpu-small"};
 
 static const clnas_device_profile *profile_of(family f, clnas_device_profile *p)
 {
-    if (f == FAM_CPU) {
+    if (f == FAM_CPU || f == FAM_CPU_SMALL) {
         clnas_device_profile_default_cpu(p);
+        if (f == FAM_CPU_SMALL)
+            p->local_mem_bytes = 32768;
         return p;
     }
     clnas_device_profile_default_gpu(p);
@@ -204,20 +209,27 @@ static int run_candidate(kh_ctx *k, clnas_conv_pass pass, const clnas_conv_param
 }
 
 /* Every candidate the tuner would try (CLNAS_TUNE_MAX's default) of every shape, pass and family: shapes 0..3 on the
- * CPU family, 0..2 on the default GPU, 0 on a small GPU (work-groups of 32, 2 KiB), shape 0 in float64 too. */
+ * CPU family, 4 on a CPU with 32 KiB of local memory, 0..2 on the default GPU, 0 on a small GPU (work-groups of 32,
+ * 2 KiB), shape 0 in float64 too. */
 static void test_every_candidate_correct(void **state)
 {
     (void)state;
     kh_ctx k;
     if (kh_open(&k) != 0)
         fail_msg("no OpenCL device");
-    static const int shapes_of[FAMILIES] = {NSHAPES, 3, 1};
+    cl_ulong device_local = 0;
+    assert_int_equal(clGetDeviceInfo(k.device, CL_DEVICE_LOCAL_MEM_SIZE, sizeof device_local, &device_local, NULL),
+                     CL_SUCCESS);
+    static const int first_shape[FAMILIES] = {0, 4, 0, 0}, shapes_of[FAMILIES] = {4, 1, 3, 1};
     int bad = 0, runs = 0;
     for (int f = 0; f < FAMILIES; f++)
-        for (int s = 0; s < shapes_of[f]; s++)
+        for (int s = first_shape[f]; s < first_shape[f] + shapes_of[f]; s++)
             for (int pass = 0; pass < 3; pass++) {
                 clnas_device_profile prof;
                 const clnas_device_profile *pp = profile_of((family)f, &prof);
+                /* the candidates the tuner would try on this device: within its local memory too (oclgrind: 32 KiB) */
+                if (prof.local_mem_bytes > device_local)
+                    prof.local_mem_bytes = device_local;
                 clnas_conv_tuning cand[CLNAS_TUNE_DEFAULT_MAX + 1];
                 int n = 0;
                 clnas_error err;

@@ -100,6 +100,16 @@ static int rows_per_item(int block, int len)
  * beat 16 KiB at every NB201 stage, 192 KiB lost at 14x14 and 7x7). */
 #define BWD_FILTER_CHUNK_BYTES 65536
 
+/* The staged weight-gradient kernel: vector accumulators of a register tile (CO_BLOCK * ksize), bytes of x and
+ * dy staged per chunk of images (float32; 256 KiB did no better at NB201's shapes), bytes of the staged channels
+ * (CO_BLOCK + CI_BLOCK of them) a register tile walks between loads of its accumulators (measured at NB201's
+ * three stages: 8 and 16 KiB lost 5-15% to 64 KiB, 128 KiB and more did no better), and the largest padding (its
+ * zero slack is two vectors). */
+#define BWD_FILTER_STAGED_REGS 24
+#define BWD_FILTER_STAGE_BYTES 65536
+#define BWD_FILTER_SEG_BYTES 65536
+#define BWD_FILTER_STAGED_MAX_PAD 7
+
 /* Bound on the local-memory tree (LOCAL * results, in elements: 32 KiB in double). */
 #define BWD_FILTER_LOCAL_SUMS 4096
 
@@ -118,8 +128,8 @@ static clnas_status fwd_desc(const clnas_conv_params *p, clnas_kernel_desc *d, c
                              clnas_error *err);
 static clnas_status bwd_data_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_conv_tune_ctx *tc,
                                   clnas_error *err);
-static clnas_status bwd_filter_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_conv_tune_ctx *tc,
-                                    clnas_error *err);
+static clnas_status bwd_filter_desc(const clnas_conv_params *p, const clnas_device_profile *profile,
+                                    clnas_kernel_desc *d, clnas_conv_tune_ctx *tc, clnas_error *err);
 
 /* Starts the descriptor of template `name`: the shape #defines every conv template reads, the kernel's own
  * #defines and its tensor slots. Fails only when the descriptor's tables are full. */
@@ -268,11 +278,12 @@ static clnas_status row_tuning(const clnas_conv_params *p, const char *pass, con
     return CLNAS_OK;
 }
 
-clnas_status clnas_op_conv_cpu_desc(clnas_conv_pass pass, const clnas_conv_params *p, clnas_conv_tune_ctx *tc,
+clnas_status clnas_op_conv_cpu_desc(clnas_conv_pass pass, const clnas_conv_params *p,
+                                    const clnas_device_profile *profile, clnas_conv_tune_ctx *tc,
                                     clnas_kernel_desc *d, clnas_error *err)
 {
     if (pass == CLNAS_CONV_PASS_BWD_FILTER)
-        return bwd_filter_desc(p, d, tc, err);
+        return bwd_filter_desc(p, profile, d, tc, err);
     return pass == CLNAS_CONV_PASS_BWD_DATA ? bwd_data_desc(p, d, tc, err) : fwd_desc(p, d, tc, err);
 }
 
@@ -288,7 +299,7 @@ clnas_status clnas_op_conv_bwd_data_desc(const clnas_conv_params *p, clnas_kerne
 
 clnas_status clnas_op_conv_bwd_filter_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
-    return bwd_filter_desc(p, d, NULL, err);
+    return bwd_filter_desc(p, NULL, d, NULL, err);
 }
 
 static clnas_status fwd_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_conv_tune_ctx *tc,
@@ -359,8 +370,42 @@ typedef struct bwd_filter_tuning {
     int co_block, co_group, ci_block, local;
 } bwd_filter_tuning;
 
+/* The device's local memory in bytes (0: no limit known); NULL profile: the CPU family's default. */
+static unsigned long long local_limit(const clnas_device_profile *profile)
+{
+    clnas_device_profile cpu;
+    if (!profile) {
+        clnas_device_profile_default_cpu(&cpu);
+        profile = &cpu;
+    }
+    return profile->local_mem_bytes;
+}
+
+/* Bytes of the weight-gradient tree's partial sums (part[SUMS][LOCAL], in float64). */
+static unsigned long long bwd_filter_tree_bytes(const bwd_filter_tuning *b, int taps)
+{
+    return (unsigned long long)b->local * (unsigned)(b->co_group * b->ci_block * taps) * sizeof(double);
+}
+
+/* Shrinks a default tuning's tree to the device's local memory: fewer work-items, then fewer output channels per
+ * group, then fewer input channels. */
+static void bwd_filter_fit_tree(bwd_filter_tuning *b, int taps, unsigned long long limit)
+{
+    while (limit && bwd_filter_tree_bytes(b, taps) > limit) {
+        if (b->local > 1)
+            b->local /= 2;
+        else if (b->co_group > b->co_block)
+            b->co_group /= 2;
+        else if (b->ci_block > 1)
+            b->ci_block /= 2;
+        else
+            break;
+    }
+}
+
 static clnas_status bwd_filter_tuning_take(const clnas_conv_params *p, bwd_filter_tuning *b, int per_block,
-                                           int block_regs, int group_sums, clnas_conv_tune_ctx *tc, clnas_error *err)
+                                           int block_regs, int group_sums, unsigned long long limit,
+                                           clnas_conv_tune_ctx *tc, clnas_error *err)
 {
     const int taps = p->ksize * p->ksize;
     const bwd_filter_tuning def = *b;
@@ -388,13 +433,17 @@ static clnas_status bwd_filter_tuning_take(const clnas_conv_params *p, bwd_filte
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv bwd_filter tuning LOCAL=%d: expected a power of two "
                                "with LOCAL*%d results <= %d", b->local, b->co_group * b->ci_block * taps,
                                BWD_FILTER_LOCAL_SUMS);
+    if (limit && bwd_filter_tree_bytes(b, taps) > limit)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv bwd_filter tuning LOCAL=%d CO_GROUP=%d CI_BLOCK=%d: "
+                               "its tree needs %llu bytes of local memory in float64, the device has %llu", b->local,
+                               b->co_group, b->ci_block, bwd_filter_tree_bytes(b, taps), limit);
     return CLNAS_OK;
 }
 
 /* Stride 1 with "same" padding: the flat kernel (conv2d_bwd_filter_flat.cl), whose taps are loads at fixed
  * offsets of a channel walked as one run. */
-static clnas_status bwd_filter_flat_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_conv_tune_ctx *tc,
-                                         clnas_error *err)
+static clnas_status bwd_filter_flat_desc(const clnas_conv_params *p, const clnas_device_profile *profile,
+                                         clnas_kernel_desc *d, clnas_conv_tune_ctx *tc, clnas_error *err)
 {
     static const char *const slots[] = {"dy", "x", "dw"};
     const int taps = p->ksize * p->ksize, hw = p->h * p->w;
@@ -403,7 +452,10 @@ static clnas_status bwd_filter_flat_desc(const clnas_conv_params *p, clnas_kerne
     b.ci_block = channel_block(p->ci, 1, 8);
     b.co_group = bwd_filter_co_group(p, b.co_block, b.ci_block, taps, BWD_FILTER_FLAT_GROUP_SUMS);
     b.local = bwd_filter_local(b.co_group, b.ci_block, taps);
-    clnas_status st = bwd_filter_tuning_take(p, &b, p->ksize, BWD_FILTER_FLAT_REGS, BWD_FILTER_FLAT_GROUP_SUMS, tc, err);
+    const unsigned long long limit = local_limit(profile);
+    bwd_filter_fit_tree(&b, taps, limit);
+    clnas_status st =
+        bwd_filter_tuning_take(p, &b, p->ksize, BWD_FILTER_FLAT_REGS, BWD_FILTER_FLAT_GROUP_SUMS, limit, tc, err);
     if (st != CLNAS_OK)
         return st;
     const int co_block = b.co_block, ci_block = b.ci_block, co_group = b.co_group, local = b.local;
@@ -422,14 +474,86 @@ static clnas_status bwd_filter_flat_desc(const clnas_conv_params *p, clnas_kerne
     return st;
 }
 
-static clnas_status bwd_filter_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_conv_tune_ctx *tc,
-                                    clnas_error *err)
+/* Local memory of the staged weight-gradient kernel in elements of a vector width vw (as
+ * conv2d_bwd_filter_staged.cl sizes its arrays): the tree's partial sums and every work-item's staged channels. */
+static size_t bwd_filter_staged_elems(const clnas_conv_params *p, const bwd_filter_tuning *b, int chunk, int vw)
+{
+    const size_t s = (size_t)p->w + (size_t)p->pad, img_len = ((size_t)p->h + (size_t)p->pad) * s;
+    const size_t x_off = (p->pad * s + (size_t)p->pad + (size_t)vw - 1) / (size_t)vw * (size_t)vw;
+    const size_t dy_vecs = ((size_t)chunk * img_len + 2 * (size_t)vw - 1) / (size_t)vw;
+    const size_t x_vecs = (x_off + (size_t)chunk * img_len + 3 * (size_t)vw - 1) / (size_t)vw;
+    const size_t sums = (size_t)b->co_group * (size_t)b->ci_block * (size_t)(p->ksize * p->ksize);
+    return (size_t)b->local * (sums + ((size_t)b->ci_block * x_vecs + (size_t)b->co_group * dy_vecs) * (size_t)vw);
+}
+
+/* Stride 1 with "same" padding, when its stage fits the device's local memory (in float64: one descriptor serves
+ * both precisions): the staged kernel (conv2d_bwd_filter_staged.cl), which copies a chunk of images into local
+ * memory with zero borders so that its inner loop is plain loads and FMAs. *fits = 0 (and nothing else done)
+ * when its default stage (one image per chunk at least) does not fit: the flat kernel is the lowering then, and
+ * a tuning is that kernel's. NULL profile: the CPU family's default. */
+static clnas_status bwd_filter_staged_desc(const clnas_conv_params *p, const clnas_device_profile *profile,
+                                           clnas_kernel_desc *d, clnas_conv_tune_ctx *tc, int *fits,
+                                           clnas_error *err)
+{
+    static const char *const slots[] = {"dy", "x", "dw"};
+    const int taps = p->ksize * p->ksize, hw = p->h * p->w;
+    const int vw32 = hw <= 8 ? 8 : 16, vw64 = 8;
+    const unsigned long long limit = local_limit(profile);
+    bwd_filter_tuning b;
+    b.co_block = channel_block(p->co, p->ksize, BWD_FILTER_STAGED_REGS);
+    b.ci_block = channel_block(p->ci, 1, 8);
+    b.co_group = bwd_filter_co_group(p, b.co_block, b.ci_block, taps, BWD_FILTER_FLAT_GROUP_SUMS);
+    b.local = 1;
+    const long img_bytes = (long)(b.co_group + b.ci_block) * (p->h + p->pad) * (p->w + p->pad) * (long)sizeof(float);
+    int chunk = (int)(BWD_FILTER_STAGE_BYTES / img_bytes);
+    chunk = chunk < 1 ? 1 : chunk > p->n ? p->n : chunk;
+    while (chunk > 1 && limit && bwd_filter_staged_elems(p, &b, chunk, vw64) * sizeof(double) > limit)
+        chunk /= 2;
+    *fits = !limit || bwd_filter_staged_elems(p, &b, 1, vw64) * sizeof(double) <= limit;
+    int seg = BWD_FILTER_SEG_BYTES / ((b.co_block + b.ci_block) * vw32 * (int)sizeof(float));
+    seg = seg < 1 ? 1 : seg;
+    if (!*fits)
+        return CLNAS_OK;
+    clnas_status st =
+        bwd_filter_tuning_take(p, &b, p->ksize, BWD_FILTER_STAGED_REGS, BWD_FILTER_FLAT_GROUP_SUMS, 0, tc, err);
+    if (st != CLNAS_OK)
+        return st;
+    chunk = clnas_conv_tune_take(tc, "IMG_CHUNK", chunk);
+    seg = clnas_conv_tune_take(tc, "SEG", seg);
+    if (chunk < 1 || chunk > p->n)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv bwd_filter tuning IMG_CHUNK=%d: expected 1 .. %d "
+                               "(the images)", chunk, p->n);
+    if (seg < 1)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv bwd_filter tuning SEG=%d: expected at least 1", seg);
+    const size_t e32 = bwd_filter_staged_elems(p, &b, chunk, vw32), e64 = bwd_filter_staged_elems(p, &b, chunk, vw64);
+    if (limit && e64 * sizeof(double) > limit)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv bwd_filter tuning IMG_CHUNK=%d LOCAL=%d: its stage "
+                               "needs %zu bytes of local memory in float64, the device has %llu", chunk, b.local,
+                               e64 * sizeof(double), limit);
+    *fits = 1;
+    const conv_define own[] = {{"CO_BLOCK", b.co_block}, {"CO_GROUP", b.co_group}, {"CI_BLOCK", b.ci_block},
+                               {"LOCAL", b.local},       {"IMG_CHUNK", chunk},     {"SEG", seg},
+                               {"ROW_HINT", hw}};
+    st = conv_desc(d, "conv2d_bwd_filter_staged", "conv2d_bwd_filter", p, 0, own, 7, slots, 3, err);
+    clnas_kernel_desc_geometry_1d(d, (size_t)(p->co / b.co_group) * (size_t)(p->ci / b.ci_block) * (size_t)b.local,
+                                  (size_t)b.local);
+    clnas_kernel_desc_local_mem2(d, e32, e64);
+    return st;
+}
+
+static clnas_status bwd_filter_desc(const clnas_conv_params *p, const clnas_device_profile *profile,
+                                    clnas_kernel_desc *d, clnas_conv_tune_ctx *tc, clnas_error *err)
 {
     clnas_status st = conv_check(p, "bwd_filter", err);
     if (st != CLNAS_OK)
         return st;
+    if (p->stride == 1 && 2 * p->pad == p->ksize - 1 && p->pad <= BWD_FILTER_STAGED_MAX_PAD) {
+        int fits;
+        if ((st = bwd_filter_staged_desc(p, profile, d, tc, &fits, err)) != CLNAS_OK || fits)
+            return st;
+    }
     if (p->stride == 1 && 2 * p->pad == p->ksize - 1)
-        return bwd_filter_flat_desc(p, d, tc, err);
+        return bwd_filter_flat_desc(p, profile, d, tc, err);
     static const char *const slots[] = {"dy", "x", "dw"};
     int taps = p->ksize * p->ksize;
     bwd_filter_tuning b;
@@ -437,7 +561,10 @@ static clnas_status bwd_filter_desc(const clnas_conv_params *p, clnas_kernel_des
     b.ci_block = channel_block(p->ci, 1, 8);
     b.co_group = bwd_filter_co_group(p, b.co_block, b.ci_block, taps, BWD_FILTER_GROUP_SUMS);
     b.local = bwd_filter_local(b.co_group, b.ci_block, taps);
-    if ((st = bwd_filter_tuning_take(p, &b, taps, BWD_FILTER_MAX_SUMS, BWD_FILTER_GROUP_SUMS, tc, err)) != CLNAS_OK)
+    const unsigned long long limit = local_limit(profile);
+    bwd_filter_fit_tree(&b, taps, limit);
+    if ((st = bwd_filter_tuning_take(p, &b, taps, BWD_FILTER_MAX_SUMS, BWD_FILTER_GROUP_SUMS, limit, tc, err)) !=
+        CLNAS_OK)
         return st;
     const int co_block = b.co_block, ci_block = b.ci_block, co_group = b.co_group, local = b.local;
     const conv_define own[] = {

@@ -43,15 +43,16 @@ clnas_status clnas_op_conv_bwd_filter_desc_for(const clnas_conv_params *p, const
 /* ---- tuning (codegen/ops/op_conv_tune.c): the kernel variants of a convolution pass ----
  * Each family's kernels have named tunable parameters, read where the lowering sizes them (work-group size LOCAL,
  * channels per work-item CO_BLOCK / CI_BLOCK / COV / RM / RC, rows per work-item ROWS, tile sizes RN TK, groups
- * CO_GROUP, reduction split SPLIT, taps per work-item RK, images per chunk IMG_CHUNK). A tuning names some of them;
+ * CO_GROUP, reduction split SPLIT, taps per work-item RK, images per chunk IMG_CHUNK,
+ * vectors per segment SEG). A tuning names some of them;
  * the rest keep the lowering's defaults, so the empty tuning is exactly the kernel the lowering emits. The runtime
  * times the candidates and keeps the fastest correct one per device (runtime/tuner.c). */
 typedef enum clnas_conv_pass { CLNAS_CONV_PASS_FWD = 0, CLNAS_CONV_PASS_BWD_DATA, CLNAS_CONV_PASS_BWD_FILTER } clnas_conv_pass;
 
-#define CLNAS_CONV_TUNE_MAX 6
+#define CLNAS_CONV_TUNE_MAX 8
 #define CLNAS_CONV_TUNE_NAME_MAX 12
 /* "CO_BLOCK=4 ROWS=2 LOCAL=16": at most CLNAS_CONV_TUNE_MAX names of 11 characters and values below 10^6 */
-#define CLNAS_CONV_TUNE_TEXT_MAX 112
+#define CLNAS_CONV_TUNE_TEXT_MAX 160
 typedef struct clnas_conv_tuning {
     int n;
     char name[CLNAS_CONV_TUNE_MAX][CLNAS_CONV_TUNE_NAME_MAX];
@@ -81,7 +82,8 @@ clnas_status clnas_op_conv_desc_tuned(clnas_conv_pass pass, const clnas_conv_par
                                       const clnas_device_profile *profile, const clnas_conv_tuning *t,
                                       clnas_kernel_desc *d, clnas_conv_tuning *used, clnas_error *err);
 /* The CPU family's lowering of one pass (codegen/ops/op_conv.c), reading its tunables through tc (may be NULL). */
-clnas_status clnas_op_conv_cpu_desc(clnas_conv_pass pass, const clnas_conv_params *p, clnas_conv_tune_ctx *tc,
+clnas_status clnas_op_conv_cpu_desc(clnas_conv_pass pass, const clnas_conv_params *p,
+                                    const clnas_device_profile *profile, clnas_conv_tune_ctx *tc,
                                     clnas_kernel_desc *d, clnas_error *err);
 /* The candidates of one pass, at most max (>= 1): out[0] is the default (its full tunables), then variants that
  * differ from it in one tunable or in two, ordered by their distance from it in factors of 2 (one tunable before

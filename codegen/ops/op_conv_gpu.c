@@ -174,7 +174,7 @@ clnas_status clnas_op_conv_desc_tuned(clnas_conv_pass pass, const clnas_conv_par
     if (used)
         used->n = 0;
     clnas_status st = clnas_device_profile_gpu(profile) ? gpu_desc(pass, p, profile, &tc, d, err)
-                                                        : clnas_op_conv_cpu_desc(pass, p, &tc, d, err);
+                                                        : clnas_op_conv_cpu_desc(pass, p, profile, &tc, d, err);
     for (int i = 0; st == CLNAS_OK && t && i < t->n; i++)
         if (!(tc.taken & (1u << i)))
             st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv tuning %s=%d: the %s kernel has no tunable %s",

@@ -147,10 +147,12 @@ static conv_counts conv_count(const clnas_conv_params *p)
                          (size_t)p->n * p->co * ho * wo};
 }
 
-/* The device profiles the kernels are lowered for: NULL (the CPU family), a default GPU (work-groups of 128, 32 KiB
- * of local memory) and a small GPU (work-groups of 32, 2 KiB: thinner tiles, a shallower staged step). */
+/* The device profiles the kernels are lowered for: NULL (the CPU family), a CPU with 4 KiB of local memory (no
+ * staged weight gradient fits: the flat kernel, its reduction tree shrunk), a default GPU (work-groups of 128,
+ * 32 KiB of local memory) and a small GPU (work-groups of 32, 2 KiB: thinner tiles, a shallower staged step). */
 typedef enum conv_family {
     CONV_CPU,
+    CONV_CPU_SMALL,
     CONV_GPU,
     CONV_GPU_SMALL,
     CONV_WINOGRAD,         /* the variant the lowering takes (clnas_op_conv_fwd_winograd_desc) */
@@ -162,6 +164,11 @@ static const clnas_device_profile *conv_profile(conv_family f, clnas_device_prof
 {
     if (f == CONV_CPU || f >= CONV_WINOGRAD)
         return NULL;
+    if (f == CONV_CPU_SMALL) {
+        clnas_device_profile_default_cpu(p);
+        p->local_mem_bytes = 4096;
+        return p;
+    }
     clnas_device_profile_default_gpu(p);
     if (f == CONV_GPU_SMALL) {
         p->max_work_group_size = 32;
@@ -256,6 +263,7 @@ static int conv_bwd_filter_run(kh_ctx *k, int fp64, int shape, conv_family f)
 CONV_CASE(conv_fwd_case, conv_fwd_run, CONV_CPU)
 CONV_CASE(conv_bwd_data_case, conv_bwd_data_run, CONV_CPU)
 CONV_CASE(conv_bwd_filter_case, conv_bwd_filter_run, CONV_CPU)
+CONV_CASE(conv_bwd_filter_cpu_small_case, conv_bwd_filter_run, CONV_CPU_SMALL)
 CONV_CASE(conv_fwd_gpu_case, conv_fwd_run, CONV_GPU)
 CONV_CASE(conv_bwd_data_gpu_case, conv_bwd_data_run, CONV_GPU)
 CONV_CASE(conv_bwd_filter_gpu_case, conv_bwd_filter_run, CONV_GPU)
@@ -317,6 +325,7 @@ const kh_case kh_cases_conv[] = {
     {"conv2d_fwd", conv_fwd_case, CONV_SHAPES, 2},
     {"conv2d_bwd_data", conv_bwd_data_case, CONV_SHAPES, 2},
     {"conv2d_bwd_filter", conv_bwd_filter_case, CONV_SHAPES, 2},
+    {"conv2d_bwd_filter_cpu_small", conv_bwd_filter_cpu_small_case, CONV_SHAPES, 2},
     {"conv2d_fwd_gpu", conv_fwd_gpu_case, CONV_SHAPES, 2},
     {"conv2d_bwd_data_gpu", conv_bwd_data_gpu_case, CONV_SHAPES, 2},
     {"conv2d_bwd_filter_gpu", conv_bwd_filter_gpu_case, CONV_SHAPES, 2},

@@ -1,0 +1,214 @@
+/* clnas — 2-D convolution, gradient with respect to the weights, for stride 1 and "same" padding (HO = H,
+ * WO = W), CPU family: each work-item stages a chunk of its images in local memory with zero borders, so every
+ * tap is a plain load and the inner loop is loads and FMAs only (no column masks, no ReLU).
+ * Defines: N CI CO H W KSIZE PAD RELU_IN CO_BLOCK (output channels of a register tile) CO_GROUP (a multiple of
+ * CO_BLOCK) CI_BLOCK LOCAL (work-group size, a power of two) IMG_CHUNK (images staged at a time) SEG (vectors of
+ * the run a tile walks between loads of its accumulators) ROW_HINT (picks the vector width, see conv_rowvec.cl).
+ * dw[co][ci][kh][kw] = sum_{n,p} dy[n][co][p] * f(x[n][ci][p + (kh-PAD)*W + kw-PAD]) over the pixels p whose
+ * tap lies inside the image, f = ReLU when RELU_IN; always overwrites.
+ *
+ * The staged layout: rows of S = W + PAD elements (a row, then PAD zeros, which are also the next row's left
+ * border), an image's H rows followed by PAD zero rows. Position q = (m * IMG_ROWS + r) * S + c is pixel (r, c)
+ * of the chunk's image m; the run q = 0 .. RUN - 1 covers every pixel, and borders where the staged dy is zero.
+ * The staged x starts X_OFF zeros before q = 0 (PAD rows and PAD more, rounded up to a vector), so tap (kh, kw)
+ * of position q is staged x at X_OFF + q + (kh - PAD) * S + kw - PAD, zero outside the image. A register tile
+ * holds CO_BLOCK x KSIZE accumulators (output channels x one row of taps) of one input channel and walks SEG
+ * vectors of the run, which fit in L1 for all the group's staged channels; every tile's accumulators wait in
+ * private memory between segments. At the end each work-item adds up its lanes and a fixed tree in local memory
+ * adds up the work-items (conv_dw_group.cl): deterministic, no atomics. */
+
+#define ROW_LEN ROW_HINT
+
+#include "conv_rowvec.cl"
+#include "conv_dw_group.cl"
+
+#ifdef __clang__
+#define LVLOAD(p) (*(__local const realv_u *)(p))
+#define LVSTORE(v, p) (*(__local realv_u *)(p) = (v))
+#elif VW == 8
+#define LVLOAD(p) vload8(0, p)
+#define LVSTORE(v, p) vstore8(v, 0, p)
+#else
+#define LVLOAD(p) vload16(0, p)
+#define LVSTORE(v, p) vstore16(v, 0, p)
+#endif
+
+#define HW (H * W)
+#define S (W + PAD)
+#define IMG_ROWS (H + PAD)
+#define IMG_LEN (IMG_ROWS * S)
+#define RUN(n) ((n) * IMG_LEN - PAD * S)
+#define RUN_VECS(n) ((RUN(n) + VW - 1) / VW)
+/* A staged channel: the chunk's images, then the slack a row's copy and the zeros after the last image write
+ * into (less than a vector past it for dy; the taps read PAD more for x). In whole vectors, so that every staged
+ * dy channel and the centre tap of every staged x channel start aligned. */
+#define DY_VECS ((IMG_CHUNK * IMG_LEN + VW + VW - 1) / VW)
+#define X_OFF ((PAD * S + PAD + VW - 1) / VW * VW)
+#define X_VECS ((X_OFF + IMG_CHUNK * IMG_LEN + 2 * VW + VW - 1) / VW)
+#define DY_LEN (DY_VECS * VW)
+#define X_LEN (X_VECS * VW)
+
+/* len zeros from p, in whole vectors: up to VW - 1 past the end, which the stores that follow overwrite or the
+ * channel's slack takes. */
+static inline void zero_run(__local real *p, int len)
+{
+    for (int j = 0; j < len; j += VW)
+        LVSTORE((realv)0, p + j);
+}
+
+/* Stages an image's channel (src, H x W; `left` elements of its tensor from src on) at dst: each row, its PAD
+ * border zeros, then the PAD zero rows after the image; the ReLU on the way when relu. A row is copied in whole
+ * vectors that may run past it into the next row, its border or the rows after the image, all written after it;
+ * a row whose vectors would read past the tensor's end is copied element by element. */
+static inline void stage_image(__local real *dst, __global const real *src, int left, const int relu)
+{
+    for (int r = 0; r < H; r++) {
+        __local real *d = dst + r * S;
+        __global const real *s = src + r * W;
+        if (left - r * W >= VECS(W) * VW) {
+            for (int j = 0; j < VECS(W); j++) {
+                const realv v = VLOAD(s + j * VW);
+                LVSTORE(relu ? select(v, (realv)0, v < (realv)0) : v, d + j * VW);
+            }
+        } else {
+            for (int j = 0; j < W; j++)
+                d[j] = relu && s[j] < (real)0 ? (real)0 : s[j];
+        }
+        for (int j = 0; j < PAD; j++)
+            d[W + j] = (real)0;
+    }
+    zero_run(dst + H * S, PAD * S);
+}
+
+/* Cache lines of the x and dy an image of a work-item's chunk stages (its CI_BLOCK and CO_GROUP channels are each
+ * one run of memory), counted with a line for each run's unaligned start. */
+#define LINE (64 / (int)sizeof(real))
+#define X_LINES ((CI_BLOCK * HW + LINE - 1) / LINE + 1)
+#define DY_LINES ((CO_GROUP * HW + LINE - 1) / LINE + 1)
+#define PF_STEP 2
+
+/* PoCL's prefetch() is empty; on an x86 CPU clang's builtin is the prefetcht0 instruction. */
+#if defined(__clang__) && defined(__x86_64__)
+#define PREFETCH(p) __builtin_prefetch(p)
+#else
+#define PREFETCH(p) prefetch(p, 1)
+#endif
+
+/* Prefetches lines i0 .. i1 - 1 of the images from n0 on: an image's x lines, then its dy lines. */
+static inline void prefetch_lines(__global const real *x, __global const real *dy, int n0, int ci0, int cg0, int i0,
+                                  int i1)
+{
+    for (int i = i0; i < i1; i++) {
+        const int n = n0 + i / (X_LINES + DY_LINES), l = i % (X_LINES + DY_LINES);
+        if (l < X_LINES)
+            PREFETCH(x + (n * CI + ci0) * HW + l * LINE);
+        else
+            PREFETCH(dy + (n * CO + cg0) * HW + (l - X_LINES) * LINE);
+    }
+}
+
+__kernel __attribute__((reqd_work_group_size(LOCAL, 1, 1)))
+void conv2d_bwd_filter(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dw))
+{
+    __local real part[SUMS][LOCAL];
+    __local realv x_stage[LOCAL][CI_BLOCK][X_VECS];
+    __local realv dy_stage[LOCAL][CO_GROUP][DY_VECS];
+    const int lid = get_local_id(0);
+    const int ci0 = get_group_id(0) % (CI / CI_BLOCK) * CI_BLOCK;
+    const int cg0 = get_group_id(0) / (CI / CI_BLOCK) * CO_GROUP;
+    __local real *xs = (__local real *)x_stage[lid], *dys = (__local real *)dy_stage[lid];
+
+    realv acc[GROUP_BLOCKS][CI_BLOCK][KSIZE][CO_BLOCK][KSIZE];
+    for (int gb = 0; gb < GROUP_BLOCKS; gb++)
+        for (int cib = 0; cib < CI_BLOCK; cib++)
+            for (int kh = 0; kh < KSIZE; kh++)
+#pragma unroll
+                for (int cb = 0; cb < CO_BLOCK; cb++)
+#pragma unroll
+                    for (int kw = 0; kw < KSIZE; kw++)
+                        acc[gb][cib][kh][cb][kw] = (realv)0;
+    /* the border before q = 0, which no chunk writes */
+    for (int c = 0; c < CI_BLOCK; c++)
+        zero_run(xs + c * X_LEN, X_OFF);
+
+    const int n_end = min((lid + 1) * IMAGES_PER_ITEM, N);
+    for (int nc = lid * IMAGES_PER_ITEM; nc < n_end; nc += IMG_CHUNK) {
+        const int nimg = min(IMG_CHUNK, n_end - nc);
+        for (int m = 0; m < nimg; m++) {
+            for (int c = 0; c < CI_BLOCK; c++) {
+                const int off = ((nc + m) * CI + ci0 + c) * HW;
+                stage_image(xs + c * X_LEN + X_OFF + m * IMG_LEN, TENSOR_AT(x) + off, N * CI * HW - off, RELU_IN);
+            }
+            for (int c = 0; c < CO_GROUP; c++) {
+                const int off = ((nc + m) * CO + cg0 + c) * HW;
+                stage_image(dys + c * DY_LEN + m * IMG_LEN, TENSOR_AT(dy) + off, N * CO * HW - off, 0);
+            }
+        }
+        /* past the last image: dy to the run's last vector, x to what its last taps read */
+        for (int c = 0; c < CI_BLOCK; c++)
+            zero_run(xs + c * X_LEN + X_OFF + nimg * IMG_LEN, VW + PAD);
+        for (int c = 0; c < CO_GROUP; c++)
+            zero_run(dys + c * DY_LEN + nimg * IMG_LEN, VW);
+
+        const int nv = RUN_VECS(nimg);
+        /* the next chunk's lines, spread over this chunk's register tiles */
+        const int next = min(IMG_CHUNK, n_end - nc - nimg), lines = max(next, 0) * (X_LINES + DY_LINES);
+        const int tiles = (nv + SEG - 1) / SEG * GROUP_BLOCKS * CI_BLOCK * KSIZE;
+        const int per_tile = (lines + tiles - 1) / tiles;
+        int pf = 0;
+        for (int k0 = 0; k0 < nv; k0 += SEG) {
+            const int k1 = min(k0 + SEG, nv);
+            for (int gb = 0; gb < GROUP_BLOCKS; gb++)
+                for (int cib = 0; cib < CI_BLOCK; cib++)
+                    for (int kh = 0; kh < KSIZE; kh++) {
+                        realv a[CO_BLOCK][KSIZE];
+#pragma unroll
+                        for (int cb = 0; cb < CO_BLOCK; cb++)
+#pragma unroll
+                            for (int kw = 0; kw < KSIZE; kw++)
+                                a[cb][kw] = acc[gb][cib][kh][cb][kw];
+                        /* this tile's share of the prefetches, a few every PF_STEP vectors (a burst would wait
+                         * for free line-fill buffers) */
+                        const int pf_end = min(pf + per_tile, lines);
+                        const int pf_blocks = (k1 - k0 + PF_STEP - 1) / PF_STEP;
+                        const int pf_per_block = (pf_end - pf + pf_blocks - 1) / pf_blocks;
+                        __local const real *xp = xs + cib * X_LEN + X_OFF + (kh - PAD) * S - PAD;
+                        __local const real *dp = dys + gb * CO_BLOCK * DY_LEN;
+                        for (int k = k0; k < k1; k++) {
+                            if ((k - k0) % PF_STEP == 0 && pf < pf_end) {
+                                const int to = min(pf + pf_per_block, pf_end);
+                                prefetch_lines(TENSOR_AT(x), TENSOR_AT(dy), nc + nimg, ci0, cg0, pf, to);
+                                pf = to;
+                            }
+                            realv xv[KSIZE];
+#pragma unroll
+                            for (int kw = 0; kw < KSIZE; kw++)
+                                xv[kw] = LVLOAD(xp + k * VW + kw);
+#pragma unroll
+                            for (int cb = 0; cb < CO_BLOCK; cb++) {
+                                const realv g = LVLOAD(dp + cb * DY_LEN + k * VW);
+#pragma unroll
+                                for (int kw = 0; kw < KSIZE; kw++)
+                                    a[cb][kw] = fma(g, xv[kw], a[cb][kw]);
+                            }
+                        }
+#pragma unroll
+                        for (int cb = 0; cb < CO_BLOCK; cb++)
+#pragma unroll
+                            for (int kw = 0; kw < KSIZE; kw++)
+                                acc[gb][cib][kh][cb][kw] = a[cb][kw];
+                    }
+        }
+    }
+
+    for (int gb = 0; gb < GROUP_BLOCKS; gb++)
+        for (int cib = 0; cib < CI_BLOCK; cib++)
+            for (int kh = 0; kh < KSIZE; kh++)
+#pragma unroll
+                for (int cb = 0; cb < CO_BLOCK; cb++)
+#pragma unroll
+                    for (int kw = 0; kw < KSIZE; kw++)
+                        part[((gb * CI_BLOCK + cib) * CO_BLOCK + cb) * TAPS + kh * KSIZE + kw][lid] =
+                            lane_sum(acc[gb][cib][kh][cb][kw]);
+    dw_group_store(part, lid, TENSOR_AT(dw), cg0, ci0);
+}
