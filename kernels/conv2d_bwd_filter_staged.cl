@@ -94,16 +94,20 @@ static inline void stage_image(__local real *dst, __global const real *src, int 
 #define PREFETCH(p) prefetch(p, 1)
 #endif
 
-/* Prefetches lines i0 .. i1 - 1 of the images from n0 on: an image's x lines, then its dy lines. */
-static inline void prefetch_lines(__global const real *x, __global const real *dy, int n0, int ci0, int cg0, int i0,
-                                  int i1)
+/* A walk over the lines of the next chunk: image n, line l of its x lines then its dy lines. */
+typedef struct pf_walk {
+    int n, l;
+} pf_walk;
+
+static inline void prefetch_next(pf_walk *w, __global const real *x, __global const real *dy, int ci0, int cg0)
 {
-    for (int i = i0; i < i1; i++) {
-        const int n = n0 + i / (X_LINES + DY_LINES), l = i % (X_LINES + DY_LINES);
-        if (l < X_LINES)
-            PREFETCH(x + (n * CI + ci0) * HW + l * LINE);
-        else
-            PREFETCH(dy + (n * CO + cg0) * HW + (l - X_LINES) * LINE);
+    if (w->l < X_LINES)
+        PREFETCH(x + (w->n * CI + ci0) * HW + w->l * LINE);
+    else
+        PREFETCH(dy + (w->n * CO + cg0) * HW + (w->l - X_LINES) * LINE);
+    if (++w->l == X_LINES + DY_LINES) {
+        w->l = 0;
+        w->n++;
     }
 }
 
@@ -151,11 +155,13 @@ void conv2d_bwd_filter(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dw))
             zero_run(dys + c * DY_LEN + nimg * IMG_LEN, VW);
 
         const int nv = RUN_VECS(nimg);
-        /* the next chunk's lines, spread over this chunk's register tiles */
-        const int next = min(IMG_CHUNK, n_end - nc - nimg), lines = max(next, 0) * (X_LINES + DY_LINES);
-        const int tiles = (nv + SEG - 1) / SEG * GROUP_BLOCKS * CI_BLOCK * KSIZE;
-        const int per_tile = (lines + tiles - 1) / tiles;
-        int pf = 0;
+        /* the next chunk's lines, spread over this chunk's register tiles a few every PF_STEP vectors (a burst
+         * would wait for free line-fill buffers) */
+        const int lines = max(min(IMG_CHUNK, n_end - nc - nimg), 0) * (X_LINES + DY_LINES);
+        const int steps = (nv + SEG - 1) / SEG * GROUP_BLOCKS * CI_BLOCK * KSIZE * ((min(SEG, nv) + PF_STEP - 1) / PF_STEP);
+        const int per_step = (lines + steps - 1) / steps;
+        pf_walk pf = {nc + nimg, 0};
+        int pf_left = lines;
         for (int k0 = 0; k0 < nv; k0 += SEG) {
             const int k1 = min(k0 + SEG, nv);
             for (int gb = 0; gb < GROUP_BLOCKS; gb++)
@@ -167,19 +173,12 @@ void conv2d_bwd_filter(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dw))
 #pragma unroll
                             for (int kw = 0; kw < KSIZE; kw++)
                                 a[cb][kw] = acc[gb][cib][kh][cb][kw];
-                        /* this tile's share of the prefetches, a few every PF_STEP vectors (a burst would wait
-                         * for free line-fill buffers) */
-                        const int pf_end = min(pf + per_tile, lines);
-                        const int pf_blocks = (k1 - k0 + PF_STEP - 1) / PF_STEP;
-                        const int pf_per_block = (pf_end - pf + pf_blocks - 1) / pf_blocks;
                         __local const real *xp = xs + cib * X_LEN + X_OFF + (kh - PAD) * S - PAD;
                         __local const real *dp = dys + gb * CO_BLOCK * DY_LEN;
                         for (int k = k0; k < k1; k++) {
-                            if ((k - k0) % PF_STEP == 0 && pf < pf_end) {
-                                const int to = min(pf + pf_per_block, pf_end);
-                                prefetch_lines(TENSOR_AT(x), TENSOR_AT(dy), nc + nimg, ci0, cg0, pf, to);
-                                pf = to;
-                            }
+                            if ((k - k0) % PF_STEP == 0)
+                                for (int i = 0; i < per_step && pf_left > 0; i++, pf_left--)
+                                    prefetch_next(&pf, TENSOR_AT(x), TENSOR_AT(dy), ci0, cg0);
                             realv xv[KSIZE];
 #pragma unroll
                             for (int kw = 0; kw < KSIZE; kw++)

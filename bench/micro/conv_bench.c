@@ -141,8 +141,15 @@ int main(int argc, char **argv)
     double gflop = 2.0 * (double)ny * p.ci * p.ksize * p.ksize * 1e-9;
     printf("n=%d ci=%d co=%d %dx%d k=%d s=%d p=%d relu=%d -> %dx%d, %.3f GFLOP per pass\n", p.n, p.ci, p.co, p.h,
            p.w, p.ksize, p.stride, p.pad, p.relu_in, ho, wo, gflop);
-    clnas_status (*const build[3])(const clnas_conv_params *, clnas_kernel_desc *, clnas_error *) = {
-        clnas_op_conv_fwd_desc, clnas_op_conv_bwd_data_desc, clnas_op_conv_bwd_filter_desc};
+    /* the CPU family lowered within this device's local memory, as a plan for it would be */
+    clnas_device_profile prof;
+    clnas_device_profile_default_cpu(&prof);
+    cl_ulong local_mem = 0;
+    if (clGetDeviceInfo(dev, CL_DEVICE_LOCAL_MEM_SIZE, sizeof local_mem, &local_mem, NULL) == CL_SUCCESS)
+        prof.local_mem_bytes = local_mem;
+    clnas_status (*const build[3])(const clnas_conv_params *, const clnas_device_profile *, clnas_kernel_desc *,
+                                   clnas_error *) = {clnas_op_conv_fwd_desc_for, clnas_op_conv_bwd_data_desc_for,
+                                                     clnas_op_conv_bwd_filter_desc_for};
     /* then the Winograd variants of fwd and bwd_data: lanes over tiles, lanes over channels */
     const char *const pass[7] = {"fwd", "bwd_data", "bwd_filter", "fwd_wino_t", "bwd_d_wino_t", "fwd_wino_c",
                                  "bwd_d_wino_c"};
@@ -155,7 +162,7 @@ int main(int argc, char **argv)
         clnas_error err;
         const int role = i < 3 ? i : (i - 3) % 2; /* a Winograd row has the slots of fwd or bwd_data */
         const clnas_status built =
-            i < 3 ? build[i](&p, &d, &err)
+            i < 3 ? build[i](&p, &prof, &d, &err)
                   : clnas_op_conv_winograd_variant_desc(&p, role, i < 5 ? CLNAS_WINOGRAD_TILES : CLNAS_WINOGRAD_CHANNELS,
                                                         &d, &err);
         if (built != CLNAS_OK) {
