@@ -141,12 +141,15 @@ int main(int argc, char **argv)
     double gflop = 2.0 * (double)ny * p.ci * p.ksize * p.ksize * 1e-9;
     printf("n=%d ci=%d co=%d %dx%d k=%d s=%d p=%d relu=%d -> %dx%d, %.3f GFLOP per pass\n", p.n, p.ci, p.co, p.h,
            p.w, p.ksize, p.stride, p.pad, p.relu_in, ho, wo, gflop);
-    /* the CPU family lowered within this device's local memory, as a plan for it would be */
+    /* the CPU family lowered for this device's local memory and compute units, as a plan for it would be */
     clnas_device_profile prof;
     clnas_device_profile_default_cpu(&prof);
     cl_ulong local_mem = 0;
+    cl_uint units = 0;
     if (clGetDeviceInfo(dev, CL_DEVICE_LOCAL_MEM_SIZE, sizeof local_mem, &local_mem, NULL) == CL_SUCCESS)
         prof.local_mem_bytes = local_mem;
+    if (clGetDeviceInfo(dev, CL_DEVICE_MAX_COMPUTE_UNITS, sizeof units, &units, NULL) == CL_SUCCESS)
+        prof.compute_units = units;
     clnas_status (*const build[3])(const clnas_conv_params *, const clnas_device_profile *, clnas_kernel_desc *,
                                    clnas_error *) = {clnas_op_conv_fwd_desc_for, clnas_op_conv_bwd_data_desc_for,
                                                      clnas_op_conv_bwd_filter_desc_for};

@@ -110,6 +110,15 @@ static int rows_per_item(int block, int len)
 #define BWD_FILTER_SEG_BYTES 65536
 #define BWD_FILTER_STAGED_MAX_PAD 7
 
+/* The channel-vectorised weight-gradient kernel: lanes of an output-channel vector, the largest map it takes (in
+ * pixels: measured at 7x7 and 14x14, where it beats the staged kernel; at 28x28 with 16 channels it lost), input
+ * channels per work-group (at most: more amortise the transposed dy; measured at 7x7 64->64, 16 / 32 / 64 gave
+ * 230 / 245 / 262 GFLOP/s), and bytes of transposed dy staged per chunk (within L1). */
+#define BWD_FILTER_CVEC_LANES 16
+#define BWD_FILTER_CVEC_MAX_HW 256
+#define BWD_FILTER_CVEC_CI_GROUP 64
+#define BWD_FILTER_CVEC_DY_BYTES 24576
+
 /* Bound on the local-memory tree (LOCAL * results, in elements: 32 KiB in double). */
 #define BWD_FILTER_LOCAL_SUMS 4096
 
@@ -541,12 +550,80 @@ static clnas_status bwd_filter_staged_desc(const clnas_conv_params *p, const cln
     return st;
 }
 
+/* Local memory of the channel-vectorised weight-gradient kernel in elements (conv2d_bwd_filter_cvec.cl: the staged
+ * x channels in rows of vw lanes' copies, and the transposed dy). */
+static size_t bwd_filter_cvec_elems(const clnas_conv_params *p, int cov, int ci_group, int chunk, int vw)
+{
+    const size_t s = (size_t)p->w + (size_t)p->pad, img_len = ((size_t)p->h + (size_t)p->pad) * s;
+    const size_t x_len = p->pad * s + (size_t)p->pad + (size_t)chunk * img_len + (size_t)vw;
+    return (size_t)ci_group * x_len + (size_t)chunk * (size_t)(p->h * p->w) * (size_t)(cov * BWD_FILTER_CVEC_LANES);
+}
+
+/* Stride 1, "same" padding, a kernel of at least 3x3 (a register tile of COV x KSIZE^2 independent sums), output
+ * channels a multiple of 32 (two channel vectors per tile) and maps of at most BWD_FILTER_CVEC_MAX_HW pixels (where
+ * a row vector of pixels wastes lanes), when its stage fits the device's local memory in float64: the
+ * channel-vectorised kernel (conv2d_bwd_filter_cvec.cl), with as many input channels per work-group as leave a
+ * work-group for every compute unit. *fits = 0 (and nothing else done) otherwise. */
+static clnas_status bwd_filter_cvec_desc(const clnas_conv_params *p, const clnas_device_profile *profile,
+                                         clnas_kernel_desc *d, clnas_conv_tune_ctx *tc, int *fits, clnas_error *err)
+{
+    *fits = 0;
+    const int hw = p->h * p->w;
+    if (p->ksize < 3 || p->co % (2 * BWD_FILTER_CVEC_LANES) || hw > BWD_FILTER_CVEC_MAX_HW ||
+        p->pad > BWD_FILTER_STAGED_MAX_PAD)
+        return CLNAS_OK;
+    const unsigned long long limit = local_limit(profile);
+    const long units = profile && profile->compute_units ? (long)profile->compute_units : 1;
+    int cov = 2;
+    int ci_group = largest_divisor_upto(p->ci, BWD_FILTER_CVEC_CI_GROUP);
+    while (ci_group > 1 && (long)(p->co / (cov * BWD_FILTER_CVEC_LANES)) * (p->ci / ci_group) < units)
+        ci_group = largest_divisor_upto(p->ci, ci_group / 2);
+    int chunk = BWD_FILTER_CVEC_DY_BYTES / (hw * cov * BWD_FILTER_CVEC_LANES * (int)sizeof(float));
+    chunk = chunk < 1 ? 1 : chunk > p->n ? p->n : chunk;
+    while (limit && bwd_filter_cvec_elems(p, cov, ci_group, chunk, 8) * sizeof(double) > limit && ci_group > 1)
+        ci_group = largest_divisor_upto(p->ci, ci_group / 2);
+    if (limit && bwd_filter_cvec_elems(p, cov, ci_group, chunk, 8) * sizeof(double) > limit)
+        return CLNAS_OK;
+    const int def_cov = cov, def_group = ci_group, def_chunk = chunk;
+    cov = clnas_conv_tune_take(tc, "COV", cov);
+    ci_group = clnas_conv_tune_take(tc, "CI_GROUP", ci_group);
+    chunk = clnas_conv_tune_take(tc, "IMG_CHUNK", chunk);
+    *fits = 1;
+    if (cov != def_cov && (cov < 1 || cov > 4 || p->co % (cov * BWD_FILTER_CVEC_LANES)))
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv bwd_filter tuning COV=%d: expected 1, 2 or 4 with "
+                               "COV*16 dividing %d", cov, p->co);
+    if (ci_group != def_group && (ci_group < 1 || p->ci % ci_group))
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv bwd_filter tuning CI_GROUP=%d: expected a divisor "
+                               "of %d", ci_group, p->ci);
+    if (chunk != def_chunk && (chunk < 1 || chunk > p->n))
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv bwd_filter tuning IMG_CHUNK=%d: expected 1 .. %d",
+                               chunk, p->n);
+    const int vw32 = p->w <= 8 ? 8 : 16;
+    const size_t e32 = bwd_filter_cvec_elems(p, cov, ci_group, chunk, vw32);
+    const size_t e64 = bwd_filter_cvec_elems(p, cov, ci_group, chunk, 8);
+    if (limit && e64 * sizeof(double) > limit)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv bwd_filter tuning COV=%d CI_GROUP=%d IMG_CHUNK=%d: "
+                               "its stage needs %zu bytes of local memory in float64, the device has %llu", cov,
+                               ci_group, chunk, e64 * sizeof(double), limit);
+    static const char *const slots[] = {"dy", "x", "dw"};
+    const conv_define own[] = {{"COV", cov}, {"CI_GROUP", ci_group}, {"IMG_CHUNK", chunk}};
+    clnas_status st = conv_desc(d, "conv2d_bwd_filter_cvec", "conv2d_bwd_filter", p, 0, own, 3, slots, 3, err);
+    clnas_kernel_desc_geometry_1d(d, (size_t)(p->co / (cov * BWD_FILTER_CVEC_LANES)) * (size_t)(p->ci / ci_group), 1);
+    clnas_kernel_desc_local_mem2(d, e32, e64);
+    return st;
+}
+
 static clnas_status bwd_filter_desc(const clnas_conv_params *p, const clnas_device_profile *profile,
                                     clnas_kernel_desc *d, clnas_conv_tune_ctx *tc, clnas_error *err)
 {
     clnas_status st = conv_check(p, "bwd_filter", err);
     if (st != CLNAS_OK)
         return st;
+    if (p->stride == 1 && 2 * p->pad == p->ksize - 1) {
+        int fits;
+        if ((st = bwd_filter_cvec_desc(p, profile, d, tc, &fits, err)) != CLNAS_OK || fits)
+            return st;
+    }
     if (p->stride == 1 && 2 * p->pad == p->ksize - 1 && p->pad <= BWD_FILTER_STAGED_MAX_PAD) {
         int fits;
         if ((st = bwd_filter_staged_desc(p, profile, d, tc, &fits, err)) != CLNAS_OK || fits)

@@ -122,7 +122,7 @@ static const tune_range ranges[] = {
     {"CO_GROUP", {1, 2, 4, 8, 16, 32, 64, 128}},                            {"IMG_CHUNK", {1, 2, 4, 8, 16, 32, 64, 128}},
     {"RM", {1, 2, 4, 8}},               {"RN", {1, 2, 4, 8}},              {"TK", {4, 8, 16, 32}},
     {"SPLIT", {8, 16, 32, 64}},         {"RC", {1, 2, 4}},                 {"RK", {1, 2, 4, 8}},
-    {"SEG", {8, 16, 32, 64, 128}},
+    {"SEG", {8, 16, 32, 64, 128}},     {"CI_GROUP", {4, 8, 16, 32, 64}},
 };
 
 static const tune_range *range_of(const char *name)

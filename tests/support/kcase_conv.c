@@ -40,6 +40,11 @@ static const clnas_conv_params conv_shapes[] = {
     {2, 16, 16, 8, 9, 3, 1, 0, 1, 0},
     {2, 16, 16, 14, 13, 1, 1, 0, 1, 1},
     {40, 16, 16, 7, 7, 3, 1, 1, 1, 0},
+    /* the channel-vectorised weight gradient (stride 1, same padding, 32 | co, 3x3 and up, at most 256 pixels;
+     * shape 1 and 12 too): 20 images make seven chunks of transposed dy, the last short; a 5x5 kernel on an odd
+     * map with co = 64 (two work-groups of channel vectors) */
+    {20, 8, 32, 7, 7, 3, 1, 1, 1, 0},
+    {3, 6, 64, 6, 5, 5, 1, 2, 0, 0},
 };
 #define CONV_SHAPES ((int)(sizeof conv_shapes / sizeof conv_shapes[0]))
 
