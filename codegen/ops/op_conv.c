@@ -624,7 +624,9 @@ static clnas_status bwd_filter_desc(const clnas_conv_params *p, const clnas_devi
         if ((st = bwd_filter_cvec_desc(p, profile, d, tc, &fits, err)) != CLNAS_OK || fits)
             return st;
     }
-    if (p->stride == 1 && 2 * p->pad == p->ksize - 1 && p->pad <= BWD_FILTER_STAGED_MAX_PAD) {
+    /* 1x1: no borders to stage, and the flat kernel has no masks there (measured: staging it lost in DARTS_V2's
+     * pointwise convolutions) */
+    if (p->stride == 1 && 2 * p->pad == p->ksize - 1 && p->ksize >= 3 && p->pad <= BWD_FILTER_STAGED_MAX_PAD) {
         int fits;
         if ((st = bwd_filter_staged_desc(p, profile, d, tc, &fits, err)) != CLNAS_OK || fits)
             return st;
