@@ -17,6 +17,7 @@
 #define ROW_LEN W
 
 #include "conv_rowvec.cl"
+#include "conv_stage.cl"
 
 #ifdef CLNAS_FP64
 typedef double16 cvec;
@@ -27,53 +28,10 @@ typedef float16 cvec;
 #define OCV (COV * LANES)
 #define TAPS (KSIZE * KSIZE)
 #define HW (H * W)
-#define S (W + PAD)
-#define IMG_ROWS (H + PAD)
-#define IMG_LEN (IMG_ROWS * S)
 #define X_OFF (PAD * S + PAD)
 /* a staged x channel: the border before the first image, the chunk's images, and the slack a row's copy and the
  * zero rows after the last image write into (less than a vector past it) */
 #define X_LEN (X_OFF + IMG_CHUNK * IMG_LEN + VW)
-
-#ifdef __clang__
-#define LVSTORE(v, p) (*(__local realv_u *)(p) = (v))
-#elif VW == 8
-#define LVSTORE(v, p) vstore8(v, 0, p)
-#else
-#define LVSTORE(v, p) vstore16(v, 0, p)
-#endif
-
-/* len zeros from p, in whole vectors: up to VW - 1 past the end, which the stores that follow overwrite or the
- * channel's slack takes. */
-static inline void zero_run(__local real *p, int len)
-{
-    for (int j = 0; j < len; j += VW)
-        LVSTORE((realv)0, p + j);
-}
-
-/* Stages an image's channel of x (src, H x W; `left` elements of x from src on) at dst: each row after the ReLU
- * and its PAD border zeros, then the PAD zero rows after the image. A row is copied in whole vectors that may run
- * past it into the next row, its border or the rows after the image, all written after it; a row whose vectors
- * would read past the tensor's end is copied element by element. */
-static inline void stage_x(__local real *dst, __global const real *src, int left)
-{
-    for (int r = 0; r < H; r++) {
-        __local real *d = dst + r * S;
-        __global const real *s = src + r * W;
-        if (left - r * W >= VECS(W) * VW) {
-            for (int j = 0; j < VECS(W); j++) {
-                const realv v = VLOAD(s + j * VW);
-                LVSTORE(RELU_IN ? select(v, (realv)0, v < (realv)0) : v, d + j * VW);
-            }
-        } else {
-            for (int j = 0; j < W; j++)
-                d[j] = RELU_IN && s[j] < (real)0 ? (real)0 : s[j];
-        }
-        for (int j = 0; j < PAD; j++)
-            d[W + j] = (real)0;
-    }
-    zero_run(dst + H * S, PAD * S);
-}
 
 __kernel __attribute__((reqd_work_group_size(1, 1, 1)))
 void conv2d_bwd_filter(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dw))
@@ -100,7 +58,7 @@ void conv2d_bwd_filter(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dw))
         for (int m = 0; m < nimg; m++) {
             for (int c = 0; c < CI_GROUP; c++) {
                 const int off = ((nc + m) * CI + ci0 + c) * HW;
-                stage_x(xs[c] + X_OFF + m * IMG_LEN, TENSOR_AT(x) + off, N * CI * HW - off);
+                stage_image(xs[c] + X_OFF + m * IMG_LEN, TENSOR_AT(x) + off, N * CI * HW - off, RELU_IN);
             }
             for (int o = 0; o < OCV; o++) {
                 __global const real *src = TENSOR_AT(dy) + ((nc + m) * CO + co0 + o) * HW;

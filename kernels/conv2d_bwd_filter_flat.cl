@@ -16,6 +16,8 @@
 
 #define ROW_LEN ROW_HINT
 
+#define DW_ROW_TILES
+
 #include "conv_rowvec.cl"
 #include "conv_dw_group.cl"
 
@@ -132,14 +134,7 @@ void conv2d_bwd_filter(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dw))
     const int cg0 = get_group_id(0) / (CI / CI_BLOCK) * CO_GROUP;
 
     realv acc[GROUP_BLOCKS][CI_BLOCK][KSIZE][CO_BLOCK][KSIZE];
-    for (int gb = 0; gb < GROUP_BLOCKS; gb++)
-        for (int cib = 0; cib < CI_BLOCK; cib++)
-            for (int kh = 0; kh < KSIZE; kh++)
-#pragma unroll
-                for (int cb = 0; cb < CO_BLOCK; cb++)
-#pragma unroll
-                    for (int kw = 0; kw < KSIZE; kw++)
-                        acc[gb][cib][kh][cb][kw] = (realv)0;
+    dw_rows_zero(acc);
 
     const int n_end = min((lid + 1) * IMAGES_PER_ITEM, N);
     for (int nc = lid * IMAGES_PER_ITEM; nc < n_end; nc += IMG_CHUNK) {
@@ -149,11 +144,7 @@ void conv2d_bwd_filter(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dw))
 #pragma unroll
                 for (int kh = 0; kh < KSIZE; kh++) {
                     realv a[CO_BLOCK][KSIZE];
-#pragma unroll
-                    for (int cb = 0; cb < CO_BLOCK; cb++)
-#pragma unroll
-                        for (int kw = 0; kw < KSIZE; kw++)
-                            a[cb][kw] = acc[gb][cib][kh][cb][kw];
+                    dw_tile_load(acc, gb, cib, kh, a);
                     for (int n = nc; n < nc_end; n++) {
                         const int dyc = (n * CO + cg0 + gb * CO_BLOCK) * HW, xc = (n * CI + ci0 + cib) * HW;
                         if (xc >= PAD && xc + HW + VW + PAD <= N * CI * HW && dyc + CO_BLOCK * HW + VW <= N * CO * HW)
@@ -161,22 +152,9 @@ void conv2d_bwd_filter(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dw))
                         else
                             run_at_edge(a, TENSOR_AT(dy), dyc, TENSOR_AT(x), xc, kh);
                     }
-#pragma unroll
-                    for (int cb = 0; cb < CO_BLOCK; cb++)
-#pragma unroll
-                        for (int kw = 0; kw < KSIZE; kw++)
-                            acc[gb][cib][kh][cb][kw] = a[cb][kw];
+                    dw_tile_save(acc, gb, cib, kh, a);
                 }
     }
 
-    for (int gb = 0; gb < GROUP_BLOCKS; gb++)
-        for (int cib = 0; cib < CI_BLOCK; cib++)
-            for (int kh = 0; kh < KSIZE; kh++)
-#pragma unroll
-                for (int cb = 0; cb < CO_BLOCK; cb++)
-#pragma unroll
-                    for (int kw = 0; kw < KSIZE; kw++)
-                        part[((gb * CI_BLOCK + cib) * CO_BLOCK + cb) * TAPS + kh * KSIZE + kw][lid] =
-                            lane_sum(acc[gb][cib][kh][cb][kw]);
-    dw_group_store(part, lid, TENSOR_AT(dw), cg0, ci0);
+    dw_rows_store(acc, part, lid, TENSOR_AT(dw), cg0, ci0);
 }

@@ -19,24 +19,13 @@
 
 #define ROW_LEN ROW_HINT
 
+#define DW_ROW_TILES
+
 #include "conv_rowvec.cl"
 #include "conv_dw_group.cl"
-
-#ifdef __clang__
-#define LVLOAD(p) (*(__local const realv_u *)(p))
-#define LVSTORE(v, p) (*(__local realv_u *)(p) = (v))
-#elif VW == 8
-#define LVLOAD(p) vload8(0, p)
-#define LVSTORE(v, p) vstore8(v, 0, p)
-#else
-#define LVLOAD(p) vload16(0, p)
-#define LVSTORE(v, p) vstore16(v, 0, p)
-#endif
+#include "conv_stage.cl"
 
 #define HW (H * W)
-#define S (W + PAD)
-#define IMG_ROWS (H + PAD)
-#define IMG_LEN (IMG_ROWS * S)
 #define RUN(n) ((n) * IMG_LEN - PAD * S)
 #define RUN_VECS(n) ((RUN(n) + VW - 1) / VW)
 /* A staged channel: the chunk's images, then the slack a row's copy and the zeros after the last image write
@@ -47,38 +36,6 @@
 #define X_VECS ((X_OFF + IMG_CHUNK * IMG_LEN + 2 * VW + VW - 1) / VW)
 #define DY_LEN (DY_VECS * VW)
 #define X_LEN (X_VECS * VW)
-
-/* len zeros from p, in whole vectors: up to VW - 1 past the end, which the stores that follow overwrite or the
- * channel's slack takes. */
-static inline void zero_run(__local real *p, int len)
-{
-    for (int j = 0; j < len; j += VW)
-        LVSTORE((realv)0, p + j);
-}
-
-/* Stages an image's channel (src, H x W; `left` elements of its tensor from src on) at dst: each row, its PAD
- * border zeros, then the PAD zero rows after the image; the ReLU on the way when relu. A row is copied in whole
- * vectors that may run past it into the next row, its border or the rows after the image, all written after it;
- * a row whose vectors would read past the tensor's end is copied element by element. */
-static inline void stage_image(__local real *dst, __global const real *src, int left, const int relu)
-{
-    for (int r = 0; r < H; r++) {
-        __local real *d = dst + r * S;
-        __global const real *s = src + r * W;
-        if (left - r * W >= VECS(W) * VW) {
-            for (int j = 0; j < VECS(W); j++) {
-                const realv v = VLOAD(s + j * VW);
-                LVSTORE(relu ? select(v, (realv)0, v < (realv)0) : v, d + j * VW);
-            }
-        } else {
-            for (int j = 0; j < W; j++)
-                d[j] = relu && s[j] < (real)0 ? (real)0 : s[j];
-        }
-        for (int j = 0; j < PAD; j++)
-            d[W + j] = (real)0;
-    }
-    zero_run(dst + H * S, PAD * S);
-}
 
 /* Cache lines of the x and dy an image of a work-item's chunk stages (its CI_BLOCK and CO_GROUP channels are each
  * one run of memory), counted with a line for each run's unaligned start. */
@@ -123,14 +80,7 @@ void conv2d_bwd_filter(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dw))
     __local real *xs = (__local real *)x_stage[lid], *dys = (__local real *)dy_stage[lid];
 
     realv acc[GROUP_BLOCKS][CI_BLOCK][KSIZE][CO_BLOCK][KSIZE];
-    for (int gb = 0; gb < GROUP_BLOCKS; gb++)
-        for (int cib = 0; cib < CI_BLOCK; cib++)
-            for (int kh = 0; kh < KSIZE; kh++)
-#pragma unroll
-                for (int cb = 0; cb < CO_BLOCK; cb++)
-#pragma unroll
-                    for (int kw = 0; kw < KSIZE; kw++)
-                        acc[gb][cib][kh][cb][kw] = (realv)0;
+    dw_rows_zero(acc);
     /* the border before q = 0, which no chunk writes */
     for (int c = 0; c < CI_BLOCK; c++)
         zero_run(xs + c * X_LEN, X_OFF);
@@ -168,11 +118,7 @@ void conv2d_bwd_filter(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dw))
                 for (int cib = 0; cib < CI_BLOCK; cib++)
                     for (int kh = 0; kh < KSIZE; kh++) {
                         realv a[CO_BLOCK][KSIZE];
-#pragma unroll
-                        for (int cb = 0; cb < CO_BLOCK; cb++)
-#pragma unroll
-                            for (int kw = 0; kw < KSIZE; kw++)
-                                a[cb][kw] = acc[gb][cib][kh][cb][kw];
+                        dw_tile_load(acc, gb, cib, kh, a);
                         __local const real *xp = xs + cib * X_LEN + X_OFF + (kh - PAD) * S - PAD;
                         __local const real *dp = dys + gb * CO_BLOCK * DY_LEN;
                         for (int k = k0; k < k1; k++) {
@@ -191,23 +137,10 @@ void conv2d_bwd_filter(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dw))
                                     a[cb][kw] = fma(g, xv[kw], a[cb][kw]);
                             }
                         }
-#pragma unroll
-                        for (int cb = 0; cb < CO_BLOCK; cb++)
-#pragma unroll
-                            for (int kw = 0; kw < KSIZE; kw++)
-                                acc[gb][cib][kh][cb][kw] = a[cb][kw];
+                        dw_tile_save(acc, gb, cib, kh, a);
                     }
         }
     }
 
-    for (int gb = 0; gb < GROUP_BLOCKS; gb++)
-        for (int cib = 0; cib < CI_BLOCK; cib++)
-            for (int kh = 0; kh < KSIZE; kh++)
-#pragma unroll
-                for (int cb = 0; cb < CO_BLOCK; cb++)
-#pragma unroll
-                    for (int kw = 0; kw < KSIZE; kw++)
-                        part[((gb * CI_BLOCK + cib) * CO_BLOCK + cb) * TAPS + kh * KSIZE + kw][lid] =
-                            lane_sum(acc[gb][cib][kh][cb][kw]);
-    dw_group_store(part, lid, TENSOR_AT(dw), cg0, ci0);
+    dw_rows_store(acc, part, lid, TENSOR_AT(dw), cg0, ci0);
 }

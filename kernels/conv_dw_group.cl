@@ -1,6 +1,6 @@
-/* clnas — what the two weight-gradient templates share (included by conv2d_bwd_filter.cl and
- * conv2d_bwd_filter_flat.cl after conv_rowvec.cl): a work-group sums CO_GROUP x CI_BLOCK x KSIZE^2 results over
- * its LOCAL work-items, each of which took the lid-th run of images. */
+/* clnas — what the weight-gradient templates share (included by conv2d_bwd_filter.cl, conv2d_bwd_filter_flat.cl
+ * and conv2d_bwd_filter_staged.cl after conv_rowvec.cl): a work-group sums CO_GROUP x CI_BLOCK x KSIZE^2 results
+ * over its LOCAL work-items, each of which took the lid-th run of images. */
 
 #if RELU_IN
 #define CONV_IN(v) select((v), (realv)0, (v) < (realv)0)
@@ -45,3 +45,56 @@ static inline void dw_group_store(__local real part[SUMS][LOCAL], int lid, __glo
         dw[((cg0 + gb * CO_BLOCK + cb) * CI + ci0 + cib) * TAPS + t] = part[k][0];
     }
 }
+
+#ifdef DW_ROW_TILES
+/* The flat and staged kernels' accumulators: for each (output block, input channel, tap row) a register tile of
+ * CO_BLOCK x KSIZE vectors, waiting in private memory while other tiles run. */
+#define DW_ROW_ACC realv acc[GROUP_BLOCKS][CI_BLOCK][KSIZE][CO_BLOCK][KSIZE]
+
+static inline void dw_rows_zero(DW_ROW_ACC)
+{
+    for (int gb = 0; gb < GROUP_BLOCKS; gb++)
+        for (int cib = 0; cib < CI_BLOCK; cib++)
+            for (int kh = 0; kh < KSIZE; kh++)
+#pragma unroll
+                for (int cb = 0; cb < CO_BLOCK; cb++)
+#pragma unroll
+                    for (int kw = 0; kw < KSIZE; kw++)
+                        acc[gb][cib][kh][cb][kw] = (realv)0;
+}
+
+/* Tile (gb, cib, kh) into registers a, and back. */
+static inline void dw_tile_load(DW_ROW_ACC, int gb, int cib, int kh, realv a[CO_BLOCK][KSIZE])
+{
+#pragma unroll
+    for (int cb = 0; cb < CO_BLOCK; cb++)
+#pragma unroll
+        for (int kw = 0; kw < KSIZE; kw++)
+            a[cb][kw] = acc[gb][cib][kh][cb][kw];
+}
+
+static inline void dw_tile_save(DW_ROW_ACC, int gb, int cib, int kh, realv a[CO_BLOCK][KSIZE])
+{
+#pragma unroll
+    for (int cb = 0; cb < CO_BLOCK; cb++)
+#pragma unroll
+        for (int kw = 0; kw < KSIZE; kw++)
+            acc[gb][cib][kh][cb][kw] = a[cb][kw];
+}
+
+/* Adds up each accumulator's lanes into part and the work-items with dw_group_store. */
+static inline void dw_rows_store(DW_ROW_ACC, __local real part[SUMS][LOCAL], int lid, __global real *dw, int cg0,
+                                 int ci0)
+{
+    for (int gb = 0; gb < GROUP_BLOCKS; gb++)
+        for (int cib = 0; cib < CI_BLOCK; cib++)
+            for (int kh = 0; kh < KSIZE; kh++)
+#pragma unroll
+                for (int cb = 0; cb < CO_BLOCK; cb++)
+#pragma unroll
+                    for (int kw = 0; kw < KSIZE; kw++)
+                        part[((gb * CI_BLOCK + cib) * CO_BLOCK + cb) * TAPS + kh * KSIZE + kw][lid] =
+                            lane_sum(acc[gb][cib][kh][cb][kw]);
+    dw_group_store(part, lid, dw, cg0, ci0);
+}
+#endif
