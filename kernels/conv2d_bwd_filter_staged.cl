@@ -108,7 +108,8 @@ void conv2d_bwd_filter(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dw))
         /* the next chunk's lines, spread over this chunk's register tiles a few every PF_STEP vectors (a burst
          * would wait for free line-fill buffers) */
         const int lines = max(min(IMG_CHUNK, n_end - nc - nimg), 0) * (X_LINES + DY_LINES);
-        const int steps = (nv + SEG - 1) / SEG * GROUP_BLOCKS * CI_BLOCK * KSIZE * ((min(SEG, nv) + PF_STEP - 1) / PF_STEP);
+        const int tiles = (nv + SEG - 1) / SEG * GROUP_BLOCKS * CI_BLOCK * KSIZE;
+        const int steps = tiles * ((min(SEG, nv) + PF_STEP - 1) / PF_STEP);
         const int per_step = (lines + steps - 1) / steps;
         pf_walk pf = {nc + nimg, 0};
         int pf_left = lines;

@@ -483,12 +483,24 @@ static clnas_status bwd_filter_flat_desc(const clnas_conv_params *p, const clnas
     return st;
 }
 
+/* Elements of a staged image's channel and of the border before the first image (kernels/conv_stage.cl: rows of
+ * S = W + PAD, then PAD zero rows; PAD rows and PAD more before). */
+static size_t staged_image_len(const clnas_conv_params *p)
+{
+    return ((size_t)p->h + (size_t)p->pad) * ((size_t)p->w + (size_t)p->pad);
+}
+
+static size_t staged_border_len(const clnas_conv_params *p)
+{
+    return (size_t)p->pad * ((size_t)p->w + (size_t)p->pad) + (size_t)p->pad;
+}
+
 /* Local memory of the staged weight-gradient kernel in elements of a vector width vw (as
  * conv2d_bwd_filter_staged.cl sizes its arrays): the tree's partial sums and every work-item's staged channels. */
 static size_t bwd_filter_staged_elems(const clnas_conv_params *p, const bwd_filter_tuning *b, int chunk, int vw)
 {
-    const size_t s = (size_t)p->w + (size_t)p->pad, img_len = ((size_t)p->h + (size_t)p->pad) * s;
-    const size_t x_off = (p->pad * s + (size_t)p->pad + (size_t)vw - 1) / (size_t)vw * (size_t)vw;
+    const size_t img_len = staged_image_len(p);
+    const size_t x_off = (staged_border_len(p) + (size_t)vw - 1) / (size_t)vw * (size_t)vw;
     const size_t dy_vecs = ((size_t)chunk * img_len + 2 * (size_t)vw - 1) / (size_t)vw;
     const size_t x_vecs = (x_off + (size_t)chunk * img_len + 3 * (size_t)vw - 1) / (size_t)vw;
     const size_t sums = (size_t)b->co_group * (size_t)b->ci_block * (size_t)(p->ksize * p->ksize);
@@ -513,7 +525,7 @@ static clnas_status bwd_filter_staged_desc(const clnas_conv_params *p, const cln
     b.ci_block = channel_block(p->ci, 1, 8);
     b.co_group = bwd_filter_co_group(p, b.co_block, b.ci_block, taps, BWD_FILTER_FLAT_GROUP_SUMS);
     b.local = 1;
-    const long img_bytes = (long)(b.co_group + b.ci_block) * (p->h + p->pad) * (p->w + p->pad) * (long)sizeof(float);
+    const long img_bytes = (long)(b.co_group + b.ci_block) * (long)staged_image_len(p) * (long)sizeof(float);
     int chunk = (int)(BWD_FILTER_STAGE_BYTES / img_bytes);
     chunk = chunk < 1 ? 1 : chunk > p->n ? p->n : chunk;
     while (chunk > 1 && limit && bwd_filter_staged_elems(p, &b, chunk, vw64) * sizeof(double) > limit)
@@ -554,8 +566,7 @@ static clnas_status bwd_filter_staged_desc(const clnas_conv_params *p, const cln
  * x channels in rows of vw lanes' copies, and the transposed dy). */
 static size_t bwd_filter_cvec_elems(const clnas_conv_params *p, int cov, int ci_group, int chunk, int vw)
 {
-    const size_t s = (size_t)p->w + (size_t)p->pad, img_len = ((size_t)p->h + (size_t)p->pad) * s;
-    const size_t x_len = p->pad * s + (size_t)p->pad + (size_t)chunk * img_len + (size_t)vw;
+    const size_t x_len = staged_border_len(p) + (size_t)chunk * staged_image_len(p) + (size_t)vw;
     return (size_t)ci_group * x_len + (size_t)chunk * (size_t)(p->h * p->w) * (size_t)(cov * BWD_FILTER_CVEC_LANES);
 }
 
