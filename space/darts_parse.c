@@ -85,9 +85,9 @@ static clnas_status open_seq(parser *p, char *close, const char *expected)
 {
     skip_blanks(p);
     const char c = p->text[p->pos];
+    *close = c == '[' ? ']' : ')'; /* set on every path: gcc -O3 cannot see that expected_at never returns OK */
     if (c != '[' && c != '(')
         return expected_at(p, p->pos, expected);
-    *close = c == '[' ? ']' : ')';
     p->pos++;
     return CLNAS_OK;
 }
