@@ -2,7 +2,8 @@
  * device, and the Winograd F(2x2,3x3) variants of fwd and bwd_data where they apply (3x3 stride 1 pad 1), and prints ms per launch and GFLOP/s of the fastest timed launch (the least disturbed by other load on
  * the machine) and the median. A developer's tool for iterating on
  * kernels/conv*.cl; it checks nothing (tests/test_kernels does).
- * usage: clnas_conv_bench N CI CO H W KSIZE STRIDE PAD [RELU_IN [REPS]] */
+ * usage: clnas_conv_bench N CI CO H W KSIZE STRIDE PAD [RELU_IN [REPS]]
+ * CLNAS_FAMILY=gpu lowers the GPU family instead of the CPU family. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,9 +142,11 @@ int main(int argc, char **argv)
     double gflop = 2.0 * (double)ny * p.ci * p.ksize * p.ksize * 1e-9;
     printf("n=%d ci=%d co=%d %dx%d k=%d s=%d p=%d relu=%d -> %dx%d, %.3f GFLOP per pass\n", p.n, p.ci, p.co, p.h,
            p.w, p.ksize, p.stride, p.pad, p.relu_in, ho, wo, gflop);
-    /* the CPU family lowered for this device's local memory and compute units, as a plan for it would be */
+    /* the family (CLNAS_FAMILY, default cpu) lowered for this device's local memory and compute units, as a plan
+     * for it would be */
+    const char *family = getenv("CLNAS_FAMILY");
     clnas_device_profile prof;
-    clnas_device_profile_default_cpu(&prof);
+    clnas_device_profile_default(family && strcmp(family, "gpu") == 0 ? CLNAS_FAMILY_GPU : CLNAS_FAMILY_CPU, &prof);
     cl_ulong local_mem = 0;
     cl_uint units = 0;
     if (clGetDeviceInfo(dev, CL_DEVICE_LOCAL_MEM_SIZE, sizeof local_mem, &local_mem, NULL) == CL_SUCCESS)
