@@ -8,7 +8,7 @@
 #include "kernel_desc.h"
 
 #define CLNAS_GEMM_MAX_STEPS 2
-#define CLNAS_GEMM_SIG_MAX 96
+#define CLNAS_GEMM_SIG_MAX 128
 
 typedef enum clnas_gemm_routine {
     CLNAS_GEMM_ROUTINE_GEMM,                 /* CLBlast[SD]gemm */

@@ -3,6 +3,7 @@
 #define CLNAS_KERNEL_DESC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "clnas/status.h"
 
@@ -63,5 +64,9 @@ clnas_status clnas_kernel_source(const clnas_kernel_desc *desc, int fp64, char *
 
 /* The embedded text of kernels/<name>.cl, or NULL. */
 const char *clnas_kernel_template(const char *name);
+
+/* A hash of what template `name` compiles to besides its #defines: kernels/common.cl and the template with its
+ * includes. Keys that outlive a build (the tuner's choices) carry it, so an edited kernel is measured again. */
+clnas_status clnas_kernel_template_hash(const char *name, uint64_t *out, clnas_error *err);
 
 #endif

@@ -2,6 +2,7 @@
 #include "kernel_desc.h"
 
 #include "embedded.h"
+#include "hash.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,4 +184,16 @@ clnas_status clnas_kernel_source(const clnas_kernel_desc *desc, int fp64, char *
     }
     *out = t.data;
     return CLNAS_OK;
+}
+
+clnas_status clnas_kernel_template_hash(const char *name, uint64_t *out, clnas_error *err)
+{
+    text t = {NULL, 0, 0};
+    clnas_status st = append_template(&t, "common", 0, err);
+    if (st == CLNAS_OK)
+        st = append_template(&t, name, 0, err);
+    if (st == CLNAS_OK)
+        *out = clnas_fnv1a64(t.data, t.len, CLNAS_FNV1A64_INIT);
+    free(t.data);
+    return st;
 }

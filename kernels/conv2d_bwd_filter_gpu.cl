@@ -1,80 +1,130 @@
-/* clnas — GPU family: the convolution's weight gradient as work-group tree reductions.
- * Defines: N CI CO H W HO WO KSIZE STRIDE PAD RELU_IN ACCUM (ignored: the weight gradient overwrites), and
- * RC RK (output channels x taps one work-item sums), SPLIT (work-items sharing one output block, a power of two),
- * LOCAL (a multiple of SPLIT).
- * dw[co][k] = sum_p dy[n][co][ho][wo] * f(x[n][ci][ho*STRIDE-PAD+kh][wo*STRIDE-PAD+kw]), k = (ci, kh, kw),
- * p = (n, ho, wo), f = ReLU when RELU_IN, 0 outside the image.
- * A work-group holds LOCAL / SPLIT output blocks of RC channels x RK taps. The SPLIT work-items of a block walk
- * the pixels p in an interleaved way (lane, lane + SPLIT, ...), so neighbouring work-items load neighbouring
- * pixels (coalesced), each summing its RC x RK products in registers; a tree over local memory then adds the
- * SPLIT partial sums. */
+/* clnas — GPU family: the convolution's weight gradient as a tiled GEMM over the pixels.
+ * Defines: N CI CO H W HO WO KSIZE STRIDE PAD RELU_IN ACCUM (ignored: the weight gradient overwrites), and the
+ * tiling TM TN RM RN TP LOCAL: a work-group computes a TM x TN tile of dW (output channels x taps); each
+ * work-item keeps RM x RN of it in registers, RM rows TM/RM apart and RN consecutive columns (a vector); the LOCAL
+ * work-items are SZ = LOCAL / ((TM/RM) * (TN/RN)) slices (a power of two) that split each staged step's pixels.
+ * dW[co][k] = sum_p dY[co][p] * Xcol[k][p],  p = (n, ho, wo), k = (ci, kh, kw),
+ * Xcol[k][p] = f(x[n][ci][ho*STRIDE-PAD+kh][wo*STRIDE-PAD+kw]) (0 outside), f = ReLU when RELU_IN.
+ * Per step the group stages TP consecutive pixels of its TM rows of dY and of its TN rows of Xcol in local memory
+ * (consecutive work-items load consecutive pixels: coalesced), the gather's index arithmetic done once per tap
+ * and once per pixel in small tables; a slice sums every SZ-th of the pixels. A tree over local memory then adds
+ * the slices' partial tiles. */
 
 #define KK (KSIZE * KSIZE)
 #define GK (CI * KK)
 #define GP (N * HO * WO)
-#define KBLOCKS ((GK + RK - 1) / RK)
-#define CBLOCKS ((CO + RC - 1) / RC)
-#define BLOCKS_PER_GROUP (LOCAL / SPLIT)
+#define TX (TN / RN)                  /* work-items along the taps */
+#define TY (TM / RM)                  /* work-items along the output channels */
+#define SZ (LOCAL / (TX * TY))        /* pixel slices */
+#define KGROUPS ((GK + TN - 1) / TN)
+#define STAGE (TP * (TM + TN))
+#define PART (SZ * TM * TN)
+#define LBUF (STAGE > PART ? STAGE : PART)
+
+#define BF_CAT_(a, b) a##b
+#define BF_CAT(a, b) BF_CAT_(a, b)
+/* RN consecutive taps as one vector (realn; a scalar when RN is 1) */
+#if RN == 1
+#define realn real
+#define BF_VLOAD(p) (*(p))
+#define BF_VSTORE(v, p) (*(p) = (v))
+#else
+#ifdef CLNAS_FP64
+#define realn BF_CAT(double, RN)
+#else
+#define realn BF_CAT(float, RN)
+#endif
+#define BF_VLOAD(p) BF_CAT(vload, RN)(0, p)
+#define BF_VSTORE(v, p) BF_CAT(vstore, RN)(v, 0, p)
+#endif
+
+/* Off the image: a pixel past the end has its row here, so every tap of it reads 0. */
+#define BF_NOWHERE (-(1 << 20))
 
 __kernel __attribute__((reqd_work_group_size(LOCAL, 1, 1))) void
 conv2d_bwd_filter(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dw))
 {
-    __local real part[BLOCKS_PER_GROUP][RC * RK][SPLIT];
-    const int tid = get_local_id(0), lane = tid % SPLIT, slot = tid / SPLIT;
-    const int block = get_group_id(0) * BLOCKS_PER_GROUP + slot;
-    const int co0 = block / KBLOCKS * RC, k0 = block % KBLOCKS * RK;
-    const int live = block < CBLOCKS * KBLOCKS;
+    __local real lbuf[LBUF];
+    __local real *dys = lbuf;           /* [TP][TM] */
+    __local real *xs = lbuf + TP * TM;  /* [TP][TN] */
+    /* per tap of the tile: its input channel's offset and its row and column offsets; per pixel of the step: its
+     * image's offset in x and in dY and its top-left input row and column (BF_NOWHERE past the pixels) */
+    __local int tap_off[TN], tap_h[TN], tap_w[TN];
+    __local int pix_x[TP], pix_dy[TP], pix_h[TP], pix_w[TP];
+    const int tid = get_local_id(0), tx = tid % TX, ty = tid / TX % TY, z = tid / (TX * TY);
+    const int m0 = get_group_id(0) / KGROUPS * TM, k0 = get_group_id(0) % KGROUPS * TN;
     __global const real *dyb = TENSOR_AT(dy);
     __global const real *xb = TENSOR_AT(x);
-    real acc[RC][RK];
-#pragma unroll
-    for (int c = 0; c < RC; c++)
-#pragma unroll
-        for (int r = 0; r < RK; r++)
-            acc[c][r] = (real)0;
-    /* the taps of this block: input channel and offsets (a tap past GK reads nothing) */
-    int tci[RK], tkh[RK], tkw[RK];
-#pragma unroll
-    for (int r = 0; r < RK; r++) {
-        const int k = k0 + r < GK ? k0 + r : GK - 1;
-        tci[r] = k / KK;
-        tkh[r] = k % KK / KSIZE;
-        tkw[r] = k % KSIZE;
+    for (int t = tid; t < TN; t += LOCAL) {
+        const int k = k0 + t;
+        tap_off[t] = k < GK ? k / KK * (H * W) : 0;
+        tap_h[t] = k < GK ? k % KK / KSIZE : BF_NOWHERE;
+        tap_w[t] = k % KSIZE;
     }
-    for (int p = lane; live && p < GP; p += SPLIT) {
-        const int n = p / (HO * WO), ho = p % (HO * WO) / WO, wo = p % WO;
-        real g[RC];
+    realn acc[RM];
 #pragma unroll
-        for (int c = 0; c < RC; c++)
-            g[c] = co0 + c < CO ? dyb[((n * CO + co0 + c) * HO + ho) * WO + wo] : (real)0;
-#pragma unroll
-        for (int r = 0; r < RK; r++) {
-            const int hi = ho * STRIDE - PAD + tkh[r], wi = wo * STRIDE - PAD + tkw[r];
-            real v = hi >= 0 && hi < H && wi >= 0 && wi < W ? xb[((n * CI + tci[r]) * H + hi) * W + wi] : (real)0;
+    for (int i = 0; i < RM; i++)
+        acc[i] = (realn)0;
+
+    for (int p0 = 0; p0 < GP; p0 += TP) {
+        for (int pp = tid; pp < TP; pp += LOCAL) {
+            const int p = p0 + pp, n = p / (HO * WO), q = p % (HO * WO);
+            pix_x[pp] = n * (CI * H * W);
+            pix_dy[pp] = p < GP ? n * (CO * HO * WO) + q : -1;
+            pix_h[pp] = p < GP ? q / WO * STRIDE - PAD : BF_NOWHERE;
+            pix_w[pp] = q % WO * STRIDE - PAD;
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        for (int e = tid; e < TP * TM; e += LOCAL) {
+            const int pp = e % TP, m = m0 + e / TP, at = pix_dy[pp];
+            dys[pp * TM + e / TP] = m < CO && at >= 0 ? dyb[at + m * (HO * WO)] : (real)0;
+        }
+        for (int e = tid; e < TP * TN; e += LOCAL) {
+            const int pp = e % TP, t = e / TP;
+            const int hi = pix_h[pp] + tap_h[t], wi = pix_w[pp] + tap_w[t];
+            real v = (real)0;
+            if (hi >= 0 && hi < H && wi >= 0 && wi < W)
+                v = xb[pix_x[pp] + tap_off[t] + hi * W + wi];
 #if RELU_IN
             v = v > (real)0 ? v : (real)0;
 #endif
-#pragma unroll
-            for (int c = 0; c < RC; c++)
-                acc[c][r] = fma(g[c], v, acc[c][r]);
+            xs[pp * TN + t] = v;
         }
-    }
+        barrier(CLK_LOCAL_MEM_FENCE);
+        for (int pp = z; pp < TP; pp += SZ) {
+            const realn b = BF_VLOAD(xs + pp * TN + tx * RN);
 #pragma unroll
-    for (int c = 0; c < RC; c++)
-#pragma unroll
-        for (int r = 0; r < RK; r++)
-            part[slot][c * RK + r][lane] = acc[c][r];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int span = SPLIT / 2; span > 0; span /= 2) {
-        if (lane < span)
-            for (int o = 0; o < RC * RK; o++)
-                part[slot][o][lane] += part[slot][o][lane + span];
+            for (int i = 0; i < RM; i++)
+                acc[i] = fma((realn)dys[pp * TM + ty + i * TY], b, acc[i]);
+        }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
-    /* the block's results, one per work-item of its lanes */
-    for (int o = lane; live && o < RC * RK; o += SPLIT) {
-        const int c = o / RK, r = o % RK;
-        if (co0 + c < CO && k0 + r < GK)
-            TENSOR_AT(dw)[(co0 + c) * GK + k0 + r] = part[slot][o][0];
+
+    /* the slices' partial tiles, part[z][m][k], added by a tree over z */
+    __local real *part = lbuf;
+#pragma unroll
+    for (int i = 0; i < RM; i++) {
+        real a[RN];
+        BF_VSTORE(acc[i], a);
+#pragma unroll
+        for (int j = 0; j < RN; j++)
+            part[(z * TM + ty + i * TY) * TN + tx * RN + j] = a[j];
+    }
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int span = SZ / 2; span > 0; span /= 2) {
+        if (z < span)
+#pragma unroll
+            for (int i = 0; i < RM; i++)
+#pragma unroll
+                for (int j = 0; j < RN; j++) {
+                    const int o = (ty + i * TY) * TN + tx * RN + j;
+                    part[z * TM * TN + o] += part[(z + span) * TM * TN + o];
+                }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    for (int o = tid; o < TM * TN; o += LOCAL) {
+        const int m = m0 + o / TN, k = k0 + o % TN;
+        if (m < CO && k < GK)
+            TENSOR_AT(dw)[m * GK + k] = part[o];
     }
 }

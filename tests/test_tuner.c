@@ -1,5 +1,5 @@
 /* clnas — the tuner (codegen/ops/op_conv_tune.c, runtime/tuner.c): tunings as text, the default variant exactly the
- * kernel the lowering emits, every candidate of every shape below correct against the double reference with its
+ * kernel the lowering emits, the kernel's source hash in the tuning signature, every candidate of every shape below correct against the double reference with its
  * output poisoned (CPU and GPU family), a wrong candidate ruled out by the measurement, the choice file's variant
  * column and its refusals, and whole networks on tuned variants (results within the float tolerance), on the
  * default variants and with CLNAS_TUNE=off (results byte-identical to the untuned kernels). No timing is asserted. */
@@ -88,6 +88,44 @@ static const clnas_device_profile *profile_of(family f, clnas_device_profile *p)
 }
 
 static const char *const pass_name[3] = {"fwd", "bwd_data", "bwd_filter"};
+
+/* A tuning signature names the kernel's source by its hash (so a choice measured on an older kernel is not taken):
+ * the same for every shape of one template, different between templates, and the hash of what the template
+ * compiles to. */
+static void test_signature_names_source(void **state)
+{
+    (void)state;
+    clnas_error err;
+    char sig[FAMILIES][CLNAS_GEMM_SIG_MAX], tmpl[FAMILIES][64];
+    for (int f = 0; f < FAMILIES; f++) {
+        clnas_device_profile prof;
+        clnas_kernel_desc d;
+        assert_int_equal(clnas_op_conv_bwd_filter_desc_for(&shapes[4], profile_of((family)f, &prof), &d, &err),
+                         CLNAS_OK);
+        clnas_conv_pass pass;
+        clnas_conv_params p;
+        int has = 0;
+        assert_int_equal(clnas_conv_tune_target(&d, 0, &pass, &p, sig[f], sizeof sig[f], &has, &err), CLNAS_OK);
+        assert_true(has);
+        uint64_t h = 0;
+        assert_int_equal(clnas_kernel_template_hash(d.template_name, &h, &err), CLNAS_OK);
+        char want[128];
+        snprintf(want, sizeof want, "tune bwd_filter %s@%08x f32 n1 ci8 co16 12x12 k3 s1 p1 relu1 acc0",
+                 d.template_name, (unsigned)(h & 0xffffffffu));
+        assert_string_equal(sig[f], want);
+        snprintf(tmpl[f], sizeof tmpl[f], "%s", d.template_name);
+    }
+    /* cpu (staged), cpu-small (flat) and gpu: three templates, three hashes */
+    assert_string_not_equal(tmpl[FAM_CPU], tmpl[FAM_CPU_SMALL]);
+    assert_string_not_equal(strchr(sig[FAM_CPU], '@'), strchr(sig[FAM_CPU_SMALL], '@'));
+    assert_string_not_equal(strchr(sig[FAM_CPU], '@'), strchr(sig[FAM_GPU], '@'));
+    assert_string_equal(sig[FAM_GPU], sig[FAM_GPU_SMALL]); /* one template, the shape alone in the rest */
+    uint64_t a = 0, b = 0;
+    assert_int_equal(clnas_kernel_template_hash("conv2d_bwd_filter_gpu", &a, &err), CLNAS_OK);
+    assert_int_equal(clnas_kernel_template_hash("conv2d_gemm_gpu", &b, &err), CLNAS_OK);
+    assert_true(a != b);
+    assert_int_equal(clnas_kernel_template_hash("no_such_kernel", &a, &err), CLNAS_ERR_NOT_FOUND);
+}
 
 /* The default variant is the lowering's kernel, the same with its tunables given explicitly; every candidate is a
  * different kernel; a tunable the kernel lacks and a value out of range are refused. */
@@ -657,6 +695,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tuning_text),
+        cmocka_unit_test(test_signature_names_source),
         cmocka_unit_test(test_default_is_the_lowering),
         device_dir_unit_test(test_choice_file_variants),
         device_dir_unit_test(test_measure_rules_out_wrong),

@@ -42,8 +42,8 @@ clnas_status clnas_op_conv_bwd_filter_desc_for(const clnas_conv_params *p, const
 
 /* ---- tuning (codegen/ops/op_conv_tune.c): the kernel variants of a convolution pass ----
  * Each family's kernels have named tunable parameters, read where the lowering sizes them (work-group size LOCAL,
- * channels per work-item CO_BLOCK / CI_BLOCK / COV / RM / RC, rows per work-item ROWS, tile sizes RN TK, groups
- * CO_GROUP, reduction split SPLIT, taps per work-item RK, images per chunk IMG_CHUNK,
+ * channels per work-item CO_BLOCK / CI_BLOCK / COV / RM, rows per work-item ROWS, tile sizes RN TK, groups
+ * CO_GROUP, pixels per staged step TP, images per chunk IMG_CHUNK,
  * vectors per segment SEG). A tuning names some of them;
  * the rest keep the lowering's defaults, so the empty tuning is exactly the kernel the lowering emits. The runtime
  * times the candidates and keeps the fastest correct one per device (runtime/tuner.c). */
@@ -94,7 +94,7 @@ clnas_status clnas_conv_tune_candidates(clnas_conv_pass pass, const clnas_conv_p
                                         int *count, clnas_error *err);
 /* The convolution pass a plan kernel descriptor kd lowers (entry conv2d_fwd, conv2d_bwd_data, conv2d_bwd_filter
  * with op_conv.h's shape #defines, lowered by clnas_op_conv_desc_tuned for profile with some tuning): *has = 1,
- * pass, params and the tuning signature (cap bytes: "tune <pass> <template> f32 n.. ci.. co.. HxW k s p relu acc")
+ * pass, params and the tuning signature (cap bytes: "tune <pass> <template>@<source hash> f32 n.. ci.. co.. HxW k s p relu acc")
  * filled; otherwise *has = 0. */
 clnas_status clnas_conv_tune_target(const clnas_kernel_desc *kd, int fp64, clnas_conv_pass *pass,
                                     clnas_conv_params *p, char *sig, size_t cap, int *has, clnas_error *err);

@@ -99,49 +99,81 @@ clnas_status clnas_op_conv_bwd_data_desc_for(const clnas_conv_params *p, const c
     return clnas_op_conv_desc_tuned(CLNAS_CONV_PASS_BWD_DATA, p, profile, NULL, d, NULL, err);
 }
 
-/* Work-items of a weight-gradient work-group, and of them the lanes that share one output block (a warp's
- * worth: their loads of neighbouring pixels coalesce). */
+/* Work-items of a weight-gradient work-group; of them, the work-items of one pixel slice (TY along the output
+ * channels x the rest along the taps): the other slices split each staged step's pixels. */
 #define GPU_FILTER_LOCAL 256
-#define GPU_FILTER_SPLIT 32
+#define GPU_FILTER_SLICE 128
+#define GPU_FILTER_TY 8
+
+/* Pixels per staged step of the weight gradient. */
+#define GPU_FILTER_TP 64
+
+/* The local memory of the weight-gradient tiling in elements: the staged step, or the slices' partial tiles where
+ * they are more; and in bytes with elements of elem_bytes, the tap and pixel tables (3 ints per tap, 4 per pixel)
+ * included. */
+static unsigned long long filter_local_elems(int tm, int tn, int tp, int sz)
+{
+    const unsigned long long stage = (unsigned long long)tp * (unsigned long long)(tm + tn);
+    const unsigned long long part = (unsigned long long)sz * (unsigned long long)tm * (unsigned long long)tn;
+    return stage > part ? stage : part;
+}
+
+static size_t filter_table_bytes(int tn, int tp)
+{
+    return (size_t)(3 * tn + 4 * tp) * sizeof(int);
+}
+
+static unsigned long long filter_local_bytes(int tm, int tn, int tp, int sz, size_t elem_bytes)
+{
+    return filter_local_elems(tm, tn, tp, sz) * elem_bytes + filter_table_bytes(tn, tp);
+}
 
 static clnas_status bwd_filter_desc(const clnas_conv_params *p, const clnas_device_profile *profile,
                                     clnas_conv_tune_ctx *tc, clnas_kernel_desc *d, clnas_error *err)
 {
+    const int gk = p->ci * p->ksize * p->ksize;
     int local = (int)clnas_device_profile_local(profile, GPU_FILTER_LOCAL);
-    int split = local < GPU_FILTER_SPLIT ? local : GPU_FILTER_SPLIT;
-    int rc = p->co >= 2 ? 2 : 1, rk = 4;
-    /* the partial sums (LOCAL x RC x RK, in double at most) within the device's local memory */
-    while (profile->local_mem_bytes && (unsigned long long)local * (unsigned)(rc * rk) * sizeof(double) >
-                                           profile->local_mem_bytes && rc * rk > 1) {
-        if (rk > 1)
-            rk /= 2;
+    int rm = p->co > 8 ? 2 : 1, rn = gk >= 128 ? 8 : gk >= 64 ? 4 : gk > 16 ? 2 : 1, tp = GPU_FILTER_TP;
+    const int slice = local < GPU_FILTER_SLICE ? local : GPU_FILTER_SLICE;
+    const int ty = slice < GPU_FILTER_TY ? slice : GPU_FILTER_TY, tx = slice / ty;
+    /* within the device's local memory, in double at most: halve the step's pixels down to 16, then the taps and
+     * the channels per work-item, then the pixels down to one per slice */
+    const int sz0 = local / slice;
+    while (profile->local_mem_bytes &&
+           filter_local_bytes(ty * rm, tx * rn, tp, sz0, sizeof(double)) > profile->local_mem_bytes) {
+        if (tp > 16 && tp > sz0)
+            tp /= 2;
+        else if (rn > 1)
+            rn /= 2;
+        else if (rm > 1)
+            rm /= 2;
+        else if (tp > sz0)
+            tp /= 2;
         else
-            rc = 1;
+            break; /* the plan's limit check refuses the device */
     }
     local = clnas_conv_tune_take(tc, "LOCAL", local);
-    split = clnas_conv_tune_take(tc, "SPLIT", split);
-    rc = clnas_conv_tune_take(tc, "RC", rc);
-    rk = clnas_conv_tune_take(tc, "RK", rk);
-    if (local < 1 || (local & (local - 1)) || (size_t)local > profile->max_work_group_size)
+    rm = clnas_conv_tune_take(tc, "RM", rm);
+    rn = clnas_conv_tune_take(tc, "RN", rn);
+    tp = clnas_conv_tune_take(tc, "TP", tp);
+    if (local < slice || (local & (local - 1)) || (size_t)local > profile->max_work_group_size)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv bwd_filter (gpu) tuning LOCAL=%d: expected a power "
-                               "of two up to the device's %zu", local, profile->max_work_group_size);
-    if (split < 1 || (split & (split - 1)) || split > local)
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv bwd_filter (gpu) tuning SPLIT=%d: expected a power "
-                               "of two up to LOCAL=%d", split, local);
-    if (rc < 1 || rc > 8 || rk < 1 || rk > 8 ||
+                               "of two from %d up to the device's %zu", local, slice, profile->max_work_group_size);
+    const int tm = ty * rm, tn = tx * rn, sz = local / slice;
+    if (rm < 1 || rm > 8 || rn < 1 || rn > 8 || (rn & (rn - 1)) || tp < sz || tp > 256 || tp % sz ||
         (tuning_given(tc) && profile->local_mem_bytes &&
-         (unsigned long long)local * (unsigned)(rc * rk) * sizeof(double) > profile->local_mem_bytes))
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv bwd_filter (gpu) tuning RC=%d RK=%d: expected 1 .. 8 "
-                               "each, with LOCAL*RC*RK partial sums within the device's local memory", rc, rk);
-    const long blocks = (long)((p->co + rc - 1) / rc) * ((long)(p->ci * p->ksize * p->ksize + rk - 1) / rk);
-    const int per_group = local / split;
-    const clnas_conv_define own[] = {{"RC", rc}, {"RK", rk}, {"SPLIT", split}, {"LOCAL", local}};
+         filter_local_bytes(tm, tn, tp, sz, sizeof(double)) > profile->local_mem_bytes))
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv bwd_filter (gpu) tuning RM=%d RN=%d TP=%d: expected RM "
+                               "1 .. 8, RN 1, 2, 4 or 8 (a vector), TP a multiple of the %d pixel slices up to 256, the staged step "
+                               "within the device's local memory", rm, rn, tp, sz);
+    const long groups = (long)((p->co + tm - 1) / tm) * (long)((gk + tn - 1) / tn);
+    const clnas_conv_define own[] = {{"TM", tm}, {"TN", tn}, {"RM", rm}, {"RN", rn}, {"TP", tp}, {"LOCAL", local}};
     static const char *const slots[] = {"dy", "x", "dw"};
     /* ACCUM 0 whatever p->accum says: the weight gradient overwrites */
-    clnas_status st = clnas_conv_desc_start(d, "conv2d_bwd_filter_gpu", "conv2d_bwd_filter", p, 0, own, 4, slots,
+    clnas_status st = clnas_conv_desc_start(d, "conv2d_bwd_filter_gpu", "conv2d_bwd_filter", p, 0, own, 6, slots,
                                             3, err);
-    clnas_kernel_desc_geometry_1d(d, (size_t)((blocks + per_group - 1) / per_group) * (size_t)local, (size_t)local);
-    clnas_kernel_desc_local_mem(d, (size_t)local * (size_t)(rc * rk), 0); /* part[LOCAL / SPLIT][RC * RK][SPLIT] */
+    clnas_kernel_desc_geometry_1d(d, (size_t)groups * (size_t)local, (size_t)local);
+    clnas_kernel_desc_local_mem(d, (size_t)filter_local_elems(tm, tn, tp, sz), filter_table_bytes(tn, tp));
     return st;
 }
 

@@ -121,8 +121,7 @@ static const tune_range ranges[] = {
     {"COV", {1, 2, 4}},                 {"LOCAL", {4, 8, 16, 32, 64, 128, 256}},
     {"CO_GROUP", {1, 2, 4, 8, 16, 32, 64, 128}},                            {"IMG_CHUNK", {1, 2, 4, 8, 16, 32, 64, 128}},
     {"RM", {1, 2, 4, 8}},               {"RN", {1, 2, 4, 8}},              {"TK", {4, 8, 16, 32}},
-    {"SPLIT", {8, 16, 32, 64}},         {"RC", {1, 2, 4}},                 {"RK", {1, 2, 4, 8}},
-    {"SEG", {8, 16, 32, 64, 128}},     {"CI_GROUP", {4, 8, 16, 32, 64}},
+    {"TP", {8, 16, 32, 64, 128}},      {"SEG", {8, 16, 32, 64, 128}},     {"CI_GROUP", {4, 8, 16, 32, 64}},
 };
 
 static const tune_range *range_of(const char *name)
@@ -259,7 +258,6 @@ int clnas_conv_params_of_desc(const clnas_kernel_desc *kd, clnas_conv_params *p)
 clnas_status clnas_conv_tune_target(const clnas_kernel_desc *kd, int fp64, clnas_conv_pass *pass,
                                     clnas_conv_params *p, char *sig, size_t cap, int *has, clnas_error *err)
 {
-    (void)err;
     *has = 0;
     static const char *const entries[] = {"conv2d_fwd", "conv2d_bwd_data", "conv2d_bwd_filter"};
     static const char *const names[] = {"fwd", "bwd_data", "bwd_filter"};
@@ -270,9 +268,14 @@ clnas_status clnas_conv_tune_target(const clnas_kernel_desc *kd, int fp64, clnas
     if (which < 0 || !clnas_conv_params_of_desc(kd, p))
         return CLNAS_OK;
     *pass = (clnas_conv_pass)which;
-    int n = snprintf(sig, cap, "tune %s %s %s n%d ci%d co%d %dx%d k%d s%d p%d relu%d acc%d", names[which],
-                     kd->template_name, fp64 ? "f64" : "f32", p->n, p->ci, p->co, p->h, p->w, p->ksize, p->stride,
-                     p->pad, p->relu_in, p->accum);
+    /* the template's source hash: a choice measured on an older kernel is not taken for this one */
+    uint64_t source = 0;
+    clnas_status st = clnas_kernel_template_hash(kd->template_name, &source, err);
+    if (st != CLNAS_OK)
+        return st;
+    int n = snprintf(sig, cap, "tune %s %s@%08x %s n%d ci%d co%d %dx%d k%d s%d p%d relu%d acc%d", names[which],
+                     kd->template_name, (unsigned)(source & 0xffffffffu), fp64 ? "f64" : "f32", p->n, p->ci, p->co,
+                     p->h, p->w, p->ksize, p->stride, p->pad, p->relu_in, p->accum);
     *has = n > 0 && (size_t)n < cap;
     return CLNAS_OK;
 }

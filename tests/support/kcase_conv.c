@@ -244,6 +244,18 @@ static int conv_bwd_data_run(kh_ctx *k, int fp64, int shape, conv_family f)
     return kc_run(k, &d, fp64, t, p->relu_in ? 4 : 3);
 }
 
+/* Whether the descriptor's work-group and local memory are within the profile it was lowered for (0: not). */
+static int conv_within(const clnas_kernel_desc *d, const clnas_device_profile *prof, int fp64)
+{
+    const size_t items = d->local[0] * (d->dims > 1 ? d->local[1] : 1);
+    if (items <= prof->max_work_group_size &&
+        (!prof->local_mem_bytes || d->local_bytes[fp64] <= prof->local_mem_bytes))
+        return 1;
+    printf("  %s: %zu work-items and %zu bytes of local memory; the profile allows %zu and %llu\n", d->entry, items,
+           d->local_bytes[fp64], prof->max_work_group_size, (unsigned long long)prof->local_mem_bytes);
+    return 0;
+}
+
 static int conv_bwd_filter_run(kh_ctx *k, int fp64, int shape, conv_family f)
 {
     const clnas_conv_params *p = &conv_shapes[shape];
@@ -252,6 +264,8 @@ static int conv_bwd_filter_run(kh_ctx *k, int fp64, int shape, conv_family f)
     clnas_device_profile prof;
     if (clnas_op_conv_bwd_filter_desc_for(p, conv_profile(f, &prof), &d, &err) != CLNAS_OK)
         return kc_desc_failed("conv bwd_filter desc", &err);
+    if (!conv_within(&d, &prof, fp64))
+        return 0;
     conv_counts c = conv_count(p);
     /* Always overwrites, whatever p->accum says: the poison must be gone. */
     kc_tensor t[] = {kc_input("dy", c.y, 801 + shape), kc_input("x", c.x, 901 + shape),
