@@ -1,7 +1,7 @@
 /* clnas — average pooling kernels (NCHW): 3x3 stride 1 pad 1 without padding in the count, and 2x2 stride 2.
- * Defines: BATCH, CHANNELS, HEIGHT, WIDTH (of the input), ACCUM, LOCAL. The 3x3 kernels run one work-item per
- * image row; the 2x2 ones, per family, one per element written (consecutive work-items along the row) or one per
- * output row. No two work-items write one element. */
+ * Defines: BATCH, CHANNELS, HEIGHT, WIDTH (of the input), ACCUM, LOCAL. Per family, the kernels run one work-item
+ * per element written (GPU: consecutive work-items along the row) or one per row (CPU: image rows for the 3x3 pool,
+ * output rows for the 2x2 one). No two work-items write one element. */
 
 #define POOL_TOTAL (BATCH * CHANNELS * HEIGHT * WIDTH)
 #define POOL_ROWS (BATCH * CHANNELS * HEIGHT)
@@ -127,6 +127,39 @@ void avgpool3_bwd(TENSOR_IN(dy), TENSOR_OUT(dx))
         for (int w = start; w < end; w += POOL_VW)
             pool_store(out + w, pool_window3(mid, h, w, above, here, below) / 3);
         pool_slide(mid, out, h, end, WIDTH, above, here, below, 1, 0);
+    }
+}
+
+/* The GPU family's 3x3 pools: one work-item per element written, consecutive work-items along a row (coalesced
+ * loads of each window row). The forward sums the in-image window and divides by its taps; the backward gathers
+ * dy[o] / taps(o) over the outputs o whose window holds the element (its in-image 3x3 neighbourhood). */
+__kernel __attribute__((reqd_work_group_size(LOCAL, 1, 1)))
+void avgpool3_el_fwd(TENSOR_IN(x), TENSOR_OUT(y))
+{
+    const int i = get_global_id(0);
+    if (i < POOL_ROWS * WIDTH) {
+        const int w = i % WIDTH, h = i / WIDTH % HEIGHT;
+        __global const real *plane = TENSOR_AT(x) + (i - h * WIDTH - w);
+        real s = (real)0;
+        for (int r = max(h - 1, 0); r <= min(h + 1, HEIGHT - 1); r++)
+            for (int c = max(w - 1, 0); c <= min(w + 1, WIDTH - 1); c++)
+                s += plane[r * WIDTH + c];
+        STORE(ACCUM, TENSOR_AT(y) + i, s / (real)(pool_taps3(h, HEIGHT) * pool_taps3(w, WIDTH)));
+    }
+}
+
+__kernel __attribute__((reqd_work_group_size(LOCAL, 1, 1)))
+void avgpool3_el_bwd(TENSOR_IN(dy), TENSOR_OUT(dx))
+{
+    const int i = get_global_id(0);
+    if (i < POOL_ROWS * WIDTH) {
+        const int w = i % WIDTH, h = i / WIDTH % HEIGHT;
+        __global const real *plane = TENSOR_AT(dy) + (i - h * WIDTH - w);
+        real s = (real)0;
+        for (int r = max(h - 1, 0); r <= min(h + 1, HEIGHT - 1); r++)
+            for (int c = max(w - 1, 0); c <= min(w + 1, WIDTH - 1); c++)
+                s += plane[r * WIDTH + c] / (real)(pool_taps3(r, HEIGHT) * pool_taps3(c, WIDTH));
+        STORE(ACCUM, TENSOR_AT(dx) + i, s);
     }
 }
 

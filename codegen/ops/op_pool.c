@@ -47,8 +47,8 @@ clnas_status clnas_op_avgpool2_out_shape(const clnas_pool_params *p, int *out_h,
     return CLNAS_OK;
 }
 
-/* `work` work-items: for the 2x2 kernels one per element written (GPU family) or per output row (CPU family), one
- * per image row for the 3x3 ones. */
+/* `work` work-items: one per element written (GPU family), or per output row (the CPU family's 2x2 kernels) or per
+ * image row (its 3x3 ones). */
 static clnas_status pool_desc_in(const char *template_name, const clnas_pool_params *p, const char *entry,
                                  const char *in, const char *out, size_t work, clnas_kernel_desc *d, clnas_error *err)
 {
@@ -98,6 +98,8 @@ clnas_status clnas_op_avgpool3_fwd_desc(const clnas_pool_params *p, clnas_kernel
     clnas_status st = clnas_op_avgpool3_check(p, err);
     if (st == CLNAS_OK && p->stride == 2)
         return pool_desc_in("avgpool_s2", p, "avgpool3s2_fwd", "x", "y", output_rows_s2(p), d, err);
+    if (st == CLNAS_OK && clnas_device_profile_gpu(p->profile)) /* a work-item per element (pool.cl says why) */
+        return pool_desc(p, "avgpool3_el_fwd", "x", "y", input_count(p), d, err);
     return st != CLNAS_OK ? st : pool_desc(p, "avgpool3_fwd", "x", "y", input_rows(p), d, err);
 }
 
@@ -106,6 +108,8 @@ clnas_status clnas_op_avgpool3_bwd_desc(const clnas_pool_params *p, clnas_kernel
     clnas_status st = clnas_op_avgpool3_check(p, err);
     if (st == CLNAS_OK && p->stride == 2)
         return pool_desc_in("avgpool_s2", p, "avgpool3s2_bwd", "dy", "dx", input_rows(p), d, err);
+    if (st == CLNAS_OK && clnas_device_profile_gpu(p->profile))
+        return pool_desc(p, "avgpool3_el_bwd", "dy", "dx", input_count(p), d, err);
     return st != CLNAS_OK ? st : pool_desc(p, "avgpool3_bwd", "dy", "dx", input_rows(p), d, err);
 }
 

@@ -247,14 +247,32 @@ static int pool_case(kh_ctx *k, int fp64, const clnas_pool_params *p, int backwa
     return kb_finish(&b, st, args, (const kb_check[]){{what, dst, dst_ref, dst_count}}, 1);
 }
 
+/* The 3x3 pool's kernels of the family of family_profile(gpu): a work-item per row, or per element written. */
+static int pool3_case(kh_ctx *k, int fp64, int shape, int backward, int gpu)
+{
+    clnas_pool_params p = pool3_shapes[shape];
+    p.profile = family_profile(gpu);
+    return pool_case(k, fp64, &p, backward, 0, backward ? "avgpool3_bwd dx" : "avgpool3_fwd y");
+}
+
 static int case_avgpool3_fwd(kh_ctx *k, int fp64, int shape)
 {
-    return pool_case(k, fp64, &pool3_shapes[shape], 0, 0, "avgpool3_fwd y");
+    return pool3_case(k, fp64, shape, 0, 0);
 }
 
 static int case_avgpool3_bwd(kh_ctx *k, int fp64, int shape)
 {
-    return pool_case(k, fp64, &pool3_shapes[shape], 1, 0, "avgpool3_bwd dx");
+    return pool3_case(k, fp64, shape, 1, 0);
+}
+
+static int case_avgpool3_fwd_gpu(kh_ctx *k, int fp64, int shape)
+{
+    return pool3_case(k, fp64, shape, 0, 1);
+}
+
+static int case_avgpool3_bwd_gpu(kh_ctx *k, int fp64, int shape)
+{
+    return pool3_case(k, fp64, shape, 1, 1);
 }
 
 /* The 2x2 pool refuses odd sizes. */
@@ -580,6 +598,8 @@ const kh_case kh_cases_misc[] = {
     {"bn_const_bwd_gpu", case_bn_const_bwd_gpu, SHAPES(bn_train_shapes), 1},
     {"avgpool3_fwd", case_avgpool3_fwd, SHAPES(pool3_shapes), 1},
     {"avgpool3_bwd", case_avgpool3_bwd, SHAPES(pool3_shapes), 1},
+    {"avgpool3_fwd_gpu", case_avgpool3_fwd_gpu, SHAPES(pool3_shapes), 1},
+    {"avgpool3_bwd_gpu", case_avgpool3_bwd_gpu, SHAPES(pool3_shapes), 1},
     {"avgpool2_fwd", case_avgpool2_fwd, SHAPES(pool2_shapes), 2},
     {"avgpool2_bwd", case_avgpool2_bwd, SHAPES(pool2_shapes), 2},
     {"avgpool2_fwd_gpu", case_avgpool2_fwd_gpu, SHAPES(pool2_shapes), 2},
