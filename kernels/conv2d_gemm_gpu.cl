@@ -9,7 +9,8 @@
  * A work-group computes a TM x TN output tile; each work-item keeps RM x RN of it in registers, RM rows TM/RM
  * apart and RN columns TN/RN apart, so neighbouring work-items load and store neighbouring columns (coalesced
  * along the fastest-varying dimension). Per TK-deep step the group stages a TK x TM slice of the weights and a
- * TK x TN slice of the gathered input in local memory, loaded by all its work-items in consecutive addresses. */
+ * TK x TN slice of the gathered input in local memory, loaded by all its work-items in consecutive addresses; the
+ * gather's index arithmetic is done once per column and per row in small tables (below). */
 
 #define KK (KSIZE * KSIZE)
 #if BWD_DATA
@@ -39,24 +40,55 @@ static inline real load_a(__global const real *w, int m, int k)
 #endif
 }
 
-/* B[k][p]: the gathered input (forward) or output gradient (input gradient); 0 outside the tensor. */
-static inline real load_b(__global const real *src, int k, int p)
+/* B[k][p] is gathered through two small tables, so that its index arithmetic is done once per column p (per
+ * work-group) and once per row k (per step), not per element:
+ *   forward:        a column's image offset in x and its top-left input row and column (ho*STRIDE-PAD,
+ *                   wo*STRIDE-PAD); a row's channel offset and its tap (kh, kw);
+ *   input gradient: a column's image offset in dy and h+PAD, w+PAD; a row's channel offset and its tap.
+ * A column past GP or a row past GK has GEMM_NOWHERE as its row, so every element of it is 0. */
+#define GEMM_NOWHERE (-(1 << 20))
+
+static inline void column_entry(int p, __local int *src_off, __local int *row, __local int *col)
 {
-    if (k >= GK || p >= GP)
-        return (real)0;
-    const int c = k / KK, kh = k % KK / KSIZE, kw = k % KSIZE;
 #if BWD_DATA
-    const int n = p / (H * W), h = p % (H * W) / W, wi = p % W;
-    const int th = h + PAD - kh, tw = wi + PAD - kw;
+    const int n = p / (H * W), q = p % (H * W);
+    *src_off = n * (CO * HO * WO);
+    *row = p < GP ? q / W + PAD : GEMM_NOWHERE;
+    *col = q % W + PAD;
+#else
+    const int n = p / (HO * WO), q = p % (HO * WO);
+    *src_off = n * (CI * H * W);
+    *row = p < GP ? q / WO * STRIDE - PAD : GEMM_NOWHERE;
+    *col = q % WO * STRIDE - PAD;
+#endif
+}
+
+static inline void row_entry(int k, __local int *chan_off, __local int *kh, __local int *kw)
+{
+    const int c = k / KK;
+#if BWD_DATA
+    *chan_off = k < GK ? c * (HO * WO) : 0;
+    *kh = k < GK ? k % KK / KSIZE : -GEMM_NOWHERE; /* th = row - kh < 0 past GK */
+#else
+    *chan_off = k < GK ? c * (H * W) : 0;
+    *kh = k < GK ? k % KK / KSIZE : GEMM_NOWHERE;
+#endif
+    *kw = k % KSIZE;
+}
+
+/* B at a row and a column of the tables; 0 outside the tensor. */
+static inline real load_b(__global const real *src, int src_off, int row, int col, int chan_off, int kh, int kw)
+{
+#if BWD_DATA
+    const int th = row - kh, tw = col - kw;
     if (th < 0 || tw < 0 || th % STRIDE || tw % STRIDE || th / STRIDE >= HO || tw / STRIDE >= WO)
         return (real)0;
-    return src[((n * CO + c) * HO + th / STRIDE) * WO + tw / STRIDE];
+    return src[src_off + chan_off + th / STRIDE * WO + tw / STRIDE];
 #else
-    const int n = p / (HO * WO), ho = p % (HO * WO) / WO, wo = p % WO;
-    const int hi = ho * STRIDE - PAD + kh, wi = wo * STRIDE - PAD + kw;
+    const int hi = row + kh, wi = col + kw;
     if (hi < 0 || hi >= H || wi < 0 || wi >= W)
         return (real)0;
-    const real v = src[((n * CI + c) * H + hi) * W + wi];
+    const real v = src[src_off + chan_off + hi * W + wi];
 #if RELU_IN
     return v > (real)0 ? v : (real)0;
 #else
@@ -83,10 +115,14 @@ __kernel __attribute__((reqd_work_group_size(LOCAL, 1, 1))) void ENTRY(GEMM_ARGS
 {
     __local real as[TK][TM];
     __local real bs[TK][TN];
+    __local int col_src[TN], col_row[TN], col_col[TN]; /* the column table, once per work-group */
+    __local int row_chan[TK], row_kh[TK], row_kw[TK];  /* the row table, per step */
     const int tid = get_local_id(0), tx = tid % TX, ty = tid / TX;
     const int m0 = get_group_id(0) / PGROUPS * TM, p0 = get_group_id(0) % PGROUPS * TN;
     __global const real *wt = TENSOR_AT(w);
     __global const real *src = SRC;
+    for (int j = tid; j < TN; j += LOCAL)
+        column_entry(p0 + j, &col_src[j], &col_row[j], &col_col[j]);
     real acc[RM][RN];
 #pragma unroll
     for (int i = 0; i < RM; i++)
@@ -95,11 +131,16 @@ __kernel __attribute__((reqd_work_group_size(LOCAL, 1, 1))) void ENTRY(GEMM_ARGS
             acc[i][j] = (real)0;
 
     for (int k0 = 0; k0 < GK; k0 += TK) {
+        for (int t = tid; t < TK; t += LOCAL)
+            row_entry(k0 + t, &row_chan[t], &row_kh[t], &row_kw[t]);
+        barrier(CLK_LOCAL_MEM_FENCE);
         /* consecutive work-items take consecutive k of one weight row and consecutive columns of one B row */
         for (int e = tid; e < TK * TM; e += LOCAL)
             as[e % TK][e / TK] = load_a(wt, m0 + e / TK, k0 + e % TK);
-        for (int e = tid; e < TK * TN; e += LOCAL)
-            bs[e / TN][e % TN] = load_b(src, k0 + e / TN, p0 + e % TN);
+        for (int e = tid; e < TK * TN; e += LOCAL) {
+            const int t = e / TN, j = e % TN;
+            bs[t][j] = load_b(src, col_src[j], col_row[j], col_col[j], row_chan[t], row_kh[t], row_kw[t]);
+        }
         barrier(CLK_LOCAL_MEM_FENCE);
 #pragma unroll 4
         for (int kk = 0; kk < TK; kk++) {

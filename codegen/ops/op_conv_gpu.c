@@ -24,6 +24,14 @@ typedef struct gemm_tiling {
     int tm, tn, tk, rm, rn, local;
 } gemm_tiling;
 
+/* The local memory of a GEMM tiling in bytes, elements of elem_bytes: the staged TK x TM and TK x TN slices and the
+ * column and row tables (3 ints per column and per row). */
+static unsigned long long gemm_local_bytes(int tm, int tn, int tk, int elem_bytes)
+{
+    return (unsigned long long)tk * (unsigned long long)(tm + tn) * (unsigned)elem_bytes +
+           (unsigned long long)(3 * (tn + tk)) * sizeof(int);
+}
+
 /* A tile of rows x columns of the output: rows are channels (gm of them), each work-item keeps rm x rn outputs. */
 static clnas_status gemm_tile(int gm, const clnas_device_profile *profile, int fp64_bytes, clnas_conv_tune_ctx *tc,
                               gemm_tiling *out, clnas_error *err)
@@ -34,10 +42,9 @@ static clnas_status gemm_tile(int gm, const clnas_device_profile *profile, int f
     t.rm = gm <= ty ? 1 : gm <= 2 * ty ? 2 : 4;
     t.rn = 4;
     t.tk = GPU_TK;
-    /* both staged slices within the device's local memory (halve the depth until they fit) */
+    /* both staged slices and the tables within the device's local memory (halve the depth until they fit) */
     while (t.tk > 1 && profile->local_mem_bytes &&
-           (unsigned long long)t.tk * (unsigned long long)(ty * t.rm + t.local / ty * t.rn) * (unsigned)fp64_bytes >
-               profile->local_mem_bytes)
+           gemm_local_bytes(ty * t.rm, t.local / ty * t.rn, t.tk, fp64_bytes) > profile->local_mem_bytes)
         t.tk /= 2;
     t.local = clnas_conv_tune_take(tc, "LOCAL", t.local);
     t.rm = clnas_conv_tune_take(tc, "RM", t.rm);
@@ -53,7 +60,7 @@ static clnas_status gemm_tile(int gm, const clnas_device_profile *profile, int f
     t.tm = ty * t.rm;
     t.tn = t.local / ty * t.rn;
     if (tuning_given(tc) && profile->local_mem_bytes &&
-        (unsigned long long)t.tk * (unsigned long long)(t.tm + t.tn) * (unsigned)fp64_bytes > profile->local_mem_bytes)
+        gemm_local_bytes(t.tm, t.tn, t.tk, fp64_bytes) > profile->local_mem_bytes)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv (gpu) tuning TK=%d: the staged %dx%d slices exceed "
                                "the device's %llu bytes of local memory", t.tk, t.tm, t.tn, profile->local_mem_bytes);
     *out = t;
@@ -83,7 +90,8 @@ static clnas_status gemm_desc(const clnas_conv_params *p, const clnas_device_pro
         st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: kernel descriptor table is full", entry);
     const size_t groups = (size_t)((gm + t.tm - 1) / t.tm) * (size_t)((gp + t.tn - 1) / t.tn);
     clnas_kernel_desc_geometry_1d(d, groups * (size_t)t.local, (size_t)t.local);
-    clnas_kernel_desc_local_mem(d, (size_t)t.tk * (size_t)(t.tm + t.tn), 0); /* as[TK][TM], bs[TK][TN] */
+    /* as[TK][TM], bs[TK][TN] and the tables (gemm_local_bytes) */
+    clnas_kernel_desc_local_mem(d, (size_t)t.tk * (size_t)(t.tm + t.tn), (size_t)(3 * (t.tn + t.tk)) * sizeof(int));
     return st;
 }
 

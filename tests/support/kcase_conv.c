@@ -195,6 +195,23 @@ static clnas_winograd_variant winograd_variant(conv_family f)
                                          : CLNAS_WINOGRAD_AUTO;
 }
 
+/* Whether the descriptor's work-group and local memory are within the profile it was lowered for (0: not). */
+static int conv_within(const clnas_kernel_desc *d, const clnas_device_profile *prof, int fp64)
+{
+    clnas_device_profile def;
+    if (!prof) { /* lowered without a profile: for the default CPU's */
+        clnas_device_profile_default_cpu(&def);
+        prof = &def;
+    }
+    const size_t items = d->local[0] * (d->dims > 1 ? d->local[1] : 1);
+    if (items <= prof->max_work_group_size &&
+        (!prof->local_mem_bytes || d->local_bytes[fp64] <= prof->local_mem_bytes))
+        return 1;
+    printf("  %s: %zu work-items and %zu bytes of local memory; the profile allows %zu and %llu\n", d->entry, items,
+           d->local_bytes[fp64], prof->max_work_group_size, (unsigned long long)prof->local_mem_bytes);
+    return 0;
+}
+
 static clnas_status conv_fwd_desc(const clnas_conv_params *p, conv_family f, clnas_kernel_desc *d, clnas_error *err)
 {
     clnas_device_profile prof;
@@ -221,6 +238,9 @@ static int conv_fwd_run(kh_ctx *k, int fp64, int shape, conv_family f)
     clnas_error err;
     if (conv_fwd_desc(p, f, &d, &err) != CLNAS_OK)
         return kc_desc_failed("conv fwd desc", &err);
+    clnas_device_profile prof;
+    if (f < CONV_WINOGRAD && !conv_within(&d, conv_profile(f, &prof), fp64))
+        return 0;
     conv_counts c = conv_count(p);
     kc_tensor t[] = {kc_input("x", c.x, 101 + shape), kc_input("w", c.w, 201 + shape),
                      kc_output("y", c.y, 301 + shape, p->accum)};
@@ -235,6 +255,9 @@ static int conv_bwd_data_run(kh_ctx *k, int fp64, int shape, conv_family f)
     clnas_error err;
     if (conv_bwd_data_desc(p, f, &d, &err) != CLNAS_OK)
         return kc_desc_failed("conv bwd_data desc", &err);
+    clnas_device_profile prof;
+    if (f < CONV_WINOGRAD && !conv_within(&d, conv_profile(f, &prof), fp64))
+        return 0;
     conv_counts c = conv_count(p);
     kc_tensor t[] = {kc_input("dy", c.y, 401 + shape), kc_input("w", c.w, 501 + shape),
                      kc_output("dx", c.x, 601 + shape, p->accum), kc_input("x", c.x, 701 + shape)};
@@ -244,27 +267,16 @@ static int conv_bwd_data_run(kh_ctx *k, int fp64, int shape, conv_family f)
     return kc_run(k, &d, fp64, t, p->relu_in ? 4 : 3);
 }
 
-/* Whether the descriptor's work-group and local memory are within the profile it was lowered for (0: not). */
-static int conv_within(const clnas_kernel_desc *d, const clnas_device_profile *prof, int fp64)
-{
-    const size_t items = d->local[0] * (d->dims > 1 ? d->local[1] : 1);
-    if (items <= prof->max_work_group_size &&
-        (!prof->local_mem_bytes || d->local_bytes[fp64] <= prof->local_mem_bytes))
-        return 1;
-    printf("  %s: %zu work-items and %zu bytes of local memory; the profile allows %zu and %llu\n", d->entry, items,
-           d->local_bytes[fp64], prof->max_work_group_size, (unsigned long long)prof->local_mem_bytes);
-    return 0;
-}
-
 static int conv_bwd_filter_run(kh_ctx *k, int fp64, int shape, conv_family f)
 {
     const clnas_conv_params *p = &conv_shapes[shape];
     clnas_kernel_desc d;
     clnas_error err;
     clnas_device_profile prof;
-    if (clnas_op_conv_bwd_filter_desc_for(p, conv_profile(f, &prof), &d, &err) != CLNAS_OK)
+    const clnas_device_profile *pp = conv_profile(f, &prof);
+    if (clnas_op_conv_bwd_filter_desc_for(p, pp, &d, &err) != CLNAS_OK)
         return kc_desc_failed("conv bwd_filter desc", &err);
-    if (!conv_within(&d, &prof, fp64))
+    if (!conv_within(&d, pp, fp64))
         return 0;
     conv_counts c = conv_count(p);
     /* Always overwrites, whatever p->accum says: the poison must be gone. */
