@@ -2,6 +2,7 @@
  * Defines: WIDTH (vector width: 4, 8 or 16), CHAINS (independent multiply-add chains per work-item: 4, 8 or 16),
  * ITERS (loop trips; each trip is one fma per chain). A work-item does 2 * WIDTH * CHAINS * ITERS flops. */
 
+/* Built on its own with -D options, without kernels/common.cl: its own token pasting. */
 #define VEC_CAT_(a, b) a##b
 #define VEC_CAT(a, b) VEC_CAT_(a, b)
 #define floatv VEC_CAT(float, WIDTH)

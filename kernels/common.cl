@@ -2,9 +2,17 @@
 #ifdef CLNAS_FP64
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
 typedef double real;
+#define REAL_BASE double
 #else
 typedef float real;
+#define REAL_BASE float
 #endif
+
+/* Token pasting after expansion, for types and built-ins of a #defined vector width: CLNAS_CAT(vload, 4) is vload4,
+ * REALV(4) the element type's vector of 4. */
+#define CLNAS_CAT_(a, b) a##b
+#define CLNAS_CAT(a, b) CLNAS_CAT_(a, b)
+#define REALV(n) CLNAS_CAT(REAL_BASE, n)
 
 /* A tensor argument is a buffer and an element offset into it; TENSOR_AT gives the tensor's first element. */
 #define TENSOR_IN(name) __global const real *name##_buf, const uint name##_off

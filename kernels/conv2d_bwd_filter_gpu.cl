@@ -21,21 +21,15 @@
 #define PART (SZ * TM * TN)
 #define LBUF (STAGE > PART ? STAGE : PART)
 
-#define BF_CAT_(a, b) a##b
-#define BF_CAT(a, b) BF_CAT_(a, b)
 /* RN consecutive taps as one vector (realn; a scalar when RN is 1) */
 #if RN == 1
 #define realn real
 #define BF_VLOAD(p) (*(p))
 #define BF_VSTORE(v, p) (*(p) = (v))
 #else
-#ifdef CLNAS_FP64
-#define realn BF_CAT(double, RN)
-#else
-#define realn BF_CAT(float, RN)
-#endif
-#define BF_VLOAD(p) BF_CAT(vload, RN)(0, p)
-#define BF_VSTORE(v, p) BF_CAT(vstore, RN)(v, 0, p)
+#define realn REALV(RN)
+#define BF_VLOAD(p) CLNAS_CAT(vload, RN)(0, p)
+#define BF_VSTORE(v, p) CLNAS_CAT(vstore, RN)(v, 0, p)
 #endif
 
 /* Off the image: a pixel past the end has its row here, so every tap of it reads 0. */

@@ -20,7 +20,7 @@
 
 #include "winograd_common.cl"
 
-typedef WG_CAT(WG_BASE, LANES) wvec;
+typedef REALV(LANES) wvec;
 
 #define OC_BLOCKS ((OC + LANES - 1) / LANES)
 #define ITEMS_PER_BLOCK (N * TH * TW) /* work-items sharing one channel block: (image, tile) */

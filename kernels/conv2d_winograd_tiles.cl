@@ -12,11 +12,11 @@
 
 #include "winograd_common.cl"
 
-typedef WG_CAT(WG_BASE, TL) tvec;
+typedef REALV(TL) tvec;
 #ifdef CLNAS_FP64
-#define WG_MASK WG_CAT(ulong, TL)
+#define WG_MASK CLNAS_CAT(ulong, TL)
 #else
-#define WG_MASK WG_CAT(uint, TL)
+#define WG_MASK CLNAS_CAT(uint, TL)
 #endif
 #if TL == 4
 #define EVEN ((WG_MASK)(0, 2, 4, 6))
@@ -97,8 +97,8 @@ __kernel void conv2d_fwd_winograd(TENSOR_IN(x), TENSOR_IN(w), TENSOR_OUT(y))
                     const int wi = col0 + e;
                     row[e] = hi >= 0 && hi < IH && wi >= 0 && wi < IW ? src[hi * IW + wi] : (real)0;
                 }
-                const tvec a0 = WG_CAT(vload, TL)(0, row), b0 = WG_CAT(vload, TL)(0, row + TL);
-                const tvec a2 = WG_CAT(vload, TL)(0, row + 2), b2 = WG_CAT(vload, TL)(0, row + TL + 2);
+                const tvec a0 = CLNAS_CAT(vload, TL)(0, row), b0 = CLNAS_CAT(vload, TL)(0, row + TL);
+                const tvec a2 = CLNAS_CAT(vload, TL)(0, row + 2), b2 = CLNAS_CAT(vload, TL)(0, row + TL + 2);
                 tvec c[4] = {shuffle2(a0, b0, EVEN), shuffle2(a0, b0, ODD), shuffle2(a2, b2, EVEN),
                              shuffle2(a2, b2, ODD)};
 #if RELU_IN && !BWD_DATA

@@ -62,25 +62,21 @@ real mp_full(__global const real *p, int *at)
 #define MP_VW 4
 #endif
 #ifdef CLNAS_FP64
-#define MP_REAL_T double
 #define MP_INT_T long /* the comparisons' lane masks */
 #else
-#define MP_REAL_T float
 #define MP_INT_T int
 #endif
-#define MP_CAT_(a, b) a##b
-#define MP_CAT(a, b) MP_CAT_(a, b)
-typedef MP_CAT(MP_REAL_T, MP_VW) mp_realv;
-typedef MP_CAT(MP_INT_T, MP_VW) mp_intv;
-#define MP_VSTORE_INT MP_CAT(vstore, MP_VW) /* lanes of an mp_intv to a private array */
+typedef REALV(MP_VW) mp_realv;
+typedef CLNAS_CAT(MP_INT_T, MP_VW) mp_intv;
+#define MP_VSTORE_INT CLNAS_CAT(vstore, MP_VW) /* lanes of an mp_intv to a private array */
 /* Unaligned vector access: clang-based compilers make one load or store of a vector type with element alignment. */
 #ifdef __clang__
 typedef mp_realv __attribute__((aligned(sizeof(real)))) mp_realv_u;
 #define MP_VLOAD(p) (*(__global const mp_realv_u *)(p))
 #define MP_VSTORE(v, p) (*(__global mp_realv_u *)(p) = (v))
 #else
-#define MP_VLOAD(p) MP_CAT(vload, MP_VW)(0, p)
-#define MP_VSTORE(v, p) MP_CAT(vstore, MP_VW)(v, 0, p)
+#define MP_VLOAD(p) CLNAS_CAT(vload, MP_VW)(0, p)
+#define MP_VSTORE(v, p) CLNAS_CAT(vstore, MP_VW)(v, 0, p)
 #endif
 
 /* Lanes of tap j of MP_VW consecutive outputs from p, the tap of lane 0: at stride 2 the even elements, read as

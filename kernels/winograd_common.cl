@@ -1,18 +1,14 @@
 /* clnas — what the two Winograd F(2x2,3x3) kernels share (conv2d_winograd.cl, conv2d_winograd_tiles.cl): the
- * element type, the input-gradient aliases and the filter transform of one tap.
+ * input-gradient aliases and the filter transform of one tap.
  * Defines used: CI CO H W HO WO BWD_DATA CI_CHUNK_F32 CI_CHUNK_F64.
  * In both passes "in" (IC channels, IH x IW) is convolved into "out" (OC channels, OH x OW): the forward pass maps x
  * to y, the input gradient dy to dx with the weights rotated 180 degrees and the channels swapped. */
 
 #ifdef CLNAS_FP64
-#define WG_BASE double
 #define CI_CHUNK CI_CHUNK_F64
 #else
-#define WG_BASE float
 #define CI_CHUNK CI_CHUNK_F32
 #endif
-#define WG_CAT_(a, b) a##b
-#define WG_CAT(a, b) WG_CAT_(a, b)
 
 #if BWD_DATA
 #define IC CO
