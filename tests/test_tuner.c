@@ -1,8 +1,9 @@
 /* clnas — the tuner (codegen/ops/op_conv_tune.c, runtime/tuner.c): tunings as text, the default variant exactly the
- * kernel the lowering emits, the kernel's source hash in the tuning signature, every candidate of every shape below correct against the double reference with its
- * output poisoned (CPU and GPU family), a wrong candidate ruled out by the measurement, the choice file's variant
- * column and its refusals, and whole networks on tuned variants (results within the float tolerance), on the
- * default variants and with CLNAS_TUNE=off (results byte-identical to the untuned kernels). No timing is asserted. */
+ * kernel the lowering emits, the kernel's source hash in the tuning signature, every candidate of every shape below
+ * correct against the double reference with its output poisoned (CPU and GPU family), a wrong candidate ruled out
+ * by the measurement, the choice file's variant column and its refusals, and whole networks on tuned variants
+ * (results within the float tolerance), on the default variants and with CLNAS_TUNE=off (results byte-identical to
+ * the untuned kernels). No timing is asserted. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -90,8 +90,8 @@ static clnas_status gemm_desc(const clnas_conv_params *p, const clnas_device_pro
         st = clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: kernel descriptor table is full", entry);
     const size_t groups = (size_t)((gm + t.tm - 1) / t.tm) * (size_t)((gp + t.tn - 1) / t.tn);
     clnas_kernel_desc_geometry_1d(d, groups * (size_t)t.local, (size_t)t.local);
-    /* as[TK][TM], bs[TK][TN] and the tables (gemm_local_bytes) */
-    clnas_kernel_desc_local_mem(d, (size_t)t.tk * (size_t)(t.tm + t.tn), (size_t)(3 * (t.tn + t.tk)) * sizeof(int));
+    /* as[TK][TM], bs[TK][TN], and the tables: gemm_local_bytes with elements of no bytes */
+    clnas_kernel_desc_local_mem(d, (size_t)t.tk * (size_t)(t.tm + t.tn), (size_t)gemm_local_bytes(t.tm, t.tn, t.tk, 0));
     return st;
 }
 
@@ -171,9 +171,9 @@ static clnas_status bwd_filter_desc(const clnas_conv_params *p, const clnas_devi
     if (rm < 1 || rm > 8 || rn < 1 || rn > 8 || (rn & (rn - 1)) || tp < sz || tp > 256 || tp % sz ||
         (tuning_given(tc) && profile->local_mem_bytes &&
          filter_local_bytes(tm, tn, tp, sz, sizeof(double)) > profile->local_mem_bytes))
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv bwd_filter (gpu) tuning RM=%d RN=%d TP=%d: expected RM "
-                               "1 .. 8, RN 1, 2, 4 or 8 (a vector), TP a multiple of the %d pixel slices up to 256, the staged step "
-                               "within the device's local memory", rm, rn, tp, sz);
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv bwd_filter (gpu) tuning RM=%d RN=%d TP=%d: expected "
+                               "RM 1 .. 8, RN 1, 2, 4 or 8 (a vector), TP a multiple of the %d pixel slices up to "
+                               "256, the staged step within the device's local memory", rm, rn, tp, sz);
     const long groups = (long)((p->co + tm - 1) / tm) * (long)((gk + tn - 1) / tn);
     const clnas_conv_define own[] = {{"TM", tm}, {"TN", tn}, {"RM", rm}, {"RN", rn}, {"TP", tp}, {"LOCAL", local}};
     static const char *const slots[] = {"dy", "x", "dw"};
