@@ -1,6 +1,7 @@
 /* clnas — GEMM alternatives: the plumbing the ops' builders share (operands, steps, slot look-up, names). */
 #include "gemm_desc.h"
 
+#include <stdio.h>
 #include <string.h>
 
 const char *clnas_gemm_routine_name(clnas_gemm_routine routine)
@@ -50,6 +51,16 @@ clnas_gemm_step clnas_gemm_step_make(clnas_gemm_routine routine, size_t m, size_
     s.alpha = 1.0;
     s.beta = beta;
     return s;
+}
+
+clnas_status clnas_gemm_sig_versus(char *sig, size_t cap, const clnas_kernel_desc *kd, clnas_error *err)
+{
+    char id[96];
+    clnas_status st = clnas_kernel_template_id(kd->template_name, id, sizeof id, err);
+    const size_t n = strlen(sig);
+    if (st == CLNAS_OK && n < cap)
+        snprintf(sig + n, cap - n, " vs %s", id);
+    return st;
 }
 
 const char *clnas_gemm_type_name(int fp64)

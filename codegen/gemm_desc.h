@@ -73,6 +73,10 @@ clnas_status clnas_gemm_find_slots(const clnas_kernel_desc *kd, const char *cons
 /* A step of the routine with alpha 1, no transposes and zeroed operands. */
 clnas_gemm_step clnas_gemm_step_make(clnas_gemm_routine routine, size_t m, size_t n, size_t k, size_t batch,
                                      double beta);
+/* Appends " vs <template>@<hash>" (clnas_kernel_template_id of kd's template) to a signature: a choice between an
+ * alternative and the generated kernel holds against that kernel only, so the other family's kernel, or an edited
+ * one, on the same device is measured again. */
+clnas_status clnas_gemm_sig_versus(char *sig, size_t cap, const clnas_kernel_desc *kd, clnas_error *err);
 /* "f64" or "f32": the element type in a signature. */
 const char *clnas_gemm_type_name(int fp64);
 

@@ -68,5 +68,7 @@ const char *clnas_kernel_template(const char *name);
 /* A hash of what template `name` compiles to besides its #defines: kernels/common.cl and the template with its
  * includes. Keys that outlive a build (the tuner's choices) carry it, so an edited kernel is measured again. */
 clnas_status clnas_kernel_template_hash(const char *name, uint64_t *out, clnas_error *err);
+/* "<name>@<the hash's low 32 bits in hex>" into out (cap bytes): how such keys name a template. */
+clnas_status clnas_kernel_template_id(const char *name, char *out, size_t cap, clnas_error *err);
 
 #endif

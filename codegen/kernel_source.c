@@ -197,3 +197,12 @@ clnas_status clnas_kernel_template_hash(const char *name, uint64_t *out, clnas_e
     free(t.data);
     return st;
 }
+
+clnas_status clnas_kernel_template_id(const char *name, char *out, size_t cap, clnas_error *err)
+{
+    uint64_t h = 0;
+    clnas_status st = clnas_kernel_template_hash(name, &h, err);
+    if (st == CLNAS_OK)
+        snprintf(out, cap, "%s@%08x", name, (unsigned)(h & 0xffffffffu));
+    return st;
+}

@@ -49,7 +49,20 @@ static void test_alternative_found(void **state)
     assert_int_equal(clnas_conv_winograd_alternative(&kd, 0, &alt, sig, sizeof sig, &has, &err), CLNAS_OK);
     assert_int_equal(has, 1);
     assert_string_equal(alt.entry, "conv2d_fwd_winograd");
-    assert_string_equal(sig, "conv_fwd_winograd f32 n2 ci16 co16 7x7 k3 s1 p1 relu1 acc1");
+    char want[CLNAS_GEMM_SIG_MAX], id[96];
+    assert_int_equal(clnas_kernel_template_id(kd.template_name, id, sizeof id, &err), CLNAS_OK);
+    snprintf(want, sizeof want, "conv_fwd_winograd f32 n2 ci16 co16 7x7 k3 s1 p1 relu1 acc1 vs %s", id);
+    assert_string_equal(sig, want);
+    /* against the GPU family's kernel the same convolution is another choice: measured on its own */
+    clnas_device_profile gpu;
+    clnas_device_profile_default_gpu(&gpu);
+    clnas_kernel_desc kg;
+    char sig_gpu[CLNAS_GEMM_SIG_MAX];
+    assert_int_equal(clnas_op_conv_fwd_desc_for(&p, &gpu, &kg, &err), CLNAS_OK);
+    assert_int_equal(clnas_conv_winograd_alternative(&kg, 0, &alt, sig_gpu, sizeof sig_gpu, &has, &err), CLNAS_OK);
+    assert_int_equal(has, 1);
+    assert_string_not_equal(sig, sig_gpu);
+    assert_non_null(strstr(sig_gpu, " vs conv2d_gemm_gpu@"));
     assert_int_equal(clnas_op_conv_bwd_data_desc(&p, &kd, &err), CLNAS_OK);
     assert_int_equal(clnas_conv_winograd_alternative(&kd, 1, &alt, sig, sizeof sig, &has, &err), CLNAS_OK);
     assert_int_equal(has, 1);

@@ -39,15 +39,16 @@ static int conv_desc_begin(int has_gemm, const clnas_conv_params *p, const clnas
     return has_gemm && *st == CLNAS_OK;
 }
 
-/* Every alternative writes one output, the kernel's (slot out), and is keyed by the convolution's signature. */
+/* Every alternative writes one output, the kernel's (slot out), and is keyed by the convolution's signature and the
+ * kernel kd it competes with. */
 static clnas_status conv_desc_end(clnas_gemm_desc *g, int nsteps, int out, const char *op, const clnas_conv_params *p,
-                                  int fp64, int accum)
+                                  int fp64, int accum, const clnas_kernel_desc *kd, clnas_error *err)
 {
     g->nsteps = nsteps;
     g->nout = 1;
     g->out_slot[0] = out;
     conv_sig(g, op, p, fp64, accum);
-    return CLNAS_OK;
+    return clnas_gemm_sig_versus(g->sig, sizeof g->sig, kd, err);
 }
 
 clnas_status clnas_gemm_desc_conv_fwd(const clnas_conv_params *p, const clnas_kernel_desc *kd, int fp64,
@@ -75,7 +76,7 @@ clnas_status clnas_gemm_desc_conv_fwd(const clnas_conv_params *p, const clnas_ke
         mm->b = clnas_gemm_slot_operand(cv.s[1], 0, 0);
         mm->c = clnas_gemm_slot_operand(cv.s[2], 0, 0);
     }
-    return conv_desc_end(g, 1, cv.s[2], "conv_fwd", p, fp64, p->accum);
+    return conv_desc_end(g, 1, cv.s[2], "conv_fwd", p, fp64, p->accum, kd, err);
 }
 
 clnas_status clnas_gemm_desc_conv_bwd_data(const clnas_conv_params *p, const clnas_kernel_desc *kd, int fp64,
@@ -94,7 +95,7 @@ clnas_status clnas_gemm_desc_conv_bwd_data(const clnas_conv_params *p, const cln
     mm->a = clnas_gemm_slot_operand(cv.s[1], cv.ci, 0);
     mm->b = clnas_gemm_slot_operand(cv.s[0], cv.hw, cv.co * cv.hw);
     mm->c = clnas_gemm_slot_operand(cv.s[2], cv.hw, cv.ci * cv.hw);
-    return conv_desc_end(g, 1, cv.s[2], "conv_bwd_data", p, fp64, p->accum);
+    return conv_desc_end(g, 1, cv.s[2], "conv_bwd_data", p, fp64, p->accum, kd, err);
 }
 
 clnas_status clnas_gemm_desc_conv_bwd_filter(const clnas_conv_params *p, const clnas_kernel_desc *kd, int fp64,
@@ -120,5 +121,5 @@ clnas_status clnas_gemm_desc_conv_bwd_filter(const clnas_conv_params *p, const c
     sum->c = clnas_gemm_slot_operand(cv.s[2], cv.co * cv.ci, 0);
     g->scratch_elems = cv.n * cv.co * cv.ci;
     g->ones_elems = cv.n;
-    return conv_desc_end(g, 2, cv.s[2], "conv_bwd_filter", p, fp64, 0);
+    return conv_desc_end(g, 2, cv.s[2], "conv_bwd_filter", p, fp64, 0, kd, err);
 }

@@ -268,14 +268,14 @@ clnas_status clnas_conv_tune_target(const clnas_kernel_desc *kd, int fp64, clnas
     if (which < 0 || !clnas_conv_params_of_desc(kd, p))
         return CLNAS_OK;
     *pass = (clnas_conv_pass)which;
-    /* the template's source hash: a choice measured on an older kernel is not taken for this one */
-    uint64_t source = 0;
-    clnas_status st = clnas_kernel_template_hash(kd->template_name, &source, err);
+    /* the template with its source hash: a choice measured on an older kernel is not taken for this one */
+    char id[96];
+    clnas_status st = clnas_kernel_template_id(kd->template_name, id, sizeof id, err);
     if (st != CLNAS_OK)
         return st;
-    int n = snprintf(sig, cap, "tune %s %s@%08x %s n%d ci%d co%d %dx%d k%d s%d p%d relu%d acc%d", names[which],
-                     kd->template_name, (unsigned)(source & 0xffffffffu), fp64 ? "f64" : "f32", p->n, p->ci, p->co,
-                     p->h, p->w, p->ksize, p->stride, p->pad, p->relu_in, p->accum);
+    int n = snprintf(sig, cap, "tune %s %s %s n%d ci%d co%d %dx%d k%d s%d p%d relu%d acc%d", names[which], id,
+                     fp64 ? "f64" : "f32", p->n, p->ci, p->co, p->h, p->w, p->ksize, p->stride, p->pad, p->relu_in,
+                     p->accum);
     *has = n > 0 && (size_t)n < cap;
     return CLNAS_OK;
 }

@@ -175,6 +175,7 @@ clnas_status clnas_conv_winograd_alternative(const clnas_kernel_desc *kd, int fp
         if (strcmp(alt->arg_name[i], kd->arg_name[i]) != 0)
             return CLNAS_OK;
     clnas_conv_winograd_sig(&p, bwd_data, fp64, sig, cap);
-    *has = 1;
-    return CLNAS_OK;
+    st = clnas_gemm_sig_versus(sig, cap, kd, err); /* the choice holds against this kernel only */
+    *has = st == CLNAS_OK;
+    return st;
 }

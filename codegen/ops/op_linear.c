@@ -153,7 +153,7 @@ clnas_status clnas_gemm_desc_linear_fwd(const clnas_linear_params *p, const clna
     g->out_slot[0] = s[3];
     snprintf(g->sig, sizeof g->sig, "linear_fwd %s n%d in%d out%d acc%d", clnas_gemm_type_name(fp64), p->n, p->in,
              p->out, p->accum);
-    return CLNAS_OK;
+    return clnas_gemm_sig_versus(g->sig, sizeof g->sig, kd, err);
 }
 
 clnas_status clnas_gemm_desc_linear_bwd_data(const clnas_linear_params *p, const clnas_kernel_desc *kd, int fp64,
@@ -177,7 +177,7 @@ clnas_status clnas_gemm_desc_linear_bwd_data(const clnas_linear_params *p, const
     g->out_slot[0] = s[2];
     snprintf(g->sig, sizeof g->sig, "linear_bwd_data %s n%d in%d out%d acc%d", clnas_gemm_type_name(fp64), p->n, p->in,
              p->out, p->accum);
-    return CLNAS_OK;
+    return clnas_gemm_sig_versus(g->sig, sizeof g->sig, kd, err);
 }
 
 clnas_status clnas_gemm_desc_linear_bwd_weight(const clnas_linear_params *p, const clnas_kernel_desc *kd, int fp64,
@@ -211,7 +211,7 @@ clnas_status clnas_gemm_desc_linear_bwd_weight(const clnas_linear_params *p, con
     g->out_slot[1] = s[3];
     snprintf(g->sig, sizeof g->sig, "linear_bwd_weight %s n%d in%d out%d", clnas_gemm_type_name(fp64), p->n, p->in,
              p->out);
-    return CLNAS_OK;
+    return clnas_gemm_sig_versus(g->sig, sizeof g->sig, kd, err);
 }
 
 /* ---- the graph ops: the classifier, its input gradient and its weight gradient ---- */
