@@ -131,20 +131,28 @@ void avgpool3_bwd(TENSOR_IN(dy), TENSOR_OUT(dx))
 }
 
 /* The GPU family's 3x3 pools: one work-item per element written, consecutive work-items along a row (coalesced
- * loads of each window row). The forward sums the in-image window and divides by its taps; the backward gathers
- * dy[o] / taps(o) over the outputs o whose window holds the element (its in-image 3x3 neighbourhood). */
+ * loads of each window row). Element i of src's planes: the sum over the in-image 3x3 window around it, each term
+ * divided by its own window's taps when `weighted`. The forward divides the plain sum by the element's taps; the
+ * backward gathers dy[o] / taps(o) over the outputs o whose window holds the element (its in-image neighbourhood). */
+real pool3_el_sum(__global const real *src, int i, int weighted)
+{
+    const int w = i % WIDTH, h = i / WIDTH % HEIGHT;
+    __global const real *plane = src + (i - h * WIDTH - w);
+    real s = (real)0;
+    for (int r = max(h - 1, 0); r <= min(h + 1, HEIGHT - 1); r++)
+        for (int c = max(w - 1, 0); c <= min(w + 1, WIDTH - 1); c++)
+            s += weighted ? plane[r * WIDTH + c] / (real)(pool_taps3(r, HEIGHT) * pool_taps3(c, WIDTH))
+                          : plane[r * WIDTH + c];
+    return s;
+}
+
 __kernel __attribute__((reqd_work_group_size(LOCAL, 1, 1)))
 void avgpool3_el_fwd(TENSOR_IN(x), TENSOR_OUT(y))
 {
     const int i = get_global_id(0);
     if (i < POOL_ROWS * WIDTH) {
-        const int w = i % WIDTH, h = i / WIDTH % HEIGHT;
-        __global const real *plane = TENSOR_AT(x) + (i - h * WIDTH - w);
-        real s = (real)0;
-        for (int r = max(h - 1, 0); r <= min(h + 1, HEIGHT - 1); r++)
-            for (int c = max(w - 1, 0); c <= min(w + 1, WIDTH - 1); c++)
-                s += plane[r * WIDTH + c];
-        STORE(ACCUM, TENSOR_AT(y) + i, s / (real)(pool_taps3(h, HEIGHT) * pool_taps3(w, WIDTH)));
+        const int taps = pool_taps3(i / WIDTH % HEIGHT, HEIGHT) * pool_taps3(i % WIDTH, WIDTH);
+        STORE(ACCUM, TENSOR_AT(y) + i, pool3_el_sum(TENSOR_AT(x), i, 0) / (real)taps);
     }
 }
 
@@ -152,15 +160,8 @@ __kernel __attribute__((reqd_work_group_size(LOCAL, 1, 1)))
 void avgpool3_el_bwd(TENSOR_IN(dy), TENSOR_OUT(dx))
 {
     const int i = get_global_id(0);
-    if (i < POOL_ROWS * WIDTH) {
-        const int w = i % WIDTH, h = i / WIDTH % HEIGHT;
-        __global const real *plane = TENSOR_AT(dy) + (i - h * WIDTH - w);
-        real s = (real)0;
-        for (int r = max(h - 1, 0); r <= min(h + 1, HEIGHT - 1); r++)
-            for (int c = max(w - 1, 0); c <= min(w + 1, WIDTH - 1); c++)
-                s += plane[r * WIDTH + c] / (real)(pool_taps3(r, HEIGHT) * pool_taps3(c, WIDTH));
-        STORE(ACCUM, TENSOR_AT(dx) + i, s);
-    }
+    if (i < POOL_ROWS * WIDTH)
+        STORE(ACCUM, TENSOR_AT(dx) + i, pool3_el_sum(TENSOR_AT(dy), i, 1));
 }
 
 /* The 2x2 pools come in two forms. The GPU family's run one work-item per element written, consecutive work-items
