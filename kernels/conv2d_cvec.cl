@@ -1,16 +1,17 @@
 /* clnas — direct 2-D convolution, stride 1, vectorised along the output channels: the forward pass and the
  * input gradient (a convolution of dy with the flipped, transposed weights).
- * Defines: N CI CO H W HO WO KSIZE STRIDE (1) PAD RELU_IN ACCUM BWD_DATA COV ROWS LOCAL CI_CHUNK_F32
+ * Defines: N CI CO H W HO WO KSIZE STRIDE (1) PAD RELU_IN ACCUM BWD_DATA COV ROWS COLS LOCAL CI_CHUNK_F32
  * CI_CHUNK_F64.
  * Forward (BWD_DATA 0): y[n][co][ho][wo] (=/+=) sum_{ci,kh,kw} w[co][ci][kh][kw] * f(x[n][ci][ho-PAD+kh][wo-PAD+kw]),
  * f = ReLU when RELU_IN.
  * Input gradient (BWD_DATA 1): dx[n][ci][h][w] (=/+=) g(x) * sum_{co,kh,kw} w[co][ci][kh][kw] * dy[n][co][h+PAD-kh][w+PAD-kw],
  * g(x) = (x > 0) when RELU_IN.
  * In both, "in" (IC channels, IH x IW) is convolved into "out" (OC channels, OH x OW), taps tap[oc][ic][kh][kw].
- * A work-item computes ROWS whole rows of COV*16 output channels of one image, each output pixel a vector of 16
- * channels: an input element is broadcast from memory and multiplies a vector of weights for every tap that
- * reaches the work-item's pixels. So at 7x7 and 14x14, where rows fill the lanes of a row vector badly, every
- * lane works. Whole rows make every padding test a compile-time constant. With the forward ReLU, a work-item
+ * A work-item computes a segment of COLS columns of ROWS rows of COV*16 output channels of one image (a row is
+ * SEGS segments: one at 7x7 and 14x14, two at 28x28), each output pixel a vector of 16 channels: an input element is
+ * broadcast from memory and multiplies a vector of weights for every tap that reaches the work-item's pixels. So
+ * where rows fill the lanes of a row vector badly, every lane works. The loop over input channels is compiled once
+ * per segment, so every padding test is a compile-time constant. With the forward ReLU, a work-item
  * first copies its input rows of a chunk of input channels, after the ReLU, into private memory in a loop of
  * their own, so that the loop of multiply-adds reads each as a broadcast load, which costs no vector ALU
  * operation (a ReLU per use would cost one, and the compiler forwards a copy made in the same loop). A work-group shares its
@@ -47,15 +48,14 @@ typedef float16 cvec;
 
 #define STAGE_ROWS (RELU_IN && !BWD_DATA)
 #if STAGE_ROWS
-#define ROW_LEN IW
-#include "conv_rowvec.cl"
-#define XS_STRIDE (VECS(IW) * VW) /* a staged row */
+#define XS_STRIDE (COLS + KSIZE - 1) /* a staged row: the input columns of a segment */
 #endif
 
 #define OCV (COV * LANES) /* output channels of a work-item (and of its group) */
 #define OC_BLOCKS (OC / OCV)
 #define ROW_BLOCKS ((OH + ROWS - 1) / ROWS)
-#define ITEMS_PER_BLOCK (N * ROW_BLOCKS) /* work-items sharing one channel block */
+#define SEGS ((OW + COLS - 1) / COLS) /* column segments of an output row */
+#define ITEMS_PER_BLOCK (N * ROW_BLOCKS * SEGS) /* work-items sharing one channel block */
 #define GROUPS_PER_BLOCK ((ITEMS_PER_BLOCK + LOCAL - 1) / LOCAL)
 #define TAPS (KSIZE * KSIZE)
 #define IN_ROWS (ROWS + KSIZE - 1) /* input rows a work-item reads per input channel */
@@ -94,10 +94,11 @@ __kernel void conv2d_fwd(TENSOR_IN(x), TENSOR_IN(w), TENSOR_OUT(y))
     __local real wl[CI_CHUNK * TAPS * OCV];
     const int lid = get_local_id(0);
     const int block = get_group_id(0) / GROUPS_PER_BLOCK;
-    const int item = get_group_id(0) % GROUPS_PER_BLOCK * LOCAL + lid; /* (n, row block) */
+    const int item = get_group_id(0) % GROUPS_PER_BLOCK * LOCAL + lid; /* ((n, row block), segment) */
     const int live = item < ITEMS_PER_BLOCK;
-    const int n = live ? item / ROW_BLOCKS : 0;
-    const int oh0 = live ? item % ROW_BLOCKS * ROWS : 0;
+    const int n = live ? item / (ROW_BLOCKS * SEGS) : 0;
+    const int oh0 = live ? item / SEGS % ROW_BLOCKS * ROWS : 0;
+    const int seg = live ? item % SEGS : 0;
     const int oc0 = block * OCV;
     /* Input channels a work-item takes per chunk: none past the end. Depending on the work-item, the loops over
      * them do not get PoCL's implicit barriers (added to uniform loops for vectorising across work-items), which
@@ -110,19 +111,15 @@ __kernel void conv2d_fwd(TENSOR_IN(x), TENSOR_IN(w), TENSOR_OUT(y))
     __global const real *in = TENSOR_AT(x) + n * (IC * IH * IW);
 #endif
 #if STAGE_ROWS
-    __global const real *in_end = TENSOR_AT(x) + N * IC * IH * IW;
-    union {
-        realv v[CI_CHUNK * IN_ROWS * VECS(IW)];
-        real s[CI_CHUNK * IN_ROWS * XS_STRIDE];
-    } xs;
+    real xs[CI_CHUNK * IN_ROWS * XS_STRIDE];
 #endif
 
     /* The sums live in memory across the barriers, loaded into registers per chunk: left to the compiler, values
      * live across a barrier may be read from and written to memory at every multiply-add (PoCL). */
-    volatile cvec kept[ROWS * OW * COV];
-    cvec acc[ROWS][OW][COV];
+    volatile cvec kept[ROWS * COLS * COV];
+    cvec acc[ROWS][COLS][COV];
 #pragma unroll
-    for (int i = 0; i < ROWS * OW * COV; i++)
+    for (int i = 0; i < ROWS * COLS * COV; i++)
         kept[i] = (cvec)0;
 
     for (int ic0 = 0; ic0 < IC; ic0 += CI_CHUNK) {
@@ -132,61 +129,74 @@ __kernel void conv2d_fwd(TENSOR_IN(x), TENSOR_IN(w), TENSOR_OUT(y))
 #pragma unroll
         for (int r = 0; r < ROWS; r++)
 #pragma unroll
-            for (int p = 0; p < OW; p++)
+            for (int p = 0; p < COLS; p++)
 #pragma unroll
                 for (int v = 0; v < COV; v++)
-                    acc[r][p][v] = kept[(r * OW + p) * COV + v];
-        /* input row oh0 - TPAD + dd reaches output row r through tap row kh = dd - r */
+                    acc[r][p][v] = kept[(r * COLS + p) * COV + v];
+        /* One copy of the chunk's loops per segment s, starting at output column s * COLS. Input row oh0 - TPAD + dd
+         * reaches output row r through tap row kh = dd - r; input column s * COLS - TPAD + c reaches the segment's
+         * column p = c - kw through tap column kw. */
+#pragma unroll
+        for (int s = 0; s < SEGS; s++)
+            if (s == seg) {
 #if STAGE_ROWS
-        for (int icl = 0; icl < chunk; icl++)
+                for (int icl = 0; icl < chunk; icl++)
 #pragma unroll
-            for (int dd = 0; dd < IN_ROWS; dd++) {
-                const int hi = oh0 - TPAD + dd;
-                if (hi >= 0 && hi < IH)
+                    for (int dd = 0; dd < IN_ROWS; dd++) {
+                        const int hi = oh0 - TPAD + dd;
+                        __global const real *xrow = in + ((ic0 + icl) * IH + hi) * IW;
+                        if (hi >= 0 && hi < IH)
 #pragma unroll
-                    for (int v = 0; v < VECS(IW); v++)
-                        xs.v[(icl * IN_ROWS + dd) * VECS(IW) + v] =
-                            fmax(row_load(in + ((ic0 + icl) * IH + hi) * IW, v, IW, in_end), (realv)0);
-            }
+                            for (int c = 0; c < XS_STRIDE; c++) {
+                                const int gc = s * COLS - TPAD + c;
+                                if (gc >= 0 && gc < IW)
+                                    xs[(icl * IN_ROWS + dd) * XS_STRIDE + c] = fmax(xrow[gc], (real)0);
+                            }
+                    }
 #endif
-        for (int icl = 0; icl < chunk; icl++) {
-            __local const cvec *wv = (__local const cvec *)wl + icl * TAPS * COV;
+                for (int icl = 0; icl < chunk; icl++) {
+                    __local const cvec *wv = (__local const cvec *)wl + icl * TAPS * COV;
 #pragma unroll
-            for (int dd = 0; dd < IN_ROWS; dd++) {
-                const int hi = oh0 - TPAD + dd;
-                if (hi >= 0 && hi < IH) {
+                    for (int dd = 0; dd < IN_ROWS; dd++) {
+                        const int hi = oh0 - TPAD + dd;
+                        if (hi >= 0 && hi < IH) {
 #if STAGE_ROWS
-                    const real *xrow = xs.s + (icl * IN_ROWS + dd) * XS_STRIDE;
+                            const real *xrow = xs + (icl * IN_ROWS + dd) * XS_STRIDE - (s * COLS - TPAD);
 #else
-                    __global const real *xrow = in + ((ic0 + icl) * IH + hi) * IW;
+                            __global const real *xrow = in + ((ic0 + icl) * IH + hi) * IW;
 #endif
 #pragma unroll
-                    for (int c = 0; c < IW; c++) {
-                        const cvec xb = (cvec)xrow[c];
+                            for (int c = 0; c < COLS + KSIZE - 1; c++) {
+                                const int gc = s * COLS - TPAD + c;
+                                if (gc >= 0 && gc < IW) {
+                                    const cvec xb = (cvec)xrow[gc];
 #pragma unroll
-                        for (int r = 0; r < ROWS; r++) {
-                            const int kh = dd - r;
-                            if (kh >= 0 && kh < KSIZE)
+                                    for (int r = 0; r < ROWS; r++) {
+                                        const int kh = dd - r;
+                                        if (kh >= 0 && kh < KSIZE)
 #pragma unroll
-                                for (int kw = 0; kw < KSIZE; kw++) {
-                                    const int p = c + TPAD - kw; /* the output column this tap reaches */
-                                    if (p >= 0 && p < OW)
+                                            for (int kw = 0; kw < KSIZE; kw++) {
+                                                const int p = c - kw;
+                                                if (p >= 0 && p < COLS && s * COLS + p < OW)
 #pragma unroll
-                                        for (int v = 0; v < COV; v++)
-                                            acc[r][p][v] = fma(xb, wv[(kh * KSIZE + kw) * COV + v], acc[r][p][v]);
+                                                    for (int v = 0; v < COV; v++)
+                                                        acc[r][p][v] = fma(xb, wv[(kh * KSIZE + kw) * COV + v],
+                                                                           acc[r][p][v]);
+                                            }
+                                    }
                                 }
+                            }
                         }
                     }
                 }
             }
-        }
 #pragma unroll
         for (int r = 0; r < ROWS; r++)
 #pragma unroll
-            for (int p = 0; p < OW; p++)
+            for (int p = 0; p < COLS; p++)
 #pragma unroll
                 for (int v = 0; v < COV; v++)
-                    kept[(r * OW + p) * COV + v] = acc[r][p][v];
+                    kept[(r * COLS + p) * COV + v] = acc[r][p][v];
     }
     if (!live)
         return;
@@ -203,22 +213,23 @@ __kernel void conv2d_fwd(TENSOR_IN(x), TENSOR_IN(w), TENSOR_OUT(y))
     for (int r = 0; r < ROWS; r++)
         if (oh0 + r < OH)
 #pragma unroll
-            for (int p = 0; p < OW; p++)
+            for (int p = 0; p < COLS; p++)
+                if (seg * COLS + p < OW)
 #pragma unroll
-                for (int v = 0; v < COV; v++) {
-                    union {
-                        cvec v;
-                        real s[LANES];
-                    } a;
-                    a.v = kept[(r * OW + p) * COV + v];
+                    for (int v = 0; v < COV; v++) {
+                        union {
+                            cvec v;
+                            real s[LANES];
+                        } a;
+                        a.v = kept[(r * COLS + p) * COV + v];
 #pragma unroll
-                    for (int l = 0; l < LANES; l++) {
-                        const int at = (v * LANES + l) * (OH * OW) + (oh0 + r) * OW + p;
+                        for (int l = 0; l < LANES; l++) {
+                            const int at = (v * LANES + l) * (OH * OW) + (oh0 + r) * OW + seg * COLS + p;
 #if BWD_DATA && RELU_IN
-                        STORE(ACCUM, out + at, xg[at] > (real)0 ? a.s[l] : (real)0);
+                            STORE(ACCUM, out + at, xg[at] > (real)0 ? a.s[l] : (real)0);
 #else
-                        STORE(ACCUM, out + at, a.s[l]);
+                            STORE(ACCUM, out + at, a.s[l]);
 #endif
+                        }
                     }
-                }
 }

@@ -200,27 +200,39 @@ static int largest_divisor_upto(int c, int limit)
     return 1;
 }
 
+/* Column segments a channel-vectorised output row may be split into: the kernel's loop is compiled once per
+ * segment. */
+#define CVEC_SEGS_MAX 4
+
 typedef struct cvec_blocking {
-    int cov, rows;
+    int cov, rows, cols;
 } cvec_blocking;
 
-/* Blocking of the channel-vectorised kernel for a stride-1 pass convolving into oc channels of oh x ow: as many
- * channel vectors as oc allows with a row's accumulators within the budget, then two rows if they still fit. */
+/* Segments of an output row ow long: as few as keep a segment's accumulators within the budget. */
+static int cvec_segs(int ow)
+{
+    return (ow + CVEC_ACCUMULATORS - 1) / CVEC_ACCUMULATORS;
+}
+
+/* Blocking of the channel-vectorised kernel for a stride-1 pass convolving into oc channels of oh x ow: the row in
+ * equal segments (28 -> 2 x 14), as many channel vectors as oc allows with a segment's accumulators within the
+ * budget, then two rows if they still fit. */
 static cvec_blocking cvec_block(int oc, int oh, int ow)
 {
-    cvec_blocking b = {1, 1};
-    while (oc % (2 * b.cov * CVEC_LANES) == 0 && 2 * b.cov * ow <= CVEC_ACCUMULATORS)
+    const int segs = cvec_segs(ow);
+    cvec_blocking b = {1, 1, (ow + segs - 1) / segs};
+    while (oc % (2 * b.cov * CVEC_LANES) == 0 && 2 * b.cov * b.cols <= CVEC_ACCUMULATORS)
         b.cov *= 2;
-    if (2 * b.cov * ow <= CVEC_ACCUMULATORS && oh > 1)
+    if (2 * b.cov * b.cols <= CVEC_ACCUMULATORS && oh > 1)
         b.rows = 2;
     return b;
 }
 
 /* Whether the channel-vectorised kernel takes a pass convolving into oc channels of rows ow long: stride 1,
- * padding below the kernel size, oc a multiple of 16 and a whole output row within the accumulators. */
+ * padding below the kernel size, oc a multiple of 16 and a row in at most CVEC_SEGS_MAX segments. */
 static int cvec_applies(const clnas_conv_params *p, int oc, int ow)
 {
-    return p->stride == 1 && p->pad < p->ksize && oc % CVEC_LANES == 0 && ow <= CVEC_ACCUMULATORS;
+    return p->stride == 1 && p->pad < p->ksize && oc % CVEC_LANES == 0 && cvec_segs(ow) <= CVEC_SEGS_MAX;
 }
 
 static clnas_status cvec_desc(const clnas_conv_params *p, clnas_kernel_desc *d, int bwd_data, clnas_conv_tune_ctx *tc,
@@ -232,35 +244,42 @@ static clnas_status cvec_desc(const clnas_conv_params *p, clnas_kernel_desc *d, 
     const cvec_blocking def = b;
     b.cov = clnas_conv_tune_take(tc, "COV", b.cov);
     b.rows = clnas_conv_tune_take(tc, "ROWS", b.rows);
+    b.cols = clnas_conv_tune_take(tc, "COLS", b.cols);
     const int local = clnas_conv_tune_take(tc, "LOCAL", CVEC_LOCAL);
     const char *pass = bwd_data ? "bwd_data" : "fwd";
     /* the tuner's range, checked where a tuning moves a value off the default (which may lie outside it): whole
-     * channel vectors, at most twice the default's accumulators */
-    const int cov_moved = b.cov != def.cov, rows_moved = b.rows != def.rows;
+     * channel vectors, segments within the row and at most CVEC_SEGS_MAX of them, at most twice the default's
+     * accumulators */
+    const int cov_moved = b.cov != def.cov, rows_moved = b.rows != def.rows, cols_moved = b.cols != def.cols;
+    if (cols_moved && (b.cols < 1 || b.cols > ow || (ow + b.cols - 1) / b.cols > CVEC_SEGS_MAX))
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv %s tuning COLS=%d: expected 1 .. %d with a row of "
+                               "%d in at most %d segments", pass, b.cols, ow, ow, CVEC_SEGS_MAX);
     if (cov_moved && (b.cov < 1 || b.cov > 4 || oc % (b.cov * CVEC_LANES) != 0))
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv %s tuning COV=%d: expected 1, 2 or 4 with COV*16 "
                                "dividing %d channels", pass, b.cov, oc);
-    if ((cov_moved || rows_moved) && (b.rows < 1 || b.rows > 2 || b.rows * b.cov * ow > 2 * CVEC_ACCUMULATORS))
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv %s tuning ROWS=%d: expected 1 or 2 with ROWS*COV*%d "
-                               "<= %d accumulators", pass, b.rows, ow, 2 * CVEC_ACCUMULATORS);
+    if ((cov_moved || rows_moved || cols_moved) &&
+        (b.rows < 1 || b.rows > 2 || b.rows * b.cov * b.cols > 2 * CVEC_ACCUMULATORS))
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv %s tuning ROWS=%d: expected 1 or 2 with ROWS*COV*COLS "
+                               "(COLS=%d) <= %d accumulators", pass, b.rows, b.cols, 2 * CVEC_ACCUMULATORS);
     if (local != CVEC_LOCAL && (local < 16 || local > 256))
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv %s tuning LOCAL=%d: expected 16 .. 256", pass, local);
     const int taps = p->ksize * p->ksize, ocv = b.cov * CVEC_LANES;
     const int chunk_f32 = largest_divisor_upto(ic, CVEC_LOCAL_BYTES / 4 / (taps * ocv));
     const int chunk_f64 = largest_divisor_upto(ic, CVEC_LOCAL_BYTES / 8 / (taps * ocv));
-    const size_t items = (size_t)p->n * (size_t)((oh + b.rows - 1) / b.rows);
+    const size_t items = (size_t)p->n * (size_t)((oh + b.rows - 1) / b.rows) * (size_t)((ow + b.cols - 1) / b.cols);
     const conv_define own[] = {{"BWD_DATA", bwd_data}, {"COV", b.cov},   {"ROWS", b.rows},
-                               {"LOCAL", local},       {"CI_CHUNK_F32", chunk_f32}, {"CI_CHUNK_F64", chunk_f64}};
+                               {"COLS", b.cols},       {"LOCAL", local}, {"CI_CHUNK_F32", chunk_f32},
+                               {"CI_CHUNK_F64", chunk_f64}};
     static const char *const fwd_slots[] = {"x", "w", "y"};
     static const char *const bwd_slots_relu[] = {"dy", "w", "x", "dx"}, *const bwd_slots[] = {"dy", "w", "dx"};
     clnas_status st;
     if (!bwd_data)
-        st = conv_desc(d, "conv2d_cvec", "conv2d_fwd", p, p->accum, own, 6, fwd_slots, 3, err);
+        st = conv_desc(d, "conv2d_cvec", "conv2d_fwd", p, p->accum, own, 7, fwd_slots, 3, err);
     else if (p->relu_in)
-        st = conv_desc(d, "conv2d_cvec", "conv2d_bwd_data", p, p->accum, own, 6, bwd_slots_relu, 4, err);
+        st = conv_desc(d, "conv2d_cvec", "conv2d_bwd_data", p, p->accum, own, 7, bwd_slots_relu, 4, err);
     else
-        st = conv_desc(d, "conv2d_cvec", "conv2d_bwd_data", p, p->accum, own, 6, bwd_slots, 3, err);
-    /* One group of `local` work-items per (channel block, run of (image, row block)). */
+        st = conv_desc(d, "conv2d_cvec", "conv2d_bwd_data", p, p->accum, own, 7, bwd_slots, 3, err);
+    /* One group of `local` work-items per (channel block, run of (image, row block, segment)). */
     const size_t groups = (items + (size_t)local - 1) / (size_t)local;
     clnas_kernel_desc_geometry_1d(d, (size_t)(oc / ocv) * groups * (size_t)local, (size_t)local);
     clnas_kernel_desc_local_mem2(d, (size_t)chunk_f32 * taps * ocv, (size_t)chunk_f64 * taps * ocv);

@@ -45,6 +45,12 @@ static const clnas_conv_params conv_shapes[] = {
      * map with co = 64 (two work-groups of channel vectors) */
     {20, 8, 32, 7, 7, 3, 1, 1, 1, 0},
     {3, 6, 64, 6, 5, 5, 1, 2, 0, 0},
+    /* channel-vectorised rows too long for one work-item, in column segments (shape 5 too: 28 in two of 14): 29
+     * in three of 10, the last short, with the forward ReLU staged; a 5x5 kernel over 31 in three of 11,
+     * accumulating; 1x1 over 30 in three of 10 */
+    {2, 16, 16, 5, 29, 3, 1, 1, 1, 0},
+    {2, 16, 32, 3, 31, 5, 1, 2, 1, 1},
+    {2, 16, 16, 4, 30, 1, 1, 0, 1, 0},
 };
 #define CONV_SHAPES ((int)(sizeof conv_shapes / sizeof conv_shapes[0]))
 
