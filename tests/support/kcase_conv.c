@@ -47,9 +47,11 @@ static const clnas_conv_params conv_shapes[] = {
     {3, 6, 64, 6, 5, 5, 1, 2, 0, 0},
     /* channel-vectorised rows too long for one work-item, in column segments (shape 5 too: 28 in two of 14): 29
      * in three of 10, the last short, with the forward ReLU staged; a 5x5 kernel over 31 in three of 11,
-     * accumulating; 1x1 over 30 in three of 10 */
+     * accumulating; 42 in three of 14 from 32 channels forward and 16 backward. 1x1 over 30 stays with the row
+     * kernels. */
     {2, 16, 16, 5, 29, 3, 1, 1, 1, 0},
     {2, 16, 32, 3, 31, 5, 1, 2, 1, 1},
+    {1, 32, 16, 6, 42, 3, 1, 1, 0, 1},
     {2, 16, 16, 4, 30, 1, 1, 0, 1, 0},
 };
 #define CONV_SHAPES ((int)(sizeof conv_shapes / sizeof conv_shapes[0]))
