@@ -204,6 +204,10 @@ static int largest_divisor_upto(int c, int limit)
  * segment. */
 #define CVEC_SEGS_MAX 4
 
+/* Input channels a work-item of a segmented row needs at least, so that its multiply-adds pay for storing its
+ * sums element by element. */
+#define CVEC_SEGS_MIN_IC 16
+
 typedef struct cvec_blocking {
     int cov, rows, cols;
 } cvec_blocking;
@@ -236,7 +240,7 @@ static int cvec_applies(const clnas_conv_params *p, int ic, int oc, int ow)
 {
     const int segs = cvec_segs(ow);
     return p->stride == 1 && p->pad < p->ksize && oc % CVEC_LANES == 0 &&
-           (segs == 1 || (segs <= CVEC_SEGS_MAX && p->ksize > 1 && ic >= CVEC_LANES));
+           (segs == 1 || (segs <= CVEC_SEGS_MAX && p->ksize > 1 && ic >= CVEC_SEGS_MIN_IC));
 }
 
 static clnas_status cvec_desc(const clnas_conv_params *p, clnas_kernel_desc *d, int bwd_data, clnas_conv_tune_ctx *tc,
