@@ -7,8 +7,8 @@
  * Xcol[k][p] = f(x[n][ci][ho*STRIDE-PAD+kh][wo*STRIDE-PAD+kw]) (0 outside), f = ReLU when RELU_IN.
  * Per step the group stages TP consecutive pixels of its TM rows of dY and of its TN rows of Xcol in local memory
  * (consecutive work-items load consecutive pixels: coalesced), the gather's index arithmetic done once per tap
- * and once per pixel in small tables; a slice sums every SZ-th of the pixels. A tree over local memory then adds
- * the slices' partial tiles. */
+ * and once per pixel in small tables (conv_im2col.cl's entries); a slice sums every SZ-th of the pixels. A tree
+ * over local memory then adds the slices' partial tiles. */
 
 #define KK (KSIZE * KSIZE)
 #define GK (CI * KK)
@@ -32,8 +32,7 @@
 #define BF_VSTORE(v, p) CLNAS_CAT(vstore, RN)(v, 0, p)
 #endif
 
-/* Off the image: a pixel past the end has its row here, so every tap of it reads 0. */
-#define BF_NOWHERE (-(1 << 20))
+#include "conv_im2col.cl"
 
 __kernel __attribute__((reqd_work_group_size(LOCAL, 1, 1))) void
 conv2d_bwd_filter(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dw))
@@ -50,10 +49,11 @@ conv2d_bwd_filter(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dw))
     __global const real *dyb = TENSOR_AT(dy);
     __global const real *xb = TENSOR_AT(x);
     for (int t = tid; t < TN; t += LOCAL) {
-        const int k = k0 + t;
-        tap_off[t] = k < GK ? k / KK * (H * W) : 0;
-        tap_h[t] = k < GK ? k % KK / KSIZE : BF_NOWHERE;
-        tap_w[t] = k % KSIZE;
+        int off, kh, kw;
+        im2col_row(k0 + t, &off, &kh, &kw);
+        tap_off[t] = off;
+        tap_h[t] = kh;
+        tap_w[t] = kw;
     }
     realn acc[RM];
 #pragma unroll
@@ -62,11 +62,13 @@ conv2d_bwd_filter(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dw))
 
     for (int p0 = 0; p0 < GP; p0 += TP) {
         for (int pp = tid; pp < TP; pp += LOCAL) {
-            const int p = p0 + pp, n = p / (HO * WO), q = p % (HO * WO);
-            pix_x[pp] = n * (CI * H * W);
-            pix_dy[pp] = p < GP ? n * (CO * HO * WO) + q : -1;
-            pix_h[pp] = p < GP ? q / WO * STRIDE - PAD : BF_NOWHERE;
-            pix_w[pp] = q % WO * STRIDE - PAD;
+            const int p = p0 + pp;
+            int off, row, col;
+            im2col_col(p, &off, &row, &col);
+            pix_x[pp] = off;
+            pix_dy[pp] = p < GP ? p / (HO * WO) * (CO * HO * WO) + p % (HO * WO) : -1;
+            pix_h[pp] = row;
+            pix_w[pp] = col;
         }
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int e = tid; e < TP * TM; e += LOCAL) {
@@ -75,14 +77,7 @@ conv2d_bwd_filter(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dw))
         }
         for (int e = tid; e < TP * TN; e += LOCAL) {
             const int pp = e % TP, t = e / TP;
-            const int hi = pix_h[pp] + tap_h[t], wi = pix_w[pp] + tap_w[t];
-            real v = (real)0;
-            if (hi >= 0 && hi < H && wi >= 0 && wi < W)
-                v = xb[pix_x[pp] + tap_off[t] + hi * W + wi];
-#if RELU_IN
-            v = v > (real)0 ? v : (real)0;
-#endif
-            xs[pp * TN + t] = v;
+            xs[pp * TN + t] = im2col_at(xb, pix_x[pp], pix_h[pp], pix_w[pp], tap_off[t], tap_h[t], tap_w[t]);
         }
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int pp = z; pp < TP; pp += SZ) {

@@ -28,6 +28,8 @@
 #define TY (TM / RM)     /* work-items along the rows */
 #define PGROUPS ((GP + TN - 1) / TN)
 
+#include "conv_im2col.cl"
+
 /* A[m][k]: the weight, W[m][k] forward, W[co][m][kh][kw] for the input gradient. */
 static inline real load_a(__global const real *w, int m, int k)
 {
@@ -42,38 +44,41 @@ static inline real load_a(__global const real *w, int m, int k)
 
 /* B[k][p] is gathered through two small tables, so that its index arithmetic is done once per column p (per
  * work-group) and once per row k (per step), not per element:
- *   forward:        a column's image offset in x and its top-left input row and column (ho*STRIDE-PAD,
- *                   wo*STRIDE-PAD); a row's channel offset and its tap (kh, kw);
+ *   forward:        conv_im2col.cl's entries: a column's image offset in x and its top-left input row and column
+ *                   (ho*STRIDE-PAD, wo*STRIDE-PAD); a row's channel offset and its tap (kh, kw);
  *   input gradient: a column's image offset in dy and h+PAD, w+PAD; a row's channel offset and its tap.
  * A column past GP or a row past GK has GEMM_NOWHERE as its row, so every element of it is 0. */
-#define GEMM_NOWHERE (-(1 << 20))
+#define GEMM_NOWHERE IM2COL_NOWHERE
 
 static inline void column_entry(int p, __local int *src_off, __local int *row, __local int *col)
 {
+    int off, r, c;
 #if BWD_DATA
     const int n = p / (H * W), q = p % (H * W);
-    *src_off = n * (CO * HO * WO);
-    *row = p < GP ? q / W + PAD : GEMM_NOWHERE;
-    *col = q % W + PAD;
+    off = n * (CO * HO * WO);
+    r = p < GP ? q / W + PAD : GEMM_NOWHERE;
+    c = q % W + PAD;
 #else
-    const int n = p / (HO * WO), q = p % (HO * WO);
-    *src_off = n * (CI * H * W);
-    *row = p < GP ? q / WO * STRIDE - PAD : GEMM_NOWHERE;
-    *col = q % WO * STRIDE - PAD;
+    im2col_col(p, &off, &r, &c);
 #endif
+    *src_off = off;
+    *row = r;
+    *col = c;
 }
 
 static inline void row_entry(int k, __local int *chan_off, __local int *kh, __local int *kw)
 {
-    const int c = k / KK;
+    int off, h, w;
 #if BWD_DATA
-    *chan_off = k < GK ? c * (HO * WO) : 0;
-    *kh = k < GK ? k % KK / KSIZE : -GEMM_NOWHERE; /* th = row - kh < 0 past GK */
+    off = k < GK ? k / KK * (HO * WO) : 0;
+    h = k < GK ? k % KK / KSIZE : -GEMM_NOWHERE; /* th = row - kh < 0 past GK */
+    w = k % KSIZE;
 #else
-    *chan_off = k < GK ? c * (H * W) : 0;
-    *kh = k < GK ? k % KK / KSIZE : GEMM_NOWHERE;
+    im2col_row(k, &off, &h, &w);
 #endif
-    *kw = k % KSIZE;
+    *chan_off = off;
+    *kh = h;
+    *kw = w;
 }
 
 /* B at a row and a column of the tables; 0 outside the tensor. */
@@ -85,15 +90,7 @@ static inline real load_b(__global const real *src, int src_off, int row, int co
         return (real)0;
     return src[src_off + chan_off + th / STRIDE * WO + tw / STRIDE];
 #else
-    const int hi = row + kh, wi = col + kw;
-    if (hi < 0 || hi >= H || wi < 0 || wi >= W)
-        return (real)0;
-    const real v = src[src_off + chan_off + hi * W + wi];
-#if RELU_IN
-    return v > (real)0 ? v : (real)0;
-#else
-    return v;
-#endif
+    return im2col_at(src, src_off, row, col, chan_off, kh, kw);
 #endif
 }
 
