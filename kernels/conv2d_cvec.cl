@@ -19,13 +19,12 @@
  * segment in one run (16 stores per vector, against IC*KSIZE^2 multiply-adds). */
 
 #ifdef CLNAS_FP64
-typedef double16 cvec;
 #define CI_CHUNK CI_CHUNK_F64
 #else
-typedef float16 cvec;
 #define CI_CHUNK CI_CHUNK_F32
 #endif
 #define LANES 16
+typedef REALV(LANES) cvec;
 
 #if BWD_DATA
 #define IC CO
