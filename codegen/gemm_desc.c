@@ -55,7 +55,7 @@ clnas_gemm_step clnas_gemm_step_make(clnas_gemm_routine routine, size_t m, size_
 
 clnas_status clnas_gemm_sig_versus(char *sig, size_t cap, const clnas_kernel_desc *kd, clnas_error *err)
 {
-    char id[96];
+    char id[CLNAS_KERNEL_TEMPLATE_ID_MAX];
     clnas_status st = clnas_kernel_template_id(kd->template_name, id, sizeof id, err);
     const size_t n = strlen(sig);
     if (st == CLNAS_OK && n < cap)

@@ -69,6 +69,7 @@ const char *clnas_kernel_template(const char *name);
  * includes. Keys that outlive a build (the tuner's choices) carry it, so an edited kernel is measured again. */
 clnas_status clnas_kernel_template_hash(const char *name, uint64_t *out, clnas_error *err);
 /* "<name>@<the hash's low 32 bits in hex>" into out (cap bytes): how such keys name a template. */
+#define CLNAS_KERNEL_TEMPLATE_ID_MAX 96
 clnas_status clnas_kernel_template_id(const char *name, char *out, size_t cap, clnas_error *err);
 
 #endif

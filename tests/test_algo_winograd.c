@@ -49,7 +49,7 @@ static void test_alternative_found(void **state)
     assert_int_equal(clnas_conv_winograd_alternative(&kd, 0, &alt, sig, sizeof sig, &has, &err), CLNAS_OK);
     assert_int_equal(has, 1);
     assert_string_equal(alt.entry, "conv2d_fwd_winograd");
-    char want[CLNAS_GEMM_SIG_MAX], id[96];
+    char want[CLNAS_GEMM_SIG_MAX], id[CLNAS_KERNEL_TEMPLATE_ID_MAX];
     assert_int_equal(clnas_kernel_template_id(kd.template_name, id, sizeof id, &err), CLNAS_OK);
     snprintf(want, sizeof want, "conv_fwd_winograd f32 n2 ci16 co16 7x7 k3 s1 p1 relu1 acc1 vs %s", id);
     assert_string_equal(sig, want);

@@ -539,7 +539,7 @@ static void check_no_alternative_descs(void)
     clnas_conv_params pw = {4, 3, 5, 6, 6, 1, 1, 0, 0, 1};
     assert_int_equal(clnas_op_conv_fwd_desc(&pw, &kd, &err), CLNAS_OK);
     assert_int_equal(clnas_gemm_desc_conv_fwd(&pw, &kd, 1, &g, &err), CLNAS_OK);
-    char want[CLNAS_GEMM_SIG_MAX], id[96];
+    char want[CLNAS_GEMM_SIG_MAX], id[CLNAS_KERNEL_TEMPLATE_ID_MAX];
     assert_int_equal(clnas_kernel_template_id(kd.template_name, id, sizeof id, &err), CLNAS_OK);
     snprintf(want, sizeof want, "conv_fwd f64 n4 ci3 co5 6x6 k1 s1 p0 relu0 acc1 vs %s", id); /* and its kernel */
     assert_string_equal(g.sig, want);

@@ -269,7 +269,7 @@ clnas_status clnas_conv_tune_target(const clnas_kernel_desc *kd, int fp64, clnas
         return CLNAS_OK;
     *pass = (clnas_conv_pass)which;
     /* the template with its source hash: a choice measured on an older kernel is not taken for this one */
-    char id[96];
+    char id[CLNAS_KERNEL_TEMPLATE_ID_MAX];
     clnas_status st = clnas_kernel_template_id(kd->template_name, id, sizeof id, err);
     if (st != CLNAS_OK)
         return st;

@@ -46,7 +46,7 @@ static const clnas_conv_params conv_shapes[] = {
     {20, 8, 32, 7, 7, 3, 1, 1, 1, 0},
     {3, 6, 64, 6, 5, 5, 1, 2, 0, 0},
     /* channel-vectorised rows too long for one work-item, in column segments (shape 5 too: 28 in two of 14): 29
-     * in three of 10, the last short, with the forward ReLU staged; a 5x5 kernel over 31 in three of 11,
+     * in three of 10, the last short, with the forward ReLU; a 5x5 kernel over 31 in three of 11,
      * accumulating; 42 in three of 14 from 32 channels forward and 16 backward. 1x1 over 30 stays with the row
      * kernels. */
     {2, 16, 16, 5, 29, 3, 1, 1, 1, 0},
