@@ -22,3 +22,11 @@ typedef float real;
 
 /* Output write honouring ACCUM_<slot>: accumulate into what is there (a node's sum of edges) or overwrite. */
 #define STORE(accum, ptr, value) do { if (accum) *(ptr) += (value); else *(ptr) = (value); } while (0)
+
+/* A hint that the cache line holding *ptr is read soon, where the host found a compiler that has clang's prefetch
+ * (CLNAS_PREFETCH: PoCL's CPU device); it never faults, so ptr may lie past a tensor's end. */
+#ifdef CLNAS_PREFETCH
+#define PREFETCH(ptr) __builtin_prefetch(ptr)
+#else
+#define PREFETCH(ptr) ((void)0)
+#endif

@@ -106,15 +106,20 @@ static int offers_opencl_c_3(cl_device_id device, const char *device_version)
     return found;
 }
 
-/* Never CL2.0: PoCL offers OpenCL C 1.2 and 3.0 but not 2.0. */
+/* Never CL2.0: PoCL offers OpenCL C 1.2 and 3.0 but not 2.0. On PoCL's CPU device, CLNAS_PREFETCH lets kernels
+ * hint clang's prefetch (kernels/common.cl); other compilers may not know it (oclgrind fails to build a kernel that
+ * calls it). */
 static void choose_build_options(cl_device_id device, const clnas_device_info *info, char *dst, size_t cap)
 {
     int major = 0, minor = 0;
-    dst[0] = '\0';
+    const char *std = "";
     if (offers_opencl_c_3(device, info->device_version))
-        snprintf(dst, cap, "-cl-std=CL3.0");
+        std = "-cl-std=CL3.0";
     else if (sscanf(info->opencl_c_version, "OpenCL C %d.%d", &major, &minor) == 2 && (major > 1 || minor >= 2))
-        snprintf(dst, cap, "-cl-std=CL1.2");
+        std = "-cl-std=CL1.2";
+    const int pocl_cpu =
+        strstr(info->platform, "Portable Computing Language") != NULL && strcmp(info->type, "CPU") == 0;
+    snprintf(dst, cap, "%s%s%s", std, std[0] && pocl_cpu ? " " : "", pocl_cpu ? "-DCLNAS_PREFETCH=1" : "");
 }
 
 static clnas_status describe_device(cl_platform_id platform, cl_device_id device, const char *platform_name,

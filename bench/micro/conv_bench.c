@@ -1,7 +1,8 @@
-/* clnas bench — times the three convolution kernels (fwd, bwd_data, bwd_filter) at one shape on the first OpenCL
- * device, and the Winograd F(2x2,3x3) variants of fwd and bwd_data where they apply (3x3 stride 1 pad 1), and prints ms per launch and GFLOP/s of the fastest timed launch (the least disturbed by other load on
- * the machine) and the median. A developer's tool for iterating on
- * kernels/conv*.cl; it checks nothing (tests/test_kernels does).
+/* clnas bench — times the three convolution kernels (fwd, bwd_data, bwd_filter) at one shape on the default OpenCL
+ * device (CLNAS_DEVICE chooses another), built with the options clnas gives that device, and the Winograd
+ * F(2x2,3x3) variants of fwd and bwd_data where they apply (3x3 stride 1 pad 1); prints ms per launch and GFLOP/s
+ * of the fastest timed launch (the least disturbed by other load on the machine) and the median. A developer's tool
+ * for iterating on kernels/conv*.cl; it checks nothing (tests/test_kernels does).
  * usage: clnas_conv_bench N CI CO H W KSIZE STRIDE PAD [RELU_IN [REPS]]
  * CLNAS_FAMILY=gpu lowers the GPU family instead of the CPU family. */
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 #include <CL/cl.h>
 
+#include "clnas/device.h"
 #include "kernel_desc.h"
 #include "op_conv.h"
 
@@ -48,8 +50,9 @@ static cl_mem random_buffer(cl_context ctx, cl_command_queue q, size_t n, unsign
 
 /* Builds desc, binds the buffers named by its slots, launches it reps times; returns the fastest ms (and the
  * median in *median, the CPU ms per launch in *cpu_ms) or -1. */
-static double time_desc(cl_context ctx, cl_device_id dev, cl_command_queue q, const clnas_kernel_desc *d,
-                        const char *const *names, cl_mem *mems, int nmems, int reps, double *median, double *cpu_ms)
+static double time_desc(cl_context ctx, cl_device_id dev, const char *options, cl_command_queue q,
+                        const clnas_kernel_desc *d, const char *const *names, cl_mem *mems, int nmems, int reps,
+                        double *median, double *cpu_ms)
 {
     char *src = NULL;
     clnas_error err;
@@ -61,7 +64,7 @@ static double time_desc(cl_context ctx, cl_device_id dev, cl_command_queue q, co
     const char *s = src;
     cl_program prog = clCreateProgramWithSource(ctx, 1, &s, NULL, &rc);
     free(src);
-    if (rc != CL_SUCCESS || clBuildProgram(prog, 1, &dev, "-cl-std=CL1.2", NULL, NULL) != CL_SUCCESS) {
+    if (rc != CL_SUCCESS || clBuildProgram(prog, 1, &dev, options, NULL, NULL) != CL_SUCCESS) {
         char log[8192] = "";
         clGetProgramBuildInfo(prog, dev, CL_PROGRAM_BUILD_LOG, sizeof log, log, NULL);
         fprintf(stderr, "%s: build failed\n%s\n", d->entry, log);
@@ -125,16 +128,15 @@ int main(int argc, char **argv)
     if (reps < 1)
         reps = 1;
     int ho = clnas_conv_out_dim(p.h, p.ksize, p.stride, p.pad), wo = clnas_conv_out_dim(p.w, p.ksize, p.stride, p.pad);
-    cl_platform_id plat;
-    cl_device_id dev;
-    if (clGetPlatformIDs(1, &plat, NULL) != CL_SUCCESS ||
-        clGetDeviceIDs(plat, CL_DEVICE_TYPE_ALL, 1, &dev, NULL) != CL_SUCCESS) {
-        fprintf(stderr, "no OpenCL device\n");
+    clnas_device *device = NULL;
+    clnas_error err;
+    if (clnas_device_open(NULL, &device, &err) != CLNAS_OK) {
+        fprintf(stderr, "%s\n", err.message);
         return 1;
     }
-    cl_int rc;
-    cl_context ctx = clCreateContext(NULL, 1, &dev, NULL, NULL, &rc);
-    cl_command_queue q = clCreateCommandQueue(ctx, dev, CL_QUEUE_PROFILING_ENABLE, &rc);
+    cl_device_id dev = device->id;
+    cl_context ctx = device->context;
+    cl_command_queue q = device->queue;
     size_t nx = (size_t)p.n * p.ci * p.h * p.w, nw = (size_t)p.co * p.ci * p.ksize * p.ksize;
     size_t ny = (size_t)p.n * p.co * ho * wo;
     cl_mem bx = random_buffer(ctx, q, nx, 1), bw = random_buffer(ctx, q, nw, 2), by = random_buffer(ctx, q, ny, 3);
@@ -165,7 +167,6 @@ int main(int argc, char **argv)
     int status = 0;
     for (int i = 0; i < (clnas_conv_winograd_applies(&p) ? 7 : 3); i++) {
         clnas_kernel_desc d;
-        clnas_error err;
         const int role = i < 3 ? i : (i - 3) % 2; /* a Winograd row has the slots of fwd or bwd_data */
         const clnas_status built =
             i < 3 ? build[i](&p, &prof, &d, &err)
@@ -178,7 +179,7 @@ int main(int argc, char **argv)
             return 1;
         }
         double median = 0, cpu_ms = 0;
-        double ms = time_desc(ctx, dev, q, &d, names[role], mems[role], 4, reps, &median, &cpu_ms);
+        double ms = time_desc(ctx, dev, device->build_options, q, &d, names[role], mems[role], 4, reps, &median, &cpu_ms);
         if (ms < 0) {
             status = 1;
             continue;
@@ -191,7 +192,6 @@ int main(int argc, char **argv)
     cl_mem all[5] = {bx, bw, by, bdx, bdw};
     for (int i = 0; i < 5; i++)
         clReleaseMemObject(all[i]);
-    clReleaseCommandQueue(q);
-    clReleaseContext(ctx);
+    clnas_device_free(device);
     return status;
 }

@@ -41,7 +41,8 @@ typedef struct clnas_device {
     cl_device_id id;
     cl_context context;
     cl_command_queue queue;         /* in-order, profiling enabled */
-    char build_options[64];         /* "-cl-std=CL3.0" or "-cl-std=CL1.2" (the highest the device offers), "" for 1.0/1.1 */
+    char build_options[64];         /* "-cl-std=CL3.0" or "-cl-std=CL1.2" (the highest the device offers), "" for 1.0/1.1;
+                                     * then " -DCLNAS_PREFETCH=1" on PoCL's CPU device (kernels/common.cl) */
 } clnas_device;
 
 /* Opens a device. selector: NULL or "" means the environment variable CLNAS_DEVICE, and if that is unset or empty the
