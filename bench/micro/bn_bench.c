@@ -1,7 +1,7 @@
 /* clnas bench — BatchNorm training forward and backward and the 3x3 average pool at the NB201 shapes: median and
  * best time of one launch and the bandwidth the best reaches counting each tensor once (BatchNorm forward reads
  * x and writes y, backward reads dy and x and writes dx; the pool reads one tensor and writes one).
- * Usage: clnas_bn_bench [REPEATS] (default 15); CLNAS_DEVICE picks the device by index. */
+ * Usage: clnas_bn_bench [REPEATS] (default 15); CLNAS_DEVICE picks the device as for clnas (index or name). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,39 +10,29 @@
 
 #include <CL/cl.h>
 
+#include "clnas/device.h"
 #include "op_bn.h"
 #include "op_pool.h"
 
 typedef struct bench_cl {
+    clnas_device *dev;
     cl_context context;
     cl_device_id device;
     cl_command_queue queue;
 } bench_cl;
 
+/* The device clnas would open (CLNAS_DEVICE chooses another), whose build options the kernels get. */
 static int bench_open(bench_cl *b)
 {
-    cl_platform_id platforms[8];
-    cl_uint np = 0;
-    if (clGetPlatformIDs(8, platforms, &np) != CL_SUCCESS || np == 0)
+    clnas_error err;
+    if (clnas_device_open(NULL, &b->dev, &err) != CLNAS_OK) {
+        fprintf(stderr, "%s\n", err.message);
         return -1;
-    int want = getenv("CLNAS_DEVICE") ? atoi(getenv("CLNAS_DEVICE")) : 0, seen = 0;
-    for (cl_uint p = 0; p < np; p++) {
-        cl_device_id devs[16];
-        cl_uint nd = 0;
-        if (clGetDeviceIDs(platforms[p], CL_DEVICE_TYPE_ALL, 16, devs, &nd) != CL_SUCCESS)
-            continue;
-        for (cl_uint d = 0; d < nd; d++, seen++)
-            if (seen == want) {
-                cl_int rc;
-                b->device = devs[d];
-                b->context = clCreateContext(NULL, 1, &b->device, NULL, NULL, &rc);
-                if (rc != CL_SUCCESS)
-                    return -1;
-                b->queue = clCreateCommandQueue(b->context, b->device, 0, &rc);
-                return rc == CL_SUCCESS ? 0 : -1;
-            }
     }
-    return -1;
+    b->context = b->dev->context;
+    b->device = b->dev->id;
+    b->queue = b->dev->queue;
+    return 0;
 }
 
 static double now_ms(void)
@@ -71,7 +61,7 @@ static void time_desc(bench_cl *b, const clnas_kernel_desc *d, size_t total, int
     cl_int rc;
     const char *srcs[1] = {src};
     cl_program prog = clCreateProgramWithSource(b->context, 1, srcs, NULL, &rc);
-    rc = clBuildProgram(prog, 1, &b->device, "-cl-std=CL1.2", NULL, NULL);
+    rc = clBuildProgram(prog, 1, &b->device, b->dev->build_options, NULL, NULL);
     free(src);
     if (rc != CL_SUCCESS) {
         fprintf(stderr, "build of %s failed (%d)\n", d->entry, rc);
@@ -121,10 +111,8 @@ int main(int argc, char **argv)
         return 2;
     }
     bench_cl b = {0};
-    if (bench_open(&b) != 0) {
-        fprintf(stderr, "clnas_bn_bench: no OpenCL device\n");
+    if (bench_open(&b) != 0)
         return 1;
-    }
     static const int shapes[][3] = {{256, 16, 28 * 28}, {256, 32, 14 * 14}, {256, 64, 7 * 7}};
     printf("%-14s %9s %9s %9s %9s %9s %9s\n", "shape", "fwd med", "fwd best", "GB/s", "bwd med", "bwd best",
            "GB/s");
@@ -165,7 +153,6 @@ int main(int argc, char **argv)
         printf("avgpool3 %-5d %9.3f %9.3f %9.2f %9.3f %9.3f %9.2f\n", side, fmed, fbest, 2 * mb / fbest, bmed, bbest,
                2 * mb / bbest);
     }
-    clReleaseCommandQueue(b.queue);
-    clReleaseContext(b.context);
+    clnas_device_free(b.dev);
     return 0;
 }
