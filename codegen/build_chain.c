@@ -152,7 +152,6 @@ chain_out clnas_chain_build_stem(builder *b, clnas_net_io *io)
 {
     const clnas_net_config *cfg = b->cfg;
     b->g->fp64 = cfg->fp64;
-    b->g->recompute = cfg->recompute;
     memset(io, -1, sizeof *io);
     int ishape[4] = {cfg->batch, cfg->in_channels, cfg->height, cfg->width};
     io->input = clnas_build_checked(b, clnas_graph_tensor_add(b->g, "input", CLNAS_ARENA_INPUT, 4, ishape));

@@ -248,7 +248,6 @@ clnas_status clnas_build_darts(const clnas_net_config *cfg, int training, clnas_
                                "network (clnas_build_network dispatches by space)");
     dbuilder b = {{g, cfg, training, err, 0, 1}, -1, 0};
     g->fp64 = cfg->fp64;
-    g->recompute = cfg->recompute;
     memset(io, -1, sizeof *io);
     int ishape[4] = {cfg->batch, cfg->in_channels, cfg->height, cfg->width};
     io->input = clnas_build_checked(&b.c, clnas_graph_tensor_add(g, "input", CLNAS_ARENA_INPUT, 4, ishape));

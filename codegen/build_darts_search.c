@@ -188,7 +188,6 @@ clnas_status clnas_build_darts_search(const clnas_net_config *cfg, int training,
     memset(&b, 0, sizeof b);
     b.c = (clnas_build_ctx){g, cfg, training, err, 0, 1};
     g->fp64 = cfg->fp64;
-    g->recompute = cfg->recompute;
     memset(io, -1, sizeof *io);
     int ishape[4] = {cfg->batch, cfg->in_channels, cfg->height, cfg->width};
     io->input = clnas_build_checked(&b.c, clnas_graph_tensor_add(g, "input", CLNAS_ARENA_INPUT, 4, ishape));

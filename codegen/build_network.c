@@ -6,10 +6,9 @@
 #include "build_darts.h"
 #include "build_darts_search.h"
 
-clnas_status clnas_build_network(const clnas_net_config *cfg, int training, clnas_graph *g, clnas_net_io *io,
-                                 clnas_error *err)
+static clnas_status build_space(const clnas_net_config *cfg, int training, clnas_graph *g, clnas_net_io *io,
+                                clnas_error *err)
 {
-    g->grad_clip = cfg->grad_clip;
     if (cfg->space == CLNAS_NET_DARTS && cfg->darts_search)
         return clnas_build_darts_search(cfg, training, g, io, err);
     if (cfg->space == CLNAS_NET_DARTS)
@@ -19,4 +18,14 @@ clnas_status clnas_build_network(const clnas_net_config *cfg, int training, clna
     if (cfg->space == CLNAS_NET_CHAIN)
         return clnas_build_chain(cfg, training, g, io, err);
     return clnas_build_nb201(cfg, training, g, io, err);
+}
+
+clnas_status clnas_build_network(const clnas_net_config *cfg, int training, clnas_graph *g, clnas_net_io *io,
+                                 clnas_error *err)
+{
+    g->grad_clip = cfg->grad_clip;
+    clnas_status st = build_space(cfg, training, g, io, err);
+    /* what autodiff reads; CLNAS_RECOMPUTE_AUTO is resolved by clnas_plan_compile_on where there is a device */
+    g->recompute = cfg->recompute == 1;
+    return st;
 }

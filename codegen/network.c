@@ -22,10 +22,14 @@ void clnas_net_config_default(clnas_net_config *cfg)
     cfg->weight_decay = 5e-4;
     cfg->nesterov = 1;
     cfg->auxiliary_weight = CLNAS_DARTS_AUX_WEIGHT;
+    cfg->recompute = CLNAS_RECOMPUTE_AUTO;
 }
 
 clnas_status clnas_net_config_check(const clnas_net_config *cfg, clnas_error *err)
 {
+    if (cfg->recompute != 0 && cfg->recompute != 1 && cfg->recompute != CLNAS_RECOMPUTE_AUTO)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "recompute: expected 0, 1 or CLNAS_RECOMPUTE_AUTO (-1), "
+                               "got %d", cfg->recompute);
     if (cfg->no_batchnorm && (cfg->space != CLNAS_NET_NB201 || cfg->darts || cfg->gdas))
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "no_batchnorm: only plain NB201 networks (not DARTS, "
                                "GDAS or chain) can be built without BatchNorm");

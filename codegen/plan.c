@@ -174,6 +174,8 @@ static clnas_status compile(const clnas_net_config *cfg, const clnas_device_prof
     if (!plan)
         return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
     plan->config = *cfg;
+    if (plan->config.recompute == CLNAS_RECOMPUTE_AUTO) /* no device to fit here (clnas_plan_compile_on has one) */
+        plan->config.recompute = 0;
     if (profile)
         plan->profile = *profile;
     else

@@ -49,28 +49,39 @@ clnas_status clnas_executor_zero(clnas_executor *ex, clnas_arena arena, clnas_er
     return CLNAS_OK;
 }
 
+void clnas_plan_device_bytes(const clnas_plan *plan, double *total, double *largest)
+{
+    const size_t es = clnas_plan_elem_size(plan);
+    *total = *largest = 0;
+    for (int a = 0; a < CLNAS_ARENA_COUNT; a++) {
+        size_t elems = plan->arena_elems[a];
+        double bytes = (double)(a == CLNAS_ARENA_LABELS ? sizeof(cl_int) : es) * (double)(elems ? elems : 16);
+        *total += bytes;
+        *largest = bytes > *largest ? bytes : *largest;
+    }
+}
+
 /* A network with buffers of its own is admitted as a whole before any is made (and before any kernel is built):
  * each buffer within the device's largest allocation is not enough when together they exceed its memory. */
-static clnas_status admit(const clnas_executor *ex, size_t es, clnas_error *err)
+static clnas_status admit(const clnas_executor *ex, clnas_error *err)
 {
-    double total = 0, largest = 0;
-    for (int a = 0; a < CLNAS_ARENA_COUNT; a++) {
-        size_t elems = ex->plan->arena_elems[a];
-        double bytes = (double)(a == CLNAS_ARENA_LABELS ? sizeof(cl_int) : es) * (double)(elems ? elems : 16);
-        total += bytes;
-        largest = bytes > largest ? bytes : largest;
-    }
+    double total, largest;
+    clnas_plan_device_bytes(ex->plan, &total, &largest);
     const clnas_net_config *c = &ex->plan->config;
     char what[128];
-    snprintf(what, sizeof what, "the network (C=%d, N=%d, batch %d)", c->channels, c->cells, c->batch);
+    snprintf(what, sizeof what, "the network (C=%d, N=%d, batch %d%s)", c->channels, c->cells, c->batch,
+             c->recompute ? ", recomputing convolution outputs" : "");
     return clnas_device_memory_admit(&ex->dev->info, what, total, largest,
-                                     "use a smaller batch, fewer channels or fewer cells", err);
+                                     c->recompute ? "use a smaller batch, fewer channels or fewer cells"
+                                                  : "recompute convolution outputs in the backward pass, or use a "
+                                                    "smaller batch, fewer channels or fewer cells",
+                                     err);
 }
 
 static clnas_status allocate(clnas_executor *ex, const clnas_shared_arenas *shared, clnas_error *err)
 {
     size_t es = clnas_plan_elem_size(ex->plan);
-    clnas_status admitted = shared ? CLNAS_OK : admit(ex, es, err); /* a supernet path: the supernet admits it */
+    clnas_status admitted = shared ? CLNAS_OK : admit(ex, err); /* a supernet path: the supernet admits it */
     if (admitted != CLNAS_OK)
         return admitted;
     for (int a = 0; a < CLNAS_ARENA_COUNT; a++) {

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "cl_check.h"
+#include "device_memory.h"
+#include "executor.h"
 
 /* Vendor queries of the SIMD width (cl_nv_device_attribute_query, cl_amd_device_attribute_query,
  * cl_intel_required_subgroup_size); a device that does not know one fails the query and it is skipped. */
@@ -79,7 +81,23 @@ clnas_status clnas_plan_compile_on(const clnas_device *dev, const clnas_net_conf
     *out = NULL;
     clnas_device_profile p;
     clnas_status st = profile_of(dev, &p, err);
-    return st == CLNAS_OK ? clnas_plan_compile_for(cfg, &p, out, err) : st;
+    if (st != CLNAS_OK || !dev || cfg->recompute != CLNAS_RECOMPUTE_AUTO)
+        return st == CLNAS_OK ? clnas_plan_compile_for(cfg, &p, out, err) : st;
+    /* CLNAS_RECOMPUTE_AUTO: the plan that keeps the convolution outputs where it fits the device (the executor's
+     * admission rule), else the one that recomputes them (which the executor admits or refuses) */
+    clnas_net_config c = *cfg;
+    c.recompute = 0;
+    st = clnas_plan_compile_for(&c, &p, out, err);
+    double total, largest;
+    if (st != CLNAS_OK)
+        return st;
+    clnas_plan_device_bytes(*out, &total, &largest);
+    if (clnas_device_memory_fits(&dev->info, total, largest))
+        return CLNAS_OK;
+    clnas_plan_free(*out);
+    *out = NULL;
+    c.recompute = 1;
+    return clnas_plan_compile_for(&c, &p, out, err);
 }
 
 clnas_status clnas_plan_compile_descs_on(const clnas_device *dev, const clnas_net_config *cfg, clnas_plan **out,

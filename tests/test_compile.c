@@ -421,7 +421,7 @@ static void test_tool_json(void **state)
     cJSON *json = cJSON_Parse(out);
     assert_non_null(json);
     assert_true(cJSON_IsObject(json));
-    assert_int_equal(cJSON_GetArraySize(json), 6);
+    assert_int_equal(cJSON_GetArraySize(json), 7);
     assert_string_equal(cJSON_GetObjectItem(json, "family")->valuestring, "cpu");
     clnas_plan *plan = compile_arch(BEST_ARCH, 16, 1);
     clnas_plan_stats s = stats_of(plan);
@@ -430,6 +430,7 @@ static void test_tool_json(void **state)
     assert_int_equal(cJSON_GetObjectItem(json, "launches_per_step")->valueint, s.launches_per_step);
     assert_int_equal(cJSON_GetObjectItem(json, "programs")->valueint, s.programs);
     assert_int_equal((size_t)cJSON_GetObjectItem(json, "arena_bytes")->valuedouble, s.arena_bytes);
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(json, "recompute"))); /* no device to fit: kept */
     cJSON_Delete(json);
     /* only the object: nothing before or after it but the newline */
     assert_int_equal(out[0], '{');
@@ -437,6 +438,17 @@ static void test_tool_json(void **state)
     char path[1024];
     snprintf(path, sizeof path, "%s/plan/plan.json", root);
     assert_int_equal(access(path, R_OK), 0);
+
+    /* --recompute: said so, and a smaller arena */
+    char recomputed[4096];
+    snprintf(args, sizeof args, "--arch '%s' --channels 16 --cells 1 --out '%s/recompute' --json --recompute",
+             BEST_ARCH, root);
+    assert_int_equal(run_tool(args, recomputed, sizeof recomputed), 0);
+    cJSON *rj = cJSON_Parse(recomputed);
+    assert_non_null(rj);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(rj, "recompute")));
+    assert_true((size_t)cJSON_GetObjectItem(rj, "arena_bytes")->valuedouble < s.arena_bytes);
+    cJSON_Delete(rj);
 
     /* --family gpu: the GPU family for a default GPU, in the object and in plan.json */
     snprintf(args, sizeof args, "--arch '%s' --channels 16 --cells 1 --out '%s/gpu' --json --family gpu", BEST_ARCH,

@@ -17,7 +17,11 @@
 
 #include "clnas/data.h"
 #include "clnas/device.h"
+#include "device_memory.h"
+#include "executor.h"
 #include "model_build.h"
+#include "plan.h"
+#include "profile_query.h"
 #include "program_cache.h"
 #include "evaluator.h"
 #include "file_io.h"
@@ -318,6 +322,7 @@ static void test_admission_of_the_whole_network(void **state)
     cfg.channels = 2;
     cfg.cells = 1;
     cfg.batch = 8;
+    cfg.recompute = 0; /* the network as it is (recomputing also would not fit: below) */
     dev->info.global_mem_bytes = 64 * 1024; /* a device this small: every buffer alone is within max_alloc */
     clnas_model *model = NULL;
     clnas_status st = clnas_model_build(dev, cache, &cfg, &model, &err);
@@ -328,8 +333,77 @@ static void test_admission_of_the_whole_network(void **state)
     clnas_device_free(dev);
     expect_message(st, CLNAS_ERR_UNSUPPORTED, &err, "the network (C=2, N=1, batch 8) needs",
                    "MiB of device memory");
-    assert_non_null(strstr(err.message, "use a smaller batch"));
+    assert_non_null(strstr(err.message, "recompute convolution outputs in the backward pass, or use a smaller batch"));
     assert_int_equal(stats.builds + stats.disk_hits, 0);
+}
+
+/* The device memory a plan of cfg on dev takes, with recompute as given. */
+static double plan_bytes(const clnas_device *dev, clnas_net_config cfg, int recompute)
+{
+    clnas_plan *plan = NULL;
+    clnas_error err = {0};
+    cfg.recompute = recompute;
+    assert_int_equal(clnas_plan_compile_on(dev, &cfg, &plan, &err), CLNAS_OK);
+    assert_int_equal(plan->config.recompute, recompute);
+    double total, largest;
+    clnas_plan_device_bytes(plan, &total, &largest);
+    clnas_plan_free(plan);
+    return total;
+}
+
+/* clnas_net_config's default recompute (CLNAS_RECOMPUTE_AUTO) keeps the convolution outputs where the network fits
+ * the device and recomputes them where only then it fits; where neither fits, the error names the smaller. */
+static void test_recompute_where_memory_needs_it(void **state)
+{
+    const char *dir = *state;
+    clnas_device *dev = NULL;
+    clnas_error err = {0};
+    if (clnas_device_open(NULL, &dev, &err) != CLNAS_OK)
+        skip();
+    clnas_program_cache *cache = NULL;
+    assert_int_equal(clnas_program_cache_new(dev, dir, &cache, &err), CLNAS_OK);
+    clnas_net_config cfg;
+    clnas_net_config_default(&cfg);
+    assert_int_equal(cfg.recompute, CLNAS_RECOMPUTE_AUTO);
+    assert_int_equal(clnas_genotype_parse(ARCH, &cfg.genotype, &err), CLNAS_OK);
+    cfg.channels = 4;
+    cfg.cells = 1;
+    cfg.batch = 8;
+    const double kept = plan_bytes(dev, cfg, 0), recomputed = plan_bytes(dev, cfg, 1);
+    assert_true(recomputed < kept);
+    const unsigned long long memory = dev->info.global_mem_bytes;
+
+    /* room for the network as it is: nothing recomputed */
+    clnas_model *model = NULL;
+    assert_int_equal(clnas_model_build(dev, cache, &cfg, &model, &err), CLNAS_OK);
+    assert_int_equal(clnas_model_config(model)->recompute, 0);
+    clnas_model_free(model);
+
+    /* room between the two: recomputed, and --no-recompute (0) is refused with that advice */
+    dev->info.global_mem_bytes = (unsigned long long)((kept + recomputed) / 2 / CLNAS_DEVICE_MEMORY_SHARE);
+    assert_int_equal(clnas_model_build(dev, cache, &cfg, &model, &err), CLNAS_OK);
+    assert_int_equal(clnas_model_config(model)->recompute, 1);
+    clnas_model_free(model);
+    model = NULL;
+    clnas_net_config never = cfg;
+    never.recompute = 0;
+    expect_message(clnas_model_build(dev, cache, &never, &model, &err), CLNAS_ERR_UNSUPPORTED, &err,
+                   "the network (C=4, N=1, batch 8) needs", "recompute convolution outputs in the backward pass");
+    assert_null(model);
+
+    /* room for neither: the recomputing network's error */
+    dev->info.global_mem_bytes = (unsigned long long)(recomputed / 2 / CLNAS_DEVICE_MEMORY_SHARE);
+    expect_message(clnas_model_build(dev, cache, &cfg, &model, &err), CLNAS_ERR_UNSUPPORTED, &err,
+                   "the network (C=4, N=1, batch 8, recomputing convolution outputs) needs", "use a smaller batch");
+    assert_null(model);
+
+    /* an invalid value is named */
+    dev->info.global_mem_bytes = memory;
+    cfg.recompute = 2;
+    expect_message(clnas_model_build(dev, cache, &cfg, &model, &err), CLNAS_ERR_INVALID_ARG, &err, "recompute",
+                   "got 2");
+    clnas_program_cache_free(cache);
+    clnas_device_free(dev);
 }
 
 int main(void)
@@ -339,7 +413,7 @@ int main(void)
         guarded_test(test_config_inputs),             guarded_test(test_set_errors_name_the_set),
         guarded_test(test_table_inputs),              guarded_test(test_journal_inputs),
         guarded_test(test_best_json),                 guarded_test(test_data_inputs),
-        guarded_test(test_admission_of_the_whole_network),
+        guarded_test(test_admission_of_the_whole_network), guarded_test(test_recompute_where_memory_needs_it),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

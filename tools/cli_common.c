@@ -73,8 +73,10 @@ int cli_common_option(int argc, char **argv, int *i, cli_common *c)
     }
     if ((r = cli_family_opt(argc, argv, i)) != 0)
         return r;
-    if (strcmp(argv[*i], "--recompute") == 0) {
-        c->cfg.recompute = 1; /* less activation memory for more convolution work (clnas_net_config) */
+    if (strcmp(argv[*i], "--recompute") == 0 || strcmp(argv[*i], "--no-recompute") == 0) {
+        /* less activation memory for more convolution work, always or never (default: where the device needs it;
+         * clnas_net_config) */
+        c->cfg.recompute = strcmp(argv[*i], "--recompute") == 0;
         return 1;
     }
     if (strcmp(argv[*i], "--concat-copies") == 0) {

@@ -43,7 +43,9 @@ static const char compile_help[] =
     "  --classes K         classes (default 10)\n"
     "  --fp64              float64 elements instead of float32\n"
     "  --recompute         recompute the convolution outputs BatchNorm's backward reads instead of keeping\n"
-    "                      them (about 60% less activation memory for one more forward convolution per edge)\n"
+    "                      them (about 60% less activation memory for one more forward convolution per edge);\n"
+    "                      by default only where the network does not fit --device's memory without it\n"
+    "  --no-recompute      never recompute them\n"
     "  --concat-copies     every channel concatenation copies its inputs (by default an input whose kernels can\n"
     "                      write a channel slice is computed straight into the output: DARTS' cell nodes)\n"
     "  --device D          lower for OpenCL device D (index or name substring, see 'clnas devices'): its\n"
@@ -98,7 +100,10 @@ static void print_summary(const clnas_plan *plan, const clnas_plan_stats *s, con
     printf("  distinct kernels  %d (training and evaluation)\n", s->kernels);
     printf("  launches per step %d\n", s->launches_per_step);
     printf("  programs          %d (OpenCL programs to build)\n", s->programs);
-    printf("  arena bytes       %zu (%.1f MiB)\n", s->arena_bytes, (double)s->arena_bytes / (1024.0 * 1024.0));
+    printf("  arena bytes       %zu (%.1f MiB)%s\n", s->arena_bytes, (double)s->arena_bytes / (1024.0 * 1024.0),
+           !plan->config.recompute ? ""
+           : cfg->recompute == 1   ? ", convolution outputs recomputed (--recompute)"
+                                   : ", convolution outputs recomputed: the device's memory needs it");
     print_activations(plan);
     if (plan->concat_slices + plan->concat_copies > 0)
         printf("  concatenations    %d inputs computed in their slice of the output, %d copied; %d launches gone\n"
@@ -144,8 +149,8 @@ int cmd_compile(int argc, char **argv)
             cfg.concat_copies = 1;
             continue;
         }
-        if (strcmp(argv[i], "--recompute") == 0) {
-            cfg.recompute = 1;
+        if (strcmp(argv[i], "--recompute") == 0 || strcmp(argv[i], "--no-recompute") == 0) {
+            cfg.recompute = strcmp(argv[i], "--recompute") == 0;
             continue;
         }
         if (strcmp(argv[i], "--auxiliary") == 0) {
@@ -231,8 +236,9 @@ int cmd_compile(int argc, char **argv)
     }
     if (json)
         printf("{\"ops\": %d, \"kernels\": %d, \"launches_per_step\": %d, \"programs\": %d, \"arena_bytes\": %zu, "
-               "\"family\": \"%s\"}\n", stats.ops, stats.kernels, stats.launches_per_step, stats.programs,
-               stats.arena_bytes, clnas_family_name(plan->profile.family));
+               "\"family\": \"%s\", \"recompute\": %s}\n", stats.ops, stats.kernels, stats.launches_per_step,
+               stats.programs, stats.arena_bytes, clnas_family_name(plan->profile.family),
+               plan->config.recompute ? "true" : "false");
     else
         print_summary(plan, &stats, arch, &cfg, out);
     clnas_plan_free(plan);

@@ -20,6 +20,9 @@ typedef enum clnas_net_space {
 
 #define CLNAS_NET_GDAS_DARTS_EDGES 28 /* the DARTS search network's 14 edges per cell type, normal then reduce */
 
+/* clnas_net_config.recompute: recompute convolution outputs only when the network would not fit the device. */
+#define CLNAS_RECOMPUTE_AUTO (-1)
+
 typedef struct clnas_net_config {
     clnas_genotype genotype;
     int channels;       /* C: channels of the first stage (16 for full size) */
@@ -32,7 +35,10 @@ typedef struct clnas_net_config {
     int want_input_grad; /* also compute the gradient w.r.t. the input batch */
     int recompute;      /* 1: the backward pass recomputes each convolution's output that BatchNorm's backward reads
                          * instead of keeping it from the forward pass: the activation arena shrinks by about 60%
-                         * (C=16 N=5 batch 256: 930 to 366 MiB) for one more forward convolution per conv edge */
+                         * (C=16 N=5 batch 256: 930 to 366 MiB) for one more forward convolution per conv edge;
+                         * 0: never; CLNAS_RECOMPUTE_AUTO (the default): only where the network does not fit the
+                         * device's memory without it (compiled on a device; elsewhere it means 0). Either way the
+                         * results are the same: a convolution recomputed gives the same values. */
     int concat_copies;  /* 1: every channel concatenation copies its inputs into its output, as before concat slices;
                          * 0 (the default): an input whose kernels all address a channel slice is computed straight
                          * into its channels of the output (the forward copy goes; codegen/concat_slices.h) */
