@@ -305,23 +305,33 @@ static void test_data_inputs(void **state)
 
 /* ---- memory admission ---- */
 
+/* The default device, a program cache in dir and the default network of ARCH at C=channels, N=1, batch 8; 0 when
+ * there is no device (the caller skips). */
+static int small_network_on_device(const char *dir, int channels, clnas_device **dev, clnas_program_cache **cache,
+                                   clnas_net_config *cfg)
+{
+    clnas_error err = {0};
+    if (clnas_device_open(NULL, dev, &err) != CLNAS_OK)
+        return 0;
+    assert_int_equal(clnas_program_cache_new(*dev, dir, cache, &err), CLNAS_OK);
+    clnas_net_config_default(cfg);
+    assert_int_equal(clnas_genotype_parse(ARCH, &cfg->genotype, &err), CLNAS_OK);
+    cfg->channels = channels;
+    cfg->cells = 1;
+    cfg->batch = 8;
+    return 1;
+}
+
 /* A network whose buffers each fit the device's largest allocation but not, together, its memory is refused before
  * a buffer is made or a kernel built (train and eval used to check only each buffer). */
 static void test_admission_of_the_whole_network(void **state)
 {
-    const char *dir = *state;
     clnas_device *dev = NULL;
-    clnas_error err = {0};
-    if (clnas_device_open(NULL, &dev, &err) != CLNAS_OK)
-        skip();
     clnas_program_cache *cache = NULL;
-    assert_int_equal(clnas_program_cache_new(dev, dir, &cache, &err), CLNAS_OK);
     clnas_net_config cfg;
-    clnas_net_config_default(&cfg);
-    assert_int_equal(clnas_genotype_parse(ARCH, &cfg.genotype, &err), CLNAS_OK);
-    cfg.channels = 2;
-    cfg.cells = 1;
-    cfg.batch = 8;
+    if (!small_network_on_device(*state, 2, &dev, &cache, &cfg))
+        skip();
+    clnas_error err = {0};
     cfg.recompute = 0; /* the network as it is (recomputing also would not fit: below) */
     dev->info.global_mem_bytes = 64 * 1024; /* a device this small: every buffer alone is within max_alloc */
     clnas_model *model = NULL;
@@ -355,20 +365,13 @@ static double plan_bytes(const clnas_device *dev, clnas_net_config cfg, int reco
  * the device and recomputes them where only then it fits; where neither fits, the error names the smaller. */
 static void test_recompute_where_memory_needs_it(void **state)
 {
-    const char *dir = *state;
     clnas_device *dev = NULL;
-    clnas_error err = {0};
-    if (clnas_device_open(NULL, &dev, &err) != CLNAS_OK)
-        skip();
     clnas_program_cache *cache = NULL;
-    assert_int_equal(clnas_program_cache_new(dev, dir, &cache, &err), CLNAS_OK);
     clnas_net_config cfg;
-    clnas_net_config_default(&cfg);
+    if (!small_network_on_device(*state, 4, &dev, &cache, &cfg))
+        skip();
+    clnas_error err = {0};
     assert_int_equal(cfg.recompute, CLNAS_RECOMPUTE_AUTO);
-    assert_int_equal(clnas_genotype_parse(ARCH, &cfg.genotype, &err), CLNAS_OK);
-    cfg.channels = 4;
-    cfg.cells = 1;
-    cfg.batch = 8;
     const double kept = plan_bytes(dev, cfg, 0), recomputed = plan_bytes(dev, cfg, 1);
     assert_true(recomputed < kept);
     const unsigned long long memory = dev->info.global_mem_bytes;
