@@ -258,12 +258,10 @@ static void test_too_large_refused(void **state)
     assert_non_null(strstr(err.message, "MiB of weights"));
     assert_non_null(strstr(err.message, "fewer channels or cells"));
 
-    /* weights that fit, but a path's activations that do not: refused when the path is asked for (kept as they
-     * are: recomputing convolution outputs, the default would let this path fit) */
+    /* weights that fit, but a path's activations that do not: refused when the path is asked for */
     c.channels = 64;
     c.cells = 1;
     c.batch = 4096;
-    c.recompute = 0;
     assert_int_equal(clnas_supernet_new(f->dev, f->cache, &c, &op_set, 2, NULL, &sn, &err), CLNAS_OK);
     clnas_genotype g;
     clnas_error_clear(&err);
