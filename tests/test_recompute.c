@@ -1,5 +1,5 @@
 /* clnas — recomputed convolution outputs (clnas_net_config.recompute, issue 12): the same loss and gradients as
- * keeping them, bit for bit (the same kernels on the same inputs), and a smaller activation arena. */
+ * keeping them, bit for bit (the same kernels on the same inputs), and a smaller activation arena, in every space. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "clnas/darts_genotype.h"
 #include "clnas/model.h"
 #include "device_fixture.h"
 #include "model_build.h"
@@ -20,28 +21,27 @@
 /* node 1 all zeros, pools, skips, 1x1 convs (test_gradcheck's networks: the same kernels, shared in the cache) */
 #define ODD_ARCH "|none~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|skip_connect~0|avg_pool_3x3~1|avg_pool_3x3~2|"
 
-static clnas_model *build(device_fixture *fx, const char *arch, int in_channels, int hw, int fp64, int recompute)
+#define BATCH 3
+
+/* cfg with recompute as given, built, initialised, one forward and backward on a fixed batch. */
+static clnas_model *build(device_fixture *fx, clnas_net_config cfg, int recompute)
 {
-    const int batch = 3;
-    clnas_net_config cfg;
-    small_net_config(&cfg, arch, 3, 1, batch, hw);
-    cfg.in_channels = in_channels;
-    cfg.fp64 = fp64;
+    cfg.batch = BATCH;
     cfg.recompute = recompute;
     cfg.want_input_grad = 1;
     clnas_model *m = NULL;
     clnas_error err;
     if (clnas_model_build(fx->dev, fx->cache, &cfg, &m, &err) != CLNAS_OK || clnas_model_init(m, 11, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
-    const size_t nin = (size_t)batch * (size_t)(in_channels * hw * hw);
+    const size_t nin = (size_t)BATCH * (size_t)(cfg.in_channels * cfg.height * cfg.width);
     float *xf = malloc(nin * sizeof *xf);
     double *xd = malloc(nin * sizeof *xd);
-    int32_t labels[3] = {1, 7, 4};
+    int32_t labels[BATCH] = {1, 7, 4};
     for (size_t i = 0; i < nin; i++)
         xf[i] = (float)((double)(i * 2654435761u % 1000) / 500.0 - 1.0);
     for (size_t i = 0; i < nin; i++)
         xd[i] = xf[i];
-    assert_int_equal(clnas_model_set_batch(m, fp64 ? (const void *)xd : (const void *)xf, labels, &err), CLNAS_OK);
+    assert_int_equal(clnas_model_set_batch(m, cfg.fp64 ? (const void *)xd : (const void *)xf, labels, &err), CLNAS_OK);
     assert_int_equal(clnas_model_forward(m, &err), CLNAS_OK);
     assert_int_equal(clnas_model_backward(m, &err), CLNAS_OK);
     free(xf);
@@ -49,10 +49,10 @@ static clnas_model *build(device_fixture *fx, const char *arch, int in_channels,
     return m;
 }
 
-static void compare(void **state, const char *arch, int in_channels, int hw, int fp64)
+static void compare(void **state, const clnas_net_config *cfg, const char *what)
 {
     device_fixture *fx = *state;
-    clnas_model *keep = build(fx, arch, in_channels, hw, fp64, 0), *again = build(fx, arch, in_channels, hw, fp64, 1);
+    clnas_model *keep = build(fx, *cfg, 0), *again = build(fx, *cfg, 1);
     const clnas_plan *pk = clnas_model_plan(keep), *pa = clnas_model_plan(again);
     assert_true(pa->arena_elems[CLNAS_ARENA_ACT] < pk->arena_elems[CLNAS_ARENA_ACT]);
     assert_true(pa->ntrain > pk->ntrain); /* the recomputing convolutions */
@@ -61,7 +61,7 @@ static void compare(void **state, const char *arch, int in_channels, int hw, int
     assert_int_equal(clnas_model_read_loss(keep, &lk, &err), CLNAS_OK);
     assert_int_equal(clnas_model_read_loss(again, &la, &err), CLNAS_OK);
     assert_true(lk == la);
-    size_t nin = (size_t)3 * (size_t)(in_channels * hw * hw);
+    size_t nin = (size_t)BATCH * (size_t)(cfg->in_channels * cfg->height * cfg->width);
     double *gk = malloc(nin * sizeof *gk), *ga = malloc(nin * sizeof *ga);
     assert_int_equal(clnas_model_read_input_grad(keep, gk, &err), CLNAS_OK);
     assert_int_equal(clnas_model_read_input_grad(again, ga, &err), CLNAS_OK);
@@ -77,7 +77,7 @@ static void compare(void **state, const char *arch, int in_channels, int hw, int
         assert_int_equal(clnas_model_get_grad(keep, p->name, a, p->count, &err), CLNAS_OK);
         assert_int_equal(clnas_model_get_grad(again, p->name, b, p->count, &err), CLNAS_OK);
         if (memcmp(a, b, p->count * sizeof *a) != 0)
-            fail_msg("%s: the gradient of %s differs with recomputation", arch, p->name);
+            fail_msg("%s: the gradient of %s differs with recomputation", what, p->name);
         compared++;
         free(a);
         free(b);
@@ -87,15 +87,54 @@ static void compare(void **state, const char *arch, int in_channels, int hw, int
     clnas_model_free(again);
 }
 
+static void compare_nb201(void **state, const char *arch, int in_channels, int hw)
+{
+    clnas_net_config cfg;
+    small_net_config(&cfg, arch, 3, 1, BATCH, hw);
+    cfg.in_channels = in_channels;
+    cfg.fp64 = 1;
+    compare(state, &cfg, arch);
+}
+
 static void test_best_f64(void **state)
 {
-    compare(state, BEST_ARCH, 1, 8, 1);
+    compare_nb201(state, BEST_ARCH, 1, 8);
 }
 
 /* float64 like test_gradcheck, whose kernels these are: the program cache has them */
 static void test_odd_rgb_f64(void **state)
 {
-    compare(state, ODD_ARCH, 3, 12, 1);
+    compare_nb201(state, ODD_ARCH, 3, 12);
+}
+
+/* The DARTS space: separable and dilated convolutions (BatchNorm after a pointwise convolution whose input is a
+ * depthwise one's output), reduction cells, concatenated cell outputs. Recomputation is the default wherever a
+ * network does not fit its device, so every space has to give the same numbers with it. */
+static void test_darts_f64(void **state)
+{
+    clnas_net_config cfg;
+    clnas_net_config_default(&cfg);
+    cfg.space = CLNAS_NET_DARTS;
+    clnas_error err;
+    assert_int_equal(clnas_darts_genotype_named("DARTS_V2", &cfg.darts_genotype, &err), CLNAS_OK);
+    cfg.channels = 2;
+    cfg.layers = 3;
+    cfg.height = cfg.width = 8;
+    cfg.fp64 = 1;
+    compare(state, &cfg, "DARTS_V2");
+}
+
+/* The chain space: convolutions with a summed skip and a strided layer. */
+static void test_chain_f64(void **state)
+{
+    clnas_net_config cfg;
+    clnas_net_config_default(&cfg);
+    cfg.space = CLNAS_NET_CHAIN;
+    cfg.chain_genotype = small_net_chain("conv3x3-16 | conv3x3-16 | conv3x3-16 + skip(1) | conv3x3-32/s2");
+    cfg.channels = 4;
+    cfg.height = cfg.width = 8;
+    cfg.fp64 = 1;
+    compare(state, &cfg, "chain");
 }
 
 int main(void)
@@ -103,6 +142,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_best_f64),
         cmocka_unit_test(test_odd_rgb_f64),
+        cmocka_unit_test(test_darts_f64),
+        cmocka_unit_test(test_chain_f64),
     };
     return cmocka_run_group_tests(tests, device_fixture_with_cache, device_fixture_teardown);
 }
