@@ -37,7 +37,8 @@ typedef struct clnas_net_config {
                          * instead of keeping it from the forward pass: the activation arena shrinks by about 60%
                          * (C=16 N=5 batch 256: 930 to 366 MiB) for one more forward convolution per conv edge;
                          * 0: never; CLNAS_RECOMPUTE_AUTO (the default): only where the network does not fit the
-                         * device's memory without it (compiled on a device; elsewhere it means 0). Either way the
+                         * device's memory without it (compiled on a device; elsewhere, and for supernet paths and
+                         * the DARTS search network, which are admitted as a whole, it means 0). Either way the
                          * results are the same: a convolution recomputed gives the same values. */
     int concat_copies;  /* 1: every channel concatenation copies its inputs into its output, as before concat slices;
                          * 0 (the default): an input whose kernels all address a channel slice is computed straight
