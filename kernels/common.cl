@@ -30,3 +30,11 @@ typedef float real;
 #else
 #define PREFETCH(ptr) ((void)0)
 #endif
+
+/* PREFETCH for every 64-byte line of the run ptr[0 .. len-1] (len a compile-time constant: the loop unrolls). */
+#define PREFETCH_RUN(ptr, len)                                                                                  \
+    do {                                                                                                        \
+        for (int pf_ = 0; pf_ < (len); pf_ += 64 / (int)sizeof(real))                                           \
+            PREFETCH((ptr) + pf_);                                                                              \
+        PREFETCH((ptr) + (len) - 1);                                                                            \
+    } while (0)

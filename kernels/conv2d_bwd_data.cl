@@ -33,6 +33,19 @@ __kernel void conv2d_bwd_data(TENSOR_IN(dy), TENSOR_IN(w), TENSOR_OUT(dx))
     __global const real *dyn = TENSOR_AT(dy) + n * (CO * HO * WO);
     __global const real *wb = TENSOR_AT(w) + ci0 * (KSIZE * KSIZE);
     __global const real *dy_end = TENSOR_AT(dy) + N * CO * HO * WO;
+    /* the epilogue's reads (the ReLU mask, the sums added to) requested before the multiply-adds, as in
+     * conv2d_cvec.cl */
+#pragma unroll
+    for (int row = 0; row < ROWS; row++)
+#pragma unroll
+        for (int cb = 0; cb < CI_BLOCK; cb++) {
+            const int at = ((n * CI + ci0 + cb) * H + h0 + row) * W;
+#if RELU_IN
+            PREFETCH_RUN(TENSOR_AT(x) + at, W);
+#endif
+            if (ACCUM)
+                PREFETCH_RUN(TENSOR_AT(dx) + at, W);
+        }
     realv acc[ROWS][CI_BLOCK][NV];
 #pragma unroll
     for (int r = 0; r < ROWS; r++)

@@ -210,14 +210,10 @@ __kernel void conv2d_fwd(TENSOR_IN(x), TENSOR_IN(w), TENSOR_OUT(y))
 #pragma unroll
             for (int r = 0; r < ROWS; r++) {
                 const int at = ch * (OH * OW) + (oh0 + r) * OW + seg * COLS;
-                if (xg) {
-                    PREFETCH(xg + at);
-                    PREFETCH(xg + at + COLS - 1);
-                }
-                if (ACCUM) {
-                    PREFETCH(out + at);
-                    PREFETCH(out + at + COLS - 1);
-                }
+                if (xg)
+                    PREFETCH_RUN(xg + at, COLS);
+                if (ACCUM)
+                    PREFETCH_RUN(out + at, COLS);
             }
     /* The sums live in memory across the barriers, loaded into registers per chunk: left to the compiler, values
      * live across a barrier may be read from and written to memory at every multiply-add (PoCL). */
