@@ -71,6 +71,8 @@ typedef enum clnas_node_kind {
     /* K x K average pool at stride S without padding (DARTS' auxiliary head: 5x5 stride 3); ksize stride */
     CLNAS_NODE_AVGPOOL_K,
     CLNAS_NODE_AVGPOOL_K_BWD,     /* ins: dy; outs: dx */
+    /* the GPU family's weight gradient split over pixels (codegen/wgrad_split.c), after fusion */
+    CLNAS_NODE_SPLIT_SUM,         /* ins: parts [S][count]; outs: y (=/+=) the sum of the S parts, in order */
     CLNAS_NODE_KIND_COUNT
 } clnas_node_kind;
 
@@ -109,6 +111,8 @@ typedef struct clnas_graph_node {
     int dilation;                  /* depthwise conv: 0 or 1 both mean 1 */
     int offset;                    /* subsample: first row and column taken; concat backward: first channel */
     int relu_in;                   /* conv / conv backward: ReLU folded into the input load */
+    int split;                     /* conv weight gradient: S > 1 partial sums over consecutive pixel ranges, one
+                                    * after another in out[0] (codegen/wgrad_split.c); 0: the gradient itself */
     int training;                  /* BN: batch statistics (1) or running statistics (0) */
     int dead;                      /* removed by fusion */
     double loss_weight;            /* softmax_xent: loss and gradient scaled by it (0 reads as 1; DARTS' aux head) */

@@ -45,6 +45,7 @@ static const clnas_op_def *const table[CLNAS_NODE_KIND_COUNT] = {
     [CLNAS_NODE_GRAD_CLIP] = &clnas_op_def_grad_clip,
     [CLNAS_NODE_AVGPOOL_K] = &clnas_op_def_avgpool_k,
     [CLNAS_NODE_AVGPOOL_K_BWD] = &clnas_op_def_avgpool_k_bwd,
+    [CLNAS_NODE_SPLIT_SUM] = &clnas_op_def_split_sum,
 };
 
 static const clnas_op_def unknown = {.kind = CLNAS_NODE_KIND_COUNT, .name = "?", .relu_slot = -1};

@@ -120,5 +120,6 @@ extern const clnas_op_def clnas_op_def_maxpool3, clnas_op_def_maxpool3_bwd, clna
     clnas_op_def_subsample2_bwd, clnas_op_def_concat, clnas_op_def_concat_bwd, clnas_op_def_drop_path,
     clnas_op_def_drop_path_bwd;
 extern const clnas_op_def clnas_op_def_avgpool_k, clnas_op_def_avgpool_k_bwd;
+extern const clnas_op_def clnas_op_def_split_sum;
 
 #endif

@@ -36,12 +36,23 @@ static int reads_written(const clnas_plan_launch *r, const clnas_plan_kernel *rk
     return 0;
 }
 
+/* Whether launch i is a weight gradient split over pixels (codegen/wgrad_split.h): its partial sums, in the
+ * activation arena, are read by the split_sum launched right after it and by nothing else, so the two go together. */
+static int split_parts(const clnas_plan *plan, int i)
+{
+    return i + 1 < plan->ntrain && plan->train[i].kind == CLNAS_NODE_CONV_BWD_FILTER &&
+           plan->train[i + 1].kind == CLNAS_NODE_SPLIT_SUM;
+}
+
 int clnas_plan_param_grad_launches(const clnas_plan *plan, unsigned char *skip)
 {
     for (int i = 0; i < plan->ntrain; i++) {
         const clnas_plan_launch *l = &plan->train[i];
         skip[i] = l->phase == CLNAS_PHASE_BACKWARD && writes_only_grads(l, &plan->kernels[l->kernel]);
     }
+    for (int i = 0; i < plan->ntrain; i++)
+        if (split_parts(plan, i) && skip[i + 1])
+            skip[i] = 1;
     /* A skipped launch's output must not feed a kept backward launch (none does in the networks built today: a
      * parameter's gradient is read by the update only); keeping one can expose another, so until nothing changes. */
     for (int changed = 1; changed;) {
@@ -58,6 +69,9 @@ int clnas_plan_param_grad_launches(const clnas_plan *plan, unsigned char *skip)
                 }
         }
     }
+    for (int i = 0; i < plan->ntrain; i++)
+        if (split_parts(plan, i) && !skip[i + 1])
+            skip[i] = 0;
     int n = 0;
     for (int i = 0; i < plan->ntrain; i++)
         n += skip[i];

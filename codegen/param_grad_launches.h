@@ -7,7 +7,8 @@
 #include "plan.h"
 
 /* skip[i] (plan->ntrain entries) set to 1 for each backward launch i that writes only into the GRADS arena and whose
- * writes no kept backward launch reads, else 0; returns how many are set. */
+ * writes no kept backward launch reads, and for the partial sums of a split weight gradient whose split_sum is left
+ * out (they are read by nothing else), else 0; returns how many are set. */
 int clnas_plan_param_grad_launches(const clnas_plan *plan, unsigned char *skip);
 
 #endif

@@ -12,6 +12,7 @@
 #include "flops.h"
 #include "fuse.h"
 #include "memplan.h"
+#include "wgrad_split.h"
 #include "op.h"
 #include "plan_limits.h"
 
@@ -92,6 +93,8 @@ static clnas_status compile_training(clnas_plan *plan, clnas_error *err)
     clnas_concat_slice_stats cs = {0, 0, 0, 0, 0};
     if (st == CLNAS_OK && !plan->config.concat_copies)
         st = clnas_concat_slices(&g, pinned, 4, &cs, err);
+    if (st == CLNAS_OK)
+        st = clnas_wgrad_split(&g, &plan->profile, &plan->wgrad_splits, err);
     if (st == CLNAS_OK)
         st = clnas_memplan(&g, pinned, 4, plan->arena_elems, &plan->live_params, err);
     if (st == CLNAS_OK)

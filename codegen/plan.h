@@ -82,6 +82,7 @@ typedef struct clnas_plan {
     int concat_slices, concat_copies, concat_removed;
     int concat_grad_slices, concat_grad_copies; /* the same in the backward: input gradients read in their slice of the
                                                  * output's gradient (one copy launch gone each), still copied */
+    int wgrad_splits; /* weight gradients split over pixels, a split_sum launch each (codegen/wgrad_split.h) */
 } clnas_plan;
 
 /* Compiles a network: graph IR -> autodiff -> fusion -> memory plan -> kernel descriptors and sources. */

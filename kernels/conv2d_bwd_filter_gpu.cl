@@ -8,7 +8,10 @@
  * Per step the group stages TP consecutive pixels of its TM rows of dY and of its TN rows of Xcol in local memory
  * (consecutive work-items load consecutive pixels: coalesced), the gather's index arithmetic done once per tap
  * and once per pixel in small tables (conv_im2col.cl's entries); a slice sums every SZ-th of the pixels. A tree
- * over local memory then adds the slices' partial tiles. */
+ * over local memory then adds the slices' partial tiles.
+ * SPLIT (optional, with SPLIT_PIXELS): the pixels are SPLIT ranges of SPLIT_PIXELS (the last may be short), a
+ * work-group per tile and range, and dw holds SPLIT partial gradients one after another, [SPLIT][CO][GK], for a
+ * split_sum launch to add up: a few tiles then still make enough work-groups for every compute unit. */
 
 #define KK (KSIZE * KSIZE)
 #define GK (CI * KK)
@@ -17,6 +20,11 @@
 #define TY (TM / RM)                  /* work-items along the output channels */
 #define SZ (LOCAL / (TX * TY))        /* pixel slices */
 #define KGROUPS ((GK + TN - 1) / TN)
+#define TILES (((CO + TM - 1) / TM) * KGROUPS)
+#ifndef SPLIT
+#define SPLIT 1
+#define SPLIT_PIXELS GP
+#endif
 #define STAGE (TP * (TM + TN))
 #define PART (SZ * TM * TN)
 #define LBUF (STAGE > PART ? STAGE : PART)
@@ -45,7 +53,9 @@ conv2d_bwd_filter(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dw))
     __local int tap_off[TN], tap_h[TN], tap_w[TN];
     __local int pix_x[TP], pix_dy[TP], pix_h[TP], pix_w[TP];
     const int tid = get_local_id(0), tx = tid % TX, ty = tid / TX % TY, z = tid / (TX * TY);
-    const int m0 = get_group_id(0) / KGROUPS * TM, k0 = get_group_id(0) % KGROUPS * TN;
+    const int tile = get_group_id(0) % TILES, range = get_group_id(0) / TILES;
+    const int m0 = tile / KGROUPS * TM, k0 = tile % KGROUPS * TN;
+    const int p_begin = range * SPLIT_PIXELS, p_end = min(GP, p_begin + SPLIT_PIXELS);
     __global const real *dyb = TENSOR_AT(dy);
     __global const real *xb = TENSOR_AT(x);
     for (int t = tid; t < TN; t += LOCAL) {
@@ -60,9 +70,10 @@ conv2d_bwd_filter(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dw))
     for (int i = 0; i < RM; i++)
         acc[i] = (realn)0;
 
-    for (int p0 = 0; p0 < GP; p0 += TP) {
+    /* a trip count the same in every work-group (a range's pixels, the last range's past GP masked) */
+    for (int p0 = 0; p0 < SPLIT_PIXELS; p0 += TP) {
         for (int pp = tid; pp < TP; pp += LOCAL) {
-            const int p = p0 + pp;
+            const int p = p_begin + p0 + pp < p_end ? p_begin + p0 + pp : GP; /* past the range: past the pixels */
             int off, row, col;
             im2col_col(p, &off, &row, &col);
             pix_x[pp] = off;
@@ -114,6 +125,6 @@ conv2d_bwd_filter(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_OUT(dw))
     for (int o = tid; o < TM * TN; o += LOCAL) {
         const int m = m0 + o / TN, k = k0 + o % TN;
         if (m < CO && k < GK)
-            TENSOR_AT(dw)[m * GK + k] = part[o];
+            TENSOR_AT(dw)[range * (CO * GK) + m * GK + k] = part[o];
     }
 }

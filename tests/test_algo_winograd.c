@@ -44,7 +44,7 @@ static void test_alternative_found(void **state)
     clnas_kernel_desc kd, alt;
     char sig[CLNAS_GEMM_SIG_MAX];
     int has = -1;
-    clnas_conv_params p = {2, 16, 16, 7, 7, 3, 1, 1, 1, 1};
+    clnas_conv_params p = {2, 16, 16, 7, 7, 3, 1, 1, 1, 1, 0};
     assert_int_equal(clnas_op_conv_fwd_desc(&p, &kd, &err), CLNAS_OK);
     assert_int_equal(clnas_conv_winograd_alternative(&kd, 0, &alt, sig, sizeof sig, &has, &err), CLNAS_OK);
     assert_int_equal(has, 1);
@@ -74,7 +74,7 @@ static void test_alternative_found(void **state)
     assert_int_equal(clnas_conv_winograd_alternative(&kd, 0, &alt, sig, sizeof sig, &has, &err), CLNAS_OK);
     assert_int_equal(has, 0);
     const clnas_conv_params other[] = {
-        {2, 16, 16, 7, 7, 3, 2, 1, 1, 0}, {2, 16, 16, 7, 7, 1, 1, 0, 1, 0}, {2, 16, 16, 7, 7, 3, 1, 0, 1, 0}};
+        {2, 16, 16, 7, 7, 3, 2, 1, 1, 0, 0}, {2, 16, 16, 7, 7, 1, 1, 0, 1, 0, 0}, {2, 16, 16, 7, 7, 3, 1, 0, 1, 0, 0}};
     for (int i = 0; i < 3; i++) {
         assert_int_equal(clnas_op_conv_fwd_desc(&other[i], &kd, &err), CLNAS_OK);
         assert_int_equal(clnas_conv_winograd_alternative(&kd, 0, &alt, sig, sizeof sig, &has, &err), CLNAS_OK);
@@ -91,7 +91,7 @@ static void test_measure_alt(void **state)
     clnas_error err;
     clnas_program_cache *cache = NULL;
     assert_int_equal(clnas_program_cache_new(f->dev, f->dir, &cache, &err), CLNAS_OK);
-    clnas_conv_params p = {3, 5, 7, 6, 9, 3, 1, 1, 1, 0};
+    clnas_conv_params p = {3, 5, 7, 6, 9, 3, 1, 1, 1, 0, 0};
     clnas_kernel_desc kd, good, wrong;
     char sig[CLNAS_GEMM_SIG_MAX];
     int has = 0;

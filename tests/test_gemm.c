@@ -209,7 +209,7 @@ static const conv_shape convgemm_shapes[] = {
 
 static clnas_conv_params conv_params(const conv_shape *s)
 {
-    clnas_conv_params p = {s->n, s->ci, s->co, s->h, s->w, s->ksize, s->stride, s->pad, 0, s->accum};
+    clnas_conv_params p = {s->n, s->ci, s->co, s->h, s->w, s->ksize, s->stride, s->pad, 0, s->accum, 0};
     return p;
 }
 
@@ -515,28 +515,39 @@ static void print_choices(const clnas_algo_choices *c)
                c->rec[i].clblast_ms, clnas_algo_name(c->rec[i].algo), c->rec[i].note[0] ? "; " : "", c->rec[i].note);
 }
 
-/* What has no GEMM form gets no alternative: ReLU folded into the input, convgemm with accum. */
+/* What has no GEMM form gets no alternative: ReLU folded into the input, convgemm with accum, a split weight
+ * gradient. */
 static void check_no_alternative_descs(void)
 {
     clnas_error err;
     clnas_kernel_desc kd;
     clnas_gemm_desc g;
-    clnas_conv_params relu = {4, 3, 5, 6, 6, 1, 1, 0, 1, 0};
+    clnas_conv_params relu = {4, 3, 5, 6, 6, 1, 1, 0, 1, 0, 0};
     assert_int_equal(clnas_op_conv_fwd_desc(&relu, &kd, &err), CLNAS_OK);
     assert_int_equal(clnas_gemm_desc_conv_fwd(&relu, &kd, 0, &g, &err), CLNAS_OK);
     assert_int_equal(g.nsteps, 0);
     assert_int_equal(clnas_op_conv_bwd_data_desc(&relu, &kd, &err), CLNAS_OK);
     assert_int_equal(clnas_gemm_desc_conv_bwd_data(&relu, &kd, 0, &g, &err), CLNAS_OK);
     assert_int_equal(g.nsteps, 0);
-    clnas_conv_params acc3 = {4, 3, 5, 6, 6, 3, 1, 1, 0, 1};
+    clnas_conv_params acc3 = {4, 3, 5, 6, 6, 3, 1, 1, 0, 1, 0};
     assert_int_equal(clnas_op_conv_fwd_desc(&acc3, &kd, &err), CLNAS_OK);
     assert_int_equal(clnas_gemm_desc_conv_fwd(&acc3, &kd, 0, &g, &err), CLNAS_OK);
     assert_int_equal(g.nsteps, 0);
     assert_int_equal(clnas_op_conv_bwd_filter_desc(&acc3, &kd, &err), CLNAS_OK);
     assert_int_equal(clnas_gemm_desc_conv_bwd_filter(&acc3, &kd, 0, &g, &err), CLNAS_OK);
     assert_int_equal(g.nsteps, 0);
+    /* a 1x1 weight gradient split over pixels (the GPU family's) writes partial sums: nothing to route to CLBlast */
+    clnas_conv_params split = {4, 3, 5, 6, 6, 1, 1, 0, 0, 0, 2};
+    clnas_device_profile gpu;
+    clnas_device_profile_default_gpu(&gpu);
+    assert_int_equal(clnas_op_conv_bwd_filter_desc_for(&split, &gpu, &kd, &err), CLNAS_OK);
+    assert_int_equal(clnas_gemm_desc_conv_bwd_filter(&split, &kd, 0, &g, &err), CLNAS_OK);
+    assert_int_equal(g.nsteps, 0);
+    split.split = 0;
+    assert_int_equal(clnas_gemm_desc_conv_bwd_filter(&split, &kd, 0, &g, &err), CLNAS_OK);
+    assert_int_equal(g.nsteps, 2);
     /* a signature names the element type and the accumulation */
-    clnas_conv_params pw = {4, 3, 5, 6, 6, 1, 1, 0, 0, 1};
+    clnas_conv_params pw = {4, 3, 5, 6, 6, 1, 1, 0, 0, 1, 0};
     assert_int_equal(clnas_op_conv_fwd_desc(&pw, &kd, &err), CLNAS_OK);
     assert_int_equal(clnas_gemm_desc_conv_fwd(&pw, &kd, 1, &g, &err), CLNAS_OK);
     char want[CLNAS_GEMM_SIG_MAX], id[CLNAS_KERNEL_TEMPLATE_ID_MAX];

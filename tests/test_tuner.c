@@ -58,14 +58,17 @@ static void test_tuning_text(void **state)
  * kernels (16 | channels), the staged, the flat (shape 4 on cpu-small) and the general weight gradient; odd sizes,
  * ReLU on load or not, accumulate or overwrite. Shape 0 also runs in float64. */
 static const clnas_conv_params shapes[] = {
-    /* n ci co  h  w  k  s  p relu accum */
-    {1, 1, 2, 5, 4, 3, 1, 1, 1, 0},
-    {2, 16, 32, 4, 5, 3, 1, 1, 1, 1},
-    {3, 3, 16, 7, 5, 3, 2, 1, 0, 1},
-    {2, 16, 16, 5, 6, 1, 1, 0, 1, 0},
-    {1, 8, 16, 12, 12, 3, 1, 1, 1, 0},
+    /* n ci co  h  w  k  s  p relu accum split */
+    {1, 1, 2, 5, 4, 3, 1, 1, 1, 0, 0},
+    {2, 16, 32, 4, 5, 3, 1, 1, 1, 1, 0},
+    {3, 3, 16, 7, 5, 3, 2, 1, 0, 1, 0},
+    {2, 16, 16, 5, 6, 1, 1, 0, 1, 0, 0},
+    {1, 8, 16, 12, 12, 3, 1, 1, 1, 0, 0},
 };
 #define NSHAPES ((int)(sizeof shapes / sizeof shapes[0]))
+
+/* The GPU family's weight gradient split over pixels into 3 ranges (that pass alone has a split). */
+static const clnas_conv_params split_shape = {2, 16, 32, 4, 5, 3, 1, 1, 1, 1, 3};
 
 /* cpu-small: a CPU with the 32 KiB of local memory OpenCL guarantees, where shape 4's staged weight gradient does
  * not fit (the flat kernel instead) */
@@ -209,7 +212,8 @@ static int run_candidate(kh_ctx *k, clnas_conv_pass pass, const clnas_conv_param
             *v = (float)*v;
         }
     const int accum = pass != CLNAS_CONV_PASS_BWD_FILTER && p->accum;
-    size_t nout = pass == CLNAS_CONV_PASS_FWD ? ny : pass == CLNAS_CONV_PASS_BWD_DATA ? nx : nw;
+    const size_t parts = p->split > 1 ? (size_t)p->split : 1; /* a split weight gradient's partial sums */
+    size_t nout = pass == CLNAS_CONV_PASS_FWD ? ny : pass == CLNAS_CONV_PASS_BWD_DATA ? nx : nw * parts;
     double *out = kh_random(nout, seed + 3, -1.0, 1.0);
     if (!fp64)
         for (size_t i = 0; i < nout; i++)
@@ -247,9 +251,39 @@ static int run_candidate(kh_ctx *k, clnas_conv_pass pass, const clnas_conv_param
     return ok;
 }
 
+/* Runs every candidate the tuner would try for shape p (number s: shape 0 in float64 too) of one pass on family f;
+ * returns how many failed and counts the runs. */
+static int check_candidates(kh_ctx *k, family f, const clnas_conv_params *p, int s, clnas_conv_pass pass,
+                            cl_ulong device_local, int *runs)
+{
+    clnas_device_profile prof;
+    const clnas_device_profile *pp = profile_of(f, &prof);
+    /* the candidates the tuner would try on this device: within its local memory too (oclgrind: 32 KiB) */
+    if (prof.local_mem_bytes > device_local)
+        prof.local_mem_bytes = device_local;
+    clnas_conv_tuning cand[CLNAS_TUNE_DEFAULT_MAX + 1];
+    int n = 0, bad = 0;
+    clnas_error err;
+    assert_int_equal(clnas_conv_tune_candidates(pass, p, pp, CLNAS_TUNE_DEFAULT_MAX + 1, cand, &n, &err), CLNAS_OK);
+    for (int i = 0; i < n; i++)
+        for (int fp64 = 0; fp64 <= (s == 0 && k->has_fp64); fp64++) {
+            clnas_kernel_desc d;
+            assert_int_equal(clnas_op_conv_desc_tuned(pass, p, pp, &cand[i], &d, NULL, &err), CLNAS_OK);
+            (*runs)++;
+            if (!run_candidate(k, pass, p, &d, fp64, 100 + 10 * (uint64_t)s)) {
+                char text[CLNAS_CONV_TUNE_TEXT_MAX];
+                clnas_conv_tuning_format(&cand[i], text, sizeof text);
+                printf("  FAILED %s shape %d %s %s %s\n", family_name[f], s, pass_name[pass], text,
+                       fp64 ? "f64" : "f32");
+                bad++;
+            }
+        }
+    return bad;
+}
+
 /* Every candidate the tuner would try (CLNAS_TUNE_MAX's default) of every shape, pass and family: shapes 0..3 on the
  * CPU family, 4 on a CPU with 32 KiB of local memory, 0..2 on the default GPU, 0 on a small GPU (work-groups of 32,
- * 2 KiB), shape 0 in float64 too. */
+ * 2 KiB), shape 0 in float64 too; and the split weight gradient (shape 5) on both GPUs. */
 static void test_every_candidate_correct(void **state)
 {
     (void)state;
@@ -263,34 +297,10 @@ static void test_every_candidate_correct(void **state)
     int bad = 0, runs = 0;
     for (int f = 0; f < FAMILIES; f++)
         for (int s = first_shape[f]; s < first_shape[f] + shapes_of[f]; s++)
-            for (int pass = 0; pass < 3; pass++) {
-                clnas_device_profile prof;
-                const clnas_device_profile *pp = profile_of((family)f, &prof);
-                /* the candidates the tuner would try on this device: within its local memory too (oclgrind: 32 KiB) */
-                if (prof.local_mem_bytes > device_local)
-                    prof.local_mem_bytes = device_local;
-                clnas_conv_tuning cand[CLNAS_TUNE_DEFAULT_MAX + 1];
-                int n = 0;
-                clnas_error err;
-                assert_int_equal(clnas_conv_tune_candidates((clnas_conv_pass)pass, &shapes[s], pp,
-                                                            CLNAS_TUNE_DEFAULT_MAX + 1, cand, &n, &err),
-                                 CLNAS_OK);
-                for (int i = 0; i < n; i++)
-                    for (int fp64 = 0; fp64 <= (s == 0 && k.has_fp64); fp64++) {
-                        clnas_kernel_desc d;
-                        assert_int_equal(clnas_op_conv_desc_tuned((clnas_conv_pass)pass, &shapes[s], pp, &cand[i], &d,
-                                                                  NULL, &err),
-                                         CLNAS_OK);
-                        runs++;
-                        if (!run_candidate(&k, (clnas_conv_pass)pass, &shapes[s], &d, fp64, 100 + 10 * (uint64_t)s)) {
-                            char text[CLNAS_CONV_TUNE_TEXT_MAX];
-                            clnas_conv_tuning_format(&cand[i], text, sizeof text);
-                            printf("  FAILED %s shape %d %s %s %s\n", family_name[f], s, pass_name[pass], text,
-                                   fp64 ? "f64" : "f32");
-                            bad++;
-                        }
-                    }
-            }
+            for (int pass = 0; pass < 3; pass++)
+                bad += check_candidates(&k, (family)f, &shapes[s], s, (clnas_conv_pass)pass, device_local, &runs);
+    for (int f = FAM_GPU; f < FAMILIES; f++)
+        bad += check_candidates(&k, (family)f, &split_shape, NSHAPES, CLNAS_CONV_PASS_BWD_FILTER, device_local, &runs);
     printf("  %d candidate runs, %d failed\n", runs, bad);
     kh_close(&k);
     assert_int_equal(bad, 0);
@@ -324,7 +334,7 @@ static void test_measure_rules_out_wrong(void **state)
     clnas_error err;
     clnas_program_cache *cache = NULL;
     assert_int_equal(clnas_program_cache_new(f->dev, f->dir, &cache, &err), CLNAS_OK);
-    const clnas_conv_params p = {3, 4, 8, 6, 7, 3, 1, 1, 1, 0};
+    const clnas_conv_params p = {3, 4, 8, 6, 7, 3, 1, 1, 1, 0, 0};
     clnas_conv_params no_relu = p;
     no_relu.relu_in = 0;
     clnas_kernel_desc kd, cand[3];

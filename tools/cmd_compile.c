@@ -51,8 +51,9 @@ static const char compile_help[] =
     "  --device D          lower for OpenCL device D (index or name substring, see 'clnas devices'): its\n"
     "                      profile (limits, vector widths, sub-group size) and family; the device is only queried\n"
     "  --family F          kernel family: cpu or gpu (default: CLNAS_FAMILY, else the device's type, else cpu)\n"
-    "  --json              print one JSON object {ops, kernels, launches_per_step, programs, arena_bytes, family}\n"
-    "                      instead of the summary\n"
+    "  --json              print one JSON object {ops, kernels, launches_per_step, programs, arena_bytes, family,\n"
+    "                      recompute, wgrad_splits} instead of the summary (wgrad_splits: the GPU family's weight\n"
+    "                      gradients split over ranges of pixels, a split_sum launch each)\n"
     "\n"
     "exit status: 0 written, 1 the network or the files failed, 2 bad usage.\n";
 
@@ -112,6 +113,9 @@ static void print_summary(const clnas_plan *plan, const clnas_plan_stats *s, con
                plan->concat_grad_copies);
     else if (cfg->concat_copies)
         printf("  concatenations    every input copied (--concat-copies)\n");
+    if (plan->wgrad_splits > 0)
+        printf("  weight gradients  %d split over ranges of pixels, a split_sum launch each (more work-groups than "
+               "the tiles alone give)\n", plan->wgrad_splits);
     print_device(&plan->profile);
     printf("wrote %s/plan.json, cell.dot, graph.dot, kernels.tsv and %d .cl files\n", dir, s->programs);
 }
@@ -236,9 +240,9 @@ int cmd_compile(int argc, char **argv)
     }
     if (json)
         printf("{\"ops\": %d, \"kernels\": %d, \"launches_per_step\": %d, \"programs\": %d, \"arena_bytes\": %zu, "
-               "\"family\": \"%s\", \"recompute\": %s}\n", stats.ops, stats.kernels, stats.launches_per_step,
-               stats.programs, stats.arena_bytes, clnas_family_name(plan->profile.family),
-               plan->config.recompute ? "true" : "false");
+               "\"family\": \"%s\", \"recompute\": %s, \"wgrad_splits\": %d}\n", stats.ops, stats.kernels,
+               stats.launches_per_step, stats.programs, stats.arena_bytes, clnas_family_name(plan->profile.family),
+               plan->config.recompute ? "true" : "false", plan->wgrad_splits);
     else
         print_summary(plan, &stats, arch, &cfg, out);
     clnas_plan_free(plan);

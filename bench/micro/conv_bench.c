@@ -123,7 +123,7 @@ int main(int argc, char **argv)
         return 2;
     }
     clnas_conv_params p = {atoi(argv[1]), atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]),
-                           atoi(argv[6]), atoi(argv[7]), atoi(argv[8]), argc > 9 ? atoi(argv[9]) : 1, 0};
+                           atoi(argv[6]), atoi(argv[7]), atoi(argv[8]), argc > 9 ? atoi(argv[9]) : 1, 0, 0};
     int reps = argc > 10 ? atoi(argv[10]) : 7;
     if (reps < 1)
         reps = 1;

@@ -2,6 +2,7 @@
 #include "op_conv.h"
 
 #include <limits.h>
+#include <string.h>
 
 #include "op.h"
 
@@ -55,6 +56,10 @@ static clnas_status conv_check(const clnas_conv_params *p, const char *pass, cln
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
                                "conv %s: input %dx%d with pad %d is smaller than the %dx%d kernel", pass, p->h,
                                p->w, p->pad, p->ksize, p->ksize);
+    if (p->split < 0 || p->split > (long)p->n * conv_ho(p) * conv_wo(p) ||
+        (p->split > 1 && strcmp(pass, "bwd_filter") != 0))
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv %s: split = %d, expected 0 or 1%s", pass, p->split,
+                               strcmp(pass, "bwd_filter") == 0 ? ", or at most one range per output pixel" : "");
     if (!fits_int(p->n, p->ci, p->h, p->w) || !fits_int(p->n, p->co, conv_ho(p), conv_wo(p)) ||
         !fits_int(p->co, p->ci, p->ksize, p->ksize))
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
@@ -657,6 +662,9 @@ static clnas_status bwd_filter_desc(const clnas_conv_params *p, const clnas_devi
     clnas_status st = conv_check(p, "bwd_filter", err);
     if (st != CLNAS_OK)
         return st;
+    if (p->split > 1)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv bwd_filter: split = %d, the CPU family's kernels "
+                               "take no pixel split (0 or 1)", p->split);
     if (p->stride == 1 && 2 * p->pad == p->ksize - 1) {
         int fits;
         if ((st = bwd_filter_cvec_desc(p, profile, d, tc, &fits, err)) != CLNAS_OK || fits)
@@ -753,34 +761,41 @@ void clnas_ref_conv_bwd_data(const clnas_conv_params *p, const double *dy, const
                 }
 }
 
+long clnas_conv_split_pixels(const clnas_conv_params *p)
+{
+    const long pixels = (long)p->n * conv_ho(p) * conv_wo(p), split = p->split > 1 ? p->split : 1;
+    return (pixels + split - 1) / split;
+}
+
 void clnas_ref_conv_bwd_filter(const clnas_conv_params *p, const double *dy, const double *x, double *dw)
 {
     int ho_n = conv_ho(p), wo_n = conv_wo(p), k = p->ksize;
-    for (int co = 0; co < p->co; co++)
-        for (int ci = 0; ci < p->ci; ci++)
-            for (int kh = 0; kh < k; kh++)
-                for (int kw = 0; kw < k; kw++) {
-                    double s = 0.0;
-                    for (int n = 0; n < p->n; n++)
-                        for (int ho = 0; ho < ho_n; ho++)
-                            for (int wo = 0; wo < wo_n; wo++) {
-                                int hi = ho * p->stride - p->pad + kh, wi = wo * p->stride - p->pad + kw;
-                                if (hi < 0 || hi >= p->h || wi < 0 || wi >= p->w)
-                                    continue;
-                                double xv = x[(((size_t)n * p->ci + ci) * p->h + hi) * p->w + wi];
-                                s += dy[(((size_t)n * p->co + co) * ho_n + ho) * wo_n + wo] *
-                                     relu_if(p->relu_in, xv);
-                            }
-                    dw[(((size_t)co * p->ci + ci) * k + kh) * k + kw] = s;
-                }
+    const long pixels = (long)p->n * ho_n * wo_n, range = clnas_conv_split_pixels(p);
+    const size_t count = (size_t)p->co * p->ci * k * k;
+    for (int r = 0; r < (p->split > 1 ? p->split : 1); r++)
+        for (int co = 0; co < p->co; co++)
+            for (int ci = 0; ci < p->ci; ci++)
+                for (int kh = 0; kh < k; kh++)
+                    for (int kw = 0; kw < k; kw++) {
+                        double s = 0.0;
+                        for (long q = r * range; q < (r + 1) * range && q < pixels; q++) {
+                            const int n = (int)(q / (ho_n * wo_n)), ho = (int)(q / wo_n % ho_n), wo = (int)(q % wo_n);
+                            int hi = ho * p->stride - p->pad + kh, wi = wo * p->stride - p->pad + kw;
+                            if (hi < 0 || hi >= p->h || wi < 0 || wi >= p->w)
+                                continue;
+                            double xv = x[(((size_t)n * p->ci + ci) * p->h + hi) * p->w + wi];
+                            s += dy[(((size_t)n * p->co + co) * ho_n + ho) * wo_n + wo] * relu_if(p->relu_in, xv);
+                        }
+                        dw[(size_t)r * count + (((size_t)co * p->ci + ci) * k + kh) * k + kw] = s;
+                    }
 }
 
 /* ---- the graph ops: conv, its input gradient and its weight gradient ---- */
 
-/* The node's convolution: x [n][ci][h][w] (the forward's input), y [n][co][..] (its output). */
-static clnas_conv_params node_params(const clnas_lowering *l, const clnas_graph_node *n, int x, int y)
+/* x [n][ci][h][w] (the forward's input), y [n][co][..] (its output). */
+clnas_conv_params clnas_conv_node_params(const clnas_graph *g, const clnas_graph_node *n, int x, int y)
 {
-    const clnas_graph_tensor *tx = clnas_lower_tensor(l, x), *ty = clnas_lower_tensor(l, y);
+    const clnas_graph_tensor *tx = &g->tensors[x], *ty = &g->tensors[y];
     clnas_conv_params p = {0};
     p.n = tx->shape[0];
     p.ci = tx->shape[1];
@@ -796,21 +811,23 @@ static clnas_conv_params node_params(const clnas_lowering *l, const clnas_graph_
 
 static clnas_conv_params fwd_params(const clnas_lowering *l, const clnas_graph_node *n)
 {
-    clnas_conv_params p = node_params(l, n, n->in[0], n->out[0]);
+    clnas_conv_params p = clnas_conv_node_params(l->g, n, n->in[0], n->out[0]);
     p.accum = n->accum[0];
     return p;
 }
 
 static clnas_conv_params bwd_data_params(const clnas_lowering *l, const clnas_graph_node *n)
 {
-    clnas_conv_params p = node_params(l, n, n->out[0], n->in[0]);
+    clnas_conv_params p = clnas_conv_node_params(l->g, n, n->out[0], n->in[0]);
     p.accum = n->accum[0];
     return p;
 }
 
 static clnas_conv_params bwd_filter_params(const clnas_lowering *l, const clnas_graph_node *n)
 {
-    return node_params(l, n, n->in[1], n->in[0]);
+    clnas_conv_params p = clnas_conv_node_params(l->g, n, n->in[1], n->in[0]);
+    p.split = n->split;
+    return p;
 }
 
 static clnas_status lower_fwd(clnas_lowering *l, const clnas_graph_node *n)

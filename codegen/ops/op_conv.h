@@ -9,10 +9,18 @@
 
 /* x [n][ci][h][w], w [co][ci][ksize][ksize], y [n][co][ho][wo]. relu_in: the conv reads ReLU(x) (the
  * ReLU of ReLU-Conv-BN folded into the load). accum: the output is added to what is there instead of
- * overwriting it (a node's sum of edges). */
+ * overwriting it (a node's sum of edges). split (the GPU family's weight gradient only; 0 or 1 elsewhere): S > 1
+ * writes S partial weight gradients, [S][co][ci][ksize][ksize], each over a range of consecutive pixels
+ * (clnas_conv_bwd_filter_split), for a SPLIT_SUM launch to add up (codegen/wgrad_split.c). */
 typedef struct clnas_conv_params {
-    int n, ci, co, h, w, ksize, stride, pad, relu_in, accum;
+    int n, ci, co, h, w, ksize, stride, pad, relu_in, accum, split;
 } clnas_conv_params;
+
+/* The convolution of graph node n of g (codegen/graph.h): x (the forward's input) and y (its output) are tensors of
+ * g; the node's kernel size, stride, padding and ReLU; accum and split 0 (each pass sets its own). */
+struct clnas_graph;
+struct clnas_graph_node;
+clnas_conv_params clnas_conv_node_params(const struct clnas_graph *g, const struct clnas_graph_node *n, int x, int y);
 
 /* (in + 2*pad - ksize) / stride + 1 */
 int clnas_conv_out_dim(int in, int ksize, int stride, int pad);
@@ -27,8 +35,16 @@ clnas_status clnas_op_conv_fwd_desc(const clnas_conv_params *p, clnas_kernel_des
 clnas_status clnas_op_conv_bwd_data_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err);
 
 /* dw[co][ci][kh][kw] = sum_{n,ho,wo} dy[n][co][ho][wo] * f(x[n][ci][ho*s-p+kh][wo*s-p+kw]); always overwrites
- * (p->accum is ignored). Slots: dy, x, dw. */
+ * (p->accum is ignored). Slots: dy, x, dw. The CPU family takes no split (p->split 0 or 1). */
 clnas_status clnas_op_conv_bwd_filter_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err);
+
+/* The pixel split the GPU family's weight gradient takes on profile (1: none; always 1 for the CPU family): where
+ * the kernel's tiles of dW give fewer work-groups than CLNAS_CONV_SPLIT_GROUPS_PER_UNIT per compute unit, the
+ * pixels are split into as many ranges as make up the difference, each of at least CLNAS_CONV_SPLIT_MIN_PIXELS
+ * pixels (at C=16 a 3x3 weight gradient is 2 tiles: 2 work-groups of a GPU's dozens of compute units). */
+#define CLNAS_CONV_SPLIT_GROUPS_PER_UNIT 4
+#define CLNAS_CONV_SPLIT_MIN_PIXELS 1024
+int clnas_conv_bwd_filter_split(const clnas_conv_params *p, const clnas_device_profile *profile);
 
 /* The same three passes lowered for a device profile: the GPU family's kernels (codegen/ops/op_conv_gpu.c:
  * work-group tiled, within the profile's work-group and local-memory limits) when profile->family is gpu, the
@@ -94,11 +110,12 @@ clnas_status clnas_conv_tune_candidates(clnas_conv_pass pass, const clnas_conv_p
                                         int *count, clnas_error *err);
 /* The convolution pass a plan kernel descriptor kd lowers (entry conv2d_fwd, conv2d_bwd_data, conv2d_bwd_filter
  * with op_conv.h's shape #defines, lowered by clnas_op_conv_desc_tuned for profile with some tuning): *has = 1,
- * pass, params and the tuning signature (cap bytes: "tune <pass> <template>@<source hash> f32 n.. ci.. co.. HxW k s p relu acc")
- * filled; otherwise *has = 0. */
+ * pass, params and the tuning signature (cap bytes: "tune <pass> <template>@<source hash> f32 n.. ci.. co.. HxW k s p
+ * relu acc", " split.." after it for a split weight gradient) filled; otherwise *has = 0. */
 clnas_status clnas_conv_tune_target(const clnas_kernel_desc *kd, int fp64, clnas_conv_pass *pass,
                                     clnas_conv_params *p, char *sig, size_t cap, int *has, clnas_error *err);
-/* The shape #defines of a convolution descriptor as params: 1 when kd has all of them, else 0. */
+/* The shape #defines of a convolution descriptor as params (split from SPLIT where it has one, else 0): 1 when kd
+ * has all of them, else 0. */
 int clnas_conv_params_of_desc(const clnas_kernel_desc *kd, clnas_conv_params *p);
 /* Whether two descriptors give the same launch (template, entry, #defines, geometry, slots). */
 int clnas_kernel_desc_same(const clnas_kernel_desc *a, const clnas_kernel_desc *b);
@@ -147,7 +164,11 @@ clnas_status clnas_conv_winograd_alternative(const clnas_kernel_desc *kd, int fp
 void clnas_ref_conv_fwd(const clnas_conv_params *p, const double *x, const double *w, double *y);
 void clnas_ref_conv_bwd_data(const clnas_conv_params *p, const double *dy, const double *w, const double *x,
                              double *dx);
+/* With p->split > 1 the weight gradient's reference writes the S partial sums as the split kernel does. */
 void clnas_ref_conv_bwd_filter(const clnas_conv_params *p, const double *dy, const double *x, double *dw);
+/* Output pixels (n, ho, wo) per range of a weight gradient's split: range r takes pixels [r*R, (r+1)*R) of the
+ * n*ho*wo (the last range may be short); R = n*ho*wo without a split. */
+long clnas_conv_split_pixels(const clnas_conv_params *p);
 
 /* GEMM alternatives (codegen/ops/op_conv_gemm.c; see gemm_desc.h): fill g for a launch whose kernel descriptor is
  * kd, or set g->nsteps = 0 when the convolution has no GEMM form.

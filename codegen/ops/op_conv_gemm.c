@@ -104,7 +104,8 @@ clnas_status clnas_gemm_desc_conv_bwd_filter(const clnas_conv_params *p, const c
     static const char *const names[] = {"dy", "x", "dw"};
     conv_view cv;
     clnas_status st;
-    if (!conv_desc_begin(pointwise(p), p, kd, names, g, &cv, &st, err))
+    /* none for a split weight gradient: its output is the partial sums (codegen/wgrad_split.h) */
+    if (!conv_desc_begin(pointwise(p) && p->split <= 1, p, kd, names, g, &cv, &st, err))
         return st;
     /* S_n[co x ci] = dY_n[co x hw] * X_n^T (X_n is stored [ci][hw]), one matrix per image in scratch ... */
     clnas_gemm_step *mm = &g->step[0];

@@ -1,7 +1,9 @@
 /* clnas — the GPU family of the convolution: implicit-GEMM kernels tiled over a work-group (kernels/
- * conv2d_gemm_gpu.cl), sized within the device profile's work-group and local-memory limits; and the choice
- * between the families. */
+ * conv2d_gemm_gpu.cl), sized within the device profile's work-group and local-memory limits, the weight gradient's
+ * split over ranges of pixels where its tiles are too few for the device; and the choice between the families. */
 #include "op_conv.h"
+
+#include <limits.h>
 
 /* Work-items of a tile: 128 where the device allows (a few warps or wavefronts: enough to hide the loads' latency
  * with a tile small enough that NB201's 16-channel convolutions still make many work-groups). */
@@ -136,34 +138,80 @@ static unsigned long long filter_local_bytes(int tm, int tn, int tp, int sz, siz
     return filter_local_elems(tm, tn, tp, sz) * elem_bytes + filter_table_bytes(tn, tp);
 }
 
-static clnas_status bwd_filter_desc(const clnas_conv_params *p, const clnas_device_profile *profile,
-                                    clnas_conv_tune_ctx *tc, clnas_kernel_desc *d, clnas_error *err)
+/* The weight gradient's tiling: work-items, rows per work-item along the output channels and taps, pixels per staged
+ * step, and the pixel slice's shape (TY x TX work-items). */
+typedef struct filter_tiling {
+    int local, rm, rn, tp, slice, ty, tx;
+} filter_tiling;
+
+/* The default tiling for p on profile: within the device's local memory, in double at most, halving the step's
+ * pixels down to 16, then the taps and the channels per work-item, then the pixels down to one per slice. */
+static filter_tiling filter_default(const clnas_conv_params *p, const clnas_device_profile *profile)
 {
     const int gk = p->ci * p->ksize * p->ksize;
-    int local = (int)clnas_device_profile_local(profile, GPU_FILTER_LOCAL);
-    int rm = p->co > 8 ? 2 : 1, rn = gk >= 128 ? 8 : gk >= 64 ? 4 : gk > 16 ? 2 : 1, tp = GPU_FILTER_TP;
-    const int slice = local < GPU_FILTER_SLICE ? local : GPU_FILTER_SLICE;
-    const int ty = slice < GPU_FILTER_TY ? slice : GPU_FILTER_TY, tx = slice / ty;
-    /* within the device's local memory, in double at most: halve the step's pixels down to 16, then the taps and
-     * the channels per work-item, then the pixels down to one per slice */
-    const int sz0 = local / slice;
+    filter_tiling t;
+    t.local = (int)clnas_device_profile_local(profile, GPU_FILTER_LOCAL);
+    t.rm = p->co > 8 ? 2 : 1;
+    t.rn = gk >= 128 ? 8 : gk >= 64 ? 4 : gk > 16 ? 2 : 1;
+    t.tp = GPU_FILTER_TP;
+    t.slice = t.local < GPU_FILTER_SLICE ? t.local : GPU_FILTER_SLICE;
+    t.ty = t.slice < GPU_FILTER_TY ? t.slice : GPU_FILTER_TY;
+    t.tx = t.slice / t.ty;
+    const int sz0 = t.local / t.slice;
     while (profile->local_mem_bytes &&
-           filter_local_bytes(ty * rm, tx * rn, tp, sz0, sizeof(double)) > profile->local_mem_bytes) {
-        if (tp > 16 && tp > sz0)
-            tp /= 2;
-        else if (rn > 1)
-            rn /= 2;
-        else if (rm > 1)
-            rm /= 2;
-        else if (tp > sz0)
-            tp /= 2;
+           filter_local_bytes(t.ty * t.rm, t.tx * t.rn, t.tp, sz0, sizeof(double)) > profile->local_mem_bytes) {
+        if (t.tp > 16 && t.tp > sz0)
+            t.tp /= 2;
+        else if (t.rn > 1)
+            t.rn /= 2;
+        else if (t.rm > 1)
+            t.rm /= 2;
+        else if (t.tp > sz0)
+            t.tp /= 2;
         else
             break; /* the plan's limit check refuses the device */
     }
-    local = clnas_conv_tune_take(tc, "LOCAL", local);
-    rm = clnas_conv_tune_take(tc, "RM", rm);
-    rn = clnas_conv_tune_take(tc, "RN", rn);
-    tp = clnas_conv_tune_take(tc, "TP", tp);
+    return t;
+}
+
+/* Tiles of dW (output channels x taps), a work-group each. */
+static long filter_tiles(const clnas_conv_params *p, int tm, int tn)
+{
+    const int gk = p->ci * p->ksize * p->ksize;
+    return (long)((p->co + tm - 1) / tm) * (long)((gk + tn - 1) / tn);
+}
+
+int clnas_conv_bwd_filter_split(const clnas_conv_params *p, const clnas_device_profile *profile)
+{
+    if (!clnas_device_profile_gpu(profile))
+        return 1;
+    const filter_tiling t = filter_default(p, profile);
+    const long tiles = filter_tiles(p, t.ty * t.rm, t.tx * t.rn);
+    const long want = (long)CLNAS_CONV_SPLIT_GROUPS_PER_UNIT * (profile->compute_units ? profile->compute_units : 1);
+    const long pixels = (long)p->n * clnas_conv_out_dim(p->h, p->ksize, p->stride, p->pad) *
+                        clnas_conv_out_dim(p->w, p->ksize, p->stride, p->pad);
+    const long count = (long)p->co * p->ci * p->ksize * p->ksize;
+    long split = (want + tiles - 1) / tiles;
+    if (split > pixels / CLNAS_CONV_SPLIT_MIN_PIXELS)
+        split = pixels / CLNAS_CONV_SPLIT_MIN_PIXELS;
+    if (split > INT_MAX / count) /* the parts are one tensor, indexed by int */
+        split = INT_MAX / count;
+    if (split < 2)
+        return 1;
+    /* as many ranges as ranges of that length make, so that none is empty */
+    const long range = (pixels + split - 1) / split;
+    return (int)((pixels + range - 1) / range);
+}
+
+static clnas_status bwd_filter_desc(const clnas_conv_params *p, const clnas_device_profile *profile,
+                                    clnas_conv_tune_ctx *tc, clnas_kernel_desc *d, clnas_error *err)
+{
+    filter_tiling t = filter_default(p, profile);
+    const int slice = t.slice, ty = t.ty, tx = t.tx;
+    const int local = clnas_conv_tune_take(tc, "LOCAL", t.local);
+    const int rm = clnas_conv_tune_take(tc, "RM", t.rm);
+    const int rn = clnas_conv_tune_take(tc, "RN", t.rn);
+    const int tp = clnas_conv_tune_take(tc, "TP", t.tp);
     if (local < slice || (local & (local - 1)) || (size_t)local > profile->max_work_group_size)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv bwd_filter (gpu) tuning LOCAL=%d: expected a power "
                                "of two from %d up to the device's %zu", local, slice, profile->max_work_group_size);
@@ -174,13 +222,17 @@ static clnas_status bwd_filter_desc(const clnas_conv_params *p, const clnas_devi
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "conv bwd_filter (gpu) tuning RM=%d RN=%d TP=%d: expected "
                                "RM 1 .. 8, RN 1, 2, 4 or 8 (a vector), TP a multiple of the %d pixel slices up to "
                                "256, the staged step within the device's local memory", rm, rn, tp, sz);
-    const long groups = (long)((p->co + tm - 1) / tm) * (long)((gk + tn - 1) / tn);
-    const clnas_conv_define own[] = {{"TM", tm}, {"TN", tn}, {"RM", rm}, {"RN", rn}, {"TP", tp}, {"LOCAL", local}};
+    const int split = p->split > 1 ? p->split : 1;
+    const clnas_conv_define own[] = {{"TM", tm},       {"TN", tn},
+                                     {"RM", rm},       {"RN", rn},
+                                     {"TP", tp},       {"LOCAL", local},
+                                     {"SPLIT", split}, {"SPLIT_PIXELS", clnas_conv_split_pixels(p)}};
     static const char *const slots[] = {"dy", "x", "dw"};
-    /* ACCUM 0 whatever p->accum says: the weight gradient overwrites */
-    clnas_status st = clnas_conv_desc_start(d, "conv2d_bwd_filter_gpu", "conv2d_bwd_filter", p, 0, own, 6, slots,
-                                            3, err);
-    clnas_kernel_desc_geometry_1d(d, (size_t)groups * (size_t)local, (size_t)local);
+    /* ACCUM 0 whatever p->accum says: the weight gradient overwrites; SPLIT only where there is one */
+    clnas_status st = clnas_conv_desc_start(d, "conv2d_bwd_filter_gpu", "conv2d_bwd_filter", p, 0, own,
+                                            split > 1 ? 8 : 6, slots, 3, err);
+    /* a work-group per tile and range of pixels */
+    clnas_kernel_desc_geometry_1d(d, (size_t)filter_tiles(p, tm, tn) * (size_t)split * (size_t)local, (size_t)local);
     clnas_kernel_desc_local_mem(d, (size_t)filter_local_elems(tm, tn, tp, sz), filter_table_bytes(tn, tp));
     return st;
 }

@@ -250,8 +250,10 @@ int clnas_conv_params_of_desc(const clnas_kernel_desc *kd, clnas_conv_params *p)
     for (int i = 0; i < 10; i++)
         if ((v[i] = define_value(kd, names[i])) < 0 || v[i] > INT_MAX)
             return 0;
+    const long split = define_value(kd, "SPLIT");
     *p = (clnas_conv_params){(int)v[0], (int)v[1], (int)v[2], (int)v[3], (int)v[4],
-                             (int)v[5], (int)v[6], (int)v[7], (int)v[8], (int)v[9]};
+                             (int)v[5], (int)v[6], (int)v[7], (int)v[8], (int)v[9],
+                             split > 1 && split <= INT_MAX ? (int)split : 0};
     return 1;
 }
 
@@ -273,9 +275,12 @@ clnas_status clnas_conv_tune_target(const clnas_kernel_desc *kd, int fp64, clnas
     clnas_status st = clnas_kernel_template_id(kd->template_name, id, sizeof id, err);
     if (st != CLNAS_OK)
         return st;
-    int n = snprintf(sig, cap, "tune %s %s %s n%d ci%d co%d %dx%d k%d s%d p%d relu%d acc%d", names[which], id,
+    char split[24] = "";
+    if (p->split > 1)
+        snprintf(split, sizeof split, " split%d", p->split);
+    int n = snprintf(sig, cap, "tune %s %s %s n%d ci%d co%d %dx%d k%d s%d p%d relu%d acc%d%s", names[which], id,
                      fp64 ? "f64" : "f32", p->n, p->ci, p->co, p->h, p->w, p->ksize, p->stride, p->pad, p->relu_in,
-                     p->accum);
+                     p->accum, split);
     *has = n > 0 && (size_t)n < cap;
     return CLNAS_OK;
 }

@@ -11,48 +11,48 @@
  * rows held in one or two vectors of 8 or 16 lanes, whole, half or partly filled, ci = 1 and 3, ci != co, co not a
  * multiple of 8. */
 static const clnas_conv_params conv_shapes[] = {
-    /* n ci co  h   w  k  s  p relu accum */
-    {1, 1, 2, 5, 4, 3, 1, 1, 1, 0},
+    /* n ci co  h   w  k  s  p relu accum split */
+    {1, 1, 2, 5, 4, 3, 1, 1, 1, 0, 0},
     /* shape 1, also under oclgrind: the channel-vectorised kernels (stride 1, 16 | co for the forward pass,
      * 16 | ci for the input gradient): two channel vectors forward, two rows per work-item backward, one and two
      * chunks of input channels, a work-group of mostly idle work-items */
-    {2, 16, 32, 4, 5, 3, 1, 1, 1, 1},
-    {3, 3, 16, 7, 5, 3, 2, 1, 0, 1},
-    {2, 16, 32, 9, 19, 3, 2, 1, 1, 0},
-    {2, 6, 12, 7, 20, 1, 1, 0, 1, 1},
-    {3, 16, 16, 7, 28, 3, 1, 1, 0, 1},
+    {2, 16, 32, 4, 5, 3, 1, 1, 1, 1, 0},
+    {3, 3, 16, 7, 5, 3, 2, 1, 0, 1, 0},
+    {2, 16, 32, 9, 19, 3, 2, 1, 1, 0, 0},
+    {2, 6, 12, 7, 20, 1, 1, 0, 1, 1, 0},
+    {3, 16, 16, 7, 28, 3, 1, 1, 0, 1, 0},
     /* 7x7 with co 12 (not a multiple of 8) and 90 images (6 per work-item of the weight gradient); 1x1 14x14 with
      * co 6 */
-    {90, 5, 12, 7, 7, 3, 1, 1, 1, 0},
-    {4, 8, 6, 14, 14, 1, 1, 0, 0, 1},
+    {90, 5, 12, 7, 7, 3, 1, 1, 1, 0, 0},
+    {4, 8, 6, 14, 14, 1, 1, 0, 0, 1, 0},
     /* the flat weight gradient (stride 1, same padding): 40 images make two chunks per work-item, the second
      * short; W = 17 has a column period too long to unroll; a 5x5 kernel reaches two rows and columns out */
-    {40, 8, 8, 6, 6, 3, 1, 1, 1, 0},
-    {2, 3, 4, 5, 17, 3, 1, 1, 1, 1},
-    {3, 2, 4, 9, 9, 5, 1, 2, 0, 0},
+    {40, 8, 8, 6, 6, 3, 1, 1, 1, 0, 0},
+    {2, 3, 4, 5, 17, 3, 1, 1, 1, 1, 0},
+    {3, 2, 4, 9, 9, 5, 1, 2, 0, 0, 0},
     /* one row with a 5x5 kernel: tap rows 0, 1, 3 and 4 meet no output pixel */
-    {2, 3, 4, 1, 6, 5, 1, 2, 1, 0},
+    {2, 3, 4, 1, 6, 5, 1, 2, 1, 0, 0},
     /* channel-vectorised: the 7x7 stage of NB201 (two chunks of input channels); a 5x5 kernel over 48 channels
      * (chunks of 12) with a short last row block; "valid" padding, so the input gradient pads by 2; 1x1 at
      * 14x13; 40 images make two work-groups per channel block, the second partly idle */
-    {3, 32, 32, 7, 7, 3, 1, 1, 1, 0},
-    {2, 48, 16, 5, 6, 5, 1, 2, 0, 1},
-    {2, 16, 16, 8, 9, 3, 1, 0, 1, 0},
-    {2, 16, 16, 14, 13, 1, 1, 0, 1, 1},
-    {40, 16, 16, 7, 7, 3, 1, 1, 1, 0},
+    {3, 32, 32, 7, 7, 3, 1, 1, 1, 0, 0},
+    {2, 48, 16, 5, 6, 5, 1, 2, 0, 1, 0},
+    {2, 16, 16, 8, 9, 3, 1, 0, 1, 0, 0},
+    {2, 16, 16, 14, 13, 1, 1, 0, 1, 1, 0},
+    {40, 16, 16, 7, 7, 3, 1, 1, 1, 0, 0},
     /* the channel-vectorised weight gradient (stride 1, same padding, 32 | co, 3x3 and up, at most 256 pixels;
      * shape 1 and 12 too): 20 images make seven chunks of transposed dy, the last short; a 5x5 kernel on an odd
      * map with co = 64 (two work-groups of channel vectors) */
-    {20, 8, 32, 7, 7, 3, 1, 1, 1, 0},
-    {3, 6, 64, 6, 5, 5, 1, 2, 0, 0},
+    {20, 8, 32, 7, 7, 3, 1, 1, 1, 0, 0},
+    {3, 6, 64, 6, 5, 5, 1, 2, 0, 0, 0},
     /* channel-vectorised rows too long for one work-item, in column segments (shape 5 too: 28 in two of 14): 29
      * in three of 10, the last short, with the forward ReLU; a 5x5 kernel over 31 in three of 11,
      * accumulating; 42 in three of 14 from 32 channels forward and 16 backward. 1x1 over 30 stays with the row
      * kernels. */
-    {2, 16, 16, 5, 29, 3, 1, 1, 1, 0},
-    {2, 16, 32, 3, 31, 5, 1, 2, 1, 1},
-    {1, 32, 16, 6, 42, 3, 1, 1, 0, 1},
-    {2, 16, 16, 4, 30, 1, 1, 0, 1, 0},
+    {2, 16, 16, 5, 29, 3, 1, 1, 1, 0, 0},
+    {2, 16, 32, 3, 31, 5, 1, 2, 1, 1, 0},
+    {1, 32, 16, 6, 42, 3, 1, 1, 0, 1, 0},
+    {2, 16, 16, 4, 30, 1, 1, 0, 1, 0, 0},
 };
 #define CONV_SHAPES ((int)(sizeof conv_shapes / sizeof conv_shapes[0]))
 
@@ -63,18 +63,18 @@ static const clnas_conv_params conv_shapes[] = {
  * batch 1 .. 3, ReLU on load or not, accumulate or overwrite, and channels beyond one staged chunk (48 input
  * channels of 16 lanes: chunks of 24). */
 static const clnas_conv_params winograd_shapes[] = {
-    /* n ci co  h   w  k  s  p relu accum */
-    {1, 1, 1, 3, 3, 3, 1, 1, 1, 0},
-    {2, 3, 5, 5, 4, 3, 1, 1, 0, 1},
-    {3, 16, 16, 7, 7, 3, 1, 1, 1, 0},
-    {2, 16, 16, 14, 14, 3, 1, 1, 1, 1},
-    {1, 16, 16, 28, 28, 3, 1, 1, 1, 0},
-    {2, 8, 12, 9, 6, 3, 1, 1, 1, 0},
-    {3, 12, 4, 6, 11, 3, 1, 1, 0, 0},
-    {1, 2, 3, 1, 5, 3, 1, 1, 1, 1},
-    {2, 5, 7, 4, 1, 3, 1, 1, 0, 0},
-    {2, 48, 32, 5, 5, 3, 1, 1, 1, 0},
-    {1, 32, 48, 3, 5, 3, 1, 1, 1, 1},
+    /* n ci co  h   w  k  s  p relu accum split */
+    {1, 1, 1, 3, 3, 3, 1, 1, 1, 0, 0},
+    {2, 3, 5, 5, 4, 3, 1, 1, 0, 1, 0},
+    {3, 16, 16, 7, 7, 3, 1, 1, 1, 0, 0},
+    {2, 16, 16, 14, 14, 3, 1, 1, 1, 1, 0},
+    {1, 16, 16, 28, 28, 3, 1, 1, 1, 0, 0},
+    {2, 8, 12, 9, 6, 3, 1, 1, 1, 0, 0},
+    {3, 12, 4, 6, 11, 3, 1, 1, 0, 0, 0},
+    {1, 2, 3, 1, 5, 3, 1, 1, 1, 1, 0},
+    {2, 5, 7, 4, 1, 3, 1, 1, 0, 0, 0},
+    {2, 48, 32, 5, 5, 3, 1, 1, 1, 0, 0},
+    {1, 32, 48, 3, 5, 3, 1, 1, 1, 1, 0},
 };
 #define WINOGRAD_SHAPES ((int)(sizeof winograd_shapes / sizeof winograd_shapes[0]))
 
@@ -275,23 +275,42 @@ static int conv_bwd_data_run(kh_ctx *k, int fp64, int shape, conv_family f)
     return kc_run(k, &d, fp64, t, p->relu_in ? 4 : 3);
 }
 
-static int conv_bwd_filter_run(kh_ctx *k, int fp64, int shape, conv_family f)
+/* The GPU family's weight gradient split over pixels: 3 ranges (fewer where there are fewer pixels), the last
+ * short where 3 does not divide them, and ranges that end inside a staged step and inside an image. */
+#define CONV_SPLIT 3
+
+static int conv_bwd_filter_run(kh_ctx *k, int fp64, int shape, conv_family f, int split)
 {
-    const clnas_conv_params *p = &conv_shapes[shape];
+    clnas_conv_params p = conv_shapes[shape];
+    conv_counts c = conv_count(&p);
+    if (split) {
+        const long pixels = (long)(c.y / (size_t)p.co);
+        p.split = pixels < CONV_SPLIT ? (int)pixels : CONV_SPLIT;
+    }
+    const size_t parts = p.split > 1 ? (size_t)p.split : 1;
     clnas_kernel_desc d;
     clnas_error err;
     clnas_device_profile prof;
     const clnas_device_profile *pp = conv_profile(f, &prof);
-    if (clnas_op_conv_bwd_filter_desc_for(p, pp, &d, &err) != CLNAS_OK)
+    if (clnas_op_conv_bwd_filter_desc_for(&p, pp, &d, &err) != CLNAS_OK)
         return kc_desc_failed("conv bwd_filter desc", &err);
     if (!conv_within(&d, pp, fp64))
         return 0;
-    conv_counts c = conv_count(p);
-    /* Always overwrites, whatever p->accum says: the poison must be gone. */
+    /* Always overwrites, whatever p->accum says: the poison must be gone (from every part). */
     kc_tensor t[] = {kc_input("dy", c.y, 801 + shape), kc_input("x", c.x, 901 + shape),
-                     kc_output("dw", c.w, 1001 + shape, 0)};
-    clnas_ref_conv_bwd_filter(p, t[0].host, t[1].host, t[2].ref);
+                     kc_output("dw", c.w * parts, 1001 + shape, 0)};
+    clnas_ref_conv_bwd_filter(&p, t[0].host, t[1].host, t[2].ref);
     return kc_run(k, &d, fp64, t, 3);
+}
+
+static int conv_bwd_filter_unsplit_run(kh_ctx *k, int fp64, int shape, conv_family f)
+{
+    return conv_bwd_filter_run(k, fp64, shape, f, 0);
+}
+
+static int conv_bwd_filter_split_run(kh_ctx *k, int fp64, int shape, conv_family f)
+{
+    return conv_bwd_filter_run(k, fp64, shape, f, 1);
 }
 
 #define CONV_CASE(name, run, family)                                                                                \
@@ -301,13 +320,15 @@ static int conv_bwd_filter_run(kh_ctx *k, int fp64, int shape, conv_family f)
     }
 CONV_CASE(conv_fwd_case, conv_fwd_run, CONV_CPU)
 CONV_CASE(conv_bwd_data_case, conv_bwd_data_run, CONV_CPU)
-CONV_CASE(conv_bwd_filter_case, conv_bwd_filter_run, CONV_CPU)
-CONV_CASE(conv_bwd_filter_cpu_small_case, conv_bwd_filter_run, CONV_CPU_SMALL)
+CONV_CASE(conv_bwd_filter_case, conv_bwd_filter_unsplit_run, CONV_CPU)
+CONV_CASE(conv_bwd_filter_cpu_small_case, conv_bwd_filter_unsplit_run, CONV_CPU_SMALL)
 CONV_CASE(conv_fwd_gpu_case, conv_fwd_run, CONV_GPU)
 CONV_CASE(conv_bwd_data_gpu_case, conv_bwd_data_run, CONV_GPU)
-CONV_CASE(conv_bwd_filter_gpu_case, conv_bwd_filter_run, CONV_GPU)
+CONV_CASE(conv_bwd_filter_gpu_case, conv_bwd_filter_unsplit_run, CONV_GPU)
+CONV_CASE(conv_bwd_filter_gpu_split_case, conv_bwd_filter_split_run, CONV_GPU)
+CONV_CASE(conv_bwd_filter_gpu_small_split_case, conv_bwd_filter_split_run, CONV_GPU_SMALL)
 CONV_CASE(conv_fwd_gpu_small_case, conv_fwd_run, CONV_GPU_SMALL)
-CONV_CASE(conv_bwd_filter_gpu_small_case, conv_bwd_filter_run, CONV_GPU_SMALL)
+CONV_CASE(conv_bwd_filter_gpu_small_case, conv_bwd_filter_unsplit_run, CONV_GPU_SMALL)
 CONV_CASE(conv_bwd_data_gpu_small_case, conv_bwd_data_run, CONV_GPU_SMALL)
 CONV_CASE(conv_fwd_winograd_case, conv_fwd_run, CONV_WINOGRAD)
 CONV_CASE(conv_bwd_data_winograd_case, conv_bwd_data_run, CONV_WINOGRAD)
@@ -368,6 +389,8 @@ const kh_case kh_cases_conv[] = {
     {"conv2d_fwd_gpu", conv_fwd_gpu_case, CONV_SHAPES, 2},
     {"conv2d_bwd_data_gpu", conv_bwd_data_gpu_case, CONV_SHAPES, 2},
     {"conv2d_bwd_filter_gpu", conv_bwd_filter_gpu_case, CONV_SHAPES, 2},
+    {"conv2d_bwd_filter_gpu_split", conv_bwd_filter_gpu_split_case, CONV_SHAPES, 2},
+    {"conv2d_bwd_filter_gpu_small_split", conv_bwd_filter_gpu_small_split_case, CONV_SHAPES, 2},
     {"conv2d_fwd_gpu_small", conv_fwd_gpu_small_case, CONV_SHAPES, 2},
     {"conv2d_bwd_filter_gpu_small", conv_bwd_filter_gpu_small_case, CONV_SHAPES, 2},
     {"conv2d_bwd_data_gpu_small", conv_bwd_data_gpu_small_case, CONV_SHAPES, 2},

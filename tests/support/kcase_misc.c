@@ -12,6 +12,7 @@
 #include "op_pool.h"
 #include "op_grad_clip.h"
 #include "op_sgd.h"
+#include "op_split_sum.h"
 
 /* SGD is element-wise with no reduction: float32 must match the double reference to 1e-6 of the largest value. */
 #define SGD_TOL_F32 1e-6
@@ -346,6 +347,25 @@ static int case_fill(kh_ctx *k, int fp64, int shape)
     return kb_finish(&b, clnas_op_fill_desc(&p, &b.d, &b.err), args, (const kb_check[]){{"fill y", y, y_ref, n}}, 1);
 }
 
+/* The sum of a split weight gradient's parts: one part, an odd count over several work-groups, accumulating. */
+static const clnas_split_sum_params split_sum_shapes[] = {
+    {1, 1, 0}, {300, 3, 1}, {2305, 7, 0},
+};
+
+static int case_split_sum(kh_ctx *k, int fp64, int shape)
+{
+    clnas_split_sum_params p = split_sum_shapes[shape];
+    size_t n = (size_t)p.count, all = n * (size_t)p.parts;
+    kb_case b;
+    kb_begin(&b, k, fp64);
+    double *part = kb_tensor(&b, all, 95 + shape, -1.0, 1.0);
+    double *y = kb_tensor(&b, n, 96, -1.0, 1.0), *y_ref = kb_copy(&b, y, n);
+    kh_arg args[] = {kb_in(part, all), kb_out(y, n, p.accum)};
+    clnas_ref_split_sum(&p, part, y_ref);
+    return kb_finish(&b, clnas_op_split_sum_desc(&p, &b.d, &b.err), args,
+                     (const kb_check[]){{"split_sum y", y, y_ref, n}}, 1);
+}
+
 /* ---- head ---- */
 
 static const clnas_head_params head_shapes[] = {
@@ -606,6 +626,7 @@ const kh_case kh_cases_misc[] = {
     {"avgpool2_bwd_gpu", case_avgpool2_bwd_gpu, SHAPES(pool2_shapes), 2},
     {"add", case_add, SHAPES(eltwise_shapes), 1},
     {"fill", case_fill, SHAPES(eltwise_shapes), 1},
+    {"split_sum", case_split_sum, SHAPES(split_sum_shapes), 1},
     {"gap_relu_fwd", case_gap_relu_fwd, SHAPES(head_shapes), 1},
     {"gap_relu_bwd", case_gap_relu_bwd, SHAPES(head_shapes), 1},
     {"gap_fwd", case_gap_fwd, SHAPES(head_shapes), 1},
