@@ -85,6 +85,12 @@ int cli_space_opt(int argc, char **argv, int *i, const struct clnas_space_iface 
 
 struct clnas_program_cache;
 
+/* The flags that shape a network's plan, shared by compile and the commands that build networks: --recompute and
+ * --no-recompute (convolution outputs recomputed always or never; by default where the device needs it) and
+ * --concat-copies (concatenations copy their inputs, as before concat slices; to compare). 1 with cfg set when arg
+ * is one of them, else 0. */
+int cli_plan_flag(const char *arg, clnas_net_config *cfg);
+
 /* What a command shows of the kernels it builds (cli_common_open). */
 typedef struct cli_build_view {
     int verbose;            /* --verbose: each build's log (compiler warnings) too */

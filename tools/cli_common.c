@@ -34,6 +34,20 @@ int cli_family_opt(int argc, char **argv, int *i)
     return 1;
 }
 
+int cli_plan_flag(const char *arg, clnas_net_config *cfg)
+{
+    if (strcmp(arg, "--recompute") == 0 || strcmp(arg, "--no-recompute") == 0) {
+        /* less activation memory for more convolution work, always or never (clnas_net_config) */
+        cfg->recompute = strcmp(arg, "--recompute") == 0;
+        return 1;
+    }
+    if (strcmp(arg, "--concat-copies") == 0) {
+        cfg->concat_copies = 1;
+        return 1;
+    }
+    return 0;
+}
+
 void cli_common_init(cli_common *c)
 {
     memset(c, 0, sizeof *c);
@@ -73,16 +87,8 @@ int cli_common_option(int argc, char **argv, int *i, cli_common *c)
     }
     if ((r = cli_family_opt(argc, argv, i)) != 0)
         return r;
-    if (strcmp(argv[*i], "--recompute") == 0 || strcmp(argv[*i], "--no-recompute") == 0) {
-        /* less activation memory for more convolution work, always or never (default: where the device needs it;
-         * clnas_net_config) */
-        c->cfg.recompute = strcmp(argv[*i], "--recompute") == 0;
+    if (cli_plan_flag(argv[*i], &c->cfg))
         return 1;
-    }
-    if (strcmp(argv[*i], "--concat-copies") == 0) {
-        c->cfg.concat_copies = 1; /* concatenations copy as before concat slices (clnas_net_config), to compare */
-        return 1;
-    }
     if (strcmp(argv[*i], "--verbose") == 0) {
         c->build.verbose = 1;
         return 1;

@@ -31,7 +31,7 @@ static void usage(FILE *f)
                "--space nb201 (default), darts or chain reads --arch in that space (darts: DARTS_V2 etc., --layers L,\n"
                "default 8). --concat-copies copies every concatenation's inputs as before concat slices (to compare).\n"
                "--recompute recomputes convolution outputs in the backward pass (less memory, more work) always,\n"
-               "--no-recompute never; by default only where the network does not fit the device's memory without.\n"
+               "--no-recompute never; by default only where the network does not fit the device's memory without it.\n"
                "Defaults: C=16 N=5 batch 256.\n");
 }
 

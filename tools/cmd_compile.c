@@ -149,14 +149,8 @@ int cmd_compile(int argc, char **argv)
             cfg.fp64 = 1;
             continue;
         }
-        if (strcmp(argv[i], "--concat-copies") == 0) {
-            cfg.concat_copies = 1;
+        if (cli_plan_flag(argv[i], &cfg))
             continue;
-        }
-        if (strcmp(argv[i], "--recompute") == 0 || strcmp(argv[i], "--no-recompute") == 0) {
-            cfg.recompute = strcmp(argv[i], "--recompute") == 0;
-            continue;
-        }
         if (strcmp(argv[i], "--auxiliary") == 0) {
             cfg.auxiliary = 1;
             continue;
