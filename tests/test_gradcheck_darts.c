@@ -19,6 +19,7 @@
 #include "fd_grad.h"
 #include "model_build.h"
 #include "plan.h"
+#include "small_net.h"
 
 #define PER_TENSOR 3 /* elements checked per tensor */
 
@@ -157,16 +158,9 @@ static void test_drop_path(void **state)
 {
     device_fixture *fx = *state;
     clnas_net_config cfg;
-    clnas_net_config_default(&cfg);
-    cfg.space = CLNAS_NET_DARTS;
-    clnas_error err;
-    assert_int_equal(clnas_darts_genotype_named("DARTS_V2", &cfg.darts_genotype, &err), CLNAS_OK);
-    cfg.channels = 2;
-    cfg.layers = 3;
-    cfg.height = cfg.width = 8;
-    cfg.batch = 4;
-    cfg.fp64 = 1;
+    small_net_darts_config(&cfg, "DARTS_V2", 2, 3, 4, 8);
     cfg.drop_path = 0.5;
+    clnas_error err;
     clnas_model *m = NULL;
     if (clnas_model_build(fx->dev, fx->cache, &cfg, &m, &err) != CLNAS_OK || clnas_model_init(m, 5, &err) != CLNAS_OK)
         fail_msg("%s", err.message);

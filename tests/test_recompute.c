@@ -10,7 +10,6 @@
 
 #include <cmocka.h>
 
-#include "clnas/darts_genotype.h"
 #include "clnas/model.h"
 #include "device_fixture.h"
 #include "model_build.h"
@@ -113,14 +112,7 @@ static void test_odd_rgb_f64(void **state)
 static void test_darts_f64(void **state)
 {
     clnas_net_config cfg;
-    clnas_net_config_default(&cfg);
-    cfg.space = CLNAS_NET_DARTS;
-    clnas_error err;
-    assert_int_equal(clnas_darts_genotype_named("DARTS_V2", &cfg.darts_genotype, &err), CLNAS_OK);
-    cfg.channels = 2;
-    cfg.layers = 3;
-    cfg.height = cfg.width = 8;
-    cfg.fp64 = 1;
+    small_net_darts_config(&cfg, "DARTS_V2", 2, 3, BATCH, 8);
     compare(state, &cfg, "DARTS_V2");
 }
 

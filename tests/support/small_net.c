@@ -10,6 +10,8 @@
 
 #include "small_net.h"
 
+#include "clnas/darts_genotype.h"
+
 void small_net_config(clnas_net_config *cfg, const char *arch, int channels, int cells, int batch, int side)
 {
     clnas_net_config_default(cfg);
@@ -21,6 +23,21 @@ void small_net_config(clnas_net_config *cfg, const char *arch, int channels, int
     cfg->cells = cells;
     cfg->batch = batch;
     cfg->height = cfg->width = side;
+}
+
+void small_net_darts_config(clnas_net_config *cfg, const char *genotype, int channels, int layers, int batch,
+                            int side)
+{
+    clnas_net_config_default(cfg);
+    cfg->space = CLNAS_NET_DARTS;
+    clnas_error err;
+    if (clnas_darts_genotype_named(genotype, &cfg->darts_genotype, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    cfg->channels = channels;
+    cfg->layers = layers;
+    cfg->batch = batch;
+    cfg->height = cfg->width = side;
+    cfg->fp64 = 1;
 }
 
 void small_dataset_alloc(clnas_dataset *ds, clnas_rng *rng, int count, int side, uint64_t seed)

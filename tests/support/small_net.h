@@ -12,6 +12,12 @@
  * a genotype that does not parse fails the test. */
 void small_net_config(clnas_net_config *cfg, const char *arch, int channels, int cells, int batch, int side);
 
+/* The DARTS cell space's default config with the named genotype (DARTS_V2, ALL_OPS, ...), channels, layers, batch and
+ * side x side input, in float64 (the gradient checks' and the bit-for-bit comparisons' precision); a name that is
+ * not known fails the test. */
+void small_net_darts_config(clnas_net_config *cfg, const char *genotype, int channels, int layers, int batch,
+                            int side);
+
 /* The chain genotype of text; one that does not parse fails the test, naming the text. */
 clnas_chain_genotype small_net_chain(const char *text);
 
