@@ -1,6 +1,6 @@
 /* clnas — the GPU family's weight gradients split over pixels (codegen/wgrad_split.c, issue 12): which convolutions
- * are split on which device, how the plan's launches pair up, and the same gradients from a whole network with and
- * without the split on the device (the GPU family forced on whatever it is). */
+ * are split on which device, how the plan's launches pair up, and a whole network whose weight gradients are split
+ * on the device (the GPU family forced on whatever it is) giving the CPU family's loss and gradients. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
