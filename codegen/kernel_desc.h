@@ -55,6 +55,8 @@ void clnas_kernel_desc_local_mem(clnas_kernel_desc *desc, size_t elems, size_t f
 void clnas_kernel_desc_local_mem2(clnas_kernel_desc *desc, size_t elems_f32, size_t elems_f64);
 /* Index of the argument slot named `name`, or -1. */
 int clnas_kernel_desc_find_arg(const clnas_kernel_desc *desc, const char *name);
+/* The value of #define `name` when it is a whole decimal integer, else (no such define, or another value) -1. */
+long clnas_kernel_desc_define_value(const clnas_kernel_desc *desc, const char *name);
 
 /* Assembles the OpenCL C source of a descriptor: a banner, the element type (fp64 = 1 for double), the
  * #defines, kernels/common.cl and kernels/<template>.cl, with each `#include "other.cl"` line of a template

@@ -99,6 +99,17 @@ int clnas_kernel_desc_find_arg(const clnas_kernel_desc *desc, const char *name)
     return -1;
 }
 
+long clnas_kernel_desc_define_value(const clnas_kernel_desc *desc, const char *name)
+{
+    for (int i = 0; i < desc->ndefines; i++)
+        if (strcmp(desc->defines[i].name, name) == 0) {
+            char *end;
+            long v = strtol(desc->defines[i].value, &end, 10);
+            return end != desc->defines[i].value && !*end ? v : -1;
+        }
+    return -1;
+}
+
 /* A growing string. */
 typedef struct text {
     char *data;

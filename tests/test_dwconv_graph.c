@@ -227,11 +227,7 @@ static int check_tensor(kh_ctx *k, tiny *t, const char *what, double *value, con
 /* The #define `name` of launch l's kernel, or -1. */
 static long define_of(const tiny *t, const clnas_plan_launch *l, const char *name)
 {
-    const clnas_kernel_desc *d = &t->plan->kernels[l->kernel].desc;
-    for (int i = 0; i < d->ndefines; i++)
-        if (strcmp(d->defines[i].name, name) == 0)
-            return strtol(d->defines[i].value, NULL, 10);
-    return -1;
+    return clnas_kernel_desc_define_value(&t->plan->kernels[l->kernel].desc, name);
 }
 
 /* The gradient tensor (GRADS arena) of parameter tensor w. */

@@ -39,14 +39,6 @@ static int count_kind(const clnas_plan *plan, clnas_node_kind kind)
     return n;
 }
 
-static long define_of(const clnas_kernel_desc *d, const char *name)
-{
-    for (int i = 0; i < d->ndefines; i++)
-        if (strcmp(d->defines[i].name, name) == 0)
-            return strtol(d->defines[i].value, NULL, 10);
-    return -1;
-}
-
 /* Every split weight gradient is followed by its sum: the sum reads what the gradient wrote, S times the gradient's
  * elements, and writes the parameter's gradient; returns how many pairs there are. */
 static int check_pairs(const clnas_plan *plan)
@@ -57,7 +49,7 @@ static int check_pairs(const clnas_plan *plan)
         if (l->kind != CLNAS_NODE_CONV_BWD_FILTER)
             continue;
         const clnas_kernel_desc *d = &plan->kernels[l->kernel].desc;
-        const long split = define_of(d, "SPLIT");
+        const long split = clnas_kernel_desc_define_value(d, "SPLIT");
         if (split < 2)
             continue;
         assert_true(i + 1 < plan->ntrain);
@@ -73,7 +65,7 @@ static int check_pairs(const clnas_plan *plan)
         assert_int_equal(in->count, parts->count);
         assert_int_equal(out->arena, CLNAS_ARENA_GRADS);
         assert_int_equal(parts->count, (size_t)split * out->count);
-        assert_int_equal(define_of(sd, "PARTS"), split);
+        assert_int_equal(clnas_kernel_desc_define_value(sd, "PARTS"), split);
         pairs++;
     }
     assert_int_equal(pairs, plan->wgrad_splits);

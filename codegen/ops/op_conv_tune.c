@@ -231,26 +231,16 @@ clnas_status clnas_conv_tune_candidates(clnas_conv_pass pass, const clnas_conv_p
 
 /* ---- which plan kernels are tunable ---- */
 
-/* The integer value of #define name in d, or -1. */
-static long define_value(const clnas_kernel_desc *d, const char *name)
-{
-    for (int i = 0; i < d->ndefines; i++)
-        if (strcmp(d->defines[i].name, name) == 0) {
-            char *end;
-            long v = strtol(d->defines[i].value, &end, 10);
-            return end != d->defines[i].value && !*end ? v : -1;
-        }
-    return -1;
-}
-
 int clnas_conv_params_of_desc(const clnas_kernel_desc *kd, clnas_conv_params *p)
 {
     static const char *const names[] = {"N", "CI", "CO", "H", "W", "KSIZE", "STRIDE", "PAD", "RELU_IN", "ACCUM"};
     long v[10];
-    for (int i = 0; i < 10; i++)
-        if ((v[i] = define_value(kd, names[i])) < 0 || v[i] > INT_MAX)
+    for (int i = 0; i < 10; i++) {
+        v[i] = clnas_kernel_desc_define_value(kd, names[i]);
+        if (v[i] < 0 || v[i] > INT_MAX)
             return 0;
-    const long split = define_value(kd, "SPLIT");
+    }
+    const long split = clnas_kernel_desc_define_value(kd, "SPLIT");
     *p = (clnas_conv_params){(int)v[0], (int)v[1], (int)v[2], (int)v[3], (int)v[4],
                              (int)v[5], (int)v[6], (int)v[7], (int)v[8], (int)v[9],
                              split > 1 && split <= INT_MAX ? (int)split : 0};
