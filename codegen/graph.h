@@ -73,6 +73,10 @@ typedef enum clnas_node_kind {
     CLNAS_NODE_AVGPOOL_K_BWD,     /* ins: dy; outs: dx */
     /* the GPU family's weight gradient split over pixels (codegen/wgrad_split.c), after fusion */
     CLNAS_NODE_SPLIT_SUM,         /* ins: parts [S][count]; outs: y (=/+=) the sum of the S parts, in order */
+    /* the GPU family's BatchNorm split over ranges of each channel (codegen/bn_split.c), after fusion: the ranges'
+     * partial statistics [C][S][2], which the split BN (BN_BWD) node then reads as its last input */
+    CLNAS_NODE_BN_PART,           /* ins: x; outs: parts (each range's mean and sum of squared deviations) */
+    CLNAS_NODE_BN_BWD_PART,       /* ins: dy x smean; outs: parts (each range's sum dy and sum dy * (x - smean)) */
     CLNAS_NODE_KIND_COUNT
 } clnas_node_kind;
 
@@ -112,7 +116,9 @@ typedef struct clnas_graph_node {
     int offset;                    /* subsample: first row and column taken; concat backward: first channel */
     int relu_in;                   /* conv / conv backward: ReLU folded into the input load */
     int split;                     /* conv weight gradient: S > 1 partial sums over consecutive pixel ranges, one
-                                    * after another in out[0] (codegen/wgrad_split.c); 0: the gradient itself */
+                                    * after another in out[0] (codegen/wgrad_split.c); 0: the gradient itself.
+                                    * BN, BN_BWD and their _PART nodes: S > 1 ranges per channel, a work-group
+                                    * each (codegen/bn_split.c); 0: a work-group per channel */
     int training;                  /* BN: batch statistics (1) or running statistics (0) */
     int dead;                      /* removed by fusion */
     double loss_weight;            /* softmax_xent: loss and gradient scaled by it (0 reads as 1; DARTS' aux head) */

@@ -46,6 +46,8 @@ static const clnas_op_def *const table[CLNAS_NODE_KIND_COUNT] = {
     [CLNAS_NODE_AVGPOOL_K] = &clnas_op_def_avgpool_k,
     [CLNAS_NODE_AVGPOOL_K_BWD] = &clnas_op_def_avgpool_k_bwd,
     [CLNAS_NODE_SPLIT_SUM] = &clnas_op_def_split_sum,
+    [CLNAS_NODE_BN_PART] = &clnas_op_def_bn_part,
+    [CLNAS_NODE_BN_BWD_PART] = &clnas_op_def_bn_bwd_part,
 };
 
 static const clnas_op_def unknown = {.kind = CLNAS_NODE_KIND_COUNT, .name = "?", .relu_slot = -1};

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "autodiff.h"
+#include "bn_split.h"
 #include "build_network.h"
 #include "concat_slices.h"
 #include "emit.h"
@@ -96,6 +97,8 @@ static clnas_status compile_training(clnas_plan *plan, clnas_error *err)
     if (st == CLNAS_OK)
         st = clnas_wgrad_split(&g, &plan->profile, &plan->wgrad_splits, err);
     if (st == CLNAS_OK)
+        st = clnas_bn_split(&g, &plan->profile, &plan->bn_splits, err);
+    if (st == CLNAS_OK)
         st = clnas_memplan(&g, pinned, 4, plan->arena_elems, &plan->live_params, err);
     if (st == CLNAS_OK)
         st = clnas_emit(&g, plan->live_params, plan, &plan->train, &plan->ntrain, err);
@@ -148,6 +151,8 @@ static clnas_status compile_eval(clnas_plan *plan, clnas_error *err)
     clnas_concat_slice_stats cs;
     if (st == CLNAS_OK && !plan->config.concat_copies)
         st = clnas_concat_slices(&g, &io.logits, 1, &cs, err);
+    if (st == CLNAS_OK)
+        st = clnas_bn_split(&g, &plan->profile, NULL, err);
     if (st == CLNAS_OK)
         st = clnas_memplan(&g, &io.logits, 1, arenas, &live, err);
     if (st == CLNAS_OK && (live != plan->live_params || g.nparams != plan->nparams))

@@ -83,6 +83,8 @@ typedef struct clnas_plan {
     int concat_grad_slices, concat_grad_copies; /* the same in the backward: input gradients read in their slice of the
                                                  * output's gradient (one copy launch gone each), still copied */
     int wgrad_splits; /* weight gradients split over pixels, a split_sum launch each (codegen/wgrad_split.h) */
+    int bn_splits;    /* training BatchNorms and their backwards split over ranges of each channel, a launch of
+                       * partial statistics before each (codegen/bn_split.h) */
 } clnas_plan;
 
 /* Compiles a network: graph IR -> autodiff -> fusion -> memory plan -> kernel descriptors and sources. */

@@ -421,7 +421,7 @@ static void test_tool_json(void **state)
     cJSON *json = cJSON_Parse(out);
     assert_non_null(json);
     assert_true(cJSON_IsObject(json));
-    assert_int_equal(cJSON_GetArraySize(json), 8);
+    assert_int_equal(cJSON_GetArraySize(json), 9);
     assert_string_equal(cJSON_GetObjectItem(json, "family")->valuestring, "cpu");
     clnas_plan *plan = compile_arch(BEST_ARCH, 16, 1);
     clnas_plan_stats s = stats_of(plan);
@@ -432,6 +432,7 @@ static void test_tool_json(void **state)
     assert_int_equal((size_t)cJSON_GetObjectItem(json, "arena_bytes")->valuedouble, s.arena_bytes);
     assert_true(cJSON_IsFalse(cJSON_GetObjectItem(json, "recompute"))); /* no device to fit: kept */
     assert_int_equal(cJSON_GetObjectItem(json, "wgrad_splits")->valueint, 0); /* the CPU family never splits */
+    assert_int_equal(cJSON_GetObjectItem(json, "bn_splits")->valueint, 0);
     cJSON_Delete(json);
     /* only the object: nothing before or after it but the newline */
     assert_int_equal(out[0], '{');
@@ -459,6 +460,7 @@ static void test_tool_json(void **state)
     cJSON *gj = cJSON_Parse(out);
     assert_non_null(gj);
     assert_true(cJSON_GetObjectItem(gj, "wgrad_splits")->valueint > 0); /* 2 tiles at C=16 for 16 compute units */
+    assert_true(cJSON_GetObjectItem(gj, "bn_splits")->valueint > 0);     /* 16 channels for 16 compute units */
     cJSON_Delete(gj);
     snprintf(path, sizeof path, "%s/gpu/plan.json", root);
     assert_int_equal(access(path, R_OK), 0);

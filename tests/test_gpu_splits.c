@@ -1,6 +1,7 @@
-/* clnas — the GPU family's weight gradients split over pixels (codegen/wgrad_split.c, issue 12): which convolutions
- * are split on which device, how the plan's launches pair up, and a whole network whose weight gradients are split
- * on the device (the GPU family forced on whatever it is) giving the CPU family's loss and gradients. */
+/* clnas — the GPU family's reductions split over work-groups (issue 12): weight gradients over ranges of pixels
+ * (codegen/wgrad_split.c) and BatchNorms over ranges of each channel (codegen/bn_split.c). Which are split on which
+ * device, how the plan's launches pair up, and a whole network split on the device (the GPU family forced on
+ * whatever it is) giving the CPU family's loss, gradients, running statistics and evaluation logits. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include "clnas/model.h"
 #include "device_fixture.h"
 #include "model_build.h"
+#include "op_bn.h"
 #include "op_conv.h"
 #include "plan.h"
 #include "profile_query.h"
@@ -73,6 +75,51 @@ static int check_pairs(const clnas_plan *plan)
     return pairs;
 }
 
+/* Every split training BatchNorm (backward) follows the launch of its ranges' partial statistics, which writes
+ * [C][S][2] activations that it reads; every split evaluation BatchNorm runs a work-group per range. Returns how many
+ * training pairs there are. */
+static int check_bn_pairs(const clnas_plan *plan)
+{
+    int pairs = 0;
+    for (int i = 0; i < plan->ntrain; i++) {
+        const clnas_plan_launch *l = &plan->train[i];
+        if (l->kind != CLNAS_NODE_BN && l->kind != CLNAS_NODE_BN_BWD)
+            continue;
+        const clnas_kernel_desc *d = &plan->kernels[l->kernel].desc;
+        const long split = clnas_kernel_desc_define_value(d, "SPLIT");
+        if (split < 2)
+            continue;
+        assert_true(i > 0);
+        const clnas_plan_launch *part = &plan->train[i - 1];
+        assert_int_equal(part->kind, l->kind == CLNAS_NODE_BN ? CLNAS_NODE_BN_PART : CLNAS_NODE_BN_BWD_PART);
+        const clnas_kernel_desc *pd = &plan->kernels[part->kernel].desc;
+        assert_int_equal(clnas_kernel_desc_define_value(pd, "SPLIT"), split);
+        const clnas_plan_binding *out = &part->arg[clnas_kernel_desc_find_arg(pd, "part")];
+        const clnas_plan_binding *in = &l->arg[clnas_kernel_desc_find_arg(d, "part")];
+        assert_int_equal(out->arena, CLNAS_ARENA_ACT);
+        assert_true(out->writes);
+        assert_int_equal(in->arena, out->arena);
+        assert_int_equal(in->offset, out->offset);
+        assert_int_equal(in->count, out->count);
+        const long channels = clnas_kernel_desc_define_value(d, "CHANNELS");
+        assert_int_equal(out->count, (size_t)(channels * split * 2));
+        /* a work-group per range of every channel, in both launches */
+        assert_int_equal(d->global[0], (size_t)(channels * split) * d->local[0]);
+        assert_int_equal(pd->global[0], d->global[0]);
+        pairs++;
+    }
+    assert_int_equal(pairs, plan->bn_splits);
+    assert_int_equal(count_kind(plan, CLNAS_NODE_BN_PART) + count_kind(plan, CLNAS_NODE_BN_BWD_PART), pairs);
+    for (int i = 0; i < plan->neval; i++) {
+        const clnas_kernel_desc *d = &plan->kernels[plan->eval[i].kernel].desc;
+        const long split = clnas_kernel_desc_define_value(d, "SPLIT");
+        if (plan->eval[i].kind == CLNAS_NODE_BN && split > 1)
+            assert_int_equal(d->global[0], (size_t)(clnas_kernel_desc_define_value(d, "CHANNELS") * split) *
+                                               d->local[0]);
+    }
+    return pairs;
+}
+
 /* At C=16 a 3x3 weight gradient is 3 tiles of the default GPU's tiling (16 x 64 within its 32 KiB of local memory
  * in float64): a GPU of 16 compute units splits it (4 work-groups per unit wanted), a CPU never does, and a batch
  * too small for ranges of 1024 pixels is not split. */
@@ -85,11 +132,14 @@ static void test_plan_splits(void **state)
     clnas_device_profile_default_gpu(&gpu);
     clnas_device_profile_default_cpu(&cpu);
     clnas_plan *pg = compile(&cfg, &gpu), *pc = compile(&cfg, &cpu);
-    const int pairs = check_pairs(pg);
+    const int pairs = check_pairs(pg), bn_pairs = check_bn_pairs(pg);
     assert_true(pairs >= 5); /* at least the cells' 3x3 convolutions at 28x28 */
-    assert_int_equal(pg->ntrain, pc->ntrain + pairs);
+    assert_true(bn_pairs >= 10); /* at least the 28x28 stage's BatchNorms and their backwards */
+    assert_int_equal(pg->ntrain, pc->ntrain + pairs + bn_pairs);
+    assert_int_equal(pg->neval, pc->neval);
     assert_int_equal(pc->wgrad_splits, 0);
     assert_int_equal(count_kind(pc, CLNAS_NODE_SPLIT_SUM), 0);
+    assert_int_equal(check_bn_pairs(pc), 0);
     /* the split's activation arena grows by at most the parts, here a few hundred KiB */
     assert_true(pg->arena_elems[CLNAS_ARENA_ACT] < pc->arena_elems[CLNAS_ARENA_ACT] + (1u << 20));
     clnas_plan_free(pg);
@@ -105,6 +155,45 @@ static void test_plan_splits(void **state)
     assert_int_equal(clnas_conv_bwd_filter_split(&p, &gpu), 49);
     const clnas_conv_params tiny = {1, 16, 16, 28, 28, 3, 1, 1, 1, 0, 0}; /* 784 pixels: one range */
     assert_int_equal(clnas_conv_bwd_filter_split(&tiny, &gpu), 1);
+}
+
+/* A BatchNorm at C=16 is 16 work-groups: a GPU of 16 compute units (64 wanted) splits each channel into 4 ranges,
+ * no more than ranges of 4 elements per work-item allow; 64 channels fill it alone; a CPU never splits. */
+static void test_bn_split_ranges(void **state)
+{
+    (void)state;
+    clnas_device_profile gpu, cpu;
+    clnas_device_profile_default_gpu(&gpu);
+    clnas_device_profile_default_cpu(&cpu);
+    clnas_bn_params p = {64, 16, 784, 1e-5, 0.1, 0, &gpu, 0}; /* 50176 elements a channel */
+    assert_int_equal(clnas_bn_split_ranges(&p), 4);
+    p.c = 64;
+    assert_int_equal(clnas_bn_split_ranges(&p), 1);
+    p.c = 5; /* 64 / 5: 13 ranges */
+    assert_int_equal(clnas_bn_split_ranges(&p), 13);
+    p.c = 16;
+    gpu.compute_units = 1000; /* ranges of at least 4 x 256 elements: 49 */
+    assert_int_equal(clnas_bn_split_ranges(&p), 49);
+    p.n = 1; /* 784 elements: one range */
+    assert_int_equal(clnas_bn_split_ranges(&p), 1);
+    p.n = 3, p.hw = 1000, p.c = 1; /* 3000 elements, at most 2 ranges of 1500 (3 of 1000 are too short) */
+    assert_int_equal(clnas_bn_split_ranges(&p), 2);
+    p.profile = &cpu;
+    p.n = 64, p.hw = 784;
+    assert_int_equal(clnas_bn_split_ranges(&p), 1);
+    /* the descriptors refuse a split on the CPU family, a split leaving a range empty, and one for a kernel that
+     * takes none */
+    clnas_kernel_desc d;
+    clnas_error err;
+    p.split = 2;
+    assert_int_equal(clnas_op_bn_fwd_part_desc(&p, &d, &err), CLNAS_ERR_INVALID_ARG);
+    p.profile = &gpu;
+    assert_int_equal(clnas_op_bn_fwd_part_desc(&p, &d, &err), CLNAS_OK);
+    assert_int_equal(clnas_op_bn_const_bwd_desc(&p, &d, &err), CLNAS_ERR_INVALID_ARG);
+    p.n = 1, p.hw = 9, p.split = 4; /* ranges of 3: the fourth would be empty */
+    assert_int_equal(clnas_op_bn_bwd_desc(&p, &d, &err), CLNAS_ERR_INVALID_ARG);
+    p.split = 1;
+    assert_int_equal(clnas_op_bn_bwd_part_desc(&p, &d, &err), CLNAS_ERR_INVALID_ARG);
 }
 
 /* cfg on the device with `family`'s kernels and `units` compute units, one forward and backward of a fixed batch. */
@@ -135,9 +224,44 @@ static clnas_model *build(device_fixture *fx, const clnas_net_config *cfg, clnas
     return m;
 }
 
+/* The largest difference between the two models' values of every live parameter (get: its value or its gradient)
+ * or running statistic, relative to the largest value of each; fails past tol. Returns the tensors compared. */
+static int compare_tensors(clnas_model *a, clnas_model *b, int arena, int grads, double tol)
+{
+    const clnas_plan *plan = clnas_model_plan(a);
+    clnas_error err;
+    int compared = 0;
+    for (int i = 0; i < plan->nparams; i++) {
+        const clnas_param_info *p = &plan->params[i];
+        if ((int)p->arena != arena || (arena == CLNAS_ARENA_PARAMS && !p->live))
+            continue;
+        double *va = malloc(p->count * sizeof *va), *vb = malloc(p->count * sizeof *vb);
+        if (grads) {
+            assert_int_equal(clnas_model_get_grad(a, p->name, va, p->count, &err), CLNAS_OK);
+            assert_int_equal(clnas_model_get_grad(b, p->name, vb, p->count, &err), CLNAS_OK);
+        } else {
+            assert_int_equal(clnas_model_get(a, p->name, va, p->count, &err), CLNAS_OK);
+            assert_int_equal(clnas_model_get(b, p->name, vb, p->count, &err), CLNAS_OK);
+        }
+        double top = 0.0, worst = 0.0;
+        for (size_t k = 0; k < p->count; k++) {
+            top = fmax(top, fabs(va[k]));
+            worst = fmax(worst, fabs(va[k] - vb[k]));
+        }
+        if (worst > tol * fmax(top, 0.01))
+            fail_msg("%s of %s differs between the families by %g (largest %g)", grads ? "the gradient" : "the value",
+                     p->name, worst, top);
+        compared++;
+        free(va);
+        free(vb);
+    }
+    return compared;
+}
+
 /* The GPU family on a device of 64 compute units splits the 28x28 stage's weight gradients (4 images of 28x28: 3136
- * pixels, 3 ranges); the CPU family's kernels, which never split, give the same loss and gradients up to the order
- * of their sums (float64: within 1e-10 of the largest). */
+ * pixels, 3 ranges) and its BatchNorms (3136 elements a channel, 3 ranges); the CPU family's kernels, which never
+ * split, give the same loss, gradients, running statistics and evaluation logits up to the order of their sums
+ * (float64: within 1e-10 of the largest). */
 static void test_same_gradients(void **state)
 {
     device_fixture *fx = *state;
@@ -147,32 +271,25 @@ static void test_same_gradients(void **state)
     clnas_model *cpu = build(fx, &cfg, CLNAS_FAMILY_CPU, 64), *gpu = build(fx, &cfg, CLNAS_FAMILY_GPU, 64);
     const clnas_plan *pc = clnas_model_plan(cpu), *pg = clnas_model_plan(gpu);
     assert_int_equal(pc->wgrad_splits, 0);
+    assert_int_equal(pc->bn_splits, 0);
     assert_true(check_pairs(pg) >= 5);
+    assert_true(check_bn_pairs(pg) >= 10);
     clnas_error err;
     double lc, lg;
     assert_int_equal(clnas_model_read_loss(cpu, &lc, &err), CLNAS_OK);
     assert_int_equal(clnas_model_read_loss(gpu, &lg, &err), CLNAS_OK);
     assert_true(fabs(lc - lg) <= 1e-10 * fabs(lc));
-    int compared = 0;
-    for (int i = 0; i < pc->nparams; i++) {
-        const clnas_param_info *p = &pc->params[i];
-        if (p->arena != CLNAS_ARENA_PARAMS || !p->live)
-            continue;
-        double *a = malloc(p->count * sizeof *a), *b = malloc(p->count * sizeof *b);
-        assert_int_equal(clnas_model_get_grad(cpu, p->name, a, p->count, &err), CLNAS_OK);
-        assert_int_equal(clnas_model_get_grad(gpu, p->name, b, p->count, &err), CLNAS_OK);
-        double top = 0.0, worst = 0.0;
-        for (size_t k = 0; k < p->count; k++) {
-            top = fmax(top, fabs(a[k]));
-            worst = fmax(worst, fabs(a[k] - b[k]));
-        }
-        if (worst > 1e-10 * fmax(top, 0.01))
-            fail_msg("the gradient of %s differs between the families by %g (largest %g)", p->name, worst, top);
-        compared++;
-        free(a);
-        free(b);
-    }
-    assert_true(compared > 10);
+    assert_true(compare_tensors(cpu, gpu, CLNAS_ARENA_PARAMS, 1, 1e-10) > 10);
+    assert_true(compare_tensors(cpu, gpu, CLNAS_ARENA_STATE, 0, 1e-10) > 10); /* the running statistics */
+    const size_t nlogits = (size_t)cfg.batch * (size_t)cfg.classes;
+    double *ec = malloc(nlogits * sizeof *ec), *eg = malloc(nlogits * sizeof *eg);
+    assert_int_equal(clnas_model_eval(cpu, ec, &err), CLNAS_OK);
+    assert_int_equal(clnas_model_eval(gpu, eg, &err), CLNAS_OK);
+    for (size_t k = 0; k < nlogits; k++)
+        if (fabs(ec[k] - eg[k]) > 1e-10 * fmax(fabs(ec[k]), 1.0))
+            fail_msg("evaluation logit %zu differs between the families: %.17g and %.17g", k, ec[k], eg[k]);
+    free(ec);
+    free(eg);
     clnas_model_free(cpu);
     clnas_model_free(gpu);
 }
@@ -181,6 +298,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plan_splits),
+        cmocka_unit_test(test_bn_split_ranges),
         cmocka_unit_test(test_same_gradients),
     };
     return cmocka_run_group_tests(tests, device_fixture_with_cache, device_fixture_teardown);

@@ -52,8 +52,10 @@ static const char compile_help[] =
     "                      profile (limits, vector widths, sub-group size) and family; the device is only queried\n"
     "  --family F          kernel family: cpu or gpu (default: CLNAS_FAMILY, else the device's type, else cpu)\n"
     "  --json              print one JSON object {ops, kernels, launches_per_step, programs, arena_bytes, family,\n"
-    "                      recompute, wgrad_splits} instead of the summary (wgrad_splits: the GPU family's weight\n"
-    "                      gradients split over ranges of pixels, a split_sum launch each)\n"
+    "                      recompute, wgrad_splits, bn_splits} instead of the summary (wgrad_splits: the GPU\n"
+    "                      family's weight gradients split over ranges of pixels, a split_sum launch each;\n"
+    "                      bn_splits: its training BatchNorms and their backwards split over ranges of each\n"
+    "                      channel, a launch of partial statistics each)\n"
     "\n"
     "exit status: 0 written, 1 the network or the files failed, 2 bad usage.\n";
 
@@ -116,6 +118,9 @@ static void print_summary(const clnas_plan *plan, const clnas_plan_stats *s, con
     if (plan->wgrad_splits > 0)
         printf("  weight gradients  %d split over ranges of pixels, a split_sum launch each (more work-groups than "
                "the tiles alone give)\n", plan->wgrad_splits);
+    if (plan->bn_splits > 0)
+        printf("  batchnorms        %d split over ranges of each channel, a launch of partial statistics each (more "
+               "work-groups than the channels alone give)\n", plan->bn_splits);
     print_device(&plan->profile);
     printf("wrote %s/plan.json, cell.dot, graph.dot, kernels.tsv and %d .cl files\n", dir, s->programs);
 }
@@ -234,9 +239,9 @@ int cmd_compile(int argc, char **argv)
     }
     if (json)
         printf("{\"ops\": %d, \"kernels\": %d, \"launches_per_step\": %d, \"programs\": %d, \"arena_bytes\": %zu, "
-               "\"family\": \"%s\", \"recompute\": %s, \"wgrad_splits\": %d}\n", stats.ops, stats.kernels,
-               stats.launches_per_step, stats.programs, stats.arena_bytes, clnas_family_name(plan->profile.family),
-               plan->config.recompute ? "true" : "false", plan->wgrad_splits);
+               "\"family\": \"%s\", \"recompute\": %s, \"wgrad_splits\": %d, \"bn_splits\": %d}\n", stats.ops,
+               stats.kernels, stats.launches_per_step, stats.programs, stats.arena_bytes, clnas_family_name(plan->profile.family),
+               plan->config.recompute ? "true" : "false", plan->wgrad_splits, plan->bn_splits);
     else
         print_summary(plan, &stats, arch, &cfg, out);
     clnas_plan_free(plan);

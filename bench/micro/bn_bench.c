@@ -117,7 +117,7 @@ int main(int argc, char **argv)
     printf("%-14s %9s %9s %9s %9s %9s %9s\n", "shape", "fwd med", "fwd best", "GB/s", "bwd med", "bwd best",
            "GB/s");
     for (int s = 0; s < 3; s++) {
-        clnas_bn_params p = {shapes[s][0], shapes[s][1], shapes[s][2], 1e-5, 0.1, 0, NULL}; /* the CPU family */
+        clnas_bn_params p = {shapes[s][0], shapes[s][1], shapes[s][2], 1e-5, 0.1, 0, NULL, 0}; /* the CPU family */
         clnas_kernel_desc fwd, bwd;
         clnas_error err;
         if (clnas_op_bn_fwd_train_desc(&p, &fwd, &err) != CLNAS_OK ||

@@ -37,7 +37,37 @@ clnas_status clnas_op_bn_check(const clnas_bn_params *p, int training, clnas_err
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG,
                                "batchnorm: training needs more than one value per channel, got n*hw = %lld",
                                (long long)p->n * p->hw);
+    if (p->split > 1) {
+        const long long m = (long long)p->n * p->hw, range = (m + p->split - 1) / p->split;
+        if (!clnas_device_profile_gpu(p->profile))
+            return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "batchnorm: split %d: only the GPU family's kernels "
+                                   "split a channel", p->split);
+        if ((long long)(p->split - 1) * range >= m || 2LL * p->c * p->split > INT_MAX)
+            return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "batchnorm: split %d of a channel of %lld elements "
+                                   "leaves a range empty or too many parts", p->split, m);
+    } else if (p->split < 0) {
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "batchnorm: split must be >= 0, got %d", p->split);
+    }
     return CLNAS_OK;
+}
+
+int clnas_bn_split_ranges(const clnas_bn_params *p)
+{
+    if (!p || !clnas_device_profile_gpu(p->profile) || p->c < 1)
+        return 1;
+    const long m = (long)p->n * p->hw;
+    const long want = (long)CLNAS_BN_SPLIT_GROUPS_PER_UNIT * (p->profile->compute_units ? p->profile->compute_units : 1);
+    const long shortest = (long)CLNAS_BN_SPLIT_MIN_ITEMS * (long)clnas_device_profile_local(p->profile, BN_GPU_LOCAL);
+    long split = (want + p->c - 1) / p->c;
+    if (split > m / shortest)
+        split = m / shortest;
+    if (split > INT_MAX / 2 / p->c) /* the parts are one tensor, indexed by int */
+        split = INT_MAX / 2 / p->c;
+    if (split < 2)
+        return 1;
+    /* as many ranges as ranges of that length make, so that none is empty */
+    const long range = (m + split - 1) / split;
+    return (int)((m + range - 1) / range);
 }
 
 /* Smallest power of two >= m (the rows of a channel), at most BN_LOCAL. */
@@ -49,8 +79,9 @@ static int channel_local(int m)
     return local;
 }
 
-/* Every kernel of the template sees every #define (they compile together) and runs one work-group per channel. */
-static clnas_status bn_desc(const clnas_bn_params *p, int training, const char *entry,
+/* Every kernel of the template sees every #define (they compile together) and runs one work-group per channel, or
+ * per range of a channel where p->split > 1 (which `splits` says the entry can take: 0 none, 1 any, 2 only a split). */
+static clnas_status bn_desc(const clnas_bn_params *p, int training, int splits, const char *entry,
                             const char *const *slots, int nslots, clnas_kernel_desc *d, clnas_error *err)
 {
     clnas_status st = clnas_op_bn_check(p, training, err);
@@ -58,6 +89,10 @@ static clnas_status bn_desc(const clnas_bn_params *p, int training, const char *
         return st;
     if (!d)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "batchnorm %s: descriptor must not be NULL", entry);
+    const int split = p->split > 1 ? p->split : 1;
+    if ((splits == 0 && split > 1) || (splits == 2 && split < 2))
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "batchnorm %s: split %d, expected %s", entry, split,
+                               splits ? "a split of at least 2 ranges" : "none (a work-group per channel)");
     const int gpu = clnas_device_profile_gpu(p->profile);
     clnas_kernel_desc_init(d, gpu ? "batchnorm_gpu" : "batchnorm", entry);
     /* the GPU family: as many work-items per channel as the device allows up to BN_GPU_LOCAL, walking the
@@ -71,11 +106,13 @@ static clnas_status bn_desc(const clnas_bn_params *p, int training, const char *
     bad |= clnas_kernel_desc_define_real(d, "MOMENTUM", p->momentum) != CLNAS_OK;
     bad |= clnas_kernel_desc_define_int(d, "ACCUM", p->accum) != CLNAS_OK;
     bad |= clnas_kernel_desc_define_int(d, "LOCAL", local) != CLNAS_OK;
+    if (split > 1)
+        bad |= clnas_kernel_desc_define_int(d, "SPLIT", split) != CLNAS_OK;
     for (int i = 0; i < nslots; i++)
         bad |= clnas_kernel_desc_arg(d, CLNAS_ARG_TENSOR, slots[i]) != CLNAS_OK;
     if (bad)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "batchnorm %s: descriptor table full", entry);
-    clnas_kernel_desc_geometry_1d(d, (size_t)p->c * (size_t)local, (size_t)local);
+    clnas_kernel_desc_geometry_1d(d, (size_t)p->c * (size_t)split * (size_t)local, (size_t)local);
     clnas_kernel_desc_local_mem(d, (size_t)local, 0); /* scratch[LOCAL] of the tree sum */
     return CLNAS_OK;
 }
@@ -83,37 +120,55 @@ static clnas_status bn_desc(const clnas_bn_params *p, int training, const char *
 clnas_status clnas_op_bn_fwd_train_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
     static const char *const slots[] = {"x", "gamma", "beta", "rmean", "rvar", "smean", "sinvstd", "y"};
-    return bn_desc(p, 1, "bn_fwd_train", slots, 8, d, err);
+    static const char *const split_slots[] = {"x", "gamma", "beta", "rmean", "rvar", "part", "smean", "sinvstd", "y"};
+    if (p && p->split > 1)
+        return bn_desc(p, 1, 2, "bn_fwd_train_split", split_slots, 9, d, err);
+    return bn_desc(p, 1, 0, "bn_fwd_train", slots, 8, d, err);
+}
+
+clnas_status clnas_op_bn_fwd_part_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err)
+{
+    static const char *const slots[] = {"x", "part"};
+    return bn_desc(p, 1, 2, "bn_fwd_part", slots, 2, d, err);
 }
 
 clnas_status clnas_op_bn_fwd_eval_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
     static const char *const slots[] = {"x", "gamma", "beta", "rmean", "rvar", "y"};
-    return bn_desc(p, 0, "bn_fwd_eval", slots, 6, d, err);
+    return bn_desc(p, 0, 1, "bn_fwd_eval", slots, 6, d, err);
 }
 
 clnas_status clnas_op_bn_bwd_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
     static const char *const slots[] = {"dy", "x", "gamma", "smean", "sinvstd", "dx", "dgamma", "dbeta"};
-    return bn_desc(p, 1, "bn_bwd", slots, 8, d, err);
+    static const char *const split_slots[] = {"dy", "x", "gamma", "smean", "sinvstd", "part", "dx", "dgamma", "dbeta"};
+    if (p && p->split > 1)
+        return bn_desc(p, 1, 2, "bn_bwd_split", split_slots, 9, d, err);
+    return bn_desc(p, 1, 0, "bn_bwd", slots, 8, d, err);
+}
+
+clnas_status clnas_op_bn_bwd_part_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err)
+{
+    static const char *const slots[] = {"dy", "x", "smean", "part"};
+    return bn_desc(p, 1, 2, "bn_bwd_part", slots, 4, d, err);
 }
 
 clnas_status clnas_op_bn_const_fwd_train_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
     static const char *const slots[] = {"beta", "rmean", "rvar", "y"};
-    return bn_desc(p, 1, "bn_const_fwd_train", slots, 4, d, err);
+    return bn_desc(p, 1, 0, "bn_const_fwd_train", slots, 4, d, err);
 }
 
 clnas_status clnas_op_bn_const_fwd_eval_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
     static const char *const slots[] = {"gamma", "beta", "rmean", "rvar", "y"};
-    return bn_desc(p, 0, "bn_const_fwd_eval", slots, 5, d, err);
+    return bn_desc(p, 0, 0, "bn_const_fwd_eval", slots, 5, d, err);
 }
 
 clnas_status clnas_op_bn_const_bwd_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
     static const char *const slots[] = {"dy", "dgamma", "dbeta"};
-    return bn_desc(p, 0, "bn_const_bwd", slots, 3, d, err);
+    return bn_desc(p, 0, 0, "bn_const_bwd", slots, 3, d, err);
 }
 
 /* Element i (0 <= i < n*hw) of channel c: sample i / hw, pixel i % hw. */
@@ -226,6 +281,48 @@ void clnas_ref_bn_const_bwd(const clnas_bn_params *p, const double *dy, double *
     }
 }
 
+/* Range r of a channel of p: its first element and its length. */
+static void split_range(const clnas_bn_params *p, int r, long *begin, long *count)
+{
+    const long m = (long)p->n * p->hw, range = (m + p->split - 1) / p->split;
+    *begin = r * range;
+    *count = m - *begin < range ? m - *begin : range;
+}
+
+void clnas_ref_bn_fwd_part(const clnas_bn_params *p, const double *x, double *part)
+{
+    for (int c = 0; c < p->c; c++)
+        for (int r = 0; r < p->split; r++) {
+            long begin, count;
+            split_range(p, r, &begin, &count);
+            double sum = 0.0, sq = 0.0;
+            for (long i = begin; i < begin + count; i++)
+                sum += x[bn_index(p, c, i)];
+            const double mean = sum / (double)count;
+            for (long i = begin; i < begin + count; i++)
+                sq += (x[bn_index(p, c, i)] - mean) * (x[bn_index(p, c, i)] - mean);
+            part[((size_t)c * (size_t)p->split + (size_t)r) * 2] = mean;
+            part[((size_t)c * (size_t)p->split + (size_t)r) * 2 + 1] = sq;
+        }
+}
+
+void clnas_ref_bn_bwd_part(const clnas_bn_params *p, const double *dy, const double *x, const double *smean,
+                           double *part)
+{
+    for (int c = 0; c < p->c; c++)
+        for (int r = 0; r < p->split; r++) {
+            long begin, count;
+            split_range(p, r, &begin, &count);
+            double sum_dy = 0.0, sum_dy_dev = 0.0;
+            for (long i = begin; i < begin + count; i++) {
+                sum_dy += dy[bn_index(p, c, i)];
+                sum_dy_dev += dy[bn_index(p, c, i)] * (x[bn_index(p, c, i)] - smean[c]);
+            }
+            part[((size_t)c * (size_t)p->split + (size_t)r) * 2] = sum_dy;
+            part[((size_t)c * (size_t)p->split + (size_t)r) * 2 + 1] = sum_dy_dev;
+        }
+}
+
 /* ---- the graph ops: BatchNorm, BatchNorm of zeros, and their backwards ---- */
 
 /* Over tensor t's [n][c][h][w]. */
@@ -243,9 +340,20 @@ static clnas_bn_params node_params(const clnas_lowering *l, int t, int accum)
     return p;
 }
 
+/* A split node's parts: its last input (codegen/bn_split.c). */
+static clnas_status bind_parts(clnas_lowering *l, const clnas_graph_node *n, int nin)
+{
+    if (n->split < 2)
+        return CLNAS_OK;
+    if (n->nin != nin + 1)
+        return clnas_error_set(l->err, CLNAS_ERR_INVALID_ARG, "internal: %s split without its parts", n->label);
+    return clnas_lower_bind(l, "part", n->in[nin]);
+}
+
 static clnas_status lower_fwd(clnas_lowering *l, const clnas_graph_node *n)
 {
     clnas_bn_params p = node_params(l, n->in[0], n->accum[0]);
+    p.split = n->split;
     static const char *const slots[] = {"x", "gamma", "beta", "rmean", "rvar"};
     if (n->training)
         CLNAS_TRY(clnas_op_bn_fwd_train_desc(&p, &l->desc, l->err));
@@ -254,6 +362,7 @@ static clnas_status lower_fwd(clnas_lowering *l, const clnas_graph_node *n)
     for (int i = 0; i < 5; i++)
         CLNAS_TRY(clnas_lower_bind(l, slots[i], n->in[i]));
     if (n->training) {
+        CLNAS_TRY(bind_parts(l, n, 5));
         CLNAS_TRY(clnas_lower_bind(l, "smean", n->out[1]));
         CLNAS_TRY(clnas_lower_bind(l, "sinvstd", n->out[2]));
     }
@@ -280,10 +389,12 @@ static clnas_status lower_bwd(clnas_lowering *l, const clnas_graph_node *n)
     if (n->nout != 3)
         return clnas_error_set(l->err, CLNAS_ERR_INVALID_ARG, "internal: %s has no input gradient", n->label);
     clnas_bn_params p = node_params(l, n->in[1], n->accum[0]);
+    p.split = n->split;
     CLNAS_TRY(clnas_op_bn_bwd_desc(&p, &l->desc, l->err));
     static const char *const in[] = {"dy", "x", "gamma", "smean", "sinvstd"};
     for (int i = 0; i < 5; i++)
         CLNAS_TRY(clnas_lower_bind(l, in[i], n->in[i]));
+    CLNAS_TRY(bind_parts(l, n, 5));
     CLNAS_TRY(clnas_lower_bind(l, "dx", n->out[0]));
     CLNAS_TRY(clnas_lower_bind(l, "dgamma", n->out[1]));
     return clnas_lower_bind(l, "dbeta", n->out[2]);
@@ -296,6 +407,26 @@ static clnas_status lower_const_bwd(clnas_lowering *l, const clnas_graph_node *n
     CLNAS_TRY(clnas_lower_bind(l, "dy", n->in[0]));
     CLNAS_TRY(clnas_lower_bind(l, "dgamma", n->out[0]));
     return clnas_lower_bind(l, "dbeta", n->out[1]);
+}
+
+static clnas_status lower_part(clnas_lowering *l, const clnas_graph_node *n)
+{
+    clnas_bn_params p = node_params(l, n->in[0], 0);
+    p.split = n->split;
+    CLNAS_TRY(clnas_op_bn_fwd_part_desc(&p, &l->desc, l->err));
+    CLNAS_TRY(clnas_lower_bind(l, "x", n->in[0]));
+    return clnas_lower_bind(l, "part", n->out[0]);
+}
+
+static clnas_status lower_bwd_part(clnas_lowering *l, const clnas_graph_node *n)
+{
+    clnas_bn_params p = node_params(l, n->in[1], 0);
+    p.split = n->split;
+    CLNAS_TRY(clnas_op_bn_bwd_part_desc(&p, &l->desc, l->err));
+    static const char *const in[] = {"dy", "x", "smean"};
+    for (int i = 0; i < 3; i++)
+        CLNAS_TRY(clnas_lower_bind(l, in[i], n->in[i]));
+    return clnas_lower_bind(l, "part", n->out[0]);
 }
 
 /* With g->recompute, BatchNorm's input when a forward convolution produced it: that convolution again, run just
@@ -359,5 +490,10 @@ const clnas_op_def clnas_op_def_bn_const = {
 const clnas_op_def clnas_op_def_bn_bwd = {
     .kind = CLNAS_NODE_BN_BWD, .name = "batchnorm_backward", .accum_mask = 1, .relu_slot = -1, .slice_mask = 1u,
     .lower = lower_bwd};
+const clnas_op_def clnas_op_def_bn_part = {
+    .kind = CLNAS_NODE_BN_PART, .name = "batchnorm_part", .relu_slot = -1, .lower = lower_part};
+const clnas_op_def clnas_op_def_bn_bwd_part = {
+    .kind = CLNAS_NODE_BN_BWD_PART, .name = "batchnorm_backward_part", .relu_slot = -1, .slice_mask = 1u,
+    .lower = lower_bwd_part};
 const clnas_op_def clnas_op_def_bn_const_bwd = {
     .kind = CLNAS_NODE_BN_CONST_BWD, .name = "batchnorm_of_zeros_backward", .relu_slot = -1, .lower = lower_const_bwd};

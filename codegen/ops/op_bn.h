@@ -13,7 +13,21 @@ typedef struct clnas_bn_params {
     int accum;       /* 1: y (forward) and dx (backward) accumulate into what is there */
     const clnas_device_profile *profile; /* NULL or the CPU family: kernels/batchnorm.cl; the GPU family:
                                           * kernels/batchnorm_gpu.cl (coalesced, work-groups up to 256) */
+    int split; /* 0 or 1: a work-group per channel; S > 1 (the GPU family's training forward, evaluation forward and
+                * backward): a work-group per range of ceil(M / S) consecutive elements of a channel, none empty
+                * (clnas_bn_split_ranges); the training forward and backward then read the ranges' partial
+                * statistics, part [c][S][2], that the _part kernels write (codegen/bn_split.c) */
 } clnas_bn_params;
+
+/* Where a channel's M elements give the GPU family fewer work-groups (one per channel) than
+ * CLNAS_BN_SPLIT_GROUPS_PER_UNIT per compute unit, they are split into as many ranges as make up the difference,
+ * each of at least CLNAS_BN_SPLIT_MIN_ITEMS elements per work-item of the work-group. */
+#define CLNAS_BN_SPLIT_GROUPS_PER_UNIT 4
+#define CLNAS_BN_SPLIT_MIN_ITEMS 4
+
+/* The ranges S to split p's channels into on p's profile (p->split ignored): 1 for the CPU family and where the
+ * channels alone fill the device or a channel is too short to share. */
+int clnas_bn_split_ranges(const clnas_bn_params *p);
 
 /* Checks the parameters; training forms also need M > 1 (PyTorch refuses one value per channel). */
 clnas_status clnas_op_bn_check(const clnas_bn_params *p, int training, clnas_error *err);
@@ -23,12 +37,20 @@ clnas_status clnas_op_bn_check(const clnas_bn_params *p, int training, clnas_err
  * rmean = (1-m) rmean + m mean, rvar = (1-m) rvar + m var*M/(M-1). One work-group per channel.
  * Slots: x, gamma, beta, rmean, rvar, smean, sinvstd, y. */
 clnas_status clnas_op_bn_fwd_train_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err);
+/* With p->split = S > 1: the same in two launches. bn_fwd_part writes each range's mean and sum of squared deviations
+ * to part [c][S][2] (slots: x, part); the training forward (entry bn_fwd_train_split) combines a channel's ranges in
+ * order and applies them (slots: x, gamma, beta, rmean, rvar, part, smean, sinvstd, y). */
+clnas_status clnas_op_bn_fwd_part_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err);
 /* Evaluation forward: y (=/+=) gamma*(x-rmean)/sqrt(rvar+eps) + beta. Slots: x, gamma, beta, rmean, rvar, y. */
 clnas_status clnas_op_bn_fwd_eval_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err);
 /* Backward with the saved training statistics: xhat = (x-smean)*sinvstd, dbeta = sum dy, dgamma = sum dy*xhat,
  * dx (=/+=) gamma*sinvstd/M * (M*dy - dbeta - xhat*dgamma); dgamma and dbeta are overwritten.
  * Slots: dy, x, gamma, smean, sinvstd, dx, dgamma, dbeta. */
 clnas_status clnas_op_bn_bwd_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err);
+/* With p->split = S > 1: bn_bwd_part writes each range's sum dy and sum dy*(x-smean) to part [c][S][2] (slots: dy, x,
+ * smean, part); the backward (entry bn_bwd_split) adds a channel's ranges in order and applies them (slots: dy, x,
+ * gamma, smean, sinvstd, part, dx, dgamma, dbeta). */
+clnas_status clnas_op_bn_bwd_part_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err);
 
 /* BatchNorm of an all-zero input (ReLU-conv-BN of a zero node is BN's shift, not zero).
  * Training: y (=/+=) beta[c]; rmean *= 1-m; rvar *= 1-m. Slots: beta, rmean, rvar, y.
@@ -50,5 +72,10 @@ void clnas_ref_bn_const_fwd_train(const clnas_bn_params *p, const double *beta, 
 void clnas_ref_bn_const_fwd_eval(const clnas_bn_params *p, const double *gamma, const double *beta,
                                  const double *rmean, const double *rvar, double *y);
 void clnas_ref_bn_const_bwd(const clnas_bn_params *p, const double *dy, double *dgamma, double *dbeta);
+/* The split's partial statistics, part [c][p->split][2]: the training forward's (mean, sum of squared deviations)
+ * and the backward's (sum dy, sum dy*(x-smean)) of each range. */
+void clnas_ref_bn_fwd_part(const clnas_bn_params *p, const double *x, double *part);
+void clnas_ref_bn_bwd_part(const clnas_bn_params *p, const double *dy, const double *x, const double *smean,
+                           double *part);
 
 #endif

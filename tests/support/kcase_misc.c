@@ -29,6 +29,11 @@ static const struct { int n, c, hw, accum; } bn_train_shapes[] = {
 static const struct { int n, c, hw, accum; } bn_eval_shapes[] = {
     {1, 2, 1, 0}, {2, 3, 35, 1}, {4, 16, 196, 0},
 };
+/* The GPU family's split rows: ranges per channel of each shape, shorter and longer than a work-group, the last
+ * range shorter or not (6 elements in 3, 35 in 12 12 11, 3136 in 3, 1813 in 7 of 259, 320 in 5 of 64; evaluation:
+ * 1 in 1, 70 in 24 24 22, 3136 in 3). */
+static const int bn_train_splits[] = {3, 3, 3, 7, 5};
+static const int bn_eval_splits[] = {1, 3, 3};
 
 /* The GPU family's kernels for a default GPU (work-groups of 256), or the CPU family's. */
 static const clnas_device_profile *family_profile(int gpu)
@@ -38,22 +43,47 @@ static const clnas_device_profile *family_profile(int gpu)
     return gpu ? &gpu_profile : NULL;
 }
 
-static clnas_bn_params bn_params(int training, int shape, int gpu)
+/* split: the GPU family's split of the shape (gpu set) */
+static clnas_bn_params bn_params(int training, int shape, int gpu, int split)
 {
-    clnas_bn_params p = {0, 0, 0, 1e-5, 0.1, 0, family_profile(gpu)};
+    clnas_bn_params p = {0, 0, 0, 1e-5, 0.1, 0, family_profile(gpu || split), 0};
     if (training) {
         p.n = bn_train_shapes[shape].n, p.c = bn_train_shapes[shape].c, p.hw = bn_train_shapes[shape].hw;
         p.accum = bn_train_shapes[shape].accum;
+        p.split = split ? bn_train_splits[shape] : 0;
     } else {
         p.n = bn_eval_shapes[shape].n, p.c = bn_eval_shapes[shape].c, p.hw = bn_eval_shapes[shape].hw;
         p.accum = bn_eval_shapes[shape].accum;
+        p.split = split ? bn_eval_splits[shape] : 0;
     }
     return p;
 }
 
-static int run_bn_fwd_train(kh_ctx *k, int fp64, int shape, int gpu)
+/* The split's partial statistics of a training forward (bwd 0) or backward (1) against the reference; the split
+ * training forward and backward themselves are the bn_fwd_train and bn_bwd rows with `split` set. */
+static int run_bn_part(kh_ctx *k, int fp64, int shape, int bwd)
 {
-    clnas_bn_params p = bn_params(1, shape, gpu);
+    clnas_bn_params p = bn_params(1, shape, 1, 1);
+    size_t total = (size_t)p.n * p.c * p.hw, c = (size_t)p.c, nparts = 2 * c * (size_t)p.split;
+    kb_case b;
+    kb_begin(&b, k, fp64);
+    double *dy = kb_tensor(&b, total, 71 + shape, -1.0, 1.0), *x = kb_tensor(&b, total, 72 + shape, -2.0, 3.0);
+    double *smean = kb_tensor(&b, c, 73, 0.0, 1.0);
+    double *part = kb_tensor(&b, nparts, 74, -1.0, 1.0), *part_ref = kb_copy(&b, part, nparts);
+    const kb_check checks[] = {{bwd ? "bn_bwd_part part" : "bn_fwd_part part", part, part_ref, nparts}};
+    if (bwd) {
+        clnas_ref_bn_bwd_part(&p, dy, x, smean, part_ref);
+        kh_arg args[] = {kb_in(dy, total), kb_in(x, total), kb_in(smean, c), kb_out(part, nparts, 0)};
+        return kb_finish(&b, clnas_op_bn_bwd_part_desc(&p, &b.d, &b.err), args, checks, 1);
+    }
+    clnas_ref_bn_fwd_part(&p, x, part_ref);
+    kh_arg args[] = {kb_in(x, total), kb_out(part, nparts, 0)};
+    return kb_finish(&b, clnas_op_bn_fwd_part_desc(&p, &b.d, &b.err), args, checks, 1);
+}
+
+static int run_bn_fwd_train(kh_ctx *k, int fp64, int shape, int gpu, int split)
+{
+    clnas_bn_params p = bn_params(1, shape, gpu, split);
     size_t total = (size_t)p.n * p.c * p.hw, c = (size_t)p.c;
     kb_case b;
     kb_begin(&b, k, fp64);
@@ -64,9 +94,20 @@ static int run_bn_fwd_train(kh_ctx *k, int fp64, int shape, int gpu)
     double *y = kb_tensor(&b, total, 18, -1.0, 1.0);
     double *rmean_ref = kb_copy(&b, rmean, c), *rvar_ref = kb_copy(&b, rvar, c), *y_ref = kb_copy(&b, y, total);
     double *smean_ref = kb_copy(&b, smean, c), *sinvstd_ref = kb_copy(&b, sinvstd, c);
-    /* rmean and rvar are updated in place: uploaded, then read back. */
+    /* rmean and rvar are updated in place: uploaded, then read back. A split reads its ranges' partial statistics,
+     * here the reference's. */
+    const size_t nparts = p.split > 1 ? 2 * c * (size_t)p.split : 1;
+    double *part = kb_zeros(&b, nparts);
+    if (p.split > 1) {
+        clnas_ref_bn_fwd_part(&p, x, part);
+        kb_as_device(&b, part, nparts);
+    }
     kh_arg args[] = {kb_in(x, total), kb_in(gamma, c),      kb_in(beta, c),        kb_in(rmean, c),
-                     kb_in(rvar, c),  kb_out(smean, c, 0), kb_out(sinvstd, c, 0), kb_out(y, total, p.accum)};
+                     kb_in(rvar, c),  kb_out(smean, c, 0), kb_out(sinvstd, c, 0), kb_out(y, total, p.accum), {0}};
+    if (p.split > 1) {
+        memmove(&args[6], &args[5], 3 * sizeof *args);
+        args[5] = kb_in(part, nparts);
+    }
     int ok = kb_launch(&b, clnas_op_bn_fwd_train_desc(&p, &b.d, &b.err), args);
     clnas_ref_bn_fwd_train(&p, x, gamma, beta, rmean_ref, rvar_ref, smean_ref, sinvstd_ref, y_ref);
     const kb_check checks[] = {
@@ -83,9 +124,9 @@ static int run_bn_fwd_train(kh_ctx *k, int fp64, int shape, int gpu)
     return ok;
 }
 
-static int run_bn_fwd_eval(kh_ctx *k, int fp64, int shape, int gpu)
+static int run_bn_fwd_eval(kh_ctx *k, int fp64, int shape, int gpu, int split)
 {
-    clnas_bn_params p = bn_params(0, shape, gpu);
+    clnas_bn_params p = bn_params(0, shape, gpu, split);
     size_t total = (size_t)p.n * p.c * p.hw, c = (size_t)p.c;
     kb_case b;
     kb_begin(&b, k, fp64);
@@ -108,9 +149,9 @@ static int run_bn_fwd_eval(kh_ctx *k, int fp64, int shape, int gpu)
     return ok;
 }
 
-static int run_bn_bwd(kh_ctx *k, int fp64, int shape, int gpu)
+static int run_bn_bwd(kh_ctx *k, int fp64, int shape, int gpu, int split)
 {
-    clnas_bn_params p = bn_params(1, shape, gpu);
+    clnas_bn_params p = bn_params(1, shape, gpu, split);
     size_t total = (size_t)p.n * p.c * p.hw, c = (size_t)p.c;
     kb_case b;
     kb_begin(&b, k, fp64);
@@ -127,8 +168,18 @@ static int run_bn_bwd(kh_ctx *k, int fp64, int shape, int gpu)
     double *dx = kb_tensor(&b, total, 34, -1.0, 1.0), *dx_ref = kb_copy(&b, dx, total);
     double *dgamma = kb_tensor(&b, c, 35, 0, 1), *dbeta = kb_tensor(&b, c, 36, 0, 1);
     double *dgamma_ref = kb_copy(&b, dgamma, c), *dbeta_ref = kb_copy(&b, dbeta, c);
+    const size_t nparts = p.split > 1 ? 2 * c * (size_t)p.split : 1;
+    double *part = kb_zeros(&b, nparts);
+    if (p.split > 1) {
+        clnas_ref_bn_bwd_part(&p, dy, x, smean, part);
+        kb_as_device(&b, part, nparts);
+    }
     kh_arg args[] = {kb_in(dy, total),  kb_in(x, total),            kb_in(gamma, c),      kb_in(smean, c),
-                     kb_in(sinvstd, c), kb_out(dx, total, p.accum), kb_out(dgamma, c, 0), kb_out(dbeta, c, 0)};
+                     kb_in(sinvstd, c), kb_out(dx, total, p.accum), kb_out(dgamma, c, 0), kb_out(dbeta, c, 0), {0}};
+    if (p.split > 1) {
+        memmove(&args[6], &args[5], 3 * sizeof *args);
+        args[5] = kb_in(part, nparts);
+    }
     clnas_ref_bn_bwd(&p, dy, x, gamma, smean, sinvstd, dx_ref, dgamma_ref, dbeta_ref);
     const kb_check checks[] = {{"bn_bwd dx", dx, dx_ref, total},
                                {"bn_bwd dgamma", dgamma, dgamma_ref, c},
@@ -138,7 +189,7 @@ static int run_bn_bwd(kh_ctx *k, int fp64, int shape, int gpu)
 
 static int run_bn_const_fwd_train(kh_ctx *k, int fp64, int shape, int gpu)
 {
-    clnas_bn_params p = bn_params(1, shape, gpu);
+    clnas_bn_params p = bn_params(1, shape, gpu, 0);
     size_t total = (size_t)p.n * p.c * p.hw, c = (size_t)p.c;
     kb_case b;
     kb_begin(&b, k, fp64);
@@ -175,7 +226,7 @@ static int run_bn_const_fwd_train(kh_ctx *k, int fp64, int shape, int gpu)
 
 static int run_bn_const_fwd_eval(kh_ctx *k, int fp64, int shape, int gpu)
 {
-    clnas_bn_params p = bn_params(0, shape, gpu);
+    clnas_bn_params p = bn_params(0, shape, gpu, 0);
     size_t total = (size_t)p.n * p.c * p.hw, c = (size_t)p.c;
     kb_case b;
     kb_begin(&b, k, fp64);
@@ -202,7 +253,7 @@ static int run_bn_const_fwd_eval(kh_ctx *k, int fp64, int shape, int gpu)
 
 static int run_bn_const_bwd(kh_ctx *k, int fp64, int shape, int gpu)
 {
-    clnas_bn_params p = bn_params(1, shape, gpu);
+    clnas_bn_params p = bn_params(1, shape, gpu, 0);
     size_t total = (size_t)p.n * p.c * p.hw, c = (size_t)p.c;
     kb_case b;
     kb_begin(&b, k, fp64);
@@ -545,32 +596,57 @@ static int case_grad_clip(kh_ctx *k, int fp64, int shape)
 
 static int case_bn_fwd_train(kh_ctx *k, int fp64, int shape)
 {
-    return run_bn_fwd_train(k, fp64, shape, 0);
+    return run_bn_fwd_train(k, fp64, shape, 0, 0);
 }
 
 static int case_bn_fwd_train_gpu(kh_ctx *k, int fp64, int shape)
 {
-    return run_bn_fwd_train(k, fp64, shape, 1);
+    return run_bn_fwd_train(k, fp64, shape, 1, 0);
+}
+
+static int case_bn_fwd_train_gpu_split(kh_ctx *k, int fp64, int shape)
+{
+    return run_bn_fwd_train(k, fp64, shape, 1, 1);
 }
 
 static int case_bn_fwd_eval(kh_ctx *k, int fp64, int shape)
 {
-    return run_bn_fwd_eval(k, fp64, shape, 0);
+    return run_bn_fwd_eval(k, fp64, shape, 0, 0);
 }
 
 static int case_bn_fwd_eval_gpu(kh_ctx *k, int fp64, int shape)
 {
-    return run_bn_fwd_eval(k, fp64, shape, 1);
+    return run_bn_fwd_eval(k, fp64, shape, 1, 0);
+}
+
+static int case_bn_fwd_eval_gpu_split(kh_ctx *k, int fp64, int shape)
+{
+    return run_bn_fwd_eval(k, fp64, shape, 1, 1);
 }
 
 static int case_bn_bwd(kh_ctx *k, int fp64, int shape)
 {
-    return run_bn_bwd(k, fp64, shape, 0);
+    return run_bn_bwd(k, fp64, shape, 0, 0);
 }
 
 static int case_bn_bwd_gpu(kh_ctx *k, int fp64, int shape)
 {
-    return run_bn_bwd(k, fp64, shape, 1);
+    return run_bn_bwd(k, fp64, shape, 1, 0);
+}
+
+static int case_bn_bwd_gpu_split(kh_ctx *k, int fp64, int shape)
+{
+    return run_bn_bwd(k, fp64, shape, 1, 1);
+}
+
+static int case_bn_fwd_part_gpu(kh_ctx *k, int fp64, int shape)
+{
+    return run_bn_part(k, fp64, shape, 0);
+}
+
+static int case_bn_bwd_part_gpu(kh_ctx *k, int fp64, int shape)
+{
+    return run_bn_part(k, fp64, shape, 1);
 }
 
 static int case_bn_const_fwd_train(kh_ctx *k, int fp64, int shape)
@@ -616,6 +692,11 @@ const kh_case kh_cases_misc[] = {
     {"bn_const_fwd_train_gpu", case_bn_const_fwd_train_gpu, SHAPES(bn_train_shapes), 1},
     {"bn_const_fwd_eval_gpu", case_bn_const_fwd_eval_gpu, SHAPES(bn_eval_shapes), 1},
     {"bn_const_bwd_gpu", case_bn_const_bwd_gpu, SHAPES(bn_train_shapes), 1},
+    {"bn_fwd_part_gpu", case_bn_fwd_part_gpu, SHAPES(bn_train_shapes), 1},
+    {"bn_fwd_train_gpu_split", case_bn_fwd_train_gpu_split, SHAPES(bn_train_shapes), 1},
+    {"bn_fwd_eval_gpu_split", case_bn_fwd_eval_gpu_split, SHAPES(bn_eval_shapes), 1},
+    {"bn_bwd_part_gpu", case_bn_bwd_part_gpu, SHAPES(bn_train_shapes), 1},
+    {"bn_bwd_gpu_split", case_bn_bwd_gpu_split, SHAPES(bn_train_shapes), 1},
     {"avgpool3_fwd", case_avgpool3_fwd, SHAPES(pool3_shapes), 1},
     {"avgpool3_bwd", case_avgpool3_bwd, SHAPES(pool3_shapes), 1},
     {"avgpool3_fwd_gpu", case_avgpool3_fwd_gpu, SHAPES(pool3_shapes), 1},

@@ -104,6 +104,8 @@ static slice_out slice_out_make(kb_case *b, slice_geo g, int accum, uint64_t see
 static const struct { int n, c, hw, accum, cp, c0; } bn_shapes[] = {
     {2, 2, 3, 0, 5, 1}, {1, 3, 35, 1, 4, 0}, {4, 16, 49, 0, 64, 48}, {37, 5, 49, 1, 12, 7}, {3, 4, 16, 0, 16, 8},
 };
+/* The GPU family's split rows: ranges per channel (6 elements in 3, 35 in 12 12 11, 196 in 3, 1813 in 7, 48 in 5) */
+static const int bn_splits[] = {3, 3, 3, 7, 5};
 
 static const clnas_device_profile *bn_profile(int gpu)
 {
@@ -112,12 +114,13 @@ static const clnas_device_profile *bn_profile(int gpu)
     return gpu ? &gpu_profile : NULL;
 }
 
-/* form: 0 training, 1 evaluation, 2 all-zero input in training, 3 all-zero input in evaluation */
+/* form: 0 training, 1 evaluation, 2 all-zero input in training, 3 all-zero input in evaluation; gpu 2: the GPU
+ * family split (forms 0 and 1) */
 static int bn_slice_case(kh_ctx *k, int fp64, int shape, int gpu, int form)
 {
     const int accum = bn_shapes[shape].accum;
     clnas_bn_params p = {bn_shapes[shape].n, bn_shapes[shape].c, bn_shapes[shape].hw, 1e-5, 0.1, accum,
-                         bn_profile(gpu)};
+                         bn_profile(gpu), gpu == 2 ? bn_splits[shape] : 0};
     const slice_geo g = {p.n, p.c, bn_shapes[shape].cp, bn_shapes[shape].c0, (size_t)p.hw};
     const size_t c = (size_t)p.c;
     kb_case b;
@@ -129,7 +132,9 @@ static int bn_slice_case(kh_ctx *k, int fp64, int shape, int gpu, int form)
     double *rmean_ref = kb_copy(&b, rmean, c), *rvar_ref = kb_copy(&b, rvar, c);
     double *smean_ref = kb_zeros(&b, c), *sinvstd_ref = kb_zeros(&b, c);
     slice_out y = slice_out_make(&b, g, accum, 306 + (uint64_t)shape);
-    kh_arg args[8];
+    const size_t nparts = p.split > 1 ? 2 * c * (size_t)p.split : 1;
+    double *part = kb_zeros(&b, nparts);
+    kh_arg args[9];
     int nargs = 0;
     clnas_status st;
     if (form == 0) {
@@ -139,6 +144,13 @@ static int bn_slice_case(kh_ctx *k, int fp64, int shape, int gpu, int form)
                       kb_out(smean, c, 0), kb_out(sinvstd, c, 0)};
         memcpy(args, a, sizeof a);
         nargs = 7;
+        if (p.split > 1) { /* the ranges' partial statistics, the reference's */
+            clnas_ref_bn_fwd_part(&p, x, part);
+            kb_as_device(&b, part, nparts);
+            memmove(&args[6], &args[5], 2 * sizeof *args);
+            args[5] = kb_in(part, nparts);
+            nargs = 8;
+        }
     } else if (form == 1) {
         st = clnas_op_bn_fwd_eval_desc(&p, &b.d, &b.err);
         clnas_ref_bn_fwd_eval(&p, x, gamma, beta, rmean, rvar, y.dense);
@@ -178,6 +190,8 @@ static int case_bn_train_gpu(kh_ctx *k, int fp64, int shape) { return bn_slice_c
 static int case_bn_eval_gpu(kh_ctx *k, int fp64, int shape) { return bn_slice_case(k, fp64, shape, 1, 1); }
 static int case_bn_const_train_gpu(kh_ctx *k, int fp64, int shape) { return bn_slice_case(k, fp64, shape, 1, 2); }
 static int case_bn_const_eval_gpu(kh_ctx *k, int fp64, int shape) { return bn_slice_case(k, fp64, shape, 1, 3); }
+static int case_bn_train_gpu_split(kh_ctx *k, int fp64, int shape) { return bn_slice_case(k, fp64, shape, 2, 0); }
+static int case_bn_eval_gpu_split(kh_ctx *k, int fp64, int shape) { return bn_slice_case(k, fp64, shape, 2, 1); }
 
 /* A slice input: the parent [n][cp][hw] random, the slice's values gathered densely for the reference; the parent
  * comes back from the device and must be unchanged (the kernel reads it only). */
@@ -197,11 +211,12 @@ static slice_in slice_in_make(kb_case *b, slice_geo g, uint64_t seed)
 
 /* ---- BatchNorm's backward (both families): dy a slice ---- */
 
+/* gpu 2: the GPU family split, its partial statistics read from dy's slice too (bn_bwd_part) */
 static int bn_bwd_case(kh_ctx *k, int fp64, int shape, int gpu)
 {
     const int accum = bn_shapes[shape].accum;
     clnas_bn_params p = {bn_shapes[shape].n, bn_shapes[shape].c, bn_shapes[shape].hw, 1e-5, 0.1, accum,
-                         bn_profile(gpu)};
+                         bn_profile(gpu), gpu == 2 ? bn_splits[shape] : 0};
     const slice_geo g = {p.n, p.c, bn_shapes[shape].cp, bn_shapes[shape].c0, (size_t)p.hw};
     const size_t c = (size_t)p.c, total = dense_of(&g);
     kb_case b;
@@ -219,7 +234,15 @@ static int bn_bwd_case(kh_ctx *k, int fp64, int shape, int gpu)
     double *dgamma = kb_zeros(&b, c), *dbeta = kb_zeros(&b, c);
     double *dgamma_ref = kb_zeros(&b, c), *dbeta_ref = kb_zeros(&b, c);
     kh_arg args[] = {slice_arg(dy.parent, &g), kb_in(x, total),  kb_in(gamma, c),      kb_in(smean, c),
-                     kb_in(sinvstd, c),        kb_out(dx, total, accum), kb_out(dgamma, c, 0), kb_out(dbeta, c, 0)};
+                     kb_in(sinvstd, c),        kb_out(dx, total, accum), kb_out(dgamma, c, 0), kb_out(dbeta, c, 0), {0}};
+    const size_t nparts = p.split > 1 ? 2 * c * (size_t)p.split : 1;
+    double *part = kb_zeros(&b, nparts);
+    if (p.split > 1) { /* the ranges' partial statistics, the reference's */
+        clnas_ref_bn_bwd_part(&p, dy.dense, x, smean, part);
+        kb_as_device(&b, part, nparts);
+        memmove(&args[6], &args[5], 3 * sizeof *args);
+        args[5] = kb_in(part, nparts);
+    }
     clnas_ref_bn_bwd(&p, dy.dense, x, gamma, smean, sinvstd, dx_ref, dgamma_ref, dbeta_ref);
     const kb_check checks[] = {{"slice bn_bwd dx", dx, dx_ref, total},
                                {"slice bn_bwd dgamma", dgamma, dgamma_ref, c},
@@ -228,8 +251,28 @@ static int bn_bwd_case(kh_ctx *k, int fp64, int shape, int gpu)
     return kb_finish(&b, slice_defines(clnas_op_bn_bwd_desc(&p, &b.d, &b.err), &b.d, "DY", &g), args, checks, 4);
 }
 
+/* The split backward's partial statistics with dy a slice. */
+static int case_bn_bwd_part_gpu(kh_ctx *k, int fp64, int shape)
+{
+    clnas_bn_params p = {bn_shapes[shape].n, bn_shapes[shape].c, bn_shapes[shape].hw, 1e-5, 0.1, 0, bn_profile(1),
+                         bn_splits[shape]};
+    const slice_geo g = {p.n, p.c, bn_shapes[shape].cp, bn_shapes[shape].c0, (size_t)p.hw};
+    const size_t c = (size_t)p.c, total = dense_of(&g), nparts = 2 * c * (size_t)p.split;
+    kb_case b;
+    kb_begin(&b, k, fp64);
+    slice_in dy = slice_in_make(&b, g, 371 + (uint64_t)shape);
+    double *x = kb_tensor(&b, total, 372 + (uint64_t)shape, -2.0, 3.0), *smean = kb_tensor(&b, c, 373, 0.0, 1.0);
+    double *part = kb_zeros(&b, nparts), *part_ref = kb_zeros(&b, nparts);
+    kh_arg args[] = {slice_arg(dy.parent, &g), kb_in(x, total), kb_in(smean, c), kb_out(part, nparts, 0)};
+    clnas_ref_bn_bwd_part(&p, dy.dense, x, smean, part_ref);
+    const kb_check checks[] = {{"slice bn_bwd_part part", part, part_ref, nparts},
+                               {"slice bn_bwd_part dy unchanged", dy.parent, dy.orig, (size_t)g.n * (size_t)g.cp * g.hw}};
+    return kb_finish(&b, slice_defines(clnas_op_bn_bwd_part_desc(&p, &b.d, &b.err), &b.d, "DY", &g), args, checks, 2);
+}
+
 static int case_bn_bwd(kh_ctx *k, int fp64, int shape) { return bn_bwd_case(k, fp64, shape, 0); }
 static int case_bn_bwd_gpu(kh_ctx *k, int fp64, int shape) { return bn_bwd_case(k, fp64, shape, 1); }
+static int case_bn_bwd_gpu_split(kh_ctx *k, int fp64, int shape) { return bn_bwd_case(k, fp64, shape, 2); }
 
 /* ---- max pooling's forward: y a slice ---- */
 
@@ -517,8 +560,12 @@ const kh_case kh_cases_slices[] = {
     {"slice_bn_fwd_eval_gpu", case_bn_eval_gpu, SHAPES(bn_shapes), 1},
     {"slice_bn_const_fwd_train_gpu", case_bn_const_train_gpu, SHAPES(bn_shapes), 1},
     {"slice_bn_const_fwd_eval_gpu", case_bn_const_eval_gpu, SHAPES(bn_shapes), 1},
+    {"slice_bn_fwd_train_gpu_split", case_bn_train_gpu_split, SHAPES(bn_shapes), 1},
+    {"slice_bn_fwd_eval_gpu_split", case_bn_eval_gpu_split, SHAPES(bn_shapes), 1},
     {"slice_bn_bwd", case_bn_bwd, SHAPES(bn_shapes), 1},
     {"slice_bn_bwd_gpu", case_bn_bwd_gpu, SHAPES(bn_shapes), 1},
+    {"slice_bn_bwd_gpu_split", case_bn_bwd_gpu_split, SHAPES(bn_shapes), 1},
+    {"slice_bn_bwd_part_gpu", case_bn_bwd_part_gpu, SHAPES(bn_shapes), 1},
     {"slice_maxpool3_fwd", case_maxpool3, SHAPES(maxpool_shapes), 2},
     {"slice_maxpool3_bwd", case_maxpool3_bwd, SHAPES(maxpool_shapes), 2},
     {"slice_drop_path_fwd", case_drop_path, SHAPES(drop_shapes), 2},
