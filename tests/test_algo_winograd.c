@@ -20,6 +20,7 @@
 #include "executor.h"
 #include "kernel_harness.h"
 #include "model_build.h"
+#include "model_compare.h"
 #include "op_conv.h"
 #include "plan.h"
 #include "program_cache.h"
@@ -192,33 +193,12 @@ static int same_network(device_fixture *f, clnas_program_cache *cache, int chann
     int nalt = alt_launches(clnas_model_executor(mw));
     printf("  C=%d %dx%d: %d launches on Winograd\n", channels, size, size, nalt);
     assert_true(nalt >= 10);
-    double logits_k[30], logits_w[30], loss_k, loss_w;
     assert_int_equal(clnas_model_forward(mk, &err), CLNAS_OK);
     assert_int_equal(clnas_model_backward(mk, &err), CLNAS_OK);
     assert_int_equal(clnas_model_forward(mw, &err), CLNAS_OK);
     assert_int_equal(clnas_model_backward(mw, &err), CLNAS_OK);
-    assert_int_equal(clnas_model_read_logits(mk, logits_k, &err), CLNAS_OK);
-    assert_int_equal(clnas_model_read_logits(mw, logits_w, &err), CLNAS_OK);
-    assert_int_equal(clnas_model_read_loss(mk, &loss_k, &err), CLNAS_OK);
-    assert_int_equal(clnas_model_read_loss(mw, &loss_w, &err), CLNAS_OK);
-    int ok = kh_close_enough("logits", logits_w, logits_k, 30, 1e-4);
-    ok &= kh_close_enough("loss", &loss_w, &loss_k, 1, 1e-4);
-    const clnas_plan *plan = clnas_model_plan(mk);
-    for (int i = 0; i < plan->nparams; i++) {
-        const clnas_param_info *p = &plan->params[i];
-        if (p->arena != CLNAS_ARENA_PARAMS || !p->live)
-            continue;
-        double *gk = malloc(p->count * sizeof *gk), *gw = malloc(p->count * sizeof *gw);
-        assert_int_equal(clnas_model_get_grad(mk, p->name, gk, p->count, &err), CLNAS_OK);
-        assert_int_equal(clnas_model_get_grad(mw, p->name, gw, p->count, &err), CLNAS_OK);
-        ok &= kh_close_enough(p->name, gw, gk, p->count, 1e-4);
-        free(gk);
-        free(gw);
-    }
-    double eval_k[30], eval_w[30];
-    assert_int_equal(clnas_model_eval(mk, eval_k, &err), CLNAS_OK);
-    assert_int_equal(clnas_model_eval(mw, eval_w, &err), CLNAS_OK);
-    ok &= kh_close_enough("eval logits", eval_w, eval_k, 30, 1e-4);
+    /* the logits, the loss, every gradient and the evaluation logits */
+    int ok = model_compare_step(mw, mk, 1e-4, MODEL_COMPARE_EVAL, NULL);
     clnas_model_free(mk);
     clnas_model_free(mw);
     return ok;

@@ -23,6 +23,7 @@
 #include "kernel_cases.h"
 #include "kernel_harness.h"
 #include "model_build.h"
+#include "model_compare.h"
 #include "op_conv.h"
 #include "op_linear.h"
 #include "plan.h"
@@ -421,33 +422,12 @@ static void test_network_both_ways(void **state)
     assert_int_equal(gemm_launches(clnas_model_executor(mk)), 0);
     /* the stem (convgemm), the shortcut 1x1 convs (3 passes each) and the classifier (3 passes), train and eval */
     assert_true(gemm_launches(clnas_model_executor(mc)) >= 10);
-    double logits_k[60], logits_c[60], loss_k, loss_c;
     assert_int_equal(clnas_model_forward(mk, &err), CLNAS_OK);
     assert_int_equal(clnas_model_backward(mk, &err), CLNAS_OK);
     assert_int_equal(clnas_model_forward(mc, &err), CLNAS_OK);
     assert_int_equal(clnas_model_backward(mc, &err), CLNAS_OK);
-    assert_int_equal(clnas_model_read_logits(mk, logits_k, &err), CLNAS_OK);
-    assert_int_equal(clnas_model_read_logits(mc, logits_c, &err), CLNAS_OK);
-    assert_int_equal(clnas_model_read_loss(mk, &loss_k, &err), CLNAS_OK);
-    assert_int_equal(clnas_model_read_loss(mc, &loss_c, &err), CLNAS_OK);
-    int ok = kh_close_enough("logits", logits_c, logits_k, 60, 1e-4);
-    ok &= kh_close_enough("loss", &loss_c, &loss_k, 1, 1e-4);
-    const clnas_plan *plan = clnas_model_plan(mk);
-    for (int i = 0; i < plan->nparams; i++) {
-        const clnas_param_info *p = &plan->params[i];
-        if (p->arena != CLNAS_ARENA_PARAMS || !p->live)
-            continue;
-        double *gk = malloc(p->count * sizeof *gk), *gc = malloc(p->count * sizeof *gc);
-        assert_int_equal(clnas_model_get_grad(mk, p->name, gk, p->count, &err), CLNAS_OK);
-        assert_int_equal(clnas_model_get_grad(mc, p->name, gc, p->count, &err), CLNAS_OK);
-        ok &= kh_close_enough(p->name, gc, gk, p->count, 1e-4);
-        free(gk);
-        free(gc);
-    }
-    double eval_k[60], eval_c[60];
-    assert_int_equal(clnas_model_eval(mk, eval_k, &err), CLNAS_OK);
-    assert_int_equal(clnas_model_eval(mc, eval_c, &err), CLNAS_OK);
-    ok &= kh_close_enough("eval logits", eval_c, eval_k, 60, 1e-4);
+    /* the logits, the loss, every gradient and the evaluation logits */
+    int ok = model_compare_step(mc, mk, 1e-4, MODEL_COMPARE_EVAL, NULL);
     clnas_model_free(mk);
     clnas_model_free(mc);
     clnas_program_cache_free(cache);

@@ -16,6 +16,7 @@
 #include "clnas/model.h"
 #include "device_fixture.h"
 #include "model_build.h"
+#include "model_compare.h"
 #include "op_bn.h"
 #include "op_conv.h"
 #include "plan.h"
@@ -224,40 +225,6 @@ static clnas_model *build(device_fixture *fx, const clnas_net_config *cfg, clnas
     return m;
 }
 
-/* The largest difference between the two models' values of every live parameter (get: its value or its gradient)
- * or running statistic, relative to the largest value of each; fails past tol. Returns the tensors compared. */
-static int compare_tensors(clnas_model *a, clnas_model *b, int arena, int grads, double tol)
-{
-    const clnas_plan *plan = clnas_model_plan(a);
-    clnas_error err;
-    int compared = 0;
-    for (int i = 0; i < plan->nparams; i++) {
-        const clnas_param_info *p = &plan->params[i];
-        if ((int)p->arena != arena || (arena == CLNAS_ARENA_PARAMS && !p->live))
-            continue;
-        double *va = malloc(p->count * sizeof *va), *vb = malloc(p->count * sizeof *vb);
-        if (grads) {
-            assert_int_equal(clnas_model_get_grad(a, p->name, va, p->count, &err), CLNAS_OK);
-            assert_int_equal(clnas_model_get_grad(b, p->name, vb, p->count, &err), CLNAS_OK);
-        } else {
-            assert_int_equal(clnas_model_get(a, p->name, va, p->count, &err), CLNAS_OK);
-            assert_int_equal(clnas_model_get(b, p->name, vb, p->count, &err), CLNAS_OK);
-        }
-        double top = 0.0, worst = 0.0;
-        for (size_t k = 0; k < p->count; k++) {
-            top = fmax(top, fabs(va[k]));
-            worst = fmax(worst, fabs(va[k] - vb[k]));
-        }
-        if (worst > tol * fmax(top, 0.01))
-            fail_msg("%s of %s differs between the families by %g (largest %g)", grads ? "the gradient" : "the value",
-                     p->name, worst, top);
-        compared++;
-        free(va);
-        free(vb);
-    }
-    return compared;
-}
-
 /* The GPU family on a device of 64 compute units splits the 28x28 stage's weight gradients (4 images of 28x28: 3136
  * pixels, 3 ranges) and its BatchNorms (3136 elements a channel, 3 ranges); the CPU family's kernels, which never
  * split, give the same loss, gradients, running statistics and evaluation logits up to the order of their sums
@@ -274,22 +241,9 @@ static void test_same_gradients(void **state)
     assert_int_equal(pc->bn_splits, 0);
     assert_true(check_pairs(pg) >= 5);
     assert_true(check_bn_pairs(pg) >= 10);
-    clnas_error err;
-    double lc, lg;
-    assert_int_equal(clnas_model_read_loss(cpu, &lc, &err), CLNAS_OK);
-    assert_int_equal(clnas_model_read_loss(gpu, &lg, &err), CLNAS_OK);
-    assert_true(fabs(lc - lg) <= 1e-10 * fabs(lc));
-    assert_true(compare_tensors(cpu, gpu, CLNAS_ARENA_PARAMS, 1, 1e-10) > 10);
-    assert_true(compare_tensors(cpu, gpu, CLNAS_ARENA_STATE, 0, 1e-10) > 10); /* the running statistics */
-    const size_t nlogits = (size_t)cfg.batch * (size_t)cfg.classes;
-    double *ec = malloc(nlogits * sizeof *ec), *eg = malloc(nlogits * sizeof *eg);
-    assert_int_equal(clnas_model_eval(cpu, ec, &err), CLNAS_OK);
-    assert_int_equal(clnas_model_eval(gpu, eg, &err), CLNAS_OK);
-    for (size_t k = 0; k < nlogits; k++)
-        if (fabs(ec[k] - eg[k]) > 1e-10 * fmax(fabs(ec[k]), 1.0))
-            fail_msg("evaluation logit %zu differs between the families: %.17g and %.17g", k, ec[k], eg[k]);
-    free(ec);
-    free(eg);
+    int grads = 0;
+    assert_true(model_compare_step(gpu, cpu, 1e-10, MODEL_COMPARE_STATE | MODEL_COMPARE_EVAL, &grads));
+    assert_true(grads > 10);
     clnas_model_free(cpu);
     clnas_model_free(gpu);
 }
