@@ -2,8 +2,6 @@
 #include "bn_split.h"
 
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "op_bn.h"
 
@@ -25,13 +23,8 @@ static int add_part_node(clnas_graph *g, int i, int at, int split)
     snprintf(label, sizeof label, "%.80s:part", g->nodes[at].label);
     const int part = clnas_graph_node_add(g, bwd ? CLNAS_NODE_BN_BWD_PART : CLNAS_NODE_BN_PART, g->nodes[at].phase,
                                           in, bwd ? 3 : 1, &parts, 1, label);
-    int *order = part < 0 ? NULL : realloc(g->order, (size_t)(g->norder + 1) * sizeof *order);
-    if (!order)
+    if (part < 0 || clnas_graph_order_insert(g, i, part) != 0)
         return 0;
-    g->order = order;
-    memmove(&order[i + 1], &order[i], (size_t)(g->norder - i) * sizeof *order);
-    order[i] = part;
-    g->norder++;
     g->nodes[part].split = split;
     clnas_graph_node *n = &g->nodes[at]; /* after node_add: the table may have moved */
     n->in[n->nin++] = parts;

@@ -102,6 +102,18 @@ int clnas_graph_node_add(clnas_graph *g, clnas_node_kind kind, clnas_phase phase
     return g->nnodes++;
 }
 
+int clnas_graph_order_insert(clnas_graph *g, int pos, int node)
+{
+    int *order = realloc(g->order, (size_t)(g->norder + 1) * sizeof *order);
+    if (!order)
+        return -1;
+    g->order = order;
+    memmove(&order[pos + 1], &order[pos], (size_t)(g->norder - pos) * sizeof *order);
+    order[pos] = node;
+    g->norder++;
+    return 0;
+}
+
 int clnas_graph_zero_grad_add(clnas_graph *g, int t)
 {
     if (grow((void **)&g->zero_grad, &g->cap_zero_grad, g->nzero_grad + 1, sizeof *g->zero_grad))

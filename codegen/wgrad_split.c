@@ -2,7 +2,6 @@
 #include "wgrad_split.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "op_conv.h"
@@ -22,13 +21,8 @@ static int split_node(clnas_graph *g, int i, int at, int split)
     char label[CLNAS_NAME_MAX];
     snprintf(label, sizeof label, "%s:split_sum", g->nodes[at].label);
     const int sum = clnas_graph_node_add(g, CLNAS_NODE_SPLIT_SUM, g->nodes[at].phase, &parts, 1, &dw, 1, label);
-    int *order = sum < 0 ? NULL : realloc(g->order, (size_t)(g->norder + 1) * sizeof *order);
-    if (!order)
+    if (sum < 0 || clnas_graph_order_insert(g, i + 1, sum) != 0)
         return 0;
-    g->order = order;
-    memmove(&order[i + 2], &order[i + 1], (size_t)(g->norder - i - 1) * sizeof *order);
-    order[i + 1] = sum;
-    g->norder++;
     clnas_graph_node *n = &g->nodes[at]; /* after node_add: the table may have moved */
     g->nodes[sum].accum[0] = n->accum[0];
     n->accum[0] = 0;

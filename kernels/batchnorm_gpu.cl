@@ -119,6 +119,15 @@ void bn_fwd_train(TENSOR_IN(x), TENSOR_IN(gamma), TENSOR_IN(beta), TENSOR_OUT(rm
         bn_save_stats(c, mean, var, invstd, TENSOR_AT(smean), TENSOR_AT(sinvstd), TENSOR_AT(rmean), TENSOR_AT(rvar));
 }
 
+/* Range r of channel c's two partial statistics in part [CHANNELS][SPLIT][2], written by work-item 0. */
+void bn_store_part(__global real *part, int c, int r, real first, real second)
+{
+    if (get_local_id(0) == 0) {
+        part[(c * SPLIT + r) * 2] = first;
+        part[(c * SPLIT + r) * 2 + 1] = second;
+    }
+}
+
 /* The split training forward's first launch: range r of channel c's mean and sum of squared deviations (two passes)
  * in part[(c * SPLIT + r) * 2 + 0, 1]. */
 __kernel __attribute__((reqd_work_group_size(LOCAL, 1, 1)))
@@ -128,11 +137,7 @@ void bn_fwd_part(TENSOR_IN(x), TENSOR_OUT(part))
     const int c = BN_CHANNEL, r = BN_PART;
     __global const real *xs = TENSOR_AT(x);
     const real mean = bn_group_sum(scratch, bn_part_sum(xs, c, r)) / bn_range_count(r);
-    const real m2 = bn_group_sum(scratch, bn_part_sq(xs, c, r, mean));
-    if (get_local_id(0) == 0) {
-        TENSOR_AT(part)[(c * SPLIT + r) * 2] = mean;
-        TENSOR_AT(part)[(c * SPLIT + r) * 2 + 1] = m2;
-    }
+    bn_store_part(TENSOR_AT(part), c, r, mean, bn_group_sum(scratch, bn_part_sq(xs, c, r, mean)));
 }
 
 /* The split training forward's second launch: channel c's mean and biased variance from its ranges' parts (Chan,
@@ -228,11 +233,7 @@ void bn_bwd_part(TENSOR_IN(dy), TENSOR_IN(x), TENSOR_IN(smean), TENSOR_OUT(part)
     real acc_dy, acc_dy_dev;
     bn_part_dy(TENSOR_AT(dy), TENSOR_AT(x), c, r, TENSOR_AT(smean)[c], &acc_dy, &acc_dy_dev);
     const real sum_dy = bn_group_sum(scratch, acc_dy);
-    const real sum_dy_dev = bn_group_sum(scratch, acc_dy_dev);
-    if (get_local_id(0) == 0) {
-        TENSOR_AT(part)[(c * SPLIT + r) * 2] = sum_dy;
-        TENSOR_AT(part)[(c * SPLIT + r) * 2 + 1] = sum_dy_dev;
-    }
+    bn_store_part(TENSOR_AT(part), c, r, sum_dy, bn_group_sum(scratch, acc_dy_dev));
 }
 
 /* The split backward's second launch: channel c's sums added range after range, applied to range r; range 0 writes
