@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "op_eltwise.h"
+
 const char *clnas_gemm_routine_name(clnas_gemm_routine routine)
 {
     switch (routine) {
@@ -66,4 +68,12 @@ clnas_status clnas_gemm_sig_versus(char *sig, size_t cap, const clnas_kernel_des
 const char *clnas_gemm_type_name(int fp64)
 {
     return fp64 ? "f64" : "f32";
+}
+
+clnas_status clnas_gemm_desc_relu_kernel(const clnas_gemm_desc *g, clnas_kernel_desc *d, clnas_error *err)
+{
+    if (g->relu_elems == 0)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "internal: %s reads no rectified input", g->sig);
+    const clnas_eltwise_params p = {(long)g->relu_elems, 0, 0.0};
+    return clnas_op_relu_desc(&p, d, err);
 }

@@ -55,8 +55,13 @@ typedef struct clnas_gemm_desc {
     char sig[CLNAS_GEMM_SIG_MAX]; /* canonical (op, element type, shape, accum): equal sigs share one choice */
     int nsteps;
     clnas_gemm_step step[CLNAS_GEMM_MAX_STEPS];
-    size_t scratch_elems; /* scratch the steps use */
+    size_t scratch_elems; /* scratch the steps use (the rectified input included) */
     size_t ones_elems;    /* ones the steps read */
+    /* relu_elems > 0: the kernel folds a ReLU into its load of slot relu_slot, which CLBlast cannot; before the steps,
+     * max(x, 0) of that slot's first relu_elems elements is written to scratch[0, relu_elems) (an eltwise_relu
+     * launch, clnas_gemm_desc_relu_kernel), and the steps read it there */
+    int relu_slot;
+    size_t relu_elems;
     int nout;
     int out_slot[2];      /* the slots the alternative writes (every output of the kernel) */
 } clnas_gemm_desc;
@@ -79,6 +84,10 @@ clnas_gemm_step clnas_gemm_step_make(clnas_gemm_routine routine, size_t m, size_
 clnas_status clnas_gemm_sig_versus(char *sig, size_t cap, const clnas_kernel_desc *kd, clnas_error *err);
 /* "f64" or "f32": the element type in a signature. */
 const char *clnas_gemm_type_name(int fp64);
+
+/* The descriptor of the kernel that writes g's rectified input to scratch (kernels/eltwise.cl's eltwise_relu over
+ * g->relu_elems, slots x and y); an internal error where g has none (relu_elems 0). */
+clnas_status clnas_gemm_desc_relu_kernel(const clnas_gemm_desc *g, clnas_kernel_desc *d, clnas_error *err);
 
 /* "gemm", "gemm_strided_batched", "convgemm". */
 const char *clnas_gemm_routine_name(clnas_gemm_routine routine);

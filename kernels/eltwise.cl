@@ -1,5 +1,7 @@
 /* clnas — element-wise kernels over COUNT elements, one work-item each.
- * Defines: COUNT, LOCAL, and ACCUM (add) or VALUE (fill); the template compiles with either set. The add's x or y
+ * Defines: COUNT, LOCAL, and ACCUM (add) or VALUE (fill); the template compiles with either set. eltwise_relu
+ * materialises a ReLU that the kernels fold into their loads, for a CLBlast alternative to read
+ * (runtime/gemm_clblast.c). The add's x or y
  * may be a channel slice of a larger tensor (a DARTS cell's output): X_BSTRIDE and X_PER (Y_...) then say that
  * sample n's X_PER elements start X_BSTRIDE elements after sample n-1's. */
 
@@ -35,4 +37,12 @@ void eltwise_fill(TENSOR_OUT(y))
     const size_t i = get_global_id(0);
     if (i < (size_t)COUNT)
         TENSOR_AT(y)[i] = VALUE;
+}
+
+__kernel __attribute__((reqd_work_group_size(LOCAL, 1, 1)))
+void eltwise_relu(TENSOR_IN(x), TENSOR_OUT(y))
+{
+    const size_t i = get_global_id(0);
+    if (i < (size_t)COUNT)
+        TENSOR_AT(y)[i] = fmax(TENSOR_AT(x)[i], (real)0);
 }

@@ -538,8 +538,8 @@ static clnas_status measure_probe(probe *p, const size_t *slot_count, int any_fa
 }
 
 clnas_status clnas_algo_measure(const clnas_device *dev, cl_kernel kernel, const clnas_kernel_desc *kd,
-                                const size_t *slot_count, const clnas_gemm_desc *g, int fp64, int repeats,
-                                clnas_algo_record *out, clnas_error *err)
+                                const size_t *slot_count, const clnas_gemm_desc *g, const clnas_gemm_relu *relu,
+                                int fp64, int repeats, clnas_algo_record *out, clnas_error *err)
 {
     memset(out, 0, sizeof *out);
     snprintf(out->sig, sizeof out->sig, "%s", g->sig);
@@ -555,6 +555,8 @@ clnas_status clnas_algo_measure(const clnas_device *dev, cl_kernel kernel, const
     p.g = g;
     p.fp64 = fp64;
     p.es = fp64 ? sizeof(double) : sizeof(float);
+    if (relu)
+        p.bufs.relu = *relu;
     return measure_probe(&p, slot_count, 0, CLNAS_ALGO_CLBLAST, repeats, out, err);
 }
 

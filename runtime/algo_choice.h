@@ -9,6 +9,7 @@
 
 #include "clnas/device.h"
 #include "clnas/status.h"
+#include "gemm_clblast.h"
 #include "gemm_desc.h"
 #include "kernel_desc.h"
 #include "op_conv.h"
@@ -87,10 +88,12 @@ clnas_status clnas_algo_choices_save(const clnas_algo_choices *c, const char *pa
  * each, alternating, and keeps the best of each (CLBlast stops being timed once it is 4 times slower than the
  * kernel). CLBlast wins only when it was right and at least 5% faster. A CLBlast
  * failure or a wrong result is not an error: it is recorded (clblast_ok = 0, note) and the kernel is chosen.
- * kernel is the launch's cl_kernel (its arguments are overwritten), slot_count the elements of each slot. */
+ * kernel is the launch's cl_kernel (its arguments are overwritten), slot_count the elements of each slot; relu the
+ * kernel materialising the rectified input where g->relu_elems > 0 (its time counts as the alternative's), else
+ * NULL. */
 clnas_status clnas_algo_measure(const clnas_device *dev, cl_kernel kernel, const clnas_kernel_desc *kd,
-                                const size_t *slot_count, const clnas_gemm_desc *g, int fp64, int repeats,
-                                clnas_algo_record *out, clnas_error *err);
+                                const size_t *slot_count, const clnas_gemm_desc *g, const clnas_gemm_relu *relu,
+                                int fp64, int repeats, clnas_algo_record *out, clnas_error *err);
 
 /* The same for an alternative kernel (the Winograd variant) of the same slots: both run once from the same contents
  * and the alternative's output slot out_slot is compared under the same rule, then both are timed, alternating; the

@@ -30,6 +30,7 @@ void clnas_executor_free(clnas_executor *ex)
         clReleaseMemObject(ex->gemm_ones);
     clnas_algo_choices_free(&ex->choices);
     free(ex->use_gemm);
+    free(ex->gemm_relu);
     free(ex->use_alt);
     free(ex->alt_kernels);
     free(ex->alt_descs);
@@ -126,6 +127,22 @@ static const clnas_plan_launch *launch_at(const clnas_plan *plan, int i)
     return i < plan->ntrain ? &plan->train[i] : &plan->eval[i - plan->ntrain];
 }
 
+/* The kernel that materialises g's rectified input (zeroed where g reads none). */
+static clnas_status gemm_relu_kernel(clnas_executor *ex, const clnas_gemm_desc *g, clnas_gemm_relu *out,
+                                     clnas_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (g->relu_elems == 0)
+        return CLNAS_OK;
+    clnas_kernel_desc d;
+    clnas_status st = clnas_gemm_desc_relu_kernel(g, &d, err);
+    if (st == CLNAS_OK)
+        st = clnas_executor_desc_kernel(ex, &d, &out->kernel, err);
+    out->global = d.global[0];
+    out->local = d.local[0];
+    return st;
+}
+
 /* The choice for one signature: forced, recorded, cached on disk or measured now (then added to the disk set). */
 static clnas_status choose(clnas_executor *ex, const clnas_plan_launch *launch, const clnas_algo_choices *recorded,
                            clnas_algo_disk *disk, clnas_algo_record *out, clnas_error *err)
@@ -156,8 +173,11 @@ static clnas_status choose(clnas_executor *ex, const clnas_plan_launch *launch, 
     if (ex->algo_measured == 0)
         clnas_program_cache_notice(ex->cache, "timing the generated convolutions against CLBlast (CLBlast compiles its "
                                    "own kernels on first use: up to a few minutes on a CPU; the choices are cached)");
-    clnas_status st = clnas_algo_measure(ex->dev, ex->kernels[launch->kernel], clnas_executor_kernel_desc(ex, launch->kernel), count, g,
-                                         ex->plan->config.fp64, ALGO_REPEATS, out, err);
+    clnas_gemm_relu relu;
+    clnas_status st = gemm_relu_kernel(ex, g, &relu, err);
+    if (st == CLNAS_OK)
+        st = clnas_algo_measure(ex->dev, ex->kernels[launch->kernel], clnas_executor_kernel_desc(ex, launch->kernel),
+                                count, g, &relu, ex->plan->config.fp64, ALGO_REPEATS, out, err);
     if (st != CLNAS_OK)
         return clnas_error_prefix(err, "choosing the algorithm of %s (%s)", launch->label, g->sig);
     ex->algo_measured++;
@@ -290,6 +310,7 @@ static clnas_status choose_algorithms(clnas_executor *ex, const clnas_algo_choic
         }
         if (rec && rec->algo == CLNAS_ALGO_CLBLAST) {
             ex->use_gemm[i] = 1;
+            st = gemm_relu_kernel(ex, &launch->gemm, &ex->gemm_relu[i], err);
             scratch = launch->gemm.scratch_elems > scratch ? launch->gemm.scratch_elems : scratch;
             ones = launch->gemm.ones_elems > ones ? launch->gemm.ones_elems : ones;
         }
@@ -360,7 +381,8 @@ clnas_status clnas_executor_new_shared(clnas_device *dev, clnas_program_cache *c
     ex->kernels = calloc((size_t)plan->nkernels + 1, sizeof *ex->kernels);
     ex->launch_seconds = calloc((size_t)(plan->ntrain + plan->neval) + 1, sizeof *ex->launch_seconds);
     ex->use_gemm = calloc((size_t)(plan->ntrain + plan->neval) + 1, sizeof *ex->use_gemm);
-    clnas_status st = ex->kernels && ex->launch_seconds && ex->use_gemm
+    ex->gemm_relu = calloc((size_t)(plan->ntrain + plan->neval) + 1, sizeof *ex->gemm_relu);
+    clnas_status st = ex->kernels && ex->launch_seconds && ex->use_gemm && ex->gemm_relu
                           ? CLNAS_OK
                           : clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
     if (st == CLNAS_OK && plan->config.fp64 && !dev->info.has_fp64)
@@ -399,7 +421,7 @@ clnas_status clnas_executor_new(clnas_device *dev, clnas_program_cache *cache, c
     return clnas_executor_new_with_choices(dev, cache, plan, NULL, out, err);
 }
 
-static clnas_status enqueue_gemm(clnas_executor *ex, const clnas_plan_launch *launch, clnas_error *err)
+static clnas_status enqueue_gemm(clnas_executor *ex, const clnas_plan_launch *launch, int li, clnas_error *err)
 {
     const clnas_kernel_desc *d = &ex->plan->kernels[launch->kernel].desc;
     clnas_gemm_buffers bufs;
@@ -412,6 +434,7 @@ static clnas_status enqueue_gemm(clnas_executor *ex, const clnas_plan_launch *la
     }
     bufs.scratch = ex->gemm_scratch;
     bufs.ones = ex->gemm_ones;
+    bufs.relu = ex->gemm_relu[li];
     clnas_status st = clnas_gemm_enqueue(ex->dev->queue, &launch->gemm, &bufs, ex->plan->config.fp64, err);
     if (st != CLNAS_OK)
         return clnas_error_prefix(err, "%s", launch->label);
@@ -424,7 +447,7 @@ static clnas_status enqueue(clnas_executor *ex, const clnas_plan_launch *launch,
 {
     if (ex->use_gemm[li]) {
         double t0 = seconds ? clnas_clock_seconds() : 0.0;
-        clnas_status st = enqueue_gemm(ex, launch, err);
+        clnas_status st = enqueue_gemm(ex, launch, li, err);
         if (st == CLNAS_OK && seconds) {
             CLNAS_CL_CALL(err, clFinish(ex->dev->queue));
             *seconds += clnas_clock_seconds() - t0;

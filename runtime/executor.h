@@ -34,6 +34,8 @@ typedef struct clnas_executor {
     int algo_measured;            /* signatures this executor measured (0 when every choice was recorded or cached) */
     double algo_seconds;          /* time spent choosing (measurements, CLBlast's first compiles) */
     cl_mem gemm_scratch, gemm_ones; /* shared by the chosen alternatives; NULL when none needs them */
+    clnas_gemm_relu *gemm_relu;   /* per launch: the kernel materialising its alternative's rectified input, where
+                                   * CLBlast runs it and its kernel folds a ReLU into the load (else zeroed) */
     /* the alternative kernel of launches that have one (Winograd for 3x3 stride-1 pad-1 convolutions, forward and
      * input gradient), chosen per signature the same way; NULL in kernel and clblast mode */
     unsigned char *use_alt;         /* per train launch, then per eval launch: 1 runs alt_kernels[i] */

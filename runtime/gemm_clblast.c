@@ -126,9 +126,32 @@ static CLBlastStatusCode run_step(cl_command_queue *queue, const clnas_gemm_step
     return CLBlastInvalidValue;
 }
 
+/* max(x, 0) of slot g->relu_slot into scratch[0, relu_elems): the input the steps read where the kernel folds a ReLU
+ * into its load. */
+static clnas_status enqueue_relu(cl_command_queue queue, const clnas_gemm_desc *g, const clnas_gemm_buffers *bufs,
+                                 clnas_error *err)
+{
+    const clnas_gemm_relu *r = &bufs->relu;
+    if (!r->kernel || !bufs->scratch)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "internal: %s reads a rectified input but has no ReLU "
+                               "kernel or scratch", g->sig);
+    const cl_uint x_off = (cl_uint)bufs->slot_offset[g->relu_slot], y_off = 0;
+    CLNAS_CL_CALL(err, clSetKernelArg(r->kernel, 0, sizeof(cl_mem), &bufs->slot[g->relu_slot]));
+    CLNAS_CL_CALL(err, clSetKernelArg(r->kernel, 1, sizeof x_off, &x_off));
+    CLNAS_CL_CALL(err, clSetKernelArg(r->kernel, 2, sizeof(cl_mem), &bufs->scratch));
+    CLNAS_CL_CALL(err, clSetKernelArg(r->kernel, 3, sizeof y_off, &y_off));
+    CLNAS_CL_CALL(err, clEnqueueNDRangeKernel(queue, r->kernel, 1, NULL, &r->global, &r->local, 0, NULL, NULL));
+    return CLNAS_OK;
+}
+
 clnas_status clnas_gemm_enqueue(cl_command_queue queue, const clnas_gemm_desc *g, const clnas_gemm_buffers *bufs,
                                 int fp64, clnas_error *err)
 {
+    if (g->relu_elems > 0) {
+        clnas_status st = enqueue_relu(queue, g, bufs, err);
+        if (st != CLNAS_OK)
+            return st;
+    }
     for (int i = 0; i < g->nsteps; i++) {
         const clnas_gemm_step *s = &g->step[i];
         const char *routine = "";

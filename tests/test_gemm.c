@@ -78,6 +78,19 @@ static int run_gemm(const device_fixture *f, const clnas_gemm_desc *g, const cln
         assert_int_equal(rc, CL_SUCCESS);
         assert_int_equal(clnas_gemm_fill_ones(q, bufs.ones, g->ones_elems, fp64, &err), CLNAS_OK);
     }
+    clnas_program_cache *cache = NULL;
+    if (g->relu_elems) { /* the kernel that writes the rectified input the steps read */
+        clnas_kernel_desc rd;
+        char *src = NULL;
+        assert_int_equal(clnas_program_cache_new(f->dev, f->dir, &cache, &err), CLNAS_OK);
+        assert_int_equal(clnas_gemm_desc_relu_kernel(g, &rd, &err), CLNAS_OK);
+        assert_int_equal(clnas_kernel_source(&rd, fp64, &src, &err), CLNAS_OK);
+        assert_int_equal(clnas_program_cache_kernel(cache, src, "", rd.entry, rd.entry, &bufs.relu.kernel, &err),
+                         CLNAS_OK);
+        free(src);
+        bufs.relu.global = rd.global[0];
+        bufs.relu.local = rd.local[0];
+    }
     if (clnas_gemm_enqueue(q, g, &bufs, fp64, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
     assert_int_equal(clFinish(q), CL_SUCCESS);
@@ -102,6 +115,7 @@ static int run_gemm(const device_fixture *f, const clnas_gemm_desc *g, const cln
         clReleaseMemObject(bufs.scratch);
     if (bufs.ones)
         clReleaseMemObject(bufs.ones);
+    clnas_program_cache_free(cache);
     return ok;
 }
 
@@ -208,15 +222,18 @@ static const conv_shape convgemm_shapes[] = {
     {2, 2, 3, 6, 6, 1, 2, 0, 0},      {1, 3, 2, 4, 4, 3, 1, 1, 0},
 };
 
-static clnas_conv_params conv_params(const conv_shape *s)
+static clnas_conv_params conv_params(const conv_shape *s, int relu)
 {
-    clnas_conv_params p = {s->n, s->ci, s->co, s->h, s->w, s->ksize, s->stride, s->pad, 0, s->accum, 0};
+    clnas_conv_params p = {s->n, s->ci, s->co, s->h, s->w, s->ksize, s->stride, s->pad, relu, s->accum, 0};
     return p;
 }
 
-static int check_conv(const device_fixture *f, const conv_shape *s, int fp64, int backward)
+/* The forward pass (and the input and weight gradients where backward) of shape s against the references; relu:
+ * the ReLU folded into the input, which the forward pass and the weight gradient materialise first (the input
+ * gradient, masked by x > 0, has no form then). */
+static int check_conv(const device_fixture *f, const conv_shape *s, int fp64, int backward, int relu)
 {
-    clnas_conv_params p = conv_params(s);
+    clnas_conv_params p = conv_params(s, relu);
     int ho = clnas_conv_out_dim(p.h, p.ksize, p.stride, p.pad), wo = clnas_conv_out_dim(p.w, p.ksize, p.stride, p.pad);
     size_t nx = (size_t)p.n * p.ci * p.h * p.w, ny = (size_t)p.n * p.co * ho * wo;
     size_t nw = (size_t)p.co * p.ci * p.ksize * p.ksize;
@@ -230,6 +247,7 @@ static int check_conv(const device_fixture *f, const conv_shape *s, int fp64, in
     assert_int_equal(clnas_op_conv_fwd_desc(&p, &kd, &err), CLNAS_OK);
     assert_int_equal(clnas_gemm_desc_conv_fwd(&p, &kd, fp64, &g, &err), CLNAS_OK);
     assert_int_equal(g.nsteps, 1);
+    assert_int_equal(g.relu_elems, relu ? nx : 0);
     {
         slot_data sl[3] = {{kh_copy(x, nx), nx, 0, NULL},
                            {kh_copy(w, nw), nw, 0, NULL},
@@ -241,7 +259,7 @@ static int check_conv(const device_fixture *f, const conv_shape *s, int fp64, in
         free(ref);
         free_slots(sl, 3);
     }
-    if (backward) {
+    if (backward && !relu) {
         assert_int_equal(clnas_op_conv_bwd_data_desc(&p, &kd, &err), CLNAS_OK);
         assert_int_equal(clnas_gemm_desc_conv_bwd_data(&p, &kd, fp64, &g, &err), CLNAS_OK);
         assert_int_equal(g.nsteps, 1);
@@ -254,7 +272,8 @@ static int check_conv(const device_fixture *f, const conv_shape *s, int fp64, in
         ok &= kh_close_enough(g.sig, sl[2].got, ref, nx, tol(fp64));
         free(ref);
         free_slots(sl, 3);
-
+    }
+    if (backward) {
         assert_int_equal(clnas_op_conv_bwd_filter_desc(&p, &kd, &err), CLNAS_OK);
         assert_int_equal(clnas_gemm_desc_conv_bwd_filter(&p, &kd, fp64, &g, &err), CLNAS_OK);
         assert_int_equal(g.nsteps, 2);
@@ -284,7 +303,7 @@ static void test_pointwise_conv_f32(void **state)
 {
     int ok = 1;
     for (size_t i = 0; i < sizeof pointwise_shapes / sizeof pointwise_shapes[0]; i++)
-        ok &= check_conv(*state, &pointwise_shapes[i], 0, 1);
+        ok &= check_conv(*state, &pointwise_shapes[i], 0, 1, 0) & check_conv(*state, &pointwise_shapes[i], 0, 1, 1);
     assert_true(ok);
 }
 
@@ -292,7 +311,7 @@ static void test_convgemm_f32(void **state)
 {
     int ok = 1;
     for (size_t i = 0; i < sizeof convgemm_shapes / sizeof convgemm_shapes[0]; i++)
-        ok &= check_conv(*state, &convgemm_shapes[i], 0, 0);
+        ok &= check_conv(*state, &convgemm_shapes[i], 0, 0, 0) & check_conv(*state, &convgemm_shapes[i], 0, 0, 1);
     assert_true(ok);
 }
 
@@ -303,8 +322,8 @@ static void test_f64(void **state)
     if (!f->dev->info.has_fp64)
         skip();
     int ok = check_linear(f, &linear_shapes[3], 1) & check_linear(f, &linear_shapes[4], 1);
-    ok &= check_conv(f, &pointwise_shapes[3], 1, 1) & check_conv(f, &pointwise_shapes[4], 1, 1);
-    ok &= check_conv(f, &convgemm_shapes[1], 1, 0);
+    ok &= check_conv(f, &pointwise_shapes[3], 1, 1, 0) & check_conv(f, &pointwise_shapes[4], 1, 1, 1);
+    ok &= check_conv(f, &convgemm_shapes[1], 1, 0, 0) & check_conv(f, &convgemm_shapes[2], 1, 0, 1);
     assert_true(ok);
 }
 
@@ -329,14 +348,14 @@ static void test_measure_rejects(void **state)
     size_t count[3] = {(size_t)p.n * p.out, (size_t)p.out * p.in, (size_t)p.n * p.in};
 
     clnas_algo_record r;
-    assert_int_equal(clnas_algo_measure(f->dev, kernel, &kd, count, &good, 0, 2, &r, &err), CLNAS_OK);
+    assert_int_equal(clnas_algo_measure(f->dev, kernel, &kd, count, &good, NULL, 0, 2, &r, &err), CLNAS_OK);
     assert_true(r.clblast_ok);
     assert_true(r.kernel_ms >= 0.0 && r.clblast_ms >= 0.0);
     assert_string_equal(r.sig, good.sig);
 
     clnas_gemm_desc wrong = good; /* computes 2 dY W: a plausible-looking wrong answer */
     wrong.step[0].alpha = 2.0;
-    assert_int_equal(clnas_algo_measure(f->dev, kernel, &kd, count, &wrong, 0, 2, &r, &err), CLNAS_OK);
+    assert_int_equal(clnas_algo_measure(f->dev, kernel, &kd, count, &wrong, NULL, 0, 2, &r, &err), CLNAS_OK);
     assert_false(r.clblast_ok);
     assert_int_equal(r.algo, CLNAS_ALGO_KERNEL);
     assert_true(r.clblast_ms < 0.0);
@@ -344,7 +363,7 @@ static void test_measure_rejects(void **state)
 
     clnas_gemm_desc failing = good; /* a leading dimension smaller than the rows */
     failing.step[0].a.ld = 1;
-    assert_int_equal(clnas_algo_measure(f->dev, kernel, &kd, count, &failing, 0, 2, &r, &err), CLNAS_OK);
+    assert_int_equal(clnas_algo_measure(f->dev, kernel, &kd, count, &failing, NULL, 0, 2, &r, &err), CLNAS_OK);
     assert_false(r.clblast_ok);
     assert_int_equal(r.algo, CLNAS_ALGO_KERNEL);
     assert_non_null(strstr(r.note, "CLBlastInvalidLeadDimA"));
@@ -420,8 +439,14 @@ static void test_network_both_ways(void **state)
     assert_int_equal(clnas_program_cache_new(f->dev, f->dir, &cache, &err), CLNAS_OK);
     clnas_model *mk = model_with(f, cache, "kernel"), *mc = model_with(f, cache, "clblast");
     assert_int_equal(gemm_launches(clnas_model_executor(mk)), 0);
-    /* the stem (convgemm), the shortcut 1x1 convs (3 passes each) and the classifier (3 passes), train and eval */
-    assert_true(gemm_launches(clnas_model_executor(mc)) >= 10);
+    /* the stem (convgemm), the shortcut 1x1 convs (3 passes each), the classifier (3 passes) and the cells'
+     * convolutions that do not accumulate, their ReLU materialised (forward passes), train and eval */
+    const clnas_executor *ec = clnas_model_executor(mc);
+    assert_true(gemm_launches(ec) >= 10);
+    int rectified = 0;
+    for (int i = 0; i < ec->plan->ntrain + ec->plan->neval; i++)
+        rectified += ec->use_gemm[i] && ec->gemm_relu[i].kernel != NULL;
+    assert_true(rectified > 0);
     assert_int_equal(clnas_model_forward(mk, &err), CLNAS_OK);
     assert_int_equal(clnas_model_backward(mk, &err), CLNAS_OK);
     assert_int_equal(clnas_model_forward(mc, &err), CLNAS_OK);
@@ -495,8 +520,8 @@ static void print_choices(const clnas_algo_choices *c)
                c->rec[i].clblast_ms, clnas_algo_name(c->rec[i].algo), c->rec[i].note[0] ? "; " : "", c->rec[i].note);
 }
 
-/* What has no GEMM form gets no alternative: ReLU folded into the input, convgemm with accum, a split weight
- * gradient. */
+/* What has no GEMM form gets no alternative: an input gradient masked by a folded ReLU, convgemm with accum, a split
+ * weight gradient; a ReLU folded into the forward pass's input has one, reading the input rectified in scratch. */
 static void check_no_alternative_descs(void)
 {
     clnas_error err;
@@ -505,7 +530,10 @@ static void check_no_alternative_descs(void)
     clnas_conv_params relu = {4, 3, 5, 6, 6, 1, 1, 0, 1, 0, 0};
     assert_int_equal(clnas_op_conv_fwd_desc(&relu, &kd, &err), CLNAS_OK);
     assert_int_equal(clnas_gemm_desc_conv_fwd(&relu, &kd, 0, &g, &err), CLNAS_OK);
-    assert_int_equal(g.nsteps, 0);
+    assert_int_equal(g.nsteps, 1);
+    assert_int_equal(g.relu_slot, 0);
+    assert_int_equal(g.relu_elems, 4 * 3 * 6 * 6);
+    assert_int_equal(g.step[0].b.src, CLNAS_GEMM_SRC_SCRATCH);
     assert_int_equal(clnas_op_conv_bwd_data_desc(&relu, &kd, &err), CLNAS_OK);
     assert_int_equal(clnas_gemm_desc_conv_bwd_data(&relu, &kd, 0, &g, &err), CLNAS_OK);
     assert_int_equal(g.nsteps, 0);
@@ -539,7 +567,8 @@ static void check_no_alternative_descs(void)
 }
 
 /* A launch without a GEMM form runs the generated kernel even with CLBlast forced: no choice is made for it, it is
- * not routed to CLBlast, and its kernel is ready; launches with a form do go to CLBlast. */
+ * not routed to CLBlast, and its kernel is ready; launches with a form do go to CLBlast, with the kernel that
+ * materialises a folded ReLU where they read one. */
 static void test_no_alternative(void **state)
 {
     device_fixture *f = *state;
@@ -553,7 +582,7 @@ static void test_no_alternative(void **state)
     clnas_program_cache *cache = NULL;
     assert_int_equal(clnas_program_cache_new(f->dev, f->dir, &cache, &err), CLNAS_OK);
     clnas_executor *ex = executor_for(f, cache, plan, NULL);
-    int relu_convs = 0, with_form = 0;
+    int relu_forms = 0, masked = 0, with_form = 0;
     for (int i = 0; i < plan->ntrain + plan->neval; i++) {
         const clnas_plan_launch *l = i < plan->ntrain ? &plan->train[i] : &plan->eval[i - plan->ntrain];
         if (l->gemm.nsteps > 0) {
@@ -561,14 +590,20 @@ static void test_no_alternative(void **state)
             if (!ex->use_gemm[i])
                 fail_msg("%s (%s) has a GEMM form but was not sent to CLBlast under CLNAS_ALGO=clblast", l->label,
                          l->gemm.sig);
+            /* nor_conv_*: the ReLU folded into the conv's input, materialised by a kernel of its own */
+            relu_forms += l->gemm.relu_elems > 0;
+            if ((l->gemm.relu_elems > 0) != (ex->gemm_relu[i].kernel != NULL))
+                fail_msg("%s (%s): ReLU kernel %s", l->label, l->gemm.sig,
+                         ex->gemm_relu[i].kernel ? "built for nothing" : "missing");
             continue;
         }
-        relu_convs += l->kind == CLNAS_NODE_CONV; /* nor_conv_*: the ReLU is folded into the conv's input */
+        masked += l->kind == CLNAS_NODE_CONV_BWD_DATA; /* an input gradient masked by the folded ReLU */
         if (ex->use_gemm[i])
             fail_msg("%s has no GEMM form but is routed to CLBlast", l->label);
         assert_non_null(ex->kernels[l->kernel]);
     }
-    assert_true(relu_convs > 0);
+    assert_true(relu_forms > 0);
+    assert_true(masked > 0);
     assert_true(with_form > 0);
     /* one choice per signature with a form, nothing recorded for the others */
     assert_int_equal(ex->choices.count, distinct_sigs(plan));

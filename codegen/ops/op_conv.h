@@ -172,10 +172,12 @@ long clnas_conv_split_pixels(const clnas_conv_params *p);
 
 /* GEMM alternatives (codegen/ops/op_conv_gemm.c; see gemm_desc.h): fill g for a launch whose kernel descriptor is
  * kd, or set g->nsteps = 0 when the convolution has no GEMM form.
- * forward, 1x1 stride 1 pad 0 without relu_in: Y_n (=/+=) W X_n per image (strided batched);
- *   3x3 (any stride and pad) without relu_in and accum: convgemm.
+ * forward, 1x1 stride 1 pad 0: Y_n (=/+=) W X_n per image (strided batched);
+ *   3x3 (any stride and pad) without accum: convgemm.
  * input gradient, 1x1 stride 1 pad 0 without relu_in: dX_n (=/+=) W^T dY_n.
- * weight gradient, 1x1 stride 1 pad 0 without relu_in: S_n = dY_n X_n^T into scratch, dW = ones^T S. */
+ * weight gradient, 1x1 stride 1 pad 0, no split: S_n = dY_n X_n^T into scratch, dW = ones^T S.
+ * The forward pass and the weight gradient with relu_in read ReLU(x) materialised in scratch first (g->relu_elems,
+ * clnas_gemm_desc_relu_kernel): where that wins over the kernel with the ReLU folded in, the choice says so. */
 clnas_status clnas_gemm_desc_conv_fwd(const clnas_conv_params *p, const clnas_kernel_desc *kd, int fp64,
                                       clnas_gemm_desc *g, clnas_error *err);
 clnas_status clnas_gemm_desc_conv_bwd_data(const clnas_conv_params *p, const clnas_kernel_desc *kd, int fp64,

@@ -37,6 +37,23 @@ clnas_status clnas_op_add_desc(const clnas_eltwise_params *p, clnas_kernel_desc 
     return CLNAS_OK;
 }
 
+clnas_status clnas_op_relu_desc(const clnas_eltwise_params *p, clnas_kernel_desc *d, clnas_error *err)
+{
+    clnas_status st = eltwise_check(p, "relu", d, err);
+    if (st != CLNAS_OK)
+        return st;
+    clnas_kernel_desc_init(d, "eltwise", "eltwise_relu");
+    int bad = 0;
+    bad |= clnas_kernel_desc_define_int(d, "COUNT", p->count) != CLNAS_OK;
+    bad |= clnas_kernel_desc_define_int(d, "LOCAL", ELTWISE_LOCAL) != CLNAS_OK;
+    bad |= clnas_kernel_desc_arg(d, CLNAS_ARG_TENSOR, "x") != CLNAS_OK;
+    bad |= clnas_kernel_desc_arg(d, CLNAS_ARG_TENSOR, "y") != CLNAS_OK;
+    if (bad)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "relu: descriptor table full");
+    clnas_kernel_desc_geometry_1d(d, (size_t)p->count, ELTWISE_LOCAL);
+    return CLNAS_OK;
+}
+
 clnas_status clnas_op_fill_desc(const clnas_eltwise_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
     clnas_status st = eltwise_check(p, "fill", d, err);
@@ -66,6 +83,12 @@ void clnas_ref_fill(const clnas_eltwise_params *p, double *y)
 {
     for (long i = 0; i < p->count; i++)
         y[i] = p->value;
+}
+
+void clnas_ref_relu(const clnas_eltwise_params *p, const double *x, double *y)
+{
+    for (long i = 0; i < p->count; i++)
+        y[i] = x[i] > 0.0 ? x[i] : 0.0;
 }
 
 /* ---- the graph ops: ReLU and sums (folded away by fusion), the ADD launches fusion leaves, zero fills ---- */

@@ -12,10 +12,14 @@ typedef struct clnas_eltwise_params {
 
 /* add: y (=/+=) x. Slots: x, y. */
 clnas_status clnas_op_add_desc(const clnas_eltwise_params *p, clnas_kernel_desc *d, clnas_error *err);
+/* relu: y = max(x, 0) (a ReLU materialised for a CLBlast alternative; the graph's ReLUs are folded away). Slots:
+ * x, y. */
+clnas_status clnas_op_relu_desc(const clnas_eltwise_params *p, clnas_kernel_desc *d, clnas_error *err);
 /* fill: y = value. Slot: y. */
 clnas_status clnas_op_fill_desc(const clnas_eltwise_params *p, clnas_kernel_desc *d, clnas_error *err);
 
 void clnas_ref_add(const clnas_eltwise_params *p, const double *x, double *y);
 void clnas_ref_fill(const clnas_eltwise_params *p, double *y);
+void clnas_ref_relu(const clnas_eltwise_params *p, const double *x, double *y);
 
 #endif

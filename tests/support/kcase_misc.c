@@ -373,17 +373,33 @@ static const clnas_eltwise_params eltwise_shapes[] = {
     {1, 0, 0.0}, {1000, 1, -2.5}, {4099, 0, 0.1},
 };
 
-static int case_add(kh_ctx *k, int fp64, int shape)
+/* y (=/+=) x, or with relu y = max(x, 0) (which overwrites) */
+static int eltwise_xy_case(kh_ctx *k, int fp64, int shape, int relu)
 {
     clnas_eltwise_params p = eltwise_shapes[shape];
+    p.accum = relu ? 0 : p.accum;
     size_t n = (size_t)p.count;
     kb_case b;
     kb_begin(&b, k, fp64);
     double *x = kb_tensor(&b, n, 81 + shape, -1.0, 1.0);
     double *y = kb_tensor(&b, n, 82, -1.0, 1.0), *y_ref = kb_copy(&b, y, n);
     kh_arg args[] = {kb_in(x, n), kb_out(y, n, p.accum)};
-    clnas_ref_add(&p, x, y_ref);
-    return kb_finish(&b, clnas_op_add_desc(&p, &b.d, &b.err), args, (const kb_check[]){{"add y", y, y_ref, n}}, 1);
+    if (relu)
+        clnas_ref_relu(&p, x, y_ref);
+    else
+        clnas_ref_add(&p, x, y_ref);
+    clnas_status st = relu ? clnas_op_relu_desc(&p, &b.d, &b.err) : clnas_op_add_desc(&p, &b.d, &b.err);
+    return kb_finish(&b, st, args, (const kb_check[]){{relu ? "relu y" : "add y", y, y_ref, n}}, 1);
+}
+
+static int case_add(kh_ctx *k, int fp64, int shape)
+{
+    return eltwise_xy_case(k, fp64, shape, 0);
+}
+
+static int case_relu(kh_ctx *k, int fp64, int shape)
+{
+    return eltwise_xy_case(k, fp64, shape, 1);
 }
 
 static int case_fill(kh_ctx *k, int fp64, int shape)
@@ -706,6 +722,7 @@ const kh_case kh_cases_misc[] = {
     {"avgpool2_fwd_gpu", case_avgpool2_fwd_gpu, SHAPES(pool2_shapes), 2},
     {"avgpool2_bwd_gpu", case_avgpool2_bwd_gpu, SHAPES(pool2_shapes), 2},
     {"add", case_add, SHAPES(eltwise_shapes), 1},
+    {"relu", case_relu, SHAPES(eltwise_shapes), 1},
     {"fill", case_fill, SHAPES(eltwise_shapes), 1},
     {"split_sum", case_split_sum, SHAPES(split_sum_shapes), 1},
     {"gap_relu_fwd", case_gap_relu_fwd, SHAPES(head_shapes), 1},
