@@ -80,8 +80,9 @@ static int channel_local(int m)
 }
 
 /* Every kernel of the template sees every #define (they compile together) and runs one work-group per channel, or
- * per range of a channel where p->split > 1 (which `splits` says the entry can take: 0 none, 1 any, 2 only a split). */
-static clnas_status bn_desc(const clnas_bn_params *p, int training, int splits, const char *entry,
+ * per range of a channel where p->split > 1 (which `splits` says the entry can take: 0 none, 1 any, 2 only a split).
+ * An entry that `reduces` adds up its work-items' sums in a __local scratch of LOCAL reals. */
+static clnas_status bn_desc(const clnas_bn_params *p, int training, int splits, int reduces, const char *entry,
                             const char *const *slots, int nslots, clnas_kernel_desc *d, clnas_error *err)
 {
     clnas_status st = clnas_op_bn_check(p, training, err);
@@ -113,7 +114,7 @@ static clnas_status bn_desc(const clnas_bn_params *p, int training, int splits, 
     if (bad)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "batchnorm %s: descriptor table full", entry);
     clnas_kernel_desc_geometry_1d(d, (size_t)p->c * (size_t)split * (size_t)local, (size_t)local);
-    clnas_kernel_desc_local_mem(d, (size_t)local, 0); /* scratch[LOCAL] of the tree sum */
+    clnas_kernel_desc_local_mem(d, reduces ? (size_t)local : 0, 0); /* scratch[LOCAL] of the tree sum */
     return CLNAS_OK;
 }
 
@@ -122,20 +123,20 @@ clnas_status clnas_op_bn_fwd_train_desc(const clnas_bn_params *p, clnas_kernel_d
     static const char *const slots[] = {"x", "gamma", "beta", "rmean", "rvar", "smean", "sinvstd", "y"};
     static const char *const split_slots[] = {"x", "gamma", "beta", "rmean", "rvar", "part", "smean", "sinvstd", "y"};
     if (p && p->split > 1)
-        return bn_desc(p, 1, 2, "bn_fwd_train_split", split_slots, 9, d, err);
-    return bn_desc(p, 1, 0, "bn_fwd_train", slots, 8, d, err);
+        return bn_desc(p, 1, 2, 0, "bn_fwd_train_split", split_slots, 9, d, err);
+    return bn_desc(p, 1, 0, 1, "bn_fwd_train", slots, 8, d, err);
 }
 
 clnas_status clnas_op_bn_fwd_part_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
     static const char *const slots[] = {"x", "part"};
-    return bn_desc(p, 1, 2, "bn_fwd_part", slots, 2, d, err);
+    return bn_desc(p, 1, 2, 1, "bn_fwd_part", slots, 2, d, err);
 }
 
 clnas_status clnas_op_bn_fwd_eval_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
     static const char *const slots[] = {"x", "gamma", "beta", "rmean", "rvar", "y"};
-    return bn_desc(p, 0, 1, "bn_fwd_eval", slots, 6, d, err);
+    return bn_desc(p, 0, 1, 0, "bn_fwd_eval", slots, 6, d, err);
 }
 
 clnas_status clnas_op_bn_bwd_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err)
@@ -143,32 +144,32 @@ clnas_status clnas_op_bn_bwd_desc(const clnas_bn_params *p, clnas_kernel_desc *d
     static const char *const slots[] = {"dy", "x", "gamma", "smean", "sinvstd", "dx", "dgamma", "dbeta"};
     static const char *const split_slots[] = {"dy", "x", "gamma", "smean", "sinvstd", "part", "dx", "dgamma", "dbeta"};
     if (p && p->split > 1)
-        return bn_desc(p, 1, 2, "bn_bwd_split", split_slots, 9, d, err);
-    return bn_desc(p, 1, 0, "bn_bwd", slots, 8, d, err);
+        return bn_desc(p, 1, 2, 0, "bn_bwd_split", split_slots, 9, d, err);
+    return bn_desc(p, 1, 0, 1, "bn_bwd", slots, 8, d, err);
 }
 
 clnas_status clnas_op_bn_bwd_part_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
     static const char *const slots[] = {"dy", "x", "smean", "part"};
-    return bn_desc(p, 1, 2, "bn_bwd_part", slots, 4, d, err);
+    return bn_desc(p, 1, 2, 1, "bn_bwd_part", slots, 4, d, err);
 }
 
 clnas_status clnas_op_bn_const_fwd_train_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
     static const char *const slots[] = {"beta", "rmean", "rvar", "y"};
-    return bn_desc(p, 1, 0, "bn_const_fwd_train", slots, 4, d, err);
+    return bn_desc(p, 1, 0, 0, "bn_const_fwd_train", slots, 4, d, err);
 }
 
 clnas_status clnas_op_bn_const_fwd_eval_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
     static const char *const slots[] = {"gamma", "beta", "rmean", "rvar", "y"};
-    return bn_desc(p, 0, 0, "bn_const_fwd_eval", slots, 5, d, err);
+    return bn_desc(p, 0, 0, 0, "bn_const_fwd_eval", slots, 5, d, err);
 }
 
 clnas_status clnas_op_bn_const_bwd_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
     static const char *const slots[] = {"dy", "dgamma", "dbeta"};
-    return bn_desc(p, 0, 0, "bn_const_bwd", slots, 3, d, err);
+    return bn_desc(p, 0, 0, 1, "bn_const_bwd", slots, 3, d, err);
 }
 
 /* Element i (0 <= i < n*hw) of channel c: sample i / hw, pixel i % hw. */
