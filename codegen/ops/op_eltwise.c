@@ -17,41 +17,37 @@ static clnas_status eltwise_check(const clnas_eltwise_params *p, const char *op,
     return CLNAS_OK;
 }
 
-clnas_status clnas_op_add_desc(const clnas_eltwise_params *p, clnas_kernel_desc *d, clnas_error *err)
+/* An x -> y kernel of the template over p->count elements: add, with its ACCUM, or relu (accum < 0: none). */
+static clnas_status xy_desc(const clnas_eltwise_params *p, const char *op, const char *entry, int accum,
+                            clnas_kernel_desc *d, clnas_error *err)
 {
-    clnas_status st = eltwise_check(p, "add", d, err);
+    clnas_status st = eltwise_check(p, op, d, err);
     if (st != CLNAS_OK)
         return st;
-    if (p->accum != 0 && p->accum != 1)
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "add: accum must be 0 or 1, got %d", p->accum);
-    clnas_kernel_desc_init(d, "eltwise", "eltwise_add");
+    clnas_kernel_desc_init(d, "eltwise", entry);
     int bad = 0;
     bad |= clnas_kernel_desc_define_int(d, "COUNT", p->count) != CLNAS_OK;
-    bad |= clnas_kernel_desc_define_int(d, "ACCUM", p->accum) != CLNAS_OK;
+    if (accum >= 0)
+        bad |= clnas_kernel_desc_define_int(d, "ACCUM", accum) != CLNAS_OK;
     bad |= clnas_kernel_desc_define_int(d, "LOCAL", ELTWISE_LOCAL) != CLNAS_OK;
     bad |= clnas_kernel_desc_arg(d, CLNAS_ARG_TENSOR, "x") != CLNAS_OK;
     bad |= clnas_kernel_desc_arg(d, CLNAS_ARG_TENSOR, "y") != CLNAS_OK;
     if (bad)
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "add: descriptor table full");
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "%s: descriptor table full", op);
     clnas_kernel_desc_geometry_1d(d, (size_t)p->count, ELTWISE_LOCAL);
     return CLNAS_OK;
 }
 
+clnas_status clnas_op_add_desc(const clnas_eltwise_params *p, clnas_kernel_desc *d, clnas_error *err)
+{
+    if (p && p->accum != 0 && p->accum != 1)
+        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "add: accum must be 0 or 1, got %d", p->accum);
+    return xy_desc(p, "add", "eltwise_add", p ? p->accum : 0, d, err);
+}
+
 clnas_status clnas_op_relu_desc(const clnas_eltwise_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
-    clnas_status st = eltwise_check(p, "relu", d, err);
-    if (st != CLNAS_OK)
-        return st;
-    clnas_kernel_desc_init(d, "eltwise", "eltwise_relu");
-    int bad = 0;
-    bad |= clnas_kernel_desc_define_int(d, "COUNT", p->count) != CLNAS_OK;
-    bad |= clnas_kernel_desc_define_int(d, "LOCAL", ELTWISE_LOCAL) != CLNAS_OK;
-    bad |= clnas_kernel_desc_arg(d, CLNAS_ARG_TENSOR, "x") != CLNAS_OK;
-    bad |= clnas_kernel_desc_arg(d, CLNAS_ARG_TENSOR, "y") != CLNAS_OK;
-    if (bad)
-        return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "relu: descriptor table full");
-    clnas_kernel_desc_geometry_1d(d, (size_t)p->count, ELTWISE_LOCAL);
-    return CLNAS_OK;
+    return xy_desc(p, "relu", "eltwise_relu", -1, d, err);
 }
 
 clnas_status clnas_op_fill_desc(const clnas_eltwise_params *p, clnas_kernel_desc *d, clnas_error *err)
