@@ -138,8 +138,10 @@ static clnas_status gemm_relu_kernel(clnas_executor *ex, const clnas_gemm_desc *
     clnas_status st = clnas_gemm_desc_relu_kernel(g, &d, err);
     if (st == CLNAS_OK)
         st = clnas_executor_desc_kernel(ex, &d, &out->kernel, err);
-    out->global = d.global[0];
-    out->local = d.local[0];
+    if (st == CLNAS_OK) {
+        out->global = d.global[0];
+        out->local = d.local[0];
+    }
     return st;
 }
 

@@ -11,7 +11,7 @@ static int pointwise(const clnas_conv_params *p)
 }
 
 /* The forward pass and the weight gradient read ReLU(x) where relu_in: their alternative first materialises it at
- * the start of scratch (g->relu_elems) and reads x there. Returns x's operand source and sets *offset in it. */
+ * the start of scratch (g->relu_elems) and reads x there. Returns where x's operand is: its slot, or scratch. */
 static clnas_gemm_source rectified_input(const clnas_conv_params *p, int x_slot, clnas_gemm_desc *g)
 {
     if (!p->relu_in)
