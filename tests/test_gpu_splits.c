@@ -225,27 +225,43 @@ static clnas_model *build(device_fixture *fx, const clnas_net_config *cfg, clnas
     return m;
 }
 
-/* The GPU family on a device of 64 compute units splits the 28x28 stage's weight gradients (4 images of 28x28: 3136
- * pixels, 3 ranges) and its BatchNorms (3136 elements a channel, 3 ranges); the CPU family's kernels, which never
- * split, give the same loss, gradients, running statistics and evaluation logits up to the order of their sums
- * (float64: within 1e-10 of the largest). */
-static void test_same_gradients(void **state)
+/* cfg with the GPU family on a device of 64 compute units against the CPU family's kernels, which never split: the
+ * same logits, loss, gradients, running statistics and evaluation logits up to the order of their sums (float64:
+ * within 1e-10 of the largest). The GPU plan has at least `wgrads` split weight gradients and `bns` split
+ * BatchNorms. */
+static void same_as_cpu(device_fixture *fx, const clnas_net_config *cfg, int wgrads, int bns)
 {
-    device_fixture *fx = *state;
-    clnas_net_config cfg;
-    small_net_config(&cfg, BEST_ARCH, 4, 1, 4, 28);
-    cfg.fp64 = 1;
-    clnas_model *cpu = build(fx, &cfg, CLNAS_FAMILY_CPU, 64), *gpu = build(fx, &cfg, CLNAS_FAMILY_GPU, 64);
+    clnas_model *cpu = build(fx, cfg, CLNAS_FAMILY_CPU, 64), *gpu = build(fx, cfg, CLNAS_FAMILY_GPU, 64);
     const clnas_plan *pc = clnas_model_plan(cpu), *pg = clnas_model_plan(gpu);
     assert_int_equal(pc->wgrad_splits, 0);
     assert_int_equal(pc->bn_splits, 0);
-    assert_true(check_pairs(pg) >= 5);
-    assert_true(check_bn_pairs(pg) >= 10);
+    assert_true(check_pairs(pg) >= wgrads);
+    assert_true(check_bn_pairs(pg) >= bns);
     int grads = 0;
     assert_true(model_compare_step(gpu, cpu, 1e-10, MODEL_COMPARE_STATE | MODEL_COMPARE_EVAL, &grads));
     assert_true(grads > 10);
     clnas_model_free(cpu);
     clnas_model_free(gpu);
+}
+
+/* NB201 on 4 images of 28x28 at C=4: the 28x28 stage's weight gradients (3136 pixels, 3 ranges) and BatchNorms (3136
+ * elements a channel, 3 ranges) split. */
+static void test_same_gradients(void **state)
+{
+    clnas_net_config cfg;
+    small_net_config(&cfg, BEST_ARCH, 4, 1, 4, 28);
+    cfg.fp64 = 1;
+    same_as_cpu(*state, &cfg, 5, 10);
+}
+
+/* The DARTS space (DARTS_V2, 3 cells of 8 channels, 4 images of 32x32): separable and dilated convolutions, whose
+ * BatchNorms split (4096 elements a channel at 32x32: 4 ranges), BatchNorms writing into a cell's concatenated
+ * output and reading its gradient as channel slices, reduction cells. */
+static void test_same_gradients_darts(void **state)
+{
+    clnas_net_config cfg;
+    small_net_darts_config(&cfg, "DARTS_V2", 8, 3, 4, 32);
+    same_as_cpu(*state, &cfg, 1, 10);
 }
 
 int main(void)
@@ -254,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_plan_splits),
         cmocka_unit_test(test_bn_split_ranges),
         cmocka_unit_test(test_same_gradients),
+        cmocka_unit_test(test_same_gradients_darts),
     };
     return cmocka_run_group_tests(tests, device_fixture_with_cache, device_fixture_teardown);
 }
