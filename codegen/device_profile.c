@@ -71,3 +71,18 @@ size_t clnas_device_profile_local(const clnas_device_profile *p, size_t want)
         local *= 2;
     return local;
 }
+
+int clnas_device_profile_split(const clnas_device_profile *p, long groups, long items, long shortest, long most,
+                               int per_unit)
+{
+    const long want = (long)per_unit * (p && p->compute_units ? p->compute_units : 1);
+    long split = (want + groups - 1) / groups;
+    if (split > items / shortest)
+        split = items / shortest;
+    if (split > most)
+        split = most;
+    if (split < 2)
+        return 1;
+    const long range = (items + split - 1) / split;
+    return (int)((items + range - 1) / range);
+}

@@ -44,5 +44,10 @@ clnas_status clnas_family_parse(const char *text, const char *what, clnas_family
 int clnas_device_profile_gpu(const clnas_device_profile *p);
 /* The largest power of two <= want that the profile's work-group limit allows (at least 1). */
 size_t clnas_device_profile_local(const clnas_device_profile *p, size_t want);
+/* How many ranges to split a reduction over `items` into, a work-group each, when the launch has `groups` work-groups
+ * without a split: enough for `per_unit` work-groups per compute unit of p, each range at least `shortest` items, at
+ * most `most` ranges, as many as ranges of that length make (none empty); 1 where no split of two or more fits. */
+int clnas_device_profile_split(const clnas_device_profile *p, long groups, long items, long shortest, long most,
+                               int per_unit);
 
 #endif

@@ -55,19 +55,10 @@ int clnas_bn_split_ranges(const clnas_bn_params *p)
 {
     if (!p || !clnas_device_profile_gpu(p->profile) || p->c < 1)
         return 1;
-    const long m = (long)p->n * p->hw;
-    const long want = (long)CLNAS_BN_SPLIT_GROUPS_PER_UNIT * (p->profile->compute_units ? p->profile->compute_units : 1);
     const long shortest = (long)CLNAS_BN_SPLIT_MIN_ITEMS * (long)clnas_device_profile_local(p->profile, BN_GPU_LOCAL);
-    long split = (want + p->c - 1) / p->c;
-    if (split > m / shortest)
-        split = m / shortest;
-    if (split > INT_MAX / 2 / p->c) /* the parts are one tensor, indexed by int */
-        split = INT_MAX / 2 / p->c;
-    if (split < 2)
-        return 1;
-    /* as many ranges as ranges of that length make, so that none is empty */
-    const long range = (m + split - 1) / split;
-    return (int)((m + range - 1) / range);
+    /* a work-group per channel without a split; the parts are one tensor, indexed by int */
+    return clnas_device_profile_split(p->profile, p->c, (long)p->n * p->hw, shortest, INT_MAX / 2 / p->c,
+                                      CLNAS_BN_SPLIT_GROUPS_PER_UNIT);
 }
 
 /* Smallest power of two >= m (the rows of a channel), at most BN_LOCAL. */

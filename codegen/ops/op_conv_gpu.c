@@ -187,20 +187,12 @@ int clnas_conv_bwd_filter_split(const clnas_conv_params *p, const clnas_device_p
         return 1;
     const filter_tiling t = filter_default(p, profile);
     const long tiles = filter_tiles(p, t.ty * t.rm, t.tx * t.rn);
-    const long want = (long)CLNAS_CONV_SPLIT_GROUPS_PER_UNIT * (profile->compute_units ? profile->compute_units : 1);
     const long pixels = (long)p->n * clnas_conv_out_dim(p->h, p->ksize, p->stride, p->pad) *
                         clnas_conv_out_dim(p->w, p->ksize, p->stride, p->pad);
     const long count = (long)p->co * p->ci * p->ksize * p->ksize;
-    long split = (want + tiles - 1) / tiles;
-    if (split > pixels / CLNAS_CONV_SPLIT_MIN_PIXELS)
-        split = pixels / CLNAS_CONV_SPLIT_MIN_PIXELS;
-    if (split > INT_MAX / count) /* the parts are one tensor, indexed by int */
-        split = INT_MAX / count;
-    if (split < 2)
-        return 1;
-    /* as many ranges as ranges of that length make, so that none is empty */
-    const long range = (pixels + split - 1) / split;
-    return (int)((pixels + range - 1) / range);
+    /* the parts are one tensor, indexed by int */
+    return clnas_device_profile_split(profile, tiles, pixels, CLNAS_CONV_SPLIT_MIN_PIXELS, INT_MAX / count,
+                                      CLNAS_CONV_SPLIT_GROUPS_PER_UNIT);
 }
 
 static clnas_status bwd_filter_desc(const clnas_conv_params *p, const clnas_device_profile *profile,
