@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Side by side: clnas (`clnas bench train`) and PyTorch on the CPU training the same NB201 network, same
 # batch and thread count; prints both images/s and the ratio clnas / PyTorch (median of RUNS runs each).
-# usage: bench/compare_train.sh [ARCH] [C] [N] [BATCH] [STEPS] [RUNS]   (CLNAS=path/to/clnas, PYTHON=...)
+# usage: bench/compare_train.sh [ARCH] [C] [N] [BATCH] [STEPS] [RUNS]   (CLNAS=path/to/clnas, PYTHON=...,
+#        CLNAS_FLAGS="--memory-budget 472.5M": more options for clnas bench train, split at spaces)
 #
 # DARTS (issue 13): bench/compare_train.sh darts [EPOCHS] [ARCH] [C] [LAYERS]   (defaults 2 DARTS_V2 16 8)
 #   trains the DARTS network on Fashion-MNIST with DARTS' recipe without the auxiliary head and without augmentation
@@ -49,13 +50,15 @@ python=${PYTHON:-/usr/bin/python3}
 threads=$(nproc)
 median() { sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 ips() { sed -n 's/.*"train_images_per_second":[ ]*\([0-9.eE+-]*\).*/\1/p'; }
+read -r -a flags <<< "${CLNAS_FLAGS:-}"
 c=(); p=()
 for _ in $(seq "$runs"); do
-  c+=("$("$clnas" bench train --arch "$arch" --channels "$C" --cells "$N" --batch "$B" --steps "$steps" --json | ips)")
+  c+=("$("$clnas" bench train --arch "$arch" --channels "$C" --cells "$N" --batch "$B" --steps "$steps" \
+         ${flags[@]+"${flags[@]}"} --json | ips)")
   p+=("$("$python" "$here/pytorch_train.py" "$arch" "$C" "$N" "$B" "$steps" "$threads" | ips)")
 done
 cm=$(printf '%s\n' "${c[@]}" | median); pm=$(printf '%s\n' "${p[@]}" | median)
-echo "arch $arch  C=$C N=$N batch $B, $steps steps, median of $runs runs, $threads threads"
+echo "arch $arch  C=$C N=$N batch $B, $steps steps, median of $runs runs, $threads threads${CLNAS_FLAGS:+, clnas $CLNAS_FLAGS}"
 echo "clnas   train images/s: $cm   (runs: ${c[*]})"
 echo "pytorch train images/s: $pm   (runs: ${p[*]})"
 awk -v a="$cm" -v b="$pm" 'BEGIN {printf "ratio clnas/pytorch: %.3f\n", a / b}'

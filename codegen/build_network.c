@@ -24,8 +24,5 @@ clnas_status clnas_build_network(const clnas_net_config *cfg, int training, clna
                                  clnas_error *err)
 {
     g->grad_clip = cfg->grad_clip;
-    clnas_status st = build_space(cfg, training, g, io, err);
-    /* what autodiff reads; CLNAS_RECOMPUTE_AUTO is resolved by clnas_plan_compile_on where there is a device */
-    g->recompute = cfg->recompute == 1;
-    return st;
+    return build_space(cfg, training, g, io, err);
 }

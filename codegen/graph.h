@@ -157,7 +157,9 @@ typedef struct clnas_graph {
     int norder;
     int fp64;
     double grad_clip; /* > 0: the update clips the gradients' global norm at this value first (clnas_net_config) */
-    int recompute; /* autodiff recomputes the convolution outputs BatchNorm's backward reads (clnas_net_config) */
+    /* autodiff recomputes the output of each convolution BatchNorm's backward reads whose multiply-adds per output
+     * element (clnas_conv_node_macs) are at most this: 0 none, INT_MAX all (clnas_net_config.recompute) */
+    int recompute_macs;
 } clnas_graph;
 
 void clnas_graph_init(clnas_graph *g);

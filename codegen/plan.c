@@ -2,6 +2,8 @@
  * training step and once for evaluation, over one parameter layout. */
 #include "plan.h"
 
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,10 +86,13 @@ static clnas_status compile_training(clnas_plan *plan, clnas_error *err)
     int input_grad = -1;
     clnas_fuse_stats fs;
     clnas_status st = clnas_build_network(&plan->config, 1, &g, &io, err);
+    g.recompute_macs = plan->recompute_macs;
     if (st == CLNAS_OK)
         st = clnas_op_check_shapes(&g, err);
     if (st == CLNAS_OK)
         st = clnas_autodiff(&g, &io, plan->config.want_input_grad, &input_grad, err);
+    if (st == CLNAS_OK)
+        clnas_recompute_stats_of(&g, &plan->recompute);
     if (st == CLNAS_OK)
         st = clnas_fuse(&g, &fs, err);
     int pinned[4] = {io.logits, io.loss, input_grad, io.logits_aux};
@@ -171,25 +176,37 @@ static clnas_status compile_eval(clnas_plan *plan, clnas_error *err)
     return st;
 }
 
-static clnas_status compile(const clnas_net_config *cfg, const clnas_device_profile *profile, int descs_only,
-                            clnas_plan **out, clnas_error *err)
+#define MIB (1024.0 * 1024.0)
+
+void clnas_plan_device_bytes(const clnas_plan *plan, double *total, double *largest)
+{
+    const size_t es = clnas_plan_elem_size(plan);
+    *total = *largest = 0;
+    for (int a = 0; a < CLNAS_ARENA_COUNT; a++) {
+        size_t elems = plan->arena_elems[a];
+        /* the labels are cl_int */
+        double bytes = (double)(a == CLNAS_ARENA_LABELS ? sizeof(int32_t) : es) * (double)(elems ? elems : 16);
+        *total += bytes;
+        *largest = bytes > *largest ? bytes : *largest;
+    }
+}
+
+/* The plan of cfg recomputing the convolution outputs of at most macs multiply-adds per element. */
+static clnas_status compile_at(const clnas_net_config *cfg, const clnas_device_profile *profile, int descs_only,
+                               int macs, clnas_plan **out, clnas_error *err)
 {
     *out = NULL;
-    clnas_status st = clnas_net_config_check(cfg, err);
-    if (st != CLNAS_OK)
-        return st;
     clnas_plan *plan = calloc(1, sizeof *plan);
     if (!plan)
         return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
     plan->config = *cfg;
-    if (plan->config.recompute == CLNAS_RECOMPUTE_AUTO) /* no device to fit here (clnas_plan_compile_on has one) */
-        plan->config.recompute = 0;
+    plan->recompute_macs = macs;
     if (profile)
         plan->profile = *profile;
     else
         clnas_device_profile_default_cpu(&plan->profile);
     plan->descs_only = descs_only;
-    st = compile_training(plan, err);
+    clnas_status st = compile_training(plan, err);
     if (st == CLNAS_OK)
         st = compile_eval(plan, err);
     if (st == CLNAS_OK)
@@ -198,28 +215,89 @@ static clnas_status compile(const clnas_net_config *cfg, const clnas_device_prof
         clnas_plan_free(plan);
         return st;
     }
+    plan->config.recompute = plan->recompute.recomputed > 0;
+    *out = plan;
+    return CLNAS_OK;
+}
+
+static int within_budget(const clnas_plan *plan)
+{
+    double total, largest;
+    clnas_plan_device_bytes(plan, &total, &largest);
+    return plan->config.memory_budget <= 0 || total <= plan->config.memory_budget;
+}
+
+/* CLNAS_ERR_UNSUPPORTED: plan (freed) exceeds its config's memory budget. */
+static clnas_status over_budget(clnas_plan *plan, const clnas_net_config *cfg, clnas_error *err)
+{
+    double total, largest;
+    clnas_plan_device_bytes(plan, &total, &largest);
+    clnas_status st = clnas_error_set(
+        err, CLNAS_ERR_UNSUPPORTED, "the network (C=%d, N=%d, batch %d) needs %.1f MiB of device memory %s, more than "
+        "the memory budget of %.1f MiB: %s", cfg->channels, cfg->cells, cfg->batch, total / MIB,
+        cfg->recompute == 0 ? "keeping its convolution outputs (recompute off)"
+                            : "even recomputing its convolution outputs",
+        cfg->memory_budget / MIB,
+        cfg->recompute == 0 ? "allow recomputation, raise the budget, or use a smaller batch, fewer channels or fewer "
+                              "cells"
+                            : "raise the budget, or use a smaller batch, fewer channels or fewer cells");
+    clnas_plan_free(plan);
+    return st;
+}
+
+static clnas_status compile(const clnas_net_config *cfg, const clnas_device_profile *profile, int descs_only,
+                            clnas_plan_fits_fn fits, void *ctx, clnas_plan **out, clnas_error *err)
+{
+    *out = NULL;
+    clnas_status st = clnas_net_config_check(cfg, err);
+    clnas_plan *plan = NULL;
+    if (st == CLNAS_OK)
+        st = compile_at(cfg, profile, descs_only, cfg->recompute == 1 ? INT_MAX : 0, &plan, err);
+    if (st != CLNAS_OK)
+        return st;
+    if (cfg->recompute == CLNAS_RECOMPUTE_AUTO) {
+        /* the fewest recomputed that fit, cheapest first: the candidates' levels in turn, then all (where there
+         * were more levels than the stats keep) */
+        const clnas_recompute_stats levels = plan->recompute;
+        for (int l = 0; l <= levels.nlevels && !(within_budget(plan) && (!fits || fits(plan, ctx))); l++) {
+            if (l == levels.nlevels && plan->recompute.recomputed == plan->recompute.candidates)
+                break;
+            clnas_plan_free(plan);
+            st = compile_at(cfg, profile, descs_only, l < levels.nlevels ? levels.levels[l] : INT_MAX, &plan, err);
+            if (st != CLNAS_OK)
+                return st;
+        }
+    }
+    if (!within_budget(plan))
+        return over_budget(plan, cfg, err);
     *out = plan;
     return CLNAS_OK;
 }
 
 clnas_status clnas_plan_compile(const clnas_net_config *cfg, clnas_plan **out, clnas_error *err)
 {
-    return compile(cfg, NULL, 0, out, err);
+    return compile(cfg, NULL, 0, NULL, NULL, out, err);
 }
 
 clnas_status clnas_plan_compile_for(const clnas_net_config *cfg, const clnas_device_profile *profile,
                                     clnas_plan **out, clnas_error *err)
 {
-    return compile(cfg, profile, 0, out, err);
+    return compile(cfg, profile, 0, NULL, NULL, out, err);
+}
+
+clnas_status clnas_plan_compile_fitting(const clnas_net_config *cfg, const clnas_device_profile *profile,
+                                        clnas_plan_fits_fn fits, void *ctx, clnas_plan **out, clnas_error *err)
+{
+    return compile(cfg, profile, 0, fits, ctx, out, err);
 }
 
 clnas_status clnas_plan_compile_descs(const clnas_net_config *cfg, clnas_plan **out, clnas_error *err)
 {
-    return compile(cfg, NULL, 1, out, err);
+    return compile(cfg, NULL, 1, NULL, NULL, out, err);
 }
 
 clnas_status clnas_plan_compile_descs_for(const clnas_net_config *cfg, const clnas_device_profile *profile,
                                           clnas_plan **out, clnas_error *err)
 {
-    return compile(cfg, profile, 1, out, err);
+    return compile(cfg, profile, 1, NULL, NULL, out, err);
 }

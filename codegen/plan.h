@@ -13,6 +13,7 @@
 #include "gemm_desc.h"
 #include "graph.h"
 #include "kernel_desc.h"
+#include "recompute.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -85,9 +86,18 @@ typedef struct clnas_plan {
     int wgrad_splits; /* weight gradients split over pixels, a split_sum launch each (codegen/wgrad_split.h) */
     int bn_splits;    /* training BatchNorms and their backwards split over ranges of each channel, a launch of
                        * partial statistics before each (codegen/bn_split.h) */
+    /* the convolution outputs the backward recomputes: those of at most recompute_macs multiply-adds per element
+     * (0: none, INT_MAX: all; codegen/recompute.h), and the training graph's counts and levels */
+    int recompute_macs;
+    clnas_recompute_stats recompute;
 } clnas_plan;
 
-/* Compiles a network: graph IR -> autodiff -> fusion -> memory plan -> kernel descriptors and sources. */
+/* Compiles a network: graph IR -> autodiff -> fusion -> memory plan -> kernel descriptors and sources.
+ * cfg->recompute 0 and 1 keep and recompute every convolution output BatchNorm's backward reads; with
+ * CLNAS_RECOMPUTE_AUTO the plan recomputes the fewest, cheapest first (the smallest recompute_macs), that make it
+ * fit cfg->memory_budget (clnas_plan_device_bytes; no budget: none recomputed). A budget that even recomputing all
+ * (or, with recompute 0 or 1, the plan asked for) exceeds is CLNAS_ERR_UNSUPPORTED, naming both sizes. Then
+ * config.recompute is 1 where any is recomputed, else 0. */
 clnas_status clnas_plan_compile(const clnas_net_config *cfg, clnas_plan **out, clnas_error *err);
 /* As clnas_plan_compile for a device profile (NULL: the default CPU profile, what clnas_plan_compile uses):
  * each op's lowering picks its kernel variant by the profile's family and sizes it within the profile's limits. */
@@ -98,7 +108,16 @@ clnas_status clnas_plan_compile_for(const clnas_net_config *cfg, const clnas_dev
 clnas_status clnas_plan_compile_descs(const clnas_net_config *cfg, clnas_plan **out, clnas_error *err);
 clnas_status clnas_plan_compile_descs_for(const clnas_net_config *cfg, const clnas_device_profile *profile,
                                           clnas_plan **out, clnas_error *err);
+/* As clnas_plan_compile_for where a plan must also pass fits (a device's memory): with CLNAS_RECOMPUTE_AUTO the
+ * fewest recomputed that pass both fits and the budget; where recomputing all still fails fits, that plan (whose
+ * admission then fails with its own message). fits NULL: the budget alone. */
+typedef int (*clnas_plan_fits_fn)(const clnas_plan *plan, void *ctx);
+clnas_status clnas_plan_compile_fitting(const clnas_net_config *cfg, const clnas_device_profile *profile,
+                                        clnas_plan_fits_fn fits, void *ctx, clnas_plan **out, clnas_error *err);
 void clnas_plan_free(clnas_plan *plan);
+
+/* The device memory an executor of plan allocates: *total over its arenas, *largest the largest of them. */
+void clnas_plan_device_bytes(const clnas_plan *plan, double *total, double *largest);
 
 /* Element size of the plan's element type. */
 size_t clnas_plan_elem_size(const clnas_plan *plan);

@@ -225,10 +225,11 @@ static clnas_status compile_path(clnas_supernet *sn, const clnas_net_config *cfg
 {
     clnas_plan *plan = NULL;
     /* A path is admitted with the supernet's weights (grow_scratch), not alone as CLNAS_RECOMPUTE_AUTO would judge
-     * it: the default keeps the convolution outputs here. */
+     * it: the default keeps the convolution outputs here, and a memory budget is the supernet's. */
     clnas_net_config path = *cfg;
     if (path.recompute == CLNAS_RECOMPUTE_AUTO)
         path.recompute = 0;
+    path.memory_budget = 0;
     clnas_status st = clnas_plan_compile_on(sn->dev, &path, &plan, err);
     if (st == CLNAS_OK)
         st = clnas_path_plan_bind(plan, &sn->layout, err);

@@ -50,18 +50,6 @@ clnas_status clnas_executor_zero(clnas_executor *ex, clnas_arena arena, clnas_er
     return CLNAS_OK;
 }
 
-void clnas_plan_device_bytes(const clnas_plan *plan, double *total, double *largest)
-{
-    const size_t es = clnas_plan_elem_size(plan);
-    *total = *largest = 0;
-    for (int a = 0; a < CLNAS_ARENA_COUNT; a++) {
-        size_t elems = plan->arena_elems[a];
-        double bytes = (double)(a == CLNAS_ARENA_LABELS ? sizeof(cl_int) : es) * (double)(elems ? elems : 16);
-        *total += bytes;
-        *largest = bytes > *largest ? bytes : *largest;
-    }
-}
-
 /* A network with buffers of its own is admitted as a whole before any is made (and before any kernel is built):
  * each buffer within the device's largest allocation is not enough when together they exceed its memory. */
 static clnas_status admit(const clnas_executor *ex, clnas_error *err)

@@ -57,9 +57,6 @@ const clnas_kernel_desc *clnas_executor_kernel_desc(const clnas_executor *ex, in
 clnas_status clnas_executor_desc_kernel(clnas_executor *ex, const clnas_kernel_desc *desc, cl_kernel *out,
                                         clnas_error *err);
 
-/* The device memory the executor of plan allocates: *total over its arenas, *largest the largest of them. */
-void clnas_plan_device_bytes(const clnas_plan *plan, double *total, double *largest);
-
 /* Allocates the arenas (zero-filled), gets every kernel of the plan from the program cache and chooses, per
  * distinct GEMM signature, the generated kernel or CLBlast, and per distinct Winograd signature, the generated
  * kernel or its Winograd variant: CLNAS_ALGO=kernel|clblast|winograd forces one; auto (the default) takes the

@@ -75,29 +75,25 @@ static clnas_status profile_of(const clnas_device *dev, clnas_device_profile *p,
     return st;
 }
 
+static int fits_device(const clnas_plan *plan, void *dev)
+{
+    double total, largest;
+    clnas_plan_device_bytes(plan, &total, &largest);
+    return clnas_device_memory_fits(&((const clnas_device *)dev)->info, total, largest);
+}
+
 clnas_status clnas_plan_compile_on(const clnas_device *dev, const clnas_net_config *cfg, clnas_plan **out,
                                    clnas_error *err)
 {
     *out = NULL;
     clnas_device_profile p;
     clnas_status st = profile_of(dev, &p, err);
-    if (st != CLNAS_OK || !dev || cfg->recompute != CLNAS_RECOMPUTE_AUTO)
-        return st == CLNAS_OK ? clnas_plan_compile_for(cfg, &p, out, err) : st;
-    /* CLNAS_RECOMPUTE_AUTO: the plan that keeps the convolution outputs where it fits the device (the executor's
-     * admission rule), else the one that recomputes them (which the executor admits or refuses) */
-    clnas_net_config c = *cfg;
-    c.recompute = 0;
-    st = clnas_plan_compile_for(&c, &p, out, err);
-    double total, largest;
     if (st != CLNAS_OK)
         return st;
-    clnas_plan_device_bytes(*out, &total, &largest);
-    if (clnas_device_memory_fits(&dev->info, total, largest))
-        return CLNAS_OK;
-    clnas_plan_free(*out);
-    *out = NULL;
-    c.recompute = 1;
-    return clnas_plan_compile_for(&c, &p, out, err);
+    /* CLNAS_RECOMPUTE_AUTO: the plan that fits the device by the executor's admission rule with the fewest
+     * convolution outputs recomputed (where none fits, the one that recomputes all, which the executor refuses) */
+    return dev ? clnas_plan_compile_fitting(cfg, &p, fits_device, (void *)dev, out, err)
+               : clnas_plan_compile_for(cfg, &p, out, err);
 }
 
 clnas_status clnas_plan_compile_descs_on(const clnas_device *dev, const clnas_net_config *cfg, clnas_plan **out,

@@ -18,9 +18,9 @@ clnas_status clnas_family_for(const char *device_type, clnas_family *out, clnas_
 clnas_status clnas_device_profile_query(const clnas_device *dev, clnas_device_profile *p, clnas_error *err);
 
 /* clnas_plan_compile_for with the profile of dev (NULL dev: the default CPU profile, unless CLNAS_FAMILY forces the
- * GPU family: then the default GPU profile). cfg->recompute CLNAS_RECOMPUTE_AUTO becomes 1 where the network
- * without it would not fit dev's memory (clnas_device_memory_fits), else 0 (also without a device); the plan's
- * config says which. */
+ * GPU family: then the default GPU profile). With cfg->recompute CLNAS_RECOMPUTE_AUTO the plan recomputes the
+ * fewest convolution outputs, cheapest first, that make it fit dev's memory (clnas_device_memory_fits) and
+ * cfg->memory_budget (clnas_plan_compile_fitting; without a device, the budget alone); plan->recompute says which. */
 clnas_status clnas_plan_compile_on(const clnas_device *dev, const clnas_net_config *cfg, clnas_plan **out,
                                    clnas_error *err);
 /* The same without kernel sources (clnas_plan_compile_descs_for). */

@@ -232,6 +232,7 @@ static clnas_status synflow(clnas_model *model, double *score, clnas_error *err)
     cfg.no_batchnorm = 1;
     cfg.want_input_grad = 0;
     cfg.recompute = 0;
+    cfg.memory_budget = 0; /* a small float64 network of its own */
     cfg.batch = SYNFLOW_BATCH;
     clnas_model *aux = NULL;
     const size_t n = (size_t)SYNFLOW_BATCH * (size_t)c->in_channels * (size_t)c->height * (size_t)c->width;

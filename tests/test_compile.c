@@ -413,7 +413,7 @@ static void test_tool_json(void **state)
 {
     (void)state;
     char *root = make_temp_dir();
-    char args[1024], out[8192];
+    char args[1024], out[8192], path[1024];
     snprintf(args, sizeof args, "--arch '%s' --channels 16 --cells 1 --out '%s/plan' --json", BEST_ARCH, root);
     int rc = run_tool(args, out, sizeof out);
     if (rc != 0)
@@ -421,7 +421,7 @@ static void test_tool_json(void **state)
     cJSON *json = cJSON_Parse(out);
     assert_non_null(json);
     assert_true(cJSON_IsObject(json));
-    assert_int_equal(cJSON_GetArraySize(json), 9);
+    assert_int_equal(cJSON_GetArraySize(json), 10);
     assert_string_equal(cJSON_GetObjectItem(json, "family")->valuestring, "cpu");
     clnas_plan *plan = compile_arch(BEST_ARCH, 16, 1);
     clnas_plan_stats s = stats_of(plan);
@@ -430,14 +430,14 @@ static void test_tool_json(void **state)
     assert_int_equal(cJSON_GetObjectItem(json, "launches_per_step")->valueint, s.launches_per_step);
     assert_int_equal(cJSON_GetObjectItem(json, "programs")->valueint, s.programs);
     assert_int_equal((size_t)cJSON_GetObjectItem(json, "arena_bytes")->valuedouble, s.arena_bytes);
-    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(json, "recompute"))); /* no device to fit: kept */
+    assert_true(cJSON_IsFalse(cJSON_GetObjectItem(json, "recompute"))); /* no device or budget to fit: kept */
+    assert_int_equal(cJSON_GetObjectItem(json, "recomputed")->valueint, 0);
     assert_int_equal(cJSON_GetObjectItem(json, "wgrad_splits")->valueint, 0); /* the CPU family never splits */
     assert_int_equal(cJSON_GetObjectItem(json, "bn_splits")->valueint, 0);
     cJSON_Delete(json);
     /* only the object: nothing before or after it but the newline */
     assert_int_equal(out[0], '{');
     assert_string_equal(strchr(out, '}'), "}\n");
-    char path[1024];
     snprintf(path, sizeof path, "%s/plan/plan.json", root);
     assert_int_equal(access(path, R_OK), 0);
 
@@ -449,8 +449,56 @@ static void test_tool_json(void **state)
     cJSON *rj = cJSON_Parse(recomputed);
     assert_non_null(rj);
     assert_true(cJSON_IsTrue(cJSON_GetObjectItem(rj, "recompute")));
-    assert_true((size_t)cJSON_GetObjectItem(rj, "arena_bytes")->valuedouble < s.arena_bytes);
+    const double all_bytes = cJSON_GetObjectItem(rj, "arena_bytes")->valuedouble;
+    assert_true((size_t)all_bytes < s.arena_bytes);
+    /* C=16 N=1: the stem, 3 cells of 5 convolutions and 2 reduction blocks of 2 have a BatchNorm after them */
+    const int all = cJSON_GetObjectItem(rj, "recomputed")->valueint;
+    assert_int_equal(all, 1 + 3 * 5 + 2 * 2);
     cJSON_Delete(rj);
+
+    /* --memory-budget between the two: some recomputed, the arena within it; the summary says how many and why */
+    const double budget = (all_bytes + (double)s.arena_bytes) / 2;
+    snprintf(args, sizeof args, "--arch '%s' --channels 16 --cells 1 --out '%s/budget' --json --memory-budget %.0f",
+             BEST_ARCH, root, budget);
+    assert_int_equal(run_tool(args, recomputed, sizeof recomputed), 0);
+    rj = cJSON_Parse(recomputed);
+    assert_non_null(rj);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(rj, "recompute")));
+    const int some = cJSON_GetObjectItem(rj, "recomputed")->valueint;
+    assert_true(some > 0 && some < all);
+    assert_true(cJSON_GetObjectItem(rj, "arena_bytes")->valuedouble <= budget);
+    cJSON_Delete(rj);
+    snprintf(path, sizeof path, "%s/budget/plan.json", root);
+    char *text = test_read_file(path, NULL);
+    assert_non_null(text);
+    rj = cJSON_Parse(text);
+    free(text);
+    const cJSON *rec = cJSON_GetObjectItem(cJSON_GetObjectItem(rj, "stats"), "recompute");
+    assert_int_equal(cJSON_GetObjectItem(rec, "candidates")->valueint, all);
+    assert_int_equal(cJSON_GetObjectItem(rec, "recomputed")->valueint, some);
+    assert_true(cJSON_GetObjectItem(rec, "macs_at_most")->valueint > 0);
+    cJSON_Delete(rj);
+    snprintf(args, sizeof args, "--arch '%s' --channels 16 --cells 1 --out '%s/budget' --memory-budget %.6fK",
+             BEST_ARCH, root, budget / 1024);
+    assert_int_equal(run_tool(args, recomputed, sizeof recomputed), 0);
+    char line[128];
+    snprintf(line, sizeof line, "  recomputation     %d of %d convolution outputs recomputed", some, all);
+    assert_non_null(strstr(recomputed, line));
+    assert_non_null(strstr(recomputed, "to fit the memory budget"));
+    /* a budget even recomputing all exceeds: refused (exit 1) with both sizes; --no-recompute with one it needs */
+    snprintf(args, sizeof args, "--arch '%s' --channels 16 --cells 1 --out '%s/budget' --memory-budget %.0f",
+             BEST_ARCH, root, all_bytes - 1);
+    assert_int_equal(run_tool(args, recomputed, sizeof recomputed), 1);
+    assert_non_null(strstr(recomputed, "even recomputing its convolution outputs, more than the memory budget of"));
+    snprintf(args, sizeof args, "--arch '%s' --channels 16 --cells 1 --out '%s/budget' --memory-budget %.0f "
+             "--no-recompute", BEST_ARCH, root, budget);
+    assert_int_equal(run_tool(args, recomputed, sizeof recomputed), 1);
+    assert_non_null(strstr(recomputed, "keeping its convolution outputs (recompute off)"));
+    /* a size that is not one: bad usage */
+    snprintf(args, sizeof args, "--arch '%s' --channels 16 --cells 1 --out '%s/budget' --memory-budget 12X", BEST_ARCH,
+             root);
+    assert_int_equal(run_tool(args, recomputed, sizeof recomputed), 2);
+    assert_non_null(strstr(recomputed, "--memory-budget: expected a size in bytes"));
 
     /* --family gpu: the GPU family for a default GPU, in the object and in plan.json */
     snprintf(args, sizeof args, "--arch '%s' --channels 16 --cells 1 --out '%s/gpu' --json --family gpu", BEST_ARCH,

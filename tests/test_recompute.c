@@ -1,5 +1,6 @@
 /* clnas — recomputed convolution outputs (clnas_net_config.recompute, issue 12): the same loss and gradients as
- * keeping them, bit for bit (the same kernels on the same inputs), and a smaller activation arena, in every space. */
+ * keeping them, bit for bit (the same kernels on the same inputs), and a smaller activation arena, in every space;
+ * with a memory budget, the fewest recomputed that fit it, the cheapest to recompute first. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,11 +24,10 @@
 
 #define BATCH 3
 
-/* cfg with recompute as given, built, initialised, one forward and backward on a fixed batch. */
-static clnas_model *build(device_fixture *fx, clnas_net_config cfg, int recompute)
+/* cfg built, initialised, one forward and backward on a fixed batch. */
+static clnas_model *build(device_fixture *fx, clnas_net_config cfg)
 {
     cfg.batch = BATCH;
-    cfg.recompute = recompute;
     cfg.want_input_grad = 1;
     clnas_model *m = NULL;
     clnas_error err;
@@ -49,10 +49,15 @@ static clnas_model *build(device_fixture *fx, clnas_net_config cfg, int recomput
     return m;
 }
 
-static void compare(void **state, const clnas_net_config *cfg, const char *what)
+/* cfg keeping its convolution outputs against cfg as `recomputing` asks. */
+static void compare_with(void **state, const clnas_net_config *cfg, const clnas_net_config *recomputing,
+                         const char *what)
 {
     device_fixture *fx = *state;
-    clnas_model *keep = build(fx, *cfg, 0), *again = build(fx, *cfg, 1);
+    clnas_net_config kept = *cfg;
+    kept.recompute = 0;
+    kept.memory_budget = 0;
+    clnas_model *keep = build(fx, kept), *again = build(fx, *recomputing);
     const clnas_plan *pk = clnas_model_plan(keep), *pa = clnas_model_plan(again);
     assert_true(pa->arena_elems[CLNAS_ARENA_ACT] < pk->arena_elems[CLNAS_ARENA_ACT]);
     assert_true(pa->ntrain > pk->ntrain); /* the recomputing convolutions */
@@ -71,6 +76,13 @@ static void compare(void **state, const clnas_net_config *cfg, const char *what)
     assert_true(compared > 10);
     clnas_model_free(keep);
     clnas_model_free(again);
+}
+
+static void compare(void **state, const clnas_net_config *cfg, const char *what)
+{
+    clnas_net_config all = *cfg;
+    all.recompute = 1;
+    compare_with(state, cfg, &all, what);
 }
 
 static void compare_nb201(void **state, const char *arch, int in_channels, int hw)
@@ -116,6 +128,75 @@ static void test_chain_f64(void **state)
     compare(state, &cfg, "chain");
 }
 
+/* cfg compiled (no device) with the default recompute and a memory budget; its device bytes in *bytes. */
+static clnas_plan *budget_plan(clnas_net_config cfg, double budget, double *bytes)
+{
+    cfg.recompute = CLNAS_RECOMPUTE_AUTO;
+    cfg.memory_budget = budget;
+    clnas_plan *plan = NULL;
+    clnas_error err;
+    if (clnas_plan_compile_descs(&cfg, &plan, &err) != CLNAS_OK)
+        fail_msg("budget %.0f: %s", budget, err.message);
+    double largest;
+    clnas_plan_device_bytes(plan, bytes, &largest);
+    assert_true(budget == 0 || *bytes <= budget);
+    return plan;
+}
+
+/* The full-size network (C=16 N=5 batch 256): each budget just under the last plan's bytes takes the next level
+ * of multiply-adds per element (the stem's 9, then each stage's 3x3 convolutions: 144, 288, 576), never skipping
+ * one, each recomputing more and taking less memory, and a budget under recomputing all is refused. */
+static void test_budget_takes_the_cheapest_first(void **state)
+{
+    (void)state;
+    clnas_net_config cfg;
+    clnas_net_config_default(&cfg);
+    clnas_genotype_parse(BEST_ARCH, &cfg.genotype, NULL);
+    static const int levels[] = {0, 9, 144, 288, 576};
+    double bytes, last = 0;
+    int recomputed = -1;
+    for (size_t k = 0; k < sizeof levels / sizeof levels[0]; k++) {
+        clnas_plan *plan = budget_plan(cfg, k == 0 ? 0 : last - 1, &bytes);
+        assert_int_equal(plan->recompute_macs, levels[k]);
+        assert_int_equal(plan->config.recompute, k > 0);
+        assert_int_equal(plan->recompute.candidates, 1 + 15 * 5 + 2 * 2); /* stem, 15 cells' 5, 2 reductions' 2 */
+        assert_int_equal(plan->recompute.nlevels, 4);
+        assert_memory_equal(plan->recompute.levels, levels + 1, 4 * sizeof levels[0]);
+        assert_true(plan->recompute.recomputed > recomputed);
+        assert_true(k == 0 || bytes < last);
+        recomputed = plan->recompute.recomputed;
+        last = bytes;
+        clnas_plan_free(plan);
+    }
+    assert_int_equal(recomputed, 80);
+    cfg.memory_budget = last - 1;
+    clnas_plan *plan = NULL;
+    clnas_error err;
+    assert_int_equal(clnas_plan_compile_descs(&cfg, &plan, &err), CLNAS_ERR_UNSUPPORTED);
+    assert_null(plan);
+    assert_non_null(strstr(err.message, "even recomputing its convolution outputs, more than the memory budget of"));
+    cfg.memory_budget = -1;
+    assert_int_equal(clnas_plan_compile_descs(&cfg, &plan, &err), CLNAS_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.message, "memory_budget: expected bytes >= 0"));
+}
+
+/* Some recomputed, some kept (a budget just under keeping all: the stem's alone, the cheapest): bit for bit. */
+static void test_partial_f64(void **state)
+{
+    clnas_net_config cfg;
+    small_net_config(&cfg, BEST_ARCH, 3, 1, BATCH, 8);
+    cfg.fp64 = 1;
+    cfg.want_input_grad = 1;
+    double kept, bytes;
+    clnas_plan_free(budget_plan(cfg, 0, &kept));
+    clnas_plan *plan = budget_plan(cfg, kept - 1, &bytes);
+    assert_true(plan->recompute.recomputed > 0 && plan->recompute.recomputed < plan->recompute.candidates);
+    clnas_plan_free(plan);
+    clnas_net_config some = cfg;
+    some.memory_budget = kept - 1;
+    compare_with(state, &cfg, &some, "some recomputed");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -123,6 +204,8 @@ int main(void)
         cmocka_unit_test(test_odd_rgb_f64),
         cmocka_unit_test(test_darts_f64),
         cmocka_unit_test(test_chain_f64),
+        cmocka_unit_test(test_budget_takes_the_cheapest_first),
+        cmocka_unit_test(test_partial_f64),
     };
     return cmocka_run_group_tests(tests, device_fixture_with_cache, device_fixture_teardown);
 }

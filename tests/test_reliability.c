@@ -382,11 +382,29 @@ static void test_recompute_where_memory_needs_it(void **state)
     assert_int_equal(clnas_model_config(model)->recompute, 0);
     clnas_model_free(model);
 
-    /* room between the two: recomputed, and --no-recompute (0) is refused with that advice */
+    /* room between the two: some recomputed (the cheapest first: not all), within the device's memory, and
+     * --no-recompute (0) is refused with that advice */
     dev->info.global_mem_bytes = (unsigned long long)((kept + recomputed) / 2 / CLNAS_DEVICE_MEMORY_SHARE);
     assert_int_equal(clnas_model_build(dev, cache, &cfg, &model, &err), CLNAS_OK);
     assert_int_equal(clnas_model_config(model)->recompute, 1);
+    const clnas_plan *some = clnas_model_plan(model);
+    assert_true(some->recompute.recomputed > 0 && some->recompute.recomputed < some->recompute.candidates);
+    double total, largest;
+    clnas_plan_device_bytes(some, &total, &largest);
+    assert_true(total <= CLNAS_DEVICE_MEMORY_SHARE * (double)dev->info.global_mem_bytes);
     clnas_model_free(model);
+    /* a memory budget under the device's memory recomputes more to fit it; one under recomputing all is refused */
+    clnas_net_config budget = cfg;
+    budget.memory_budget = recomputed;
+    assert_int_equal(clnas_model_build(dev, cache, &budget, &model, &err), CLNAS_OK);
+    some = clnas_model_plan(model);
+    assert_int_equal(some->recompute.recomputed, some->recompute.candidates);
+    clnas_model_free(model);
+    model = NULL;
+    budget.memory_budget = recomputed - 1;
+    expect_message(clnas_model_build(dev, cache, &budget, &model, &err), CLNAS_ERR_UNSUPPORTED, &err,
+                   "the network (C=4, N=1, batch 8) needs", "more than the memory budget of");
+    assert_null(model);
     model = NULL;
     clnas_net_config never = cfg;
     never.recompute = 0;

@@ -96,6 +96,26 @@ int cli_double(const char *option, const char *text, double lo, double hi, doubl
     return 0;
 }
 
+int cli_bytes(const char *option, const char *text, double *out)
+{
+    static const struct {
+        const char *suffix;
+        double scale;
+    } units[] = {{"", 1}, {"K", 1024.0}, {"KiB", 1024.0}, {"M", 1048576.0}, {"MiB", 1048576.0},
+                 {"G", 1073741824.0}, {"GiB", 1073741824.0}};
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    for (size_t u = 0; end != text && !errno && isfinite(v) && v >= 0 && u < sizeof units / sizeof units[0]; u++)
+        if (strcmp(end, units[u].suffix) == 0 && v * units[u].scale < 1e18) {
+            *out = v * units[u].scale;
+            return 0;
+        }
+    fprintf(stderr, "clnas: %s: expected a size in bytes >= 0, optionally followed by K, M or G (KiB, MiB, GiB), "
+            "e.g. 512M, got \"%s\"\n", option, text);
+    return -1;
+}
+
 static int write_text_line(FILE *f, void *text)
 {
     return fputs(text, f) >= 0 && fputc('\n', f) != EOF ? 0 : -1;

@@ -64,6 +64,8 @@ int cli_opt(int argc, char **argv, int *i, const char *name, const char **value)
 /* Strict number parsing: the whole string must be a number within [lo, hi]; prints a message naming the option. */
 int cli_int(const char *option, const char *text, long lo, long hi, int *out);
 int cli_double(const char *option, const char *text, double lo, double hi, double *out);
+/* A size: bytes, or a number followed by K, M or G (KiB, MiB, GiB: powers of 1024). 0, or -1 with a message. */
+int cli_bytes(const char *option, const char *text, double *out);
 
 struct cJSON;
 /* Writes json and a newline to path atomically (clnas_file_write_atomic), or to stdout when path is "-"; returns 0,
@@ -85,11 +87,18 @@ int cli_space_opt(int argc, char **argv, int *i, const struct clnas_space_iface 
 
 struct clnas_program_cache;
 
-/* The flags that shape a network's plan, shared by compile and the commands that build networks: --recompute and
- * --no-recompute (convolution outputs recomputed always or never; by default where the device needs it) and
- * --concat-copies (concatenations copy their inputs, as before concat slices; to compare). 1 with cfg set when arg
- * is one of them, else 0. */
-int cli_plan_flag(const char *arg, clnas_net_config *cfg);
+/* The options that shape a network's plan, shared by compile and the commands that build networks: --recompute and
+ * --no-recompute (convolution outputs recomputed always or never; by default as many as the device's memory and
+ * the budget need), --memory-budget SIZE (clnas_net_config.memory_budget) and --concat-copies (concatenations copy
+ * their inputs, as before concat slices; to compare). cli_opt's convention: 1 with cfg set when argv[*i] is one of
+ * them, 0 when not, -1 with a message when its value is bad. */
+int cli_plan_option(int argc, char **argv, int *i, clnas_net_config *cfg);
+
+struct clnas_plan;
+/* Which of plan's convolution outputs its backward recomputes and why (asked: the config the user gave), for a
+ * summary: "" where none, else e.g. "50 of 81 convolution outputs recomputed in the backward pass (those of at most
+ * 288 multiply-adds per element), to fit the memory budget (472.5 MiB)". */
+void cli_recompute_text(const struct clnas_plan *plan, const clnas_net_config *asked, char *buf, size_t cap);
 
 /* What a command shows of the kernels it builds (cli_common_open). */
 typedef struct cli_build_view {

@@ -11,6 +11,7 @@
 #include "program_cache.h"
 #include "device_profile.h"
 #include "net_genotype.h"
+#include "plan.h"
 #include "space_iface.h"
 
 int cli_family_opt(int argc, char **argv, int *i)
@@ -34,8 +35,12 @@ int cli_family_opt(int argc, char **argv, int *i)
     return 1;
 }
 
-int cli_plan_flag(const char *arg, clnas_net_config *cfg)
+int cli_plan_option(int argc, char **argv, int *i, clnas_net_config *cfg)
 {
+    const char *arg = argv[*i], *v;
+    int r;
+    if ((r = cli_opt(argc, argv, i, "--memory-budget", &v)) != 0)
+        return r < 0 || cli_bytes("--memory-budget", v, &cfg->memory_budget) ? -1 : 1;
     if (strcmp(arg, "--recompute") == 0 || strcmp(arg, "--no-recompute") == 0) {
         /* less activation memory for more convolution work, always or never (clnas_net_config) */
         cfg->recompute = strcmp(arg, "--recompute") == 0;
@@ -46,6 +51,27 @@ int cli_plan_flag(const char *arg, clnas_net_config *cfg)
         return 1;
     }
     return 0;
+}
+
+void cli_recompute_text(const clnas_plan *plan, const clnas_net_config *asked, char *buf, size_t cap)
+{
+    const clnas_recompute_stats *r = &plan->recompute;
+    char why[128];
+    if (asked->recompute == 1)
+        snprintf(why, sizeof why, "as --recompute asks");
+    else if (asked->memory_budget > 0)
+        snprintf(why, sizeof why, "to fit the memory budget (%.1f MiB)%s", asked->memory_budget / 1048576.0,
+                 strcmp(plan->profile.source, "device") == 0 ? " and the device's memory" : "");
+    else
+        snprintf(why, sizeof why, "to fit the device's memory");
+    if (r->recomputed == 0)
+        buf[0] = 0;
+    else if (r->recomputed == r->candidates)
+        snprintf(buf, cap, "every convolution output BatchNorm reads (%d) recomputed in the backward pass, %s",
+                 r->recomputed, why);
+    else
+        snprintf(buf, cap, "%d of %d convolution outputs recomputed in the backward pass (those of at most %d "
+                 "multiply-adds per element), %s", r->recomputed, r->candidates, plan->recompute_macs, why);
 }
 
 void cli_common_init(cli_common *c)
@@ -87,8 +113,8 @@ int cli_common_option(int argc, char **argv, int *i, cli_common *c)
     }
     if ((r = cli_family_opt(argc, argv, i)) != 0)
         return r;
-    if (cli_plan_flag(argv[*i], &c->cfg))
-        return 1;
+    if ((r = cli_plan_option(argc, argv, i, &c->cfg)) != 0)
+        return r;
     if (strcmp(argv[*i], "--verbose") == 0) {
         c->build.verbose = 1;
         return 1;

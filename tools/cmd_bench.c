@@ -20,7 +20,8 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: clnas bench train --arch STR [--space S] [--channels C] [--cells N | --layers L] [--batch B]\n"
                "                         [--steps S] [--warmup W] [--device D] [--family cpu|gpu]\n"
-               "                         [--recompute | --no-recompute] [--concat-copies] [--json] [--profile]\n"
+               "                         [--recompute | --no-recompute] [--memory-budget SIZE] [--concat-copies]\n"
+               "                         [--json] [--profile]\n"
                "       clnas bench device [options]   (clnas bench device --help)\n"
                "Times S training steps (default 20) after W warm-up steps (default 3) on random 1x28x28 inputs and\n"
                "prints training images/s (--json: one object with train_images_per_second). --profile finishes\n"
@@ -31,7 +32,8 @@ static void usage(FILE *f)
                "--space nb201 (default), darts or chain reads --arch in that space (darts: DARTS_V2 etc., --layers L,\n"
                "default 8). --concat-copies copies every concatenation's inputs as before concat slices (to compare).\n"
                "--recompute recomputes convolution outputs in the backward pass (less memory, more work) always,\n"
-               "--no-recompute never; by default only where the network does not fit the device's memory without it.\n"
+               "--no-recompute never; by default as few as make the network fit the device's memory and\n"
+               "--memory-budget SIZE (bytes, or K, M, G: KiB, MiB, GiB), the cheapest to recompute first.\n"
                "Defaults: C=16 N=5 batch 256.\n");
 }
 
@@ -246,6 +248,7 @@ static void print_json(const bench_args *a, const char *arch, const char *device
     cJSON_AddNumberToObject(j, "seconds_per_step", o->r.seconds_per_step);
     cJSON_AddNumberToObject(j, "launches_per_step", plan->ntrain);
     cJSON_AddBoolToObject(j, "recompute", plan->config.recompute);
+    cJSON_AddNumberToObject(j, "recomputed", plan->recompute.recomputed);
     cJSON_AddNumberToObject(j, "prepare_seconds", o->prepare_seconds);
     cJSON_AddStringToObject(j, "device", device);
     cJSON_AddBoolToObject(j, "profiled", a->profile);
@@ -264,8 +267,10 @@ static void print_text(const bench_args *a, const char *arch, const char *device
         printf("%s C=%d layers %d batch %d on %s\n", arch, a->c.cfg.channels, a->c.cfg.layers, a->c.cfg.batch, device);
     else
         printf("%s C=%d N=%d batch %d on %s\n", arch, a->c.cfg.channels, a->c.cfg.cells, a->c.cfg.batch, device);
-    printf("compile + kernels ready: %.2f s; %d launches per step%s\n", o->prepare_seconds, plan->ntrain,
-           plan->config.recompute ? "; convolution outputs recomputed in the backward pass" : "");
+    char recomputed[256];
+    cli_recompute_text(plan, &a->c.cfg, recomputed, sizeof recomputed);
+    printf("compile + kernels ready: %.2f s; %d launches per step%s%s\n", o->prepare_seconds, plan->ntrain,
+           recomputed[0] ? "; " : "", recomputed);
     printf("train images/s: %.1f  (%.1f ms per step over %d steps%s)\n", o->r.images_per_second,
            1e3 * o->r.seconds_per_step, a->steps, a->profile ? ", profiled: slower than unprofiled" : "");
     if (a->profile)

@@ -42,17 +42,21 @@ static const char compile_help[] =
     "  --in-channels K     input channels (default 1)\n"
     "  --classes K         classes (default 10)\n"
     "  --fp64              float64 elements instead of float32\n"
-    "  --recompute         recompute the convolution outputs BatchNorm's backward reads instead of keeping\n"
-    "                      them (about 60% less activation memory for one more forward convolution per edge);\n"
-    "                      by default only where the network does not fit --device's memory without it\n"
+    "  --recompute         recompute every convolution output BatchNorm's backward reads instead of keeping\n"
+    "                      it (about 60% less activation memory for one more forward convolution per edge);\n"
+    "                      by default as few as make the network fit --memory-budget and --device's memory,\n"
+    "                      the cheapest to recompute (fewest multiply-adds per element) first\n"
     "  --no-recompute      never recompute them\n"
+    "  --memory-budget SZ  device memory the network may take at most: bytes, or K, M, G (KiB, MiB, GiB),\n"
+    "                      e.g. 512M; refused where it cannot fit (default: no budget but the device's)\n"
     "  --concat-copies     every channel concatenation copies its inputs (by default an input whose kernels can\n"
     "                      write a channel slice is computed straight into the output: DARTS' cell nodes)\n"
     "  --device D          lower for OpenCL device D (index or name substring, see 'clnas devices'): its\n"
     "                      profile (limits, vector widths, sub-group size) and family; the device is only queried\n"
     "  --family F          kernel family: cpu or gpu (default: CLNAS_FAMILY, else the device's type, else cpu)\n"
     "  --json              print one JSON object {ops, kernels, launches_per_step, programs, arena_bytes, family,\n"
-    "                      recompute, wgrad_splits, bn_splits} instead of the summary (wgrad_splits: the GPU\n"
+    "                      recompute, recomputed, wgrad_splits, bn_splits} instead of the summary (recompute:\n"
+    "                      whether any convolution output is recomputed, recomputed: how many; wgrad_splits: the GPU\n"
     "                      family's weight gradients split over ranges of pixels, a split_sum launch each;\n"
     "                      bn_splits: its training BatchNorms and their backwards split over ranges of each\n"
     "                      channel, a launch of partial statistics each)\n"
@@ -103,10 +107,11 @@ static void print_summary(const clnas_plan *plan, const clnas_plan_stats *s, con
     printf("  distinct kernels  %d (training and evaluation)\n", s->kernels);
     printf("  launches per step %d\n", s->launches_per_step);
     printf("  programs          %d (OpenCL programs to build)\n", s->programs);
-    printf("  arena bytes       %zu (%.1f MiB)%s\n", s->arena_bytes, (double)s->arena_bytes / (1024.0 * 1024.0),
-           !plan->config.recompute ? ""
-           : cfg->recompute == 1   ? ", convolution outputs recomputed (--recompute)"
-                                   : ", convolution outputs recomputed: the device's memory needs it");
+    char recomputed[256];
+    cli_recompute_text(plan, cfg, recomputed, sizeof recomputed);
+    printf("  arena bytes       %zu (%.1f MiB)\n", s->arena_bytes, (double)s->arena_bytes / (1024.0 * 1024.0));
+    if (recomputed[0])
+        printf("  recomputation     %s\n", recomputed);
     print_activations(plan);
     if (plan->concat_slices + plan->concat_copies > 0)
         printf("  concatenations    %d inputs computed in their slice of the output, %d copied; %d launches gone\n"
@@ -154,8 +159,11 @@ int cmd_compile(int argc, char **argv)
             cfg.fp64 = 1;
             continue;
         }
-        if (cli_plan_flag(argv[i], &cfg))
+        if ((m = cli_plan_option(argc, argv, &i, &cfg)) != 0) {
+            if (m < 0)
+                return 2;
             continue;
+        }
         if (strcmp(argv[i], "--auxiliary") == 0) {
             cfg.auxiliary = 1;
             continue;
@@ -239,9 +247,10 @@ int cmd_compile(int argc, char **argv)
     }
     if (json)
         printf("{\"ops\": %d, \"kernels\": %d, \"launches_per_step\": %d, \"programs\": %d, \"arena_bytes\": %zu, "
-               "\"family\": \"%s\", \"recompute\": %s, \"wgrad_splits\": %d, \"bn_splits\": %d}\n", stats.ops,
-               stats.kernels, stats.launches_per_step, stats.programs, stats.arena_bytes, clnas_family_name(plan->profile.family),
-               plan->config.recompute ? "true" : "false", plan->wgrad_splits, plan->bn_splits);
+               "\"family\": \"%s\", \"recompute\": %s, \"recomputed\": %d, \"wgrad_splits\": %d, \"bn_splits\": %d}\n",
+               stats.ops, stats.kernels, stats.launches_per_step, stats.programs, stats.arena_bytes,
+               clnas_family_name(plan->profile.family), plan->config.recompute ? "true" : "false",
+               plan->recompute.recomputed, plan->wgrad_splits, plan->bn_splits);
     else
         print_summary(plan, &stats, arch, &cfg, out);
     clnas_plan_free(plan);

@@ -67,8 +67,10 @@ static void usage(FILE *f)
             "                      else the first device; see 'clnas devices')\n"
             "  --family F          kernel family: cpu or gpu (default: CLNAS_FAMILY, else the device's type)\n"
             "  --recompute         recompute convolution outputs in the backward pass: ~60%% less activation memory\n"
-            "                      for more work (default: only where the network does not fit the device's memory\n"
-            "                      without it); --no-recompute: never\n"
+            "                      for more work (default: as few as make the network fit the device's memory and\n"
+            "                      --memory-budget, the cheapest to recompute first); --no-recompute: never\n"
+            "  --memory-budget SZ  device memory the network may take at most: bytes, or K, M, G (KiB, MiB, GiB),\n"
+            "                      e.g. 512M; refused where it cannot fit (default: no budget but the device's)\n"
             "  --concat-copies     copy every concatenation's inputs, as before concat slices (to compare)\n"
             "  --init FILE         start from weights (safetensors with the PyTorch module's names); a file saved by\n"
             "                      clnas names its network: --space, --arch, --channels, --cells, --layers may be\n"
@@ -391,9 +393,11 @@ static clnas_status train_and_test(const train_args *a, const train_data *d, cln
     clnas_program_cache_stats_get(cache, &cs);
     fprintf(stderr, "clnas: %ld parameters; kernels ready (%d built, %d from disk, %.1f s)\n",
             clnas_model_param_count(*model), cs.builds, cs.disk_hits, cs.build_seconds);
-    if (a->c.cfg.recompute == CLNAS_RECOMPUTE_AUTO && clnas_model_config(*model)->recompute)
-        fprintf(stderr, "clnas: the network does not fit %s's memory as it is: convolution outputs are recomputed in "
-                "the backward pass (less memory, more work; --no-recompute refuses)\n", dev->info.name);
+    char recomputed[256];
+    cli_recompute_text(clnas_model_plan(*model), &a->c.cfg, recomputed, sizeof recomputed);
+    if (recomputed[0] && a->c.cfg.recompute == CLNAS_RECOMPUTE_AUTO)
+        fprintf(stderr, "clnas: %s on %s (less memory, more work; --no-recompute refuses)\n", recomputed,
+                dev->info.name);
     if (!a->quiet)
         opt.progress = print_progress;
     clnas_status st = clnas_train(*model, d->train_data, &opt, &o->res, err);

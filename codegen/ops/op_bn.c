@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "op.h"
+#include "recompute.h"
 
 /* Upper bound of the per-channel work-group, one work-item a row; a power of two. On PoCL 16 beat 64 and 256 (whose
  * work-items run one after the other with a barrier tree of more steps) at the NB201 shapes. */
@@ -421,18 +422,14 @@ static clnas_status lower_bwd_part(clnas_lowering *l, const clnas_graph_node *n)
     return clnas_lower_bind(l, "part", n->out[0]);
 }
 
-/* With g->recompute, BatchNorm's input when a forward convolution produced it: that convolution again, run just
- * before the BatchNorm's backward into a short-lived tensor, so the forward's output dies after the BatchNorm's
- * forward instead of living until the backward (the inputs it reads are kept anyway: the weight gradient reads
- * them). The same kernel on the same inputs: the same values. Else x itself. */
+/* BatchNorm's input when the graph recomputes the forward convolution that produced it (codegen/recompute.h): that
+ * convolution again, run just before the BatchNorm's backward into a short-lived tensor, so the forward's output
+ * dies after the BatchNorm's forward instead of living until the backward (the inputs it reads are kept anyway: the
+ * weight gradient reads them). The same kernel on the same inputs: the same values. Else x itself. */
 static int recomputed_input(clnas_backward_ctx *c, int x)
 {
     const clnas_graph *g = clnas_backward_graph(c);
-    int producer = -1;
-    for (int i = 0; g->recompute && i < g->nnodes && producer < 0; i++)
-        if (!g->nodes[i].dead && g->nodes[i].kind == CLNAS_NODE_CONV && g->nodes[i].phase == CLNAS_PHASE_FORWARD &&
-            g->nodes[i].nout == 1 && g->nodes[i].out[0] == x)
-            producer = i;
+    int producer = clnas_recompute_producer(g, x);
     if (producer < 0)
         return x;
     const clnas_graph_node conv = g->nodes[producer]; /* copy: adding tensors and nodes may move the tables */

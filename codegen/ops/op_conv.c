@@ -809,6 +809,11 @@ clnas_conv_params clnas_conv_node_params(const clnas_graph *g, const clnas_graph
     return p;
 }
 
+int clnas_conv_node_macs(const clnas_graph *g, const clnas_graph_node *n)
+{
+    return g->tensors[n->in[0]].shape[1] * n->ksize * n->ksize;
+}
+
 static clnas_conv_params fwd_params(const clnas_lowering *l, const clnas_graph_node *n)
 {
     clnas_conv_params p = clnas_conv_node_params(l->g, n, n->in[0], n->out[0]);

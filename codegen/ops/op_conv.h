@@ -21,6 +21,9 @@ typedef struct clnas_conv_params {
 struct clnas_graph;
 struct clnas_graph_node;
 clnas_conv_params clnas_conv_node_params(const struct clnas_graph *g, const struct clnas_graph_node *n, int x, int y);
+/* A forward convolution node's multiply-adds per output element (input channels x ksize^2): what recomputing its
+ * output costs per element kept out of memory (clnas_graph.recompute_macs). */
+int clnas_conv_node_macs(const struct clnas_graph *g, const struct clnas_graph_node *n);
 
 /* (in + 2*pad - ksize) / stride + 1 */
 int clnas_conv_out_dim(int in, int ksize, int stride, int pad);

@@ -20,7 +20,7 @@ typedef enum clnas_net_space {
 
 #define CLNAS_NET_GDAS_DARTS_EDGES 28 /* the DARTS search network's 14 edges per cell type, normal then reduce */
 
-/* clnas_net_config.recompute: recompute convolution outputs only when the network would not fit the device. */
+/* clnas_net_config.recompute: recompute convolution outputs only where the network would not fit without. */
 #define CLNAS_RECOMPUTE_AUTO (-1)
 
 typedef struct clnas_net_config {
@@ -36,10 +36,15 @@ typedef struct clnas_net_config {
     int recompute;      /* 1: the backward pass recomputes each convolution's output that BatchNorm's backward reads
                          * instead of keeping it from the forward pass: the activation arena shrinks by about 60%
                          * (C=16 N=5 batch 256: 930 to 366 MiB) for one more forward convolution per conv edge;
-                         * 0: never; CLNAS_RECOMPUTE_AUTO (the default): only where the network does not fit the
-                         * device's memory without it (compiled on a device; elsewhere, and for supernet paths and
-                         * the DARTS search network, which are admitted as a whole, it means 0). Either way the
-                         * results are the same: a convolution recomputed gives the same values. */
+                         * 0: never; CLNAS_RECOMPUTE_AUTO (the default): the fewest, cheapest to recompute first
+                         * (fewest multiply-adds per output element: the early stages' first), that make the network
+                         * fit memory_budget and, compiled on a device, the device's memory; none where it fits as
+                         * it is (supernet paths and the DARTS search network, admitted as a whole, keep them).
+                         * Either way the results are the same: a convolution recomputed gives the same values. In a
+                         * compiled plan's config: 1 where any is recomputed, else 0. */
+    double memory_budget; /* bytes of device memory the network's buffers may take at most (0, the default: no
+                           * budget but the device's); CLNAS_RECOMPUTE_AUTO recomputes to fit it, and a network that
+                           * cannot fit it is refused */
     int concat_copies;  /* 1: every channel concatenation copies its inputs into its output, as before concat slices;
                          * 0 (the default): an input whose kernels all address a channel slice is computed straight
                          * into its channels of the output (the forward copy goes; codegen/concat_slices.h) */
