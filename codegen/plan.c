@@ -4,6 +4,7 @@
 
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -227,14 +228,26 @@ static int within_budget(const clnas_plan *plan)
     return plan->config.memory_budget <= 0 || total <= plan->config.memory_budget;
 }
 
+void clnas_net_config_sizes(const clnas_net_config *cfg, char *buf, size_t cap)
+{
+    if (cfg->space == CLNAS_NET_DARTS)
+        snprintf(buf, cap, "C=%d, layers %d, batch %d", cfg->channels, cfg->layers, cfg->batch);
+    else if (cfg->space == CLNAS_NET_CHAIN)
+        snprintf(buf, cap, "C=%d, batch %d", cfg->channels, cfg->batch);
+    else
+        snprintf(buf, cap, "C=%d, N=%d, batch %d", cfg->channels, cfg->cells, cfg->batch);
+}
+
 /* CLNAS_ERR_UNSUPPORTED: plan (freed) exceeds its config's memory budget. */
 static clnas_status over_budget(clnas_plan *plan, const clnas_net_config *cfg, clnas_error *err)
 {
     double total, largest;
     clnas_plan_device_bytes(plan, &total, &largest);
+    char sizes[96];
+    clnas_net_config_sizes(cfg, sizes, sizeof sizes);
     clnas_status st = clnas_error_set(
-        err, CLNAS_ERR_UNSUPPORTED, "the network (C=%d, N=%d, batch %d) needs %.1f MiB of device memory %s, more than "
-        "the memory budget of %.1f MiB: %s", cfg->channels, cfg->cells, cfg->batch, total / MIB,
+        err, CLNAS_ERR_UNSUPPORTED, "the network (%s) needs %.1f MiB of device memory %s, more than the memory budget "
+        "of %.1f MiB: %s", sizes, total / MIB,
         cfg->recompute == 0 ? "keeping its convolution outputs (recompute off)"
                             : "even recomputing its convolution outputs",
         cfg->memory_budget / MIB,

@@ -116,6 +116,10 @@ clnas_status clnas_plan_compile_fitting(const clnas_net_config *cfg, const clnas
                                         clnas_plan_fits_fn fits, void *ctx, clnas_plan **out, clnas_error *err);
 void clnas_plan_free(clnas_plan *plan);
 
+/* The network's sizes for a message: "C=16, N=5, batch 256" (NB201), "C=36, layers 20, batch 96" (DARTS),
+ * "C=16, batch 256" (chain). */
+void clnas_net_config_sizes(const clnas_net_config *cfg, char *buf, size_t cap);
+
 /* The device memory an executor of plan allocates: *total over its arenas, *largest the largest of them. */
 void clnas_plan_device_bytes(const clnas_plan *plan, double *total, double *largest);
 

@@ -57,9 +57,9 @@ static clnas_status admit(const clnas_executor *ex, clnas_error *err)
     double total, largest;
     clnas_plan_device_bytes(ex->plan, &total, &largest);
     const clnas_net_config *c = &ex->plan->config;
-    char what[128];
-    snprintf(what, sizeof what, "the network (C=%d, N=%d, batch %d%s)", c->channels, c->cells, c->batch,
-             c->recompute ? ", recomputing convolution outputs" : "");
+    char sizes[96], what[160];
+    clnas_net_config_sizes(c, sizes, sizeof sizes);
+    snprintf(what, sizeof what, "the network (%s%s)", sizes, c->recompute ? ", recomputing convolution outputs" : "");
     return clnas_device_memory_admit(&ex->dev->info, what, total, largest,
                                      c->recompute ? "use a smaller batch, fewer channels or fewer cells"
                                                   : "recompute convolution outputs in the backward pass, or use a "

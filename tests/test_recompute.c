@@ -178,6 +178,11 @@ static void test_budget_takes_the_cheapest_first(void **state)
     cfg.memory_budget = -1;
     assert_int_equal(clnas_plan_compile_descs(&cfg, &plan, &err), CLNAS_ERR_INVALID_ARG);
     assert_non_null(strstr(err.message, "memory_budget: expected bytes >= 0"));
+    /* a DARTS network is named by its layers */
+    small_net_darts_config(&cfg, "DARTS_V2", 2, 3, BATCH, 8);
+    cfg.memory_budget = 1;
+    assert_int_equal(clnas_plan_compile_descs(&cfg, &plan, &err), CLNAS_ERR_UNSUPPORTED);
+    assert_non_null(strstr(err.message, "the network (C=2, layers 3, batch 3) needs"));
 }
 
 /* Some recomputed, some kept (a budget just under keeping all: the stem's alone, the cheapest): bit for bit. */
