@@ -3,7 +3,8 @@
 # activation arena alone) and PyTorch's peak for the same network and batch (bench/pytorch_memory.py: peak RSS
 # growth on the CPU, torch.cuda.max_memory_allocated with DEVICE=cuda). clnas's figure is exact and fixed; PyTorch's
 # includes its allocator's slack. Both hold activations, gradients and momentum; clnas's total also the parameters.
-# usage: bench/compare_memory.sh [ARCH] [C] [N] [BATCH]   (CLNAS=path/to/clnas, PYTHON=..., DEVICE=cpu|cuda)
+# usage: bench/compare_memory.sh [ARCH] [C] [N] [BATCH]   (CLNAS=path/to/clnas, PYTHON=..., DEVICE=cpu|cuda,
+#        CLNAS_FLAGS="--memory-budget 472.5M": more options for clnas compile, split at spaces)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 arch=${1:-'|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|'}
@@ -13,14 +14,16 @@ python=${PYTHON:-/usr/bin/python3}
 device=${DEVICE:-cpu}
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-"$clnas" compile --arch "$arch" --channels "$C" --cells "$N" --batch "$B" --out "$dir" --json > "$dir/stats.json"
+read -r -a flags <<< "${CLNAS_FLAGS:-}"
+"$clnas" compile --arch "$arch" --channels "$C" --cells "$N" --batch "$B" ${flags[@]+"${flags[@]}"} --out "$dir" \
+  --json > "$dir/stats.json"
 total=$(sed -n 's/.*"arena_bytes":[ ]*\([0-9]*\).*/\1/p' "$dir/stats.json")
-act=$("$python" -c 'import json, sys; print(json.load(open(sys.argv[1]))["arenas"]["activations"])' "$dir/plan.json")
+act=$("$python" -c 'import json, sys; print(json.load(open(sys.argv[1]))["arena_bytes"]["activations"])' "$dir/plan.json")
 torch_json=$("$python" "$here/pytorch_memory.py" "$arch" "$C" "$N" "$B" 2 "$device")
 peak=$(printf '%s' "$torch_json" | sed -n 's/.*"peak_bytes":[ ]*\([0-9-]*\).*/\1/p')
 measure=$(printf '%s' "$torch_json" | sed -n 's/.*"measure":[ ]*"\([^"]*\)".*/\1/p')
 mib() { awk -v b="$1" 'BEGIN {printf "%.1f MiB", b / 1048576}'; }
-echo "arch $arch  C=$C N=$N batch $B"
+echo "arch $arch  C=$C N=$N batch $B${CLNAS_FLAGS:+, clnas $CLNAS_FLAGS}"
 echo "clnas   all arenas:          $(mib "$total")"
 echo "clnas   activation arena:    $(mib "$act")"
 echo "pytorch $measure: $(mib "$peak") ($device)"
