@@ -272,13 +272,20 @@ static clnas_status compile(const clnas_net_config *cfg, const clnas_device_prof
         /* the fewest recomputed that fit, cheapest first: the candidates' levels in turn, then all (where there
          * were more levels than the stats keep) */
         const clnas_recompute_stats levels = plan->recompute;
-        for (int l = 0; l <= levels.nlevels && !(within_budget(plan) && (!fits || fits(plan, ctx))); l++) {
-            if (l == levels.nlevels && plan->recompute.recomputed == plan->recompute.candidates)
+        int for_budget = 0, for_fits = 0;
+        for (int l = 0; l <= levels.nlevels; l++) {
+            const int over_budget = !within_budget(plan), over_fits = fits && !fits(plan, ctx);
+            if ((!over_budget && !over_fits) ||
+                (l == levels.nlevels && plan->recompute.recomputed == plan->recompute.candidates))
                 break;
+            for_budget |= over_budget;
+            for_fits |= over_fits;
             clnas_plan_free(plan);
             st = compile_at(cfg, profile, descs_only, l < levels.nlevels ? levels.levels[l] : INT_MAX, &plan, err);
             if (st != CLNAS_OK)
                 return st;
+            plan->recompute_for_budget = for_budget;
+            plan->recompute_for_fits = for_fits;
         }
     }
     if (!within_budget(plan))

@@ -90,6 +90,9 @@ typedef struct clnas_plan {
      * (0: none, INT_MAX: all; codegen/recompute.h), and the training graph's counts and levels */
     int recompute_macs;
     clnas_recompute_stats recompute;
+    /* with CLNAS_RECOMPUTE_AUTO, what a plan recomputing less exceeded: the memory budget, the caller's fits (the
+     * device's memory) */
+    int recompute_for_budget, recompute_for_fits;
 } clnas_plan;
 
 /* Compiles a network: graph IR -> autodiff -> fusion -> memory plan -> kernel descriptors and sources.

@@ -159,6 +159,8 @@ static void test_budget_takes_the_cheapest_first(void **state)
         clnas_plan *plan = budget_plan(cfg, k == 0 ? 0 : last - 1, &bytes);
         assert_int_equal(plan->recompute_macs, levels[k]);
         assert_int_equal(plan->config.recompute, k > 0);
+        assert_int_equal(plan->recompute_for_budget, k > 0); /* no device here: the budget alone */
+        assert_false(plan->recompute_for_fits);
         assert_int_equal(plan->recompute.candidates, 1 + 15 * 5 + 2 * 2); /* stem, 15 cells' 5, 2 reductions' 2 */
         assert_int_equal(plan->recompute.nlevels, 4);
         assert_memory_equal(plan->recompute.levels, levels + 1, 4 * sizeof levels[0]);

@@ -389,6 +389,7 @@ static void test_recompute_where_memory_needs_it(void **state)
     assert_int_equal(clnas_model_config(model)->recompute, 1);
     const clnas_plan *some = clnas_model_plan(model);
     assert_true(some->recompute.recomputed > 0 && some->recompute.recomputed < some->recompute.candidates);
+    assert_true(some->recompute_for_fits && !some->recompute_for_budget); /* the device's memory asked for it */
     double total, largest;
     clnas_plan_device_bytes(some, &total, &largest);
     assert_true(total <= CLNAS_DEVICE_MEMORY_SHARE * (double)dev->info.global_mem_bytes);
@@ -399,6 +400,7 @@ static void test_recompute_where_memory_needs_it(void **state)
     assert_int_equal(clnas_model_build(dev, cache, &budget, &model, &err), CLNAS_OK);
     some = clnas_model_plan(model);
     assert_int_equal(some->recompute.recomputed, some->recompute.candidates);
+    assert_true(some->recompute_for_budget && some->recompute_for_fits);
     clnas_model_free(model);
     model = NULL;
     budget.memory_budget = recomputed - 1;

@@ -59,9 +59,9 @@ void cli_recompute_text(const clnas_plan *plan, const clnas_net_config *asked, c
     char why[128];
     if (asked->recompute == 1)
         snprintf(why, sizeof why, "as --recompute asks");
-    else if (asked->memory_budget > 0)
+    else if (plan->recompute_for_budget)
         snprintf(why, sizeof why, "to fit the memory budget (%.1f MiB)%s", asked->memory_budget / 1048576.0,
-                 strcmp(plan->profile.source, "device") == 0 ? " and the device's memory" : "");
+                 plan->recompute_for_fits ? " and the device's memory" : "");
     else
         snprintf(why, sizeof why, "to fit the device's memory");
     if (r->recomputed == 0)
