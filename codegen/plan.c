@@ -243,14 +243,18 @@ static clnas_status over_budget(clnas_plan *plan, const clnas_net_config *cfg, c
 {
     double total, largest;
     clnas_plan_device_bytes(plan, &total, &largest);
-    char sizes[96];
+    char sizes[96], budget[48];
     clnas_net_config_sizes(cfg, sizes, sizeof sizes);
+    if (cfg->memory_budget < 0.1 * MIB) /* a budget that small reads as 0.0 MiB */
+        snprintf(budget, sizeof budget, "%.0f bytes", cfg->memory_budget);
+    else
+        snprintf(budget, sizeof budget, "%.1f MiB", cfg->memory_budget / MIB);
     clnas_status st = clnas_error_set(
         err, CLNAS_ERR_UNSUPPORTED, "the network (%s) needs %.1f MiB of device memory %s, more than the memory budget "
-        "of %.1f MiB: %s", sizes, total / MIB,
+        "of %s: %s", sizes, total / MIB,
         cfg->recompute == 0 ? "keeping its convolution outputs (recompute off)"
                             : "even recomputing its convolution outputs",
-        cfg->memory_budget / MIB,
+        budget,
         cfg->recompute == 0 ? "allow recomputation, raise the budget, or use a smaller batch, fewer channels or fewer "
                               "cells"
                             : "raise the budget, or use a smaller batch, fewer channels or fewer cells");

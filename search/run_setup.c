@@ -116,6 +116,7 @@ clnas_status clnas_run_setup_evaluator(clnas_run_setup *s, const char *selector,
     tc.epochs = cfg->proxy.epochs;
     tc.batch = cfg->proxy.batch;
     tc.lr = cfg->proxy.lr;
+    tc.memory_budget = cfg->memory_budget;
     tc.seed = cfg->seed;
     tc.train = train;
     tc.val = &s->val;

@@ -22,8 +22,8 @@ static const char *const strategy_names[] = {"rea", "random", "reinforce", "bo",
 #define STRATEGY_COUNT (sizeof strategy_names / sizeof strategy_names[0])
 
 /* "ran_on" is written by the run (the device it used: run_provenance.c) and read by people, not by the parser */
-static const char *const top_keys[] = {"name",      "seed",      "device",   "space",     "dataset",
-                                       "proxy",     "evaluator", "strategy", "objective", "ran_on"};
+static const char *const top_keys[] = {"name",  "seed",      "device",   "memory_budget", "space",  "dataset",
+                                       "proxy", "evaluator", "strategy", "objective",     "ran_on"};
 static const char *const objective_keys[] = {"max_params", "max_latency_ms", "latency", "latency_batch",
                                              "latency_launches"};
 static const char *const latency_kinds[] = {"inference", "train_step"};
@@ -451,6 +451,13 @@ static clnas_status parse_top(const cJSON *root, clnas_search_config *cfg, clnas
         else
             snprintf(cfg->device, sizeof cfg->device, "%s", device->valuestring);
     }
+    const cJSON *budget = cJSON_GetObjectItemCaseSensitive(root, "memory_budget");
+    if (budget) {
+        double v = budget->valuedouble;
+        if (!cJSON_IsNumber(budget) || !isfinite(v) || v < 0 || v >= 1e18)
+            return expected(err, "memory_budget", "a number of bytes >= 0 (0: no budget)", budget);
+        cfg->memory_budget = v;
+    }
     return CLNAS_OK;
 }
 
@@ -649,7 +656,8 @@ cJSON *clnas_search_config_to_json(const clnas_search_config *cfg, const cJSON *
         return NULL;
     int ok = cJSON_AddStringToObject(root, "name", cfg->name) &&
              cJSON_AddNumberToObject(root, "seed", (double)cfg->seed) &&
-             cJSON_AddStringToObject(root, "device", cfg->device);
+             cJSON_AddStringToObject(root, "device", cfg->device) &&
+             cJSON_AddNumberToObject(root, "memory_budget", cfg->memory_budget);
     cJSON *space = ok ? cJSON_AddObjectToObject(root, "space") : NULL;
     ok = space && cJSON_AddStringToObject(space, "name", cfg->space);
     cJSON *ds = ok ? cJSON_AddObjectToObject(root, "dataset") : NULL;

@@ -12,6 +12,9 @@ typedef struct clnas_search_config {
     char name[64];     /* "name": run name, runs/<name>-<timestamp>/ (default "search") */
     uint64_t seed;     /* "seed" (default 0) */
     char device[128];  /* "device": index or name substring; "" = CLNAS_DEVICE, else the default device */
+    double memory_budget; /* "memory_budget": bytes of device memory each trial's network may take, recomputing
+                           * convolution outputs to fit (clnas_net_config.memory_budget; 0, the default: none but
+                           * the device's); the training and zero-cost evaluators' networks */
     char space[16];    /* "space.name": "nb201" (default), "darts" or "chain" (space_iface.h's registry) */
     struct {
         char dir[512];       /* "dataset.dir" (default /usr/share/datasets/fashion-mnist) */
@@ -57,7 +60,8 @@ void clnas_search_config_defaults(clnas_search_config *cfg);
  * (`dataset.validaton_size: unknown key (known: dir, validation_size, train_subset)`); a missing dataset directory
  * or table file is an error naming it. The strategy object is checked by the strategy itself; cfg->strategy is its
  * copy with "name" added when the config left it out. cfg is overwritten, not freed first; on an error it owns
- * nothing. Ranges: seed 0..2^53-1, device an index 0..1023 or a name substring, dataset.validation_size 0..59999,
+ * nothing. Ranges: seed 0..2^53-1, device an index 0..1023 or a name substring, memory_budget bytes >= 0,
+ * dataset.validation_size 0..59999,
  * dataset.train_subset 0..10000000, proxy.channels 1..1024, cells 1..16, epochs 1..1000, batch 2..4096, lr in
  * (0, 10], measured_kendall_tau -1..1 or null (configs/README.md lists every field). */
 clnas_status clnas_search_config_parse(const cJSON *root, clnas_search_config *cfg, clnas_error *err);

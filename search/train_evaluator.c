@@ -138,6 +138,7 @@ clnas_status clnas_train_evaluator_net(const clnas_train_evaluator_config *cfg, 
     nc->cells = cfg->cells;
     nc->layers = cfg->layers > 0 ? cfg->layers : nc->layers;
     nc->batch = cfg->batch;
+    nc->memory_budget = cfg->memory_budget;
     nc->in_channels = cfg->train->channels;
     nc->height = cfg->train->height;
     nc->width = cfg->train->width;

@@ -15,6 +15,7 @@ typedef struct clnas_train_evaluator_config {
     int channels, cells, epochs, batch;
     int layers;             /* darts: cells in all (cells is NB201's cells per stage; chain: neither) */
     double lr;
+    double memory_budget;   /* clnas_net_config.memory_budget of every trial's network (0: none) */
     uint64_t seed;          /* initialisation and shuffling: the same for every trial, so results are reproducible */
     const clnas_dataset *train, *val; /* borrowed; fitness is accuracy on val, never on the test set */
     double mean[4], std[4];

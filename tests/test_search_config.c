@@ -40,6 +40,7 @@ static void assert_config_equal(const clnas_search_config *a, const clnas_search
     assert_string_equal(a->name, b->name);
     assert_true(a->seed == b->seed);
     assert_string_equal(a->device, b->device);
+    assert_true(a->memory_budget == b->memory_budget);
     assert_string_equal(a->space, b->space);
     assert_string_equal(a->dataset.dir, b->dataset.dir);
     assert_int_equal(a->dataset.validation_size, b->dataset.validation_size);
@@ -135,7 +136,8 @@ typedef struct bad_case {
 static const bad_case bad_cases[] = {
     /* the top level */
     {"{\"sed\": 1}",
-     "sed: unknown key (known: name, seed, device, space, dataset, proxy, evaluator, strategy, objective, ran_on)"},
+     "sed: unknown key (known: name, seed, device, memory_budget, space, dataset, proxy, evaluator, strategy, objective, "
+     "ran_on)"},
     {"{\"objective\": {\"max_params\": -1}}",
      "objective.max_params: expected an integer from 0 (no limit) to 1000000000000, or null, got -1"},
     {"{\"objective\": {\"max_latency_ms\": -5}}",
@@ -143,6 +145,8 @@ static const bad_case bad_cases[] = {
     {"{\"objective\": {\"max_param\": 5}}",
      "objective.max_param: unknown key (known: max_params, max_latency_ms, latency, latency_batch, latency_launches)"},
     {"{\"seed\": 1, \"seed\": 2}", "seed: duplicate key"},
+    {"{\"memory_budget\": -1}", "memory_budget: expected a number of bytes >= 0 (0: no budget), got -1"},
+    {"{\"memory_budget\": \"512M\"}", "memory_budget: expected a number of bytes >= 0 (0: no budget), got \"512M\""},
     {"[1, 2]", "config: expected a JSON object, got [1,2]"},
     {"{\"name\": 3}", "name: expected " RUN_NAME ", got 3"},
     {"{\"name\": \"a/b\"}", "name: expected " RUN_NAME ", got \"a/b\""},
@@ -261,6 +265,8 @@ static void test_range_ends(void **state)
         "{\"dataset\": {\"dir\": \"/\"}, \"proxy\": {\"channels\": 1024, \"cells\": 16, \"epochs\": 1000, \"batch\": "
         "4096, \"lr\": 10, \"measured_kendall_tau\": 1, \"measured_note\": null}}",
         "{\"dataset\": {\"dir\": \"/\"}, \"name\": \"A-z_0.9\", \"device\": \"pthread\"}",
+        "{\"dataset\": {\"dir\": \"/\"}, \"memory_budget\": 0}",
+        "{\"dataset\": {\"dir\": \"/\"}, \"memory_budget\": 1e17}",
     };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         cJSON *t = tree(good[i]);
@@ -437,10 +443,11 @@ static void test_apply_set(void **state)
     assert_int_equal(clnas_search_config_apply_set(root, "device=gpu=1", &err), CLNAS_OK);
     assert_int_equal(clnas_search_config_apply_set(root, "proxy.measured_kendall_tau=null", &err), CLNAS_OK);
     assert_int_equal(clnas_search_config_apply_set(root, "proxy.measured_note=", &err), CLNAS_OK);
+    assert_int_equal(clnas_search_config_apply_set(root, "memory_budget=536870912", &err), CLNAS_OK);
 
     cJSON *want = tree("{\"proxy\": {\"epochs\": 3, \"lr\": 0.05, \"measured_kendall_tau\": null, \"measured_note\": "
                        "\"\"}, \"strategy\": {\"name\": \"random\", \"cycles\": 5}, \"dataset\": {\"dir\": \"/\"}, "
-                       "\"name\": \"quoted\", \"device\": \"gpu=1\"}");
+                       "\"name\": \"quoted\", \"device\": \"gpu=1\", \"memory_budget\": 536870912}");
     assert_true(cJSON_Compare(root, want, 1));
     cJSON_Delete(want);
 
@@ -450,6 +457,7 @@ static void test_apply_set(void **state)
     assert_true(cfg.proxy.lr == 0.05);
     assert_string_equal(cfg.strategy_name, "random");
     assert_string_equal(cfg.device, "gpu=1");
+    assert_true(cfg.memory_budget == 536870912.0);
     clnas_search_config_free(&cfg);
 
     /* a text value where a number belongs is reported by parse, with the field's path */
@@ -526,7 +534,8 @@ static void test_to_json_round_trip(void **state)
     char table[1024], json[4096];
     write_text(scratch_dir_path(table, sizeof table, dir, "t.csv"), "arch,accuracy\n");
     snprintf(json, sizeof json,
-             "{\"name\": \"rt-1\", \"seed\": 123456789012, \"device\": \"pthread\", \"space\": {\"name\": \"nb201\"}, "
+             "{\"name\": \"rt-1\", \"seed\": 123456789012, \"device\": \"pthread\", \"memory_budget\": 495452160, "
+             "\"space\": {\"name\": \"nb201\"}, "
              "\"dataset\": {\"dir\": \"%s\", \"validation_size\": 1234, \"train_subset\": 0}, "
              "\"proxy\": {\"channels\": 16, \"cells\": 5, \"epochs\": 12, \"batch\": 256, \"lr\": 0.05, "
              "\"measured_kendall_tau\": 0.36, \"measured_note\": \"K=12, two seeds \\\"quoted\\\"\"}, "
@@ -540,6 +549,7 @@ static void test_to_json_round_trip(void **state)
         fail_msg("%s", err.message);
     assert_true(cfg.seed == 123456789012ULL);
     assert_true(cfg.proxy.measured_kendall_tau == 0.36);
+    assert_true(cfg.memory_budget == 495452160.0);
     round_trip(&cfg);
 
     /* the strategy's resolved object replaces the config's, with "name" first */

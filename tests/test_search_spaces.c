@@ -50,17 +50,23 @@ static void on_progress(const clnas_search_report *r, void *user)
         c->stop = 1;
 }
 
-static clnas_config *config(const char *space, const char *strategy_json, const char *data_dir)
+/* The tiny proxy's config; `top` more top-level fields ("" or "\"key\": value, "). */
+static clnas_config *config_with(const char *space, const char *strategy_json, const char *data_dir, const char *top)
 {
-    char text[1600];
-    snprintf(text, sizeof text, "{\"name\": \"spaces\", \"seed\": 5, \"space\": {\"name\": \"%s\"}, \"dataset\": "
+    char text[1700];
+    snprintf(text, sizeof text, "{%s\"name\": \"spaces\", \"seed\": 5, \"space\": {\"name\": \"%s\"}, \"dataset\": "
              "{\"dir\": \"%s\", \"validation_size\": 32, \"train_subset\": 64}, \"proxy\": {\"channels\": 2, "
-             "\"layers\": 3, \"batch\": 16, \"epochs\": 1}, \"strategy\": %s}", space, data_dir, strategy_json);
+             "\"layers\": 3, \"batch\": 16, \"epochs\": 1}, \"strategy\": %s}", top, space, data_dir, strategy_json);
     clnas_config *cfg = NULL;
     clnas_error err;
     if (clnas_config_parse(text, "spaces-test", &cfg, &err) != CLNAS_OK)
         fail_msg("%s", err.message);
     return cfg;
+}
+
+static clnas_config *config(const char *space, const char *strategy_json, const char *data_dir)
+{
+    return config_with(space, strategy_json, data_dir, "");
 }
 
 static clnas_status run(const clnas_config *cfg, const char *dir, int resume, calls *c, clnas_search_result *res,
@@ -384,7 +390,9 @@ static void test_cli_space_option(void **state)
         const char *args, *message;
     } cases[] = {
         {"search --space nb301", "--space: unknown search space \"nb301\" (known: nb201, darts, chain)"},
-        {"search --resume /nonexistent --space darts", "it takes no --config, --seed, --space or --out"},
+        {"search --resume /nonexistent --space darts", "it takes no --config, --seed, --space, --memory-budget or --out"},
+        {"search --resume /nonexistent --memory-budget 1G", "it takes no --config, --seed, --space, --memory-budget"},
+        {"search --memory-budget 12X", "--memory-budget: expected a size in bytes >= 0, optionally followed by K, M or G"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         snprintf(cmd, sizeof cmd, "'%s' %s > '%s' 2>&1", CLNAS_TOOL_PATH, cases[i].args, out);
@@ -457,6 +465,42 @@ static void test_tiny_proxy_searches(void **state)
     }
 }
 
+/* A search's memory_budget reaches every trial's network: one no network fits fails each trial with the budget's
+ * message (in the journal), and config.json keeps it. */
+static void test_memory_budget_reaches_trials(void **state)
+{
+    char data[1100];
+    scratch_dir_path(data, sizeof data, *state, "data");
+    assert_int_equal(mkdir(data, 0777), 0);
+    assert_int_equal(tiny_idx_write(data, "train", 96, 8, pixel, NULL), 0);
+    assert_int_equal(tiny_idx_write(data, "t10k", 16, 8, pixel, NULL), 0);
+    clnas_config *cfg = config_with("nb201", "{\"name\": \"random\", \"trials\": 2}", data, "\"memory_budget\": 1024, ");
+    clnas_error err;
+    char dir[1100], path[1100];
+    scratch_dir_path(dir, sizeof dir, *state, "budget");
+    clnas_run_request req;
+    memset(&req, 0, sizeof req);
+    req.cfg = clnas_config_settings(cfg);
+    req.out = dir;
+    clnas_run_outcome o;
+    clnas_error_clear(&err);
+    clnas_status st = clnas_search_dispatch(&req, &o, &err);
+    char *journal = test_read_file(scratch_dir_path(path, sizeof path, dir, "journal.jsonl"), NULL);
+    assert_non_null(journal);
+    int failed = 0;
+    for (const char *p = journal; (p = strstr(p, "more than the memory budget of 1024 bytes")) != NULL; p++)
+        failed++;
+    if (failed != 2)
+        fail_msg("status %s (%s); %d of 2 trials refused by the budget:\n%s", clnas_status_to_string(st),
+                 err.message, failed, journal);
+    free(journal);
+    char *resolved = test_read_file(scratch_dir_path(path, sizeof path, dir, "config.json"), NULL);
+    assert_non_null(resolved);
+    assert_non_null(strstr(resolved, "\"memory_budget\":\t1024"));
+    free(resolved);
+    clnas_config_free(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -466,6 +510,7 @@ int main(void)
         scratch_dir_unit_test(test_cli_space_option),
         scratch_dir_unit_test(test_resume_darts_and_chain),
         scratch_dir_unit_test(test_tiny_proxy_searches),
+        scratch_dir_unit_test(test_memory_budget_reaches_trials),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

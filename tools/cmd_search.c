@@ -12,7 +12,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: clnas search [--config FILE] [--space S] [--out DIR] [--resume DIR] [--device D] [--family F]\n"
-            "                    [--seed S] [--json] [--set key=value ...]\n"
+            "                    [--seed S] [--memory-budget SIZE] [--json] [--set key=value ...]\n"
             "Searches the cells of a search space (space.name: nb201, the default; darts; chain). Strategies\n"
             "(strategy.name): rea (regularized evolution), random, reinforce, bo (Bayesian optimisation), hyperband\n"
             "(multi-trial: each trial trains the proxy network, or looks it up in a table), spos (a weight-sharing\n"
@@ -33,6 +33,9 @@ static void usage(FILE *f)
             "                      network is the space's (darts: proxy.channels and proxy.layers)\n"
             "  --set key=value     override a field, e.g. --set proxy.epochs=2 --set strategy.cycles=50\n"
             "  --seed S            the search's seed (the same as --set seed=S)\n"
+            "  --memory-budget SZ  device memory each trial's network may take: bytes, or K, M, G (KiB, MiB, GiB),\n"
+            "                      e.g. 512M; convolution outputs are recomputed to fit it, cheapest first (the same\n"
+            "                      as --set memory_budget=BYTES; default: no budget but the device's)\n"
             "  --out DIR           run directory (must not hold a journal yet)\n"
             "  --resume DIR        continue the search in DIR with its own config.json; with --set strategy.cycles=N\n"
             "                      (rea) or --set strategy.trials=N (random, reinforce), extend a finished run's\n"
@@ -153,6 +156,8 @@ typedef struct search_args {
     const char *config, *out, *resume, *device, *seed, *grad_shares;
     const clnas_space_iface *space; /* --space */
     char space_set[48];             /* "space.name=S" */
+    char budget_set[64];            /* "memory_budget=BYTES" */
+    const char *budget;             /* --memory-budget */
     int json;
     search_sets sets;
 } search_args;
@@ -176,6 +181,11 @@ static int parse(int argc, char **argv, search_args *a)
                    (r = cli_family_opt(argc, argv, &i)) != 0 || (r = cli_space_opt(argc, argv, &i, &a->space)) != 0) {
             if (r < 0)
                 return 2;
+        } else if ((r = cli_opt(argc, argv, &i, "--memory-budget", &a->budget)) != 0) {
+            double bytes;
+            if (r < 0 || cli_bytes("--memory-budget", a->budget, &bytes))
+                return 2;
+            snprintf(a->budget_set, sizeof a->budget_set, "memory_budget=%.0f", bytes);
         } else if ((r = cli_opt(argc, argv, &i, "--seed", &a->seed)) != 0) {
             uint64_t seed;
             if (r < 0 || cli_seed(a->seed, &seed))
@@ -190,9 +200,14 @@ static int parse(int argc, char **argv, search_args *a)
             return cli_usage_error("search", "unknown option '%s'", argv[i]);
         }
     }
-    if (a->resume && (a->config || a->out || a->seed || a->space))
+    if (a->resume && (a->config || a->out || a->seed || a->space || a->budget))
         return cli_usage_error("search", "--resume DIR continues with DIR/config.json: it takes no --config, --seed, "
-                                         "--space or --out (and --set only to extend the budget)");
+                                         "--space, --memory-budget or --out (and --set only to extend the budget)");
+    if (a->budget) { /* after every --set: the option wins */
+        if (a->sets.n == SEARCH_MAX_SETS)
+            return cli_usage_error("search", "at most %d --set options", SEARCH_MAX_SETS);
+        a->sets.item[a->sets.n++] = a->budget_set;
+    }
     if (a->space) { /* after every --set: the option wins */
         if (a->sets.n == SEARCH_MAX_SETS)
             return cli_usage_error("search", "at most %d --set options", SEARCH_MAX_SETS);
