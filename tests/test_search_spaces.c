@@ -414,14 +414,39 @@ static int pixel(int i, int k, void *ctx)
     return (k / 8 == (i % 10) % 8) ? 200 : (k * 37 + i * 11) % 60;
 }
 
+/* The tiny datasets (96 training, 16 test images of 8x8) in the scratch directory's data/, its path in data. */
+static void write_tiny_data(void **state, char *data, size_t cap)
+{
+    scratch_dir_path(data, cap, *state, "data");
+    assert_int_equal(mkdir(data, 0777), 0);
+    assert_int_equal(tiny_idx_write(data, "train", 96, 8, pixel, NULL), 0);
+    assert_int_equal(tiny_idx_write(data, "t10k", 16, 8, pixel, NULL), 0);
+}
+
+/* The search of cfg, as clnas search runs it, into dir. */
+static clnas_status dispatch(const clnas_config *cfg, const char *dir, clnas_run_outcome *o, clnas_error *err)
+{
+    clnas_run_request req;
+    memset(&req, 0, sizeof req);
+    req.cfg = clnas_config_settings(cfg);
+    req.out = dir;
+    clnas_error_clear(err);
+    return clnas_search_dispatch(&req, o, err);
+}
+
+static int count_in(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = text; (p = strstr(p, needle)) != NULL; p++)
+        n++;
+    return n;
+}
+
 /* REA on darts and random on chain train tiny proxies on the device and write best.json with the space. */
 static void test_tiny_proxy_searches(void **state)
 {
     char data[1100];
-    scratch_dir_path(data, sizeof data, *state, "data");
-    assert_int_equal(mkdir(data, 0777), 0);
-    assert_int_equal(tiny_idx_write(data, "train", 96, 8, pixel, NULL), 0);
-    assert_int_equal(tiny_idx_write(data, "t10k", 16, 8, pixel, NULL), 0);
+    write_tiny_data(state, data, sizeof data);
     static const struct {
         const char *space, *strategy;
         int trials;
@@ -438,14 +463,9 @@ static void test_tiny_proxy_searches(void **state)
         char dir[1100], name[32];
         snprintf(name, sizeof name, "%s-%zu", cases[i].space, i);
         scratch_dir_path(dir, sizeof dir, *state, name);
-        clnas_run_request req;
-        memset(&req, 0, sizeof req);
-        req.cfg = clnas_config_settings(cfg);
-        req.out = dir;
         clnas_run_outcome o;
         clnas_error err;
-        clnas_error_clear(&err);
-        if (clnas_search_dispatch(&req, &o, &err) != CLNAS_OK)
+        if (dispatch(cfg, dir, &o, &err) != CLNAS_OK)
             fail_msg("%s: %s", cases[i].space, err.message);
         assert_int_equal(o.done, cases[i].trials);
         const clnas_space_iface *space;
@@ -453,9 +473,7 @@ static void test_tiny_proxy_searches(void **state)
         char path[1100];
         char *journal = test_read_file(scratch_dir_path(path, sizeof path, dir, "journal.jsonl"), NULL);
         assert_non_null(journal);
-        int ok = 0;
-        for (const char *p = journal; (p = strstr(p, "\"status\":\"ok\"")) != NULL; p++)
-            ok++;
+        const int ok = count_in(journal, "\"status\":\"ok\"");
         if (ok != cases[i].trials)
             fail_msg("%s: %d of %d trials ok:\n%s", cases[i].space, ok, cases[i].trials, journal);
         free(journal);
@@ -469,27 +487,16 @@ static void test_tiny_proxy_searches(void **state)
  * message (in the journal), and config.json keeps it. */
 static void test_memory_budget_reaches_trials(void **state)
 {
-    char data[1100];
-    scratch_dir_path(data, sizeof data, *state, "data");
-    assert_int_equal(mkdir(data, 0777), 0);
-    assert_int_equal(tiny_idx_write(data, "train", 96, 8, pixel, NULL), 0);
-    assert_int_equal(tiny_idx_write(data, "t10k", 16, 8, pixel, NULL), 0);
+    char data[1100], dir[1100], path[1100];
+    write_tiny_data(state, data, sizeof data);
     clnas_config *cfg = config_with("nb201", "{\"name\": \"random\", \"trials\": 2}", data, "\"memory_budget\": 1024, ");
-    clnas_error err;
-    char dir[1100], path[1100];
     scratch_dir_path(dir, sizeof dir, *state, "budget");
-    clnas_run_request req;
-    memset(&req, 0, sizeof req);
-    req.cfg = clnas_config_settings(cfg);
-    req.out = dir;
     clnas_run_outcome o;
-    clnas_error_clear(&err);
-    clnas_status st = clnas_search_dispatch(&req, &o, &err);
+    clnas_error err;
+    clnas_status st = dispatch(cfg, dir, &o, &err);
     char *journal = test_read_file(scratch_dir_path(path, sizeof path, dir, "journal.jsonl"), NULL);
     assert_non_null(journal);
-    int failed = 0;
-    for (const char *p = journal; (p = strstr(p, "more than the memory budget of 1024 bytes")) != NULL; p++)
-        failed++;
+    const int failed = count_in(journal, "more than the memory budget of 1024 bytes");
     if (failed != 2)
         fail_msg("status %s (%s); %d of 2 trials refused by the budget:\n%s", clnas_status_to_string(st),
                  err.message, failed, journal);
