@@ -61,9 +61,8 @@ void clnas_search_config_defaults(clnas_search_config *cfg);
  * or table file is an error naming it. The strategy object is checked by the strategy itself; cfg->strategy is its
  * copy with "name" added when the config left it out. cfg is overwritten, not freed first; on an error it owns
  * nothing. Ranges: seed 0..2^53-1, device an index 0..1023 or a name substring, memory_budget bytes >= 0,
- * dataset.validation_size 0..59999,
- * dataset.train_subset 0..10000000, proxy.channels 1..1024, cells 1..16, epochs 1..1000, batch 2..4096, lr in
- * (0, 10], measured_kendall_tau -1..1 or null (configs/README.md lists every field). */
+ * dataset.validation_size 0..59999, dataset.train_subset 0..10000000, proxy.channels 1..1024, cells 1..16, epochs
+ * 1..1000, batch 2..4096, lr in (0, 10], measured_kendall_tau -1..1 or null (configs/README.md lists every field). */
 clnas_status clnas_search_config_parse(const cJSON *root, clnas_search_config *cfg, clnas_error *err);
 /* The resolved config (every field, defaults filled) as JSON; `strategy` is the strategy's resolved object. */
 cJSON *clnas_search_config_to_json(const clnas_search_config *cfg, const cJSON *strategy);
