@@ -30,7 +30,7 @@ clnas_status clnas_net_config_check(const clnas_net_config *cfg, clnas_error *er
     if (cfg->recompute != 0 && cfg->recompute != 1 && cfg->recompute != CLNAS_RECOMPUTE_AUTO)
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "recompute: expected 0, 1 or CLNAS_RECOMPUTE_AUTO (-1), "
                                "got %d", cfg->recompute);
-    if (!(cfg->memory_budget >= 0 && cfg->memory_budget < 1e18))
+    if (!(cfg->memory_budget >= 0 && cfg->memory_budget < CLNAS_MEMORY_BUDGET_MAX))
         return clnas_error_set(err, CLNAS_ERR_INVALID_ARG, "memory_budget: expected bytes >= 0 (0: none), got %g",
                                cfg->memory_budget);
     if (cfg->no_batchnorm && (cfg->space != CLNAS_NET_NB201 || cfg->darts || cfg->gdas))

@@ -1,6 +1,7 @@
 /* clnas — search configuration: reading the JSON file, --set overrides, validation with defaults, resolved JSON. */
 #include "search_config.h"
 
+#include "clnas/network.h"
 #include "file_io.h"
 #include "number_text.h"
 #include "text_input.h"
@@ -454,7 +455,7 @@ static clnas_status parse_top(const cJSON *root, clnas_search_config *cfg, clnas
     const cJSON *budget = cJSON_GetObjectItemCaseSensitive(root, "memory_budget");
     if (budget) {
         double v = budget->valuedouble;
-        if (!cJSON_IsNumber(budget) || !isfinite(v) || v < 0 || v >= 1e18)
+        if (!cJSON_IsNumber(budget) || !isfinite(v) || v < 0 || v >= CLNAS_MEMORY_BUDGET_MAX)
             return expected(err, "memory_budget", "a number of bytes >= 0 (0: no budget)", budget);
         cfg->memory_budget = v;
     }

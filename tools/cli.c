@@ -96,7 +96,7 @@ int cli_double(const char *option, const char *text, double lo, double hi, doubl
     return 0;
 }
 
-int cli_bytes(const char *option, const char *text, double *out)
+int cli_bytes(const char *option, const char *text, double max, double *out)
 {
     static const struct {
         const char *suffix;
@@ -107,7 +107,7 @@ int cli_bytes(const char *option, const char *text, double *out)
     errno = 0;
     double v = strtod(text, &end);
     for (size_t u = 0; end != text && !errno && isfinite(v) && v >= 0 && u < sizeof units / sizeof units[0]; u++)
-        if (strcmp(end, units[u].suffix) == 0 && v * units[u].scale < 1e18) {
+        if (strcmp(end, units[u].suffix) == 0 && v * units[u].scale < max) {
             *out = v * units[u].scale;
             return 0;
         }

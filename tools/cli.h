@@ -64,8 +64,9 @@ int cli_opt(int argc, char **argv, int *i, const char *name, const char **value)
 /* Strict number parsing: the whole string must be a number within [lo, hi]; prints a message naming the option. */
 int cli_int(const char *option, const char *text, long lo, long hi, int *out);
 int cli_double(const char *option, const char *text, double lo, double hi, double *out);
-/* A size: bytes, or a number followed by K, M or G (KiB, MiB, GiB: powers of 1024). 0, or -1 with a message. */
-int cli_bytes(const char *option, const char *text, double *out);
+/* A size below max: bytes, or a number followed by K, M or G (KiB, MiB, GiB: powers of 1024). 0, or -1 with a
+ * message. */
+int cli_bytes(const char *option, const char *text, double max, double *out);
 
 struct cJSON;
 /* Writes json and a newline to path atomically (clnas_file_write_atomic), or to stdout when path is "-"; returns 0,

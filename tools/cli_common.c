@@ -40,7 +40,7 @@ int cli_plan_option(int argc, char **argv, int *i, clnas_net_config *cfg)
     const char *arg = argv[*i], *v;
     int r;
     if ((r = cli_opt(argc, argv, i, "--memory-budget", &v)) != 0)
-        return r < 0 || cli_bytes("--memory-budget", v, &cfg->memory_budget) ? -1 : 1;
+        return r < 0 || cli_bytes("--memory-budget", v, CLNAS_MEMORY_BUDGET_MAX, &cfg->memory_budget) ? -1 : 1;
     if (strcmp(arg, "--recompute") == 0 || strcmp(arg, "--no-recompute") == 0) {
         /* less activation memory for more convolution work, always or never (clnas_net_config) */
         cfg->recompute = strcmp(arg, "--recompute") == 0;

@@ -183,7 +183,7 @@ static int parse(int argc, char **argv, search_args *a)
                 return 2;
         } else if ((r = cli_opt(argc, argv, &i, "--memory-budget", &a->budget)) != 0) {
             double bytes;
-            if (r < 0 || cli_bytes("--memory-budget", a->budget, &bytes))
+            if (r < 0 || cli_bytes("--memory-budget", a->budget, CLNAS_MEMORY_BUDGET_MAX, &bytes))
                 return 2;
             snprintf(a->budget_set, sizeof a->budget_set, "memory_budget=%.0f", bytes);
         } else if ((r = cli_opt(argc, argv, &i, "--seed", &a->seed)) != 0) {

@@ -22,6 +22,8 @@ typedef enum clnas_net_space {
 
 /* clnas_net_config.recompute: recompute convolution outputs only where the network would not fit without. */
 #define CLNAS_RECOMPUTE_AUTO (-1)
+/* clnas_net_config.memory_budget is below this many bytes (an exabyte: a budget past it is a mistyped number). */
+#define CLNAS_MEMORY_BUDGET_MAX 1e18
 
 typedef struct clnas_net_config {
     clnas_genotype genotype;
