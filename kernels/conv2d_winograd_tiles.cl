@@ -1,16 +1,32 @@
 /* clnas — Winograd F(2x2,3x3) convolution with the vector lanes over tiles: the CPU family's variant of
  * conv2d_winograd.cl (same passes, defines and semantics; TL replaces LANES).
- * Defines: N CI CO H W HO WO KSIZE (3) STRIDE (1) PAD (1) RELU_IN ACCUM BWD_DATA TL LOCAL CI_CHUNK_F32 CI_CHUNK_F64.
+ * Defines: N CI CO H W HO WO KSIZE (3) STRIDE (1) PAD (1) RELU_IN ACCUM BWD_DATA TL LOCAL CI_CHUNK_F32 CI_CHUNK_F64
+ * OCB_F32 OCB_F64 ICB_F32 ICB_F64.
  * A work-item takes TL neighbouring 2x2 output tiles of one tile row of one image (lane l: tile column tw0 + l) and
  * every output channel. Per chunk of CI_CHUNK input channels: the work-group stages the chunk's transformed filters
- * U = G g G^T in local memory ([ic][oc][k]); each work-item forms V = B^T d B of its tiles for the chunk's channels
+ * U = G g G^T in local memory ([k][ic][oc]); each work-item forms V = B^T d B of its tiles for the chunk's channels
  * as vectors over its tiles (additions of whole vectors: the input transform costs a few vector operations per TL
- * tiles, where one tile at a time costs them per tile), then for each output channel sums V[k] * U[k] over the
- * chunk (U a broadcast scalar: 16 multiply-adds per tile and channel pair instead of 36) and adds Y = A^T M A into
- * the output (the first chunk stores or accumulates as ACCUM says, the later ones add: the transform is linear).
+ * tiles, where one tile at a time costs them per tile; the input row is read as two vectors and split into even and
+ * odd columns by shuffles). Then, per block of OCB output channels, the 16 products M[k] = V[k] U[k] of (tiles x
+ * channels) by (channels x output channels), ICB of the V[k] held while OCR output channels take them (each
+ * multiply-add one broadcast value of U: 16 per tile and channel pair instead of 36), and per output channel
+ * Y = A^T M A added into the output (the first chunk stores or accumulates as ACCUM says, the later ones add: the
+ * transform is linear).
  * Tiles past the last tile column or cut by an odd edge store only their pixels inside the image. */
 
 #include "winograd_common.cl"
+
+/* OCB output channels per block of products (a multiple of OCR, the output channels taking each held input),
+ * ICB inputs held (a divisor of CI_CHUNK); the staged filters have OC_PAD columns, a whole number of blocks */
+#ifdef CLNAS_FP64
+#define OCB OCB_F64
+#define ICB ICB_F64
+#else
+#define OCB OCB_F32
+#define ICB ICB_F32
+#endif
+#define OCR 8
+#define OC_PAD ((OC + OCB - 1) / OCB * OCB)
 
 typedef REALV(TL) tvec;
 #ifdef CLNAS_FP64
@@ -18,31 +34,52 @@ typedef REALV(TL) tvec;
 #else
 #define WG_MASK CLNAS_CAT(uint, TL)
 #endif
+#ifdef CLNAS_FP64
+#define LANE_T CLNAS_CAT(long, TL)
+#else
+#define LANE_T CLNAS_CAT(int, TL)
+#endif
+/* EVEN, ODD: the even and odd elements of two vectors; UP: lane l from lane l - 1 and lane 0 from the second
+ * operand; DOWN: lane l from lane l + 1 and the last lane from the second operand */
 #if TL == 4
 #define EVEN ((WG_MASK)(0, 2, 4, 6))
 #define ODD ((WG_MASK)(1, 3, 5, 7))
+#define UP ((WG_MASK)(4, 0, 1, 2))
+#define DOWN ((WG_MASK)(1, 2, 3, 4))
+#define LANE_INDEX ((LANE_T)(0, 1, 2, 3))
 #elif TL == 8
 #define EVEN ((WG_MASK)(0, 2, 4, 6, 8, 10, 12, 14))
 #define ODD ((WG_MASK)(1, 3, 5, 7, 9, 11, 13, 15))
+#define UP ((WG_MASK)(8, 0, 1, 2, 3, 4, 5, 6))
+#define DOWN ((WG_MASK)(1, 2, 3, 4, 5, 6, 7, 8))
+#define LANE_INDEX ((LANE_T)(0, 1, 2, 3, 4, 5, 6, 7))
 #else
 #define EVEN ((WG_MASK)(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30))
 #define ODD ((WG_MASK)(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31))
+#define UP ((WG_MASK)(16, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14))
+#define DOWN ((WG_MASK)(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16))
+#define LANE_INDEX ((LANE_T)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15))
 #endif
 
 #define TSEG ((TW + TL - 1) / TL)  /* runs of TL tiles per tile row */
 #define ITEMS (N * TH * TSEG)
 
-/* U = G g G^T of tap[oc][ic0 .. ic0+CI_CHUNK-1] for every oc into ul[ic][oc][k], each work-item of the group taking
- * every LOCAL-th (oc, ic) pair (winograd_filter). */
+/* U = G g G^T of tap[oc][ic0 .. ic0+CI_CHUNK-1] for every oc into ul[k][ic][oc] (OC_PAD columns, zero past OC),
+ * each work-item of the group taking every LOCAL-th (oc, ic) pair (winograd_filter). */
 static void stage_filters(__global const real *w, __local real *ul, int ic0, int lid)
 {
-    for (int r = lid; r < OC * CI_CHUNK; r += LOCAL) {
+    for (int r = lid; r < OC_PAD * CI_CHUNK; r += LOCAL) {
         const int oc = r / CI_CHUNK, icl = r - oc * CI_CHUNK, ic = ic0 + icl;
         real u[16];
-        winograd_filter(w, oc, ic, u);
+        if (oc < OC)
+            winograd_filter(w, oc, ic, u);
+        else
+#pragma unroll
+            for (int k = 0; k < 16; k++)
+                u[k] = (real)0;
 #pragma unroll
         for (int k = 0; k < 16; k++)
-            ul[(icl * OC + oc) * 16 + k] = u[k];
+            ul[(k * CI_CHUNK + icl) * OC_PAD + oc] = u[k];
     }
 }
 
@@ -56,7 +93,7 @@ __kernel void conv2d_bwd_data_winograd(TENSOR_IN(dy), TENSOR_IN(w), TENSOR_OUT(d
 __kernel void conv2d_fwd_winograd(TENSOR_IN(x), TENSOR_IN(w), TENSOR_OUT(y))
 #endif
 {
-    __local real ul[CI_CHUNK * OC * 16];
+    __local real ul[CI_CHUNK * OC_PAD * 16];
     const int lid = get_local_id(0);
     const int item = get_global_id(0);
     const int live = item < ITEMS;
@@ -77,6 +114,12 @@ __kernel void conv2d_fwd_winograd(TENSOR_IN(x), TENSOR_IN(w), TENSOR_OUT(y))
     __global real *out = TENSOR_AT(y) + n * (OC * OH * OW);
 #endif
 
+    /* the first input column of the run, and the lanes whose even (c0 + 2 l) and odd (c0 + 2 l + 1) columns are
+     * inside the image */
+    const int c0 = 2 * tw0;
+    const LANE_T even_in = (LANE_T)c0 + 2 * LANE_INDEX < (LANE_T)IW;
+    const LANE_T odd_in = (LANE_T)c0 + 2 * LANE_INDEX + 1 < (LANE_T)IW;
+
     for (int ic0 = 0; ic0 < IC; ic0 += CI_CHUNK) {
         barrier(CLK_LOCAL_MEM_FENCE);
         stage_filters(TENSOR_AT(w), ul, ic0, lid);
@@ -88,19 +131,37 @@ __kernel void conv2d_fwd_winograd(TENSOR_IN(x), TENSOR_IN(w), TENSOR_OUT(y))
 #pragma unroll
             for (int i = 0; i < 4; i++) {
                 const int hi = oh0 - 1 + i;
-                /* input columns 2 (tw0 + l) - 1 + j of row hi for lanes l, zero outside the image: the row's
-                 * 2 TL + 2 columns copied once, then split into even and odd columns by shuffles */
-                real row[2 * TL + 2];
-                const int col0 = 2 * tw0 - 1;
+                /* c[j], lane l: input column 2 (tw0 + l) - 1 + j of row hi, zero outside the image */
+                tvec c[4];
+                if (hi < 0 || hi >= IH) {
 #pragma unroll
-                for (int e = 0; e < 2 * TL + 2; e++) {
-                    const int wi = col0 + e;
-                    row[e] = hi >= 0 && hi < IH && wi >= 0 && wi < IW ? src[hi * IW + wi] : (real)0;
+                    for (int j = 0; j < 4; j++)
+                        c[j] = (tvec)0;
+                } else {
+                    __global const real *r = src + hi * IW;
+                    tvec a, b;
+                    /* columns c0 .. c0 + 2 TL - 1 as two vectors; past the row they are the next row's (masked
+                     * below), read while they are still in the tensor, one by one at its end */
+                    if ((long)(r - in) + (long)n * (IC * IH * IW) + c0 + 2 * TL <= (long)N * IC * IH * IW) {
+                        a = CLNAS_CAT(vload, TL)(0, r + c0);
+                        b = CLNAS_CAT(vload, TL)(0, r + c0 + TL);
+                    } else {
+                        real cols[2 * TL];
+#pragma unroll
+                        for (int e = 0; e < 2 * TL; e++)
+                            cols[e] = c0 + e < IW ? r[c0 + e] : (real)0;
+                        a = CLNAS_CAT(vload, TL)(0, cols);
+                        b = CLNAS_CAT(vload, TL)(0, cols + TL);
+                    }
+                    const tvec even = select((tvec)0, shuffle2(a, b, EVEN), even_in);
+                    const tvec odd = select((tvec)0, shuffle2(a, b, ODD), odd_in);
+                    const real left = c0 > 0 ? r[c0 - 1] : (real)0;
+                    const real right = c0 + 2 * TL < IW ? r[c0 + 2 * TL] : (real)0;
+                    c[0] = shuffle2(odd, (tvec)left, UP);
+                    c[1] = even;
+                    c[2] = odd;
+                    c[3] = shuffle2(even, (tvec)right, DOWN);
                 }
-                const tvec a0 = CLNAS_CAT(vload, TL)(0, row), b0 = CLNAS_CAT(vload, TL)(0, row + TL);
-                const tvec a2 = CLNAS_CAT(vload, TL)(0, row + 2), b2 = CLNAS_CAT(vload, TL)(0, row + TL + 2);
-                tvec c[4] = {shuffle2(a0, b0, EVEN), shuffle2(a0, b0, ODD), shuffle2(a2, b2, EVEN),
-                             shuffle2(a2, b2, ODD)};
 #if RELU_IN && !BWD_DATA
 #pragma unroll
                 for (int j = 0; j < 4; j++)
@@ -121,51 +182,72 @@ __kernel void conv2d_fwd_winograd(TENSOR_IN(x), TENSOR_IN(w), TENSOR_OUT(y))
                 v[icl][3 * 4 + j] = t[1][j] - t[3][j];
             }
         }
-        for (int oc = 0; oc < ocs; oc++) {
-            tvec m[16];
+        /* M[k] = sum over the chunk of V[k] U[k] for a block of OCB output channels: ICB transformed inputs held
+         * in registers while OCR output channels take them, each multiply-add one broadcast filter value (where one
+         * output channel at a time loads a V[k] and a U value per multiply-add) */
+        for (int oc0 = 0; oc0 < ocs; oc0 += OCB) {
+            tvec mb[OCB][16];
+            for (int k = 0; k < 16; k++) {
+                for (int ib = 0; ib < CI_CHUNK; ib += ICB) {
+                    tvec vk[ICB];
 #pragma unroll
-            for (int k = 0; k < 16; k++)
-                m[k] = (tvec)0;
-            for (int icl = 0; icl < CI_CHUNK; icl++) {
-                __local const real *u = ul + (icl * OC + oc) * 16;
+                    for (int j = 0; j < ICB; j++)
+                        vk[j] = v[ib + j][k];
+                    for (int ob = 0; ob < OCB; ob += OCR) {
+                        __local const real *u = ul + (k * CI_CHUNK + ib) * OC_PAD + oc0 + ob;
+                        tvec acc[OCR];
 #pragma unroll
-                for (int k = 0; k < 16; k++)
-                    m[k] = fma(v[icl][k], (tvec)u[k], m[k]);
+                        for (int b = 0; b < OCR; b++)
+                            acc[b] = ib == 0 ? (tvec)0 : mb[ob + b][k];
+#pragma unroll
+                        for (int j = 0; j < ICB; j++)
+#pragma unroll
+                            for (int b = 0; b < OCR; b++)
+                                acc[b] = fma(vk[j], (tvec)u[j * OC_PAD + b], acc[b]);
+#pragma unroll
+                        for (int b = 0; b < OCR; b++)
+                            mb[ob + b][k] = acc[b];
+                    }
+                }
             }
-            /* Y = A^T M A, A^T = [1 1 1 0; 0 1 -1 -1] */
-            tvec r[2][4];
+            /* per output channel of the block: Y = A^T M A, A^T = [1 1 1 0; 0 1 -1 -1], into the output */
+            for (int ob = 0; ob < OCB && oc0 + ob < OC; ob++) {
+                const int oc = oc0 + ob;
+                const tvec *m = mb[ob];
+                tvec r[2][4];
 #pragma unroll
-            for (int j = 0; j < 4; j++) {
-                r[0][j] = m[j] + m[4 + j] + m[8 + j];
-                r[1][j] = m[4 + j] - m[8 + j] - m[12 + j];
-            }
-            union {
-                tvec v;
-                real s[TL];
-            } y[2][2];
+                for (int j = 0; j < 4; j++) {
+                    r[0][j] = m[j] + m[4 + j] + m[8 + j];
+                    r[1][j] = m[4 + j] - m[8 + j] - m[12 + j];
+                }
+                union {
+                    tvec v;
+                    real s[TL];
+                } y[2][2];
 #pragma unroll
-            for (int i = 0; i < 2; i++) {
-                y[i][0].v = r[i][0] + r[i][1] + r[i][2];
-                y[i][1].v = r[i][1] - r[i][2] - r[i][3];
-            }
-            const int add = ACCUM || ic0 > 0;
+                for (int i = 0; i < 2; i++) {
+                    y[i][0].v = r[i][0] + r[i][1] + r[i][2];
+                    y[i][1].v = r[i][1] - r[i][2] - r[i][3];
+                }
+                const int add = ACCUM || ic0 > 0;
 #pragma unroll
-            for (int i = 0; i < 2; i++)
-                if (oh0 + i < OH)
+                for (int i = 0; i < 2; i++)
+                    if (oh0 + i < OH)
 #pragma unroll
-                    for (int l = 0; l < TL; l++)
+                        for (int l = 0; l < TL; l++)
 #pragma unroll
-                        for (int j = 0; j < 2; j++) {
-                            const int ow = 2 * (tw0 + l) + j;
-                            if (ow < OW) {
-                                const int at = oc * (OH * OW) + (oh0 + i) * OW + ow;
+                            for (int j = 0; j < 2; j++) {
+                                const int ow = 2 * (tw0 + l) + j;
+                                if (ow < OW) {
+                                    const int at = oc * (OH * OW) + (oh0 + i) * OW + ow;
 #if BWD_DATA && RELU_IN
-                                STORE(add, out + at, xg[at] > (real)0 ? y[i][j].s[l] : (real)0);
+                                    STORE(add, out + at, xg[at] > (real)0 ? y[i][j].s[l] : (real)0);
 #else
-                                STORE(add, out + at, y[i][j].s[l]);
+                                    STORE(add, out + at, y[i][j].s[l]);
 #endif
+                                }
                             }
-                        }
+            }
         }
     }
 }

@@ -159,7 +159,9 @@ clnas_status clnas_op_conv_bwd_data_winograd_desc(const clnas_conv_params *p, cl
 void clnas_conv_winograd_sig(const clnas_conv_params *p, int bwd_data, int fp64, char *out, size_t cap);
 /* The Winograd alternative of a launch whose kernel kd is a convolution's forward pass or input gradient (entry
  * conv2d_fwd or conv2d_bwd_data with op_conv.h's shape #defines, either family) that Winograd takes: *has = 1, alt
- * (same slots in the same order) and sig (cap bytes) filled; otherwise *has = 0. */
+ * (same slots in the same order) and sig (cap bytes) filled; otherwise *has = 0. sig is clnas_conv_winograd_sig's
+ * with the Winograd template's hash after the pass's name and the kernel's template id after "vs", e.g.
+ * "conv_fwd_winograd@1a2b3c4d f32 n2 ... vs conv2d_cvec@5e6f7a8b": a choice holds for these two kernels only. */
 clnas_status clnas_conv_winograd_alternative(const clnas_kernel_desc *kd, int fp64, clnas_kernel_desc *alt, char *sig,
                                              size_t cap, int *has, clnas_error *err);
 
