@@ -1,18 +1,18 @@
 /* clnas — Winograd F(2x2,3x3) convolution with the vector lanes over tiles: the CPU family's variant of
  * conv2d_winograd.cl (same passes, defines and semantics; TL replaces LANES).
- * Defines: N CI CO H W HO WO KSIZE (3) STRIDE (1) PAD (1) RELU_IN ACCUM BWD_DATA TL LOCAL CI_CHUNK_F32 CI_CHUNK_F64
- * OCB_F32 OCB_F64 ICB_F32 ICB_F64.
- * A work-item takes TL neighbouring 2x2 output tiles of one tile row of one image (lane l: tile column tw0 + l) and
- * every output channel. Per chunk of CI_CHUNK input channels: the work-group stages the chunk's transformed filters
- * U = G g G^T in local memory ([k][ic][oc]); each work-item forms V = B^T d B of its tiles for the chunk's channels
- * as vectors over its tiles (additions of whole vectors: the input transform costs a few vector operations per TL
- * tiles, where one tile at a time costs them per tile; the input row is read as two vectors and split into even and
- * odd columns by shuffles). Then, per block of OCB output channels, the 16 products M[k] = V[k] U[k] of (tiles x
- * channels) by (channels x output channels), ICB of the V[k] held while OCR output channels take them (each
- * multiply-add one broadcast value of U: 16 per tile and channel pair instead of 36), and per output channel
- * Y = A^T M A added into the output (the first chunk stores or accumulates as ACCUM says, the later ones add: the
- * transform is linear).
- * Tiles past the last tile column or cut by an odd edge store only their pixels inside the image. */
+ * Defines: N CI CO H W HO WO KSIZE (3) STRIDE (1) PAD (1) RELU_IN ACCUM BWD_DATA TL TLR (lanes per tile row) LOCAL
+ * CI_CHUNK_F32 CI_CHUNK_F64 OCB_F32 OCB_F64 ICB_F32 ICB_F64.
+ * A work-item takes TLR neighbouring 2x2 output tiles of each of TR = TL / TLR tile rows of one image (lane q TLR + l:
+ * tile row th0 + q, tile column tw0 + l; several rows where a row has few tiles, so that the vectors stay full) and
+ * every output channel. Per chunk of CI_CHUNK input channels: the work-group stages the chunk's transformed filters U
+ * = G g G^T in local memory ([k][ic][oc]); each work-item forms V = B^T d B of its tiles for the chunk's channels as
+ * vectors over its tiles (additions of whole vectors: the input transform costs a few vector operations per TL tiles,
+ * where one tile at a time costs them per tile; an input row is read as two vectors and split into even and odd
+ * columns by shuffles). Then, per block of OCB output channels, the 16 products M[k] = V[k] U[k] of (tiles x channels)
+ * by (channels x output channels), ICB of the V[k] held while OCR output channels take them (each multiply-add one
+ * broadcast value of U: 16 per tile and channel pair instead of 36), and per output channel Y = A^T M A added into the
+ * output (the first chunk stores or accumulates as ACCUM says, the later ones add: the transform is linear).
+ * Tiles past the last tile column or row or cut by an odd edge store only their pixels inside the image. */
 
 #include "winograd_common.cl"
 
@@ -28,26 +28,26 @@
 #define OCR 8
 #define OC_PAD ((OC + OCB - 1) / OCB * OCB)
 
+#define TR (TL / TLR) /* tile rows per work-item */
 typedef REALV(TL) tvec;
+typedef REALV(TLR) rvec;
 #ifdef CLNAS_FP64
-#define WG_MASK CLNAS_CAT(ulong, TL)
+#define WG_MASK CLNAS_CAT(ulong, TLR)
+#define LANE_T CLNAS_CAT(long, TLR)
 #else
-#define WG_MASK CLNAS_CAT(uint, TL)
-#endif
-#ifdef CLNAS_FP64
-#define LANE_T CLNAS_CAT(long, TL)
-#else
-#define LANE_T CLNAS_CAT(int, TL)
+#define WG_MASK CLNAS_CAT(uint, TLR)
+#define LANE_T CLNAS_CAT(int, TLR)
 #endif
 /* EVEN, ODD: the even and odd elements of two vectors; UP: lane l from lane l - 1 and lane 0 from the second
- * operand; DOWN: lane l from lane l + 1 and the last lane from the second operand */
-#if TL == 4
+ * operand; DOWN: lane l from lane l + 1 and the last lane from the second operand (vectors of a tile row's TLR
+ * lanes) */
+#if TLR == 4
 #define EVEN ((WG_MASK)(0, 2, 4, 6))
 #define ODD ((WG_MASK)(1, 3, 5, 7))
 #define UP ((WG_MASK)(4, 0, 1, 2))
 #define DOWN ((WG_MASK)(1, 2, 3, 4))
 #define LANE_INDEX ((LANE_T)(0, 1, 2, 3))
-#elif TL == 8
+#elif TLR == 8
 #define EVEN ((WG_MASK)(0, 2, 4, 6, 8, 10, 12, 14))
 #define ODD ((WG_MASK)(1, 3, 5, 7, 9, 11, 13, 15))
 #define UP ((WG_MASK)(8, 0, 1, 2, 3, 4, 5, 6))
@@ -60,9 +60,18 @@ typedef REALV(TL) tvec;
 #define DOWN ((WG_MASK)(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16))
 #define LANE_INDEX ((LANE_T)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15))
 #endif
+/* the TR tile rows' vectors of TLR lanes side by side */
+#if TR == 1
+#define JOIN(q) (q[0])
+#elif TR == 2
+#define JOIN(q) ((tvec)(q[0], q[1]))
+#else
+#define JOIN(q) ((tvec)(q[0], q[1], q[2], q[3]))
+#endif
 
-#define TSEG ((TW + TL - 1) / TL)  /* runs of TL tiles per tile row */
-#define ITEMS (N * TH * TSEG)
+#define TSEG ((TW + TLR - 1) / TLR) /* runs of TLR tiles per tile row */
+#define TRG ((TH + TR - 1) / TR)     /* groups of TR tile rows */
+#define ITEMS (N * TRG * TSEG)
 
 /* U = G g G^T of tap[oc][ic0 .. ic0+CI_CHUNK-1] for every oc into ul[k][ic][oc] (OC_PAD columns, zero past OC),
  * each work-item of the group taking every LOCAL-th (oc, ic) pair (winograd_filter). */
@@ -97,9 +106,9 @@ __kernel void conv2d_fwd_winograd(TENSOR_IN(x), TENSOR_IN(w), TENSOR_OUT(y))
     const int lid = get_local_id(0);
     const int item = get_global_id(0);
     const int live = item < ITEMS;
-    const int n = live ? item / (TH * TSEG) : 0;
-    const int rem = live ? item % (TH * TSEG) : 0;
-    const int oh0 = rem / TSEG * 2, tw0 = rem % TSEG * TL;
+    const int n = live ? item / (TRG * TSEG) : 0;
+    const int rem = live ? item % (TRG * TSEG) : 0;
+    const int oh0 = rem / TSEG * TR * 2, tw0 = rem % TSEG * TLR;
     /* no channels for idle work-items, and no branch over a barrier (see conv2d_cvec.cl) */
     const int chunk = live ? CI_CHUNK : 0;
     const int ocs = live ? OC : 0;
@@ -130,38 +139,46 @@ __kernel void conv2d_fwd_winograd(TENSOR_IN(x), TENSOR_IN(w), TENSOR_OUT(y))
             tvec t[4][4];
 #pragma unroll
             for (int i = 0; i < 4; i++) {
-                const int hi = oh0 - 1 + i;
-                /* c[j], lane l: input column 2 (tw0 + l) - 1 + j of row hi, zero outside the image */
-                tvec c[4];
-                if (hi < 0 || hi >= IH) {
+                /* c[j], lane q TLR + l: input column 2 (tw0 + l) - 1 + j of row oh0 + 2 q - 1 + i, zero outside the
+                 * image */
+                rvec cq[4][TR];
 #pragma unroll
-                    for (int j = 0; j < 4; j++)
-                        c[j] = (tvec)0;
-                } else {
-                    __global const real *r = src + hi * IW;
-                    tvec a, b;
-                    /* columns c0 .. c0 + 2 TL - 1 as two vectors; past the row they are the next row's (masked
-                     * below), read while they are still in the tensor, one by one at its end */
-                    if ((long)(r - in) + (long)n * (IC * IH * IW) + c0 + 2 * TL <= (long)N * IC * IH * IW) {
-                        a = CLNAS_CAT(vload, TL)(0, r + c0);
-                        b = CLNAS_CAT(vload, TL)(0, r + c0 + TL);
-                    } else {
-                        real cols[2 * TL];
+                for (int q = 0; q < TR; q++) {
+                    const int hi = oh0 + 2 * q - 1 + i;
+                    if (hi < 0 || hi >= IH) {
 #pragma unroll
-                        for (int e = 0; e < 2 * TL; e++)
-                            cols[e] = c0 + e < IW ? r[c0 + e] : (real)0;
-                        a = CLNAS_CAT(vload, TL)(0, cols);
-                        b = CLNAS_CAT(vload, TL)(0, cols + TL);
+                        for (int j = 0; j < 4; j++)
+                            cq[j][q] = (rvec)0;
+                        continue;
                     }
-                    const tvec even = select((tvec)0, shuffle2(a, b, EVEN), even_in);
-                    const tvec odd = select((tvec)0, shuffle2(a, b, ODD), odd_in);
+                    __global const real *r = src + hi * IW;
+                    rvec a, b;
+                    /* columns c0 .. c0 + 2 TLR - 1 as two vectors; past the row they are the next row's (masked
+                     * below), read while they are still in the tensor, one by one at its end */
+                    if ((long)(r - in) + (long)n * (IC * IH * IW) + c0 + 2 * TLR <= (long)N * IC * IH * IW) {
+                        a = CLNAS_CAT(vload, TLR)(0, r + c0);
+                        b = CLNAS_CAT(vload, TLR)(0, r + c0 + TLR);
+                    } else {
+                        real cols[2 * TLR];
+#pragma unroll
+                        for (int e = 0; e < 2 * TLR; e++)
+                            cols[e] = c0 + e < IW ? r[c0 + e] : (real)0;
+                        a = CLNAS_CAT(vload, TLR)(0, cols);
+                        b = CLNAS_CAT(vload, TLR)(0, cols + TLR);
+                    }
+                    const rvec even = select((rvec)0, shuffle2(a, b, EVEN), even_in);
+                    const rvec odd = select((rvec)0, shuffle2(a, b, ODD), odd_in);
                     const real left = c0 > 0 ? r[c0 - 1] : (real)0;
-                    const real right = c0 + 2 * TL < IW ? r[c0 + 2 * TL] : (real)0;
-                    c[0] = shuffle2(odd, (tvec)left, UP);
-                    c[1] = even;
-                    c[2] = odd;
-                    c[3] = shuffle2(even, (tvec)right, DOWN);
+                    const real right = c0 + 2 * TLR < IW ? r[c0 + 2 * TLR] : (real)0;
+                    cq[0][q] = shuffle2(odd, (rvec)left, UP);
+                    cq[1][q] = even;
+                    cq[2][q] = odd;
+                    cq[3][q] = shuffle2(even, (rvec)right, DOWN);
                 }
+                tvec c[4];
+#pragma unroll
+                for (int j = 0; j < 4; j++)
+                    c[j] = JOIN(cq[j]);
 #if RELU_IN && !BWD_DATA
 #pragma unroll
                 for (int j = 0; j < 4; j++)
@@ -231,22 +248,26 @@ __kernel void conv2d_fwd_winograd(TENSOR_IN(x), TENSOR_IN(w), TENSOR_OUT(y))
                 }
                 const int add = ACCUM || ic0 > 0;
 #pragma unroll
-                for (int i = 0; i < 2; i++)
-                    if (oh0 + i < OH)
+                for (int q = 0; q < TR; q++)
 #pragma unroll
-                        for (int l = 0; l < TL; l++)
+                    for (int i = 0; i < 2; i++) {
+                        const int oh = oh0 + 2 * q + i;
+                        if (oh < OH)
 #pragma unroll
-                            for (int j = 0; j < 2; j++) {
-                                const int ow = 2 * (tw0 + l) + j;
-                                if (ow < OW) {
-                                    const int at = oc * (OH * OW) + (oh0 + i) * OW + ow;
+                            for (int l = 0; l < TLR; l++)
+#pragma unroll
+                                for (int j = 0; j < 2; j++) {
+                                    const int ow = 2 * (tw0 + l) + j;
+                                    if (ow < OW) {
+                                        const int at = oc * (OH * OW) + oh * OW + ow;
 #if BWD_DATA && RELU_IN
-                                    STORE(add, out + at, xg[at] > (real)0 ? y[i][j].s[l] : (real)0);
+                                        STORE(add, out + at, xg[at] > (real)0 ? y[i][j].s[q * TLR + l] : (real)0);
 #else
-                                    STORE(add, out + at, y[i][j].s[l]);
+                                        STORE(add, out + at, y[i][j].s[q * TLR + l]);
 #endif
+                                    }
                                 }
-                            }
+                    }
             }
         }
     }

@@ -319,7 +319,7 @@ static clnas_status choose_algorithms(clnas_executor *ex, const clnas_algo_choic
         char sig[CLNAS_GEMM_SIG_MAX];
         int has = 0;
         st = clnas_conv_winograd_alternative(clnas_executor_kernel_desc(ex, launch->kernel), plan->config.fp64,
-                                             &ex->alt_descs[i], sig, sizeof sig, &has, err);
+                                             &plan->profile, &ex->alt_descs[i], sig, sizeof sig, &has, err);
         if (st == CLNAS_OK && has && ex->alt_descs[i].local[0] <= ex->dev->info.max_work_group_size)
             st = choose_alt(ex, i, sig, recorded, &disk, err);
         /* both alternatives beat the kernel: the faster of the two (every eligible launch is measured both ways,

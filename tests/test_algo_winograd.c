@@ -47,7 +47,7 @@ static void test_alternative_found(void **state)
     int has = -1;
     clnas_conv_params p = {2, 16, 16, 7, 7, 3, 1, 1, 1, 1, 0};
     assert_int_equal(clnas_op_conv_fwd_desc(&p, &kd, &err), CLNAS_OK);
-    assert_int_equal(clnas_conv_winograd_alternative(&kd, 0, &alt, sig, sizeof sig, &has, &err), CLNAS_OK);
+    assert_int_equal(clnas_conv_winograd_alternative(&kd, 0, NULL, &alt, sig, sizeof sig, &has, &err), CLNAS_OK);
     assert_int_equal(has, 1);
     assert_string_equal(alt.entry, "conv2d_fwd_winograd");
     char want[CLNAS_GEMM_SIG_MAX], id[CLNAS_KERNEL_TEMPLATE_ID_MAX], alt_id[CLNAS_KERNEL_TEMPLATE_ID_MAX];
@@ -63,12 +63,12 @@ static void test_alternative_found(void **state)
     clnas_kernel_desc kg;
     char sig_gpu[CLNAS_GEMM_SIG_MAX];
     assert_int_equal(clnas_op_conv_fwd_desc_for(&p, &gpu, &kg, &err), CLNAS_OK);
-    assert_int_equal(clnas_conv_winograd_alternative(&kg, 0, &alt, sig_gpu, sizeof sig_gpu, &has, &err), CLNAS_OK);
+    assert_int_equal(clnas_conv_winograd_alternative(&kg, 0, &gpu, &alt, sig_gpu, sizeof sig_gpu, &has, &err), CLNAS_OK);
     assert_int_equal(has, 1);
     assert_string_not_equal(sig, sig_gpu);
     assert_non_null(strstr(sig_gpu, " vs conv2d_gemm_gpu@"));
     assert_int_equal(clnas_op_conv_bwd_data_desc(&p, &kd, &err), CLNAS_OK);
-    assert_int_equal(clnas_conv_winograd_alternative(&kd, 1, &alt, sig, sizeof sig, &has, &err), CLNAS_OK);
+    assert_int_equal(clnas_conv_winograd_alternative(&kd, 1, NULL, &alt, sig, sizeof sig, &has, &err), CLNAS_OK);
     assert_int_equal(has, 1);
     assert_string_equal(alt.entry, "conv2d_bwd_data_winograd");
     assert_int_equal(alt.nargs, 4); /* dy, w, x (the ReLU mask), dx */
@@ -76,13 +76,13 @@ static void test_alternative_found(void **state)
     assert_non_null(strstr(sig, " f64 n2 "));
     /* the weight gradient, stride 2, a 1x1 and a 3x3 without padding have none */
     assert_int_equal(clnas_op_conv_bwd_filter_desc(&p, &kd, &err), CLNAS_OK);
-    assert_int_equal(clnas_conv_winograd_alternative(&kd, 0, &alt, sig, sizeof sig, &has, &err), CLNAS_OK);
+    assert_int_equal(clnas_conv_winograd_alternative(&kd, 0, NULL, &alt, sig, sizeof sig, &has, &err), CLNAS_OK);
     assert_int_equal(has, 0);
     const clnas_conv_params other[] = {
         {2, 16, 16, 7, 7, 3, 2, 1, 1, 0, 0}, {2, 16, 16, 7, 7, 1, 1, 0, 1, 0, 0}, {2, 16, 16, 7, 7, 3, 1, 0, 1, 0, 0}};
     for (int i = 0; i < 3; i++) {
         assert_int_equal(clnas_op_conv_fwd_desc(&other[i], &kd, &err), CLNAS_OK);
-        assert_int_equal(clnas_conv_winograd_alternative(&kd, 0, &alt, sig, sizeof sig, &has, &err), CLNAS_OK);
+        assert_int_equal(clnas_conv_winograd_alternative(&kd, 0, NULL, &alt, sig, sizeof sig, &has, &err), CLNAS_OK);
         assert_int_equal(has, 0);
         assert_int_equal(clnas_op_conv_fwd_winograd_desc(&other[i], &alt, &err), CLNAS_ERR_UNSUPPORTED);
     }
@@ -101,7 +101,7 @@ static void test_measure_alt(void **state)
     char sig[CLNAS_GEMM_SIG_MAX];
     int has = 0;
     assert_int_equal(clnas_op_conv_fwd_desc(&p, &kd, &err), CLNAS_OK);
-    assert_int_equal(clnas_conv_winograd_alternative(&kd, 0, &good, sig, sizeof sig, &has, &err), CLNAS_OK);
+    assert_int_equal(clnas_conv_winograd_alternative(&kd, 0, NULL, &good, sig, sizeof sig, &has, &err), CLNAS_OK);
     assert_int_equal(has, 1);
     clnas_conv_params no_relu = p;
     no_relu.relu_in = 0;

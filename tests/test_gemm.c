@@ -484,8 +484,8 @@ static int distinct_winograd_sigs(const clnas_plan *plan)
         int has = 0;
         if (l->kind != CLNAS_NODE_CONV && l->kind != CLNAS_NODE_CONV_BWD_DATA)
             continue;
-        assert_int_equal(clnas_conv_winograd_alternative(&plan->kernels[l->kernel].desc, plan->config.fp64, &alt,
-                                                         sigs[n], sizeof sigs[n], &has, &err),
+        assert_int_equal(clnas_conv_winograd_alternative(&plan->kernels[l->kernel].desc, plan->config.fp64,
+                                                         &plan->profile, &alt, sigs[n], sizeof sigs[n], &has, &err),
                          CLNAS_OK);
         int seen = 0;
         for (int j = 0; has && j < n && !seen; j++)

@@ -554,8 +554,9 @@ static int record_all(const clnas_plan *plan, int which, clnas_algo_choices *rec
         const clnas_kernel_desc *kd = &plan->kernels[l->kernel].desc;
         clnas_kernel_desc alt;
         int has = 0;
-        assert_int_equal(clnas_conv_winograd_alternative(kd, plan->config.fp64, &alt, r.sig, sizeof r.sig, &has, &err),
-                         CLNAS_OK);
+        assert_int_equal(
+            clnas_conv_winograd_alternative(kd, plan->config.fp64, &plan->profile, &alt, r.sig, sizeof r.sig, &has, &err),
+            CLNAS_OK);
         if (has)
             assert_int_equal(clnas_algo_choices_put(rec, &r, &err), CLNAS_OK);
         clnas_conv_pass pass;

@@ -170,8 +170,8 @@ int main(int argc, char **argv)
         const int role = i < 3 ? i : (i - 3) % 2; /* a Winograd row has the slots of fwd or bwd_data */
         const clnas_status built =
             i < 3 ? build[i](&p, &prof, &d, &err)
-                  : clnas_op_conv_winograd_variant_desc(&p, role, i < 5 ? CLNAS_WINOGRAD_TILES : CLNAS_WINOGRAD_CHANNELS,
-                                                        &d, &err);
+                  : clnas_op_conv_winograd_variant_desc(&p, &prof, role,
+                                                        i < 5 ? CLNAS_WINOGRAD_TILES : CLNAS_WINOGRAD_CHANNELS, &d, &err);
         if (built != CLNAS_OK) {
             fprintf(stderr, "%s: %s\n", pass[i], err.message);
             if (i >= 3)

@@ -142,28 +142,31 @@ clnas_status clnas_conv_desc_start(clnas_kernel_desc *d, const char *template_na
  * kernel per signature (clnas_conv_winograd_sig) and device (runtime/algo_choice.c); other convolutions get
  * CLNAS_ERR_UNSUPPORTED. */
 int clnas_conv_winograd_applies(const clnas_conv_params *p);
-/* Its two kernels: lanes over TL tiles of a tile row with every output channel per work-item
- * (conv2d_winograd_tiles.cl; at most 192 output channels), or one tile per work-item with lanes over 16 output
- * channels (conv2d_winograd.cl). AUTO (what the two functions below and the alternative use) takes the tiles where
- * they fit, unless a tile row has at most 4 tiles and there are more than 32 output channels. */
+/* Its two kernels: lanes over 16 tiles of one to four tile rows with every output channel per work-item
+ * (conv2d_winograd_tiles.cl; their filters staged in local memory), or one tile per work-item with lanes over 16
+ * output channels (conv2d_winograd.cl). AUTO (what the two functions below and the alternative use) takes the tiles
+ * where they fit, on the GPU family unless a tile row has at most 4 tiles and there are more than 32 output
+ * channels. profile (NULL: the CPU family's default) sets what the tiles' chunks of input channels may take: more
+ * on the CPU family, where local and private memory are the caches. The two functions below take NULL. */
 typedef enum clnas_winograd_variant {
     CLNAS_WINOGRAD_AUTO = 0,
     CLNAS_WINOGRAD_TILES,
     CLNAS_WINOGRAD_CHANNELS
 } clnas_winograd_variant;
-clnas_status clnas_op_conv_winograd_variant_desc(const clnas_conv_params *p, int bwd_data,
-                                                 clnas_winograd_variant variant, clnas_kernel_desc *d,
+clnas_status clnas_op_conv_winograd_variant_desc(const clnas_conv_params *p, const clnas_device_profile *profile,
+                                                 int bwd_data, clnas_winograd_variant variant, clnas_kernel_desc *d,
                                                  clnas_error *err);
 clnas_status clnas_op_conv_fwd_winograd_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err);
 clnas_status clnas_op_conv_bwd_data_winograd_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err);
 void clnas_conv_winograd_sig(const clnas_conv_params *p, int bwd_data, int fp64, char *out, size_t cap);
 /* The Winograd alternative of a launch whose kernel kd is a convolution's forward pass or input gradient (entry
- * conv2d_fwd or conv2d_bwd_data with op_conv.h's shape #defines, either family) that Winograd takes: *has = 1, alt
- * (same slots in the same order) and sig (cap bytes) filled; otherwise *has = 0. sig is clnas_conv_winograd_sig's
- * with the Winograd template's hash after the pass's name and the kernel's template id after "vs", e.g.
- * "conv_fwd_winograd@1a2b3c4d f32 n2 ... vs conv2d_cvec@5e6f7a8b": a choice holds for these two kernels only. */
-clnas_status clnas_conv_winograd_alternative(const clnas_kernel_desc *kd, int fp64, clnas_kernel_desc *alt, char *sig,
-                                             size_t cap, int *has, clnas_error *err);
+ * conv2d_fwd or conv2d_bwd_data with op_conv.h's shape #defines, either family) that Winograd takes, lowered for
+ * profile (the plan's): *has = 1, alt (same slots in the same order) and sig (cap bytes) filled; otherwise
+ * *has = 0. sig is clnas_conv_winograd_sig's with the Winograd template's hash after the pass's name and the
+ * kernel's template id after "vs", e.g. "conv_fwd_winograd@1a2b3c4d f32 n2 ... vs conv2d_cvec@5e6f7a8b": a choice
+ * holds for these two kernels only. */
+clnas_status clnas_conv_winograd_alternative(const clnas_kernel_desc *kd, int fp64, const clnas_device_profile *profile,
+                                             clnas_kernel_desc *alt, char *sig, size_t cap, int *has, clnas_error *err);
 
 /* Plain C references in double, honouring relu_in and accum exactly as the kernels do. */
 void clnas_ref_conv_fwd(const clnas_conv_params *p, const double *x, const double *w, double *y);

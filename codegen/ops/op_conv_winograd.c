@@ -37,8 +37,28 @@ static int divisor_upto(int c, int limit)
     return 1;
 }
 
-/* Private memory the tiles variant's transformed inputs of one chunk may take, in bytes. */
-#define WINOGRAD_TILES_PRIVATE_BYTES 16384
+/* What the tiles variant's staged filters (local memory) and transformed inputs of one chunk (private memory) may
+ * take on a device of profile (NULL: the CPU family's default), in bytes. On the CPU family local and private
+ * memory are the caches: 128 KiB of filters (within three quarters of the device's local memory) and 64 KiB of
+ * inputs hold every channel of NB201's C=16 stages in one or two chunks; measured on PoCL at 14x14 C=32 and 7x7 C=64,
+ * the 24 KiB and 16 KiB of the GPU family made 4 and 16 chunks, each storing the output, and ran at 1.4x and 3x the
+ * time. Elsewhere they stay within the 32 KiB of local memory OpenCL 1.2 guarantees and a GPU's registers. */
+static void winograd_tiles_limits(const clnas_device_profile *profile, int *local_bytes, int *private_bytes)
+{
+    if (clnas_device_profile_gpu(profile)) {
+        *local_bytes = WINOGRAD_LOCAL_BYTES;
+        *private_bytes = 16384;
+        return;
+    }
+    clnas_device_profile cpu;
+    if (!profile) {
+        clnas_device_profile_default_cpu(&cpu);
+        profile = &cpu;
+    }
+    const unsigned long long usable = profile->local_mem_bytes / 4 * 3;
+    *local_bytes = usable < 131072 ? (int)usable : 131072;
+    *private_bytes = 65536;
+}
 
 /* Private memory the tiles variant's products of one block of output channels may take, in bytes. */
 #define WINOGRAD_TILES_BLOCK_BYTES 8192
@@ -63,35 +83,54 @@ static int winograd_tiles_oc_pad(int oc, int tl, int es)
     return (oc + ocb - 1) / ocb * ocb;
 }
 
-/* The tiles variant's lanes: runs of 4, 8 or 16 tiles, the fewest that cover a tile row of tw tiles. */
-static int winograd_tiles_lanes(int tw)
+/* The tiles variant's lanes per tile row: runs of 4, 8 or 16 tiles, the fewest that cover a tile row of tw tiles. */
+static int winograd_tiles_row_lanes(int tw)
 {
     return tw <= 4 ? 4 : tw <= 8 ? 8 : 16;
+}
+
+/* The tiles variant's tile rows per work-item: as many as fill 16 lanes with runs of row_lanes tiles, fewer where
+ * the image has fewer tile rows (th). */
+static int winograd_tiles_rows(int row_lanes, int th)
+{
+    int tr = 16 / row_lanes;
+    while (tr > 1 && tr / 2 >= th)
+        tr /= 2;
+    return tr;
+}
+
+/* The tiles variant's lanes in all: the lanes of a row times the rows. */
+static int winograd_tiles_lanes(int h, int w)
+{
+    const int tlr = winograd_tiles_row_lanes((w + 1) / 2);
+    return tlr * winograd_tiles_rows(tlr, (h + 1) / 2);
 }
 
 /* The tiles variant (kernels/conv2d_winograd_tiles.cl): lanes over TL tiles of a tile row, every output channel
  * per work-item; the chunk of input channels bounded by the staged filters (all output channels) and the private
  * transformed inputs. */
-static clnas_status winograd_tiles_desc(const clnas_conv_params *p, clnas_kernel_desc *d, int bwd_data,
-                                        clnas_error *err)
+static clnas_status winograd_tiles_desc(const clnas_conv_params *p, const clnas_device_profile *profile,
+                                        clnas_kernel_desc *d, int bwd_data, clnas_error *err)
 {
+    int local_bytes, private_bytes;
+    winograd_tiles_limits(profile, &local_bytes, &private_bytes);
     const int ic = bwd_data ? p->co : p->ci, oc = bwd_data ? p->ci : p->co;
     const int th = (p->h + 1) / 2, tw = (p->w + 1) / 2;
-    const int tl = winograd_tiles_lanes(tw);
+    const int tlr = winograd_tiles_row_lanes(tw), tr = winograd_tiles_rows(tlr, th), tl = tlr * tr;
     int chunk[2], ocb[2], icb[2], oc_pad[2];
     for (int f = 0; f < 2; f++) {
         const int es = f ? 8 : 4;
         ocb[f] = winograd_tiles_block(oc, tl, es);
         oc_pad[f] = winograd_tiles_oc_pad(oc, tl, es);
-        const int by_local = WINOGRAD_LOCAL_BYTES / es / (16 * oc_pad[f]),
-                  by_private = WINOGRAD_TILES_PRIVATE_BYTES / es / (16 * tl);
+        const int by_local = local_bytes / es / (16 * oc_pad[f]), by_private = private_bytes / es / (16 * tl);
         chunk[f] = divisor_upto(ic, by_local < by_private ? by_local : by_private);
         /* measured on PoCL (AVX-512) at 28x28 C=16: 4 held inputs and 8 output channels (the kernel's OCR) ran at
          * 3.8 ms forward against 4.2 ms for 8 and 4, and 3.9 ms for 8 and 8 */
         icb[f] = divisor_upto(chunk[f], 4);
     }
-    const size_t items = (size_t)p->n * (size_t)th * (size_t)((tw + tl - 1) / tl);
-    const clnas_conv_define own[] = {{"BWD_DATA", bwd_data},     {"TL", tl},           {"LOCAL", WINOGRAD_TILES_LOCAL},
+    const size_t items = (size_t)p->n * (size_t)((th + tr - 1) / tr) * (size_t)((tw + tlr - 1) / tlr);
+    const clnas_conv_define own[] = {{"BWD_DATA", bwd_data},     {"TL", tl},           {"TLR", tlr},
+                                     {"LOCAL", WINOGRAD_TILES_LOCAL},
                                      {"CI_CHUNK_F32", chunk[0]}, {"CI_CHUNK_F64", chunk[1]}, {"OCB_F32", ocb[0]},
                                      {"OCB_F64", ocb[1]},        {"ICB_F32", icb[0]},        {"ICB_F64", icb[1]}};
     const int nown = (int)(sizeof own / sizeof own[0]);
@@ -144,8 +183,8 @@ static clnas_status winograd_channels_desc(const clnas_conv_params *p, clnas_ker
     return st;
 }
 
-clnas_status clnas_op_conv_winograd_variant_desc(const clnas_conv_params *p, int bwd_data,
-                                                 clnas_winograd_variant variant, clnas_kernel_desc *d,
+clnas_status clnas_op_conv_winograd_variant_desc(const clnas_conv_params *p, const clnas_device_profile *profile,
+                                                 int bwd_data, clnas_winograd_variant variant, clnas_kernel_desc *d,
                                                  clnas_error *err)
 {
     const char *pass = bwd_data ? "bwd_data (winograd)" : "fwd (winograd)";
@@ -157,30 +196,33 @@ clnas_status clnas_op_conv_winograd_variant_desc(const clnas_conv_params *p, int
                                "conv %s: k=%d stride=%d pad=%d, Winograd F(2x2,3x3) takes only k=3 stride=1 pad=1",
                                pass, p->ksize, p->stride, p->pad);
     const int oc = bwd_data ? p->ci : p->co, tw = (p->w + 1) / 2;
+    int local_bytes, private_bytes;
+    winograd_tiles_limits(profile, &local_bytes, &private_bytes);
     /* the tiles variant stages every output channel's filters of at least one input channel (in whole blocks) */
     const int tiles_fit =
-        16 * winograd_tiles_oc_pad(oc, winograd_tiles_lanes(tw), 8) * (int)sizeof(double) <= WINOGRAD_LOCAL_BYTES;
+        16 * winograd_tiles_oc_pad(oc, winograd_tiles_lanes(p->h, p->w), 8) * (int)sizeof(double) <= local_bytes;
     if (variant == CLNAS_WINOGRAD_TILES && !tiles_fit)
         return clnas_error_set(err, CLNAS_ERR_UNSUPPORTED,
                                "conv %s: %d output channels, the tiles variant takes at most %d", pass, oc,
-                               WINOGRAD_LOCAL_BYTES / 16 / (int)sizeof(double));
-    /* measured on PoCL (AVX-512, under load): lanes over tiles at 1.5-1.9x the channel lanes' speed at NB201's
-     * C=16 28x28, 14x14 and 7x7 and 32x14x14; at 64x7x7 (4 tiles a row, 4 lanes) the two are within noise, and
-     * with more channels the channel lanes fill their vectors better */
+                               local_bytes / 16 / (int)sizeof(double));
+    /* measured on PoCL (AVX-512): lanes over tiles (several tile rows a work-item where a row has few tiles) at
+     * 1.5-3x the channel lanes' speed at NB201's C=16 28x28, 14x14 and 7x7; on a GPU, untimed, the tiles only
+     * where a tile row fills a vector or the output channels are few, as they were measured on PoCL before */
     if (variant == CLNAS_WINOGRAD_AUTO)
-        variant = tiles_fit && (tw > 4 || oc <= 32) ? CLNAS_WINOGRAD_TILES : CLNAS_WINOGRAD_CHANNELS;
-    return variant == CLNAS_WINOGRAD_TILES ? winograd_tiles_desc(p, d, bwd_data, err)
+        variant = tiles_fit && (!clnas_device_profile_gpu(profile) || tw > 4 || oc <= 32) ? CLNAS_WINOGRAD_TILES
+                                                                                           : CLNAS_WINOGRAD_CHANNELS;
+    return variant == CLNAS_WINOGRAD_TILES ? winograd_tiles_desc(p, profile, d, bwd_data, err)
                                            : winograd_channels_desc(p, d, bwd_data, err);
 }
 
 clnas_status clnas_op_conv_fwd_winograd_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
-    return clnas_op_conv_winograd_variant_desc(p, 0, CLNAS_WINOGRAD_AUTO, d, err);
+    return clnas_op_conv_winograd_variant_desc(p, NULL, 0, CLNAS_WINOGRAD_AUTO, d, err);
 }
 
 clnas_status clnas_op_conv_bwd_data_winograd_desc(const clnas_conv_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
-    return clnas_op_conv_winograd_variant_desc(p, 1, CLNAS_WINOGRAD_AUTO, d, err);
+    return clnas_op_conv_winograd_variant_desc(p, NULL, 1, CLNAS_WINOGRAD_AUTO, d, err);
 }
 
 void clnas_conv_winograd_sig(const clnas_conv_params *p, int bwd_data, int fp64, char *out, size_t cap)
@@ -190,8 +232,8 @@ void clnas_conv_winograd_sig(const clnas_conv_params *p, int bwd_data, int fp64,
              p->h, p->w, p->ksize, p->stride, p->pad, p->relu_in, p->accum);
 }
 
-clnas_status clnas_conv_winograd_alternative(const clnas_kernel_desc *kd, int fp64, clnas_kernel_desc *alt, char *sig,
-                                             size_t cap, int *has, clnas_error *err)
+clnas_status clnas_conv_winograd_alternative(const clnas_kernel_desc *kd, int fp64, const clnas_device_profile *profile,
+                                             clnas_kernel_desc *alt, char *sig, size_t cap, int *has, clnas_error *err)
 {
     *has = 0;
     const int fwd = strcmp(kd->entry, "conv2d_fwd") == 0, bwd_data = strcmp(kd->entry, "conv2d_bwd_data") == 0;
@@ -202,7 +244,7 @@ clnas_status clnas_conv_winograd_alternative(const clnas_kernel_desc *kd, int fp
         return CLNAS_OK; /* not a convolution descriptor of op_conv.h's shape #defines */
     if (!clnas_conv_winograd_applies(&p))
         return CLNAS_OK;
-    clnas_status st = clnas_op_conv_winograd_variant_desc(&p, bwd_data, CLNAS_WINOGRAD_AUTO, alt, err);
+    clnas_status st = clnas_op_conv_winograd_variant_desc(&p, profile, bwd_data, CLNAS_WINOGRAD_AUTO, alt, err);
     if (st != CLNAS_OK)
         return st;
     if (alt->nargs != kd->nargs)

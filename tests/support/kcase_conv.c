@@ -170,7 +170,8 @@ typedef enum conv_family {
     CONV_GPU_SMALL,
     CONV_WINOGRAD,         /* the variant the lowering takes (clnas_op_conv_fwd_winograd_desc) */
     CONV_WINOGRAD_TILES,   /* each Winograd variant forced */
-    CONV_WINOGRAD_CHANNELS
+    CONV_WINOGRAD_CHANNELS,
+    CONV_WINOGRAD_TILES_GPU /* the tiles lowered for the default GPU (smaller chunks of input channels) */
 } conv_family;
 
 static const clnas_device_profile *conv_profile(conv_family f, clnas_device_profile *p)
@@ -198,9 +199,18 @@ static const clnas_conv_params *conv_shape(int shape, conv_family f)
 
 static clnas_winograd_variant winograd_variant(conv_family f)
 {
-    return f == CONV_WINOGRAD_TILES ? CLNAS_WINOGRAD_TILES
+    return f == CONV_WINOGRAD_TILES || f == CONV_WINOGRAD_TILES_GPU ? CLNAS_WINOGRAD_TILES
            : f == CONV_WINOGRAD_CHANNELS ? CLNAS_WINOGRAD_CHANNELS
                                          : CLNAS_WINOGRAD_AUTO;
+}
+
+/* The profile a forced Winograd variant is lowered for: NULL (the CPU family's default) or the default GPU. */
+static const clnas_device_profile *winograd_profile(conv_family f, clnas_device_profile *p)
+{
+    if (f != CONV_WINOGRAD_TILES_GPU)
+        return NULL;
+    clnas_device_profile_default_gpu(p);
+    return p;
 }
 
 /* Whether the descriptor's work-group and local memory are within the profile it was lowered for (0: not). */
@@ -225,8 +235,9 @@ static clnas_status conv_fwd_desc(const clnas_conv_params *p, conv_family f, cln
     clnas_device_profile prof;
     if (f == CONV_WINOGRAD)
         return clnas_op_conv_fwd_winograd_desc(p, d, err);
-    return f > CONV_WINOGRAD ? clnas_op_conv_winograd_variant_desc(p, 0, winograd_variant(f), d, err)
-                             : clnas_op_conv_fwd_desc_for(p, conv_profile(f, &prof), d, err);
+    if (f > CONV_WINOGRAD)
+        return clnas_op_conv_winograd_variant_desc(p, winograd_profile(f, &prof), 0, winograd_variant(f), d, err);
+    return clnas_op_conv_fwd_desc_for(p, conv_profile(f, &prof), d, err);
 }
 
 static clnas_status conv_bwd_data_desc(const clnas_conv_params *p, conv_family f, clnas_kernel_desc *d,
@@ -235,8 +246,9 @@ static clnas_status conv_bwd_data_desc(const clnas_conv_params *p, conv_family f
     clnas_device_profile prof;
     if (f == CONV_WINOGRAD)
         return clnas_op_conv_bwd_data_winograd_desc(p, d, err);
-    return f > CONV_WINOGRAD ? clnas_op_conv_winograd_variant_desc(p, 1, winograd_variant(f), d, err)
-                             : clnas_op_conv_bwd_data_desc_for(p, conv_profile(f, &prof), d, err);
+    if (f > CONV_WINOGRAD)
+        return clnas_op_conv_winograd_variant_desc(p, winograd_profile(f, &prof), 1, winograd_variant(f), d, err);
+    return clnas_op_conv_bwd_data_desc_for(p, conv_profile(f, &prof), d, err);
 }
 
 static int conv_fwd_run(kh_ctx *k, int fp64, int shape, conv_family f)
@@ -336,6 +348,8 @@ CONV_CASE(conv_fwd_winograd_tiles_case, conv_fwd_run, CONV_WINOGRAD_TILES)
 CONV_CASE(conv_bwd_data_winograd_tiles_case, conv_bwd_data_run, CONV_WINOGRAD_TILES)
 CONV_CASE(conv_fwd_winograd_channels_case, conv_fwd_run, CONV_WINOGRAD_CHANNELS)
 CONV_CASE(conv_bwd_data_winograd_channels_case, conv_bwd_data_run, CONV_WINOGRAD_CHANNELS)
+CONV_CASE(conv_fwd_winograd_tiles_gpu_case, conv_fwd_run, CONV_WINOGRAD_TILES_GPU)
+CONV_CASE(conv_bwd_data_winograd_tiles_gpu_case, conv_bwd_data_run, CONV_WINOGRAD_TILES_GPU)
 
 /* ---- linear ---- */
 
@@ -400,6 +414,8 @@ const kh_case kh_cases_conv[] = {
     {"conv2d_bwd_data_winograd_tiles", conv_bwd_data_winograd_tiles_case, WINOGRAD_SHAPES, 2},
     {"conv2d_fwd_winograd_channels", conv_fwd_winograd_channels_case, WINOGRAD_SHAPES, 2},
     {"conv2d_bwd_data_winograd_channels", conv_bwd_data_winograd_channels_case, WINOGRAD_SHAPES, 2},
+    {"conv2d_fwd_winograd_tiles_gpu", conv_fwd_winograd_tiles_gpu_case, WINOGRAD_SHAPES, 2},
+    {"conv2d_bwd_data_winograd_tiles_gpu", conv_bwd_data_winograd_tiles_gpu_case, WINOGRAD_SHAPES, 2},
     {"linear_fwd", linear_fwd_case, LINEAR_SHAPES, 1},
     {"linear_bwd_data", linear_bwd_data_case, LINEAR_SHAPES, 1},
     {"linear_bwd_weight", linear_bwd_weight_case, LINEAR_SHAPES, 1},
