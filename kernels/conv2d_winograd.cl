@@ -132,23 +132,11 @@ __kernel void conv2d_fwd_winograd(TENSOR_IN(x), TENSOR_IN(w), TENSOR_OUT(y))
     if (!live)
         return;
 
-    /* Y = A^T M A, A^T = [1 1 1 0; 0 1 -1 -1] */
-    wvec r[2][4];
-#pragma unroll
-    for (int j = 0; j < 4; j++) {
-        const wvec m0 = kept[j], m1 = kept[4 + j], m2 = kept[8 + j], m3 = kept[12 + j];
-        r[0][j] = m0 + m1 + m2;
-        r[1][j] = m1 - m2 - m3;
-    }
     union {
         wvec v;
         real s[LANES];
     } yv[2][2];
-#pragma unroll
-    for (int i = 0; i < 2; i++) {
-        yv[i][0].v = r[i][0] + r[i][1] + r[i][2];
-        yv[i][1].v = r[i][1] - r[i][2] - r[i][3];
-    }
+    WINOGRAD_OUTPUT(wvec, kept, yv);
 
 #if BWD_DATA
     __global real *out = TENSOR_AT(dx) + n * (OC * OH * OW);

@@ -227,25 +227,14 @@ __kernel void conv2d_fwd_winograd(TENSOR_IN(x), TENSOR_IN(w), TENSOR_OUT(y))
                     }
                 }
             }
-            /* per output channel of the block: Y = A^T M A, A^T = [1 1 1 0; 0 1 -1 -1], into the output */
+            /* per output channel of the block: Y = A^T M A into the output */
             for (int ob = 0; ob < OCB && oc0 + ob < OC; ob++) {
                 const int oc = oc0 + ob;
-                const tvec *m = mb[ob];
-                tvec r[2][4];
-#pragma unroll
-                for (int j = 0; j < 4; j++) {
-                    r[0][j] = m[j] + m[4 + j] + m[8 + j];
-                    r[1][j] = m[4 + j] - m[8 + j] - m[12 + j];
-                }
                 union {
                     tvec v;
                     real s[TL];
                 } y[2][2];
-#pragma unroll
-                for (int i = 0; i < 2; i++) {
-                    y[i][0].v = r[i][0] + r[i][1] + r[i][2];
-                    y[i][1].v = r[i][1] - r[i][2] - r[i][3];
-                }
+                WINOGRAD_OUTPUT(tvec, mb[ob], y);
                 const int add = ACCUM || ic0 > 0;
 #pragma unroll
                 for (int q = 0; q < TR; q++)

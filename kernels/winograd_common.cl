@@ -1,5 +1,5 @@
 /* clnas — what the two Winograd F(2x2,3x3) kernels share (conv2d_winograd.cl, conv2d_winograd_tiles.cl): the
- * input-gradient aliases and the filter transform of one tap.
+ * input-gradient aliases, the filter transform of one tap and the output transform.
  * Defines used: CI CO H W HO WO BWD_DATA CI_CHUNK_F32 CI_CHUNK_F64.
  * In both passes "in" (IC channels, IH x IW) is convolved into "out" (OC channels, OH x OW): the forward pass maps x
  * to y, the input gradient dy to dx with the weights rotated 180 degrees and the channels swapped. */
@@ -59,3 +59,19 @@ static void winograd_filter(__global const real *w, int oc, int ic, real u[16])
         u[i * 4 + 3] = gg[i][2];
     }
 }
+
+/* Y = A^T M A, A^T = [1 1 1 0; 0 1 -1 -1]: the 2x2 outputs y[i][j].v (a union with a vector member v) of the 16
+ * products m[k] (row-major 4x4), vectors of type vt (a macro: the two kernels' vectors differ). */
+#define WINOGRAD_OUTPUT(vt, m, y)                                                                                    \
+    do {                                                                                                             \
+        vt r_[2][4];                                                                                                 \
+        _Pragma("unroll") for (int j_ = 0; j_ < 4; j_++) {                                                           \
+            const vt m0_ = (m)[j_], m1_ = (m)[4 + j_], m2_ = (m)[8 + j_], m3_ = (m)[12 + j_];                      \
+            r_[0][j_] = m0_ + m1_ + m2_;                                                                             \
+            r_[1][j_] = m1_ - m2_ - m3_;                                                                             \
+        }                                                                                                            \
+        _Pragma("unroll") for (int i_ = 0; i_ < 2; i_++) {                                                           \
+            (y)[i_][0].v = r_[i_][0] + r_[i_][1] + r_[i_][2];                                                        \
+            (y)[i_][1].v = r_[i_][1] - r_[i_][2] - r_[i_][3];                                                        \
+        }                                                                                                            \
+    } while (0)
