@@ -67,7 +67,7 @@ static void winograd_tiles_limits(const clnas_device_profile *profile, int *loca
 #define WINOGRAD_TILES_LOCAL 64
 
 /* The tiles variant's output channels per block (a multiple of the kernel's OCR, 8): as many as
- * WINOGRAD_TILES_BLOCK_BYTES holds at tl lanes of es bytes, at most oc rounded up to 8. */
+ * WINOGRAD_TILES_BLOCK_BYTES holds at tl lanes of es bytes but at least 8, and at most oc rounded up to 8. */
 static int winograd_tiles_block(int oc, int tl, int es)
 {
     int ocb = WINOGRAD_TILES_BLOCK_BYTES / (16 * tl * es) / 8 * 8;
@@ -106,9 +106,9 @@ static int winograd_tiles_lanes(int h, int w)
     return tlr * winograd_tiles_rows(tlr, (h + 1) / 2);
 }
 
-/* The tiles variant (kernels/conv2d_winograd_tiles.cl): lanes over TL tiles of a tile row, every output channel
- * per work-item; the chunk of input channels bounded by the staged filters (all output channels) and the private
- * transformed inputs. */
+/* The tiles variant (kernels/conv2d_winograd_tiles.cl): lanes over TLR tiles of each of TR tile rows, every output
+ * channel per work-item; the chunk of input channels bounded by the staged filters (all output channels) and the
+ * private transformed inputs, within the limits of the profile's family. */
 static clnas_status winograd_tiles_desc(const clnas_conv_params *p, const clnas_device_profile *profile,
                                         clnas_kernel_desc *d, int bwd_data, clnas_error *err)
 {
