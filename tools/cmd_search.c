@@ -162,6 +162,16 @@ typedef struct search_args {
     search_sets sets;
 } search_args;
 
+/* Appends the override text (kept alive by the caller) to a's --set list; returns -1, or 2 with a message when the
+ * list is full. */
+static int add_set(search_args *a, const char *text)
+{
+    if (a->sets.n == SEARCH_MAX_SETS)
+        return cli_usage_error("search", "at most %d --set options", SEARCH_MAX_SETS);
+    a->sets.item[a->sets.n++] = text;
+    return -1;
+}
+
 /* Parses the options; returns -1 to go on, else the exit status. */
 static int parse(int argc, char **argv, search_args *a)
 {
@@ -193,9 +203,8 @@ static int parse(int argc, char **argv, search_args *a)
         } else if ((r = cli_opt(argc, argv, &i, "--set", &v)) != 0) {
             if (r < 0)
                 return 2;
-            if (a->sets.n == SEARCH_MAX_SETS)
-                return cli_usage_error("search", "at most %d --set options", SEARCH_MAX_SETS);
-            a->sets.item[a->sets.n++] = v;
+            if ((r = add_set(a, v)) >= 0)
+                return r;
         } else {
             return cli_usage_error("search", "unknown option '%s'", argv[i]);
         }
@@ -203,18 +212,13 @@ static int parse(int argc, char **argv, search_args *a)
     if (a->resume && (a->config || a->out || a->seed || a->space || a->budget))
         return cli_usage_error("search", "--resume DIR continues with DIR/config.json: it takes no --config, --seed, "
                                          "--space, --memory-budget or --out (and --set only to extend the budget)");
-    if (a->budget) { /* after every --set: the option wins */
-        if (a->sets.n == SEARCH_MAX_SETS)
-            return cli_usage_error("search", "at most %d --set options", SEARCH_MAX_SETS);
-        a->sets.item[a->sets.n++] = a->budget_set;
-    }
-    if (a->space) { /* after every --set: the option wins */
-        if (a->sets.n == SEARCH_MAX_SETS)
-            return cli_usage_error("search", "at most %d --set options", SEARCH_MAX_SETS);
+    /* after every --set: the options win */
+    int r = a->budget ? add_set(a, a->budget_set) : -1;
+    if (r < 0 && a->space) {
         snprintf(a->space_set, sizeof a->space_set, "space.name=%s", a->space->name);
-        a->sets.item[a->sets.n++] = a->space_set;
+        r = add_set(a, a->space_set);
     }
-    return -1;
+    return r;
 }
 
 int cmd_search(int argc, char **argv)

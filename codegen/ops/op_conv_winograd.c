@@ -108,12 +108,10 @@ static int winograd_tiles_lanes(int h, int w)
 
 /* The tiles variant (kernels/conv2d_winograd_tiles.cl): lanes over TLR tiles of each of TR tile rows, every output
  * channel per work-item; the chunk of input channels bounded by the staged filters (all output channels) and the
- * private transformed inputs, within the limits of the profile's family. */
-static clnas_status winograd_tiles_desc(const clnas_conv_params *p, const clnas_device_profile *profile,
+ * private transformed inputs, within local_bytes and private_bytes (winograd_tiles_limits). */
+static clnas_status winograd_tiles_desc(const clnas_conv_params *p, int local_bytes, int private_bytes,
                                         clnas_kernel_desc *d, int bwd_data, clnas_error *err)
 {
-    int local_bytes, private_bytes;
-    winograd_tiles_limits(profile, &local_bytes, &private_bytes);
     const int ic = bwd_data ? p->co : p->ci, oc = bwd_data ? p->ci : p->co;
     const int th = (p->h + 1) / 2, tw = (p->w + 1) / 2;
     const int tlr = winograd_tiles_row_lanes(tw), tr = winograd_tiles_rows(tlr, th), tl = tlr * tr;
@@ -211,7 +209,7 @@ clnas_status clnas_op_conv_winograd_variant_desc(const clnas_conv_params *p, con
     if (variant == CLNAS_WINOGRAD_AUTO)
         variant = tiles_fit && (!clnas_device_profile_gpu(profile) || tw > 4 || oc <= 32) ? CLNAS_WINOGRAD_TILES
                                                                                            : CLNAS_WINOGRAD_CHANNELS;
-    return variant == CLNAS_WINOGRAD_TILES ? winograd_tiles_desc(p, profile, d, bwd_data, err)
+    return variant == CLNAS_WINOGRAD_TILES ? winograd_tiles_desc(p, local_bytes, private_bytes, d, bwd_data, err)
                                            : winograd_channels_desc(p, d, bwd_data, err);
 }
 
