@@ -37,7 +37,8 @@ clnas_status clnas_bn_split(clnas_graph *g, const clnas_device_profile *profile,
     for (int i = 0; i < g->norder; i++) {
         const int at = g->order[i];
         const clnas_graph_node *n = &g->nodes[at];
-        if ((n->kind != CLNAS_NODE_BN && n->kind != CLNAS_NODE_BN_BWD) || n->split > 1)
+        if ((n->kind != CLNAS_NODE_BN && n->kind != CLNAS_NODE_BN_BWD && n->kind != CLNAS_NODE_BN_SAVED) ||
+            n->split > 1)
             continue;
         const clnas_graph_tensor *x = &g->tensors[n->in[n->kind == CLNAS_NODE_BN_BWD ? 1 : 0]];
         clnas_bn_params p = {0};

@@ -77,6 +77,8 @@ typedef enum clnas_node_kind {
      * partial statistics [C][S][2], which the split BN (BN_BWD) node then reads as its last input */
     CLNAS_NODE_BN_PART,           /* ins: x; outs: parts (each range's mean and sum of squared deviations) */
     CLNAS_NODE_BN_BWD_PART,       /* ins: dy x smean; outs: parts (each range's sum dy and sum dy * (x - smean)) */
+    /* the backward's copy of a training BatchNorm's output it did not keep (codegen/recompute.c), after fusion */
+    CLNAS_NODE_BN_SAVED,          /* ins: x gamma beta smean sinvstd (the forward's saved statistics); outs: y */
     CLNAS_NODE_KIND_COUNT
 } clnas_node_kind;
 

@@ -48,6 +48,7 @@ static const clnas_op_def *const table[CLNAS_NODE_KIND_COUNT] = {
     [CLNAS_NODE_SPLIT_SUM] = &clnas_op_def_split_sum,
     [CLNAS_NODE_BN_PART] = &clnas_op_def_bn_part,
     [CLNAS_NODE_BN_BWD_PART] = &clnas_op_def_bn_bwd_part,
+    [CLNAS_NODE_BN_SAVED] = &clnas_op_def_bn_saved,
 };
 
 static const clnas_op_def unknown = {.kind = CLNAS_NODE_KIND_COUNT, .name = "?", .relu_slot = -1};

@@ -109,7 +109,7 @@ extern const clnas_op_def clnas_op_def_relu, clnas_op_def_relu_bwd, clnas_op_def
 extern const clnas_op_def clnas_op_def_conv, clnas_op_def_conv_bwd_data, clnas_op_def_conv_bwd_filter;
 extern const clnas_op_def clnas_op_def_dwconv, clnas_op_def_dwconv_bwd_data, clnas_op_def_dwconv_bwd_filter;
 extern const clnas_op_def clnas_op_def_bn, clnas_op_def_bn_const, clnas_op_def_bn_bwd, clnas_op_def_bn_const_bwd,
-    clnas_op_def_bn_part, clnas_op_def_bn_bwd_part;
+    clnas_op_def_bn_part, clnas_op_def_bn_bwd_part, clnas_op_def_bn_saved;
 extern const clnas_op_def clnas_op_def_avgpool3, clnas_op_def_avgpool2, clnas_op_def_avgpool3_bwd,
     clnas_op_def_avgpool2_bwd;
 extern const clnas_op_def clnas_op_def_gap, clnas_op_def_gap_bwd, clnas_op_def_gap_relu, clnas_op_def_gap_relu_bwd;

@@ -1,4 +1,5 @@
-/* clnas — BatchNorm2d kernels (NCHW): training forward, evaluation forward, backward, and the all-zero-input forms.
+/* clnas — BatchNorm2d kernels (NCHW): training forward, evaluation forward, the forward again from saved statistics,
+ * backward, and the all-zero-input forms.
  * Defines: BATCH, CHANNELS, HW, LOCAL (work-group size), and where used EPS, MOMENTUM, ACCUM; Y_BSTRIDE (optional,
  * the forwards: y's elements between samples), DY_BSTRIDE (optional, bn_bwd: dy's).
  * Every kernel runs one work-group per channel (LOCAL a power of two). A channel is BATCH rows of HW
@@ -164,6 +165,17 @@ void bn_fwd_eval(TENSOR_IN(x), TENSOR_IN(gamma), TENSOR_IN(beta), TENSOR_IN(rmea
     const int c = get_group_id(0);
     const real scale = TENSOR_AT(gamma)[c] / sqrt(TENSOR_AT(rvar)[c] + EPS);
     bn_affine_rows(TENSOR_AT(x), TENSOR_AT(y), c, scale, TENSOR_AT(beta)[c] - TENSOR_AT(rmean)[c] * scale);
+}
+
+/* y (=/+=) x normalised by the batch statistics a training forward saved: the backward's copy of a BatchNorm output
+ * it did not keep (codegen/recompute.c). The scale and shift are bn_fwd_train's, so are the values. */
+__kernel __attribute__((reqd_work_group_size(LOCAL, 1, 1)))
+void bn_fwd_saved(TENSOR_IN(x), TENSOR_IN(gamma), TENSOR_IN(beta), TENSOR_IN(smean), TENSOR_IN(sinvstd),
+                  TENSOR_OUT(y))
+{
+    const int c = get_group_id(0);
+    const real scale = TENSOR_AT(gamma)[c] * TENSOR_AT(sinvstd)[c];
+    bn_affine_rows(TENSOR_AT(x), TENSOR_AT(y), c, scale, TENSOR_AT(beta)[c] - TENSOR_AT(smean)[c] * scale);
 }
 
 __kernel __attribute__((reqd_work_group_size(LOCAL, 1, 1)))

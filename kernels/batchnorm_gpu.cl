@@ -6,8 +6,8 @@
  * its range g % SPLIT, BN_RANGE consecutive elements of the channel (the last range shorter, none empty). A split
  * training forward or backward is two launches: bn_fwd_part (bn_bwd_part) writes each range's partial statistics to
  * part [CHANNELS][SPLIT][2], then bn_fwd_train_split (bn_bwd_split) combines a channel's ranges in their order and
- * applies them to its own range (codegen/bn_split.c), so results do not depend on scheduling. bn_fwd_eval takes any
- * SPLIT; bn_fwd_train, bn_bwd and the bn_const_ kernels take SPLIT 1 (a work-group per channel).
+ * applies them to its own range (codegen/bn_split.c), so results do not depend on scheduling. bn_fwd_eval and
+ * bn_fwd_saved take any SPLIT; bn_fwd_train, bn_bwd and the bn_const_ kernels take SPLIT 1 (a work-group per channel).
  * A channel is BATCH rows of HW contiguous elements; work-item l takes its elements l, l + LOCAL, ... in the
  * channel's (range's) order, so neighbouring work-items touch neighbouring addresses (coalesced), and a fixed tree
  * in local memory adds the work-items' partial sums: results are deterministic. Every loop runs the same trip count
@@ -169,6 +169,17 @@ void bn_fwd_eval(TENSOR_IN(x), TENSOR_IN(gamma), TENSOR_IN(beta), TENSOR_IN(rmea
     const int c = BN_CHANNEL;
     const real scale = TENSOR_AT(gamma)[c] / sqrt(TENSOR_AT(rvar)[c] + EPS);
     bn_affine(TENSOR_AT(x), TENSOR_AT(y), c, BN_PART, scale, TENSOR_AT(beta)[c] - TENSOR_AT(rmean)[c] * scale);
+}
+
+/* y (=/+=) x normalised by the batch statistics a training forward saved (codegen/recompute.c): bn_fwd_train's scale
+ * and shift, over range BN_PART of the channel as bn_fwd_eval. */
+__kernel __attribute__((reqd_work_group_size(LOCAL, 1, 1)))
+void bn_fwd_saved(TENSOR_IN(x), TENSOR_IN(gamma), TENSOR_IN(beta), TENSOR_IN(smean), TENSOR_IN(sinvstd),
+                  TENSOR_OUT(y))
+{
+    const int c = BN_CHANNEL;
+    const real scale = TENSOR_AT(gamma)[c] * TENSOR_AT(sinvstd)[c];
+    bn_affine(TENSOR_AT(x), TENSOR_AT(y), c, BN_PART, scale, TENSOR_AT(beta)[c] - TENSOR_AT(smean)[c] * scale);
 }
 
 /* This work-item's shares of sum dy and sum dy * (x - mean) over range r of channel c. */

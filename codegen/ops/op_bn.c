@@ -131,6 +131,12 @@ clnas_status clnas_op_bn_fwd_eval_desc(const clnas_bn_params *p, clnas_kernel_de
     return bn_desc(p, 0, 1, 0, "bn_fwd_eval", slots, 6, d, err);
 }
 
+clnas_status clnas_op_bn_fwd_saved_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err)
+{
+    static const char *const slots[] = {"x", "gamma", "beta", "smean", "sinvstd", "y"};
+    return bn_desc(p, 0, 1, 0, "bn_fwd_saved", slots, 6, d, err);
+}
+
 clnas_status clnas_op_bn_bwd_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err)
 {
     static const char *const slots[] = {"dy", "x", "gamma", "smean", "sinvstd", "dx", "dgamma", "dbeta"};
@@ -215,6 +221,17 @@ void clnas_ref_bn_fwd_eval(const clnas_bn_params *p, const double *x, const doub
             store(p->accum, &y[at], gamma[c] * (x[at] - rmean[c]) * invstd + beta[c]);
         }
     }
+}
+
+void clnas_ref_bn_fwd_saved(const clnas_bn_params *p, const double *x, const double *gamma, const double *beta,
+                            const double *smean, const double *sinvstd, double *y)
+{
+    long m = (long)p->n * p->hw;
+    for (int c = 0; c < p->c; c++)
+        for (long i = 0; i < m; i++) {
+            size_t at = bn_index(p, c, i);
+            store(p->accum, &y[at], gamma[c] * (x[at] - smean[c]) * sinvstd[c] + beta[c]);
+        }
 }
 
 void clnas_ref_bn_bwd(const clnas_bn_params *p, const double *dy, const double *x, const double *gamma,
@@ -362,6 +379,17 @@ static clnas_status lower_fwd(clnas_lowering *l, const clnas_graph_node *n)
     return clnas_lower_bind(l, "y", n->out[0]);
 }
 
+static clnas_status lower_saved(clnas_lowering *l, const clnas_graph_node *n)
+{
+    clnas_bn_params p = node_params(l, n->in[0], n->accum[0]);
+    p.split = n->split;
+    CLNAS_TRY(clnas_op_bn_fwd_saved_desc(&p, &l->desc, l->err));
+    static const char *const slots[] = {"x", "gamma", "beta", "smean", "sinvstd"};
+    for (int i = 0; i < 5; i++)
+        CLNAS_TRY(clnas_lower_bind(l, slots[i], n->in[i]));
+    return clnas_lower_bind(l, "y", n->out[0]);
+}
+
 static clnas_status lower_const_fwd(clnas_lowering *l, const clnas_graph_node *n)
 {
     clnas_bn_params p = node_params(l, n->out[0], n->accum[0]);
@@ -479,6 +507,11 @@ const clnas_op_def clnas_op_def_bn_const = {
 const clnas_op_def clnas_op_def_bn_bwd = {
     .kind = CLNAS_NODE_BN_BWD, .name = "batchnorm_backward", .accum_mask = 1, .relu_slot = -1, .slice_mask = 1u,
     .lower = lower_bwd};
+/* The backward's copy of a training BatchNorm's output (codegen/recompute.c); like the forward, it may write into
+ * a sum's storage */
+const clnas_op_def clnas_op_def_bn_saved = {
+    .kind = CLNAS_NODE_BN_SAVED, .name = "batchnorm_saved", .shape = clnas_op_shape_of_input, .accum_mask = 1,
+    .relu_slot = -1, .lower = lower_saved};
 const clnas_op_def clnas_op_def_bn_part = {
     .kind = CLNAS_NODE_BN_PART, .name = "batchnorm_part", .relu_slot = -1, .lower = lower_part};
 const clnas_op_def clnas_op_def_bn_bwd_part = {

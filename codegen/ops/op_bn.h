@@ -43,6 +43,10 @@ clnas_status clnas_op_bn_fwd_train_desc(const clnas_bn_params *p, clnas_kernel_d
 clnas_status clnas_op_bn_fwd_part_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err);
 /* Evaluation forward: y (=/+=) gamma*(x-rmean)/sqrt(rvar+eps) + beta. Slots: x, gamma, beta, rmean, rvar, y. */
 clnas_status clnas_op_bn_fwd_eval_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err);
+/* The training forward again from the statistics it saved (the backward's copy of an output it did not keep,
+ * codegen/recompute.c): y (=/+=) gamma*(x-smean)*sinvstd + beta, the training forward's scale and shift; any split.
+ * Slots: x, gamma, beta, smean, sinvstd, y. */
+clnas_status clnas_op_bn_fwd_saved_desc(const clnas_bn_params *p, clnas_kernel_desc *d, clnas_error *err);
 /* Backward with the saved training statistics: xhat = (x-smean)*sinvstd, dbeta = sum dy, dgamma = sum dy*xhat,
  * dx (=/+=) gamma*sinvstd/M * (M*dy - dbeta - xhat*dgamma); dgamma and dbeta are overwritten.
  * Slots: dy, x, gamma, smean, sinvstd, dx, dgamma, dbeta. */
@@ -65,6 +69,8 @@ void clnas_ref_bn_fwd_train(const clnas_bn_params *p, const double *x, const dou
                             double *rmean, double *rvar, double *smean, double *sinvstd, double *y);
 void clnas_ref_bn_fwd_eval(const clnas_bn_params *p, const double *x, const double *gamma, const double *beta,
                            const double *rmean, const double *rvar, double *y);
+void clnas_ref_bn_fwd_saved(const clnas_bn_params *p, const double *x, const double *gamma, const double *beta,
+                            const double *smean, const double *sinvstd, double *y);
 void clnas_ref_bn_bwd(const clnas_bn_params *p, const double *dy, const double *x, const double *gamma,
                       const double *smean, const double *sinvstd, double *dx, double *dgamma, double *dbeta);
 void clnas_ref_bn_const_fwd_train(const clnas_bn_params *p, const double *beta, double *rmean, double *rvar,

@@ -149,6 +149,33 @@ static int run_bn_fwd_eval(kh_ctx *k, int fp64, int shape, int gpu, int split)
     return ok;
 }
 
+/* The backward's copy of a training forward's output from its saved statistics (codegen/recompute.c), over the
+ * training shapes (and their splits: it takes any, as the evaluation forward). */
+static int run_bn_fwd_saved(kh_ctx *k, int fp64, int shape, int gpu, int split)
+{
+    clnas_bn_params p = bn_params(1, shape, gpu, split);
+    size_t total = (size_t)p.n * p.c * p.hw, c = (size_t)p.c;
+    kb_case b;
+    kb_begin(&b, k, fp64);
+    double *x = kb_tensor(&b, total, 81 + shape, -2.0, 3.0);
+    double *gamma = kb_tensor(&b, c, 82, 0.5, 1.5), *beta = kb_tensor(&b, c, 83, -0.5, 0.5);
+    double *smean = kb_tensor(&b, c, 84, -0.5, 0.5), *sinvstd = kb_tensor(&b, c, 85, 0.5, 2.0);
+    double *y = kb_tensor(&b, total, 86, -1.0, 1.0), *y_ref = kb_copy(&b, y, total);
+    double *smean_in = kb_copy(&b, smean, c), *sinvstd_in = kb_copy(&b, sinvstd, c);
+    kh_arg args[] = {kb_in(x, total),  kb_in(gamma, c),   kb_in(beta, c),
+                     kb_in(smean, c),  kb_in(sinvstd, c), kb_out(y, total, p.accum)};
+    clnas_ref_bn_fwd_saved(&p, x, gamma, beta, smean_in, sinvstd_in, y_ref);
+    const int launched = kb_launch(&b, clnas_op_bn_fwd_saved_desc(&p, &b.d, &b.err), args);
+    int ok = kb_compare(&b, launched, (const kb_check[]){{"bn_fwd_saved y", y, y_ref, total}}, 1);
+    /* the saved statistics are read, never written: exactly unchanged */
+    b.tol = 0.0;
+    const kb_check unchanged[] = {{"bn_fwd_saved smean unchanged", smean, smean_in, c},
+                                  {"bn_fwd_saved sinvstd unchanged", sinvstd, sinvstd_in, c}};
+    ok &= kb_compare(&b, launched, unchanged, 2);
+    kb_release(&b);
+    return ok;
+}
+
 static int run_bn_bwd(kh_ctx *k, int fp64, int shape, int gpu, int split)
 {
     clnas_bn_params p = bn_params(1, shape, gpu, split);
@@ -640,6 +667,21 @@ static int case_bn_fwd_eval_gpu_split(kh_ctx *k, int fp64, int shape)
     return run_bn_fwd_eval(k, fp64, shape, 1, 1);
 }
 
+static int case_bn_fwd_saved(kh_ctx *k, int fp64, int shape)
+{
+    return run_bn_fwd_saved(k, fp64, shape, 0, 0);
+}
+
+static int case_bn_fwd_saved_gpu(kh_ctx *k, int fp64, int shape)
+{
+    return run_bn_fwd_saved(k, fp64, shape, 1, 0);
+}
+
+static int case_bn_fwd_saved_gpu_split(kh_ctx *k, int fp64, int shape)
+{
+    return run_bn_fwd_saved(k, fp64, shape, 1, 1);
+}
+
 static int case_bn_bwd(kh_ctx *k, int fp64, int shape)
 {
     return run_bn_bwd(k, fp64, shape, 0, 0);
@@ -698,12 +740,14 @@ static int case_bn_const_bwd_gpu(kh_ctx *k, int fp64, int shape)
 const kh_case kh_cases_misc[] = {
     {"bn_fwd_train", case_bn_fwd_train, SHAPES(bn_train_shapes), 1},
     {"bn_fwd_eval", case_bn_fwd_eval, SHAPES(bn_eval_shapes), 1},
+    {"bn_fwd_saved", case_bn_fwd_saved, SHAPES(bn_train_shapes), 1},
     {"bn_bwd", case_bn_bwd, SHAPES(bn_train_shapes), 1},
     {"bn_const_fwd_train", case_bn_const_fwd_train, SHAPES(bn_train_shapes), 1},
     {"bn_const_fwd_eval", case_bn_const_fwd_eval, SHAPES(bn_eval_shapes), 1},
     {"bn_const_bwd", case_bn_const_bwd, SHAPES(bn_train_shapes), 1},
     {"bn_fwd_train_gpu", case_bn_fwd_train_gpu, SHAPES(bn_train_shapes), 1},
     {"bn_fwd_eval_gpu", case_bn_fwd_eval_gpu, SHAPES(bn_eval_shapes), 1},
+    {"bn_fwd_saved_gpu", case_bn_fwd_saved_gpu, SHAPES(bn_train_shapes), 1},
     {"bn_bwd_gpu", case_bn_bwd_gpu, SHAPES(bn_train_shapes), 1},
     {"bn_const_fwd_train_gpu", case_bn_const_fwd_train_gpu, SHAPES(bn_train_shapes), 1},
     {"bn_const_fwd_eval_gpu", case_bn_const_fwd_eval_gpu, SHAPES(bn_eval_shapes), 1},
@@ -711,6 +755,7 @@ const kh_case kh_cases_misc[] = {
     {"bn_fwd_part_gpu", case_bn_fwd_part_gpu, SHAPES(bn_train_shapes), 1},
     {"bn_fwd_train_gpu_split", case_bn_fwd_train_gpu_split, SHAPES(bn_train_shapes), 1},
     {"bn_fwd_eval_gpu_split", case_bn_fwd_eval_gpu_split, SHAPES(bn_eval_shapes), 1},
+    {"bn_fwd_saved_gpu_split", case_bn_fwd_saved_gpu_split, SHAPES(bn_train_shapes), 1},
     {"bn_bwd_part_gpu", case_bn_bwd_part_gpu, SHAPES(bn_train_shapes), 1},
     {"bn_bwd_gpu_split", case_bn_bwd_gpu_split, SHAPES(bn_train_shapes), 1},
     {"avgpool3_fwd", case_avgpool3_fwd, SHAPES(pool3_shapes), 1},
