@@ -159,9 +159,13 @@ typedef struct clnas_graph {
     int norder;
     int fp64;
     double grad_clip; /* > 0: the update clips the gradients' global norm at this value first (clnas_net_config) */
-    /* autodiff recomputes the output of each convolution BatchNorm's backward reads whose multiply-adds per output
-     * element (clnas_conv_node_macs) are at most this: 0 none, INT_MAX all (clnas_net_config.recompute) */
+    /* the backward recomputes the output of each convolution BatchNorm's backward reads whose multiply-adds per output
+     * element (clnas_conv_node_macs) are at most this: 0 none, INT_MAX all (clnas_net_config.recompute), and the
+     * first recompute_more of the next level above; with recompute_nodes also the tensors only BatchNorms of
+     * convolution outputs write (codegen/recompute.h) */
     int recompute_macs;
+    int recompute_more;
+    int recompute_nodes;
 } clnas_graph;
 
 void clnas_graph_init(clnas_graph *g);

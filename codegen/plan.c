@@ -88,6 +88,8 @@ static clnas_status compile_training(clnas_plan *plan, clnas_error *err)
     clnas_fuse_stats fs;
     clnas_status st = clnas_build_network(&plan->config, 1, &g, &io, err);
     g.recompute_macs = plan->recompute_macs;
+    g.recompute_more = plan->recompute_more;
+    g.recompute_nodes = plan->recompute_nodes;
     if (st == CLNAS_OK)
         st = clnas_op_check_shapes(&g, err);
     if (st == CLNAS_OK)
@@ -100,6 +102,8 @@ static clnas_status compile_training(clnas_plan *plan, clnas_error *err)
     clnas_concat_slice_stats cs = {0, 0, 0, 0, 0};
     if (st == CLNAS_OK && !plan->config.concat_copies)
         st = clnas_concat_slices(&g, pinned, 4, &cs, err);
+    if (st == CLNAS_OK)
+        st = clnas_recompute(&g, &plan->recompute.nodes, err);
     if (st == CLNAS_OK)
         st = clnas_wgrad_split(&g, &plan->profile, &plan->wgrad_splits, err);
     if (st == CLNAS_OK)
@@ -192,9 +196,10 @@ void clnas_plan_device_bytes(const clnas_plan *plan, double *total, double *larg
     }
 }
 
-/* The plan of cfg recomputing the convolution outputs of at most macs multiply-adds per element. */
+/* The plan of cfg recomputing the convolution outputs of at most macs multiply-adds per element and the first `more`
+ * of the next level, and with nodes the BatchNorm outputs (codegen/recompute.h). */
 static clnas_status compile_at(const clnas_net_config *cfg, const clnas_device_profile *profile, int descs_only,
-                               int macs, clnas_plan **out, clnas_error *err)
+                               int macs, int more, int nodes, clnas_plan **out, clnas_error *err)
 {
     *out = NULL;
     clnas_plan *plan = calloc(1, sizeof *plan);
@@ -202,6 +207,8 @@ static clnas_status compile_at(const clnas_net_config *cfg, const clnas_device_p
         return clnas_error_set(err, CLNAS_ERR_NO_MEMORY, "out of memory");
     plan->config = *cfg;
     plan->recompute_macs = macs;
+    plan->recompute_more = more;
+    plan->recompute_nodes = nodes;
     if (profile)
         plan->profile = *profile;
     else
@@ -216,7 +223,7 @@ static clnas_status compile_at(const clnas_net_config *cfg, const clnas_device_p
         clnas_plan_free(plan);
         return st;
     }
-    plan->config.recompute = plan->recompute.recomputed > 0;
+    plan->config.recompute = plan->recompute.recomputed > 0 || plan->recompute.nodes > 0;
     *out = plan;
     return CLNAS_OK;
 }
@@ -269,15 +276,17 @@ static clnas_status compile(const clnas_net_config *cfg, const clnas_device_prof
     clnas_status st = clnas_net_config_check(cfg, err);
     clnas_plan *plan = NULL;
     if (st == CLNAS_OK)
-        st = compile_at(cfg, profile, descs_only, cfg->recompute == 1 ? INT_MAX : 0, &plan, err);
+        st = compile_at(cfg, profile, descs_only, cfg->recompute == 1 ? INT_MAX : 0, 0, cfg->recompute == 1, &plan,
+                        err);
     if (st != CLNAS_OK)
         return st;
     if (cfg->recompute == CLNAS_RECOMPUTE_AUTO) {
-        /* the fewest recomputed that fit, cheapest first: the candidates' levels in turn, then all (where there
-         * were more levels than the stats keep) */
+        /* the fewest recomputed that fit, cheapest first: the BatchNorm outputs (a launch each from saved
+         * statistics), then with them the convolution outputs' levels in turn, then all (where there were more
+         * levels than the stats keep) */
         const clnas_recompute_stats levels = plan->recompute;
-        int for_budget = 0, for_fits = 0;
-        for (int l = 0; l <= levels.nlevels; l++) {
+        int for_budget = 0, for_fits = 0, at = -2; /* the plan's level: -2 none, -1 the BatchNorm outputs */
+        for (int l = -1; l <= levels.nlevels; l++) {
             const int over_budget = !within_budget(plan), over_fits = fits && !fits(plan, ctx);
             if ((!over_budget && !over_fits) ||
                 (l == levels.nlevels && plan->recompute.recomputed == plan->recompute.candidates))
@@ -285,11 +294,38 @@ static clnas_status compile(const clnas_net_config *cfg, const clnas_device_prof
             for_budget |= over_budget;
             for_fits |= over_fits;
             clnas_plan_free(plan);
-            st = compile_at(cfg, profile, descs_only, l < levels.nlevels ? levels.levels[l] : INT_MAX, &plan, err);
+            const int macs = l < 0 ? 0 : l < levels.nlevels ? levels.levels[l] : INT_MAX;
+            st = compile_at(cfg, profile, descs_only, macs, 0, 1, &plan, err);
             if (st != CLNAS_OK)
                 return st;
             plan->recompute_for_budget = for_budget;
             plan->recompute_for_fits = for_fits;
+            at = l;
+        }
+        /* a level that fits where the one below did not: the fewest of its candidates (in the forward's order) that
+         * make the plan fit, by bisection (the memory plan shrinks with each one, near enough monotonically; only a
+         * plan that fits is kept) */
+        if (at >= 0 && at < levels.nlevels && within_budget(plan) && (!fits || fits(plan, ctx))) {
+            const int below = at == 0 ? 0 : levels.levels[at - 1];
+            for (int lo = 1, hi = levels.counts[at]; lo < hi;) {
+                const int mid = lo + (hi - lo) / 2;
+                clnas_plan *some = NULL;
+                st = compile_at(cfg, profile, descs_only, below, mid, 1, &some, err);
+                if (st != CLNAS_OK) {
+                    clnas_plan_free(plan);
+                    return st;
+                }
+                some->recompute_for_budget = for_budget;
+                some->recompute_for_fits = for_fits;
+                if (within_budget(some) && (!fits || fits(some, ctx))) {
+                    clnas_plan_free(plan);
+                    plan = some;
+                    hi = mid;
+                } else {
+                    clnas_plan_free(some);
+                    lo = mid + 1;
+                }
+            }
         }
     }
     if (!within_budget(plan))

@@ -89,6 +89,8 @@ typedef struct clnas_plan {
     /* the convolution outputs the backward recomputes: those of at most recompute_macs multiply-adds per element
      * (0: none, INT_MAX: all; codegen/recompute.h), and the training graph's counts and levels */
     int recompute_macs;
+    int recompute_more;  /* and the first this many of the next level (in the forward's order) */
+    int recompute_nodes; /* the BatchNorm outputs too (codegen/recompute.h) */
     clnas_recompute_stats recompute;
     /* with CLNAS_RECOMPUTE_AUTO, what a plan recomputing less exceeded: the memory budget, the caller's fits (the
      * device's memory) */
@@ -96,9 +98,9 @@ typedef struct clnas_plan {
 } clnas_plan;
 
 /* Compiles a network: graph IR -> autodiff -> fusion -> memory plan -> kernel descriptors and sources.
- * cfg->recompute 0 and 1 keep and recompute every convolution output BatchNorm's backward reads; with
- * CLNAS_RECOMPUTE_AUTO the plan recomputes the fewest, cheapest first (the smallest recompute_macs), that make it
- * fit cfg->memory_budget (clnas_plan_device_bytes; no budget: none recomputed). A budget that even recomputing all
+ * cfg->recompute 0 and 1 keep and recompute every convolution output BatchNorm's backward reads (1: and the BatchNorm
+ * outputs the backward reads, codegen/recompute.h); with CLNAS_RECOMPUTE_AUTO the plan recomputes the fewest,
+ * cheapest first (the BatchNorm outputs, then with them the smallest recompute_macs), that make it fit cfg->memory_budget (clnas_plan_device_bytes; no budget: none recomputed). A budget that even recomputing all
  * (or, with recompute 0 or 1, the plan asked for) exceeds is CLNAS_ERR_UNSUPPORTED, naming both sizes. Then
  * config.recompute is 1 where any is recomputed, else 0. */
 clnas_status clnas_plan_compile(const clnas_net_config *cfg, clnas_plan **out, clnas_error *err);

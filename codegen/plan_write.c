@@ -308,11 +308,12 @@ static clnas_status plan_json(const clnas_plan *plan, const char *arch, const cl
     cJSON_AddNumberToObject(cat, "grad_slices", plan->concat_grad_slices);
     ok = ok && cJSON_AddNumberToObject(cat, "grad_copies", plan->concat_grad_copies) != NULL;
     /* the convolution outputs BatchNorm's backward reads: how many, how many recomputed, and the bound on multiply-adds
-     * per element that picks them (codegen/recompute.h; INT_MAX: all) */
+     * per element that picks them (codegen/recompute.h; INT_MAX: all); the BatchNorm outputs recomputed */
     cJSON *rec = cJSON_AddObjectToObject(s, "recompute");
     cJSON_AddNumberToObject(rec, "candidates", plan->recompute.candidates);
     cJSON_AddNumberToObject(rec, "recomputed", plan->recompute.recomputed);
-    ok = ok && cJSON_AddNumberToObject(rec, "macs_at_most", plan->recompute_macs) != NULL;
+    cJSON_AddNumberToObject(rec, "nodes", plan->recompute.nodes);
+    ok = ok && cJSON_AddNumberToObject(rec, "macs_at_most", plan->recompute.macs_max) != NULL;
     *out = ok ? cJSON_Print(root) : NULL;
     cJSON_Delete(root);
     if (!*out)

@@ -1,6 +1,6 @@
-/* clnas — recomputed convolution outputs (clnas_net_config.recompute, issue 12): the same loss and gradients as
- * keeping them, bit for bit (the same kernels on the same inputs), and a smaller activation arena, in every space;
- * with a memory budget, the fewest recomputed that fit it, the cheapest to recompute first. */
+/* clnas — recomputed convolution and BatchNorm outputs (clnas_net_config.recompute, issue 12): the same loss and
+ * gradients as keeping them, bit for bit (the same kernels on the same inputs), and a smaller activation arena, in
+ * every space; with a memory budget, the fewest recomputed that fit it, the cheapest to recompute first. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -143,37 +143,64 @@ static clnas_plan *budget_plan(clnas_net_config cfg, double budget, double *byte
     return plan;
 }
 
-/* The full-size network (C=16 N=5 batch 256): each budget just under the last plan's bytes takes the next level
- * of multiply-adds per element (the stem's 9, then each stage's 3x3 convolutions: 144, 288, 576), never skipping
- * one, each recomputing more and taking less memory, and a budget under recomputing all is refused. */
+/* The full-size network (C=16 N=5 batch 256): a budget just under keeping all takes the BatchNorm outputs alone
+ * (from saved statistics); smaller budgets, evenly spaced down to recomputing all, take with them the convolution
+ * outputs cheapest first (the stem's 9 multiply-adds per element, then each stage's 3x3 convolutions: 144, 288,
+ * 576): every one of a cheaper level before any of the next, as few of a level as fit, more as the budget falls;
+ * and a budget under recomputing all is refused. */
 static void test_budget_takes_the_cheapest_first(void **state)
 {
     (void)state;
     clnas_net_config cfg;
     clnas_net_config_default(&cfg);
     clnas_genotype_parse(BEST_ARCH, &cfg.genotype, NULL);
-    static const int levels[] = {0, 9, 144, 288, 576};
-    double bytes, last = 0;
-    int recomputed = -1;
-    for (size_t k = 0; k < sizeof levels / sizeof levels[0]; k++) {
-        clnas_plan *plan = budget_plan(cfg, k == 0 ? 0 : last - 1, &bytes);
-        assert_int_equal(plan->recompute_macs, levels[k]);
-        assert_int_equal(plan->config.recompute, k > 0);
-        assert_int_equal(plan->recompute_for_budget, k > 0); /* no device here: the budget alone */
-        assert_false(plan->recompute_for_fits);
-        assert_int_equal(plan->recompute.candidates, 1 + 15 * 5 + 2 * 2); /* stem, 15 cells' 5, 2 reductions' 2 */
-        assert_int_equal(plan->recompute.nlevels, 4);
-        assert_memory_equal(plan->recompute.levels, levels + 1, 4 * sizeof levels[0]);
-        assert_true(plan->recompute.recomputed > recomputed);
-        assert_true(k == 0 || bytes < last);
-        recomputed = plan->recompute.recomputed;
-        last = bytes;
+    static const int levels[] = {9, 144, 288, 576}, counts[] = {1, 25 + 1, 25 + 2, 25 + 1};
+    double kept, nodes, all, bytes;
+    clnas_plan *plan = budget_plan(cfg, 0, &kept);
+    assert_int_equal(plan->config.recompute, 0);
+    assert_int_equal(plan->recompute.recomputed + plan->recompute.nodes, 0);
+    assert_false(plan->recompute_for_budget);
+    assert_int_equal(plan->recompute.candidates, 1 + 15 * 5 + 2 * 2); /* stem, 15 cells' 5, 2 reductions' 2 */
+    assert_int_equal(plan->recompute.nlevels, 4);
+    assert_memory_equal(plan->recompute.levels, levels, sizeof levels);
+    assert_memory_equal(plan->recompute.counts, counts, sizeof counts);
+    clnas_plan_free(plan);
+    plan = budget_plan(cfg, kept - 1, &nodes);
+    assert_int_equal(plan->config.recompute, 1);
+    assert_int_equal(plan->recompute.recomputed, 0);
+    /* each cell's node 1 (one BatchNorm) and node 2 (two), the stem's and the reductions' first BatchNorms */
+    assert_int_equal(plan->recompute.nodes, 15 * 2 + 1 + 2);
+    assert_true(plan->recompute_for_budget); /* no device here: the budget alone */
+    assert_false(plan->recompute_for_fits);
+    clnas_plan_free(plan);
+    clnas_net_config every = cfg;
+    every.recompute = 1;
+    clnas_error err;
+    if (clnas_plan_compile_descs(&every, &plan, &err) != CLNAS_OK)
+        fail_msg("%s", err.message);
+    double largest;
+    clnas_plan_device_bytes(plan, &all, &largest);
+    assert_int_equal(plan->recompute.recomputed, 80);
+    clnas_plan_free(plan);
+    int recomputed = 0, macs = 0;
+    for (int k = 1; k <= 12; k++) {
+        plan = budget_plan(cfg, nodes - (nodes - all) * k / 12, &bytes);
+        const clnas_recompute_stats *r = &plan->recompute;
+        assert_int_equal(r->nodes, 15 * 2 + 1 + 2);
+        assert_true(r->recomputed >= recomputed && r->macs_max >= macs && r->recomputed > 0);
+        int below = 0, upto = 0;
+        for (int l = 0; l < 4; l++) {
+            below += levels[l] < r->macs_max ? counts[l] : 0;
+            upto += levels[l] <= r->macs_max ? counts[l] : 0;
+        }
+        assert_true(r->recomputed > below && r->recomputed <= upto);
+        recomputed = r->recomputed;
+        macs = r->macs_max;
         clnas_plan_free(plan);
     }
-    assert_int_equal(recomputed, 80);
-    cfg.memory_budget = last - 1;
-    clnas_plan *plan = NULL;
-    clnas_error err;
+    assert_int_equal(macs, 576); /* at the budget of recomputing all: into the last level (as few as fit) */
+    cfg.memory_budget = all - 1;
+    plan = NULL;
     assert_int_equal(clnas_plan_compile_descs(&cfg, &plan, &err), CLNAS_ERR_UNSUPPORTED);
     assert_null(plan);
     assert_non_null(strstr(err.message, "even recomputing its convolution outputs, more than the memory budget of"));
@@ -187,21 +214,30 @@ static void test_budget_takes_the_cheapest_first(void **state)
     assert_non_null(strstr(err.message, "the network (C=2, layers 3, batch 3) needs"));
 }
 
-/* Some recomputed, some kept (a budget just under keeping all: the stem's alone, the cheapest): bit for bit. */
+/* Some recomputed, some kept, bit for bit: a budget just under keeping all (the BatchNorm outputs alone, from kept
+ * convolution outputs), then just under that (with them the stem's convolution, the cheapest: the first cell's
+ * BatchNorm outputs from convolution outputs made again, earlier than their BatchNorms' backward needs them). */
 static void test_partial_f64(void **state)
 {
     clnas_net_config cfg;
     small_net_config(&cfg, BEST_ARCH, 3, 1, BATCH, 8);
     cfg.fp64 = 1;
     cfg.want_input_grad = 1;
-    double kept, bytes;
+    double kept, nodes, bytes;
     clnas_plan_free(budget_plan(cfg, 0, &kept));
-    clnas_plan *plan = budget_plan(cfg, kept - 1, &bytes);
+    clnas_plan *plan = budget_plan(cfg, kept - 1, &nodes);
+    assert_int_equal(plan->recompute.recomputed, 0);
+    assert_true(plan->recompute.nodes > 0);
+    clnas_plan_free(plan);
+    plan = budget_plan(cfg, nodes - 1, &bytes);
     assert_true(plan->recompute.recomputed > 0 && plan->recompute.recomputed < plan->recompute.candidates);
+    assert_true(plan->recompute.nodes > 0);
     clnas_plan_free(plan);
     clnas_net_config some = cfg;
     some.memory_budget = kept - 1;
-    compare_with(state, &cfg, &some, "some recomputed");
+    compare_with(state, &cfg, &some, "BatchNorm outputs recomputed");
+    some.memory_budget = nodes - 1;
+    compare_with(state, &cfg, &some, "some convolutions recomputed");
 }
 
 int main(void)

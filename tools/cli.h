@@ -96,9 +96,9 @@ struct clnas_program_cache;
 int cli_plan_option(int argc, char **argv, int *i, clnas_net_config *cfg);
 
 struct clnas_plan;
-/* Which of plan's convolution outputs its backward recomputes and why (asked: the config the user gave), for a
- * summary: "" where none, else e.g. "50 of 81 convolution outputs recomputed in the backward pass (those of at most
- * 288 multiply-adds per element), to fit the memory budget (472.5 MiB)". */
+/* Which of plan's convolution and BatchNorm outputs its backward recomputes and why (asked: the config the user gave),
+ * for a summary: "" where none, else e.g. "27 of 80 convolution outputs (those of at most 144 multiply-adds per
+ * element) and 45 BatchNorm outputs recomputed in the backward pass, to fit the memory budget (472.5 MiB)". */
 void cli_recompute_text(const struct clnas_plan *plan, const clnas_net_config *asked, char *buf, size_t cap);
 
 /* What a command shows of the kernels it builds (cli_common_open). */

@@ -64,14 +64,19 @@ void cli_recompute_text(const clnas_plan *plan, const clnas_net_config *asked, c
                  plan->recompute_for_fits ? " and the device's memory" : "");
     else
         snprintf(why, sizeof why, "to fit the device's memory");
-    if (r->recomputed == 0)
+    char nodes[64] = "";
+    if (r->nodes > 0)
+        snprintf(nodes, sizeof nodes, "%s%d BatchNorm outputs", r->recomputed ? " and " : "", r->nodes);
+    if (r->recomputed == 0 && r->nodes == 0)
         buf[0] = 0;
+    else if (r->recomputed == 0)
+        snprintf(buf, cap, "%s recomputed in the backward pass (from their saved statistics), %s", nodes, why);
     else if (r->recomputed == r->candidates)
-        snprintf(buf, cap, "every convolution output BatchNorm reads (%d) recomputed in the backward pass, %s",
-                 r->recomputed, why);
+        snprintf(buf, cap, "every convolution output BatchNorm reads (%d)%s recomputed in the backward pass, %s",
+                 r->recomputed, nodes, why);
     else
-        snprintf(buf, cap, "%d of %d convolution outputs recomputed in the backward pass (those of at most %d "
-                 "multiply-adds per element), %s", r->recomputed, r->candidates, plan->recompute_macs, why);
+        snprintf(buf, cap, "%d of %d convolution outputs (the cheapest: at most %d multiply-adds per element)%s "
+                 "recomputed in the backward pass, %s", r->recomputed, r->candidates, r->macs_max, nodes, why);
 }
 
 void cli_common_init(cli_common *c)

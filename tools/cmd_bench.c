@@ -31,9 +31,9 @@ static void usage(FILE *f)
                "in the object under \"profile\" (slower overall; for finding hot spots).\n"
                "--space nb201 (default), darts or chain reads --arch in that space (darts: DARTS_V2 etc., --layers L,\n"
                "default 8). --concat-copies copies every concatenation's inputs as before concat slices (to compare).\n"
-               "--recompute recomputes convolution outputs in the backward pass (less memory, more work) always,\n"
-               "--no-recompute never; by default as few as make the network fit the device's memory and\n"
-               "--memory-budget SIZE (bytes, or K, M, G: KiB, MiB, GiB), the cheapest to recompute first.\n"
+               "--recompute recomputes convolution and BatchNorm outputs in the backward pass (less memory, more\n"
+               "work) always, --no-recompute never; by default as few as make the network fit the device's memory\n"
+               "and --memory-budget SIZE (bytes, or K, M, G: KiB, MiB, GiB), the cheapest to recompute first.\n"
                "Defaults: C=16 N=5 batch 256.\n");
 }
 
@@ -249,6 +249,7 @@ static void print_json(const bench_args *a, const char *arch, const char *device
     cJSON_AddNumberToObject(j, "launches_per_step", plan->ntrain);
     cJSON_AddBoolToObject(j, "recompute", plan->config.recompute);
     cJSON_AddNumberToObject(j, "recomputed", plan->recompute.recomputed);
+    cJSON_AddNumberToObject(j, "recomputed_nodes", plan->recompute.nodes);
     cJSON_AddNumberToObject(j, "prepare_seconds", o->prepare_seconds);
     cJSON_AddStringToObject(j, "device", device);
     cJSON_AddBoolToObject(j, "profiled", a->profile);

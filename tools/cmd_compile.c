@@ -42,10 +42,11 @@ static const char compile_help[] =
     "  --in-channels K     input channels (default 1)\n"
     "  --classes K         classes (default 10)\n"
     "  --fp64              float64 elements instead of float32\n"
-    "  --recompute         recompute every convolution output BatchNorm's backward reads instead of keeping\n"
-    "                      it (about 60% less activation memory for one more forward convolution per edge);\n"
-    "                      by default as few as make the network fit --memory-budget and --device's memory,\n"
-    "                      the cheapest to recompute (fewest multiply-adds per element) first\n"
+    "  --recompute         recompute every convolution output BatchNorm's backward reads, and the BatchNorm\n"
+    "                      outputs it reads (from their saved statistics), instead of keeping them (about 85%\n"
+    "                      less activation memory for one more forward convolution per edge); by default as\n"
+    "                      few as make the network fit --memory-budget and --device's memory, the cheapest\n"
+    "                      first: the BatchNorm outputs, then the convolutions of fewest multiply-adds per element\n"
     "  --no-recompute      never recompute them\n"
     "  --memory-budget SZ  device memory the network may take at most: bytes, or K, M, G (KiB, MiB, GiB),\n"
     "                      e.g. 512M; refused where it cannot fit (default: no budget but the device's)\n"
@@ -55,8 +56,9 @@ static const char compile_help[] =
     "                      profile (limits, vector widths, sub-group size) and family; the device is only queried\n"
     "  --family F          kernel family: cpu or gpu (default: CLNAS_FAMILY, else the device's type, else cpu)\n"
     "  --json              print one JSON object {ops, kernels, launches_per_step, programs, arena_bytes, family,\n"
-    "                      recompute, recomputed, wgrad_splits, bn_splits} instead of the summary (recompute:\n"
-    "                      whether any convolution output is recomputed, recomputed: how many; wgrad_splits: the GPU\n"
+    "                      recompute, recomputed, recomputed_nodes, wgrad_splits, bn_splits} instead of the summary\n"
+    "                      (recompute: whether anything is recomputed in the backward pass, recomputed: how many\n"
+    "                      convolution outputs, recomputed_nodes: how many BatchNorm outputs; wgrad_splits: the GPU\n"
     "                      family's weight gradients split over ranges of pixels, a split_sum launch each;\n"
     "                      bn_splits: its training BatchNorms and their backwards split over ranges of each\n"
     "                      channel, a launch of partial statistics each)\n"
@@ -247,10 +249,11 @@ int cmd_compile(int argc, char **argv)
     }
     if (json)
         printf("{\"ops\": %d, \"kernels\": %d, \"launches_per_step\": %d, \"programs\": %d, \"arena_bytes\": %zu, "
-               "\"family\": \"%s\", \"recompute\": %s, \"recomputed\": %d, \"wgrad_splits\": %d, \"bn_splits\": %d}\n",
+               "\"family\": \"%s\", \"recompute\": %s, \"recomputed\": %d, \"recomputed_nodes\": %d, \"wgrad_splits\": %d, "
+               "\"bn_splits\": %d}\n",
                stats.ops, stats.kernels, stats.launches_per_step, stats.programs, stats.arena_bytes,
                clnas_family_name(plan->profile.family), plan->config.recompute ? "true" : "false",
-               plan->recompute.recomputed, plan->wgrad_splits, plan->bn_splits);
+               plan->recompute.recomputed, plan->recompute.nodes, plan->wgrad_splits, plan->bn_splits);
     else
         print_summary(plan, &stats, arch, &cfg, out);
     clnas_plan_free(plan);

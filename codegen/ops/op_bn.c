@@ -6,7 +6,6 @@
 #include <stdio.h>
 
 #include "op.h"
-#include "recompute.h"
 
 /* Upper bound of the per-channel work-group, one work-item a row; a power of two. On PoCL 16 beat 64 and 256 (whose
  * work-items run one after the other with a barrier tree of more steps) at the NB201 shapes. */
@@ -450,27 +449,6 @@ static clnas_status lower_bwd_part(clnas_lowering *l, const clnas_graph_node *n)
     return clnas_lower_bind(l, "part", n->out[0]);
 }
 
-/* BatchNorm's input when the graph recomputes the forward convolution that produced it (codegen/recompute.h): that
- * convolution again, run just before the BatchNorm's backward into a short-lived tensor, so the forward's output
- * dies after the BatchNorm's forward instead of living until the backward (the inputs it reads are kept anyway: the
- * weight gradient reads them). The same kernel on the same inputs: the same values. Else x itself. */
-static int recomputed_input(clnas_backward_ctx *c, int x)
-{
-    const clnas_graph *g = clnas_backward_graph(c);
-    int producer = clnas_recompute_producer(g, x);
-    if (producer < 0)
-        return x;
-    const clnas_graph_node conv = g->nodes[producer]; /* copy: adding tensors and nodes may move the tables */
-    char name[CLNAS_NAME_MAX];
-    snprintf(name, sizeof name, "%.80s:again", g->tensors[x].name);
-    int shape[4] = {g->tensors[x].shape[0], g->tensors[x].shape[1], g->tensors[x].shape[2], g->tensors[x].shape[3]};
-    int again = clnas_backward_tensor(c, name, g->tensors[x].ndim, shape);
-    if (again < 0)
-        return x;
-    clnas_backward_emit(c, CLNAS_NODE_CONV, conv.in, conv.nin, &again, 1, &conv, ":recompute");
-    return again;
-}
-
 static void backward(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
 {
     int x = fwd->in[0], gamma = fwd->in[1], beta = fwd->in[2];
@@ -481,7 +459,7 @@ static void backward(clnas_backward_ctx *c, const clnas_graph_node *fwd, int dy)
     int out[3] = {want_x ? clnas_backward_grad(c, x) : -1,
                   fixed ? clnas_backward_grad(c, gamma) : clnas_backward_param_grad(c, gamma),
                   fixed ? clnas_backward_grad(c, beta) : clnas_backward_param_grad(c, beta)};
-    int in[5] = {dy, recomputed_input(c, x), gamma, fwd->out[1], fwd->out[2]};
+    int in[5] = {dy, x, gamma, fwd->out[1], fwd->out[2]};
     if (want_x) {
         clnas_backward_emit(c, CLNAS_NODE_BN_BWD, in, 5, out, 3, fwd, ":backward");
         clnas_backward_contribute(c, x, out[0]);

@@ -35,15 +35,17 @@ typedef struct clnas_net_config {
     int batch;
     int fp64;           /* element type: 0 float32 (training), 1 float64 (gradient checks) */
     int want_input_grad; /* also compute the gradient w.r.t. the input batch */
-    int recompute;      /* 1: the backward pass recomputes each convolution's output that BatchNorm's backward reads
-                         * instead of keeping it from the forward pass: the activation arena shrinks by about 60%
-                         * (C=16 N=5 batch 256: 930 to 366 MiB) for one more forward convolution per conv edge;
+    int recompute;      /* 1: the backward pass recomputes each convolution's output that BatchNorm's backward reads,
+                         * and each BatchNorm output it reads (a cell's node: from the statistics the forward saved),
+                         * instead of keeping them from the forward pass: the activation arena shrinks by about 85%
+                         * (C=16 N=5 batch 256: 930 to 147 MiB) for one more forward convolution per conv edge;
                          * 0: never; CLNAS_RECOMPUTE_AUTO (the default): the fewest, cheapest to recompute first
-                         * (fewest multiply-adds per output element: the early stages' first), that make the network
-                         * fit memory_budget and, compiled on a device, the device's memory; none where it fits as
-                         * it is (supernet paths and the DARTS search network, admitted as a whole, keep them).
-                         * Either way the results are the same: a convolution recomputed gives the same values. In a
-                         * compiled plan's config: 1 where any is recomputed, else 0. */
+                         * (the BatchNorm outputs, a pass over memory each; then the convolutions of fewest
+                         * multiply-adds per output element: the early stages' first), that make the network fit
+                         * memory_budget and, compiled on a device, the device's memory; none where it fits as it is
+                         * (supernet paths and the DARTS search network, admitted as a whole, keep them). Either way
+                         * the results are the same: a tensor recomputed holds the same values. In a compiled plan's
+                         * config: 1 where any is recomputed, else 0. */
     double memory_budget; /* bytes of device memory the network's buffers may take at most (0, the default: no
                            * budget but the device's); CLNAS_RECOMPUTE_AUTO recomputes to fit it, and a network that
                            * cannot fit it is refused */
