@@ -128,15 +128,8 @@ void clnas_backward_emit(autodiff *ad, clnas_node_kind kind, const int *in, int 
     char label[CLNAS_NAME_MAX];
     snprintf(label, sizeof label, "%s%s", fwd->label, suffix);
     int idx = fail(ad, clnas_graph_node_add(ad->g, kind, CLNAS_PHASE_BACKWARD, in, nin, out, nout, label));
-    if (idx >= 0) {
-        clnas_graph_node *n = &ad->g->nodes[idx];
-        n->ksize = fwd->ksize;
-        n->stride = fwd->stride;
-        n->pad = fwd->pad;
-        n->dilation = fwd->dilation;
-        n->relu_in = fwd->relu_in;
-        n->offset = fwd->offset;
-    }
+    if (idx >= 0)
+        clnas_graph_node_take_attrs(&ad->g->nodes[idx], fwd);
 }
 
 /* Backward of one forward node, given dy (the gradient of its first output): its op's backward rule. */

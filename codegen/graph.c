@@ -102,6 +102,16 @@ int clnas_graph_node_add(clnas_graph *g, clnas_node_kind kind, clnas_phase phase
     return g->nnodes++;
 }
 
+void clnas_graph_node_take_attrs(clnas_graph_node *n, const clnas_graph_node *from)
+{
+    n->ksize = from->ksize;
+    n->stride = from->stride;
+    n->pad = from->pad;
+    n->dilation = from->dilation;
+    n->relu_in = from->relu_in;
+    n->offset = from->offset;
+}
+
 int clnas_graph_order_insert(clnas_graph *g, int pos, int node)
 {
     int *order = realloc(g->order, (size_t)(g->norder + 1) * sizeof *order);

@@ -178,6 +178,9 @@ int clnas_graph_param_add(clnas_graph *g, const char *name, clnas_arena arena, i
 /* Appends a node; returns its index or -1. */
 int clnas_graph_node_add(clnas_graph *g, clnas_node_kind kind, clnas_phase phase, const int *in, int nin,
                          const int *out, int nout, const char *label);
+/* Gives n the attributes of `from` that shape its kernel: ksize, stride, pad, dilation, relu_in, offset (a backward
+ * or recomputing node takes its forward node's). */
+void clnas_graph_node_take_attrs(clnas_graph_node *n, const clnas_graph_node *from);
 /* Inserts node into the launch order at position pos (0 <= pos <= norder), after fusion set it; returns 0 or -1
  * when out of memory (the order unchanged). */
 int clnas_graph_order_insert(clnas_graph *g, int pos, int node);

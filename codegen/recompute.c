@@ -20,6 +20,15 @@ static int producer_of(const clnas_graph *g, int x)
     return -1;
 }
 
+/* The convolution whose output node i, a forward training BatchNorm, reads: a candidate for recomputation; else -1. */
+static int candidate_of(const clnas_graph *g, int i)
+{
+    const clnas_graph_node *n = &g->nodes[i];
+    if (n->dead || n->kind != CLNAS_NODE_BN || n->phase != CLNAS_PHASE_FORWARD || !n->training)
+        return -1;
+    return producer_of(g, n->in[0]);
+}
+
 /* levels[] ascending and distinct: macs inserted in place (its count 1, or one more where there), the largest
  * dropped when full. */
 static void add_level(clnas_recompute_stats *s, int macs)
@@ -56,10 +65,7 @@ static int conv_taken(const clnas_graph *g, signed char **out)
     memset(taken, -1, (size_t)g->nnodes + 1);
     int next = INT_MAX;
     for (int i = 0; i < g->nnodes; i++) {
-        const clnas_graph_node *n = &g->nodes[i];
-        if (n->dead || n->kind != CLNAS_NODE_BN || n->phase != CLNAS_PHASE_FORWARD || !n->training)
-            continue;
-        int p = producer_of(g, n->in[0]);
+        int p = candidate_of(g, i);
         if (p < 0)
             continue;
         macs[p] = clnas_conv_node_macs(g, &g->nodes[p]);
@@ -82,10 +88,7 @@ void clnas_recompute_stats_of(const clnas_graph *g, clnas_recompute_stats *s)
     signed char *taken = NULL;
     const int ok = conv_taken(g, &taken) == 0;
     for (int i = 0; i < g->nnodes; i++) {
-        const clnas_graph_node *n = &g->nodes[i];
-        if (n->dead || n->kind != CLNAS_NODE_BN || n->phase != CLNAS_PHASE_FORWARD || !n->training)
-            continue;
-        int p = producer_of(g, n->in[0]);
+        int p = candidate_of(g, i);
         if (p < 0)
             continue;
         int macs = clnas_conv_node_macs(g, &g->nodes[p]);
@@ -255,14 +258,8 @@ static int copy_of(recompute_pass *p, int s)
             p->failed = 1;
             break;
         }
-        clnas_graph_node *n = &g->nodes[at];
-        n->ksize = fwd.ksize;
-        n->stride = fwd.stride;
-        n->pad = fwd.pad;
-        n->dilation = fwd.dilation;
-        n->relu_in = fwd.relu_in;
-        n->offset = fwd.offset;
-        n->accum[0] = fwd.accum[0];
+        clnas_graph_node_take_attrs(&g->nodes[at], &fwd);
+        g->nodes[at].accum[0] = fwd.accum[0];
         append(p, at);
     }
     p->nodes += p->what[s] == BN_OUTPUT;

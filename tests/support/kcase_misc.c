@@ -124,53 +124,38 @@ static int run_bn_fwd_train(kh_ctx *k, int fp64, int shape, int gpu, int split)
     return ok;
 }
 
-static int run_bn_fwd_eval(kh_ctx *k, int fp64, int shape, int gpu, int split)
+/* A forward that normalises by given statistics, which it reads and never writes: the evaluation forward (saved 0:
+ * the running rmean and rvar, the evaluation shapes) or the training forward again from the statistics it saved
+ * (saved 1: smean and sinvstd, codegen/recompute.c; the training shapes and their splits: it takes any, as the
+ * evaluation forward). */
+static int run_bn_apply(kh_ctx *k, int fp64, int shape, int gpu, int split, int saved)
 {
-    clnas_bn_params p = bn_params(0, shape, gpu, split);
+    clnas_bn_params p = bn_params(saved, shape, gpu, split);
     size_t total = (size_t)p.n * p.c * p.hw, c = (size_t)p.c;
+    const int seed = saved ? 81 : 21;
     kb_case b;
     kb_begin(&b, k, fp64);
-    double *x = kb_tensor(&b, total, 21 + shape, -2.0, 3.0);
-    double *gamma = kb_tensor(&b, c, 22, 0.5, 1.5), *beta = kb_tensor(&b, c, 23, -0.5, 0.5);
-    double *rmean = kb_tensor(&b, c, 24, -0.5, 0.5), *rvar = kb_tensor(&b, c, 25, 0.5, 2.0);
-    double *y = kb_tensor(&b, total, 26, -1.0, 1.0), *y_ref = kb_copy(&b, y, total);
-    double *rmean_in = kb_copy(&b, rmean, c), *rvar_in = kb_copy(&b, rvar, c);
-    kh_arg args[] = {kb_in(x, total),    kb_in(gamma, c), kb_in(beta, c),
-                     kb_in(rmean, c),    kb_in(rvar, c),  kb_out(y, total, p.accum)};
-    clnas_ref_bn_fwd_eval(&p, x, gamma, beta, rmean_in, rvar_in, y_ref);
-    const int launched = kb_launch(&b, clnas_op_bn_fwd_eval_desc(&p, &b.d, &b.err), args);
-    int ok = kb_compare(&b, launched, (const kb_check[]){{"bn_fwd_eval y", y, y_ref, total}}, 1);
-    /* the running statistics are read, never written: exactly unchanged */
+    double *x = kb_tensor(&b, total, seed + shape, -2.0, 3.0);
+    double *gamma = kb_tensor(&b, c, seed + 1, 0.5, 1.5), *beta = kb_tensor(&b, c, seed + 2, -0.5, 0.5);
+    double *mean = kb_tensor(&b, c, seed + 3, -0.5, 0.5), *scale = kb_tensor(&b, c, seed + 4, 0.5, 2.0);
+    double *y = kb_tensor(&b, total, seed + 5, -1.0, 1.0), *y_ref = kb_copy(&b, y, total);
+    double *mean_in = kb_copy(&b, mean, c), *scale_in = kb_copy(&b, scale, c);
+    kh_arg args[] = {kb_in(x, total), kb_in(gamma, c), kb_in(beta, c),
+                     kb_in(mean, c),  kb_in(scale, c), kb_out(y, total, p.accum)};
+    if (saved)
+        clnas_ref_bn_fwd_saved(&p, x, gamma, beta, mean_in, scale_in, y_ref);
+    else
+        clnas_ref_bn_fwd_eval(&p, x, gamma, beta, mean_in, scale_in, y_ref);
+    const int launched = kb_launch(&b, saved ? clnas_op_bn_fwd_saved_desc(&p, &b.d, &b.err)
+                                             : clnas_op_bn_fwd_eval_desc(&p, &b.d, &b.err), args);
+    static const char *const names[2][3] = {
+        {"bn_fwd_eval y", "bn_fwd_eval rmean unchanged", "bn_fwd_eval rvar unchanged"},
+        {"bn_fwd_saved y", "bn_fwd_saved smean unchanged", "bn_fwd_saved sinvstd unchanged"}};
+    const char *const *name = names[saved];
+    int ok = kb_compare(&b, launched, (const kb_check[]){{name[0], y, y_ref, total}}, 1);
+    /* the statistics are read, never written: exactly unchanged */
     b.tol = 0.0;
-    const kb_check unchanged[] = {{"bn_fwd_eval rmean unchanged", rmean, rmean_in, c},
-                                  {"bn_fwd_eval rvar unchanged", rvar, rvar_in, c}};
-    ok &= kb_compare(&b, launched, unchanged, 2);
-    kb_release(&b);
-    return ok;
-}
-
-/* The backward's copy of a training forward's output from its saved statistics (codegen/recompute.c), over the
- * training shapes (and their splits: it takes any, as the evaluation forward). */
-static int run_bn_fwd_saved(kh_ctx *k, int fp64, int shape, int gpu, int split)
-{
-    clnas_bn_params p = bn_params(1, shape, gpu, split);
-    size_t total = (size_t)p.n * p.c * p.hw, c = (size_t)p.c;
-    kb_case b;
-    kb_begin(&b, k, fp64);
-    double *x = kb_tensor(&b, total, 81 + shape, -2.0, 3.0);
-    double *gamma = kb_tensor(&b, c, 82, 0.5, 1.5), *beta = kb_tensor(&b, c, 83, -0.5, 0.5);
-    double *smean = kb_tensor(&b, c, 84, -0.5, 0.5), *sinvstd = kb_tensor(&b, c, 85, 0.5, 2.0);
-    double *y = kb_tensor(&b, total, 86, -1.0, 1.0), *y_ref = kb_copy(&b, y, total);
-    double *smean_in = kb_copy(&b, smean, c), *sinvstd_in = kb_copy(&b, sinvstd, c);
-    kh_arg args[] = {kb_in(x, total),  kb_in(gamma, c),   kb_in(beta, c),
-                     kb_in(smean, c),  kb_in(sinvstd, c), kb_out(y, total, p.accum)};
-    clnas_ref_bn_fwd_saved(&p, x, gamma, beta, smean_in, sinvstd_in, y_ref);
-    const int launched = kb_launch(&b, clnas_op_bn_fwd_saved_desc(&p, &b.d, &b.err), args);
-    int ok = kb_compare(&b, launched, (const kb_check[]){{"bn_fwd_saved y", y, y_ref, total}}, 1);
-    /* the saved statistics are read, never written: exactly unchanged */
-    b.tol = 0.0;
-    const kb_check unchanged[] = {{"bn_fwd_saved smean unchanged", smean, smean_in, c},
-                                  {"bn_fwd_saved sinvstd unchanged", sinvstd, sinvstd_in, c}};
+    const kb_check unchanged[] = {{name[1], mean, mean_in, c}, {name[2], scale, scale_in, c}};
     ok &= kb_compare(&b, launched, unchanged, 2);
     kb_release(&b);
     return ok;
@@ -654,32 +639,32 @@ static int case_bn_fwd_train_gpu_split(kh_ctx *k, int fp64, int shape)
 
 static int case_bn_fwd_eval(kh_ctx *k, int fp64, int shape)
 {
-    return run_bn_fwd_eval(k, fp64, shape, 0, 0);
+    return run_bn_apply(k, fp64, shape, 0, 0, 0);
 }
 
 static int case_bn_fwd_eval_gpu(kh_ctx *k, int fp64, int shape)
 {
-    return run_bn_fwd_eval(k, fp64, shape, 1, 0);
+    return run_bn_apply(k, fp64, shape, 1, 0, 0);
 }
 
 static int case_bn_fwd_eval_gpu_split(kh_ctx *k, int fp64, int shape)
 {
-    return run_bn_fwd_eval(k, fp64, shape, 1, 1);
+    return run_bn_apply(k, fp64, shape, 1, 1, 0);
 }
 
 static int case_bn_fwd_saved(kh_ctx *k, int fp64, int shape)
 {
-    return run_bn_fwd_saved(k, fp64, shape, 0, 0);
+    return run_bn_apply(k, fp64, shape, 0, 0, 1);
 }
 
 static int case_bn_fwd_saved_gpu(kh_ctx *k, int fp64, int shape)
 {
-    return run_bn_fwd_saved(k, fp64, shape, 1, 0);
+    return run_bn_apply(k, fp64, shape, 1, 0, 1);
 }
 
 static int case_bn_fwd_saved_gpu_split(kh_ctx *k, int fp64, int shape)
 {
-    return run_bn_fwd_saved(k, fp64, shape, 1, 1);
+    return run_bn_apply(k, fp64, shape, 1, 1, 1);
 }
 
 static int case_bn_bwd(kh_ctx *k, int fp64, int shape)
