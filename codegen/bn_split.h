@@ -9,9 +9,10 @@
 
 /* After fusion, the concatenation slices and recomputation (g->order set), before the memory plan: every BatchNorm
  * (training, evaluation, or the backward's copy from saved statistics) and BatchNorm backward that
- * clnas_bn_split_ranges splits on profile into S > 1 ranges gets node.split = S. A training forward and a backward also get a new activation tensor "<node>:parts" [C][S][2] as
- * their last input, written by a BN_PART (BN_BWD_PART) node launched right before them. *count (may be NULL) gets
- * the number split. Nothing changes for the CPU family. */
+ * clnas_bn_split_ranges splits on profile into S > 1 ranges gets node.split = S. A training forward and a backward
+ * also get a new activation tensor "<node>:parts" [C][S][2] as their last input, written by a BN_PART (BN_BWD_PART)
+ * node launched right before them. *count (may be NULL) gets the number split. Nothing changes for the CPU
+ * family. */
 clnas_status clnas_bn_split(clnas_graph *g, const clnas_device_profile *profile, int *count, clnas_error *err);
 
 #endif

@@ -100,9 +100,10 @@ typedef struct clnas_plan {
 /* Compiles a network: graph IR -> autodiff -> fusion -> memory plan -> kernel descriptors and sources.
  * cfg->recompute 0 and 1 keep and recompute every convolution output BatchNorm's backward reads (1: and the BatchNorm
  * outputs the backward reads, codegen/recompute.h); with CLNAS_RECOMPUTE_AUTO the plan recomputes the fewest,
- * cheapest first (the BatchNorm outputs, then with them the smallest recompute_macs), that make it fit cfg->memory_budget (clnas_plan_device_bytes; no budget: none recomputed). A budget that even recomputing all
- * (or, with recompute 0 or 1, the plan asked for) exceeds is CLNAS_ERR_UNSUPPORTED, naming both sizes. Then
- * config.recompute is 1 where any is recomputed, else 0. */
+ * cheapest first (the BatchNorm outputs, then with them the smallest recompute_macs, then as few of the next level
+ * as fit), that make it fit cfg->memory_budget (clnas_plan_device_bytes; no budget: none recomputed). A budget that
+ * even recomputing all (or, with recompute 0 or 1, the plan asked for) exceeds is CLNAS_ERR_UNSUPPORTED, naming both
+ * sizes. Then config.recompute is 1 where any is recomputed, else 0. */
 clnas_status clnas_plan_compile(const clnas_net_config *cfg, clnas_plan **out, clnas_error *err);
 /* As clnas_plan_compile for a device profile (NULL: the default CPU profile, what clnas_plan_compile uses):
  * each op's lowering picks its kernel variant by the profile's family and sizes it within the profile's limits. */

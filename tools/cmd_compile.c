@@ -249,8 +249,8 @@ int cmd_compile(int argc, char **argv)
     }
     if (json)
         printf("{\"ops\": %d, \"kernels\": %d, \"launches_per_step\": %d, \"programs\": %d, \"arena_bytes\": %zu, "
-               "\"family\": \"%s\", \"recompute\": %s, \"recomputed\": %d, \"recomputed_nodes\": %d, \"wgrad_splits\": %d, "
-               "\"bn_splits\": %d}\n",
+               "\"family\": \"%s\", \"recompute\": %s, \"recomputed\": %d, \"recomputed_nodes\": %d, "
+               "\"wgrad_splits\": %d, \"bn_splits\": %d}\n",
                stats.ops, stats.kernels, stats.launches_per_step, stats.programs, stats.arena_bytes,
                clnas_family_name(plan->profile.family), plan->config.recompute ? "true" : "false",
                plan->recompute.recomputed, plan->recompute.nodes, plan->wgrad_splits, plan->bn_splits);
