@@ -18,14 +18,6 @@ static int same_image(const clnas_graph_tensor *x, const clnas_graph_tensor *y)
            x->shape[3] == y->shape[3];
 }
 
-static int has_slices(const clnas_graph *g, int t)
-{
-    for (int u = 0; u < g->ntensors; u++)
-        if (g->tensors[u].view_of == t)
-            return 1;
-    return 0;
-}
-
 /* Does every launch that touches storage s take it as a slice? The concatenation `cat` may read it in `slot` and
  * write it (its backward, which goes). */
 static int slice_capable(const clnas_graph *g, int s, int cat, int slot)
@@ -80,7 +72,7 @@ static int grad_qualifies(const clnas_graph *g, const clnas_graph_node *b, int n
     const int dx = b->out[0], p = clnas_graph_storage(g, b->in[0]);
     const clnas_graph_tensor *tx = &g->tensors[dx], *tp = &g->tensors[p];
     if (clnas_graph_storage(g, dx) != dx || dx == p || tx->arena != CLNAS_ARENA_ACT || tp->arena != CLNAS_ARENA_ACT ||
-        tx->view_of >= 0 || tp->view_of >= 0 || !same_image(tx, tp) || has_slices(g, dx) ||
+        tx->view_of >= 0 || tp->view_of >= 0 || !same_image(tx, tp) || clnas_graph_has_slices(g, dx) ||
         b->offset < 0 || b->offset + tx->shape[1] > tp->shape[1] || is_pinned(g, dx, pinned, npinned) ||
         !written_only_by(g, dx, node))
         return 0;
@@ -93,7 +85,7 @@ static int qualifies(const clnas_graph *g, const clnas_graph_node *cat, int node
     const int x = cat->in[k], y = cat->out[0];
     const clnas_graph_tensor *tx = &g->tensors[x], *ty = &g->tensors[y];
     if (clnas_graph_storage(g, x) != x || x == y || tx->arena != CLNAS_ARENA_ACT || tx->param >= 0 ||
-        tx->view_of >= 0 || !same_image(tx, ty) || has_slices(g, x))
+        tx->view_of >= 0 || !same_image(tx, ty) || clnas_graph_has_slices(g, x))
         return 0;
     for (int j = 0; j < cat->nin; j++)
         if (j != k && clnas_graph_storage(g, cat->in[j]) == x)

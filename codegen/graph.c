@@ -139,6 +139,14 @@ int clnas_graph_storage(const clnas_graph *g, int t)
     return t;
 }
 
+int clnas_graph_has_slices(const clnas_graph *g, int t)
+{
+    for (int u = 0; u < g->ntensors; u++)
+        if (g->tensors[u].view_of == t)
+            return 1;
+    return 0;
+}
+
 int clnas_graph_root(const clnas_graph *g, int t)
 {
     int s = clnas_graph_storage(g, t);

@@ -188,6 +188,8 @@ int clnas_graph_order_insert(clnas_graph *g, int pos, int node);
 int clnas_graph_zero_grad_add(clnas_graph *g, int t);
 /* The tensor that holds t's storage after fusion (follows aliases). */
 int clnas_graph_storage(const clnas_graph *g, int t);
+/* Does some tensor lie in tensor t as a channel slice (view_of, codegen/concat_slices.c)? */
+int clnas_graph_has_slices(const clnas_graph *g, int t);
 /* The tensor whose memory t lies in: its storage, or the tensor that storage is a channel slice of. */
 int clnas_graph_root(const clnas_graph *g, int t);
 /* When t's storage is a channel slice: returns the elements between its samples (the parent's C*H*W) and sets

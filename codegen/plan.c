@@ -235,6 +235,12 @@ static int within_budget(const clnas_plan *plan)
     return plan->config.memory_budget <= 0 || total <= plan->config.memory_budget;
 }
 
+/* Does plan fit the caller's test (the device's memory; none: it does)? */
+static int fits_device(const clnas_plan *plan, clnas_plan_fits_fn fits, void *ctx)
+{
+    return !fits || fits(plan, ctx);
+}
+
 void clnas_net_config_sizes(const clnas_net_config *cfg, char *buf, size_t cap)
 {
     if (cfg->space == CLNAS_NET_DARTS)
@@ -287,7 +293,7 @@ static clnas_status compile(const clnas_net_config *cfg, const clnas_device_prof
         const clnas_recompute_stats levels = plan->recompute;
         int for_budget = 0, for_fits = 0, at = -2; /* the plan's level: -2 none, -1 the BatchNorm outputs */
         for (int l = -1; l <= levels.nlevels; l++) {
-            const int over_budget = !within_budget(plan), over_fits = fits && !fits(plan, ctx);
+            const int over_budget = !within_budget(plan), over_fits = !fits_device(plan, fits, ctx);
             if ((!over_budget && !over_fits) ||
                 (l == levels.nlevels && plan->recompute.recomputed == plan->recompute.candidates))
                 break;
@@ -305,7 +311,7 @@ static clnas_status compile(const clnas_net_config *cfg, const clnas_device_prof
         /* a level that fits where the one below did not: the fewest of its candidates (in the forward's order) that
          * make the plan fit, by bisection (the memory plan shrinks with each one, near enough monotonically; only a
          * plan that fits is kept) */
-        if (at >= 0 && at < levels.nlevels && within_budget(plan) && (!fits || fits(plan, ctx))) {
+        if (at >= 0 && at < levels.nlevels && within_budget(plan) && fits_device(plan, fits, ctx)) {
             const int below = at == 0 ? 0 : levels.levels[at - 1];
             for (int lo = 1, hi = levels.counts[at]; lo < hi;) {
                 const int mid = lo + (hi - lo) / 2;
@@ -317,7 +323,7 @@ static clnas_status compile(const clnas_net_config *cfg, const clnas_device_prof
                 }
                 some->recompute_for_budget = for_budget;
                 some->recompute_for_fits = for_fits;
-                if (within_budget(some) && (!fits || fits(some, ctx))) {
+                if (within_budget(some) && fits_device(some, fits, ctx)) {
                     clnas_plan_free(plan);
                     plan = some;
                     hi = mid;

@@ -114,9 +114,10 @@ typedef struct recompute_pass {
     int failed;
 } recompute_pass;
 
-static int is_view(const clnas_graph *g, const char *parent, int s)
+/* Is storage s a channel slice of another tensor, or has it slices? (The copies are whole tensors of their own.) */
+static int is_view(const clnas_graph *g, int s)
 {
-    return g->tensors[s].view_of >= 0 || parent[s];
+    return g->tensors[s].view_of >= 0 || clnas_graph_has_slices(g, s);
 }
 
 /* The forward nodes writing storage s, in launch order, into w (at most cap); returns their count. */
@@ -142,25 +143,9 @@ static int writers_of(const recompute_pass *p, int s, int *w, int cap)
 static int classify(recompute_pass *p)
 {
     clnas_graph *g = p->g;
-    char *parent = calloc((size_t)g->ntensors + 1, 1), *bn_reads = calloc((size_t)g->ntensors + 1, 1);
-    if (!parent || !bn_reads) {
-        free(parent);
-        free(bn_reads);
-        return -1;
-    }
-    for (int t = 0; t < g->ntensors; t++)
-        if (g->tensors[t].view_of >= 0)
-            parent[clnas_graph_storage(g, g->tensors[t].view_of)] = 1;
-    for (int i = 0; i < g->norder; i++) {
-        const clnas_graph_node *n = &g->nodes[g->order[i]];
-        if (n->kind == CLNAS_NODE_BN && n->training && n->phase == CLNAS_PHASE_FORWARD)
-            bn_reads[clnas_graph_storage(g, n->in[0])] = 1;
-    }
-    /* convolution outputs first: a BatchNorm output's rule reads them */
+    /* convolution outputs first (taken: candidates, whose output a training BatchNorm reads) */
     signed char *taken = NULL;
     if (conv_taken(g, &taken) != 0) {
-        free(parent);
-        free(bn_reads);
         free(taken);
         return -1;
     }
@@ -170,31 +155,24 @@ static int classify(recompute_pass *p)
             taken[g->order[i]] != 1)
             continue;
         int s = clnas_graph_storage(g, n->out[0]), w;
-        if (bn_reads[s] && !is_view(g, parent, s) && g->tensors[s].arena == CLNAS_ARENA_ACT &&
-            writers_of(p, s, &w, 1) == 1)
+        if (!is_view(g, s) && g->tensors[s].arena == CLNAS_ARENA_ACT && writers_of(p, s, &w, 1) == 1)
             p->what[s] = CONV_OUTPUT;
     }
     free(taken);
     for (int i = 0; i < g->norder && g->recompute_nodes; i++) {
-        const clnas_graph_node *n = &g->nodes[g->order[i]];
-        if (n->phase != CLNAS_PHASE_FORWARD || n->kind != CLNAS_NODE_BN || !n->training)
+        if (candidate_of(g, g->order[i]) < 0)
             continue;
-        int s = clnas_graph_storage(g, n->out[0]);
-        if (p->what[s] != KEPT || is_view(g, parent, s) || g->tensors[s].arena != CLNAS_ARENA_ACT)
+        int s = clnas_graph_storage(g, g->nodes[g->order[i]].out[0]);
+        if (p->what[s] != KEPT || is_view(g, s) || g->tensors[s].arena != CLNAS_ARENA_ACT)
             continue;
         /* every writer a training BatchNorm of a convolution's output, which is kept or recomputed anyway */
         int w[CLNAS_NODE_MAX_IN], nw = writers_of(p, s, w, CLNAS_NODE_MAX_IN), ok = nw <= CLNAS_NODE_MAX_IN;
-        for (int k = 0; ok && k < nw; k++) {
-            const clnas_graph_node *b = &g->nodes[w[k]];
-            int x = b->kind == CLNAS_NODE_BN ? clnas_graph_storage(g, b->in[0]) : -1;
-            ok = b->kind == CLNAS_NODE_BN && b->training && b->nout == 3 && bn_reads[x] && !is_view(g, parent, x) &&
-                 producer_of(g, x) >= 0;
-        }
+        for (int k = 0; ok && k < nw; k++)
+            ok = candidate_of(g, w[k]) >= 0 && g->nodes[w[k]].nout == 3 &&
+                 !is_view(g, clnas_graph_storage(g, g->nodes[w[k]].in[0]));
         if (ok)
             p->what[s] = BN_OUTPUT;
     }
-    free(parent);
-    free(bn_reads);
     return 0;
 }
 
